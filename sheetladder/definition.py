@@ -1,0 +1,497 @@
+"""Ladder definitions: the pydantic models, YAML loading with line numbers, and precise errors.
+
+A definition is the one input every other module works from, so it is validated strictly:
+unknown keys are errors (they are usually typos), and every problem is reported as
+``FILE:LINE:COL: message`` pointing at the YAML node that caused it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+FORMAT_VERSION = 1
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Level(_Model):
+    """One rung of the ladder, e.g. ``S3 Mid Sales Executive``."""
+
+    code: Annotated[str, Field(pattern=LEVEL_CODE, description="Short code shown in dropdowns, e.g. S3.")]
+    name: Annotated[str, Field(min_length=1, description="The level's name, e.g. Mid Sales Executive.")]
+    titles: list[str] = Field(default_factory=list, description="Job titles that sit at this level.")
+    summary: str | None = Field(default=None, description="What this level looks like overall.")
+
+
+class Descriptor(_Model):
+    """What a category looks like at one level."""
+
+    text: Annotated[str, Field(min_length=1)]
+    drafted: bool = Field(
+        default=False,
+        description="True when this project wrote the text; false when it restates the source.",
+    )
+
+
+class Category(_Model):
+    """A skill that is rated at one level per rater."""
+
+    id: Annotated[str, Field(pattern=SLUG)]
+    name: Annotated[str, Field(min_length=1)]
+    purpose: str | None = Field(default=None, description="Why the category matters.")
+    weight: float = Field(default=1, description="Points multiplier; 1 by default.")
+    drafted: bool = Field(
+        default=False, description="Shorthand: every descriptor of this category is drafted."
+    )
+    descriptors: dict[str, str | Descriptor] = Field(
+        description="One descriptor per level code: a string, or {text, drafted}."
+    )
+
+    @field_validator("weight")
+    @classmethod
+    def _positive_weight(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError(f"weight must be positive, got {v:g}")
+        return v
+
+    def descriptor(self, code: str) -> Descriptor:
+        """The descriptor for level ``code`` with the category-wide ``drafted`` flag applied."""
+        d = self.descriptors[code]
+        if isinstance(d, str):
+            return Descriptor(text=d, drafted=self.drafted)
+        if self.drafted and not d.drafted:
+            return Descriptor(text=d.text, drafted=True)
+        return d
+
+
+class Group(_Model):
+    id: Annotated[str, Field(pattern=SLUG)]
+    name: Annotated[str, Field(min_length=1)]
+    categories: Annotated[list[Category], Field(min_length=1)]
+
+
+class Role(_Model):
+    """A kind of rater. Raters of one role are averaged first, then roles are weighted."""
+
+    id: Annotated[str, Field(pattern=SLUG, description="self, manager, peer, or another slug.")]
+    name: Annotated[str, Field(min_length=1, description="Tab name for an unnamed rater.")]
+    count: int = Field(default=1, ge=0, le=20, description="How many raters of this role by default.")
+    weight: float = Field(default=1, description="Weight of this role's mean in the consensus.")
+
+    @field_validator("weight")
+    @classmethod
+    def _positive_weight(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError(f"weight must be positive, got {v:g}")
+        return v
+
+
+def _default_roles() -> list[Role]:
+    return [
+        Role(id="self", name="Self"),
+        Role(id="manager", name="Manager"),
+        Role(id="peer", name="Peer", count=2),
+    ]
+
+
+class Gate(_Model):
+    """A level only counts when a category's consensus is at least ``min_level``."""
+
+    level: str = Field(description="The level this gate guards.")
+    category: str = Field(description="Category id.")
+    min_level: str = Field(description="Minimum level code the category must reach.")
+
+
+class Scoring(_Model):
+    points: list[float] | None = Field(
+        default=None,
+        description="Points per level (times the category weight). Default: the level number.",
+    )
+    thresholds: list[float] | None = Field(
+        default=None,
+        description="Total needed for each level. Default: points of the level x sum of weights.",
+    )
+    gates: list[Gate] = Field(default_factory=list)
+
+
+class Ladder(_Model):
+    """A whole career ladder: levels x categories, with scoring and raters."""
+
+    format: int = Field(default=FORMAT_VERSION, description="Definition format version.")
+    id: Annotated[str, Field(pattern=SLUG)]
+    name: Annotated[str, Field(min_length=1)]
+    version: Annotated[str, Field(min_length=1)]
+    description: str | None = None
+    source: str | None = Field(default=None, description="Where the content comes from.")
+    levels: Annotated[list[Level], Field(min_length=1, max_length=26)]
+    groups: Annotated[list[Group], Field(min_length=1)]
+    scoring: Scoring = Field(default_factory=Scoring)
+    raters: list[Role] = Field(default_factory=_default_roles, min_length=1)
+    promotion_criteria: list[str] = Field(default_factory=list)
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, v: int) -> int:
+        if v != FORMAT_VERSION:
+            raise ValueError(f"unsupported format {v}; this sheetladder reads format {FORMAT_VERSION}")
+        return v
+
+    # -- derived views -------------------------------------------------------------------------
+    @property
+    def codes(self) -> list[str]:
+        return [lv.code for lv in self.levels]
+
+    @property
+    def categories(self) -> list[Category]:
+        return [c for g in self.groups for c in g.categories]
+
+    @property
+    def total_weight(self) -> float:
+        return sum(c.weight for c in self.categories)
+
+    def level_points(self) -> list[float]:
+        """Points per unit of weight for each level, in level order."""
+        if self.scoring.points is not None:
+            return list(self.scoring.points)
+        return [float(i + 1) for i in range(len(self.levels))]
+
+    def level_thresholds(self) -> list[float]:
+        """Total points needed to reach each level, in level order."""
+        if self.scoring.thresholds is not None:
+            return list(self.scoring.thresholds)
+        w = self.total_weight
+        return [p * w for p in self.level_points()]
+
+    def level_index(self, code: str) -> int:
+        """1-based position of a level code."""
+        return self.codes.index(code) + 1
+
+    def category(self, cid: str) -> Category:
+        for c in self.categories:
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+    def canonical_json(self) -> str:
+        """A stable serialisation, used for embedding in workbooks and for the hash."""
+        data = self.model_dump(mode="json", exclude_defaults=False)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    # -- cross-checks ----------------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _cross_check(self) -> Ladder:
+        problems: list[tuple[tuple[Any, ...], str]] = []
+        codes = self.codes
+        seen: dict[str, int] = {}
+        for i, code in enumerate(codes):
+            if code.upper() in seen:
+                problems.append((("levels", i, "code"), f"duplicate level code {code!r}"))
+            seen[code.upper()] = i
+        gids: set[str] = set()
+        cids: set[str] = set()
+        for gi, g in enumerate(self.groups):
+            if g.id in gids:
+                problems.append((("groups", gi, "id"), f"duplicate group id {g.id!r}"))
+            gids.add(g.id)
+            for ci, c in enumerate(g.categories):
+                where = ("groups", gi, "categories", ci)
+                if c.id in cids:
+                    problems.append(((*where, "id"), f"duplicate category id {c.id!r}"))
+                cids.add(c.id)
+                for code in c.descriptors:
+                    if code not in codes:
+                        problems.append(
+                            (
+                                (*where, "descriptors", code),
+                                f"descriptor for unknown level {code!r} (levels: {', '.join(codes)})",
+                            )
+                        )
+                missing = [code for code in codes if code not in c.descriptors]
+                if missing:
+                    problems.append(
+                        ((*where, "descriptors"), f"no descriptor for level(s) {', '.join(missing)}")
+                    )
+        n = len(codes)
+        for key, values in (("points", self.scoring.points), ("thresholds", self.scoring.thresholds)):
+            if values is None:
+                continue
+            if len(values) != n:
+                problems.append(
+                    (("scoring", key), f"{key} has {len(values)} entries but the ladder has {n} levels")
+                )
+            for i in range(1, len(values)):
+                if not values[i] > values[i - 1]:
+                    problems.append(
+                        (("scoring", key, i), f"{key} must increase: {values[i]:g} after {values[i - 1]:g}")
+                    )
+            if key == "points" and values and values[0] <= 0:
+                problems.append((("scoring", key, 0), "points must be positive"))
+        for i, gate in enumerate(self.scoring.gates):
+            if gate.level not in codes:
+                problems.append((("scoring", "gates", i, "level"), f"gate on unknown level {gate.level!r}"))
+            if gate.category not in cids:
+                problems.append(
+                    (("scoring", "gates", i, "category"), f"gate on unknown category {gate.category!r}")
+                )
+            if gate.min_level not in codes:
+                problems.append(
+                    (("scoring", "gates", i, "min_level"), f"gate needs unknown level {gate.min_level!r}")
+                )
+        rids: set[str] = set()
+        for i, r in enumerate(self.raters):
+            if r.id in rids:
+                problems.append((("raters", i, "id"), f"duplicate rater role {r.id!r}"))
+            rids.add(r.id)
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+
+class CrossCheckError(ValueError):
+    """Several cross-field problems, each with the path of the node it concerns."""
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]):
+        super().__init__("; ".join(m for _, m in problems))
+        self.problems = problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a definition file, located as precisely as the YAML allows."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class DefinitionError(Exception):
+    """A definition could not be loaded; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _locate(root: Any, path: tuple[Any, ...]) -> tuple[int, int]:
+    """Line and column (1-based) of the deepest node of ``path`` found in a ruamel tree."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    node = root
+    line, col = 0, 0
+    if hasattr(node, "lc"):
+        line, col = node.lc.line, node.lc.col
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            try:
+                line, col = node.lc.key(key)
+            except (KeyError, TypeError):
+                pass
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            try:
+                line, col = node.lc.item(key)
+            except (KeyError, TypeError, IndexError):
+                pass
+            node = node[key]
+        else:
+            break
+    return line + 1, col + 1
+
+
+def _message(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        where = ".".join(map(str, err["loc"][:-1]))
+        return f"unknown key {err['loc'][-1]!r}" + (f" in {where}" if where else "")
+    if kind == "missing":
+        return f"missing required key {loc!r}"
+    msg = str(err["msg"])
+    msg = msg.removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's union-branch markers (``str``, ``Descriptor``) from an error location."""
+    return tuple(p for p in loc if p not in ("str", "Descriptor", "list[float]", "float", "int"))
+
+
+def problems_from_validation(path: str, root: Any, exc: ValidationError) -> list[Problem]:
+    out: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
+    for err in exc.errors():
+        ctx = err.get("ctx") or {}
+        error = ctx.get("error")
+        if isinstance(error, CrossCheckError):
+            for sub_path, message in error.problems:
+                line, col = _locate(root, sub_path)
+                out.append(Problem(path, line, col, message))
+            continue
+        loc = _clean_loc(tuple(err["loc"]))
+        if loc in seen:
+            continue  # a union field reports once per branch; one message is enough
+        seen.add(loc)
+        err = {**err, "loc": loc}
+        line, col = _locate(root, loc)
+        out.append(Problem(path, line, col, _message(err)))
+    return out
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip containers to plain dicts and lists (pydantic wants plain data)."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse YAML keeping line numbers; syntax errors become a located DefinitionError."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        col = mark.column + 1 if mark else 1
+        what = e.problem or str(e)
+        if e.context and "duplicate" in str(e.problem or ""):
+            what = f"{e.problem}"
+        raise DefinitionError([Problem(path, line, col, f"YAML syntax error: {what}")]) from None
+    except YAMLError as e:
+        raise DefinitionError([Problem(path, 1, 1, f"YAML error: {e}")]) from None
+
+
+def load_text(text: str, path: str = "<string>") -> Ladder:
+    root = parse_yaml(text, path)
+    if not isinstance(root, dict):
+        raise DefinitionError([Problem(path, 1, 1, "a definition must be a YAML mapping (key: value)")])
+    try:
+        return Ladder.model_validate(_plain(root))
+    except ValidationError as exc:
+        raise DefinitionError(problems_from_validation(path, root, exc)) from None
+
+
+def load(path: str | Path) -> Ladder:
+    """Load and validate one definition file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DefinitionError([Problem(str(path), 1, 1, "no such file")]) from None
+    except UnicodeDecodeError as e:
+        raise DefinitionError([Problem(str(path), 1, 1, f"not UTF-8 text ({e.reason})")]) from None
+    except OSError as e:
+        raise DefinitionError([Problem(str(path), 1, 1, e.strerror or str(e))]) from None
+    return load_text(text, str(path))
+
+
+def from_json(text: str) -> Ladder:
+    """A ladder from its canonical JSON (as embedded in a workbook)."""
+    return Ladder.model_validate_json(text)
+
+
+def validate_files(paths: list[str]) -> Iterator[Problem]:
+    for path in paths:
+        try:
+            load(path)
+        except DefinitionError as e:
+            yield from e.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema and scaffolding
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Ladder.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sheetladder ladder definition"
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def slugify(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return s or "item"
+
+
+def scaffold(
+    ladder_id: str,
+    name: str,
+    levels: list[tuple[str, str]],
+    groups: list[tuple[str, list[str]]],
+) -> str:
+    """YAML text of a new definition with empty descriptors marked TODO."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+
+    data: dict[str, Any] = {
+        "id": ladder_id,
+        "name": name,
+        "version": "0.1.0",
+        "description": "TODO: what this ladder is for.",
+        "levels": [{"code": c, "name": n} for c, n in levels],
+        "groups": [
+            {
+                "id": slugify(g),
+                "name": g,
+                "categories": [
+                    {
+                        "id": slugify(c),
+                        "name": c,
+                        "descriptors": {code: f"TODO: {c} at {code}." for code, _ in levels},
+                    }
+                    for c in cats
+                ],
+            }
+            for g, cats in groups
+        ],
+        "raters": [r.model_dump(exclude_defaults=True) for r in _default_roles()],
+    }
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 100
+    buf = StringIO()
+    buf.write("# yaml-language-server: $schema=schema.json\n")
+    yaml.dump(data, buf)
+    return buf.getvalue()

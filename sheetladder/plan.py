@@ -1,0 +1,756 @@
+"""WorkbookPlan: the one layout of every workbook sheetladder makes.
+
+The plan is backend-neutral: sheets, cells (text, numbers, formulas with their stored results),
+styles by name, merges, widths, dropdowns, protection, conditional formats and a chart. The
+.xlsx renderer and the Google publisher draw it without layout decisions of their own, and the
+reader rebuilds it from the definition embedded in a workbook to know what must be where.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import scoring
+from .definition import FORMAT_VERSION, Ladder
+from .scoring import RaterInput, Score
+
+PLAN_VERSION = 1
+META_SHEET = "_sheetladder"
+GUIDE_SHEET = "Guide"
+MATRIX_SHEET = "Matrix"
+SUMMARY_SHEET = "Summary"
+RESERVED_SHEETS = {GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET, META_SHEET}
+META_CHUNK = 30000  # Excel holds at most 32,767 characters in a cell
+MAX_TAB = 31
+
+# -- A1 helpers ---------------------------------------------------------------------------------
+
+
+def col_letter(col: int) -> str:
+    """0-based column index to letters (0 -> A)."""
+    s = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def a1(row: int, col: int, absolute: bool = False) -> str:
+    """0-based row/col to an A1 reference."""
+    if absolute:
+        return f"${col_letter(col)}${row + 1}"
+    return f"{col_letter(col)}{row + 1}"
+
+
+_A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def parse_a1(ref: str) -> tuple[int, int]:
+    """A1 reference to 0-based (row, col)."""
+    m = _A1.match(ref.upper())
+    if not m:
+        raise ValueError(f"not an A1 cell reference: {ref!r}")
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + (ord(ch) - 64)
+    return int(m.group(2)) - 1, col - 1
+
+
+def quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def ref(sheet: str, row: int, col: int, absolute: bool = False) -> str:
+    return f"{quote_sheet(sheet)}!{a1(row, col, absolute)}"
+
+
+def rng(sheet: str | None, r1: int, c1: int, r2: int, c2: int, absolute: bool = True) -> str:
+    body = f"{a1(r1, c1, absolute)}:{a1(r2, c2, absolute)}"
+    return f"{quote_sheet(sheet)}!{body}" if sheet else body
+
+
+# -- the plan model -----------------------------------------------------------------------------
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Style(_M):
+    bold: bool = False
+    italic: bool = False
+    size: float = 10
+    color: str | None = None  # "#RRGGBB"
+    bg: str | None = None
+    wrap: bool = False
+    h_align: Literal["left", "center", "right"] | None = None
+    v_align: Literal["top", "center"] = "top"
+    border: bool = False
+    num_format: str | None = None
+    locked: bool = True
+
+
+STYLES: dict[str, Style] = {
+    "title": Style(bold=True, size=16, color="#1F3864"),
+    "subtitle": Style(italic=True, color="#595959"),
+    "label": Style(bold=True),
+    "text": Style(),
+    "wrap": Style(wrap=True),
+    "note": Style(italic=True, color="#595959", wrap=True),
+    "header": Style(bold=True, color="#FFFFFF", bg="#1F3864", wrap=True, v_align="center", border=True),
+    "header_sub": Style(italic=True, color="#FFFFFF", bg="#2F5496", wrap=True, border=True),
+    "group": Style(bold=True, bg="#D9E2F3", border=True),
+    "cell": Style(wrap=True, border=True),
+    "cell_drafted": Style(wrap=True, border=True, italic=True, color="#7F6000"),
+    "number": Style(border=True, h_align="center", num_format="0.##"),
+    "input_rating": Style(bold=True, bg="#FFF2CC", border=True, h_align="center", locked=False),
+    "input_comment": Style(bg="#FFF2CC", border=True, wrap=True, locked=False),
+    "calc_text": Style(wrap=True, border=True, color="#404040"),
+    "calc_num": Style(border=True, h_align="center", num_format="0.##"),
+    "calc_dec": Style(border=True, h_align="center", num_format="0.00"),
+    "calc_pct": Style(border=True, h_align="center", num_format="0%"),
+    "calc_code": Style(bold=True, border=True, h_align="center"),
+    "total_label": Style(bold=True, bg="#E2EFDA", border=True),
+    "total_value": Style(bold=True, bg="#E2EFDA", border=True, h_align="center", num_format="0.##"),
+    "total_pct": Style(bold=True, bg="#E2EFDA", border=True, h_align="center", num_format="0%"),
+    "hidden_calc": Style(color="#808080"),
+    "meta": Style(),
+}
+
+CellKind = Literal["text", "number", "formula", "input"]
+
+
+class Cell(_M):
+    """One cell. ``value`` is the text/number written, or a formula's stored result."""
+
+    row: int
+    col: int
+    kind: CellKind
+    value: str | float | None = None
+    formula: str | None = None  # without the leading "="
+    style: str = "text"
+    input_of: tuple[str, str] | None = None  # (category id, "rating" | "comment")
+
+    @property
+    def a1(self) -> str:
+        return a1(self.row, self.col)
+
+
+class Validation(_M):
+    """A dropdown list on a range; anything else is refused with ``error``."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    values: list[str]
+    input_title: str
+    input_message: str
+    error_title: str
+    error_message: str
+
+
+class CondFormat(_M):
+    """Highlight cells of a range where ``formula`` (written for the top-left cell) is true."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    formula: str
+    style: Literal["over", "under"]
+
+
+class ChartSeries(_M):
+    name: str
+    values: tuple[int, int, int, int]  # r1, c1, r2, c2 on the chart's sheet
+
+
+class Chart(_M):
+    kind: Literal["radar"] = "radar"
+    title: str
+    categories: tuple[int, int, int, int]
+    series: list[ChartSeries]
+    anchor: tuple[int, int]
+    max_value: int
+
+
+class PrintSetup(_M):
+    landscape: bool = True
+    fit_width: bool = True
+    repeat_rows: tuple[int, int] | None = None
+
+
+SheetRole = Literal["guide", "matrix", "rater", "summary", "meta"]
+
+
+class SheetPlan(_M):
+    name: str
+    role: SheetRole
+    rater_tab: str | None = None
+    cells: list[Cell] = Field(default_factory=list)
+    col_widths: dict[int, float] = Field(default_factory=dict)
+    hidden_cols: list[int] = Field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = Field(default_factory=list)
+    freeze: tuple[int, int] | None = None
+    validations: list[Validation] = Field(default_factory=list)
+    cond_formats: list[CondFormat] = Field(default_factory=list)
+    charts: list[Chart] = Field(default_factory=list)
+    protected: bool = True
+    visibility: Literal["visible", "hidden", "very_hidden"] = "visible"
+    tab_color: str | None = None
+    print_setup: PrintSetup | None = None
+
+    def add(self, row: int, col: int, kind: CellKind, value: str | float | None = None,
+            style: str = "text", formula: str | None = None,
+            input_of: tuple[str, str] | None = None) -> Cell:
+        cell = Cell(row=row, col=col, kind=kind, value=value, style=style, formula=formula,
+                    input_of=input_of)
+        self.cells.append(cell)
+        return cell
+
+    def text(self, row: int, col: int, value: str, style: str = "text") -> Cell:
+        return self.add(row, col, "text", value, style)
+
+    def cell_map(self) -> dict[tuple[int, int], Cell]:
+        return {(c.row, c.col): c for c in self.cells}
+
+
+class RaterSlot(_M):
+    """A rater of one assessment: their role, optional name and email, and their tab."""
+
+    role: str
+    name: str | None = None
+    email: str | None = None
+    tab: str
+
+
+class Context(_M):
+    """Who is assessed, when, and by whom."""
+
+    person: str
+    email: str | None = None
+    period: str | None = None
+    raters: list[RaterSlot]
+    split_tab: str | None = Field(
+        default=None, description="Set in a --split copy: the only rater tab the file holds."
+    )
+
+    def tabs(self) -> list[str]:
+        return [r.tab for r in self.raters]
+
+
+class WorkbookPlan(_M):
+    ladder: Ladder
+    context: Context
+    sheets: list[SheetPlan]
+
+    def sheet(self, name: str) -> SheetPlan:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def rater_sheets(self) -> list[SheetPlan]:
+        return [s for s in self.sheets if s.role == "rater"]
+
+
+# -- contexts -----------------------------------------------------------------------------------
+
+_BAD_TAB = re.compile(r"[\[\]:*?/\\]")
+
+
+def safe_tab(name: str) -> str:
+    """A name Excel and Google accept as a tab: no []:*?/\\, no edge quotes, at most 31 chars."""
+    s = _BAD_TAB.sub(" ", name).strip().strip("'").strip()
+    s = re.sub(r"\s+", " ", s)[:MAX_TAB].strip()
+    return s or "Rater"
+
+
+def make_context(
+    ladder: Ladder,
+    person: str,
+    period: str | None = None,
+    raters: Sequence[tuple[str, str | None, str | None]] | None = None,
+    email: str | None = None,
+) -> Context:
+    """Build the assessment context; ``raters`` are (role, name, email), default: the ladder's."""
+    roles = {r.id: r for r in ladder.raters}
+    if raters is None:
+        raters = [(r.id, None, None) for r in ladder.raters for _ in range(r.count)]
+    for role, _, _ in raters:
+        if role not in roles:
+            raise ValueError(
+                f"unknown rater role {role!r}; this ladder has: {', '.join(roles)}"
+            )
+    per_role: dict[str, int] = {}
+    for role, _, _ in raters:
+        per_role[role] = per_role.get(role, 0) + 1
+    seen: set[str] = {t.lower() for t in RESERVED_SHEETS}
+    slots: list[RaterSlot] = []
+    numbering: dict[str, int] = {}
+    for role, name, mail in raters:
+        numbering[role] = numbering.get(role, 0) + 1
+        if name:
+            base = safe_tab(name)
+        elif per_role[role] > 1:
+            base = f"{roles[role].name} {numbering[role]}"
+        else:
+            base = roles[role].name
+        tab = base
+        n = 2
+        while tab.lower() in seen:
+            suffix = f" ({n})"
+            tab = base[: MAX_TAB - len(suffix)] + suffix
+            n += 1
+        seen.add(tab.lower())
+        slots.append(RaterSlot(role=role, name=name or None, email=mail or None, tab=tab))
+    return Context(person=person, email=email, period=period, raters=slots)
+
+
+# -- building the plan --------------------------------------------------------------------------
+
+# Rater tab layout (0-based rows/cols)
+R_HEADER = 3
+R_FIRST = 4
+C_GROUP, C_CATEGORY, C_WEIGHT, C_RATING, C_DESCRIPTOR, C_POINTS, C_COMMENT, C_LEVELNO = range(8)
+
+# Matrix layout
+M_CODES = 2
+M_NAMES = 3
+M_FIRST = 4
+M_CAT, M_WEIGHT, M_DESC0 = 0, 1, 2
+
+# Summary layout
+S_HEADER = 2
+S_FIRST = 3
+
+
+def matrix_rows(ladder: Ladder) -> dict[str, int]:
+    """Row of each category on the Matrix sheet (group header rows in between)."""
+    rows: dict[str, int] = {}
+    r = M_FIRST
+    for g in ladder.groups:
+        r += 1  # group header row
+        for c in g.categories:
+            rows[c.id] = r
+            r += 1
+    return rows
+
+
+def rater_footer(ladder: Ladder) -> dict[str, int]:
+    """Rows of a rater tab's footer lines."""
+    last = R_FIRST + len(ladder.categories) - 1
+    return {"rated": last + 2, "total": last + 3, "level": last + 4, "progress": last + 5}
+
+
+def summary_columns(ctx: Context, ladder: Ladder) -> dict[str, int]:
+    cols: dict[str, int] = {"category": 0, "weight": 1}
+    c = 2
+    for slot in ctx.raters:
+        cols["rater:" + slot.tab] = c
+        c += 1
+    for role in ladder.raters:
+        cols["role:" + role.id] = c
+        c += 1
+    for key in ("consensus_level", "consensus_points", "gap", "next"):
+        cols[key] = c
+        c += 1
+    cols["index"] = c  # hidden helper: the level index
+    return cols
+
+
+def summary_footer(ladder: Ladder) -> dict[str, int]:
+    last = S_FIRST + len(ladder.categories) - 1
+    return {"complete": last + 2, "total": last + 3, "level": last + 4, "progress": last + 5}
+
+
+def _blank(v: float | str | None) -> float | str:
+    return "" if v is None else v
+
+
+def _codes_range(ladder: Ladder) -> str:
+    n = len(ladder.levels)
+    return rng(MATRIX_SHEET, M_CODES, M_DESC0, M_CODES, M_DESC0 + n - 1)
+
+
+def _descriptor_range(ladder: Ladder, cid: str) -> str:
+    n = len(ladder.levels)
+    r = matrix_rows(ladder)[cid]
+    return rng(MATRIX_SHEET, r, M_DESC0, r, M_DESC0 + n - 1)
+
+
+def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
+    s = SheetPlan(name=GUIDE_SHEET, role="guide", tab_color="#1F3864")
+    s.col_widths = {0: 22, 1: 30, 2: 40, 3: 16, 4: 16}
+    s.text(0, 0, ladder.name, "title")
+    s.text(1, 0, ladder.description or "", "note")
+    s.merges.append((1, 0, 1, 4))
+    r = 3
+    rows: list[tuple[str, str]] = [
+        ("Person", ctx.person),
+        ("Period", ctx.period or ""),
+        ("Ladder", f"{ladder.id} version {ladder.version}"),
+        ("Raters", ", ".join(
+            f"{slot.tab} ({slot.role})" for slot in ctx.raters
+            if ctx.split_tab is None or slot.tab == ctx.split_tab
+        )),
+    ]
+    for label, value in rows:
+        s.text(r, 0, label, "label")
+        s.text(r, 1, value, "text")
+        r += 1
+    r += 1
+    s.text(r, 0, "How to fill it in", "label")
+    r += 1
+    steps = [
+        "1. Open your own tab (named after you or your role). Only the yellow cells can be edited.",
+        "2. For each category, pick the level that describes the person today from the dropdown. "
+        "The Matrix tab shows what every level looks like.",
+        "3. Add evidence or a comment beside each rating: an example, a deal, a situation.",
+        "4. Leave a category blank rather than guess: blanks are left out of averages, and a "
+        "level is only computed once every category is rated.",
+        "5. Save and send the file back (or just close the Google Sheet). The Summary tab "
+        "combines all raters.",
+    ]
+    for step in steps:
+        s.text(r, 0, step, "wrap")
+        s.merges.append((r, 0, r, 4))
+        r += 1
+    r += 1
+    s.text(r, 0, "Scoring", "label")
+    r += 1
+    s.text(r, 0, (
+        "A rating at a level scores the level's points times the category's weight. Raters of "
+        "one role are averaged first, then roles are combined by their weights "
+        + ", ".join(f"{role.name} {role.weight:g}" for role in ladder.raters)
+        + f". A level is reached when the total reaches its threshold (sum of weights "
+        f"{ladder.total_weight:g})."
+    ), "wrap")
+    s.merges.append((r, 0, r, 4))
+    r += 2
+    s.text(r, 0, "Level", "header")
+    s.text(r, 1, "Name", "header")
+    s.text(r, 2, "Job titles", "header")
+    s.text(r, 3, "Points per weight", "header")
+    s.text(r, 4, "Total needed", "header")
+    r += 1
+    for lv, pts, thr in zip(ladder.levels, ladder.level_points(), ladder.level_thresholds(), strict=True):
+        s.text(r, 0, lv.code, "calc_code")
+        s.text(r, 1, lv.name, "cell")
+        s.text(r, 2, ", ".join(lv.titles), "cell")
+        s.add(r, 3, "number", pts, "number")
+        s.add(r, 4, "number", thr, "number")
+        r += 1
+    if ladder.scoring.gates:
+        r += 1
+        s.text(r, 0, "Gates", "label")
+        r += 1
+        for g in ladder.scoring.gates:
+            s.text(r, 0, f"{g.level} also needs {ladder.category(g.category).name} at "
+                         f"{g.min_level} or above.", "wrap")
+            s.merges.append((r, 0, r, 4))
+            r += 1
+    drafted = [
+        (c.name, [code for code in ladder.codes if c.descriptor(code).drafted])
+        for c in ladder.categories
+    ]
+    drafted = [(n, codes) for n, codes in drafted if codes]
+    if drafted:
+        r += 1
+        s.text(r, 0, "Drafted descriptors", "label")
+        s.text(r, 1, "Written by the ladder's authors, not taken from the source; shown in "
+                     "italics on the Matrix.", "note")
+        s.merges.append((r, 1, r, 4))
+        r += 1
+        for name, codes in drafted:
+            s.text(r, 0, name, "text")
+            s.text(r, 1, ", ".join(codes), "text")
+            r += 1
+    if ladder.promotion_criteria:
+        r += 1
+        s.text(r, 0, "Promotion criteria", "label")
+        r += 1
+        for crit in ladder.promotion_criteria:
+            s.text(r, 0, "• " + crit, "wrap")
+            s.merges.append((r, 0, r, 4))
+            r += 1
+    return s
+
+
+def _matrix(ladder: Ladder) -> SheetPlan:
+    n = len(ladder.levels)
+    s = SheetPlan(name=MATRIX_SHEET, role="matrix", tab_color="#2F5496")
+    s.col_widths = {M_CAT: 24, M_WEIGHT: 8}
+    for i in range(n):
+        s.col_widths[M_DESC0 + i] = 34
+    s.text(0, 0, f"{ladder.name}: descriptor matrix", "title")
+    s.text(M_CODES, M_CAT, "Category", "header")
+    s.text(M_CODES, M_WEIGHT, "Weight", "header")
+    s.text(M_NAMES, M_CAT, "", "header_sub")
+    s.text(M_NAMES, M_WEIGHT, "", "header_sub")
+    for i, lv in enumerate(ladder.levels):
+        s.text(M_CODES, M_DESC0 + i, lv.code, "header")
+        s.text(M_NAMES, M_DESC0 + i, lv.name, "header_sub")
+    rows = matrix_rows(ladder)
+    for g in ladder.groups:
+        gr = rows[g.categories[0].id] - 1
+        s.text(gr, M_CAT, g.name, "group")
+        s.merges.append((gr, M_CAT, gr, M_DESC0 + n - 1))
+        for c in g.categories:
+            r = rows[c.id]
+            s.text(r, M_CAT, c.name, "group")
+            s.add(r, M_WEIGHT, "number", c.weight, "number")
+            for i, code in enumerate(ladder.codes):
+                d = c.descriptor(code)
+                s.text(r, M_DESC0 + i, d.text, "cell_drafted" if d.drafted else "cell")
+    s.freeze = (M_FIRST, M_DESC0)
+    s.print_setup = PrintSetup(repeat_rows=(M_CODES, M_NAMES))
+    return s
+
+
+def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.RaterScore | None,
+           levels: Mapping[str, int | None], comments: Mapping[str, str]) -> SheetPlan:
+    cats = ladder.categories
+    n = len(ladder.levels)
+    s = SheetPlan(name=slot.tab, role="rater", rater_tab=slot.tab, tab_color="#BF8F00")
+    s.col_widths = {C_GROUP: 16, C_CATEGORY: 24, C_WEIGHT: 8, C_RATING: 10, C_DESCRIPTOR: 50,
+                    C_POINTS: 8, C_COMMENT: 44, C_LEVELNO: 6}
+    s.hidden_cols = [C_LEVELNO]
+    role_name = {r.id: r.name for r in ladder.raters}[slot.role]
+    who = f" by {slot.name}" if slot.name else ""
+    s.text(0, 0, f"{role_name} rating{who}", "title")
+    s.text(1, 0, f"Assessment of {ctx.person}" + (f", {ctx.period}" if ctx.period else ""), "subtitle")
+    headers = ["Group", "Category", "Weight", "Rating", "What the chosen level looks like",
+               "Points", "Evidence / comments", "Level #"]
+    for i, h in enumerate(headers):
+        s.text(R_HEADER, i, h, "header")
+    codes_range = _codes_range(ladder)
+    desc_of = {c.id: _descriptor_range(ladder, c.id) for c in cats}
+    for i, c in enumerate(cats):
+        r = R_FIRST + i
+        group = next(g for g in ladder.groups if c in g.categories)
+        lv = levels.get(c.id)
+        s.text(r, C_GROUP, group.name, "cell")
+        s.text(r, C_CATEGORY, c.name, "cell")
+        s.add(r, C_WEIGHT, "number", c.weight, "number")
+        s.add(r, C_RATING, "input", ladder.codes[lv - 1] if lv else None, "input_rating",
+              input_of=(c.id, "rating"))
+        s.add(r, C_DESCRIPTOR, "formula", c.descriptor(ladder.codes[lv - 1]).text if lv else "",
+              "calc_text", formula=scoring.f_descriptor(a1(r, C_LEVELNO), desc_of[c.id]))
+        s.add(r, C_POINTS, "formula",
+              scoring.points_for(ladder, c.id, lv) if lv else "", "calc_num",
+              formula=scoring.f_points(ladder, a1(r, C_LEVELNO), c.weight))
+        s.add(r, C_COMMENT, "input", comments.get(c.id), "input_comment",
+              input_of=(c.id, "comment"))
+        s.add(r, C_LEVELNO, "formula", lv if lv else "", "hidden_calc",
+              formula=scoring.f_level_number(a1(r, C_RATING), codes_range))
+    last = R_FIRST + len(cats) - 1
+    f = rater_footer(ladder)
+    levelnos = rng(None, R_FIRST, C_LEVELNO, last, C_LEVELNO, absolute=False)
+    points = rng(None, R_FIRST, C_POINTS, last, C_POINTS, absolute=False)
+    rs = rater_score
+    s.text(f["rated"], C_CATEGORY, "Rated", "total_label")
+    s.add(f["rated"], C_RATING, "formula", rs.rated if rs else 0, "total_value",
+          formula=scoring.f_count(levelnos))
+    s.text(f["rated"], C_DESCRIPTOR, f"of {len(cats)} categories", "text")
+    s.text(f["total"], C_CATEGORY, "Total points", "total_label")
+    s.add(f["total"], C_RATING, "formula", _blank(rs.total_points if rs else None), "total_value",
+          formula=scoring.f_total(points))
+    s.text(f["level"], C_CATEGORY, "Level reached", "total_label")
+    level_refs = {c.id: a1(R_FIRST + i, C_LEVELNO) for i, c in enumerate(cats)}
+    idx_ref = a1(f["level"], C_LEVELNO)
+    s.add(f["level"], C_LEVELNO, "formula", _blank(rs.level_index if rs else None), "hidden_calc",
+          formula=scoring.f_level_index(
+              ladder, a1(f["total"], C_RATING),
+              scoring.f_complete(a1(f["rated"], C_RATING), len(cats)), level_refs))
+    s.add(f["level"], C_RATING, "formula", _blank(rs.level if rs else None), "total_value",
+          formula=scoring.f_level_code(ladder, idx_ref))
+    s.text(f["progress"], C_CATEGORY, "Progress to next level", "total_label")
+    s.add(f["progress"], C_RATING, "formula", _blank(rs.progress_to_next if rs else None),
+          "total_pct", formula=scoring.f_progress(ladder, a1(f["total"], C_RATING), idx_ref))
+    s.validations.append(Validation(
+        first_row=R_FIRST, first_col=C_RATING, last_row=last, last_col=C_RATING,
+        values=ladder.codes,
+        input_title="Pick a level",
+        input_message=f"Choose {ladder.codes[0]}–{ladder.codes[-1]}; see the Matrix tab.",
+        error_title="Not a level",
+        error_message=f"Please pick one of {', '.join(ladder.codes)} from the list.",
+    ))
+    s.freeze = (R_FIRST, C_RATING)
+    s.print_setup = PrintSetup(repeat_rows=(R_HEADER, R_HEADER))
+    del n
+    return s
+
+
+def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
+    cats = ladder.categories
+    cols = summary_columns(ctx, ladder)
+    s = SheetPlan(name=SUMMARY_SHEET, role="summary", tab_color="#548235")
+    s.hidden_cols = [cols["index"]]
+    s.text(0, 0, f"Summary: {ctx.person}" + (f", {ctx.period}" if ctx.period else ""), "title")
+    s.col_widths = {0: 24, 1: 8}
+    {r.id: r.name for r in ladder.raters}
+    s.text(S_HEADER, 0, "Category", "header")
+    s.text(S_HEADER, 1, "Weight", "header")
+    for slot in ctx.raters:
+        s.text(S_HEADER, cols["rater:" + slot.tab], slot.tab, "header")
+        s.col_widths[cols["rater:" + slot.tab]] = 10
+    for role in ladder.raters:
+        s.text(S_HEADER, cols["role:" + role.id], f"{role.name} (mean)", "header")
+        s.col_widths[cols["role:" + role.id]] = 10
+    s.text(S_HEADER, cols["consensus_level"], "Consensus level", "header")
+    s.text(S_HEADER, cols["consensus_points"], "Consensus points", "header")
+    s.text(S_HEADER, cols["gap"], "Self vs others", "header")
+    s.text(S_HEADER, cols["next"], "Growth plan: the next level looks like", "header")
+    s.col_widths.update({cols["consensus_level"]: 11, cols["consensus_points"]: 11,
+                         cols["gap"]: 10, cols["next"]: 60})
+    role_weight = {r.id: r.weight for r in ladder.raters}
+    for i, c in enumerate(cats):
+        r = S_FIRST + i
+        cs = sc.categories[i]
+        tab_r = R_FIRST + i
+        s.text(r, 0, c.name, "cell")
+        s.add(r, 1, "number", c.weight, "number")
+        level_refs: dict[str, list[str]] = {role.id: [] for role in ladder.raters}
+        point_refs: dict[str, list[str]] = {role.id: [] for role in ladder.raters}
+        for slot in ctx.raters:
+            level_refs[slot.role].append(ref(slot.tab, tab_r, C_LEVELNO))
+            point_refs[slot.role].append(ref(slot.tab, tab_r, C_POINTS))
+            code = cs.ratings.get(slot.tab)
+            s.add(r, cols["rater:" + slot.tab], "formula",
+                  ladder.level_index(code) if code else "", "calc_num",
+                  formula=f'IF({ref(slot.tab, tab_r, C_LEVELNO)}="","",{ref(slot.tab, tab_r, C_LEVELNO)})')
+        for role in ladder.raters:
+            s.add(r, cols["role:" + role.id], "formula", _blank(cs.role_means.get(role.id)),
+                  "calc_dec", formula=scoring.f_mean(level_refs[role.id]) if level_refs[role.id] else '""')
+        s.add(r, cols["consensus_level"], "formula", _blank(cs.consensus_level), "calc_dec",
+              formula=scoring.f_weighted_mean(
+                  [(level_refs[role.id], role_weight[role.id]) for role in ladder.raters]))
+        s.add(r, cols["consensus_points"], "formula", _blank(cs.consensus_points), "calc_dec",
+              formula=scoring.f_weighted_mean(
+                  [(point_refs[role.id], role_weight[role.id]) for role in ladder.raters]))
+        s.add(r, cols["gap"], "formula", _blank(cs.self_gap), "calc_dec",
+              formula=scoring.f_gap(
+                  level_refs.get("self", []),
+                  [(level_refs[role.id], role_weight[role.id]) for role in ladder.raters
+                   if role.id != "self"]))
+        nxt = cs.next_level
+        next_text = (c.descriptor(nxt).text if nxt else scoring.TOP_LEVEL_TEXT) \
+            if cs.consensus_level is not None else ""
+        s.add(r, cols["next"], "formula", next_text, "calc_text",
+              formula=scoring.f_next_descriptor(ladder, a1(r, cols["consensus_level"]),
+                                                _descriptor_range(ladder, c.id)))
+    last = S_FIRST + len(cats) - 1
+    gap_col = cols["gap"]
+    top = a1(S_FIRST, gap_col)
+    s.cond_formats.append(CondFormat(first_row=S_FIRST, first_col=gap_col, last_row=last,
+                                     last_col=gap_col, formula=f"AND(ISNUMBER({top}),{top}>=1)",
+                                     style="over"))
+    s.cond_formats.append(CondFormat(first_row=S_FIRST, first_col=gap_col, last_row=last,
+                                     last_col=gap_col, formula=f"AND(ISNUMBER({top}),{top}<=-1)",
+                                     style="under"))
+    f = summary_footer(ladder)
+    cl = rng(None, S_FIRST, cols["consensus_level"], last, cols["consensus_level"], absolute=False)
+    cp = rng(None, S_FIRST, cols["consensus_points"], last, cols["consensus_points"], absolute=False)
+    vcol = cols["consensus_points"]
+    done = sum(1 for cs in sc.categories if cs.consensus_level is not None)
+    s.text(f["complete"], 0, "Categories with a rating", "total_label")
+    s.add(f["complete"], vcol, "formula", done, "total_value", formula=scoring.f_count(cl))
+    s.text(f["total"], 0, "Total points", "total_label")
+    s.add(f["total"], vcol, "formula", _blank(sc.total_points), "total_value",
+          formula=scoring.f_total(cp))
+    s.text(f["level"], 0, "Level reached", "total_label")
+    idx_ref = a1(f["level"], cols["index"])
+    level_refs_c = {c.id: a1(S_FIRST + i, cols["consensus_level"]) for i, c in enumerate(cats)}
+    s.add(f["level"], cols["index"], "formula", _blank(sc.level_index), "hidden_calc",
+          formula=scoring.f_level_index(
+              ladder, a1(f["total"], vcol),
+              scoring.f_complete(a1(f["complete"], vcol), len(cats)), level_refs_c))
+    s.add(f["level"], vcol, "formula", _blank(sc.level), "total_value",
+          formula=scoring.f_level_code(ladder, idx_ref))
+    s.text(f["progress"], 0, "Progress to next level", "total_label")
+    s.add(f["progress"], vcol, "formula", _blank(sc.progress_to_next), "total_pct",
+          formula=scoring.f_progress(ladder, a1(f["total"], vcol), idx_ref))
+    series = [ChartSeries(name=f"{role.name} (mean)",
+                          values=(S_FIRST, cols["role:" + role.id], last, cols["role:" + role.id]))
+              for role in ladder.raters]
+    series.append(ChartSeries(name="Consensus", values=(S_FIRST, cols["consensus_level"], last,
+                                                        cols["consensus_level"])))
+    s.charts.append(Chart(title=f"{ctx.person}: levels by category",
+                          categories=(S_FIRST, 0, last, 0), series=series,
+                          anchor=(f["progress"] + 2, 0), max_value=len(ladder.levels)))
+    s.freeze = (S_FIRST, 1)
+    s.print_setup = PrintSetup(repeat_rows=(S_HEADER, S_HEADER))
+    return s
+
+
+def meta_payload(ladder: Ladder, ctx: Context) -> dict[str, str]:
+    """The key/value pairs of the hidden sheet; the hash covers everything else."""
+    ladder_json = ladder.canonical_json()
+    ctx_json = json.dumps(ctx.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"))
+    digest = hashlib.sha256(
+        f"{FORMAT_VERSION}\n{PLAN_VERSION}\n{ladder_json}\n{ctx_json}".encode()
+    ).hexdigest()
+    return {
+        "generator": "sheetladder",
+        "format_version": str(FORMAT_VERSION),
+        "plan_version": str(PLAN_VERSION),
+        "ladder_hash": ladder.content_hash(),
+        "ladder": ladder_json,
+        "context": ctx_json,
+        "hash": digest,
+    }
+
+
+def _meta(ladder: Ladder, ctx: Context) -> SheetPlan:
+    s = SheetPlan(name=META_SHEET, role="meta", visibility="very_hidden")
+    r = 0
+    for key, value in meta_payload(ladder, ctx).items():
+        chunks = [value[i:i + META_CHUNK] for i in range(0, len(value), META_CHUNK)] or [""]
+        for j, chunk in enumerate(chunks):
+            s.text(r, 0, key if j == 0 else f"{key}+", "meta")
+            s.text(r, 1, chunk, "meta")
+            r += 1
+    return s
+
+
+def build_plan(
+    ladder: Ladder,
+    ctx: Context,
+    ratings: Mapping[str, Mapping[str, int | None]] | None = None,
+    comments: Mapping[str, Mapping[str, str]] | None = None,
+) -> WorkbookPlan:
+    """The full layout for one assessment; ``ratings`` (tab -> category -> level index) pre-fill
+    the rater tabs, and every stored formula result is what the scoring rule gives for them."""
+    ratings = ratings or {}
+    comments = comments or {}
+    inputs = [
+        RaterInput(role=slot.role, name=slot.name, tab=slot.tab,
+                   levels=dict(ratings.get(slot.tab, {})),
+                   comments=dict(comments.get(slot.tab, {})))
+        for slot in ctx.raters
+    ]
+    sc = scoring.score(ladder, inputs)
+    sheets = [_guide(ladder, ctx), _matrix(ladder)]
+    for slot, rs, inp in zip(ctx.raters, sc.raters, inputs, strict=True):
+        if ctx.split_tab is not None and slot.tab != ctx.split_tab:
+            continue
+        sheets.append(_rater(ladder, ctx, slot, rs, inp.levels, inp.comments))
+    if ctx.split_tab is None:
+        sheets.append(_summary(ladder, ctx, sc))
+    sheets.append(_meta(ladder, ctx))
+    return WorkbookPlan(ladder=ladder, context=ctx, sheets=sheets)
+
+
+def split_contexts(ctx: Context) -> list[Context]:
+    """One context per rater for --split copies."""
+    return [ctx.model_copy(update={"split_tab": slot.tab}) for slot in ctx.raters]

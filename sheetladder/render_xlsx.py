@@ -1,0 +1,198 @@
+"""WorkbookPlan -> .xlsx with xlsxwriter. A translation only: every layout decision is the plan's."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .plan import STYLES, Chart, Style, WorkbookPlan, col_letter, quote_sheet
+
+COND_STYLES = {
+    "over": {"bg_color": "#F8CBAD", "font_color": "#833C0B"},
+    "under": {"bg_color": "#BDD7EE", "font_color": "#1F4E79"},
+}
+
+
+def _format_props(style: Style) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "font_size": style.size,
+        "valign": "top" if style.v_align == "top" else "vcenter",
+        "locked": style.locked,
+    }
+    if style.bold:
+        props["bold"] = True
+    if style.italic:
+        props["italic"] = True
+    if style.color:
+        props["font_color"] = style.color
+    if style.bg:
+        props["bg_color"] = style.bg
+        props["pattern"] = 1
+    if style.wrap:
+        props["text_wrap"] = True
+    if style.h_align:
+        props["align"] = style.h_align
+    if style.border:
+        props["border"] = 1
+        props["border_color"] = "#A6A6A6"
+    if style.num_format:
+        props["num_format"] = style.num_format
+    return props
+
+
+class _Formats:
+    """xlsxwriter Format objects, made once per workbook per style name."""
+
+    def __init__(self, wb: Workbook):
+        self._wb = wb
+        self._cache: dict[str, Format] = {}
+
+    def __getitem__(self, name: str) -> Format:
+        fmt = self._cache.get(name)
+        if fmt is None:
+            fmt = self._wb.add_format(_format_props(STYLES[name]))
+            self._cache[name] = fmt
+        return fmt
+
+
+def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Any, fmts: _Formats, password: str | None) -> None:
+    for col, width in sheet.col_widths.items():
+        ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_cols})
+    for col in sheet.hidden_cols:
+        if col not in sheet.col_widths:
+            ws.set_column(col, col, None, None, {"hidden": True})
+    merged: dict[tuple[int, int], tuple[int, int, int, int]] = {
+        (m[0], m[1]): m for m in sheet.merges
+    }
+    for cell in sheet.cells:
+        fmt = fmts[cell.style]
+        if (cell.row, cell.col) in merged:
+            r1, c1, r2, c2 = merged[(cell.row, cell.col)]
+            ws.merge_range(r1, c1, r2, c2, "", fmt)
+        if cell.kind == "formula":
+            value = cell.value
+            ws.write_formula(cell.row, cell.col, "=" + (cell.formula or ""), fmt,
+                             "" if value is None else value)
+        elif cell.kind == "number":
+            ws.write_number(cell.row, cell.col, float(cell.value or 0), fmt)
+        elif cell.value is None or cell.value == "":
+            ws.write_blank(cell.row, cell.col, None, fmt)
+        elif isinstance(cell.value, (int, float)):
+            ws.write_number(cell.row, cell.col, float(cell.value), fmt)
+        else:
+            # write_string, never write(): text from users must never turn into a formula
+            ws.write_string(cell.row, cell.col, str(cell.value), fmt)
+    for v in sheet.validations:
+        ws.data_validation(v.first_row, v.first_col, v.last_row, v.last_col, {
+            "validate": "list",
+            "source": v.values,
+            "input_title": v.input_title[:32],
+            "input_message": v.input_message[:255],
+            "error_title": v.error_title[:32],
+            "error_message": v.error_message[:255],
+            "error_type": "stop",
+            "ignore_blank": True,
+        })
+    for cf in sheet.cond_formats:
+        ws.conditional_format(cf.first_row, cf.first_col, cf.last_row, cf.last_col, {
+            "type": "formula", "criteria": "=" + cf.formula,
+            "format": wb.add_format(COND_STYLES[cf.style]),
+        })
+    for chart in sheet.charts:
+        _chart(wb, ws, sheet.name, chart)
+    if sheet.freeze:
+        ws.freeze_panes(*sheet.freeze)
+    if sheet.print_setup:
+        ps = sheet.print_setup
+        if ps.landscape:
+            ws.set_landscape()
+        if ps.fit_width:
+            ws.fit_to_pages(1, 0)
+        if ps.repeat_rows:
+            ws.repeat_rows(*ps.repeat_rows)
+        ws.set_paper(9)  # A4
+    if sheet.tab_color:
+        ws.set_tab_color(sheet.tab_color)
+    if sheet.protected:
+        ws.protect(password or "", {
+            "select_locked_cells": True, "select_unlocked_cells": True,
+            "format_columns": True, "format_rows": True,
+        })
+    if sheet.visibility == "very_hidden":
+        ws.very_hidden()
+    elif sheet.visibility == "hidden":
+        ws.hide()
+
+
+def _chart(wb: Workbook, ws: Worksheet, sheet_name: str, chart: Chart) -> None:
+    c = wb.add_chart({"type": "radar", "subtype": "with_markers"})
+    q = quote_sheet(sheet_name)
+
+    def area(r1: int, c1: int, r2: int, c2: int) -> str:
+        return f"={q}!${col_letter(c1)}${r1 + 1}:${col_letter(c2)}${r2 + 1}"
+
+    for s in chart.series:
+        c.add_series({"name": s.name, "categories": area(*chart.categories), "values": area(*s.values)})
+    c.set_title({"name": chart.title})
+    c.set_y_axis({"min": 0, "max": chart.max_value, "major_unit": 1})
+    c.set_size({"width": 720, "height": 480})
+    ws.insert_chart(chart.anchor[0], chart.anchor[1], c)
+
+
+def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password: str | None = None) -> None:
+    """Write the plan as an .xlsx to a path or a binary stream."""
+    wb = xlsxwriter.Workbook(target, {
+        "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+        "in_memory": True,
+    })
+    wb.set_properties({"title": plan.ladder.name, "subject": plan.context.person,
+                       "comments": "Made by sheetladder"})
+    fmts = _Formats(wb)
+    active = 0
+    for i, sheet in enumerate(plan.sheets):
+        ws = wb.add_worksheet(sheet.name)
+        _write_sheet(wb, ws, sheet, fmts, password)
+        if sheet.role == "rater" and active == 0:
+            active = i
+    wb.worksheets()[active].activate()
+    wb.close()
+
+
+def to_bytes(plan: WorkbookPlan, password: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    write_workbook(plan, buf, password)
+    return buf.getvalue()
+
+
+def save(plan: WorkbookPlan, path: str | Path, force: bool = False, password: str | None = None) -> Path:
+    """Write the workbook to ``path``; refuse to replace an existing file unless ``force``.
+
+    The file is written next to its destination and moved into place, so a crash never leaves
+    a half-written workbook where a filled one used to be.
+    """
+    p = Path(path)
+    data = to_bytes(plan, password)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    try:
+        if force:
+            os.replace(tmp, p)
+        else:
+            try:
+                os.link(tmp, p)  # atomic "create only if absent"
+            except FileExistsError:
+                raise FileExistsError(
+                    f"{p}: already exists (it may hold someone's ratings); use --force to replace it"
+                ) from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return p
