@@ -1,0 +1,43 @@
+"""Shared fixtures: the bundled ladders and small hand-made ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sheetladder.definition import Ladder, load, load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS = ROOT / "definitions"
+
+SMALL = """\
+id: small
+name: Small ladder
+version: "1"
+levels:
+  - {code: L1, name: One}
+  - {code: L2, name: Two}
+  - {code: L3, name: Three}
+groups:
+  - id: g
+    name: Group G
+    categories:
+      - {id: a, name: Alpha, descriptors: {L1: a one, L2: a two, L3: a three}}
+      - {id: b, name: Beta, weight: 2, descriptors: {L1: b one, L2: b two, L3: {text: b three, drafted: true}}}
+"""
+
+
+@pytest.fixture(scope="session")
+def sales() -> Ladder:
+    return load(DEFINITIONS / "sales-s1-s7.yaml")
+
+
+@pytest.fixture(scope="session")
+def small() -> Ladder:
+    return load_text(SMALL, "small.yaml")
+
+
+@pytest.fixture(scope="session")
+def bundled() -> list[Ladder]:
+    return [load(p) for p in sorted(DEFINITIONS.glob("*.yaml"))]
