@@ -1,0 +1,183 @@
+"""Definitions: the bundled ladders, the schema, and precise FILE:LINE:COL errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.definition import DefinitionError, json_schema, load, load_text, schema_text
+
+from .conftest import DEFINITIONS, SMALL
+
+SALES_GROUPS = {
+    "Hard Skills": [
+        "Product Knowledge", "Client Delivery", "Sales Techniques", "Self Lead Generation",
+        "CRM and Other Tools", "Internal Wiki Knowledge", "Risk Assessment", "Independence Level",
+    ],
+    "Soft Skills": [
+        "Communication Skills", "Time Management", "Adaptability", "Result-Oriented",
+        "Problem-Solving", "Motivation",
+    ],
+    "Development and Collaboration": [
+        "Involvement", "Conflict Solving", "Self-Education Approach", "Coaching/Training",
+    ],
+}
+SEED_DESCRIBED = {
+    "Product Knowledge", "Client Delivery", "CRM and Other Tools", "Risk Assessment",
+    "Independence Level", "Time Management", "Adaptability", "Involvement",
+}
+
+
+def test_bundled_definitions_validate_with_exit_zero():
+    files = sorted(str(p) for p in DEFINITIONS.glob("*.yaml"))
+    assert len(files) == 3
+    result = CliRunner().invoke(main, ["validate", *files])
+    assert result.exit_code == 0, result.output
+
+
+def test_sales_ladder_has_seed_levels_groups_and_a_descriptor_everywhere(sales):
+    assert [(lv.code, lv.name) for lv in sales.levels] == [
+        ("S1", "Junior Sales Executive"), ("S2", "Junior Sales Executive"),
+        ("S3", "Mid Sales Executive"), ("S4", "Mid Sales Executive"),
+        ("S5", "Senior Sales Executive"), ("S6", "Team Leader"), ("S7", "Head of Sales"),
+    ]
+    assert {g.name: [c.name for c in g.categories] for g in sales.groups} == SALES_GROUPS
+    assert [len(g.categories) for g in sales.groups] == [8, 6, 4]
+    for c in sales.categories:
+        assert c.weight == 1
+        assert set(c.descriptors) == set(sales.codes)
+        drafted = {c.descriptor(code).drafted for code in sales.codes}
+        # the eight categories the seed describes are restated; the other ten are drafted
+        assert drafted == ({False} if c.name in SEED_DESCRIBED else {True}), c.name
+    assert [r.id for r in sales.raters] == ["self", "manager", "peer"]
+
+
+def test_generic_ladder_has_six_levels_titles_and_promotion_criteria():
+    ladder = load(DEFINITIONS / "sales-levels-l1-l6.yaml")
+    assert [lv.name for lv in ladder.levels] == [
+        "Entry", "Junior", "Contributor", "Senior", "Advanced", "Expert"]
+    titles = [t for lv in ladder.levels for t in lv.titles]
+    for title in ("Sales Development Representative", "Chief Revenue Officer"):
+        assert any(title in t for t in titles), title
+    assert len(ladder.promotion_criteria) == 4
+
+
+def test_engineering_ladder_has_eight_levels_and_seven_drafted_parameters():
+    ladder = load(DEFINITIONS / "engineering-e1-e8.yaml")
+    assert ladder.codes == [f"E{i}" for i in range(1, 9)]
+    assert sorted(c.name for c in ladder.categories) == sorted([
+        "Expertise", "Engineering Culture", "Autonomy", "Communication", "Agile Mindset",
+        "Business Orientation", "Self-learning and Teaching Others"])
+    assert all(c.descriptor(code).drafted for c in ladder.categories for code in ladder.codes)
+
+
+def test_bundled_files_point_editors_at_the_schema():
+    for p in DEFINITIONS.glob("*.yaml"):
+        assert p.read_text(encoding="utf-8").splitlines()[0] == \
+            "# yaml-language-server: $schema=schema.json"
+
+
+def test_committed_schema_matches_the_models():
+    committed = (DEFINITIONS / "schema.json").read_text(encoding="utf-8")
+    assert committed == schema_text(), "run: sheetladder schema -o definitions/schema.json"
+    assert json.loads(committed)["additionalProperties"] is False
+    assert "levels" in json_schema()["required"]
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(DefinitionError) as exc:
+        load_text(text, "bad.yaml")
+    return [str(p) for p in exc.value.problems]
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_misspelled_key_names_its_line():
+    text = SMALL.replace("weight: 2", "wieght: 2")
+    problems = _problems(text)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"bad.yaml:{_line_of(text, 'wieght')}:")
+    assert "unknown key 'wieght'" in problems[0]
+
+
+def test_descriptor_for_unknown_level_names_its_line():
+    text = SMALL.replace("a three}", "a three, L9: nine}")
+    problems = _problems(text)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"bad.yaml:{_line_of(text, 'L9: nine')}:")
+    assert "unknown level 'L9'" in problems[0]
+
+
+def test_duplicate_category_id_names_the_second_one():
+    text = SMALL.replace("{id: b, name: Beta", "{id: a, name: Beta")
+    problems = _problems(text)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"bad.yaml:{_line_of(text, 'name: Beta')}:")
+    assert "duplicate category id 'a'" in problems[0]
+
+
+def test_yaml_syntax_error_gives_line_and_column():
+    text = SMALL.replace("name: Small ladder", "name: [Small ladder")
+    problems = _problems(text)
+    assert len(problems) == 1
+    assert problems[0].startswith("bad.yaml:")
+    assert "YAML syntax error" in problems[0]
+    line = int(problems[0].split(":")[1])
+    assert line >= _line_of(text, "[Small ladder")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("weight: 2", "weight: 0"), "weight must be positive"),
+    (("levels:", "scoring: {thresholds: [3, 2, 9]}\nlevels:"), "thresholds must increase"),
+    (("levels:", "scoring: {points: [1, 2]}\nlevels:"), "points has 2 entries"),
+    (("levels:", "scoring: {gates: [{level: L2, category: zz, min_level: L1}]}\nlevels:"),
+     "gate on unknown category 'zz'"),
+    (("a two, L3", "a two, L2"), "duplicate"),
+])
+def test_cross_checks_are_reported(edit, message):
+    problems = _problems(SMALL.replace(*edit))
+    assert any(message in p for p in problems), problems
+
+
+def test_validate_command_prints_located_problems_and_exits_one(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("weight: 2", "wieght: 2"), encoding="utf-8")
+    good = DEFINITIONS / "sales-s1-s7.yaml"
+    result = CliRunner().invoke(main, ["validate", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:{_line_of(bad.read_text(), 'wieght')}:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_reports_a_missing_file_without_traceback(tmp_path: Path):
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "nope.yaml:1:1: no such file" in result.output
+
+
+def test_new_scaffolds_a_definition_that_validates(tmp_path: Path):
+    out = tmp_path / "support.yaml"
+    args = ["new", str(out), "--id", "support", "--name", "Support ladder",
+            "--levels", "T1=Agent,T2=Senior Agent,T3=Lead",
+            "--group", "Craft: Product, Tooling", "--group", "People: Coaching"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    ladder = load(out)
+    assert ladder.codes == ["T1", "T2", "T3"]
+    assert [c.name for c in ladder.categories] == ["Product", "Tooling", "Coaching"]
+    assert out.read_text().startswith("# yaml-language-server: $schema=schema.json")
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_canonical_hash_is_stable_and_content_sensitive(small):
+    again = load_text(SMALL, "other-name.yaml")
+    assert small.content_hash() == again.content_hash()
+    changed = load_text(SMALL.replace("a one", "a first"), "x.yaml")
+    assert changed.content_hash() != small.content_hash()

@@ -1,0 +1,184 @@
+"""The scoring rule: the seed's figures, and properties over many random assessments."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetladder.definition import load_text
+from sheetladder.scoring import (
+    RaterInput,
+    level_index,
+    next_level,
+    points_for,
+    progress_to_next,
+    score,
+    weighted_mean,
+    xround,
+)
+
+from .conftest import SMALL
+
+
+def everyone_at(ladder, level: int, tabs=("Self",)) -> list[RaterInput]:
+    roles = {"Self": "self", "Manager": "manager", "Peer 1": "peer", "Peer 2": "peer"}
+    return [RaterInput(role=roles[t], tab=t, levels={c.id: level for c in ladder.categories})
+            for t in tabs]
+
+
+def test_eighteen_categories_at_s2_make_36_points_and_level_s2(sales):
+    s = score(sales, everyone_at(sales, 2))
+    assert s.total_points == 36
+    assert s.level == "S2"
+
+
+def test_eighteen_categories_at_s3_make_54_points_and_level_s3(sales):
+    s = score(sales, everyone_at(sales, 3, ("Self", "Manager", "Peer 1", "Peer 2")))
+    assert s.total_points == 54
+    assert s.level == "S3"
+
+
+def test_one_point_short_of_54_stays_at_s2(sales):
+    raters = everyone_at(sales, 3)
+    first = sales.categories[0].id
+    raters[0].levels[first] = 2
+    s = score(sales, raters)
+    assert s.total_points == 53
+    assert s.level == "S2"
+    assert math.isclose(s.progress_to_next, (53 - 36) / 18)
+
+
+def test_raters_of_one_role_are_averaged_before_roles_are_weighted(sales):
+    cid = sales.categories[0].id
+    raters = [
+        RaterInput(role="self", tab="Self", levels={cid: 6}),
+        RaterInput(role="manager", tab="Manager", levels={cid: 3}),
+        RaterInput(role="peer", tab="Peer 1", levels={cid: 1}),
+        RaterInput(role="peer", tab="Peer 2", levels={cid: 3}),
+    ]
+    c = score(sales, raters).categories[0]
+    # roles: self 6, manager 3, peers (1+3)/2 = 2 -> (6+3+2)/3
+    assert math.isclose(c.consensus_level, 11 / 3)
+    assert math.isclose(c.consensus_points, 11 / 3)
+    assert math.isclose(c.self_gap, 6 - (3 + 2) / 2)
+    assert c.role_means == {"self": 6, "manager": 3, "peer": 2}
+    assert c.next_level == "S4"
+
+
+def test_unrated_categories_are_left_out_and_no_level_is_given_until_complete(sales):
+    cats = sales.categories
+    partial = RaterInput(role="self", tab="Self", levels={c.id: 4 for c in cats[:-1]})
+    s = score(sales, [partial])
+    assert s.total_points == 4 * (len(cats) - 1)
+    assert s.level is None and s.progress_to_next is None
+    assert s.raters[0].rated == len(cats) - 1 and s.raters[0].level is None
+    assert s.categories[-1].consensus_level is None
+    # another rater covering the last category completes the consensus
+    other = RaterInput(role="manager", tab="Manager", levels={cats[-1].id: 4})
+    s2 = score(sales, [partial, other])
+    assert s2.level == "S4"
+
+
+def test_nothing_rated_gives_blanks_not_zero(sales):
+    s = score(sales, [RaterInput(role="self", tab="Self", levels={})])
+    assert s.total_points is None and s.level is None
+    assert s.raters[0].total_points is None and s.raters[0].rated == 0
+
+
+def test_explicit_points_and_thresholds_and_gates():
+    text = SMALL.replace("levels:", (
+        "scoring:\n  points: [1, 3, 6]\n  thresholds: [2, 8, 15]\n"
+        "  gates: [{level: L3, category: b, min_level: L3}]\nlevels:"))
+    ladder = load_text(text, "x.yaml")
+    assert points_for(ladder, "b", 2) == 6  # 3 points x weight 2
+    rated = RaterInput(role="self", tab="Self", levels={"a": 3, "b": 2})  # 6 + 6 = 12
+    s = score(ladder, [rated])
+    assert s.total_points == 12 and s.level == "L2"
+    s3 = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": 1, "b": 3})])  # 1 + 12
+    assert s3.total_points == 13 and s3.level == "L2"  # below 15
+    # total reaches L3 but the gate on b is not met: a=3 (6), b=2 (6) ... use heavier a weight
+    gated = load_text(text.replace("{id: a, name: Alpha,", "{id: a, name: Alpha, weight: 5,"), "y")
+    s4 = score(gated, [RaterInput(role="self", tab="Self", levels={"a": 3, "b": 2})])  # 30 + 6
+    assert s4.total_points == 36 and s4.level == "L2"
+    s5 = score(gated, [RaterInput(role="self", tab="Self", levels={"a": 3, "b": 3})])
+    assert s5.level == "L3" and s5.progress_to_next == 1
+
+
+def test_total_below_the_first_threshold_is_below_the_first_level():
+    ladder = load_text(SMALL.replace("levels:", "scoring: {thresholds: [5, 8, 9]}\nlevels:"), "x")
+    s = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": 1, "b": 1})])  # 3
+    assert s.level_index == 0 and s.level == "below L1"
+    assert math.isclose(s.progress_to_next, 3 / 5)
+
+
+def test_xround_rounds_half_away_from_zero_like_spreadsheets():
+    assert xround(2.5, 0) == 3 and xround(-2.5, 0) == -3 and xround(0.1 + 0.2) == 0.3
+
+
+ratings = st.dictionaries(
+    st.sampled_from(["Self", "Manager", "Peer 1", "Peer 2"]),
+    st.lists(st.one_of(st.none(), st.integers(1, 7)), min_size=18, max_size=18),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ratings)
+def test_properties_of_any_assessment(sales, by_tab):
+    roles = {"Self": "self", "Manager": "manager", "Peer 1": "peer", "Peer 2": "peer"}
+    cats = sales.categories
+    raters = [RaterInput(role=roles[t], tab=t, levels={c.id: lv for c, lv in zip(cats, lvls)})
+              for t, lvls in by_tab.items()]
+    s = score(sales, raters)
+    for c in s.categories:
+        if c.consensus_level is not None:
+            # linear points with weight 1: consensus points equal the consensus level
+            assert math.isclose(c.consensus_points, c.consensus_level)
+            assert 1 <= c.consensus_level <= 7
+        else:
+            assert c.consensus_points is None
+    rated = [c for c in s.categories if c.consensus_level is not None]
+    if rated:
+        assert math.isclose(s.total_points, sum(c.consensus_points for c in rated), abs_tol=1e-6)
+    if len(rated) == len(cats):
+        # the level is the highest k with total >= 18k
+        assert s.level_index == max(k for k in range(0, 8) if k == 0 or s.total_points >= 18 * k)
+        assert 0 <= s.progress_to_next <= 1
+    else:
+        assert s.level is None
+    for r in s.raters:
+        assert r.of == 18 and 0 <= r.rated <= 18
+        if r.rated == 18:
+            assert r.level_index == min(7, int(r.total_points // 18))
+
+
+@given(st.lists(st.tuples(st.lists(st.floats(1, 7), max_size=4), st.floats(0.1, 5)), max_size=4))
+def test_weighted_mean_lies_between_the_group_means(groups):
+    m = weighted_mean(groups)
+    means = [sum(v) / len(v) for v, _ in groups if v]
+    if not means:
+        assert m is None
+    else:
+        assert min(means) - 1e-9 <= m <= max(means) + 1e-9
+
+
+@given(st.floats(0, 200), st.integers(0, 7))
+def test_progress_is_a_share_between_zero_and_one(sales, total, index):
+    p = progress_to_next(sales, total, index)
+    assert 0 <= p <= 1
+    if index == 7:
+        assert p == 1
+
+
+@given(st.floats(1, 7))
+def test_next_level_is_the_one_above_the_rounded_down_consensus(c):
+    n = next_level(c, 7)
+    assert n is None if c >= 7 else n == math.floor(xround(c)) + 1
+
+
+def test_level_index_walks_up_and_stops_at_the_first_unmet_level(sales):
+    levels = {c.id: 3.0 for c in sales.categories}
+    assert level_index(sales, 54, levels) == 3
+    assert level_index(sales, 53.9999999999, levels) == 3  # rounded to 6 decimals first
+    assert level_index(sales, 53.99, levels) == 2
