@@ -55,8 +55,8 @@ class Descriptor(_Model):
 class Category(_Model):
     """A skill that is rated at one level per rater."""
 
-    id: Annotated[str, Field(pattern=SLUG)]
-    name: Annotated[str, Field(min_length=1)]
+    id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
+    name: Annotated[str, Field(min_length=1, description="Shown in every tab.")]
     purpose: str | None = Field(default=None, description="Why the category matters.")
     weight: float = Field(default=1, description="Points multiplier; 1 by default.")
     drafted: bool = Field(
@@ -84,9 +84,11 @@ class Category(_Model):
 
 
 class Group(_Model):
-    id: Annotated[str, Field(pattern=SLUG)]
-    name: Annotated[str, Field(min_length=1)]
-    categories: Annotated[list[Category], Field(min_length=1)]
+    """A heading that gathers categories, e.g. Hard Skills."""
+
+    id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
+    name: Annotated[str, Field(min_length=1, description="The group's heading.")]
+    categories: Annotated[list[Category], Field(min_length=1, description="In display order.")]
 
 
 class Role(_Model):
@@ -116,12 +118,14 @@ def _default_roles() -> list[Role]:
 class Gate(_Model):
     """A level only counts when a category's consensus is at least ``min_level``."""
 
-    level: str = Field(description="The level this gate guards.")
+    level: str = Field(description="The level code this gate guards.")
     category: str = Field(description="Category id.")
     min_level: str = Field(description="Minimum level code the category must reach.")
 
 
 class Scoring(_Model):
+    """How ratings become points and points become a level; every key is optional."""
+
     points: list[float] | None = Field(
         default=None,
         description="Points per level (times the category weight). Default: the level number.",
@@ -137,16 +141,24 @@ class Ladder(_Model):
     """A whole career ladder: levels x categories, with scoring and raters."""
 
     format: int = Field(default=FORMAT_VERSION, description="Definition format version.")
-    id: Annotated[str, Field(pattern=SLUG)]
-    name: Annotated[str, Field(min_length=1)]
-    version: Annotated[str, Field(min_length=1)]
-    description: str | None = None
+    id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
+    name: Annotated[str, Field(min_length=1, description="The ladder's title.")]
+    version: Annotated[str, Field(min_length=1, description="Your version of this ladder.")]
+    description: str | None = Field(default=None, description="What the ladder is for.")
     source: str | None = Field(default=None, description="Where the content comes from.")
-    levels: Annotated[list[Level], Field(min_length=1, max_length=26)]
-    groups: Annotated[list[Group], Field(min_length=1)]
-    scoring: Scoring = Field(default_factory=Scoring)
-    raters: list[Role] = Field(default_factory=_default_roles, min_length=1)
-    promotion_criteria: list[str] = Field(default_factory=list)
+    levels: Annotated[
+        list[Level], Field(min_length=1, max_length=26, description="Lowest first.")
+    ]
+    groups: Annotated[list[Group], Field(min_length=1, description="Groups of categories.")]
+    scoring: Scoring = Field(default_factory=Scoring, description="Default: the linear rule.")
+    raters: list[Role] = Field(
+        default_factory=_default_roles,
+        min_length=1,
+        description="Rater roles. Default: self, manager, two peers, equal weights.",
+    )
+    promotion_criteria: list[str] = Field(
+        default_factory=list, description="Qualities people promoted typically show."
+    )
 
     @field_validator("format")
     @classmethod
