@@ -1,0 +1,544 @@
+"""Importing an existing descriptor matrix (.xlsx, .ods, .csv, Google Sheet) into a definition.
+
+Matrices are laid out by the tests from a spec (levels, groups, categories, weights,
+descriptors) in several shapes; the import must give back the spec, report every empty cell by
+its reference, and write a definition that validates. Every bundled ladder must survive the
+round trip through the Matrix tab sheetladder renders.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sheetladder import render_xlsx
+from sheetladder.cli import main
+from sheetladder.definition import Ladder, load, load_text, slugify
+from sheetladder.grid import Grid, GridCell, SheetGrid
+from sheetladder.importer import (
+    PLACEHOLDER,
+    Detection,
+    ImportFailed,
+    Table,
+    definition_yaml,
+    detect,
+    import_matrix,
+    parse_level_header,
+    read_ods,
+    read_xlsx,
+)
+from sheetladder.plan import build_plan, col_letter, make_context
+
+from .conftest import DEFINITIONS
+from .libreoffice import convert
+
+# -- a matrix spec and the shapes it is laid out in ----------------------------------------------
+
+
+@dataclass
+class Cat:
+    name: str
+    weight: float
+    descriptors: list[str | None]  # None: a blank cell
+
+
+@dataclass
+class Spec:
+    title: str
+    levels: list[tuple[str, str]]
+    groups: list[tuple[str, list[Cat]]]
+
+
+@dataclass
+class Shape:
+    header: str = "two-rows"  # "two-rows" (codes, then names), "code-name", "code-only"
+    groups: str = "rows"  # "rows", "merged", "column", "column-merged", "none"
+    weight: bool = True
+    transposed: bool = False
+    title: bool = True
+
+
+@dataclass
+class Layout:
+    rows: dict[tuple[int, int], str | float] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    where: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # (cat, code) -> cell
+
+
+def lay_out(spec: Spec, shape: Shape) -> Layout:
+    """Cells and merges of the matrix, as a person would make it in a spreadsheet."""
+    lay = Layout()
+    r = 0
+
+    def put(row: int, col: int, value: str | float) -> None:
+        lay.rows[(row, col)] = value
+
+    if shape.title:
+        put(0, 0, spec.title)
+        r = 2
+    labels = (["Group"] if shape.groups.startswith("column") else []) + ["Category"] \
+        + (["Weight"] if shape.weight else [])
+    nl = len(labels)
+    last = nl + len(spec.levels) - 1
+    for i, label in enumerate(labels):
+        put(r, i, label)
+    for i, (code, name) in enumerate(spec.levels):
+        if shape.header == "code-name":
+            put(r, nl + i, f"{code} - {name}")
+        else:
+            put(r, nl + i, code)
+            if shape.header == "two-rows":
+                put(r + 1, nl + i, name)
+    r += 2 if shape.header == "two-rows" else 1
+    for gname, cats in spec.groups:
+        if shape.groups in ("rows", "merged"):
+            put(r, 0, gname)
+            if shape.groups == "merged":
+                lay.merges.append((r, 0, r, last))
+            r += 1
+        first_row = r
+        for cat in cats:
+            c = 0
+            if shape.groups.startswith("column"):
+                if r == first_row or shape.groups == "column":
+                    put(r, 0, gname)
+                c = 1
+            put(r, c, cat.name)
+            if shape.weight:
+                put(r, c + 1, cat.weight)
+            for i, ((code, _), text) in enumerate(zip(spec.levels, cat.descriptors, strict=True)):
+                lay.where[(cat.name, code)] = (r, nl + i)
+                if text is not None:
+                    put(r, nl + i, text)
+            r += 1
+        if shape.groups == "column-merged" and r - 1 > first_row:
+            lay.merges.append((first_row, 0, r - 1, 0))
+    if shape.transposed:
+        lay.rows = {(c, r): v for (r, c), v in lay.rows.items()}
+        lay.merges = [(c1, r1, c2, r2) for r1, c1, r2, c2 in lay.merges]
+        lay.where = {k: (c, r) for k, (r, c) in lay.where.items()}
+    return lay
+
+
+def write_xlsx(path: Path, sheets: dict[str, Layout]) -> Path:
+    """An .xlsx holding each layout; text is always written as text (never as a formula)."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                         "strings_to_urls": False})
+    for name, lay in sheets.items():
+        ws = wb.add_worksheet(name)
+        merged = {(m[0], m[1]): m for m in lay.merges}
+        for (r, c), v in sorted(lay.rows.items()):
+            if (r, c) in merged:
+                r1, c1, r2, c2 = merged[(r, c)]
+                ws.merge_range(r1, c1, r2, c2, "")
+            if isinstance(v, str):
+                ws.write_string(r, c, v)
+            else:
+                ws.write_number(r, c, v)
+    wb.close()
+    return path
+
+
+def write_csv(path: Path, lay: Layout, delimiter: str = ",", bom: bool = False) -> Path:
+    nrows = max(r for r, _ in lay.rows) + 1
+    ncols = max(c for _, c in lay.rows) + 1
+    rows = [[_cell_text(lay.rows.get((r, c), "")) for c in range(ncols)] for r in range(nrows)]
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def _cell_text(v: str | float) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def expected_groups(spec: Spec, shape: Shape) -> list[tuple[str, list[tuple[str, float, list[str]]]]]:
+    groups = spec.groups if shape.groups != "none" else [
+        ("Categories", [c for _, cats in spec.groups for c in cats])]
+    return [
+        (g, [(c.name, c.weight if shape.weight else 1.0,
+              [t if t is not None else PLACEHOLDER.format(category=c.name, code=code)
+               for (code, _), t in zip(spec.levels, c.descriptors, strict=True)])
+             for c in cats])
+        for g, cats in groups
+    ]
+
+
+def got_groups(ladder: Ladder) -> list[tuple[str, list[tuple[str, float, list[str]]]]]:
+    return [(g.name, [(c.name, c.weight, [c.descriptor(k).text for k in ladder.codes])
+                      for c in g.categories]) for g in ladder.groups]
+
+
+def expected_levels(spec: Spec, shape: Shape) -> list[tuple[str, str]]:
+    return [(code, code if shape.header == "code-only" else name) for code, name in spec.levels]
+
+
+def ref(sheet: str, rc: tuple[int, int]) -> str:
+    return f"{sheet}!{col_letter(rc[1])}{rc[0] + 1}"
+
+
+def as_ladder(det: Detection) -> Ladder:
+    return load_text(definition_yaml(det, "imported", "Imported"), "imported.yaml")
+
+
+SALESISH = Spec(
+    title="Sales ladder",
+    levels=[("S1", "Junior Sales Executive"), ("S2", "Mid Sales Executive"), ("S3", "Team Leader")],
+    groups=[
+        ("Hard Skills", [
+            Cat("Product Knowledge", 2,
+                ["Knows the basics.", "Knows every product.", "Shapes new products."]),
+            Cat("CRM", 1, ["Logs calls.", None, "Owns the CRM setup."]),
+        ]),
+        ("Soft Skills", [
+            Cat("Communication", 1.5, ["=Clear in writing", "-Clear in meetings", "@Clear with the board"]),
+        ]),
+    ],
+)
+
+
+# -- level headers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("S1 - Junior Sales Executive", ("S1", "Junior Sales Executive")),
+    ("S1: Junior", ("S1", "Junior")),
+    ("E2\nJunior Engineer", ("E2", "Junior Engineer")),
+    ("Junior (S2)", ("S2", "Junior")),
+    ("S3", ("S3", None)),
+    ("IC-4", ("IC4", None)),
+    ("Level 3", ("L3", "Level 3")),
+    ("Level 3 - Senior", ("L3", "Senior")),
+    ("Category", None),
+    ("Weight", None),
+    ("Has a general picture of the products", None),
+])
+def test_a_level_header_cell_gives_its_code_and_name(
+        text: str, expected: tuple[str, str | None] | None) -> None:
+    assert parse_level_header(text) == expected
+
+
+# -- shapes --------------------------------------------------------------------------------------
+
+SHAPES = [
+    Shape(),
+    Shape(header="code-name", groups="merged"),
+    Shape(header="code-only", groups="rows", weight=False),
+    Shape(groups="column"),
+    Shape(groups="column-merged", header="code-name"),
+    Shape(groups="none", title=False),
+    Shape(transposed=True),
+    Shape(transposed=True, groups="merged", header="code-name"),
+    Shape(transposed=True, groups="column", weight=False),
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "-".join(
+    [s.header, s.groups, "weight" if s.weight else "noweight", "rows" if s.transposed else "cols"]))
+def test_each_shape_imports_to_the_matrix_it_was_made_from(tmp_path: Path, shape: Shape) -> None:
+    lay = lay_out(SALESISH, shape)
+    path = write_xlsx(tmp_path / "m.xlsx", {"Ladder": lay})
+    det = import_matrix(str(path))
+    assert det.orientation == ("rows" if shape.transposed else "columns")
+    ladder = as_ladder(det)
+    assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(SALESISH, shape)
+    assert got_groups(ladder) == expected_groups(SALESISH, shape)
+    blank = lay.where[("CRM", "S2")]
+    assert [n.ref for n in det.empty_cells] == [ref("Ladder", blank)]
+    assert ladder.category("crm").descriptor("S2").drafted
+    assert not ladder.category("crm").descriptor("S1").drafted
+    if shape.groups == "none":
+        assert any("no group header" in n.message for n in det.notes)
+
+
+def test_forcing_the_orientation_overrides_detection(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", {"Ladder": lay_out(SALESISH, Shape(transposed=True))})
+    det = import_matrix(str(path), levels_in="rows")
+    assert det.orientation == "rows"
+    assert got_groups(as_ladder(det)) == expected_groups(SALESISH, Shape(transposed=True))
+    # read across the columns, the transposed sheet has no header of codes: the flag is obeyed
+    # and the misreading is visible (made-up codes, stray text reported)
+    forced = import_matrix(str(path), levels_in="columns")
+    assert forced.orientation == "columns"
+    assert "S1" not in [lv.code for lv in forced.levels]
+    assert any(n.kind == "level" for n in forced.notes)
+
+
+def test_a_header_of_names_without_codes_gets_made_up_codes(tmp_path: Path) -> None:
+    rows = [["Skill", "Junior", "Mid", "Senior"],
+            ["Prospecting", "Finds leads with help.", "Finds leads alone.", "Teaches prospecting."],
+            ["Closing", "Closes small deals.", "Closes most deals.", "Closes the hardest deals."]]
+    det = detect(Table.from_rows("Sheet1", rows))
+    ladder = as_ladder(det)
+    assert [(lv.code, lv.name) for lv in ladder.levels] == [("L1", "Junior"), ("L2", "Mid"), ("L3", "Senior")]
+    assert [c.name for c in ladder.categories] == ["Prospecting", "Closing"]
+    assert ladder.category("closing").descriptor("L3").text == "Closes the hardest deals."
+    assert any(n.ref == "Sheet1!B1:D1" and "codes" in n.message for n in det.notes)
+
+
+def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
+    rows = [
+        ["Category", "Weight", "S1 - Junior", "S2 - Mid", "S3 - Senior", "", "note to self"],
+        ["Selling", "", "", "", "", "", ""],
+        ["Closing", "1", "Closes small deals.", "Closes most deals.", "Closes every deal.", "", ""],
+        ["Closing", "x", "Asks for the order.", "", "Coaches closing.", "", ""],
+        ["Prospecting", "2", "Same at both junior levels", "", "Builds the pipeline.", "see wiki", "x"],
+        ["", "", "Orphan text", "", "", "", ""],
+        ["Source: the sales newsletter", "", "", "", "", "", ""],
+    ]
+    merges = [(4, 2, 4, 3)]  # the Prospecting text spans S1 and S2
+    det = detect(Table.from_rows("M", rows, merges))
+    by_ref = {n.ref: n for n in det.notes}
+    ladder = as_ladder(det)
+    assert [c.id for c in ladder.categories] == ["closing", "closing-2", "prospecting"]
+    assert by_ref["M!A4"].kind == "duplicate"
+    assert by_ref["M!B4"].kind == "weight" and ladder.category("closing-2").weight == 1
+    assert [n.ref for n in det.empty_cells] == ["M!D4"]
+    assert by_ref["M!C5:D5"].kind == "merge"
+    assert ladder.category("prospecting").descriptor("S2").text == "Same at both junior levels"
+    assert by_ref["M!F5"].kind == "stray"
+    assert "M!G5" not in by_ref  # a column with a header is reported once, by its header
+    assert by_ref["M!C6"].kind == "stray"
+    assert by_ref["M!A7"].kind == "stray"
+    assert any(n.ref == "M!G1" for n in det.notes)  # an unknown column is named once
+    assert [g.name for g in ladder.groups] == ["Selling"]
+
+
+def test_text_from_the_sheet_stays_text(tmp_path: Path) -> None:
+    tricky = ["=SUM(A1:A3)", "+44 calls a week", "-5% churn", "@team lead", "TRUE", "1.50", "yes",
+              "null", "~", "S1: a colon", "# not a comment", "multi\nline\ntext", "'quoted'"]
+    levels = [(f"T{i + 1}", f"Tier {i + 1}") for i in range(len(tricky))]
+    spec = Spec("Tricky", levels, [("Group", [Cat("Everything", 1, list(tricky))])])
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(spec, Shape())})
+    ladder = as_ladder(import_matrix(str(path)))
+    assert [ladder.categories[0].descriptor(code).text for code, _ in levels] == tricky
+
+
+# -- other inputs --------------------------------------------------------------------------------
+
+
+def test_a_csv_with_semicolons_and_a_bom_imports(tmp_path: Path) -> None:
+    spec = Spec(SALESISH.title, SALESISH.levels,
+                SALESISH.groups + [("Extra", [Cat("Notes, quoted", 3, ["a;b", "two\nlines", "c"])])])
+    shape = Shape(header="code-name")
+    path = write_csv(tmp_path / "matrix.csv", lay_out(spec, shape), delimiter=";", bom=True)
+    det = import_matrix(str(path))
+    ladder = as_ladder(det)
+    assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(spec, shape)
+    assert got_groups(ladder) == expected_groups(spec, shape)
+    assert [n.ref for n in det.empty_cells] == [ref("matrix", lay_out(spec, shape).where[("CRM", "S2")])]
+
+
+def test_an_ods_saved_by_libreoffice_imports_like_the_xlsx(tmp_path: Path) -> None:
+    # identical neighbouring cells make LibreOffice write number-columns-repeated; the merged
+    # group headers become covered cells; blank rows become number-rows-repeated
+    spec = Spec(SALESISH.title, SALESISH.levels, SALESISH.groups + [
+        ("Repeats", [Cat("Same everywhere", 1, ["Same text", "Same text", "Same text"])])])
+    shape = Shape(groups="merged", header="two-rows")
+    lay = lay_out(spec, shape)
+    src = write_xlsx(tmp_path / "matrix.xlsx", {"Cover": Layout(rows={(0, 0): "About"}), "Matrix": lay})
+    ods = convert(src, tmp_path / "ods", "ods")
+    tables = read_ods(ods)
+    assert [t.name for t in tables] == ["Cover", "Matrix"]
+    matrix = tables[1]
+    assert sorted(matrix.merges) == sorted(lay.merges)
+    assert matrix.cells == {k: _cell_text(v) for k, v in lay.rows.items()}
+    assert matrix.cells == read_xlsx(src)[1].cells
+    det = import_matrix(str(ods))
+    ladder = as_ladder(det)
+    assert det.sheet == "Matrix"
+    assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(spec, shape)
+    assert got_groups(ladder) == expected_groups(spec, shape)
+    assert [n.ref for n in det.empty_cells] == [ref("Matrix", lay.where[("CRM", "S2")])]
+
+
+def test_a_google_sheet_is_read_through_the_google_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheetladder import gsheets
+
+    lay = lay_out(SALESISH, Shape(groups="rows"))
+    sg = SheetGrid(name="Matrix", cells={k: GridCell(value=v) for k, v in lay.rows.items()})
+    url = "https://docs.google.com/spreadsheets/d/" + "x" * 44 + "/edit"
+    seen: list[str] = []
+
+    def fake_open_grid(source: str) -> Grid:
+        seen.append(source)
+        return Grid(source=source, sheets={"Matrix": sg})
+
+    monkeypatch.setattr(gsheets, "open_grid", fake_open_grid)
+    ladder = as_ladder(import_matrix(url))
+    assert seen == [url]
+    assert got_groups(ladder) == expected_groups(SALESISH, Shape(groups="rows"))
+
+
+def test_a_google_sheet_without_the_google_reader_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheetladder import gsheets
+
+    monkeypatch.delattr(gsheets, "open_grid")
+    with pytest.raises(ImportFailed, match="no Google Sheets reader"):
+        import_matrix("x" * 44)
+
+
+def test_without_a_sheet_name_the_largest_matrix_is_taken(tmp_path: Path) -> None:
+    small = Spec("Small", SALESISH.levels[:2], [("G", [Cat("Only", 1, ["a b", "c d"])])])
+    path = write_xlsx(tmp_path / "m.xlsx", {
+        "Notes": Layout(rows={(0, 0): "Read me first", (1, 0): "Nothing here is a matrix"}),
+        "Small": lay_out(small, Shape()),
+        "Ladder": lay_out(SALESISH, Shape()),
+    })
+    assert import_matrix(str(path)).sheet == "Ladder"
+    assert import_matrix(str(path), sheet="small").sheet == "Small"
+    with pytest.raises(ImportFailed, match="no sheet named 'Missing'.*'Notes', 'Small', 'Ladder'"):
+        import_matrix(str(path), sheet="Missing")
+
+
+# -- the round trip of every bundled ladder ------------------------------------------------------
+
+
+@pytest.mark.parametrize("definition", sorted(DEFINITIONS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundled_ladder_survives_the_round_trip_through_its_matrix_tab(
+        tmp_path: Path, definition: Path) -> None:
+    original = load(definition)
+    wb = render_xlsx.save(build_plan(original, make_context(original, "Ann")), tmp_path / "a.xlsx")
+    out = tmp_path / "defs" / f"{original.id}.yaml"
+    result = CliRunner().invoke(main, ["import", str(wb), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    back = load(out)
+    assert out.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=schema.json\n")
+    assert back.id == original.id and back.name == original.name
+    assert [(lv.code, lv.name) for lv in back.levels] == [(lv.code, lv.name) for lv in original.levels]
+    assert [(g.id, g.name) for g in back.groups] == [(g.id, g.name) for g in original.groups]
+    assert [(c.id, c.name, c.weight) for c in back.categories] == \
+        [(c.id, c.name, c.weight) for c in original.categories]
+    for a, b in zip(original.categories, back.categories, strict=True):
+        assert [a.descriptor(k).text for k in original.codes] == [b.descriptor(k).text for k in back.codes]
+    assert "Empty cells: none" in result.output
+
+
+# -- random matrices -----------------------------------------------------------------------------
+
+_WORDS = st.sampled_from(["Leads", "team", "calls", "clients", "deals", "=SUM(A1)", "-5%", "+1",
+                          "@lead", "TRUE", "null", "yes", "#", "über", "naïve", "«quoted»", "42",
+                          "a: b", "x'y", 'q"r', "&amp;", "<tag>", "two\nlines"])
+_NAME = st.lists(st.sampled_from(["Product", "Client", "Risk", "Time", "Craft", "Focus", "Growth",
+                                  "Care", "Trust", "Speed", "Data", "Tools"]),
+                 min_size=1, max_size=3).map(" ".join)
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> Spec:
+    n = draw(st.integers(2, 6))
+    prefix = draw(st.sampled_from(["S", "L", "E", "IC", "M"]))
+    levels = [(f"{prefix}{i + 1}", draw(_NAME) + " level") for i in range(n)]
+    names = draw(st.lists(_NAME, min_size=2, max_size=8, unique_by=lambda s: slugify(s)))
+    gnames = draw(st.lists(_NAME.map(lambda s: s + " area"), min_size=1, max_size=3,
+                           unique_by=lambda s: slugify(s)))
+    groups: list[tuple[str, list[Cat]]] = []
+    for gi, gname in enumerate(gnames):
+        chunk = names[gi::len(gnames)]
+        if not chunk:
+            continue
+        cats = []
+        for name in chunk:
+            texts: list[str | None] = [
+                draw(st.one_of(st.none(), st.lists(_WORDS, min_size=2, max_size=6).map(" ".join))
+                     if i else st.lists(_WORDS, min_size=2, max_size=6).map(" ".join))
+                for i in range(n)]
+            weight = draw(st.sampled_from([1.0, 2.0, 0.5, 1.25, 3.0]))
+            cats.append(Cat(name, weight, texts))
+        groups.append((gname, cats))
+    return Spec(draw(_NAME) + " ladder", levels, groups)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=specs(), shape=st.builds(
+    Shape, header=st.sampled_from(["two-rows", "code-name", "code-only"]),
+    groups=st.sampled_from(["rows", "merged", "column", "column-merged", "none"]),
+    weight=st.booleans(), transposed=st.booleans(), title=st.booleans()))
+def test_random_matrices_in_every_shape_import_to_what_they_hold(
+        tmp_path: Path, spec: Spec, shape: Shape) -> None:
+    lay = lay_out(spec, shape)
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay})
+    det = import_matrix(str(path))
+    ladder = as_ladder(det)
+    assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(spec, shape)
+    assert got_groups(ladder) == expected_groups(spec, shape)
+    blanks = [ref("Matrix", lay.where[(c.name, code)]) for _, cats in spec.groups for c in cats
+              for (code, _), t in zip(spec.levels, c.descriptors, strict=True) if t is None]
+    assert sorted(n.ref for n in det.empty_cells) == sorted(blanks)
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+def test_the_command_prints_what_it_found_and_never_overwrites_without_force(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())})
+    out = tmp_path / "sales.yaml"
+    runner = CliRunner()
+    first = runner.invoke(main, ["import", str(path), "-o", str(out), "--name", "Sales"])
+    assert first.exit_code == 0, first.output
+    assert "Levels (3): S1 Junior Sales Executive" in first.output
+    assert ref("Matrix", lay_out(SALESISH, Shape()).where[("CRM", "S2")]) in first.output
+    ladder = load(out)
+    assert (ladder.id, ladder.name) == ("sales", "Sales")
+    before = out.read_bytes()
+    again = runner.invoke(main, ["import", str(path), "-o", str(out), "--id", "other"])
+    assert again.exit_code == 1 and "--force" in again.output
+    assert out.read_bytes() == before
+    forced = runner.invoke(main, ["import", str(path), "-o", str(out), "--id", "other", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert load(out).id == "other"
+
+
+def test_the_command_writes_to_stdout_with_a_dash_and_leaves_the_source_alone(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())})
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = CliRunner().invoke(main, ["import", str(path), "-o", "-", "--id", "sales"])
+    assert result.exit_code == 0
+    assert load_text(result.stdout, "stdout.yaml").id == "sales"
+    assert "Levels (3)" in result.stderr
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def test_the_default_output_is_definitions_slash_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert load(tmp_path / "definitions" / "sales-ladder.yaml").name == "Sales ladder"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ({(0, 0): "Shopping list", (1, 0): "milk", (2, 0): "bread"}, "no descriptor matrix found"),
+    ({(0, 0): "Category", (0, 1): "S1", (0, 2): "S2"}, "no category rows"),
+])
+def test_a_file_without_a_matrix_fails_clearly(tmp_path: Path, content: dict[tuple[int, int], str],
+                                               message: str) -> None:
+    path = write_xlsx(tmp_path / "list.xlsx", {"List": Layout(rows=dict(content))})
+    result = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize("name", ["missing.xlsx", "not-really.xlsx", "old.xls", "empty.ods"])
+def test_unreadable_sources_fail_with_the_file_named(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    if name != "missing.xlsx":
+        path.write_bytes(b"this is not a spreadsheet")
+    result = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 1
+    assert str(path) in result.output and "Traceback" not in result.output
+
+
+def test_a_bad_id_is_refused(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())})
+    result = CliRunner().invoke(main, ["import", str(path), "--id", "Not A Slug", "-o", "-"])
+    assert result.exit_code != 0 and "--id" in result.output
