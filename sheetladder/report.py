@@ -20,6 +20,7 @@ class Finding(BaseModel):
     sheet: str | None = None
     cell: str | None = None
     message: str
+    file: str | None = Field(default=None, description="The copy it was found in, in merged reports.")
 
     def __str__(self) -> str:
         where = ""
@@ -54,6 +55,13 @@ class Report(BaseModel):
     level: str | None = None
     progress_to_next: float | None = None
     inputs: list[RaterInput] = Field(default_factory=list, description="Ratings and comments.")
+    ladder_json: str | None = Field(
+        default=None, repr=False,
+        description="Canonical JSON of the ladder the workbook embeds (what its hash covers).",
+    )
+    unreadable: str | None = Field(
+        default=None, description="Why the file could not be read at all (then nothing else is set)."
+    )
 
     @property
     def errors(self) -> list[Finding]:

@@ -1,0 +1,861 @@
+"""Reading filled workbooks back: verification, ratings, scores, tampering, merging, bad files.
+
+Workbooks are rendered from real plans and filled the way people and scripts fill them. Expected
+scores always come from the scoring rule applied to the ratings the test put in (never from the
+reader or the workbook's stored values), and every file read is checked to be byte-for-byte
+unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sheetladder import grid as grid_mod
+from sheetladder import scoring
+from sheetladder.cli import main
+from sheetladder.definition import Ladder
+from sheetladder.grid import Grid, UnreadableWorkbook, grid_from_bytes, open_xlsx
+from sheetladder.plan import (
+    C_POINTS,
+    C_RATING,
+    C_WEIGHT,
+    META_SHEET,
+    R_FIRST,
+    SUMMARY_SHEET,
+    Context,
+    a1,
+    build_plan,
+    make_context,
+    matrix_rows,
+    split_contexts,
+    summary_columns,
+    summary_footer,
+)
+from sheetladder.read import read_many, read_path, report_json
+from sheetladder.render_xlsx import to_bytes
+from sheetladder.report import Report
+from sheetladder.scoring import RaterInput
+from sheetladder.verify import canonical_formula, parse_rating, verify_grid
+
+from .make_bad_files import make_corpus
+
+Ratings = dict[str, dict[str, int | None]]
+Comments = dict[str, dict[str, str]]
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Unchanged:
+    """Remembers the bytes of files and asserts, at the end, that reading changed none."""
+
+    def __init__(self) -> None:
+        self.seen: dict[Path, str] = {}
+
+    def __call__(self, path: Path) -> Path:
+        if path.is_file():
+            self.seen[path] = digest(path)
+        return path
+
+    def check(self) -> None:
+        for path, before in self.seen.items():
+            assert digest(path) == before, f"{path} was modified by reading it"
+
+
+@pytest.fixture
+def unchanged() -> Iterator[Unchanged]:
+    u = Unchanged()
+    yield u
+    u.check()
+
+
+def random_ratings(ladder: Ladder, ctx: Context, seed: int, blank_every: int = 0) -> Ratings:
+    import random
+
+    rnd = random.Random(seed)
+    out: Ratings = {}
+    for t in ctx.tabs():
+        out[t] = {}
+        for i, c in enumerate(ladder.categories):
+            blank = blank_every and (i + seed) % blank_every == 0
+            out[t][c.id] = None if blank else rnd.randint(1, len(ladder.levels))
+    return out
+
+
+def rule(ladder: Ladder, ctx: Context, ratings: Mapping[str, Mapping[str, int | None]]) -> scoring.Score:
+    """The expected scores: the scoring rule on the ratings the test put in."""
+    return scoring.score(ladder, [
+        RaterInput(role=s.role, name=s.name, tab=s.tab, levels=dict(ratings.get(s.tab, {})))
+        for s in ctx.raters])
+
+
+def assert_scores(report: Report, expected: scoring.Score) -> None:
+    assert report.total_points == expected.total_points
+    assert report.level == expected.level
+    assert report.level_index == expected.level_index
+    assert report.progress_to_next == expected.progress_to_next
+    assert [r.model_dump() for r in report.raters] == [r.model_dump() for r in expected.raters]
+    assert [c.model_dump() for c in report.categories] == [c.model_dump() for c in expected.categories]
+
+
+def render(tmp: Path, name: str, ladder: Ladder, ctx: Context, ratings: Ratings | None = None,
+           comments: Comments | None = None) -> Path:
+    path = tmp / name
+    path.write_bytes(to_bytes(build_plan(ladder, ctx, ratings=ratings, comments=comments)))
+    return path
+
+
+def edit(src: Path, dest: Path, change: Callable[[Any], None]) -> Path:
+    """Load with openpyxl (formulas kept), change, save elsewhere: a scripted edit."""
+    wb = openpyxl.load_workbook(src)
+    change(wb)
+    wb.save(dest)
+    return dest
+
+
+def errors(report: Report) -> list[str]:
+    return [str(f) for f in report.findings if f.severity == "error"]
+
+
+def warnings_of(report: Report) -> list[str]:
+    return [str(f) for f in report.findings if f.severity == "warning"]
+
+
+def fill_with_openpyxl(ladder: Ladder, ctx: Context, src: Path, dest: Path,
+                       values: Mapping[str, Mapping[str, Any]]) -> Path:
+    """Type values into rating cells the way a script would (no recalculation)."""
+    def change(wb: Any) -> None:
+        for tab, by_cat in values.items():
+            ws = wb[tab]
+            for i, c in enumerate(ladder.categories):
+                if c.id in by_cat:
+                    ws.cell(row=R_FIRST + i + 1, column=C_RATING + 1).value = by_cat[c.id]
+    return edit(src, dest, change)
+
+
+@pytest.fixture
+def ctx4(sales: Ladder) -> Context:
+    return make_context(sales, "Ann Example", "2025-Q1",
+                        [("self", None, None), ("manager", "Bo Chen", None), ("peer", None, None),
+                         ("peer", None, None)])
+
+
+# -- reading clean workbooks -----------------------------------------------------------------------
+
+
+def test_a_rendered_filled_workbook_reads_clean_with_the_rules_scores(tmp_path, sales, ctx4, unchanged):
+    ratings = random_ratings(sales, ctx4, seed=3)
+    comments = {"Self": {sales.categories[0].id: "closed the Acme deal"}}
+    path = unchanged(render(tmp_path, "a.xlsx", sales, ctx4, ratings, comments))
+    report = read_path(path)
+    assert report.findings == []
+    assert_scores(report, rule(sales, ctx4, ratings))
+    assert report.person == "Ann Example" and report.period == "2025-Q1"
+    assert report.ladder is not None and report.ladder.id == sales.id
+    assert report.ladder.hash == sales.content_hash()
+    assert report.content_hash == digest(path)
+    assert report.inputs[0].comments == comments["Self"]
+    assert {i.tab: i.levels for i in report.inputs} == ratings
+
+
+def test_a_ladder_split_over_continuation_rows_of_the_hidden_sheet_is_reassembled(tmp_path, small):
+    long = small.model_copy(update={"description": "Long. " * 12000})  # over 2 x 30,000 characters
+    ctx = make_context(long, "Lee")
+    path = render(tmp_path, "long.xlsx", long, ctx, {ctx.tabs()[0]: {"a": 1, "b": 3}})
+    keys = [c.value for (_, col), c in open_xlsx(path).sheets[META_SHEET].cells.items() if col == 0]
+    assert keys.count("ladder+") >= 2
+    report = read_path(path)
+    assert report.findings == []
+    assert report.ladder_json == long.canonical_json()
+    assert_scores(report, rule(long, ctx, {ctx.tabs()[0]: {"a": 1, "b": 3}}))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_whatever_is_done_to_the_cells_verifying_never_crashes(small, data):
+    """Random edits of a grid give findings or UnreadableWorkbook, never another exception."""
+    ctx = make_context(small, "Fuzz")
+    base = grid_from_bytes("fuzz.xlsx", to_bytes(build_plan(small, ctx, {ctx.tabs()[0]: {"a": 2}})))
+    grid = Grid(source=base.source, sheets={
+        n: grid_mod.SheetGrid(name=n, visibility=s.visibility, cells=dict(s.cells), max_row=s.max_row,
+                              max_col=s.max_col) for n, s in base.sheets.items()})
+    values = st.one_of(st.none(), st.text(max_size=8), st.floats(allow_nan=True), st.booleans(),
+                       st.sampled_from(["L1", "l2", " L3 ", "generator", "ladder+", "{", "#N/A"]))
+    formulas = st.one_of(st.none(), st.text(max_size=20), st.sampled_from(
+        ["SUM(", "'Self'!A1:", 'IF(A1="",,)', "#REF!", "_xlfn.X(1)", "A1:B", "'''!A1", '"open']))
+    for _ in range(data.draw(st.integers(1, 25))):
+        name = data.draw(st.sampled_from(sorted(grid.sheets)))
+        sg = grid.sheets[name]
+        pos = (data.draw(st.integers(0, sg.max_row + 2)), data.draw(st.integers(0, sg.max_col + 2)))
+        action = data.draw(st.sampled_from(["set", "delete", "rename", "drop"]))
+        if action == "set":
+            sg.cells[pos] = grid_mod.GridCell(value=data.draw(values), formula=data.draw(formulas))
+            sg.max_row, sg.max_col = max(sg.max_row, pos[0]), max(sg.max_col, pos[1])
+        elif action == "delete":
+            sg.cells.pop(pos, None)
+        elif action == "rename" and name != META_SHEET:
+            new = data.draw(st.text(min_size=1, max_size=10))
+            if new not in grid.sheets:
+                grid.sheets = {(new if k == name else k): v for k, v in grid.sheets.items()}
+        elif action == "drop" and len(grid.sheets) > 1:
+            del grid.sheets[name]
+    try:
+        v = verify_grid(grid)
+    except UnreadableWorkbook as e:
+        assert "\n" not in e.reason
+        return
+    assert all(f.severity in ("error", "warning") for f in v.report.findings)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_fill_reads_back_exactly(small, data):
+    ctx = make_context(small, data.draw(st.text(min_size=1, max_size=20).filter(str.strip)), "P1")
+    levels = st.one_of(st.none(), st.integers(1, len(small.levels)))
+    text = st.one_of(st.sampled_from(["=1+1", "+44 20 7946", "-5", "@mention", "'quoted", "S3"]),
+                     st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30))
+    ratings = {t: {c.id: data.draw(levels) for c in small.categories} for t in ctx.tabs()}
+    comments = {t: {c.id: s for c in small.categories if (s := data.draw(text)).strip()}
+                for t in ctx.tabs()}
+    grid = grid_from_bytes("mem.xlsx", to_bytes(build_plan(small, ctx, ratings, comments)))
+    v = verify_grid(grid)
+    assert v.report.findings == []
+    assert {t: i.levels for t, i in v.inputs.items()} == ratings
+    assert {t: i.comments for t, i in v.inputs.items()} == comments
+    assert_scores(v.report, rule(small, ctx, ratings))
+
+
+def test_a_workbook_filled_by_a_script_warns_that_results_are_not_stored(tmp_path, sales, ctx4,
+                                                                         unchanged):
+    blank = render(tmp_path, "blank.xlsx", sales, ctx4)
+    ratings = random_ratings(sales, ctx4, seed=5)
+    codes = sales.codes
+    filled = unchanged(fill_with_openpyxl(
+        sales, ctx4, blank, tmp_path / "filled.xlsx",
+        {t: {cid: codes[lv - 1] for cid, lv in by.items() if lv} for t, by in ratings.items()}))
+    report = read_path(filled)
+    assert errors(report) == []
+    stale = [f for f in report.findings if "not stored" in f.message]
+    assert {f.sheet for f in stale} == {*ctx4.tabs(), SUMMARY_SHEET}
+    assert len(stale) == len(report.findings)
+    assert_scores(report, rule(sales, ctx4, ratings))
+
+
+def test_a_very_hidden_sheet_made_visible_is_a_warning(tmp_path, small):
+    ctx = make_context(small, "Vi")
+    src = render(tmp_path, "v.xlsx", small, ctx)
+
+    def show(wb: Any) -> None:
+        wb[META_SHEET].sheet_state = "visible"
+    report = read_path(edit(src, tmp_path / "shown.xlsx", show))
+    assert errors(report) == []
+    assert any(f.sheet == META_SHEET and "visible" in f.message for f in report.findings)
+
+
+# -- ratings --------------------------------------------------------------------------------------
+
+
+def test_common_typings_of_a_level_are_read_with_a_warning(tmp_path, sales, ctx4, unchanged):
+    cats = sales.categories
+    typed = {"Self": {cats[0].id: "s3", cats[1].id: " S3 ", cats[2].id: 3, cats[3].id: "3",
+                      cats[4].id: "Head of Sales", cats[5].id: "S5"}}
+    src = render(tmp_path, "blank.xlsx", sales, ctx4)
+    path = unchanged(fill_with_openpyxl(sales, ctx4, src, tmp_path / "typed.xlsx", typed))
+    report = read_path(path)
+    assert errors(report) == []
+    levels = report.inputs[0].levels
+    assert [levels[c.id] for c in cats[:6]] == [3, 3, 3, 3, 7, 5]
+    typed_at = {a1(R_FIRST + i, C_RATING) for i in range(5)}
+    normalised = {f.cell: f.message for f in report.findings if "read as" in f.message}
+    assert set(normalised) == typed_at
+    assert all(f.sheet == "Self" for f in report.findings if "read as" in f.message)
+    # the spreadsheet's MATCH(TRIM(..)) reads "s3" and " S3 " itself, but not 3 or a name
+    assert "#N/A" not in normalised[a1(R_FIRST, C_RATING)]
+    assert "#N/A" in normalised[a1(R_FIRST + 2, C_RATING)]
+    assert "#N/A" in normalised[a1(R_FIRST + 4, C_RATING)]
+
+
+def test_a_rating_that_is_not_a_level_is_an_error_naming_the_cell(tmp_path, sales, ctx4, unchanged):
+    src = render(tmp_path, "blank.xlsx", sales, ctx4)
+    path = unchanged(fill_with_openpyxl(sales, ctx4, src, tmp_path / "bad.xlsx",
+                                        {"Peer 2": {sales.categories[4].id: "S9"}}))
+    report = read_path(path)
+    assert errors(report) == ["error: Peer 2!D9: 'S9' is not a level of this ladder (S1–S7)"]
+    assert report.inputs[3].levels[sales.categories[4].id] is None
+
+
+def test_a_name_shared_by_two_levels_is_not_guessed(sales):
+    shared = sales.levels[2].name
+    assert sales.levels[3].name == shared  # S3 and S4 are both "Mid Sales Executive"
+    parsed = parse_rating(shared.upper(), sales)
+    assert parsed.level is None and parsed.status == "invalid"
+    assert "S3, S4" in (parsed.message or "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_rating_typings(sales, small, data):
+    ladder = data.draw(st.sampled_from([sales, small]))
+    n = len(ladder.levels)
+    k = data.draw(st.integers(1, n))
+    code = ladder.codes[k - 1]
+    exact = parse_rating(code, ladder)
+    assert (exact.level, exact.status, exact.sheet_reads_it) == (k, "exact", True)
+    spaces = data.draw(st.text(alphabet=" ", max_size=3))
+    variant = spaces + "".join(data.draw(st.sampled_from([ch.lower(), ch.upper()])) for ch in code) \
+        + data.draw(st.text(alphabet=" ", max_size=3))
+    p = parse_rating(variant, ladder)
+    assert p.level == k
+    assert p.sheet_reads_it  # MATCH(TRIM(x)) is case-insensitive
+    assert p.status == ("exact" if variant == code else "normalised")
+    number = parse_rating(float(k), ladder)
+    assert (number.level, number.status, number.sheet_reads_it) == (k, "normalised", False)
+    bad = data.draw(st.one_of(st.integers(n + 1, 10**6), st.integers(-10**6, 0)))
+    assert parse_rating(float(bad), ladder).status == "invalid"
+    assert parse_rating(float(k) + 0.5, ladder).status == "invalid"
+    assert parse_rating(True, ladder).status == "invalid"
+    junk = data.draw(st.text(max_size=12))
+    known = {c.casefold() for c in ladder.codes} | {lv.name.casefold() for lv in ladder.levels}
+    stripped = " ".join(junk.replace("\u00a0", " ").split()).casefold()
+    if stripped and stripped not in known and not re.fullmatch(r"\d+(\.0+)?", stripped) \
+            and not any(stripped.startswith(c.casefold()) for c in ladder.codes):
+        out = parse_rating(junk, ladder)
+        assert out.status == "invalid" and out.level is None
+        assert out.message == (f"'{junk}' is not a level of this ladder "
+                               f"({ladder.codes[0]}–{ladder.codes[-1]})")
+
+
+# -- formula normalisation ----------------------------------------------------------------------------
+
+_STR = re.compile(r'("(?:[^"]|"")*")')
+_FUNC = re.compile(r"\b([A-Z]+)\(")
+_ABS = re.compile(r"\$?\b([A-Z]{1,3})\$?(\d+)\b")
+_QUOTED_SIMPLE = re.compile(r"(?<!')'([A-Za-z][A-Za-z0-9_]*)'!")
+
+
+def _outside_strings(formula: str, fn: Callable[[str], str]) -> str:
+    parts = _STR.split(formula)
+    return "".join(p if i % 2 else fn(p) for i, p in enumerate(parts))
+
+
+def _harmless(formula: str, draw: Callable[[Any], Any]) -> str:
+    """What Excel, LibreOffice or Google may write instead (an independent rewrite)."""
+    def rewrite(seg: str) -> str:
+        if draw(st.booleans()):
+            seg = _FUNC.sub(lambda m: draw(st.sampled_from(["", "_xlfn.", "_xlws."])) + m.group(1)
+                            + "(", seg)
+        if draw(st.booleans()):
+            seg = _ABS.sub(lambda m: draw(st.sampled_from(["", "$"])) + m.group(1)
+                           + draw(st.sampled_from(["", "$"])) + m.group(2), seg)
+        if draw(st.booleans()):
+            seg = _QUOTED_SIMPLE.sub(r"\1!", seg)  # LibreOffice drops needless quotes
+        if draw(st.booleans()):
+            seg = seg.lower()
+        if draw(st.booleans()):
+            seg = seg.replace(",", ", ").replace("=", " = ").replace("(", "( ")
+        if draw(st.booleans()):
+            seg = re.sub(r"(?<![\w.$])(\d+)(?![\w.$])", r"\1.0", seg)  # 7 -> 7.0
+        return seg
+    return _outside_strings(formula, rewrite)
+
+
+def _all_formulas(ladder: Ladder, ctx: Context) -> list[tuple[str, str]]:
+    plan = build_plan(ladder, ctx)
+    return [(s.name, c.formula) for s in plan.sheets for c in s.cells if c.formula]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_harmless_spellings_of_a_formula_compare_equal(sales, data):
+    ctx = make_context(sales, "X", raters=[("self", None, None), ("peer", "Dana O'Neil", None)])
+    sheet, formula = data.draw(st.sampled_from(_all_formulas(sales, ctx)))
+    variant = _harmless(formula, data.draw)
+    assert canonical_formula(variant, sheet) == canonical_formula(formula, sheet)
+    assert canonical_formula("=" + variant, sheet) == canonical_formula(formula, sheet)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_real_changes_to_a_formula_compare_different(sales, data):
+    ctx = make_context(sales, "X")
+    sheet, formula = data.draw(st.sampled_from(_all_formulas(sales, ctx)))
+    edits: list[Callable[[str], str | None]] = [
+        lambda f: re.sub(r"(?<=[A-Z])(\d+)", lambda m: str(int(m.group(1)) + 1), f, count=1),
+        lambda f: f.replace("+", "-", 1) if "+" in f else None,
+        lambda f: f.replace(">=", ">", 1) if ">=" in f else None,
+        lambda f: f.replace(',"",', ',"x",', 1) if ',"",' in f else None,
+        lambda f: f.replace('"S1"', '"s1"', 1) if '"S1"' in f else None,  # case inside a string
+        lambda f: f.replace("COUNT(", "COUNTA(", 1) if "COUNT(" in f else None,
+        lambda f: f.replace("'Peer 1'!", "'Peer 2'!", 1) if "'Peer 1'!" in f else None,
+    ]
+    changed = data.draw(st.sampled_from(edits))(formula)
+    if changed is None or changed == formula:
+        return
+    assert canonical_formula(changed, sheet) != canonical_formula(formula, sheet)
+
+
+def test_a_sheet_prefix_naming_the_formulas_own_sheet_is_harmless():
+    assert canonical_formula("SUM('Peer 1'!F5:F22)", "Peer 1") == canonical_formula("SUM(F5:F22)", "Peer 1")
+    assert canonical_formula("SUM(Self!F5:Self!F22)", "Summary") == canonical_formula(
+        "SUM('Self'!$F$5:$F$22)", "Summary")
+
+
+# -- tampering ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def filled(tmp_path, sales, ctx4) -> tuple[Path, Ratings]:
+    ratings = random_ratings(sales, ctx4, seed=11)
+    return render(tmp_path, "filled.xlsx", sales, ctx4, ratings), ratings
+
+
+def test_a_changed_formula_is_an_error_at_its_cell(tmp_path, filled, unchanged):
+    src, _ = filled
+
+    def change(wb: Any) -> None:
+        ws = wb["Bo Chen"]
+        cell = ws.cell(row=R_FIRST + 2 + 1, column=C_POINTS + 1)
+        cell.value = cell.value.replace("*1)", "*2)")
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Bo Chen", a1(R_FIRST + 2, C_POINTS))]
+    assert report.errors[0].message.startswith("formula changed to =IF(H7")
+
+
+def test_a_formula_replaced_by_a_typed_value_is_found_by_cell_type(tmp_path, sales, ctx4, filled,
+                                                                   unchanged):
+    src, _ = filled
+    total = summary_footer(sales)["total"]
+    col = summary_columns(ctx4, sales)["consensus_points"]
+
+    def change(wb: Any) -> None:
+        wb[SUMMARY_SHEET].cell(row=total + 1, column=col + 1).value = 999
+        text_cell = wb["Self"].cell(row=R_FIRST + 1 + 1, column=C_POINTS + 1)
+        text_cell.value = "=IF(H6=\"\",\"\",CHOOSE(H6,1,2,3,4,5,6,7)*1)"
+        text_cell.data_type = "s"  # the same characters, typed as text
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    where = {(f.sheet, f.cell): f.message for f in report.errors}
+    assert set(where) == {(SUMMARY_SHEET, a1(total, col)), ("Self", a1(R_FIRST + 1, C_POINTS))}
+    assert "replaced by a typed value 999" in where[(SUMMARY_SHEET, a1(total, col))]
+    assert "replaced by a typed value" in where[("Self", a1(R_FIRST + 1, C_POINTS))]
+
+
+def test_an_edit_of_the_hidden_sheet_is_caught_by_its_hash(tmp_path, filled, unchanged):
+    src, _ = filled
+
+    hash_cell: list[str] = []
+
+    def change(wb: Any) -> None:
+        # an edit that changes nothing shown in the tabs: a rater's email
+        for row in wb[META_SHEET].iter_rows():
+            if row[0].value == "context":
+                row[1].value = row[1].value.replace('"email":null', '"email":"x@example.com"', 1)
+            if row[0].value == "hash":
+                hash_cell.append(row[1].coordinate)
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert [(f.sheet, f.cell) for f in report.errors] == [(META_SHEET, hash_cell[0])]
+    assert "hash" in report.errors[0].message
+
+
+def _rename_like_excel(wb: Any, old: str, new: str) -> None:
+    """Rename a tab and update every formula that refers to it, as a spreadsheet does."""
+    wb[old].title = new
+    quoted = "'" + old.replace("'", "''") + "'!"
+    plain = new + "!" if re.fullmatch(r"[A-Za-z_]\w*", new) else "'" + new.replace("'", "''") + "'!"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f" and isinstance(c.value, str):
+                    c.value = c.value.replace(quoted, plain)
+
+
+def test_a_renamed_tab_is_a_warning_and_still_read(tmp_path, sales, ctx4, filled, unchanged):
+    src, ratings = filled
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx",
+                                      lambda wb: _rename_like_excel(wb, "Peer 2", "Dana"))))
+    assert errors(report) == []
+    renamed = [f for f in report.findings if "renamed" in f.message]
+    assert [(f.sheet, f.message) for f in renamed] == [
+        ("Dana", "tab 'Peer 2' was renamed to 'Dana'; it is read as 'Peer 2'")]
+    assert_scores(report, rule(sales, ctx4, ratings))
+
+
+def test_a_deleted_tab_is_an_error(tmp_path, filled, unchanged):
+    src, _ = filled
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", lambda wb: wb.remove(wb["Peer 1"]))))
+    assert [str(f) for f in report.errors] == ["error: Peer 1: tab 'Peer 1' is missing"]
+
+
+def test_an_added_tab_is_a_warning(tmp_path, filled, unchanged):
+    src, _ = filled
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx",
+                                      lambda wb: wb.create_sheet("Notes").cell(1, 1, "my notes"))))
+    assert errors(report) == []
+    assert any(f.sheet == "Notes" and "unexpected tab" in f.message for f in report.findings)
+
+
+def test_without_its_hidden_sheet_a_workbook_is_unreadable(tmp_path, filled, unchanged):
+    src, _ = filled
+    path = unchanged(edit(src, tmp_path / "t.xlsx", lambda wb: wb.remove(wb[META_SHEET])))
+    with pytest.raises(UnreadableWorkbook, match="not a sheetladder workbook"):
+        read_path(path)
+
+
+def test_a_renamed_hidden_sheet_is_found_by_its_content(tmp_path, sales, ctx4, filled, unchanged):
+    src, ratings = filled
+
+    def change(wb: Any) -> None:
+        wb[META_SHEET].title = "data"
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert [(f.sheet, f.message) for f in report.errors] == [
+        ("data", f"the hidden {META_SHEET} sheet was renamed to 'data'")]
+    assert_scores(report, rule(sales, ctx4, ratings))
+
+
+def test_edited_labels_weights_and_descriptors_are_errors(tmp_path, sales, filled, unchanged):
+    src, _ = filled
+    mrow = matrix_rows(sales)[sales.categories[1].id]
+
+    def change(wb: Any) -> None:
+        wb["Self"].cell(row=R_FIRST + 1 + 1, column=C_WEIGHT + 1).value = 5
+        wb["Matrix"].cell(row=mrow + 1, column=3).value = "anything goes"
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert {(f.sheet, f.cell) for f in report.errors} == {("Self", a1(R_FIRST + 1, C_WEIGHT)),
+                                                         ("Matrix", a1(mrow, 2))}
+
+
+_REF_WITH_SHEET = re.compile(r"((?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?(\$?[A-Z]{1,3}\$?)(\d+)(?![\w(])")
+
+
+def _insert_row_like_excel(wb: Any, sheet: str, row1: int) -> None:
+    """Insert a row above 1-based ``row1`` of ``sheet`` and shift references, as Excel does."""
+    wb[sheet].insert_rows(row1)
+    target = sheet.casefold()
+
+    def shift(formula: str, here: str) -> str:
+        def seg(text: str) -> str:
+            out: list[str] = []
+            pos = 0
+            prev_sheet: str | None = None
+            for m in _REF_WITH_SHEET.finditer(text):
+                prefix, col, row = m.group(1), m.group(2), int(m.group(3))
+                if prefix:
+                    name = prefix[:-1].strip("'").replace("''", "'").casefold()
+                elif m.start() > 0 and text[m.start() - 1] == ":" and prev_sheet is not None:
+                    name = prev_sheet
+                else:
+                    name = here.casefold()
+                prev_sheet = name
+                if name == target and row >= row1:
+                    row += 1
+                out.append(text[pos:m.start()] + (prefix or "") + col + str(row))
+                pos = m.end()
+            out.append(text[pos:])
+            return "".join(out)
+        return _outside_strings(formula, seg)
+
+    for ws in wb.worksheets:
+        for r in ws.iter_rows():
+            for c in r:
+                if c.data_type == "f" and isinstance(c.value, str):
+                    c.value = shift(c.value, ws.title)
+
+
+def test_an_inserted_row_is_reported_once_and_the_ratings_still_read(tmp_path, sales, ctx4, filled,
+                                                                      unchanged):
+    src, ratings = filled
+    path = unchanged(edit(src, tmp_path / "t.xlsx", lambda wb: _insert_row_like_excel(wb, "Self", 8)))
+    report = read_path(path)
+    assert errors(report) == ["error: Self!A8: row 8 was inserted (not part of the workbook as made)"]
+    assert_scores(report, rule(sales, ctx4, ratings))
+
+
+def test_a_deleted_row_is_reported_with_its_category(tmp_path, sales, filled, unchanged):
+    src, _ = filled
+    cat = sales.categories[2]
+    path = unchanged(edit(src, tmp_path / "t.xlsx",
+                          lambda wb: wb["Bo Chen"].delete_rows(R_FIRST + 2 + 1)))
+    report = read_path(path)
+    deleted = [f for f in report.errors if "deleted" in f.message]
+    assert [(f.sheet, f.cell) for f in deleted] == [("Bo Chen", f"A{R_FIRST + 3}")]
+    assert cat.name in deleted[0].message
+    assert report.inputs[1].levels[cat.id] is None
+
+
+# -- shared formulas, lying dimensions --------------------------------------------------------------
+
+
+def _sheet_part(data: bytes, name: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return grid_mod.sheet_parts(z)[name]
+
+
+def _rewrite_part(data: bytes, part: str, fn: Callable[[str], str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info.filename)
+            if info.filename == part:
+                blob = fn(blob.decode("utf-8")).encode("utf-8")
+            dst.writestr(info.filename, blob)
+    return out.getvalue()
+
+
+def test_shared_formulas_as_excel_writes_them_read_clean(tmp_path, sales, ctx4, unchanged):
+    ratings = random_ratings(sales, ctx4, seed=2)
+    data = to_bytes(build_plan(sales, ctx4, ratings))
+    part = _sheet_part(data, "Self")
+    last = R_FIRST + len(sales.categories)  # 1-based row of the last category
+
+    def share(xml: str) -> str:
+        # column H (the level number) as one shared formula, the way Excel saves a filled-down column
+        def sub(m: re.Match[str]) -> str:
+            row = int(m.group(1))
+            if row == R_FIRST + 1:
+                return f'<c r="H{row}"{m.group(2)}><f t="shared" ref="H{row}:H{last}" si="0">{m.group(3)}</f>'
+            return f'<c r="H{row}"{m.group(2)}><f t="shared" si="0"/>'
+        return re.sub(r'<c r="H(\d+)"([^>]*)><f>([^<]*)</f>',
+                      lambda m: sub(m) if R_FIRST + 1 <= int(m.group(1)) <= last else m.group(0), xml)
+    shared = _rewrite_part(data, part, share)
+    assert zipfile.ZipFile(io.BytesIO(shared)).read(part).count(b't="shared"') == len(sales.categories)
+    path = tmp_path / "shared.xlsx"
+    path.write_bytes(shared)
+    unchanged(path)
+    report = read_path(path)
+    assert report.findings == []
+    assert_scores(report, rule(sales, ctx4, ratings))
+    g = open_xlsx(path)
+    assert g.sheets["Self"].get(R_FIRST + 5, 7).formula is not None
+
+
+def test_a_sheet_whose_dimension_lies_is_read_in_full(tmp_path, sales, ctx4, unchanged):
+    ratings = random_ratings(sales, ctx4, seed=4)
+    data = to_bytes(build_plan(sales, ctx4, ratings))
+    part = _sheet_part(data, "Peer 1")
+    lied = _rewrite_part(data, part, lambda x: re.sub(r'<dimension ref="[^"]*"/>',
+                                                       '<dimension ref="A1:B2"/>', x))
+    path = tmp_path / "dim.xlsx"
+    path.write_bytes(lied)
+    report = read_path(unchanged(path))
+    assert report.findings == []
+    assert_scores(report, rule(sales, ctx4, ratings))
+
+
+# -- merging copies ---------------------------------------------------------------------------------
+
+
+def test_copies_filled_by_different_raters_merge_into_one_report(tmp_path, sales, ctx4, unchanged):
+    ratings = random_ratings(sales, ctx4, seed=21)
+    paths = [unchanged(render(tmp_path, f"{t}.xlsx", sales, ctx4, {t: ratings[t]}))
+             for t in ctx4.tabs()]
+    reports = read_many(paths)
+    assert len(reports) == 1
+    merged = reports[0]
+    assert merged.findings == []
+    assert merged.sources == [str(p) for p in paths]
+    assert_scores(merged, rule(sales, ctx4, ratings))
+
+
+def test_split_files_merge_like_copies(tmp_path, sales, ctx4, unchanged):
+    ratings = random_ratings(sales, ctx4, seed=22, blank_every=5)
+    paths = []
+    for c in split_contexts(ctx4):
+        assert c.split_tab is not None
+        paths.append(unchanged(render(tmp_path, f"split-{c.split_tab}.xlsx", sales, c,
+                                      {c.split_tab: ratings[c.split_tab]})))
+    single = read_path(paths[0])
+    assert single.findings == []
+    reports = read_many(paths)
+    assert len(reports) == 1 and reports[0].findings == []
+    assert_scores(reports[0], rule(sales, ctx4, ratings))
+
+
+def test_two_copies_with_different_ratings_on_one_tab_are_a_conflict(tmp_path, sales, ctx4, unchanged):
+    a = random_ratings(sales, ctx4, seed=30)
+    b = {t: dict(v) for t, v in a.items()}
+    first = sales.categories[0]
+    b["Self"][first.id] = (a["Self"][first.id] or 1) % len(sales.levels) + 1
+    pa = unchanged(render(tmp_path, "a.xlsx", sales, ctx4, {"Self": a["Self"]}))
+    pb = unchanged(render(tmp_path, "b.xlsx", sales, ctx4, {"Self": b["Self"]}))
+    [merged] = read_many([pa, pb])
+    conflicts = merged.errors
+    assert len(conflicts) == 1 and conflicts[0].sheet == "Self"
+    assert str(pa) in conflicts[0].message and str(pb) in conflicts[0].message
+    assert first.name in conflicts[0].message
+    assert_scores(merged, rule(sales, ctx4, {"Self": a["Self"]}))
+
+
+def test_different_people_are_not_merged(tmp_path, sales):
+    a = render(tmp_path, "a.xlsx", sales, make_context(sales, "A"))
+    b = render(tmp_path, "b.xlsx", sales, make_context(sales, "B"))
+    assert [r.person for r in read_many([a, b])] == ["A", "B"]
+
+
+# -- bad files ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    return make_corpus(tmp_path_factory.mktemp("bad"))
+
+
+def test_every_bad_file_is_unreadable_with_a_one_line_reason(corpus):
+    before = {name: digest(p) for name, (p, _) in corpus.items() if p.is_file()}
+    for name, (path, fragment) in corpus.items():
+        with pytest.raises(UnreadableWorkbook) as exc:
+            read_path(path)
+        reason = exc.value.reason
+        assert "\n" not in reason and 0 < len(reason) < 300, name
+        assert fragment in reason, f"{name}: {reason}"
+    assert {name: digest(p) for name, (p, _) in corpus.items() if p.is_file()} == before
+
+
+@pytest.fixture(scope="module")
+def good_bytes() -> bytes:
+    from .make_bad_files import good_workbook
+
+    return good_workbook()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_corrupted_bytes_give_findings_or_unreadable_never_a_crash(good_bytes, data):
+    from .make_bad_files import rezip
+
+    if data.draw(st.booleans()):  # damage the zip itself
+        blob = bytearray(good_bytes)
+        for _ in range(data.draw(st.integers(1, 6))):
+            blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
+        damaged = bytes(blob)
+    else:  # damage an XML part inside a valid zip
+        with zipfile.ZipFile(io.BytesIO(good_bytes)) as z:
+            names = sorted(n for n in z.namelist() if n.endswith(".xml"))
+            name = data.draw(st.sampled_from(names))
+            xml = bytearray(z.read(name))
+        for _ in range(data.draw(st.integers(1, 6))):
+            xml[data.draw(st.integers(0, len(xml) - 1))] = data.draw(st.sampled_from(b'<>"=/ a1&;'))
+        damaged = rezip(good_bytes, replace={name: bytes(xml)})
+    try:
+        v = verify_grid(grid_from_bytes("damaged.xlsx", damaged))
+    except UnreadableWorkbook as e:
+        assert "\n" not in e.reason and e.reason
+        return
+    assert v.report.person == "Corpus Person" or v.report.errors  # an edited context is caught
+
+
+def test_openpyxl_itself_refuses_entities_through_defusedxml(corpus, monkeypatch):
+    """Even without the DOCTYPE check in front of it, openpyxl parses with defusedxml."""
+    monkeypatch.setattr(grid_mod, "_check_xml_parts", lambda source, zf: None)
+    with pytest.raises(UnreadableWorkbook, match="EntitiesForbidden|DTDForbidden"):
+        read_path(corpus["entity-bomb.xlsx"][0])
+
+
+def test_a_batch_goes_past_bad_files(tmp_path, sales, ctx4, corpus):
+    good = render(tmp_path, "good.xlsx", sales, ctx4, random_ratings(sales, ctx4, seed=1))
+    bad = [p for p, _ in corpus.values()]
+    result = CliRunner().invoke(main, ["read", "--json", str(bad[0]), str(good), *map(str, bad[1:])])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == len(bad)
+    assert {line.split(": ", 1)[0] for line in lines} == {str(p) for p in bad}
+    items = json.loads(result.stdout)
+    readable = [i for i in items if "unreadable" not in i]
+    assert [i["file"] for i in readable] == [str(good)]
+    assert readable[0]["person"] == "Ann Example"
+
+
+# -- the command ----------------------------------------------------------------------------------------
+
+
+def test_read_command_exit_codes_and_json_shape(tmp_path, sales, ctx4, filled, unchanged):
+    src, ratings = filled
+    unchanged(src)
+    ok = CliRunner().invoke(main, ["read", "--json", str(src)])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.stdout)
+    expected = rule(sales, ctx4, ratings)
+    assert set(data) >= {"file", "person", "period", "ladder", "findings", "raters", "categories",
+                         "total_points", "level", "progress_to_next"}
+    assert data["ladder"] == {"id": sales.id, "version": sales.version, "hash": sales.content_hash()}
+    assert data["total_points"] == expected.total_points and data["level"] == expected.level
+    assert [(r["role"], r["name"], r["rated"], r["of"], r["total_points"], r["level"])
+            for r in data["raters"]] == [(r.role, r.name, r.rated, r.of, r.total_points, r.level)
+                                         for r in expected.raters]
+    assert [(c["id"], c["ratings"], c["consensus"]) for c in data["categories"]] == [
+        (c.id, c.ratings, c.consensus_level) for c in expected.categories]
+
+    bad = edit(src, tmp_path / "bad.xlsx", lambda wb: wb.remove(wb["Bo Chen"]))
+    res = CliRunner().invoke(main, ["read", "--json", str(bad)])
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["findings"][0] == {
+        "severity": "error", "sheet": "Bo Chen", "cell": None, "message": "tab 'Bo Chen' is missing"}
+    both = CliRunner().invoke(main, ["read", "--json", str(src), str(bad)])
+    assert both.exit_code == 1 and isinstance(json.loads(both.stdout), list)
+
+
+def test_read_command_prints_a_readable_report(filled):
+    src, _ = filled
+    res = CliRunner().invoke(main, ["read", str(src)])
+    assert res.exit_code == 0, res.output
+    assert "Ann Example" in res.stdout and "verified" in res.stdout
+    for tab in ("Self", "Bo Chen", "Peer 1", "Peer 2"):
+        assert tab in res.stdout
+
+
+def test_report_json_keeps_user_text_as_text(tmp_path, small):
+    ctx = make_context(small, "[bold]Mallory[/bold] =1+1")
+    path = render(tmp_path, "m.xlsx", small, ctx, comments={ctx.tabs()[0]: {"a": "=HYPERLINK(1)"}})
+    report = read_path(path)
+    assert report_json(report)["person"] == "[bold]Mallory[/bold] =1+1"
+    assert report_json(report)["comments"] == {ctx.tabs()[0]: {"a": "=HYPERLINK(1)"}}
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert "[bold]Mallory[/bold]" in res.stdout
+
+
+# -- Google Sheets sources ----------------------------------------------------------------------------
+
+
+def test_a_google_sheets_url_is_read_through_gsheets_open_grid(tmp_path, sales, ctx4, filled,
+                                                               monkeypatch):
+    from sheetladder import gsheets
+
+    src, ratings = filled
+    url = "https://docs.google.com/spreadsheets/d/" + "a" * 44 + "/edit"
+    calls: list[str] = []
+
+    def fake_open_grid(source: str, api: Any = None) -> Grid:
+        calls.append(source)
+        g = grid_from_bytes(source, src.read_bytes())
+        g.content_hash = None
+        return g
+    monkeypatch.setattr(gsheets, "open_grid", fake_open_grid)
+    report = read_path(url)
+    assert calls == [url] and report.file == url and report.findings == []
+    assert_scores(report, rule(sales, ctx4, ratings))
+
+
+def test_without_a_google_reader_a_url_is_unreadable_not_a_crash(monkeypatch):
+    from sheetladder import gsheets
+
+    monkeypatch.delattr(gsheets, "open_grid")
+    url = "https://docs.google.com/spreadsheets/d/" + "b" * 44
+    with pytest.raises(UnreadableWorkbook, match="Google Sheets is not available"):
+        read_path(url)
+    res = CliRunner().invoke(main, ["read", url])
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1

@@ -1,0 +1,289 @@
+"""Reading workbooks that real LibreOffice has filled, edited and saved.
+
+Two ways of getting LibreOffice to touch a workbook:
+
+* ``tests.libreoffice.recalculate``: open, recompute every formula, save (``soffice --convert-to``).
+* :func:`edit_in_libreoffice`: drive LibreOffice through its UNO API, the way a person works in
+  it: type ratings into cells, insert and delete rows, rename tabs, then save. This needs a
+  Python with LibreOffice's ``uno`` module (Debian/Ubuntu: python3-uno), usually /usr/bin/python3.
+
+Expected scores come from the scoring rule applied to the ratings the test typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sheetladder import scoring
+from sheetladder.definition import Ladder
+from sheetladder.grid import UnreadableWorkbook, open_xlsx
+from sheetladder.plan import C_RATING, R_FIRST, Context, a1, build_plan, make_context, split_contexts
+from sheetladder.read import read_many, read_path
+from sheetladder.render_xlsx import to_bytes
+from sheetladder.report import Report
+from sheetladder.scoring import RaterInput
+
+from .libreoffice import convert, recalculate, soffice_or_skip
+
+_UNO_SCRIPT = r'''
+import json, os, shutil, subprocess, sys, tempfile, time
+import uno
+from com.sun.star.beans import PropertyValue
+
+def pv(name, value):
+    p = PropertyValue(); p.Name = name; p.Value = value
+    return p
+
+def apply(sheets, op):
+    kind = op[0]
+    if kind == "text":
+        sheets.getByName(op[1]).getCellRangeByName(op[2]).setString(op[3])
+    elif kind == "number":
+        sheets.getByName(op[1]).getCellRangeByName(op[2]).setValue(op[3])
+    elif kind == "unprotect":
+        sheets.getByName(op[1]).unprotect("")
+    elif kind == "insert_rows":
+        sheets.getByName(op[1]).getRows().insertByIndex(op[2], op[3])
+    elif kind == "delete_rows":
+        sheets.getByName(op[1]).getRows().removeByIndex(op[2], op[3])
+    elif kind == "rename":
+        sheets.getByName(op[1]).setName(op[2])
+    else:
+        raise SystemExit("unknown edit %r" % (kind,))
+
+def main():
+    job = json.load(open(sys.argv[1]))
+    profile = tempfile.mkdtemp(prefix="sl-uno-")
+    pipe = "sl%d" % os.getpid()
+    proc = subprocess.Popen(
+        [job["soffice"], "-env:UserInstallation=" + uno.systemPathToFileUrl(profile), "--headless",
+         "--invisible", "--norestore", "--nologo", "--nodefault",
+         "--accept=pipe,name=%s;urp;" % pipe],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local)
+        ctx = None
+        for _ in range(600):
+            try:
+                ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
+                break
+            except Exception:
+                time.sleep(0.1)
+        if ctx is None:
+            raise SystemExit("could not connect to LibreOffice")
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        for item in job["files"]:
+            doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(item["src"]), "_blank", 0,
+                                               (pv("Hidden", True),))
+            for op in item["ops"]:
+                apply(doc.Sheets, op)
+            doc.calculateAll()
+            doc.storeToURL(uno.systemPathToFileUrl(item["dest"]),
+                           (pv("FilterName", "Calc MS Excel 2007 XML"),))
+            doc.close(True)
+        try:
+            desktop.terminate()
+        except Exception:
+            pass
+    finally:
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+main()
+'''
+
+Op = list[Any]
+
+
+def uno_python_or_skip() -> str:
+    """A Python that can import LibreOffice's uno module; on CI its absence is a failure."""
+    candidates = [os.environ.get("SHEETLADDER_UNO_PYTHON", ""), "/usr/bin/python3",
+                  "/usr/lib/libreoffice/program/python", sys.executable]
+    for c in candidates:
+        if c and Path(c).exists():
+            ok = subprocess.run([c, "-c", "import uno"], capture_output=True).returncode == 0
+            if ok:
+                return c
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail("LibreOffice's Python UNO bridge is required on CI: install python3-uno")
+    pytest.skip("LibreOffice's Python UNO bridge (python3-uno) is not installed")
+
+
+def edit_in_libreoffice(files: Sequence[tuple[Path, Path, Sequence[Op]]], tmp: Path) -> None:
+    """Open each (src, dest, edits) in one LibreOffice session, apply the edits, save as .xlsx."""
+    soffice = soffice_or_skip()
+    python = uno_python_or_skip()
+    script = tmp / "lo_edit.py"
+    script.write_text(_UNO_SCRIPT, encoding="utf-8")
+    job = tmp / "job.json"
+    job.write_text(json.dumps({"soffice": soffice, "files": [
+        {"src": str(src), "dest": str(dest), "ops": [list(op) for op in ops]}
+        for src, dest, ops in files]}), encoding="utf-8")
+    proc = subprocess.run([python, str(script), str(job)], capture_output=True, text=True,
+                          timeout=300)
+    if proc.returncode != 0 or not all(dest.exists() for _, dest, _ in files):
+        raise RuntimeError(f"LibreOffice editing failed: {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+
+
+def rule(ladder: Ladder, ctx: Context, ratings: Mapping[str, Mapping[str, int | None]]) -> scoring.Score:
+    return scoring.score(ladder, [
+        RaterInput(role=s.role, name=s.name, tab=s.tab, levels=dict(ratings.get(s.tab, {})))
+        for s in ctx.raters])
+
+
+def assert_scores(report: Report, expected: scoring.Score) -> None:
+    assert (report.total_points, report.level, report.progress_to_next) == (
+        expected.total_points, expected.level, expected.progress_to_next)
+    assert [r.model_dump() for r in report.raters] == [r.model_dump() for r in expected.raters]
+    assert [c.model_dump() for c in report.categories] == [c.model_dump() for c in expected.categories]
+
+
+def seeded_ratings(ladder: Ladder, ctx: Context, seed: int, blank_every: int = 0
+                   ) -> dict[str, dict[str, int | None]]:
+    import random
+
+    rnd = random.Random(seed)
+    return {t: {c.id: None if blank_every and (i + seed) % blank_every == 0
+                else rnd.randint(1, len(ladder.levels))
+                for i, c in enumerate(ladder.categories)} for t in ctx.tabs()}
+
+
+def typing_ops(ladder: Ladder, ratings: Mapping[str, Mapping[str, int | None]]) -> list[Op]:
+    """Type every rating as its level code, as a person picks it from the dropdown."""
+    ops: list[Op] = []
+    for tab, by in ratings.items():
+        for i, c in enumerate(ladder.categories):
+            lv = by.get(c.id)
+            if lv:
+                ops.append(["text", tab, a1(R_FIRST + i, C_RATING), ladder.codes[lv - 1]])
+    return ops
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def ctx4(sales: Ladder) -> Context:
+    return make_context(sales, "Ann Example", "2025-Q1",
+                        [("self", None, None), ("manager", "Bo Chen", None),
+                         ("peer", "Dana O'Neil", None), ("peer", None, None)])
+
+
+def test_workbooks_recalculated_by_libreoffice_read_clean(tmp_path, sales, small, ctx4):
+    cases = [(sales, ctx4, seeded_ratings(sales, ctx4, 1, blank_every=7)),
+             (small, make_context(small, "Sam"), seeded_ratings(small, make_context(small, "Sam"), 2))]
+    for i, (ladder, ctx, ratings) in enumerate(cases):
+        src = tmp_path / f"in{i}.xlsx"
+        src.write_bytes(to_bytes(build_plan(ladder, ctx, ratings)))
+        out = recalculate(src, tmp_path / "lo")
+        before = digest(out)
+        report = read_path(out)
+        assert report.findings == [], [str(f) for f in report.findings]
+        assert_scores(report, rule(ladder, ctx, ratings))
+        assert digest(out) == before
+        # LibreOffice stored its own results, so the comparison of stored results really ran
+        stored = [c.value for s in open_xlsx(out).sheets.values() for c in s.cells.values()
+                  if c.formula is not None and isinstance(c.value, float)]
+        assert stored
+
+
+def test_a_workbook_filled_in_libreoffice_reads_clean_with_the_rules_scores(tmp_path, sales, ctx4):
+    ratings = seeded_ratings(sales, ctx4, 3, blank_every=0)
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    out = tmp_path / "filled.xlsx"
+    edit_in_libreoffice([(blank, out, typing_ops(sales, ratings))], tmp_path)
+    report = read_path(out)
+    assert report.findings == [], [str(f) for f in report.findings]
+    assert_scores(report, rule(sales, ctx4, ratings))
+    assert report.level is not None
+
+
+def test_typings_in_libreoffice_are_each_reported_once(tmp_path, sales, ctx4):
+    ratings = seeded_ratings(sales, ctx4, 4)
+    cats = sales.categories
+    ops = typing_ops(sales, ratings)
+    cell = {i: a1(R_FIRST + i, C_RATING) for i in range(len(cats))}
+    ops += [["text", "Self", cell[0], " s4 "], ["number", "Self", cell[1], 3],
+            ["text", "Peer 2", cell[2], "S9"], ["text", "Bo Chen", cell[3], "Head of Sales"]]
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    out = tmp_path / "typed.xlsx"
+    edit_in_libreoffice([(blank, out, ops)], tmp_path)
+    report = read_path(out)
+    found = {(f.severity, f.sheet, f.cell) for f in report.findings}
+    assert found == {("warning", "Self", cell[0]), ("warning", "Self", cell[1]),
+                     ("error", "Peer 2", cell[2]), ("warning", "Bo Chen", cell[3])}, \
+        [str(f) for f in report.findings]
+    expected = {t: dict(v) for t, v in ratings.items()}
+    expected["Self"][cats[0].id] = 4
+    expected["Self"][cats[1].id] = 3
+    expected["Peer 2"][cats[2].id] = None
+    expected["Bo Chen"][cats[3].id] = 7
+    assert_scores(report, rule(sales, ctx4, expected))
+
+
+def test_rows_and_tabs_changed_in_libreoffice_are_reported_and_allowed_for(tmp_path, sales, ctx4):
+    ratings = seeded_ratings(sales, ctx4, 5)
+    cats = sales.categories
+    ops = typing_ops(sales, ratings)
+    ops += [["unprotect", "Bo Chen"], ["insert_rows", "Bo Chen", R_FIRST + 3, 2],
+            ["unprotect", "Peer 2"], ["delete_rows", "Peer 2", R_FIRST + 4, 1],
+            ["rename", "Self", "Ann"]]
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    out = tmp_path / "edited.xlsx"
+    edit_in_libreoffice([(blank, out, ops)], tmp_path)
+    report = read_path(out)
+    assert [str(f) for f in report.findings] == [
+        "warning: Ann: tab 'Self' was renamed to 'Ann'; it is read as 'Self'",
+        f"error: Bo Chen!A{R_FIRST + 4}: rows {R_FIRST + 4}–{R_FIRST + 5} were inserted "
+        "(not part of the workbook as made)",
+        f"error: Peer 2!A{R_FIRST + 5}: row {R_FIRST + 5} of the workbook as made "
+        f"('{cats[4].name}') was deleted",
+    ]
+    expected = {t: dict(v) for t, v in ratings.items()}
+    expected["Peer 2"][cats[4].id] = None
+    assert_scores(report, rule(sales, ctx4, expected))
+
+
+def test_split_files_filled_in_libreoffice_merge_into_one_report(tmp_path, sales, ctx4):
+    ratings = seeded_ratings(sales, ctx4, 6, blank_every=6)
+    files = []
+    for c in split_contexts(ctx4):
+        tab = c.split_tab
+        assert tab is not None
+        src = tmp_path / f"{tab}.xlsx"
+        src.write_bytes(to_bytes(build_plan(sales, c)))
+        files.append((src, tmp_path / f"{tab} filled.xlsx", typing_ops(sales, {tab: ratings[tab]})))
+    edit_in_libreoffice(files, tmp_path)
+    reports = read_many([dest for _, dest, _ in files])
+    assert len(reports) == 1
+    assert reports[0].findings == [], [str(f) for f in reports[0].findings]
+    assert_scores(reports[0], rule(sales, ctx4, ratings))
+
+
+def test_old_xls_and_ods_saved_by_libreoffice_are_refused_in_one_line(tmp_path, small):
+    src = tmp_path / "w.xlsx"
+    src.write_bytes(to_bytes(build_plan(small, make_context(small, "Old"))))
+    xls = convert(src, tmp_path / "xls", "xls:MS Excel 97")
+    ods = convert(src, tmp_path / "ods", "ods")
+    with pytest.raises(UnreadableWorkbook, match=r"old Excel 97-2003 \.xls workbook"):
+        read_path(xls)
+    with pytest.raises(UnreadableWorkbook, match="OpenDocument spreadsheet"):
+        read_path(ods)
