@@ -8,16 +8,18 @@ reader rebuilds it from the definition embedded in a workbook to know what must 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import scoring
-from .definition import FORMAT_VERSION, Ladder
+from .definition import FORMAT_VERSION, Category, Ladder
 from .scoring import RaterInput, Score
 
 PLAN_VERSION = 1
@@ -74,6 +76,44 @@ def ref(sheet: str, row: int, col: int, absolute: bool = False) -> str:
 def rng(sheet: str | None, r1: int, c1: int, r2: int, c2: int, absolute: bool = True) -> str:
     body = f"{a1(r1, c1, absolute)}:{a1(r2, c2, absolute)}"
     return f"{quote_sheet(sheet)}!{body}" if sheet else body
+
+
+# -- row heights for wrapped text ------------------------------------------------------------------
+
+LINE_POINTS = 13.0  # one line of 10-pt text, with leading
+ROW_PAD = 3.0
+CHARS_PER_WIDTH = 1.25  # characters of 10-pt prose per unit of column width (LibreOffice fits
+# about 1.35 with its substitute fonts, Excel's Calibri more; the margin is for capitals)
+DEFAULT_WIDTH = 8.43
+
+
+@functools.lru_cache(maxsize=8192)
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when word-wrapped in a column ``width`` characters wide."""
+    cap = max(1, int(width * CHARS_PER_WIDTH))
+    lines = 0
+    for para in text.split("\n"):
+        n, used = 1, 0
+        for word in para.split():
+            w = len(word)
+            if used == 0:
+                used = w
+            elif used + 1 + w <= cap:
+                used += 1 + w
+            else:
+                n += 1
+                used = w
+            while used > cap:  # a word longer than the line breaks mid-word
+                n += 1
+                used -= cap
+        lines += n
+    return max(1, lines)
+
+
+def lines_height(lines: int) -> float:
+    """Row height in points for ``lines`` of text, rounded up to whole pixels (0.75 pt), as
+    spreadsheet applications store it."""
+    return math.ceil((lines * LINE_POINTS + ROW_PAD) / 0.75) * 0.75
 
 
 # -- the plan model -----------------------------------------------------------------------------
@@ -186,6 +226,7 @@ class PrintSetup(_M):
     landscape: bool = True
     fit_width: bool = True
     repeat_rows: tuple[int, int] | None = None
+    row_breaks: list[int] = Field(default_factory=list, description="Page breaks above these rows.")
 
 
 SheetRole = Literal["guide", "matrix", "rater", "summary", "meta"]
@@ -197,6 +238,11 @@ class SheetPlan(_M):
     rater_tab: str | None = None
     cells: list[Cell] = Field(default_factory=list)
     col_widths: dict[int, float] = Field(default_factory=dict)
+    row_heights: dict[int, float] = Field(
+        default_factory=dict,
+        description="Points per row, set where wrapped text needs more than one line: "
+        "neither xlsxwriter nor the Sheets API sizes rows to wrapped text.",
+    )
     hidden_cols: list[int] = Field(default_factory=list)
     merges: list[tuple[int, int, int, int]] = Field(default_factory=list)
     freeze: tuple[int, int] | None = None
@@ -221,6 +267,29 @@ class SheetPlan(_M):
 
     def cell_map(self) -> dict[tuple[int, int], Cell]:
         return {(c.row, c.col): c for c in self.cells}
+
+    def width_at(self, row: int, col: int) -> float:
+        """Width available to a cell's text: its column, or the columns its merge spans."""
+        for r1, c1, r2, c2 in self.merges:
+            if r1 <= row <= r2 and c1 == col:
+                return sum(self.col_widths.get(c, DEFAULT_WIDTH) for c in range(c1, c2 + 1))
+        return self.col_widths.get(col, DEFAULT_WIDTH)
+
+    def fit_row(self, row: int, col: int, texts: Iterable[str]) -> None:
+        """Make ``row`` tall enough for the longest of ``texts`` wrapped in the cell at ``col``."""
+        width = self.width_at(row, col)
+        lines = max((wrapped_lines(t, width) for t in texts if t), default=1)
+        if lines > 1:
+            self.row_heights[row] = max(self.row_heights.get(row, 0.0), lines_height(lines))
+
+    def fit_wrapped_text(self) -> None:
+        """Size rows to the wrapped text they hold. Formula cells are left to their builder,
+        which knows every text the formula can show."""
+        hidden = set(self.hidden_cols)
+        for c in self.cells:
+            if c.kind != "formula" and isinstance(c.value, str) and c.value \
+                    and STYLES[c.style].wrap and c.col not in hidden:
+                self.fit_row(c.row, c.col, [c.value])
 
 
 class RaterSlot(_M):
@@ -376,6 +445,12 @@ def _blank(v: float | str | None) -> float | str:
     return "" if v is None else v
 
 
+def _descriptor_texts(ladder: Ladder, c: Category) -> list[str]:
+    """Every descriptor text of a category, in level order (what a formula cell can show)."""
+    ds = [c.descriptors[code] for code in ladder.codes]
+    return [d if isinstance(d, str) else d.text for d in ds]
+
+
 def _codes_range(ladder: Ladder) -> str:
     n = len(ladder.levels)
     return rng(MATRIX_SHEET, M_CODES, M_DESC0, M_CODES, M_DESC0 + n - 1)
@@ -389,7 +464,7 @@ def _descriptor_range(ladder: Ladder, cid: str) -> str:
 
 def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
     s = SheetPlan(name=GUIDE_SHEET, role="guide", tab_color="#1F3864")
-    s.col_widths = {0: 22, 1: 30, 2: 40, 3: 16, 4: 16}
+    s.col_widths = {0: 22, 1: 26, 2: 56, 3: 12, 4: 12}
     s.text(0, 0, ladder.name, "title")
     s.text(1, 0, ladder.description or "", "note")
     s.merges.append((1, 0, 1, 4))
@@ -418,7 +493,9 @@ def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
         "4. Leave a category blank rather than guess: blanks are left out of averages, and a "
         "level is only computed once every category is rated.",
         "5. Save and send the file back (or just close the Google Sheet). The Summary tab "
-        "combines all raters.",
+        "combines all raters." if ctx.split_tab is None else
+        "5. Save and send the file back: this copy holds your tab only, and your ratings are "
+        "combined with the other raters' copies when the files are read.",
     ]
     for step in steps:
         s.text(r, 0, step, "wrap")
@@ -438,14 +515,17 @@ def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
     r += 2
     s.text(r, 0, "Level", "header")
     s.text(r, 1, "Name", "header")
-    s.text(r, 2, "Job titles", "header")
+    s.text(r, 2, "What it looks like", "header")
     s.text(r, 3, "Points per weight", "header")
     s.text(r, 4, "Total needed", "header")
     r += 1
     for lv, pts, thr in zip(ladder.levels, ladder.level_points(), ladder.level_thresholds(), strict=True):
         s.text(r, 0, lv.code, "calc_code")
         s.text(r, 1, lv.name, "cell")
-        s.text(r, 2, ", ".join(lv.titles), "cell")
+        looks = lv.summary or ""
+        if lv.titles:
+            looks = (looks + "\n" if looks else "") + "Titles: " + ", ".join(lv.titles)
+        s.text(r, 2, looks, "cell")
         s.add(r, 3, "number", pts, "number")
         s.add(r, 4, "number", thr, "number")
         r += 1
@@ -471,7 +551,7 @@ def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
         s.merges.append((r, 1, r, 4))
         r += 1
         for name, codes in drafted:
-            s.text(r, 0, name, "text")
+            s.text(r, 0, name, "wrap")
             s.text(r, 1, ", ".join(codes), "text")
             r += 1
     if ladder.promotion_criteria:
@@ -482,6 +562,8 @@ def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
             s.text(r, 0, "• " + crit, "wrap")
             s.merges.append((r, 0, r, 4))
             r += 1
+    s.print_setup = PrintSetup(landscape=False)
+    s.fit_wrapped_text()
     return s
 
 
@@ -513,6 +595,7 @@ def _matrix(ladder: Ladder) -> SheetPlan:
                 s.text(r, M_DESC0 + i, d.text, "cell_drafted" if d.drafted else "cell")
     s.freeze = (M_FIRST, M_DESC0)
     s.print_setup = PrintSetup(repeat_rows=(M_CODES, M_NAMES))
+    s.fit_wrapped_text()
     return s
 
 
@@ -521,7 +604,7 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     cats = ladder.categories
     n = len(ladder.levels)
     s = SheetPlan(name=slot.tab, role="rater", rater_tab=slot.tab, tab_color="#BF8F00")
-    s.col_widths = {C_GROUP: 16, C_CATEGORY: 24, C_WEIGHT: 8, C_RATING: 10, C_DESCRIPTOR: 50,
+    s.col_widths = {C_GROUP: 16, C_CATEGORY: 24, C_WEIGHT: 8, C_RATING: 10, C_DESCRIPTOR: 58,
                     C_POINTS: 8, C_COMMENT: 44, C_LEVELNO: 6}
     s.hidden_cols = [C_LEVELNO]
     role_name = {r.id: r.name for r in ladder.raters}[slot.role]
@@ -552,6 +635,7 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
               input_of=(c.id, "comment"))
         s.add(r, C_LEVELNO, "formula", lv if lv else "", "hidden_calc",
               formula=scoring.f_level_number(a1(r, C_RATING), codes_range))
+        s.fit_row(r, C_DESCRIPTOR, _descriptor_texts(ladder, c))
     last = R_FIRST + len(cats) - 1
     f = rater_footer(ladder)
     levelnos = rng(None, R_FIRST, C_LEVELNO, last, C_LEVELNO, absolute=False)
@@ -586,6 +670,7 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     ))
     s.freeze = (R_FIRST, C_RATING)
     s.print_setup = PrintSetup(repeat_rows=(R_HEADER, R_HEADER))
+    s.fit_wrapped_text()
     del n
     return s
 
@@ -597,7 +682,6 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
     s.hidden_cols = [cols["index"]]
     s.text(0, 0, f"Summary: {ctx.person}" + (f", {ctx.period}" if ctx.period else ""), "title")
     s.col_widths = {0: 24, 1: 8}
-    {r.id: r.name for r in ladder.raters}
     s.text(S_HEADER, 0, "Category", "header")
     s.text(S_HEADER, 1, "Weight", "header")
     for slot in ctx.raters:
@@ -627,10 +711,10 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
             code = cs.ratings.get(slot.tab)
             s.add(r, cols["rater:" + slot.tab], "formula",
                   ladder.level_index(code) if code else "", "calc_num",
-                  formula=f'IF({ref(slot.tab, tab_r, C_LEVELNO)}="","",{ref(slot.tab, tab_r, C_LEVELNO)})')
+                  formula=scoring.f_show(ref(slot.tab, tab_r, C_LEVELNO)))
         for role in ladder.raters:
             s.add(r, cols["role:" + role.id], "formula", _blank(cs.role_means.get(role.id)),
-                  "calc_dec", formula=scoring.f_mean(level_refs[role.id]) if level_refs[role.id] else '""')
+                  "calc_dec", formula=scoring.f_mean(level_refs[role.id]))
         s.add(r, cols["consensus_level"], "formula", _blank(cs.consensus_level), "calc_dec",
               formula=scoring.f_weighted_mean(
                   [(level_refs[role.id], role_weight[role.id]) for role in ladder.raters]))
@@ -648,14 +732,15 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
         s.add(r, cols["next"], "formula", next_text, "calc_text",
               formula=scoring.f_next_descriptor(ladder, a1(r, cols["consensus_level"]),
                                                 _descriptor_range(ladder, c.id)))
+        s.fit_row(r, cols["next"], _descriptor_texts(ladder, c)[1:] + [scoring.TOP_LEVEL_TEXT])
     last = S_FIRST + len(cats) - 1
     gap_col = cols["gap"]
     top = a1(S_FIRST, gap_col)
     s.cond_formats.append(CondFormat(first_row=S_FIRST, first_col=gap_col, last_row=last,
-                                     last_col=gap_col, formula=f"AND(ISNUMBER({top}),{top}>=1)",
+                                     last_col=gap_col, formula=scoring.f_gap_flag(top, over=True),
                                      style="over"))
     s.cond_formats.append(CondFormat(first_row=S_FIRST, first_col=gap_col, last_row=last,
-                                     last_col=gap_col, formula=f"AND(ISNUMBER({top}),{top}<=-1)",
+                                     last_col=gap_col, formula=scoring.f_gap_flag(top, over=False),
                                      style="under"))
     f = summary_footer(ladder)
     cl = rng(None, S_FIRST, cols["consensus_level"], last, cols["consensus_level"], absolute=False)
@@ -688,7 +773,8 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
                           categories=(S_FIRST, 0, last, 0), series=series,
                           anchor=(f["progress"] + 2, 0), max_value=len(ladder.levels)))
     s.freeze = (S_FIRST, 1)
-    s.print_setup = PrintSetup(repeat_rows=(S_HEADER, S_HEADER))
+    s.print_setup = PrintSetup(repeat_rows=(S_HEADER, S_HEADER), row_breaks=[f["progress"] + 2])
+    s.fit_wrapped_text()
     return s
 
 

@@ -314,6 +314,8 @@ def f_progress(ladder: Ladder, total_ref: str, index_ref: str) -> str:
 
 def f_mean(refs: Sequence[str]) -> str:
     """Mean of the numeric cells among ``refs``; "" when none."""
+    if not refs:
+        return '""'
     args = ",".join(refs)
     return f'IF(COUNT({args})=0,"",AVERAGE({args}))'
 
@@ -363,3 +365,18 @@ def f_descriptor(level_ref: str, descriptor_row_range: str) -> str:
 
 def f_complete(count_ref: str, of: int) -> str:
     return f"{count_ref}={of}"
+
+
+def f_show(ref: str) -> str:
+    """A value from another cell, blank while that cell is blank (a bare reference shows 0)."""
+    return f'IF({ref}="","",{ref})'
+
+
+GAP_HIGHLIGHT = 1  # a self-vs-others gap of a whole level or more is highlighted
+
+
+def f_gap_flag(gap_ref: str, over: bool) -> str:
+    """Conditional-format test: the gap is at least GAP_HIGHLIGHT above (or below) the others."""
+    if over:
+        return f"AND(ISNUMBER({gap_ref}),{gap_ref}>={GAP_HIGHLIGHT})"
+    return f"AND(ISNUMBER({gap_ref}),{gap_ref}<=-{GAP_HIGHLIGHT})"

@@ -1,0 +1,107 @@
+"""Rendering workbooks: the library API under ``sheetladder render``.
+
+``render_one`` writes the workbook (or the ``split`` copies) of one person; ``render_roster``
+does it for every row of a roster CSV (see :mod:`sheetladder.roster` for its columns). Both
+refuse to replace an existing file unless ``force``: it may already hold someone's ratings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .definition import Ladder
+from .plan import Context, make_context
+from .roster import (
+    BatchResult,
+    RosterProblem,
+    is_email,
+    read_roster,
+    render_entries,
+    workbook_name,
+    write_assessment,
+)
+
+DEFAULT_OUTPUT = Path("output")
+
+RaterSpec = tuple[str, str | None, str | None]
+
+__all__ = ["DEFAULT_OUTPUT", "RosterOutcome", "parse_rater", "person_context", "render_one",
+           "render_roster", "workbook_name"]
+
+
+def parse_rater(ladder: Ladder, spec: str) -> RaterSpec:
+    """``ROLE[:NAME[:EMAIL]]`` -> (role id, name, email). ROLE is a role id or name of the ladder
+    (any case); the last part is taken as the email only when it holds an ``@``, so a name may
+    contain colons."""
+    role_text, _, rest = spec.partition(":")
+    key = role_text.strip().lower()
+    role = next((r for r in ladder.raters if key in (r.id.lower(), r.name.lower())), None)
+    if role is None:
+        raise ValueError(f"{spec!r}: unknown rater role {role_text.strip()!r}; this ladder has "
+                         + ", ".join(r.id for r in ladder.raters))
+    name, email = rest.strip(), None
+    head, sep, tail = rest.rpartition(":")
+    if sep and "@" in tail:
+        name, email = head.strip(), tail.strip()
+        if not is_email(email):
+            raise ValueError(f"{spec!r}: {email!r} is not an email address")
+    return role.id, name or None, email
+
+
+def person_context(ladder: Ladder, person: str, period: str | None = None,
+                   raters: Sequence[str | RaterSpec] | None = None,
+                   email: str | None = None) -> Context:
+    """The context of one assessment; ``raters`` as ``ROLE[:NAME[:EMAIL]]`` strings or tuples
+    (default: the ladder's raters, unnamed)."""
+    if not person.strip():
+        raise ValueError("the person's name is empty")
+    specs = None
+    if raters:
+        specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]
+    return make_context(ladder, person.strip(), period or None, specs, email=email)
+
+
+def render_one(ladder: Ladder, person: str, *, period: str | None = None,
+               raters: Sequence[str | RaterSpec] | None = None, email: str | None = None,
+               out_dir: str | Path = DEFAULT_OUTPUT, split: bool = False, force: bool = False,
+               password: str | None = None) -> list[Path]:
+    """Render one person's workbook (or one copy per rater with ``split``) into ``out_dir``.
+
+    Raises FileExistsError, naming the file, when a target exists and ``force`` is not set;
+    then nothing is written.
+    """
+    ctx = person_context(ladder, person, period, raters, email)
+    return write_assessment(ladder, ctx, Path(out_dir), split=split, force=force, password=password)
+
+
+@dataclass
+class RosterOutcome:
+    """What a roster run did: files written, rows that failed, and warnings about the file."""
+
+    result: BatchResult
+    rows: int
+    problems: list[RosterProblem] = field(default_factory=list)
+    warnings: list[RosterProblem] = field(default_factory=list)
+
+    @property
+    def written(self) -> list[Path]:
+        return self.result.written
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = DEFAULT_OUTPUT,
+                  period: str | None = None, split: bool = False, force: bool = False,
+                  password: str | None = None, jobs: int = 0, progress: bool = False) -> RosterOutcome:
+    """Render one workbook per roster row. Bad rows and existing files are reported with their
+    line numbers and the other rows still render. Raises RosterError for an unusable file."""
+    parsed = read_roster(ladder, roster, period, split)
+    result = render_entries(ladder, parsed.entries, out_dir, path=str(roster), split=split,
+                            force=force, password=password, jobs=jobs, progress=progress)
+    problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
+    return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
+                         problems=problems, warnings=parsed.warnings)

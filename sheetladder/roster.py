@@ -1,0 +1,430 @@
+"""Rosters: one CSV row per person to assess, rendered into one workbook each.
+
+The CSV has a header row; column names are case-insensitive and may be in any order:
+
+``person`` (required)
+    The person assessed. They are also the Self rater when the ladder has a ``self`` role.
+``email``
+    The person's email (and so the Self rater's).
+``period``
+    The assessment period, e.g. ``2026-Q4``; an empty cell falls back to ``--period``.
+``<role>`` or ``<role>s``, for every rater role of the ladder except ``self``
+    The raters of that role, names separated by ``;`` — e.g. ``manager`` and ``peers`` for the
+    bundled ladders. An empty cell (or a missing column) gives the ladder's default raters of
+    that role, unnamed (``Peer 1``, ``Peer 2``); a single ``-`` gives none.
+``<role>_email`` or ``<role>_emails``
+    Their emails, separated by ``;`` in the same order as the names (leave an item empty for a
+    rater without one), e.g. ``manager_email``, ``peer_emails``.
+
+Other columns (team, notes, ...) are ignored with a warning. The delimiter is ``,``, or ``;``
+or a tab when the header row uses that instead. A bad row is reported with its line number and
+the other rows still render.
+
+Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
+rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .definition import Ladder
+from .plan import Context, build_plan, make_context, split_contexts
+from .render_xlsx import save
+
+NONE_MARK = "-"
+_SLUG_MAX = 60
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                     *(f"lpt{i}" for i in range(10))}
+_EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+$")
+
+
+class RosterError(Exception):
+    """The roster as a whole cannot be used (unreadable, no header, no ``person`` column)."""
+
+    def __init__(self, path: str, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    """A row that was not rendered, or a warning about the file; ``line`` is 1-based."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One valid roster row: where it came from and the assessment it describes."""
+
+    line: int
+    context: Context
+
+
+@dataclass
+class Roster:
+    entries: list[RosterEntry] = field(default_factory=list)
+    problems: list[RosterProblem] = field(default_factory=list)
+    warnings: list[RosterProblem] = field(default_factory=list)
+
+
+# -- file names ---------------------------------------------------------------------------------
+
+
+def slug(text: str, max_len: int = _SLUG_MAX) -> str:
+    """A lowercase ASCII file-name part: accents folded, anything else becomes ``-``.
+
+    Text with no Latin letters or digits at all (e.g. a name in Chinese script) gets a short
+    stable hash instead, so two such names never share a file.
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:max_len].strip("-")
+    if not s:
+        return "x" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    if s in _WINDOWS_RESERVED:
+        s += "-"
+    return s
+
+
+def workbook_name(ctx: Context) -> str:
+    """File name of the workbook for ``ctx``: person, period, and the tab of a split copy."""
+    parts = [slug(ctx.person)]
+    if ctx.period:
+        parts.append(slug(ctx.period, 24))
+    if ctx.split_tab is not None:
+        parts.append(slug(ctx.split_tab, 32))
+    return "-".join(parts) + ".xlsx"
+
+
+def contexts_to_write(ctx: Context, split: bool) -> list[Context]:
+    """The whole workbook, or one copy per rater with ``split``."""
+    return split_contexts(ctx) if split else [ctx]
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """CSV records with the line each starts on (quoted fields may span lines); a record the
+    csv module cannot read comes as its error message instead."""
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
+    start = 1
+    while True:
+        try:
+            record: list[str] | str = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            record = f"not readable as CSV: {e}"
+        yield start, record
+        start = reader.line_num + 1
+
+
+def _items(cell: str) -> list[str]:
+    return [s.strip() for s in cell.split(";")]
+
+
+@dataclass(frozen=True)
+class _RoleColumns:
+    role: str
+    names: int | None
+    emails: int | None
+
+
+def _columns(ladder: Ladder, header: list[str], path: str,
+             line: int) -> tuple[dict[str, int], list[_RoleColumns], list[str]]:
+    """Map header cells to fields; returns base columns, role columns and ignored names."""
+    norm = [h.strip().lower().replace(" ", "_") for h in header]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(norm):
+        if not h:
+            continue
+        if h in seen:
+            raise RosterError(path, line, f"column {header[i].strip()!r} appears twice")
+        seen[h] = i
+    if "person" not in seen:
+        found = ", ".join(h.strip() for h in header if h.strip()) or "nothing"
+        raise RosterError(path, line, f"the header has no 'person' column (found: {found})")
+    used = {"person", "email", "period"}
+    base: dict[str, int] = {k: seen[k] for k in ("person", "email", "period") if k in seen}
+    roles: list[_RoleColumns] = []
+    for role in ladder.raters:
+        if role.id == "self":
+            continue
+        idx: dict[str, int | None] = {}
+        for kind, names in (("names", (role.id, role.id + "s")),
+                            ("emails", (role.id + "_email", role.id + "_emails"))):
+            present = [n for n in names if n in seen]
+            if len(present) > 1:
+                raise RosterError(path, line, f"columns {present[0]!r} and {present[1]!r} both give "
+                                           f"the {role.id} {kind}; keep one")
+            idx[kind] = seen[present[0]] if present else None
+            used.update(present)
+        if idx["emails"] is not None and idx["names"] is None:
+            raise RosterError(path, line, f"a {role.id} email column needs a {role.id!r} column "
+                                       "with the names beside it")
+        roles.append(_RoleColumns(role.id, idx["names"], idx["emails"]))
+    ignored = [header[i].strip() for h, i in seen.items() if h not in used]
+    return base, roles, ignored
+
+
+def is_email(value: str) -> bool:
+    """A plausible address: one ``@``, no spaces, no list separators."""
+    return bool(_EMAIL.match(value))
+
+
+def _email(value: str, what: str) -> str | None:
+    if not value:
+        return None
+    if not is_email(value):
+        raise ValueError(f"{what}: {value!r} is not an email address")
+    return value
+
+
+def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColumns],
+                 record: list[str], default_period: str | None) -> Context:
+    def get(i: int | None) -> str:
+        return record[i].strip() if i is not None and i < len(record) else ""
+
+    person = get(base.get("person"))
+    if not person:
+        raise ValueError("the 'person' cell is empty")
+    email = _email(get(base.get("email")), "email")
+    period = get(base.get("period")) or default_period
+    by_role: dict[str, list[tuple[str | None, str | None]]] = {}
+    for rc in roles:
+        cell = get(rc.names)
+        if cell == NONE_MARK:
+            if get(rc.emails):
+                raise ValueError(f"{rc.role}: '-' (no {rc.role}) but emails are given")
+            by_role[rc.role] = []
+            continue
+        if not cell:
+            if get(rc.emails):
+                raise ValueError(f"{rc.role}: emails given but no names")
+            continue  # the ladder's default raters of this role
+        names = _items(cell)
+        if any(not n for n in names):
+            raise ValueError(f"{rc.role}: an empty name in {cell!r} (names are separated by ';')")
+        mails_cell = get(rc.emails)
+        mails: list[str | None] = [None] * len(names)
+        if mails_cell:
+            items = _items(mails_cell)
+            if len(items) != len(names):
+                raise ValueError(f"{rc.role}: {len(names)} name(s) but {len(items)} email(s); "
+                                 "give one email per name, in the same order")
+            mails = [_email(m, f"{rc.role} email") for m in items]
+        by_role[rc.role] = list(zip(names, mails, strict=True))
+    raters: list[tuple[str, str | None, str | None]] = []
+    for role in ladder.raters:
+        if role.id == "self":
+            raters.extend(("self", None, email) for _ in range(role.count))
+        elif role.id in by_role:
+            raters.extend((role.id, n, m) for n, m in by_role[role.id])
+        else:
+            raters.extend((role.id, None, None) for _ in range(role.count))
+    if not raters:
+        raise ValueError("no raters: every rater role is '-'")
+    return make_context(ladder, person, period, raters, email=email)
+
+
+def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
+                 default_period: str | None = None, split: bool = False) -> Roster:
+    """Parse roster CSV text into per-person contexts; bad rows become problems, not errors.
+
+    Two rows that would write the same file (with ``split``: the same copy) are a problem of
+    the later row. Raises :class:`RosterError` only when the file as a whole is unusable
+    (unreadable, or a problem in the header row).
+    """
+    text = text.lstrip("\ufeff")
+    out = Roster()
+    records = _records(text)
+    header: list[str] | None = None
+    for line, record in records:
+        if isinstance(record, str):
+            raise RosterError(path, line, record)
+        if any(c.strip() for c in record):
+            header = record
+            header_line = line
+            break
+    if header is None:
+        raise RosterError(path, 1, "the roster is empty: expected a header row such as "
+                                   "'person,email,period,manager,peers'")
+    base, roles, ignored = _columns(ladder, header, path, header_line)
+    if ignored:
+        out.warnings.append(RosterProblem(path, header_line,
+                                          f"ignoring column(s): {', '.join(ignored)}"))
+    names: dict[str, int] = {}
+    for line, record in records:
+        if isinstance(record, str):
+            out.problems.append(RosterProblem(path, line, record))
+            continue
+        if not any(c.strip() for c in record):
+            continue
+        if len(record) > len(header):
+            out.problems.append(RosterProblem(
+                path, line, f"{len(record)} cells but the header has {len(header)}; "
+                            "quote cells that contain the delimiter"))
+            continue
+        try:
+            ctx = _row_context(ladder, base, roles, record, default_period)
+        except ValueError as e:
+            out.problems.append(RosterProblem(path, line, str(e)))
+            continue
+        files = [workbook_name(c) for c in contexts_to_write(ctx, split)]
+        clash = [n for n in files if n in names]
+        if clash:
+            out.problems.append(RosterProblem(
+                path, line, f"file name {clash[0]} is already used by line {names[clash[0]]}; "
+                            "give each row a distinct person or period"))
+            continue
+        names.update((n, line) for n in files)
+        out.entries.append(RosterEntry(line, ctx))
+    return out
+
+
+def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = None,
+                split: bool = False) -> Roster:
+    """Read and parse a roster file (UTF-8, with or without a byte-order mark)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RosterError(str(path), 1, "no such file") from None
+    except UnicodeDecodeError as e:
+        raise RosterError(str(path), 1, f"not UTF-8 text ({e.reason}); save the CSV as UTF-8") from None
+    except OSError as e:
+        raise RosterError(str(path), 1, e.strerror or str(e)) from None
+    return parse_roster(ladder, text, str(path), default_period, split)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def existing_targets(ctx: Context, out_dir: Path, split: bool) -> list[Path]:
+    return [out_dir / workbook_name(c) for c in contexts_to_write(ctx, split)
+            if (out_dir / workbook_name(c)).exists()]
+
+
+def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,
+                     force: bool = False, password: str | None = None) -> list[Path]:
+    """Write the workbook (or the split copies) of one assessment.
+
+    Without ``force`` nothing is written when any target exists, so the copies of one
+    assessment never come from two different runs.
+    """
+    if not force:
+        existing = existing_targets(ctx, out_dir, split)
+        if existing:
+            raise FileExistsError(
+                f"{existing[0]}: already exists (it may hold someone's ratings); "
+                "use --force to replace it")
+    return [save(build_plan(ladder, c), out_dir / workbook_name(c), force=force, password=password)
+            for c in contexts_to_write(ctx, split)]
+
+
+@dataclass
+class BatchResult:
+    written: list[Path] = field(default_factory=list)
+    problems: list[RosterProblem] = field(default_factory=list)
+    people: int = 0
+
+
+_WORKER_LADDER: Ladder | None = None
+
+
+def _init_worker(ladder: Ladder) -> None:
+    global _WORKER_LADDER
+    _WORKER_LADDER = ladder
+
+
+def _work(args: tuple[int, Context, Path, bool, bool, str | None]) -> tuple[int, list[Path], str | None]:
+    line, ctx, out_dir, split, force, password = args
+    assert _WORKER_LADDER is not None
+    return _render_entry(_WORKER_LADDER, line, ctx, out_dir, split, force, password)
+
+
+def _render_entry(ladder: Ladder, line: int, ctx: Context, out_dir: Path, split: bool, force: bool,
+                  password: str | None) -> tuple[int, list[Path], str | None]:
+    try:
+        return line, write_assessment(ladder, ctx, out_dir, split=split, force=force,
+                                      password=password), None
+    except (FileExistsError, OSError, ValueError) as e:
+        return line, [], str(e)
+
+
+def default_jobs(n: int) -> int:
+    """Worker processes for ``n`` workbooks: one per core, but only when the batch is big
+    enough to pay for starting them."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, n // 25))
+
+
+def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str | Path, *,
+                   path: str = "<roster>", split: bool = False, force: bool = False,
+                   password: str | None = None, jobs: int = 0, progress: bool = False,
+                   on_done: Callable[[int, list[Path], str | None], None] | None = None) -> BatchResult:
+    """Render every entry into ``out_dir``; a failing entry is recorded and the rest go on.
+
+    ``jobs`` worker processes (0: :func:`default_jobs`); ``progress`` shows a rich progress bar
+    on stderr.
+    """
+    out = Path(out_dir)
+    result = BatchResult(people=len(entries))
+    n_jobs = jobs if jobs > 0 else default_jobs(len(entries))
+    tasks = [(e.line, e.context, out, split, force, password) for e in entries]
+
+    def outcomes() -> Iterator[tuple[int, list[Path], str | None]]:
+        if n_jobs <= 1 or len(tasks) <= 1:
+            for t in tasks:
+                yield _render_entry(ladder, *t)
+            return
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context(),
+                                 initializer=_init_worker, initargs=(ladder,)) as pool:
+            yield from pool.map(_work, tasks, chunksize=max(1, min(16, len(tasks) // (n_jobs * 8))))
+
+    def consume(advance: Callable[[], None]) -> None:
+        for line, paths, error in outcomes():
+            result.written.extend(paths)
+            if error is not None:
+                result.problems.append(RosterProblem(path, line, error))
+            if on_done is not None:
+                on_done(line, paths, error)
+            advance()
+
+    if progress:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=False) as bar:
+            task = bar.add_task("rendering", total=len(tasks))
+            consume(lambda: bar.advance(task))
+    else:
+        consume(lambda: None)
+    return result

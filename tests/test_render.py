@@ -1,0 +1,705 @@
+"""Rendering .xlsx workbooks: what the saved file holds, the roster, the split copies, the CLI.
+
+Expected figures come from the scoring rule (``scoring.score``) placed at the layout's cells
+(:func:`expected_figures`), not from the renderer's own stored values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import string
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.utils.cell import range_boundaries
+from python_calamine import CalamineWorkbook
+from xlsxwriter.worksheet import Worksheet
+
+from sheetladder import render_xlsx, scoring
+from sheetladder.cli import main
+from sheetladder.definition import Ladder, from_json, load_text
+from sheetladder.plan import (
+    C_DESCRIPTOR,
+    C_LEVELNO,
+    C_POINTS,
+    C_RATING,
+    CHARS_PER_WIDTH,
+    META_SHEET,
+    R_FIRST,
+    S_FIRST,
+    SUMMARY_SHEET,
+    Context,
+    WorkbookPlan,
+    a1,
+    build_plan,
+    make_context,
+    meta_payload,
+    rater_footer,
+    split_contexts,
+    summary_columns,
+    summary_footer,
+    wrapped_lines,
+)
+from sheetladder.render import parse_rater, render_one, render_roster
+from sheetladder.render_xlsx import save
+from sheetladder.roster import RosterError, parse_roster, render_entries, slug, workbook_name
+
+from .conftest import DEFINITIONS, SMALL
+
+SALES = DEFINITIONS / "sales-s1-s7.yaml"
+FOUR = [("self", None, None), ("manager", "Bo Chen", "bo@example.com"), ("peer", "Cy", None),
+        ("peer", "Di", None)]
+
+# A ladder that exercises the whole rule: explicit points and thresholds, a gate, unequal role
+# weights, three peers, a custom role and fractional category weights.
+TRICKY = SMALL.replace("levels:", (
+    "scoring:\n  points: [1, 2.5, 6]\n  thresholds: [1.5, 7, 12]\n"
+    "  gates: [{level: L3, category: a, min_level: L3}]\n"
+    "raters:\n  - {id: self, name: Self, weight: 0.5}\n  - {id: manager, name: Manager, weight: 2}\n"
+    "  - {id: peer, name: Peer, count: 3, weight: 1}\n"
+    "  - {id: skip, name: Skip level, count: 1, weight: 0.3}\n"
+    "levels:")).replace(
+    "      - {id: b,", "      - {id: c, name: Gamma, weight: 0.1, descriptors: {L1: c1, L2: c2, L3: c3}}\n"
+    "      - {id: d, name: Delta, weight: 0.2, descriptors: {L1: d1, L2: d2, L3: d3}}\n"
+    "      - {id: b,")
+
+Fill = Mapping[str, Mapping[str, int | None]]
+
+
+def tricky() -> Ladder:
+    return load_text(TRICKY, "tricky.yaml")
+
+
+# -- the oracle ---------------------------------------------------------------------------------
+
+
+def _b(v: Any) -> Any:
+    return "" if v is None else v
+
+
+def expected_figures(ladder: Ladder, ctx: Context, fill: Fill) -> dict[tuple[str, int, int], Any]:
+    """Every formula cell of the rater tabs and the Summary, as the scoring rule computes it."""
+    inputs = [scoring.RaterInput(role=s.role, name=s.name, tab=s.tab,
+                                 levels=dict(fill.get(s.tab, {}))) for s in ctx.raters]
+    sc = scoring.score(ladder, inputs)
+    cats = ladder.categories
+    out: dict[tuple[str, int, int], Any] = {}
+    foot = rater_footer(ladder)
+    for slot, rs in zip(ctx.raters, sc.raters, strict=True):
+        if ctx.split_tab is not None and slot.tab != ctx.split_tab:
+            continue
+        t = slot.tab
+        levels = fill.get(t, {})
+        for i, c in enumerate(cats):
+            k = levels.get(c.id)
+            r = R_FIRST + i
+            out[(t, r, C_LEVELNO)] = k or ""
+            out[(t, r, C_POINTS)] = ladder.level_points()[k - 1] * c.weight if k else ""
+            out[(t, r, C_DESCRIPTOR)] = c.descriptor(ladder.codes[k - 1]).text if k else ""
+        out[(t, foot["rated"], C_RATING)] = rs.rated
+        out[(t, foot["total"], C_RATING)] = _b(rs.total_points)
+        out[(t, foot["level"], C_LEVELNO)] = _b(rs.level_index)
+        out[(t, foot["level"], C_RATING)] = _b(rs.level)
+        out[(t, foot["progress"], C_RATING)] = _b(rs.progress_to_next)
+    if ctx.split_tab is not None:
+        return out
+    cols = summary_columns(ctx, ladder)
+    S = SUMMARY_SHEET
+    for i, (c, cs) in enumerate(zip(cats, sc.categories, strict=True)):
+        r = S_FIRST + i
+        for slot in ctx.raters:
+            code = cs.ratings.get(slot.tab)
+            out[(S, r, cols["rater:" + slot.tab])] = ladder.level_index(code) if code else ""
+        for role in ladder.raters:
+            out[(S, r, cols["role:" + role.id])] = _b(cs.role_means.get(role.id))
+        out[(S, r, cols["consensus_level"])] = _b(cs.consensus_level)
+        out[(S, r, cols["consensus_points"])] = _b(cs.consensus_points)
+        out[(S, r, cols["gap"])] = _b(cs.self_gap)
+        if cs.consensus_level is None:
+            out[(S, r, cols["next"])] = ""
+        elif cs.next_level is None:
+            out[(S, r, cols["next"])] = scoring.TOP_LEVEL_TEXT
+        else:
+            out[(S, r, cols["next"])] = c.descriptor(cs.next_level).text
+    sf = summary_footer(ladder)
+    v = cols["consensus_points"]
+    out[(S, sf["complete"], v)] = sum(1 for cs in sc.categories if cs.consensus_level is not None)
+    out[(S, sf["total"], v)] = _b(sc.total_points)
+    out[(S, sf["level"], cols["index"])] = _b(sc.level_index)
+    out[(S, sf["level"], v)] = _b(sc.level)
+    out[(S, sf["progress"], v)] = _b(sc.progress_to_next)
+    return out
+
+
+def same(expected: Any, got: Any) -> bool:
+    """Equal as a spreadsheet shows it: blank is "" or None, never 0; numbers to 1e-9."""
+    if expected == "":
+        return got in ("", None)
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return False
+    if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
+        return math.isclose(expected, got, rel_tol=1e-9, abs_tol=1e-9)
+    return bool(expected == got)
+
+
+def mismatches(expected: dict[tuple[str, int, int], Any],
+               read: Mapping[str, list[list[Any]]]) -> list[tuple[str, str, Any, Any]]:
+    bad = []
+    for (sheet, r, c), want in expected.items():
+        got = _at(read[sheet], r, c)
+        if not same(want, got):
+            bad.append((sheet, a1(r, c), want, got))
+    return bad
+
+
+def _at(rows: list[list[Any]], r: int, c: int) -> Any:
+    """A cell of a value grid; None beyond its edge (readers trim trailing blanks)."""
+    return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+
+
+def calamine_rows(path: Path) -> dict[str, list[list[Any]]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    return {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
+
+
+def fills(ladder: Ladder, ctx: Context) -> st.SearchStrategy[dict[str, dict[str, int | None]]]:
+    """Random, partial, empty and complete fills of every rater tab."""
+    n = len(ladder.levels)
+    level = st.one_of(st.none(), st.integers(1, n))
+    per_tab = st.one_of(
+        st.fixed_dictionaries({c.id: level for c in ladder.categories}),
+        st.just({}),
+        st.fixed_dictionaries({c.id: st.integers(1, n) for c in ladder.categories}),
+        st.integers(1, n).map(lambda k: {c.id: k for c in ladder.categories}),
+    )
+    return st.fixed_dictionaries({t: per_tab for t in ctx.tabs()})
+
+
+def formula_cells(plan: WorkbookPlan) -> set[tuple[str, int, int]]:
+    return {(s.name, c.row, c.col) for s in plan.sheets if s.role in ("rater", "summary")
+            for c in s.cells if c.kind == "formula"}
+
+
+# -- stored results -----------------------------------------------------------------------------
+
+
+def test_oracle_covers_every_formula_cell_of_rater_tabs_and_summary(sales: Ladder):
+    for ladder in (sales, tricky()):
+        ctx = make_context(ladder, "Ana")
+        plan = build_plan(ladder, ctx)
+        assert set(expected_figures(ladder, ctx, {})) == formula_cells(plan)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_stored_results_read_without_recalculation_equal_the_rule(data: st.DataObject, tmp_path_factory):
+    ladder = data.draw(st.sampled_from([tricky(), _sales()]))
+    ctx = make_context(ladder, "Ana Diaz", "2026-Q4", FOUR if ladder.id != "small" else None)
+    fill = data.draw(fills(ladder, ctx))
+    path = tmp_path_factory.mktemp("stored") / "w.xlsx"
+    save(build_plan(ladder, ctx, ratings=fill), path)
+    rows = calamine_rows(path)
+    expected = expected_figures(ladder, ctx, fill)
+    assert not mismatches(expected, rows)
+
+
+def test_an_empty_workbook_shows_blanks_not_zeros(sales: Ladder, tmp_path: Path):
+    ctx = make_context(sales, "Ana", None, FOUR)
+    path = tmp_path / "w.xlsx"
+    save(build_plan(sales, ctx), path)
+    rows = calamine_rows(path)
+    counts = {(t, rater_footer(sales)["rated"], C_RATING) for t in ctx.tabs()}
+    counts.add((SUMMARY_SHEET, summary_footer(sales)["complete"],
+                summary_columns(ctx, sales)["consensus_points"]))
+    for (sheet, r, c) in formula_cells(build_plan(sales, ctx)):
+        got = _at(rows[sheet], r, c)
+        if (sheet, r, c) in counts:
+            assert got == 0 and not isinstance(got, str), (sheet, a1(r, c), got)
+        else:
+            assert got in ("", None), (sheet, a1(r, c), got)
+
+
+_SALES: list[Ladder] = []
+
+
+def _sales() -> Ladder:
+    if not _SALES:
+        from sheetladder.definition import load
+        _SALES.append(load(SALES))
+    return _SALES[0]
+
+
+# -- dropdowns, protection, hidden sheet, chart --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sales_file(tmp_path_factory) -> tuple[WorkbookPlan, Path]:
+    ladder = _sales()
+    ctx = make_context(ladder, "Ana Diaz", "2026-Q4", FOUR)
+    plan = build_plan(ladder, ctx)
+    path = tmp_path_factory.mktemp("sales") / "ana.xlsx"
+    save(plan, path)
+    return plan, path
+
+
+def _cells_of(sqref: Any) -> set[tuple[int, int]]:
+    out = set()
+    for part in str(sqref).split():
+        c1, r1, c2, r2 = range_boundaries(part)
+        out |= {(r - 1, c - 1) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    return out
+
+
+def test_every_rating_cell_has_the_level_dropdown_with_a_stop_error(sales_file):
+    plan, path = sales_file
+    wb = openpyxl.load_workbook(path)
+    codes = plan.ladder.codes
+    for sheet in plan.rater_sheets():
+        ratings = {(c.row, c.col) for c in sheet.cells if c.input_of and c.input_of[1] == "rating"}
+        assert len(ratings) == len(plan.ladder.categories)
+        dvs = wb[sheet.name].data_validations.dataValidation
+        covering = [dv for dv in dvs if _cells_of(dv.sqref) & ratings]
+        assert len(covering) == 1
+        dv = covering[0]
+        assert _cells_of(dv.sqref) == ratings
+        assert dv.type == "list"
+        assert dv.formula1 == '"' + ",".join(codes) + '"'
+        assert dv.errorStyle in (None, "stop")  # absent means stop in OOXML
+        assert dv.showErrorMessage and dv.error and dv.errorTitle
+        assert dv.showInputMessage and dv.prompt and dv.promptTitle
+
+
+def test_sheets_are_protected_formulas_locked_and_only_inputs_unlocked(sales_file):
+    plan, path = sales_file
+    wb = openpyxl.load_workbook(path)
+    for sheet in plan.sheets:
+        ws = wb[sheet.name]
+        assert ws.protection.sheet, sheet.name
+        assert not ws.protection.password  # no password asked for
+        inputs = {(c.row, c.col) for c in sheet.cells if c.kind == "input"}
+        for row in ws.iter_rows():
+            for cell in row:
+                pos = (cell.row - 1, cell.column - 1)
+                if cell.data_type == "f":
+                    assert cell.protection.locked, (sheet.name, cell.coordinate)
+                if not cell.protection.locked:
+                    assert pos in inputs, (sheet.name, cell.coordinate)
+        for r, c in inputs:
+            assert not ws.cell(r + 1, c + 1).protection.locked
+    assert any(s.role == "rater" for s in plan.sheets)
+
+
+def test_password_protects_every_sheet(tmp_path: Path):
+    ladder = load_text(SMALL, "small.yaml")
+    path = render_one(ladder, "Ana", out_dir=tmp_path, password="s3cret")[0]
+    wb = openpyxl.load_workbook(path)
+    assert all(ws.protection.sheet and ws.protection.password for ws in wb.worksheets)
+
+
+def test_meta_sheet_is_very_hidden_and_carries_definition_and_context(sales_file):
+    plan, path = sales_file
+    wb = openpyxl.load_workbook(path)
+    ws = wb[META_SHEET]
+    assert ws.sheet_state == "veryHidden"
+    assert ws.protection.sheet
+    pairs: dict[str, str] = {}
+    for key, value in ws.iter_rows(values_only=True, max_col=2):
+        k = str(key)
+        if k.endswith("+"):
+            pairs[k[:-1]] += value or ""
+        else:
+            pairs[k] = value or ""
+    assert pairs == meta_payload(plan.ladder, plan.context)
+    assert from_json(pairs["ladder"]) == plan.ladder
+    ctx = json.loads(pairs["context"])
+    assert ctx["person"] == "Ana Diaz" and ctx["period"] == "2026-Q4"
+    assert [r["tab"] for r in ctx["raters"]] == ["Self", "Bo Chen", "Cy", "Di"]
+    assert ctx["raters"][1]["email"] == "bo@example.com"
+
+
+def test_summary_has_a_radar_chart_of_roles_and_consensus(sales_file):
+    plan, path = sales_file
+    wb = openpyxl.load_workbook(path)
+    charts = wb[SUMMARY_SHEET]._charts
+    assert len(charts) == 1
+    chart = charts[0]
+    assert chart.tagname == "radarChart"
+    cols = summary_columns(plan.context, plan.ladder)
+    first, last = S_FIRST + 1, S_FIRST + len(plan.ladder.categories)
+    want_cols = [cols["role:" + r.id] for r in plan.ladder.raters] + [cols["consensus_level"]]
+    refs = [s.val.numRef.f for s in chart.series]
+    assert len(refs) == len(want_cols)
+    for ref, col in zip(refs, want_cols, strict=True):
+        letter = openpyxl.utils.get_column_letter(col + 1)
+        assert ref.replace("$", "") == f"'{SUMMARY_SHEET}'!{letter}{first}:{letter}{last}"
+    assert chart.series[0].cat.strRef.f.replace("$", "") == f"'{SUMMARY_SHEET}'!A{first}:A{last}"
+
+
+def test_row_heights_of_the_plan_reach_the_file(sales_file):
+    plan, path = sales_file
+    wb = openpyxl.load_workbook(path)
+    matrix = plan.sheet("Matrix")
+    assert matrix.row_heights  # the sales descriptors wrap
+    for r, h in matrix.row_heights.items():
+        assert wb["Matrix"].row_dimensions[r + 1].height == pytest.approx(h)
+
+
+@given(text=st.text(alphabet=string.ascii_letters + " ", max_size=300),
+       width=st.floats(4, 80), extra=st.floats(0, 40))
+def test_wrapped_lines_never_undercounts_and_shrinks_with_width(text: str, width: float, extra: float):
+    cap = max(1, int(width * CHARS_PER_WIDTH))
+    words = " ".join(text.split())
+    # n lines of at most cap characters hold at most n * cap + (n - 1) characters
+    assert wrapped_lines(text, width) >= math.ceil((len(words) + 1) / (cap + 1))
+    assert wrapped_lines(text, width + extra) <= wrapped_lines(text, width)
+
+
+# -- user text stays text -----------------------------------------------------------------------
+
+_LEAD = st.sampled_from(["=", "+", "-", "@"])
+_TAIL = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+_RISKY = st.builds(lambda a, b: a + b, _LEAD, _TAIL)
+
+
+def _text_cells_are_text(plan: WorkbookPlan, path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    formulas = {(s.name, c.row, c.col) for s in plan.sheets for c in s.cells if c.kind == "formula"}
+    for sheet in plan.sheets:
+        ws = wb[sheet.name]
+        for c in sheet.cells:
+            if c.kind in ("text", "input") and isinstance(c.value, str) and c.value:
+                cell = ws.cell(c.row + 1, c.col + 1)
+                assert cell.data_type == "s", (sheet.name, c.a1, c.value)
+                assert cell.value == c.value
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert (sheet.name, cell.row - 1, cell.column - 1) in formulas
+
+
+def test_a_person_named_like_a_formula_stays_text(tmp_path: Path):
+    ladder = load_text(SMALL, "small.yaml")
+    person = '=HYPERLINK("http://x","y")'
+    path = render_one(ladder, person, out_dir=tmp_path,
+                      raters=["self", "manager:+1 Manager", "peer:@peer", "peer:-dash"])[0]
+    plan = build_plan(ladder, make_context(ladder, person, None, [
+        ("self", None, None), ("manager", "+1 Manager", None), ("peer", "@peer", None),
+        ("peer", "-dash", None)]))
+    _text_cells_are_text(plan, path)
+    assert openpyxl.load_workbook(path)["Guide"]["B4"].value == person
+    with zipfile.ZipFile(path) as z:
+        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "HYPERLINK" not in sheets  # only in the shared strings, never in a <f>
+
+
+@settings(max_examples=20, deadline=None)
+@given(person=_RISKY, rater=_RISKY, comment=_RISKY, descriptor=_RISKY, group=_RISKY)
+def test_user_text_starting_with_formula_characters_is_written_as_text(
+        person: str, rater: str, comment: str, descriptor: str, group: str, tmp_path_factory):
+    data = load_text(SMALL, "small.yaml").model_dump(mode="json")
+    data["groups"][0]["name"] = group
+    data["groups"][0]["categories"][0]["descriptors"]["L2"] = descriptor
+    ladder = Ladder.model_validate(data)
+    ctx = make_context(ladder, person, None, [("self", None, None), ("manager", rater, None)])
+    tab = ctx.raters[1].tab
+    plan = build_plan(ladder, ctx, ratings={tab: {"a": 2}}, comments={tab: {"a": comment, "b": person}})
+    path = tmp_path_factory.mktemp("text") / "w.xlsx"
+    save(plan, path)
+    _text_cells_are_text(plan, path)
+
+
+# -- formulas -----------------------------------------------------------------------------------
+
+SHARED_FUNCTIONS = {"IF", "AND", "OR", "NOT", "COUNT", "SUM", "AVERAGE", "MATCH", "INDEX", "CHOOSE",
+                    "ROUND", "INT", "MIN", "MAX", "ISNUMBER", "TRIM"}
+
+
+def test_formulas_use_only_functions_excel_libreoffice_and_google_share(sales: Ladder):
+    for ladder in (sales, tricky()):
+        ctx = make_context(ladder, "Ana")
+        plan = build_plan(ladder, ctx)
+        texts = [c.formula for s in plan.sheets for c in s.cells if c.formula]
+        texts += [cf.formula for s in plan.sheets for cf in s.cond_formats]
+        used = {m for t in texts for m in re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', "", t))}
+        assert used and used <= SHARED_FUNCTIONS, used - SHARED_FUNCTIONS
+
+
+def test_fast_formula_sheets_write_the_same_xml_as_stock_xlsxwriter(sales: Ladder, monkeypatch):
+    ctx = make_context(sales, "Ana", "2026-Q4", FOUR)
+    plan = build_plan(sales, ctx, ratings={"Self": {c.id: 3 for c in sales.categories}})
+
+    def sheets_xml() -> dict[str, bytes]:
+        data = render_xlsx.to_bytes(plan)
+        import io
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return {n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")}
+
+    fast = sheets_xml()
+    monkeypatch.setattr(render_xlsx, "WORKSHEET_CLASS", Worksheet)
+    assert sheets_xml() == fast
+
+
+# -- split copies -------------------------------------------------------------------------------
+
+
+def test_split_writes_one_file_per_rater_with_only_that_tab(tmp_path: Path):
+    ladder = _sales()
+    paths = render_one(ladder, "Ana Diaz", period="2026-Q4", raters=[
+        "self", "manager:Bo Chen", "peer:Cy", "peer:Di"], out_dir=tmp_path, split=True)
+    tabs = ["Self", "Bo Chen", "Cy", "Di"]
+    assert [p.name for p in paths] == [f"ana-diaz-2026-q4-{slug(t)}.xlsx" for t in tabs]
+    for p, tab in zip(paths, tabs, strict=True):
+        wb = openpyxl.load_workbook(p)
+        assert wb.sheetnames == ["Guide", "Matrix", tab, META_SHEET]
+        assert wb.active.title == tab
+        meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True, max_col=2)}
+        ctx = json.loads(meta["context"])
+        assert ctx["split_tab"] == tab
+        assert [r["tab"] for r in ctx["raters"]] == tabs  # the full assessment, for merging
+
+
+def test_split_copy_stored_results_equal_the_rule(tmp_path: Path):
+    ladder = tricky()
+    ctx = make_context(ladder, "Ana")
+    fill = {t: {c.id: 2 for c in ladder.categories} for t in ctx.tabs()}
+    for sc in split_contexts(ctx):
+        path = tmp_path / workbook_name(sc)
+        save(build_plan(ladder, sc, ratings=fill), path)
+        assert not mismatches(expected_figures(ladder, sc, fill), calamine_rows(path))
+
+
+# -- roster -------------------------------------------------------------------------------------
+
+ROSTER = """\
+person,email,period,manager,manager_email,peers,peer_emails,team
+Ana Diaz,ana@example.com,,Bo Chen,bo@example.com,Cy;Di,cy@example.com;di@example.com,A
+,nobody@example.com,,,,,,B
+"José Ñúñez",jose@example.com,2027-Q1,Bo Chen,,-,,A
+Ed,ed@example.com,,Bo,,Cy;Di,cy@example.com,B
+"Multi
+Line",,,,,,,
+Fay,not-an-email,,,,,,
+Gil,,,,,Hal,,
+"""
+
+
+def test_roster_rows_become_contexts_with_defaults_and_emails(sales: Ladder):
+    roster = parse_roster(sales, ROSTER, "people.csv", default_period="2026-Q4")
+    by_person = {e.context.person: e for e in roster.entries}
+    ana = by_person["Ana Diaz"].context
+    assert ana.period == "2026-Q4"  # empty cell -> --period
+    assert [(r.role, r.tab, r.email) for r in ana.raters] == [
+        ("self", "Self", "ana@example.com"), ("manager", "Bo Chen", "bo@example.com"),
+        ("peer", "Cy", "cy@example.com"), ("peer", "Di", "di@example.com")]
+    jose = by_person["José Ñúñez"].context
+    assert jose.period == "2027-Q1"
+    assert [r.role for r in jose.raters] == ["self", "manager"]  # '-': no peers
+    gil = by_person["Gil"].context
+    assert [(r.role, r.tab) for r in gil.raters] == [("self", "Self"), ("manager", "Manager"),
+                                                     ("peer", "Hal")]
+    multi = by_person["Multi\nLine"].context
+    assert [r.tab for r in multi.raters] == ["Self", "Manager", "Peer 1", "Peer 2"]  # defaults
+    assert by_person["Ana Diaz"].line == 2 and by_person["Multi\nLine"].line == 6
+    assert by_person["Gil"].line == 9  # lines counted across the quoted line break
+    assert [str(w) for w in roster.warnings] == ["people.csv:1: ignoring column(s): team"]
+
+
+def test_bad_roster_rows_are_reported_with_their_line_numbers(sales: Ladder):
+    roster = parse_roster(sales, ROSTER, "people.csv")
+    problems = {p.line: p.message for p in roster.problems}
+    assert set(problems) == {3, 5, 8}
+    assert "person" in problems[3]
+    assert "2 name(s) but 1 email(s)" in problems[5]
+    assert "not-an-email" in problems[8]
+
+
+def test_semicolon_roster_with_byte_order_mark(sales: Ladder, tmp_path: Path):
+    p = tmp_path / "people.csv"
+    p.write_text('\ufeffPerson;Period;Manager;Peers\nAna;2026-Q4;Bo;"Cy;Di"\n', encoding="utf-8")
+    outcome = render_roster(sales, p, out_dir=tmp_path / "out")
+    assert outcome.ok and [w.name for w in outcome.written] == ["ana-2026-q4.xlsx"]
+    meta = _meta(outcome.written[0])
+    assert [r["tab"] for r in json.loads(meta["context"])["raters"]] == ["Self", "Bo", "Cy", "Di"]
+
+
+def test_roster_header_problems_stop_the_run(sales: Ladder):
+    with pytest.raises(RosterError, match="people.csv:1: .*'person'"):
+        parse_roster(sales, "name,email\nAna,a@b.c\n", "people.csv")
+    with pytest.raises(RosterError, match="empty"):
+        parse_roster(sales, "\n\n", "people.csv")
+    with pytest.raises(RosterError, match="'peer' and 'peers'"):
+        parse_roster(sales, "person,peer,peers\n", "people.csv")
+
+
+def test_two_rows_writing_the_same_file_report_the_later_line(sales: Ladder):
+    roster = parse_roster(sales, "person,period\nAna,Q1\nANA,q1\nAna,Q2\n", "p.csv")
+    assert [e.line for e in roster.entries] == [2, 4]
+    assert [(p.line, "line 2" in p.message) for p in roster.problems] == [(3, True)]
+
+
+def test_a_bad_row_does_not_stop_the_others_rendering(sales: Ladder, tmp_path: Path):
+    p = tmp_path / "people.csv"
+    p.write_text(ROSTER, encoding="utf-8")
+    outcome = render_roster(sales, p, out_dir=tmp_path / "out", period="2026-Q4")
+    assert sorted(w.name for w in outcome.written) == sorted([
+        "ana-diaz-2026-q4.xlsx", "jose-nunez-2027-q1.xlsx", "multi-line-2026-q4.xlsx",
+        "gil-2026-q4.xlsx"])
+    assert [pr.line for pr in outcome.problems] == [3, 5, 8]
+    for w in outcome.written:
+        assert json.loads(_meta(w)["context"])["person"] in ("Ana Diaz", "José Ñúñez", "Multi\nLine", "Gil")
+
+
+def test_roster_never_overwrites_without_force(sales: Ladder, tmp_path: Path):
+    p = tmp_path / "people.csv"
+    p.write_text("person,period\nAna,Q1\nBo,Q1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    precious = out / "ana-q1.xlsx"
+    precious.write_bytes(b"someone's ratings")
+    outcome = render_roster(sales, p, out_dir=out)
+    assert precious.read_bytes() == b"someone's ratings"
+    assert [(pr.line, "--force" in pr.message) for pr in outcome.problems] == [(2, True)]
+    assert [w.name for w in outcome.written] == ["bo-q1.xlsx"]
+    outcome = render_roster(sales, p, out_dir=out, force=True)
+    assert outcome.ok and zipfile.is_zipfile(precious)
+
+
+def test_split_is_all_or_nothing_when_one_copy_exists(sales: Ladder, tmp_path: Path):
+    (tmp_path / "ana-cy.xlsx").write_bytes(b"ratings")
+    with pytest.raises(FileExistsError, match="ana-cy.xlsx"):
+        render_one(sales, "Ana", raters=["self", "peer:Cy"], out_dir=tmp_path, split=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ana-cy.xlsx"]
+
+
+def test_worker_processes_render_the_same_workbooks(sales: Ladder, tmp_path: Path):
+    text = "person,peers\n" + "".join(f"P{i},A{i};B{i}\n" for i in range(6))
+    entries = parse_roster(sales, text, "p.csv").entries
+    one = render_entries(sales, entries, tmp_path / "one", jobs=1)
+    two = render_entries(sales, entries, tmp_path / "two", jobs=2)
+    assert not one.problems and not two.problems
+    assert sorted(p.name for p in one.written) == sorted(p.name for p in two.written)
+    for p in one.written:
+        assert calamine_rows(p) == calamine_rows(tmp_path / "two" / p.name)
+
+
+@given(st.text(max_size=80))
+def test_slugs_are_safe_file_name_parts(text: str):
+    s = slug(text)
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", s)
+    assert "--" not in s and len(s) <= 61
+    assert s.rstrip("-") not in {"con", "prn", "aux", "nul"} or s.endswith("-")
+    assert slug(text) == s
+
+
+def test_rater_specs_take_role_name_and_email():
+    ladder = _sales()
+    assert parse_rater(ladder, "manager") == ("manager", None, None)
+    assert parse_rater(ladder, "Peer:Dr: Who") == ("peer", "Dr: Who", None)
+    assert parse_rater(ladder, "manager:Bo Chen:bo@example.com") == ("manager", "Bo Chen", "bo@example.com")
+    with pytest.raises(ValueError, match="unknown rater role 'boss'.*self, manager, peer"):
+        parse_rater(ladder, "boss:Al")
+
+
+def _meta(path: Path) -> dict[str, str]:
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, str] = {}
+    for k, v in wb[META_SHEET].iter_rows(values_only=True, max_col=2):
+        if str(k).endswith("+"):
+            out[str(k)[:-1]] += v or ""
+        else:
+            out[str(k)] = v or ""
+    return out
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def runner(tmp_path: Path, monkeypatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def test_render_one_person_into_output_by_default(runner: CliRunner, tmp_path: Path):
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz", "--period", "2026-Q4",
+                               "--rater", "self", "--rater", "manager:Bo Chen:bo@example.com",
+                               "--rater", "peer:Cy", "--rater", "peer:Di"])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "output" / "ana-diaz-2026-q4.xlsx"
+    assert f"wrote {Path('output') / path.name}" in res.output
+    assert openpyxl.load_workbook(path).sheetnames == [
+        "Guide", "Matrix", "Self", "Bo Chen", "Cy", "Di", SUMMARY_SHEET, META_SHEET]
+
+
+def test_render_needs_a_person_or_a_roster(runner: CliRunner):
+    res = runner.invoke(main, ["render", str(SALES)])
+    assert res.exit_code == 2 and "--person" in res.output and "--roster" in res.output
+
+
+def test_render_reports_definition_errors_as_file_line_col(runner: CliRunner, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("weight: 2", "weight: -2"), encoding="utf-8")
+    res = runner.invoke(main, ["render", str(bad), "--person", "Ana"])
+    assert res.exit_code == 1
+    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if "weight: -2" in t)
+    assert re.search(rf"bad\.yaml:{line}:\d+: .*weight", res.output)
+    assert not (tmp_path / "output").exists()
+
+
+def test_render_refuses_to_overwrite_without_force(runner: CliRunner, tmp_path: Path):
+    out = tmp_path / "output"
+    out.mkdir()
+    target = out / "ana-2026-q4.xlsx"
+    target.write_bytes(b"filled in by Ana")
+    args = ["render", str(SALES), "--person", "Ana", "--period", "2026-Q4"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 1
+    assert "ana-2026-q4.xlsx: already exists" in res.output and "--force" in res.output
+    assert "Traceback" not in res.output
+    assert target.read_bytes() == b"filled in by Ana"
+    res = runner.invoke(main, [*args, "--force"])
+    assert res.exit_code == 0 and zipfile.is_zipfile(target)
+
+
+def test_render_split_and_output_dir(runner: CliRunner, tmp_path: Path):
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--split", "-o", "copies"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "copies").iterdir()) == [
+        "ana-manager.xlsx", "ana-peer-1.xlsx", "ana-peer-2.xlsx", "ana-self.xlsx"]
+
+
+def test_render_unknown_rater_role_is_a_clear_error(runner: CliRunner):
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--rater", "boss:Al"])
+    assert res.exit_code == 1 and "unknown rater role 'boss'" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_render_roster_reports_bad_rows_and_renders_the_rest(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "people.csv").write_text(ROSTER, encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "people.csv", "--period", "2026-Q4"])
+    assert res.exit_code == 1
+    for line in (3, 5, 8):
+        assert f"people.csv:{line}: " in res.output
+    assert "wrote 4 file(s) for 4 of 7 people" in res.output
+    assert len(list((tmp_path / "output").glob("*.xlsx"))) == 4
+
+
+def test_render_roster_header_error_exits_1(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "people.csv").write_text("name\nAna\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "people.csv"])
+    assert res.exit_code == 1 and "people.csv:1:" in res.output
+
+
+def test_render_help_documents_the_roster_columns(runner: CliRunner):
+    res = runner.invoke(main, ["render", "--help"])
+    for col in ("person", "email", "period", "manager", "manager_email", "peers", "peer_emails"):
+        assert col in res.output
