@@ -25,6 +25,9 @@ from pydantic import (
 )
 
 FORMAT_VERSION = 1
+MAX_TEXT = 10000  # far below a spreadsheet cell's 32,767 characters, so nothing is ever cut
+DROPDOWN_LIMIT = 255  # Excel refuses a list dropdown whose items add up to more characters
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
 
@@ -39,13 +42,13 @@ class Level(_Model):
     code: Annotated[str, Field(pattern=LEVEL_CODE, description="Short code shown in dropdowns, e.g. S3.")]
     name: Annotated[str, Field(min_length=1, description="The level's name, e.g. Mid Sales Executive.")]
     titles: list[str] = Field(default_factory=list, description="Job titles that sit at this level.")
-    summary: str | None = Field(default=None, description="What this level looks like overall.")
+    summary: Text | None = Field(default=None, description="What this level looks like overall.")
 
 
 class Descriptor(_Model):
     """What a category looks like at one level."""
 
-    text: Annotated[str, Field(min_length=1)]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
     drafted: bool = Field(
         default=False,
         description="True when this project wrote the text; false when it restates the source.",
@@ -57,12 +60,12 @@ class Category(_Model):
 
     id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
     name: Annotated[str, Field(min_length=1, description="Shown in every tab.")]
-    purpose: str | None = Field(default=None, description="Why the category matters.")
+    purpose: Text | None = Field(default=None, description="Why the category matters.")
     weight: float = Field(default=1, description="Points multiplier; 1 by default.")
     drafted: bool = Field(
         default=False, description="Shorthand: every descriptor of this category is drafted."
     )
-    descriptors: dict[str, str | Descriptor] = Field(
+    descriptors: dict[str, Text | Descriptor] = Field(
         description="One descriptor per level code: a string, or {text, drafted}."
     )
 
@@ -144,7 +147,7 @@ class Ladder(_Model):
     id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
     name: Annotated[str, Field(min_length=1, description="The ladder's title.")]
     version: Annotated[str, Field(min_length=1, description="Your version of this ladder.")]
-    description: str | None = Field(default=None, description="What the ladder is for.")
+    description: Text | None = Field(default=None, description="What the ladder is for.")
     source: str | None = Field(default=None, description="Where the content comes from.")
     levels: Annotated[
         list[Level], Field(min_length=1, max_length=26, description="Lowest first.")
@@ -156,7 +159,7 @@ class Ladder(_Model):
         min_length=1,
         description="Rater roles. Default: self, manager, two peers, equal weights.",
     )
-    promotion_criteria: list[str] = Field(
+    promotion_criteria: list[Text] = Field(
         default_factory=list, description="Qualities people promoted typically show."
     )
 
@@ -221,6 +224,9 @@ class Ladder(_Model):
             if code.upper() in seen:
                 problems.append((("levels", i, "code"), f"duplicate level code {code!r}"))
             seen[code.upper()] = i
+        if len(",".join(codes)) > DROPDOWN_LIMIT:
+            problems.append((("levels",), f"level codes add up to more than {DROPDOWN_LIMIT} "
+                             "characters, too long for a spreadsheet dropdown; use shorter codes"))
         gids: set[str] = set()
         cids: set[str] = set()
         for gi, g in enumerate(self.groups):
@@ -355,7 +361,8 @@ def _message(err: Any) -> str:
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop pydantic's union-branch markers (``str``, ``Descriptor``) from an error location."""
-    return tuple(p for p in loc if p not in ("str", "Descriptor", "list[float]", "float", "int"))
+    markers = ("str", "constrained-str", "Descriptor", "list[float]", "float", "int")
+    return tuple(p for p in loc if p not in markers)
 
 
 def problems_from_validation(path: str, root: Any, exc: ValidationError) -> list[Problem]:

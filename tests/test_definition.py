@@ -181,3 +181,17 @@ def test_canonical_hash_is_stable_and_content_sensitive(small):
     assert small.content_hash() == again.content_hash()
     changed = load_text(SMALL.replace("a one", "a first"), "x.yaml")
     assert changed.content_hash() != small.content_hash()
+
+
+def test_text_longer_than_a_cell_can_hold_safely_is_refused():
+    problems = _problems(SMALL.replace("a two,", "a two" + "x" * 10001 + ","))
+    assert problems == [f"bad.yaml:{_line_of(SMALL, 'a two,')}:55: "
+                        "groups.0.categories.0.descriptors.L2: "
+                        "String should have at most 10000 characters"]
+
+
+def test_level_codes_too_long_for_a_dropdown_are_refused():
+    levels = "".join(f"  - {{code: Level{i:05d}, name: N{i}}}\n" for i in range(24))
+    text = SMALL.split("levels:")[0] + "levels:\n" + levels + "groups:" + SMALL.split("groups:")[1]
+    problems = _problems(text)
+    assert any("too long for a spreadsheet dropdown" in p for p in problems), problems
