@@ -1,0 +1,196 @@
+"""API calls per publish and per read of a Google Sheet, beside a straightforward gspread way.
+
+    python benchmarks/google_calls.py
+
+For each bundled ladder (four raters, three with emails, one extra share, a reader link), on
+the local fake of Sheets v4 + Drive v3 (tests/fake_google.py, which validates every body
+against Google's discovery documents and counts requests):
+
+* sheetladder ``publish``: spreadsheets.create + one batchUpdate + one Drive
+  permissions.create per share (issue 8: <= 2 Sheets calls + 1 Drive call per share, whatever
+  the ladder's size); and with ``--folder`` (Drive files.create in the folder + one batchUpdate);
+* sheetladder ``open_grid``: one spreadsheets.get (issue 8: 1 call per spreadsheet);
+* gspread 6.2, written the straightforward way — client.create, add_worksheet per tab, one
+  values update per tab, one ``format`` call per formatted range (a run of cells of one style
+  in a row), one call per merge, column width, validation, conditional format, protected range
+  and chart, freeze/tab colour/hide per tab, one ``share`` per person — and reading with
+  open_by_key plus values and formulas per tab. The same fake counts its requests.
+
+Prints a table; nothing is asserted (tests/test_gsheets.py asserts the call budget).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import gspread  # noqa: E402
+from google.auth.credentials import AnonymousCredentials  # noqa: E402
+
+from sheetladder import gsheets  # noqa: E402
+from sheetladder.definition import load  # noqa: E402
+from sheetladder.google_api import GoogleApi  # noqa: E402
+from sheetladder.plan import STYLES, WorkbookPlan, a1, build_plan, make_context  # noqa: E402
+from tests.fake_google import FakeGoogle  # noqa: E402
+
+RATERS = [("self", None, "ana@example.com"), ("manager", "Bo Chen", "bo@example.com"),
+          ("peer", "Cy", None), ("peer", "Di", "di@example.com")]
+SHARES = [gsheets.Share("hr@example.com", "reader")]
+
+
+class _Redirect(requests.Session):
+    """Sends gspread's calls (to Google's fixed hosts) to the fake instead."""
+
+    def __init__(self, root: str):
+        super().__init__()
+        self.root = root
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        u = str(url).replace("https://sheets.googleapis.com", self.root)
+        u = u.replace("https://www.googleapis.com", self.root)
+        return super().request(method, u, *args, **kwargs)
+
+
+def _kinds(fake: FakeGoogle, since: int = 0) -> tuple[int, int, int]:
+    """(Sheets calls, Drive calls, failed calls) since a point of the fake's log."""
+    log = fake.log[since:]
+    sheets = sum(1 for e in log if e.method_id.startswith("sheets."))
+    drive = sum(1 for e in log if e.method_id.startswith("drive."))
+    return sheets, drive, sum(1 for e in log if e.status != 200)
+
+
+def gspread_publish(plan: WorkbookPlan, gc: gspread.Client) -> str:
+    sh = gc.create(gsheets.title_of(plan))
+    first = sh.sheet1
+    body = gsheets.create_body(plan)
+    follow = gsheets.followup_requests(plan)
+    for sheet, res in zip(plan.sheets, body["sheets"], strict=True):
+        grid = res["properties"]["gridProperties"]
+        ws = sh.add_worksheet(sheet.name, rows=grid["rowCount"], cols=grid["columnCount"])
+        if first is not None:
+            sh.del_worksheet(first)
+            first = None
+        rows = max(c.row for c in sheet.cells) + 1
+        cols = max(c.col for c in sheet.cells) + 1
+        values: list[list[Any]] = [[""] * cols for _ in range(rows)]
+        for c in sheet.cells:
+            values[c.row][c.col] = "=" + c.formula if c.kind == "formula" and c.formula else (
+                "" if c.value is None else c.value)
+        ws.update(values, "A1", raw=False)
+        runs: list[tuple[int, int, int, str]] = []  # row, first col, last col, style
+        for c in sorted(sheet.cells, key=lambda c: (c.row, c.col)):
+            if runs and runs[-1][0] == c.row and runs[-1][2] == c.col - 1 and runs[-1][3] == c.style:
+                runs[-1] = (c.row, runs[-1][1], c.col, c.style)
+            else:
+                runs.append((c.row, c.col, c.col, c.style))
+        for r, c1, c2, style in runs:
+            ws.format(f"{a1(r, c1)}:{a1(r, c2)}", gsheets.cell_format(STYLES[style]))
+        for m in sheet.merges:
+            ws.merge_cells(f"{a1(m[0], m[1])}:{a1(m[2], m[3])}")
+        for col, width in sheet.col_widths.items():
+            sh.batch_update({"requests": [{"updateDimensionProperties": {
+                "range": {"sheetId": ws.id, "dimension": "COLUMNS", "startIndex": col, "endIndex": col + 1},
+                "properties": {"pixelSize": round(width * 7 + 5)}, "fields": "pixelSize"}}]})
+        for col in sheet.hidden_cols:
+            ws.hide_columns(col, col + 1)
+        if sheet.freeze:
+            ws.freeze(rows=sheet.freeze[0], cols=sheet.freeze[1])
+        if sheet.tab_color:
+            ws.update_tab_color(sheet.tab_color)
+        for v in sheet.validations:
+            ws.add_validation(f"{a1(v.first_row, v.first_col)}:{a1(v.last_row, v.last_col)}",
+                              gspread.utils.ValidationConditionType.one_of_list, v.values,
+                              inputMessage=v.input_message, strict=True, showCustomUi=True)
+        for rule in res.get("conditionalFormats", []):
+            rule = {**rule, "ranges": [{**r, "sheetId": ws.id} for r in rule["ranges"]]}
+            sh.batch_update({"requests": [{"addConditionalFormatRule": {"rule": rule, "index": 0}}]})
+        if sheet.visibility != "visible":
+            ws.hide()
+    ids = {ws.title: ws.id for ws in sh.worksheets()}
+    ours = gsheets.sheet_ids(plan)
+    remap = {ours[name]: ids[name] for name in ours}
+    for req in follow:  # protected ranges and the chart, one call each
+        sh.batch_update({"requests": [_remap(req, remap)]})
+    # sh.share() sends the Drive v2 field "withLink", which drive.v3.json does not define and the
+    # fake therefore refuses; the same one call per share is made directly instead.
+    url = f"{gspread.urls.DRIVE_FILES_API_V3_URL}/{sh.id}/permissions"
+    for s in gsheets.share_plan(plan, SHARES):
+        gc.http_client.request("post", url, json={"type": "user", "role": s.role, "emailAddress": s.email})
+    gc.http_client.request("post", url, json={"type": "anyone", "role": "reader"})
+    return str(sh.id)
+
+
+def _remap(obj: Any, ids: dict[int, int]) -> Any:
+    if isinstance(obj, dict):
+        return {k: (ids.get(v, v) if k == "sheetId" else _remap(v, ids)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_remap(v, ids) for v in obj]
+    return obj
+
+
+def gspread_read(gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    for ws in sh.worksheets():
+        ws.get_all_values()
+        ws.get_all_values(value_render_option=gspread.utils.ValueRenderOption.formula)
+
+
+def main() -> None:
+    rows: list[tuple[str, ...]] = []
+    for path in sorted((ROOT / "definitions").glob("*.yaml")):
+        ladder = load(path)
+        roles = {r.id for r in ladder.raters}
+        ctx = make_context(ladder, "Ana Diaz", "2026-Q4", [r for r in RATERS if r[0] in roles])
+        plan = build_plan(ladder, ctx)
+        n_shares = len(gsheets.share_plan(plan, SHARES)) + 1
+        cells = sum(len(s.cells) for s in plan.sheets)
+        with FakeGoogle() as fake:
+            api = GoogleApi(requests.Session(), root=fake.root)
+            t = time.perf_counter()
+            out = gsheets.publish(plan, api, shares=SHARES, link="reader")
+            t_pub = time.perf_counter() - t
+            s_pub, d_pub, bad_pub = _kinds(fake)
+            mark = len(fake.log)
+            gsheets.open_grid(out.spreadsheet_id, api)
+            s_read, d_read, _ = _kinds(fake, mark)
+            fake.add_folder("folder1")
+            mark = len(fake.log)
+            gsheets.publish(plan, api, shares=SHARES, link="reader", folder="folder1")
+            s_fold, d_fold, bad_fold = _kinds(fake, mark)
+        with FakeGoogle() as fake:
+            gc = gspread.Client(AnonymousCredentials(), session=_Redirect(fake.root))  # type: ignore[no-untyped-call]
+            t = time.perf_counter()
+            sid = gspread_publish(plan, gc)
+            t_gs = time.perf_counter() - t
+            s_gs, d_gs, bad_gs = _kinds(fake)
+            mark = len(fake.log)
+            gspread_read(gc, sid)
+            s_gsr, d_gsr, _ = _kinds(fake, mark)
+        rows.append((path.stem, str(cells), str(n_shares),
+                     f"{s_pub}+{d_pub}", f"{s_fold}+{d_fold}", f"{s_read}+{d_read}",
+                     f"{s_gs}+{d_gs}", f"{s_gsr}+{d_gsr}",
+                     f"{(s_gs + d_gs) / (s_pub + d_pub):.0f}x",
+                     "yes" if s_pub <= 2 and d_pub == n_shares and s_read == 1 and not d_read else "NO",
+                     f"{t_pub * 1000:.0f} / {t_gs * 1000:.0f}",
+                     str(bad_pub + bad_fold + bad_gs)))
+    head = ("ladder", "cells", "shares", "publish S+D", "--folder S+D", "read S+D",
+            "gspread publish", "gspread read", "ratio", "target met", "ms ours/gspread (fake)",
+            "rejected")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    print("Google API calls (S = Sheets v4, D = Drive v3), counted by tests/fake_google.py")
+    print("target (issue 8): publish <= 2 Sheets calls + 1 Drive call per share; read = 1 call")
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    print("--folder: Drive files.create in the folder replaces spreadsheets.create (counted as D).")
+
+
+if __name__ == "__main__":
+    main()

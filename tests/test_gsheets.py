@@ -1,0 +1,548 @@
+"""Google Sheets: publish a plan through the local fake of Sheets v4 + Drive v3, fill it as the
+raters would, read it back, and compare with the .xlsx of the same plan."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from sheetladder import gsheets, scoring
+from sheetladder.cli import main
+from sheetladder.definition import Ladder, load_text
+from sheetladder.google_api import ENV_ROOT, GoogleApi, GoogleApiError, StorageQuotaError
+from sheetladder.grid import Grid, grid_from_bytes
+from sheetladder.plan import (
+    C_COMMENT,
+    C_RATING,
+    META_SHEET,
+    R_FIRST,
+    WorkbookPlan,
+    a1,
+    build_plan,
+    make_context,
+    quote_sheet,
+    split_contexts,
+)
+from sheetladder.render_xlsx import to_bytes
+
+from .conftest import DEFINITIONS, SMALL
+from .fake_google import OWNER, FakeGoogle
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogle]:
+    with FakeGoogle() as g:
+        yield g
+
+
+def make_api(fake: FakeGoogle, user: str | None = None, retries: int = 5,
+             sleeps: list[float] | None = None) -> GoogleApi:
+    session = requests.Session()
+    if user:
+        session.headers["Authorization"] = f"Bearer {user}"
+    record = sleeps if sleeps is not None else []
+    return GoogleApi(session=session, root=fake.root, max_retries=retries, backoff_base=0.001,
+                     sleep=record.append)
+
+
+@pytest.fixture
+def api(fake: FakeGoogle) -> GoogleApi:
+    return make_api(fake)
+
+
+RATERS = [("self", None, "ana@example.com"), ("manager", "Bo Chen", "bo@example.com"),
+          ("peer", "Cy", None), ("peer", "Di", "di@example.com")]
+
+
+def context(ladder: Ladder, raters: list[tuple[str, str | None, str | None]] | None = None) -> Any:
+    roles = {r.id for r in ladder.raters}
+    chosen = [r for r in (raters or RATERS) if r[0] in roles]
+    return make_context(ladder, "Ana Diaz", "2026-Q4", chosen)
+
+
+def fill(fake: FakeGoogle, sid: str, plan: WorkbookPlan, ratings: dict[str, dict[str, int | None]],
+         comments: dict[str, dict[str, str]], rng: random.Random) -> None:
+    """Each rater writes their own tab through the API, as a user typing would (USER_ENTERED);
+    codes in random case with stray spaces, which the formulas must tolerate."""
+    email_of = {s.tab: s.email for s in plan.context.raters}
+    ladder = plan.ladder
+    for sheet in plan.rater_sheets():
+        tab = sheet.name
+        user = email_of[tab] or OWNER  # a tab without an email is filled by any editor
+        data = []
+        for i, cat in enumerate(ladder.categories):
+            lv = ratings.get(tab, {}).get(cat.id)
+            if lv is not None:
+                code = ladder.codes[lv - 1]
+                code = rng.choice([code, code.lower(), f" {code} "])
+                data.append({"range": f"{quote_sheet(tab)}!{a1(R_FIRST + i, C_RATING)}",
+                             "values": [[code]]})
+            text = comments.get(tab, {}).get(cat.id)
+            if text:
+                data.append({"range": f"{quote_sheet(tab)}!{a1(R_FIRST + i, C_COMMENT)}",
+                             "values": [[text]]})
+        if data:
+            r = make_api(fake, user).call(
+                "POST", f"{fake.root}/v4/spreadsheets/{sid}/values:batchUpdate",
+                body={"valueInputOption": "USER_ENTERED", "data": data})
+            assert r["totalUpdatedCells"] == len(data)
+
+
+def close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return bool(a == b)
+
+
+def assert_grids_agree(google: Grid, xlsx: Grid, plan: WorkbookPlan) -> int:
+    """Every cell of the .xlsx is in the Google grid with the same formula and value (ratings
+    as typed: any case, stray spaces)."""
+    checked = 0
+    for name, xs in xlsx.sheets.items():
+        gs = google.sheets[name]
+        inputs = {(c.row, c.col) for c in plan.sheet(name).cells
+                  if c.input_of is not None and c.input_of[1] == "rating"}
+        for key, xc in xs.cells.items():
+            gc = gs.get(*key)
+            if key in inputs:
+                assert str(gc.value).strip().upper() == xc.value, (name, key, gc, xc)
+                continue
+            if xc.formula is None:
+                assert close(gc.value, xc.value), (name, key, gc, xc)
+                continue
+            assert gc.formula == xc.formula, (name, key)
+            assert gc.error == xc.error and close(gc.value, xc.value), (name, key, gc, xc)
+            checked += 1
+    return checked
+
+
+# -- publishing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(DEFINITIONS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_publish_is_one_create_one_batch_update_and_one_drive_call_per_share(
+        fake: FakeGoogle, api: GoogleApi, path: Path) -> None:
+    from sheetladder.definition import load
+
+    ladder = load(path)
+    plan = build_plan(ladder, context(ladder))
+    shares = [gsheets.Share("hr@example.com", "reader")]
+    out = gsheets.publish(plan, api, shares=shares, link="commenter")
+    expected_shares = len({s.email for s in plan.context.raters if s.email}) + len(shares) + 1
+    assert fake.calls() == (["sheets.spreadsheets.create", "sheets.spreadsheets.batchUpdate"]
+                            + ["drive.permissions.create"] * expected_shares)
+    assert all(e.status == 200 for e in fake.log)  # every body passed discovery validation
+    assert out.url.endswith(f"/d/{out.spreadsheet_id}/edit")
+    ss = fake.spreadsheets[out.spreadsheet_id]
+    assert [s.title for s in ss.sheets] == [s.name for s in plan.sheets]
+    assert ss.props["locale"] == "en_US"
+
+
+def test_published_sheet_carries_formats_dropdowns_protection_hidden_meta_and_a_chart(
+        fake: FakeGoogle, api: GoogleApi, sales: Ladder) -> None:
+    plan = build_plan(sales, context(sales))
+    out = gsheets.publish(plan, api)
+    ss = fake.spreadsheets[out.spreadsheet_id]
+    by = {s.title: s for s in ss.sheets}
+    meta = by[META_SHEET]
+    assert meta.props.get("hidden") is True
+    assert [p["range"] for p in meta.protected] == [{"sheetId": meta.id}]
+    n = len(sales.categories)
+    # every rating cell has a strict dropdown of the ladder's codes
+    bo = by["Bo Chen"]
+    for i in range(n):
+        dv = bo.cells[(R_FIRST + i, C_RATING)]["dataValidation"]
+        assert dv["strict"] is True
+        assert [v["userEnteredValue"] for v in dv["condition"]["values"]] == sales.codes
+    # Bo's inputs are outside the sheet protection and editable only by Bo
+    sheet_level = [p for p in bo.protected if set(p["range"]) == {"sheetId"}]
+    assert len(sheet_level) == 1 and sheet_level[0]["unprotectedRanges"]
+    only_bo = [p for p in bo.protected if p.get("editors", {}).get("users") == ["bo@example.com"]]
+    assert {p["range"]["startColumnIndex"] for p in only_bo} == {C_RATING, C_COMMENT}
+    # a tab without an email has no per-rater protection
+    assert len(by["Cy"].protected) == 1
+    # the radar became a column chart, anchored where the plan puts it
+    (chart,) = by["Summary"].charts
+    assert chart["spec"]["basicChart"]["chartType"] == "COLUMN"
+    anchor = chart["position"]["overlayPosition"]["anchorCell"]
+    (plan_chart,) = plan.sheet("Summary").charts
+    assert (anchor["rowIndex"], anchor["columnIndex"]) == plan_chart.anchor
+    assert len(chart["spec"]["basicChart"]["series"]) == len(plan_chart.series)
+    # formats: the rating input style is the plan's (bold, centred, yellow)
+    fmt = bo.cells[(R_FIRST, C_RATING)]["userEnteredFormat"]
+    assert fmt["textFormat"]["bold"] is True and fmt["horizontalAlignment"] == "CENTER"
+    assert by["Matrix"].props["gridProperties"]["frozenRowCount"] == plan.sheet("Matrix").freeze[0]
+
+
+def test_user_text_starting_with_equals_stays_text(fake: FakeGoogle, api: GoogleApi) -> None:
+    ladder = load_text(SMALL.replace("a one", "'=1+1'").replace("Alpha", "'@Alpha'"), "evil.yaml")
+    ctx = make_context(ladder, "=HYPERLINK(\"http://x\")", "+2026", [("self", "-Eve", None)])
+    plan = build_plan(ladder, ctx)
+    body = gsheets.create_body(plan)
+    texts = [c["userEnteredValue"] for s in body["sheets"] for row in s["data"][0]["rowData"]
+             for c in row.get("values", []) if "userEnteredValue" in c]
+    plan_formulas = sum(1 for s in plan.sheets for c in s.cells if c.kind == "formula")
+    assert sum("formulaValue" in v for v in texts) == plan_formulas
+    out = gsheets.publish(plan, api)
+    grid = gsheets.open_grid(out.spreadsheet_id, api)
+    matrix = grid.sheets["Matrix"]
+    found = [c for c in matrix.cells.values() if c.value == "=1+1"]
+    assert found and all(c.formula is None for c in found)
+    assert grid.sheets["Guide"].get(3, 1).value == "=HYPERLINK(\"http://x\")"
+    assert grid.sheets["Guide"].get(3, 1).formula is None
+
+
+def test_folder_publish_lets_a_service_account_without_storage_use_a_shared_drive(
+        fake: FakeGoogle, small: Ladder) -> None:
+    sa = "bot@project.iam.gserviceaccount.com"
+    fake.quota_exceeded.add(sa)
+    fake.add_folder("shareddrivefolder", owner="team@example.com", shared_drive=True, writers=(sa,))
+    api = make_api(fake, sa)
+    plan = build_plan(small, context(small))
+    out = gsheets.publish(plan, api, folder="shareddrivefolder")
+    emails = {s.email for s in plan.context.raters if s.email}
+    assert fake.calls() == (["drive.files.create", "sheets.spreadsheets.batchUpdate"]
+                            + ["drive.permissions.create"] * len(emails))
+    assert fake.files[out.spreadsheet_id].parents == ["shareddrivefolder"]
+    # the folder path builds the same workbook as create: compare the reads
+    fake2 = FakeGoogle().start()
+    try:
+        out2 = gsheets.publish(plan, make_api(fake2))
+        g1 = gsheets.open_grid(out.spreadsheet_id, api)
+        g2 = gsheets.open_grid(out2.spreadsheet_id, make_api(fake2))
+        assert g1.names == g2.names
+        for name in g1.names:
+            assert g1.sheets[name].cells == g2.sheets[name].cells
+            assert g1.sheets[name].visibility == g2.sheets[name].visibility
+        s1 = fake.spreadsheets[out.spreadsheet_id]
+        s2 = fake2.spreadsheets[out2.spreadsheet_id]
+        for a, b in zip(s1.sheets, s2.sheets, strict=True):
+            assert a.cells == b.cells and a.merges == b.merges and a.columns == b.columns
+            assert a.props == b.props and len(a.protected) == len(b.protected)
+    finally:
+        fake2.close()
+
+
+def test_storage_quota_error_explains_shared_drives_and_oauth(fake: FakeGoogle, small: Ladder) -> None:
+    sa = "bot@project.iam.gserviceaccount.com"
+    fake.quota_exceeded.add(sa)
+    api = make_api(fake, sa)
+    with pytest.raises(StorageQuotaError) as info:
+        gsheets.publish(build_plan(small, context(small)), api)
+    text = str(info.value)
+    assert "shared drive" in text and "--folder" in text and "--oauth" in text
+    assert fake.calls() == ["sheets.spreadsheets.create"]  # a quota 403 is not retried
+
+
+# -- faults -------------------------------------------------------------------------------------
+
+
+def test_a_429_storm_ends_in_a_clear_error_after_bounded_retries(fake: FakeGoogle, small: Ladder) -> None:
+    sleeps: list[float] = []
+    api = make_api(fake, retries=4, sleeps=sleeps)
+    fake.inject(429, count=1000)
+    with pytest.raises(GoogleApiError) as info:
+        gsheets.publish(build_plan(small, context(small)), api)
+    assert info.value.status == 429 and info.value.attempts == 5
+    assert "429" in str(info.value) and "gave up after 5 attempts" in str(info.value)
+    assert len(fake.log) == 5 and len(sleeps) == 4
+    assert all(0 <= s <= 0.001 * 2 ** i for i, s in enumerate(sleeps))
+    assert not fake.spreadsheets
+
+
+def test_transient_429_and_503_are_retried_and_the_publish_succeeds(fake: FakeGoogle, small: Ladder) -> None:
+    sleeps: list[float] = []
+    api = make_api(fake, sleeps=sleeps)
+    fake.inject(429, count=2, match="POST /v4/spreadsheets", retry_after="0")
+    fake.inject(503, count=1, match=":batchUpdate")
+    out = gsheets.publish(build_plan(small, context(small)), api)
+    assert [c.attempts for c in api.calls][:2] == [3, 2]
+    assert len(sleeps) == 3
+    assert out.spreadsheet_id in fake.spreadsheets
+
+
+def test_a_publish_failing_half_way_deletes_what_it_created(fake: FakeGoogle, small: Ladder) -> None:
+    api = make_api(fake, retries=1)
+    fake.inject(500, count=10, match="/permissions")
+    with pytest.raises(gsheets.PublishError, match="was deleted"):
+        gsheets.publish(build_plan(small, context(small)), api)
+    assert fake.calls()[-1] == "drive.files.delete"
+    assert not fake.spreadsheets
+
+
+def test_a_half_way_failure_whose_cleanup_fails_names_the_sheet(fake: FakeGoogle, small: Ladder) -> None:
+    api = make_api(fake, retries=0)
+    fake.inject(400, count=1, match=":batchUpdate",
+                body={"error": {"code": 400, "message": "boom", "status": "INVALID_ARGUMENT"}})
+    fake.inject(403, count=1, match="DELETE")
+    with pytest.raises(gsheets.PublishError) as info:
+        gsheets.publish(build_plan(small, context(small)), api)
+    (sid,) = fake.spreadsheets
+    assert gsheets.spreadsheet_url(sid) in str(info.value) and "delete it by hand" in str(info.value)
+
+
+def test_errors_never_carry_the_token(fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    out = gsheets.publish(build_plan(small, context(small)), api)
+    secret = "ya29.secret-token-value"
+    intruder = make_api(fake, secret, retries=0)
+    with pytest.raises(GoogleApiError) as info:
+        intruder.batch_update(out.spreadsheet_id, [{"deleteSheet": {"sheetId": 1}}])
+    assert info.value.status == 404
+    assert secret not in str(info.value) and "spreadsheets.batchUpdate" in str(info.value)
+
+
+# -- the fake itself refuses what Google refuses ------------------------------------------------
+
+
+@pytest.mark.parametrize("request_, fragment", [
+    ({"addSheet": {"properties": {"title": "x", "colour": 1}}}, 'Unknown name "colour"'),
+    ({"addSheet": {"properties": {"title": "x", "index": "first"}}}, "TYPE_INT32"),
+    ({"addSheet": {"properties": {"title": "x", "sheetType": "GRIDDY"}}}, "TYPE_ENUM"),
+    ({"addSheet": {"properties": {"title": "x"}}, "deleteSheet": {"sheetId": 0}}, "Oneof"),
+    ({"updateCells": {"start": {"sheetId": 0}, "fields": "*",
+                      "rows": [{"values": [{"userEnteredValue": {"stringValue": "a", "numberValue": 1}}]}]}},
+     "Oneof"),
+    ({"updateCells": {"start": {"sheetId": 0}, "fields": "*",
+                      "rows": [{"values": [{"userEnteredValue": {"formulaValue": "SUM(1)"}}]}]}},
+     "must start with '='"),
+    ({}, "No request set"),
+])
+def test_the_fake_rejects_invalid_requests_like_google(fake: FakeGoogle, api: GoogleApi,
+                                                      request_: dict[str, Any], fragment: str) -> None:
+    sid = api.create_spreadsheet({"properties": {"title": "t"}})["spreadsheetId"]
+    with pytest.raises(GoogleApiError) as info:
+        api.batch_update(sid, [request_])
+    assert info.value.status == 400 and fragment in str(info.value)
+    assert fake.spreadsheets[sid].sheets[0].cells == {}
+
+
+# -- reading back -------------------------------------------------------------------------------
+
+
+def ratings_for(ladder: Ladder, plan: WorkbookPlan, rng: random.Random, blank: float
+                ) -> tuple[dict[str, dict[str, int | None]], dict[str, dict[str, str]]]:
+    n = len(ladder.levels)
+    ratings = {s.name: {c.id: (None if rng.random() < blank else rng.randint(1, n))
+                        for c in ladder.categories} for s in plan.rater_sheets()}
+    comments = {s.name: {c.id: rng.choice(["", "closed the Q3 deal", "see notes: 3 deals"])
+                         for c in ladder.categories} for s in plan.rater_sheets()}
+    return ratings, comments
+
+
+@settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 2), blank=st.sampled_from([0.0, 0.2]))
+def test_filled_through_the_fake_and_read_back_it_scores_like_the_xlsx(
+        bundled: list[Ladder], seed: int, which: int, blank: float) -> None:
+    ladder = bundled[which]
+    rng = random.Random(seed)
+    ctx = context(ladder)
+    empty = build_plan(ladder, ctx)
+    ratings, comments = ratings_for(ladder, empty, rng, blank)
+    with FakeGoogle() as fake:
+        api = make_api(fake)
+        out = gsheets.publish(empty, api)
+        fill(fake, out.spreadsheet_id, empty, ratings, comments, rng)
+        before = len(fake.log)
+        grid = gsheets.open_grid(out.url, api)
+        assert fake.calls(before) == ["sheets.spreadsheets.get"]  # one read per spreadsheet
+    filled = build_plan(ladder, ctx, ratings, {t: {k: v for k, v in c.items() if v}
+                                               for t, c in comments.items()})
+    xlsx = grid_from_bytes("same.xlsx", to_bytes(filled))
+    assert assert_grids_agree(grid, xlsx, filled) > 0
+    assert grid.sheets[META_SHEET].visibility == "hidden"
+    # and the Summary's level is the scoring rule's
+    inputs = [scoring.RaterInput(role=s.role, name=s.name, tab=s.tab, levels=ratings[s.tab])
+              for s in ctx.raters]
+    sc = scoring.score(ladder, inputs)
+    summary = filled.sheet("Summary")
+    level_cell = next(c for c in summary.cells if c.kind == "formula" and c.value == (sc.level or ""))
+    assert grid.sheets["Summary"].get(level_cell.row, level_cell.col).value == (sc.level or None)
+
+
+def _report_scores(r: Any) -> dict[str, Any]:
+    return {k: getattr(r, k) for k in ("person", "period", "total_points", "level_index", "level",
+                                         "progress_to_next", "raters", "categories", "inputs")}
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-sheet", "split"])
+def test_read_and_verify_of_the_google_sheets_equal_the_xlsx_path(
+        fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sales: Ladder,
+        split: bool) -> None:
+    from sheetladder.read import read_many, read_path
+    from sheetladder.render_xlsx import save
+
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    rng = random.Random(7)
+    ctx = context(sales)
+    empty = build_plan(sales, ctx)
+    ratings, comments = ratings_for(sales, empty, rng, 0.0)
+    api = make_api(fake)
+    done = gsheets.publish_assessment(sales, ctx, api, split=split)
+    contexts = split_contexts(ctx) if split else [ctx]
+    for pub, c in zip(done, contexts, strict=True):
+        fill(fake, pub.spreadsheet_id, build_plan(sales, c), ratings, comments, rng)
+    before = len(fake.log)
+    (google,) = read_many([p.url for p in done])
+    assert fake.calls(before) == ["sheets.spreadsheets.get"] * len(done)
+    assert google.ok, [str(f) for f in google.findings]
+    kept = {t: {k: v for k, v in c.items() if v} for t, c in comments.items()}
+    path = save(build_plan(sales, ctx, ratings, kept), tmp_path / "ana.xlsx")
+    xlsx = read_path(path)
+    assert xlsx.ok
+    assert _report_scores(google) == _report_scores(xlsx)
+    assert google.level == scoring.score(sales, [
+        scoring.RaterInput(role=s.role, name=s.name, tab=s.tab, levels=ratings[s.tab])
+        for s in ctx.raters]).level
+
+
+def test_cli_read_accepts_a_google_sheet_url(fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch,
+                                            small: Ladder) -> None:
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    out = gsheets.publish(build_plan(small, context(small)), make_api(fake))
+    res = CliRunner().invoke(main, ["read", out.url, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["person"] == "Ana Diaz"
+
+
+def test_a_rating_that_is_not_a_level_reads_back_as_the_error_google_shows(
+        fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    plan = build_plan(small, context(small, [("self", None, None)]))
+    out = gsheets.publish(plan, api)
+    api.call("PUT", f"{fake.root}/v4/spreadsheets/{out.spreadsheet_id}/values/Self!D5",
+             params={"valueInputOption": "USER_ENTERED"}, body={"values": [["L9"]]})
+    grid = gsheets.open_grid(out.spreadsheet_id, api)
+    cell = grid.sheets["Self"].get(R_FIRST, 7)  # the hidden level number: MATCH fails
+    assert cell.error == "#N/A" and cell.value is None
+
+
+def test_raters_can_fill_only_their_own_inputs(fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    plan = build_plan(small, context(small))
+    out = gsheets.publish(plan, api, shares=[gsheets.Share("hr@example.com", "writer")])
+    sid = out.spreadsheet_id
+
+    def write(user: str, tab: str, cell: str, value: str) -> int | None:
+        try:
+            make_api(fake, user, retries=0).call(
+                "PUT", f"{fake.root}/v4/spreadsheets/{sid}/values/{quote_sheet(tab)}!{cell}",
+                params={"valueInputOption": "USER_ENTERED"}, body={"values": [[value]]})
+            return None
+        except GoogleApiError as e:
+            return e.status
+
+    rating = a1(R_FIRST, C_RATING)
+    assert write("bo@example.com", "Bo Chen", rating, "L2") is None
+    assert write("bo@example.com", "Self", rating, "L3") == 400  # someone else's tab
+    assert write("hr@example.com", "Bo Chen", rating, "L3") == 400  # an editor, not Bo
+    assert write("hr@example.com", "Cy", rating, "L3") is None  # no email: any editor
+    assert write("bo@example.com", "Bo Chen", a1(R_FIRST, 5), "99") == 400  # a formula cell
+    assert write("bo@example.com", META_SHEET, "B1", "x") == 400
+    assert write("stranger@example.com", "Cy", rating, "L1") == 404  # not shared at all
+    assert write(OWNER, "Bo Chen", rating, "L1") is None  # the owner always can
+
+
+def test_split_publishes_one_sheet_per_rater_shared_with_that_rater_only(
+        fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    ctx = context(small)
+    done = gsheets.publish_assessment(small, ctx, api, split=True)
+    assert len(done) == len(ctx.raters)
+    for slot, pub in zip(ctx.raters, done, strict=True):
+        ss = fake.spreadsheets[pub.spreadsheet_id]
+        assert [s.title for s in ss.sheets if s.title in ctx.tabs()] == [slot.tab]
+        users = [p.get("emailAddress") for p in fake.files[pub.spreadsheet_id].permissions]
+        assert users == ([slot.email] if slot.email else [])
+        meta = json.loads(gsheets.open_grid(pub.url, api).sheets[META_SHEET].get(5, 1).value or "{}")
+        assert meta.get("split_tab") == slot.tab
+    # 2 Sheets calls + one Drive call per rater email, per copy
+    assert fake.calls().count("sheets.spreadsheets.create") == len(ctx.raters)
+    assert fake.calls().count("sheets.spreadsheets.batchUpdate") == len(ctx.raters)
+
+
+def test_sources_are_recognised_and_ids_extracted() -> None:
+    sid = "1AbC_dEf-GhIjKlMnOpQrStUvWxYz0123456789"
+    assert gsheets.is_google_source(f"https://docs.google.com/spreadsheets/d/{sid}/edit#gid=0")
+    assert gsheets.spreadsheet_id(f"https://docs.google.com/spreadsheets/u/1/d/{sid}/view") == sid
+    assert gsheets.is_google_source(sid) and gsheets.spreadsheet_id(sid) == sid
+    for not_google in ("ana-diaz-2026-q4.xlsx", "output/ana.xlsx", "https://example.com/d/x", "short"):
+        assert not gsheets.is_google_source(not_google)
+
+
+def test_reading_a_missing_sheet_is_an_unreadable_workbook(fake: FakeGoogle, api: GoogleApi) -> None:
+    from sheetladder.grid import UnreadableWorkbook
+
+    with pytest.raises(UnreadableWorkbook, match="404"):
+        gsheets.open_grid("x" * 44, api)
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_publish_prints_the_link(fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), "--person", "Ana",
+                                    "--rater", "self::ana@example.com", "--rater", "manager:Bo",
+                                    "--share", "hr@example.com:reader", "--link", "reader"])
+    assert res.exit_code == 0, res.output
+    (sid,) = fake.spreadsheets
+    assert gsheets.spreadsheet_url(sid) in res.output
+    assert fake.calls().count("drive.permissions.create") == 3
+
+
+def test_cli_publish_split_prints_one_link_per_rater(fake: FakeGoogle,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), "--person", "Ana",
+                                    "--rater", "self", "--rater", "manager:Bo", "--split"])
+    assert res.exit_code == 0, res.output
+    assert len(fake.spreadsheets) == 2 and res.output.count("https://docs.google.com") == 2
+
+
+def test_cli_publish_quota_error_is_a_message_not_a_traceback(
+        fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    fake.quota_exceeded.add(OWNER)
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), "--person", "Ana"])
+    assert res.exit_code == 1
+    assert "shared drive" in res.output and "Traceback" not in res.output
+
+
+def test_cli_publish_without_credentials_says_how_to_get_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_ROOT, raising=False)
+    monkeypatch.delenv("SHEETLADDER_GOOGLE_CREDENTIALS", raising=False)
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), "--person", "Ana"])
+    assert res.exit_code == 1 and "--credentials" in res.output and "--oauth" in res.output
+
+
+# -- live (opt-in) ------------------------------------------------------------------------------
+
+LIVE = os.environ.get("SHEETLADDER_GOOGLE_CREDENTIALS")
+
+
+@pytest.mark.skipif(not LIVE, reason="live Google test: set SHEETLADDER_GOOGLE_CREDENTIALS to a "
+                                     "service-account key (with SHEETLADDER_GOOGLE_FOLDER) or OAuth file")
+def test_live_publish_read_and_delete(small: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheetladder.google_api import default_api
+
+    monkeypatch.delenv(ENV_ROOT, raising=False)
+    api = default_api(LIVE)
+    plan = build_plan(small, context(small, [("self", None, None)]))
+    out = gsheets.publish(plan, api, folder=os.environ.get("SHEETLADDER_GOOGLE_FOLDER") or None)
+    try:
+        grid = gsheets.open_grid(out.spreadsheet_id, api)
+        xlsx = grid_from_bytes("same.xlsx", to_bytes(plan))
+        assert assert_grids_agree(grid, xlsx, plan) > 0
+    finally:
+        api.delete_file(out.spreadsheet_id)
