@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .definition import LEVEL_CODE, DefinitionError, load_text, slugify
+from .plan import col_letter
 
 Orientation = Literal["columns", "rows"]
 Merge = tuple[int, int, int, int]  # r1, c1, r2, c2: 0-based, inclusive
@@ -75,23 +76,14 @@ def _quote_sheet(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) else "'" + name.replace("'", "''") + "'"
 
 
-def _col_letter(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def cell_ref(sheet: str, row: int, col: int) -> str:
-    return f"{_quote_sheet(sheet)}!{_col_letter(col)}{row + 1}"
+    return f"{_quote_sheet(sheet)}!{col_letter(col)}{row + 1}"
 
 
 def range_ref(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
     if (r1, c1) == (r2, c2):
         return cell_ref(sheet, r1, c1)
-    return f"{cell_ref(sheet, r1, c1)}:{_col_letter(c2)}{r2 + 1}"
+    return f"{cell_ref(sheet, r1, c1)}:{col_letter(c2)}{r2 + 1}"
 
 
 # -- readers -------------------------------------------------------------------------------------
