@@ -102,3 +102,533 @@ def schema(output: str | None) -> None:
 
 
 # -- further commands are added below, one section each --------------------------------------
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", default="output/preview", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the pages.")
+@click.option("--format", "fmt", type=click.Choice(["png", "pdf"]), default="png",
+              show_default=True)
+@click.option("--force", is_flag=True, help="Replace pages that already exist.")
+def preview(source: str, out_dir: str, fmt: str, force: bool) -> None:
+    """Show what a workbook (or a definition's workbook) looks like, as PDF or PNG pages.
+
+    Needs LibreOffice (and pdftoppm for PNG); says how to install them when missing.
+    """
+    from .office import OfficeError
+    from .preview import preview as run_preview
+
+    try:
+        pages = run_preview(Path(source), Path(out_dir), fmt, force=force)  # type: ignore[arg-type]
+    except DefinitionError as e:
+        for p in e.problems:
+            click.echo(str(p), err=True)
+        sys.exit(1)
+    except (OfficeError, FileExistsError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    for page in pages:
+        click.echo(str(page))
+
+
+# -- render -------------------------------------------------------------------------------------
+
+_RENDER_HELP = """Render DEFINITION into .xlsx workbooks people fill in offline.
+
+\b
+One person:
+  sheetladder render definitions/sales-s1-s7.yaml --person "Ana Diaz" --period 2026-Q4 \\
+      --rater self --rater manager:"Bo Chen":bo@example.com --rater peer:Cy --rater peer:Di
+A roster, one workbook per row (add --split for one file per rater):
+  sheetladder render definitions/sales-s1-s7.yaml --roster people.csv --period 2026-Q4
+
+\b
+Without --rater, the ladder's default raters are used (e.g. Self, Manager, Peer 1, Peer 2).
+Files are named from the person and period (ana-diaz-2026-q4.xlsx; with --split the
+rater's tab is appended) and an existing file is never replaced without --force.
+
+\b
+Roster CSV: a header row, then one row per person. Columns (any order, any case):
+  person            required; also the Self rater
+  email             the person's email (and the Self rater's)
+  period            empty -> --period
+  manager           manager name(s), separated by ';'
+  manager_email     their email(s), same order
+  peers             peer names separated by ';'   (any role id of the ladder works: ROLE or ROLEs)
+  peer_emails       their emails separated by ';', same order
+An empty role cell gives the ladder's default raters of that role, unnamed; '-' gives none.
+Other columns are ignored with a warning. A bad row is reported as FILE:LINE and the
+other rows still render; the exit code is then 1.
+"""
+
+
+@main.command(help=_RENDER_HELP)
+@click.argument("definition", type=click.Path(dir_okay=False))
+@click.option("--person", help="The person assessed (one workbook).")
+@click.option("--email", help="The person's email (with --person).")
+@click.option("--period", help="Assessment period, e.g. 2026-Q4; the roster's default.")
+@click.option("--rater", "raters", multiple=True, metavar="ROLE[:NAME[:EMAIL]]",
+              help="A rater of --person; repeat for each. ROLE: self, manager, peer, ...")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="CSV of people, one workbook each (columns above).")
+@click.option("--split", is_flag=True, help="One file per rater holding only that rater's tab.")
+@click.option("-o", "--output-dir", default="output", show_default=True,
+              type=click.Path(file_okay=False), help="Directory to write into.")
+@click.option("--force", is_flag=True, help="Replace existing files (they may hold ratings!).")
+@click.option("--password", envvar="SHEETLADDER_PASSWORD",
+              help="Protect the sheets with this password (or set SHEETLADDER_PASSWORD).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes for --roster; 0 picks one per CPU core for big rosters.")
+def render(definition: str, person: str | None, email: str | None, period: str | None,
+           raters: tuple[str, ...], roster: str | None, split: bool, output_dir: str, force: bool,
+           password: str | None, jobs: int) -> None:
+    from .definition import Ladder
+    from .render import render_one, render_roster
+    from .roster import RosterError
+
+    if bool(person) == bool(roster):
+        raise click.UsageError("give either --person NAME or --roster FILE.csv")
+    if roster and (raters or email):
+        raise click.UsageError("--rater and --email go with --person; a roster names its raters")
+    ladder = load_or_exit(definition)
+    assert isinstance(ladder, Ladder)
+    if person is not None:
+        try:
+            paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
+                               out_dir=output_dir, split=split, force=force, password=password)
+        except FileExistsError as e:
+            click.echo(str(e), err=True)
+            sys.exit(1)
+        except ValueError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+        except OSError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+        for p in paths:
+            click.echo(f"wrote {p}")
+        return
+    assert roster is not None
+    try:
+        outcome = render_roster(ladder, roster, out_dir=output_dir, period=period, split=split,
+                                force=force, password=password, jobs=jobs, progress=True)
+    except RosterError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    for w in outcome.warnings:
+        click.echo(f"{w} (warning)", err=True)
+    for problem in outcome.problems:
+        click.echo(str(problem), err=True)
+    done = outcome.result.people - len(outcome.result.problems)
+    click.echo(f"wrote {len(outcome.written)} file(s) for {done} of {outcome.rows} people "
+               f"into {output_dir}")
+    if outcome.problems:
+        click.echo(f"{len(outcome.problems)} row(s) not rendered", err=True)
+        sys.exit(1)
+
+
+# -- import: an existing descriptor matrix -> a definition ---------------------------------------
+
+
+@main.command("import")
+@click.argument("matrix")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Definition to write (default: definitions/ID.yaml); '-' prints it.")
+@click.option("--sheet", help="The sheet holding the matrix (default: Matrix, else the largest found).")
+@click.option("--levels-in", type=click.Choice(["columns", "rows"]),
+              help="Where the levels run (default: detected).")
+@click.option("--id", "ladder_id", help="Ladder id (default: the output file's name, else from the name).")
+@click.option("--name", help="Ladder name (default: the sheet's title, else the file name).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: str | None,
+               ladder_id: str | None, name: str | None, force: bool) -> None:
+    """Import a descriptor matrix (.xlsx, .ods, .csv or a Google Sheet URL/id) as a definition.
+
+    Prints what it detected and every cell it could not place; empty cells become placeholders
+    marked drafted. Exits 1 when no matrix is found or the output exists (without --force).
+    """
+    import re
+    from typing import Literal
+
+    from .definition import SLUG, slugify
+    from .importer import (
+        ImportFailed,
+        default_name,
+        definition_yaml,
+        import_matrix,
+        summary_lines,
+        write_new,
+    )
+
+    if ladder_id is not None and not re.fullmatch(SLUG, ladder_id):
+        raise click.BadParameter(f"{ladder_id!r} is not a lowercase slug like 'sales-ladder'",
+                                 param_hint="--id")
+    to_stdout = output == "-"
+    if output and not to_stdout and Path(output).exists() and not force:
+        click.echo(f"error: {output}: already exists; use --force to replace it", err=True)
+        sys.exit(1)
+    orientation: Literal["columns", "rows"] | None = (
+        "rows" if levels_in == "rows" else "columns" if levels_in == "columns" else None)
+    try:
+        det = import_matrix(matrix, sheet=sheet, levels_in=orientation)
+        lname = name or default_name(det)
+        if ladder_id is None:
+            ladder_id = slugify(Path(output).stem if output and not to_stdout else lname)
+        out = Path(output) if output and not to_stdout else Path("definitions") / f"{ladder_id}.yaml"
+        for line in summary_lines(det):
+            click.echo(line, err=to_stdout)
+        text = definition_yaml(det, ladder_id, lname, path=str(out))
+        if to_stdout:
+            click.echo(text, nl=False)
+            return
+        write_new(out, text, force=force)
+    except ImportFailed as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except OSError as e:
+        click.echo(f"error: {e.filename or matrix}: {e.strerror or e}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out} (id {ladder_id}, validates)")
+
+
+# -- history: collect, export, history ---------------------------------------------------------
+
+_DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql://USER@HOST/DB "
+            "(default output/history.sqlite; or set SHEETLADDER_DB).")
+
+
+def _open_history(db: str | None) -> object:
+    from .history import History, HistoryError
+
+    try:
+        return History(db)
+    except HistoryError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path())
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Reader processes; 0 uses every CPU core.")
+def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
+    """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
+
+    Each file goes in its own transaction; a file already collected adds nothing; a newer copy
+    of a rater's tab replaces the older ratings (kept as history). Workbooks with errors are
+    named with their findings and refused; the others still go in. Exits 1 if any was refused.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .history import History, IngestResult, display_url
+    from .history import collect as collect_files
+
+    history = _open_history(db)
+    assert isinstance(history, History)
+    console = Console(stderr=True)
+    with history, Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("collect", total=None)
+
+        def on_total(n: int) -> None:
+            bar.update(task, total=n)
+
+        def on_result(res: IngestResult) -> None:
+            bar.advance(task)
+            if res.status == "refused":
+                bar.console.print(f"{res.file}: refused", markup=False, highlight=False,
+                                  soft_wrap=True)
+                for f in res.findings:
+                    bar.console.print(f"  {f}", markup=False, highlight=False,
+                                      soft_wrap=True)
+            else:
+                for tab in res.kept_as_history:
+                    bar.console.print(f"{res.file}: tab {tab!r} is older than the copy already "
+                                      "held; kept as history only", markup=False, highlight=False,
+                                      soft_wrap=True)
+
+        outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
+                                on_total=on_total)
+    parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
+    click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
+               f"{len(outcome.refused)} refused")
+    warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
+    if warned:
+        click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
+    if outcome.refused:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--period", help="The period to export, e.g. 2026-Q4 (default: the latest held).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write (default output/results-PERIOD.FORMAT); '-' prints csv/json.")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
+@click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 BOM (for Excel).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def export(period: str | None, fmt: str, output: str | None, db: str | None, bom: bool,
+           force: bool) -> None:
+    """Export one period: a row per person with level, total, progress, category consensus,
+    self/manager/peer means, the largest self-vs-others gaps and the change since the previous
+    period; XLSX adds a heatmap, level distribution chart and trends."""
+    from .export import ExportError, build, default_path, render, write_new
+    from .history import History
+
+    history = _open_history(db)
+    assert isinstance(history, History)
+    with history:
+        if not period:
+            held = history.periods()
+            if not held:
+                click.echo("error: the history holds no assessments yet; run collect first",
+                           err=True)
+                sys.exit(1)
+            period = held[-1]
+        try:
+            data = build(history, period)
+        except ExportError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+    payload = render(data, fmt, bom=bom)
+    if output == "-":
+        if fmt == "xlsx":
+            click.echo("error: an XLSX cannot be printed; give -o FILE.xlsx", err=True)
+            sys.exit(1)
+        click.get_binary_stream("stdout").write(payload)
+        return
+    target = Path(output) if output else default_path(period, fmt)
+    try:
+        write_new(target, payload, force=force)
+    except (ExportError, OSError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {target} ({len(data.rows)} people, period {period})")
+
+
+@main.command()
+@click.argument("person")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
+def history(person: str, db: str | None) -> None:
+    """Show PERSON's (name or email) levels and totals over the periods held."""
+    import difflib
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .history import History
+
+    store = _open_history(db)
+    assert isinstance(store, History)
+    with store:
+        found = store.find_people(person)
+        if not found:
+            names = store.people_names()
+            close = difflib.get_close_matches(person, names, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            click.echo(f"error: no one called {person!r} in the history{hint}", err=True)
+            sys.exit(1)
+        if len(found) > 1:
+            click.echo(f"error: {person!r} matches several people: "
+                       + ", ".join(n for _, n, _ in found), err=True)
+            sys.exit(1)
+        key, name, email = found[0]
+        recs = store.records(person_keys=[key], with_categories=False)
+    table = Table(title=f"{name}" + (f" <{email}>" if email else ""))
+    for col in ("Period", "Ladder", "Level", "Total", "Progress", "Change", "Rated", "Raters"):
+        table.add_column(col, justify="left" if col in ("Period", "Ladder", "Level") else "right")
+    prev = None
+    for r in recs:
+        change = ""
+        if prev is not None and prev.ladder_id == r.ladder_id:
+            if r.total_points is not None and prev.total_points is not None:
+                change = f"{r.total_points - prev.total_points:+.2f}"
+            if r.level_index is not None and prev.level_index is not None \
+                    and r.level_index != prev.level_index:
+                change += f" ({r.level_index - prev.level_index:+d} level)"
+        table.add_row(
+            r.period, f"{r.ladder_id} v{r.ladder_version}", r.level or "incomplete",
+            "" if r.total_points is None else f"{r.total_points:.2f}",
+            "" if r.progress_to_next is None else f"{r.progress_to_next:.0%}",
+            change.strip(), f"{r.rated_categories}/{r.categories_count}", str(r.raters))
+        prev = r
+    Console(width=120).print(table)
+
+
+# -- publish: a Google Sheet from the same plan as the .xlsx ------------------------------------
+
+_PUBLISH_HELP = """Publish a ladder assessment as a Google Sheet and print its link.
+
+\b
+  sheetladder publish definitions/sales-s1-s7.yaml --person "Ana Diaz" --period 2026-Q4 \\
+      --rater self::ana@example.com --rater manager:"Bo Chen":bo@example.com \\
+      --share hr@example.com:reader --credentials key.json
+
+\b
+Raters with an email get edit access, and only they can fill their own tab. Editors of a
+shared sheet can read every tab: use --split for one sheet per rater when ratings must stay
+private. Auth: --credentials KEY.json (a service-account key; it has no Drive storage of its
+own, so give --folder of a shared drive folder) or --oauth (sign in as yourself; the OAuth
+client file comes from --credentials or SHEETLADDER_GOOGLE_CREDENTIALS). The only scope asked
+for is drive.file. SHEETLADDER_GOOGLE_API_ROOT sends every call elsewhere (a local fake or a
+proxy); with a loopback root no credentials are needed.
+"""
+
+
+@main.command(help=_PUBLISH_HELP)
+@click.argument("definition", type=click.Path(dir_okay=False))
+@click.option("--person", required=True, help="The person assessed.")
+@click.option("--email", help="The person's email.")
+@click.option("--period", help="Assessment period, e.g. 2026-Q4.")
+@click.option("--rater", "raters", multiple=True, metavar="ROLE[:NAME[:EMAIL]]",
+              help="A rater; repeat for each (default: the ladder's raters, unnamed).")
+@click.option("--share", "shares", multiple=True, metavar="EMAIL[:reader|commenter|writer]",
+              help="Share the sheet with someone (default role: writer). Repeatable.")
+@click.option("--link", type=click.Choice(["off", "reader", "commenter", "writer"]), default="off",
+              show_default=True, help="Anyone with the link may ...")
+@click.option("--folder", help="Drive folder id to create the sheet in (e.g. in a shared drive).")
+@click.option("--split", is_flag=True, help="One sheet per rater holding only that rater's tab.")
+@click.option("--no-notify", is_flag=True, help="Do not email the people it is shared with.")
+@click.option("--credentials", type=click.Path(dir_okay=False),
+              help="Service-account key or OAuth client JSON (or SHEETLADDER_GOOGLE_CREDENTIALS).")
+@click.option("--oauth", is_flag=True, help="Sign in as yourself (installed-app consent in a browser).")
+def publish(definition: str, person: str, email: str | None, period: str | None,
+            raters: tuple[str, ...], shares: tuple[str, ...], link: str, folder: str | None,
+            split: bool, no_notify: bool, credentials: str | None, oauth: bool) -> None:
+    from .definition import Ladder
+    from .google_api import GoogleApiError, GoogleAuthError, default_api
+    from .gsheets import PublishError, parse_share, publish_assessment
+    from .render import person_context
+
+    ladder = load_or_exit(definition)
+    assert isinstance(ladder, Ladder)
+    try:
+        ctx = person_context(ladder, person, period, list(raters), email)
+        share_list = [parse_share(s) for s in shares]
+        api = default_api(credentials, oauth)
+        published = publish_assessment(ladder, ctx, api, split=split, shares=share_list,
+                                       link=None if link == "off" else link, folder=folder,
+                                       notify=not no_notify)
+    except (ValueError, GoogleAuthError, GoogleApiError, PublishError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    for p in published:
+        click.echo(f"{p.url}  {p.title}")
+
+
+# -- read ---------------------------------------------------------------------------------------
+
+
+@main.command("read")
+@click.argument("workbooks", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: an object for one WORKBOOK, a list for several.")
+def read_cmd(workbooks: tuple[str, ...], as_json: bool) -> None:
+    """Read filled WORKBOOKS (.xlsx files or Google Sheets URLs/ids), verify them against the
+    definition embedded in each, and print the recomputed scores and every finding.
+
+    Copies of one assessment (same person, period, raters and ladder), including --split
+    files, are merged into one report. A file that cannot be read is named on stderr in one
+    line and the rest of the batch is still read.
+
+    Exits 0 when everything verified with no error findings, 1 when a report has an error
+    finding, 2 when a file could not be read at all.
+    """
+    import json as _json
+
+    from .read import exit_code, read_many, report_json
+
+    reports = read_many(list(workbooks))
+    for r in reports:
+        if r.unreadable:
+            click.echo(f"{r.file}: {r.unreadable}", err=True)
+    if as_json:
+        items = [report_json(r) for r in reports]
+        payload: object = items[0] if len(workbooks) == 1 and len(items) == 1 else items
+        click.echo(_json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        _print_reports([r for r in reports if not r.unreadable])
+    sys.exit(exit_code(reports))
+
+
+def _print_reports(reports: list[object]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .report import Report
+
+    console = Console(highlight=False, soft_wrap=False)
+
+    def num(x: float | None, pct: bool = False) -> str:
+        if x is None:
+            return "–"
+        if pct:
+            return f"{x:.0%}"
+        return f"{x:.2f}".rstrip("0").rstrip(".")
+
+    for i, r in enumerate(reports):
+        assert isinstance(r, Report)
+        if i:
+            console.print()
+        title = Text(r.person or "?", style="bold")
+        if r.period:
+            title.append(f" · {r.period}")
+        if r.ladder:
+            title.append(f"  ({r.ladder.id} {r.ladder.version})", style="dim")
+        console.print(title)
+        console.print(Text(r.file, style="dim"))
+        errors = len(r.errors)
+        warnings = len(r.findings) - errors
+        if errors:
+            status = Text(f"✖ {errors} error(s), {warnings} warning(s)", style="bold red")
+        elif warnings:
+            status = Text(f"✔ verified with {warnings} warning(s)", style="yellow")
+        else:
+            status = Text("✔ verified: no findings", style="green")
+        console.print(status)
+        if r.findings:
+            ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
+            ft.add_column("", no_wrap=True)
+            if any(f.file for f in r.findings):
+                ft.add_column("File", overflow="fold")
+            ft.add_column("Where", no_wrap=True)
+            ft.add_column("Finding", overflow="fold")
+            for f in r.findings:
+                sev = Text("error", style="red") if f.severity == "error" else \
+                    Text("warning", style="yellow")
+                where = Text(f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
+                row = [sev]
+                if any(x.file for x in r.findings):
+                    row.append(Text(f.file or ""))
+                row += [where, Text(f.message)]
+                ft.add_row(*row)
+            console.print(ft)
+        rt = Table(title="Raters", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+        for col in ("Tab", "Role", "Rated", "Points", "Level", "Progress"):
+            rt.add_column(col, justify="left" if col in ("Tab", "Role") else "right")
+        for rs in r.raters:
+            rt.add_row(Text(rs.tab), Text(rs.role), f"{rs.rated}/{rs.of}", num(rs.total_points),
+                       Text(rs.level or "–"), num(rs.progress_to_next, pct=True))
+        console.print(rt)
+        ct = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+        ct.add_column("Category")
+        tabs = [rs.tab for rs in r.raters]
+        for t in tabs:
+            ct.add_column(Text(t), justify="center")
+        ct.add_column("Consensus", justify="right")
+        ct.add_column("Next", justify="center")
+        for c in r.categories:
+            ct.add_row(Text(c.name), *[Text(c.ratings.get(t) or "·") for t in tabs],
+                       num(c.consensus_level), Text(c.next_level or "–"))
+        console.print(ct)
+        overall = Text("Overall: ", style="bold")
+        overall.append(f"{num(r.total_points)} points, level {r.level or '– (not every category rated)'}")
+        if r.progress_to_next is not None:
+            overall.append(f", {num(r.progress_to_next, pct=True)} of the way to the next level")
+        console.print(overall)

@@ -1,0 +1,942 @@
+"""The history database: verified Reports collected over periods, in SQLite or PostgreSQL.
+
+One code path (SQLAlchemy Core) serves both: a SQLite file by default, so ops can open it with
+any SQLite tool, and a PostgreSQL URL for a shared ops database. The schema is created and
+migrated when the database is opened, under a lock, and its version is kept in
+``schema_version``.
+
+Ingesting is idempotent and happens in one transaction per file:
+
+* a file whose bytes were collected before adds nothing;
+* the ratings of one rater (one tab) come from exactly one copy: a newer copy of the same
+  person, period and rater replaces the older ratings as a whole, and the replaced ones stay as
+  history (``superseded_by``). Copies are never mixed within one rater, and a blank tab in a
+  copy replaces nothing;
+* the scores of the assessment are then recomputed with the scoring rule from the current
+  ratings of every rater, so copies returned separately by each rater add up.
+
+Concurrent collects are safe: SQLite transactions start with ``BEGIN IMMEDIATE`` (one writer at
+a time, others wait up to the busy timeout), PostgreSQL ones lock the assessment row and rely on
+unique constraints with ``ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
+
+from . import scoring
+from .definition import Ladder
+from .report import Finding, Report
+from .scoring import RaterInput
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = Path("output") / "history.sqlite"
+CONSENSUS = "consensus"
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+class HistoryError(Exception):
+    """The database cannot be used: a bad URL, an unreachable server, a newer schema."""
+
+
+# -- schema ------------------------------------------------------------------------------------
+# ``metadata`` is the current schema (version SCHEMA_VERSION). Migration 1 creates it; a later
+# version must freeze migration 1's tables and add its own ALTERs to MIGRATIONS.
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", DateTime, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+ladders = Table(
+    "ladders", metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("ladder_id", String(200), nullable=False),
+    Column("version", String(200), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("definition", Text, nullable=False, comment="Canonical JSON of the ladder"),
+)
+
+people = Table(
+    "people", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(400), nullable=False, unique=True, comment="Normalised name"),
+    Column("name", Text, nullable=False),
+    Column("email", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+assessments = Table(
+    "assessments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("period", String(100), nullable=False),
+    Column("ladder_id", String(200), nullable=False),
+    Column("ladder_version", String(200), nullable=False),
+    Column("ladder_hash", String(64), ForeignKey("ladders.hash"), nullable=False),
+    Column("source_file", Text, comment="The copy applied last"),
+    Column("content_hash", String(64), comment="sha256 of the copy applied last"),
+    Column("warnings", Text, nullable=False, default="[]",
+           comment="JSON list of the warnings of the copies whose ratings are current"),
+    Column("total_points", Float),
+    Column("level_index", Integer),
+    Column("level", String(100)),
+    Column("progress_to_next", Float),
+    Column("rated_categories", Integer, nullable=False, default=0),
+    Column("categories", Integer, nullable=False, default=0),
+    Column("raters", Integer, nullable=False, default=0),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("person_id", "period", name="uq_assessment_person_period"),
+)
+
+sources = Table(
+    "sources", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", Integer, ForeignKey("assessments.id"), nullable=False, index=True),
+    Column("file", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("modified", DateTime, nullable=False, comment="The file's modification time (UTC)"),
+    Column("collected_at", DateTime, nullable=False),
+    Column("tabs", Text, nullable=False, default="[]", comment="JSON list of rater tabs it held"),
+    Column("warnings", Text, nullable=False, default="[]"),
+)
+
+ratings = Table(
+    "ratings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", Integer, ForeignKey("assessments.id"), nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("rater_tab", String(100), nullable=False),
+    Column("rater_role", String(100), nullable=False),
+    Column("rater_name", Text),
+    Column("category_id", String(200), nullable=False),
+    Column("level_index", Integer),
+    Column("level", String(100)),
+    Column("points", Float),
+    Column("comment", Text),
+    Column("superseded_by", Integer, ForeignKey("sources.id"),
+           comment="NULL while current; else the copy that replaced it"),
+    Column("superseded_at", DateTime),
+    UniqueConstraint("source_id", "rater_tab", "category_id", name="uq_rating_source_tab_category"),
+)
+_current = ratings.c.superseded_by.is_(None)
+Index("uq_rating_current", ratings.c.assessment_id, ratings.c.rater_tab, ratings.c.category_id,
+      unique=True, sqlite_where=_current, postgresql_where=_current)
+Index("ix_rating_assessment", ratings.c.assessment_id)
+
+scores = Table(
+    "scores", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", Integer, ForeignKey("assessments.id"), nullable=False),
+    Column("category_id", String(200), nullable=False),
+    Column("category_name", Text, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("basis", String(120), nullable=False,
+           comment="'consensus', or 'role:<role id>' for the mean of one role's raters"),
+    Column("level", Float),
+    Column("points", Float),
+    Column("self_gap", Float),
+    Column("next_level", String(100)),
+    UniqueConstraint("assessment_id", "category_id", "basis", name="uq_score"),
+)
+
+
+def _migrate_1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS: dict[int, tuple[str, Any]] = {
+    1: ("people, assessments, sources, ratings, scores, ladders", _migrate_1),
+}
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _utc(dt: datetime) -> datetime:
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt
+
+
+def person_key(name: str) -> str:
+    """How one person is recognised across periods: the name, case and spacing ignored."""
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def period_key(period: str) -> tuple[Any, ...]:
+    """Order periods naturally: 2026-Q4 < 2027-Q1, 2026-9 < 2026-10."""
+    parts = re.split(r"(\d+)", period.strip().casefold())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def resolve_url(db: str | None) -> str:
+    """A database URL from ``--db``: a SQLAlchemy URL, or a plain path to a SQLite file.
+
+    ``postgresql://`` and ``postgres://`` use psycopg (v3); the default is
+    ``output/history.sqlite`` under the current directory.
+    """
+    if not db:
+        return f"sqlite:///{DEFAULT_DB}"
+    if "://" not in db:
+        return f"sqlite:///{db}"
+    scheme, rest = db.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return db
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def report_content_hash(report: Report) -> str:
+    """The file's sha256, or for a source without bytes (a Google Sheet) a hash of its content."""
+    if report.content_hash:
+        return report.content_hash
+    payload = json.dumps({
+        "person": report.person, "period": report.period,
+        "ladder": report.ladder.hash if report.ladder else None,
+        "inputs": [i.model_dump(mode="json") for i in report.inputs],
+    }, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _has_content(inp: RaterInput) -> bool:
+    return any(v is not None for v in inp.levels.values()) or any(
+        (c or "").strip() for c in inp.comments.values())
+
+
+# -- results of ingesting ------------------------------------------------------------------------
+
+Status = Literal["added", "updated", "unchanged", "empty", "refused"]
+
+
+@dataclass
+class IngestResult:
+    """What one file did to the history."""
+
+    file: str
+    status: Status
+    person: str | None = None
+    period: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # rater tabs whose older ratings it replaced
+    kept_as_history: list[str] = field(default_factory=list)  # tabs where a newer copy is held
+    warnings: list[Finding] = field(default_factory=list)
+
+
+class _Refused(Exception):
+    def __init__(self, *messages: str):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+class _Unchanged(Exception):
+    pass
+
+
+# -- records read back, for exports and the history command ---------------------------------------
+
+
+@dataclass
+class CategoryRecord:
+    id: str
+    name: str
+    weight: float
+    consensus_level: float | None
+    consensus_points: float | None
+    self_gap: float | None
+    next_level: str | None
+    role_means: dict[str, float | None]
+
+
+@dataclass
+class RatingRecord:
+    rater_tab: str
+    rater_role: str
+    rater_name: str | None
+    category_id: str
+    level_index: int | None
+    level: str | None
+    points: float | None
+    comment: str | None
+    source_file: str
+    superseded_by_file: str | None
+
+
+@dataclass
+class AssessmentRecord:
+    id: int
+    person: str
+    person_key: str
+    email: str | None
+    period: str
+    ladder_id: str
+    ladder_version: str
+    ladder_hash: str
+    total_points: float | None
+    level_index: int | None
+    level: str | None
+    progress_to_next: float | None
+    rated_categories: int
+    categories_count: int
+    raters: int
+    source_file: str | None
+    content_hash: str | None
+    warnings: list[str]
+    updated_at: datetime
+    categories: list[CategoryRecord] = field(default_factory=list)
+
+
+# -- the store -------------------------------------------------------------------------------------
+
+
+_WRITE_OPTION = "sheetladder_write"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    u = make_url(url)
+    if u.database and u.database != ":memory:":
+        Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event (below) open transactions, not the sqlite3 module.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock at the start, so two collects never both read then both
+        # write; readers use a deferred BEGIN and, with WAL, never wait for a writer.
+        if conn.get_execution_options().get(_WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class History:
+    """An open history database. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, db: str | None = None):
+        self.url = resolve_url(db)
+        try:
+            if self.url.startswith("sqlite"):
+                self.engine = _sqlite_engine(self.url)
+            else:
+                self.engine = create_engine(self.url, pool_pre_ping=True)
+        except ImportError as e:
+            raise HistoryError(
+                f"{display_url(self.url)}: the database driver is not installed ({e}); for "
+                "PostgreSQL: pip install 'sheetladder[postgres]'") from e
+        except ArgumentError as e:
+            raise HistoryError(f"{display_url(self.url)}: cannot use this database URL: {e}") from e
+        self.dialect = self.engine.dialect.name
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise HistoryError(f"{display_url(self.url)}: only SQLite and PostgreSQL are supported")
+        # Both dialects' insert() offer the same on_conflict_do_nothing(index_elements=...).
+        self._insert: Any = sqlite_insert if self.dialect == "sqlite" else pg_insert
+        self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        try:
+            self._migrate()
+        except OperationalError as e:
+            self.engine.dispose()
+            raise HistoryError(f"{display_url(self.url)}: cannot open the database: {e.orig}") from e
+        self._ladder_cache: dict[str, Ladder] = {}
+
+    # -- lifecycle
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        with self._writer.begin() as conn:
+            if self.dialect == "postgresql":
+                # Serialise concurrent first opens; released at commit.
+                conn.execute(text("SELECT pg_advisory_xact_lock(582147)"))
+            schema_version.create(conn, checkfirst=True)
+            current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
+            if current > SCHEMA_VERSION:
+                raise HistoryError(
+                    f"{display_url(self.url)}: the database has schema version {current}, newer "
+                    f"than this sheetladder understands ({SCHEMA_VERSION}); upgrade sheetladder")
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                note, step = MIGRATIONS[version]
+                step(conn)
+                conn.execute(schema_version.insert().values(
+                    version=version, applied_at=_now(), note=note))
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(schema_version.c.version))).scalar() or 0)
+
+    # -- ingest
+    def ingest(self, report: Report, ladder: Ladder | None = None,
+               modified: datetime | None = None) -> IngestResult:
+        """Store one verified report in one transaction. ``ladder`` is the definition the
+        workbook embeds (needed the first time a ladder is seen); ``modified`` is when the copy
+        was saved, which decides which of two copies of a rater's tab is the newer."""
+        result = IngestResult(file=report.file, status="refused", person=report.person,
+                              period=report.period,
+                              warnings=[f for f in report.findings if f.severity == "warning"])
+        if report.errors:
+            result.findings = list(report.errors)
+            return result
+        try:
+            self._check(report, ladder)
+        except _Refused as e:
+            result.findings = [Finding(severity="error", message=m) for m in e.messages]
+            return result
+        if not any(_has_content(i) for i in report.inputs):
+            result.status = "empty"  # not filled in yet: nothing to store, nothing wrong
+            return result
+        for attempt in range(3):
+            try:
+                with self._writer.begin() as conn:
+                    self._ingest(conn, report, ladder, modified or _now(), result)
+                return result
+            except _Unchanged:
+                result.status = "unchanged"
+                result.replaced, result.kept_as_history = [], []
+                return result
+            except _Refused as e:
+                result.status = "refused"
+                result.findings = [Finding(severity="error", message=m) for m in e.messages]
+                return result
+            except IntegrityError:
+                # A concurrent collect stored the same file or person first: look again.
+                result.replaced, result.kept_as_history = [], []
+                if attempt == 2:
+                    raise
+        return result  # pragma: no cover
+
+    def _check(self, report: Report, ladder: Ladder | None) -> None:
+        problems: list[str] = []
+        if not (report.person or "").strip():
+            problems.append("the workbook names no person")
+        if not (report.period or "").strip():
+            problems.append("the workbook has no period (render it with --period) and cannot "
+                            "go into a history of periods")
+        if report.ladder is None:
+            problems.append("the workbook names no ladder")
+        elif ladder is not None and ladder.content_hash() != report.ladder.hash:
+            problems.append("the ladder definition given does not match the workbook's ladder hash")
+        if problems:
+            raise _Refused(*problems)
+
+    def _ladder_for(self, conn: Connection, ref_hash: str, given: Ladder | None) -> Ladder:
+        if given is not None:
+            self._ladder_cache[ref_hash] = given
+            stmt = self._insert(ladders).values(
+                hash=ref_hash, ladder_id=given.id, version=given.version, name=given.name,
+                definition=given.canonical_json(),
+            ).on_conflict_do_nothing(index_elements=["hash"])
+            conn.execute(stmt)
+            return given
+        cached = self._ladder_cache.get(ref_hash)
+        definition = conn.execute(
+            select(ladders.c.definition).where(ladders.c.hash == ref_hash)).scalar()
+        if definition is None:
+            raise _Refused(f"the ladder definition (hash {ref_hash[:12]}) is not in the history; "
+                           "collect the workbook itself, which embeds it")
+        if cached is None:
+            cached = Ladder.model_validate(json.loads(definition))
+            self._ladder_cache[ref_hash] = cached
+        return cached
+
+    def _ingest(self, conn: Connection, report: Report, given: Ladder | None, modified: datetime,
+                result: IngestResult) -> None:
+        assert report.ladder is not None and report.person and report.period
+        chash = report_content_hash(report)
+        if conn.execute(select(sources.c.id).where(sources.c.content_hash == chash)).first():
+            raise _Unchanged()
+        ladder = self._ladder_for(conn, report.ladder.hash, given)
+        now = _now()
+        person = report.person.strip()
+        key = person_key(person)
+        conn.execute(self._insert(people).values(
+            key=key, name=person, email=report.email, created_at=now,
+        ).on_conflict_do_nothing(index_elements=["key"]))
+        person_id = conn.execute(select(people.c.id).where(people.c.key == key)).scalar_one()
+        upd: dict[str, Any] = {"name": person}
+        if report.email:
+            upd["email"] = report.email
+        conn.execute(people.update().where(people.c.id == person_id).values(**upd))
+        period = report.period.strip()
+        conn.execute(self._insert(assessments).values(
+            person_id=person_id, period=period, ladder_id=report.ladder.id,
+            ladder_version=report.ladder.version, ladder_hash=report.ladder.hash,
+            warnings="[]", rated_categories=0, categories=len(ladder.categories), raters=0,
+            created_at=now, updated_at=now,
+        ).on_conflict_do_nothing(index_elements=["person_id", "period"]))
+        # Lock the assessment: concurrent files of the same person and period queue here.
+        arow = conn.execute(
+            select(assessments.c.id, assessments.c.ladder_hash, assessments.c.ladder_version)
+            .where(assessments.c.person_id == person_id, assessments.c.period == period)
+            .with_for_update()
+        ).one()
+        if conn.execute(select(sources.c.id).where(sources.c.content_hash == chash)).first():
+            raise _Unchanged()
+        if arow.ladder_hash != report.ladder.hash:
+            raise _Refused(
+                f"{person}, {period} is already held on ladder {report.ladder.id} "
+                f"version {arow.ladder_version} (hash {arow.ladder_hash[:12]}), but this workbook "
+                f"is version {report.ladder.version} (hash {report.ladder.hash[:12]}); copies "
+                "made from different definitions cannot be combined")
+        aid = arow.id
+        present = [i for i in report.inputs if _has_content(i)]
+        source_id: int = conn.execute(sources.insert().values(
+            assessment_id=aid, file=report.file, content_hash=chash, modified=_utc(modified),
+            collected_at=now, tabs=_dumps([i.tab for i in present]),
+            warnings=_dumps([str(f) for f in report.findings if f.severity == "warning"]),
+        )).inserted_primary_key[0]  # type: ignore[index]
+        for inp in present:
+            self._apply_tab(conn, ladder, aid, source_id, inp, _utc(modified), now, result)
+        self._rescore(conn, ladder, aid, report.file, chash, now)
+        existed = conn.execute(
+            select(func.count()).select_from(sources).where(sources.c.assessment_id == aid)
+        ).scalar_one() > 1
+        result.status = "updated" if existed else "added"
+
+    def _apply_tab(self, conn: Connection, ladder: Ladder, aid: int, source_id: int,
+                   inp: RaterInput, modified: datetime, now: datetime,
+                   result: IngestResult) -> bool:
+        """Store one rater's tab from a copy; True when it became the current ratings."""
+        cur = conn.execute(
+            select(ratings.c.id, ratings.c.category_id, ratings.c.level_index, ratings.c.comment,
+                   ratings.c.rater_role, ratings.c.rater_name, ratings.c.source_id,
+                   sources.c.modified)
+            .join(sources, sources.c.id == ratings.c.source_id)
+            .where(ratings.c.assessment_id == aid, ratings.c.rater_tab == inp.tab, _current)
+        ).all()
+        rows = []
+        for c in ladder.categories:
+            lv = inp.levels.get(c.id)
+            comment = (inp.comments.get(c.id) or "").strip() or None
+            if lv is None and comment is None:
+                continue
+            rows.append({
+                "assessment_id": aid, "source_id": source_id, "rater_tab": inp.tab,
+                "rater_role": inp.role, "rater_name": inp.name, "category_id": c.id,
+                "level_index": lv, "level": ladder.codes[lv - 1] if lv else None,
+                "points": scoring.points_for(ladder, c.id, lv) if lv else None,
+                "comment": comment,
+            })
+        if cur:
+            held = {(r.category_id, r.level_index, r.comment) for r in cur}
+            new = {(r["category_id"], r["level_index"], r["comment"]) for r in rows}
+            same_rater = all(r.rater_role == inp.role and r.rater_name == inp.name for r in cur)
+            if held == new and same_rater:
+                return False  # this copy holds the same ratings for the tab: nothing to replace
+            held_modified = max(r.modified for r in cur)
+            held_source = cur[0].source_id
+            if held_modified > modified:
+                # An older copy than the one held: keep it, as history only.
+                for r in rows:
+                    r["superseded_by"] = held_source
+                    r["superseded_at"] = now
+                conn.execute(ratings.insert(), rows)
+                result.kept_as_history.append(inp.tab)
+                return False
+            conn.execute(ratings.update()
+                         .where(ratings.c.id.in_([r.id for r in cur]))
+                         .values(superseded_by=source_id, superseded_at=now))
+            result.replaced.append(inp.tab)
+        conn.execute(ratings.insert(), rows)
+        return True
+
+    def _rescore(self, conn: Connection, ladder: Ladder, aid: int, file: str, chash: str,
+                 now: datetime) -> None:
+        """Recompute the assessment's scores from the current ratings of every rater."""
+        cur = conn.execute(
+            select(ratings.c.rater_tab, ratings.c.rater_role, ratings.c.rater_name,
+                   ratings.c.category_id, ratings.c.level_index, ratings.c.comment,
+                   ratings.c.source_id)
+            .where(ratings.c.assessment_id == aid, _current)
+            .order_by(ratings.c.source_id, ratings.c.id)
+        ).all()
+        inputs: dict[str, RaterInput] = {}
+        used_sources: set[int] = set()
+        for r in cur:
+            inp = inputs.get(r.rater_tab)
+            if inp is None:
+                inp = RaterInput(role=r.rater_role, name=r.rater_name, tab=r.rater_tab, levels={})
+                inputs[r.rater_tab] = inp
+            inp.levels[r.category_id] = r.level_index
+            if r.comment:
+                inp.comments[r.category_id] = r.comment
+            used_sources.add(r.source_id)
+        roles = {role.id for role in ladder.raters}
+        sc = scoring.score(ladder, [i for i in inputs.values() if i.role in roles])
+        warnings: list[str] = []
+        if used_sources:
+            for w in conn.execute(select(sources.c.warnings).where(
+                    sources.c.id.in_(sorted(used_sources))).order_by(sources.c.id)).scalars():
+                for item in json.loads(w):
+                    if item not in warnings:
+                        warnings.append(item)
+        conn.execute(assessments.update().where(assessments.c.id == aid).values(
+            source_file=file, content_hash=chash, warnings=_dumps(warnings),
+            total_points=sc.total_points, level_index=sc.level_index, level=sc.level,
+            progress_to_next=sc.progress_to_next,
+            rated_categories=sum(1 for c in sc.categories if c.consensus_level is not None),
+            categories=len(ladder.categories), raters=len(inputs), updated_at=now,
+        ))
+        conn.execute(scores.delete().where(scores.c.assessment_id == aid))
+        rows = []
+        for cs in sc.categories:
+            rows.append({"assessment_id": aid, "category_id": cs.id, "category_name": cs.name,
+                         "weight": cs.weight, "basis": CONSENSUS, "level": cs.consensus_level,
+                         "points": cs.consensus_points, "self_gap": cs.self_gap,
+                         "next_level": cs.next_level})
+            for role in ladder.raters:
+                mean = cs.role_means.get(role.id)
+                pts = [scoring.points_for(ladder, cs.id, lv) for i in inputs.values()
+                       if i.role == role.id and (lv := i.levels.get(cs.id)) is not None]
+                rows.append({"assessment_id": aid, "category_id": cs.id,
+                             "category_name": cs.name, "weight": cs.weight,
+                             "basis": f"role:{role.id}", "level": mean,
+                             "points": sum(pts) / len(pts) if pts else None,
+                             "self_gap": None, "next_level": None})
+        conn.execute(scores.insert(), rows)
+
+    # -- reading back
+    def ladder(self, ladder_hash: str) -> Ladder:
+        cached = self._ladder_cache.get(ladder_hash)
+        if cached is not None:
+            return cached
+        with self.engine.connect() as conn:
+            definition = conn.execute(
+                select(ladders.c.definition).where(ladders.c.hash == ladder_hash)).scalar()
+        if definition is None:
+            raise KeyError(ladder_hash)
+        lad = Ladder.model_validate(json.loads(definition))
+        self._ladder_cache[ladder_hash] = lad
+        return lad
+
+    def periods(self) -> list[str]:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(assessments.c.period).distinct()).scalars().all()
+        return sorted(found, key=period_key)
+
+    def find_people(self, query: str) -> list[tuple[str, str, str | None]]:
+        """People whose name or email matches ``query`` exactly (case-insensitive):
+        (key, name, email)."""
+        q = query.strip().casefold()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(people.c.key, people.c.name, people.c.email)).all()
+        exact = [(r.key, r.name, r.email) for r in rows
+                 if r.key == person_key(query) or (r.email or "").casefold() == q]
+        return exact
+
+    def people_names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(people.c.name)).scalars().all(), key=str.casefold)
+
+    def records(self, period: str | None = None, person_keys: Sequence[str] | None = None,
+                with_categories: bool = True) -> list[AssessmentRecord]:
+        """Assessments with their overall and category scores, ordered by person then period."""
+        q = (select(assessments, people.c.name.label("person_name"), people.c.key,
+                    people.c.email)
+             .join(people, people.c.id == assessments.c.person_id))
+        if period is not None:
+            q = q.where(assessments.c.period == period)
+        if person_keys is not None:
+            q = q.where(people.c.key.in_(list(person_keys)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+            recs = {r.id: AssessmentRecord(
+                id=r.id, person=r.person_name, person_key=r.key, email=r.email, period=r.period,
+                ladder_id=r.ladder_id, ladder_version=r.ladder_version, ladder_hash=r.ladder_hash,
+                total_points=r.total_points, level_index=r.level_index, level=r.level,
+                progress_to_next=r.progress_to_next, rated_categories=r.rated_categories,
+                categories_count=r.categories, raters=r.raters, source_file=r.source_file,
+                content_hash=r.content_hash, warnings=json.loads(r.warnings or "[]"),
+                updated_at=r.updated_at,
+            ) for r in rows}
+            if with_categories and recs:
+                for chunk in _chunks(sorted(recs), 500):
+                    srows = conn.execute(select(scores).where(scores.c.assessment_id.in_(chunk))
+                                         .order_by(scores.c.assessment_id, scores.c.id)).all()
+                    by_cat: dict[tuple[int, str], CategoryRecord] = {}
+                    for s in srows:
+                        k = (s.assessment_id, s.category_id)
+                        cr = by_cat.get(k)
+                        if cr is None:
+                            cr = CategoryRecord(id=s.category_id, name=s.category_name,
+                                                weight=s.weight, consensus_level=None,
+                                                consensus_points=None, self_gap=None,
+                                                next_level=None, role_means={})
+                            by_cat[k] = cr
+                            recs[s.assessment_id].categories.append(cr)
+                        if s.basis == CONSENSUS:
+                            cr.consensus_level = s.level
+                            cr.consensus_points = s.points
+                            cr.self_gap = s.self_gap
+                            cr.next_level = s.next_level
+                        elif s.basis.startswith("role:"):
+                            cr.role_means[s.basis[5:]] = s.level
+        out = list(recs.values())
+        out.sort(key=lambda a: (a.person_key, period_key(a.period)))
+        return out
+
+    def ratings_of(self, assessment_id: int, include_history: bool = False) -> list[RatingRecord]:
+        src = sources.alias("src")
+        sup = sources.alias("sup")
+        q = (select(ratings, src.c.file.label("source_file"), sup.c.file.label("sup_file"))
+             .join(src, src.c.id == ratings.c.source_id)
+             .outerjoin(sup, sup.c.id == ratings.c.superseded_by)
+             .where(ratings.c.assessment_id == assessment_id)
+             .order_by(ratings.c.id))
+        if not include_history:
+            q = q.where(_current)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [RatingRecord(
+            rater_tab=r.rater_tab, rater_role=r.rater_role, rater_name=r.rater_name,
+            category_id=r.category_id, level_index=r.level_index, level=r.level, points=r.points,
+            comment=r.comment, source_file=r.source_file, superseded_by_file=r.sup_file,
+        ) for r in rows]
+
+    def held_hashes(self, hashes: Sequence[str]) -> set[str]:
+        """The content hashes among ``hashes`` whose files are already collected."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(hashes), 500):
+                chunk = list(hashes[i:i + 500])
+                found.update(conn.execute(select(sources.c.content_hash).where(
+                    sources.c.content_hash.in_(chunk))).scalars())
+        return found
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for checks and the benchmark)."""
+        out: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for t in (people, assessments, sources, ratings, scores, ladders):
+                out[t.name] = int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+        return out
+
+
+def _chunks(items: Sequence[int], n: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), n):
+        yield list(items[i:i + n])
+
+
+def file_modified(path: str) -> datetime | None:
+    """A file's modification time in UTC, or None for a non-file source."""
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc).replace(tzinfo=None)
+    except OSError:
+        return None
+
+
+# -- collecting files ------------------------------------------------------------------------------
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[IngestResult]]:
+    """Files to collect: each file given, and the workbooks found under each folder given.
+    Paths that do not exist come back as refused results."""
+    files: list[Path] = []
+    missing: list[IngestResult] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*")
+                           if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
+                           and not f.name.startswith(("~$", ".")))
+        elif p.is_file():
+            found = [p]
+        else:
+            missing.append(IngestResult(file=str(raw), status="refused", findings=[
+                Finding(severity="error", message="no such file or folder")]))
+            continue
+        for f in found:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(f)
+    return files, missing
+
+
+@dataclass
+class ReadOutcome:
+    """What a reader worker sends back: the report and the ladder it embeds, or why not."""
+
+    file: str
+    report: Report | None
+    ladder_json: str | None
+    modified: datetime | None
+    error: str | None = None
+
+
+def read_for_collect(path: str) -> ReadOutcome:
+    """Read one workbook (in a worker process). Never raises: a failure is an outcome."""
+    from .grid import UnreadableWorkbook
+    from .read import read_path
+
+    modified = file_modified(path)
+    try:
+        report = read_path(path)
+    except UnreadableWorkbook as e:
+        return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
+                           error=f"not a readable workbook: {e.reason}")
+    except Exception as e:  # a bug in reading one file must not stop a batch of hundreds
+        return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
+                           error=f"could not be read: {type(e).__name__}: {e}")
+    return ReadOutcome(file=path, report=report, ladder_json=_embedded_ladder(report),
+                       modified=modified)
+
+
+def _embedded_ladder(report: Report) -> str | None:
+    """The canonical JSON of the ladder a workbook embeds, when the reader exposes it."""
+    return getattr(report, "ladder_json", None)
+
+
+@dataclass
+class CollectOutcome:
+    results: list[IngestResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def refused(self) -> list[IngestResult]:
+        return [r for r in self.results if r.status == "refused"]
+
+
+def default_jobs() -> int:
+    """Reader processes: one per core (the machines this runs on have two)."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
+            reader: Any = None, on_result: Any = None, on_total: Any = None) -> CollectOutcome:
+    """Read workbooks (in parallel worker processes) and ingest each in its own transaction.
+
+    Files are applied oldest first (by modification time), so when two copies of one rater's
+    tab arrive in one batch the newer one ends up current. ``on_total(n)`` is told how many
+    files there are, ``on_result(IngestResult)`` is called after each file.
+    """
+    files, missing = expand_paths(paths)
+    files.sort(key=lambda f: (file_modified(str(f)) or datetime.min, str(f)))
+    outcome = CollectOutcome(results=list(missing))
+    if on_total:
+        on_total(len(files) + len(missing))
+    for m in missing:
+        if on_result:
+            on_result(m)
+    # Files whose bytes are already held need no reading at all: running collect again on a
+    # folder costs one hash per file.
+    digests: dict[str, str] = {}
+    for f in files:
+        try:
+            digests[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
+        except OSError:
+            pass  # the reader will say what is wrong with it
+    held = history.held_hashes(sorted(set(digests.values())))
+    names: list[str] = []
+    for f in files:
+        name = str(f)
+        if digests.get(name) in held:
+            res = IngestResult(file=name, status="unchanged")
+            outcome.results.append(res)
+            if on_result:
+                on_result(res)
+        else:
+            names.append(name)
+    read = reader or read_for_collect
+    n_jobs = jobs or default_jobs()
+    if n_jobs > 1 and len(names) > 2:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn")) as pool:
+            chunk = max(1, min(16, len(names) // (n_jobs * 8)))
+            for got in pool.map(read, names, chunksize=chunk):
+                _ingest_outcome(history, got, outcome, on_result)
+    else:
+        for name in names:
+            _ingest_outcome(history, read(name), outcome, on_result)
+    return outcome
+
+
+def _ingest_outcome(history: History, got: ReadOutcome, outcome: CollectOutcome,
+                    on_result: Any) -> None:
+    if got.report is None:
+        res = IngestResult(file=got.file, status="refused", findings=[
+            Finding(severity="error", message=got.error or "could not be read")])
+    else:
+        ladder = None
+        if got.ladder_json:
+            ladder = Ladder.model_validate(json.loads(got.ladder_json))
+        res = history.ingest(got.report, ladder=ladder, modified=got.modified)
+        res.file = got.file
+    outcome.results.append(res)
+    if on_result:
+        on_result(res)
