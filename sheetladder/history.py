@@ -798,13 +798,20 @@ def file_modified(path: str) -> datetime | None:
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[IngestResult]]:
-    """Files to collect: each file given, and the workbooks found under each folder given.
-    Paths that do not exist come back as refused results."""
-    files: list[Path] = []
+def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
+    """Sources to collect: each file given, the workbooks found under each folder given, and
+    Google Sheets URLs or ids as they are. Paths that do not exist come back as refused."""
+    from .read import is_google_source
+
+    files: list[str] = []
     missing: list[IngestResult] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
+        if isinstance(raw, str) and is_google_source(raw):
+            if raw not in seen:
+                seen.add(raw)
+                files.append(raw)
+            continue
         p = Path(raw)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*")
@@ -817,10 +824,10 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[IngestRe
                 Finding(severity="error", message="no such file or folder")]))
             continue
         for f in found:
-            key = f.resolve()
+            key = str(f.resolve())
             if key not in seen:
                 seen.add(key)
-                files.append(f)
+                files.append(str(f))
     return files, missing
 
 
@@ -884,7 +891,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     files there are, ``on_result(IngestResult)`` is called after each file.
     """
     files, missing = expand_paths(paths)
-    files.sort(key=lambda f: (file_modified(str(f)) or datetime.min, str(f)))
+    files.sort(key=lambda f: (file_modified(f) or datetime.min, f))
     outcome = CollectOutcome(results=list(missing))
     if on_total:
         on_total(len(files) + len(missing))
@@ -896,13 +903,12 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     digests: dict[str, str] = {}
     for f in files:
         try:
-            digests[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
+            digests[f] = hashlib.sha256(Path(f).read_bytes()).hexdigest()
         except OSError:
-            pass  # the reader will say what is wrong with it
+            pass  # a Google Sheet, or a file the reader will say is unreadable
     held = history.held_hashes(sorted(set(digests.values())))
     names: list[str] = []
-    for f in files:
-        name = str(f)
+    for name in files:
         if digests.get(name) in held:
             res = IngestResult(file=name, status="unchanged")
             outcome.results.append(res)

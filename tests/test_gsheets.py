@@ -418,6 +418,32 @@ def test_cli_read_accepts_a_google_sheet_url(fake: FakeGoogle, monkeypatch: pyte
     assert json.loads(res.output)["person"] == "Ana Diaz"
 
 
+def test_cli_collect_takes_a_google_sheet_url_once_and_exports_its_scores(
+        fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small: Ladder) -> None:
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    ctx = context(small)
+    empty = build_plan(small, ctx)
+    out = gsheets.publish(empty, make_api(fake))
+    ratings = {t: {"a": 2, "b": 3} for t in ctx.tabs()}
+    fill(fake, out.spreadsheet_id, empty, ratings, {}, random.Random(1))
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    first = CliRunner().invoke(main, ["collect", out.url, "--db", db])
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(main, ["collect", out.url, "--db", db])
+    assert again.exit_code == 0, again.output
+    assert "1 added" in first.output
+    assert "0 added, 0 updated, 1 unchanged" in again.output
+    res = CliRunner().invoke(main, ["export", "--period", ctx.period or "", "--format", "json",
+                                    "-o", str(tmp_path / "q.json"), "--db", db])
+    assert res.exit_code == 0, res.output
+    rows = json.loads((tmp_path / "q.json").read_text())["people"]
+    expected = scoring.score(small, [scoring.RaterInput(role=s.role, tab=s.tab,
+                                                        levels=ratings[s.tab]) for s in ctx.raters])
+    assert len(rows) == 1
+    assert rows[0]["total_points"] == expected.total_points
+    assert rows[0]["level"] == expected.level
+
+
 def test_a_rating_that_is_not_a_level_reads_back_as_the_error_google_shows(
         fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
     plan = build_plan(small, context(small, [("self", None, None)]))
