@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from . import files
 from .definition import Ladder
 from .history import AssessmentRecord, History, period_key
 from .scoring import ROUND_DIGITS, xround
@@ -569,21 +569,7 @@ def default_path(period: str, fmt: str) -> Path:
 def write_new(path: str | Path, data: bytes, force: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically; refuse to replace an existing file unless
     ``force``."""
-    p = Path(path)
-    if p.exists() and not force:
-        raise ExportError(f"{p}: already exists; use --force to replace it")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
     try:
-        if force:
-            os.replace(tmp, p)
-        else:
-            try:
-                os.link(tmp, p)  # atomic "create only if absent"
-            except FileExistsError:
-                raise ExportError(f"{p}: already exists; use --force to replace it") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return p
+        return files.write_new(path, data, force)
+    except FileExistsError as e:
+        raise ExportError(str(e)) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,6 +11,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from .files import write_new
 from .plan import STYLES, Chart, Style, WorkbookPlan, col_letter, quote_sheet
 
 COND_STYLES = {
@@ -195,27 +195,6 @@ def to_bytes(plan: WorkbookPlan, password: str | None = None) -> bytes:
 
 
 def save(plan: WorkbookPlan, path: str | Path, force: bool = False, password: str | None = None) -> Path:
-    """Write the workbook to ``path``; refuse to replace an existing file unless ``force``.
-
-    The file is written next to its destination and moved into place, so a crash never leaves
-    a half-written workbook where a filled one used to be.
-    """
-    p = Path(path)
-    data = to_bytes(plan, password)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    try:
-        if force:
-            os.replace(tmp, p)
-        else:
-            try:
-                os.link(tmp, p)  # atomic "create only if absent"
-            except FileExistsError:
-                raise FileExistsError(
-                    f"{p}: already exists (it may hold someone's ratings); use --force to replace it"
-                ) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return p
+    """Write the workbook to ``path``; refuse to replace an existing file unless ``force``."""
+    return write_new(path, to_bytes(plan, password), force,
+                     " (it may hold someone's ratings)")
