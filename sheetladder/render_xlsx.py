@@ -178,13 +178,14 @@ def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password:
     wb.set_properties({"title": plan.ladder.name, "subject": plan.context.person,
                        "comments": "Made by sheetladder"})
     fmts = _Formats(wb)
-    active = 0
-    for i, sheet in enumerate(plan.sheets):
+    for sheet in plan.sheets:
         ws = wb.add_worksheet(sheet.name, worksheet_class=WORKSHEET_CLASS)
         _write_sheet(wb, ws, sheet, fmts, password)
-        if sheet.role == "rater" and active == 0:
-            active = i
-    wb.worksheets()[active].activate()
+    # open on the first rater tab (xlsxwriter un-hides the sheet it activates: visible ones only)
+    visible = [i for i, s in enumerate(plan.sheets) if s.visibility == "visible"]
+    raters = [i for i in visible if plan.sheets[i].role == "rater"]
+    if raters or visible:
+        wb.worksheets()[(raters or visible)[0]].activate()
     wb.close()
 
 
