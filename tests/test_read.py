@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sheetladder import grid as grid_mod
 from sheetladder import scoring
 from sheetladder.cli import main
-from sheetladder.definition import Ladder
+from sheetladder.definition import Ladder, load_text
 from sheetladder.grid import Grid, UnreadableWorkbook, grid_from_bytes, open_xlsx
 from sheetladder.plan import (
     C_POINTS,
@@ -51,6 +51,7 @@ from sheetladder.scoring import RaterInput
 from sheetladder.verify import canonical_formula, parse_rating, verify_grid
 
 from .make_bad_files import make_corpus
+from .conftest import SMALL
 
 Ratings = dict[str, dict[str, int | None]]
 Comments = dict[str, dict[str, str]]
@@ -175,7 +176,10 @@ def test_a_rendered_filled_workbook_reads_clean_with_the_rules_scores(tmp_path, 
 
 
 def test_a_ladder_split_over_continuation_rows_of_the_hidden_sheet_is_reassembled(tmp_path, small):
-    long = small.model_copy(update={"description": "Long. " * 12000})  # over 2 x 30,000 characters
+    text = SMALL.replace("name: Small ladder", "name: Small ladder\ndescription: " + "Long. " * 1600)
+    for d in ("a one", "a two", "a three", "b one", "b two", "b three"):
+        text = text.replace(d, d + " " + "x" * 9500)
+    long = load_text(text, "long.yaml")  # over 2 x 30,000 characters of definition
     ctx = make_context(long, "Lee")
     path = render(tmp_path, "long.xlsx", long, ctx, {ctx.tabs()[0]: {"a": 1, "b": 3}})
     keys = [c.value for (_, col), c in open_xlsx(path).sheets[META_SHEET].cells.items() if col == 0]
