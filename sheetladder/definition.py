@@ -33,7 +33,7 @@ LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Level(_Model):
@@ -98,7 +98,10 @@ class Role(_Model):
     """A kind of rater. Raters of one role are averaged first, then roles are weighted."""
 
     id: Annotated[str, Field(pattern=SLUG, description="self, manager, peer, or another slug.")]
-    name: Annotated[str, Field(min_length=1, description="Tab name for an unnamed rater.")]
+    name: Annotated[str, Field(
+        min_length=1, max_length=24,
+        description="Tab name for an unnamed rater (no []:*?/\\ or quotes, at most 24 characters).",
+    )]
     count: int = Field(default=1, ge=0, le=20, description="How many raters of this role by default.")
     weight: float = Field(default=1, description="Weight of this role's mean in the consensus.")
 
@@ -107,6 +110,14 @@ class Role(_Model):
     def _positive_weight(cls, v: float) -> float:
         if not v > 0:
             raise ValueError(f"weight must be positive, got {v:g}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_tab(cls, v: str) -> str:
+        bad = sorted(set(v) & set("[]:*?/\\'"))
+        if bad:
+            raise ValueError(f"{v!r} names a tab, which cannot hold {' '.join(bad)}")
         return v
 
 
@@ -190,11 +201,17 @@ class Ladder(_Model):
         return [float(i + 1) for i in range(len(self.levels))]
 
     def level_thresholds(self) -> list[float]:
-        """Total points needed to reach each level, in level order."""
+        """Total points needed to reach each level, in level order.
+
+        Rounded to 6 decimals like the totals they are compared with, so weights such as 0.1
+        cannot leave a threshold a hair above the total it should accept (0.30000000000000004).
+        """
         if self.scoring.thresholds is not None:
-            return list(self.scoring.thresholds)
-        w = self.total_weight
-        return [p * w for p in self.level_points()]
+            values = list(self.scoring.thresholds)
+        else:
+            w = self.total_weight
+            values = [p * w for p in self.level_points()]
+        return [round(v, 6) for v in values]
 
     def level_index(self, code: str) -> int:
         """1-based position of a level code."""
@@ -264,8 +281,8 @@ class Ladder(_Model):
                     problems.append(
                         (("scoring", key, i), f"{key} must increase: {values[i]:g} after {values[i - 1]:g}")
                     )
-            if key == "points" and values and values[0] <= 0:
-                problems.append((("scoring", key, 0), "points must be positive"))
+            if values and values[0] <= 0:
+                problems.append((("scoring", key, 0), f"{key} must be positive"))
         for i, gate in enumerate(self.scoring.gates):
             if gate.level not in codes:
                 problems.append((("scoring", "gates", i, "level"), f"gate on unknown level {gate.level!r}"))

@@ -215,9 +215,15 @@ def build(history: History, period: str) -> PeriodExport:
         ))
 
     team: list[TeamView] = []
-    for lid in ladder_ids:
-        mine = [a for a in current if a.ladder_id == lid]
-        lad = ladders[mine[-1].ladder_hash]
+    # one team view per ladder version: two versions may not even have the same levels
+    versions: dict[str, list[AssessmentRecord]] = {}
+    for a in current:
+        versions.setdefault(a.ladder_hash, []).append(a)
+    ids = [ladders[h].id for h in versions]
+    for h, mine in sorted(versions.items(), key=lambda kv: (kv[1][0].ladder_id,
+                                                            kv[1][0].ladder_version)):
+        lad = ladders[h]
+        lid = lad.id
         labels = [f"below {lad.codes[0]}", *lad.codes]
         dist = {label: 0 for label in labels}
         incomplete = 0
@@ -236,7 +242,8 @@ def build(history: History, period: str) -> PeriodExport:
                 role_means={role.id: _r(_mean([cr.role_means.get(role.id) for cr in recs]))
                             for role in lad.raters},
             ))
-        team.append(TeamView(ladder=lid, name=lad.name, people=len(mine), levels=labels,
+        name = f"{lad.name} (version {lad.version})" if ids.count(lid) > 1 else lad.name
+        team.append(TeamView(ladder=lid, name=name, people=len(mine), levels=labels,
                              distribution=dist, incomplete=incomplete, categories=cats))
 
     return PeriodExport(period=period,

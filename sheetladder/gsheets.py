@@ -19,15 +19,13 @@ from typing import Any
 
 from .google_api import GoogleApi, GoogleApiError, default_api
 from .grid import Grid, GridCell, SheetGrid, UnreadableWorkbook
-from .plan import STYLES, Cell, Chart, SheetPlan, Style, WorkbookPlan
-from .render_xlsx import COND_STYLES
+from .plan import HIGHLIGHTS, STYLES, Cell, Chart, SheetPlan, Style, WorkbookPlan
 
 LOCALE = "en_US"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
 BORDER_COLOR = "#A6A6A6"
-CHART_SIZE = (720, 480)
 SHARE_ROLES = ("reader", "commenter", "writer")
 # Fields of a read: formulas (userEnteredValue), results (effectiveValue), tab visibility.
 READ_FIELDS = (
@@ -220,14 +218,14 @@ def _properties(sheet: SheetPlan, sheet_id: int, index: int) -> dict[str, Any]:
 def _cond_formats(sheet: SheetPlan, sheet_id: int) -> list[dict[str, Any]]:
     out = []
     for cf in sheet.cond_formats:
-        style = COND_STYLES[cf.style]
+        style = HIGHLIGHTS[cf.style]
         out.append({
             "ranges": [_grid_range(sheet_id, cf.first_row, cf.first_col, cf.last_row, cf.last_col)],
             "booleanRule": {
                 "condition": {"type": "CUSTOM_FORMULA",
                               "values": [{"userEnteredValue": "=" + cf.formula}]},
-                "format": {"backgroundColorStyle": _color(style["bg_color"]),
-                           "textFormat": {"foregroundColorStyle": _color(style["font_color"])}},
+                "format": {"backgroundColorStyle": _color(style.bg or "#FFFFFF"),
+                           "textFormat": {"foregroundColorStyle": _color(style.color or "#000000")}},
             },
         })
     return out
@@ -310,7 +308,7 @@ def _chart_request(chart: Chart, sheet_id: int) -> dict[str, Any]:
     return {"addChart": {"chart": {"spec": spec, "position": {"overlayPosition": {
         "anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor[0],
                        "columnIndex": chart.anchor[1]},
-        "widthPixels": CHART_SIZE[0], "heightPixels": CHART_SIZE[1]}}}}}
+        "widthPixels": chart.size[0], "heightPixels": chart.size[1]}}}}}
 
 
 def chart_requests(plan: WorkbookPlan) -> list[dict[str, Any]]:

@@ -209,17 +209,30 @@ class CondFormat(_M):
 
 
 class ChartSeries(_M):
+    """A series; its name is the text of ``name_cell`` (the column header above ``values``),
+    referenced rather than typed, so a name can never be read as a formula."""
+
     name: str
+    name_cell: tuple[int, int]
     values: tuple[int, int, int, int]  # r1, c1, r2, c2 on the chart's sheet
 
 
 class Chart(_M):
     kind: Literal["radar"] = "radar"
     title: str
+    title_cell: tuple[int, int] = Field(description="The cell whose text is the title.")
     categories: tuple[int, int, int, int]
     series: list[ChartSeries]
     anchor: tuple[int, int]
     max_value: int
+    size: tuple[int, int] = (720, 480)  # pixels
+
+
+# Conditional-format highlights, by CondFormat.style
+HIGHLIGHTS: dict[str, Style] = {
+    "over": Style(bg="#F8CBAD", color="#833C0B"),
+    "under": Style(bg="#BDD7EE", color="#1F4E79"),
+}
 
 
 class PrintSetup(_M):
@@ -338,8 +351,9 @@ _BAD_TAB = re.compile(r"[\[\]:*?/\\]")
 
 def safe_tab(name: str) -> str:
     """A name Excel and Google accept as a tab: no []:*?/\\, no edge quotes, at most 31 chars."""
-    s = _BAD_TAB.sub(" ", name).strip().strip("'").strip()
-    s = re.sub(r"\s+", " ", s)[:MAX_TAB].strip()
+    s = re.sub(r"\s+", " ", _BAD_TAB.sub(" ", name))
+    s = s.strip().strip("'").strip()[:MAX_TAB]
+    s = s.strip().strip("'").strip()  # cutting may have left a quote at the edge
     return s or "Rater"
 
 
@@ -370,9 +384,9 @@ def make_context(
         if name:
             base = safe_tab(name)
         elif per_role[role] > 1:
-            base = f"{roles[role].name} {numbering[role]}"
+            base = safe_tab(f"{roles[role].name} {numbering[role]}")
         else:
-            base = roles[role].name
+            base = safe_tab(roles[role].name)
         tab = base
         n = 2
         while tab.lower() in seen:
@@ -764,12 +778,12 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
     s.text(f["progress"], 0, "Progress to next level", "total_label")
     s.add(f["progress"], vcol, "formula", _blank(sc.progress_to_next), "total_pct",
           formula=scoring.f_progress(ladder, a1(f["total"], vcol), idx_ref))
-    series = [ChartSeries(name=f"{role.name} (mean)",
-                          values=(S_FIRST, cols["role:" + role.id], last, cols["role:" + role.id]))
-              for role in ladder.raters]
-    series.append(ChartSeries(name="Consensus", values=(S_FIRST, cols["consensus_level"], last,
-                                                        cols["consensus_level"])))
-    s.charts.append(Chart(title=f"{ctx.person}: levels by category",
+    header = {c.col: str(c.value) for c in s.cells if c.row == S_HEADER}
+    chart_cols = [cols["role:" + role.id] for role in ladder.raters] + [cols["consensus_level"]]
+    series = [ChartSeries(name=header[col], name_cell=(S_HEADER, col),
+                          values=(S_FIRST, col, last, col)) for col in chart_cols]
+    title = next(c for c in s.cells if (c.row, c.col) == (0, 0))
+    s.charts.append(Chart(title=str(title.value), title_cell=(0, 0),
                           categories=(S_FIRST, 0, last, 0), series=series,
                           anchor=(f["progress"] + 2, 0), max_value=len(ladder.levels)))
     s.freeze = (S_FIRST, 1)

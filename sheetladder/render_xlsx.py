@@ -12,12 +12,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .files import write_new
-from .plan import STYLES, Chart, Style, WorkbookPlan, col_letter, quote_sheet
-
-COND_STYLES = {
-    "over": {"bg_color": "#F8CBAD", "font_color": "#833C0B"},
-    "under": {"bg_color": "#BDD7EE", "font_color": "#1F4E79"},
-}
+from .plan import HIGHLIGHTS, STYLES, Chart, Style, WorkbookPlan, col_letter, quote_sheet
 
 
 class FastFormulaSheet(Worksheet):
@@ -124,7 +119,7 @@ def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Any, fmts: _Formats, passwo
     for cf in sheet.cond_formats:
         ws.conditional_format(cf.first_row, cf.first_col, cf.last_row, cf.last_col, {
             "type": "formula", "criteria": "=" + cf.formula,
-            "format": wb.add_format(COND_STYLES[cf.style]),
+            "format": wb.add_format(_format_props(HIGHLIGHTS[cf.style])),
         })
     for chart in sheet.charts:
         _chart(wb, ws, sheet.name, chart)
@@ -161,11 +156,12 @@ def _chart(wb: Workbook, ws: Worksheet, sheet_name: str, chart: Chart) -> None:
     def area(r1: int, c1: int, r2: int, c2: int) -> str:
         return f"={q}!${col_letter(c1)}${r1 + 1}:${col_letter(c2)}${r2 + 1}"
 
-    for s in chart.series:
-        c.add_series({"name": s.name, "categories": area(*chart.categories), "values": area(*s.values)})
-    c.set_title({"name": chart.title})
+    for s in chart.series:  # names and title by reference: text there is never a formula
+        c.add_series({"name": [sheet_name, *s.name_cell], "categories": area(*chart.categories),
+                      "values": area(*s.values)})
+    c.set_title({"name": [sheet_name, *chart.title_cell]})
     c.set_y_axis({"min": 0, "max": chart.max_value, "major_unit": 1})
-    c.set_size({"width": 720, "height": 480})
+    c.set_size({"width": chart.size[0], "height": chart.size[1]})
     ws.insert_chart(chart.anchor[0], chart.anchor[1], c)
 
 

@@ -119,6 +119,22 @@ def contexts_to_write(ctx: Context, split: bool) -> list[Context]:
     return split_contexts(ctx) if split else [ctx]
 
 
+def targets(ctx: Context, split: bool) -> list[tuple[Context, str]]:
+    """Each workbook to write with its file name. Split copies whose tabs slug alike (José and
+    Jose) get -2, -3 ... so one rater's copy never replaces another's."""
+    out: list[tuple[Context, str]] = []
+    taken: set[str] = set()
+    for c in contexts_to_write(ctx, split):
+        name = workbook_name(c)
+        stem, n = name[: -len(".xlsx")], 2
+        while name in taken:
+            name = f"{stem}-{n}.xlsx"
+            n += 1
+        taken.add(name)
+        out.append((c, name))
+    return out
+
+
 # -- parsing ------------------------------------------------------------------------------------
 
 
@@ -296,7 +312,7 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
             continue
-        files = [workbook_name(c) for c in contexts_to_write(ctx, split)]
+        files = [name for _, name in targets(ctx, split)]
         clash = [n for n in files if n in names]
         if clash:
             out.problems.append(RosterProblem(
@@ -327,8 +343,7 @@ def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = N
 
 
 def existing_targets(ctx: Context, out_dir: Path, split: bool) -> list[Path]:
-    return [out_dir / workbook_name(c) for c in contexts_to_write(ctx, split)
-            if (out_dir / workbook_name(c)).exists()]
+    return [out_dir / name for _, name in targets(ctx, split) if (out_dir / name).exists()]
 
 
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,
@@ -344,8 +359,8 @@ def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool
             raise FileExistsError(
                 f"{existing[0]}: already exists (it may hold someone's ratings); "
                 "use --force to replace it")
-    return [save(build_plan(ladder, c), out_dir / workbook_name(c), force=force, password=password)
-            for c in contexts_to_write(ctx, split)]
+    return [save(build_plan(ladder, c), out_dir / name, force=force, password=password)
+            for c, name in targets(ctx, split)]
 
 
 @dataclass

@@ -149,6 +149,27 @@ def test_team_views_count_levels_and_average_categories(db_url: str, small: Ladd
                                                        for s in scs]))
 
 
+def test_two_versions_of_a_ladder_in_one_period_get_a_team_view_each(
+        db_url: str, small: Ladder) -> None:
+    # version 2 drops the top level: its distribution has other labels than version 1's
+    v2 = load_text(SMALL.replace('version: "1"', 'version: "2"')
+                   .replace("  - {code: L3, name: Three}\n", "")
+                   .replace(", L3: a three}", "}").replace(", L3: {text: b three, drafted: true}}", "}"),
+                   "small-v2.yaml")
+    rnd = random.Random(23)
+    with History(db_url) as h:
+        for ladder, person in ((small, "Ann"), (v2, "Bob"), (v2, "Cy")):
+            ctx = ctx_of(ladder, person, "2026-Q4")
+            h.ingest(make_report(ladder, ctx, random_ratings(ladder, ctx, rnd, blank_share=0),
+                                 file=f"{person}.xlsx"), ladder)
+        exp = build(h, "2026-Q4")
+    views = {(tv.name, tuple(tv.levels)): tv.people for tv in exp.team}
+    assert views == {
+        ("Small ladder (version 1)", ("below L1", "L1", "L2", "L3")): 1,
+        ("Small ladder (version 2)", ("below L1", "L1", "L2")): 2,
+    }
+
+
 def test_an_unknown_period_is_a_clear_error(db_url: str, small: Ladder) -> None:
     with History(db_url) as h:
         ctx = ctx_of(small, "Ann", "2026-Q3")

@@ -703,3 +703,30 @@ def test_render_help_documents_the_roster_columns(runner: CliRunner):
     res = runner.invoke(main, ["render", "--help"])
     for col in ("person", "email", "period", "manager", "manager_email", "peers", "peer_emails"):
         assert col in res.output
+
+
+def test_split_copies_whose_tabs_slug_alike_get_distinct_files(tmp_path, small):
+    from sheetladder.plan import make_context
+    from sheetladder.roster import write_assessment
+
+    ctx = make_context(small, "Ana", "Q4", [("self", None, None), ("peer", "José", None),
+                                            ("peer", "Jose", None)])
+    written = write_assessment(small, ctx, tmp_path, split=True)
+    assert len(written) == 3 and len({p.name for p in written}) == 3
+    tabs = {openpyxl.load_workbook(p).sheetnames[2] for p in written}
+    assert tabs == {"Self", "José", "Jose"}
+
+
+def test_a_person_named_like_a_reference_stays_text_in_the_chart(tmp_path, small):
+    import re
+    import zipfile
+
+    from sheetladder.plan import build_plan, make_context
+    from sheetladder.render_xlsx import save
+
+    path = save(build_plan(small, make_context(small, "=Guide!$A$1")), tmp_path / "c.xlsx")
+    xml = zipfile.ZipFile(path).read("xl/charts/chart1.xml").decode()
+    refs = re.findall(r"<c:f>([^<]*)</c:f>", xml)
+    # every reference in the chart points into the Summary; the name only appears as cached text
+    assert refs and all(r.lstrip("'").startswith("Summary") for r in refs), refs
+    assert "<c:v>Summary: =Guide!$A$1</c:v>" in xml
