@@ -195,3 +195,14 @@ def test_level_codes_too_long_for_a_dropdown_are_refused():
     text = SMALL.split("levels:")[0] + "levels:\n" + levels + "groups:" + SMALL.split("groups:")[1]
     problems = _problems(text)
     assert any("too long for a spreadsheet dropdown" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("levels:", 'raters: [{id: self, name: "Team lead / Manager"}]\nlevels:'),
+     "names a tab, which cannot hold /"),
+    (("levels:", "scoring: {points: [1, .inf, 5]}\nlevels:"), "finite number"),
+    (("levels:", "scoring: {thresholds: [0, 3, 5]}\nlevels:"), "thresholds must be positive"),
+])
+def test_values_that_would_break_a_workbook_are_refused_with_their_line(edit, message):
+    problems = _problems(SMALL.replace(*edit))
+    assert any(message in p and p.startswith("bad.yaml:4:") for p in problems), problems

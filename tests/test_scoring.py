@@ -182,3 +182,14 @@ def test_level_index_walks_up_and_stops_at_the_first_unmet_level(sales):
     assert level_index(sales, 54, levels) == 3
     assert level_index(sales, 53.9999999999, levels) == 3  # rounded to 6 decimals first
     assert level_index(sales, 53.99, levels) == 2
+
+
+def test_fractional_weights_reach_their_level_exactly():
+    # 0.1 + 0.2 makes 0.30000000000000004 in floating point: the threshold must not sit above
+    # the total of someone rated at the first level everywhere
+    ladder = load_text(SMALL.replace("{id: a, name: Alpha,", "{id: a, name: Alpha, weight: 0.1,")
+                       .replace("weight: 2", "weight: 0.2"), "w.yaml")
+    assert ladder.level_thresholds()[0] == 0.3
+    for level in (1, 2, 3):
+        s = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": level, "b": level})])
+        assert s.level_index == level
