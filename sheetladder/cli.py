@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .definition import DefinitionError, load, scaffold, schema_text, validate_files
+from .definition import DefinitionError, load, load_text, scaffold, schema_text, validate_files
+from .files import write_new
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -74,31 +75,37 @@ def new(output: str, ladder_id: str, name: str, levels: str, groups: tuple[str, 
             raise click.BadParameter(f"{g!r}: expected 'Group: Category, Category'",
                                      param_hint="--group")
         parsed_groups.append((gname.strip(), _split_list(cats)))
-    out = Path(output)
-    if out.exists() and not force:
-        click.echo(f"{out}: already exists; use --force to replace it", err=True)
-        sys.exit(1)
     text = scaffold(ladder_id, name, parsed_levels, parsed_groups)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    problems = list(validate_files([str(out)]))
-    for p in problems:
-        click.echo(str(p), err=True)
-    if problems:
+    try:  # check before writing, so a bad --id leaves no file behind
+        load_text(text, output)
+    except DefinitionError as e:
+        for p in e.problems:
+            click.echo(str(p), err=True)
         sys.exit(1)
+    out = _write_or_exit(output, text, force)
     click.echo(f"wrote {out}")
 
 
 @main.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the schema here instead of printing it.")
-def schema(output: str | None) -> None:
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def schema(output: str | None, force: bool) -> None:
     """Print the JSON Schema of the definition format (definitions/schema.json)."""
     text = schema_text()
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write_or_exit(output, text, force)
     else:
         click.echo(text, nl=False)
+
+
+def _write_or_exit(output: str, text: str, force: bool) -> Path:
+    """Write a text file that may not replace an existing one without --force."""
+    try:
+        return write_new(output, text.encode("utf-8"), force)
+    except OSError as e:  # FileExistsError, a missing folder we may not create, permissions
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
 
 
 # -- further commands are added below, one section each --------------------------------------
@@ -419,6 +426,7 @@ def history(person: str, db: str | None) -> None:
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from .history import History
 
@@ -438,7 +446,8 @@ def history(person: str, db: str | None) -> None:
             sys.exit(1)
         key, name, email = found[0]
         recs = store.records(person_keys=[key], with_categories=False)
-    table = Table(title=f"{name}" + (f" <{email}>" if email else ""))
+    # names and periods are people's text: never read them as rich markup
+    table = Table(title=Text(name + (f" <{email}>" if email else "")))
     for col in ("Period", "Ladder", "Level", "Total", "Progress", "Change", "Rated", "Raters"):
         table.add_column(col, justify="left" if col in ("Period", "Ladder", "Level") else "right")
     prev = None
@@ -451,7 +460,7 @@ def history(person: str, db: str | None) -> None:
                     and r.level_index != prev.level_index:
                 change += f" ({r.level_index - prev.level_index:+d} level)"
         table.add_row(
-            r.period, f"{r.ladder_id} v{r.ladder_version}", r.level or "incomplete",
+            Text(r.period), Text(f"{r.ladder_id} v{r.ladder_version}"), r.level or "incomplete",
             "" if r.total_points is None else f"{r.total_points:.2f}",
             "" if r.progress_to_next is None else f"{r.progress_to_next:.0%}",
             change.strip(), f"{r.rated_categories}/{r.categories_count}", str(r.raters))

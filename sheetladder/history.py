@@ -53,7 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from . import scoring
@@ -389,6 +389,9 @@ class History:
                 "PostgreSQL: pip install 'sheetladder[postgres]'") from e
         except ArgumentError as e:
             raise HistoryError(f"{display_url(self.url)}: cannot use this database URL: {e}") from e
+        except OSError as e:  # the folder for a SQLite file cannot be made
+            raise HistoryError(f"{display_url(self.url)}: cannot create the database file "
+                               f"({e.strerror or e})") from e
         self.dialect = self.engine.dialect.name
         if self.dialect not in ("sqlite", "postgresql"):
             raise HistoryError(f"{display_url(self.url)}: only SQLite and PostgreSQL are supported")
@@ -397,9 +400,10 @@ class History:
         self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         try:
             self._migrate()
-        except OperationalError as e:
+        except SQLAlchemyError as e:  # not a database, unreachable server, no permission ...
             self.engine.dispose()
-            raise HistoryError(f"{display_url(self.url)}: cannot open the database: {e.orig}") from e
+            why = getattr(e, "orig", None) or e
+            raise HistoryError(f"{display_url(self.url)}: cannot open the database: {why}") from e
         self._ladder_cache: dict[str, Ladder] = {}
 
     # -- lifecycle

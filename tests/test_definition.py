@@ -83,7 +83,7 @@ def test_bundled_files_point_editors_at_the_schema():
 
 def test_committed_schema_matches_the_models():
     committed = (DEFINITIONS / "schema.json").read_text(encoding="utf-8")
-    assert committed == schema_text(), "run: sheetladder schema -o definitions/schema.json"
+    assert committed == schema_text(), "run: sheetladder schema -o definitions/schema.json --force"
     assert json.loads(committed)["additionalProperties"] is False
     assert "levels" in json_schema()["required"]
 
@@ -206,3 +206,21 @@ def test_level_codes_too_long_for_a_dropdown_are_refused():
 def test_values_that_would_break_a_workbook_are_refused_with_their_line(edit, message):
     problems = _problems(SMALL.replace(*edit))
     assert any(message in p and p.startswith("bad.yaml:4:") for p in problems), problems
+
+
+def test_schema_and_new_never_replace_a_file_without_force(tmp_path: Path):
+    keep = tmp_path / "keep.json"
+    keep.write_text("mine")
+    res = CliRunner().invoke(main, ["schema", "-o", str(keep)])
+    assert res.exit_code == 1 and "already exists" in res.output
+    assert keep.read_text() == "mine"
+    assert CliRunner().invoke(main, ["schema", "-o", str(keep), "--force"]).exit_code == 0
+    assert keep.read_text() == schema_text()
+
+
+def test_new_with_an_invalid_id_writes_nothing(tmp_path: Path):
+    out = tmp_path / "x.yaml"
+    res = CliRunner().invoke(main, ["new", str(out), "--id", "Bad Id", "--name", "X",
+                                    "--levels", "A=One", "--group", "G: C"])
+    assert res.exit_code == 1 and "id" in res.output
+    assert not out.exists()

@@ -509,3 +509,20 @@ def test_cli_database_errors_are_messages_not_tracebacks(tmp_path: Path) -> None
     assert res.exit_code == 2 and "cannot open" in res.output and "Traceback" not in res.output
     res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "empty.sqlite")])
     assert res.exit_code == 1 and "no assessments" in res.output
+    not_a_db = tmp_path / "notes.json"
+    not_a_db.write_text('{"not": "a database"}')
+    for db in (str(not_a_db), str(not_a_db / "h.sqlite")):
+        res = CliRunner().invoke(main, ["history", "x", "--db", db])
+        assert res.exit_code == 2, res.output
+        assert "cannot" in res.output and isinstance(res.exception, SystemExit)
+    assert not_a_db.read_text() == '{"not": "a database"}'
+
+
+def test_history_prints_names_and_periods_as_written(tmp_path: Path, small: Ladder) -> None:
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    ctx = ctx_of(small, "Ana [contractor]", "2026-Q4 [/draft]")
+    with History(db) as h:
+        h.ingest(make_report(small, ctx, random_ratings(small, ctx, random.Random(3), 0)), small)
+    res = CliRunner().invoke(main, ["history", "Ana [contractor]", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "Ana [contractor]" in res.output and "2026-Q4 [/draft]" in res.output
