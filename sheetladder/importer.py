@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import posixpath
 import re
 import zipfile
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from . import files
 from .definition import LEVEL_CODE, DefinitionError, load_text, slugify
 from .plan import col_letter
 
@@ -105,7 +105,11 @@ def read_xlsx(path: Path) -> list[Table]:
     except Exception as e:  # openpyxl raises its own InvalidFileException and parser errors
         raise ImportFailed(f"{path}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
     try:
-        merges = _xlsx_merges(path)
+        try:
+            merges = _xlsx_merges(path)
+        except Exception as e:  # a damaged part: one line, never a traceback
+            raise ImportFailed(f"{path}: not a readable .xlsx workbook "
+                               f"({type(e).__name__}: {e})") from None
         tables: list[Table] = []
         for ws in wb.worksheets:
             ws.reset_dimensions()  # trust the cells, not the <dimension> some writers get wrong
@@ -311,15 +315,13 @@ def tables_from_grid(grid: Any) -> list[Table]:
     return tables
 
 
-_GOOGLE_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/")
-_GOOGLE_ID = re.compile(r"^[A-Za-z0-9_-]{30,100}$")
-
-
 def read_tables(source: str) -> list[Table]:
     """Every sheet of ``source``: a file (.xlsx/.xlsm, .ods, .csv/.tsv/.txt) or a Google Sheet."""
+    from .read import is_google_source
+
     path = Path(source)
     if not path.exists():
-        if _GOOGLE_URL.match(source.strip()) or _GOOGLE_ID.match(source.strip()):
+        if is_google_source(source):
             return _read_google(source)
         raise ImportFailed(f"{source}: no such file")
     if path.is_dir():
@@ -344,15 +346,8 @@ def read_tables(source: str) -> list[Table]:
 
 
 def _read_google(source: str) -> list[Table]:
-    try:
-        from . import gsheets  # written separately; imported only when a Google Sheet is named
-        open_grid = gsheets.open_grid
-    except (ImportError, AttributeError):
-        raise ImportFailed(
-            f"{source}: looks like a Google Sheet, but this sheetladder has no Google Sheets reader "
-            "(sheetladder.gsheets.open_grid); export the sheet as .xlsx and import that"
-        ) from None
     from .grid import UnreadableWorkbook
+    from .gsheets import open_grid
 
     try:
         grid = open_grid(source)
@@ -1066,17 +1061,10 @@ def definition_yaml(det: Detection, ladder_id: str, name: str, path: str = "<imp
 
 def write_new(path: Path, text: str, force: bool = False) -> None:
     """Write ``text`` to ``path``; an existing file is only replaced with ``force``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not force:
-        try:
-            with open(path, "x", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-        except FileExistsError:
-            raise ImportFailed(f"{path}: already exists; use --force to replace it") from None
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
+    try:
+        files.write_new(path, text.encode("utf-8"), force)
+    except FileExistsError as e:
+        raise ImportFailed(str(e)) from None
 
 
 def summary_lines(det: Detection) -> list[str]:

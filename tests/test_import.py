@@ -378,12 +378,14 @@ def test_a_google_sheet_is_read_through_the_google_reader(monkeypatch: pytest.Mo
     assert got_groups(ladder) == expected_groups(SALESISH, Shape(groups="rows"))
 
 
-def test_a_google_sheet_without_the_google_reader_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sheetladder import gsheets
-
-    monkeypatch.delattr(gsheets, "open_grid")
-    with pytest.raises(ImportFailed, match="no Google Sheets reader"):
-        import_matrix("x" * 44)
+def test_a_truncated_xlsx_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    good = write_xlsx(tmp_path / "m.xlsx", {"Ladder": lay_out(SALESISH, Shape())})
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good.read_bytes()[: len(good.read_bytes()) * 2 // 3])
+    res = CliRunner().invoke(main, ["import", str(cut), "-o", str(tmp_path / "x.yaml")])
+    assert res.exit_code == 1
+    assert res.output.startswith("error: ") and "Traceback" not in res.output
+    assert not (tmp_path / "x.yaml").exists()
 
 
 def test_without_a_sheet_name_the_largest_matrix_is_taken(tmp_path: Path) -> None:
