@@ -34,6 +34,8 @@ ENV_BACKOFF = "SHEETLADDER_GOOGLE_BACKOFF_BASE"
 ENV_RETRIES = "SHEETLADDER_GOOGLE_MAX_RETRIES"
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+NOT_DONE_STATUS = frozenset({429, 503})  # the request was refused before it was carried out
+IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 # Drive signals some rate limits as 403 with these reasons; "storageQuotaExceeded" is not one.
 RETRY_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
@@ -155,7 +157,10 @@ class GoogleApi:
                                          attempts=attempts) from None
                 return data if isinstance(data, dict) else {"value": data}
             message, reason = _error_of(resp)
-            retry = status in RETRY_STATUS or (status == 403 and reason in RETRY_REASONS)
+            # A POST answered 500/502/504 may have been carried out (a spreadsheet made, a chart
+            # added): sending it again could duplicate it, so only "not done" answers retry it.
+            statuses = RETRY_STATUS if method in IDEMPOTENT else NOT_DONE_STATUS
+            retry = status in statuses or (status == 403 and reason in RETRY_REASONS)
             if retry and attempts <= self.max_retries:
                 self.sleep(self._delay(attempts - 1, resp.headers.get("Retry-After")))
                 continue

@@ -274,6 +274,20 @@ def test_transient_429_and_503_are_retried_and_the_publish_succeeds(fake: FakeGo
     assert out.spreadsheet_id in fake.spreadsheets
 
 
+def test_a_post_answered_500_is_not_sent_again_but_a_read_is(fake: FakeGoogle, small: Ladder) -> None:
+    # a 500 may come after the work was done: re-sending a create or a batchUpdate could make a
+    # second spreadsheet or a second chart, so only reads are retried on it
+    api = make_api(fake, retries=3)
+    fake.inject(500, count=1, match="POST /v4/spreadsheets")
+    with pytest.raises(GoogleApiError) as info:
+        gsheets.publish(build_plan(small, context(small)), api)
+    assert info.value.status == 500 and info.value.attempts == 1
+    out = gsheets.publish(build_plan(small, context(small)), api)
+    fake.inject(500, count=2, match="GET /v4/spreadsheets")
+    grid = gsheets.open_grid(out.url, api)
+    assert api.calls[-1].attempts == 3 and grid.sheets
+
+
 def test_a_publish_failing_half_way_deletes_what_it_created(fake: FakeGoogle, small: Ladder) -> None:
     api = make_api(fake, retries=1)
     fake.inject(500, count=10, match="/permissions")
