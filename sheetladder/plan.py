@@ -51,20 +51,6 @@ def a1(row: int, col: int, absolute: bool = False) -> str:
     return f"{col_letter(col)}{row + 1}"
 
 
-_A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
-
-
-def parse_a1(ref: str) -> tuple[int, int]:
-    """A1 reference to 0-based (row, col)."""
-    m = _A1.match(ref.upper())
-    if not m:
-        raise ValueError(f"not an A1 cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + (ord(ch) - 64)
-    return int(m.group(2)) - 1, col - 1
-
-
 def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
@@ -277,9 +263,6 @@ class SheetPlan(_M):
 
     def text(self, row: int, col: int, value: str, style: str = "text") -> Cell:
         return self.add(row, col, "text", value, style)
-
-    def cell_map(self) -> dict[tuple[int, int], Cell]:
-        return {(c.row, c.col): c for c in self.cells}
 
     def width_at(self, row: int, col: int) -> float:
         """Width available to a cell's text: its column, or the columns its merge spans."""
@@ -616,7 +599,6 @@ def _matrix(ladder: Ladder) -> SheetPlan:
 def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.RaterScore | None,
            levels: Mapping[str, int | None], comments: Mapping[str, str]) -> SheetPlan:
     cats = ladder.categories
-    n = len(ladder.levels)
     s = SheetPlan(name=slot.tab, role="rater", rater_tab=slot.tab, tab_color="#BF8F00")
     s.col_widths = {C_GROUP: 16, C_CATEGORY: 24, C_WEIGHT: 8, C_RATING: 10, C_DESCRIPTOR: 58,
                     C_POINTS: 8, C_COMMENT: 44, C_LEVELNO: 6}
@@ -685,7 +667,6 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     s.freeze = (R_FIRST, C_RATING)
     s.print_setup = PrintSetup(repeat_rows=(R_HEADER, R_HEADER))
     s.fit_wrapped_text()
-    del n
     return s
 
 
