@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import files
 from .definition import Ladder
 from .history import AssessmentRecord, History, period_key
+from .plan import a1
 from .scoring import ROUND_DIGITS, xround
 
 FORMATS = ("csv", "xlsx", "json")
@@ -523,7 +524,7 @@ def _trend_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None
             w.put(ws, r, 2 + n + j, t.totals[p], w.num)
         if n > 1:
             ws.add_sparkline(r, spark_col, {
-                "range": f"'Trend'!{_a1(r, 2 + n)}:{_a1(r, 2 + 2 * n - 1)}",
+                "range": f"'Trend'!{a1(r, 2 + n)}:{a1(r, 2 + 2 * n - 1)}",
                 "markers": True, "empty_cells": "connect"})
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 16)
@@ -544,15 +545,6 @@ def _trend_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None
         chart.show_blanks_as("span")
         chart.set_size({"width": 720, "height": 400})
         ws.insert_chart(hr + len(exp.trend) + 3, 0, chart)
-
-
-def _a1(row: int, col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return f"{s}{row + 1}"
 
 
 # -- files ----------------------------------------------------------------------------------------
