@@ -185,7 +185,9 @@ def test_canonical_hash_is_stable_and_content_sensitive(small):
 
 def test_text_longer_than_a_cell_can_hold_safely_is_refused():
     problems = _problems(SMALL.replace("a two,", "a two" + "x" * 10001 + ","))
-    assert problems == [f"bad.yaml:{_line_of(SMALL, 'a two,')}:55: "
+    line = _line_of(SMALL, "a two,")
+    col = SMALL.splitlines()[line - 1].index("L2:") + 1  # the key of the offending value
+    assert problems == [f"bad.yaml:{line}:{col}: "
                         "groups.0.categories.0.descriptors.L2: "
                         "String should have at most 10000 characters"]
 

@@ -119,6 +119,7 @@ def test_rows_follow_the_rule_and_changes_compare_with_each_persons_previous_per
         assert row.previous_period == prev_period
         prev = scores[(row.person, prev_period)] if prev_period else None
         assert_row(row, expected_row(small, scores[(row.person, "2026-Q4")], prev))
+    assert {t.person for t in exp.trend} == set(people)
     for t in exp.trend:
         for period in exp.periods:
             sc = scores.get((t.person, period))
@@ -142,6 +143,7 @@ def test_team_views_count_levels_and_average_categories(db_url: str, small: Ladd
     assert tv.distribution == {lab: sum(1 for s in scs if s.level_index is not None
                                         and labels[s.level_index] == lab) for lab in labels}
     assert tv.incomplete == sum(1 for s in scs if s.level_index is None)
+    assert [c.category for c in tv.categories] == [c.id for c in small.categories]
     for j, cat in enumerate(tv.categories):
         assert cat.consensus == r6(mean([s.categories[j].consensus_level for s in scs]))
         for role in small.raters:
@@ -459,31 +461,51 @@ def assert_holds(url: str, want: Mapping[str, Score]) -> None:
         p: (s.total_points, s.level) for p, s in want.items()}
 
 
+def _collect_then_hang(db_url: str, folder: str, after: int, flag: str) -> None:
+    """Collect ``folder`` one file at a time and hang when reading file ``after + 1``: by then
+    ``after`` files are committed, and the parent kills this process mid-batch."""
+    from sheetladder.history import History as H
+    from sheetladder.history import collect, read_for_collect
+
+    seen = 0
+
+    def reader(path: str):  # type: ignore[no-untyped-def]
+        nonlocal seen
+        seen += 1
+        if seen > after:
+            Path(flag).write_text("ready")
+            time.sleep(3600)
+        return read_for_collect(path)
+
+    with H(db_url) as h:
+        collect(h, [folder], jobs=1, reader=reader)
+
+
 def test_a_collect_killed_mid_batch_leaves_the_database_whole(tmp_path: Path, db_url: str) -> None:
+    import multiprocessing
+
     ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
-    want = prefilled_folder(tmp_path / "in", ladder, 40, seed=25)
-    proc = subprocess.Popen([sys.executable, "-m", "sheetladder", "collect", str(tmp_path / "in"),
-                             "--db", db_url], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 300
-    got = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with History(db_url) as h:
-                got = h.counts()["sources"]
-        except Exception:  # the schema may not exist yet
-            got = 0
-        if got >= 3:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, "the collect finished before it could be killed"
-    os.killpg(proc.pid, 9)  # the collect and its reader processes, mid-batch
-    proc.wait(30)
+    want = prefilled_folder(tmp_path / "in", ladder, 12, seed=25)
+    flag = tmp_path / "hanging"
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_collect_then_hang, args=(db_url, str(tmp_path / "in"), 3, str(flag)))
+    proc.start()
+    try:
+        deadline = time.monotonic() + 300
+        while not flag.exists() and proc.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert flag.exists() and proc.is_alive(), "the collect never reached its fourth file"
+        proc.kill()  # mid-batch: three files committed, the fourth being read
+        proc.join(30)
+    finally:
+        if proc.is_alive():
+            proc.kill()
     assert_consistent(db_url)
     with History(db_url) as h:
-        assert 3 <= h.counts()["sources"] < 40
+        assert h.counts()["sources"] == 3
     res = run_cli("collect", str(tmp_path / "in"), "--db", db_url)
     assert res.returncode == 0, res.stderr
+    assert "9 added" in res.stdout and "3 unchanged" in res.stdout
     assert_holds(db_url, want)
     assert_consistent(db_url)
 
@@ -495,7 +517,12 @@ def test_two_collects_at_once_do_not_duplicate_or_corrupt(tmp_path: Path, db_url
                                str(tmp_path / "in"), "--db", db_url, "--jobs", "1"],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
-    outs = [p.communicate(timeout=600) for p in procs]
+    try:
+        outs = [p.communicate(timeout=600) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
     for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     added = sum(int(re.search(r"(\d+) added", out).group(1)) for out, _ in outs)  # type: ignore[union-attr]

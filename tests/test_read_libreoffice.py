@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -133,10 +134,17 @@ def edit_in_libreoffice(files: Sequence[tuple[Path, Path, Sequence[Op]]], tmp: P
     job.write_text(json.dumps({"soffice": soffice, "files": [
         {"src": str(src), "dest": str(dest), "ops": [list(op) for op in ops]}
         for src, dest, ops in files]}), encoding="utf-8")
-    proc = subprocess.run([python, str(script), str(job)], capture_output=True, text=True,
-                          timeout=300)
+    # its own session, so a timeout ends the UNO script and the soffice it started together
+    proc = subprocess.Popen([python, str(script), str(job)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     if proc.returncode != 0 or not all(dest.exists() for _, dest, _ in files):
-        raise RuntimeError(f"LibreOffice editing failed: {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(f"LibreOffice editing failed: {proc.returncode}\n{out}\n{err}")
 
 
 def rule(ladder: Ladder, ctx: Context, ratings: Mapping[str, Mapping[str, int | None]]) -> scoring.Score:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetladder.definition import load_text
+from sheetladder.plan import build_plan, make_context, summary_columns, summary_footer
 from sheetladder.scoring import (
     RaterInput,
     level_index,
@@ -154,13 +155,15 @@ def test_properties_of_any_assessment(sales, by_tab):
 
 
 @given(st.lists(st.tuples(st.lists(st.floats(1, 7), max_size=4), st.floats(0.1, 5)), max_size=4))
-def test_weighted_mean_lies_between_the_group_means(groups):
+def test_weighted_mean_averages_each_group_then_weights_the_groups_present(groups):
     m = weighted_mean(groups)
-    means = [sum(v) / len(v) for v, _ in groups if v]
-    if not means:
+    present = [(sum(v) / len(v), w) for v, w in groups if v]
+    if not present:
         assert m is None
     else:
-        assert min(means) - 1e-9 <= m <= max(means) + 1e-9
+        expected = sum(mean * w for mean, w in present) / sum(w for _, w in present)
+        assert math.isclose(m, expected, rel_tol=1e-12)
+        assert min(p for p, _ in present) - 1e-9 <= m <= max(p for p, _ in present) + 1e-9
 
 
 @given(st.floats(0, 200), st.integers(0, 7))
@@ -174,7 +177,7 @@ def test_progress_is_a_share_between_zero_and_one(sales, total, index):
 @given(st.floats(1, 7))
 def test_next_level_is_the_one_above_the_rounded_down_consensus(c):
     n = next_level(c, 7)
-    assert n is None if c >= 7 else n == math.floor(xround(c)) + 1
+    assert n is None if xround(c) >= 7 else n == math.floor(xround(c)) + 1
 
 
 def test_level_index_walks_up_and_stops_at_the_first_unmet_level(sales):
@@ -193,3 +196,25 @@ def test_fractional_weights_reach_their_level_exactly():
     for level in (1, 2, 3):
         s = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": level, "b": level})])
         assert s.level_index == level
+
+
+GATED = SMALL.replace("levels:", (
+    "scoring:\n  points: [1, 2.5, 6]\n  thresholds: [2, 9, 16]\n"
+    "  gates: [{level: L3, category: a, min_level: L3}]\n"
+    "raters:\n  - {id: self, name: Self, weight: 0.5}\n  - {id: manager, name: Manager, weight: 2}\n"
+    "  - {id: peer, name: Peer, count: 3, weight: 1}\n"
+    "levels:")).replace(
+    "      - {id: b,", "      - {id: c, name: Gamma, weight: 0.75, descriptors: {L1: c1, L2: c2, L3: c3}}\n"
+    "      - {id: b,")
+
+
+def test_gate_blocks_a_level_the_total_would_reach():
+    ladder = load_text(GATED, "gated.yaml")
+    ctx = make_context(ladder, "Robin")
+    plan = build_plan(ladder, ctx, ratings={t: {"a": 2, "b": 3, "c": 3} for t in ctx.tabs()})
+    cells = {(c.row, c.col): c.value for c in plan.sheet("Summary").cells}
+    cols, foot = summary_columns(ctx, ladder), summary_footer(ladder)
+    total = 2.5 + 6 * 2 + 6 * 0.75
+    assert total >= 16  # the L3 threshold
+    assert cells[(foot["total"], cols["consensus_points"])] == total
+    assert cells[(foot["level"], cols["consensus_points"])] == "L2"
