@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,6 +29,15 @@ FORMAT_VERSION = 1
 MAX_TEXT = 10000  # far below a spreadsheet cell's 32,767 characters, so nothing is ever cut
 DROPDOWN_LIMIT = 255  # Excel refuses a list dropdown whose items add up to more characters
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
+
+
+def _positive(v: float) -> float:
+    if not v > 0:
+        raise ValueError(f"weight must be positive, got {v:g}")
+    return v
+
+
+Weight = Annotated[float, AfterValidator(_positive)]
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
 
@@ -61,20 +71,13 @@ class Category(_Model):
     id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
     name: Annotated[str, Field(min_length=1, description="Shown in every tab.")]
     purpose: Text | None = Field(default=None, description="Why the category matters.")
-    weight: float = Field(default=1, description="Points multiplier; 1 by default.")
+    weight: Weight = Field(default=1, description="Points multiplier; 1 by default.")
     drafted: bool = Field(
         default=False, description="Shorthand: every descriptor of this category is drafted."
     )
     descriptors: dict[str, Text | Descriptor] = Field(
         description="One descriptor per level code: a string, or {text, drafted}."
     )
-
-    @field_validator("weight")
-    @classmethod
-    def _positive_weight(cls, v: float) -> float:
-        if not v > 0:
-            raise ValueError(f"weight must be positive, got {v:g}")
-        return v
 
     def descriptor(self, code: str) -> Descriptor:
         """The descriptor for level ``code`` with the category-wide ``drafted`` flag applied."""
@@ -103,14 +106,7 @@ class Role(_Model):
         description="Tab name for an unnamed rater (no []:*?/\\ or quotes, at most 24 characters).",
     )]
     count: int = Field(default=1, ge=0, le=20, description="How many raters of this role by default.")
-    weight: float = Field(default=1, description="Weight of this role's mean in the consensus.")
-
-    @field_validator("weight")
-    @classmethod
-    def _positive_weight(cls, v: float) -> float:
-        if not v > 0:
-            raise ValueError(f"weight must be positive, got {v:g}")
-        return v
+    weight: Weight = Field(default=1, description="Weight of this role's mean in the consensus.")
 
     @field_validator("name")
     @classmethod
