@@ -222,9 +222,27 @@ def _shown(value: CellValue) -> str:
     return "" if value is None else str(value)
 
 
+_EXACT: dict[int, tuple[Ladder, dict[str, RatingParse]]] = {}
+
+
+def _exact_ratings(ladder: Ladder) -> dict[str, RatingParse]:
+    """Level code -> its reading, per ladder object: most rating cells hold a code as picked."""
+    got = _EXACT.get(id(ladder))
+    if got is None or got[0] is not ladder:
+        if len(_EXACT) >= 64:
+            _EXACT.clear()
+        got = _EXACT[id(ladder)] = (ladder, {
+            code: RatingParse(i, "exact", True) for i, code in enumerate(ladder.codes, start=1)})
+    return got[1]
+
+
 def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> RatingParse:
     """Read a rating cell: a level code, or a common typing of one (``s3``, `` S3 ``, ``3``, the
     level's name) with a warning; anything else is invalid."""
+    if type(value) is str and error is None:
+        exact = _exact_ratings(ladder).get(value)
+        if exact is not None:
+            return exact
     codes = ladder.codes
     span = f"{codes[0]}–{codes[-1]}" if len(codes) > 1 else codes[0]
     if error is not None:
@@ -406,7 +424,7 @@ def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladde
         found.add("error", name, cells.get("ladder_hash"),
                   "the hidden sheet was edited: the ladder does not match its hash")
     try:
-        ladder = from_json(ladder_json)
+        ladder = ladder_from_json(ladder_json)
     except (ValidationError, ValueError) as e:
         raise UnreadableWorkbook(
             grid.source, f"the hidden {name} sheet is damaged: its ladder definition does not load "
@@ -423,6 +441,33 @@ def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladde
         raise UnreadableWorkbook(grid.source, f"the hidden {name} sheet is damaged: its context names "
                                               "raters the ladder does not have")
     return ladder, ctx
+
+
+_LADDERS: dict[str, Ladder] = {}  # canonical JSON -> the ladder: a batch embeds a few ladders
+_FACTS: dict[int, tuple[Ladder, str, str]] = {}  # id(ladder) -> (ladder, canonical JSON, hash)
+
+
+def ladder_from_json(text: str) -> Ladder:
+    """The ladder a workbook embeds, validated once per distinct JSON (ladders are frozen, so
+    one object serves every file that embeds the same text)."""
+    ladder = _LADDERS.get(text)
+    if ladder is None:
+        ladder = from_json(text)
+        if len(_LADDERS) >= 32:
+            _LADDERS.clear()
+        _LADDERS[text] = ladder
+    return ladder
+
+
+def _ladder_facts(ladder: Ladder) -> tuple[str, str]:
+    """(canonical JSON, content hash) of a ladder, computed once per ladder object."""
+    got = _FACTS.get(id(ladder))
+    if got is None or got[0] is not ladder:
+        if len(_FACTS) >= 64:
+            _FACTS.clear()
+        text = ladder.canonical_json()
+        got = _FACTS[id(ladder)] = (ladder, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return got[1], got[2]
 
 
 # -- sheets: pairing and row alignment ------------------------------------------------------------
@@ -541,7 +586,44 @@ class _Alignment:
         return move
 
 
+def _in_place(sp: SheetPlan, sg: SheetGrid) -> tuple[bool, int]:
+    """Whether every row is where the plan has it: each label (as :func:`_labels` reads them)
+    at its planned cell, and no other label-column content in the planned rows. The same answer
+    as comparing :func:`_align`'s row keys, without computing a key per cell. Also the last
+    planned row."""
+    cells = sp.cells
+    typed_cols = {c.col for c in cells if c.kind == "input"}
+    last = max((c.row for c in cells), default=-1)
+    get = sg.cells.get
+    label_cols: set[int] = set()
+    count = 0
+    for c in cells:
+        kind = c.kind
+        if kind != "text" and kind != "number":
+            continue
+        value = c.value
+        col = c.col
+        if value is None or value == "" or col in typed_cols:
+            continue
+        cell = get((c.row, col))
+        if cell is None or cell.formula is not None:
+            return False, last
+        got = cell.value
+        if got is None or got == "":
+            return False, last
+        if not (type(got) is type(value) and got == value) and _key(got) != _key(value):
+            return False, last
+        label_cols.add(col)
+        count += 1
+    return count == sum(1 for (r, col), cell in sg.cells.items()
+                        if r <= last and col in label_cols and cell.formula is None
+                        and not _empty(cell.value)), last
+
+
 def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
+    same, last = _in_place(sp, sg)
+    if same:
+        return _Alignment({r: r for r in range(last + 1)}, [], [], True)
     labels = _labels(sp)
     last = max((c.row for c in sp.cells), default=-1)
     label_cols = {col for cells in labels.values() for col, _ in cells}
@@ -619,6 +701,8 @@ def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) ->
 
 def same_value(expected: CellValue, got: CellValue) -> bool:
     """Stored values equal up to what saving changes: "" vs nothing, 15-digit numbers, CRLF."""
+    if type(expected) is type(got) and expected == got:
+        return True
     if _empty(expected) or _empty(got):
         return _empty(expected) and _empty(got)
     if isinstance(expected, bool) or isinstance(got, bool):
@@ -651,31 +735,39 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     check = _SheetCheck(sg)
     sev: Severity = "warning" if sp.role == "guide" else "error"
     seen: set[tuple[int, int]] = set()
+    get = sg.cells.get
+    identity = al.identity
+    # a formula spelled exactly as planned is intact whatever normalising would do, unless tabs
+    # were renamed or rows moved (then references must be read through the aliases and moves)
+    verbatim = not aliases and row_maps is None
     for c in sp.cells:
-        grow = al.to_grid(c.row)
+        grow = c.row if identity else al.to_grid(c.row)
         if grow is None:
             continue
         pos = (grow, c.col)
         seen.add(pos)
-        got = sg.get(*pos)
-        where = a1(*pos)
-        if c.kind == "input":
+        kind = c.kind
+        if kind == "input":
             continue
-        if c.kind == "formula":
+        got = get(pos, _NOTHING)
+        if kind == "formula":
             want = c.formula or ""
+            if verbatim and got.formula == want:
+                check.intact.append((c, pos))
+                continue
             if got.formula is None:
                 if _empty(got.value) and got.error is None:
-                    found.cell("error", sg.name, where,
+                    found.cell("error", sg.name, a1(*pos),
                                f"formula deleted (the workbook as made has ={_short(want)})")
                 else:
-                    found.cell("error", sg.name, where,
+                    found.cell("error", sg.name, a1(*pos),
                                f"formula replaced by a typed value {_fmt(got.value, got.error)} "
                                f"(the workbook as made has ={_short(want)})")
                 continue
             exp_c = canonical_formula(want, sp.name, None, row_maps)
             got_c = canonical_formula(got.formula, sp.name, aliases)
             if exp_c != got_c:
-                found.cell("error", sg.name, where,
+                found.cell("error", sg.name, a1(*pos),
                            f"formula changed to ={_short(got.formula)} (the workbook as made has "
                            f"={_short(want)})")
                 continue
@@ -683,18 +775,22 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
             continue
         # text and numbers
         if got.formula is not None:
-            found.cell(sev, sg.name, where,
+            found.cell(sev, sg.name, a1(*pos),
                        f"{_fmt(c.value)} replaced by a formula ={_short(got.formula)}")
             continue
-        if c.kind == "number":
+        if kind == "number":
             if not same_value(c.value, got.value):
-                found.cell(sev, sg.name, where,
+                found.cell(sev, sg.name, a1(*pos),
                            f"number changed from {_fmt(c.value)} to {_fmt(got.value, got.error)}")
             continue
-        exp_text = ("" if c.value is None else str(c.value))[:MAX_CELL_TEXT]
+        value = c.value
+        if got.error is None and type(value) is str and value == got.value \
+                and len(value) <= MAX_CELL_TEXT:
+            continue  # the same text: nothing to normalise
+        exp_text = ("" if value is None else str(value))[:MAX_CELL_TEXT]
         got_text = _shown(got.value) if got.error is None else got.error
         if exp_text.replace("\r\n", "\n") != got_text.replace("\r\n", "\n"):
-            found.cell(sev, sg.name, where,
+            found.cell(sev, sg.name, a1(*pos),
                        f"text changed from {_fmt(exp_text)} to {_fmt(got_text)}")
     inserted = set(al.inserted)
     extra = sorted((r, col) for (r, col), cell in sg.cells.items()
@@ -705,6 +801,9 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
         found.add("warning", sg.name, a1(*extra[0]),
                   f"content outside the workbook's layout in {listed} (ignored)")
     return check
+
+
+_NOTHING = GridCell()
 
 
 def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, slot_role: str,
@@ -779,19 +878,89 @@ def _compare_stored(plan1: WorkbookPlan, checks: Mapping[str, _SheetCheck],
                       "recalculating, e.g. by a script); the report uses the recomputed results")
 
 
+# Where each rater tab's input cells are, per (ladder, raters' roles, split tab): learnt from the
+# first plan of that shape, so that later files can be planned once, with their ratings.
+_Places = list[tuple[int, int, int, str, str]]  # (slot index, row, col, category id, what)
+_INPUT_PLACES: dict[tuple[str, tuple[str, ...], int | None], _Places] = {}
+
+
+def _shape(ladder: Ladder, ctx: Context) -> tuple[str, tuple[str, ...], int | None]:
+    split = ctx.tabs().index(ctx.split_tab) if ctx.split_tab is not None else None
+    return _ladder_facts(ladder)[1], tuple(s.role for s in ctx.raters), split
+
+
+def _learn_places(plan: WorkbookPlan, ctx: Context,
+                  shape: tuple[str, tuple[str, ...], int | None]) -> None:
+    if shape in _INPUT_PLACES:
+        return
+    tabs = ctx.tabs()
+    places: _Places = []
+    for sp in plan.sheets:
+        if sp.role != "rater" or sp.rater_tab not in tabs:
+            continue
+        i = tabs.index(sp.rater_tab)
+        for c in sp.cells:
+            if c.kind == "input" and c.input_of is not None:
+                places.append((i, c.row, c.col, c.input_of[0], c.input_of[1]))
+    if len(_INPUT_PLACES) >= 256:
+        _INPUT_PLACES.clear()
+    _INPUT_PLACES[shape] = places
+
+
+def _guess_inputs(grid: Grid, ladder: Ladder, ctx: Context,
+                  shape: tuple[str, tuple[str, ...], int | None]
+                  ) -> tuple[dict[str, dict[str, int | None]], dict[str, dict[str, str]]] | None:
+    """The ratings and comments :func:`_read_inputs` will most likely find, read where a plan of
+    the same shape has its input cells; None before such a plan has been seen."""
+    places = _INPUT_PLACES.get(shape)
+    if places is None:
+        return None
+    tabs = ctx.tabs()
+    ratings: dict[str, dict[str, int | None]] = {}
+    comments: dict[str, dict[str, str]] = {}
+    for i, row, col, cid, what in places:
+        tab = tabs[i]
+        sg = grid.sheets.get(tab)
+        if sg is None:
+            continue
+        got = sg.get(row, col)
+        if what == "rating":
+            ratings.setdefault(tab, {})[cid] = parse_rating(got.value, ladder, got.error).level
+            comments.setdefault(tab, {})
+        else:
+            ratings.setdefault(tab, {})
+            text = got.error if got.error else _shown(got.value)
+            if text.strip():
+                comments.setdefault(tab, {})[cid] = text
+            else:
+                comments.setdefault(tab, {})
+    return ratings, comments
+
+
 def verify_grid(grid: Grid) -> Verified:
     """Check one workbook's Grid against the plan in its hidden sheet; recompute its scores.
 
     Raises :class:`UnreadableWorkbook` when the grid is not a sheetladder workbook at all.
+
+    One plan serves both the layout checks and the stored results: the layout of a plan (its
+    sheets, texts, numbers, formulas and input places) does not depend on the ratings, so the
+    plan is built with the ratings the file most likely holds (read where a plan of the same
+    shape has its input cells) and built again only when the ratings read differ.
     """
     found = _Findings()
     meta_sheet = _find_meta(grid, found)
     ladder, ctx = _rebuild(grid, meta_sheet, found)
-    plan0 = build_plan(ladder, ctx)
-    pairs = _pair_sheets(plan0, grid, meta_sheet.name, found)
+    shape = _shape(ladder, ctx)
+    guess = _guess_inputs(grid, ladder, ctx, shape)
+    if guess is None:
+        plan = build_plan(ladder, ctx)
+        _learn_places(plan, ctx, shape)
+    else:
+        plan = build_plan(ladder, ctx, ratings=guess[0], comments=guess[1])
+    pairs = _pair_sheets(plan, grid, meta_sheet.name, found)
     aliases = {g.casefold(): e.casefold() for e, g in pairs.items() if g != e}
     alignments: dict[str, _Alignment] = {}
-    for sp in plan0.sheets:
+    for sp in plan.sheets:
         gname = pairs.get(sp.name)
         if gname is None or sp.role == "meta":
             continue
@@ -805,7 +974,7 @@ def verify_grid(grid: Grid) -> Verified:
     inputs: dict[str, RaterInput] = {}
     consistent: dict[str, bool] = {}
     slots = {s.tab: s for s in ctx.raters}
-    for sp in plan0.sheets:
+    for sp in plan.sheets:
         gname = pairs.get(sp.name)
         if gname is None or sp.role == "meta":
             continue
@@ -822,16 +991,17 @@ def verify_grid(grid: Grid) -> Verified:
             consistent[sp.name] = True
         if al.deleted:  # its formulas show #REF! now: already reported with the deleted rows
             consistent[sp.name] = False
-    rater_names = [s.name for s in plan0.rater_sheets()]
+    rater_names = [s.name for s in plan.rater_sheets()]
     all_raters_ok = all(consistent.get(n, False) for n in rater_names)
-    for sp in plan0.sheets:
+    for sp in plan.sheets:
         if sp.role == "summary":
             consistent[sp.name] = all_raters_ok
     if any(check.intact for check in checks.values()):
         ratings = {t: dict(i.levels) for t, i in inputs.items()}
         comments = {t: dict(i.comments) for t, i in inputs.items()}
-        plan1 = build_plan(ladder, ctx, ratings=ratings, comments=comments)
-        _compare_stored(plan1, checks, consistent, found)
+        if guess is None or ratings != guess[0] or comments != guess[1]:
+            plan = build_plan(ladder, ctx, ratings=ratings, comments=comments)
+        _compare_stored(plan, checks, consistent, found)
     report = _make_report(grid.source, ladder, ctx, inputs, found.close())
     report.content_hash = grid.content_hash
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
@@ -844,13 +1014,14 @@ def _make_report(source: str, ladder: Ladder, ctx: Context,
     full = [inputs.get(s.tab) or RaterInput(role=s.role, name=s.name, tab=s.tab, levels={})
             for s in ctx.raters]
     sc = scoring.score(ladder, full)
+    ladder_json, ladder_hash = _ladder_facts(ladder)
     return Report(
         file=source,
         sources=list(sources or [source]),
         person=ctx.person,
         email=ctx.email,
         period=ctx.period,
-        ladder=LadderRef(id=ladder.id, version=ladder.version, hash=ladder.content_hash()),
+        ladder=LadderRef(id=ladder.id, version=ladder.version, hash=ladder_hash),
         findings=findings,
         raters=sc.raters,
         categories=sc.categories,
@@ -859,7 +1030,7 @@ def _make_report(source: str, ladder: Ladder, ctx: Context,
         level=sc.level,
         progress_to_next=sc.progress_to_next,
         inputs=full,
-        ladder_json=ladder.canonical_json(),
+        ladder_json=ladder_json,
     )
 
 
@@ -869,7 +1040,7 @@ def _make_report(source: str, ladder: Ladder, ctx: Context,
 def assessment_key(v: Verified) -> str:
     """What makes copies one assessment: person, period, raters and ladder (not the split tab)."""
     ctx = v.context.model_copy(update={"split_tab": None})
-    return json.dumps([v.ladder.content_hash(), ctx.model_dump(mode="json")], sort_keys=True)
+    return json.dumps([_ladder_facts(v.ladder)[1], ctx.model_dump(mode="json")], sort_keys=True)
 
 
 def _filled(inp: RaterInput) -> bool:
