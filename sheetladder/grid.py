@@ -79,12 +79,13 @@ class UnreadableWorkbook(Exception):
 
 # -- opening an .xlsx ------------------------------------------------------------------------
 #
-# Every check below runs before openpyxl sees the file, so a hostile file costs little: the file
-# is read once into memory (nothing ever writes to it), recognised by its first bytes, and its
-# zip directory is checked against size limits before any part is decompressed. openpyxl then
-# parses with defusedxml (it does so whenever defusedxml is installed; see _require_defusedxml),
-# and every XML part is refused outright if its prolog declares a DOCTYPE, which no Office Open
-# XML part ever has, so entity bombs never reach a parser.
+# Every check below runs before either reader (the fast one, or openpyxl) sees the file, so a
+# hostile file costs little: the file is read once into memory (nothing ever writes to it),
+# recognised by its first bytes, and its zip directory is checked against size limits before any
+# part is decompressed. The fast reader parses with expat refusing DTDs and entities as defusedxml
+# does; openpyxl parses with defusedxml (it does so whenever defusedxml is installed; see
+# _require_defusedxml); and every XML part is refused outright if its prolog declares a DOCTYPE,
+# which no Office Open XML part ever has, so entity bombs never reach a parser.
 
 MAX_FILE_BYTES = 20 * 2**20  # a filled workbook is ~50 KB; the largest ladders stay far below
 MAX_MEMBERS = 1000

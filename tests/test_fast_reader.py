@@ -713,3 +713,27 @@ def test_batches_of_random_files_verify_as_one_by_one(sales, small):
         _cold()
         alone.append(verify_grid(grid_from_bytes(f"{i}.xlsx", d)).report)
     assert batch == alone
+
+
+def test_a_batch_read_by_worker_processes_gives_the_same_reports(tmp_path, sales, ctx4):
+    from sheetladder.read import read_many
+
+    ratings = random_ratings(sales, ctx4, seed=12)
+    paths = []
+    for c in split_contexts(ctx4)[:2]:  # two copies of one assessment: merged
+        tab = c.split_tab
+        assert tab is not None
+        p = tmp_path / f"{tab}.xlsx"
+        p.write_bytes(to_bytes(build_plan(sales, c, {tab: ratings[tab]})))
+        paths.append(p)
+    (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
+    other = make_context(sales, "Someone Else")
+    (tmp_path / "other.xlsx").write_bytes(to_bytes(build_plan(sales, other)))
+    batch = [paths[0], tmp_path / "bad.xlsx", paths[1], tmp_path / "other.xlsx",
+             tmp_path / "missing.xlsx"]
+    one = read_many(batch)
+    two = read_many(batch, jobs=2)
+    assert [r.file for r in one] == [f"{paths[0]} + {paths[1]}", str(tmp_path / "bad.xlsx"),
+                                     str(tmp_path / "other.xlsx"), str(tmp_path / "missing.xlsx")]
+    assert two == one
+    assert read_many(batch, merge_copies=False, jobs=2) == read_many(batch, merge_copies=False)
