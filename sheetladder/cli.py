@@ -207,10 +207,7 @@ def render(definition: str, person: str | None, email: str | None, period: str |
         except FileExistsError as e:
             click.echo(str(e), err=True)
             sys.exit(1)
-        except ValueError as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(1)
-        except OSError as e:
+        except (ValueError, OSError) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(1)
         for p in paths:

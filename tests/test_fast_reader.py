@@ -54,6 +54,7 @@ from .test_read import (
     _rename_like_excel,
     _rewrite_part,
     _sheet_part,
+    excel_style_shared,
     random_ratings,
 )
 
@@ -233,19 +234,7 @@ def test_tampered_workbooks_read_alike(sales, ctx4):
 
 def test_shared_formulas_as_excel_writes_them_read_alike(sales, ctx4):
     data = to_bytes(build_plan(sales, ctx4, random_ratings(sales, ctx4, seed=2)))
-    part = _sheet_part(data, "Self")
-    last = R_FIRST + len(sales.categories)
-
-    def share(xml: str) -> str:
-        def sub(m: re.Match[str]) -> str:
-            row = int(m.group(1))
-            if row == R_FIRST + 1:
-                return f'<c r="H{row}"{m.group(2)}><f t="shared" ref="H{row}:H{last}" si="0">{m.group(3)}</f>'
-            return f'<c r="H{row}"{m.group(2)}><f t="shared" si="0"/>'
-        return re.sub(r'<c r="H(\d+)"([^>]*)><f>([^<]*)</f>',
-                      lambda m: sub(m) if R_FIRST + 1 <= int(m.group(1)) <= last else m.group(0), xml)
-    shared = _rewrite_part(data, part, share)
-    assert zipfile.ZipFile(io.BytesIO(shared)).read(part).count(b't="shared"') == len(sales.categories)
+    shared = excel_style_shared(data, sales)
     grid = same_grid(shared)
     assert isinstance(grid, Grid)
     assert grid.sheets["Self"].get(R_FIRST + 5, 7).formula == \

@@ -50,8 +50,8 @@ from sheetladder.report import Report
 from sheetladder.scoring import RaterInput
 from sheetladder.verify import canonical_formula, parse_rating, verify_grid
 
-from .make_bad_files import make_corpus
 from .conftest import SMALL
+from .make_bad_files import make_corpus
 
 Ratings = dict[str, dict[str, int | None]]
 Comments = dict[str, dict[str, str]]
@@ -620,14 +620,13 @@ def _rewrite_part(data: bytes, part: str, fn: Callable[[str], str]) -> bytes:
     return out.getvalue()
 
 
-def test_shared_formulas_as_excel_writes_them_read_clean(tmp_path, sales, ctx4, unchanged):
-    ratings = random_ratings(sales, ctx4, seed=2)
-    data = to_bytes(build_plan(sales, ctx4, ratings))
+def excel_style_shared(data: bytes, ladder: Ladder) -> bytes:
+    """The Self tab's column H (the level number) as one shared formula, the way Excel saves a
+    filled-down column."""
     part = _sheet_part(data, "Self")
-    last = R_FIRST + len(sales.categories)  # 1-based row of the last category
+    last = R_FIRST + len(ladder.categories)  # 1-based row of the last category
 
     def share(xml: str) -> str:
-        # column H (the level number) as one shared formula, the way Excel saves a filled-down column
         def sub(m: re.Match[str]) -> str:
             row = int(m.group(1))
             if row == R_FIRST + 1:
@@ -636,7 +635,14 @@ def test_shared_formulas_as_excel_writes_them_read_clean(tmp_path, sales, ctx4, 
         return re.sub(r'<c r="H(\d+)"([^>]*)><f>([^<]*)</f>',
                       lambda m: sub(m) if R_FIRST + 1 <= int(m.group(1)) <= last else m.group(0), xml)
     shared = _rewrite_part(data, part, share)
-    assert zipfile.ZipFile(io.BytesIO(shared)).read(part).count(b't="shared"') == len(sales.categories)
+    assert zipfile.ZipFile(io.BytesIO(shared)).read(part).count(b't="shared"') == len(ladder.categories)
+    return shared
+
+
+def test_shared_formulas_as_excel_writes_them_read_clean(tmp_path, sales, ctx4, unchanged):
+    ratings = random_ratings(sales, ctx4, seed=2)
+    data = to_bytes(build_plan(sales, ctx4, ratings))
+    shared = excel_style_shared(data, sales)
     path = tmp_path / "shared.xlsx"
     path.write_bytes(shared)
     unchanged(path)
