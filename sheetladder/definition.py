@@ -7,10 +7,11 @@ unknown keys are errors (they are usually typos), and every problem is reported 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from typing_extensions import Self
 
 FORMAT_VERSION = 1
 MAX_TEXT = 10000  # far below a spreadsheet cell's 32,767 characters, so nothing is ever cut
@@ -43,7 +45,19 @@ LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
 
 
 class _Model(BaseModel):
+    """Frozen, so derived views can be computed once per object: a ``functools.cached_property``
+    keeps its value in the instance's __dict__, which pydantic leaves out of equality and dumps.
+    ``model_copy`` drops those values, since an update can change what they derive from."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        for cls in type(self).__mro__:
+            for name, attr in vars(cls).items():
+                if isinstance(attr, functools.cached_property):
+                    copied.__dict__.pop(name, None)
+        return copied
 
 
 class Level(_Model):
@@ -81,12 +95,19 @@ class Category(_Model):
 
     def descriptor(self, code: str) -> Descriptor:
         """The descriptor for level ``code`` with the category-wide ``drafted`` flag applied."""
-        d = self.descriptors[code]
-        if isinstance(d, str):
-            return Descriptor(text=d, drafted=self.drafted)
-        if self.drafted and not d.drafted:
-            return Descriptor(text=d.text, drafted=True)
-        return d
+        return self._resolved[code]
+
+    @functools.cached_property
+    def _resolved(self) -> dict[str, Descriptor]:
+        out: dict[str, Descriptor] = {}
+        for code, d in self.descriptors.items():
+            if isinstance(d, str):
+                out[code] = Descriptor(text=d, drafted=self.drafted)
+            elif self.drafted and not d.drafted:
+                out[code] = Descriptor(text=d.text, drafted=True)
+            else:
+                out[code] = d
+        return out
 
 
 class Group(_Model):
@@ -177,24 +198,42 @@ class Ladder(_Model):
             raise ValueError(f"unsupported format {v}; this sheetladder reads format {FORMAT_VERSION}")
         return v
 
-    # -- derived views -------------------------------------------------------------------------
-    @property
-    def codes(self) -> list[str]:
-        return [lv.code for lv in self.levels]
+    # -- derived views (computed once per ladder; see _Model) ----------------------------------
+    # build_plan and the scoring rule ask for them thousands of times per workbook.
+    @functools.cached_property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(lv.code for lv in self.levels)
 
-    @property
-    def categories(self) -> list[Category]:
-        return [c for g in self.groups for c in g.categories]
+    @functools.cached_property
+    def categories(self) -> tuple[Category, ...]:
+        return tuple(c for g in self.groups for c in g.categories)
 
-    @property
+    @functools.cached_property
     def total_weight(self) -> float:
         return sum(c.weight for c in self.categories)
 
+    @functools.cached_property
+    def _points(self) -> tuple[float, ...]:
+        if self.scoring.points is not None:
+            return tuple(self.scoring.points)
+        return tuple(float(i + 1) for i in range(len(self.levels)))
+
+    @functools.cached_property
+    def _thresholds(self) -> tuple[float, ...]:
+        if self.scoring.thresholds is not None:
+            values = list(self.scoring.thresholds)
+        else:
+            w = self.total_weight
+            values = [p * w for p in self._points]
+        return tuple(round(v, 6) for v in values)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Category]:
+        return {c.id: c for c in self.categories}
+
     def level_points(self) -> list[float]:
         """Points per unit of weight for each level, in level order."""
-        if self.scoring.points is not None:
-            return list(self.scoring.points)
-        return [float(i + 1) for i in range(len(self.levels))]
+        return list(self._points)
 
     def level_thresholds(self) -> list[float]:
         """Total points needed to reach each level, in level order.
@@ -202,30 +241,30 @@ class Ladder(_Model):
         Rounded to 6 decimals like the totals they are compared with, so weights such as 0.1
         cannot leave a threshold a hair above the total it should accept (0.30000000000000004).
         """
-        if self.scoring.thresholds is not None:
-            values = list(self.scoring.thresholds)
-        else:
-            w = self.total_weight
-            values = [p * w for p in self.level_points()]
-        return [round(v, 6) for v in values]
+        return list(self._thresholds)
 
     def level_index(self, code: str) -> int:
         """1-based position of a level code."""
         return self.codes.index(code) + 1
 
     def category(self, cid: str) -> Category:
-        for c in self.categories:
-            if c.id == cid:
-                return c
-        raise KeyError(cid)
+        return self._by_id[cid]
 
     def canonical_json(self) -> str:
         """A stable serialisation, used for embedding in workbooks and for the hash."""
+        return self._canonical
+
+    def content_hash(self) -> str:
+        return self._hash
+
+    @functools.cached_property
+    def _canonical(self) -> str:
         data = self.model_dump(mode="json", exclude_defaults=False)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+    @functools.cached_property
+    def _hash(self) -> str:
+        return hashlib.sha256(self._canonical.encode("utf-8")).hexdigest()
 
     # -- cross-checks ----------------------------------------------------------------------------
     @model_validator(mode="after")

@@ -4,6 +4,11 @@ The plan is backend-neutral: sheets, cells (text, numbers, formulas with their s
 styles by name, merges, widths, dropdowns, protection, conditional formats and a chart. The
 .xlsx renderer and the Google publisher draw it without layout decisions of their own, and the
 reader rebuilds it from the definition embedded in a workbook to know what must be where.
+
+The plan's classes are plain slotted dataclasses, not pydantic models: a plan never crosses a
+boundary (it is built in this process from a validated Ladder and Context, never parsed from
+outside), and a workbook's plan holds some 1,600 cells, built again for every file read, where
+pydantic's validation per object was the largest single cost of reading (issue 8).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +40,7 @@ MAX_TAB = 31
 # -- A1 helpers ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def col_letter(col: int) -> str:
     """0-based column index to letters (0 -> A)."""
     s = ""
@@ -44,6 +51,7 @@ def col_letter(col: int) -> str:
     return s
 
 
+@functools.lru_cache(maxsize=65536)
 def a1(row: int, col: int, absolute: bool = False) -> str:
     """0-based row/col to an A1 reference."""
     if absolute:
@@ -96,6 +104,11 @@ def wrapped_lines(text: str, width: float) -> int:
     return max(1, lines)
 
 
+@functools.lru_cache(maxsize=4096)
+def _max_lines(texts: tuple[str, ...], width: float) -> int:
+    return max((wrapped_lines(t, width) for t in texts if t), default=1)
+
+
 def lines_height(lines: int) -> float:
     """Row height in points for ``lines`` of text, rounded up to whole pixels (0.75 pt), as
     spreadsheet applications store it."""
@@ -109,7 +122,8 @@ class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Style(_M):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Style:
     bold: bool = False
     italic: bool = False
     size: float = 10
@@ -153,7 +167,8 @@ STYLES: dict[str, Style] = {
 CellKind = Literal["text", "number", "formula", "input"]
 
 
-class Cell(_M):
+@dataclass(slots=True, kw_only=True)
+class Cell:
     """One cell. ``value`` is the text/number written, or a formula's stored result."""
 
     row: int
@@ -169,7 +184,8 @@ class Cell(_M):
         return a1(self.row, self.col)
 
 
-class Validation(_M):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Validation:
     """A dropdown list on a range; anything else is refused with ``error``."""
 
     first_row: int
@@ -183,7 +199,8 @@ class Validation(_M):
     error_message: str
 
 
-class CondFormat(_M):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CondFormat:
     """Highlight cells of a range where ``formula`` (written for the top-left cell) is true."""
 
     first_row: int
@@ -194,7 +211,8 @@ class CondFormat(_M):
     style: Literal["over", "under"]
 
 
-class ChartSeries(_M):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChartSeries:
     """A series; its name is the text of ``name_cell`` (the column header above ``values``),
     referenced rather than typed, so a name can never be read as a formula."""
 
@@ -203,10 +221,11 @@ class ChartSeries(_M):
     values: tuple[int, int, int, int]  # r1, c1, r2, c2 on the chart's sheet
 
 
-class Chart(_M):
+@dataclass(slots=True, kw_only=True)
+class Chart:
     kind: Literal["radar"] = "radar"
     title: str
-    title_cell: tuple[int, int] = Field(description="The cell whose text is the title.")
+    title_cell: tuple[int, int]  # the cell whose text is the title
     categories: tuple[int, int, int, int]
     series: list[ChartSeries]
     anchor: tuple[int, int]
@@ -221,33 +240,33 @@ HIGHLIGHTS: dict[str, Style] = {
 }
 
 
-class PrintSetup(_M):
+@dataclass(slots=True, kw_only=True)
+class PrintSetup:
     landscape: bool = True
     fit_width: bool = True
     repeat_rows: tuple[int, int] | None = None
-    row_breaks: list[int] = Field(default_factory=list, description="Page breaks above these rows.")
+    row_breaks: list[int] = field(default_factory=list)  # page breaks above these rows
 
 
 SheetRole = Literal["guide", "matrix", "rater", "summary", "meta"]
 
 
-class SheetPlan(_M):
+@dataclass(slots=True, kw_only=True)
+class SheetPlan:
     name: str
     role: SheetRole
     rater_tab: str | None = None
-    cells: list[Cell] = Field(default_factory=list)
-    col_widths: dict[int, float] = Field(default_factory=dict)
-    row_heights: dict[int, float] = Field(
-        default_factory=dict,
-        description="Points per row, set where wrapped text needs more than one line: "
-        "neither xlsxwriter nor the Sheets API sizes rows to wrapped text.",
-    )
-    hidden_cols: list[int] = Field(default_factory=list)
-    merges: list[tuple[int, int, int, int]] = Field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    col_widths: dict[int, float] = field(default_factory=dict)
+    # points per row, set where wrapped text needs more than one line: neither xlsxwriter nor
+    # the Sheets API sizes rows to wrapped text
+    row_heights: dict[int, float] = field(default_factory=dict)
+    hidden_cols: list[int] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     freeze: tuple[int, int] | None = None
-    validations: list[Validation] = Field(default_factory=list)
-    cond_formats: list[CondFormat] = Field(default_factory=list)
-    charts: list[Chart] = Field(default_factory=list)
+    validations: list[Validation] = field(default_factory=list)
+    cond_formats: list[CondFormat] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
     protected: bool = True
     visibility: Literal["visible", "hidden", "very_hidden"] = "visible"
     tab_color: str | None = None
@@ -273,8 +292,7 @@ class SheetPlan(_M):
 
     def fit_row(self, row: int, col: int, texts: Iterable[str]) -> None:
         """Make ``row`` tall enough for the longest of ``texts`` wrapped in the cell at ``col``."""
-        width = self.width_at(row, col)
-        lines = max((wrapped_lines(t, width) for t in texts if t), default=1)
+        lines = _max_lines(tuple(texts), self.width_at(row, col))
         if lines > 1:
             self.row_heights[row] = max(self.row_heights.get(row, 0.0), lines_height(lines))
 
@@ -312,7 +330,8 @@ class Context(_M):
         return [r.tab for r in self.raters]
 
 
-class WorkbookPlan(_M):
+@dataclass(slots=True, kw_only=True)
+class WorkbookPlan:
     ladder: Ladder
     context: Context
     sheets: list[SheetPlan]
@@ -442,10 +461,9 @@ def _blank(v: float | str | None) -> float | str:
     return "" if v is None else v
 
 
-def _descriptor_texts(ladder: Ladder, c: Category) -> list[str]:
+def _descriptor_texts(ladder: Ladder, c: Category) -> tuple[str, ...]:
     """Every descriptor text of a category, in level order (what a formula cell can show)."""
-    ds = [c.descriptors[code] for code in ladder.codes]
-    return [d if isinstance(d, str) else d.text for d in ds]
+    return tuple(c.descriptor(code).text for code in ladder.codes)
 
 
 def _codes_range(ladder: Ladder) -> str:
@@ -453,10 +471,11 @@ def _codes_range(ladder: Ladder) -> str:
     return rng(MATRIX_SHEET, M_CODES, M_DESC0, M_CODES, M_DESC0 + n - 1)
 
 
-def _descriptor_range(ladder: Ladder, cid: str) -> str:
+def _descriptor_ranges(ladder: Ladder) -> dict[str, str]:
+    """The Matrix range of each category's descriptors, by category id."""
     n = len(ladder.levels)
-    r = matrix_rows(ladder)[cid]
-    return rng(MATRIX_SHEET, r, M_DESC0, r, M_DESC0 + n - 1)
+    return {cid: rng(MATRIX_SHEET, r, M_DESC0, r, M_DESC0 + n - 1)
+            for cid, r in matrix_rows(ladder).items()}
 
 
 def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
@@ -612,12 +631,12 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     for i, h in enumerate(headers):
         s.text(R_HEADER, i, h, "header")
     codes_range = _codes_range(ladder)
-    desc_of = {c.id: _descriptor_range(ladder, c.id) for c in cats}
+    desc_of = _descriptor_ranges(ladder)
+    group_of = {c.id: g.name for g in ladder.groups for c in g.categories}
     for i, c in enumerate(cats):
         r = R_FIRST + i
-        group = next(g for g in ladder.groups if c in g.categories)
         lv = levels.get(c.id)
-        s.text(r, C_GROUP, group.name, "cell")
+        s.text(r, C_GROUP, group_of[c.id], "cell")
         s.text(r, C_CATEGORY, c.name, "cell")
         s.add(r, C_WEIGHT, "number", c.weight, "number")
         s.add(r, C_RATING, "input", ladder.codes[lv - 1] if lv else None, "input_rating",
@@ -658,7 +677,7 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
           "total_pct", formula=scoring.f_progress(ladder, a1(f["total"], C_RATING), idx_ref))
     s.validations.append(Validation(
         first_row=R_FIRST, first_col=C_RATING, last_row=last, last_col=C_RATING,
-        values=ladder.codes,
+        values=list(ladder.codes),
         input_title="Pick a level",
         input_message=f"Choose {ladder.codes[0]}–{ladder.codes[-1]}; see the Matrix tab.",
         error_title="Not a level",
@@ -692,6 +711,7 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
     s.col_widths.update({cols["consensus_level"]: 11, cols["consensus_points"]: 11,
                          cols["gap"]: 10, cols["next"]: 60})
     role_weight = {r.id: r.weight for r in ladder.raters}
+    desc_of = _descriptor_ranges(ladder)
     for i, c in enumerate(cats):
         r = S_FIRST + i
         cs = sc.categories[i]
@@ -726,8 +746,8 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
             if cs.consensus_level is not None else ""
         s.add(r, cols["next"], "formula", next_text, "calc_text",
               formula=scoring.f_next_descriptor(ladder, a1(r, cols["consensus_level"]),
-                                                _descriptor_range(ladder, c.id)))
-        s.fit_row(r, cols["next"], _descriptor_texts(ladder, c)[1:] + [scoring.TOP_LEVEL_TEXT])
+                                                desc_of[c.id]))
+        s.fit_row(r, cols["next"], _descriptor_texts(ladder, c)[1:] + (scoring.TOP_LEVEL_TEXT,))
     last = S_FIRST + len(cats) - 1
     gap_col = cols["gap"]
     top = a1(S_FIRST, gap_col)

@@ -23,6 +23,7 @@ The rule (the seed's, generalised):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -46,7 +47,7 @@ def xround(x: float, digits: int = ROUND_DIGITS) -> float:
 
 def points_for(ladder: Ladder, category_id: str, level: int) -> float:
     """Points for a rating at 1-based ``level`` of a category."""
-    return ladder.level_points()[level - 1] * ladder.category(category_id).weight
+    return ladder._points[level - 1] * ladder.category(category_id).weight
 
 
 def weighted_mean(groups: Sequence[tuple[Sequence[float], float]]) -> float | None:
@@ -243,6 +244,7 @@ def score(ladder: Ladder, raters: Sequence[RaterInput]) -> Score:
 # INDEX, CHOOSE, ROUND, INT, MIN, MAX, ISNUMBER.
 
 
+@functools.lru_cache(maxsize=4096)
 def _num(x: float) -> str:
     return repr(int(x)) if float(x).is_integer() else repr(float(x))
 

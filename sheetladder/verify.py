@@ -444,7 +444,6 @@ def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladde
 
 
 _LADDERS: dict[str, Ladder] = {}  # canonical JSON -> the ladder: a batch embeds a few ladders
-_FACTS: dict[int, tuple[Ladder, str, str]] = {}  # id(ladder) -> (ladder, canonical JSON, hash)
 
 
 def ladder_from_json(text: str) -> Ladder:
@@ -460,14 +459,8 @@ def ladder_from_json(text: str) -> Ladder:
 
 
 def _ladder_facts(ladder: Ladder) -> tuple[str, str]:
-    """(canonical JSON, content hash) of a ladder, computed once per ladder object."""
-    got = _FACTS.get(id(ladder))
-    if got is None or got[0] is not ladder:
-        if len(_FACTS) >= 64:
-            _FACTS.clear()
-        text = ladder.canonical_json()
-        got = _FACTS[id(ladder)] = (ladder, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
-    return got[1], got[2]
+    """(canonical JSON, content hash) of a ladder (each computed once per ladder object)."""
+    return ladder.canonical_json(), ladder.content_hash()
 
 
 # -- sheets: pairing and row alignment ------------------------------------------------------------

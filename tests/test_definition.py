@@ -68,7 +68,7 @@ def test_generic_ladder_has_six_levels_titles_and_promotion_criteria():
 
 def test_engineering_ladder_has_eight_levels_and_seven_drafted_parameters():
     ladder = load(DEFINITIONS / "engineering-e1-e8.yaml")
-    assert ladder.codes == [f"E{i}" for i in range(1, 9)]
+    assert ladder.codes == tuple(f"E{i}" for i in range(1, 9))
     assert sorted(c.name for c in ladder.categories) == sorted([
         "Expertise", "Engineering Culture", "Autonomy", "Communication", "Agile Mindset",
         "Business Orientation", "Self-learning and Teaching Others"])
@@ -169,7 +169,7 @@ def test_new_scaffolds_a_definition_that_validates(tmp_path: Path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     ladder = load(out)
-    assert ladder.codes == ["T1", "T2", "T3"]
+    assert ladder.codes == ("T1", "T2", "T3")
     assert [c.name for c in ladder.categories] == ["Product", "Tooling", "Coaching"]
     assert out.read_text().startswith("# yaml-language-server: $schema=schema.json")
     again = CliRunner().invoke(main, args)
@@ -226,3 +226,22 @@ def test_new_with_an_invalid_id_writes_nothing(tmp_path: Path):
                                     "--levels", "A=One", "--group", "G: C"])
     assert res.exit_code == 1 and "id" in res.output
     assert not out.exists()
+
+
+def test_derived_views_are_left_out_of_equality_and_recomputed_after_a_copy_with_changes():
+    """Ladders keep their derived views (codes, thresholds, canonical JSON...) once computed;
+    a warm ladder still equals a cold one, and a copy with other levels derives afresh."""
+    warm = load_text(SMALL, "small.yaml")
+    cold = load_text(SMALL, "small.yaml")
+    before = (warm.codes, warm.level_thresholds(), warm.canonical_json(), warm.content_hash())
+    assert warm == cold and warm.model_dump() == cold.model_dump()
+    assert before[2] == cold.canonical_json() and before[3] == cold.content_hash()
+    levels = [lv.model_copy(update={"code": "Z" + lv.code}) for lv in warm.levels]
+    changed = warm.model_copy(update={"levels": levels})
+    assert changed.codes == tuple("Z" + code for code in before[0])
+    assert changed.canonical_json() != before[2] and changed.content_hash() != before[3]
+    cat = warm.categories[0]
+    drafted = cat.model_copy(update={"drafted": True})
+    assert not cat.drafted and cat.descriptor(warm.codes[0]).drafted is False
+    assert drafted.descriptor(warm.codes[0]).drafted is True
+    assert warm.codes == before[0]  # the original is untouched

@@ -658,7 +658,6 @@ def test_the_layout_of_a_plan_does_not_depend_on_the_ratings(bundled, data):
 def _cold() -> None:
     verify_mod._INPUT_PLACES.clear()
     verify_mod._LADDERS.clear()
-    verify_mod._FACTS.clear()
     verify_mod._EXACT.clear()
 
 

@@ -168,7 +168,7 @@ def test_published_sheet_carries_formats_dropdowns_protection_hidden_meta_and_a_
     for i in range(n):
         dv = bo.cells[(R_FIRST + i, C_RATING)]["dataValidation"]
         assert dv["strict"] is True
-        assert [v["userEnteredValue"] for v in dv["condition"]["values"]] == sales.codes
+        assert [v["userEnteredValue"] for v in dv["condition"]["values"]] == list(sales.codes)
     # Bo's inputs are outside the sheet protection and editable only by Bo
     sheet_level = [p for p in bo.protected if set(p["range"]) == {"sheetId"}]
     assert len(sheet_level) == 1 and sheet_level[0]["unprotectedRanges"]
