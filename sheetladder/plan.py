@@ -332,9 +332,16 @@ class Context(_M):
 
 @dataclass(slots=True, kw_only=True)
 class WorkbookPlan:
+    """A workbook's layout, with the scores its stored formula results show.
+
+    Treat a plan as read-only: plans of one ladder share its Matrix sheet (copy a plan with
+    copy.deepcopy before changing it)."""
+
     ladder: Ladder
     context: Context
     sheets: list[SheetPlan]
+    inputs: list[RaterInput] = field(default_factory=list)  # the ratings planned, per rater
+    score: Score | None = None  # what the scoring rule gives for ``inputs``
 
     def sheet(self, name: str) -> SheetPlan:
         for s in self.sheets:
@@ -583,7 +590,21 @@ def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
     return s
 
 
+_MATRICES: dict[int, tuple[Ladder, SheetPlan]] = {}  # id(ladder) -> (ladder, its Matrix sheet)
+
+
 def _matrix(ladder: Ladder) -> SheetPlan:
+    """The Matrix sheet depends on the ladder alone (and ladders are frozen): built once per
+    ladder object, shared by its plans."""
+    got = _MATRICES.get(id(ladder))
+    if got is None or got[0] is not ladder:
+        if len(_MATRICES) >= 32:
+            _MATRICES.clear()
+        got = _MATRICES[id(ladder)] = (ladder, _build_matrix(ladder))
+    return got[1]
+
+
+def _build_matrix(ladder: Ladder) -> SheetPlan:
     n = len(ladder.levels)
     s = SheetPlan(name=MATRIX_SHEET, role="matrix", tab_color="#2F5496")
     s.col_widths = {M_CAT: 24, M_WEIGHT: 8}
@@ -849,7 +870,7 @@ def build_plan(
     if ctx.split_tab is None:
         sheets.append(_summary(ladder, ctx, sc))
     sheets.append(_meta(ladder, ctx))
-    return WorkbookPlan(ladder=ladder, context=ctx, sheets=sheets)
+    return WorkbookPlan(ladder=ladder, context=ctx, sheets=sheets, inputs=inputs, score=sc)
 
 
 def split_contexts(ctx: Context) -> list[Context]:

@@ -995,7 +995,7 @@ def verify_grid(grid: Grid) -> Verified:
         if guess is None or ratings != guess[0] or comments != guess[1]:
             plan = build_plan(ladder, ctx, ratings=ratings, comments=comments)
         _compare_stored(plan, checks, consistent, found)
-    report = _make_report(grid.source, ladder, ctx, inputs, found.close())
+    report = _make_report(grid.source, ladder, ctx, inputs, found.close(), plan=plan)
     report.content_hash = grid.content_hash
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
@@ -1003,10 +1003,16 @@ def verify_grid(grid: Grid) -> Verified:
 
 def _make_report(source: str, ladder: Ladder, ctx: Context,
                  inputs: Mapping[str, RaterInput], findings: list[Finding],
-                 sources: Sequence[str] | None = None) -> Report:
+                 sources: Sequence[str] | None = None, plan: WorkbookPlan | None = None
+                 ) -> Report:
+    """The report; ``plan``'s score is used when it was planned with the same ratings."""
     full = [inputs.get(s.tab) or RaterInput(role=s.role, name=s.name, tab=s.tab, levels={})
             for s in ctx.raters]
-    sc = scoring.score(ladder, full)
+    if plan is not None and plan.score is not None and plan.ladder is ladder \
+            and [(i.tab, i.levels) for i in plan.inputs] == [(i.tab, i.levels) for i in full]:
+        sc = plan.score
+    else:
+        sc = scoring.score(ladder, full)
     ladder_json, ladder_hash = _ladder_facts(ladder)
     return Report(
         file=source,
