@@ -231,17 +231,17 @@ class Ladder(_Model):
     def _by_id(self) -> dict[str, Category]:
         return {c.id: c for c in self.categories}
 
-    def level_points(self) -> list[float]:
+    def level_points(self) -> tuple[float, ...]:
         """Points per unit of weight for each level, in level order."""
-        return list(self._points)
+        return self._points
 
-    def level_thresholds(self) -> list[float]:
+    def level_thresholds(self) -> tuple[float, ...]:
         """Total points needed to reach each level, in level order.
 
         Rounded to 6 decimals like the totals they are compared with, so weights such as 0.1
         cannot leave a threshold a hair above the total it should accept (0.30000000000000004).
         """
-        return list(self._thresholds)
+        return self._thresholds
 
     def level_index(self, code: str) -> int:
         """1-based position of a level code."""

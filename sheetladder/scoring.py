@@ -47,7 +47,7 @@ def xround(x: float, digits: int = ROUND_DIGITS) -> float:
 
 def points_for(ladder: Ladder, category_id: str, level: int) -> float:
     """Points for a rating at 1-based ``level`` of a category."""
-    return ladder._points[level - 1] * ladder.category(category_id).weight
+    return ladder.level_points()[level - 1] * ladder.category(category_id).weight
 
 
 def weighted_mean(groups: Sequence[tuple[Sequence[float], float]]) -> float | None:
@@ -249,6 +249,11 @@ def _num(x: float) -> str:
     return repr(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+@functools.lru_cache(maxsize=256)
+def _joined(values: tuple[float, ...]) -> str:
+    return ",".join(_num(v) for v in values)
+
+
 def _str(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
@@ -259,7 +264,7 @@ def f_level_number(rating_ref: str, codes_range: str) -> str:
 
 
 def f_points(ladder: Ladder, level_ref: str, weight: float) -> str:
-    pts = ",".join(_num(p) for p in ladder.level_points())
+    pts = _joined(ladder.level_points())
     return f'IF({level_ref}="","",CHOOSE({level_ref},{pts})*{_num(weight)})'
 
 
