@@ -12,6 +12,9 @@ Printed, per file in one process (the mean; the minimum of three passes for the 
 
 * the floor: python-calamine opening each file and reading the values of every sheet, nothing
   else (no formulas, no checks);
+* Python's floor: opening the zip, inflating every part and one regular-expression pass over
+  each worksheet (the fast reader's tokeniser), building nothing: what any pure-Python reader
+  spends at the least, and so how close to calamine (compiled Rust) such a reader can come;
 * sheetladder's fast reader opening the Grid (every defence included: size and zip-bomb limits,
   no DTD, well-formed XML), and, with ``--reference``, the openpyxl reader it is tested against;
 * verifying the Grid against the plan rebuilt from the file (build_plan is part of it) and
@@ -38,6 +41,7 @@ import shutil
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sheetladder.definition import load  # noqa: E402
-from sheetladder.grid import open_xlsx  # noqa: E402
+from sheetladder.grid import _SHEET_TOKEN, open_xlsx  # noqa: E402
 from sheetladder.plan import build_plan, make_context  # noqa: E402
 from sheetladder.read import read_many, read_path  # noqa: E402
 from sheetladder.render_xlsx import to_bytes  # noqa: E402
@@ -80,6 +84,19 @@ def calamine_values(path: Path) -> int:
         for row in wb.get_sheet_by_name(name).to_python():
             cells += len(row)
     return cells
+
+
+def python_floor(path: Path) -> int:
+    """What any pure-Python reader of these files spends at the least: open the zip, inflate
+    every part, and run one regular-expression pass over each worksheet's XML (the fast
+    reader's own tokeniser); no cell is built and nothing is checked."""
+    tokens = 0
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            data = zf.read(name)
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                tokens += len(_SHEET_TOKEN.findall(data.decode("utf-8")))
+    return tokens
 
 
 def per_file(fn: Callable[[Any], object], items: list[Any], passes: int = 1) -> float:
@@ -156,6 +173,7 @@ def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, refer
         findings = sum(len(read_path(f).findings) for f in files[: min(20, len(files))])
         passes = 1  # one pass: a second would meet files it has already seen
         floor = per_file(calamine_values, files, passes)
+        t_py = per_file(python_floor, files, passes)
         t_open = per_file(open_xlsx, files, passes)
         grids = [open_xlsx(f) for f in files]
         t_verify = per_file(verify_grid, grids, passes)
@@ -191,6 +209,7 @@ def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, refer
           f"files with errors in the batch: {bad}")
     print("one process, per file:")
     line("floor: calamine, values only", floor)
+    line("Python's floor: unzip + tokenise", t_py, f"  {t_py / floor:5.2f}x the floor")
     line("open the Grid (fast reader)", t_open, f"  {t_open / floor:5.2f}x the floor")
     if t_ref is not None:
         line("open the Grid (openpyxl reference)", t_ref, f"  {t_ref / floor:5.2f}x the floor")
@@ -200,6 +219,8 @@ def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, refer
           f"1,000 files{' (projected)' if n < 1000 else ''}: {batch_1000:.1f} s "
           f"(calamine, {jobs} process(es): {floor_1000:.1f} s)")
     rows = [
+        row("Python's floor (unzip + tokenise, no cells), per file", t_py * 1000, "ms",
+            floor * 1000, "(what any Python reader spends)", None, True),
         row("open the Grid (fast reader), per file", t_open * 1000, "ms", floor * 1000,
             "<= 2x floor", 2.0, True),
         row("read + verify, per file, 1 process", t_total * 1000, "ms", floor * 1000,
