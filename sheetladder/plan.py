@@ -485,7 +485,7 @@ def _descriptor_ranges(ladder: Ladder) -> dict[str, str]:
             for cid, r in matrix_rows(ladder).items()}
 
 
-def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
+def _guide(ladder: Ladder, ctx: Context, sizes: bool = True) -> SheetPlan:
     s = SheetPlan(name=GUIDE_SHEET, role="guide", tab_color="#1F3864")
     s.col_widths = {0: 22, 1: 26, 2: 56, 3: 12, 4: 12}
     s.text(0, 0, ladder.name, "title")
@@ -586,7 +586,8 @@ def _guide(ladder: Ladder, ctx: Context) -> SheetPlan:
             s.merges.append((r, 0, r, 4))
             r += 1
     s.print_setup = PrintSetup(landscape=False)
-    s.fit_wrapped_text()
+    if sizes:
+        s.fit_wrapped_text()
     return s
 
 
@@ -637,7 +638,8 @@ def _build_matrix(ladder: Ladder) -> SheetPlan:
 
 
 def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.RaterScore | None,
-           levels: Mapping[str, int | None], comments: Mapping[str, str]) -> SheetPlan:
+           levels: Mapping[str, int | None], comments: Mapping[str, str],
+           sizes: bool = True) -> SheetPlan:
     cats = ladder.categories
     s = SheetPlan(name=slot.tab, role="rater", rater_tab=slot.tab, tab_color="#BF8F00")
     s.col_widths = {C_GROUP: 16, C_CATEGORY: 24, C_WEIGHT: 8, C_RATING: 10, C_DESCRIPTOR: 58,
@@ -671,7 +673,8 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
               input_of=(c.id, "comment"))
         s.add(r, C_LEVELNO, "formula", lv if lv else "", "hidden_calc",
               formula=scoring.f_level_number(a1(r, C_RATING), codes_range))
-        s.fit_row(r, C_DESCRIPTOR, _descriptor_texts(ladder, c))
+        if sizes:
+            s.fit_row(r, C_DESCRIPTOR, _descriptor_texts(ladder, c))
     last = R_FIRST + len(cats) - 1
     f = rater_footer(ladder)
     levelnos = rng(None, R_FIRST, C_LEVELNO, last, C_LEVELNO, absolute=False)
@@ -706,11 +709,12 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     ))
     s.freeze = (R_FIRST, C_RATING)
     s.print_setup = PrintSetup(repeat_rows=(R_HEADER, R_HEADER))
-    s.fit_wrapped_text()
+    if sizes:
+        s.fit_wrapped_text()
     return s
 
 
-def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
+def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> SheetPlan:
     cats = ladder.categories
     cols = summary_columns(ctx, ladder)
     s = SheetPlan(name=SUMMARY_SHEET, role="summary", tab_color="#548235")
@@ -768,7 +772,8 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
         s.add(r, cols["next"], "formula", next_text, "calc_text",
               formula=scoring.f_next_descriptor(ladder, a1(r, cols["consensus_level"]),
                                                 desc_of[c.id]))
-        s.fit_row(r, cols["next"], _descriptor_texts(ladder, c)[1:] + (scoring.TOP_LEVEL_TEXT,))
+        if sizes:
+            s.fit_row(r, cols["next"], _descriptor_texts(ladder, c)[1:] + (scoring.TOP_LEVEL_TEXT,))
     last = S_FIRST + len(cats) - 1
     gap_col = cols["gap"]
     top = a1(S_FIRST, gap_col)
@@ -810,7 +815,8 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score) -> SheetPlan:
                           anchor=(f["progress"] + 2, 0), max_value=len(ladder.levels)))
     s.freeze = (S_FIRST, 1)
     s.print_setup = PrintSetup(repeat_rows=(S_HEADER, S_HEADER), row_breaks=[f["progress"] + 2])
-    s.fit_wrapped_text()
+    if sizes:
+        s.fit_wrapped_text()
     return s
 
 
@@ -850,9 +856,13 @@ def build_plan(
     ctx: Context,
     ratings: Mapping[str, Mapping[str, int | None]] | None = None,
     comments: Mapping[str, Mapping[str, str]] | None = None,
+    sizes: bool = True,
 ) -> WorkbookPlan:
     """The full layout for one assessment; ``ratings`` (tab -> category -> level index) pre-fill
-    the rater tabs, and every stored formula result is what the scoring rule gives for them."""
+    the rater tabs, and every stored formula result is what the scoring rule gives for them.
+
+    ``sizes=False`` leaves out the row heights fitted to wrapped text: the reader compares
+    cells, not how tall rows are, and fitting is a sixth of the cost of planning."""
     ratings = ratings or {}
     comments = comments or {}
     inputs = [
@@ -862,13 +872,13 @@ def build_plan(
         for slot in ctx.raters
     ]
     sc = scoring.score(ladder, inputs)
-    sheets = [_guide(ladder, ctx), _matrix(ladder)]
+    sheets = [_guide(ladder, ctx, sizes), _matrix(ladder)]
     for slot, rs, inp in zip(ctx.raters, sc.raters, inputs, strict=True):
         if ctx.split_tab is not None and slot.tab != ctx.split_tab:
             continue
-        sheets.append(_rater(ladder, ctx, slot, rs, inp.levels, inp.comments))
+        sheets.append(_rater(ladder, ctx, slot, rs, inp.levels, inp.comments, sizes))
     if ctx.split_tab is None:
-        sheets.append(_summary(ladder, ctx, sc))
+        sheets.append(_summary(ladder, ctx, sc, sizes))
     sheets.append(_meta(ladder, ctx))
     return WorkbookPlan(ladder=ladder, context=ctx, sheets=sheets, inputs=inputs, score=sc)
 

@@ -946,10 +946,10 @@ def verify_grid(grid: Grid) -> Verified:
     shape = _shape(ladder, ctx)
     guess = _guess_inputs(grid, ladder, ctx, shape)
     if guess is None:
-        plan = build_plan(ladder, ctx)
+        plan = build_plan(ladder, ctx, sizes=False)
         _learn_places(plan, ctx, shape)
     else:
-        plan = build_plan(ladder, ctx, ratings=guess[0], comments=guess[1])
+        plan = build_plan(ladder, ctx, ratings=guess[0], comments=guess[1], sizes=False)
     pairs = _pair_sheets(plan, grid, meta_sheet.name, found)
     aliases = {g.casefold(): e.casefold() for e, g in pairs.items() if g != e}
     alignments: dict[str, _Alignment] = {}
@@ -993,7 +993,7 @@ def verify_grid(grid: Grid) -> Verified:
         ratings = {t: dict(i.levels) for t, i in inputs.items()}
         comments = {t: dict(i.comments) for t, i in inputs.items()}
         if guess is None or ratings != guess[0] or comments != guess[1]:
-            plan = build_plan(ladder, ctx, ratings=ratings, comments=comments)
+            plan = build_plan(ladder, ctx, ratings=ratings, comments=comments, sizes=False)
         _compare_stored(plan, checks, consistent, found)
     report = _make_report(grid.source, ladder, ctx, inputs, found.close(), plan=plan)
     report.content_hash = grid.content_hash

@@ -725,3 +725,19 @@ def test_a_batch_read_by_worker_processes_gives_the_same_reports(tmp_path, sales
                                      str(tmp_path / "other.xlsx"), str(tmp_path / "missing.xlsx")]
     assert two == one
     assert read_many(batch, merge_copies=False, jobs=2) == read_many(batch, merge_copies=False)
+
+
+def test_a_plan_without_row_sizes_has_the_same_cells_and_only_lacks_fitted_heights(sales, ctx4):
+    """The reader plans with sizes=False; everything it compares must be what the renderer
+    writes."""
+    ratings = random_ratings(sales, ctx4, seed=3)
+    full = build_plan(sales, ctx4, ratings)
+    lean = build_plan(sales, ctx4, ratings, sizes=False)
+    assert [s.name for s in lean.sheets] == [s.name for s in full.sheets]
+    for a, b in zip(full.sheets, lean.sheets, strict=True):
+        assert [(c.row, c.col, c.kind, c.value, c.formula, c.style, c.input_of) for c in a.cells] \
+            == [(c.row, c.col, c.kind, c.value, c.formula, c.style, c.input_of) for c in b.cells]
+        assert (a.merges, a.validations, a.hidden_cols) == (b.merges, b.validations, b.hidden_cols)
+        if a.role in ("rater", "summary"):
+            assert a.row_heights and not b.row_heights
+    assert lean.score == full.score
