@@ -16,7 +16,7 @@ import struct
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from posixpath import dirname, normpath
@@ -135,8 +135,9 @@ def read_file_bytes(path: str | Path) -> bytes:
     return data
 
 
-def sniff(data: bytes) -> str | None:
-    """Why ``data`` is not an .xlsx, judged by its first bytes; None when it starts like a zip."""
+def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
+    """Why ``data`` is not ``what`` (a zip-based spreadsheet), judged by its first bytes; None
+    when it starts like a zip. The importer names what it expected (an .ods spreadsheet)."""
     if not data:
         return "empty file (0 bytes)"
     if data.startswith(_ZIP_MAGICS):
@@ -147,26 +148,39 @@ def sniff(data: bytes) -> str | None:
                     "(File > Info > Protect Workbook > Encrypt with Password) and save it again")
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
             return "old Excel 97-2003 .xls workbook: open it and save it as .xlsx"
-        return "an OLE compound document (old Office format), not an .xlsx workbook"
+        return f"an OLE compound document (old Office format), not {what}"
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "an HTML page, not a workbook (a failed download or a sign-in page?)"
     if head.startswith(b"<?xml") or head.startswith(b"<"):
-        return "an XML or text file, not an .xlsx workbook"
+        return f"an XML or text file, not {what}"
     if head.startswith(b"%pdf"):
         return "a PDF document, not a workbook"
-    return "not an .xlsx workbook (not a zip archive)"
+    return f"not {what} (not a zip archive)"
 
 
 def _check_members(source: str, zf: zipfile.ZipFile) -> None:
-    infos = zf.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise UnreadableWorkbook(source, f"zip archive has {len(infos)} parts (limit {MAX_MEMBERS})")
-    names = {i.filename for i in infos}
+    """The reader's zip checks: the part count first, then what kind of file this is (so an
+    .ods or a Word document is named as such), then the size limits every spreadsheet gets."""
+    _check_count(source, zf)
+    _check_kind(source, zf)
+    check_zip_limits(source, zf)
+
+
+def _check_count(source: str, zf: zipfile.ZipFile) -> None:
+    n = len(zf.infolist())
+    if n > MAX_MEMBERS:
+        raise UnreadableWorkbook(source, f"zip archive has {n} parts (limit {MAX_MEMBERS})")
+
+
+def _check_kind(source: str, zf: zipfile.ZipFile) -> None:
+    """Refuse a zip that is not an .xlsx, naming what it is (.ods, .xlsb, Word, PowerPoint)."""
+    names = set(zf.namelist())
     if "[Content_Types].xml" not in names:
         if "mimetype" in names:
-            try:
-                mime = zf.read("mimetype")[:100]
+            try:  # the first bytes only: the part's size has not been checked yet
+                with zf.open("mimetype") as f:
+                    mime = f.read(100)
             except Exception:  # noqa: BLE001 - any failure here just means "not ODF"
                 mime = b""
             if b"opendocument.spreadsheet" in mime:
@@ -180,8 +194,20 @@ def _check_members(source: str, zf: zipfile.ZipFile) -> None:
         if any(n.startswith("ppt/") for n in names):
             return _fail(source, "a PowerPoint document, not a workbook")
         return _fail(source, "an Office file but not an Excel workbook (no xl/ part)")
+
+
+def check_zip_limits(source: str, zf: zipfile.ZipFile) -> None:
+    """Refuse a zip whose directory promises more than a spreadsheet ever unpacks to.
+
+    Judged from the zip directory alone, before any part is inflated, so a zip bomb costs
+    nothing: part count, encrypted parts, compression methods zipfile cannot read, each part's
+    size and compression ratio, the total. Reading a part afterwards is bounded too, since
+    zipfile never inflates a part past its declared size. Any zip-based spreadsheet (.xlsx,
+    .ods) gets these; raises :class:`UnreadableWorkbook`.
+    """
+    _check_count(source, zf)
     total = 0
-    for info in infos:
+    for info in zf.infolist():
         if info.flag_bits & 0x1:
             return _fail(source, f"zip part {info.filename} is encrypted: not a readable workbook")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -308,15 +334,32 @@ def _scan_prolog(text: str) -> str:
             return "ok"
 
 
-def _check_xml_parts(source: str, zf: zipfile.ZipFile) -> None:
+def check_xml_prologs(source: str, zf: zipfile.ZipFile, names: Collection[str] | None = None
+                      ) -> None:
+    """Refuse an XML part whose prolog declares a DOCTYPE: every .xml and .rels part, or the
+    parts in ``names`` (those a caller will parse).
+
+    No Office Open XML part and no ODF content part needs a DTD, so refusing one keeps entity
+    bombs and external entities away from every parser, whichever library parses. Only each
+    part's first bytes are inflated. Run after :func:`check_zip_limits`.
+    """
     data = _archive_bytes(zf)
     for info in zf.infolist():
         name = info.filename.lower()
-        if info.is_dir() or not (name.endswith(".xml") or name.endswith(".rels")):
+        if names is not None:
+            if info.filename not in names:
+                continue
+        elif info.is_dir() or not (name.endswith(".xml") or name.endswith(".rels")):
             continue
         problem = _prolog_problem(zf, info, data)
         if problem:
             _fail(source, f"refused: XML part {info.filename} {problem}")
+
+
+def _check_xml_parts(source: str, zf: zipfile.ZipFile) -> None:
+    """open_zip's prolog check, under its own name so tests can switch it off and show that
+    the parsers refuse DTDs on their own."""
+    check_xml_prologs(source, zf)
 
 
 def _require_defusedxml() -> None:

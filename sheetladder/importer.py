@@ -23,6 +23,14 @@ from typing import Any, Literal
 
 from . import files
 from .definition import LEVEL_CODE, DefinitionError, load_text, slugify
+from .grid import (
+    MAX_CELL_SLOTS,
+    UnreadableWorkbook,
+    check_xml_prologs,
+    check_zip_limits,
+    read_file_bytes,
+    sniff,
+)
 from .plan import col_letter
 
 Orientation = Literal["columns", "rows"]
@@ -31,6 +39,8 @@ Merge = tuple[int, int, int, int]  # r1, c1, r2, c2: 0-based, inclusive
 PLACEHOLDER = "TODO: describe {category} at {code}"
 MATRIX_SUFFIX = ": descriptor matrix"  # the title sheetladder's own Matrix tab carries
 _MAX_REPEAT = 10_000  # ODF repeats of non-empty cells beyond this are not materialised
+_MAX_HELD = 100_000  # XML elements held at once; a row is at most 16,384 cells of a few each
+_MAX_DEPTH = 256  # XML nesting; spreadsheets nest a few dozen deep at most
 
 
 class ImportFailed(Exception):
@@ -93,28 +103,93 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+# A spreadsheet to import is as untrusted as a filled workbook, so .xlsx and .ods files get the
+# reader's defences (sheetladder.grid) before any part is inflated or parsed: the file size cap,
+# the first-bytes sniffing of foreign files, the zip limits (part count and sizes, compression
+# ratio, encrypted parts) and no DTD in any XML part that is parsed. What the parts hold once
+# inflated is bounded too (see _Bounds): XML elements in all and held at once, nesting depth,
+# and cells walked (openpyxl fills gaps) or materialised (ODF repeats).
+
+
+def _file_bytes(path: Path, what: str) -> bytes:
+    """The file's bytes (size capped), refused early if its first bytes are not a zip."""
+    try:
+        data = read_file_bytes(path)
+    except UnreadableWorkbook as e:
+        raise ImportFailed(str(e)) from None
+    reason = sniff(data, what)
+    if reason:
+        raise ImportFailed(f"{path}: {reason}")
+    return data
+
+
+def _checked_zip(path: Path, data: bytes, what: str) -> zipfile.ZipFile:
+    """``data`` as a zip whose directory is within the reader's limits; nothing inflated yet."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
+        raise ImportFailed(f"{path}: not a readable {what} ({_one_line(e)})") from None
+    try:
+        check_zip_limits(str(path), zf)
+    except UnreadableWorkbook as e:
+        zf.close()
+        raise ImportFailed(str(e)) from None
+    return zf
+
+
+def _check_prologs(path: Path, zf: zipfile.ZipFile, what: str, parts: list[str] | None = None
+                   ) -> None:
+    """No DTD in the XML parts (or just ``parts``, the ones to be parsed); one line if any."""
+    try:
+        check_xml_prologs(str(path), zf, parts)
+    except UnreadableWorkbook as e:
+        raise ImportFailed(str(e)) from None
+    except Exception as e:  # a damaged part: one line, never a traceback
+        raise ImportFailed(f"{path}: not a readable {what} ({_one_line(e)})") from None
+
+
+def _one_line(e: BaseException) -> str:
+    text = re.sub(r"\s+", " ", str(e)).strip()
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _too_large(path: Path, what: str) -> ImportFailed:
+    return ImportFailed(f"{path}: more than {MAX_CELL_SLOTS:,} {what}; too large to import")
+
+
 def read_xlsx(path: Path) -> list[Table]:
     """Every worksheet of an .xlsx (read-only), with the merged ranges openpyxl's read-only
     mode does not expose (read from each sheet's XML)."""
+    data = _file_bytes(path, "an .xlsx workbook")
+    with _checked_zip(path, data, ".xlsx workbook") as zf:
+        _check_prologs(path, zf, ".xlsx workbook")  # openpyxl parses any of them
+        return _xlsx_tables(path, data, zf)
+
+
+def _xlsx_tables(path: Path, data: bytes, zf: zipfile.ZipFile) -> list[Table]:
+    """The tables of an .xlsx held in ``data``, opened and checked as ``zf``."""
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise ImportFailed(f"{path}: not a readable .xlsx workbook ({e})") from None
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises its own InvalidFileException and parser errors
-        raise ImportFailed(f"{path}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
+        raise ImportFailed(f"{path}: not a readable .xlsx workbook ({_one_line(e)})") from None
     try:
         try:
-            merges = _xlsx_merges(path)
+            merges = _xlsx_merges(path, zf)
+        except ImportFailed:
+            raise
         except Exception as e:  # a damaged part: one line, never a traceback
-            raise ImportFailed(f"{path}: not a readable .xlsx workbook "
-                               f"({type(e).__name__}: {e})") from None
+            raise ImportFailed(f"{path}: not a readable .xlsx workbook ({_one_line(e)})") from None
         tables: list[Table] = []
+        walked = 0  # rows and cells openpyxl yields, gaps filled included
         for ws in wb.worksheets:
             ws.reset_dimensions()  # trust the cells, not the <dimension> some writers get wrong
             t = Table(ws.title, visible=getattr(ws, "sheet_state", "visible") == "visible")
             for row in ws.iter_rows():
+                walked += 1 + len(row)
+                if walked > MAX_CELL_SLOTS:
+                    raise _too_large(path, "cells in its sheets")
                 for cell in row:
                     value = getattr(cell, "value", None)
                     if value is None:
@@ -129,46 +204,65 @@ def read_xlsx(path: Path) -> list[Table]:
     return tables
 
 
-def _xlsx_merges(path: Path) -> dict[str, list[Merge]]:
+def _xlsx_merges(path: Path, z: zipfile.ZipFile) -> dict[str, list[Merge]]:
+    """Merged ranges per sheet name. The sheets' XML elements are counted on the way, so a
+    sheet openpyxl would take gigabytes to parse is refused first: openpyxl drops each row once
+    read but keeps whatever else a sheet holds."""
     from defusedxml import ElementTree
     from openpyxl.utils.cell import range_boundaries
 
     out: dict[str, list[Merge]] = {}
-    with zipfile.ZipFile(path) as z:
-        names = set(z.namelist())
-        wb_part = "xl/workbook.xml"
-        if "_rels/.rels" in names:
-            for rel in ElementTree.fromstring(z.read("_rels/.rels")):
-                if str(rel.get("Type", "")).endswith("/officeDocument"):
-                    wb_part = str(rel.get("Target", wb_part)).lstrip("/")
-        wb_dir, wb_file = posixpath.split(wb_part)
-        rels_part = posixpath.join(wb_dir, "_rels", wb_file + ".rels")
-        targets: dict[str, str] = {}
-        if rels_part in names:
-            for rel in ElementTree.fromstring(z.read(rels_part)):
-                target = str(rel.get("Target", ""))
-                if target.startswith("/"):
-                    target = target[1:]
-                else:
-                    target = posixpath.normpath(posixpath.join(wb_dir, target))
-                targets[str(rel.get("Id", ""))] = target
-        root = ElementTree.fromstring(z.read(wb_part))
-        for el in root.iter():
-            if _local(el.tag) != "sheet":
-                continue
-            rid = next((v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), "")
-            part = targets.get(rid)
-            if not part or part not in names:
-                continue
-            found: list[Merge] = []
-            with z.open(part) as src:
-                for _, mel in ElementTree.iterparse(src):
-                    if _local(mel.tag) == "mergeCell" and mel.get("ref"):
-                        c1, r1, c2, r2 = range_boundaries(str(mel.get("ref")))
-                        found.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
-                    elif _local(mel.tag) in ("row", "c", "v", "is", "f"):
-                        mel.clear()
-            out[str(el.get("name", ""))] = found
+    bounds = _Bounds(path, "its sheets")
+    names = set(z.namelist())
+    wb_part = "xl/workbook.xml"
+    if "_rels/.rels" in names:
+        for rel in ElementTree.fromstring(z.read("_rels/.rels")):
+            if str(rel.get("Type", "")).endswith("/officeDocument"):
+                wb_part = str(rel.get("Target", wb_part)).lstrip("/")
+    wb_dir, wb_file = posixpath.split(wb_part)
+    rels_part = posixpath.join(wb_dir, "_rels", wb_file + ".rels")
+    targets: dict[str, str] = {}
+    if rels_part in names:
+        for rel in ElementTree.fromstring(z.read(rels_part)):
+            target = str(rel.get("Target", ""))
+            if target.startswith("/"):
+                target = target[1:]
+            else:
+                target = posixpath.normpath(posixpath.join(wb_dir, target))
+            targets[str(rel.get("Id", ""))] = target
+    root = ElementTree.fromstring(z.read(wb_part))
+    for el in root.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), "")
+        part = targets.get(rid)
+        if not part or part not in names:
+            continue
+        found: list[Merge] = []
+        stack: list[Any] = []
+        rows = in_row = outside = 0  # open rows; elements in the open row, and outside rows
+        with z.open(part) as src:
+            for event, mel in ElementTree.iterparse(src, events=("start", "end")):
+                if event == "start":
+                    stack.append(mel)
+                    is_row = _local(mel.tag) == "row"
+                    if rows or is_row:
+                        rows += is_row
+                        in_row += 1
+                    else:
+                        outside += 1
+                    bounds.start(part, len(stack), max(in_row, outside), "in one row or outside its rows")
+                    continue
+                stack.pop()
+                if _local(mel.tag) == "row":
+                    rows -= 1
+                    in_row = in_row if rows else 0
+                if _local(mel.tag) == "mergeCell" and mel.get("ref"):
+                    c1, r1, c2, r2 = range_boundaries(str(mel.get("ref")))
+                    found.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
+                if stack:
+                    stack[-1].remove(mel)  # keep nothing: memory stays flat whatever the part holds
+        out[str(el.get("name", ""))] = found
     return out
 
 
@@ -220,71 +314,173 @@ def _odf_cell_text(cell: Any) -> str:
     return "\n".join(paras)
 
 
-def _odf_rows(parent: Any) -> Iterator[Any]:
-    """Rows of a table, including those inside header-row and row-group wrappers."""
-    for el in parent:
-        if el.tag == _q("table", "table-row"):
-            yield el
-        elif el.tag in (_q("table", "table-header-rows"), _q("table", "table-row-group"),
-                        _q("table", "table-rows")):
-            yield from _odf_rows(el)
-
-
 def read_ods(path: Path) -> list[Table]:
     """Every table of an .ods, parsed from its content.xml (no extra dependency needed)."""
-    from defusedxml import ElementTree
+    data = _file_bytes(path, "an .ods spreadsheet")
+    with _checked_zip(path, data, ".ods spreadsheet") as zf:
+        _check_prologs(path, zf, ".ods spreadsheet", ["content.xml"])  # the one part parsed
+        return _ods_tables(path, zf)
+
+
+def _ods_tables(path: Path, zf: zipfile.ZipFile) -> list[Table]:
+    """The tables of an .ods opened and checked as ``zf`` (content.xml free of DTDs)."""
+    from defusedxml import DefusedXmlException, ElementTree
 
     try:
-        with zipfile.ZipFile(path) as z:
-            content = z.read("content.xml")
-        root = ElementTree.fromstring(content)
+        content = zf.read("content.xml")
     except (zipfile.BadZipFile, KeyError, OSError) as e:
         raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({e})") from None
-    except ElementTree.ParseError as e:
+    try:
+        return _ods_stream(path, ElementTree.iterparse(io.BytesIO(content), events=("start", "end")))
+    except (ElementTree.ParseError, DefusedXmlException) as e:
         raise ImportFailed(f"{path}: content.xml is not valid XML ({e})") from None
-    hidden_styles = {
-        str(st.get(_q("style", "name")))
-        for st in root.iter(_q("style", "style"))
-        if st.get(_q("style", "family")) == "table"
-        and any(tp.get(_q("table", "display")) == "false" for tp in st.iter(_q("style", "table-properties")))
-    }
-    tables: list[Table] = []
-    for tbl in root.iter(_q("table", "table")):
-        t = Table(str(tbl.get(_q("table", "name"), f"Sheet{len(tables) + 1}")),
-                  visible=tbl.get(_q("table", "style-name")) not in hidden_styles)
-        r = 0
-        for row in _odf_rows(tbl):
-            row_repeat = int(row.get(_q("table", "number-rows-repeated"), "1") or 1)
-            values: list[tuple[int, int, str]] = []  # (col, repeat, text)
-            c = 0
-            for cell in row:
-                if cell.tag not in (_q("table", "table-cell"), _q("table", "covered-table-cell")):
-                    continue
-                col_repeat = int(cell.get(_q("table", "number-columns-repeated"), "1") or 1)
-                if cell.tag == _q("table", "table-cell"):
-                    text = _odf_cell_text(cell)
-                    if text.strip():
-                        values.append((c, min(col_repeat, _MAX_REPEAT), text))
-                    cs = int(cell.get(_q("table", "number-columns-spanned"), "1") or 1)
-                    rs = int(cell.get(_q("table", "number-rows-spanned"), "1") or 1)
-                    if cs > 1 or rs > 1:
-                        t.merges.append((r, c, r + rs - 1, c + cs - 1))
-                c += col_repeat
-            if values:
-                for i in range(min(row_repeat, _MAX_REPEAT)):
-                    for col, rep, text in values:
-                        for j in range(rep):
-                            t.cells[(r + i, col + j)] = text
-            r += row_repeat
-        tables.append(t)
+    except (ValueError, RecursionError) as e:  # a bad count, or nesting beyond reason
+        raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({_one_line(e)})") from None
+
+
+def _count(el: Any, attr: str) -> int:
+    """An ODF repeat or span count: a positive integer (1 when absent)."""
+    n = int(el.get(_q("table", attr), "1") or 1)
+    if n < 1:
+        raise ValueError(f"table:{attr}={n} is not a positive count")
+    return n
+
+
+class _Bounds:
+    """What one file's parse may hold: XML elements in all, elements held at once (one row, or
+    a sheet's parts outside its rows) and nesting depth. A part within the zip limits can still
+    pack millions of small elements, each costing a few hundred bytes once parsed."""
+
+    def __init__(self, path: Path, parts: str) -> None:
+        self.path, self.parts = path, parts
+        self.total = 0
+
+    def start(self, part: str, depth: int, held: int, held_where: str) -> None:
+        self.total += 1
+        if self.total > MAX_CELL_SLOTS:
+            raise _too_large(self.path, f"XML elements in {self.parts}")
+        if held > _MAX_HELD:
+            raise ImportFailed(f"{self.path}: {part} holds more than {_MAX_HELD:,} XML elements "
+                               f"{held_where}; too large to import")
+        if depth > _MAX_DEPTH:
+            raise ImportFailed(f"{self.path}: {part} nests XML elements more than {_MAX_DEPTH} "
+                               "deep; not a spreadsheet")
+
+
+_ROW = _q("table", "table-row")
+_ROW_WRAPPERS = (_q("table", "table-header-rows"), _q("table", "table-row-group"), _q("table", "table-rows"))
+
+
+def _ods_stream(path: Path, events: Iterator[tuple[str, Any]]) -> list[Table]:
+    """Tables from content.xml's parse events, holding one row (or style) at a time.
+
+    Each row is read when it ends and then dropped, as is everything outside rows and styles,
+    so memory follows the largest row, not the part. Tables come in document order, rows
+    count when they sit in their table directly or in header-row and row-group wrappers, and a
+    table is hidden when its style says so (styles are resolved at the end, wherever they are).
+    """
+    bounds = _Bounds(path, "content.xml")
+    table_tag, style_tag = _q("table", "table"), _q("style", "style")
+    stack: list[Any] = []
+    tables: list[tuple[Table, str | None]] = []
+    rows_at: dict[int, int] = {}  # id of an open table element -> its next row index
+    open_tables: list[tuple[Any, Table]] = []
+    hidden_styles: set[str] = set()
+    keep = 0  # open rows and styles: their elements are needed when they end
+    held = 0
+    stored = 0  # cells materialised, repeats included
+    for event, el in events:
+        if event == "start":
+            stack.append(el)
+            if keep or el.tag in (_ROW, style_tag):
+                held += 1
+            bounds.start("content.xml", len(stack), held, "in one row")
+            if el.tag in (_ROW, style_tag):
+                keep += 1
+            elif el.tag == table_tag:
+                t = Table(str(el.get(_q("table", "name"), f"Sheet{len(tables) + 1}")))
+                tables.append((t, el.get(_q("table", "style-name"))))
+                open_tables.append((el, t))
+                rows_at[id(el)] = 0
+            continue
+        stack.pop()
+        if el.tag == style_tag:
+            keep -= 1
+            if el.get(_q("style", "family")) == "table" and any(
+                    tp.get(_q("table", "display")) == "false"
+                    for tp in el.iter(_q("style", "table-properties"))):
+                hidden_styles.add(str(el.get(_q("style", "name"))))
+        elif el.tag == _ROW:
+            keep -= 1
+            table = _row_table(stack, open_tables)
+            if table is not None:
+                tbl_el, t = table
+                r = rows_at[id(tbl_el)]
+                stored += _read_row(el, r, t, MAX_CELL_SLOTS - stored, path)
+                rows_at[id(tbl_el)] = r + _count(el, "number-rows-repeated")
+        elif el.tag == table_tag:
+            open_tables.pop()
+        if not keep:
+            held = 0
+            if stack:
+                stack[-1].remove(el)  # read or not needed: drop it
+    for t, style in tables:
+        t.visible = style not in hidden_styles
     if not tables:
         raise ImportFailed(f"{path}: the .ods holds no sheets")
-    return tables
+    return [t for t, _ in tables]
+
+
+def _row_table(stack: list[Any], open_tables: list[tuple[Any, Table]]) -> tuple[Any, Table] | None:
+    """The table a row that just ended belongs to: the innermost open table, when only row
+    wrappers stand between them; else None (a row elsewhere is not read)."""
+    if not open_tables:
+        return None
+    tbl_el = open_tables[-1][0]
+    for el in reversed(stack):
+        if el is tbl_el:
+            return open_tables[-1]
+        if el.tag not in _ROW_WRAPPERS:
+            return None
+    return None
+
+
+def _read_row(row: Any, r: int, t: Table, room: int, path: Path) -> int:
+    """Put a row's cells (repeats materialised) and merges into ``t``; the cells stored."""
+    row_repeat = _count(row, "number-rows-repeated")
+    values: list[tuple[int, int, str]] = []  # (col, repeat, text)
+    c = 0
+    for cell in row:
+        if cell.tag not in (_q("table", "table-cell"), _q("table", "covered-table-cell")):
+            continue
+        col_repeat = _count(cell, "number-columns-repeated")
+        if cell.tag == _q("table", "table-cell"):
+            text = _odf_cell_text(cell)
+            if text.strip():
+                values.append((c, min(col_repeat, _MAX_REPEAT), text))
+            cs = _count(cell, "number-columns-spanned")
+            rs = _count(cell, "number-rows-spanned")
+            if cs > 1 or rs > 1:
+                t.merges.append((r, c, r + rs - 1, c + cs - 1))
+        c += col_repeat
+    if not values:
+        return 0
+    n = min(row_repeat, _MAX_REPEAT) * sum(rep for _, rep, _ in values)
+    if n > room:
+        raise _too_large(path, "cells (counting repeats)")
+    for i in range(min(row_repeat, _MAX_REPEAT)):
+        for col, rep, text in values:
+            for j in range(rep):
+                t.cells[(r + i, col + j)] = text
+    return n
 
 
 def read_csv(path: Path) -> list[Table]:
     """A CSV as one table named after the file; delimiter sniffed, UTF-8 (with or without BOM)."""
-    data = path.read_bytes()
+    try:
+        data = read_file_bytes(path)  # the workbook size cap: a matrix is a few KB of text
+    except UnreadableWorkbook as e:
+        raise ImportFailed(str(e)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -336,12 +532,18 @@ def read_tables(source: str) -> list[Table]:
     if ext == ".xls":
         raise ImportFailed(f"{source}: the old .xls format is not read; save it as .xlsx first")
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-        if "content.xml" in names:
-            return read_ods(path)
-        if any(n.startswith("xl/") for n in names):
-            return read_xlsx(path)
+        try:
+            data = read_file_bytes(path)
+        except UnreadableWorkbook as e:
+            raise ImportFailed(str(e)) from None
+        with _checked_zip(path, data, "spreadsheet") as zf:
+            names = set(zf.namelist())
+            if "content.xml" in names:
+                _check_prologs(path, zf, ".ods spreadsheet", ["content.xml"])
+                return _ods_tables(path, zf)
+            if any(n.startswith("xl/") for n in names):
+                _check_prologs(path, zf, ".xlsx workbook")
+                return _xlsx_tables(path, data, zf)
     raise ImportFailed(f"{source}: not a spreadsheet sheetladder reads (.xlsx, .ods, .csv or a Google Sheet)")
 
 

@@ -93,6 +93,39 @@ def patch_member(data: bytes, name: str, *, file_size: int | None = None,
     return bytes(buf)
 
 
+def recompress(data: bytes, name: str, method: int) -> bytes:
+    """A copy of a zip with part ``name`` compressed with ``method`` (e.g. bzip2), the rest kept."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename),
+                         compress_type=method if info.filename == name else info.compress_type)
+    return out.getvalue()
+
+
+ODS_MANIFEST = (b'<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest='
+                b'"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                b'<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                b'"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                b'</manifest:manifest>')
+
+
+def ods_package(content: bytes, add: dict[str, bytes] | None = None,
+                manifest: bytes = ODS_MANIFEST) -> bytes:
+    """An OpenDocument spreadsheet package around ``content`` (its content.xml), laid out as
+    LibreOffice writes one: the mimetype stored first, then the manifest and the parts."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", content)
+        for name, blob in (add or {}).items():
+            z.writestr(name, blob)
+    return out.getvalue()
+
+
 def cfb(streams: dict[str, bytes]) -> bytes:
     """A minimal, well-formed OLE compound file (version 3) holding ``streams``.
 

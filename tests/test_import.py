@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import tracemalloc
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +22,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from sheetladder import grid as grid_mod
+from sheetladder import importer as importer_mod
 from sheetladder import render_xlsx
 from sheetladder.cli import main
 from sheetladder.definition import Ladder, load, load_text, slugify
-from sheetladder.grid import Grid, GridCell, SheetGrid
+from sheetladder.grid import Grid, GridCell, SheetGrid, UnreadableWorkbook
 from sheetladder.importer import (
     PLACEHOLDER,
     Detection,
@@ -39,6 +44,16 @@ from sheetladder.plan import build_plan, col_letter, make_context
 
 from .conftest import DEFINITIONS
 from .libreoffice import convert
+from .make_bad_files import (
+    ODS_MANIFEST,
+    billion_laughs,
+    cfb,
+    ods_package,
+    patch_member,
+    recompress,
+    rezip,
+    zip_with_zeros,
+)
 
 # -- a matrix spec and the shapes it is laid out in ----------------------------------------------
 
@@ -563,3 +578,304 @@ def test_a_bad_id_is_refused(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())})
     result = CliRunner().invoke(main, ["import", str(path), "--id", "Not A Slug", "-o", "-"])
     assert result.exit_code != 0 and "--id" in result.output
+
+
+# -- hostile and foreign files: the reader's defences --------------------------------------------
+#
+# A matrix to import is as untrusted as a filled workbook: the importer runs the reader's checks
+# (sheetladder.grid) before it inflates or parses anything. Every refusal is one line naming the
+# file and the reason, exit 1, and no definition written.
+
+ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def ods_content(tables: dict[str, Layout], extra: str = "", prolog: str = "") -> bytes:
+    """content.xml of an .ods holding each layout (no merges), plus ``extra`` raw tables."""
+    from xml.sax.saxutils import escape
+
+    out = [f'<?xml version="1.0" encoding="UTF-8"?>\n{prolog}<office:document-content {ODF_NS} '
+           'office:version="1.2"><office:body><office:spreadsheet>']
+    for name, lay in tables.items():
+        assert not lay.merges
+        out.append(f'<table:table table:name="{escape(name)}">')
+        ncols = max(c for _, c in lay.rows) + 1
+        for r in range(max(r for r, _ in lay.rows) + 1):
+            out.append("<table:table-row>")
+            for c in range(ncols):
+                v = lay.rows.get((r, c))
+                if v is None:
+                    out.append("<table:table-cell/>")
+                elif isinstance(v, str):
+                    out.append('<table:table-cell office:value-type="string">'
+                               + "".join(f"<text:p>{escape(p)}</text:p>" for p in v.split("\n"))
+                               + "</table:table-cell>")
+                else:
+                    out.append(f'<table:table-cell office:value-type="float" office:value="{v!r}">'
+                               f"<text:p>{v:g}</text:p></table:table-cell>")
+            out.append("</table:table-row>")
+        out.append("</table:table>")
+    out.append(extra + "</office:spreadsheet></office:body></office:document-content>")
+    return "".join(out).encode()
+
+
+def matrix_xlsx(tmp_path: Path) -> bytes:
+    return write_xlsx(tmp_path / "source.xlsx", {"Matrix": lay_out(SALESISH, Shape())}).read_bytes()
+
+
+def matrix_ods() -> bytes:
+    return ods_package(ods_content({"Matrix": lay_out(SALESISH, Shape())}))
+
+
+def refused(tmp_path: Path, name: str, blob: bytes, *fragments: str) -> str:
+    """Write ``blob`` as ``name``, import it, and check the refusal; returns the message."""
+    path = tmp_path / name
+    path.write_bytes(blob)
+    out = tmp_path / "out.yaml"
+    res = CliRunner().invoke(main, ["import", str(path), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    line = res.output.strip()
+    assert line.startswith(f"error: {path}: ") and "\n" not in line, res.output
+    for fragment in fragments:
+        assert fragment in line, line
+    assert not out.exists()
+    return line
+
+
+def imports(tmp_path: Path, name: str, blob: bytes) -> Ladder:
+    path = tmp_path / name
+    path.write_bytes(blob)
+    return as_ladder(import_matrix(str(path)))
+
+
+def test_a_hand_made_ods_imports_like_the_xlsx(tmp_path: Path) -> None:
+    # the baseline the hostile .ods files below are made from
+    ladder = imports(tmp_path, "matrix.ods", matrix_ods())
+    assert got_groups(ladder) == expected_groups(SALESISH, Shape())
+    # a zip of another name is recognised by its parts, through the same checks
+    assert got_groups(imports(tmp_path, "matrix.dat", matrix_ods())) == expected_groups(SALESISH, Shape())
+    assert got_groups(imports(tmp_path, "matrix.bin", matrix_xlsx(tmp_path))) == \
+        expected_groups(SALESISH, Shape())
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    bomb = zip_with_zeros(matrix_xlsx(tmp_path), "xl/media/image1.png", 20 * 2**20)
+    assert len(bomb) < 100_000  # 20 MB of zeros in a few KB: a real ratio bomb
+    refused(tmp_path, "bomb.xlsx", bomb, "zip part xl/media/image1.png is compressed",
+            "possible zip bomb")
+    refused(tmp_path, "bomb.dat", bomb, "possible zip bomb")  # recognised by its parts
+
+
+def test_an_ods_whose_content_xml_is_a_bomb_is_refused(tmp_path: Path) -> None:
+    content = ods_content({"Matrix": lay_out(SALESISH, Shape())})
+    padded = content.replace(b"</office:document-content>", b" " * (20 * 2**20)
+                             + b"</office:document-content>")
+    bomb = ods_package(padded)
+    assert len(bomb) < 100_000
+    refused(tmp_path, "bomb.ods", bomb, "zip part content.xml is compressed", "possible zip bomb")
+    refused(tmp_path, "bomb.dat", bomb, "zip part content.xml is compressed")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_a_part_over_the_size_limits_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                kind: str) -> None:
+    # the limits made small, so a 100 KB part stands for a 50 MB one
+    pad = b"".join(b"<!-- %d -->" % i for i in range(10_000))  # ~100 KB, compresses ~5:1
+    if kind == "xlsx":
+        part = "xl/worksheets/sheet1.xml"
+        good = matrix_xlsx(tmp_path)
+        with zipfile.ZipFile(io.BytesIO(good)) as z:
+            sheet = z.read(part)
+        blob = rezip(good, replace={part: sheet.replace(b"</worksheet>", pad + b"</worksheet>")})
+    else:
+        part = "content.xml"
+        content = ods_content({"Matrix": lay_out(SALESISH, Shape())})
+        blob = ods_package(content.replace(b"</office:document-content>",
+                                           pad + b"</office:document-content>"))
+    name = f"padded.{kind}"
+    assert got_groups(imports(tmp_path, name, blob)) == expected_groups(SALESISH, Shape())
+    monkeypatch.setattr(grid_mod, "MAX_MEMBER_BYTES", 64 * 1024)
+    refused(tmp_path, name, blob, f"zip part {part} would unpack to", "(limit 64 KB)",
+            "possible zip bomb")
+    monkeypatch.setattr(grid_mod, "MAX_MEMBER_BYTES", 2**20)
+    monkeypatch.setattr(grid_mod, "MAX_TOTAL_BYTES", 64 * 1024)
+    refused(tmp_path, name, blob, "zip archive would unpack to", "(limit 64 KB)")
+    monkeypatch.setattr(grid_mod, "MAX_TOTAL_BYTES", 2**30)
+    monkeypatch.setattr(grid_mod, "MAX_MEMBERS", 2)
+    refused(tmp_path, name, blob, "zip archive has", "parts (limit 2)")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods", "csv"])
+def test_a_file_over_the_size_cap_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    kind: str) -> None:
+    blob = {"xlsx": matrix_xlsx(tmp_path), "ods": matrix_ods(),
+            "csv": write_csv(tmp_path / "m.csv", lay_out(SALESISH, Shape())).read_bytes()
+            + b"\r\n" * 1024}[kind]  # blank lines: a CSV as long as the others
+    monkeypatch.setattr(grid_mod, "MAX_FILE_BYTES", 1024)
+    assert len(blob) > 1024
+    refused(tmp_path, f"big.{kind}", blob, "over the 1 KB limit")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_xml_with_a_dtd_is_refused_before_any_parser_sees_it(tmp_path: Path, kind: str) -> None:
+    laughs = billion_laughs()
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           b'<r>&x;</r>')
+    if kind == "xlsx":
+        good = matrix_xlsx(tmp_path)
+        refused(tmp_path, "laughs.xlsx", rezip(good, replace={"xl/sharedStrings.xml": laughs}),
+                "refused: XML part xl/sharedStrings.xml declares a DOCTYPE")
+        refused(tmp_path, "xxe.xlsx", rezip(good, replace={"xl/worksheets/sheet1.xml": xxe}),
+                "refused: XML part xl/worksheets/sheet1.xml declares a DOCTYPE")
+    else:
+        entities = ('<!DOCTYPE office:document-content [<!ENTITY a "aaaaaaaaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n')
+        bomb = ods_content({"Matrix": lay_out(SALESISH, Shape())}, prolog=entities)
+        refused(tmp_path, "laughs.ods", ods_package(bomb),
+                "refused: XML part content.xml declares a DOCTYPE")
+        refused(tmp_path, "xxe.ods", ods_package(xxe),
+                "refused: XML part content.xml declares a DOCTYPE")
+
+
+def test_an_ods_with_the_manifest_doctype_openoffice_wrote_still_imports(tmp_path: Path) -> None:
+    # OpenOffice.org wrote a DOCTYPE in META-INF/manifest.xml; the importer never parses that
+    # part, so only content.xml (the part it parses) must be free of one
+    manifest = ODS_MANIFEST.replace(
+        b"\n<manifest:manifest", b'\n<!DOCTYPE manifest:manifest PUBLIC "-//OpenOffice.org//DTD '
+        b'Manifest 1.0//EN" "Manifest.dtd">\n<manifest:manifest')
+    assert b"<!DOCTYPE" in manifest
+    blob = ods_package(ods_content({"Matrix": lay_out(SALESISH, Shape())}), manifest=manifest)
+    assert got_groups(imports(tmp_path, "old.ods", blob)) == expected_groups(SALESISH, Shape())
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_encrypted_parts_and_other_compressions_are_refused(tmp_path: Path, kind: str) -> None:
+    good, part = (matrix_xlsx(tmp_path), "xl/workbook.xml") if kind == "xlsx" else (
+        matrix_ods(), "content.xml")
+    refused(tmp_path, f"locked.{kind}", patch_member(good, part, set_flags=0x1),
+            f"zip part {part} is encrypted")
+    refused(tmp_path, f"bzip2.{kind}", recompress(good, part, zipfile.ZIP_BZIP2),
+            f"zip part {part} uses an unsupported compression method")
+
+
+@pytest.mark.parametrize(("kind", "blob", "fragment"), [
+    ("xlsx", b"<!DOCTYPE html><html><body>Sign in to continue</body></html>", "an HTML page"),
+    ("ods", b"\n<html><head><title>Sign in</title></head></html>", "an HTML page"),
+    ("xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document"),
+    ("xlsx", b"Category,S1,S2\nCRM,a,b\n", "not an .xlsx workbook (not a zip archive)"),
+    ("ods", b"<?xml version='1.0'?><office:document/>", "an XML or text file, not an .ods spreadsheet"),
+    ("xlsx", b"", "empty file"),
+    ("xlsx", cfb({"Workbook": b"\x09\x08\x10\x00\x00\x06\x05\x00"}), "old Excel 97-2003 .xls"),
+    ("ods", cfb({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00",
+                 "EncryptedPackage": b"\x00" * 64}), "password-protected"),
+], ids=["html-xlsx", "html-ods", "pdf", "csv-as-xlsx", "xml-as-ods", "empty", "xls", "encrypted"])
+def test_foreign_files_are_named_by_their_first_bytes(tmp_path: Path, kind: str, blob: bytes,
+                                                      fragment: str) -> None:
+    refused(tmp_path, f"download.{kind}", blob, fragment)
+
+
+def test_a_sheet_walking_millions_of_blank_cells_is_refused(tmp_path: Path) -> None:
+    # one cell in column XFD per row: openpyxl yields 16,384 cells a row, gaps filled
+    path = tmp_path / "wide.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Matrix")
+    for r in range(200):
+        ws.write_string(r, 16383, "far away")
+    wb.close()
+    refused(tmp_path, "wide.xlsx", path.read_bytes(), f"more than {grid_mod.MAX_CELL_SLOTS:,} cells",
+            "too large to import")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_the_xml_elements_parsed_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             kind: str) -> None:
+    blob = matrix_xlsx(tmp_path) if kind == "xlsx" else matrix_ods()
+    monkeypatch.setattr(importer_mod, "MAX_CELL_SLOTS", 40)  # the matrix has more than 40
+    refused(tmp_path, f"m.{kind}", blob, "more than 40 XML elements in",
+            "its sheets" if kind == "xlsx" else "content.xml")
+
+
+def test_ods_repeats_are_not_materialised_past_the_cell_limit(tmp_path: Path) -> None:
+    # a few hundred bytes asking for 10,000 x 10,000 copies of a cell
+    bomb = ('<table:table table:name="Repeats"><table:table-row table:number-rows-repeated='
+            '"1000000"><table:table-cell table:number-columns-repeated="16384" '
+            'office:value-type="string"><text:p>again</text:p></table:table-cell>'
+            "</table:table-row></table:table>")
+    blob = ods_package(ods_content({"Matrix": lay_out(SALESISH, Shape())}, extra=bomb))
+    assert len(blob) < 10_000
+    refused(tmp_path, "repeats.ods", blob, "cells (counting repeats)", "too large to import")
+
+
+@pytest.mark.parametrize("count", ["many", "-3", "0"])
+def test_a_bad_ods_count_is_one_line(tmp_path: Path, count: str) -> None:
+    bad = (f'<table:table table:name="Bad"><table:table-row><table:table-cell '
+           f'table:number-columns-repeated="{count}"/></table:table-row></table:table>')
+    blob = ods_package(ods_content({"Matrix": lay_out(SALESISH, Shape())}, extra=bad))
+    refused(tmp_path, "bad.ods", blob, "not a readable .ods spreadsheet (ValueError")
+
+
+def test_the_reader_names_an_ods_without_inflating_its_mimetype(tmp_path: Path) -> None:
+    # the reader's kind check runs before the size limits: it must read only a part's first bytes
+    bomb = zip_with_zeros(rezip(ods_package(b"<x/>"), drop={"mimetype"}), "mimetype", 64 * 2**20)
+    assert len(bomb) < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnreadableWorkbook, match="a zip archive but not an .xlsx workbook"):
+            grid_mod.open_zip("bomb.xlsx", bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MB allocated to name the file"
+
+
+def test_an_ods_row_holding_too_many_elements_is_refused(tmp_path: Path) -> None:
+    # a row is read whole: one paragraph of 100,001 space elements is a row too many
+    wide = ('<table:table table:name="Wide"><table:table-row><table:table-cell office:value-type='
+            '"string"><text:p>' + "<text:s/>" * 100_001 + "</text:p></table:table-cell>"
+            "</table:table-row></table:table>")
+    blob = ods_package(ods_content({"Matrix": lay_out(SALESISH, Shape())}, extra=wide))
+    refused(tmp_path, "wide.ods", blob, "content.xml holds more than 100,000 XML elements in one row")
+
+
+@pytest.mark.parametrize("where", ["in a row", "outside rows"])
+def test_an_xlsx_sheet_holding_too_many_elements_is_refused(tmp_path: Path, where: str) -> None:
+    # openpyxl drops a row once read but keeps whatever else a sheet holds, unparsed
+    good = matrix_xlsx(tmp_path)
+    part = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(io.BytesIO(good)) as z:
+        sheet = z.read(part)
+    # numbered, so the part does not compress like a zip bomb
+    if where == "in a row":
+        cells = b"".join(b'<c r="A99"><v>%d</v></c>' % i for i in range(50_001))
+        sheet = sheet.replace(b"</sheetData>", b'<row r="99">' + cells + b"</row></sheetData>")
+    else:
+        notes = b"".join(b'<x:note xmlns:x="urn:x" n="%d"/>' % i for i in range(100_001))
+        sheet = sheet.replace(b"</worksheet>", notes + b"</worksheet>")
+    refused(tmp_path, "many.xlsx", rezip(good, replace={part: sheet}),
+            f"{part} holds more than 100,000 XML elements in one row or outside its rows")
+
+
+def test_xml_nested_beyond_reason_is_refused(tmp_path: Path) -> None:
+    deep = ('<table:table table:name="Deep"><table:table-row><table:table-cell office:value-type='
+            '"string"><text:p>' + "<text:span>" * 300 + "deep" + "</text:span>" * 300
+            + "</text:p></table:table-cell></table:table-row></table:table>")
+    blob = ods_package(ods_content({"Matrix": lay_out(SALESISH, Shape())}, extra=deep))
+    refused(tmp_path, "deep.ods", blob, "content.xml nests XML elements more than 256 deep")
+
+
+def test_an_ods_is_read_one_row_at_a_time(tmp_path: Path) -> None:
+    # half a million elements outside any row: a parsed tree would hold them all (~40 MB)
+    from defusedxml import ElementTree
+
+    content = ods_content({"Matrix": lay_out(SALESISH, Shape())}, extra="<text:p/>" * 500_000)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tables = importer_mod._ods_stream(
+            tmp_path / "m.ods", ElementTree.iterparse(io.BytesIO(content), events=("start", "end")))
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert [t.name for t in tables] == ["Matrix"]
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MB held while parsing"
