@@ -22,11 +22,13 @@ unique constraints with ``ON CONFLICT DO NOTHING``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import json
-import os
 import re
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,6 +60,10 @@ from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from . import scoring
 from .definition import Ladder
+from .grid import UnreadableWorkbook, read_file_bytes
+from .read import CollectTask, ReadOutcome, cores, is_google_source, read_chunk_for_collect
+from .read import file_modified as file_modified
+from .read import read_for_collect as read_for_collect
 from .report import Finding, Report
 from .scoring import RaterInput
 
@@ -807,14 +813,6 @@ def _chunks(items: Sequence[int], n: int) -> Iterator[list[int]]:
         yield list(items[i:i + n])
 
 
-def file_modified(path: str) -> datetime | None:
-    """A file's modification time in UTC, or None for a non-file source."""
-    try:
-        return datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc).replace(tzinfo=None)
-    except OSError:
-        return None
-
-
 # -- collecting files ------------------------------------------------------------------------------
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -823,8 +821,6 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
     """Sources to collect: each file given, the workbooks found under each folder given, and
     Google Sheets URLs or ids as they are. Paths that do not exist come back as refused."""
-    from .read import is_google_source
-
     files: list[str] = []
     missing: list[IngestResult] = []
     seen: set[str] = set()
@@ -854,40 +850,6 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
 
 
 @dataclass
-class ReadOutcome:
-    """What a reader worker sends back: the report and the ladder it embeds, or why not."""
-
-    file: str
-    report: Report | None
-    ladder_json: str | None
-    modified: datetime | None
-    error: str | None = None
-
-
-def read_for_collect(path: str) -> ReadOutcome:
-    """Read one workbook (in a worker process). Never raises: a failure is an outcome."""
-    from .grid import UnreadableWorkbook
-    from .read import read_path
-
-    modified = file_modified(path)
-    try:
-        report = read_path(path)
-    except UnreadableWorkbook as e:
-        return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
-                           error=f"not a readable workbook: {e.reason}")
-    except Exception as e:  # a bug in reading one file must not stop a batch of hundreds
-        return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
-                           error=f"could not be read: {type(e).__name__}: {e}")
-    return ReadOutcome(file=path, report=report, ladder_json=_embedded_ladder(report),
-                       modified=modified)
-
-
-def _embedded_ladder(report: Report) -> str | None:
-    """The canonical JSON of the ladder a workbook embeds, when the reader exposes it."""
-    return getattr(report, "ladder_json", None)
-
-
-@dataclass
 class CollectOutcome:
     results: list[IngestResult] = field(default_factory=list)
 
@@ -900,71 +862,162 @@ class CollectOutcome:
 
 
 def default_jobs() -> int:
-    """Reader processes: one per core (the machines this runs on have two)."""
-    return max(1, min(os.cpu_count() or 1, 8))
+    """Processes at work in a collect by default: one per core (at most 8)."""
+    return max(1, min(cores(), 8))
+
+
+def reader_processes(jobs: int = 0) -> int:
+    """Reader processes for ``jobs`` processes at work (0: :func:`default_jobs`).
+
+    The collecting process stores every file read, which takes about as long as reading it
+    (~10 ms each for the sales ladder), so it is one of the ``jobs``: on two cores, one reader
+    process reads while the collecting process stores, and a second reader would only wait,
+    holding its own ~55 MiB. 0 reader processes: the collecting process reads too."""
+    return max(1, jobs or default_jobs()) - 1
+
+
+# Read-ahead bounds: the collecting process reads (and hashes) files in blocks, and keeps a few
+# chunks of files with the reader processes; whatever the number of files, it holds no more
+# than these at once, so memory does not grow with the batch.
+_BLOCK_FILES = 16  # files hashed, then looked up in the history, at a time
+_BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
+_CHUNK_FILES = 4  # files per task sent to a reader process
+_CHUNK_BYTES = 4 * 2**20
+_CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
 
 
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
-            reader: Any = None, on_result: Any = None, on_total: Any = None) -> CollectOutcome:
-    """Read workbooks (in parallel worker processes) and ingest each in its own transaction.
+            reader: Callable[[str], ReadOutcome] | None = None,
+            on_result: Callable[[IngestResult], Any] | None = None,
+            on_total: Callable[[int], Any] | None = None) -> CollectOutcome:
+    """Read workbooks (in reader processes) and ingest each in its own transaction.
 
     Files are applied oldest first (by modification time), so when two copies of one rater's
-    tab arrive in one batch the newer one ends up current. ``on_total(n)`` is told how many
-    files there are, ``on_result(IngestResult)`` is called after each file.
+    tab arrive in one batch the newer one ends up current. Each file is read once, by this
+    process: its hash decides whether it is already held (then it costs nothing more), else its
+    bytes go to a reader process, which verifies them. ``jobs`` is the processes at work
+    (:func:`reader_processes`); ``reader(path)`` replaces the reading of one file (it gets the
+    path, not the bytes). ``on_total(n)`` is told how many files there are,
+    ``on_result(IngestResult)`` is called after each file.
     """
     files, missing = expand_paths(paths)
-    files.sort(key=lambda f: (file_modified(f) or datetime.min, f))
-    outcome = CollectOutcome(results=list(missing))
+    stamps = {f: file_modified(f) for f in files}
+    files.sort(key=lambda f: (stamps[f] or datetime.min, f))
+    outcome = CollectOutcome()
+
+    def emit(res: IngestResult) -> None:
+        outcome.results.append(res)
+        if on_result:
+            on_result(res)
+
     if on_total:
         on_total(len(files) + len(missing))
     for m in missing:
-        if on_result:
-            on_result(m)
-    # Files whose bytes are already held need no reading at all: running collect again on a
-    # folder costs one hash per file.
-    digests: dict[str, str] = {}
-    for f in files:
-        try:
-            digests[f] = hashlib.sha256(Path(f).read_bytes()).hexdigest()
-        except OSError:
-            pass  # a Google Sheet, or a file the reader will say is unreadable
-    held = history.held_hashes(sorted(set(digests.values())))
-    names: list[str] = []
-    for name in files:
-        if digests.get(name) in held:
-            res = IngestResult(file=name, status="unchanged")
-            outcome.results.append(res)
-            if on_result:
-                on_result(res)
-        else:
-            names.append(name)
-    read = reader or read_for_collect
-    n_jobs = jobs or default_jobs()
-    if n_jobs > 1 and len(names) > 2:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+        emit(m)
+    tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
+    ladders: dict[str, Ladder] = {}
+    n_readers = reader_processes(jobs)
+    first = list(itertools.islice(tasks, 3))
+    if n_readers < 1 or len(first) < 3:  # reader processes would cost more than they save
+        for task in itertools.chain(first, tasks):
+            for got in read_chunk_for_collect([task], reader):
+                _ingest_outcome(history, got, emit, ladders)
+        return outcome
 
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn")) as pool:
-            chunk = max(1, min(16, len(names) // (n_jobs * 8)))
-            for got in pool.map(read, names, chunksize=chunk):
-                _ingest_outcome(history, got, outcome, on_result)
-    else:
-        for name in names:
-            _ingest_outcome(history, read(name), outcome, on_result)
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
+        functools.partial(read_chunk_for_collect, reader=reader) if reader
+        else read_chunk_for_collect)
+    ahead: deque[Future[list[ReadOutcome]]] = deque()  # in the order the files are applied
+
+    def ingest_oldest() -> None:
+        for got in ahead.popleft().result():
+            _ingest_outcome(history, got, emit, ladders)
+
+    with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn")) as pool:
+        for chunk in _chunked(itertools.chain(first, tasks)):
+            while len(ahead) >= n_readers * _CHUNKS_PER_READER:
+                ingest_oldest()
+            ahead.append(pool.submit(work, chunk))
+        while ahead:
+            ingest_oldest()
     return outcome
 
 
-def _ingest_outcome(history: History, got: ReadOutcome, outcome: CollectOutcome,
-                    on_result: Any) -> None:
+def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],
+             emit: Callable[[IngestResult], Any], keep_bytes: bool) -> Iterator[CollectTask]:
+    """The files to read, in order, each with its bytes (read here, once) and modification
+    time. Files whose bytes are already held are emitted as unchanged and never read again;
+    running collect again on a folder costs one hash per file. Files that cannot be opened are
+    emitted as refused; Google Sheets (no bytes to hash) are always read."""
+    for block in _blocks(files):
+        got: list[tuple[str, bytes | None, str | None]] = []
+        for name, data in block:
+            if isinstance(data, UnreadableWorkbook):
+                emit(IngestResult(file=name, status="refused", findings=[Finding(
+                    severity="error", message=f"not a readable workbook: {data.reason}")]))
+                continue
+            got.append((name, data, None if data is None else hashlib.sha256(data).hexdigest()))
+        held = history.held_hashes(sorted({d for _, _, d in got if d is not None}))
+        for name, data, digest in got:
+            if digest is not None and digest in held:
+                emit(IngestResult(file=name, status="unchanged"))
+            else:
+                yield name, data if keep_bytes else None, stamps.get(name)
+
+
+def _blocks(files: Sequence[str]) -> Iterator[list[tuple[str, bytes | UnreadableWorkbook | None]]]:
+    """Files in blocks of at most :data:`_BLOCK_FILES` files and about :data:`_BLOCK_BYTES`,
+    each with its bytes (None for a Google Sheet; UnreadableWorkbook when it cannot be read)."""
+    block: list[tuple[str, bytes | UnreadableWorkbook | None]] = []
+    size = 0
+    for name in files:
+        data: bytes | UnreadableWorkbook | None = None
+        if not is_google_source(name):
+            try:
+                data = read_file_bytes(name)
+                size += len(data)
+            except UnreadableWorkbook as e:
+                data = e
+        block.append((name, data))
+        if len(block) >= _BLOCK_FILES or size >= _BLOCK_BYTES:
+            yield block
+            block, size = [], 0
+    if block:
+        yield block
+
+
+def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
+    """Tasks in chunks of at most :data:`_CHUNK_FILES` files and about :data:`_CHUNK_BYTES`."""
+    chunk: list[CollectTask] = []
+    size = 0
+    for task in tasks:
+        chunk.append(task)
+        size += len(task[1] or b"")
+        if len(chunk) >= _CHUNK_FILES or size >= _CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _ingest_outcome(history: History, got: ReadOutcome, emit: Callable[[IngestResult], Any],
+                    ladders: dict[str, Ladder]) -> None:
     if got.report is None:
         res = IngestResult(file=got.file, status="refused", findings=[
             Finding(severity="error", message=got.error or "could not be read")])
     else:
         ladder = None
         if got.ladder_json:
-            ladder = Ladder.model_validate(json.loads(got.ladder_json))
+            # one ladder per batch, as a rule: parsed once (by its text; a handful kept)
+            ladder = ladders.get(got.ladder_json)
+            if ladder is None:
+                if len(ladders) >= 8:
+                    ladders.clear()
+                ladder = ladders[got.ladder_json] = Ladder.model_validate(
+                    json.loads(got.ladder_json))
         res = history.ingest(got.report, ladder=ladder, modified=got.modified)
         res.file = got.file
-    outcome.results.append(res)
-    if on_result:
-        on_result(res)
+    emit(res)

@@ -3,6 +3,10 @@
 ``read_path`` reads one .xlsx (or Google Sheet) and verifies it; ``read_many`` reads a batch,
 goes on past files that cannot be read (they come back as reports with ``unreadable`` set), and
 merges copies of one assessment into one report.
+
+``read_for_collect`` and ``read_chunk_for_collect`` are what ``collect``'s reader processes run.
+They live here, not in ``history``, so that a reader process imports the reader and nothing of
+the database (SQLAlchemy alone is ~25 MiB per process).
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ from __future__ import annotations
 import gc
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
-from .grid import Grid, UnreadableWorkbook, open_xlsx
+from .grid import Grid, UnreadableWorkbook, grid_from_bytes, open_xlsx
 from .report import Finding, Report
 from .verify import Verified, assessment_key, ladder_from_json, merge, verify_grid
 
@@ -134,6 +140,23 @@ def _outcomes(sources: list[str], jobs: int) -> Iterator[_Outcome]:
             yield _from_worker(got)
 
 
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+PER_WORKER = 100
+
+
+def default_jobs(n: int) -> int:
+    """Worker processes for reading ``n`` workbooks: one per :data:`PER_WORKER` files, at most
+    one per core. A spawned worker takes ~0.5 s to start (about 50 files' reading), so below
+    ``2 * PER_WORKER`` files one process is as fast, and it is what reads them."""
+    return max(1, min(cores(), n // PER_WORKER))
+
+
 def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = True,
               jobs: int = 1) -> list[Report]:
     """Read a batch: one report per assessment, copies of one assessment merged.
@@ -164,6 +187,64 @@ def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = Tr
         else:
             out.append(merge(groups[slot]).report)
     return out
+
+
+# -- collect's reader --------------------------------------------------------------------------
+
+
+@dataclass
+class ReadOutcome:
+    """What reading one file for ``collect`` gives: the report and the ladder it embeds, or why
+    not (``error``)."""
+
+    file: str
+    report: Report | None
+    ladder_json: str | None
+    modified: datetime | None
+    error: str | None = None
+
+
+def file_modified(path: str) -> datetime | None:
+    """A file's modification time in UTC, or None for a non-file source."""
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc).replace(tzinfo=None)
+    except OSError:
+        return None
+
+
+def read_for_collect(path: str, data: bytes | None = None,
+                     modified: datetime | None = None) -> ReadOutcome:
+    """Read and verify one workbook for ``collect``. Never raises: a failure is an outcome.
+
+    ``data`` is the file's bytes when the caller has read them already (the file is then not
+    opened again), ``modified`` its modification time (else it is looked up)."""
+    if modified is None:
+        modified = file_modified(path)
+    try:
+        with _without_gc_pauses():
+            grid = open_grid(path) if data is None else grid_from_bytes(path, data)
+            report = verify_grid(grid).report
+    except UnreadableWorkbook as e:
+        return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
+                           error=f"not a readable workbook: {e.reason}")
+    except Exception as e:  # noqa: BLE001 - a bug in reading one file must not stop a batch
+        return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
+                           error=f"could not be read: {type(e).__name__}: {e}")
+    return ReadOutcome(file=path, report=report, ladder_json=report.ladder_json,
+                       modified=modified)
+
+
+CollectTask = tuple[str, bytes | None, datetime | None]
+"""One file for a reader: its path (or Google Sheet), its bytes if already read, its mtime."""
+
+
+def read_chunk_for_collect(tasks: Sequence[CollectTask],
+                           reader: Callable[[str], ReadOutcome] | None = None) -> list[ReadOutcome]:
+    """A chunk of ``collect``'s files, read in order (in a reader process). ``reader`` replaces
+    :func:`read_for_collect` (it gets the path only)."""
+    if reader is not None:
+        return [reader(path) for path, _, _ in tasks]
+    return [read_for_collect(path, data, modified) for path, data, modified in tasks]
 
 
 def exit_code(reports: Sequence[Report]) -> int:

@@ -7,10 +7,14 @@ end-to-end tests in test_export.py go through real workbooks.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import multiprocessing
+import os
 import random
+import subprocess
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -23,8 +27,10 @@ from sqlalchemy import func, select
 
 from sheetladder import history as hist
 from sheetladder.definition import Ladder, load_text
+from sheetladder.grid import MAX_FILE_BYTES
 from sheetladder.history import History, HistoryError
 from sheetladder.plan import Context, make_context, split_contexts
+from sheetladder.read import ReadOutcome, read_for_collect
 from sheetladder.report import Finding, LadderRef, Report
 from sheetladder.scoring import RaterInput, score, xround
 
@@ -525,3 +531,133 @@ def test_scores_are_rounded_like_the_rule(db_url: str, sales: Ladder) -> None:
         [rec] = h.records()
         want = score(sales, inputs_of(sales, ctx, ratings))
         assert rec.total_points == want.total_points == xround(want.total_points or 0)
+
+
+# -- collect: files read (in reader processes or not), oldest first, held files never read -----------
+
+
+def _workbook(path: Path, ladder: Ladder, ctx: Context, ratings: Ratings, mtime: datetime) -> Path:
+    from sheetladder.plan import build_plan
+    from sheetladder.render_xlsx import to_bytes
+
+    path.write_bytes(to_bytes(build_plan(ladder, ctx, ratings=ratings)))
+    os.utime(path, (mtime.timestamp(), mtime.timestamp()))
+    return path
+
+
+def _returned_folder(folder: Path, ladder: Ladder) -> dict[str, Ratings]:
+    """Six people's workbooks; two copies of one rater's tab whose newer copy comes first by
+    name; a file that is not a workbook and one over the size limit. The ratings by file."""
+    folder.mkdir()
+    rnd = random.Random(31)
+    ratings: dict[str, Ratings] = {}
+    for i in range(6):
+        ctx = team_ctx(ladder, f"Person {i}")
+        r = random_ratings(ladder, ctx, rnd)
+        _workbook(folder / f"p{i}.xlsx", ladder, ctx, r, T0 + timedelta(minutes=i))
+        ratings[f"p{i}.xlsx"] = r
+    mia = next(c for c in split_contexts(team_ctx(ladder, "Person 0")) if c.split_tab == "Mia")
+    held = ratings["p0.xlsx"]["Mia"]
+    for name, hours, shift in (("a-newer.xlsx", 3, 2), ("b-older.xlsx", 2, 1)):
+        r = {"Mia": {c: ((lv or 1) + shift - 1) % len(ladder.levels) + 1 for c, lv in held.items()}}
+        _workbook(folder / name, ladder, mia, r, T0 + timedelta(hours=hours))
+        ratings[name] = r
+    (folder / "junk.xlsx").write_bytes(b"<html>a sign-in page</html>")
+    with open(folder / "huge.xlsx", "wb") as f:  # sparse: no disk spent
+        f.truncate(MAX_FILE_BYTES + 1)
+    return ratings
+
+
+def _stored(url: str) -> list[tuple[object, ...]]:
+    """Everything a collect stored that does not depend on when it ran."""
+    with History(url) as h:
+        out: list[tuple[object, ...]] = []
+        for rec in h.records():
+            out.append((rec.person, rec.total_points, rec.level, Path(rec.source_file or "").name,
+                        [(c.id, c.consensus_level, c.role_means) for c in rec.categories]))
+            out.extend((r.rater_tab, r.category_id, r.level_index, Path(r.source_file).name,
+                        r.superseded_by_file and Path(r.superseded_by_file).name)
+                       for r in h.ratings_of(rec.id, include_history=True))
+        return out
+
+
+def _by_file(outcome: hist.CollectOutcome) -> dict[str, tuple[object, ...]]:
+    return {Path(r.file).name: (r.status, [str(f) for f in r.findings], r.replaced,
+                                r.kept_as_history) for r in outcome.results}
+
+
+def test_collect_stores_the_same_with_or_without_reader_processes(tmp_path: Path,
+                                                                  ladder: Ladder) -> None:
+    ratings = _returned_folder(tmp_path / "in", ladder)
+    got = {}
+    for jobs in (1, 2, 3):  # in this process; one reader process; two
+        url = f"sqlite:///{tmp_path}/jobs{jobs}.sqlite"
+        with History(url) as h:
+            got[jobs] = (_by_file(hist.collect(h, [tmp_path / "in"], jobs=jobs)), _stored(url))
+        assert_consistent(url)
+    assert got[2] == got[1] and got[3] == got[1]
+    results, _ = got[1]
+    assert {f: r[0] for f, r in results.items()} == {
+        **{f"p{i}.xlsx": "added" for i in range(6)}, "b-older.xlsx": "updated",
+        "a-newer.xlsx": "updated", "junk.xlsx": "refused", "huge.xlsx": "refused"}
+    # applied oldest first: the newer copy of Mia's tab replaced the older, whatever their names
+    assert results["a-newer.xlsx"][2] == ["Mia"] and results["b-older.xlsx"][2] == ["Mia"]
+    with History(f"sqlite:///{tmp_path}/jobs2.sqlite") as h:
+        rec = next(r for r in h.records() if r.person == "Person 0")
+        mia = {r.category_id: r.level_index for r in h.ratings_of(rec.id) if r.rater_tab == "Mia"}
+    assert mia == ratings["a-newer.xlsx"]["Mia"]
+    # the collecting process judged the two bad files itself, as the reader would have
+    junk = read_for_collect(str(tmp_path / "in" / "junk.xlsx"))
+    assert results["junk.xlsx"][1] == [f"error: {junk.error}"]
+    assert "limit" in results["huge.xlsx"][1][0]
+
+
+def test_collect_reads_each_file_once_and_held_files_not_at_all(
+        tmp_path: Path, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sheetladder.read
+
+    _returned_folder(tmp_path / "in", ladder)
+    url = f"sqlite:///{tmp_path}/h.sqlite"
+
+    def no_opening(source: str) -> None:
+        raise AssertionError(f"{source} opened a second time")
+
+    # the reader verifies the bytes the collecting process read and hashed
+    monkeypatch.setattr(sheetladder.read, "open_grid", no_opening)
+    with History(url) as h:
+        first = hist.collect(h, [tmp_path / "in"], jobs=1)
+    assert first.count("added") + first.count("updated") == 8, _by_file(first)
+    monkeypatch.undo()
+
+    read: list[str] = []
+
+    def reader(path: str) -> ReadOutcome:
+        read.append(Path(path).name)
+        return read_for_collect(path)
+
+    new_ctx = team_ctx(ladder, "Newcomer")
+    _workbook(tmp_path / "in" / "new.xlsx", ladder, new_ctx,
+              random_ratings(ladder, new_ctx, random.Random(2)), T0)
+    with History(url) as h:
+        before = h.counts()
+        again = hist.collect(h, [tmp_path / "in"], jobs=1, reader=reader)
+        after = h.counts()
+    # the files already held cost a hash and nothing more; a refused one is never held
+    assert read == ["new.xlsx", "junk.xlsx"]
+    statuses = {f: r[0] for f, r in _by_file(again).items()}
+    assert statuses.pop("new.xlsx") == "added"
+    assert statuses == {**{f"p{i}.xlsx": "unchanged" for i in range(6)},
+                        "a-newer.xlsx": "unchanged", "b-older.xlsx": "unchanged",
+                        "junk.xlsx": "refused", "huge.xlsx": "refused"}
+    assert after["sources"] == before["sources"] + 1
+
+
+def test_the_reader_processes_import_nothing_of_the_database() -> None:
+    code = ("import sys, sheetladder.read; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'psycopg', 'sheetladder') and m != 'sheetladder'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    mods = ast.literal_eval(out.stdout)
+    assert "sheetladder.grid" in mods and "sheetladder.verify" in mods
+    assert not [m for m in mods if m.startswith(("sqlalchemy", "psycopg", "sheetladder.history"))]
+    assert hist.read_chunk_for_collect.__module__ == "sheetladder.read"

@@ -828,6 +828,33 @@ def test_read_command_prints_a_readable_report(filled):
         assert tab in res.stdout
 
 
+def test_read_command_with_worker_processes_prints_what_one_process_prints(tmp_path, sales, ctx4):
+    ratings = random_ratings(sales, ctx4, seed=21)
+    copies = [render(tmp_path, f"{c.split_tab}.xlsx", sales, c, {c.split_tab: ratings[c.split_tab]})
+              for c in split_contexts(ctx4) if c.split_tab]  # four copies: merged into one report
+    others = []
+    for i in range(3):
+        ctx = make_context(sales, f"Person {i}", "2025-Q1")
+        others.append(render(tmp_path, f"p{i}.xlsx", sales, ctx,
+                             random_ratings(sales, ctx, seed=30 + i)))
+    bad = edit(others.pop(), tmp_path / "bad.xlsx", lambda wb: wb.remove(wb[ctx.tabs()[0]]))
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    batch = [str(p) for p in [copies[0], junk, *copies[1:], *others, bad]]
+    for extra in ([], ["--json"]):
+        one = CliRunner().invoke(main, ["read", *extra, "--jobs", "1", *batch])
+        two = CliRunner().invoke(main, ["read", *extra, "--jobs", "2", *batch])
+        assert one.exit_code == two.exit_code == 2, one.output
+        assert two.stdout == one.stdout and two.stderr == one.stderr
+        assert one.stderr.startswith(f"{junk}: ") and one.stdout
+    reports = json.loads(one.stdout)
+    assert [r["file"] for r in reports] == [" + ".join(map(str, copies)), str(junk),
+                                             *map(str, others), str(bad)]
+    assert [r.get("person") for r in reports] == [
+        "Ann Example", None, "Person 0", "Person 1", "Person 2"]
+    assert [r.get("ok") for r in reports] == [True, None, True, True, False]
+
+
 def test_report_json_keeps_user_text_as_text(tmp_path, small):
     ctx = make_context(small, "[bold]Mallory[/bold] =1+1")
     path = render(tmp_path, "m.xlsx", small, ctx, comments={ctx.tabs()[0]: {"a": "=HYPERLINK(1)"}})
