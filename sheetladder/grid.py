@@ -895,13 +895,43 @@ def _attrs(text: str) -> dict[str, str] | None:
 _COORD_CACHE: dict[str, tuple[int, int]] = {}
 
 
+# Built-in number formats that are neither dates nor durations, by openpyxl's rules (a test
+# checks this against openpyxl), and the letters every date or time format code needs.
+_PLAIN_BUILTIN_FORMATS = frozenset([*range(0, 14), *range(37, 45), 48, 49])
+_DATE_LETTERS = frozenset("dmhysDMHYS")
+
+
+def _plainly_number(fid: int, custom: dict[int, str | None]) -> bool:
+    """Whether number format ``fid`` is certainly no date or duration, decided without
+    openpyxl (importing it costs each reader process ~19 MiB): a built-in number format, or a
+    format code without a letter any date or time needs. Anything else is left to openpyxl."""
+    if fid in custom:
+        code = custom[fid]
+        return code is None or not _DATE_LETTERS.intersection(code)
+    return fid in _PLAIN_BUILTIN_FORMATS
+
+
+_PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
 def _coordinate(ref: str) -> tuple[int, int]:
-    """1-based (row, column) of a cell reference, by openpyxl's rules (its errors included)."""
+    """1-based (row, column) of a cell reference, by openpyxl's rules (its errors included).
+
+    A plain reference (A1 to XFD9999999) is read here; anything else goes to openpyxl's own
+    function, imported only then: importing openpyxl costs each reader process ~19 MiB."""
     got = _COORD_CACHE.get(ref)
     if got is None:
-        from openpyxl.utils.cell import coordinate_to_tuple
+        m = _PLAIN_REF.fullmatch(ref)
+        col = 0
+        if m is not None:
+            for ch in m.group(1):
+                col = col * 26 + ord(ch) - 64
+        if m is not None and col < 18279:
+            got = (int(m.group(2)), col)
+        else:
+            from openpyxl.utils.cell import coordinate_to_tuple
 
-        got = coordinate_to_tuple(ref)
+            got = coordinate_to_tuple(ref)
         if len(_COORD_CACHE) < 100_000:
             _COORD_CACHE[ref] = got
     return got
@@ -1333,12 +1363,6 @@ class _FastReader:
         raw = self.raw(_STYLES_PART)
         cached = _DATE_STYLES.get(raw)
         if cached is None:
-            from openpyxl.styles.numbers import (
-                BUILTIN_FORMATS,
-                is_date_format,
-                is_timedelta_format,
-            )
-
             custom: dict[int, str | None] = {}
             xf_ids: list[int] = []
             for el in self.tree(_STYLES_PART, raw):
@@ -1351,12 +1375,19 @@ class _FastReader:
                     xf_ids = [int(xf.get("numFmtId", "0")) for xf in el if _local(xf.tag) == "xf"]
             dates: set[int] = set()
             durations: set[int] = set()
-            for idx, fid in enumerate(xf_ids):
-                fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid)
-                if is_date_format(fmt):
-                    dates.add(idx)
-                if is_timedelta_format(fmt):
-                    durations.add(idx)
+            if not all(_plainly_number(fid, custom) for fid in xf_ids):
+                from openpyxl.styles.numbers import (
+                    BUILTIN_FORMATS,
+                    is_date_format,
+                    is_timedelta_format,
+                )
+
+                for idx, fid in enumerate(xf_ids):
+                    fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid)
+                    if is_date_format(fmt):
+                        dates.add(idx)
+                    if is_timedelta_format(fmt):
+                        durations.add(idx)
             cached = (frozenset(dates), frozenset(durations))
             if len(_DATE_STYLES) < 64:
                 _DATE_STYLES[raw] = cached

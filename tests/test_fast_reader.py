@@ -741,3 +741,64 @@ def test_a_plan_without_row_sizes_has_the_same_cells_and_only_lacks_fitted_heigh
         if a.role in ("rater", "summary"):
             assert a.row_heights and not b.row_heights
     assert lean.score == full.score
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.from_regex(r"\$?[A-Za-z]{0,4}\$?[0-9]{0,8}", fullmatch=True),
+    st.text(alphabet="AZaz09$:!- ", max_size=8),
+))
+def test_cell_references_are_read_as_openpyxl_reads_them(ref):
+    """The fast reader parses plain references itself (so reader processes need not import
+    openpyxl) and must agree with openpyxl on every reference, errors included."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    def result_of(fn: Any) -> object:
+        try:
+            return fn(ref)
+        except Exception as e:  # noqa: BLE001 - the kind of failure is what is compared
+            return type(e).__name__
+    grid_mod._COORD_CACHE.clear()
+    assert result_of(grid_mod._coordinate) == result_of(coordinate_to_tuple)
+
+
+def test_the_builtin_formats_read_as_plain_numbers_are_the_ones_openpyxl_calls_neither_date_nor_duration():
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    plain = {fid for fid, code in BUILTIN_FORMATS.items()
+             if not is_date_format(code) and not is_timedelta_format(code)}
+    assert grid_mod._PLAIN_BUILTIN_FORMATS == plain
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='0#?.,%E+-_()[]"\\*@/ :;$RedGrnabcdhmsyDHMSY\u00a0', max_size=24))
+def test_a_format_code_read_as_a_plain_number_is_no_date_or_duration_for_openpyxl(code):
+    """The reader decides 'no date' without openpyxl only when openpyxl would agree."""
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+    if grid_mod._plainly_number(200, {200: code}):
+        assert not is_date_format(code) and not is_timedelta_format(code)
+
+
+def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
+    """Reader processes stay small: the fast path needs nothing of openpyxl for the files
+    sheetladder writes (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    from sheetladder.definition import load
+    from sheetladder.plan import build_plan, make_context
+    from sheetladder.render_xlsx import save
+
+    from .conftest import DEFINITIONS
+
+    ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
+    ctx = make_context(ladder, "Ana")
+    path = tmp_path / "a.xlsx"
+    save(build_plan(ladder, ctx, random_ratings(ladder, ctx, seed=1)), path)
+    code = ("import sys; from sheetladder.read import read_path; r = read_path(sys.argv[1]); "
+            "assert r.ok, r.findings; print(sorted(m for m in ('openpyxl', 'numpy', 'sqlalchemy') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
