@@ -16,11 +16,17 @@ against Google's discovery documents and counts requests):
   and chart, freeze/tab colour/hide per tab, one ``share`` per person — and reading with
   open_by_key plus values and formulas per tab. The same fake counts its requests.
 
-Prints a table; nothing is asserted (tests/test_gsheets.py asserts the call budget).
+Prints a table; nothing is asserted (tests/test_gsheets.py asserts the call budget). The last
+line is JSON with the rows benchmarks/run_all.py puts in its table (``run(quick)`` returns them:
+every bundled ladder, or only the smallest when quick), each the worst over the ladders (the
+larger ladder on a tie), with gspread's count for the same ladder as the floor: Sheets calls per
+publish, Drive calls per share, calls of a publish into a Drive folder less its shares
+(files.create + one batchUpdate), and calls per read.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -142,9 +148,17 @@ def gspread_read(gc: gspread.Client, sid: str) -> None:
         ws.get_all_values(value_render_option=gspread.utils.ValueRenderOption.formula)
 
 
-def main() -> None:
-    rows: list[tuple[str, ...]] = []
-    for path in sorted((ROOT / "definitions").glob("*.yaml")):
+def measure(paths: list[Path]) -> list[dict[str, Any]]:
+    """Count the calls for each ladder; print the table; return the rows for run_all's table."""
+    table: list[tuple[str, ...]] = []
+    # per row: (figure, cells of the ladder's plan), gspread's figure; on a tie the larger ladder
+    worst: dict[str, tuple[tuple[float, int], float | None]] = {}
+
+    def note(key: str, figure: float, floor: float | None, cells: int) -> None:
+        if key not in worst or (figure, cells) > worst[key][0]:
+            worst[key] = ((figure, cells), floor)
+
+    for path in paths:
         ladder = load(path)
         roles = {r.id for r in ladder.raters}
         ctx = make_context(ladder, "Ana Diaz", "2026-Q4", [r for r in RATERS if r[0] in roles])
@@ -173,23 +187,62 @@ def main() -> None:
             mark = len(fake.log)
             gspread_read(gc, sid)
             s_gsr, d_gsr, _ = _kinds(fake, mark)
-        rows.append((path.stem, str(cells), str(n_shares),
-                     f"{s_pub}+{d_pub}", f"{s_fold}+{d_fold}", f"{s_read}+{d_read}",
-                     f"{s_gs}+{d_gs}", f"{s_gsr}+{d_gsr}",
-                     f"{(s_gs + d_gs) / (s_pub + d_pub):.0f}x",
-                     "yes" if s_pub <= 2 and d_pub == n_shares and s_read == 1 and not d_read else "NO",
-                     f"{t_pub * 1000:.0f} / {t_gs * 1000:.0f}",
-                     str(bad_pub + bad_fold + bad_gs)))
+        rejected = bad_pub + bad_fold + bad_gs
+        if rejected:  # a refused call would make the counts meaningless
+            raise RuntimeError(f"{path.name}: the fake refused {rejected} call(s)")
+        table.append((path.stem, str(cells), str(n_shares),
+                      f"{s_pub}+{d_pub}", f"{s_fold}+{d_fold}", f"{s_read}+{d_read}",
+                      f"{s_gs}+{d_gs}", f"{s_gsr}+{d_gsr}",
+                      f"{(s_gs + d_gs) / (s_pub + d_pub):.0f}x",
+                      "yes" if s_pub <= 2 and d_pub == n_shares and s_read == 1 and not d_read else "NO",
+                      f"{t_pub * 1000:.0f} / {t_gs * 1000:.0f}",
+                      str(rejected)))
+        note("sheets", s_pub, s_gs, cells)
+        note("drive", d_pub / n_shares, d_gs / n_shares, cells)
+        note("folder", (s_fold + d_fold) - n_shares, None, cells)
+        note("read", s_read + d_read, s_gsr + d_gsr, cells)
     head = ("ladder", "cells", "shares", "publish S+D", "--folder S+D", "read S+D",
             "gspread publish", "gspread read", "ratio", "target met", "ms ours/gspread (fake)",
             "rejected")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(head)]
     print("Google API calls (S = Sheets v4, D = Drive v3), counted by tests/fake_google.py")
     print("target (issue 8): publish <= 2 Sheets calls + 1 Drive call per share; read = 1 call")
     print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    for r in rows:
+    for r in table:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
     print("--folder: Drive files.create in the folder replaces spreadsheets.create (counted as D).")
+
+    which = paths[0].stem if len(paths) == 1 else f"worst of {len(paths)} ladders"
+
+    def row(key: str, name: str, unit: str, target: str, limit: float, exact: bool = False,
+            ) -> dict[str, Any]:
+        (figure, _), floor = worst[key]
+        return {"name": f"{name}, {which}",
+                "figure": round(figure, 2), "unit": unit,
+                "floor": round(floor, 2) if floor is not None else None,
+                "ratio": round(figure / floor, 3) if floor else None, "target": target,
+                "passed": figure == limit if exact else figure <= limit}
+
+    return [
+        row("sheets", "publish: Sheets API calls", "calls", "<= 2", 2),
+        row("drive", "publish: Drive calls per share", "calls", "<= 1 per share", 1),
+        row("folder", "publish into a Drive folder: calls beyond 1 per share", "calls", "<= 2", 2),
+        row("read", "read: calls per spreadsheet", "calls", "= 1", 1, exact=True),
+    ]
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """The rows for benchmarks/run_all.py: every bundled ladder, or only the smallest when quick
+    (gspread's one call per formatted run takes ~20 s on the fake for the sales ladder)."""
+    paths = sorted((ROOT / "definitions").glob("*.yaml"))
+    if quick:
+        paths = [ROOT / "definitions" / "engineering-e1-e8.yaml"]
+    return measure(paths)
+
+
+def main() -> None:
+    rows = measure(sorted((ROOT / "definitions").glob("*.yaml")))
+    print(json.dumps({"benchmark": "google_calls", "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import xlsxwriter
+import xlsxwriter.worksheet
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -14,21 +15,37 @@ from xlsxwriter.worksheet import Worksheet
 from .files import write_new
 from .plan import HIGHLIGHTS, STYLES, Chart, Style, WorkbookPlan, col_letter, quote_sheet
 
+# the tuple a formula cell is stored as in a worksheet's table (renamed in xlsxwriter 3.2)
+_FORMULA_CELL: Any = getattr(xlsxwriter.worksheet, "CellFormulaTuple", None) or getattr(
+    xlsxwriter.worksheet, "cell_formula_tuple", None)
+
 
 class FastFormulaSheet(Worksheet):
     """A worksheet that stores formulas as given.
 
     xlsxwriter rewrites every formula through some thirty regular expressions that add the
-    ``_xlfn.`` prefix to functions newer than Excel 2010; that is about 40% of the time spent
+    ``_xlfn.`` prefix to functions newer than Excel 2010, and first searches it for Excel 365's
+    dynamic-array functions (FILTER, SORT, LAMBDA ...); that is about 40% of the time spent
     writing a workbook. Every formula here comes from scoring.py, which only uses functions of
     Excel 2010 and earlier (a test checks it, and another that the sheets come out byte for byte
-    the same as with the stock Worksheet), so the rewriting can never change anything.
+    the same as with the stock Worksheet), so neither can ever change anything.
     """
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         if formula.startswith("{") and formula.endswith("}"):  # never made here; stock path
             return str(super()._prepare_formula(formula, expand_future_functions))
         return formula[1:] if formula.startswith("=") else formula
+
+    def _write_formula(self, row: int, col: int, formula: str, cell_format: Format | None = None,
+                       value: Any = 0) -> Any:
+        # the stock method less its dynamic-array search: the same checks, the same cell stored
+        if _FORMULA_CELL is None or self.constant_memory or not formula or formula[0] == "{":
+            return super()._write_formula(row, col, formula, cell_format, value)
+        if self._check_dimensions(row, col):
+            return -1
+        self.table[row][col] = _FORMULA_CELL(formula[1:] if formula[0] == "=" else formula,
+                                             cell_format, value)
+        return 0
 
 
 WORKSHEET_CLASS: type[Worksheet] = FastFormulaSheet
@@ -61,50 +78,97 @@ def _format_props(style: Style) -> dict[str, Any]:
     return props
 
 
+# Format objects are built once per style per process and copied into each workbook: building
+# one (xlsxwriter calls a setter per property on a fresh object of ~70 attributes) cost more than
+# writing the sheets' cells of a style. A copy holds the same attribute values as what
+# Workbook.add_format returns (tests/test_render.py compares them); only the workbook's own
+# index tables are attached to it, and it is registered in the workbook exactly as add_format does.
+_TEMPLATES: dict[tuple[str, str], dict[str, Any]] = {}
+_TEMPLATE_DEFAULTS: dict[str, Any] | None = None
+
+
+def _new_format(wb: Workbook, kind: str, name: str, style: Style) -> Format:
+    """A Format for ``style`` registered in ``wb``, the same as ``wb.add_format(props)``."""
+    global _TEMPLATE_DEFAULTS
+    if wb.default_format_properties != _TEMPLATE_DEFAULTS:  # never, with write_workbook's options
+        _TEMPLATES.clear()
+        _TEMPLATE_DEFAULTS = dict(wb.default_format_properties)
+    attrs = _TEMPLATES.get((kind, name))
+    if attrs is None:
+        props = dict(wb.default_format_properties)
+        props.update(_format_props(style))
+        attrs = dict(vars(Format(props)))
+        _TEMPLATES[(kind, name)] = attrs
+    fmt = Format.__new__(Format)
+    vars(fmt).update(attrs)
+    fmt.xf_format_indices = wb.xf_format_indices
+    fmt.dxf_format_indices = wb.dxf_format_indices
+    wb.formats.append(fmt)
+    return fmt
+
+
 class _Formats:
-    """xlsxwriter Format objects, made once per workbook per style name."""
+    """xlsxwriter Format objects, made once per workbook per style name, on first use."""
 
     def __init__(self, wb: Workbook):
         self._wb = wb
-        self._cache: dict[str, Format] = {}
+        self.made: dict[str, Format] = {}
 
     def __getitem__(self, name: str) -> Format:
-        fmt = self._cache.get(name)
+        fmt = self.made.get(name)
         if fmt is None:
-            fmt = self._wb.add_format(_format_props(STYLES[name]))
-            self._cache[name] = fmt
+            fmt = self.made[name] = _new_format(self._wb, "cell", name, STYLES[name])
         return fmt
 
+    def highlight(self, name: str) -> Format:
+        """A new Format per conditional format, as ``add_format`` gave one each."""
+        return _new_format(self._wb, "highlight", name, HIGHLIGHTS[name])
 
-def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Any, fmts: _Formats, password: str | None) -> None:
-    for col, width in sheet.col_widths.items():
-        ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_cols})
-    for col in sheet.hidden_cols:
-        if col not in sheet.col_widths:
-            ws.set_column(col, col, None, None, {"hidden": True})
-    for row, height in sheet.row_heights.items():
-        ws.set_row(row, height)
+
+def _writers(ws: Worksheet) -> tuple[Any, Any, Any, Any]:
+    """The undecorated writers behind write_formula() & co., bound to ``ws`` (the public ones
+    where a version lacks them): the public ones first try int() on the row to allow "A1"
+    notation, ~10% of writing the cells. They take the same arguments."""
+    return (getattr(ws, "_write_formula", ws.write_formula), getattr(ws, "_write_number", ws.write_number),
+            getattr(ws, "_write_string", ws.write_string), getattr(ws, "_write_blank", ws.write_blank))
+
+
+def _write_cells(ws: Worksheet, sheet: Any, fmts: _Formats) -> None:
+    made = fmts.made
     merged: dict[tuple[int, int], tuple[int, int, int, int]] = {
         (m[0], m[1]): m for m in sheet.merges
     }
+    write_formula, write_number, write_string, write_blank = _writers(ws)
     for cell in sheet.cells:
-        fmt = fmts[cell.style]
-        if (cell.row, cell.col) in merged:
-            r1, c1, r2, c2 = merged[(cell.row, cell.col)]
+        fmt = made.get(cell.style) or fmts[cell.style]
+        row, col, kind, value = cell.row, cell.col, cell.kind, cell.value
+        if merged and (row, col) in merged:
+            r1, c1, r2, c2 = merged[(row, col)]
             ws.merge_range(r1, c1, r2, c2, "", fmt)
-        if cell.kind == "formula":
-            value = cell.value
-            ws.write_formula(cell.row, cell.col, "=" + (cell.formula or ""), fmt,
-                             "" if value is None else value)
-        elif cell.kind == "number":
-            ws.write_number(cell.row, cell.col, float(cell.value or 0), fmt)
-        elif cell.value is None or cell.value == "":
-            ws.write_blank(cell.row, cell.col, None, fmt)
-        elif isinstance(cell.value, (int, float)):
-            ws.write_number(cell.row, cell.col, float(cell.value), fmt)
+        if kind == "formula":
+            write_formula(row, col, "=" + (cell.formula or ""), fmt, "" if value is None else value)
+        elif kind == "number":
+            write_number(row, col, float(value or 0), fmt)
+        elif value is None or value == "":
+            write_blank(row, col, None, fmt)
+        elif isinstance(value, (int, float)):
+            write_number(row, col, float(value), fmt)
         else:
             # write_string, never write(): text from users must never turn into a formula
-            ws.write_string(cell.row, cell.col, str(cell.value), fmt)
+            write_string(row, col, str(value), fmt)
+
+
+def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Any, fmts: _Formats, password: str | None) -> None:
+    hidden_cols = sheet.hidden_cols
+    for col, width in sheet.col_widths.items():
+        ws.set_column(col, col, width, None, {"hidden": col in hidden_cols})
+    for col in hidden_cols:
+        if col not in sheet.col_widths:
+            ws.set_column(col, col, None, None, {"hidden": True})
+    set_row = ws.set_row
+    for row, height in sheet.row_heights.items():
+        set_row(row, height)
+    _write_cells(ws, sheet, fmts)
     for v in sheet.validations:
         ws.data_validation(v.first_row, v.first_col, v.last_row, v.last_col, {
             "validate": "list",
@@ -118,8 +182,7 @@ def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Any, fmts: _Formats, passwo
         })
     for cf in sheet.cond_formats:
         ws.conditional_format(cf.first_row, cf.first_col, cf.last_row, cf.last_col, {
-            "type": "formula", "criteria": "=" + cf.formula,
-            "format": wb.add_format(_format_props(HIGHLIGHTS[cf.style])),
+            "type": "formula", "criteria": "=" + cf.formula, "format": fmts.highlight(cf.style),
         })
     for chart in sheet.charts:
         _chart(wb, ws, sheet.name, chart)
@@ -183,6 +246,12 @@ def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password:
     if raters or visible:
         wb.worksheets()[(raters or visible)[0]].activate()
     wb.close()
+    # recent xlsxwriter hands every worksheet the workbook's add_format: a reference cycle
+    # that keeps the written workbook (~2,300 objects) alive until the cyclic garbage collector
+    # walks it. Cut, reference counting frees it here (see roster._gc_paused).
+    for ws in wb.worksheets():
+        if getattr(ws, "workbook_add_format", None) is not None:
+            ws.workbook_add_format = None
 
 
 def to_bytes(plan: WorkbookPlan, password: str | None = None) -> bytes:
