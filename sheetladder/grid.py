@@ -446,16 +446,17 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
     return grid
 
 
-_CONTROL_ESCAPE = re.compile(r"_x00([01][0-9A-Fa-f])_")
+_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|[Ff]{3}[EeFf])_")
 
 
 def unescape_controls(text: str) -> str:
-    """Decode the ``_x000B_`` escapes writers use for control characters in cell text.
+    """Decode the ``_x000B_`` escapes writers use for characters XML cannot hold in cell text:
+    control characters, and the noncharacters U+FFFE and U+FFFF (``_xFFFE_``).
 
-    openpyxl returns them undecoded. Only control characters are decoded: they are all that
-    xlsxwriter and Excel escape, and a literal ``_x0041_`` typed by someone stays as it is.
+    openpyxl returns them undecoded. Only those are decoded: they are all that xlsxwriter and
+    Excel escape, and a literal ``_x0041_`` typed by someone stays as it is.
     """
-    if "_x00" not in text:
+    if "_x" not in text:
         return text
     return _CONTROL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
@@ -1482,7 +1483,7 @@ class _FastReader:
                         formula = _unescaped(ftext)
                         if t == "str":
                             sv = _unescaped(v)
-                            cell = GridCell(value=unescape_controls(sv) if "_x00" in sv else sv,
+                            cell = GridCell(value=unescape_controls(sv) if "_x" in sv else sv,
                                             formula=formula)
                         else:
                             try:
@@ -1510,7 +1511,7 @@ class _FastReader:
                             cell = GridCell(value=_unescaped(v), formula=formula)
                     elif v_open and t == "str":
                         sv = _unescaped(v)
-                        cell = GridCell(value=unescape_controls(sv) if "_x00" in sv else sv,
+                        cell = GridCell(value=unescape_controls(sv) if "_x" in sv else sv,
                                         formula=formula)
                     else:
                         value, error = _stored_value(
@@ -1524,7 +1525,7 @@ class _FastReader:
                     cell = text_cells.get(v)
                     if cell is None:
                         text = strings[int(v)]
-                        cell = GridCell(value=unescape_controls(text) if "_x00" in text else text)
+                        cell = GridCell(value=unescape_controls(text) if "_x" in text else text)
                         text_cells[v] = cell
                 elif not t or t == "n":
                     if not v:

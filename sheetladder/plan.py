@@ -358,10 +358,24 @@ class WorkbookPlan:
 _BAD_TAB = re.compile(r"[\[\]:*?/\\]")
 
 
+def cut_utf16(text: str, units: int) -> str:
+    """The longest start of ``text`` that is at most ``units`` UTF-16 code units long: Excel
+    counts a tab name's length so (a character beyond the BMP, such as an emoji, is two)."""
+    if len(text) <= units // 2:
+        return text
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            return text[:i]
+    return text
+
+
 def safe_tab(name: str) -> str:
-    """A name Excel and Google accept as a tab: no []:*?/\\, no edge quotes, at most 31 chars."""
+    """A name Excel and Google accept as a tab: no []:*?/\\, no edge quotes, at most 31 chars
+    (UTF-16 code units, as Excel counts)."""
     s = re.sub(r"\s+", " ", _BAD_TAB.sub(" ", name))
-    s = s.strip().strip("'").strip()[:MAX_TAB]
+    s = cut_utf16(s.strip().strip("'").strip(), MAX_TAB)
     s = s.strip().strip("'").strip()  # cutting may have left a quote at the edge
     return s or "Rater"
 
@@ -400,7 +414,7 @@ def make_context(
         n = 2
         while tab.lower() in seen:
             suffix = f" ({n})"
-            tab = base[: MAX_TAB - len(suffix)] + suffix
+            tab = cut_utf16(base, MAX_TAB - len(suffix)) + suffix
             n += 1
         seen.add(tab.lower())
         slots.append(RaterSlot(role=role, name=name or None, email=mail or None, tab=tab))

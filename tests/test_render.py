@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
-from xlsxwriter.exceptions import InvalidWorksheetName
 from xlsxwriter.worksheet import Worksheet
 
 from sheetladder import render_xlsx, scoring
@@ -35,6 +34,7 @@ from sheetladder.plan import (
     C_POINTS,
     C_RATING,
     CHARS_PER_WIDTH,
+    M_FIRST,
     META_SHEET,
     R_FIRST,
     S_FIRST,
@@ -376,10 +376,7 @@ def test_wrapped_lines_never_undercounts_and_shrinks_with_width(text: str, width
 # -- user text stays text -----------------------------------------------------------------------
 
 _LEAD = st.sampled_from(["=", "+", "-", "@"])
-# Below U+FFFE, for two known failures kept as strict xfails below: U+FFFE and U+FFFF are not
-# XML characters (written as _xFFFE_ / _xFFFF_, read back as such), and a character beyond the
-# BMP counts twice towards a tab name's 31 (plan.py cuts names at 31 code points)
-_TAIL = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), max_codepoint=0xFFFD),
+_TAIL = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
                 max_size=30)
 _RISKY = st.builds(lambda a, b: a + b, _LEAD, _TAIL)
 
@@ -432,24 +429,30 @@ def test_user_text_starting_with_formula_characters_is_written_as_text(
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known: xlsxwriter writes U+FFFE / U+FFFF (not XML characters) as _xFFFE_ / _xFFFF_, which "
-    "the readers (grid.py, fast and openpyxl) do not unescape, so the hidden sheet reads as "
-    "edited; the reader should unescape them, or definitions refuse them"))
-def test_a_name_with_an_xml_noncharacter_reads_back_clean(small: Ladder, tmp_path: Path):
+@pytest.mark.parametrize("engine", ["fast", "openpyxl"])
+def test_a_name_with_an_xml_noncharacter_reads_back_clean(small: Ladder, tmp_path: Path, engine):
+    """xlsxwriter writes U+FFFE / U+FFFF (not XML characters) as _xFFFE_ / _xFFFF_; both
+    readers decode them, so the texts and the hidden definition read back unchanged."""
+    from sheetladder.grid import open_xlsx
+
     data = small.model_dump(mode="json")
-    data["groups"][0]["name"] = "Group \ufffe"
-    path = render_one(Ladder.model_validate(data), "Ana", out_dir=tmp_path)[0]
-    assert [str(f) for f in read_path(path).findings] == []
+    data["groups"][0]["name"] = "Group \ufffe and \uffff"
+    path = render_one(Ladder.model_validate(data), "Ana \uffff", out_dir=tmp_path)[0]
+    assert b"_xFFFE_" in zipfile.ZipFile(path).read("xl/sharedStrings.xml")
+    grid = open_xlsx(path, engine)
+    assert grid.sheets["Matrix"].get(M_FIRST, 0).value == "Group \ufffe and \uffff"
+    report = read_path(path)
+    assert [str(f) for f in report.findings] == [] and report.person == "Ana \uffff"
 
 
-@pytest.mark.xfail(strict=True, raises=InvalidWorksheetName, reason=(
-    "known: plan.py cuts tab names at 31 code points, but Excel and xlsxwriter count UTF-16 "
-    "units (a character beyond the BMP is two): xlsxwriter refuses the name"))
 def test_a_rater_named_beyond_the_bmp_gets_a_tab(small: Ladder, tmp_path: Path):
-    paths = render_one(small, "Ana", raters=["self", "manager:" + "\U00010000" * 31],
+    """Excel counts a tab name in UTF-16 units: 31 emoji-like characters are cut to 15."""
+    name = "\U00010000" * 31
+    paths = render_one(small, "Ana", raters=["self", "manager:" + name, "peer:" + name],
                        out_dir=tmp_path)
-    assert len(openpyxl.load_workbook(paths[0]).sheetnames) >= 4
+    tabs = openpyxl.load_workbook(paths[0]).sheetnames
+    assert "\U00010000" * 15 in tabs and "\U00010000" * 13 + " (2)" in tabs
+    assert not read_path(paths[0]).findings
 
 # -- formulas -----------------------------------------------------------------------------------
 
