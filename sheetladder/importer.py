@@ -769,10 +769,11 @@ def _level_runs(view: _View, r: int) -> list[_Header]:
 
 
 def _label_kind_left(view: _View, r: int, c: int) -> str | None:
-    """The label kind of the nearest non-empty cell left of (r, c) that is not itself a level."""
+    """The label kind of the nearest non-empty cell left of (r, c) that is neither a level nor a
+    number (a row of weights such as 0.5, 1, 2 is labelled where its numbers start)."""
     for cc in range(c - 1, -1, -1):
-        text = view.raw(r, cc)
-        if text and parse_level_header(text) is None:
+        text = view.raw(r, cc).strip()
+        if text and parse_level_header(text) is None and _parse_weight(text) is None:
             return _label_kind(text)
     return None
 

@@ -477,7 +477,8 @@ def specs(draw: st.DrawFn) -> Spec:
     return Spec(draw(_NAME) + " ladder", levels, groups)
 
 
-# derandomized: CI runs the same 40 examples every time; the known failure below stays visible
+# derandomized: CI runs the same 40 examples every time (random sweeps of 1,500 examples pass
+# locally; run one with derandomize=False after changing detection)
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=specs(), shape=st.builds(
@@ -497,10 +498,10 @@ def test_random_matrices_in_every_shape_import_to_what_they_hold(
     assert sorted(n.ref for n in det.empty_cells) == sorted(blanks)
 
 
-@pytest.mark.xfail(strict=True, reason="known: levels down the rows, two header rows, and a level "
-                   "mostly blank are detected as levels across the columns")
 def test_levels_down_the_rows_with_a_mostly_blank_level_import_to_what_they_hold(
         tmp_path: Path) -> None:
+    """Found by the property test: the row of weights 0.5, 1, 2 was taken for levels '1', '2'
+    (the 'Weight' label was hidden behind the non-integer 0.5)."""
     spec = Spec("Product ladder", [("S1", "Product level"), ("S2", "Product level")], [
         ("Product area", [Cat("Product", 0.5, ["Leads Leads", None]),
                           Cat("Product Product", 1.0, ["Leads Leads", None]),
