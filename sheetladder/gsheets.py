@@ -30,7 +30,7 @@ SHARE_ROLES = ("reader", "commenter", "writer")
 # Fields of a read: formulas (userEnteredValue), results (effectiveValue), tab visibility.
 READ_FIELDS = (
     "spreadsheetId,spreadsheetUrl,properties(title,locale),"
-    "sheets(properties(sheetId,title,index,hidden),"
+    "sheets(properties(sheetId,title,index,hidden),merges,"
     "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveValue))))"
 )
 ERROR_TEXT = {
@@ -518,6 +518,12 @@ def grid_from_response(data: dict[str, Any], source: str) -> Grid:
                     max_r = max(max_r, r0 + i)
                     max_c = max(max_c, c0 + j)
         sg.max_row, sg.max_col = max_r, max_c
+        for m in sh.get("merges") or []:
+            try:  # a GridRange: end indexes exclusive; a merge is always bounded
+                r1, c1 = int(m.get("startRowIndex", 0)), int(m.get("startColumnIndex", 0))
+                sg.merges.append((r1, c1, int(m["endRowIndex"]) - 1, int(m["endColumnIndex"]) - 1))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # not a merge the importer could use
         grid.sheets[name] = sg
     return grid
 

@@ -506,7 +506,7 @@ def tables_from_grid(grid: Any) -> list[Table]:
             text = _text(cell.value) if cell.value is not None else (cell.error or "")
             if text.strip():
                 t.cells[(r, c)] = text
-        t.merges = [(int(a), int(b), int(c), int(d)) for a, b, c, d in getattr(sg, "merges", None) or []]
+        t.merges = list(sg.merges)
         tables.append(t)
     return tables
 

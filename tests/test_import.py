@@ -880,3 +880,44 @@ def test_an_ods_is_read_one_row_at_a_time(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert [t.name for t in tables] == ["Matrix"]
     assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MB held while parsing"
+
+
+def test_a_google_sheet_with_merged_group_cells_imports_its_groups(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Against the fake Google: the reader asks for the sheets' merges and the importer uses
+    them, as it does for an .xlsx (groups named once in a merged column)."""
+    import requests
+
+    from sheetladder import gsheets
+    from sheetladder.google_api import ENV_ROOT, GoogleApi
+
+    from .fake_google import FakeGoogle
+
+    shape = Shape(groups="column-merged")
+    lay = lay_out(SALESISH, shape)
+    nrows = max(r for r, _ in lay.rows) + 1
+    ncols = max(c for _, c in lay.rows) + 1
+
+    def entered(v: object) -> dict[str, object]:
+        kind = "stringValue" if isinstance(v, str) else "numberValue"
+        return {"userEnteredValue": {kind: v}}
+    rows = [{"values": [entered(lay.rows[(r, c)]) if (r, c) in lay.rows else {}
+                        for c in range(ncols)]} for r in range(nrows)]
+    merges = [{"sheetId": 0, "startRowIndex": r1, "endRowIndex": r2 + 1,
+               "startColumnIndex": c1, "endColumnIndex": c2 + 1} for r1, c1, r2, c2 in lay.merges]
+    assert merges, "the layout has merged group cells"
+    with FakeGoogle() as fake:
+        monkeypatch.setenv(ENV_ROOT, fake.root)
+        api = GoogleApi(session=requests.Session(), root=fake.root)
+        made = api.create_spreadsheet({
+            "properties": {"title": "Ladder"},
+            "sheets": [{"properties": {"sheetId": 0, "title": "Matrix"},
+                        "data": [{"startRow": 0, "startColumn": 0, "rowData": rows}],
+                        "merges": merges}]})
+        url = made["spreadsheetUrl"]
+        grid = gsheets.open_grid(url, api)
+        assert sorted(grid.sheets["Matrix"].merges) == sorted(lay.merges)
+        det = import_matrix(url)
+    ladder = as_ladder(det)
+    assert got_groups(ladder) == expected_groups(SALESISH, shape)
+    assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(SALESISH, shape)
