@@ -44,12 +44,39 @@ SLUG = r"^[a-z0-9][a-z0-9-]*$"
 LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
 
 
+NONCHARACTERS = ("\ufffe", "\uffff")
+
+
+def refuse_noncharacters(value: Any) -> Any:
+    """Refuse U+FFFE and U+FFFF anywhere in ``value`` (strings, nested in lists and dicts).
+
+    XML cannot hold them: writers store them as the escape ``_xFFFE_``, which a reader cannot
+    tell from the same seven characters typed, so text holding them would not read back as it
+    was written."""
+    if isinstance(value, str):
+        if "\ufffe" in value or "\uffff" in value:
+            raise ValueError("contains U+FFFE or U+FFFF, characters no spreadsheet can hold")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            refuse_noncharacters(k)
+            refuse_noncharacters(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            refuse_noncharacters(v)
+    return value
+
+
 class _Model(BaseModel):
     """Frozen, so derived views can be computed once per object: a ``functools.cached_property``
     keeps its value in the instance's __dict__, which pydantic leaves out of equality and dumps.
     ``model_copy`` drops those values, since an update can change what they derive from."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _no_noncharacters(cls, v: Any) -> Any:
+        return refuse_noncharacters(v)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         copied = super().model_copy(update=update, deep=deep)

@@ -449,17 +449,18 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
     return grid
 
 
-_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|[Ff]{3}[EeFf])_")
+_CONTROL_ESCAPE = re.compile(r"_x00([01][0-9A-Fa-f])_")
 
 
 def unescape_controls(text: str) -> str:
-    """Decode the ``_x000B_`` escapes writers use for characters XML cannot hold in cell text:
-    control characters, and the noncharacters U+FFFE and U+FFFF (``_xFFFE_``).
+    """Decode the ``_x000B_`` escapes writers use for control characters in cell text.
 
-    openpyxl returns them undecoded. Only those are decoded: they are all that xlsxwriter and
-    Excel escape, and a literal ``_x0041_`` typed by someone stays as it is.
+    openpyxl returns them undecoded. Only control characters are decoded: they are all that
+    xlsxwriter and Excel escape, and a literal ``_x0041_`` typed by someone stays as it is.
+    (Writers escape U+FFFE and U+FFFF too; sheetladder refuses those characters in what it
+    writes, so that a typed ``_xFFFE_`` reads back as typed.)
     """
-    if "_x" not in text:
+    if "_x00" not in text:
         return text
     return _CONTROL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
@@ -1486,7 +1487,7 @@ class _FastReader:
                         formula = _unescaped(ftext)
                         if t == "str":
                             sv = _unescaped(v)
-                            cell = GridCell(value=unescape_controls(sv) if "_x" in sv else sv,
+                            cell = GridCell(value=unescape_controls(sv) if "_x00" in sv else sv,
                                             formula=formula)
                         else:
                             try:
@@ -1514,7 +1515,7 @@ class _FastReader:
                             cell = GridCell(value=_unescaped(v), formula=formula)
                     elif v_open and t == "str":
                         sv = _unescaped(v)
-                        cell = GridCell(value=unescape_controls(sv) if "_x" in sv else sv,
+                        cell = GridCell(value=unescape_controls(sv) if "_x00" in sv else sv,
                                         formula=formula)
                     else:
                         value, error = _stored_value(
@@ -1528,7 +1529,7 @@ class _FastReader:
                     cell = text_cells.get(v)
                     if cell is None:
                         text = strings[int(v)]
-                        cell = GridCell(value=unescape_controls(text) if "_x" in text else text)
+                        cell = GridCell(value=unescape_controls(text) if "_x00" in text else text)
                         text_cells[v] = cell
                 elif not t or t == "n":
                     if not v:

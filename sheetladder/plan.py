@@ -20,12 +20,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import scoring
-from .definition import FORMAT_VERSION, Category, Ladder
+from .definition import FORMAT_VERSION, Category, Ladder, refuse_noncharacters
 from .scoring import RaterInput, Score
 
 PLAN_VERSION = 1
@@ -120,6 +120,11 @@ def lines_height(lines: int) -> float:
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_noncharacters(cls, v: Any) -> Any:
+        return refuse_noncharacters(v)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -376,7 +376,9 @@ def test_wrapped_lines_never_undercounts_and_shrinks_with_width(text: str, width
 # -- user text stays text -----------------------------------------------------------------------
 
 _LEAD = st.sampled_from(["=", "+", "-", "@"])
-_TAIL = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
+# U+FFFE / U+FFFF are refused (test_xml_noncharacters_are_refused_in_definitions_and_names)
+_TAIL = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
+                                       blacklist_characters="\ufffe\uffff"),
                 max_size=30)
 _RISKY = st.builds(lambda a, b: a + b, _LEAD, _TAIL)
 
@@ -429,20 +431,36 @@ def test_user_text_starting_with_formula_characters_is_written_as_text(
 
 
 
-@pytest.mark.parametrize("engine", ["fast", "openpyxl"])
-def test_a_name_with_an_xml_noncharacter_reads_back_clean(small: Ladder, tmp_path: Path, engine):
-    """xlsxwriter writes U+FFFE / U+FFFF (not XML characters) as _xFFFE_ / _xFFFF_; both
-    readers decode them, so the texts and the hidden definition read back unchanged."""
+def test_xml_noncharacters_are_refused_in_definitions_and_names(small: Ladder):
+    """U+FFFE / U+FFFF cannot be held by XML: writers store them as _xFFFE_, which no reader can
+    tell from those seven characters typed. They are refused where they come in."""
+    from pydantic import ValidationError
+
+    from sheetladder.definition import DefinitionError
+
+    text = SMALL.replace("name: Group G", 'name: "Group \\uFFFE G"')  # YAML's escape for it
+    assert text != SMALL
+    with pytest.raises(DefinitionError) as err:
+        load_text(text, "small.yaml")
+    assert "small.yaml:10:5: groups.0.name:" in str(err.value) and "U+FFFE" in str(err.value)
+    with pytest.raises(ValidationError, match="U\\+FFFE"):
+        make_context(small, "Ana \uffff")
+    with pytest.raises(ValidationError, match="U\\+FFFE"):
+        make_context(small, "Ana", raters=[("self", "Bo \ufffe", None)])
+
+
+@pytest.mark.parametrize("literal", ["lit _xFFFE_ here", "a _x0041_ b"])
+def test_escape_like_text_in_a_ladder_reads_back_as_written(small: Ladder, tmp_path: Path,
+                                                          literal: str):
     from sheetladder.grid import open_xlsx
 
     data = small.model_dump(mode="json")
-    data["groups"][0]["name"] = "Group \ufffe and \uffff"
-    path = render_one(Ladder.model_validate(data), "Ana \uffff", out_dir=tmp_path)[0]
-    assert b"_xFFFE_" in zipfile.ZipFile(path).read("xl/sharedStrings.xml")
-    grid = open_xlsx(path, engine)
-    assert grid.sheets["Matrix"].get(M_FIRST, 0).value == "Group \ufffe and \uffff"
+    data["groups"][0]["name"] = literal
+    path = render_one(Ladder.model_validate(data), "Ana " + literal, out_dir=tmp_path)[0]
+    for engine in ("fast", "openpyxl"):
+        assert open_xlsx(path, engine).sheets["Matrix"].get(M_FIRST, 0).value == literal
     report = read_path(path)
-    assert [str(f) for f in report.findings] == [] and report.person == "Ana \uffff"
+    assert [str(f) for f in report.findings] == [] and report.person == "Ana " + literal
 
 
 def test_a_rater_named_beyond_the_bmp_gets_a_tab(small: Ladder, tmp_path: Path):
