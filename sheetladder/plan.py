@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import scoring
 from .definition import FORMAT_VERSION, Category, Ladder, refuse_noncharacters
@@ -422,8 +422,22 @@ def make_context(
             tab = cut_utf16(base, MAX_TAB - len(suffix)) + suffix
             n += 1
         seen.add(tab.lower())
-        slots.append(RaterSlot(role=role, name=name or None, email=mail or None, tab=tab))
-    return Context(person=person, email=email, period=period, raters=slots)
+        try:
+            slots.append(RaterSlot(role=role, name=name or None, email=mail or None, tab=tab))
+        except ValidationError as e:
+            raise ValueError(f"rater {name or role!r}: {_one_problem(e)}") from None
+    try:
+        return Context(person=person, email=email, period=period, raters=slots)
+    except ValidationError as e:
+        raise ValueError(_one_problem(e)) from None
+
+
+def _one_problem(e: ValidationError) -> str:
+    """A pydantic error as one line: ``field: message``."""
+    err = e.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg
 
 
 # -- building the plan --------------------------------------------------------------------------
