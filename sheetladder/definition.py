@@ -69,7 +69,9 @@ def refuse_noncharacters(value: Any) -> Any:
 class _Model(BaseModel):
     """Frozen, so derived views can be computed once per object: a ``functools.cached_property``
     keeps its value in the instance's __dict__, which pydantic leaves out of equality and dumps.
-    ``model_copy`` drops those values, since an update can change what they derive from."""
+    ``model_copy`` drops those values, since an update can change what they derive from.
+    Frozen means not reassigned: the lists and dicts a model holds must not be changed in place
+    either (nothing in sheetladder does); make a changed copy with ``model_copy(update=...)``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 

@@ -789,14 +789,21 @@ class History:
             comment=r.comment, source_file=r.source_file, superseded_by_file=r.sup_file,
         ) for r in rows]
 
-    def held_hashes(self, hashes: Sequence[str]) -> set[str]:
-        """The content hashes among ``hashes`` whose files are already collected."""
-        found: set[str] = set()
+    def held_hashes(self, hashes: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The content hashes among ``hashes`` whose files are already collected, each with the
+        person and period of the assessment it belongs to."""
+        found: dict[str, tuple[str, str]] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(hashes), 500):
                 chunk = list(hashes[i:i + 500])
-                found.update(conn.execute(select(sources.c.content_hash).where(
-                    sources.c.content_hash.in_(chunk))).scalars())
+                rows = conn.execute(
+                    select(sources.c.content_hash, people.c.name, assessments.c.period)
+                    .select_from(sources.join(assessments,
+                                              sources.c.assessment_id == assessments.c.id)
+                                 .join(people, assessments.c.person_id == people.c.id))
+                    .where(sources.c.content_hash.in_(chunk)))
+                for digest, name, period in rows:
+                    found[digest] = (name, period)
         return found
 
     def counts(self) -> dict[str, int]:
@@ -963,7 +970,8 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
         held = history.held_hashes(sorted({d for _, _, d in got if d is not None}))
         for name, data, digest in got:
             if digest is not None and digest in held:
-                emit(IngestResult(file=name, status="unchanged"))
+                person, period = held[digest]
+                emit(IngestResult(file=name, status="unchanged", person=person, period=period))
             else:
                 yield name, data if keep_bytes else None, stamps.get(name)
 

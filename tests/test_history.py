@@ -650,6 +650,12 @@ def test_collect_reads_each_file_once_and_held_files_not_at_all(
                         "a-newer.xlsx": "unchanged", "b-older.xlsx": "unchanged",
                         "junk.xlsx": "refused", "huge.xlsx": "refused"}
     assert after["sources"] == before["sources"] + 1
+    # a file already held still says whose assessment it is
+    held = {Path(r.file).name: (r.person, r.period) for r in again.results
+            if r.status == "unchanged"}
+    first_seen = {Path(r.file).name: (r.person, r.period) for r in first.results
+                  if Path(r.file).name in held}
+    assert held == first_seen and all(p and q for p, q in held.values())
 
 
 def test_the_reader_processes_import_nothing_of_the_database() -> None:
