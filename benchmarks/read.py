@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
-import pstats
 import random
 import shutil
 import sys
@@ -50,6 +48,8 @@ from python_calamine import CalamineWorkbook
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from rows import print_profile, table_row  # noqa: E402
 
 from sheetladder.definition import load  # noqa: E402
 from sheetladder.grid import _SHEET_TOKEN, open_xlsx  # noqa: E402
@@ -136,21 +136,7 @@ def profile(label: str, fn: Callable[[Any], object], items: list[Any], top: int 
     for item in items:
         fn(item)
     pr.disable()
-    out = io.StringIO()
-    pstats.Stats(pr, stream=out).sort_stats("tottime").print_stats(top)
-    print(f"\n--- profile: {label} ({len(items)} files), by own time ---")
-    print("\n".join(line for line in out.getvalue().splitlines()[4:] if line.strip()))
-
-
-def row(name: str, figure: float, unit: str, floor: float | None, target: str,
-        limit: float | None, by_ratio: bool) -> dict[str, Any]:
-    """One line of run_all's table: ``limit`` applies to the ratio (``by_ratio``) or the figure."""
-    ratio = figure / floor if floor else None
-    judged = ratio if by_ratio else figure
-    return {"name": name, "figure": round(figure, 3), "unit": unit,
-            "floor": round(floor, 3) if floor is not None else None,
-            "ratio": round(ratio, 2) if ratio is not None else None, "target": target,
-            "passed": None if limit is None or judged is None else judged <= limit}
+    print_profile(pr, f"{label} ({len(items)} files), by own time", top)
 
 
 def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, reference: bool = False,
@@ -219,18 +205,18 @@ def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, refer
           f"1,000 files{' (projected)' if n < 1000 else ''}: {batch_1000:.1f} s "
           f"(calamine, {jobs} process(es): {floor_1000:.1f} s)")
     rows = [
-        row("Python's floor (unzip + tokenise, no cells), per file", t_py * 1000, "ms",
+        table_row("Python's floor (unzip + tokenise, no cells), per file", t_py * 1000, "ms",
             floor * 1000, "(what any Python reader spends)", None, True),
-        row("open the Grid (fast reader), per file", t_open * 1000, "ms", floor * 1000,
+        table_row("open the Grid (fast reader), per file", t_open * 1000, "ms", floor * 1000,
             "<= 2x floor", 2.0, True),
-        row("read + verify, per file, 1 process", t_total * 1000, "ms", floor * 1000,
+        table_row("read + verify, per file, 1 process", t_total * 1000, "ms", floor * 1000,
             "<= 2x floor", 2.0, True),
-        row(f"read + verify 1,000 files, {jobs} processes"
+        table_row(f"read + verify 1,000 files, {jobs} processes"
             + (" (projected)" if n < 1000 else ""), batch_1000, "s", floor_1000, "<= 10 s", 10.0,
             False),
     ]
     if t_ref is not None:
-        rows.insert(1, row("open the Grid (openpyxl reference), per file", t_ref * 1000, "ms",
+        rows.insert(1, table_row("open the Grid (openpyxl reference), per file", t_ref * 1000, "ms",
                            floor * 1000, "(reference)", None, True))
     return rows
 

@@ -37,10 +37,8 @@ import argparse
 import cProfile
 import dataclasses
 import gc
-import io
 import json
 import os
-import pstats
 import shutil
 import sys
 import tempfile
@@ -55,6 +53,8 @@ from xlsxwriter.worksheet import Worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from rows import print_profile, table_row  # noqa: E402
 
 from sheetladder.definition import Ladder, load  # noqa: E402
 from sheetladder.plan import STYLES, Context, WorkbookPlan, build_plan, make_context  # noqa: E402
@@ -222,21 +222,7 @@ def profile(ladder: Ladder, ctxs: list[Context], out: Path, top: int = 25) -> No
         write_assessment(ladder, c, out)
     pr.disable()
     for key in ("tottime", "cumulative"):
-        text = io.StringIO()
-        pstats.Stats(pr, stream=text).sort_stats(key).print_stats(top)
-        print(f"\n--- profile: write_assessment ({len(ctxs)} workbooks), by {key} ---")
-        print("\n".join(line for line in text.getvalue().splitlines()[4:] if line.strip()))
-
-
-def row(name: str, figure: float, unit: str, floor: float | None, target: str,
-        limit: float | None, by_ratio: bool) -> dict[str, Any]:
-    """One line of run_all's table: ``limit`` applies to the ratio (``by_ratio``) or the figure."""
-    ratio = figure / floor if floor else None
-    judged = ratio if by_ratio else figure
-    return {"name": name, "figure": round(figure, 3), "unit": unit,
-            "floor": round(floor, 3) if floor is not None else None,
-            "ratio": round(ratio, 2) if ratio is not None else None, "target": target,
-            "passed": None if limit is None or judged is None else judged <= limit}
+        print_profile(pr, f"write_assessment ({len(ctxs)} workbooks), by {key}", top, key)
 
 
 def measure(n: int, jobs: int, batch: int | None = None, ladder_path: Path = SALES, passes: int = 3,
@@ -296,13 +282,13 @@ def measure(n: int, jobs: int, batch: int | None = None, ladder_path: Path = SAL
           f"(target {TARGET_1000_S:.0f} s on two cores)")
     print(f"  floor with the formula shortcut              {floor_1000:6.1f} s")
     return [
-        row("per workbook, 1 process (plan + xlsx + save)", ours * 1000, "ms", fl * 1000,
+        table_row("per workbook, 1 process (plan + xlsx + save)", ours * 1000, "ms", fl * 1000,
             f"<= {TARGET_RATIO}x floor", TARGET_RATIO, True),
-        row("per workbook, vs the floor with the formula shortcut", ours * 1000, "ms", sc * 1000,
+        table_row("per workbook, vs the floor with the formula shortcut", ours * 1000, "ms", sc * 1000,
             f"<= {TARGET_RATIO}x floor", TARGET_RATIO, True),
-        row("per workbook, only what the floor writes (no chart, merges...)", lean * 1000, "ms",
+        table_row("per workbook, only what the floor writes (no chart, merges...)", lean * 1000, "ms",
             sc * 1000, "(like for like)", None, True),
-        row(f"1,000 workbooks, {jobs} processes" + (" (projected)" if projected else ""),
+        table_row(f"1,000 workbooks, {jobs} processes" + (" (projected)" if projected else ""),
             ours_1000, "s", floor_1000, f"<= {TARGET_1000_S:.0f} s", TARGET_1000_S, False),
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -22,13 +23,18 @@ def main() -> None:
     """Turn career-ladder definitions into spreadsheets people fill in, and read them back."""
 
 
+def exit_with_problems(e: DefinitionError) -> NoReturn:
+    """Print a definition's problems (FILE:LINE:COL: field: message), one a line; exit 1."""
+    for p in e.problems:
+        click.echo(str(p), err=True)
+    sys.exit(1)
+
+
 def load_or_exit(path: str) -> object:
     try:
         return load(path)
     except DefinitionError as e:
-        for p in e.problems:
-            click.echo(str(p), err=True)
-        sys.exit(1)
+        exit_with_problems(e)
 
 
 @main.command()
@@ -79,9 +85,7 @@ def new(output: str, ladder_id: str, name: str, levels: str, groups: tuple[str, 
     try:  # check before writing, so a bad --id leaves no file behind
         load_text(text, output)
     except DefinitionError as e:
-        for p in e.problems:
-            click.echo(str(p), err=True)
-        sys.exit(1)
+        exit_with_problems(e)
     out = _write_or_exit(output, text, force)
     click.echo(f"wrote {out}")
 
@@ -129,9 +133,7 @@ def preview(source: str, out_dir: str, fmt: str, force: bool) -> None:
     try:
         pages = run_preview(Path(source), Path(out_dir), fmt, force=force)  # type: ignore[arg-type]
     except DefinitionError as e:
-        for p in e.problems:
-            click.echo(str(p), err=True)
-        sys.exit(1)
+        exit_with_problems(e)
     except (OfficeError, FileExistsError) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)

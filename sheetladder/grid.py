@@ -383,7 +383,7 @@ def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
-        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({_one_line(e)})") from None
+        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({one_line(e)})") from None
     try:
         _check_members(source, zf)
         _check_xml_parts(source, zf)
@@ -392,11 +392,12 @@ def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
         raise
     except Exception as e:  # noqa: BLE001 - a damaged part: say so in one line
         zf.close()
-        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({_one_line(e)})") from None
+        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({one_line(e)})") from None
     return zf
 
 
-def _one_line(e: BaseException) -> str:
+def one_line(e: BaseException) -> str:
+    """An exception as one line for a user: its root cause's type and first line, cut short."""
     while e.__cause__ is not None or (e.__context__ is not None and not e.__suppress_context__):
         e = e.__cause__ or e.__context__  # type: ignore[assignment]  # the root cause says most
     text = str(e).strip().splitlines()
@@ -442,7 +443,7 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
     except UnreadableWorkbook:
         raise
     except Exception as e:  # noqa: BLE001 - a library failing on bad input must not crash a batch
-        raise UnreadableWorkbook(source, f"not a readable .xlsx workbook ({_one_line(e)})") from None
+        raise UnreadableWorkbook(source, f"not a readable .xlsx workbook ({one_line(e)})") from None
     finally:
         zf.close()
     grid.content_hash = hashlib.sha256(data).hexdigest()

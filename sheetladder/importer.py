@@ -28,6 +28,7 @@ from .grid import (
     UnreadableWorkbook,
     check_xml_prologs,
     check_zip_limits,
+    one_line,
     read_file_bytes,
     sniff,
 )
@@ -128,7 +129,7 @@ def _checked_zip(path: Path, data: bytes, what: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
-        raise ImportFailed(f"{path}: not a readable {what} ({_one_line(e)})") from None
+        raise ImportFailed(f"{path}: not a readable {what} ({one_line(e)})") from None
     try:
         check_zip_limits(str(path), zf)
     except UnreadableWorkbook as e:
@@ -145,12 +146,7 @@ def _check_prologs(path: Path, zf: zipfile.ZipFile, what: str, parts: list[str] 
     except UnreadableWorkbook as e:
         raise ImportFailed(str(e)) from None
     except Exception as e:  # a damaged part: one line, never a traceback
-        raise ImportFailed(f"{path}: not a readable {what} ({_one_line(e)})") from None
-
-
-def _one_line(e: BaseException) -> str:
-    text = re.sub(r"\s+", " ", str(e)).strip()
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+        raise ImportFailed(f"{path}: not a readable {what} ({one_line(e)})") from None
 
 
 def _too_large(path: Path, what: str) -> ImportFailed:
@@ -173,14 +169,14 @@ def _xlsx_tables(path: Path, data: bytes, zf: zipfile.ZipFile) -> list[Table]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises its own InvalidFileException and parser errors
-        raise ImportFailed(f"{path}: not a readable .xlsx workbook ({_one_line(e)})") from None
+        raise ImportFailed(f"{path}: not a readable .xlsx workbook ({one_line(e)})") from None
     try:
         try:
             merges = _xlsx_merges(path, zf)
         except ImportFailed:
             raise
         except Exception as e:  # a damaged part: one line, never a traceback
-            raise ImportFailed(f"{path}: not a readable .xlsx workbook ({_one_line(e)})") from None
+            raise ImportFailed(f"{path}: not a readable .xlsx workbook ({one_line(e)})") from None
         tables: list[Table] = []
         walked = 0  # rows and cells openpyxl yields, gaps filled included
         for ws in wb.worksheets:
@@ -335,7 +331,7 @@ def _ods_tables(path: Path, zf: zipfile.ZipFile) -> list[Table]:
     except (ElementTree.ParseError, DefusedXmlException) as e:
         raise ImportFailed(f"{path}: content.xml is not valid XML ({e})") from None
     except (ValueError, RecursionError) as e:  # a bad count, or nesting beyond reason
-        raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({_one_line(e)})") from None
+        raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({one_line(e)})") from None
 
 
 def _count(el: Any, attr: str) -> int:
