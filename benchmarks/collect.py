@@ -45,9 +45,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sheetladder.context import make_context
 from sheetladder.definition import Ladder, load  # noqa: E402
-from sheetladder.plan import build_plan, make_context  # noqa: E402
-from sheetladder.render_xlsx import save  # noqa: E402
+from sheetladder.plan import build_plan
+from sheetladder.xlsx.write import save  # noqa: E402
 
 SALES = ROOT / "definitions" / "sales-s1-s7.yaml"
 TARGET_MB = 150
@@ -233,7 +234,7 @@ def measure(n: int, ladder_path: str | Path = SALES, jobs: int = 0) -> list[dict
                 raise RuntimeError(f"collect exited with {res.returncode}")
         added = re.search(r"(\d+) added", first.stdout)
         unchanged = re.search(r"(\d+) unchanged", again.stdout)
-        from sheetladder.history import History
+        from sheetladder.results.store import History
 
         with History(str(db)) as h:
             counts = h.counts()

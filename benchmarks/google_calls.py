@@ -40,10 +40,13 @@ sys.path.insert(0, str(ROOT))
 import gspread  # noqa: E402
 from google.auth.credentials import AnonymousCredentials  # noqa: E402
 
-from sheetladder import gsheets  # noqa: E402
+from sheetladder.a1 import a1
+from sheetladder.context import make_context
 from sheetladder.definition import load  # noqa: E402
-from sheetladder.google_api import GoogleApi  # noqa: E402
-from sheetladder.plan import STYLES, WorkbookPlan, a1, build_plan, make_context  # noqa: E402
+from sheetladder.google import publish as gsheets  # noqa: E402
+from sheetladder.google import read as gread  # noqa: E402
+from sheetladder.google.client import GoogleApi  # noqa: E402
+from sheetladder.plan import STYLES, WorkbookPlan, build_plan
 from tests.fake_google import FakeGoogle  # noqa: E402
 
 RATERS = [("self", None, "ana@example.com"), ("manager", "Bo Chen", "bo@example.com"),
@@ -172,7 +175,7 @@ def measure(paths: list[Path]) -> list[dict[str, Any]]:
             t_pub = time.perf_counter() - t
             s_pub, d_pub, bad_pub = _kinds(fake)
             mark = len(fake.log)
-            gsheets.open_grid(out.spreadsheet_id, api)
+            gread.open_grid(out.spreadsheet_id, api)
             s_read, d_read, _ = _kinds(fake, mark)
             fake.add_folder("folder1")
             mark = len(fake.log)

@@ -51,12 +51,14 @@ sys.path.insert(0, str(ROOT))
 
 from rows import print_profile, table_row  # noqa: E402
 
+from sheetladder.context import make_context
 from sheetladder.definition import load  # noqa: E402
-from sheetladder.grid import _SHEET_TOKEN, open_xlsx  # noqa: E402
-from sheetladder.plan import build_plan, make_context  # noqa: E402
-from sheetladder.read import read_many, read_path  # noqa: E402
-from sheetladder.render_xlsx import to_bytes  # noqa: E402
-from sheetladder.verify import verify_grid  # noqa: E402
+from sheetladder.plan import build_plan
+from sheetladder.results.read import read_many, read_path  # noqa: E402
+from sheetladder.verify.verify import verify_grid  # noqa: E402
+from sheetladder.xlsx.fast_read import _SHEET_TOKEN
+from sheetladder.xlsx.read import open_xlsx
+from sheetladder.xlsx.write import to_bytes  # noqa: E402
 
 SALES = ROOT / "definitions" / "sales-s1-s7.yaml"
 

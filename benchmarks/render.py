@@ -56,9 +56,9 @@ sys.path.insert(0, str(ROOT))
 
 from rows import print_profile, table_row  # noqa: E402
 
+from sheetladder.context import Context, make_context
 from sheetladder.definition import Ladder, load  # noqa: E402
-from sheetladder.plan import STYLES, Context, WorkbookPlan, build_plan, make_context  # noqa: E402
-from sheetladder.render_xlsx import FastFormulaSheet, _format_props, save  # noqa: E402
+from sheetladder.plan import STYLES, WorkbookPlan, build_plan
 from sheetladder.roster import (  # noqa: E402
     RosterEntry,
     _gc_paused,
@@ -66,6 +66,7 @@ from sheetladder.roster import (  # noqa: E402
     workbook_name,
     write_assessment,
 )
+from sheetladder.xlsx.write import FastFormulaSheet, _format_props, save  # noqa: E402
 
 SALES = ROOT / "definitions" / "sales-s1-s7.yaml"
 FIRST = ["Ana", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hana", "Ivo", "Jun"]

@@ -1,40 +1,53 @@
 """The sheetladder command line: a thin click layer over the library.
 
-Each command parses options, calls one library function, and turns library errors into a
-message and an exit code. Tracebacks are never shown for bad input.
+Each command parses options and calls the library. Errors are the library's
+:class:`~sheetladder.errors.SheetladderError`; one handler (:meth:`_Main.invoke`) prints them
+as one-line messages and exits with their code. Tracebacks are never shown for bad input.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .definition import DefinitionError, load, load_text, scaffold, schema_text, validate_files
+from .definition import load, load_text, scaffold, schema_text, validate_files
+from .errors import OutputError, SheetladderError
 from .files import write_new
+from .process import tune
+
+HELP_WIDTH = 100  # the width --help is printed at; docs/cli.md is made at the same width
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Main(click.Group):
+    """The command group, and the one place where errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SheetladderError as e:
+            for line in e.lines():
+                click.echo(line, err=True)
+            ctx.exit(e.exit_code)
+        except OSError as e:  # a file the library did not expect to fail: one line, not a trace
+            click.echo(f"error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}",
+                       err=True)
+            ctx.exit(1)
+
+
+def _exit(code: int) -> NoReturn:
+    """End a command with ``code`` (a result, such as a refused workbook: not an error)."""
+    click.get_current_context().exit(code)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"],
+                                          "max_content_width": HELP_WIDTH})
 @click.version_option(__version__, prog_name="sheetladder")
 def main() -> None:
     """Turn career-ladder definitions into spreadsheets people fill in, and read them back."""
-
-
-def exit_with_problems(e: DefinitionError) -> NoReturn:
-    """Print a definition's problems (FILE:LINE:COL: field: message), one a line; exit 1."""
-    for p in e.problems:
-        click.echo(str(p), err=True)
-    sys.exit(1)
-
-
-def load_or_exit(path: str) -> object:
-    try:
-        return load(path)
-    except DefinitionError as e:
-        exit_with_problems(e)
+    tune()  # this process is ours: the collector is set for batches of workbooks
 
 
 @main.command()
@@ -50,7 +63,7 @@ def validate(files: tuple[str, ...]) -> None:
         bad += 1
     if bad:
         click.echo(f"{bad} problem(s) found", err=True)
-        sys.exit(1)
+        _exit(1)
     click.echo(f"{len(files)} definition(s) valid")
 
 
@@ -82,11 +95,8 @@ def new(output: str, ladder_id: str, name: str, levels: str, groups: tuple[str, 
                                      param_hint="--group")
         parsed_groups.append((gname.strip(), _split_list(cats)))
     text = scaffold(ladder_id, name, parsed_levels, parsed_groups)
-    try:  # check before writing, so a bad --id leaves no file behind
-        load_text(text, output)
-    except DefinitionError as e:
-        exit_with_problems(e)
-    out = _write_or_exit(output, text, force)
+    load_text(text, output)  # check before writing, so a bad --id leaves no file behind
+    out = write_new(output, text.encode("utf-8"), force)
     click.echo(f"wrote {out}")
 
 
@@ -98,18 +108,9 @@ def schema(output: str | None, force: bool) -> None:
     """Print the JSON Schema of the definition format (definitions/schema.json)."""
     text = schema_text()
     if output:
-        _write_or_exit(output, text, force)
+        write_new(output, text.encode("utf-8"), force)
     else:
         click.echo(text, nl=False)
-
-
-def _write_or_exit(output: str, text: str, force: bool) -> Path:
-    """Write a text file that may not replace an existing one without --force."""
-    try:
-        return write_new(output, text.encode("utf-8"), force)
-    except OSError as e:  # FileExistsError, a missing folder we may not create, permissions
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
 
 
 # -- further commands are added below, one section each --------------------------------------
@@ -127,16 +128,9 @@ def preview(source: str, out_dir: str, fmt: str, force: bool) -> None:
 
     Needs LibreOffice (and pdftoppm for PNG); says how to install them when missing.
     """
-    from .office import OfficeError
     from .preview import preview as run_preview
 
-    try:
-        pages = run_preview(Path(source), Path(out_dir), fmt, force=force)  # type: ignore[arg-type]
-    except DefinitionError as e:
-        exit_with_problems(e)
-    except (OfficeError, FileExistsError) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+    pages = run_preview(Path(source), Path(out_dir), fmt, force=force)  # type: ignore[arg-type]
     for page in pages:
         click.echo(str(page))
 
@@ -192,36 +186,22 @@ other rows still render; the exit code is then 1.
 def render(definition: str, person: str | None, email: str | None, period: str | None,
            raters: tuple[str, ...], roster: str | None, split: bool, output_dir: str, force: bool,
            password: str | None, jobs: int) -> None:
-    from .definition import Ladder
     from .render import render_one, render_roster
-    from .roster import RosterError
 
     if bool(person) == bool(roster):
         raise click.UsageError("give either --person NAME or --roster FILE.csv")
     if roster and (raters or email):
         raise click.UsageError("--rater and --email go with --person; a roster names its raters")
-    ladder = load_or_exit(definition)
-    assert isinstance(ladder, Ladder)
+    ladder = load(definition)
     if person is not None:
-        try:
-            paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
-                               out_dir=output_dir, split=split, force=force, password=password)
-        except FileExistsError as e:
-            click.echo(str(e), err=True)
-            sys.exit(1)
-        except (ValueError, OSError) as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(1)
+        paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
+                           out_dir=output_dir, split=split, force=force, password=password)
         for p in paths:
             click.echo(f"wrote {p}")
         return
     assert roster is not None
-    try:
-        outcome = render_roster(ladder, roster, out_dir=output_dir, period=period, split=split,
-                                force=force, password=password, jobs=jobs, progress=True)
-    except RosterError as e:
-        click.echo(str(e), err=True)
-        sys.exit(1)
+    outcome = render_roster(ladder, roster, out_dir=output_dir, period=period, split=split,
+                            force=force, password=password, jobs=jobs, progress=True)
     for w in outcome.warnings:
         click.echo(f"{w} (warning)", err=True)
     for problem in outcome.problems:
@@ -231,7 +211,7 @@ def render(definition: str, person: str | None, email: str | None, period: str |
                f"into {output_dir}")
     if outcome.problems:
         click.echo(f"{len(outcome.problems)} row(s) not rendered", err=True)
-        sys.exit(1)
+        _exit(1)
 
 
 # -- import: an existing descriptor matrix -> a definition ---------------------------------------
@@ -258,43 +238,29 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
     from typing import Literal
 
     from .definition import SLUG, slugify
-    from .importer import (
-        ImportFailed,
-        default_name,
-        definition_yaml,
-        import_matrix,
-        summary_lines,
-        write_new,
-    )
+    from .importer.detect import import_matrix
+    from .importer.emit import default_name, definition_yaml, summary_lines
 
     if ladder_id is not None and not re.fullmatch(SLUG, ladder_id):
         raise click.BadParameter(f"{ladder_id!r} is not a lowercase slug like 'sales-ladder'",
                                  param_hint="--id")
     to_stdout = output == "-"
     if output and not to_stdout and Path(output).exists() and not force:
-        click.echo(f"error: {output}: already exists; use --force to replace it", err=True)
-        sys.exit(1)
+        raise OutputError(f"{output}: already exists; use --force to replace it")
     orientation: Literal["columns", "rows"] | None = (
         "rows" if levels_in == "rows" else "columns" if levels_in == "columns" else None)
-    try:
-        det = import_matrix(matrix, sheet=sheet, levels_in=orientation)
-        lname = name or default_name(det)
-        if ladder_id is None:
-            ladder_id = slugify(Path(output).stem if output and not to_stdout else lname)
-        out = Path(output) if output and not to_stdout else Path("definitions") / f"{ladder_id}.yaml"
-        for line in summary_lines(det):
-            click.echo(line, err=to_stdout)
-        text = definition_yaml(det, ladder_id, lname, path=str(out))
-        if to_stdout:
-            click.echo(text, nl=False)
-            return
-        write_new(out, text, force=force)
-    except ImportFailed as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
-    except OSError as e:
-        click.echo(f"error: {e.filename or matrix}: {e.strerror or e}", err=True)
-        sys.exit(1)
+    det = import_matrix(matrix, sheet=sheet, levels_in=orientation)
+    lname = name or default_name(det)
+    if ladder_id is None:
+        ladder_id = slugify(Path(output).stem if output and not to_stdout else lname)
+    out = Path(output) if output and not to_stdout else Path("definitions") / f"{ladder_id}.yaml"
+    for line in summary_lines(det):
+        click.echo(line, err=to_stdout)
+    text = definition_yaml(det, ladder_id, lname, path=str(out))
+    if to_stdout:
+        click.echo(text, nl=False)
+        return
+    write_new(out, text.encode("utf-8"), force=force)
     click.echo(f"wrote {out} (id {ladder_id}, validates)")
 
 
@@ -302,16 +268,6 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
 
 _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql://USER@HOST/DB "
             "(default output/history.sqlite; or set SHEETLADDER_DB).")
-
-
-def _open_history(db: str | None) -> object:
-    from .history import History, HistoryError
-
-    try:
-        return History(db)
-    except HistoryError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
 
 
 @main.command()
@@ -331,11 +287,10 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .history import History, IngestResult, display_url
-    from .history import collect as collect_files
+    from .results.collect import collect as collect_files
+    from .results.store import History, IngestResult, display_url
 
-    history = _open_history(db)
-    assert isinstance(history, History)
+    history = History(db)
     console = Console(stderr=True)
     with history, Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
                            TimeElapsedColumn(), console=console, transient=True) as bar:
@@ -367,7 +322,7 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
     if warned:
         click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
     if outcome.refused:
-        sys.exit(1)
+        _exit(1)
 
 
 @main.command()
@@ -384,37 +339,20 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
     """Export one period: a row per person with level, total, progress, category consensus,
     self/manager/peer means, the largest self-vs-others gaps and the change since the previous
     period; XLSX adds a heatmap, level distribution chart and trends."""
-    from .export import ExportError, build, default_path, render, write_new
-    from .history import History
+    from .results.export import ExportError, build, default_path, latest_period, render
+    from .results.store import History
 
-    history = _open_history(db)
-    assert isinstance(history, History)
-    with history:
-        if not period:
-            held = history.periods()
-            if not held:
-                click.echo("error: the history holds no assessments yet; run collect first",
-                           err=True)
-                sys.exit(1)
-            period = held[-1]
-        try:
-            data = build(history, period)
-        except ExportError as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(1)
+    if output == "-" and fmt == "xlsx":
+        raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
+    with History(db) as history:
+        period = period or latest_period(history)
+        data = build(history, period)
     payload = render(data, fmt, bom=bom)
     if output == "-":
-        if fmt == "xlsx":
-            click.echo("error: an XLSX cannot be printed; give -o FILE.xlsx", err=True)
-            sys.exit(1)
         click.get_binary_stream("stdout").write(payload)
         return
     target = Path(output) if output else default_path(period, fmt)
-    try:
-        write_new(target, payload, force=force)
-    except (ExportError, OSError) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+    write_new(target, payload, force=force)
     click.echo(f"wrote {target} ({len(data.rows)} people, period {period})")
 
 
@@ -423,50 +361,15 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 def history(person: str, db: str | None) -> None:
     """Show PERSON's (name or email) levels and totals over the periods held."""
-    import difflib
-
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
-    from .history import History
+    from .results.store import History
+    from .results.text import history_table
 
-    store = _open_history(db)
-    assert isinstance(store, History)
-    with store:
-        found = store.find_people(person)
-        if not found:
-            names = store.people_names()
-            close = difflib.get_close_matches(person, names, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            click.echo(f"error: no one called {person!r} in the history{hint}", err=True)
-            sys.exit(1)
-        if len(found) > 1:
-            click.echo(f"error: {person!r} matches several people: "
-                       + ", ".join(n for _, n, _ in found), err=True)
-            sys.exit(1)
-        key, name, email = found[0]
+    with History(db) as store:
+        key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)
-    # names and periods are people's text: never read them as rich markup
-    table = Table(title=Text(name + (f" <{email}>" if email else "")))
-    for col in ("Period", "Ladder", "Level", "Total", "Progress", "Change", "Rated", "Raters"):
-        table.add_column(col, justify="left" if col in ("Period", "Ladder", "Level") else "right")
-    prev = None
-    for r in recs:
-        change = ""
-        if prev is not None and prev.ladder_id == r.ladder_id:
-            if r.total_points is not None and prev.total_points is not None:
-                change = f"{r.total_points - prev.total_points:+.2f}"
-            if r.level_index is not None and prev.level_index is not None \
-                    and r.level_index != prev.level_index:
-                change += f" ({r.level_index - prev.level_index:+d} level)"
-        table.add_row(
-            Text(r.period), Text(f"{r.ladder_id} v{r.ladder_version}"), r.level or "incomplete",
-            "" if r.total_points is None else f"{r.total_points:.2f}",
-            "" if r.progress_to_next is None else f"{r.progress_to_next:.0%}",
-            change.strip(), f"{r.rated_categories}/{r.categories_count}", str(r.raters))
-        prev = r
-    Console(width=120).print(table)
+    Console(width=120).print(history_table(name, email, recs))
 
 
 # -- publish: a Google Sheet from the same plan as the .xlsx ------------------------------------
@@ -509,23 +412,17 @@ proxy); with a loopback root no credentials are needed.
 def publish(definition: str, person: str, email: str | None, period: str | None,
             raters: tuple[str, ...], shares: tuple[str, ...], link: str, folder: str | None,
             split: bool, no_notify: bool, credentials: str | None, oauth: bool) -> None:
-    from .definition import Ladder
-    from .google_api import GoogleApiError, GoogleAuthError, default_api
-    from .gsheets import PublishError, parse_share, publish_assessment
+    from .google.client import default_api
+    from .google.publish import parse_share, publish_assessment
     from .render import person_context
 
-    ladder = load_or_exit(definition)
-    assert isinstance(ladder, Ladder)
-    try:
-        ctx = person_context(ladder, person, period, list(raters), email)
-        share_list = [parse_share(s) for s in shares]
-        api = default_api(credentials, oauth)
-        published = publish_assessment(ladder, ctx, api, split=split, shares=share_list,
-                                       link=None if link == "off" else link, folder=folder,
-                                       notify=not no_notify)
-    except (ValueError, GoogleAuthError, GoogleApiError, PublishError) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+    ladder = load(definition)
+    ctx = person_context(ladder, person, period, list(raters), email)
+    share_list = [parse_share(s) for s in shares]
+    api = default_api(credentials, oauth)
+    published = publish_assessment(ladder, ctx, api, split=split, shares=share_list,
+                                   link=None if link == "off" else link, folder=folder,
+                                   notify=not no_notify)
     for p in published:
         click.echo(f"{p.url}  {p.title}")
 
@@ -554,7 +451,8 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int) -> None:
     """
     import json as _json
 
-    from .read import default_jobs, exit_code, read_many, report_json
+    from .results.read import default_jobs, exit_code, read_many, report_json
+    from .results.text import print_reports
 
     reports = read_many(list(workbooks), jobs=jobs or default_jobs(len(workbooks)))
     for r in reports:
@@ -565,84 +463,5 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int) -> None:
         payload: object = items[0] if len(workbooks) == 1 and len(items) == 1 else items
         click.echo(_json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        _print_reports([r for r in reports if not r.unreadable])
-    sys.exit(exit_code(reports))
-
-
-def _print_reports(reports: list[object]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from .report import Report
-
-    console = Console(highlight=False, soft_wrap=False)
-
-    def num(x: float | None, pct: bool = False) -> str:
-        if x is None:
-            return "–"
-        if pct:
-            return f"{x:.0%}"
-        return f"{x:.2f}".rstrip("0").rstrip(".")
-
-    for i, r in enumerate(reports):
-        assert isinstance(r, Report)
-        if i:
-            console.print()
-        title = Text(r.person or "?", style="bold")
-        if r.period:
-            title.append(f" · {r.period}")
-        if r.ladder:
-            title.append(f"  ({r.ladder.id} {r.ladder.version})", style="dim")
-        console.print(title)
-        console.print(Text(r.file, style="dim"))
-        errors = len(r.errors)
-        warnings = len(r.findings) - errors
-        if errors:
-            status = Text(f"✖ {errors} error(s), {warnings} warning(s)", style="bold red")
-        elif warnings:
-            status = Text(f"✔ verified with {warnings} warning(s)", style="yellow")
-        else:
-            status = Text("✔ verified: no findings", style="green")
-        console.print(status)
-        if r.findings:
-            ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
-            ft.add_column("", no_wrap=True)
-            if any(f.file for f in r.findings):
-                ft.add_column("File", overflow="fold")
-            ft.add_column("Where", no_wrap=True)
-            ft.add_column("Finding", overflow="fold")
-            for f in r.findings:
-                sev = Text("error", style="red") if f.severity == "error" else \
-                    Text("warning", style="yellow")
-                where = Text(f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
-                row = [sev]
-                if any(x.file for x in r.findings):
-                    row.append(Text(f.file or ""))
-                row += [where, Text(f.message)]
-                ft.add_row(*row)
-            console.print(ft)
-        rt = Table(title="Raters", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-        for col in ("Tab", "Role", "Rated", "Points", "Level", "Progress"):
-            rt.add_column(col, justify="left" if col in ("Tab", "Role") else "right")
-        for rs in r.raters:
-            rt.add_row(Text(rs.tab), Text(rs.role), f"{rs.rated}/{rs.of}", num(rs.total_points),
-                       Text(rs.level or "–"), num(rs.progress_to_next, pct=True))
-        console.print(rt)
-        ct = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-        ct.add_column("Category")
-        tabs = [rs.tab for rs in r.raters]
-        for t in tabs:
-            ct.add_column(Text(t), justify="center")
-        ct.add_column("Consensus", justify="right")
-        ct.add_column("Next", justify="center")
-        for c in r.categories:
-            ct.add_row(Text(c.name), *[Text(c.ratings.get(t) or "·") for t in tabs],
-                       num(c.consensus_level), Text(c.next_level or "–"))
-        console.print(ct)
-        overall = Text("Overall: ", style="bold")
-        overall.append(f"{num(r.total_points)} points, level {r.level or '– (not every category rated)'}")
-        if r.progress_to_next is not None:
-            overall.append(f", {num(r.progress_to_next, pct=True)} of the way to the next level")
-        console.print(overall)
+        print_reports([r for r in reports if not r.unreadable])
+    _exit(exit_code(reports))

@@ -27,6 +27,8 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from .errors import SheetladderError
+
 FORMAT_VERSION = 1
 MAX_TEXT = 10000  # far below a spreadsheet cell's 32,767 characters, so nothing is ever cut
 DROPDOWN_LIMIT = 255  # Excel refuses a list dropdown whose items add up to more characters
@@ -393,8 +395,11 @@ class Problem:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
 
-class DefinitionError(Exception):
-    """A definition could not be loaded; ``problems`` says where and why."""
+class DefinitionError(SheetladderError):
+    """A definition could not be loaded; ``problems`` says where and why (FILE:LINE:COL each)."""
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
 
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))

@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from .errors import SheetladderError
+
 INSTALL_HINT = (
     "LibreOffice is not installed; install it with "
     "'apt-get install libreoffice-calc-nogui' (Debian/Ubuntu) or from libreoffice.org"
@@ -25,7 +27,7 @@ _RECALC = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-class OfficeError(Exception):
+class OfficeError(SheetladderError):
     """LibreOffice is missing or failed on a file."""
 
 

@@ -17,60 +17,25 @@ import functools
 import hashlib
 import json
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Literal
 
 from . import scoring
-from .definition import FORMAT_VERSION, Category, Ladder, refuse_noncharacters
+from .a1 import a1, ref, rng
+from .context import (
+    GUIDE_SHEET,
+    MATRIX_SHEET,
+    META_CHUNK,
+    META_SHEET,
+    SUMMARY_SHEET,
+    Context,
+    RaterSlot,
+)
+from .definition import FORMAT_VERSION, Category, Ladder
 from .scoring import RaterInput, Score
 
 PLAN_VERSION = 1
-META_SHEET = "_sheetladder"
-GUIDE_SHEET = "Guide"
-MATRIX_SHEET = "Matrix"
-SUMMARY_SHEET = "Summary"
-RESERVED_SHEETS = {GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET, META_SHEET}
-META_CHUNK = 30000  # Excel holds at most 32,767 characters in a cell
-MAX_TAB = 31
-
-# -- A1 helpers ---------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1024)
-def col_letter(col: int) -> str:
-    """0-based column index to letters (0 -> A)."""
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
-@functools.lru_cache(maxsize=65536)
-def a1(row: int, col: int, absolute: bool = False) -> str:
-    """0-based row/col to an A1 reference."""
-    if absolute:
-        return f"${col_letter(col)}${row + 1}"
-    return f"{col_letter(col)}{row + 1}"
-
-
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
-def ref(sheet: str, row: int, col: int, absolute: bool = False) -> str:
-    return f"{quote_sheet(sheet)}!{a1(row, col, absolute)}"
-
-
-def rng(sheet: str | None, r1: int, c1: int, r2: int, c2: int, absolute: bool = True) -> str:
-    body = f"{a1(r1, c1, absolute)}:{a1(r2, c2, absolute)}"
-    return f"{quote_sheet(sheet)}!{body}" if sheet else body
-
 
 # -- row heights for wrapped text ------------------------------------------------------------------
 
@@ -116,15 +81,6 @@ def lines_height(lines: int) -> float:
 
 
 # -- the plan model -----------------------------------------------------------------------------
-
-
-class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*")
-    @classmethod
-    def _no_noncharacters(cls, v: Any) -> Any:
-        return refuse_noncharacters(v)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -311,30 +267,6 @@ class SheetPlan:
                 self.fit_row(c.row, c.col, [c.value])
 
 
-class RaterSlot(_M):
-    """A rater of one assessment: their role, optional name and email, and their tab."""
-
-    role: str
-    name: str | None = None
-    email: str | None = None
-    tab: str
-
-
-class Context(_M):
-    """Who is assessed, when, and by whom."""
-
-    person: str
-    email: str | None = None
-    period: str | None = None
-    raters: list[RaterSlot]
-    split_tab: str | None = Field(
-        default=None, description="Set in a --split copy: the only rater tab the file holds."
-    )
-
-    def tabs(self) -> list[str]:
-        return [r.tab for r in self.raters]
-
-
 @dataclass(slots=True, kw_only=True)
 class WorkbookPlan:
     """A workbook's layout, with the scores its stored formula results show.
@@ -356,88 +288,6 @@ class WorkbookPlan:
 
     def rater_sheets(self) -> list[SheetPlan]:
         return [s for s in self.sheets if s.role == "rater"]
-
-
-# -- contexts -----------------------------------------------------------------------------------
-
-_BAD_TAB = re.compile(r"[\[\]:*?/\\]")
-
-
-def cut_utf16(text: str, units: int) -> str:
-    """The longest start of ``text`` that is at most ``units`` UTF-16 code units long: Excel
-    counts a tab name's length so (a character beyond the BMP, such as an emoji, is two)."""
-    if len(text) <= units // 2:
-        return text
-    used = 0
-    for i, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > units:
-            return text[:i]
-    return text
-
-
-def safe_tab(name: str) -> str:
-    """A name Excel and Google accept as a tab: no []:*?/\\, no edge quotes, at most 31 chars
-    (UTF-16 code units, as Excel counts)."""
-    s = re.sub(r"\s+", " ", _BAD_TAB.sub(" ", name))
-    s = cut_utf16(s.strip().strip("'").strip(), MAX_TAB)
-    s = s.strip().strip("'").strip()  # cutting may have left a quote at the edge
-    return s or "Rater"
-
-
-def make_context(
-    ladder: Ladder,
-    person: str,
-    period: str | None = None,
-    raters: Sequence[tuple[str, str | None, str | None]] | None = None,
-    email: str | None = None,
-) -> Context:
-    """Build the assessment context; ``raters`` are (role, name, email), default: the ladder's."""
-    roles = {r.id: r for r in ladder.raters}
-    if raters is None:
-        raters = [(r.id, None, None) for r in ladder.raters for _ in range(r.count)]
-    for role, _, _ in raters:
-        if role not in roles:
-            raise ValueError(
-                f"unknown rater role {role!r}; this ladder has: {', '.join(roles)}"
-            )
-    per_role: dict[str, int] = {}
-    for role, _, _ in raters:
-        per_role[role] = per_role.get(role, 0) + 1
-    seen: set[str] = {t.lower() for t in RESERVED_SHEETS}
-    slots: list[RaterSlot] = []
-    numbering: dict[str, int] = {}
-    for role, name, mail in raters:
-        numbering[role] = numbering.get(role, 0) + 1
-        if name:
-            base = safe_tab(name)
-        elif per_role[role] > 1:
-            base = safe_tab(f"{roles[role].name} {numbering[role]}")
-        else:
-            base = safe_tab(roles[role].name)
-        tab = base
-        n = 2
-        while tab.lower() in seen:
-            suffix = f" ({n})"
-            tab = cut_utf16(base, MAX_TAB - len(suffix)) + suffix
-            n += 1
-        seen.add(tab.lower())
-        try:
-            slots.append(RaterSlot(role=role, name=name or None, email=mail or None, tab=tab))
-        except ValidationError as e:
-            raise ValueError(f"rater {name or role!r}: {_one_problem(e)}") from None
-    try:
-        return Context(person=person, email=email, period=period, raters=slots)
-    except ValidationError as e:
-        raise ValueError(_one_problem(e)) from None
-
-
-def _one_problem(e: ValidationError) -> str:
-    """A pydantic error as one line: ``field: message``."""
-    err = e.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{where}: {msg}" if where else msg
 
 
 # -- building the plan --------------------------------------------------------------------------
@@ -914,8 +764,3 @@ def build_plan(
         sheets.append(_summary(ladder, ctx, sc, sizes))
     sheets.append(_meta(ladder, ctx))
     return WorkbookPlan(ladder=ladder, context=ctx, sheets=sheets, inputs=inputs, score=sc)
-
-
-def split_contexts(ctx: Context) -> list[Context]:
-    """One context per rater for --split copies."""
-    return [ctx.model_copy(update={"split_tab": slot.tab}) for slot in ctx.raters]

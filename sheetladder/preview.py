@@ -12,10 +12,11 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
+from .context import make_context
 from .definition import load
 from .office import OfficeError, convert_many
-from .plan import build_plan, make_context
-from .render_xlsx import save
+from .plan import build_plan
+from .xlsx.write import save
 
 Format = Literal["pdf", "png"]
 

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .context import Context, make_context
 from .definition import Ladder
-from .plan import Context, make_context
+from .errors import BadInput
 from .roster import (
     BatchResult,
     RosterProblem,
@@ -39,14 +40,14 @@ def parse_rater(ladder: Ladder, spec: str) -> RaterSpec:
     key = role_text.strip().lower()
     role = next((r for r in ladder.raters if key in (r.id.lower(), r.name.lower())), None)
     if role is None:
-        raise ValueError(f"{spec!r}: unknown rater role {role_text.strip()!r}; this ladder has "
+        raise BadInput(f"{spec!r}: unknown rater role {role_text.strip()!r}; this ladder has "
                          + ", ".join(r.id for r in ladder.raters))
     name, email = rest.strip(), None
     head, sep, tail = rest.rpartition(":")
     if sep and "@" in tail:
         name, email = head.strip(), tail.strip()
         if not is_email(email):
-            raise ValueError(f"{spec!r}: {email!r} is not an email address")
+            raise BadInput(f"{spec!r}: {email!r} is not an email address")
     return role.id, name or None, email
 
 
@@ -56,7 +57,7 @@ def person_context(ladder: Ladder, person: str, period: str | None = None,
     """The context of one assessment; ``raters`` as ``ROLE[:NAME[:EMAIL]]`` strings or tuples
     (default: the ladder's raters, unnamed)."""
     if not person.strip():
-        raise ValueError("the person's name is empty")
+        raise BadInput("the person's name is empty")
     specs = None
     if raters:
         specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]

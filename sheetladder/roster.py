@@ -27,7 +27,6 @@ rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``).
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
 import os
@@ -35,14 +34,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from .context import Context, make_context, split_contexts
 from .definition import Ladder
-from .plan import Context, build_plan, make_context, split_contexts
-from .render_xlsx import save
+from .errors import BadInput, SheetladderError
+from .plan import build_plan
+from .process import tune
+from .xlsx.write import save
 
 NONE_MARK = "-"
 _SLUG_MAX = 60
@@ -51,11 +52,12 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10))
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+$")
 
 
-class RosterError(Exception):
+class RosterError(SheetladderError):
     """The roster as a whole cannot be used (unreadable, no header, no ``person`` column)."""
 
     def __init__(self, path: str, line: int, message: str):
         super().__init__(f"{path}:{line}: {message}")
+        self.prefix = ""
         self.path = path
         self.line = line
         self.message = message
@@ -220,7 +222,7 @@ def _email(value: str, what: str) -> str | None:
     if not value:
         return None
     if not is_email(value):
-        raise ValueError(f"{what}: {value!r} is not an email address")
+        raise BadInput(f"{what}: {value!r} is not an email address")
     return value
 
 
@@ -231,7 +233,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
 
     person = get(base.get("person"))
     if not person:
-        raise ValueError("the 'person' cell is empty")
+        raise BadInput("the 'person' cell is empty")
     email = _email(get(base.get("email")), "email")
     period = get(base.get("period")) or default_period
     by_role: dict[str, list[tuple[str | None, str | None]]] = {}
@@ -239,22 +241,22 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
         cell = get(rc.names)
         if cell == NONE_MARK:
             if get(rc.emails):
-                raise ValueError(f"{rc.role}: '-' (no {rc.role}) but emails are given")
+                raise BadInput(f"{rc.role}: '-' (no {rc.role}) but emails are given")
             by_role[rc.role] = []
             continue
         if not cell:
             if get(rc.emails):
-                raise ValueError(f"{rc.role}: emails given but no names")
+                raise BadInput(f"{rc.role}: emails given but no names")
             continue  # the ladder's default raters of this role
         names = _items(cell)
         if any(not n for n in names):
-            raise ValueError(f"{rc.role}: an empty name in {cell!r} (names are separated by ';')")
+            raise BadInput(f"{rc.role}: an empty name in {cell!r} (names are separated by ';')")
         mails_cell = get(rc.emails)
         mails: list[str | None] = [None] * len(names)
         if mails_cell:
             items = _items(mails_cell)
             if len(items) != len(names):
-                raise ValueError(f"{rc.role}: {len(names)} name(s) but {len(items)} email(s); "
+                raise BadInput(f"{rc.role}: {len(names)} name(s) but {len(items)} email(s); "
                                  "give one email per name, in the same order")
             mails = [_email(m, f"{rc.role} email") for m in items]
         by_role[rc.role] = list(zip(names, mails, strict=True))
@@ -267,7 +269,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
         else:
             raters.extend((role.id, None, None) for _ in range(role.count))
     if not raters:
-        raise ValueError("no raters: every rater role is '-'")
+        raise BadInput("no raters: every rater role is '-'")
     return make_context(ladder, person, period, raters, email=email)
 
 
@@ -348,25 +350,6 @@ def existing_targets(ctx: Context, out_dir: Path, split: bool) -> list[Path]:
     return [out_dir / name for _, name in targets(ctx, split) if (out_dir / name).exists()]
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while one workbook is planned and written.
-
-    A workbook is tens of thousands of short-lived objects (plan cells, xlsxwriter's cell tuples
-    and XML pieces), all freed by reference counting once it is written (render_xlsx cuts
-    xlsxwriter's one reference cycle); collections falling in the middle walk them while they
-    are alive, and every few dozen workbooks a full one walks every object of the process: 1-2
-    ms of a workbook's ~17 (issue 8). Afterwards the collector runs as usual and finds nothing
-    left. A collector that was off stays off."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,
                      force: bool = False, password: str | None = None) -> list[Path]:
     """Write the workbook (or the split copies) of one assessment.
@@ -382,9 +365,8 @@ def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool
                 "use --force to replace it")
     written = []
     for c, name in targets(ctx, split):
-        with _gc_paused():
-            written.append(save(build_plan(ladder, c), out_dir / name, force=force,
-                                password=password))
+        written.append(save(build_plan(ladder, c), out_dir / name, force=force,
+                            password=password))
     return written
 
 
@@ -399,7 +381,9 @@ _WORKER_LADDER: Ladder | None = None
 
 
 def _init_worker(ladder: Ladder) -> None:
+    """A render worker's start: the process is ours, so it is tuned for the batch."""
     global _WORKER_LADDER
+    tune()
     _WORKER_LADDER = ladder
 
 

@@ -21,10 +21,11 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sheetladder.context import META_SHEET, make_context
 from sheetladder.definition import load  # noqa: E402
-from sheetladder.grid import MAX_MEMBER_BYTES, MAX_ROWS  # noqa: E402
-from sheetladder.plan import META_SHEET, build_plan, make_context  # noqa: E402
-from sheetladder.render_xlsx import to_bytes  # noqa: E402
+from sheetladder.plan import build_plan
+from sheetladder.xlsx.archive import MAX_MEMBER_BYTES, MAX_ROWS
+from sheetladder.xlsx.write import to_bytes  # noqa: E402
 
 # -- building blocks ---------------------------------------------------------------------------
 

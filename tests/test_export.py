@@ -23,13 +23,16 @@ from click.testing import CliRunner
 from openpyxl.utils.escape import unescape
 
 from sheetladder.cli import main
+from sheetladder.context import Context, make_context
 from sheetladder.definition import Ladder, load, load_text
-from sheetladder.export import ExportError, build, neutralise, table, to_csv, to_json, to_xlsx, write_new
-from sheetladder.history import History
-from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, Context, build_plan, make_context
-from sheetladder.read import read_path
-from sheetladder.render_xlsx import save
+from sheetladder.errors import OutputExists
+from sheetladder.files import write_new
+from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, build_plan
+from sheetladder.results.export import ExportError, build, neutralise, table, to_csv, to_json, to_xlsx
+from sheetladder.results.read import read_path
+from sheetladder.results.store import History
 from sheetladder.scoring import RaterInput, Score, score, xround
+from sheetladder.xlsx.write import save
 
 from .conftest import DEFINITIONS, SMALL
 from .libreoffice import convert
@@ -298,7 +301,7 @@ def test_libreoffice_opens_the_xlsx_export_with_the_same_figures(
 def test_write_new_never_replaces_a_file_without_force(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     target.write_bytes(b"keep me")
-    with pytest.raises(ExportError, match="--force"):
+    with pytest.raises(OutputExists, match="--force"):
         write_new(target, b"new")
     assert target.read_bytes() == b"keep me"
     write_new(target, b"new", force=True)
@@ -464,8 +467,9 @@ def assert_holds(url: str, want: Mapping[str, Score]) -> None:
 def _collect_then_hang(db_url: str, folder: str, after: int, flag: str) -> None:
     """Collect ``folder`` one file at a time and hang when reading file ``after + 1``: by then
     ``after`` files are committed, and the parent kills this process mid-batch."""
-    from sheetladder.history import History as H
-    from sheetladder.history import collect, read_for_collect
+    from sheetladder.results.collect import collect
+    from sheetladder.results.read import read_for_collect
+    from sheetladder.results.store import History as H
 
     seen = 0
 

@@ -30,23 +30,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 
-from sheetladder import grid as grid_mod
-from sheetladder import verify as verify_mod
+from sheetladder.context import META_SHEET, SUMMARY_SHEET, Context, make_context, split_contexts
 from sheetladder.definition import Ladder
-from sheetladder.grid import Grid, UnreadableWorkbook, grid_from_bytes, open_xlsx
-from sheetladder.plan import (
-    C_COMMENT,
-    C_RATING,
-    META_SHEET,
-    R_FIRST,
-    SUMMARY_SHEET,
-    Context,
-    build_plan,
-    make_context,
-    split_contexts,
-)
-from sheetladder.render_xlsx import to_bytes
-from sheetladder.verify import verify_grid
+from sheetladder.errors import UnreadableWorkbook
+from sheetladder.grid import Grid
+from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, build_plan
+from sheetladder.verify import ratings as ratings_mod
+from sheetladder.verify import verify as verify_mod
+from sheetladder.verify.verify import verify_grid
+from sheetladder.xlsx import archive as archive_mod
+from sheetladder.xlsx import fast_read as fast_mod
+from sheetladder.xlsx import read as grid_mod
+from sheetladder.xlsx.read import grid_from_bytes, open_xlsx
+from sheetladder.xlsx.write import to_bytes
 
 from .make_bad_files import billion_laughs, make_corpus, rezip
 from .test_read import (
@@ -66,7 +62,7 @@ Outcome = Grid | tuple[str, str]
 @contextmanager
 def scanner_off() -> Iterator[None]:
     """The fast reader with every part sent to its element-tree path."""
-    with mock.patch.object(grid_mod, "_scan_part", lambda *a, **k: None):
+    with mock.patch.object(fast_mod, "_scan_part", lambda *a, **k: None):
         yield
 
 
@@ -343,7 +339,7 @@ def test_the_fast_parser_itself_refuses_entities(part, monkeypatch):
         bomb = original.replace(b"?>", b"?>\n<!DOCTYPE x [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;\">]>", 1)
         if not original.startswith(b"<?xml"):
             bomb = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + original
-    monkeypatch.setattr(grid_mod, "_check_xml_parts", lambda source, zf: None)
+    monkeypatch.setattr(archive_mod, "_check_xml_parts", lambda source, zf: None)
     with pytest.raises(UnreadableWorkbook, match="EntitiesForbidden|DTDForbidden"):
         grid_from_bytes("bomb.xlsx", rezip(good, replace={part: bomb}), "fast")
 
@@ -617,9 +613,9 @@ def test_the_scanner_reads_what_writers_write():
     for cells in spellings:
         sheet = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}">'
                  f'<sheetData><row r="1" spans="1:2">{cells}</row></sheetData></worksheet>')
-        scanned = grid_mod._scan_part(sheet, "worksheet", "sheetData")
+        scanned = fast_mod._scan_part(sheet, "worksheet", "sheetData")
         assert scanned is not None
-        toks = grid_mod._SHEET_TOKEN.findall(scanned[0])
+        toks = fast_mod._SHEET_TOKEN.findall(scanned[0])
         assert not any(t[-1] for t in toks), cells
         sst = f'<sst xmlns="{_MAIN}"><si><t>a</t></si><si><t xml:space="preserve"> b </t></si></sst>'
         same_grid(minimal_xlsx(sheet, sst))
@@ -658,7 +654,7 @@ def test_the_layout_of_a_plan_does_not_depend_on_the_ratings(bundled, data):
 def _cold() -> None:
     verify_mod._INPUT_PLACES.clear()
     verify_mod._LADDERS.clear()
-    verify_mod._EXACT.clear()
+    ratings_mod._EXACT.clear()
 
 
 def test_a_report_does_not_depend_on_what_was_verified_before(sales, ctx4):
@@ -704,7 +700,7 @@ def test_batches_of_random_files_verify_as_one_by_one(sales, small):
 
 
 def test_a_batch_read_by_worker_processes_gives_the_same_reports(tmp_path, sales, ctx4):
-    from sheetladder.read import read_many
+    from sheetladder.results.read import read_many
 
     ratings = random_ratings(sales, ctx4, seed=12)
     paths = []
@@ -758,8 +754,8 @@ def test_cell_references_are_read_as_openpyxl_reads_them(ref):
             return fn(ref)
         except Exception as e:  # noqa: BLE001 - the kind of failure is what is compared
             return type(e).__name__
-    grid_mod._COORD_CACHE.clear()
-    assert result_of(grid_mod._coordinate) == result_of(coordinate_to_tuple)
+    fast_mod._COORD_CACHE.clear()
+    assert result_of(fast_mod._coordinate) == result_of(coordinate_to_tuple)
 
 
 def test_the_builtin_formats_read_as_plain_numbers_are_the_ones_openpyxl_calls_neither_date_nor_duration():
@@ -767,7 +763,7 @@ def test_the_builtin_formats_read_as_plain_numbers_are_the_ones_openpyxl_calls_n
 
     plain = {fid for fid, code in BUILTIN_FORMATS.items()
              if not is_date_format(code) and not is_timedelta_format(code)}
-    assert grid_mod._PLAIN_BUILTIN_FORMATS == plain
+    assert fast_mod._PLAIN_BUILTIN_FORMATS == plain
 
 
 @settings(max_examples=400, deadline=None)
@@ -776,7 +772,7 @@ def test_a_format_code_read_as_a_plain_number_is_no_date_or_duration_for_openpyx
     """The reader decides 'no date' without openpyxl only when openpyxl would agree."""
     from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 
-    if grid_mod._plainly_number(200, {200: code}):
+    if fast_mod._plainly_number(200, {200: code}):
         assert not is_date_format(code) and not is_timedelta_format(code)
 
 
@@ -786,9 +782,10 @@ def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
     import subprocess
     import sys
 
+    from sheetladder.context import make_context
     from sheetladder.definition import load
-    from sheetladder.plan import build_plan, make_context
-    from sheetladder.render_xlsx import save
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import save
 
     from .conftest import DEFINITIONS
 
@@ -796,7 +793,7 @@ def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
     ctx = make_context(ladder, "Ana")
     path = tmp_path / "a.xlsx"
     save(build_plan(ladder, ctx, random_ratings(ladder, ctx, seed=1)), path)
-    code = ("import sys; from sheetladder.read import read_path; r = read_path(sys.argv[1]); "
+    code = ("import sys; from sheetladder.results.read import read_path; r = read_path(sys.argv[1]); "
             "assert r.ok, r.findings; print(sorted(m for m in ('openpyxl', 'numpy', 'sqlalchemy') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,

@@ -17,26 +17,26 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from sheetladder import gsheets, scoring
+from sheetladder import scoring
+from sheetladder.a1 import a1, quote_sheet
 from sheetladder.cli import main
+from sheetladder.context import META_SHEET, make_context, split_contexts
 from sheetladder.definition import Ladder, load_text
-from sheetladder.google_api import ENV_ROOT, GoogleApi, GoogleApiError, StorageQuotaError
-from sheetladder.grid import Grid, grid_from_bytes
+from sheetladder.google import publish as gsheets
+from sheetladder.google import read as gread
+from sheetladder.google.client import ENV_ROOT, GoogleApi, GoogleApiError, StorageQuotaError
+from sheetladder.grid import Grid
 from sheetladder.plan import (
     C_COMMENT,
     C_RATING,
-    META_SHEET,
     R_FIRST,
     WorkbookPlan,
-    a1,
     build_plan,
-    make_context,
-    quote_sheet,
-    split_contexts,
     summary_columns,
     summary_footer,
 )
-from sheetladder.render_xlsx import to_bytes
+from sheetladder.xlsx.read import grid_from_bytes
+from sheetladder.xlsx.write import to_bytes
 
 from .conftest import DEFINITIONS, SMALL
 from .fake_google import OWNER, FakeGoogle
@@ -199,7 +199,7 @@ def test_user_text_starting_with_equals_stays_text(fake: FakeGoogle, api: Google
     plan_formulas = sum(1 for s in plan.sheets for c in s.cells if c.kind == "formula")
     assert sum("formulaValue" in v for v in texts) == plan_formulas
     out = gsheets.publish(plan, api)
-    grid = gsheets.open_grid(out.spreadsheet_id, api)
+    grid = gread.open_grid(out.spreadsheet_id, api)
     matrix = grid.sheets["Matrix"]
     found = [c for c in matrix.cells.values() if c.value == "=1+1"]
     assert found and all(c.formula is None for c in found)
@@ -223,8 +223,8 @@ def test_folder_publish_lets_a_service_account_without_storage_use_a_shared_driv
     fake2 = FakeGoogle().start()
     try:
         out2 = gsheets.publish(plan, make_api(fake2))
-        g1 = gsheets.open_grid(out.spreadsheet_id, api)
-        g2 = gsheets.open_grid(out2.spreadsheet_id, make_api(fake2))
+        g1 = gread.open_grid(out.spreadsheet_id, api)
+        g2 = gread.open_grid(out2.spreadsheet_id, make_api(fake2))
         assert g1.names == g2.names
         for name in g1.names:
             assert g1.sheets[name].cells == g2.sheets[name].cells
@@ -286,7 +286,7 @@ def test_a_post_answered_500_is_not_sent_again_but_a_read_is(fake: FakeGoogle, s
     assert info.value.status == 500 and info.value.attempts == 1
     out = gsheets.publish(build_plan(small, context(small)), api)
     fake.inject(500, count=2, match="GET /v4/spreadsheets")
-    grid = gsheets.open_grid(out.url, api)
+    grid = gread.open_grid(out.url, api)
     assert api.calls[-1].attempts == 3 and grid.sheets
 
 
@@ -307,7 +307,7 @@ def test_a_half_way_failure_whose_cleanup_fails_names_the_sheet(fake: FakeGoogle
     with pytest.raises(gsheets.PublishError) as info:
         gsheets.publish(build_plan(small, context(small)), api)
     (sid,) = fake.spreadsheets
-    assert gsheets.spreadsheet_url(sid) in str(info.value) and "delete it by hand" in str(info.value)
+    assert gread.spreadsheet_url(sid) in str(info.value) and "delete it by hand" in str(info.value)
 
 
 def test_errors_never_carry_the_token(fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
@@ -373,7 +373,7 @@ def test_filled_through_the_fake_and_read_back_it_scores_like_the_xlsx(
         out = gsheets.publish(empty, api)
         fill(fake, out.spreadsheet_id, empty, ratings, comments, rng)
         before = len(fake.log)
-        grid = gsheets.open_grid(out.url, api)
+        grid = gread.open_grid(out.url, api)
         assert fake.calls(before) == ["sheets.spreadsheets.get"]  # one read per spreadsheet
     filled = build_plan(ladder, ctx, ratings, {t: {k: v for k, v in c.items() if v}
                                                for t, c in comments.items()})
@@ -397,8 +397,8 @@ def _report_scores(r: Any) -> dict[str, Any]:
 def test_read_and_verify_of_the_google_sheets_equal_the_xlsx_path(
         fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sales: Ladder,
         split: bool) -> None:
-    from sheetladder.read import read_many, read_path
-    from sheetladder.render_xlsx import save
+    from sheetladder.results.read import read_many, read_path
+    from sheetladder.xlsx.write import save
 
     monkeypatch.setenv(ENV_ROOT, fake.root)
     rng = random.Random(7)
@@ -465,7 +465,7 @@ def test_a_rating_that_is_not_a_level_reads_back_as_the_error_google_shows(
     out = gsheets.publish(plan, api)
     api.call("PUT", f"{fake.root}/v4/spreadsheets/{out.spreadsheet_id}/values/Self!D5",
              params={"valueInputOption": "USER_ENTERED"}, body={"values": [["L9"]]})
-    grid = gsheets.open_grid(out.spreadsheet_id, api)
+    grid = gread.open_grid(out.spreadsheet_id, api)
     cell = grid.sheets["Self"].get(R_FIRST, 7)  # the hidden level number: MATCH fails
     assert cell.error == "#N/A" and cell.value is None
 
@@ -505,7 +505,7 @@ def test_split_publishes_one_sheet_per_rater_shared_with_that_rater_only(
         assert [s.title for s in ss.sheets if s.title in ctx.tabs()] == [slot.tab]
         users = [p.get("emailAddress") for p in fake.files[pub.spreadsheet_id].permissions]
         assert users == ([slot.email] if slot.email else [])
-        meta = json.loads(gsheets.open_grid(pub.url, api).sheets[META_SHEET].get(5, 1).value or "{}")
+        meta = json.loads(gread.open_grid(pub.url, api).sheets[META_SHEET].get(5, 1).value or "{}")
         assert meta.get("split_tab") == slot.tab
     # 2 Sheets calls + one Drive call per rater email, per copy
     assert fake.calls().count("sheets.spreadsheets.create") == len(ctx.raters)
@@ -514,18 +514,18 @@ def test_split_publishes_one_sheet_per_rater_shared_with_that_rater_only(
 
 def test_sources_are_recognised_and_ids_extracted() -> None:
     sid = "1AbC_dEf-GhIjKlMnOpQrStUvWxYz0123456789"
-    assert gsheets.is_google_source(f"https://docs.google.com/spreadsheets/d/{sid}/edit#gid=0")
-    assert gsheets.spreadsheet_id(f"https://docs.google.com/spreadsheets/u/1/d/{sid}/view") == sid
-    assert gsheets.is_google_source(sid) and gsheets.spreadsheet_id(sid) == sid
+    assert gread.is_google_source(f"https://docs.google.com/spreadsheets/d/{sid}/edit#gid=0")
+    assert gread.spreadsheet_id(f"https://docs.google.com/spreadsheets/u/1/d/{sid}/view") == sid
+    assert gread.is_google_source(sid) and gread.spreadsheet_id(sid) == sid
     for not_google in ("ana-diaz-2026-q4.xlsx", "output/ana.xlsx", "https://example.com/d/x", "short"):
-        assert not gsheets.is_google_source(not_google)
+        assert not gread.is_google_source(not_google)
 
 
 def test_reading_a_missing_sheet_is_an_unreadable_workbook(fake: FakeGoogle, api: GoogleApi) -> None:
-    from sheetladder.grid import UnreadableWorkbook
+    from sheetladder.errors import UnreadableWorkbook
 
     with pytest.raises(UnreadableWorkbook, match="404"):
-        gsheets.open_grid("x" * 44, api)
+        gread.open_grid("x" * 44, api)
 
 
 # -- the command line ---------------------------------------------------------------------------
@@ -538,7 +538,7 @@ def test_cli_publish_prints_the_link(fake: FakeGoogle, monkeypatch: pytest.Monke
                                     "--share", "hr@example.com:reader", "--link", "reader"])
     assert res.exit_code == 0, res.output
     (sid,) = fake.spreadsheets
-    assert gsheets.spreadsheet_url(sid) in res.output
+    assert gread.spreadsheet_url(sid) in res.output
     assert fake.calls().count("drive.permissions.create") == 3
 
 
@@ -575,14 +575,14 @@ LIVE = os.environ.get("SHEETLADDER_GOOGLE_CREDENTIALS")
 @pytest.mark.skipif(not LIVE, reason="live Google test: set SHEETLADDER_GOOGLE_CREDENTIALS to a "
                                      "service-account key (with SHEETLADDER_GOOGLE_FOLDER) or OAuth file")
 def test_live_publish_read_and_delete(small: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sheetladder.google_api import default_api
+    from sheetladder.google.client import default_api
 
     monkeypatch.delenv(ENV_ROOT, raising=False)
     api = default_api(LIVE)
     plan = build_plan(small, context(small, [("self", None, None)]))
     out = gsheets.publish(plan, api, folder=os.environ.get("SHEETLADDER_GOOGLE_FOLDER") or None)
     try:
-        grid = gsheets.open_grid(out.spreadsheet_id, api)
+        grid = gread.open_grid(out.spreadsheet_id, api)
         xlsx = grid_from_bytes("same.xlsx", to_bytes(plan))
         assert assert_grids_agree(grid, xlsx, plan) > 0
     finally:

@@ -25,14 +25,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from sheetladder import history as hist
+from sheetladder.context import Context, make_context, split_contexts
 from sheetladder.definition import Ladder, load_text
-from sheetladder.grid import MAX_FILE_BYTES
-from sheetladder.history import History, HistoryError
-from sheetladder.plan import Context, make_context, split_contexts
-from sheetladder.read import ReadOutcome, read_for_collect
-from sheetladder.report import Finding, LadderRef, Report
+from sheetladder.results import collect as coll
+from sheetladder.results import store as hist
+from sheetladder.results.read import ReadOutcome, read_for_collect
+from sheetladder.results.report import Finding, LadderRef, Report
+from sheetladder.results.store import History, HistoryError
 from sheetladder.scoring import RaterInput, score, xround
+from sheetladder.xlsx.archive import MAX_FILE_BYTES
 
 from .conftest import SMALL
 from .postgres import db_url_fixture, postgres_server_fixture  # noqa: F401  (fixtures)
@@ -538,7 +539,7 @@ def test_scores_are_rounded_like_the_rule(db_url: str, sales: Ladder) -> None:
 
 def _workbook(path: Path, ladder: Ladder, ctx: Context, ratings: Ratings, mtime: datetime) -> Path:
     from sheetladder.plan import build_plan
-    from sheetladder.render_xlsx import to_bytes
+    from sheetladder.xlsx.write import to_bytes
 
     path.write_bytes(to_bytes(build_plan(ladder, ctx, ratings=ratings)))
     os.utime(path, (mtime.timestamp(), mtime.timestamp()))
@@ -581,7 +582,7 @@ def _stored(url: str) -> list[tuple[object, ...]]:
         return out
 
 
-def _by_file(outcome: hist.CollectOutcome) -> dict[str, tuple[object, ...]]:
+def _by_file(outcome: coll.CollectOutcome) -> dict[str, tuple[object, ...]]:
     return {Path(r.file).name: (r.status, [str(f) for f in r.findings], r.replaced,
                                 r.kept_as_history) for r in outcome.results}
 
@@ -593,7 +594,7 @@ def test_collect_stores_the_same_with_or_without_reader_processes(tmp_path: Path
     for jobs in (1, 2, 3):  # in this process; one reader process; two
         url = f"sqlite:///{tmp_path}/jobs{jobs}.sqlite"
         with History(url) as h:
-            got[jobs] = (_by_file(hist.collect(h, [tmp_path / "in"], jobs=jobs)), _stored(url))
+            got[jobs] = (_by_file(coll.collect(h, [tmp_path / "in"], jobs=jobs)), _stored(url))
         assert_consistent(url)
     assert got[2] == got[1] and got[3] == got[1]
     results, _ = got[1]
@@ -614,7 +615,7 @@ def test_collect_stores_the_same_with_or_without_reader_processes(tmp_path: Path
 
 def test_collect_reads_each_file_once_and_held_files_not_at_all(
         tmp_path: Path, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sheetladder.read
+    import sheetladder.results.read
 
     _returned_folder(tmp_path / "in", ladder)
     url = f"sqlite:///{tmp_path}/h.sqlite"
@@ -623,9 +624,9 @@ def test_collect_reads_each_file_once_and_held_files_not_at_all(
         raise AssertionError(f"{source} opened a second time")
 
     # the reader verifies the bytes the collecting process read and hashed
-    monkeypatch.setattr(sheetladder.read, "open_grid", no_opening)
+    monkeypatch.setattr(sheetladder.results.read, "open_grid", no_opening)
     with History(url) as h:
-        first = hist.collect(h, [tmp_path / "in"], jobs=1)
+        first = coll.collect(h, [tmp_path / "in"], jobs=1)
     assert first.count("added") + first.count("updated") == 8, _by_file(first)
     monkeypatch.undo()
 
@@ -640,7 +641,7 @@ def test_collect_reads_each_file_once_and_held_files_not_at_all(
               random_ratings(ladder, new_ctx, random.Random(2)), T0)
     with History(url) as h:
         before = h.counts()
-        again = hist.collect(h, [tmp_path / "in"], jobs=1, reader=reader)
+        again = coll.collect(h, [tmp_path / "in"], jobs=1, reader=reader)
         after = h.counts()
     # the files already held cost a hash and nothing more; a refused one is never held
     assert read == ["new.xlsx", "junk.xlsx"]
@@ -659,11 +660,11 @@ def test_collect_reads_each_file_once_and_held_files_not_at_all(
 
 
 def test_the_reader_processes_import_nothing_of_the_database() -> None:
-    code = ("import sys, sheetladder.read; "
+    code = ("import sys, sheetladder.results.read; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('sqlalchemy', 'psycopg', 'sheetladder') and m != 'sheetladder'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     mods = ast.literal_eval(out.stdout)
-    assert "sheetladder.grid" in mods and "sheetladder.verify" in mods
-    assert not [m for m in mods if m.startswith(("sqlalchemy", "psycopg", "sheetladder.history"))]
-    assert hist.read_chunk_for_collect.__module__ == "sheetladder.read"
+    assert "sheetladder.grid" in mods and "sheetladder.verify.verify" in mods
+    assert not [m for m in mods if m.startswith(("sqlalchemy", "psycopg", "sheetladder.results.store"))]
+    assert coll.read_chunk_for_collect.__module__ == "sheetladder.results.read"

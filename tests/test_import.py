@@ -22,25 +22,19 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sheetladder import grid as grid_mod
-from sheetladder import importer as importer_mod
-from sheetladder import render_xlsx
+from sheetladder.a1 import col_letter
 from sheetladder.cli import main
+from sheetladder.context import make_context
 from sheetladder.definition import Ladder, load, load_text, slugify
-from sheetladder.grid import Grid, GridCell, SheetGrid, UnreadableWorkbook
-from sheetladder.importer import (
-    PLACEHOLDER,
-    Detection,
-    ImportFailed,
-    Table,
-    definition_yaml,
-    detect,
-    import_matrix,
-    parse_level_header,
-    read_ods,
-    read_xlsx,
-)
-from sheetladder.plan import build_plan, col_letter, make_context
+from sheetladder.errors import UnreadableWorkbook
+from sheetladder.grid import Grid, GridCell, SheetGrid
+from sheetladder.importer import tables as importer_mod
+from sheetladder.importer.detect import Detection, detect, import_matrix, parse_level_header
+from sheetladder.importer.emit import definition_yaml
+from sheetladder.importer.tables import PLACEHOLDER, ImportFailed, Table, read_ods, read_xlsx
+from sheetladder.plan import build_plan
+from sheetladder.xlsx import archive as grid_mod
+from sheetladder.xlsx import write as render_xlsx
 
 from .conftest import DEFINITIONS
 from .libreoffice import convert
@@ -376,7 +370,7 @@ def test_an_ods_saved_by_libreoffice_imports_like_the_xlsx(tmp_path: Path) -> No
 
 
 def test_a_google_sheet_is_read_through_the_google_reader(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sheetladder import gsheets
+    from sheetladder.google import read as gsheets
 
     lay = lay_out(SALESISH, Shape(groups="rows"))
     sg = SheetGrid(name="Matrix", cells={k: GridCell(value=v) for k, v in lay.rows.items()})
@@ -888,8 +882,8 @@ def test_a_google_sheet_with_merged_group_cells_imports_its_groups(
     them, as it does for an .xlsx (groups named once in a merged column)."""
     import requests
 
-    from sheetladder import gsheets
-    from sheetladder.google_api import ENV_ROOT, GoogleApi
+    from sheetladder.google import read as gsheets
+    from sheetladder.google.client import ENV_ROOT, GoogleApi
 
     from .fake_google import FakeGoogle
 

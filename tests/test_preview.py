@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from sheetladder import office
 from sheetladder.cli import main
-from sheetladder.plan import build_plan, make_context
-from sheetladder.render_xlsx import save
+from sheetladder.context import make_context
+from sheetladder.plan import build_plan
+from sheetladder.xlsx.write import save
 
 from .conftest import DEFINITIONS
 from .libreoffice import soffice_or_skip

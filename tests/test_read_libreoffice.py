@@ -25,13 +25,16 @@ from typing import Any
 import pytest
 
 from sheetladder import scoring
+from sheetladder.a1 import a1
+from sheetladder.context import Context, make_context, split_contexts
 from sheetladder.definition import Ladder
-from sheetladder.grid import UnreadableWorkbook, open_xlsx
-from sheetladder.plan import C_RATING, R_FIRST, Context, a1, build_plan, make_context, split_contexts
-from sheetladder.read import read_many, read_path
-from sheetladder.render_xlsx import to_bytes
-from sheetladder.report import Report
+from sheetladder.errors import UnreadableWorkbook
+from sheetladder.plan import C_RATING, R_FIRST, build_plan
+from sheetladder.results.read import read_many, read_path
+from sheetladder.results.report import Report
 from sheetladder.scoring import RaterInput
+from sheetladder.xlsx.read import open_xlsx
+from sheetladder.xlsx.write import to_bytes
 
 from .libreoffice import convert, recalculate, soffice_or_skip
 

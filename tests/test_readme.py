@@ -26,7 +26,7 @@ from pathlib import Path
 import openpyxl
 
 from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST
-from sheetladder.read import verify_source
+from sheetladder.results.read import verify_source
 
 from .conftest import DEFINITIONS, ROOT
 from .fake_google import FakeGoogle

@@ -25,8 +25,11 @@ from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
 from xlsxwriter.worksheet import Worksheet
 
-from sheetladder import render_xlsx, scoring
+from sheetladder import plan as plan_mod
+from sheetladder import scoring
+from sheetladder.a1 import a1
 from sheetladder.cli import main
+from sheetladder.context import META_SHEET, SUMMARY_SHEET, Context, make_context, split_contexts
 from sheetladder.definition import Ladder, from_json, load_text
 from sheetladder.plan import (
     C_DESCRIPTOR,
@@ -35,25 +38,18 @@ from sheetladder.plan import (
     C_RATING,
     CHARS_PER_WIDTH,
     M_FIRST,
-    META_SHEET,
     R_FIRST,
     S_FIRST,
-    SUMMARY_SHEET,
-    Context,
     WorkbookPlan,
-    a1,
     build_plan,
-    make_context,
     meta_payload,
     rater_footer,
-    split_contexts,
     summary_columns,
     summary_footer,
     wrapped_lines,
 )
-from sheetladder.read import read_path
 from sheetladder.render import parse_rater, render_one, render_roster
-from sheetladder.render_xlsx import save
+from sheetladder.results.read import read_path
 from sheetladder.roster import (
     RosterError,
     parse_roster,
@@ -62,6 +58,8 @@ from sheetladder.roster import (
     workbook_name,
     write_assessment,
 )
+from sheetladder.xlsx import write as render_xlsx
+from sheetladder.xlsx.write import save
 
 from .conftest import DEFINITIONS, SMALL
 
@@ -455,7 +453,7 @@ def test_xml_noncharacters_are_refused_in_definitions_and_names(small: Ladder, t
 @pytest.mark.parametrize("literal", ["lit _xFFFE_ here", "a _x0041_ b"])
 def test_escape_like_text_in_a_ladder_reads_back_as_written(small: Ladder, tmp_path: Path,
                                                           literal: str):
-    from sheetladder.grid import open_xlsx
+    from sheetladder.xlsx.read import open_xlsx
 
     data = small.model_dump(mode="json")
     data["groups"][0]["name"] = literal
@@ -552,8 +550,8 @@ def test_format_copies_hold_what_add_format_makes():
 
     import xlsxwriter
     wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
-    styles = [("cell", n, s) for n, s in render_xlsx.STYLES.items()]
-    styles += [("highlight", n, s) for n, s in render_xlsx.HIGHLIGHTS.items()]
+    styles = [("cell", n, s) for n, s in plan_mod.STYLES.items()]
+    styles += [("highlight", n, s) for n, s in plan_mod.HIGHLIGHTS.items()]
     for kind, name, style in styles:
         for _ in range(2):  # the second copy comes from the template the first one left
             made = wb.add_format(render_xlsx._format_props(style))
@@ -581,21 +579,21 @@ def test_a_written_workbook_leaves_no_cyclic_garbage(sales: Ladder):
     assert left == 0
 
 
-def test_rendering_leaves_the_garbage_collector_as_it_found_it(small: Ladder, tmp_path: Path):
+def test_library_calls_leave_the_garbage_collector_as_they_found_it(small: Ladder, tmp_path: Path):
+    """Only a process's owner (the CLI, a worker's initializer) tunes the collector."""
+    from sheetladder.errors import SheetladderError
+    from sheetladder.results.read import read_path
+
     ctx = make_context(small, "Ana", "2026-Q4")
-    assert gc.isenabled()
-    write_assessment(small, ctx, tmp_path / "a", split=True)
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        write_assessment(small, ctx, tmp_path / "b")
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+    before = (gc.isenabled(), gc.get_threshold())
+    written = write_assessment(small, ctx, tmp_path / "a", split=True)
+    read_path(written[0])
+    assert (gc.isenabled(), gc.get_threshold()) == before
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(OSError):  # fails inside, while the collector is held off
+    with pytest.raises(SheetladderError, match="file"):
         write_assessment(small, ctx, tmp_path / "file")
-    assert gc.isenabled()
+    assert (gc.isenabled(), gc.get_threshold()) == before
+
 
 # -- split copies -------------------------------------------------------------------------------
 
@@ -855,7 +853,7 @@ def test_render_help_documents_the_roster_columns(runner: CliRunner):
 
 
 def test_split_copies_whose_tabs_slug_alike_get_distinct_files(tmp_path, small):
-    from sheetladder.plan import make_context
+    from sheetladder.context import make_context
     from sheetladder.roster import write_assessment
 
     ctx = make_context(small, "Ana", "Q4", [("self", None, None), ("peer", "José", None),
@@ -870,8 +868,9 @@ def test_a_person_named_like_a_reference_stays_text_in_the_chart(tmp_path, small
     import re
     import zipfile
 
-    from sheetladder.plan import build_plan, make_context
-    from sheetladder.render_xlsx import save
+    from sheetladder.context import make_context
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import save
 
     path = save(build_plan(small, make_context(small, "=Guide!$A$1")), tmp_path / "c.xlsx")
     xml = zipfile.ZipFile(path).read("xl/charts/chart1.xml").decode()

@@ -14,18 +14,10 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sheetladder.context import META_SHEET, SUMMARY_SHEET, Context, make_context
 from sheetladder.definition import Ladder
-from sheetladder.plan import (
-    C_COMMENT,
-    C_RATING,
-    META_SHEET,
-    R_FIRST,
-    SUMMARY_SHEET,
-    Context,
-    build_plan,
-    make_context,
-)
-from sheetladder.render_xlsx import save
+from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, build_plan
+from sheetladder.xlsx.write import save
 
 from .libreoffice import convert_all
 from .test_render import FOUR, Fill, _sales, expected_figures, fills, mismatches, tricky

@@ -7,8 +7,9 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sheetladder.context import make_context
 from sheetladder.definition import load_text
-from sheetladder.plan import build_plan, make_context, summary_columns, summary_footer
+from sheetladder.plan import build_plan, summary_columns, summary_footer
 from sheetladder.scoring import (
     RaterInput,
     level_index,

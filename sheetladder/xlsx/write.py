@@ -12,8 +12,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .files import write_new
-from .plan import HIGHLIGHTS, STYLES, Chart, Style, WorkbookPlan, col_letter, quote_sheet
+from ..a1 import col_letter, quote_sheet
+from ..files import write_new
+from ..plan import HIGHLIGHTS, STYLES, Chart, Style, WorkbookPlan
 
 # the tuple a formula cell is stored as in a worksheet's table (renamed in xlsxwriter 3.2)
 _FORMULA_CELL: Any = getattr(xlsxwriter.worksheet, "CellFormulaTuple", None) or getattr(

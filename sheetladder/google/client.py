@@ -23,6 +23,8 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from ..errors import SheetladderError
+
 SHEETS_ROOT = "https://sheets.googleapis.com"
 DRIVE_ROOT = "https://www.googleapis.com"
 SCOPES = ["https://www.googleapis.com/auth/drive.file"]
@@ -48,7 +50,7 @@ STORAGE_QUOTA_HELP = (
 )
 
 
-class GoogleApiError(Exception):
+class GoogleApiError(SheetladderError):
     """A Sheets or Drive call that failed; the message names the call, never a token."""
 
     def __init__(self, call: str, status: int | None, message: str, reason: str | None = None,
@@ -76,7 +78,7 @@ class StorageQuotaError(GoogleApiError):
         return f"{STORAGE_QUOTA_HELP}\n({super().__str__()})"
 
 
-class GoogleAuthError(Exception):
+class GoogleAuthError(SheetladderError):
     """No usable credentials: the message says which options exist."""
 
 

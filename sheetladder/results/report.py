@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .scoring import CategoryScore, RaterInput, RaterScore
+from ..scoring import CategoryScore, RaterInput, RaterScore
 
 Severity = Literal["error", "warning"]
 

@@ -22,13 +22,11 @@ unique constraints with ``ON CONFLICT DO NOTHING``.
 
 from __future__ import annotations
 
-import functools
+import difflib
 import hashlib
-import itertools
 import json
 import re
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,14 +56,13 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
-from . import scoring
-from .definition import Ladder
-from .grid import UnreadableWorkbook, read_file_bytes
-from .read import CollectTask, ReadOutcome, cores, is_google_source, read_chunk_for_collect
-from .read import file_modified as file_modified
-from .read import read_for_collect as read_for_collect
-from .report import Finding, Report
-from .scoring import RaterInput
+from .. import scoring
+from ..definition import Ladder
+from ..errors import SheetladderError
+from ..results.read import file_modified as file_modified
+from ..results.read import read_for_collect as read_for_collect
+from ..results.report import Finding, Report
+from ..scoring import RaterInput
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = Path("output") / "history.sqlite"
@@ -73,8 +70,14 @@ CONSENSUS = "consensus"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
-class HistoryError(Exception):
+class HistoryError(SheetladderError):
     """The database cannot be used: a bad URL, an unreachable server, a newer schema."""
+
+    exit_code = 2
+
+
+class HistoryLookupError(SheetladderError):
+    """What was asked of the history names nothing it holds (a person, a period)."""
 
 
 # -- schema ------------------------------------------------------------------------------------
@@ -720,6 +723,19 @@ class History:
                  if r.key == person_key(query) or (r.email or "").casefold() == q]
         return exact
 
+    def person(self, query: str) -> tuple[str, str, str | None]:
+        """The one person ``query`` (a name or an email) names: (key, name, email). Raises
+        HistoryLookupError, with the closest names, when it names no one or several people."""
+        found = self.find_people(query)
+        if not found:
+            close = difflib.get_close_matches(query, self.people_names(), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise HistoryLookupError(f"no one called {query!r} in the history{hint}")
+        if len(found) > 1:
+            raise HistoryLookupError(f"{query!r} matches several people: "
+                                     + ", ".join(n for _, n, _ in found))
+        return found[0]
+
     def people_names(self) -> list[str]:
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(people.c.name)).scalars().all(), key=str.casefold)
@@ -818,214 +834,3 @@ class History:
 def _chunks(items: Sequence[int], n: int) -> Iterator[list[int]]:
     for i in range(0, len(items), n):
         yield list(items[i:i + n])
-
-
-# -- collecting files ------------------------------------------------------------------------------
-
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-
-
-def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
-    """Sources to collect: each file given, the workbooks found under each folder given, and
-    Google Sheets URLs or ids as they are. Paths that do not exist come back as refused."""
-    files: list[str] = []
-    missing: list[IngestResult] = []
-    seen: set[str] = set()
-    for raw in paths:
-        if isinstance(raw, str) and is_google_source(raw):
-            if raw not in seen:
-                seen.add(raw)
-                files.append(raw)
-            continue
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*")
-                           if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
-                           and not f.name.startswith(("~$", ".")))
-        elif p.is_file():
-            found = [p]
-        else:
-            missing.append(IngestResult(file=str(raw), status="refused", findings=[
-                Finding(severity="error", message="no such file or folder")]))
-            continue
-        for f in found:
-            key = str(f.resolve())
-            if key not in seen:
-                seen.add(key)
-                files.append(str(f))
-    return files, missing
-
-
-@dataclass
-class CollectOutcome:
-    results: list[IngestResult] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def refused(self) -> list[IngestResult]:
-        return [r for r in self.results if r.status == "refused"]
-
-
-def default_jobs() -> int:
-    """Processes at work in a collect by default: one per core (at most 8)."""
-    return max(1, min(cores(), 8))
-
-
-def reader_processes(jobs: int = 0) -> int:
-    """Reader processes for ``jobs`` processes at work (0: :func:`default_jobs`).
-
-    The collecting process stores every file read, which takes about as long as reading it
-    (~10 ms each for the sales ladder), so it is one of the ``jobs``: on two cores, one reader
-    process reads while the collecting process stores, and a second reader would only wait,
-    holding its own ~55 MiB. 0 reader processes: the collecting process reads too."""
-    return max(1, jobs or default_jobs()) - 1
-
-
-# Read-ahead bounds: the collecting process reads (and hashes) files in blocks, and keeps a few
-# chunks of files with the reader processes; whatever the number of files, it holds no more
-# than these at once, so memory does not grow with the batch.
-_BLOCK_FILES = 16  # files hashed, then looked up in the history, at a time
-_BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
-_CHUNK_FILES = 4  # files per task sent to a reader process
-_CHUNK_BYTES = 4 * 2**20
-_CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
-
-
-def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
-            reader: Callable[[str], ReadOutcome] | None = None,
-            on_result: Callable[[IngestResult], Any] | None = None,
-            on_total: Callable[[int], Any] | None = None) -> CollectOutcome:
-    """Read workbooks (in reader processes) and ingest each in its own transaction.
-
-    Files are applied oldest first (by modification time), so when two copies of one rater's
-    tab arrive in one batch the newer one ends up current. Each file is read once, by this
-    process: its hash decides whether it is already held (then it costs nothing more), else its
-    bytes go to a reader process, which verifies them. ``jobs`` is the processes at work
-    (:func:`reader_processes`); ``reader(path)`` replaces the reading of one file (it gets the
-    path, not the bytes). ``on_total(n)`` is told how many files there are,
-    ``on_result(IngestResult)`` is called after each file.
-    """
-    files, missing = expand_paths(paths)
-    stamps = {f: file_modified(f) for f in files}
-    files.sort(key=lambda f: (stamps[f] or datetime.min, f))
-    outcome = CollectOutcome()
-
-    def emit(res: IngestResult) -> None:
-        outcome.results.append(res)
-        if on_result:
-            on_result(res)
-
-    if on_total:
-        on_total(len(files) + len(missing))
-    for m in missing:
-        emit(m)
-    tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
-    ladders: dict[str, Ladder] = {}
-    n_readers = reader_processes(jobs)
-    first = list(itertools.islice(tasks, 3))
-    if n_readers < 1 or len(first) < 3:  # reader processes would cost more than they save
-        for task in itertools.chain(first, tasks):
-            for got in read_chunk_for_collect([task], reader):
-                _ingest_outcome(history, got, emit, ladders)
-        return outcome
-
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
-        functools.partial(read_chunk_for_collect, reader=reader) if reader
-        else read_chunk_for_collect)
-    ahead: deque[Future[list[ReadOutcome]]] = deque()  # in the order the files are applied
-
-    def ingest_oldest() -> None:
-        for got in ahead.popleft().result():
-            _ingest_outcome(history, got, emit, ladders)
-
-    with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn")) as pool:
-        for chunk in _chunked(itertools.chain(first, tasks)):
-            while len(ahead) >= n_readers * _CHUNKS_PER_READER:
-                ingest_oldest()
-            ahead.append(pool.submit(work, chunk))
-        while ahead:
-            ingest_oldest()
-    return outcome
-
-
-def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],
-             emit: Callable[[IngestResult], Any], keep_bytes: bool) -> Iterator[CollectTask]:
-    """The files to read, in order, each with its bytes (read here, once) and modification
-    time. Files whose bytes are already held are emitted as unchanged and never read again;
-    running collect again on a folder costs one hash per file. Files that cannot be opened are
-    emitted as refused; Google Sheets (no bytes to hash) are always read."""
-    for block in _blocks(files):
-        got: list[tuple[str, bytes | None, str | None]] = []
-        for name, data in block:
-            if isinstance(data, UnreadableWorkbook):
-                emit(IngestResult(file=name, status="refused", findings=[Finding(
-                    severity="error", message=f"not a readable workbook: {data.reason}")]))
-                continue
-            got.append((name, data, None if data is None else hashlib.sha256(data).hexdigest()))
-        held = history.held_hashes(sorted({d for _, _, d in got if d is not None}))
-        for name, data, digest in got:
-            if digest is not None and digest in held:
-                person, period = held[digest]
-                emit(IngestResult(file=name, status="unchanged", person=person, period=period))
-            else:
-                yield name, data if keep_bytes else None, stamps.get(name)
-
-
-def _blocks(files: Sequence[str]) -> Iterator[list[tuple[str, bytes | UnreadableWorkbook | None]]]:
-    """Files in blocks of at most :data:`_BLOCK_FILES` files and about :data:`_BLOCK_BYTES`,
-    each with its bytes (None for a Google Sheet; UnreadableWorkbook when it cannot be read)."""
-    block: list[tuple[str, bytes | UnreadableWorkbook | None]] = []
-    size = 0
-    for name in files:
-        data: bytes | UnreadableWorkbook | None = None
-        if not is_google_source(name):
-            try:
-                data = read_file_bytes(name)
-                size += len(data)
-            except UnreadableWorkbook as e:
-                data = e
-        block.append((name, data))
-        if len(block) >= _BLOCK_FILES or size >= _BLOCK_BYTES:
-            yield block
-            block, size = [], 0
-    if block:
-        yield block
-
-
-def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
-    """Tasks in chunks of at most :data:`_CHUNK_FILES` files and about :data:`_CHUNK_BYTES`."""
-    chunk: list[CollectTask] = []
-    size = 0
-    for task in tasks:
-        chunk.append(task)
-        size += len(task[1] or b"")
-        if len(chunk) >= _CHUNK_FILES or size >= _CHUNK_BYTES:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
-def _ingest_outcome(history: History, got: ReadOutcome, emit: Callable[[IngestResult], Any],
-                    ladders: dict[str, Ladder]) -> None:
-    if got.report is None:
-        res = IngestResult(file=got.file, status="refused", findings=[
-            Finding(severity="error", message=got.error or "could not be read")])
-    else:
-        ladder = None
-        if got.ladder_json:
-            # one ladder per batch, as a rule: parsed once (by its text; a handful kept)
-            ladder = ladders.get(got.ladder_json)
-            if ladder is None:
-                if len(ladders) >= 8:
-                    ladders.clear()
-                ladder = ladders[got.ladder_json] = Ladder.model_validate(
-                    json.loads(got.ladder_json))
-        res = history.ingest(got.report, ladder=ladder, modified=got.modified)
-        res.file = got.file
-    emit(res)

@@ -1,4 +1,4 @@
-"""WorkbookPlan -> Google Sheet, and Google Sheet -> Grid.
+"""WorkbookPlan -> Google Sheet.
 
 A translation only: every layout decision is the plan's. A publish is one
 ``spreadsheets.create`` carrying every sheet with its cells, formats, dropdowns, merges,
@@ -6,20 +6,19 @@ widths, freeze, tab colours, conditional formats and the hidden meta sheet, then
 ``batchUpdate`` for what ``create`` is not relied on to carry (protected ranges and the
 chart), then one Drive ``permissions.create`` per share. With ``folder`` the file is made by
 Drive ``files.create`` inside that folder (the only way a service account, which owns no
-storage, can publish into a shared drive) and one ``batchUpdate`` fills it. A read is one
-``spreadsheets.get`` with grid data and a field mask bringing formulas and values.
+storage, can publish into a shared drive) and one ``batchUpdate`` fills it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .google_api import GoogleApi, GoogleApiError, default_api
-from .grid import Grid, GridCell, SheetGrid, UnreadableWorkbook
-from .plan import HIGHLIGHTS, STYLES, Cell, Chart, SheetPlan, Style, WorkbookPlan
+from ..errors import BadInput, SheetladderError
+from ..google.client import GoogleApi, GoogleApiError, default_api
+from ..plan import HIGHLIGHTS, STYLES, Cell, Chart, SheetPlan, Style, WorkbookPlan
+from .read import spreadsheet_url
 
 LOCALE = "en_US"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
@@ -27,42 +26,6 @@ DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
 BORDER_COLOR = "#A6A6A6"
 SHARE_ROLES = ("reader", "commenter", "writer")
-# Fields of a read: formulas (userEnteredValue), results (effectiveValue), tab visibility.
-READ_FIELDS = (
-    "spreadsheetId,spreadsheetUrl,properties(title,locale),"
-    "sheets(properties(sheetId,title,index,hidden),merges,"
-    "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveValue))))"
-)
-ERROR_TEXT = {
-    "ERROR": "#ERROR!", "NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
-    "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A", "LOADING": "#LOADING",
-}
-
-# -- sources ------------------------------------------------------------------------------------
-
-_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]{20,})")
-_ID = re.compile(r"^[A-Za-z0-9_-]{30,100}$")
-
-
-def is_google_source(s: str) -> bool:
-    """A Google Sheets URL or a bare spreadsheet id (long, no dot, no path separator)."""
-    s = s.strip()
-    return bool(_URL.match(s) or _ID.match(s))
-
-
-def spreadsheet_id(source: str) -> str:
-    s = source.strip()
-    m = _URL.match(s)
-    if m:
-        return m.group(1)
-    if _ID.match(s):
-        return s
-    raise ValueError(f"{source}: not a Google Sheets URL or spreadsheet id")
-
-
-def spreadsheet_url(sid: str) -> str:
-    return f"https://docs.google.com/spreadsheets/d/{sid}/edit"
-
 
 # -- plan -> API objects ------------------------------------------------------------------------
 
@@ -402,7 +365,7 @@ class Published:
     calls: list[str] = field(default_factory=list)
 
 
-class PublishError(Exception):
+class PublishError(SheetladderError):
     """A publish that failed; says whether what it created was deleted or where it is."""
 
 
@@ -410,7 +373,7 @@ def parse_share(text: str) -> Share:
     email, _, role = text.partition(":")
     role = role.strip().lower() or "writer"
     if "@" not in email or role not in SHARE_ROLES:
-        raise ValueError(f"{text!r}: expected EMAIL[:reader|commenter|writer]")
+        raise BadInput(f"{text!r}: expected EMAIL[:reader|commenter|writer]")
     return Share(email.strip(), role)
 
 
@@ -436,7 +399,7 @@ def publish(plan: WorkbookPlan, api: GoogleApi | None = None, *, shares: Sequenc
     the file exists, the file is deleted; if that fails too, the error names it."""
     api = api or default_api()
     if link not in (None, "off", *SHARE_ROLES):
-        raise ValueError(f"--link {link!r}: expected off, reader, commenter or writer")
+        raise BadInput(f"--link {link!r}: expected off, reader, commenter or writer")
     title = title or title_of(plan)
     before = len(api.calls)
     if folder:
@@ -473,81 +436,13 @@ def publish(plan: WorkbookPlan, api: GoogleApi | None = None, *, shares: Sequenc
     return Published(spreadsheet_id=sid, url=url, title=title, calls=calls)
 
 
-# -- reading ------------------------------------------------------------------------------------
-
-
-def _value(ev: dict[str, Any] | None) -> tuple[Any, str | None]:
-    if not ev:
-        return None, None
-    if "errorValue" in ev:
-        err = ev["errorValue"] or {}
-        return None, ERROR_TEXT.get(str(err.get("type")), "#ERROR!")
-    if "numberValue" in ev:
-        return float(ev["numberValue"]), None
-    if "boolValue" in ev:
-        return bool(ev["boolValue"]), None
-    if "stringValue" in ev:
-        # a formula's "" result reads as an empty cell, as in the .xlsx path
-        return (str(ev["stringValue"]) or None), None
-    return None, None
-
-
-def grid_from_response(data: dict[str, Any], source: str) -> Grid:
-    """Turn a spreadsheets.get response (grid data, READ_FIELDS) into a Grid."""
-    grid = Grid(source=source)
-    sheets = data.get("sheets")
-    if not isinstance(sheets, list):
-        raise UnreadableWorkbook(source, "the response holds no sheets")
-    for sh in sorted(sheets, key=lambda s: (s.get("properties") or {}).get("index", 0)):
-        props = sh.get("properties") or {}
-        name = str(props.get("title", ""))
-        sg = SheetGrid(name=name, visibility="hidden" if props.get("hidden") else "visible")
-        max_r = max_c = -1
-        for block in sh.get("data") or []:
-            r0 = int(block.get("startRow", 0))
-            c0 = int(block.get("startColumn", 0))
-            for i, row in enumerate(block.get("rowData") or []):
-                for j, cd in enumerate((row or {}).get("values") or []):
-                    uv = (cd or {}).get("userEnteredValue") or {}
-                    formula = uv.get("formulaValue")
-                    value, error = _value((cd or {}).get("effectiveValue"))
-                    if formula is None and value is None and error is None:
-                        continue
-                    f = formula[1:] if isinstance(formula, str) and formula.startswith("=") else formula
-                    sg.cells[(r0 + i, c0 + j)] = GridCell(value=value, formula=f, error=error)
-                    max_r = max(max_r, r0 + i)
-                    max_c = max(max_c, c0 + j)
-        sg.max_row, sg.max_col = max_r, max_c
-        for m in sh.get("merges") or []:
-            try:  # a GridRange: end indexes exclusive; a merge is always bounded
-                r1, c1 = int(m.get("startRowIndex", 0)), int(m.get("startColumnIndex", 0))
-                sg.merges.append((r1, c1, int(m["endRowIndex"]) - 1, int(m["endColumnIndex"]) - 1))
-            except (KeyError, TypeError, ValueError, AttributeError):
-                continue  # not a merge the importer could use
-        grid.sheets[name] = sg
-    return grid
-
-
-def open_grid(source: str, api: GoogleApi | None = None) -> Grid:
-    """Read a Google Sheet (URL or id) into a Grid with ONE spreadsheets.get call."""
-    try:
-        sid = spreadsheet_id(source)
-    except ValueError as e:
-        raise UnreadableWorkbook(source, str(e)) from None
-    api = api or default_api()
-    try:
-        data = api.get_spreadsheet(sid, {"includeGridData": "true", "fields": READ_FIELDS})
-    except GoogleApiError as e:
-        raise UnreadableWorkbook(source, str(e)) from None
-    return grid_from_response(data, source)
-
-
 def publish_assessment(ladder: Any, ctx: Any, api: GoogleApi | None = None, *, split: bool = False,
                        shares: Sequence[Share] = (), link: str | None = None,
                        folder: str | None = None, notify: bool = True) -> list[Published]:
     """Publish one assessment: one sheet, or with ``split`` one sheet per rater (each shared
     with its rater only, plus ``shares``). A failure names the sheets already published."""
-    from .plan import build_plan, split_contexts
+    from ..context import split_contexts
+    from ..plan import build_plan
 
     api = api or default_api()
     contexts = split_contexts(ctx) if split else [ctx]

@@ -11,44 +11,32 @@ the database (SQLAlchemy alone is ~25 MiB per process).
 
 from __future__ import annotations
 
-import gc
+import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from .grid import Grid, UnreadableWorkbook, grid_from_bytes, open_xlsx
+from ..definition import Ladder
+from ..errors import UnreadableWorkbook
+from ..google.read import is_google_source
+from ..grid import Grid
+from ..process import tune
+from ..scoring import RaterInput
+from ..verify.verify import Verified, ladder_facts, ladder_from_json, make_report, verify_grid
+from ..xlsx.read import grid_from_bytes, open_xlsx
 from .report import Finding, Report
-from .verify import Verified, assessment_key, ladder_from_json, merge, verify_grid
-
-_GOOGLE_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/")
-_GOOGLE_ID = re.compile(r"^[A-Za-z0-9_-]{30,100}$")
-
-
-def is_google_source(source: str) -> bool:
-    """A Google Sheets URL, or a bare spreadsheet id that is not also a file here."""
-    s = source.strip()
-    if _GOOGLE_URL.match(s):
-        return True
-    return bool(_GOOGLE_ID.match(s)) and not os.path.exists(s)
 
 
 def open_grid(source: str) -> Grid:
     """The Grid of a file path or a Google Sheets URL/id; UnreadableWorkbook when impossible."""
     if not is_google_source(source):
         return open_xlsx(source)
-    try:
-        from . import gsheets
+    from ..google.read import open_grid as open_google
 
-        opener = gsheets.open_grid
-    except (ImportError, AttributeError) as e:
-        raise UnreadableWorkbook(
-            source, f"reading Google Sheets is not available in this installation ({e})") from None
     try:
-        grid = opener(source)
+        grid = open_google(source)
     except UnreadableWorkbook:
         raise
     except Exception as e:  # noqa: BLE001 - network and API failures become one line, not a traceback
@@ -61,24 +49,9 @@ def open_grid(source: str) -> Grid:
     return grid
 
 
-@contextmanager
-def _without_gc_pauses() -> Iterator[None]:
-    """The cyclic garbage collector off while one file is read: reading and planning allocate
-    tens of thousands of short-lived objects (freed by reference counting, no cycles), and every
-    collection they trigger would only walk what a batch holds alive (about 8% of the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def verify_source(source: str) -> Verified:
     """Open and verify one source (raises UnreadableWorkbook)."""
-    with _without_gc_pauses():
-        return verify_grid(open_grid(source))
+    return verify_grid(open_grid(source))
 
 
 def read_path(path: str | os.PathLike[str]) -> Report:
@@ -135,7 +108,8 @@ def _outcomes(sources: list[str], jobs: int) -> Iterator[_Outcome]:
 
     workers = min(jobs, len(sources))
     chunk = max(1, min(16, len(sources) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                             initializer=tune) as pool:
         for got in pool.map(_verify_in_worker, sources, chunksize=chunk):
             yield _from_worker(got)
 
@@ -189,6 +163,81 @@ def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = Tr
     return out
 
 
+# -- merging copies ------------------------------------------------------------------------------
+
+
+def assessment_key(v: Verified) -> str:
+    """What makes copies one assessment: person, period, raters and ladder (not the split tab)."""
+    ctx = v.context.model_copy(update={"split_tab": None})
+    return json.dumps([ladder_facts(v.ladder)[1], ctx.model_dump(mode="json")], sort_keys=True)
+
+
+def _filled(inp: RaterInput) -> bool:
+    return any(v is not None for v in inp.levels.values()) or any(
+        t.strip() for t in inp.comments.values())
+
+
+def _difference(ladder: Ladder, a: RaterInput, b: RaterInput) -> str:
+    codes = ladder.codes
+    for c in ladder.categories:
+        la, lb = a.levels.get(c.id), b.levels.get(c.id)
+        if la != lb:
+            sa = codes[la - 1] if la else "blank"
+            sb = codes[lb - 1] if lb else "blank"
+            return f"{c.name}: {sa} vs {sb}"
+    for c in ladder.categories:
+        if a.comments.get(c.id, "").strip() != b.comments.get(c.id, "").strip():
+            return f"{c.name}: different comments"
+    return "different content"
+
+
+def merge(copies: Sequence[Verified]) -> Verified:
+    """One report from copies of one assessment: each rater tab from the copy where it is filled.
+
+    Copies holding different ratings on one tab are an error finding naming both files; the
+    first copy's ratings are used, so the conflict is reported, never silently resolved.
+    """
+    if len(copies) == 1:
+        return copies[0]
+    first = copies[0]
+    ladder = first.ladder
+    ctx = first.context.model_copy(update={"split_tab": None})
+    sources = [v.report.file for v in copies]
+    findings: list[Finding] = []
+    for v in copies:
+        for f in v.report.findings:
+            findings.append(f.model_copy(update={"file": f.file or v.report.file}))
+    chosen: dict[str, RaterInput] = {}
+    for slot in ctx.raters:
+        holders = [v for v in copies if slot.tab in v.inputs]
+        if not holders:
+            findings.append(Finding(severity="warning", sheet=slot.tab, message=(
+                f"no copy holds the {slot.tab!r} tab, so this rater's ratings are missing")))
+            continue
+        filled = [v for v in holders if _filled(v.inputs[slot.tab])]
+        if not filled:
+            chosen[slot.tab] = holders[0].inputs[slot.tab]
+            continue
+        pick = filled[0]
+        chosen[slot.tab] = pick.inputs[slot.tab]
+        for other in filled[1:]:
+            a, b = pick.inputs[slot.tab], other.inputs[slot.tab]
+            same_levels = {k: v for k, v in a.levels.items() if v is not None} == \
+                {k: v for k, v in b.levels.items() if v is not None}
+            same_comments = {k: v.strip() for k, v in a.comments.items() if v.strip()} == \
+                {k: v.strip() for k, v in b.comments.items() if v.strip()}
+            if same_levels and same_comments:
+                continue
+            findings.append(Finding(
+                severity="error", sheet=slot.tab, file=other.report.file, message=(
+                    f"conflict: copies {pick.report.file} and {other.report.file} hold different "
+                    f"ratings on this tab ({_difference(ladder, a, b)}); the ratings of "
+                    f"{pick.report.file} are used")))
+    report = make_report(" + ".join(sources), ladder, ctx, chosen, findings, sources)
+    return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(chosen),
+                    inputs=chosen)
+
+
 # -- collect's reader --------------------------------------------------------------------------
 
 
@@ -221,9 +270,8 @@ def read_for_collect(path: str, data: bytes | None = None,
     if modified is None:
         modified = file_modified(path)
     try:
-        with _without_gc_pauses():
-            grid = open_grid(path) if data is None else grid_from_bytes(path, data)
-            report = verify_grid(grid).report
+        grid = open_grid(path) if data is None else grid_from_bytes(path, data)
+        report = verify_grid(grid).report
     except UnreadableWorkbook as e:
         return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
                            error=f"not a readable workbook: {e.reason}")

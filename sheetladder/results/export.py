@@ -23,18 +23,18 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from . import files
-from .definition import Ladder
-from .history import AssessmentRecord, History, period_key
-from .plan import a1
-from .scoring import ROUND_DIGITS, xround
+from ..a1 import a1
+from ..definition import Ladder
+from ..errors import SheetladderError
+from ..results.store import AssessmentRecord, History, period_key
+from ..scoring import ROUND_DIGITS, xround
 
 FORMATS = ("csv", "xlsx", "json")
 GAPS_SHOWN = 3
 _INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(Exception):
+class ExportError(SheetladderError):
     """Nothing to export (an unknown period), or a file that may not be replaced."""
 
 
@@ -145,6 +145,14 @@ def _previous(rec: AssessmentRecord, mine: list[AssessmentRecord]) -> Assessment
 def _role_means(rec: AssessmentRecord, ladder: Ladder) -> dict[str, float | None]:
     return {role.id: _r(_mean([c.role_means.get(role.id) for c in rec.categories]))
             for role in ladder.raters}
+
+
+def latest_period(history: History) -> str:
+    """The latest period the history holds (what an export without --period covers)."""
+    held = history.periods()
+    if not held:
+        raise ExportError("the history holds no assessments yet; run collect first")
+    return held[-1]
 
 
 def build(history: History, period: str) -> PeriodExport:
@@ -557,18 +565,9 @@ def render(exp: PeriodExport, fmt: str, bom: bool = False) -> bytes:
         return to_xlsx(exp)
     if fmt == "json":
         return to_json(exp)
-    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def default_path(period: str, fmt: str) -> Path:
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in period)
     return Path("output") / f"results-{safe}.{fmt}"
-
-
-def write_new(path: str | Path, data: bytes, force: bool = False) -> Path:
-    """Write ``data`` to ``path`` atomically; refuse to replace an existing file unless
-    ``force``."""
-    try:
-        return files.write_new(path, data, force)
-    except FileExistsError as e:
-        raise ExportError(str(e)) from None

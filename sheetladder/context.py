@@ -1,0 +1,145 @@
+"""Context: who is assessed, for which period, by whom, and the tab each rater fills in.
+
+It crosses boundaries (roster rows and command-line options in; the hidden sheet of a workbook
+out and back), so it is a pydantic model, validated wherever it is made or read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .definition import Ladder, refuse_noncharacters
+from .errors import BadInput
+
+META_SHEET = "_sheetladder"
+GUIDE_SHEET = "Guide"
+MATRIX_SHEET = "Matrix"
+SUMMARY_SHEET = "Summary"
+RESERVED_SHEETS = {GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET, META_SHEET}
+META_CHUNK = 30000  # Excel holds at most 32,767 characters in a cell
+MAX_TAB = 31
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_noncharacters(cls, v: Any) -> Any:
+        return refuse_noncharacters(v)
+
+
+
+
+class RaterSlot(_M):
+    """A rater of one assessment: their role, optional name and email, and their tab."""
+
+    role: str
+    name: str | None = None
+    email: str | None = None
+    tab: str
+
+
+class Context(_M):
+    """Who is assessed, when, and by whom."""
+
+    person: str
+    email: str | None = None
+    period: str | None = None
+    raters: list[RaterSlot]
+    split_tab: str | None = Field(
+        default=None, description="Set in a --split copy: the only rater tab the file holds."
+    )
+
+    def tabs(self) -> list[str]:
+        return [r.tab for r in self.raters]
+
+
+# -- contexts -----------------------------------------------------------------------------------
+
+_BAD_TAB = re.compile(r"[\[\]:*?/\\]")
+
+
+def cut_utf16(text: str, units: int) -> str:
+    """The longest start of ``text`` that is at most ``units`` UTF-16 code units long: Excel
+    counts a tab name's length so (a character beyond the BMP, such as an emoji, is two)."""
+    if len(text) <= units // 2:
+        return text
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            return text[:i]
+    return text
+
+
+def safe_tab(name: str) -> str:
+    """A name Excel and Google accept as a tab: no []:*?/\\, no edge quotes, at most 31 chars
+    (UTF-16 code units, as Excel counts)."""
+    s = re.sub(r"\s+", " ", _BAD_TAB.sub(" ", name))
+    s = cut_utf16(s.strip().strip("'").strip(), MAX_TAB)
+    s = s.strip().strip("'").strip()  # cutting may have left a quote at the edge
+    return s or "Rater"
+
+
+def make_context(
+    ladder: Ladder,
+    person: str,
+    period: str | None = None,
+    raters: Sequence[tuple[str, str | None, str | None]] | None = None,
+    email: str | None = None,
+) -> Context:
+    """Build the assessment context; ``raters`` are (role, name, email), default: the ladder's."""
+    roles = {r.id: r for r in ladder.raters}
+    if raters is None:
+        raters = [(r.id, None, None) for r in ladder.raters for _ in range(r.count)]
+    for role, _, _ in raters:
+        if role not in roles:
+            raise BadInput(
+                f"unknown rater role {role!r}; this ladder has: {', '.join(roles)}"
+            )
+    per_role: dict[str, int] = {}
+    for role, _, _ in raters:
+        per_role[role] = per_role.get(role, 0) + 1
+    seen: set[str] = {t.lower() for t in RESERVED_SHEETS}
+    slots: list[RaterSlot] = []
+    numbering: dict[str, int] = {}
+    for role, name, mail in raters:
+        numbering[role] = numbering.get(role, 0) + 1
+        if name:
+            base = safe_tab(name)
+        elif per_role[role] > 1:
+            base = safe_tab(f"{roles[role].name} {numbering[role]}")
+        else:
+            base = safe_tab(roles[role].name)
+        tab = base
+        n = 2
+        while tab.lower() in seen:
+            suffix = f" ({n})"
+            tab = cut_utf16(base, MAX_TAB - len(suffix)) + suffix
+            n += 1
+        seen.add(tab.lower())
+        try:
+            slots.append(RaterSlot(role=role, name=name or None, email=mail or None, tab=tab))
+        except ValidationError as e:
+            raise BadInput(f"rater {name or role!r}: {_one_problem(e)}") from None
+    try:
+        return Context(person=person, email=email, period=period, raters=slots)
+    except ValidationError as e:
+        raise BadInput(_one_problem(e)) from None
+
+
+def _one_problem(e: ValidationError) -> str:
+    """A pydantic error as one line: ``field: message``."""
+    err = e.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg
+
+
+def split_contexts(ctx: Context) -> list[Context]:
+    """One context per rater for --split copies."""
+    return [ctx.model_copy(update={"split_tab": slot.tab}) for slot in ctx.raters]

@@ -1,0 +1,54 @@
+"""The one error family of the library.
+
+Every error sheetladder raises on purpose derives from :class:`SheetladderError`. It carries the
+exit code the command line ends with and the lines it prints, so the CLI has a single handler
+(``cli._handle``) and no command holds error plumbing of its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class SheetladderError(Exception):
+    """Base of every error the library raises for bad input, a refused action or a failed call.
+
+    ``exit_code``: 1 for bad input or a refusal, 2 for a file or service that cannot be used at
+    all (an unreadable workbook, a database that cannot be opened).
+    """
+
+    exit_code: int = 1
+    prefix: str = "error: "
+
+    def lines(self) -> list[str]:
+        """What a user is told, one line each."""
+        text = str(self).strip()
+        return [self.prefix + line for line in (text.splitlines() or [type(self).__name__])]
+
+
+class BadInput(SheetladderError, ValueError):
+    """A value a person gave (an option, a roster cell, a name) that cannot be used as it is."""
+
+
+class OutputError(SheetladderError):
+    """A file could not be written: it exists (and no --force), or the folder refuses it."""
+
+
+class OutputExists(OutputError, FileExistsError):
+    """The file to write exists and may hold someone's work; only an explicit --force replaces it."""
+
+
+class UnreadableWorkbook(SheetladderError):
+    """A file that cannot be read as a workbook at all (the reader's exit code 2)."""
+
+    exit_code = 2
+    prefix = ""
+
+    def __init__(self, source: str, reason: str):
+        reason = re.sub(r"[\x00-\x1f\x7f]+", " ", reason).strip()  # always one line
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[UnreadableWorkbook], tuple[str, str]]:
+        return (type(self), (self.source, self.reason))

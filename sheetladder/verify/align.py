@@ -1,0 +1,238 @@
+"""Pairing a workbook's sheets with the plan's, and aligning rows that were inserted or deleted."""
+
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..context import GUIDE_SHEET
+from ..grid import CellValue, Grid, SheetGrid
+from ..plan import SheetPlan, WorkbookPlan
+from ..results.report import Severity
+from .findings import _Findings, _short
+from .formulas import RowMap
+
+# -- sheets: pairing and row alignment ------------------------------------------------------------
+
+
+def _key(v: CellValue) -> object:
+    if isinstance(v, bool):
+        return ("b", v)
+    if isinstance(v, float):
+        return round(v, 9)
+    if isinstance(v, str):
+        return " ".join(v.split()).casefold()
+    return v
+
+
+def _empty(v: CellValue) -> bool:
+    return v is None or (isinstance(v, str) and v == "")
+
+
+def _labels(sp: SheetPlan) -> dict[int, list[tuple[int, object]]]:
+    """Per row, the fixed text and numbers that identify it (not in columns people type in)."""
+    typed_cols = {c.col for c in sp.cells if c.kind == "input"}
+    rows: dict[int, list[tuple[int, object]]] = {}
+    for c in sp.cells:
+        if c.kind in ("text", "number") and not _empty(c.value) and c.col not in typed_cols:
+            rows.setdefault(c.row, []).append((c.col, _key(c.value)))
+    return rows
+
+
+def _similarity(sp: SheetPlan, sg: SheetGrid) -> float:
+    texts = [c for c in sp.cells if c.kind == "text" and not _empty(c.value)][:60]
+    if not texts:
+        return 0.0
+    same = sum(1 for c in texts if _key(sg.get(c.row, c.col).value) == _key(c.value))
+    return same / len(texts)
+
+
+def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
+                 found: _Findings) -> dict[str, str]:
+    """Planned sheet name -> the grid sheet holding it (renamed tabs found by their content)."""
+    expected = [s for s in plan.sheets if s.role != "meta"]
+    pairs: dict[str, str] = {}
+    free = [n for n in grid.names if n != meta_name]
+    for sp in expected:
+        if sp.name in free:
+            pairs[sp.name] = sp.name
+            free.remove(sp.name)
+    for sp in expected:
+        if sp.name in pairs:
+            continue
+        for n in free:
+            if n.casefold() == sp.name.casefold():
+                pairs[sp.name] = n
+                free.remove(n)
+                break
+    candidates: list[tuple[float, int, int, str, str]] = []
+    for i, sp in enumerate(expected):
+        if sp.name in pairs:
+            continue
+        for j, n in enumerate(free):
+            score = _similarity(sp, grid.sheets[n])
+            if score >= 0.6:
+                candidates.append((-score, i, j, sp.name, n))
+    for _, _, _, ename, gname in sorted(candidates):
+        if ename in pairs or gname not in free:
+            continue
+        pairs[ename] = gname
+        free.remove(gname)
+    for sp in expected:
+        got_name = pairs.get(sp.name)
+        if got_name is None:
+            sev: Severity = "warning" if sp.name == GUIDE_SHEET else "error"
+            found.add(sev, sp.name, None, f"tab {sp.name!r} is missing")
+        elif got_name != sp.name:
+            found.add("warning", got_name, None,
+                      f"tab {sp.name!r} was renamed to {got_name!r}; it is read as {sp.name!r}")
+    for n in free:
+        found.add("warning", n, None, f"unexpected tab {n!r}: not part of the workbook as made; ignored")
+    return pairs
+
+
+@dataclass
+class _Alignment:
+    """Where each planned row of a sheet is now (None: deleted), and the rows inserted."""
+
+    rows: dict[int, int | None]
+    inserted: list[int]
+    deleted: list[int]
+    identity: bool
+
+    def to_grid(self, row: int) -> int | None:
+        if row in self.rows or self.identity:
+            return self.rows.get(row, row)
+        # beyond the planned rows: shifted like the last planned row that is still there
+        for r in sorted(self.rows, reverse=True):
+            got = self.rows[r]
+            if got is not None:
+                return row + (got - r)
+        return row
+
+    def row_map(self) -> RowMap:
+        planned = sorted(self.rows)
+
+        def move(row: int, side: str) -> int | None:
+            g = self.to_grid(row)
+            if g is not None or side == "one":
+                return g
+            seq = [r for r in planned if r > row] if side == "start" else \
+                [r for r in reversed(planned) if r < row]
+            for r in seq:
+                got = self.rows[r]
+                if got is not None:
+                    return got
+            return None
+
+        return move
+
+
+def _in_place(sp: SheetPlan, sg: SheetGrid) -> tuple[bool, int]:
+    """Whether every row is where the plan has it: each label (as :func:`_labels` reads them)
+    at its planned cell, and no other label-column content in the planned rows. The same answer
+    as comparing :func:`_align`'s row keys, without computing a key per cell. Also the last
+    planned row."""
+    cells = sp.cells
+    typed_cols = {c.col for c in cells if c.kind == "input"}
+    last = max((c.row for c in cells), default=-1)
+    get = sg.cells.get
+    label_cols: set[int] = set()
+    count = 0
+    for c in cells:
+        kind = c.kind
+        if kind != "text" and kind != "number":
+            continue
+        value = c.value
+        col = c.col
+        if value is None or value == "" or col in typed_cols:
+            continue
+        cell = get((c.row, col))
+        if cell is None or cell.formula is not None:
+            return False, last
+        got = cell.value
+        if got is None or got == "":
+            return False, last
+        if not (type(got) is type(value) and got == value) and _key(got) != _key(value):
+            return False, last
+        label_cols.add(col)
+        count += 1
+    return count == sum(1 for (r, col), cell in sg.cells.items()
+                        if r <= last and col in label_cols and cell.formula is None
+                        and not _empty(cell.value)), last
+
+
+def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
+    same, last = _in_place(sp, sg)
+    if same:
+        return _Alignment({r: r for r in range(last + 1)}, [], [], True)
+    labels = _labels(sp)
+    last = max((c.row for c in sp.cells), default=-1)
+    label_cols = {col for cells in labels.values() for col, _ in cells}
+    exp = [tuple(sorted(labels.get(r, []))) for r in range(last + 1)]
+    got: list[tuple[tuple[int, object], ...]] = []
+    for r in range(max(sg.max_row, last) + 1):
+        row: list[tuple[int, object]] = []
+        for col in sorted(label_cols):
+            cell = sg.cells.get((r, col))
+            if cell is not None and cell.formula is None and not _empty(cell.value):
+                row.append((col, _key(cell.value)))
+        got.append(tuple(row))
+    if got[: last + 1] == exp:
+        return _Alignment({r: r for r in range(last + 1)}, [], [], True)
+    rows: dict[int, int | None] = {}
+    inserted: list[int] = []
+    deleted: list[int] = []
+    sm = difflib.SequenceMatcher(None, exp, got, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                rows[i1 + k] = j1 + k
+        elif tag == "replace":
+            k = min(i2 - i1, j2 - j1)
+            for d in range(k):
+                rows[i1 + d] = j1 + d
+            for i in range(i1 + k, i2):
+                rows[i] = None
+                deleted.append(i)
+            if i2 < len(exp):
+                inserted.extend(range(j1 + k, j2))
+        elif tag == "delete":
+            for i in range(i1, i2):
+                rows[i] = None
+                deleted.append(i)
+        elif tag == "insert" and i1 < len(exp):
+            inserted.extend(range(j1, j2))
+    # a planned blank row "deleted" next to an inserted blank row is just the same row moved
+    return _Alignment(rows, inserted, deleted, False)
+
+
+def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for r in sorted(rows):
+        if out and r == out[-1][1] + 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def _row_label(sp: SheetPlan, row: int) -> str:
+    texts = [c for c in sp.cells if c.row == row and c.kind == "text" and not _empty(c.value)]
+    if not texts:
+        return "a blank row"
+    best = texts[1] if len(texts) > 1 and sp.role == "rater" else texts[0]
+    return repr(_short(str(best.value), 40))
+
+
+def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) -> None:
+    for a, b in _runs(al.inserted):
+        what = f"row {a + 1} was inserted" if a == b else f"rows {a + 1}–{b + 1} were inserted"
+        found.add("error", gname, f"A{a + 1}", what + " (not part of the workbook as made)")
+    for a, b in _runs(al.deleted):
+        if a == b:
+            found.add("error", gname, f"A{a + 1}",
+                      f"row {a + 1} of the workbook as made ({_row_label(sp, a)}) was deleted")
+        else:
+            found.add("error", gname, f"A{a + 1}",
+                      f"rows {a + 1}–{b + 1} of the workbook as made were deleted")

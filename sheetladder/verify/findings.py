@@ -1,0 +1,37 @@
+"""The findings of one file: a cap on cell-level findings per sheet, and short quotes."""
+
+from __future__ import annotations
+
+from ..results.report import Finding, Severity
+
+MAX_CELL_FINDINGS = 12  # per sheet; the rest are counted in one finding
+_SHORT = 70
+
+
+class _Findings:
+    """Findings of one file, with a cap on cell-level findings per sheet."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+        self._per_sheet: dict[str, int] = {}
+
+    def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str) -> None:
+        self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message))
+
+    def cell(self, severity: Severity, sheet: str, cell: str, message: str) -> None:
+        n = self._per_sheet.get(sheet, 0) + 1
+        self._per_sheet[sheet] = n
+        if n <= MAX_CELL_FINDINGS:
+            self.add(severity, sheet, cell, message)
+
+    def close(self) -> list[Finding]:
+        for sheet, n in self._per_sheet.items():
+            if n > MAX_CELL_FINDINGS:
+                self.add("error", sheet, None,
+                         f"and {n - MAX_CELL_FINDINGS} more cell(s) differ from the workbook as made")
+        return self.items
+
+
+def _short(s: str, n: int = _SHORT) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"

@@ -1,0 +1,131 @@
+"""Formula normalisation: two spellings of one formula compare equal; anything else does not."""
+
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+
+# -- formula normalisation -------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<str>"(?:[^"]|"")*"?)
+    |(?P<qsheet>'(?:[^']|'')*'!)
+    |(?P<err>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!))
+    |(?P<ws>\s+)
+    |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w.$]))
+    |(?P<word>[\w.$\\?]+)
+    |(?P<op>.)
+    """,
+    re.X | re.S,
+)
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_PREFIXES = ("_XLFN.", "_XLWS.")
+
+RowMap = Callable[[int, str], int | None]  # (0-based row, "start"|"end"|"one") -> row or None
+
+
+def _num_text(text: str) -> str:
+    x = float(text)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def canonical_formula(
+    formula: str,
+    here: str,
+    aliases: Mapping[str, str] | None = None,
+    row_maps: Mapping[str, RowMap] | None = None,
+) -> str:
+    """A spelling of ``formula`` (on sheet ``here``) that ignores what applications change.
+
+    ``aliases`` maps sheet names (casefolded) to the names to compare under, e.g. a renamed tab
+    to its planned name. ``row_maps`` maps a sheet (casefolded) to a function moving a planned
+    row to where it is now, so references follow inserted or deleted rows.
+    """
+    if not aliases and not row_maps:
+        return _canonical_cached(formula, here)
+    return _canonical(formula, here, aliases or {}, row_maps)
+
+
+@functools.lru_cache(maxsize=20000)
+def _canonical_cached(formula: str, here: str) -> str:
+    return _canonical(formula, here, {}, None)
+
+
+@functools.lru_cache(maxsize=20000)
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((m.lastgroup or "op", m.group()) for m in _TOKEN.finditer(text)
+                 if m.lastgroup != "ws")
+
+
+def _canonical(formula: str, here: str, aliases: Mapping[str, str],
+               row_maps: Mapping[str, RowMap] | None) -> str:
+    text = formula.strip()
+    if text.startswith("="):
+        text = text[1:]
+    here_k = here.casefold()
+    out: list[str] = []
+    pending: str | None = None  # a sheet prefix waiting for its reference
+    last_sheet: str | None = None  # sheet of the reference just before
+    prev_ref = False  # the previous token was a reference
+    range_end = False  # the previous tokens were "reference :"
+    toks = _tokens(text)
+    n = len(toks)
+    skip_bang = False
+    for idx, (kind, tok) in enumerate(toks):
+        if skip_bang and tok == "!":
+            skip_bang = False
+            continue
+        if kind == "qsheet":
+            name = tok[1:-2].replace("''", "'").casefold()
+            pending = aliases.get(name, name)
+            continue
+        nxt = toks[idx + 1][1] if idx + 1 < n else None
+        if kind == "word" and nxt == "!":
+            name = tok.casefold()
+            pending = aliases.get(name, name)
+            skip_bang = True
+            continue
+        if kind == "word" and nxt != "(" and (rm := _REF.match(tok)):
+            if pending is not None:
+                sheet = pending
+            elif range_end and last_sheet is not None:
+                sheet = last_sheet
+            else:
+                sheet = here_k
+            row = int(rm.group(2)) - 1
+            mapped: int | None = row
+            if row_maps and sheet in row_maps:
+                side = "end" if range_end else ("start" if nxt == ":" else "one")
+                mapped = row_maps[sheet](row, side)
+            if mapped is None:
+                out.append("#REF!")
+            else:
+                same = sheet == here_k or (range_end and sheet == last_sheet)
+                prefix = "" if same else f"'{sheet}'!"
+                out.append(f"{prefix}{rm.group(1).upper()}{mapped + 1}")
+            last_sheet = sheet
+            pending, prev_ref, range_end = None, True, False
+            continue
+        if kind == "str":
+            piece = tok
+        elif kind == "num":
+            piece = _num_text(tok)
+        elif kind == "word":
+            piece = tok.upper()
+            if nxt == "(":
+                stripped = True
+                while stripped:
+                    stripped = False
+                    for p in _PREFIXES:
+                        if piece.startswith(p):
+                            piece = piece[len(p):]
+                            stripped = True
+            elif pending is not None and pending != here_k:
+                piece = f"'{pending}'!{piece}"
+        else:  # an error literal or an operator
+            piece = tok.upper()
+        range_end = kind == "op" and tok == ":" and prev_ref
+        pending, prev_ref = None, False
+        out.append(piece)
+    return "".join(out)

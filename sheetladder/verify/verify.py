@@ -1,0 +1,535 @@
+"""Verify a filled workbook: compare its Grid with the plan rebuilt from its own hidden sheet.
+
+The workbook carries everything needed to check it: the hidden ``_sheetladder`` sheet holds the
+ladder and the assessment context, so the exact plan the file was made from can be rebuilt and
+every sheet, formula and label compared with it. Ratings are validated and normalised, and the
+scores are recomputed with the scoring rule; nothing the file computed is trusted.
+
+Decisions worth knowing:
+
+* **Harmless differences are not findings.** Formulas are compared after normalisation
+  (:func:`canonical_formula`): ``_xlfn.``/``_xlws.`` prefixes, spaces, case outside string
+  literals, quoting of sheet names, ``$`` anchors, a sheet prefix naming the formula's own sheet
+  and the spelling of numbers are ignored. Shared formulas arrive expanded from the reader. A very
+  hidden sheet saved as merely hidden (LibreOffice does this) is fine.
+* **Stored results never decide anything.** The report is computed from the ratings. A formula
+  that is intact but stores a different result is a *warning* (the file was saved without
+  recalculating, e.g. by a script, or its stored results were edited outside a spreadsheet
+  application), because the outcome cannot depend on it. Changing a formula or replacing it by a
+  typed value is an *error*.
+* A rating the spreadsheet itself cannot read (``3`` instead of ``S3``, or an invalid level) makes
+  the workbook's own formulas show ``#N/A``; the rating is reported once, and stored results that
+  depend on it are not compared, so one typing mistake is never reported twice.
+* Rows inserted or deleted are found by aligning the rows' labels with the plan, reported once,
+  and then allowed for: cells are compared at their new place and formula references are shifted
+  the way a spreadsheet shifts them, so one inserted row does not turn into a hundred findings.
+* Copies of one assessment are merged tab by tab (:func:`merge`); two copies holding different
+  ratings on one tab are an error finding, and the first copy's ratings are used.
+* The hash on the hidden sheet detects edits made by hand, not by someone who recomputes it: it
+  is a checksum, not a signature.
+"""
+
+
+
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from .. import scoring
+from ..a1 import a1
+from ..context import META_SHEET, Context
+from ..definition import FORMAT_VERSION, Ladder, from_json
+from ..errors import UnreadableWorkbook
+from ..grid import CellValue, Grid, GridCell, SheetGrid
+from ..plan import PLAN_VERSION, Cell, SheetPlan, WorkbookPlan, build_plan
+from ..results.report import Finding, LadderRef, Report, Severity
+from ..scoring import RaterInput
+from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
+from .findings import _Findings, _short
+from .formulas import RowMap, _num_text, canonical_formula
+from .ratings import _shown, parse_rating
+
+MAX_CELL_TEXT = 32767  # what an .xlsx cell holds; longer text is cut when it is written
+
+# -- the result of verifying one file ------------------------------------------------------------
+
+
+@dataclass
+class Verified:
+    """A report plus what merging copies needs: the ladder, the context, the tabs read."""
+
+    report: Report
+    ladder: Ladder
+    context: Context
+    tabs_present: set[str] = field(default_factory=set)
+    inputs: dict[str, RaterInput] = field(default_factory=dict)
+
+
+# -- the hidden sheet ----------------------------------------------------------------------------
+
+
+def _find_meta(grid: Grid, found: _Findings) -> SheetGrid:
+    sg = grid.sheets.get(META_SHEET)
+    if sg is not None:
+        if sg.visibility == "visible":
+            found.add("warning", META_SHEET, None,
+                      "the hidden sheet has been made visible (its content is still checked)")
+        return sg
+    for name, candidate in grid.sheets.items():
+        if name.casefold() == META_SHEET.casefold() or (
+            candidate.get(0, 0).value == "generator" and candidate.get(0, 1).value == "sheetladder"
+        ):
+            found.add("error", name, None,
+                      f"the hidden {META_SHEET} sheet was renamed to {name!r}")
+            return candidate
+    tabs = ", ".join(repr(n) for n in grid.names[:8]) + (", …" if len(grid.names) > 8 else "")
+    raise UnreadableWorkbook(
+        grid.source,
+        f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs or 'none'})",
+    )
+
+
+def _meta_text(cell: GridCell) -> str:
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return _num_text(repr(v))
+    return str(v)
+
+
+def _read_meta(grid: Grid, sg: SheetGrid, found: _Findings) -> tuple[dict[str, str], dict[str, str]]:
+    """Key -> reassembled value (``key+`` rows continue a value), and key -> cell of its value."""
+    values: dict[str, list[str]] = {}
+    cells: dict[str, str] = {}
+    last: str | None = None
+    for r in range(sg.max_row + 1):
+        key = _meta_text(sg.get(r, 0))
+        if not key:
+            continue
+        val = _meta_text(sg.get(r, 1))
+        if key.endswith("+"):
+            base = key[:-1]
+            if base != last:
+                found.add("error", sg.name, a1(r, 0),
+                          f"the hidden sheet is damaged: continuation row {key!r} does not follow {base!r}")
+                continue
+            values[base].append(val)
+        else:
+            if key in values:
+                found.add("error", sg.name, a1(r, 0), f"the hidden sheet repeats the key {key!r}")
+            values[key] = [val]
+            cells[key] = a1(r, 1)
+            last = key
+    return {k: "".join(v) for k, v in values.items()}, cells
+
+
+def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladder, Context]:
+    meta, cells = _read_meta(grid, meta_sheet, found)
+    name = meta_sheet.name
+    if meta.get("generator") != "sheetladder":
+        raise UnreadableWorkbook(grid.source, f"not a sheetladder workbook: its {name} sheet does not "
+                                              "name sheetladder as generator")
+    fv = meta.get("format_version", "")
+    pv = meta.get("plan_version", "")
+    if fv != str(FORMAT_VERSION) or pv != str(PLAN_VERSION):
+        raise UnreadableWorkbook(
+            grid.source,
+            f"made by another sheetladder version (format {fv or '?'}, layout {pv or '?'}); this "
+            f"version reads format {FORMAT_VERSION}, layout {PLAN_VERSION}",
+        )
+    ladder_json = meta.get("ladder", "")
+    ctx_json = meta.get("context", "")
+    digest = hashlib.sha256(f"{fv}\n{pv}\n{ladder_json}\n{ctx_json}".encode()).hexdigest()
+    if meta.get("hash") != digest:
+        found.add("error", name, cells.get("hash"),
+                  "the hidden sheet was edited: its content does not match its hash")
+    ladder_digest = hashlib.sha256(ladder_json.encode("utf-8")).hexdigest()
+    if meta.get("ladder_hash") != ladder_digest:
+        found.add("error", name, cells.get("ladder_hash"),
+                  "the hidden sheet was edited: the ladder does not match its hash")
+    try:
+        ladder = ladder_from_json(ladder_json)
+    except (ValidationError, ValueError) as e:
+        raise UnreadableWorkbook(
+            grid.source, f"the hidden {name} sheet is damaged: its ladder definition does not load "
+                         f"({_short(str(e).splitlines()[0], 100)})") from None
+    try:
+        ctx = Context.model_validate_json(ctx_json)
+    except (ValidationError, ValueError) as e:
+        raise UnreadableWorkbook(
+            grid.source, f"the hidden {name} sheet is damaged: its assessment context does not load "
+                         f"({_short(str(e).splitlines()[0], 100)})") from None
+    roles = {r.id for r in ladder.raters}
+    bad = [s.role for s in ctx.raters if s.role not in roles]
+    if bad or (ctx.split_tab is not None and ctx.split_tab not in ctx.tabs()):
+        raise UnreadableWorkbook(grid.source, f"the hidden {name} sheet is damaged: its context names "
+                                              "raters the ladder does not have")
+    return ladder, ctx
+
+
+_LADDERS: dict[str, Ladder] = {}  # canonical JSON -> the ladder: a batch embeds a few ladders
+
+
+def ladder_from_json(text: str) -> Ladder:
+    """The ladder a workbook embeds, validated once per distinct JSON (ladders are frozen, so
+    one object serves every file that embeds the same text)."""
+    ladder = _LADDERS.get(text)
+    if ladder is None:
+        ladder = from_json(text)
+        if len(_LADDERS) >= 32:
+            _LADDERS.clear()
+        _LADDERS[text] = ladder
+    return ladder
+
+
+def ladder_facts(ladder: Ladder) -> tuple[str, str]:
+    """(canonical JSON, content hash) of a ladder (each computed once per ladder object)."""
+    return ladder.canonical_json(), ladder.content_hash()
+
+
+# -- comparing cells ------------------------------------------------------------------------------
+
+
+def same_value(expected: CellValue, got: CellValue) -> bool:
+    """Stored values equal up to what saving changes: "" vs nothing, 15-digit numbers, CRLF."""
+    if type(expected) is type(got) and expected == got:
+        return True
+    if _empty(expected) or _empty(got):
+        return _empty(expected) and _empty(got)
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return expected == got
+    if isinstance(expected, (int, float)):
+        return isinstance(got, float) and math.isclose(float(expected), got, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(got, str):
+        return str(expected).replace("\r\n", "\n") == got.replace("\r\n", "\n")
+    return False
+
+
+def _fmt(v: CellValue | None, error: str | None = None) -> str:
+    if error:
+        return error
+    if _empty(v):
+        return "nothing"
+    if isinstance(v, str):
+        return repr(_short(v, 40))
+    return _shown(v)
+
+
+@dataclass
+class _SheetCheck:
+    grid: SheetGrid
+    intact: list[tuple[Cell, tuple[int, int]]] = field(default_factory=list)  # formula cells
+
+
+def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mapping[str, str],
+                   row_maps: Mapping[str, RowMap] | None, found: _Findings) -> _SheetCheck:
+    check = _SheetCheck(sg)
+    sev: Severity = "warning" if sp.role == "guide" else "error"
+    seen: set[tuple[int, int]] = set()
+    get = sg.cells.get
+    identity = al.identity
+    # a formula spelled exactly as planned is intact whatever normalising would do, unless tabs
+    # were renamed or rows moved (then references must be read through the aliases and moves)
+    verbatim = not aliases and row_maps is None
+    for c in sp.cells:
+        grow = c.row if identity else al.to_grid(c.row)
+        if grow is None:
+            continue
+        pos = (grow, c.col)
+        seen.add(pos)
+        kind = c.kind
+        if kind == "input":
+            continue
+        got = get(pos, _NOTHING)
+        if kind == "formula":
+            want = c.formula or ""
+            if verbatim and got.formula == want:
+                check.intact.append((c, pos))
+                continue
+            if got.formula is None:
+                if _empty(got.value) and got.error is None:
+                    found.cell("error", sg.name, a1(*pos),
+                               f"formula deleted (the workbook as made has ={_short(want)})")
+                else:
+                    found.cell("error", sg.name, a1(*pos),
+                               f"formula replaced by a typed value {_fmt(got.value, got.error)} "
+                               f"(the workbook as made has ={_short(want)})")
+                continue
+            exp_c = canonical_formula(want, sp.name, None, row_maps)
+            got_c = canonical_formula(got.formula, sp.name, aliases)
+            if exp_c != got_c:
+                found.cell("error", sg.name, a1(*pos),
+                           f"formula changed to ={_short(got.formula)} (the workbook as made has "
+                           f"={_short(want)})")
+                continue
+            check.intact.append((c, pos))
+            continue
+        # text and numbers
+        if got.formula is not None:
+            found.cell(sev, sg.name, a1(*pos),
+                       f"{_fmt(c.value)} replaced by a formula ={_short(got.formula)}")
+            continue
+        if kind == "number":
+            if not same_value(c.value, got.value):
+                found.cell(sev, sg.name, a1(*pos),
+                           f"number changed from {_fmt(c.value)} to {_fmt(got.value, got.error)}")
+            continue
+        value = c.value
+        if got.error is None and type(value) is str and value == got.value \
+                and len(value) <= MAX_CELL_TEXT:
+            continue  # the same text: nothing to normalise
+        exp_text = ("" if value is None else str(value))[:MAX_CELL_TEXT]
+        got_text = _shown(got.value) if got.error is None else got.error
+        if exp_text.replace("\r\n", "\n") != got_text.replace("\r\n", "\n"):
+            found.cell(sev, sg.name, a1(*pos),
+                       f"text changed from {_fmt(exp_text)} to {_fmt(got_text)}")
+    inserted = set(al.inserted)
+    extra = sorted((r, col) for (r, col), cell in sg.cells.items()
+                   if (r, col) not in seen and r not in inserted
+                   and (cell.formula is not None or not _empty(cell.value) or cell.error))
+    if extra:
+        listed = ", ".join(a1(r, col) for r, col in extra[:5]) + (", …" if len(extra) > 5 else "")
+        found.add("warning", sg.name, a1(*extra[0]),
+                  f"content outside the workbook's layout in {listed} (ignored)")
+    return check
+
+
+_NOTHING = GridCell()
+
+
+def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, slot_role: str,
+                 slot_name: str | None, found: _Findings) -> tuple[RaterInput, bool]:
+    """A rater tab's ratings and comments; also whether the sheet's own formulas read them alike."""
+    levels: dict[str, int | None] = {}
+    comments: dict[str, str] = {}
+    sheet_ok = True
+    for c in sp.cells:
+        if c.kind != "input" or c.input_of is None:
+            continue
+        cid, what = c.input_of
+        grow = al.to_grid(c.row)
+        got = sg.get(grow, c.col) if grow is not None else GridCell()
+        where = a1(grow if grow is not None else c.row, c.col)
+        if what == "rating":
+            if got.formula is not None:
+                found.add("warning", sg.name, where,
+                          f"the rating cell holds a formula ={_short(got.formula, 40)}; its result "
+                          f"{_fmt(got.value, got.error)} is used")
+            parsed = parse_rating(got.value, ladder, got.error)
+            if parsed.status == "invalid":
+                found.add("error", sg.name, where, parsed.message or "not a level")
+            elif parsed.status == "normalised":
+                found.add("warning", sg.name, where, parsed.message or "normalised")
+            sheet_ok = sheet_ok and parsed.sheet_reads_it
+            levels[cid] = parsed.level
+        else:
+            if got.formula is not None:
+                found.add("warning", sg.name, where,
+                          f"the comment cell holds a formula ={_short(got.formula, 40)}; its result "
+                          "is used")
+            text = got.error if got.error else _shown(got.value)
+            if text.strip():
+                comments[cid] = text
+    return RaterInput(role=slot_role, name=slot_name, tab=sp.rater_tab or sp.name, levels=levels,
+                      comments=comments), sheet_ok
+
+
+def _compare_stored(plan1: WorkbookPlan, checks: Mapping[str, _SheetCheck],
+                    consistent: Mapping[str, bool], found: _Findings) -> None:
+    for sp in plan1.sheets:
+        check = checks.get(sp.name)
+        if check is None or not consistent.get(sp.name, False):
+            continue
+        values = {(c.row, c.col): c.value for c in sp.cells if c.kind == "formula"}
+        missing: list[str] = []
+        differ: list[tuple[str, str, str]] = []
+        for c, pos in check.intact:
+            want = values.get((c.row, c.col))
+            cell = check.grid.get(*pos)
+            if same_value(want, cell.value) and cell.error is None:
+                continue
+            where = a1(*pos)
+            if _empty(cell.value) and cell.error is None:
+                missing.append(where)
+            else:
+                differ.append((where, _fmt(cell.value, cell.error), _fmt(want)))
+        n = len(missing) + len(differ)
+        if not n:
+            continue
+        if differ:
+            where, stored, want_s = differ[0]
+            found.add("warning", check.grid.name, where,
+                      f"{n} stored formula result(s) differ from what the ratings give (e.g. {where} "
+                      f"stores {stored}, the ratings give {want_s}): the file was not recalculated "
+                      "after editing, or its stored results were edited; the report uses the "
+                      "recomputed results")
+        else:
+            found.add("warning", check.grid.name, missing[0],
+                      f"{n} formula result(s) are not stored (the file was saved without "
+                      "recalculating, e.g. by a script); the report uses the recomputed results")
+
+
+# Where each rater tab's input cells are, per (ladder, raters' roles, split tab): learnt from the
+# first plan of that shape, so that later files can be planned once, with their ratings.
+_Places = list[tuple[int, int, int, str, str]]  # (slot index, row, col, category id, what)
+_INPUT_PLACES: dict[tuple[str, tuple[str, ...], int | None], _Places] = {}
+
+
+def _shape(ladder: Ladder, ctx: Context) -> tuple[str, tuple[str, ...], int | None]:
+    split = ctx.tabs().index(ctx.split_tab) if ctx.split_tab is not None else None
+    return ladder_facts(ladder)[1], tuple(s.role for s in ctx.raters), split
+
+
+def _learn_places(plan: WorkbookPlan, ctx: Context,
+                  shape: tuple[str, tuple[str, ...], int | None]) -> None:
+    if shape in _INPUT_PLACES:
+        return
+    tabs = ctx.tabs()
+    places: _Places = []
+    for sp in plan.sheets:
+        if sp.role != "rater" or sp.rater_tab not in tabs:
+            continue
+        i = tabs.index(sp.rater_tab)
+        for c in sp.cells:
+            if c.kind == "input" and c.input_of is not None:
+                places.append((i, c.row, c.col, c.input_of[0], c.input_of[1]))
+    if len(_INPUT_PLACES) >= 256:
+        _INPUT_PLACES.clear()
+    _INPUT_PLACES[shape] = places
+
+
+def _guess_inputs(grid: Grid, ladder: Ladder, ctx: Context,
+                  shape: tuple[str, tuple[str, ...], int | None]
+                  ) -> tuple[dict[str, dict[str, int | None]], dict[str, dict[str, str]]] | None:
+    """The ratings and comments :func:`_read_inputs` will most likely find, read where a plan of
+    the same shape has its input cells; None before such a plan has been seen."""
+    places = _INPUT_PLACES.get(shape)
+    if places is None:
+        return None
+    tabs = ctx.tabs()
+    ratings: dict[str, dict[str, int | None]] = {}
+    comments: dict[str, dict[str, str]] = {}
+    for i, row, col, cid, what in places:
+        tab = tabs[i]
+        sg = grid.sheets.get(tab)
+        if sg is None:
+            continue
+        got = sg.get(row, col)
+        if what == "rating":
+            ratings.setdefault(tab, {})[cid] = parse_rating(got.value, ladder, got.error).level
+            comments.setdefault(tab, {})
+        else:
+            ratings.setdefault(tab, {})
+            text = got.error if got.error else _shown(got.value)
+            if text.strip():
+                comments.setdefault(tab, {})[cid] = text
+            else:
+                comments.setdefault(tab, {})
+    return ratings, comments
+
+
+def verify_grid(grid: Grid) -> Verified:
+    """Check one workbook's Grid against the plan in its hidden sheet; recompute its scores.
+
+    Raises :class:`UnreadableWorkbook` when the grid is not a sheetladder workbook at all.
+
+    One plan serves both the layout checks and the stored results: the layout of a plan (its
+    sheets, texts, numbers, formulas and input places) does not depend on the ratings, so the
+    plan is built with the ratings the file most likely holds (read where a plan of the same
+    shape has its input cells) and built again only when the ratings read differ.
+    """
+    found = _Findings()
+    meta_sheet = _find_meta(grid, found)
+    ladder, ctx = _rebuild(grid, meta_sheet, found)
+    shape = _shape(ladder, ctx)
+    guess = _guess_inputs(grid, ladder, ctx, shape)
+    if guess is None:
+        plan = build_plan(ladder, ctx, sizes=False)
+        _learn_places(plan, ctx, shape)
+    else:
+        plan = build_plan(ladder, ctx, ratings=guess[0], comments=guess[1], sizes=False)
+    pairs = _pair_sheets(plan, grid, meta_sheet.name, found)
+    aliases = {g.casefold(): e.casefold() for e, g in pairs.items() if g != e}
+    alignments: dict[str, _Alignment] = {}
+    for sp in plan.sheets:
+        gname = pairs.get(sp.name)
+        if gname is None or sp.role == "meta":
+            continue
+        al = _align(sp, grid.sheets[gname])
+        alignments[sp.name] = al
+        _report_rows(sp, gname, al, found)
+    row_maps = None
+    if any(not al.identity for al in alignments.values()):
+        row_maps = {name.casefold(): al.row_map() for name, al in alignments.items()}
+    checks: dict[str, _SheetCheck] = {}
+    inputs: dict[str, RaterInput] = {}
+    consistent: dict[str, bool] = {}
+    slots = {s.tab: s for s in ctx.raters}
+    for sp in plan.sheets:
+        gname = pairs.get(sp.name)
+        if gname is None or sp.role == "meta":
+            continue
+        sg = grid.sheets[gname]
+        al = alignments[sp.name]
+        check = _compare_sheet(sp, sg, al, aliases, row_maps, found)
+        checks[sp.name] = check
+        if sp.role == "rater" and sp.rater_tab in slots:
+            slot = slots[sp.rater_tab]
+            inp, ok = _read_inputs(sp, sg, al, ladder, slot.role, slot.name, found)
+            inputs[slot.tab] = inp
+            consistent[sp.name] = ok
+        else:
+            consistent[sp.name] = True
+        if al.deleted:  # its formulas show #REF! now: already reported with the deleted rows
+            consistent[sp.name] = False
+    rater_names = [s.name for s in plan.rater_sheets()]
+    all_raters_ok = all(consistent.get(n, False) for n in rater_names)
+    for sp in plan.sheets:
+        if sp.role == "summary":
+            consistent[sp.name] = all_raters_ok
+    if any(check.intact for check in checks.values()):
+        ratings = {t: dict(i.levels) for t, i in inputs.items()}
+        comments = {t: dict(i.comments) for t, i in inputs.items()}
+        if guess is None or ratings != guess[0] or comments != guess[1]:
+            plan = build_plan(ladder, ctx, ratings=ratings, comments=comments, sizes=False)
+        _compare_stored(plan, checks, consistent, found)
+    report = make_report(grid.source, ladder, ctx, inputs, found.close(), plan=plan)
+    report.content_hash = grid.content_hash
+    return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
+                    inputs=inputs)
+
+
+def make_report(source: str, ladder: Ladder, ctx: Context,
+                 inputs: Mapping[str, RaterInput], findings: list[Finding],
+                 sources: Sequence[str] | None = None, plan: WorkbookPlan | None = None
+                 ) -> Report:
+    """The report; ``plan``'s score is used when it was planned with the same ratings."""
+    full = [inputs.get(s.tab) or RaterInput(role=s.role, name=s.name, tab=s.tab, levels={})
+            for s in ctx.raters]
+    if plan is not None and plan.score is not None and plan.ladder is ladder \
+            and [(i.tab, i.levels) for i in plan.inputs] == [(i.tab, i.levels) for i in full]:
+        sc = plan.score
+    else:
+        sc = scoring.score(ladder, full)
+    ladder_json, ladder_hash = ladder_facts(ladder)
+    return Report(
+        file=source,
+        sources=list(sources or [source]),
+        person=ctx.person,
+        email=ctx.email,
+        period=ctx.period,
+        ladder=LadderRef(id=ladder.id, version=ladder.version, hash=ladder_hash),
+        findings=findings,
+        raters=sc.raters,
+        categories=sc.categories,
+        total_points=sc.total_points,
+        level_index=sc.level_index,
+        level=sc.level,
+        progress_to_next=sc.progress_to_next,
+        inputs=full,
+        ladder_json=ladder_json,
+    )

@@ -1,0 +1,340 @@
+"""Defences against hostile or foreign files, run before any reader parses a byte of XML."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Collection
+from pathlib import Path
+
+from ..errors import UnreadableWorkbook
+from ..grid import Visibility
+
+# -- opening an .xlsx ------------------------------------------------------------------------
+#
+# Every check below runs before either reader (the fast one, or openpyxl) sees the file, so a
+# hostile file costs little: the file is read once into memory (nothing ever writes to it),
+# recognised by its first bytes, and its zip directory is checked against size limits before any
+# part is decompressed. The fast reader parses with expat refusing DTDs and entities as defusedxml
+# does; openpyxl parses with defusedxml (it does so whenever defusedxml is installed; see
+# _require_defusedxml); and every XML part is refused outright if its prolog declares a DOCTYPE,
+# which no Office Open XML part ever has, so entity bombs never reach a parser.
+
+MAX_FILE_BYTES = 20 * 2**20  # a filled workbook is ~50 KB; the largest ladders stay far below
+MAX_MEMBERS = 1000
+MAX_MEMBER_BYTES = 50 * 2**20  # uncompressed size of one part
+MAX_TOTAL_BYTES = 200 * 2**20  # uncompressed size of all parts together
+MAX_RATIO = 200  # compression ratio allowed for parts over 1 MiB (XML compresses ~10-30x)
+MAX_ROWS = 10_000  # per sheet; a workbook of the largest ladder has a few hundred
+MAX_CELL_SLOTS = 2_000_000  # cell positions walked in all sheets together
+PROLOG_LIMIT = 64 * 2**10
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_MAIN_NS = (
+    "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}",
+    "{http://purl.oclc.org/ooxml/spreadsheetml/main}",
+)
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_VISIBILITY: dict[str, Visibility] = {"visible": "visible", "hidden": "hidden",
+                                      "veryHidden": "very_hidden"}
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
+def read_file_bytes(path: str | Path) -> bytes:
+    """The bytes of ``path``, opened read-only, refused above :data:`MAX_FILE_BYTES`."""
+    source = str(path)
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise UnreadableWorkbook(source, f"file is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} "
+                                                 "limit for a workbook")
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise UnreadableWorkbook(source, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableWorkbook(source, "is a directory, not a workbook") from None
+    except PermissionError:
+        raise UnreadableWorkbook(source, "permission denied") from None
+    except OSError as e:
+        raise UnreadableWorkbook(source, f"cannot be read: {e.strerror or e}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableWorkbook(source, f"file is over the {_mb(MAX_FILE_BYTES)} limit for a workbook")
+    return data
+
+
+def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
+    """Why ``data`` is not ``what`` (a zip-based spreadsheet), judged by its first bytes; None
+    when it starts like a zip. The importer names what it expected (an .ods spreadsheet)."""
+    if not data:
+        return "empty file (0 bytes)"
+    if data.startswith(_ZIP_MAGICS):
+        return None
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return ("password-protected (encrypted) workbook: open it, remove the password "
+                    "(File > Info > Protect Workbook > Encrypt with Password) and save it again")
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "old Excel 97-2003 .xls workbook: open it and save it as .xlsx"
+        return f"an OLE compound document (old Office format), not {what}"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page, not a workbook (a failed download or a sign-in page?)"
+    if head.startswith(b"<?xml") or head.startswith(b"<"):
+        return f"an XML or text file, not {what}"
+    if head.startswith(b"%pdf"):
+        return "a PDF document, not a workbook"
+    return f"not {what} (not a zip archive)"
+
+
+def _check_members(source: str, zf: zipfile.ZipFile) -> None:
+    """The reader's zip checks: the part count first, then what kind of file this is (so an
+    .ods or a Word document is named as such), then the size limits every spreadsheet gets."""
+    _check_count(source, zf)
+    _check_kind(source, zf)
+    check_zip_limits(source, zf)
+
+
+def _check_count(source: str, zf: zipfile.ZipFile) -> None:
+    n = len(zf.infolist())
+    if n > MAX_MEMBERS:
+        raise UnreadableWorkbook(source, f"zip archive has {n} parts (limit {MAX_MEMBERS})")
+
+
+def _check_kind(source: str, zf: zipfile.ZipFile) -> None:
+    """Refuse a zip that is not an .xlsx, naming what it is (.ods, .xlsb, Word, PowerPoint)."""
+    names = set(zf.namelist())
+    if "[Content_Types].xml" not in names:
+        if "mimetype" in names:
+            try:  # the first bytes only: the part's size has not been checked yet
+                with zf.open("mimetype") as f:
+                    mime = f.read(100)
+            except Exception:  # noqa: BLE001 - any failure here just means "not ODF"
+                mime = b""
+            if b"opendocument.spreadsheet" in mime:
+                return _fail(source, "an OpenDocument spreadsheet (.ods): save it as .xlsx")
+        return _fail(source, "a zip archive but not an .xlsx workbook (no [Content_Types].xml)")
+    if "xl/workbook.bin" in names:
+        return _fail(source, "a binary .xlsb workbook: save it as .xlsx")
+    if not any(n.startswith("xl/") for n in names):
+        if any(n.startswith("word/") for n in names):
+            return _fail(source, "a Word document, not a workbook")
+        if any(n.startswith("ppt/") for n in names):
+            return _fail(source, "a PowerPoint document, not a workbook")
+        return _fail(source, "an Office file but not an Excel workbook (no xl/ part)")
+
+
+def check_zip_limits(source: str, zf: zipfile.ZipFile) -> None:
+    """Refuse a zip whose directory promises more than a spreadsheet ever unpacks to.
+
+    Judged from the zip directory alone, before any part is inflated, so a zip bomb costs
+    nothing: part count, encrypted parts, compression methods zipfile cannot read, each part's
+    size and compression ratio, the total. Reading a part afterwards is bounded too, since
+    zipfile never inflates a part past its declared size. Any zip-based spreadsheet (.xlsx,
+    .ods) gets these; raises :class:`UnreadableWorkbook`.
+    """
+    _check_count(source, zf)
+    total = 0
+    for info in zf.infolist():
+        if info.flag_bits & 0x1:
+            return _fail(source, f"zip part {info.filename} is encrypted: not a readable workbook")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return _fail(source, f"zip part {info.filename} uses an unsupported compression method")
+        if info.file_size > MAX_MEMBER_BYTES:
+            return _fail(source, f"zip part {info.filename} would unpack to {_mb(info.file_size)} "
+                                 f"(limit {_mb(MAX_MEMBER_BYTES)}): refused as a possible zip bomb")
+        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            return _fail(source, f"zip part {info.filename} is compressed {ratio}:1: refused as a "
+                                 "possible zip bomb")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        _fail(source, f"zip archive would unpack to {_mb(total)} (limit {_mb(MAX_TOTAL_BYTES)}): "
+                      "refused as a possible zip bomb")
+
+
+def _fail(source: str, reason: str) -> None:
+    raise UnreadableWorkbook(source, reason)
+
+
+def _archive_bytes(zf: zipfile.ZipFile) -> bytes | None:
+    """The bytes of an archive opened from memory (as :func:`open_zip` does), else None."""
+    fp = getattr(zf, "fp", None)
+    if isinstance(fp, io.BytesIO):
+        return fp.getvalue()
+    return None
+
+
+def member_bytes(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
+    """A part of a zip held in memory, straight from its local header, CRC checked.
+
+    ``zipfile``'s own reader costs more per part than inflating a sheet does; this reads the
+    same bytes with the same checks (local header present, file name equal to the directory's,
+    CRC-32 and size equal to what the directory declares). With ``limit`` only the part's first
+    bytes are inflated (no CRC: like a partial read with zipfile). Output is capped at the
+    declared size, so a part that lies about its size cannot inflate past it.
+    """
+    off = info.header_offset
+    if data[off:off + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad magic number for file header of {info.filename!r}")
+    flags, = struct.unpack_from("<H", data, off + 6)
+    n, e = struct.unpack_from("<HH", data, off + 26)
+    raw_name = data[off + 30:off + 30 + n]
+    name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+    if name != info.orig_filename:
+        raise zipfile.BadZipFile(f"file name in directory {info.orig_filename!r} and header "
+                                 f"{name!r} differ")
+    start = off + 30 + n + e
+    end = start + info.compress_size
+    if end > len(data):
+        raise zipfile.BadZipFile(f"part {info.filename!r} is cut short")
+    want = info.file_size if limit is None else min(limit, info.file_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = data[start:min(end, start + want)]
+    else:
+        out = zlib.decompressobj(-15).decompress(memoryview(data)[start:end], want)
+    if limit is None and (len(out) != info.file_size or zlib.crc32(out) != info.CRC):
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return out
+
+
+def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, n: int, data: bytes | None) -> bytes:
+    if data is not None:
+        return member_bytes(data, info, n)
+    with zf.open(info) as f:
+        return f.read(n)
+
+
+def _prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None = None
+                    ) -> str | None:
+    """Why an XML part's prolog is refused (a DOCTYPE, so possibly an entity bomb), or None."""
+    n = 1024
+    while True:
+        raw = _head(zf, info, n, data)
+        verdict = prolog_verdict(raw)
+        if verdict == "ok":
+            return None
+        if verdict == "doctype":
+            return "declares a DOCTYPE (possible XML entity bomb)"
+        # the prolog goes on past what was read
+        if len(raw) >= PROLOG_LIMIT:
+            return "has an XML prolog longer than 64 KB"
+        if len(raw) < n:
+            return None  # a malformed part: the parser reports it
+        n *= 2
+
+
+def prolog_verdict(raw: bytes) -> str:
+    """'ok' when an XML part's root element starts before any declaration, 'doctype', or
+    'more' when ``raw`` ends inside the prolog."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+        enc = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+            "utf-16-le" if raw[0] == 0x3C else "utf-16-be")
+        text = raw[: len(raw) // 2 * 2].decode(enc, errors="ignore")
+    else:
+        text = raw.decode("latin-1")
+    text = text.lstrip("\ufeff").replace("ï»¿", "", 1)
+    return _scan_prolog(text)
+
+
+def _scan_prolog(text: str) -> str:
+    """'ok' when the root element starts before any declaration, 'doctype', or 'more'."""
+    i = 0
+    n = len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i >= n:
+            return "more"
+        if text.startswith("<?", i):
+            j = text.find("?>", i + 2)
+            if j < 0:
+                return "more"
+            i = j + 2
+        elif text.startswith("<!--", i):
+            j = text.find("-->", i + 4)
+            if j < 0:
+                return "more"
+            i = j + 3
+        elif text.startswith("<!", i):
+            return "doctype" if n - i >= 2 else "more"
+        else:
+            return "ok"
+
+
+def check_xml_prologs(source: str, zf: zipfile.ZipFile, names: Collection[str] | None = None
+                      ) -> None:
+    """Refuse an XML part whose prolog declares a DOCTYPE: every .xml and .rels part, or the
+    parts in ``names`` (those a caller will parse).
+
+    No Office Open XML part and no ODF content part needs a DTD, so refusing one keeps entity
+    bombs and external entities away from every parser, whichever library parses. Only each
+    part's first bytes are inflated. Run after :func:`check_zip_limits`.
+    """
+    data = _archive_bytes(zf)
+    for info in zf.infolist():
+        name = info.filename.lower()
+        if names is not None:
+            if info.filename not in names:
+                continue
+        elif info.is_dir() or not (name.endswith(".xml") or name.endswith(".rels")):
+            continue
+        problem = _prolog_problem(zf, info, data)
+        if problem:
+            _fail(source, f"refused: XML part {info.filename} {problem}")
+
+
+def _check_xml_parts(source: str, zf: zipfile.ZipFile) -> None:
+    """open_zip's prolog check, under its own name so tests can switch it off and show that
+    the parsers refuse DTDs on their own."""
+    check_xml_prologs(source, zf)
+
+
+def _require_defusedxml() -> None:
+    """openpyxl parses with defusedxml when it is installed, unless OPENPYXL_DEFUSEDXML says no."""
+    import openpyxl
+
+    if not getattr(openpyxl, "DEFUSEDXML", False):
+        raise RuntimeError(
+            "openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to something other than "
+            "True?); refusing to parse untrusted workbooks without it")
+
+
+def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
+    """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
+    reason = sniff(data)
+    if reason:
+        raise UnreadableWorkbook(source, reason)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
+        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({one_line(e)})") from None
+    try:
+        _check_members(source, zf)
+        _check_xml_parts(source, zf)
+    except UnreadableWorkbook:
+        zf.close()
+        raise
+    except Exception as e:  # noqa: BLE001 - a damaged part: say so in one line
+        zf.close()
+        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({one_line(e)})") from None
+    return zf
+
+
+def one_line(e: BaseException) -> str:
+    """An exception as one line for a user: its root cause's type and first line, cut short."""
+    while e.__cause__ is not None or (e.__context__ is not None and not e.__suppress_context__):
+        e = e.__cause__ or e.__context__  # type: ignore[assignment]  # the root cause says most
+    text = str(e).strip().splitlines()
+    msg = text[0] if text else ""
+    if len(msg) > 160:
+        msg = msg[:157] + "..."
+    return f"{type(e).__name__}: {msg}" if msg else type(e).__name__

@@ -1,0 +1,250 @@
+"""The parts of an .xlsx package both readers need: relationships, sheets, shared strings,
+stored results of formula cells."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import zipfile
+from collections.abc import Iterator
+from posixpath import dirname, normpath
+from posixpath import join as pjoin
+from typing import IO, Any
+
+from ..errors import UnreadableWorkbook
+from ..grid import CellValue
+from .archive import _REL_NS
+
+_CONTROL_ESCAPE = re.compile(r"_x00([01][0-9A-Fa-f])_")
+
+
+def unescape_controls(text: str) -> str:
+    """Decode the ``_x000B_`` escapes writers use for control characters in cell text.
+
+    openpyxl returns them undecoded. Only control characters are decoded: they are all that
+    xlsxwriter and Excel escape, and a literal ``_x0041_`` typed by someone stays as it is.
+    (Writers escape U+FFFE and U+FFFF too; sheetladder refuses those characters in what it
+    writes, so that a typed ``_xFFFE_`` reads back as typed.)
+    """
+    if "_x00" not in text:
+        return text
+    return _CONTROL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _plain(value: Any) -> CellValue:
+    if isinstance(value, str):
+        return unescape_controls(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _xml_iter(f: IO[bytes], events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Any]]:
+    from defusedxml.ElementTree import iterparse
+
+    return iterparse(f, events=events)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return normpath(target.lstrip("/"))
+    return normpath(pjoin(base_dir, target))
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, resolved target) for a part."""
+    rels_path = pjoin(dirname(part), "_rels", part.rsplit("/", 1)[-1] + ".rels")
+    out: dict[str, tuple[str, str]] = {}
+    try:
+        f = zf.open(rels_path)
+    except KeyError:
+        return out
+    with f:
+        for _, el in _xml_iter(f):
+            if _local(el.tag) == "Relationship" and el.get("TargetMode") != "External":
+                out[el.get("Id", "")] = (el.get("Type", ""), _resolve(dirname(part), el.get("Target", "")))
+    return out
+
+
+def workbook_part(zf: zipfile.ZipFile) -> str:
+    for _, (rtype, target) in _rels(zf, "").items():
+        if rtype.endswith("/officeDocument"):
+            return target
+    return "xl/workbook.xml"
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip part holding it."""
+    wb_part = workbook_part(zf)
+    rels = _rels(zf, wb_part)
+    out: dict[str, str] = {}
+    with zf.open(wb_part) as f:
+        for _, el in _xml_iter(f):
+            if _local(el.tag) == "sheet":
+                rid = el.get(_REL_NS + "id") or el.get("{http://purl.oclc.org/ooxml/officeDocument/"
+                                                       "relationships}id")
+                if rid in rels:
+                    out[el.get("name", "")] = rels[rid][1]
+    return out
+
+
+def shared_strings(zf: zipfile.ZipFile) -> list[str]:
+    """The shared string table (rich runs joined, phonetic runs left out)."""
+    wb_part = workbook_part(zf)
+    part = next((t for rtype, t in _rels(zf, wb_part).values() if rtype.endswith("/sharedStrings")),
+                None)
+    if part is None:
+        return []
+    out: list[str] = []
+    with zf.open(part) as f:
+        for _, el in _xml_iter(f):
+            if _local(el.tag) == "si":
+                out.append(_text_of(el))
+                el.clear()
+    return out
+
+
+def _text_of(el: Any) -> str:
+    """Text of an <si> or <is> element: its <t> children and rich-run <t>s, not phonetic ones."""
+    parts: list[str] = []
+    for child in el:
+        name = _local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            for t in child:
+                if _local(t.tag) == "t":
+                    parts.append(t.text or "")
+    return "".join(parts)
+
+
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def _coords(ref: str) -> tuple[int, int] | None:
+    m = _CELL_REF.match(ref)
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + (ord(ch) - 64)
+    return int(m.group(2)) - 1, col - 1
+
+
+class _ForbiddenDeclaration(Exception):
+    pass
+
+
+def _forbid(*_: object) -> None:
+    raise _ForbiddenDeclaration("DTD or entity declaration in a sheet part")
+
+
+def _stored_results(zf: zipfile.ZipFile, part: str, strings: list[str] | None
+                    ) -> tuple[dict[tuple[int, int], tuple[CellValue, str | None]], bool]:
+    """Stored results of a sheet's formula cells: (row, col) -> (value, error).
+
+    A bare expat pass (no element tree) with every DTD and entity declaration refused, like
+    defusedxml. Returns also whether a result refers to the shared string table and ``strings``
+    was None.
+    """
+    from xml.parsers import expat
+
+    out: dict[tuple[int, int], tuple[CellValue, str | None]] = {}
+    needs = [False]
+    state: dict[str, Any] = {"row": -1, "col": -1, "cell": None}
+    text: list[str] = []
+    capture = [False]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit("}", 1)[-1]
+        if local == "c":
+            ref = attrs.get("r")
+            pos = _coords(ref) if ref else None
+            if pos is None:
+                pos = (state["row"], state["col"] + 1)
+            state["col"] = pos[1]
+            state["cell"] = [pos, attrs.get("t", "n"), False, None, None]  # pos, t, has_f, v, is
+        elif local == "row":
+            r = attrs.get("r")
+            state["row"] = int(float(r)) - 1 if r else state["row"] + 1
+            state["col"] = -1
+        elif state["cell"] is not None:
+            if local == "f":
+                state["cell"][2] = True
+            elif local == "v" or (local == "t" and state["cell"][1] == "inlineStr"):
+                capture[0] = True
+                text.clear()
+
+    def end(name: str) -> None:
+        local = name.rsplit("}", 1)[-1]
+        cell = state["cell"]
+        if cell is None:
+            return
+        if local == "v" and capture[0]:
+            cell[3] = "".join(text)
+            capture[0] = False
+        elif local == "t" and capture[0]:
+            cell[4] = (cell[4] or "") + "".join(text)
+            capture[0] = False
+        elif local == "c":
+            state["cell"] = None
+            if cell[2]:
+                out[cell[0]] = _stored_value(cell[1], cell[3], cell[4], strings, needs)
+
+    def chars(data: str) -> None:
+        if capture[0]:
+            text.append(data)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = _forbid
+    parser.EntityDeclHandler = _forbid
+    parser.UnparsedEntityDeclHandler = _forbid
+    parser.ExternalEntityRefHandler = _forbid  # type: ignore[assignment]
+    with zf.open(part) as f:
+        try:
+            parser.ParseFile(f)
+        except _ForbiddenDeclaration:
+            raise UnreadableWorkbook(zf.filename or "", f"refused: XML part {part} declares a DOCTYPE "
+                                                        "(possible XML entity bomb)") from None
+    return out, needs[0]
+
+
+def _stored_value(t: str, text: str | None, inline: str | None, strings: list[str] | None,
+                  needs: list[bool]) -> tuple[CellValue, str | None]:
+    if t == "e":
+        return None, text
+    if t == "str":
+        return unescape_controls(text or ""), None
+    if t == "inlineStr":
+        return unescape_controls(inline or ""), None
+    if t == "b":
+        return text not in (None, "", "0"), None
+    if t == "s":
+        if strings is None:
+            needs[0] = True
+            return None, None
+        if text is not None and text.strip().isdigit() and int(text) < len(strings):
+            return unescape_controls(strings[int(text)]), None
+        return None, None
+    if t == "d":
+        return text, None
+    if text is None or text == "":
+        return None, None
+    try:
+        return float(text), None
+    except ValueError:
+        return text, None

@@ -1,0 +1,144 @@
+"""Reading an .xlsx into a Grid: the entry points, and openpyxl as the reference reader."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any, Literal
+
+from ..errors import UnreadableWorkbook
+from ..grid import Grid, GridCell, SheetGrid
+from .archive import (
+    _VISIBILITY,
+    MAX_CELL_SLOTS,
+    MAX_ROWS,
+    _fail,
+    _require_defusedxml,
+    one_line,
+    open_zip,
+    read_file_bytes,
+)
+from .fast_read import _read_fast
+from .parts import _plain, _stored_results, shared_strings, sheet_parts
+
+Engine = Literal["fast", "openpyxl"]
+ENGINES: tuple[Engine, ...] = ("fast", "openpyxl")
+DEFAULT_ENGINE: Engine = "fast"
+
+
+def open_xlsx(path: str | Path, engine: Engine = DEFAULT_ENGINE) -> Grid:
+    """Read an .xlsx into a Grid, refusing hostile or foreign files.
+
+    ``engine="fast"`` (the default) reads only the parts a Grid holds with a streaming reader of
+    its own (:func:`_read_fast`); ``engine="openpyxl"`` is the reference it is tested against:
+    one openpyxl load (read-only, formulas kept) gives every cell and formula, and the stored
+    results of formula cells, which that load discards, come from one light pass over the same
+    sheet parts (:func:`_stored_results`). Both give equal Grids and run the same checks first.
+    Raises :class:`UnreadableWorkbook` with a one-line reason for anything that is not a readable
+    workbook. The file is only ever opened for reading.
+    """
+    source = str(path)
+    data = read_file_bytes(path)
+    return grid_from_bytes(source, data, engine)
+
+
+def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -> Grid:
+    """The Grid of an .xlsx held in memory (see :func:`open_xlsx`)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "openpyxl":
+        _require_defusedxml()
+    zf = open_zip(source, data)
+    try:
+        if engine == "fast":
+            grid = _read_fast(source, data, zf)
+        else:
+            grid = _read_with_openpyxl(source, data, zf)
+    except UnreadableWorkbook:
+        raise
+    except Exception as e:  # noqa: BLE001 - a library failing on bad input must not crash a batch
+        raise UnreadableWorkbook(source, f"not a readable .xlsx workbook ({one_line(e)})") from None
+    finally:
+        zf.close()
+    grid.content_hash = hashlib.sha256(data).hexdigest()
+    return grid
+
+
+def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    grid = Grid(source=source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "extension is not supported" and the like
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
+                                    keep_links=False, keep_vba=False, rich_text=False)
+        try:
+            slots = 0
+            with_formulas: list[str] = []
+            for name in wb.sheetnames:
+                ws = wb[name]
+                sg = SheetGrid(name=name, visibility=_VISIBILITY.get(
+                    getattr(ws, "sheet_state", "visible"), "visible"))
+                grid.sheets[name] = sg
+                if not isinstance(ws, ReadOnlyWorksheet):
+                    continue  # a chartsheet: no cells
+                ws.reset_dimensions()  # the <dimension> element may lie; walk what is there
+                slots, has_formula = _read_sheet(source, ws, sg, slots)
+                if has_formula:
+                    with_formulas.append(name)
+        finally:
+            wb.close()
+    if with_formulas:
+        parts = sheet_parts(zf)
+        strings: list[str] | None = None
+        for name in with_formulas:
+            part = parts.get(name)
+            if part is None:
+                continue
+            stored, needs_strings = _stored_results(zf, part, strings)
+            if needs_strings and strings is None:
+                strings = shared_strings(zf)
+                stored, _ = _stored_results(zf, part, strings)
+            sg = grid.sheets[name]
+            for key, cell in list(sg.cells.items()):
+                if cell.formula is not None:
+                    value, error = stored.get(key, (None, None))
+                    sg.cells[key] = GridCell(value=value, formula=cell.formula, error=error)
+    return grid
+
+
+def _read_sheet(source: str, ws: Any, sg: SheetGrid, slots: int) -> tuple[int, bool]:
+    has_formula = False
+    max_row = max_col = -1
+    for row in ws.iter_rows():
+        slots += len(row) or 1
+        if slots > MAX_CELL_SLOTS:
+            _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook")
+        for cell in row:
+            value = cell.value
+            if value is None:
+                continue
+            r = cell.row - 1
+            c = cell.column - 1
+            if r >= MAX_ROWS:
+                _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook "
+                              f"(data beyond row {MAX_ROWS})")
+            dtype = cell.data_type
+            if dtype == "f":
+                text = value if isinstance(value, str) else getattr(value, "text", None) or ""
+                formula = text[1:] if text.startswith("=") else text
+                sg.cells[(r, c)] = GridCell(formula=formula)
+                has_formula = True
+            elif dtype == "e":
+                sg.cells[(r, c)] = GridCell(error=str(value))
+            else:
+                sg.cells[(r, c)] = GridCell(value=_plain(value))
+            max_row = max(max_row, r)
+            max_col = max(max_col, c)
+    sg.max_row = max_row
+    sg.max_col = max_col
+    return slots, has_formula
