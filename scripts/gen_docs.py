@@ -7,6 +7,8 @@ Usage: python scripts/gen_docs.py [--check]
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,20 +18,27 @@ import click
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sheetladder.cli import main  # noqa: E402
+from sheetladder.cli import HELP_WIDTH, main  # noqa: E402
 from sheetladder.definition import json_schema  # noqa: E402
+
+
+def real_help(*args: str) -> str:
+    """What ``sheetladder ARGS --help`` prints in a terminal at least HELP_WIDTH wide (click
+    never prints wider): the real command, run in a process of its own."""
+    env = {**os.environ, "COLUMNS": str(HELP_WIDTH + 20), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "sheetladder", *args, "--help"], env=env,
+                          capture_output=True, text=True, check=True)
+    return proc.stdout.rstrip()
 
 
 def cli_reference() -> str:
     out = ["# Command reference", "",
-           "Generated from `--help` by `scripts/gen_docs.py`; do not edit by hand.", ""]
+           "Generated from the real `--help` of each command by `scripts/gen_docs.py`; do not "
+           "edit by hand.", ""]
+    out += ["```", real_help(), "```", ""]
     ctx = click.Context(main, info_name="sheetladder")
-    out += ["```", main.get_help(ctx).rstrip(), "```", ""]
     for name in sorted(main.list_commands(ctx)):
-        cmd = main.get_command(ctx, name)
-        assert cmd is not None
-        sub = click.Context(cmd, info_name=name, parent=ctx)
-        out += [f"## sheetladder {name}", "", "```", cmd.get_help(sub).rstrip(), "```", ""]
+        out += [f"## sheetladder {name}", "", "```", real_help(name), "```", ""]
     return "\n".join(out)
 
 

@@ -653,7 +653,7 @@ def test_the_layout_of_a_plan_does_not_depend_on_the_ratings(bundled, data):
 
 def _cold() -> None:
     verify_mod._INPUT_PLACES.clear()
-    verify_mod._LADDERS.clear()
+    verify_mod.ladder_from_json.cache_clear()
     ratings_mod._EXACT.clear()
 
 
@@ -754,7 +754,8 @@ def test_cell_references_are_read_as_openpyxl_reads_them(ref):
             return fn(ref)
         except Exception as e:  # noqa: BLE001 - the kind of failure is what is compared
             return type(e).__name__
-    fast_mod._COORD_CACHE.clear()
+    fast_mod._coordinate.cache_clear()
+    fast_mod._place.cache_clear()
     assert result_of(fast_mod._coordinate) == result_of(coordinate_to_tuple)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
 import re
 import string
 import zipfile
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
-from xlsxwriter.worksheet import Worksheet
+import xlsxwriter
 
 from sheetladder import plan as plan_mod
 from sheetladder import scoring
@@ -58,6 +59,7 @@ from sheetladder.roster import (
     workbook_name,
     write_assessment,
 )
+from sheetladder.xlsx import _speedups
 from sheetladder.xlsx import write as render_xlsx
 from sheetladder.xlsx.write import save
 
@@ -493,15 +495,15 @@ def test_fast_formula_sheets_write_the_same_xml_as_stock_xlsxwriter(sales: Ladde
     ctx = make_context(sales, "Ana", "2026-Q4", FOUR)
     plan = build_plan(sales, ctx, ratings={"Self": {c.id: 3 for c in sales.categories}})
 
-    def sheets_xml() -> dict[str, bytes]:
-        data = render_xlsx.to_bytes(plan)
+    def sheets_xml(speedups: bool) -> dict[str, bytes]:
+        data = render_xlsx.to_bytes(plan, speedups=speedups)
         import io
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             return {n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")}
 
-    fast = sheets_xml()
-    monkeypatch.setattr(render_xlsx, "WORKSHEET_CLASS", Worksheet)
-    assert sheets_xml() == fast
+    assert _speedups.ENABLED, f"xlsxwriter {xlsxwriter.__version__} is not one the speed-ups know"
+    fast = sheets_xml(True)
+    assert sheets_xml(False) == fast
 
 
 def _parts(data: bytes) -> list[tuple[str, bytes]]:
@@ -526,23 +528,55 @@ def test_the_fast_paths_write_the_same_workbook_as_xlsxwriters_public_api(
         plans.append((build_plan(ladder, ctx, ratings={first: {c.id: 2 for c in ladder.categories}},
                                  comments={first: {ladder.categories[0].id: "+1 =x"}}), "pw"))
         plans += [(build_plan(ladder, c), None) for c in split_contexts(ctx)[:2]]
-    fast = [_parts(render_xlsx.to_bytes(p, pw)) for p, pw in plans]
-    assert fast[0] == _parts(render_xlsx.to_bytes(*plans[0]))  # the templates held
-
-    def add_format(wb: Any, kind: str, name: str, style: Any) -> Any:
-        return wb.add_format(render_xlsx._format_props(style))
-
-    def public(ws: Worksheet) -> tuple[Any, Any, Any, Any]:
-        return ws.write_formula, ws.write_number, ws.write_string, ws.write_blank
-
-    monkeypatch.setattr(render_xlsx, "WORKSHEET_CLASS", Worksheet)
-    monkeypatch.setattr(render_xlsx, "_new_format", add_format)
-    monkeypatch.setattr(render_xlsx, "_writers", public)
-    stock = [_parts(render_xlsx.to_bytes(p, pw)) for p, pw in plans]
+    fast = [_parts(render_xlsx.to_bytes(p, pw, speedups=True)) for p, pw in plans]
+    assert fast[0] == _parts(render_xlsx.to_bytes(*plans[0], speedups=True))  # the templates held
+    stock = [_parts(render_xlsx.to_bytes(p, pw, speedups=False)) for p, pw in plans]
     for (plan, _), f, s in zip(plans, fast, stock, strict=True):
         assert [n for n, _ in f] == [n for n, _ in s]
         differ = [n for (n, a), (_, b) in zip(f, s, strict=True) if a != b]
         assert not differ, (plan.ladder.id, differ)
+
+
+def test_xlsxwriters_private_names_are_used_in_one_module_only():
+    """Only xlsx/_speedups.py may reach into xlsxwriter; it is switched off on untested versions."""
+    root = Path(render_xlsx.__file__).parent.parent
+    private = re.compile(r"\b(_prepare_formula|_write_(formula|number|string|blank)|xf_format_indices"
+                         r"|Format\.__new__|workbook_add_format|CellFormulaTuple|cell_formula_tuple)\b")
+    users = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if private.search(p.read_text()))
+    assert users == ["xlsx/_speedups.py"]
+
+
+def test_the_newest_xlsxwriter_renders_a_workbook_that_reads_back(tmp_path: Path, sales: Ladder):
+    """The newest release pip resolves, installed beside this one: the speed-ups are on only if
+    that version is one they were tested with, and the workbook reads back verified."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "newest"
+    got = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                          str(target), "--upgrade", "xlsxwriter"], capture_output=True, text=True)
+    assert got.returncode == 0, got.stderr[-2000:]
+    code = (
+        "import sys, xlsxwriter; from pathlib import Path\n"
+        "from sheetladder.definition import load\n"
+        "from sheetladder.plan import build_plan\n"
+        "from sheetladder.context import make_context\n"
+        "from sheetladder.xlsx import _speedups, write\n"
+        "from sheetladder.results.read import read_path\n"
+        f"ladder = load({str(SALES)!r})\n"
+        "plan = build_plan(ladder, make_context(ladder, 'Ana', '2026-Q4'))\n"
+        f"out = Path({str(tmp_path / 'new.xlsx')!r})\n"
+        "write.save(plan, out)\n"
+        "assert write.to_bytes(plan, speedups=True) == write.to_bytes(plan, speedups=False) or "
+        "not _speedups.ENABLED\n"
+        "r = read_path(out)\n"
+        "print(xlsxwriter.__version__, _speedups.ENABLED, r.ok, len(r.findings))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(Path(__file__).resolve().parents[1])])}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    version, enabled, ok, findings = run.stdout.split()
+    assert (enabled == "True") == (version in _speedups.TESTED_VERSIONS)
+    assert (ok, findings) == ("True", "0")
 
 
 def test_format_copies_hold_what_add_format_makes():
@@ -554,8 +588,8 @@ def test_format_copies_hold_what_add_format_makes():
     styles += [("highlight", n, s) for n, s in plan_mod.HIGHLIGHTS.items()]
     for kind, name, style in styles:
         for _ in range(2):  # the second copy comes from the template the first one left
-            made = wb.add_format(render_xlsx._format_props(style))
-            copy = render_xlsx._new_format(wb, kind, name, style)
+            made = wb.add_format(render_xlsx.format_props(style))
+            copy = _speedups.new_format(wb, kind, name, style)
             assert copy is wb.formats[-1] and copy is not made
             assert copy.xf_format_indices is wb.xf_format_indices
             assert copy.dxf_format_indices is wb.dxf_format_indices

@@ -31,6 +31,7 @@ Decisions worth knowing:
 
 
 
+import functools
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
@@ -171,19 +172,11 @@ def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladde
     return ladder, ctx
 
 
-_LADDERS: dict[str, Ladder] = {}  # canonical JSON -> the ladder: a batch embeds a few ladders
-
-
+@functools.lru_cache(maxsize=32)  # a batch embeds a few ladders
 def ladder_from_json(text: str) -> Ladder:
     """The ladder a workbook embeds, validated once per distinct JSON (ladders are frozen, so
     one object serves every file that embeds the same text)."""
-    ladder = _LADDERS.get(text)
-    if ladder is None:
-        ladder = from_json(text)
-        if len(_LADDERS) >= 32:
-            _LADDERS.clear()
-        _LADDERS[text] = ladder
-    return ladder
+    return from_json(text)
 
 
 def ladder_facts(ladder: Ladder) -> tuple[str, str]:

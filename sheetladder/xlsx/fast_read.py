@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from posixpath import dirname, normpath
@@ -129,13 +130,14 @@ def _xml_attr(s: str) -> str:
 _NAME = r"[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?"  # an ASCII XML name
 _ATTR = re.compile(r"""\s+(""" + _NAME + r""")\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 _ATTRS_WHOLE = re.compile(r"""(?:\s+""" + _NAME + r"""\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*""")
-_ATTR_CACHE: dict[str, dict[str, str] | None] = {}
+# The memos below are bounded functools caches of pure functions of their text: files of one
+# batch spell the same attributes, references and formula cells again and again.
 
 
+@functools.lru_cache(maxsize=4096)
 def _attrs(text: str) -> dict[str, str] | None:
-    """The attributes in a tag's attribute text; None unless the text is exactly attributes."""
-    if text in _ATTR_CACHE:
-        return _ATTR_CACHE[text]
+    """The attributes in a tag's attribute text; None unless the text is exactly attributes.
+    (Cached: callers never change the dict.)"""
     out: dict[str, str] | None = None
     if _ATTRS_WHOLE.fullmatch(text):
         pairs = [(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
@@ -143,12 +145,7 @@ def _attrs(text: str) -> dict[str, str] | None:
         out = {name: _xml_attr(value) for name, value in pairs}
         if len(out) != len(pairs) or any(":" in name for name in out):
             out = None  # a repeated attribute, or a prefix to resolve: the element tree
-    if len(_ATTR_CACHE) < 4096:
-        _ATTR_CACHE[text] = out
     return out
-
-
-_COORD_CACHE: dict[str, tuple[int, int]] = {}
 
 
 # Built-in number formats that are neither dates nor durations, by openpyxl's rules (a test
@@ -170,41 +167,30 @@ def _plainly_number(fid: int, custom: dict[int, str | None]) -> bool:
 _PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
+@functools.lru_cache(maxsize=100_000)
 def _coordinate(ref: str) -> tuple[int, int]:
     """1-based (row, column) of a cell reference, by openpyxl's rules (its errors included).
 
     A plain reference (A1 to XFD9999999) is read here; anything else goes to openpyxl's own
     function, imported only then: importing openpyxl costs each reader process ~19 MiB."""
-    got = _COORD_CACHE.get(ref)
-    if got is None:
-        m = _PLAIN_REF.fullmatch(ref)
-        col = 0
-        if m is not None:
-            for ch in m.group(1):
-                col = col * 26 + ord(ch) - 64
-        if m is not None and col < 18279:
-            got = (int(m.group(2)), col)
-        else:
-            from openpyxl.utils.cell import coordinate_to_tuple
+    m = _PLAIN_REF.fullmatch(ref)
+    col = 0
+    if m is not None:
+        for ch in m.group(1):
+            col = col * 26 + ord(ch) - 64
+    if m is not None and col < 18279:
+        return int(m.group(2)), col
+    from openpyxl.utils.cell import coordinate_to_tuple
 
-            got = coordinate_to_tuple(ref)
-        if len(_COORD_CACHE) < 100_000:
-            _COORD_CACHE[ref] = got
+    got: tuple[int, int] = coordinate_to_tuple(ref)
     return got
 
 
-_PLACE_CACHE: dict[str, tuple[int, int]] = {}
-
-
+@functools.lru_cache(maxsize=100_000)
 def _place(ref: str) -> tuple[int, int]:
     """0-based (row, column) of a cell reference, by openpyxl's rules: a Grid key."""
-    got = _PLACE_CACHE.get(ref)
-    if got is None:
-        row, col = _coordinate(ref)
-        got = (row - 1, col - 1)
-        if len(_PLACE_CACHE) < 100_000:
-            _PLACE_CACHE[ref] = got
-    return got
+    row, col = _coordinate(ref)
+    return row - 1, col - 1
 
 
 def _cast_number(value: str) -> int | float:
@@ -335,21 +321,13 @@ _SHEET_TOKEN = re.compile(
 # an empty <v/>, 9 "<is>" and 10 its text; 11 a row's r, 12 its other attributes and 13 "/" when
 # the row is empty; 14 "</row>"; 15 any other '<' (then the part goes to the element tree).
 _Token = tuple[str, str, str, str, str, str, str, str, str, str, str, str, str, str, str, str]
-_ROW_ATTRS: dict[tuple[str, frozenset[str]], bool] = {}
-
-
+@functools.lru_cache(maxsize=4096)
 def _row_attrs_ok(text: str, prefixes: frozenset[str]) -> bool:
     """Whether a row's other attributes are as a parser accepts them: no repeated name (r
     included), no undeclared prefix."""
-    key = (text, prefixes)
-    got = _ROW_ATTRS.get(key)
-    if got is None:
-        names = [m.group(1) for m in _ATTR.finditer(text)]
-        got = len(set(names)) == len(names) and "r" not in names and all(
-            n.split(":", 1)[0] in prefixes for n in names if ":" in n)
-        if len(_ROW_ATTRS) < 4096:
-            _ROW_ATTRS[key] = got
-    return got
+    names = [m.group(1) for m in _ATTR.finditer(text)]
+    return len(set(names)) == len(names) and "r" not in names and all(
+        n.split(":", 1)[0] in prefixes for n in names if ":" in n)
 
 
 _PREFIX_DECL = re.compile(r"""\sxmlns:([A-Za-z_][A-Za-z0-9_.-]*)\s*=""")
@@ -454,9 +432,20 @@ class _Irregular(Exception):
 
 
 _DATE_STYLES: dict[bytes, tuple[frozenset[int], frozenset[int]]] = {}
-# Formula cells as files of one batch spell them: the same formula and stored result give an
-# equal (immutable) GridCell, so one serves them all. Bounded; cleared when full.
-_FORMULA_CELLS: dict[tuple[str, str, str], GridCell] = {}
+
+
+@functools.lru_cache(maxsize=20_000)
+def _formula_cell(ftext: str, v: str, t: str) -> GridCell:
+    """The usual formula cell as files of one batch spell it: the same formula and stored result
+    give an equal (immutable) GridCell, so one serves them all."""
+    formula = _unescaped(ftext)
+    if t == "str":
+        sv = _unescaped(v)
+        return GridCell(value=unescape_controls(sv) if "_x00" in sv else sv, formula=formula)
+    try:
+        return GridCell(value=float(v) if v else None, formula=formula)
+    except ValueError:
+        return GridCell(value=_unescaped(v), formula=formula)
 
 
 class _FastReader:
@@ -711,7 +700,7 @@ class _FastReader:
         having changed nothing, at the first token outside that case."""
         source = self.source
         cells: dict[tuple[int, int], GridCell] = {}
-        places = _PLACE_CACHE
+        place = _place
         translators: dict[str, Any] = {}
         slots = self.slots
         counter = 1  # the next row openpyxl's read-only reader yields (1-based)
@@ -721,33 +710,18 @@ class _FastReader:
         max_row = max_col = -1
         text_cells = self.text_cells
         number_cells = self.number_cells
-        formula_cells = _FORMULA_CELLS
+        formula_cell = _formula_cell
         cell: GridCell | None
         for (coord, s, t, f, fattr, ftext, v_open, v, v_empty, is_open, inline,
              row_r, row_attrs, row_sc, row_end, _) in toks:
             if coord:
-                pos = places.get(coord) or _place(coord)
+                pos = place(coord)
                 r, c = pos
                 if r != cur or c <= last_col:
                     raise _Irregular
                 last_col = c
                 if f and not fattr and v_open and (not t or t == "n" or t == "str"):
-                    key3 = (ftext, v, t)  # the usual formula cell, as the last file had it?
-                    cell = formula_cells.get(key3)
-                    if cell is None:
-                        formula = _unescaped(ftext)
-                        if t == "str":
-                            sv = _unescaped(v)
-                            cell = GridCell(value=unescape_controls(sv) if "_x00" in sv else sv,
-                                            formula=formula)
-                        else:
-                            try:
-                                cell = GridCell(value=float(v) if v else None, formula=formula)
-                            except ValueError:
-                                cell = GridCell(value=_unescaped(v), formula=formula)
-                        if len(formula_cells) >= 20_000:
-                            formula_cells.clear()
-                        formula_cells[key3] = cell
+                    cell = formula_cell(ftext, v, t)  # the usual formula cell
                 elif f:
                     formula = _unescaped(ftext)
                     if fattr:

@@ -15,44 +15,10 @@ from xlsxwriter.worksheet import Worksheet
 from ..a1 import col_letter, quote_sheet
 from ..files import write_new
 from ..plan import HIGHLIGHTS, STYLES, Chart, Style, WorkbookPlan
-
-# the tuple a formula cell is stored as in a worksheet's table (renamed in xlsxwriter 3.2)
-_FORMULA_CELL: Any = getattr(xlsxwriter.worksheet, "CellFormulaTuple", None) or getattr(
-    xlsxwriter.worksheet, "cell_formula_tuple", None)
+from . import _speedups
 
 
-class FastFormulaSheet(Worksheet):
-    """A worksheet that stores formulas as given.
-
-    xlsxwriter rewrites every formula through some thirty regular expressions that add the
-    ``_xlfn.`` prefix to functions newer than Excel 2010, and first searches it for Excel 365's
-    dynamic-array functions (FILTER, SORT, LAMBDA ...); that is about 40% of the time spent
-    writing a workbook. Every formula here comes from scoring.py, which only uses functions of
-    Excel 2010 and earlier (a test checks it, and another that the sheets come out byte for byte
-    the same as with the stock Worksheet), so neither can ever change anything.
-    """
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if formula.startswith("{") and formula.endswith("}"):  # never made here; stock path
-            return str(super()._prepare_formula(formula, expand_future_functions))
-        return formula[1:] if formula.startswith("=") else formula
-
-    def _write_formula(self, row: int, col: int, formula: str, cell_format: Format | None = None,
-                       value: Any = 0) -> Any:
-        # the stock method less its dynamic-array search: the same checks, the same cell stored
-        if _FORMULA_CELL is None or self.constant_memory or not formula or formula[0] == "{":
-            return super()._write_formula(row, col, formula, cell_format, value)
-        if self._check_dimensions(row, col):
-            return -1
-        self.table[row][col] = _FORMULA_CELL(formula[1:] if formula[0] == "=" else formula,
-                                             cell_format, value)
-        return 0
-
-
-WORKSHEET_CLASS: type[Worksheet] = FastFormulaSheet
-
-
-def _format_props(style: Style) -> dict[str, Any]:
+def format_props(style: Style) -> dict[str, Any]:
     props: dict[str, Any] = {
         "font_size": style.size,
         "valign": "top" if style.v_align == "top" else "vcenter",
@@ -79,59 +45,43 @@ def _format_props(style: Style) -> dict[str, Any]:
     return props
 
 
-# Format objects are built once per style per process and copied into each workbook: building
-# one (xlsxwriter calls a setter per property on a fresh object of ~70 attributes) cost more than
-# writing the sheets' cells of a style. A copy holds the same attribute values as what
-# Workbook.add_format returns (tests/test_render.py compares them); only the workbook's own
-# index tables are attached to it, and it is registered in the workbook exactly as add_format does.
-_TEMPLATES: dict[tuple[str, str], dict[str, Any]] = {}
-_TEMPLATE_DEFAULTS: dict[str, Any] | None = None
+def _add_format(wb: Workbook, kind: str, name: str, style: Style) -> Format:
+    """The public way to a Format, the same as :func:`_speedups.new_format` gives."""
+    return wb.add_format(format_props(style))
 
 
-def _new_format(wb: Workbook, kind: str, name: str, style: Style) -> Format:
-    """A Format for ``style`` registered in ``wb``, the same as ``wb.add_format(props)``."""
-    global _TEMPLATE_DEFAULTS
-    if wb.default_format_properties != _TEMPLATE_DEFAULTS:  # never, with write_workbook's options
-        _TEMPLATES.clear()
-        _TEMPLATE_DEFAULTS = dict(wb.default_format_properties)
-    attrs = _TEMPLATES.get((kind, name))
-    if attrs is None:
-        props = dict(wb.default_format_properties)
-        props.update(_format_props(style))
-        attrs = dict(vars(Format(props)))
-        _TEMPLATES[(kind, name)] = attrs
-    fmt = Format.__new__(Format)
-    vars(fmt).update(attrs)
-    fmt.xf_format_indices = wb.xf_format_indices
-    fmt.dxf_format_indices = wb.dxf_format_indices
-    wb.formats.append(fmt)
-    return fmt
+def _public_writers(ws: Worksheet) -> tuple[Any, Any, Any, Any]:
+    return ws.write_formula, ws.write_number, ws.write_string, ws.write_blank
+
+
+class _Path:
+    """How a workbook is written: xlsxwriter's public API, or the tested speed-ups."""
+
+    def __init__(self, fast: bool):
+        self.fast = fast
+        self.worksheet_class: type[Worksheet] = _speedups.FastFormulaSheet if fast else Worksheet
+        self.new_format = _speedups.new_format if fast else _add_format
+        self.writers = _speedups.writers if fast else _public_writers
 
 
 class _Formats:
     """xlsxwriter Format objects, made once per workbook per style name, on first use."""
 
-    def __init__(self, wb: Workbook):
+    def __init__(self, wb: Workbook, path: _Path):
         self._wb = wb
+        self._new = path.new_format
+        self.writers = path.writers
         self.made: dict[str, Format] = {}
 
     def __getitem__(self, name: str) -> Format:
         fmt = self.made.get(name)
         if fmt is None:
-            fmt = self.made[name] = _new_format(self._wb, "cell", name, STYLES[name])
+            fmt = self.made[name] = self._new(self._wb, "cell", name, STYLES[name])
         return fmt
 
     def highlight(self, name: str) -> Format:
         """A new Format per conditional format, as ``add_format`` gave one each."""
-        return _new_format(self._wb, "highlight", name, HIGHLIGHTS[name])
-
-
-def _writers(ws: Worksheet) -> tuple[Any, Any, Any, Any]:
-    """The undecorated writers behind write_formula() & co., bound to ``ws`` (the public ones
-    where a version lacks them): the public ones first try int() on the row to allow "A1"
-    notation, ~10% of writing the cells. They take the same arguments."""
-    return (getattr(ws, "_write_formula", ws.write_formula), getattr(ws, "_write_number", ws.write_number),
-            getattr(ws, "_write_string", ws.write_string), getattr(ws, "_write_blank", ws.write_blank))
+        return self._new(self._wb, "highlight", name, HIGHLIGHTS[name])
 
 
 def _write_cells(ws: Worksheet, sheet: Any, fmts: _Formats) -> None:
@@ -139,7 +89,7 @@ def _write_cells(ws: Worksheet, sheet: Any, fmts: _Formats) -> None:
     merged: dict[tuple[int, int], tuple[int, int, int, int]] = {
         (m[0], m[1]): m for m in sheet.merges
     }
-    write_formula, write_number, write_string, write_blank = _writers(ws)
+    write_formula, write_number, write_string, write_blank = fmts.writers(ws)
     for cell in sheet.cells:
         fmt = made.get(cell.style) or fmts[cell.style]
         row, col, kind, value = cell.row, cell.col, cell.kind, cell.value
@@ -229,17 +179,22 @@ def _chart(wb: Workbook, ws: Worksheet, sheet_name: str, chart: Chart) -> None:
     ws.insert_chart(chart.anchor[0], chart.anchor[1], c)
 
 
-def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password: str | None = None) -> None:
-    """Write the plan as an .xlsx to a path or a binary stream."""
+def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password: str | None = None,
+                   *, speedups: bool | None = None) -> None:
+    """Write the plan as an .xlsx to a path or a binary stream.
+
+    ``speedups`` (default: on for the xlsxwriter versions they were tested with) chooses the
+    fast path of :mod:`._speedups`; both write the same bytes."""
+    path = _Path(_speedups.ENABLED if speedups is None else speedups and _speedups.ENABLED)
     wb = xlsxwriter.Workbook(target, {
         "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
         "in_memory": True,
     })
     wb.set_properties({"title": plan.ladder.name, "subject": plan.context.person,
                        "comments": "Made by sheetladder"})
-    fmts = _Formats(wb)
+    fmts = _Formats(wb, path)
     for sheet in plan.sheets:
-        ws = wb.add_worksheet(sheet.name, worksheet_class=WORKSHEET_CLASS)
+        ws = wb.add_worksheet(sheet.name, worksheet_class=path.worksheet_class)
         _write_sheet(wb, ws, sheet, fmts, password)
     # open on the first rater tab (xlsxwriter un-hides the sheet it activates: visible ones only)
     visible = [i for i, s in enumerate(plan.sheets) if s.visibility == "visible"]
@@ -247,17 +202,13 @@ def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password:
     if raters or visible:
         wb.worksheets()[(raters or visible)[0]].activate()
     wb.close()
-    # recent xlsxwriter hands every worksheet the workbook's add_format: a reference cycle
-    # that keeps the written workbook (~2,300 objects) alive until the cyclic garbage collector
-    # walks it. Cut, reference counting frees it here (see roster._gc_paused).
-    for ws in wb.worksheets():
-        if getattr(ws, "workbook_add_format", None) is not None:
-            ws.workbook_add_format = None
+    if path.fast:
+        _speedups.cut_cycle(wb)
 
 
-def to_bytes(plan: WorkbookPlan, password: str | None = None) -> bytes:
+def to_bytes(plan: WorkbookPlan, password: str | None = None, *, speedups: bool | None = None) -> bytes:
     buf = io.BytesIO()
-    write_workbook(plan, buf, password)
+    write_workbook(plan, buf, password, speedups=speedups)
     return buf.getvalue()
 
 
