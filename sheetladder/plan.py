@@ -13,6 +13,7 @@ pydantic's validation per object was the largest single cost of reading (issue 8
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -271,8 +272,7 @@ class SheetPlan:
 class WorkbookPlan:
     """A workbook's layout, with the scores its stored formula results show.
 
-    Treat a plan as read-only: plans of one ladder share its Matrix sheet (copy a plan with
-    copy.deepcopy before changing it)."""
+    Each plan owns its sheets: the Matrix sheet, built once per ladder, is copied into it."""
 
     ladder: Ladder
     context: Context
@@ -474,18 +474,36 @@ def _guide(ladder: Ladder, ctx: Context, sizes: bool = True) -> SheetPlan:
     return s
 
 
-_MATRICES: dict[int, tuple[Ladder, SheetPlan]] = {}  # id(ladder) -> (ladder, its Matrix sheet)
+class _Same:
+    """A ladder as a cache key by identity (ladders are frozen; equal content is not needed)."""
+
+    __slots__ = ("ladder",)
+
+    def __init__(self, ladder: Ladder):
+        self.ladder = ladder
+
+    def __hash__(self) -> int:
+        return id(self.ladder)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.ladder is self.ladder
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_matrix(key: _Same) -> SheetPlan:
+    return _build_matrix(key.ladder)
 
 
 def _matrix(ladder: Ladder) -> SheetPlan:
-    """The Matrix sheet depends on the ladder alone (and ladders are frozen): built once per
-    ladder object, shared by its plans."""
-    got = _MATRICES.get(id(ladder))
-    if got is None or got[0] is not ladder:
-        if len(_MATRICES) >= 32:
-            _MATRICES.clear()
-        got = _MATRICES[id(ladder)] = (ladder, _build_matrix(ladder))
-    return got[1]
+    """The Matrix sheet depends on the ladder alone: built once per ladder object, and each
+    plan gets its own copy of the containers (cells are frozen), so changing one plan never
+    changes another."""
+    shared = _shared_matrix(_Same(ladder))
+    return dataclasses.replace(
+        shared, cells=list(shared.cells), col_widths=dict(shared.col_widths),
+        row_heights=dict(shared.row_heights), hidden_cols=list(shared.hidden_cols),
+        merges=list(shared.merges), validations=list(shared.validations),
+        cond_formats=list(shared.cond_formats), charts=list(shared.charts))
 
 
 def _build_matrix(ladder: Ladder) -> SheetPlan:

@@ -30,7 +30,7 @@ from sheetladder import plan as plan_mod
 from sheetladder import scoring
 from sheetladder.a1 import a1
 from sheetladder.cli import main
-from sheetladder.context import META_SHEET, SUMMARY_SHEET, Context, make_context, split_contexts
+from sheetladder.context import MATRIX_SHEET, META_SHEET, SUMMARY_SHEET, Context, make_context, split_contexts
 from sheetladder.definition import Ladder, from_json, load_text
 from sheetladder.plan import (
     C_DESCRIPTOR,
@@ -912,3 +912,16 @@ def test_a_person_named_like_a_reference_stays_text_in_the_chart(tmp_path, small
     # every reference in the chart points into the Summary; the name only appears as cached text
     assert refs and all(r.lstrip("'").startswith("Summary") for r in refs), refs
     assert "<c:v>Summary: =Guide!$A$1</c:v>" in xml
+
+
+def test_changing_one_plans_matrix_leaves_the_next_plan_as_made(small: Ladder):
+    """Plans of one ladder share the Matrix sheet's making, not its containers."""
+    ctx = make_context(small, "Ana", "2026-Q4")
+    first = build_plan(small, ctx)
+    matrix = first.sheet(MATRIX_SHEET)
+    made = (list(matrix.cells), dict(matrix.col_widths), list(matrix.merges))
+    matrix.cells.clear()
+    matrix.col_widths[0] = 99
+    matrix.merges.append((0, 0, 5, 5))
+    again = build_plan(small, ctx).sheet(MATRIX_SHEET)
+    assert (again.cells, again.col_widths, again.merges) == made
