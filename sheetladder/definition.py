@@ -46,8 +46,6 @@ SLUG = r"^[a-z0-9][a-z0-9-]*$"
 LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
 
 
-NONCHARACTERS = ("\ufffe", "\uffff")
-
 
 def refuse_noncharacters(value: Any) -> Any:
     """Refuse U+FFFE and U+FFFF anywhere in ``value`` (strings, nested in lists and dicts).

@@ -33,8 +33,7 @@ class SheetGrid:
     cells: dict[tuple[int, int], GridCell] = field(default_factory=dict)
     max_row: int = 0  # 0-based index of the last row holding anything, -1 when empty
     max_col: int = 0
-    # merged ranges (r1, c1, r2, c2), inclusive: filled by the Google reader, for the importer
-    # (the .xlsx readers leave it empty; the importer reads an .xlsx's merges itself)
+    # merged ranges (r1, c1, r2, c2), 0-based and inclusive, as every reader finds them
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def get(self, row: int, col: int) -> GridCell:

@@ -191,11 +191,6 @@ class GoogleApi:
         return self.call("POST", f"{self.drive_root}/drive/v3/files", body=metadata,
                          params=params, label="drive.files.create")
 
-    def update_file(self, file_id: str, params: Mapping[str, Any], body: Mapping[str, Any] | None = None
-                    ) -> dict[str, Any]:
-        return self.call("PATCH", f"{self.drive_root}/drive/v3/files/{quote(file_id)}",
-                         params=params, body=dict(body or {}), label="drive.files.update")
-
     def delete_file(self, file_id: str) -> None:
         self.call("DELETE", f"{self.drive_root}/drive/v3/files/{quote(file_id)}",
                   params={"supportsAllDrives": "true"}, label="drive.files.delete")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -91,10 +90,6 @@ def range_ref(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
 # -- readers -------------------------------------------------------------------------------------
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 # A spreadsheet to import is as untrusted as a filled workbook, so .xlsx and .ods files get the
 # reader's defences (sheetladder.grid) before any part is inflated or parsed: the file size cap,
 # the first-bytes sniffing of foreign files, the zip limits (part count and sizes, compression
@@ -145,112 +140,24 @@ def _too_large(path: Path, what: str) -> ImportFailed:
 
 
 def read_xlsx(path: Path) -> list[Table]:
-    """Every worksheet of an .xlsx (read-only), with the merged ranges openpyxl's read-only
-    mode does not expose (read from each sheet's XML)."""
-    data = _file_bytes(path, "an .xlsx workbook")
-    with _checked_zip(path, data, ".xlsx workbook") as zf:
-        _check_prologs(path, zf, ".xlsx workbook")  # openpyxl parses any of them
-        return _xlsx_tables(path, data, zf)
+    """Every sheet of an .xlsx, with its merged ranges, read by the reader ``sheetladder read``
+    uses (its defences against hostile files included)."""
+    try:
+        data = read_file_bytes(path)
+    except UnreadableWorkbook as e:
+        raise ImportFailed(str(e)) from None
+    return _xlsx_tables(path, data)
 
 
-def _xlsx_tables(path: Path, data: bytes, zf: zipfile.ZipFile) -> list[Table]:
-    """The tables of an .xlsx held in ``data``, opened and checked as ``zf``."""
-    from openpyxl import load_workbook
+def _xlsx_tables(path: Path, data: bytes) -> list[Table]:
+    """The tables of an .xlsx held in ``data``."""
+    from ..xlsx.read import grid_from_bytes
 
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises its own InvalidFileException and parser errors
-        raise ImportFailed(f"{path}: not a readable .xlsx workbook ({one_line(e)})") from None
-    try:
-        try:
-            merges = _xlsx_merges(path, zf)
-        except ImportFailed:
-            raise
-        except Exception as e:  # a damaged part: one line, never a traceback
-            raise ImportFailed(f"{path}: not a readable .xlsx workbook ({one_line(e)})") from None
-        tables: list[Table] = []
-        walked = 0  # rows and cells openpyxl yields, gaps filled included
-        for ws in wb.worksheets:
-            ws.reset_dimensions()  # trust the cells, not the <dimension> some writers get wrong
-            t = Table(ws.title, visible=getattr(ws, "sheet_state", "visible") == "visible")
-            for row in ws.iter_rows():
-                walked += 1 + len(row)
-                if walked > MAX_CELL_SLOTS:
-                    raise _too_large(path, "cells in its sheets")
-                for cell in row:
-                    value = getattr(cell, "value", None)
-                    if value is None:
-                        continue
-                    text = _text(value)
-                    if text.strip():
-                        t.cells[(cell.row - 1, cell.column - 1)] = text
-            t.merges = merges.get(ws.title, [])
-            tables.append(t)
-    finally:
-        wb.close()
-    return tables
-
-
-def _xlsx_merges(path: Path, z: zipfile.ZipFile) -> dict[str, list[Merge]]:
-    """Merged ranges per sheet name. The sheets' XML elements are counted on the way, so a
-    sheet openpyxl would take gigabytes to parse is refused first: openpyxl drops each row once
-    read but keeps whatever else a sheet holds."""
-    from defusedxml import ElementTree
-    from openpyxl.utils.cell import range_boundaries
-
-    out: dict[str, list[Merge]] = {}
-    bounds = _Bounds(path, "its sheets")
-    names = set(z.namelist())
-    wb_part = "xl/workbook.xml"
-    if "_rels/.rels" in names:
-        for rel in ElementTree.fromstring(z.read("_rels/.rels")):
-            if str(rel.get("Type", "")).endswith("/officeDocument"):
-                wb_part = str(rel.get("Target", wb_part)).lstrip("/")
-    wb_dir, wb_file = posixpath.split(wb_part)
-    rels_part = posixpath.join(wb_dir, "_rels", wb_file + ".rels")
-    targets: dict[str, str] = {}
-    if rels_part in names:
-        for rel in ElementTree.fromstring(z.read(rels_part)):
-            target = str(rel.get("Target", ""))
-            if target.startswith("/"):
-                target = target[1:]
-            else:
-                target = posixpath.normpath(posixpath.join(wb_dir, target))
-            targets[str(rel.get("Id", ""))] = target
-    root = ElementTree.fromstring(z.read(wb_part))
-    for el in root.iter():
-        if _local(el.tag) != "sheet":
-            continue
-        rid = next((v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), "")
-        part = targets.get(rid)
-        if not part or part not in names:
-            continue
-        found: list[Merge] = []
-        stack: list[Any] = []
-        rows = in_row = outside = 0  # open rows; elements in the open row, and outside rows
-        with z.open(part) as src:
-            for event, mel in ElementTree.iterparse(src, events=("start", "end")):
-                if event == "start":
-                    stack.append(mel)
-                    is_row = _local(mel.tag) == "row"
-                    if rows or is_row:
-                        rows += is_row
-                        in_row += 1
-                    else:
-                        outside += 1
-                    bounds.start(part, len(stack), max(in_row, outside), "in one row or outside its rows")
-                    continue
-                stack.pop()
-                if _local(mel.tag) == "row":
-                    rows -= 1
-                    in_row = in_row if rows else 0
-                if _local(mel.tag) == "mergeCell" and mel.get("ref"):
-                    c1, r1, c2, r2 = range_boundaries(str(mel.get("ref")))
-                    found.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
-                if stack:
-                    stack[-1].remove(mel)  # keep nothing: memory stays flat whatever the part holds
-        out[str(el.get("name", ""))] = found
-    return out
+        grid = grid_from_bytes(str(path), data)
+    except UnreadableWorkbook as e:
+        raise ImportFailed(str(e)) from None
+    return tables_from_grid(grid)
 
 
 _ODF = {
@@ -529,8 +436,7 @@ def read_tables(source: str) -> list[Table]:
                 _check_prologs(path, zf, ".ods spreadsheet", ["content.xml"])
                 return _ods_tables(path, zf)
             if any(n.startswith("xl/") for n in names):
-                _check_prologs(path, zf, ".xlsx workbook")
-                return _xlsx_tables(path, data, zf)
+                return _xlsx_tables(path, data)
     raise ImportFailed(f"{source}: not a spreadsheet sheetladder reads (.xlsx, .ods, .csv or a Google Sheet)")
 
 

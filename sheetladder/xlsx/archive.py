@@ -161,6 +161,12 @@ def check_zip_limits(source: str, zf: zipfile.ZipFile) -> None:
                       "refused as a possible zip bomb")
 
 
+def too_many_cells(source: str, sheet: str) -> None:
+    """Refuse a sheet whose cells (gaps a reader fills included) exceed :data:`MAX_CELL_SLOTS`."""
+    raise UnreadableWorkbook(source, f"sheet {sheet!r} is too large to read "
+                                     f"(more than {MAX_CELL_SLOTS:,} cells)")
+
+
 def _fail(source: str, reason: str) -> None:
     raise UnreadableWorkbook(source, reason)
 

@@ -10,8 +10,17 @@ from posixpath import join as pjoin
 from typing import Any
 
 from ..grid import Grid, GridCell, SheetGrid
-from .archive import _REL_NS, _VISIBILITY, MAX_CELL_SLOTS, MAX_ROWS, _fail, member_bytes
-from .parts import _coords, _local, _plain, _stored_value, shared_strings, unescape_controls
+from .archive import _REL_NS, _VISIBILITY, MAX_CELL_SLOTS, MAX_ROWS, _fail, member_bytes, too_many_cells
+from .parts import (
+    _coords,
+    _local,
+    _plain,
+    _stored_value,
+    merges_in_checked,
+    merges_in_tree,
+    shared_strings,
+    unescape_controls,
+)
 
 # -- the fast reader ----------------------------------------------------------------------------
 #
@@ -645,6 +654,7 @@ class _FastReader:
         scanned = self.scanned(raw, "worksheet", "sheetData")
         if scanned is not None:
             toks: list[_Token] = _SHEET_TOKEN.findall(scanned[0])
+            sg.merges = merges_in_checked(raw)
             try:
                 self.fill_regular(sg, toks, strings, scanned[1])
                 return
@@ -655,6 +665,7 @@ class _FastReader:
                 self.fill(sg, rows, strings, None)
                 return
         root = self.tree(part, raw)
+        sg.merges = merges_in_tree(root)
         self.fill(sg, _tree_rows(root), strings, _tree_stored(root))
 
     def value_cell(self, t: str, s: str, v: str | None, inline: str | None, strings: list[str]
@@ -790,13 +801,13 @@ class _FastReader:
                     cur = n - 1
                     last_col = -1
                 if slots > MAX_CELL_SLOTS:
-                    _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook")
+                    too_many_cells(source, sg.name)
             elif row_end and cur >= 0:
                 slots += last_col + 1 or 1
                 if slots > MAX_CELL_SLOTS:
-                    _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook")
+                    too_many_cells(source, sg.name)
                 if beyond:
-                    _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook "
+                    _fail(source, f"sheet {sg.name!r} is too large to read "
                                   f"(data beyond row {MAX_ROWS})")
                 cur = -1
             else:
@@ -855,14 +866,14 @@ class _FastReader:
                 self.slots += idx - counter
                 counter = idx
                 if self.slots > MAX_CELL_SLOTS:
-                    _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook")
+                    too_many_cells(source, sg.name)
             if counter > idx:
                 continue  # a row out of order: the read-only reader never yields it
             counter += 1
             width = parsed[-1][1] if parsed else 0
             self.slots += (width if width > 0 else 0) or 1
             if self.slots > MAX_CELL_SLOTS:
-                _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook")
+                too_many_cells(source, sg.name)
             by_col = {p[1]: p for p in parsed if 1 <= p[1] <= width}
             for col in sorted(by_col):
                 row, column, value, kind = by_col[col]
@@ -871,7 +882,7 @@ class _FastReader:
                 r = row - 1
                 c = column - 1
                 if r >= MAX_ROWS:
-                    _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook "
+                    _fail(source, f"sheet {sg.name!r} is too large to read "
                                   f"(data beyond row {MAX_ROWS})")
                 if kind == "f":
                     text = value if isinstance(value, str) else getattr(value, "text", None) or ""

@@ -248,3 +248,60 @@ def _stored_value(t: str, text: str | None, inline: str | None, strings: list[st
         return float(text), None
     except ValueError:
         return text, None
+
+
+# -- merged ranges ------------------------------------------------------------------------------
+
+_MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b([^>]*)>")
+_MERGE_REF = re.compile(rb"""\sref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def merge_range(ref: str) -> tuple[int, int, int, int] | None:
+    """``A1:C2`` -> (r1, c1, r2, c2), 0-based and inclusive; None for anything else."""
+    first, sep, last = ref.strip().partition(":")
+    a = _coords(first)
+    b = _coords(last) if sep else a
+    if a is None or b is None:
+        return None
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])
+
+
+def merges_in_checked(raw: bytes) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet part that holds no comment, CDATA section or processing
+    instruction (the fast reader's subset): there every ``<`` starts a tag, so the tags can be
+    found without parsing."""
+    out: list[tuple[int, int, int, int]] = []
+    if b"mergeCell" not in raw:
+        return out
+    for m in _MERGE_TAG.finditer(raw):
+        ref = _MERGE_REF.search(m.group(1))
+        if ref is not None:
+            got = merge_range((ref.group(1) or ref.group(2) or b"").decode("utf-8", "replace"))
+            if got is not None:
+                out.append(got)
+    return out
+
+
+def merges_in_tree(root: Any) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet part's element tree (any namespace)."""
+    out: list[tuple[int, int, int, int]] = []
+    for el in root.iter():
+        if isinstance(el.tag, str) and _local(el.tag) == "mergeCell":
+            got = merge_range(el.get("ref") or "")
+            if got is not None:
+                out.append(got)
+    return out
+
+
+def merges_of(zf: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet part, read with defusedxml (the reference reader's way)."""
+    out: list[tuple[int, int, int, int]] = []
+    with zf.open(part) as f:
+        for _, el in _xml_iter(f):
+            if _local(el.tag) == "mergeCell":
+                got = merge_range(el.get("ref") or "")
+                if got is not None:
+                    out.append(got)
+            elif _local(el.tag) == "row":
+                el.clear()
+    return out

@@ -20,9 +20,10 @@ from .archive import (
     one_line,
     open_zip,
     read_file_bytes,
+    too_many_cells,
 )
 from .fast_read import _read_fast
-from .parts import _plain, _stored_results, shared_strings, sheet_parts
+from .parts import _plain, _stored_results, merges_of, shared_strings, sheet_parts
 
 Engine = Literal["fast", "openpyxl"]
 ENGINES: tuple[Engine, ...] = ("fast", "openpyxl")
@@ -92,8 +93,12 @@ def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
                     with_formulas.append(name)
         finally:
             wb.close()
+    parts = sheet_parts(zf)
+    for name, sg in grid.sheets.items():
+        part = parts.get(name)
+        if part is not None and part in zf.namelist():
+            sg.merges = merges_of(zf, part)
     if with_formulas:
-        parts = sheet_parts(zf)
         strings: list[str] | None = None
         for name in with_formulas:
             part = parts.get(name)
@@ -117,7 +122,7 @@ def _read_sheet(source: str, ws: Any, sg: SheetGrid, slots: int) -> tuple[int, b
     for row in ws.iter_rows():
         slots += len(row) or 1
         if slots > MAX_CELL_SLOTS:
-            _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook")
+            too_many_cells(source, sg.name)
         for cell in row:
             value = cell.value
             if value is None:
@@ -125,7 +130,7 @@ def _read_sheet(source: str, ws: Any, sg: SheetGrid, slots: int) -> tuple[int, b
             r = cell.row - 1
             c = cell.column - 1
             if r >= MAX_ROWS:
-                _fail(source, f"sheet {sg.name!r} is too large to be a sheetladder workbook "
+                _fail(source, f"sheet {sg.name!r} is too large to read "
                               f"(data beyond row {MAX_ROWS})")
             dtype = cell.data_type
             if dtype == "f":
