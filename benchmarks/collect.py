@@ -277,6 +277,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    from sheetladder.process import tune
+
+    tune()  # this process is ours, as the CLI's is
     quick = os.environ.get("SHEETLADDER_BENCH_QUICK") == "1"
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("-n", type=int, default=100 if quick else 1000,

@@ -229,6 +229,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    from sheetladder.process import tune
+
+    tune()  # this process is ours, as the CLI's is
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("n", nargs="?", type=int, default=200)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)

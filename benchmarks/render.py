@@ -14,7 +14,7 @@ the machine falls on all of them alike):
   so that the floor's collections walk no more than a bare script's would; sheetladder holds
   the collector off while it writes a workbook); it leaves out merges, the chart, conditional
   formats, freeze panes, tab colours and print set-up, which sheetladder also writes;
-* the floor again with sheetladder's formula shortcut (render_xlsx.FastFormulaSheet, which
+* the floor again with sheetladder's formula shortcut (xlsx._speedups.FastFormulaSheet, which
   skips xlsxwriter's per-formula regular expressions), so the ratio is shown both ways;
 * sheetladder writing only what the floor writes (its plans less the chart, merges,
   conditional formats, freeze panes, tab colours and print set-up; plan and save still timed):
@@ -66,7 +66,8 @@ from sheetladder.roster import (  # noqa: E402
     workbook_name,
     write_assessment,
 )
-from sheetladder.xlsx.write import FastFormulaSheet, _format_props, save  # noqa: E402
+from sheetladder.xlsx._speedups import FastFormulaSheet  # noqa: E402
+from sheetladder.xlsx.write import format_props, save  # noqa: E402
 
 SALES = ROOT / "definitions" / "sales-s1-s7.yaml"
 FIRST = ["Ana", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hana", "Ivo", "Jun"]
@@ -93,7 +94,7 @@ def contexts(ladder: Any, n: int) -> list[Context]:
 
 SheetData = tuple[str, list[tuple[int, float]], list[tuple[int, float]], list[tuple[Any, ...]],
                   list[dict[str, Any]], str]
-FORMAT_PROPS = {name: _format_props(style) for name, style in STYLES.items()}
+FORMAT_PROPS = {name: format_props(style) for name, style in STYLES.items()}
 
 
 def floor_data(ladder: Any, ctx: Context) -> list[SheetData]:
@@ -303,6 +304,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    from sheetladder.process import tune
+
+    tune()  # this process is ours, as the CLI's is
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("n", nargs="?", type=int, default=200, help="workbooks per pass (200)")
     ap.add_argument("--jobs", type=int, default=cores(), help=f"worker processes ({cores()})")

@@ -120,6 +120,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> int:
+    from sheetladder.process import tune
+
+    tune()  # this process is ours, as the CLI's is
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller runs (a few minutes in all)")
     ap.add_argument("--only", default="", help="comma-separated scripts, e.g. read,render")

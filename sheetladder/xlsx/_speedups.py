@@ -15,6 +15,7 @@ with the newest xlsxwriter pip resolves.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import xlsxwriter
@@ -70,31 +71,26 @@ WORKSHEET_CLASS: type[Worksheet] = FastFormulaSheet
 # writing the sheets' cells of a style. A copy holds the same attribute values as what
 # Workbook.add_format returns (tests/test_render.py compares them); only the workbook's own
 # index tables are attached to it, and it is registered in the workbook exactly as add_format does.
-_TEMPLATES: dict[tuple[str, str], dict[str, Any]] = {}
-_TEMPLATE_DEFAULTS: dict[str, Any] | None = None
+@functools.lru_cache(maxsize=256)
+def _template(kind: str, name: str, style: Style, defaults: tuple[tuple[str, Any], ...]
+              ) -> dict[str, Any]:
+    """The attributes of the Format ``add_format`` makes for ``style`` (never changed: copied)."""
+    from .write import format_props
+
+    props = dict(defaults)
+    props.update(format_props(style))
+    return dict(vars(Format(props)))
 
 
 def new_format(wb: Workbook, kind: str, name: str, style: Style) -> Format:
     """A Format for ``style`` registered in ``wb``, the same as ``wb.add_format(props)``."""
-    global _TEMPLATE_DEFAULTS
-    from .write import format_props
-
-    if wb.default_format_properties != _TEMPLATE_DEFAULTS:  # never, with write_workbook's options
-        _TEMPLATES.clear()
-        _TEMPLATE_DEFAULTS = dict(wb.default_format_properties)
-    attrs = _TEMPLATES.get((kind, name))
-    if attrs is None:
-        props = dict(wb.default_format_properties)
-        props.update(format_props(style))
-        attrs = dict(vars(Format(props)))
-        _TEMPLATES[(kind, name)] = attrs
+    attrs = _template(kind, name, style, tuple(sorted(wb.default_format_properties.items())))
     fmt = Format.__new__(Format)
     vars(fmt).update(attrs)
     fmt.xf_format_indices = wb.xf_format_indices
     fmt.dxf_format_indices = wb.dxf_format_indices
     wb.formats.append(fmt)
     return fmt
-
 
 
 def writers(ws: Worksheet) -> tuple[Any, Any, Any, Any]:

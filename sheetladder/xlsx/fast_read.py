@@ -440,7 +440,6 @@ class _Irregular(Exception):
     """A sheet the one-pass routine does not take: rows or columns out of order, for instance."""
 
 
-_DATE_STYLES: dict[bytes, tuple[frozenset[int], frozenset[int]]] = {}
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -455,6 +454,47 @@ def _formula_cell(ftext: str, v: str, t: str) -> GridCell:
         return GridCell(value=float(v) if v else None, formula=formula)
     except ValueError:
         return GridCell(value=_unescaped(v), formula=formula)
+
+
+def _checked_tree(raw: bytes) -> Any:
+    """A part's element tree, parsed after :func:`check_xml` refused any DTD: with no DTD
+    allowed, no entity can be declared for ElementTree to expand."""
+    from xml.etree.ElementTree import fromstring
+
+    check_xml(raw)
+    return fromstring(raw)
+
+
+@functools.lru_cache(maxsize=64)  # a batch's workbooks share a few stylesheets
+def _date_styles(raw: bytes) -> tuple[frozenset[int], frozenset[int]]:
+    """Style ids of a stylesheet whose number format is a date or a duration, by openpyxl's
+    rules: a pure function of the stylesheet's bytes."""
+    custom: dict[int, str | None] = {}
+    xf_ids: list[int] = []
+    for el in _checked_tree(raw):
+        name = _local(el.tag)
+        if name == "numFmts":
+            for nf in el:
+                if _local(nf.tag) == "numFmt":
+                    custom[int(nf.get("numFmtId", "0"))] = nf.get("formatCode")
+        elif name == "cellXfs":
+            xf_ids = [int(xf.get("numFmtId", "0")) for xf in el if _local(xf.tag) == "xf"]
+    dates: set[int] = set()
+    durations: set[int] = set()
+    if not all(_plainly_number(fid, custom) for fid in xf_ids):
+        from openpyxl.styles.numbers import (
+            BUILTIN_FORMATS,
+            is_date_format,
+            is_timedelta_format,
+        )
+
+        for idx, fid in enumerate(xf_ids):
+            fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid)
+            if is_date_format(fmt):
+                dates.add(idx)
+            if is_timedelta_format(fmt):
+                durations.add(idx)
+    return frozenset(dates), frozenset(durations)
 
 
 class _FastReader:
@@ -481,11 +521,7 @@ class _FastReader:
         return member_bytes(self.data, info)
 
     def tree(self, name: str, raw: bytes | None = None) -> Any:
-        from xml.etree.ElementTree import fromstring
-
-        raw = self.raw(name) if raw is None else raw
-        check_xml(raw)  # with no DTD allowed, no entity can be declared for ElementTree to expand
-        return fromstring(raw)
+        return _checked_tree(self.raw(name) if raw is None else raw)
 
     def scanned(self, raw: bytes, root: str, inner: str | None = None
                 ) -> tuple[str, frozenset[str]] | None:
@@ -615,38 +651,8 @@ class _FastReader:
             self._dates = (frozenset(), frozenset())
             return self._dates
         raw = self.raw(_STYLES_PART)
-        cached = _DATE_STYLES.get(raw)
-        if cached is None:
-            custom: dict[int, str | None] = {}
-            xf_ids: list[int] = []
-            for el in self.tree(_STYLES_PART, raw):
-                name = _local(el.tag)
-                if name == "numFmts":
-                    for nf in el:
-                        if _local(nf.tag) == "numFmt":
-                            custom[int(nf.get("numFmtId", "0"))] = nf.get("formatCode")
-                elif name == "cellXfs":
-                    xf_ids = [int(xf.get("numFmtId", "0")) for xf in el if _local(xf.tag) == "xf"]
-            dates: set[int] = set()
-            durations: set[int] = set()
-            if not all(_plainly_number(fid, custom) for fid in xf_ids):
-                from openpyxl.styles.numbers import (
-                    BUILTIN_FORMATS,
-                    is_date_format,
-                    is_timedelta_format,
-                )
-
-                for idx, fid in enumerate(xf_ids):
-                    fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid)
-                    if is_date_format(fmt):
-                        dates.add(idx)
-                    if is_timedelta_format(fmt):
-                        durations.add(idx)
-            cached = (frozenset(dates), frozenset(durations))
-            if len(_DATE_STYLES) < 64:
-                _DATE_STYLES[raw] = cached
-        self._dates = cached
-        return cached
+        self._dates = _date_styles(raw)
+        return self._dates
 
     # -- a sheet --
     def sheet(self, sg: SheetGrid, part: str, strings: list[str]) -> None:
