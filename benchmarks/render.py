@@ -61,7 +61,6 @@ from sheetladder.definition import Ladder, load  # noqa: E402
 from sheetladder.plan import STYLES, WorkbookPlan, build_plan
 from sheetladder.roster import (  # noqa: E402
     RosterEntry,
-    _gc_paused,
     render_entries,
     workbook_name,
     write_assessment,
@@ -176,14 +175,13 @@ def _ours_floor_content(ladder: Ladder, ctxs: list[Context], out: Path) -> float
     them; the stripping untimed."""
     spent = 0.0
     for c in ctxs:
-        with _gc_paused():
-            t = time.perf_counter()
-            plan = build_plan(ladder, c)
-            spent += time.perf_counter() - t
-            lean = floor_content(plan)
-            t = time.perf_counter()
-            save(lean, out / workbook_name(c))
-            spent += time.perf_counter() - t
+        t = time.perf_counter()
+        plan = build_plan(ladder, c)
+        spent += time.perf_counter() - t
+        lean = floor_content(plan)
+        t = time.perf_counter()
+        save(lean, out / workbook_name(c))
+        spent += time.perf_counter() - t
     return spent / len(ctxs)
 
 
@@ -239,8 +237,8 @@ def measure(n: int, jobs: int, batch: int | None = None, ladder_path: Path = SAL
         one = ctxs[:n]
         data = [floor_data(ladder, c) for c in one]
         # the floor's inputs, built ahead, are part of no workbook: out of the garbage collector's
-        # way, so that the floor's collections walk what a bare script's would (sheetladder holds
-        # the collector off while it writes a workbook; roster._gc_paused)
+        # way, so that the floor's collections walk what a bare script's would (this process is
+        # tuned as the CLI's is: process.tune)
         gc.collect()
         gc.freeze()
         best: dict[str, float] = {}
