@@ -40,13 +40,13 @@ sys.path.insert(0, str(ROOT))
 
 import gspread  # noqa: E402
 
-from sheetladder.a1 import a1
-from sheetladder.context import make_context
+from sheetladder.a1 import a1  # noqa: E402
+from sheetladder.context import make_context  # noqa: E402
 from sheetladder.definition import load  # noqa: E402
 from sheetladder.google import publish as gsheets  # noqa: E402
 from sheetladder.google import read as gread  # noqa: E402
 from sheetladder.google.client import GoogleApi, make_client  # noqa: E402
-from sheetladder.plan import STYLES, WorkbookPlan, build_plan
+from sheetladder.plan import STYLES, WorkbookPlan, build_plan  # noqa: E402
 from tests.fake_google import FakeGoogle  # noqa: E402
 
 RATERS = [("self", None, "ana@example.com"), ("manager", "Bo Chen", "bo@example.com"),
