@@ -1064,6 +1064,32 @@ class FakeGoogle:
             self.spreadsheets[nid] = dup
         return self._file_json(copy_)
 
+    def op_drive_files_list(self, user: str, args: dict[str, str], q: dict[str, str],
+                            body: dict[str, Any]) -> dict[str, Any]:
+        """The files the caller can see that match ``q``; only the query terms sheetladder uses
+        are understood (``name = '…'``, ``mimeType = '…'``, ``trashed = false`` joined by
+        ``and``), anything else is refused as Google refuses a bad query."""
+        terms: list[tuple[str, str]] = []
+        text = (q.get("q") or "").strip()
+        while text:
+            m = re.match(r"(name|mimeType)\s*=\s*'((?:[^'\\]|\\.)*)'\s*|(trashed)\s*=\s*false\s*", text)
+            if not m:
+                raise ApiError(400, "Invalid Value", "INVALID_ARGUMENT", "invalid")
+            if m.group(1):
+                terms.append((m.group(1), re.sub(r"\\(.)", r"\1", m.group(2))))
+            text = text[m.end():]
+            if text:
+                if not text.startswith("and "):
+                    raise ApiError(400, "Invalid Value", "INVALID_ARGUMENT", "invalid")
+                text = text[4:].lstrip()
+        found = []
+        for f in self.files.values():
+            if self.role_of(user, f.id) == 0:
+                continue
+            if all((f.name if k == "name" else f.mime) == v for k, v in terms):
+                found.append(self._file_json(f))
+        return {"kind": "drive#fileList", "incompleteSearch": False, "files": found}
+
     def op_drive_files_update(self, user: str, args: dict[str, str], q: dict[str, str],
                               body: dict[str, Any]) -> dict[str, Any]:
         fid = args["fileId"]
@@ -1198,6 +1224,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str, Discovery]] = [
     ("POST", re.compile(r"^/v4/spreadsheets/(?P<spreadsheetId>[^/:]+)/values:batchUpdate$"),
      "sheets.spreadsheets.values.batchUpdate", SHEETS),
     ("POST", re.compile(r"^/drive/v3/files$"), "drive.files.create", DRIVE),
+    ("GET", re.compile(r"^/drive/v3/files$"), "drive.files.list", DRIVE),
     ("PATCH", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.update", DRIVE),
     ("POST", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/copy$"), "drive.files.copy", DRIVE),
     ("DELETE", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.delete", DRIVE),

@@ -7,6 +7,7 @@ import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -111,6 +112,35 @@ def test_a_roster_publish_interrupted_half_way_and_rerun_creates_no_duplicate(
     mark = len(fake.log)
     again = team.publish_roster(sales, roster, manifest, api_as(fake), split=split)
     assert again.created == [] and fake.calls(mark) == []
+
+
+def test_a_rerun_after_a_kill_between_create_and_manifest_makes_no_duplicate(
+        fake: FakeGoogle, small: Ladder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "person,manager\nAna,Bo\nEva,Bo\n"
+    roster = parse_roster(small, text, "t.csv")
+    manifest = tmp_path / "links.csv"
+    real = team.write_manifest
+    writes: list[int] = []
+
+    def killed_on_second_record(path: Any, rows: Any) -> Any:
+        writes.append(1)
+        if len(writes) == 3:  # the blank manifest, Ana's link, then Eva's: the process dies
+            raise SystemExit(137)
+        return real(path, rows)
+
+    monkeypatch.setattr(team, "write_manifest", killed_on_second_record)
+    with pytest.raises(SystemExit):
+        team.publish_roster(small, roster, manifest, api_as(fake))
+    monkeypatch.setattr(team, "write_manifest", real)
+    assert len(fake.spreadsheets) == 2  # Eva's sheet exists, the manifest does not know it
+    with pytest.raises(team.UnrecordedSheet, match="Eva") as info:
+        team.publish_roster(small, roster, manifest, api_as(fake))
+    assert len(fake.spreadsheets) == 2 and "delete it" in str(info.value)
+    (eva,) = [sid for sid, ss in fake.spreadsheets.items() if "Eva" in ss.props["title"]]
+    assert eva in str(info.value)
+    api_as(fake).delete_file(eva)
+    out = team.publish_roster(small, roster, manifest, api_as(fake))
+    assert len(out.created) == 1 and out.kept == 1 and len(fake.spreadsheets) == 2
 
 
 def test_a_manifest_written_by_the_other_kind_of_run_is_refused_not_trusted(

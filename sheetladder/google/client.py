@@ -54,6 +54,7 @@ ENV_ADC = "GOOGLE_APPLICATION_CREDENTIALS"
 
 # Drive signals some rate limits as 403 with these reasons; "storageQuotaExceeded" is not one.
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 TRANSIENT_STATUS = frozenset({408, 500, 502, 503, 504})
 
 STORAGE_QUOTA_HELP = (
@@ -404,6 +405,18 @@ class GoogleApi:
                   params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return self.call("POST", f"{urls.DRIVE_FILES_API_V3_URL}/{quote(file_id)}/copy",
                          body=metadata, params=params, label="drive.files.copy")
+
+    def find_spreadsheets(self, name: str) -> list[str]:
+        """Ids of the spreadsheets named exactly ``name`` that this account can see (with the
+        drive.file scope: the ones it made)."""
+        quoted = name.replace("\\", "\\\\").replace("'", "\\'")
+        found = self.call("GET", urls.DRIVE_FILES_API_V3_URL, params={
+            "q": f"name = '{quoted}' and mimeType = '{SPREADSHEET_MIME}' and trashed = false",
+            "fields": "files(id)", "supportsAllDrives": "true", "includeItemsFromAllDrives": "true",
+        }, label="drive.files.list")
+        files = found.get("files")
+        return [str(f["id"]) for f in files if isinstance(f, dict) and "id" in f] \
+            if isinstance(files, list) else []
 
     def delete_file(self, file_id: str) -> None:
         self.call("DELETE", f"{urls.DRIVE_FILES_API_V3_URL}/{quote(file_id)}",

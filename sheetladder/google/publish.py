@@ -440,12 +440,6 @@ def publish(plan: WorkbookPlan, api: Client = None, *, shares: Sequence[Share] =
         if link and link != "off":
             api.create_permission(sid, {"type": "anyone", "role": link, "allowFileDiscovery": False},
                                   params={"supportsAllDrives": "true", "fields": "id"})
-    except KeyboardInterrupt:  # interrupted half-way: leave nothing half-made behind
-        try:
-            api.delete_file(sid)
-        except GoogleApiError:
-            pass
-        raise
     except GoogleApiError as e:
         try:
             api.delete_file(sid)
@@ -455,6 +449,12 @@ def publish(plan: WorkbookPlan, api: Client = None, *, shares: Sequence[Share] =
                 f"deleted ({e2}): delete it by hand"
             ) from None
         raise PublishError(f"publishing failed ({e}); the incomplete sheet was deleted") from None
+    except BaseException:  # interrupted half-way (Ctrl-C, ...): leave nothing half-made behind
+        try:
+            api.delete_file(sid)
+        except GoogleApiError:
+            pass
+        raise
     calls = [f"{c.method} {c.path}" for c in api.calls[before:]]
     return Published(spreadsheet_id=sid, url=url, title=title, calls=calls)
 

@@ -5,7 +5,10 @@ The manifest (see :mod:`sheetladder.manifest`) lists every rater of every sheet 
 row's ``target`` is the sheet's link once it exists. It is rewritten atomically after each
 sheet, so after a failure or an interruption a rerun with the same manifest makes only the
 sheets that are missing. A sheet that fails half-way is deleted by :func:`publish` before the
-error goes on, so nothing half-made is left out of the manifest. The manifest is also the
+error goes on, so nothing half-made is left out of the manifest. Only a process killed between
+Google's answer to the create and the manifest write leaves a sheet the manifest does not know:
+a rerun looks each missing sheet up by title first (one Drive read each, on reruns only) and
+refuses to make a second one. The manifest is also the
 mail-merge file: person, period, tab, role, rater, email and link.
 """
 
@@ -24,13 +27,19 @@ from ..manifest import ManifestRow, read_manifest, write_manifest
 from ..plan import build_plan
 from ..roster import Roster, RosterProblem
 from .client import BoundedRetryHTTPClient, GoogleApi, Pacer, as_api
-from .publish import Published, Share, publish, share_plan
+from .publish import Published, Share, publish, share_plan, title_of
+from .read import spreadsheet_url
 
 Progress = Callable[[int, int, str], None]
 
 
 class ManifestMismatch(SheetladderError):
     """The manifest was written for another roster run (other raters, or --split changed)."""
+
+
+class UnrecordedSheet(SheetladderError):
+    """A rerun found a sheet the manifest does not link (a run killed between creating it and
+    writing the manifest): making it again would be a duplicate."""
 
 
 @dataclass
@@ -63,8 +72,9 @@ def publish_roster(ladder: Ladder, roster: Roster | Sequence[Context], manifest:
     manifest = Path(manifest)
     contexts = [e.context for e in roster.entries] if isinstance(roster, Roster) else list(roster)
     units = [c for ctx in contexts for c in (split_contexts(ctx) if split else [ctx])]
+    rerun = manifest.exists()
     known = {_key(r.person, r.period, r.tab): r.target for r in read_manifest(manifest)
-             if r.target} if manifest.exists() else {}
+             if r.target} if rerun else {}
     for ctx in contexts:  # a manifest is resumed only by a run of the same kind
         linked = [known[k] for s in ctx.raters if (k := _key(ctx.person, ctx.period, s.tab)) in known]
         one_sheet = len(linked) > 1 and len(set(linked)) == 1
@@ -95,6 +105,8 @@ def publish_roster(ladder: Ladder, roster: Roster | Sequence[Context], manifest:
                 result.kept += 1
             else:
                 plan = build_plan(ladder, unit)
+                if rerun:  # one Drive read per missing sheet, on reruns only
+                    _refuse_unrecorded(api, title_of(plan), manifest)
                 if not isinstance(hc, BoundedRetryHTTPClient):  # a user's client: pace here
                     for _ in range(2 + len(share_plan(plan, shares)) + bool(link)):
                         pacer.wait()
@@ -109,6 +121,18 @@ def publish_roster(ladder: Ladder, roster: Roster | Sequence[Context], manifest:
         if isinstance(hc, BoundedRetryHTTPClient):
             hc.pacer = previous
     return result
+
+
+def _refuse_unrecorded(api: GoogleApi, title: str, manifest: Path) -> None:
+    """A sheet of this title that the manifest does not link was made by a run that died
+    before it could record it: say so rather than make a second one."""
+    found = api.find_spreadsheets(title)
+    if found:
+        links = ", ".join(spreadsheet_url(sid) for sid in found)
+        raise UnrecordedSheet(
+            f"{manifest}: a sheet titled {title!r} already exists ({links}) but the manifest does "
+            "not link it (an earlier run stopped between making it and recording it); delete it, "
+            "or put its link in the manifest's target column, then run again")
 
 
 def default_manifest(roster: Path) -> Path:
