@@ -443,6 +443,13 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
 
     if sum(1 for x in (person, roster, template) if x) != 1:
         raise BadInput("publish needs exactly one of --person NAME, --roster CSV or --template")
+    if not person and (raters or email):
+        raise BadInput("--rater and --email describe one --person; a roster names its raters "
+                       "in its columns, and a template has one Self tab")
+    if template and split:
+        raise BadInput("--split does not apply to --template: a template has one Self tab")
+    if output and not roster:
+        raise BadInput("-o names the links file of a --roster run")
     ladder = load(definition)
     share_list = [parse_share(s) for s in shares]
     link_role = None if link == "off" else link

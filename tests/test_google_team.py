@@ -200,6 +200,20 @@ def test_cli_publish_roster_writes_the_links_for_a_mail_merge(
     assert len(fake.spreadsheets) == 6 and "0 sheets published, 6 already" in again.output
 
 
+@pytest.mark.parametrize("args, fragment", [
+    ([], "exactly one of"),
+    (["--person", "Ana", "--template"], "exactly one of"),
+    (["--roster", "team.csv", "--rater", "manager:Bo"], "--rater and --email"),
+    (["--template", "--split"], "--split does not apply"),
+    (["--person", "Ana", "-o", "links.csv"], "-o names the links file"),
+])
+def test_cli_publish_refuses_options_that_do_not_go_together(
+        fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, args: list[str], fragment: str) -> None:
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), *args])
+    assert res.exit_code == 1 and fragment in res.output and not fake.log
+
+
 # -- the template -------------------------------------------------------------------------------
 
 
