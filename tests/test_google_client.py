@@ -18,6 +18,8 @@ import gspread
 import pytest
 import requests
 import tomllib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheetladder.context import make_context
 from sheetladder.definition import Ladder
@@ -405,3 +407,63 @@ def test_a_loopback_root_never_asks_googles_token_endpoint(
         assert res.exit_code == 0, res.output
     assert asked == [] and len(fake.spreadsheets) == 2
     assert {e.user for e in fake.log} == {OWNER}
+
+
+# -- the policy, over every sequence of answers -------------------------------------------------
+
+
+class Scripted(requests.adapters.BaseAdapter):
+    """Answers each request with the next (status, Retry-After) of a script; 200 when it ends."""
+
+    def __init__(self, script: list[tuple[int, str | None]]):
+        super().__init__()
+        self.script = list(script)
+        self.sent: list[tuple[str, Any]] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.sent.append((str(request.method), kwargs.get("timeout")))
+        status, after = self.script.pop(0) if self.script else (200, None)
+        resp = requests.Response()
+        resp.status_code = status
+        resp._content = json.dumps({} if status < 400 else
+                                   {"error": {"code": status, "message": "scripted"}}).encode()
+        resp.headers = requests.structures.CaseInsensitiveDict(
+            {"Retry-After": after} if after is not None else {})
+        resp.request = request
+        return resp
+
+    def close(self) -> None:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+       script=st.lists(st.tuples(st.sampled_from([200, 400, 403, 429, 500, 502, 503, 504]),
+                                 st.one_of(st.none(), st.sampled_from(["0", "1", "5", "30", "900"]))),
+                       max_size=12),
+       max_tries=st.integers(1, 8), deadline=st.floats(1.0, 200.0))
+def test_every_call_ends_within_its_tries_and_deadline_and_a_post_is_never_resent_after_a_5xx(
+        method: str, script: list[tuple[int, str | None]], max_tries: int, deadline: float) -> None:
+    adapter = Scripted(script)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    clock = FakeClock()
+    api = GoogleApi(make_client(session, policy=RetryPolicy(max_tries=max_tries, deadline=deadline),
+                                clock=clock, sleep=clock.sleep))
+    start = clock.now
+    try:
+        api.call(method, "https://sheets.googleapis.com/v4/spreadsheets/x", body=None)
+        ok = True
+    except GoogleApiError:
+        ok = False
+    sent = len(adapter.sent)
+    assert 1 <= sent <= max_tries
+    assert clock.now - start <= deadline
+    assert all(t is not None for _, t in adapter.sent)  # every attempt had a timeout
+    answers = [s for s, _ in script[:sent]] + [200] * max(0, sent - len(script))
+    for earlier in answers[:sent - 1]:  # every answer that was followed by another attempt ...
+        assert earlier == 429 or (earlier >= 500 and method != "POST")  # ... was retryable
+    assert ok == (answers[sent - 1] == 200)
+    assert len(clock.sleeps) == sent - 1
+    for (_, after), slept in zip(script, clock.sleeps, strict=False):  # Retry-After honoured
+        assert after is None or slept >= float(after)
