@@ -374,8 +374,10 @@ def history(person: str, db: str | None) -> None:
 
 # -- publish: a Google Sheet from the same plan as the .xlsx ------------------------------------
 
-_PUBLISH_HELP = """Publish a ladder assessment as a Google Sheet and print its link; or a whole
-roster (--roster), or the ladder as a blank template anyone can copy (--template).
+_PUBLISH_HELP = """Publish Google Sheets (one person, a roster, a template) and print their links.
+
+One assessment (--person), one sheet per person of a roster (--roster), or the ladder as a blank
+template anyone can copy (--template).
 
 \b
   sheetladder publish definitions/sales-s1-s7.yaml --person "Ana Diaz" --period 2026-Q4 \\
