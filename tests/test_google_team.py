@@ -258,6 +258,26 @@ def test_a_copied_template_without_a_name_is_refused_naming_the_cell(fake: FakeG
     assert any(f.sheet == "Guide" and f.cell == "B4" and "name" in f.message for f in report.errors)
 
 
+def test_copies_of_one_template_by_different_people_read_as_different_people(
+        fake: FakeGoogle, small: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheetladder.results.read import read_many
+
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    tpl = gpublish.publish_template(small, api_as(fake), period="2026-Q4")
+    links = []
+    for who, name, level in (("carla@example.com", "Carla Ruiz", "L2"),
+                             ("dan@example.com", "Dan Wu", "L3")):
+        api = api_as(fake, who)
+        cid = api.copy_file(tpl.spreadsheet_id, {})["id"]
+        write(api, cid, {"Guide!B4": f"  {name} ", f"Self!{a1(R_FIRST, C_RATING)}": level,
+                         f"Self!{a1(R_FIRST + 1, C_RATING)}": level})
+        api.create_permission(cid, {"type": "user", "role": "reader", "emailAddress": OWNER})
+        links.append(f"https://docs.google.com/spreadsheets/d/{cid}/edit")
+    reports = read_many(links)
+    assert [(r.person, r.level, r.ok) for r in reports] == [("Carla Ruiz", "L2", True),
+                                                            ("Dan Wu", "L3", True)]
+
+
 def test_cli_publish_template_prints_the_copy_link(fake: FakeGoogle,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_ROOT, fake.root)
