@@ -259,7 +259,7 @@ def test_a_copied_template_without_a_name_is_refused_naming_the_cell(fake: FakeG
 
 
 def test_copies_of_one_template_by_different_people_read_as_different_people(
-        fake: FakeGoogle, small: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+        fake: FakeGoogle, small: Ladder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from sheetladder.results.read import read_many
 
     monkeypatch.setenv(ENV_ROOT, fake.root)
@@ -276,6 +276,14 @@ def test_copies_of_one_template_by_different_people_read_as_different_people(
     reports = read_many(links)
     assert [(r.person, r.level, r.ok) for r in reports] == [("Carla Ruiz", "L2", True),
                                                             ("Dan Wu", "L3", True)]
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    res = CliRunner().invoke(main, ["collect", *links, "--db", db])
+    assert res.exit_code == 0 and "2 added" in res.output, res.output
+    res = CliRunner().invoke(main, ["export", "--period", "2026-Q4", "--format", "json", "-o",
+                                    str(tmp_path / "q.json"), "--db", db])
+    assert res.exit_code == 0, res.output
+    people = json.loads((tmp_path / "q.json").read_text())["people"]
+    assert sorted((p["person"], p["level"]) for p in people) == [("Carla Ruiz", "L2"), ("Dan Wu", "L3")]
 
 
 def test_cli_publish_template_prints_the_copy_link(fake: FakeGoogle,
