@@ -6,6 +6,9 @@ For each bundled ladder (four raters, three with emails, one extra share, a read
 the local fake of Sheets v4 + Drive v3 (tests/fake_google.py, which validates every body
 against Google's discovery documents and counts requests):
 
+Both sides are gspread clients on the fake, reached through the session's transport adapter
+(gspread's own URLs, Google's hosts); the difference is what is sent, not the client.
+
 * sheetladder ``publish``: spreadsheets.create + one batchUpdate + one Drive
   permissions.create per share (issue 8: <= 2 Sheets calls + 1 Drive call per share, whatever
   the ladder's size); and with ``--folder`` (Drive files.create in the folder + one batchUpdate);
@@ -32,39 +35,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import gspread  # noqa: E402
-from google.auth.credentials import AnonymousCredentials  # noqa: E402
 
-from sheetladder.a1 import a1
-from sheetladder.context import make_context
+from sheetladder.a1 import a1  # noqa: E402
+from sheetladder.context import make_context  # noqa: E402
 from sheetladder.definition import load  # noqa: E402
 from sheetladder.google import publish as gsheets  # noqa: E402
 from sheetladder.google import read as gread  # noqa: E402
-from sheetladder.google.client import GoogleApi  # noqa: E402
-from sheetladder.plan import STYLES, WorkbookPlan, build_plan
+from sheetladder.google.client import GoogleApi, make_client  # noqa: E402
+from sheetladder.plan import STYLES, WorkbookPlan, build_plan  # noqa: E402
 from tests.fake_google import FakeGoogle  # noqa: E402
 
 RATERS = [("self", None, "ana@example.com"), ("manager", "Bo Chen", "bo@example.com"),
           ("peer", "Cy", None), ("peer", "Di", "di@example.com")]
 SHARES = [gsheets.Share("hr@example.com", "reader")]
-
-
-class _Redirect(requests.Session):
-    """Sends gspread's calls (to Google's fixed hosts) to the fake instead."""
-
-    def __init__(self, root: str):
-        super().__init__()
-        self.root = root
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        u = str(url).replace("https://sheets.googleapis.com", self.root)
-        u = u.replace("https://www.googleapis.com", self.root)
-        return super().request(method, u, *args, **kwargs)
 
 
 def _kinds(fake: FakeGoogle, since: int = 0) -> tuple[int, int, int]:
@@ -169,7 +156,7 @@ def measure(paths: list[Path]) -> list[dict[str, Any]]:
         n_shares = len(gsheets.share_plan(plan, SHARES)) + 1
         cells = sum(len(s.cells) for s in plan.sheets)
         with FakeGoogle() as fake:
-            api = GoogleApi(requests.Session(), root=fake.root)
+            api = GoogleApi(make_client(fake.session()))  # gspread, our retry policy
             t = time.perf_counter()
             out = gsheets.publish(plan, api, shares=SHARES, link="reader")
             t_pub = time.perf_counter() - t
@@ -182,7 +169,7 @@ def measure(paths: list[Path]) -> list[dict[str, Any]]:
             gsheets.publish(plan, api, shares=SHARES, link="reader", folder="folder1")
             s_fold, d_fold, bad_fold = _kinds(fake, mark)
         with FakeGoogle() as fake:
-            gc = gspread.Client(AnonymousCredentials(), session=_Redirect(fake.root))  # type: ignore[no-untyped-call]
+            gc = gspread.Client(None, session=fake.session())  # type: ignore[arg-type]
             t = time.perf_counter()
             sid = gspread_publish(plan, gc)
             t_gs = time.perf_counter() - t

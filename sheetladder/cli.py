@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .definition import load, load_text, scaffold, schema_text, validate_files
-from .errors import OutputError, SheetladderError
+from .errors import BadInput, OutputError, SheetladderError
 from .files import write_new
 from .process import tune
 
@@ -374,7 +374,10 @@ def history(person: str, db: str | None) -> None:
 
 # -- publish: a Google Sheet from the same plan as the .xlsx ------------------------------------
 
-_PUBLISH_HELP = """Publish a ladder assessment as a Google Sheet and print its link.
+_PUBLISH_HELP = """Publish Google Sheets (one person, a roster, a template) and print their links.
+
+One assessment (--person), one sheet per person of a roster (--roster), or the ladder as a blank
+template anyone can copy (--template).
 
 \b
   sheetladder publish definitions/sales-s1-s7.yaml --person "Ana Diaz" --period 2026-Q4 \\
@@ -386,15 +389,36 @@ Raters with an email get edit access, and only they can fill their own tab. Edit
 shared sheet can read every tab: use --split for one sheet per rater when ratings must stay
 private. Auth: --credentials KEY.json (a service-account key; it has no Drive storage of its
 own, so give --folder of a shared drive folder) or --oauth (sign in as yourself; the OAuth
-client file comes from --credentials or SHEETLADDER_GOOGLE_CREDENTIALS). The only scope asked
-for is drive.file. SHEETLADDER_GOOGLE_API_ROOT sends every call elsewhere (a local fake or a
-proxy); with a loopback root no credentials are needed.
+client file comes from --credentials or SHEETLADDER_GOOGLE_CREDENTIALS). gspread's files are
+used too: GOOGLE_APPLICATION_CREDENTIALS, ~/.config/gspread/service_account.json,
+credentials.json and authorized_user.json. The only scope asked for is drive.file.
+
+\b
+  sheetladder publish definitions/sales-s1-s7.yaml --roster team.csv --period 2026-Q4 \\
+      -o links.csv
+  sheetladder publish definitions/sales-s1-s7.yaml --template
+
+--roster publishes one sheet per person (per rater with --split), paced under Google's 60
+writes a minute, and writes each rater's link to -o as it goes: run the same command again
+after a failure and only the missing sheets are made. --template prints the "Make a copy" link
+of a blank sheet; each copy names its person on the Guide.
+
+SHEETLADDER_GOOGLE_API_ROOT sends every call elsewhere (a local fake or a proxy); with a
+loopback root no credentials are read and no token is asked for.
 """
 
 
 @main.command(help=_PUBLISH_HELP)
 @click.argument("definition", type=click.Path(dir_okay=False))
-@click.option("--person", required=True, help="The person assessed.")
+@click.option("--person", help="The person assessed (or --roster, or --template).")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="A roster CSV (as for render --roster): one sheet per person, or per rater "
+                   "with --split.")
+@click.option("--template", is_flag=True,
+              help="The ladder as a blank sheet anyone with the link can copy; prints the copy link.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="With --roster: the links CSV (the manifest a rerun resumes from; default "
+                   "ROSTER-links.csv beside the roster).")
 @click.option("--email", help="The person's email.")
 @click.option("--period", help="Assessment period, e.g. 2026-Q4.")
 @click.option("--rater", "raters", multiple=True, metavar="ROLE[:NAME[:EMAIL]]",
@@ -409,20 +433,66 @@ proxy); with a loopback root no credentials are needed.
 @click.option("--credentials", type=click.Path(dir_okay=False),
               help="Service-account key or OAuth client JSON (or SHEETLADDER_GOOGLE_CREDENTIALS).")
 @click.option("--oauth", is_flag=True, help="Sign in as yourself (installed-app consent in a browser).")
-def publish(definition: str, person: str, email: str | None, period: str | None,
+def publish(definition: str, person: str | None, roster: str | None, template: bool,
+            output: str | None, email: str | None, period: str | None,
             raters: tuple[str, ...], shares: tuple[str, ...], link: str, folder: str | None,
             split: bool, no_notify: bool, credentials: str | None, oauth: bool) -> None:
     from .google.client import default_api
-    from .google.publish import parse_share, publish_assessment
+    from .google.publish import parse_share, publish_assessment, publish_template
+    from .google.team import default_manifest, publish_roster
     from .render import person_context
+    from .roster import read_roster
 
+    if sum(1 for x in (person, roster, template) if x) != 1:
+        raise BadInput("publish needs exactly one of --person NAME, --roster CSV or --template")
+    if not person and (raters or email):
+        raise BadInput("--rater and --email describe one --person; a roster names its raters "
+                       "in its columns, and a template has one Self tab")
+    if template and split:
+        raise BadInput("--split does not apply to --template: a template has one Self tab")
+    if output and not roster:
+        raise BadInput("-o names the links file of a --roster run")
     ladder = load(definition)
-    ctx = person_context(ladder, person, period, list(raters), email)
     share_list = [parse_share(s) for s in shares]
+    link_role = None if link == "off" else link
+    if template:
+        tpl = publish_template(ladder, default_api(credentials, oauth), period=period,
+                               folder=folder, shares=share_list)
+        click.echo(f"{tpl.copy_url}  {tpl.title}")
+        click.echo(f"(anyone with the link can view; the sheet itself: {tpl.url})")
+        return
+    if roster:
+        team = read_roster(ladder, roster, period, split)
+        for w in team.warnings:
+            click.echo(f"{w.path}:{w.line}: warning: {w.message}", err=True)
+        manifest = Path(output) if output else default_manifest(Path(roster))
+        api = default_api(credentials, oauth)
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("publishing"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.description}"), console=Console(stderr=True),
+                      transient=True) as bar:
+            task = bar.add_task("", total=None)
+
+            def advance(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=label)
+
+            result = publish_roster(ladder, team, manifest, api, split=split, shares=share_list,
+                                    link=link_role, folder=folder, notify=not no_notify,
+                                    on_progress=advance)
+        for problem in team.problems:
+            click.echo(f"{problem.path}:{problem.line}: {problem.message}", err=True)
+        click.echo(f"{len(result.created)} sheets published, {result.kept} already in {manifest}; "
+                   f"links: {manifest}")
+        if team.problems:
+            _exit(1)
+        return
+    assert person is not None
+    ctx = person_context(ladder, person, period, list(raters), email)
     api = default_api(credentials, oauth)
     published = publish_assessment(ladder, ctx, api, split=split, shares=share_list,
-                                   link=None if link == "off" else link, folder=folder,
-                                   notify=not no_notify)
+                                   link=link_role, folder=folder, notify=not no_notify)
     for p in published:
         click.echo(f"{p.url}  {p.title}")
 

@@ -19,6 +19,7 @@ GUIDE_SHEET = "Guide"
 MATRIX_SHEET = "Matrix"
 SUMMARY_SHEET = "Summary"
 RESERVED_SHEETS = {GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET, META_SHEET}
+GUIDE_PERSON_CELL = (3, 1)  # Guide!B4: the person's name (typed there in a copied template)
 META_CHUNK = 30000  # Excel holds at most 32,767 characters in a cell
 MAX_TAB = 31
 
@@ -53,6 +54,9 @@ class Context(_M):
     split_tab: str | None = Field(
         default=None, description="Set in a --split copy: the only rater tab the file holds."
     )
+    template: bool = Field(
+        default=False, description="A blank template: whoever copies it types the person's "
+                                   "name in the Guide's yellow cell (GUIDE_PERSON_CELL).")
 
     def tabs(self) -> list[str]:
         return [r.tab for r in self.raters]

@@ -25,6 +25,7 @@ from typing import Literal
 from . import scoring
 from .a1 import a1, ref, rng
 from .context import (
+    GUIDE_PERSON_CELL,
     GUIDE_SHEET,
     MATRIX_SHEET,
     META_CHUNK,
@@ -386,7 +387,12 @@ def _guide(ladder: Ladder, ctx: Context, sizes: bool = True) -> SheetPlan:
     ]
     for label, value in rows:
         s.text(r, 0, label, "label")
-        s.text(r, 1, value, "text")
+        if ctx.template and (r, 1) == GUIDE_PERSON_CELL:
+            s.add(r, 1, "input", None, "input_comment")
+            s.text(r, 2, "← type the name of the person assessed (your own, for a self-assessment)",
+                   "note")
+        else:
+            s.text(r, 1, value, "text")
         r += 1
     r += 1
     s.text(r, 0, "How to fill it in", "label")
@@ -549,7 +555,8 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     role_name = {r.id: r.name for r in ladder.raters}[slot.role]
     who = f" by {slot.name}" if slot.name else ""
     s.text(0, 0, f"{role_name} rating{who}", "title")
-    s.text(1, 0, f"Assessment of {ctx.person}" + (f", {ctx.period}" if ctx.period else ""), "subtitle")
+    who = "the person named on the Guide" if ctx.template else ctx.person
+    s.text(1, 0, f"Assessment of {who}" + (f", {ctx.period}" if ctx.period else ""), "subtitle")
     headers = ["Group", "Category", "Weight", "Rating", "What the chosen level looks like",
                "Points", "Evidence / comments", "Level #"]
     for i, h in enumerate(headers):
@@ -620,7 +627,8 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
     cols = summary_columns(ctx, ladder)
     s = SheetPlan(name=SUMMARY_SHEET, role="summary", tab_color="#548235")
     s.hidden_cols = [cols["index"]]
-    s.text(0, 0, f"Summary: {ctx.person}" + (f", {ctx.period}" if ctx.period else ""), "title")
+    who = "the person named on the Guide" if ctx.template else ctx.person
+    s.text(0, 0, f"Summary: {who}" + (f", {ctx.period}" if ctx.period else ""), "title")
     s.col_widths = {0: 24, 1: 8}
     s.text(S_HEADER, 0, "Category", "header")
     s.text(S_HEADER, 1, "Weight", "header")
@@ -724,8 +732,10 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
 def meta_payload(ladder: Ladder, ctx: Context) -> dict[str, str]:
     """The key/value pairs of the hidden sheet; the hash covers everything else."""
     ladder_json = ladder.canonical_json()
-    ctx_json = json.dumps(ctx.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
-                          separators=(",", ":"))
+    data = ctx.model_dump(mode="json")
+    if not data.get("template"):
+        del data["template"]  # workbooks that are not templates stay as they always were
+    ctx_json = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     digest = hashlib.sha256(
         f"{FORMAT_VERSION}\n{PLAN_VERSION}\n{ladder_json}\n{ctx_json}".encode()
     ).hexdigest()

@@ -11,6 +11,12 @@ in fake_formula.py, never by sheetladder's Python scoring.
 
 Identity: ``Authorization: Bearer <email>``; no header means the publisher ``OWNER``. Cell
 writes honour protected ranges and Drive permissions like Google does.
+
+Two ways in: over HTTP at ``root`` (for subprocesses, via SHEETLADDER_GOOGLE_API_ROOT), or
+through a requests transport adapter (``session()``) mounted on Google's own hosts, so a client
+that hard-codes them (gspread) reaches the fake unchanged. Both go through ``handle``, so every
+body is checked against the discovery documents either way; the adapter also records the
+timeout of each request (``timeouts``).
 """
 
 from __future__ import annotations
@@ -31,12 +37,16 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import googleapiclient
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
 
 from .fake_formula import BLANK, Blank, Err, Evaluator, Scalar
 
 OWNER = "publisher@sheetladder.test"
 DOCS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 FOLDER_MIME = "application/vnd.google-apps.folder"
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 4, "owner": 5}
 
@@ -356,6 +366,7 @@ class FakeGoogle:
         self.log: list[Logged] = []
         self.faults: list[Fault] = []
         self.quota_exceeded: set[str] = set()  # users without Drive storage (service accounts)
+        self.timeouts: list[Any] = []  # the timeout of each request sent through session()
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -392,6 +403,17 @@ class FakeGoogle:
         f.permissions = [{"id": f"p{next(self._ids)}", "type": "user", "role": "writer",
                           "emailAddress": w} for w in writers]
         self.files[folder_id] = f
+
+    def session(self, user: str | None = None) -> requests.Session:
+        """A requests session whose calls to Google's hosts (and to ``root``) are served by this
+        fake in-process, through a transport adapter; ``user`` is who it acts as."""
+        session = requests.Session()
+        adapter = FakeTransport(self)
+        for host in (*GOOGLE_HOSTS, self.root):
+            session.mount(host + "/", adapter)
+        if user:
+            session.headers["Authorization"] = f"Bearer {user}"
+        return session
 
     def calls(self, since: int = 0) -> list[str]:
         return [entry.method_id for entry in self.log[since:]]
@@ -1009,6 +1031,65 @@ class FakeGoogle:
             self.files[fid] = f
         return self._file_json(f)
 
+    def op_drive_files_copy(self, user: str, args: dict[str, str], q: dict[str, str],
+                            body: dict[str, Any]) -> dict[str, Any]:
+        """Drive's "Make a copy": needs read access to the source; the copy belongs to the
+        caller, holds every sheet (hidden ones too) with cells, formats, validations, merges,
+        protected ranges and charts, and carries none of the source's shares."""
+        fid = args["fileId"]
+        self._need(user, fid, "reader")
+        src = self.files[fid]
+        parents = list(body.get("parents") or [])
+        for p in parents:
+            if p not in self.files:
+                raise ApiError(404, f"File not found: {p}.", "NOT_FOUND", "notFound")
+            self._need(user, p, "writer")
+        self._quota(user, parents)
+        mime = body.get("mimeType") or src.mime
+        if mime != src.mime:
+            raise ApiError(400, "The MIME type of a copy must be the source's.", "INVALID_ARGUMENT",
+                           "invalidMimeType")
+        name = body.get("name") or f"Copy of {src.name}"
+        nid = self._new_id()
+        copy_ = FakeFile(nid, name, src.mime, user, parents=parents)
+        self.files[nid] = copy_
+        ss = self.spreadsheets.get(fid)
+        if ss is not None:
+            dup = pickle.loads(pickle.dumps(ss))
+            dup.id = nid
+            dup.props["title"] = name
+            for sheet in dup.sheets:  # the copier owns the copy: its protections name them
+                for pr in sheet.protected:
+                    pr["editors"] = {"users": [user]}
+            self.spreadsheets[nid] = dup
+        return self._file_json(copy_)
+
+    def op_drive_files_list(self, user: str, args: dict[str, str], q: dict[str, str],
+                            body: dict[str, Any]) -> dict[str, Any]:
+        """The files the caller can see that match ``q``; only the query terms sheetladder uses
+        are understood (``name = '…'``, ``mimeType = '…'``, ``trashed = false`` joined by
+        ``and``), anything else is refused as Google refuses a bad query."""
+        terms: list[tuple[str, str]] = []
+        text = (q.get("q") or "").strip()
+        while text:
+            m = re.match(r"(name|mimeType)\s*=\s*'((?:[^'\\]|\\.)*)'\s*|(trashed)\s*=\s*false\s*", text)
+            if not m:
+                raise ApiError(400, "Invalid Value", "INVALID_ARGUMENT", "invalid")
+            if m.group(1):
+                terms.append((m.group(1), re.sub(r"\\(.)", r"\1", m.group(2))))
+            text = text[m.end():]
+            if text:
+                if not text.startswith("and "):
+                    raise ApiError(400, "Invalid Value", "INVALID_ARGUMENT", "invalid")
+                text = text[4:].lstrip()
+        found = []
+        for f in self.files.values():
+            if self.role_of(user, f.id) == 0:
+                continue
+            if all((f.name if k == "name" else f.mime) == v for k, v in terms):
+                found.append(self._file_json(f))
+        return {"kind": "drive#fileList", "incompleteSearch": False, "files": found}
+
     def op_drive_files_update(self, user: str, args: dict[str, str], q: dict[str, str],
                               body: dict[str, Any]) -> dict[str, Any]:
         fid = args["fileId"]
@@ -1143,7 +1224,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str, Discovery]] = [
     ("POST", re.compile(r"^/v4/spreadsheets/(?P<spreadsheetId>[^/:]+)/values:batchUpdate$"),
      "sheets.spreadsheets.values.batchUpdate", SHEETS),
     ("POST", re.compile(r"^/drive/v3/files$"), "drive.files.create", DRIVE),
+    ("GET", re.compile(r"^/drive/v3/files$"), "drive.files.list", DRIVE),
     ("PATCH", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.update", DRIVE),
+    ("POST", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/copy$"), "drive.files.copy", DRIVE),
     ("DELETE", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.delete", DRIVE),
     ("POST", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions$"), "drive.permissions.create",
      DRIVE),
@@ -1191,6 +1274,39 @@ def _handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+class FakeTransport(BaseAdapter):
+    """A requests transport adapter that hands each request to ``FakeGoogle.handle`` without a
+    socket, and answers like the HTTP server would."""
+
+    def __init__(self, fake: FakeGoogle):
+        super().__init__()
+        self.fake = fake
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        self.fake.timeouts.append(timeout)
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, payload, extra = self.fake.handle(str(request.method), request.path_url, headers,
+                                                  bytes(body))
+        no_content = request.method == "DELETE" and status == 200
+        resp = requests.Response()
+        resp.status_code = 204 if no_content else status
+        resp._content = b"" if no_content else json.dumps(payload).encode()
+        resp.headers = CaseInsensitiveDict({"Content-Type": "application/json; charset=UTF-8",
+                                            **extra})
+        resp.encoding = "utf-8"
+        resp.url = str(request.url)
+        resp.request = request
+        resp.reason = "OK" if status < 400 else "Error"
+        return resp
+
+    def close(self) -> None:
+        pass
 
 
 def iter_requests_of(fake: FakeGoogle, method_id: str) -> Iterator[Logged]:

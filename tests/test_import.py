@@ -896,7 +896,7 @@ def test_a_google_sheet_with_merged_group_cells_imports_its_groups(
     import requests
 
     from sheetladder.google import read as gsheets
-    from sheetladder.google.client import ENV_ROOT, GoogleApi
+    from sheetladder.google.client import ENV_ROOT, GoogleApi, make_client
 
     from .fake_google import FakeGoogle
 
@@ -915,7 +915,7 @@ def test_a_google_sheet_with_merged_group_cells_imports_its_groups(
     assert merges, "the layout has merged group cells"
     with FakeGoogle() as fake:
         monkeypatch.setenv(ENV_ROOT, fake.root)
-        api = GoogleApi(session=requests.Session(), root=fake.root)
+        api = GoogleApi(make_client(requests.Session(), root=fake.root))
         made = api.create_spreadsheet({
             "properties": {"title": "Ladder"},
             "sheets": [{"properties": {"sheetId": 0, "title": "Matrix"},

@@ -6,19 +6,31 @@ widths, freeze, tab colours, conditional formats and the hidden meta sheet, then
 ``batchUpdate`` for what ``create`` is not relied on to carry (protected ranges and the
 chart), then one Drive ``permissions.create`` per share. With ``folder`` the file is made by
 Drive ``files.create`` inside that folder (the only way a service account, which owns no
-storage, can publish into a shared drive) and one ``batchUpdate`` fills it.
+storage, can publish into a shared drive) and one ``batchUpdate`` fills it. The calls go
+through a gspread client (:mod:`.client`), ours or the caller's own.
+
+A template (:func:`publish_template`) is the same plan with no person: one Self tab and a
+yellow cell on the Guide where whoever copies it types the name; it is shared "anyone with the
+link can view" and handed out as its ``…/copy`` link.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..context import Context, make_context
+from ..definition import Ladder
 from ..errors import BadInput, SheetladderError
-from ..google.client import GoogleApi, GoogleApiError, default_api
 from ..plan import HIGHLIGHTS, STYLES, Cell, Chart, SheetPlan, Style, WorkbookPlan
+from .client import GoogleApi, GoogleApiError, as_api
 from .read import spreadsheet_url
+
+if TYPE_CHECKING:
+    import gspread
+
+    Client = GoogleApi | gspread.Client | None
 
 LOCALE = "en_US"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
@@ -364,6 +376,11 @@ class Published:
     title: str
     calls: list[str] = field(default_factory=list)
 
+    @property
+    def copy_url(self) -> str:
+        """The link to hand out for a template: it opens Google's "Make a copy"."""
+        return copy_url(self.spreadsheet_id)
+
 
 class PublishError(SheetladderError):
     """A publish that failed; says whether what it created was deleted or where it is."""
@@ -391,13 +408,13 @@ def share_plan(plan: WorkbookPlan, shares: Sequence[Share]) -> list[Share]:
     return list(out.values())
 
 
-def publish(plan: WorkbookPlan, api: GoogleApi | None = None, *, shares: Sequence[Share] = (),
+def publish(plan: WorkbookPlan, api: Client = None, *, shares: Sequence[Share] = (),
             link: str | None = None, folder: str | None = None, notify: bool = True,
             title: str | None = None) -> Published:
     """Create the Google Sheet of ``plan``: 2 Sheets calls (1 create or Drive files.create with
     --folder, 1 batchUpdate) plus one Drive call per share and for --link. On failure after
     the file exists, the file is deleted; if that fails too, the error names it."""
-    api = api or default_api()
+    api = as_api(api)
     if link not in (None, "off", *SHARE_ROLES):
         raise BadInput(f"--link {link!r}: expected off, reader, commenter or writer")
     title = title or title_of(plan)
@@ -432,11 +449,17 @@ def publish(plan: WorkbookPlan, api: GoogleApi | None = None, *, shares: Sequenc
                 f"deleted ({e2}): delete it by hand"
             ) from None
         raise PublishError(f"publishing failed ({e}); the incomplete sheet was deleted") from None
+    except BaseException:  # interrupted half-way (Ctrl-C, ...): leave nothing half-made behind
+        try:
+            api.delete_file(sid)
+        except GoogleApiError:
+            pass
+        raise
     calls = [f"{c.method} {c.path}" for c in api.calls[before:]]
     return Published(spreadsheet_id=sid, url=url, title=title, calls=calls)
 
 
-def publish_assessment(ladder: Any, ctx: Any, api: GoogleApi | None = None, *, split: bool = False,
+def publish_assessment(ladder: Any, ctx: Any, api: Client = None, *, split: bool = False,
                        shares: Sequence[Share] = (), link: str | None = None,
                        folder: str | None = None, notify: bool = True) -> list[Published]:
     """Publish one assessment: one sheet, or with ``split`` one sheet per rater (each shared
@@ -444,7 +467,7 @@ def publish_assessment(ladder: Any, ctx: Any, api: GoogleApi | None = None, *, s
     from ..context import split_contexts
     from ..plan import build_plan
 
-    api = api or default_api()
+    api = as_api(api)
     contexts = split_contexts(ctx) if split else [ctx]
     done: list[Published] = []
     for c in contexts:
@@ -457,3 +480,34 @@ def publish_assessment(ladder: Any, ctx: Any, api: GoogleApi | None = None, *, s
             made = ", ".join(p.url for p in done)
             raise PublishError(f"{e}\nalready published (left in place): {made}") from None
     return done
+
+
+# -- the template -------------------------------------------------------------------------------
+
+
+def template_context(ladder: Ladder, period: str | None = None) -> Context:
+    """The context of the blank template: no person (whoever copies it types the name on the
+    Guide) and one Self tab (the ladder's self role, or its first role when it has none)."""
+    roles = [r.id for r in ladder.raters]
+    role = "self" if "self" in roles else roles[0]
+    ctx = make_context(ladder, "template", period, [(role, None, None)])
+    return ctx.model_copy(update={"person": "", "template": True})
+
+
+def copy_url(sid: str) -> str:
+    """The link that opens Google's "Make a copy" page for a sheet."""
+    return f"https://docs.google.com/spreadsheets/d/{sid}/copy"
+
+
+def publish_template(ladder: Ladder, api: Client = None, *, period: str | None = None,
+                     folder: str | None = None, shares: Sequence[Share] = ()) -> Published:
+    """The ladder as a blank sheet anyone with the link can view and copy: Guide (with the
+    cell for the person's name), Matrix, one Self tab, Summary and the hidden definition sheet,
+    which a copy carries along. The call budget of :func:`publish`: 2 Sheets calls, 1 Drive call
+    for the link, 1 per share."""
+    from ..plan import build_plan
+
+    plan = build_plan(ladder, template_context(ladder, period))
+    title = f"{ladder.name}: template" + (f", {period}" if period else "")
+    return publish(plan, api, shares=shares, link="reader", folder=folder, notify=False,
+                   title=title)

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BadInput, UnreadableWorkbook
 from ..grid import Grid, GridCell, SheetGrid
 
-if TYPE_CHECKING:  # the client (requests, google-auth) is imported only when a sheet is read
+if TYPE_CHECKING:  # the client (gspread, google-auth) is imported only when a sheet is read
+    import gspread
+
     from .client import GoogleApi
 
 # Fields of a read: formulas (userEnteredValue), results (effectiveValue), tab visibility.
@@ -109,17 +111,17 @@ def grid_from_response(data: dict[str, Any], source: str) -> Grid:
     return grid
 
 
-def open_grid(source: str, api: GoogleApi | None = None) -> Grid:
-    """Read a Google Sheet (URL or id) into a Grid with ONE spreadsheets.get call."""
+def open_grid(source: str, api: GoogleApi | gspread.Client | None = None) -> Grid:
+    """Read a Google Sheet (URL or id) into a Grid with ONE spreadsheets.get call, through
+    ``api`` (ours, or a user's own gspread.Client; default: configured from the environment)."""
     try:
         sid = spreadsheet_id(source)
     except ValueError as e:
         raise UnreadableWorkbook(source, str(e)) from None
-    from .client import GoogleApiError, default_api
+    from .client import GoogleApiError, GoogleAuthError, as_api
 
-    api = api or default_api()
     try:
-        data = api.get_spreadsheet(sid, {"includeGridData": "true", "fields": READ_FIELDS})
-    except GoogleApiError as e:
+        data = as_api(api).get_spreadsheet(sid, {"includeGridData": "true", "fields": READ_FIELDS})
+    except (GoogleApiError, GoogleAuthError) as e:
         raise UnreadableWorkbook(source, str(e)) from None
     return grid_from_response(data, source)

@@ -76,6 +76,7 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
             rt.add_row(Text(rs.tab), Text(rs.role), f"{rs.rated}/{rs.of}", num(rs.total_points),
                        Text(rs.level or "–"), num(rs.progress_to_next, pct=True))
         console.print(rt)
+        console.print(Text(tab_status(r)))
         ct = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         ct.add_column("Category")
         tabs = [rs.tab for rs in r.raters]
@@ -92,6 +93,17 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
         if r.progress_to_next is not None:
             overall.append(f", {num(r.progress_to_next, pct=True)} of the way to the next level")
         console.print(overall)
+
+
+def tab_status(r: Report) -> str:
+    """Which rater tabs are filled, partly filled or not started: what a manager checks on a
+    shared Google Sheet before chasing anyone."""
+    full = [rs.tab for rs in r.raters if rs.of and rs.rated == rs.of]
+    part = [f"{rs.tab} ({rs.rated}/{rs.of})" for rs in r.raters if 0 < rs.rated < rs.of]
+    none = [rs.tab for rs in r.raters if rs.rated == 0]
+    parts = [f"{label}: {', '.join(tabs)}" for label, tabs in
+             (("filled", full), ("partly filled", part), ("not started", none)) if tabs]
+    return "Rater tabs " + "; ".join(parts) if parts else "Rater tabs: none"
 
 
 def history_table(name: str, email: str | None, recs: Sequence[AssessmentRecord]) -> Table:

@@ -41,7 +41,7 @@ from pydantic import ValidationError
 
 from .. import scoring
 from ..a1 import a1
-from ..context import META_SHEET, Context
+from ..context import GUIDE_PERSON_CELL, GUIDE_SHEET, META_SHEET, Context
 from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
@@ -490,10 +490,37 @@ def verify_grid(grid: Grid) -> Verified:
         if guess is None or ratings != guess[0] or comments != guess[1]:
             plan = build_plan(ladder, ctx, ratings=ratings, comments=comments, sizes=False)
         _compare_stored(plan, checks, consistent, found)
+    if ctx.template:
+        ctx = _named_copy(ctx, grid, pairs, alignments, found)
     report = make_report(grid.source, ladder, ctx, inputs, found.close(), plan=plan)
     report.content_hash = grid.content_hash
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
+
+
+def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
+                alignments: Mapping[str, _Alignment], found: _Findings) -> Context:
+    """A copy of a template names its person in the Guide's yellow cell: the context read is
+    the template's with that name (an error finding, naming the cell, when it is blank)."""
+    row, col = GUIDE_PERSON_CELL
+    gname = pairs.get(GUIDE_SHEET)
+    al = alignments.get(GUIDE_SHEET)
+    grow = al.to_grid(row) if al is not None else row
+    cell = grid.sheets[gname].get(grow, col) if gname is not None and grow is not None else None
+    name = " ".join(str(cell.value).split()) if cell is not None and cell.value is not None else ""
+    where = a1(grow if grow is not None else row, col)
+    if not name:
+        found.add("error", gname or GUIDE_SHEET, where,
+                  "the person's name is not filled in: a copy of the template names the person "
+                  "assessed in this yellow cell")
+        return ctx
+    try:
+        return Context.model_validate({**ctx.model_dump(), "person": name})
+    except ValidationError as e:
+        err = e.errors()[0]
+        found.add("error", gname or GUIDE_SHEET, where,
+                  f"the person's name is refused: {str(err['msg']).removeprefix('Value error, ')}")
+        return ctx
 
 
 def make_report(source: str, ladder: Ladder, ctx: Context,
