@@ -703,8 +703,14 @@ def test_two_copies_with_different_ratings_on_one_tab_are_a_conflict(tmp_path, s
     conflicts = merged.errors
     assert len(conflicts) == 1 and conflicts[0].sheet == "Self"
     assert str(pa) in conflicts[0].message and str(pb) in conflicts[0].message
-    assert first.name in conflicts[0].message
-    assert_scores(merged, rule(sales, ctx4, {"Self": a["Self"]}))
+    assert first.name in conflicts[0].message and conflicts[0].cell == a1(R_FIRST, C_RATING)
+    # no figure from a guess at which copy is right
+    assert merged.total_points is None and merged.level is None and merged.figures_withheld
+    assert all(r.total_points is None for r in merged.raters)
+    # naming the copy to keep settles it: its ratings, and a warning naming the other
+    [kept] = read_many([pa, pb], keep=[str(pb)])
+    assert kept.errors == [] and any(str(pa) in f.message for f in kept.findings)
+    assert_scores(kept, rule(sales, ctx4, {"Self": b["Self"]}))
 
 
 def test_different_people_are_not_merged(tmp_path, sales):
