@@ -8,8 +8,9 @@ migrated when the database is opened, under a lock, and its version is kept in
 Ingesting is idempotent and happens in one transaction per file:
 
 * a file whose bytes were collected before adds nothing;
-* the ratings of one rater (one tab) come from exactly one copy: a newer copy of the same
-  person, period and rater replaces the older ratings as a whole, and the replaced ones stay as
+* the ratings of one rater (one tab) come from exactly one copy: a copy ingested later that
+  differs replaces the held ratings as a whole (file times decide nothing; two copies in one
+  batch that disagree never get here, ``collect`` refuses them), and the replaced ones stay as
   history (``superseded_by``). Copies are never mixed within one rater, and a blank tab in a
   copy replaces nothing;
 * the scores of the assessment are then recomputed with the scoring rule from the current
