@@ -266,6 +266,12 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
 
 # -- history: collect, export, history ---------------------------------------------------------
 
+_LADDERS_HELP = ("Trusted ladder definitions (repeatable; default definitions/*.yaml where that "
+                 "folder exists). A workbook whose ladder has a trusted ladder's id and version "
+                 "but other content is refused; one with a ladder never seen needs its "
+                 "definition here, or --trust-new.")
+_TRUST_NEW_HELP = "Take a ladder never seen before (new id or version) as the workbook embeds it."
+
 _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql://USER@HOST/DB "
             "(default output/history.sqlite; or set SHEETLADDER_DB).")
 
@@ -277,19 +283,30 @@ _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql:
               help="Processes at work: this one stores what JOBS-1 reader processes read (storing "
                    "a file costs about what reading it does); 1 reads here too; 0 uses one per "
                    "CPU core.")
-def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
+@click.option("--keep", multiple=True, metavar="FILE",
+              help="Of copies that disagree on a rater's tab, the one to store (repeatable).")
+@click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
+@click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
+def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[str, ...],
+            ladders: tuple[str, ...], trust_new: bool) -> None:
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
-    Each file goes in its own transaction; a file already collected adds nothing; a newer copy
-    of a rater's tab replaces the older ratings (kept as history). Workbooks with errors are
-    named with their findings and refused; the others still go in. Exits 1 if any was refused.
+    Each file goes in its own transaction; a file already collected adds nothing. Two copies
+    in one collect that disagree on a rater's tab refuse that person until one is removed or
+    named with --keep; a copy that differs from what an earlier collect stored replaces it
+    (the replaced ratings are kept as history, and the summary names them). The ladder each
+    workbook embeds must be a trusted one (--ladders, or one the history holds). Workbooks with
+    errors are named with their findings and refused; the others still go in. Exits 1 if any
+    was refused.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .results.collect import collect as collect_files
     from .results.store import History, IngestResult, display_url
+    from .results.trust import TrustedLadders
 
+    trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
     history = History(db)
     console = Console(stderr=True)
     with history, Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
@@ -308,13 +325,13 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
                     bar.console.print(f"  {f}", markup=False, highlight=False,
                                       soft_wrap=True)
             else:
-                for tab in res.kept_as_history:
-                    bar.console.print(f"{res.file}: tab {tab!r} is older than the copy already "
-                                      "held; kept as history only", markup=False, highlight=False,
-                                      soft_wrap=True)
+                for tab, earlier in res.replaced_from.items():
+                    bar.console.print(f"{res.file}: tab {tab!r} replaces the ratings held from "
+                                      f"{earlier} (kept as history)", markup=False,
+                                      highlight=False, soft_wrap=True)
 
         outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
-                                on_total=on_total)
+                                on_total=on_total, keep=keep, trusted=trusted)
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
@@ -508,13 +525,20 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
               help="Worker processes reading the files (the output is the same). 0: one per "
                    "100 files, at most one per CPU core; fewer than 200 files are read in this "
                    "process (a worker takes about half a second to start).")
-def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int) -> None:
+@click.option("--keep", multiple=True, metavar="FILE",
+              help="Of copies that disagree on a rater's tab, the one to use (repeatable).")
+@click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
+@click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
+def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int, keep: tuple[str, ...],
+             ladders: tuple[str, ...], trust_new: bool) -> None:
     """Read filled WORKBOOKS (.xlsx files or Google Sheets URLs/ids), verify them against the
     definition embedded in each, and print the recomputed scores and every finding.
 
     Copies of one assessment (same person, period, raters and ladder), including --split
-    files, are merged into one report. A file that cannot be read is named on stderr in one
-    line and the rest of the batch is still read.
+    files, are merged into one report; copies that disagree on a tab are an error until one is
+    removed or named with --keep. Each embedded ladder is checked against the trusted ones
+    (--ladders). A file that cannot be read is named on stderr in one line and the rest of the
+    batch is still read.
 
     Exits 0 when everything verified with no error findings, 1 when a report has an error
     finding, 2 when a file could not be read at all.
@@ -523,8 +547,11 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int) -> None:
 
     from .results.read import default_jobs, exit_code, read_many, report_json
     from .results.text import print_reports
+    from .results.trust import TrustedLadders
 
-    reports = read_many(list(workbooks), jobs=jobs or default_jobs(len(workbooks)))
+    trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
+    reports = read_many(list(workbooks), jobs=jobs or default_jobs(len(workbooks)), keep=keep,
+                        trusted=trusted)
     for r in reports:
         if r.unreadable:
             click.echo(f"{r.file}: {r.unreadable}", err=True)

@@ -357,11 +357,6 @@ def _descriptor_texts(ladder: Ladder, c: Category) -> tuple[str, ...]:
     return tuple(c.descriptor(code).text for code in ladder.codes)
 
 
-def _codes_range(ladder: Ladder) -> str:
-    n = len(ladder.levels)
-    return rng(MATRIX_SHEET, M_CODES, M_DESC0, M_CODES, M_DESC0 + n - 1)
-
-
 def _descriptor_ranges(ladder: Ladder) -> dict[str, str]:
     """The Matrix range of each category's descriptors, by category id."""
     n = len(ladder.levels)
@@ -561,7 +556,6 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
                "Points", "Evidence / comments", "Level #"]
     for i, h in enumerate(headers):
         s.text(R_HEADER, i, h, "header")
-    codes_range = _codes_range(ladder)
     desc_of = _descriptor_ranges(ladder)
     group_of = {c.id: g.name for g in ladder.groups for c in g.categories}
     for i, c in enumerate(cats):
@@ -580,7 +574,7 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
         s.add(r, C_COMMENT, "input", comments.get(c.id), "input_comment",
               input_of=(c.id, "comment"))
         s.add(r, C_LEVELNO, "formula", lv if lv else "", "hidden_calc",
-              formula=scoring.f_level_number(a1(r, C_RATING), codes_range))
+              formula=scoring.f_level_number(a1(r, C_RATING), ladder.codes))
         if sizes:
             s.fit_row(r, C_DESCRIPTOR, _descriptor_texts(ladder, c))
     last = R_FIRST + len(cats) - 1
@@ -613,7 +607,8 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
         input_title="Pick a level",
         input_message=f"Choose {ladder.codes[0]}–{ladder.codes[-1]}; see the Matrix tab.",
         error_title="Not a level",
-        error_message=f"Please pick one of {', '.join(ladder.codes)} from the list.",
+        error_message=(f"Pick a level from the list ({ladder.codes[0]}–{ladder.codes[-1]}). Typed "
+                       "in, only a level code is read (any case, spaces around it ignored)."),
     ))
     s.freeze = (R_FIRST, C_RATING)
     s.print_setup = PrintSetup(repeat_rows=(R_HEADER, R_HEADER))

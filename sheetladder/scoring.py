@@ -241,7 +241,7 @@ def score(ladder: Ladder, raters: Sequence[RaterInput]) -> Score:
 # Formula side. Every function takes cell references (already quoted, e.g. "'Peer 1'!F9") and
 # returns formula text without the leading "=". Only functions that Excel 2010+, LibreOffice
 # and Google Sheets compute the same way are used: IF, AND, OR, COUNT, SUM, AVERAGE, MATCH,
-# INDEX, CHOOSE, ROUND, INT, MIN, MAX, ISNUMBER.
+# INDEX, CHOOSE, ROUND, INT, MIN, MAX, ISNUMBER, TRIM, UPPER, LOWER, EXACT, NA.
 
 
 @functools.lru_cache(maxsize=4096)
@@ -258,9 +258,41 @@ def _str(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
-def f_level_number(rating_ref: str, codes_range: str) -> str:
-    """Level index of a rating cell (MATCH is case-insensitive in all three applications)."""
-    return f'IF({rating_ref}="","",MATCH(TRIM({rating_ref}),{codes_range},0))'
+def f_level_number(rating_ref: str, codes: Sequence[str]) -> str:
+    """Level index of a rating cell: its text, spaces trimmed, equal to a level code in any
+    (ASCII) case; blank when it is blank or only spaces; #N/A for anything else, numbers too.
+
+    Not MATCH: MATCH's exact mode takes wildcards (``S?`` finds S1) in Excel, LibreOffice and
+    Google Sheets alike. Not ``=`` or UPPER alone either: UPPER turns ``ſ3`` into ``S3``, LOWER
+    turns the Kelvin sign into ``k``, and ``=`` follows LibreOffice's case-sensitivity option.
+    A text whose UPPER is exactly the code's upper case and whose LOWER is exactly its lower
+    case (EXACT is case-sensitive everywhere) is that code in some ASCII case and nothing
+    else. Level codes are ASCII letters and digits beginning with a letter, so no number's text
+    can equal one. :func:`sheet_level` is its Python twin.
+    """
+    t = f"TRIM({rating_ref})"
+    expr = "NA()"
+    for k in range(len(codes), 0, -1):
+        code = codes[k - 1]
+        same = f"AND(EXACT(UPPER({t}),{_str(code.upper())}),EXACT(LOWER({t}),{_str(code.lower())}))"
+        expr = f"IF({same},{k},{expr})"
+    return f'IF({t}="","",{expr})'
+
+
+def sheet_level(text: str, codes: Sequence[str]) -> int | None:
+    """What :func:`f_level_number` computes for a text cell: the level (1-based), 0 when the text
+    is blank or only spaces, None where the formula shows #N/A. Only ASCII case is folded: a
+    level code is ASCII, and the applications' UPPER of other letters is not Python's."""
+    trimmed = " ".join(part for part in text.split(" ") if part)
+    if not trimmed:
+        return 0
+    if not trimmed.isascii():
+        return None
+    up = trimmed.upper()
+    for k, code in enumerate(codes, start=1):
+        if up == code.upper():
+            return k
+    return None
 
 
 def f_points(ladder: Ladder, level_ref: str, weight: float) -> str:

@@ -3,7 +3,7 @@
 The fake Google Sheets computes ``effectiveValue`` for formula cells with this, so a round
 trip through the fake checks our formulas as a spreadsheet would compute them, independently
 of the Python scoring rule. Deliberately small: IF, AND, OR, NOT, COUNT, SUM, AVERAGE, MATCH
-(exact), INDEX, CHOOSE, ROUND, INT, MIN, MAX, ISNUMBER, TRIM; arithmetic, comparison, &;
+(exact), INDEX, CHOOSE, ROUND, INT, MIN, MAX, ISNUMBER, TRIM, UPPER, LOWER, EXACT, NA; arithmetic, comparison, &;
 string literals, A1 references, ranges and cross-sheet references. Semantics follow Google
 Sheets: blanks are 0 or "" by context, text in referenced cells is skipped by COUNT/SUM/
 AVERAGE/MIN/MAX, comparison of text is case-insensitive, errors propagate.
@@ -441,6 +441,25 @@ class Evaluator:
     def f_TRIM(self, a: list[Node]) -> Value:
         t = self.text(self.scalar(a[0]))
         return t if isinstance(t, Err) else re.sub(r" +", " ", t.strip(" "))
+
+    def f_UPPER(self, a: list[Node]) -> Value:
+        t = self.text(self.scalar(a[0]))
+        return t if isinstance(t, Err) else t.upper()
+
+    def f_LOWER(self, a: list[Node]) -> Value:
+        t = self.text(self.scalar(a[0]))
+        return t if isinstance(t, Err) else t.lower()
+
+    def f_EXACT(self, a: list[Node]) -> Value:
+        x, y = self.text(self.scalar(a[0])), self.text(self.scalar(a[1]))
+        if isinstance(x, Err):
+            return x
+        if isinstance(y, Err):
+            return y
+        return x == y
+
+    def f_NA(self, a: list[Node]) -> Value:
+        return Err("N_A") if not a else Err("ERROR")
 
     def f_CHOOSE(self, a: list[Node]) -> Value:
         i = self.num(self.scalar(a[0]))

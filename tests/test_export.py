@@ -381,10 +381,17 @@ def test_two_quarters_render_fill_collect_export(tmp_path: Path, db_url: str) ->
     q3 = run_cli("collect", str(folders["2026-Q3"]), *db)
     assert q3.returncode == 0, q3.stderr
     assert "6 added" in q3.stdout
-    q4 = run_cli("collect", str(folders["2026-Q4"]), *db)
+    # two copies of one person's workbook disagree on the manager's tab: refused, until the
+    # copy to keep is named
+    conflict = run_cli("collect", str(folders["2026-Q4"]), *db)
+    assert conflict.returncode == 1
+    assert "0-corrected.xlsx: refused" in conflict.stderr and "--keep" in conflict.stderr
+    assert "5 added" in conflict.stdout and "3 refused" in conflict.stdout  # the rest went in
+    q4 = run_cli("collect", str(folders["2026-Q4"]), *db, "--keep",
+                 str(folders["2026-Q4"] / "0-corrected.xlsx"))
     assert q4.returncode == 1
     assert "broken.xlsx: refused" in q4.stderr and "excellent" in q4.stderr
-    assert "6 added, 1 updated" in q4.stdout and "1 refused" in q4.stdout
+    assert "1 added, 1 updated, 5 unchanged" in q4.stdout and "1 refused" in q4.stdout
     with History(db_url) as h:
         before = h.counts()
     again = run_cli("collect", str(folders["2026-Q4"]), *db)
@@ -465,24 +472,26 @@ def assert_holds(url: str, want: Mapping[str, Score]) -> None:
 
 
 def _collect_then_hang(db_url: str, folder: str, after: int, flag: str) -> None:
-    """Collect ``folder`` one file at a time and hang when reading file ``after + 1``: by then
-    ``after`` files are committed, and the parent kills this process mid-batch."""
+    """Collect ``folder`` and hang when storing file ``after + 1``: by then ``after`` files are
+    committed (collect reads the whole batch, then stores file by file), and the parent kills
+    this process mid-batch."""
     from sheetladder.results.collect import collect
-    from sheetladder.results.read import read_for_collect
     from sheetladder.results.store import History as H
 
-    seen = 0
-
-    def reader(path: str):  # type: ignore[no-untyped-def]
-        nonlocal seen
-        seen += 1
-        if seen > after:
-            Path(flag).write_text("ready")
-            time.sleep(3600)
-        return read_for_collect(path)
-
     with H(db_url) as h:
-        collect(h, [folder], jobs=1, reader=reader)
+        store = h.ingest
+        seen = 0
+
+        def ingest(*args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal seen
+            seen += 1
+            if seen > after:
+                Path(flag).write_text("ready")
+                time.sleep(3600)
+            return store(*args, **kwargs)
+
+        h.ingest = ingest  # type: ignore[method-assign]
+        collect(h, [folder], jobs=1, trusted=None)
 
 
 def test_a_collect_killed_mid_batch_leaves_the_database_whole(tmp_path: Path, db_url: str) -> None:
@@ -499,7 +508,7 @@ def test_a_collect_killed_mid_batch_leaves_the_database_whole(tmp_path: Path, db
         while not flag.exists() and proc.is_alive() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert flag.exists() and proc.is_alive(), "the collect never reached its fourth file"
-        proc.kill()  # mid-batch: three files committed, the fourth being read
+        proc.kill()  # mid-batch: three files committed, the fourth being stored
         proc.join(30)
     finally:
         if proc.is_alive():

@@ -433,6 +433,8 @@ def test_cli_read_accepts_a_google_sheet_url(fake: FakeGoogle, monkeypatch: pyte
     monkeypatch.setenv(ENV_ROOT, fake.root)
     out = gsheets.publish(build_plan(small, context(small)), make_api(fake))
     res = CliRunner().invoke(main, ["read", out.url, "--json"])
+    assert res.exit_code == 1 and "--trust-new" in res.output  # a ladder never seen
+    res = CliRunner().invoke(main, ["read", out.url, "--json", "--trust-new"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["person"] == "Ana Diaz"
 
@@ -446,9 +448,9 @@ def test_cli_collect_takes_a_google_sheet_url_once_and_exports_its_scores(
     ratings = {t: {"a": 2, "b": 3} for t in ctx.tabs()}
     fill(fake, out.spreadsheet_id, empty, ratings, {}, random.Random(1))
     db = f"sqlite:///{tmp_path / 'h.sqlite'}"
-    first = CliRunner().invoke(main, ["collect", out.url, "--db", db])
+    first = CliRunner().invoke(main, ["collect", out.url, "--db", db, "--trust-new"])
     assert first.exit_code == 0, first.output
-    again = CliRunner().invoke(main, ["collect", out.url, "--db", db])
+    again = CliRunner().invoke(main, ["collect", out.url, "--db", db])  # the history's ladder
     assert again.exit_code == 0, again.output
     assert "1 added" in first.output
     assert "0 added, 0 updated, 1 unchanged" in again.output

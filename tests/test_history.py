@@ -225,22 +225,25 @@ def test_a_newer_copy_replaces_a_raters_ratings_and_keeps_the_old_ones(
         assert {r.source_file for r in current if r.rater_tab == "Mia"} == {"v2.xlsx"}
 
 
-def test_an_older_copy_collected_later_goes_in_as_history_only(
+def test_a_copy_collected_later_replaces_the_held_tab_whatever_its_file_time(
         db_url: str, ladder: Ladder) -> None:
+    """An e-mailed attachment's modification time is its download time: it decides nothing. The
+    copy collected later replaces what differs, and the result names the earlier file."""
     ctx = team_ctx(ladder, "Eve")
     rnd = random.Random(4)
-    newer, older = random_ratings(ladder, ctx, rnd), random_ratings(ladder, ctx, rnd)
+    first, later = random_ratings(ladder, ctx, rnd), random_ratings(ladder, ctx, rnd)
     with History(db_url) as h:
-        h.ingest(make_report(ladder, ctx, newer, file="new.xlsx"), ladder,
+        h.ingest(make_report(ladder, ctx, first, file="first.xlsx"), ladder,
                  modified=T0 + timedelta(days=1))
-        res = h.ingest(make_report(ladder, ctx, older, file="old.xlsx"), ladder, modified=T0)
-        changed = {t for t in newer if newer[t] != older[t]}
-        assert set(res.kept_as_history) == changed and res.replaced == []
+        res = h.ingest(make_report(ladder, ctx, later, file="later.xlsx"), ladder, modified=T0)
+        changed = {t for t in first if first[t] != later[t]}
+        assert set(res.replaced) == changed
+        assert res.replaced_from == {t: "first.xlsx" for t in changed}
         [rec] = h.records()
-        assert_record_matches(rec, ladder, inputs_of(ladder, ctx, newer))
+        assert_record_matches(rec, ladder, inputs_of(ladder, ctx, later))
         hist_rows = [r for r in h.ratings_of(rec.id, include_history=True)
                      if r.superseded_by_file is not None]
-        assert {r.source_file for r in hist_rows} == {"old.xlsx"}
+        assert {r.source_file for r in hist_rows} == {"first.xlsx"}
 
 
 def test_copies_returned_by_each_rater_add_up_to_the_whole(db_url: str, sales: Ladder) -> None:
@@ -264,7 +267,7 @@ def test_a_blank_tab_in_a_later_copy_replaces_nothing(db_url: str, ladder: Ladde
         h.ingest(make_report(ladder, ctx, full, file="full.xlsx"), ladder, modified=T0)
         res = h.ingest(make_report(ladder, ctx, only_self, file="self-again.xlsx"), ladder,
                        modified=T0 + timedelta(days=1))
-        assert res.replaced == [] and res.kept_as_history == []
+        assert res.replaced == [] and res.replaced_from == {}
         [rec] = h.records()
         assert_record_matches(rec, ladder, inputs_of(ladder, ctx, full))
         assert all(r.superseded_by_file is None for r in h.ratings_of(rec.id, True))
@@ -494,10 +497,10 @@ _copy = st.tuples(st.sampled_from(["Self", "Mia", "Pat", "Quinn"]),  # tab
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(copies=st.lists(_copy, min_size=1, max_size=7))
-def test_each_rater_ends_with_the_newest_copy_of_their_tab(tmp_path: Path, ladder: Ladder,
-                                                           copies: list) -> None:
-    """Whatever the order copies arrive in, each tab holds its newest copy (ties: the later
-    collected), the rest is history, and the scores are the rule's for those ratings."""
+def test_each_rater_ends_with_the_last_collected_copy_of_their_tab(tmp_path: Path, ladder: Ladder,
+                                                                   copies: list) -> None:
+    """Whatever the order copies arrive in and whatever their file times, each tab holds the
+    copy collected last, the rest is history, and the scores are the rule's for those ratings."""
     url = f"sqlite:///{tmp_path}/h-{uuid.uuid4().hex}.sqlite"
     base = team_ctx(ladder, "Zed")
     cats = [c.id for c in ladder.categories]
@@ -509,8 +512,7 @@ def test_each_rater_ends_with_the_newest_copy_of_their_tab(tmp_path: Path, ladde
             report = make_report(ladder, part, rat, file=f"copy{n}.xlsx")
             h.ingest(report, ladder, modified=T0 + timedelta(hours=hours))
             if any(v is not None for v in levels):
-                if tab not in newest or hours >= newest[tab][0]:
-                    newest[tab] = (hours, n, rat[tab])
+                newest[tab] = (hours, n, rat[tab])
         recs = h.records()
         if not newest:
             assert recs == []
@@ -546,9 +548,14 @@ def _workbook(path: Path, ladder: Ladder, ctx: Context, ratings: Ratings, mtime:
     return path
 
 
+def KEEP(tmp_path: Path) -> list[str]:  # noqa: N802 - reads as the option it stands for
+    return [str(tmp_path / "in" / "a-newer.xlsx")]
+
+
 def _returned_folder(folder: Path, ladder: Ladder) -> dict[str, Ratings]:
-    """Six people's workbooks; two copies of one rater's tab whose newer copy comes first by
-    name; a file that is not a workbook and one over the size limit. The ratings by file."""
+    """Six people's workbooks; two more copies of one rater's tab, all three different (the
+    one to keep, :func:`KEEP`, is the newest); a file that is not a workbook and one over the
+    size limit. The ratings by file."""
     folder.mkdir()
     rnd = random.Random(31)
     ratings: dict[str, Ratings] = {}
@@ -584,7 +591,7 @@ def _stored(url: str) -> list[tuple[object, ...]]:
 
 def _by_file(outcome: coll.CollectOutcome) -> dict[str, tuple[object, ...]]:
     return {Path(r.file).name: (r.status, [str(f) for f in r.findings], r.replaced,
-                                r.kept_as_history) for r in outcome.results}
+                                r.replaced_from) for r in outcome.results}
 
 
 def test_collect_stores_the_same_with_or_without_reader_processes(tmp_path: Path,
@@ -594,15 +601,17 @@ def test_collect_stores_the_same_with_or_without_reader_processes(tmp_path: Path
     for jobs in (1, 2, 3):  # in this process; one reader process; two
         url = f"sqlite:///{tmp_path}/jobs{jobs}.sqlite"
         with History(url) as h:
-            got[jobs] = (_by_file(coll.collect(h, [tmp_path / "in"], jobs=jobs)), _stored(url))
+            got[jobs] = (_by_file(coll.collect(h, [tmp_path / "in"], jobs=jobs, keep=KEEP(tmp_path))),
+                         _stored(url))
         assert_consistent(url)
     assert got[2] == got[1] and got[3] == got[1]
     results, _ = got[1]
     assert {f: r[0] for f, r in results.items()} == {
         **{f"p{i}.xlsx": "added" for i in range(6)}, "b-older.xlsx": "updated",
         "a-newer.xlsx": "updated", "junk.xlsx": "refused", "huge.xlsx": "refused"}
-    # applied oldest first: the newer copy of Mia's tab replaced the older, whatever their names
-    assert results["a-newer.xlsx"][2] == ["Mia"] and results["b-older.xlsx"][2] == ["Mia"]
+    # the three copies of Mia's tab disagree: the one named with keep holds it, whatever the
+    # file times, and the others' Mia tab was never stored, so nothing was replaced
+    assert all(r[2] == [] for r in results.values())
     with History(f"sqlite:///{tmp_path}/jobs2.sqlite") as h:
         rec = next(r for r in h.records() if r.person == "Person 0")
         mia = {r.category_id: r.level_index for r in h.ratings_of(rec.id) if r.rater_tab == "Mia"}
@@ -626,7 +635,7 @@ def test_collect_reads_each_file_once_and_held_files_not_at_all(
     # the reader verifies the bytes the collecting process read and hashed
     monkeypatch.setattr(sheetladder.results.read, "open_grid", no_opening)
     with History(url) as h:
-        first = coll.collect(h, [tmp_path / "in"], jobs=1)
+        first = coll.collect(h, [tmp_path / "in"], jobs=1, keep=KEEP(tmp_path))
     assert first.count("added") + first.count("updated") == 8, _by_file(first)
     monkeypatch.undo()
 

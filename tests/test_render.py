@@ -478,7 +478,8 @@ def test_a_rater_named_beyond_the_bmp_gets_a_tab(small: Ladder, tmp_path: Path):
 # -- formulas -----------------------------------------------------------------------------------
 
 SHARED_FUNCTIONS = {"IF", "AND", "OR", "NOT", "COUNT", "SUM", "AVERAGE", "MATCH", "INDEX", "CHOOSE",
-                    "ROUND", "INT", "MIN", "MAX", "ISNUMBER", "TRIM"}
+                    "ROUND", "INT", "MIN", "MAX", "ISNUMBER", "TRIM", "UPPER", "LOWER", "EXACT",
+                    "NA"}
 
 
 def test_formulas_use_only_functions_excel_libreoffice_and_google_share(sales: Ladder):

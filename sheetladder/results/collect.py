@@ -5,6 +5,7 @@ import functools
 import hashlib
 import itertools
 import json
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,10 +21,20 @@ from ..google.read import is_google_source
 from ..process import tune
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
-from ..results.report import Finding
+from ..results.report import Finding, Report
+from ..scoring import RaterInput
 from ..xlsx.archive import read_file_bytes
-from .read import CollectTask, ReadOutcome, cores, read_chunk_for_collect
-from .store import History, IngestResult
+from .read import (
+    CollectTask,
+    ReadOutcome,
+    conflict_message,
+    cores,
+    read_chunk_for_collect,
+    same_file,
+    tab_differences,
+)
+from .store import History, IngestResult, _has_content, person_key
+from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------
 
@@ -101,21 +112,30 @@ _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or wait
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             reader: Callable[[str], ReadOutcome] | None = None,
             on_result: Callable[[IngestResult], Any] | None = None,
-            on_total: Callable[[int], Any] | None = None) -> CollectOutcome:
-    """Read workbooks (in reader processes) and ingest each in its own transaction.
+            on_total: Callable[[int], Any] | None = None,
+            keep: Sequence[str] = (), trusted: TrustedLadders | None = None) -> CollectOutcome:
+    """Read workbooks (in reader processes), settle the copies, and ingest each file in its own
+    transaction.
 
-    Files are applied oldest first (by modification time), so when two copies of one rater's
-    tab arrive in one batch the newer one ends up current. Each file is read once, by this
-    process: its hash decides whether it is already held (then it costs nothing more), else its
-    bytes go to a reader process, which verifies them. ``jobs`` is the processes at work
-    (:func:`reader_processes`); ``reader(path)`` replaces the reading of one file (it gets the
-    path, not the bytes). ``on_total(n)`` is told how many files there are,
-    ``on_result(IngestResult)`` is called after each file.
+    Every file is read first: two copies in the batch holding different ratings on one rater's
+    tab of one person and period refuse that person in this collect (each copy is named, with
+    the first cells that differ), unless one of them is named in ``keep``; file times decide
+    nothing. A copy that differs from what an earlier collect stored replaces it, and its
+    result says which tab and which earlier file (:attr:`IngestResult.replaced_from`).
+    ``trusted`` (with the history's own ladders added) judges each embedded ladder; None
+    trusts every ladder. Each file is read once, by this process: its hash decides whether it
+    is already held (then it costs nothing more), else its bytes go to a reader process. Read
+    reports are held compressed until the batch is settled (a few KiB each). ``jobs`` is the
+    processes at work (:func:`reader_processes`); ``reader(path)`` replaces the reading of one
+    file. ``on_total(n)`` is told how many files there are, ``on_result(IngestResult)`` is
+    called after each file.
     """
     files, missing = expand_paths(paths)
     stamps = {f: file_modified(f) for f in files}
     files.sort(key=lambda f: (stamps[f] or datetime.min, f))
     outcome = CollectOutcome()
+    if trusted is not None:
+        trusted.add_all(history.known_ladders())
 
     def emit(res: IngestResult) -> None:
         outcome.results.append(res)
@@ -127,36 +147,149 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     for m in missing:
         emit(m)
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
-    ladders: dict[str, Ladder] = {}
+    batch = _Batch(trusted, emit)
     n_readers = reader_processes(jobs)
     first = list(itertools.islice(tasks, 3))
     if n_readers < 1 or len(first) < 3:  # reader processes would cost more than they save
         for task in itertools.chain(first, tasks):
             for got in read_chunk_for_collect([task], reader):
-                _ingest_outcome(history, got, emit, ladders)
-        return outcome
+                batch.add(got)
+    else:
+        from concurrent.futures import Future, ProcessPoolExecutor
+        from multiprocessing import get_context
 
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
+        work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
+            functools.partial(read_chunk_for_collect, reader=reader) if reader
+            else read_chunk_for_collect)
+        ahead: deque[Future[list[ReadOutcome]]] = deque()  # in the order the files are applied
 
-    work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
-        functools.partial(read_chunk_for_collect, reader=reader) if reader
-        else read_chunk_for_collect)
-    ahead: deque[Future[list[ReadOutcome]]] = deque()  # in the order the files are applied
+        def take_oldest() -> None:
+            for got in ahead.popleft().result():
+                batch.add(got)
 
-    def ingest_oldest() -> None:
-        for got in ahead.popleft().result():
-            _ingest_outcome(history, got, emit, ladders)
-
-    with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
-                             initializer=tune) as pool:
-        for chunk in _chunked(itertools.chain(first, tasks)):
-            while len(ahead) >= n_readers * _CHUNKS_PER_READER:
-                ingest_oldest()
-            ahead.append(pool.submit(work, chunk))
-        while ahead:
-            ingest_oldest()
+        with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
+                                 initializer=tune) as pool:
+            for chunk in _chunked(itertools.chain(first, tasks)):
+                while len(ahead) >= n_readers * _CHUNKS_PER_READER:
+                    take_oldest()
+                ahead.append(pool.submit(work, chunk))
+            while ahead:
+                take_oldest()
+    batch.settle(keep)
+    batch.ingest(history)
     return outcome
+
+
+@dataclass
+class _Read:
+    """One file read for a batch: its report, compressed until the batch is settled."""
+
+    file: str
+    modified: datetime | None
+    packed: bytes
+    ladder: Ladder
+    key: tuple[str, str] | None  # (person key, period), None when the report has errors
+    tabs: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # filled tab -> its content
+    drop: set[str] = field(default_factory=set)  # tabs another copy was kept for
+    refused: list[str] = field(default_factory=list)
+
+
+def _tab_content(inp: RaterInput) -> tuple[Any, ...]:
+    return (tuple(sorted((k, v) for k, v in inp.levels.items() if v is not None)),
+            tuple(sorted((k, v.strip()) for k, v in inp.comments.items() if v.strip())))
+
+
+class _Batch:
+    """The files of one collect between reading and ingesting."""
+
+    def __init__(self, trusted: TrustedLadders | None, emit: Callable[[IngestResult], Any]):
+        self.trusted = trusted
+        self.emit = emit
+        self.items: list[_Read] = []
+        self.ladders: dict[str, Ladder] = {}  # one ladder per batch, as a rule: parsed once
+
+    def add(self, got: ReadOutcome) -> None:
+        if got.report is None or not got.ladder_json:
+            self.emit(IngestResult(file=got.file, status="refused", findings=[
+                Finding(severity="error", message=got.error or "could not be read")]))
+            return
+        report = got.report
+        ladder = self.ladders.get(got.ladder_json)
+        if ladder is None:
+            if len(self.ladders) >= 8:
+                self.ladders.clear()
+            ladder = self.ladders[got.ladder_json] = Ladder.model_validate(
+                json.loads(got.ladder_json))
+        if self.trusted is not None:
+            j = self.trusted.judge(ladder)
+            if j.verdict != "trusted":
+                self.emit(IngestResult(file=got.file, status="refused", person=report.person,
+                                       period=report.period, findings=[
+                                           Finding(severity="error", message=j.message or "")]))
+                return
+        key = None
+        if report.ok and (report.person or "").strip() and (report.period or "").strip():
+            key = (person_key(report.person or ""), (report.period or "").strip())
+        item = _Read(file=got.file, modified=got.modified, ladder=ladder, key=key,
+                     packed=zlib.compress(report.model_dump_json(exclude={"ladder_json"}).encode(), 1),
+                     tabs={i.tab: _tab_content(i) for i in report.inputs if _has_content(i)})
+        self.items.append(item)
+
+    def settle(self, keep: Sequence[str]) -> None:
+        """Find the copies that disagree; refuse their person, or drop what ``keep`` overrules."""
+        groups: dict[tuple[str, str], list[_Read]] = {}
+        for item in self.items:
+            if item.key is not None:
+                groups.setdefault(item.key, []).append(item)
+        for copies in groups.values():
+            if len(copies) < 2:
+                continue
+            problems: list[str] = []
+            for tab in sorted({t for c in copies for t in c.tabs}):
+                holders = [c for c in copies if tab in c.tabs]
+                if len({c.tabs[tab] for c in holders}) < 2:
+                    continue
+                kept = [c for c in holders if any(same_file(c.file, k) for k in keep)]
+                if kept and len({c.tabs[tab] for c in kept}) == 1:
+                    for c in holders:
+                        if c.tabs[tab] != kept[0].tabs[tab]:
+                            c.drop.add(tab)
+                    continue
+                pick = kept[0] if kept else holders[0]
+                for other in holders:
+                    if other.tabs[tab] == pick.tabs[tab]:
+                        continue
+                    a, b = (_unpack(pick).inputs, _unpack(other).inputs)
+                    ia = next(i for i in a if i.tab == tab)
+                    ib = next(i for i in b if i.tab == tab)
+                    problems.append(conflict_message(
+                        tab, pick.file, other.file, tab_differences(pick.ladder, ia, ib)))
+            for c in copies:
+                c.refused = problems
+
+    def ingest(self, history: History) -> None:
+        for item in self.items:
+            report = _unpack(item)
+            if item.refused:
+                self.emit(IngestResult(
+                    file=item.file, status="refused", person=report.person, period=report.period,
+                    findings=[Finding(severity="error", message=m) for m in item.refused]))
+                continue
+            if item.drop:
+                report.inputs = [i.model_copy(update={"levels": {}, "comments": {}})
+                                 if i.tab in item.drop else i for i in report.inputs]
+            res = history.ingest(report, ladder=item.ladder, modified=item.modified,
+                                 held_even_if_empty=bool(item.drop))
+            res.file = item.file
+            if item.drop:
+                res.warnings.append(Finding(severity="warning", message=(
+                    f"tab(s) {', '.join(map(repr, sorted(item.drop)))} left out: --keep names "
+                    "another copy")))
+            self.emit(res)
+
+
+def _unpack(item: _Read) -> Report:
+    return Report.model_validate_json(zlib.decompress(item.packed))
 
 
 def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],
@@ -215,23 +348,3 @@ def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
             chunk, size = [], 0
     if chunk:
         yield chunk
-
-
-def _ingest_outcome(history: History, got: ReadOutcome, emit: Callable[[IngestResult], Any],
-                    ladders: dict[str, Ladder]) -> None:
-    if got.report is None:
-        res = IngestResult(file=got.file, status="refused", findings=[
-            Finding(severity="error", message=got.error or "could not be read")])
-    else:
-        ladder = None
-        if got.ladder_json:
-            # one ladder per batch, as a rule: parsed once (by its text; a handful kept)
-            ladder = ladders.get(got.ladder_json)
-            if ladder is None:
-                if len(ladders) >= 8:
-                    ladders.clear()
-                ladder = ladders[got.ladder_json] = Ladder.model_validate(
-                    json.loads(got.ladder_json))
-        res = history.ingest(got.report, ladder=ladder, modified=got.modified)
-        res.file = got.file
-    emit(res)

@@ -18,15 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from ..a1 import a1
+from ..context import META_SHEET
 from ..definition import Ladder
 from ..errors import UnreadableWorkbook
 from ..google.read import is_google_source
 from ..grid import Grid
+from ..plan import C_COMMENT, C_RATING, R_FIRST
 from ..process import tune
 from ..scoring import RaterInput
+from ..verify.findings import _short
 from ..verify.verify import Verified, ladder_facts, ladder_from_json, make_report, verify_grid
 from ..xlsx.read import grid_from_bytes, open_xlsx
-from .report import Finding, Report
+from .report import Finding, Report, recompute_figures, withhold_figures
+from .trust import TrustedLadders
 
 
 def open_grid(source: str) -> Grid:
@@ -132,12 +137,15 @@ def default_jobs(n: int) -> int:
 
 
 def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = True,
-              jobs: int = 1) -> list[Report]:
+              jobs: int = 1, keep: Sequence[str] = (),
+              trusted: TrustedLadders | None = None) -> list[Report]:
     """Read a batch: one report per assessment, copies of one assessment merged.
 
     Unreadable files come back as reports with ``unreadable`` set, in their place in the batch;
     the other files are read regardless. Reports keep the order of first appearance. With
     ``jobs`` > 1 the files are read by that many worker processes (the reports are the same).
+    ``keep`` names the copies that win a conflict (:func:`merge`). With ``trusted``, each
+    embedded ladder is judged against the trusted ones (:func:`judge_report`).
     """
     slots: list[Report | str] = []  # a report, or the key of a group of copies
     groups: dict[str, list[Verified]] = {}
@@ -147,7 +155,7 @@ def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = Tr
             slots.append(unreadable_report(e))
             continue
         if not merge_copies:
-            slots.append(v.report)
+            slots.append(judge_report(v.report, v.ladder, trusted))
             continue
         key = assessment_key(v)
         if key not in groups:
@@ -158,12 +166,35 @@ def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = Tr
     for slot in slots:
         if isinstance(slot, Report):
             out.append(slot)
-        else:
-            out.append(merge(groups[slot]).report)
+            continue
+        merged = merge(groups[slot], keep)
+        report = judge_report(merged.report, merged.ladder, trusted)
+        if merged.conflicts:  # a guess at which copy is right drives no figure either
+            withhold_figures(report, merged.report.figures_withheld or "copies disagree")
+        out.append(report)
     return out
 
 
-# -- merging copies ------------------------------------------------------------------------------
+def judge_report(report: Report, ladder: Ladder, trusted: TrustedLadders | None) -> Report:
+    """The report measured against the trusted ladders: an embedded ladder that differs from
+    the trusted one of its id and version is an error (the figures are the trusted ladder's,
+    labelled), one never seen is an error saying what to do; a report whose hidden definition
+    was edited gets its figures back from the trusted ladder when there is one."""
+    if trusted is None:
+        return report
+    j = trusted.judge(ladder)
+    if j.verdict == "trusted":
+        if report.figures_withheld and j.ladder is not None and j.origin:
+            recompute_figures(report, j.ladder, j.origin)
+        return report
+    assert j.message is not None
+    report.findings.append(Finding(severity="error", sheet=META_SHEET, message=j.message))
+    if j.verdict == "differs":
+        assert j.ladder is not None and j.origin is not None
+        if not recompute_figures(report, j.ladder, j.origin):
+            withhold_figures(report, f"the workbook's ladder differs from {j.origin}, and its "
+                                     "ratings do not fit that ladder: no figure is computed")
+    return report
 
 
 def assessment_key(v: Verified) -> str:
@@ -177,25 +208,62 @@ def _filled(inp: RaterInput) -> bool:
         t.strip() for t in inp.comments.values())
 
 
-def _difference(ladder: Ladder, a: RaterInput, b: RaterInput) -> str:
+def input_cell(ladder: Ladder, category_id: str, what: str = "rating") -> str:
+    """Where a category's rating (or comment) is on a rater tab as made."""
+    i = [c.id for c in ladder.categories].index(category_id)
+    return a1(R_FIRST + i, C_RATING if what == "rating" else C_COMMENT)
+
+
+def tab_differences(ladder: Ladder, a: RaterInput, b: RaterInput
+                    ) -> list[tuple[str, str, str, str]]:
+    """(cell, category, a's content, b's content) for every cell where two copies of a tab
+    differ, ratings first; blanks and spaces around comments are no difference."""
     codes = ladder.codes
+    out: list[tuple[str, str, str, str]] = []
     for c in ladder.categories:
         la, lb = a.levels.get(c.id), b.levels.get(c.id)
         if la != lb:
-            sa = codes[la - 1] if la else "blank"
-            sb = codes[lb - 1] if lb else "blank"
-            return f"{c.name}: {sa} vs {sb}"
+            out.append((input_cell(ladder, c.id), c.name, codes[la - 1] if la else "blank",
+                        codes[lb - 1] if lb else "blank"))
     for c in ladder.categories:
-        if a.comments.get(c.id, "").strip() != b.comments.get(c.id, "").strip():
-            return f"{c.name}: different comments"
-    return "different content"
+        ca, cb = a.comments.get(c.id, "").strip(), b.comments.get(c.id, "").strip()
+        if ca != cb:
+            out.append((input_cell(ladder, c.id, "comment"), f"{c.name}, comment", _quote(ca),
+                        _quote(cb)))
+    return out
 
 
-def merge(copies: Sequence[Verified]) -> Verified:
+def _quote(text: str) -> str:
+    return repr(_short(text, 40)) if text else "nothing"
+
+
+def conflict_message(tab: str, file_a: str, file_b: str,
+                     diffs: Sequence[tuple[str, str, str, str]], most: int = 3) -> str:
+    """One line naming both copies and the first cells where they differ, and what to do."""
+    shown = "; ".join(f"{tab}!{cell} ({name}): {va} in {file_a}, {vb} in {file_b}"
+                      for cell, name, va, vb in diffs[:most])
+    more = f" and {len(diffs) - most} more cell(s)" if len(diffs) > most else ""
+    return (f"conflict: {file_a} and {file_b} hold different ratings on tab {tab!r} "
+            f"({shown}{more}); remove the copy that is wrong, or name the one to keep with "
+            "--keep FILE")
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two names given for files name the same one (a path as given, or resolved)."""
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
     """One report from copies of one assessment: each rater tab from the copy where it is filled.
 
-    Copies holding different ratings on one tab are an error finding naming both files; the
-    first copy's ratings are used, so the conflict is reported, never silently resolved.
+    Copies holding different content on one tab are a conflict: an error finding naming both
+    files and the first cells that differ, and no figures, unless one of them is named in
+    ``keep``, which then holds the tab. Nothing is settled silently, and never by file times.
     """
     if len(copies) == 1:
         return copies[0]
@@ -208,6 +276,7 @@ def merge(copies: Sequence[Verified]) -> Verified:
         for f in v.report.findings:
             findings.append(f.model_copy(update={"file": f.file or v.report.file}))
     chosen: dict[str, RaterInput] = {}
+    conflicts: list[str] = []
     for slot in ctx.raters:
         holders = [v for v in copies if slot.tab in v.inputs]
         if not holders:
@@ -218,24 +287,34 @@ def merge(copies: Sequence[Verified]) -> Verified:
         if not filled:
             chosen[slot.tab] = holders[0].inputs[slot.tab]
             continue
-        pick = filled[0]
+        kept = [v for v in filled if any(same_file(v.report.file, k) for k in keep)]
+        pick = kept[0] if kept else filled[0]
         chosen[slot.tab] = pick.inputs[slot.tab]
-        for other in filled[1:]:
-            a, b = pick.inputs[slot.tab], other.inputs[slot.tab]
-            same_levels = {k: v for k, v in a.levels.items() if v is not None} == \
-                {k: v for k, v in b.levels.items() if v is not None}
-            same_comments = {k: v.strip() for k, v in a.comments.items() if v.strip()} == \
-                {k: v.strip() for k, v in b.comments.items() if v.strip()}
-            if same_levels and same_comments:
+        for other in filled:
+            if other is pick:
                 continue
+            diffs = tab_differences(ladder, pick.inputs[slot.tab], other.inputs[slot.tab])
+            if not diffs:
+                continue
+            if kept and not any(same_file(other.report.file, k) for k in keep):
+                findings.append(Finding(
+                    severity="warning", sheet=slot.tab, cell=diffs[0][0], file=other.report.file,
+                    message=(f"{other.report.file} holds other ratings on this tab; those of "
+                             f"{pick.report.file} are used, as --keep says")))
+                continue
+            conflicts.append(slot.tab)
             findings.append(Finding(
-                severity="error", sheet=slot.tab, file=other.report.file, message=(
-                    f"conflict: copies {pick.report.file} and {other.report.file} hold different "
-                    f"ratings on this tab ({_difference(ladder, a, b)}); the ratings of "
-                    f"{pick.report.file} are used")))
+                severity="error", sheet=slot.tab, cell=diffs[0][0], file=other.report.file,
+                message=conflict_message(slot.tab, pick.report.file, other.report.file, diffs)))
     report = make_report(" + ".join(sources), ladder, ctx, chosen, findings, sources)
+    withheld = next((v.report.figures_withheld for v in copies if v.report.figures_withheld), None)
+    if conflicts:
+        withhold_figures(report, f"copies disagree on tab(s) {', '.join(map(repr, conflicts))}: "
+                                 "no figure is computed until one copy is chosen")
+    elif withheld:
+        withhold_figures(report, withheld)
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(chosen),
-                    inputs=chosen)
+                    inputs=chosen, conflicts=conflicts)
 
 
 # -- collect's reader --------------------------------------------------------------------------
@@ -336,6 +415,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "level": report.level,
         "level_index": report.level_index,
         "progress_to_next": report.progress_to_next,
+        "figures_withheld": report.figures_withheld,
+        "figures_from": report.figures_from,
         "comments": {i.tab: i.comments for i in report.inputs if i.comments},
     }
 

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..scoring import CategoryScore, RaterInput, RaterScore
+from ..definition import Ladder
+from ..scoring import CategoryScore, RaterInput, RaterScore, score
 
 Severity = Literal["error", "warning"]
 
@@ -59,6 +60,12 @@ class Report(BaseModel):
         default=None, repr=False,
         description="Canonical JSON of the ladder the workbook embeds (what its hash covers).",
     )
+    figures_withheld: str | None = Field(
+        default=None, description="Why no total, level or progress is given: they would come "
+                                  "from a definition or ratings that cannot be trusted.")
+    figures_from: str | None = Field(
+        default=None, description="The trusted ladder the figures were recomputed from, when "
+                                  "not from the workbook's own (which was found altered).")
     unreadable: str | None = Field(
         default=None, description="Why the file could not be read at all (then nothing else is set)."
     )
@@ -70,3 +77,36 @@ class Report(BaseModel):
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def withhold_figures(report: Report, why: str) -> None:
+    """No figure computed from what cannot be trusted: totals, levels, progress and the
+    consensus go; the ratings as read (and each role's mean of them) stay."""
+    report.figures_withheld = why
+    report.figures_from = None
+    report.total_points = report.level_index = report.level = report.progress_to_next = None
+    report.raters = [r.model_copy(update={"total_points": None, "level_index": None,
+                                          "level": None, "progress_to_next": None})
+                     for r in report.raters]
+    report.categories = [c.model_copy(update={"consensus_level": None, "consensus_points": None,
+                                              "self_gap": None, "next_level": None})
+                         for c in report.categories]
+
+
+def recompute_figures(report: Report, ladder: Ladder, origin: str) -> bool:
+    """The figures from a trusted ladder instead of the workbook's own, labelled with where it
+    came from; False (nothing changed) when the ratings do not fit that ladder."""
+    ids = {c.id for c in ladder.categories}
+    roles = {r.id for r in ladder.raters}
+    n = len(ladder.levels)
+    for inp in report.inputs:
+        if inp.role not in roles or not set(inp.levels) <= ids or any(
+                lv is not None and not 1 <= lv <= n for lv in inp.levels.values()):
+            return False
+    sc = score(ladder, report.inputs)
+    report.raters, report.categories = sc.raters, sc.categories
+    report.total_points, report.level_index = sc.total_points, sc.level_index
+    report.level, report.progress_to_next = sc.level, sc.progress_to_next
+    report.figures_withheld = None
+    report.figures_from = origin
+    return True

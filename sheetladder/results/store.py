@@ -8,8 +8,9 @@ migrated when the database is opened, under a lock, and its version is kept in
 Ingesting is idempotent and happens in one transaction per file:
 
 * a file whose bytes were collected before adds nothing;
-* the ratings of one rater (one tab) come from exactly one copy: a newer copy of the same
-  person, period and rater replaces the older ratings as a whole, and the replaced ones stay as
+* the ratings of one rater (one tab) come from exactly one copy: a copy ingested later that
+  differs replaces the held ratings as a whole (file times decide nothing; two copies in one
+  batch that disagree never get here, ``collect`` refuses them), and the replaced ones stay as
   history (``superseded_by``). Copies are never mixed within one rater, and a blank tab in a
   copy replaces nothing;
 * the scores of the assessment are then recomputed with the scoring rule from the current
@@ -279,8 +280,8 @@ class IngestResult:
     person: str | None = None
     period: str | None = None
     findings: list[Finding] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)  # rater tabs whose older ratings it replaced
-    kept_as_history: list[str] = field(default_factory=list)  # tabs where a newer copy is held
+    replaced: list[str] = field(default_factory=list)  # rater tabs whose held ratings it replaced
+    replaced_from: dict[str, str] = field(default_factory=dict)  # tab -> the file it replaced
     warnings: list[Finding] = field(default_factory=list)
 
 
@@ -466,10 +467,14 @@ class History:
 
     # -- ingest
     def ingest(self, report: Report, ladder: Ladder | None = None,
-               modified: datetime | None = None) -> IngestResult:
+               modified: datetime | None = None, held_even_if_empty: bool = False
+               ) -> IngestResult:
         """Store one verified report in one transaction. ``ladder`` is the definition the
         workbook embeds (needed the first time a ladder is seen); ``modified`` is when the copy
-        was saved, which decides which of two copies of a rater's tab is the newer."""
+        was saved (kept with it, never used to choose between copies: a copy ingested later
+        that differs from a rater's tab held replaces it, and the result names what it
+        replaced). ``held_even_if_empty`` stores the copy's hash even when it holds nothing to
+        store (its tabs were overruled by ``--keep``), so that collecting it again adds nothing."""
         result = IngestResult(file=report.file, status="refused", person=report.person,
                               period=report.period,
                               warnings=[f for f in report.findings if f.severity == "warning"])
@@ -481,7 +486,7 @@ class History:
         except _Refused as e:
             result.findings = [Finding(severity="error", message=m) for m in e.messages]
             return result
-        if not any(_has_content(i) for i in report.inputs):
+        if not held_even_if_empty and not any(_has_content(i) for i in report.inputs):
             result.status = "empty"  # not filled in yet: nothing to store, nothing wrong
             return result
         for attempt in range(3):
@@ -491,7 +496,7 @@ class History:
                 return result
             except _Unchanged:
                 result.status = "unchanged"
-                result.replaced, result.kept_as_history = [], []
+                result.replaced, result.replaced_from = [], {}
                 return result
             except _Refused as e:
                 result.status = "refused"
@@ -499,7 +504,7 @@ class History:
                 return result
             except IntegrityError:
                 # A concurrent collect stored the same file or person first: look again.
-                result.replaced, result.kept_as_history = [], []
+                result.replaced, result.replaced_from = [], {}
                 if attempt == 2:
                     raise
         return result  # pragma: no cover
@@ -585,7 +590,7 @@ class History:
             warnings=_dumps([str(f) for f in report.findings if f.severity == "warning"]),
         )).inserted_primary_key[0]  # type: ignore[index]
         for inp in present:
-            self._apply_tab(conn, ladder, aid, source_id, inp, _utc(modified), now, result)
+            self._apply_tab(conn, ladder, aid, source_id, inp, now, result)
         self._rescore(conn, ladder, aid, report.file, chash, now)
         existed = conn.execute(
             select(func.count()).select_from(sources).where(sources.c.assessment_id == aid)
@@ -593,13 +598,12 @@ class History:
         result.status = "updated" if existed else "added"
 
     def _apply_tab(self, conn: Connection, ladder: Ladder, aid: int, source_id: int,
-                   inp: RaterInput, modified: datetime, now: datetime,
-                   result: IngestResult) -> bool:
+                   inp: RaterInput, now: datetime, result: IngestResult) -> bool:
         """Store one rater's tab from a copy; True when it became the current ratings."""
         cur = conn.execute(
             select(ratings.c.id, ratings.c.category_id, ratings.c.level_index, ratings.c.comment,
                    ratings.c.rater_role, ratings.c.rater_name, ratings.c.source_id,
-                   sources.c.modified)
+                   sources.c.file)
             .join(sources, sources.c.id == ratings.c.source_id)
             .where(ratings.c.assessment_id == aid, ratings.c.rater_tab == inp.tab, _current)
         ).all()
@@ -622,20 +626,11 @@ class History:
             same_rater = all(r.rater_role == inp.role and r.rater_name == inp.name for r in cur)
             if held == new and same_rater:
                 return False  # this copy holds the same ratings for the tab: nothing to replace
-            held_modified = max(r.modified for r in cur)
-            held_source = cur[0].source_id
-            if held_modified > modified:
-                # An older copy than the one held: keep it, as history only.
-                for r in rows:
-                    r["superseded_by"] = held_source
-                    r["superseded_at"] = now
-                conn.execute(ratings.insert(), rows)
-                result.kept_as_history.append(inp.tab)
-                return False
             conn.execute(ratings.update()
                          .where(ratings.c.id.in_([r.id for r in cur]))
                          .values(superseded_by=source_id, superseded_at=now))
             result.replaced.append(inp.tab)
+            result.replaced_from[inp.tab] = cur[0].file
         conn.execute(ratings.insert(), rows)
         return True
 
@@ -707,6 +702,19 @@ class History:
         lad = Ladder.model_validate(json.loads(definition))
         self._ladder_cache[ladder_hash] = lad
         return lad
+
+    def known_ladders(self) -> list[tuple[Ladder, str]]:
+        """Every ladder the history holds, with where it is from (for :class:`TrustedLadders`)."""
+        where = f"the ladder held in {display_url(self.url)}"
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ladders.c.hash, ladders.c.definition)).all()
+        out = []
+        for h, definition in rows:
+            ladder = self._ladder_cache.get(h)
+            if ladder is None:
+                ladder = self._ladder_cache[h] = Ladder.model_validate(json.loads(definition))
+            out.append((ladder, where))
+        return out
 
     def periods(self) -> list[str]:
         with self.engine.connect() as conn:

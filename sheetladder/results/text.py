@@ -89,6 +89,12 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
                        num(c.consensus_level), Text(c.next_level or "–"))
         console.print(ct)
         overall = Text("Overall: ", style="bold")
+        if r.figures_withheld:
+            overall.append(f"no figures: {r.figures_withheld}")
+            console.print(overall)
+            continue
+        if r.figures_from:
+            overall.append(f"(recomputed from the trusted {r.figures_from}) ")
         overall.append(f"{num(r.total_points)} points, level {r.level or '– (not every category rated)'}")
         if r.progress_to_next is not None:
             overall.append(f", {num(r.progress_to_next, pct=True)} of the way to the next level")

@@ -14,6 +14,7 @@ class _Findings:
     def __init__(self) -> None:
         self.items: list[Finding] = []
         self._per_sheet: dict[str, int] = {}
+        self.definition_doubt: str | None = None  # why the embedded definition is not trusted
 
     def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str) -> None:
         self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message))

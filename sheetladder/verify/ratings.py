@@ -2,10 +2,10 @@
 
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from .. import scoring
 from ..definition import Ladder
 from ..grid import CellValue
 from .formulas import _num_text
@@ -19,19 +19,15 @@ RatingStatus = Literal["blank", "exact", "normalised", "invalid"]
 class RatingParse:
     """How a rating cell reads: the level (1-based) or None, and what it took to read it.
 
-    ``sheet_reads_it`` says whether the workbook's own formula (MATCH of TRIM, case-insensitive)
-    finds the same level, i.e. whether the file's stored results can be compared.
+    ``sheet_reads_it`` says whether the workbook's own formula (:func:`scoring.f_level_number`)
+    finds the same level, i.e. whether the file's stored results can be compared: true of
+    everything read, since what the formula cannot read is refused.
     """
 
     level: int | None
     status: RatingStatus
     sheet_reads_it: bool
     message: str | None = None
-
-
-def _sheet_trim(s: str) -> str:
-    """Spreadsheet TRIM: ASCII spaces stripped at the ends and collapsed inside."""
-    return " ".join(part for part in s.split(" ") if part)
 
 
 def _shown(value: CellValue) -> str:
@@ -57,8 +53,11 @@ def _exact_ratings(ladder: Ladder) -> dict[str, RatingParse]:
 
 
 def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> RatingParse:
-    """Read a rating cell: a level code, or a common typing of one (``s3``, `` S3 ``, ``3``, the
-    level's name) with a warning; anything else is invalid."""
+    """Read a rating cell exactly as the workbook's own formula does
+    (:func:`scoring.f_level_number`): a level code in any case, ASCII spaces around it ignored
+    (``s3``, `` S3 ``) with a warning; blank or only spaces is unrated. Anything else (a bare
+    number, a level's name, an out-of-range code) shows #N/A in the workbook, so it is refused
+    here too: one answer for every rating."""
     if type(value) is str and error is None:
         exact = _exact_ratings(ladder).get(value)
         if exact is not None:
@@ -68,50 +67,14 @@ def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> 
     if error is not None:
         return RatingParse(None, "invalid", False,
                            f"'{error}' is not a level of this ladder ({span})")
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         return RatingParse(None, "blank", True)
     shown = _shown(value)
-    invalid = RatingParse(None, "invalid", False, f"'{shown}' is not a level of this ladder ({span})")
-    if isinstance(value, bool):
-        return invalid
-    by_fold = {c.casefold(): i for i, c in enumerate(codes, start=1)}
-    sheet_level = by_fold.get(_sheet_trim(shown).casefold()) if isinstance(value, str) else None
-    if isinstance(value, str) and value in codes:
-        return RatingParse(codes.index(value) + 1, "exact", True)
-    level: int | None = None
-    if isinstance(value, float):
-        if value.is_integer() and 1 <= value <= len(codes):
-            level = int(value)
-    else:
-        s = " ".join(value.replace("\u00a0", " ").split())
-        fold = s.casefold()
-        if fold in by_fold:
-            level = by_fold[fold]
-        elif re.fullmatch(r"\d+(\.0+)?", s):
-            n = int(float(s))
-            level = n if 1 <= n <= len(codes) else None
-        else:
-            named = [i for i, lv in enumerate(ladder.levels, start=1)
-                     if " ".join(lv.name.split()).casefold() == fold]
-            if not named:
-                # "S3 Mid Sales Executive", "S3 - Mid Sales Executive"
-                m = re.match(r"^(\S+?)\s*[-–—:]?\s+(.+)$", s)
-                if m and m.group(1).casefold() in by_fold:
-                    i = by_fold[m.group(1).casefold()]
-                    if " ".join(ladder.levels[i - 1].name.split()).casefold() == m.group(2).casefold():
-                        named = [i]
-            if len(named) > 1:
-                listed = ", ".join(codes[i - 1] for i in named)
-                return RatingParse(None, "invalid", False,
-                                   f"'{shown}' is the name of several levels ({listed}); "
-                                   "pick one of them from the list")
-            if named:
-                level = named[0]
+    level = scoring.sheet_level(value, codes) if isinstance(value, str) else None
+    if level == 0:
+        return RatingParse(None, "blank", True)
     if level is None:
-        return invalid
-    code = codes[level - 1]
-    if sheet_level == level:
-        return RatingParse(level, "normalised", True, f"'{shown}' read as {code}")
-    return RatingParse(level, "normalised", False,
-                       f"'{shown}' read as {code}; the workbook's own formulas show #N/A for this "
-                       f"row until {code} is picked from the list")
+        what = "a number, " if isinstance(value, float) else ""
+        return RatingParse(None, "invalid", False,
+                           f"'{shown}' is {what}not a level of this ladder ({span})")
+    return RatingParse(level, "normalised", True, f"'{shown}' read as {codes[level - 1]}")

@@ -17,14 +17,18 @@ Decisions worth knowing:
   recalculating, e.g. by a script, or its stored results were edited outside a spreadsheet
   application), because the outcome cannot depend on it. Changing a formula or replacing it by a
   typed value is an *error*.
-* A rating the spreadsheet itself cannot read (``3`` instead of ``S3``, or an invalid level) makes
-  the workbook's own formulas show ``#N/A``; the rating is reported once, and stored results that
-  depend on it are not compared, so one typing mistake is never reported twice.
+* A rating is read exactly as the workbook's own formula reads it (``ratings.parse_rating``):
+  what the workbook shows #N/A for (``3``, a level's name, ``S9``) is refused with its cell,
+  once; stored results that depend on it are not compared, so one mistake is never reported
+  twice.
+* A hidden sheet that was edited (its hashes do not match) drives no figure: the report's
+  totals, levels and progress are withheld (``Report.figures_withheld``).
 * Rows inserted or deleted are found by aligning the rows' labels with the plan, reported once,
   and then allowed for: cells are compared at their new place and formula references are shifted
   the way a spreadsheet shifts them, so one inserted row does not turn into a hundred findings.
-* Copies of one assessment are merged tab by tab (:func:`merge`); two copies holding different
-  ratings on one tab are an error finding, and the first copy's ratings are used.
+* Copies of one assessment are merged tab by tab (``results.read.merge``); two copies holding
+  different ratings on one tab are an error finding naming both files and the cells, and the
+  report gives no figures until one copy is removed or named with ``keep``.
 * The hash on the hidden sheet detects edits made by hand, not by someone who recomputes it: it
   is a checksum, not a signature.
 """
@@ -46,10 +50,10 @@ from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
 from ..plan import PLAN_VERSION, Cell, SheetPlan, WorkbookPlan, build_plan
-from ..results.report import Finding, LadderRef, Report, Severity
+from ..results.report import Finding, LadderRef, Report, Severity, withhold_figures
 from ..scoring import RaterInput
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
-from .findings import _Findings, _short
+from .findings import _SHORT, _Findings, _short
 from .formulas import RowMap, _num_text, canonical_formula
 from .ratings import _shown, parse_rating
 
@@ -67,6 +71,7 @@ class Verified:
     context: Context
     tabs_present: set[str] = field(default_factory=set)
     inputs: dict[str, RaterInput] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)  # tabs that merged copies disagree on
 
 
 # -- the hidden sheet ----------------------------------------------------------------------------
@@ -148,10 +153,12 @@ def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladde
     if meta.get("hash") != digest:
         found.add("error", name, cells.get("hash"),
                   "the hidden sheet was edited: its content does not match its hash")
+        found.definition_doubt = "the workbook's hidden definition was edited"
     ladder_digest = hashlib.sha256(ladder_json.encode("utf-8")).hexdigest()
     if meta.get("ladder_hash") != ladder_digest:
         found.add("error", name, cells.get("ladder_hash"),
                   "the hidden sheet was edited: the ladder does not match its hash")
+        found.definition_doubt = "the workbook's hidden definition was edited"
     try:
         ladder = ladder_from_json(ladder_json)
     except (ValidationError, ValueError) as e:
@@ -212,6 +219,26 @@ def _fmt(v: CellValue | None, error: str | None = None) -> str:
     return _shown(v)
 
 
+def changed(what: str, was: str, now: str, width: int = 40) -> str:
+    """A finding's account of a changed value that shows the change: both whole when short,
+    else both cut around the first character where they differ, with its position (two copies
+    of the same cut-off prefix would hide the very difference reported)."""
+    if len(was) <= _SHORT and len(now) <= _SHORT:
+        if what == "text":
+            return f"text changed from {_fmt(was)} to {_fmt(now)}"
+        return f"{what} changed to {now} (the workbook as made has {was})"
+    i = next((k for k, (x, y) in enumerate(zip(was, now, strict=False)) if x != y),
+             min(len(was), len(now)))
+    start = max(0, i - width // 2)
+
+    def cut(s: str) -> str:
+        piece = " ".join(s[start:start + width].split("\n"))
+        return ("…" if start else "") + piece + ("…" if start + width < len(s) else "")
+
+    return (f"{what} changed at character {i + 1} of {len(was)}: {cut(was)!r} is now "
+            f"{cut(now)!r}" + (f" ({len(now)} characters)" if len(now) != len(was) else ""))
+
+
 @dataclass
 class _SheetCheck:
     grid: SheetGrid
@@ -256,8 +283,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
             got_c = canonical_formula(got.formula, sp.name, aliases)
             if exp_c != got_c:
                 found.cell("error", sg.name, a1(*pos),
-                           f"formula changed to ={_short(got.formula)} (the workbook as made has "
-                           f"={_short(want)})")
+                           changed("formula", "=" + want.lstrip("="), "=" + got.formula.lstrip("=")))
                 continue
             check.intact.append((c, pos))
             continue
@@ -279,7 +305,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
         got_text = _shown(got.value) if got.error is None else got.error
         if exp_text.replace("\r\n", "\n") != got_text.replace("\r\n", "\n"):
             found.cell(sev, sg.name, a1(*pos),
-                       f"text changed from {_fmt(exp_text)} to {_fmt(got_text)}")
+                       changed("text", exp_text, got_text))
     inserted = set(al.inserted)
     extra = sorted((r, col) for (r, col), cell in sg.cells.items()
                    if (r, col) not in seen and r not in inserted
@@ -494,6 +520,8 @@ def verify_grid(grid: Grid) -> Verified:
         ctx = _named_copy(ctx, grid, pairs, alignments, found)
     report = make_report(grid.source, ladder, ctx, inputs, found.close(), plan=plan)
     report.content_hash = grid.content_hash
+    if found.definition_doubt:
+        withhold_figures(report, found.definition_doubt + ": no figure is computed from it")
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
 

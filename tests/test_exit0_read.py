@@ -1,0 +1,287 @@
+"""Issue 14, the reading side: exit 0 only with a right result.
+
+Each case is reproduced as it was found, through the CLI in a folder holding a copy of
+``definitions/`` (what a new user has): conflicting copies in one collect, a forged ladder, a
+tampered hidden sheet, ratings the workbook cannot compute, and findings that hid the
+difference they were about.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+
+from .conftest import DEFINITIONS
+
+R_FIRST, C_RATING, C_COMMENT = 4, 3, 6  # the rater tabs' layout (sheetladder.plan)
+META = "_sheetladder"
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder with a copy of the bundled definitions, as the README's user has."""
+    shutil.copytree(DEFINITIONS, tmp_path / "definitions")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def render(definition: str, person: str, *raters: str, out: str = "output") -> Path:
+    args = ["render", definition, "--person", person, "--period", "2026-Q4", "-o", out]
+    for r in raters:
+        args += ["--rater", r]
+    code, text = run(*args)
+    assert code == 0, text
+    files = sorted(Path(out).glob("*.xlsx"), key=os.path.getmtime)
+    return files[-1]
+
+
+def fill(path: Path, tab: str, codes: list[str | float | None], dest: Path | None = None,
+         comment: str | None = None) -> Path:
+    """Type ``codes`` into a rater tab's rating cells, as openpyxl saves (no recalculation)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tab]
+    for i, code in enumerate(codes):
+        ws.cell(R_FIRST + i + 1, C_RATING + 1).value = code
+        if comment:
+            ws.cell(R_FIRST + i + 1, C_COMMENT + 1).value = comment
+    dest = dest or path
+    wb.save(dest)
+    return dest
+
+
+def read_json(*files: str | Path, extra: tuple[str, ...] = ()) -> tuple[int, object]:
+    code, text = run("read", *map(str, files), "--json", *extra)
+    return code, json.loads(text)
+
+
+def held_people() -> list[str]:
+    from sheetladder.results.store import History
+
+    with History("output/history.sqlite") as h:
+        return sorted(r.person for r in h.records())
+
+
+# -- conflicts ------------------------------------------------------------------------------------
+
+
+def _two_copies(work: Path) -> tuple[Path, Path]:
+    blank = render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self", "manager:Bo Chen")
+    a = fill(blank, "Bo Chen", ["S3"] * 18, work / "from-bo.xlsx")
+    b = fill(blank, "Bo Chen", ["S3"] * 5 + ["S4"] + ["S3"] * 12, work / "from-bo-later.xlsx")
+    # the later download is the older edit: modification time must decide nothing
+    os.utime(a, (2_000_000_000, 2_000_000_000))
+    os.utime(b, (1_000_000_000, 1_000_000_000))
+    return a, b
+
+
+def test_conflicting_copies_in_one_collect_refuse_that_person_naming_both_files_and_the_cell(
+        work: Path) -> None:
+    a, b = _two_copies(work)
+    other = fill(render("definitions/sales-s1-s7.yaml", "Eva Lind", "self"), "Self", ["S2"] * 18)
+    code, text = run("collect", str(a), str(b), str(other))
+    assert code == 1, text
+    assert "from-bo.xlsx" in text and "from-bo-later.xlsx" in text
+    assert "Bo Chen!D10" in text  # the sixth category, where the copies differ
+    assert "--keep" in text  # what to do about it
+    assert "1 added" in text  # the other person still went in
+    assert held_people() == ["Eva Lind"]  # nothing of Ana Diaz went in
+
+
+def test_read_and_collect_agree_on_a_conflict_and_keep_settles_it_in_both(work: Path) -> None:
+    a, b = _two_copies(work)
+    code, rep = read_json(a, b)
+    assert code == 1
+    assert isinstance(rep, list) and len(rep) == 1
+    [r] = rep
+    conflict = [f for f in r["findings"] if "conflict" in f["message"]]
+    assert conflict and conflict[0]["sheet"] == "Bo Chen" and conflict[0]["cell"] == "D10"
+    assert r["total_points"] is None and r["level"] is None  # no figures from a guess
+    code, rep = read_json(a, b, extra=("--keep", str(b)))
+    assert code == 0, rep
+    [r] = rep  # type: ignore[misc]
+    assert r["raters"][1]["total_points"] == 3 * 17 + 4
+    code, text = run("collect", str(a), str(b), "--keep", str(b))
+    assert code == 0, text
+    from sheetladder.results.store import History
+
+    with History("output/history.sqlite") as h:
+        [rec] = h.records()
+    assert rec.total_points == 3 * 17 + 4  # Bo Chen's kept copy: 17 x S3 + 1 x S4
+
+
+def test_a_copy_collected_in_a_later_run_replaces_the_held_tab_and_says_so(work: Path) -> None:
+    a, b = _two_copies(work)
+    code, text = run("collect", str(a))
+    assert code == 0, text
+    code, text = run("collect", str(b))  # older mtime, collected later: it still replaces
+    assert code == 0, text
+    assert "Bo Chen" in text and "from-bo.xlsx" in text and "replac" in text, text
+
+
+# -- trusted ladders ------------------------------------------------------------------------------
+
+
+def _forged(work: Path) -> Path:
+    text = (work / "definitions" / "sales-s1-s7.yaml").read_text(encoding="utf-8")
+    forged = work / "forged.yaml"
+    forged.write_text(text + "scoring:\n  thresholds: [1, 2, 3, 4, 5, 6, 7]\n", encoding="utf-8")
+    path = render(str(forged), "Ana Diaz", "self")
+    return fill(path, "Self", ["S3"] * 18)
+
+
+def test_a_forged_ladder_with_a_trusted_id_and_version_is_refused_in_one_line(work: Path) -> None:
+    path = _forged(work)
+    code, rep = read_json(path)
+    assert code == 1
+    assert isinstance(rep, dict)
+    assert "ladder sales-s1-s7 1.0.0 differs from definitions/sales-s1-s7.yaml: scoring.thresholds" \
+        in [f["message"] for f in rep["findings"]]
+    # the figures are the trusted ladder's, and say so: S3 everywhere is S3, never S7
+    assert rep["level"] == "S3" and rep["figures_from"] == "definitions/sales-s1-s7.yaml"
+    code, text = run("read", str(path))
+    assert code == 1 and "recomputed from the trusted" in text, text
+    code, text = run("collect", str(path))
+    assert code == 1, text
+    assert "scoring.thresholds" in text
+    assert held_people() == []  # S7 never went into the history
+
+
+def test_a_ladder_never_seen_needs_ladders_or_trust_new(work: Path) -> None:
+    Path("mine").mkdir()
+    (work / "mine" / "my-ladder.csv").write_text(
+        "Category,Weight,L1 - Starter,L2 - Practitioner\nDiscovery,1,Asks,Adapts\n"
+        "Closing,2,With help,Alone\n", encoding="utf-8")
+    code, text = run("import", "mine/my-ladder.csv", "-o", "mine/my-ladder.yaml", "--id",
+                     "my-ladder", "--name", "My ladder")
+    assert code == 0, text
+    path = fill(render("mine/my-ladder.yaml", "Cy Park", "self"), "Self", ["L1", "L2"])
+    code, text = run("read", str(path))
+    assert code == 1, text
+    assert "my-ladder" in text and "--ladders" in text and "--trust-new" in text, text
+    assert run("read", str(path), "--ladders", "mine/my-ladder.yaml")[0] == 0
+    assert run("read", str(path), "--trust-new")[0] == 0
+    code, text = run("collect", str(path))
+    assert code == 1 and "--ladders" in text, text
+    code, text = run("collect", str(path), "--ladders", "mine/my-ladder.yaml")
+    assert code == 0, text
+    # once held, the history's own ladder is trusted
+    again = fill(path, "Self", ["L2", "L2"], work / "again.xlsx")
+    code, text = run("collect", str(again))
+    assert code == 0, text
+
+
+# -- a tampered hidden sheet ----------------------------------------------------------------------
+
+
+def _edit_meta_ladder(path: Path, edit) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[META]
+    rows = [(r[0].value, r[1]) for r in ws.iter_rows(min_col=1, max_col=2)]
+    cells = [cell for key, cell in rows if key in ("ladder", "ladder+")]
+    text = "".join(c.value or "" for c in cells)
+    new = json.dumps(edit(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
+    size = len(cells[0].value)
+    for i, c in enumerate(cells):
+        c.value = new[i * size:(i + 1) * size] if i < len(cells) - 1 else new[i * size:]
+    wb.save(path)
+
+
+def test_a_tampered_hidden_sheet_drives_no_figure(work: Path) -> None:
+    path = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18)
+
+    def heavier(d: dict) -> dict:
+        d["groups"][0]["categories"][0]["weight"] = 10
+        return d
+
+    _edit_meta_ladder(path, heavier)
+    code, rep = read_json(path, extra=("--ladders", "definitions/engineering-e1-e8.yaml"))
+    assert code == 1
+    assert isinstance(rep, dict)
+    assert rep["total_points"] is None and rep["level"] is None and rep["progress_to_next"] is None
+    assert all(r["total_points"] is None and r["level"] is None for r in rep["raters"])
+    assert rep["figures_withheld"]
+    code, text = run("read", str(path), "--ladders", "definitions/engineering-e1-e8.yaml")
+    assert "54" not in text.split("Overall")[-1] and "S3" not in text.split("Overall")[-1]
+    assert "no figures" in text.lower(), text
+    # with the trusted ladder known, the figures are recomputed from it, and say so
+    code, rep = read_json(path)
+    assert code == 1
+    assert isinstance(rep, dict)
+    assert rep["total_points"] == 54 and rep["level"] == "S3"
+    assert "definitions/sales-s1-s7.yaml" in rep["figures_from"]
+
+
+# -- findings show the difference -----------------------------------------------------------------
+
+
+def test_a_finding_about_a_changed_text_shows_where_it_differs(work: Path) -> None:
+    path = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Matrix"]
+    target = None
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and len(c.value) > 120:
+                target = c
+                break
+        if target:
+            break
+    assert target is not None
+    original = target.value
+    cut = 100
+    target.value = original[:cut] + "X" + original[cut + 1:]
+    wb.save(path)
+    code, rep = read_json(path)
+    assert code == 1
+    assert isinstance(rep, dict)
+    [f] = [f for f in rep["findings"] if f["sheet"] == "Matrix"]
+    assert "X" in f["message"]
+    assert original[cut] in f["message"]
+    assert str(cut + 1) in f["message"]  # the character where they part
+
+
+def test_a_broken_definition_named_with_ladders_stops_the_read_in_one_line(work: Path) -> None:
+    path = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18)
+    Path("draft.yaml").write_text("id: draft\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["read", str(path), "--ladders", "draft.yaml"])
+    assert res.exit_code == 2 and "--ladders draft.yaml" in res.output, res.output
+    # a draft lying in definitions/ vouches for nothing, and stops nothing
+    Path("definitions/draft.yaml").write_text("id: draft\n", encoding="utf-8")
+    assert run("read", str(path))[0] == 0
+
+
+def test_the_account_of_a_differing_ladder_names_each_place_by_id(sales) -> None:
+    from sheetladder.definition import Ladder
+    from sheetladder.results.trust import TrustedLadders, ladder_difference
+
+    data = sales.model_dump(mode="json")
+    data["groups"][0]["categories"][1]["weight"] = 3
+    data["scoring"]["thresholds"] = list(range(1, 8))
+    forged = Ladder.model_validate(data)
+    first = sales.groups[0]
+    where = f"groups[{first.id}].categories[{first.categories[1].id}].weight"
+    assert ladder_difference(sales, forged) == f"{where}, scoring.thresholds"
+    trusted = TrustedLadders()
+    trusted.add(sales, "definitions/sales-s1-s7.yaml")
+    j = trusted.judge(forged)
+    assert j.verdict == "differs" and j.message == (
+        f"ladder sales-s1-s7 1.0.0 differs from definitions/sales-s1-s7.yaml: {where}, "
+        "scoring.thresholds")
+    assert trusted.judge(sales).verdict == "trusted"
+    other = Ladder.model_validate({**data, "version": "2.0.0"})
+    assert trusted.judge(other).verdict == "new"
+    assert TrustedLadders(trust_new=True).judge(other).verdict == "trusted"
