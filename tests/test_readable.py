@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+
 import openpyxl
 import pytest
 from openpyxl.utils import range_boundaries
