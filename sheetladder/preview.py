@@ -16,6 +16,7 @@ from .context import make_context
 from .definition import load
 from .office import OfficeError, convert_many
 from .plan import build_plan
+from .xlsx.printing import Paper
 from .xlsx.write import save
 
 Format = Literal["pdf", "png"]
@@ -25,9 +26,10 @@ MIN_DPI, MAX_DPI = 30, 600
 
 
 def preview(source: Path, out_dir: Path, fmt: Format = "png", force: bool = False,
-            dpi: int = DEFAULT_DPI, page: int | None = None) -> list[Path]:
+            dpi: int = DEFAULT_DPI, page: int | None = None, paper: Paper = "a4") -> list[Path]:
     """Write the preview of ``source`` (.xlsx or a definition .yaml) into ``out_dir``: every
-    page, or only ``page`` (1-based) of the printed workbook."""
+    page, or only ``page`` (1-based) of the printed workbook; a definition's sample workbook
+    prints on ``paper``."""
     if not source.exists():
         raise OfficeError(f"{source}: no such file")
     if not MIN_DPI <= dpi <= MAX_DPI:
@@ -39,7 +41,7 @@ def preview(source: Path, out_dir: Path, fmt: Format = "png", force: bool = Fals
         if source.suffix.lower() in (".yaml", ".yml"):
             ladder = load(source)
             xlsx = save(build_plan(ladder, make_context(ladder, "Sample Person")),
-                        work / f"{source.stem}.xlsx")
+                        work / f"{source.stem}.xlsx", paper=paper)
         elif source.suffix.lower() in (".xlsx", ".ods"):
             xlsx = work / source.name
             shutil.copyfile(source, xlsx)
