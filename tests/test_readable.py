@@ -187,3 +187,26 @@ def test_every_visible_tab_prints_landscape_on_a4_by_default_with_page_x_of_y(bo
         assert setup and 'orientation="landscape"' in setup[0], (name, setup)
         assert 'paperSize="9"' in setup[0], name  # A4 unless asked otherwise
         assert "&amp;P" in sheet and "&amp;N" in sheet, name  # page x of y
+
+
+def test_the_google_sheet_carries_the_same_dropdown_help_and_error(sales: Ladder):
+    """Google shows one input message (a rejected value gets Google's own notice), so the
+    error text rides along in it."""
+    from sheetladder.google.publish import create_body
+
+    ctx = make_context(sales, "Ana Diaz", "2026-Q4")
+    plan = build_plan(sales, ctx)
+    body = create_body(plan)
+    sheets = {s["properties"]["title"]: s for s in body["sheets"]}
+    seen = 0
+    for slot in ctx.raters:
+        rows = sheets[slot.tab]["data"][0]["rowData"]
+        for i, c in enumerate(sales.categories):
+            cell = rows[R_FIRST + i]["values"][C_RATING]
+            rule = cell["dataValidation"]
+            _, prompt, _, error = rating_messages(sales, c)
+            assert rule["strict"] and rule["showCustomUi"]
+            assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == list(sales.codes)
+            assert prompt in rule["inputMessage"] and error in rule["inputMessage"]
+            seen += 1
+    assert seen == len(ctx.raters) * len(sales.categories)
