@@ -210,3 +210,34 @@ def test_the_google_sheet_carries_the_same_dropdown_help_and_error(sales: Ladder
             assert prompt in rule["inputMessage"] and error in rule["inputMessage"]
             seen += 1
     assert seen == len(ctx.raters) * len(sales.categories)
+
+
+@pytest.mark.parametrize("paper, code", [("a4", "9"), ("letter", "1")])
+def test_render_paper_option_sets_every_tabs_paper(tmp_path, paper: str, code: str):
+    from click.testing import CliRunner
+
+    from sheetladder.cli import main
+
+    result = CliRunner().invoke(main, [
+        "render", str(DEFINITIONS / "sales-s1-s7.yaml"), "--person", "Ana Diaz", "--period",
+        "2026-Q4", "--paper", paper, "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (book,) = tmp_path.glob("*.xlsx")
+    z = zipfile.ZipFile(book)
+    sheets = [n for n in z.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+    setups = [re.search(r"<pageSetup [^>]*>", z.read(n).decode()) for n in sheets]
+    visible = [s for s in setups if s]
+    assert len(visible) >= 7
+    assert all(f'paperSize="{code}"' in s[0] and 'orientation="landscape"' in s[0]
+               for s in visible), [s[0] for s in visible]
+
+
+def test_render_refuses_a_paper_it_does_not_know(tmp_path):
+    from click.testing import CliRunner
+
+    from sheetladder.cli import main
+
+    result = CliRunner().invoke(main, ["render", str(DEFINITIONS / "sales-s1-s7.yaml"), "--person",
+                                       "Ana", "--paper", "a3", "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "a3" in result.output
+    assert not list(tmp_path.glob("*.xlsx"))
