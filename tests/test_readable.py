@@ -241,3 +241,19 @@ def test_render_refuses_a_paper_it_does_not_know(tmp_path):
                                        "Ana", "--paper", "a3", "-o", str(tmp_path)])
     assert result.exit_code == 2 and "a3" in result.output
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_page_header_text_keeps_ampersands_and_excels_length(small: Ladder):
+    from sheetladder.xlsx.printing import page_header
+
+    plan = build_plan(small, make_context(small, "R&D Lead", "2026-Q4"))
+    assert page_header(plan) == "&LSmall ladder&CR&&D Lead, 2026-Q4&R&A"
+    long = build_plan(small, make_context(small, "Kim " + "x" * 240, "2026-Q4"))
+    header = page_header(long)
+    assert len(header) <= 255 and header.startswith("&LSmall ladder&CKim xxx")
+    assert header.endswith("…&R&A")
+    amp = build_plan(small, make_context(small, "&" * 300))
+    header = page_header(amp)
+    assert len(header) <= 255 and header.endswith("…&R&A")
+    centre = header.split("&C", 1)[1].removesuffix("…&R&A")
+    assert len(centre) % 2 == 0  # every & of the name doubled, none left half

@@ -79,16 +79,26 @@ def header_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+def _cut(text: str, room: int) -> str:
+    """``text`` in at most ``room`` characters, cut with an ellipsis (never mid ``&&``)."""
+    if len(text) <= room:
+        return text
+    head = text[:max(0, room - 1)]
+    if (len(head) - len(head.rstrip("&"))) % 2:  # half of a doubled & left at the end
+        head = head[:-1]
+    return head + "…"
+
+
 def page_header(plan: WorkbookPlan) -> str:
     """Left: the ladder; centre: the person and period; right: the tab. At most 255 characters
-    (Excel's limit), the person kept whole before the ladder's name is cut."""
+    (Excel's limit): the ladder's name is cut first, then the person's."""
     ctx = plan.context
     who = header_text(ctx.person + (f", {ctx.period}" if ctx.period else ""))
     ladder = header_text(plan.ladder.name)
-    fixed = len("&L&C&R&A") + len(who)
-    if fixed + len(ladder) > 255:
-        ladder = ladder[:max(0, 255 - fixed - 1)].rstrip("&") + "…"
-    return f"&L{ladder}&C{who}&R&A"[:255]
+    room = 255 - len("&L&C&R&A")
+    who = _cut(who, room - min(len(ladder), 24))
+    ladder = _cut(ladder, room - len(who))
+    return f"&L{ladder}&C{who}&R&A"
 
 
 PAGE_FOOTER = "&CPage &P of &N"
