@@ -15,8 +15,8 @@ from xlsxwriter.worksheet import Worksheet
 from ..a1 import col_letter, quote_sheet
 from ..files import write_new
 from ..plan import HIGHLIGHTS, STYLES, Chart, Style, WorkbookPlan
-from .printing import Paper, set_up_printing
 from . import _speedups
+from .printing import Paper, set_up_printing
 
 
 def format_props(style: Style) -> dict[str, Any]:
