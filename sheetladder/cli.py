@@ -123,16 +123,22 @@ def schema(output: str | None, force: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["png", "pdf"]), default="png",
               show_default=True)
 @click.option("--force", is_flag=True, help="Replace pages that already exist.")
-def preview(source: str, out_dir: str, fmt: str, force: bool) -> None:
+@click.option("--dpi", type=int, default=110, show_default=True, help="Resolution of PNG pages.")
+@click.option("--page", type=click.IntRange(min=1), help="Only this page (1 is the first).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Paper of a definition's sample workbook (a workbook prints on its own).")
+def preview(source: str, out_dir: str, fmt: str, force: bool, dpi: int, page: int | None,
+            paper: str) -> None:
     """Show what a workbook (or a definition's workbook) looks like, as PDF or PNG pages.
 
     Needs LibreOffice (and pdftoppm for PNG); says how to install them when missing.
     """
     from .preview import preview as run_preview
 
-    pages = run_preview(Path(source), Path(out_dir), fmt, force=force)  # type: ignore[arg-type]
-    for page in pages:
-        click.echo(str(page))
+    pages = run_preview(Path(source), Path(out_dir), fmt, force=force,  # type: ignore[arg-type]
+                        dpi=dpi, page=page, paper=paper)  # type: ignore[arg-type]
+    for written in pages:
+        click.echo(str(written))
 
 
 # -- render -------------------------------------------------------------------------------------
@@ -183,9 +189,11 @@ other rows still render; the exit code is then 1.
               help="Protect the sheets with this password (or set SHEETLADDER_PASSWORD).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes for --roster; 0 picks one per CPU core for big rosters.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Paper the workbook prints on (landscape).")
 def render(definition: str, person: str | None, email: str | None, period: str | None,
            raters: tuple[str, ...], roster: str | None, split: bool, output_dir: str, force: bool,
-           password: str | None, jobs: int) -> None:
+           password: str | None, jobs: int, paper: str) -> None:
     from .render import render_one, render_roster
 
     if bool(person) == bool(roster):
@@ -195,13 +203,15 @@ def render(definition: str, person: str | None, email: str | None, period: str |
     ladder = load(definition)
     if person is not None:
         paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
-                           out_dir=output_dir, split=split, force=force, password=password)
+                           out_dir=output_dir, split=split, force=force, password=password,
+                           paper=paper)  # type: ignore[arg-type]
         for p in paths:
             click.echo(f"wrote {p}")
         return
     assert roster is not None
     outcome = render_roster(ladder, roster, out_dir=output_dir, period=period, split=split,
-                            force=force, password=password, jobs=jobs, progress=True)
+                            force=force, password=password, jobs=jobs, progress=True,
+                            paper=paper)  # type: ignore[arg-type]
     for w in outcome.warnings:
         click.echo(f"{w} (warning)", err=True)
     for problem in outcome.problems:

@@ -33,6 +33,7 @@ from .context import (
     SUMMARY_SHEET,
     Context,
     RaterSlot,
+    cut_utf16,
 )
 from .definition import FORMAT_VERSION, Category, Ladder
 from .scoring import RaterInput, Score
@@ -192,8 +193,10 @@ class Chart:
     categories: tuple[int, int, int, int]
     series: list[ChartSeries]
     anchor: tuple[int, int]
+    min_value: int = 1  # the radar's axis runs from the first level to the top one
     max_value: int
-    size: tuple[int, int] = (720, 480)  # pixels
+    size: tuple[int, int] = (640, 420)  # pixels
+    font_size: float = 10  # labels, legend and axis: printed at >= 8 pt after any scaling
 
 
 # Conditional-format highlights, by CondFormat.style
@@ -203,12 +206,20 @@ HIGHLIGHTS: dict[str, Style] = {
 }
 
 
+# Printing: no text under 8 pt on paper. Sheets are drawn in 10-pt text, so a sheet may be
+# scaled down to fit the paper's width only as far as MIN_PRINT_SCALE; what is still wider
+# goes on further pages, under the repeated title columns.
+MIN_PRINT_SCALE = 85
+
+
 @dataclass(slots=True, kw_only=True)
 class PrintSetup:
     landscape: bool = True
-    fit_width: bool = True
+    fit_width: bool = True  # scale down (not below MIN_PRINT_SCALE) to fit the paper's width
     repeat_rows: tuple[int, int] | None = None
+    repeat_cols: tuple[int, int] | None = None  # print titles: repeated on every page
     row_breaks: list[int] = field(default_factory=list)  # page breaks above these rows
+    area: tuple[int, int, int, int] | None = None  # r1, c1, r2, c2 printed (None: the cells)
 
 
 SheetRole = Literal["guide", "matrix", "rater", "summary", "meta"]
@@ -293,6 +304,26 @@ class WorkbookPlan:
 
 # -- building the plan --------------------------------------------------------------------------
 
+
+def rating_messages(ladder: Ladder, category: Category) -> tuple[str, str, str, str]:
+    """(input title, input message, error title, error message) of a category's rating
+    dropdown: the one place their text is written (the .xlsx and Google draw them as given).
+    Excel caps titles at 32 characters and messages at 255."""
+    codes = ladder.codes
+    prompt = f"Pick the level that fits best: {codes[0]}–{codes[-1]} — see the Matrix."
+    if category.purpose:
+        room = 255 - len(prompt) - 2
+        why = " ".join(str(category.purpose).split())
+        prompt += "\n" + (why if len(why) <= room else why[:room - 1].rstrip() + "…")
+    typed = " Typed in, only a level code is read (any case, spaces around it ignored)."
+    error = f"Not a level of this ladder. Pick one of {', '.join(codes)} from the list." + typed
+    if len(error) > 255:
+        error = f"Not a level of this ladder. Pick {codes[0]}–{codes[-1]} from the list." + typed
+    return (cut_utf16(category.name, 32), prompt, "Not a level", error)
+
+
+TITLE_HEIGHT = 24.0  # points: a 16-pt title's row, so it never runs into the subtitle below
+
 # Rater tab layout (0-based rows/cols)
 R_HEADER = 3
 R_FIRST = 4
@@ -302,7 +333,7 @@ C_GROUP, C_CATEGORY, C_WEIGHT, C_RATING, C_DESCRIPTOR, C_POINTS, C_COMMENT, C_LE
 M_CODES = 2
 M_NAMES = 3
 M_FIRST = 4
-M_CAT, M_WEIGHT, M_DESC0 = 0, 1, 2
+M_CAT, M_WEIGHT, M_PURPOSE, M_DESC0 = 0, 1, 2, 3
 
 # Summary layout
 S_HEADER = 2
@@ -368,6 +399,8 @@ def _guide(ladder: Ladder, ctx: Context, sizes: bool = True) -> SheetPlan:
     s = SheetPlan(name=GUIDE_SHEET, role="guide", tab_color="#1F3864")
     s.col_widths = {0: 22, 1: 26, 2: 56, 3: 12, 4: 12}
     s.text(0, 0, ladder.name, "title")
+    if sizes:
+        s.row_heights[0] = TITLE_HEIGHT
     s.text(1, 0, ladder.description or "", "note")
     s.merges.append((1, 0, 1, 4))
     r = 3
@@ -469,7 +502,7 @@ def _guide(ladder: Ladder, ctx: Context, sizes: bool = True) -> SheetPlan:
             s.text(r, 0, "• " + crit, "wrap")
             s.merges.append((r, 0, r, 4))
             r += 1
-    s.print_setup = PrintSetup(landscape=False)
+    s.print_setup = PrintSetup()
     if sizes:
         s.fit_wrapped_text()
     return s
@@ -510,14 +543,17 @@ def _matrix(ladder: Ladder) -> SheetPlan:
 def _build_matrix(ladder: Ladder) -> SheetPlan:
     n = len(ladder.levels)
     s = SheetPlan(name=MATRIX_SHEET, role="matrix", tab_color="#2F5496")
-    s.col_widths = {M_CAT: 24, M_WEIGHT: 8}
+    s.col_widths = {M_CAT: 20, M_WEIGHT: 6, M_PURPOSE: 28}
     for i in range(n):
-        s.col_widths[M_DESC0 + i] = 34
+        s.col_widths[M_DESC0 + i] = 30
     s.text(0, 0, f"{ladder.name}: descriptor matrix", "title")
+    s.row_heights[0] = TITLE_HEIGHT
     s.text(M_CODES, M_CAT, "Category", "header")
     s.text(M_CODES, M_WEIGHT, "Weight", "header")
+    s.text(M_CODES, M_PURPOSE, "Purpose", "header")
     s.text(M_NAMES, M_CAT, "", "header_sub")
     s.text(M_NAMES, M_WEIGHT, "", "header_sub")
+    s.text(M_NAMES, M_PURPOSE, "why it matters", "header_sub")
     for i, lv in enumerate(ladder.levels):
         s.text(M_CODES, M_DESC0 + i, lv.code, "header")
         s.text(M_NAMES, M_DESC0 + i, lv.name, "header_sub")
@@ -530,11 +566,14 @@ def _build_matrix(ladder: Ladder) -> SheetPlan:
             r = rows[c.id]
             s.text(r, M_CAT, c.name, "group")
             s.add(r, M_WEIGHT, "number", c.weight, "number")
+            s.text(r, M_PURPOSE, c.purpose or "", "cell")
             for i, code in enumerate(ladder.codes):
                 d = c.descriptor(code)
                 s.text(r, M_DESC0 + i, d.text, "cell_drafted" if d.drafted else "cell")
-    s.freeze = (M_FIRST, M_DESC0)
-    s.print_setup = PrintSetup(repeat_rows=(M_CODES, M_NAMES))
+    s.freeze = (M_FIRST, M_PURPOSE)
+    # split by level columns across pages, never shrunk: the categories repeat on every page
+    s.print_setup = PrintSetup(fit_width=False, repeat_rows=(M_CODES, M_NAMES),
+                               repeat_cols=(M_CAT, M_WEIGHT))
     s.fit_wrapped_text()
     return s
 
@@ -544,12 +583,14 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
            sizes: bool = True) -> SheetPlan:
     cats = ladder.categories
     s = SheetPlan(name=slot.tab, role="rater", rater_tab=slot.tab, tab_color="#BF8F00")
-    s.col_widths = {C_GROUP: 16, C_CATEGORY: 24, C_WEIGHT: 8, C_RATING: 10, C_DESCRIPTOR: 58,
-                    C_POINTS: 8, C_COMMENT: 44, C_LEVELNO: 6}
+    s.col_widths = {C_GROUP: 12, C_CATEGORY: 20, C_WEIGHT: 6, C_RATING: 8, C_DESCRIPTOR: 48,
+                    C_POINTS: 6, C_COMMENT: 34, C_LEVELNO: 6}
     s.hidden_cols = [C_LEVELNO]
     role_name = {r.id: r.name for r in ladder.raters}[slot.role]
     who = f" by {slot.name}" if slot.name else ""
     s.text(0, 0, f"{role_name} rating{who}", "title")
+    if sizes:
+        s.row_heights[0] = TITLE_HEIGHT
     who = "the person named on the Guide" if ctx.template else ctx.person
     s.text(1, 0, f"Assessment of {who}" + (f", {ctx.period}" if ctx.period else ""), "subtitle")
     headers = ["Group", "Category", "Weight", "Rating", "What the chosen level looks like",
@@ -601,17 +642,15 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     s.text(f["progress"], C_CATEGORY, "Progress to next level", "total_label")
     s.add(f["progress"], C_RATING, "formula", _blank(rs.progress_to_next if rs else None),
           "total_pct", formula=scoring.f_progress(ladder, a1(f["total"], C_RATING), idx_ref))
-    s.validations.append(Validation(
-        first_row=R_FIRST, first_col=C_RATING, last_row=last, last_col=C_RATING,
-        values=list(ladder.codes),
-        input_title="Pick a level",
-        input_message=f"Choose {ladder.codes[0]}–{ladder.codes[-1]}; see the Matrix tab.",
-        error_title="Not a level",
-        error_message=(f"Pick a level from the list ({ladder.codes[0]}–{ladder.codes[-1]}). Typed "
-                       "in, only a level code is read (any case, spaces around it ignored)."),
-    ))
+    for i, c in enumerate(cats):  # one dropdown per category: its input message names why
+        title, prompt, error_title, error = rating_messages(ladder, c)
+        s.validations.append(Validation(
+            first_row=R_FIRST + i, first_col=C_RATING, last_row=R_FIRST + i, last_col=C_RATING,
+            values=list(ladder.codes), input_title=title, input_message=prompt,
+            error_title=error_title, error_message=error,
+        ))
     s.freeze = (R_FIRST, C_RATING)
-    s.print_setup = PrintSetup(repeat_rows=(R_HEADER, R_HEADER))
+    s.print_setup = PrintSetup(repeat_rows=(R_HEADER, R_HEADER), repeat_cols=(C_GROUP, C_CATEGORY))
     if sizes:
         s.fit_wrapped_text()
     return s
@@ -624,21 +663,25 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
     s.hidden_cols = [cols["index"]]
     who = "the person named on the Guide" if ctx.template else ctx.person
     s.text(0, 0, f"Summary: {who}" + (f", {ctx.period}" if ctx.period else ""), "title")
-    s.col_widths = {0: 24, 1: 8}
+    if sizes:
+        s.row_heights[0] = TITLE_HEIGHT
+    s.col_widths = {0: 20, 1: 6}
     s.text(S_HEADER, 0, "Category", "header")
     s.text(S_HEADER, 1, "Weight", "header")
+    role_name = {r.id: r.name for r in ladder.raters}
     for slot in ctx.raters:
-        s.text(S_HEADER, cols["rater:" + slot.tab], slot.tab, "header")
-        s.col_widths[cols["rater:" + slot.tab]] = 10
+        s.text(S_HEADER, cols["rater:" + slot.tab], rater_heading(slot, role_name[slot.role]),
+               "header")
+        s.col_widths[cols["rater:" + slot.tab]] = 8
     for role in ladder.raters:
         s.text(S_HEADER, cols["role:" + role.id], f"{role.name} (mean)", "header")
-        s.col_widths[cols["role:" + role.id]] = 10
+        s.col_widths[cols["role:" + role.id]] = 8
     s.text(S_HEADER, cols["consensus_level"], "Consensus level", "header")
     s.text(S_HEADER, cols["consensus_points"], "Consensus points", "header")
     s.text(S_HEADER, cols["gap"], "Self vs others", "header")
     s.text(S_HEADER, cols["next"], "Growth plan: the next level looks like", "header")
-    s.col_widths.update({cols["consensus_level"]: 11, cols["consensus_points"]: 11,
-                         cols["gap"]: 10, cols["next"]: 60})
+    s.col_widths.update({cols["consensus_level"]: 8, cols["consensus_points"]: 8,
+                         cols["gap"]: 7, cols["next"]: 36})
     role_weight = {r.id: r.weight for r in ladder.raters}
     desc_of = _descriptor_ranges(ladder)
     for i, c in enumerate(cats):
@@ -653,9 +696,8 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
             level_refs[slot.role].append(ref(slot.tab, tab_r, C_LEVELNO))
             point_refs[slot.role].append(ref(slot.tab, tab_r, C_POINTS))
             code = cs.ratings.get(slot.tab)
-            s.add(r, cols["rater:" + slot.tab], "formula",
-                  ladder.level_index(code) if code else "", "calc_num",
-                  formula=scoring.f_show(ref(slot.tab, tab_r, C_LEVELNO)))
+            s.add(r, cols["rater:" + slot.tab], "formula", code or "", "calc_code",
+                  formula=scoring.f_level_code(ladder, ref(slot.tab, tab_r, C_LEVELNO)))
         for role in ladder.raters:
             s.add(r, cols["role:" + role.id], "formula", _blank(cs.role_means.get(role.id)),
                   "calc_dec", formula=scoring.f_mean(level_refs[role.id]))
@@ -714,14 +756,25 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
     series = [ChartSeries(name=header[col], name_cell=(S_HEADER, col),
                           values=(S_FIRST, col, last, col)) for col in chart_cols]
     title = next(c for c in s.cells if (c.row, c.col) == (0, 0))
-    s.charts.append(Chart(title=str(title.value), title_cell=(0, 0),
-                          categories=(S_FIRST, 0, last, 0), series=series,
-                          anchor=(f["progress"] + 2, 0), max_value=len(ladder.levels)))
+    chart = Chart(title=str(title.value), title_cell=(0, 0), categories=(S_FIRST, 0, last, 0),
+                  series=series, anchor=(f["progress"] + 2, 0), max_value=len(ladder.levels))
+    s.charts.append(chart)
     s.freeze = (S_FIRST, 1)
-    s.print_setup = PrintSetup(repeat_rows=(S_HEADER, S_HEADER), row_breaks=[f["progress"] + 2])
+    # the chart is printed with the table: inside the print area, in rows of default height
+    chart_last = chart.anchor[0] + math.ceil(chart.size[1] / DEFAULT_ROW_PX) + 1
+    s.print_setup = PrintSetup(repeat_rows=(S_HEADER, S_HEADER), repeat_cols=(0, 0),
+                               area=(0, 0, chart_last, cols["next"]))
     if sizes:
         s.fit_wrapped_text()
     return s
+
+
+def rater_heading(slot: RaterSlot, role_name: str) -> str:
+    """A rater's Summary column heading: their tab, and their role when the tab is a name."""
+    return f"{slot.tab} ({role_name})" if slot.name else slot.tab
+
+
+DEFAULT_ROW_PX = 20  # a row of default height (15 pt) in pixels
 
 
 def meta_payload(ladder: Ladder, ctx: Context) -> dict[str, str]:

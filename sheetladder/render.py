@@ -23,6 +23,7 @@ from .roster import (
     workbook_name,
     write_assessment,
 )
+from .xlsx.printing import Paper
 
 DEFAULT_OUTPUT = Path("output")
 
@@ -67,14 +68,15 @@ def person_context(ladder: Ladder, person: str, period: str | None = None,
 def render_one(ladder: Ladder, person: str, *, period: str | None = None,
                raters: Sequence[str | RaterSpec] | None = None, email: str | None = None,
                out_dir: str | Path = DEFAULT_OUTPUT, split: bool = False, force: bool = False,
-               password: str | None = None) -> list[Path]:
+               password: str | None = None, paper: Paper = "a4") -> list[Path]:
     """Render one person's workbook (or one copy per rater with ``split``) into ``out_dir``.
 
     Raises FileExistsError, naming the file, when a target exists and ``force`` is not set;
     then nothing is written.
     """
     ctx = person_context(ladder, person, period, raters, email)
-    return write_assessment(ladder, ctx, Path(out_dir), split=split, force=force, password=password)
+    return write_assessment(ladder, ctx, Path(out_dir), split=split, force=force, password=password,
+                            paper=paper)
 
 
 @dataclass
@@ -97,12 +99,14 @@ class RosterOutcome:
 
 def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = DEFAULT_OUTPUT,
                   period: str | None = None, split: bool = False, force: bool = False,
-                  password: str | None = None, jobs: int = 0, progress: bool = False) -> RosterOutcome:
+                  password: str | None = None, jobs: int = 0, progress: bool = False,
+                  paper: Paper = "a4") -> RosterOutcome:
     """Render one workbook per roster row. Bad rows and existing files are reported with their
     line numbers and the other rows still render. Raises RosterError for an unusable file."""
     parsed = read_roster(ladder, roster, period, split)
     result = render_entries(ladder, parsed.entries, out_dir, path=str(roster), split=split,
-                            force=force, password=password, jobs=jobs, progress=progress)
+                            force=force, password=password, jobs=jobs, progress=progress,
+                            paper=paper)
     problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
                          problems=problems, warnings=parsed.warnings)

@@ -43,6 +43,7 @@ from .definition import Ladder
 from .errors import BadInput, SheetladderError
 from .plan import build_plan
 from .process import tune
+from .xlsx.printing import Paper
 from .xlsx.write import save
 
 NONE_MARK = "-"
@@ -351,7 +352,8 @@ def existing_targets(ctx: Context, out_dir: Path, split: bool) -> list[Path]:
 
 
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,
-                     force: bool = False, password: str | None = None) -> list[Path]:
+                     force: bool = False, password: str | None = None,
+                     paper: Paper = "a4") -> list[Path]:
     """Write the workbook (or the split copies) of one assessment.
 
     Without ``force`` nothing is written when any target exists, so the copies of one
@@ -366,7 +368,7 @@ def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool
     written = []
     for c, name in targets(ctx, split):
         written.append(save(build_plan(ladder, c), out_dir / name, force=force,
-                            password=password))
+                            password=password, paper=paper))
     return written
 
 
@@ -387,17 +389,18 @@ def _init_worker(ladder: Ladder) -> None:
     _WORKER_LADDER = ladder
 
 
-def _work(args: tuple[int, Context, Path, bool, bool, str | None]) -> tuple[int, list[Path], str | None]:
-    line, ctx, out_dir, split, force, password = args
+def _work(args: tuple[int, Context, Path, bool, bool, str | None, Paper]
+          ) -> tuple[int, list[Path], str | None]:
+    line, ctx, out_dir, split, force, password, paper = args
     assert _WORKER_LADDER is not None
-    return _render_entry(_WORKER_LADDER, line, ctx, out_dir, split, force, password)
+    return _render_entry(_WORKER_LADDER, line, ctx, out_dir, split, force, password, paper)
 
 
 def _render_entry(ladder: Ladder, line: int, ctx: Context, out_dir: Path, split: bool, force: bool,
-                  password: str | None) -> tuple[int, list[Path], str | None]:
+                  password: str | None, paper: Paper = "a4") -> tuple[int, list[Path], str | None]:
     try:
         return line, write_assessment(ladder, ctx, out_dir, split=split, force=force,
-                                      password=password), None
+                                      password=password, paper=paper), None
     except (FileExistsError, OSError, ValueError) as e:
         return line, [], str(e)
 
@@ -412,7 +415,8 @@ def default_jobs(n: int) -> int:
 def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str | Path, *,
                    path: str = "<roster>", split: bool = False, force: bool = False,
                    password: str | None = None, jobs: int = 0, progress: bool = False,
-                   on_done: Callable[[int, list[Path], str | None], None] | None = None) -> BatchResult:
+                   on_done: Callable[[int, list[Path], str | None], None] | None = None,
+                   paper: Paper = "a4") -> BatchResult:
     """Render every entry into ``out_dir``; a failing entry is recorded and the rest go on.
 
     ``jobs`` worker processes (0: :func:`default_jobs`); ``progress`` shows a rich progress bar
@@ -421,7 +425,7 @@ def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str 
     out = Path(out_dir)
     result = BatchResult(people=len(entries))
     n_jobs = jobs if jobs > 0 else default_jobs(len(entries))
-    tasks = [(e.line, e.context, out, split, force, password) for e in entries]
+    tasks = [(e.line, e.context, out, split, force, password, paper) for e in entries]
 
     def outcomes() -> Iterator[tuple[int, list[Path], str | None]]:
         if n_jobs <= 1 or len(tasks) <= 1:

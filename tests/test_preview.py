@@ -50,3 +50,40 @@ def test_preview_without_libreoffice_says_how_to_install_it(tmp_path: Path, monk
     assert result.exit_code == 1
     assert "LibreOffice is not installed" in result.output
     assert "apt-get install libreoffice-calc-nogui" in result.output
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_preview_pages_are_legible_by_default_and_dpi_and_page_choose_them(tmp_path: Path, small):
+    soffice_or_skip()
+    book = save(build_plan(small, make_context(small, "Kim")), tmp_path / "kim.xlsx")
+    default = CliRunner().invoke(main, ["preview", str(book), "-o", str(tmp_path / "d")])
+    assert default.exit_code == 0, default.output
+    pages = sorted((tmp_path / "d").glob("*.png"))
+    # landscape A4 is 11.69 in wide: at 110 dpi or more, 1,286 px or more
+    assert pages and all(_png_size(p)[0] >= 1286 for p in pages), [_png_size(p) for p in pages]
+    one = CliRunner().invoke(main, ["preview", str(book), "-o", str(tmp_path / "one"),
+                                    "--page", "2", "--dpi", "150"])
+    assert one.exit_code == 0, one.output
+    (only,) = sorted((tmp_path / "one").glob("*.png"))
+    assert only.name == "kim-2.png" and _png_size(only)[0] >= 1750  # 11.69 in at 150 dpi
+    assert one.output.strip() == str(only)
+    beyond = CliRunner().invoke(main, ["preview", str(book), "-o", str(tmp_path / "x"),
+                                       "--page", str(len(pages) + 1)])
+    assert beyond.exit_code == 1
+    assert f"prints on {len(pages)} pages" in beyond.output
+
+
+def test_preview_of_one_page_as_pdf_is_that_page_alone(tmp_path: Path, small):
+    soffice_or_skip()
+    from .pdf_text import pages as pdf_pages
+
+    book = save(build_plan(small, make_context(small, "Kim")), tmp_path / "kim.xlsx")
+    result = CliRunner().invoke(main, ["preview", str(book), "--format", "pdf", "--page", "2",
+                                       "-o", str(tmp_path / "pdf")])
+    assert result.exit_code == 0, result.output
+    got = pdf_pages(tmp_path / "pdf" / "kim-2.pdf")
+    assert len(got) == 1 and "Matrix" in got[0].text

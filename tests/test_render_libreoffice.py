@@ -121,9 +121,12 @@ def test_libreoffice_keeps_dropdowns_protection_text_and_chart(tmp_path: Path):
     for tab in ctx.tabs():
         ws = wb[tab]
         assert ws.protection.sheet
-        (dv,) = ws.data_validations.dataValidation
-        assert dv.type == "list" and dv.formula1 == '"' + ",".join(ladder.codes) + '"'
-        assert dv.errorStyle in (None, "stop")
+        dvs = ws.data_validations.dataValidation
+        assert len(dvs) == len(ladder.categories)  # one per rating cell, its help kept
+        for dv in dvs:
+            assert dv.type == "list" and dv.formula1 == '"' + ",".join(ladder.codes) + '"'
+            assert dv.errorStyle in (None, "stop")
+            assert dv.prompt and dv.error and ladder.codes[-1] in dv.error
         assert not ws.cell(R_FIRST + 1, C_RATING + 1).protection.locked
         assert ws.cell(R_FIRST + 1, C_RATING + 3).protection.locked  # the points formula
     assert len(wb[SUMMARY_SHEET]._charts) == 1

@@ -16,6 +16,7 @@ from ..a1 import col_letter, quote_sheet
 from ..files import write_new
 from ..plan import HIGHLIGHTS, STYLES, Chart, Style, WorkbookPlan
 from . import _speedups
+from .printing import Paper, set_up_printing
 
 
 def format_props(style: Style) -> dict[str, Any]:
@@ -139,17 +140,6 @@ def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Any, fmts: _Formats, passwo
         _chart(wb, ws, sheet.name, chart)
     if sheet.freeze:
         ws.freeze_panes(*sheet.freeze)
-    if sheet.print_setup:
-        ps = sheet.print_setup
-        if ps.landscape:
-            ws.set_landscape()
-        if ps.fit_width:
-            ws.fit_to_pages(1, 0)
-        if ps.repeat_rows:
-            ws.repeat_rows(*ps.repeat_rows)
-        if ps.row_breaks:
-            ws.set_h_pagebreaks(ps.row_breaks)
-        ws.set_paper(9)  # A4
     if sheet.tab_color:
         ws.set_tab_color(sheet.tab_color)
     if sheet.protected:
@@ -173,15 +163,18 @@ def _chart(wb: Workbook, ws: Worksheet, sheet_name: str, chart: Chart) -> None:
     for s in chart.series:  # names and title by reference: text there is never a formula
         c.add_series({"name": [sheet_name, *s.name_cell], "categories": area(*chart.categories),
                       "values": area(*s.values)})
-    c.set_title({"name": [sheet_name, *chart.title_cell]})
-    c.set_y_axis({"min": 0, "max": chart.max_value, "major_unit": 1})
+    font = {"size": chart.font_size}
+    c.set_title({"name": [sheet_name, *chart.title_cell], "name_font": {"size": chart.font_size + 2}})
+    c.set_y_axis({"min": chart.min_value, "max": chart.max_value, "major_unit": 1, "num_font": font})
+    c.set_x_axis({"num_font": font})
+    c.set_legend({"position": "bottom", "font": font})
     c.set_size({"width": chart.size[0], "height": chart.size[1]})
     ws.insert_chart(chart.anchor[0], chart.anchor[1], c)
 
 
 def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password: str | None = None,
-                   *, speedups: bool | None = None) -> None:
-    """Write the plan as an .xlsx to a path or a binary stream.
+                   *, speedups: bool | None = None, paper: Paper = "a4") -> None:
+    """Write the plan as an .xlsx to a path or a binary stream, printing on ``paper``.
 
     ``speedups`` (default: on for the xlsxwriter versions they were tested with) chooses the
     fast path of :mod:`._speedups`; both write the same bytes."""
@@ -196,6 +189,7 @@ def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password:
     for sheet in plan.sheets:
         ws = wb.add_worksheet(sheet.name, worksheet_class=path.worksheet_class)
         _write_sheet(wb, ws, sheet, fmts, password)
+        set_up_printing(ws, plan, sheet, paper)
     # open on the first rater tab (xlsxwriter un-hides the sheet it activates: visible ones only)
     visible = [i for i, s in enumerate(plan.sheets) if s.visibility == "visible"]
     raters = [i for i in visible if plan.sheets[i].role == "rater"]
@@ -206,13 +200,15 @@ def write_workbook(plan: WorkbookPlan, target: str | Path | IO[bytes], password:
         _speedups.cut_cycle(wb)
 
 
-def to_bytes(plan: WorkbookPlan, password: str | None = None, *, speedups: bool | None = None) -> bytes:
+def to_bytes(plan: WorkbookPlan, password: str | None = None, *, speedups: bool | None = None,
+             paper: Paper = "a4") -> bytes:
     buf = io.BytesIO()
-    write_workbook(plan, buf, password, speedups=speedups)
+    write_workbook(plan, buf, password, speedups=speedups, paper=paper)
     return buf.getvalue()
 
 
-def save(plan: WorkbookPlan, path: str | Path, force: bool = False, password: str | None = None) -> Path:
+def save(plan: WorkbookPlan, path: str | Path, force: bool = False, password: str | None = None,
+         paper: Paper = "a4") -> Path:
     """Write the workbook to ``path``; refuse to replace an existing file unless ``force``."""
-    return write_new(path, to_bytes(plan, password), force,
+    return write_new(path, to_bytes(plan, password, paper=paper), force,
                      " (it may hold someone's ratings)")
