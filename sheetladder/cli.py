@@ -156,13 +156,16 @@ Roster CSV: a header row, then one row per person. Columns (any order, any case)
   person            required; also the Self rater
   email             the person's email (and the Self rater's)
   period            empty -> --period
+  team              the person's team (exports group and filter on it)
   manager           manager name(s), separated by ';'
   manager_email     their email(s), same order
   peers             peer names separated by ';'   (any role id of the ladder works: ROLE or ROLEs)
   peer_emails       their emails separated by ';', same order
 An empty role cell gives the ladder's default raters of that role, unnamed; '-' gives none.
 Other columns are ignored with a warning. A bad row is reported as FILE:LINE and the
-other rows still render; the exit code is then 1.
+other rows still render; the exit code is then 1. A roster run adds every tab it wrote to
+manifest.csv in the output folder (person, period, tab, role, rater, email, file), which
+`sheetladder status` and `collect` use to tell who has not returned.
 """
 
 
@@ -209,6 +212,8 @@ def render(definition: str, person: str | None, email: str | None, period: str |
     done = outcome.result.people - len(outcome.result.problems)
     click.echo(f"wrote {len(outcome.written)} file(s) for {done} of {outcome.rows} people "
                f"into {output_dir}")
+    if outcome.manifest is not None:
+        click.echo(f"listed their tabs in {outcome.manifest}")
     if outcome.problems:
         click.echo(f"{len(outcome.problems)} row(s) not rendered", err=True)
         _exit(1)
@@ -277,17 +282,24 @@ _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql:
               help="Processes at work: this one stores what JOBS-1 reader processes read (storing "
                    "a file costs about what reading it does); 1 reads here too; 0 uses one per "
                    "CPU core.")
-def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
+@click.option("--manifest", "manifests", multiple=True, type=click.Path(dir_okay=False),
+              help="The cycle's manifest.csv (from render --roster); default: the manifest.csv "
+                   "of each folder given. Collect then ends with the cycle's totals.")
+def collect(workbooks: tuple[str, ...], db: str | None, jobs: int,
+            manifests: tuple[str, ...]) -> None:
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
     Each file goes in its own transaction; a file already collected adds nothing; a newer copy
     of a rater's tab replaces the older ratings (kept as history). Workbooks with errors are
-    named with their findings and refused; the others still go in. Exits 1 if any was refused.
+    named with their findings and refused (and kept as refused for `status`); the others still
+    go in. Exits 1 if any was refused. With a manifest (--manifest, or a manifest.csv in a
+    folder given), the last line is the cycle's totals: people complete, partial, not returned.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .results.collect import collect as collect_files
+    from .results.status import manifests_near, totals_lines
     from .results.store import History, IngestResult, display_url
 
     history = History(db)
@@ -315,12 +327,15 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
 
         outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
                                 on_total=on_total)
+        totals = totals_lines(history, list(manifests) or manifests_near(workbooks))
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
     warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
     if warned:
         click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
+    for line in totals:
+        click.echo(line)
     if outcome.refused:
         _exit(1)
 
@@ -334,11 +349,13 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 @click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 BOM (for Excel).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--team", help="Only the people of this team (case ignored); the default file "
+                             "name then ends with the team.")
 def export(period: str | None, fmt: str, output: str | None, db: str | None, bom: bool,
-           force: bool) -> None:
-    """Export one period: a row per person with level, total, progress, category consensus,
-    self/manager/peer means, the largest self-vs-others gaps and the change since the previous
-    period; XLSX adds a heatmap, level distribution chart and trends."""
+           force: bool, team: str | None) -> None:
+    """Export one period: a row per person with team, managers, level, total, progress,
+    category consensus, self/manager/peer means, the largest self-vs-others gaps and the change
+    since the previous period; XLSX adds a heatmap, level distribution chart and trends."""
     from .results.export import ExportError, build, default_path, latest_period, render
     from .results.store import History
 
@@ -346,14 +363,43 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
     with History(db) as history:
         period = period or latest_period(history)
-        data = build(history, period)
+        data = build(history, period, team=team)
     payload = render(data, fmt, bom=bom)
     if output == "-":
         click.get_binary_stream("stdout").write(payload)
         return
-    target = Path(output) if output else default_path(period, fmt)
+    target = Path(output) if output else default_path(period, fmt, team)
     write_new(target, payload, force=force)
     click.echo(f"wrote {target} ({len(data.rows)} people, period {period})")
+
+
+_STATUS_FORMATS = ["text", "csv", "json"]
+
+
+@main.command()
+@click.option("--period", help="The period (default: the manifest's one period).")
+@click.option("--manifest", type=click.Path(dir_okay=False),
+              help="The manifest.csv render --roster wrote beside the files.")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="Or the roster CSV the files were rendered from.")
+@click.option("--definition", type=click.Path(dir_okay=False),
+              help="The ladder of --roster (default: the one ladder the history holds for the "
+                   "period).")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
+@click.option("--format", "fmt", type=click.Choice(_STATUS_FORMATS), default="text",
+              show_default=True,
+              help="csv: the reminder list (one row per tab to chase) for a mail merge.")
+def status(period: str | None, manifest: str | None, roster: str | None,
+           definition: str | None, db: str | None, fmt: str) -> None:
+    """Who has returned: per person, the rater tabs collected, missing (rater, role, email) and
+    refused (and why), then the cycle's totals: people complete, partial, not returned."""
+    from .results.status import render as render_status
+    from .results.status import status_of
+    from .results.store import History
+
+    with History(db) as store:
+        st = status_of(store, period, manifest=manifest, roster=roster, definition=definition)
+    click.get_binary_stream("stdout").write(render_status(st, fmt))
 
 
 @main.command()

@@ -721,10 +721,20 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
     return s
 
 
+def context_payload(ctx: Context) -> dict[str, object]:
+    """The context as the hidden sheet holds it. Team and managers are left out when unset, so
+    a workbook without them is exactly what sheetladder wrote before they existed."""
+    data = ctx.model_dump(mode="json")
+    for key in ("team", "managers"):
+        if not data.get(key):
+            data.pop(key, None)
+    return data
+
+
 def meta_payload(ladder: Ladder, ctx: Context) -> dict[str, str]:
     """The key/value pairs of the hidden sheet; the hash covers everything else."""
     ladder_json = ladder.canonical_json()
-    ctx_json = json.dumps(ctx.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+    ctx_json = json.dumps(context_payload(ctx), sort_keys=True, ensure_ascii=False,
                           separators=(",", ":"))
     digest = hashlib.sha256(
         f"{FORMAT_VERSION}\n{PLAN_VERSION}\n{ladder_json}\n{ctx_json}".encode()

@@ -14,10 +14,12 @@ from pathlib import Path
 from .context import Context, make_context
 from .definition import Ladder
 from .errors import BadInput
+from .manifest import MANIFEST_NAME, update_manifest
 from .roster import (
     BatchResult,
     RosterProblem,
     is_email,
+    manifest_rows,
     read_roster,
     render_entries,
     workbook_name,
@@ -85,6 +87,7 @@ class RosterOutcome:
     rows: int
     problems: list[RosterProblem] = field(default_factory=list)
     warnings: list[RosterProblem] = field(default_factory=list)
+    manifest: Path | None = None  # the manifest listing every tab written, next to the files
 
     @property
     def written(self) -> list[Path]:
@@ -99,10 +102,18 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                   period: str | None = None, split: bool = False, force: bool = False,
                   password: str | None = None, jobs: int = 0, progress: bool = False) -> RosterOutcome:
     """Render one workbook per roster row. Bad rows and existing files are reported with their
-    line numbers and the other rows still render. Raises RosterError for an unusable file."""
+    line numbers and the other rows still render. Raises RosterError for an unusable file.
+
+    The tabs written are added to ``manifest.csv`` in ``out_dir`` (see :mod:`sheetladder.manifest`),
+    which ``status`` and ``collect`` use to tell who has not returned; rows of earlier runs into
+    the same folder are kept, so a late addition to the roster can be rendered on its own."""
     parsed = read_roster(ladder, roster, period, split)
     result = render_entries(ladder, parsed.entries, out_dir, path=str(roster), split=split,
                             force=force, password=password, jobs=jobs, progress=progress)
     problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
+    failed = {p.line for p in result.problems}
+    rows = [row for e in parsed.entries if e.line not in failed
+            for row in manifest_rows(e.context, split)]
+    manifest = update_manifest(Path(out_dir) / MANIFEST_NAME, rows) if rows else None
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
-                         problems=problems, warnings=parsed.warnings)
+                         problems=problems, warnings=parsed.warnings, manifest=manifest)

@@ -118,14 +118,20 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     outcome = CollectOutcome()
 
     def emit(res: IngestResult) -> None:
+        if res.status == "refused":
+            # kept for ``status``: which tab was refused, and why
+            res.content_hash = res.content_hash or path_key(res.file)
+            history.record_refusal(res)
         outcome.results.append(res)
         if on_result:
             on_result(res)
 
     if on_total:
         on_total(len(files) + len(missing))
-    for m in missing:
-        emit(m)
+    for m in missing:  # nothing was returned there: not a refusal to keep
+        outcome.results.append(m)
+        if on_result:
+            on_result(m)
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
     ladders: dict[str, Ladder] = {}
     n_readers = reader_processes(jobs)
@@ -157,6 +163,13 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
         while ahead:
             ingest_oldest()
     return outcome
+
+
+def path_key(source: str) -> str:
+    """What a returned file is recognised by when its bytes cannot be: its absolute path (or
+    its link), hashed."""
+    where = source if is_google_source(source) else str(Path(source).resolve())
+    return hashlib.sha256(f"path:{where}".encode()).hexdigest()
 
 
 def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],
