@@ -173,6 +173,7 @@ manifest.csv in the output folder (person, period, tab, role, rater, email, file
 @click.argument("definition", type=click.Path(dir_okay=False))
 @click.option("--person", help="The person assessed (one workbook).")
 @click.option("--email", help="The person's email (with --person).")
+@click.option("--team", help="The person's team (with --person; a roster has a team column).")
 @click.option("--period", help="Assessment period, e.g. 2026-Q4; the roster's default.")
 @click.option("--rater", "raters", multiple=True, metavar="ROLE[:NAME[:EMAIL]]",
               help="A rater of --person; repeat for each. ROLE: self, manager, peer, ...")
@@ -186,19 +187,21 @@ manifest.csv in the output folder (person, period, tab, role, rater, email, file
               help="Protect the sheets with this password (or set SHEETLADDER_PASSWORD).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes for --roster; 0 picks one per CPU core for big rosters.")
-def render(definition: str, person: str | None, email: str | None, period: str | None,
-           raters: tuple[str, ...], roster: str | None, split: bool, output_dir: str, force: bool,
-           password: str | None, jobs: int) -> None:
+def render(definition: str, person: str | None, email: str | None, team: str | None,
+           period: str | None, raters: tuple[str, ...], roster: str | None, split: bool,
+           output_dir: str, force: bool, password: str | None, jobs: int) -> None:
     from .render import render_one, render_roster
 
     if bool(person) == bool(roster):
         raise click.UsageError("give either --person NAME or --roster FILE.csv")
-    if roster and (raters or email):
-        raise click.UsageError("--rater and --email go with --person; a roster names its raters")
+    if roster and (raters or email or team):
+        raise click.UsageError("--rater, --email and --team go with --person; a roster names "
+                               "its raters and teams")
     ladder = load(definition)
     if person is not None:
         paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
-                           out_dir=output_dir, split=split, force=force, password=password)
+                           out_dir=output_dir, split=split, force=force, password=password,
+                           team=team)
         for p in paths:
             click.echo(f"wrote {p}")
         return

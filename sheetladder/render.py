@@ -55,27 +55,27 @@ def parse_rater(ladder: Ladder, spec: str) -> RaterSpec:
 
 def person_context(ladder: Ladder, person: str, period: str | None = None,
                    raters: Sequence[str | RaterSpec] | None = None,
-                   email: str | None = None) -> Context:
+                   email: str | None = None, team: str | None = None) -> Context:
     """The context of one assessment; ``raters`` as ``ROLE[:NAME[:EMAIL]]`` strings or tuples
-    (default: the ladder's raters, unnamed)."""
+    (default: the ladder's raters, unnamed); the person's managers are its manager raters."""
     if not person.strip():
         raise BadInput("the person's name is empty")
     specs = None
     if raters:
         specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]
-    return make_context(ladder, person.strip(), period or None, specs, email=email)
+    return make_context(ladder, person.strip(), period or None, specs, email=email, team=team)
 
 
 def render_one(ladder: Ladder, person: str, *, period: str | None = None,
                raters: Sequence[str | RaterSpec] | None = None, email: str | None = None,
                out_dir: str | Path = DEFAULT_OUTPUT, split: bool = False, force: bool = False,
-               password: str | None = None) -> list[Path]:
+               password: str | None = None, team: str | None = None) -> list[Path]:
     """Render one person's workbook (or one copy per rater with ``split``) into ``out_dir``.
 
     Raises FileExistsError, naming the file, when a target exists and ``force`` is not set;
     then nothing is written.
     """
-    ctx = person_context(ladder, person, period, raters, email)
+    ctx = person_context(ladder, person, period, raters, email, team)
     return write_assessment(ladder, ctx, Path(out_dir), split=split, force=force, password=password)
 
 

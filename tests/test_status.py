@@ -239,6 +239,16 @@ def test_exports_carry_team_and_manager_and_filter_by_team(cycle: dict) -> None:
             assert people[person]["team"] == team
             assert people[person]["managers"] == [manager]
             assert people[person]["email"] == mail(person)
+    teams = {t["team"]: t for t in json.loads(res.stdout)["teams"]}
+    for name in ("North", "South"):
+        mine = [p for p in people.values() if p["team"] == name]
+        done = [p for p in mine if p["complete"]]
+        assert (teams[name]["people"], teams[name]["complete"]) == (len(mine), len(done))
+        assert sum(teams[name]["levels"].values()) == len(done)
+        assert teams[name]["mean_total"] == pytest.approx(
+            sum(p["total_points"] for p in mine) / len(mine))
+    assert list(teams) == ["North", "South"]  # grouped: rows and teams in team order
+    assert [p["team"] for p in json.loads(res.stdout)["people"]] == ["North"] * 3 + ["South"] * 3
     res = invoke("export", "--period", PERIOD, "--db", db, "--format", "json", "-o", "-",
                  "--team", "north")
     assert res.exit_code == 0, res.output
@@ -260,6 +270,49 @@ def test_exports_carry_team_and_manager_and_filter_by_team(cycle: dict) -> None:
     got = {(r[p].value, r[t].value, r[m].value) for r in ws.iter_rows(min_row=2) if r[p].value}
     assert got == {("Ana Diaz", "North", "Bo Chen"), ("Ben Ortiz", "North", "Bo Chen"),
                    ("Dee Ng", "North", "Bo Chen")}
+    teams_ws = openpyxl.load_workbook(xlsx)["Teams"]
+    assert [c.value for c in teams_ws[3]][:4] == ["Team", "People", "Complete", "Mean total"]
+    assert [c.value for c in teams_ws[4]][:3] == ["North", 3, 3]
     res = invoke("export", "--period", PERIOD, "--db", db, "--team", "West", "-o", "-")
     assert res.exit_code == 1 and "no assessments of team 'West'" in res.output
     assert "North, South" in res.output
+
+
+def test_one_persons_team_and_managers_read_back_from_the_workbook(tmp_path: Path) -> None:
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    res = invoke("render", str(ladder), "--person", "Ana Diaz", "--period", PERIOD,
+                 "--team", "North", "--rater", "self", "--rater", "manager:Bo Chen",
+                 "-o", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    got = json.loads(invoke("read", str(tmp_path / "ana-diaz-2026-q4.xlsx"), "--json").stdout)
+    assert (got["person"], got["team"], got["managers"]) == ("Ana Diaz", "North", ["Bo Chen"])
+    res = invoke("render", str(ladder), "--roster", str(tmp_path / "r.csv"), "--team", "North")
+    assert res.exit_code == 2 and "--team go with --person" in res.output
+
+
+def test_refusals_are_tied_by_tab_or_else_by_file_name() -> None:
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status
+    from sheetladder.results.store import Refusal
+
+    def row(person: str, tab: str, target: str) -> ManifestRow:
+        return ManifestRow(person=person, period=PERIOD, tab=tab, role="peer", rater=tab,
+                           target=target)
+
+    rows = [row("Ana", "Cy", "ana-cy.xlsx"), row("Ana", "Di", "ana-di.xlsx"),
+            row("Ben", "Cy", "ben-cy.xlsx")]
+    refusals = [
+        # unreadable: no person known, tied by its file name (in another folder, other case)
+        Refusal(file="/returns/ANA-DI.xlsx", content_hash="1"),
+        # names its tab, but a good copy came later: collected wins
+        Refusal(file="x.xlsx", content_hash="2", person="ben", period=PERIOD, tabs=["Cy"]),
+        # a tab the manifest does not list, a file it does not name: shown on its own
+        Refusal(file="y.xlsx", content_hash="3", person="Ana", period=PERIOD, tabs=["Zed"]),
+    ]
+    st = cycle_status(rows, PERIOD, {("ben", PERIOD): {"cy"}}, refusals)
+    states = {(p.person, t.tab): (t.state, t.file) for p in st.people for t in p.tabs}
+    assert states == {("Ana", "Cy"): ("missing", None), ("Ana", "Di"): ("refused", "/returns/ANA-DI.xlsx"),
+                      ("Ben", "Cy"): ("collected", None)}
+    assert [r.file for r in st.unmatched_refusals] == ["y.xlsx"]
+    assert (st.totals.complete, st.totals.partial, st.totals.not_returned) == (1, 0, 1)

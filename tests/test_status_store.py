@@ -102,3 +102,19 @@ def test_team_and_managers_travel_in_the_hidden_sheet_and_older_files_read_as_be
     assert ben.ok and ana.ok, (ben.findings, ana.findings)
     assert (ben.team, ben.managers, ben.email) == ("North", ["Bo Chen"], "ben@example.com")
     assert (ana.team, ana.managers) == (None, [])
+
+
+def test_collected_tabs_are_the_tabs_with_current_ratings(db_url: str) -> None:
+    ladder = _ladder()
+    ctx = make_context(ladder, "Ana  Diaz", "2026-Q4",
+                       [("self", None, None), ("manager", "Bo Chen", None), ("peer", "Cy", None)])
+    other = make_context(ladder, "Ben Ortiz", "2026-Q3", [("self", None, None)])
+    with History(db_url) as h:
+        h.ingest(make_report(ladder, ctx, {"Self": {"a": 1}, "Bo Chen": {"b": 2}, "Cy": {}}),
+                 ladder=ladder)
+        h.ingest(make_report(ladder, other, {"Self": {"a": 3}}), ladder=ladder)
+        assert h.collected_tabs("2026-Q4") == {("ana diaz", "2026-Q4"): {"self", "bo chen"}}
+        assert h.collected_tabs() == {("ana diaz", "2026-Q4"): {"self", "bo chen"},
+                                      ("ben ortiz", "2026-Q3"): {"self"}}
+        assert h.ladders_of_period("2026-Q4") == [ladder.content_hash()]
+        assert h.ladders_of_period("2025-Q1") == []

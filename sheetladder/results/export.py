@@ -116,6 +116,17 @@ class TrendRow:
 
 
 @dataclass
+class TeamSummary:
+    """One team's people in the period (those without a team under ``None``)."""
+
+    team: str | None
+    people: int
+    complete: int
+    mean_total: float | None
+    levels: dict[str, int]  # level -> people at it, complete assessments only, in ladder order
+
+
+@dataclass
 class PeriodExport:
     period: str
     generated_at: str
@@ -125,6 +136,7 @@ class PeriodExport:
     rows: list[PersonRow]
     team: list[TeamView]
     trend: list[TrendRow]
+    teams: list[TeamSummary] = field(default_factory=list)
 
 
 # -- building it ---------------------------------------------------------------------------------
@@ -274,7 +286,25 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
     return PeriodExport(period=period,
                         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         periods=periods, roles=roles, columns=columns, rows=rows, team=views,
-                        trend=trend)
+                        trend=trend, teams=_team_summaries(rows))
+
+
+def _team_summaries(rows: Sequence[PersonRow]) -> list[TeamSummary]:
+    """The rows grouped by team (rows come sorted by team)."""
+    groups: dict[str, list[PersonRow]] = {}
+    for r in rows:
+        groups.setdefault(team_key(r.team), []).append(r)
+    out = []
+    for mine in groups.values():
+        done = sorted((r for r in mine if r.complete), key=lambda r: r.level_index or 0)
+        levels: dict[str, int] = {}
+        for r in done:
+            label = r.level or "below the first level"
+            levels[label] = levels.get(label, 0) + 1
+        out.append(TeamSummary(
+            team=mine[0].team, people=len(mine), complete=len(done),
+            mean_total=_r(_mean([r.total_points for r in mine])), levels=levels))
+    return out
 
 
 # -- flat table (CSV and the XLSX results sheet) ------------------------------------------------------
@@ -388,6 +418,8 @@ def to_xlsx(exp: PeriodExport) -> bytes:
     _results_sheet(wb, w, exp)
     _heatmap_sheet(wb, w, exp)
     _team_sheet(wb, w, exp)
+    if any(t.team for t in exp.teams):
+        _teams_sheet(wb, w, exp)
     _trend_sheet(wb, w, exp)
     for ws in wb.worksheets():
         ws.set_landscape()
@@ -395,6 +427,28 @@ def to_xlsx(exp: PeriodExport) -> bytes:
         ws.fit_to_pages(1, 0)  # printed one page wide
     wb.close()
     return buf.getvalue()
+
+
+def _teams_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
+    """One row per team: people, complete assessments, mean total, people per level."""
+    ws = wb.add_worksheet("Teams")
+    ws.write_string(0, 0, f"Teams, {exp.period}", w.title)
+    labels: list[str] = []
+    for t in exp.teams:
+        labels += [lv for lv in t.levels if lv not in labels]
+    headers = ["Team", "People", "Complete", "Mean total", *labels]
+    for c, h in enumerate(headers):
+        ws.write_string(2, c, h, w.header)
+    for r, t in enumerate(exp.teams, start=3):
+        w.put(ws, r, 0, t.team or "(no team)")
+        w.put(ws, r, 1, t.people, w.int)
+        w.put(ws, r, 2, t.complete, w.int)
+        w.put(ws, r, 3, t.mean_total, w.num)
+        for c, lv in enumerate(labels, start=4):
+            w.put(ws, r, c, t.levels.get(lv, 0), w.int)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, len(headers) - 1, 11)
+    ws.freeze_panes(3, 1)
 
 
 def _results_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:

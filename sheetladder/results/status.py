@@ -28,12 +28,12 @@ from ..definition import Ladder, load
 from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
 from ..roster import manifest_rows, read_roster
+from .export import neutralise
 from .store import History, Refusal, period_key
 
 TabState = Literal["collected", "missing", "refused"]
 PersonState = Literal["complete", "partial", "not returned"]
 FORMATS = ("text", "csv", "json")
-_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class StatusError(SheetladderError):
@@ -203,11 +203,6 @@ REMINDER_COLUMNS = ("email", "rater", "role", "person", "period", "team", "tab",
                     "reason", "target")
 
 
-def _safe(value: str) -> str:
-    """A spreadsheet reads a leading ' as 'this is text' (OWASP's CSV injection defence)."""
-    return "'" + value if value.startswith(_INJECTION_PREFIXES) else value
-
-
 def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
     """The reminder list: one row per tab to chase (missing or refused), ready for a mail
     merge; every value quoted and neutralised against formula injection."""
@@ -221,7 +216,7 @@ def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
             reason = "; ".join(t.reasons)
             values = [t.email, t.rater or t.tab, t.role, p.person, p.period, p.team, t.tab,
                       t.state, reason, t.target]
-            w.writerow([_safe(v or "") for v in values])
+            w.writerow([neutralise(v or "") for v in values])
     data = buf.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if bom else data
 
