@@ -26,7 +26,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -611,11 +611,13 @@ class History:
             upd["email"] = report.email
         conn.execute(people.update().where(people.c.id == person_id).values(**upd))
         period = report.period.strip()
-        held: dict[str, Any] = {}
+        # who the person is with: as the latest copy says (an older file without them keeps
+        # what is held); stored with the rescore's update, so it costs no statement of its own
+        about: dict[str, Any] = {}
         if report.team:
-            held["team"] = report.team
+            about["team"] = report.team
         if report.managers:
-            held["managers"] = _dumps(report.managers)
+            about["managers"] = _dumps(report.managers)
         conn.execute(self._insert(assessments).values(
             person_id=person_id, period=period, ladder_id=report.ladder.id,
             ladder_version=report.ladder.version, ladder_hash=report.ladder.hash,
@@ -637,8 +639,6 @@ class History:
                 f"is version {report.ladder.version} (hash {report.ladder.hash[:12]}); copies "
                 "made from different definitions cannot be combined")
         aid = arow.id
-        if held:
-            conn.execute(assessments.update().where(assessments.c.id == aid).values(**held))
         present = [i for i in report.inputs if _has_content(i)]
         source_id: int = conn.execute(sources.insert().values(
             assessment_id=aid, file=report.file, content_hash=chash, modified=_utc(modified),
@@ -647,7 +647,7 @@ class History:
         )).inserted_primary_key[0]  # type: ignore[index]
         for inp in present:
             self._apply_tab(conn, ladder, aid, source_id, inp, _utc(modified), now, result)
-        self._rescore(conn, ladder, aid, report.file, chash, now)
+        self._rescore(conn, ladder, aid, report.file, chash, now, about)
         existed = conn.execute(
             select(func.count()).select_from(sources).where(sources.c.assessment_id == aid)
         ).scalar_one() > 1
@@ -701,7 +701,7 @@ class History:
         return True
 
     def _rescore(self, conn: Connection, ladder: Ladder, aid: int, file: str, chash: str,
-                 now: datetime) -> None:
+                 now: datetime, about: Mapping[str, Any] | None = None) -> None:
         """Recompute the assessment's scores from the current ratings of every rater."""
         cur = conn.execute(
             select(ratings.c.rater_tab, ratings.c.rater_role, ratings.c.rater_name,
@@ -736,6 +736,7 @@ class History:
             progress_to_next=sc.progress_to_next,
             rated_categories=sum(1 for c in sc.categories if c.consensus_level is not None),
             categories=len(ladder.categories), raters=len(inputs), updated_at=now,
+            **(about or {}),
         ))
         conn.execute(scores.delete().where(scores.c.assessment_id == aid))
         rows = []
