@@ -285,7 +285,8 @@ _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql:
               help="Processes at work: this one stores what JOBS-1 reader processes read (storing "
                    "a file costs about what reading it does); 1 reads here too; 0 uses one per "
                    "CPU core.")
-@click.option("--manifest", "manifests", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--manifest", "manifests", multiple=True,
+              type=click.Path(dir_okay=False, exists=True),
               help="The cycle's manifest.csv (from render --roster); default: the manifest.csv "
                    "of each folder given. Collect then ends with the cycle's totals.")
 def collect(workbooks: tuple[str, ...], db: str | None, jobs: int,
@@ -381,9 +382,9 @@ _STATUS_FORMATS = ["text", "csv", "json"]
 
 @main.command()
 @click.option("--period", help="The period (default: the manifest's one period).")
-@click.option("--manifest", type=click.Path(dir_okay=False),
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
               help="The manifest.csv render --roster wrote beside the files.")
-@click.option("--roster", type=click.Path(dir_okay=False),
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True),
               help="Or the roster CSV the files were rendered from.")
 @click.option("--definition", type=click.Path(dir_okay=False),
               help="The ladder of --roster (default: the one ladder the history holds for the "

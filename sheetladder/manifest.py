@@ -21,13 +21,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .errors import BadInput
+
 MANIFEST_NAME = "manifest.csv"
 COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target", "team")
 REQUIRED = ("person", "tab", "role", "target")
 _ESCAPED = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-class ManifestError(ValueError):
+class ManifestError(BadInput):
     """A manifest that cannot be read: ``path:line: message``."""
 
     def __init__(self, path: str, line: int, message: str):

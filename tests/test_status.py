@@ -316,3 +316,23 @@ def test_refusals_are_tied_by_tab_or_else_by_file_name() -> None:
                       ("Ben", "Cy"): ("collected", None)}
     assert [r.file for r in st.unmatched_refusals] == ["y.xlsx"]
     assert (st.totals.complete, st.totals.partial, st.totals.not_returned) == (1, 0, 1)
+
+
+def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> None:
+    db = str(cycle["db"])
+    bad = tmp_path / "manifest.csv"
+    bad.write_text("person,tab,role\nAna,Self,self\n", encoding="utf-8")
+    res = invoke("status", "--manifest", str(bad), "--db", db)
+    assert res.exit_code == 1
+    assert f"error: {bad}:1: the header lacks column(s) target" in res.output
+    res = invoke("status", "--period", "2027-Q1", "--manifest", str(cycle["manifest"]),
+                 "--db", db)
+    assert res.exit_code == 1 and "lists no tab of period '2027-Q1'" in res.output
+    assert "it holds 2026-Q4" in res.output
+    res = invoke("status", "--db", db)
+    assert res.exit_code == 1 and "give either --manifest FILE or --roster FILE.csv" in res.output
+    res = invoke("status", "--manifest", str(tmp_path / "none.csv"), "--db", db)
+    assert res.exit_code == 2 and "does not exist" in res.output
+    # without --period, the manifest's one period is taken
+    res = invoke("status", "--manifest", str(cycle["manifest"]), "--db", db)
+    assert res.exit_code == 0 and res.stdout.splitlines()[-1].startswith(f"{PERIOD}: 8 people")
