@@ -303,9 +303,11 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .results.collect import collect as collect_files
-    from .results.status import manifests_near, totals_lines
+    from .results.status import manifest_period, manifests_near, totals_lines
     from .results.store import History, IngestResult, display_url
 
+    cycle = list(manifests) or manifests_near(workbooks)
+    period = manifest_period(cycle)  # checks the manifests before anything is collected
     history = History(db)
     console = Console(stderr=True)
     with history, Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
@@ -330,8 +332,8 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int,
                                       soft_wrap=True)
 
         outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
-                                on_total=on_total)
-        totals = totals_lines(history, list(manifests) or manifests_near(workbooks))
+                                on_total=on_total, cycle_period=period)
+        totals = totals_lines(history, cycle)
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")

@@ -336,3 +336,29 @@ def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> No
     # without --period, the manifest's one period is taken
     res = invoke("status", "--manifest", str(cycle["manifest"]), "--db", db)
     assert res.exit_code == 0 and res.stdout.splitlines()[-1].startswith(f"{PERIOD}: 8 people")
+
+
+def test_a_refused_file_belongs_to_the_cycle_and_a_good_file_in_its_place_clears_it(
+        cycle: dict, tmp_path: Path) -> None:
+    import shutil
+
+    from sheetladder.results.store import History
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(cycle["db"], db)
+    with History(str(db)) as h:  # collected beside the manifest: the stray file is this cycle's
+        assert [(Path(r.file).name, r.period) for r in h.refusals("2027-Q1")] == []
+        assert ("stray.xlsx", PERIOD) in [(Path(r.file).name, r.period)
+                                          for r in h.refusals(PERIOD)]
+    stray = tmp_path / "returned" / "from-ana.xlsx"
+    stray.parent.mkdir()
+    stray.write_bytes(b"broken")
+    assert invoke("collect", str(stray), "--db", str(db)).exit_code == 1
+    with History(str(db)) as h:  # no manifest known: its period is unknown
+        assert (str(stray), None) in [(r.file, r.period) for r in h.refusals(None)]
+    shutil.copy(cycle["out"] / "ana-diaz-2026-q4-self.xlsx", stray)  # a good file in its place
+    res = invoke("collect", str(stray), "--db", str(db))
+    assert res.exit_code == 0, res.output
+    with History(str(db)) as h:
+        assert str(stray) not in [r.file for r in h.refusals(None)]
+        assert len(h.refusals(PERIOD)) == 2  # the cycle's own refusals stand

@@ -101,7 +101,8 @@ _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or wait
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             reader: Callable[[str], ReadOutcome] | None = None,
             on_result: Callable[[IngestResult], Any] | None = None,
-            on_total: Callable[[int], Any] | None = None) -> CollectOutcome:
+            on_total: Callable[[int], Any] | None = None,
+            cycle_period: str | None = None) -> CollectOutcome:
     """Read workbooks (in reader processes) and ingest each in its own transaction.
 
     Files are applied oldest first (by modification time), so when two copies of one rater's
@@ -111,17 +112,25 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     (:func:`reader_processes`); ``reader(path)`` replaces the reading of one file (it gets the
     path, not the bytes). ``on_total(n)`` is told how many files there are,
     ``on_result(IngestResult)`` is called after each file.
+
+    Refused files are recorded for ``status`` (a file unreadable to the point that its period is
+    unknown gets ``cycle_period``, the period of the cycle being collected, when given); a
+    refusal is forgotten when a good file is later collected from the same path.
     """
     files, missing = expand_paths(paths)
     stamps = {f: file_modified(f) for f in files}
     files.sort(key=lambda f: (stamps[f] or datetime.min, f))
     outcome = CollectOutcome()
 
+    refused_before = {_resolved(f): f for f in history.refused_files()}
+
     def emit(res: IngestResult) -> None:
         if res.status == "refused":
             # kept for ``status``: which tab was refused, and why
             res.content_hash = res.content_hash or path_key(res.file)
-            history.record_refusal(res)
+            history.record_refusal(res, period=cycle_period)
+        elif refused_before and _resolved(res.file) in refused_before:
+            history.forget_refusals(refused_before.pop(_resolved(res.file)))
         outcome.results.append(res)
         if on_result:
             on_result(res)
@@ -165,11 +174,14 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     return outcome
 
 
+def _resolved(source: str) -> str:
+    return source if is_google_source(source) else str(Path(source).resolve())
+
+
 def path_key(source: str) -> str:
     """What a returned file is recognised by when its bytes cannot be: its absolute path (or
     its link), hashed."""
-    where = source if is_google_source(source) else str(Path(source).resolve())
-    return hashlib.sha256(f"path:{where}".encode()).hexdigest()
+    return hashlib.sha256(f"path:{_resolved(source)}".encode()).hexdigest()
 
 
 def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],

@@ -296,11 +296,22 @@ def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]:
-    """``status PERIOD: ...`` for each period the manifests list, as collect ends with."""
+def _rows_of(manifests: Sequence[str | Path]) -> list[ManifestRow]:
     rows: list[ManifestRow] = []
     for m in manifests:
         rows = merge_rows(rows, read_manifest(m))
+    return rows
+
+
+def manifest_period(manifests: Sequence[str | Path]) -> str | None:
+    """The one period the manifests list (None when they list none or several)."""
+    periods = {r.period for r in _rows_of(manifests) if r.period}
+    return periods.pop() if len(periods) == 1 else None
+
+
+def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]:
+    """``status PERIOD: ...`` for each period the manifests list, as collect ends with."""
+    rows = _rows_of(manifests)
     out = []
     for period in sorted({r.period for r in rows if r.period}, key=period_key):
         st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period))

@@ -885,20 +885,31 @@ class History:
         return found
 
     # -- the cycle's status
-    def record_refusal(self, res: IngestResult) -> None:
-        """Keep a refused file (its latest reasons) for ``status``; a file with nothing to
-        recognise it by (no hash: it was never read) is not kept."""
+    def record_refusal(self, res: IngestResult, period: str | None = None) -> None:
+        """Keep a refused file (its latest reasons) for ``status``; ``period`` stands in when
+        the file does not say its own. A file with nothing to recognise it by (no hash: it was
+        never read) is not kept."""
         if res.status != "refused" or not res.content_hash:
             return
         values = {
             "file": res.file, "person": res.person,
             "person_key": person_key(res.person) if res.person else None,
-            "period": res.period.strip() if res.period else None, "tabs": _dumps(res.tabs),
+            "period": (res.period or period or "").strip() or None, "tabs": _dumps(res.tabs),
             "reasons": _dumps([finding_text(f) for f in res.findings]), "refused_at": _now(),
         }
         stmt = self._insert(refusals).values(content_hash=res.content_hash, **values)
         with self._writer.begin() as conn:
             conn.execute(stmt.on_conflict_do_update(index_elements=["content_hash"], set_=values))
+
+    def refused_files(self) -> list[str]:
+        """The files of every refusal held (what a later good copy at the same path clears)."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(refusals.c.file).distinct()).scalars())
+
+    def forget_refusals(self, file: str) -> None:
+        """A good file was collected from ``file``: its earlier refusals no longer stand."""
+        with self._writer.begin() as conn:
+            conn.execute(refusals.delete().where(refusals.c.file == file))
 
     def refusals(self, period: str | None = None) -> list[Refusal]:
         """Refused files of ``period`` and those whose period is unknown, oldest first."""
