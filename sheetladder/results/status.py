@@ -176,11 +176,12 @@ def _who(t: TabStatus) -> str:
 def to_text(st: CycleStatus) -> str:
     """Per team and person: what is missing and what was refused, then the totals."""
     lines: list[str] = []
-    team: str | None = "\0"
+    team: str | None = None
     for p in st.people:
-        if p.team != team:
-            team = p.team
-            lines.append(f"team {team}" if team else "no team")
+        key = (p.team or "").casefold()
+        if key != team:
+            team = key
+            lines.append(f"team {p.team}" if p.team else "no team")
         done = p.count("collected")
         lines.append(f"  {p.person}: {p.state} ({done} of {len(p.tabs)} tabs collected)")
         for t in p.tabs:
