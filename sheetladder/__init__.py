@@ -11,6 +11,9 @@ The flow, and where each stage lives::
                            verify/)
     History / collect      results stored over periods (results/store.py, results/collect.py)
     export                 a period for ops, as CSV, XLSX or JSON (results/export.py)
+    status                 who has returned, who is missing, what was refused: the manifest
+                           render_roster writes (manifest.py) set against the history
+                           (results/status.py)
 
 Every error the library raises on purpose is a :class:`SheetladderError`.
 
@@ -47,11 +50,14 @@ _EXPORTS = {
     "History": "results.store",
     "collect": "results.collect",
     "export": "results.export",
+    "status": "results.status",
+    "ManifestRow": "manifest",
+    "read_manifest": "manifest",
     "score": "scoring",
     "SheetladderError": "errors",
     "UnreadableWorkbook": "errors",
 }
-_RENAMED = {"read": "read_path", "export": "build", "score": "score"}
+_RENAMED = {"read": "read_path", "export": "build", "score": "score", "status": "status_of"}
 
 __all__ = sorted(_EXPORTS)
 
@@ -60,6 +66,7 @@ if TYPE_CHECKING:  # for type checkers and readers: the same names, imported eag
     from .definition import DefinitionError, Ladder, load, load_text, validate_files
     from .errors import SheetladderError, UnreadableWorkbook
     from .google.publish import publish_assessment
+    from .manifest import ManifestRow, read_manifest
     from .plan import WorkbookPlan, build_plan
     from .render import render_one, render_roster
     from .results.collect import collect
@@ -67,6 +74,7 @@ if TYPE_CHECKING:  # for type checkers and readers: the same names, imported eag
     from .results.read import read_many
     from .results.read import read_path as read
     from .results.report import Finding, Report
+    from .results.status import status_of as status
     from .results.store import History
     from .scoring import score
     from .xlsx.write import save, to_bytes

@@ -162,13 +162,16 @@ Roster CSV: a header row, then one row per person. Columns (any order, any case)
   person            required; also the Self rater
   email             the person's email (and the Self rater's)
   period            empty -> --period
+  team              the person's team (exports group and filter on it)
   manager           manager name(s), separated by ';'
   manager_email     their email(s), same order
   peers             peer names separated by ';'   (any role id of the ladder works: ROLE or ROLEs)
   peer_emails       their emails separated by ';', same order
 An empty role cell gives the ladder's default raters of that role, unnamed; '-' gives none.
 Other columns are ignored with a warning. A bad row is reported as FILE:LINE and the
-other rows still render; the exit code is then 1.
+other rows still render; the exit code is then 1. A roster run adds every tab it wrote to
+manifest.csv in the output folder (person, period, tab, role, rater, email, file), which
+`sheetladder status` and `collect` use to tell who has not returned.
 """
 
 
@@ -176,6 +179,7 @@ other rows still render; the exit code is then 1.
 @click.argument("definition", type=click.Path(dir_okay=False))
 @click.option("--person", help="The person assessed (one workbook).")
 @click.option("--email", help="The person's email (with --person).")
+@click.option("--team", help="The person's team (with --person; a roster has a team column).")
 @click.option("--period", help="Assessment period, e.g. 2026-Q4; the roster's default.")
 @click.option("--rater", "raters", multiple=True, metavar="ROLE[:NAME[:EMAIL]]",
               help="A rater of --person; repeat for each. ROLE: self, manager, peer, ...")
@@ -191,20 +195,21 @@ other rows still render; the exit code is then 1.
               help="Worker processes for --roster; 0 picks one per CPU core for big rosters.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
               help="Paper the workbook prints on (landscape).")
-def render(definition: str, person: str | None, email: str | None, period: str | None,
-           raters: tuple[str, ...], roster: str | None, split: bool, output_dir: str, force: bool,
-           password: str | None, jobs: int, paper: str) -> None:
+def render(definition: str, person: str | None, email: str | None, team: str | None,
+           period: str | None, raters: tuple[str, ...], roster: str | None, split: bool,
+           output_dir: str, force: bool, password: str | None, jobs: int, paper: str) -> None:
     from .render import render_one, render_roster
 
     if bool(person) == bool(roster):
         raise click.UsageError("give either --person NAME or --roster FILE.csv")
-    if roster and (raters or email):
-        raise click.UsageError("--rater and --email go with --person; a roster names its raters")
+    if roster and (raters or email or team):
+        raise click.UsageError("--rater, --email and --team go with --person; a roster names "
+                               "its raters and teams")
     ladder = load(definition)
     if person is not None:
         paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
                            out_dir=output_dir, split=split, force=force, password=password,
-                           paper=paper)  # type: ignore[arg-type]
+                           paper=paper, team=team)  # type: ignore[arg-type]
         for p in paths:
             click.echo(f"wrote {p}")
         return
@@ -219,6 +224,8 @@ def render(definition: str, person: str | None, email: str | None, period: str |
     done = outcome.result.people - len(outcome.result.problems)
     click.echo(f"wrote {len(outcome.written)} file(s) for {done} of {outcome.rows} people "
                f"into {output_dir}")
+    if outcome.manifest is not None:
+        click.echo(f"listed their tabs in {outcome.manifest}")
     if outcome.problems:
         click.echo(f"{len(outcome.problems)} row(s) not rendered", err=True)
         _exit(1)
@@ -297,8 +304,12 @@ _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql:
               help="Of copies that disagree on a rater's tab, the one to store (repeatable).")
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
+@click.option("--manifest", "manifests", multiple=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="The cycle's manifest.csv (from render --roster); default: the manifest.csv "
+                   "of each folder given. Collect then ends with the cycle's totals.")
 def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[str, ...],
-            ladders: tuple[str, ...], trust_new: bool) -> None:
+            ladders: tuple[str, ...], trust_new: bool, manifests: tuple[str, ...]) -> None:
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
     Each file goes in its own transaction; a file already collected adds nothing. Two copies
@@ -306,17 +317,22 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     named with --keep; a copy that differs from what an earlier collect stored replaces it
     (the replaced ratings are kept as history, and the summary names them). The ladder each
     workbook embeds must be a trusted one (--ladders, or one the history holds). Workbooks with
-    errors are named with their findings and refused; the others still go in. Exits 1 if any
-    was refused.
+    errors are named with their findings and refused (and kept as refused for `status`); the
+    others still go in. Exits 1 if any was refused. With a manifest (--manifest, or a
+    manifest.csv in a folder given), the last line is the cycle's totals: people complete,
+    partial, not returned.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .results.collect import collect as collect_files
+    from .results.status import manifest_period, manifests_near, totals_lines
     from .results.store import History, IngestResult, display_url
     from .results.trust import TrustedLadders
 
     trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
+    cycle = list(manifests) or manifests_near(workbooks)
+    period = manifest_period(cycle)  # checks the manifests before anything is collected
     history = History(db)
     console = Console(stderr=True)
     with history, Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
@@ -341,13 +357,17 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
                                       highlight=False, soft_wrap=True)
 
         outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
-                                on_total=on_total, keep=keep, trusted=trusted)
+                                on_total=on_total, keep=keep, trusted=trusted,
+                                cycle_period=period)
+        totals = totals_lines(history, cycle)
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
     warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
     if warned:
         click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
+    for line in totals:
+        click.echo(line)
     if outcome.refused:
         _exit(1)
 
@@ -361,11 +381,13 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 @click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 BOM (for Excel).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--team", help="Only the people of this team (case ignored); the default file "
+                             "name then ends with the team.")
 def export(period: str | None, fmt: str, output: str | None, db: str | None, bom: bool,
-           force: bool) -> None:
-    """Export one period: a row per person with level, total, progress, category consensus,
-    self/manager/peer means, the largest self-vs-others gaps and the change since the previous
-    period; XLSX adds a heatmap, level distribution chart and trends."""
+           force: bool, team: str | None) -> None:
+    """Export one period: a row per person with team, managers, level, total, progress,
+    category consensus, self/manager/peer means, the largest self-vs-others gaps and the change
+    since the previous period; XLSX adds a heatmap, level distribution chart and trends."""
     from .results.export import ExportError, build, default_path, latest_period, render
     from .results.store import History
 
@@ -373,14 +395,43 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
     with History(db) as history:
         period = period or latest_period(history)
-        data = build(history, period)
+        data = build(history, period, team=team)
     payload = render(data, fmt, bom=bom)
     if output == "-":
         click.get_binary_stream("stdout").write(payload)
         return
-    target = Path(output) if output else default_path(period, fmt)
+    target = Path(output) if output else default_path(period, fmt, team)
     write_new(target, payload, force=force)
     click.echo(f"wrote {target} ({len(data.rows)} people, period {period})")
+
+
+_STATUS_FORMATS = ["text", "csv", "json"]
+
+
+@main.command()
+@click.option("--period", help="The period (default: the manifest's one period).")
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
+              help="The manifest.csv render --roster wrote beside the files.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True),
+              help="Or the roster CSV the files were rendered from.")
+@click.option("--definition", type=click.Path(dir_okay=False),
+              help="The ladder of --roster (default: the one ladder the history holds for the "
+                   "period).")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
+@click.option("--format", "fmt", type=click.Choice(_STATUS_FORMATS), default="text",
+              show_default=True,
+              help="csv: the reminder list (one row per tab to chase) for a mail merge.")
+def status(period: str | None, manifest: str | None, roster: str | None,
+           definition: str | None, db: str | None, fmt: str) -> None:
+    """Who has returned: per person, the rater tabs collected, missing (rater, role, email) and
+    refused (and why), then the cycle's totals: people complete, partial, not returned."""
+    from .results.status import render as render_status
+    from .results.status import status_of
+    from .results.store import History
+
+    with History(db) as store:
+        st = status_of(store, period, manifest=manifest, roster=roster, definition=definition)
+    click.get_binary_stream("stdout").write(render_status(st, fmt))
 
 
 @main.command()

@@ -51,6 +51,9 @@ class Context(_M):
     email: str | None = None
     period: str | None = None
     raters: list[RaterSlot]
+    team: str | None = Field(default=None, description="The person's team (from the roster).")
+    managers: list[str] = Field(
+        default_factory=list, description="The person's managers: their manager raters' names.")
     split_tab: str | None = Field(
         default=None, description="Set in a --split copy: the only rater tab the file holds."
     )
@@ -95,8 +98,11 @@ def make_context(
     period: str | None = None,
     raters: Sequence[tuple[str, str | None, str | None]] | None = None,
     email: str | None = None,
+    team: str | None = None,
+    managers: Sequence[str] | None = None,
 ) -> Context:
-    """Build the assessment context; ``raters`` are (role, name, email), default: the ladder's."""
+    """Build the assessment context; ``raters`` are (role, name, email), default: the ladder's.
+    ``managers`` defaults to the names of the ``manager`` raters."""
     roles = {r.id: r for r in ladder.raters}
     if raters is None:
         raters = [(r.id, None, None) for r in ladder.raters for _ in range(r.count)]
@@ -131,7 +137,10 @@ def make_context(
         except ValidationError as e:
             raise BadInput(f"rater {name or role!r}: {_one_problem(e)}") from None
     try:
-        return Context(person=person, email=email, period=period, raters=slots)
+        if managers is None:
+            managers = [s.name for s in slots if s.role == "manager" and s.name]
+        return Context(person=person, email=email, period=period, raters=slots,
+                       team=(team or "").strip() or None, managers=list(managers))
     except ValidationError as e:
         raise BadInput(_one_problem(e)) from None
 

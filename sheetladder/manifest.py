@@ -1,10 +1,14 @@
-"""The manifest of a roster run: one row per rater of each workbook or Google Sheet made.
+"""The manifest of a cycle: every rater tab handed out, to whom, and in which file or sheet.
 
-Written as the run goes (the whole file replaced atomically after each workbook), so a run that
-fails half-way leaves a manifest of what exists, and a rerun makes only what is missing. It is
-also the mail-merge file: person, period, rater tab, role, rater name, email and the file or
-link (``target``). Text people wrote is neutralised for spreadsheets (a leading ``'`` before
-``= + - @``, tab or carriage return) and restored when read back.
+``render --roster`` (and ``publish --roster``) write one next to the files, so that ``status``
+and ``collect`` know what is expected back: one row per rater tab of each person and period,
+with the rater's role, name and email, and the target holding the tab — a file name relative to
+the manifest's folder, or a Google Sheet's link.
+
+It is a CSV (UTF-8, a header row, columns in any order) so that ops can read and edit it in a
+spreadsheet. Text is written so that a spreadsheet never runs it as a formula: a value beginning
+with ``=``, ``+``, ``-``, ``@``, tab, carriage return or ``'`` gets one leading ``'``, which
+:func:`read_manifest` takes off again (so every value reads back exactly as written).
 """
 
 from __future__ import annotations
@@ -12,102 +16,167 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import SheetladderError
+from .errors import BadInput
 
-COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target")
-_INJECTION = ("=", "+", "-", "@", "\t", "\r")
+MANIFEST_NAME = "manifest.csv"
+COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target", "team")
+REQUIRED = ("person", "tab", "role")
+_ESCAPED = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-class ManifestError(SheetladderError):
-    """A manifest that cannot be read or written (names the file and line)."""
+class ManifestError(BadInput):
+    """A manifest that cannot be read: ``path:line: message``."""
+
+    def __init__(self, path: str, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
 
 
 class ManifestRow(BaseModel):
-    """One rater of one workbook or sheet; ``target`` is its file or link ('' while missing)."""
+    """One rater tab handed out: whose assessment, which tab, which rater, where it lives."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     person: str
     period: str | None = None
     tab: str
     role: str
-    rater: str | None = None
-    email: str | None = None
-    target: str = ""
+    rater: str | None = None  # the rater's name; None for an unnamed tab (Peer 1)
+    email: str | None = None  # the rater's email
+    target: str = ""  # file name relative to the manifest's folder, or a Google Sheet link;
+    # empty while the tab's file or sheet is not made yet (a roster publish cut short)
+    team: str | None = None  # the person's team
+
+    def key(self) -> tuple[str, str | None, str]:
+        """What identifies a row: one person's tab in one period."""
+        return (" ".join(self.person.split()).casefold(), self.period, self.tab.casefold())
 
 
-def _out(value: str | None) -> str:
-    text = value or ""
-    return "'" + text if text.startswith(_INJECTION) else text
+def _escape(value: str | None) -> str:
+    if value is None:
+        return ""
+    return "'" + value if value.startswith(_ESCAPED) else value
 
 
-def _in(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_INJECTION) else value
+def _unescape(value: str) -> str:
+    return value[1:] if value.startswith("'") else value
 
 
 def manifest_text(rows: Iterable[ManifestRow]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    """The manifest's CSV text (every value quoted, CRLF line ends as spreadsheets expect)."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     w.writerow(COLUMNS)
     for r in rows:
-        w.writerow([_out(getattr(r, c)) for c in COLUMNS])
+        data = r.model_dump()
+        w.writerow([_escape(data[c]) for c in COLUMNS])
     return buf.getvalue()
 
 
-def write_manifest(path: str | Path, rows: Iterable[ManifestRow]) -> Path:
-    """Replace ``path`` with ``rows`` atomically (a temp file in the same folder, renamed): a
-    reader, or a crash, sees the old manifest or the new one, never half of one."""
-    path = Path(path)
-    text = manifest_text(rows)
+def write_manifest(path: str | Path, rows: Sequence[ManifestRow]) -> Path:
+    """Write ``rows`` as the manifest at ``path``, replacing it whole (via a temporary file, so
+    a crash never leaves half a manifest). Use :func:`merge_rows` first to keep earlier rows."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    except OSError as e:
-        raise ManifestError(f"{path}: cannot write the manifest ({e.strerror or e})") from None
+        tmp.write_text(manifest_text(rows), encoding="utf-8", newline="")
+        os.replace(tmp, p)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return p
+
+
+def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
+    """Rows of manifest CSV text; any bad row is an error naming its line."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
+        header = next(reader, None)
+    except csv.Error as e:
+        raise ManifestError(path, 1, f"not readable as CSV: {e}") from None
+    if header is None:
+        raise ManifestError(path, 1, "the manifest is empty")
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise ManifestError(path, 1, f"the header lacks column(s) {', '.join(missing)} "
+                                     f"(a manifest has {', '.join(COLUMNS)})")
+    unknown = [h for h in names if h and h not in COLUMNS]
+    if unknown:
+        raise ManifestError(path, 1, f"unknown column(s) {', '.join(unknown)} "
+                                     f"(a manifest has {', '.join(COLUMNS)})")
+    rows: list[ManifestRow] = []
+    seen: dict[tuple[str, str | None, str], int] = {}
+    while True:
+        line = reader.line_num + 1
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ManifestError(f"{path}: cannot write the manifest ({e.strerror or e})") from None
-    return path
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise ManifestError(path, line, f"not readable as CSV: {e}") from None
+        if not any(c.strip() for c in record):
+            continue
+        if len(record) > len(names):
+            raise ManifestError(path, line, f"{len(record)} cells but the header has {len(names)}")
+        values = {n: _unescape(v.strip()) for n, v in zip(names, record, strict=False) if n}
+        empty = [c for c in REQUIRED if not values.get(c)]
+        if empty:
+            raise ManifestError(path, line, f"empty {', '.join(empty)}")
+        try:
+            row = ManifestRow.model_validate(
+                {k: (v if k == "target" else v or None) for k, v in values.items()})
+        except ValidationError as e:
+            raise ManifestError(path, line, str(e.errors()[0]["msg"])) from None
+        if row.key() in seen:
+            raise ManifestError(path, line, f"{row.person}, {row.period or 'no period'}, tab "
+                                            f"{row.tab!r} is already listed on line "
+                                            f"{seen[row.key()]}")
+        seen[row.key()] = line
+        rows.append(row)
+    return rows
 
 
 def read_manifest(path: str | Path) -> list[ManifestRow]:
-    """The rows of a manifest written by :func:`write_manifest`."""
-    path = Path(path)
+    """The rows of the manifest at ``path`` (UTF-8, with or without a byte-order mark)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ManifestError(str(path), 1, "no such file") from None
+    except UnicodeDecodeError as e:
+        raise ManifestError(str(path), 1, f"not UTF-8 text ({e.reason})") from None
     except OSError as e:
-        raise ManifestError(f"{path}: cannot read the manifest ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise ManifestError(f"{path}: not a UTF-8 manifest") from None
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
-        raise ManifestError(f"{path}:1: not a sheetladder manifest (expected the columns "
-                            f"{','.join(COLUMNS)})")
-    rows: list[ManifestRow] = []
-    for line, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(COLUMNS):
-            raise ManifestError(f"{path}:{line}: expected {len(COLUMNS)} columns, found {len(cells)}")
-        v = dict(zip(COLUMNS, (_in(c) for c in cells), strict=True))
-        if not v["person"] or not v["tab"] or not v["role"]:
-            raise ManifestError(f"{path}:{line}: person, tab and role must not be empty")
-        rows.append(ManifestRow(person=v["person"], period=v["period"] or None, tab=v["tab"],
-                                role=v["role"], rater=v["rater"] or None, email=v["email"] or None,
-                                target=v["target"]))
-    return rows
+        raise ManifestError(str(path), 1, e.strerror or str(e)) from None
+    return parse_manifest(text, str(path))
+
+
+def merge_rows(old: Iterable[ManifestRow], new: Iterable[ManifestRow]) -> list[ManifestRow]:
+    """``old`` with ``new`` added; a new row replaces the old one of the same person, period
+    and tab (a re-render), in place, so a late addition never drops earlier people."""
+    fresh = {r.key(): r for r in new}
+    out = [fresh.pop(r.key(), r) for r in old]
+    return out + list(fresh.values())
+
+
+def update_manifest(path: str | Path, rows: Sequence[ManifestRow]) -> Path:
+    """Add ``rows`` to the manifest at ``path`` (created when missing), keeping earlier rows."""
+    p = Path(path)
+    old = read_manifest(p) if p.exists() else []
+    return write_manifest(p, merge_rows(old, rows))
+
+
+def target_path(manifest: str | Path, row: ManifestRow) -> Path | None:
+    """The file a row names, resolved against the manifest's folder; None for a link, or for a
+    tab not made yet."""
+    if not row.target or "://" in row.target:
+        return None
+    t = Path(row.target)
+    return t if t.is_absolute() else Path(manifest).parent / t

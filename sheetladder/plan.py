@@ -777,13 +777,22 @@ def rater_heading(slot: RaterSlot, role_name: str) -> str:
 DEFAULT_ROW_PX = 20  # a row of default height (15 pt) in pixels
 
 
+def context_payload(ctx: Context) -> dict[str, object]:
+    """The context as the hidden sheet holds it. Fields added since the first workbooks (team,
+    managers, template) are left out when unset, so a workbook without them is exactly what
+    sheetladder wrote before they existed."""
+    data = ctx.model_dump(mode="json")
+    for key in ("team", "managers", "template"):
+        if not data.get(key):
+            data.pop(key, None)
+    return data
+
+
 def meta_payload(ladder: Ladder, ctx: Context) -> dict[str, str]:
     """The key/value pairs of the hidden sheet; the hash covers everything else."""
     ladder_json = ladder.canonical_json()
-    data = ctx.model_dump(mode="json")
-    if not data.get("template"):
-        del data["template"]  # workbooks that are not templates stay as they always were
-    ctx_json = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    ctx_json = json.dumps(context_payload(ctx), sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"))
     digest = hashlib.sha256(
         f"{FORMAT_VERSION}\n{PLAN_VERSION}\n{ladder_json}\n{ctx_json}".encode()
     ).hexdigest()

@@ -14,10 +14,12 @@ from pathlib import Path
 from .context import Context, make_context
 from .definition import Ladder
 from .errors import BadInput
+from .manifest import MANIFEST_NAME, update_manifest
 from .roster import (
     BatchResult,
     RosterProblem,
     is_email,
+    manifest_rows,
     read_roster,
     render_entries,
     workbook_name,
@@ -54,27 +56,28 @@ def parse_rater(ladder: Ladder, spec: str) -> RaterSpec:
 
 def person_context(ladder: Ladder, person: str, period: str | None = None,
                    raters: Sequence[str | RaterSpec] | None = None,
-                   email: str | None = None) -> Context:
+                   email: str | None = None, team: str | None = None) -> Context:
     """The context of one assessment; ``raters`` as ``ROLE[:NAME[:EMAIL]]`` strings or tuples
-    (default: the ladder's raters, unnamed)."""
+    (default: the ladder's raters, unnamed); the person's managers are its manager raters."""
     if not person.strip():
         raise BadInput("the person's name is empty")
     specs = None
     if raters:
         specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]
-    return make_context(ladder, person.strip(), period or None, specs, email=email)
+    return make_context(ladder, person.strip(), period or None, specs, email=email, team=team)
 
 
 def render_one(ladder: Ladder, person: str, *, period: str | None = None,
                raters: Sequence[str | RaterSpec] | None = None, email: str | None = None,
                out_dir: str | Path = DEFAULT_OUTPUT, split: bool = False, force: bool = False,
-               password: str | None = None, paper: Paper = "a4") -> list[Path]:
+               password: str | None = None, paper: Paper = "a4", team: str | None = None
+               ) -> list[Path]:
     """Render one person's workbook (or one copy per rater with ``split``) into ``out_dir``.
 
     Raises FileExistsError, naming the file, when a target exists and ``force`` is not set;
     then nothing is written.
     """
-    ctx = person_context(ladder, person, period, raters, email)
+    ctx = person_context(ladder, person, period, raters, email, team)
     return write_assessment(ladder, ctx, Path(out_dir), split=split, force=force, password=password,
                             paper=paper)
 
@@ -87,6 +90,7 @@ class RosterOutcome:
     rows: int
     problems: list[RosterProblem] = field(default_factory=list)
     warnings: list[RosterProblem] = field(default_factory=list)
+    manifest: Path | None = None  # the manifest listing every tab written, next to the files
 
     @property
     def written(self) -> list[Path]:
@@ -102,11 +106,19 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                   password: str | None = None, jobs: int = 0, progress: bool = False,
                   paper: Paper = "a4") -> RosterOutcome:
     """Render one workbook per roster row. Bad rows and existing files are reported with their
-    line numbers and the other rows still render. Raises RosterError for an unusable file."""
+    line numbers and the other rows still render. Raises RosterError for an unusable file.
+
+    The tabs written are added to ``manifest.csv`` in ``out_dir`` (see :mod:`sheetladder.manifest`),
+    which ``status`` and ``collect`` use to tell who has not returned; rows of earlier runs into
+    the same folder are kept, so a late addition to the roster can be rendered on its own."""
     parsed = read_roster(ladder, roster, period, split)
     result = render_entries(ladder, parsed.entries, out_dir, path=str(roster), split=split,
                             force=force, password=password, jobs=jobs, progress=progress,
                             paper=paper)
     problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
+    failed = {p.line for p in result.problems}
+    rows = [row for e in parsed.entries if e.line not in failed
+            for row in manifest_rows(e.context, split)]
+    manifest = update_manifest(Path(out_dir) / MANIFEST_NAME, rows) if rows else None
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
-                         problems=problems, warnings=parsed.warnings)
+                         problems=problems, warnings=parsed.warnings, manifest=manifest)

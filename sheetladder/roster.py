@@ -8,6 +8,8 @@ The CSV has a header row; column names are case-insensitive and may be in any or
     The person's email (and so the Self rater's).
 ``period``
     The assessment period, e.g. ``2026-Q4``; an empty cell falls back to ``--period``.
+``team``
+    The person's team (exports group and filter on it; ``status`` lists people by team).
 ``<role>`` or ``<role>s``, for every rater role of the ladder except ``self``
     The raters of that role, names separated by ``;`` — e.g. ``manager`` and ``peers`` for the
     bundled ladders. An empty cell (or a missing column) gives the ladder's default raters of
@@ -16,12 +18,13 @@ The CSV has a header row; column names are case-insensitive and may be in any or
     Their emails, separated by ``;`` in the same order as the names (leave an item empty for a
     rater without one), e.g. ``manager_email``, ``peer_emails``.
 
-Other columns (team, notes, ...) are ignored with a warning. The delimiter is ``,``, or ``;``
+Other columns (notes, ...) are ignored with a warning. The delimiter is ``,``, or ``;``
 or a tab when the header row uses that instead. A bad row is reported with its line number and
 the other rows still render.
 
 Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
-rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``).
+rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``). The person's managers are
+the names of their ``manager`` raters; they travel with the team in the workbook.
 """
 
 from __future__ import annotations
@@ -41,12 +44,14 @@ from pathlib import Path
 from .context import Context, make_context, split_contexts
 from .definition import Ladder
 from .errors import BadInput, SheetladderError
+from .manifest import ManifestRow
 from .plan import build_plan
 from .process import tune
 from .xlsx.printing import Paper
 from .xlsx.write import save
 
 NONE_MARK = "-"
+BASE_COLUMNS = ("person", "email", "period", "team")  # the columns of every roster (roles aside)
 _SLUG_MAX = 60
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                      *(f"lpt{i}" for i in range(10))}
@@ -140,6 +145,16 @@ def targets(ctx: Context, split: bool) -> list[tuple[Context, str]]:
     return out
 
 
+def manifest_rows(ctx: Context, split: bool) -> list[ManifestRow]:
+    """The manifest's rows for one assessment: each rater tab with the file that holds it."""
+    by_tab = {c.split_tab: name for c, name in targets(ctx, split)}
+    return [ManifestRow(person=ctx.person, period=ctx.period, tab=slot.tab, role=slot.role,
+                        rater=slot.name or (ctx.person if slot.role == "self" else None),
+                        email=slot.email,
+                        target=by_tab.get(slot.tab) or by_tab[None], team=ctx.team)
+            for slot in ctx.raters]
+
+
 # -- parsing ------------------------------------------------------------------------------------
 
 
@@ -191,8 +206,8 @@ def _columns(ladder: Ladder, header: list[str], path: str,
     if "person" not in seen:
         found = ", ".join(h.strip() for h in header if h.strip()) or "nothing"
         raise RosterError(path, line, f"the header has no 'person' column (found: {found})")
-    used = {"person", "email", "period"}
-    base: dict[str, int] = {k: seen[k] for k in ("person", "email", "period") if k in seen}
+    used = set(BASE_COLUMNS)
+    base: dict[str, int] = {k: seen[k] for k in BASE_COLUMNS if k in seen}
     roles: list[_RoleColumns] = []
     for role in ladder.raters:
         if role.id == "self":
@@ -237,6 +252,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
         raise BadInput("the 'person' cell is empty")
     email = _email(get(base.get("email")), "email")
     period = get(base.get("period")) or default_period
+    team = get(base.get("team")) or None
     by_role: dict[str, list[tuple[str | None, str | None]]] = {}
     for rc in roles:
         cell = get(rc.names)
@@ -271,7 +287,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             raters.extend((role.id, None, None) for _ in range(role.count))
     if not raters:
         raise BadInput("no raters: every rater role is '-'")
-    return make_context(ladder, person, period, raters, email=email)
+    return make_context(ladder, person, period, raters, email=email, team=team)
 
 
 def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",

@@ -61,7 +61,7 @@ def make_report(ladder: Ladder, ctx: Context, ratings: Ratings,
         [file, ctx.model_dump(mode="json"), [i.model_dump(mode="json") for i in inputs]],
         sort_keys=True).encode()).hexdigest()
     return Report(file=file, sources=[file], content_hash=digest, person=ctx.person,
-                  email=ctx.email, period=ctx.period,
+                  email=ctx.email, period=ctx.period, team=ctx.team, managers=list(ctx.managers),
                   ladder=LadderRef(id=ladder.id, version=ladder.version, hash=ladder.content_hash()),
                   findings=list(findings), raters=sc.raters, categories=sc.categories,
                   total_points=sc.total_points, level_index=sc.level_index, level=sc.level,

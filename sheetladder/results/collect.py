@@ -113,7 +113,8 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             reader: Callable[[str], ReadOutcome] | None = None,
             on_result: Callable[[IngestResult], Any] | None = None,
             on_total: Callable[[int], Any] | None = None,
-            keep: Sequence[str] = (), trusted: TrustedLadders | None = None) -> CollectOutcome:
+            keep: Sequence[str] = (), trusted: TrustedLadders | None = None,
+            cycle_period: str | None = None) -> CollectOutcome:
     """Read workbooks (in reader processes), settle the copies, and ingest each file in its own
     transaction.
 
@@ -129,6 +130,10 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     processes at work (:func:`reader_processes`); ``reader(path)`` replaces the reading of one
     file. ``on_total(n)`` is told how many files there are, ``on_result(IngestResult)`` is
     called after each file.
+
+    Refused files are recorded for ``status`` (a file unreadable to the point that its period is
+    unknown gets ``cycle_period``, the period of the cycle being collected, when given); a
+    refusal is forgotten when a good file is later collected from the same path.
     """
     files, missing = expand_paths(paths)
     stamps = {f: file_modified(f) for f in files}
@@ -137,15 +142,25 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     if trusted is not None:
         trusted.add_all(history.known_ladders())
 
+    refused_before = {_resolved(f): f for f in history.refused_files()}
+
     def emit(res: IngestResult) -> None:
+        if res.status == "refused":
+            # kept for ``status``: which tab was refused, and why
+            res.content_hash = res.content_hash or path_key(res.file)
+            history.record_refusal(res, period=cycle_period)
+        elif refused_before and _resolved(res.file) in refused_before:
+            history.forget_refusals(refused_before.pop(_resolved(res.file)))
         outcome.results.append(res)
         if on_result:
             on_result(res)
 
     if on_total:
         on_total(len(files) + len(missing))
-    for m in missing:
-        emit(m)
+    for m in missing:  # nothing was returned there: not a refusal to keep
+        outcome.results.append(m)
+        if on_result:
+            on_result(m)
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
     batch = _Batch(trusted, emit)
     n_readers = reader_processes(jobs)
@@ -290,6 +305,15 @@ class _Batch:
 
 def _unpack(item: _Read) -> Report:
     return Report.model_validate_json(zlib.decompress(item.packed))
+
+def _resolved(source: str) -> str:
+    return source if is_google_source(source) else str(Path(source).resolve())
+
+
+def path_key(source: str) -> str:
+    """What a returned file is recognised by when its bytes cannot be: its absolute path (or
+    its link), hashed."""
+    return hashlib.sha256(f"path:{_resolved(source)}".encode()).hexdigest()
 
 
 def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],

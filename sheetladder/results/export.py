@@ -61,6 +61,8 @@ class Gap:
 class PersonRow:
     person: str
     email: str | None
+    team: str | None
+    managers: list[str]
     period: str
     ladder: str
     ladder_version: str
@@ -114,6 +116,17 @@ class TrendRow:
 
 
 @dataclass
+class TeamSummary:
+    """One team's people in the period (those without a team under ``None``)."""
+
+    team: str | None
+    people: int
+    complete: int
+    mean_total: float | None
+    levels: dict[str, int]  # level -> people at it, complete assessments only, in ladder order
+
+
+@dataclass
 class PeriodExport:
     period: str
     generated_at: str
@@ -123,6 +136,7 @@ class PeriodExport:
     rows: list[PersonRow]
     team: list[TeamView]
     trend: list[TrendRow]
+    teams: list[TeamSummary] = field(default_factory=list)
 
 
 # -- building it ---------------------------------------------------------------------------------
@@ -155,14 +169,27 @@ def latest_period(history: History) -> str:
     return held[-1]
 
 
-def build(history: History, period: str) -> PeriodExport:
-    """Everything an export of ``period`` shows, from the history."""
+def team_key(team: str | None) -> str:
+    """Teams are matched with case and spacing ignored."""
+    return " ".join((team or "").split()).casefold()
+
+
+def build(history: History, period: str, team: str | None = None) -> PeriodExport:
+    """Everything an export of ``period`` shows, from the history; with ``team``, only the
+    people of that team (case ignored) in the period."""
     period = period.strip()
     current = history.records(period=period)
     if not current:
         held = history.periods()
         raise ExportError(f"no assessments for period {period!r} in the history; periods held: "
                           + (", ".join(held) if held else "none"))
+    if team is not None:
+        teams = sorted({a.team for a in current if a.team}, key=str.casefold)
+        current = [a for a in current if team_key(a.team) == team_key(team)]
+        if not current:
+            raise ExportError(f"no assessments of team {team!r} in period {period!r}; teams "
+                              "held: " + (", ".join(teams) if teams else "none (the roster "
+                                          "had no team column)"))
     keys = sorted({a.person_key for a in current})
     allrecs = history.records(person_keys=keys)
     by_person: dict[str, list[AssessmentRecord]] = {}
@@ -192,7 +219,7 @@ def build(history: History, period: str) -> PeriodExport:
     periods = sorted({a.period for a in allrecs if period_key(a.period) <= pkey}, key=period_key)
     rows: list[PersonRow] = []
     trend: list[TrendRow] = []
-    for a in sorted(current, key=lambda r: (r.ladder_id, r.person.casefold())):
+    for a in sorted(current, key=lambda r: (team_key(r.team), r.ladder_id, r.person.casefold())):
         at = {h.period: h for h in by_person[a.person_key] if period_key(h.period) <= pkey}
         trend.append(TrendRow(
             person=a.person, ladder=a.ladder_id,
@@ -204,7 +231,8 @@ def build(history: History, period: str) -> PeriodExport:
         same = prev is not None and prev.ladder_id == a.ladder_id
         complete = a.level_index is not None
         rows.append(PersonRow(
-            person=a.person, email=a.email, period=a.period, ladder=a.ladder_id,
+            person=a.person, email=a.email, team=a.team, managers=list(a.managers),
+            period=a.period, ladder=a.ladder_id,
             ladder_version=a.ladder_version, level=a.level, level_index=a.level_index,
             total_points=_r(a.total_points), progress_to_next=_r(a.progress_to_next),
             complete=complete, rated_categories=a.rated_categories,
@@ -223,7 +251,7 @@ def build(history: History, period: str) -> PeriodExport:
             warnings=list(a.warnings),
         ))
 
-    team: list[TeamView] = []
+    views: list[TeamView] = []
     # one team view per ladder version: two versions may not even have the same levels
     versions: dict[str, list[AssessmentRecord]] = {}
     for a in current:
@@ -252,13 +280,31 @@ def build(history: History, period: str) -> PeriodExport:
                             for role in lad.raters},
             ))
         name = f"{lad.name} (version {lad.version})" if ids.count(lid) > 1 else lad.name
-        team.append(TeamView(ladder=lid, name=name, people=len(mine), levels=labels,
+        views.append(TeamView(ladder=lid, name=name, people=len(mine), levels=labels,
                              distribution=dist, incomplete=incomplete, categories=cats))
 
     return PeriodExport(period=period,
                         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        periods=periods, roles=roles, columns=columns, rows=rows, team=team,
-                        trend=trend)
+                        periods=periods, roles=roles, columns=columns, rows=rows, team=views,
+                        trend=trend, teams=_team_summaries(rows))
+
+
+def _team_summaries(rows: Sequence[PersonRow]) -> list[TeamSummary]:
+    """The rows grouped by team (rows come sorted by team)."""
+    groups: dict[str, list[PersonRow]] = {}
+    for r in rows:
+        groups.setdefault(team_key(r.team), []).append(r)
+    out = []
+    for mine in groups.values():
+        done = sorted((r for r in mine if r.complete), key=lambda r: r.level_index or 0)
+        levels: dict[str, int] = {}
+        for r in done:
+            label = r.level or "below the first level"
+            levels[label] = levels.get(label, 0) + 1
+        out.append(TeamSummary(
+            team=mine[0].team, people=len(mine), complete=len(done),
+            mean_total=_r(_mean([r.total_points for r in mine])), levels=levels))
+    return out
 
 
 # -- flat table (CSV and the XLSX results sheet) ------------------------------------------------------
@@ -273,16 +319,17 @@ def gaps_text(gaps: Sequence[Gap]) -> str:
 def table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
     """The one-row-per-person table: headers and rows of plain values."""
     role_names = dict(exp.roles)
-    headers = ["Person", "Email", "Period", "Ladder", "Level", "Level #", "Total points",
-               "Progress to next", "Complete", "Rated categories", "Raters"]
+    headers = ["Person", "Email", "Team", "Managers", "Period", "Ladder", "Level", "Level #",
+               "Total points", "Progress to next", "Complete", "Rated categories", "Raters"]
     headers += [h for _, _, h in exp.columns]
     headers += [f"{role_names[r]} mean" for r, _ in exp.roles]
     headers += ["Largest self-vs-others gaps", "Previous period", "Previous level",
                 "Level change", "Total change", "Warnings"]
     out: list[list[Value]] = []
     for r in exp.rows:
-        line: list[Value] = [r.person, r.email, r.period, r.ladder, r.level, r.level_index,
-                             r.total_points, r.progress_to_next, "yes" if r.complete else "no",
+        line: list[Value] = [r.person, r.email, r.team, "; ".join(r.managers), r.period,
+                             r.ladder, r.level, r.level_index, r.total_points,
+                             r.progress_to_next, "yes" if r.complete else "no",
                              r.rated_categories, r.raters]
         line += [r.consensus.get(cid) if lid == r.ladder else None for lid, cid, _ in exp.columns]
         line += [r.role_means.get(rid) for rid, _ in exp.roles]
@@ -371,6 +418,8 @@ def to_xlsx(exp: PeriodExport) -> bytes:
     _results_sheet(wb, w, exp)
     _heatmap_sheet(wb, w, exp)
     _team_sheet(wb, w, exp)
+    if any(t.team for t in exp.teams):
+        _teams_sheet(wb, w, exp)
     _trend_sheet(wb, w, exp)
     for ws in wb.worksheets():
         ws.set_landscape()
@@ -378,6 +427,28 @@ def to_xlsx(exp: PeriodExport) -> bytes:
         ws.fit_to_pages(1, 0)  # printed one page wide
     wb.close()
     return buf.getvalue()
+
+
+def _teams_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
+    """One row per team: people, complete assessments, mean total, people per level."""
+    ws = wb.add_worksheet("Teams")
+    ws.write_string(0, 0, f"Teams, {exp.period}", w.title)
+    labels: list[str] = []
+    for t in exp.teams:
+        labels += [lv for lv in t.levels if lv not in labels]
+    headers = ["Team", "People", "Complete", "Mean total", *labels]
+    for c, h in enumerate(headers):
+        ws.write_string(2, c, h, w.header)
+    for r, t in enumerate(exp.teams, start=3):
+        w.put(ws, r, 0, t.team or "(no team)")
+        w.put(ws, r, 1, t.people, w.int)
+        w.put(ws, r, 2, t.complete, w.int)
+        w.put(ws, r, 3, t.mean_total, w.num)
+        for c, lv in enumerate(labels, start=4):
+            w.put(ws, r, c, t.levels.get(lv, 0), w.int)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, len(headers) - 1, 11)
+    ws.freeze_panes(3, 1)
 
 
 def _results_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
@@ -404,7 +475,8 @@ def _results_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> No
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 24)
     ws.set_column(2, first_cons - 1, 10)
-    ws.set_column(3, 3, 18)
+    for name, width in (("Team", 14), ("Managers", 18), ("Ladder", 18)):
+        ws.set_column(headers.index(name), headers.index(name), width)
     if ncons:
         ws.set_column(first_cons, first_cons + ncons - 1, 11)
     gaps_col = headers.index("Largest self-vs-others gaps")
@@ -568,6 +640,10 @@ def render(exp: PeriodExport, fmt: str, bom: bool = False) -> bytes:
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def default_path(period: str, fmt: str) -> Path:
+def default_path(period: str, fmt: str, team: str | None = None) -> Path:
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in period)
+    if team:
+        from ..roster import slug
+
+        safe += "-" + slug(team, 40)
     return Path("output") / f"results-{safe}.{fmt}"

@@ -395,6 +395,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "person": report.person,
         "email": report.email,
         "period": report.period,
+        "team": report.team,
+        "managers": report.managers,
         "ladder": report.ladder.model_dump() if report.ladder else None,
         "ok": report.ok,
         "findings": [_finding_json(f) for f in report.findings],

@@ -47,6 +47,8 @@ class Report(BaseModel):
     person: str | None = None
     email: str | None = None
     period: str | None = None
+    team: str | None = None
+    managers: list[str] = Field(default_factory=list)
     ladder: LadderRef | None = None
     findings: list[Finding] = Field(default_factory=list)
     raters: list[RaterScore] = Field(default_factory=list)

@@ -27,12 +27,13 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import BaseModel, Field
 from sqlalchemy import (
     Column,
     DateTime,
@@ -48,6 +49,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
 )
@@ -65,10 +67,27 @@ from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..scoring import RaterInput
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = Path("output") / "history.sqlite"
 CONSENSUS = "consensus"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+class Refusal(BaseModel):
+    """A returned file that collect refused, as the history keeps it for ``status``."""
+
+    file: str
+    content_hash: str
+    person: str | None = None
+    period: str | None = None
+    tabs: list[str] = Field(default_factory=list, description="Rater tabs it held (if known).")
+    reasons: list[str] = Field(default_factory=list)
+    refused_at: str | None = None
+
+
+def finding_text(f: Finding) -> str:
+    """A finding as ``sheet!cell: message`` (no severity: a refusal's reasons are errors)."""
+    return str(f).removeprefix(f"{f.severity}: ")
 
 
 class HistoryError(SheetladderError):
@@ -133,6 +152,8 @@ assessments = Table(
     Column("raters", Integer, nullable=False, default=0),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("team", Text, comment="The person's team, as the copy applied last gave it"),
+    Column("managers", Text, comment="JSON list of the person's managers"),
     UniqueConstraint("person_id", "period", name="uq_assessment_person_period"),
 )
 
@@ -188,12 +209,38 @@ scores = Table(
 )
 
 
+refusals = Table(
+    "refusals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_hash", String(64), nullable=False, unique=True,
+           comment="sha256 of the file, or of its path when its bytes could not be read"),
+    Column("file", Text, nullable=False),
+    Column("person_key", String(400)),
+    Column("person", Text),
+    Column("period", String(100), index=True),
+    Column("tabs", Text, nullable=False, default="[]", comment="JSON list of rater tabs it held"),
+    Column("reasons", Text, nullable=False, default="[]", comment="JSON list of its findings"),
+    Column("refused_at", DateTime, nullable=False),
+)
+
+
 def _migrate_1(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
+def _migrate_2(conn: Connection) -> None:
+    """Team and managers per assessment, and the refused files. A new database already has them
+    (migration 1 creates the current tables), so only what is missing is added."""
+    have = {c["name"] for c in inspect(conn).get_columns("assessments")}
+    for name in ("team", "managers"):
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE assessments ADD COLUMN {name} TEXT"))
+    refusals.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, tuple[str, Any]] = {
     1: ("people, assessments, sources, ratings, scores, ladders", _migrate_1),
+    2: ("assessments.team, assessments.managers, refusals", _migrate_2),
 }
 
 
@@ -283,6 +330,8 @@ class IngestResult:
     replaced: list[str] = field(default_factory=list)  # rater tabs whose held ratings it replaced
     replaced_from: dict[str, str] = field(default_factory=dict)  # tab -> the file it replaced
     warnings: list[Finding] = field(default_factory=list)
+    tabs: list[str] = field(default_factory=list)  # the rater tabs it holds, filled in
+    content_hash: str | None = None  # what a refusal is recorded under
 
 
 class _Refused(Exception):
@@ -345,6 +394,8 @@ class AssessmentRecord:
     content_hash: str | None
     warnings: list[str]
     updated_at: datetime
+    team: str | None = None
+    managers: list[str] = field(default_factory=list)
     categories: list[CategoryRecord] = field(default_factory=list)
 
 
@@ -477,7 +528,10 @@ class History:
         store (its tabs were overruled by ``--keep``), so that collecting it again adds nothing."""
         result = IngestResult(file=report.file, status="refused", person=report.person,
                               period=report.period,
-                              warnings=[f for f in report.findings if f.severity == "warning"])
+                              warnings=[f for f in report.findings if f.severity == "warning"],
+                              tabs=[i.tab for i in report.inputs if _has_content(i)],
+                              content_hash=report.content_hash or (
+                                  report_content_hash(report) if report.person else None))
         if report.errors:
             result.findings = list(report.errors)
             return result
@@ -562,6 +616,13 @@ class History:
             upd["email"] = report.email
         conn.execute(people.update().where(people.c.id == person_id).values(**upd))
         period = report.period.strip()
+        # who the person is with: as the latest copy says (an older file without them keeps
+        # what is held); stored with the rescore's update, so it costs no statement of its own
+        about: dict[str, Any] = {}
+        if report.team:
+            about["team"] = report.team
+        if report.managers:
+            about["managers"] = _dumps(report.managers)
         conn.execute(self._insert(assessments).values(
             person_id=person_id, period=period, ladder_id=report.ladder.id,
             ladder_version=report.ladder.version, ladder_hash=report.ladder.hash,
@@ -591,7 +652,7 @@ class History:
         )).inserted_primary_key[0]  # type: ignore[index]
         for inp in present:
             self._apply_tab(conn, ladder, aid, source_id, inp, now, result)
-        self._rescore(conn, ladder, aid, report.file, chash, now)
+        self._rescore(conn, ladder, aid, report.file, chash, now, about)
         existed = conn.execute(
             select(func.count()).select_from(sources).where(sources.c.assessment_id == aid)
         ).scalar_one() > 1
@@ -635,7 +696,7 @@ class History:
         return True
 
     def _rescore(self, conn: Connection, ladder: Ladder, aid: int, file: str, chash: str,
-                 now: datetime) -> None:
+                 now: datetime, about: Mapping[str, Any] | None = None) -> None:
         """Recompute the assessment's scores from the current ratings of every rater."""
         cur = conn.execute(
             select(ratings.c.rater_tab, ratings.c.rater_role, ratings.c.rater_name,
@@ -670,6 +731,7 @@ class History:
             progress_to_next=sc.progress_to_next,
             rated_categories=sum(1 for c in sc.categories if c.consensus_level is not None),
             categories=len(ladder.categories), raters=len(inputs), updated_at=now,
+            **(about or {}),
         ))
         conn.execute(scores.delete().where(scores.c.assessment_id == aid))
         rows = []
@@ -767,7 +829,7 @@ class History:
                 progress_to_next=r.progress_to_next, rated_categories=r.rated_categories,
                 categories_count=r.categories, raters=r.raters, source_file=r.source_file,
                 content_hash=r.content_hash, warnings=json.loads(r.warnings or "[]"),
-                updated_at=r.updated_at,
+                updated_at=r.updated_at, team=r.team, managers=json.loads(r.managers or "[]"),
             ) for r in rows}
             if with_categories and recs:
                 for chunk in _chunks(sorted(recs), 500):
@@ -829,6 +891,65 @@ class History:
                 for digest, name, period in rows:
                     found[digest] = (name, period)
         return found
+
+    # -- the cycle's status
+    def record_refusal(self, res: IngestResult, period: str | None = None) -> None:
+        """Keep a refused file (its latest reasons) for ``status``; ``period`` stands in when
+        the file does not say its own. A file with nothing to recognise it by (no hash: it was
+        never read) is not kept."""
+        if res.status != "refused" or not res.content_hash:
+            return
+        values = {
+            "file": res.file, "person": res.person,
+            "person_key": person_key(res.person) if res.person else None,
+            "period": (res.period or period or "").strip() or None, "tabs": _dumps(res.tabs),
+            "reasons": _dumps([finding_text(f) for f in res.findings]), "refused_at": _now(),
+        }
+        stmt = self._insert(refusals).values(content_hash=res.content_hash, **values)
+        with self._writer.begin() as conn:
+            conn.execute(stmt.on_conflict_do_update(index_elements=["content_hash"], set_=values))
+
+    def refused_files(self) -> list[str]:
+        """The files of every refusal held (what a later good copy at the same path clears)."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(refusals.c.file).distinct()).scalars())
+
+    def forget_refusals(self, file: str) -> None:
+        """A good file was collected from ``file``: its earlier refusals no longer stand."""
+        with self._writer.begin() as conn:
+            conn.execute(refusals.delete().where(refusals.c.file == file))
+
+    def refusals(self, period: str | None = None) -> list[Refusal]:
+        """Refused files of ``period`` and those whose period is unknown, oldest first."""
+        q = select(refusals).order_by(refusals.c.refused_at, refusals.c.id)
+        if period is not None:
+            q = q.where((refusals.c.period == period) | refusals.c.period.is_(None))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [Refusal(file=r.file, content_hash=r.content_hash, person=r.person,
+                        period=r.period, tabs=json.loads(r.tabs), reasons=json.loads(r.reasons),
+                        refused_at=r.refused_at.isoformat(timespec="seconds"))
+                for r in rows]
+
+    def collected_tabs(self, period: str | None = None) -> dict[tuple[str, str], set[str]]:
+        """(person key, period) -> the rater tabs (case-folded) with current ratings."""
+        q = (select(people.c.key, assessments.c.period, ratings.c.rater_tab).distinct()
+             .select_from(ratings.join(assessments, assessments.c.id == ratings.c.assessment_id)
+                          .join(people, people.c.id == assessments.c.person_id))
+             .where(_current))
+        if period is not None:
+            q = q.where(assessments.c.period == period)
+        out: dict[tuple[str, str], set[str]] = {}
+        with self.engine.connect() as conn:
+            for key, per, tab in conn.execute(q):
+                out.setdefault((key, per), set()).add(tab.casefold())
+        return out
+
+    def ladders_of_period(self, period: str) -> list[str]:
+        """The hashes of the ladders the period's assessments were made on."""
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(assessments.c.ladder_hash).distinct()
+                                       .where(assessments.c.period == period)).scalars())
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for checks and the benchmark)."""

@@ -1,0 +1,320 @@
+"""Who is missing: the cycle's manifest set against what the history holds.
+
+Every rater tab handed out (a manifest row) is one of:
+
+* **collected** — the history holds current ratings of that tab for the person and period;
+* **refused** — not collected, and a returned file holding it was refused (the reasons are
+  kept by ``collect``);
+* **missing** — neither: nobody has sent it back yet (or only sent it blank).
+
+A person is *complete* when every tab is collected, *partial* when some are, *not returned*
+when none are. Refused files that cannot be tied to a tab of the manifest (the person and
+period unknown, and a file name the manifest does not list) are listed on their own, so no
+refusal goes unseen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePath
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..definition import Ladder, load
+from ..errors import SheetladderError
+from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
+from ..roster import manifest_rows, read_roster
+from .export import neutralise
+from .store import History, Refusal, period_key
+
+TabState = Literal["collected", "missing", "refused"]
+PersonState = Literal["complete", "partial", "not returned"]
+FORMATS = ("text", "csv", "json")
+
+
+class StatusError(SheetladderError):
+    """No status can be given: no manifest or roster, a period it does not list, no ladder."""
+
+
+def name_key(name: str) -> str:
+    """A person as the history recognises them: case and spacing ignored."""
+    return " ".join(name.split()).casefold()
+
+
+class TabStatus(BaseModel):
+    tab: str
+    role: str
+    rater: str | None = None
+    email: str | None = None
+    target: str
+    state: TabState
+    file: str | None = Field(default=None, description="The refused file, for a refused tab.")
+    reasons: list[str] = Field(default_factory=list, description="Why it was refused.")
+
+
+class PersonStatus(BaseModel):
+    person: str
+    period: str | None
+    team: str | None = None
+    state: PersonState
+    tabs: list[TabStatus]
+
+    def count(self, state: TabState) -> int:
+        return sum(1 for t in self.tabs if t.state == state)
+
+
+class Totals(BaseModel):
+    people: int = 0
+    complete: int = 0
+    partial: int = 0
+    not_returned: int = 0
+    tabs: int = 0
+    tabs_collected: int = 0
+    tabs_missing: int = 0
+    tabs_refused: int = 0
+
+    def line(self, period: str | None) -> str:
+        """The cycle in one line, as ``status`` and ``collect`` print it."""
+        return (f"{period or 'no period'}: {self.people} people, {self.complete} complete, "
+                f"{self.partial} partial, {self.not_returned} not returned; "
+                f"{self.tabs_collected} of {self.tabs} tabs collected, {self.tabs_missing} "
+                f"missing, {self.tabs_refused} refused")
+
+
+class CycleStatus(BaseModel):
+    period: str | None
+    people: list[PersonStatus]
+    totals: Totals
+    unmatched_refusals: list[Refusal] = Field(
+        default_factory=list, description="Refused files no manifest row could be tied to.")
+
+
+def _base(name: str) -> str:
+    return PurePath(name.replace("\\", "/")).name.casefold() if "://" not in name else name
+
+
+def cycle_status(rows: Sequence[ManifestRow], period: str | None,
+                 collected: Mapping[tuple[str, str], set[str]],
+                 refusals: Sequence[Refusal]) -> CycleStatus:
+    """The status of ``period``'s manifest rows. ``collected`` maps (person key, period) to the
+    rater tabs (case-folded) whose ratings the history holds; ``refusals`` are the refused
+    files of the period (and those whose period is unknown), oldest first."""
+    mine = [r for r in rows if period is None or r.period == period]
+    by_person: dict[tuple[str, str | None], list[ManifestRow]] = {}
+    for r in mine:
+        by_person.setdefault((name_key(r.person), r.period), []).append(r)
+    # where each refusal belongs: (person key, period, tab) -> the latest refusal naming it
+    refused_tab: dict[tuple[str, str | None, str], Refusal] = {}
+    by_target: dict[str, list[ManifestRow]] = {}
+    for r in mine:
+        by_target.setdefault(_base(r.target), []).append(r)
+    unmatched: list[Refusal] = []
+    for ref in refusals:
+        keys: list[tuple[str, str | None, str]] = []
+        if ref.person and ref.tabs:
+            pk = name_key(ref.person)
+            keys = [(pk, ref.period, t.casefold()) for t in ref.tabs
+                    if any(row.tab.casefold() == t.casefold()
+                           for row in by_person.get((pk, ref.period), []))]
+        if not keys:  # tie it by its file name to the tabs that file was handed out with
+            for row in by_target.get(_base(ref.file), []):
+                if ref.person is None or name_key(ref.person) == name_key(row.person):
+                    keys.append((name_key(row.person), row.period, row.tab.casefold()))
+        if not keys:
+            unmatched.append(ref)
+            continue
+        for k in keys:
+            refused_tab[k] = ref
+    people: list[PersonStatus] = []
+    totals = Totals()
+    for (pk, per), prow in by_person.items():
+        held = collected.get((pk, per or ""), set())
+        tabs: list[TabStatus] = []
+        for r in prow:
+            state: TabState = "collected" if r.tab.casefold() in held else "missing"
+            why = refused_tab.get((pk, per, r.tab.casefold())) if state == "missing" else None
+            if why is not None:
+                state = "refused"
+            tabs.append(TabStatus(tab=r.tab, role=r.role, rater=r.rater, email=r.email,
+                                  target=r.target, state=state,
+                                  file=why.file if why else None,
+                                  reasons=list(why.reasons) if why else []))
+        n = sum(1 for t in tabs if t.state == "collected")
+        pstate: PersonState = ("complete" if n == len(tabs) else "partial" if n
+                               else "not returned")
+        team = next((r.team for r in prow if r.team), None)
+        people.append(PersonStatus(person=prow[0].person, period=per, team=team, state=pstate,
+                                   tabs=tabs))
+        totals.people += 1
+        if pstate == "complete":
+            totals.complete += 1
+        elif pstate == "partial":
+            totals.partial += 1
+        else:
+            totals.not_returned += 1
+        totals.tabs += len(tabs)
+        totals.tabs_collected += n
+        totals.tabs_missing += sum(1 for t in tabs if t.state == "missing")
+        totals.tabs_refused += sum(1 for t in tabs if t.state == "refused")
+    people.sort(key=lambda p: ((p.team or "").casefold(), p.person.casefold(), p.period or ""))
+    return CycleStatus(period=period, people=people, totals=totals, unmatched_refusals=unmatched)
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+def _who(t: TabStatus) -> str:
+    name = t.rater or t.tab
+    mail = f" <{t.email}>" if t.email else ""
+    return f"{name} ({t.role}, tab {t.tab!r}){mail}"
+
+
+def to_text(st: CycleStatus) -> str:
+    """Per team and person: what is missing and what was refused, then the totals."""
+    lines: list[str] = []
+    team: str | None = None
+    for p in st.people:
+        key = (p.team or "").casefold()
+        if key != team:
+            team = key
+            lines.append(f"team {p.team}" if p.team else "no team")
+        done = p.count("collected")
+        lines.append(f"  {p.person}: {p.state} ({done} of {len(p.tabs)} tabs collected)")
+        for t in p.tabs:
+            if t.state == "missing":
+                lines.append(f"    missing: {_who(t)}")
+            elif t.state == "refused":
+                lines.append(f"    refused: {_who(t)}: {t.file}")
+                lines.extend(f"      {why}" for why in t.reasons)
+    if st.unmatched_refusals:
+        lines.append("refused files not tied to a tab of the manifest:")
+        for ref in st.unmatched_refusals:
+            who = f" ({ref.person}, {ref.period or 'no period'})" if ref.person else ""
+            lines.append(f"  {ref.file}{who}")
+            lines.extend(f"    {why}" for why in ref.reasons)
+    lines.append(st.totals.line(st.period))
+    return "\n".join(lines) + "\n"
+
+
+REMINDER_COLUMNS = ("email", "rater", "role", "person", "period", "team", "tab", "state",
+                    "reason", "target")
+
+
+def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
+    """The reminder list: one row per tab to chase (missing or refused), ready for a mail
+    merge; every value quoted and neutralised against formula injection."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow(REMINDER_COLUMNS)
+    for p in st.people:
+        for t in p.tabs:
+            if t.state == "collected":
+                continue
+            reason = "; ".join(t.reasons)
+            values = [t.email, t.rater or t.tab, t.role, p.person, p.period, p.team, t.tab,
+                      t.state, reason, t.target]
+            w.writerow([neutralise(v or "") for v in values])
+    data = buf.getvalue().encode("utf-8")
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def to_json(st: CycleStatus) -> bytes:
+    return (json.dumps(st.model_dump(mode="json"), ensure_ascii=False, indent=2)
+            + "\n").encode("utf-8")
+
+
+def render(st: CycleStatus, fmt: str) -> bytes:
+    if fmt == "csv":
+        return to_csv(st)
+    if fmt == "json":
+        return to_json(st)
+    return to_text(st).encode("utf-8")
+
+
+# -- from the history --------------------------------------------------------------------------
+
+
+def expected_rows(manifest: str | Path | None = None, roster: str | Path | None = None,
+                  ladder: Ladder | None = None) -> list[ManifestRow]:
+    """What was handed out: the manifest's rows, or those a roster gives for ``ladder``."""
+    if manifest is not None:
+        return read_manifest(manifest)
+    assert roster is not None and ladder is not None
+    parsed = read_roster(ladder, roster)
+    if parsed.problems:
+        raise StatusError(f"{parsed.problems[0]} (fix the roster, or use the manifest)")
+    return [row for e in parsed.entries for row in manifest_rows(e.context, split=False)]
+
+
+def status_of(history: History, period: str | None, *, manifest: str | Path | None = None,
+              roster: str | Path | None = None, definition: str | Path | None = None) -> CycleStatus:
+    """The cycle's status for ``period`` (default: the manifest's one period) from a manifest,
+    or from a roster and its ladder (``definition``, else the one ladder the history holds for
+    the period)."""
+    if (manifest is None) == (roster is None):
+        raise StatusError("give either --manifest FILE or --roster FILE.csv")
+    ladder = None
+    if roster is not None:
+        ladder = _ladder_for_roster(history, period, definition)
+    rows = expected_rows(manifest, roster, ladder)
+    if roster is not None and period is not None:
+        rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
+    periods = sorted({r.period or "" for r in rows})
+    if period is None:
+        if len(periods) != 1:
+            raise StatusError("the manifest holds several periods (" + ", ".join(periods)
+                              + "); give --period")
+        period = periods[0] or None
+    elif period not in periods:
+        raise StatusError(f"{manifest or roster} lists no tab of period {period!r}; it holds "
+                          + ", ".join(p or "no period" for p in periods))
+    return cycle_status(rows, period, history.collected_tabs(period), history.refusals(period))
+
+
+def _ladder_for_roster(history: History, period: str | None,
+                       definition: str | Path | None) -> Ladder:
+    if definition is not None:
+        return load(definition)
+    hashes = history.ladders_of_period(period) if period else []
+    if len(hashes) != 1:
+        raise StatusError("--roster needs --definition: the history holds "
+                          + (f"{len(hashes)} ladders" if hashes else "no ladder")
+                          + f" for period {period or '(none given)'}")
+    return history.ladder(hashes[0])
+
+
+def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
+    """The manifests of the folders given to collect: ``manifest.csv`` at each folder's top."""
+    found = []
+    for p in paths:
+        candidate = Path(p) / MANIFEST_NAME
+        if Path(p).is_dir() and candidate.is_file():
+            found.append(candidate)
+    return found
+
+
+def _rows_of(manifests: Sequence[str | Path]) -> list[ManifestRow]:
+    rows: list[ManifestRow] = []
+    for m in manifests:
+        rows = merge_rows(rows, read_manifest(m))
+    return rows
+
+
+def manifest_period(manifests: Sequence[str | Path]) -> str | None:
+    """The one period the manifests list (None when they list none or several)."""
+    periods = {r.period for r in _rows_of(manifests) if r.period}
+    return periods.pop() if len(periods) == 1 else None
+
+
+def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]:
+    """``status PERIOD: ...`` for each period the manifests list, as collect ends with."""
+    rows = _rows_of(manifests)
+    out = []
+    for period in sorted({r.period for r in rows if r.period}, key=period_key):
+        st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period))
+        out.append("status " + st.totals.line(period))
+    return out

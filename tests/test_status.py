@@ -1,0 +1,364 @@
+"""Who is missing, team by team: a cycle of eight people in two teams, run through the CLI.
+
+render --roster (with --split) writes the files and their manifest; some raters fill their
+tab, some do not, one returns a tab with a rating that is not a level (refused), one returns
+it blank, and a stray file that is not a workbook is dropped in too. ``status`` must list
+exactly the tabs missing and refused, in text, CSV and JSON; collect ends with the same
+totals; and the export carries each person's team and manager and filters by team.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+
+from sheetladder.cli import main
+from sheetladder.manifest import read_manifest
+from sheetladder.plan import C_RATING, R_FIRST
+
+from .conftest import SMALL
+
+PERIOD = "2026-Q4"
+# person, team, manager, peers (two), emails of the peers
+TEAM = [
+    ("Ana Diaz", "North", "Bo Chen", ("Cy Park", "Di Lee")),
+    ("Ben Ortiz", "North", "Bo Chen", ("Ana Diaz", "=Zed")),
+    ("Cy Park", "North", "Bo Chen", ("Ana Diaz", "Ben Ortiz")),
+    ("Dee Ng", "North", "Bo Chen", ("Cy Park", "Ben Ortiz")),
+    ("Eve Lund", "South", "Ola Berg", ("Fay Wu", "Gus Roy")),
+    ("Fay Wu", "South", "Ola Berg", ("Eve Lund", "Hal Ito")),
+    ("Gus Roy", "South", "Ola Berg", ("Eve Lund", "Fay Wu")),
+    ("Hal Ito", "South", "Ola Berg", ("Gus Roy", "Fay Wu")),
+]
+
+
+def mail(name: str) -> str:
+    return name.strip("=").lower().replace(" ", ".") + "@example.com"
+
+
+ROSTER = "person,email,team,manager,manager_email,peers,peer_emails\n" + "".join(
+    f'{p},{mail(p)},{team},{m},{mail(m)},"{peers[0]};{peers[1]}","{mail(peers[0])};{mail(peers[1])}"\n'
+    for p, team, m, peers in TEAM)
+
+# Which tabs come back, per person (tabs are named after the raters; the self tab is "Self").
+FILLED = {
+    "Ana Diaz": ["Self", "Bo Chen", "Cy Park", "Di Lee"],  # complete
+    "Ben Ortiz": ["Self", "Bo Chen"],  # partial: Ana Diaz and =Zed missing
+    "Cy Park": [],  # not returned
+    "Dee Ng": ["Self", "Bo Chen", "Cy Park"],  # Ben Ortiz's tab is refused (below)
+    "Eve Lund": ["Self", "Ola Berg", "Fay Wu", "Gus Roy"],  # complete
+    "Fay Wu": ["Self"],  # partial
+    "Gus Roy": [],  # not returned
+    "Hal Ito": ["Self", "Ola Berg", "Gus Roy"],  # Fay Wu returns a blank copy: missing
+}
+REFUSED = ("Dee Ng", "Ben Ortiz")
+BLANK = ("Hal Ito", "Fay Wu")
+
+
+def expected_missing() -> set[tuple[str, str]]:
+    out = set()
+    for person, _team, manager, peers in TEAM:
+        for tab in ("Self", manager, *peers):
+            if tab not in FILLED[person] and (person, tab) != REFUSED:
+                out.add((person, tab))
+    return out
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def fill(path: Path, tab: str, codes: Iterable[str]) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tab]
+    for j, code in enumerate(codes):
+        ws.cell(R_FIRST + j + 1, C_RATING + 1).value = code
+    wb.save(path)
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | Result]:
+    tmp = tmp_path_factory.mktemp("cycle")
+    ladder = tmp / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp / "team.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    out = tmp / "out"
+    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                 "-o", str(out), "--split")
+    assert res.exit_code == 0, res.output
+    manifest = out / "manifest.csv"
+    rows = read_manifest(manifest)
+    for person, tabs in FILLED.items():
+        for row in rows:
+            if row.person == person and row.tab in tabs:
+                fill(out / row.target, row.tab, ["L2", "L3"])
+            elif (row.person, row.tab) == REFUSED:
+                fill(out / row.target, row.tab, ["L2", "L9"])  # not a level: refused
+    (out / "stray.xlsx").write_bytes(b"this is not a workbook")
+    db = tmp / "history.sqlite"
+    collected = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    return {"tmp": tmp, "out": out, "manifest": manifest, "db": db, "roster": roster,
+            "ladder": ladder, "collect": collected}
+
+
+def test_render_roster_writes_a_manifest_of_every_tab_and_its_file(cycle: dict) -> None:
+    rows = read_manifest(cycle["manifest"])
+    assert len(rows) == 8 * 4
+    ben = {r.tab: r for r in rows if r.person == "Ben Ortiz"}
+    assert set(ben) == {"Self", "Bo Chen", "Ana Diaz", "=Zed"}
+    assert (ben["Bo Chen"].role, ben["Bo Chen"].rater, ben["Bo Chen"].email) == (
+        "manager", "Bo Chen", "bo.chen@example.com")
+    assert (ben["Self"].role, ben["Self"].email) == ("self", "ben.ortiz@example.com")
+    assert ben["=Zed"].email == "zed@example.com" and ben["=Zed"].team == "North"
+    assert all(r.period == PERIOD for r in rows)
+    for r in rows:  # each tab's own --split file, next to the manifest
+        assert (cycle["out"] / r.target).is_file()
+        assert openpyxl.load_workbook(cycle["out"] / r.target, read_only=True).sheetnames.count(
+            r.tab) == 1
+    assert len({r.target for r in rows}) == 32
+
+
+def test_collect_ends_with_the_cycles_totals(cycle: dict) -> None:
+    res = cycle["collect"]
+    assert res.exit_code == 1  # the refused tab and the stray file
+    last = res.stdout.strip().splitlines()[-1]
+    assert last == (f"status {PERIOD}: 8 people, 2 complete, 4 partial, 2 not returned; "
+                    "17 of 32 tabs collected, 14 missing, 1 refused")
+
+
+def test_status_text_lists_exactly_the_missing_and_the_refused(cycle: dict) -> None:
+    res = invoke("status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
+                 "--db", str(cycle["db"]))
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    missing: set[tuple[str, str]] = set()
+    person = None
+    for line in lines:
+        if line.startswith("  ") and not line.startswith("    "):
+            person = line.strip().split(":")[0]
+        if line.strip().startswith("missing: "):
+            missing.add((person, line.split("tab '", 1)[1].split("'")[0]))
+    assert missing == expected_missing()
+    refused = [i for i, line in enumerate(lines) if line.strip().startswith("refused: ")]
+    assert len(refused) == 1
+    assert "Ben Ortiz (peer, tab 'Ben Ortiz') <ben.ortiz@example.com>" in lines[refused[0]]
+    assert "dee-ng-2026-q4-ben-ortiz.xlsx" in lines[refused[0]]
+    assert "'L9' is not a level" in lines[refused[0] + 1]
+    assert "  Ana Diaz: complete (4 of 4 tabs collected)" in lines
+    assert "  Cy Park: not returned (0 of 4 tabs collected)" in lines
+    assert lines.index("team North") < lines.index("  Ana Diaz: complete (4 of 4 tabs collected)")
+    assert lines.index("team South") > lines.index("  Dee Ng: partial (3 of 4 tabs collected)")
+    stray = lines.index("refused files not tied to a tab of the manifest:")
+    assert lines[stray + 1].strip().endswith("stray.xlsx")
+    assert lines[-1] == (f"{PERIOD}: 8 people, 2 complete, 4 partial, 2 not returned; "
+                         "17 of 32 tabs collected, 14 missing, 1 refused")
+
+
+def test_status_csv_is_a_safe_reminder_list(cycle: dict) -> None:
+    res = invoke("status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
+                 "--db", str(cycle["db"]), "--format", "csv")
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert list(rows[0]) == ["email", "rater", "role", "person", "period", "team", "tab",
+                             "state", "reason", "target"]
+    got = {(r["person"], r["tab"].removeprefix("'")): r for r in rows}
+    assert set(got) == expected_missing() | {REFUSED}
+    assert all(r["state"] == "missing" for k, r in got.items() if k != REFUSED)
+    ref = got[REFUSED]
+    assert ref["state"] == "refused" and "'L9' is not a level" in ref["reason"]
+    assert ref["email"] == "ben.ortiz@example.com"
+    zed = got[("Ben Ortiz", "=Zed")]
+    assert (zed["rater"], zed["tab"], zed["email"]) == ("'=Zed", "'=Zed", "zed@example.com")
+    assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+    assert {r["team"] for r in rows} == {"North", "South"}
+
+
+def test_status_json_holds_every_tab_with_its_state(cycle: dict) -> None:
+    res = invoke("status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
+                 "--db", str(cycle["db"]), "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["totals"] == {"people": 8, "complete": 2, "partial": 4, "not_returned": 2,
+                              "tabs": 32, "tabs_collected": 17, "tabs_missing": 14,
+                              "tabs_refused": 1}
+    states = {(p["person"], t["tab"]): t["state"] for p in data["people"] for t in p["tabs"]}
+    assert {k for k, s in states.items() if s == "missing"} == expected_missing()
+    assert [k for k, s in states.items() if s == "refused"] == [REFUSED]
+    assert {k for k, s in states.items() if s == "collected"} == {
+        (p, t) for p, tabs in FILLED.items() for t in tabs}
+    by_person = {p["person"]: p for p in data["people"]}
+    assert by_person["Ana Diaz"]["state"] == "complete"
+    assert by_person["Gus Roy"]["state"] == "not returned"
+    assert by_person["Hal Ito"]["state"] == "partial" and by_person["Hal Ito"]["team"] == "South"
+    assert [Path(r["file"]).name for r in data["unmatched_refusals"]] == ["stray.xlsx"]
+
+
+def test_status_from_the_roster_agrees_with_the_manifest(cycle: dict) -> None:
+    res = invoke("status", "--period", PERIOD, "--roster", str(cycle["roster"]),
+                 "--definition", str(cycle["ladder"]), "--db", str(cycle["db"]),
+                 "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    states = {(p["person"], t["tab"]): t["state"] for p in data["people"] for t in p["tabs"]}
+    assert {k for k, s in states.items() if s == "missing"} == expected_missing()
+    assert [k for k, s in states.items() if s == "refused"] == [REFUSED]
+
+
+def test_a_fixed_copy_turns_the_refused_tab_collected(cycle: dict, tmp_path: Path) -> None:
+    import shutil
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(cycle["db"], db)
+    rows = read_manifest(cycle["manifest"])
+    row = next(r for r in rows if (r.person, r.tab) == REFUSED)
+    fixed = tmp_path / "fixed.xlsx"
+    shutil.copy(cycle["out"] / row.target, fixed)
+    fill(fixed, row.tab, ["L2", "L1"])
+    res = invoke("collect", str(fixed), "--db", str(db), "--manifest", str(cycle["manifest"]))
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip().splitlines()[-1].endswith("18 of 32 tabs collected, 14 missing, "
+                                                        "0 refused")
+
+
+def test_exports_carry_team_and_manager_and_filter_by_team(cycle: dict) -> None:
+    db = str(cycle["db"])
+    res = invoke("export", "--period", PERIOD, "--db", db, "--format", "json", "-o", "-")
+    assert res.exit_code == 0, res.output
+    people = {p["person"]: p for p in json.loads(res.stdout)["people"]}
+    assert set(people) == {p for p, tabs in FILLED.items() if tabs}
+    for person, team, manager, _ in TEAM:
+        if person in people:
+            assert people[person]["team"] == team
+            assert people[person]["managers"] == [manager]
+            assert people[person]["email"] == mail(person)
+    teams = {t["team"]: t for t in json.loads(res.stdout)["teams"]}
+    for name in ("North", "South"):
+        mine = [p for p in people.values() if p["team"] == name]
+        done = [p for p in mine if p["complete"]]
+        assert (teams[name]["people"], teams[name]["complete"]) == (len(mine), len(done))
+        assert sum(teams[name]["levels"].values()) == len(done)
+        assert teams[name]["mean_total"] == pytest.approx(
+            sum(p["total_points"] for p in mine) / len(mine))
+    assert list(teams) == ["North", "South"]  # grouped: rows and teams in team order
+    assert [p["team"] for p in json.loads(res.stdout)["people"]] == ["North"] * 3 + ["South"] * 3
+    res = invoke("export", "--period", PERIOD, "--db", db, "--format", "json", "-o", "-",
+                 "--team", "north")
+    assert res.exit_code == 0, res.output
+    north = json.loads(res.stdout)["people"]
+    assert sorted(p["person"] for p in north) == ["Ana Diaz", "Ben Ortiz", "Dee Ng"]
+    res = invoke("export", "--period", PERIOD, "--db", db, "--format", "csv", "-o", "-",
+                 "--team", "South")
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert {(r["Person"], r["Team"], r["Managers"]) for r in rows} == {
+        ("Eve Lund", "South", "Ola Berg"), ("Fay Wu", "South", "Ola Berg"),
+        ("Hal Ito", "South", "Ola Berg")}
+    xlsx = cycle["tmp"] / "north.xlsx"
+    res = invoke("export", "--period", PERIOD, "--db", db, "--format", "xlsx", "-o", str(xlsx),
+                 "--team", "North")
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(xlsx)["Results"]
+    header = [c.value for c in ws[1]]
+    t, m, p = header.index("Team"), header.index("Managers"), header.index("Person")
+    got = {(r[p].value, r[t].value, r[m].value) for r in ws.iter_rows(min_row=2) if r[p].value}
+    assert got == {("Ana Diaz", "North", "Bo Chen"), ("Ben Ortiz", "North", "Bo Chen"),
+                   ("Dee Ng", "North", "Bo Chen")}
+    teams_ws = openpyxl.load_workbook(xlsx)["Teams"]
+    assert [c.value for c in teams_ws[3]][:4] == ["Team", "People", "Complete", "Mean total"]
+    assert [c.value for c in teams_ws[4]][:3] == ["North", 3, 3]
+    res = invoke("export", "--period", PERIOD, "--db", db, "--team", "West", "-o", "-")
+    assert res.exit_code == 1 and "no assessments of team 'West'" in res.output
+    assert "North, South" in res.output
+
+
+def test_one_persons_team_and_managers_read_back_from_the_workbook(tmp_path: Path) -> None:
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    res = invoke("render", str(ladder), "--person", "Ana Diaz", "--period", PERIOD,
+                 "--team", "North", "--rater", "self", "--rater", "manager:Bo Chen",
+                 "-o", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    got = json.loads(invoke("read", str(tmp_path / "ana-diaz-2026-q4.xlsx"), "--json").stdout)
+    assert (got["person"], got["team"], got["managers"]) == ("Ana Diaz", "North", ["Bo Chen"])
+    res = invoke("render", str(ladder), "--roster", str(tmp_path / "r.csv"), "--team", "North")
+    assert res.exit_code == 2 and "--team go with --person" in res.output
+
+
+def test_refusals_are_tied_by_tab_or_else_by_file_name() -> None:
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status
+    from sheetladder.results.store import Refusal
+
+    def row(person: str, tab: str, target: str) -> ManifestRow:
+        return ManifestRow(person=person, period=PERIOD, tab=tab, role="peer", rater=tab,
+                           target=target)
+
+    rows = [row("Ana", "Cy", "ana-cy.xlsx"), row("Ana", "Di", "ana-di.xlsx"),
+            row("Ben", "Cy", "ben-cy.xlsx")]
+    refusals = [
+        # unreadable: no person known, tied by its file name (in another folder, other case)
+        Refusal(file="/returns/ANA-DI.xlsx", content_hash="1"),
+        # names its tab, but a good copy came later: collected wins
+        Refusal(file="x.xlsx", content_hash="2", person="ben", period=PERIOD, tabs=["Cy"]),
+        # a tab the manifest does not list, a file it does not name: shown on its own
+        Refusal(file="y.xlsx", content_hash="3", person="Ana", period=PERIOD, tabs=["Zed"]),
+    ]
+    st = cycle_status(rows, PERIOD, {("ben", PERIOD): {"cy"}}, refusals)
+    states = {(p.person, t.tab): (t.state, t.file) for p in st.people for t in p.tabs}
+    assert states == {("Ana", "Cy"): ("missing", None), ("Ana", "Di"): ("refused", "/returns/ANA-DI.xlsx"),
+                      ("Ben", "Cy"): ("collected", None)}
+    assert [r.file for r in st.unmatched_refusals] == ["y.xlsx"]
+    assert (st.totals.complete, st.totals.partial, st.totals.not_returned) == (1, 0, 1)
+
+
+def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> None:
+    db = str(cycle["db"])
+    bad = tmp_path / "manifest.csv"
+    bad.write_text("person,tab,role\nAna,Self,self\n", encoding="utf-8")
+    res = invoke("status", "--manifest", str(bad), "--db", db)
+    assert res.exit_code == 1
+    assert f"error: {bad}:1: the header lacks column(s) target" in res.output
+    res = invoke("status", "--period", "2027-Q1", "--manifest", str(cycle["manifest"]),
+                 "--db", db)
+    assert res.exit_code == 1 and "lists no tab of period '2027-Q1'" in res.output
+    assert "it holds 2026-Q4" in res.output
+    res = invoke("status", "--db", db)
+    assert res.exit_code == 1 and "give either --manifest FILE or --roster FILE.csv" in res.output
+    res = invoke("status", "--manifest", str(tmp_path / "none.csv"), "--db", db)
+    assert res.exit_code == 2 and "does not exist" in res.output
+    # without --period, the manifest's one period is taken
+    res = invoke("status", "--manifest", str(cycle["manifest"]), "--db", db)
+    assert res.exit_code == 0 and res.stdout.splitlines()[-1].startswith(f"{PERIOD}: 8 people")
+
+
+def test_a_refused_file_belongs_to_the_cycle_and_a_good_file_in_its_place_clears_it(
+        cycle: dict, tmp_path: Path) -> None:
+    import shutil
+
+    from sheetladder.results.store import History
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(cycle["db"], db)
+    with History(str(db)) as h:  # collected beside the manifest: the stray file is this cycle's
+        assert [(Path(r.file).name, r.period) for r in h.refusals("2027-Q1")] == []
+        assert ("stray.xlsx", PERIOD) in [(Path(r.file).name, r.period)
+                                          for r in h.refusals(PERIOD)]
+    stray = tmp_path / "returned" / "from-ana.xlsx"
+    stray.parent.mkdir()
+    stray.write_bytes(b"broken")
+    assert invoke("collect", str(stray), "--db", str(db)).exit_code == 1
+    with History(str(db)) as h:  # no manifest known: its period is unknown
+        assert (str(stray), None) in [(r.file, r.period) for r in h.refusals(None)]
+    shutil.copy(cycle["out"] / "ana-diaz-2026-q4-self.xlsx", stray)  # a good file in its place
+    res = invoke("collect", str(stray), "--db", str(db))
+    assert res.exit_code == 0, res.output
+    with History(str(db)) as h:
+        assert str(stray) not in [r.file for r in h.refusals(None)]
+        assert len(h.refusals(PERIOD)) == 2  # the cycle's own refusals stand
