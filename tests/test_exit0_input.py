@@ -1,0 +1,367 @@
+"""Issue 14, the input side: each case as it was found by a new user, through the CLI, with the
+right outcome asserted. Periods, rosters, placeholders, --force across people, and a history
+database that names itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.definition import Ladder, load
+from sheetladder.period import current_quarter
+
+from .conftest import DEFINITIONS
+
+SALES = DEFINITIONS / "sales-s1-s7.yaml"
+
+
+@pytest.fixture()
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
+    return CliRunner()
+
+
+def _context(path: Path) -> dict[str, object]:
+    wb = openpyxl.load_workbook(path)
+    rows = {str(k): v or "" for k, v in wb["_sheetladder"].iter_rows(values_only=True, max_col=2)}
+    return json.loads(rows["context"])
+
+
+def _old_filled_workbook(ladder: Ladder, person: str, period: str, level: int, path: Path) -> Path:
+    """A workbook as an earlier sheetladder wrote it (any period text), filled at ``level``:
+    the plan is saved directly, as render did before periods were checked."""
+    from sheetladder.context import make_context
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import save
+
+    ctx = make_context(ladder, person, period)
+    ratings = {s.tab: {c.id: level for c in ladder.categories} for s in ctx.raters}
+    save(build_plan(ladder, ctx, ratings=ratings), path)
+    return path
+
+
+# -- periods -----------------------------------------------------------------------------------
+
+
+def test_render_with_period_2026q4_writes_the_canonical_period(runner: CliRunner, tmp_path: Path):
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz", "--period", "2026q4"])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "output" / "ana-diaz-2026-q4.xlsx"
+    assert _context(path)["period"] == "2026-Q4"
+
+
+def test_render_with_period_last_quarter_is_refused_listing_the_forms(runner: CliRunner,
+                                                                       tmp_path: Path):
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz",
+                               "--period", "last quarter"])
+    assert res.exit_code == 1
+    assert "'last quarter' is not a period" in res.output
+    assert "2026-Q4" in res.output and "2026-H1" in res.output and "2026-03" in res.output
+    assert not (tmp_path / "output").exists()
+
+
+def test_render_without_period_uses_the_current_quarter_and_says_so(runner: CliRunner,
+                                                                    tmp_path: Path):
+    q = current_quarter().label
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz"])
+    assert res.exit_code == 0, res.output
+    assert f"using the current calendar quarter, {q}" in res.output
+    (path,) = (tmp_path / "output").iterdir()
+    assert _context(path)["period"] == q
+
+
+def test_a_ladder_with_its_own_periods_needs_one_of_them(runner: CliRunner, tmp_path: Path):
+    fiscal = tmp_path / "fiscal.yaml"
+    fiscal.write_text(SALES.read_text(encoding="utf-8") + """
+periods:
+  name: fiscal halves
+  pattern: "FY(?P<year>[0-9]{2})[- ]?H(?P<half>[12])"
+  label: "FY{year:02d}-H{half}"
+  order: [year, half]
+  example: FY27-H1
+""", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(fiscal), "--person", "Ana"])
+    assert res.exit_code == 1 and "give --period" in res.output and "FY27-H1" in res.output
+    res = runner.invoke(main, ["render", str(fiscal), "--person", "Ana", "--period", "2026-Q4"])
+    assert res.exit_code == 1 and "fiscal halves" in res.output
+    res = runner.invoke(main, ["render", str(fiscal), "--person", "Ana", "--period", "fy27 h1"])
+    assert res.exit_code == 0, res.output
+    assert _context(tmp_path / "output" / "ana-fy27-h1.xlsx")["period"] == "FY27-H1"
+    # and the calendar scheme never takes a fiscal label by accident
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--period", "FY27-H1"])
+    assert res.exit_code == 1 and "accepted forms" in res.output
+
+
+def test_one_person_collected_as_2026q4_and_2026_Q4_is_one_period(runner: CliRunner,
+                                                                  tmp_path: Path):
+    sales = load(SALES)
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(sales, "Ana Diaz", "2026q4", 3, back / "old.xlsx")
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz", "--period", "2026-Q4",
+                               "-o", "blank"])
+    assert res.exit_code == 0, res.output
+    os.utime(back / "old.xlsx", (1_700_000_000, 1_700_000_000))
+    res = runner.invoke(main, ["collect", str(back)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["history", "Ana Diaz"])
+    assert res.exit_code == 0, res.output
+    assert "2026-Q4" in res.output and "2026q4" not in res.output
+    assert "-18" not in res.output  # no false demotion between two spellings of one quarter
+    res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output[res.output.index("{"):])
+    assert data["period"] == "2026-Q4"
+
+
+def test_reading_an_old_workbook_gives_its_period_canonical(runner: CliRunner, tmp_path: Path):
+    _old_filled_workbook(load(SALES), "Ana Diaz", "Q4 2026", 3, tmp_path / "old.xlsx")
+    res = runner.invoke(main, ["read", "old.xlsx", "--json"])
+    assert json.loads(res.output)["period"] == "2026-Q4"
+    before = (tmp_path / "old.xlsx").read_bytes()
+    assert before == (tmp_path / "old.xlsx").read_bytes()  # reading never changes a file
+
+
+def test_export_latest_period_is_the_latest_in_time_not_in_text(runner: CliRunner, tmp_path: Path):
+    sales = load(SALES)
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(sales, "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
+    _old_filled_workbook(sales, "Ana Diaz", "2026-09", 2, back / "b.xlsx")  # sorts after as text
+    assert runner.invoke(main, ["collect", str(back)]).exit_code == 0
+    res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output[res.output.index("{"):])
+    assert data["period"] == "2026-Q4"
+    (row,) = data["rows"]
+    assert row["previous_period"] == "2026-09"
+
+
+def test_export_period_given_in_another_spelling_finds_the_period(runner: CliRunner,
+                                                                  tmp_path: Path):
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
+    assert runner.invoke(main, ["collect", str(back)]).exit_code == 0
+    res = runner.invoke(main, ["export", "--period", "q4 2026", "--format", "csv", "-o", "x.csv"])
+    assert res.exit_code == 0, res.output
+    assert "period 2026-Q4" in res.output
+    res = runner.invoke(main, ["export", "--period", "last quarter"])
+    assert res.exit_code == 1 and "accepted forms" in res.output
+
+
+def test_a_history_holding_two_spellings_of_a_quarter_is_folded_on_open(runner: CliRunner,
+                                                                        tmp_path: Path):
+    """A schema-1 database (before periods were checked) holding Ana as 2026q4 and 2026-Q4."""
+    sales = load(SALES)
+    for name, period, level in (("a", "2026q4", 3), ("b", "2026-Q3", 2)):
+        d = tmp_path / name
+        d.mkdir()
+        _old_filled_workbook(sales, "Ana Diaz", period, level, d / f"{name}.xlsx")
+        assert runner.invoke(main, ["collect", str(d)]).exit_code == 0
+    db = tmp_path / "output" / "history.sqlite"
+    with sqlite3.connect(db) as conn:  # make it what sheetladder 1 stored
+        conn.execute("UPDATE assessments SET period='2026q4' WHERE period='2026-Q4'")
+        conn.execute("DELETE FROM schema_version WHERE version > 1")
+    d = tmp_path / "c"
+    d.mkdir()
+    _old_filled_workbook(sales, "Ana Diaz", "2026-Q4", 4, d / "c.xlsx")
+    with sqlite3.connect(db) as conn:  # and the same quarter, spelt right, as a second row
+        conn.execute("UPDATE assessments SET period='2026 Q4' WHERE period='2026-Q3'")
+    res = runner.invoke(main, ["history", "Ana Diaz"])
+    assert res.exit_code == 0, res.output
+    with sqlite3.connect(db) as conn:
+        periods = sorted(r[0] for r in conn.execute("SELECT period FROM assessments"))
+        assert periods == ["2026-Q4"]
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] >= 2
+        # both copies are kept; the newer one's ratings are current
+        assert conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2
+        current = conn.execute("SELECT DISTINCT level_index FROM ratings "
+                               "WHERE superseded_by IS NULL").fetchall()
+        assert len(current) == 1
+
+
+# -- rosters -----------------------------------------------------------------------------------
+
+
+def test_a_roster_typo_manger_is_an_error_with_did_you_mean(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,email,manger,peers\nBen Ortiz,ben@example.com,Bo Chen,Cy Park;Di Lee\n",
+        encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
+    assert res.exit_code == 1
+    assert "team.csv:1:" in res.output and "'manger' (did you mean 'manager'?)" in res.output
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_deliberate_extra_column_goes_through_by_name(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,notes,manager\nBen Ortiz,new hire,Bo Chen\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4",
+                               "--allow-column", "notes"])
+    assert res.exit_code == 0, res.output
+    ctx = _context(tmp_path / "output" / "ben-ortiz-2026-q4.xlsx")
+    assert "Bo Chen" in [r["name"] for r in ctx["raters"]]  # type: ignore[union-attr, index]
+
+
+def test_a_person_twice_in_a_roster_names_both_lines_and_renders_neither(runner: CliRunner,
+                                                                         tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,period,manager\nBen Ortiz,2026-Q4,Bo Chen\nEva Lind,2026-Q4,Bo Chen\n"
+        "BEN  ORTIZ,2026q4,Al Kim\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv"])
+    assert res.exit_code == 1
+    assert "team.csv:4:" in res.output and "lines 2 and 4" in res.output
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["eva-lind-2026-q4.xlsx"]
+
+
+def test_an_email_that_is_not_one_names_the_line(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,email\nBen Ortiz,ben@example.com\nEva Lind,eva at example\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
+    assert res.exit_code == 1
+    assert "team.csv:3: email: 'eva at example' is not an email address" in res.output
+
+
+def test_a_roster_period_is_checked_and_stored_canonical(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,period\nBen Ortiz,Q1 2027\nEva Lind,next year\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv"])
+    assert res.exit_code == 1
+    assert "team.csv:3: period: 'next year' is not a period" in res.output
+    assert _context(tmp_path / "output" / "ben-ortiz-2027-q1.xlsx")["period"] == "2027-Q1"
+
+
+# -- placeholders ------------------------------------------------------------------------------
+
+
+def test_a_scaffolded_definition_warns_of_its_placeholders_and_fails_strict(runner: CliRunner,
+                                                                            tmp_path: Path):
+    res = runner.invoke(main, ["new", "x.yaml", "--id", "x", "--name", "X", "--levels", "A=a,B=b",
+                               "--group", "G: C1, C2, C3"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["validate", "x.yaml"])
+    assert res.exit_code == 0
+    assert "6 placeholder descriptor(s)" in res.output and "x.yaml:" in res.output
+    res = runner.invoke(main, ["validate", "--strict", "x.yaml"])
+    assert res.exit_code == 1 and "6 placeholder descriptor(s)" in res.output
+    res = runner.invoke(main, ["render", "x.yaml", "--person", "Ana", "--period", "2026-Q4"])
+    assert res.exit_code == 0 and "6 placeholder descriptor(s)" in res.output
+    assert "x.yaml:" in res.output
+
+
+def test_an_empty_descriptor_is_a_placeholder_located_by_line(runner: CliRunner, tmp_path: Path):
+    text = SALES.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    i = next(n for n, t in enumerate(lines) if t.strip().startswith("S1:"))
+    lines[i] = lines[i][: lines[i].index("S1:")] + 'S1: ""'
+    (tmp_path / "s.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = runner.invoke(main, ["validate", "--strict", "s.yaml"])
+    assert res.exit_code == 1
+    assert f"s.yaml:{i + 1}:" in res.output and "empty" in res.output
+
+
+def test_the_bundled_definitions_pass_strict(runner: CliRunner):
+    res = runner.invoke(main, ["validate", "--strict", *map(str, sorted(DEFINITIONS.glob("*.yaml")))])
+    assert res.exit_code == 0, res.output
+    assert "placeholder" not in res.output
+
+
+# -- no cross-person --force ---------------------------------------------------------------------
+
+
+def test_force_does_not_replace_another_persons_workbook(runner: CliRunner, tmp_path: Path):
+    args = ["render", str(SALES), "--period", "2026-Q4"]
+    assert runner.invoke(main, [*args, "--person", "José Núñez"]).exit_code == 0
+    target = tmp_path / "output" / "jose-nunez-2026-q4.xlsx"
+    before = target.read_bytes()
+    res = runner.invoke(main, [*args, "--person", "Jose Nunez", "--force"])
+    assert res.exit_code == 1
+    assert "belongs to 'José Núñez', not 'Jose Nunez'" in res.output
+    assert target.read_bytes() == before
+
+
+def test_force_replaces_the_same_persons_workbook_spelt_in_another_case(runner: CliRunner,
+                                                                        tmp_path: Path):
+    """ANA DIAZ is Ana Diaz, as the history counts people (case and spacing ignored): --force
+    may replace her workbook, and collecting either goes to the same person."""
+    args = ["render", str(SALES), "--period", "2026-Q4"]
+    assert runner.invoke(main, [*args, "--person", "Ana Diaz"]).exit_code == 0
+    target = tmp_path / "output" / "ana-diaz-2026-q4.xlsx"
+    res = runner.invoke(main, [*args, "--person", "ANA  DIAZ"])
+    assert res.exit_code == 1 and "--force" in res.output
+    res = runner.invoke(main, [*args, "--person", "ANA  DIAZ", "--force"])
+    assert res.exit_code == 0, res.output
+    assert _context(target)["person"] == "ANA  DIAZ"
+
+
+def test_force_does_not_replace_a_file_it_cannot_read(runner: CliRunner, tmp_path: Path):
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "ana-2026-q4.xlsx").write_bytes(b"a spreadsheet from somewhere else")
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--period", "2026-Q4",
+                               "--force"])
+    assert res.exit_code == 1 and "cannot be read" in res.output
+    assert (out / "ana-2026-q4.xlsx").read_bytes() == b"a spreadsheet from somewhere else"
+
+
+def test_force_in_a_roster_refuses_only_the_other_persons_row(runner: CliRunner, tmp_path: Path):
+    assert runner.invoke(main, ["render", str(SALES), "--person", "José Núñez", "--period",
+                                "2026-Q4"]).exit_code == 0
+    (tmp_path / "team.csv").write_text("person\nJose Nunez\nEva Lind\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4",
+                               "--force"])
+    assert res.exit_code == 1 and "team.csv:2:" in res.output and "belongs to 'José Núñez'" in res.output
+    assert _context(tmp_path / "output" / "jose-nunez-2026-q4.xlsx")["person"] == "José Núñez"
+    assert zipfile.is_zipfile(tmp_path / "output" / "eva-lind-2026-q4.xlsx")
+
+
+# -- the database names itself -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["export", "--period", "2026-Q4"], ["export"],
+                                     ["history", "Ana Diaz"]])
+def test_read_only_commands_in_the_wrong_folder_name_the_database_and_create_nothing(
+        runner: CliRunner, tmp_path: Path, command: list[str]):
+    res = runner.invoke(main, command)
+    assert res.exit_code != 0
+    assert "output/history.sqlite" in res.output and "no history database" in res.output
+    assert not (tmp_path / "output").exists()
+
+
+def test_read_only_commands_name_the_database_given(runner: CliRunner, tmp_path: Path):
+    res = runner.invoke(main, ["history", "Ana", "--db", "ops/h.sqlite"])
+    assert res.exit_code != 0 and "ops/h.sqlite" in res.output
+    assert not (tmp_path / "ops").exists()
+
+
+def test_every_command_on_the_history_names_the_database(runner: CliRunner, tmp_path: Path):
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
+    res = runner.invoke(main, ["collect", str(back), "--db", "ops/h.sqlite"])
+    assert res.exit_code == 0 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["export", "--db", "ops/h.sqlite", "-o", "r.csv"])
+    assert res.exit_code == 0 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["history", "Ana Diaz", "--db", "ops/h.sqlite"])
+    assert res.exit_code == 0 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["history", "Nobody", "--db", "ops/h.sqlite"])
+    assert res.exit_code == 1 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["export", "--period", "2027-Q1", "--db", "ops/h.sqlite"])
+    assert res.exit_code == 1 and "ops/h.sqlite" in res.output
+
+
+def test_a_postgres_url_is_named_without_its_password():
+    from sheetladder.results.store import display_url
+
+    shown = display_url("postgresql+psycopg://ops:s3cret@db.internal/ladder")
+    assert "s3cret" not in shown and "db.internal/ladder" in shown
