@@ -9,8 +9,8 @@ spellings of one quarter must never become two periods. Every label is parsed in
   (also typed ``2026q4``, ``2026 Q4``, ``Q4 2026``, ``2026/Q4``) and a month ``2026-03``
   (also ``2026/03``, ``2026-3``);
 * an organisation's own scheme, declared once in the ladder definition (``periods:`` with a
-  ``pattern`` of named number groups, the canonical ``label`` and the ``order`` of the groups,
-  most significant first; see :class:`PeriodScheme`). A ladder with a scheme accepts only its
+  ``pattern`` such as ``FY{year:2}-H{half:1:1-2}`` and the ``order`` of its fields, most
+  significant first; see :class:`PeriodScheme`). A ladder with a scheme accepts only its
   scheme, so a fiscal label is never taken for a calendar one by accident, nor the reverse.
 
 Anything else is refused with a message listing the accepted forms.
@@ -19,6 +19,7 @@ Anything else is refused with a message listing the accepted forms.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -109,64 +110,106 @@ def _parse_calendar(text: str) -> Period | None:
     return None
 
 
+_FIELD = re.compile(r"\{([a-z_][a-z0-9_]*):([1-9])(?::([0-9]+)-([0-9]+))?\}")
+_SEPARATORS = "-/ "
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    width: int
+    low: int | None
+    high: int | None
+
+
+@functools.lru_cache(maxsize=64)
+def _compile_template(template: str) -> tuple[re.Pattern[str], tuple[str | _Field, ...]]:
+    """A template such as ``FY{year:2}-H{half:1:1-2}`` as a regular expression and its parts.
+
+    The expression is built here, never taken from the definition: a definition comes from a
+    workbook too, and a pattern written by anyone could take exponential time to match."""
+    parts: list[str | _Field] = []
+    rx: list[str] = []
+    pos = 0
+    for m in _FIELD.finditer(template):
+        parts.extend(template[pos:m.start()])
+        parts.append(_Field(m[1], int(m[2]), int(m[3]) if m[3] else None,
+                            int(m[4]) if m[4] else None))
+        pos = m.end()
+    parts.extend(template[pos:])
+    for part in parts:
+        if isinstance(part, _Field):
+            rx.append(f"(?P<{part.name}>[0-9]{{{part.width}}})")
+        elif part in "{}":
+            raise ValueError(f"pattern {template!r}: a field is {{name:digits}} or "
+                             "{name:digits:min-max}, e.g. {year:2} or {half:1:1-2}")
+        elif part in _SEPARATORS:
+            rx.append("[ \t]*[-/]?[ \t]*")
+        else:
+            rx.append(re.escape(part))
+    try:
+        return re.compile("".join(rx), re.I | re.A), tuple(parts)
+    except re.error as e:  # a field name used twice
+        raise ValueError(f"pattern {template!r}: {e}") from None
+
+
 class PeriodScheme(BaseModel):
     """An organisation's own period labels, e.g. fiscal halves ``FY27-H1``.
 
-    ``pattern`` is a regular expression matched against the whole label, ignoring case; its
-    named groups hold numbers. ``label`` spells the canonical label from those numbers
-    (Python format syntax: ``FY{year:02d}-H{half}``). ``order`` lists every group, most
-    significant first: periods are ordered by those numbers, in that order."""
+    ``pattern`` is the canonical label with a field ``{name:digits}`` (or
+    ``{name:digits:min-max}``) for each number: ``FY{year:2}-H{half:1:1-2}``. A label matches
+    ignoring case, with its ``-``, ``/`` and spaces optional (``fy27 h1`` is ``FY27-H1``).
+    ``order`` lists every field, most significant first: periods are ordered by those numbers."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[str, Field(min_length=1, description="What the periods are, e.g. fiscal halves.")]
-    pattern: Annotated[str, Field(min_length=1, description=(
-        "Regular expression for a whole label (case ignored) with named number groups, "
-        "e.g. FY(?P<year>[0-9]{2})-?H(?P<half>[12])."))]
-    label: Annotated[str, Field(min_length=1, description=(
-        "The canonical label from the groups' numbers, e.g. FY{year:02d}-H{half}."))]
+    name: Annotated[str, Field(min_length=1, max_length=60,
+                               description="What the periods are, e.g. fiscal halves.")]
+    pattern: Annotated[str, Field(min_length=1, max_length=60, description=(
+        "The canonical label with a field {name:digits} or {name:digits:min-max} per number, "
+        "e.g. FY{year:2}-H{half:1:1-2}; case, and - / or spaces, are optional when matching."))]
     order: Annotated[list[str], Field(min_length=1, description=(
-        "The pattern's groups, most significant first: periods are ordered by them."))]
-    example: Annotated[str, Field(min_length=1, description=(
+        "The pattern's fields, most significant first: periods are ordered by them."))]
+    example: Annotated[str, Field(min_length=1, max_length=60, description=(
         "A label in canonical form, e.g. FY27-H1; shown in messages and checked against the "
         "pattern."))]
 
     @model_validator(mode="after")
     def _coherent(self) -> PeriodScheme:
-        try:
-            rx = re.compile(self.pattern, re.I)
-        except re.error as e:
-            raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {e}") from None
-        groups = set(rx.groupindex)
-        if not groups:
-            raise ValueError("pattern needs named groups, e.g. (?P<year>[0-9]{2})")
-        if sorted(self.order) != sorted(groups):
-            raise ValueError(f"order must list each of the pattern's groups once "
-                             f"({', '.join(sorted(groups))}); got {', '.join(self.order)}")
+        _, parts = _compile_template(self.pattern)
+        names = [p.name for p in parts if isinstance(p, _Field)]
+        if not names:
+            raise ValueError(f"pattern {self.pattern!r} has no field such as {{year:2}}")
+        if sorted(self.order) != sorted(names):
+            raise ValueError(f"order must list each of the pattern's fields once "
+                             f"({', '.join(names)}); got {', '.join(self.order)}")
         period = self.parse(self.example)
         if period is None:
-            raise ValueError(f"example {self.example!r} does not match the pattern")
+            raise ValueError(f"example {self.example!r} does not match the pattern "
+                             f"{self.pattern!r}")
         if period.label != self.example:
-            raise ValueError(f"example {self.example!r} is not canonical: the label gives "
-                             f"{period.label!r}")
-        if self.parse(period.label) != period:
-            raise ValueError(f"label {self.label!r} spells a text the pattern does not read back")
+            raise ValueError(f"example {self.example!r} is not canonical: the pattern spells "
+                             f"it {period.label!r}")
         return self
 
     def parse(self, text: str) -> Period | None:
         """The period ``text`` names in this scheme, or None."""
-        m = re.fullmatch(self.pattern, text.strip(), re.I)
+        rx, parts = _compile_template(self.pattern)
+        m = rx.fullmatch(str(text).strip())
         if not m:
             return None
-        try:
-            numbers = {g: int(m[g]) for g in self.order}
-        except (TypeError, ValueError):
-            return None
-        try:
-            label = self.label.format(**numbers)
-        except (KeyError, IndexError, ValueError) as e:
-            raise ValueError(f"label {self.label!r} cannot be spelled: {e}") from None
-        return Period(label=label, key=tuple(numbers[g] for g in self.order),
+        numbers: dict[str, int] = {}
+        label: list[str] = []
+        for part in parts:
+            if isinstance(part, _Field):
+                n = int(m[part.name])
+                if (part.low is not None and n < part.low) or (part.high is not None and n > part.high):
+                    return None
+                numbers[part.name] = n
+                label.append(f"{n:0{part.width}d}")
+            else:
+                label.append(part)
+        return Period(label="".join(label), key=tuple(numbers[g] for g in self.order),
                       scheme=self.name)
 
     def forms(self) -> tuple[str, ...]:

@@ -84,8 +84,7 @@ def test_a_ladder_with_its_own_periods_needs_one_of_them(runner: CliRunner, tmp_
     fiscal.write_text(SALES.read_text(encoding="utf-8") + """
 periods:
   name: fiscal halves
-  pattern: "FY(?P<year>[0-9]{2})[- ]?H(?P<half>[12])"
-  label: "FY{year:02d}-H{half}"
+  pattern: "FY{year:2}-H{half:1:1-2}"
   order: [year, half]
   example: FY27-H1
 """, encoding="utf-8")
