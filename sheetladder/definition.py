@@ -582,12 +582,17 @@ class Checked:
 
     def summary(self) -> str | None:
         """One line for a command's output: the count and the first locations, or None."""
-        if not self.warnings:
-            return None
-        first = ", ".join(f"{p.file}:{p.line}" for p in self.warnings[:PLACEHOLDERS_SHOWN])
-        more = " ..." if len(self.warnings) > PLACEHOLDERS_SHOWN else ""
-        return (f"warning: {len(self.warnings)} placeholder descriptor(s) (TODO or empty) "
-                f"still to write, first at {first}{more}")
+        return placeholder_summary(self.warnings)
+
+
+def placeholder_summary(warnings: list[Problem]) -> str | None:
+    """``warning: N placeholder descriptor(s) ..., first at FILE:LINE, ...``, or None."""
+    if not warnings:
+        return None
+    first = ", ".join(f"{p.file}:{p.line}" for p in warnings[:PLACEHOLDERS_SHOWN])
+    more = " ..." if len(warnings) > PLACEHOLDERS_SHOWN else ""
+    return (f"warning: {len(warnings)} placeholder descriptor(s) (TODO or empty) still to "
+            f"write, first at {first}{more}")
 
 
 def load_checked(path: str | Path) -> Checked:

@@ -39,13 +39,17 @@ __all__ = ["DEFAULT_OUTPUT", "RosterOutcome", "choose_period", "parse_rater", "p
            "render_one", "render_roster", "workbook_name"]
 
 
-def choose_period(ladder: Ladder, given: str | None) -> tuple[str, str | None]:
+def choose_period(ladder: Ladder, given: str | None,
+                  required: bool = True) -> tuple[str | None, str | None]:
     """The canonical period to render, and a note to print when it was not given: the current
     calendar quarter. A ladder with its own period scheme has no default: the period must be
-    given. Raises PeriodError (a ValueError) listing the accepted forms."""
+    given (unless not ``required``, for a roster whose rows may give theirs: then None).
+    Raises PeriodError listing the accepted forms."""
     if given is not None and given.strip():
         return normalise(given, ladder.periods), None
     if ladder.periods is not None:
+        if not required:
+            return None, None
         raise PeriodError(f"give --period: this ladder counts periods in {ladder.periods.name} "
                           f"(e.g. {ladder.periods.example}), so there is no default")
     q = current_quarter().label

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from .context import Context, make_context, split_contexts
+from .context import Context, make_context, person_key, split_contexts
 from .definition import Ladder
 from .errors import BadInput, OutputExists, SheetladderError
 from .manifest import ManifestRow
@@ -82,10 +82,6 @@ def column_name(header_cell: str) -> str:
     return header_cell.strip().lower().replace(" ", "_")
 
 
-def person_key(name: str) -> str:
-    """How one person is recognised (here and in the history): the name, case and spacing
-    ignored."""
-    return re.sub(r"\s+", " ", name).strip().casefold()
 
 
 class RosterError(SheetladderError):

@@ -134,15 +134,17 @@ def test_export_latest_period_is_the_latest_in_time_not_in_text(runner: CliRunne
     sales = load(SALES)
     back = tmp_path / "back"
     back.mkdir()
-    _old_filled_workbook(sales, "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
-    _old_filled_workbook(sales, "Ana Diaz", "2026-09", 2, back / "b.xlsx")  # sorts after as text
+    # as text (and as the old natural sort) 2026-Q3 comes after 2026-10; in time, before
+    _old_filled_workbook(sales, "Ana Diaz", "2026-10", 3, back / "a.xlsx")
+    _old_filled_workbook(sales, "Ana Diaz", "2026-Q3", 2, back / "b.xlsx")
     assert runner.invoke(main, ["collect", str(back)]).exit_code == 0
     res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output[res.output.index("{"):])
-    assert data["period"] == "2026-Q4"
-    (row,) = data["rows"]
-    assert row["previous_period"] == "2026-09"
+    assert data["period"] == "2026-10"
+    assert data["periods"] == ["2026-Q3", "2026-10"]
+    (row,) = data["people"]
+    assert row["previous_period"] == "2026-Q3" and row["level_change"] == 1
 
 
 def test_export_period_given_in_another_spelling_finds_the_period(runner: CliRunner,
@@ -162,31 +164,33 @@ def test_a_history_holding_two_spellings_of_a_quarter_is_folded_on_open(runner: 
                                                                         tmp_path: Path):
     """A schema-1 database (before periods were checked) holding Ana as 2026q4 and 2026-Q4."""
     sales = load(SALES)
-    for name, period, level in (("a", "2026q4", 3), ("b", "2026-Q3", 2)):
+    for name, period, level, saved in (("a", "2026q4", 3, 1_790_000_000),
+                                       ("b", "2026-Q3", 2, 1_795_000_000)):
         d = tmp_path / name
         d.mkdir()
         _old_filled_workbook(sales, "Ana Diaz", period, level, d / f"{name}.xlsx")
+        os.utime(d / f"{name}.xlsx", (saved, saved))
         assert runner.invoke(main, ["collect", str(d)]).exit_code == 0
     db = tmp_path / "output" / "history.sqlite"
-    with sqlite3.connect(db) as conn:  # make it what sheetladder 1 stored
+    with sqlite3.connect(db) as conn:  # make it what sheetladder 1 stored: two spellings
         conn.execute("UPDATE assessments SET period='2026q4' WHERE period='2026-Q4'")
-        conn.execute("DELETE FROM schema_version WHERE version > 1")
-    d = tmp_path / "c"
-    d.mkdir()
-    _old_filled_workbook(sales, "Ana Diaz", "2026-Q4", 4, d / "c.xlsx")
-    with sqlite3.connect(db) as conn:  # and the same quarter, spelt right, as a second row
         conn.execute("UPDATE assessments SET period='2026 Q4' WHERE period='2026-Q3'")
+        conn.execute("DELETE FROM schema_version WHERE version > 1")
+        assert conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 2
     res = runner.invoke(main, ["history", "Ana Diaz"])
     assert res.exit_code == 0, res.output
     with sqlite3.connect(db) as conn:
-        periods = sorted(r[0] for r in conn.execute("SELECT period FROM assessments"))
-        assert periods == ["2026-Q4"]
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] >= 2
-        # both copies are kept; the newer one's ratings are current
+        assert [r[0] for r in conn.execute("SELECT period FROM assessments")] == ["2026-Q4"]
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 2
+        # both copies are kept; the one saved last (b, every category at S2) is current
         assert conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2
         current = conn.execute("SELECT DISTINCT level_index FROM ratings "
                                "WHERE superseded_by IS NULL").fetchall()
-        assert len(current) == 1
+        assert current == [(2,)]
+        assert conn.execute("SELECT count(*) FROM ratings WHERE superseded_by IS NOT NULL"
+                            ).fetchone()[0] == 4 * 18
+        assert conn.execute("SELECT level, total_points FROM assessments").fetchone() == ("S2", 36.0)
+    assert res.output.count("2026-Q4") == 1 and "2026q4" not in res.output
 
 
 # -- rosters -----------------------------------------------------------------------------------
