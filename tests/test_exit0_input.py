@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -16,9 +17,11 @@ from click.testing import CliRunner
 
 from sheetladder.cli import main
 from sheetladder.definition import Ladder, load
+from sheetladder.google.client import ENV_ROOT
 from sheetladder.period import current_quarter
 
 from .conftest import DEFINITIONS
+from .fake_google import FakeGoogle
 
 SALES = DEFINITIONS / "sales-s1-s7.yaml"
 
@@ -368,3 +371,40 @@ def test_a_postgres_url_is_named_without_its_password():
 
     shown = display_url("postgresql+psycopg://ops:s3cret@db.internal/ladder")
     assert "s3cret" not in shown and "db.internal/ladder" in shown
+
+
+# -- publish: the same rules for a Google Sheet ------------------------------------------------
+
+
+@pytest.fixture()
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
+    with FakeGoogle() as g:
+        monkeypatch.setenv(ENV_ROOT, g.root)
+        yield g
+
+
+def test_publish_without_period_uses_the_current_quarter_and_says_so(runner: CliRunner,
+                                                                     fake: FakeGoogle):
+    q = current_quarter().label
+    res = runner.invoke(main, ["publish", str(SALES), "--person", "Ana"])
+    assert res.exit_code == 0, res.output
+    assert f"using the current calendar quarter, {q}" in res.output
+    (sid,) = fake.spreadsheets
+    res = runner.invoke(main, ["read", sid, "--json"])
+    assert json.loads(res.output)["period"] == q
+
+
+def test_publish_with_a_period_that_is_none_calls_nothing(runner: CliRunner, fake: FakeGoogle):
+    res = runner.invoke(main, ["publish", str(SALES), "--person", "Ana", "--period", "soon"])
+    assert res.exit_code == 1 and "'soon' is not a period" in res.output
+    assert not fake.spreadsheets and not fake.calls()
+
+
+def test_publish_warns_of_placeholders(runner: CliRunner, fake: FakeGoogle):
+    assert runner.invoke(main, ["new", "x.yaml", "--id", "x", "--name", "X", "--levels", "A=a",
+                                "--group", "G: C1"]).exit_code == 0
+    res = runner.invoke(main, ["publish", "x.yaml", "--person", "Ana", "--period", "2026 Q4"])
+    assert res.exit_code == 0 and "1 placeholder descriptor(s)" in res.output
+    (sid,) = fake.spreadsheets
+    res = runner.invoke(main, ["read", sid, "--json"])
+    assert json.loads(res.output)["period"] == "2026-Q4"
