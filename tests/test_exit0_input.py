@@ -22,6 +22,7 @@ from sheetladder.period import current_quarter
 
 from .conftest import DEFINITIONS
 from .fake_google import FakeGoogle
+from .postgres import db_url_fixture, postgres_server_fixture  # noqa: F401  (fixtures)
 
 SALES = DEFINITIONS / "sales-s1-s7.yaml"
 
@@ -408,3 +409,53 @@ def test_publish_warns_of_placeholders(runner: CliRunner, fake: FakeGoogle):
     (sid,) = fake.spreadsheets
     res = runner.invoke(main, ["read", sid, "--json"])
     assert json.loads(res.output)["period"] == "2026-Q4"
+
+
+# -- the store: migration 2 on both databases ----------------------------------------------------
+
+
+def test_migration_2_folds_spellings_on_sqlite_and_postgresql(db_url: str) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import delete, update
+
+    from sheetladder.context import make_context
+    from sheetladder.results import store
+
+    from .test_history import assert_record_matches, inputs_of, make_report
+
+    sales = load(SALES)
+    ana = make_context(sales, "Ana Diaz", "2026-Q4")
+    three = {s.tab: {c.id: 3 for c in sales.categories} for s in ana.raters}
+    two = {s.tab: {c.id: 2 for c in sales.categories} for s in ana.raters}
+    bo = make_context(sales, "Bo Chen", "2026-Q2")
+    with store.History(db_url) as h:
+        h.ingest(make_report(sales, ana, three, file="a.xlsx"), sales,
+                 modified=datetime(2026, 10, 1))
+        later = make_report(sales, ana.model_copy(update={"period": "2026-Q3"}), two,
+                            file="b.xlsx")
+        h.ingest(later, sales, modified=datetime(2026, 11, 1))
+        h.ingest(make_report(sales, bo, two, file="c.xlsx"), sales)
+        with h.engine.begin() as conn:  # what sheetladder 1 could hold
+            a = store.assessments
+            conn.execute(update(a).where(a.c.period == "2026-Q4").values(period="2026q4"))
+            conn.execute(update(a).where(a.c.period == "2026-Q3").values(period="Q4 2026"))
+            conn.execute(update(a).where(a.c.period == "2026-Q2").values(period="last quarter"))
+            conn.execute(delete(store.schema_version).where(store.schema_version.c.version == 2))
+    with store.History(db_url) as h:
+        assert h.schema_version() == 2
+        assert h.periods() == ["2026-Q4", "last quarter"]  # not a period: left as written
+        (rec,) = h.records(person_keys=["ana diaz"])
+        assert rec.period == "2026-Q4" and rec.source_file == "b.xlsx"
+        assert_record_matches(rec, sales, inputs_of(sales, ana, two))  # the later copy is current
+        assert len(h.ratings_of(rec.id, include_history=True)) == 2 * len(h.ratings_of(rec.id))
+        assert h.counts()["sources"] == 3 and h.counts()["assessments"] == 2
+
+
+def test_collect_refuses_a_workbook_whose_period_is_no_period(runner: CliRunner, tmp_path: Path):
+    _old_filled_workbook(load(SALES), "Ana Diaz", "last quarter", 3, tmp_path / "old.xlsx")
+    res = runner.invoke(main, ["collect", "old.xlsx"])
+    assert res.exit_code == 1
+    assert "old.xlsx: refused" in res.output
+    assert "'last quarter' is not a period; accepted forms: 2026-Q4" in res.output
+    assert "output/history.sqlite" in res.output
