@@ -459,3 +459,23 @@ def test_collect_refuses_a_workbook_whose_period_is_no_period(runner: CliRunner,
     assert "old.xlsx: refused" in res.output
     assert "'last quarter' is not a period; accepted forms: 2026-Q4" in res.output
     assert "output/history.sqlite" in res.output
+
+
+def test_the_latest_period_is_never_a_label_that_is_no_period(runner: CliRunner, tmp_path: Path):
+    from sqlalchemy import update
+
+    from sheetladder.results import store
+
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q3", 3, back / "a.xlsx")
+    _old_filled_workbook(load(SALES), "Bo Chen", "2026-Q3", 3, back / "b.xlsx")
+    assert runner.invoke(main, ["collect", str(back)]).exit_code == 0
+    with store.History() as h, h.engine.begin() as conn:  # a label an old sheetladder let in
+        conn.execute(update(store.assessments).where(store.assessments.c.id == 2)
+                     .values(period="zz later"))
+    res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output[res.output.index("{"):])["period"] == "2026-Q3"
+    res = runner.invoke(main, ["export", "--period", "zz later", "-o", "z.csv"])
+    assert res.exit_code == 0 and "period zz later" in res.output  # still exportable by name

@@ -175,12 +175,16 @@ def latest_period(history: History) -> str:
     if not orders:
         raise ExportError(f"the history {history.name} holds no assessments yet; run collect "
                           "first")
-    schemes = {o[:2] for o in orders.values() if o[0] == 0}
+    timed = {p: o for p, o in orders.items() if o[0] == 0}  # not labels that are no period
+    schemes = {o[:2] for o in timed.values()}
     if len(schemes) > 1:
         raise ExportError(f"the history {history.name} holds periods of several schemes ("
                           + ", ".join(sorted(str(s[1]) for s in schemes))
                           + "), which have no order between them; give --period")
-    return max(orders, key=lambda p: orders[p])
+    if not timed:
+        raise ExportError(f"the history {history.name} holds no label that is a period ("
+                          + ", ".join(sorted(orders)) + "); give --period")
+    return max(timed, key=lambda p: timed[p])
 
 
 def team_key(team: str | None) -> str:
