@@ -479,3 +479,35 @@ def test_the_latest_period_is_never_a_label_that_is_no_period(runner: CliRunner,
     assert json.loads(res.output[res.output.index("{"):])["period"] == "2026-Q3"
     res = runner.invoke(main, ["export", "--period", "zz later", "-o", "z.csv"])
     assert res.exit_code == 0 and "period zz later" in res.output  # still exportable by name
+
+
+def test_copies_whose_periods_are_two_spellings_of_one_quarter_are_one_assessment(
+        runner: CliRunner, tmp_path: Path):
+    sales = load(SALES)
+    _old_filled_workbook(sales, "Ana Diaz", "2026q4", 3, tmp_path / "a.xlsx")
+    _old_filled_workbook(sales, "Ana Diaz", "2026-Q4", 3, tmp_path / "b.xlsx")
+    res = runner.invoke(main, ["read", "a.xlsx", "b.xlsx", "--json"])
+    (report,) = json.loads(res.output)
+    assert report["period"] == "2026-Q4" and sorted(report["sources"]) == ["a.xlsx", "b.xlsx"]
+
+
+@pytest.mark.parametrize("command", ["export", "history"])
+def test_a_read_only_open_creates_no_tables_on_either_database(db_url: str, command: str):
+    from sqlalchemy import create_engine, inspect
+
+    from sheetladder.results import store
+
+    with pytest.raises(store.HistoryError, match="no history database"):
+        store.History(db_url, create=False)
+    url = store.resolve_url(db_url)
+    if url.startswith("sqlite"):
+        assert not Path(url.removeprefix("sqlite:///")).exists()
+    else:
+        engine = create_engine(url)
+        try:
+            assert inspect(engine).get_table_names() == []
+        finally:
+            engine.dispose()
+    res = CliRunner().invoke(main, [command, *(["Ana"] if command == "history" else []),
+                                    "--db", db_url])
+    assert res.exit_code == 2 and store.display_url(url) in res.output
