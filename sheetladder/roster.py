@@ -82,8 +82,6 @@ def column_name(header_cell: str) -> str:
     return header_cell.strip().lower().replace(" ", "_")
 
 
-
-
 class RosterError(SheetladderError):
     """The roster as a whole cannot be used (unreadable, no header, no ``person`` column)."""
 

@@ -265,8 +265,11 @@ def _migrate_3(history: History, conn: Connection) -> None:
                assessments.c.ladder_hash, ladders.c.definition)
         .join(ladders, ladders.c.hash == assessments.c.ladder_hash)
         .order_by(assessments.c.id)).all()
+    schemes: dict[str, PeriodScheme | None] = {}
     for r in rows:
-        canonical = _canonical(r.period, _scheme(r.definition))
+        if r.ladder_hash not in schemes:
+            schemes[r.ladder_hash] = _scheme(r.definition)
+        canonical = _canonical(r.period, schemes[r.ladder_hash])
         if canonical is None or canonical == r.period:
             continue
         into = conn.execute(
