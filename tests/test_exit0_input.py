@@ -511,3 +511,27 @@ def test_a_read_only_open_creates_no_tables_on_either_database(db_url: str, comm
     res = CliRunner().invoke(main, [command, *(["Ana"] if command == "history" else []),
                                     "--db", db_url])
     assert res.exit_code == 2 and store.display_url(url) in res.output
+
+
+def test_publish_template_and_roster_get_a_period_too(runner: CliRunner, fake: FakeGoogle,
+                                                      tmp_path: Path):
+    from sheetladder.google import publish as gpublish
+    from sheetladder.period import PeriodError
+
+    q = current_quarter().label
+    res = runner.invoke(main, ["publish", str(SALES), "--template"])
+    assert res.exit_code == 0, res.output
+    assert f"using the current calendar quarter, {q}" in res.output and f"template, {q}" in res.output
+    with pytest.raises(PeriodError, match="a template needs a period"):
+        gpublish.publish_template(load(SALES), None, period=None)
+    (tmp_path / "team.csv").write_text("person,manger\nBen,Bo\n", encoding="utf-8")
+    made = len(fake.spreadsheets)
+    res = runner.invoke(main, ["publish", str(SALES), "--roster", "team.csv"])
+    assert res.exit_code == 1 and "did you mean 'manager'?" in res.output
+    (tmp_path / "team.csv").write_text("person,period,notes\nBen,2026q4,x\n", encoding="utf-8")
+    res = runner.invoke(main, ["publish", str(SALES), "--roster", "team.csv",
+                               "--allow-column", "notes"])
+    assert res.exit_code == 0, res.output
+    assert len(fake.spreadsheets) == made + 1
+    links = (tmp_path / "team-links.csv").read_text(encoding="utf-8")
+    assert "2026-Q4" in links and "2026q4" not in links

@@ -513,8 +513,13 @@ def publish_template(ladder: Ladder, api: Client = None, *, period: str | None =
     cell for the person's name), Matrix, one Self tab, Summary and the hidden definition sheet,
     which a copy carries along. The call budget of :func:`publish`: 2 Sheets calls, 1 Drive call
     for the link, 1 per share."""
+    from ..period import PeriodError, normalise
     from ..plan import build_plan
 
+    if not (period or "").strip():
+        raise PeriodError("a template needs a period (e.g. 2026-Q4): its copies could not be "
+                          "collected into a history of periods once filled")
+    period = normalise(period or "", ladder.periods)
     plan = build_plan(ladder, template_context(ladder, period))
     title = f"{ladder.name}: template" + (f", {period}" if period else "")
     return publish(plan, api, shares=shares, link="reader", folder=folder, notify=False,
