@@ -166,7 +166,7 @@ def test_export_period_given_in_another_spelling_finds_the_period(runner: CliRun
 
 def test_a_history_holding_two_spellings_of_a_quarter_is_folded_on_open(runner: CliRunner,
                                                                         tmp_path: Path):
-    """A schema-1 database (before periods were checked) holding Ana as 2026q4 and 2026-Q4."""
+    """A schema-2 database (before periods were checked) holding Ana as 2026q4 and 2026-Q4."""
     sales = load(SALES)
     for name, period, level, saved in (("a", "2026q4", 3, 1_790_000_000),
                                        ("b", "2026-Q3", 2, 1_795_000_000)):
@@ -179,13 +179,13 @@ def test_a_history_holding_two_spellings_of_a_quarter_is_folded_on_open(runner: 
     with sqlite3.connect(db) as conn:  # make it what sheetladder 1 stored: two spellings
         conn.execute("UPDATE assessments SET period='2026q4' WHERE period='2026-Q4'")
         conn.execute("UPDATE assessments SET period='2026 Q4' WHERE period='2026-Q3'")
-        conn.execute("DELETE FROM schema_version WHERE version > 1")
+        conn.execute("DELETE FROM schema_version WHERE version > 2")
         assert conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 2
     res = runner.invoke(main, ["history", "Ana Diaz"])
     assert res.exit_code == 0, res.output
     with sqlite3.connect(db) as conn:
         assert [r[0] for r in conn.execute("SELECT period FROM assessments")] == ["2026-Q4"]
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 2
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 3
         # both copies are kept; the one saved last (b, every category at S2) is current
         assert conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2
         current = conn.execute("SELECT DISTINCT level_index FROM ratings "
@@ -411,10 +411,10 @@ def test_publish_warns_of_placeholders(runner: CliRunner, fake: FakeGoogle):
     assert json.loads(res.output)["period"] == "2026-Q4"
 
 
-# -- the store: migration 2 on both databases ----------------------------------------------------
+# -- the store: migration 3 on both databases ----------------------------------------------------
 
 
-def test_migration_2_folds_spellings_on_sqlite_and_postgresql(db_url: str) -> None:
+def test_migration_3_folds_spellings_on_sqlite_and_postgresql(db_url: str) -> None:
     from datetime import datetime
 
     from sqlalchemy import delete, update
@@ -441,9 +441,9 @@ def test_migration_2_folds_spellings_on_sqlite_and_postgresql(db_url: str) -> No
             conn.execute(update(a).where(a.c.period == "2026-Q4").values(period="2026q4"))
             conn.execute(update(a).where(a.c.period == "2026-Q3").values(period="Q4 2026"))
             conn.execute(update(a).where(a.c.period == "2026-Q2").values(period="last quarter"))
-            conn.execute(delete(store.schema_version).where(store.schema_version.c.version == 2))
+            conn.execute(delete(store.schema_version).where(store.schema_version.c.version == 3))
     with store.History(db_url) as h:
-        assert h.schema_version() == 2
+        assert h.schema_version() == 3
         assert h.periods() == ["2026-Q4", "last quarter"]  # not a period: left as written
         (rec,) = h.records(person_keys=["ana diaz"])
         assert rec.period == "2026-Q4" and rec.source_file == "b.xlsx"
