@@ -114,7 +114,7 @@ def test_one_person_collected_as_2026q4_and_2026_Q4_is_one_period(runner: CliRun
                                "-o", "blank"])
     assert res.exit_code == 0, res.output
     os.utime(back / "old.xlsx", (1_700_000_000, 1_700_000_000))
-    res = runner.invoke(main, ["collect", str(back)])
+    res = runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)])
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["history", "Ana Diaz"])
     assert res.exit_code == 0, res.output
@@ -128,7 +128,7 @@ def test_one_person_collected_as_2026q4_and_2026_Q4_is_one_period(runner: CliRun
 
 def test_reading_an_old_workbook_gives_its_period_canonical(runner: CliRunner, tmp_path: Path):
     _old_filled_workbook(load(SALES), "Ana Diaz", "Q4 2026", 3, tmp_path / "old.xlsx")
-    res = runner.invoke(main, ["read", "old.xlsx", "--json"])
+    res = runner.invoke(main, ["read", "old.xlsx", "--json", "--ladders", str(SALES)])
     assert json.loads(res.output)["period"] == "2026-Q4"
     before = (tmp_path / "old.xlsx").read_bytes()
     assert before == (tmp_path / "old.xlsx").read_bytes()  # reading never changes a file
@@ -141,7 +141,7 @@ def test_export_latest_period_is_the_latest_in_time_not_in_text(runner: CliRunne
     # as text (and as the old natural sort) 2026-Q3 comes after 2026-10; in time, before
     _old_filled_workbook(sales, "Ana Diaz", "2026-10", 3, back / "a.xlsx")
     _old_filled_workbook(sales, "Ana Diaz", "2026-Q3", 2, back / "b.xlsx")
-    assert runner.invoke(main, ["collect", str(back)]).exit_code == 0
+    assert runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)]).exit_code == 0
     res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output[res.output.index("{"):])
@@ -156,7 +156,7 @@ def test_export_period_given_in_another_spelling_finds_the_period(runner: CliRun
     back = tmp_path / "back"
     back.mkdir()
     _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
-    assert runner.invoke(main, ["collect", str(back)]).exit_code == 0
+    assert runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)]).exit_code == 0
     res = runner.invoke(main, ["export", "--period", "q4 2026", "--format", "csv", "-o", "x.csv"])
     assert res.exit_code == 0, res.output
     assert "period 2026-Q4" in res.output
@@ -174,7 +174,7 @@ def test_a_history_holding_two_spellings_of_a_quarter_is_folded_on_open(runner: 
         d.mkdir()
         _old_filled_workbook(sales, "Ana Diaz", period, level, d / f"{name}.xlsx")
         os.utime(d / f"{name}.xlsx", (saved, saved))
-        assert runner.invoke(main, ["collect", str(d)]).exit_code == 0
+        assert runner.invoke(main, ["collect", str(d), "--ladders", str(SALES)]).exit_code == 0
     db = tmp_path / "output" / "history.sqlite"
     with sqlite3.connect(db) as conn:  # make it what sheetladder 1 stored: two spellings
         conn.execute("UPDATE assessments SET period='2026q4' WHERE period='2026-Q4'")
@@ -228,7 +228,7 @@ def test_a_person_twice_in_a_roster_names_both_lines_and_renders_neither(runner:
     res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv"])
     assert res.exit_code == 1
     assert "team.csv:4:" in res.output and "lines 2 and 4" in res.output
-    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["eva-lind-2026-q4.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "output").glob("*.xlsx")) == ["eva-lind-2026-q4.xlsx"]
 
 
 def test_an_email_that_is_not_one_names_the_line(runner: CliRunner, tmp_path: Path):
@@ -355,7 +355,7 @@ def test_every_command_on_the_history_names_the_database(runner: CliRunner, tmp_
     back = tmp_path / "back"
     back.mkdir()
     _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
-    res = runner.invoke(main, ["collect", str(back), "--db", "ops/h.sqlite"])
+    res = runner.invoke(main, ["collect", str(back), "--db", "ops/h.sqlite", "--ladders", str(SALES)])
     assert res.exit_code == 0 and "ops/h.sqlite" in res.output
     res = runner.invoke(main, ["export", "--db", "ops/h.sqlite", "-o", "r.csv"])
     assert res.exit_code == 0 and "ops/h.sqlite" in res.output
@@ -391,7 +391,7 @@ def test_publish_without_period_uses_the_current_quarter_and_says_so(runner: Cli
     assert res.exit_code == 0, res.output
     assert f"using the current calendar quarter, {q}" in res.output
     (sid,) = fake.spreadsheets
-    res = runner.invoke(main, ["read", sid, "--json"])
+    res = runner.invoke(main, ["read", sid, "--json", "--ladders", str(SALES)])
     assert json.loads(res.output)["period"] == q
 
 
@@ -407,7 +407,7 @@ def test_publish_warns_of_placeholders(runner: CliRunner, fake: FakeGoogle):
     res = runner.invoke(main, ["publish", "x.yaml", "--person", "Ana", "--period", "2026 Q4"])
     assert res.exit_code == 0 and "1 placeholder descriptor(s)" in res.output
     (sid,) = fake.spreadsheets
-    res = runner.invoke(main, ["read", sid, "--json"])
+    res = runner.invoke(main, ["read", sid, "--json", "--ladders", "x.yaml"])
     assert json.loads(res.output)["period"] == "2026-Q4"
 
 
@@ -454,7 +454,7 @@ def test_migration_3_folds_spellings_on_sqlite_and_postgresql(db_url: str) -> No
 
 def test_collect_refuses_a_workbook_whose_period_is_no_period(runner: CliRunner, tmp_path: Path):
     _old_filled_workbook(load(SALES), "Ana Diaz", "last quarter", 3, tmp_path / "old.xlsx")
-    res = runner.invoke(main, ["collect", "old.xlsx"])
+    res = runner.invoke(main, ["collect", "old.xlsx", "--ladders", str(SALES)])
     assert res.exit_code == 1
     assert "old.xlsx: refused" in res.output
     assert "'last quarter' is not a period; accepted forms: 2026-Q4" in res.output
@@ -470,7 +470,7 @@ def test_the_latest_period_is_never_a_label_that_is_no_period(runner: CliRunner,
     back.mkdir()
     _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q3", 3, back / "a.xlsx")
     _old_filled_workbook(load(SALES), "Bo Chen", "2026-Q3", 3, back / "b.xlsx")
-    assert runner.invoke(main, ["collect", str(back)]).exit_code == 0
+    assert runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)]).exit_code == 0
     with store.History() as h, h.engine.begin() as conn:  # a label an old sheetladder let in
         conn.execute(update(store.assessments).where(store.assessments.c.id == 2)
                      .values(period="zz later"))
@@ -486,7 +486,7 @@ def test_copies_whose_periods_are_two_spellings_of_one_quarter_are_one_assessmen
     sales = load(SALES)
     _old_filled_workbook(sales, "Ana Diaz", "2026q4", 3, tmp_path / "a.xlsx")
     _old_filled_workbook(sales, "Ana Diaz", "2026-Q4", 3, tmp_path / "b.xlsx")
-    res = runner.invoke(main, ["read", "a.xlsx", "b.xlsx", "--json"])
+    res = runner.invoke(main, ["read", "a.xlsx", "b.xlsx", "--json", "--ladders", str(SALES)])
     (report,) = json.loads(res.output)
     assert report["period"] == "2026-Q4" and sorted(report["sources"]) == ["a.xlsx", "b.xlsx"]
 
