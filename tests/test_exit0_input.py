@@ -535,3 +535,11 @@ def test_publish_template_and_roster_get_a_period_too(runner: CliRunner, fake: F
     assert len(fake.spreadsheets) == made + 1
     links = (tmp_path / "team-links.csv").read_text(encoding="utf-8")
     assert "2026-Q4" in links and "2026q4" not in links
+
+
+def test_status_creates_no_database_and_names_it(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "manifest.csv").write_text("person,period,tab,role,rater,email,file\n",
+                                           encoding="utf-8")
+    res = runner.invoke(main, ["status", "--manifest", "manifest.csv"])
+    assert res.exit_code == 2 and "output/history.sqlite: no history database" in res.output
+    assert not (tmp_path / "output").exists()
