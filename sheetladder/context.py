@@ -14,6 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .definition import Ladder, refuse_noncharacters
 from .errors import BadInput
 
+
+def person_key(name: str) -> str:
+    """How one person is recognised everywhere (a roster's duplicates, ``--force``, the
+    history's people): the name, case and spacing ignored, so ``ANA  DIAZ`` is ``Ana Diaz``."""
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
 META_SHEET = "_sheetladder"
 GUIDE_SHEET = "Guide"
 MATRIX_SHEET = "Matrix"

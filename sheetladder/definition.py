@@ -28,6 +28,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from .errors import SheetladderError
+from .period import PeriodScheme
 
 FORMAT_VERSION = 1
 MAX_TEXT = 10000  # far below a spreadsheet cell's 32,767 characters, so nothing is ever cut
@@ -219,6 +220,9 @@ class Ladder(_Model):
     promotion_criteria: list[Text] = Field(
         default_factory=list, description="Qualities people promoted typically show."
     )
+    periods: PeriodScheme | None = Field(default=None, description=(
+        "The organisation's own period labels (e.g. fiscal halves FY27-H1), declared once. "
+        "Default: calendar periods, 2026-Q4, 2026-H1, 2026-03, 2026."))
 
     @field_validator("format")
     @classmethod
@@ -289,6 +293,8 @@ class Ladder(_Model):
     @functools.cached_property
     def _canonical(self) -> str:
         data = self.model_dump(mode="json", exclude_defaults=False)
+        if data.get("periods") is None:  # ladders without a scheme keep the hash they had
+            data.pop("periods", None)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @functools.cached_property
@@ -535,6 +541,77 @@ def validate_files(paths: list[str]) -> Iterator[Problem]:
             load(path)
         except DefinitionError as e:
             yield from e.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Placeholders: a definition that loads but is not finished
+
+PLACEHOLDER = re.compile(r"^\s*(TODO|TBD|FIXME|XXX)\b", re.I)
+PLACEHOLDERS_SHOWN = 5
+
+
+def is_placeholder(text: str) -> bool:
+    """Empty text, or text starting with TODO/TBD/FIXME/XXX (what ``new`` and ``import``
+    leave to fill)."""
+    return not text.strip() or bool(PLACEHOLDER.match(text))
+
+
+def placeholders(ladder: Ladder, path: str = "<ladder>", root: Any = None) -> list[Problem]:
+    """Every placeholder descriptor of ``ladder``, located in ``root`` (its YAML tree) when
+    given, else at line 1."""
+    out: list[Problem] = []
+    for gi, g in enumerate(ladder.groups):
+        for ci, c in enumerate(g.categories):
+            for code, d in c.descriptors.items():
+                text = d if isinstance(d, str) else d.text
+                if is_placeholder(text):
+                    line, col = (_locate(root, ("groups", gi, "categories", ci, "descriptors", code))
+                                 if root is not None else (1, 1))
+                    what = "empty" if not text.strip() else repr(text.strip()[:40])
+                    out.append(Problem(path, line, col,
+                                       f"placeholder descriptor {c.id}.{code}: {what}"))
+    return out
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A loaded definition and its warnings (placeholders: it is valid but not finished)."""
+
+    ladder: Ladder
+    warnings: list[Problem]
+
+    def summary(self) -> str | None:
+        """One line for a command's output: the count and the first locations, or None."""
+        return placeholder_summary(self.warnings)
+
+
+def placeholder_summary(warnings: list[Problem]) -> str | None:
+    """``warning: N placeholder descriptor(s) ..., first at FILE:LINE, ...``, or None."""
+    if not warnings:
+        return None
+    first = ", ".join(f"{p.file}:{p.line}" for p in warnings[:PLACEHOLDERS_SHOWN])
+    more = " ..." if len(warnings) > PLACEHOLDERS_SHOWN else ""
+    return (f"warning: {len(warnings)} placeholder descriptor(s) (TODO or empty) still to "
+            f"write, first at {first}{more}")
+
+
+def load_checked(path: str | Path) -> Checked:
+    """Load and validate one definition (raises DefinitionError) and find its placeholders."""
+    ladder = load(path)
+    text = Path(path).read_text(encoding="utf-8")
+    return Checked(ladder, placeholders(ladder, str(path), parse_yaml(text, str(path))))
+
+
+def check_files(paths: list[str]) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of definition files; a file with errors gets no warnings."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for path in paths:
+        try:
+            warnings.extend(load_checked(path).warnings)
+        except DefinitionError as e:
+            errors.extend(e.problems)
+    return errors, warnings
 
 
 # ---------------------------------------------------------------------------------------------

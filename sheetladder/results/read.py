@@ -198,8 +198,9 @@ def judge_report(report: Report, ladder: Ladder, trusted: TrustedLadders | None)
 
 
 def assessment_key(v: Verified) -> str:
-    """What makes copies one assessment: person, period, raters and ladder (not the split tab)."""
-    ctx = v.context.model_copy(update={"split_tab": None})
+    """What makes copies one assessment: person, period, raters and ladder (not the split tab).
+    The period is the report's, canonical: ``2026q4`` and ``2026-Q4`` copies are one."""
+    ctx = v.context.model_copy(update={"split_tab": None, "period": v.report.period})
     return json.dumps([ladder_facts(v.ladder)[1], ctx.model_dump(mode="json")], sort_keys=True)
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -60,14 +59,16 @@ from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from .. import scoring
+from ..context import person_key as person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
+from ..period import PeriodError, PeriodScheme, accepted_forms, normalise, sort_key
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..scoring import RaterInput
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = Path("output") / "history.sqlite"
 CONSENSUS = "consensus"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -224,11 +225,11 @@ refusals = Table(
 )
 
 
-def _migrate_1(conn: Connection) -> None:
+def _migrate_1(history: History, conn: Connection) -> None:
     metadata.create_all(conn)
 
 
-def _migrate_2(conn: Connection) -> None:
+def _migrate_2(history: History, conn: Connection) -> None:
     """Team and managers per assessment, and the refused files. A new database already has them
     (migration 1 creates the current tables), so only what is missing is added."""
     have = {c["name"] for c in inspect(conn).get_columns("assessments")}
@@ -238,9 +239,55 @@ def _migrate_2(conn: Connection) -> None:
     refusals.create(conn, checkfirst=True)
 
 
+def _scheme(definition: str) -> PeriodScheme | None:
+    """The period scheme a stored ladder declares (None: calendar periods)."""
+    declared = json.loads(definition).get("periods")
+    return PeriodScheme.model_validate(declared) if declared else None
+
+
+def _canonical(label: str, scheme: PeriodScheme | None) -> str | None:
+    try:
+        return normalise(label, scheme)
+    except PeriodError:
+        return None
+
+
+def _migrate_3(history: History, conn: Connection) -> None:
+    """Fold period labels stored before periods were checked into their canonical spelling.
+
+    An assessment labelled ``2026q4`` becomes ``2026-Q4``; when the same person already has a
+    ``2026-Q4`` assessment on the same ladder, the two are merged as collecting both copies
+    would have: per rater tab the newer copy's ratings are current, the older ones are kept as
+    history, and the scores are recomputed. Labels that are no period (``last quarter``), and
+    two assessments on different ladders, are left as they are."""
+    rows = conn.execute(
+        select(assessments.c.id, assessments.c.person_id, assessments.c.period,
+               assessments.c.ladder_hash, ladders.c.definition)
+        .join(ladders, ladders.c.hash == assessments.c.ladder_hash)
+        .order_by(assessments.c.id)).all()
+    schemes: dict[str, PeriodScheme | None] = {}
+    for r in rows:
+        if r.ladder_hash not in schemes:
+            schemes[r.ladder_hash] = _scheme(r.definition)
+        canonical = _canonical(r.period, schemes[r.ladder_hash])
+        if canonical is None or canonical == r.period:
+            continue
+        into = conn.execute(
+            select(assessments.c.id, assessments.c.ladder_hash)
+            .where(assessments.c.person_id == r.person_id, assessments.c.period == canonical)
+        ).first()
+        if into is None:
+            conn.execute(assessments.update().where(assessments.c.id == r.id)
+                         .values(period=canonical))
+        elif into.ladder_hash == r.ladder_hash:
+            ladder = Ladder.model_validate(json.loads(r.definition))
+            history._fold(conn, ladder, r.id, into.id)
+
+
 MIGRATIONS: dict[int, tuple[str, Any]] = {
     1: ("people, assessments, sources, ratings, scores, ladders", _migrate_1),
     2: ("assessments.team, assessments.managers, refusals", _migrate_2),
+    3: ("period labels folded into their canonical spelling (2026q4 -> 2026-Q4)", _migrate_3),
 }
 
 
@@ -255,17 +302,6 @@ def _utc(dt: datetime) -> datetime:
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     return dt
-
-
-def person_key(name: str) -> str:
-    """How one person is recognised across periods: the name, case and spacing ignored."""
-    return re.sub(r"\s+", " ", name).strip().casefold()
-
-
-def period_key(period: str) -> tuple[Any, ...]:
-    """Order periods naturally: 2026-Q4 < 2027-Q1, 2026-9 < 2026-10."""
-    parts = re.split(r"(\d+)", period.strip().casefold())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
 def resolve_url(db: str | None) -> str:
@@ -285,11 +321,15 @@ def resolve_url(db: str | None) -> str:
 
 
 def display_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """How messages name the database: a SQLite file by its path, any other by its URL without
+    the password."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        u = make_url(url)
     except ArgumentError:
         return url
+    if u.get_backend_name() == "sqlite" and u.database:
+        return u.database
+    return u.render_as_string(hide_password=True)
 
 
 def report_content_hash(report: Report) -> str:
@@ -397,6 +437,7 @@ class AssessmentRecord:
     team: str | None = None
     managers: list[str] = field(default_factory=list)
     categories: list[CategoryRecord] = field(default_factory=list)
+    period_order: tuple[Any, ...] = ()  # where ``period`` falls in time (period.sort_key)
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -455,8 +496,18 @@ def _set_wal(cur: Any) -> None:
 class History:
     """An open history database. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, db: str | None = None):
+    def __init__(self, db: str | None = None, *, create: bool = True):
+        """Open the history ``db`` (see :func:`resolve_url`). ``create=False`` is for commands
+        that only read it: a database that does not exist yet is then a HistoryError naming
+        it, rather than an empty one made where the command happened to run."""
         self.url = resolve_url(db)
+        self.name = display_url(self.url)
+        self._create = create
+        if not create and self.url.startswith("sqlite"):
+            file = make_url(self.url).database
+            if file and file != ":memory:" and not Path(file).expanduser().is_file():
+                raise HistoryError(f"{self.name}: no history database here (collect creates "
+                                   "one; give --db or set SHEETLADDER_DB to use another)")
         try:
             if self.url.startswith("sqlite"):
                 self.engine = _sqlite_engine(self.url)
@@ -477,13 +528,13 @@ class History:
         # Both dialects' insert() offer the same on_conflict_do_nothing(index_elements=...).
         self._insert: Any = sqlite_insert if self.dialect == "sqlite" else pg_insert
         self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._ladder_cache: dict[str, Ladder] = {}
         try:
             self._migrate()
         except SQLAlchemyError as e:  # not a database, unreachable server, no permission ...
             self.engine.dispose()
             why = getattr(e, "orig", None) or e
             raise HistoryError(f"{display_url(self.url)}: cannot open the database: {why}") from e
-        self._ladder_cache: dict[str, Ladder] = {}
 
     # -- lifecycle
     def close(self) -> None:
@@ -500,6 +551,9 @@ class History:
             if self.dialect == "postgresql":
                 # Serialise concurrent first opens; released at commit.
                 conn.execute(text("SELECT pg_advisory_xact_lock(582147)"))
+            if not self._create and not inspect(conn).has_table("schema_version"):
+                raise HistoryError(f"{self.name}: no history database here: it holds no "
+                                   "sheetladder tables (collect creates them)")
             schema_version.create(conn, checkfirst=True)
             current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
             if current > SCHEMA_VERSION:
@@ -508,7 +562,7 @@ class History:
                     f"than this sheetladder understands ({SCHEMA_VERSION}); upgrade sheetladder")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 note, step = MIGRATIONS[version]
-                step(conn)
+                step(self, conn)
                 conn.execute(schema_version.insert().values(
                     version=version, applied_at=_now(), note=note))
 
@@ -615,7 +669,11 @@ class History:
         if report.email:
             upd["email"] = report.email
         conn.execute(people.update().where(people.c.id == person_id).values(**upd))
-        period = report.period.strip()
+        try:
+            period = normalise(report.period, ladder.periods)
+        except PeriodError as e:
+            raise _Refused(f"the workbook's period: {e}") from None
+        result.period = period
         # who the person is with: as the latest copy says (an older file without them keeps
         # what is held); stored with the rescore's update, so it costs no statement of its own
         about: dict[str, Any] = {}
@@ -694,6 +752,39 @@ class History:
             result.replaced_from[inp.tab] = cur[0].file
         conn.execute(ratings.insert(), rows)
         return True
+
+    def _fold(self, conn: Connection, ladder: Ladder, aid: int, into: int) -> None:
+        """Merge assessment ``aid`` into ``into`` (one person and period spelt two ways): for
+        each rater tab held by both, the copy saved last is current and the other's ratings
+        become its history, as collecting both copies would have left them."""
+        now = _now()
+        cur = conn.execute(
+            select(ratings.c.id, ratings.c.assessment_id, ratings.c.rater_tab,
+                   ratings.c.source_id, sources.c.modified)
+            .join(sources, sources.c.id == ratings.c.source_id)
+            .where(ratings.c.assessment_id.in_([aid, into]), _current)).all()
+        by_tab: dict[str, dict[int, list[Any]]] = {}
+        for r in cur:
+            by_tab.setdefault(r.rater_tab, {}).setdefault(r.assessment_id, []).append(r)
+        for held in by_tab.values():
+            if len(held) < 2:
+                continue
+            latest = {a: max(rows, key=lambda r: (r.modified, r.source_id)) for a, rows in held.items()}
+            winner = max(latest, key=lambda a: (latest[a].modified, a == into))
+            loser = aid if winner == into else into
+            conn.execute(ratings.update()
+                         .where(ratings.c.id.in_([r.id for r in held[loser]]))
+                         .values(superseded_by=latest[winner].source_id, superseded_at=now))
+        conn.execute(ratings.update().where(ratings.c.assessment_id == aid)
+                     .values(assessment_id=into))
+        conn.execute(sources.update().where(sources.c.assessment_id == aid)
+                     .values(assessment_id=into))
+        conn.execute(scores.delete().where(scores.c.assessment_id == aid))
+        conn.execute(assessments.delete().where(assessments.c.id == aid))
+        last = conn.execute(
+            select(sources.c.file, sources.c.content_hash).where(sources.c.assessment_id == into)
+            .order_by(sources.c.modified.desc(), sources.c.id.desc()).limit(1)).one()
+        self._rescore(conn, ladder, into, last.file, last.content_hash, now)
 
     def _rescore(self, conn: Connection, ladder: Ladder, aid: int, file: str, chash: str,
                  now: datetime, about: Mapping[str, Any] | None = None) -> None:
@@ -778,10 +869,55 @@ class History:
             out.append((ladder, where))
         return out
 
-    def periods(self) -> list[str]:
+    def _period_order(self, label: str, ladder_hash: str) -> tuple[Any, ...]:
+        """Where ``label`` falls in time, in the scheme of the ladder it was collected on."""
+        try:
+            scheme = self.ladder(ladder_hash).periods
+        except KeyError:
+            scheme = None
+        return sort_key(label, scheme)
+
+    def period_orders(self) -> dict[str, tuple[Any, ...]]:
+        """Every period held, with its place in time (periods of one scheme compare by time)."""
         with self.engine.connect() as conn:
-            found = conn.execute(select(assessments.c.period).distinct()).scalars().all()
-        return sorted(found, key=period_key)
+            found = conn.execute(
+                select(assessments.c.period, assessments.c.ladder_hash).distinct()).all()
+        orders: dict[str, tuple[Any, ...]] = {}
+        for label, ladder_hash in found:
+            order = self._period_order(label, ladder_hash)
+            orders[label] = min(order, orders.get(label, order))
+        return orders
+
+    def periods(self) -> list[str]:
+        """The periods held, in time order (unreadable labels of an old history last)."""
+        orders = self.period_orders()
+        return sorted(orders, key=lambda p: orders[p])
+
+    def schemes(self) -> list[PeriodScheme | None]:
+        """The period schemes of the ladders held (None: calendar), calendar first."""
+        with self.engine.connect() as conn:
+            definitions = conn.execute(select(ladders.c.definition)).scalars().all()
+        found: list[PeriodScheme | None] = [None]
+        for d in definitions:
+            scheme = _scheme(d)
+            if scheme is not None and scheme not in found:
+                found.append(scheme)
+        return found
+
+    def resolve_period(self, text: str) -> str:
+        """The period held that ``text`` names, in any accepted spelling of any scheme the
+        history's ladders use; a label held as it is (an old one) is taken as it is. Raises
+        PeriodError listing the accepted forms when ``text`` is no period."""
+        wanted = text.strip()
+        if wanted in self.period_orders():
+            return wanted
+        schemes = self.schemes()
+        for scheme in schemes:
+            canonical = _canonical(wanted, scheme)
+            if canonical is not None:
+                return canonical
+        raise PeriodError(f"{wanted!r} is not a period; accepted forms: "
+                          + "; ".join(accepted_forms(s) for s in schemes))
 
     def find_people(self, query: str) -> list[tuple[str, str, str | None]]:
         """People whose name or email matches ``query`` exactly (case-insensitive):
@@ -800,9 +936,9 @@ class History:
         if not found:
             close = difflib.get_close_matches(query, self.people_names(), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise HistoryLookupError(f"no one called {query!r} in the history{hint}")
+            raise HistoryLookupError(f"no one called {query!r} in the history {self.name}{hint}")
         if len(found) > 1:
-            raise HistoryLookupError(f"{query!r} matches several people: "
+            raise HistoryLookupError(f"{query!r} matches several people in {self.name}: "
                                      + ", ".join(n for _, n, _ in found))
         return found[0]
 
@@ -854,7 +990,9 @@ class History:
                         elif s.basis.startswith("role:"):
                             cr.role_means[s.basis[5:]] = s.level
         out = list(recs.values())
-        out.sort(key=lambda a: (a.person_key, period_key(a.period)))
+        for a in out:
+            a.period_order = self._period_order(a.period, a.ladder_hash)
+        out.sort(key=lambda a: (a.person_key, a.period_order))
         return out
 
     def ratings_of(self, assessment_id: int, include_history: bool = False) -> list[RatingRecord]:

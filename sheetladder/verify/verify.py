@@ -49,6 +49,7 @@ from ..context import GUIDE_PERSON_CELL, GUIDE_SHEET, META_SHEET, Context
 from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
+from ..period import PeriodError, normalise
 from ..plan import PLAN_VERSION, Cell, SheetPlan, WorkbookPlan, build_plan
 from ..results.report import Finding, LadderRef, Report, Severity, withhold_figures
 from ..scoring import RaterInput
@@ -551,6 +552,18 @@ def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
         return ctx
 
 
+def _canonical_period(period: str | None, ladder: Ladder) -> str | None:
+    """The period a report gives: canonical even for a workbook written before periods were
+    checked (``2026q4`` is 2026-Q4); a label that is no period is reported as it is, and the
+    history refuses it."""
+    if period is None:
+        return None
+    try:
+        return normalise(period, ladder.periods)
+    except PeriodError:
+        return period
+
+
 def make_report(source: str, ladder: Ladder, ctx: Context,
                  inputs: Mapping[str, RaterInput], findings: list[Finding],
                  sources: Sequence[str] | None = None, plan: WorkbookPlan | None = None
@@ -569,7 +582,7 @@ def make_report(source: str, ladder: Ladder, ctx: Context,
         sources=list(sources or [source]),
         person=ctx.person,
         email=ctx.email,
-        period=ctx.period,
+        period=_canonical_period(ctx.period, ladder),
         team=ctx.team,
         managers=list(ctx.managers),
         ladder=LadderRef(id=ladder.id, version=ladder.version, hash=ladder_hash),
