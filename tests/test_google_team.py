@@ -277,7 +277,7 @@ def test_copies_of_one_template_by_different_people_read_as_different_people(
     assert [(r.person, r.level, r.ok) for r in reports] == [("Carla Ruiz", "L2", True),
                                                             ("Dan Wu", "L3", True)]
     db = f"sqlite:///{tmp_path / 'h.sqlite'}"
-    res = CliRunner().invoke(main, ["collect", *links, "--db", db])
+    res = CliRunner().invoke(main, ["collect", *links, "--db", db, "--trust-new"])
     assert res.exit_code == 0 and "2 added" in res.output, res.output
     res = CliRunner().invoke(main, ["export", "--period", "2026-Q4", "--format", "json", "-o",
                                     str(tmp_path / "q.json"), "--db", db])
@@ -311,8 +311,8 @@ def test_read_of_a_google_sheet_says_which_rater_tabs_are_filled(
     write(api, out.spreadsheet_id, {f"Self!{a1(R_FIRST, C_RATING)}": "L1",
                                     f"Self!{a1(R_FIRST + 1, C_RATING)}": "L2",
                                     f"{quote_sheet('Bo')}!{a1(R_FIRST, C_RATING)}": "L2"})
-    res = CliRunner().invoke(main, ["read", out.url])
+    res = CliRunner().invoke(main, ["read", out.url, "--trust-new"])
     assert "filled: Self" in res.output and "partly filled: Bo (1/2)" in res.output
     assert "not started: Cy" in res.output
-    data = json.loads(CliRunner().invoke(main, ["read", out.url, "--json"]).output)
+    data = json.loads(CliRunner().invoke(main, ["read", out.url, "--json", "--trust-new"]).output)
     assert {r["tab"]: r["rated"] for r in data["raters"]} == {"Self": 2, "Bo": 1, "Cy": 0}
