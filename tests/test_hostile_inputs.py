@@ -1,0 +1,103 @@
+"""Every hostile or broken input of tests/make_bad_inputs.py, run through the CLI in a
+subprocess with a memory and a time limit: the right exit code, one line naming the file at
+fault, the inputs unchanged and nothing left behind (no temp file, no partial output)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .make_bad_inputs import Case, make_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMORY_LIMIT = 1536 * 2**20  # address space: a loader that expands a bomb dies well before
+TIME_LIMIT = 60  # seconds: a case that hangs fails instead of blocking the suite
+# lines a command may print besides its one message: counts, never a second reason
+SUMMARY = [re.compile(p) for p in (
+    r"^\d+ problem\(s\) found$",
+    r"^\d+ row\(s\) not rendered$",
+    r"^wrote \d+ file\(s\) for \d+ of \d+ people into \S+$",
+    r"^rendering\b",
+)]
+
+
+def snapshot(folder: Path) -> dict[str, tuple[object, ...]]:
+    """Every entry under ``folder`` (links not followed): kind, target or content hash, mode."""
+    out: dict[str, tuple[object, ...]] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            p = Path(dirpath, name)
+            rel = str(p.relative_to(folder))
+            st = p.lstat()
+            if p.is_symlink():
+                out[rel] = ("link", os.readlink(p))
+            elif p.is_dir():
+                out[rel] = ("dir", st.st_mode)
+            else:
+                out[rel] = ("file", hashlib.sha256(p.read_bytes()).hexdigest(), st.st_mode)
+    return out
+
+
+def limits(case: Case):  # type: ignore[no-untyped-def]
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        if case.fsize is not None:
+            # a write past the limit fails with EFBIG, as on a full disk (not killed by SIGXFSZ)
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (case.fsize, case.fsize))
+    return apply
+
+
+def run_case(case: Case, folder: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **case.env}
+    env.pop("SHEETLADDER_DB", None)
+    return subprocess.run([sys.executable, "-m", "sheetladder", *case.args], cwd=folder,
+                          env=env, capture_output=True, text=True, errors="replace",
+                          timeout=TIME_LIMIT, preexec_fn=limits(case))
+
+
+def check_case(case: Case, folder: Path) -> None:
+    before = snapshot(folder)
+    result = run_case(case, folder)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "MemoryError" not in output, output
+    assert result.returncode == case.code, f"exit {result.returncode}, wanted {case.code}: {output}"
+    lines = [line for line in output.splitlines() if line.strip()]
+    naming = [line for line in lines if case.names in line]
+    assert len(naming) == 1, f"wanted one line naming {case.names!r}: {output}"
+    assert case.fragment in naming[0], f"{case.fragment!r} not in {naming[0]!r}"
+    others = [line for line in lines if line not in naming]
+    assert all(any(p.search(line) for p in SUMMARY) for line in others), output
+    after = snapshot(folder)
+    created = set(after) - set(before)
+    assert created <= set(case.may_create), f"left behind: {sorted(created - set(case.may_create))}"
+    assert {k: v for k, v in after.items() if k in before} == before, "an input was changed"
+
+
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory) -> dict[str, tuple[Case, Path]]:
+    made = make_cases(tmp_path_factory.mktemp("hostile"))
+    return {case.name: (case, folder) for case, folder in made}
+
+
+def _names() -> list[str]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        return [case.name for case, _ in make_cases(Path(d))]
+
+
+@pytest.mark.parametrize("name", _names())
+def test_hostile_input_gets_one_line_and_leaves_everything_as_it_was(cases, name):
+    case, folder = cases[name]
+    check_case(case, folder)
