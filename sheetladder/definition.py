@@ -51,6 +51,24 @@ MAX_FILE_BYTES = 2 * 2**20  # a definition file; the bundled ones are about 20 K
 MAX_DEPTH = 32  # nesting of YAML mappings and lists; a definition needs 7
 MAX_NODES = 200_000  # YAML values once aliases are expanded (an alias bomb expands to billions)
 
+LIMITS: tuple[tuple[str, str], ...] = (  # what docs/definition-format.md lists
+    ("definition file", f"{MAX_FILE_BYTES // 2**20} MiB"),
+    ("levels", f"{MAX_LEVELS}; their codes at most {DROPDOWN_LIMIT} characters together"),
+    ("categories (all groups together)", f"{MAX_CATEGORIES:,}"),
+    ("groups", f"{MAX_GROUPS}"),
+    ("rater roles", f"{MAX_ROLES}"),
+    ("raters (the roles' counts together, or those given when rendering)", f"{MAX_RATERS}"),
+    ("a descriptor, purpose, summary, description, source or criterion",
+     f"{MAX_TEXT:,} characters (a cell holds 32,767)"),
+    ("a name, title or version", f"{MAX_NAME} characters (a role's name: 24, it names a tab)"),
+    ("a weight (category or role)", f"more than 0, at most {MAX_WEIGHT:g}"),
+    ("points per level", f"at most {MAX_POINTS:g}"),
+    ("a threshold", f"at most {MAX_THRESHOLD:g}"),
+    ("nesting of YAML mappings and lists", f"{MAX_DEPTH} levels"),
+    ("YAML values, aliases expanded", f"{MAX_NODES:,}"),
+    ("characters", "no control characters but tab and line breaks; no U+FFFE, U+FFFF"),
+)
+
 
 def has_text(v: str) -> str:
     if v and not v.strip():
@@ -92,7 +110,7 @@ def unholdable(text: str) -> str | None:
         return None
     ch = m.group()
     if ch in NONCHARACTERS:
-        return f"contains U+{ord(ch):04X}, a character no spreadsheet can hold"
+        return "contains U+FFFE or U+FFFF, characters no spreadsheet can hold"
     return f"contains control character U+{ord(ch):04X}, which no spreadsheet can hold"
 
 

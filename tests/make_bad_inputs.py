@@ -185,11 +185,13 @@ def name_cases() -> list[Case]:
         roster = f"person,email,manager,peers\nAnn Lee,,Bo Chen,Cy{chr(c)} Park\n".encode()
         cases.append(Case(f"render --roster peer U+{c:04X}",
                           ["render", "small.yaml", "--roster", "team.csv", "-o", "out"], 1,
-                          f"team.csv:2:", "team.csv", {**small, "team.csv": roster}))
+                          f"name: contains control character U+{c:04X}",
+                          "team.csv", {**small, "team.csv": roster}))
         roster = f"person,email,manager\nAnn{chr(c)}Lee,,Bo Chen\n".encode()
         cases.append(Case(f"render --roster person U+{c:04X}",
                           ["render", "small.yaml", "--roster", "team.csv", "-o", "out"], 1,
-                          f"team.csv:2:", "team.csv", {**small, "team.csv": roster}))
+                          f"team.csv:2: person: contains control character U+{c:04X}",
+                          "team.csv", {**small, "team.csv": roster}))
     cases.append(Case("new --name U+0007", ["new", "new.yaml", "--id", "n", "--name", "N\x07",
                                             "--levels", "A=One", "--group", "G: C"], 1,
                       "control character U+0007", "new.yaml"))
@@ -233,6 +235,44 @@ def output_cases() -> list[Case]:
                                     "--levels", "A=One", "--group", "G: C"], 1, "new.yaml",
              "new.yaml", fsize=64),
     ]
+
+
+# -- ladders at the limits -----------------------------------------------------------------------
+
+
+def ladder_at_the_limits(*, long_text: bool) -> str:
+    """A definition at every count limit at once (26 levels, 1,000 categories in 200 groups,
+    20 raters), or at the text limits (10,000-character descriptors, repetitive as pasted text
+    often is, 200-character names) within the file size limit."""
+    from sheetladder.definition import (
+        MAX_CATEGORIES,
+        MAX_FILE_BYTES,
+        MAX_GROUPS,
+        MAX_LEVELS,
+        MAX_NAME,
+        MAX_TEXT,
+    )
+
+    codes = [f"L{i}" for i in range(1, MAX_LEVELS + 1)]
+    out = ["id: limits", f"name: {'N' * MAX_NAME}", "version: '1'", "levels:"]
+    out += [f"  - {{code: {c}, name: {(c + ' ') * (MAX_NAME // 4)}}}" for c in codes]
+    out += ["raters:", "  - {id: self, name: Self}", "  - {id: manager, name: Manager, count: 3}",
+            "  - {id: peer, name: Peer, count: 16}", "groups:"]
+    if long_text:
+        per_category = MAX_LEVELS * (MAX_TEXT + 20)
+        groups, per_group = 1, (MAX_FILE_BYTES - 10_000) // per_category
+    else:
+        groups, per_group = MAX_GROUPS, MAX_CATEGORIES // MAX_GROUPS
+    for g in range(groups):
+        out += [f"  - id: g{g}", f"    name: Group {g}", "    categories:"]
+        for k in range(per_group):
+            cid = f"c{g}-{k}"
+            out += [f"      - id: {cid}", f"        name: Category {cid}", "        descriptors:"]
+            for c in codes:
+                text = ("=a & <b> " * (MAX_TEXT // 9))[:MAX_TEXT].strip() if long_text \
+                    else f"Does {cid} at {c}."
+                out.append(f"          {c}: '{text}'")
+    return "\n".join(out) + "\n"
 
 
 def make_cases(out_dir: Path) -> list[tuple[Case, Path]]:

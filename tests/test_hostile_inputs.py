@@ -101,3 +101,96 @@ def _names() -> list[str]:
 def test_hostile_input_gets_one_line_and_leaves_everything_as_it_was(cases, name):
     case, folder = cases[name]
     check_case(case, folder)
+
+
+@pytest.mark.parametrize("long_text", [False, True], ids=["counts", "text"])
+def test_a_ladder_at_the_limits_validates_renders_and_reads_back(tmp_path, long_text):
+    from .make_bad_inputs import ladder_at_the_limits
+
+    text = ladder_at_the_limits(long_text=long_text)
+    (tmp_path / "limits.yaml").write_text(text, encoding="utf-8")
+    for args in (["validate", "limits.yaml"],
+                 ["render", "limits.yaml", "--person", "Ann Lee", "-o", "out"],
+                 ["read", "out/ann-lee.xlsx"]):
+        result = run_case(Case("limits", args, 0, "", ""), tmp_path)
+        assert result.returncode == 0, f"{args}: {result.stdout[-2000:]}{result.stderr}"
+    assert "Overall:" in result.stdout
+
+
+# -- workers die with their parent ----------------------------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    """Every live descendant of ``pid``, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for child, parent in parents.items():
+            if parent == p and child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+def kill_parent_and_watch_workers(args: list[str], folder: Path, workers: int) -> None:
+    """Start ``sheetladder ARGS``, wait for its worker processes, kill -9 the parent, and
+    assert every process it started exits within a few seconds."""
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "sheetladder", *args], cwd=folder, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        kids: set[int] = set()
+        while time.monotonic() < deadline and proc.poll() is None:
+            kids = _children(proc.pid)
+            if len(kids) >= workers:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None and len(kids) >= workers, "the workers never started"
+        time.sleep(0.5)  # let them start working
+        kids |= _children(proc.pid)
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(k) for k in kids):
+            time.sleep(0.1)
+        left = sorted(k for k in kids if _alive(k))
+        assert not left, f"still running after their parent died: {left}"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the session this test started, if anything is left
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
+def test_render_workers_exit_when_the_render_is_killed(tmp_path):
+    from .make_bad_inputs import SMALL
+
+    (tmp_path / "small.yaml").write_text(SMALL)
+    rows = "".join(f"Person {i},,Boss {i},Peer {i}\n" for i in range(3000))
+    (tmp_path / "team.csv").write_text("person,email,manager,peers\n" + rows)
+    kill_parent_and_watch_workers(["render", "small.yaml", "--roster", "team.csv", "-o", "out",
+                                   "-j", "2"], tmp_path, 2)
