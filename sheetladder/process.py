@@ -52,3 +52,9 @@ def _watch(parent: int) -> None:
         if os.getppid() != parent:
             os._exit(1)
 
+
+
+def start_worker(parent: int) -> None:
+    """A pool's initializer: the worker is ours (tuned for batches) and ends with ``parent``."""
+    exit_with_parent(parent)
+    tune()

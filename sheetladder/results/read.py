@@ -22,7 +22,7 @@ from ..definition import Ladder
 from ..errors import UnreadableWorkbook
 from ..google.read import is_google_source
 from ..grid import Grid
-from ..process import tune
+from ..process import start_worker
 from ..scoring import RaterInput
 from ..verify.verify import Verified, ladder_facts, ladder_from_json, make_report, verify_grid
 from ..xlsx.read import grid_from_bytes, open_xlsx
@@ -109,7 +109,7 @@ def _outcomes(sources: list[str], jobs: int) -> Iterator[_Outcome]:
     workers = min(jobs, len(sources))
     chunk = max(1, min(16, len(sources) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=tune) as pool:
+                             initializer=start_worker, initargs=(os.getpid(),)) as pool:
         for got in pool.map(_verify_in_worker, sources, chunksize=chunk):
             yield _from_worker(got)
 
