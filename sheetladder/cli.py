@@ -344,7 +344,7 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
 
     if output == "-" and fmt == "xlsx":
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
-    with History(db) as history:
+    with History(db, read_only=True) as history:
         period = period or latest_period(history)
         data = build(history, period)
     payload = render(data, fmt, bom=bom)
@@ -366,7 +366,7 @@ def history(person: str, db: str | None) -> None:
     from .results.store import History
     from .results.text import history_table
 
-    with History(db) as store:
+    with History(db, read_only=True) as store:
         key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)
     Console(width=120).print(history_table(name, email, recs))
