@@ -49,7 +49,10 @@ class Case:
     setup: Callable[[Path], None] | None = None  # links, databases... made after the files
     fsize: int | None = None  # RLIMIT_FSIZE in bytes: a disk that fills up
     env: dict[str, str] = field(default_factory=dict)
-    may_create: tuple[str, ...] = ()  # paths (relative) a successful case writes
+    may_create: tuple[str, ...] = ()  # paths (relative) the case may write
+    may_change: tuple[str, ...] = ()  # inputs it may change (a database that takes files)
+    hidden: str | None = None  # text that must appear nowhere in the output (a password)
+    check: Callable[[Path], None] | None = None  # after the run: e.g. the database is consistent
 
 
 # -- definitions --------------------------------------------------------------------------------
@@ -275,13 +278,152 @@ def ladder_at_the_limits(*, long_text: bool) -> str:
     return "\n".join(out) + "\n"
 
 
+# -- ratings that were not typed -----------------------------------------------------------------
+
+
+def untyped_ratings() -> dict[str, tuple[bytes, str, str]]:
+    """Filled workbooks whose rating cells were merged over or computed:
+    name -> (bytes, the cell, a fragment of its error finding)."""
+    import io
+
+    import openpyxl
+
+    from .make_bad_files import good_workbook
+
+    good = good_workbook()  # the Self tab rates its first two categories, in D5 and D6
+
+    def edited(change: Callable[[object], None]) -> bytes:
+        wb = openpyxl.load_workbook(io.BytesIO(good))
+        change(wb["Self"])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    return {
+        # as Excel does it: merging keeps the top-left value, so the rating in D6 is gone
+        "merged-over-rating.xlsx": (edited(lambda ws: ws.merge_cells("C6:D6")), "Self!D6",
+                                    "inside merged cells C6:D6"),
+        "merged-from-rating.xlsx": (edited(lambda ws: ws.merge_cells("D7:D8")), "Self!D7",
+                                    "inside merged cells D7:D8"),
+        "formula-in-rating.xlsx": (edited(lambda ws: ws.__setitem__("D7", '="S7"')), "Self!D7",
+                                   "holds a formula"),
+        "formula-over-rating.xlsx": (edited(lambda ws: ws.__setitem__("D5", '=IF(1,"S3")')),
+                                     "Self!D5", "holds a formula"),
+    }
+
+
+# -- databases ----------------------------------------------------------------------------------
+
+DB_FILES = ("h.sqlite", "h.sqlite-wal", "h.sqlite-shm", "h.sqlite-journal")
+
+
+def filled_workbooks(n: int, start: int = 0) -> dict[str, bytes]:
+    """``n`` filled workbooks of different people (the bundled sales ladder)."""
+    from sheetladder.context import make_context
+    from sheetladder.definition import load
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import to_bytes
+
+    ladder = load(ROOT / "definitions" / "sales-s1-s7.yaml")
+    cats = [c.id for c in ladder.categories]
+    out: dict[str, bytes] = {}
+    for i in range(start, start + n):
+        ctx = make_context(ladder, f"Person {i}", "2026-Q1")
+        ratings = {"Self": {c: 1 + (i + j) % 7 for j, c in enumerate(cats)}}
+        out[f"wb/p{i:03d}.xlsx"] = to_bytes(build_plan(ladder, ctx, ratings=ratings))
+    return out
+
+
+def _sqlite(sql: str, name: str = "h.sqlite") -> Callable[[Path], None]:
+    def setup(d: Path) -> None:
+        import sqlite3
+
+        conn = sqlite3.connect(d / name)
+        conn.executescript(sql)
+        conn.close()
+    return setup
+
+
+def _collected(d: Path) -> None:
+    """A history holding the first five workbooks, as a collect leaves it."""
+    from sheetladder.results.collect import collect
+    from sheetladder.results.store import History
+
+    with History(str(d / "h.sqlite")) as h:
+        collect(h, [str(d / "wb" / f"p{i:03d}.xlsx") for i in range(5)], jobs=1)
+
+
+def consistent(expect_at_least: int) -> Callable[[Path], None]:
+    """The history passes SQLite's integrity check, every assessment has its sources, ratings
+    and scores, and the ones collected before are all there."""
+    def check(d: Path) -> None:
+        import sqlite3
+
+        conn = sqlite3.connect(d / "h.sqlite")
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            n = conn.execute("SELECT count(*) FROM assessments").fetchone()[0]
+            assert n >= expect_at_least, f"{n} assessments, {expect_at_least} were collected"
+            for table in ("sources", "ratings", "scores"):
+                orphans = conn.execute(
+                    f"SELECT count(*) FROM assessments a WHERE NOT EXISTS (SELECT 1 FROM {table} t "
+                    "WHERE t.assessment_id = a.id)").fetchone()[0]
+                assert orphans == 0, f"{orphans} assessment(s) without {table}"
+        finally:
+            conn.close()
+    return check
+
+
+def database_cases() -> list[Case]:
+    wb = filled_workbooks(5)
+    more = {**wb, **filled_workbooks(30, start=5)}
+    foreign = _sqlite("CREATE TABLE people (x TEXT); INSERT INTO people VALUES ('mine');")
+    orphan_version = _sqlite("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                             "applied_at DATETIME, note TEXT); "
+                             "INSERT INTO schema_version VALUES (1, '2026-01-01', 'x');")
+    cases = [
+        Case("collect into postgresql://u:pw@127.0.0.1:notaport/x",
+             ["collect", "wb", "--db", "postgresql://u:pw@127.0.0.1:notaport/x"], 2,
+             "cannot use this database URL", "127.0.0.1", dict(wb), hidden="pw@"),
+        Case("export from postgresql://u:pw@127.0.0.1:notaport/x",
+             ["export", "--db", "postgresql://u:pw@127.0.0.1:notaport/x"], 2,
+             "cannot use this database URL", "127.0.0.1", hidden="pw@"),
+        Case("collect into a database with a foreign people table",
+             ["collect", "wb", "--db", "h.sqlite"], 2, "did not create", "h.sqlite", dict(wb),
+             setup=foreign),
+        Case("export from a database with a foreign people table",
+             ["export", "--db", "h.sqlite"], 2, "not a sheetladder history", "h.sqlite",
+             setup=foreign),
+        Case("collect into a schema_version row without its tables",
+             ["collect", "wb", "--db", "h.sqlite"], 2, "is missing although", "h.sqlite",
+             dict(wb), setup=orphan_version),
+        Case("history of a schema_version row without its tables",
+             ["history", "Person 1", "--db", "h.sqlite"], 2, "is missing although", "h.sqlite",
+             setup=orphan_version),
+        Case("export from a database that is not there", ["export", "--db", "h.sqlite"], 2,
+             "no such file", "h.sqlite"),
+        Case("export from a file that is not a database", ["export", "--db", "h.sqlite"], 2,
+             "cannot open the database", "h.sqlite", {"h.sqlite": b"name,level\nAnn,S3\n"}),
+        # a disk that fills up while the history is created, then while files go in
+        Case("collect onto a full disk (new database)", ["collect", "wb", "--db", "h.sqlite"], 2,
+             "cannot open the database", "h.sqlite", dict(wb), fsize=8192,
+             may_create=DB_FILES),
+        Case("collect onto a disk that fills up", ["collect", "wb", "--db", "h.sqlite", "-j", "1"],
+             2, "database error", "h.sqlite", dict(more), setup=_collected,
+             fsize=700_000, may_create=DB_FILES, may_change=DB_FILES, check=consistent(5)),
+    ]
+    return cases
+
+
 def make_cases(out_dir: Path) -> list[tuple[Case, Path]]:
     """Every case with its own folder under ``out_dir``, inputs written and set up."""
     made: list[tuple[Case, Path]] = []
-    for i, case in enumerate([*definition_cases(), *name_cases(), *output_cases()]):
+    for i, case in enumerate([*definition_cases(), *name_cases(), *output_cases(),
+                              *database_cases()]):
         d = out_dir / f"{i:03d}"
         d.mkdir(parents=True)
         for rel, blob in case.files.items():
+            (d / rel).parent.mkdir(parents=True, exist_ok=True)
             (d / rel).write_bytes(blob)
         if case.setup:
             case.setup(d)

@@ -26,6 +26,7 @@ SUMMARY = [re.compile(p) for p in (
     r"^\d+ row\(s\) not rendered$",
     r"^wrote \d+ file\(s\) for \d+ of \d+ people into \S+$",
     r"^rendering\b",
+    r"^collecting\b",
 )]
 
 
@@ -76,10 +77,15 @@ def check_case(case: Case, folder: Path) -> None:
     assert case.fragment in naming[0], f"{case.fragment!r} not in {naming[0]!r}"
     others = [line for line in lines if line not in naming]
     assert all(any(p.search(line) for p in SUMMARY) for line in others), output
+    if case.hidden:
+        assert case.hidden not in output, f"{case.hidden!r} was printed: {output}"
     after = snapshot(folder)
+    if case.check:
+        case.check(folder)
     created = set(after) - set(before)
     assert created <= set(case.may_create), f"left behind: {sorted(created - set(case.may_create))}"
-    assert {k: v for k, v in after.items() if k in before} == before, "an input was changed"
+    kept = {k: v for k, v in before.items() if k not in case.may_change}
+    assert {k: v for k, v in after.items() if k in kept} == kept, "an input was changed"
 
 
 
@@ -194,3 +200,100 @@ def test_render_workers_exit_when_the_render_is_killed(tmp_path):
     (tmp_path / "team.csv").write_text("person,email,manager,peers\n" + rows)
     kill_parent_and_watch_workers(["render", "small.yaml", "--roster", "team.csv", "-o", "out",
                                    "-j", "2"], tmp_path, 2)
+
+
+# -- ratings that were not typed: error findings, never a rating used ----------------------------
+
+
+def test_a_merged_or_computed_rating_cell_is_an_error_finding(tmp_path):
+    import json
+
+    from .make_bad_inputs import untyped_ratings
+
+    for name, (blob, cell, fragment) in untyped_ratings().items():
+        (tmp_path / name).write_bytes(blob)
+        before = snapshot(tmp_path)
+        result = run_case(Case(name, ["read", name, "--json"], 1, "", ""), tmp_path)
+        assert result.returncode == 1, f"{name}: {result.stdout}{result.stderr}"
+        report = json.loads(result.stdout)
+        errors = [f for f in report["findings"] if f["severity"] == "error"]
+        mine = [f for f in errors if f"{f['sheet']}!{f['cell']}" == cell]
+        assert mine and fragment in mine[0]["message"], f"{name}: {errors}"
+        assert snapshot(tmp_path) == before, f"{name}: reading changed a file"
+
+
+# -- the reader's corpus, through the command line ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def read_corpus(tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    from .make_bad_files import make_corpus
+
+    return make_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def test_every_hostile_workbook_is_refused_in_one_line_through_the_cli(read_corpus):
+    assert len(read_corpus) > 20
+    for name, (path, fragment) in read_corpus.items():
+        check_case(Case(f"read {name}", ["read", name], 2, fragment, name), path.parent)
+
+
+# -- a read-only history --------------------------------------------------------------------------
+
+
+def _without_write_override() -> None:
+    """In the child: root loses CAP_DAC_OVERRIDE (from the bounding set, so it stays lost
+    across exec), so file modes bind it like anyone; nothing to do for another user."""
+    if os.geteuid() == 0:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(24, 1, 0, 0, 0) != 0:  # PR_CAPBSET_DROP, CAP_DAC_OVERRIDE
+            os._exit(97)
+
+
+def test_a_read_only_history_is_exported_and_shown_and_refused_for_collect(tmp_path):
+    from .make_bad_inputs import _collected, filled_workbooks
+
+    for rel, blob in filled_workbooks(6).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(blob)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "wb").symlink_to(tmp_path / "wb")
+    _collected(ro)
+    (ro / "wb").unlink()
+    assert sorted(p.name for p in ro.iterdir()) == ["h.sqlite"]
+    (ro / "h.sqlite").chmod(0o444)
+    ro.chmod(0o555)
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        before = snapshot(ro)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            r = subprocess.run([sys.executable, "-m", "sheetladder", *args, "--db", "ro/h.sqlite"],
+                               cwd=tmp_path, env=env, capture_output=True, text=True,
+                               timeout=TIME_LIMIT, preexec_fn=_without_write_override)
+            if r.returncode == 97:
+                if os.environ.get("CI") == "true":
+                    pytest.fail("cannot drop CAP_DAC_OVERRIDE here, so no file is read-only to root")
+                pytest.skip("cannot drop CAP_DAC_OVERRIDE here, so no file is read-only to root")
+            return r
+
+        probe = subprocess.run(["sh", "-c", "touch ro/probe"], cwd=tmp_path,
+                               preexec_fn=_without_write_override, capture_output=True)
+        assert probe.returncode != 0, "the folder is writable: the test would prove nothing"
+        exported = run("export", "--format", "json", "-o", "out/q1.json")
+        assert exported.returncode == 0, exported.stdout + exported.stderr
+        assert "(5 people, period 2026-Q1)" in exported.stdout
+        shown = run("history", "Person 3")
+        assert shown.returncode == 0 and "2026-Q1" in shown.stdout, shown.stdout + shown.stderr
+        collected = run("collect", "wb/p005.xlsx")
+        assert collected.returncode == 2, collected.stdout + collected.stderr
+        lines = [line for line in (collected.stdout + collected.stderr).splitlines() if line]
+        assert len(lines) == 1 and "ro/h.sqlite" in lines[0] and "readonly" in lines[0], lines
+        assert snapshot(ro) == before
+    finally:
+        ro.chmod(0o755)
