@@ -297,3 +297,16 @@ def test_a_read_only_history_is_exported_and_shown_and_refused_for_collect(tmp_p
         assert snapshot(ro) == before
     finally:
         ro.chmod(0o755)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
+def test_collect_and_read_workers_exit_when_the_command_is_killed(tmp_path):
+    from .make_bad_inputs import filled_workbooks
+
+    one = next(iter(filled_workbooks(1).values()))
+    (tmp_path / "wb").mkdir()
+    for i in range(600):  # copies of one file: enough work for the workers to be busy
+        (tmp_path / "wb" / f"copy-{i:03d}.xlsx").write_bytes(one)
+    kill_parent_and_watch_workers(["collect", "wb", "--db", "h.sqlite", "-j", "2"], tmp_path, 1)
+    files = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "wb").iterdir())
+    kill_parent_and_watch_workers(["read", *files, "-j", "2"], tmp_path, 2)
