@@ -51,7 +51,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())  # load names a folder
 def validate(files: tuple[str, ...]) -> None:
     """Check ladder definitions; print FILE:LINE:COL: message for each problem.
 

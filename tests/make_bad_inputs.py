@@ -180,6 +180,10 @@ def name_cases() -> list[Case]:
                       ["render", "small.yaml", "--person", "Ann Lee", "--rater", "self",
                        "--rater", "manager:Bo\x07Chen", "-o", "out"], 1,
                       "name: contains control character U+0007", "rater", dict(small)))
+    cases.append(Case("render with 21 raters",
+                      ["render", "small.yaml", "--person", "Ann Lee", "-o", "out",
+                       *[a for i in range(21) for a in ("--rater", f"peer:Peer {i}")]], 1,
+                      "at most 20", "21 raters", dict(small)))
     cases.append(Case("render --period U+001B",
                       ["render", "small.yaml", "--person", "Ann Lee", "--period", "2026\x1b[2J",
                        "-o", "out"], 1, "period: contains control character U+001B", "period",
