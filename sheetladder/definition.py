@@ -61,6 +61,8 @@ LIMITS: tuple[tuple[str, str], ...] = (  # what docs/definition-format.md lists
     ("a descriptor, purpose, summary, description, source or criterion",
      f"{MAX_TEXT:,} characters (a cell holds 32,767)"),
     ("a name, title or version", f"{MAX_NAME} characters (a role's name: 24, it names a tab)"),
+    ("an id", "64 characters"),
+    ("job titles of a level; promotion criteria", "20; 100"),
     ("a weight (category or role)", f"more than 0, at most {MAX_WEIGHT:g}"),
     ("points per level", f"at most {MAX_POINTS:g}"),
     ("a threshold", f"at most {MAX_THRESHOLD:g}"),
