@@ -58,7 +58,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())  # load names a folder
 @click.option("--strict", is_flag=True,
               help="Placeholder descriptors (TODO..., empty) are errors too: for the CI of a "
                    "ladder repository.")
@@ -434,7 +434,7 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
 
     if output == "-" and fmt == "xlsx":
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
-    with History(db, create=False) as history:
+    with History(db, read_only=True) as history:
         data = build(history, period or latest_period(history), team=team)
         period = data.period
     payload = render(data, fmt, bom=bom)
@@ -470,7 +470,7 @@ def status(period: str | None, manifest: str | None, roster: str | None,
     from .results.status import status_of
     from .results.store import History
 
-    with History(db, create=False) as store:
+    with History(db, read_only=True) as store:
         st = status_of(store, period, manifest=manifest, roster=roster, definition=definition)
     click.get_binary_stream("stdout").write(render_status(st, fmt))
     click.echo(f"from {store.name}", err=fmt != "text")
@@ -486,7 +486,7 @@ def history(person: str, db: str | None) -> None:
     from .results.store import History
     from .results.text import history_table
 
-    with History(db, create=False) as store:
+    with History(db, read_only=True) as store:
         key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)
     Console(width=120).print(history_table(name, email, recs))

@@ -52,7 +52,7 @@ from .errors import BadInput, OutputExists, SheetladderError
 from .manifest import ManifestRow
 from .period import PeriodError, normalise
 from .plan import build_plan
-from .process import tune
+from .process import exit_with_parent, tune
 from .xlsx.printing import Paper
 from .xlsx.write import save
 
@@ -498,9 +498,11 @@ class BatchResult:
 _WORKER_LADDER: Ladder | None = None
 
 
-def _init_worker(ladder: Ladder) -> None:
-    """A render worker's start: the process is ours, so it is tuned for the batch."""
+def _init_worker(ladder: Ladder, parent: int) -> None:
+    """A render worker's start: the process is ours, so it is tuned for the batch, and it
+    ends with the process that started it."""
     global _WORKER_LADDER
+    exit_with_parent(parent)
     tune()
     _WORKER_LADDER = ladder
 
@@ -549,7 +551,7 @@ def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str 
                 yield _render_entry(ladder, *t)
             return
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context(),
-                                 initializer=_init_worker, initargs=(ladder,)) as pool:
+                                 initializer=_init_worker, initargs=(ladder, os.getpid())) as pool:
             yield from pool.map(_work, tasks, chunksize=max(1, min(16, len(tasks) // (n_jobs * 8))))
 
     def consume(advance: Callable[[], None]) -> None:

@@ -498,7 +498,7 @@ def test_a_read_only_open_creates_no_tables_on_either_database(db_url: str, comm
     from sheetladder.results import store
 
     with pytest.raises(store.HistoryError, match="no history database"):
-        store.History(db_url, create=False)
+        store.History(db_url, read_only=True)
     url = store.resolve_url(db_url)
     if url.startswith("sqlite"):
         assert not Path(url.removeprefix("sqlite:///")).exists()

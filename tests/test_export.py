@@ -547,6 +547,10 @@ def test_two_collects_at_once_do_not_duplicate_or_corrupt(tmp_path: Path, db_url
 def test_cli_database_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["history", "x", "--db", "postgresql://nobody@127.0.0.1:1/x"])
     assert res.exit_code == 2 and "cannot open" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "missing.sqlite")])
+    assert res.exit_code == 2 and "no such file" in res.output  # export opens it read-only
+    assert not (tmp_path / "missing.sqlite").exists()
+    History(str(tmp_path / "empty.sqlite")).close()  # made by a collect that found nothing
     res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "empty.sqlite")])
     assert res.exit_code == 2 and "empty.sqlite: no history database here" in res.output
     assert not (tmp_path / "empty.sqlite").exists()  # a read-only command creates nothing

@@ -5,6 +5,7 @@ import functools
 import hashlib
 import itertools
 import json
+import os
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 from ..definition import Ladder
 from ..errors import UnreadableWorkbook
 from ..google.read import is_google_source
-from ..process import tune
+from ..process import start_worker
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
@@ -183,7 +184,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                 batch.add(got)
 
         with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
-                                 initializer=tune) as pool:
+                                 initializer=start_worker, initargs=(os.getpid(),)) as pool:
             for chunk in _chunked(itertools.chain(first, tasks)):
                 while len(ahead) >= n_readers * _CHUNKS_PER_READER:
                     take_oldest()

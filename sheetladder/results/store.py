@@ -26,6 +26,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -284,6 +286,8 @@ def _migrate_3(history: History, conn: Connection) -> None:
             history._fold(conn, ladder, r.id, into.id)
 
 
+_FIRST_TABLES = ("people", "assessments", "sources", "ratings", "scores", "ladders")  # migration 1
+
 MIGRATIONS: dict[int, tuple[str, Any]] = {
     1: ("people, assessments, sources, ratings, scores, ladders", _migrate_1),
     2: ("assessments.team, assessments.managers, refusals", _migrate_2),
@@ -320,13 +324,16 @@ def resolve_url(db: str | None) -> str:
     return db
 
 
+_PASSWORD = re.compile(r"^([A-Za-z0-9+.-]+://[^/@:]*:)[^/@]*@")
+
+
 def display_url(url: str) -> str:
     """How messages name the database: a SQLite file by its path, any other by its URL without
-    the password."""
+    the password (also when the URL does not parse)."""
     try:
         u = make_url(url)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
     if u.get_backend_name() == "sqlite" and u.database:
         return u.database
     return u.render_as_string(hide_password=True)
@@ -446,8 +453,10 @@ class AssessmentRecord:
 _WRITE_OPTION = "sheetladder_write"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, read_only: bool = False) -> Engine:
     u = make_url(url)
+    if read_only:
+        return _sqlite_read_only(url, u.database or "")
     if u.database and u.database != ":memory:":
         Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -458,7 +467,6 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        _set_wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -471,6 +479,52 @@ def _sqlite_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _sqlite_read_only(url: str, database: str) -> Engine:
+    """A SQLite file opened read-only, as export and history need: it may sit on a read-only
+    mount or belong to someone else. A file that cannot be written is opened ``mode=ro`` (and,
+    a WAL file whose folder is read-only having no -shm index to make, ``immutable``: nobody
+    can be writing to it); one that can is opened with ``query_only``."""
+    import sqlite3
+    from urllib.parse import quote
+
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise HistoryError(f"{display_url(url)}: no such file: no history database here "
+                           "(collect creates one; give --db or set SHEETLADDER_DB to use another)")
+    base = "file:" + quote(str(path.resolve()))
+
+    def connect() -> sqlite3.Connection:
+        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+            # writable after all: a read-write connection that refuses writes, which (unlike
+            # mode=ro) removes the -wal and -shm files when it closes
+            conn = sqlite3.connect(base + "?mode=rw", uri=True, check_same_thread=False,
+                                   timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            conn.execute("PRAGMA query_only=ON")
+            conn.isolation_level = None
+            return conn
+        conn = sqlite3.connect(base + "?mode=ro", uri=True, check_same_thread=False,
+                               timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if os.access(path.parent, os.W_OK):
+                raise
+            # "attempt to write a readonly database": a WAL file with no -shm index to make
+            conn = sqlite3.connect(base + "?mode=ro&immutable=1", uri=True,
+                                   check_same_thread=False)
+        conn.isolation_level = None
+        return conn
+
+    engine = create_engine("sqlite://", creator=connect)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -496,29 +550,29 @@ def _set_wal(cur: Any) -> None:
 class History:
     """An open history database. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, db: str | None = None, *, create: bool = True):
-        """Open the history ``db`` (see :func:`resolve_url`). ``create=False`` is for commands
-        that only read it: a database that does not exist yet is then a HistoryError naming
-        it, rather than an empty one made where the command happened to run."""
+    def __init__(self, db: str | None = None, *, read_only: bool = False):
+        """Open (creating or migrating it unless ``read_only``) the database ``db``.
+
+        ``read_only`` is for commands that only read it: they never create, migrate or change
+        a database, and one that does not exist is a HistoryError naming it, rather than an
+        empty one made where the command happened to run. Every database error, here and in
+        later calls, becomes one HistoryError naming the database (password hidden); a failed
+        transaction leaves nothing behind."""
         self.url = resolve_url(db)
         self.name = display_url(self.url)
-        self._create = create
-        if not create and self.url.startswith("sqlite"):
-            file = make_url(self.url).database
-            if file and file != ":memory:" and not Path(file).expanduser().is_file():
-                raise HistoryError(f"{self.name}: no history database here (collect creates "
-                                   "one; give --db or set SHEETLADDER_DB to use another)")
+        self.read_only = read_only
         try:
             if self.url.startswith("sqlite"):
-                self.engine = _sqlite_engine(self.url)
+                self.engine = _sqlite_engine(self.url, read_only)
             else:
                 self.engine = create_engine(self.url, pool_pre_ping=True)
         except ImportError as e:
             raise HistoryError(
                 f"{display_url(self.url)}: the database driver is not installed ({e}); for "
                 "PostgreSQL: pip install 'sheetladder[postgres]'") from e
-        except ArgumentError as e:
-            raise HistoryError(f"{display_url(self.url)}: cannot use this database URL: {e}") from e
+        except (ArgumentError, ValueError) as e:  # ValueError: a port that is not a number
+            raise HistoryError(f"{display_url(self.url)}: cannot use this database URL: "
+                               f"{_one_line(e)}") from None
         except OSError as e:  # the folder for a SQLite file cannot be made
             raise HistoryError(f"{display_url(self.url)}: cannot create the database file "
                                f"({e.strerror or e})") from e
@@ -530,11 +584,20 @@ class History:
         self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._ladder_cache: dict[str, Ladder] = {}
         try:
-            self._migrate()
+            with self.engine.connect() as conn:  # reads only: a refused database is untouched
+                self._check_schema(conn, self._held_version(conn), read_only=read_only)
+            if not read_only:
+                if self.dialect == "sqlite":
+                    self._enable_wal()
+                self._migrate()
         except SQLAlchemyError as e:  # not a database, unreachable server, no permission ...
             self.engine.dispose()
-            why = getattr(e, "orig", None) or e
-            raise HistoryError(f"{display_url(self.url)}: cannot open the database: {why}") from e
+            raise HistoryError(f"{display_url(self.url)}: cannot open the database: "
+                               f"{_db_reason(e)}") from None
+        except HistoryError:
+            self.engine.dispose()
+            raise
+        event.listen(self.engine, "handle_error", self._handle_error)
 
     # -- lifecycle
     def close(self) -> None:
@@ -551,20 +614,88 @@ class History:
             if self.dialect == "postgresql":
                 # Serialise concurrent first opens; released at commit.
                 conn.execute(text("SELECT pg_advisory_xact_lock(582147)"))
-            if not self._create and not inspect(conn).has_table("schema_version"):
-                raise HistoryError(f"{self.name}: no history database here: it holds no "
-                                   "sheetladder tables (collect creates them)")
+            self._check_schema(conn, self._held_version(conn), read_only=False)
             schema_version.create(conn, checkfirst=True)
             current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
-            if current > SCHEMA_VERSION:
-                raise HistoryError(
-                    f"{display_url(self.url)}: the database has schema version {current}, newer "
-                    f"than this sheetladder understands ({SCHEMA_VERSION}); upgrade sheetladder")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 note, step = MIGRATIONS[version]
                 step(self, conn)
                 conn.execute(schema_version.insert().values(
                     version=version, applied_at=_now(), note=note))
+            self._check_schema(conn, SCHEMA_VERSION, read_only=False)
+
+    def _enable_wal(self) -> None:
+        """WAL mode (a property of the file, kept once set): readers never wait for a writer."""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            _set_wal(cur)
+            cur.close()
+        finally:
+            raw.close()
+
+    def _held_version(self, conn: Connection) -> int | None:
+        """The schema version the database holds; None when it has no schema_version table."""
+        from sqlalchemy import inspect
+
+        if not inspect(conn).has_table(schema_version.name):
+            return None
+        try:
+            return int(conn.execute(select(func.max(schema_version.c.version))).scalar() or 0)
+        except (SQLAlchemyError, TypeError, ValueError):
+            raise HistoryError(f"{display_url(self.url)}: its schema_version table is not "
+                               "sheetladder's; use another database") from None
+
+    def _check_schema(self, conn: Connection, version: int | None, *, read_only: bool) -> None:
+        """Refuse a database whose tables are not the ones its schema version says: a foreign
+        table named like one of ours, tables missing under a schema_version row, a newer
+        schema. Checked before anything is created, so a refused database is left untouched."""
+        from sqlalchemy import inspect
+
+        db = display_url(self.url)
+        if version is not None and version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{db}: the database has schema version {version}, newer than this sheetladder "
+                f"understands ({SCHEMA_VERSION}); upgrade sheetladder")
+        insp = inspect(conn)
+        held = set(insp.get_table_names())
+        ours = [t for t in metadata.sorted_tables if t.name != schema_version.name]
+        if not version:
+            if read_only:
+                raise HistoryError(f"{db}: no history database here: it holds no sheetladder "
+                                   "tables (collect creates them)")
+            clash = sorted(t.name for t in ours if t.name in held)
+            if clash:
+                raise HistoryError(f"{db}: holds table(s) {', '.join(clash)} that sheetladder did "
+                                   "not create; use an empty database or a sheetladder history")
+            return
+        if version < SCHEMA_VERSION and read_only:
+            raise HistoryError(f"{db}: schema version {version} is older than this sheetladder's "
+                               f"({SCHEMA_VERSION}); run collect once to migrate it")
+        if version < SCHEMA_VERSION:  # migrations add tables and columns: the first ones only
+            for name in _FIRST_TABLES:
+                if name not in held:
+                    raise HistoryError(f"{db}: table {name!r} is missing although the database "
+                                       f"says schema version {version}; restore it from a backup")
+            return
+        for t in ours:
+            if t.name not in held:
+                raise HistoryError(f"{db}: table {t.name!r} is missing although the database says "
+                                   f"schema version {version}; restore it from a backup")
+            have = {c["name"] for c in insp.get_columns(t.name)}
+            missing = [c.name for c in t.columns if c.name not in have]
+            if missing:
+                raise HistoryError(f"{db}: table {t.name!r} lacks column(s) {', '.join(missing)}; "
+                                   "it is not sheetladder's")
+
+    def _handle_error(self, ctx: Any) -> None:
+        """Every database error but a constraint violation (which ingest retries) becomes one
+        HistoryError naming the database: a full disk, an I/O error, a lost server..."""
+        if isinstance(ctx.sqlalchemy_exception, IntegrityError):
+            return
+        raise HistoryError(f"{display_url(self.url)}: database error: "
+                           f"{_db_reason(ctx.sqlalchemy_exception or ctx.original_exception)}") \
+            from None
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
@@ -1096,6 +1227,16 @@ class History:
             for t in (people, assessments, sources, ratings, scores, ladders):
                 out[t.name] = int(conn.execute(select(func.count()).select_from(t)).scalar_one())
         return out
+
+
+def _one_line(e: object) -> str:
+    return " ".join(str(e).split())
+
+
+def _db_reason(e: BaseException) -> str:
+    """What the driver said, on one line, without SQLAlchemy's SQL and background link."""
+    orig = getattr(e, "orig", None)
+    return _one_line(orig if orig is not None else e)
 
 
 def _chunks(items: Sequence[int], n: int) -> Iterator[list[int]]:

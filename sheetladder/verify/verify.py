@@ -321,6 +321,16 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
 _NOTHING = GridCell()
 
 
+def _merge_over(sg: SheetGrid, row: int | None, col: int) -> str | None:
+    """The merged range (as A1:B2) covering cell (row, col), if any."""
+    if row is None:
+        return None
+    for r1, c1, r2, c2 in sg.merges:
+        if r1 <= row <= r2 and c1 <= col <= c2 and (r1, c1) != (r2, c2):
+            return f"{a1(r1, c1)}:{a1(r2, c2)}"
+    return None
+
+
 def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, slot_role: str,
                  slot_name: str | None, found: _Findings) -> tuple[RaterInput, bool]:
     """A rater tab's ratings and comments; also whether the sheet's own formulas read them alike."""
@@ -335,10 +345,21 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
         got = sg.get(grow, c.col) if grow is not None else GridCell()
         where = a1(grow if grow is not None else c.row, c.col)
         if what == "rating":
+            merge = _merge_over(sg, grow, c.col)
+            if merge is not None:
+                found.add("error", sg.name, where,
+                          f"the rating cell is inside merged cells {merge}, which keep only "
+                          "their top-left value; unmerge them and rate again")
+                levels[cid] = None
+                continue
             if got.formula is not None:
-                found.add("warning", sg.name, where,
-                          f"the rating cell holds a formula ={_short(got.formula, 40)}; its result "
-                          f"{_fmt(got.value, got.error)} is used")
+                # a rating is typed or picked, never computed: a formula's result can change
+                # without anyone rating anything (and differ between applications)
+                found.add("error", sg.name, where,
+                          f"the rating cell holds a formula ={_short(got.formula, 40)}; type the "
+                          "level or pick it from the dropdown instead")
+                levels[cid] = None
+                continue
             parsed = parse_rating(got.value, ladder, got.error)
             if parsed.status == "invalid":
                 found.add("error", sg.name, where, parsed.message or "not a level")
