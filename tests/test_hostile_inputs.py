@@ -116,8 +116,8 @@ def test_a_ladder_at_the_limits_validates_renders_and_reads_back(tmp_path, long_
     text = ladder_at_the_limits(long_text=long_text)
     (tmp_path / "limits.yaml").write_text(text, encoding="utf-8")
     for args in (["validate", "limits.yaml"],
-                 ["render", "limits.yaml", "--person", "Ann Lee", "-o", "out"],
-                 ["read", "out/ann-lee.xlsx"]):
+                 ["render", "limits.yaml", "--person", "Ann Lee", "--period", "2026-Q4", "-o", "out"],
+                 ["read", "out/ann-lee-2026-q4.xlsx", "--ladders", "limits.yaml"]):
         result = run_case(Case("limits", args, 0, "", ""), tmp_path)
         assert result.returncode == 0, f"{args}: {result.stdout[-2000:]}{result.stderr}"
     assert "Overall:" in result.stdout
@@ -287,7 +287,7 @@ def test_a_read_only_history_is_exported_and_shown_and_refused_for_collect(tmp_p
         assert probe.returncode != 0, "the folder is writable: the test would prove nothing"
         exported = run("export", "--format", "json", "-o", "out/q1.json")
         assert exported.returncode == 0, exported.stdout + exported.stderr
-        assert "(5 people, period 2026-Q1)" in exported.stdout
+        assert "(5 people, period 2026-Q1, from " in exported.stdout
         shown = run("history", "Person 3")
         assert shown.returncode == 0 and "2026-Q1" in shown.stdout, shown.stdout + shown.stderr
         collected = run("collect", "wb/p005.xlsx")

@@ -671,15 +671,16 @@ class History:
                 raise HistoryError(f"{db}: holds table(s) {', '.join(clash)} that sheetladder did "
                                    "not create; use an empty database or a sheetladder history")
             return
-        if version < SCHEMA_VERSION and read_only and not self._older:
-            raise HistoryError(f"{db}: schema version {version} is older than this sheetladder's "
-                               f"({SCHEMA_VERSION}); run `sheetladder migrate` (or a collect) to bring it up "
-                               "to date")
         if version < SCHEMA_VERSION:  # migrations add tables and columns: the first ones only
             for name in _FIRST_TABLES:
                 if name not in held:
                     raise HistoryError(f"{db}: table {name!r} is missing although the database "
                                        f"says schema version {version}; restore it from a backup")
+            if read_only and not self._older:
+                raise HistoryError(
+                    f"{db}: schema version {version} is older than this sheetladder's "
+                    f"({SCHEMA_VERSION}); run `sheetladder migrate` (or a collect) to bring it "
+                    "up to date")
             return
         for t in ours:
             if t.name not in held:
