@@ -79,6 +79,12 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _key(name: str) -> str:
+    """A category name as matched against the ground truth: case, spaces and punctuation aside
+    (a source may spell 'Crossfunctional' where its table says 'Cross-functional')."""
+    return re.sub(r"[\W_]+", "", name).lower()
+
+
 def _descriptor_text(value: Any) -> str:
     return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
@@ -111,9 +117,9 @@ def compare(truth: dict[str, Any], data: dict[str, Any]) -> list[str]:
             why.append(f"group names {gnames} != {truth['group_names']}")
     by_name: dict[str, dict[str, Any]] = {}
     for c in cats:
-        by_name.setdefault(_squash(str(c.get("name", ""))), c)
+        by_name.setdefault(_key(str(c.get("name", ""))), c)
     for s in truth.get("samples", []):
-        cat = by_name.get(_squash(s["category"]))
+        cat = by_name.get(_key(s["category"]))
         if cat is None:
             why.append(f"no category {s['category']!r}")
             continue
@@ -125,7 +131,7 @@ def compare(truth: dict[str, Any], data: dict[str, Any]) -> list[str]:
         if got.strip() != s["text"].strip():
             why.append(f"{s['category']!r} at level {s['level']}: {got[:50]!r} != {s['text'][:50]!r}")
     for name, w in (truth.get("weights") or {}).items():
-        cat = by_name.get(_squash(name))
+        cat = by_name.get(_key(name))
         got_w = float(cat.get("weight", 1)) if cat else None
         if got_w is None or abs(got_w - float(w)) > 1e-9:
             why.append(f"weight of {name!r}: {got_w} != {w}")
@@ -137,6 +143,9 @@ def compare(truth: dict[str, Any], data: dict[str, Any]) -> list[str]:
     return why
 
 
+RUNNER: list[str] = ["-m", "sheetladder", "import"]
+
+
 def run_import(path: Path, out_dir: Path) -> tuple[int | None, float, str, dict[str, Any] | None]:
     """Run ``sheetladder import PATH -o OUT`` as a user would; (exit code, seconds, stderr, data)."""
     out = out_dir / (re.sub(r"[^A-Za-z0-9]+", "-", path.name).strip("-").lower() + ".yaml")
@@ -144,7 +153,7 @@ def run_import(path: Path, out_dir: Path) -> tuple[int | None, float, str, dict[
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "sheetladder", "import", str(path), "-o", str(out), "--force"],
+            [sys.executable, *RUNNER, str(path), "-o", str(out), "--force"],
             capture_output=True, text=True, timeout=TIMEOUT_S, env=env, cwd=out_dir)
     except subprocess.TimeoutExpired:
         return None, time.perf_counter() - t0, f"timeout after {TIMEOUT_S:.0f} s", None
@@ -266,7 +275,10 @@ def main() -> int:
     ap.add_argument("--only", help="only the files whose name contains this")
     ap.add_argument("--verbose", action="store_true", help="say why for every file")
     ap.add_argument("--json", action="store_true", help="end with a JSON line of run_all rows")
+    ap.add_argument("--runner", help="a script to run instead of `python -m sheetladder import`")
     args = ap.parse_args()
+    if args.runner:
+        RUNNER[:] = [str(Path(args.runner).resolve())]
     if not (args.corpus / "import" / "ground_truth.json").exists():
         print(f"no corpus at {args.corpus} (expected import/ground_truth.json)", file=sys.stderr)
         return 2
