@@ -480,6 +480,8 @@ def build(lay: Layout, source: str) -> Detection:
             pending = None
         if not groups:
             open_group("Categories", None)
+            notes.append(Note(view.ref(r, lay.category), "no group header above the first "
+                              "category; categories put in a group 'Categories'", "group"))
         ref = view.ref(r, lay.category)
         cat = DetectedCategory(cids.make(label, ref, "category", notes), label, ref, {})
         for code, c in zip(codes, lay.levels, strict=True):
