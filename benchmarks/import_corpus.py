@@ -116,10 +116,14 @@ def compare(truth: dict[str, Any], data: dict[str, Any]) -> list[str]:
         if gnames != [_squash(n) for n in truth["group_names"]]:
             why.append(f"group names {gnames} != {truth['group_names']}")
     by_name: dict[str, dict[str, Any]] = {}
-    for c in cats:
-        by_name.setdefault(_key(str(c.get("name", ""))), c)
+    by_group: dict[tuple[str, str], dict[str, Any]] = {}
+    for g in groups:
+        for c in g.get("categories") or []:
+            by_name.setdefault(_key(str(c.get("name", ""))), c)
+            by_group.setdefault((_key(str(g.get("name", ""))), _key(str(c.get("name", "")))), c)
     for s in truth.get("samples", []):
-        cat = by_name.get(_key(s["category"]))
+        cat = (by_group.get((_key(s["group"]), _key(s["category"]))) if s.get("group")
+               else by_name.get(_key(s["category"])))
         if cat is None:
             why.append(f"no category {s['category']!r}")
             continue

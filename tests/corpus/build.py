@@ -66,6 +66,7 @@ def truth(src: dict[str, Any] | list[dict[str, Any]], layout: str, levels: list[
         t["level_names"] = levels
     if grouped:
         t["group_names"] = [g for g, _ in groups]
+        t["samples"][0]["group"], t["samples"][1]["group"] = groups[0][0], groups[-1][0]
     srcs = src if isinstance(src, list) else [src]
     t["source"] = ", ".join(s["source"] for s in srcs)
     t["path"] = ", ".join(s["path"] for s in srcs)
