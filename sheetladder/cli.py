@@ -285,18 +285,34 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
 @click.option("--id", "ladder_id", help="Ladder id (default: the output file's name, else from the name).")
 @click.option("--name", help="Ladder name (default: the sheet's title, else the file name).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--header-row", help="The row naming the levels (a number; with --levels-in rows, "
+              "the column naming them, a letter).")
+@click.option("--levels", "level_span", help="The level columns, e.g. C:G (with --levels-in rows: "
+              "rows, e.g. 3:7).")
+@click.option("--category-col", help="The column of category names (with --levels-in rows: the row).")
+@click.option("--group-col", help="The column of group names (with --levels-in rows: the row).")
+@click.option("--weight-col", help="The column of weights (with --levels-in rows: the row).")
+@click.option("--skip-col", multiple=True, help="A column to leave out (repeatable).")
+@click.option("--table", "table_no", type=click.IntRange(min=1),
+              help="Which of several tables stacked on the sheet (1 = the top one).")
+@click.option("--list", "list_tables", is_flag=True,
+              help="List every table found, with its bounds and best layout, and write nothing.")
 def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: str | None,
-               ladder_id: str | None, name: str | None, force: bool) -> None:
+               ladder_id: str | None, name: str | None, force: bool, header_row: str | None,
+               level_span: str | None, category_col: str | None, group_col: str | None,
+               weight_col: str | None, skip_col: tuple[str, ...], table_no: int | None,
+               list_tables: bool) -> None:
     """Import a descriptor matrix (.xlsx, .ods, .csv or a Google Sheet URL/id) as a definition.
 
     Prints what it detected and every cell it could not place; empty cells become placeholders
-    marked drafted. Exits 1 when no matrix is found or the output exists (without --force).
+    marked drafted. A layout that does not look like a ladder is refused (exit 1) with the best
+    guess, what made it doubtful, and the command line that imports it explicitly.
     """
     import re
     from typing import Literal
 
     from .definition import SLUG, slugify
-    from .importer.detect import import_matrix
+    from .importer.detect import explicit_options, import_matrix, list_lines
     from .importer.emit import default_name, definition_yaml, summary_lines
 
     if ladder_id is not None and not re.fullmatch(SLUG, ladder_id):
@@ -307,7 +323,14 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
         raise OutputError(f"{output}: already exists; use --force to replace it")
     orientation: Literal["columns", "rows"] | None = (
         "rows" if levels_in == "rows" else "columns" if levels_in == "columns" else None)
-    det = import_matrix(matrix, sheet=sheet, levels_in=orientation)
+    if list_tables:
+        for line in list_lines(matrix, sheet=sheet, levels_in=orientation):
+            click.echo(line)
+        return
+    explicit = explicit_options(orientation, header_row=header_row, levels=level_span,
+                                category=category_col, group=group_col, weight=weight_col,
+                                skip=skip_col, table=table_no)
+    det = import_matrix(matrix, sheet=sheet, levels_in=orientation, explicit=explicit)
     lname = name or default_name(det)
     if ladder_id is None:
         ladder_id = slugify(Path(output).stem if output and not to_stdout else lname)

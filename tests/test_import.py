@@ -29,7 +29,14 @@ from sheetladder.definition import Ladder, load, load_text, slugify
 from sheetladder.errors import UnreadableWorkbook
 from sheetladder.grid import Grid, GridCell, SheetGrid
 from sheetladder.importer import tables as importer_mod
-from sheetladder.importer.detect import Detection, detect, import_matrix, parse_level_header
+from sheetladder.importer.detect import (
+    Detection,
+    ImportDoubtful,
+    detect,
+    explicit_options,
+    import_matrix,
+    parse_level_header,
+)
 from sheetladder.importer.emit import definition_yaml
 from sheetladder.importer.tables import PLACEHOLDER, ImportFailed, Table, read_ods, read_xlsx
 from sheetladder.plan import build_plan
@@ -273,12 +280,11 @@ def test_forcing_the_orientation_overrides_detection(tmp_path: Path) -> None:
     det = import_matrix(str(path), levels_in="rows")
     assert det.orientation == "rows"
     assert got_groups(as_ladder(det)) == expected_groups(SALESISH, Shape(transposed=True))
-    # read across the columns, the transposed sheet has no header of codes: the flag is obeyed
-    # and the misreading is visible (made-up codes, stray text reported)
-    forced = import_matrix(str(path), levels_in="columns")
-    assert forced.orientation == "columns"
-    assert "S1" not in [lv.code for lv in forced.levels]
-    assert any(n.kind == "level" for n in forced.notes)
+    # read across the columns, the transposed sheet has no header of levels: the misreading is
+    # refused, naming what made it doubtful and the explicit command that would take it anyway
+    with pytest.raises(ImportDoubtful, match="share no pattern") as e:
+        import_matrix(str(path), levels_in="columns")
+    assert "--levels-in columns --header-row" in str(e.value)
 
 
 def test_a_header_of_names_without_codes_gets_made_up_codes(tmp_path: Path) -> None:
@@ -304,7 +310,12 @@ def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
         ["Source: the sales newsletter", "", "", "", "", "", ""],
     ]
     merges = [(4, 2, 4, 3)]  # the Prospecting text spans S1 and S2
-    det = detect(Table.from_rows("M", rows, merges))
+    table = Table.from_rows("M", rows, merges)
+    # two categories named alike in one group make the layout doubtful: refused with the command
+    with pytest.raises(ImportDoubtful, match="import it explicitly with:\n  sheetladder import"):
+        detect(table)
+    det = detect(table, explicit=explicit_options("columns", header_row="1", levels="C:E",
+                                                  category="A", weight="B"))
     by_ref = {n.ref: n for n in det.notes}
     ladder = as_ladder(det)
     assert [c.id for c in ladder.categories] == ["closing", "closing-2", "prospecting"]
@@ -398,7 +409,7 @@ def test_a_truncated_xlsx_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_without_a_sheet_name_the_largest_matrix_is_taken(tmp_path: Path) -> None:
-    small = Spec("Small", SALESISH.levels[:2], [("G", [Cat("Only", 1, ["a b", "c d"])])])
+    small = Spec("Small", SALESISH.levels[:2], [("G", [Cat("Only", 1, ["Asks the standard questions.", "Adapts questions to the buyer."])])])
     path = write_xlsx(tmp_path / "m.xlsx", {
         "Notes": Layout(rows={(0, 0): "Read me first", (1, 0): "Nothing here is a matrix"}),
         "Small": lay_out(small, Shape()),
@@ -473,6 +484,9 @@ def specs(draw: st.DrawFn) -> Spec:
 
 # derandomized: CI runs the same 40 examples every time (random sweeps of 1,500 examples pass
 # locally; run one with derandomize=False after changing detection)
+@pytest.mark.xfail(strict=True, reason="issue 16, found by this property test: on generated texts "
+                   "made of repeated words, categories sharing a word ('Product', 'Product "
+                   "Product') are taken for levels; the shared-word level pattern is too weak")
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=specs(), shape=st.builds(
@@ -481,15 +495,39 @@ def specs(draw: st.DrawFn) -> Spec:
     weight=st.booleans(), transposed=st.booleans(), title=st.booleans()))
 def test_random_matrices_in_every_shape_import_to_what_they_hold(
         tmp_path: Path, spec: Spec, shape: Shape) -> None:
+    # two levels sharing a name are misread (categories sharing a word win): kept as the strict
+    # xfail test_levels_named_alike_are_not_misread below, left out here
+    assume(len({name for _, name in spec.levels}) == len(spec.levels))
     lay = lay_out(spec, shape)
     path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay})
-    det = import_matrix(str(path))
+    # the contract (issue 16): the matrix it holds, or a refusal; never a different ladder. The
+    # generated texts are short repeated words, so some shapes are honestly refused as doubtful.
+    try:
+        det = import_matrix(str(path))
+    except ImportDoubtful as e:
+        assert "sheetladder import" in str(e) and "Doubtful because" in str(e)
+        return
     ladder = as_ladder(det)
     assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(spec, shape)
     assert got_groups(ladder) == expected_groups(spec, shape)
     blanks = [ref("Matrix", lay.where[(c.name, code)]) for _, cats in spec.groups for c in cats
               for (code, _), t in zip(spec.levels, c.descriptors, strict=True) if t is None]
     assert sorted(n.ref for n in det.empty_cells) == sorted(blanks)
+
+
+@pytest.mark.xfail(strict=True, reason="found by the property test (issue 16): two levels named "
+                   "alike ('Product level' twice) lose to categories sharing a word")
+def test_levels_named_alike_are_not_misread(tmp_path: Path) -> None:
+    spec = Spec("Product ladder", [("S1", "Product level"), ("S2", "Product level")], [
+        ("Product area", [Cat("Product", 1.0, ["Leads Leads", None]),
+                          Cat("Product Product Product", 1.0, ["Leads Leads", "Leads Leads"])])])
+    shape = Shape(header="two-rows", groups="rows", weight=False, transposed=False, title=False)
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(spec, shape)})
+    try:
+        ladder = as_ladder(import_matrix(str(path)))
+    except ImportDoubtful:
+        return
+    assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(spec, shape)
 
 
 def test_levels_down_the_rows_with_a_mostly_blank_level_import_to_what_they_hold(
@@ -502,7 +540,12 @@ def test_levels_down_the_rows_with_a_mostly_blank_level_import_to_what_they_hold
                           Cat("Product Product Product", 2.0, ["Leads Leads", "Leads Leads"])])])
     shape = Shape(header="two-rows", groups="rows", weight=True, transposed=True, title=False)
     path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(spec, shape)})
-    ladder = as_ladder(import_matrix(str(path)))
+    # right, or refused with the explicit command (the weights are never taken for levels)
+    try:
+        ladder = as_ladder(import_matrix(str(path)))
+    except ImportDoubtful as e:
+        assert "Level 1" not in str(e).split("Doubtful because")[0]
+        return
     assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(spec, shape)
 
 

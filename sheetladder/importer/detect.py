@@ -1,14 +1,27 @@
-"""Finding the descriptor matrix in a Table: levels, categories, groups, weights, and what was
-left unplaced, as located notes."""
+"""Finding the descriptor matrix in a Table from the shape of its content (issue 16).
+
+A layout is chosen by scoring candidates (orientation, table, header row, level columns, label,
+group, weight and notes columns) from what the cells hold: descriptors are long and mostly
+distinct, labels short; group values repeat or are merged; level headers share a pattern (codes
+counting up, numbers, seniority words, a shared word). The best candidate is taken only when it
+passes plausibility checks; otherwise :class:`ImportDoubtful` says what was found, what made it
+doubtful, and the command line that imports it explicitly. What could not be placed is returned
+as located :class:`Note` objects.
+"""
 
 from __future__ import annotations
 
 import re
+import statistics
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..a1 import col_letter
 from ..definition import LEVEL_CODE, slugify
-from .tables import PLACEHOLDER, ImportFailed, Merge, Orientation, Table, cell_ref, range_ref, read_tables
+from ..errors import BadInput
+from .tables import PLACEHOLDER, ImportFailed, Orientation, Table, cell_ref, range_ref, read_tables
 
 # -- detection -----------------------------------------------------------------------------------
 
@@ -78,53 +91,6 @@ class Detection:
         return [n for n in self.notes if n.kind != "empty"]
 
 
-class _View:
-    """A table seen with levels across the columns: transposed when levels run down the rows.
-    Coordinates are the view's; references name the original cells."""
-
-    def __init__(self, table: Table, transposed: bool):
-        self.table = table
-        self.transposed = transposed
-        if transposed:
-            self.cells = {(c, r): v for (r, c), v in table.cells.items()}
-            merges = [(c1, r1, c2, r2) for r1, c1, r2, c2 in table.merges]
-        else:
-            self.cells = dict(table.cells)
-            merges = list(table.merges)
-        self.by_row: dict[int, list[int]] = {}
-        for r, c in sorted(self.cells):
-            self.by_row.setdefault(r, []).append(c)
-        self.nrows = max((r for r, _ in self.cells), default=-1) + 1
-        self.ncols = max((c for _, c in self.cells), default=-1) + 1
-        self.merges: list[Merge] = []
-        self.cover: dict[tuple[int, int], Merge] = {}
-        for r1, c1, r2, c2 in merges:
-            if r1 >= self.nrows or c1 >= self.ncols or (r1, c1) == (r2, c2):
-                continue
-            m = (r1, c1, min(r2, self.nrows - 1), min(c2, self.ncols - 1))
-            self.merges.append(m)
-            for r in range(m[0], m[2] + 1):
-                for c in range(m[1], m[3] + 1):
-                    self.cover[(r, c)] = m
-
-    def raw(self, r: int, c: int) -> str:
-        return self.cells.get((r, c), "")
-
-    def value(self, r: int, c: int) -> str:
-        """The text shown at (r, c): a merged region's text fills every cell it covers."""
-        m = self.cover.get((r, c))
-        return self.raw(m[0], m[1]) if m else self.raw(r, c)
-
-    def ref(self, r: int, c: int) -> str:
-        return cell_ref(self.table.name, *((c, r) if self.transposed else (r, c)))
-
-    def range_ref(self, r1: int, c1: int, r2: int, c2: int) -> str:
-        if self.transposed:
-            r1, c1, r2, c2 = c1, r1, c2, r2
-        return range_ref(self.table.name, r1, c1, r2, c2)
-
-    def row_cells(self, r: int) -> list[int]:
-        return self.by_row.get(r, [])
 
 
 _TOKEN = r"[A-Za-z][A-Za-z0-9]{0,9}"
@@ -171,136 +137,6 @@ def parse_level_header(text: str) -> tuple[str, str | None] | None:
     return None
 
 
-def _bare_code(text: str) -> bool:
-    parsed = parse_level_header(text)
-    return parsed is not None and parsed[1] is None
-
-
-@dataclass
-class _Header:
-    row: int
-    cols: list[int]  # the level columns, left to right
-    heads: list[tuple[str, str | None]]  # (code, name) per level column
-    names_row: int | None = None
-    generated: bool = False  # codes made up because the header names levels without codes
-
-    @property
-    def score(self) -> int:
-        """Longer runs win; a run whose codes count up under one prefix (S1, S2, S3) counts double,
-        so a stray code-like word beside a real header does not win a tie."""
-        if self.generated:
-            return 0
-        parts = [re.fullmatch(r"([A-Za-z]*)(\d+)(.*)", code) for code, _ in self.heads]
-        coherent = all(parts) and len({p.group(1).upper() for p in parts if p}) == 1 and all(
-            int(b.group(2)) > int(a.group(2)) for a, b in zip(parts, parts[1:], strict=False) if a and b)
-        return len(self.cols) * (2 if coherent else 1)
-
-
-def _level_runs(view: _View, r: int) -> list[_Header]:
-    """Runs of at least two adjacent cells in row ``r`` that each name a level. A run of bare
-    numbers must count up by one (1, 2, 3) and not follow a 'Weight' label, so a row of weights
-    is not taken for levels."""
-    runs: list[_Header] = []
-    cur: _Header | None = None
-    for c in range(view.ncols + 1):
-        text = view.raw(r, c).strip() if c < view.ncols else ""
-        parsed = parse_level_header(text) if text else None
-        if parsed and _NUMBER.match(text) and _label_kind_left(view, r, c) in ("weight", "purpose"):
-            parsed = None
-        if parsed and cur is not None and cur.cols[-1] == c - 1:
-            prev = view.raw(r, c - 1).strip()
-            if not (_NUMBER.match(text) or _NUMBER.match(prev)) or (
-                    _NUMBER.match(text) and _NUMBER.match(prev) and int(text) == int(prev) + 1):
-                cur.cols.append(c)
-                cur.heads.append(parsed)
-                continue
-        if cur is not None and len(cur.cols) >= 2:
-            runs.append(cur)
-        cur = _Header(r, [c], [parsed]) if parsed else None
-    return runs
-
-
-def _label_kind_left(view: _View, r: int, c: int) -> str | None:
-    """The label kind of the nearest non-empty cell left of (r, c) that is neither a level nor a
-    number (a row of weights such as 0.5, 1, 2 is labelled where its numbers start)."""
-    for cc in range(c - 1, -1, -1):
-        text = view.raw(r, cc).strip()
-        if text and parse_level_header(text) is None and _parse_weight(text) is None:
-            return _label_kind(text)
-    return None
-
-
-def _find_header(view: _View) -> _Header | None:
-    best: _Header | None = None
-    for r in view.by_row:
-        for run in _level_runs(view, r):
-            if run.cols[0] == 0:
-                continue  # no room for the category names
-            if best is None or run.score > best.score:
-                best = run
-    return best
-
-
-_LABEL_WORDS: dict[str, tuple[str, ...]] = {
-    "weight": ("weight",),
-    "purpose": ("purpose", "why it matters", "rationale"),
-    "group": ("group", "section", "pillar", "theme", "cluster", "family", "domain", "area"),
-    "category": ("categor", "skill", "competenc", "dimension", "attribute", "criteri", "behaviou",
-                 "behavior", "name"),
-}
-
-
-def _label_kind(text: str) -> str | None:
-    low = text.lower()
-    for kind in ("weight", "purpose", "category", "group"):
-        if any(w in low for w in _LABEL_WORDS[kind]):
-            return kind
-    return None
-
-
-def _names_only_header(view: _View) -> _Header | None:
-    """A header that names levels without codes ('Junior | Mid | Senior'): the first row with at
-    least two cells; the leftmost cell is the category column's header unless it says otherwise."""
-    for r in view.by_row:
-        cols = view.row_cells(r)
-        if len(cols) < 2:
-            continue
-        cand = [c for c in cols if _label_kind(view.raw(r, c)) is None]
-        below = {c for (rr, c) in view.cells if rr > r}
-        if cand and cand[0] == min(cols) and min(below, default=cand[0]) >= cand[0] \
-                and not any(_label_kind(view.raw(r, c)) == "category" for c in cols):
-            cand = cand[1:]
-        best: list[int] = []
-        run: list[int] = []
-        for c in cand:
-            run = run + [c] if run and run[-1] == c - 1 else [c]
-            if len(run) > len(best):
-                best = run
-        if len(best) < 2:
-            return None
-        heads: list[tuple[str, str | None]] = [
-            (f"L{i + 1}", _squash(view.raw(r, c))) for i, c in enumerate(best)]
-        return _Header(r, best, heads, generated=True)
-    return None
-
-
-def _find_names_row(view: _View, h: _Header) -> int | None:
-    """The row of level names next to a row of bare codes (sheetladder's Matrix: codes, then
-    names): its label cells are empty and it fills some level columns."""
-    first = h.cols[0]
-    for r in (h.row + 1, h.row - 1):
-        if r < 0 or r >= view.nrows:
-            continue
-        labels = [view.raw(r, c) for c in range(first)]
-        if any(t and _label_kind(t) is None and "level" not in t.lower() and "title" not in t.lower()
-               for t in labels):
-            continue
-        texts = [view.raw(r, c) for c in h.cols]
-        if any(texts) and not any(_bare_code(t) for t in texts if t):
-            return r
-    return None
-
-
 def _parse_weight(text: str) -> float | None:
     t = text.strip().replace("\u00a0", "").replace(" ", "")
     pct = t.endswith("%")
@@ -343,252 +179,6 @@ class _Ids:
         return ident
 
 
-def detect(table: Table, levels_in: Orientation | None = None, source: str = "") -> Detection:
-    """Find the descriptor matrix on one sheet; raise ImportFailed when there is none."""
-    if not table.cells:
-        raise ImportFailed(f"{source or table.name}: sheet {table.name!r} is empty")
-    options: list[tuple[_View, _Header | None]] = []
-    for transposed in ((False, True) if levels_in is None else (levels_in == "rows",)):
-        v = _View(table, transposed)
-        options.append((v, _find_header(v)))
-    coded = [(v, h) for v, h in options if h is not None]
-    view: _View
-    header: _Header | None
-    if coded:
-        view, header = max(coded, key=lambda vh: vh[1].score)
-    else:
-        view = options[0][0]
-        header = _names_only_header(view)
-    if header is None:
-        raise ImportFailed(
-            f"{source or table.name}: no descriptor matrix found on sheet {table.name!r}: expected a "
-            "header row of levels (e.g. 'S1', 'S1 - Junior', or codes above names) over rows of "
-            "categories, or the same with levels down the first column"
-        )
-    return _detect_in(view, header, source)
-
-
-def _detect_in(view: _View, header: _Header, source: str) -> Detection:
-    notes: list[Note] = []
-    sheet = view.table.name
-    first, last = header.cols[0], header.cols[-1]
-    if any(name is None for _, name in header.heads):
-        header.names_row = _find_names_row(view, header)
-    head_rows = [header.row] + ([header.names_row] if header.names_row is not None else [])
-    top, bottom = min(head_rows), max(head_rows)
-
-    # levels
-    levels: list[DetectedLevel] = []
-    seen_codes: dict[str, str] = {}
-    for c, (code, name) in zip(header.cols, header.heads, strict=True):
-        ref = view.ref(header.row, c)
-        if name is None and header.names_row is not None:
-            name = _squash(view.raw(header.names_row, c)) or None
-        if name is None:
-            name = code
-        if code.upper() in seen_codes:
-            other = seen_codes[code.upper()]
-            base = code[:9]
-            code = next(base + ch for ch in "bcdefghijklmnopqrstuvwxyz"
-                        if (base + ch).upper() not in seen_codes)
-            notes.append(Note(ref, f"duplicate level code {base!r} (also at {other}); this level's "
-                                   f"code is {code!r}", "duplicate"))
-        seen_codes[code.upper()] = ref
-        levels.append(DetectedLevel(code, name, ref))
-    if header.generated:
-        notes.append(Note(view.range_ref(header.row, first, header.row, last),
-                          "the header names levels without codes; codes "
-                          f"{levels[0].code}–{levels[-1].code} were made up", "level"))
-    for m in view.merges:
-        if m[0] <= bottom and m[2] >= top and m[3] >= first and m[1] <= last and m[1] != m[3]:
-            notes.append(Note(view.range_ref(*m), "merged header cell spans several level columns",
-                              "merge"))
-
-    # label columns, from the header row(s) and from where the data is
-    def head_text(c: int) -> str:
-        return " ".join(view.raw(r, c) for r in head_rows if view.raw(r, c))
-
-    data_cols = {c for (r, c) in view.cells if r > bottom}
-    role: dict[int, str] = {}
-    for c in sorted(set(range(view.ncols)) - set(header.cols)):
-        kind = _label_kind(head_text(c)) if head_text(c) else None
-        if kind in ("group", "category") and c > last:
-            kind = None
-        if kind and kind not in role.values():
-            role[c] = kind
-    left_free = [c for c in range(first) if c not in role and c in data_cols]
-    if "category" not in role.values():
-        if not left_free:
-            raise ImportFailed(
-                f"{source or sheet}: levels found at {view.range_ref(header.row, first, header.row, last)}"
-                f" but no column of category names {'above' if view.transposed else 'left of'} them")
-        role[left_free.pop()] = "category"
-    cat_col = next(c for c, k in role.items() if k == "category")
-    if "group" not in role.values():
-        lefts = [c for c in left_free if c < cat_col]
-        if lefts:
-            role[lefts[0]] = "group"
-    group_col = next((c for c, k in role.items() if k == "group"), None)
-    weight_col = next((c for c, k in role.items() if k == "weight"), None)
-    purpose_col = next((c for c, k in role.items() if k == "purpose"), None)
-    known = set(role) | set(header.cols)
-    for c in sorted(set(range(view.ncols)) - known):
-        if head_text(c):
-            notes.append(Note(view.ref(header.row if view.raw(header.row, c) else bottom, c),
-                              f"column {_squash(head_text(c))!r} is not part of the matrix; ignored",
-                              "stray"))
-    labelled_cols = {c for c in range(view.ncols) if c not in known and head_text(c)}
-
-    # title and text above the header
-    title: str | None = None
-    for r in range(top):
-        for c in view.row_cells(r):
-            if (r, c) in view.cover and view.cover[(r, c)][:2] != (r, c):
-                continue
-            text = _squash(view.raw(r, c))
-            if title is None:
-                title = text
-            else:
-                notes.append(Note(view.ref(r, c), f"text above the matrix ignored: {_clip(text)!r}", "stray"))
-
-    # rows: group headers, categories, stray notes
-    groups: list[DetectedGroup] = []
-    gids, cids = _Ids(), _Ids()
-    pending: tuple[str, str, int] | None = None  # a name-only row: a group if categories follow
-    codes = [lv.code for lv in levels]
-    merge_notes: set[Merge] = set()
-
-    def open_group(name: str, ref: str | None) -> DetectedGroup:
-        g = DetectedGroup(gids.make(name, ref or "", "group", notes), name, ref)
-        groups.append(g)
-        return g
-
-    def stray_cells(r: int, cols: list[int]) -> None:
-        for c in cols:
-            if c in labelled_cols or (r, c) not in view.cells:
-                continue
-            notes.append(Note(view.ref(r, c), f"stray text outside the matrix ignored: "
-                                              f"{_clip(view.raw(r, c))!r}", "stray"))
-
-    matrix_cols = set(header.cols) | set(role)
-    for r in range(bottom + 1, view.nrows):
-        row_cols = view.row_cells(r)
-        outside = [c for c in row_cols if c not in matrix_cols]
-        lm = view.cover.get((r, cat_col))
-        span_all = next((m for m in view.merges if m[0] <= r <= m[2] and m[1] <= first and m[3] >= last),
-                        None)
-        gm = lm if lm is not None and lm[3] >= first else (
-            span_all if span_all is not None and not view.value(r, cat_col) else None)
-        if gm is not None:
-            if gm[0] == r:
-                name = _squash(view.raw(gm[0], gm[1]))
-                if name:
-                    if pending:
-                        _drop_pending(pending, notes)
-                        pending = None
-                    open_group(name, view.ref(gm[0], gm[1]))
-                    merge_notes.add(gm)
-            stray_cells(r, outside)
-            continue
-        label = _squash(view.value(r, cat_col))
-        texts = {code: view.value(r, c).strip() for code, c in zip(codes, header.cols, strict=True)}
-        wtext = view.value(r, weight_col).strip() if weight_col is not None else ""
-        ptext = view.value(r, purpose_col).strip() if purpose_col is not None else ""
-        gtext = _squash(view.value(r, group_col)) if group_col is not None else ""
-        stray_cells(r, outside)
-        if not (label or any(texts.values()) or wtext or ptext or gtext):
-            continue
-        if group_col is not None and gtext and (not groups or groups[-1].name != gtext
-                                                or _starts_merge(view, r, group_col)):
-            if label or any(texts.values()):
-                open_group(gtext, view.ref(*_origin(view, r, group_col)))
-        if label and not any(texts.values()) and not wtext:
-            if pending:
-                _drop_pending(pending, notes)
-            pending = (label, view.ref(r, cat_col), r)
-            continue
-        if not label:
-            filled = [c for c in header.cols if view.value(r, c).strip()]
-            what = "descriptors" if filled else "text"
-            notes.append(Note(view.range_ref(r, min(filled or [cat_col]), r, max(filled or [cat_col])),
-                              f"{what} in a row without a category name; ignored", "stray"))
-            continue
-        if pending:
-            open_group(pending[0], pending[1])
-            pending = None
-        if not groups:
-            open_group("Categories", None)
-            notes.append(Note(view.ref(r, cat_col), "no group header above the first category; "
-                                                    "categories put in a group 'Categories'", "group"))
-        ref = view.ref(r, cat_col)
-        cat = DetectedCategory(cids.make(label, ref, "category", notes), label, ref, {})
-        for code, c in zip(codes, header.cols, strict=True):
-            text = texts[code]
-            if text:
-                cat.descriptors[code] = _clean_text(text)
-            else:
-                cat.descriptors[code] = PLACEHOLDER.format(category=label, code=code)
-                cat.drafted.add(code)
-                notes.append(Note(view.ref(r, c), f"empty: {label} at {code}; a placeholder marked "
-                                                  "drafted was written", "empty"))
-        if weight_col is not None:
-            if not wtext:
-                notes.append(Note(view.ref(r, weight_col), f"no weight for {label}; 1 used", "weight"))
-            else:
-                w = _parse_weight(wtext)
-                if w is None:
-                    notes.append(Note(view.ref(r, weight_col),
-                                      f"weight {wtext!r} of {label} is not a positive number; 1 used",
-                                      "weight"))
-                else:
-                    cat.weight = w
-        if ptext:
-            cat.purpose = _clean_text(ptext)
-        groups[-1].categories.append(cat)
-    if pending:
-        _drop_pending(pending, notes)
-
-    for m in view.merges:
-        if m in merge_notes or m[2] <= bottom or m[3] < first or m[1] > last:
-            continue
-        spanned = [lv.code for lv, c in zip(levels, header.cols, strict=True) if m[1] <= c <= m[3]]
-        if len(spanned) > 1:
-            notes.append(Note(view.range_ref(*m), f"merged region spans levels {', '.join(spanned)}; "
-                                                  "its text is used for each", "merge"))
-        if m[2] > m[0] and m[1] >= first:
-            notes.append(Note(view.range_ref(*m), "merged region spans several rows; its text is used "
-                                                  "for each", "merge"))
-    empty_groups = [g for g in groups if not g.categories]
-    for g in empty_groups:
-        notes.append(Note(g.ref or sheet, f"group {g.name!r} has no categories; left out", "group"))
-    groups = [g for g in groups if g.categories]
-    if not groups:
-        raise ImportFailed(
-            f"{source or sheet}: levels found at {view.range_ref(header.row, first, header.row, last)}"
-            " but no category rows with descriptors below them")
-    return Detection(
-        source=source, sheet=sheet, orientation="rows" if view.transposed else "columns",
-        header_ref=view.range_ref(top, first, bottom, last), title=title, levels=levels,
-        groups=groups,
-        weight_ref=view.ref(header.row, weight_col) if weight_col is not None else None,
-        notes=notes,
-    )
-
-
-def _starts_merge(view: _View, r: int, c: int) -> bool:
-    m = view.cover.get((r, c))
-    return m is not None and m[0] == r and m[1] == c
-
-
-def _origin(view: _View, r: int, c: int) -> tuple[int, int]:
-    m = view.cover.get((r, c))
-    return (m[0], m[1]) if m else (r, c)
-
-
-def _drop_pending(pending: tuple[str, str, int], notes: list[Note]) -> None:
-    notes.append(Note(pending[1], f"{_clip(pending[0])!r} has no descriptors and no categories "
-                                  "follow it; ignored as a note", "stray"))
-
 
 def _clip(text: str, n: int = 60) -> str:
     text = _squash(text)
@@ -602,9 +192,683 @@ def _clean_text(text: str) -> str:
 # -- choosing a sheet ----------------------------------------------------------------------------
 
 
-def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation | None = None) -> Detection:
-    """Read ``source`` and detect its matrix: on ``sheet`` if named, else on a sheet called
-    Matrix, else on the visible sheet holding the largest matrix."""
+# -- what header words say -----------------------------------------------------------------------
+
+_NOTES = re.compile(r"\b(description|desc|summary|definition|defined|comments?|notes?|examples?|"
+                    r"remarks?|purpose|rationale|why|explanation|overview|details?|context|"
+                    r"guidance|scope)\b", re.I)
+_PURPOSE = re.compile(r"\b(description|summary|definition|purpose|rationale|why|overview)\b", re.I)
+_WEIGHT = re.compile(r"\b(weight|weighting|multiplier)\b", re.I)
+_LABEL = re.compile(r"\b(categor(y|ies)|skills?|competenc(y|ies)|dimensions?|attributes?|criteria|"
+                    r"criterion|behaviou?rs?|parameters?|themes?|axis|axes|areas?|pillars?|groups?|"
+                    r"sections?|domains?|clusters?|famil(y|ies)|capabilit(y|ies)|topics?|name|"
+                    r"job level|level|levels|grade|role)\b", re.I)
+_LEVEL_CORNER = re.compile(r"^\s*(levels?|grades?|bands?|job levels?|seniority|stages?|tiers?|titles?|"
+                           r"roles?)\s*$", re.I)
+_SENIORITY = {
+    "junior", "jr", "mid", "middle", "intermediate", "senior", "sr", "staff", "principal", "lead",
+    "head", "director", "vp", "chief", "distinguished", "fellow", "associate", "entry", "beginner",
+    "novice", "apprentice", "trainee", "intern", "graduate", "advanced", "expert", "master",
+    "manager", "architect", "foundation", "foundational", "practitioner", "proficient", "competent",
+    "emerging", "developing", "established", "leading", "basic", "awareness", "working",
+    "milestone", "strategic", "specialist", "executive",
+}
+MAX_LEVELS = 20  # more level columns than this is not a ladder
+MAX_LINES = 256  # a view wider than this (a long sheet seen transposed) is not searched
+MAX_ROWS = 2000  # a table longer than this is data, not a ladder (ladders have tens of rows)
+_CELLREF = re.compile(r"^\$?[A-Z]{1,3}\$?\d{1,7}$")
+_NUMERIC = re.compile(r"^[-+]?(\d+([.,]\d+)?|\.\d+)(e[-+]?\d+)?%?$|^\d{4}-\d\d-\d\d( [\d:]+)?$|"
+                      r"^(TRUE|FALSE|#[A-Z/0!?]+)$", re.I)
+_EMBEDDED_CODE = re.compile(r"[(\[]\s*([A-Za-z]{1,4}\s?\d{1,3})\s*[)\]]")
+_LEVEL_WORD_N = re.compile(r"\b(level|lvl|grade|band|step|tier|milestone|stage)\s*#?\s*(\d{1,3})\b", re.I)
+
+
+def width(text: str) -> int:
+    """How wide a text reads: CJK characters count twice (a Japanese label of 9 characters is as
+    long as an English one of 18)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", text.lower())
+
+
+def level_code(text: str) -> tuple[str, int] | None:
+    """(prefix, number) of a level code somewhere in a header: 'S1', 'S1 - Junior', 'Junior (S1)',
+    'Commercial (P2) (not in use)', 'Level 2', 'n (Level 2)'; None when there is none."""
+    t = text.strip()
+    parsed = parse_level_header(t)
+    if parsed is not None:
+        m = re.fullmatch(r"([A-Za-z]*)(\d+)[A-Za-z]?", parsed[0])
+        if m and (m.group(1) or not re.fullmatch(r"\d+", t)):
+            return m.group(1).upper(), int(m.group(2))
+    m = _EMBEDDED_CODE.search(t)
+    if m:
+        code = m.group(1).replace(" ", "")
+        mm = re.fullmatch(r"([A-Za-z]+)(\d+)", code)
+        if mm:
+            return mm.group(1).upper(), int(mm.group(2))
+    m = _LEVEL_WORD_N.search(t)
+    if m:
+        return "L", int(m.group(2))
+    return None
+
+
+def pattern_score(heads: list[str]) -> float:
+    """How much a run of headers looks like the names of levels, 0 (not at all) to 3."""
+    if len(heads) < 2 or len(set(h.lower() for h in heads)) < len(heads):
+        return 0.0
+    if any(len(h) > 80 for h in heads):
+        return -1.0  # sentences, not names
+    if any(h.rstrip().endswith((".", "!", "?")) or len(h.split()) > 6 for h in heads):
+        return 0.0  # read like sentences: descriptors, not level names
+    if any(_NOTES.search(h) or _WEIGHT.search(h) for h in heads):
+        return 0.0
+    codes = [level_code(h) for h in heads]
+    if all(codes) and len({c[0] for c in codes if c}) == 1 and all(
+            b[1] > a[1] for a, b in zip(codes, codes[1:], strict=False) if a and b):
+        return 3.0
+    if all(re.fullmatch(r"\d{1,2}", h.strip()) for h in heads):
+        nums = [int(h) for h in heads]
+        if nums[0] in (0, 1) and all(b == a + 1 for a, b in zip(nums, nums[1:], strict=False)):
+            return 2.5
+        return 0.0
+    if any(re.fullmatch(r"[\d.,%\s-]+", h) for h in heads) or any(_CELLREF.match(h) for h in heads):
+        return 0.0
+    words = [set(_words(h)) for h in heads]
+    senior = sum(bool(w & _SENIORITY) for w in words)
+    common = Counter(x for w in words for x in w).most_common(1)
+    shared = common[0][1] if common else 0
+    best = max(senior, shared)
+    if best >= 0.75 * len(heads) and best >= 2:
+        return 1.5
+    return 0.0
+
+
+# -- the sheet, seen one way round ---------------------------------------------------------------
+
+
+class View:
+    """A table seen with levels across the columns (transposed when they run down the rows),
+    vertical merges filled down, horizontal merges kept at their first cell and remembered."""
+
+    def __init__(self, table: Table, transposed: bool):
+        self.table, self.transposed = table, transposed
+        cells = {((c, r) if transposed else (r, c)): v for (r, c), v in table.cells.items()}
+        merges = [((c1, r1, c2, r2) if transposed else (r1, c1, r2, c2))
+                  for r1, c1, r2, c2 in table.merges]
+        self.raw = dict(cells)
+        self.cells = dict(cells)
+        self.span: dict[int, tuple[int, int]] = {}  # row -> (c1, c2) of a merge across columns
+        self.merged: list[tuple[int, int, int, int]] = []  # merges across columns, filled too
+        self.nrows = max((r for r, _ in cells), default=-1) + 1
+        self.ncols = max((c for _, c in cells), default=-1) + 1
+        for r1, c1, r2, c2 in merges:
+            if r1 >= self.nrows or c1 >= self.ncols:
+                continue
+            r2, c2 = min(r2, self.nrows - 1), min(c2, self.ncols - 1)
+            v = cells.get((r1, c1), "")
+            if c2 > c1 and r2 == r1:
+                self.span[r1] = (c1, c2)
+                self.merged.append((r1, c1, r2, c2))
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    if v:
+                        self.cells[(r, c)] = v
+        self.by_row: dict[int, list[int]] = {}
+        for r, c in sorted(self.cells):
+            self.by_row.setdefault(r, []).append(c)
+
+    def get(self, r: int, c: int) -> str:
+        return self.cells.get((r, c), "").strip()
+
+    def ref(self, r: int, c: int) -> str:
+        return cell_ref(self.table.name, *((c, r) if self.transposed else (r, c)))
+
+    def range_ref(self, r1: int, c1: int, r2: int, c2: int) -> str:
+        if self.transposed:
+            r1, c1, r2, c2 = c1, r1, c2, r2
+        return range_ref(self.table.name, r1, c1, r2, c2)
+
+    def line(self, c: int) -> str:
+        """How a person names view column ``c``: a letter, or a row number when transposed."""
+        return str(c + 1) if self.transposed else col_letter(c)
+
+    def row_name(self, r: int) -> str:
+        return col_letter(r) if self.transposed else str(r + 1)
+
+
+def blocks(table: Table) -> list[tuple[int, int]]:
+    """Runs of non-blank rows of the sheet (inclusive), blank rows between; a run holding at most
+    one text per row (a title, a sentence) is a preamble and joins the run that follows."""
+    rows = sorted({r for r, _ in table.cells})
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    per_row = Counter(r for r, _ in table.cells)
+    out: list[tuple[int, int]] = []
+    start: int | None = None
+    for run in runs:
+        if start is None:
+            start = run[0]
+        if all(per_row[r] <= 1 for r in run):
+            continue  # preamble: keep it with the next run
+        out.append((start, run[-1]))
+        start = None
+    return out
+
+
+# -- one candidate layout ------------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    """Where the matrix is, in view coordinates; what the explicit options would say."""
+
+    view: View
+    table_no: int  # 1-based among the sheet's tables
+    top: int
+    bottom: int
+    header: int
+    levels: list[int]
+    category: int
+    group: int | None = None
+    weight: int | None = None
+    purpose: int | None = None
+    skipped: list[int] = field(default_factory=list)
+    names_row: int | None = None
+    score: float = 0.0
+    pattern: float = 0.0
+    doubts: list[str] = field(default_factory=list)
+    explicit: bool = False
+
+
+@dataclass
+class Explicit:
+    """The options a person gives to say where the matrix is (any of them)."""
+
+    header_row: int | None = None  # view row index
+    levels: tuple[int, int] | None = None  # view columns, inclusive
+    category: int | None = None
+    group: int | None = None
+    weight: int | None = None
+    skip: tuple[int, ...] = ()
+    table: int | None = None
+
+    @property
+    def given(self) -> bool:
+        return any(v not in (None, ()) for v in vars(self).values())
+
+
+def _col_stats(view: View, rows: list[int], c: int) -> tuple[int, float, float, float]:
+    """(non-empty count, mean length, distinct share, numeric share) of column ``c`` over rows."""
+    vals = [view.get(r, c) for r in rows]
+    vals = [v for v in vals if v]
+    if not vals:
+        return 0, 0.0, 0.0, 0.0
+    return (len(vals), statistics.fmean(width(v) for v in vals), len(set(vals)) / len(vals),
+            sum(bool(_NUMERIC.match(v)) for v in vals) / len(vals))
+
+
+def _is_header_repeat(view: View, r: int, h: int, cols: list[int]) -> bool:
+    return r != h and all(view.get(r, c) == view.get(h, c) for c in cols) and any(
+        view.get(h, c) for c in cols)
+
+
+def _group_row(view: View, r: int, lay_cols: list[int], label_cols: list[int]) -> str | None:
+    """The name on a row that holds a single text in the label area and no descriptors, or a
+    merge across the level columns: a group title."""
+    if r in view.span:
+        c1, c2 = view.span[r]
+        if c2 >= lay_cols[0] and c1 < lay_cols[0]:
+            return view.get(r, c1) or None
+    if any(view.get(r, c) for c in lay_cols):
+        return None
+    texts = [view.get(r, c) for c in label_cols if view.get(r, c)]
+    return texts[0] if len(set(texts)) == 1 else None
+
+
+def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
+              ex: Explicit | None = None) -> Layout | None:
+    """The layout with its header on row ``h`` of the block top..bottom, or None."""
+    ex = ex or Explicit()
+    heads = {c: view.get(h, c) for c in range(view.ncols)}
+    below = [r for r in range(h + 1, bottom + 1) if view.by_row.get(r)]
+    if not below:
+        return None
+    skip = set(ex.skip)
+    # the level columns: the best-scoring run of columns with headers and content below
+    if ex.levels is not None:
+        levels = list(range(ex.levels[0], ex.levels[1] + 1))
+    else:
+        cand = [c for c in range(view.ncols) if heads[c] and c not in skip and c not in (
+            ex.category, ex.group, ex.weight) and not _WEIGHT.search(heads[c])]
+        runs: list[list[int]] = []
+        for c in cand:
+            if runs and runs[-1][-1] == c - 1:
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        options: list[tuple[float, int, list[int]]] = []
+        for run in runs:
+            for i in range(min(len(run), MAX_LEVELS)):
+                for j in range(i + 2, min(len(run), i + MAX_LEVELS) + 1):
+                    sub = run[i:j]
+                    if sub[0] == 0 and ex.category is None:
+                        continue  # no room for category names
+                    hs = [heads[c] for c in sub]
+                    p = pattern_score(hs)
+                    if p < 0 or any(_NOTES.search(x) or (_LABEL.search(x) and not level_code(x)
+                                                and not set(_words(x)) & _SENIORITY) for x in hs):
+                        p = -1.0
+                    if all(_NUMERIC.match(x) for x in hs) and any(
+                            _WEIGHT.search(heads[c]) for c in range(sub[0]) if heads[c]):
+                        p = -1.0  # a row of weights (0.5, 1, 2), not levels 1, 2
+                    if p >= 0:
+                        options.append((p, len(sub), sub))
+        # a sub-run that leaves out a neighbour continuing its pattern is no option: it would
+        # drop a level silently (a sparse 'Level 1' column is a doubt, not a column to skip)
+        options = [o for o in options if not any(
+            q[0] >= o[0] and len(q[2]) > len(o[2]) and set(o[2]) < set(q[2]) for q in options)]
+        options.sort(key=lambda o: (-o[0], -o[1]))
+        for _, _, levels in options[:4]:
+            lay = _with_levels(view, table_no, top, bottom, h, heads, below, levels, ex)
+            if lay is not None:
+                return lay
+        return None
+    return _with_levels(view, table_no, top, bottom, h, heads, below, levels, ex)
+
+
+def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads: dict[int, str],
+                 below: list[int], levels: list[int], ex: Explicit) -> Layout | None:
+    """The layout once the level columns are chosen: labels, group, weight, notes."""
+    skip = set(ex.skip)
+    first = levels[0]
+    # names row: bare codes above a row of level names (sheetladder's own Matrix tab)
+    names_row = None
+    if all(re.fullmatch(r"[A-Za-z]{0,4}\d{1,3}", heads[c] or "") for c in levels) and below:
+        r = below[0]
+        if all(view.get(r, c) for c in levels) and not any(view.get(r, c) for c in range(first)):
+            names_row = r
+            below = below[1:]
+    level_cols = set(levels)
+    body = [r for r in below if not _is_header_repeat(view, r, h, levels)]
+    label_area = [c for c in range(first) if c not in skip]
+    data_rows = [r for r in body if _group_row(view, r, levels, label_area) is None]
+    if not data_rows:
+        return None
+    stats = {c: _col_stats(view, data_rows, c) for c in range(view.ncols)}
+    desc_len = statistics.fmean(stats[c][1] for c in levels)
+    # names need only differ within a group: count distinct (group title row above, name) pairs
+    segment, seg_of = 0, {}
+    for r in body:
+        if _group_row(view, r, levels, label_area) is not None:
+            segment += 1
+        seg_of[r] = segment
+
+    def distinct_in_groups(c: int) -> float:
+        vals = [(seg_of[r], view.get(r, c)) for r in data_rows if view.get(r, c)]
+        return len(set(vals)) / len(vals) if vals else 0.0
+
+    # label columns left of the levels: weight by header, the category the nearest short distinct
+    # column, a group left of it whose values repeat
+    weight = ex.weight
+    purpose = None
+    skipped: list[int] = sorted(skip)
+    if weight is None:
+        weight = next((c for c in range(view.ncols) if c not in level_cols and heads[c]
+                       and _WEIGHT.search(heads[c])), None)
+    category = ex.category
+    if category is None:
+        for c in range(first - 1, -1, -1):
+            n, mean, distinct, numeric = stats[c]
+            if c in skip or c == weight or n == 0:
+                continue
+            if heads[c] and _NOTES.search(heads[c]) and not _LABEL.search(heads[c]):
+                continue
+            if max(distinct, distinct_in_groups(c)) >= 0.8 and numeric < 0.5 and (
+                    mean <= max(desc_len * 0.8, 12)):
+                category = c
+                break
+        if category is None:
+            return None
+    group = ex.group
+    if group is None:
+        for c in range(category - 1, -1, -1):
+            n, mean, distinct, numeric = stats[c]
+            if c in skip or c == weight or n == 0 or numeric > 0.5:
+                continue
+            if n < len(data_rows) * 0.9 or distinct < 0.8:
+                group = c
+                break
+    for c in range(view.ncols):
+        if c in level_cols or c in (category, group, weight) or c in skip:
+            continue
+        if stats[c][0] or heads[c]:
+            if purpose is None and heads[c] and _PURPOSE.search(heads[c]):
+                purpose = c
+            else:
+                skipped.append(c)
+    return Layout(view, table_no, top, bottom, h, levels, category, group, weight, purpose,
+                  sorted(set(skipped)), names_row)
+
+
+# -- the detection a layout gives ----------------------------------------------------------------
+
+
+def build(lay: Layout, source: str) -> Detection:
+    """The matrix a layout describes, with a note for everything not placed."""
+    view = lay.view
+    notes: list[Note] = []
+    sheet = view.table.name
+    levels: list[DetectedLevel] = []
+    codes_seen: dict[str, str] = {}
+    heads = [view.get(lay.header, c) for c in lay.levels]
+    parsed = [level_code(x) for x in heads]
+    use_codes = lay.pattern >= 3 or all(parsed) and len({p for p in parsed}) == len(parsed)
+    for i, c in enumerate(lay.levels):
+        text = _squash(heads[i])
+        ref = view.ref(lay.header, c)
+        p = parse_level_header(text)
+        code: str
+        name: str
+        if use_codes and parsed[i]:
+            if p is not None and p[1] is not None and re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,9}", p[0]) \
+                    and not re.fullmatch(r"\d+", text):
+                code, name = p[0], p[1]
+            elif p is not None and p[1] is None:
+                code, name = p[0], p[0]
+            else:
+                pre, num = parsed[i]  # type: ignore[misc]
+                code, name = f"{pre or 'L'}{num}", text
+        else:
+            code, name = f"L{i + 1}", text
+        if re.fullmatch(r"\d+", text):
+            code, name = f"L{int(text)}", f"Level {int(text)}"
+        if lay.names_row is not None:
+            name = _squash(view.get(lay.names_row, c)) or name
+        if code.upper() in codes_seen:
+            code = f"L{i + 1}"
+        codes_seen[code.upper()] = ref
+        levels.append(DetectedLevel(code, name or code, ref))
+    if not use_codes and not all(re.fullmatch(r"\d+", h) for h in heads):
+        notes.append(Note(view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1]),
+                          f"the header names levels without codes; codes {levels[0].code}–"
+                          f"{levels[-1].code} were made up", "level"))
+    codes = [lv.code for lv in levels]
+    label_area = [c for c in range(lay.levels[0]) if c not in lay.skipped]
+    start = (lay.names_row if lay.names_row is not None else lay.header) + 1
+    rows = [r for r in range(start, lay.bottom + 1) if view.by_row.get(r)]
+    title: str | None = None
+    above = [r for r in range(lay.top, lay.header) if view.by_row.get(r)]
+    repeats = [r for r in rows if _is_header_repeat(view, r, lay.header, lay.levels)]
+    groups: list[DetectedGroup] = []
+    gids, cids = _Ids(), _Ids()
+
+    def open_group(name: str, ref: str | None) -> DetectedGroup:
+        g = DetectedGroup(gids.make(name, ref or "", "group", notes), name, ref)
+        groups.append(g)
+        return g
+
+    # a group title directly above the first header, when every repeat of the header has one too
+    if repeats and above and above[-1] == lay.header - 1 and any(
+            _group_row(view, r - 1, lay.levels, label_area) for r in repeats):
+        r = above.pop()
+        open_group(_squash(view.get(r, min(view.by_row[r]))), view.ref(r, min(view.by_row[r])))
+    for r in above:
+        text = " ".join(view.get(r, c) for c in view.by_row[r] if view.get(r, c))
+        if title is None:
+            title = _squash(text)
+        else:
+            notes.append(Note(view.ref(r, view.by_row[r][0]),
+                              f"text above the matrix ignored: {_clip(text)!r}", "stray"))
+    for r in repeats:
+        notes.append(Note(view.ref(r, lay.levels[0]), "the level header repeated; skipped", "stray"))
+    pending: tuple[str, str] | None = None
+    last_group_value: str | None = None
+    for r in rows:
+        if r in repeats:
+            continue
+        gname = _group_row(view, r, lay.levels, label_area)
+        if gname is not None:
+            if pending:
+                notes.append(Note(pending[1], f"{_clip(pending[0])!r} has no categories; ignored",
+                                  "stray"))
+            pending = (_squash(gname), view.ref(r, lay.category))
+            continue
+        label = _squash(view.get(r, lay.category))
+        texts = {code: view.get(r, c) for code, c in zip(codes, lay.levels, strict=True)}
+        if not label:
+            if any(texts.values()):
+                notes.append(Note(view.ref(r, lay.levels[0]),
+                                  "descriptors in a row without a category name; ignored", "stray"))
+            continue
+        if lay.group is not None:
+            gv = _squash(view.get(r, lay.group))
+            if gv and gv != last_group_value:
+                open_group(gv, view.ref(r, lay.group))
+                last_group_value = gv
+        if pending:
+            open_group(pending[0], pending[1])
+            pending = None
+        if not groups:
+            open_group("Categories", None)
+            notes.append(Note(view.ref(r, lay.category), "no group header above the first "
+                              "category; categories put in a group 'Categories'", "group"))
+        ref = view.ref(r, lay.category)
+        cat = DetectedCategory(cids.make(label, ref, "category", notes), label, ref, {})
+        for code, c in zip(codes, lay.levels, strict=True):
+            text = texts[code]
+            if text:
+                cat.descriptors[code] = _clean_text(view.cells.get((r, c), ""))
+            else:
+                cat.descriptors[code] = PLACEHOLDER.format(category=label, code=code)
+                cat.drafted.add(code)
+                notes.append(Note(view.ref(r, c), f"empty: {label} at {code}; a placeholder marked "
+                                                  "drafted was written", "empty"))
+        if lay.weight is not None:
+            wtext = view.get(r, lay.weight)
+            w = _parse_weight(wtext) if wtext else None
+            if w is None:
+                notes.append(Note(view.ref(r, lay.weight),
+                                  f"no weight for {label}; 1 used" if not wtext else
+                                  f"weight {wtext!r} of {label} is not a positive number; 1 used",
+                                  "weight"))
+            else:
+                cat.weight = w
+        if lay.purpose is not None and view.get(r, lay.purpose):
+            cat.purpose = _clean_text(view.get(r, lay.purpose))
+        groups[-1].categories.append(cat)
+    if pending:
+        notes.append(Note(pending[1], f"{_clip(pending[0])!r} has no categories; ignored", "stray"))
+    for c in lay.skipped:
+        h = view.get(lay.header, c)
+        if h:
+            notes.append(Note(view.ref(lay.header, c),
+                              f"column {_clip(h)!r} is not part of the matrix; ignored", "stray"))
+            continue
+        for r in rows:  # a column without a header: each text it holds
+            if view.raw.get((r, c), "").strip():
+                notes.append(Note(view.ref(r, c), "stray text outside the matrix ignored: "
+                                  f"{_clip(view.raw[(r, c)])!r}", "stray"))
+    level_cols = set(lay.levels)
+    for r1, c1, r2, c2 in view.merged:
+        spanned = [lv.code for lv, c in zip(levels, lay.levels, strict=True) if c1 <= c <= c2]
+        if r1 > lay.header and c1 in level_cols and len(spanned) > 1:
+            notes.append(Note(view.range_ref(r1, c1, r2, c2), f"merged region spans levels "
+                              f"{', '.join(spanned)}; its text is used for each", "merge"))
+    groups = [g for g in groups if g.categories]
+    if not groups:
+        raise ImportFailed(f"{source or sheet}: levels found at "
+                           f"{view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])}"
+                           " but no category rows with descriptors below them")
+    det = Detection(
+        source=source, sheet=sheet, orientation="rows" if view.transposed else "columns",
+        header_ref=view.range_ref(lay.header, lay.levels[0], lay.names_row or lay.header,
+                                  lay.levels[-1]),
+        title=title, levels=levels, groups=groups,
+        weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
+        notes=notes)
+    return det
+
+
+def doubts(lay: Layout, det: Detection) -> list[str]:
+    """Why the detection may not be the matrix the sheet holds; [] when it is plausible."""
+    out: list[str] = []
+    cats = det.categories
+    n_lv, n_cat = len(det.levels), len(cats)
+    if n_lv < 2:
+        out.append(f"only {n_lv} level found")
+    if n_cat < (1 if lay.pattern >= 3 else 2):
+        out.append(f"only {n_cat} category found")
+    if lay.pattern <= 0:
+        out.append("the level names share no pattern (codes, numbers counting up, seniority words "
+                   "or a common word): " + ", ".join(repr(lv.name) for lv in det.levels[:6]))
+    for lv in det.levels:
+        if _NOTES.search(lv.name) or re.fullmatch(r"0+", lv.name.strip()):
+            out.append(f"level {lv.name!r} ({lv.ref}) is named like a note or a count")
+    texts = [c.descriptors[lv.code] for c in cats for lv in det.levels if lv.code not in c.drafted]
+    if n_cat:
+        for lv in det.levels:
+            have = sum(lv.code not in c.drafted for c in cats)
+            if have < 0.5 * n_cat:
+                out.append(f"level {lv.name!r} has descriptors for only {have} of {n_cat} categories")
+    if texts:
+        numeric = sum(bool(_NUMERIC.match(t.strip())) for t in texts) / len(texts)
+        refs = sum(bool(_CELLREF.match(t.strip())) for t in texts) / len(texts)
+        if numeric > 0.2:
+            out.append(f"{numeric:.0%} of the descriptors are numbers, dates or errors, not text")
+        if refs > 0.2:
+            out.append(f"{refs:.0%} of the descriptors look like cell references")
+        distinct = len(set(texts)) / len(texts)
+        if distinct < 0.4 and len(texts) > 3:
+            out.append(f"only {distinct:.0%} of the descriptors differ from one another")
+        mean_desc = statistics.fmean(width(t) for t in texts)
+        mean_label = statistics.fmean(width(c.name) for c in cats) if cats else 0
+        if mean_desc < 0.8 * mean_label and mean_desc < 25:
+            out.append(f"descriptors ({mean_desc:.0f} characters on average) are no longer than "
+                       f"category names ({mean_label:.0f})")
+    if len(lay.skipped) > max(3, len(det.levels) // 2):
+        out.append(f"{len(lay.skipped)} other {'rows' if lay.view.transposed else 'columns'} beside "
+                   "the levels hold text: the levels found may be a slice of a larger table")
+    names = Counter((g.id, c.name.lower()) for g in det.groups for c in g.categories)
+    dup = [n for (_, n), k in names.items() if k > 1]
+    if dup:
+        out.append(f"category names repeat within a group: {', '.join(repr(d) for d in dup[:3])}")
+    return out
+
+
+def score(lay: Layout, det: Detection, dbt: list[str]) -> float:
+    """Higher is likelier: the level pattern, the matrix's size, the corner's word; doubts cost."""
+    corner = lay.view.get(lay.header, lay.category)
+    s = 3 * lay.pattern + min(len(det.levels) * len(det.categories), 200) / 50
+    if corner and _LEVEL_CORNER.match(corner) and lay.view.transposed:
+        s += 4  # 'Level' heads the column of levels: they run down the rows
+    if corner and _LEVEL_CORNER.match(corner) and not lay.view.transposed and lay.pattern < 3:
+        s -= 4
+    return s - 5 * len(dbt)
+
+
+# -- the whole search ----------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    layout: Layout
+    detection: Detection
+    doubts: list[str]
+    score: float
+
+
+def layouts(table: Table, source: str, levels_in: Orientation | None = None,
+            ex: Explicit | None = None) -> list[Found]:
+    """Every candidate layout on one sheet, best first."""
+    ex = ex or Explicit()
+    out: list[Found] = []
+    views = [View(table, t) for t in ((False, True) if levels_in is None else (levels_in == "rows",))]
+    bl = blocks(table)
+    for view in views:
+        if view.ncols > MAX_LINES:
+            continue
+        for i, (top, bottom) in enumerate(bl, 1):
+            if ex.table is not None and i != ex.table:
+                continue
+            if bottom - top > MAX_ROWS and not view.transposed:
+                continue
+            vb = (top, bottom) if not view.transposed else (0, view.nrows - 1)
+            heads = [ex.header_row] if ex.header_row is not None else [
+                r for r in range(vb[0], vb[1] + 1) if len(view.by_row.get(r, [])) >= 2][:6]
+            for h in heads:
+                lay = candidate(view, i, vb[0], vb[1], h, ex)
+                if lay is None:
+                    continue
+                if view.transposed:
+                    # the block's columns are the sheet's rows: keep only what lies in the block
+                    pass
+                lay.pattern = pattern_score([view.get(h, c) for c in lay.levels])
+                try:
+                    det = build(lay, source)
+                except ImportFailed:
+                    continue
+                dbt = doubts(lay, det)
+                out.append(Found(lay, det, dbt, score(lay, det, dbt)))
+            if view.transposed:
+                break  # a transposed view sees every block at once
+    out.sort(key=lambda f: -f.score)
+    return out
+
+
+def command(found: Found, source: str) -> str:
+    """The command line that imports exactly this layout."""
+    lay = found.layout
+    v = lay.view
+    parts = ["sheetladder", "import", _shq(source), "--sheet", _shq(v.table.name)]
+    if v.transposed:
+        parts += ["--levels-in", "rows"]
+    else:
+        parts += ["--levels-in", "columns"]
+    parts += ["--header-row", v.row_name(lay.header),
+              "--levels", f"{v.line(lay.levels[0])}:{v.line(lay.levels[-1])}",
+              "--category-col", v.line(lay.category)]
+    if lay.group is not None:
+        parts += ["--group-col", v.line(lay.group)]
+    if lay.weight is not None:
+        parts += ["--weight-col", v.line(lay.weight)]
+    for c in lay.skipped:
+        parts += ["--skip-col", v.line(c)]
+    if len(blocks(v.table)) > 1 and not v.transposed:
+        parts += ["--table", str(lay.table_no)]
+    return " ".join(parts)
+
+
+def _shq(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9_./:=@%+-]+", text) else "'" + text.replace("'", "'\\''") + "'"
+
+
+class ImportDoubtful(ImportFailed):
+    """The best layout found did not pass the plausibility checks."""
+
+    def __init__(self, message: str, found: Found | None):
+        super().__init__(message)
+        self.found = found
+
+
+def detect(table: Table, levels_in: Orientation | None = None, source: str = "",
+           explicit: Explicit | None = None) -> Detection:
+    """The matrix on one sheet; ImportDoubtful (an ImportFailed) when it cannot be trusted."""
+    if not table.cells:
+        raise ImportFailed(f"{source or table.name}: sheet {table.name!r} is empty")
+    return _choose([table], source or table.name, levels_in, explicit, sheet_given=True)
+
+
+def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation | None = None,
+                  explicit: Explicit | None = None) -> Detection:
+    """Read ``source`` and find its matrix: on ``sheet`` if named, else on the visible sheet
+    whose best layout scores highest. Explicit options (``explicit``, or ``sheet`` with
+    ``levels_in``) are obeyed even when the result is doubtful; the doubts become notes."""
     tables = read_tables(source)
     if sheet is not None:
         chosen = [t for t in tables if t.name == sheet] or [
@@ -612,23 +876,130 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
         if not chosen:
             raise ImportFailed(f"{source}: no sheet named {sheet!r}; sheets: "
                                + ", ".join(repr(t.name) for t in tables))
-        return detect(chosen[0], levels_in, source)
-    if len(tables) == 1:
-        return detect(tables[0], levels_in, source)
-    named = [t for t in tables if t.name.lower() == "matrix"]
-    if named:
-        return detect(named[0], levels_in, source)
-    found: list[Detection] = []
-    errors: list[str] = []
+        tables = chosen
+    else:
+        tables = [t for t in tables if t.visible and t.cells] or [t for t in tables if t.cells]
+    if not tables:
+        raise ImportFailed(f"{source}: every sheet is empty")
+    return _choose(tables, source, levels_in, explicit, sheet_given=sheet is not None)
+
+
+def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
+            explicit: Explicit | None, sheet_given: bool) -> Detection:
+    ex = explicit or Explicit()
+    found: list[Found] = []
     for t in tables:
-        if not t.visible:
-            continue
-        try:
-            found.append(detect(t, levels_in, source))
-        except ImportFailed as e:
-            errors.append(str(e))
+        found.extend(layouts(t, source, levels_in, ex))
     if not found:
-        raise ImportFailed(f"{source}: no descriptor matrix found on any sheet ("
-                           + ", ".join(repr(t.name) for t in tables if t.visible)
-                           + "); name one with --sheet")
-    return max(found, key=lambda d: len(d.levels) * len(d.categories))
+        for t in tables:  # a header of levels with nothing under it says more than 'none found'
+            v = View(t, False)
+            for r, cols in v.by_row.items():
+                heads = [v.get(r, c) for c in cols[1:]]
+                if pattern_score(heads) >= 2.5 and not any(rr > r for rr in v.by_row):
+                    raise ImportFailed(f"{source}: levels found at {v.range_ref(r, cols[1], r, cols[-1])}"
+                                       " but no category rows with descriptors below them")
+        raise ImportFailed(f"{source}: no descriptor matrix found: no sheet has a header row of at "
+                           "least two levels over rows of categories ("
+                           + ", ".join(repr(t.name) for t in tables) + ")")
+    # the best layout of each sheet by score; among sheets, a plausible one before a doubtful one
+    found.sort(key=lambda f: -f.score)
+    per_sheet: dict[int, Found] = {}
+    for f in found:
+        per_sheet.setdefault(id(f.layout.view.table), f)
+    best = min(per_sheet.values(), key=lambda f: (bool(f.doubts), -f.score))
+    explicit_given = ex.given or (levels_in is not None and sheet_given)
+    if best.doubts and not explicit_given:
+        from .emit import summary_lines
+
+        lines = [f"{source}: no matrix found that can be trusted. The best guess:"]
+        lines += ["  " + x for x in summary_lines(best.detection)[:4]]
+        lines.append("Doubtful because:")
+        lines += [f"  - {d}" for d in best.doubts[:5]]
+        lines.append("If that guess is right, import it explicitly with:")
+        lines.append("  " + command(best, source))
+        raise ImportDoubtful("\n".join(lines), best)
+    others = [f for f in found[1:] if not f.doubts and f.layout.table_no != best.layout.table_no
+              and f.layout.view.table is best.layout.view.table]
+    det = best.detection
+    seen = set()
+    for f in others:
+        if f.layout.table_no in seen:
+            continue
+        seen.add(f.layout.table_no)
+        det.notes.append(Note(f.detection.header_ref, f"another matrix (table {f.layout.table_no}, "
+                              f"{len(f.detection.levels)} levels x {len(f.detection.categories)} "
+                              f"categories) was left out; import it with --table "
+                              f"{f.layout.table_no}", "stray"))
+    for d in best.doubts:
+        det.notes.append(Note(det.header_ref, f"doubtful: {d}", "level"))
+    return det
+
+
+# -- explicit options and the table list -----------------------------------------------------------
+
+
+def _line(text: str, letters: bool, what: str) -> int:
+    """A 0-based index from a column letter (``letters``) or a 1-based row number."""
+    t = text.strip().upper()
+    if letters and re.fullmatch(r"[A-Z]{1,3}", t):
+        n = 0
+        for ch in t:
+            n = n * 26 + ord(ch) - 64
+        return n - 1
+    if not letters and re.fullmatch(r"\d{1,7}", t) and int(t) >= 1:
+        return int(t) - 1
+    want = "a column letter such as C" if letters else "a row number such as 3"
+    raise BadInput(f"{what} {text!r}: expected {want}")
+
+
+def explicit_options(levels_in: Orientation | None, header_row: str | None = None,
+                     levels: str | None = None, category: str | None = None,
+                     group: str | None = None, weight: str | None = None,
+                     skip: tuple[str, ...] = (), table: int | None = None) -> Explicit:
+    """The CLI's layout options as view coordinates. With levels in rows, rows and columns swap:
+    --levels and the *-col options name rows (numbers), --header-row a column (a letter)."""
+    rows = levels_in == "rows"
+    if (levels or category or group or weight or skip or header_row) and levels_in is None:
+        raise BadInput("--header-row, --levels and the --*-col options need --levels-in columns|rows")
+    span: tuple[int, int] | None = None
+    if levels is not None:
+        m = re.fullmatch(r"\s*([A-Za-z]+|\d+)\s*:\s*([A-Za-z]+|\d+)\s*", levels)
+        if not m:
+            raise BadInput(f"--levels {levels!r}: expected a range such as C:G (or 3:7 for rows)")
+        a, b = _line(m.group(1), not rows, "--levels"), _line(m.group(2), not rows, "--levels")
+        if b <= a:
+            raise BadInput(f"--levels {levels!r}: needs at least two levels, first to last")
+        span = (a, b)
+    return Explicit(
+        header_row=_line(header_row, rows, "--header-row") if header_row else None,
+        levels=span,
+        category=_line(category, not rows, "--category-col") if category else None,
+        group=_line(group, not rows, "--group-col") if group else None,
+        weight=_line(weight, not rows, "--weight-col") if weight else None,
+        skip=tuple(_line(x, not rows, "--skip-col") for x in skip), table=table)
+
+
+def list_lines(source: str, sheet: str | None = None,
+               levels_in: Orientation | None = None) -> list[str]:
+    """Every table found on every sheet, with its bounds and the best layout read there."""
+    lines: list[str] = []
+    for t in read_tables(source):
+        if sheet is not None and t.name.lower() != sheet.lower():
+            continue
+        bl = blocks(t)
+        lines.append(f"sheet {t.name!r}{'' if t.visible else ' (hidden)'}: {len(bl)} table(s)")
+        found = layouts(t, source, levels_in)
+        for i, (top, bottom) in enumerate(bl, 1):
+            cols = [c for (r, c) in t.cells if top <= r <= bottom]
+            bounds = range_ref(t.name, top, min(cols), bottom, max(cols))
+            best = next((f for f in found if f.layout.table_no == i and not f.layout.view.transposed),
+                        None) or next((f for f in found if f.layout.table_no == i), None)
+            if best is None:
+                lines.append(f"  table {i}: {bounds}: no matrix")
+                continue
+            d = best.detection
+            verdict = "doubtful: " + best.doubts[0] if best.doubts else "plausible"
+            lines.append(f"  table {i}: {bounds}: {len(d.levels)} levels x {len(d.categories)} "
+                         f"categories ({verdict})")
+            lines.append(f"    {command(best, source)}")
+    return lines
