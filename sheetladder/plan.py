@@ -553,7 +553,7 @@ def _build_matrix(ladder: Ladder) -> SheetPlan:
     s.text(M_CODES, M_PURPOSE, "Purpose", "header")
     s.text(M_NAMES, M_CAT, "", "header_sub")
     s.text(M_NAMES, M_WEIGHT, "", "header_sub")
-    s.text(M_NAMES, M_PURPOSE, "why it matters", "header_sub")
+    s.text(M_NAMES, M_PURPOSE, "", "header_sub")  # the level names row: nothing else on it
     for i, lv in enumerate(ladder.levels):
         s.text(M_CODES, M_DESC0 + i, lv.code, "header")
         s.text(M_NAMES, M_DESC0 + i, lv.name, "header_sub")

@@ -618,8 +618,9 @@ def build(lay: Layout, source: str) -> Detection:
             _group_row(view, r - 1, lay.levels, label_area) for r in repeats):
         r = above.pop()
         open_group(_squash(view.get(r, min(view.by_row[r]))), view.ref(r, min(view.by_row[r])))
-    for r in above:
-        text = " ".join(view.get(r, c) for c in view.by_row[r] if view.get(r, c))
+    for r in above:  # the cells as typed: a title merged across columns counts once
+        typed = [view.raw.get((r, c), "").strip() for c in view.by_row[r]]
+        text = " ".join(t for t in typed if t)
         if title is None:
             title = _squash(text)
         else:
