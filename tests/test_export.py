@@ -465,8 +465,9 @@ def assert_holds(url: str, want: Mapping[str, Score]) -> None:
 
 
 def _collect_then_hang(db_url: str, folder: str, after: int, flag: str) -> None:
-    """Collect ``folder`` one file at a time and hang when reading file ``after + 1``: by then
-    ``after`` files are committed, and the parent kills this process mid-batch."""
+    """Collect ``folder`` in this process and hang when reading file ``after + 1``: by then the
+    first batch of files is committed and the next one is half read, and the parent kills
+    this process mid-batch."""
     from sheetladder.results.collect import collect
     from sheetladder.results.read import read_for_collect
     from sheetladder.results.store import History as H
@@ -488,28 +489,32 @@ def _collect_then_hang(db_url: str, folder: str, after: int, flag: str) -> None:
 def test_a_collect_killed_mid_batch_leaves_the_database_whole(tmp_path: Path, db_url: str) -> None:
     import multiprocessing
 
+    from sheetladder.results.collect import BATCH_FILES
+
     ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
-    want = prefilled_folder(tmp_path / "in", ladder, 12, seed=25)
+    n = BATCH_FILES + 8
+    want = prefilled_folder(tmp_path / "in", ladder, n, seed=25)
     flag = tmp_path / "hanging"
     proc = multiprocessing.get_context("spawn").Process(
-        target=_collect_then_hang, args=(db_url, str(tmp_path / "in"), 3, str(flag)))
+        target=_collect_then_hang, args=(db_url, str(tmp_path / "in"), BATCH_FILES + 3,
+                                         str(flag)))
     proc.start()
     try:
         deadline = time.monotonic() + 300
         while not flag.exists() and proc.is_alive() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert flag.exists() and proc.is_alive(), "the collect never reached its fourth file"
-        proc.kill()  # mid-batch: three files committed, the fourth being read
+        assert flag.exists() and proc.is_alive(), "the collect never reached its last batch"
+        proc.kill()  # mid-batch: one batch committed, three files of the next one read
         proc.join(30)
     finally:
         if proc.is_alive():
             proc.kill()
     assert_consistent(db_url)
     with History(db_url) as h:
-        assert h.counts()["sources"] == 3
+        assert h.counts()["sources"] == BATCH_FILES  # the whole first batch, none of the next
     res = run_cli("collect", str(tmp_path / "in"), "--db", db_url)
     assert res.returncode == 0, res.stderr
-    assert "9 added" in res.stdout and "3 unchanged" in res.stdout
+    assert f"{n - BATCH_FILES} added" in res.stdout and f"{BATCH_FILES} unchanged" in res.stdout
     assert_holds(db_url, want)
     assert_consistent(db_url)
 
