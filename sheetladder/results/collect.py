@@ -1,4 +1,5 @@
-"""collect: many workbooks, read in reader processes, each stored in its own transaction."""
+"""collect: many workbooks, read in reader processes (and here, while they are busy), stored in
+batches: one transaction per batch of files, a savepoint per file."""
 
 
 import functools
@@ -81,10 +82,11 @@ def default_jobs() -> int:
 def reader_processes(jobs: int = 0) -> int:
     """Reader processes for ``jobs`` processes at work (0: :func:`default_jobs`).
 
-    The collecting process stores every file read, which takes about as long as reading it
-    (~10 ms each for the sales ladder), so it is one of the ``jobs``: on two cores, one reader
-    process reads while the collecting process stores, and a second reader would only wait,
-    holding its own ~55 MiB. 0 reader processes: the collecting process reads too."""
+    The collecting process is one of the ``jobs``: it stores every file read (about 1 ms each
+    since stores are batched, issue 17) and reads files itself whenever the oldest chunk it
+    waits for is still being read. On two cores, one reader process and this one both read,
+    and a second reader process would only hold its own ~55 MiB. 0 reader processes: the
+    collecting process reads everything."""
     return max(1, jobs or default_jobs()) - 1
 
 
@@ -96,13 +98,17 @@ _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
 _CHUNK_FILES = 4  # files per task sent to a reader process
 _CHUNK_BYTES = 4 * 2**20
 _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
+BATCH_FILES = 32  # files stored in one transaction (a savepoint each)
 
 
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             reader: Callable[[str], ReadOutcome] | None = None,
             on_result: Callable[[IngestResult], Any] | None = None,
             on_total: Callable[[int], Any] | None = None) -> CollectOutcome:
-    """Read workbooks (in reader processes) and ingest each in its own transaction.
+    """Read workbooks (in reader processes, and in this one while they are busy) and store
+    them in batches of :data:`BATCH_FILES`, in one transaction with a savepoint per file
+    (:meth:`History.ingest_many`): a file refused or already held leaves the rest of its
+    batch alone, and a crash loses at most the batch being stored, never part of a file.
 
     Files are applied oldest first (by modification time), so when two copies of one rater's
     tab arrive in one batch the newer one ends up current. Each file is read once, by this
@@ -127,35 +133,60 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     for m in missing:
         emit(m)
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
-    ladders: dict[str, Ladder] = {}
+    store = _Batch(history, emit)
     n_readers = reader_processes(jobs)
     first = list(itertools.islice(tasks, 3))
     if n_readers < 1 or len(first) < 3:  # reader processes would cost more than they save
         for task in itertools.chain(first, tasks):
-            for got in read_chunk_for_collect([task], reader):
-                _ingest_outcome(history, got, emit, ladders)
+            store.add(read_chunk_for_collect([task], reader))
+        store.flush()
         return outcome
 
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from multiprocessing import get_context
 
     work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
         functools.partial(read_chunk_for_collect, reader=reader) if reader
         else read_chunk_for_collect)
-    ahead: deque[Future[list[ReadOutcome]]] = deque()  # in the order the files are applied
-
-    def ingest_oldest() -> None:
-        for got in ahead.popleft().result():
-            _ingest_outcome(history, got, emit, ladders)
-
+    # Chunks in the order their files are applied: sent to a reader (a Future), or read here
+    # while the readers were busy (the outcomes).
+    ahead: deque[Future[list[ReadOutcome]] | list[ReadOutcome]] = deque()
+    sent = 0  # Futures in ``ahead``
+    chunks = _chunked(itertools.chain(first, tasks))
+    more = True
     with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
                              initializer=tune) as pool:
-        for chunk in _chunked(itertools.chain(first, tasks)):
-            while len(ahead) >= n_readers * _CHUNKS_PER_READER:
-                ingest_oldest()
-            ahead.append(pool.submit(work, chunk))
-        while ahead:
-            ingest_oldest()
+        while more or ahead:
+            while more and sent < n_readers * _CHUNKS_PER_READER:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    more = False
+                    break
+                ahead.append(pool.submit(work, chunk))
+                sent += 1
+            while ahead and (isinstance(ahead[0], list) or ahead[0].done()):
+                head = ahead.popleft()
+                if not isinstance(head, list):
+                    sent -= 1
+                    head = head.result()
+                store.add(head)
+            if not ahead:
+                continue
+            # The oldest chunk is still being read: do something useful meanwhile. Storing
+            # costs little now (issue 17), so this process reads too, a chunk at a time.
+            if store.pending:
+                store.flush()
+            elif more and len(ahead) < 2 * n_readers * _CHUNKS_PER_READER:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    more = False
+                else:
+                    ahead.append(read_chunk_for_collect(chunk, reader))
+            else:
+                head = ahead[0]
+                assert not isinstance(head, list)
+                wait([head], return_when=FIRST_COMPLETED)
+    store.flush()
     return outcome
 
 
@@ -217,21 +248,42 @@ def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
         yield chunk
 
 
-def _ingest_outcome(history: History, got: ReadOutcome, emit: Callable[[IngestResult], Any],
-                    ladders: dict[str, Ladder]) -> None:
-    if got.report is None:
-        res = IngestResult(file=got.file, status="refused", findings=[
-            Finding(severity="error", message=got.error or "could not be read")])
-    else:
-        ladder = None
-        if got.ladder_json:
-            # one ladder per batch, as a rule: parsed once (by its text; a handful kept)
-            ladder = ladders.get(got.ladder_json)
-            if ladder is None:
-                if len(ladders) >= 8:
-                    ladders.clear()
-                ladder = ladders[got.ladder_json] = Ladder.model_validate(
-                    json.loads(got.ladder_json))
-        res = history.ingest(got.report, ladder=ladder, modified=got.modified)
-        res.file = got.file
-    emit(res)
+class _Batch:
+    """Read outcomes waiting to be stored, stored together (one transaction, a savepoint per
+    file) once :data:`BATCH_FILES` are waiting or when :meth:`flush` is called."""
+
+    def __init__(self, history: History, emit: Callable[[IngestResult], Any]):
+        self.history = history
+        self.emit = emit
+        self.pending: list[ReadOutcome] = []
+        self.ladders: dict[str, Ladder] = {}
+
+    def add(self, outcomes: Iterable[ReadOutcome]) -> None:
+        self.pending.extend(outcomes)
+        if len(self.pending) >= BATCH_FILES:
+            self.flush()
+
+    def flush(self) -> None:
+        todo, self.pending = self.pending, []
+        done = iter(self.history.ingest_many(
+            [(got.report, self._ladder(got.ladder_json), got.modified)
+             for got in todo if got.report is not None]))
+        for got in todo:
+            if got.report is None:
+                self.emit(IngestResult(file=got.file, status="refused", findings=[
+                    Finding(severity="error", message=got.error or "could not be read")]))
+            else:
+                res = next(done)
+                res.file = got.file
+                self.emit(res)
+
+    def _ladder(self, ladder_json: str | None) -> Ladder | None:
+        if not ladder_json:
+            return None
+        # one ladder per batch, as a rule: parsed once (by its text; a handful kept)
+        ladder = self.ladders.get(ladder_json)
+        if ladder is None:
+            if len(self.ladders) >= 8:
+                self.ladders.clear()
+            ladder = self.ladders[ladder_json] = Ladder.model_validate(json.loads(ladder_json))
+        return ladder
