@@ -333,25 +333,39 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
               help="File to write (default output/results-PERIOD.FORMAT); '-' prints csv/json.")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 @click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 BOM (for Excel).")
+@click.option("--comments", is_flag=True,
+              help="Export what raters wrote instead, one row per comment (csv or json; the "
+                   "XLSX always has a Comments sheet); default file output/comments-PERIOD.FORMAT.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def export(period: str | None, fmt: str, output: str | None, db: str | None, bom: bool,
-           force: bool) -> None:
+           comments: bool, force: bool) -> None:
     """Export one period: a row per person with level, total, progress, category consensus,
-    self/manager/peer means, the largest self-vs-others gaps and the change since the previous
-    period; XLSX adds a heatmap, level distribution chart and trends."""
-    from .results.export import ExportError, build, default_path, latest_period, render
+    self/manager/peer means, the largest self-vs-others gaps, the change since the previous
+    period and each rater's total and level; XLSX adds a heatmap, the level distribution,
+    trend charts, and each rater's figures, comments and warnings on sheets of their own, set
+    up to print."""
+    from .results.export import (
+        COMMENTS_IN_XLSX,
+        ExportError,
+        build,
+        default_path,
+        latest_period,
+        render,
+    )
     from .results.store import History
 
     if output == "-" and fmt == "xlsx":
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
+    if comments and fmt == "xlsx":
+        raise ExportError(COMMENTS_IN_XLSX)
     with History(db) as history:
         period = period or latest_period(history)
         data = build(history, period)
-    payload = render(data, fmt, bom=bom)
+    payload = render(data, fmt, bom=bom, comments=comments)
     if output == "-":
         click.get_binary_stream("stdout").write(payload)
         return
-    target = Path(output) if output else default_path(period, fmt)
+    target = Path(output) if output else default_path(period, fmt, comments)
     write_new(target, payload, force=force)
     click.echo(f"wrote {target} ({len(data.rows)} people, period {period})")
 

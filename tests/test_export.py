@@ -28,7 +28,16 @@ from sheetladder.definition import Ladder, load, load_text
 from sheetladder.errors import OutputExists
 from sheetladder.files import write_new
 from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, build_plan
-from sheetladder.results.export import ExportError, build, neutralise, table, to_csv, to_json, to_xlsx
+from sheetladder.results.export import (
+    ExportError,
+    build,
+    neutralise,
+    printed_table,
+    table,
+    to_csv,
+    to_json,
+    to_xlsx,
+)
 from sheetladder.results.read import read_path
 from sheetladder.results.store import History
 from sheetladder.scoring import RaterInput, Score, score, xround
@@ -246,16 +255,16 @@ def test_json_holds_the_same_rows_and_team_views(hostile_export: object) -> None
     assert data["team"][0]["distribution"] == exp.team[0].distribution  # type: ignore[attr-defined]
 
 
-@pytest.mark.filterwarnings("ignore:Sparkline Group extension")  # openpyxl cannot read them
 def test_xlsx_has_a_filtered_results_table_heatmap_chart_and_trend(
         hostile_export: object, tmp_path: Path) -> None:
     exp = hostile_export
     path = tmp_path / "x.xlsx"
     path.write_bytes(to_xlsx(exp))  # type: ignore[arg-type]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Results", "Heatmap", "Team", "Trend"]
+    assert wb.sheetnames == ["Results", "Heatmap", "Team", "Trend", "Raters", "Comments",
+                             "Warnings"]
     ws = wb["Results"]
-    headers, plain = table(exp)  # type: ignore[arg-type]
+    headers, plain = printed_table(exp)  # type: ignore[arg-type]
     assert [c.value for c in ws[1]] == headers
     assert ws.freeze_panes == "B2"
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(headers))}{len(plain) + 1}"
@@ -289,7 +298,7 @@ def test_libreoffice_opens_the_xlsx_export_with_the_same_figures(
     src.write_bytes(to_xlsx(hostile_export))  # type: ignore[arg-type]
     out = convert(src, tmp_path / "lo", "csv:Text - txt - csv (StarCalc):44,34,76,1")
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
-    headers, plain = table(hostile_export)  # type: ignore[arg-type]
+    headers, plain = printed_table(hostile_export)  # type: ignore[arg-type]
     assert rows[0] == headers
     people = {r[0]: r for r in rows[1:]}
     for want in plain:
@@ -342,7 +351,6 @@ TEAM = [("Ada Sales", "sales", 4), ("Ben Sales", "sales", 3), ("Cy Sales", "sale
         ("Di Sales", "sales", 3), ("Ed Eng", "eng", 4), ("=Fi Eng", "eng", 3)]
 
 
-@pytest.mark.filterwarnings("ignore:Sparkline Group extension")  # openpyxl cannot read them
 def test_two_quarters_render_fill_collect_export(tmp_path: Path, db_url: str) -> None:
     ladders = {"sales": load(DEFINITIONS / "sales-s1-s7.yaml"),
                "eng": load(DEFINITIONS / "engineering-e1-e8.yaml")}
@@ -422,6 +430,26 @@ def test_two_quarters_render_fill_collect_export(tmp_path: Path, db_url: str) ->
         assert (r["Total change"] and float(r["Total change"])) == pytest.approx(change)
     wb = openpyxl.load_workbook(out_xlsx)
     assert wb["Results"].max_row == 1 + len(TEAM)
+
+    # what the managers wrote reaches the comments CSV and the Comments sheet, as text
+    out_comments = tmp_path / "q4-comments.csv"
+    res = run_cli("export", "--period", "2026-Q4", "--comments", "-o", str(out_comments), *db)
+    assert res.returncode == 0, res.stderr
+    got = list(csv.DictReader(io.StringIO(out_comments.read_text(encoding="utf-8"),
+                                          newline="")))
+    want_comments = set()
+    for person, lid, _ in TEAM:
+        first = ladders[lid].categories[0]
+        rating = next(c.ratings["Mia Manager"] for c in expected[(person, "2026-Q4")].categories
+                      if c.id == first.id)
+        want_comments.add((neutralise(person), first.name, "Mia Manager", "Manager", rating,
+                           "'=1+1 led the renewal"))
+    assert {(r["Person"], r["Category"], r["Rater"], r["Role"], r["Rating"], r["Comment"])
+            for r in got} == want_comments
+    sheet = wb["Comments"]
+    cells = [row[7] for row in sheet.iter_rows(min_row=2)]
+    assert len(cells) == len(TEAM)
+    assert all(c.value == "=1+1 led the renewal" and c.data_type == "s" for c in cells)
 
     # refuse to overwrite an export; --force replaces it
     res = run_cli("export", "--period", "2026-Q4", "-o", str(out_csv), *db)

@@ -87,11 +87,39 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
             ct.add_row(Text(c.name), *[Text(c.ratings.get(t) or "·") for t in tabs],
                        num(c.consensus_level), Text(c.next_level or "–"))
         console.print(ct)
+        for line in comment_lines(r):
+            console.print(line)
         overall = Text("Overall: ", style="bold")
         overall.append(f"{num(r.total_points)} points, level {r.level or '– (not every category rated)'}")
         if r.progress_to_next is not None:
             overall.append(f", {num(r.progress_to_next, pct=True)} of the way to the next level")
         console.print(overall)
+
+
+def comment_lines(report: Report) -> list[Text]:
+    """What each rater wrote (the evidence cells), one line per comment under a "Comments"
+    heading: ``  Tab · Category (rating): comment``, in the order of tabs and categories; a
+    comment's own line breaks are shown as " / ". Nothing when no rater wrote anything."""
+    names = {c.id: c.name for c in report.categories}
+    order = {c.id: i for i, c in enumerate(report.categories)}
+    rated = {c.id: c.ratings for c in report.categories}
+    lines: list[Text] = []
+    for inp in report.inputs:
+        for cid in sorted(inp.comments, key=lambda k: order.get(k, len(order))):
+            text = " / ".join(part.strip() for part in inp.comments[cid].splitlines()
+                              if part.strip())
+            if not text:
+                continue
+            line = Text("  ")
+            line.append(inp.tab, style="bold")
+            line.append(f" · {names.get(cid, cid)}")
+            rating = rated.get(cid, {}).get(inp.tab)
+            if rating:
+                line.append(f" ({rating})")
+            line.append(": ")
+            line.append(text)
+            lines.append(line)
+    return [Text("Comments", style="bold"), *lines] if lines else []
 
 
 def history_table(name: str, email: str | None, recs: Sequence[AssessmentRecord]) -> Table:
