@@ -274,15 +274,16 @@ _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql:
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path())
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Processes at work: this one stores what JOBS-1 reader processes read (storing "
-                   "a file costs about what reading it does); 1 reads here too; 0 uses one per "
-                   "CPU core.")
+              help="Processes at work: this one stores what JOBS-1 reader processes read, and "
+                   "reads too while they are busy; 1 reads everything here; 0 uses one per CPU "
+                   "core.")
 def collect(workbooks: tuple[str, ...], db: str | None, jobs: int) -> None:
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
-    Each file goes in its own transaction; a file already collected adds nothing; a newer copy
-    of a rater's tab replaces the older ratings (kept as history). Workbooks with errors are
-    named with their findings and refused; the others still go in. Exits 1 if any was refused.
+    Files are stored in batches (one transaction each, a savepoint per file); a file already
+    collected adds nothing; a newer copy of a rater's tab replaces the older ratings (kept as
+    history). Workbooks with errors are named with their findings and refused; the others still
+    go in. Exits 1 if any was refused.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
