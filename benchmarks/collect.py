@@ -1,13 +1,21 @@
-"""Benchmark: collect 1,000 filled workbooks into a SQLite history, and its peak memory.
+"""Benchmark: collect 1,000 filled workbooks into a SQLite history (and PostgreSQL), and its
+peak memory.
 
     python benchmarks/collect.py [-n 1000] [--ladder definitions/sales-s1-s7.yaml] [--jobs 0]
+                                 [--files DIR] [--no-postgres]
 
 Makes N filled workbooks of the ladder (the renderer pre-fills random ratings for four raters,
-with every formula's stored result), then runs ``python -m sheetladder collect FOLDER --db
-FILE`` (the command ops run, so its reader processes import what they would for ops) twice:
-into a new SQLite file, then again (everything already held). Printed:
+with every formula's stored result; ``--files DIR`` keeps them in DIR and reuses them on the
+next run, to compare two versions on the same files), then runs ``python -m sheetladder
+collect FOLDER --db FILE`` (the command ops run, so its reader processes import what they
+would for ops) twice: into a new SQLite file, then again (everything already held); then the
+same into a PostgreSQL server started for the run (``tests/postgres.py``, fsync on,
+``synchronous_commit=off`` like SQLite's WAL with ``synchronous=NORMAL``). Printed:
 
-* files per second of each run, from the command's wall time (start-up included);
+* files per second of each run, from the command's wall time (start-up included); target
+  (issue 17): >= 200 files/s into SQLite on two cores;
+* the CPU time of the first run summed over every process (``RUSAGE_CHILDREN``), per file:
+  unlike wall time, it hardly moves when other work shares the machine;
 * peak memory of the first run, summed over the collecting process and every process it
   starts (its reader processes and multiprocessing's resource tracker): a thread here reads
   ``VmRSS`` from ``/proc/PID/status`` of the command and of all its descendants every 20 ms and
