@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.chart import LineChart
 
 from sheetladder.cli import main
@@ -297,3 +300,16 @@ def test_warnings_are_listed_with_their_text(quarter: tuple[PeriodExport, dict],
     ws = openpyxl.load_workbook(path)["Warnings"]
     assert [[c.value for c in r] for r in ws.iter_rows()] == [
         ["Person", "Period", "Warning"], ["Person 3", "2026-Q4", "Self!D9: 's3' read as S3"]]
+
+
+@given(n=st.integers(1, 9), data=st.data())
+def test_the_heatmap_scale_always_spans_every_level_held_within_the_ladder(
+        n: int, data: st.DataObject) -> None:
+    values = data.draw(st.lists(st.one_of(st.none(), st.floats(1, n)), max_size=12))
+    lo, hi = heat_span(values, n)
+    assert 1 <= lo <= hi <= n
+    assert hi > lo or n == 1
+    held = [v for v in values if v is not None]
+    if held:
+        assert lo <= min(held) and max(held) <= hi
+        assert hi - lo <= max(1, math.ceil(max(held)) - math.floor(min(held)))

@@ -713,14 +713,16 @@ def heat_colour(value: float, lo: float, hi: float) -> str:
 
 def heat_span(values: Sequence[float | None], n_levels: int) -> tuple[int, int]:
     """The levels the colour scale spans: from the lowest level held to the highest (at least
-    two levels apart, within the ladder), so that differences within a team show."""
+    two levels apart when the ladder has two), so that differences within a team show."""
+    top = max(1, n_levels)
     held = [v for v in values if v is not None]
     if not held:
-        return 1, max(2, n_levels)
-    lo, hi = int(math.floor(min(held))), int(math.ceil(max(held)))
+        return 1, top
+    lo = min(top, max(1, int(math.floor(min(held)))))
+    hi = min(top, max(1, int(math.ceil(max(held)))))
     if hi <= lo:
-        hi, lo = (lo + 1, lo) if lo < n_levels else (lo, lo - 1)
-    return max(1, lo), min(max(2, n_levels), hi)
+        lo, hi = (lo, lo + 1) if lo < top else (max(1, lo - 1), lo)
+    return lo, hi
 
 
 def _blocks(tv: TeamView) -> list[tuple[str, list[CategoryAverage]]]:
