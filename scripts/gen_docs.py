@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sheetladder.cli import HELP_WIDTH, main  # noqa: E402
-from sheetladder.definition import json_schema  # noqa: E402
+from sheetladder.definition import LIMITS, json_schema  # noqa: E402
 
 
 def real_help(*args: str) -> str:
@@ -80,7 +80,14 @@ def definition_reference() -> str:
     out += _table("Ladder (the file)", schema)
     for name, sub in sorted(schema.get("$defs", {}).items()):
         out += _table(name, sub)
-    return "\n".join(out)
+    out += ["## Limits", "",
+            "One set of limits, checked by `validate` (and so by every command that loads a "
+            "definition): whatever validates renders, opens in Excel, LibreOffice and Google "
+            "Sheets, and reads back. A definition past any of them is refused, located at the "
+            "node concerned; nothing is ever cut.", "",
+            "| what | limit |", "| --- | --- |"]
+    out += [f"| {what} | {limit} |" for what, limit in LIMITS]
+    return "\n".join(out) + "\n"
 
 
 FILES = {"docs/cli.md": cli_reference, "docs/definition-format.md": definition_reference}

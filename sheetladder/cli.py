@@ -13,7 +13,14 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .definition import load, load_text, scaffold, schema_text, validate_files
+from .definition import (
+    check_files,
+    load_checked,
+    load_text,
+    placeholder_summary,
+    scaffold,
+    schema_text,
+)
 from .errors import BadInput, OutputError, SheetladderError
 from .files import write_new
 from .process import tune
@@ -51,20 +58,38 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate(files: tuple[str, ...]) -> None:
+@click.argument("files", nargs=-1, required=True, type=click.Path())  # load names a folder
+@click.option("--strict", is_flag=True,
+              help="Placeholder descriptors (TODO..., empty) are errors too: for the CI of a "
+                   "ladder repository.")
+def validate(files: tuple[str, ...], strict: bool) -> None:
     """Check ladder definitions; print FILE:LINE:COL: message for each problem.
 
-    Exits 1 when any file has a problem, 0 when all are valid.
+    Placeholder descriptors (empty, or starting with TODO) are warnings, with their lines.
+    Exits 1 when any file has a problem (or, with --strict, a placeholder), 0 otherwise.
     """
-    bad = 0
-    for problem in validate_files(list(files)):
+    errors, warnings = check_files(list(files))
+    for problem in errors:
         click.echo(str(problem))
-        bad += 1
+    for w in warnings:
+        click.echo(f"{w}" + (" (error: --strict)" if strict else " (warning)"))
+    summary = placeholder_summary(warnings)
+    if summary:
+        click.echo(summary, err=True)
+    bad = len(errors) + (len(warnings) if strict else 0)
     if bad:
         click.echo(f"{bad} problem(s) found", err=True)
         _exit(1)
     click.echo(f"{len(files)} definition(s) valid")
+
+
+def _load_warning(definition: str) -> Any:
+    """Load a definition for render or publish, warning (stderr) of its placeholders."""
+    checked = load_checked(definition)
+    summary = checked.summary()
+    if summary:
+        click.echo(summary, err=True)
+    return checked.ladder
 
 
 def _split_list(text: str) -> list[str]:
@@ -168,10 +193,18 @@ Roster CSV: a header row, then one row per person. Columns (any order, any case)
   peers             peer names separated by ';'   (any role id of the ladder works: ROLE or ROLEs)
   peer_emails       their emails separated by ';', same order
 An empty role cell gives the ladder's default raters of that role, unnamed; '-' gives none.
-Other columns are ignored with a warning. A bad row is reported as FILE:LINE and the
+Any other column is an error naming the closest known one (nothing is written); a column
+kept on purpose goes through with --allow-column NAME. A bad row (an email that is not one,
+a period that is not one, a person twice for one period) is reported as FILE:LINE and the
 other rows still render; the exit code is then 1. A roster run adds every tab it wrote to
 manifest.csv in the output folder (person, period, tab, role, rater, email, file), which
 `sheetladder status` and `collect` use to tell who has not returned.
+
+\b
+Periods: 2026-Q4 (also 2026q4, 2026 Q4, Q4 2026, 2026/Q4), 2026-H1, 2026-03, 2026; stored
+as written here. Without --period the current calendar quarter is used, and said so; a
+ladder declaring its own periods (periods: in the definition) takes only those.
+--force replaces only a workbook of the same person (case and spacing ignored).
 """
 
 
@@ -195,18 +228,26 @@ manifest.csv in the output folder (person, period, tab, role, rater, email, file
               help="Worker processes for --roster; 0 picks one per CPU core for big rosters.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
               help="Paper the workbook prints on (landscape).")
+@click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
+              help="A roster column kept on purpose (notes, ...): ignored instead of refused. "
+                   "Repeatable.")
 def render(definition: str, person: str | None, email: str | None, team: str | None,
            period: str | None, raters: tuple[str, ...], roster: str | None, split: bool,
-           output_dir: str, force: bool, password: str | None, jobs: int, paper: str) -> None:
-    from .render import render_one, render_roster
+           output_dir: str, force: bool, password: str | None, jobs: int, paper: str,
+           allow_columns: tuple[str, ...]) -> None:
+    from .render import choose_period, render_one, render_roster
 
     if bool(person) == bool(roster):
         raise click.UsageError("give either --person NAME or --roster FILE.csv")
     if roster and (raters or email or team):
         raise click.UsageError("--rater, --email and --team go with --person; a roster names "
                                "its raters and teams")
-    ladder = load(definition)
+    ladder = _load_warning(definition)
+    chosen, note = choose_period(ladder, period, required=person is not None)
+    if note:
+        click.echo(note + ("" if person is not None else ", for rows without a period"), err=True)
     if person is not None:
+        period = chosen
         paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
                            out_dir=output_dir, split=split, force=force, password=password,
                            paper=paper, team=team)  # type: ignore[arg-type]
@@ -214,9 +255,9 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
             click.echo(f"wrote {p}")
         return
     assert roster is not None
-    outcome = render_roster(ladder, roster, out_dir=output_dir, period=period, split=split,
+    outcome = render_roster(ladder, roster, out_dir=output_dir, period=chosen, split=split,
                             force=force, password=password, jobs=jobs, progress=True,
-                            paper=paper)  # type: ignore[arg-type]
+                            paper=paper, allow_columns=allow_columns)  # type: ignore[arg-type]
     for w in outcome.warnings:
         click.echo(f"{w} (warning)", err=True)
     for problem in outcome.problems:
@@ -407,16 +448,16 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
     if comments and fmt == "xlsx":
         raise ExportError(COMMENTS_IN_XLSX)
-    with History(db) as history:
-        period = period or latest_period(history)
-        data = build(history, period, team=team)
+    with History(db, read_only=True) as history:
+        data = build(history, period or latest_period(history), team=team)
+        period = data.period
     payload = render(data, fmt, bom=bom, comments=comments)
     if output == "-":
         click.get_binary_stream("stdout").write(payload)
         return
     target = Path(output) if output else default_path(period, fmt, team, comments)
     write_new(target, payload, force=force)
-    click.echo(f"wrote {target} ({len(data.rows)} people, period {period})")
+    click.echo(f"wrote {target} ({len(data.rows)} people, period {period}, from {history.name})")
 
 
 _STATUS_FORMATS = ["text", "csv", "json"]
@@ -443,9 +484,10 @@ def status(period: str | None, manifest: str | None, roster: str | None,
     from .results.status import status_of
     from .results.store import History
 
-    with History(db) as store:
+    with History(db, read_only=True) as store:
         st = status_of(store, period, manifest=manifest, roster=roster, definition=definition)
     click.get_binary_stream("stdout").write(render_status(st, fmt))
+    click.echo(f"from {store.name}", err=fmt != "text")
 
 
 @main.command()
@@ -458,10 +500,11 @@ def history(person: str, db: str | None) -> None:
     from .results.store import History
     from .results.text import history_table
 
-    with History(db) as store:
+    with History(db, read_only=True) as store:
         key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)
     Console(width=120).print(history_table(name, email, recs))
+    click.echo(f"from {store.name}")
 
 
 # -- publish: a Google Sheet from the same plan as the .xlsx ------------------------------------
@@ -525,14 +568,18 @@ loopback root no credentials are read and no token is asked for.
 @click.option("--credentials", type=click.Path(dir_okay=False),
               help="Service-account key or OAuth client JSON (or SHEETLADDER_GOOGLE_CREDENTIALS).")
 @click.option("--oauth", is_flag=True, help="Sign in as yourself (installed-app consent in a browser).")
+@click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
+              help="A --roster column kept on purpose (notes, ...): ignored instead of refused. "
+                   "Repeatable.")
 def publish(definition: str, person: str | None, roster: str | None, template: bool,
             output: str | None, email: str | None, period: str | None,
             raters: tuple[str, ...], shares: tuple[str, ...], link: str, folder: str | None,
-            split: bool, no_notify: bool, credentials: str | None, oauth: bool) -> None:
+            split: bool, no_notify: bool, credentials: str | None, oauth: bool,
+            allow_columns: tuple[str, ...]) -> None:
     from .google.client import default_api
     from .google.publish import parse_share, publish_assessment, publish_template
     from .google.team import default_manifest, publish_roster
-    from .render import person_context
+    from .render import choose_period, person_context
     from .roster import read_roster
 
     if sum(1 for x in (person, roster, template) if x) != 1:
@@ -544,17 +591,20 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
         raise BadInput("--split does not apply to --template: a template has one Self tab")
     if output and not roster:
         raise BadInput("-o names the links file of a --roster run")
-    ladder = load(definition)
+    ladder = _load_warning(definition)
+    chosen, note = choose_period(ladder, period, required=roster is None)
+    if note:
+        click.echo(note + (", for rows without a period" if roster else ""), err=True)
     share_list = [parse_share(s) for s in shares]
     link_role = None if link == "off" else link
     if template:
-        tpl = publish_template(ladder, default_api(credentials, oauth), period=period,
+        tpl = publish_template(ladder, default_api(credentials, oauth), period=chosen,
                                folder=folder, shares=share_list)
         click.echo(f"{tpl.copy_url}  {tpl.title}")
         click.echo(f"(anyone with the link can view; the sheet itself: {tpl.url})")
         return
     if roster:
-        team = read_roster(ladder, roster, period, split)
+        team = read_roster(ladder, roster, chosen, split, allow_columns)
         for w in team.warnings:
             click.echo(f"{w.path}:{w.line}: warning: {w.message}", err=True)
         manifest = Path(output) if output else default_manifest(Path(roster))
@@ -581,7 +631,7 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
             _exit(1)
         return
     assert person is not None
-    ctx = person_context(ladder, person, period, list(raters), email)
+    ctx = person_context(ladder, person, chosen, list(raters), email)
     api = default_api(credentials, oauth)
     published = publish_assessment(ladder, ctx, api, split=split, shares=share_list,
                                    link=link_role, folder=folder, notify=not no_notify)

@@ -11,8 +11,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .definition import Ladder, refuse_noncharacters
+from .definition import MAX_RATERS, Ladder, refuse_noncharacters
 from .errors import BadInput
+
+
+def person_key(name: str) -> str:
+    """How one person is recognised everywhere (a roster's duplicates, ``--force``, the
+    history's people): the name, case and spacing ignored, so ``ANA  DIAZ`` is ``Ana Diaz``."""
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
 
 META_SHEET = "_sheetladder"
 GUIDE_SHEET = "Guide"
@@ -106,6 +113,9 @@ def make_context(
     roles = {r.id: r for r in ladder.raters}
     if raters is None:
         raters = [(r.id, None, None) for r in ladder.raters for _ in range(r.count)]
+    if len(raters) > MAX_RATERS:
+        raise BadInput(f"{len(raters)} raters; a workbook holds at most {MAX_RATERS} "
+                       "(one tab each)")
     for role, _, _ in raters:
         if role not in roles:
             raise BadInput(

@@ -28,34 +28,102 @@ from pydantic import (
 from typing_extensions import Self
 
 from .errors import SheetladderError
+from .period import PeriodScheme
 
 FORMAT_VERSION = 1
-MAX_TEXT = 10000  # far below a spreadsheet cell's 32,767 characters, so nothing is ever cut
 DROPDOWN_LIMIT = 255  # Excel refuses a list dropdown whose items add up to more characters
-Text = Annotated[str, Field(max_length=MAX_TEXT)]
+
+# -- limits -------------------------------------------------------------------------------------
+# One set of limits, checked by validate and documented in the definition format, chosen so that
+# everything validate accepts renders, opens in Excel/LibreOffice/Google and reads back: the
+# reader's own limits (rows per sheet, part and file sizes) sit well above a ladder at all of
+# these at once. A definition past any of them is refused with the node it concerns.
+MAX_TEXT = 10000  # a descriptor, purpose, summary...: far below a cell's 32,767 characters
+MAX_NAME = 200  # a name, title or version
+MAX_LEVELS = 26
+MAX_CATEGORIES = 1000  # in all groups together
+MAX_GROUPS = 200
+MAX_ROLES = 20
+MAX_RATERS = 20  # rater tabs in one workbook: the ladder's default raters, or those given
+MAX_WEIGHT = 100.0  # a category's or a role's weight
+MAX_POINTS = 1000.0  # points per level; totals stay below 1e8, exact to 6 decimals
+MAX_THRESHOLD = MAX_POINTS * MAX_WEIGHT * MAX_CATEGORIES
+MAX_FILE_BYTES = 2 * 2**20  # a definition file; the bundled ones are about 20 KB
+MAX_DEPTH = 32  # nesting of YAML mappings and lists; a definition needs 7
+MAX_NODES = 200_000  # YAML values once aliases are expanded (an alias bomb expands to billions)
+
+LIMITS: tuple[tuple[str, str], ...] = (  # what docs/definition-format.md lists
+    ("definition file", f"{MAX_FILE_BYTES // 2**20} MiB"),
+    ("levels", f"{MAX_LEVELS}; their codes at most {DROPDOWN_LIMIT} characters together"),
+    ("categories (all groups together)", f"{MAX_CATEGORIES:,}"),
+    ("groups", f"{MAX_GROUPS}"),
+    ("rater roles", f"{MAX_ROLES}"),
+    ("raters (the roles' counts together, or those given when rendering)", f"{MAX_RATERS}"),
+    ("a descriptor, purpose, summary, description, source or criterion",
+     f"{MAX_TEXT:,} characters (a cell holds 32,767)"),
+    ("a name, title or version", f"{MAX_NAME} characters (a role's name: 24, it names a tab)"),
+    ("an id", "64 characters"),
+    ("job titles of a level; promotion criteria", "20; 100"),
+    ("a weight (category or role)", f"more than 0, at most {MAX_WEIGHT:g}"),
+    ("points per level", f"at most {MAX_POINTS:g}"),
+    ("a threshold", f"at most {MAX_THRESHOLD:g}"),
+    ("nesting of YAML mappings and lists", f"{MAX_DEPTH} levels"),
+    ("YAML values, aliases expanded", f"{MAX_NODES:,}"),
+    ("characters", "no control characters but tab and line breaks; no U+FFFE, U+FFFF"),
+)
+
+
+def has_text(v: str) -> str:
+    if v and not v.strip():
+        raise ValueError("is only whitespace")
+    return v
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(has_text)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(has_text)]
 
 
 def _positive(v: float) -> float:
     if not v > 0:
         raise ValueError(f"weight must be positive, got {v:g}")
+    if v > MAX_WEIGHT:
+        raise ValueError(f"weight must be at most {MAX_WEIGHT:g}, got {v:g}")
     return v
 
 
-Weight = Annotated[float, AfterValidator(_positive)]
+Weight = Annotated[float, Field(strict=True), AfterValidator(_positive)]
+Points = Annotated[float, Field(strict=True, le=MAX_POINTS)]
+Threshold = Annotated[float, Field(strict=True, le=MAX_THRESHOLD)]
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
+Slug = Annotated[str, Field(pattern=SLUG, max_length=64)]
 
+
+NONCHARACTERS = ("\ufffe", "\uffff")
+# What XML 1.0 (and so .xlsx and Google Sheets) cannot hold: C0 controls but tab, LF and CR,
+# and the two noncharacters. Writers would put them in raw (a corrupt file) or escaped as
+# _x0007_, which a reader cannot tell from the same characters typed.
+_UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def unholdable(text: str) -> str | None:
+    """A description of the first character of ``text`` no spreadsheet can hold, or None."""
+    m = _UNHOLDABLE.search(text)
+    if m is None:
+        return None
+    ch = m.group()
+    if ch in NONCHARACTERS:
+        return "contains U+FFFE or U+FFFF, characters no spreadsheet can hold"
+    return f"contains control character U+{ord(ch):04X}, which no spreadsheet can hold"
 
 
 def refuse_noncharacters(value: Any) -> Any:
-    """Refuse U+FFFE and U+FFFF anywhere in ``value`` (strings, nested in lists and dicts).
-
-    XML cannot hold them: writers store them as the escape ``_xFFFE_``, which a reader cannot
-    tell from the same seven characters typed, so text holding them would not read back as it
-    was written."""
+    """Refuse control characters and U+FFFE/U+FFFF anywhere in ``value`` (strings, nested in
+    lists and dicts): text holding them would corrupt a workbook or not read back as written."""
     if isinstance(value, str):
-        if "\ufffe" in value or "\uffff" in value:
-            raise ValueError("contains U+FFFE or U+FFFF, characters no spreadsheet can hold")
+        why = unholdable(value)
+        if why:
+            raise ValueError(why)
     elif isinstance(value, dict):
         for k, v in value.items():
             refuse_noncharacters(k)
@@ -93,15 +161,16 @@ class Level(_Model):
     """One rung of the ladder, e.g. ``S3 Mid Sales Executive``."""
 
     code: Annotated[str, Field(pattern=LEVEL_CODE, description="Short code shown in dropdowns, e.g. S3.")]
-    name: Annotated[str, Field(min_length=1, description="The level's name, e.g. Mid Sales Executive.")]
-    titles: list[str] = Field(default_factory=list, description="Job titles that sit at this level.")
+    name: Annotated[Name, Field(description="The level's name, e.g. Mid Sales Executive.")]
+    titles: Annotated[list[Name], Field(max_length=20)] = Field(
+        default_factory=list, description="Job titles that sit at this level.")
     summary: Text | None = Field(default=None, description="What this level looks like overall.")
 
 
 class Descriptor(_Model):
     """What a category looks like at one level."""
 
-    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    text: Annotated[Text, Field(min_length=1)]
     drafted: bool = Field(
         default=False,
         description="True when this project wrote the text; false when it restates the source.",
@@ -111,8 +180,8 @@ class Descriptor(_Model):
 class Category(_Model):
     """A skill that is rated at one level per rater."""
 
-    id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
-    name: Annotated[str, Field(min_length=1, description="Shown in every tab.")]
+    id: Annotated[Slug, Field(description="Stable id, a lowercase slug.")]
+    name: Annotated[Name, Field(description="Shown in every tab.")]
     purpose: Text | None = Field(default=None, description="Why the category matters.")
     weight: Weight = Field(default=1, description="Points multiplier; 1 by default.")
     drafted: bool = Field(
@@ -142,20 +211,22 @@ class Category(_Model):
 class Group(_Model):
     """A heading that gathers categories, e.g. Hard Skills."""
 
-    id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
-    name: Annotated[str, Field(min_length=1, description="The group's heading.")]
-    categories: Annotated[list[Category], Field(min_length=1, description="In display order.")]
+    id: Annotated[Slug, Field(description="Stable id, a lowercase slug.")]
+    name: Annotated[Name, Field(description="The group's heading.")]
+    categories: Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES,
+                                                description="In display order.")]
 
 
 class Role(_Model):
     """A kind of rater. Raters of one role are averaged first, then roles are weighted."""
 
-    id: Annotated[str, Field(pattern=SLUG, description="self, manager, peer, or another slug.")]
+    id: Annotated[Slug, Field(description="self, manager, peer, or another slug.")]
     name: Annotated[str, Field(
         min_length=1, max_length=24,
         description="Tab name for an unnamed rater (no []:*?/\\ or quotes, at most 24 characters).",
-    )]
-    count: int = Field(default=1, ge=0, le=20, description="How many raters of this role by default.")
+    ), AfterValidator(has_text)]
+    count: int = Field(default=1, ge=0, le=20, strict=True,
+                       description="How many raters of this role by default.")
     weight: Weight = Field(default=1, description="Weight of this role's mean in the consensus.")
 
     @field_validator("name")
@@ -178,47 +249,54 @@ def _default_roles() -> list[Role]:
 class Gate(_Model):
     """A level only counts when a category's consensus is at least ``min_level``."""
 
-    level: str = Field(description="The level code this gate guards.")
-    category: str = Field(description="Category id.")
-    min_level: str = Field(description="Minimum level code the category must reach.")
+    level: Annotated[str, Field(max_length=MAX_NAME, description="The level code this gate guards.")]
+    category: Annotated[str, Field(max_length=MAX_NAME, description="Category id.")]
+    min_level: Annotated[str, Field(max_length=MAX_NAME,
+                                    description="Minimum level code the category must reach.")]
 
 
 class Scoring(_Model):
     """How ratings become points and points become a level; every key is optional."""
 
-    points: list[float] | None = Field(
+    points: list[Points] | None = Field(
         default=None,
         description="Points per level (times the category weight). Default: the level number.",
     )
-    thresholds: list[float] | None = Field(
+    thresholds: list[Threshold] | None = Field(
         default=None,
         description="Total needed for each level. Default: points of the level x sum of weights.",
     )
-    gates: list[Gate] = Field(default_factory=list)
+    gates: Annotated[list[Gate], Field(max_length=MAX_CATEGORIES * MAX_LEVELS)] = Field(
+        default_factory=list)
 
 
 class Ladder(_Model):
     """A whole career ladder: levels x categories, with scoring and raters."""
 
-    format: int = Field(default=FORMAT_VERSION, description="Definition format version.")
-    id: Annotated[str, Field(pattern=SLUG, description="Stable id, a lowercase slug.")]
-    name: Annotated[str, Field(min_length=1, description="The ladder's title.")]
-    version: Annotated[str, Field(min_length=1, description="Your version of this ladder.")]
+    format: int = Field(default=FORMAT_VERSION, strict=True, description="Definition format version.")
+    id: Annotated[Slug, Field(description="Stable id, a lowercase slug.")]
+    name: Annotated[Name, Field(description="The ladder's title.")]
+    version: Annotated[Name, Field(description="Your version of this ladder.")]
     description: Text | None = Field(default=None, description="What the ladder is for.")
-    source: str | None = Field(default=None, description="Where the content comes from.")
+    source: Text | None = Field(default=None, description="Where the content comes from.")
     levels: Annotated[
-        list[Level], Field(min_length=1, max_length=26, description="Lowest first.")
+        list[Level], Field(min_length=1, max_length=MAX_LEVELS, description="Lowest first.")
     ]
-    groups: Annotated[list[Group], Field(min_length=1, description="Groups of categories.")]
+    groups: Annotated[list[Group], Field(min_length=1, max_length=MAX_GROUPS,
+                                          description="Groups of categories.")]
     scoring: Scoring = Field(default_factory=Scoring, description="Default: the linear rule.")
     raters: list[Role] = Field(
         default_factory=_default_roles,
         min_length=1,
+        max_length=MAX_ROLES,
         description="Rater roles. Default: self, manager, two peers, equal weights.",
     )
-    promotion_criteria: list[Text] = Field(
+    promotion_criteria: Annotated[list[Text], Field(max_length=100)] = Field(
         default_factory=list, description="Qualities people promoted typically show."
     )
+    periods: PeriodScheme | None = Field(default=None, description=(
+        "The organisation's own period labels (e.g. fiscal halves FY27-H1), declared once. "
+        "Default: calendar periods, 2026-Q4, 2026-H1, 2026-03, 2026."))
 
     @field_validator("format")
     @classmethod
@@ -289,6 +367,8 @@ class Ladder(_Model):
     @functools.cached_property
     def _canonical(self) -> str:
         data = self.model_dump(mode="json", exclude_defaults=False)
+        if data.get("periods") is None:  # ladders without a scheme keep the hash they had
+            data.pop("periods", None)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @functools.cached_property
@@ -363,6 +443,12 @@ class Ladder(_Model):
             if r.id in rids:
                 problems.append((("raters", i, "id"), f"duplicate rater role {r.id!r}"))
             rids.add(r.id)
+        if sum(r.count for r in self.raters) > MAX_RATERS:
+            problems.append((("raters",), f"more than {MAX_RATERS} raters in all (the counts of "
+                             "the roles add up to more); a workbook holds one tab per rater"))
+        if len(self.categories) > MAX_CATEGORIES:
+            problems.append((("groups",), f"{len(self.categories)} categories; a ladder may have "
+                             f"at most {MAX_CATEGORIES}"))
         if problems:
             raise CrossCheckError(problems)
         return self
@@ -438,6 +524,8 @@ def _message(err: Any) -> str:
         return f"unknown key {err['loc'][-1]!r}" + (f" in {where}" if where else "")
     if kind == "missing":
         return f"missing required key {loc!r}"
+    if kind in ("float_type", "int_type") and isinstance(err.get("input"), bool):
+        return f"{loc}: {str(err['input']).lower()} is not a number"
     msg = str(err["msg"])
     msg = msg.removeprefix("Value error, ")
     return f"{loc}: {msg}" if loc else msg
@@ -446,7 +534,8 @@ def _message(err: Any) -> str:
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop pydantic's union-branch markers (``str``, ``Descriptor``) from an error location."""
     markers = ("str", "constrained-str", "Descriptor", "list[float]", "float", "int")
-    return tuple(p for p in loc if p not in markers)
+    return tuple(p for p in loc if p not in markers
+                 and not (isinstance(p, str) and p.startswith("function-after[")))
 
 
 def problems_from_validation(path: str, root: Any, exc: ValidationError) -> list[Problem]:
@@ -479,25 +568,108 @@ def _plain(node: Any) -> Any:
     return node
 
 
+# YAML's printable characters (YAML 1.2, 5.1); ruamel refuses the others with an unlocated error
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _position(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of offset ``pos`` in ``text``."""
+    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+
+
+def _prescan(text: str, path: str) -> None:
+    """Refuse what would exhaust the loader before building anything: oversized text, characters
+    YAML cannot hold, nesting deeper than MAX_DEPTH (the composer recurses) and aliases that
+    expand past MAX_NODES values (an alias bomb). Walks the parser's events, which needs no
+    recursion and no memory beyond the anchors' sizes."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        NodeEvent,
+    )
+
+    if len(text) > MAX_FILE_BYTES:
+        raise DefinitionError([Problem(path, 1, 1, f"larger than a definition may be "
+                                                   f"({MAX_FILE_BYTES // 2**20} MiB)")])
+    bad = _NOT_YAML.search(text)
+    if bad:
+        line, col = _position(text, bad.start())
+        ch = ord(bad.group())
+        kind = "control character" if ch < 0x20 or 0x7F <= ch <= 0x9F else "character"
+        raise DefinitionError([Problem(path, line, col,
+                                       f"{kind} U+{ch:04X} is not allowed in a definition")])
+
+    def fail(event: Any, message: str) -> DefinitionError:
+        mark = event.start_mark
+        return DefinitionError([Problem(path, mark.line + 1, mark.column + 1, message)])
+
+    sizes: dict[str, int] = {}  # anchor -> values it expands to
+    stack: list[tuple[str | None, int]] = []  # open collections: (anchor, values so far)
+    total = 0
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if not isinstance(event, (NodeEvent, CollectionEndEvent)):
+                continue
+            if isinstance(event, CollectionEndEvent):
+                anchor, size = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = size
+                if stack:
+                    stack[-1] = (stack[-1][0], stack[-1][1] + size)
+                continue
+            if isinstance(event, AliasEvent):
+                size = sizes.get(event.anchor, 1)
+            elif isinstance(event, CollectionStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(event, f"nested more than {MAX_DEPTH} levels deep")
+                stack.append((event.anchor, 1))
+                total += 1
+                continue
+            else:
+                size = 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            total += size
+            if total > MAX_NODES:
+                raise fail(event, f"more than {MAX_NODES:,} values once aliases are expanded"
+                                  + (" (an alias bomb?)" if isinstance(event, AliasEvent) else ""))
+            if stack:
+                stack[-1] = (stack[-1][0], stack[-1][1] + size)
+    except MarkedYAMLError as e:
+        raise _syntax_error(e, path) from None
+    except YAMLError as e:
+        raise DefinitionError([Problem(path, 1, 1, f"YAML error: {_one_line(str(e))}")]) from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _syntax_error(e: Any, path: str) -> DefinitionError:
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark else 1
+    col = mark.column + 1 if mark else 1
+    what = _one_line(str(e.problem or e))
+    return DefinitionError([Problem(path, line, col, f"YAML syntax error: {what}")])
+
+
 def parse_yaml(text: str, path: str) -> Any:
     """Parse YAML keeping line numbers; syntax errors become a located DefinitionError."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    _prescan(text, path)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
         return yaml.load(text)
     except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
-        col = mark.column + 1 if mark else 1
-        what = e.problem or str(e)
-        if e.context and "duplicate" in str(e.problem or ""):
-            what = f"{e.problem}"
-        raise DefinitionError([Problem(path, line, col, f"YAML syntax error: {what}")]) from None
+        raise _syntax_error(e, path) from None
     except YAMLError as e:
-        raise DefinitionError([Problem(path, 1, 1, f"YAML error: {e}")]) from None
+        raise DefinitionError([Problem(path, 1, 1, f"YAML error: {_one_line(str(e))}")]) from None
 
 
 def load_text(text: str, path: str = "<string>") -> Ladder:
@@ -511,17 +683,26 @@ def load_text(text: str, path: str = "<string>") -> Ladder:
 
 
 def load(path: str | Path) -> Ladder:
-    """Load and validate one definition file."""
+    """Load and validate one definition file (at most MAX_FILE_BYTES are ever read)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        if p.is_dir():
+            raise DefinitionError([Problem(str(path), 1, 1, "is a directory, not a definition")])
+        with p.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise DefinitionError([Problem(str(path), 1, 1, "no such file")]) from None
-    except UnicodeDecodeError as e:
-        raise DefinitionError([Problem(str(path), 1, 1, f"not UTF-8 text ({e.reason})")]) from None
     except OSError as e:
         raise DefinitionError([Problem(str(path), 1, 1, e.strerror or str(e))]) from None
-    return load_text(text, str(path))
+    if len(raw) > MAX_FILE_BYTES:
+        raise DefinitionError([Problem(str(path), 1, 1, f"larger than a definition may be "
+                                                        f"({MAX_FILE_BYTES // 2**20} MiB)")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, col = _position(raw.decode("utf-8", "replace"), len(raw[: e.start].decode("utf-8")))
+        raise DefinitionError([Problem(str(path), line, col, f"not UTF-8 text ({e.reason})")]) from None
+    return load_text(text.removeprefix("\ufeff"), str(path))
 
 
 def from_json(text: str) -> Ladder:
@@ -535,6 +716,77 @@ def validate_files(paths: list[str]) -> Iterator[Problem]:
             load(path)
         except DefinitionError as e:
             yield from e.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Placeholders: a definition that loads but is not finished
+
+PLACEHOLDER = re.compile(r"^\s*(TODO|TBD|FIXME|XXX)\b", re.I)
+PLACEHOLDERS_SHOWN = 5
+
+
+def is_placeholder(text: str) -> bool:
+    """Empty text, or text starting with TODO/TBD/FIXME/XXX (what ``new`` and ``import``
+    leave to fill)."""
+    return not text.strip() or bool(PLACEHOLDER.match(text))
+
+
+def placeholders(ladder: Ladder, path: str = "<ladder>", root: Any = None) -> list[Problem]:
+    """Every placeholder descriptor of ``ladder``, located in ``root`` (its YAML tree) when
+    given, else at line 1."""
+    out: list[Problem] = []
+    for gi, g in enumerate(ladder.groups):
+        for ci, c in enumerate(g.categories):
+            for code, d in c.descriptors.items():
+                text = d if isinstance(d, str) else d.text
+                if is_placeholder(text):
+                    line, col = (_locate(root, ("groups", gi, "categories", ci, "descriptors", code))
+                                 if root is not None else (1, 1))
+                    what = "empty" if not text.strip() else repr(text.strip()[:40])
+                    out.append(Problem(path, line, col,
+                                       f"placeholder descriptor {c.id}.{code}: {what}"))
+    return out
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A loaded definition and its warnings (placeholders: it is valid but not finished)."""
+
+    ladder: Ladder
+    warnings: list[Problem]
+
+    def summary(self) -> str | None:
+        """One line for a command's output: the count and the first locations, or None."""
+        return placeholder_summary(self.warnings)
+
+
+def placeholder_summary(warnings: list[Problem]) -> str | None:
+    """``warning: N placeholder descriptor(s) ..., first at FILE:LINE, ...``, or None."""
+    if not warnings:
+        return None
+    first = ", ".join(f"{p.file}:{p.line}" for p in warnings[:PLACEHOLDERS_SHOWN])
+    more = " ..." if len(warnings) > PLACEHOLDERS_SHOWN else ""
+    return (f"warning: {len(warnings)} placeholder descriptor(s) (TODO or empty) still to "
+            f"write, first at {first}{more}")
+
+
+def load_checked(path: str | Path) -> Checked:
+    """Load and validate one definition (raises DefinitionError) and find its placeholders."""
+    ladder = load(path)
+    text = Path(path).read_text(encoding="utf-8")
+    return Checked(ladder, placeholders(ladder, str(path), parse_yaml(text, str(path))))
+
+
+def check_files(paths: list[str]) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of definition files; a file with errors gets no warnings."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for path in paths:
+        try:
+            warnings.extend(load_checked(path).warnings)
+        except DefinitionError as e:
+            errors.extend(e.problems)
+    return errors, warnings
 
 
 # ---------------------------------------------------------------------------------------------

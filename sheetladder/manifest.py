@@ -25,7 +25,8 @@ from .errors import BadInput
 
 MANIFEST_NAME = "manifest.csv"
 COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target", "team")
-REQUIRED = ("person", "tab", "role")
+REQUIRED = ("person", "tab", "role", "target")  # columns every manifest has
+FILLED = ("person", "tab", "role")  # values every row has (an empty target: not made yet)
 _ESCAPED = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
@@ -128,7 +129,7 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
         if len(record) > len(names):
             raise ManifestError(path, line, f"{len(record)} cells but the header has {len(names)}")
         values = {n: _unescape(v.strip()) for n, v in zip(names, record, strict=False) if n}
-        empty = [c for c in REQUIRED if not values.get(c)]
+        empty = [c for c in FILLED if not values.get(c)]
         if empty:
             raise ManifestError(path, line, f"empty {', '.join(empty)}")
         try:

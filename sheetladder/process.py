@@ -2,11 +2,18 @@
 
 Library calls never change process-wide state. A process that runs sheetladder as its main job
 (``sheetladder`` itself, a worker started by a batch, a benchmark) may call :func:`tune` once.
+
+A worker must never outlive the command that started it: a ProcessPoolExecutor's workers wait
+on a queue whose pipe they hold open themselves, so when the parent is killed (``kill -9``, an
+OOM kill) they never see it close and wait forever, and so does multiprocessing's resource
+tracker, which waits for them. Every pool's initializer calls :func:`exit_with_parent`.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import threading
 
 # A workbook planned, written or read is tens of thousands of short-lived objects, freed by
 # reference counting (no cycles: xlsx.write cuts xlsxwriter's one). With the default threshold
@@ -20,3 +27,34 @@ def tune() -> None:
     """Tune the garbage collector for batches of workbooks. For a process's owner only."""
     _, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
+
+
+POLL_SECONDS = 0.5
+
+
+def exit_with_parent(parent: int) -> None:
+    """In a worker: exit as soon as process ``parent`` is gone.
+
+    A daemon thread checks twice a second that the worker has not been handed to another
+    parent, which is what happens to the children of a dead process. (Linux's PR_SET_PDEATHSIG
+    is not used: it fires when the *thread* that started the worker ends, which in a pool may
+    be any thread of a parent still running.)"""
+    if os.getppid() != parent:  # already orphaned before this ran
+        os._exit(1)
+    thread = threading.Thread(target=_watch, args=(parent,), name="sheetladder-parent-watch",
+                              daemon=True)
+    thread.start()
+
+
+def _watch(parent: int) -> None:
+    stop = threading.Event()
+    while not stop.wait(POLL_SECONDS):
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+
+def start_worker(parent: int) -> None:
+    """A pool's initializer: the worker is ours (tuned for batches) and ends with ``parent``."""
+    exit_with_parent(parent)
+    tune()

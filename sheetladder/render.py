@@ -2,7 +2,10 @@
 
 ``render_one`` writes the workbook (or the ``split`` copies) of one person; ``render_roster``
 does it for every row of a roster CSV (see :mod:`sheetladder.roster` for its columns). Both
-refuse to replace an existing file unless ``force``: it may already hold someone's ratings.
+refuse to replace an existing file unless ``force``: it may already hold someone's ratings, and
+even then replace only a workbook of the same person. Every workbook has a period, in the
+canonical spelling of :mod:`sheetladder.period`: :func:`choose_period` gives the current
+calendar quarter when none is given, and says so.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from .context import Context, make_context
 from .definition import Ladder
 from .errors import BadInput
 from .manifest import MANIFEST_NAME, update_manifest
+from .period import PeriodError, current_quarter, normalise
 from .roster import (
     BatchResult,
     RosterProblem,
@@ -31,8 +35,25 @@ DEFAULT_OUTPUT = Path("output")
 
 RaterSpec = tuple[str, str | None, str | None]
 
-__all__ = ["DEFAULT_OUTPUT", "RosterOutcome", "parse_rater", "person_context", "render_one",
-           "render_roster", "workbook_name"]
+__all__ = ["DEFAULT_OUTPUT", "RosterOutcome", "choose_period", "parse_rater", "person_context",
+           "render_one", "render_roster", "workbook_name"]
+
+
+def choose_period(ladder: Ladder, given: str | None,
+                  required: bool = True) -> tuple[str | None, str | None]:
+    """The canonical period to render, and a note to print when it was not given: the current
+    calendar quarter. A ladder with its own period scheme has no default: the period must be
+    given (unless not ``required``, for a roster whose rows may give theirs: then None).
+    Raises PeriodError listing the accepted forms."""
+    if given is not None and given.strip():
+        return normalise(given, ladder.periods), None
+    if ladder.periods is not None:
+        if not required:
+            return None, None
+        raise PeriodError(f"give --period: this ladder counts periods in {ladder.periods.name} "
+                          f"(e.g. {ladder.periods.example}), so there is no default")
+    q = current_quarter().label
+    return q, f"no --period given: using the current calendar quarter, {q}"
 
 
 def parse_rater(ladder: Ladder, spec: str) -> RaterSpec:
@@ -61,6 +82,8 @@ def person_context(ladder: Ladder, person: str, period: str | None = None,
     (default: the ladder's raters, unnamed); the person's managers are its manager raters."""
     if not person.strip():
         raise BadInput("the person's name is empty")
+    if period is not None:
+        period = normalise(period, ladder.periods)
     specs = None
     if raters:
         specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]
@@ -72,12 +95,13 @@ def render_one(ladder: Ladder, person: str, *, period: str | None = None,
                out_dir: str | Path = DEFAULT_OUTPUT, split: bool = False, force: bool = False,
                password: str | None = None, paper: Paper = "a4", team: str | None = None
                ) -> list[Path]:
-    """Render one person's workbook (or one copy per rater with ``split``) into ``out_dir``.
+    """Render one person's workbook (or one copy per rater with ``split``) into ``out_dir``;
+    without ``period``, for the current calendar quarter (:func:`choose_period`).
 
-    Raises FileExistsError, naming the file, when a target exists and ``force`` is not set;
-    then nothing is written.
+    Raises FileExistsError, naming the file, when a target exists and ``force`` is not set, or
+    it belongs to another person; then nothing is written.
     """
-    ctx = person_context(ladder, person, period, raters, email, team)
+    ctx = person_context(ladder, person, choose_period(ladder, period)[0], raters, email, team)
     return write_assessment(ladder, ctx, Path(out_dir), split=split, force=force, password=password,
                             paper=paper)
 
@@ -104,14 +128,17 @@ class RosterOutcome:
 def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = DEFAULT_OUTPUT,
                   period: str | None = None, split: bool = False, force: bool = False,
                   password: str | None = None, jobs: int = 0, progress: bool = False,
-                  paper: Paper = "a4") -> RosterOutcome:
+                  paper: Paper = "a4", allow_columns: Sequence[str] = ()) -> RosterOutcome:
     """Render one workbook per roster row. Bad rows and existing files are reported with their
-    line numbers and the other rows still render. Raises RosterError for an unusable file.
+    line numbers and the other rows still render. Raises RosterError for an unusable file
+    (one with an unknown column not in ``allow_columns``, say): then nothing is written.
 
     The tabs written are added to ``manifest.csv`` in ``out_dir`` (see :mod:`sheetladder.manifest`),
     which ``status`` and ``collect`` use to tell who has not returned; rows of earlier runs into
     the same folder are kept, so a late addition to the roster can be rendered on its own."""
-    parsed = read_roster(ladder, roster, period, split)
+    if period is not None:
+        period = normalise(period, ladder.periods)
+    parsed = read_roster(ladder, roster, period, split, allow_columns)
     result = render_entries(ladder, parsed.entries, out_dir, path=str(roster), split=split,
                             force=force, password=password, jobs=jobs, progress=progress,
                             paper=paper)

@@ -7,7 +7,8 @@ The CSV has a header row; column names are case-insensitive and may be in any or
 ``email``
     The person's email (and so the Self rater's).
 ``period``
-    The assessment period, e.g. ``2026-Q4``; an empty cell falls back to ``--period``.
+    The assessment period, e.g. ``2026-Q4`` (any form :mod:`sheetladder.period` accepts; it is
+    stored canonical); an empty cell falls back to ``--period``.
 ``team``
     The person's team (exports group and filter on it; ``status`` lists people by team).
 ``<role>`` or ``<role>s``, for every rater role of the ladder except ``self``
@@ -18,9 +19,12 @@ The CSV has a header row; column names are case-insensitive and may be in any or
     Their emails, separated by ``;`` in the same order as the names (leave an item empty for a
     rater without one), e.g. ``manager_email``, ``peer_emails``.
 
-Other columns (notes, ...) are ignored with a warning. The delimiter is ``,``, or ``;``
-or a tab when the header row uses that instead. A bad row is reported with its line number and
-the other rows still render.
+Any other column is an error naming the closest known column (``manger``: did you mean
+``manager``?), since a typo would silently drop raters; a column kept in the file on purpose
+(notes, ...) is let through by name with ``allow_columns`` (``--allow-column``). The delimiter
+is ``,``, or ``;`` or a tab when the header row uses that instead. A bad row (an email that is
+not one, a period that is not one, a person listed twice for one period: both lines) is
+reported with its line number and the other rows still render.
 
 Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
 rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``). The person's managers are
@@ -30,6 +34,7 @@ the names of their ``manager`` raters; they travel with the team in the workbook
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import os
@@ -41,21 +46,40 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from .context import Context, make_context, split_contexts
+from .context import Context, make_context, person_key, split_contexts
 from .definition import Ladder
-from .errors import BadInput, SheetladderError
+from .errors import BadInput, OutputExists, SheetladderError
 from .manifest import ManifestRow
+from .period import PeriodError, normalise
 from .plan import build_plan
-from .process import tune
+from .process import exit_with_parent, tune
 from .xlsx.printing import Paper
 from .xlsx.write import save
 
 NONE_MARK = "-"
-BASE_COLUMNS = ("person", "email", "period", "team")  # the columns of every roster (roles aside)
 _SLUG_MAX = 60
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                      *(f"lpt{i}" for i in range(10))}
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+$")
+
+# The columns a roster may have, in one place: these, plus ROLE/ROLEs and ROLE_email/ROLE_emails
+# for each rater role of the ladder except self (see role_columns).
+BASE_COLUMNS: tuple[str, ...] = ("person", "email", "period", "team")
+
+
+def role_columns(ladder: Ladder) -> list[str]:
+    """The role columns a roster of ``ladder`` may have."""
+    return [name for r in ladder.raters if r.id != "self"
+            for name in (r.id, r.id + "s", r.id + "_email", r.id + "_emails")]
+
+
+def known_columns(ladder: Ladder) -> list[str]:
+    return [*BASE_COLUMNS, *role_columns(ladder)]
+
+
+def column_name(header_cell: str) -> str:
+    """A header cell as a column name: case and spaces ignored (``Manager Email``)."""
+    return header_cell.strip().lower().replace(" ", "_")
 
 
 class RosterError(SheetladderError):
@@ -192,10 +216,11 @@ class _RoleColumns:
     emails: int | None
 
 
-def _columns(ladder: Ladder, header: list[str], path: str,
-             line: int) -> tuple[dict[str, int], list[_RoleColumns], list[str]]:
-    """Map header cells to fields; returns base columns, role columns and ignored names."""
-    norm = [h.strip().lower().replace(" ", "_") for h in header]
+def _columns(ladder: Ladder, header: list[str], path: str, line: int,
+             allow: Sequence[str] = ()) -> tuple[dict[str, int], list[_RoleColumns], list[str]]:
+    """Map header cells to fields; returns base columns, role columns and the allowed extra
+    columns. Any other column is a RosterError."""
+    norm = [column_name(h) for h in header]
     seen: dict[str, int] = {}
     for i, h in enumerate(norm):
         if not h:
@@ -225,8 +250,19 @@ def _columns(ladder: Ladder, header: list[str], path: str,
             raise RosterError(path, line, f"a {role.id} email column needs a {role.id!r} column "
                                        "with the names beside it")
         roles.append(_RoleColumns(role.id, idx["names"], idx["emails"]))
-    ignored = [header[i].strip() for h, i in seen.items() if h not in used]
-    return base, roles, ignored
+    allowed = {column_name(a) for a in allow}
+    unknown = [header[i].strip() for h, i in seen.items() if h not in used and h not in allowed]
+    if unknown:
+        known = known_columns(ladder)
+        hints = []
+        for u in unknown:
+            close = difflib.get_close_matches(column_name(u), known, n=1, cutoff=0.6)
+            hints.append(f"{u!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise RosterError(path, line, f"unknown column(s) {', '.join(hints)}; known columns: "
+                          f"{', '.join(known)}. A column kept on purpose goes through with "
+                          f"--allow-column {unknown[0]}")
+    extra = [header[i].strip() for h, i in seen.items() if h not in used]
+    return base, roles, extra
 
 
 def is_email(value: str) -> bool:
@@ -252,6 +288,11 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
         raise BadInput("the 'person' cell is empty")
     email = _email(get(base.get("email")), "email")
     period = get(base.get("period")) or default_period
+    if period is not None:
+        try:
+            period = normalise(period, ladder.periods)
+        except PeriodError as e:
+            raise BadInput(f"period: {e}") from None
     team = get(base.get("team")) or None
     by_role: dict[str, list[tuple[str | None, str | None]]] = {}
     for rc in roles:
@@ -291,12 +332,16 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
 
 
 def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
-                 default_period: str | None = None, split: bool = False) -> Roster:
+                 default_period: str | None = None, split: bool = False,
+                 allow_columns: Sequence[str] = ()) -> Roster:
     """Parse roster CSV text into per-person contexts; bad rows become problems, not errors.
 
-    Two rows that would write the same file (with ``split``: the same copy) are a problem of
-    the later row. Raises :class:`RosterError` only when the file as a whole is unusable
-    (unreadable, or a problem in the header row).
+    A person listed twice for one period (names compared as the history does, case and spacing
+    ignored) is a problem of both rows: neither is rendered, since which one is right is the
+    user's to say. Two rows of different people that would write the same file (with
+    ``split``: the same copy) are a problem of the later row. Raises :class:`RosterError` only
+    when the file as a whole is unusable (unreadable, or a problem in the header row, such as
+    an unknown column not in ``allow_columns``).
     """
     text = text.lstrip("\ufeff")
     out = Roster()
@@ -312,11 +357,13 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
     if header is None:
         raise RosterError(path, 1, "the roster is empty: expected a header row such as "
                                    "'person,email,period,manager,peers'")
-    base, roles, ignored = _columns(ladder, header, path, header_line)
-    if ignored:
+    base, roles, extra = _columns(ladder, header, path, header_line, allow_columns)
+    if extra:
         out.warnings.append(RosterProblem(path, header_line,
-                                          f"ignoring column(s): {', '.join(ignored)}"))
+                                          f"ignoring column(s): {', '.join(extra)}"))
     names: dict[str, int] = {}
+    people: dict[tuple[str, str | None], int] = {}
+    duplicated: set[int] = set()
     for line, record in records:
         if isinstance(record, str):
             out.problems.append(RosterProblem(path, line, record))
@@ -333,6 +380,15 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
             continue
+        who = (person_key(ctx.person), ctx.period)
+        if who in people:
+            first = people[who]
+            out.problems.append(RosterProblem(
+                path, line, f"{ctx.person!r} is listed twice for period {ctx.period or '(none)'}: "
+                            f"lines {first} and {line}; keep one row (neither was rendered)"))
+            duplicated.add(first)
+            continue
+        people[who] = line
         files = [name for _, name in targets(ctx, split)]
         clash = [n for n in files if n in names]
         if clash:
@@ -342,11 +398,13 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
             continue
         names.update((n, line) for n in files)
         out.entries.append(RosterEntry(line, ctx))
+    if duplicated:
+        out.entries = [e for e in out.entries if e.line not in duplicated]
     return out
 
 
 def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = None,
-                split: bool = False) -> Roster:
+                split: bool = False, allow_columns: Sequence[str] = ()) -> Roster:
     """Read and parse a roster file (UTF-8, with or without a byte-order mark)."""
     p = Path(path)
     try:
@@ -357,7 +415,7 @@ def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = N
         raise RosterError(str(path), 1, f"not UTF-8 text ({e.reason}); save the CSV as UTF-8") from None
     except OSError as e:
         raise RosterError(str(path), 1, e.strerror or str(e)) from None
-    return parse_roster(ladder, text, str(path), default_period, split)
+    return parse_roster(ladder, text, str(path), default_period, split, allow_columns)
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -367,20 +425,62 @@ def existing_targets(ctx: Context, out_dir: Path, split: bool) -> list[Path]:
     return [out_dir / name for _, name in targets(ctx, split) if (out_dir / name).exists()]
 
 
+class NotTheirFile(OutputExists):
+    """``--force`` met a file that belongs to someone else, or to no one it can tell."""
+
+
+def owner_of(path: Path) -> str:
+    """The person a workbook on disk assesses, from the context embedded in it. Raises
+    NotTheirFile when it cannot be read: a file nobody can identify is never replaced."""
+    from .errors import UnreadableWorkbook
+    from .results.read import verify_source
+
+    try:
+        return verify_source(str(path)).context.person
+    except UnreadableWorkbook as e:
+        raise NotTheirFile(
+            f"{path}: already exists and cannot be read as a sheetladder workbook ({e.reason}), "
+            "so whose it is is unknown; --force replaces only a workbook of the same person: "
+            "move or delete it yourself") from None
+
+
+def check_owners(ctx: Context, paths: Sequence[Path]) -> None:
+    """Refuse (NotTheirFile, naming both people) to replace a workbook of another person.
+
+    People are told apart as the history tells them apart (:func:`person_key`: case and spacing
+    ignored), so ``ANA DIAZ`` may replace ``Ana Diaz``'s file, while ``Jose Nunez`` may not
+    replace ``José Núñez``'s even though both names give the same file name."""
+    for p in paths:
+        owner = owner_of(p)
+        if person_key(owner) != person_key(ctx.person):
+            raise NotTheirFile(
+                f"{p}: belongs to {owner!r}, not {ctx.person!r} (both names give this file "
+                "name); --force replaces only a workbook of the same person: move it away or "
+                "render into another --output-dir")
+
+
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,
                      force: bool = False, password: str | None = None,
                      paper: Paper = "a4") -> list[Path]:
     """Write the workbook (or the split copies) of one assessment.
 
     Without ``force`` nothing is written when any target exists, so the copies of one
-    assessment never come from two different runs.
+    assessment never come from two different runs. With ``force`` an existing target is
+    replaced only when it is a workbook of the same person (:func:`check_owners`).
     """
-    if not force:
-        existing = existing_targets(ctx, out_dir, split)
-        if existing:
-            raise FileExistsError(
-                f"{existing[0]}: already exists (it may hold someone's ratings); "
-                "use --force to replace it")
+    if not (ctx.period or "").strip():
+        raise PeriodError("a workbook needs a period (e.g. 2026-Q4): it could not be collected "
+                          "into a history of periods once filled")
+    canonical = normalise(ctx.period or "", ladder.periods)  # a PeriodError for a non-period
+    if canonical != ctx.period:
+        ctx = ctx.model_copy(update={"period": canonical})
+    existing = existing_targets(ctx, out_dir, split)
+    if existing and not force:
+        raise OutputExists(
+            f"{existing[0]}: already exists (it may hold someone's ratings); "
+            "use --force to replace it")
+    if existing:
+        check_owners(ctx, existing)
     written = []
     for c, name in targets(ctx, split):
         written.append(save(build_plan(ladder, c), out_dir / name, force=force,
@@ -398,9 +498,11 @@ class BatchResult:
 _WORKER_LADDER: Ladder | None = None
 
 
-def _init_worker(ladder: Ladder) -> None:
-    """A render worker's start: the process is ours, so it is tuned for the batch."""
+def _init_worker(ladder: Ladder, parent: int) -> None:
+    """A render worker's start: the process is ours, so it is tuned for the batch, and it
+    ends with the process that started it."""
     global _WORKER_LADDER
+    exit_with_parent(parent)
     tune()
     _WORKER_LADDER = ladder
 
@@ -449,7 +551,7 @@ def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str 
                 yield _render_entry(ladder, *t)
             return
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context(),
-                                 initializer=_init_worker, initargs=(ladder,)) as pool:
+                                 initializer=_init_worker, initargs=(ladder, os.getpid())) as pool:
             yield from pool.map(_work, tasks, chunksize=max(1, min(16, len(tasks) // (n_jobs * 8))))
 
     def consume(advance: Callable[[], None]) -> None:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from sheetladder.context import META_SHEET, make_context
 from sheetladder.definition import load  # noqa: E402
 from sheetladder.plan import build_plan
-from sheetladder.xlsx.archive import MAX_MEMBER_BYTES, MAX_ROWS
+from sheetladder.xlsx.archive import MAX_MEMBER_BYTES, MAX_ROWS, RATIO_FROM
 from sheetladder.xlsx.write import to_bytes  # noqa: E402
 
 # -- building blocks ---------------------------------------------------------------------------
@@ -228,8 +228,8 @@ def make_corpus(out_dir: Path) -> dict[str, tuple[Path, str]]:
         "not a sheetladder workbook")
     cases["zip-bomb-big-part.xlsx"] = (zip_with_zeros(good, "xl/media/image1.png",
                                                       MAX_MEMBER_BYTES + 2**20), "zip bomb")
-    cases["zip-bomb-ratio.xlsx"] = (zip_with_zeros(good, "xl/media/image1.png", 20 * 2**20),
-                                    "zip bomb")
+    cases["zip-bomb-ratio.xlsx"] = (zip_with_zeros(good, "xl/media/image1.png",
+                                                   RATIO_FROM + 8 * 2**20), "zip bomb")
     # a part that lies about its size: zipfile stops at the declared size, the XML is cut short
     cases["zip-bomb-lying-size.xlsx"] = (
         patch_member(rezip(good, replace={"xl/sharedStrings.xml": _padded_strings(good)}),

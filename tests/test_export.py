@@ -39,7 +39,7 @@ from sheetladder.results.export import (
     to_xlsx,
 )
 from sheetladder.results.read import read_path
-from sheetladder.results.store import History
+from sheetladder.results.store import History, assessments
 from sheetladder.scoring import RaterInput, Score, score, xround
 from sheetladder.xlsx.write import save
 
@@ -581,22 +581,33 @@ def test_two_collects_at_once_do_not_duplicate_or_corrupt(tmp_path: Path, db_url
 def test_cli_database_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["history", "x", "--db", "postgresql://nobody@127.0.0.1:1/x"])
     assert res.exit_code == 2 and "cannot open" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "missing.sqlite")])
+    assert res.exit_code == 2 and "no such file" in res.output  # export opens it read-only
+    assert not (tmp_path / "missing.sqlite").exists()
+    History(str(tmp_path / "empty.sqlite")).close()  # made by a collect that found nothing
     res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "empty.sqlite")])
-    assert res.exit_code == 1 and "no assessments" in res.output
+    assert res.exit_code == 2 and "empty.sqlite: no history database here" in res.output
+    assert not (tmp_path / "empty.sqlite").exists()  # a read-only command creates nothing
+    with History(str(tmp_path / "empty.sqlite")):
+        pass
+    res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "empty.sqlite")])
+    assert res.exit_code == 1 and "no assessments" in res.output and "empty.sqlite" in res.output
     not_a_db = tmp_path / "notes.json"
     not_a_db.write_text('{"not": "a database"}')
-    for db in (str(not_a_db), str(not_a_db / "h.sqlite")):
+    for db, why in ((str(not_a_db), "cannot open"), (str(not_a_db / "h.sqlite"), "no history database")):
         res = CliRunner().invoke(main, ["history", "x", "--db", db])
         assert res.exit_code == 2, res.output
-        assert "cannot" in res.output and isinstance(res.exception, SystemExit)
+        assert f"{db}: {why}" in res.output and isinstance(res.exception, SystemExit)
     assert not_a_db.read_text() == '{"not": "a database"}'
 
 
 def test_history_prints_names_and_periods_as_written(tmp_path: Path, small: Ladder) -> None:
     db = f"sqlite:///{tmp_path / 'h.sqlite'}"
-    ctx = ctx_of(small, "Ana [contractor]", "2026-Q4 [/draft]")
+    ctx = ctx_of(small, "Ana [contractor]", "2026-Q4")
     with History(db) as h:
         h.ingest(make_report(small, ctx, random_ratings(small, ctx, random.Random(3), 0)), small)
+        with h.engine.begin() as conn:  # a label an older sheetladder stored: no period, kept
+            conn.execute(assessments.update().values(period="2026-Q4 [/draft]"))
     res = CliRunner().invoke(main, ["history", "Ana [contractor]", "--db", db])
     assert res.exit_code == 0, res.output
     assert "Ana [contractor]" in res.output and "2026-Q4 [/draft]" in res.output

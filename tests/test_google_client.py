@@ -379,7 +379,7 @@ def test_cli_publish_with_a_failed_refresh_prints_one_line(home: Path, monkeypat
 
     monkeypatch.setattr("google.oauth2.credentials.Credentials.refresh", refresh)
     res = CliRunner().invoke(main, ["publish", str(ROOT / "definitions" / "sales-s1-s7.yaml"),
-                                    "--person", "Ana", "--oauth"])
+                                    "--person", "Ana", "--period", "2026-Q4", "--oauth"])
     assert res.exit_code == 1
     lines = [x for x in res.output.splitlines() if x.strip()]
     assert len(lines) == 1 and "sign in again" in lines[0], res.output

@@ -117,7 +117,7 @@ def test_a_roster_publish_interrupted_half_way_and_rerun_creates_no_duplicate(
 def test_a_rerun_after_a_kill_between_create_and_manifest_makes_no_duplicate(
         fake: FakeGoogle, small: Ladder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "person,manager\nAna,Bo\nEva,Bo\n"
-    roster = parse_roster(small, text, "t.csv")
+    roster = parse_roster(small, text, "t.csv", "2026-Q4")
     manifest = tmp_path / "links.csv"
     real = team.write_manifest
     writes: list[int] = []
@@ -147,16 +147,16 @@ def test_a_manifest_written_by_the_other_kind_of_run_is_refused_not_trusted(
         fake: FakeGoogle, small: Ladder, tmp_path: Path) -> None:
     text = "person,manager,peers\nAna,Bo,Cy\nEva,Bo,Di\n"
     manifest = tmp_path / "links.csv"
-    team.publish_roster(small, parse_roster(small, text, "t.csv"), manifest, api_as(fake))
+    team.publish_roster(small, parse_roster(small, text, "t.csv", "2026-Q4"), manifest, api_as(fake))
     made = len(fake.spreadsheets)
     with pytest.raises(team.ManifestMismatch, match="--split"):
-        team.publish_roster(small, parse_roster(small, text, "t.csv", split=True), manifest,
+        team.publish_roster(small, parse_roster(small, text, "t.csv", "2026-Q4", split=True), manifest,
                             api_as(fake), split=True)
     split_manifest = tmp_path / "split.csv"
-    team.publish_roster(small, parse_roster(small, text, "t.csv", split=True), split_manifest,
+    team.publish_roster(small, parse_roster(small, text, "t.csv", "2026-Q4", split=True), split_manifest,
                         api_as(fake), split=True)
     with pytest.raises(team.ManifestMismatch, match="--split"):
-        team.publish_roster(small, parse_roster(small, text, "t.csv"), split_manifest, api_as(fake))
+        team.publish_roster(small, parse_roster(small, text, "t.csv", "2026-Q4"), split_manifest, api_as(fake))
     assert len(fake.spreadsheets) == made + 2 * 3  # self, Bo and a peer each; nothing refused made
 
 
@@ -248,7 +248,7 @@ def test_a_template_is_copied_filled_shared_back_and_read_verified(
 
 def test_a_copied_template_without_a_name_is_refused_naming_the_cell(fake: FakeGoogle,
                                                                      small: Ladder) -> None:
-    tpl = gpublish.publish_template(small, api_as(fake))
+    tpl = gpublish.publish_template(small, api_as(fake), period="2026-Q4")
     carla = api_as(fake, "carla@example.com")
     cid = carla.copy_file(tpl.spreadsheet_id, {})["id"]
     write(carla, cid, {f"Self!{a1(R_FIRST, C_RATING)}": "L2"})
@@ -277,7 +277,7 @@ def test_copies_of_one_template_by_different_people_read_as_different_people(
     assert [(r.person, r.level, r.ok) for r in reports] == [("Carla Ruiz", "L2", True),
                                                             ("Dan Wu", "L3", True)]
     db = f"sqlite:///{tmp_path / 'h.sqlite'}"
-    res = CliRunner().invoke(main, ["collect", *links, "--db", db])
+    res = CliRunner().invoke(main, ["collect", *links, "--db", db, "--trust-new"])
     assert res.exit_code == 0 and "2 added" in res.output, res.output
     res = CliRunner().invoke(main, ["export", "--period", "2026-Q4", "--format", "json", "-o",
                                     str(tmp_path / "q.json"), "--db", db])
@@ -311,8 +311,8 @@ def test_read_of_a_google_sheet_says_which_rater_tabs_are_filled(
     write(api, out.spreadsheet_id, {f"Self!{a1(R_FIRST, C_RATING)}": "L1",
                                     f"Self!{a1(R_FIRST + 1, C_RATING)}": "L2",
                                     f"{quote_sheet('Bo')}!{a1(R_FIRST, C_RATING)}": "L2"})
-    res = CliRunner().invoke(main, ["read", out.url])
+    res = CliRunner().invoke(main, ["read", out.url, "--trust-new"])
     assert "filled: Self" in res.output and "partly filled: Bo (1/2)" in res.output
     assert "not started: Cy" in res.output
-    data = json.loads(CliRunner().invoke(main, ["read", out.url, "--json"]).output)
+    data = json.loads(CliRunner().invoke(main, ["read", out.url, "--json", "--trust-new"]).output)
     assert {r["tab"]: r["rated"] for r in data["raters"]} == {"Self": 2, "Bo": 1, "Cy": 0}

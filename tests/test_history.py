@@ -363,9 +363,13 @@ def test_plain_paths_and_postgres_urls_are_understood() -> None:
     assert "secret" not in hist.display_url("postgresql+psycopg://u:secret@h/db")
 
 
-def test_periods_sort_in_time_order() -> None:
-    given_ = ["2027-Q1", "2026-Q4", "2026-Q10", "2026-Q2"]
-    assert sorted(given_, key=hist.period_key) == ["2026-Q2", "2026-Q4", "2026-Q10", "2027-Q1"]
+def test_periods_held_sort_in_time_order(tmp_path: Path, ladder: Ladder) -> None:
+    with History(str(tmp_path / "h.sqlite")) as h:
+        for i, period in enumerate(["2027-Q1", "2026-10", "2026-Q3", "2026-H1"]):
+            ctx = team_ctx(ladder, f"P{i}", period)
+            h.ingest(make_report(ladder, ctx, random_ratings(ladder, ctx, random.Random(i))),
+                     ladder)
+        assert h.periods() == ["2026-H1", "2026-Q3", "2026-10", "2027-Q1"]
 
 
 # -- transactions and concurrency -----------------------------------------------------------------

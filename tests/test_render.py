@@ -313,7 +313,7 @@ def test_sheets_are_protected_formulas_locked_and_only_inputs_unlocked(sales_fil
 
 def test_password_protects_every_sheet(tmp_path: Path):
     ladder = load_text(SMALL, "small.yaml")
-    path = render_one(ladder, "Ana", out_dir=tmp_path, password="s3cret")[0]
+    path = render_one(ladder, "Ana", period="2026-Q4", out_dir=tmp_path, password="s3cret")[0]
     wb = openpyxl.load_workbook(path)
     assert all(ws.protection.sheet and ws.protection.password for ws in wb.worksheets)
 
@@ -405,9 +405,9 @@ def _text_cells_are_text(plan: WorkbookPlan, path: Path) -> None:
 def test_a_person_named_like_a_formula_stays_text(tmp_path: Path):
     ladder = load_text(SMALL, "small.yaml")
     person = '=HYPERLINK("http://x","y")'
-    path = render_one(ladder, person, out_dir=tmp_path,
+    path = render_one(ladder, person, period="2026-Q4", out_dir=tmp_path,
                       raters=["self", "manager:+1 Manager", "peer:@peer", "peer:-dash"])[0]
-    plan = build_plan(ladder, make_context(ladder, person, None, [
+    plan = build_plan(ladder, make_context(ladder, person, "2026-Q4", [
         ("self", None, None), ("manager", "+1 Manager", None), ("peer", "@peer", None),
         ("peer", "-dash", None)]))
     _text_cells_are_text(plan, path)
@@ -417,7 +417,7 @@ def test_a_person_named_like_a_formula_stays_text(tmp_path: Path):
     # only in the shared strings, never in a <f>; and in the printed page header, which is text
     # only (&-codes aside, no application evaluates it)
     headers = re.findall(r"<oddHeader>(.*?)</oddHeader>", sheets)
-    assert headers and all('&amp;C=HYPERLINK("http://x","y")&amp;R' in h for h in headers)
+    assert headers and all('&amp;C=HYPERLINK("http://x","y"), 2026-Q4&amp;R' in h for h in headers)
     assert "HYPERLINK" not in re.sub(r"<oddHeader>.*?</oddHeader>", "", sheets)
 
 
@@ -476,7 +476,7 @@ def test_escape_like_text_in_a_ladder_reads_back_as_written(small: Ladder, tmp_p
 def test_a_rater_named_beyond_the_bmp_gets_a_tab(small: Ladder, tmp_path: Path):
     """Excel counts a tab name in UTF-16 units: 31 emoji-like characters are cut to 15."""
     name = "\U00010000" * 31
-    paths = render_one(small, "Ana", raters=["self", "manager:" + name, "peer:" + name],
+    paths = render_one(small, "Ana", period="2026-Q4", raters=["self", "manager:" + name, "peer:" + name],
                        out_dir=tmp_path)
     tabs = openpyxl.load_workbook(paths[0]).sheetnames
     assert "\U00010000" * 15 in tabs and "\U00010000" * 13 + " (2)" in tabs
@@ -686,7 +686,8 @@ Gil,,,,,Hal,,
 
 
 def test_roster_rows_become_contexts_with_defaults_and_emails(sales: Ladder):
-    roster = parse_roster(sales, ROSTER, "people.csv", default_period="2026-Q4")
+    roster = parse_roster(sales, ROSTER, "people.csv", default_period="2026-Q4",
+                          allow_columns=["team"])
     by_person = {e.context.person: e for e in roster.entries}
     ana = by_person["Ana Diaz"].context
     assert ana.period == "2026-Q4"  # empty cell -> --period
@@ -709,7 +710,7 @@ def test_roster_rows_become_contexts_with_defaults_and_emails(sales: Ladder):
 
 
 def test_bad_roster_rows_are_reported_with_their_line_numbers(sales: Ladder):
-    roster = parse_roster(sales, ROSTER, "people.csv")
+    roster = parse_roster(sales, ROSTER, "people.csv", allow_columns=["team"])
     problems = {p.line: p.message for p in roster.problems}
     assert set(problems) == {3, 5, 8}
     assert "person" in problems[3]
@@ -735,8 +736,8 @@ def test_roster_header_problems_stop_the_run(sales: Ladder):
         parse_roster(sales, "person,peer,peers\n", "people.csv")
 
 
-def test_two_rows_writing_the_same_file_report_the_later_line(sales: Ladder):
-    roster = parse_roster(sales, "person,period\nAna,Q1\nANA,q1\nAna,Q2\n", "p.csv")
+def test_two_people_writing_the_same_file_report_the_later_line(sales: Ladder):
+    roster = parse_roster(sales, "person,period\nJosé,2026-Q1\nJose,2026-Q1\nJosé,2026-Q2\n", "p.csv")
     assert [e.line for e in roster.entries] == [2, 4]
     assert [(p.line, "line 2" in p.message) for p in roster.problems] == [(3, True)]
 
@@ -744,7 +745,8 @@ def test_two_rows_writing_the_same_file_report_the_later_line(sales: Ladder):
 def test_a_bad_row_does_not_stop_the_others_rendering(sales: Ladder, tmp_path: Path):
     p = tmp_path / "people.csv"
     p.write_text(ROSTER, encoding="utf-8")
-    outcome = render_roster(sales, p, out_dir=tmp_path / "out", period="2026-Q4")
+    outcome = render_roster(sales, p, out_dir=tmp_path / "out", period="2026-Q4",
+                            allow_columns=["team"])
     assert sorted(w.name for w in outcome.written) == sorted([
         "ana-diaz-2026-q4.xlsx", "jose-nunez-2027-q1.xlsx", "multi-line-2026-q4.xlsx",
         "gil-2026-q4.xlsx"])
@@ -755,29 +757,35 @@ def test_a_bad_row_does_not_stop_the_others_rendering(sales: Ladder, tmp_path: P
 
 def test_roster_never_overwrites_without_force(sales: Ladder, tmp_path: Path):
     p = tmp_path / "people.csv"
-    p.write_text("person,period\nAna,Q1\nBo,Q1\n", encoding="utf-8")
+    p.write_text("person,period\nAna,2026-Q1\nBo,2026-Q1\n", encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    precious = out / "ana-q1.xlsx"
+    precious = out / "ana-2026-q1.xlsx"
     precious.write_bytes(b"someone's ratings")
     outcome = render_roster(sales, p, out_dir=out)
     assert precious.read_bytes() == b"someone's ratings"
     assert [(pr.line, "--force" in pr.message) for pr in outcome.problems] == [(2, True)]
-    assert [w.name for w in outcome.written] == ["bo-q1.xlsx"]
+    assert [w.name for w in outcome.written] == ["bo-2026-q1.xlsx"]
+    # --force replaces only a workbook known to be the same person's: not a file it cannot read
+    outcome = render_roster(sales, p, out_dir=out, force=True)
+    assert [(pr.line, "cannot be read" in pr.message) for pr in outcome.problems] == [(2, True)]
+    assert precious.read_bytes() == b"someone's ratings"
+    precious.unlink()
+    render_one(sales, "Ana", period="2026-Q1", out_dir=out)
     outcome = render_roster(sales, p, out_dir=out, force=True)
     assert outcome.ok and zipfile.is_zipfile(precious)
 
 
 def test_split_is_all_or_nothing_when_one_copy_exists(sales: Ladder, tmp_path: Path):
-    (tmp_path / "ana-cy.xlsx").write_bytes(b"ratings")
-    with pytest.raises(FileExistsError, match="ana-cy.xlsx"):
-        render_one(sales, "Ana", raters=["self", "peer:Cy"], out_dir=tmp_path, split=True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ana-cy.xlsx"]
+    (tmp_path / "ana-2026-q4-cy.xlsx").write_bytes(b"ratings")
+    with pytest.raises(FileExistsError, match="ana-2026-q4-cy.xlsx"):
+        render_one(sales, "Ana", period="2026-Q4", raters=["self", "peer:Cy"], out_dir=tmp_path, split=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ana-2026-q4-cy.xlsx"]
 
 
 def test_worker_processes_render_the_same_workbooks(sales: Ladder, tmp_path: Path):
     text = "person,peers\n" + "".join(f"P{i},A{i};B{i}\n" for i in range(6))
-    entries = parse_roster(sales, text, "p.csv").entries
+    entries = parse_roster(sales, text, "p.csv", default_period="2026-Q4").entries
     one = render_entries(sales, entries, tmp_path / "one", jobs=1)
     two = render_entries(sales, entries, tmp_path / "two", jobs=2)
     assert not one.problems and not two.problems
@@ -861,15 +869,22 @@ def test_render_refuses_to_overwrite_without_force(runner: CliRunner, tmp_path: 
     assert "ana-2026-q4.xlsx: already exists" in res.output and "--force" in res.output
     assert "Traceback" not in res.output
     assert target.read_bytes() == b"filled in by Ana"
-    res = runner.invoke(main, [*args, "--force"])
+    res = runner.invoke(main, [*args, "--force"])  # not a workbook: whose it is is unknown
+    assert res.exit_code == 1 and "cannot be read" in res.output
+    assert target.read_bytes() == b"filled in by Ana"
+    target.unlink()
+    assert runner.invoke(main, args).exit_code == 0
+    res = runner.invoke(main, [*args, "--force"])  # Ana's own workbook
     assert res.exit_code == 0 and zipfile.is_zipfile(target)
 
 
 def test_render_split_and_output_dir(runner: CliRunner, tmp_path: Path):
-    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--split", "-o", "copies"])
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--period", "2026-Q4",
+                               "--split", "-o", "copies"])
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in (tmp_path / "copies").iterdir()) == [
-        "ana-manager.xlsx", "ana-peer-1.xlsx", "ana-peer-2.xlsx", "ana-self.xlsx"]
+        "ana-2026-q4-manager.xlsx", "ana-2026-q4-peer-1.xlsx", "ana-2026-q4-peer-2.xlsx",
+        "ana-2026-q4-self.xlsx"]
 
 
 def test_render_unknown_rater_role_is_a_clear_error(runner: CliRunner):
@@ -880,7 +895,8 @@ def test_render_unknown_rater_role_is_a_clear_error(runner: CliRunner):
 
 def test_render_roster_reports_bad_rows_and_renders_the_rest(runner: CliRunner, tmp_path: Path):
     (tmp_path / "people.csv").write_text(ROSTER, encoding="utf-8")
-    res = runner.invoke(main, ["render", str(SALES), "--roster", "people.csv", "--period", "2026-Q4"])
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "people.csv", "--period", "2026-Q4",
+                               "--allow-column", "team"])
     assert res.exit_code == 1
     for line in (3, 5, 8):
         assert f"people.csv:{line}: " in res.output
@@ -904,7 +920,7 @@ def test_split_copies_whose_tabs_slug_alike_get_distinct_files(tmp_path, small):
     from sheetladder.context import make_context
     from sheetladder.roster import write_assessment
 
-    ctx = make_context(small, "Ana", "Q4", [("self", None, None), ("peer", "José", None),
+    ctx = make_context(small, "Ana", "2026-Q4", [("self", None, None), ("peer", "José", None),
                                             ("peer", "Jose", None)])
     written = write_assessment(small, ctx, tmp_path, split=True)
     assert len(written) == 3 and len({p.name for p in written}) == 3

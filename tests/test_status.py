@@ -72,6 +72,8 @@ def expected_missing() -> set[tuple[str, str]]:
 
 
 def invoke(*args: str) -> Result:
+    if args and args[0] == "collect":  # the cycle's ladder is this test's own: trust it
+        args = (*args, "--trust-new")
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
@@ -158,7 +160,9 @@ def test_status_text_lists_exactly_the_missing_and_the_refused(cycle: dict) -> N
     assert lines.index("team South") > lines.index("  Dee Ng: partial (3 of 4 tabs collected)")
     stray = lines.index("refused files not tied to a tab of the manifest:")
     assert lines[stray + 1].strip().endswith("stray.xlsx")
-    assert lines[-1] == (f"{PERIOD}: 8 people, 2 complete, 4 partial, 2 not returned; "
+    totals = next(line for line in lines if line.startswith(f"{PERIOD}: "))
+    assert lines[-1].startswith("from ")  # the database is named
+    assert totals == (f"{PERIOD}: 8 people, 2 complete, 4 partial, 2 not returned; "
                          "17 of 32 tabs collected, 14 missing, 1 refused")
 
 
@@ -335,7 +339,7 @@ def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> No
     assert res.exit_code == 2 and "does not exist" in res.output
     # without --period, the manifest's one period is taken
     res = invoke("status", "--manifest", str(cycle["manifest"]), "--db", db)
-    assert res.exit_code == 0 and res.stdout.splitlines()[-1].startswith(f"{PERIOD}: 8 people")
+    assert res.exit_code == 0 and f"\n{PERIOD}: 8 people" in res.stdout
 
 
 def test_a_refused_file_belongs_to_the_cycle_and_a_good_file_in_its_place_clears_it(

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 from sheetladder.context import make_context
 from sheetladder.definition import Ladder, load_text
 from sheetladder.results.report import Finding
-from sheetladder.results.store import History, IngestResult, resolve_url
+from sheetladder.results.store import SCHEMA_VERSION, History, IngestResult, resolve_url
 
 from .conftest import SMALL
 from .postgres import db_url_fixture, postgres_server_fixture  # noqa: F401  (fixtures)
@@ -51,7 +51,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(db_url: str) -> Non
         assert h.ingest(make_report(ladder, old, {"Self": {"a": 2}}), ladder=ladder).status == "added"
     _downgrade_to_version_1(db_url)
     with History(db_url) as h:
-        assert h.schema_version() == 2
+        assert h.schema_version() == SCHEMA_VERSION == 3
         (rec,) = h.records("2026-Q3")
         assert (rec.person, rec.team, rec.managers, rec.total_points) == ("Ben Ortiz", None, [], 2)
         new = make_context(ladder, "Ben Ortiz", "2026-Q4", [("self", None, None)], team="South")

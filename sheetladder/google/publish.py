@@ -463,10 +463,18 @@ def publish_assessment(ladder: Any, ctx: Any, api: Client = None, *, split: bool
                        shares: Sequence[Share] = (), link: str | None = None,
                        folder: str | None = None, notify: bool = True) -> list[Published]:
     """Publish one assessment: one sheet, or with ``split`` one sheet per rater (each shared
-    with its rater only, plus ``shares``). A failure names the sheets already published."""
+    with its rater only, plus ``shares``). A failure names the sheets already published. A
+    context without a period is refused (PeriodError) before any call is made."""
     from ..context import split_contexts
+    from ..period import PeriodError, normalise
     from ..plan import build_plan
 
+    if not (ctx.period or "").strip():
+        raise PeriodError("a sheet needs a period (e.g. 2026-Q4): it could not be collected "
+                          "into a history of periods once filled")
+    canonical = normalise(ctx.period, ladder.periods)
+    if canonical != ctx.period:
+        ctx = ctx.model_copy(update={"period": canonical})
     api = as_api(api)
     contexts = split_contexts(ctx) if split else [ctx]
     done: list[Published] = []
@@ -505,8 +513,13 @@ def publish_template(ladder: Ladder, api: Client = None, *, period: str | None =
     cell for the person's name), Matrix, one Self tab, Summary and the hidden definition sheet,
     which a copy carries along. The call budget of :func:`publish`: 2 Sheets calls, 1 Drive call
     for the link, 1 per share."""
+    from ..period import PeriodError, normalise
     from ..plan import build_plan
 
+    if not (period or "").strip():
+        raise PeriodError("a template needs a period (e.g. 2026-Q4): its copies could not be "
+                          "collected into a history of periods once filled")
+    period = normalise(period or "", ladder.periods)
     plan = build_plan(ladder, template_context(ladder, period))
     title = f"{ladder.name}: template" + (f", {period}" if period else "")
     return publish(plan, api, shares=shares, link="reader", folder=folder, notify=False,

@@ -24,6 +24,7 @@ from ..context import Context, split_contexts
 from ..definition import Ladder
 from ..errors import SheetladderError
 from ..manifest import ManifestRow, read_manifest, write_manifest
+from ..period import PeriodError
 from ..plan import build_plan
 from ..roster import Roster, RosterProblem
 from .client import BoundedRetryHTTPClient, GoogleApi, Pacer, as_api
@@ -71,6 +72,10 @@ def publish_roster(ladder: Ladder, roster: Roster | Sequence[Context], manifest:
     api = as_api(api)
     manifest = Path(manifest)
     contexts = [e.context for e in roster.entries] if isinstance(roster, Roster) else list(roster)
+    missing = [c.person for c in contexts if not (c.period or "").strip()]
+    if missing:  # before any call: a sheet without a period could never be collected
+        raise PeriodError(f"a sheet needs a period (e.g. 2026-Q4): give --period, or a period "
+                          f"for {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
     units = [c for ctx in contexts for c in (split_contexts(ctx) if split else [ctx])]
     rerun = manifest.exists()
     known = {_key(r.person, r.period, r.tab): r.target for r in read_manifest(manifest)

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import itertools
 import json
+import os
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 from ..definition import Ladder
 from ..errors import UnreadableWorkbook
 from ..google.read import is_google_source
-from ..process import tune
+from ..process import start_worker
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
@@ -400,7 +401,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
     chunks = _chunked(tasks)
     more = True
     with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
-                             initializer=tune) as pool:
+                             initializer=start_worker, initargs=(os.getpid(),)) as pool:
         while more or ahead:
             while more and sent < n_readers * _CHUNKS_PER_READER:
                 chunk = next(chunks, None)

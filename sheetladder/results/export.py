@@ -27,7 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import scoring
 from ..definition import Ladder
 from ..errors import SheetladderError
-from ..results.store import AssessmentRecord, History, RatingRecord, period_key
+from ..results.store import AssessmentRecord, History, RatingRecord
 from ..scoring import ROUND_DIGITS, RaterInput, xround
 
 FORMATS = ("csv", "xlsx", "json")
@@ -184,10 +184,17 @@ def _gaps(rec: AssessmentRecord) -> list[Gap]:
             for _, c in found[:GAPS_SHOWN]]
 
 
+def _earlier(order: tuple[Any, ...], than: tuple[Any, ...], or_same: bool = False) -> bool:
+    """``order`` is before ``than`` in time (both from period.sort_key): only periods of one
+    scheme compare, and a label that is no period is never before anything."""
+    if order[:2] != than[:2] or order[0] != 0:
+        return or_same and order == than
+    return order < than or (or_same and order == than)
+
+
 def _previous(rec: AssessmentRecord, mine: list[AssessmentRecord]) -> AssessmentRecord | None:
-    key = period_key(rec.period)
-    earlier = [a for a in mine if period_key(a.period) < key]
-    return max(earlier, key=lambda a: period_key(a.period)) if earlier else None
+    earlier = [a for a in mine if _earlier(a.period_order, rec.period_order)]
+    return max(earlier, key=lambda a: a.period_order) if earlier else None
 
 
 def _role_means(rec: AssessmentRecord, ladder: Ladder) -> dict[str, float | None]:
@@ -233,11 +240,22 @@ def _raters_and_comments(ladder: Ladder, ratings: Sequence[RatingRecord]
 
 
 def latest_period(history: History) -> str:
-    """The latest period the history holds (what an export without --period covers)."""
-    held = history.periods()
-    if not held:
-        raise ExportError("the history holds no assessments yet; run collect first")
-    return held[-1]
+    """The latest period in time the history holds (what an export without --period covers).
+    Periods of two schemes (calendar and fiscal, say) have no order: then --period is needed."""
+    orders = history.period_orders()
+    if not orders:
+        raise ExportError(f"the history {history.name} holds no assessments yet; run collect "
+                          "first")
+    timed = {p: o for p, o in orders.items() if o[0] == 0}  # not labels that are no period
+    schemes = {o[:2] for o in timed.values()}
+    if len(schemes) > 1:
+        raise ExportError(f"the history {history.name} holds periods of several schemes ("
+                          + ", ".join(sorted(str(s[1]) for s in schemes))
+                          + "), which have no order between them; give --period")
+    if not timed:
+        raise ExportError(f"the history {history.name} holds no label that is a period ("
+                          + ", ".join(sorted(orders)) + "); give --period")
+    return max(timed, key=lambda p: timed[p])
 
 
 def team_key(team: str | None) -> str:
@@ -246,14 +264,14 @@ def team_key(team: str | None) -> str:
 
 
 def build(history: History, period: str, team: str | None = None) -> PeriodExport:
-    """Everything an export of ``period`` shows, from the history; with ``team``, only the
-    people of that team (case ignored) in the period."""
-    period = period.strip()
+    """Everything an export of ``period`` (any accepted spelling) shows, from the history; with
+    ``team``, only the people of that team (case ignored) in the period."""
+    period = history.resolve_period(period)
     current = history.records(period=period)
     if not current:
         held = history.periods()
-        raise ExportError(f"no assessments for period {period!r} in the history; periods held: "
-                          + (", ".join(held) if held else "none"))
+        raise ExportError(f"no assessments for period {period!r} in the history {history.name}; "
+                          "periods held: " + (", ".join(held) if held else "none"))
     if team is not None:
         teams = sorted({a.team for a in current if a.team}, key=str.casefold)
         current = [a for a in current if team_key(a.team) == team_key(team)]
@@ -287,12 +305,15 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                     roles.append((role.id, role.name))
 
     current_ratings = history.current_ratings([a.id for a in current])
-    pkey = period_key(period)
-    periods = sorted({a.period for a in allrecs if period_key(a.period) <= pkey}, key=period_key)
+    pkey = current[0].period_order
+    orders = {a.period: a.period_order for a in allrecs}
+    periods = sorted({p for p, o in orders.items() if _earlier(o, pkey, or_same=True)},
+                     key=lambda p: orders[p])
     rows: list[PersonRow] = []
     trend: list[TrendRow] = []
     for a in sorted(current, key=lambda r: (team_key(r.team), r.ladder_id, r.person.casefold())):
-        at = {h.period: h for h in by_person[a.person_key] if period_key(h.period) <= pkey}
+        at = {h.period: h for h in by_person[a.person_key]
+              if _earlier(h.period_order, pkey, or_same=True)}
         trend.append(TrendRow(
             person=a.person, ladder=a.ladder_id,
             levels={p: at[p].level if p in at else None for p in periods},

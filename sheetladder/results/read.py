@@ -25,7 +25,7 @@ from ..errors import UnreadableWorkbook
 from ..google.read import is_google_source
 from ..grid import Grid
 from ..plan import C_COMMENT, C_RATING, R_FIRST
-from ..process import tune
+from ..process import start_worker
 from ..scoring import RaterInput
 from ..verify.findings import _short
 from ..verify.verify import Verified, ladder_facts, ladder_from_json, make_report, verify_grid
@@ -114,7 +114,7 @@ def _outcomes(sources: list[str], jobs: int) -> Iterator[_Outcome]:
     workers = min(jobs, len(sources))
     chunk = max(1, min(16, len(sources) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=tune) as pool:
+                             initializer=start_worker, initargs=(os.getpid(),)) as pool:
         for got in pool.map(_verify_in_worker, sources, chunksize=chunk):
             yield _from_worker(got)
 
@@ -198,8 +198,9 @@ def judge_report(report: Report, ladder: Ladder, trusted: TrustedLadders | None)
 
 
 def assessment_key(v: Verified) -> str:
-    """What makes copies one assessment: person, period, raters and ladder (not the split tab)."""
-    ctx = v.context.model_copy(update={"split_tab": None})
+    """What makes copies one assessment: person, period, raters and ladder (not the split tab).
+    The period is the report's, canonical: ``2026q4`` and ``2026-Q4`` copies are one."""
+    ctx = v.context.model_copy(update={"split_tab": None, "period": v.report.period})
     return json.dumps([ladder_facts(v.ladder)[1], ctx.model_dump(mode="json")], sort_keys=True)
 
 

@@ -27,9 +27,10 @@ from pydantic import BaseModel, Field
 from ..definition import Ladder, load
 from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
+from ..period import sort_key
 from ..roster import manifest_rows, read_roster
 from .export import neutralise
-from .store import History, Refusal, period_key
+from .store import History, Refusal
 
 TabState = Literal["collected", "missing", "refused"]
 PersonState = Literal["complete", "partial", "not returned"]
@@ -263,7 +264,9 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
     rows = expected_rows(manifest, roster, ladder)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
-    periods = sorted({r.period or "" for r in rows})
+    periods = sorted({r.period or "" for r in rows}, key=sort_key)
+    if period is not None and period not in periods:  # another spelling of a period held
+        period = history.resolve_period(period)
     if period is None:
         if len(periods) != 1:
             raise StatusError("the manifest holds several periods (" + ", ".join(periods)
@@ -314,7 +317,7 @@ def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]
     """``status PERIOD: ...`` for each period the manifests list, as collect ends with."""
     rows = _rows_of(manifests)
     out = []
-    for period in sorted({r.period for r in rows if r.period}, key=period_key):
+    for period in sorted({r.period for r in rows if r.period}, key=sort_key):
         st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period))
         out.append("status " + st.totals.line(period))
     return out

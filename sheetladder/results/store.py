@@ -33,6 +33,7 @@ import difflib
 import functools
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,14 +68,16 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from .. import scoring
+from ..context import person_key as person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
+from ..period import PeriodError, PeriodScheme, accepted_forms, normalise, sort_key
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..scoring import RaterInput
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = Path("output") / "history.sqlite"
 CONSENSUS = "consensus"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -231,11 +234,11 @@ refusals = Table(
 )
 
 
-def _migrate_1(conn: Connection) -> None:
+def _migrate_1(history: History, conn: Connection) -> None:
     metadata.create_all(conn)
 
 
-def _migrate_2(conn: Connection) -> None:
+def _migrate_2(history: History, conn: Connection) -> None:
     """Team and managers per assessment, and the refused files. A new database already has them
     (migration 1 creates the current tables), so only what is missing is added."""
     have = {c["name"] for c in inspect(conn).get_columns("assessments")}
@@ -245,9 +248,57 @@ def _migrate_2(conn: Connection) -> None:
     refusals.create(conn, checkfirst=True)
 
 
+def _scheme(definition: str) -> PeriodScheme | None:
+    """The period scheme a stored ladder declares (None: calendar periods)."""
+    declared = json.loads(definition).get("periods")
+    return PeriodScheme.model_validate(declared) if declared else None
+
+
+def _canonical(label: str, scheme: PeriodScheme | None) -> str | None:
+    try:
+        return normalise(label, scheme)
+    except PeriodError:
+        return None
+
+
+def _migrate_3(history: History, conn: Connection) -> None:
+    """Fold period labels stored before periods were checked into their canonical spelling.
+
+    An assessment labelled ``2026q4`` becomes ``2026-Q4``; when the same person already has a
+    ``2026-Q4`` assessment on the same ladder, the two are merged as collecting both copies
+    would have: per rater tab the newer copy's ratings are current, the older ones are kept as
+    history, and the scores are recomputed. Labels that are no period (``last quarter``), and
+    two assessments on different ladders, are left as they are."""
+    rows = conn.execute(
+        select(assessments.c.id, assessments.c.person_id, assessments.c.period,
+               assessments.c.ladder_hash, ladders.c.definition)
+        .join(ladders, ladders.c.hash == assessments.c.ladder_hash)
+        .order_by(assessments.c.id)).all()
+    schemes: dict[str, PeriodScheme | None] = {}
+    for r in rows:
+        if r.ladder_hash not in schemes:
+            schemes[r.ladder_hash] = _scheme(r.definition)
+        canonical = _canonical(r.period, schemes[r.ladder_hash])
+        if canonical is None or canonical == r.period:
+            continue
+        into = conn.execute(
+            select(assessments.c.id, assessments.c.ladder_hash)
+            .where(assessments.c.person_id == r.person_id, assessments.c.period == canonical)
+        ).first()
+        if into is None:
+            conn.execute(assessments.update().where(assessments.c.id == r.id)
+                         .values(period=canonical))
+        elif into.ladder_hash == r.ladder_hash:
+            ladder = Ladder.model_validate(json.loads(r.definition))
+            history._fold(conn, ladder, r.id, into.id)
+
+
+_FIRST_TABLES = ("people", "assessments", "sources", "ratings", "scores", "ladders")  # migration 1
+
 MIGRATIONS: dict[int, tuple[str, Any]] = {
     1: ("people, assessments, sources, ratings, scores, ladders", _migrate_1),
     2: ("assessments.team, assessments.managers, refusals", _migrate_2),
+    3: ("period labels folded into their canonical spelling (2026q4 -> 2026-Q4)", _migrate_3),
 }
 
 
@@ -262,17 +313,6 @@ def _utc(dt: datetime) -> datetime:
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     return dt
-
-
-def person_key(name: str) -> str:
-    """How one person is recognised across periods: the name, case and spacing ignored."""
-    return re.sub(r"\s+", " ", name).strip().casefold()
-
-
-def period_key(period: str) -> tuple[Any, ...]:
-    """Order periods naturally: 2026-Q4 < 2027-Q1, 2026-9 < 2026-10."""
-    parts = re.split(r"(\d+)", period.strip().casefold())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
 def resolve_url(db: str | None) -> str:
@@ -291,12 +331,19 @@ def resolve_url(db: str | None) -> str:
     return db
 
 
+_PASSWORD = re.compile(r"^([A-Za-z0-9+.-]+://[^/@:]*:)[^/@]*@")
+
+
 def display_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """How messages name the database: a SQLite file by its path, any other by its URL without
+    the password (also when the URL does not parse)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+        u = make_url(url)
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
+    if u.get_backend_name() == "sqlite" and u.database:
+        return u.database
+    return u.render_as_string(hide_password=True)
 
 
 def report_content_hash(report: Report) -> str:
@@ -410,6 +457,7 @@ class AssessmentRecord:
     team: str | None = None
     managers: list[str] = field(default_factory=list)
     categories: list[CategoryRecord] = field(default_factory=list)
+    period_order: tuple[Any, ...] = ()  # where ``period`` falls in time (period.sort_key)
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -418,8 +466,10 @@ class AssessmentRecord:
 _WRITE_OPTION = "sheetladder_write"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, read_only: bool = False) -> Engine:
     u = make_url(url)
+    if read_only:
+        return _sqlite_read_only(url, u.database or "")
     if u.database and u.database != ":memory:":
         Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -430,7 +480,6 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        _set_wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -443,6 +492,52 @@ def _sqlite_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _sqlite_read_only(url: str, database: str) -> Engine:
+    """A SQLite file opened read-only, as export and history need: it may sit on a read-only
+    mount or belong to someone else. A file that cannot be written is opened ``mode=ro`` (and,
+    a WAL file whose folder is read-only having no -shm index to make, ``immutable``: nobody
+    can be writing to it); one that can is opened with ``query_only``."""
+    import sqlite3
+    from urllib.parse import quote
+
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise HistoryError(f"{display_url(url)}: no such file: no history database here "
+                           "(collect creates one; give --db or set SHEETLADDER_DB to use another)")
+    base = "file:" + quote(str(path.resolve()))
+
+    def connect() -> sqlite3.Connection:
+        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+            # writable after all: a read-write connection that refuses writes, which (unlike
+            # mode=ro) removes the -wal and -shm files when it closes
+            conn = sqlite3.connect(base + "?mode=rw", uri=True, check_same_thread=False,
+                                   timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            conn.execute("PRAGMA query_only=ON")
+            conn.isolation_level = None
+            return conn
+        conn = sqlite3.connect(base + "?mode=ro", uri=True, check_same_thread=False,
+                               timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if os.access(path.parent, os.W_OK):
+                raise
+            # "attempt to write a readonly database": a WAL file with no -shm index to make
+            conn = sqlite3.connect(base + "?mode=ro&immutable=1", uri=True,
+                                   check_same_thread=False)
+        conn.isolation_level = None
+        return conn
+
+    engine = create_engine("sqlite://", creator=connect)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -468,19 +563,29 @@ def _set_wal(cur: Any) -> None:
 class History:
     """An open history database. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, db: str | None = None):
+    def __init__(self, db: str | None = None, *, read_only: bool = False):
+        """Open (creating or migrating it unless ``read_only``) the database ``db``.
+
+        ``read_only`` is for commands that only read it: they never create, migrate or change
+        a database, and one that does not exist is a HistoryError naming it, rather than an
+        empty one made where the command happened to run. Every database error, here and in
+        later calls, becomes one HistoryError naming the database (password hidden); a failed
+        transaction leaves nothing behind."""
         self.url = resolve_url(db)
+        self.name = display_url(self.url)
+        self.read_only = read_only
         try:
             if self.url.startswith("sqlite"):
-                self.engine = _sqlite_engine(self.url)
+                self.engine = _sqlite_engine(self.url, read_only)
             else:
                 self.engine = create_engine(self.url, pool_pre_ping=True)
         except ImportError as e:
             raise HistoryError(
                 f"{display_url(self.url)}: the database driver is not installed ({e}); for "
                 "PostgreSQL: pip install 'sheetladder[postgres]'") from e
-        except ArgumentError as e:
-            raise HistoryError(f"{display_url(self.url)}: cannot use this database URL: {e}") from e
+        except (ArgumentError, ValueError) as e:  # ValueError: a port that is not a number
+            raise HistoryError(f"{display_url(self.url)}: cannot use this database URL: "
+                               f"{_one_line(e)}") from None
         except OSError as e:  # the folder for a SQLite file cannot be made
             raise HistoryError(f"{display_url(self.url)}: cannot create the database file "
                                f"({e.strerror or e})") from e
@@ -490,13 +595,22 @@ class History:
         # Both dialects' insert() offer the same on_conflict_do_nothing(index_elements=...).
         self._insert: Any = sqlite_insert if self.dialect == "sqlite" else pg_insert
         self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._ladder_cache: dict[str, Ladder] = {}
         try:
-            self._migrate()
+            with self.engine.connect() as conn:  # reads only: a refused database is untouched
+                self._check_schema(conn, self._held_version(conn), read_only=read_only)
+            if not read_only:
+                if self.dialect == "sqlite":
+                    self._enable_wal()
+                self._migrate()
         except SQLAlchemyError as e:  # not a database, unreachable server, no permission ...
             self.engine.dispose()
-            why = getattr(e, "orig", None) or e
-            raise HistoryError(f"{display_url(self.url)}: cannot open the database: {why}") from e
-        self._ladder_cache: dict[str, Ladder] = {}
+            raise HistoryError(f"{display_url(self.url)}: cannot open the database: "
+                               f"{_db_reason(e)}") from None
+        except HistoryError:
+            self.engine.dispose()
+            raise
+        event.listen(self.engine, "handle_error", self._handle_error)
         # ladders known to be committed in the history, and those written by the open batch
         self._stored_ladders: set[str] = set()
         self._pending_ladders: set[str] = set()
@@ -516,17 +630,93 @@ class History:
             if self.dialect == "postgresql":
                 # Serialise concurrent first opens; released at commit.
                 conn.execute(text("SELECT pg_advisory_xact_lock(582147)"))
+            self._check_schema(conn, self._held_version(conn), read_only=False)
             schema_version.create(conn, checkfirst=True)
             current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
-            if current > SCHEMA_VERSION:
-                raise HistoryError(
-                    f"{display_url(self.url)}: the database has schema version {current}, newer "
-                    f"than this sheetladder understands ({SCHEMA_VERSION}); upgrade sheetladder")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 note, step = MIGRATIONS[version]
-                step(conn)
+                step(self, conn)
                 conn.execute(schema_version.insert().values(
                     version=version, applied_at=_now(), note=note))
+            self._check_schema(conn, SCHEMA_VERSION, read_only=False)
+
+    def _enable_wal(self) -> None:
+        """WAL mode (a property of the file, kept once set): readers never wait for a writer."""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            _set_wal(cur)
+            cur.close()
+        finally:
+            raw.close()
+
+    def _held_version(self, conn: Connection) -> int | None:
+        """The schema version the database holds; None when it has no schema_version table."""
+        from sqlalchemy import inspect
+
+        if not inspect(conn).has_table(schema_version.name):
+            return None
+        try:
+            return int(conn.execute(select(func.max(schema_version.c.version))).scalar() or 0)
+        except (SQLAlchemyError, TypeError, ValueError):
+            raise HistoryError(f"{display_url(self.url)}: its schema_version table is not "
+                               "sheetladder's; use another database") from None
+
+    def _check_schema(self, conn: Connection, version: int | None, *, read_only: bool) -> None:
+        """Refuse a database whose tables are not the ones its schema version says: a foreign
+        table named like one of ours, tables missing under a schema_version row, a newer
+        schema. Checked before anything is created, so a refused database is left untouched."""
+        from sqlalchemy import inspect
+
+        db = display_url(self.url)
+        if version is not None and version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{db}: the database has schema version {version}, newer than this sheetladder "
+                f"understands ({SCHEMA_VERSION}); upgrade sheetladder")
+        insp = inspect(conn)
+        held = set(insp.get_table_names())
+        ours = [t for t in metadata.sorted_tables if t.name != schema_version.name]
+        if not version:
+            if read_only:
+                raise HistoryError(f"{db}: no history database here: it holds no sheetladder "
+                                   "tables (collect creates them)")
+            clash = sorted(t.name for t in ours if t.name in held)
+            if clash:
+                raise HistoryError(f"{db}: holds table(s) {', '.join(clash)} that sheetladder did "
+                                   "not create; use an empty database or a sheetladder history")
+            return
+        if version < SCHEMA_VERSION and read_only:
+            raise HistoryError(f"{db}: schema version {version} is older than this sheetladder's "
+                               f"({SCHEMA_VERSION}); run collect once to migrate it")
+        if version < SCHEMA_VERSION:  # migrations add tables and columns: the first ones only
+            for name in _FIRST_TABLES:
+                if name not in held:
+                    raise HistoryError(f"{db}: table {name!r} is missing although the database "
+                                       f"says schema version {version}; restore it from a backup")
+            return
+        for t in ours:
+            if t.name not in held:
+                raise HistoryError(f"{db}: table {t.name!r} is missing although the database says "
+                                   f"schema version {version}; restore it from a backup")
+            have = {c["name"] for c in insp.get_columns(t.name)}
+            missing = [c.name for c in t.columns if c.name not in have]
+            if missing:
+                raise HistoryError(f"{db}: table {t.name!r} lacks column(s) {', '.join(missing)}; "
+                                   "it is not sheetladder's")
+
+    def _handle_error(self, ctx: Any) -> None:
+        """Every database error but a constraint violation or a PostgreSQL deadlock (which
+        ingest retries) becomes one HistoryError naming the database: a full disk, an I/O
+        error, a lost server... An exception that is not the database's (a bug, an interrupt)
+        goes on as it is."""
+        exc = ctx.sqlalchemy_exception
+        if exc is None:  # SQLAlchemy wraps every error of the driver: this one is not
+            return
+        if isinstance(exc, IntegrityError) or _retryable(exc):
+            return
+        raise HistoryError(f"{display_url(self.url)}: database error: "
+                           f"{_db_reason(ctx.sqlalchemy_exception or ctx.original_exception)}") \
+            from None
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
@@ -584,7 +774,7 @@ class History:
         # PostgreSQL takes row locks in the order rows are written: writing people in one order
         # in every batch keeps two concurrent collects from deadlocking. Files of one person and
         # period keep their order (the copy given later is applied later).
-        todo.sort(key=lambda t: (person_key(t[1].person or ""), (t[1].period or "").strip()))
+        todo.sort(key=lambda t: (person_key(t[1].person or ""), _period_of(t[1], t[2])))
         for attempt in range(3):
             fresh = {t[0]: self._fresh_result(results[t[0]]) for t in todo}
             try:
@@ -595,10 +785,12 @@ class History:
                     results[i] = res
                 self._stored_ladders.update(self._pending_ladders)
                 return results
-            except OperationalError:
-                # PostgreSQL broke a deadlock with another collect by aborting this batch.
-                if self.dialect != "postgresql" or attempt == 2:
-                    raise
+            except OperationalError as e:
+                # PostgreSQL broke a deadlock with another collect by aborting this batch
+                # (_handle_error lets only that through): store the batch again.
+                if attempt == 2:
+                    raise HistoryError(f"{display_url(self.url)}: database error: "
+                                       f"{_db_reason(e)}") from None
             finally:
                 self._pending_ladders.clear()
         return results  # pragma: no cover
@@ -687,9 +879,13 @@ class History:
         sql = self._fast_sql
         dt = self._bind_dt
         person = report.person.strip()
+        try:
+            period = normalise(report.period, ladder.periods)
+        except PeriodError as e:
+            raise _Refused(f"the workbook's period: {e}") from None
+        result.period = period
         person_id = conn.exec_driver_sql(
             sql["person"], (person_key(person), person, report.email, dt(now))).scalar_one()
-        period = report.period.strip()
         # who the person is with: as the latest copy says (an older file without them keeps
         # what is held); written with the assessment, or with the rescore's update
         about: dict[str, Any] = {}
@@ -835,6 +1031,39 @@ class History:
         conn.execute(ratings.insert(), rows)
         return True
 
+    def _fold(self, conn: Connection, ladder: Ladder, aid: int, into: int) -> None:
+        """Merge assessment ``aid`` into ``into`` (one person and period spelt two ways): for
+        each rater tab held by both, the copy saved last is current and the other's ratings
+        become its history, as collecting both copies would have left them."""
+        now = _now()
+        cur = conn.execute(
+            select(ratings.c.id, ratings.c.assessment_id, ratings.c.rater_tab,
+                   ratings.c.source_id, sources.c.modified)
+            .join(sources, sources.c.id == ratings.c.source_id)
+            .where(ratings.c.assessment_id.in_([aid, into]), _current)).all()
+        by_tab: dict[str, dict[int, list[Any]]] = {}
+        for r in cur:
+            by_tab.setdefault(r.rater_tab, {}).setdefault(r.assessment_id, []).append(r)
+        for held in by_tab.values():
+            if len(held) < 2:
+                continue
+            latest = {a: max(rows, key=lambda r: (r.modified, r.source_id)) for a, rows in held.items()}
+            winner = max(latest, key=lambda a: (latest[a].modified, a == into))
+            loser = aid if winner == into else into
+            conn.execute(ratings.update()
+                         .where(ratings.c.id.in_([r.id for r in held[loser]]))
+                         .values(superseded_by=latest[winner].source_id, superseded_at=now))
+        conn.execute(ratings.update().where(ratings.c.assessment_id == aid)
+                     .values(assessment_id=into))
+        conn.execute(sources.update().where(sources.c.assessment_id == aid)
+                     .values(assessment_id=into))
+        conn.execute(scores.delete().where(scores.c.assessment_id == aid))
+        conn.execute(assessments.delete().where(assessments.c.id == aid))
+        last = conn.execute(
+            select(sources.c.file, sources.c.content_hash).where(sources.c.assessment_id == into)
+            .order_by(sources.c.modified.desc(), sources.c.id.desc()).limit(1)).one()
+        self._rescore(conn, ladder, into, last.file, last.content_hash, now)
+
     def _rescore(self, conn: Connection, ladder: Ladder, aid: int, file: str, chash: str,
                  now: datetime, about: Mapping[str, Any] | None = None) -> None:
         """Recompute the assessment's scores from the current ratings of every rater."""
@@ -904,10 +1133,55 @@ class History:
             out.append((ladder, where))
         return out
 
-    def periods(self) -> list[str]:
+    def _period_order(self, label: str, ladder_hash: str) -> tuple[Any, ...]:
+        """Where ``label`` falls in time, in the scheme of the ladder it was collected on."""
+        try:
+            scheme = self.ladder(ladder_hash).periods
+        except KeyError:
+            scheme = None
+        return sort_key(label, scheme)
+
+    def period_orders(self) -> dict[str, tuple[Any, ...]]:
+        """Every period held, with its place in time (periods of one scheme compare by time)."""
         with self.engine.connect() as conn:
-            found = conn.execute(select(assessments.c.period).distinct()).scalars().all()
-        return sorted(found, key=period_key)
+            found = conn.execute(
+                select(assessments.c.period, assessments.c.ladder_hash).distinct()).all()
+        orders: dict[str, tuple[Any, ...]] = {}
+        for label, ladder_hash in found:
+            order = self._period_order(label, ladder_hash)
+            orders[label] = min(order, orders.get(label, order))
+        return orders
+
+    def periods(self) -> list[str]:
+        """The periods held, in time order (unreadable labels of an old history last)."""
+        orders = self.period_orders()
+        return sorted(orders, key=lambda p: orders[p])
+
+    def schemes(self) -> list[PeriodScheme | None]:
+        """The period schemes of the ladders held (None: calendar), calendar first."""
+        with self.engine.connect() as conn:
+            definitions = conn.execute(select(ladders.c.definition)).scalars().all()
+        found: list[PeriodScheme | None] = [None]
+        for d in definitions:
+            scheme = _scheme(d)
+            if scheme is not None and scheme not in found:
+                found.append(scheme)
+        return found
+
+    def resolve_period(self, text: str) -> str:
+        """The period held that ``text`` names, in any accepted spelling of any scheme the
+        history's ladders use; a label held as it is (an old one) is taken as it is. Raises
+        PeriodError listing the accepted forms when ``text`` is no period."""
+        wanted = text.strip()
+        if wanted in self.period_orders():
+            return wanted
+        schemes = self.schemes()
+        for scheme in schemes:
+            canonical = _canonical(wanted, scheme)
+            if canonical is not None:
+                return canonical
+        raise PeriodError(f"{wanted!r} is not a period; accepted forms: "
+                          + "; ".join(accepted_forms(s) for s in schemes))
 
     def find_people(self, query: str) -> list[tuple[str, str, str | None]]:
         """People whose name or email matches ``query`` exactly (case-insensitive):
@@ -926,9 +1200,9 @@ class History:
         if not found:
             close = difflib.get_close_matches(query, self.people_names(), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise HistoryLookupError(f"no one called {query!r} in the history{hint}")
+            raise HistoryLookupError(f"no one called {query!r} in the history {self.name}{hint}")
         if len(found) > 1:
-            raise HistoryLookupError(f"{query!r} matches several people: "
+            raise HistoryLookupError(f"{query!r} matches several people in {self.name}: "
                                      + ", ".join(n for _, n, _ in found))
         return found[0]
 
@@ -980,7 +1254,9 @@ class History:
                         elif s.basis.startswith("role:"):
                             cr.role_means[s.basis[5:]] = s.level
         out = list(recs.values())
-        out.sort(key=lambda a: (a.person_key, period_key(a.period)))
+        for a in out:
+            a.period_order = self._period_order(a.period, a.ladder_hash)
+        out.sort(key=lambda a: (a.person_key, a.period_order))
         return out
 
     def ratings_of(self, assessment_id: int, include_history: bool = False) -> list[RatingRecord]:
@@ -1102,6 +1378,31 @@ class History:
             for t in (people, assessments, sources, ratings, scores, ladders):
                 out[t.name] = int(conn.execute(select(func.count()).select_from(t)).scalar_one())
         return out
+
+
+def _period_of(report: Report, ladder: Ladder | None) -> str:
+    """The report's period as it is stored (for ordering a batch; a bad one is refused later)."""
+    try:
+        return normalise(report.period or "", ladder.periods if ladder else None)
+    except PeriodError:
+        return (report.period or "").strip()
+
+
+def _retryable(exc: BaseException | None) -> bool:
+    """A PostgreSQL deadlock or serialization failure: the transaction was aborted to let
+    another one through, and running it again is the cure."""
+    return isinstance(exc, OperationalError) and getattr(
+        getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
+
+
+def _one_line(e: object) -> str:
+    return " ".join(str(e).split())
+
+
+def _db_reason(e: BaseException) -> str:
+    """What the driver said, on one line, without SQLAlchemy's SQL and background link."""
+    orig = getattr(e, "orig", None)
+    return _one_line(orig if orig is not None else e)
 
 
 def _chunks(items: Sequence[int], n: int) -> Iterator[list[int]]:

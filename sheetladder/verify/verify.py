@@ -49,6 +49,7 @@ from ..context import GUIDE_PERSON_CELL, GUIDE_SHEET, META_SHEET, Context
 from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
+from ..period import PeriodError, normalise
 from ..plan import PLAN_VERSION, Cell, SheetPlan, WorkbookPlan, build_plan
 from ..results.report import Finding, LadderRef, Report, Severity, withhold_figures
 from ..scoring import RaterInput
@@ -320,6 +321,16 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
 _NOTHING = GridCell()
 
 
+def _merge_over(sg: SheetGrid, row: int | None, col: int) -> str | None:
+    """The merged range (as A1:B2) covering cell (row, col), if any."""
+    if row is None:
+        return None
+    for r1, c1, r2, c2 in sg.merges:
+        if r1 <= row <= r2 and c1 <= col <= c2 and (r1, c1) != (r2, c2):
+            return f"{a1(r1, c1)}:{a1(r2, c2)}"
+    return None
+
+
 def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, slot_role: str,
                  slot_name: str | None, found: _Findings) -> tuple[RaterInput, bool]:
     """A rater tab's ratings and comments; also whether the sheet's own formulas read them alike."""
@@ -334,10 +345,21 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
         got = sg.get(grow, c.col) if grow is not None else GridCell()
         where = a1(grow if grow is not None else c.row, c.col)
         if what == "rating":
+            merge = _merge_over(sg, grow, c.col)
+            if merge is not None:
+                found.add("error", sg.name, where,
+                          f"the rating cell is inside merged cells {merge}, which keep only "
+                          "their top-left value; unmerge them and rate again")
+                levels[cid] = None
+                continue
             if got.formula is not None:
-                found.add("warning", sg.name, where,
-                          f"the rating cell holds a formula ={_short(got.formula, 40)}; its result "
-                          f"{_fmt(got.value, got.error)} is used")
+                # a rating is typed or picked, never computed: a formula's result can change
+                # without anyone rating anything (and differ between applications)
+                found.add("error", sg.name, where,
+                          f"the rating cell holds a formula ={_short(got.formula, 40)}; type the "
+                          "level or pick it from the dropdown instead")
+                levels[cid] = None
+                continue
             parsed = parse_rating(got.value, ladder, got.error)
             if parsed.status == "invalid":
                 found.add("error", sg.name, where, parsed.message or "not a level")
@@ -551,6 +573,18 @@ def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
         return ctx
 
 
+def _canonical_period(period: str | None, ladder: Ladder) -> str | None:
+    """The period a report gives: canonical even for a workbook written before periods were
+    checked (``2026q4`` is 2026-Q4); a label that is no period is reported as it is, and the
+    history refuses it."""
+    if period is None:
+        return None
+    try:
+        return normalise(period, ladder.periods)
+    except PeriodError:
+        return period
+
+
 def make_report(source: str, ladder: Ladder, ctx: Context,
                  inputs: Mapping[str, RaterInput], findings: list[Finding],
                  sources: Sequence[str] | None = None, plan: WorkbookPlan | None = None
@@ -569,7 +603,7 @@ def make_report(source: str, ladder: Ladder, ctx: Context,
         sources=list(sources or [source]),
         person=ctx.person,
         email=ctx.email,
-        period=ctx.period,
+        period=_canonical_period(ctx.period, ladder),
         team=ctx.team,
         managers=list(ctx.managers),
         ladder=LadderRef(id=ladder.id, version=ladder.version, hash=ladder_hash),

@@ -27,7 +27,10 @@ MAX_FILE_BYTES = 20 * 2**20  # a filled workbook is ~50 KB; the largest ladders 
 MAX_MEMBERS = 1000
 MAX_MEMBER_BYTES = 50 * 2**20  # uncompressed size of one part
 MAX_TOTAL_BYTES = 200 * 2**20  # uncompressed size of all parts together
-MAX_RATIO = 200  # compression ratio allowed for parts over 1 MiB (XML compresses ~10-30x)
+MAX_RATIO = 200  # compression ratio allowed for parts over RATIO_FROM (XML compresses ~10-30x)
+# Repeated text compresses far better: the workbook of a definition at its limits (2 MiB of
+# text, escaped) has a sharedStrings part of up to ~10 MiB at ~400:1, and must read back.
+RATIO_FROM = 16 * 2**20
 MAX_ROWS = 10_000  # per sheet; a workbook of the largest ladder has a few hundred
 MAX_CELL_SLOTS = 2_000_000  # cell positions walked in all sheets together
 PROLOG_LIMIT = 64 * 2**10
@@ -151,7 +154,7 @@ def check_zip_limits(source: str, zf: zipfile.ZipFile) -> None:
         if info.file_size > MAX_MEMBER_BYTES:
             return _fail(source, f"zip part {info.filename} would unpack to {_mb(info.file_size)} "
                                  f"(limit {_mb(MAX_MEMBER_BYTES)}): refused as a possible zip bomb")
-        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
             return _fail(source, f"zip part {info.filename} is compressed {ratio}:1: refused as a "
                                  "possible zip bomb")

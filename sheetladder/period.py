@@ -1,0 +1,258 @@
+"""Assessment periods: one type, one spelling, ordered by time.
+
+A period is typed by people (``--period``, a roster cell) and then names files, joins a
+person's assessments across a history and decides what "the previous period" is, so two
+spellings of one quarter must never become two periods. Every label is parsed into a
+:class:`Period` with one canonical label and a sort key in time:
+
+* calendar periods (the default): a year ``2026``, a half ``2026-H1``, a quarter ``2026-Q4``
+  (also typed ``2026q4``, ``2026 Q4``, ``Q4 2026``, ``2026/Q4``) and a month ``2026-03``
+  (also ``2026/03``, ``2026-3``);
+* an organisation's own scheme, declared once in the ladder definition (``periods:`` with a
+  ``pattern`` such as ``FY{year:2}-H{half:1:1-2}`` and the ``order`` of its fields, most
+  significant first; see :class:`PeriodScheme`). A ladder with a scheme accepts only its
+  scheme, so a fiscal label is never taken for a calendar one by accident, nor the reverse.
+
+Anything else is refused with a message listing the accepted forms.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from .errors import BadInput
+
+CALENDAR = "calendar"
+CALENDAR_FORMS = ("2026-Q4 (also 2026q4, 2026 Q4, Q4 2026, 2026/Q4)", "2026-H1", "2026-03 (a month)",
+                  "2026 (a year)")
+
+_YEAR = r"(?P<y>[1-9][0-9]{3})"
+_SEP = r"[ \t]*[-/]?[ \t]*"
+_FORMS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"{_YEAR}", re.I), "year"),
+    (re.compile(rf"{_YEAR}{_SEP}(?P<k>[QH])(?P<n>[0-9])", re.I), "part"),
+    (re.compile(rf"(?P<k>[QH])(?P<n>[0-9]){_SEP}{_YEAR}", re.I), "part"),
+    (re.compile(rf"{_YEAR}[ \t]*[-/][ \t]*(?P<m>[0-9]{{1,2}})", re.I), "month"),
+]
+
+
+class PeriodError(BadInput):
+    """A label that is not a period of the scheme in force; the message lists its forms."""
+
+
+@dataclass(frozen=True, order=False)
+class Period:
+    """One period: its canonical ``label``, the ``scheme`` it belongs to and its place in time.
+
+    Periods of one scheme compare by time (``key``), never by their text; comparing periods of
+    two schemes is refused, since no order between them was declared."""
+
+    label: str
+    key: tuple[int, ...] = field(compare=False)
+    scheme: str = CALENDAR
+
+    def __str__(self) -> str:
+        return self.label
+
+    def _same_scheme(self, other: Period) -> None:
+        if self.scheme != other.scheme:
+            raise PeriodError(f"{self.label} ({self.scheme}) and {other.label} ({other.scheme}) "
+                              "belong to different period schemes and have no order")
+
+    def __lt__(self, other: Period) -> bool:
+        self._same_scheme(other)
+        return self.key < other.key
+
+    def __le__(self, other: Period) -> bool:
+        self._same_scheme(other)
+        return self.key <= other.key
+
+    def __gt__(self, other: Period) -> bool:
+        return other < self
+
+    def __ge__(self, other: Period) -> bool:
+        return other <= self
+
+
+def _calendar(year: int, first_month: int, months: int, label: str) -> Period:
+    start = year * 12 + first_month - 1
+    # start first, then the end: 2026-H1 < 2026-Q2 (both end in June, H1 starts earlier), and
+    # within one granularity this is plain time order.
+    return Period(label=label, key=(start, start + months - 1), scheme=CALENDAR)
+
+
+def _parse_calendar(text: str) -> Period | None:
+    s = text.strip()
+    for pattern, kind in _FORMS:
+        m = pattern.fullmatch(s)
+        if not m:
+            continue
+        year = int(m["y"])
+        if kind == "year":
+            return _calendar(year, 1, 12, f"{year:04d}")
+        if kind == "month":
+            month = int(m["m"])
+            if not 1 <= month <= 12:
+                return None
+            return _calendar(year, month, 1, f"{year:04d}-{month:02d}")
+        k, n = m["k"].upper(), int(m["n"])
+        if k == "Q" and 1 <= n <= 4:
+            return _calendar(year, 3 * (n - 1) + 1, 3, f"{year:04d}-Q{n}")
+        if k == "H" and 1 <= n <= 2:
+            return _calendar(year, 6 * (n - 1) + 1, 6, f"{year:04d}-H{n}")
+        return None
+    return None
+
+
+_FIELD = re.compile(r"\{([a-z_][a-z0-9_]*):([1-9])(?::([0-9]+)-([0-9]+))?\}")
+_SEPARATORS = "-/ "
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    width: int
+    low: int | None
+    high: int | None
+
+
+@functools.lru_cache(maxsize=64)
+def _compile_template(template: str) -> tuple[re.Pattern[str], tuple[str | _Field, ...]]:
+    """A template such as ``FY{year:2}-H{half:1:1-2}`` as a regular expression and its parts.
+
+    The expression is built here, never taken from the definition: a definition comes from a
+    workbook too, and a pattern written by anyone could take exponential time to match."""
+    parts: list[str | _Field] = []
+    rx: list[str] = []
+    pos = 0
+    for m in _FIELD.finditer(template):
+        parts.extend(template[pos:m.start()])
+        parts.append(_Field(m[1], int(m[2]), int(m[3]) if m[3] else None,
+                            int(m[4]) if m[4] else None))
+        pos = m.end()
+    parts.extend(template[pos:])
+    for part in parts:
+        if isinstance(part, _Field):
+            rx.append(f"(?P<{part.name}>[0-9]{{{part.width}}})")
+        elif part in "{}":
+            raise ValueError(f"pattern {template!r}: a field is {{name:digits}} or "
+                             "{name:digits:min-max}, e.g. {year:2} or {half:1:1-2}")
+        elif part in _SEPARATORS:
+            rx.append("[ \t]*[-/]?[ \t]*")
+        else:
+            rx.append(re.escape(part))
+    try:
+        return re.compile("".join(rx), re.I | re.A), tuple(parts)
+    except re.error as e:  # a field name used twice
+        raise ValueError(f"pattern {template!r}: {e}") from None
+
+
+class PeriodScheme(BaseModel):
+    """An organisation's own period labels, e.g. fiscal halves ``FY27-H1``.
+
+    ``pattern`` is the canonical label with a field ``{name:digits}`` (or
+    ``{name:digits:min-max}``) for each number: ``FY{year:2}-H{half:1:1-2}``. A label matches
+    ignoring case, with its ``-``, ``/`` and spaces optional (``fy27 h1`` is ``FY27-H1``).
+    ``order`` lists every field, most significant first: periods are ordered by those numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=60,
+                               description="What the periods are, e.g. fiscal halves.")]
+    pattern: Annotated[str, Field(min_length=1, max_length=60, description=(
+        "The canonical label with a field {name:digits} or {name:digits:min-max} per number, "
+        "e.g. FY{year:2}-H{half:1:1-2}; case, and - / or spaces, are optional when matching."))]
+    order: Annotated[list[str], Field(min_length=1, description=(
+        "The pattern's fields, most significant first: periods are ordered by them."))]
+    example: Annotated[str, Field(min_length=1, max_length=60, description=(
+        "A label in canonical form, e.g. FY27-H1; shown in messages and checked against the "
+        "pattern."))]
+
+    @model_validator(mode="after")
+    def _coherent(self) -> PeriodScheme:
+        _, parts = _compile_template(self.pattern)
+        names = [p.name for p in parts if isinstance(p, _Field)]
+        if not names:
+            raise ValueError(f"pattern {self.pattern!r} has no field such as {{year:2}}")
+        if sorted(self.order) != sorted(names):
+            raise ValueError(f"order must list each of the pattern's fields once "
+                             f"({', '.join(names)}); got {', '.join(self.order)}")
+        period = self.parse(self.example)
+        if period is None:
+            raise ValueError(f"example {self.example!r} does not match the pattern "
+                             f"{self.pattern!r}")
+        if period.label != self.example:
+            raise ValueError(f"example {self.example!r} is not canonical: the pattern spells "
+                             f"it {period.label!r}")
+        return self
+
+    def parse(self, text: str) -> Period | None:
+        """The period ``text`` names in this scheme, or None."""
+        rx, parts = _compile_template(self.pattern)
+        m = rx.fullmatch(str(text).strip())
+        if not m:
+            return None
+        numbers: dict[str, int] = {}
+        label: list[str] = []
+        for part in parts:
+            if isinstance(part, _Field):
+                n = int(m[part.name])
+                if (part.low is not None and n < part.low) or (part.high is not None and n > part.high):
+                    return None
+                numbers[part.name] = n
+                label.append(f"{n:0{part.width}d}")
+            else:
+                label.append(part)
+        return Period(label="".join(label), key=tuple(numbers[g] for g in self.order),
+                      scheme=self.name)
+
+    def forms(self) -> tuple[str, ...]:
+        return (f"{self.example} ({self.name})",)
+
+
+def accepted_forms(scheme: PeriodScheme | None = None) -> str:
+    forms = scheme.forms() if scheme is not None else CALENDAR_FORMS
+    return ", ".join(forms)
+
+
+def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
+    """The period ``text`` names (calendar, or ``scheme`` when the ladder declares one).
+
+    Raises :class:`PeriodError` listing the accepted forms."""
+    found = scheme.parse(text) if scheme is not None else _parse_calendar(str(text))
+    if found is None:
+        where = f"this ladder's periods ({scheme.name})" if scheme is not None else "a period"
+        raise PeriodError(f"{str(text).strip()!r} is not {where}; accepted forms: "
+                          f"{accepted_forms(scheme)}")
+    return found
+
+
+def normalise(text: str, scheme: PeriodScheme | None = None) -> str:
+    """The canonical label of ``text``; raises :class:`PeriodError`."""
+    return parse_period(text, scheme).label
+
+
+def sort_key(label: str, scheme: PeriodScheme | None = None) -> tuple[Any, ...]:
+    """Order labels by time, for lists that may hold labels written before periods were checked
+    (an old history): periods first, by scheme then time; unreadable labels last, by text."""
+    try:
+        p = parse_period(label, scheme)
+    except PeriodError:
+        return (1, "", (), label.strip().casefold())
+    return (0, p.scheme, p.key, "")
+
+
+def current_quarter(today: _dt.date | None = None) -> Period:
+    """The calendar quarter ``today`` falls in (default: today, local time)."""
+    d = today or _dt.date.today()
+    return parse_period(f"{d.year}-Q{(d.month - 1) // 3 + 1}")
+
+
+# A calendar period label as a pydantic field: any accepted form, stored canonical.
+CalendarPeriod = Annotated[str, AfterValidator(normalise)]

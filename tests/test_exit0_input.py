@@ -1,0 +1,545 @@
+"""Issue 14, the input side: each case as it was found by a new user, through the CLI, with the
+right outcome asserted. Periods, rosters, placeholders, --force across people, and a history
+database that names itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.definition import Ladder, load
+from sheetladder.google.client import ENV_ROOT
+from sheetladder.period import current_quarter
+
+from .conftest import DEFINITIONS
+from .fake_google import FakeGoogle
+from .postgres import db_url_fixture, postgres_server_fixture  # noqa: F401  (fixtures)
+
+SALES = DEFINITIONS / "sales-s1-s7.yaml"
+
+
+@pytest.fixture()
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
+    return CliRunner()
+
+
+def _context(path: Path) -> dict[str, object]:
+    wb = openpyxl.load_workbook(path)
+    rows = {str(k): v or "" for k, v in wb["_sheetladder"].iter_rows(values_only=True, max_col=2)}
+    return json.loads(rows["context"])
+
+
+def _old_filled_workbook(ladder: Ladder, person: str, period: str, level: int, path: Path) -> Path:
+    """A workbook as an earlier sheetladder wrote it (any period text), filled at ``level``:
+    the plan is saved directly, as render did before periods were checked."""
+    from sheetladder.context import make_context
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import save
+
+    ctx = make_context(ladder, person, period)
+    ratings = {s.tab: {c.id: level for c in ladder.categories} for s in ctx.raters}
+    save(build_plan(ladder, ctx, ratings=ratings), path)
+    return path
+
+
+# -- periods -----------------------------------------------------------------------------------
+
+
+def test_render_with_period_2026q4_writes_the_canonical_period(runner: CliRunner, tmp_path: Path):
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz", "--period", "2026q4"])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "output" / "ana-diaz-2026-q4.xlsx"
+    assert _context(path)["period"] == "2026-Q4"
+
+
+def test_render_with_period_last_quarter_is_refused_listing_the_forms(runner: CliRunner,
+                                                                       tmp_path: Path):
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz",
+                               "--period", "last quarter"])
+    assert res.exit_code == 1
+    assert "'last quarter' is not a period" in res.output
+    assert "2026-Q4" in res.output and "2026-H1" in res.output and "2026-03" in res.output
+    assert not (tmp_path / "output").exists()
+
+
+def test_render_without_period_uses_the_current_quarter_and_says_so(runner: CliRunner,
+                                                                    tmp_path: Path):
+    q = current_quarter().label
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz"])
+    assert res.exit_code == 0, res.output
+    assert f"using the current calendar quarter, {q}" in res.output
+    (path,) = (tmp_path / "output").iterdir()
+    assert _context(path)["period"] == q
+
+
+def test_a_ladder_with_its_own_periods_needs_one_of_them(runner: CliRunner, tmp_path: Path):
+    fiscal = tmp_path / "fiscal.yaml"
+    fiscal.write_text(SALES.read_text(encoding="utf-8") + """
+periods:
+  name: fiscal halves
+  pattern: "FY{year:2}-H{half:1:1-2}"
+  order: [year, half]
+  example: FY27-H1
+""", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(fiscal), "--person", "Ana"])
+    assert res.exit_code == 1 and "give --period" in res.output and "FY27-H1" in res.output
+    res = runner.invoke(main, ["render", str(fiscal), "--person", "Ana", "--period", "2026-Q4"])
+    assert res.exit_code == 1 and "fiscal halves" in res.output
+    res = runner.invoke(main, ["render", str(fiscal), "--person", "Ana", "--period", "fy27 h1"])
+    assert res.exit_code == 0, res.output
+    assert _context(tmp_path / "output" / "ana-fy27-h1.xlsx")["period"] == "FY27-H1"
+    # and the calendar scheme never takes a fiscal label by accident
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--period", "FY27-H1"])
+    assert res.exit_code == 1 and "accepted forms" in res.output
+
+
+def test_one_person_collected_as_2026q4_and_2026_Q4_is_one_period(runner: CliRunner,
+                                                                  tmp_path: Path):
+    sales = load(SALES)
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(sales, "Ana Diaz", "2026q4", 3, back / "old.xlsx")
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana Diaz", "--period", "2026-Q4",
+                               "-o", "blank"])
+    assert res.exit_code == 0, res.output
+    os.utime(back / "old.xlsx", (1_700_000_000, 1_700_000_000))
+    res = runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["history", "Ana Diaz"])
+    assert res.exit_code == 0, res.output
+    assert "2026-Q4" in res.output and "2026q4" not in res.output
+    assert "-18" not in res.output  # no false demotion between two spellings of one quarter
+    res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output[res.output.index("{"):])
+    assert data["period"] == "2026-Q4"
+
+
+def test_reading_an_old_workbook_gives_its_period_canonical(runner: CliRunner, tmp_path: Path):
+    _old_filled_workbook(load(SALES), "Ana Diaz", "Q4 2026", 3, tmp_path / "old.xlsx")
+    res = runner.invoke(main, ["read", "old.xlsx", "--json", "--ladders", str(SALES)])
+    assert json.loads(res.output)["period"] == "2026-Q4"
+    before = (tmp_path / "old.xlsx").read_bytes()
+    assert before == (tmp_path / "old.xlsx").read_bytes()  # reading never changes a file
+
+
+def test_export_latest_period_is_the_latest_in_time_not_in_text(runner: CliRunner, tmp_path: Path):
+    sales = load(SALES)
+    back = tmp_path / "back"
+    back.mkdir()
+    # as text (and as the old natural sort) 2026-Q3 comes after 2026-10; in time, before
+    _old_filled_workbook(sales, "Ana Diaz", "2026-10", 3, back / "a.xlsx")
+    _old_filled_workbook(sales, "Ana Diaz", "2026-Q3", 2, back / "b.xlsx")
+    assert runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)]).exit_code == 0
+    res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output[res.output.index("{"):])
+    assert data["period"] == "2026-10"
+    assert data["periods"] == ["2026-Q3", "2026-10"]
+    (row,) = data["people"]
+    assert row["previous_period"] == "2026-Q3" and row["level_change"] == 1
+
+
+def test_export_period_given_in_another_spelling_finds_the_period(runner: CliRunner,
+                                                                  tmp_path: Path):
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
+    assert runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)]).exit_code == 0
+    res = runner.invoke(main, ["export", "--period", "q4 2026", "--format", "csv", "-o", "x.csv"])
+    assert res.exit_code == 0, res.output
+    assert "period 2026-Q4" in res.output
+    res = runner.invoke(main, ["export", "--period", "last quarter"])
+    assert res.exit_code == 1 and "accepted forms" in res.output
+
+
+def test_a_history_holding_two_spellings_of_a_quarter_is_folded_on_open(runner: CliRunner,
+                                                                        tmp_path: Path):
+    """A schema-2 database (before periods were checked) holding Ana as 2026q4 and 2026-Q4."""
+    sales = load(SALES)
+    for name, period, level, saved in (("a", "2026q4", 3, 1_790_000_000),
+                                       ("b", "2026-Q3", 2, 1_795_000_000)):
+        d = tmp_path / name
+        d.mkdir()
+        _old_filled_workbook(sales, "Ana Diaz", period, level, d / f"{name}.xlsx")
+        os.utime(d / f"{name}.xlsx", (saved, saved))
+        assert runner.invoke(main, ["collect", str(d), "--ladders", str(SALES)]).exit_code == 0
+    db = tmp_path / "output" / "history.sqlite"
+    with sqlite3.connect(db) as conn:  # make it what sheetladder 1 stored: two spellings
+        conn.execute("UPDATE assessments SET period='2026q4' WHERE period='2026-Q4'")
+        conn.execute("UPDATE assessments SET period='2026 Q4' WHERE period='2026-Q3'")
+        conn.execute("DELETE FROM schema_version WHERE version > 2")
+        assert conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 2
+    res = runner.invoke(main, ["history", "Ana Diaz"])
+    assert res.exit_code == 0, res.output
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT period FROM assessments")] == ["2026-Q4"]
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 3
+        # both copies are kept; the one saved last (b, every category at S2) is current
+        assert conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2
+        current = conn.execute("SELECT DISTINCT level_index FROM ratings "
+                               "WHERE superseded_by IS NULL").fetchall()
+        assert current == [(2,)]
+        assert conn.execute("SELECT count(*) FROM ratings WHERE superseded_by IS NOT NULL"
+                            ).fetchone()[0] == 4 * 18
+        assert conn.execute("SELECT level, total_points FROM assessments").fetchone() == ("S2", 36.0)
+    assert res.output.count("2026-Q4") == 1 and "2026q4" not in res.output
+
+
+# -- rosters -----------------------------------------------------------------------------------
+
+
+def test_a_roster_typo_manger_is_an_error_with_did_you_mean(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,email,manger,peers\nBen Ortiz,ben@example.com,Bo Chen,Cy Park;Di Lee\n",
+        encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
+    assert res.exit_code == 1
+    assert "team.csv:1:" in res.output and "'manger' (did you mean 'manager'?)" in res.output
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_deliberate_extra_column_goes_through_by_name(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,notes,manager\nBen Ortiz,new hire,Bo Chen\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4",
+                               "--allow-column", "notes"])
+    assert res.exit_code == 0, res.output
+    ctx = _context(tmp_path / "output" / "ben-ortiz-2026-q4.xlsx")
+    assert "Bo Chen" in [r["name"] for r in ctx["raters"]]  # type: ignore[union-attr, index]
+
+
+def test_a_person_twice_in_a_roster_names_both_lines_and_renders_neither(runner: CliRunner,
+                                                                         tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,period,manager\nBen Ortiz,2026-Q4,Bo Chen\nEva Lind,2026-Q4,Bo Chen\n"
+        "BEN  ORTIZ,2026q4,Al Kim\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv"])
+    assert res.exit_code == 1
+    assert "team.csv:4:" in res.output and "lines 2 and 4" in res.output
+    assert sorted(p.name for p in (tmp_path / "output").glob("*.xlsx")) == ["eva-lind-2026-q4.xlsx"]
+
+
+def test_an_email_that_is_not_one_names_the_line(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,email\nBen Ortiz,ben@example.com\nEva Lind,eva at example\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
+    assert res.exit_code == 1
+    assert "team.csv:3: email: 'eva at example' is not an email address" in res.output
+
+
+def test_a_roster_period_is_checked_and_stored_canonical(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "team.csv").write_text(
+        "person,period\nBen Ortiz,Q1 2027\nEva Lind,next year\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv"])
+    assert res.exit_code == 1
+    assert "team.csv:3: period: 'next year' is not a period" in res.output
+    assert _context(tmp_path / "output" / "ben-ortiz-2027-q1.xlsx")["period"] == "2027-Q1"
+
+
+# -- placeholders ------------------------------------------------------------------------------
+
+
+def test_a_scaffolded_definition_warns_of_its_placeholders_and_fails_strict(runner: CliRunner,
+                                                                            tmp_path: Path):
+    res = runner.invoke(main, ["new", "x.yaml", "--id", "x", "--name", "X", "--levels", "A=a,B=b",
+                               "--group", "G: C1, C2, C3"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["validate", "x.yaml"])
+    assert res.exit_code == 0
+    assert "6 placeholder descriptor(s)" in res.output and "x.yaml:" in res.output
+    res = runner.invoke(main, ["validate", "--strict", "x.yaml"])
+    assert res.exit_code == 1 and "6 placeholder descriptor(s)" in res.output
+    res = runner.invoke(main, ["render", "x.yaml", "--person", "Ana", "--period", "2026-Q4"])
+    assert res.exit_code == 0 and "6 placeholder descriptor(s)" in res.output
+    assert "x.yaml:" in res.output
+
+
+def test_an_empty_descriptor_is_a_placeholder_located_by_line(runner: CliRunner, tmp_path: Path):
+    text = SALES.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    i = next(n for n, t in enumerate(lines) if t.strip().startswith("S1:"))
+    lines[i] = lines[i][: lines[i].index("S1:")] + 'S1: ""'
+    (tmp_path / "s.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = runner.invoke(main, ["validate", "--strict", "s.yaml"])
+    assert res.exit_code == 1
+    assert f"s.yaml:{i + 1}:" in res.output and "empty" in res.output
+
+
+def test_the_bundled_definitions_pass_strict(runner: CliRunner):
+    res = runner.invoke(main, ["validate", "--strict", *map(str, sorted(DEFINITIONS.glob("*.yaml")))])
+    assert res.exit_code == 0, res.output
+    assert "placeholder" not in res.output
+
+
+# -- no cross-person --force ---------------------------------------------------------------------
+
+
+def test_force_does_not_replace_another_persons_workbook(runner: CliRunner, tmp_path: Path):
+    args = ["render", str(SALES), "--period", "2026-Q4"]
+    assert runner.invoke(main, [*args, "--person", "José Núñez"]).exit_code == 0
+    target = tmp_path / "output" / "jose-nunez-2026-q4.xlsx"
+    before = target.read_bytes()
+    res = runner.invoke(main, [*args, "--person", "Jose Nunez", "--force"])
+    assert res.exit_code == 1
+    assert "belongs to 'José Núñez', not 'Jose Nunez'" in res.output
+    assert target.read_bytes() == before
+
+
+def test_force_replaces_the_same_persons_workbook_spelt_in_another_case(runner: CliRunner,
+                                                                        tmp_path: Path):
+    """ANA DIAZ is Ana Diaz, as the history counts people (case and spacing ignored): --force
+    may replace her workbook, and collecting either goes to the same person."""
+    args = ["render", str(SALES), "--period", "2026-Q4"]
+    assert runner.invoke(main, [*args, "--person", "Ana Diaz"]).exit_code == 0
+    target = tmp_path / "output" / "ana-diaz-2026-q4.xlsx"
+    res = runner.invoke(main, [*args, "--person", "ANA  DIAZ"])
+    assert res.exit_code == 1 and "--force" in res.output
+    res = runner.invoke(main, [*args, "--person", "ANA  DIAZ", "--force"])
+    assert res.exit_code == 0, res.output
+    assert _context(target)["person"] == "ANA  DIAZ"
+
+
+def test_force_does_not_replace_a_file_it_cannot_read(runner: CliRunner, tmp_path: Path):
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "ana-2026-q4.xlsx").write_bytes(b"a spreadsheet from somewhere else")
+    res = runner.invoke(main, ["render", str(SALES), "--person", "Ana", "--period", "2026-Q4",
+                               "--force"])
+    assert res.exit_code == 1 and "cannot be read" in res.output
+    assert (out / "ana-2026-q4.xlsx").read_bytes() == b"a spreadsheet from somewhere else"
+
+
+def test_force_in_a_roster_refuses_only_the_other_persons_row(runner: CliRunner, tmp_path: Path):
+    assert runner.invoke(main, ["render", str(SALES), "--person", "José Núñez", "--period",
+                                "2026-Q4"]).exit_code == 0
+    (tmp_path / "team.csv").write_text("person\nJose Nunez\nEva Lind\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4",
+                               "--force"])
+    assert res.exit_code == 1 and "team.csv:2:" in res.output and "belongs to 'José Núñez'" in res.output
+    assert _context(tmp_path / "output" / "jose-nunez-2026-q4.xlsx")["person"] == "José Núñez"
+    assert zipfile.is_zipfile(tmp_path / "output" / "eva-lind-2026-q4.xlsx")
+
+
+# -- the database names itself -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["export", "--period", "2026-Q4"], ["export"],
+                                     ["history", "Ana Diaz"]])
+def test_read_only_commands_in_the_wrong_folder_name_the_database_and_create_nothing(
+        runner: CliRunner, tmp_path: Path, command: list[str]):
+    res = runner.invoke(main, command)
+    assert res.exit_code != 0
+    assert "output/history.sqlite" in res.output and "no history database" in res.output
+    assert not (tmp_path / "output").exists()
+
+
+def test_read_only_commands_name_the_database_given(runner: CliRunner, tmp_path: Path):
+    res = runner.invoke(main, ["history", "Ana", "--db", "ops/h.sqlite"])
+    assert res.exit_code != 0 and "ops/h.sqlite" in res.output
+    assert not (tmp_path / "ops").exists()
+
+
+def test_every_command_on_the_history_names_the_database(runner: CliRunner, tmp_path: Path):
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
+    res = runner.invoke(main, ["collect", str(back), "--db", "ops/h.sqlite", "--ladders", str(SALES)])
+    assert res.exit_code == 0 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["export", "--db", "ops/h.sqlite", "-o", "r.csv"])
+    assert res.exit_code == 0 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["history", "Ana Diaz", "--db", "ops/h.sqlite"])
+    assert res.exit_code == 0 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["history", "Nobody", "--db", "ops/h.sqlite"])
+    assert res.exit_code == 1 and "ops/h.sqlite" in res.output
+    res = runner.invoke(main, ["export", "--period", "2027-Q1", "--db", "ops/h.sqlite"])
+    assert res.exit_code == 1 and "ops/h.sqlite" in res.output
+
+
+def test_a_postgres_url_is_named_without_its_password():
+    from sheetladder.results.store import display_url
+
+    shown = display_url("postgresql+psycopg://ops:s3cret@db.internal/ladder")
+    assert "s3cret" not in shown and "db.internal/ladder" in shown
+
+
+# -- publish: the same rules for a Google Sheet ------------------------------------------------
+
+
+@pytest.fixture()
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
+    with FakeGoogle() as g:
+        monkeypatch.setenv(ENV_ROOT, g.root)
+        yield g
+
+
+def test_publish_without_period_uses_the_current_quarter_and_says_so(runner: CliRunner,
+                                                                     fake: FakeGoogle):
+    q = current_quarter().label
+    res = runner.invoke(main, ["publish", str(SALES), "--person", "Ana"])
+    assert res.exit_code == 0, res.output
+    assert f"using the current calendar quarter, {q}" in res.output
+    (sid,) = fake.spreadsheets
+    res = runner.invoke(main, ["read", sid, "--json", "--ladders", str(SALES)])
+    assert json.loads(res.output)["period"] == q
+
+
+def test_publish_with_a_period_that_is_none_calls_nothing(runner: CliRunner, fake: FakeGoogle):
+    res = runner.invoke(main, ["publish", str(SALES), "--person", "Ana", "--period", "soon"])
+    assert res.exit_code == 1 and "'soon' is not a period" in res.output
+    assert not fake.spreadsheets and not fake.calls()
+
+
+def test_publish_warns_of_placeholders(runner: CliRunner, fake: FakeGoogle):
+    assert runner.invoke(main, ["new", "x.yaml", "--id", "x", "--name", "X", "--levels", "A=a",
+                                "--group", "G: C1"]).exit_code == 0
+    res = runner.invoke(main, ["publish", "x.yaml", "--person", "Ana", "--period", "2026 Q4"])
+    assert res.exit_code == 0 and "1 placeholder descriptor(s)" in res.output
+    (sid,) = fake.spreadsheets
+    res = runner.invoke(main, ["read", sid, "--json", "--ladders", "x.yaml"])
+    assert json.loads(res.output)["period"] == "2026-Q4"
+
+
+# -- the store: migration 3 on both databases ----------------------------------------------------
+
+
+def test_migration_3_folds_spellings_on_sqlite_and_postgresql(db_url: str) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import delete, update
+
+    from sheetladder.context import make_context
+    from sheetladder.results import store
+
+    from .test_history import assert_record_matches, inputs_of, make_report
+
+    sales = load(SALES)
+    ana = make_context(sales, "Ana Diaz", "2026-Q4")
+    three = {s.tab: {c.id: 3 for c in sales.categories} for s in ana.raters}
+    two = {s.tab: {c.id: 2 for c in sales.categories} for s in ana.raters}
+    bo = make_context(sales, "Bo Chen", "2026-Q2")
+    with store.History(db_url) as h:
+        h.ingest(make_report(sales, ana, three, file="a.xlsx"), sales,
+                 modified=datetime(2026, 10, 1))
+        later = make_report(sales, ana.model_copy(update={"period": "2026-Q3"}), two,
+                            file="b.xlsx")
+        h.ingest(later, sales, modified=datetime(2026, 11, 1))
+        h.ingest(make_report(sales, bo, two, file="c.xlsx"), sales)
+        with h.engine.begin() as conn:  # what sheetladder 1 could hold
+            a = store.assessments
+            conn.execute(update(a).where(a.c.period == "2026-Q4").values(period="2026q4"))
+            conn.execute(update(a).where(a.c.period == "2026-Q3").values(period="Q4 2026"))
+            conn.execute(update(a).where(a.c.period == "2026-Q2").values(period="last quarter"))
+            conn.execute(delete(store.schema_version).where(store.schema_version.c.version == 3))
+    with store.History(db_url) as h:
+        assert h.schema_version() == 3
+        assert h.periods() == ["2026-Q4", "last quarter"]  # not a period: left as written
+        (rec,) = h.records(person_keys=["ana diaz"])
+        assert rec.period == "2026-Q4" and rec.source_file == "b.xlsx"
+        assert_record_matches(rec, sales, inputs_of(sales, ana, two))  # the later copy is current
+        assert len(h.ratings_of(rec.id, include_history=True)) == 2 * len(h.ratings_of(rec.id))
+        assert h.counts()["sources"] == 3 and h.counts()["assessments"] == 2
+
+
+def test_collect_refuses_a_workbook_whose_period_is_no_period(runner: CliRunner, tmp_path: Path):
+    _old_filled_workbook(load(SALES), "Ana Diaz", "last quarter", 3, tmp_path / "old.xlsx")
+    res = runner.invoke(main, ["collect", "old.xlsx", "--ladders", str(SALES)])
+    assert res.exit_code == 1
+    assert "old.xlsx: refused" in res.output
+    assert "'last quarter' is not a period; accepted forms: 2026-Q4" in res.output
+    assert "output/history.sqlite" in res.output
+
+
+def test_the_latest_period_is_never_a_label_that_is_no_period(runner: CliRunner, tmp_path: Path):
+    from sqlalchemy import update
+
+    from sheetladder.results import store
+
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q3", 3, back / "a.xlsx")
+    _old_filled_workbook(load(SALES), "Bo Chen", "2026-Q3", 3, back / "b.xlsx")
+    assert runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)]).exit_code == 0
+    with store.History() as h, h.engine.begin() as conn:  # a label an old sheetladder let in
+        conn.execute(update(store.assessments).where(store.assessments.c.id == 2)
+                     .values(period="zz later"))
+    res = runner.invoke(main, ["export", "--format", "json", "-o", "-"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output[res.output.index("{"):])["period"] == "2026-Q3"
+    res = runner.invoke(main, ["export", "--period", "zz later", "-o", "z.csv"])
+    assert res.exit_code == 0 and "period zz later" in res.output  # still exportable by name
+
+
+def test_copies_whose_periods_are_two_spellings_of_one_quarter_are_one_assessment(
+        runner: CliRunner, tmp_path: Path):
+    sales = load(SALES)
+    _old_filled_workbook(sales, "Ana Diaz", "2026q4", 3, tmp_path / "a.xlsx")
+    _old_filled_workbook(sales, "Ana Diaz", "2026-Q4", 3, tmp_path / "b.xlsx")
+    res = runner.invoke(main, ["read", "a.xlsx", "b.xlsx", "--json", "--ladders", str(SALES)])
+    (report,) = json.loads(res.output)
+    assert report["period"] == "2026-Q4" and sorted(report["sources"]) == ["a.xlsx", "b.xlsx"]
+
+
+@pytest.mark.parametrize("command", ["export", "history"])
+def test_a_read_only_open_creates_no_tables_on_either_database(db_url: str, command: str):
+    from sqlalchemy import create_engine, inspect
+
+    from sheetladder.results import store
+
+    with pytest.raises(store.HistoryError, match="no history database"):
+        store.History(db_url, read_only=True)
+    url = store.resolve_url(db_url)
+    if url.startswith("sqlite"):
+        assert not Path(url.removeprefix("sqlite:///")).exists()
+    else:
+        engine = create_engine(url)
+        try:
+            assert inspect(engine).get_table_names() == []
+        finally:
+            engine.dispose()
+    res = CliRunner().invoke(main, [command, *(["Ana"] if command == "history" else []),
+                                    "--db", db_url])
+    assert res.exit_code == 2 and store.display_url(url) in res.output
+
+
+def test_publish_template_and_roster_get_a_period_too(runner: CliRunner, fake: FakeGoogle,
+                                                      tmp_path: Path):
+    from sheetladder.google import publish as gpublish
+    from sheetladder.period import PeriodError
+
+    q = current_quarter().label
+    res = runner.invoke(main, ["publish", str(SALES), "--template"])
+    assert res.exit_code == 0, res.output
+    assert f"using the current calendar quarter, {q}" in res.output and f"template, {q}" in res.output
+    with pytest.raises(PeriodError, match="a template needs a period"):
+        gpublish.publish_template(load(SALES), None, period=None)
+    (tmp_path / "team.csv").write_text("person,manger\nBen,Bo\n", encoding="utf-8")
+    made = len(fake.spreadsheets)
+    res = runner.invoke(main, ["publish", str(SALES), "--roster", "team.csv"])
+    assert res.exit_code == 1 and "did you mean 'manager'?" in res.output
+    (tmp_path / "team.csv").write_text("person,period,notes\nBen,2026q4,x\n", encoding="utf-8")
+    res = runner.invoke(main, ["publish", str(SALES), "--roster", "team.csv",
+                               "--allow-column", "notes"])
+    assert res.exit_code == 0, res.output
+    assert len(fake.spreadsheets) == made + 1
+    links = (tmp_path / "team-links.csv").read_text(encoding="utf-8")
+    assert "2026-Q4" in links and "2026q4" not in links
+
+
+def test_status_creates_no_database_and_names_it(runner: CliRunner, tmp_path: Path):
+    (tmp_path / "manifest.csv").write_text("person,period,tab,role,rater,email,file\n",
+                                           encoding="utf-8")
+    res = runner.invoke(main, ["status", "--manifest", "manifest.csv"])
+    assert res.exit_code == 2 and "output/history.sqlite: no history database" in res.output
+    assert not (tmp_path / "output").exists()

@@ -1,0 +1,191 @@
+"""Periods: every accepted spelling gives one canonical label, anything else is refused with the
+accepted forms, and periods are ordered by time, never by their text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from sheetladder.definition import DefinitionError, load_text
+from sheetladder.period import (
+    Period,
+    PeriodError,
+    PeriodScheme,
+    current_quarter,
+    normalise,
+    parse_period,
+    sort_key,
+)
+
+years = st.integers(min_value=1000, max_value=9999)
+spaces = st.sampled_from(["", " ", "  ", "\t"])
+
+
+@pytest.mark.parametrize("text", ["2026-Q4", "2026q4", "2026 Q4", "Q4 2026", "2026/Q4", " 2026-q4 ",
+                                  "q4-2026", "2026Q4"])
+def test_the_spellings_of_a_quarter_in_the_issue_are_one_period(text: str):
+    assert normalise(text) == "2026-Q4"
+
+
+@pytest.mark.parametrize(("text", "label"), [("2026-H1", "2026-H1"), ("2026h2", "2026-H2"),
+                                             ("2026-03", "2026-03"), ("2026/3", "2026-03"),
+                                             ("2026", "2026"), ("H1 2026", "2026-H1")])
+def test_halves_months_and_years_are_periods(text: str, label: str):
+    assert normalise(text) == label
+
+
+@pytest.mark.parametrize("text", ["last quarter", "Q4", "2026-Q5", "2026-Q0", "2026-H3", "2026-13",
+                                  "2026-00", "26-Q4", "", "FY27-H1", "2026-Q4-extra", "٢٠٢٦"])
+def test_anything_else_is_refused_with_the_accepted_forms(text: str):
+    with pytest.raises(PeriodError) as e:
+        parse_period(text)
+    assert "accepted forms: 2026-Q4" in str(e.value) and "2026-H1" in str(e.value)
+    assert "2026-03" in str(e.value)
+
+
+@st.composite
+def quarter_spellings(draw: st.DrawFn) -> tuple[str, int, int]:
+    y, q = draw(years), draw(st.integers(1, 4))
+    k = draw(st.sampled_from(["q", "Q"]))
+    sep = draw(st.sampled_from(["", "-", "/", " "]))
+    a, b = draw(spaces), draw(spaces)
+    text = draw(st.sampled_from([f"{y}{a}{sep}{b}{k}{q}", f"{k}{q}{a}{sep}{b}{y}"]))
+    return draw(spaces) + text + draw(spaces), y, q
+
+
+@given(quarter_spellings())
+def test_every_spelling_of_a_quarter_normalises_to_year_dash_q(case: tuple[str, int, int]):
+    text, y, q = case
+    p = parse_period(text)
+    assert p.label == f"{y}-Q{q}"
+    assert parse_period(p.label) == p  # the canonical label reads back as itself
+
+
+def _any_period() -> st.SearchStrategy[str]:
+    return st.one_of(
+        years.map(str),
+        st.tuples(years, st.integers(1, 2)).map(lambda t: f"{t[0]}-H{t[1]}"),
+        st.tuples(years, st.integers(1, 4)).map(lambda t: f"{t[0]}-Q{t[1]}"),
+        st.tuples(years, st.integers(1, 12)).map(lambda t: f"{t[0]}-{t[1]:02d}"))
+
+
+def _first_month(label: str) -> int:
+    """Months since year 0 at which a canonical label starts, worked out independently."""
+    y, _, part = label.partition("-")
+    if not part:
+        return int(y) * 12
+    if part[0] == "Q":
+        return int(y) * 12 + 3 * (int(part[1]) - 1)
+    if part[0] == "H":
+        return int(y) * 12 + 6 * (int(part[1]) - 1)
+    return int(y) * 12 + int(part) - 1
+
+
+@given(_any_period(), _any_period())
+def test_periods_are_ordered_by_when_they_start_not_by_their_text(a: str, b: str):
+    pa, pb = parse_period(a), parse_period(b)
+    if _first_month(a) < _first_month(b):
+        assert pa < pb and sort_key(a) < sort_key(b)
+    if pa == pb:
+        assert a == b
+
+
+@given(st.text(max_size=20))
+def test_any_text_is_a_canonical_period_or_refused(text: str):
+    try:
+        p = parse_period(text)
+    except PeriodError as e:
+        assert "accepted forms" in str(e)
+    else:
+        assert normalise(p.label) == p.label
+
+
+def test_time_order_is_not_string_order():
+    labels = ["2026-Q4", "2027-Q1", "2026-10", "2026-09", "2025", "2026-H1"]
+    ordered = sorted(labels, key=sort_key)
+    # by start, then end: October 2026 comes before the quarter it opens
+    assert ordered == ["2025", "2026-H1", "2026-09", "2026-10", "2026-Q4", "2027-Q1"]
+    assert parse_period("2026-09") < parse_period("2026-10") < parse_period("2027-Q1")
+
+
+def test_unreadable_labels_of_an_old_history_sort_after_periods():
+    assert sorted(["last quarter", "2027-Q1", "2026-Q4"], key=sort_key) == [
+        "2026-Q4", "2027-Q1", "last quarter"]
+
+
+def test_the_current_quarter_is_the_calendar_quarter_of_today():
+    assert current_quarter(dt.date(2026, 12, 1)).label == "2026-Q4"
+    assert current_quarter(dt.date(2027, 1, 1)).label == "2027-Q1"
+    assert current_quarter(dt.date(2027, 6, 30)).label == "2027-Q2"
+
+
+FISCAL = PeriodScheme(name="fiscal halves", pattern="FY{year:2}-H{half:1:1-2}",
+                      order=["year", "half"], example="FY27-H1")
+
+
+def test_an_organisation_scheme_reads_its_own_labels_in_its_own_order():
+    assert normalise("fy27h2", FISCAL) == "FY27-H2"
+    assert parse_period("FY27-H2", FISCAL) < parse_period("FY28-H1", FISCAL)
+    assert sorted(["FY28-H1", "FY27-H2", "FY27-H1"], key=lambda t: sort_key(t, FISCAL)) == [
+        "FY27-H1", "FY27-H2", "FY28-H1"]
+
+
+def test_a_scheme_accepts_only_its_own_labels_and_calendar_only_calendar():
+    with pytest.raises(PeriodError, match=r"fiscal halves.*FY27-H1"):
+        parse_period("2026-Q4", FISCAL)
+    with pytest.raises(PeriodError, match="accepted forms"):
+        parse_period("FY27-H1")  # never by accident: no scheme declared
+
+
+def test_periods_of_two_schemes_have_no_order():
+    with pytest.raises(PeriodError, match="different period schemes"):
+        _ = parse_period("FY27-H1", FISCAL) < parse_period("2026-Q4")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"pattern": "FY{year}-H{half:1}"}, "a field is"),
+    ({"order": ["year"]}, "order must list each"),
+    ({"example": "FY27-H3"}, "does not match"),
+    ({"example": "fy27-h1"}, "not canonical"),
+    ({"pattern": "FY"}, "has no field"),
+    ({"pattern": "FY{year:2}-{year:2}"}, "pattern"),
+])
+def test_a_scheme_that_does_not_hold_together_is_refused(changes: dict[str, object], message: str):
+    data = {**FISCAL.model_dump(), **changes}
+    with pytest.raises(ValidationError, match=message):
+        PeriodScheme.model_validate(data)
+
+
+def test_a_scheme_pattern_is_a_template_never_a_regular_expression():
+    """A definition comes from workbooks too: its pattern must not be able to hang a reader."""
+    scheme = PeriodScheme(name="odd", pattern="(a+)+{n:1}", order=["n"], example="(a+)+1")
+    assert normalise("(A+)+1", scheme) == "(a+)+1"
+    assert scheme.parse("a" * 50 + "!") is None
+
+
+def test_a_ladder_declares_its_scheme_once_in_the_definition():
+    text = """\
+id: fiscal
+name: Fiscal ladder
+version: "1"
+levels: [{code: L1, name: One}, {code: L2, name: Two}]
+groups:
+  - id: g
+    name: G
+    categories:
+      - {id: c, name: C, descriptors: {L1: Does one thing., L2: Does two things.}}
+periods:
+  name: fiscal halves
+  pattern: "FY{year:2}-H{half:1:1-2}"
+  order: [year, half]
+  example: FY27-H1
+"""
+    ladder = load_text(text, "fiscal.yaml")
+    assert ladder.periods is not None and normalise("FY27 H1", ladder.periods) == "FY27-H1"
+    assert isinstance(parse_period("FY27-H1", ladder.periods), Period)
+    with pytest.raises(DefinitionError, match=r"fiscal\.yaml:\d+:\d+: .*order must list"):
+        load_text(text.replace("order: [year, half]", "order: [year]"), "fiscal.yaml")
