@@ -313,3 +313,52 @@ def test_the_heatmap_scale_always_spans_every_level_held_within_the_ladder(
     if held:
         assert lo <= min(held) and max(held) <= hi
         assert hi - lo <= max(1, math.ceil(max(held)) - math.floor(min(held)))
+
+
+def test_the_teams_sheet_prints_like_the_others_and_the_results_show_team_and_managers(
+        tmp_path: Path, sales: Ladder) -> None:
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    rnd = random.Random(43)
+    cats = [c.id for c in sales.categories]
+    with History(url) as h:
+        for i in range(6):
+            team = ("North", "South")[i % 2]
+            ctx = team_ctx(sales, f"Person {i}").model_copy(
+                update={"team": team, "managers": [f"Boss {team}"]})
+            ratings = {s.tab: {c: rnd.randint(1, 3) for c in cats} for s in ctx.raters}
+            h.ingest(make_report(sales, ctx, ratings, file=f"{i}.xlsx"), sales)
+        exp = build(h, "2026-Q4")
+    headers, rows = printed_table(exp)
+    assert "Team" in headers and "Managers" in headers
+    t, m = headers.index("Team"), headers.index("Managers")
+    assert {(r[t], r[m]) for r in rows} == {("North", "Boss North"), ("South", "Boss South")}
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(to_xlsx(exp))
+    wb = openpyxl.load_workbook(path)
+    assert "Teams" in wb.sheetnames
+    ws = wb["Teams"]
+    assert [c.value for c in ws[3]][:4] == ["Team", "People", "Complete", "Mean total"]
+    assert [[c.value for c in r][:3] for r in ws.iter_rows(min_row=4)] == [
+        ["North", 3, 3], ["South", 3, 3]]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$3:$3"
+    for j, cell in enumerate(ws[3]):
+        if cell.value:
+            width = ws.column_dimensions[openpyxl.utils.get_column_letter(j + 1)].width
+            assert width >= max(len(w) for w in str(cell.value).split()), cell.value
+
+
+def test_the_printed_results_leave_out_team_and_managers_only_when_no_one_has_any(
+        quarter: tuple[PeriodExport, dict]) -> None:
+    import dataclasses
+
+    exp, _ = quarter
+    assert not any(r.team for r in exp.rows) and all(r.managers for r in exp.rows)
+    headers, _ = printed_table(exp)
+    assert "Team" not in headers and "Managers" in headers
+    bare = dataclasses.replace(exp, rows=[dataclasses.replace(r, managers=[]) for r in exp.rows])
+    assert "Managers" not in printed_table(bare)[0]
+    first = to_csv(bare).decode().split("\r\n", 1)[0]
+    assert '"Team"' in first and '"Managers"' in first  # the CSV keeps every column
