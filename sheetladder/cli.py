@@ -491,6 +491,21 @@ def status(period: str | None, manifest: str | None, roster: str | None,
 
 
 @main.command()
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
+def migrate(db: str | None) -> None:
+    """Bring the history database to this sheetladder's schema, as collect does when it opens
+    one: export, history and status open it read-only and refuse an older schema."""
+    from .results.store import History
+
+    with History(db, read_only=True, older=True) as probe:
+        before = probe.schema_version()
+    with History(db) as store:
+        after = store.schema_version()
+    click.echo(f"{store.name}: schema version {before}" + (
+        f" -> {after}" if after != before else " (up to date)"))
+
+
+@main.command()
 @click.argument("person")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 def history(person: str, db: str | None) -> None:

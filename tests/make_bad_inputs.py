@@ -50,6 +50,12 @@ class Case:
     fsize: int | None = None  # RLIMIT_FSIZE in bytes: a disk that fills up
     env: dict[str, str] = field(default_factory=dict)
     may_create: tuple[str, ...] = ()  # paths (relative) the case may write
+
+    def __post_init__(self) -> None:
+        # render without --period uses the current quarter and says so in a line of its own:
+        # give the period, so that the one line printed is the answer to the hostile input
+        if self.args and self.args[0] == "render" and "--period" not in self.args:
+            self.args = [*self.args, "--period", "2026-Q4"]
     may_change: tuple[str, ...] = ()  # inputs it may change (a database that takes files)
     hidden: str | None = None  # text that must appear nowhere in the output (a password)
     check: Callable[[Path], None] | None = None  # after the run: e.g. the database is consistent

@@ -584,11 +584,13 @@ def test_cli_database_errors_are_messages_not_tracebacks(tmp_path: Path) -> None
     res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "missing.sqlite")])
     assert res.exit_code == 2 and "no such file" in res.output  # export opens it read-only
     assert not (tmp_path / "missing.sqlite").exists()
-    History(str(tmp_path / "empty.sqlite")).close()  # made by a collect that found nothing
-    res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "empty.sqlite")])
-    assert res.exit_code == 2 and "empty.sqlite: no history database here" in res.output
-    assert not (tmp_path / "empty.sqlite").exists()  # a read-only command creates nothing
-    with History(str(tmp_path / "empty.sqlite")):
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "bare.sqlite").close()  # a SQLite file with no tables at all
+    res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "bare.sqlite")])
+    assert res.exit_code == 2 and "bare.sqlite: no history database here" in res.output
+    assert (tmp_path / "bare.sqlite").read_bytes() == b""  # a read-only command changes nothing
+    with History(str(tmp_path / "empty.sqlite")):  # made by a collect that found nothing
         pass
     res = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "empty.sqlite")])
     assert res.exit_code == 1 and "no assessments" in res.output and "empty.sqlite" in res.output

@@ -506,8 +506,8 @@ def _sqlite_read_only(url: str, database: str) -> Engine:
 
     path = Path(database).expanduser()
     if not path.is_file():
-        raise HistoryError(f"{display_url(url)}: no such file: no history database here "
-                           "(collect creates one; give --db or set SHEETLADDER_DB to use another)")
+        raise HistoryError(f"{display_url(url)}: no history database here (no such file; collect "
+                           "creates one; give --db or set SHEETLADDER_DB to use another)")
     base = "file:" + quote(str(path.resolve()))
 
     def connect() -> sqlite3.Connection:
@@ -563,17 +563,19 @@ def _set_wal(cur: Any) -> None:
 class History:
     """An open history database. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, db: str | None = None, *, read_only: bool = False):
+    def __init__(self, db: str | None = None, *, read_only: bool = False, older: bool = False):
         """Open (creating or migrating it unless ``read_only``) the database ``db``.
 
         ``read_only`` is for commands that only read it: they never create, migrate or change
         a database, and one that does not exist is a HistoryError naming it, rather than an
         empty one made where the command happened to run. Every database error, here and in
         later calls, becomes one HistoryError naming the database (password hidden); a failed
-        transaction leaves nothing behind."""
+        transaction leaves nothing behind. ``older`` lets a read-only open take an older schema
+        as it is (only :meth:`schema_version` is then of use: ``sheetladder migrate``'s probe)."""
         self.url = resolve_url(db)
         self.name = display_url(self.url)
         self.read_only = read_only
+        self._older = older
         try:
             if self.url.startswith("sqlite"):
                 self.engine = _sqlite_engine(self.url, read_only)
@@ -685,9 +687,10 @@ class History:
                 raise HistoryError(f"{db}: holds table(s) {', '.join(clash)} that sheetladder did "
                                    "not create; use an empty database or a sheetladder history")
             return
-        if version < SCHEMA_VERSION and read_only:
+        if version < SCHEMA_VERSION and read_only and not self._older:
             raise HistoryError(f"{db}: schema version {version} is older than this sheetladder's "
-                               f"({SCHEMA_VERSION}); run collect once to migrate it")
+                               f"({SCHEMA_VERSION}); run `sheetladder migrate` (or a collect) to bring it up "
+                               "to date")
         if version < SCHEMA_VERSION:  # migrations add tables and columns: the first ones only
             for name in _FIRST_TABLES:
                 if name not in held:
