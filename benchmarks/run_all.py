@@ -2,7 +2,7 @@
 
     python benchmarks/run_all.py [--quick] [--only read,render] [--json]
 
-The benchmarks (render.py, read.py, collect.py, google_calls.py; those that exist) each print
+The benchmarks (render.py, read.py, collect.py, store.py, google_calls.py; those that exist) each print
 their own figures first. The convention that puts a benchmark's figures in the table
 (benchmarks/README.md has the details):
 
@@ -32,7 +32,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCRIPTS = ["render.py", "read.py", "collect.py", "google_calls.py"]
+SCRIPTS = ["render.py", "read.py", "collect.py", "store.py", "google_calls.py"]
 KEYS = ("name", "figure", "unit", "floor", "ratio", "target", "passed")
 
 

@@ -361,9 +361,9 @@ _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql:
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path())
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Processes at work: this one stores what JOBS-1 reader processes read (storing "
-                   "a file costs about what reading it does); 1 reads here too; 0 uses one per "
-                   "CPU core.")
+              help="Processes at work: this one stores what JOBS-1 reader processes read, and "
+                   "reads too while they are busy; 1 reads everything here; 0 uses one per CPU "
+                   "core.")
 @click.option("--keep", multiple=True, metavar="FILE",
               help="Of copies that disagree on a rater's tab, the one to store (repeatable).")
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
@@ -376,15 +376,15 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
             ladders: tuple[str, ...], trust_new: bool, manifests: tuple[str, ...]) -> None:
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
-    Each file goes in its own transaction; a file already collected adds nothing. Two copies
-    in one collect that disagree on a rater's tab refuse that person until one is removed or
-    named with --keep; a copy that differs from what an earlier collect stored replaces it
-    (the replaced ratings are kept as history, and the summary names them). The ladder each
-    workbook embeds must be a trusted one (--ladders, or one the history holds). Workbooks with
-    errors are named with their findings and refused (and kept as refused for `status`); the
-    others still go in. Exits 1 if any was refused. With a manifest (--manifest, or a
-    manifest.csv in a folder given), the last line is the cycle's totals: people complete,
-    partial, not returned.
+    Every file is read first; then the files are stored in batches (one transaction each, a
+    savepoint per file); a file already collected adds nothing. Two copies in one collect that
+    disagree on a rater's tab refuse that person until one is removed or named with --keep; a
+    copy that differs from what an earlier collect stored replaces it (the replaced ratings are
+    kept as history, and the summary names them). The ladder each workbook embeds must be a
+    trusted one (--ladders, or one the history holds). Workbooks with errors are named with
+    their findings and refused (and kept as refused for `status`); the others still go in.
+    Exits 1 if any was refused. With a manifest (--manifest, or a manifest.csv in a folder
+    given), the last line is the cycle's totals: people complete, partial, not returned.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -444,27 +444,41 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
               help="File to write (default output/results-PERIOD.FORMAT); '-' prints csv/json.")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 @click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 BOM (for Excel).")
+@click.option("--comments", is_flag=True,
+              help="Export what raters wrote instead, one row per comment (csv or json; the "
+                   "XLSX always has a Comments sheet); default file output/comments-PERIOD.FORMAT.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--team", help="Only the people of this team (case ignored); the default file "
                              "name then ends with the team.")
 def export(period: str | None, fmt: str, output: str | None, db: str | None, bom: bool,
-           force: bool, team: str | None) -> None:
+           comments: bool, force: bool, team: str | None) -> None:
     """Export one period: a row per person with team, managers, level, total, progress,
-    category consensus, self/manager/peer means, the largest self-vs-others gaps and the change
-    since the previous period; XLSX adds a heatmap, level distribution chart and trends."""
-    from .results.export import ExportError, build, default_path, latest_period, render
+    category consensus, self/manager/peer means, the largest self-vs-others gaps, the change
+    since the previous period and each rater's total and level; XLSX adds a heatmap, the level
+    distribution, a summary per team, trend charts, and each rater's figures, comments and
+    warnings on sheets of their own, set up to print."""
+    from .results.export import (
+        COMMENTS_IN_XLSX,
+        ExportError,
+        build,
+        default_path,
+        latest_period,
+        render,
+    )
     from .results.store import History
 
     if output == "-" and fmt == "xlsx":
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
+    if comments and fmt == "xlsx":
+        raise ExportError(COMMENTS_IN_XLSX)
     with History(db, read_only=True) as history:
         data = build(history, period or latest_period(history), team=team)
         period = data.period
-    payload = render(data, fmt, bom=bom)
+    payload = render(data, fmt, bom=bom, comments=comments)
     if output == "-":
         click.get_binary_stream("stdout").write(payload)
         return
-    target = Path(output) if output else default_path(period, fmt, team)
+    target = Path(output) if output else default_path(period, fmt, team, comments)
     write_new(target, payload, force=force)
     click.echo(f"wrote {target} ({len(data.rows)} people, period {period}, from {history.name})")
 

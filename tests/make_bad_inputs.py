@@ -420,7 +420,7 @@ def database_cases() -> list[Case]:
              may_create=DB_FILES),
         Case("collect onto a disk that fills up", ["collect", "wb", "--db", "h.sqlite", "-j", "1"],
              2, "database error", "h.sqlite", dict(more), setup=_collected,
-             fsize=700_000, may_create=DB_FILES, may_change=DB_FILES, check=consistent(5)),
+             fsize=400_000, may_create=DB_FILES, may_change=DB_FILES, check=consistent(5)),
     ]
     return cases
 

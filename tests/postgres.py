@@ -11,6 +11,7 @@ import both fixture functions (``from .postgres import db_url_fixture, postgres_
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -94,16 +95,23 @@ class PostgresServer:
         return self.url(name)
 
 
-@pytest.fixture(scope="session", name="postgres_server")
-def postgres_server_fixture() -> Iterator[PostgresServer]:
+class PostgresUnavailable(Exception):
+    """No PostgreSQL server can be started here (the message says why)."""
+
+
+@contextlib.contextmanager
+def running_postgres(options: str = "-c fsync=off") -> Iterator[PostgresServer]:
+    """A PostgreSQL server on loopback for the duration of the block, in a temporary directory
+    removed afterwards. ``options`` are added to the server's command line (the tests turn
+    fsync off; the collect benchmark keeps it on)."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        _missing("the psycopg package is not installed (pip install -e '.[test]')")
+        raise PostgresUnavailable(
+            "the psycopg package is not installed (pip install -e '.[test]')") from None
     initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
-        _missing("initdb/pg_ctl not found in PATH or /usr/lib/postgresql/*/bin")
-    assert initdb and pg_ctl
+        raise PostgresUnavailable("initdb/pg_ctl not found in PATH or /usr/lib/postgresql/*/bin")
     user = _server_user()
     root = Path(tempfile.mkdtemp(prefix="sl-pg-"))
     data, sock, log = root / "data", root / "sock", root / "server.log"
@@ -118,7 +126,7 @@ def postgres_server_fixture() -> Iterator[PostgresServer]:
         subprocess.run(_as(user, [initdb, "-D", str(data), "-U", "postgres", "-A", "trust",
                                   "-E", "UTF8", "--no-locale"]),
                        check=True, capture_output=True, text=True, timeout=120)
-        opts = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+        opts = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {options} "
                 "-c max_connections=50")
         subprocess.run(_as(user, [pg_ctl, "-D", str(data), "-l", str(log), "-o", opts, "-w",
                                   "-t", "60", "start"]),
@@ -127,7 +135,7 @@ def postgres_server_fixture() -> Iterator[PostgresServer]:
         out = getattr(e, "stderr", "") or ""
         logtext = log.read_text(errors="replace") if log.exists() else ""
         shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start: {e}\n{out}\n{logtext}")
+        raise RuntimeError(f"PostgreSQL did not start: {e}\n{out}\n{logtext}") from e
     server = PostgresServer(host="127.0.0.1", port=port, user="postgres")
     try:
         _wait_ready(server)
@@ -136,6 +144,17 @@ def postgres_server_fixture() -> Iterator[PostgresServer]:
         subprocess.run(_as(user, [pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
                        capture_output=True, timeout=120)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", name="postgres_server")
+def postgres_server_fixture() -> Iterator[PostgresServer]:
+    try:
+        with running_postgres() as server:
+            yield server
+    except PostgresUnavailable as e:
+        _missing(str(e))
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 def _wait_ready(server: PostgresServer, seconds: float = 30) -> None:

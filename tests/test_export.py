@@ -28,7 +28,16 @@ from sheetladder.definition import Ladder, load, load_text
 from sheetladder.errors import OutputExists
 from sheetladder.files import write_new
 from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, build_plan
-from sheetladder.results.export import ExportError, build, neutralise, table, to_csv, to_json, to_xlsx
+from sheetladder.results.export import (
+    ExportError,
+    build,
+    neutralise,
+    printed_table,
+    table,
+    to_csv,
+    to_json,
+    to_xlsx,
+)
 from sheetladder.results.read import read_path
 from sheetladder.results.store import History, assessments
 from sheetladder.scoring import RaterInput, Score, score, xround
@@ -246,16 +255,16 @@ def test_json_holds_the_same_rows_and_team_views(hostile_export: object) -> None
     assert data["team"][0]["distribution"] == exp.team[0].distribution  # type: ignore[attr-defined]
 
 
-@pytest.mark.filterwarnings("ignore:Sparkline Group extension")  # openpyxl cannot read them
 def test_xlsx_has_a_filtered_results_table_heatmap_chart_and_trend(
         hostile_export: object, tmp_path: Path) -> None:
     exp = hostile_export
     path = tmp_path / "x.xlsx"
     path.write_bytes(to_xlsx(exp))  # type: ignore[arg-type]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Results", "Heatmap", "Team", "Trend"]
+    assert wb.sheetnames == ["Results", "Heatmap", "Team", "Trend", "Raters", "Comments",
+                             "Warnings"]
     ws = wb["Results"]
-    headers, plain = table(exp)  # type: ignore[arg-type]
+    headers, plain = printed_table(exp)  # type: ignore[arg-type]
     assert [c.value for c in ws[1]] == headers
     assert ws.freeze_panes == "B2"
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(headers))}{len(plain) + 1}"
@@ -289,7 +298,7 @@ def test_libreoffice_opens_the_xlsx_export_with_the_same_figures(
     src.write_bytes(to_xlsx(hostile_export))  # type: ignore[arg-type]
     out = convert(src, tmp_path / "lo", "csv:Text - txt - csv (StarCalc):44,34,76,1")
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
-    headers, plain = table(hostile_export)  # type: ignore[arg-type]
+    headers, plain = printed_table(hostile_export)  # type: ignore[arg-type]
     assert rows[0] == headers
     people = {r[0]: r for r in rows[1:]}
     for want in plain:
@@ -342,7 +351,6 @@ TEAM = [("Ada Sales", "sales", 4), ("Ben Sales", "sales", 3), ("Cy Sales", "sale
         ("Di Sales", "sales", 3), ("Ed Eng", "eng", 4), ("=Fi Eng", "eng", 3)]
 
 
-@pytest.mark.filterwarnings("ignore:Sparkline Group extension")  # openpyxl cannot read them
 def test_two_quarters_render_fill_collect_export(tmp_path: Path, db_url: str) -> None:
     ladders = {"sales": load(DEFINITIONS / "sales-s1-s7.yaml"),
                "eng": load(DEFINITIONS / "engineering-e1-e8.yaml")}
@@ -430,6 +438,26 @@ def test_two_quarters_render_fill_collect_export(tmp_path: Path, db_url: str) ->
     wb = openpyxl.load_workbook(out_xlsx)
     assert wb["Results"].max_row == 1 + len(TEAM)
 
+    # what the managers wrote reaches the comments CSV and the Comments sheet, as text
+    out_comments = tmp_path / "q4-comments.csv"
+    res = run_cli("export", "--period", "2026-Q4", "--comments", "-o", str(out_comments), *db)
+    assert res.returncode == 0, res.stderr
+    got = list(csv.DictReader(io.StringIO(out_comments.read_text(encoding="utf-8"),
+                                          newline="")))
+    want_comments = set()
+    for person, lid, _ in TEAM:
+        first = ladders[lid].categories[0]
+        rating = next(c.ratings["Mia Manager"] for c in expected[(person, "2026-Q4")].categories
+                      if c.id == first.id)
+        want_comments.add((neutralise(person), first.name, "Mia Manager", "Manager", rating,
+                           "'=1+1 led the renewal"))
+    assert {(r["Person"], r["Category"], r["Rater"], r["Role"], r["Rating"], r["Comment"])
+            for r in got} == want_comments
+    sheet = wb["Comments"]
+    cells = [row[7] for row in sheet.iter_rows(min_row=2)]
+    assert len(cells) == len(TEAM)
+    assert all(c.value == "=1+1 led the renewal" and c.data_type == "s" for c in cells)
+
     # refuse to overwrite an export; --force replaces it
     res = run_cli("export", "--period", "2026-Q4", "-o", str(out_csv), *db)
     assert res.returncode == 1 and "--force" in res.stderr
@@ -472,53 +500,59 @@ def assert_holds(url: str, want: Mapping[str, Score]) -> None:
 
 
 def _collect_then_hang(db_url: str, folder: str, after: int, flag: str) -> None:
-    """Collect ``folder`` and hang when storing file ``after + 1``: by then ``after`` files are
-    committed (collect reads the whole batch, then stores file by file), and the parent kills
-    this process mid-batch."""
+    """Collect ``folder`` and hang when storing file ``after + 1``, inside its batch's open
+    transaction: by then the batches before it are committed (collect reads every file, settles
+    the copies, then stores them in batches of BATCH_FILES), the files of its batch before it
+    are written but not committed, and the parent kills this process mid-batch."""
+    from sqlalchemy import event
+
     from sheetladder.results.collect import collect
     from sheetladder.results.store import History as H
 
     with H(db_url) as h:
-        store = h.ingest
         seen = 0
 
-        def ingest(*args, **kwargs):  # type: ignore[no-untyped-def]
+        @event.listens_for(h.engine, "after_cursor_execute")
+        def _after(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
             nonlocal seen
-            seen += 1
-            if seen > after:
-                Path(flag).write_text("ready")
-                time.sleep(3600)
-            return store(*args, **kwargs)
+            if statement.lstrip().upper().startswith("INSERT INTO SOURCES"):
+                seen += 1  # one source row per file stored
+                if seen > after:
+                    Path(flag).write_text("ready")
+                    time.sleep(3600)
 
-        h.ingest = ingest  # type: ignore[method-assign]
         collect(h, [folder], jobs=1, trusted=None)
 
 
 def test_a_collect_killed_mid_batch_leaves_the_database_whole(tmp_path: Path, db_url: str) -> None:
     import multiprocessing
 
+    from sheetladder.results.collect import BATCH_FILES
+
     ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
-    want = prefilled_folder(tmp_path / "in", ladder, 12, seed=25)
+    n = BATCH_FILES + 8
+    want = prefilled_folder(tmp_path / "in", ladder, n, seed=25)
     flag = tmp_path / "hanging"
     proc = multiprocessing.get_context("spawn").Process(
-        target=_collect_then_hang, args=(db_url, str(tmp_path / "in"), 3, str(flag)))
+        target=_collect_then_hang, args=(db_url, str(tmp_path / "in"), BATCH_FILES + 3,
+                                         str(flag)))
     proc.start()
     try:
         deadline = time.monotonic() + 300
         while not flag.exists() and proc.is_alive() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert flag.exists() and proc.is_alive(), "the collect never reached its fourth file"
-        proc.kill()  # mid-batch: three files committed, the fourth being stored
+        assert flag.exists() and proc.is_alive(), "the collect never reached its last batch"
+        proc.kill()  # mid-batch: one batch committed, three files of the next one written
         proc.join(30)
     finally:
         if proc.is_alive():
             proc.kill()
     assert_consistent(db_url)
     with History(db_url) as h:
-        assert h.counts()["sources"] == 3
+        assert h.counts()["sources"] == BATCH_FILES  # the whole first batch, none of the next
     res = run_cli("collect", str(tmp_path / "in"), "--db", db_url)
     assert res.returncode == 0, res.stderr
-    assert "9 added" in res.stdout and "3 unchanged" in res.stdout
+    assert f"{n - BATCH_FILES} added" in res.stdout and f"{BATCH_FILES} unchanged" in res.stdout
     assert_holds(db_url, want)
     assert_consistent(db_url)
 

@@ -379,30 +379,35 @@ class _Boom(Exception):
     pass
 
 
+def _fail_after_scores_of(h: History, nth: int) -> None:
+    """Make the ``nth`` statement writing scores fail once it has run: the file's ratings and
+    scores are written when the failure comes, whichever way the store wrote them."""
+    from sqlalchemy import event
+
+    seen = {"n": 0}
+
+    @event.listens_for(h.engine, "after_cursor_execute")
+    def _after(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SCORES"):
+            seen["n"] += 1
+            if seen["n"] == nth:
+                raise _Boom()
+
+
 def test_a_failure_mid_file_rolls_that_file_back_and_keeps_the_others(
-        db_url: str, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+        db_url: str, ladder: Ladder) -> None:
     rnd = random.Random(11)
     ctxs = [team_ctx(ladder, f"P{i}") for i in range(5)]
     reports = [make_report(ladder, c, random_ratings(ladder, c, rnd), file=f"{c.person}.xlsx")
                for c in ctxs]
-    real = History._rescore
-    calls = {"n": 0}
-
-    def failing(self: History, *args: object, **kw: object) -> None:
-        calls["n"] += 1
-        real(self, *args, **kw)  # type: ignore[arg-type]
-        if calls["n"] == 3:  # after the third file's ratings and scores are written
-            raise _Boom()
-
-    monkeypatch.setattr(History, "_rescore", failing)
     with History(db_url) as h:
+        _fail_after_scores_of(h, 3)
         h.ingest(reports[0], ladder)
         h.ingest(reports[1], ladder)
         with pytest.raises(_Boom):
             h.ingest(reports[2], ladder)
         assert sorted(r.person for r in h.records()) == ["P0", "P1"]
         assert h.counts()["sources"] == 2
-    monkeypatch.setattr(History, "_rescore", real)
     assert_consistent(db_url)
     with History(db_url) as h:  # collecting everything again finishes the job
         assert [h.ingest(r, ladder).status for r in reports] == [

@@ -1,4 +1,5 @@
-"""collect: many workbooks, read in reader processes, each stored in its own transaction."""
+"""collect: many workbooks, read in reader processes (and here, while they are busy), stored in
+batches: one transaction per batch of files, a savepoint per file."""
 
 
 import functools
@@ -34,7 +35,7 @@ from .read import (
     same_file,
     tab_differences,
 )
-from .store import History, IngestResult, _has_content, person_key
+from .store import History, IngestItem, IngestResult, _has_content, person_key
 from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------
@@ -93,10 +94,11 @@ def default_jobs() -> int:
 def reader_processes(jobs: int = 0) -> int:
     """Reader processes for ``jobs`` processes at work (0: :func:`default_jobs`).
 
-    The collecting process stores every file read, which takes about as long as reading it
-    (~10 ms each for the sales ladder), so it is one of the ``jobs``: on two cores, one reader
-    process reads while the collecting process stores, and a second reader would only wait,
-    holding its own ~55 MiB. 0 reader processes: the collecting process reads too."""
+    The collecting process is one of the ``jobs``: it stores every file read (about 1 ms each
+    since stores are batched, issue 17) and reads files itself whenever the oldest chunk it
+    waits for is still being read. On two cores, one reader process and this one both read,
+    and a second reader process would only hold its own ~55 MiB. 0 reader processes: the
+    collecting process reads everything."""
     return max(1, jobs or default_jobs()) - 1
 
 
@@ -108,6 +110,7 @@ _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
 _CHUNK_FILES = 4  # files per task sent to a reader process
 _CHUNK_BYTES = 4 * 2**20
 _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
+BATCH_FILES = 32  # files stored in one transaction (a savepoint each)
 
 
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
@@ -116,8 +119,11 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             on_total: Callable[[int], Any] | None = None,
             keep: Sequence[str] = (), trusted: TrustedLadders | None = None,
             cycle_period: str | None = None) -> CollectOutcome:
-    """Read workbooks (in reader processes), settle the copies, and ingest each file in its own
-    transaction.
+    """Read workbooks (in reader processes, and in this one while they are busy), settle the
+    copies, and store them in batches of :data:`BATCH_FILES`, in one transaction with a
+    savepoint per file (:meth:`History.ingest_many`): a file refused or already held leaves
+    the rest of its batch alone, and a crash keeps the batches committed before it and never
+    part of a file (collecting again adds the rest).
 
     Every file is read first: two copies in the batch holding different ratings on one rater's
     tab of one person and period refuse that person in this collect (each copy is named, with
@@ -126,7 +132,8 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     result says which tab and which earlier file (:attr:`IngestResult.replaced_from`).
     ``trusted`` (with the history's own ladders added) judges each embedded ladder; None
     trusts every ladder. Each file is read once, by this process: its hash decides whether it
-    is already held (then it costs nothing more), else its bytes go to a reader process. Read
+    is already held (then it costs nothing more), else its bytes go to a reader process (or
+    are read here while the readers are busy). Read
     reports are held compressed until the batch is settled (a few KiB each). ``jobs`` is the
     processes at work (:func:`reader_processes`); ``reader(path)`` replaces the reading of one
     file. ``on_total(n)`` is told how many files there are, ``on_result(IngestResult)`` is
@@ -171,26 +178,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             for got in read_chunk_for_collect([task], reader):
                 batch.add(got)
     else:
-        from concurrent.futures import Future, ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
-            functools.partial(read_chunk_for_collect, reader=reader) if reader
-            else read_chunk_for_collect)
-        ahead: deque[Future[list[ReadOutcome]]] = deque()  # in the order the files are applied
-
-        def take_oldest() -> None:
-            for got in ahead.popleft().result():
-                batch.add(got)
-
-        with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
-                                 initializer=start_worker, initargs=(os.getpid(),)) as pool:
-            for chunk in _chunked(itertools.chain(first, tasks)):
-                while len(ahead) >= n_readers * _CHUNKS_PER_READER:
-                    take_oldest()
-                ahead.append(pool.submit(work, chunk))
-            while ahead:
-                take_oldest()
+        _read_in_parallel(itertools.chain(first, tasks), batch, reader, n_readers)
     batch.settle(keep)
     batch.ingest(history)
     return outcome
@@ -284,18 +272,38 @@ class _Batch:
                 c.refused = problems
 
     def ingest(self, history: History) -> None:
+        """Store the settled files in batches of :data:`BATCH_FILES` stored files, each in one
+        transaction with a savepoint per file; results are emitted in the files' order, each
+        batch's once it is committed."""
+        group: list[tuple[_Read, Report]] = []
+        stored = 0
         for item in self.items:
-            report = _unpack(item)
+            group.append((item, _unpack(item)))
+            if not item.refused:
+                stored += 1
+            if stored >= BATCH_FILES:
+                self._store(history, group)
+                group, stored = [], 0
+        if group:
+            self._store(history, group)
+
+    def _store(self, history: History, group: Sequence[tuple[_Read, Report]]) -> None:
+        todo: list[IngestItem] = []
+        for item, report in group:
+            if item.refused:
+                continue
+            if item.drop:
+                report.inputs = [i.model_copy(update={"levels": {}, "comments": {}})
+                                 if i.tab in item.drop else i for i in report.inputs]
+            todo.append((report, item.ladder, item.modified, bool(item.drop)))
+        done = iter(history.ingest_many(todo) if todo else [])
+        for item, report in group:
             if item.refused:
                 self.emit(IngestResult(
                     file=item.file, status="refused", person=report.person, period=report.period,
                     findings=[Finding(severity="error", message=m) for m in item.refused]))
                 continue
-            if item.drop:
-                report.inputs = [i.model_copy(update={"levels": {}, "comments": {}})
-                                 if i.tab in item.drop else i for i in report.inputs]
-            res = history.ingest(report, ladder=item.ladder, modified=item.modified,
-                                 held_even_if_empty=bool(item.drop))
+            res = next(done)
             res.file = item.file
             if item.drop:
                 res.warnings.append(Finding(severity="warning", message=(
@@ -373,3 +381,52 @@ def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
             chunk, size = [], 0
     if chunk:
         yield chunk
+
+
+def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
+                      reader: Callable[[str], ReadOutcome] | None, n_readers: int) -> None:
+    """Read every task into ``batch``, in order: in ``n_readers`` reader processes, and in
+    this one whenever the oldest chunk it waits for is still being read (it has nothing to
+    store until the batch is settled, so it reads too)."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from multiprocessing import get_context
+
+    work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
+        functools.partial(read_chunk_for_collect, reader=reader) if reader
+        else read_chunk_for_collect)
+    # Chunks in the order their files are applied: sent to a reader (a Future), or read here
+    # while the readers were busy (the outcomes).
+    ahead: deque[Future[list[ReadOutcome]] | list[ReadOutcome]] = deque()
+    sent = 0  # Futures in ``ahead``
+    chunks = _chunked(tasks)
+    more = True
+    with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
+                             initializer=start_worker, initargs=(os.getpid(),)) as pool:
+        while more or ahead:
+            while more and sent < n_readers * _CHUNKS_PER_READER:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    more = False
+                    break
+                ahead.append(pool.submit(work, chunk))
+                sent += 1
+            while ahead and (isinstance(ahead[0], list) or ahead[0].done()):
+                head = ahead.popleft()
+                if not isinstance(head, list):
+                    sent -= 1
+                    head = head.result()
+                for got in head:
+                    batch.add(got)
+            if not ahead:
+                continue
+            # The oldest chunk is still being read: read the next one here meanwhile.
+            if more and len(ahead) < 2 * n_readers * _CHUNKS_PER_READER:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    more = False
+                else:
+                    ahead.append(read_chunk_for_collect(chunk, reader))
+            else:
+                oldest = ahead[0]
+                assert not isinstance(oldest, list)
+                wait([oldest], return_when=FIRST_COMPLETED)

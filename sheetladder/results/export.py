@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -23,11 +24,11 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ..a1 import a1
+from .. import scoring
 from ..definition import Ladder
 from ..errors import SheetladderError
-from ..results.store import AssessmentRecord, History
-from ..scoring import ROUND_DIGITS, xround
+from ..results.store import AssessmentRecord, History, RatingRecord
+from ..scoring import ROUND_DIGITS, RaterInput, xround
 
 FORMATS = ("csv", "xlsx", "json")
 GAPS_SHOWN = 3
@@ -58,6 +59,35 @@ class Gap:
 
 
 @dataclass
+class RaterFigure:
+    """One rater's own figures: what their tab alone adds up to."""
+
+    tab: str
+    name: str | None
+    role: str
+    role_name: str
+    rated: int
+    of: int
+    total_points: float | None
+    level: str | None
+    progress_to_next: float | None
+
+
+@dataclass
+class Comment:
+    """What one rater wrote for one category (the evidence cell), with the rating beside it."""
+
+    category: str
+    category_name: str
+    rater_tab: str
+    rater: str  # the rater's name, or the tab's when it names no one (Self)
+    role: str
+    role_name: str
+    rating: str | None
+    comment: str
+
+
+@dataclass
 class PersonRow:
     person: str
     email: str | None
@@ -83,6 +113,8 @@ class PersonRow:
     level_change: int | None
     total_change: float | None
     warnings: list[str] = field(default_factory=list)
+    rater_figures: list[RaterFigure] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +137,8 @@ class TeamView:
     distribution: dict[str, int]  # level label -> people; incomplete assessments not counted
     incomplete: int
     categories: list[CategoryAverage]
+    version: str = ""
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, category ids)
 
 
 @dataclass
@@ -166,6 +200,43 @@ def _previous(rec: AssessmentRecord, mine: list[AssessmentRecord]) -> Assessment
 def _role_means(rec: AssessmentRecord, ladder: Ladder) -> dict[str, float | None]:
     return {role.id: _r(_mean([c.role_means.get(role.id) for c in rec.categories]))
             for role in ladder.raters}
+
+
+def _raters_and_comments(ladder: Ladder, ratings: Sequence[RatingRecord]
+                         ) -> tuple[list[RaterFigure], list[Comment]]:
+    """Each rater's figures from their current ratings (the scoring rule, one tab alone), and
+    every comment, in the ladder's order of roles and categories."""
+    role_names = {r.id: r.name for r in ladder.raters}
+    role_order = {r.id: i for i, r in enumerate(ladder.raters)}
+    cat_order = {c.id: i for i, c in enumerate(ladder.categories)}
+    cat_names = {c.id: c.name for c in ladder.categories}
+    inputs: dict[str, RaterInput] = {}
+    for r in ratings:
+        inp = inputs.setdefault(r.rater_tab, RaterInput(role=r.rater_role, name=r.rater_name,
+                                                        tab=r.rater_tab, levels={}))
+        if r.category_id in cat_order:
+            inp.levels[r.category_id] = r.level_index
+            if r.comment:
+                inp.comments[r.category_id] = r.comment
+    ordered = sorted(inputs.values(), key=lambda i: (role_order.get(i.role, len(role_order)),
+                                                     list(inputs).index(i.tab)))
+    figures: list[RaterFigure] = []
+    comments: list[Comment] = []
+    for inp in ordered:
+        rs = scoring.score_rater(ladder, inp)
+        figures.append(RaterFigure(
+            tab=inp.tab, name=inp.name, role=inp.role,
+            role_name=role_names.get(inp.role, inp.role), rated=rs.rated, of=rs.of,
+            total_points=_r(rs.total_points), level=rs.level,
+            progress_to_next=_r(rs.progress_to_next)))
+        for cid in sorted(inp.comments, key=cat_order.__getitem__):
+            lv = inp.levels.get(cid)
+            comments.append(Comment(
+                category=cid, category_name=cat_names[cid], rater_tab=inp.tab,
+                rater=inp.name or inp.tab, role=inp.role,
+                role_name=role_names.get(inp.role, inp.role),
+                rating=ladder.codes[lv - 1] if lv else None, comment=inp.comments[cid]))
+    return figures, comments
 
 
 def latest_period(history: History) -> str:
@@ -233,6 +304,7 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                 if role.id not in {r for r, _ in roles}:
                     roles.append((role.id, role.name))
 
+    current_ratings = history.current_ratings([a.id for a in current])
     pkey = current[0].period_order
     orders = {a.period: a.period_order for a in allrecs}
     periods = sorted({p for p, o in orders.items() if _earlier(o, pkey, or_same=True)},
@@ -251,6 +323,7 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
         prev = _previous(a, by_person[a.person_key])
         same = prev is not None and prev.ladder_id == a.ladder_id
         complete = a.level_index is not None
+        figures, comments = _raters_and_comments(lad, current_ratings.get(a.id, []))
         rows.append(PersonRow(
             person=a.person, email=a.email, team=a.team, managers=list(a.managers),
             period=a.period, ladder=a.ladder_id,
@@ -269,7 +342,7 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
             total_change=(_r(a.total_points - prev.total_points)
                           if same and prev and a.total_points is not None
                           and prev.total_points is not None else None),
-            warnings=list(a.warnings),
+            warnings=list(a.warnings), rater_figures=figures, comments=comments,
         ))
 
     views: list[TeamView] = []
@@ -302,7 +375,10 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
             ))
         name = f"{lad.name} (version {lad.version})" if ids.count(lid) > 1 else lad.name
         views.append(TeamView(ladder=lid, name=name, people=len(mine), levels=labels,
-                             distribution=dist, incomplete=incomplete, categories=cats))
+                              distribution=dist, incomplete=incomplete, categories=cats,
+                              version=lad.version,
+                              groups=[(g.name, [c.id for c in g.categories])
+                                      for g in lad.groups]))
 
     return PeriodExport(period=period,
                         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -328,13 +404,23 @@ def _team_summaries(rows: Sequence[PersonRow]) -> list[TeamSummary]:
     return out
 
 
-# -- flat table (CSV and the XLSX results sheet) ------------------------------------------------------
+# -- flat tables (CSV, and the XLSX sheets) ---------------------------------------------------------
 
 Value = str | float | int | bool | None
 
 
 def gaps_text(gaps: Sequence[Gap]) -> str:
     return "; ".join(f"{g.name} {g.gap:+.2f}" for g in gaps)
+
+
+def _num_text(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def raters_text(figures: Sequence[RaterFigure]) -> str:
+    """Each rater's total and level in one cell: ``Mia (manager) 36 S2; ...``."""
+    return "; ".join(f"{f.name or f.tab} ({f.role}) {_num_text(f.total_points)} {f.level or '–'}"
+                     for f in figures)
 
 
 def table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
@@ -345,7 +431,7 @@ def table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
     headers += [h for _, _, h in exp.columns]
     headers += [f"{role_names[r]} mean" for r, _ in exp.roles]
     headers += ["Largest self-vs-others gaps", "Previous period", "Previous level",
-                "Level change", "Total change", "Warnings"]
+                "Level change", "Total change", "Warnings", "Each rater's total and level"]
     out: list[list[Value]] = []
     for r in exp.rows:
         line: list[Value] = [r.person, r.email, r.team, "; ".join(r.managers), r.period,
@@ -355,9 +441,68 @@ def table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
         line += [r.consensus.get(cid) if lid == r.ladder else None for lid, cid, _ in exp.columns]
         line += [r.role_means.get(rid) for rid, _ in exp.roles]
         line += [gaps_text(r.gaps), r.previous_period, r.previous_level, r.level_change,
-                 r.total_change, len(r.warnings)]
+                 r.total_change, len(r.warnings), raters_text(r.rater_figures)]
         out.append(line)
     return headers, out
+
+
+# Columns of :func:`table` the XLSX Results sheet leaves out, so that it prints one page wide
+# at a readable size: the period is in the sheet's title, the level number and "complete"
+# repeat the level, the consensus per category is the Heatmap sheet, each rater's figures the
+# Raters sheet; the team and managers when no one has any. CSV and JSON keep everything.
+_NOT_PRINTED = {"Email", "Period", "Level #", "Complete", "Each rater's total and level"}
+
+
+def printed_table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
+    """The XLSX Results sheet: :func:`table` less the columns other sheets show."""
+    headers, rows = table(exp)
+    dropped = set(_NOT_PRINTED) | {h for _, _, h in exp.columns}
+    if len({r.ladder for r in exp.rows}) <= 1:
+        dropped.add("Ladder")
+    if not any(r.team for r in exp.rows):
+        dropped.add("Team")  # a roster without teams: a blank column
+    if not any(r.managers for r in exp.rows):
+        dropped.add("Managers")
+    keep = [i for i, h in enumerate(headers) if h not in dropped]
+    return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows]
+
+
+COMMENT_HEADERS = ["Person", "Team", "Period", "Category", "Rater", "Role", "Rating", "Comment"]
+
+
+def comment_table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
+    """One row per comment a rater wrote: person, team, category, rater, role, rating, comment
+    (the team is blank for a person whose roster gave none)."""
+    out: list[list[Value]] = []
+    for r in exp.rows:
+        for c in r.comments:
+            out.append([r.person, r.team, r.period, c.category_name, c.rater, c.role_name,
+                        c.rating, c.comment])
+    return list(COMMENT_HEADERS), out
+
+
+RATER_HEADERS = ["Person", "Rater", "Role", "Tab", "Rated", "Of", "Total points", "Level",
+                 "Progress to next"]
+
+
+def rater_table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
+    """One row per rater of each person: what their tab alone adds up to."""
+    out: list[list[Value]] = []
+    for r in exp.rows:
+        for f in r.rater_figures:
+            out.append([r.person, f.name or f.tab, f.role_name, f.tab, f.rated, f.of,
+                        f.total_points, f.level, f.progress_to_next])
+    return list(RATER_HEADERS), out
+
+
+def _warning_text(w: str) -> str:
+    return w[len("warning: "):] if w.startswith("warning: ") else w
+
+
+def warning_table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
+    """One row per warning kept with an assessment, with its text."""
+    return ["Person", "Period", "Warning"], [[r.person, r.period, _warning_text(w)]
+                                             for r in exp.rows for w in r.warnings]
 
 
 def neutralise(value: str) -> str:
@@ -367,8 +512,7 @@ def neutralise(value: str) -> str:
     return value
 
 
-def to_csv(exp: PeriodExport, bom: bool = False) -> bytes:
-    headers, rows = table(exp)
+def _csv(headers: Sequence[str], rows: Sequence[Sequence[Value]], bom: bool) -> bytes:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     w.writerow([neutralise(h) for h in headers])
@@ -388,6 +532,15 @@ def to_csv(exp: PeriodExport, bom: bool = False) -> bytes:
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
+def to_csv(exp: PeriodExport, bom: bool = False) -> bytes:
+    return _csv(*table(exp), bom=bom)
+
+
+def comments_csv(exp: PeriodExport, bom: bool = False) -> bytes:
+    """The comments as CSV (``export --comments``), neutralised like the results."""
+    return _csv(*comment_table(exp), bom=bom)
+
+
 def to_json(exp: PeriodExport) -> bytes:
     data = asdict(exp)
     data["people"] = data.pop("rows")
@@ -397,7 +550,109 @@ def to_json(exp: PeriodExport) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def comments_json(exp: PeriodExport) -> bytes:
+    headers, rows = comment_table(exp)
+    keys = [h.lower() for h in headers]
+    data = [dict(zip(keys, row, strict=True)) for row in rows]
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 # -- XLSX -------------------------------------------------------------------------------------------
+# Made to be read on screen and printed: every sheet prints landscape on A4, one page wide and
+# as many pages tall as it takes, its header row on every page; column widths fit their
+# content and headers wrap between words. A sheet too wide to print one page wide at a
+# readable size (MIN_PRINT_SCALE) prints at that size instead, across pages, its first column
+# repeated (issue 17: no printed text under 8 pt).
+
+FONT_PT = 11  # xlsxwriter's default, Calibri 11 (LibreOffice prints it as Carlito)
+MIN_PRINTED_PT = 8
+CHART_FONT_PT = 10
+MIN_PRINT_SCALE = 0.82  # chart text at 10 pt prints at >= 8.2 pt
+_MARGIN_IN = 0.4
+_A4_LANDSCAPE_PT = 842
+# printable width in pixels at 100% (96 dpi: 0.75 pt per pixel)
+_PRINTABLE_PX = (_A4_LANDSCAPE_PT - 2 * _MARGIN_IN * 72) / 0.75
+_MAX_WIDTH = 60
+_HEAT_COLOURS = ("#F8696B", "#FFEB84", "#63BE7B")  # low, middle, high
+_HEAT_BLOCK = 8  # categories per heatmap block, so that a block prints one page wide
+
+
+def _px(width: float) -> int:
+    """Pixels of a column of ``width`` characters when printed: Excel's ``width * 7 + 5``,
+    plus what LibreOffice adds (measured: about 5 more per column)."""
+    return int(width * 7 + 10) if width > 0 else 0
+
+
+def _text_width(v: Value, fmt_digits: int = 2) -> int:
+    if v is None or v == "":
+        return 0
+    if isinstance(v, bool):
+        return 3
+    if isinstance(v, int):
+        return len(str(v)) + 1
+    if isinstance(v, float):
+        return len(f"{v:.{fmt_digits}f}") + 1
+    return max(len(line) for line in str(v).splitlines() or [""])
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=0)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped between words in a column ``width`` characters wide."""
+    n, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            n, used = n + 1, len(word)
+        else:
+            used = used + 1 + len(word) if used else len(word)
+    return n
+
+
+def fit_widths(headers: Sequence[str], rows: Sequence[Sequence[Value]],
+               wrap: Sequence[int] = (), minimum: float = 5, cap: float = 28,
+               wrap_cap: float = _MAX_WIDTH) -> list[float]:
+    """Column widths (characters) that fit each column's content, and at least its header's
+    longest word (bold text is about a tenth wider), so headers wrap only between words.
+    Columns in ``wrap`` hold long text: they get up to ``wrap_cap`` and wrap."""
+    widths = []
+    for c, h in enumerate(headers):
+        content = max((_text_width(row[c]) for row in rows if c < len(row)), default=0)
+        limit = wrap_cap if c in wrap else cap
+        w = max(minimum, _longest_word(h) * 1.1 + 1, min(content + 1, limit))
+        widths.append(round(w, 1))
+    return widths
+
+
+def header_height(headers: Sequence[str], widths: Sequence[float]) -> float:
+    """Row height (points) for a header row wrapped between words in ``widths``."""
+    lines = max((_lines(h, w / 1.1 - 1) for h, w in zip(headers, widths, strict=True)),
+                default=1)
+    return 15.0 * lines + 3
+
+
+def print_setup(ws: Worksheet, widths_px: int, header_rows: tuple[int, int] | None = None,
+                title: str | None = None) -> None:
+    """Landscape A4, one page wide when that keeps text readable, header rows on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=_MARGIN_IN, right=_MARGIN_IN, top=0.6, bottom=0.6)
+    if header_rows is not None:
+        ws.repeat_rows(*header_rows)
+    if title:
+        ws.set_header(f"&L&11{_header_text(title)}&R&11page &P of &N")
+    scale = _PRINTABLE_PX / max(1, widths_px)
+    if scale >= MIN_PRINT_SCALE:
+        ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed (never enlarged)
+    else:
+        ws.set_print_scale(int(MIN_PRINT_SCALE * 100 + 0.999))
+        ws.repeat_columns(0)  # the person's name on every page across
+        ws.set_page_view(0)
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")
 
 
 class _Writer:
@@ -406,18 +661,22 @@ class _Writer:
     def __init__(self, wb: xlsxwriter.Workbook):
         self.wb = wb
         self.header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864",
-                                     "text_wrap": True, "valign": "vcenter", "border": 1})
+                                     "text_wrap": True, "valign": "top", "border": 1})
         self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F3864"})
         self.note = wb.add_format({"italic": True, "font_color": "#595959"})
-        self.dec = wb.add_format({"num_format": "0.00"})
-        self.num = wb.add_format({"num_format": "0.00"})
-        self.pct = wb.add_format({"num_format": "0%"})
-        self.int = wb.add_format({"num_format": "0"})
-        self.change = wb.add_format({"num_format": "+0.00;-0.00;0"})
-        self.change_int = wb.add_format({"num_format": "+0;-0;0"})
+        self.dec = wb.add_format({"num_format": "0.00", "valign": "top"})
+        self.num = wb.add_format({"num_format": "0.00", "valign": "top"})
+        self.pct = wb.add_format({"num_format": "0%", "valign": "top"})
+        self.int = wb.add_format({"num_format": "0", "valign": "top"})
+        self.change = wb.add_format({"num_format": "+0.00;-0.00;0", "valign": "top"})
+        self.change_int = wb.add_format({"num_format": "+0;-0;0", "valign": "top"})
         self.bold = wb.add_format({"bold": True})
+        self.text = wb.add_format({"valign": "top"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
     def put(self, ws: Worksheet, r: int, c: int, v: Value, fmt: Any = None) -> None:
+        if fmt is None:
+            fmt = self.text
         if v is None or v == "":
             ws.write_blank(r, c, None, fmt)
         elif isinstance(v, bool):
@@ -426,6 +685,40 @@ class _Writer:
             ws.write_number(r, c, v, fmt)
         else:
             ws.write_string(r, c, str(v), fmt)
+
+    def table(self, ws: Worksheet, top: int, headers: Sequence[str],
+              rows: Sequence[Sequence[Value]], formats: dict[str, Any] | None = None,
+              wrap: Sequence[str] = (), wrap_cap: float = _MAX_WIDTH) -> list[float]:
+        """A header row at ``top`` and the rows under it; columns fitted; returns the widths.
+        Rows whose wrapped text takes several lines are made that tall (LibreOffice does not
+        grow them by itself)."""
+        formats = formats or {}
+        wrap_cols = [i for i, h in enumerate(headers) if h in wrap]
+        widths = fit_widths(headers, rows, wrap=wrap_cols, wrap_cap=wrap_cap)
+        for c, h in enumerate(headers):
+            ws.write_string(top, c, h, self.header)
+            ws.set_column(c, c, widths[c])
+        ws.set_row(top, header_height(headers, widths))
+        for r, row in enumerate(rows, start=top + 1):
+            for c, v in enumerate(row):
+                fmt = formats.get(headers[c])
+                if fmt is None:
+                    fmt = self.wrap if c in wrap_cols else (
+                        self.dec if isinstance(v, float) else None)
+                self.put(ws, r, c, v, fmt)
+            lines = max((_lines(str(row[c]), widths[c] - 1) for c in wrap_cols
+                         if c < len(row) and isinstance(row[c], str)), default=1)
+            if lines > 1:
+                ws.set_row(r, 15.0 * lines)
+        return widths
+
+
+def _chart_fonts(chart: Any) -> None:
+    """Chart text no smaller than :data:`CHART_FONT_PT` (LibreOffice's default is smaller)."""
+    font = {"size": CHART_FONT_PT}
+    chart.set_x_axis({"num_font": font, "name_font": font})
+    chart.set_y_axis({"num_font": font, "name_font": font})
+    chart.set_legend({"font": font})
 
 
 def to_xlsx(exp: PeriodExport) -> bytes:
@@ -442,66 +735,47 @@ def to_xlsx(exp: PeriodExport) -> bytes:
     if any(t.team for t in exp.teams):
         _teams_sheet(wb, w, exp)
     _trend_sheet(wb, w, exp)
-    for ws in wb.worksheets():
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)  # printed one page wide
+    _list_sheet(wb, w, exp, "Raters", *rater_table(exp),
+                formats={"Rated": w.int, "Of": w.int, "Total points": w.num,
+                         "Progress to next": w.pct},
+                empty="No ratings held.")
+    _list_sheet(wb, w, exp, "Comments", *comment_table(exp), wrap=("Comment",),
+                empty="No rater wrote a comment.")
+    _list_sheet(wb, w, exp, "Warnings", *warning_table(exp), wrap=("Warning",),
+                empty="No warnings.")
     wb.close()
     return buf.getvalue()
 
 
 def _teams_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
-    """One row per team: people, complete assessments, mean total, people per level."""
+    """One row per team: people, complete assessments, mean total, people per level; printed
+    like the other sheets."""
     ws = wb.add_worksheet("Teams")
     ws.write_string(0, 0, f"Teams, {exp.period}", w.title)
     labels: list[str] = []
     for t in exp.teams:
         labels += [lv for lv in t.levels if lv not in labels]
     headers = ["Team", "People", "Complete", "Mean total", *labels]
-    for c, h in enumerate(headers):
-        ws.write_string(2, c, h, w.header)
-    for r, t in enumerate(exp.teams, start=3):
-        w.put(ws, r, 0, t.team or "(no team)")
-        w.put(ws, r, 1, t.people, w.int)
-        w.put(ws, r, 2, t.complete, w.int)
-        w.put(ws, r, 3, t.mean_total, w.num)
-        for c, lv in enumerate(labels, start=4):
-            w.put(ws, r, c, t.levels.get(lv, 0), w.int)
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, len(headers) - 1, 11)
+    rows: list[list[Value]] = [[t.team or "(no team)", t.people, t.complete, t.mean_total,
+                                *(t.levels.get(lv, 0) for lv in labels)] for t in exp.teams]
+    widths = w.table(ws, 2, headers, rows,
+                     {h: (w.num if h == "Mean total" else w.int) for h in headers[1:]})
     ws.freeze_panes(3, 1)
+    print_setup(ws, sum(_px(x) for x in widths), (2, 2), f"Teams {exp.period}")
 
 
 def _results_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
     ws = wb.add_worksheet("Results")
-    headers, rows = table(exp)
+    headers, rows = printed_table(exp)
     fmt_of: dict[str, Any] = {"Level #": w.int, "Total points": w.num, "Progress to next": w.pct,
                               "Rated categories": w.int, "Raters": w.int,
                               "Level change": w.change_int, "Total change": w.change,
                               "Warnings": w.int}
-    for c, h in enumerate(headers):
-        ws.write_string(0, c, h, w.header)
-    ncons = len(exp.columns)
-    first_cons = headers.index("Raters") + 1
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            fmt = fmt_of.get(headers[c])
-            if fmt is None and isinstance(v, float):
-                fmt = w.dec
-            w.put(ws, r, c, v, fmt)
+    widths = w.table(ws, 0, headers, rows, fmt_of, wrap=("Largest self-vs-others gaps",),
+                     wrap_cap=30)
     last = max(1, len(rows))
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, last, len(headers) - 1)
-    ws.set_row(0, 60)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 24)
-    ws.set_column(2, first_cons - 1, 10)
-    for name, width in (("Team", 14), ("Managers", 18), ("Ladder", 18)):
-        ws.set_column(headers.index(name), headers.index(name), width)
-    if ncons:
-        ws.set_column(first_cons, first_cons + ncons - 1, 11)
-    gaps_col = headers.index("Largest self-vs-others gaps")
-    ws.set_column(gaps_col, gaps_col, 40)
     lc = headers.index("Level change")
     green = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
     red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
@@ -514,49 +788,113 @@ def _results_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> No
     ws.conditional_format(1, pc, last, pc, {"type": "data_bar", "bar_color": "#8EA9DB",
                                             "min_type": "num", "min_value": 0,
                                             "max_type": "num", "max_value": 1})
+    print_setup(ws, sum(_px(x) for x in widths), (0, 0), f"Results {exp.period}")
+
+
+def heat_colour(value: float, lo: float, hi: float) -> str:
+    """The colour the heatmap's 3-colour scale gives ``value`` between ``lo`` and ``hi``."""
+    t = 0.5 if hi <= lo else min(1.0, max(0.0, (value - lo) / (hi - lo)))
+    a, b = (_HEAT_COLOURS[0], _HEAT_COLOURS[1]) if t <= 0.5 else (_HEAT_COLOURS[1],
+                                                                  _HEAT_COLOURS[2])
+    u = t * 2 if t <= 0.5 else t * 2 - 1
+    rgb = [round(int(a[i:i + 2], 16) + (int(b[i:i + 2], 16) - int(a[i:i + 2], 16)) * u)
+           for i in (1, 3, 5)]
+    return "#" + "".join(f"{x:02X}" for x in rgb)
+
+
+def heat_span(values: Sequence[float | None], n_levels: int) -> tuple[int, int]:
+    """The levels the colour scale spans: from the lowest level held to the highest (at least
+    two levels apart when the ladder has two), so that differences within a team show."""
+    top = max(1, n_levels)
+    held = [v for v in values if v is not None]
+    if not held:
+        return 1, top
+    lo = min(top, max(1, int(math.floor(min(held)))))
+    hi = min(top, max(1, int(math.ceil(max(held)))))
+    if hi <= lo:
+        lo, hi = (lo, lo + 1) if lo < top else (max(1, lo - 1), lo)
+    return lo, hi
+
+
+def _blocks(tv: TeamView) -> list[tuple[str, list[CategoryAverage]]]:
+    """The heatmap's blocks: the ladder's groups, cut to :data:`_HEAT_BLOCK` categories."""
+    by_id = {c.category: c for c in tv.categories}
+    out: list[tuple[str, list[CategoryAverage]]] = []
+    for gname, ids in tv.groups:
+        mine = [by_id[cid] for cid in ids if cid in by_id]
+        for k in range(0, len(mine), _HEAT_BLOCK):
+            part = mine[k:k + _HEAT_BLOCK]
+            name = gname if len(mine) <= _HEAT_BLOCK else f"{gname} ({k // _HEAT_BLOCK + 1})"
+            out.append((name, part))
+    return out
 
 
 def _heatmap_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
     ws = wb.add_worksheet("Heatmap")
     ws.write_string(0, 0, f"Consensus level by category, {exp.period}", w.title)
+    widths: dict[int, float] = {0: max(12.0, *(len(r.person) + 2.0 for r in exp.rows)), 1: 7.0}
     r = 2
     for tv in exp.team:
-        people = [row for row in exp.rows if row.ladder == tv.ladder]
-        cats = tv.categories
+        people = [row for row in exp.rows if row.ladder == tv.ladder
+                  and row.ladder_version == tv.version]
+        codes = tv.levels[1:]
+        values = [row.consensus.get(c.category) for row in people for c in tv.categories]
+        lo, hi = heat_span(values, len(codes))
         ws.write_string(r, 0, f"{tv.name} ({tv.ladder})", w.bold)
         r += 1
-        ws.write_string(r, 0, "Person", w.header)
-        ws.write_string(r, 1, "Level", w.header)
-        for j, c in enumerate(cats):
-            ws.write_string(r, 2 + j, c.name, w.header)
-        ws.set_row(r, 60)
-        top = r + 1
-        for row in people:
+        # the legend: what each colour means, over the levels the scale spans
+        ws.write_string(r, 0, "Legend", w.bold)
+        for j, k in enumerate(range(lo, hi + 1)):
+            cell = wb.add_format({"bg_color": heat_colour(k, lo, hi), "align": "center",
+                                  "border": 1})
+            ws.write_string(r, 1 + j, codes[k - 1], cell)
+            widths[1 + j] = max(widths.get(1 + j, 0), len(codes[k - 1]) + 2)
+        r += 1
+        ws.write_string(r, 0, f"The colours run from {codes[lo - 1]} (red) to {codes[hi - 1]} "
+                              "(green), the levels held in this period.", w.note)
+        r += 2
+        for name, cats in _blocks(tv):
+            ws.write_string(r, 0, name, w.bold)
             r += 1
-            ws.write_string(r, 0, row.person)
-            w.put(ws, r, 1, row.level)
-            for j, c in enumerate(cats):
-                w.put(ws, r, 2 + j, row.consensus.get(c.category), w.dec)
-        if people and cats:
-            ws.conditional_format(top, 2, r, 1 + len(cats), {
-                "type": "3_color_scale",
-                "min_type": "num", "min_value": 1, "min_color": "#F8696B",
-                "mid_type": "num", "mid_value": (1 + len(tv.levels) - 1) / 2,
-                "mid_color": "#FFEB84",
-                "max_type": "num", "max_value": len(tv.levels) - 1, "max_color": "#63BE7B",
-            })
-        r += 3
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 9)
-    ws.set_column(2, 2 + max((len(t.categories) for t in exp.team), default=1), 12)
+            headers = ["Person", "Level", *(c.name for c in cats)]
+            for j, h in enumerate(headers):
+                ws.write_string(r, j, h, w.header)
+                if j >= 2:
+                    widths[j] = max(widths.get(j, 0), _longest_word(h) * 1.1 + 1.5, 7.0)
+            ws.set_row(r, header_height(headers, [widths[j] for j in range(len(headers))]))
+            top = r + 1
+            for row in people:
+                r += 1
+                ws.write_string(r, 0, row.person)
+                w.put(ws, r, 1, row.level)
+                for j, c in enumerate(cats):
+                    w.put(ws, r, 2 + j, row.consensus.get(c.category), w.dec)
+            if people and cats:
+                ws.conditional_format(top, 2, r, 1 + len(cats), {
+                    "type": "3_color_scale",
+                    "min_type": "num", "min_value": lo, "min_color": _HEAT_COLOURS[0],
+                    "mid_type": "num", "mid_value": (lo + hi) / 2, "mid_color": _HEAT_COLOURS[1],
+                    "max_type": "num", "max_value": hi, "max_color": _HEAT_COLOURS[2],
+                })
+            r += 2
+        r += 1
+    for col, width in widths.items():
+        ws.set_column(col, col, width)
     ws.freeze_panes(0, 1)
+    print_setup(ws, sum(_px(x) for x in widths.values()), None, f"Heatmap {exp.period}")
 
 
 def _team_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
     ws = wb.add_worksheet("Team")
     ws.write_string(0, 0, f"Team view, {exp.period}", w.title)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 6, 14)
+    n_roles = len(exp.roles)
+    cat_width = max([12.0, *(len(c.name) + 2.0 for tv in exp.team for c in tv.categories)])
+    cat_width = min(cat_width, 34.0)
+    widths = [cat_width, 11.0] + [max(10.0, _longest_word(f"{n} mean") * 1.1 + 1.5)
+                                  for _, n in exp.roles] + [10.0]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    wrap_name = w.wb.add_format({"text_wrap": True, "valign": "top"})
     r = 2
     for tv in exp.team:
         ws.write_string(r, 0, f"{tv.name} ({tv.ladder}): {tv.people} people", w.bold)
@@ -576,30 +914,39 @@ def _team_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
         q = "'Team'"
         chart.add_series({"name": "People", "categories": f"={q}!$A${first + 1}:$A${last + 1}",
                           "values": f"={q}!$B${first + 1}:$B${last + 1}",
-                          "fill": {"color": "#2F5496"}, "data_labels": {"value": True}})
+                          "fill": {"color": "#2F5496"},
+                          "data_labels": {"value": True, "font": {"size": CHART_FONT_PT}}})
         chart.set_title({"name": f"Level distribution: {tv.name}", "name_font": {"size": 12}})
+        _chart_fonts(chart)
         chart.set_legend({"none": True})
-        chart.set_y_axis({"min": 0, "major_unit": 1, "name": "People"})
+        chart.set_y_axis({"min": 0, "major_unit": 1, "name": "People",
+                          "num_font": {"size": CHART_FONT_PT},
+                          "name_font": {"size": CHART_FONT_PT}})
         chart.set_size({"width": 560, "height": 300})
-        ws.insert_chart(first - 1, 8, chart)
-        r = max(r + 2, first + 16)
+        r += 2
+        ws.insert_chart(r, 0, chart)  # under the table, so that the sheet prints one page wide
+        r += 17
         roles = [(rid, n) for rid, n in exp.roles
                  if any(rid in c.role_means for c in tv.categories)]
         ws.write_string(r, 0, "Category averages", w.bold)
         r += 1
-        ws.write_string(r, 0, "Category", w.header)
-        ws.write_string(r, 1, "Consensus", w.header)
-        for j, (_, name) in enumerate(roles):
-            ws.write_string(r, 2 + j, f"{name} mean", w.header)
-        ws.write_string(r, 2 + len(roles), "People", w.header)
+        headers = ["Category", "Consensus", *(f"{name} mean" for _, name in roles), "People"]
+        for j, h in enumerate(headers):
+            ws.write_string(r, j, h, w.header)
+        ws.set_row(r, header_height(headers, widths[:len(headers)]))
         for c in tv.categories:
             r += 1
-            ws.write_string(r, 0, c.name)
+            ws.write_string(r, 0, c.name, wrap_name)
             w.put(ws, r, 1, c.consensus, w.dec)
             for j, (rid, _) in enumerate(roles):
                 w.put(ws, r, 2 + j, c.role_means.get(rid), w.dec)
             ws.write_number(r, 2 + len(roles), c.people, w.int)
         r += 3
+    px = max(sum(_px(x) for x in widths[:n_roles + 3]), 560)
+    print_setup(ws, px, None, f"Team view {exp.period}")
+
+
+_PEOPLE_PER_CHART = 10
 
 
 def _trend_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
@@ -608,50 +955,68 @@ def _trend_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None
     n = len(periods)
     ws.write_string(0, 0, f"Level and total points per period, up to {exp.period}", w.title)
     hr = 2
-    ws.write_string(hr, 0, "Person", w.header)
-    ws.write_string(hr, 1, "Ladder", w.header)
-    for j, p in enumerate(periods):
-        ws.write_string(hr, 2 + j, f"Level {p}", w.header)
-        ws.write_string(hr, 2 + n + j, f"Total {p}", w.header)
-    spark_col = 2 + 2 * n
-    ws.write_string(hr, spark_col, "Trend of total", w.header)
-    ws.set_row(hr, 32)
-    for i, t in enumerate(exp.trend):
-        r = hr + 1 + i
-        ws.write_string(r, 0, t.person)
-        ws.write_string(r, 1, t.ladder)
-        for j, p in enumerate(periods):
-            w.put(ws, r, 2 + j, t.levels[p])
-            w.put(ws, r, 2 + n + j, t.totals[p], w.num)
-        if n > 1:
-            ws.add_sparkline(r, spark_col, {
-                "range": f"'Trend'!{a1(r, 2 + n)}:{a1(r, 2 + 2 * n - 1)}",
-                "markers": True, "empty_cells": "connect"})
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, spark_col - 1, 11)
-    ws.set_column(spark_col, spark_col, 18)
+    headers = ["Person", "Ladder", *(f"Level {p}" for p in periods),
+               *(f"Total {p}" for p in periods)]
+    rows: list[list[Value]] = [[t.person, t.ladder, *(t.levels[p] for p in periods),
+                                *(t.totals[p] for p in periods)] for t in exp.trend]
+    widths = w.table(ws, hr, headers, rows,
+                     {h: w.num for h in headers if h.startswith("Total ")})
     ws.freeze_panes(hr + 1, 1)
-    if exp.trend and n > 1 and len(exp.trend) <= 25:
+    # The trend as line charts (sparklines do not render in LibreOffice, and openpyxl drops
+    # them): one line per person, total points over the periods held, a chart per ten people.
+    r = hr + len(exp.trend) + 3
+    for k in range(0, len(exp.trend), _PEOPLE_PER_CHART):
         chart = wb.add_chart({"type": "line"})
-        for i in range(len(exp.trend)):
-            r = hr + 1 + i
+        for i in range(k, min(k + _PEOPLE_PER_CHART, len(exp.trend))):
+            row = hr + 1 + i
             chart.add_series({
-                "name": ["Trend", r, 0],
+                "name": ["Trend", row, 0],
                 "categories": ["Trend", hr, 2 + n, hr, 2 + 2 * n - 1],
-                "values": ["Trend", r, 2 + n, r, 2 + 2 * n - 1],
-                "marker": {"type": "circle"},
+                "values": ["Trend", row, 2 + n, row, 2 + 2 * n - 1],
+                "marker": {"type": "circle", "size": 6},
             })
-        chart.set_title({"name": "Total points per period"})
+        part = "" if len(exp.trend) <= _PEOPLE_PER_CHART else \
+            f" ({k + 1}–{min(k + _PEOPLE_PER_CHART, len(exp.trend))} of {len(exp.trend)})"
+        chart.set_title({"name": f"Total points per period{part}", "name_font": {"size": 12}})
+        _chart_fonts(chart)
+        chart.set_legend({"position": "right", "font": {"size": CHART_FONT_PT}})
         chart.show_blanks_as("span")
-        chart.set_size({"width": 720, "height": 400})
-        ws.insert_chart(hr + len(exp.trend) + 3, 0, chart)
+        chart.set_size({"width": 900, "height": 420})
+        ws.insert_chart(r, 0, chart)
+        r += 23
+    print_setup(ws, max(sum(_px(x) for x in widths), 900), (hr, hr),
+                f"Trend up to {exp.period}")
+
+
+def _list_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport, name: str,
+                headers: list[str], rows: list[list[Value]], formats: dict[str, Any] | None = None,
+                wrap: Sequence[str] = (), empty: str = "") -> None:
+    """A plain table on its own sheet (raters, comments, warnings), filtered and printable."""
+    ws = wb.add_worksheet(name)
+    widths = w.table(ws, 0, headers, rows, formats, wrap=wrap)
+    if not rows:
+        ws.write_string(1, 0, empty, w.note)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(1, len(rows)), len(headers) - 1)
+    print_setup(ws, sum(_px(x) for x in widths), (0, 0), f"{name} {exp.period}")
 
 
 # -- files ----------------------------------------------------------------------------------------
 
 
-def render(exp: PeriodExport, fmt: str, bom: bool = False) -> bytes:
+COMMENTS_IN_XLSX = ("the XLSX export always holds the comments (its Comments sheet); --comments "
+                    "is for --format csv or json")
+
+
+def render(exp: PeriodExport, fmt: str, bom: bool = False, comments: bool = False) -> bytes:
+    """The export as ``fmt``; with ``comments``, only what raters wrote (CSV or JSON: the
+    XLSX always holds them, on its Comments sheet)."""
+    if comments:
+        if fmt == "csv":
+            return comments_csv(exp, bom=bom)
+        if fmt == "json":
+            return comments_json(exp)
+        raise ExportError(COMMENTS_IN_XLSX)
     if fmt == "csv":
         return to_csv(exp, bom=bom)
     if fmt == "xlsx":
@@ -661,10 +1026,12 @@ def render(exp: PeriodExport, fmt: str, bom: bool = False) -> bytes:
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def default_path(period: str, fmt: str, team: str | None = None) -> Path:
+def default_path(period: str, fmt: str, team: str | None = None,
+                 comments: bool = False) -> Path:
+    """``output/results-PERIOD[-TEAM].FORMAT`` (``comments-...`` for the comments alone)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in period)
     if team:
         from ..roster import slug
 
         safe += "-" + slug(team, 40)
-    return Path("output") / f"results-{safe}.{fmt}"
+    return Path("output") / f"{'comments' if comments else 'results'}-{safe}.{fmt}"

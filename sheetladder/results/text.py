@@ -88,6 +88,8 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
             ct.add_row(Text(c.name), *[Text(c.ratings.get(t) or "·") for t in tabs],
                        num(c.consensus_level), Text(c.next_level or "–"))
         console.print(ct)
+        for line in comment_lines(r):
+            console.print(line)
         overall = Text("Overall: ", style="bold")
         if r.figures_withheld:
             overall.append(f"no figures: {r.figures_withheld}")
@@ -110,6 +112,32 @@ def tab_status(r: Report) -> str:
     parts = [f"{label}: {', '.join(tabs)}" for label, tabs in
              (("filled", full), ("partly filled", part), ("not started", none)) if tabs]
     return "Rater tabs " + "; ".join(parts) if parts else "Rater tabs: none"
+
+
+def comment_lines(report: Report) -> list[Text]:
+    """What each rater wrote (the evidence cells), one line per comment under a "Comments"
+    heading: ``  Tab · Category (rating): comment``, in the order of tabs and categories; a
+    comment's own line breaks are shown as " / ". Nothing when no rater wrote anything."""
+    names = {c.id: c.name for c in report.categories}
+    order = {c.id: i for i, c in enumerate(report.categories)}
+    rated = {c.id: c.ratings for c in report.categories}
+    lines: list[Text] = []
+    for inp in report.inputs:
+        for cid in sorted(inp.comments, key=lambda k: order.get(k, len(order))):
+            text = " / ".join(part.strip() for part in inp.comments[cid].splitlines()
+                              if part.strip())
+            if not text:
+                continue
+            line = Text("  ")
+            line.append(inp.tab, style="bold")
+            line.append(f" · {names.get(cid, cid)}")
+            rating = rated.get(cid, {}).get(inp.tab)
+            if rating:
+                line.append(f" ({rating})")
+            line.append(": ")
+            line.append(text)
+            lines.append(line)
+    return [Text("Comments", style="bold"), *lines] if lines else []
 
 
 def history_table(name: str, email: str | None, recs: Sequence[AssessmentRecord]) -> Table:
