@@ -163,8 +163,9 @@ def test_a_forged_ladder_with_a_trusted_id_and_version_is_refused_in_one_line(wo
 def test_a_ladder_never_seen_needs_ladders_or_trust_new(work: Path) -> None:
     Path("mine").mkdir()
     (work / "mine" / "my-ladder.csv").write_text(
-        "Category,Weight,L1 - Starter,L2 - Practitioner\nDiscovery,1,Asks,Adapts\n"
-        "Closing,2,With help,Alone\n", encoding="utf-8")
+        "Category,Weight,L1 - Starter,L2 - Practitioner\n"
+        "Discovery,1,Asks the standard questions,Adapts questions to the buyer\n"
+        "Closing,2,Closes with help from the team,Closes alone and on time\n", encoding="utf-8")
     code, text = run("import", "mine/my-ladder.csv", "-o", "mine/my-ladder.yaml", "--id",
                      "my-ladder", "--name", "My ladder")
     assert code == 0, text
