@@ -21,9 +21,10 @@ class SheetladderError(Exception):
     prefix: str = "error: "
 
     def lines(self) -> list[str]:
-        """What a user is told, one line each."""
-        text = str(self).strip()
-        return [self.prefix + line for line in (text.splitlines() or [type(self).__name__])]
+        """What a user is told: the message's first line after the prefix, the rest (details
+        under it, such as an importer's best guess) as they are."""
+        first, *rest = str(self).strip().splitlines() or [type(self).__name__]
+        return [self.prefix + first, *rest]
 
 
 class BadInput(SheetladderError, ValueError):
