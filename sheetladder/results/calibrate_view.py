@@ -19,7 +19,13 @@ from .calibrate import Calibration
 def _num(x: float | None, signed: bool = False) -> str:
     if x is None:
         return "–"
+    if abs(x) < 0.005:
+        x = 0.0  # no "-0.00"
     return f"{x:+.2f}" if signed else f"{x:.2f}"
+
+
+def _table() -> Table:
+    return Table(box=box.SIMPLE, header_style="bold", pad_edge=False)
 
 
 def to_json(cal: Calibration) -> bytes:
@@ -41,9 +47,10 @@ def to_text(cal: Calibration, width: int = 120) -> str:
     con.print(Text(cal.notes[0] if cal.notes else ""))
     con.print()
 
-    rt = Table(title=Text(f"Rater leniency (levels above the other raters; flagged at |z| ≥ "
-                          f"{cal.z_threshold:g}, z over raters with {cal.min_ratees}+ ratees)"),
-               box=box.SIMPLE, title_justify="left", header_style="bold")
+    con.print(Text(f"Rater leniency: levels above the other raters of the same person and "
+                   f"category; flagged at |z| ≥ {cal.z_threshold:g}, z over the raters with "
+                   f"{cal.min_ratees}+ ratees", style="bold"))
+    rt = _table()
     for col in ("Rater", "Role", "Ladder", "Ratees", "n", "Leniency", "z", "Flag"):
         rt.add_column(col, justify="left" if col in ("Rater", "Role", "Ladder") else "right")
     for r in cal.raters:
@@ -54,9 +61,9 @@ def to_text(cal: Calibration, width: int = 120) -> str:
         rt.add_row(Text("no named raters"), "", "", "", "", "", "", "")
     con.print(rt)
 
-    ct = Table(title=Text(f"Agreement: Krippendorff's alpha, ordinal (unreliable below "
-                          f"{cal.unreliable_below:g})"),
-               box=box.SIMPLE, title_justify="left", header_style="bold")
+    con.print(Text(f"Agreement: Krippendorff's alpha, ordinal, non-self raters (unreliable "
+                   f"below {cal.unreliable_below:g})", style="bold"))
+    ct = _table()
     for col in ("Category", "Ladder", "Alpha", "n", "People", ""):
         ct.add_column(col, justify="left" if col in ("Category", "Ladder", "") else "right")
     for c in cal.categories:
@@ -67,9 +74,9 @@ def to_text(cal: Calibration, width: int = 120) -> str:
                and cal.overall_alpha < cal.unreliable_below else "")
     con.print(ct)
 
-    pt = Table(title=Text(f"Self–other agreement (self minus others' mean, over categories both "
-                          f"rated; beyond ±{cal.self_other_threshold:g} level)"),
-               box=box.SIMPLE, title_justify="left", header_style="bold")
+    con.print(Text(f"Self–other agreement: self minus the others' mean over the categories "
+                   f"both rated; beyond ±{cal.self_other_threshold:g} level", style="bold"))
+    pt = _table()
     for col in ("Person", "Team", "Self", "Others", "Gap", "Categories", "Self–other"):
         pt.add_column(col, justify="left" if col in ("Person", "Team", "Self–other")
                       else "right")
@@ -78,9 +85,9 @@ def to_text(cal: Calibration, width: int = 120) -> str:
                    _num(p.gap, signed=True), str(p.categories), p.self_other or "–")
     con.print(pt)
 
-    at = Table(title=Text("Consensus: raw (as held) and leniency-adjusted (shown only; the raw "
-                          "results stay as they are)"),
-               box=box.SIMPLE, title_justify="left", header_style="bold")
+    con.print(Text("Consensus: raw (as held) beside leniency-adjusted (shown only; the raw "
+                   "results stay as they are)", style="bold"))
+    at = _table()
     for col in ("Person", "Raw total", "Raw level", "Adjusted total", "Adjusted level",
                 "Adjusted raters"):
         at.add_column(col, justify="right" if "total" in col else "left")
