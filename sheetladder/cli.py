@@ -455,8 +455,9 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
     """Export one period: a row per person with team, managers, level, total, progress,
     category consensus, self/manager/peer means, the largest self-vs-others gaps, the change
     since the previous period and each rater's total and level; XLSX adds a heatmap, the level
-    distribution, a summary per team, trend charts, and each rater's figures, comments and
-    warnings on sheets of their own, set up to print."""
+    distribution, a summary per team, trend charts, each rater's figures, comments and
+    warnings on sheets of their own, and the calibration (for ops: see calibrate), set up to
+    print."""
     from .results.export import (
         COMMENTS_IN_XLSX,
         ExportError,

@@ -57,7 +57,6 @@ raters:
 """
 
 Rater = tuple[str, str | None]  # (role, name); name None: the ladder's default, unnamed
-Plan = Callable[[int, str, str, int], int]  # (rep, role, rater name, category) -> level
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +68,11 @@ def clamp(x: int) -> int:
     return max(1, min(7, x))
 
 
+Levels = Mapping[str, Mapping[str, int | None]]
+
+
 def ingest(h: History, ladder: Ladder, person: str, raters: Sequence[Rater],
-           levels: Mapping[str, Mapping[str, int | None]] | Callable[[Context], Mapping[str, Mapping[str, int | None]]],
-           team: str | None = None) -> Context:
+           levels: Levels | Callable[[Context], Levels], team: str | None = None) -> Context:
     ctx = make_context(ladder, person, PERIOD, [(r, n, None) for r, n in raters], team=team)
     got = levels(ctx) if callable(levels) else levels
     h.ingest(make_report(ladder, ctx, got, file=f"{person}.xlsx"), ladder)
@@ -94,7 +95,8 @@ def plant_lenient_manager(h: History, ladder: Ladder) -> None:
             truth = {f"c{j}": rnd.randint(2, 4) for j in range(4)}
             mine = [peers[i % 6], peers[(i + 2) % 6], peers[(i + 4) % 6]]
 
-            def level(role: str, name: str | None, cid: str, truth: dict[str, int] = truth) -> int:
+            def level(role: str, name: str | None, cid: str, truth: dict[str, int] = truth,
+                      lenient: bool = lenient) -> int:
                 t = truth[cid]
                 if role == "self":
                     return clamp(t + 1)
