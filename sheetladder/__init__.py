@@ -11,6 +11,8 @@ The flow, and where each stage lives::
                            verify/)
     History / collect      results stored over periods (results/store.py, results/collect.py)
     export                 a period for ops, as CSV, XLSX or JSON (results/export.py)
+    calibrate              how a period's raters rate: leniency, agreement, self-other
+                           (results/calibrate.py), for ops
     status                 who has returned, who is missing, what was refused: the manifest
                            render_roster writes (manifest.py) set against the history
                            (results/status.py)
@@ -50,6 +52,8 @@ _EXPORTS = {
     "History": "results.store",
     "collect": "results.collect",
     "export": "results.export",
+    "calibrate": "results.calibrate",
+    "Calibration": "results.calibrate",
     "status": "results.status",
     "ManifestRow": "manifest",
     "read_manifest": "manifest",
@@ -69,6 +73,7 @@ if TYPE_CHECKING:  # for type checkers and readers: the same names, imported eag
     from .manifest import ManifestRow, read_manifest
     from .plan import WorkbookPlan, build_plan
     from .render import render_one, render_roster
+    from .results.calibrate import Calibration, calibrate
     from .results.collect import collect
     from .results.export import build as export
     from .results.read import read_many

@@ -455,8 +455,9 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
     """Export one period: a row per person with team, managers, level, total, progress,
     category consensus, self/manager/peer means, the largest self-vs-others gaps, the change
     since the previous period and each rater's total and level; XLSX adds a heatmap, the level
-    distribution, a summary per team, trend charts, and each rater's figures, comments and
-    warnings on sheets of their own, set up to print."""
+    distribution, a summary per team, trend charts, each rater's figures, comments and
+    warnings on sheets of their own, and the calibration (for ops: see calibrate), set up to
+    print."""
     from .results.export import (
         COMMENTS_IN_XLSX,
         ExportError,
@@ -471,16 +472,67 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
     if comments and fmt == "xlsx":
         raise ExportError(COMMENTS_IN_XLSX)
+    from .results.calibrate import calibrate as calibrate_period
+
     with History(db, read_only=True) as history:
         data = build(history, period or latest_period(history), team=team)
         period = data.period
-    payload = render(data, fmt, bom=bom, comments=comments)
+        cal = calibrate_period(history, period, team) if fmt == "xlsx" else None
+    payload = render(data, fmt, bom=bom, comments=comments, calibration=cal)
     if output == "-":
         click.get_binary_stream("stdout").write(payload)
         return
     target = Path(output) if output else default_path(period, fmt, team, comments)
     write_new(target, payload, force=force)
     click.echo(f"wrote {target} ({len(data.rows)} people, period {period}, from {history.name})")
+
+
+@main.command()
+@click.option("--period", help="The period, e.g. 2026-Q4 (default: the latest held).")
+@click.option("--team", help="Only the people of this team (case ignored).")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print (or write) every figure as JSON.")
+@click.option("--format", "fmt", type=click.Choice(["text", "xlsx"]), default="text",
+              show_default=True, help="xlsx: a workbook with the Calibration sheet.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write (text and JSON print without it; the XLSX default is "
+                   "output/calibration-PERIOD[-TEAM].xlsx).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--min-ratees", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Ratees a named rater needs for a z-score (and an adjustment).")
+@click.option("--z", "z_threshold", type=click.FloatRange(min=0, min_open=True), default=2.0,
+              show_default=True, help="Flag a rater whose leniency has |z| at least this.")
+def calibrate(period: str | None, team: str | None, db: str | None, as_json: bool, fmt: str,
+              output: str | None, force: bool, min_ratees: int, z_threshold: float) -> None:
+    """For ops: how the period's raters rate. Each named rater's leniency (mean levels above
+    the other raters of the same person and category, with n and a z-score; flagged at
+    |z| >= Z), Krippendorff's alpha (ordinal) per category and overall, each person's self-other
+    agreement (over-estimator, under-estimator, in agreement), and a leniency-adjusted
+    consensus beside the raw one. It names raters: not for the people rated. Nothing in the
+    history is changed. Methods and references: README, Calibration."""
+    from .results.calibrate import calibrate as calibrate_period
+    from .results.calibrate_view import to_json, to_text
+    from .results.export import calibration_xlsx, default_path, latest_period
+    from .results.store import History
+
+    if as_json and fmt == "xlsx":
+        raise BadInput("--json and --format xlsx are two outputs; give one")
+    with History(db, read_only=True) as history:
+        cal = calibrate_period(history, period or latest_period(history), team,
+                               min_ratees=min_ratees, z_threshold=z_threshold)
+    if fmt == "xlsx":
+        target = Path(output) if output else default_path(cal.period, "xlsx", team,
+                                                          kind="calibration")
+        write_new(target, calibration_xlsx(cal), force=force)
+        click.echo(f"wrote {target} (period {cal.period}, from {history.name})")
+        return
+    payload = to_json(cal) if as_json else to_text(cal).encode("utf-8")
+    if output:
+        write_new(output, payload, force=force)
+        click.echo(f"wrote {output} (period {cal.period}, from {history.name})")
+        return
+    click.get_binary_stream("stdout").write(payload)
+    click.echo(f"from {history.name}", err=as_json)
 
 
 _STATUS_FORMATS = ["text", "csv", "json"]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -29,6 +29,9 @@ from ..definition import Ladder
 from ..errors import SheetladderError
 from ..results.store import AssessmentRecord, History, RatingRecord
 from ..scoring import ROUND_DIGITS, RaterInput, xround
+
+if TYPE_CHECKING:
+    from .calibrate import Calibration
 
 FORMATS = ("csv", "xlsx", "json")
 GAPS_SHOWN = 3
@@ -721,11 +724,16 @@ def _chart_fonts(chart: Any) -> None:
     chart.set_legend({"font": font})
 
 
-def to_xlsx(exp: PeriodExport) -> bytes:
+def _workbook(buf: io.BytesIO) -> xlsxwriter.Workbook:
+    return xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                     "strings_to_numbers": False, "strings_to_urls": False,
+                                     "nan_inf_to_errors": True})
+
+
+def to_xlsx(exp: PeriodExport, calibration: Calibration | None = None) -> bytes:
+    """The export workbook; with ``calibration``, a Calibration sheet (for ops) last."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_numbers": False, "strings_to_urls": False,
-                                   "nan_inf_to_errors": True})
+    wb = _workbook(buf)
     wb.set_properties({"title": f"Career ladder results {exp.period}",
                        "comments": "Made by sheetladder"})
     w = _Writer(wb)
@@ -743,8 +751,70 @@ def to_xlsx(exp: PeriodExport) -> bytes:
                 empty="No rater wrote a comment.")
     _list_sheet(wb, w, exp, "Warnings", *warning_table(exp), wrap=("Warning",),
                 empty="No warnings.")
+    if calibration is not None:
+        _calibration_sheet(wb, w, calibration)
     wb.close()
     return buf.getvalue()
+
+
+def calibration_xlsx(cal: Calibration) -> bytes:
+    """``sheetladder calibrate --format xlsx``: a workbook of the Calibration sheet alone."""
+    buf = io.BytesIO()
+    wb = _workbook(buf)
+    wb.set_properties({"title": f"Calibration {cal.period}", "comments": "Made by sheetladder"})
+    _calibration_sheet(wb, _Writer(wb), cal)
+    wb.close()
+    return buf.getvalue()
+
+
+def _calibration_sheet(wb: xlsxwriter.Workbook, w: _Writer, cal: Calibration) -> None:
+    """The period's calibration (rater leniency, alpha per category, self-other agreement, raw
+    and adjusted consensus) one table under the other, every text written as text."""
+    ws = wb.add_worksheet("Calibration")
+    title = f"Calibration, {cal.period}" + (f", team {cal.team}" if cal.team else "")
+    ws.write_string(0, 0, title, w.title)
+    ws.write_string(1, 0, cal.notes[0] if cal.notes else "", w.note)
+    blocks: list[tuple[str, list[str], list[list[Value]], dict[str, Any]]] = [
+        (f"Rater leniency: levels above the other raters (flagged at |z| >= {cal.z_threshold:g}; "
+         f"z over raters with {cal.min_ratees}+ ratees)",
+         ["Rater", "Role", "Ladder", "Ratees", "n", "Leniency", "z", "Flagged"],
+         [[r.name, r.role, r.ladder, r.ratees, r.n, r.leniency, r.z, r.flagged]
+          for r in cal.raters],
+         {"Ratees": w.int, "n": w.int, "Leniency": w.change, "z": w.change}),
+        (f"Agreement: Krippendorff's alpha, ordinal (unreliable below {cal.unreliable_below:g})",
+         ["Category", "Ladder", "Alpha", "n", "People", "Unreliable"],
+         [[c.name, c.ladder, c.alpha, c.n, c.units, c.unreliable] for c in cal.categories]
+         + [["Overall", None, cal.overall_alpha, cal.overall_n, None,
+             cal.overall_alpha is not None and cal.overall_alpha < cal.unreliable_below]],
+         {"Alpha": w.num, "n": w.int, "People": w.int}),
+        (f"Self-other agreement: self minus the others' mean (beyond "
+         f"+/-{cal.self_other_threshold:g} level)",
+         ["Person", "Team", "Ladder", "Self", "Others", "Gap", "Categories", "Self-other"],
+         [[p.name, p.team, p.ladder, p.self_level, p.others_level, p.gap, p.categories,
+           p.self_other] for p in cal.people],
+         {"Self": w.num, "Others": w.num, "Gap": w.change, "Categories": w.int}),
+        ("Consensus: raw (as held) beside leniency-adjusted (shown only, never replacing it)",
+         ["Person", "Team", "Ladder", "Raw total", "Raw level", "Adjusted total",
+          "Adjusted level", "Adjusted raters"],
+         [[k.name, k.team, k.ladder, k.raw_total, k.raw_level, k.adjusted_total,
+           k.adjusted_level, ", ".join(k.adjusted_raters)] for k in cal.consensus],
+         {"Raw total": w.num, "Adjusted total": w.num}),
+    ]
+    widths: dict[int, float] = {}
+    r = 3
+    for name, headers, rows, fmts in blocks:
+        ws.write_string(r, 0, name, w.bold)
+        got = w.table(ws, r + 1, headers, rows, fmts)
+        for c, x in enumerate(got):
+            widths[c] = max(widths.get(c, 0.0), x)
+        r += len(rows) + 3
+    ws.write_string(r, 0, "Notes", w.bold)
+    for note in cal.notes[1:]:
+        r += 1
+        ws.write_string(r, 0, note, w.text)
+    for c, x in widths.items():
+        ws.set_column(c, c, x)
+    print_setup(ws, sum(_px(x) for x in widths.values()), None, f"Calibration {cal.period}")
 
 
 def _teams_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
@@ -1008,9 +1078,11 @@ COMMENTS_IN_XLSX = ("the XLSX export always holds the comments (its Comments she
                     "is for --format csv or json")
 
 
-def render(exp: PeriodExport, fmt: str, bom: bool = False, comments: bool = False) -> bytes:
+def render(exp: PeriodExport, fmt: str, bom: bool = False, comments: bool = False,
+           calibration: Calibration | None = None) -> bytes:
     """The export as ``fmt``; with ``comments``, only what raters wrote (CSV or JSON: the
-    XLSX always holds them, on its Comments sheet)."""
+    XLSX always holds them, on its Comments sheet); ``calibration`` is the XLSX's
+    Calibration sheet."""
     if comments:
         if fmt == "csv":
             return comments_csv(exp, bom=bom)
@@ -1020,18 +1092,19 @@ def render(exp: PeriodExport, fmt: str, bom: bool = False, comments: bool = Fals
     if fmt == "csv":
         return to_csv(exp, bom=bom)
     if fmt == "xlsx":
-        return to_xlsx(exp)
+        return to_xlsx(exp, calibration)
     if fmt == "json":
         return to_json(exp)
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def default_path(period: str, fmt: str, team: str | None = None,
-                 comments: bool = False) -> Path:
-    """``output/results-PERIOD[-TEAM].FORMAT`` (``comments-...`` for the comments alone)."""
+                 comments: bool = False, kind: str = "results") -> Path:
+    """``output/results-PERIOD[-TEAM].FORMAT`` (``comments-...`` for the comments alone,
+    ``KIND-...`` for another kind of file, such as ``calibration``)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in period)
     if team:
         from ..roster import slug
 
         safe += "-" + slug(team, 40)
-    return Path("output") / f"{'comments' if comments else 'results'}-{safe}.{fmt}"
+    return Path("output") / f"{'comments' if comments else kind}-{safe}.{fmt}"
