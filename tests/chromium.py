@@ -180,6 +180,22 @@ class Browser:
                                             "marginRight": 0}, session=True)
         return base64.b64decode(got["data"])
 
+    def printed_width(self, width: int) -> int:
+        """How wide the page lays out with print styles in a ``width``-pixel-wide page: more
+        than ``width`` means something would be cut off on paper."""
+        self.call("Emulation.setEmulatedMedia", {"media": "print"}, session=True)
+        self.call("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
+            session=True)
+        try:
+            return int(self.evaluate("Math.max(document.documentElement.scrollWidth, "
+                                     "document.body.scrollWidth)"))
+        finally:
+            self.call("Emulation.setEmulatedMedia", {"media": ""}, session=True)
+            self.call("Emulation.setDeviceMetricsOverride", {
+                "width": self.width, "height": self.height, "deviceScaleFactor": 1,
+                "mobile": False}, session=True)
+
     def press_tab(self) -> None:
         for kind in ("keyDown", "keyUp"):
             self.call("Input.dispatchKeyEvent", {"type": kind, "key": "Tab", "code": "Tab",

@@ -59,9 +59,11 @@ PEOPLE = [("Ana Diaz", "North", "Bo Chen"), ("Ben Ortiz", "North", "Bo Chen"),
           ("Eva Lind", "South", "Cy Park"), ("ANA DIAZ 2", "South", "Cy Park")]
 
 
-def fill(db: Path, hostile: bool = False, seed: int = 7) -> Ladder:
-    """A history at ``db``: 2026-Q3 and 2026-Q4 for every person (the last one misses Q3)."""
-    lad = ladder(hostile)
+def fill(db: Path, hostile: bool = False, seed: int = 7, lad: Ladder | None = None) -> Ladder:
+    """A history at ``db``: 2026-Q3 and 2026-Q4 for every person (the last one misses Q3), of
+    :func:`ladder` or ``lad``."""
+    lad = lad or ladder(hostile)
+    first, second = lad.categories[0].id, lad.categories[1].id
     rnd = random.Random(seed)
     with History(str(db)) as h:
         for k, period in enumerate(("2026-Q3", "2026-Q4")):
@@ -75,10 +77,11 @@ def fill(db: Path, hostile: bool = False, seed: int = 7) -> Ladder:
                                    [("self", None, None), ("manager", mname, None),
                                     ("peer", "Peer A", None), ("peer", "Peer B", None)],
                                    team=tname)
-                ratings = {s.tab: {c.id: min(4, max(1, 1 + k + i % 3 + rnd.choice((-1, 0, 1))))
+                top = len(lad.codes)
+                ratings = {s.tab: {c.id: min(top, max(1, 1 + k + i % 3 + rnd.choice((-1, 0, 1))))
                                    for c in lad.categories} for s in ctx.raters}
-                comments = {ctx.raters[0].tab: {"discovery": "I ran discovery for two accounts."},
-                            ctx.raters[1].tab: {"closing": (PAYLOAD if hostile else
+                comments = {ctx.raters[0].tab: {first: "I ran discovery for two accounts."},
+                            ctx.raters[1].tab: {second: (PAYLOAD if hostile else
                                                             "Closed the Acme deal alone.")}}
                 h.ingest(make_report(lad, ctx, ratings, comments=comments,
                                      file=f"{i}-{period}.xlsx"), lad)

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from ..results.export import heat_colour
 
 FONT_PX = 12  # the smallest text in a chart: 9 pt on paper
-LABEL_CHARS = 22  # a radar label longer than this is cut (the full name is in its <title>)
+LABEL_CHARS = 25  # a radar label longer than this is cut (the full name is in its <title>)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from . import charts
 from .calibration import CalibrationView, calibration_view
 
 PEOPLE_DIR = "people"
-HEAT_BLOCK = 8  # categories per heatmap table, so that each prints one page wide
+HEAT_BLOCK = 6  # categories per heatmap table, so that each prints one page wide
 
 
 class ReportError(SheetladderError):
