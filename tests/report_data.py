@@ -30,14 +30,19 @@ groups:
   - id: craft
     name: {group}
     categories:
-      - {{id: discovery, name: {cat}, descriptors: {{L1: {d}, L2: Adapts questions, L3: Teaches discovery, L4: Shapes the method}}}}
-      - {{id: closing, name: Closing, weight: 2, descriptors: {{L1: Closes with help, L2: {d}, L3: Closes the hardest deals, L4: Coaches closers}}}}
-      - {{id: pipeline, name: Pipeline, descriptors: {{L1: Keeps a list, L2: Forecasts a quarter, L3: {d}, L4: Runs the forecast}}}}
+      - {{id: discovery, name: {cat}, descriptors: {{L1: {d}, L2: Adapts questions,
+          L3: Teaches discovery, L4: Shapes the method}}}}
+      - {{id: closing, name: Closing, weight: 2, descriptors: {{L1: Closes with help, L2: {d},
+          L3: Closes the hardest deals, L4: Coaches closers}}}}
+      - {{id: pipeline, name: Pipeline, descriptors: {{L1: Keeps a list, L2: Forecasts a quarter,
+          L3: {d}, L4: Runs the forecast}}}}
   - id: team
     name: Teamwork
     categories:
-      - {{id: mentoring, name: Mentoring, descriptors: {{L1: Asks for help, L2: Helps peers, L3: Mentors, L4: {d}}}}}
-      - {{id: feedback, name: Feedback, descriptors: {{L1: Takes it, L2: Gives it, L3: Seeks it, L4: Builds the culture}}}}
+      - {{id: mentoring, name: Mentoring, descriptors: {{L1: Asks for help, L2: Helps peers,
+          L3: Mentors, L4: {d}}}}}
+      - {{id: feedback, name: Feedback, descriptors: {{L1: Takes it, L2: Gives it,
+          L3: Seeks it, L4: Builds the culture}}}}
 """
 
 

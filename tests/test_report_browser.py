@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from sheetladder.definition import Ladder, load
 from sheetladder.report.site import make_report
 from sheetladder.results.store import History
-
-from sheetladder.definition import Ladder, load
 
 from .chromium import PAPER_INCHES, Browser, chromium_or_skip
 from .conftest import DEFINITIONS
