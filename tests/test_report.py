@@ -172,6 +172,41 @@ def test_html_in_every_text_field_is_text_not_markup(hostile_db: Path) -> None:
     assert text.count("{{7*7}}") >= 6  # ladder, level, group, category, descriptor, comment...
 
 
+_TEMPLATE_TAGS = {"html", "head", "meta", "title", "style", "body", "a", "header", "nav", "h1",
+                  "h2", "h3", "p", "main", "section", "div", "span", "table", "caption", "thead",
+                  "tbody", "tr", "th", "td", "svg", "polygon", "polyline", "text", "line",
+                  "circle", "rect", "desc", "ul", "li", "dl", "dt", "dd", "blockquote", "strong",
+                  "code", "footer"}
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(person=_TEXT, team=_TEXT, comment=_TEXT, rater=_TEXT)
+def test_any_text_in_names_and_comments_is_shown_as_written_and_adds_no_markup(
+        plain_db: Path, person: str, team: str, comment: str, rater: str) -> None:
+    import copy
+
+    with History(str(plain_db), read_only=True) as h:
+        exp = copy.deepcopy(build(h, "2026-Q4"))
+        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+    row = exp.rows[0]
+    for t in exp.trend:
+        if t.person == row.person:
+            t.person = person
+    row.person, row.team, row.managers = person, team, [rater]
+    for cm in row.comments:
+        cm.comment, cm.rater = comment, rater
+    pages = render_site(exp, ladders)
+    mine = pages[page_names(exp.rows)[0]]
+    for html in (pages["index.html"], mine):
+        doc = parse(html)
+        assert {t for t, _ in doc.tags} <= _TEMPLATE_TAGS
+        assert " ".join(person.split()) in text_of(html)
+    text = text_of(mine)
+    for value in (team, comment, rater):
+        assert " ".join(value.split()) in text
+
+
 # -- file names --------------------------------------------------------------------------------
 
 
@@ -226,7 +261,7 @@ class _Person(BaseModel):
     self_level: float | None
     others_level: float | None
     gap: float | None
-    self_other: str
+    self_other: str | None
 
 
 class _Calibration(BaseModel):
@@ -249,7 +284,9 @@ def calibration(name: str = "Bo Chen") -> _Calibration:
                     _Category(id="pipeline", name="Pipeline", alpha=0.8, n=40, unreliable=False)],
         overall_alpha=0.62,
         people=[_Person(name="Ana Diaz", team="North", self_level=3.0, others_level=2.0, gap=1.0,
-                        self_other="rates self higher")],
+                        self_other="over-estimator"),
+                _Person(name="Ben Ortiz", team="North", self_level=None, others_level=2.0,
+                        gap=None, self_other=None)],
         notes=["Two raters rated fewer than three people."])
 
 
@@ -264,7 +301,8 @@ def test_the_team_page_shows_flagged_raters_unreliable_categories_and_self_other
     assert "Bo Chen" in section and "more lenient" in section and "+2.4" in section
     assert "Quiet Rater" not in section  # not flagged
     assert "Closing" in section and "0.21" in section and "Pipeline" not in section
-    assert "rates self higher" in section and "Two raters rated fewer" in section
+    assert "rates self above others" in section and "Two raters rated fewer" in section
+    assert "no self-rating" in section and "None" not in section
 
 
 def test_calibration_names_are_escaped(plain_db: Path) -> None:
@@ -365,3 +403,28 @@ def test_cli_a_refused_workbook_is_an_error_and_no_report_is_written(tmp_path: P
 def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["report", "x.xlsx", "--db", "h.sqlite", "-o", str(tmp_path)])
     assert r.exit_code == 1 and "--db" in r.output
+
+
+def test_the_report_takes_its_calibration_from_results_calibrate(
+        plain_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """make_report asks sheetladder.results.calibrate for the period's figures (here a stand-in
+    module, so the wiring is tested whether or not that module is in this build)."""
+    import sys
+    import types
+
+    from sheetladder.report.site import make_report
+
+    asked: list[tuple[str, str | None]] = []
+
+    def calibrate(history: History, period: str, team: str | None = None) -> _Calibration:
+        asked.append((period, team))
+        return calibration()
+
+    fake = types.ModuleType("sheetladder.results.calibrate")
+    fake.calibrate = calibrate  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sheetladder.results.calibrate", fake)
+    with History(str(plain_db), read_only=True) as h:
+        make_report(h, "2026q4", tmp_path / "site", team="North")
+    assert asked == [("2026-Q4", "North")]
+    text = text_of((tmp_path / "site" / "index.html").read_bytes())
+    assert "more lenient" in text and "No calibration figures" not in text

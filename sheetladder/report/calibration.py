@@ -45,7 +45,7 @@ class SelfOther:
     self_level: float | None
     others_level: float | None
     gap: float | None
-    self_other: str  # the calibration's word for it ("higher", "lower", "in line", ...)
+    self_other: str  # in words: "rates self above others", ...
 
 
 @dataclass
@@ -75,6 +75,18 @@ def _count(value: Any) -> int:
         return 0
 
 
+_SELF_OTHER = {"over-estimator": "rates self above others",
+               "under-estimator": "rates self below others",
+               "in-agreement": "in agreement with others"}
+
+
+def _self_other(value: Any) -> str:
+    """The calibration's label of a person's self-view, in words (None: nothing to compare)."""
+    if value is None:
+        return "no self-rating or no others' to compare"
+    return _SELF_OTHER.get(str(value), str(value))
+
+
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -89,7 +101,7 @@ def calibration_view(cal: Any) -> CalibrationView:
                          unreliable=bool(c.unreliable)) for c in cal.categories]
     people = [SelfOther(name=str(p.name), team=None if p.team is None else str(p.team),
                         self_level=_float(p.self_level), others_level=_float(p.others_level),
-                        gap=_float(p.gap), self_other=str(p.self_other)) for p in cal.people]
+                        gap=_float(p.gap), self_other=_self_other(p.self_other)) for p in cal.people]
     people.sort(key=lambda p: (-abs(p.gap or 0.0), p.name.casefold()))
     return CalibrationView(raters=raters, categories=cats,
                            overall_alpha=_float(cal.overall_alpha), people=people,
