@@ -64,9 +64,10 @@ PEOPLE = [("Ana Diaz", "North", "Bo Chen"), ("Ben Ortiz", "North", "Bo Chen"),
           ("Eva Lind", "South", "Cy Park"), ("ANA DIAZ 2", "South", "Cy Park")]
 
 
-def fill(db: Path, hostile: bool = False, seed: int = 7, lad: Ladder | None = None) -> Ladder:
+def fill(db: Path, hostile: bool = False, seed: int = 7, lad: Ladder | None = None,
+         suffix: str = "") -> Ladder:
     """A history at ``db``: 2026-Q3 and 2026-Q4 for every person (the last one misses Q3), of
-    :func:`ladder` or ``lad``."""
+    :func:`ladder` or ``lad``; ``suffix`` ends each person's name."""
     lad = lad or ladder(hostile)
     first, second = lad.categories[0].id, lad.categories[1].id
     rnd = random.Random(seed)
@@ -75,7 +76,7 @@ def fill(db: Path, hostile: bool = False, seed: int = 7, lad: Ladder | None = No
             for i, (person, team, manager) in enumerate(PEOPLE):
                 if k == 0 and i == len(PEOPLE) - 1:
                     continue
-                name = f"{PAYLOAD} {person}" if hostile else person
+                name = (f"{PAYLOAD} {person}" if hostile else person) + suffix
                 tname = f"{PAYLOAD} {team}" if hostile else team
                 mname = f"{PAYLOAD} {manager}" if hostile else manager
                 ctx = make_context(lad, name, period,
@@ -89,5 +90,5 @@ def fill(db: Path, hostile: bool = False, seed: int = 7, lad: Ladder | None = No
                             ctx.raters[1].tab: {second: (PAYLOAD if hostile else
                                                             "Closed the Acme deal alone.")}}
                 h.ingest(make_report(lad, ctx, ratings, comments=comments,
-                                     file=f"{i}-{period}.xlsx"), lad)
+                                     file=f"{i}-{period}{suffix}.xlsx"), lad)
     return lad

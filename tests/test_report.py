@@ -428,3 +428,21 @@ def test_the_report_takes_its_calibration_from_results_calibrate(
     assert asked == [("2026-Q4", "North")]
     text = text_of((tmp_path / "site" / "index.html").read_bytes())
     assert "more lenient" in text and "No calibration figures" not in text
+
+
+def test_two_ladders_in_one_period_get_a_section_each_and_each_page_its_own_ladder(
+        tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    small = fill(db)
+    sales = fill(db, lad=load(DEFINITIONS / "sales-s1-s7.yaml"), seed=3, suffix=" Jr")
+    pages, exp = site_of(db)
+    rows: list[PersonRow] = exp.rows  # type: ignore[attr-defined]
+    assert {r.ladder for r in rows} == {small.id, sales.id}
+    index = text_of(pages["index.html"])
+    assert f"Level distribution: {small.name}" in index and f"Level distribution: {sales.name}" \
+        in index
+    for row, name in zip(rows, page_names(rows), strict=True):
+        lad = small if row.ladder == small.id else sales
+        text = text_of(pages[name])
+        assert lad.name in text
+        assert all(c.name in text for c in lad.categories)
