@@ -544,8 +544,9 @@ def migrate(db: str | None) -> None:
               help="The ladder of --roster (default: the one ladder held for the period).")
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty (its pages "
-                                            "of the same name are replaced).")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
+                                            "are replaced, and person pages of an earlier report "
+                                            "that this one has not are removed.")
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
            ladders: tuple[str, ...], trust_new: bool, force: bool) -> None:

@@ -446,3 +446,34 @@ def test_two_ladders_in_one_period_get_a_section_each_and_each_page_its_own_ladd
         text = text_of(pages[name])
         assert lad.name in text
         assert all(c.name in text for c in lad.categories)
+
+
+def test_force_removes_the_pages_of_people_no_longer_in_the_report_and_nothing_else(
+        plain_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out)]).exit_code == 0
+    stale = out / "people" / "left-the-team.html"
+    stale.write_bytes((out / "people" / "ana-diaz.html").read_bytes())
+    mine = out / "people" / "notes.html"
+    mine.write_text("<p>my own notes</p>")
+    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out), "--team",
+                                  "North", "--force"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "people").iterdir()) == [
+        "ana-diaz.html", "ben-ortiz.html", "notes.html"]
+    assert mine.read_text() == "<p>my own notes</p>"
+
+
+def test_the_package_ships_every_template() -> None:
+    """pyproject's package-data names every file of report/templates (else an installed
+    sheetladder could not render a page)."""
+    import fnmatch
+    import tomllib
+
+    import sheetladder.report
+
+    data = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    patterns = data["tool"]["setuptools"]["package-data"]["sheetladder.report"]
+    folder = Path(sheetladder.report.__file__).parent
+    files = [p.relative_to(folder).as_posix() for p in (folder / "templates").iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files

@@ -359,15 +359,30 @@ def render_site(exp: PeriodExport, ladders: Mapping[tuple[str, str], Ladder],
     return pages
 
 
+GENERATOR = b'<meta name="generator" content="sheetladder">'
+
+
 def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = False) -> list[Path]:
-    """Write the pages under ``out_dir``: a folder that exists must be empty unless ``force``
-    (then pages of the same name are replaced, other files left alone)."""
+    """Write the pages under ``out_dir``: a folder that exists must be empty unless ``force``.
+    With ``force``, pages of the same name are replaced, and person pages an earlier report
+    wrote there that this one has not (someone no longer in it) are removed, so that no page
+    of a past report stays reachable as if current; other files are left alone."""
     out = Path(out_dir)
     _check_folder(out, force)
     written = []
     for name, data in pages.items():
         target = out / name
         written.append(write_new(target, data, force=force))
+    people = out / PEOPLE_DIR
+    if force and people.is_dir():
+        keep = {p.resolve() for p in written}
+        for old in people.glob("*.html"):
+            if old.resolve() in keep or not old.is_file() or old.is_symlink():
+                continue
+            with old.open("rb") as f:
+                head = f.read(2048)
+            if GENERATOR in head:
+                old.unlink()
     return written
 
 
