@@ -25,7 +25,7 @@ from sheetladder.results.store import History
 from sheetladder.xlsx.write import save
 
 from .conftest import DEFINITIONS
-from .report_data import PAYLOAD, PAYLOADS, PEOPLE, fill
+from .report_data import PAYLOAD, PAYLOADS, PEOPLE, fill, ladder
 from .test_export import ctx_of
 from .test_export import fill as fill_workbook
 
@@ -94,7 +94,7 @@ def test_a_person_page_shows_the_exports_figures_and_the_next_levels_descriptors
         plain_db: Path) -> None:
     pages, exp = site_of(plain_db)
     rows: list[PersonRow] = exp.rows  # type: ignore[attr-defined]
-    lad = load_ladder()
+    lad = ladder()
     for row, name in zip(rows, page_names(rows), strict=True):
         text = text_of(pages[name])
         assert row.person in text and num(row.total_points) in text
@@ -143,12 +143,6 @@ def test_a_team_report_holds_only_that_teams_people(plain_db: Path) -> None:
     assert {r.person for r in exp.rows} == {p for p, t, _ in PEOPLE if t == "North"}  # type: ignore[attr-defined]
     assert len(pages) == 1 + len(exp.rows)  # type: ignore[attr-defined]
     assert "Eva Lind" not in text_of(pages["index.html"])
-
-
-def load_ladder():  # type: ignore[no-untyped-def]
-    from .report_data import ladder
-
-    return ladder()
 
 
 # -- injection ---------------------------------------------------------------------------------
@@ -468,6 +462,7 @@ def test_the_package_ships_every_template() -> None:
     """pyproject's package-data names every file of report/templates (else an installed
     sheetladder could not render a page)."""
     import fnmatch
+
     import tomllib
 
     import sheetladder.report

@@ -9,9 +9,8 @@ host; Jinja2 escapes every value, so a name holding ``<script>`` shows as that t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +178,6 @@ class TeamPage:
     calibration: CalibrationView | None
     missing: list[MissingPerson] | None
     missing_totals: str | None
-    notes: list[str] = field(default_factory=list)
 
 
 def _role_series(exp: PeriodExport, ladder: Ladder) -> list[tuple[str, str]]:
@@ -389,10 +387,6 @@ def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = Fa
 def ladders_of(history: Any) -> dict[tuple[str, str], Ladder]:
     """Every ladder the history holds, by (id, version)."""
     return {(lad.id, lad.version): lad for lad, _ in history.known_ladders()}
-
-
-def site_path(out_dir: str | Path) -> str:
-    return os.fspath(Path(out_dir) / "index.html")
 
 
 def calibration_of(history: Any, period: str, team: str | None) -> Any | None:
