@@ -580,6 +580,69 @@ def migrate(db: str | None) -> None:
         f" -> {after}" if after != before else " (up to date)"))
 
 
+@main.command("report")
+@click.argument("workbooks", nargs=-1, type=click.Path())
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the site (index.html and people/*.html); it must be empty or "
+                   "new, unless --force.")
+@click.option("--period", help="The period, e.g. 2026-Q4 (default: the latest held).")
+@click.option("--team", help="Only the people of this team (case ignored).")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP + " Not with WORKBOOKS.")
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
+              help="The cycle's manifest.csv: the team page lists who is missing.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True),
+              help="Or the roster CSV the workbooks were rendered from.")
+@click.option("--definition", type=click.Path(dir_okay=False),
+              help="The ladder of --roster (default: the one ladder held for the period).")
+@click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
+@click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
+                                            "are replaced, and person pages of an earlier report "
+                                            "that this one has not are removed.")
+def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
+           db: str | None, manifest: str | None, roster: str | None, definition: str | None,
+           ladders: tuple[str, ...], trust_new: bool, force: bool) -> None:
+    """Make a static HTML report of one period: a team page (index.html: level distribution,
+    heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
+    of self / manager / peers, growth plan, self-other gaps, comments, trend).
+
+    \b
+      sheetladder report --period 2026-Q4 -o output/report [--team North] [--db URL]
+      sheetladder report output/team/*.xlsx -o output/report
+
+    From the history by default; from WORKBOOKS, they are read into a temporary history first
+    (a refused workbook is an error: nothing is written). The pages need nothing but a browser
+    (no network), print on A4 or Letter, and honour peer anonymity as the export does.
+    """
+    from contextlib import AbstractContextManager, nullcontext
+
+    from .report.site import make_report
+    from .report.source import workbook_history
+    from .results.store import History
+
+    if manifest and roster:
+        raise BadInput("give --manifest or --roster, not both")
+    if workbooks and db:
+        raise BadInput("WORKBOOKS are read into a temporary history: --db does not go with them")
+    if not workbooks and (ladders or trust_new):
+        raise BadInput("--ladders and --trust-new judge WORKBOOKS; the history's ladders were "
+                       "judged when they were collected")
+    source: AbstractContextManager[History] = (
+        workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new)
+        if workbooks else nullcontext(History(db, read_only=True)))
+    with source as store:
+        try:
+            done = make_report(store, period, out_dir, team=team, manifest=manifest,
+                               roster=roster, definition=definition, force=force)
+        finally:
+            if not workbooks:
+                store.close()
+    click.echo(f"wrote {done.folder / 'index.html'} and {done.people} person page(s) "
+               f"({len(done.pages)} files, period {done.period}"
+               + (f", from {store.name})" if not workbooks else f", from {len(workbooks)} "
+                  "workbook path(s))"))
+
+
 @main.command()
 @click.argument("person")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)

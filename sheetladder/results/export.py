@@ -118,6 +118,9 @@ class PersonRow:
     warnings: list[str] = field(default_factory=list)
     rater_figures: list[RaterFigure] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # category id -> role id -> that role's mean level (the report's radar); peer anonymity
+    # must pool these as it pools role_means
+    category_roles: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -346,6 +349,8 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                           if same and prev and a.total_points is not None
                           and prev.total_points is not None else None),
             warnings=list(a.warnings), rater_figures=figures, comments=comments,
+            category_roles={c.id: {role.id: _r(c.role_means.get(role.id)) for role in lad.raters}
+                            for c in a.categories},
         ))
 
     views: list[TeamView] = []

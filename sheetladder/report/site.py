@@ -1,0 +1,429 @@
+"""The report: a static site of one period, a team page (``index.html``) and a page per person
+(``people/NAME.html``), from an export's :class:`~sheetladder.results.export.PeriodExport`.
+
+Every figure comes from :func:`sheetladder.results.export.build` (never from raw ratings), so
+what the export withholds (peer anonymity) the pages withhold too. The pages hold everything
+inline (CSS, SVG; no script, font or image is fetched), so they open from disk or any static
+host; Jinja2 escapes every value, so a name holding ``<script>`` shows as that text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..definition import Ladder
+from ..errors import OutputExists, SheetladderError
+from ..files import write_new
+from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, team_key
+from ..results.status import CycleStatus
+from ..roster import slug
+from ..scoring import next_level
+from . import charts
+from .calibration import CalibrationView, calibration_view
+
+PEOPLE_DIR = "people"
+HEAT_BLOCK = 6  # categories per heatmap table, so that each prints one page wide
+
+
+class ReportError(SheetladderError):
+    """The report cannot be made: a folder that may not be written, a ladder not held."""
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("sheetladder.report", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+
+
+def num(x: float | None, digits: int = 2) -> str:
+    """A figure as the pages print it: up to ``digits`` decimals, a dash for none."""
+    if x is None:
+        return "–"
+    return f"{x:.{digits}f}".rstrip("0").rstrip(".") or "0"
+
+
+def signed(x: float | None) -> str:
+    return "–" if x is None else ("+" if x > 0 else "") + num(x)
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{round(x * 100)}%"
+
+
+# -- file names --------------------------------------------------------------------------------
+
+
+def page_names(rows: Sequence[PersonRow]) -> list[str]:
+    """A file name per row (``people/ana-diaz.html``): the person's slug (ASCII letters,
+    digits and ``-``), with ``-2``, ``-3`` ... where two rows would share one (compared as a
+    case-insensitive file system would)."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for r in rows:
+        base = slug(r.person, 60)
+        name, k = base, 1
+        while name.casefold() in taken:
+            k += 1
+            name = f"{base}-{k}"
+        taken.add(name.casefold())
+        names.append(f"{PEOPLE_DIR}/{name}.html")
+    return names
+
+
+# -- what the pages show -----------------------------------------------------------------------
+
+
+@dataclass
+class GrowthItem:
+    category: str
+    group: str
+    consensus: str
+    next_code: str | None
+    next_name: str | None
+    descriptor: str | None
+    drafted: bool
+
+
+@dataclass
+class RadarRow:
+    category: str
+    values: list[str]  # per series
+    consensus: str
+
+
+@dataclass
+class CommentView:
+    rater: str
+    role: str
+    rating: str | None
+    comment: str
+
+
+@dataclass
+class CommentGroup:
+    category: str
+    comments: list[CommentView]
+
+
+@dataclass
+class PersonPage:
+    row: PersonRow
+    file: str
+    ladder: Ladder
+    level_name: str | None
+    next_code: str | None
+    points_to_next: float | None
+    radar: Markup
+    radar_headers: list[str]
+    radar_rows: list[RadarRow]
+    progress: Markup
+    growth: list[GrowthItem]
+    comments: list[CommentGroup]
+    trend: Markup | None
+    trend_rows: list[tuple[str, str, str]]  # period, level, total
+
+
+@dataclass
+class HeatCell:
+    text: str
+    colour: str
+
+
+@dataclass
+class HeatRow:
+    person: str
+    file: str
+    level: str
+    cells: list[HeatCell]
+
+
+@dataclass
+class HeatBlock:
+    name: str
+    categories: list[str]
+    rows: list[HeatRow]
+
+
+@dataclass
+class LadderSection:
+    view: TeamView
+    bars: Markup
+    distribution: list[tuple[str, int]]
+    legend: list[HeatCell]
+    legend_note: str
+    blocks: list[HeatBlock]
+
+
+@dataclass
+class MissingPerson:
+    person: str
+    state: str
+    missing: list[str]  # "Bo Chen (manager)"
+    refused: list[str]
+
+
+@dataclass
+class TeamPage:
+    title: str
+    sections: list[LadderSection]
+    people: list[tuple[PersonRow, str]]
+    teams: list[Any]
+    calibration: CalibrationView | None
+    missing: list[MissingPerson] | None
+    missing_totals: str | None
+
+
+def _role_series(exp: PeriodExport, ladder: Ladder) -> list[tuple[str, str]]:
+    names = dict(exp.roles)
+    return [(r.id, names.get(r.id, r.name)) for r in ladder.raters]
+
+
+def person_page(exp: PeriodExport, row: PersonRow, ladder: Ladder, file: str) -> PersonPage:
+    cats = list(ladder.categories)
+    roles = _role_series(exp, ladder)
+    series = []
+    for j, (rid, rname) in enumerate(roles):
+        vals = [row.category_roles.get(c.id, {}).get(rid) for c in cats]
+        if any(v is not None for v in vals):
+            colour, dash = charts.ROLE_STYLES[j % len(charts.ROLE_STYLES)]
+            series.append((rname, charts.Series(label=rname, values=vals, colour=colour,
+                                                dash=dash)))
+    uid = "radar"
+    desc = (f"{row.person}'s level per category as each kind of rater sees it, on the scale "
+            f"{ladder.codes[0]} (centre side) to {ladder.codes[-1]} (outer ring); the table "
+            "below holds the same figures.")
+    radar = charts.radar(uid, [c.name for c in cats], [s for _, s in series], ladder.codes,
+                         f"Ratings by category: {', '.join(n for n, _ in series) or 'none'}",
+                         desc)
+    radar_rows = [RadarRow(category=c.name,
+                           values=[num(s.values[i]) for _, s in series],
+                           consensus=num(row.consensus.get(c.id)))
+                  for i, c in enumerate(cats)]
+    growth: list[GrowthItem] = []
+    group_of = {c.id: g.name for g in ladder.groups for c in g.categories}
+    for c in cats:
+        cons = row.consensus.get(c.id)
+        nxt = next_level(cons, len(ladder.codes)) if cons is not None else 1
+        code = ladder.codes[nxt - 1] if nxt else None
+        d = c.descriptor(code) if code else None
+        growth.append(GrowthItem(
+            category=c.name, group=group_of[c.id], consensus=num(cons),
+            next_code=code, next_name=ladder.levels[nxt - 1].name if nxt else None,
+            descriptor=d.text if d else None, drafted=bool(d and d.drafted)))
+    groups: dict[str, CommentGroup] = {}
+    for cm in row.comments:
+        groups.setdefault(cm.category, CommentGroup(cm.category_name, [])).comments.append(
+            CommentView(rater=cm.rater, role=cm.role_name, rating=cm.rating, comment=cm.comment))
+    order = {c.id: i for i, c in enumerate(cats)}
+    comment_groups = [groups[k] for k in sorted(groups, key=lambda k: order.get(k, len(order)))]
+    level_name = None
+    next_code = None
+    points_to_next = None
+    if row.level_index is not None:
+        level_name = ladder.levels[row.level_index - 1].name if row.level_index > 0 else \
+            f"below {ladder.codes[0]}"
+        if row.level_index < len(ladder.codes):
+            next_code = ladder.codes[row.level_index]
+            if row.total_points is not None:
+                points_to_next = max(0.0, ladder.level_thresholds()[row.level_index]
+                                     - row.total_points)
+    prog = charts.progress("progress", row.progress_to_next,
+                           f"Progress to {next_code or 'the next level'}: "
+                           f"{pct(row.progress_to_next)}",
+                           "How far the total points are from this level's threshold to the "
+                           "next one's.")
+    trend_row = next((t for t in exp.trend if t.person == row.person and t.ladder == row.ladder),
+                     None)
+    trend_svg = None
+    trend_rows: list[tuple[str, str, str]] = []
+    if trend_row is not None:
+        held = [p for p in exp.periods if trend_row.levels.get(p) or
+                trend_row.totals.get(p) is not None]
+        trend_rows = [(p, trend_row.levels.get(p) or "–", num(trend_row.totals.get(p)))
+                      for p in held]
+        if held:
+            trend_svg = charts.trend("trend", held, [trend_row.totals.get(p) for p in held],
+                                     "Total points per period",
+                                     f"{row.person}'s total points in each period held, "
+                                     "oldest first; the table beside it lists them with levels.")
+    return PersonPage(row=row, file=file, ladder=ladder, level_name=level_name,
+                      next_code=next_code, points_to_next=points_to_next, radar=radar,
+                      radar_headers=[n for n, _ in series], radar_rows=radar_rows,
+                      progress=prog, growth=growth, comments=comment_groups, trend=trend_svg,
+                      trend_rows=trend_rows)
+
+
+def _section(exp: PeriodExport, tv: TeamView, files: Mapping[int, str], k: int) -> LadderSection:
+    people = [(i, r) for i, r in enumerate(exp.rows)
+              if r.ladder == tv.ladder and r.ladder_version == tv.version]
+    codes = tv.levels[1:]
+    values = [r.consensus.get(c.category) for _, r in people for c in tv.categories]
+    lo, hi = heat_span(values, len(codes))
+    legend = [HeatCell(text=codes[j - 1], colour=charts.heat(j, lo, hi))
+              for j in range(lo, hi + 1)]
+    by_id = {c.category: c for c in tv.categories}
+    blocks: list[HeatBlock] = []
+    for gname, ids in tv.groups:
+        mine = [by_id[cid] for cid in ids if cid in by_id]
+        for j in range(0, len(mine), HEAT_BLOCK):
+            part = mine[j:j + HEAT_BLOCK]
+            name = gname if len(mine) <= HEAT_BLOCK else f"{gname} ({j // HEAT_BLOCK + 1})"
+            rows = [HeatRow(person=r.person, file=files[i], level=r.level or "–",
+                            cells=[HeatCell(text=num(v := r.consensus.get(c.category)),
+                                            colour=charts.heat(v, lo, hi)) for c in part])
+                    for i, r in people]
+            blocks.append(HeatBlock(name=name, categories=[c.name for c in part], rows=rows))
+    dist = [(label, tv.distribution[label]) for label in tv.levels]
+    bars = charts.bars(f"dist-{k}", [lv for lv, _ in dist], [n for _, n in dist],
+                       f"Level distribution: {tv.name}",
+                       f"People at each level of {tv.name} in {exp.period} (complete "
+                       "assessments only); the table beside it holds the same counts.")
+    return LadderSection(view=tv, bars=bars, distribution=dist, legend=legend,
+                         legend_note=f"Colours run from {codes[lo - 1]} (red) through yellow to "
+                                     f"{codes[hi - 1]} (green): the levels held in this period.",
+                         blocks=blocks)
+
+
+def _missing(st: CycleStatus, keep: set[str] | None) -> list[MissingPerson]:
+    out = []
+    for p in st.people:
+        if p.state == "complete":
+            continue
+        if keep is not None and team_key(p.team) not in keep and p.team is not None:
+            continue
+        out.append(MissingPerson(
+            person=p.person, state=p.state,
+            missing=[f"{t.rater or t.tab} ({t.role})" for t in p.tabs if t.state == "missing"],
+            refused=[f"{t.rater or t.tab} ({t.role}): {t.file or 'file'}"
+                     for t in p.tabs if t.state == "refused"]))
+    return out
+
+
+def team_page(exp: PeriodExport, files: Sequence[str], team: str | None,
+              status: CycleStatus | None, calibration: Any | None) -> TeamPage:
+    title = f"{team} — {exp.period}" if team else f"Team report — {exp.period}"
+    sections = [_section(exp, tv, dict(enumerate(files)), k) for k, tv in enumerate(exp.team)]
+    missing = None
+    totals = None
+    if status is not None:
+        missing = _missing(status, {team_key(team)} if team else None)
+        totals = status.totals.line(status.period)
+    return TeamPage(title=title, sections=sections,
+                    people=list(zip(exp.rows, files, strict=True)),
+                    teams=exp.teams if len(exp.teams) > 1 else [],
+                    calibration=calibration_view(calibration) if calibration is not None
+                    else None, missing=missing, missing_totals=totals)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _check_folder(out_dir: Path, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"{out_dir}: exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise OutputExists(f"{out_dir}: the folder is not empty; give --force to write the "
+                           "report into it (its pages are replaced)")
+
+
+def render_site(exp: PeriodExport, ladders: Mapping[tuple[str, str], Ladder],
+                team: str | None = None, status: CycleStatus | None = None,
+                calibration: Any | None = None) -> dict[str, bytes]:
+    """Every page of the report, by its path in the site (``index.html``, ``people/...``).
+    ``ladders`` maps (ladder id, version) to the ladder each row was scored with."""
+    env = _env()
+    env.filters.update(num=num, signed=signed, pct=pct)
+    files = page_names(exp.rows)
+    pages: dict[str, bytes] = {}
+    base = {"exp": exp, "generated": exp.generated_at}
+    tp = team_page(exp, files, team, status, calibration)
+    pages["index.html"] = env.get_template("index.html.j2").render(
+        page=tp, root="", **base).encode("utf-8")
+    tmpl = env.get_template("person.html.j2")
+    for row, file in zip(exp.rows, files, strict=True):
+        lad = ladders.get((row.ladder, row.ladder_version))
+        if lad is None:
+            raise ReportError(f"the ladder {row.ladder} {row.ladder_version} of {row.person} is "
+                              "not held")
+        pp = person_page(exp, row, lad, file)
+        pages[file] = tmpl.render(page=pp, root="../", **base).encode("utf-8")
+    return pages
+
+
+GENERATOR = b'<meta name="generator" content="sheetladder">'
+
+
+def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = False) -> list[Path]:
+    """Write the pages under ``out_dir``: a folder that exists must be empty unless ``force``.
+    With ``force``, pages of the same name are replaced, and person pages an earlier report
+    wrote there that this one has not (someone no longer in it) are removed, so that no page
+    of a past report stays reachable as if current; other files are left alone."""
+    out = Path(out_dir)
+    _check_folder(out, force)
+    written = []
+    for name, data in pages.items():
+        target = out / name
+        written.append(write_new(target, data, force=force))
+    people = out / PEOPLE_DIR
+    if force and people.is_dir():
+        keep = {p.resolve() for p in written}
+        for old in people.glob("*.html"):
+            if old.resolve() in keep or not old.is_file() or old.is_symlink():
+                continue
+            with old.open("rb") as f:
+                head = f.read(2048)
+            if GENERATOR in head:
+                old.unlink()
+    return written
+
+
+def ladders_of(history: Any) -> dict[tuple[str, str], Ladder]:
+    """Every ladder the history holds, by (id, version)."""
+    return {(lad.id, lad.version): lad for lad, _ in history.known_ladders()}
+
+
+def calibration_of(history: Any, period: str, team: str | None) -> Any | None:
+    """The period's calibration (``results/calibrate.py``) when this sheetladder has it."""
+    import importlib
+
+    try:
+        mod = importlib.import_module("sheetladder.results.calibrate")
+    except ModuleNotFoundError:
+        return None
+    return mod.calibrate(history, period, team=team)
+
+
+@dataclass
+class Written:
+    folder: Path
+    pages: list[Path]
+    people: int
+    period: str
+
+
+def make_report(history: Any, period: str | None, out_dir: str | Path, *,
+                team: str | None = None, manifest: str | Path | None = None,
+                roster: str | Path | None = None, definition: str | Path | None = None,
+                force: bool = False) -> Written:
+    """Build the report of ``period`` (default: the latest held) from ``history`` and write it
+    into ``out_dir``; with ``manifest`` or ``roster`` the team page lists who is missing."""
+    from ..results.export import build, latest_period
+    from ..results.status import status_of
+
+    _check_folder(Path(out_dir), force)  # before any work: a refusal costs nothing
+    exp = build(history, period or latest_period(history), team=team)
+    status = None
+    if manifest is not None or roster is not None:
+        status = status_of(history, exp.period, manifest=manifest, roster=roster,
+                           definition=definition)
+    pages = render_site(exp, ladders_of(history), team=team, status=status,
+                        calibration=calibration_of(history, exp.period, team))
+    written = write_site(out_dir, pages, force=force)
+    return Written(folder=Path(out_dir), pages=written, people=len(exp.rows), period=exp.period)

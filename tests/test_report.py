@@ -1,0 +1,474 @@
+"""The report's pages, without a browser: what each page says, file names, the CLI, the
+workbook path, calibration and who is missing. tests/test_report_browser.py loads the same
+pages in Chromium."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from sheetladder.cli import main
+from sheetladder.definition import load
+from sheetladder.plan import build_plan
+from sheetladder.report.calibration import calibration_view
+from sheetladder.report.site import num, page_names, render_site
+from sheetladder.results.export import PersonRow, build
+from sheetladder.results.store import History
+from sheetladder.xlsx.write import save
+
+from .conftest import DEFINITIONS
+from .report_data import PAYLOAD, PAYLOADS, PEOPLE, fill, ladder
+from .test_export import ctx_of
+from .test_export import fill as fill_workbook
+
+
+class _Doc(HTMLParser):
+    """Tags, attributes and text of a page, as a browser's parser would split them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: bytes) -> _Doc:
+    doc = _Doc()
+    doc.feed(html.decode("utf-8"))
+    return doc
+
+
+def text_of(html: bytes) -> str:
+    return " ".join(" ".join(parse(html).text).split())
+
+
+@pytest.fixture(scope="module")
+def plain_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("plain") / "history.sqlite"
+    fill(db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("hostile") / "history.sqlite"
+    fill(db, hostile=True)
+    return db
+
+
+def site_of(db: Path, team: str | None = None) -> tuple[dict[str, bytes], object]:
+    with History(str(db), read_only=True) as h:
+        exp = build(h, "2026-Q4", team=team)
+        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+    return render_site(exp, ladders, team=team), exp
+
+
+def test_the_site_has_a_team_page_and_a_page_per_person_linked_from_it(plain_db: Path) -> None:
+    pages, exp = site_of(plain_db)
+    rows: list[PersonRow] = exp.rows  # type: ignore[attr-defined]
+    assert set(pages) == {"index.html", *page_names(rows)}
+    links = {a.get("href") for tag, a in parse(pages["index.html"]).tags if tag == "a"}
+    assert set(page_names(rows)) <= links
+    for name in page_names(rows):  # every person page links back to the team page
+        assert "../index.html" in {a.get("href") for t, a in parse(pages[name]).tags if t == "a"}
+    index = text_of(pages["index.html"])
+    for heading in ("Level distribution", "Heatmap", "Legend", "Calibration", "Who is missing",
+                    "No manifest given"):
+        assert heading in index
+
+
+def test_a_person_page_shows_the_exports_figures_and_the_next_levels_descriptors(
+        plain_db: Path) -> None:
+    pages, exp = site_of(plain_db)
+    rows: list[PersonRow] = exp.rows  # type: ignore[attr-defined]
+    lad = ladder()
+    for row, name in zip(rows, page_names(rows), strict=True):
+        text = text_of(pages[name])
+        assert row.person in text and num(row.total_points) in text
+        assert (row.level or "not yet") in text
+        for c in lad.categories:  # the growth plan: the level above each category's consensus
+            cons = row.consensus[c.id]
+            assert cons is not None
+            nxt = int(cons + 1e-9) + 1
+            if nxt <= len(lad.codes):
+                assert f"{lad.codes[nxt - 1]} {lad.levels[nxt - 1].name}: " \
+                       f"{c.descriptor(lad.codes[nxt - 1]).text}" in text
+        for cm in row.comments:
+            assert cm.comment in text
+        for g in row.gaps:
+            assert g.name in text
+        # the radar overlays self, manager and peers, each with a text alternative
+        svg = pages[name].decode()
+        assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+        assert all(role in text for role in ("Self", "Manager", "Peer"))
+
+
+def test_a_persons_radar_table_holds_each_roles_mean_per_category(plain_db: Path) -> None:
+    with History(str(plain_db), read_only=True) as h:
+        exp = build(h, "2026-Q4")
+        rec = {a.person: a for a in h.records(period="2026-Q4")}
+    for row in exp.rows:
+        for c in rec[row.person].categories:
+            for role, mean in c.role_means.items():
+                got = row.category_roles[c.id][role]
+                assert got == pytest.approx(mean)
+
+
+def test_the_trend_lists_every_period_held_for_the_person(plain_db: Path) -> None:
+    pages, exp = site_of(plain_db)
+    rows: list[PersonRow] = exp.rows  # type: ignore[attr-defined]
+    for row, name in zip(rows, page_names(rows), strict=True):
+        text = text_of(pages[name])
+        if row.previous_period:
+            assert "2026-Q3" in text and "Total points per period" in pages[name].decode()
+        else:
+            assert "is the only period held" in text
+
+
+def test_a_team_report_holds_only_that_teams_people(plain_db: Path) -> None:
+    pages, exp = site_of(plain_db, team="north")
+    assert {r.person for r in exp.rows} == {p for p, t, _ in PEOPLE if t == "North"}  # type: ignore[attr-defined]
+    assert len(pages) == 1 + len(exp.rows)  # type: ignore[attr-defined]
+    assert "Eva Lind" not in text_of(pages["index.html"])
+
+
+# -- injection ---------------------------------------------------------------------------------
+
+
+def test_html_in_every_text_field_is_text_not_markup(hostile_db: Path) -> None:
+    """Names, team, manager, ladder, level, group, category, descriptors and comments all hold
+    ``<script>``, ``"><img onerror>`` and ``{{7*7}}``: no page gains an element or attribute
+    from them, and each shows them as written."""
+    pages, _ = site_of(hostile_db)
+    for name, html in pages.items():
+        doc = parse(html)
+        tags = {t for t, _ in doc.tags}
+        assert "script" not in tags and "img" not in tags, name
+        assert not any(k.startswith("on") for _, a in doc.tags for k in a), name
+        text = text_of(html)
+        for p in PAYLOADS:
+            assert p in text, (name, p)
+    person = next(v for k, v in pages.items() if k != "index.html")
+    text = text_of(person)
+    assert text.count("{{7*7}}") >= 6  # ladder, level, group, category, descriptor, comment...
+
+
+_TEMPLATE_TAGS = {"html", "head", "meta", "title", "style", "body", "a", "header", "nav", "h1",
+                  "h2", "h3", "p", "main", "section", "div", "span", "table", "caption", "thead",
+                  "tbody", "tr", "th", "td", "svg", "polygon", "polyline", "text", "line",
+                  "circle", "rect", "desc", "ul", "li", "dl", "dt", "dd", "blockquote", "strong",
+                  "code", "footer"}
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(person=_TEXT, team=_TEXT, comment=_TEXT, rater=_TEXT)
+def test_any_text_in_names_and_comments_is_shown_as_written_and_adds_no_markup(
+        plain_db: Path, person: str, team: str, comment: str, rater: str) -> None:
+    import copy
+
+    with History(str(plain_db), read_only=True) as h:
+        exp = copy.deepcopy(build(h, "2026-Q4"))
+        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+    row = exp.rows[0]
+    for t in exp.trend:
+        if t.person == row.person:
+            t.person = person
+    row.person, row.team, row.managers = person, team, [rater]
+    for cm in row.comments:
+        cm.comment, cm.rater = comment, rater
+    pages = render_site(exp, ladders)
+    mine = pages[page_names(exp.rows)[0]]
+    for html in (pages["index.html"], mine):
+        doc = parse(html)
+        assert {t for t, _ in doc.tags} <= _TEMPLATE_TAGS
+        assert " ".join(person.split()) in text_of(html)
+    text = text_of(mine)
+    for value in (team, comment, rater):
+        assert " ".join(value.split()) in text
+
+
+# -- file names --------------------------------------------------------------------------------
+
+
+def _row(person: str, ladder: str = "x") -> PersonRow:
+    return PersonRow(person=person, email=None, team=None, managers=[], period="2026-Q4",
+                     ladder=ladder, ladder_version="1", level=None, level_index=None,
+                     total_points=None, progress_to_next=None, complete=False,
+                     rated_categories=0, categories=1, raters=0, consensus={}, role_means={},
+                     gaps=[], previous_period=None, previous_level=None, previous_total=None,
+                     level_change=None, total_change=None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=12))
+def test_person_page_names_are_safe_and_distinct_whatever_the_names(names: list[str]) -> None:
+    files = page_names([_row(n) for n in names])
+    assert len({f.casefold() for f in files}) == len(files)
+    for f in files:
+        assert re.fullmatch(r"people/[a-z0-9][a-z0-9-]*\.html", f), f
+        assert len(f) < 100
+
+
+def test_two_people_of_one_name_get_two_pages() -> None:
+    assert page_names([_row("Ana Diaz"), _row("ana  diaz"), _row("ANA DIAZ", "y")]) == [
+        "people/ana-diaz.html", "people/ana-diaz-2.html", "people/ana-diaz-3.html"]
+
+
+# -- calibration ---------------------------------------------------------------------------------
+
+
+class _Rater(BaseModel):
+    name: str
+    role: str
+    ratees: int
+    n: int
+    leniency: float | None
+    z: float | None
+    flagged: bool
+
+
+class _Category(BaseModel):
+    id: str
+    name: str
+    alpha: float | None
+    n: int
+    unreliable: bool
+
+
+class _Person(BaseModel):
+    name: str
+    team: str | None
+    self_level: float | None
+    others_level: float | None
+    gap: float | None
+    self_other: str | None
+
+
+class _Calibration(BaseModel):
+    """A stand-in with the fields of results/calibrate.py's Calibration."""
+
+    raters: list[_Rater]
+    categories: list[_Category]
+    overall_alpha: float | None
+    people: list[_Person]
+    notes: list[str]
+
+
+def calibration(name: str = "Bo Chen") -> _Calibration:
+    return _Calibration(
+        raters=[_Rater(name=name, role="manager", ratees=4, n=20, leniency=0.9, z=2.4,
+                       flagged=True),
+                _Rater(name="Quiet Rater", role="peer", ratees=3, n=15, leniency=-0.1, z=-0.3,
+                       flagged=False)],
+        categories=[_Category(id="closing", name="Closing", alpha=0.21, n=40, unreliable=True),
+                    _Category(id="pipeline", name="Pipeline", alpha=0.8, n=40, unreliable=False)],
+        overall_alpha=0.62,
+        people=[_Person(name="Ana Diaz", team="North", self_level=3.0, others_level=2.0, gap=1.0,
+                        self_other="over-estimator"),
+                _Person(name="Ben Ortiz", team="North", self_level=None, others_level=2.0,
+                        gap=None, self_other=None)],
+        notes=["Two raters rated fewer than three people."])
+
+
+def test_the_team_page_shows_flagged_raters_unreliable_categories_and_self_other(
+        plain_db: Path) -> None:
+    with History(str(plain_db), read_only=True) as h:
+        exp = build(h, "2026-Q4")
+        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+    text = text_of(render_site(exp, ladders, calibration=calibration())["index.html"])
+    section = text[text.index("Calibration"):text.index("Who is missing")]
+    assert "0.62" in section
+    assert "Bo Chen" in section and "more lenient" in section and "+2.4" in section
+    assert "Quiet Rater" not in section  # not flagged
+    assert "Closing" in section and "0.21" in section and "Pipeline" not in section
+    assert "rates self above others" in section and "Two raters rated fewer" in section
+    assert "no self-rating" in section and "None" not in section
+
+
+def test_calibration_names_are_escaped(plain_db: Path) -> None:
+    with History(str(plain_db), read_only=True) as h:
+        exp = build(h, "2026-Q4")
+        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+    html = render_site(exp, ladders, calibration=calibration(PAYLOAD))["index.html"]
+    assert "script" not in {t for t, _ in parse(html).tags}
+    assert PAYLOADS[0] in text_of(html)
+
+
+def test_calibration_view_orders_flagged_raters_first_and_largest_gaps_first() -> None:
+    view = calibration_view(calibration())
+    assert [r.name for r in view.raters] == ["Bo Chen", "Quiet Rater"]
+    assert [r.name for r in view.flagged_raters] == ["Bo Chen"]
+
+
+# -- the CLI -------------------------------------------------------------------------------------
+
+
+def test_cli_writes_the_site_and_refuses_a_folder_that_is_not_empty(plain_db: Path,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "--period", "2026q4",
+                                  "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert (out / "index.html").is_file() and len(list((out / "people").iterdir())) == 4
+    before = (out / "index.html").read_bytes()
+    (out / "index.html").write_text("mine")
+    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out)])
+    assert r.exit_code == 1 and "not empty" in r.output and "--force" in r.output
+    assert (out / "index.html").read_text() == "mine"
+    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out), "--force"])
+    assert r.exit_code == 0, r.output
+    assert (out / "index.html").read_bytes()[:200] == before[:200]
+
+
+def test_cli_unknown_period_or_team_is_an_error_and_writes_nothing(plain_db: Path,
+                                                                  tmp_path: Path) -> None:
+    for args, said in ((["--period", "2025-Q1"], "periods held"), (["--team", "West"], "teams held")):
+        out = tmp_path / args[1]
+        r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out), *args])
+        assert r.exit_code == 1 and said in r.output
+        assert not out.exists()
+
+
+def test_cli_lists_who_is_missing_from_the_manifest(plain_db: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.csv"
+    lines = ["person,period,tab,role,rater,email,target,team"]
+    for person, _, manager in PEOPLE:
+        for tab, role, rater in (("Self", "self", ""), (manager, "manager", manager),
+                                 ("Peer A", "peer", "Peer A"), ("Peer B", "peer", "Peer B")):
+            lines.append(f"{person},2026-Q4,{tab},{role},{rater},,{person}.xlsx,")
+    lines.append("Zoe Missing,2026-Q4,Self,self,,zoe@example.com,zoe.xlsx,North")
+    manifest.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out),
+                                  "--manifest", str(manifest)])
+    assert r.exit_code == 0, r.output
+    text = text_of((out / "index.html").read_bytes())
+    missing = text[text.index("Who is missing"):]
+    assert "Zoe Missing" in missing and "not returned" in missing
+    assert "Ana Diaz" not in missing and "No manifest given" not in text
+
+
+def test_cli_reports_workbooks_through_a_temporary_history(tmp_path: Path) -> None:
+    ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
+    files = []
+    for i, person in enumerate(("Ana Diaz", "Ben Ortiz")):
+        ctx = ctx_of(ladder, person, "2026-Q4")
+        blank = tmp_path / f"blank-{i}.xlsx"
+        save(build_plan(ladder, ctx), blank)
+        ratings = {s.tab: {c.id: 1 + (i + k) % 4 for k, c in enumerate(ladder.categories)}
+                   for s in ctx.raters}
+        files.append(tmp_path / f"{i}.xlsx")
+        fill_workbook(blank, files[-1], ctx, ladder, ratings,
+                      {ctx.raters[1].tab: {ladder.categories[0].id: "<b>led</b> the renewal"}},
+                      datetime(2026, 12, 1, 9, i))
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", *map(str, files), "-o", str(out),
+                                  "--ladders", str(DEFINITIONS / "sales-s1-s7.yaml")])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "people").iterdir()) == ["ana-diaz.html",
+                                                                  "ben-ortiz.html"]
+    assert "<b>led</b> the renewal" in text_of((out / "people" / "ana-diaz.html").read_bytes())
+    assert "Sales" in text_of((out / "index.html").read_bytes())
+
+
+def test_cli_a_refused_workbook_is_an_error_and_no_report_is_written(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a workbook")
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", str(bad), "-o", str(out)])
+    assert r.exit_code != 0 and "bad.xlsx" in r.output and "refused" in r.output
+    assert not out.exists()
+
+
+def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["report", "x.xlsx", "--db", "h.sqlite", "-o", str(tmp_path)])
+    assert r.exit_code == 1 and "--db" in r.output
+
+
+def test_the_report_takes_its_calibration_from_results_calibrate(
+        plain_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """make_report asks sheetladder.results.calibrate for the period's figures (here a stand-in
+    module, so the wiring is tested whether or not that module is in this build)."""
+    import sys
+    import types
+
+    from sheetladder.report.site import make_report
+
+    asked: list[tuple[str, str | None]] = []
+
+    def calibrate(history: History, period: str, team: str | None = None) -> _Calibration:
+        asked.append((period, team))
+        return calibration()
+
+    fake = types.ModuleType("sheetladder.results.calibrate")
+    fake.calibrate = calibrate  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sheetladder.results.calibrate", fake)
+    with History(str(plain_db), read_only=True) as h:
+        make_report(h, "2026q4", tmp_path / "site", team="North")
+    assert asked == [("2026-Q4", "North")]
+    text = text_of((tmp_path / "site" / "index.html").read_bytes())
+    assert "more lenient" in text and "No calibration figures" not in text
+
+
+def test_two_ladders_in_one_period_get_a_section_each_and_each_page_its_own_ladder(
+        tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    small = fill(db)
+    sales = fill(db, lad=load(DEFINITIONS / "sales-s1-s7.yaml"), seed=3, suffix=" Jr")
+    pages, exp = site_of(db)
+    rows: list[PersonRow] = exp.rows  # type: ignore[attr-defined]
+    assert {r.ladder for r in rows} == {small.id, sales.id}
+    index = text_of(pages["index.html"])
+    assert f"Level distribution: {small.name}" in index and f"Level distribution: {sales.name}" \
+        in index
+    for row, name in zip(rows, page_names(rows), strict=True):
+        lad = small if row.ladder == small.id else sales
+        text = text_of(pages[name])
+        assert lad.name in text
+        assert all(c.name in text for c in lad.categories)
+
+
+def test_force_removes_the_pages_of_people_no_longer_in_the_report_and_nothing_else(
+        plain_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out)]).exit_code == 0
+    stale = out / "people" / "left-the-team.html"
+    stale.write_bytes((out / "people" / "ana-diaz.html").read_bytes())
+    mine = out / "people" / "notes.html"
+    mine.write_text("<p>my own notes</p>")
+    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out), "--team",
+                                  "North", "--force"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "people").iterdir()) == [
+        "ana-diaz.html", "ben-ortiz.html", "notes.html"]
+    assert mine.read_text() == "<p>my own notes</p>"
+
+
+def test_the_package_ships_every_template() -> None:
+    """pyproject's package-data names every file of report/templates (else an installed
+    sheetladder could not render a page)."""
+    import fnmatch
+
+    import tomllib
+
+    import sheetladder.report
+
+    data = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    patterns = data["tool"]["setuptools"]["package-data"]["sheetladder.report"]
+    folder = Path(sheetladder.report.__file__).parent
+    files = [p.relative_to(folder).as_posix() for p in (folder / "templates").iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files
