@@ -20,8 +20,10 @@ from markupsafe import Markup
 from ..definition import Ladder
 from ..errors import OutputExists, SheetladderError
 from ..files import write_new
+from ..results.calibrate import Calibration, calibrate
 from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, team_key
 from ..results.status import CycleStatus
+from ..results.store import History
 from ..roster import slug
 from ..scoring import next_level
 from . import charts
@@ -384,20 +386,14 @@ def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = Fa
     return written
 
 
-def ladders_of(history: Any) -> dict[tuple[str, str], Ladder]:
+def ladders_of(history: History) -> dict[tuple[str, str], Ladder]:
     """Every ladder the history holds, by (id, version)."""
     return {(lad.id, lad.version): lad for lad, _ in history.known_ladders()}
 
 
-def calibration_of(history: Any, period: str, team: str | None) -> Any | None:
-    """The period's calibration (``results/calibrate.py``) when this sheetladder has it."""
-    import importlib
-
-    try:
-        mod = importlib.import_module("sheetladder.results.calibrate")
-    except ModuleNotFoundError:
-        return None
-    return mod.calibrate(history, period, team=team)
+def calibration_of(history: History, period: str, team: str | None) -> Calibration:
+    """The period's calibration flags for the team page (``results/calibrate.py``)."""
+    return calibrate(history, period, team=team)
 
 
 @dataclass
@@ -408,7 +404,7 @@ class Written:
     period: str
 
 
-def make_report(history: Any, period: str | None, out_dir: str | Path, *,
+def make_report(history: History, period: str | None, out_dir: str | Path, *,
                 team: str | None = None, manifest: str | Path | None = None,
                 roster: str | Path | None = None, definition: str | Path | None = None,
                 force: bool = False) -> Written:
