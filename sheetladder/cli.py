@@ -723,5 +723,5 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int, keep: tuple[s
         payload: object = items[0] if len(workbooks) == 1 and len(items) == 1 else items
         click.echo(_json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        print_reports([r for r in reports if not r.unreadable])
+        print_reports([r for r in reports if not r.unreadable], trusted=trusted)
     _exit(exit_code(reports))
