@@ -501,7 +501,8 @@ def table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
 # Columns of :func:`table` the XLSX Results sheet leaves out, so that it prints one page wide
 # at a readable size: the period is in the sheet's title, the level number and "complete"
 # repeat the level, the consensus per category is the Heatmap sheet, each rater's figures the
-# Raters sheet; the team and managers when no one has any. CSV and JSON keep everything.
+# Raters sheet; the team and managers when no one has any, and the means of roles no one's
+# outputs show (peer anonymity pooled them all). CSV and JSON keep everything.
 _NOT_PRINTED = {"Email", "Period", "Level #", "Complete", "Each rater's total and level"}
 
 
@@ -515,6 +516,10 @@ def printed_table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
         dropped.add("Team")  # a roster without teams: a blank column
     if not any(r.managers for r in exp.rows):
         dropped.add("Managers")
+    role_names = dict(exp.roles)
+    for rid, _ in exp.roles:  # a role no one's outputs show (peer anonymity pooled it)
+        if all(r.role_means.get(rid) is None for r in exp.rows):
+            dropped.add(f"{role_names[rid]} mean")
     keep = [i for i, h in enumerate(headers) if h not in dropped]
     return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows]
 
