@@ -456,7 +456,8 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
     category consensus, self/manager/peer means, the largest self-vs-others gaps, the change
     since the previous period and each rater's total and level; XLSX adds a heatmap, the level
     distribution, a summary per team, trend charts, and each rater's figures, comments and
-    warnings on sheets of their own, set up to print."""
+    warnings on sheets of their own, set up to print. A person rated by fewer peers than the
+    ladder's min_peers has the manager and peers shown only pooled, as Others."""
     from .results.export import (
         COMMENTS_IN_XLSX,
         ExportError,
@@ -702,6 +703,9 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int, keep: tuple[s
     removed or named with --keep. Each embedded ladder is checked against the trusted ones
     (--ladders). A file that cannot be read is named on stderr in one line and the rest of the
     batch is still read.
+
+    The text report shows the manager and peers only pooled, as Others, when fewer peers
+    than the ladder's min_peers rated; --json holds every rater.
 
     Exits 0 when everything verified with no error findings, 1 when a report has an error
     finding, 2 when a file could not be read at all.

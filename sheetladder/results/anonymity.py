@@ -13,8 +13,9 @@ Why the pool cannot be backed out: the pool's figure for a category is the role-
 of the non-self roles that rated it, exactly the "others" the self-vs-others gap is measured
 against. The consensus is the role-weighted mean of self and that same figure, so the pool
 says nothing the consensus and the self-rating do not already say. What those determine is one
-weighted sum of the manager's mean and the peers' mean per category: any other split of that
-sum between the manager and the peers (and any reshuffling of ratings among the peers) gives
+weighted sum of the manager's mean and the peers' mean per category (of levels, and of points):
+any other split of that sum between the manager and the peers (and any reshuffling of ratings
+among the peers) gives
 the same outputs, so no output determines any one peer's rating (tests/test_anonymity.py
 shows two such rating sets exporting identically, for one and for two peers). What no rule can
 hide: a reader who knows the manager's own ratings (the manager) can solve that one sum for the
