@@ -310,6 +310,25 @@ def test_min_peers_0_shows_one_peer_by_name(tmp_path: Path) -> None:
     assert PEERS[0] in texts(outputs(exp, tmp_path))
 
 
+def test_a_peer_who_only_commented_is_hidden_but_not_counted(tmp_path: Path) -> None:
+    blank = {"a": None, "b": None, "c": None}
+    quiet = {**TWO, PEERS[1]: blank}
+    # one peer rated, the other only wrote: pooled
+    exp = export_of(tmp_path, ladder_with(3), [(PERSON, 2, quiet, TWO_COMMENTS)])
+    [row] = exp.rows
+    assert row.peers_pooled and PEERS[1] not in texts(outputs(exp, tmp_path))
+    # no peer rated, one wrote: still pooled, the manager alone would otherwise be named
+    none = {**TWO, PEERS[0]: blank, PEERS[1]: blank}
+    (tmp_path / "n").mkdir()
+    [row] = export_of(tmp_path / "n", ladder_with(3), [(PERSON, 2, none, TWO_COMMENTS)]).rows
+    assert row.peers_pooled and all(c.rater in ("Self", "Others") for c in row.comments)
+    # no peer rated or wrote: no one to hide, the manager is shown
+    (tmp_path / "m").mkdir()
+    [row] = export_of(tmp_path / "m", ladder_with(3),
+                      [(PERSON, 2, none, {MANAGER: {"a": "alone"}})]).rows
+    assert not row.peers_pooled and [c.rater for c in row.comments] == [MANAGER]
+
+
 def test_team_averages_of_a_role_hold_only_people_whose_outputs_show_it(tmp_path: Path) -> None:
     three = {**TWO, PEERS[2]: {"a": 3, "b": 3, "c": 5}}
     exp = export_of(tmp_path, ladder_with(3), [(PERSON, 2, TWO, {}), ("Bo Berg", 3, three, {})])

@@ -46,7 +46,7 @@ _OPEN_SHEETS = (META_SHEET, GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET)
 @dataclass(frozen=True)
 class Decision:
     """What one person's outputs may show: ``pooled`` when the peers who rated are fewer than
-    the ladder's ``min_peers`` (and at least one peer rated: with none there is no one to
+    the ladder's ``min_peers`` and some peer rated or commented (with none there is no one to
     hide)."""
 
     min_peers: int
@@ -72,10 +72,14 @@ def peers_who_rated(inputs: Iterable[RaterInput]) -> int:
 
 
 def decide(ladder: Ladder, inputs: Iterable[RaterInput]) -> Decision:
+    inputs = list(inputs)
     peers = peers_who_rated(inputs)
     threshold = ladder.min_peers
+    anyone = any(i.role == PEER and (any(v is not None for v in i.levels.values())
+                                     or any(t.strip() for t in i.comments.values()))
+                 for i in inputs)  # a peer who only commented is hidden too
     return Decision(min_peers=threshold, peers=peers,
-                    pooled=threshold > 0 and 0 < peers < threshold)
+                    pooled=threshold > 0 and anyone and peers < threshold)
 
 
 @dataclass(frozen=True)
