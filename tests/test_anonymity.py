@@ -495,3 +495,11 @@ def test_below_the_threshold_no_output_holds_a_peers_name_or_depends_on_which_pe
     tmp2 = tmp_path_factory.mktemp("prop")
     assert outputs(export_of(tmp2, ladder, [(PERSON, peers, *swapped)]), tmp2) == out
     assert read_text([report_of(ladder, peers, *swapped)], monkeypatch) == text
+
+
+def test_a_name_is_found_as_a_whole_word_or_as_a_split_files_name() -> None:
+    assert anonymity.mentions("Pat Peer!E5: 59 formula result(s)", ["pat peer"])
+    assert anonymity.mentions("out/ana-diaz-2026-q4-pat-peer.xlsx", ["Pat Peer"])
+    # a short name hides no finding that merely holds its letters
+    assert not anonymity.mentions("Summary!C4: saved without recalculating", ["Al"])
+    assert not anonymity.mentions("out/ana-diaz-2026-q4-patrick.xlsx", ["Pat"])

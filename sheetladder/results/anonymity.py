@@ -28,6 +28,7 @@ Outputs that are data for ops, not for the person (``read --json``, the history 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -144,12 +145,16 @@ def pooled_names(inputs: Iterable[RaterInput]) -> set[str]:
 
 
 def mentions(text: str, names: Iterable[str]) -> bool:
-    """Whether ``text`` holds one of ``names``, as written or as a file name spells it
-    (``pat-peer`` in ``ana-diaz-2026-q4-pat-peer.xlsx``)."""
+    """Whether ``text`` holds one of ``names`` as a whole word, as written or as a file name
+    spells it (``pat-peer`` in ``ana-diaz-2026-q4-pat-peer.xlsx``), case ignored."""
     from ..roster import slug
 
     low = text.casefold()
-    return any(n.casefold() in low or slug(n, 32) in low for n in names)
+    for n in names:
+        if re.search(rf"(?<!\w){re.escape(n.strip().casefold())}(?!\w)", low) or \
+                re.search(rf"(?<![a-z0-9]){re.escape(slug(n, 32))}(?![a-z0-9])", low):
+            return True
+    return False
 
 
 def open_sheet(where: str, inputs: Iterable[RaterInput]) -> bool:
