@@ -457,7 +457,8 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
     since the previous period and each rater's total and level; XLSX adds a heatmap, the level
     distribution, a summary per team, trend charts, each rater's figures, comments and
     warnings on sheets of their own, and the calibration (for ops: see calibrate), set up to
-    print."""
+    print. A person rated by fewer peers than the ladder's min_peers has the manager and peers
+    shown only pooled, as Others (and the calibration sheet then names no rater)."""
     from .results.export import (
         COMMENTS_IN_XLSX,
         ExportError,
@@ -818,6 +819,9 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int, keep: tuple[s
     (--ladders). A file that cannot be read is named on stderr in one line and the rest of the
     batch is still read.
 
+    The text report shows the manager and peers only pooled, as Others, when fewer peers
+    than the ladder's min_peers rated; --json holds every rater.
+
     Exits 0 when everything verified with no error findings, 1 when a report has an error
     finding, 2 when a file could not be read at all.
     """
@@ -838,5 +842,5 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int, keep: tuple[s
         payload: object = items[0] if len(workbooks) == 1 and len(items) == 1 else items
         click.echo(_json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        print_reports([r for r in reports if not r.unreadable])
+        print_reports([r for r in reports if not r.unreadable], trusted=trusted)
     _exit(exit_code(reports))

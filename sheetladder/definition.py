@@ -51,6 +51,7 @@ MAX_THRESHOLD = MAX_POINTS * MAX_WEIGHT * MAX_CATEGORIES
 MAX_FILE_BYTES = 2 * 2**20  # a definition file; the bundled ones are about 20 KB
 MAX_DEPTH = 32  # nesting of YAML mappings and lists; a definition needs 7
 MAX_NODES = 200_000  # YAML values once aliases are expanded (an alias bomb expands to billions)
+MIN_PEERS = 3  # peer anonymity's default threshold (results/anonymity.py)
 
 LIMITS: tuple[tuple[str, str], ...] = (  # what docs/definition-format.md lists
     ("definition file", f"{MAX_FILE_BYTES // 2**20} MiB"),
@@ -92,6 +93,13 @@ def _positive(v: float) -> float:
 
 
 Weight = Annotated[float, Field(strict=True), AfterValidator(_positive)]
+
+
+def _peer_threshold(v: int) -> int:
+    if not 0 <= v <= MAX_RATERS:
+        raise ValueError(f"must be a number of peers from 0 (anonymity off) to {MAX_RATERS}, "
+                         f"got {v}")
+    return v
 Points = Annotated[float, Field(strict=True, le=MAX_POINTS)]
 Threshold = Annotated[float, Field(strict=True, le=MAX_THRESHOLD)]
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -297,6 +305,11 @@ class Ladder(_Model):
     periods: PeriodScheme | None = Field(default=None, description=(
         "The organisation's own period labels (e.g. fiscal halves FY27-H1), declared once. "
         "Default: calendar periods, 2026-Q4, 2026-H1, 2026-03, 2026."))
+    min_peers: Annotated[int, AfterValidator(_peer_threshold)] = Field(
+        default=MIN_PEERS, strict=True, description=(
+        "Peer anonymity: when fewer peers (role id peer) than this rated a person, exports and "
+        "read's text show the peers only pooled with the other non-self raters (one Others "
+        "figure, comments unattributed), never by name or one by one. 0 turns it off."))
 
     @field_validator("format")
     @classmethod
@@ -369,6 +382,8 @@ class Ladder(_Model):
         data = self.model_dump(mode="json", exclude_defaults=False)
         if data.get("periods") is None:  # ladders without a scheme keep the hash they had
             data.pop("periods", None)
+        if data.get("min_peers") == MIN_PEERS:  # so do ladders at the default anonymity
+            data.pop("min_peers", None)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @functools.cached_property

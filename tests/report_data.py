@@ -21,6 +21,7 @@ LADDER = """\
 id: report-test
 name: {name}
 version: "1"
+min_peers: 0
 levels:
   - {{code: L1, name: {l1}}}
   - {{code: L2, name: Practitioner}}

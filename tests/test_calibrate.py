@@ -413,8 +413,9 @@ def test_cli_xlsx_refuses_to_overwrite_without_force(planted_db: Path, tmp_path:
     assert "Mia Manager" in cells and any("For ops" in str(v) for v in cells)
 
 
-def test_export_xlsx_has_a_calibration_sheet_with_names_as_text(
-        tmp_path: Path, ladder: Ladder) -> None:
+def test_export_xlsx_has_a_calibration_sheet_with_names_as_text(tmp_path: Path) -> None:
+    # one peer each: anonymity off, or the export's sheet would name no rater (test_anonymity)
+    ladder = load_text(LADDER + "min_peers: 0\n", "cal.yaml")
     db = tmp_path / "h.sqlite"
     hostile = "=HYPERLINK(\"http://x\")"
     with History(str(db)) as h:

@@ -61,17 +61,41 @@ def mean(xs: Sequence[float | None]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
-def expected_row(ladder: Ladder, sc: Score, prev: Score | None) -> dict[str, object]:
-    """What one person's export row must say, from the scoring rule alone."""
+def pooled(ladder: Ladder, sc: Score) -> bool:
+    """Whether a person's peers are pooled (peer anonymity): some peer rated, fewer than
+    the ladder's min_peers."""
+    peers = sum(1 for r in sc.raters if r.role == "peer" and r.rated)
+    return ladder.min_peers > 0 and 0 < peers < ladder.min_peers
+
+
+def others_mean(ladder: Ladder, sc: Score) -> float | None:
+    """The pooled Others figure: per category, the role-weighted mean of the non-self roles'
+    means, averaged over the categories."""
+    weight = {r.id: r.weight for r in ladder.raters}
+    per_cat = []
+    for c in sc.categories:
+        got = [(m, weight[rid]) for rid, m in c.role_means.items()
+               if rid != "self" and m is not None]
+        per_cat.append(sum(m * w for m, w in got) / sum(w for _, w in got) if got else None)
+    return r6(mean(per_cat))
+
+
+def expected_row(ladder: Ladder, sc: Score, prev: Score | None,
+                 with_pool: bool = False) -> dict[str, object]:
+    """What one person's export row must say, from the scoring rule alone (``with_pool``: the
+    export pools someone's raters, so every row has the Others mean)."""
     gaps = sorted(((i, c) for i, c in enumerate(sc.categories)
                    if c.self_gap is not None and xround(c.self_gap) != 0),
                   key=lambda ic: (-abs(ic[1].self_gap or 0), ic[0]))[:3]
+    means = {role.id: r6(mean([c.role_means[role.id] for c in sc.categories]))
+             for role in ladder.raters if not pooled(ladder, sc) or role.id == "self"}
+    if with_pool:
+        means["others"] = others_mean(ladder, sc)
     return {
         "level": sc.level, "level_index": sc.level_index, "total_points": r6(sc.total_points),
         "progress_to_next": r6(sc.progress_to_next),
         "consensus": {c.id: r6(c.consensus_level) for c in sc.categories},
-        "role_means": {role.id: r6(mean([c.role_means[role.id] for c in sc.categories]))
-                       for role in ladder.raters},
+        "role_means": means,
         "gaps": [(c.id, xround(c.self_gap or 0)) for _, c in gaps],
         "previous_level": prev.level if prev else None,
         "level_change": (sc.level_index - prev.level_index
@@ -93,7 +117,9 @@ def assert_row(row: object, want: Mapping[str, object]) -> None:
 
 @pytest.fixture(scope="module")
 def small() -> Ladder:
-    return load_text(SMALL, "small.yaml")
+    """The small ladder with peer anonymity off: these tests are about per-rater figures
+    (tests/test_anonymity.py covers the pooled ones)."""
+    return load_text(SMALL + "min_peers: 0\n", "small.yaml")
 
 
 def ctx_of(ladder: Ladder, person: str, period: str, n_raters: int = 4,
@@ -166,7 +192,7 @@ def test_team_views_count_levels_and_average_categories(db_url: str, small: Ladd
 def test_two_versions_of_a_ladder_in_one_period_get_a_team_view_each(
         db_url: str, small: Ladder) -> None:
     # version 2 drops the top level: its distribution has other labels than version 1's
-    v2 = load_text(SMALL.replace('version: "1"', 'version: "2"')
+    v2 = load_text((SMALL + "min_peers: 0\n").replace('version: "1"', 'version: "2"')
                    .replace("  - {code: L3, name: Three}\n", "")
                    .replace(", L3: a three}", "}").replace(", L3: {text: b three, drafted: true}}", "}"),
                    "small-v2.yaml")
@@ -417,7 +443,10 @@ def test_two_quarters_render_fill_collect_export(tmp_path: Path, db_url: str) ->
     for row in data["people"]:
         lid = "sales" if row["ladder"].startswith("sales") else "eng"
         want = expected_row(ladders[lid], expected[(row["person"], "2026-Q4")],
-                            expected[(row["person"], "2026-Q3")])
+                            expected[(row["person"], "2026-Q3")], with_pool=True)
+        # the bundled ladders keep min_peers at 3: one or two peers are pooled as Others
+        assert row["peers_pooled"] is True
+        assert [f["role"] for f in row["rater_figures"]] == ["self", "others"]
         want["gaps"] = [list(g) for g in want["gaps"]]  # type: ignore[attr-defined]
         got = {k: row[k] for k in want}
         got["gaps"] = [[g["category"], g["gap"]] for g in row["gaps"]]
@@ -449,7 +478,9 @@ def test_two_quarters_render_fill_collect_export(tmp_path: Path, db_url: str) ->
         first = ladders[lid].categories[0]
         rating = next(c.ratings["Mia Manager"] for c in expected[(person, "2026-Q4")].categories
                       if c.id == first.id)
-        want_comments.add((neutralise(person), first.name, "Mia Manager", "Manager", rating,
+        # the manager's comment, pooled with the peers': unattributed, without its rating
+        assert rating
+        want_comments.add((neutralise(person), first.name, "Others", "Others", "",
                            "'=1+1 led the renewal"))
     assert {(r["Person"], r["Category"], r["Rater"], r["Role"], r["Rating"], r["Comment"])
             for r in got} == want_comments

@@ -48,7 +48,9 @@ FORMULA_LIKE = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "=HYPERLINK(\"http://x\",\"y
 
 @pytest.fixture(scope="module")
 def sales() -> Ladder:
-    return load(DEFINITIONS / "sales-s1-s7.yaml")
+    """The sales ladder with peer anonymity off: these tests are about each rater's figures
+    and comments (tests/test_anonymity.py covers the pooled ones)."""
+    return load(DEFINITIONS / "sales-s1-s7.yaml").model_copy(update={"min_peers": 0})
 
 
 def _quarter(tmp_path: Path, ladder: Ladder, people: int = 8) -> tuple[PeriodExport, dict]:

@@ -399,29 +399,45 @@ def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--db" in r.output
 
 
-def test_the_report_takes_its_calibration_from_results_calibrate(
-        plain_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """make_report asks sheetladder.results.calibrate for the period's figures (here a stand-in
-    module, so the wiring is tested whether or not that module is in this build)."""
-    import sys
-    import types
-
+def test_the_team_page_shows_the_periods_real_calibration_flags(tmp_path: Path) -> None:
+    """make_report takes the period's figures from results.calibrate: the manager planted 1.5
+    levels lenient is flagged on the team page (three named peers each: nobody is pooled)."""
+    from sheetladder.definition import load_text
     from sheetladder.report.site import make_report
 
-    asked: list[tuple[str, str | None]] = []
+    from .test_calibrate import LADDER, plant_lenient_manager
 
-    def calibrate(history: History, period: str, team: str | None = None) -> _Calibration:
-        asked.append((period, team))
-        return calibration()
-
-    fake = types.ModuleType("sheetladder.results.calibrate")
-    fake.calibrate = calibrate  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sheetladder.results.calibrate", fake)
-    with History(str(plain_db), read_only=True) as h:
-        make_report(h, "2026q4", tmp_path / "site", team="North")
-    assert asked == [("2026-Q4", "North")]
+    ladder = load_text(LADDER, "cal.yaml")
+    db = tmp_path / "h.db"
+    with History(str(db)) as h:
+        plant_lenient_manager(h, ladder)
+    with History(str(db), read_only=True) as h:
+        make_report(h, "2026-Q4", tmp_path / "site")
     text = text_of((tmp_path / "site" / "index.html").read_bytes())
-    assert "more lenient" in text and "No calibration figures" not in text
+    assert "No calibration figures" not in text
+    assert "Mia Manager" in text and "more lenient" in text
+    assert "Rater leniency is left out here" not in text
+
+
+def test_with_anyone_pooled_the_team_pages_calibration_names_no_rater(tmp_path: Path) -> None:
+    """Peer anonymity reaches the team page's calibration: with min_peers above the peers who
+    rated, the leniency rows (which would single the manager or a peer out) are left out and
+    the page says where ops find them; agreement figures stay."""
+    from sheetladder.definition import load_text
+    from sheetladder.report.site import make_report
+
+    from .test_calibrate import LADDER, plant_lenient_manager
+
+    ladder = load_text(LADDER + "min_peers: 4\n", "cal.yaml")
+    db = tmp_path / "h.db"
+    with History(str(db)) as h:
+        plant_lenient_manager(h, ladder)
+    with History(str(db), read_only=True) as h:
+        make_report(h, "2026-Q4", tmp_path / "site")
+    text = text_of((tmp_path / "site" / "index.html").read_bytes())
+    assert "Rater leniency is left out here" in text
+    for name in ("Mia Manager", "Ned Manager", "East Peer 1", "West Peer 6"):
+        assert name not in text
 
 
 def test_two_ladders_in_one_period_get_a_section_each_and_each_page_its_own_ladder(
@@ -472,3 +488,26 @@ def test_the_package_ships_every_template() -> None:
     folder = Path(sheetladder.report.__file__).parent
     files = [p.relative_to(folder).as_posix() for p in (folder / "templates").iterdir()]
     assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files
+
+
+def test_below_min_peers_the_person_pages_show_self_and_others_and_name_no_peer(
+        tmp_path: Path) -> None:
+    """The report is built from the export, so peer anonymity reaches it: with the ladder's
+    min_peers above the two peers who rated, no page names a peer, and the radar overlays Self
+    and Others, with no manager or peer series."""
+    from sheetladder.definition import load_text
+
+    from .report_data import LADDER
+
+    text = LADDER.replace("min_peers: 0", "min_peers: 3").format(
+        name="Report test ladder", l1="Starter", group="Craft", cat="Discovery",
+        d="Does the work of this level")
+    db = tmp_path / "h.db"
+    fill(db, lad=load_text(text, "report-test.yaml"))
+    pages, _ = site_of(db)
+    people = [n for n in pages if n.startswith("people/")]
+    assert people
+    for name in people:
+        page = text_of(pages[name])
+        assert "Peer A" not in page and "Peer B" not in page
+        assert "Others" in page and "Self" in page

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from ..definition import Ladder
 from ..errors import OutputExists, SheetladderError
 from ..files import write_new
+from ..results import anonymity
 from ..results.calibrate import Calibration, calibrate
 from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, team_key
 from ..results.status import CycleStatus
@@ -309,7 +310,7 @@ def _missing(st: CycleStatus, keep: set[str] | None) -> list[MissingPerson]:
 
 
 def team_page(exp: PeriodExport, files: Sequence[str], team: str | None,
-              status: CycleStatus | None, calibration: Any | None) -> TeamPage:
+              status: CycleStatus | None, calibration: Calibration | None) -> TeamPage:
     title = f"{team} — {exp.period}" if team else f"Team report — {exp.period}"
     sections = [_section(exp, tv, dict(enumerate(files)), k) for k, tv in enumerate(exp.team)]
     missing = None
@@ -320,8 +321,15 @@ def team_page(exp: PeriodExport, files: Sequence[str], team: str | None,
     return TeamPage(title=title, sections=sections,
                     people=list(zip(exp.rows, files, strict=True)),
                     teams=exp.teams if len(exp.teams) > 1 else [],
-                    calibration=calibration_view(calibration) if calibration is not None
-                    else None, missing=missing, missing_totals=totals)
+                    calibration=_calibration(exp, calibration), missing=missing,
+                    missing_totals=totals)
+
+
+def _calibration(exp: PeriodExport, cal: Calibration | None) -> CalibrationView | None:
+    """The team page's calibration: person-facing, so peer anonymity applies to it."""
+    if cal is None:
+        return None
+    return calibration_view(anonymity.public_calibration(cal, sum(r.peers_pooled for r in exp.rows)))
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -337,7 +345,7 @@ def _check_folder(out_dir: Path, force: bool) -> None:
 
 def render_site(exp: PeriodExport, ladders: Mapping[tuple[str, str], Ladder],
                 team: str | None = None, status: CycleStatus | None = None,
-                calibration: Any | None = None) -> dict[str, bytes]:
+                calibration: Calibration | None = None) -> dict[str, bytes]:
     """Every page of the report, by its path in the site (``index.html``, ``people/...``).
     ``ladders`` maps (ladder id, version) to the ladder each row was scored with."""
     env = _env()

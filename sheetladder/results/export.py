@@ -29,6 +29,7 @@ from ..definition import Ladder
 from ..errors import SheetladderError
 from ..results.store import AssessmentRecord, History, RatingRecord
 from ..scoring import ROUND_DIGITS, RaterInput, xround
+from . import anonymity
 
 if TYPE_CHECKING:
     from .calibrate import Calibration
@@ -118,8 +119,11 @@ class PersonRow:
     warnings: list[str] = field(default_factory=list)
     rater_figures: list[RaterFigure] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
-    # category id -> role id -> that role's mean level (the report's radar); peer anonymity
-    # must pool these as it pools role_means
+    # fewer peers rated than the ladder's min_peers: the manager and peers are one pool,
+    # "Others", in role_means, category_roles, rater_figures and comments (results/anonymity.py)
+    peers_pooled: bool = False
+    # category id -> role id -> that role's mean level (the report's radar); pooled like
+    # role_means (the roles the person's outputs may show, and "others" when pooled)
     category_roles: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
@@ -203,32 +207,58 @@ def _previous(rec: AssessmentRecord, mine: list[AssessmentRecord]) -> Assessment
     return max(earlier, key=lambda a: a.period_order) if earlier else None
 
 
-def _role_means(rec: AssessmentRecord, ladder: Ladder) -> dict[str, float | None]:
+def _role_means(rec: AssessmentRecord, ladder: Ladder, decision: anonymity.Decision
+                ) -> dict[str, float | None]:
+    """Each role's mean over categories, of the roles the person's outputs may show."""
     return {role.id: _r(_mean([c.role_means.get(role.id) for c in rec.categories]))
-            for role in ladder.raters}
+            for role in ladder.raters if decision.shows(role.id)}
 
 
-def _raters_and_comments(ladder: Ladder, ratings: Sequence[RatingRecord]
-                         ) -> tuple[list[RaterFigure], list[Comment]]:
-    """Each rater's figures from their current ratings (the scoring rule, one tab alone), and
-    every comment, in the ladder's order of roles and categories."""
-    role_names = {r.id: r.name for r in ladder.raters}
+def _category_roles(rec: AssessmentRecord, ladder: Ladder, decision: anonymity.Decision,
+                    pool: anonymity.Pool) -> dict[str, dict[str, float | None]]:
+    """Per category, each shown role's mean level, and the pool's when the person is pooled."""
+    out: dict[str, dict[str, float | None]] = {}
+    for c in rec.categories:
+        means = {role.id: _r(c.role_means.get(role.id))
+                 for role in ladder.raters if decision.shows(role.id)}
+        if decision.pooled:
+            means[anonymity.POOL] = _r(pool.levels.get(c.id))
+        out[c.id] = means
+    return out
+
+
+def _inputs(ladder: Ladder, ratings: Sequence[RatingRecord]) -> list[RaterInput]:
+    """Each rater's current ratings and comments, in the ladder's order of roles (tabs of one
+    role in the order the history gives them)."""
     role_order = {r.id: i for i, r in enumerate(ladder.raters)}
-    cat_order = {c.id: i for i, c in enumerate(ladder.categories)}
-    cat_names = {c.id: c.name for c in ladder.categories}
+    cat_ids = {c.id for c in ladder.categories}
     inputs: dict[str, RaterInput] = {}
     for r in ratings:
         inp = inputs.setdefault(r.rater_tab, RaterInput(role=r.rater_role, name=r.rater_name,
                                                         tab=r.rater_tab, levels={}))
-        if r.category_id in cat_order:
+        if r.category_id in cat_ids:
             inp.levels[r.category_id] = r.level_index
             if r.comment:
                 inp.comments[r.category_id] = r.comment
-    ordered = sorted(inputs.values(), key=lambda i: (role_order.get(i.role, len(role_order)),
-                                                     list(inputs).index(i.tab)))
+    tabs = list(inputs)
+    return sorted(inputs.values(), key=lambda i: (role_order.get(i.role, len(role_order)),
+                                                  tabs.index(i.tab)))
+
+
+def _raters_and_comments(ladder: Ladder, inputs: Sequence[RaterInput],
+                         decision: anonymity.Decision, pool: anonymity.Pool
+                         ) -> tuple[list[RaterFigure], list[Comment]]:
+    """Each rater's figures from their current ratings (the scoring rule, one tab alone), and
+    every comment, in the ladder's order of roles and categories; raters the person's outputs
+    may not show one by one are one pooled figure, their comments unattributed."""
+    role_names = {r.id: r.name for r in ladder.raters}
+    cat_order = {c.id: i for i, c in enumerate(ladder.categories)}
+    cat_names = {c.id: c.name for c in ladder.categories}
     figures: list[RaterFigure] = []
     comments: list[Comment] = []
-    for inp in ordered:
+    for inp in inputs:
+        if not decision.shows(inp.role):
+            continue
         rs = scoring.score_rater(ladder, inp)
         figures.append(RaterFigure(
             tab=inp.tab, name=inp.name, role=inp.role,
@@ -242,6 +272,16 @@ def _raters_and_comments(ladder: Ladder, ratings: Sequence[RatingRecord]
                 rater=inp.name or inp.tab, role=inp.role,
                 role_name=role_names.get(inp.role, inp.role),
                 rating=ladder.codes[lv - 1] if lv else None, comment=inp.comments[cid]))
+    if decision.pooled:
+        name = anonymity.POOL_NAME
+        figures.append(RaterFigure(
+            tab=name, name=name, role=anonymity.POOL, role_name=name, rated=pool.rated, of=pool.of,
+            total_points=_r(pool.total_points), level=pool.level,
+            progress_to_next=_r(pool.progress_to_next)))
+        comments += [Comment(category=cid, category_name=cat_names[cid], rater_tab=name,
+                             rater=name, role=anonymity.POOL, role_name=name, rating=None,
+                             comment=text)
+                     for cid, text in anonymity.pooled_comments(ladder, inputs)]
     return figures, comments
 
 
@@ -317,7 +357,9 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                      key=lambda p: orders[p])
     rows: list[PersonRow] = []
     trend: list[TrendRow] = []
-    for a in sorted(current, key=lambda r: (team_key(r.team), r.ladder_id, r.person.casefold())):
+    pools: dict[int, anonymity.Pool] = {}
+    decisions: dict[int, anonymity.Decision] = {}
+    for a in sorted(current, key=_row_order):
         at = {h.period: h for h in by_person[a.person_key]
               if _earlier(h.period_order, pkey, or_same=True)}
         trend.append(TrendRow(
@@ -329,7 +371,11 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
         prev = _previous(a, by_person[a.person_key])
         same = prev is not None and prev.ladder_id == a.ladder_id
         complete = a.level_index is not None
-        figures, comments = _raters_and_comments(lad, current_ratings.get(a.id, []))
+        inputs = _inputs(lad, current_ratings.get(a.id, []))
+        decision = anonymity.decide(lad, inputs)
+        pools[a.id] = pool = anonymity.pool(lad, inputs)
+        decisions[a.id] = decision
+        figures, comments = _raters_and_comments(lad, inputs, decision, pool)
         rows.append(PersonRow(
             person=a.person, email=a.email, team=a.team, managers=list(a.managers),
             period=a.period, ladder=a.ladder_id,
@@ -338,7 +384,7 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
             complete=complete, rated_categories=a.rated_categories,
             categories=a.categories_count, raters=a.raters,
             consensus={c.id: _r(c.consensus_level) for c in a.categories},
-            role_means=_role_means(a, lad), gaps=_gaps(a),
+            role_means=_role_means(a, lad, decision), gaps=_gaps(a),
             previous_period=prev.period if prev else None,
             previous_level=prev.level if prev else None,
             previous_total=_r(prev.total_points) if prev else None,
@@ -348,10 +394,17 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
             total_change=(_r(a.total_points - prev.total_points)
                           if same and prev and a.total_points is not None
                           and prev.total_points is not None else None),
-            warnings=list(a.warnings), rater_figures=figures, comments=comments,
-            category_roles={c.id: {role.id: _r(c.role_means.get(role.id)) for role in lad.raters}
-                            for c in a.categories},
+            warnings=anonymity.public_warnings(decision, a.warnings, inputs),
+            rater_figures=figures, comments=comments, peers_pooled=decision.pooled,
+            category_roles=_category_roles(a, lad, decision, pool),
         ))
+    # Any person's raters pooled: everyone gets the pool's mean (the "others" of the
+    # self-vs-others gaps), so that the column compares across people.
+    any_pooled = any(d.pooled for d in decisions.values())
+    if any_pooled:
+        roles.append((anonymity.POOL, anonymity.POOL_NAME))
+        for row, aid in zip(rows, pools, strict=True):  # both in the order of the rows
+            row.role_means[anonymity.POOL] = _r(anonymity.mean_level(pools[aid].levels))
 
     views: list[TeamView] = []
     # one team view per ladder version: two versions may not even have the same levels
@@ -372,14 +425,21 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
             else:
                 dist[labels[a.level_index]] += 1
         cats: list[CategoryAverage] = []
+        # a role's average is over the people whose outputs show that role: no average
+        # holds a figure a person's own outputs pool
+        shown = [role.id for role in lad.raters
+                 if any(decisions[a.id].shows(role.id) for a in mine)]
         for c in lad.categories:
-            recs = [cr for a in mine for cr in a.categories if cr.id == c.id]
+            recs = [(a, cr) for a in mine for cr in a.categories if cr.id == c.id]
+            means = {rid: _r(_mean([cr.role_means.get(rid) for a, cr in recs
+                                    if decisions[a.id].shows(rid)])) for rid in shown}
+            if any_pooled:
+                means[anonymity.POOL] = _r(_mean([pools[a.id].levels.get(c.id) for a in mine]))
             cats.append(CategoryAverage(
                 category=c.id, name=c.name,
-                people=sum(1 for cr in recs if cr.consensus_level is not None),
-                consensus=_r(_mean([cr.consensus_level for cr in recs])),
-                role_means={role.id: _r(_mean([cr.role_means.get(role.id) for cr in recs]))
-                            for role in lad.raters},
+                people=sum(1 for _, cr in recs if cr.consensus_level is not None),
+                consensus=_r(_mean([cr.consensus_level for _, cr in recs])),
+                role_means=means,
             ))
         name = f"{lad.name} (version {lad.version})" if ids.count(lid) > 1 else lad.name
         views.append(TeamView(ladder=lid, name=name, people=len(mine), levels=labels,
@@ -392,6 +452,10 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         periods=periods, roles=roles, columns=columns, rows=rows, team=views,
                         trend=trend, teams=_team_summaries(rows))
+
+
+def _row_order(a: AssessmentRecord) -> tuple[str, str, str]:
+    return team_key(a.team), a.ladder_id, a.person.casefold()
 
 
 def _team_summaries(rows: Sequence[PersonRow]) -> list[TeamSummary]:
@@ -457,7 +521,8 @@ def table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
 # Columns of :func:`table` the XLSX Results sheet leaves out, so that it prints one page wide
 # at a readable size: the period is in the sheet's title, the level number and "complete"
 # repeat the level, the consensus per category is the Heatmap sheet, each rater's figures the
-# Raters sheet; the team and managers when no one has any. CSV and JSON keep everything.
+# Raters sheet; the team and managers when no one has any, and the means of roles no one's
+# outputs show (peer anonymity pooled them all). CSV and JSON keep everything.
 _NOT_PRINTED = {"Email", "Period", "Level #", "Complete", "Each rater's total and level"}
 
 
@@ -471,6 +536,10 @@ def printed_table(exp: PeriodExport) -> tuple[list[str], list[list[Value]]]:
         dropped.add("Team")  # a roster without teams: a blank column
     if not any(r.managers for r in exp.rows):
         dropped.add("Managers")
+    role_names = dict(exp.roles)
+    for rid, _ in exp.roles:  # a role no one's outputs show (peer anonymity pooled it)
+        if all(r.role_means.get(rid) is None for r in exp.rows):
+            dropped.add(f"{role_names[rid]} mean")
     keep = [i for i, h in enumerate(headers) if h not in dropped]
     return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows]
 
@@ -757,7 +826,8 @@ def to_xlsx(exp: PeriodExport, calibration: Calibration | None = None) -> bytes:
     _list_sheet(wb, w, exp, "Warnings", *warning_table(exp), wrap=("Warning",),
                 empty="No warnings.")
     if calibration is not None:
-        _calibration_sheet(wb, w, calibration)
+        pooled = sum(r.peers_pooled for r in exp.rows)
+        _calibration_sheet(wb, w, anonymity.public_calibration(calibration, pooled))
     wb.close()
     return buf.getvalue()
 

@@ -13,12 +13,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..definition import Ladder, from_json
+from ..scoring import RaterScore
+from . import anonymity
 from .report import Report
 from .store import AssessmentRecord
+from .trust import TrustedLadders
 
 
-def print_reports(reports: Sequence[Report], console: Console | None = None) -> None:
-    """The text report of ``sheetladder read``: findings, raters, categories, overall."""
+def print_reports(reports: Sequence[Report], console: Console | None = None,
+                  trusted: TrustedLadders | None = None) -> None:
+    """The text report of ``sheetladder read``: findings, raters, categories, overall. It is
+    person-facing: raters the ladder's peer anonymity pools are shown only as one pool
+    (:mod:`.anonymity`), decided by the trusted ladder of the workbook's id and version when
+    ``trusted`` holds one, else by the ladder the workbook embeds. Findings about pooled
+    raters' tabs are counted, not listed (``read --json`` lists them)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -42,7 +51,21 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
         if r.ladder:
             title.append(f"  ({r.ladder.id} {r.ladder.version})", style="dim")
         console.print(title)
-        console.print(Text(r.file, style="dim"))
+        ladder = policy_ladder(r, trusted)
+        decision = anonymity.decide(ladder, r.inputs) if ladder is not None else None
+        pooled = decision is None or decision.pooled
+        shown = [rs for rs in r.raters if not pooled or rs.role == anonymity.SELF]
+        pool = anonymity.pool(ladder, r.inputs) if ladder is not None and pooled else None
+        hidden = anonymity.pooled_names(r.inputs) if pooled else set()
+        files = r.sources or [r.file]
+        named = [f for f in files if anonymity.mentions(f, hidden)]
+        if named:  # a --split copy's name is its rater's
+            console.print(Text(" + ".join(f for f in files if f not in named)
+                               + (" + " if len(named) < len(files) else "")
+                               + f"{len(named)} file(s) named after raters shown as "
+                               f"{anonymity.POOL_NAME}", style="dim"))
+        else:
+            console.print(Text(r.file, style="dim"))
         errors = len(r.errors)
         warnings = len(r.findings) - errors
         if errors:
@@ -52,43 +75,71 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
         else:
             status = Text("✔ verified: no findings", style="green")
         console.print(status)
-        if r.findings:
+        # a finding about a pooled rater's tab would name them, or quote what they typed:
+        # counted here, and listed in full by read --json
+        findings = [f for f in r.findings if not pooled or (
+            (f.sheet is None or anonymity.open_sheet(f.sheet, r.inputs))
+            and not anonymity.mentions(f"{f.message} {f.file or ''}", hidden))]
+        if findings:
             ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
             ft.add_column("", no_wrap=True)
-            if any(f.file for f in r.findings):
+            if any(f.file for f in findings):
                 ft.add_column("File", overflow="fold")
             ft.add_column("Where", no_wrap=True)
             ft.add_column("Finding", overflow="fold")
-            for f in r.findings:
+            for f in findings:
                 sev = Text("error", style="red") if f.severity == "error" else \
                     Text("warning", style="yellow")
                 where = Text(f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
                 row = [sev]
-                if any(x.file for x in r.findings):
+                if any(x.file for x in findings):
                     row.append(Text(f.file or ""))
                 row += [where, Text(f.message)]
                 ft.add_row(*row)
             console.print(ft)
+        if len(findings) < len(r.findings):
+            left = [f for f in r.findings if f not in findings]
+            bad = sum(1 for f in left if f.severity == "error")
+            console.print(Text(
+                f"{len(left)} finding(s) ({bad} error(s)) on the tabs of raters shown as "
+                f"{anonymity.POOL_NAME} are not listed here, as they would name them; "
+                "sheetladder read --json lists every finding", style="red" if bad else "yellow"))
+        if decision is not None and decision.pooled:
+            console.print(Text(f"Peers pooled: {decision.note()}.", style="dim"))
+        elif decision is None:
+            console.print(Text("Raters other than self not shown: the workbook's ladder could "
+                               "not be read to decide what may be shown.", style="dim"))
         rt = Table(title="Raters", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         for col in ("Tab", "Role", "Rated", "Points", "Level", "Progress"):
             rt.add_column(col, justify="left" if col in ("Tab", "Role") else "right")
-        for rs in r.raters:
+        for rs in shown:
             rt.add_row(Text(rs.tab), Text(rs.role), f"{rs.rated}/{rs.of}", num(rs.total_points),
                        Text(rs.level or "–"), num(rs.progress_to_next, pct=True))
+        if pool is not None and ladder is not None:
+            withheld = r.figures_withheld is not None
+            rt.add_row(Text(anonymity.POOL_NAME), Text(anonymity.pooled_role_names(ladder, pool)),
+                       f"{pool.rated}/{pool.of}",
+                       num(None if withheld else pool.total_points),
+                       Text((None if withheld else pool.level) or "–"),
+                       num(None if withheld else pool.progress_to_next, pct=True))
         console.print(rt)
-        console.print(Text(tab_status(r)))
+        console.print(Text(tab_status(r, pooled=pooled)))
         ct = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         ct.add_column("Category")
-        tabs = [rs.tab for rs in r.raters]
+        tabs = [rs.tab for rs in shown]
         for t in tabs:
             ct.add_column(Text(t), justify="center")
+        if pool is not None:
+            ct.add_column(anonymity.POOL_NAME, justify="right")
         ct.add_column("Consensus", justify="right")
         ct.add_column("Next", justify="center")
         for c in r.categories:
-            ct.add_row(Text(c.name), *[Text(c.ratings.get(t) or "·") for t in tabs],
-                       num(c.consensus_level), Text(c.next_level or "–"))
+            cells = [Text(c.ratings.get(t) or "·") for t in tabs]
+            if pool is not None:
+                cells.append(Text(num(pool.levels.get(c.id))))
+            ct.add_row(Text(c.name), *cells, num(c.consensus_level), Text(c.next_level or "–"))
         console.print(ct)
-        for line in comment_lines(r):
+        for line in comment_lines(r, ladder if pooled else None, pooled=pooled):
             console.print(line)
         overall = Text("Overall: ", style="bold")
         if r.figures_withheld:
@@ -103,29 +154,66 @@ def print_reports(reports: Sequence[Report], console: Console | None = None) -> 
         console.print(overall)
 
 
-def tab_status(r: Report) -> str:
+def policy_ladder(report: Report, trusted: TrustedLadders | None = None) -> Ladder | None:
+    """The ladder whose ``min_peers`` rules a report's text: the trusted one of the same id and
+    version when there is one (a copy cannot turn anonymity off), else the one embedded."""
+    if not report.ladder_json:
+        return None
+    try:
+        embedded = from_json(report.ladder_json)
+    except ValueError:
+        return None
+    if trusted is not None:
+        judged = trusted.judge(embedded).ladder
+        if judged is not None:
+            return judged
+    return embedded
+
+
+def tab_status(r: Report, pooled: bool = False) -> str:
     """Which rater tabs are filled, partly filled or not started: what a manager checks on a
-    shared Google Sheet before chasing anyone."""
-    full = [rs.tab for rs in r.raters if rs.of and rs.rated == rs.of]
-    part = [f"{rs.tab} ({rs.rated}/{rs.of})" for rs in r.raters if 0 < rs.rated < rs.of]
-    none = [rs.tab for rs in r.raters if rs.rated == 0]
+    shared Google Sheet before chasing anyone. With ``pooled``, tabs other than self's are
+    only counted, never named."""
+    def state(rs: RaterScore) -> str:
+        return "filled" if rs.of and rs.rated == rs.of else (
+            "partly filled" if rs.rated else "not started")
+
+    own = [rs for rs in r.raters if not pooled or rs.role == anonymity.SELF]
+    full = [rs.tab for rs in own if state(rs) == "filled"]
+    part = [f"{rs.tab} ({rs.rated}/{rs.of})" for rs in own if state(rs) == "partly filled"]
+    none = [rs.tab for rs in own if state(rs) == "not started"]
     parts = [f"{label}: {', '.join(tabs)}" for label, tabs in
              (("filled", full), ("partly filled", part), ("not started", none)) if tabs]
+    if pooled:
+        counts = {k: sum(1 for rs in r.raters if rs.role != anonymity.SELF and state(rs) == k)
+                  for k in ("filled", "partly filled", "not started")}
+        if any(counts.values()):
+            parts.append(f"{anonymity.POOL_NAME}: " + ", ".join(
+                f"{n} {k}" for k, n in counts.items() if n))
     return "Rater tabs " + "; ".join(parts) if parts else "Rater tabs: none"
 
 
-def comment_lines(report: Report) -> list[Text]:
+def _one_line(comment: str) -> str:
+    return " / ".join(part.strip() for part in comment.splitlines() if part.strip())
+
+
+def comment_lines(report: Report, ladder: Ladder | None = None,
+                  pooled: bool = False) -> list[Text]:
     """What each rater wrote (the evidence cells), one line per comment under a "Comments"
     heading: ``  Tab · Category (rating): comment``, in the order of tabs and categories; a
-    comment's own line breaks are shown as " / ". Nothing when no rater wrote anything."""
+    comment's own line breaks are shown as " / ". Nothing when no rater wrote anything. With
+    ``pooled``, only self's are shown so; the other raters' follow as ``  Others · Category:
+    comment``, without tab or rating, in the order of categories and text (none without
+    ``ladder``)."""
     names = {c.id: c.name for c in report.categories}
     order = {c.id: i for i, c in enumerate(report.categories)}
     rated = {c.id: c.ratings for c in report.categories}
     lines: list[Text] = []
     for inp in report.inputs:
+        if pooled and inp.role != anonymity.SELF:
+            continue
         for cid in sorted(inp.comments, key=lambda k: order.get(k, len(order))):
-            text = " / ".join(part.strip() for part in inp.comments[cid].splitlines()
-                              if part.strip())
+            text = _one_line(inp.comments[cid])
             if not text:
                 continue
             line = Text("  ")
@@ -136,6 +224,13 @@ def comment_lines(report: Report) -> list[Text]:
                 line.append(f" ({rating})")
             line.append(": ")
             line.append(text)
+            lines.append(line)
+    if pooled and ladder is not None:
+        for cid, comment in anonymity.pooled_comments(ladder, report.inputs):
+            line = Text("  ")
+            line.append(anonymity.POOL_NAME, style="bold")
+            line.append(f" · {names.get(cid, cid)}: ")
+            line.append(_one_line(comment))
             lines.append(line)
     return [Text("Comments", style="bold"), *lines] if lines else []
 
