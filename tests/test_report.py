@@ -511,3 +511,7 @@ def test_below_min_peers_the_person_pages_show_self_and_others_and_name_no_peer(
         page = text_of(pages[name])
         assert "Peer A" not in page and "Peer B" not in page
         assert "Others" in page and "Self" in page
+        # the radar overlays Self and the pool: its title names both series and no role more
+        svg = pages[name].decode()
+        title = svg[svg.index("Ratings by category: "):].split("<", 1)[0]
+        assert title == "Ratings by category: Self, Others", title

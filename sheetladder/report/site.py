@@ -183,14 +183,20 @@ class TeamPage:
     missing_totals: str | None
 
 
-def _role_series(exp: PeriodExport, ladder: Ladder) -> list[tuple[str, str]]:
+def _role_series(exp: PeriodExport, ladder: Ladder, row: PersonRow) -> list[tuple[str, str]]:
+    """The kinds of rater the person's outputs show: the ladder's roles, or Self and the pool
+    of the others when peer anonymity pools them (results/anonymity.py)."""
     names = dict(exp.roles)
-    return [(r.id, names.get(r.id, r.name)) for r in ladder.raters]
+    roles = [(r.id, names.get(r.id, r.name)) for r in ladder.raters]
+    if row.peers_pooled:
+        roles = [(rid, n) for rid, n in roles if rid == anonymity.SELF]
+        roles.append((anonymity.POOL, anonymity.POOL_NAME))
+    return roles
 
 
 def person_page(exp: PeriodExport, row: PersonRow, ladder: Ladder, file: str) -> PersonPage:
     cats = list(ladder.categories)
-    roles = _role_series(exp, ladder)
+    roles = _role_series(exp, ladder, row)
     series = []
     for j, (rid, rname) in enumerate(roles):
         vals = [row.category_roles.get(c.id, {}).get(rid) for c in cats]
