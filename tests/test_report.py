@@ -399,21 +399,26 @@ def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--db" in r.output
 
 
-def test_the_team_page_shows_the_periods_real_calibration_flags(tmp_path: Path) -> None:
-    """make_report takes the period's figures from results.calibrate: the manager planted 1.5
-    levels lenient is flagged on the team page (three named peers each: nobody is pooled)."""
+def planted_team_page(tmp_path: Path, extra: str) -> str:
+    """The team page's text of test_calibrate's planted period (a manager 1.5 levels lenient
+    across 8 reps), its ladder with ``extra`` appended."""
     from sheetladder.definition import load_text
     from sheetladder.report.site import make_report
 
     from .test_calibrate import LADDER, plant_lenient_manager
 
-    ladder = load_text(LADDER, "cal.yaml")
     db = tmp_path / "h.db"
     with History(str(db)) as h:
-        plant_lenient_manager(h, ladder)
+        plant_lenient_manager(h, load_text(LADDER + extra, "cal.yaml"))
     with History(str(db), read_only=True) as h:
         make_report(h, "2026-Q4", tmp_path / "site")
-    text = text_of((tmp_path / "site" / "index.html").read_bytes())
+    return text_of((tmp_path / "site" / "index.html").read_bytes())
+
+
+def test_the_team_page_shows_the_periods_real_calibration_flags(tmp_path: Path) -> None:
+    """make_report takes the period's figures from results.calibrate: the manager planted 1.5
+    levels lenient is flagged on the team page (three named peers each: nobody is pooled)."""
+    text = planted_team_page(tmp_path, "")
     assert "No calibration figures" not in text
     assert "Mia Manager" in text and "more lenient" in text
     assert "Rater leniency is left out here" not in text
@@ -423,18 +428,7 @@ def test_with_anyone_pooled_the_team_pages_calibration_names_no_rater(tmp_path: 
     """Peer anonymity reaches the team page's calibration: with min_peers above the peers who
     rated, the leniency rows (which would single the manager or a peer out) are left out and
     the page says where ops find them; agreement figures stay."""
-    from sheetladder.definition import load_text
-    from sheetladder.report.site import make_report
-
-    from .test_calibrate import LADDER, plant_lenient_manager
-
-    ladder = load_text(LADDER + "min_peers: 4\n", "cal.yaml")
-    db = tmp_path / "h.db"
-    with History(str(db)) as h:
-        plant_lenient_manager(h, ladder)
-    with History(str(db), read_only=True) as h:
-        make_report(h, "2026-Q4", tmp_path / "site")
-    text = text_of((tmp_path / "site" / "index.html").read_bytes())
+    text = planted_team_page(tmp_path, "min_peers: 4\n")
     assert "Rater leniency is left out here" in text
     for name in ("Mia Manager", "Ned Manager", "East Peer 1", "West Peer 6"):
         assert name not in text
