@@ -37,6 +37,7 @@ from sheetladder.results.export import (
     to_json,
     to_xlsx,
 )
+from sheetladder.results.calibrate import calibrate
 from sheetladder.results.report import Finding, Report
 from sheetladder.results.store import History
 from sheetladder.results.text import print_reports
@@ -101,9 +102,15 @@ def export_of(tmp_path: Path, ladder: Ladder, people: Sequence[tuple[str, int, R
 
 
 def xlsx_cells(exp: PeriodExport, tmp_path: Path) -> list[Any]:
-    """Every cell value of every sheet of the XLSX export, as openpyxl reads them back."""
+    """Every cell value of every sheet of the XLSX export, as openpyxl reads them back; with
+    the period's calibration sheet, as `export --format xlsx` writes it, when ``tmp_path``
+    holds the history :func:`export_of` made."""
     path = tmp_path / "export.xlsx"
-    path.write_bytes(to_xlsx(exp))
+    cal = None
+    if (tmp_path / "h.sqlite").exists():
+        with History(f"sqlite:///{tmp_path / 'h.sqlite'}", read_only=True) as h:
+            cal = calibrate(h, exp.period)
+    path.write_bytes(to_xlsx(exp, cal))
     wb = openpyxl.load_workbook(path)
     return [(ws.title, cell.coordinate, cell.value) for ws in wb.worksheets
             for row in ws.iter_rows() for cell in row if cell.value not in (None, "")]
@@ -525,4 +532,26 @@ def test_the_export_xlsxs_calibration_sheet_names_no_rater_when_anyone_is_pooled
                if c.value is not None]
         assert any(MANAGER in v for v in cal) is shown
         assert any(p in v for v in cal for p in PEERS[:2]) is shown
-        assert any("Rater leniency is left out here" in v for v in cal) is not shown
+        assert any("Rater leniency and the adjusted consensus are left out here" in v
+                   for v in cal) is not shown
+
+
+def test_the_calibration_sheet_does_not_depend_on_which_peer_gave_what(tmp_path: Path) -> None:
+    """Three people rated by the same manager and two peers (so the manager and the peers
+    qualify for leniency and would be adjusted): swapping the two peers' tabs for one person
+    changes no cell of any sheet of the XLSX export, its Calibration sheet included, and the
+    sheet names no rater."""
+    ladder = ladder_with(3)
+    people = [(f"{PERSON} {k}", 2, TWO, TWO_COMMENTS) for k in range(3)]
+    swapped = [people[0], people[1], (f"{PERSON} 2", 2, *_swapped(TWO, TWO_COMMENTS, *PEERS[:2]))]
+    cells = []
+    for name, group in (("one", people), ("two", swapped)):
+        (tmp_path / name).mkdir()
+        exp = export_of(tmp_path / name, ladder, group)
+        cells.append(xlsx_cells(exp, tmp_path / name))
+    assert any(sheet == "Calibration" for sheet, _, _ in cells[0])
+    assert cells[0] == cells[1]
+    text = " ".join(str(v) for _, _, v in cells[0])
+    assert not any(p in text for p in PEERS)
+    # the manager is named as the person's manager (Results), never as a rater of theirs
+    assert MANAGER not in " ".join(str(v) for sheet, _, v in cells[0] if sheet == "Calibration")

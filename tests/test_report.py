@@ -421,7 +421,7 @@ def test_the_team_page_shows_the_periods_real_calibration_flags(tmp_path: Path) 
     text = planted_team_page(tmp_path, "")
     assert "No calibration figures" not in text
     assert "Mia Manager" in text and "more lenient" in text
-    assert "Rater leniency is left out here" not in text
+    assert "Rater leniency and the adjusted consensus are left out here" not in text
 
 
 def test_with_anyone_pooled_the_team_pages_calibration_names_no_rater(tmp_path: Path) -> None:
@@ -429,7 +429,7 @@ def test_with_anyone_pooled_the_team_pages_calibration_names_no_rater(tmp_path: 
     rated, the leniency rows (which would single the manager or a peer out) are left out and
     the page says where ops find them; agreement figures stay."""
     text = planted_team_page(tmp_path, "min_peers: 4\n")
-    assert "Rater leniency is left out here" in text
+    assert "Rater leniency and the adjusted consensus are left out here" in text
     for name in ("Mia Manager", "Ned Manager", "East Peer 1", "West Peer 6"):
         assert name not in text
 

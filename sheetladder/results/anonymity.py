@@ -205,13 +205,15 @@ def mean_level(levels: Mapping[str, float | None]) -> float | None:
 
 def public_calibration(cal: Calibration, pooled_people: int) -> Calibration:
     """The calibration as a person-facing output (the export XLSX, the report's team page) may
-    show it: with anyone pooled, no rater row at all. A rater's leniency is their ratings set
-    against the others' for the same people, so beside a pooled person's Others figure it
-    would single the manager or a peer out again. ``sheetladder calibrate`` (for ops) keeps
-    every row."""
-    if pooled_people == 0 or not cal.raters:
+    show it: with anyone pooled, no rater row and no adjusted consensus. A rater's leniency is
+    their ratings set against the others' for the same people, and the adjusted consensus
+    moves each rater's levels by their own leniency (and names who was moved): beside a pooled
+    person's Others figure either would single the manager or a peer out again. What stays
+    (alpha per category, self-other agreement against the pool) does not depend on which
+    non-self rater gave what. ``sheetladder calibrate`` (for ops) keeps everything."""
+    if pooled_people == 0 or not (cal.raters or cal.consensus):
         return cal
-    note = (f"Rater leniency is left out here: {pooled_people} person(s) had fewer peers rating "
-            f"than the ladder's min_peers, and their raters are shown only as {POOL_NAME}. "
-            "`sheetladder calibrate` (for ops) shows it.")
-    return cal.model_copy(update={"raters": [], "notes": [*cal.notes, note]})
+    note = (f"Rater leniency and the adjusted consensus are left out here: {pooled_people} "
+            f"person(s) had fewer peers rating than the ladder's min_peers, and their raters are "
+            f"shown only as {POOL_NAME}. `sheetladder calibrate` (for ops) shows them.")
+    return cal.model_copy(update={"raters": [], "consensus": [], "notes": [*cal.notes, note]})
