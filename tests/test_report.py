@@ -509,3 +509,55 @@ def test_below_min_peers_the_person_pages_show_self_and_others_and_name_no_peer(
         svg = pages[name].decode()
         title = svg[svg.index("Ratings by category: "):].split("<", 1)[0]
         assert title == "Ratings by category: Self, Others", title
+
+
+def _manifest(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
+    """A manifest of 2026-Q4: (person, tab, role, rater, team) per rater tab."""
+    lines = ["person,period,tab,role,rater,email,target,team"]
+    lines += [f"{p},2026-Q4,{tab},{role},{rater},,{p}.xlsx,{team}" for p, tab, role, rater, team
+              in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_teams_report_lists_only_that_teams_missing_people_and_counts_only_them(
+        plain_db: Path, tmp_path: Path) -> None:
+    """--team North: someone of South, or of no team, is not North's to chase, and the cycle's
+    totals line counts North's people alone."""
+    manifest = _manifest(tmp_path / "m.csv", [
+        ("Ben Ortiz", "Self", "self", "", "North"), ("Zoe North", "Self", "self", "", "North"),
+        ("Sam South", "Self", "self", "", "South"), ("Nat Noteam", "Self", "self", "", "")])
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out), "--team",
+                                  "North", "--manifest", str(manifest)])
+    assert r.exit_code == 0, r.output
+    missing = text_of((out / "index.html").read_bytes()).split("Who is missing", 1)[1]
+    assert "Zoe North" in missing
+    assert "Sam South" not in missing and "Nat Noteam" not in missing
+    assert "2026-Q4: 2 people, 1 complete, 0 partial, 1 not returned" in missing
+
+
+def test_who_is_missing_names_no_rater_of_a_pooled_person_but_self(tmp_path: Path) -> None:
+    """A person whose manager and peers are pooled (fewer peers than min_peers): which of
+    them has not returned would tell who is inside the pool, so the team page counts them."""
+    from sheetladder.definition import load_text
+
+    from .report_data import LADDER
+
+    text = LADDER.replace("min_peers: 0", "min_peers: 3").format(
+        name="Report test ladder", l1="Starter", group="Craft", cat="Discovery",
+        d="Does the work of this level")
+    db = tmp_path / "h.db"
+    fill(db, lad=load_text(text, "report-test.yaml"))
+    person, _, manager = PEOPLE[0]
+    manifest = _manifest(tmp_path / "m.csv", [
+        (person, "Self", "self", "", "North"), (person, manager, "manager", manager, "North"),
+        (person, "Peer A", "peer", "Peer A", "North"), (person, "Peer B", "peer", "Peer B", "North"),
+        (person, "Peer C", "peer", "Peer C", "North")])  # Peer C never returned
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", "--db", str(db), "-o", str(out),
+                                  "--manifest", str(manifest)])
+    assert r.exit_code == 0, r.output
+    missing = text_of((out / "index.html").read_bytes()).split("Who is missing", 1)[1]
+    assert person in missing and "1 of 4 Others tab(s) not collected" in missing
+    assert "Peer C" not in missing

@@ -17,13 +17,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ..context import person_key
 from ..definition import Ladder
 from ..errors import OutputExists, SheetladderError
 from ..files import write_new
 from ..results import anonymity
 from ..results.calibrate import Calibration, calibrate
 from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, team_key
-from ..results.status import CycleStatus
+from ..results.status import CycleStatus, Totals
 from ..results.store import History
 from ..roster import slug
 from ..scoring import next_level
@@ -300,19 +301,33 @@ def _section(exp: PeriodExport, tv: TeamView, files: Mapping[int, str], k: int) 
                          blocks=blocks)
 
 
-def _missing(st: CycleStatus, keep: set[str] | None) -> list[MissingPerson]:
+def _missing(st: CycleStatus, keep: set[str] | None, exp: PeriodExport
+             ) -> tuple[list[MissingPerson], Totals]:
+    """Who has not returned (of ``keep``'s teams only, when given), and their totals. For a
+    person whose raters the outputs pool (peer anonymity), only the self tab is named: which
+    of the others is missing would tell who is inside the pool."""
+    pooled = {person_key(r.person) for r in exp.rows if r.peers_pooled}
+    people = [p for p in st.people if keep is None or team_key(p.team) in keep]
     out = []
-    for p in st.people:
+    for p in people:
         if p.state == "complete":
             continue
-        if keep is not None and team_key(p.team) not in keep and p.team is not None:
-            continue
-        out.append(MissingPerson(
-            person=p.person, state=p.state,
-            missing=[f"{t.rater or t.tab} ({t.role})" for t in p.tabs if t.state == "missing"],
-            refused=[f"{t.rater or t.tab} ({t.role}): {t.file or 'file'}"
-                     for t in p.tabs if t.state == "refused"]))
-    return out
+        if person_key(p.person) in pooled:
+            named = [t for t in p.tabs if t.role == anonymity.SELF]
+            hidden = [t for t in p.tabs if t.role != anonymity.SELF]
+        else:
+            named, hidden = list(p.tabs), []
+        missing = [f"{t.rater or t.tab} ({t.role})" for t in named if t.state == "missing"]
+        refused = [f"{t.rater or t.tab} ({t.role}): {t.file or 'file'}"
+                   for t in named if t.state == "refused"]
+        gone = sum(1 for t in hidden if t.state != "collected")
+        if gone:
+            missing.append(f"{gone} of {len(hidden)} {anonymity.POOL_NAME} tab(s) not collected "
+                           "(not named: this person's raters are shown only as "
+                           f"{anonymity.POOL_NAME})")
+        out.append(MissingPerson(person=p.person, state=p.state, missing=missing,
+                                 refused=refused))
+    return out, Totals.of(people)
 
 
 def team_page(exp: PeriodExport, files: Sequence[str], team: str | None,
@@ -322,8 +337,8 @@ def team_page(exp: PeriodExport, files: Sequence[str], team: str | None,
     missing = None
     totals = None
     if status is not None:
-        missing = _missing(status, {team_key(team)} if team else None)
-        totals = status.totals.line(status.period)
+        missing, kept = _missing(status, {team_key(team)} if team else None, exp)
+        totals = kept.line(status.period)
     return TeamPage(title=title, sections=sections,
                     people=list(zip(exp.rows, files, strict=True)),
                     teams=exp.teams if len(exp.teams) > 1 else [],

@@ -78,6 +78,24 @@ class Totals(BaseModel):
     tabs_missing: int = 0
     tabs_refused: int = 0
 
+    @classmethod
+    def of(cls, people: Sequence[PersonStatus]) -> Totals:
+        """The totals of ``people`` (a whole cycle, or one team's part of it)."""
+        t = cls()
+        for p in people:
+            t.people += 1
+            if p.state == "complete":
+                t.complete += 1
+            elif p.state == "partial":
+                t.partial += 1
+            else:
+                t.not_returned += 1
+            t.tabs += len(p.tabs)
+            t.tabs_collected += p.count("collected")
+            t.tabs_missing += p.count("missing")
+            t.tabs_refused += p.count("refused")
+        return t
+
     def line(self, period: str | None) -> str:
         """The cycle in one line, as ``status`` and ``collect`` print it."""
         return (f"{period or 'no period'}: {self.people} people, {self.complete} complete, "
@@ -131,7 +149,6 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
         for k in keys:
             refused_tab[k] = ref
     people: list[PersonStatus] = []
-    totals = Totals()
     for (pk, per), prow in by_person.items():
         held = collected.get((pk, per or ""), set())
         tabs: list[TabStatus] = []
@@ -150,19 +167,9 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
         team = next((r.team for r in prow if r.team), None)
         people.append(PersonStatus(person=prow[0].person, period=per, team=team, state=pstate,
                                    tabs=tabs))
-        totals.people += 1
-        if pstate == "complete":
-            totals.complete += 1
-        elif pstate == "partial":
-            totals.partial += 1
-        else:
-            totals.not_returned += 1
-        totals.tabs += len(tabs)
-        totals.tabs_collected += n
-        totals.tabs_missing += sum(1 for t in tabs if t.state == "missing")
-        totals.tabs_refused += sum(1 for t in tabs if t.state == "refused")
     people.sort(key=lambda p: ((p.team or "").casefold(), p.person.casefold(), p.period or ""))
-    return CycleStatus(period=period, people=people, totals=totals, unmatched_refusals=unmatched)
+    return CycleStatus(period=period, people=people, totals=Totals.of(people),
+                       unmatched_refusals=unmatched)
 
 
 # -- output ----------------------------------------------------------------------------------------
