@@ -458,6 +458,11 @@ class Ladder(_Model):
             if r.id in rids:
                 problems.append((("raters", i, "id"), f"duplicate rater role {r.id!r}"))
             rids.add(r.id)
+        if "min_peers" in self.model_fields_set and self.min_peers > 0 and "peer" not in rids:
+            problems.append((("min_peers",), (
+                f"min_peers counts raters of role 'peer', and this ladder has none (roles: "
+                f"{', '.join(sorted(rids))}): give the peers' role the id peer, or set "
+                "min_peers: 0")))
         if sum(r.count for r in self.raters) > MAX_RATERS:
             problems.append((("raters",), f"more than {MAX_RATERS} raters in all (the counts of "
                              "the roles add up to more); a workbook holds one tab per rater"))

@@ -223,6 +223,21 @@ def test_a_bad_min_peers_is_an_error_at_its_line(value: str, message: str) -> No
     assert e.value.lines() == [f"bad.yaml:{line}:1: {message}"]
 
 
+def test_min_peers_set_on_a_ladder_with_no_peer_role_is_an_error_at_its_line() -> None:
+    """min_peers counts raters of role peer: set on a ladder whose peers are called something
+    else, it would silently protect no one. Left at its default it is the ladder's default."""
+    roles = "raters:\n  - {id: self, name: Self}\n  - {id: colleague, name: Colleague, count: 2}\n"
+    text = LADDER + roles + "min_peers: 3\n"
+    with pytest.raises(DefinitionError) as e:
+        load_text(text, "bad.yaml")
+    line = text.splitlines().index("min_peers: 3") + 1
+    assert e.value.lines() == [
+        f"bad.yaml:{line}:1: min_peers counts raters of role 'peer', and this ladder has none "
+        "(roles: colleague, self): give the peers' role the id peer, or set min_peers: 0"]
+    assert load_text(LADDER + roles, "ok.yaml").min_peers == 3
+    assert load_text(LADDER + roles + "min_peers: 0\n", "ok.yaml").min_peers == 0
+
+
 # The bundled ladders' hashes before min_peers existed: every workbook rendered from them, and
 # every history, holds these.
 HASHES = {
@@ -304,6 +319,8 @@ def test_with_three_peers_every_rater_is_shown(tmp_path: Path) -> None:
     assert all(p in texts(out) for p in PEERS[:3])
     assert individual_figures(ladder_with(3), three, [MANAGER, *PEERS[:3]]) <= numbers(out)
     [row] = exp.rows
+    # no pool anywhere (the Calibration sheet's self-vs-others columns aside: ops' figures)
+    out["xlsx"] = [c for c in out["xlsx"] if c[0] != "Calibration"]
     assert not row.peers_pooled and "Others" not in texts(out)
     assert [f.tab for f in row.rater_figures] == ["Self", MANAGER, *PEERS[:3]]
 

@@ -136,7 +136,8 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
         for c in r.categories:
             cells = [Text(c.ratings.get(t) or "·") for t in tabs]
             if pool is not None:
-                cells.append(Text(num(pool.levels.get(c.id))))
+                # a role-weighted mean by the workbook's own (untrusted) weights: withheld too
+                cells.append(Text(num(None if r.figures_withheld else pool.levels.get(c.id))))
             ct.add_row(Text(c.name), *cells, num(c.consensus_level), Text(c.next_level or "–"))
         console.print(ct)
         for line in comment_lines(r, ladder if pooled else None, pooled=pooled):
