@@ -24,6 +24,7 @@ from .archive import (
 )
 from .fast_read import _read_fast
 from .parts import _plain, _stored_results, merges_of, shared_strings, sheet_parts
+from .strict import as_transitional
 
 Engine = Literal["fast", "openpyxl"]
 ENGINES: tuple[Engine, ...] = ("fast", "openpyxl")
@@ -53,7 +54,12 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
     if engine == "openpyxl":
         _require_defusedxml()
     zf = open_zip(source, data)
+    original = data
     try:
+        twin = as_transitional(data, zf)  # a Strict package: both readers read its twin
+        if twin is not None:
+            zf.close()
+            data, zf = twin
         if engine == "fast":
             grid = _read_fast(source, data, zf)
         else:
@@ -64,7 +70,7 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
         raise UnreadableWorkbook(source, f"not a readable .xlsx workbook ({one_line(e)})") from None
     finally:
         zf.close()
-    grid.content_hash = hashlib.sha256(data).hexdigest()
+    grid.content_hash = hashlib.sha256(original).hexdigest()
     return grid
 
 
