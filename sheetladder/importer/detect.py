@@ -21,7 +21,16 @@ from typing import Literal
 from ..a1 import col_letter
 from ..definition import LEVEL_CODE, slugify
 from ..errors import BadInput
-from .tables import PLACEHOLDER, ImportFailed, Orientation, Table, cell_ref, range_ref, read_tables
+from .tables import (
+    PLACEHOLDER,
+    ImportFailed,
+    Orientation,
+    Table,
+    _quote_sheet,
+    cell_ref,
+    range_ref,
+    read_tables,
+)
 
 # -- detection -----------------------------------------------------------------------------------
 
@@ -933,6 +942,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
                               f"{f.layout.table_no}", "stray"))
     for d in best.doubts:
         det.notes.append(Note(det.header_ref, f"doubtful: {d}", "level"))
+    for text in best.layout.view.table.notes:  # a library's warnings: shown, never printed raw
+        det.notes.append(Note(_quote_sheet(det.sheet), f"the reader noted: {text}", "stray"))
     return det
 
 

@@ -61,6 +61,7 @@ class Table:
     cells: dict[tuple[int, int], str] = field(default_factory=dict)
     merges: list[Merge] = field(default_factory=list)
     visible: bool = True
+    notes: list[str] = field(default_factory=list)  # what the reading library said of the file
 
     @classmethod
     def from_rows(cls, name: str, rows: list[list[str]], merges: list[Merge] | None = None) -> Table:
@@ -420,6 +421,7 @@ def tables_from_grid(grid: Any) -> list[Table]:
             if text.strip():
                 t.cells[(r, c)] = text
         t.merges = list(sg.merges)
+        t.notes = list(getattr(grid, "notes", []))
         tables.append(t)
     return tables
 
