@@ -222,3 +222,56 @@ def test_a_table_without_reader_notes_gets_none() -> None:
             ["Prospecting", "Finds leads with help.", "Finds leads alone."]]
     det = detect(Table.from_rows("Sheet1", rows))
     assert not any("reader noted" in n.message for n in det.notes)
+
+
+# -- found while writing the README ------------------------------------------------------------------
+
+
+def test_descriptors_sharing_a_function_word_are_never_taken_for_level_names(tmp_path: Path) -> None:
+    # 'the' in three of four descriptors of the first row made them a 'shared word' pattern, and
+    # that row was imported as the level names with exit 0
+    from sheetladder.importer.detect import ImportDoubtful, pattern_score
+
+    row = ["Finding what the buyer needs", "Asks the standard questions",
+           "Adapts questions to the buyer", "Teaches others to run discovery"]
+    assert pattern_score(row) == 0.0
+    assert pattern_score(["Team Member", "Team Lead", "Team Manager"]) > 0  # a real shared word
+    csv_path = tmp_path / "craft.csv"
+    csv_path.write_text(
+        "Skill,What it covers,Apprentice,Journeyman,Master\n"
+        "Discovery," + ",".join(row) + "\n"
+        "Negotiation,Agreeing terms,Follows the price list,Trades concessions for commitments,"
+        "Shapes deals the team copies\n"
+        "Forecasting,Calling the quarter,Updates the CRM weekly,Calls the month within 10%,"
+        "Calls the quarter for the region\n", encoding="utf-8")
+    from sheetladder.importer.detect import import_matrix
+
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(csv_path))
+    assert e.value.found is not None
+    assert [lv.name for lv in e.value.found.detection.levels][-3:] == ["Apprentice", "Journeyman",
+                                                                      "Master"]
+
+
+def test_descriptors_set_in_italics_are_kept_and_marked_drafted(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from sheetladder.importer.detect import import_matrix
+
+    path = tmp_path / "m.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Matrix")
+    italic = wb.add_format({"italic": True})
+    ws.write_row(0, 0, ["Category", "S1 - Junior", "S2 - Senior"])
+    ws.write_row(1, 0, ["Closing", "Closes small deals."])
+    ws.write_string(1, 2, "Closes the hardest deals.", italic)  # a draft, as the Matrix shows one
+    ws.write_row(2, 0, ["Prospecting", "Finds leads with help.", "Finds leads alone."])
+    ws.write_string(3, 0, "Pipeline", italic)  # a category name in italics: no flag to set
+    ws.write_row(3, 1, ["Keeps the CRM current.", "Forecasts the quarter."])
+    wb.close()
+    det = import_matrix(str(path))
+    drafted = {(c.name, code) for c in det.categories for code in c.drafted}
+    assert drafted == {("Closing", "S2")}
+    assert det.categories[0].descriptors["S2"] == "Closes the hardest deals."
+    assert det.empty_cells == []
+    assert any(n.ref == "Matrix!C2" and "italics" in n.message for n in det.notes)

@@ -62,6 +62,7 @@ class Table:
     merges: list[Merge] = field(default_factory=list)
     visible: bool = True
     notes: list[str] = field(default_factory=list)  # what the reading library said of the file
+    italic: set[tuple[int, int]] = field(default_factory=set)  # cells set in italics (.xlsx)
 
     @classmethod
     def from_rows(cls, name: str, rows: list[list[str]], merges: list[Merge] | None = None) -> Table:
@@ -177,7 +178,13 @@ def _xlsx_tables(path: Path, data: bytes) -> list[Table]:
         raise _encrypted(path) from None
     except UnreadableWorkbook as e:
         raise ImportFailed(str(e)) from None
-    return tables_from_grid(grid)
+    from .styles import italic_cells
+
+    tables = tables_from_grid(grid)
+    italics = italic_cells(data)
+    for t in tables:
+        t.italic = italics.get(t.name, set())
+    return tables
 
 
 _ODF = {
