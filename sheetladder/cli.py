@@ -297,11 +297,13 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
               help="Which of several tables stacked on the sheet (1 = the top one).")
 @click.option("--list", "list_tables", is_flag=True,
               help="List every table found, with its bounds and best layout, and write nothing.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="List every empty cell and every note (default: the first 10 of each).")
 def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: str | None,
                ladder_id: str | None, name: str | None, force: bool, header_row: str | None,
                level_span: str | None, category_col: str | None, group_col: str | None,
                weight_col: str | None, skip_col: tuple[str, ...], table_no: int | None,
-               list_tables: bool) -> None:
+               list_tables: bool, verbose: bool) -> None:
     """Import a descriptor matrix (.xlsx, .ods, .csv or a Google Sheet URL/id) as a definition.
 
     Prints what it detected and every cell it could not place; empty cells become placeholders
@@ -313,7 +315,7 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
 
     from .definition import SLUG, slugify
     from .importer.detect import explicit_options, import_matrix, list_lines
-    from .importer.emit import default_name, definition_yaml, summary_lines
+    from .importer.emit import SHOWN, default_name, definition_yaml, summary_lines
 
     if ladder_id is not None and not re.fullmatch(SLUG, ladder_id):
         raise click.BadParameter(f"{ladder_id!r} is not a lowercase slug like 'sales-ladder'",
@@ -335,9 +337,9 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
     if ladder_id is None:
         ladder_id = slugify(Path(output).stem if output and not to_stdout else lname)
     out = Path(output) if output and not to_stdout else Path("definitions") / f"{ladder_id}.yaml"
-    for line in summary_lines(det):
+    for line in summary_lines(det, limit=None if verbose else SHOWN):
         click.echo(line, err=to_stdout)
-    text = definition_yaml(det, ladder_id, lname, path=str(out))
+    text = definition_yaml(det, ladder_id, lname, path=str(out), limit=None if verbose else SHOWN)
     if to_stdout:
         click.echo(text, nl=False)
         return

@@ -53,3 +53,14 @@ class UnreadableWorkbook(SheetladderError):
 
     def __reduce__(self) -> tuple[type[UnreadableWorkbook], tuple[str, str]]:
         return (type(self), (self.source, self.reason))
+
+
+class EncryptedWorkbook(UnreadableWorkbook):
+    """A password-encrypted file (.xlsx/.xlsm, .xls or .ods): nothing in it can be read without
+    the password, so it is named as such instead of as a damaged or foreign file."""
+
+
+def encrypted_reason(kind: str) -> str:
+    """The one line a user gets for an encrypted ``kind`` ('workbook', 'spreadsheet')."""
+    return f"encrypted: the {kind} needs a password to open; open it and save it without a password"
+

@@ -113,6 +113,23 @@ ODS_MANIFEST = (b'<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xml
                 b'</manifest:manifest>')
 
 
+# the manifest of an .ods saved with a password (LibreOffice's shape, one part): the part's
+# <manifest:encryption-data> is what says it is encrypted
+ENCRYPTED_ODS_MANIFEST = ODS_MANIFEST.replace(
+    b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+    b'manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="1200">'
+    b'<manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:'
+    b'manifest:1.0#sha256-1k" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-'
+    b'name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/>'
+    b'<manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:key-size="32" '
+    b'manifest:iteration-count="100000" manifest:salt="AAAA"/></manifest:encryption-data>'
+    b'</manifest:file-entry>')
+# an encrypted .xls's Workbook stream: a BIFF8 BOF record, then FILEPASS (RC4), padded to the
+# 4,096 bytes from which a stream lives in regular sectors (as cfb() lays every stream out)
+ENCRYPTED_BIFF = (b"\x09\x08\x10\x00\x00\x06\x05\x00" + bytes(12)
+                  + b"\x2f\x00\x36\x00\x01\x00\x01\x00\x02\x00" + bytes(52)).ljust(4096, b"\0")
+
+
 def ods_package(content: bytes, add: dict[str, bytes] | None = None,
                 manifest: bytes = ODS_MANIFEST) -> bytes:
     """An OpenDocument spreadsheet package around ``content`` (its content.xml), laid out as
@@ -216,8 +233,14 @@ def make_corpus(out_dir: Path) -> dict[str, tuple[Path, str]]:
     cases["csv-named-xlsx.xlsx"] = (b"name,level\nAnn,S3\n", "not a zip archive")
     cases["truncated.xlsx"] = (good[: len(good) // 2], "truncated or damaged")
     cases["encrypted.xlsx"] = (cfb({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00",
-                                    "EncryptedPackage": b"\x00" * 64}), "password-protected")
+                                    "EncryptedPackage": b"\x00" * 64}),
+                                "encrypted: the workbook needs a password")
     cases["old.xls"] = (cfb({"Workbook": b"\x09\x08\x10\x00\x00\x06\x05\x00"}), "Excel 97-2003")
+    cases["encrypted.xls"] = (cfb({"Workbook": ENCRYPTED_BIFF}),
+                              "encrypted: the workbook needs a password")
+    cases["encrypted.ods"] = (ods_package(b"\x8f\x02 not XML: encrypted bytes",
+                                          manifest=ENCRYPTED_ODS_MANIFEST),
+                              "encrypted: the spreadsheet needs a password")
     cases["login-page.xlsx"] = (b"<!DOCTYPE html><html><body>Sign in</body></html>", "HTML page")
     cases["sheet.ods"] = (_ods(), "OpenDocument")
     cases["letter.xlsx"] = (rezip(good, drop={n for n in zipfile.ZipFile(io.BytesIO(good)).namelist()

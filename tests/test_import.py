@@ -485,8 +485,9 @@ def specs(draw: st.DrawFn) -> Spec:
 # derandomized: CI runs the same 40 examples every time (random sweeps of 1,500 examples pass
 # locally; run one with derandomize=False after changing detection)
 @pytest.mark.xfail(strict=True, reason="issue 16, found by this property test: on generated texts "
-                   "made of repeated words, categories sharing a word ('Product', 'Product "
-                   "Product') are taken for levels; the shared-word level pattern is too weak")
+                   "made of repeated words, descriptors sharing a word ('Leads team', 'team "
+                   "team') down a column are still taken for levels when the levels run down the "
+                   "rows; the shared-word level pattern is still too weak for such texts")
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=specs(), shape=st.builds(
@@ -515,9 +516,11 @@ def test_random_matrices_in_every_shape_import_to_what_they_hold(
     assert sorted(n.ref for n in det.empty_cells) == sorted(blanks)
 
 
-@pytest.mark.xfail(strict=True, reason="found by the property test (issue 16): two levels named "
-                   "alike ('Product level' twice) lose to categories sharing a word")
 def test_levels_named_alike_are_not_misread(tmp_path: Path) -> None:
+    """Found by the property test: two levels named alike ('Product level' twice) lost to
+    categories sharing a word ('Product', 'Product Product Product': the same words, so no
+    pattern of level names), and the header of codes was dropped because its category names
+    are longer than its descriptors (codes are strong enough to keep it, as a doubt)."""
     spec = Spec("Product ladder", [("S1", "Product level"), ("S2", "Product level")], [
         ("Product area", [Cat("Product", 1.0, ["Leads Leads", None]),
                           Cat("Product Product Product", 1.0, ["Leads Leads", "Leads Leads"])])])
@@ -805,9 +808,7 @@ def test_encrypted_parts_and_other_compressions_are_refused(tmp_path: Path, kind
     ("ods", b"<?xml version='1.0'?><office:document/>", "an XML or text file, not an .ods spreadsheet"),
     ("xlsx", b"", "empty file"),
     ("xlsx", cfb({"Workbook": b"\x09\x08\x10\x00\x00\x06\x05\x00"}), "old Excel 97-2003 .xls"),
-    ("ods", cfb({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00",
-                 "EncryptedPackage": b"\x00" * 64}), "password-protected"),
-], ids=["html-xlsx", "html-ods", "pdf", "csv-as-xlsx", "xml-as-ods", "empty", "xls", "encrypted"])
+], ids=["html-xlsx", "html-ods", "pdf", "csv-as-xlsx", "xml-as-ods", "empty", "xls"])
 def test_foreign_files_are_named_by_their_first_bytes(tmp_path: Path, kind: str, blob: bytes,
                                                       fragment: str) -> None:
     refused(tmp_path, f"download.{kind}", blob, fragment)

@@ -21,7 +21,16 @@ from typing import Literal
 from ..a1 import col_letter
 from ..definition import LEVEL_CODE, slugify
 from ..errors import BadInput
-from .tables import PLACEHOLDER, ImportFailed, Orientation, Table, cell_ref, range_ref, read_tables
+from .tables import (
+    PLACEHOLDER,
+    ImportFailed,
+    Orientation,
+    Table,
+    _quote_sheet,
+    cell_ref,
+    range_ref,
+    read_tables,
+)
 
 # -- detection -----------------------------------------------------------------------------------
 
@@ -51,7 +60,8 @@ class DetectedCategory:
     name: str
     ref: str
     descriptors: dict[str, str]
-    drafted: set[str] = field(default_factory=set)  # level codes whose text is a placeholder
+    drafted: set[str] = field(default_factory=set)  # level codes marked drafted (empty or italic)
+    empty: set[str] = field(default_factory=set)  # level codes whose text is a placeholder
     weight: float = 1.0
     purpose: str | None = None
 
@@ -77,6 +87,7 @@ class Detection:
     groups: list[DetectedGroup]
     weight_ref: str | None = None
     notes: list[Note] = field(default_factory=list)
+    empty_groups: int = 0  # rows read as group titles that no category follows
 
     @property
     def categories(self) -> list[DetectedCategory]:
@@ -213,6 +224,13 @@ _SENIORITY = {
     "emerging", "developing", "established", "leading", "basic", "awareness", "working",
     "milestone", "strategic", "specialist", "executive",
 }
+# words too common to make a pattern of level names: descriptors share them ('the', 'with')
+_FUNCTION_WORDS = {
+    "a", "an", "the", "of", "to", "and", "or", "for", "in", "on", "at", "by", "with", "from",
+    "as", "is", "are", "be", "it", "its", "that", "this", "their", "they", "them", "who", "which",
+    "all", "any", "not", "no", "own", "more", "most", "others", "other", "de", "la", "le",
+    "et", "der", "die", "und",
+}
 MAX_LEVELS = 20  # more level columns than this is not a ladder
 MAX_LINES = 256  # a view wider than this (a long sheet seen transposed) is not searched
 MAX_ROWS = 2000  # a table longer than this is data, not a ladder (ladders have tens of rows)
@@ -276,13 +294,40 @@ def pattern_score(heads: list[str]) -> float:
     if any(re.fullmatch(r"[\d.,%\s-]+", h) for h in heads) or any(_CELLREF.match(h) for h in heads):
         return 0.0
     words = [set(_words(h)) for h in heads]
+    if len({frozenset(re.findall(r"[^\W_]+", h.lower())) for h in heads}) < len(heads):
+        # two headers of the same words ('Product', 'Product Product'): names that differ only
+        # by repetition or order are not the names of distinct levels
+        return 0.0
     senior = sum(bool(w & _SENIORITY) for w in words)
-    common = Counter(x for w in words for x in w).most_common(1)
+    common = Counter(x for w in words for x in w - _FUNCTION_WORDS).most_common(1)
     shared = common[0][1] if common else 0
     best = max(senior, shared)
     if best >= 0.75 * len(heads) and best >= 2:
         return 1.5
     return 0.0
+
+
+def _shared_words(heads: list[str]) -> set[str]:
+    """The words (not function words) at least three in four of ``heads`` share."""
+    counts = Counter(x for h in heads for x in set(_words(h)) - _FUNCTION_WORDS)
+    return {x for x, k in counts.items() if k >= 0.75 * len(heads)}
+
+
+def _sliced(heads: list[str], left: str | None, right: str | None) -> bool:
+    """Whether headers that share only a word (or seniority words) are a slice of a longer run
+    of headers, so that taking them for the levels would be a guess: a neighbour on the left
+    carries the same word but was left out ('Product', 'Product Trust' beside 'Product
+    Product'), or the run goes on to the right with a header that is no notes or weight column
+    (a row of sentences, two of which happen to share a word). Codes and numbers are strong
+    enough not to need this."""
+    common = _shared_words(heads) | _SENIORITY
+    if left is not None and set(_words(left)) & common and not _side_column(left):
+        return True
+    return right is not None and not _side_column(right)
+
+
+def _side_column(head: str) -> bool:
+    return bool(_NOTES.search(head) or _WEIGHT.search(head))
 
 
 # -- the sheet, seen one way round ---------------------------------------------------------------
@@ -321,6 +366,10 @@ class View:
 
     def get(self, r: int, c: int) -> str:
         return self.cells.get((r, c), "").strip()
+
+    def italic(self, r: int, c: int) -> bool:
+        """Whether the cell as typed (not a merge's copy) is set in italics."""
+        return ((c, r) if self.transposed else (r, c)) in self.table.italic and (r, c) in self.raw
 
     def ref(self, r: int, c: int) -> str:
         return cell_ref(self.table.name, *((c, r) if self.transposed else (r, c)))
@@ -467,6 +516,9 @@ def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
                     if all(_NUMERIC.match(x) for x in hs) and any(
                             _WEIGHT.search(heads[c]) for c in range(sub[0]) if heads[c]):
                         p = -1.0  # a row of weights (0.5, 1, 2), not levels 1, 2
+                    if 0 < p < 2.5 and _sliced(hs, heads[run[i - 1]] if i > 0 else None,
+                                               heads[run[j]] if j < len(run) else None):
+                        p = -1.0
                     if p >= 0:
                         options.append((p, len(sub), sub))
         # a sub-run that leaves out a neighbour continuing its pattern is no option: it would
@@ -533,6 +585,15 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                     mean <= max(desc_len * 0.8, 12)):
                 category = c
                 break
+        if category is None and pattern_score([heads[c] for c in levels]) >= 2.5:
+            # levels named by codes or numbers: the nearest distinct text column names the
+            # categories even when its names are longer than the descriptors (a doubt then)
+            category = next((c for c in range(first - 1, -1, -1)
+                             if c not in skip and c != weight and stats[c][0]
+                             and max(stats[c][2], distinct_in_groups(c)) >= 0.8
+                             and stats[c][3] < 0.5
+                             and not (heads[c] and _NOTES.search(heads[c])
+                                      and not _LABEL.search(heads[c]))), None)
         if category is None:
             return None
     group = ex.group
@@ -629,6 +690,8 @@ def build(lay: Layout, source: str) -> Detection:
     for r in repeats:
         notes.append(Note(view.ref(r, lay.levels[0]), "the level header repeated; skipped", "stray"))
     pending: tuple[str, str] | None = None
+    italic_refs: list[str] = []  # descriptors in italics: marked drafted
+    empty_groups = 0  # group titles with no category under them
     last_group_value: str | None = None
     for r in rows:
         if r in repeats:
@@ -636,6 +699,7 @@ def build(lay: Layout, source: str) -> Detection:
         gname = _group_row(view, r, lay.levels, label_area)
         if gname is not None:
             if pending:
+                empty_groups += 1
                 notes.append(Note(pending[1], f"{_clip(pending[0])!r} has no categories; ignored",
                                   "stray"))
             pending = (_squash(gname), view.ref(r, lay.category))
@@ -665,9 +729,13 @@ def build(lay: Layout, source: str) -> Detection:
             text = texts[code]
             if text:
                 cat.descriptors[code] = _clean_text(view.cells.get((r, c), ""))
+                if view.italic(r, c):  # sheetladder's Matrix sets a drafted descriptor so
+                    cat.drafted.add(code)
+                    italic_refs.append(view.ref(r, c))
             else:
                 cat.descriptors[code] = PLACEHOLDER.format(category=label, code=code)
                 cat.drafted.add(code)
+                cat.empty.add(code)
                 notes.append(Note(view.ref(r, c), f"empty: {label} at {code}; a placeholder marked "
                                                   "drafted was written", "empty"))
         if lay.weight is not None:
@@ -683,7 +751,13 @@ def build(lay: Layout, source: str) -> Detection:
         if lay.purpose is not None and view.get(r, lay.purpose):
             cat.purpose = _clean_text(view.get(r, lay.purpose))
         groups[-1].categories.append(cat)
+    if italic_refs:
+        notes.append(Note(italic_refs[0] if len(italic_refs) == 1 else
+                          f"{italic_refs[0]} and {len(italic_refs) - 1} more",
+                          f"{len(italic_refs)} descriptor(s) set in italics (the Matrix's mark of "
+                          "a draft): kept, and marked drafted", "stray"))
     if pending:
+        empty_groups += 1
         notes.append(Note(pending[1], f"{_clip(pending[0])!r} has no categories; ignored", "stray"))
     for c in lay.skipped:
         h = view.get(lay.header, c)
@@ -712,7 +786,7 @@ def build(lay: Layout, source: str) -> Detection:
                                   lay.levels[-1]),
         title=title, levels=levels, groups=groups,
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
-        notes=notes)
+        notes=notes, empty_groups=empty_groups)
     return det
 
 
@@ -731,10 +805,10 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     for lv in det.levels:
         if _NOTES.search(lv.name) or re.fullmatch(r"0+", lv.name.strip()):
             out.append(f"level {lv.name!r} ({lv.ref}) is named like a note or a count")
-    texts = [c.descriptors[lv.code] for c in cats for lv in det.levels if lv.code not in c.drafted]
+    texts = [c.descriptors[lv.code] for c in cats for lv in det.levels if lv.code not in c.empty]
     if n_cat:
         for lv in det.levels:
-            have = sum(lv.code not in c.drafted for c in cats)
+            have = sum(lv.code not in c.empty for c in cats)
             if have < 0.5 * n_cat:
                 out.append(f"level {lv.name!r} has descriptors for only {have} of {n_cat} categories")
     if texts:
@@ -755,6 +829,22 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     if len(lay.skipped) > max(3, len(det.levels) // 2):
         out.append(f"{len(lay.skipped)} other {'rows' if lay.view.transposed else 'columns'} beside "
                    "the levels hold text: the levels found may be a slice of a larger table")
+    level_names = [lv.name for lv in det.levels]
+    seniority = sum(bool(set(_words(n)) & _SENIORITY) for n in level_names) >= 0.75 * len(level_names)
+    if 0 < lay.pattern < 2.5 and texts and not seniority:
+        shared = _shared_words(level_names) - _SENIORITY
+        if shared:
+            using = sum(bool(set(_words(t)) & shared) for t in texts) / len(texts)
+            if using > 0.5:
+                out.append(f"the level names share only the word(s) {', '.join(sorted(shared))}, "
+                           f"which {using:.0%} of the descriptors use too")
+    if n_cat >= 2 and lay.pattern < 2.5 and pattern_score([c.name for c in cats]) >= 2.5:
+        out.append("the category names are codes or numbers counting up ("
+                   + ", ".join(c.name for c in cats[:4]) + "): the levels may run the other way")
+    if det.empty_groups and det.empty_groups * 2 >= n_cat:
+        out.append(f"{det.empty_groups} rows with no descriptors under the levels found were read "
+                   f"as group titles without categories, against {n_cat} categories: the levels "
+                   "found may be the wrong ones")
     names = Counter((g.id, c.name.lower()) for g in det.groups for c in g.categories)
     dup = [n for (_, n), k in names.items() if k > 1]
     if dup:
@@ -933,6 +1023,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
                               f"{f.layout.table_no}", "stray"))
     for d in best.doubts:
         det.notes.append(Note(det.header_ref, f"doubtful: {d}", "level"))
+    for text in best.layout.view.table.notes:  # a library's warnings: shown, never printed raw
+        det.notes.append(Note(_quote_sheet(det.sheet), f"the reader noted: {text}", "stray"))
     return det
 
 

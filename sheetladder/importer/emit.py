@@ -11,6 +11,16 @@ from ..definition import DefinitionError, load_text
 from .detect import Detection, _squash
 from .tables import MATRIX_SUFFIX, ImportFailed
 
+SHOWN = 10  # lines of empty cells, of other notes, of problems a summary shows unless asked for all
+
+
+def _bounded(items: list[str], limit: int | None) -> list[str]:
+    """``items``, cut to ``limit`` lines with a last line saying how many were left out."""
+    if limit is None or len(items) <= limit:
+        return items
+    return items[:limit] + [f"  … and {len(items) - limit} more (--verbose lists them all)"]
+
+
 # -- the definition ------------------------------------------------------------------------------
 
 
@@ -67,8 +77,10 @@ def _literal(node: Any) -> Any:
     return node
 
 
-def definition_yaml(det: Detection, ladder_id: str, name: str, path: str = "<import>") -> str:
-    """YAML text of the definition; checked with the definition loader before it is returned."""
+def definition_yaml(det: Detection, ladder_id: str, name: str, path: str = "<import>",
+                    limit: int | None = SHOWN) -> str:
+    """YAML text of the definition; checked with the definition loader before it is returned
+    (a definition that fails shows ``limit`` of its problems; None: all)."""
     from ruamel.yaml import YAML
 
     yaml = YAML()
@@ -86,13 +98,17 @@ def definition_yaml(det: Detection, ladder_id: str, name: str, path: str = "<imp
     try:
         load_text(text, path)
     except DefinitionError as e:
-        raise ImportFailed("the imported definition does not validate:\n"
-                           + "\n".join(str(p) for p in e.problems)) from None
+        problems = [str(p) for p in e.problems]
+        unwritten = "" if path == "<import>" else f"; nothing was written to {path}"
+        raise ImportFailed(f"the imported definition does not validate ({len(problems)} "
+                           f"problem(s){unwritten}):\n"
+                           + "\n".join(_bounded(problems, limit))) from None
     return text
 
 
-def summary_lines(det: Detection) -> list[str]:
-    """What was detected, for people: levels, groups, categories, empty cells, other notes."""
+def summary_lines(det: Detection, limit: int | None = SHOWN) -> list[str]:
+    """What was detected, for people: levels, groups, categories, empty cells, other notes.
+    The empty cells and the other notes show ``limit`` lines each (None: all of them)."""
     lines = [f"Matrix on sheet {det.sheet!r} of {det.source}: levels across the "
              f"{'rows' if det.orientation == 'rows' else 'columns'}, header {det.header_ref}"]
     lines.append(f"Levels ({len(det.levels)}): "
@@ -104,11 +120,11 @@ def summary_lines(det: Detection) -> list[str]:
     lines.append(f"Weights: from {det.weight_ref}" if det.weight_ref else "Weights: no weight column; all 1")
     if det.empty_cells:
         lines.append(f"Empty cells ({len(det.empty_cells)}), written as drafted placeholders:")
-        lines.extend(f"  {n.ref}" + f" ({n.message.split(';')[0].removeprefix('empty: ')})"
-                     for n in det.empty_cells)
+        lines.extend(_bounded([f"  {n.ref}" + f" ({n.message.split(';')[0].removeprefix('empty: ')})"
+                               for n in det.empty_cells], limit))
     else:
         lines.append("Empty cells: none")
     if det.other_notes:
         lines.append(f"Check ({len(det.other_notes)}):")
-        lines.extend(f"  {n}" for n in det.other_notes)
+        lines.extend(_bounded([f"  {n}" for n in det.other_notes], limit))
     return lines

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..a1 import col_letter
-from ..errors import SheetladderError, UnreadableWorkbook
+from ..errors import EncryptedWorkbook, SheetladderError, UnreadableWorkbook, encrypted_reason
 from ..xlsx.archive import (
     MAX_CELL_SLOTS,
     check_xml_prologs,
     check_zip_limits,
+    encryption,
+    ods_encrypted,
     one_line,
     read_file_bytes,
     sniff,
@@ -37,6 +39,16 @@ class ImportFailed(SheetladderError):
     """The source could not be read or holds no recognisable matrix; the message says why."""
 
 
+class ImportEncrypted(ImportFailed):
+    """The source is encrypted with a password: unreadable as a workbook is (exit code 2)."""
+
+    exit_code = UnreadableWorkbook.exit_code
+
+
+def _encrypted(path: Path | str, kind: str = "workbook") -> ImportEncrypted:
+    return ImportEncrypted(f"{path}: {encrypted_reason(kind)}")
+
+
 # -- the normalised input ------------------------------------------------------------------------
 
 
@@ -49,6 +61,8 @@ class Table:
     cells: dict[tuple[int, int], str] = field(default_factory=dict)
     merges: list[Merge] = field(default_factory=list)
     visible: bool = True
+    notes: list[str] = field(default_factory=list)  # what the reading library said of the file
+    italic: set[tuple[int, int]] = field(default_factory=set)  # cells set in italics (.xlsx)
 
     @classmethod
     def from_rows(cls, name: str, rows: list[list[str]], merges: list[Merge] | None = None) -> Table:
@@ -106,6 +120,8 @@ def _file_bytes(path: Path, what: str) -> bytes:
         raise ImportFailed(str(e)) from None
     reason = sniff(data, what)
     if reason:
+        if encryption(data):
+            raise _encrypted(path)
         raise ImportFailed(f"{path}: {reason}")
     return data
 
@@ -121,6 +137,9 @@ def _checked_zip(path: Path, data: bytes, what: str) -> zipfile.ZipFile:
     except UnreadableWorkbook as e:
         zf.close()
         raise ImportFailed(str(e)) from None
+    if "content.xml" in zf.namelist() and ods_encrypted(zf):
+        zf.close()
+        raise _encrypted(path, "spreadsheet")
     return zf
 
 
@@ -155,9 +174,17 @@ def _xlsx_tables(path: Path, data: bytes) -> list[Table]:
 
     try:
         grid = grid_from_bytes(str(path), data)
+    except EncryptedWorkbook:
+        raise _encrypted(path) from None
     except UnreadableWorkbook as e:
         raise ImportFailed(str(e)) from None
-    return tables_from_grid(grid)
+    from .styles import italic_cells
+
+    tables = tables_from_grid(grid)
+    italics = italic_cells(data)
+    for t in tables:
+        t.italic = italics.get(t.name, set())
+    return tables
 
 
 _ODF = {
@@ -401,6 +428,7 @@ def tables_from_grid(grid: Any) -> list[Table]:
             if text.strip():
                 t.cells[(r, c)] = text
         t.merges = list(sg.merges)
+        t.notes = list(getattr(grid, "notes", []))
         tables.append(t)
     return tables
 
@@ -423,13 +451,15 @@ def read_tables(source: str) -> list[Table]:
         return read_ods(path)
     if ext in (".csv", ".tsv", ".txt"):
         return read_csv(path)
+    try:  # another extension: judged by what the file holds
+        data = read_file_bytes(path)
+    except UnreadableWorkbook as e:
+        raise ImportFailed(str(e)) from None
+    if encryption(data):
+        raise _encrypted(source)
     if ext == ".xls":
         raise ImportFailed(f"{source}: the old .xls format is not read; save it as .xlsx first")
-    if zipfile.is_zipfile(path):
-        try:
-            data = read_file_bytes(path)
-        except UnreadableWorkbook as e:
-            raise ImportFailed(str(e)) from None
+    if zipfile.is_zipfile(io.BytesIO(data)):
         with _checked_zip(path, data, "spreadsheet") as zf:
             names = set(zf.namelist())
             if "content.xml" in names:

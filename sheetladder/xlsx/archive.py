@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Collection
 from pathlib import Path
 
-from ..errors import UnreadableWorkbook
+from ..errors import EncryptedWorkbook, UnreadableWorkbook, encrypted_reason
 from ..grid import Visibility
 
 # -- opening an .xlsx ------------------------------------------------------------------------
@@ -82,9 +83,8 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
     if data.startswith(_ZIP_MAGICS):
         return None
     if data.startswith(_OLE_MAGIC):
-        if "EncryptedPackage".encode("utf-16-le") in data:
-            return ("password-protected (encrypted) workbook: open it, remove the password "
-                    "(File > Info > Protect Workbook > Encrypt with Password) and save it again")
+        if encryption(data):
+            return encrypted_reason("workbook")
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
             return "old Excel 97-2003 .xls workbook: open it and save it as .xlsx"
         return f"an OLE compound document (old Office format), not {what}"
@@ -96,6 +96,150 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
     if head.startswith(b"%pdf"):
         return "a PDF document, not a workbook"
     return f"not {what} (not a zip archive)"
+
+
+# -- encrypted files -------------------------------------------------------------------------
+#
+# Office encrypts a whole .xlsx/.xlsm into an OLE compound file holding an "EncryptedPackage"
+# stream; an encrypted .xls is an ordinary compound file whose Workbook stream has a FILEPASS
+# record right after its first BOF record; an encrypted .ods is an ordinary zip whose manifest
+# gives its parts <manifest:encryption-data>. Each is recognised here so that it is reported as
+# encrypted, not as a damaged or foreign file.
+
+_CFB_FREE = 0xFFFFFFFF
+_CFB_MAX_SECTORS = 1 << 20  # a chain longer than this is a loop or a lie
+_BIFF_BOF = (0x0809, 0x0409, 0x0209, 0x0009)
+_BIFF_FILEPASS = 0x002F
+
+
+def _u32(data: bytes, off: int) -> int:
+    return struct.unpack_from("<I", data, off)[0] if off + 4 <= len(data) else _CFB_FREE
+
+
+class _Cfb:
+    """Just enough of an OLE compound file (MS-CFB) to list its streams and read a stream's
+    first bytes: the header, the FAT, the directory and the mini stream. Every index is checked
+    against the file's size and every chain is bounded, so a damaged file costs little."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+        if not 7 <= shift <= 16 or not 2 <= mini_shift < shift:
+            raise ValueError("bad sector sizes")
+        self.size, self.mini_size = 1 << shift, 1 << mini_shift
+        self.cutoff = _u32(data, 0x38)
+        fat_sectors = [_u32(data, 0x4C + 4 * i) for i in range(109)]
+        difat, n_difat = _u32(data, 0x44), _u32(data, 0x48)
+        per = self.size // 4 - 1
+        for _ in range(min(n_difat, 1024)):
+            if difat >= _CFB_MAX_SECTORS:
+                break
+            base = self._offset(difat)
+            fat_sectors += [_u32(data, base + 4 * i) for i in range(per)]
+            difat = _u32(data, base + 4 * per)
+        self.fat: list[int] = []
+        for sid in fat_sectors:
+            if sid >= _CFB_MAX_SECTORS or self._offset(sid) + self.size > len(data):
+                continue
+            self.fat += struct.unpack_from(f"<{self.size // 4}I", data, self._offset(sid))
+        self.entries: dict[str, tuple[int, int]] = {}  # stream name -> (start, size)
+        self.root: tuple[int, int] = (_CFB_FREE, 0)
+        raw = self._read_chain(_u32(data, 0x30), limit=1 << 20)
+        for i in range(0, len(raw) - 127, 128):
+            n = struct.unpack_from("<H", raw, i + 64)[0]
+            kind = raw[i + 66]
+            name = raw[i:i + max(0, min(n, 64) - 2)].decode("utf-16-le", "replace")
+            start = _u32(raw, i + 116)
+            size = _u32(raw, i + 120)
+            if kind == 5:
+                self.root = (start, size)
+            elif kind == 2:
+                self.entries.setdefault(name, (start, size))
+
+    def _offset(self, sid: int) -> int:
+        return (sid + 1) * self.size
+
+    def _chain(self, start: int) -> list[int]:
+        out: list[int] = []
+        sid = start
+        seen: set[int] = set()
+        while 0 <= sid < len(self.fat) and sid not in seen and len(out) < _CFB_MAX_SECTORS:
+            seen.add(sid)
+            out.append(sid)
+            sid = self.fat[sid]
+        return out
+
+    def _read_chain(self, start: int, limit: int) -> bytes:
+        parts: list[bytes] = []
+        got = 0
+        for sid in self._chain(start):
+            off = self._offset(sid)
+            parts.append(self.data[off:off + self.size])
+            got += self.size
+            if got >= limit:
+                break
+        return b"".join(parts)
+
+    def head(self, name: str, n: int) -> bytes:
+        """The first ``n`` bytes (at most) of stream ``name``; b"" when there is none."""
+        if name not in self.entries:
+            return b""
+        start, size = self.entries[name]
+        n = min(n, size)
+        if size >= self.cutoff:
+            return self._read_chain(start, n)[:n]
+        # a small stream lives in the mini stream, itself a chain of sectors from the root
+        mini_fat_raw = self._read_chain(_u32(self.data, 0x3C), limit=1 << 20)
+        mini_fat = list(struct.unpack_from(f"<{len(mini_fat_raw) // 4}I", mini_fat_raw))
+        stream = self._read_chain(self.root[0], limit=self.root[1])
+        out: list[bytes] = []
+        sid, seen = start, set()
+        while 0 <= sid < len(mini_fat) and sid not in seen and sum(map(len, out)) < n:
+            seen.add(sid)
+            out.append(stream[sid * self.mini_size:(sid + 1) * self.mini_size])
+            sid = mini_fat[sid]
+        return b"".join(out)[:n]
+
+
+def encryption(data: bytes) -> str | None:
+    """'ooxml' for an encrypted .xlsx/.xlsm (its package inside an OLE file), 'xls' for an
+    encrypted .xls; None for anything else (an .ods is judged by :func:`ods_encrypted`)."""
+    if not data.startswith(_OLE_MAGIC):
+        return None
+    try:
+        cfb = _Cfb(data)
+    except (ValueError, struct.error):
+        cfb = None
+    if cfb is None:  # too damaged to walk: the stream name alone still says it
+        return "ooxml" if "EncryptedPackage".encode("utf-16-le") in data else None
+    if "EncryptedPackage" in cfb.entries:
+        return "ooxml"
+    for name in ("Workbook", "Book"):
+        head = cfb.head(name, 256)
+        if len(head) >= 4 and struct.unpack_from("<H", head, 0)[0] in _BIFF_BOF:
+            first = 4 + struct.unpack_from("<H", head, 2)[0]
+            if len(head) >= first + 2 and struct.unpack_from("<H", head, first)[0] == _BIFF_FILEPASS:
+                return "xls"
+    return None
+
+
+def ods_encrypted(zf: zipfile.ZipFile) -> bool:
+    """Whether an OpenDocument package encrypts its parts: its manifest gives them
+    <manifest:encryption-data>. Only the manifest's bytes are searched (it is not parsed:
+    OpenOffice wrote a DOCTYPE there)."""
+    try:
+        info = zf.getinfo("META-INF/manifest.xml")
+    except KeyError:
+        return False
+    if info.file_size > MAX_MEMBER_BYTES or info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return False
+    try:
+        with zf.open(info) as f:
+            raw = f.read(MAX_MEMBER_BYTES)
+    except Exception:  # noqa: BLE001 - a damaged manifest: the reader reports the damage
+        return False
+    return re.search(rb"<(?:[A-Za-z_][\w.-]*:)?encryption-data[\s/>]", raw) is not None
 
 
 def _check_members(source: str, zf: zipfile.ZipFile) -> None:
@@ -123,6 +267,8 @@ def _check_kind(source: str, zf: zipfile.ZipFile) -> None:
             except Exception:  # noqa: BLE001 - any failure here just means "not ODF"
                 mime = b""
             if b"opendocument.spreadsheet" in mime:
+                if ods_encrypted(zf):
+                    raise EncryptedWorkbook(source, encrypted_reason("spreadsheet"))
                 return _fail(source, "an OpenDocument spreadsheet (.ods): save it as .xlsx")
         return _fail(source, "a zip archive but not an .xlsx workbook (no [Content_Types].xml)")
     if "xl/workbook.bin" in names:
@@ -321,6 +467,8 @@ def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
     reason = sniff(data)
     if reason:
+        if encryption(data):
+            raise EncryptedWorkbook(source, reason)
         raise UnreadableWorkbook(source, reason)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))

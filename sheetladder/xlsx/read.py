@@ -24,6 +24,7 @@ from .archive import (
 )
 from .fast_read import _read_fast
 from .parts import _plain, _stored_results, merges_of, shared_strings, sheet_parts
+from .strict import as_transitional
 
 Engine = Literal["fast", "openpyxl"]
 ENGINES: tuple[Engine, ...] = ("fast", "openpyxl")
@@ -53,7 +54,12 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
     if engine == "openpyxl":
         _require_defusedxml()
     zf = open_zip(source, data)
+    original = data
     try:
+        twin = as_transitional(data, zf)  # a Strict package: both readers read its twin
+        if twin is not None:
+            zf.close()
+            data, zf = twin
         if engine == "fast":
             grid = _read_fast(source, data, zf)
         else:
@@ -64,7 +70,7 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
         raise UnreadableWorkbook(source, f"not a readable .xlsx workbook ({one_line(e)})") from None
     finally:
         zf.close()
-    grid.content_hash = hashlib.sha256(data).hexdigest()
+    grid.content_hash = hashlib.sha256(original).hexdigest()
     return grid
 
 
@@ -73,8 +79,10 @@ def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     grid = Grid(source=source)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "extension is not supported" and the like
+    # openpyxl warns about what it drops ("extension is not supported", "no default style"):
+    # caught here, for this call only, and kept as the Grid's notes instead of reaching stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
                                     keep_links=False, keep_vba=False, rich_text=False)
         try:
@@ -93,6 +101,7 @@ def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
                     with_formulas.append(name)
         finally:
             wb.close()
+    grid.notes = library_notes(caught)
     parts = sheet_parts(zf)
     for name, sg in grid.sheets.items():
         part = parts.get(name)
@@ -114,6 +123,19 @@ def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
                     value, error = stored.get(key, (None, None))
                     sg.cells[key] = GridCell(value=value, formula=cell.formula, error=error)
     return grid
+
+
+def library_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Warnings a library raised while reading, as notes: once each, in order, one line, with
+    no file paths (only warnings about the workbook: not resource or deprecation ones)."""
+    out: list[str] = []
+    for w in caught:
+        if issubclass(w.category, (ResourceWarning, DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        text = " ".join(str(w.message).split())
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 def _read_sheet(source: str, ws: Any, sg: SheetGrid, slots: int) -> tuple[int, bool]:

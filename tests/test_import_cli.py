@@ -1,0 +1,277 @@
+"""The import command's own surface (issue 16): `--list`, the explicit layout options, output
+that stays short however many cells need a look, and library warnings turned into notes."""
+
+from __future__ import annotations
+
+import io
+import shlex
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.definition import load
+from sheetladder.importer.detect import detect
+from sheetladder.importer.emit import SHOWN
+from sheetladder.importer.tables import Table, tables_from_grid
+from sheetladder.xlsx.read import grid_from_bytes
+
+from .make_bad_files import rezip
+from .test_import import (
+    SALESISH,
+    Cat,
+    Layout,
+    Shape,
+    Spec,
+    expected_groups,
+    got_groups,
+    lay_out,
+    write_xlsx,
+)
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in res.output, res.output
+    return res.exit_code, res.output
+
+
+def stacked(tmp_path: Path) -> tuple[Path, Spec, Spec]:
+    """One sheet holding two matrices, one under the other, a blank row between."""
+    second = Spec("Second", [("M1", "Manager"), ("M2", "Senior Manager")], [
+        ("People", [Cat("Hiring", 1, ["Hires with help from the team.", "Builds the hiring plan."]),
+                    Cat("Coaching", 1, ["Coaches one report at a time.", "Coaches the managers."])])])
+    top = lay_out(SALESISH, Shape(title=False))
+    below = lay_out(second, Shape(title=False))
+    first_free = max(r for r, _ in top.rows) + 2
+    rows = dict(top.rows)
+    rows.update({(r + first_free, c): v for (r, c), v in below.rows.items()})
+    return write_xlsx(tmp_path / "two.xlsx", {"Ladders": Layout(rows=rows)}), SALESISH, second
+
+
+# -- --list ----------------------------------------------------------------------------------------
+
+
+def test_list_shows_every_table_with_its_bounds_and_the_command_that_imports_it(tmp_path: Path) -> None:
+    path, first, second = stacked(tmp_path)
+    code, out = run("import", str(path), "--list")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "sheet 'Ladders': 2 table(s)"
+    assert lines[1] == "  table 1: Ladders!A1:E7: 3 levels x 3 categories (plausible)"
+    assert lines[3] == "  table 2: Ladders!A9:D13: 2 levels x 2 categories (plausible)"
+    assert not list(tmp_path.glob("*.yaml")) and not (tmp_path / "definitions").exists()
+    # each listed command imports exactly its table
+    for line, spec in ((lines[2], first), (lines[4], second)):
+        argv = shlex.split(line.strip())
+        assert argv[:3] == ["sheetladder", "import", str(path)] and "--table" in argv
+        out_file = tmp_path / f"t{argv[argv.index('--table') + 1]}.yaml"
+        code, text = run(*argv[1:], "-o", str(out_file))
+        assert code == 0, text
+        assert got_groups(load(out_file)) == expected_groups(spec, Shape(title=False))
+
+
+def test_list_names_hidden_sheets_and_sheets_without_a_matrix(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", {
+        "Notes": Layout(rows={(0, 0): "Read me first", (1, 0): "Nothing here", (1, 1): "at all"}),
+        "Matrix": lay_out(SALESISH, Shape())})
+    code, out = run("import", str(path), "--list")
+    assert code == 0
+    assert "sheet 'Notes': 1 table(s)\n  table 1: Notes!A1:B2: no matrix" in out
+    assert "sheet 'Matrix': 1 table(s)" in out
+    code, only = run("import", str(path), "--list", "--sheet", "matrix")
+    assert code == 0 and "Notes" not in only and "sheet 'Matrix'" in only
+
+
+# -- the explicit options ----------------------------------------------------------------------------
+
+
+def test_explicit_options_name_each_part_of_a_layout_across_the_columns(tmp_path: Path) -> None:
+    # Group | Notes | Category | Weight | S1..S3: a notes column between group and category
+    rows = {(0, 0): "Area", (0, 1): "Notes", (0, 2): "Skill", (0, 3): "Weight",
+            (0, 4): "S1", (0, 5): "S2", (0, 6): "S3"}
+    texts = {"Prospecting": ["Finds leads with help.", "Finds leads alone.", "Teaches prospecting."],
+             "Closing": ["Closes small deals.", "Closes most deals.", "Closes the hardest deals."],
+             "Pipeline": ["Keeps the CRM current.", "Forecasts the month.", "Forecasts the year."]}
+    for i, (name, descs) in enumerate(texts.items(), start=1):
+        rows.update({(i, 0): "Selling", (i, 1): f"see the wiki page {i}", (i, 2): name,
+                     (i, 3): float(i)})
+        rows.update({(i, 4 + j): d for j, d in enumerate(descs)})
+    path = write_xlsx(tmp_path / "m.xlsx", {"Sheet1": Layout(rows=rows)})
+    out = tmp_path / "x.yaml"
+    code, text = run("import", str(path), "-o", str(out), "--levels-in", "columns",
+                     "--header-row", "1", "--levels", "E:G", "--category-col", "C",
+                     "--group-col", "A", "--weight-col", "D", "--skip-col", "B")
+    assert code == 0, text
+    ladder = load(out)
+    assert [lv.code for lv in ladder.levels] == ["S1", "S2", "S3"]
+    assert [(g.name, [(c.name, c.weight) for c in g.categories]) for g in ladder.groups] == [
+        ("Selling", [("Prospecting", 1.0), ("Closing", 2.0), ("Pipeline", 3.0)])]
+    assert ladder.category("closing").descriptor("S3").text == "Closes the hardest deals."
+    assert "Notes" not in out.read_text(encoding="utf-8")  # the skipped column left out
+
+
+def test_explicit_options_with_levels_down_the_rows_name_rows_and_a_column(tmp_path: Path) -> None:
+    shape = Shape(transposed=True, title=False, groups="rows")
+    lay = lay_out(SALESISH, shape)
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay})
+    out = tmp_path / "x.yaml"
+    # transposed: the header of levels is column A, the codes run down rows 3..5 (1-based)
+    code, text = run("import", str(path), "-o", str(out), "--levels-in", "rows", "--header-row", "A",
+                     "--levels", "3:5", "--category-col", "1", "--weight-col", "2")
+    assert code == 0, text
+    assert got_groups(load(out)) == expected_groups(SALESISH, shape)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--levels", "C:E"], "need --levels-in columns|rows"),
+    (["--levels-in", "columns", "--levels", "C"], "expected a range such as C:G"),
+    (["--levels-in", "columns", "--levels", "E:C"], "needs at least two levels"),
+    (["--levels-in", "columns", "--category-col", "3"], "expected a column letter such as C"),
+    (["--levels-in", "rows", "--category-col", "C"], "expected a row number such as 3"),
+    (["--levels-in", "columns", "--header-row", "B"], "expected a row number such as 3"),
+    (["--table", "0"], "--table"),
+])
+def test_bad_explicit_options_are_refused_naming_the_option(tmp_path: Path, args: list[str],
+                                                           message: str) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())})
+    code, out = run("import", str(path), "-o", str(tmp_path / "x.yaml"), *args)
+    assert code != 0 and message in out, out
+    assert not (tmp_path / "x.yaml").exists()
+
+
+# -- bounded output ---------------------------------------------------------------------------------
+
+
+def test_a_long_list_of_empty_cells_and_notes_is_cut_with_the_count_left_out(tmp_path: Path) -> None:
+    levels = [(f"S{i}", f"Stage {i}") for i in range(1, 5)]
+    cats = [Cat(f"Skill {i}", 1, [f"Does the {i}th thing well.", None, None, None])
+            for i in range(1, 11)]
+    spec = Spec("Many gaps", levels, [("Everything", cats)])
+    lay = lay_out(spec, Shape(weight=False))
+    for r in range(3, 3 + 14):  # stray texts beside the matrix: one note each
+        lay.rows[(r, 8)] = f"aside {r}"
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay})
+    code, out = run("import", str(path), "-o", str(tmp_path / "a.yaml"), "--levels-in", "columns",
+                    "--header-row", "3", "--levels", "B:E", "--category-col", "A", "--skip-col", "I")
+    assert code == 0, out
+    assert "Empty cells (30), written as drafted placeholders:" in out
+    assert "  … and 20 more (--verbose lists them all)" in out
+    assert "Check (16):" in out and "  … and 6 more (--verbose lists them all)" in out
+    assert len(out.splitlines()) < 40
+    code, full = run("import", str(path), "-o", str(tmp_path / "b.yaml"), "--levels-in", "columns",
+                     "--header-row", "3", "--levels", "B:E", "--category-col", "A", "--skip-col", "I",
+                     "--verbose")
+    assert code == 0 and "more (--verbose" not in full
+    assert sum(1 for line in full.splitlines() if "(Skill " in line) == 30
+
+
+def test_a_definition_that_does_not_validate_is_summarised_and_not_written(tmp_path: Path) -> None:
+    # weights of 500 (over the definition's limit of 100) for fifteen categories
+    cats = [Cat(f"Skill {i}", 500, [f"Does the {i}th thing.", f"Teaches the {i}th thing."])
+            for i in range(1, 16)]
+    spec = Spec("Heavy", [("S1", "Junior"), ("S2", "Senior")], [("All", cats)])
+    path = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(spec, Shape())})
+    out = tmp_path / "heavy.yaml"
+    code, text = run("import", str(path), "-o", str(out))
+    assert code == 1
+    lines = text.strip().splitlines()
+    lines = lines[next(i for i, x in enumerate(lines) if x.startswith("error: ")):]
+    assert lines[0].startswith("error: the imported definition does not validate (15 problem(s); "
+                               f"nothing was written to {out}):")
+    assert lines[-1] == "  … and 5 more (--verbose lists them all)"
+    assert len(lines) == 1 + SHOWN + 1
+    assert not out.exists()
+
+
+# -- library warnings ------------------------------------------------------------------------------
+
+
+def _warning_workbook(tmp_path: Path) -> bytes:
+    """A matrix whose sheet carries an extension openpyxl does not know (it warns and drops it)."""
+    good = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())}).read_bytes()
+    sheet = zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet1.xml")
+    ext = (b'<extLst><ext uri="{5C5B2B7E-0000-4000-8000-00000000BEEF}" xmlns:x14="http://schemas.'
+           b'microsoft.com/office/spreadsheetml/2009/9/main"><x14:unknown/></ext></extLst></worksheet>')
+    return rezip(good, replace={"xl/worksheets/sheet1.xml": sheet.replace(b"</worksheet>", ext)})
+
+
+def test_openpyxl_warnings_become_notes_and_never_reach_stderr(tmp_path: Path,
+                                                              capfd: pytest.CaptureFixture[str]) -> None:
+    data = _warning_workbook(tmp_path)
+    filters = list(warnings.filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as under python -W error: a leaked warning would raise
+        grid = grid_from_bytes("m.xlsx", data, "openpyxl")
+        fast = grid_from_bytes("m.xlsx", data, "fast")
+    assert warnings.filters == filters  # the caller's filters, as they were
+    assert grid.notes == ["Unknown extension is not supported and will be removed"]
+    assert fast.notes == [] and fast == grid  # notes are no part of what a workbook holds
+    assert capfd.readouterr().err == ""
+    # the importer shows a reader's notes with the others to check
+    det = detect(tables_from_grid(grid)[0])
+    assert "Matrix: the reader noted: Unknown extension is not supported and will be removed" in [
+        str(n) for n in det.notes]
+
+
+def test_a_table_without_reader_notes_gets_none() -> None:
+    rows = [["Skill", "S1", "S2"], ["Closing", "Closes small deals.", "Closes most deals."],
+            ["Prospecting", "Finds leads with help.", "Finds leads alone."]]
+    det = detect(Table.from_rows("Sheet1", rows))
+    assert not any("reader noted" in n.message for n in det.notes)
+
+
+# -- found while writing the README ------------------------------------------------------------------
+
+
+def test_descriptors_sharing_a_function_word_are_never_taken_for_level_names(tmp_path: Path) -> None:
+    # 'the' in three of four descriptors of the first row made them a 'shared word' pattern, and
+    # that row was imported as the level names with exit 0
+    from sheetladder.importer.detect import ImportDoubtful, pattern_score
+
+    row = ["Finding what the buyer needs", "Asks the standard questions",
+           "Adapts questions to the buyer", "Teaches others to run discovery"]
+    assert pattern_score(row) == 0.0
+    assert pattern_score(["Team Member", "Team Lead", "Team Manager"]) > 0  # a real shared word
+    csv_path = tmp_path / "craft.csv"
+    csv_path.write_text(
+        "Skill,What it covers,Apprentice,Journeyman,Master\n"
+        "Discovery," + ",".join(row) + "\n"
+        "Negotiation,Agreeing terms,Follows the price list,Trades concessions for commitments,"
+        "Shapes deals the team copies\n"
+        "Forecasting,Calling the quarter,Updates the CRM weekly,Calls the month within 10%,"
+        "Calls the quarter for the region\n", encoding="utf-8")
+    from sheetladder.importer.detect import import_matrix
+
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(csv_path))
+    assert e.value.found is not None
+    assert [lv.name for lv in e.value.found.detection.levels][-3:] == ["Apprentice", "Journeyman",
+                                                                      "Master"]
+
+
+def test_descriptors_set_in_italics_are_kept_and_marked_drafted(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from sheetladder.importer.detect import import_matrix
+
+    path = tmp_path / "m.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Matrix")
+    italic = wb.add_format({"italic": True})
+    ws.write_row(0, 0, ["Category", "S1 - Junior", "S2 - Senior"])
+    ws.write_row(1, 0, ["Closing", "Closes small deals."])
+    ws.write_string(1, 2, "Closes the hardest deals.", italic)  # a draft, as the Matrix shows one
+    ws.write_row(2, 0, ["Prospecting", "Finds leads with help.", "Finds leads alone."])
+    ws.write_string(3, 0, "Pipeline", italic)  # a category name in italics: no flag to set
+    ws.write_row(3, 1, ["Keeps the CRM current.", "Forecasts the quarter."])
+    wb.close()
+    det = import_matrix(str(path))
+    drafted = {(c.name, code) for c in det.categories for code in c.drafted}
+    assert drafted == {("Closing", "S2")}
+    assert det.categories[0].descriptors["S2"] == "Closes the hardest deals."
+    assert det.empty_cells == []
+    assert any(n.ref == "Matrix!C2" and "italics" in n.message for n in det.notes)
