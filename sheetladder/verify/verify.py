@@ -390,10 +390,13 @@ def _compare_stored(plan: WorkbookPlan, results: Mapping[str, Mapping[tuple[int,
         values = results.get(sp.name, {})
         missing: list[str] = []
         differ: list[tuple[str, str, str]] = []
+        get = check.grid.cells.get
         for c, pos in check.intact:
             want = values.get((c.row, c.col))
-            cell = check.grid.get(*pos)
-            if same_value(want, cell.value) and cell.error is None:
+            cell = get(pos, _NOTHING)
+            got = cell.value
+            if cell.error is None and ((type(want) is type(got) and want == got)
+                                       or same_value(want, got)):
                 continue
             where = a1(*pos)
             if _empty(cell.value) and cell.error is None:
