@@ -870,18 +870,62 @@ def _meta(ladder: Ladder, ctx: Context) -> SheetPlan:
     return s
 
 
+_SOMEONE = "\ufffeperson\ufffe"  # placeholders no ladder or context can hold (U+FFFE is refused)
+_RATER = "\ufffe" + "rater\ufffe"
+
+
+class RaterTabs:
+    """Rater tabs of no ratings, planned once per (ladder, role, named or not, template, period)
+    for as long as this object lives (one batch of files read: ``verify.VerifyMemo``), with
+    placeholders for the person's and the rater's names; each plan gets a copy naming its own.
+    Holds at most ``size`` tabs, the least recently used going first."""
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self._tabs: dict[tuple[str, str, bool, bool, str | None], tuple[SheetPlan, list[int]]] = {}
+
+    def tab(self, ladder: Ladder, ctx: Context, slot: RaterSlot,
+            rs: scoring.RaterScore | None) -> SheetPlan:
+        key = (ladder.content_hash(), slot.role, slot.name is not None, ctx.template, ctx.period)
+        got = self._tabs.pop(key, None)
+        if got is None:
+            if len(self._tabs) >= self.size:
+                del self._tabs[next(iter(self._tabs))]
+            anyone = ctx.model_copy(update={"person": _SOMEONE})
+            someone = slot.model_copy(update={"name": _RATER if slot.name is not None else None})
+            sp = _rater(ladder, anyone, someone, rs, {}, {}, sizes=False)
+            got = (sp, [j for j, c in enumerate(sp.cells) if isinstance(c.value, str)
+                        and (_SOMEONE in c.value or _RATER in c.value)])
+        self._tabs[key] = got
+        sp, personal = got
+        cells = list(sp.cells)
+        for j in personal:
+            c = cells[j]
+            assert isinstance(c.value, str)
+            cells[j] = dataclasses.replace(c, value=c.value.replace(_SOMEONE, ctx.person).replace(
+                _RATER, slot.name or ""))
+        return dataclasses.replace(
+            sp, name=slot.tab, rater_tab=slot.tab, cells=cells, col_widths=dict(sp.col_widths),
+            row_heights=dict(sp.row_heights), hidden_cols=list(sp.hidden_cols),
+            merges=list(sp.merges), validations=list(sp.validations),
+            cond_formats=list(sp.cond_formats), charts=list(sp.charts))
+
+
 def build_plan(
     ladder: Ladder,
     ctx: Context,
     ratings: Mapping[str, Mapping[str, int | None]] | None = None,
     comments: Mapping[str, Mapping[str, str]] | None = None,
     sizes: bool = True,
+    rater_tabs: RaterTabs | None = None,
 ) -> WorkbookPlan:
     """The full layout for one assessment; ``ratings`` (tab -> category -> level index) pre-fill
     the rater tabs, and every stored formula result is what the scoring rule gives for them.
 
     ``sizes=False`` leaves out the row heights fitted to wrapped text: the reader compares
-    cells, not how tall rows are, and fitting is a sixth of the cost of planning."""
+    cells, not how tall rows are, and fitting is a sixth of the cost of planning.
+    ``rater_tabs`` (a batch's) gives the rater tabs of no ratings without planning them again
+    (only with ``sizes=False``)."""
     ratings = ratings or {}
     comments = comments or {}
     inputs = [
@@ -894,6 +938,10 @@ def build_plan(
     sheets = [_guide(ladder, ctx, sizes), _matrix(ladder)]
     for slot, rs, inp in zip(ctx.raters, sc.raters, inputs, strict=True):
         if ctx.split_tab is not None and slot.tab != ctx.split_tab:
+            continue
+        if rater_tabs is not None and not sizes and not inp.levels and not inp.comments \
+                and not _holds_placeholder(ctx, slot):
+            sheets.append(rater_tabs.tab(ladder, ctx, slot, rs))
             continue
         sheets.append(_rater(ladder, ctx, slot, rs, inp.levels, inp.comments, sizes))
     if ctx.split_tab is None:
@@ -915,3 +963,8 @@ def stored_results(ladder: Ladder, ctx: Context, inputs: Sequence[RaterInput], s
     if ctx.split_tab is None:
         out[SUMMARY_SHEET] = summary_values(ladder, ctx, sc)
     return out
+
+
+def _holds_placeholder(ctx: Context, slot: RaterSlot) -> bool:
+    """Never true of a validated context (U+FFFE is refused); checked all the same."""
+    return any("\ufffe" in (t or "") for t in (ctx.person, ctx.period, slot.name, slot.tab))

@@ -656,27 +656,34 @@ def test_the_layout_of_a_plan_does_not_depend_on_the_ratings(bundled, data):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_batch_memo_gives_each_person_the_layout_and_results_their_own_plan_has(bundled, data):
-    """What verifying a batch relies on: the layout a memo holds for one (ladder, context but the
-    person), named for another person, is that person's plan without its hidden sheet, cell for
-    cell; and the stored results computed for the ratings read are the plan's own."""
+    """What verifying a batch relies on: the layout a memo gives for a context (learnt from
+    other people's files: the same raters, or other raters of the same roles) is that person's
+    own plan without its hidden sheet, sheet for sheet, cell for cell; and the stored results
+    computed for the ratings read are the plan's own."""
     ladder = data.draw(st.sampled_from(bundled))
     roles = [r.id for r in ladder.raters]
-    raters = [(data.draw(st.sampled_from(roles)), data.draw(st.sampled_from([None, "Kim", "Lee"])),
-               None) for _ in range(data.draw(st.integers(1, 4)))]
     names = st.text(st.characters(blacklist_categories=["Cs", "Cc"],
                                   blacklist_characters="\ufffe\uffff"), min_size=1, max_size=30)
+    shape = [data.draw(st.sampled_from(roles)) for _ in range(data.draw(st.integers(1, 4)))]
     period = data.draw(st.sampled_from([None, "2026-Q1"]))
-    first = make_context(ladder, "Ann Example", period, raters)
     template = data.draw(st.booleans())
-    split = data.draw(st.sampled_from([None, *range(len(first.raters))]))
+    split = data.draw(st.sampled_from([None, *range(len(shape))]))
     memo = VerifyMemo()
-    for person in ("Ann Example", data.draw(names).strip() or "X", data.draw(names).strip() or "Y"):
-        ctx = first.model_copy(update={"person": person, "template": template,
-                                       "split_tab": None if split is None else first.tabs()[split]})
+    rater_names = [None, "Kim", "Lee", "Kim Lee"]
+    ctx = make_context(ladder, "Ann", period, [(role, None, None) for role in shape])
+    for k in range(6):  # people with raters of their own, then people with the same raters
+        raters = [(role, data.draw(st.sampled_from(rater_names)) if k < 3 else rater_names[i % 3],
+                   None) for i, role in enumerate(shape)]
+        person = data.draw(names).strip() or "X"
+        try:
+            ctx = make_context(ladder, person, period, raters)
+        except ValueError:  # two raters would share a tab name
+            continue
+        ctx = ctx.model_copy(update={"template": template,
+                                     "split_tab": None if split is None else ctx.tabs()[split]})
         got = memo.layout(ladder, ctx)
         want = build_plan(ladder, ctx, sizes=False)
         assert got.sheets == [sp for sp in want.sheets if sp.role != "meta"]
-    assert len(memo._layouts) == 1
     levels = st.one_of(st.none(), st.integers(1, len(ladder.levels)))
     ratings = {t: {c.id: data.draw(levels) for c in ladder.categories} for t in ctx.tabs()}
     full = build_plan(ladder, ctx, ratings, sizes=False)

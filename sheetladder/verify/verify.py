@@ -51,7 +51,15 @@ from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
 from ..period import PeriodError, normalise
-from ..plan import PLAN_VERSION, Cell, SheetPlan, WorkbookPlan, build_plan, stored_results
+from ..plan import (
+    PLAN_VERSION,
+    Cell,
+    RaterTabs,
+    SheetPlan,
+    WorkbookPlan,
+    build_plan,
+    stored_results,
+)
 from ..results.report import Finding, LadderRef, Report, Severity, withhold_figures
 from ..scoring import RaterInput
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
@@ -444,6 +452,8 @@ class VerifyMemo:
     def __init__(self, size: int = 16):
         self.size = size
         self._layouts: dict[tuple[str, str], _Layout] = {}
+        self.rater_tabs = RaterTabs()  # rater tabs shared by contexts met once
+        self._seen: set[tuple[str, str]] = set()  # keys met once, not yet worth a layout
 
     def layout(self, ladder: Ladder, ctx: Context) -> WorkbookPlan:
         """``build_plan(ladder, ctx, sizes=False)`` without its hidden sheet: what a file's
@@ -456,9 +466,18 @@ class VerifyMemo:
                 plan = build_plan(ladder, ctx, sizes=False)
                 plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
                 return plan
+            if key not in self._seen:
+                # met once so far (rater names often differ from person to person): this
+                # file's own plan, its rater tabs from the batch
+                if len(self._seen) >= 16 * self.size:
+                    self._seen.clear()
+                self._seen.add(key)
+                plan = build_plan(ladder, ctx, sizes=False, rater_tabs=self.rater_tabs)
+                plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
+                return plan
             if len(self._layouts) >= self.size:
                 del self._layouts[next(iter(self._layouts))]
-            got = _plan_layout(ladder, ctx)
+            got = _plan_layout(ladder, ctx, self.rater_tabs)
         self._layouts[key] = got  # the most recently used is last
         return _personalised(got, ctx)
 
@@ -467,10 +486,10 @@ def _holds_placeholder(text: str) -> bool:
     return "\ufffe" in text or "\\ufffe" in text.lower()
 
 
-def _plan_layout(ladder: Ladder, ctx: Context) -> _Layout:
+def _plan_layout(ladder: Ladder, ctx: Context, rater_tabs: RaterTabs) -> _Layout:
     anyone = ctx.model_copy(update={"person": _PERSON, "email": None, "team": None,
                                     "managers": []})
-    plan = build_plan(ladder, anyone, sizes=False)
+    plan = build_plan(ladder, anyone, sizes=False, rater_tabs=rater_tabs)
     plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
     personal: dict[int, list[int]] = {}
     for i, sp in enumerate(plan.sheets):
