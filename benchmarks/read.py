@@ -55,7 +55,7 @@ from sheetladder.context import make_context
 from sheetladder.definition import load  # noqa: E402
 from sheetladder.plan import build_plan
 from sheetladder.results.read import read_many, read_path  # noqa: E402
-from sheetladder.verify.verify import verify_grid  # noqa: E402
+from sheetladder.verify.verify import VerifyMemo, verify_grid  # noqa: E402
 from sheetladder.xlsx.fast_read import _SHEET_TOKEN
 from sheetladder.xlsx.read import open_xlsx
 from sheetladder.xlsx.write import to_bytes  # noqa: E402
@@ -165,7 +165,12 @@ def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, refer
         t_open = per_file(open_xlsx, files, passes)
         grids = [open_xlsx(f) for f in files]
         t_verify = per_file(verify_grid, grids, passes)
+        memo = VerifyMemo()  # what read_many and collect share over a batch
+        verify_grid(grids[0], memo)
+        t_verify_batch = per_file(lambda g: verify_grid(g, memo), grids, passes)
         t_total = per_file(read_path, files, passes)
+        memo = VerifyMemo()
+        t_total_batch = per_file(lambda f: verify_grid(open_xlsx(f), memo), files, passes)
         t_ref = per_file(lambda f: open_xlsx(f, "openpyxl"), files[: min(50, n)]) if reference \
             else None
         t = time.perf_counter()
@@ -202,7 +207,10 @@ def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, refer
     if t_ref is not None:
         line("open the Grid (openpyxl reference)", t_ref, f"  {t_ref / floor:5.2f}x the floor")
     line("verify + scores (build_plan included)", t_verify)
+    line("verify + scores, in a batch (VerifyMemo)", t_verify_batch)
     line("read + verify (read_path)", t_total, f"  {t_total / floor:5.2f}x the floor")
+    line("read + verify, in a batch (VerifyMemo)", t_total_batch,
+         f"  {t_total_batch / floor:5.2f}x the floor")
     print(f"read_many, {jobs} process(es): {n} files in {batch:.2f} s ({n / batch:.1f} files/s); "
           f"1,000 files{' (projected)' if n < 1000 else ''}: {batch_1000:.1f} s "
           f"(calamine, {jobs} process(es): {floor_1000:.1f} s)")
@@ -213,6 +221,8 @@ def measure(n: int, jobs: int, ladder: Path = SALES, libreoffice: int = 0, refer
             "<= 2x floor", 2.0, True),
         table_row("read + verify, per file, 1 process", t_total * 1000, "ms", floor * 1000,
             "<= 2x floor", 2.0, True),
+        table_row("read + verify, per file, 1 process, in a batch (as read_many, collect)",
+            t_total_batch * 1000, "ms", floor * 1000, "<= 2x floor", 2.0, True),
         table_row(f"read + verify 1,000 files, {jobs} processes"
             + (" (projected)" if n < 1000 else ""), batch_1000, "s", floor_1000, "<= 10 s", 10.0,
             False),

@@ -829,13 +829,14 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int, keep: tuple[s
     """
     import json as _json
 
-    from .results.read import default_jobs, exit_code, read_many, report_json
+    from .process import default_jobs
+    from .results.read import PER_WORKER, exit_code, read_many, report_json
     from .results.text import print_reports
     from .results.trust import TrustedLadders
 
     trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
-    reports = read_many(list(workbooks), jobs=jobs or default_jobs(len(workbooks)), keep=keep,
-                        trusted=trusted)
+    reports = read_many(list(workbooks), jobs=jobs or default_jobs(len(workbooks), PER_WORKER),
+                        keep=keep, trusted=trusted)
     for r in reports:
         if r.unreadable:
             click.echo(f"{r.file}: {r.unreadable}", err=True)

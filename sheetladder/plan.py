@@ -18,7 +18,7 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -578,6 +578,32 @@ def _build_matrix(ladder: Ladder) -> SheetPlan:
     return s
 
 
+Position = tuple[int, int]
+
+
+def rater_values(ladder: Ladder, rater_score: scoring.RaterScore | None,
+                 levels: Mapping[str, int | None]) -> dict[Position, float | str]:
+    """The stored result of every formula cell of a rater tab, by (row, col): what its
+    formulas show for ``levels``. The one place these values are written: the plan of a
+    workbook holds them, and the reader compares a file's stored results with them."""
+    out: dict[Position, float | str] = {}
+    codes = ladder.codes
+    for i, c in enumerate(ladder.categories):
+        r = R_FIRST + i
+        lv = levels.get(c.id)
+        out[r, C_DESCRIPTOR] = c.descriptor(codes[lv - 1]).text if lv else ""
+        out[r, C_POINTS] = scoring.points_for(ladder, c.id, lv) if lv else ""
+        out[r, C_LEVELNO] = lv if lv else ""
+    f = rater_footer(ladder)
+    rs = rater_score
+    out[f["rated"], C_RATING] = rs.rated if rs else 0
+    out[f["total"], C_RATING] = _blank(rs.total_points if rs else None)
+    out[f["level"], C_LEVELNO] = _blank(rs.level_index if rs else None)
+    out[f["level"], C_RATING] = _blank(rs.level if rs else None)
+    out[f["progress"], C_RATING] = _blank(rs.progress_to_next if rs else None)
+    return out
+
+
 def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.RaterScore | None,
            levels: Mapping[str, int | None], comments: Mapping[str, str],
            sizes: bool = True) -> SheetPlan:
@@ -599,6 +625,7 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
         s.text(R_HEADER, i, h, "header")
     desc_of = _descriptor_ranges(ladder)
     group_of = {c.id: g.name for g in ladder.groups for c in g.categories}
+    vals = rater_values(ladder, rater_score, levels)
     for i, c in enumerate(cats):
         r = R_FIRST + i
         lv = levels.get(c.id)
@@ -607,14 +634,13 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
         s.add(r, C_WEIGHT, "number", c.weight, "number")
         s.add(r, C_RATING, "input", ladder.codes[lv - 1] if lv else None, "input_rating",
               input_of=(c.id, "rating"))
-        s.add(r, C_DESCRIPTOR, "formula", c.descriptor(ladder.codes[lv - 1]).text if lv else "",
+        s.add(r, C_DESCRIPTOR, "formula", vals[r, C_DESCRIPTOR],
               "calc_text", formula=scoring.f_descriptor(a1(r, C_LEVELNO), desc_of[c.id]))
-        s.add(r, C_POINTS, "formula",
-              scoring.points_for(ladder, c.id, lv) if lv else "", "calc_num",
+        s.add(r, C_POINTS, "formula", vals[r, C_POINTS], "calc_num",
               formula=scoring.f_points(ladder, a1(r, C_LEVELNO), c.weight))
         s.add(r, C_COMMENT, "input", comments.get(c.id), "input_comment",
               input_of=(c.id, "comment"))
-        s.add(r, C_LEVELNO, "formula", lv if lv else "", "hidden_calc",
+        s.add(r, C_LEVELNO, "formula", vals[r, C_LEVELNO], "hidden_calc",
               formula=scoring.f_level_number(a1(r, C_RATING), ladder.codes))
         if sizes:
             s.fit_row(r, C_DESCRIPTOR, _descriptor_texts(ladder, c))
@@ -622,25 +648,24 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     f = rater_footer(ladder)
     levelnos = rng(None, R_FIRST, C_LEVELNO, last, C_LEVELNO, absolute=False)
     points = rng(None, R_FIRST, C_POINTS, last, C_POINTS, absolute=False)
-    rs = rater_score
     s.text(f["rated"], C_CATEGORY, "Rated", "total_label")
-    s.add(f["rated"], C_RATING, "formula", rs.rated if rs else 0, "total_value",
+    s.add(f["rated"], C_RATING, "formula", vals[f["rated"], C_RATING], "total_value",
           formula=scoring.f_count(levelnos))
     s.text(f["rated"], C_DESCRIPTOR, f"of {len(cats)} categories", "text")
     s.text(f["total"], C_CATEGORY, "Total points", "total_label")
-    s.add(f["total"], C_RATING, "formula", _blank(rs.total_points if rs else None), "total_value",
+    s.add(f["total"], C_RATING, "formula", vals[f["total"], C_RATING], "total_value",
           formula=scoring.f_total(points))
     s.text(f["level"], C_CATEGORY, "Level reached", "total_label")
     level_refs = {c.id: a1(R_FIRST + i, C_LEVELNO) for i, c in enumerate(cats)}
     idx_ref = a1(f["level"], C_LEVELNO)
-    s.add(f["level"], C_LEVELNO, "formula", _blank(rs.level_index if rs else None), "hidden_calc",
+    s.add(f["level"], C_LEVELNO, "formula", vals[f["level"], C_LEVELNO], "hidden_calc",
           formula=scoring.f_level_index(
               ladder, a1(f["total"], C_RATING),
               scoring.f_complete(a1(f["rated"], C_RATING), len(cats)), level_refs))
-    s.add(f["level"], C_RATING, "formula", _blank(rs.level if rs else None), "total_value",
+    s.add(f["level"], C_RATING, "formula", vals[f["level"], C_RATING], "total_value",
           formula=scoring.f_level_code(ladder, idx_ref))
     s.text(f["progress"], C_CATEGORY, "Progress to next level", "total_label")
-    s.add(f["progress"], C_RATING, "formula", _blank(rs.progress_to_next if rs else None),
+    s.add(f["progress"], C_RATING, "formula", vals[f["progress"], C_RATING],
           "total_pct", formula=scoring.f_progress(ladder, a1(f["total"], C_RATING), idx_ref))
     for i, c in enumerate(cats):  # one dropdown per category: its input message names why
         title, prompt, error_title, error = rating_messages(ladder, c)
@@ -654,6 +679,34 @@ def _rater(ladder: Ladder, ctx: Context, slot: RaterSlot, rater_score: scoring.R
     if sizes:
         s.fit_wrapped_text()
     return s
+
+
+def summary_values(ladder: Ladder, ctx: Context, sc: Score) -> dict[Position, float | str]:
+    """The stored result of every formula cell of the Summary, by (row, col), for the score
+    ``sc`` (see :func:`rater_values`)."""
+    cols = summary_columns(ctx, ladder)
+    out: dict[Position, float | str] = {}
+    for i, c in enumerate(ladder.categories):
+        r = S_FIRST + i
+        cs = sc.categories[i]
+        for slot in ctx.raters:
+            out[r, cols["rater:" + slot.tab]] = cs.ratings.get(slot.tab) or ""
+        for role in ladder.raters:
+            out[r, cols["role:" + role.id]] = _blank(cs.role_means.get(role.id))
+        out[r, cols["consensus_level"]] = _blank(cs.consensus_level)
+        out[r, cols["consensus_points"]] = _blank(cs.consensus_points)
+        out[r, cols["gap"]] = _blank(cs.self_gap)
+        nxt = cs.next_level
+        out[r, cols["next"]] = (c.descriptor(nxt).text if nxt else scoring.TOP_LEVEL_TEXT) \
+            if cs.consensus_level is not None else ""
+    f = summary_footer(ladder)
+    vcol = cols["consensus_points"]
+    out[f["complete"], vcol] = sum(1 for cs in sc.categories if cs.consensus_level is not None)
+    out[f["total"], vcol] = _blank(sc.total_points)
+    out[f["level"], cols["index"]] = _blank(sc.level_index)
+    out[f["level"], vcol] = _blank(sc.level)
+    out[f["progress"], vcol] = _blank(sc.progress_to_next)
+    return out
 
 
 def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> SheetPlan:
@@ -684,9 +737,9 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
                          cols["gap"]: 7, cols["next"]: 36})
     role_weight = {r.id: r.weight for r in ladder.raters}
     desc_of = _descriptor_ranges(ladder)
+    vals = summary_values(ladder, ctx, sc)
     for i, c in enumerate(cats):
         r = S_FIRST + i
-        cs = sc.categories[i]
         tab_r = R_FIRST + i
         s.text(r, 0, c.name, "cell")
         s.add(r, 1, "number", c.weight, "number")
@@ -695,27 +748,25 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
         for slot in ctx.raters:
             level_refs[slot.role].append(ref(slot.tab, tab_r, C_LEVELNO))
             point_refs[slot.role].append(ref(slot.tab, tab_r, C_POINTS))
-            code = cs.ratings.get(slot.tab)
-            s.add(r, cols["rater:" + slot.tab], "formula", code or "", "calc_code",
+            s.add(r, cols["rater:" + slot.tab], "formula", vals[r, cols["rater:" + slot.tab]],
+                  "calc_code",
                   formula=scoring.f_level_code(ladder, ref(slot.tab, tab_r, C_LEVELNO)))
         for role in ladder.raters:
-            s.add(r, cols["role:" + role.id], "formula", _blank(cs.role_means.get(role.id)),
+            s.add(r, cols["role:" + role.id], "formula", vals[r, cols["role:" + role.id]],
                   "calc_dec", formula=scoring.f_mean(level_refs[role.id]))
-        s.add(r, cols["consensus_level"], "formula", _blank(cs.consensus_level), "calc_dec",
+        s.add(r, cols["consensus_level"], "formula", vals[r, cols["consensus_level"]], "calc_dec",
               formula=scoring.f_weighted_mean(
                   [(level_refs[role.id], role_weight[role.id]) for role in ladder.raters]))
-        s.add(r, cols["consensus_points"], "formula", _blank(cs.consensus_points), "calc_dec",
+        s.add(r, cols["consensus_points"], "formula", vals[r, cols["consensus_points"]],
+              "calc_dec",
               formula=scoring.f_weighted_mean(
                   [(point_refs[role.id], role_weight[role.id]) for role in ladder.raters]))
-        s.add(r, cols["gap"], "formula", _blank(cs.self_gap), "calc_dec",
+        s.add(r, cols["gap"], "formula", vals[r, cols["gap"]], "calc_dec",
               formula=scoring.f_gap(
                   level_refs.get("self", []),
                   [(level_refs[role.id], role_weight[role.id]) for role in ladder.raters
                    if role.id != "self"]))
-        nxt = cs.next_level
-        next_text = (c.descriptor(nxt).text if nxt else scoring.TOP_LEVEL_TEXT) \
-            if cs.consensus_level is not None else ""
-        s.add(r, cols["next"], "formula", next_text, "calc_text",
+        s.add(r, cols["next"], "formula", vals[r, cols["next"]], "calc_text",
               formula=scoring.f_next_descriptor(ladder, a1(r, cols["consensus_level"]),
                                                 desc_of[c.id]))
         if sizes:
@@ -733,23 +784,23 @@ def _summary(ladder: Ladder, ctx: Context, sc: Score, sizes: bool = True) -> She
     cl = rng(None, S_FIRST, cols["consensus_level"], last, cols["consensus_level"], absolute=False)
     cp = rng(None, S_FIRST, cols["consensus_points"], last, cols["consensus_points"], absolute=False)
     vcol = cols["consensus_points"]
-    done = sum(1 for cs in sc.categories if cs.consensus_level is not None)
     s.text(f["complete"], 0, "Categories with a rating", "total_label")
-    s.add(f["complete"], vcol, "formula", done, "total_value", formula=scoring.f_count(cl))
+    s.add(f["complete"], vcol, "formula", vals[f["complete"], vcol], "total_value",
+          formula=scoring.f_count(cl))
     s.text(f["total"], 0, "Total points", "total_label")
-    s.add(f["total"], vcol, "formula", _blank(sc.total_points), "total_value",
+    s.add(f["total"], vcol, "formula", vals[f["total"], vcol], "total_value",
           formula=scoring.f_total(cp))
     s.text(f["level"], 0, "Level reached", "total_label")
     idx_ref = a1(f["level"], cols["index"])
     level_refs_c = {c.id: a1(S_FIRST + i, cols["consensus_level"]) for i, c in enumerate(cats)}
-    s.add(f["level"], cols["index"], "formula", _blank(sc.level_index), "hidden_calc",
+    s.add(f["level"], cols["index"], "formula", vals[f["level"], cols["index"]], "hidden_calc",
           formula=scoring.f_level_index(
               ladder, a1(f["total"], vcol),
               scoring.f_complete(a1(f["complete"], vcol), len(cats)), level_refs_c))
-    s.add(f["level"], vcol, "formula", _blank(sc.level), "total_value",
+    s.add(f["level"], vcol, "formula", vals[f["level"], vcol], "total_value",
           formula=scoring.f_level_code(ladder, idx_ref))
     s.text(f["progress"], 0, "Progress to next level", "total_label")
-    s.add(f["progress"], vcol, "formula", _blank(sc.progress_to_next), "total_pct",
+    s.add(f["progress"], vcol, "formula", vals[f["progress"], vcol], "total_pct",
           formula=scoring.f_progress(ladder, a1(f["total"], vcol), idx_ref))
     header = {c.col: str(c.value) for c in s.cells if c.row == S_HEADER}
     chart_cols = [cols["role:" + role.id] for role in ladder.raters] + [cols["consensus_level"]]
@@ -819,18 +870,62 @@ def _meta(ladder: Ladder, ctx: Context) -> SheetPlan:
     return s
 
 
+_SOMEONE = "\ufffeperson\ufffe"  # placeholders no ladder or context can hold (U+FFFE is refused)
+_RATER = "\ufffe" + "rater\ufffe"
+
+
+class RaterTabs:
+    """Rater tabs of no ratings, planned once per (ladder, role, named or not, template, period)
+    for as long as this object lives (one batch of files read: ``verify.VerifyMemo``), with
+    placeholders for the person's and the rater's names; each plan gets a copy naming its own.
+    Holds at most ``size`` tabs, the least recently used going first."""
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self._tabs: dict[tuple[str, str, bool, bool, str | None], tuple[SheetPlan, list[int]]] = {}
+
+    def tab(self, ladder: Ladder, ctx: Context, slot: RaterSlot,
+            rs: scoring.RaterScore | None) -> SheetPlan:
+        key = (ladder.content_hash(), slot.role, slot.name is not None, ctx.template, ctx.period)
+        got = self._tabs.pop(key, None)
+        if got is None:
+            if len(self._tabs) >= self.size:
+                del self._tabs[next(iter(self._tabs))]
+            anyone = ctx.model_copy(update={"person": _SOMEONE})
+            someone = slot.model_copy(update={"name": _RATER if slot.name is not None else None})
+            sp = _rater(ladder, anyone, someone, rs, {}, {}, sizes=False)
+            got = (sp, [j for j, c in enumerate(sp.cells) if isinstance(c.value, str)
+                        and (_SOMEONE in c.value or _RATER in c.value)])
+        self._tabs[key] = got
+        sp, personal = got
+        cells = list(sp.cells)
+        for j in personal:
+            c = cells[j]
+            assert isinstance(c.value, str)
+            cells[j] = dataclasses.replace(c, value=c.value.replace(_SOMEONE, ctx.person).replace(
+                _RATER, slot.name or ""))
+        return dataclasses.replace(
+            sp, name=slot.tab, rater_tab=slot.tab, cells=cells, col_widths=dict(sp.col_widths),
+            row_heights=dict(sp.row_heights), hidden_cols=list(sp.hidden_cols),
+            merges=list(sp.merges), validations=list(sp.validations),
+            cond_formats=list(sp.cond_formats), charts=list(sp.charts))
+
+
 def build_plan(
     ladder: Ladder,
     ctx: Context,
     ratings: Mapping[str, Mapping[str, int | None]] | None = None,
     comments: Mapping[str, Mapping[str, str]] | None = None,
     sizes: bool = True,
+    rater_tabs: RaterTabs | None = None,
 ) -> WorkbookPlan:
     """The full layout for one assessment; ``ratings`` (tab -> category -> level index) pre-fill
     the rater tabs, and every stored formula result is what the scoring rule gives for them.
 
     ``sizes=False`` leaves out the row heights fitted to wrapped text: the reader compares
-    cells, not how tall rows are, and fitting is a sixth of the cost of planning."""
+    cells, not how tall rows are, and fitting is a sixth of the cost of planning.
+    ``rater_tabs`` (a batch's) gives the rater tabs of no ratings without planning them again
+    (only with ``sizes=False``)."""
     ratings = ratings or {}
     comments = comments or {}
     inputs = [
@@ -844,8 +939,32 @@ def build_plan(
     for slot, rs, inp in zip(ctx.raters, sc.raters, inputs, strict=True):
         if ctx.split_tab is not None and slot.tab != ctx.split_tab:
             continue
+        if rater_tabs is not None and not sizes and not inp.levels and not inp.comments \
+                and not _holds_placeholder(ctx, slot):
+            sheets.append(rater_tabs.tab(ladder, ctx, slot, rs))
+            continue
         sheets.append(_rater(ladder, ctx, slot, rs, inp.levels, inp.comments, sizes))
     if ctx.split_tab is None:
         sheets.append(_summary(ladder, ctx, sc, sizes))
     sheets.append(_meta(ladder, ctx))
     return WorkbookPlan(ladder=ladder, context=ctx, sheets=sheets, inputs=inputs, score=sc)
+
+
+def stored_results(ladder: Ladder, ctx: Context, inputs: Sequence[RaterInput], sc: Score
+                   ) -> dict[str, dict[Position, float | str]]:
+    """Sheet name -> (row, col) -> the stored result of each formula cell of the workbook
+    :func:`build_plan` makes for ``inputs`` (one per rater of ``ctx``, in its order) scored
+    ``sc``: the same values, without planning the cells again (the reader's use)."""
+    out: dict[str, dict[Position, float | str]] = {}
+    for slot, rs, inp in zip(ctx.raters, sc.raters, inputs, strict=True):
+        if ctx.split_tab is not None and slot.tab != ctx.split_tab:
+            continue
+        out[slot.tab] = rater_values(ladder, rs, inp.levels)
+    if ctx.split_tab is None:
+        out[SUMMARY_SHEET] = summary_values(ladder, ctx, sc)
+    return out
+
+
+def _holds_placeholder(ctx: Context, slot: RaterSlot) -> bool:
+    """Never true of a validated context (U+FFFE is refused); checked all the same."""
+    return any("\ufffe" in (t or "") for t in (ctx.person, ctx.period, slot.name, slot.tab))

@@ -29,6 +29,25 @@ def tune() -> None:
     gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
 
 
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def default_jobs(work: int | None = None, per_process: int = 1, most: int | None = None) -> int:
+    """Processes a batch uses by default, the one rule for every batch (render, read, collect).
+
+    One process per ``per_process`` items of ``work`` (what a process must have to do to pay
+    for starting it, about half a second for a spawned worker), at most one per core, at most
+    ``most`` when given, and at least one. ``work`` None: the batch's size does not decide (one
+    per core). A batch of fewer than ``2 * per_process`` items is done by one process: the
+    caller's own."""
+    n = cores() if work is None else work // max(1, per_process)
+    return max(1, min(n, cores(), most if most is not None else n))
+
+
 POLL_SECONDS = 0.5
 
 

@@ -52,7 +52,7 @@ from .errors import BadInput, OutputExists, SheetladderError
 from .manifest import ManifestRow
 from .period import PeriodError, normalise
 from .plan import build_plan
-from .process import exit_with_parent, tune
+from .process import default_jobs, exit_with_parent, tune
 from .xlsx.printing import Paper
 from .xlsx.write import save
 
@@ -523,11 +523,7 @@ def _render_entry(ladder: Ladder, line: int, ctx: Context, out_dir: Path, split:
         return line, [], str(e)
 
 
-def default_jobs(n: int) -> int:
-    """Worker processes for ``n`` workbooks: one per core, but only when the batch is big
-    enough to pay for starting them."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, n // 25))
+PER_WORKER = 25  # workbooks a render worker must have to write to pay for starting it
 
 
 def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str | Path, *,
@@ -537,12 +533,13 @@ def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str 
                    paper: Paper = "a4") -> BatchResult:
     """Render every entry into ``out_dir``; a failing entry is recorded and the rest go on.
 
-    ``jobs`` worker processes (0: :func:`default_jobs`); ``progress`` shows a rich progress bar
+    ``jobs`` worker processes (0: ``process.default_jobs``, one per :data:`PER_WORKER`
+    workbooks, at most one per core); ``progress`` shows a rich progress bar
     on stderr.
     """
     out = Path(out_dir)
     result = BatchResult(people=len(entries))
-    n_jobs = jobs if jobs > 0 else default_jobs(len(entries))
+    n_jobs = jobs if jobs > 0 else default_jobs(len(entries), PER_WORKER)
     tasks = [(e.line, e.context, out, split, force, password, paper) for e in entries]
 
     def outcomes() -> Iterator[tuple[int, list[Path], str | None]]:

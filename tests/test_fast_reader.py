@@ -34,10 +34,10 @@ from sheetladder.context import META_SHEET, SUMMARY_SHEET, Context, make_context
 from sheetladder.definition import Ladder, unholdable
 from sheetladder.errors import UnreadableWorkbook
 from sheetladder.grid import Grid
-from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, build_plan
+from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST, build_plan, stored_results
 from sheetladder.verify import ratings as ratings_mod
 from sheetladder.verify import verify as verify_mod
-from sheetladder.verify.verify import verify_grid
+from sheetladder.verify.verify import VerifyMemo, verify_grid
 from sheetladder.xlsx import archive as archive_mod
 from sheetladder.xlsx import fast_read as fast_mod
 from sheetladder.xlsx import read as grid_mod
@@ -653,15 +653,54 @@ def test_the_layout_of_a_plan_does_not_depend_on_the_ratings(bundled, data):
     assert layout(full) == layout(bare)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_batch_memo_gives_each_person_the_layout_and_results_their_own_plan_has(bundled, data):
+    """What verifying a batch relies on: the layout a memo gives for a context (learnt from
+    other people's files: the same raters, or other raters of the same roles) is that person's
+    own plan without its hidden sheet, sheet for sheet, cell for cell; and the stored results
+    computed for the ratings read are the plan's own."""
+    ladder = data.draw(st.sampled_from(bundled))
+    roles = [r.id for r in ladder.raters]
+    names = st.text(st.characters(blacklist_categories=["Cs", "Cc"],
+                                  blacklist_characters="\ufffe\uffff"), min_size=1, max_size=30)
+    shape = [data.draw(st.sampled_from(roles)) for _ in range(data.draw(st.integers(1, 4)))]
+    period = data.draw(st.sampled_from([None, "2026-Q1"]))
+    template = data.draw(st.booleans())
+    split = data.draw(st.sampled_from([None, *range(len(shape))]))
+    memo = VerifyMemo()
+    rater_names = [None, "Kim", "Lee", "Kim Lee"]
+    ctx = make_context(ladder, "Ann", period, [(role, None, None) for role in shape])
+    for k in range(6):  # people with raters of their own, then people with the same raters
+        raters = [(role, data.draw(st.sampled_from(rater_names)) if k < 3 else rater_names[i % 3],
+                   None) for i, role in enumerate(shape)]
+        person = data.draw(names).strip() or "X"
+        try:
+            ctx = make_context(ladder, person, period, raters)
+        except ValueError:  # two raters would share a tab name
+            continue
+        ctx = ctx.model_copy(update={"template": template,
+                                     "split_tab": None if split is None else ctx.tabs()[split]})
+        got = memo.layout(ladder, ctx)
+        want = build_plan(ladder, ctx, sizes=False)
+        assert got.sheets == [sp for sp in want.sheets if sp.role != "meta"]
+    levels = st.one_of(st.none(), st.integers(1, len(ladder.levels)))
+    ratings = {t: {c.id: data.draw(levels) for c in ladder.categories} for t in ctx.tabs()}
+    full = build_plan(ladder, ctx, ratings, sizes=False)
+    assert full.score is not None
+    assert stored_results(ladder, ctx, full.inputs, full.score) == {
+        sp.name: {(c.row, c.col): c.value for c in sp.cells if c.kind == "formula"}
+        for sp in full.sheets if any(c.kind == "formula" for c in sp.cells)}
+
+
 def _cold() -> None:
-    verify_mod._INPUT_PLACES.clear()
     verify_mod.ladder_from_json.cache_clear()
-    ratings_mod._EXACT.clear()
+    ratings_mod._exact_ratings.cache_clear()
 
 
 def test_a_report_does_not_depend_on_what_was_verified_before(sales, ctx4):
-    """The plan built with guessed ratings gives the report a plan of the ratings read gives:
-    cold caches, warm caches, right and wrong guesses alike."""
+    """A batch's memo gives the report verifying alone gives: cold caches, warm caches, a
+    layout learnt from another person's file alike."""
     base = to_bytes(build_plan(sales, ctx4, random_ratings(sales, ctx4, seed=5)))
     other = to_bytes(build_plan(sales, ctx4, random_ratings(sales, ctx4, seed=6)))
     files = [
@@ -675,14 +714,19 @@ def test_a_report_does_not_depend_on_what_was_verified_before(sales, ctx4):
         openpyxl_edit(base, lambda wb: wb.remove(wb["Bo Chen"])),
         to_bytes(build_plan(sales, split_contexts(ctx4)[2], random_ratings(sales, ctx4, seed=8))),
     ]
+    other_person = to_bytes(build_plan(sales, ctx4.model_copy(update={"person": "Zoe Quinn"}),
+                                       random_ratings(sales, ctx4, seed=7)))
     for data in files:
         _cold()
         cold = verify_grid(grid_from_bytes("f.xlsx", data)).report
         warm_same = verify_grid(grid_from_bytes("f.xlsx", data)).report
-        _cold()
-        verify_grid(grid_from_bytes("o.xlsx", other))  # learn the places from another file
-        warm_other = verify_grid(grid_from_bytes("f.xlsx", data)).report
-        assert cold == warm_same == warm_other
+        memo = VerifyMemo()
+        in_memo = verify_grid(grid_from_bytes("f.xlsx", data), memo).report
+        memo = VerifyMemo()
+        for learnt in (other, other_person):  # the layout learnt from other files
+            verify_grid(grid_from_bytes("o.xlsx", learnt), memo)
+        warm_other = verify_grid(grid_from_bytes("f.xlsx", data), memo).report
+        assert cold == warm_same == in_memo == warm_other
 
 
 def test_batches_of_random_files_verify_as_one_by_one(sales, small):
@@ -693,7 +737,12 @@ def test_batches_of_random_files_verify_as_one_by_one(sales, small):
         ctx = make_context(ladder, f"P{i}", raters=[(r.id, None, None) for r in ladder.raters])
         files.append(to_bytes(build_plan(ladder, ctx, random_ratings(ladder, ctx, seed=rnd.randint(0, 99),
                                                                      blank_every=rnd.randint(0, 4)))))
-    batch = [verify_grid(grid_from_bytes(f"{i}.xlsx", d)).report for i, d in enumerate(files)]
+    memo = VerifyMemo(size=1)  # two ladders in turn: each file plans its layout again
+    batch = [verify_grid(grid_from_bytes(f"{i}.xlsx", d), memo).report
+             for i, d in enumerate(files)]
+    memo = VerifyMemo()
+    assert [verify_grid(grid_from_bytes(f"{i}.xlsx", d), memo).report
+            for i, d in enumerate(files)] == batch
     alone = []
     for i, d in enumerate(files):
         _cold()

@@ -7,7 +7,6 @@ import hashlib
 import itertools
 import json
 import os
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,22 +19,23 @@ from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 from ..definition import Ladder
 from ..errors import UnreadableWorkbook
 from ..google.read import is_google_source
-from ..process import start_worker
+from ..process import default_jobs
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
-from ..scoring import RaterInput
+from ..verify.verify import VerifyMemo
 from ..xlsx.archive import read_file_bytes
 from .read import (
     CollectTask,
+    PackedReport,
     ReadOutcome,
     conflict_message,
-    cores,
     read_chunk_for_collect,
     same_file,
+    start_reader,
     tab_differences,
 )
-from .store import History, IngestItem, IngestResult, _has_content, person_key
+from .store import History, IngestItem, IngestResult, person_key
 from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------
@@ -86,20 +86,19 @@ class CollectOutcome:
         return [r for r in self.results if r.status == "refused"]
 
 
-def default_jobs() -> int:
-    """Processes at work in a collect by default: one per core (at most 8)."""
-    return max(1, min(cores(), 8))
+MOST_JOBS = 8  # processes at work in a collect by default at most: one process stores them all
 
 
 def reader_processes(jobs: int = 0) -> int:
-    """Reader processes for ``jobs`` processes at work (0: :func:`default_jobs`).
+    """Reader processes for ``jobs`` processes at work (0: ``process.default_jobs``, one per
+    core, at most :data:`MOST_JOBS`).
 
     The collecting process is one of the ``jobs``: it stores every file read (about 1 ms each
     since stores are batched, issue 17) and reads files itself whenever the oldest chunk it
     waits for is still being read. On two cores, one reader process and this one both read,
     and a second reader process would only hold its own ~55 MiB. 0 reader processes: the
     collecting process reads everything."""
-    return max(1, jobs or default_jobs()) - 1
+    return max(1, jobs or default_jobs(most=MOST_JOBS)) - 1
 
 
 # Read-ahead bounds: the collecting process reads (and hashes) files in blocks, and keeps a few
@@ -171,14 +170,15 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             on_result(m)
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
     batch = _Batch(trusted, emit)
+    memo = VerifyMemo()  # what this process's reads share, for this collect
     n_readers = reader_processes(jobs)
     first = list(itertools.islice(tasks, 3))
     if n_readers < 1 or len(first) < 3:  # reader processes would cost more than they save
         for task in itertools.chain(first, tasks):
-            for got in read_chunk_for_collect([task], reader):
+            for got in read_chunk_for_collect([task], reader, memo):
                 batch.add(got)
     else:
-        _read_in_parallel(itertools.chain(first, tasks), batch, reader, n_readers)
+        _read_in_parallel(itertools.chain(first, tasks), batch, reader, n_readers, memo)
     batch.settle(keep)
     batch.ingest(history)
     return outcome
@@ -186,21 +186,19 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
 
 @dataclass
 class _Read:
-    """One file read for a batch: its report, compressed until the batch is settled."""
+    """One file read for a batch: its report, packed until the batch is settled."""
 
     file: str
     modified: datetime | None
-    packed: bytes
+    packed: PackedReport
     ladder: Ladder
     key: tuple[str, str] | None  # (person key, period), None when the report has errors
-    tabs: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # filled tab -> its content
     drop: set[str] = field(default_factory=set)  # tabs another copy was kept for
     refused: list[str] = field(default_factory=list)
 
-
-def _tab_content(inp: RaterInput) -> tuple[Any, ...]:
-    return (tuple(sorted((k, v) for k, v in inp.levels.items() if v is not None)),
-            tuple(sorted((k, v.strip()) for k, v in inp.comments.items() if v.strip())))
+    @property
+    def tabs(self) -> dict[str, tuple[Any, ...]]:  # filled tab -> its content
+        return self.packed.tabs
 
 
 class _Batch:
@@ -213,11 +211,11 @@ class _Batch:
         self.ladders: dict[str, Ladder] = {}  # one ladder per batch, as a rule: parsed once
 
     def add(self, got: ReadOutcome) -> None:
-        if got.report is None or not got.ladder_json:
+        report = got.packed_report()
+        if report is None or not got.ladder_json:
             self.emit(IngestResult(file=got.file, status="refused", findings=[
                 Finding(severity="error", message=got.error or "could not be read")]))
             return
-        report = got.report
         ladder = self.ladders.get(got.ladder_json)
         if ladder is None:
             if len(self.ladders) >= 8:
@@ -234,10 +232,8 @@ class _Batch:
         key = None
         if report.ok and (report.person or "").strip() and (report.period or "").strip():
             key = (person_key(report.person or ""), (report.period or "").strip())
-        item = _Read(file=got.file, modified=got.modified, ladder=ladder, key=key,
-                     packed=zlib.compress(report.model_dump_json(exclude={"ladder_json"}).encode(), 1),
-                     tabs={i.tab: _tab_content(i) for i in report.inputs if _has_content(i)})
-        self.items.append(item)
+        self.items.append(_Read(file=got.file, modified=got.modified, ladder=ladder, key=key,
+                                packed=report))
 
     def settle(self, keep: Sequence[str]) -> None:
         """Find the copies that disagree; refuse their person, or drop what ``keep`` overrules."""
@@ -313,7 +309,7 @@ class _Batch:
 
 
 def _unpack(item: _Read) -> Report:
-    return Report.model_validate_json(zlib.decompress(item.packed))
+    return item.packed.report()
 
 def _resolved(source: str) -> str:
     return source if is_google_source(source) else str(Path(source).resolve())
@@ -384,7 +380,8 @@ def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
 
 
 def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
-                      reader: Callable[[str], ReadOutcome] | None, n_readers: int) -> None:
+                      reader: Callable[[str], ReadOutcome] | None, n_readers: int,
+                      memo: VerifyMemo) -> None:
     """Read every task into ``batch``, in order: in ``n_readers`` reader processes, and in
     this one whenever the oldest chunk it waits for is still being read (it has nothing to
     store until the batch is settled, so it reads too)."""
@@ -401,7 +398,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
     chunks = _chunked(tasks)
     more = True
     with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
-                             initializer=start_worker, initargs=(os.getpid(),)) as pool:
+                             initializer=start_reader, initargs=(os.getpid(),)) as pool:
         while more or ahead:
             while more and sent < n_readers * _CHUNKS_PER_READER:
                 chunk = next(chunks, None)
@@ -425,7 +422,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
                 if chunk is None:
                     more = False
                 else:
-                    ahead.append(read_chunk_for_collect(chunk, reader))
+                    ahead.append(read_chunk_for_collect(chunk, reader, memo))
             else:
                 oldest = ahead[0]
                 assert not isinstance(oldest, list)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,7 +29,14 @@ from ..plan import C_COMMENT, C_RATING, R_FIRST
 from ..process import start_worker
 from ..scoring import RaterInput
 from ..verify.findings import _short
-from ..verify.verify import Verified, ladder_facts, ladder_from_json, make_report, verify_grid
+from ..verify.verify import (
+    Verified,
+    VerifyMemo,
+    ladder_facts,
+    ladder_from_json,
+    make_report,
+    verify_grid,
+)
 from ..xlsx.read import grid_from_bytes, open_xlsx
 from .report import Finding, Report, recompute_figures, withhold_figures
 from .trust import TrustedLadders
@@ -54,9 +62,9 @@ def open_grid(source: str) -> Grid:
     return grid
 
 
-def verify_source(source: str) -> Verified:
-    """Open and verify one source (raises UnreadableWorkbook)."""
-    return verify_grid(open_grid(source))
+def verify_source(source: str, memo: VerifyMemo | None = None) -> Verified:
+    """Open and verify one source (raises UnreadableWorkbook); ``memo`` is the batch's."""
+    return verify_grid(open_grid(source), memo)
 
 
 def read_path(path: str | os.PathLike[str]) -> Report:
@@ -71,11 +79,23 @@ def unreadable_report(e: UnreadableWorkbook) -> Report:
 
 _Outcome = tuple[Verified | None, UnreadableWorkbook | None]
 
+# In a reader process (started by one batch, ending with it): the batch's memo there. Set by
+# the pool's initializer, :func:`start_reader`; in any other process it stays None.
+_worker_memo: VerifyMemo | None = None
 
-def _verify_one(source: str) -> _Outcome:
+
+def start_reader(parent: int) -> None:
+    """A reader pool's initializer: the worker is the batch's (:func:`process.start_worker`),
+    and verifies with a memo that lives as long as the process, which is the batch's lifetime."""
+    global _worker_memo
+    start_worker(parent)
+    _worker_memo = VerifyMemo()
+
+
+def _verify_one(source: str, memo: VerifyMemo | None = None) -> _Outcome:
     """One file of a batch: verified, or why it cannot be read. Never raises."""
     try:
-        return verify_source(source), None
+        return verify_source(source, memo), None
     except UnreadableWorkbook as e:
         return None, e
     except Exception as e:  # noqa: BLE001 - one file must never stop a batch
@@ -87,7 +107,7 @@ def _verify_one(source: str) -> _Outcome:
 def _verify_in_worker(source: str) -> tuple[Any, ...]:
     """:func:`_verify_one` in a worker process, sent back without the ladder object: the report
     carries the ladder's canonical JSON, from which the parent gets it (once per ladder)."""
-    v, e = _verify_one(source)
+    v, e = _verify_one(source, _worker_memo)
     if v is None:
         assert e is not None
         return ("unreadable", e.source, e.reason)
@@ -105,8 +125,9 @@ def _from_worker(got: tuple[Any, ...]) -> _Outcome:
 
 def _outcomes(sources: list[str], jobs: int) -> Iterator[_Outcome]:
     if jobs <= 1 or len(sources) < 3:
+        memo = VerifyMemo()  # this batch's
         for source in sources:
-            yield _verify_one(source)
+            yield _verify_one(source, memo)
         return
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -114,26 +135,12 @@ def _outcomes(sources: list[str], jobs: int) -> Iterator[_Outcome]:
     workers = min(jobs, len(sources))
     chunk = max(1, min(16, len(sources) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=start_worker, initargs=(os.getpid(),)) as pool:
+                             initializer=start_reader, initargs=(os.getpid(),)) as pool:
         for got in pool.map(_verify_in_worker, sources, chunksize=chunk):
             yield _from_worker(got)
 
 
-def cores() -> int:
-    """The CPU cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
-PER_WORKER = 100
-
-
-def default_jobs(n: int) -> int:
-    """Worker processes for reading ``n`` workbooks: one per :data:`PER_WORKER` files, at most
-    one per core. A spawned worker takes ~0.5 s to start (about 50 files' reading), so below
-    ``2 * PER_WORKER`` files one process is as fast, and it is what reads them."""
-    return max(1, min(cores(), n // PER_WORKER))
+PER_WORKER = 100  # files a reader process must have to read to pay for starting it
 
 
 def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = True,
@@ -143,7 +150,8 @@ def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = Tr
 
     Unreadable files come back as reports with ``unreadable`` set, in their place in the batch;
     the other files are read regardless. Reports keep the order of first appearance. With
-    ``jobs`` > 1 the files are read by that many worker processes (the reports are the same).
+    ``jobs`` > 1 the files are read by that many worker processes (the reports are the same);
+    ``process.default_jobs(n, PER_WORKER)`` is the usual choice.
     ``keep`` names the copies that win a conflict (:func:`merge`). With ``trusted``, each
     embedded ladder is judged against the trusted ones (:func:`judge_report`).
     """
@@ -322,15 +330,53 @@ def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
 
 
 @dataclass
+class PackedReport:
+    """A read report as ``collect`` holds it until its batch is settled: its JSON compressed (a
+    few KiB; the ladder's JSON left out, it travels once per outcome), and what settling the
+    batch decides with, so that the report is unpacked only to be stored."""
+
+    data: bytes
+    person: str | None
+    period: str | None
+    ok: bool
+    tabs: dict[str, tuple[Any, ...]]  # each filled rater tab -> its content (see tab_content)
+
+    def report(self) -> Report:
+        return Report.model_validate_json(zlib.decompress(self.data))
+
+
+def tab_content(inp: RaterInput) -> tuple[Any, ...]:
+    """What two copies of a rater tab must agree on: the ratings given and the comments
+    written (spaces around them aside)."""
+    return (tuple(sorted((k, v) for k, v in inp.levels.items() if v is not None)),
+            tuple(sorted((k, v.strip()) for k, v in inp.comments.items() if v.strip())))
+
+
+def pack(report: Report) -> PackedReport:
+    return PackedReport(
+        data=zlib.compress(report.model_dump_json(exclude={"ladder_json"}).encode(), 1),
+        person=report.person, period=report.period, ok=report.ok,
+        tabs={i.tab: tab_content(i) for i in report.inputs if _filled(i)})
+
+
+@dataclass
 class ReadOutcome:
-    """What reading one file for ``collect`` gives: the report and the ladder it embeds, or why
-    not (``error``)."""
+    """What reading one file for ``collect`` gives: the report (or it packed, which is what a
+    reader process sends: a fraction of the pickled report's size and cost) and the ladder it
+    embeds, or why not (``error``)."""
 
     file: str
     report: Report | None
     ladder_json: str | None
     modified: datetime | None
     error: str | None = None
+    packed: PackedReport | None = None
+
+    def packed_report(self) -> PackedReport | None:
+        if self.packed is None and self.report is not None:
+            self.packed = pack(self.report)
+            self.report = None
+        return self.packed
 
 
 def file_modified(path: str) -> datetime | None:
@@ -342,16 +388,18 @@ def file_modified(path: str) -> datetime | None:
 
 
 def read_for_collect(path: str, data: bytes | None = None,
-                     modified: datetime | None = None) -> ReadOutcome:
+                     modified: datetime | None = None, memo: VerifyMemo | None = None
+                     ) -> ReadOutcome:
     """Read and verify one workbook for ``collect``. Never raises: a failure is an outcome.
 
     ``data`` is the file's bytes when the caller has read them already (the file is then not
-    opened again), ``modified`` its modification time (else it is looked up)."""
+    opened again), ``modified`` its modification time (else it is looked up); ``memo`` is the
+    batch's."""
     if modified is None:
         modified = file_modified(path)
     try:
         grid = open_grid(path) if data is None else grid_from_bytes(path, data)
-        report = verify_grid(grid).report
+        report = verify_grid(grid, memo).report
     except UnreadableWorkbook as e:
         return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,
                            error=f"not a readable workbook: {e.reason}")
@@ -367,12 +415,18 @@ CollectTask = tuple[str, bytes | None, datetime | None]
 
 
 def read_chunk_for_collect(tasks: Sequence[CollectTask],
-                           reader: Callable[[str], ReadOutcome] | None = None) -> list[ReadOutcome]:
-    """A chunk of ``collect``'s files, read in order (in a reader process). ``reader`` replaces
+                           reader: Callable[[str], ReadOutcome] | None = None,
+                           memo: VerifyMemo | None = None) -> list[ReadOutcome]:
+    """A chunk of ``collect``'s files, read in order, their reports packed; ``memo`` is the
+    batch's (in a reader process, the process's own). ``reader`` replaces
     :func:`read_for_collect` (it gets the path only)."""
     if reader is not None:
         return [reader(path) for path, _, _ in tasks]
-    return [read_for_collect(path, data, modified) for path, data, modified in tasks]
+    memo = memo or _worker_memo
+    out = [read_for_collect(path, data, modified, memo) for path, data, modified in tasks]
+    for got in out:
+        got.packed_report()
+    return out
 
 
 def exit_code(reports: Sequence[Report]) -> int:

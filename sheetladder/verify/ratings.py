@@ -1,8 +1,11 @@
 """What a typed or picked rating means: a level of the ladder, or a cell-precise refusal."""
 
 
+import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from .. import scoring
@@ -38,18 +41,11 @@ def _shown(value: CellValue) -> str:
     return "" if value is None else str(value)
 
 
-_EXACT: dict[int, tuple[Ladder, dict[str, RatingParse]]] = {}
-
-
-def _exact_ratings(ladder: Ladder) -> dict[str, RatingParse]:
-    """Level code -> its reading, per ladder object: most rating cells hold a code as picked."""
-    got = _EXACT.get(id(ladder))
-    if got is None or got[0] is not ladder:
-        if len(_EXACT) >= 64:
-            _EXACT.clear()
-        got = _EXACT[id(ladder)] = (ladder, {
-            code: RatingParse(i, "exact", True) for i, code in enumerate(ladder.codes, start=1)})
-    return got[1]
+@functools.lru_cache(maxsize=64)  # a batch embeds a few ladders
+def _exact_ratings(codes: tuple[str, ...]) -> Mapping[str, RatingParse]:
+    """Level code -> its reading, per ladder's codes: most rating cells hold a code as picked."""
+    return MappingProxyType({code: RatingParse(i, "exact", True)
+                             for i, code in enumerate(codes, start=1)})
 
 
 def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> RatingParse:
@@ -59,7 +55,7 @@ def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> 
     number, a level's name, an out-of-range code) shows #N/A in the workbook, so it is refused
     here too: one answer for every rating."""
     if type(value) is str and error is None:
-        exact = _exact_ratings(ladder).get(value)
+        exact = _exact_ratings(ladder.codes).get(value)
         if exact is not None:
             return exact
     codes = ladder.codes

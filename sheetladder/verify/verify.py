@@ -35,6 +35,7 @@ Decisions worth knowing:
 
 
 
+import dataclasses
 import functools
 import hashlib
 import math
@@ -50,7 +51,15 @@ from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
 from ..period import PeriodError, normalise
-from ..plan import PLAN_VERSION, Cell, SheetPlan, WorkbookPlan, build_plan
+from ..plan import (
+    PLAN_VERSION,
+    Cell,
+    RaterTabs,
+    SheetPlan,
+    WorkbookPlan,
+    build_plan,
+    stored_results,
+)
 from ..results.report import Finding, LadderRef, Report, Severity, withhold_figures
 from ..scoring import RaterInput
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
@@ -379,19 +388,23 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                       comments=comments), sheet_ok
 
 
-def _compare_stored(plan1: WorkbookPlan, checks: Mapping[str, _SheetCheck],
-                    consistent: Mapping[str, bool], found: _Findings) -> None:
-    for sp in plan1.sheets:
+def _compare_stored(plan: WorkbookPlan, results: Mapping[str, Mapping[tuple[int, int], CellValue]],
+                    checks: Mapping[str, _SheetCheck], consistent: Mapping[str, bool],
+                    found: _Findings) -> None:
+    for sp in plan.sheets:
         check = checks.get(sp.name)
         if check is None or not consistent.get(sp.name, False):
             continue
-        values = {(c.row, c.col): c.value for c in sp.cells if c.kind == "formula"}
+        values = results.get(sp.name, {})
         missing: list[str] = []
         differ: list[tuple[str, str, str]] = []
+        get = check.grid.cells.get
         for c, pos in check.intact:
             want = values.get((c.row, c.col))
-            cell = check.grid.get(*pos)
-            if same_value(want, cell.value) and cell.error is None:
+            cell = get(pos, _NOTHING)
+            got = cell.value
+            if cell.error is None and ((type(want) is type(got) and want == got)
+                                       or same_value(want, got)):
                 continue
             where = a1(*pos)
             if _empty(cell.value) and cell.error is None:
@@ -414,85 +427,114 @@ def _compare_stored(plan1: WorkbookPlan, checks: Mapping[str, _SheetCheck],
                       "recalculating, e.g. by a script); the report uses the recomputed results")
 
 
-# Where each rater tab's input cells are, per (ladder, raters' roles, split tab): learnt from the
-# first plan of that shape, so that later files can be planned once, with their ratings.
-_Places = list[tuple[int, int, int, str, str]]  # (slot index, row, col, category id, what)
-_INPUT_PLACES: dict[tuple[str, tuple[str, ...], int | None], _Places] = {}
+# A workbook's layout (its sheets, texts, numbers, formulas and input places) depends on its
+# ladder and context, never on its ratings; within a context, only a few texts name the person.
+# So a batch plans each (ladder, context but the person) once, with a placeholder for the
+# person's name that no ladder or context can hold (U+FFFE is refused in both), and gives each
+# file a copy whose few cells naming the placeholder name its person.
+_PERSON = "\ufffeperson\ufffe"
+_PERSONAL = {"person", "email", "team", "managers"}  # context fields only the hidden sheet holds,
+# but the person, which the placeholder stands for
 
 
-def _shape(ladder: Ladder, ctx: Context) -> tuple[str, tuple[str, ...], int | None]:
-    split = ctx.tabs().index(ctx.split_tab) if ctx.split_tab is not None else None
-    return ladder_facts(ladder)[1], tuple(s.role for s in ctx.raters), split
+@dataclass
+class _Layout:
+    plan: WorkbookPlan
+    personal: dict[int, list[int]]  # sheet index -> indexes of the cells naming the person
 
 
-def _learn_places(plan: WorkbookPlan, ctx: Context,
-                  shape: tuple[str, tuple[str, ...], int | None]) -> None:
-    if shape in _INPUT_PLACES:
-        return
-    tabs = ctx.tabs()
-    places: _Places = []
-    for sp in plan.sheets:
-        if sp.role != "rater" or sp.rater_tab not in tabs:
-            continue
-        i = tabs.index(sp.rater_tab)
-        for c in sp.cells:
-            if c.kind == "input" and c.input_of is not None:
-                places.append((i, c.row, c.col, c.input_of[0], c.input_of[1]))
-    if len(_INPUT_PLACES) >= 256:
-        _INPUT_PLACES.clear()
-    _INPUT_PLACES[shape] = places
+class VerifyMemo:
+    """What verifying the files of one batch shares: the layout of each (ladder, context but the
+    person) met. It lives as long as its batch (one ``read_many`` or ``collect`` call, or one of
+    their reader processes) and holds at most ``size`` layouts, the least recently used going
+    first; verifying with it gives the reports verifying without it gives."""
+
+    def __init__(self, size: int = 16):
+        self.size = size
+        self._layouts: dict[tuple[str, str], _Layout] = {}
+        self.rater_tabs = RaterTabs()  # rater tabs shared by contexts met once
+        self._seen: set[tuple[str, str]] = set()  # keys met once, not yet worth a layout
+
+    def layout(self, ladder: Ladder, ctx: Context) -> WorkbookPlan:
+        """``build_plan(ladder, ctx, sizes=False)`` without its hidden sheet: what a file's
+        cells are compared with (formula results are those of no ratings)."""
+        key = (ladder_facts(ladder)[1], ctx.model_dump_json(exclude=_PERSONAL))
+        got = self._layouts.pop(key, None)
+        if got is None:
+            if _holds_placeholder(key[1]) or _holds_placeholder(ladder_facts(ladder)[0]):
+                # cannot happen (ladders and contexts refuse U+FFFE): plan this file alone
+                plan = build_plan(ladder, ctx, sizes=False)
+                plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
+                return plan
+            if key not in self._seen:
+                # met once so far (rater names often differ from person to person): this
+                # file's own plan, its rater tabs from the batch
+                if len(self._seen) >= 16 * self.size:
+                    self._seen.clear()
+                self._seen.add(key)
+                plan = build_plan(ladder, ctx, sizes=False, rater_tabs=self.rater_tabs)
+                plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
+                return plan
+            if len(self._layouts) >= self.size:
+                del self._layouts[next(iter(self._layouts))]
+            got = _plan_layout(ladder, ctx, self.rater_tabs)
+        self._layouts[key] = got  # the most recently used is last
+        return _personalised(got, ctx)
 
 
-def _guess_inputs(grid: Grid, ladder: Ladder, ctx: Context,
-                  shape: tuple[str, tuple[str, ...], int | None]
-                  ) -> tuple[dict[str, dict[str, int | None]], dict[str, dict[str, str]]] | None:
-    """The ratings and comments :func:`_read_inputs` will most likely find, read where a plan of
-    the same shape has its input cells; None before such a plan has been seen."""
-    places = _INPUT_PLACES.get(shape)
-    if places is None:
-        return None
-    tabs = ctx.tabs()
-    ratings: dict[str, dict[str, int | None]] = {}
-    comments: dict[str, dict[str, str]] = {}
-    for i, row, col, cid, what in places:
-        tab = tabs[i]
-        sg = grid.sheets.get(tab)
-        if sg is None:
-            continue
-        got = sg.get(row, col)
-        if what == "rating":
-            ratings.setdefault(tab, {})[cid] = parse_rating(got.value, ladder, got.error).level
-            comments.setdefault(tab, {})
-        else:
-            ratings.setdefault(tab, {})
-            text = got.error if got.error else _shown(got.value)
-            if text.strip():
-                comments.setdefault(tab, {})[cid] = text
-            else:
-                comments.setdefault(tab, {})
-    return ratings, comments
+def _holds_placeholder(text: str) -> bool:
+    return "\ufffe" in text or "\\ufffe" in text.lower()
 
 
-def verify_grid(grid: Grid) -> Verified:
+def _plan_layout(ladder: Ladder, ctx: Context, rater_tabs: RaterTabs) -> _Layout:
+    anyone = ctx.model_copy(update={"person": _PERSON, "email": None, "team": None,
+                                    "managers": []})
+    plan = build_plan(ladder, anyone, sizes=False, rater_tabs=rater_tabs)
+    plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
+    personal: dict[int, list[int]] = {}
+    for i, sp in enumerate(plan.sheets):
+        idx = [j for j, c in enumerate(sp.cells) if isinstance(c.value, str) and _PERSON in c.value]
+        if idx or any(_PERSON in ch.title for ch in sp.charts):
+            personal[i] = idx
+    return _Layout(plan, personal)
+
+
+def _personalised(layout: _Layout, ctx: Context) -> WorkbookPlan:
+    """A copy of a batch's layout naming ``ctx``'s person; the layout itself is never changed."""
+    base = layout.plan
+    sheets = list(base.sheets)
+    person = ctx.person
+    for i, idx in layout.personal.items():
+        sp = sheets[i]
+        cells = list(sp.cells)
+        for j in idx:
+            c = cells[j]
+            assert isinstance(c.value, str)
+            cells[j] = dataclasses.replace(c, value=c.value.replace(_PERSON, person))
+        charts = [dataclasses.replace(ch, title=ch.title.replace(_PERSON, person))
+                  for ch in sp.charts]
+        sheets[i] = dataclasses.replace(sp, cells=cells, charts=charts)
+    return WorkbookPlan(ladder=base.ladder, context=ctx, sheets=sheets)
+
+
+def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     """Check one workbook's Grid against the plan in its hidden sheet; recompute its scores.
 
     Raises :class:`UnreadableWorkbook` when the grid is not a sheetladder workbook at all.
 
-    One plan serves both the layout checks and the stored results: the layout of a plan (its
-    sheets, texts, numbers, formulas and input places) does not depend on the ratings, so the
-    plan is built with the ratings the file most likely holds (read where a plan of the same
-    shape has its input cells) and built again only when the ratings read differ.
+    The layout of a plan (its sheets, texts, numbers, formulas and input places) does not
+    depend on the ratings: the cells are compared with the plan of no ratings (from ``memo``,
+    a batch's, when given), the ratings are read where it has its input cells, and the stored
+    results are compared with what the scoring rule gives for the ratings read
+    (:func:`plan.stored_results`).
     """
     found = _Findings()
     meta_sheet = _find_meta(grid, found)
     ladder, ctx = _rebuild(grid, meta_sheet, found)
-    shape = _shape(ladder, ctx)
-    guess = _guess_inputs(grid, ladder, ctx, shape)
-    if guess is None:
-        plan = build_plan(ladder, ctx, sizes=False)
-        _learn_places(plan, ctx, shape)
+    if memo is not None:
+        plan = memo.layout(ladder, ctx)
     else:
-        plan = build_plan(ladder, ctx, ratings=guess[0], comments=guess[1], sizes=False)
+        plan = build_plan(ladder, ctx, sizes=False)
     pairs = _pair_sheets(plan, grid, meta_sheet.name, found)
     aliases = {g.casefold(): e.casefold() for e, g in pairs.items() if g != e}
     alignments: dict[str, _Alignment] = {}
@@ -532,15 +574,13 @@ def verify_grid(grid: Grid) -> Verified:
     for sp in plan.sheets:
         if sp.role == "summary":
             consistent[sp.name] = all_raters_ok
+    full = _all_inputs(ctx, inputs)
+    sc = scoring.score(ladder, full)
     if any(check.intact for check in checks.values()):
-        ratings = {t: dict(i.levels) for t, i in inputs.items()}
-        comments = {t: dict(i.comments) for t, i in inputs.items()}
-        if guess is None or ratings != guess[0] or comments != guess[1]:
-            plan = build_plan(ladder, ctx, ratings=ratings, comments=comments, sizes=False)
-        _compare_stored(plan, checks, consistent, found)
+        _compare_stored(plan, stored_results(ladder, ctx, full, sc), checks, consistent, found)
     if ctx.template:
         ctx = _named_copy(ctx, grid, pairs, alignments, found)
-    report = make_report(grid.source, ladder, ctx, inputs, found.close(), plan=plan)
+    report = make_report(grid.source, ladder, ctx, inputs, found.close(), score=sc)
     report.content_hash = grid.content_hash
     if found.definition_doubt:
         withhold_figures(report, found.definition_doubt + ": no figure is computed from it")
@@ -585,18 +625,19 @@ def _canonical_period(period: str | None, ladder: Ladder) -> str | None:
         return period
 
 
-def make_report(source: str, ladder: Ladder, ctx: Context,
-                 inputs: Mapping[str, RaterInput], findings: list[Finding],
-                 sources: Sequence[str] | None = None, plan: WorkbookPlan | None = None
-                 ) -> Report:
-    """The report; ``plan``'s score is used when it was planned with the same ratings."""
-    full = [inputs.get(s.tab) or RaterInput(role=s.role, name=s.name, tab=s.tab, levels={})
+def _all_inputs(ctx: Context, inputs: Mapping[str, RaterInput]) -> list[RaterInput]:
+    """One input per rater of ``ctx``, in its order: a tab not read rates nothing."""
+    return [inputs.get(s.tab) or RaterInput(role=s.role, name=s.name, tab=s.tab, levels={})
             for s in ctx.raters]
-    if plan is not None and plan.score is not None and plan.ladder is ladder \
-            and [(i.tab, i.levels) for i in plan.inputs] == [(i.tab, i.levels) for i in full]:
-        sc = plan.score
-    else:
-        sc = scoring.score(ladder, full)
+
+
+def make_report(source: str, ladder: Ladder, ctx: Context,
+                inputs: Mapping[str, RaterInput], findings: list[Finding],
+                sources: Sequence[str] | None = None, score: scoring.Score | None = None
+                ) -> Report:
+    """The report; ``score`` is the scoring rule's for these inputs when already computed."""
+    full = _all_inputs(ctx, inputs)
+    sc = score if score is not None else scoring.score(ladder, full)
     ladder_json, ladder_hash = ladder_facts(ladder)
     return Report(
         file=source,
