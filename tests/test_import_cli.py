@@ -19,6 +19,7 @@ from sheetladder.importer.emit import SHOWN
 from sheetladder.importer.tables import Table, tables_from_grid
 from sheetladder.xlsx.read import grid_from_bytes
 
+from .conftest import DEFINITIONS
 from .make_bad_files import rezip
 from .test_import import (
     SALESISH,
@@ -215,6 +216,31 @@ def test_openpyxl_warnings_become_notes_and_never_reach_stderr(tmp_path: Path,
     det = detect(tables_from_grid(grid)[0])
     assert "Matrix: the reader noted: Unknown extension is not supported and will be removed" in [
         str(n) for n in det.notes]
+
+
+def test_a_readers_warnings_are_findings_of_read_and_never_reach_stderr(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """read's side of the same: a filled workbook whose Guide carries an extension openpyxl
+    warns of, read by openpyxl, gets the warning as a finding of its report (and the fast
+    reader, which warns of nothing, gives the same report but that finding)."""
+    from sheetladder.context import make_context
+    from sheetladder.plan import build_plan
+    from sheetladder.verify.verify import verify_grid
+    from sheetladder.xlsx.write import to_bytes
+
+    ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
+    good = to_bytes(build_plan(ladder, make_context(ladder, "Ana Diaz", "2026-Q4")))
+    sheet = zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet1.xml")
+    ext = (b'<extLst><ext uri="{5C5B2B7E-0000-4000-8000-00000000BEEF}" xmlns:x14="http://schemas.'
+           b'microsoft.com/office/spreadsheetml/2009/9/main"><x14:unknown/></ext></extLst></worksheet>')
+    data = rezip(good, replace={"xl/worksheets/sheet1.xml": sheet.replace(b"</worksheet>", ext)})
+    slow = verify_grid(grid_from_bytes("a.xlsx", data, "openpyxl")).report
+    fast = verify_grid(grid_from_bytes("a.xlsx", data, "fast")).report
+    noted = [f for f in slow.findings if "the reader noted" in f.message]
+    assert [(f.severity, f.message) for f in noted] == [
+        ("warning", "the reader noted: Unknown extension is not supported and will be removed")]
+    assert [f for f in slow.findings if f not in noted] == fast.findings
+    assert capfd.readouterr().err == ""
 
 
 def test_a_table_without_reader_notes_gets_none() -> None:

@@ -529,6 +529,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     (:func:`plan.stored_results`).
     """
     found = _Findings()
+    for note in grid.notes:  # what a library warned of while reading: a finding, not stderr
+        found.add("warning", None, None, f"the reader noted: {note}")
     meta_sheet = _find_meta(grid, found)
     ladder, ctx = _rebuild(grid, meta_sheet, found)
     if memo is not None:
