@@ -845,11 +845,48 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(f"{det.empty_groups} rows with no descriptors under the levels found were read "
                    f"as group titles without categories, against {n_cat} categories: the levels "
                    "found may be the wrong ones")
+    unused = _unused_code_line(lay)
+    if unused:
+        out.append(unused)
     names = Counter((g.id, c.name.lower()) for g in det.groups for c in g.categories)
     dup = [n for (_, n), k in names.items() if k > 1]
     if dup:
         out.append(f"category names repeat within a group: {', '.join(repr(d) for d in dup[:3])}")
     return out
+
+
+def _code_line(values: list[str]) -> bool:
+    """Whether a row or column reads as level codes counting up (three or more of one prefix,
+    most of its texts)."""
+    codes = [level_code(v) for v in values]
+    got = [c for c in codes if c]
+    return (len(got) >= 3 and len(got) >= 0.6 * len(values) and len({p for p, _ in got}) == 1
+            and all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False)))
+
+
+def _unused_code_line(lay: Layout) -> str | None:
+    """A row or column of level codes in the table that is not the levels found: the levels
+    found by a weaker pattern (a shared word, seniority words) are then likely the wrong line."""
+    if lay.pattern >= 3:
+        return None
+    v = lay.view
+    rows = range(lay.top, lay.bottom + 1)
+    own = {lay.header, *([lay.names_row] if lay.names_row is not None else [])}
+    for r in rows:
+        if r in own:
+            continue
+        vals = [v.raw[(r, c)].strip() for c in range(v.ncols)
+                if (r, c) in v.raw and v.raw[(r, c)].strip()]
+        if _code_line(vals):
+            where = f"{'column' if v.transposed else 'row'} {v.row_name(r)}"
+            return (f"{where} holds level codes ({', '.join(vals[:4])}) but the levels found "
+                    "are another line: the levels may be there")
+    for c in range(v.ncols):
+        vals = [v.raw[(r, c)].strip() for r in rows if (r, c) in v.raw and v.raw[(r, c)].strip()]
+        if _code_line(vals):
+            return (f"{'row' if v.transposed else 'column'} {v.line(c)} holds level codes "
+                    f"({', '.join(vals[:4])}): the levels may run the other way")
+    return None
 
 
 def score(lay: Layout, det: Detection, dbt: list[str]) -> float:
