@@ -14,7 +14,7 @@ import zipfile
 from typing import Any
 from xml.parsers import expat
 
-from ..xlsx.parts import _coords, sheet_parts
+from ..xlsx.parts import CellCursor, sheet_parts
 
 Cell = tuple[int, int]
 
@@ -67,20 +67,14 @@ def italic_formats(styles: bytes) -> set[int]:
 
 def _italic_in_sheet(raw: bytes, italic: set[int]) -> set[Cell]:
     out: set[Cell] = set()
-    pos = {"row": -1, "col": -1}
+    at = CellCursor()
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = _local(name)
         if local == "row":
-            r = attrs.get("r")
-            pos["row"] = int(r) - 1 if r and r.isdigit() else pos["row"] + 1
-            pos["col"] = -1
+            at.on_row(attrs.get("r"))
         elif local == "c":
-            ref = attrs.get("r")
-            rc = _coords(ref) if ref else None
-            if rc is None:
-                rc = (pos["row"], pos["col"] + 1)
-            pos["col"] = rc[1]
+            rc = at.on_cell(attrs.get("r"))
             s = attrs.get("s", "0")
             if s.isdigit() and int(s) in italic:
                 out.add(rc)

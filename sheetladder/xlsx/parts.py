@@ -141,6 +141,25 @@ def _coords(ref: str) -> tuple[int, int] | None:
     return int(m.group(2)) - 1, col - 1
 
 
+class CellCursor:
+    """Where a sheet part's next ``<row>`` and ``<c>`` stand: their ``r`` attributes when
+    given, else the row or column after the last (writers may leave ``r`` out)."""
+
+    def __init__(self) -> None:
+        self.row, self.col = -1, -1
+
+    def on_row(self, r: str | None) -> None:
+        self.row = int(float(r)) - 1 if r and r.replace(".", "", 1).isdigit() else self.row + 1
+        self.col = -1
+
+    def on_cell(self, ref: str | None) -> tuple[int, int]:
+        rc = _coords(ref) if ref else None
+        if rc is None:
+            rc = (self.row, self.col + 1)
+        self.col = rc[1]
+        return rc
+
+
 class _ForbiddenDeclaration(Exception):
     pass
 
@@ -161,23 +180,18 @@ def _stored_results(zf: zipfile.ZipFile, part: str, strings: list[str] | None
 
     out: dict[tuple[int, int], tuple[CellValue, str | None]] = {}
     needs = [False]
-    state: dict[str, Any] = {"row": -1, "col": -1, "cell": None}
+    state: dict[str, Any] = {"cell": None}
+    at = CellCursor()
     text: list[str] = []
     capture = [False]
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit("}", 1)[-1]
         if local == "c":
-            ref = attrs.get("r")
-            pos = _coords(ref) if ref else None
-            if pos is None:
-                pos = (state["row"], state["col"] + 1)
-            state["col"] = pos[1]
+            pos = at.on_cell(attrs.get("r"))
             state["cell"] = [pos, attrs.get("t", "n"), False, None, None]  # pos, t, has_f, v, is
         elif local == "row":
-            r = attrs.get("r")
-            state["row"] = int(float(r)) - 1 if r else state["row"] + 1
-            state["col"] = -1
+            at.on_row(attrs.get("r"))
         elif state["cell"] is not None:
             if local == "f":
                 state["cell"][2] = True
