@@ -617,7 +617,7 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     (a refused workbook is an error: nothing is written). The pages need nothing but a browser
     (no network), print on A4 or Letter, and honour peer anonymity as the export does.
     """
-    from contextlib import AbstractContextManager, nullcontext
+    from contextlib import AbstractContextManager
 
     from .report.site import make_report
     from .report.source import workbook_history
@@ -632,14 +632,10 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
                        "judged when they were collected")
     source: AbstractContextManager[History] = (
         workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new)
-        if workbooks else nullcontext(History(db, read_only=True)))
+        if workbooks else History(db, read_only=True))
     with source as store:
-        try:
-            done = make_report(store, period, out_dir, team=team, manifest=manifest,
-                               roster=roster, definition=definition, force=force)
-        finally:
-            if not workbooks:
-                store.close()
+        done = make_report(store, period, out_dir, team=team, manifest=manifest,
+                           roster=roster, definition=definition, force=force)
     click.echo(f"wrote {done.folder / 'index.html'} and {done.people} person page(s) "
                f"({len(done.pages)} files, period {done.period}"
                + (f", from {store.name})" if not workbooks else f", from {len(workbooks)} "
