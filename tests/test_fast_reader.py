@@ -280,8 +280,8 @@ def test_inline_rich_and_phonetic_strings_read_alike(small):
 
 
 def test_workbooks_recalculated_and_edited_by_libreoffice_read_alike(tmp_path, sales, small, ctx4):
-    from .libreoffice import convert_all
-    from .test_read_libreoffice import edit_in_libreoffice, typing_ops
+    from .libreoffice import convert_all, edit_in_libreoffice
+    from .test_read_libreoffice import typing_ops
 
     sources = []
     for i, (ladder, ctx) in enumerate([(sales, ctx4), (small, make_context(small, "Sam")),

@@ -25,7 +25,7 @@ from sheetladder.xlsx.read import open_xlsx
 from sheetladder.xlsx.write import to_bytes
 
 from .conftest import DEFINITIONS
-from .test_read_libreoffice import edit_in_libreoffice
+from .libreoffice import edit_in_libreoffice
 
 SALES: Ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
 CODES = SALES.codes

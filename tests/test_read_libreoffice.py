@@ -13,14 +13,8 @@ Expected scores come from the scoring rule applied to the ratings the test typed
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import signal
-import subprocess
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -36,118 +30,7 @@ from sheetladder.scoring import RaterInput
 from sheetladder.xlsx.read import open_xlsx
 from sheetladder.xlsx.write import to_bytes
 
-from .libreoffice import convert, recalculate, soffice_or_skip
-
-_UNO_SCRIPT = r'''
-import json, os, shutil, subprocess, sys, tempfile, time
-import uno
-from com.sun.star.beans import PropertyValue
-
-def pv(name, value):
-    p = PropertyValue(); p.Name = name; p.Value = value
-    return p
-
-def apply(sheets, op):
-    kind = op[0]
-    if kind == "text":
-        sheets.getByName(op[1]).getCellRangeByName(op[2]).setString(op[3])
-    elif kind == "number":
-        sheets.getByName(op[1]).getCellRangeByName(op[2]).setValue(op[3])
-    elif kind == "unprotect":
-        sheets.getByName(op[1]).unprotect("")
-    elif kind == "insert_rows":
-        sheets.getByName(op[1]).getRows().insertByIndex(op[2], op[3])
-    elif kind == "delete_rows":
-        sheets.getByName(op[1]).getRows().removeByIndex(op[2], op[3])
-    elif kind == "rename":
-        sheets.getByName(op[1]).setName(op[2])
-    else:
-        raise SystemExit("unknown edit %r" % (kind,))
-
-def main():
-    job = json.load(open(sys.argv[1]))
-    profile = tempfile.mkdtemp(prefix="sl-uno-")
-    pipe = "sl%d" % os.getpid()
-    proc = subprocess.Popen(
-        [job["soffice"], "-env:UserInstallation=" + uno.systemPathToFileUrl(profile), "--headless",
-         "--invisible", "--norestore", "--nologo", "--nodefault",
-         "--accept=pipe,name=%s;urp;" % pipe],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local)
-        ctx = None
-        for _ in range(600):
-            try:
-                ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-                break
-            except Exception:
-                time.sleep(0.1)
-        if ctx is None:
-            raise SystemExit("could not connect to LibreOffice")
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        for item in job["files"]:
-            doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(item["src"]), "_blank", 0,
-                                               (pv("Hidden", True),))
-            for op in item["ops"]:
-                apply(doc.Sheets, op)
-            doc.calculateAll()
-            doc.storeToURL(uno.systemPathToFileUrl(item["dest"]),
-                           (pv("FilterName", "Calc MS Excel 2007 XML"),))
-            doc.close(True)
-        try:
-            desktop.terminate()
-        except Exception:
-            pass
-    finally:
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(profile, ignore_errors=True)
-
-main()
-'''
-
-Op = list[Any]
-
-
-def uno_python_or_skip() -> str:
-    """A Python that can import LibreOffice's uno module; on CI its absence is a failure."""
-    candidates = [os.environ.get("SHEETLADDER_UNO_PYTHON", ""), "/usr/bin/python3",
-                  "/usr/lib/libreoffice/program/python", sys.executable]
-    for c in candidates:
-        if c and Path(c).exists():
-            ok = subprocess.run([c, "-c", "import uno"], capture_output=True).returncode == 0
-            if ok:
-                return c
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail("LibreOffice's Python UNO bridge is required on CI: install python3-uno")
-    pytest.skip("LibreOffice's Python UNO bridge (python3-uno) is not installed")
-
-
-def edit_in_libreoffice(files: Sequence[tuple[Path, Path, Sequence[Op]]], tmp: Path) -> None:
-    """Open each (src, dest, edits) in one LibreOffice session, apply the edits, save as .xlsx."""
-    soffice = soffice_or_skip()
-    python = uno_python_or_skip()
-    script = tmp / "lo_edit.py"
-    script.write_text(_UNO_SCRIPT, encoding="utf-8")
-    job = tmp / "job.json"
-    job.write_text(json.dumps({"soffice": soffice, "files": [
-        {"src": str(src), "dest": str(dest), "ops": [list(op) for op in ops]}
-        for src, dest, ops in files]}), encoding="utf-8")
-    # its own session, so a timeout ends the UNO script and the soffice it started together
-    proc = subprocess.Popen([python, str(script), str(job)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    if proc.returncode != 0 or not all(dest.exists() for _, dest, _ in files):
-        raise RuntimeError(f"LibreOffice editing failed: {proc.returncode}\n{out}\n{err}")
+from .libreoffice import Op, convert, edit_in_libreoffice, recalculate
 
 
 def rule(ladder: Ladder, ctx: Context, ratings: Mapping[str, Mapping[str, int | None]]) -> scoring.Score:

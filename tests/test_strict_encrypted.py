@@ -33,12 +33,11 @@ from sheetladder.results.read import read_path
 from sheetladder.xlsx import strict as strict_mod
 from sheetladder.xlsx.read import grid_from_bytes, open_xlsx
 
-from .libreoffice import soffice_or_skip
+from .libreoffice import uno_session
 from .make_bad_files import ENCRYPTED_BIFF, ENCRYPTED_ODS_MANIFEST, cfb, good_workbook, ods_package
 from .test_fast_reader import same_grid
 from .test_import import SALESISH, Shape, as_ladder, got_groups, lay_out, write_xlsx
 from .test_import_corpus import SHARED
-from .test_read_libreoffice import uno_python_or_skip
 
 FOREIGN = SHARED / "foreign"
 
@@ -226,74 +225,15 @@ def test_an_unencrypted_xls_or_ods_is_not_called_encrypted(tmp_path: Path) -> No
     assert not isinstance(r.value, EncryptedWorkbook)
 
 
-_LO_SAVE = r'''
-import os, subprocess, sys, tempfile, time, shutil
-import uno
-from com.sun.star.beans import PropertyValue
-
-def pv(name, value):
-    p = PropertyValue(); p.Name = name; p.Value = value
-    return p
-
-soffice, src, out = sys.argv[1:4]
-profile = tempfile.mkdtemp(prefix="sl-uno-")
-pipe = "slenc%d" % os.getpid()
-proc = subprocess.Popen([soffice, "-env:UserInstallation=" + uno.systemPathToFileUrl(profile),
-                         "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-                         "--accept=pipe,name=%s;urp;" % pipe],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-try:
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    ctx = None
-    for _ in range(600):
-        try:
-            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-            break
-        except Exception:
-            time.sleep(0.1)
-    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, (pv("Hidden", True),))
-    for name, flt, password in (("locked.xls", "MS Excel 97", "secret"), ("locked.ods", "calc8", "secret"),
-                                ("plain.xls", "MS Excel 97", None), ("plain.ods", "calc8", None)):
-        args = [pv("FilterName", flt), pv("Overwrite", True)]
-        if password:
-            args.append(pv("Password", password))
-        doc.storeToURL(uno.systemPathToFileUrl(os.path.join(out, name)), tuple(args))
-    doc.close(True)
-    try:
-        desktop.terminate()
-    except Exception:
-        pass
-finally:
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    shutil.rmtree(profile, ignore_errors=True)
-'''
-
-
 def test_an_xls_and_an_ods_libreoffice_saved_with_a_password_are_named_as_encrypted(
         tmp_path: Path) -> None:
-    import signal
-    import subprocess
-
-    soffice = soffice_or_skip()
-    python = uno_python_or_skip()
     src = write_xlsx(tmp_path / "m.xlsx", {"Matrix": lay_out(SALESISH, Shape())})
-    script = tmp_path / "save.py"
-    script.write_text(_LO_SAVE, encoding="utf-8")
     out = tmp_path / "lo"
     out.mkdir()
-    proc = subprocess.Popen([python, str(script), soffice, str(src), str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    uno_session([(src, [], [(out / "locked.xls", "MS Excel 97", "secret"),
+                            (out / "locked.ods", "calc8", "secret"),
+                            (out / "plain.xls", "MS Excel 97", None),
+                            (out / "plain.ods", "calc8", None)])], tmp_path)
     for name in ("locked.xls", "locked.ods"):
         assert_encrypted_everywhere(out / name, tmp_path)
     # the same sheet saved without a password: the .ods imports, the .xls is the old format
