@@ -103,8 +103,9 @@ def _peer_threshold(v: int) -> int:
 Points = Annotated[float, Field(strict=True, le=MAX_POINTS)]
 Threshold = Annotated[float, Field(strict=True, le=MAX_THRESHOLD)]
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+SLUG_MAX = 64  # the longest id a definition takes
 LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
-Slug = Annotated[str, Field(pattern=SLUG, max_length=64)]
+Slug = Annotated[str, Field(pattern=SLUG, max_length=SLUG_MAX)]
 
 
 NONCHARACTERS = ("\ufffe", "\uffff")
@@ -494,6 +495,7 @@ class Problem:
     line: int
     col: int
     message: str
+    loc: tuple[Any, ...] = ()  # the field, as a path into the definition's data, when known
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
@@ -567,7 +569,7 @@ def problems_from_validation(path: str, root: Any, exc: ValidationError) -> list
         if isinstance(error, CrossCheckError):
             for sub_path, message in error.problems:
                 line, col = _locate(root, sub_path)
-                out.append(Problem(path, line, col, message))
+                out.append(Problem(path, line, col, message, tuple(sub_path)))
             continue
         loc = _clean_loc(tuple(err["loc"]))
         if loc in seen:
@@ -575,7 +577,7 @@ def problems_from_validation(path: str, root: Any, exc: ValidationError) -> list
         seen.add(loc)
         err = {**err, "loc": loc}
         line, col = _locate(root, loc)
-        out.append(Problem(path, line, col, _message(err)))
+        out.append(Problem(path, line, col, _message(err), loc))
     return out
 
 
@@ -824,8 +826,17 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def slugify(text: str) -> str:
+def slugify(text: str, room: int = 0) -> str:
+    """An id made from a name: lowercase words joined by hyphens, at most :data:`SLUG_MAX`
+    characters less ``room`` (kept for a suffix such as ``-2``), cut between words when a word
+    boundary is near enough."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    most = SLUG_MAX - room
+    if len(s) > most:
+        cut = s[:most]
+        if s[most] != "-" and "-" in cut[most // 2:]:
+            cut = cut[:cut.rindex("-")]
+        s = cut.strip("-")
     return s or "item"
 
 

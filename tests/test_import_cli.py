@@ -181,8 +181,10 @@ def test_a_definition_that_does_not_validate_is_summarised_and_not_written(tmp_p
     assert code == 1
     lines = text.strip().splitlines()
     lines = lines[next(i for i, x in enumerate(lines) if x.startswith("error: ")):]
-    assert lines[0].startswith("error: the imported definition does not validate (15 problem(s); "
-                               f"nothing was written to {out}):")
+    assert lines[0].startswith("error: the imported matrix does not make a valid definition (15 "
+                               f"problem(s); nothing was written to {out}):")
+    # each problem names the weight's category by its cell, not a line of the unwritten YAML
+    assert lines[1].startswith("Matrix!A") and ": weight of 'Skill 1': " in lines[1]
     assert lines[-1] == "  … and 5 more (--verbose lists them all)"
     assert len(lines) == 1 + SHOWN + 1
     assert not out.exists()

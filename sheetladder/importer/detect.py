@@ -178,7 +178,7 @@ class _Ids:
         ident = base
         n = 2
         while ident in self.seen:
-            ident = f"{base}-{n}"
+            ident = f"{slugify(name, room=len(str(n)) + 1)}-{n}"  # within an id's length
             n += 1
         if dup != ref:
             notes.append(Note(ref, f"duplicate {what} name {name!r} (also at {dup}); its id is {ident!r}",

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..definition import DefinitionError, load_text
-from .detect import Detection, _squash
+from ..definition import DefinitionError, Problem, load_text
+from .detect import Detection, _clip, _squash
 from .tables import MATRIX_SUFFIX, ImportFailed
 
 SHOWN = 10  # lines of empty cells, of other notes, of problems a summary shows unless asked for all
@@ -98,12 +98,69 @@ def definition_yaml(det: Detection, ladder_id: str, name: str, path: str = "<imp
     try:
         load_text(text, path)
     except DefinitionError as e:
-        problems = [str(p) for p in e.problems]
+        problems = [source_problem(det, p) for p in e.problems]
         unwritten = "" if path == "<import>" else f"; nothing was written to {path}"
-        raise ImportFailed(f"the imported definition does not validate ({len(problems)} "
-                           f"problem(s){unwritten}):\n"
+        raise ImportFailed(f"the imported matrix does not make a valid definition "
+                           f"({len(problems)} problem(s){unwritten}):\n"
                            + "\n".join(_bounded(problems, limit))) from None
     return text
+
+
+_CELL = re.compile(r"^(?P<sheet>.*)!(?P<col>[A-Z]+)(?P<row>[0-9]+)$")
+
+
+def _descriptor_ref(det: Detection, category_ref: str, level_ref: str) -> str | None:
+    """The cell of a category's descriptor at a level: the category's row and the level's
+    column (levels across the columns), or the level's row and the category's column."""
+    cat, lev = _CELL.match(category_ref), _CELL.match(level_ref)
+    if cat is None or lev is None:
+        return None
+    if det.orientation == "rows":
+        return f"{cat['sheet']}!{cat['col']}{lev['row']}"
+    return f"{cat['sheet']}!{lev['col']}{cat['row']}"
+
+
+def source_problem(det: Detection, problem: Problem) -> str:
+    """A problem of the generated definition told by the source cell it comes from (the YAML
+    it was found in is never written): ``Sheet!C4: descriptor of 'Closing' at S2: …``."""
+    loc = problem.loc
+    message = problem.message
+    dotted = ".".join(map(str, loc))
+    if dotted and message.startswith(dotted + ": "):
+        message = message[len(dotted) + 2:]
+    where: str | None = None
+    if len(loc) >= 4 and loc[0] == "groups" and loc[2] == "categories" \
+            and isinstance(loc[1], int) and isinstance(loc[3], int) \
+            and loc[1] < len(det.groups) and loc[3] < len(det.groups[loc[1]].categories):
+        cat = det.groups[loc[1]].categories[loc[3]]
+        rest = loc[4:]
+        if rest[:1] == ("descriptors",) and len(rest) >= 2:
+            level = next((lv for lv in det.levels if lv.code == rest[1]), None)
+            cell = _descriptor_ref(det, cat.ref, level.ref) if level else None
+            where = f"{cell or cat.ref}: descriptor of {cat.name!r} at {rest[1]}"
+        elif rest[:1] == ("weight",):
+            where = f"{cat.ref}: weight of {cat.name!r}"
+        elif rest[:1] == ("id",):
+            where = f"{cat.ref}: the id made from category name {_clip(cat.name)!r}"
+        else:
+            where = f"{cat.ref}: category {_clip(cat.name)!r}"
+    elif len(loc) >= 2 and loc[0] == "groups" and isinstance(loc[1], int) \
+            and loc[1] < len(det.groups):
+        g = det.groups[loc[1]]
+        where = f"{g.ref or det.sheet}: group {_clip(g.name)!r}"
+    elif len(loc) >= 2 and loc[0] == "levels" and isinstance(loc[1], int) \
+            and loc[1] < len(det.levels):
+        lv = det.levels[loc[1]]
+        where = f"{lv.ref}: level {lv.code!r}"
+    elif loc[:1] == ("levels",):
+        where = f"{det.header_ref}: the levels"
+    elif loc[:1] == ("name",):
+        where = "the ladder's name (--name)"
+    elif loc[:1] == ("id",):
+        where = "the ladder's id (--id)"
+    if where is None:
+        return f"{dotted or 'the definition'}: {message}" if dotted else message
+    return f"{where}: {message}"
 
 
 def summary_lines(det: Detection, limit: int | None = SHOWN) -> list[str]:
