@@ -851,3 +851,21 @@ def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_well_formed_memo_keeps_only_successes_and_refuses_a_bad_part_every_time() -> None:
+    from defusedxml.common import DTDForbidden
+
+    from sheetladder.xlsx.fast_read import check_xml, expat_error
+
+    good = b'<?xml version="1.0"?><a xmlns="urn:x"><b/></a>'
+    bomb = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
+    broken = good.replace(b"<b/>", b"<b>")
+    for _ in range(3):
+        check_xml(good)
+        with pytest.raises(DTDForbidden):
+            check_xml(bomb)
+        with pytest.raises(expat_error()):
+            check_xml(broken)
+        with pytest.raises(expat_error()):
+            check_xml(broken.decode())  # the same text as str: a key of its own, refused too

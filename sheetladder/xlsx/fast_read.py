@@ -88,10 +88,30 @@ def expat_error() -> type[Exception]:
     return ExpatError
 
 
+_CHECKED_MEMO_MAX = 64 * 1024  # parts up to this size are remembered once found well-formed
+
+
 def check_xml(raw: bytes | str) -> None:
     """Parse ``raw`` whole with expat and no handler but the refusals, at C speed: raises on a
     DTD, an entity declaration or an external entity (defusedxml's exceptions) and on anything
-    that is not well-formed XML with well-formed namespaces."""
+    that is not well-formed XML with well-formed namespaces.
+
+    A batch's workbooks repeat most small parts byte for byte (the manifest, the workbook and
+    its relationships, the stylesheet, what surrounds each sheet's cells), so a text up to
+    :data:`_CHECKED_MEMO_MAX` found well-formed is remembered (a bounded cache of a pure
+    function: only a success is kept; a bad text is parsed, and refused, every time)."""
+    if len(raw) <= _CHECKED_MEMO_MAX:
+        _well_formed(raw)
+    else:
+        _check_xml(raw)
+
+
+@functools.lru_cache(maxsize=256)
+def _well_formed(raw: bytes | str) -> None:
+    _check_xml(raw)
+
+
+def _check_xml(raw: bytes | str) -> None:
     from xml.parsers import expat
 
     p = expat.ParserCreate(namespace_separator="}")  # as ElementTree, which openpyxl uses
