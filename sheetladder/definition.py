@@ -104,6 +104,7 @@ Points = Annotated[float, Field(strict=True, le=MAX_POINTS)]
 Threshold = Annotated[float, Field(strict=True, le=MAX_THRESHOLD)]
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 SLUG_MAX = 64  # the longest id a definition takes
+POOL_ROLE = "others"  # the role id of the pooled non-self raters in results (results/anonymity.py)
 LEVEL_CODE = r"^[A-Za-z][A-Za-z0-9]{0,9}$"
 Slug = Annotated[str, Field(pattern=SLUG, max_length=SLUG_MAX)]
 
@@ -229,7 +230,8 @@ class Group(_Model):
 class Role(_Model):
     """A kind of rater. Raters of one role are averaged first, then roles are weighted."""
 
-    id: Annotated[Slug, Field(description="self, manager, peer, or another slug.")]
+    id: Annotated[Slug, Field(description="self, manager, peer, or another slug (not "
+                                          f"{POOL_ROLE!r}: the pooled raters' id).")]
     name: Annotated[str, Field(
         min_length=1, max_length=24,
         description="Tab name for an unnamed rater (no []:*?/\\ or quotes, at most 24 characters).",
@@ -458,6 +460,10 @@ class Ladder(_Model):
         for i, r in enumerate(self.raters):
             if r.id in rids:
                 problems.append((("raters", i, "id"), f"duplicate rater role {r.id!r}"))
+            if r.id == POOL_ROLE:
+                problems.append((("raters", i, "id"), (
+                    f"{POOL_ROLE!r} is the id results give the manager and peers pooled (when "
+                    "fewer peers than min_peers rated someone); give this role another id")))
             rids.add(r.id)
         if "min_peers" in self.model_fields_set and self.min_peers > 0 and "peer" not in rids:
             problems.append((("min_peers",), (

@@ -238,6 +238,21 @@ def test_min_peers_set_on_a_ladder_with_no_peer_role_is_an_error_at_its_line() -
     assert load_text(LADDER + roles + "min_peers: 0\n", "ok.yaml").min_peers == 0
 
 
+def test_a_role_may_not_take_the_pools_id_others() -> None:
+    """Results show pooled raters under the role id 'others': a ladder's own role of that id
+    would be mixed with the pool in every export, so it is refused at its line."""
+    roles = ("raters:\n  - {id: self, name: Self}\n  - {id: manager, name: Manager}\n"
+             "  - {id: others, name: Colleague, count: 2}\n")
+    text = LADDER + roles
+    with pytest.raises(DefinitionError) as e:
+        load_text(text, "bad.yaml")
+    line = text.splitlines().index("  - {id: others, name: Colleague, count: 2}") + 1
+    assert len(e.value.lines()) == 1
+    assert e.value.lines()[0].startswith(f"bad.yaml:{line}:")
+    assert "'others' is the id results give the manager and peers pooled" in e.value.lines()[0]
+    assert anonymity.POOL == "others"
+
+
 # The bundled ladders' hashes before min_peers existed: every workbook rendered from them, and
 # every history, holds these.
 HASHES = {

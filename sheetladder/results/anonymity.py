@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from .. import scoring
 from ..context import GUIDE_SHEET, MATRIX_SHEET, META_SHEET, SUMMARY_SHEET
-from ..definition import Ladder
+from ..definition import POOL_ROLE, Ladder
 from ..scoring import RaterInput
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 SELF = "self"
 PEER = "peer"
-POOL = "others"  # the pool's role id in the outputs
+POOL = POOL_ROLE  # the pool's role id in the outputs (no ladder may give a role this id)
 POOL_NAME = "Others"
 _OPEN_SHEETS = (META_SHEET, GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET)
 
