@@ -27,6 +27,10 @@ MATRIX_SHEET = "Matrix"
 SUMMARY_SHEET = "Summary"
 RESERVED_SHEETS = {GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET, META_SHEET}
 GUIDE_PERSON_CELL = (3, 1)  # Guide!B4: the person's name (typed there in a copied template)
+# The Guide's facts, from its person cell down: what the workbook is about, each in column B.
+# A fact retyped there would claim another person, period, ladder or raters than the workbook's
+# hidden sheet says, so the reader refuses that (a copied template's person cell aside).
+GUIDE_FACTS = ("Person", "Period", "Ladder", "Raters")
 META_CHUNK = 30000  # Excel holds at most 32,767 characters in a cell
 MAX_TAB = 31
 

@@ -25,6 +25,7 @@ from typing import Literal
 from . import scoring
 from .a1 import a1, ref, rng
 from .context import (
+    GUIDE_FACTS,
     GUIDE_PERSON_CELL,
     GUIDE_SHEET,
     MATRIX_SHEET,
@@ -403,16 +404,17 @@ def _guide(ladder: Ladder, ctx: Context, sizes: bool = True) -> SheetPlan:
         s.row_heights[0] = TITLE_HEIGHT
     s.text(1, 0, ladder.description or "", "note")
     s.merges.append((1, 0, 1, 4))
-    r = 3
-    rows: list[tuple[str, str]] = [
-        ("Person", ctx.person),
-        ("Period", ctx.period or ""),
-        ("Ladder", f"{ladder.id} version {ladder.version}"),
-        ("Raters", ", ".join(
+    r = GUIDE_PERSON_CELL[0]
+    facts: dict[str, str] = {
+        "Person": ctx.person,
+        "Period": ctx.period or "",
+        "Ladder": f"{ladder.id} version {ladder.version}",
+        "Raters": ", ".join(
             f"{slot.tab} ({slot.role})" for slot in ctx.raters
             if ctx.split_tab is None or slot.tab == ctx.split_tab
-        )),
-    ]
+        ),
+    }
+    rows = [(label, facts[label]) for label in GUIDE_FACTS]
     for label, value in rows:
         s.text(r, 0, label, "label")
         if ctx.template and (r, 1) == GUIDE_PERSON_CELL:

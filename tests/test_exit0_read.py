@@ -286,3 +286,54 @@ def test_the_account_of_a_differing_ladder_names_each_place_by_id(sales) -> None
     other = Ladder.model_validate({**data, "version": "2.0.0"})
     assert trusted.judge(other).verdict == "new"
     assert TrustedLadders(trust_new=True).judge(other).verdict == "trusted"
+
+
+# -- the Guide's facts -----------------------------------------------------------------------------
+
+
+def _retype_guide(path: Path, dest: Path, cell: str, value: str) -> Path:
+    wb = openpyxl.load_workbook(path)
+    wb["Guide"][cell] = value
+    wb.save(dest)
+    return dest
+
+
+@pytest.mark.parametrize(("cell", "value", "fact"), [
+    ("B4", "Ben Ortiz", "person"),
+    ("B5", "2027-Q1", "period"),
+    ("B6", "sales-s1-s7 version 2.0.0", "ladder"),
+    ("B7", "Self (self), Zed Other (manager)", "raters"),
+])
+def test_a_guide_fact_retyped_for_another_person_or_period_is_an_error_and_never_collected(
+        work: Path, cell: str, value: str, fact: str) -> None:
+    """A manager who copies Ana's workbook and retypes the Guide for Ben would otherwise see
+    Ben's ratings stored as Ana's (they are read from the hidden sheet's context)."""
+    ana = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self", "manager:Bo Chen"),
+               "Self", ["S3"] * 18, work / "ana.xlsx")
+    code, _ = run("collect", str(ana))
+    assert code == 0
+    copy = _retype_guide(fill(ana, "Self", ["S6"] * 18, work / "copy.xlsx"), work / "copy.xlsx",
+                         cell, value)
+    code, rep = read_json(copy)
+    assert code == 1
+    assert isinstance(rep, dict) and not rep["ok"]
+    errors = [f for f in rep["findings"] if f["severity"] == "error"]
+    assert [(f["sheet"], f["cell"]) for f in errors] == [("Guide", cell)]
+    assert f"the {fact} retyped" in errors[0]["message"] and repr(value) in errors[0]["message"]
+    code, text = run("collect", str(copy))
+    assert code == 1 and "1 refused" in text
+    code, rows = run("export", "--period", "2026-Q4", "--format", "json", "-o", "-")
+    assert code == 0
+    person = json.loads(rows)["people"]
+    assert [(p["person"], p["total_points"]) for p in person] == [("Ana Diaz", 54)]
+
+
+def test_a_guide_fact_retyped_in_another_case_or_spelling_is_only_a_warning(work: Path) -> None:
+    ana = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18)
+    path = _retype_guide(ana, work / "tidy.xlsx", "B4", "ANA  diaz")
+    path = _retype_guide(path, path, "B5", "Q4 2026")
+    code, rep = read_json(path)
+    assert code == 0, rep
+    assert isinstance(rep, dict) and rep["ok"] and rep["person"] == "Ana Diaz"
+    assert {(f["cell"], f["severity"]) for f in rep["findings"] if f["sheet"] == "Guide"} == \
+        {("B4", "warning"), ("B5", "warning")}

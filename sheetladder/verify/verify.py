@@ -46,7 +46,7 @@ from pydantic import ValidationError
 
 from .. import scoring
 from ..a1 import a1
-from ..context import GUIDE_PERSON_CELL, GUIDE_SHEET, META_SHEET, Context
+from ..context import GUIDE_FACTS, GUIDE_PERSON_CELL, GUIDE_SHEET, META_SHEET, Context, person_key
 from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
@@ -259,6 +259,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                    row_maps: Mapping[str, RowMap] | None, found: _Findings) -> _SheetCheck:
     check = _SheetCheck(sg)
     sev: Severity = "warning" if sp.role == "guide" else "error"
+    facts = _GUIDE_FACT_CELLS if sp.role == "guide" else None
     seen: set[tuple[int, int]] = set()
     get = sg.cells.get
     identity = al.identity
@@ -299,7 +300,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
             continue
         # text and numbers
         if got.formula is not None:
-            found.cell(sev, sg.name, a1(*pos),
+            found.cell("error" if facts and (c.row, c.col) in facts else sev, sg.name, a1(*pos),
                        f"{_fmt(c.value)} replaced by a formula ={_short(got.formula)}")
             continue
         if kind == "number":
@@ -314,6 +315,10 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
         exp_text = ("" if value is None else str(value))[:MAX_CELL_TEXT]
         got_text = _shown(got.value) if got.error is None else got.error
         if exp_text.replace("\r\n", "\n") != got_text.replace("\r\n", "\n"):
+            fact = facts.get((c.row, c.col)) if facts else None
+            if fact is not None and not _same_fact(fact, exp_text, got_text):
+                found.cell("error", sg.name, a1(*pos), _retyped(fact, exp_text, got_text))
+                continue
             found.cell(sev, sg.name, a1(*pos),
                        changed("text", exp_text, got_text))
     inserted = set(al.inserted)
@@ -328,6 +333,40 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
 
 
 _NOTHING = GridCell()
+
+# The Guide's facts (person, period, ladder, raters), each in column B from the person's row
+_GUIDE_FACT_CELLS = {(GUIDE_PERSON_CELL[0] + i, GUIDE_PERSON_CELL[1]): fact.lower()
+                     for i, fact in enumerate(GUIDE_FACTS)}
+
+
+def _same_fact(fact: str, made: str, got: str) -> bool:
+    """A fact retyped with other case or spacing (or a period in another spelling) still says
+    the same: a warning, not a claim about another person or period."""
+    if person_key(made) == person_key(got):
+        return True
+    if fact == "period":
+        try:
+            return normalise(made) == normalise(got)
+        except PeriodError:
+            return False
+    return False
+
+
+def _retyped(fact: str, made: str, got: str) -> str:
+    """Why a Guide fact that says something else than the workbook holds is an error."""
+    head = (f"the {fact} retyped: this reads {_clip_text(got)!r}, but the workbook was made "
+            f"for {_clip_text(made)!r} (its hidden sheet says so), and its ratings are read as "
+            "that")
+    if fact in ("person", "period"):
+        return (f"{head}; a workbook cannot be retyped for another {fact}: put "
+                f"{_clip_text(made)!r} back, or render a workbook for {_clip_text(got)!r} "
+                "(sheetladder render)")
+    return f"{head}; put {_clip_text(made)!r} back"
+
+
+def _clip_text(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _merge_over(sg: SheetGrid, row: int | None, col: int) -> str | None:
