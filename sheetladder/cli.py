@@ -378,6 +378,9 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
             ladders: tuple[str, ...], trust_new: bool, manifests: tuple[str, ...]) -> None:
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
+    A folder gives its .xlsx and .xlsm files; spreadsheets saved in another format there (.ods,
+    .xls, .xlsb, .numbers) are named and refused with what to do, never silently left out.
+
     Every file is read first; then the files are stored in batches (one transaction each, a
     savepoint per file); a file already collected adds nothing. Two copies in one collect that
     disagree on a rater's tab refuse that person until one is removed or named with --keep; a

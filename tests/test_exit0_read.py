@@ -337,3 +337,29 @@ def test_a_guide_fact_retyped_in_another_case_or_spelling_is_only_a_warning(work
     assert isinstance(rep, dict) and rep["ok"] and rep["person"] == "Ana Diaz"
     assert {(f["cell"], f["severity"]) for f in rep["findings"] if f["sheet"] == "Guide"} == \
         {("B4", "warning"), ("B5", "warning")}
+
+
+# -- what a folder holds ---------------------------------------------------------------------------
+
+
+def test_a_folder_s_spreadsheets_in_other_formats_are_refused_by_name_not_skipped(
+        work: Path) -> None:
+    """A rep saved the returned workbook as .ods or .xls: collecting the folder must name it
+    (it would otherwise be silently left out, and the person shown as not returned)."""
+    from .make_bad_files import cfb, ods_package
+
+    back = work / "returned"
+    back.mkdir()
+    fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18,
+         back / "ana.xlsx")
+    (back / "fay.ods").write_bytes(ods_package(b"<office:document-content/>"))
+    (back / "gus.xls").write_bytes(cfb({"Workbook": b"\x09\x08" + bytes(30)}))
+    (back / "notes.csv").write_text("not a workbook\n", encoding="utf-8")  # not a spreadsheet
+    (back / ".~lock.fay.ods#").write_text("lock", encoding="utf-8")  # LibreOffice's lock file
+    code, text = run("collect", str(back))
+    assert code == 1, text
+    assert "1 added" in text and "2 refused" in text
+    refused = [line.split(": refused")[0] for line in text.splitlines() if ": refused" in line]
+    assert sorted(Path(r).name for r in refused) == ["fay.ods", "gus.xls"]
+    assert text.count("save it as .xlsx") == 2
+    assert "notes.csv" not in text and "lock" not in text

@@ -41,6 +41,13 @@ from .trust import TrustedLadders
 # -- collecting files ------------------------------------------------------------------------------
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Spreadsheets a folder may hold that are no workbook collect reads (a rep saved the returned
+# file in LibreOffice's or Numbers' own format, or as .xls): taken from a folder all the same,
+# so that each is refused by name with what to do ("save it as .xlsx") instead of being
+# silently left out, and ``status`` shows it as refused rather than not returned.
+OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".ots",
+                              ".numbers")
+FOLDER_SUFFIXES = WORKBOOK_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES
 
 
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
@@ -58,7 +65,7 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
         p = Path(raw)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*")
-                           if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
+                           if f.is_file() and f.suffix.lower() in FOLDER_SUFFIXES
                            and not f.name.startswith(("~$", ".")))
         elif p.is_file():
             found = [p]
