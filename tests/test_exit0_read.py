@@ -123,6 +123,22 @@ def test_read_and_collect_agree_on_a_conflict_and_keep_settles_it_in_both(work: 
     assert rec.total_points == 3 * 17 + 4  # Bo Chen's kept copy: 17 x S3 + 1 x S4
 
 
+def test_a_keep_naming_none_of_the_workbooks_is_refused_before_anything_is_read(
+        work: Path) -> None:
+    a, b = _two_copies(work)
+    typo = str(b).replace("later", "latr")
+    for command in ("read", "collect"):
+        code, text = run(command, str(a), str(b), "--keep", typo)
+        assert code == 1, text
+        assert text.strip().splitlines()[-1] == (
+            f"error: --keep {typo}: not one of the workbooks given; --keep names the copy to "
+            "use, as it is given (a file inside a folder given counts)")
+    assert not Path("output/history.sqlite").exists() or held_people() == []
+    # a copy inside a folder given, named by another spelling of its path, is one of them
+    code, text = run("collect", str(work), "--keep", f"./{b.name}")
+    assert code == 0 and "1 added" in text, text
+
+
 def test_a_copy_collected_in_a_later_run_replaces_the_held_tab_and_says_so(work: Path) -> None:
     a, b = _two_copies(work)
     code, text = run("collect", str(a))

@@ -29,6 +29,7 @@ from .read import (
     CollectTask,
     PackedReport,
     ReadOutcome,
+    check_keep,
     conflict_message,
     read_chunk_for_collect,
     same_file,
@@ -150,6 +151,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     refusal is forgotten when a good file is later collected from the same path.
     """
     files, missing = expand_paths(paths)
+    check_keep(keep, files)
     stamps = {f: file_modified(f) for f in files}
     files.sort(key=lambda f: (stamps[f] or datetime.min, f))
     outcome = CollectOutcome()

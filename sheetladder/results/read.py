@@ -22,7 +22,7 @@ from typing import Any
 from ..a1 import a1
 from ..context import META_SHEET
 from ..definition import Ladder
-from ..errors import UnreadableWorkbook
+from ..errors import BadInput, UnreadableWorkbook
 from ..google.read import is_google_source
 from ..grid import Grid
 from ..plan import C_COMMENT, C_RATING, R_FIRST
@@ -155,9 +155,11 @@ def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = Tr
     ``keep`` names the copies that win a conflict (:func:`merge`). With ``trusted``, each
     embedded ladder is judged against the trusted ones (:func:`judge_report`).
     """
+    names = [os.fspath(s) for s in sources]
+    check_keep(keep, names)
     slots: list[Report | str] = []  # a report, or the key of a group of copies
     groups: dict[str, list[Verified]] = {}
-    for v, e in _outcomes([os.fspath(s) for s in sources], jobs):
+    for v, e in _outcomes(names, jobs):
         if v is None:
             assert e is not None
             slots.append(unreadable_report(e))
@@ -255,6 +257,19 @@ def conflict_message(tab: str, file_a: str, file_b: str,
     return (f"conflict: {file_a} and {file_b} hold different ratings on tab {tab!r} "
             f"({shown}{more}); remove the copy that is wrong, or name the one to keep with "
             "--keep FILE")
+
+
+class KeepError(BadInput):
+    """A ``--keep FILE`` that names none of the files given: a typo would otherwise leave the
+    conflict it was meant to settle in place, and say nothing."""
+
+
+def check_keep(keep: Sequence[str], sources: Sequence[str]) -> None:
+    """Refuse (before any reading) a ``keep`` that is none of ``sources``."""
+    unknown = [k for k in keep if not any(same_file(s, k) for s in sources)]
+    if unknown:
+        raise KeepError(f"--keep {unknown[0]}: not one of the workbooks given; --keep names "
+                        "the copy to use, as it is given (a file inside a folder given counts)")
 
 
 def same_file(a: str, b: str) -> bool:
