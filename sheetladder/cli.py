@@ -7,6 +7,8 @@ as one-line messages and exits with their code. Tracebacks are never shown for b
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -38,6 +40,13 @@ class _Main(click.Group):
             for line in e.lines():
                 click.echo(line, err=True)
             ctx.exit(e.exit_code)
+        except BrokenPipeError:
+            # the reader of our output stopped early (``| head``): the output is incomplete, so
+            # exit 1 as rich's console does then, but say nothing; stdout goes to /dev/null so
+            # that flushing it at exit cannot fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except OSError as e:  # a file the library did not expect to fail: one line, not a trace
             click.echo(f"error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}",
                        err=True)

@@ -379,3 +379,21 @@ def test_a_folder_s_spreadsheets_in_other_formats_are_refused_by_name_not_skippe
     assert sorted(Path(r).name for r in refused) == ["fay.ods", "gus.xls"]
     assert text.count("save it as .xlsx") == 2
     assert "notes.csv" not in text and "lock" not in text
+
+
+def test_output_cut_short_by_the_reader_of_a_pipe_is_no_error_message(work: Path) -> None:
+    """``sheetladder … | head -1``: the pipe closes before everything is printed. The command
+    exits non-zero (its output is incomplete) but prints no error, in plain and rich output."""
+    import subprocess
+    import sys
+
+    path = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18)
+    for args in (["validate", "definitions/sales-s1-s7.yaml"], ["read", str(path)],
+                 ["read", str(path), "--json"]):
+        proc = subprocess.Popen([sys.executable, "-m", "sheetladder", *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # before the command has written anything
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 1, err
+        assert err == "", err
