@@ -14,6 +14,12 @@ spellings of one quarter must never become two periods. Every label is parsed in
   scheme, so a fiscal label is never taken for a calendar one by accident, nor the reverse.
 
 Anything else is refused with a message listing the accepted forms.
+
+Each period also spans time, from its ``start`` to its ``end``: a calendar period its months
+(2026-H2 holds 2026-Q4, which holds 2026-11), a period of an organisation's scheme just its own
+place (one pattern, so its periods never overlap). "The previous period" of a period, wherever
+a change is computed (export, history), is :func:`previous`: the latest held period that ends
+before this one starts; a period overlapping this one is never previous to it.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -56,9 +63,28 @@ class Period:
     label: str
     key: tuple[int, ...] = field(compare=False)
     scheme: str = CALENDAR
+    # the first and last unit of time the period covers (a calendar period: months since year
+    # 0); a period of an organisation's scheme covers only its own place, ``key``
+    start: tuple[int, ...] = field(default=(), compare=False)
+    end: tuple[int, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.start:
+            object.__setattr__(self, "start", self.key)
+        if not self.end:
+            object.__setattr__(self, "end", self.start)
 
     def __str__(self) -> str:
         return self.label
+
+    def ends_before(self, other: Period) -> bool:
+        """This period is over before ``other`` starts (False for two schemes: no order)."""
+        return self.scheme == other.scheme and self.end < other.start
+
+    def overlaps(self, other: Period) -> bool:
+        """The two periods share some time (2026-H2 and 2026-Q4; a period and itself)."""
+        return (self.scheme == other.scheme and not self.ends_before(other)
+                and not other.ends_before(self))
 
     def _same_scheme(self, other: Period) -> None:
         if self.scheme != other.scheme:
@@ -84,7 +110,8 @@ def _calendar(year: int, first_month: int, months: int, label: str) -> Period:
     start = year * 12 + first_month - 1
     # start first, then the end: 2026-H1 < 2026-Q2 (both end in June, H1 starts earlier), and
     # within one granularity this is plain time order.
-    return Period(label=label, key=(start, start + months - 1), scheme=CALENDAR)
+    return Period(label=label, key=(start, start + months - 1), scheme=CALENDAR,
+                  start=(start,), end=(start + months - 1,))
 
 
 def _parse_calendar(text: str) -> Period | None:
@@ -246,6 +273,45 @@ def sort_key(label: str, scheme: PeriodScheme | None = None) -> tuple[Any, ...]:
     except PeriodError:
         return (1, "", (), label.strip().casefold())
     return (0, p.scheme, p.key, "")
+
+
+_T = TypeVar("_T")
+
+
+def _length(p: Period) -> int:
+    return p.end[0] - p.start[0] if p.scheme == CALENDAR else 0
+
+
+def previous_of(target: Period, items: Iterable[_T], period: Callable[[_T], Period | None]
+                ) -> _T | None:
+    """The item whose period (``period(item)``; None: a label that is no period) is the one
+    before ``target``: of those that end before ``target`` starts, the one that ends latest;
+    among those ending together, the one closest in length to ``target`` (a quarter's
+    previous is the quarter before, not that quarter's last month), then the one starting
+    latest. Periods overlapping ``target``, of another scheme or no period are never previous.
+    None when no item qualifies."""
+    best: tuple[tuple[Any, ...], _T] | None = None
+    for item in items:
+        p = period(item)
+        if p is None or not p.ends_before(target):
+            continue
+        rank = (p.end, -abs(_length(p) - _length(target)), p.start)
+        if best is None or rank > best[0]:
+            best = (rank, item)
+    return best[1] if best is not None else None
+
+
+def previous(target: Period, held: Iterable[Period]) -> Period | None:
+    """The period of ``held`` before ``target`` (see :func:`previous_of`), or None."""
+    return previous_of(target, held, lambda p: p)
+
+
+def period_or_none(label: str, scheme: PeriodScheme | None = None) -> Period | None:
+    """The period ``label`` names, or None for a label that is none (an old history's)."""
+    try:
+        return parse_period(label, scheme)
+    except PeriodError:
+        return None
 
 
 def current_quarter(today: _dt.date | None = None) -> Period:

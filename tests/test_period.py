@@ -18,6 +18,7 @@ from sheetladder.period import (
     current_quarter,
     normalise,
     parse_period,
+    previous,
     sort_key,
 )
 
@@ -189,3 +190,87 @@ periods:
     assert isinstance(parse_period("FY27-H1", ladder.periods), Period)
     with pytest.raises(DefinitionError, match=r"fiscal\.yaml:\d+:\d+: .*order must list"):
         load_text(text.replace("order: [year, half]", "order: [year]"), "fiscal.yaml")
+
+
+# -- the previous period: the latest held that ends before this one starts ----------------------
+
+
+def _last_month(label: str) -> int:
+    """Months since year 0 at which a canonical label ends, worked out independently."""
+    y, _, part = label.partition("-")
+    first = _first_month(label)
+    if not part:
+        return first + 11
+    return first + {"Q": 2, "H": 5}.get(part[0], 0)
+
+
+def _near_period() -> st.SearchStrategy[str]:
+    """Periods of every kind within three years, so that many of them overlap."""
+    ys = st.integers(min_value=2025, max_value=2027)
+    return st.one_of(
+        ys.map(str),
+        st.tuples(ys, st.integers(1, 2)).map(lambda t: f"{t[0]}-H{t[1]}"),
+        st.tuples(ys, st.integers(1, 4)).map(lambda t: f"{t[0]}-Q{t[1]}"),
+        st.tuples(ys, st.integers(1, 12)).map(lambda t: f"{t[0]}-{t[1]:02d}"))
+
+
+@given(st.sets(_near_period(), max_size=12), _near_period())
+def test_the_previous_period_never_overlaps_and_is_the_latest_that_ends_before(
+        held: set[str], target: str):
+    got = previous(parse_period(target), [parse_period(h) for h in held])
+    before = [h for h in held if _last_month(h) < _first_month(target)]
+    if not before:
+        assert got is None
+        return
+    assert got is not None and got.label in before
+    assert not got.overlaps(parse_period(target))
+    assert _last_month(got.label) == max(_last_month(h) for h in before)
+    # of those ending together, the one closest in length to the target
+    length = _last_month(target) - _first_month(target)
+    tied = [h for h in before if _last_month(h) == _last_month(got.label)]
+    assert abs(_last_month(got.label) - _first_month(got.label) - length) == min(
+        abs(_last_month(h) - _first_month(h) - length) for h in tied)
+
+
+@given(_near_period(), _near_period())
+def test_two_periods_overlap_exactly_when_they_share_a_month(a: str, b: str):
+    pa, pb = parse_period(a), parse_period(b)
+    shared = max(_first_month(a), _first_month(b)) <= min(_last_month(a), _last_month(b))
+    assert pa.overlaps(pb) == pb.overlaps(pa) == shared
+    assert pa.ends_before(pb) == (_last_month(a) < _first_month(b))
+
+
+def test_a_period_holding_or_held_by_this_one_is_not_its_previous():
+    """The review's history: 2026-H2 holds 2026-Q4, which holds 2026-11."""
+    held = [parse_period(p) for p in ("2026-Q3", "2026-H2", "2026-Q4", "2026-11")]
+    by = {p.label: p for p in held}
+    assert previous(by["2026-Q4"], held) == by["2026-Q3"]
+    assert previous(by["2026-11"], held) == by["2026-Q3"]
+    assert previous(by["2026-H2"], held) is None  # 2026-Q3 is inside it, not before it
+    assert previous(by["2026-Q3"], held) is None
+
+
+def test_of_periods_ending_together_the_one_of_the_same_kind_is_previous():
+    held = [parse_period(p) for p in ("2026-Q3", "2026-09", "2026-H1")]
+    assert previous(parse_period("2026-Q4"), held) == parse_period("2026-Q3")
+    assert previous(parse_period("2026-10"), held) == parse_period("2026-09")
+    # Q3 and September lie inside H2: the half before is H1
+    assert previous(parse_period("2026-H2"), held) == parse_period("2026-H1")
+
+
+@given(st.sets(st.tuples(st.integers(20, 30), st.integers(1, 2)), max_size=8),
+       st.tuples(st.integers(20, 30), st.integers(1, 2)))
+def test_in_an_organisations_scheme_the_previous_period_is_the_one_just_before(
+        held: set[tuple[int, int]], target: tuple[int, int]):
+    label = "FY{}-H{}".format
+    got = previous(parse_period(label(*target), FISCAL),
+                   [parse_period(label(*h), FISCAL) for h in held])
+    before = [h for h in held if h < target]
+    assert got == (parse_period(label(*max(before)), FISCAL) if before else None)
+
+
+def test_a_period_of_another_scheme_is_never_previous():
+    fiscal = parse_period("FY27-H1", FISCAL)
+    assert previous(fiscal, [parse_period("2020-Q1")]) is None
+    assert previous(parse_period("2030"), [fiscal]) is None
+    assert not fiscal.overlaps(parse_period("2027-H1"))

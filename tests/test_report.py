@@ -523,7 +523,7 @@ def _manifest(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
 def test_a_teams_report_lists_only_that_teams_missing_people_and_counts_only_them(
         plain_db: Path, tmp_path: Path) -> None:
     """--team North: someone of South, or of no team, is not North's to chase, and the cycle's
-    totals line counts North's people alone."""
+    totals line counts North's people alone (and those of North collected but not listed)."""
     manifest = _manifest(tmp_path / "m.csv", [
         ("Ben Ortiz", "Self", "self", "", "North"), ("Zoe North", "Self", "self", "", "North"),
         ("Sam South", "Self", "self", "", "South"), ("Nat Noteam", "Self", "self", "", "")])
@@ -535,6 +535,9 @@ def test_a_teams_report_lists_only_that_teams_missing_people_and_counts_only_the
     assert "Zoe North" in missing
     assert "Sam South" not in missing and "Nat Noteam" not in missing
     assert "2026-Q4: 2 people, 1 complete, 0 partial, 1 not returned" in missing
+    # Ana Diaz (North) is collected but not on the manifest: counted, not left out; the
+    # South people not on it are not North's
+    assert "0 refused; 1 collected but not in the manifest" in missing
 
 
 def test_who_is_missing_names_no_rater_of_a_pooled_person_but_self(tmp_path: Path) -> None:

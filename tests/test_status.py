@@ -192,7 +192,8 @@ def test_status_json_holds_every_tab_with_its_state(cycle: dict) -> None:
     data = json.loads(res.stdout)
     assert data["totals"] == {"people": 8, "complete": 2, "partial": 4, "not_returned": 2,
                               "tabs": 32, "tabs_collected": 17, "tabs_missing": 14,
-                              "tabs_refused": 1}
+                              "tabs_refused": 1, "not_in_manifest": 0}
+    assert data["not_in_manifest"] == []  # everyone collected is on the manifest
     states = {(p["person"], t["tab"]): t["state"] for p in data["people"] for t in p["tabs"]}
     assert {k for k, s in states.items() if s == "missing"} == expected_missing()
     assert [k for k, s in states.items() if s == "refused"] == [REFUSED]
@@ -366,3 +367,109 @@ def test_a_refused_file_belongs_to_the_cycle_and_a_good_file_in_its_place_clears
     with History(str(db)) as h:
         assert str(stray) not in [r.file for r in h.refusals(None)]
         assert len(h.refusals(PERIOD)) == 2  # the cycle's own refusals stand
+
+
+# -- people collected for the period whom the manifest does not list -----------------------------
+
+
+@pytest.fixture(scope="module")
+def extra(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | Result]:
+    """A roster cycle of Ana (North, nothing returned) and Ben (South, complete), and two people
+    rendered with --person into the same folder and collected: Zed (South, two tabs) and Yan
+    (North, self only). Also Ola, of another period, not this one's."""
+    tmp = tmp_path_factory.mktemp("extra")
+    ladder = tmp / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp / "team.csv"
+    roster.write_text("person,team,manager\nAna Diaz,North,Bo Chen\nBen Ortiz,South,Bo Chen\n",
+                      encoding="utf-8")
+    out = tmp / "out"
+    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                 "-o", str(out), "--jobs", "1")
+    assert res.exit_code == 0, res.output
+    for row in read_manifest(out / "manifest.csv"):
+        if row.person == "Ben Ortiz":
+            fill(out / row.target, row.tab, ["L2", "L3"])
+    for person, team, period, tabs in (("Zed Zu", "South", PERIOD, ["Self", "Mo Ma"]),
+                                       ("Yan Yu", "North", PERIOD, ["Self"]),
+                                       ("Ola Berg", "North", "2026-Q3", ["Self"])):
+        res = invoke("render", str(ladder), "--person", person, "--team", team, "--period",
+                     period, "--rater", "self", "--rater", "manager:Mo Ma", "-o", str(out))
+        assert res.exit_code == 0, res.output
+        target = out / f"{person.lower().replace(' ', '-')}-{period.lower()}.xlsx"
+        for tab in tabs:
+            fill(target, tab, ["L2", "L3"])
+    db = tmp / "history.sqlite"
+    collected = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    return {"out": out, "manifest": out / "manifest.csv", "db": db, "roster": roster,
+            "ladder": ladder, "collect": collected}
+
+
+EXTRA_TOTALS = (f"{PERIOD}: 2 people, 1 complete, 0 partial, 1 not returned; 4 of 8 tabs "
+                "collected, 4 missing, 0 refused; 2 collected but not in the manifest")
+
+
+def test_status_lists_people_collected_but_not_in_the_manifest_and_counts_them_apart(
+        extra: dict) -> None:
+    res = invoke("status", "--period", PERIOD, "--manifest", str(extra["manifest"]),
+                 "--db", str(extra["db"]))
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    at = lines.index("collected, not in the manifest:")
+    assert lines[at + 1:at + 3] == ["  Yan Yu (team North): 1 tab(s) collected: Self",
+                                    "  Zed Zu (team South): 2 tab(s) collected: Self, Mo Ma"]
+    assert lines[at + 3] == EXTRA_TOTALS
+    assert not any("Ola Berg" in line for line in lines)  # collected, but for another period
+
+
+def test_collect_ends_with_the_same_totals_counting_the_unlisted(extra: dict) -> None:
+    assert extra["collect"].stdout.strip().splitlines()[-1] == "status " + EXTRA_TOTALS
+
+
+def test_status_csv_and_json_hold_the_people_not_in_the_manifest(extra: dict) -> None:
+    args = ["status", "--period", PERIOD, "--manifest", str(extra["manifest"]),
+            "--db", str(extra["db"])]
+    rows = list(csv.DictReader(io.StringIO(invoke(*args, "--format", "csv").stdout)))
+    unlisted = [(r["person"], r["team"], r["tab"], r["email"]) for r in rows
+                if r["state"] == "not in manifest"]
+    assert unlisted == [("Yan Yu", "North", "Self", ""), ("Zed Zu", "South", "Self", ""),
+                        ("Zed Zu", "South", "Mo Ma", "")]  # nobody to mail: no email
+    assert {r["person"] for r in rows if r["state"] == "missing"} == {"Ana Diaz"}
+    data = json.loads(invoke(*args, "--format", "json").stdout)
+    assert data["not_in_manifest"] == [
+        {"person": "Yan Yu", "period": PERIOD, "team": "North", "tabs": ["Self"]},
+        {"person": "Zed Zu", "period": PERIOD, "team": "South", "tabs": ["Self", "Mo Ma"]}]
+    assert data["totals"]["people"] == 2 and data["totals"]["not_in_manifest"] == 2
+    exported = invoke("export", "--period", PERIOD, "--db", str(extra["db"]), "--format",
+                      "json", "-o", "-")
+    held = {p["person"] for p in json.loads(exported.stdout)["people"]}
+    # everyone the export holds is either a person of the status or listed apart
+    assert held == ({p["person"] for p in data["people"] if p["state"] != "not returned"}
+                    | {u["person"] for u in data["not_in_manifest"]})
+
+
+def test_status_from_a_roster_says_not_in_the_roster(extra: dict) -> None:
+    res = invoke("status", "--period", PERIOD, "--roster", str(extra["roster"]),
+                 "--definition", str(extra["ladder"]), "--db", str(extra["db"]))
+    assert res.exit_code == 0, res.output
+    assert "collected, not in the roster:" in res.stdout.splitlines()
+    assert "; 2 collected but not in the roster" in res.stdout
+
+
+def test_only_people_of_the_period_with_tabs_held_and_no_row_are_unlisted() -> None:
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import HeldPerson, cycle_status
+
+    rows = [ManifestRow(person="Ana  DIAZ", period=PERIOD, tab="Self", role="self",
+                        target="a.xlsx")]
+    collected = {("ana diaz", PERIOD): {"self"}, ("cy park", PERIOD): {"self", "peer 1"},
+                 ("di lee", PERIOD): set(), ("ed fox", "2026-Q3"): {"self"}}
+    names = {("cy park", PERIOD): HeldPerson(person="Cy Park", team=None,
+                                              tabs=["Self", "Peer 1", "Peer 2"])}
+    st = cycle_status(rows, PERIOD, collected, [], names)
+    assert [(p.person, p.state) for p in st.people] == [("Ana  DIAZ", "complete")]
+    # Peer 2 is a tab of Cy's workbook the history holds no current ratings of
+    assert [(u.person, u.tabs) for u in st.not_in_manifest] == [("Cy Park", ["Self", "Peer 1"])]
+    assert st.totals.not_in_manifest == 1 and st.totals.people == 1
+    assert cycle_status(rows, PERIOD, {("ana diaz", PERIOD): {"self"}}, []).totals.line(
+        PERIOD).endswith("0 refused")  # nothing apart: nothing said

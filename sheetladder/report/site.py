@@ -327,7 +327,10 @@ def _missing(st: CycleStatus, keep: set[str] | None, exp: PeriodExport
                            f"{anonymity.POOL_NAME})")
         out.append(MissingPerson(person=p.person, state=p.state, missing=missing,
                                  refused=refused))
-    return out, Totals.of(people)
+    # people collected whom the manifest does not list: counted (of the same teams), so the
+    # totals never leave out someone the page shows
+    unlisted = [u for u in st.not_in_manifest if keep is None or team_key(u.team) in keep]
+    return out, Totals.of(people, unlisted)
 
 
 def team_page(exp: PeriodExport, files: Sequence[str], team: str | None,
@@ -338,7 +341,7 @@ def team_page(exp: PeriodExport, files: Sequence[str], team: str | None,
     totals = None
     if status is not None:
         missing, kept = _missing(status, {team_key(team)} if team else None, exp)
-        totals = kept.line(status.period)
+        totals = kept.line(status.period, status.listed_in)
     return TeamPage(title=title, sections=sections,
                     people=list(zip(exp.rows, files, strict=True)),
                     teams=exp.teams if len(exp.teams) > 1 else [],

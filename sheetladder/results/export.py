@@ -27,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import scoring
 from ..definition import Ladder
 from ..errors import SheetladderError
+from ..period import previous_of
 from ..results.store import AssessmentRecord, History, RatingRecord
 from ..scoring import ROUND_DIGITS, RaterInput, xround
 from . import anonymity
@@ -194,17 +195,21 @@ def _gaps(rec: AssessmentRecord) -> list[Gap]:
             for _, c in found[:GAPS_SHOWN]]
 
 
-def _earlier(order: tuple[Any, ...], than: tuple[Any, ...], or_same: bool = False) -> bool:
-    """``order`` is before ``than`` in time (both from period.sort_key): only periods of one
-    scheme compare, and a label that is no period is never before anything."""
-    if order[:2] != than[:2] or order[0] != 0:
-        return or_same and order == than
-    return order < than or (or_same and order == than)
+def _up_to(rec: AssessmentRecord, current: AssessmentRecord) -> bool:
+    """``rec`` belongs in the trend up to ``current``: it is of the same period, or ends before
+    ``current`` starts (a period that overlaps it, such as the half holding a quarter, is not
+    before it; nor is a label that is no period, or a period of another scheme)."""
+    if rec.period == current.period:
+        return True
+    return rec.when is not None and current.when is not None and rec.when.ends_before(current.when)
 
 
 def _previous(rec: AssessmentRecord, mine: list[AssessmentRecord]) -> AssessmentRecord | None:
-    earlier = [a for a in mine if _earlier(a.period_order, rec.period_order)]
-    return max(earlier, key=lambda a: a.period_order) if earlier else None
+    """The person's assessment of the period before ``rec``'s (period.previous_of: the latest
+    that ends before ``rec``'s period starts), or None."""
+    if rec.when is None:
+        return None
+    return previous_of(rec.when, mine, lambda a: a.when)
 
 
 def _role_means(rec: AssessmentRecord, ladder: Ladder, decision: anonymity.Decision
@@ -351,17 +356,15 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                     roles.append((role.id, role.name))
 
     current_ratings = history.current_ratings([a.id for a in current])
-    pkey = current[0].period_order
-    orders = {a.period: a.period_order for a in allrecs}
-    periods = sorted({p for p, o in orders.items() if _earlier(o, pkey, or_same=True)},
-                     key=lambda p: orders[p])
+    here = current[0]
+    orders = {a.period: a.period_order for a in allrecs if _up_to(a, here)}
+    periods = sorted(orders, key=lambda p: orders[p])
     rows: list[PersonRow] = []
     trend: list[TrendRow] = []
     pools: dict[int, anonymity.Pool] = {}
     decisions: dict[int, anonymity.Decision] = {}
     for a in sorted(current, key=_row_order):
-        at = {h.period: h for h in by_person[a.person_key]
-              if _earlier(h.period_order, pkey, or_same=True)}
+        at = {h.period: h for h in by_person[a.person_key] if _up_to(h, here)}
         trend.append(TrendRow(
             person=a.person, ladder=a.ladder_id,
             levels={p: at[p].level if p in at else None for p in periods},

@@ -10,7 +10,9 @@ Every rater tab handed out (a manifest row) is one of:
 A person is *complete* when every tab is collected, *partial* when some are, *not returned*
 when none are. Refused files that cannot be tied to a tab of the manifest (the person and
 period unknown, and a file name the manifest does not list) are listed on their own, so no
-refusal goes unseen.
+refusal goes unseen. So are people the history holds for the period whom the manifest does
+not list (rendered with ``--person`` into the same folder, say): they are counted apart, so
+that the totals never leave out anyone an export of the period holds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Literal
 
@@ -68,6 +71,24 @@ class PersonStatus(BaseModel):
         return sum(1 for t in self.tabs if t.state == state)
 
 
+class UnlistedPerson(BaseModel):
+    """Someone the history holds for the period whom the manifest (or roster) does not list."""
+
+    person: str
+    period: str
+    team: str | None = None
+    tabs: list[str] = Field(description="The rater tabs whose ratings the history holds.")
+
+
+@dataclass(frozen=True)
+class HeldPerson:
+    """A person of a period as the history spells them: name, team, rater tabs collected."""
+
+    person: str
+    team: str | None
+    tabs: list[str]
+
+
 class Totals(BaseModel):
     people: int = 0
     complete: int = 0
@@ -77,11 +98,15 @@ class Totals(BaseModel):
     tabs_collected: int = 0
     tabs_missing: int = 0
     tabs_refused: int = 0
+    not_in_manifest: int = Field(default=0, description=(
+        "People collected for the period whom the manifest does not list (not in ``people``)."))
 
     @classmethod
-    def of(cls, people: Sequence[PersonStatus]) -> Totals:
-        """The totals of ``people`` (a whole cycle, or one team's part of it)."""
-        t = cls()
+    def of(cls, people: Sequence[PersonStatus],
+           unlisted: Sequence[UnlistedPerson] = ()) -> Totals:
+        """The totals of ``people`` (a whole cycle, or one team's part of it) and of the people
+        collected whom the manifest does not list (``unlisted``, of the same teams)."""
+        t = cls(not_in_manifest=len(unlisted))
         for p in people:
             t.people += 1
             if p.state == "complete":
@@ -96,12 +121,15 @@ class Totals(BaseModel):
             t.tabs_refused += p.count("refused")
         return t
 
-    def line(self, period: str | None) -> str:
-        """The cycle in one line, as ``status`` and ``collect`` print it."""
+    def line(self, period: str | None, listed_in: str = "manifest") -> str:
+        """The cycle in one line, as ``status`` and ``collect`` print it (``listed_in``: what
+        the people were listed in, the manifest or the roster)."""
+        extra = (f"; {self.not_in_manifest} collected but not in the {listed_in}"
+                 if self.not_in_manifest else "")
         return (f"{period or 'no period'}: {self.people} people, {self.complete} complete, "
                 f"{self.partial} partial, {self.not_returned} not returned; "
                 f"{self.tabs_collected} of {self.tabs} tabs collected, {self.tabs_missing} "
-                f"missing, {self.tabs_refused} refused")
+                f"missing, {self.tabs_refused} refused{extra}")
 
 
 class CycleStatus(BaseModel):
@@ -110,6 +138,11 @@ class CycleStatus(BaseModel):
     totals: Totals
     unmatched_refusals: list[Refusal] = Field(
         default_factory=list, description="Refused files no manifest row could be tied to.")
+    not_in_manifest: list[UnlistedPerson] = Field(
+        default_factory=list, description=(
+            "People the history holds for the period whom the manifest (or roster) does not "
+            "list: collected, but counted apart from ``people``."))
+    listed_in: Literal["manifest", "roster"] = "manifest"
 
 
 def _base(name: str) -> str:
@@ -118,10 +151,15 @@ def _base(name: str) -> str:
 
 def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                  collected: Mapping[tuple[str, str], set[str]],
-                 refusals: Sequence[Refusal]) -> CycleStatus:
+                 refusals: Sequence[Refusal],
+                 names: Mapping[tuple[str, str], HeldPerson] | None = None,
+                 listed_in: Literal["manifest", "roster"] = "manifest") -> CycleStatus:
     """The status of ``period``'s manifest rows. ``collected`` maps (person key, period) to the
     rater tabs (case-folded) whose ratings the history holds; ``refusals`` are the refused
-    files of the period (and those whose period is unknown), oldest first."""
+    files of the period (and those whose period is unknown), oldest first; ``names`` maps
+    (person key, period) to the person's name, team and rater tabs as the history spells
+    them. Whoever ``collected`` holds for ``period`` and no row lists is in
+    ``not_in_manifest``."""
     mine = [r for r in rows if period is None or r.period == period]
     by_person: dict[tuple[str, str | None], list[ManifestRow]] = {}
     for r in mine:
@@ -168,8 +206,21 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
         people.append(PersonStatus(person=prow[0].person, period=per, team=team, state=pstate,
                                    tabs=tabs))
     people.sort(key=lambda p: ((p.team or "").casefold(), p.person.casefold(), p.period or ""))
-    return CycleStatus(period=period, people=people, totals=Totals.of(people),
-                       unmatched_refusals=unmatched)
+    unlisted: list[UnlistedPerson] = []
+    if period is not None:
+        listed = {pk for pk, per in by_person if per == period}
+        for (pk, per), got in collected.items():
+            if per != period or pk in listed or not got:
+                continue
+            found = (names or {}).get((pk, per))
+            unlisted.append(UnlistedPerson(
+                person=found.person if found else pk, period=per,
+                team=found.team if found else None,
+                tabs=[t for t in found.tabs if t.casefold() in got] if found else sorted(got)))
+        unlisted.sort(key=lambda u: ((u.team or "").casefold(), u.person.casefold()))
+    return CycleStatus(period=period, people=people, totals=Totals.of(people, unlisted),
+                       unmatched_refusals=unmatched, not_in_manifest=unlisted,
+                       listed_in=listed_in)
 
 
 # -- output ----------------------------------------------------------------------------------------
@@ -204,7 +255,13 @@ def to_text(st: CycleStatus) -> str:
             who = f" ({ref.person}, {ref.period or 'no period'})" if ref.person else ""
             lines.append(f"  {ref.file}{who}")
             lines.extend(f"    {why}" for why in ref.reasons)
-    lines.append(st.totals.line(st.period))
+    if st.not_in_manifest:
+        lines.append(f"collected, not in the {st.listed_in}:")
+        for u in st.not_in_manifest:
+            team = f" (team {u.team})" if u.team else ""
+            lines.append(f"  {u.person}{team}: {len(u.tabs)} tab(s) collected: "
+                         + ", ".join(u.tabs))
+    lines.append(st.totals.line(st.period, st.listed_in))
     return "\n".join(lines) + "\n"
 
 
@@ -214,7 +271,9 @@ REMINDER_COLUMNS = ("email", "rater", "role", "person", "period", "team", "tab",
 
 def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
     """The reminder list: one row per tab to chase (missing or refused), ready for a mail
-    merge; every value quoted and neutralised against formula injection."""
+    merge, then one row per tab collected of a person the manifest does not list (state
+    ``not in manifest``, no email: nobody to remind); every value quoted and neutralised
+    against formula injection."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     w.writerow(REMINDER_COLUMNS)
@@ -225,6 +284,12 @@ def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
             reason = "; ".join(t.reasons)
             values = [t.email, t.rater or t.tab, t.role, p.person, p.period, p.team, t.tab,
                       t.state, reason, t.target]
+            w.writerow([neutralise(v or "") for v in values])
+    for u in st.not_in_manifest:
+        for tab in u.tabs:
+            values = [None, None, None, u.person, u.period, u.team, tab,
+                      f"not in {st.listed_in}",
+                      f"collected, but the {st.listed_in} does not list this person", None]
             w.writerow([neutralise(v or "") for v in values])
     data = buf.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if bom else data
@@ -282,7 +347,24 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
     elif period not in periods:
         raise StatusError(f"{manifest or roster} lists no tab of period {period!r}; it holds "
                           + ", ".join(p or "no period" for p in periods))
-    return cycle_status(rows, period, history.collected_tabs(period), history.refusals(period))
+    return cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
+                        held_people(history, period, rows), "roster" if roster is not None else "manifest")
+
+
+def held_people(history: History, period: str | None, rows: Sequence[ManifestRow]
+                ) -> dict[tuple[str, str], HeldPerson]:
+    """(person key, period) -> the person as the history holds them, of the people collected
+    for ``period`` whom ``rows`` do not list (their tabs' names cost a query each)."""
+    if period is None:
+        return {}
+    listed = {name_key(r.person) for r in rows if r.period == period}
+    out: dict[tuple[str, str], HeldPerson] = {}
+    for a in history.records(period=period, with_categories=False):
+        if a.person_key in listed:
+            continue
+        tabs = list(dict.fromkeys(r.rater_tab for r in history.ratings_of(a.id)))
+        out[(a.person_key, a.period)] = HeldPerson(person=a.person, team=a.team, tabs=tabs)
+    return out
 
 
 def _ladder_for_roster(history: History, period: str | None,
@@ -325,6 +407,7 @@ def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]
     rows = _rows_of(manifests)
     out = []
     for period in sorted({r.period for r in rows if r.period}, key=sort_key):
-        st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period))
+        st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
+                          held_people(history, period, rows))
         out.append("status " + st.totals.line(period))
     return out

@@ -71,7 +71,15 @@ from .. import scoring
 from ..context import person_key as person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
-from ..period import PeriodError, PeriodScheme, accepted_forms, normalise, sort_key
+from ..period import (
+    Period,
+    PeriodError,
+    PeriodScheme,
+    accepted_forms,
+    normalise,
+    period_or_none,
+    sort_key,
+)
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
@@ -458,6 +466,9 @@ class AssessmentRecord:
     managers: list[str] = field(default_factory=list)
     categories: list[CategoryRecord] = field(default_factory=list)
     period_order: tuple[Any, ...] = ()  # where ``period`` falls in time (period.sort_key)
+    # ``period`` as a span of time in its ladder's scheme (None: a label that is no period),
+    # for period.previous_of: the period before this one is the latest that ends before it
+    when: Period | None = None
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -1137,13 +1148,15 @@ class History:
             out.append((ladder, where))
         return out
 
+    def _scheme_of(self, ladder_hash: str) -> PeriodScheme | None:
+        try:
+            return self.ladder(ladder_hash).periods
+        except KeyError:
+            return None
+
     def _period_order(self, label: str, ladder_hash: str) -> tuple[Any, ...]:
         """Where ``label`` falls in time, in the scheme of the ladder it was collected on."""
-        try:
-            scheme = self.ladder(ladder_hash).periods
-        except KeyError:
-            scheme = None
-        return sort_key(label, scheme)
+        return sort_key(label, self._scheme_of(ladder_hash))
 
     def period_orders(self) -> dict[str, tuple[Any, ...]]:
         """Every period held, with its place in time (periods of one scheme compare by time)."""
@@ -1260,6 +1273,7 @@ class History:
         out = list(recs.values())
         for a in out:
             a.period_order = self._period_order(a.period, a.ladder_hash)
+            a.when = period_or_none(a.period, self._scheme_of(a.ladder_hash))
         out.sort(key=lambda a: (a.person_key, a.period_order))
         return out
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..definition import Ladder, from_json
+from ..period import previous_of
 from ..scoring import RaterScore
 from . import anonymity
 from .report import Report
@@ -237,23 +238,29 @@ def comment_lines(report: Report, ladder: Ladder | None = None,
 
 
 def history_table(name: str, email: str | None, recs: Sequence[AssessmentRecord]) -> Table:
-    """A person's periods held: level, total, progress and the change since the period before."""
+    """A person's periods held, in time order: level, total, progress and the change since the
+    period before each (period.previous_of: the latest that ends before it starts, on the same
+    ladder). A period that only overlaps the ones held before it (2026-11 after 2026-Q4) shows
+    no change; a change against a period other than the row above names that period."""
     table = Table(title=Text(name + (f" <{email}>" if email else "")))
     for col in ("Period", "Ladder", "Level", "Total", "Progress", "Change", "Rated", "Raters"):
         table.add_column(col, justify="left" if col in ("Period", "Ladder", "Level") else "right")
-    prev = None
+    above = None
     for r in recs:
         change = ""
+        prev = previous_of(r.when, recs, lambda a: a.when) if r.when is not None else None
         if prev is not None and prev.ladder_id == r.ladder_id:
             if r.total_points is not None and prev.total_points is not None:
                 change = f"{r.total_points - prev.total_points:+.2f}"
             if r.level_index is not None and prev.level_index is not None \
                     and r.level_index != prev.level_index:
                 change += f" ({r.level_index - prev.level_index:+d} level)"
+            if change and prev is not above:
+                change += f" since {prev.period}"
         table.add_row(
             Text(r.period), Text(f"{r.ladder_id} v{r.ladder_version}"), Text(r.level or "incomplete"),
             "" if r.total_points is None else f"{r.total_points:.2f}",
             "" if r.progress_to_next is None else f"{r.progress_to_next:.0%}",
-            change.strip(), f"{r.rated_categories}/{r.categories_count}", str(r.raters))
-        prev = r
+            Text(change.strip()), f"{r.rated_categories}/{r.categories_count}", str(r.raters))
+        above = r
     return table
