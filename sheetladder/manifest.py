@@ -57,7 +57,11 @@ class ManifestRow(BaseModel):
 
     def key(self) -> tuple[str, str | None, str]:
         """What identifies a row: one person's tab in one period."""
-        return (" ".join(self.person.split()).casefold(), self.period, self.tab.casefold())
+        return (*self.assessment(), self.tab.casefold())
+
+    def assessment(self) -> tuple[str, str | None]:
+        """The assessment a row belongs to: one person in one period."""
+        return (" ".join(self.person.split()).casefold(), self.period)
 
 
 def _escape(value: str | None) -> str:
@@ -167,11 +171,34 @@ def merge_rows(old: Iterable[ManifestRow], new: Iterable[ManifestRow]) -> list[M
     return out + list(fresh.values())
 
 
+def replace_assessments(old: Iterable[ManifestRow], new: Iterable[ManifestRow]
+                        ) -> list[ManifestRow]:
+    """``old`` with the assessments of ``new`` (person and period) replaced whole: every old
+    row of a person and period that ``new`` has is dropped for ``new``'s rows of it, put where
+    the first of them was. So a workbook rendered again for other raters leaves no row of a
+    tab it no longer has; the rows of other people and periods are kept as they were."""
+    fresh: dict[tuple[str, str | None], list[ManifestRow]] = {}
+    for r in new:
+        fresh.setdefault(r.assessment(), []).append(r)
+    out: list[ManifestRow] = []
+    placed: set[tuple[str, str | None]] = set()
+    for r in old:
+        key = r.assessment()
+        if key not in fresh:
+            out.append(r)
+        elif key not in placed:
+            out.extend(fresh[key])
+            placed.add(key)
+    return out + [r for key, rows in fresh.items() if key not in placed for r in rows]
+
+
 def update_manifest(path: str | Path, rows: Sequence[ManifestRow]) -> Path:
-    """Add ``rows`` to the manifest at ``path`` (created when missing), keeping earlier rows."""
+    """Write the assessments of ``rows`` into the manifest at ``path`` (created when missing):
+    each replaces the rows its person and period had (:func:`replace_assessments`), and the
+    rows of everyone else are kept. Written whole via a temporary file (:func:`write_manifest`)."""
     p = Path(path)
     old = read_manifest(p) if p.exists() else []
-    return write_manifest(p, merge_rows(old, rows))
+    return write_manifest(p, replace_assessments(old, rows))
 
 
 def target_path(manifest: str | Path, row: ManifestRow) -> Path | None:

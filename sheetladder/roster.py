@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from .context import Context, make_context, person_key, split_contexts
+from .context import Context, check_raters, make_context, person_key, split_contexts
 from .definition import Ladder
 from .errors import BadInput, OutputExists, SheetladderError
 from .manifest import ManifestRow
@@ -328,6 +328,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             raters.extend((role.id, None, None) for _ in range(role.count))
     if not raters:
         raise BadInput("no raters: every rater role is '-'")
+    check_raters(person, raters)
     return make_context(ladder, person, period, raters, email=email, team=team)
 
 
