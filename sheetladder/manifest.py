@@ -150,14 +150,35 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
     return rows
 
 
+def not_utf8(path: str | Path) -> tuple[int, str]:
+    """Where a CSV file that is not UTF-8 first breaks, and how to fix it: ``(line, message)``,
+    the line 1-based, the column in characters. (The error ``read_text`` raises counts from
+    the start of a buffer, not of the file, so the file's bytes are decoded again here.)"""
+    raw = Path(path).read_bytes()
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # lines end as when the text is read: at LF, CR LF or a lone CR
+        line = 1 + sum(body.count(end, 0, e.start) for end in (b"\n", b"\r")) \
+            - body.count(b"\r\n", 0, e.start)
+        start = max(body.rfind(b"\n", 0, e.start), body.rfind(b"\r", 0, e.start)) + 1
+        column = len(body[start:e.start].decode("utf-8")) + 1
+        return line, (f"not UTF-8 text: byte 0x{body[e.start]:02X} at column {column} "
+                      f"({e.reason}); a spreadsheet saved it in another encoding (Excel's plain "
+                      "\"CSV\" is Windows-1252): save it as \"CSV UTF-8 (Comma delimited)\", "
+                      "or convert it, e.g. iconv -f cp1252 -t utf-8")
+    return 1, "not UTF-8 text"  # read_text failed but the bytes decode: changed while read
+
+
 def read_manifest(path: str | Path) -> list[ManifestRow]:
     """The rows of the manifest at ``path`` (UTF-8, with or without a byte-order mark)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ManifestError(str(path), 1, "no such file") from None
-    except UnicodeDecodeError as e:
-        raise ManifestError(str(path), 1, f"not UTF-8 text ({e.reason})") from None
+    except UnicodeDecodeError:
+        raise ManifestError(str(path), *not_utf8(path)) from None
     except OSError as e:
         raise ManifestError(str(path), 1, e.strerror or str(e)) from None
     return parse_manifest(text, str(path))
