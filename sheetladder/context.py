@@ -159,6 +159,32 @@ def make_context(
         raise BadInput(_one_problem(e)) from None
 
 
+def check_raters(person: str, raters: Sequence[tuple[str, str | None, str | None]]) -> None:
+    """Refuse (BadInput) raters who would count one person twice: the person assessed named in
+    a role other than ``self``, or two raters who are one person (:func:`person_key`: case and
+    spacing ignored), whatever their roles. Unnamed raters (``Peer 1``) are nobody yet.
+
+    Called where raters come from people (a roster row, ``--rater``: ``render.person_context``)
+    before a context is made; :func:`make_context` itself does not, so a context already made
+    elsewhere still builds."""
+    own = person_key(person)
+    seen: dict[str, tuple[str, str]] = {}
+    for role, name, _ in raters:
+        if not name or not name.strip():
+            continue
+        key = person_key(name)
+        if role != "self" and key == own:
+            same = "" if name == person else f" ({person!r}, case and spacing ignored)"
+            raise BadInput(f"{role} {name!r} is the person assessed{same}: a person rates "
+                           f"themself on the Self tab only; take them out of the {role} raters")
+        if key in seen:
+            first_role, first_name = seen[key]
+            raise BadInput(f"{first_role} {first_name!r} and {role} {name!r} are one person "
+                           "(case and spacing ignored), who would be counted twice; list each "
+                           "rater once")
+        seen[key] = (role, name)
+
+
 def _one_problem(e: ValidationError) -> str:
     """A pydantic error as one line: ``field: message``."""
     err = e.errors()[0]

@@ -57,7 +57,11 @@ class ManifestRow(BaseModel):
 
     def key(self) -> tuple[str, str | None, str]:
         """What identifies a row: one person's tab in one period."""
-        return (" ".join(self.person.split()).casefold(), self.period, self.tab.casefold())
+        return (*self.assessment(), self.tab.casefold())
+
+    def assessment(self) -> tuple[str, str | None]:
+        """The assessment a row belongs to: one person in one period."""
+        return (" ".join(self.person.split()).casefold(), self.period)
 
 
 def _escape(value: str | None) -> str:
@@ -146,14 +150,35 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
     return rows
 
 
+def not_utf8(path: str | Path) -> tuple[int, str]:
+    """Where a CSV file that is not UTF-8 first breaks, and how to fix it: ``(line, message)``,
+    the line 1-based, the column in characters. (The error ``read_text`` raises counts from
+    the start of a buffer, not of the file, so the file's bytes are decoded again here.)"""
+    raw = Path(path).read_bytes()
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # lines end as when the text is read: at LF, CR LF or a lone CR
+        line = 1 + sum(body.count(end, 0, e.start) for end in (b"\n", b"\r")) \
+            - body.count(b"\r\n", 0, e.start)
+        start = max(body.rfind(b"\n", 0, e.start), body.rfind(b"\r", 0, e.start)) + 1
+        column = len(body[start:e.start].decode("utf-8")) + 1
+        return line, (f"not UTF-8 text: byte 0x{body[e.start]:02X} at column {column} "
+                      f"({e.reason}); a spreadsheet saved it in another encoding (Excel's plain "
+                      "\"CSV\" is Windows-1252): save it as \"CSV UTF-8 (Comma delimited)\", "
+                      "or convert it, e.g. iconv -f cp1252 -t utf-8")
+    return 1, "not UTF-8 text"  # read_text failed but the bytes decode: changed while read
+
+
 def read_manifest(path: str | Path) -> list[ManifestRow]:
     """The rows of the manifest at ``path`` (UTF-8, with or without a byte-order mark)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ManifestError(str(path), 1, "no such file") from None
-    except UnicodeDecodeError as e:
-        raise ManifestError(str(path), 1, f"not UTF-8 text ({e.reason})") from None
+    except UnicodeDecodeError:
+        raise ManifestError(str(path), *not_utf8(path)) from None
     except OSError as e:
         raise ManifestError(str(path), 1, e.strerror or str(e)) from None
     return parse_manifest(text, str(path))
@@ -167,11 +192,34 @@ def merge_rows(old: Iterable[ManifestRow], new: Iterable[ManifestRow]) -> list[M
     return out + list(fresh.values())
 
 
+def replace_assessments(old: Iterable[ManifestRow], new: Iterable[ManifestRow]
+                        ) -> list[ManifestRow]:
+    """``old`` with the assessments of ``new`` (person and period) replaced whole: every old
+    row of a person and period that ``new`` has is dropped for ``new``'s rows of it, put where
+    the first of them was. So a workbook rendered again for other raters leaves no row of a
+    tab it no longer has; the rows of other people and periods are kept as they were."""
+    fresh: dict[tuple[str, str | None], list[ManifestRow]] = {}
+    for r in new:
+        fresh.setdefault(r.assessment(), []).append(r)
+    out: list[ManifestRow] = []
+    placed: set[tuple[str, str | None]] = set()
+    for r in old:
+        key = r.assessment()
+        if key not in fresh:
+            out.append(r)
+        elif key not in placed:
+            out.extend(fresh[key])
+            placed.add(key)
+    return out + [r for key, rows in fresh.items() if key not in placed for r in rows]
+
+
 def update_manifest(path: str | Path, rows: Sequence[ManifestRow]) -> Path:
-    """Add ``rows`` to the manifest at ``path`` (created when missing), keeping earlier rows."""
+    """Write the assessments of ``rows`` into the manifest at ``path`` (created when missing):
+    each replaces the rows its person and period had (:func:`replace_assessments`), and the
+    rows of everyone else are kept. Written whole via a temporary file (:func:`write_manifest`)."""
     p = Path(path)
     old = read_manifest(p) if p.exists() else []
-    return write_manifest(p, merge_rows(old, rows))
+    return write_manifest(p, replace_assessments(old, rows))
 
 
 def target_path(manifest: str | Path, row: ManifestRow) -> Path | None:

@@ -14,10 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .context import Context, make_context
+from .context import Context, check_raters, make_context
 from .definition import Ladder
 from .errors import BadInput
-from .manifest import MANIFEST_NAME, update_manifest
+from .manifest import (
+    MANIFEST_NAME,
+    ManifestRow,
+    read_manifest,
+    replace_assessments,
+    target_path,
+    write_manifest,
+)
 from .period import PeriodError, current_quarter, normalise
 from .roster import (
     BatchResult,
@@ -79,7 +86,9 @@ def person_context(ladder: Ladder, person: str, period: str | None = None,
                    raters: Sequence[str | RaterSpec] | None = None,
                    email: str | None = None, team: str | None = None) -> Context:
     """The context of one assessment; ``raters`` as ``ROLE[:NAME[:EMAIL]]`` strings or tuples
-    (default: the ladder's raters, unnamed); the person's managers are its manager raters."""
+    (default: the ladder's raters, unnamed); the person's managers are its manager raters.
+    Raters counting one person twice (the person as their own peer, a rater given twice) are a
+    BadInput (:func:`~sheetladder.context.check_raters`)."""
     if not person.strip():
         raise BadInput("the person's name is empty")
     if period is not None:
@@ -87,6 +96,7 @@ def person_context(ladder: Ladder, person: str, period: str | None = None,
     specs = None
     if raters:
         specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]
+        check_raters(person, specs)
     return make_context(ladder, person.strip(), period or None, specs, email=email, team=team)
 
 
@@ -135,7 +145,10 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
 
     The tabs written are added to ``manifest.csv`` in ``out_dir`` (see :mod:`sheetladder.manifest`),
     which ``status`` and ``collect`` use to tell who has not returned; rows of earlier runs into
-    the same folder are kept, so a late addition to the roster can be rendered on its own."""
+    the same folder are kept, so a late addition to the roster can be rendered on its own. A
+    person rendered again (``force``, say, after their raters changed) has their rows for that
+    period replaced by this run's (:func:`~sheetladder.manifest.replace_assessments`); a file of
+    theirs from the earlier run that this one did not write is named in a warning."""
     if period is not None:
         period = normalise(period, ladder.periods)
     parsed = read_roster(ladder, roster, period, split, allow_columns)
@@ -144,8 +157,36 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                             paper=paper)
     problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
     failed = {p.line for p in result.problems}
-    rows = [row for e in parsed.entries if e.line not in failed
-            for row in manifest_rows(e.context, split)]
-    manifest = update_manifest(Path(out_dir) / MANIFEST_NAME, rows) if rows else None
+    done = [e for e in parsed.entries if e.line not in failed]
+    rows = {e.line: manifest_rows(e.context, split) for e in done}
+    manifest, warnings = None, list(parsed.warnings)
+    if done:
+        path = Path(out_dir) / MANIFEST_NAME
+        old = read_manifest(path) if path.exists() else []
+        warnings += _left_over(old, rows, path, str(roster))
+        manifest = write_manifest(path, replace_assessments(
+            old, [r for e in done for r in rows[e.line]]))
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
-                         problems=problems, warnings=parsed.warnings, manifest=manifest)
+                         problems=problems, warnings=warnings, manifest=manifest)
+
+
+def _left_over(old: Sequence[ManifestRow], rows: dict[int, list[ManifestRow]], manifest: Path,
+               roster: str) -> list[RosterProblem]:
+    """A warning for each file an earlier render made for a person rendered again that this
+    render did not write (a --split copy of a rater no longer listed, or the other kind of
+    run): it is dropped from the manifest but stays on disk, where collect would read it."""
+    out = []
+    for line, new in rows.items():
+        if not new:
+            continue
+        key, written = new[0].assessment(), {r.target for r in new}
+        stale = {r.target: r for r in old if r.assessment() == key and r.target not in written}
+        for row in stale.values():
+            found = target_path(manifest, row)
+            if found is not None and found.exists():
+                out.append(RosterProblem(
+                    roster, line, f"{found}: left from an earlier render of {new[0].person!r} "
+                                  f"and no longer in {manifest.name} (its tabs are not this "
+                                  "render's): delete it, or move it out of the folder, so "
+                                  "collect does not read it"))
+    return out

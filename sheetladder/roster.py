@@ -22,9 +22,16 @@ The CSV has a header row; column names are case-insensitive and may be in any or
 Any other column is an error naming the closest known column (``manger``: did you mean
 ``manager``?), since a typo would silently drop raters; a column kept in the file on purpose
 (notes, ...) is let through by name with ``allow_columns`` (``--allow-column``). The delimiter
-is ``,``, or ``;`` or a tab when the header row uses that instead. A bad row (an email that is
-not one, a period that is not one, a person listed twice for one period: both lines) is
-reported with its line number and the other rows still render.
+is ``,``, or ``;`` or a tab when the header row uses that instead; in a ``;`` or tab file a
+``,`` in a names or emails cell is refused (``Cy Park,Di Lee`` would be one rater), and a list
+cell of a ``;`` file is quoted (``"Cy Park;Di Lee"``). The file is UTF-8 (Excel: "CSV UTF-8");
+another encoding is refused at the line and column of its first bad byte.
+
+A bad row is reported with its line number and the other rows still render: an email that is
+not one, a period that is not one, a person listed twice for one period (both lines), the
+person as one of their own raters other than Self, a rater listed twice (by name, case and
+spacing ignored, whatever the roles: :func:`sheetladder.context.check_raters`), or the email of
+an earlier row's different person (the later row, naming the earlier line).
 
 Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
 rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``). The person's managers are
@@ -46,10 +53,10 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from .context import Context, make_context, person_key, split_contexts
+from .context import Context, check_raters, make_context, person_key, split_contexts
 from .definition import Ladder
 from .errors import BadInput, OutputExists, SheetladderError
-from .manifest import ManifestRow
+from .manifest import ManifestRow, not_utf8
 from .period import PeriodError, normalise
 from .plan import build_plan
 from .process import default_jobs, exit_with_parent, tune
@@ -188,11 +195,10 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
     """CSV records with the line each starts on (quoted fields may span lines); a record the
     csv module cannot read comes as its error message instead."""
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     start = 1
     while True:
         try:
@@ -207,6 +213,17 @@ def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
 
 def _items(cell: str) -> list[str]:
     return [s.strip() for s in cell.split(";")]
+
+
+def _no_comma_list(cell: str, role: str, kind: str, delimiter: str) -> None:
+    """In a ';'- or tab-separated roster a ',' in a list cell is a list separated the wrong way
+    ('Cy Park,Di Lee' would be one rater): refused, saying how to write it."""
+    if delimiter == "," or "," not in cell:
+        return
+    fixed = ";".join(s.strip() for s in cell.split(","))
+    how = (f", and in this ';'-separated file such a cell needs double quotes: \"{fixed}\""
+           if delimiter == ";" else f": {fixed}")
+    raise BadInput(f"{role}: {cell!r} holds a ','; {kind} are separated by ';'{how}")
 
 
 @dataclass(frozen=True)
@@ -278,10 +295,14 @@ def _email(value: str, what: str) -> str | None:
     return value
 
 
+def _cell(record: list[str], i: int | None) -> str:
+    return record[i].strip() if i is not None and i < len(record) else ""
+
+
 def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColumns],
-                 record: list[str], default_period: str | None) -> Context:
+                 record: list[str], default_period: str | None, delimiter: str = ",") -> Context:
     def get(i: int | None) -> str:
-        return record[i].strip() if i is not None and i < len(record) else ""
+        return _cell(record, i)
 
     person = get(base.get("person"))
     if not person:
@@ -306,6 +327,8 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             if get(rc.emails):
                 raise BadInput(f"{rc.role}: emails given but no names")
             continue  # the ladder's default raters of this role
+        _no_comma_list(cell, rc.role, "names", delimiter)
+        _no_comma_list(get(rc.emails), f"{rc.role} emails", "emails", delimiter)
         names = _items(cell)
         if any(not n for n in names):
             raise BadInput(f"{rc.role}: an empty name in {cell!r} (names are separated by ';')")
@@ -328,6 +351,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             raters.extend((role.id, None, None) for _ in range(role.count))
     if not raters:
         raise BadInput("no raters: every rater role is '-'")
+    check_raters(person, raters)
     return make_context(ladder, person, period, raters, email=email, team=team)
 
 
@@ -345,7 +369,8 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
     """
     text = text.lstrip("\ufeff")
     out = Roster()
-    records = _records(text)
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    records = _records(text, delimiter)
     header: list[str] | None = None
     for line, record in records:
         if isinstance(record, str):
@@ -363,6 +388,7 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                                           f"ignoring column(s): {', '.join(extra)}"))
     names: dict[str, int] = {}
     people: dict[tuple[str, str | None], int] = {}
+    emails: dict[str, tuple[str, str, int]] = {}  # an email -> its person's key, name, line
     duplicated: set[int] = set()
     for line, record in records:
         if isinstance(record, str):
@@ -375,8 +401,13 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                 path, line, f"{len(record)} cells but the header has {len(header)}; "
                             "quote cells that contain the delimiter"))
             continue
+        # every row's email counts, even a row refused for another reason: the file has it
+        mail, person = _cell(record, base.get("email")).casefold(), _cell(record, base["person"])
+        sharing = emails.get(mail) if mail else None
+        if mail:
+            emails.setdefault(mail, (person_key(person), person, line))
         try:
-            ctx = _row_context(ladder, base, roles, record, default_period)
+            ctx = _row_context(ladder, base, roles, record, default_period, delimiter)
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
             continue
@@ -387,6 +418,15 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                 path, line, f"{ctx.person!r} is listed twice for period {ctx.period or '(none)'}: "
                             f"lines {first} and {line}; keep one row (neither was rendered)"))
             duplicated.add(first)
+            continue
+        if sharing is not None and sharing[0] != who[0]:
+            _, earlier, first = sharing
+            out.problems.append(RosterProblem(
+                path, line, f"email {ctx.email!r} of {ctx.person!r} is already that of "
+                            f"{earlier!r} on line {first} (case ignored); two people "
+                            "never share an email (mail to it, and `history EMAIL`, would mix "
+                            "them up): give each their own, or keep one row if both are one "
+                            "person"))
             continue
         people[who] = line
         files = [name for _, name in targets(ctx, split)]
@@ -411,8 +451,8 @@ def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = N
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise RosterError(str(path), 1, "no such file") from None
-    except UnicodeDecodeError as e:
-        raise RosterError(str(path), 1, f"not UTF-8 text ({e.reason}); save the CSV as UTF-8") from None
+    except UnicodeDecodeError:
+        raise RosterError(str(path), *not_utf8(p)) from None
     except OSError as e:
         raise RosterError(str(path), 1, e.strerror or str(e)) from None
     return parse_roster(ladder, text, str(path), default_period, split, allow_columns)

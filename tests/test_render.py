@@ -474,9 +474,11 @@ def test_escape_like_text_in_a_ladder_reads_back_as_written(small: Ladder, tmp_p
 
 
 def test_a_rater_named_beyond_the_bmp_gets_a_tab(small: Ladder, tmp_path: Path):
-    """Excel counts a tab name in UTF-16 units: 31 emoji-like characters are cut to 15."""
+    """Excel counts a tab name in UTF-16 units: 31 emoji-like characters are cut to 15, so two
+    names (of two people) that differ only beyond that get the same cut and a numbered tab."""
     name = "\U00010000" * 31
-    paths = render_one(small, "Ana", period="2026-Q4", raters=["self", "manager:" + name, "peer:" + name],
+    paths = render_one(small, "Ana", period="2026-Q4",
+                       raters=["self", "manager:" + name, "peer:" + name[:-1] + "\U00010001"],
                        out_dir=tmp_path)
     tabs = openpyxl.load_workbook(paths[0]).sheetnames
     assert "\U00010000" * 15 in tabs and "\U00010000" * 13 + " (2)" in tabs

@@ -1,0 +1,264 @@
+"""Roster and manifest refusals found by a new-user review: a re-render's manifest rows, raters
+who would count one person twice, lists separated the wrong way, shared emails, and files not
+in UTF-8 — each refused at its line (the other rows still render) or put right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.context import RESERVED_SHEETS
+from sheetladder.definition import Ladder
+from sheetladder.errors import BadInput
+from sheetladder.manifest import (
+    ManifestError,
+    ManifestRow,
+    read_manifest,
+    replace_assessments,
+    update_manifest,
+)
+from sheetladder.render import person_context, render_one, render_roster
+from sheetladder.roster import RosterError, parse_roster, read_roster
+
+from .conftest import DEFINITIONS
+
+SALES = DEFINITIONS / "sales-s1-s7.yaml"
+
+
+def _rater_tabs(path: Path) -> list[str]:
+    return [t for t in openpyxl.load_workbook(path).sheetnames if t not in RESERVED_SHEETS]
+
+
+def _tabs_of(rows: list[ManifestRow], person: str) -> list[tuple[str, str]]:
+    return [(r.tab, r.target) for r in rows if r.person == person]
+
+
+# -- 1. a re-render replaces the person's rows in the manifest ----------------------------------
+
+
+def test_rerender_with_force_replaces_the_persons_manifest_rows(sales: Ladder, tmp_path: Path):
+    before = tmp_path / "before.csv"
+    before.write_text("person,email,team,manager,peers\n"
+                      "Ana Diaz,ana@example.com,North,Bo Chen,Cy Park\n"
+                      "Ben Ortiz,ben@example.com,North,Bo Chen,Cy Park\n"
+                      "Eva Lind,eva@example.com,South,Bo Chen,Di Lee\n", encoding="utf-8")
+    after = tmp_path / "after.csv"
+    after.write_text("person,email,team,manager,peers\n"
+                     "Ben Ortiz,ben@example.com,North,Ed Fox,Cy Park;Di Lee\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert render_roster(sales, before, out_dir=out, period="2026-Q4").ok
+    first = read_manifest(out / "manifest.csv")
+    outcome = render_roster(sales, after, out_dir=out, period="2026-Q4", force=True)
+    assert outcome.ok and outcome.warnings == []
+    rows = read_manifest(out / "manifest.csv")
+    ben = out / "ben-ortiz-2026-q4.xlsx"
+    # the manifest lists exactly the tabs the workbook has: Bo Chen's is gone with it
+    assert [t for t, _ in _tabs_of(rows, "Ben Ortiz")] == _rater_tabs(ben) == [
+        "Self", "Ed Fox", "Cy Park", "Di Lee"]
+    # the other people's rows are untouched, and stay where they were
+    assert [r for r in rows if r.person != "Ben Ortiz"] == [
+        r for r in first if r.person != "Ben Ortiz"]
+    assert [r.person for r in rows] == ["Ana Diaz"] * 3 + ["Ben Ortiz"] * 4 + ["Eva Lind"] * 3
+
+
+def test_rerender_with_split_replaces_the_persons_files_and_names_a_left_over_copy(
+        sales: Ladder, tmp_path: Path):
+    before = tmp_path / "before.csv"
+    before.write_text("person,manager,peers\nBen Ortiz,Bo Chen,Cy Park\nAna Diaz,Bo Chen,-\n",
+                      encoding="utf-8")
+    after = tmp_path / "after.csv"
+    after.write_text("person,manager,peers\nBen Ortiz,Ed Fox,Cy Park\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert render_roster(sales, before, out_dir=out, period="2026-Q4", split=True).ok
+    outcome = render_roster(sales, after, out_dir=out, period="2026-Q4", split=True, force=True)
+    assert outcome.ok
+    rows = read_manifest(out / "manifest.csv")
+    assert _tabs_of(rows, "Ben Ortiz") == [
+        ("Self", "ben-ortiz-2026-q4-self.xlsx"), ("Ed Fox", "ben-ortiz-2026-q4-ed-fox.xlsx"),
+        ("Cy Park", "ben-ortiz-2026-q4-cy-park.xlsx")]
+    assert _tabs_of(rows, "Ana Diaz") == [
+        ("Self", "ana-diaz-2026-q4-self.xlsx"), ("Bo Chen", "ana-diaz-2026-q4-bo-chen.xlsx")]
+    # Bo Chen's copy of Ben's may hold ratings: it is left on disk, and named
+    assert (out / "ben-ortiz-2026-q4-bo-chen.xlsx").exists()
+    assert [(w.line, "ben-ortiz-2026-q4-bo-chen.xlsx" in w.message) for w in outcome.warnings] == [
+        (2, True)]
+
+
+def test_a_failed_rerender_keeps_the_persons_earlier_rows(sales: Ladder, tmp_path: Path):
+    roster = tmp_path / "r.csv"
+    roster.write_text("person,manager\nBen Ortiz,Bo Chen\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert render_roster(sales, roster, out_dir=out, period="2026-Q4").ok
+    first = read_manifest(out / "manifest.csv")
+    roster.write_text("person,manager\nBen Ortiz,Ed Fox\n", encoding="utf-8")
+    outcome = render_roster(sales, roster, out_dir=out, period="2026-Q4")  # no --force
+    assert [p.line for p in outcome.problems] == [2]
+    assert read_manifest(out / "manifest.csv") == first
+
+
+def _row(person: str, tab: str, period: str = "2026-Q4", target: str = "x.xlsx") -> ManifestRow:
+    return ManifestRow(person=person, period=period, tab=tab, role="peer", target=target)
+
+
+def test_replace_assessments_swaps_one_person_period_whole_and_keeps_the_rest(tmp_path: Path):
+    old = [_row("Ana", "Self"), _row("Ben", "Self"), _row("Ben", "Bo"), _row("Ben", "Self", "2026-Q3"),
+           _row("Eva", "Self")]
+    new = [_row("BEN", "Self", target="new.xlsx"), _row("Ben", "Ed", target="new.xlsx"),
+           _row("Fay", "Self")]
+    assert replace_assessments(old, new) == [
+        old[0], new[0], new[1], old[3], old[4], new[2]]
+    p = tmp_path / "manifest.csv"
+    update_manifest(p, old)
+    update_manifest(p, new)
+    assert read_manifest(p) == replace_assessments(old, new)
+    assert not list(tmp_path.glob(".*tmp"))  # written via a temporary file, which is gone
+
+
+# -- 2. raters who would count one person twice -------------------------------------------------
+
+
+def test_the_person_as_their_own_peer_or_manager_is_refused_at_their_line(sales: Ladder,
+                                                                           tmp_path: Path):
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,peers\n"
+                      "Ben Ortiz,ben@example.com,Bo Chen,ben  ORTIZ;Cy Park\n"
+                      "Eva Lind,eva@example.com,Bo Chen,Cy Park;Di Lee\n"
+                      "Fay Wu,fay@example.com,Fay Wu,Cy Park\n", encoding="utf-8")
+    outcome = render_roster(sales, roster, out_dir=tmp_path / "out", period="2026-Q4")
+    assert [w.name for w in outcome.written] == ["eva-lind-2026-q4.xlsx"]
+    problems = {p.line: str(p) for p in outcome.problems}
+    assert set(problems) == {2, 4}
+    assert problems[2].startswith(f"{roster}:2: peer 'ben  ORTIZ' is the person assessed")
+    assert "'Ben Ortiz'" in problems[2] and "Self tab" in problems[2]
+    assert problems[4].startswith(f"{roster}:4: manager 'Fay Wu' is the person assessed")
+    assert [r.person for r in read_manifest(tmp_path / "out" / "manifest.csv")] == ["Eva Lind"] * 4
+
+
+def test_one_rater_listed_twice_whatever_case_spacing_or_role_is_refused(sales: Ladder):
+    text = ("person,manager,peers\n"
+            "Eva Lind,Bo Chen,Cy Park;cy  park\n"
+            "Gil Ray,Bo Chen,BO CHEN;Di Lee\n"
+            "Hal Sun,Bo Chen,Cy Park;Di Lee\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert [e.context.person for e in roster.entries] == ["Hal Sun"]
+    problems = {p.line: p.message for p in roster.problems}
+    assert set(problems) == {2, 3}
+    assert "peer 'Cy Park' and peer 'cy  park' are one person" in problems[2]
+    assert "manager 'Bo Chen' and peer 'BO CHEN' are one person" in problems[3]
+
+
+def test_a_self_rater_named_as_the_person_and_unnamed_tabs_are_fine(sales: Ladder):
+    ctx = person_context(sales, "Ana Diaz", "2026-Q4", ["self:ana diaz", "manager", "peer", "peer"])
+    assert ctx.tabs() == ["ana diaz", "Manager", "Peer 1", "Peer 2"]
+    with pytest.raises(BadInput, match="peer 'Ana Diaz' is the person assessed"):
+        person_context(sales, "Ana Diaz", "2026-Q4", ["self:ana diaz", "peer:Ana Diaz"])
+
+
+@pytest.mark.parametrize("raters", [["self", "peer:Ana  DIAZ"], ["manager:Bo", "peer:bo"]])
+def test_cli_rater_counting_one_person_twice_is_an_error_before_anything_is_written(
+        sales: Ladder, raters: list[str], tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["render", str(SALES), "--person", "Ana Diaz", "--period", "2026-Q4", "-o", "out"]
+    for r in raters:
+        args += ["--rater", r]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ") and "case and spacing ignored" in result.output
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(BadInput, match="case and spacing ignored"):
+        render_one(sales, "Ana Diaz", period="2026-Q4", raters=raters, out_dir=tmp_path / "lib")
+    assert not (tmp_path / "lib").exists()
+
+
+# -- 3. lists separated the wrong way; two people sharing an email -------------------------------
+
+
+def test_a_comma_in_a_names_cell_of_a_semicolon_roster_is_refused(sales: Ladder):
+    text = ("person;email;manager;peers;peer_emails\n"
+            "Ben Ortiz;ben@example.com;Bo Chen;Cy Park,Di Lee;\n"
+            "Eva Lind;eva@example.com;Bo Chen;\"Cy Park;Di Lee\";cy@example.com,di@example.com\n"
+            "Fay Wu;fay@example.com;Bo Chen;\"Cy Park;Di Lee\";\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert [e.context.tabs() for e in roster.entries] == [["Self", "Bo Chen", "Cy Park", "Di Lee"]]
+    problems = {p.line: p.message for p in roster.problems}
+    assert set(problems) == {2, 3}
+    assert problems[2].startswith("peer: 'Cy Park,Di Lee' holds a ','; names are separated by ';'")
+    assert 'needs double quotes: "Cy Park;Di Lee"' in problems[2]
+    assert problems[3].startswith("peer emails: 'cy@example.com,di@example.com' holds a ','; "
+                                  "emails are separated by ';'")
+
+
+def test_a_comma_in_a_tab_separated_roster_is_refused_and_a_quoted_one_in_a_comma_file_kept(
+        sales: Ladder):
+    tabbed = parse_roster(sales, "person\tpeers\nBen\tCy,Di\n", "t.tsv", default_period="2026-Q4")
+    assert not tabbed.entries
+    assert [p.message for p in tabbed.problems] == [
+        "peer: 'Cy,Di' holds a ','; names are separated by ';': Cy;Di"]
+    # in a ','-separated file a ',' inside a cell had to be quoted on purpose: one name
+    commas = parse_roster(sales, 'person,peers\nBen,"Park, Cy"\n', "c.csv", default_period="2026-Q4")
+    assert not commas.problems and commas.entries[0].context.tabs()[-1] == "Park, Cy"
+
+
+def test_two_people_sharing_an_email_refuse_the_later_row_naming_the_earlier(sales: Ladder):
+    text = ("person,email,period\n"
+            "Ben Ortiz,ben@example.com,2026-Q4\n"
+            "Benjamin Ortiz,BEN@Example.com,2026-Q4\n"
+            "ben ortiz,ben@example.com,2026-Q3\n"  # the same person in another period: fine
+            "Eva Lind,eva@example.com,2026-Q4\n")
+    roster = parse_roster(sales, text, "team.csv")
+    assert [e.line for e in roster.entries] == [2, 4, 5]
+    [problem] = roster.problems
+    assert problem.line == 3
+    assert "'BEN@Example.com' of 'Benjamin Ortiz' is already that of 'Ben Ortiz' on line 2" in (
+        problem.message)
+
+
+def test_an_email_shared_with_a_row_refused_for_another_reason_is_still_refused(sales: Ladder):
+    text = ("person;email;peers\n"
+            "Ben Ortiz;ben@example.com;Cy Park,Di Lee\n"
+            "Benjamin Ortiz;BEN@example.com;Cy Park\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert not roster.entries
+    assert [p.line for p in roster.problems] == [2, 3]
+    assert "on line 2" in roster.problems[1].message
+
+
+# -- 4. a roster not in UTF-8 ------------------------------------------------------------------
+
+
+def test_a_cp1252_roster_names_the_line_and_column_of_the_bad_byte(sales: Ladder, tmp_path: Path):
+    p = tmp_path / "team.csv"
+    p.write_bytes("person,email\r\nAna Díaz,ana@example.com\r\nBen Ortiz,ben@example.com\r\n"
+                  "Eva Lind,eva@example.com\r\n".encode()
+                  + "José Núñez,jose@example.com\r\n".encode("cp1252"))
+    with pytest.raises(RosterError) as err:
+        read_roster(sales, p, "2026-Q4")
+    assert err.value.line == 5
+    assert str(err.value).startswith(f"{p}:5: not UTF-8 text: byte 0xE9 at column 4")
+    assert '"CSV UTF-8' in str(err.value)
+
+
+@pytest.mark.parametrize(("data", "line", "column"), [
+    (b"\xef\xbb\xbfperson\nAna\n\xe9\n", 3, 1),  # a byte-order mark, LF lines
+    (b"person\rAna\rBo \xfc\r", 3, 4),  # old-Mac CR lines
+    (b"person\r\n\"Multi\r\nLine\"\r\nZo\xeb\r\n", 4, 3),  # lines, not records, are counted
+    (b"\xe9person\n", 1, 1),
+])
+def test_the_bad_byte_is_found_however_lines_end(sales: Ladder, tmp_path: Path, data: bytes,
+                                                 line: int, column: int):
+    p = tmp_path / "team.csv"
+    p.write_bytes(data)
+    with pytest.raises(RosterError, match=rf"^{p}:{line}: not UTF-8 text: byte 0x.. at column "
+                                          rf"{column} "):
+        read_roster(sales, p, "2026-Q4")
+
+
+def test_a_manifest_saved_in_cp1252_names_its_line(tmp_path: Path):
+    p = tmp_path / "manifest.csv"
+    p.write_bytes(b"person,tab,role,target\r\nAna,Self,self,a.xlsx\r\nJos\xe9,Self,self,j.xlsx\r\n")
+    with pytest.raises(ManifestError, match=rf"^{p}:3: not UTF-8 text: byte 0xE9 at column 4"):
+        read_manifest(p)
