@@ -19,12 +19,12 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
-import xlsxwriter
 
 from sheetladder import plan as plan_mod
 from sheetladder import scoring
