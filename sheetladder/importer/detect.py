@@ -214,6 +214,12 @@ _LABEL = re.compile(r"\b(categor(y|ies)|skills?|competenc(y|ies)|dimensions?|att
                     r"criterion|behaviou?rs?|parameters?|themes?|axis|axes|areas?|pillars?|groups?|"
                     r"sections?|domains?|clusters?|famil(y|ies)|capabilit(y|ies)|topics?|name|"
                     r"job level|level|levels|grade|role)\b", re.I)
+# a header naming a grouping of categories: the words of _LABEL that are no level or name
+_GROUP_HEAD = re.compile(r"\b(categor(y|ies)|skills?|competenc(y|ies)|dimensions?|attributes?|"
+                         r"criteria|behaviou?rs?|themes?|axis|axes|areas?|pillars?|groups?|"
+                         r"sections?|domains?|clusters?|famil(y|ies)|capabilit(y|ies)|topics?|"
+                         r"tracks?)\b", re.I)
+MAX_GROUP_WIDTH = 40  # a group name is a label: wider texts are notes
 _LEVEL_CORNER = re.compile(r"^\s*(levels?|grades?|bands?|job levels?|seniority|stages?|tiers?|titles?|"
                            r"roles?)\s*$", re.I)
 _SENIORITY = {
@@ -429,6 +435,7 @@ class Layout:
     purpose: int | None = None
     skipped: list[int] = field(default_factory=list)
     names_row: int | None = None
+    loose: list[int] = field(default_factory=list)  # label columns left out (see _with_levels)
     score: float = 0.0
     pattern: float = 0.0
     doubts: list[str] = field(default_factory=list)
@@ -478,6 +485,17 @@ def _group_row(view: View, r: int, lay_cols: list[int], label_cols: list[int]) -
         return None
     texts = [view.get(r, c) for c in label_cols if view.get(r, c)]
     return texts[0] if len(set(texts)) == 1 else None
+
+
+def _groups_of_one(head: str, values: list[str], mean: float, rows: int) -> bool:
+    """Whether a column left of the category names, with a different text on every row, is a
+    group column whose groups hold one category each: its header names a grouping ('Group',
+    'Area', 'Pillar'; a 'Category' column left of the categories), never a note, and its texts
+    are labels (short, on every row, no level codes counting up). Values that never repeat say
+    nothing by themselves."""
+    return (bool(head) and bool(_GROUP_HEAD.search(head)) and not _side_column(head)
+            and not level_code(head) and len(values) >= 0.9 * rows and mean <= MAX_GROUP_WIDTH
+            and not _code_line(values))
 
 
 def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
@@ -605,6 +623,10 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
             if n < len(data_rows) * 0.9 or distinct < 0.8:
                 group = c
                 break
+            if _groups_of_one(heads[c], [view.get(r, c) for r in data_rows if view.get(r, c)],
+                              mean, len(data_rows)):
+                group = c
+                break
     for c in range(view.ncols):
         if c in level_cols or c in (category, group, weight) or c in skip:
             continue
@@ -613,8 +635,13 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                 purpose = c
             else:
                 skipped.append(c)
+    # a column left of the categories holding a label on every row, left out (not the group, no
+    # notes header): a grouping the layout would drop silently
+    loose = [c for c in skipped if c < category and c not in skip and stats[c][0] >= 0.9 * len(data_rows)
+             and stats[c][3] < 0.5 and stats[c][1] <= MAX_GROUP_WIDTH
+             and not (heads[c] and _side_column(heads[c]))]
     return Layout(view, table_no, top, bottom, h, levels, category, group, weight, purpose,
-                  sorted(set(skipped)), names_row)
+                  sorted(set(skipped)), names_row, loose=loose)
 
 
 # -- the detection a layout gives ----------------------------------------------------------------
@@ -826,6 +853,13 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         if mean_desc < 0.8 * mean_label and mean_desc < 25:
             out.append(f"descriptors ({mean_desc:.0f} characters on average) are no longer than "
                        f"category names ({mean_label:.0f})")
+    for c in lay.loose:
+        v = lay.view
+        head = v.get(lay.header, c)
+        what = "row" if v.transposed else "column"
+        out.append(f"{what} {v.line(c)} ({f'{head!r}' if head else 'no header'}) holds a short "
+                   f"text for every category, {'above' if v.transposed else 'left of'} the category "
+                   f"names, and is left out: it may be a group {what} (--group-col {v.line(c)})")
     if len(lay.skipped) > max(3, len(det.levels) // 2):
         out.append(f"{len(lay.skipped)} other {'rows' if lay.view.transposed else 'columns'} beside "
                    "the levels hold text: the levels found may be a slice of a larger table")
