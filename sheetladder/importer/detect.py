@@ -882,6 +882,7 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     unused = _unused_code_line(lay)
     if unused:
         out.append(unused)
+    out.extend(_matrix_above(lay))
     names = Counter((g.id, c.name.lower()) for g in det.groups for c in g.categories)
     dup = [n for (_, n), k in names.items() if k > 1]
     if dup:
@@ -890,12 +891,15 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
 
 
 def _code_line(values: list[str]) -> bool:
-    """Whether a row or column reads as level codes counting up (three or more of one prefix,
-    most of its texts)."""
+    """Whether a row or column reads as level codes counting up (most of its texts, of one
+    prefix: three or more, or two that follow each other, 'M1', 'M2', beside at most a label)."""
     codes = [level_code(v) for v in values]
     got = [c for c in codes if c]
-    return (len(got) >= 3 and len(got) >= 0.6 * len(values) and len({p for p, _ in got}) == 1
-            and all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False)))
+    if len(got) < 2 or len(got) < 0.6 * len(values) or len({p for p, _ in got}) != 1:
+        return False
+    if len(got) == 2:
+        return bool(got[0][0]) and got[1][1] == got[0][1] + 1
+    return all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False))
 
 
 def _unused_code_line(lay: Layout) -> str | None:
@@ -921,6 +925,30 @@ def _unused_code_line(lay: Layout) -> str | None:
             return (f"{'row' if v.transposed else 'column'} {v.line(c)} holds level codes "
                     f"({', '.join(vals[:4])}): the levels may run the other way")
     return None
+
+
+def _matrix_above(lay: Layout) -> list[str]:
+    """Why the header found may lie inside the matrix rather than on top of it: a line above it,
+    over the same level columns, names levels by a stronger pattern (codes where the header found
+    shares a word), or rows above it hold a name and text under the levels as category rows do
+    (a title, a sentence or one row of remarks above a header is common; rows of them are not)."""
+    v = lay.view
+    out: list[str] = []
+    what, where = ("column", "left of") if v.transposed else ("row", "above")
+    above = [r for r in range(lay.top, lay.header) if v.by_row.get(r)]
+    for r in above:
+        heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
+        if all(heads) and pattern_score(heads) > lay.pattern:
+            out.append(f"{what} {v.row_name(r)} {where} the header names the same levels by a "
+                       "stronger pattern (" + ", ".join(_clip(x, 20) for x in heads[:4])
+                       + "): the header may be there")
+            break
+    like_categories = [r for r in above if v.raw.get((r, lay.category), "").strip() and sum(
+        bool(v.raw.get((r, c), "").strip()) for c in lay.levels) * 2 >= len(lay.levels)]
+    if len(like_categories) >= 2:
+        out.append(f"{len(like_categories)} {what}s {where} the header hold a name and text for the "
+                   f"levels, as category {what}s do: the header found may be a category {what}")
+    return out
 
 
 def score(lay: Layout, det: Detection, dbt: list[str]) -> float:
