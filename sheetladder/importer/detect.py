@@ -981,7 +981,7 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
     views = [View(table, t) for t in ((False, True) if levels_in is None else (levels_in == "rows",))]
     bl = blocks(table)
     for view in views:
-        if view.ncols > MAX_LINES:
+        if view.ncols > MAX_LINES or _out_of_range(view, ex):
             continue
         for i, (top, bottom) in enumerate(bl, 1):
             if ex.table is not None and i != ex.table:
@@ -1009,6 +1009,20 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 break  # a transposed view sees every block at once
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _out_of_range(view: View, ex: Explicit) -> str | None:
+    """What an explicit option names beyond the sheet's last row or column, or None."""
+    cols = [("--levels", ex.levels[1] if ex.levels else None), ("--category-col", ex.category),
+            ("--group-col", ex.group), ("--weight-col", ex.weight)]
+    for option, c in cols:
+        if c is not None and c >= view.ncols:
+            return (f"{option} names {'row' if view.transposed else 'column'} {view.line(c)}, but "
+                    f"the sheet's last is {view.line(view.ncols - 1)}")
+    if ex.header_row is not None and ex.header_row >= view.nrows:
+        return (f"--header-row names {'column' if view.transposed else 'row'} "
+                f"{view.row_name(ex.header_row)}, but the sheet's last is {view.row_name(view.nrows - 1)}")
+    return None
 
 
 def command(found: Found, source: str) -> str:
@@ -1081,6 +1095,11 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
     for t in tables:
         found.extend(layouts(t, source, levels_in, ex))
     if not found:
+        beyond = [(t, why) for t in tables if levels_in is not None
+                  and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
+        if beyond:
+            t, why = beyond[0]
+            raise ImportFailed(f"{source}: sheet {t.name!r}: {why}")
         for t in tables:  # a header of levels with nothing under it says more than 'none found'
             v = View(t, False)
             for r, cols in v.by_row.items():
