@@ -135,6 +135,13 @@ def test_explicit_options_with_levels_down_the_rows_name_rows_and_a_column(tmp_p
     (["--levels-in", "rows", "--category-col", "C"], "expected a row number such as 3"),
     (["--levels-in", "columns", "--header-row", "B"], "expected a row number such as 3"),
     (["--table", "0"], "--table"),
+    # options beyond the sheet: a message naming the option, never a KeyError traceback
+    (["--levels-in", "columns", "--header-row", "3", "--levels", "C:H", "--category-col", "A"],
+     "--levels names column H, but the sheet's last is E"),
+    (["--levels-in", "columns", "--header-row", "99", "--levels", "C:E", "--category-col", "A"],
+     "--header-row names row 99, but the sheet's last is"),
+    (["--levels-in", "rows", "--header-row", "A", "--levels", "3:5", "--category-col", "40"],
+     "--category-col names row 40, but the sheet's last is"),
 ])
 def test_bad_explicit_options_are_refused_naming_the_option(tmp_path: Path, args: list[str],
                                                            message: str) -> None:

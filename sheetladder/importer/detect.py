@@ -214,6 +214,12 @@ _LABEL = re.compile(r"\b(categor(y|ies)|skills?|competenc(y|ies)|dimensions?|att
                     r"criterion|behaviou?rs?|parameters?|themes?|axis|axes|areas?|pillars?|groups?|"
                     r"sections?|domains?|clusters?|famil(y|ies)|capabilit(y|ies)|topics?|name|"
                     r"job level|level|levels|grade|role)\b", re.I)
+# a header naming a grouping of categories: the words of _LABEL that are no level or name
+_GROUP_HEAD = re.compile(r"\b(categor(y|ies)|skills?|competenc(y|ies)|dimensions?|attributes?|"
+                         r"criteria|behaviou?rs?|themes?|axis|axes|areas?|pillars?|groups?|"
+                         r"sections?|domains?|clusters?|famil(y|ies)|capabilit(y|ies)|topics?|"
+                         r"tracks?)\b", re.I)
+MAX_GROUP_WIDTH = 40  # a group name is a label: wider texts are notes
 _LEVEL_CORNER = re.compile(r"^\s*(levels?|grades?|bands?|job levels?|seniority|stages?|tiers?|titles?|"
                            r"roles?)\s*$", re.I)
 _SENIORITY = {
@@ -429,6 +435,7 @@ class Layout:
     purpose: int | None = None
     skipped: list[int] = field(default_factory=list)
     names_row: int | None = None
+    loose: list[int] = field(default_factory=list)  # label columns left out (see _with_levels)
     score: float = 0.0
     pattern: float = 0.0
     doubts: list[str] = field(default_factory=list)
@@ -478,6 +485,17 @@ def _group_row(view: View, r: int, lay_cols: list[int], label_cols: list[int]) -
         return None
     texts = [view.get(r, c) for c in label_cols if view.get(r, c)]
     return texts[0] if len(set(texts)) == 1 else None
+
+
+def _groups_of_one(head: str, values: list[str], mean: float, rows: int) -> bool:
+    """Whether a column left of the category names, with a different text on every row, is a
+    group column whose groups hold one category each: its header names a grouping ('Group',
+    'Area', 'Pillar'; a 'Category' column left of the categories), never a note, and its texts
+    are labels (short, on every row, no level codes counting up). Values that never repeat say
+    nothing by themselves."""
+    return (bool(head) and bool(_GROUP_HEAD.search(head)) and not _side_column(head)
+            and not level_code(head) and len(values) >= 0.9 * rows and mean <= MAX_GROUP_WIDTH
+            and not _code_line(values))
 
 
 def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
@@ -605,6 +623,10 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
             if n < len(data_rows) * 0.9 or distinct < 0.8:
                 group = c
                 break
+            if _groups_of_one(heads[c], [view.get(r, c) for r in data_rows if view.get(r, c)],
+                              mean, len(data_rows)):
+                group = c
+                break
     for c in range(view.ncols):
         if c in level_cols or c in (category, group, weight) or c in skip:
             continue
@@ -613,8 +635,13 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                 purpose = c
             else:
                 skipped.append(c)
+    # a column left of the categories holding a label on every row, left out (not the group, no
+    # notes header): a grouping the layout would drop silently
+    loose = [c for c in skipped if c < category and c not in skip and stats[c][0] >= 0.9 * len(data_rows)
+             and stats[c][3] < 0.5 and stats[c][1] <= MAX_GROUP_WIDTH
+             and not (heads[c] and _side_column(heads[c]))]
     return Layout(view, table_no, top, bottom, h, levels, category, group, weight, purpose,
-                  sorted(set(skipped)), names_row)
+                  sorted(set(skipped)), names_row, loose=loose)
 
 
 # -- the detection a layout gives ----------------------------------------------------------------
@@ -826,6 +853,13 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         if mean_desc < 0.8 * mean_label and mean_desc < 25:
             out.append(f"descriptors ({mean_desc:.0f} characters on average) are no longer than "
                        f"category names ({mean_label:.0f})")
+    for c in lay.loose:
+        v = lay.view
+        head = v.get(lay.header, c)
+        what = "row" if v.transposed else "column"
+        out.append(f"{what} {v.line(c)} ({f'{head!r}' if head else 'no header'}) holds a short "
+                   f"text for every category, {'above' if v.transposed else 'left of'} the category "
+                   f"names, and is left out: it may be a group {what} (--group-col {v.line(c)})")
     if len(lay.skipped) > max(3, len(det.levels) // 2):
         out.append(f"{len(lay.skipped)} other {'rows' if lay.view.transposed else 'columns'} beside "
                    "the levels hold text: the levels found may be a slice of a larger table")
@@ -848,6 +882,7 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     unused = _unused_code_line(lay)
     if unused:
         out.append(unused)
+    out.extend(_matrix_above(lay))
     names = Counter((g.id, c.name.lower()) for g in det.groups for c in g.categories)
     dup = [n for (_, n), k in names.items() if k > 1]
     if dup:
@@ -856,12 +891,15 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
 
 
 def _code_line(values: list[str]) -> bool:
-    """Whether a row or column reads as level codes counting up (three or more of one prefix,
-    most of its texts)."""
+    """Whether a row or column reads as level codes counting up (most of its texts, of one
+    prefix: three or more, or two that follow each other, 'M1', 'M2', beside at most a label)."""
     codes = [level_code(v) for v in values]
     got = [c for c in codes if c]
-    return (len(got) >= 3 and len(got) >= 0.6 * len(values) and len({p for p, _ in got}) == 1
-            and all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False)))
+    if len(got) < 2 or len(got) < 0.6 * len(values) or len({p for p, _ in got}) != 1:
+        return False
+    if len(got) == 2:
+        return bool(got[0][0]) and got[1][1] == got[0][1] + 1
+    return all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False))
 
 
 def _unused_code_line(lay: Layout) -> str | None:
@@ -887,6 +925,30 @@ def _unused_code_line(lay: Layout) -> str | None:
             return (f"{'row' if v.transposed else 'column'} {v.line(c)} holds level codes "
                     f"({', '.join(vals[:4])}): the levels may run the other way")
     return None
+
+
+def _matrix_above(lay: Layout) -> list[str]:
+    """Why the header found may lie inside the matrix rather than on top of it: a line above it,
+    over the same level columns, names levels by a stronger pattern (codes where the header found
+    shares a word), or rows above it hold a name and text under the levels as category rows do
+    (a title, a sentence or one row of remarks above a header is common; rows of them are not)."""
+    v = lay.view
+    out: list[str] = []
+    what, where = ("column", "left of") if v.transposed else ("row", "above")
+    above = [r for r in range(lay.top, lay.header) if v.by_row.get(r)]
+    for r in above:
+        heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
+        if all(heads) and pattern_score(heads) > lay.pattern:
+            out.append(f"{what} {v.row_name(r)} {where} the header names the same levels by a "
+                       "stronger pattern (" + ", ".join(_clip(x, 20) for x in heads[:4])
+                       + "): the header may be there")
+            break
+    like_categories = [r for r in above if v.raw.get((r, lay.category), "").strip() and sum(
+        bool(v.raw.get((r, c), "").strip()) for c in lay.levels) * 2 >= len(lay.levels)]
+    if len(like_categories) >= 2:
+        out.append(f"{len(like_categories)} {what}s {where} the header hold a name and text for the "
+                   f"levels, as category {what}s do: the header found may be a category {what}")
+    return out
 
 
 def score(lay: Layout, det: Detection, dbt: list[str]) -> float:
@@ -919,7 +981,7 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
     views = [View(table, t) for t in ((False, True) if levels_in is None else (levels_in == "rows",))]
     bl = blocks(table)
     for view in views:
-        if view.ncols > MAX_LINES:
+        if view.ncols > MAX_LINES or _out_of_range(view, ex):
             continue
         for i, (top, bottom) in enumerate(bl, 1):
             if ex.table is not None and i != ex.table:
@@ -947,6 +1009,20 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 break  # a transposed view sees every block at once
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _out_of_range(view: View, ex: Explicit) -> str | None:
+    """What an explicit option names beyond the sheet's last row or column, or None."""
+    cols = [("--levels", ex.levels[1] if ex.levels else None), ("--category-col", ex.category),
+            ("--group-col", ex.group), ("--weight-col", ex.weight)]
+    for option, c in cols:
+        if c is not None and c >= view.ncols:
+            return (f"{option} names {'row' if view.transposed else 'column'} {view.line(c)}, but "
+                    f"the sheet's last is {view.line(view.ncols - 1)}")
+    if ex.header_row is not None and ex.header_row >= view.nrows:
+        return (f"--header-row names {'column' if view.transposed else 'row'} "
+                f"{view.row_name(ex.header_row)}, but the sheet's last is {view.row_name(view.nrows - 1)}")
+    return None
 
 
 def command(found: Found, source: str) -> str:
@@ -1019,6 +1095,11 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
     for t in tables:
         found.extend(layouts(t, source, levels_in, ex))
     if not found:
+        beyond = [(t, why) for t in tables if levels_in is not None
+                  and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
+        if beyond:
+            t, why = beyond[0]
+            raise ImportFailed(f"{source}: sheet {t.name!r}: {why}")
         for t in tables:  # a header of levels with nothing under it says more than 'none found'
             v = View(t, False)
             for r, cols in v.by_row.items():
