@@ -27,6 +27,7 @@ bench: Any = importlib.util.module_from_spec(_spec)
 sys.modules["import_corpus"] = bench
 _spec.loader.exec_module(bench)
 SHARED = bench.default_corpus()
+COMMITTED = ROOT / "tests" / "corpus"
 
 
 def _shared() -> Path:
@@ -83,7 +84,7 @@ def test_no_foreign_workbook_of_the_shared_corpus_is_taken_for_a_ladder() -> Non
 
 
 def test_the_committed_corpus_is_imported_right_or_refused(tmp_path: Path) -> None:
-    build_spec = importlib.util.spec_from_file_location("corpus_build", ROOT / "tests" / "corpus" / "build.py")
+    build_spec = importlib.util.spec_from_file_location("corpus_build", COMMITTED / "build.py")
     assert build_spec and build_spec.loader
     build: Any = importlib.util.module_from_spec(build_spec)
     build_spec.loader.exec_module(build)
@@ -92,3 +93,43 @@ def test_the_committed_corpus_is_imported_right_or_refused(tmp_path: Path) -> No
     wrong, refused, right = _judge(tmp_path)
     assert wrong == []
     assert right >= 7, refused
+
+
+
+def _manifest_hashes() -> dict[str, str]:
+    """The foreign files' sha256 as tests/corpus/MANIFEST.md records them."""
+    import re
+
+    text = (COMMITTED / "MANIFEST.md").read_text(encoding="utf-8")
+    return dict(re.findall(r"^\| `([^`]+)` \| [^|]+ \| `([0-9a-f]{64})` \|$", text, re.M))
+
+
+def test_every_committed_file_has_its_provenance_and_licence_in_the_manifest() -> None:
+    import hashlib
+
+    recorded = _manifest_hashes()
+    foreign = sorted(p.name for p in (COMMITTED / "foreign").iterdir())
+    assert foreign and sorted(recorded) == foreign
+    for name in foreign:
+        assert hashlib.sha256((COMMITTED / "foreign" / name).read_bytes()).hexdigest() == \
+            recorded[name], f"{name} is not the file the manifest records"
+    text = (COMMITTED / "MANIFEST.md").read_text(encoding="utf-8")
+    for src in sorted((COMMITTED / "sources").glob("*.json")):
+        data = json.loads(src.read_text(encoding="utf-8"))
+        assert f"`{src.name}`" in text and data["source"] in text and data["commit"][:12] in text
+        assert data["licence"].startswith("MIT")
+    assert text.count("Permission is hereby granted") == 3  # the three sources' notices
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (COMMITTED / "foreign").iterdir()))
+def test_no_committed_foreign_workbook_is_taken_for_a_ladder_or_read_as_an_assessment(
+        name: str) -> None:
+    from click.testing import CliRunner
+
+    from sheetladder.cli import main
+
+    path = COMMITTED / "foreign" / name
+    assert _imported(path) is None
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) <= 3

@@ -817,6 +817,9 @@ def build(lay: Layout, source: str) -> Detection:
     return det
 
 
+_TINY = 3  # characters: a letter, a code or a mark, no description of a level
+
+
 def doubts(lay: Layout, det: Detection) -> list[str]:
     """Why the detection may not be the matrix the sheet holds; [] when it is plausible."""
     out: list[str] = []
@@ -848,6 +851,11 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         distinct = len(set(texts)) / len(texts)
         if distinct < 0.4 and len(texts) > 3:
             out.append(f"only {distinct:.0%} of the descriptors differ from one another")
+        tiny = sum(width(t.strip()) <= _TINY for t in texts) / len(texts)
+        if tiny > 0.5:
+            out.append(f"{tiny:.0%} of the descriptors are {_TINY} characters or fewer ("
+                       + ", ".join(repr(_clip(t, 10)) for t in texts[:4])
+                       + "): a ladder's descriptors say what a level looks like")
         mean_desc = statistics.fmean(width(t) for t in texts)
         mean_label = statistics.fmean(width(c.name) for c in cats) if cats else 0
         if mean_desc < 0.8 * mean_label and mean_desc < 25:
