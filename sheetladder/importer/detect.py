@@ -498,6 +498,17 @@ def _groups_of_one(head: str, values: list[str], mean: float, rows: int) -> bool
             and not _code_line(values))
 
 
+def _names_repeated(view: View, rows: list[int], c: int, seg_of: dict[int, int],
+                    runs_allowed: bool) -> bool:
+    """Whether column ``c`` reads as category names of which a few repeat: at least half of its
+    names (within a group) are distinct and, unless ``runs_allowed``, no name repeats on the next
+    row (a value repeated down consecutive rows is the shape of a group column, not of a slip)."""
+    vals = [(seg_of[r], view.get(r, c)) for r in rows if view.get(r, c)]
+    if len(vals) < 2 or len(set(vals)) < 0.5 * len(vals):
+        return False
+    return runs_allowed or all(a != b for a, b in zip(vals, vals[1:], strict=False))
+
+
 def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
               ex: Explicit | None = None) -> Layout | None:
     """The layout with its header on row ``h`` of the block top..bottom, or None."""
@@ -610,6 +621,21 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                              if c not in skip and c != weight and stats[c][0]
                              and max(stats[c][2], distinct_in_groups(c)) >= 0.8
                              and stats[c][3] < 0.5
+                             and not (heads[c] and _NOTES.search(heads[c])
+                                      and not _LABEL.search(heads[c]))), None)
+        if category is None:
+            # no column of distinct names: the nearest label column whose names mostly differ is
+            # the category column with a name repeated (a doubt: the category names repeat), unless
+            # it is shaped like a group column (its repeats follow each other) and a text column
+            # left of it, more distinct, could hold the names it groups. Without this, one repeated
+            # name drops the header it sits under, and a data row further down is taken for the
+            # header instead.
+            category = next((c for c in range(first - 1, -1, -1)
+                             if c not in skip and c != weight and stats[c][0]
+                             and _names_repeated(view, data_rows, c, seg_of, runs_allowed=not any(
+                                 stats[x][0] and stats[x][3] < 0.5 and stats[x][2] > stats[c][2]
+                                 for x in range(c) if x not in skip and x != weight))
+                             and stats[c][3] < 0.5 and stats[c][1] <= max(desc_len * 0.8, 12)
                              and not (heads[c] and _NOTES.search(heads[c])
                                       and not _LABEL.search(heads[c]))), None)
         if category is None:
@@ -883,10 +909,26 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     if unused:
         out.append(unused)
     out.extend(_matrix_above(lay))
-    names = Counter((g.id, c.name.lower()) for g in det.groups for c in g.categories)
-    dup = [n for (_, n), k in names.items() if k > 1]
-    if dup:
-        out.append(f"category names repeat within a group: {', '.join(repr(d) for d in dup[:3])}")
+    out.extend(_repeated_names(det))
+    return out
+
+
+def _repeated_names(det: Detection) -> list[str]:
+    """A doubt for each category name found twice (or more) in one group, naming its cells: the
+    ladder would hold two categories of one name, and which is meant cannot be told."""
+    out: list[str] = []
+    for g in det.groups:
+        cells: dict[str, list[DetectedCategory]] = {}
+        for c in g.categories:
+            cells.setdefault(c.name.lower(), []).append(c)
+        for same in cells.values():
+            if len(same) > 1:
+                refs = [c.ref for c in same]
+                where = ", ".join(refs[:-1]) + " and " + refs[-1]
+                out.append(f"category {_clip(same[0].name, 40)!r} appears "
+                           f"{'twice' if len(same) == 2 else f'{len(same)} times'} in group "
+                           f"{_clip(g.name, 40)!r} ({where}): rename one, or merge the rows "
+                           "if they are one category")
     return out
 
 
@@ -936,12 +978,24 @@ def _matrix_above(lay: Layout) -> list[str]:
     out: list[str] = []
     what, where = ("column", "left of") if v.transposed else ("row", "above")
     above = [r for r in range(lay.top, lay.header) if v.by_row.get(r)]
+    corner = v.get(lay.header, lay.category)
     for r in above:
         heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
-        if all(heads) and pattern_score(heads) > lay.pattern:
+        p = pattern_score(heads) if all(heads) else 0.0
+        if p > lay.pattern:
             out.append(f"{what} {v.row_name(r)} {where} the header names the same levels by a "
                        "stronger pattern (" + ", ".join(_clip(x, 20) for x in heads[:4])
                        + "): the header may be there")
+            break
+        label = v.raw.get((r, lay.category), "").strip()
+        if p > 0 and p == lay.pattern and corner and not _LABEL.search(corner):
+            # as good a pattern, where the header found has a name, not a header word ('Skill',
+            # 'Category'), over its category column: a header row over a matrix whose first
+            # category row was taken for the header
+            out.append(f"{what} {v.row_name(r)} {where} the header names levels as well ("
+                       + ", ".join(_clip(x, 20) for x in heads[:4])
+                       + (f") beside {label!r}" if label else ")") + ", where the header found has "
+                       f"{_clip(corner, 30)!r}: the header may be there")
             break
     like_categories = [r for r in above if v.raw.get((r, lay.category), "").strip() and sum(
         bool(v.raw.get((r, c), "").strip()) for c in lay.levels) * 2 >= len(lay.levels)]
