@@ -405,3 +405,60 @@ def test_a_category_name_repeated_in_another_group_is_no_doubt(tmp_path: Path) -
     assert [(g.name, [c.name for c in g.categories]) for g in ladder.groups] == [
         ("Sales", ["Discovery", "Closing"]), ("Craft", ["Discovery", "Tools"])]
 
+
+_WEIGHTED = [["Category", "Weight", *_STARTER],
+             ["Discovery", "1", "Asks questions", "Adapts questions"],
+             ["Closing", "{w}", "Closes with help", "Closes alone"],
+             ["Prospecting", "3", "Finds leads", "Finds many"]]
+
+
+def _weighted(tmp_path: Path, w: str, transposed: bool = False) -> Path:
+    rows = [[x.format(w=w) for x in row] for row in _WEIGHTED]
+    if transposed:
+        rows = [list(x) for x in zip(*rows, strict=True)]
+    return _csv(tmp_path / "w.csv", rows)
+
+
+@pytest.mark.parametrize("w", ["abc", "-1", "0", "0%", "nan", "two"])
+def test_a_weight_that_is_no_positive_number_is_refused_naming_its_cell(tmp_path: Path, w: str) -> None:
+    path = _weighted(tmp_path, w)
+    out = tmp_path / "w.yaml"
+    code, output = run("import", str(path), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert f"w!B3: weight {w!r} of 'Closing' is not a positive number" in output
+    assert "A weight is a positive number" in output and "--skip-col B" in output
+    # an explicit --weight-col is refused the same way: 1 in its place would be a wrong ladder
+    code, again = run("import", str(path), "--sheet", "w", "--levels-in", "columns",
+                      "--header-row", "1", "--levels", "C:D", "--category-col", "A",
+                      "--weight-col", "B", "-o", str(out))
+    assert code == 1 and not out.exists() and "w!B3" in again, again
+    # the command line given leaves the weight column out: every weight 1, the column noted
+    args = _explicit(output)
+    assert "--weight-col" not in args and args[args.index("--skip-col") + 1] == "B"
+    code, output = run("import", *args, "-o", str(out))
+    assert code == 0, output
+    assert [(c.name, c.weight) for c in load(out).categories] == [
+        ("Discovery", 1), ("Closing", 1), ("Prospecting", 1)]
+    assert "w!B1: column 'Weight' is not part of the matrix; ignored" in output
+
+
+def test_a_weight_row_that_is_no_number_is_refused_with_levels_down_the_rows(tmp_path: Path) -> None:
+    path = _weighted(tmp_path, "abc", transposed=True)
+    code, output = run("import", str(path), "-o", str(tmp_path / "w.yaml"))
+    assert code == 1 and "w!C2: weight 'abc' of 'Closing'" in output, output
+    args = _explicit(output)
+    assert args[args.index("--levels-in") + 1] == "rows" and args[args.index("--skip-col") + 1] == "2"
+    code, output = run("import", *args, "-o", str(tmp_path / "w.yaml"))
+    assert code == 0, output
+    assert [c.weight for c in load(tmp_path / "w.yaml").categories] == [1, 1, 1]
+
+
+def test_a_blank_weight_cell_is_1_and_the_summary_says_so(tmp_path: Path) -> None:
+    path = _weighted(tmp_path, "")
+    out = tmp_path / "w.yaml"
+    code, output = run("import", str(path), "-o", str(out))
+    assert code == 0, output
+    assert [(c.name, c.weight) for c in load(out).categories] == [
+        ("Discovery", 1), ("Closing", 1), ("Prospecting", 3)]
+    assert "Weights: from w!B1; 1 blank weight cell(s) given weight 1: w!B3" in output
+    assert "w!B3: no weight for Closing; 1 used" in output

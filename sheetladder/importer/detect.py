@@ -15,7 +15,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..a1 import col_letter
@@ -88,6 +88,9 @@ class Detection:
     weight_ref: str | None = None
     notes: list[Note] = field(default_factory=list)
     empty_groups: int = 0  # rows read as group titles that no category follows
+    # weight cells holding something that is no positive number ('abc', '-1', '0'): the import
+    # is refused naming them (a blank weight cell is 1, with a note)
+    bad_weights: list[Note] = field(default_factory=list)
 
     @property
     def categories(self) -> list[DetectedCategory]:
@@ -600,8 +603,8 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
     purpose = None
     skipped: list[int] = sorted(skip)
     if weight is None:
-        weight = next((c for c in range(view.ncols) if c not in level_cols and heads[c]
-                       and _WEIGHT.search(heads[c])), None)
+        weight = next((c for c in range(view.ncols) if c not in level_cols and c not in skip
+                       and heads[c] and _WEIGHT.search(heads[c])), None)
     category = ex.category
     if category is None:
         for c in range(first - 1, -1, -1):
@@ -721,6 +724,7 @@ def build(lay: Layout, source: str) -> Detection:
     repeats = [r for r in rows if _is_header_repeat(view, r, lay.header, lay.levels)]
     groups: list[DetectedGroup] = []
     gids, cids = _Ids(), _Ids()
+    bad_weights: list[Note] = []
 
     def open_group(name: str, ref: str | None) -> DetectedGroup:
         g = DetectedGroup(gids.make(name, ref or "", "group", notes), name, ref)
@@ -794,11 +798,13 @@ def build(lay: Layout, source: str) -> Detection:
         if lay.weight is not None:
             wtext = view.get(r, lay.weight)
             w = _parse_weight(wtext) if wtext else None
-            if w is None:
-                notes.append(Note(view.ref(r, lay.weight),
-                                  f"no weight for {label}; 1 used" if not wtext else
-                                  f"weight {wtext!r} of {label} is not a positive number; 1 used",
+            if not wtext:
+                notes.append(Note(view.ref(r, lay.weight), f"no weight for {label}; 1 used",
                                   "weight"))
+            elif w is None:
+                bad_weights.append(Note(view.ref(r, lay.weight),
+                                        f"weight {_clip(wtext, 20)!r} of {_clip(label, 40)!r} is "
+                                        "not a positive number", "weight"))
             else:
                 cat.weight = w
         if lay.purpose is not None and view.get(r, lay.purpose):
@@ -839,7 +845,7 @@ def build(lay: Layout, source: str) -> Detection:
                                   lay.levels[-1]),
         title=title, levels=levels, groups=groups,
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
-        notes=notes, empty_groups=empty_groups)
+        notes=notes, empty_groups=empty_groups, bad_weights=bad_weights)
     return det
 
 
@@ -1142,6 +1148,37 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
     return _choose(tables, source, levels_in, explicit, sheet_given=sheet is not None)
 
 
+def _weights_refused(best: Found, source: str, doubtful: bool) -> ImportDoubtful:
+    """The refusal of a matrix whose weight column holds cells that are no positive number,
+    explicit options or not: a weight of 1 put in their place would be a wrong ladder. It names
+    the cells, and gives the command line that leaves the weight column out."""
+    from .emit import summary_lines
+
+    lay, det = best.layout, best.detection
+    v = lay.view
+    assert lay.weight is not None
+    col = v.line(lay.weight)
+    what = "row" if v.transposed else "column"
+    bad = det.bad_weights
+    lines = [f"{source}: the weight {what} (headed {v.ref(lay.header, lay.weight)}) has "
+             + ("a cell that is" if len(bad) == 1 else f"{len(bad)} cells that are")
+             + " not a positive number:"]
+    lines += [f"  - {n}" for n in bad[:5]]
+    if len(bad) > 5:
+        lines.append(f"  … and {len(bad) - 5} more")
+    lines.append("The matrix found:")
+    lines += ["  " + x for x in summary_lines(det)[:4]]
+    if doubtful:
+        lines.append("Doubtful because:")
+        lines += [f"  - {d}" for d in best.doubts[:5]]
+    skip_weights = Found(replace(lay, weight=None, skipped=sorted({*lay.skipped, lay.weight})),
+                         det, best.doubts, best.score)
+    lines.append(f"A weight is a positive number (1, 2, 0.5, 50%): fix the cell(s), or leave the "
+                 f"weight {what} out (every weight 1) with --skip-col {col}:")
+    lines.append("  " + command(skip_weights, source))
+    return ImportDoubtful("\n".join(lines), best)
+
+
 def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
             explicit: Explicit | None, sheet_given: bool) -> Detection:
     ex = explicit or Explicit()
@@ -1171,6 +1208,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         per_sheet.setdefault(id(f.layout.view.table), f)
     best = min(per_sheet.values(), key=lambda f: (bool(f.doubts), -f.score))
     explicit_given = ex.given or (levels_in is not None and sheet_given)
+    if best.detection.bad_weights:
+        raise _weights_refused(best, source, doubtful=bool(best.doubts) and not explicit_given)
     if best.doubts and not explicit_given:
         from .emit import summary_lines
 
