@@ -312,7 +312,7 @@ def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
         ["Category", "Weight", "S1 - Junior", "S2 - Mid", "S3 - Senior", "", "note to self"],
         ["Selling", "", "", "", "", "", ""],
         ["Closing", "1", "Closes small deals.", "Closes most deals.", "Closes every deal.", "", ""],
-        ["Closing", "x", "Asks for the order.", "", "Coaches closing.", "", ""],
+        ["Closing", "", "Asks for the order.", "", "Coaches closing.", "", ""],
         ["Prospecting", "2", "Same at both junior levels", "", "Builds the pipeline.", "see wiki", "x"],
         ["", "", "Orphan text", "", "", "", ""],
         ["Source: the sales newsletter", "", "", "", "", "", ""],
@@ -328,6 +328,7 @@ def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
     ladder = as_ladder(det)
     assert [c.id for c in ladder.categories] == ["closing", "closing-2", "prospecting"]
     assert by_ref["M!A4"].kind == "duplicate"
+    # a blank weight cell is 1, with a note (a weight that is no number is refused: see below)
     assert by_ref["M!B4"].kind == "weight" and ladder.category("closing-2").weight == 1
     assert [n.ref for n in det.empty_cells] == ["M!D4"]
     assert by_ref["M!C5:D5"].kind == "merge"

@@ -310,3 +310,155 @@ def test_descriptors_set_in_italics_are_kept_and_marked_drafted(tmp_path: Path) 
     assert det.categories[0].descriptors["S2"] == "Closes the hardest deals."
     assert det.empty_cells == []
     assert any(n.ref == "Matrix!C2" and "italics" in n.message for n in det.notes)
+
+
+# -- a category named twice, a weight that is no number (issue 16 review) ------------------------
+
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def _explicit(output: str) -> list[str]:
+    """The command line a refusal gives, as arguments for the CLI (without 'sheetladder')."""
+    line = output.strip().splitlines()[-1].strip()
+    args = shlex.split(line)
+    assert args[:2] == ["sheetladder", "import"], output
+    return args[2:]
+
+
+_STARTER = ["L1 - Starter", "L2 - Practitioner"]
+_PLAIN = ["Junior", "Senior"]
+
+
+@pytest.mark.parametrize("header,rows,cells,want", [
+    # the review's file: the repeat two rows apart, a weight column
+    (["Category", "Weight", *_STARTER],
+     [["Discovery", "1", "Asks questions", "Adapts questions"],
+      ["Closing", "2", "Closes with help", "Closes alone"],
+      ["Discovery", "1", "Finds leads", "Finds many"]],
+     ("A2", "A4"), [("discovery", 1), ("closing", 2), ("discovery-2", 1)]),
+    # the repeat on the next row, in the only label column
+    (["Category", "Weight", *_STARTER],
+     [["Discovery", "1", "Asks questions", "Adapts questions"],
+      ["Discovery", "3", "Finds leads", "Finds many"],
+      ["Closing", "2", "Closes with help", "Closes alone"]],
+     ("A2", "A3"), [("discovery", 1), ("discovery-2", 3), ("closing", 2)]),
+    # a group column left of the categories
+    (["Area", "Category", *_STARTER],
+     [["Sales", "Discovery", "Asks questions", "Adapts questions"],
+      ["Sales", "Closing", "Closes with help", "Closes alone"],
+      ["Sales", "Discovery", "Finds leads", "Finds many"],
+      ["Craft", "Tools", "Uses the tools", "Builds the tools"]],
+     ("B2", "B4"), [("discovery", 1), ("closing", 1), ("discovery-2", 1), ("tools", 1)]),
+    # levels named by seniority words only, under a label header or none (as weak a pattern
+    # as the first category row's descriptors sharing a word: 'questions')
+    (["Skill", *_PLAIN],
+     [["Discovery", "Asks questions", "Adapts questions"],
+      ["Closing", "Closes with help", "Closes alone"],
+      ["Discovery", "Finds leads", "Finds many"]],
+     ("A2", "A4"), [("discovery", 1), ("closing", 1), ("discovery-2", 1)]),
+    (["", *_PLAIN],
+     [["Discovery", "Asks questions", "Adapts questions"],
+      ["Closing", "Closes with help", "Closes alone"],
+      ["Discovery", "Finds leads", "Finds many"]],
+     ("A2", "A4"), [("discovery", 1), ("closing", 1), ("discovery-2", 1)]),
+], ids=["apart", "next-row", "group-column", "seniority", "seniority-no-corner"])
+def test_a_category_named_twice_in_a_group_keeps_the_header_and_is_refused_naming_its_cells(
+        tmp_path: Path, header: list[str], rows: list[list[str]], cells: tuple[str, str],
+        want: list[tuple[str, float]]) -> None:
+    path = _csv(tmp_path / "dup.csv", [header, *rows])
+    out = tmp_path / "dup.yaml"
+    code, output = run("import", str(path), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    levels = [h for h in header if h in _STARTER + _PLAIN]
+    # the best guess keeps row 1 as the header: its level names, none of the descriptors
+    assert "header dup!" in output and f"{chr(ord('A') + len(header) - len(levels))}1:" in output
+    assert "Asks questions" not in output.split("Doubtful because:")[0]
+    assert "appears twice in group" in output and f"(dup!{cells[0]} and dup!{cells[1]})" in output
+    assert "rename one" in output
+    # the command line given imports it explicitly: the header's levels, every row, the weights
+    # read, distinct ids, the repeat noted
+    code, output = run("import", *_explicit(output), "-o", str(out))
+    assert code == 0, output
+    ladder = load(out)
+    assert [lv.name for lv in ladder.levels] == [h.split(" - ")[-1] for h in levels]
+    assert [(c.id, c.weight) for c in ladder.categories] == want
+    assert f"dup!{cells[1]}: duplicate category name" in output
+
+
+def test_a_category_name_repeated_in_another_group_is_no_doubt(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "two.csv", [
+        ["Area", "Category", *_STARTER],
+        ["Sales", "Discovery", "Asks questions", "Adapts questions"],
+        ["Sales", "Closing", "Closes with help", "Closes alone"],
+        ["Craft", "Discovery", "Finds the users", "Finds many users"],
+        ["Craft", "Tools", "Uses the tools", "Builds the tools"]])
+    out = tmp_path / "two.yaml"
+    code, output = run("import", str(path), "-o", str(out))
+    assert code == 0, output
+    ladder = load(out)
+    assert [(g.name, [c.name for c in g.categories]) for g in ladder.groups] == [
+        ("Sales", ["Discovery", "Closing"]), ("Craft", ["Discovery", "Tools"])]
+
+
+_WEIGHTED = [["Category", "Weight", *_STARTER],
+             ["Discovery", "1", "Asks questions", "Adapts questions"],
+             ["Closing", "{w}", "Closes with help", "Closes alone"],
+             ["Prospecting", "3", "Finds leads", "Finds many"]]
+
+
+def _weighted(tmp_path: Path, w: str, transposed: bool = False) -> Path:
+    rows = [[x.format(w=w) for x in row] for row in _WEIGHTED]
+    if transposed:
+        rows = [list(x) for x in zip(*rows, strict=True)]
+    return _csv(tmp_path / "w.csv", rows)
+
+
+@pytest.mark.parametrize("w", ["abc", "-1", "0", "0%", "nan", "two"])
+def test_a_weight_that_is_no_positive_number_is_refused_naming_its_cell(tmp_path: Path, w: str) -> None:
+    path = _weighted(tmp_path, w)
+    out = tmp_path / "w.yaml"
+    code, output = run("import", str(path), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert f"w!B3: weight {w!r} of 'Closing' is not a positive number" in output
+    assert "A weight is a positive number" in output and "--skip-col B" in output
+    # an explicit --weight-col is refused the same way: 1 in its place would be a wrong ladder
+    code, again = run("import", str(path), "--sheet", "w", "--levels-in", "columns",
+                      "--header-row", "1", "--levels", "C:D", "--category-col", "A",
+                      "--weight-col", "B", "-o", str(out))
+    assert code == 1 and not out.exists() and "w!B3" in again, again
+    # the command line given leaves the weight column out: every weight 1, the column noted
+    args = _explicit(output)
+    assert "--weight-col" not in args and args[args.index("--skip-col") + 1] == "B"
+    code, output = run("import", *args, "-o", str(out))
+    assert code == 0, output
+    assert [(c.name, c.weight) for c in load(out).categories] == [
+        ("Discovery", 1), ("Closing", 1), ("Prospecting", 1)]
+    assert "w!B1: column 'Weight' is not part of the matrix; ignored" in output
+
+
+def test_a_weight_row_that_is_no_number_is_refused_with_levels_down_the_rows(tmp_path: Path) -> None:
+    path = _weighted(tmp_path, "abc", transposed=True)
+    code, output = run("import", str(path), "-o", str(tmp_path / "w.yaml"))
+    assert code == 1 and "w!C2: weight 'abc' of 'Closing'" in output, output
+    args = _explicit(output)
+    assert args[args.index("--levels-in") + 1] == "rows" and args[args.index("--skip-col") + 1] == "2"
+    code, output = run("import", *args, "-o", str(tmp_path / "w.yaml"))
+    assert code == 0, output
+    assert [c.weight for c in load(tmp_path / "w.yaml").categories] == [1, 1, 1]
+
+
+def test_a_blank_weight_cell_is_1_and_the_summary_says_so(tmp_path: Path) -> None:
+    path = _weighted(tmp_path, "")
+    out = tmp_path / "w.yaml"
+    code, output = run("import", str(path), "-o", str(out))
+    assert code == 0, output
+    assert [(c.name, c.weight) for c in load(out).categories] == [
+        ("Discovery", 1), ("Closing", 1), ("Prospecting", 3)]
+    assert "Weights: from w!B1; 1 blank weight cell(s) given weight 1: w!B3" in output
+    assert "w!B3: no weight for Closing; 1 used" in output

@@ -15,7 +15,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..a1 import col_letter
@@ -88,6 +88,9 @@ class Detection:
     weight_ref: str | None = None
     notes: list[Note] = field(default_factory=list)
     empty_groups: int = 0  # rows read as group titles that no category follows
+    # weight cells holding something that is no positive number ('abc', '-1', '0'): the import
+    # is refused naming them (a blank weight cell is 1, with a note)
+    bad_weights: list[Note] = field(default_factory=list)
 
     @property
     def categories(self) -> list[DetectedCategory]:
@@ -498,6 +501,17 @@ def _groups_of_one(head: str, values: list[str], mean: float, rows: int) -> bool
             and not _code_line(values))
 
 
+def _names_repeated(view: View, rows: list[int], c: int, seg_of: dict[int, int],
+                    runs_allowed: bool) -> bool:
+    """Whether column ``c`` reads as category names of which a few repeat: at least half of its
+    names (within a group) are distinct and, unless ``runs_allowed``, no name repeats on the next
+    row (a value repeated down consecutive rows is the shape of a group column, not of a slip)."""
+    vals = [(seg_of[r], view.get(r, c)) for r in rows if view.get(r, c)]
+    if len(vals) < 2 or len(set(vals)) < 0.5 * len(vals):
+        return False
+    return runs_allowed or all(a != b for a, b in zip(vals, vals[1:], strict=False))
+
+
 def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
               ex: Explicit | None = None) -> Layout | None:
     """The layout with its header on row ``h`` of the block top..bottom, or None."""
@@ -589,8 +603,8 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
     purpose = None
     skipped: list[int] = sorted(skip)
     if weight is None:
-        weight = next((c for c in range(view.ncols) if c not in level_cols and heads[c]
-                       and _WEIGHT.search(heads[c])), None)
+        weight = next((c for c in range(view.ncols) if c not in level_cols and c not in skip
+                       and heads[c] and _WEIGHT.search(heads[c])), None)
     category = ex.category
     if category is None:
         for c in range(first - 1, -1, -1):
@@ -610,6 +624,21 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                              if c not in skip and c != weight and stats[c][0]
                              and max(stats[c][2], distinct_in_groups(c)) >= 0.8
                              and stats[c][3] < 0.5
+                             and not (heads[c] and _NOTES.search(heads[c])
+                                      and not _LABEL.search(heads[c]))), None)
+        if category is None:
+            # no column of distinct names: the nearest label column whose names mostly differ is
+            # the category column with a name repeated (a doubt: the category names repeat), unless
+            # it is shaped like a group column (its repeats follow each other) and a text column
+            # left of it, more distinct, could hold the names it groups. Without this, one repeated
+            # name drops the header it sits under, and a data row further down is taken for the
+            # header instead.
+            category = next((c for c in range(first - 1, -1, -1)
+                             if c not in skip and c != weight and stats[c][0]
+                             and _names_repeated(view, data_rows, c, seg_of, runs_allowed=not any(
+                                 stats[x][0] and stats[x][3] < 0.5 and stats[x][2] > stats[c][2]
+                                 for x in range(c) if x not in skip and x != weight))
+                             and stats[c][3] < 0.5 and stats[c][1] <= max(desc_len * 0.8, 12)
                              and not (heads[c] and _NOTES.search(heads[c])
                                       and not _LABEL.search(heads[c]))), None)
         if category is None:
@@ -695,6 +724,7 @@ def build(lay: Layout, source: str) -> Detection:
     repeats = [r for r in rows if _is_header_repeat(view, r, lay.header, lay.levels)]
     groups: list[DetectedGroup] = []
     gids, cids = _Ids(), _Ids()
+    bad_weights: list[Note] = []
 
     def open_group(name: str, ref: str | None) -> DetectedGroup:
         g = DetectedGroup(gids.make(name, ref or "", "group", notes), name, ref)
@@ -768,11 +798,13 @@ def build(lay: Layout, source: str) -> Detection:
         if lay.weight is not None:
             wtext = view.get(r, lay.weight)
             w = _parse_weight(wtext) if wtext else None
-            if w is None:
-                notes.append(Note(view.ref(r, lay.weight),
-                                  f"no weight for {label}; 1 used" if not wtext else
-                                  f"weight {wtext!r} of {label} is not a positive number; 1 used",
+            if not wtext:
+                notes.append(Note(view.ref(r, lay.weight), f"no weight for {label}; 1 used",
                                   "weight"))
+            elif w is None:
+                bad_weights.append(Note(view.ref(r, lay.weight),
+                                        f"weight {_clip(wtext, 20)!r} of {_clip(label, 40)!r} is "
+                                        "not a positive number", "weight"))
             else:
                 cat.weight = w
         if lay.purpose is not None and view.get(r, lay.purpose):
@@ -813,7 +845,7 @@ def build(lay: Layout, source: str) -> Detection:
                                   lay.levels[-1]),
         title=title, levels=levels, groups=groups,
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
-        notes=notes, empty_groups=empty_groups)
+        notes=notes, empty_groups=empty_groups, bad_weights=bad_weights)
     return det
 
 
@@ -891,10 +923,26 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     if unused:
         out.append(unused)
     out.extend(_matrix_above(lay))
-    names = Counter((g.id, c.name.lower()) for g in det.groups for c in g.categories)
-    dup = [n for (_, n), k in names.items() if k > 1]
-    if dup:
-        out.append(f"category names repeat within a group: {', '.join(repr(d) for d in dup[:3])}")
+    out.extend(_repeated_names(det))
+    return out
+
+
+def _repeated_names(det: Detection) -> list[str]:
+    """A doubt for each category name found twice (or more) in one group, naming its cells: the
+    ladder would hold two categories of one name, and which is meant cannot be told."""
+    out: list[str] = []
+    for g in det.groups:
+        cells: dict[str, list[DetectedCategory]] = {}
+        for c in g.categories:
+            cells.setdefault(c.name.lower(), []).append(c)
+        for same in cells.values():
+            if len(same) > 1:
+                refs = [c.ref for c in same]
+                where = ", ".join(refs[:-1]) + " and " + refs[-1]
+                out.append(f"category {_clip(same[0].name, 40)!r} appears "
+                           f"{'twice' if len(same) == 2 else f'{len(same)} times'} in group "
+                           f"{_clip(g.name, 40)!r} ({where}): rename one, or merge the rows "
+                           "if they are one category")
     return out
 
 
@@ -944,12 +992,24 @@ def _matrix_above(lay: Layout) -> list[str]:
     out: list[str] = []
     what, where = ("column", "left of") if v.transposed else ("row", "above")
     above = [r for r in range(lay.top, lay.header) if v.by_row.get(r)]
+    corner = v.get(lay.header, lay.category)
     for r in above:
         heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
-        if all(heads) and pattern_score(heads) > lay.pattern:
+        p = pattern_score(heads) if all(heads) else 0.0
+        if p > lay.pattern:
             out.append(f"{what} {v.row_name(r)} {where} the header names the same levels by a "
                        "stronger pattern (" + ", ".join(_clip(x, 20) for x in heads[:4])
                        + "): the header may be there")
+            break
+        label = v.raw.get((r, lay.category), "").strip()
+        if p > 0 and p == lay.pattern and corner and not _LABEL.search(corner):
+            # as good a pattern, where the header found has a name, not a header word ('Skill',
+            # 'Category'), over its category column: a header row over a matrix whose first
+            # category row was taken for the header
+            out.append(f"{what} {v.row_name(r)} {where} the header names levels as well ("
+                       + ", ".join(_clip(x, 20) for x in heads[:4])
+                       + (f") beside {label!r}" if label else ")") + ", where the header found has "
+                       f"{_clip(corner, 30)!r}: the header may be there")
             break
     like_categories = [r for r in above if v.raw.get((r, lay.category), "").strip() and sum(
         bool(v.raw.get((r, c), "").strip()) for c in lay.levels) * 2 >= len(lay.levels)]
@@ -1096,6 +1156,37 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
     return _choose(tables, source, levels_in, explicit, sheet_given=sheet is not None)
 
 
+def _weights_refused(best: Found, source: str, doubtful: bool) -> ImportDoubtful:
+    """The refusal of a matrix whose weight column holds cells that are no positive number,
+    explicit options or not: a weight of 1 put in their place would be a wrong ladder. It names
+    the cells, and gives the command line that leaves the weight column out."""
+    from .emit import summary_lines
+
+    lay, det = best.layout, best.detection
+    v = lay.view
+    assert lay.weight is not None
+    col = v.line(lay.weight)
+    what = "row" if v.transposed else "column"
+    bad = det.bad_weights
+    lines = [f"{source}: the weight {what} (headed {v.ref(lay.header, lay.weight)}) has "
+             + ("a cell that is" if len(bad) == 1 else f"{len(bad)} cells that are")
+             + " not a positive number:"]
+    lines += [f"  - {n}" for n in bad[:5]]
+    if len(bad) > 5:
+        lines.append(f"  … and {len(bad) - 5} more")
+    lines.append("The matrix found:")
+    lines += ["  " + x for x in summary_lines(det)[:4]]
+    if doubtful:
+        lines.append("Doubtful because:")
+        lines += [f"  - {d}" for d in best.doubts[:5]]
+    skip_weights = Found(replace(lay, weight=None, skipped=sorted({*lay.skipped, lay.weight})),
+                         det, best.doubts, best.score)
+    lines.append(f"A weight is a positive number (1, 2, 0.5, 50%): fix the cell(s), or leave the "
+                 f"weight {what} out (every weight 1) with --skip-col {col}:")
+    lines.append("  " + command(skip_weights, source))
+    return ImportDoubtful("\n".join(lines), best)
+
+
 def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
             explicit: Explicit | None, sheet_given: bool) -> Detection:
     ex = explicit or Explicit()
@@ -1125,6 +1216,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         per_sheet.setdefault(id(f.layout.view.table), f)
     best = min(per_sheet.values(), key=lambda f: (bool(f.doubts), -f.score))
     explicit_given = ex.given or (levels_in is not None and sheet_given)
+    if best.detection.bad_weights:
+        raise _weights_refused(best, source, doubtful=bool(best.doubts) and not explicit_given)
     if best.doubts and not explicit_given:
         from .emit import summary_lines
 

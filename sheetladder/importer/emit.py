@@ -174,7 +174,15 @@ def summary_lines(det: Detection, limit: int | None = SHOWN) -> list[str]:
     for g in det.groups:
         lines.append(f"  {g.name}: " + ", ".join(
             c.name + (f" (weight {c.weight:g})" if c.weight != 1 else "") for c in g.categories))
-    lines.append(f"Weights: from {det.weight_ref}" if det.weight_ref else "Weights: no weight column; all 1")
+    blank = [n for n in det.notes if n.kind == "weight"]
+    if not det.weight_ref:
+        lines.append("Weights: no weight column; all 1")
+    elif blank:
+        lines.append(f"Weights: from {det.weight_ref}; {len(blank)} blank weight cell(s) "
+                     f"given weight 1: {', '.join(n.ref for n in blank[:3])}"
+                     + (f" and {len(blank) - 3} more" if len(blank) > 3 else ""))
+    else:
+        lines.append(f"Weights: from {det.weight_ref}")
     if det.empty_cells:
         lines.append(f"Empty cells ({len(det.empty_cells)}), written as drafted placeholders:")
         lines.extend(_bounded([f"  {n.ref}" + f" ({n.message.split(';')[0].removeprefix('empty: ')})"
