@@ -216,11 +216,16 @@ def _items(cell: str) -> list[str]:
 
 
 def _no_comma_list(cell: str, role: str, kind: str, delimiter: str) -> None:
-    """In a ';'- or tab-separated roster a ',' in a list cell is a list separated the wrong way
-    ('Cy Park,Di Lee' would be one rater): refused, saying how to write it."""
+    """In a ';'- or tab-separated roster a ',' in a list cell may be a list separated the wrong
+    way ('Cy Park,Di Lee' would be one rater): refused, saying how to write it, for emails
+    always (no address holds a ','), for names when every part is a full name of its own ('Cy
+    Park, Di Lee'); 'Chen, Bo' (surname, given name) is one name and is kept."""
     if delimiter == "," or "," not in cell:
         return
-    fixed = ";".join(s.strip() for s in cell.split(","))
+    parts = [s.strip() for s in cell.split(",")]
+    if kind == "names" and not all(len(p.split()) >= 2 for p in parts):
+        return
+    fixed = ";".join(parts)
     how = (f", and in this ';'-separated file such a cell needs double quotes: \"{fixed}\""
            if delimiter == ";" else f": {fixed}")
     raise BadInput(f"{role}: {cell!r} holds a ','; {kind} are separated by ';'{how}")

@@ -194,13 +194,26 @@ def test_a_comma_in_a_names_cell_of_a_semicolon_roster_is_refused(sales: Ladder)
 
 def test_a_comma_in_a_tab_separated_roster_is_refused_and_a_quoted_one_in_a_comma_file_kept(
         sales: Ladder):
-    tabbed = parse_roster(sales, "person\tpeers\nBen\tCy,Di\n", "t.tsv", default_period="2026-Q4")
+    tabbed = parse_roster(sales, "person\tpeers\nBen\tCy Park, Di Lee\n", "t.tsv",
+                          default_period="2026-Q4")
     assert not tabbed.entries
     assert [p.message for p in tabbed.problems] == [
-        "peer: 'Cy,Di' holds a ','; names are separated by ';': Cy;Di"]
+        "peer: 'Cy Park, Di Lee' holds a ','; names are separated by ';': Cy Park;Di Lee"]
     # in a ','-separated file a ',' inside a cell had to be quoted on purpose: one name
     commas = parse_roster(sales, 'person,peers\nBen,"Park, Cy"\n', "c.csv", default_period="2026-Q4")
     assert not commas.problems and commas.entries[0].context.tabs()[-1] == "Park, Cy"
+
+
+def test_a_surname_first_name_with_a_comma_is_one_rater_whatever_the_separator(sales: Ladder):
+    """'Chen, Bo' (surname, given name) is one person: kept in ';'- and tab-separated rosters,
+    as Excel saves them in many locales; only parts that are full names each make a list."""
+    for text, name, peer in (('person;manager;peers\nAna Diaz;"Chen, Bo";Park, Cy\n', "s.csv",
+                              "Park, Cy"),
+                             ("person\tmanager\tpeers\nAna Diaz\tChen, Bo\tPark,Cy\n", "t.tsv",
+                              "Park,Cy")):
+        roster = parse_roster(sales, text, name, default_period="2026-Q4")
+        assert not roster.problems, roster.problems
+        assert roster.entries[0].context.tabs()[1:] == ["Chen, Bo", peer]
 
 
 def test_two_people_sharing_an_email_refuse_the_later_row_naming_the_earlier(sales: Ladder):
