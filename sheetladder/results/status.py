@@ -32,7 +32,7 @@ from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
 from ..period import sort_key
 from ..roster import manifest_rows, read_roster
-from .export import neutralise
+from .export import neutralise, team_key
 from .store import History, Refusal
 
 TabState = Literal["collected", "missing", "refused"]
@@ -285,12 +285,8 @@ def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
             values = [t.email, t.rater or t.tab, t.role, p.person, p.period, p.team, t.tab,
                       t.state, reason, t.target]
             w.writerow([neutralise(v or "") for v in values])
-    for u in st.not_in_manifest:
-        for tab in u.tabs:
-            values = [None, None, None, u.person, u.period, u.team, tab,
-                      f"not in {st.listed_in}",
-                      f"collected, but the {st.listed_in} does not list this person", None]
-            w.writerow([neutralise(v or "") for v in values])
+    # people collected but not listed have no tab to chase: the text and JSON name them, the
+    # reminder list (for a mail merge) does not
     data = buf.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if bom else data
 
@@ -354,16 +350,20 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
 def held_people(history: History, period: str | None, rows: Sequence[ManifestRow]
                 ) -> dict[tuple[str, str], HeldPerson]:
     """(person key, period) -> the person as the history holds them, of the people collected
-    for ``period`` whom ``rows`` do not list (their tabs' names cost a query each)."""
+    for ``period`` whom ``rows`` do not list but who are of a team they list (a history that
+    several teams collect into holds the other teams' people, who are no one's to chase here;
+    a manifest without teams counts the people without a team). Two queries in all."""
     if period is None:
         return {}
     listed = {name_key(r.person) for r in rows if r.period == period}
+    teams = {team_key(r.team) for r in rows if r.period == period}
+    tabs = history.tab_names(period)
     out: dict[tuple[str, str], HeldPerson] = {}
     for a in history.records(period=period, with_categories=False):
-        if a.person_key in listed:
+        if a.person_key in listed or team_key(a.team) not in teams:
             continue
-        tabs = list(dict.fromkeys(r.rater_tab for r in history.ratings_of(a.id)))
-        out[(a.person_key, a.period)] = HeldPerson(person=a.person, team=a.team, tabs=tabs)
+        out[(a.person_key, a.period)] = HeldPerson(
+            person=a.person, team=a.team, tabs=tabs.get((a.person_key, a.period), []))
     return out
 
 

@@ -1383,6 +1383,22 @@ class History:
                 out.setdefault((key, per), set()).add(tab.casefold())
         return out
 
+    def tab_names(self, period: str) -> dict[tuple[str, str], list[str]]:
+        """(person key, period) -> the rater tabs with current ratings, as they are named, in
+        the order they were first stored (one query for the whole period)."""
+        first = func.min(ratings.c.id)
+        q = (select(people.c.key, assessments.c.period, ratings.c.rater_tab, first)
+             .select_from(ratings.join(assessments, assessments.c.id == ratings.c.assessment_id)
+                          .join(people, people.c.id == assessments.c.person_id))
+             .where(_current, assessments.c.period == period)
+             .group_by(people.c.key, assessments.c.period, ratings.c.rater_tab)
+             .order_by(first))
+        out: dict[tuple[str, str], list[str]] = {}
+        with self.engine.connect() as conn:
+            for key, per, tab, _ in conn.execute(q):
+                out.setdefault((key, per), []).append(tab)
+        return out
+
     def ladders_of_period(self, period: str) -> list[str]:
         """The hashes of the ladders the period's assessments were made on."""
         with self.engine.connect() as conn:
