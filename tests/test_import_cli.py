@@ -190,8 +190,15 @@ def test_a_definition_that_does_not_validate_is_summarised_and_not_written(tmp_p
     lines = lines[next(i for i, x in enumerate(lines) if x.startswith("error: ")):]
     assert lines[0].startswith("error: the imported matrix does not make a valid definition (15 "
                                f"problem(s); nothing was written to {out}):")
-    # each problem names the weight's category by its cell, not a line of the unwritten YAML
-    assert lines[1].startswith("Matrix!A") and ": weight of 'Skill 1': " in lines[1]
+    # each problem names the weight's own cell, not a line of the unwritten YAML
+    cell, rest = lines[1].split(": ", 1)
+    assert rest.startswith("weight of 'Skill 1': ")
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)["Matrix"]
+    assert ws[cell.removeprefix("Matrix!")].value == 500
+    row = ws[cell.removeprefix("Matrix!")].row
+    assert "Skill 1" in [c.value for c in ws[row]]
     assert lines[-1] == "  … and 5 more (--verbose lists them all)"
     assert len(lines) == 1 + SHOWN + 1
     assert not out.exists()

@@ -82,3 +82,17 @@ def test_slugify_always_makes_a_valid_id_with_room_for_a_suffix(text: str, room:
     got = slugify(text, room=room)
     assert re.fullmatch(SLUG, got) and len(got) <= SLUG_MAX - room
     assert not got.endswith("-")
+
+
+def test_a_weight_over_the_limit_is_named_by_its_own_cell_across_and_down(tmp_path: Path) -> None:
+    across = [["Category", "Weight", *LEVELS],
+              ["Discovery", "1", "Asks the standard questions", "Adapts questions to the buyer",
+               "Teaches others to run discovery"],
+              ["Closing", "500", "Closes with help", "Closes alone", "Closes the hardest deals"]]
+    down = [list(col) for col in zip(*across, strict=True)]
+    for name, rows, extra, cell in (("across", across, [], "across!B3"),
+                                    ("down", down, ["--levels-in", "rows"], "down!C2")):
+        src = write_csv(tmp_path / f"{name}.csv", rows)
+        res = CliRunner().invoke(main, ["import", str(src), *extra, "-o", str(tmp_path / "x.yaml")])
+        assert res.exit_code == 1, res.output
+        assert f"{cell}: weight of 'Closing': weight must be at most 100, got 500" in res.output

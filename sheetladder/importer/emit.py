@@ -110,8 +110,9 @@ _CELL = re.compile(r"^(?P<sheet>.*)!(?P<col>[A-Z]+)(?P<row>[0-9]+)$")
 
 
 def _descriptor_ref(det: Detection, category_ref: str, level_ref: str) -> str | None:
-    """The cell of a category's descriptor at a level: the category's row and the level's
-    column (levels across the columns), or the level's row and the category's column."""
+    """The cell of a category's descriptor at a level (or its weight, given the weight
+    column's header as ``level_ref``): the category's row and the level's column (levels across
+    the columns), or the level's row and the category's column."""
     cat, lev = _CELL.match(category_ref), _CELL.match(level_ref)
     if cat is None or lev is None:
         return None
@@ -139,7 +140,8 @@ def source_problem(det: Detection, problem: Problem) -> str:
             cell = _descriptor_ref(det, cat.ref, level.ref) if level else None
             where = f"{cell or cat.ref}: descriptor of {cat.name!r} at {rest[1]}"
         elif rest[:1] == ("weight",):
-            where = f"{cat.ref}: weight of {cat.name!r}"
+            cell = _descriptor_ref(det, cat.ref, det.weight_ref) if det.weight_ref else None
+            where = f"{cell or cat.ref}: weight of {cat.name!r}"
         elif rest[:1] == ("id",):
             where = f"{cat.ref}: the id made from category name {_clip(cat.name)!r}"
         else:
