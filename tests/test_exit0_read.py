@@ -8,9 +8,11 @@ difference they were about.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -370,14 +372,24 @@ def test_a_folder_s_spreadsheets_in_other_formats_are_refused_by_name_not_skippe
          back / "ana.xlsx")
     (back / "fay.ods").write_bytes(ods_package(b"<office:document-content/>"))
     (back / "gus.xls").write_bytes(cfb({"Workbook": b"\x09\x08" + bytes(30)}))
+    (back / "hal.fods").write_text(  # LibreOffice's flat XML format
+        '<?xml version="1.0" encoding="UTF-8"?>\n<office:document xmlns:office="urn:oasis:names:'
+        'tc:opendocument:xmlns:office:1.0" office:version="1.3" office:mimetype="application/'
+        'vnd.oasis.opendocument.spreadsheet"><office:body/></office:document>\n', encoding="utf-8")
+    numbers = io.BytesIO()  # Apple Numbers' package: Index/*.iwa parts, no [Content_Types].xml
+    with zipfile.ZipFile(numbers, "w") as z:
+        z.writestr("Index/Document.iwa", b"\x00" * 16)
+        z.writestr("Metadata/DocumentIdentifier", b"x")
+    (back / "ida.numbers").write_bytes(numbers.getvalue())
     (back / "notes.csv").write_text("not a workbook\n", encoding="utf-8")  # not a spreadsheet
     (back / ".~lock.fay.ods#").write_text("lock", encoding="utf-8")  # LibreOffice's lock file
     code, text = run("collect", str(back))
     assert code == 1, text
-    assert "1 added" in text and "2 refused" in text
+    assert "1 added" in text and "4 refused" in text
     refused = [line.split(": refused")[0] for line in text.splitlines() if ": refused" in line]
-    assert sorted(Path(r).name for r in refused) == ["fay.ods", "gus.xls"]
-    assert text.count("save it as .xlsx") == 2
+    assert sorted(Path(r).name for r in refused) == ["fay.ods", "gus.xls", "hal.fods",
+                                                     "ida.numbers"]
+    assert text.count("save it as .xlsx") == 3 and text.count("export it as .xlsx") == 1
     assert "notes.csv" not in text and "lock" not in text
 
 

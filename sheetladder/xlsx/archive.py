@@ -92,6 +92,8 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
     if head.startswith((b"<!doctype html", b"<html")):
         return "an HTML page, not a workbook (a failed download or a sign-in page?)"
     if head.startswith(b"<?xml") or head.startswith(b"<"):
+        if b"<office:document" in data[:8192] and b"opendocument.spreadsheet" in data[:8192]:
+            return "a flat OpenDocument spreadsheet (.fods): save it as .xlsx"
         return f"an XML or text file, not {what}"
     if head.startswith(b"%pdf"):
         return "a PDF document, not a workbook"
@@ -270,6 +272,10 @@ def _check_kind(source: str, zf: zipfile.ZipFile) -> None:
                 if ods_encrypted(zf):
                     raise EncryptedWorkbook(source, encrypted_reason("spreadsheet"))
                 return _fail(source, "an OpenDocument spreadsheet (.ods): save it as .xlsx")
+        if any(n.startswith("Index/") and n.endswith(".iwa") for n in names) \
+                or "Index.zip" in names:
+            return _fail(source, "an Apple Numbers document: export it as .xlsx "
+                                 "(File > Export To > Excel)")
         return _fail(source, "a zip archive but not an .xlsx workbook (no [Content_Types].xml)")
     if "xl/workbook.bin" in names:
         return _fail(source, "a binary .xlsb workbook: save it as .xlsx")
