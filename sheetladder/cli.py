@@ -406,10 +406,14 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .results.collect import collect as collect_files
+    from .results.collect import expand_paths
+    from .results.read import check_keep
     from .results.status import manifest_period, manifests_near, totals_lines
     from .results.store import History, IngestResult, display_url
     from .results.trust import TrustedLadders
 
+    if keep:  # before the history is opened (or made): a typo must change nothing
+        check_keep(keep, expand_paths(list(workbooks))[0])
     trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
     cycle = list(manifests) or manifests_near(workbooks)
     period = manifest_period(cycle)  # checks the manifests before anything is collected
