@@ -309,7 +309,7 @@ def test_the_account_of_a_differing_ladder_names_each_place_by_id(sales) -> None
 # -- the Guide's facts -----------------------------------------------------------------------------
 
 
-def _retype_guide(path: Path, dest: Path, cell: str, value: str) -> Path:
+def _retype_guide(path: Path, dest: Path, cell: str, value: str | None) -> Path:
     wb = openpyxl.load_workbook(path)
     wb["Guide"][cell] = value
     wb.save(dest)
@@ -350,11 +350,12 @@ def test_a_guide_fact_retyped_in_another_case_or_spelling_is_only_a_warning(work
     ana = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18)
     path = _retype_guide(ana, work / "tidy.xlsx", "B4", "ANA  diaz")
     path = _retype_guide(path, path, "B5", "Q4 2026")
+    path = _retype_guide(path, path, "B6", None)  # a fact cleared claims nothing else either
     code, rep = read_json(path)
     assert code == 0, rep
     assert isinstance(rep, dict) and rep["ok"] and rep["person"] == "Ana Diaz"
     assert {(f["cell"], f["severity"]) for f in rep["findings"] if f["sheet"] == "Guide"} == \
-        {("B4", "warning"), ("B5", "warning")}
+        {("B4", "warning"), ("B5", "warning"), ("B6", "warning")}
 
 
 # -- what a folder holds ---------------------------------------------------------------------------

@@ -856,11 +856,15 @@ def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
 def test_the_well_formed_memo_keeps_only_successes_and_refuses_a_bad_part_every_time() -> None:
     from defusedxml.common import DTDForbidden
 
-    from sheetladder.xlsx.fast_read import check_xml, expat_error
+    from sheetladder.xlsx.fast_read import _well_formed, check_xml, expat_error
 
     good = b'<?xml version="1.0"?><a xmlns="urn:x"><b/></a>'
     bomb = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
     broken = good.replace(b"<b/>", b"<b>")
+    check_xml(good)
+    hits = _well_formed.cache_info().hits
+    check_xml(good)
+    assert _well_formed.cache_info().hits == hits + 1  # the good text is remembered
     for _ in range(3):
         check_xml(good)
         with pytest.raises(DTDForbidden):

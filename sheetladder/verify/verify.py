@@ -341,8 +341,9 @@ _GUIDE_FACT_CELLS = {(GUIDE_PERSON_CELL[0] + i, GUIDE_PERSON_CELL[1]): fact.lowe
 
 def _same_fact(fact: str, made: str, got: str) -> bool:
     """A fact retyped with other case or spacing (or a period in another spelling) still says
-    the same: a warning, not a claim about another person or period."""
-    if person_key(made) == person_key(got):
+    the same, and a fact cleared says nothing else: a warning, not a claim about another
+    person or period."""
+    if person_key(made) == person_key(got) or not got.strip():
         return True
     if fact == "period":
         try:
