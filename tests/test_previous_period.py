@@ -167,3 +167,28 @@ def test_any_mix_of_periods_exports_a_previous_period_that_ends_before_and_is_la
     prev = parse_period(row.previous_period)
     assert not prev.overlaps(me) and prev.end < me.start
     assert prev.end == max(p.end for p in before)
+
+
+def test_without_a_period_the_latest_is_the_one_that_ends_last_and_ties_are_refused(
+        tmp_path: Path, small: Ladder) -> None:
+    """'The latest period' (export, calibrate, report without --period) is the one ending
+    last: 2026-Q4 over 2026-11, which starts later but ends first; a half-year and its last
+    quarter end together, so neither is the latest and --period is asked for."""
+    from sheetladder.results.export import ExportError, latest_period
+
+    url = str(tmp_path / "h.sqlite")
+    with History(url) as h:
+        for p, lv in (("2026-Q3", 1), ("2026-11", 3), ("2026-Q4", 2)):
+            _ingest(h, small, "Ana Diaz", p, lv)
+        assert latest_period(h) == "2026-Q4"
+        _ingest(h, small, "Ana Diaz", "2026-H2", 3)
+        with pytest.raises(ExportError, match=r"end together \(2026-H2, 2026-Q4\).*give --period"):
+            latest_period(h)
+    res = CliRunner().invoke(main, ["export", "--db", url, "-o", "-"])
+    assert res.exit_code == 1 and "give --period" in res.output
+    # a history of quarters only: the last quarter, as always
+    url2 = str(tmp_path / "q.sqlite")
+    with History(url2) as h:
+        for p in ("2026-Q2", "2026-Q4", "2026-Q3"):
+            _ingest(h, small, "Ana Diaz", p, 2)
+        assert latest_period(h) == "2026-Q4"

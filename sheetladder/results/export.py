@@ -291,8 +291,9 @@ def _raters_and_comments(ladder: Ladder, inputs: Sequence[RaterInput],
 
 
 def latest_period(history: History) -> str:
-    """The latest period in time the history holds (what an export without --period covers).
-    Periods of two schemes (calendar and fiscal, say) have no order: then --period is needed."""
+    """The latest period in time the history holds (what an export without --period covers):
+    the one that ends last. Periods of two schemes (calendar and fiscal, say) have no order, and
+    periods that end together (2026-H2 and 2026-Q4) have no latest: then --period is needed."""
     orders = history.period_orders()
     if not orders:
         raise ExportError(f"the history {history.name} holds no assessments yet; run collect "
@@ -306,7 +307,19 @@ def latest_period(history: History) -> str:
     if not timed:
         raise ExportError(f"the history {history.name} holds no label that is a period ("
                           + ", ".join(sorted(orders)) + "); give --period")
-    return max(timed, key=lambda p: timed[p])
+    # the latest is the one that ends last; periods of mixed lengths that end together (a
+    # half-year and its last quarter, a quarter and its last month) leave no latest one
+    held = {label: p for label, p in history.held_periods().items()
+            if p is not None and label in timed}
+    if not held:
+        return max(timed, key=lambda p: timed[p])
+    last = max(p.end for p in held.values())
+    ending = sorted((label for label, p in held.items() if p.end == last),
+                    key=lambda label: timed[label])
+    if len(ending) > 1:
+        raise ExportError(f"the history {history.name} holds periods that end together ("
+                          + ", ".join(ending) + "), so none is the latest; give --period")
+    return ending[0]
 
 
 def team_key(team: str | None) -> str:

@@ -1169,6 +1169,18 @@ class History:
             orders[label] = min(order, orders.get(label, order))
         return orders
 
+    def held_periods(self) -> dict[str, Period | None]:
+        """Every label held, as the period it names in its ladder's scheme (None: a label that
+        is no period, from an old history)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(assessments.c.period, assessments.c.ladder_hash).distinct()).all()
+        out: dict[str, Period | None] = {}
+        for label, ladder_hash in found:
+            if out.get(label) is None:
+                out[label] = period_or_none(label, self._scheme_of(ladder_hash))
+        return out
+
     def periods(self) -> list[str]:
         """The periods held, in time order (unreadable labels of an old history last)."""
         orders = self.period_orders()
