@@ -159,10 +159,12 @@ def make_context(
         raise BadInput(_one_problem(e)) from None
 
 
-def check_raters(person: str, raters: Sequence[tuple[str, str | None, str | None]]) -> None:
+def check_raters(person: str, raters: Sequence[tuple[str, str | None, str | None]],
+                 email: str | None = None) -> None:
     """Refuse (BadInput) raters who would count one person twice: the person assessed named in
-    a role other than ``self``, or two raters who are one person (:func:`person_key`: case and
-    spacing ignored), whatever their roles. Unnamed raters (``Peer 1``) are nobody yet.
+    a role other than ``self`` (or given the person's ``email``), or two raters who are one
+    person (:func:`person_key`: case and spacing ignored; or one email, case ignored),
+    whatever their roles. Unnamed raters (``Peer 1``) are nobody yet.
 
     Called where raters come from people (a roster row, ``--rater``: ``render.person_context``)
     before a context is made; :func:`make_context` itself does not, so a context already made
@@ -183,6 +185,23 @@ def check_raters(person: str, raters: Sequence[tuple[str, str | None, str | None
                            "(case and spacing ignored), who would be counted twice; list each "
                            "rater once")
         seen[key] = (role, name)
+    own_mail = (email or "").strip().casefold()
+    mails: dict[str, tuple[str, str]] = {}
+    for role, name, mail in raters:
+        m = (mail or "").strip().casefold()
+        if not m or role == "self":
+            continue
+        who = name or role
+        if own_mail and m == own_mail:
+            raise BadInput(f"{role} {who!r} has the email of the person assessed ({mail}): a "
+                           "person rates themself on the Self tab only; give the rater their own "
+                           "email")
+        if m in mails:
+            first_role, first_who = mails[m]
+            raise BadInput(f"{first_role} {first_who!r} and {role} {who!r} share the email "
+                           f"{mail}: one person would be counted twice; give each rater their "
+                           "own email")
+        mails[m] = (role, who)
 
 
 def _one_problem(e: ValidationError) -> str:

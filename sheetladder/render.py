@@ -96,7 +96,7 @@ def person_context(ladder: Ladder, person: str, period: str | None = None,
     specs = None
     if raters:
         specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]
-        check_raters(person, specs)
+        check_raters(person, specs, email)
     return make_context(ladder, person.strip(), period or None, specs, email=email, team=team)
 
 

@@ -356,7 +356,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             raters.extend((role.id, None, None) for _ in range(role.count))
     if not raters:
         raise BadInput("no raters: every rater role is '-'")
-    check_raters(person, raters)
+    check_raters(person, raters, email)
     return make_context(ladder, person, period, raters, email=email, team=team)
 
 

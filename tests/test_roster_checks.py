@@ -151,6 +151,26 @@ def test_one_rater_listed_twice_whatever_case_spacing_or_role_is_refused(sales: 
     assert "manager 'Bo Chen' and peer 'BO CHEN' are one person" in problems[3]
 
 
+def test_a_rater_with_the_persons_email_or_two_raters_sharing_one_are_refused(sales: Ladder):
+    """One person under two names is still one person: the email tells."""
+    text = ("person,email,manager,manager_email,peers,peer_emails\n"
+            "Eva Lind,eva@example.com,Bo Chen,bo@example.com,Evie L,EVA@example.com\n"
+            "Gil Ray,gil@example.com,Bo Chen,bo@example.com,Cy Park;Di Lee,cy@x.com;Cy@X.com\n"
+            "Hal Sun,hal@example.com,Bo Chen,bo@example.com,Cy Park;Di Lee,cy@x.com;di@x.com\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert [e.context.person for e in roster.entries] == ["Hal Sun"]
+    problems = {p.line: p.message for p in roster.problems}
+    assert set(problems) == {2, 3}
+    assert problems[2].startswith("peer 'Evie L' has the email of the person assessed")
+    assert problems[3].startswith("peer 'Cy Park' and peer 'Di Lee' share the email")
+    with pytest.raises(BadInput, match="share the email"):
+        person_context(sales, "Ana Diaz", "2026-Q4",
+                       ["self", "manager:Bo Chen:bo@x.com", "peer:Cy Park:BO@x.com"])
+    with pytest.raises(BadInput, match="has the email of the person assessed"):
+        person_context(sales, "Ana Diaz", "2026-Q4", ["self", "manager:Bo Chen:ana@x.com"],
+                       email="Ana@X.com")
+
+
 def test_a_self_rater_named_as_the_person_and_unnamed_tabs_are_fine(sales: Ladder):
     ctx = person_context(sales, "Ana Diaz", "2026-Q4", ["self:ana diaz", "manager", "peer", "peer"])
     assert ctx.tabs() == ["ana diaz", "Manager", "Peer 1", "Peer 2"]
