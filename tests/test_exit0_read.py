@@ -410,3 +410,27 @@ def test_output_cut_short_by_the_reader_of_a_pipe_is_no_error_message(work: Path
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=120) == 1, err
         assert err == "", err
+
+
+def test_a_workbook_whose_raters_count_the_person_twice_is_an_error(work: Path) -> None:
+    """Renders refuse the person as their own peer now; a workbook made before that would
+    count the person's view twice, so reading it is an error at the Guide's raters cell."""
+    from sheetladder.context import make_context
+    from sheetladder.definition import load
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import save
+
+    ladder = load("definitions/sales-s1-s7.yaml")
+    ctx = make_context(ladder, "Ben Ortiz", "2026-Q4",
+                       [("self", None, None), ("manager", "Bo Chen", None),
+                        ("peer", "ben  ortiz", None)])
+    blank = save(build_plan(ladder, ctx), work / "old.xlsx")
+    peer_tab = ctx.tabs()[-1]
+    path = fill(fill(blank, "Self", ["S3"] * 18), peer_tab, ["S3"] * 18)
+    code, rep = read_json(path)
+    assert code == 1
+    assert isinstance(rep, dict)
+    errors = [f for f in rep["findings"] if f["severity"] == "error"]
+    assert [(f["sheet"], f["cell"]) for f in errors] == [("Guide", "B7")]
+    assert "count one person twice" in errors[0]["message"]
+    assert "'ben  ortiz' is the person assessed" in errors[0]["message"]

@@ -46,9 +46,17 @@ from pydantic import ValidationError
 
 from .. import scoring
 from ..a1 import a1
-from ..context import GUIDE_FACTS, GUIDE_PERSON_CELL, GUIDE_SHEET, META_SHEET, Context, person_key
+from ..context import (
+    GUIDE_FACTS,
+    GUIDE_PERSON_CELL,
+    GUIDE_SHEET,
+    META_SHEET,
+    Context,
+    check_raters,
+    person_key,
+)
 from ..definition import FORMAT_VERSION, Ladder, from_json
-from ..errors import UnreadableWorkbook
+from ..errors import BadInput, UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
 from ..period import PeriodError, normalise
 from ..plan import (
@@ -622,12 +630,26 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         _compare_stored(plan, stored_results(ladder, ctx, full, sc), checks, consistent, found)
     if ctx.template:
         ctx = _named_copy(ctx, grid, pairs, alignments, found)
+    _one_person_once(ctx, pairs, found)
     report = make_report(grid.source, ladder, ctx, inputs, found.close(), score=sc)
     report.content_hash = grid.content_hash
     if found.definition_doubt:
         withhold_figures(report, found.definition_doubt + ": no figure is computed from it")
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
+
+
+def _one_person_once(ctx: Context, pairs: Mapping[str, str], found: _Findings) -> None:
+    """A workbook whose raters count one person twice (the person as their own peer, one rater
+    on two tabs: renders refuse that now, earlier ones did not) would score that person's view
+    twice: an error at the Guide's raters cell."""
+    try:
+        check_raters(ctx.person, [(s.role, s.name, s.email) for s in ctx.raters], ctx.email)
+    except BadInput as e:
+        row, col = GUIDE_PERSON_CELL[0] + GUIDE_FACTS.index("Raters"), GUIDE_PERSON_CELL[1]
+        found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(row, col),
+                  f"the workbook's raters count one person twice ({e}); its figures would "
+                  "count them twice: render the workbook again with each rater once")
 
 
 def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
