@@ -106,7 +106,7 @@ def check_xml(raw: bytes | str) -> None:
         _check_xml(raw)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)  # a layout repeats ~7 parts; the others are each file's own
 def _well_formed(raw: bytes | str) -> None:
     _check_xml(raw)
 
