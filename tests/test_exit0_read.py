@@ -434,3 +434,23 @@ def test_a_workbook_whose_raters_count_the_person_twice_is_an_error(work: Path) 
     assert [(f["sheet"], f["cell"]) for f in errors] == [("Guide", "B7")]
     assert "count one person twice" in errors[0]["message"]
     assert "'ben  ortiz' is the person assessed" in errors[0]["message"]
+
+
+def test_a_filled_workbook_whose_raters_only_share_an_email_is_read(work: Path) -> None:
+    """Two tabs given one email (a team mailbox) were still filled by two people: renders now
+    refuse that as doubtful, but a workbook already filled is read, not refused."""
+    from sheetladder.context import make_context
+    from sheetladder.definition import load
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import save
+
+    ladder = load("definitions/sales-s1-s7.yaml")
+    ctx = make_context(ladder, "Ben Ortiz", "2026-Q4",
+                       [("self", None, None), ("peer", "Cy Park", "team@example.com"),
+                        ("peer", "Di Lee", "team@example.com")])
+    path = save(build_plan(ladder, ctx), work / "shared-mailbox.xlsx")
+    for tab in ctx.tabs():
+        path = fill(path, tab, ["S3"] * 18)
+    code, rep = read_json(path)
+    assert code == 0, rep
+    assert isinstance(rep, dict) and rep["ok"] and rep["total_points"] == 54

@@ -642,9 +642,10 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
 def _one_person_once(ctx: Context, pairs: Mapping[str, str], found: _Findings) -> None:
     """A workbook whose raters count one person twice (the person as their own peer, one rater
     on two tabs: renders refuse that now, earlier ones did not) would score that person's view
-    twice: an error at the Guide's raters cell."""
+    twice: an error at the Guide's raters cell. Names only: two tabs that merely share an
+    email (a team mailbox) were filled by two people, so a filled workbook is not refused."""
     try:
-        check_raters(ctx.person, [(s.role, s.name, s.email) for s in ctx.raters], ctx.email)
+        check_raters(ctx.person, [(s.role, s.name, None) for s in ctx.raters])
     except BadInput as e:
         row, col = GUIDE_PERSON_CELL[0] + GUIDE_FACTS.index("Raters"), GUIDE_PERSON_CELL[1]
         found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(row, col),
