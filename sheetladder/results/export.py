@@ -294,28 +294,24 @@ def latest_period(history: History) -> str:
     """The latest period in time the history holds (what an export without --period covers):
     the one that ends last. Periods of two schemes (calendar and fiscal, say) have no order, and
     periods that end together (2026-H2 and 2026-Q4) have no latest: then --period is needed."""
-    orders = history.period_orders()
-    if not orders:
+    held = history.held_periods()
+    if not held:
         raise ExportError(f"the history {history.name} holds no assessments yet; run collect "
                           "first")
-    timed = {p: o for p, o in orders.items() if o[0] == 0}  # not labels that are no period
-    schemes = {o[:2] for o in timed.values()}
+    timed = {label: p for label, p in held.items() if p is not None}  # not labels that are none
+    schemes = {p.scheme for p in timed.values()}
     if len(schemes) > 1:
         raise ExportError(f"the history {history.name} holds periods of several schemes ("
-                          + ", ".join(sorted(str(s[1]) for s in schemes))
+                          + ", ".join(sorted(schemes))
                           + "), which have no order between them; give --period")
     if not timed:
         raise ExportError(f"the history {history.name} holds no label that is a period ("
-                          + ", ".join(sorted(orders)) + "); give --period")
+                          + ", ".join(sorted(held)) + "); give --period")
     # the latest is the one that ends last; periods of mixed lengths that end together (a
     # half-year and its last quarter, a quarter and its last month) leave no latest one
-    held = {label: p for label, p in history.held_periods().items()
-            if p is not None and label in timed}
-    if not held:
-        return max(timed, key=lambda p: timed[p])
-    last = max(p.end for p in held.values())
-    ending = sorted((label for label, p in held.items() if p.end == last),
-                    key=lambda label: timed[label])
+    last = max(p.end for p in timed.values())
+    ending = sorted((label for label, p in timed.items() if p.end == last),
+                    key=lambda label: timed[label].key)
     if len(ending) > 1:
         raise ExportError(f"the history {history.name} holds periods that end together ("
                           + ", ".join(ending) + "), so none is the latest; give --period")
