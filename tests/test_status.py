@@ -461,6 +461,23 @@ def test_people_of_teams_the_manifest_does_not_list_are_not_counted_as_unlisted(
     assert {(p.person, p.team, tuple(p.tabs)) for p in got.values()} == {("Yan Yu", "North", ("Self",))}
 
 
+def test_status_of_one_teams_manifest_counts_no_other_teams_people(
+        extra: dict, tmp_path: Path) -> None:
+    """North's own manifest, over a history South collects into too: only North's unlisted
+    person is counted and listed, in every output."""
+    from sheetladder.manifest import write_manifest
+
+    north = tmp_path / "manifest.csv"
+    write_manifest(north, [r for r in read_manifest(extra["manifest"]) if r.team == "North"])
+    args = ["status", "--period", PERIOD, "--manifest", str(north), "--db", str(extra["db"])]
+    text = invoke(*args).stdout
+    assert "Yan Yu (team North)" in text
+    assert not any(name in text for name in ("Zed Zu", "zed zu", "Ben Ortiz", "ben ortiz"))
+    assert text.strip().splitlines()[-2].endswith("; 1 collected but not in the manifest")
+    data = json.loads(invoke(*args, "--format", "json").stdout)
+    assert [u["person"] for u in data["not_in_manifest"]] == ["Yan Yu"]
+
+
 def test_status_from_a_roster_says_not_in_the_roster(extra: dict) -> None:
     res = invoke("status", "--period", PERIOD, "--roster", str(extra["roster"]),
                  "--definition", str(extra["ladder"]), "--db", str(extra["db"]))

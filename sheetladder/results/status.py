@@ -159,7 +159,8 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
     files of the period (and those whose period is unknown), oldest first; ``names`` maps
     (person key, period) to the person's name, team and rater tabs as the history spells
     them. Whoever ``collected`` holds for ``period`` and no row lists is in
-    ``not_in_manifest``."""
+    ``not_in_manifest`` (when ``names`` is given, only those it names: :func:`held_people`
+    leaves out the people of teams the rows do not list)."""
     mine = [r for r in rows if period is None or r.period == period]
     by_person: dict[tuple[str, str | None], list[ManifestRow]] = {}
     for r in mine:
@@ -213,6 +214,8 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
             if per != period or pk in listed or not got:
                 continue
             found = (names or {}).get((pk, per))
+            if names is not None and found is None:
+                continue  # not of a team the rows list (held_people): no one's to chase here
             unlisted.append(UnlistedPerson(
                 person=found.person if found else pk, period=per,
                 team=found.team if found else None,
@@ -271,9 +274,8 @@ REMINDER_COLUMNS = ("email", "rater", "role", "person", "period", "team", "tab",
 
 def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
     """The reminder list: one row per tab to chase (missing or refused), ready for a mail
-    merge, then one row per tab collected of a person the manifest does not list (state
-    ``not in manifest``, no email: nobody to remind); every value quoted and neutralised
-    against formula injection."""
+    merge (people collected whom the manifest does not list have none); every value quoted and
+    neutralised against formula injection."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     w.writerow(REMINDER_COLUMNS)
