@@ -268,11 +268,15 @@ def normalise(text: str, scheme: PeriodScheme | None = None) -> str:
 def sort_key(label: str, scheme: PeriodScheme | None = None) -> tuple[Any, ...]:
     """Order labels by time, for lists that may hold labels written before periods were checked
     (an old history): periods first, by scheme then time; unreadable labels last, by text."""
-    try:
-        p = parse_period(label, scheme)
-    except PeriodError:
+    return order_of(label, period_or_none(label, scheme))
+
+
+def order_of(label: str, period: Period | None) -> tuple[Any, ...]:
+    """:func:`sort_key` of ``label`` already parsed as ``period`` (None: a label that is no
+    period)."""
+    if period is None:
         return (1, "", (), label.strip().casefold())
-    return (0, p.scheme, p.key, "")
+    return (0, period.scheme, period.key, "")
 
 
 _T = TypeVar("_T")

@@ -77,6 +77,7 @@ from ..period import (
     PeriodScheme,
     accepted_forms,
     normalise,
+    order_of,
     period_or_none,
     sort_key,
 )
@@ -1284,8 +1285,8 @@ class History:
                             cr.role_means[s.basis[5:]] = s.level
         out = list(recs.values())
         for a in out:
-            a.period_order = self._period_order(a.period, a.ladder_hash)
             a.when = period_or_none(a.period, self._scheme_of(a.ladder_hash))
+            a.period_order = order_of(a.period, a.when)
         out.sort(key=lambda a: (a.person_key, a.period_order))
         return out
 
