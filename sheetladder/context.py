@@ -167,8 +167,8 @@ def check_raters(person: str, raters: Sequence[tuple[str, str | None, str | None
     whatever their roles. Unnamed raters (``Peer 1``) are nobody yet.
 
     Called where raters come from people (a roster row, ``--rater``: ``render.person_context``)
-    before a context is made; :func:`make_context` itself does not, so a context already made
-    elsewhere still builds."""
+    before a context is made, and by the reader on a workbook's own context (names only);
+    :func:`make_context` itself does not, so a context already made elsewhere still builds."""
     own = person_key(person)
     seen: dict[str, tuple[str, str]] = {}
     for role, name, _ in raters:

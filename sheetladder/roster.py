@@ -23,15 +23,17 @@ Any other column is an error naming the closest known column (``manger``: did yo
 ``manager``?), since a typo would silently drop raters; a column kept in the file on purpose
 (notes, ...) is let through by name with ``allow_columns`` (``--allow-column``). The delimiter
 is ``,``, or ``;`` or a tab when the header row uses that instead; in a ``;`` or tab file a
-``,`` in a names or emails cell is refused (``Cy Park,Di Lee`` would be one rater), and a list
-cell of a ``;`` file is quoted (``"Cy Park;Di Lee"``). The file is UTF-8 (Excel: "CSV UTF-8");
+``,`` in an emails cell, or between full names (``Cy Park,Di Lee`` would be one rater), is
+refused (``Chen, Bo``, surname first, is one name), and a list cell of a ``;`` file is quoted
+(``"Cy Park;Di Lee"``). The file is UTF-8 (Excel: "CSV UTF-8");
 another encoding is refused at the line and column of its first bad byte.
 
 A bad row is reported with its line number and the other rows still render: an email that is
 not one, a period that is not one, a person listed twice for one period (both lines), the
-person as one of their own raters other than Self, a rater listed twice (by name, case and
-spacing ignored, whatever the roles: :func:`sheetladder.context.check_raters`), or the email of
-an earlier row's different person (the later row, naming the earlier line).
+person as one of their own raters other than Self (by name, or by the person's email), a
+rater listed twice (by name, case and spacing ignored, or by email, whatever the roles:
+:func:`sheetladder.context.check_raters`), or the email of an earlier row's different person
+(the later row, naming the earlier line).
 
 Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
 rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``). The person's managers are
