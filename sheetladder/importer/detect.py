@@ -213,15 +213,14 @@ _NOTES = re.compile(r"\b(description|desc|summary|definition|defined|comments?|n
                     r"guidance|scope)\b", re.I)
 _PURPOSE = re.compile(r"\b(description|summary|definition|purpose|rationale|why|overview)\b", re.I)
 _WEIGHT = re.compile(r"\b(weight|weighting|multiplier)\b", re.I)
-_LABEL = re.compile(r"\b(categor(y|ies)|skills?|competenc(y|ies)|dimensions?|attributes?|criteria|"
-                    r"criterion|behaviou?rs?|parameters?|themes?|axis|axes|areas?|pillars?|groups?|"
-                    r"sections?|domains?|clusters?|famil(y|ies)|capabilit(y|ies)|topics?|name|"
-                    r"job level|level|levels|grade|role)\b", re.I)
-# a header naming a grouping of categories: the words of _LABEL that are no level or name
-_GROUP_HEAD = re.compile(r"\b(categor(y|ies)|skills?|competenc(y|ies)|dimensions?|attributes?|"
-                         r"criteria|behaviou?rs?|themes?|axis|axes|areas?|pillars?|groups?|"
-                         r"sections?|domains?|clusters?|famil(y|ies)|capabilit(y|ies)|topics?|"
-                         r"tracks?)\b", re.I)
+# words a header gives a column of categories, or of groups of them
+_GROUPING = (r"categor(y|ies)|skills?|competenc(y|ies)|dimensions?|attributes?|criteria|"
+             r"behaviou?rs?|themes?|axis|axes|areas?|pillars?|groups?|sections?|domains?|"
+             r"clusters?|famil(y|ies)|capabilit(y|ies)|topics?")
+_LABEL = re.compile(r"\b(" + _GROUPING + r"|criterion|parameters?|name|job level|level|levels|"
+                    r"grade|role)\b", re.I)
+# a header naming a grouping of categories: those words, and no level or name
+_GROUP_HEAD = re.compile(r"\b(" + _GROUPING + r"|tracks?)\b", re.I)
 MAX_GROUP_WIDTH = 40  # a group name is a label: wider texts are notes
 _LEVEL_CORNER = re.compile(r"^\s*(levels?|grades?|bands?|job levels?|seniority|stages?|tiers?|titles?|"
                            r"roles?)\s*$", re.I)
@@ -607,25 +606,19 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                        and heads[c] and _WEIGHT.search(heads[c])), None)
     category = ex.category
     if category is None:
-        for c in range(first - 1, -1, -1):
-            n, mean, distinct, numeric = stats[c]
-            if c in skip or c == weight or n == 0:
-                continue
-            if heads[c] and _NOTES.search(heads[c]) and not _LABEL.search(heads[c]):
-                continue
-            if max(distinct, distinct_in_groups(c)) >= 0.8 and numeric < 0.5 and (
-                    mean <= max(desc_len * 0.8, 12)):
-                category = c
-                break
+        # the text columns left of the levels, nearest first, that may hold the category names
+        # (not skipped, not the weights, mostly not numbers, not headed like notes)
+        texts = [c for c in range(first - 1, -1, -1)
+                 if c not in skip and c != weight and stats[c][0] and stats[c][3] < 0.5
+                 and not (heads[c] and _NOTES.search(heads[c]) and not _LABEL.search(heads[c]))]
+        short = max(desc_len * 0.8, 12)  # names are no longer than most descriptors
+        category = next((c for c in texts if max(stats[c][2], distinct_in_groups(c)) >= 0.8
+                         and stats[c][1] <= short), None)
         if category is None and pattern_score([heads[c] for c in levels]) >= 2.5:
             # levels named by codes or numbers: the nearest distinct text column names the
             # categories even when its names are longer than the descriptors (a doubt then)
-            category = next((c for c in range(first - 1, -1, -1)
-                             if c not in skip and c != weight and stats[c][0]
-                             and max(stats[c][2], distinct_in_groups(c)) >= 0.8
-                             and stats[c][3] < 0.5
-                             and not (heads[c] and _NOTES.search(heads[c])
-                                      and not _LABEL.search(heads[c]))), None)
+            category = next((c for c in texts
+                             if max(stats[c][2], distinct_in_groups(c)) >= 0.8), None)
         if category is None:
             # no column of distinct names: the nearest label column whose names mostly differ is
             # the category column with a name repeated (a doubt: the category names repeat), unless
@@ -633,14 +626,10 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
             # left of it, more distinct, could hold the names it groups. Without this, one repeated
             # name drops the header it sits under, and a data row further down is taken for the
             # header instead.
-            category = next((c for c in range(first - 1, -1, -1)
-                             if c not in skip and c != weight and stats[c][0]
+            category = next((c for c in texts if stats[c][1] <= short
                              and _names_repeated(view, data_rows, c, seg_of, runs_allowed=not any(
                                  stats[x][0] and stats[x][3] < 0.5 and stats[x][2] > stats[c][2]
-                                 for x in range(c) if x not in skip and x != weight))
-                             and stats[c][3] < 0.5 and stats[c][1] <= max(desc_len * 0.8, 12)
-                             and not (heads[c] and _NOTES.search(heads[c])
-                                      and not _LABEL.search(heads[c]))), None)
+                                 for x in range(c) if x not in skip and x != weight))), None)
         if category is None:
             return None
     group = ex.group
