@@ -363,19 +363,14 @@ def _same_fact(fact: str, made: str, got: str) -> bool:
 
 def _retyped(fact: str, made: str, got: str) -> str:
     """Why a Guide fact that says something else than the workbook holds is an error."""
-    head = (f"the {fact} retyped: this reads {_clip_text(got)!r}, but the workbook was made "
-            f"for {_clip_text(made)!r} (its hidden sheet says so), and its ratings are read as "
+    head = (f"the {fact} retyped: this reads {_short(got, 60)!r}, but the workbook was made "
+            f"for {_short(made, 60)!r} (its hidden sheet says so), and its ratings are read as "
             "that")
     if fact in ("person", "period"):
         return (f"{head}; a workbook cannot be retyped for another {fact}: put "
-                f"{_clip_text(made)!r} back, or render a workbook for {_clip_text(got)!r} "
+                f"{_short(made, 60)!r} back, or render a workbook for {_short(got, 60)!r} "
                 "(sheetladder render)")
-    return f"{head}; put {_clip_text(made)!r} back"
-
-
-def _clip_text(text: str, n: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return f"{head}; put {_short(made, 60)!r} back"
 
 
 def _merge_over(sg: SheetGrid, row: int | None, col: int) -> str | None:
