@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -26,6 +27,12 @@ from .definition import (
 from .errors import BadInput, OutputError, SheetladderError
 from .files import write_new
 from .process import tune
+
+if TYPE_CHECKING:  # imported where used: a command imports only what it needs
+    from .results.collect import CollectOutcome
+    from .results.read import Readers
+    from .results.store import History
+    from .results.trust import TrustedLadders
 
 HELP_WIDTH = 100  # the width --help is printed at; docs/cli.md is made at the same width
 
@@ -403,22 +410,47 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     Exits 1 if any was refused. With a manifest (--manifest, or a manifest.csv in a folder
     given), the last line is the cycle's totals: people complete, partial, not returned.
     """
+    from .results.read import Readers, check_keep, find_workbooks
+
+    found = find_workbooks(list(workbooks))[0]
+    if keep:  # before the history is opened (or made): a typo must change nothing
+        check_keep(keep, found)
+    # the reader processes start now, on the other cores, while this one does what follows
+    readers = Readers(jobs, len(found))
+    with readers:  # what follows imports the database layer (~0.4 s) and parses the ladders
+        from .results.status import manifest_period, manifests_near
+        from .results.store import History, display_url
+        from .results.trust import TrustedLadders
+
+        trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
+        cycle = list(manifests) or manifests_near(workbooks)
+        period = manifest_period(cycle)  # checks the manifests before anything is collected
+        history = History(db)
+        outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle, period,
+                                        readers)
+    parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
+    click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
+               f"{len(outcome.refused)} refused")
+    warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
+    if warned:
+        click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
+    for line in totals:
+        click.echo(line)
+    if outcome.refused:
+        _exit(1)
+
+
+def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
+                  keep: tuple[str, ...], trusted: TrustedLadders, cycle: Sequence[str | Path],
+                  period: str | None, readers: Readers) -> tuple[CollectOutcome, list[str]]:
+    """collect's work under its progress bar: the outcome and the cycle's totals."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .results.collect import collect as collect_files
-    from .results.collect import expand_paths
-    from .results.read import check_keep
-    from .results.status import manifest_period, manifests_near, totals_lines
-    from .results.store import History, IngestResult, display_url
-    from .results.trust import TrustedLadders
+    from .results.status import totals_lines
+    from .results.store import IngestResult
 
-    if keep:  # before the history is opened (or made): a typo must change nothing
-        check_keep(keep, expand_paths(list(workbooks))[0])
-    trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
-    cycle = list(manifests) or manifests_near(workbooks)
-    period = manifest_period(cycle)  # checks the manifests before anything is collected
-    history = History(db)
     console = Console(stderr=True)
     with history, Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
                            TimeElapsedColumn(), console=console, transient=True) as bar:
@@ -443,18 +475,9 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
 
         outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
                                 on_total=on_total, keep=keep, trusted=trusted,
-                                cycle_period=period)
+                                cycle_period=period, readers=readers)
         totals = totals_lines(history, cycle)
-    parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
-    click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
-               f"{len(outcome.refused)} refused")
-    warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
-    if warned:
-        click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
-    for line in totals:
-        click.echo(line)
-    if outcome.refused:
-        _exit(1)
+    return outcome, totals
 
 
 @main.command()

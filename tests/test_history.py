@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -629,6 +630,48 @@ def test_collect_stores_the_same_with_or_without_reader_processes(tmp_path: Path
     junk = read_for_collect(str(tmp_path / "in" / "junk.xlsx"))
     assert results["junk.xlsx"][1] == [f"error: {junk.error}"]
     assert "limit" in results["huge.xlsx"][1][0]
+
+
+def test_readers_started_early_are_the_ones_collect_reads_with(
+        tmp_path: Path, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI starts the reader processes before it parses the ladders and opens the history;
+    collect must read with those, start none of its own, and store what it stores without."""
+    import concurrent.futures
+
+    from sheetladder.results.read import Readers
+
+    _returned_folder(tmp_path / "in", ladder)
+    assert Readers(jobs=1, files=100).n == 0  # --jobs 1 reads in this process
+    assert Readers(jobs=2, files=2).n == 0  # too few files to share
+    with Readers(jobs=2, files=100) as readers:
+        assert readers.n == 1 and readers.pool is not None
+        pool = readers.pool
+
+        def no_second_pool(*a: object, **k: object) -> None:
+            raise AssertionError("collect started reader processes of its own")
+
+        monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_second_pool)
+        sent: list[object] = []
+        submit = pool.submit
+
+        def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(fn)
+            return submit(fn, *args, **kwargs)
+
+        monkeypatch.setattr(pool, "submit", counted)
+        url = f"sqlite:///{tmp_path}/early.sqlite"
+        with History(url) as h:
+            early = _by_file(coll.collect(h, [tmp_path / "in"], jobs=2, keep=KEEP(tmp_path),
+                                          readers=readers))
+        assert readers.pool is pool  # still open: the caller's to end
+        assert coll.read_chunk_for_collect in sent  # the early readers did read
+        monkeypatch.undo()
+    assert readers.pool is None
+    url1 = f"sqlite:///{tmp_path}/here.sqlite"
+    with History(url1) as h:
+        here = _by_file(coll.collect(h, [tmp_path / "in"], jobs=1, keep=KEEP(tmp_path)))
+    assert early == here and _stored(url) == _stored(url1)
+    assert_consistent(url)
 
 
 def test_collect_reads_each_file_once_and_held_files_not_at_all(

@@ -2,11 +2,11 @@
 batches: one transaction per batch of files, a savepoint per file."""
 
 
+import contextlib
 import functools
 import hashlib
 import itertools
 import json
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,67 +19,39 @@ from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 from ..definition import Ladder
 from ..errors import UnreadableWorkbook
 from ..google.read import is_google_source
-from ..process import default_jobs
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..verify.verify import VerifyMemo
 from ..xlsx.archive import read_file_bytes
+from .read import FOLDER_SUFFIXES as FOLDER_SUFFIXES
+from .read import MOST_JOBS as MOST_JOBS
+from .read import OTHER_SPREADSHEET_SUFFIXES as OTHER_SPREADSHEET_SUFFIXES
+from .read import WORKBOOK_SUFFIXES as WORKBOOK_SUFFIXES
 from .read import (
     CollectTask,
     PackedReport,
+    Readers,
     ReadOutcome,
     check_keep,
     conflict_message,
+    find_workbooks,
     read_chunk_for_collect,
     same_file,
-    start_reader,
     tab_differences,
 )
+from .read import reader_processes as reader_processes
 from .store import History, IngestItem, IngestResult, person_key
 from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-# Spreadsheets a folder may hold that are no workbook collect reads (a rep saved the returned
-# file in LibreOffice's or Numbers' own format, or as .xls): taken from a folder all the same,
-# so that each is refused by name with what to do ("save it as .xlsx") instead of being
-# silently left out, and ``status`` shows it as refused rather than not returned.
-OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".ots",
-                              ".numbers")
-FOLDER_SUFFIXES = WORKBOOK_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES
-
-
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
-    """Sources to collect: each file given, the workbooks found under each folder given, and
-    Google Sheets URLs or ids as they are. Paths that do not exist come back as refused."""
-    files: list[str] = []
-    missing: list[IngestResult] = []
-    seen: set[str] = set()
-    for raw in paths:
-        if isinstance(raw, str) and is_google_source(raw):
-            if raw not in seen:
-                seen.add(raw)
-                files.append(raw)
-            continue
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*")
-                           if f.is_file() and f.suffix.lower() in FOLDER_SUFFIXES
-                           and not f.name.startswith(("~$", ".")))
-        elif p.is_file():
-            found = [p]
-        else:
-            missing.append(IngestResult(file=str(raw), status="refused", findings=[
-                Finding(severity="error", message="no such file or folder")]))
-            continue
-        for f in found:
-            key = str(f.resolve())
-            if key not in seen:
-                seen.add(key)
-                files.append(str(f))
-    return files, missing
+    """Sources to collect (:func:`find_workbooks`); paths that do not exist come back as
+    refused."""
+    files, missing = find_workbooks(paths)
+    return files, [IngestResult(file=m, status="refused", findings=[
+        Finding(severity="error", message="no such file or folder")]) for m in missing]
 
 
 @dataclass
@@ -92,21 +64,6 @@ class CollectOutcome:
     @property
     def refused(self) -> list[IngestResult]:
         return [r for r in self.results if r.status == "refused"]
-
-
-MOST_JOBS = 8  # processes at work in a collect by default at most: one process stores them all
-
-
-def reader_processes(jobs: int = 0) -> int:
-    """Reader processes for ``jobs`` processes at work (0: ``process.default_jobs``, one per
-    core, at most :data:`MOST_JOBS`).
-
-    The collecting process is one of the ``jobs``: it stores every file read (about 1 ms each
-    since stores are batched, issue 17) and reads files itself whenever the oldest chunk it
-    waits for is still being read. On two cores, one reader process and this one both read,
-    and a second reader process would only hold its own ~55 MiB. 0 reader processes: the
-    collecting process reads everything."""
-    return max(1, jobs or default_jobs(most=MOST_JOBS)) - 1
 
 
 # Read-ahead bounds: the collecting process reads (and hashes) files in blocks, and keeps a few
@@ -125,7 +82,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             on_result: Callable[[IngestResult], Any] | None = None,
             on_total: Callable[[int], Any] | None = None,
             keep: Sequence[str] = (), trusted: TrustedLadders | None = None,
-            cycle_period: str | None = None) -> CollectOutcome:
+            cycle_period: str | None = None, readers: Readers | None = None) -> CollectOutcome:
     """Read workbooks (in reader processes, and in this one while they are busy), settle the
     copies, and store them in batches of :data:`BATCH_FILES`, in one transaction with a
     savepoint per file (:meth:`History.ingest_many`): a file refused or already held leaves
@@ -144,7 +101,8 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     reports are held compressed until the batch is settled (a few KiB each). ``jobs`` is the
     processes at work (:func:`reader_processes`); ``reader(path)`` replaces the reading of one
     file. ``on_total(n)`` is told how many files there are, ``on_result(IngestResult)`` is
-    called after each file.
+    called after each file. ``readers`` (:class:`Readers`, entered) are reader processes
+    started earlier, used instead of starting them here.
 
     Refused files are recorded for ``status`` (a file unreadable to the point that its period is
     unknown gets ``cycle_period``, the period of the cycle being collected, when given); a
@@ -180,14 +138,16 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
     batch = _Batch(trusted, emit)
     memo = VerifyMemo()  # what this process's reads share, for this collect
-    n_readers = reader_processes(jobs)
     first = list(itertools.islice(tasks, 3))
-    if n_readers < 1 or len(first) < 3:  # reader processes would cost more than they save
-        for task in itertools.chain(first, tasks):
-            for got in read_chunk_for_collect([task], reader, memo):
-                batch.add(got)
-    else:
-        _read_in_parallel(itertools.chain(first, tasks), batch, reader, n_readers, memo)
+    started = readers is not None and readers.pool is not None
+    with contextlib.nullcontext(readers) if started else Readers(jobs, len(first)) as chosen:
+        assert chosen is not None
+        if chosen.pool is None or len(first) < 3:  # readers would cost more than they save
+            for task in itertools.chain(first, tasks):
+                for got in read_chunk_for_collect([task], reader, memo):
+                    batch.add(got)
+        else:
+            _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen)
     batch.settle(keep)
     batch.ingest(history)
     return outcome
@@ -389,13 +349,12 @@ def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
 
 
 def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
-                      reader: Callable[[str], ReadOutcome] | None, n_readers: int,
-                      memo: VerifyMemo) -> None:
-    """Read every task into ``batch``, in order: in ``n_readers`` reader processes, and in
-    this one whenever the oldest chunk it waits for is still being read (it has nothing to
+                      reader: Callable[[str], ReadOutcome] | None, memo: VerifyMemo,
+                      readers: Readers) -> None:
+    """Read every task into ``batch``, in order: in the reader processes of ``readers``, and
+    in this one whenever the oldest chunk it waits for is still being read (it has nothing to
     store until the batch is settled, so it reads too)."""
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-    from multiprocessing import get_context
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
 
     work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
         functools.partial(read_chunk_for_collect, reader=reader) if reader
@@ -406,33 +365,33 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
     sent = 0  # Futures in ``ahead``
     chunks = _chunked(tasks)
     more = True
-    with ProcessPoolExecutor(max_workers=n_readers, mp_context=get_context("spawn"),
-                             initializer=start_reader, initargs=(os.getpid(),)) as pool:
-        while more or ahead:
-            while more and sent < n_readers * _CHUNKS_PER_READER:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    more = False
-                    break
-                ahead.append(pool.submit(work, chunk))
-                sent += 1
-            while ahead and (isinstance(ahead[0], list) or ahead[0].done()):
-                head = ahead.popleft()
-                if not isinstance(head, list):
-                    sent -= 1
-                    head = head.result()
-                for got in head:
-                    batch.add(got)
-            if not ahead:
-                continue
-            # The oldest chunk is still being read: read the next one here meanwhile.
-            if more and len(ahead) < 2 * n_readers * _CHUNKS_PER_READER:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    more = False
-                else:
-                    ahead.append(read_chunk_for_collect(chunk, reader, memo))
+    pool = readers.pool
+    n_readers = readers.n
+    while more or ahead:
+        while more and sent < n_readers * _CHUNKS_PER_READER:
+            chunk = next(chunks, None)
+            if chunk is None:
+                more = False
+                break
+            ahead.append(pool.submit(work, chunk))
+            sent += 1
+        while ahead and (isinstance(ahead[0], list) or ahead[0].done()):
+            head = ahead.popleft()
+            if not isinstance(head, list):
+                sent -= 1
+                head = head.result()
+            for got in head:
+                batch.add(got)
+        if not ahead:
+            continue
+        # The oldest chunk is still being read: read the next one here meanwhile.
+        if more and len(ahead) < 2 * n_readers * _CHUNKS_PER_READER:
+            chunk = next(chunks, None)
+            if chunk is None:
+                more = False
             else:
-                oldest = ahead[0]
-                assert not isinstance(oldest, list)
-                wait([oldest], return_when=FIRST_COMPLETED)
+                ahead.append(read_chunk_for_collect(chunk, reader, memo))
+        else:
+            oldest = ahead[0]
+            assert not isinstance(oldest, list)
+            wait([oldest], return_when=FIRST_COMPLETED)

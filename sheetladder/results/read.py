@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from ..a1 import a1
@@ -26,7 +27,7 @@ from ..errors import BadInput, UnreadableWorkbook
 from ..google.read import is_google_source
 from ..grid import Grid
 from ..plan import C_COMMENT, C_RATING, R_FIRST
-from ..process import start_worker
+from ..process import default_jobs, start_worker
 from ..scoring import RaterInput
 from ..verify.findings import _short
 from ..verify.verify import (
@@ -90,6 +91,92 @@ def start_reader(parent: int) -> None:
     global _worker_memo
     start_worker(parent)
     _worker_memo = VerifyMemo()
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Spreadsheets a folder may hold that are no workbook collect reads (a rep saved the returned
+# file in LibreOffice's or Numbers' own format, or as .xls): taken from a folder all the same,
+# so that each is refused by name with what to do ("save it as .xlsx") instead of being
+# silently left out, and ``status`` shows it as refused rather than not returned.
+OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".ots",
+                              ".numbers")
+FOLDER_SUFFIXES = WORKBOOK_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES
+
+
+def find_workbooks(paths: Sequence[str | Path]) -> tuple[list[str], list[str]]:
+    """Sources to collect: each file given, the workbooks found under each folder given, and
+    Google Sheets URLs or ids as they are; and the paths given that do not exist."""
+    files: list[str] = []
+    missing: list[str] = []
+    seen: set[str] = set()
+    for raw in paths:
+        if isinstance(raw, str) and is_google_source(raw):
+            if raw not in seen:
+                seen.add(raw)
+                files.append(raw)
+            continue
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*")
+                           if f.is_file() and f.suffix.lower() in FOLDER_SUFFIXES
+                           and not f.name.startswith(("~$", ".")))
+        elif p.is_file():
+            found = [p]
+        else:
+            missing.append(str(raw))
+            continue
+        for f in found:
+            key = str(f.resolve())
+            if key not in seen:
+                seen.add(key)
+                files.append(str(f))
+    return files, missing
+
+
+MOST_JOBS = 8  # processes at work in a collect by default at most: one process stores them all
+
+
+def reader_processes(jobs: int = 0) -> int:
+    """Reader processes for ``jobs`` processes at work (0: ``process.default_jobs``, one per
+    core, at most :data:`MOST_JOBS`).
+
+    The collecting process is one of the ``jobs``: it stores every file read (about 1 ms each
+    since stores are batched, issue 17) and reads files itself whenever the oldest chunk it
+    waits for is still being read. On two cores, one reader process and this one both read,
+    and a second reader process would only hold its own ~55 MiB. 0 reader processes: the
+    collecting process reads everything."""
+    return max(1, jobs or default_jobs(most=MOST_JOBS)) - 1
+
+
+class Readers:
+    """Reader processes for one collect, started before it needs them.
+
+    A reader process takes about half a second to start (a new interpreter importing the
+    reader); started here, before the trusted ladders are parsed and the history is opened, it
+    starts while this process does that work, on the other core, instead of after it. Use as
+    a context manager around the collect it serves: the processes end with it. With fewer
+    than two processes at work, or too few files to share, none is started."""
+
+    def __init__(self, jobs: int = 0, files: int = 0):
+        self.n = reader_processes(jobs) if files >= 3 else 0
+        self.pool: Any = None
+
+    def __enter__(self) -> Readers:
+        if self.n:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.n, mp_context=get_context("spawn"),
+                initializer=start_reader, initargs=(os.getpid(),))
+            for _ in range(self.n):  # a process starts with the first task it is given
+                self.pool.submit(os.getpid)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def _verify_one(source: str, memo: VerifyMemo | None = None) -> _Outcome:
