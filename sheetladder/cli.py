@@ -263,8 +263,8 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
                                "its raters and teams")
     ladder = _load_warning(definition)
     chosen, note = choose_period(ladder, period, required=person is not None)
-    if note:
-        click.echo(note + ("" if person is not None else ", for rows without a period"), err=True)
+    if note and person is not None:
+        click.echo(note, err=True)
     if person is not None:
         period = chosen
         paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
@@ -277,6 +277,8 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
     outcome = render_roster(ladder, roster, out_dir=output_dir, period=chosen, split=split,
                             force=force, password=password, jobs=jobs, progress=True,
                             paper=paper, allow_columns=allow_columns)  # type: ignore[arg-type]
+    if note and outcome.defaulted:
+        click.echo(f"{note}, for the {outcome.defaulted} row(s) without a period", err=True)
     for w in outcome.warnings:
         click.echo(f"{w} (warning)", err=True)
     for problem in outcome.problems:
@@ -368,10 +370,10 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
 
 # -- history: collect, export, history ---------------------------------------------------------
 
-_LADDERS_HELP = ("Trusted ladder definitions (repeatable; default definitions/*.yaml where that "
-                 "folder exists). A workbook whose ladder has a trusted ladder's id and version "
-                 "but other content is refused; one with a ladder never seen needs its "
-                 "definition here, or --trust-new.")
+_LADDERS_HELP = ("Trusted ladder definitions: files, or folders of *.yaml (repeatable; default "
+                 "definitions/*.yaml where that folder exists). A workbook whose ladder has a "
+                 "trusted ladder's id and version but other content is refused; one with a "
+                 "ladder never seen needs its definition here, or --trust-new.")
 _TRUST_NEW_HELP = "Take a ladder never seen before (new id or version) as the workbook embeds it."
 
 _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql://USER@HOST/DB "

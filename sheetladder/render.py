@@ -125,6 +125,7 @@ class RosterOutcome:
     problems: list[RosterProblem] = field(default_factory=list)
     warnings: list[RosterProblem] = field(default_factory=list)
     manifest: Path | None = None  # the manifest listing every tab written, next to the files
+    defaulted: int = 0  # rows without a period of their own, given the default period
 
     @property
     def written(self) -> list[Path]:
@@ -167,7 +168,8 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
         manifest = write_manifest(path, replace_assessments(
             old, [r for e in done for r in rows[e.line]]))
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
-                         problems=problems, warnings=warnings, manifest=manifest)
+                         problems=problems, warnings=warnings, manifest=manifest,
+                         defaulted=parsed.defaulted)
 
 
 def _left_over(old: Sequence[ManifestRow], rows: dict[int, list[ManifestRow]], manifest: Path,

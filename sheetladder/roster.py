@@ -127,6 +127,7 @@ class Roster:
     entries: list[RosterEntry] = field(default_factory=list)
     problems: list[RosterProblem] = field(default_factory=list)
     warnings: list[RosterProblem] = field(default_factory=list)
+    defaulted: int = 0  # rows read whose period cell is empty: they take the default period
 
 
 # -- file names ---------------------------------------------------------------------------------
@@ -418,6 +419,8 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
             continue
+        if not _cell(record, base.get("period")):
+            out.defaulted += 1
         who = (person_key(ctx.person), ctx.period)
         if who in people:
             first = people[who]

@@ -283,6 +283,21 @@ def test_a_broken_definition_named_with_ladders_stops_the_read_in_one_line(work:
     assert run("read", str(path))[0] == 0
 
 
+def test_ladders_given_a_folder_trusts_its_definitions(work: Path) -> None:
+    path = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self", ["S3"] * 18)
+    Path("trusted").mkdir()
+    shutil.copy("definitions/sales-s1-s7.yaml", "trusted/sales.yaml")
+    assert run("read", str(path), "--ladders", "trusted")[0] == 0
+    Path("nothing").mkdir()
+    Path("nothing/notes.txt").write_text("no ladders here", encoding="utf-8")
+    code, out = run("read", str(path), "--ladders", "nothing")
+    assert code == 2 and "--ladders nothing: a folder holding no definition" in out, out
+    # a broken definition in a folder named is as wrong as one named itself
+    Path("trusted/draft.yaml").write_text("id: draft\n", encoding="utf-8")
+    code, out = run("read", str(path), "--ladders", "trusted")
+    assert code == 2 and "draft.yaml" in out, out
+
+
 def test_the_account_of_a_differing_ladder_names_each_place_by_id(sales) -> None:
     from sheetladder.definition import Ladder
     from sheetladder.results.trust import TrustedLadders, ladder_difference

@@ -32,6 +32,7 @@ from sheetladder.definition import Ladder, load_text, unholdable
 from sheetladder.errors import UnreadableWorkbook
 from sheetladder.grid import Grid
 from sheetladder.plan import (
+    C_COMMENT,
     C_POINTS,
     C_RATING,
     C_WEIGHT,
@@ -510,6 +511,50 @@ def test_an_added_tab_is_a_warning(tmp_path, filled, unchanged):
                                       lambda wb: wb.create_sheet("Notes").cell(1, 1, "my notes"))))
     assert errors(report) == []
     assert any(f.sheet == "Notes" and "unexpected tab" in f.message for f in report.findings)
+
+
+def test_a_copied_rater_tab_holding_other_ratings_is_an_error_naming_its_cells(
+        tmp_path, sales, ctx4, unchanged):
+    """A rater uses "create a copy" on their tab and fills the copy: reading only the tab as
+    made would drop every rating and comment on the copy, with exit 0."""
+    src = render(tmp_path, "blank.xlsx", sales, ctx4, {})
+
+    def change(wb: Any) -> None:
+        c = wb.copy_worksheet(wb["Self"])
+        c.title = "Self (2)"
+        for r in range(R_FIRST, R_FIRST + len(sales.categories)):
+            c.cell(r + 1, C_RATING + 1).value = "S6"
+        c.cell(R_FIRST + 1, C_COMMENT + 1).value = "Closed the ACME deal alone"
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    first = a1(R_FIRST, C_RATING)
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Self (2)", first)]
+    msg = report.errors[0].message
+    assert msg.startswith(f"tab 'Self (2)' is a copy of 'Self' holding what 'Self' does not "
+                          f"({first}, {a1(R_FIRST, C_COMMENT)}, {a1(R_FIRST + 1, C_RATING)} and "
+                          f"{len(sales.categories) - 2} more)")
+    assert "rename 'Self (2)' to 'Self'" in msg
+    assert not report.ok
+
+
+def test_a_copy_of_a_tab_that_loses_nothing_is_a_warning(tmp_path, sales, ctx4, filled,
+                                                         unchanged):
+    src, ratings = filled
+
+    def change(wb: Any) -> None:
+        wb.copy_worksheet(wb["Self"]).title = "Self (2)"  # the same ratings
+        # a copy of one peer's tab is no copy of the other's, though the two look alike
+        wb.copy_worksheet(wb["Peer 2"]).title = "Peer 2 (2)"
+        blank = wb.copy_worksheet(wb["Bo Chen"])  # cleared: holds less, loses nothing
+        blank.title = "spare"
+        for r in range(R_FIRST, R_FIRST + len(sales.categories)):
+            blank.cell(r + 1, C_RATING + 1).value = None
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert errors(report) == []
+    assert sorted(f.message for f in report.findings if "unexpected tab" in f.message) == [
+        "unexpected tab 'Peer 2 (2)': a copy of 'Peer 2' holding nothing it does not; ignored",
+        "unexpected tab 'Self (2)': a copy of 'Self' holding nothing it does not; ignored",
+        "unexpected tab 'spare': a copy of 'Bo Chen' holding nothing it does not; ignored"]
+    assert_scores(report, rule(sales, ctx4, ratings))
 
 
 def test_without_its_hidden_sheet_a_workbook_is_unreadable(tmp_path, filled, unchanged):

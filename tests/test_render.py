@@ -906,6 +906,24 @@ def test_render_roster_reports_bad_rows_and_renders_the_rest(runner: CliRunner, 
     assert len(list((tmp_path / "output").glob("*.xlsx"))) == 4
 
 
+def test_render_roster_says_the_default_period_only_for_rows_without_one(
+        runner: CliRunner, tmp_path: Path):
+    from sheetladder.period import current_quarter
+
+    (tmp_path / "all.csv").write_text("person,period\nSolo Person,2026-Q3\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "all.csv", "-o", "a"])
+    assert res.exit_code == 0 and "no --period given" not in res.output, res.output
+    (tmp_path / "some.csv").write_text("person,period\nSolo Person,\nDuo Person,2026-Q3\n",
+                                       encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "some.csv", "-o", "b"])
+    q = current_quarter().label
+    assert res.exit_code == 0 and (
+        f"no --period given: using the current calendar quarter, {q}, for the 1 row(s) "
+        "without a period") in res.output, res.output
+    assert sorted(p.name for p in (tmp_path / "b").glob("*.xlsx")) == [
+        "duo-person-2026-q3.xlsx", f"solo-person-{q.lower()}.xlsx"]
+
+
 def test_render_roster_header_error_exits_1(runner: CliRunner, tmp_path: Path):
     (tmp_path / "people.csv").write_text("name\nAna\n", encoding="utf-8")
     res = runner.invoke(main, ["render", str(SALES), "--roster", "people.csv"])

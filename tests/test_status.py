@@ -341,6 +341,13 @@ def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> No
     # without --period, the manifest's one period is taken
     res = invoke("status", "--manifest", str(cycle["manifest"]), "--db", db)
     assert res.exit_code == 0 and f"\n{PERIOD}: 8 people" in res.stdout
+    # a roster of two periods without --period: the roster is named, not a manifest
+    two = tmp_path / "two.csv"
+    two.write_text("person,period\nA One,2026-Q3\nB Two,2026-Q4\n", encoding="utf-8")
+    res = invoke("status", "--roster", str(two), "--definition", str(cycle["ladder"]),
+                 "--db", db)
+    assert res.exit_code == 1 and (
+        f"{two} holds several periods (2026-Q3, 2026-Q4); give --period") in res.output, res.output
 
 
 def test_a_refused_file_belongs_to_the_cycle_and_a_good_file_in_its_place_clears_it(

@@ -339,8 +339,8 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
         period = history.resolve_period(period)
     if period is None:
         if len(periods) != 1:
-            raise StatusError("the manifest holds several periods (" + ", ".join(periods)
-                              + "); give --period")
+            raise StatusError(f"{manifest or roster} holds several periods ("
+                              + ", ".join(p or "no period" for p in periods) + "); give --period")
         period = periods[0] or None
     elif period not in periods:
         raise StatusError(f"{manifest or roster} lists no tab of period {period!r}; it holds "

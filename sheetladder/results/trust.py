@@ -70,8 +70,17 @@ class TrustedLadders:
             chosen = default_ladder_paths()
             described = f"{DEFAULT_FOLDER}/*.yaml" if chosen else "no definitions folder here"
         else:
-            chosen = list(paths)
-            described = ", ".join(chosen) or "none"
+            chosen = []
+            for given in paths:  # a folder gives its definitions, as the default folder does
+                if Path(given).is_dir():
+                    inside = default_ladder_paths(given)
+                    if not inside:
+                        raise LadderFileError(
+                            f"--ladders {given}: a folder holding no definition (*.yaml, *.yml)")
+                    chosen.extend(inside)
+                else:
+                    chosen.append(given)
+            described = ", ".join(paths) or "none"
         trusted = cls(trust_new=trust_new, described=described)
         for path in chosen:
             try:

@@ -5,6 +5,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..a1 import a1
 from ..context import GUIDE_SHEET
 from ..grid import CellValue, Grid, SheetGrid
 from ..plan import SheetPlan, WorkbookPlan
@@ -87,8 +88,53 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
             found.add("warning", got_name, None,
                       f"tab {sp.name!r} was renamed to {got_name!r}; it is read as {sp.name!r}")
     for n in free:
-        found.add("warning", n, None, f"unexpected tab {n!r}: not part of the workbook as made; ignored")
+        _extra_tab(expected, pairs, grid, n, found)
     return pairs
+
+
+def _typed(sp: SheetPlan, sg: SheetGrid) -> dict[tuple[int, int], CellValue]:
+    """What ``sg`` holds in the cells people type in on ``sp`` (ratings, evidence, comments)."""
+    out: dict[tuple[int, int], CellValue] = {}
+    for c in sp.cells:
+        if c.kind == "input":
+            cell = sg.cells.get((c.row, c.col))
+            if cell is not None and not _empty(cell.value):
+                out[(c.row, c.col)] = cell.value
+    return out
+
+
+def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid, name: str,
+               found: _Findings) -> None:
+    """A tab that is not part of the workbook as made: ignored with a warning, unless it is a
+    copy of a rater's tab (a spreadsheet's "create a copy") holding ratings or text that the
+    tab read does not hold; reading would then drop what the rater typed, so it is an error
+    naming the cells and what to do."""
+    sg = grid.sheets[name]
+    alike = sorted(((_similarity(sp, sg), i, sp) for i, sp in enumerate(expected)
+                    if sp.name in pairs and any(c.kind == "input" for c in sp.cells)),
+                   key=lambda t: (-t[0], t[1]))
+    alike = [t for t in alike if t[0] >= 0.6]
+    if alike:
+        copy = _typed(alike[0][2], sg)
+        for _, _, sp in alike:  # Peer tabs look alike: a copy of any one of them loses nothing
+            held = _typed(sp, grid.sheets[pairs[sp.name]])
+            if all(held.get(k) == v for k, v in copy.items()):
+                found.add("warning", name, None, f"unexpected tab {name!r}: a copy of "
+                          f"{pairs[sp.name]!r} holding nothing it does not; ignored")
+                return
+        read_as = pairs[alike[0][2].name]
+        held = _typed(alike[0][2], grid.sheets[read_as])
+        differ = sorted(k for k in copy if held.get(k) != copy[k])
+        cells = ", ".join(a1(r, c) for r, c in differ[:3]) + (
+            f" and {len(differ) - 3} more" if len(differ) > 3 else "")
+        found.add("error", name, a1(*differ[0]),
+                  f"tab {name!r} is a copy of {read_as!r} holding what {read_as!r} does not "
+                  f"({cells}); only {read_as!r} is read, so this would be lost: copy it onto "
+                  f"{read_as!r} and delete {name!r} (or delete {read_as!r} and rename {name!r} "
+                  f"to {read_as!r}), then read again")
+        return
+    found.add("warning", name, None,
+              f"unexpected tab {name!r}: not part of the workbook as made; ignored")
 
 
 @dataclass
