@@ -313,9 +313,18 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
 @click.option("--category-col", help="The column of category names (with --levels-in rows: the row).")
 @click.option("--group-col", help="The column of group names (with --levels-in rows: the row).")
 @click.option("--weight-col", help="The column of weights (with --levels-in rows: the row).")
-@click.option("--skip-col", multiple=True, help="A column to leave out (repeatable).")
+@click.option("--skip-col", multiple=True,
+              help="A column to leave out (repeatable; one inside --levels too).")
 @click.option("--table", "table_no", type=click.IntRange(min=1),
               help="Which of several tables stacked on the sheet (1 = the top one).")
+@click.option("--level-order", type=click.Choice(["lowest-first", "highest-first"]),
+              metavar="ORDER",
+              help="How the level columns run: lowest-first (the lowest level on the left, or "
+                   "on top with --levels-in rows) or highest-first (read the other way). "
+                   "Default: from the header (codes counting down are read highest first).")
+@click.option("--hidden", type=click.Choice(["skip", "take"]),
+              help="Hidden rows and columns of an .xlsx: leave them out, or read them as if "
+                   "shown (default: a matrix taking one is refused, naming it).")
 @click.option("--list", "list_tables", is_flag=True,
               help="List every table found, with its bounds and best layout, and write nothing.")
 @click.option("-v", "--verbose", is_flag=True,
@@ -324,12 +333,14 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
                ladder_id: str | None, name: str | None, force: bool, header_row: str | None,
                level_span: str | None, category_col: str | None, group_col: str | None,
                weight_col: str | None, skip_col: tuple[str, ...], table_no: int | None,
-               list_tables: bool, verbose: bool) -> None:
+               level_order: str | None, hidden: str | None, list_tables: bool,
+               verbose: bool) -> None:
     """Import a descriptor matrix (.xlsx, .ods, .csv or a Google Sheet URL/id) as a definition.
 
     Prints what it detected and every cell it could not place; empty cells become placeholders
     marked drafted. A layout that does not look like a ladder is refused (exit 1) with the best
-    guess, what made it doubtful, and the command line that imports it explicitly.
+    guess, what made it doubtful, and the command line that imports it explicitly (or the layout
+    a doubt points at, when a doubt says the guess is wrong as found).
     """
     import re
     from typing import Literal
@@ -352,8 +363,11 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
         return
     explicit = explicit_options(orientation, header_row=header_row, levels=level_span,
                                 category=category_col, group=group_col, weight=weight_col,
-                                skip=skip_col, table=table_no)
-    det = import_matrix(matrix, sheet=sheet, levels_in=orientation, explicit=explicit)
+                                skip=skip_col, table=table_no,
+                                order="highest-first" if level_order == "highest-first" else
+                                "lowest-first" if level_order == "lowest-first" else None)
+    det = import_matrix(matrix, sheet=sheet, levels_in=orientation, explicit=explicit,
+                        hidden="skip" if hidden == "skip" else "take" if hidden == "take" else None)
     lname = name or default_name(det)
     if ladder_id is None:
         ladder_id = slugify(Path(output).stem if output and not to_stdout else lname)

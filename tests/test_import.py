@@ -289,10 +289,15 @@ def test_forcing_the_orientation_overrides_detection(tmp_path: Path) -> None:
     assert det.orientation == "rows"
     assert got_groups(as_ladder(det)) == expected_groups(SALESISH, Shape(transposed=True))
     # read across the columns, the transposed sheet has no header of levels: the misreading is
-    # refused, naming what made it doubtful and the explicit command that would take it anyway
+    # refused, naming what made it doubtful. A doubt says the levels run the other way, so the
+    # command that would take the misreading anyway is not offered; the layout down the rows
+    # the doubt points at (which has no doubt) is
     with pytest.raises(ImportDoubtful, match="share no pattern") as e:
         import_matrix(str(path), levels_in="columns")
-    assert "--levels-in columns --header-row" in str(e.value)
+    assert "the levels may run the other way" in str(e.value)
+    assert "--levels-in columns --header-row" not in str(e.value)
+    assert "If it is the matrix, import it with:\n  sheetladder import" in str(e.value)
+    assert "--levels-in rows --header-row" in str(e.value)
 
 
 def test_a_header_of_names_without_codes_gets_made_up_codes(tmp_path: Path) -> None:

@@ -96,3 +96,228 @@ def test_a_weight_over_the_limit_is_named_by_its_own_cell_across_and_down(tmp_pa
         res = CliRunner().invoke(main, ["import", str(src), *extra, "-o", str(tmp_path / "x.yaml")])
         assert res.exit_code == 1, res.output
         assert f"{cell}: weight of 'Closing': weight must be at most 100, got 500" in res.output
+
+
+# -- the order of the levels, a level named twice, totals, hidden lines, numbered levels ---------
+
+DESCRIPTORS = {  # category -> descriptors from the lowest level to the highest
+    "Discovery": ["Asks the standard questions", "Adapts questions to the buyer",
+                  "Teaches others to run discovery"],
+    "Closing": ["Closes with help", "Closes alone", "Closes the hardest deals"],
+    "Forecasting": ["Updates the CRM weekly", "Calls the month within 10%",
+                    "Calls the quarter for the region"],
+    "Negotiation": ["Follows the price list", "Trades concessions for commitments",
+                    "Shapes deals the team copies"],
+}
+
+
+def highest_first(header: list[str]) -> list[list[str]]:
+    """``header`` over three categories whose descriptors run from the highest level to the
+    lowest."""
+    return [header] + [[n, *DESCRIPTORS[n][::-1]] for n in ("Discovery", "Closing", "Forecasting")]
+
+
+def import_cli(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, ["import", *args])
+    return res.exit_code, res.output
+
+
+def levels_and_texts(path: Path) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    ladder = load(path)
+    return ([(lv.code, lv.name) for lv in ladder.levels],
+            {c.name: [c.descriptor(code).text for code in ladder.codes] for c in ladder.categories})
+
+
+def test_levels_whose_codes_count_down_are_read_lowest_first_and_the_output_says_so(
+        tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "desc.csv",
+                    highest_first(["Category", "L3 - Principal", "L2 - Senior", "L1 - Junior"]))
+    out = tmp_path / "desc.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 0, output
+    assert "desc!B1:D1: the level codes count down: the header names the levels from the " \
+           "highest (L3 at desc!B1) to the lowest (L1 at desc!D1); they are read lowest first" \
+           in output
+    levels, texts = levels_and_texts(out)
+    assert levels == [("L1", "Junior"), ("L2", "Senior"), ("L3", "Principal")]
+    # each descriptor follows its level: Junior's is the one in column D
+    assert texts == {n: DESCRIPTORS[n] for n in ("Discovery", "Closing", "Forecasting")}
+
+
+def test_levels_named_senior_to_junior_without_codes_are_refused_naming_the_header_and_the_option(
+        tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "words.csv", highest_first(["Skill", "Senior", "Mid", "Junior"]))
+    out = tmp_path / "words.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "the level names in words!B1:D1 run from senior to junior (Senior words!B1, " \
+           "Mid words!C1, Junior words!D1)" in output
+    assert "--level-order highest-first reads them right to left" in output
+    # the guess as found (Senior the lowest) is not offered; the layout read right to left is
+    assert "If that guess is right" not in output
+    assert "--category-col A --level-order highest-first" in output
+    code, output = import_cli(str(src), "-o", str(out), "--level-order", "highest-first")
+    assert code == 0, output
+    levels, texts = levels_and_texts(out)
+    assert levels == [("L1", "Junior"), ("L2", "Mid"), ("L3", "Senior")]
+    assert texts == {n: DESCRIPTORS[n] for n in ("Discovery", "Closing", "Forecasting")}
+    assert "--level-order highest-first: the levels run from the highest (L3 at words!B1) to " \
+           "the lowest (L1 at words!D1)" in output
+
+
+def test_codes_counting_down_over_names_running_the_other_way_are_refused_without_a_command(
+        tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "mixed.csv",
+                    highest_first(["Category", "L3 - Junior", "L2 - Mid", "L1 - Senior"]))
+    code, output = import_cli(str(src), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "the level codes in mixed!B1:D1 count down left to right, but the names run from " \
+           "junior to senior (Junior mixed!B1, Mid mixed!C1, Senior mixed!D1)" in output
+    assert "--level-order lowest-first" in output
+    assert "sheetladder import" not in output and "No command is offered" in output
+
+
+def test_levels_in_increasing_order_are_read_as_they_stand(tmp_path: Path) -> None:
+    for header in (["Category", "L1 - Junior", "L2 - Senior", "L3 - Principal"],
+                   ["Skill", "Junior", "Mid", "Senior"]):
+        rows = [header] + [[n, *DESCRIPTORS[n]] for n in ("Discovery", "Closing", "Forecasting")]
+        src = write_csv(tmp_path / "up.csv", rows)
+        out = tmp_path / "up.yaml"
+        code, output = import_cli(str(src), "-o", str(out), "--force")
+        assert code == 0, output
+        assert "count down" not in output and "highest" not in output
+        levels, texts = levels_and_texts(out)
+        assert [name for _, name in levels] == [h.split(" - ")[-1] for h in header[1:]]
+        assert texts == {n: DESCRIPTORS[n] for n in ("Discovery", "Closing", "Forecasting")}
+
+
+def test_two_header_cells_naming_one_level_code_are_refused_naming_both(tmp_path: Path) -> None:
+    rows = [["Category", "L1 - Starter", "L1 - Practitioner", "L3 - Expert"]] + [
+        [n, *DESCRIPTORS[n]] for n in ("Discovery", "Closing", "Forecasting")]
+    src = write_csv(tmp_path / "dup.csv", rows)
+    out = tmp_path / "dup.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "header cells dup!B1 ('L1 - Starter') and dup!C1 ('L1 - Practitioner') name the " \
+           "same level L1; as found, column B is left out with its descriptors" in output
+    assert "--levels" in output and "--skip-col" in output
+    # the guess (column B dropped) is never offered as a command
+    assert "sheetladder import" not in output
+
+
+def matrix_xlsx(path: Path, *, total: list[object] | None = None, hide_col: str | None = None,
+                hide_row: int | None = None, retired: bool = False) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Matrix"
+    ws.append(["Category", "Weight", "L1 - Starter", "L2 - Practitioner", "L3 - Expert"]
+              + (["L4 - Retired"] if retired else []))
+    for n, texts in DESCRIPTORS.items():
+        ws.append([n, 1, *texts] + ([f"Old: {n.lower()}"] if retired else []))
+    if total is not None:
+        ws.append(total)
+    if hide_col:
+        ws.column_dimensions[hide_col].hidden = True
+    if hide_row:
+        ws.row_dimensions[hide_row].hidden = True
+    wb.save(path)
+    return path
+
+
+def test_a_total_row_under_the_matrix_is_left_out_and_said(tmp_path: Path) -> None:
+    src = matrix_xlsx(tmp_path / "total.xlsx", total=["Total", 4])
+    out = tmp_path / "total.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 0, output
+    assert "Matrix!A6: 'Total' is a total, not a category: left out" in output
+    ladder = load(out)
+    assert [c.name for c in ladder.categories] == list(DESCRIPTORS)
+    assert [c.weight for c in ladder.categories] == [1, 1, 1, 1]
+
+
+def test_a_total_row_holding_descriptors_is_refused_naming_it(tmp_path: Path) -> None:
+    rows = [["Category", "L1 - Starter", "L2 - Practitioner", "L3 - Expert"]] + [
+        [n, *t] for n, t in DESCRIPTORS.items()] + [["Grand total", "All of the above",
+                                                     "All of the above, alone", "Teaches it all"]]
+    src = write_csv(tmp_path / "tot.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "tot!A6 'Grand total' reads as a total, yet its row holds descriptors" in output
+
+
+def test_a_hidden_level_column_is_refused_naming_it_and_the_options_that_skip_or_take_it(
+        tmp_path: Path) -> None:
+    src = matrix_xlsx(tmp_path / "hc.xlsx", hide_col="F", retired=True)
+    out = tmp_path / "hc.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "the matrix takes hidden column F (Matrix!F1, level 'L4 - Retired')" in output
+    assert "--hidden skip" in output and "--hidden take" in output
+    assert "sheetladder import" not in output  # the guess taking it is not offered
+    code, output = import_cli(str(src), "-o", str(out), "--hidden", "skip")
+    assert code == 0, output
+    assert "Matrix: hidden column F left out (--hidden skip)" in output
+    assert [lv.code for lv in load(out).levels] == ["L1", "L2", "L3"]
+    code, output = import_cli(str(src), "-o", str(out), "--force", "--hidden", "take")
+    assert code == 0, output
+    assert [lv.code for lv in load(out).levels] == ["L1", "L2", "L3", "L4"]
+
+
+def test_a_hidden_category_row_is_refused_naming_it_and_skip_leaves_it_out(tmp_path: Path) -> None:
+    src = matrix_xlsx(tmp_path / "hr.xlsx", hide_row=4)
+    out = tmp_path / "hr.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "the matrix takes hidden row 4 (Matrix!A4, 'Forecasting')" in output
+    code, output = import_cli(str(src), "-o", str(out), "--hidden", "skip")
+    assert code == 0, output
+    # the rows either side of the hidden one stay one table
+    assert [c.name for c in load(out).categories] == ["Discovery", "Closing", "Negotiation"]
+    assert load(out).category("negotiation").descriptor("L3").text == "Shapes deals the team copies"
+
+
+def test_hidden_lines_the_matrix_does_not_take_are_no_doubt(tmp_path: Path) -> None:
+    src = matrix_xlsx(tmp_path / "h.xlsx", hide_col="H", hide_row=9)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "h.yaml"))
+    assert code == 0, output
+    assert "doubtful" not in output and "--hidden" not in output
+
+
+def test_levels_numbered_1_to_n_beside_a_weight_column_are_the_header(tmp_path: Path) -> None:
+    rows = [["Category", "Weight", "1", "2", "3"]] + [
+        [n, "2" if n == "Closing" else "1", *t] for n, t in DESCRIPTORS.items()]
+    src = write_csv(tmp_path / "num.csv", rows)
+    out = tmp_path / "num.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 0, output
+    assert "header num!C1:E1" in output and "Weights: from num!B1" in output
+    levels, texts = levels_and_texts(out)
+    assert levels == [("L1", "Level 1"), ("L2", "Level 2"), ("L3", "Level 3")]
+    assert texts == DESCRIPTORS
+    assert load(out).category("closing").weight == 2
+
+
+def test_a_refusal_whose_doubt_points_at_another_header_offers_that_layout_never_the_guess(
+        tmp_path: Path) -> None:
+    """Numbers that do not count 1, 2, 3 beside a weight column may be weights: refused. The
+    guess takes a category row for the header; its command would write that with exit 0, so
+    the layout the doubt points at (header row 1) is offered instead, and it imports right."""
+    rows = [["Category", "Weight", "1", "2", "4"]] + [
+        [n, "1", *t] for n, t in DESCRIPTORS.items()]
+    src = write_csv(tmp_path / "num.csv", rows)
+    out = tmp_path / "num.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "row 1 above the header names the same levels by a stronger pattern" in output
+    assert "If that guess is right" not in output and "--header-row 3" not in output
+    offered = next(line.strip() for line in output.splitlines()
+                   if line.strip().startswith("sheetladder import"))
+    assert offered == (f"sheetladder import {src} --sheet num --levels-in columns --header-row 1 "
+                       "--levels C:E --category-col A --weight-col B")
+    code, output = import_cli(*offered.split()[2:], "-o", str(out))
+    assert code == 0, output
+    levels, texts = levels_and_texts(out)
+    assert [c for c, _ in levels] == ["L1", "L2", "L4"] and texts == DESCRIPTORS

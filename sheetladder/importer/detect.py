@@ -32,6 +32,8 @@ from .tables import (
     read_tables,
 )
 
+LevelOrder = Literal["lowest-first", "highest-first"]
+
 # -- detection -----------------------------------------------------------------------------------
 
 
@@ -91,6 +93,9 @@ class Detection:
     # weight cells holding something that is no positive number ('abc', '-1', '0'): the import
     # is refused naming them (a blank weight cell is 1, with a note)
     bad_weights: list[Note] = field(default_factory=list)
+    # rows whose category label reads as a total ('Total', 'Sum') and that hold descriptors: a
+    # doubt (a total without descriptors is left out, with a note)
+    totals: list[Note] = field(default_factory=list)
 
     @property
     def categories(self) -> list[DetectedCategory]:
@@ -280,6 +285,35 @@ def level_code(text: str) -> tuple[str, int] | None:
     return None
 
 
+def _counting(nums: list[int]) -> bool:
+    return all(b > a for a, b in zip(nums, nums[1:], strict=False))
+
+
+def _descending_codes(heads: list[str]) -> bool:
+    """Whether level headers carry codes of one prefix whose numbers strictly decrease left to
+    right ('L3 - Principal', 'L2 - Senior', 'L1 - Junior'): the levels run highest first."""
+    codes = [level_code(h) for h in heads]
+    if len(heads) < 2 or not all(codes) or len({c[0] for c in codes if c}) != 1:
+        return False
+    return _counting([c[1] for c in codes if c][::-1])
+
+
+# how senior a seniority word reads, for telling a header that runs from senior to junior; only
+# words whose order no ladder disputes (a 'Lead' or a 'Manager' may sit anywhere)
+_RANK = {
+    "intern": 0, "trainee": 0, "apprentice": 0, "novice": 0, "beginner": 0, "graduate": 0,
+    "entry": 0, "junior": 1, "jr": 1, "associate": 1, "mid": 2, "middle": 2, "intermediate": 2,
+    "senior": 3, "sr": 3, "staff": 4, "principal": 5, "distinguished": 6, "fellow": 6,
+}
+
+
+def seniority_rank(name: str) -> int | None:
+    """How senior a level name reads by its seniority words (the most senior word counts), or
+    None when it has none of the words ranked."""
+    ranks = [_RANK[w] for w in _words(name) if w in _RANK]
+    return max(ranks) if ranks else None
+
+
 def pattern_score(heads: list[str]) -> float:
     """How much a run of headers looks like the names of levels, 0 (not at all) to 3."""
     if len(heads) < 2 or len(set(h.lower() for h in heads)) < len(heads):
@@ -291,9 +325,9 @@ def pattern_score(heads: list[str]) -> float:
     if any(_NOTES.search(h) or _WEIGHT.search(h) for h in heads):
         return 0.0
     codes = [level_code(h) for h in heads]
-    if all(codes) and len({c[0] for c in codes if c}) == 1 and all(
-            b[1] > a[1] for a, b in zip(codes, codes[1:], strict=False) if a and b):
-        return 3.0
+    if all(codes) and len({c[0] for c in codes if c}) == 1 and (
+            _counting([c[1] for c in codes if c]) or _descending_codes(heads)):
+        return 3.0  # codes counting up, or down (read lowest first: see Layout.reverse)
     if all(re.fullmatch(r"\d{1,2}", h.strip()) for h in heads):
         nums = [int(h) for h in heads]
         if nums[0] in (0, 1) and all(b == a + 1 for a, b in zip(nums, nums[1:], strict=False)):
@@ -352,6 +386,12 @@ class View:
                   for r1, c1, r2, c2 in table.merges]
         self.raw = dict(cells)
         self.cells = dict(cells)
+        # hidden lines (.xlsx) still holding their cells, and hidden lines emptied by
+        # --hidden skip (their neighbours count as adjacent), in view coordinates
+        rows_, cols_ = (table.hidden_cols, table.hidden_rows) if transposed else (
+            table.hidden_rows, table.hidden_cols)
+        self.hidden_rows, self.hidden_cols = set(rows_), set(cols_)
+        self.bridged_cols = set(table.bridged_rows if transposed else table.bridged_cols)
         self.span: dict[int, tuple[int, int]] = {}  # row -> (c1, c2) of a merge across columns
         self.merged: list[tuple[int, int, int, int]] = []  # merges across columns, filled too
         self.nrows = max((r for r, _ in cells), default=-1) + 1
@@ -401,7 +441,7 @@ def blocks(table: Table) -> list[tuple[int, int]]:
     rows = sorted({r for r, _ in table.cells})
     runs: list[list[int]] = []
     for r in rows:
-        if runs and r == runs[-1][-1] + 1:
+        if runs and all(x in table.bridged_rows for x in range(runs[-1][-1] + 1, r)):
             runs[-1].append(r)
         else:
             runs.append([r])
@@ -442,6 +482,15 @@ class Layout:
     pattern: float = 0.0
     doubts: list[str] = field(default_factory=list)
     explicit: bool = False
+    # the levels are read right to left, lowest first: their codes count down left to right, or
+    # --level-order highest-first says so; ``order_told``: --level-order was given
+    reverse: bool = False
+    order_told: bool = False
+
+    @property
+    def order(self) -> list[int]:
+        """The level columns lowest level first, as the definition lists them."""
+        return self.levels[::-1] if self.reverse else self.levels
 
 
 @dataclass
@@ -455,10 +504,13 @@ class Explicit:
     weight: int | None = None
     skip: tuple[int, ...] = ()
     table: int | None = None
+    # --level-order: how the level columns run, told (None: read from the header). It settles
+    # the order only; the other doubts stand, so it does not count as a layout given
+    order: LevelOrder | None = None
 
     @property
     def given(self) -> bool:
-        return any(v not in (None, ()) for v in vars(self).values())
+        return any(v not in (None, ()) for k, v in vars(self).items() if k != "order")
 
 
 def _col_stats(view: View, rows: list[int], c: int) -> tuple[int, float, float, float]:
@@ -522,13 +574,17 @@ def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
     skip = set(ex.skip)
     # the level columns: the best-scoring run of columns with headers and content below
     if ex.levels is not None:
-        levels = list(range(ex.levels[0], ex.levels[1] + 1))
+        # --skip-col inside --levels leaves that column out (a hidden or retired level)
+        levels = [c for c in range(ex.levels[0], ex.levels[1] + 1)
+                  if c not in skip and c not in view.bridged_cols]
+        if len(levels) < 2:
+            return None
     else:
         cand = [c for c in range(view.ncols) if heads[c] and c not in skip and c not in (
             ex.category, ex.group, ex.weight) and not _WEIGHT.search(heads[c])]
         runs: list[list[int]] = []
         for c in cand:
-            if runs and runs[-1][-1] == c - 1:
+            if runs and all(x in view.bridged_cols for x in range(runs[-1][-1] + 1, c)):
                 runs[-1].append(c)
             else:
                 runs.append([c])
@@ -545,7 +601,9 @@ def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
                                                 and not set(_words(x)) & _SENIORITY) for x in hs):
                         p = -1.0
                     if all(_NUMERIC.match(x) for x in hs) and any(
-                            _WEIGHT.search(heads[c]) for c in range(sub[0]) if heads[c]):
+                            _WEIGHT.search(heads[c]) for c in range(sub[0]) if heads[c]) \
+                            and not _numbered_header(hs, [heads[c] for c in range(sub[0])], [
+                                heads[run[k]] for k in (i - 1, j) if 0 <= k < len(run)]):
                         p = -1.0  # a row of weights (0.5, 1, 2), not levels 1, 2
                     if 0 < p < 2.5 and _sliced(hs, heads[run[i - 1]] if i > 0 else None,
                                                heads[run[j]] if j < len(run) else None):
@@ -563,6 +621,24 @@ def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
                 return lay
         return None
     return _with_levels(view, table_no, top, bottom, h, heads, below, levels, ex)
+
+
+def _numbered_header(hs: list[str], left: list[str], beside: list[str]) -> bool:
+    """Whether a row of plain numbers beside a 'Weight' header names levels 1..N rather than
+    holding weights: the numbers count 1, 2, 3 (or 0, 1, 2) in order, or down to 1 (or 0), no
+    number next to them is left out (``beside``: the run's neighbours), and a label header other
+    than the weight's ('Category', 'Skill') heads a column left of them, as a header row has
+    (a row of weights seen down the rows has only its 'Weight' label there)."""
+    if not all(re.fullmatch(r"\d{1,2}", x.strip()) for x in hs) or any(
+            _NUMERIC.match(x) for x in beside):
+        return False
+    nums = [int(x) for x in hs]
+    if nums[-1] < nums[0]:
+        nums = nums[::-1]
+    if nums[0] not in (0, 1) or any(b != a + 1 for a, b in zip(nums, nums[1:], strict=False)):
+        return False
+    return any(x and not _WEIGHT.search(x) and not _NUMERIC.match(x) and _LABEL.search(x)
+               for x in left)
 
 
 def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads: dict[int, str],
@@ -672,10 +748,11 @@ def build(lay: Layout, source: str) -> Detection:
     sheet = view.table.name
     levels: list[DetectedLevel] = []
     codes_seen: dict[str, str] = {}
-    heads = [view.get(lay.header, c) for c in lay.levels]
+    order = lay.order  # lowest level first
+    heads = [view.get(lay.header, c) for c in order]
     parsed = [level_code(x) for x in heads]
     use_codes = lay.pattern >= 3 or all(parsed) and len({p for p in parsed}) == len(parsed)
-    for i, c in enumerate(lay.levels):
+    for i, c in enumerate(order):
         text = _squash(heads[i])
         ref = view.ref(lay.header, c)
         p = parse_level_header(text)
@@ -704,6 +781,17 @@ def build(lay: Layout, source: str) -> Detection:
         notes.append(Note(view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1]),
                           f"the header names levels without codes; codes {levels[0].code}–"
                           f"{levels[-1].code} were made up", "level"))
+    if lay.reverse:
+        first, last = levels[0], levels[-1]
+        said = ("--level-order highest-first: the levels run from the highest" if lay.order_told
+                else "the level codes count down: the header names the levels from the highest")
+        notes.append(Note(view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1]),
+                          f"{said} ({last.code} at {last.ref}) to the lowest ({first.code} at "
+                          f"{first.ref}); they are read lowest first, as a definition lists "
+                          "them: " + ", ".join(lv.code for lv in levels)
+                          + ("" if lay.order_told else
+                             " (--level-order lowest-first would keep them as they stand)"),
+                          "level"))
     codes = [lv.code for lv in levels]
     label_area = [c for c in range(lay.levels[0]) if c not in lay.skipped]
     start = (lay.names_row if lay.names_row is not None else lay.header) + 1
@@ -739,8 +827,13 @@ def build(lay: Layout, source: str) -> Detection:
     italic_refs: list[str] = []  # descriptors in italics: marked drafted
     empty_groups = 0  # group titles with no category under them
     last_group_value: str | None = None
+    totals: list[Note] = []  # rows labelled as a total that hold descriptors
     for r in rows:
         if r in repeats:
+            continue
+        if (t := _total_row(view, r, lay, label_area)) is not None:
+            notes.append(Note(view.ref(r, min(view.by_row[r])), f"{_clip(t, 30)!r} is a total, "
+                              "not a category: left out", "stray"))
             continue
         gname = _group_row(view, r, lay.levels, label_area)
         if gname is not None:
@@ -751,7 +844,13 @@ def build(lay: Layout, source: str) -> Detection:
             pending = (_squash(gname), view.ref(r, lay.category))
             continue
         label = _squash(view.get(r, lay.category))
-        texts = {code: view.get(r, c) for code, c in zip(codes, lay.levels, strict=True)}
+        texts = {code: view.get(r, c) for code, c in zip(codes, order, strict=True)}
+        if _TOTAL.match(label):
+            if not any(texts.values()):  # a sum of the weights under the matrix: no category
+                notes.append(Note(view.ref(r, lay.category), f"{_clip(label, 30)!r} is a total, "
+                                  "not a category: left out", "stray"))
+                continue
+            totals.append(Note(view.ref(r, lay.category), _clip(label, 30), "stray"))
         if not label:
             if any(texts.values()):
                 notes.append(Note(view.ref(r, lay.levels[0]),
@@ -771,7 +870,7 @@ def build(lay: Layout, source: str) -> Detection:
                               "category; categories put in a group 'Categories'", "group"))
         ref = view.ref(r, lay.category)
         cat = DetectedCategory(cids.make(label, ref, "category", notes), label, ref, {})
-        for code, c in zip(codes, lay.levels, strict=True):
+        for code, c in zip(codes, order, strict=True):
             text = texts[code]
             if text:
                 cat.descriptors[code] = _clean_text(view.cells.get((r, c), ""))
@@ -819,7 +918,7 @@ def build(lay: Layout, source: str) -> Detection:
                                   f"{_clip(view.raw[(r, c)])!r}", "stray"))
     level_cols = set(lay.levels)
     for r1, c1, r2, c2 in view.merged:
-        spanned = [lv.code for lv, c in zip(levels, lay.levels, strict=True) if c1 <= c <= c2]
+        spanned = [lv.code for lv, c in zip(levels, order, strict=True) if c1 <= c <= c2]
         if r1 > lay.header and c1 in level_cols and len(spanned) > 1:
             notes.append(Note(view.range_ref(r1, c1, r2, c2), f"merged region spans levels "
                               f"{', '.join(spanned)}; its text is used for each", "merge"))
@@ -834,8 +933,25 @@ def build(lay: Layout, source: str) -> Detection:
                                   lay.levels[-1]),
         title=title, levels=levels, groups=groups,
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
-        notes=notes, empty_groups=empty_groups, bad_weights=bad_weights)
+        notes=notes, empty_groups=empty_groups, bad_weights=bad_weights, totals=totals)
     return det
+
+
+# a row summing the matrix's weights or scores, labelled as such, is no category
+_TOTAL = re.compile(r"^(grand |overall |sub-?|running )?(total|sum)s?( of (the )?weights?| weights?"
+                    r"| scores?| points)?\s*:?$|^overall$", re.I)
+
+
+def _total_row(view: View, r: int, lay: Layout, label_area: list[int]) -> str | None:
+    """The label of a row that holds only a total or sum (a label such as 'Total' and numbers,
+    no descriptors) in its label area, such as 'Total | 4' under the weights; else None."""
+    if any(view.get(r, c) for c in lay.levels):
+        return None
+    texts = [view.get(r, c) for c in label_area if view.get(r, c)]
+    words = [t for t in texts if not _NUMERIC.match(t)]
+    if len(words) == 1 and _TOTAL.match(_squash(words[0])):
+        return _squash(words[0])
+    return None
 
 
 _TINY = 3  # characters: a letter, a code or a mark, no description of a level
@@ -902,18 +1018,141 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                 out.append(f"the level names share only the word(s) {', '.join(sorted(shared))}, "
                            f"which {using:.0%} of the descriptors use too")
     if n_cat >= 2 and lay.pattern < 2.5 and pattern_score([c.name for c in cats]) >= 2.5:
-        out.append("the category names are codes or numbers counting up ("
-                   + ", ".join(c.name for c in cats[:4]) + "): the levels may run the other way")
+        out.append(Against("the category names are codes or numbers counting up ("
+                           + ", ".join(c.name for c in cats[:4]) + "): the levels may run the "
+                           "other way", other_way=True))
     if det.empty_groups and det.empty_groups * 2 >= n_cat:
-        out.append(f"{det.empty_groups} rows with no descriptors under the levels found were read "
-                   f"as group titles without categories, against {n_cat} categories: the levels "
-                   "found may be the wrong ones")
+        out.append(Against(f"{det.empty_groups} rows with no descriptors under the levels found "
+                           f"were read as group titles without categories, against {n_cat} "
+                           "categories: the levels found may be the wrong ones"))
     unused = _unused_code_line(lay)
     if unused:
         out.append(unused)
     out.extend(_matrix_above(lay))
     out.extend(_repeated_names(det))
+    out.extend(_same_codes(lay))
+    out.extend(_level_order(lay, det))
+    out.extend(_hidden_taken(lay))
+    for t in det.totals:
+        out.append(f"{t.ref} {t.message!r} reads as a total, yet its row holds descriptors: "
+                   "rename it if it is a category; a total row is no category (delete it)")
     return out
+
+
+class Against(str):
+    """A doubt that the layout itself is wrong, not only unsure (the header may be another row,
+    a level is left out, the levels run the other way, a hidden line is taken): the command line
+    of that guess would write the wrong ladder it doubts, so it is never offered as advice.
+    ``header`` (another header row), ``reverse`` (the levels read right to left) and
+    ``other_way`` (the levels down the rows instead of across) describe the layout the doubt
+    points at, when it points at one: that one is offered if it has no doubt."""
+
+    header: int | None
+    reverse: bool | None
+    other_way: bool  # the levels may run the other way (down the rows, not across)
+
+    def __new__(cls, text: str, header: int | None = None, reverse: bool | None = None,
+                other_way: bool = False) -> Against:
+        self = super().__new__(cls, text)
+        self.header, self.reverse, self.other_way = header, reverse, other_way
+        return self
+
+
+def _same_codes(lay: Layout) -> list[str]:
+    """Two cells of the level header (the levels found and the header cells beside them) naming
+    one level code, 'L1 - Starter' beside 'L1 - Practitioner': a typo that would drop a level."""
+    v, h = lay.view, lay.header
+    others = {lay.category, lay.group, lay.weight, lay.purpose}
+
+    def header_cell(c: int) -> bool:
+        return 0 <= c < v.ncols and c not in others and bool(v.get(h, c)) \
+            and not _side_column(v.get(h, c))
+
+    lo, hi = lay.levels[0], lay.levels[-1]
+    while header_cell(lo - 1):
+        lo -= 1
+    while header_cell(hi + 1):
+        hi += 1
+    seen: dict[tuple[str, int], int] = {}
+    out: list[str] = []
+    for c in range(lo, hi + 1):
+        code = level_code(v.get(h, c)) if header_cell(c) else None
+        if code is None:
+            continue
+        if code in seen:
+            a, b = seen[code], c
+            left_out = [x for x in (a, b) if x not in lay.levels]
+            what = "row" if v.transposed else "column"
+            hint = (f"; as found, {what} {v.line(left_out[0])} is left out with its descriptors"
+                    if left_out else "")
+            out.append(Against(
+                f"header cells {v.ref(h, a)} ({_clip(v.get(h, a), 30)!r}) and {v.ref(h, b)} "
+                f"({_clip(v.get(h, b), 30)!r}) name the same level {code[0]}{code[1]}{hint}: "
+                f"correct the one that is wrong, or name the level {what}s with --levels (codes "
+                f"are then made up) and leave one out with --skip-col"))
+        else:
+            seen[code] = c
+    return out
+
+
+def _level_order(lay: Layout, det: Detection) -> list[str]:
+    """Levels that may be written highest first (unless --level-order told the order): level
+    names without codes whose seniority words run from senior to junior ('Senior', 'Mid',
+    'Junior'), or names running junior to senior left to right over codes counting down (codes
+    and names disagree). Codes counting up are taken as they stand, whatever the names say."""
+    if lay.order_told or len(det.levels) < 2:
+        return []
+    v = lay.view
+    codes = [level_code(v.get(lay.header, c)) for c in lay.levels]
+    coded = all(codes) and len({c[0] for c in codes if c}) == 1
+    if coded and not lay.reverse:
+        return []
+    ranks = [seniority_rank(lv.name) for lv in det.levels]
+    if not all(r is not None for r in ranks) or not _counting([r for r in ranks if r is not None][::-1]):
+        return []
+    cells = v.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
+    if coded:
+        names = ", ".join(f"{_clip(lv.name, 20)} {lv.ref}" for lv in det.levels[::-1])
+        return [Against(
+            f"the level codes in {cells} count down left to right, but the names run from "
+            f"junior to senior ({names}): which level is the lowest cannot be told; correct the "
+            "codes or the names, or say how the levels run with --level-order lowest-first "
+            "(the lowest on the left) or highest-first")]
+    names = ", ".join(f"{_clip(lv.name, 20)} {lv.ref}" for lv in det.levels)
+    return [Against(
+        f"the level names in {cells} run from senior to junior ({names}), and a definition "
+        "lists levels lowest first: --level-order highest-first reads them right to left, "
+        "lowest first (--level-order lowest-first keeps them as they stand)", reverse=True)]
+
+
+def _hidden_taken(lay: Layout) -> list[str]:
+    """Hidden rows or columns of an .xlsx that the layout takes (a level, a category, the
+    names, groups or weights): no one who opens the sheet sees them, so whether they belong to
+    the ladder cannot be told from it."""
+    v = lay.view
+    if not v.hidden_rows and not v.hidden_cols:
+        return []
+    row_word, col_word = ("column", "row") if v.transposed else ("row", "column")
+    cols: dict[int, str] = {c: f"level {_clip(v.get(lay.header, c), 25)!r}" for c in lay.levels}
+    cols[lay.category] = "the category names"
+    if lay.group is not None:
+        cols[lay.group] = "the group names"
+    if lay.weight is not None:
+        cols[lay.weight] = "the weights"
+    found = [f"{col_word} {v.line(c)} ({v.ref(lay.header, c)}, {what})"
+             for c, what in sorted(cols.items()) if c in v.hidden_cols]
+    for r in range(lay.header, lay.bottom + 1):
+        if r in v.hidden_rows and any(v.get(r, c) for c in cols):
+            label = v.get(r, lay.category)
+            found.append(f"{row_word} {v.row_name(r)} ({v.ref(r, lay.category)}"
+                         + (f", {'the header' if r == lay.header else repr(_clip(label, 25))}"
+                            if label else "") + ")")
+    if not found:
+        return []
+    return [Against("the matrix takes hidden " + "; ".join(found[:4])
+                    + (f" and {len(found) - 4} more" if len(found) > 4 else "")
+                    + ", which no one who opens the sheet sees: --hidden skip leaves the hidden "
+                    "rows and columns out, --hidden take imports them as if shown")]
 
 
 def _repeated_names(det: Detection) -> list[str]:
@@ -962,13 +1201,14 @@ def _unused_code_line(lay: Layout) -> str | None:
                 if (r, c) in v.raw and v.raw[(r, c)].strip()]
         if _code_line(vals):
             where = f"{'column' if v.transposed else 'row'} {v.row_name(r)}"
-            return (f"{where} holds level codes ({', '.join(vals[:4])}) but the levels found "
-                    "are another line: the levels may be there")
+            return Against(f"{where} holds level codes ({', '.join(vals[:4])}) but the levels "
+                           "found are another line: the levels may be there", header=r)
     for c in range(v.ncols):
         vals = [v.raw[(r, c)].strip() for r in rows if (r, c) in v.raw and v.raw[(r, c)].strip()]
         if _code_line(vals):
-            return (f"{'row' if v.transposed else 'column'} {v.line(c)} holds level codes "
-                    f"({', '.join(vals[:4])}): the levels may run the other way")
+            return Against(f"{'row' if v.transposed else 'column'} {v.line(c)} holds level "
+                           f"codes ({', '.join(vals[:4])}): the levels may run the other way",
+                           other_way=True)
     return None
 
 
@@ -986,25 +1226,36 @@ def _matrix_above(lay: Layout) -> list[str]:
         heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
         p = pattern_score(heads) if all(heads) else 0.0
         if p > lay.pattern:
-            out.append(f"{what} {v.row_name(r)} {where} the header names the same levels by a "
-                       "stronger pattern (" + ", ".join(_clip(x, 20) for x in heads[:4])
-                       + "): the header may be there")
+            out.append(Against(f"{what} {v.row_name(r)} {where} the header names the same "
+                               "levels by a stronger pattern (" + ", ".join(_clip(x, 20) for x
+                                                                            in heads[:4])
+                               + "): the header may be there", header=r))
             break
         label = v.raw.get((r, lay.category), "").strip()
+        if label and _LABEL.search(label) and lay.pattern < 2.5 and len(set(heads)) == len(heads) \
+                and all(re.fullmatch(r"\d{1,2}", x) for x in heads):
+            # a header row naming levels by numbers the header found lies under ('Category',
+            # 'Weight', 2, 1, 0): taken for weights, it left a category row to be the header
+            out.append(Against(f"{what} {v.row_name(r)} {where} the header reads as a header "
+                               f"({_clip(label, 20)!r} over levels named "
+                               + ", ".join(heads[:4]) + "): the header may be there", header=r))
+            break
         if p > 0 and p == lay.pattern and corner and not _LABEL.search(corner):
             # as good a pattern, where the header found has a name, not a header word ('Skill',
             # 'Category'), over its category column: a header row over a matrix whose first
             # category row was taken for the header
-            out.append(f"{what} {v.row_name(r)} {where} the header names levels as well ("
-                       + ", ".join(_clip(x, 20) for x in heads[:4])
-                       + (f") beside {label!r}" if label else ")") + ", where the header found has "
-                       f"{_clip(corner, 30)!r}: the header may be there")
+            out.append(Against(f"{what} {v.row_name(r)} {where} the header names levels as "
+                               "well (" + ", ".join(_clip(x, 20) for x in heads[:4])
+                               + (f") beside {label!r}" if label else ")") + ", where the header "
+                               f"found has {_clip(corner, 30)!r}: the header may be there",
+                               header=r))
             break
     like_categories = [r for r in above if v.raw.get((r, lay.category), "").strip() and sum(
         bool(v.raw.get((r, c), "").strip()) for c in lay.levels) * 2 >= len(lay.levels)]
     if len(like_categories) >= 2:
-        out.append(f"{len(like_categories)} {what}s {where} the header hold a name and text for the "
-                   f"levels, as category {what}s do: the header found may be a category {what}")
+        out.append(Against(f"{len(like_categories)} {what}s {where} the header hold a name and "
+                           f"text for the levels, as category {what}s do: the header found may be "
+                           f"a category {what}", header=above[0]))
     return out
 
 
@@ -1055,7 +1306,11 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 if view.transposed:
                     # the block's columns are the sheet's rows: keep only what lies in the block
                     pass
-                lay.pattern = pattern_score([view.get(h, c) for c in lay.levels])
+                heads_found = [view.get(h, c) for c in lay.levels]
+                lay.pattern = pattern_score(heads_found)
+                lay.order_told = ex.order is not None
+                lay.reverse = (ex.order == "highest-first" if ex.order is not None
+                               else _descending_codes(heads_found))
                 try:
                     det = build(lay, source)
                 except ImportFailed:
@@ -1102,6 +1357,10 @@ def command(found: Found, source: str) -> str:
         parts += ["--skip-col", v.line(c)]
     if len(blocks(v.table)) > 1 and not v.transposed:
         parts += ["--table", str(lay.table_no)]
+    if lay.reverse or lay.order_told:
+        parts += ["--level-order", "highest-first" if lay.reverse else "lowest-first"]
+    if v.table.bridged_rows or v.table.bridged_cols:
+        parts += ["--hidden", "skip"]
     return " ".join(parts)
 
 
@@ -1125,12 +1384,34 @@ def detect(table: Table, levels_in: Orientation | None = None, source: str = "",
     return _choose([table], source or table.name, levels_in, explicit, sheet_given=True)
 
 
+HiddenLines = Literal["skip", "take"]
+
+
 def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation | None = None,
-                  explicit: Explicit | None = None) -> Detection:
+                  explicit: Explicit | None = None, hidden: HiddenLines | None = None) -> Detection:
     """Read ``source`` and find its matrix: on ``sheet`` if named, else on the visible sheet
     whose best layout scores highest. Explicit options (``explicit``, or ``sheet`` with
-    ``levels_in``) are obeyed even when the result is doubtful; the doubts become notes."""
+    ``levels_in``) are obeyed even when the result is doubtful; the doubts become notes.
+    ``hidden`` (--hidden): the hidden rows and columns of an .xlsx are left out ("skip") or read
+    as if shown ("take"); by default a matrix that takes one is doubtful."""
     tables = read_tables(source)
+    hidden_notes: dict[int, list[Note]] = {}
+    for t in tables:
+        rows, cols = sorted(t.hidden_rows), sorted(t.hidden_cols)
+        if not rows and not cols:
+            continue
+        lines = ([f"row {r + 1}" for r in rows[:3]] + [f"column {col_letter(c)}" for c in cols[:3]])
+        more = len(rows) + len(cols) - len(lines)
+        said = ", ".join(lines) + (f" and {more} more" if more > 0 else "")
+        if hidden == "skip":
+            gone = t.skip_hidden()
+            if gone:
+                hidden_notes[id(t)] = [Note(_quote_sheet(t.name), f"hidden {said} left out "
+                                            f"(--hidden skip): {len(gone)} cell(s) not read", "stray")]
+        elif hidden == "take":
+            t.hidden_rows, t.hidden_cols = set(), set()
+            hidden_notes[id(t)] = [Note(_quote_sheet(t.name), f"hidden {said} read as if shown "
+                                        "(--hidden take)", "stray")]
     if sheet is not None:
         chosen = [t for t in tables if t.name == sheet] or [
             t for t in tables if t.name.lower() == sheet.lower()]
@@ -1142,7 +1423,11 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
         tables = [t for t in tables if t.visible and t.cells] or [t for t in tables if t.cells]
     if not tables:
         raise ImportFailed(f"{source}: every sheet is empty")
-    return _choose(tables, source, levels_in, explicit, sheet_given=sheet is not None)
+    det = _choose(tables, source, levels_in, explicit, sheet_given=sheet is not None)
+    chosen_table = next((t for t in tables if t.name == det.sheet), None)
+    if chosen_table is not None:
+        det.notes.extend(hidden_notes.get(id(chosen_table), []))
+    return det
 
 
 def _weights_refused(best: Found, source: str, doubtful: bool) -> ImportDoubtful:
@@ -1168,12 +1453,64 @@ def _weights_refused(best: Found, source: str, doubtful: bool) -> ImportDoubtful
     if doubtful:
         lines.append("Doubtful because:")
         lines += [f"  - {d}" for d in best.doubts[:5]]
+    if doubtful and any(isinstance(d, Against) for d in best.doubts):
+        lines.append("A weight is a positive number (1, 2, 0.5, 50%): fix the cell(s); no command "
+                     "is offered, as a doubt above says the layout found is wrong.")
+        return ImportDoubtful("\n".join(lines), best)
     skip_weights = Found(replace(lay, weight=None, skipped=sorted({*lay.skipped, lay.weight})),
                          det, best.doubts, best.score)
     lines.append(f"A weight is a positive number (1, 2, 0.5, 50%): fix the cell(s), or leave the "
                  f"weight {what} out (every weight 1) with --skip-col {col}:")
     lines.append("  " + command(skip_weights, source))
     return ImportDoubtful("\n".join(lines), best)
+
+
+def _pointed_at(best: Found, doubt: Against, source: str) -> Found | None:
+    """The layout a doubt points at (its header row, the levels read right to left, or down the
+    rows instead of across), when detection finds it there with no doubt at all; else None."""
+    lay = best.layout
+    v = lay.view
+    if doubt.other_way:
+        flipped = layouts(v.table, source, "columns" if v.transposed else "rows")
+        return flipped[0] if flipped and not flipped[0].doubts \
+            and not flipped[0].detection.bad_weights else None
+    tries: list[Explicit] = []
+    if doubt.header is not None:
+        tries = [Explicit(header_row=doubt.header, table=lay.table_no),
+                 Explicit(header_row=doubt.header, levels=(lay.levels[0], lay.levels[-1]),
+                          table=lay.table_no)]
+    elif doubt.reverse is not None:
+        tries = [Explicit(order="highest-first" if doubt.reverse else "lowest-first")]
+    for ex in tries:
+        for f in layouts(v.table, source, "rows" if v.transposed else "columns", ex):
+            if f.layout.table_no != lay.table_no:
+                continue
+            if not f.doubts and not f.detection.bad_weights:
+                return f
+            break
+    return None
+
+
+def _advice(best: Found, source: str) -> list[str]:
+    """What a refusal offers to run. The guess's own command only when its doubts leave the
+    guess possibly right as it stands; when a doubt says the layout itself is wrong (another
+    header row, a level left out, levels highest first, a hidden line), the guess's command
+    would write that wrong ladder with exit 0, so the layout the doubt points at is offered
+    instead when it has no doubt, else no command at all."""
+    against = [d for d in best.doubts if isinstance(d, Against)]
+    if not against:
+        return ["If that guess is right, import it explicitly with:", "  " + command(best, source)]
+    for d in against:
+        alt = _pointed_at(best, d, source)
+        if alt is not None:
+            from .emit import summary_lines
+
+            return (["Read as that doubt says, the matrix has no doubt:"]
+                    + ["  " + x for x in summary_lines(alt.detection)[:2]]
+                    + ["If it is the matrix, import it with:", "  " + command(alt, source)])
+    return ["No command is offered for that guess: a doubt says its layout is wrong, and "
+            "importing it as found would write that. Correct the cells named, or give the "
+            "option named (`--list` shows every table found and its layout)."]
 
 
 def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
@@ -1214,8 +1551,7 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         lines += ["  " + x for x in summary_lines(best.detection)[:4]]
         lines.append("Doubtful because:")
         lines += [f"  - {d}" for d in best.doubts[:5]]
-        lines.append("If that guess is right, import it explicitly with:")
-        lines.append("  " + command(best, source))
+        lines += _advice(best, source)
         raise ImportDoubtful("\n".join(lines), best)
     others = [f for f in found[1:] if not f.doubts and f.layout.table_no != best.layout.table_no
               and f.layout.view.table is best.layout.view.table]
@@ -1256,9 +1592,11 @@ def _line(text: str, letters: bool, what: str) -> int:
 def explicit_options(levels_in: Orientation | None, header_row: str | None = None,
                      levels: str | None = None, category: str | None = None,
                      group: str | None = None, weight: str | None = None,
-                     skip: tuple[str, ...] = (), table: int | None = None) -> Explicit:
-    """The CLI's layout options as view coordinates. With levels in rows, rows and columns swap:
-    --levels and the *-col options name rows (numbers), --header-row a column (a letter)."""
+                     skip: tuple[str, ...] = (), table: int | None = None,
+                     order: LevelOrder | None = None) -> Explicit:
+    """The CLI's layout options as view coordinates (``order``: --level-order). With levels in
+    rows, rows and columns swap: --levels and the *-col options name rows (numbers),
+    --header-row a column (a letter)."""
     rows = levels_in == "rows"
     if (levels or category or group or weight or skip or header_row) and levels_in is None:
         raise BadInput("--header-row, --levels and the --*-col options need --levels-in columns|rows")
@@ -1277,7 +1615,8 @@ def explicit_options(levels_in: Orientation | None, header_row: str | None = Non
         category=_line(category, not rows, "--category-col") if category else None,
         group=_line(group, not rows, "--group-col") if group else None,
         weight=_line(weight, not rows, "--weight-col") if weight else None,
-        skip=tuple(_line(x, not rows, "--skip-col") for x in skip), table=table)
+        skip=tuple(_line(x, not rows, "--skip-col") for x in skip), table=table,
+        order=order)
 
 
 def list_lines(source: str, sheet: str | None = None,
@@ -1302,5 +1641,13 @@ def list_lines(source: str, sheet: str | None = None,
             verdict = "doubtful: " + best.doubts[0] if best.doubts else "plausible"
             lines.append(f"  table {i}: {bounds}: {len(d.levels)} levels x {len(d.categories)} "
                          f"categories ({verdict})")
-            lines.append(f"    {command(best, source)}")
+            if not any(isinstance(x, Against) for x in best.doubts):
+                lines.append(f"    {command(best, source)}")
+                continue
+            # a doubt that says the layout is wrong: its command would write that; the layout
+            # the doubt points at instead, when it has no doubt
+            alt = next((a for x in best.doubts if isinstance(x, Against)
+                        and (a := _pointed_at(best, x, source)) is not None), None)
+            lines.append(f"    {command(alt, source)}" if alt is not None else
+                         "    (no command: a doubt says this layout is wrong)")
     return lines

@@ -1,5 +1,6 @@
 """Which cells of an .xlsx are set in italics: sheetladder's Matrix tab sets a drafted
-descriptor in italics, so an import of that tab reads the flag back from the style.
+descriptor in italics, so an import of that tab reads the flag back from the style. And which
+rows and columns are hidden: a matrix taking one is doubtful (see detect._hidden_taken).
 
 A light pass of its own, after the shared reader has read (and checked) the same bytes: the
 stylesheet's fonts and cell formats, then each sheet's cell elements, with expat refusing every
@@ -100,6 +101,54 @@ def italic_cells(data: bytes) -> dict[str, set[Cell]]:
                     cells = _italic_in_sheet(zf.read(part), italic)
                     if cells:
                         out[sheet] = cells
+            return out
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, expat.ExpatError, _Refused):
+        return {}
+
+
+def _hidden_in_sheet(raw: bytes) -> tuple[set[int], set[int]]:
+    rows: set[int] = set()
+    cols: set[int] = set()
+    at = CellCursor()
+
+    def hidden(attrs: dict[str, str]) -> bool:
+        return attrs.get("hidden", "0").strip().lower() in ("1", "true")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "row":
+            at.on_row(attrs.get("r"))
+            if hidden(attrs) and at.row >= 0:
+                rows.add(at.row)
+        elif local == "col" and hidden(attrs):
+            try:
+                lo, hi = int(attrs.get("min", "0")), int(attrs.get("max", "0"))
+            except ValueError:
+                return
+            if 1 <= lo <= hi <= 16384:
+                cols.update(range(lo - 1, min(hi, lo + 1024)))  # a hidden tail of blank columns
+
+    _parse(raw, start)
+    return rows, cols
+
+
+def hidden_lines(data: bytes) -> dict[str, tuple[set[int], set[int]]]:
+    """Sheet name -> (0-based rows, 0-based columns) hidden; a sheet with none is left out, and
+    {} when the parts cannot be read (a hidden line only ever adds a doubt, never a refusal of
+    the file). A part without the word ``hidden`` is not parsed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            out: dict[str, tuple[set[int], set[int]]] = {}
+            for sheet, part in sheet_parts(zf).items():
+                if part not in names:
+                    continue
+                raw = zf.read(part)
+                if b"hidden" not in raw:
+                    continue
+                rows, cols = _hidden_in_sheet(raw)
+                if rows or cols:
+                    out[sheet] = (rows, cols)
             return out
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, expat.ExpatError, _Refused):
         return {}

@@ -63,6 +63,22 @@ class Table:
     visible: bool = True
     notes: list[str] = field(default_factory=list)  # what the reading library said of the file
     italic: set[tuple[int, int]] = field(default_factory=set)  # cells set in italics (.xlsx)
+    # rows and columns hidden in the sheet (.xlsx), still holding their cells
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    # hidden rows and columns emptied by --hidden skip: the lines either side count as adjacent
+    bridged_rows: set[int] = field(default_factory=set)
+    bridged_cols: set[int] = field(default_factory=set)
+
+    def skip_hidden(self) -> list[str]:
+        """Empty the hidden rows and columns (--hidden skip); the refs of those that held text."""
+        gone = [cell_ref(self.name, r, c) for (r, c) in sorted(self.cells)
+                if r in self.hidden_rows or c in self.hidden_cols]
+        self.cells = {rc: v for rc, v in self.cells.items()
+                      if rc[0] not in self.hidden_rows and rc[1] not in self.hidden_cols}
+        self.bridged_rows, self.bridged_cols = set(self.hidden_rows), set(self.hidden_cols)
+        self.hidden_rows, self.hidden_cols = set(), set()
+        return gone
 
     @classmethod
     def from_rows(cls, name: str, rows: list[list[str]], merges: list[Merge] | None = None) -> Table:
@@ -178,12 +194,14 @@ def _xlsx_tables(path: Path, data: bytes) -> list[Table]:
         raise _encrypted(path) from None
     except UnreadableWorkbook as e:
         raise ImportFailed(str(e)) from None
-    from .styles import italic_cells
+    from .styles import hidden_lines, italic_cells
 
     tables = tables_from_grid(grid)
     italics = italic_cells(data)
+    hidden = hidden_lines(data)
     for t in tables:
         t.italic = italics.get(t.name, set())
+        t.hidden_rows, t.hidden_cols = hidden.get(t.name, (set(), set()))
     return tables
 
 
