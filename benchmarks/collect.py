@@ -265,6 +265,7 @@ class Timed:
     cpu: float
     took_again: float
     counts: dict[str, int]
+    db: str  # the database of the fastest first run, collected into again
     runs: list[float] = field(default_factory=list)  # wall time of each first run
 
 
@@ -319,7 +320,7 @@ def _collect_timed(folder: Path, n: int, new_db: Any, jobs: int, repeat: int = 1
     cmd, env = _collect_cmd(folder, db, jobs)
     again, took_again, _ = run_timed(cmd, env)
     counts = _stored_once(db, n, first_out, _checked(again).stdout)
-    return Timed(took=took, cpu=cpu, took_again=took_again, counts=counts, runs=runs)
+    return Timed(took=took, cpu=cpu, took_again=took_again, counts=counts, db=db, runs=runs)
 
 
 def _collect_watched(folder: Path, db: str, jobs: int) -> tuple[float, TreeMemory]:
@@ -362,8 +363,9 @@ def machine_speed() -> float:
 
 
 def compiled() -> None:
-    """Write the package's bytecode, as installing it does: with ``PYTHONDONTWRITEBYTECODE``
-    set (as on this machine) each process would compile every module again, ~0.35 s each."""
+    """Write the package's bytecode (into its ``__pycache__`` folders, which git ignores), as
+    installing it does: with ``PYTHONDONTWRITEBYTECODE`` set (as on this machine) each process
+    would compile every module again, ~0.35 s each."""
     import compileall
 
     compileall.compile_dir(str(ROOT / "sheetladder"), quiet=1)
@@ -394,7 +396,7 @@ def measure(n: int, ladder_path: str | Path = SALES, jobs: int = 0,
 
         timed = _collect_timed(folder, n, new_db, jobs, repeat)
         took, took_again, counts = timed.took, timed.took_again, timed.counts
-        db_mib = Path(tmp, "history-0.sqlite").stat().st_size / 2**20
+        db_mib = Path(timed.db).stat().st_size / 2**20
         took_watched, mem = _collect_watched(folder, new_db(), jobs)
         pg = _postgres_figure(folder, n, jobs) if postgres else "not measured (--no-postgres)"
     own = mem.hwm.get(mem.root, 0)

@@ -292,6 +292,10 @@ def test_ladders_given_a_folder_trusts_its_definitions(work: Path) -> None:
     Path("nothing/notes.txt").write_text("no ladders here", encoding="utf-8")
     code, out = run("read", str(path), "--ladders", "nothing")
     assert code == 2 and "--ladders nothing: a folder holding no definition" in out, out
+    # a Mac's AppleDouble file and an editor's lock beside a definition are no definitions
+    Path("trusted/._sales.yaml").write_bytes(b"\x00\x05\x16\x07\x00")
+    Path("trusted/.#sales.yaml").symlink_to("nowhere@host.1234")
+    assert run("read", str(path), "--ladders", "trusted")[0] == 0
     # a broken definition in a folder named is as wrong as one named itself
     Path("trusted/draft.yaml").write_text("id: draft\n", encoding="utf-8")
     code, out = run("read", str(path), "--ladders", "trusted")

@@ -536,6 +536,40 @@ def test_a_copied_rater_tab_holding_other_ratings_is_an_error_naming_its_cells(
     assert not report.ok
 
 
+def test_a_copy_is_weighed_against_its_own_tab_only_and_a_clash_shows_both_values(
+        tmp_path, sales, ctx4, unchanged):
+    """Every rater tab has the same categories, so a copy of Self is much like the manager's
+    tab too: what the manager rated must not make the copy's ratings count as held. A copy
+    that disagrees with its tab shows both values, since either may be the right one."""
+    src = render(tmp_path, "blank.xlsx", sales, ctx4, {})
+    n = len(sales.categories)
+
+    def like_manager(wb: Any) -> None:
+        for r in range(R_FIRST, R_FIRST + n):
+            wb["Bo Chen"].cell(r + 1, C_RATING + 1).value = "S3"
+        c = wb.copy_worksheet(wb["Self"])
+        c.title = "Self (2)"
+        for r in range(R_FIRST, R_FIRST + n):
+            c.cell(r + 1, C_RATING + 1).value = "S3"
+    report = read_path(unchanged(edit(src, tmp_path / "m.xlsx", like_manager)))
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Self (2)", a1(R_FIRST, C_RATING))]
+    assert "is a copy of 'Self' holding what 'Self' does not" in report.errors[0].message
+
+    def revised(wb: Any) -> None:  # a backup copy kept, then one rating revised on the tab
+        for r in range(R_FIRST, R_FIRST + n):
+            wb["Self"].cell(r + 1, C_RATING + 1).value = "S3"
+        wb.copy_worksheet(wb["Self"]).title = "Self (2)"
+        wb["Self"].cell(R_FIRST + 3, C_RATING + 1).value = "S4"
+        wb["Self (2)"].cell(R_FIRST + 1, C_RATING + 1).value = " s3 "  # read as S3: the same
+    report = read_path(unchanged(edit(src, tmp_path / "r.xlsx", revised)))
+    cell = a1(R_FIRST + 2, C_RATING)
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Self (2)", cell)]
+    assert report.errors[0].message == (
+        f"tab 'Self (2)' is a copy of 'Self' that disagrees with it ({cell}: 'S3' here, 'S4' on "
+        "'Self'); only 'Self' is read: keep the right one, then read again (delete 'Self (2)' "
+        "if 'Self' is right; else copy its cells onto 'Self' and delete it)")
+
+
 def test_a_copy_of_a_tab_that_loses_nothing_is_a_warning(tmp_path, sales, ctx4, filled,
                                                          unchanged):
     src, ratings = filled

@@ -33,11 +33,14 @@ class LadderFileError(SheetladderError):
 
 
 def default_ladder_paths(folder: str | Path = DEFAULT_FOLDER) -> list[str]:
-    """``definitions/*.yaml`` (and .yml) where that folder exists here, else nothing."""
+    """``definitions/*.yaml`` (and .yml) where that folder exists here, else nothing; hidden
+    files and editors' lock files (``._x.yaml`` from a Mac, ``.#x.yaml``, ``~$x.yaml``) are no
+    definitions."""
     p = Path(folder)
     if not p.is_dir():
         return []
-    return [str(f) for f in sorted([*p.glob("*.yaml"), *p.glob("*.yml")])]
+    return [str(f) for f in sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
+            if not f.name.startswith((".", "~$")) and f.is_file()]
 
 
 Verdict = Literal["trusted", "differs", "new"]
@@ -76,7 +79,8 @@ class TrustedLadders:
                     inside = default_ladder_paths(given)
                     if not inside:
                         raise LadderFileError(
-                            f"--ladders {given}: a folder holding no definition (*.yaml, *.yml)")
+                            f"--ladders {given}: a folder holding no definition (*.yaml, *.yml) at "
+                            "its top level (folders inside it are not searched)")
                     chosen.extend(inside)
                 else:
                     chosen.append(given)

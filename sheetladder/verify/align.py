@@ -92,49 +92,72 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
     return pairs
 
 
-def _typed(sp: SheetPlan, sg: SheetGrid) -> dict[tuple[int, int], CellValue]:
-    """What ``sg`` holds in the cells people type in on ``sp`` (ratings, evidence, comments)."""
-    out: dict[tuple[int, int], CellValue] = {}
+def _typed(sp: SheetPlan, sg: SheetGrid) -> dict[tuple[int, int], object]:
+    """What ``sg`` holds in the cells people type in on ``sp`` (ratings, evidence, comments),
+    each as it is read: case and spacing aside (``s3`` is ``S3``), blank text as nothing."""
+    out: dict[tuple[int, int], object] = {}
     for c in sp.cells:
         if c.kind == "input":
             cell = sg.cells.get((c.row, c.col))
             if cell is not None and not _empty(cell.value):
-                out[(c.row, c.col)] = cell.value
+                key = _key(cell.value)
+                if key != "":
+                    out[(c.row, c.col)] = key
     return out
+
+
+def _cells(keys: Sequence[tuple[int, int]]) -> str:
+    return ", ".join(a1(r, c) for r, c in keys[:3]) + (
+        f" and {len(keys) - 3} more" if len(keys) > 3 else "")
 
 
 def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid, name: str,
                found: _Findings) -> None:
     """A tab that is not part of the workbook as made: ignored with a warning, unless it is a
-    copy of a rater's tab (a spreadsheet's "create a copy") holding ratings or text that the
-    tab read does not hold; reading would then drop what the rater typed, so it is an error
-    naming the cells and what to do."""
+    copy of a rater's tab (a spreadsheet's "create a copy") holding ratings or text that differ
+    from the tab read; reading would then drop what was typed on the copy, so it is an error
+    naming the cells and what to do.
+
+    The copy is compared with the tab it is most like, and only with it: every rater tab has
+    the same categories, so a copy of Self is also much like the manager's tab."""
     sg = grid.sheets[name]
-    alike = sorted(((_similarity(sp, sg), i, sp) for i, sp in enumerate(expected)
-                    if sp.name in pairs and any(c.kind == "input" for c in sp.cells)),
-                   key=lambda t: (-t[0], t[1]))
-    alike = [t for t in alike if t[0] >= 0.6]
-    if alike:
-        copy = _typed(alike[0][2], sg)
-        for _, _, sp in alike:  # Peer tabs look alike: a copy of any one of them loses nothing
-            held = _typed(sp, grid.sheets[pairs[sp.name]])
-            if all(held.get(k) == v for k, v in copy.items()):
-                found.add("warning", name, None, f"unexpected tab {name!r}: a copy of "
-                          f"{pairs[sp.name]!r} holding nothing it does not; ignored")
-                return
-        read_as = pairs[alike[0][2].name]
-        held = _typed(alike[0][2], grid.sheets[read_as])
-        differ = sorted(k for k in copy if held.get(k) != copy[k])
-        cells = ", ".join(a1(r, c) for r, c in differ[:3]) + (
-            f" and {len(differ) - 3} more" if len(differ) > 3 else "")
-        found.add("error", name, a1(*differ[0]),
-                  f"tab {name!r} is a copy of {read_as!r} holding what {read_as!r} does not "
-                  f"({cells}); only {read_as!r} is read, so this would be lost: copy it onto "
-                  f"{read_as!r} and delete {name!r} (or delete {read_as!r} and rename {name!r} "
-                  f"to {read_as!r}), then read again")
+    scored = [(_similarity(sp, sg), sp) for sp in expected
+              if sp.name in pairs and any(c.kind == "input" for c in sp.cells)]
+    best = max((score for score, _ in scored), default=0.0)
+    if best < 0.6:
+        found.add("warning", name, None,
+                  f"unexpected tab {name!r}: not part of the workbook as made; ignored")
         return
-    found.add("warning", name, None,
-              f"unexpected tab {name!r}: not part of the workbook as made; ignored")
+    alike = [sp for score, sp in scored if score == best]
+    copy = _typed(alike[0], sg)
+    for sp in alike:  # tabs alike to the letter: a copy of any one of them loses nothing
+        held = _typed(sp, grid.sheets[pairs[sp.name]])
+        if all(held.get(k) == v for k, v in copy.items()):
+            found.add("warning", name, None, f"unexpected tab {name!r}: a copy of "
+                      f"{pairs[sp.name]!r} holding nothing it does not; ignored")
+            return
+    read_as = pairs[alike[0].name]
+    tab = grid.sheets[read_as]
+    held = _typed(alike[0], tab)
+    lacking = sorted(k for k in copy if k not in held)
+    clash = sorted(k for k in copy if k in held and held[k] != copy[k])
+    first = min(lacking + clash)
+    if not clash:
+        found.add("error", name, a1(*first),
+                  f"tab {name!r} is a copy of {read_as!r} holding what {read_as!r} does not "
+                  f"({_cells(lacking)}); only {read_as!r} is read, so this would be lost: copy "
+                  f"it onto {read_as!r} and delete {name!r} (or delete {read_as!r} and rename "
+                  f"{name!r} to {read_as!r}; or, if {read_as!r} is right without it, delete "
+                  f"{name!r}), then read again")
+        return
+    shown = "; ".join(f"{a1(r, c)}: {_short(str(sg.cells[(r, c)].value), 20)!r} here, "
+                      f"{_short(str(tab.cells[(r, c)].value), 20)!r} on {read_as!r}"
+                      for r, c in clash[:3]) + (f"; {len(clash) - 3} more" if len(clash) > 3 else "")
+    also = f"; it also holds what {read_as!r} does not ({_cells(lacking)})" if lacking else ""
+    found.add("error", name, a1(*first),
+              f"tab {name!r} is a copy of {read_as!r} that disagrees with it ({shown}){also}; "
+              f"only {read_as!r} is read: keep the right one, then read again (delete {name!r} "
+              f"if {read_as!r} is right; else copy its cells onto {read_as!r} and delete it)")
 
 
 @dataclass
