@@ -674,6 +674,26 @@ def test_readers_started_early_are_the_ones_collect_reads_with(
     assert_consistent(url)
 
 
+def _dying_reader(path: str) -> ReadOutcome:
+    """Reads here; in a reader process, ends it at once, as a kill or the OOM killer would."""
+    if multiprocessing.parent_process() is not None:
+        os._exit(9)
+    return read_for_collect(path)
+
+
+def test_a_reader_process_that_dies_stops_the_collect_with_one_clear_error(
+        tmp_path: Path, ladder: Ladder) -> None:
+    _returned_folder(tmp_path / "in", ladder)
+    url = f"sqlite:///{tmp_path}/h.sqlite"
+    with History(url) as h:
+        with pytest.raises(coll.ReaderLost, match="no workbook of this collect was stored"):
+            coll.collect(h, [tmp_path / "in"], jobs=2, reader=_dying_reader, keep=KEEP(tmp_path))
+        assert h.counts()["sources"] == 0
+        # collecting again adds everything
+        again = coll.collect(h, [tmp_path / "in"], jobs=1, keep=KEEP(tmp_path))
+    assert again.count("added") + again.count("updated") == 8, _by_file(again)
+
+
 def test_collect_reads_each_file_once_and_held_files_not_at_all(
         tmp_path: Path, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
     import sheetladder.results.read

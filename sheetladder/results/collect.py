@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from ..definition import Ladder
-from ..errors import UnreadableWorkbook
+from ..errors import SheetladderError, UnreadableWorkbook
 from ..google.read import is_google_source
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
@@ -52,6 +52,18 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
     files, missing = find_workbooks(paths)
     return files, [IngestResult(file=m, status="refused", findings=[
         Finding(severity="error", message="no such file or folder")]) for m in missing]
+
+
+class ReaderLost(SheetladderError):
+    """A reader process ended before it had read its files (killed, or out of memory). Files
+    are stored only once every one is read, so none of this collect's workbooks was stored."""
+
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__("a reader process ended before it had read its files (killed, or out "
+                         "of memory?); no workbook of this collect was stored: collect again "
+                         "(--jobs 1 reads in this one process)")
 
 
 @dataclass
@@ -147,7 +159,12 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                 for got in read_chunk_for_collect([task], reader, memo):
                     batch.add(got)
         else:
-            _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen)
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen)
+            except BrokenProcessPool:
+                raise ReaderLost() from None
     batch.settle(keep)
     batch.ingest(history)
     return outcome
