@@ -643,6 +643,8 @@ def test_readers_started_early_are_the_ones_collect_reads_with(
     _returned_folder(tmp_path / "in", ladder)
     assert Readers(jobs=1, files=100).n == 0  # --jobs 1 reads in this process
     assert Readers(jobs=2, files=2).n == 0  # too few files to share
+    assert Readers(jobs=8, files=9).n == 2  # no more than there are chunks to give them
+    assert Readers(jobs=8, files=3).n == 1
     with Readers(jobs=2, files=100) as readers:
         assert readers.n == 1 and readers.pool is not None
         pool = readers.pool

@@ -24,6 +24,7 @@ from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..verify.verify import VerifyMemo
 from ..xlsx.archive import read_file_bytes
+from .read import CHUNK_FILES as _CHUNK_FILES
 from .read import FOLDER_SUFFIXES as FOLDER_SUFFIXES
 from .read import MOST_JOBS as MOST_JOBS
 from .read import OTHER_SPREADSHEET_SUFFIXES as OTHER_SPREADSHEET_SUFFIXES
@@ -83,7 +84,6 @@ class CollectOutcome:
 # than these at once, so memory does not grow with the batch.
 _BLOCK_FILES = 16  # files hashed, then looked up in the history, at a time
 _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
-_CHUNK_FILES = 4  # files per task sent to a reader process
 _CHUNK_BYTES = 4 * 2**20
 _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
 BATCH_FILES = 32  # files stored in one transaction (a savepoint each)

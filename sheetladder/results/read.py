@@ -134,6 +134,7 @@ def find_workbooks(paths: Sequence[str | Path]) -> tuple[list[str], list[str]]:
 
 
 MOST_JOBS = 8  # processes at work in a collect by default at most: one process stores them all
+CHUNK_FILES = 4  # files per task sent to a reader process
 
 
 def reader_processes(jobs: int = 0) -> int:
@@ -155,10 +156,11 @@ class Readers:
     reader); started here, before the trusted ladders are parsed and the history is opened, it
     starts while this process does that work, on the other core, instead of after it. Use as
     a context manager around the collect it serves: the processes end with it. With fewer
-    than two processes at work, or too few files to share, none is started."""
+    than two processes at work, or too few files to share, none is started; and no more than
+    there are chunks of :data:`CHUNK_FILES` files to give them (each holds ~55 MiB)."""
 
     def __init__(self, jobs: int = 0, files: int = 0):
-        self.n = reader_processes(jobs) if files >= 3 else 0
+        self.n = min(reader_processes(jobs), max(1, files // CHUNK_FILES)) if files >= 3 else 0
         self.pool: Any = None
 
     def __enter__(self) -> Readers:
