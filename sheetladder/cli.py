@@ -803,8 +803,8 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
         raise BadInput("-o names the links file of a --roster run")
     ladder = _load_warning(definition)
     chosen, note = choose_period(ladder, period, required=roster is None)
-    if note:
-        click.echo(note + (", for rows without a period" if roster else ""), err=True)
+    if note and not roster:
+        click.echo(note, err=True)
     share_list = [parse_share(s) for s in shares]
     link_role = None if link == "off" else link
     if template:
@@ -815,6 +815,8 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
         return
     if roster:
         team = read_roster(ladder, roster, chosen, split, allow_columns)
+        if note and team.defaulted:
+            click.echo(f"{note}, for the {team.defaulted} row(s) without a period", err=True)
         for w in team.warnings:
             click.echo(f"{w.path}:{w.line}: warning: {w.message}", err=True)
         manifest = Path(output) if output else default_manifest(Path(roster))

@@ -200,6 +200,25 @@ def test_cli_publish_roster_writes_the_links_for_a_mail_merge(
     assert len(fake.spreadsheets) == 6 and "0 sheets published, 6 already" in again.output
 
 
+def test_cli_publish_roster_notes_the_default_period_only_for_rows_without_one(
+        fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from sheetladder.period import current_quarter
+
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    dated = tmp_path / "dated.csv"
+    dated.write_text("person,period\nSolo Person,2026-Q3\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), "--roster",
+                                    str(dated), "-o", str(tmp_path / "a.csv")])
+    assert res.exit_code == 0 and "no --period given" not in res.output, res.output
+    some = tmp_path / "some.csv"
+    some.write_text("person,period\nSolo Person,\nDuo Person,2026-Q3\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), "--roster",
+                                    str(some), "-o", str(tmp_path / "b.csv")])
+    assert res.exit_code == 0 and (
+        f"no --period given: using the current calendar quarter, {current_quarter().label}, for "
+        "the 1 row(s) without a period") in res.output, res.output
+
+
 @pytest.mark.parametrize("args, fragment", [
     ([], "exactly one of"),
     (["--person", "Ana", "--template"], "exactly one of"),
