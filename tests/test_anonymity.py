@@ -440,6 +440,29 @@ def test_the_pool_cannot_be_backed_out_with_two_peers(tmp_path: Path,
 # -- read's text -------------------------------------------------------------------------------------
 
 
+def test_a_finding_on_the_summary_is_counted_not_listed_when_raters_are_pooled(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Summary has a column per rater: a stale stored result there quotes one pooled
+    rater's rating, then and now, so it is counted like the findings on their tabs."""
+    ladder = ladder_with(3)
+    report = report_of(ladder, 2, TWO)
+    stale = ("3 stored formula result(s) differ from what the ratings give (e.g. E4 stores "
+             "'L5', the ratings give 'L2')")
+    report.findings.append(Finding(severity="warning", sheet="Summary", cell="E4",
+                                   message=stale))
+    text = read_text([report], monkeypatch)
+    assert "E4 stores" not in text and "on the tabs of raters shown as Others" in text
+    decision = anonymity.decide(ladder, report.inputs)
+    kept = anonymity.public_warnings(decision, [f"warning: Summary!E4: {stale}",
+                                                "warning: Matrix!B3: a note"], report.inputs)
+    assert kept == ["warning: Matrix!B3: a note", "warning: 1 warning(s) about the raters "
+                    "shown as Others left out here: they name or quote one of them"]
+    # with every rater shown, it is listed
+    shown = report_of(ladder_with(0), 2, TWO)
+    shown.findings.append(Finding(severity="warning", sheet="Summary", cell="E4", message=stale))
+    assert "E4 stores" in read_text([shown], monkeypatch)
+
+
 def _filled_workbook(tmp_path: Path, ladder: Ladder, peers: int, name: str) -> Path:
     ctx = context(ladder, peers)
     blank = tmp_path / f"{name}-blank.xlsx"

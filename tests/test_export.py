@@ -21,6 +21,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from openpyxl.utils.escape import unescape
+from rich.console import Console
 
 from sheetladder.cli import main
 from sheetladder.context import Context, make_context
@@ -101,8 +102,10 @@ def expected_row(ladder: Ladder, sc: Score, prev: Score | None,
         "level_change": (sc.level_index - prev.level_index
                          if prev and sc.level_index is not None and prev.level_index is not None
                          else None),
+        # totals compare only when both periods are complete (every category rated)
         "total_change": (r6(sc.total_points - prev.total_points)
-                         if prev and sc.total_points is not None and prev.total_points is not None
+                         if prev and sc.level_index is not None and prev.level_index is not None
+                         and sc.total_points is not None and prev.total_points is not None
                          else None),
     }
 
@@ -163,6 +166,31 @@ def test_rows_follow_the_rule_and_changes_compare_with_each_persons_previous_per
             sc = scores.get((t.person, period))
             assert t.levels[period] == (sc.level if sc else None)
             assert t.totals[period] == (r6(sc.total_points) if sc else None)
+
+
+def test_no_total_change_against_or_from_an_incomplete_period(db_url: str, small: Ladder
+                                                                ) -> None:
+    """A total over some of the categories measures no progress against one over all of them:
+    Ann left a category unrated by everyone in 2026-Q3; in 2026-Q4 she is rated at the same
+    level throughout. Her total rose, yet nothing changed; so no change is given either way."""
+    from sheetladder.results.store import AssessmentRecord
+    from sheetladder.results.text import history_table
+
+    blank = small.categories[0].id
+    with History(db_url) as h:
+        for period, gaps in (("2026-Q3", {blank}), ("2026-Q4", set())):
+            ctx = ctx_of(small, "Ann", period, n_raters=3)
+            ratings = {s.tab: {c.id: None if c.id in gaps else 2 for c in small.categories}
+                       for s in ctx.raters}
+            h.ingest(make_report(small, ctx, ratings, file=f"ann-{period}.xlsx"), small)
+        [row] = build(h, "2026-Q4").rows
+        recs: list[AssessmentRecord] = [r for r in h.records() if r.person == "Ann"]
+    assert row.previous_period == "2026-Q3" and row.previous_total is not None
+    assert row.total_points is not None and row.total_points > row.previous_total
+    assert row.level_change is None and row.total_change is None
+    console = Console(width=200, record=True)
+    console.print(history_table("Ann", None, sorted(recs, key=lambda r: r.period)))
+    assert "+" not in console.export_text()
 
 
 def test_team_views_count_levels_and_average_categories(db_url: str, small: Ladder) -> None:

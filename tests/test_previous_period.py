@@ -75,7 +75,8 @@ def test_the_export_compares_with_the_latest_period_that_ends_before_this_one(
                                 if prev and now.level_index is not None
                                 and prev.level_index is not None else None)
     assert row.total_change == (xround(now.total_points - prev.total_points)
-                                if prev and now.total_points is not None
+                                if prev and now.level_index is not None
+                                and prev.level_index is not None and now.total_points is not None
                                 and prev.total_points is not None else None)
     # the trend runs through the periods over before this one starts, then this one
     assert exp.periods == ([before] if before else []) + [period]

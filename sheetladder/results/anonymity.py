@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import scoring
-from ..context import GUIDE_SHEET, MATRIX_SHEET, META_SHEET, SUMMARY_SHEET
+from ..context import GUIDE_SHEET, MATRIX_SHEET, META_SHEET
 from ..definition import POOL_ROLE, Ladder
 from ..scoring import RaterInput
 
@@ -45,7 +45,9 @@ SELF = "self"
 PEER = "peer"
 POOL = POOL_ROLE  # the pool's role id in the outputs (no ladder may give a role this id)
 POOL_NAME = "Others"
-_OPEN_SHEETS = (META_SHEET, GUIDE_SHEET, MATRIX_SHEET, SUMMARY_SHEET)
+# sheets whose findings concern no one rater; not the Summary, which has a column per rater (a
+# stale stored result there quotes that rater's rating, then and now)
+_OPEN_SHEETS = (META_SHEET, GUIDE_SHEET, MATRIX_SHEET)
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def mentions(text: str, names: Iterable[str]) -> bool:
 
 def open_sheet(where: str, inputs: Iterable[RaterInput]) -> bool:
     """Whether a finding located on sheet ``where`` concerns no pooled rater: the Guide,
-    Matrix, Summary or hidden sheet, or a self tab."""
+    Matrix or hidden sheet, or a self tab (not the Summary: it has a column per rater)."""
     return where in _OPEN_SHEETS or any(i.tab == where for i in inputs if i.role == SELF)
 
 

@@ -403,9 +403,12 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
             level_change=(a.level_index - prev.level_index
                           if same and prev and a.level_index is not None
                           and prev.level_index is not None else None),
+            # totals compare only when both assessments are complete: a sum over some of the
+            # categories is no measure of progress against a sum over all of them
             total_change=(_r(a.total_points - prev.total_points)
-                          if same and prev and a.total_points is not None
-                          and prev.total_points is not None else None),
+                          if same and prev and complete and prev.level_index is not None
+                          and a.total_points is not None and prev.total_points is not None
+                          else None),
             warnings=anonymity.public_warnings(decision, a.warnings, inputs),
             rater_figures=figures, comments=comments, peers_pooled=decision.pooled,
             category_roles=_category_roles(a, lad, decision, pool),

@@ -241,7 +241,9 @@ def history_table(name: str, email: str | None, recs: Sequence[AssessmentRecord]
     """A person's periods held, in time order: level, total, progress and the change since the
     period before each (period.previous_of: the latest that ends before it starts, on the same
     ladder). A period that only overlaps the ones held before it (2026-11 after 2026-Q4) shows
-    no change; a change against a period other than the row above names that period."""
+    no change, and so does a row or its earlier period left incomplete (a total over some
+    categories measures no progress); a change against a period other than the row above names
+    that period."""
     table = Table(title=Text(name + (f" <{email}>" if email else "")))
     for col in ("Period", "Ladder", "Level", "Total", "Progress", "Change", "Rated", "Raters"):
         table.add_column(col, justify="left" if col in ("Period", "Ladder", "Level") else "right")
@@ -249,7 +251,9 @@ def history_table(name: str, email: str | None, recs: Sequence[AssessmentRecord]
     for r in recs:
         change = ""
         prev = previous_of(r.when, recs, lambda a: a.when) if r.when is not None else None
-        if prev is not None and prev.ladder_id == r.ladder_id:
+        # totals compare only when both are complete (every category rated), as in the export
+        if prev is not None and prev.ladder_id == r.ladder_id and r.level_index is not None \
+                and prev.level_index is not None:
             if r.total_points is not None and prev.total_points is not None:
                 change = f"{r.total_points - prev.total_points:+.2f}"
             if r.level_index is not None and prev.level_index is not None \
