@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sheetladder.cli import main
+from sheetladder.context import make_context
 from sheetladder.definition import load
 from sheetladder.plan import build_plan
 from sheetladder.report.calibration import calibration_view
-from sheetladder.report.site import num, page_names, render_site
+from sheetladder.report.site import ladders_of, num, page_names, render_site, team_page
 from sheetladder.results.export import PersonRow, build
 from sheetladder.results.store import History
 from sheetladder.xlsx.write import save
@@ -72,7 +73,7 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site_of(db: Path, team: str | None = None) -> tuple[dict[str, bytes], object]:
     with History(str(db), read_only=True) as h:
         exp = build(h, "2026-Q4", team=team)
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     return render_site(exp, ladders, team=team), exp
 
 
@@ -182,7 +183,7 @@ def test_any_text_in_names_and_comments_is_shown_as_written_and_adds_no_markup(
 
     with History(str(plain_db), read_only=True) as h:
         exp = copy.deepcopy(build(h, "2026-Q4"))
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     row = exp.rows[0]
     for t in exp.trend:
         if t.person == row.person:
@@ -288,7 +289,7 @@ def test_the_team_page_shows_flagged_raters_unreliable_categories_and_self_other
         plain_db: Path) -> None:
     with History(str(plain_db), read_only=True) as h:
         exp = build(h, "2026-Q4")
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     text = text_of(render_site(exp, ladders, calibration=calibration())["index.html"])
     section = text[text.index("Calibration"):text.index("Who is missing")]
     assert "0.62" in section
@@ -302,7 +303,7 @@ def test_the_team_page_shows_flagged_raters_unreliable_categories_and_self_other
 def test_calibration_names_are_escaped(plain_db: Path) -> None:
     with History(str(plain_db), read_only=True) as h:
         exp = build(h, "2026-Q4")
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     html = render_site(exp, ladders, calibration=calibration(PAYLOAD))["index.html"]
     assert "script" not in {t for t, _ in parse(html).tags}
     assert PAYLOADS[0] in text_of(html)
@@ -564,3 +565,64 @@ def test_who_is_missing_names_no_rater_of_a_pooled_person_but_self(tmp_path: Pat
     missing = text_of((out / "index.html").read_bytes()).split("Who is missing", 1)[1]
     assert person in missing and "1 of 4 Others tab(s) not collected" in missing
     assert "Peer C" not in missing
+
+
+def test_two_ladders_of_one_id_and_version_each_page_uses_its_own_by_hash(tmp_path: Path) -> None:
+    """A ladder edited in place (a weight and a descriptor changed, id and version kept) is a
+    second ladder held: each person's page takes thresholds, progress and the growth plan from
+    the ladder of their own assessment (its hash), whichever was stored last, and the team
+    page has a section per ladder holding only its own people."""
+    from sheetladder.definition import load_text
+
+    from .report_data import LADDER
+    from .test_history import make_report
+
+    text = LADDER.format(name="Report test ladder", l1="Starter", group="Craft",
+                         cat="Discovery", d="Does the work of this level")
+    first = load_text(text, "a.yaml")
+    edited = text.replace("name: Closing, weight: 2,", "name: Closing, weight: 5,") \
+        .replace("L3: Teaches discovery,", "L3: Teaches discovery to the team,")
+    second = load_text(edited, "b.yaml")
+    assert (first.id, first.version) == (second.id, second.version)
+    assert first.content_hash() != second.content_hash()
+    assert first.level_thresholds() != second.level_thresholds()
+    db = tmp_path / "history.sqlite"
+    with History(str(db)) as h:
+        for person, lad, period in (("Ana Diaz", first, "2026-Q3"), ("Ana Diaz", first, "2026-Q4"),
+                                    ("Ben Ortiz", second, "2026-Q4")):
+            ctx = make_context(lad, person, period, [("self", None, None),
+                                                     ("manager", "Bo Chen", None)])
+            ratings = {s.tab: {c.id: 2 for c in lad.categories} for s in ctx.raters}
+            h.ingest(make_report(lad, ctx, ratings, file=f"{person}-{period}.xlsx"), lad)
+    own = {"Ana Diaz": first, "Ben Ortiz": second}
+    for period in ("2026-Q3", "2026-Q4"):
+        with History(str(db), read_only=True) as h:
+            exp = build(h, period)
+            pages = render_site(exp, ladders_of(h, exp))
+        for row, name in zip(exp.rows, page_names(exp.rows), strict=True):
+            lad = own[row.person]
+            assert row.ladder_hash == lad.content_hash()
+            assert row.level_index == 2 and row.total_points is not None
+            to_go = lad.level_thresholds()[row.level_index] - row.total_points
+            page = text_of(pages[name])
+            assert f"{num(to_go)} points to go" in page, (period, row.person, page)
+            assert f"Progress to L3 {round((row.progress_to_next or 0) * 100)}%" in page
+            other = second if lad is first else first
+            other_to_go = other.level_thresholds()[row.level_index] - row.total_points
+            assert f"{num(other_to_go)} points to go" not in page
+            l3 = lad.categories[0].descriptor("L3")
+            assert l3 is not None and f"L3 Expert: {l3.text}" in page
+            if lad is first:
+                assert "to the team" not in page
+        views = {tv.ladder_hash: tv for tv in exp.team}
+        assert set(views) == {r.ladder_hash for r in exp.rows}
+        for tv in exp.team:
+            assert tv.people == sum(1 for r in exp.rows if r.ladder_hash == tv.ladder_hash)
+        if period == "2026-Q4":
+            assert len(exp.team) == 2 and len({tv.name for tv in exp.team}) == 2
+        # each section's heatmap holds only the people of its own ladder
+        tp = team_page(exp, page_names(exp.rows), None, None, None)
+        for sec in tp.sections:
+            people = {hr.person for b in sec.blocks for hr in b.rows}
+            assert people == {r.person for r in exp.rows
+                              if r.ladder_hash == sec.view.ladder_hash}

@@ -23,7 +23,7 @@ from ..errors import OutputExists, SheetladderError
 from ..files import write_new
 from ..results import anonymity
 from ..results.calibrate import Calibration, calibrate
-from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, team_key
+from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, in_view, team_key
 from ..results.status import CycleStatus, Totals
 from ..results.store import History
 from ..roster import slug
@@ -271,8 +271,7 @@ def person_page(exp: PeriodExport, row: PersonRow, ladder: Ladder, file: str) ->
 
 
 def _section(exp: PeriodExport, tv: TeamView, files: Mapping[int, str], k: int) -> LadderSection:
-    people = [(i, r) for i, r in enumerate(exp.rows)
-              if r.ladder == tv.ladder and r.ladder_version == tv.version]
+    people = [(i, r) for i, r in enumerate(exp.rows) if in_view(tv, r)]
     codes = tv.levels[1:]
     values = [r.consensus.get(c.category) for _, r in people for c in tv.categories]
     lo, hi = heat_span(values, len(codes))
@@ -367,11 +366,12 @@ def _check_folder(out_dir: Path, force: bool) -> None:
                            "report into it (its pages are replaced)")
 
 
-def render_site(exp: PeriodExport, ladders: Mapping[tuple[str, str], Ladder],
+def render_site(exp: PeriodExport, ladders: Mapping[str, Ladder],
                 team: str | None = None, status: CycleStatus | None = None,
                 calibration: Calibration | None = None) -> dict[str, bytes]:
     """Every page of the report, by its path in the site (``index.html``, ``people/...``).
-    ``ladders`` maps (ladder id, version) to the ladder each row was scored with."""
+    ``ladders`` maps a ladder's content hash to the ladder: each row's page uses the ladder of
+    its own ``ladder_hash`` (two ladders may share an id and a version, not a hash)."""
     env = _env()
     env.filters.update(num=num, signed=signed, pct=pct)
     files = page_names(exp.rows)
@@ -382,10 +382,10 @@ def render_site(exp: PeriodExport, ladders: Mapping[tuple[str, str], Ladder],
         page=tp, root="", **base).encode("utf-8")
     tmpl = env.get_template("person.html.j2")
     for row, file in zip(exp.rows, files, strict=True):
-        lad = ladders.get((row.ladder, row.ladder_version))
+        lad = ladders.get(row.ladder_hash)
         if lad is None:
-            raise ReportError(f"the ladder {row.ladder} {row.ladder_version} of {row.person} is "
-                              "not held")
+            raise ReportError(f"the ladder {row.ladder} {row.ladder_version} "
+                              f"({row.ladder_hash[:12] or 'no hash'}) of {row.person} is not held")
         pp = person_page(exp, row, lad, file)
         pages[file] = tmpl.render(page=pp, root="../", **base).encode("utf-8")
     return pages
@@ -418,9 +418,10 @@ def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = Fa
     return written
 
 
-def ladders_of(history: History) -> dict[tuple[str, str], Ladder]:
-    """Every ladder the history holds, by (id, version)."""
-    return {(lad.id, lad.version): lad for lad, _ in history.known_ladders()}
+def ladders_of(history: History, exp: PeriodExport) -> dict[str, Ladder]:
+    """The ladders ``exp``'s rows were scored with, by content hash (not by id and version:
+    a ladder edited in place keeps both, and each assessment must use its own)."""
+    return {h: history.ladder(h) for h in dict.fromkeys(r.ladder_hash for r in exp.rows)}
 
 
 def calibration_of(history: History, period: str, team: str | None) -> Calibration:
@@ -451,7 +452,7 @@ def make_report(history: History, period: str | None, out_dir: str | Path, *,
     if manifest is not None or roster is not None:
         status = status_of(history, exp.period, manifest=manifest, roster=roster,
                            definition=definition)
-    pages = render_site(exp, ladders_of(history), team=team, status=status,
+    pages = render_site(exp, ladders_of(history, exp), team=team, status=status,
                         calibration=calibration_of(history, exp.period, team))
     written = write_site(out_dir, pages, force=force)
     return Written(folder=Path(out_dir), pages=written, people=len(exp.rows), period=exp.period)
