@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .definition import (
@@ -648,7 +649,8 @@ def migrate(db: str | None) -> None:
                    "new, unless --force.")
 @click.option("--period", help="The period, e.g. 2026-Q4 (default: the latest held).")
 @click.option("--team", help="Only the people of this team (case ignored).")
-@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP + " Not with WORKBOOKS.")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP + " Not with WORKBOOKS "
+              "(SHEETLADDER_DB is then not used).")
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
               help="The cycle's manifest.csv: the team page lists who is missing.")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True),
@@ -684,7 +686,14 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     if manifest and roster:
         raise BadInput("give --manifest or --roster, not both")
     if workbooks and db:
-        raise BadInput("WORKBOOKS are read into a temporary history: --db does not go with them")
+        # only a --db given on the command line conflicts: SHEETLADDER_DB set in the
+        # environment (as for every other command) is simply not used
+        if click.get_current_context().get_parameter_source("db") is ParameterSource.COMMANDLINE:
+            raise BadInput("WORKBOOKS are read into a temporary history: --db does not go with "
+                           "them")
+        click.echo("note: WORKBOOKS are read into a temporary history; the SHEETLADDER_DB "
+                   "database is not used", err=True)
+        db = None
     if not workbooks and (ladders or trust_new):
         raise BadInput("--ladders and --trust-new judge WORKBOOKS; the history's ladders were "
                        "judged when they were collected")

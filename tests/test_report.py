@@ -400,6 +400,33 @@ def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--db" in r.output
 
 
+def test_cli_workbooks_with_sheetladder_db_in_the_environment_leave_that_database_alone(
+        tmp_path: Path) -> None:
+    """SHEETLADDER_DB exported (as the README says) is no --db given: the workbooks are
+    reported, one note on stderr says the database is not used, and it is not created."""
+    lad = load(DEFINITIONS / "sales-s1-s7.yaml")
+    ctx = ctx_of(lad, "Ana Diaz", "2026-Q4")
+    blank = tmp_path / "blank.xlsx"
+    save(build_plan(lad, ctx), blank)
+    book = tmp_path / "ana.xlsx"
+    fill_workbook(blank, book, ctx, lad, {s.tab: {c.id: 2 for c in lad.categories}
+                                          for s in ctx.raters}, {}, datetime(2026, 12, 1, 9))
+    env_db = tmp_path / "env-history.sqlite"
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", str(book), "-o", str(out)],
+                           env={"SHEETLADDER_DB": str(env_db)})
+    assert r.exit_code == 0, r.output
+    assert (out / "people" / "ana-diaz.html").is_file()
+    assert r.stderr.count("SHEETLADDER_DB database is not used") == 1
+    assert "does not go with" not in r.output
+    assert not env_db.exists()
+    # an explicit --db still conflicts, whatever the environment holds
+    r = CliRunner().invoke(main, ["report", str(book), "--db", str(env_db), "-o",
+                                  str(tmp_path / "other")], env={"SHEETLADDER_DB": str(env_db)})
+    assert r.exit_code == 1 and "--db does not go with them" in r.output
+    assert not (tmp_path / "other").exists() and not env_db.exists()
+
+
 def planted_team_page(tmp_path: Path, extra: str) -> str:
     """The team page's text of test_calibrate's planted period (a manager 1.5 levels lenient
     across 8 reps), its ladder with ``extra`` appended."""
