@@ -660,8 +660,10 @@ def migrate(db: str | None) -> None:
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
-                                            "are replaced, and person pages of an earlier report "
-                                            "that this one has not are removed.")
+                                            "are replaced, and person pages an earlier report "
+                                            "wrote (listed in its .sheetladder-report.json, "
+                                            "unchanged since) that this one has not are removed; "
+                                            "nothing else is.")
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
            ladders: tuple[str, ...], trust_new: bool, force: bool) -> None:
@@ -703,10 +705,15 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     with source as store:
         done = make_report(store, period, out_dir, team=team, manifest=manifest,
                            roster=roster, definition=definition, force=force)
+    for note in done.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"wrote {done.folder / 'index.html'} and {done.people} person page(s) "
                f"({len(done.pages)} files, period {done.period}"
                + (f", from {store.name})" if not workbooks else f", from {len(workbooks)} "
                   "workbook path(s))"))
+    if done.removed:
+        click.echo(f"removed {len(done.removed)} person page(s) of the earlier report that this "
+                   "one has not: " + ", ".join(p.name for p in done.removed))
 
 
 @main.command()

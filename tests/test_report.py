@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -20,7 +20,14 @@ from sheetladder.context import make_context
 from sheetladder.definition import load
 from sheetladder.plan import build_plan
 from sheetladder.report.calibration import calibration_view
-from sheetladder.report.site import ladders_of, num, page_names, render_site, team_page
+from sheetladder.report.site import (
+    RECORD,
+    ladders_of,
+    num,
+    page_names,
+    render_site,
+    team_page,
+)
 from sheetladder.results.export import PersonRow, build
 from sheetladder.results.store import History
 from sheetladder.xlsx.write import save
@@ -480,20 +487,91 @@ def test_two_ladders_in_one_period_get_a_section_each_and_each_page_its_own_ladd
         assert all(c.name in text for c in lad.categories)
 
 
+def _report(db: Path, out: Path, *args: str) -> Result:
+    r = CliRunner().invoke(main, ["report", "--db", str(db), "-o", str(out), *args])
+    assert r.exit_code == 0, r.output
+    return r
+
+
+def _people(out: Path) -> list[str]:
+    return sorted(p.name for p in (out / "people").iterdir())
+
+
 def test_force_removes_the_pages_of_people_no_longer_in_the_report_and_nothing_else(
         plain_db: Path, tmp_path: Path) -> None:
+    """--force removes only the person pages the earlier report's record lists: a copy of a
+    page a manager saved beside it (same generator tag, other name) and other files stay."""
     out = tmp_path / "site"
-    assert CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out)]).exit_code == 0
-    stale = out / "people" / "left-the-team.html"
-    stale.write_bytes((out / "people" / "ana-diaz.html").read_bytes())
+    _report(plain_db, out)
+    assert (out / RECORD).is_file()
+    assert _people(out) == ["ana-diaz-2.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind.html"]
+    copy = out / "people" / "ana-diaz-1on1-notes.html"
+    copy.write_bytes((out / "people" / "ana-diaz.html").read_bytes())
+    kept = (out / "people" / "eva-lind.html").read_bytes()
+    saved = out / "people" / "eva-lind-saved.html"
+    saved.write_bytes(kept)
     mine = out / "people" / "notes.html"
     mine.write_text("<p>my own notes</p>")
-    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out), "--team",
-                                  "North", "--force"])
-    assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in (out / "people").iterdir()) == [
-        "ana-diaz.html", "ben-ortiz.html", "notes.html"]
-    assert mine.read_text() == "<p>my own notes</p>"
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert _people(out) == ["ana-diaz-1on1-notes.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind-saved.html", "notes.html"]
+    assert "removed 2 person page(s)" in r.stdout and "eva-lind.html" in r.stdout
+    assert mine.read_text() == "<p>my own notes</p>" and saved.read_bytes() == kept
+    # the record now lists this report's pages only: the next --force removes nothing more
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert "removed" not in r.stdout
+    assert _people(out) == ["ana-diaz-1on1-notes.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind-saved.html", "notes.html"]
+
+
+def test_force_keeps_a_page_of_the_earlier_report_changed_since(plain_db: Path,
+                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    _report(plain_db, out)
+    edited = out / "people" / "eva-lind.html"
+    edited.write_bytes(edited.read_bytes() + b"<!-- my notes -->")
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert edited.read_bytes().endswith(b"<!-- my notes -->")
+    assert not (out / "people" / "ana-diaz-2.html").exists()  # unchanged: removed
+    assert "changed since, so were left in place" in r.stderr
+
+
+def test_force_on_a_folder_of_a_report_without_a_record_removes_nothing_and_says_so(
+        plain_db: Path, tmp_path: Path) -> None:
+    """A report folder from before the record: whose pages are whose is not known, so only
+    the pages of this report are written (same names replaced) and nothing is removed."""
+    out = tmp_path / "site"
+    _report(plain_db, out)
+    (out / RECORD).unlink()
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert _people(out) == ["ana-diaz-2.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind.html"]
+    assert r.stderr.count("none was removed") == 1 and "2 other page(s)" in r.stderr
+    assert "removed" not in r.stdout
+    assert (out / RECORD).is_file()  # the next --force knows this report's pages
+    r = _report(plain_db, out, "--force")
+    assert "removed" not in r.stdout and len(_people(out)) == 4
+
+
+def test_a_record_naming_files_outside_the_people_folder_removes_none_of_them(
+        plain_db: Path, tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    out = tmp_path / "site"
+    _report(plain_db, out, "--team", "North")
+    victim = tmp_path / "victim.html"
+    victim.write_text("keep me")
+    data = victim.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    (out / "other.html").write_bytes(data)
+    record = json.loads((out / RECORD).read_text())
+    record["files"].update({"../victim.html": digest, "other.html": digest,
+                            "people/../../victim.html": digest})
+    (out / RECORD).write_text(json.dumps(record))
+    _report(plain_db, out, "--team", "North", "--force")
+    assert victim.read_text() == "keep me" and (out / "other.html").read_bytes() == data
 
 
 def test_the_package_ships_every_template() -> None:

@@ -9,8 +9,11 @@ host; Jinja2 escapes every value, so a name holding ``<script>`` shows as that t
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -391,31 +394,106 @@ def render_site(exp: PeriodExport, ladders: Mapping[str, Ladder],
     return pages
 
 
-GENERATOR = b'<meta name="generator" content="sheetladder">'
+RECORD = ".sheetladder-report.json"  # in the report's folder: the files the report wrote
+_RECORD_KIND = "sheetladder report"
 
 
-def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = False) -> list[Path]:
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_record(out: Path) -> dict[str, str] | None:
+    """The files an earlier report wrote into ``out`` (site path -> sha256 of the bytes it
+    wrote), from its record; None when there is none or it cannot be read as one."""
+    try:
+        data = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("kind") != _RECORD_KIND or \
+            not isinstance(data.get("files"), dict):
+        return None
+    return {k: v for k, v in data["files"].items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _own_page(out: Path, name: str, digest: str) -> Path | None:
+    """The file at site path ``name`` if it is still, byte for byte, the person page an
+    earlier report wrote there (a regular file, not a link, of the digest it recorded)."""
+    parts = name.split("/")
+    if len(parts) != 2 or parts[0] != PEOPLE_DIR or not parts[1].endswith(".html") or \
+            parts[1] in ("", ".", "..") or "\\" in parts[1]:
+        return None
+    path = out / PEOPLE_DIR / parts[1]
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        if _digest(path.read_bytes()) != digest:
+            return None
+    except OSError:
+        return None
+    return path
+
+
+@dataclass
+class SiteWritten:
+    pages: list[Path]
+    removed: list[Path]
+    notes: list[str]
+
+
+def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = False
+               ) -> SiteWritten:
     """Write the pages under ``out_dir``: a folder that exists must be empty unless ``force``.
-    With ``force``, pages of the same name are replaced, and person pages an earlier report
-    wrote there that this one has not (someone no longer in it) are removed, so that no page
-    of a past report stays reachable as if current; other files are left alone."""
+    With ``force``, pages of the same name are replaced, and the person pages an earlier report
+    wrote there that this one has not (someone no longer in it) are removed, so that no page of
+    a past report stays reachable as if current. Which pages those are comes only from the
+    record the earlier report left (``.sheetladder-report.json``: each file it wrote, with a
+    digest): a page not in it, or changed since (a copy someone saved, a page edited), is never
+    removed. A folder of a report older than the record: nothing is removed, and a note says
+    so."""
     out = Path(out_dir)
     _check_folder(out, force)
+    before = _read_record(out) if force else None
+    had_record = os.path.lexists(out / RECORD)
     written = []
     for name, data in pages.items():
-        target = out / name
-        written.append(write_new(target, data, force=force))
-    people = out / PEOPLE_DIR
-    if force and people.is_dir():
-        keep = {p.resolve() for p in written}
-        for old in people.glob("*.html"):
-            if old.resolve() in keep or not old.is_file() or old.is_symlink():
+        written.append(write_new(out / name, data, force=force))
+    removed: list[Path] = []
+    notes: list[str] = []
+    if before is not None:
+        kept = 0
+        for name, digest in sorted(before.items()):
+            if name in pages:
                 continue
-            with old.open("rb") as f:
-                head = f.read(2048)
-            if GENERATOR in head:
-                old.unlink()
-    return written
+            own = _own_page(out, name, digest)
+            if own is None:
+                kept += os.path.lexists(out / name)
+                continue
+            try:
+                own.unlink()
+            except OSError as e:
+                notes.append(f"{own}: could not remove this page of the earlier report "
+                             f"({e.strerror or e})")
+                continue
+            removed.append(own)
+        if kept:
+            notes.append(f"{kept} file(s) the earlier report wrote in {out / PEOPLE_DIR} were "
+                         "changed since, so were left in place")
+    elif force:
+        people = out / PEOPLE_DIR
+        here = {p.resolve() for p in written}
+        others = [p for p in people.glob("*.html") if p.resolve() not in here] \
+            if people.is_dir() else []
+        if others:
+            why = "cannot be read" if had_record else "is missing (a report older than it)"
+            notes.append(f"the record of the earlier report in {out} ({RECORD}) {why}: its "
+                         f"person pages are not known, so none was removed; {len(others)} other "
+                         f"page(s) in {people} were left as they are")
+    record = {"kind": _RECORD_KIND,
+              "note": "the files sheetladder report wrote here; report --force removes only "
+                      "these, and only while unchanged",
+              "files": {name: _digest(data) for name, data in sorted(pages.items())}}
+    write_new(out / RECORD, (json.dumps(record, indent=2) + "\n").encode("utf-8"), force=True)
+    return SiteWritten(pages=written, removed=removed, notes=notes)
 
 
 def ladders_of(history: History, exp: PeriodExport) -> dict[str, Ladder]:
@@ -435,6 +513,8 @@ class Written:
     pages: list[Path]
     people: int
     period: str
+    removed: list[Path] = field(default_factory=list)  # pages of an earlier report removed
+    notes: list[str] = field(default_factory=list)
 
 
 def make_report(history: History, period: str | None, out_dir: str | Path, *,
@@ -454,5 +534,6 @@ def make_report(history: History, period: str | None, out_dir: str | Path, *,
                            definition=definition)
     pages = render_site(exp, ladders_of(history, exp), team=team, status=status,
                         calibration=calibration_of(history, exp.period, team))
-    written = write_site(out_dir, pages, force=force)
-    return Written(folder=Path(out_dir), pages=written, people=len(exp.rows), period=exp.period)
+    site = write_site(out_dir, pages, force=force)
+    return Written(folder=Path(out_dir), pages=site.pages, people=len(exp.rows),
+                   period=exp.period, removed=site.removed, notes=site.notes)
