@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .definition import (
@@ -648,7 +649,8 @@ def migrate(db: str | None) -> None:
                    "new, unless --force.")
 @click.option("--period", help="The period, e.g. 2026-Q4 (default: the latest held).")
 @click.option("--team", help="Only the people of this team (case ignored).")
-@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP + " Not with WORKBOOKS.")
+@click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP + " Not with WORKBOOKS "
+              "(SHEETLADDER_DB is then not used).")
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
               help="The cycle's manifest.csv: the team page lists who is missing.")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True),
@@ -658,8 +660,10 @@ def migrate(db: str | None) -> None:
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
-                                            "are replaced, and person pages of an earlier report "
-                                            "that this one has not are removed.")
+                                            "are replaced, and person pages an earlier report "
+                                            "wrote (listed in its .sheetladder-report.json, "
+                                            "unchanged since) that this one has not are removed; "
+                                            "nothing else is.")
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
            ladders: tuple[str, ...], trust_new: bool, force: bool) -> None:
@@ -684,7 +688,14 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     if manifest and roster:
         raise BadInput("give --manifest or --roster, not both")
     if workbooks and db:
-        raise BadInput("WORKBOOKS are read into a temporary history: --db does not go with them")
+        # only a --db given on the command line conflicts: SHEETLADDER_DB set in the
+        # environment (as for every other command) is simply not used
+        if click.get_current_context().get_parameter_source("db") is ParameterSource.COMMANDLINE:
+            raise BadInput("WORKBOOKS are read into a temporary history: --db does not go with "
+                           "them")
+        click.echo("note: WORKBOOKS are read into a temporary history; the SHEETLADDER_DB "
+                   "database is not used", err=True)
+        db = None
     if not workbooks and (ladders or trust_new):
         raise BadInput("--ladders and --trust-new judge WORKBOOKS; the history's ladders were "
                        "judged when they were collected")
@@ -694,10 +705,15 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     with source as store:
         done = make_report(store, period, out_dir, team=team, manifest=manifest,
                            roster=roster, definition=definition, force=force)
+    for note in done.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"wrote {done.folder / 'index.html'} and {done.people} person page(s) "
                f"({len(done.pages)} files, period {done.period}"
                + (f", from {store.name})" if not workbooks else f", from {len(workbooks)} "
                   "workbook path(s))"))
+    if done.removed:
+        click.echo(f"removed {len(done.removed)} person page(s) of the earlier report that this "
+                   "one has not: " + ", ".join(p.name for p in done.removed))
 
 
 @main.command()

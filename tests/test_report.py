@@ -10,16 +10,24 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sheetladder.cli import main
+from sheetladder.context import make_context
 from sheetladder.definition import load
 from sheetladder.plan import build_plan
 from sheetladder.report.calibration import calibration_view
-from sheetladder.report.site import num, page_names, render_site
+from sheetladder.report.site import (
+    RECORD,
+    ladders_of,
+    num,
+    page_names,
+    render_site,
+    team_page,
+)
 from sheetladder.results.export import PersonRow, build
 from sheetladder.results.store import History
 from sheetladder.xlsx.write import save
@@ -72,7 +80,7 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site_of(db: Path, team: str | None = None) -> tuple[dict[str, bytes], object]:
     with History(str(db), read_only=True) as h:
         exp = build(h, "2026-Q4", team=team)
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     return render_site(exp, ladders, team=team), exp
 
 
@@ -182,7 +190,7 @@ def test_any_text_in_names_and_comments_is_shown_as_written_and_adds_no_markup(
 
     with History(str(plain_db), read_only=True) as h:
         exp = copy.deepcopy(build(h, "2026-Q4"))
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     row = exp.rows[0]
     for t in exp.trend:
         if t.person == row.person:
@@ -288,7 +296,7 @@ def test_the_team_page_shows_flagged_raters_unreliable_categories_and_self_other
         plain_db: Path) -> None:
     with History(str(plain_db), read_only=True) as h:
         exp = build(h, "2026-Q4")
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     text = text_of(render_site(exp, ladders, calibration=calibration())["index.html"])
     section = text[text.index("Calibration"):text.index("Who is missing")]
     assert "0.62" in section
@@ -302,7 +310,7 @@ def test_the_team_page_shows_flagged_raters_unreliable_categories_and_self_other
 def test_calibration_names_are_escaped(plain_db: Path) -> None:
     with History(str(plain_db), read_only=True) as h:
         exp = build(h, "2026-Q4")
-        ladders = {(lad.id, lad.version): lad for lad, _ in h.known_ladders()}
+        ladders = ladders_of(h, exp)
     html = render_site(exp, ladders, calibration=calibration(PAYLOAD))["index.html"]
     assert "script" not in {t for t, _ in parse(html).tags}
     assert PAYLOADS[0] in text_of(html)
@@ -399,6 +407,33 @@ def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--db" in r.output
 
 
+def test_cli_workbooks_with_sheetladder_db_in_the_environment_leave_that_database_alone(
+        tmp_path: Path) -> None:
+    """SHEETLADDER_DB exported (as the README says) is no --db given: the workbooks are
+    reported, one note on stderr says the database is not used, and it is not created."""
+    lad = load(DEFINITIONS / "sales-s1-s7.yaml")
+    ctx = ctx_of(lad, "Ana Diaz", "2026-Q4")
+    blank = tmp_path / "blank.xlsx"
+    save(build_plan(lad, ctx), blank)
+    book = tmp_path / "ana.xlsx"
+    fill_workbook(blank, book, ctx, lad, {s.tab: {c.id: 2 for c in lad.categories}
+                                          for s in ctx.raters}, {}, datetime(2026, 12, 1, 9))
+    env_db = tmp_path / "env-history.sqlite"
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", str(book), "-o", str(out)],
+                           env={"SHEETLADDER_DB": str(env_db)})
+    assert r.exit_code == 0, r.output
+    assert (out / "people" / "ana-diaz.html").is_file()
+    assert r.stderr.count("SHEETLADDER_DB database is not used") == 1
+    assert "does not go with" not in r.output
+    assert not env_db.exists()
+    # an explicit --db still conflicts, whatever the environment holds
+    r = CliRunner().invoke(main, ["report", str(book), "--db", str(env_db), "-o",
+                                  str(tmp_path / "other")], env={"SHEETLADDER_DB": str(env_db)})
+    assert r.exit_code == 1 and "--db does not go with them" in r.output
+    assert not (tmp_path / "other").exists() and not env_db.exists()
+
+
 def planted_team_page(tmp_path: Path, extra: str) -> str:
     """The team page's text of test_calibrate's planted period (a manager 1.5 levels lenient
     across 8 reps), its ladder with ``extra`` appended."""
@@ -452,20 +487,91 @@ def test_two_ladders_in_one_period_get_a_section_each_and_each_page_its_own_ladd
         assert all(c.name in text for c in lad.categories)
 
 
+def _report(db: Path, out: Path, *args: str) -> Result:
+    r = CliRunner().invoke(main, ["report", "--db", str(db), "-o", str(out), *args])
+    assert r.exit_code == 0, r.output
+    return r
+
+
+def _people(out: Path) -> list[str]:
+    return sorted(p.name for p in (out / "people").iterdir())
+
+
 def test_force_removes_the_pages_of_people_no_longer_in_the_report_and_nothing_else(
         plain_db: Path, tmp_path: Path) -> None:
+    """--force removes only the person pages the earlier report's record lists: a copy of a
+    page a manager saved beside it (same generator tag, other name) and other files stay."""
     out = tmp_path / "site"
-    assert CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out)]).exit_code == 0
-    stale = out / "people" / "left-the-team.html"
-    stale.write_bytes((out / "people" / "ana-diaz.html").read_bytes())
+    _report(plain_db, out)
+    assert (out / RECORD).is_file()
+    assert _people(out) == ["ana-diaz-2.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind.html"]
+    copy = out / "people" / "ana-diaz-1on1-notes.html"
+    copy.write_bytes((out / "people" / "ana-diaz.html").read_bytes())
+    kept = (out / "people" / "eva-lind.html").read_bytes()
+    saved = out / "people" / "eva-lind-saved.html"
+    saved.write_bytes(kept)
     mine = out / "people" / "notes.html"
     mine.write_text("<p>my own notes</p>")
-    r = CliRunner().invoke(main, ["report", "--db", str(plain_db), "-o", str(out), "--team",
-                                  "North", "--force"])
-    assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in (out / "people").iterdir()) == [
-        "ana-diaz.html", "ben-ortiz.html", "notes.html"]
-    assert mine.read_text() == "<p>my own notes</p>"
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert _people(out) == ["ana-diaz-1on1-notes.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind-saved.html", "notes.html"]
+    assert "removed 2 person page(s)" in r.stdout and "eva-lind.html" in r.stdout
+    assert mine.read_text() == "<p>my own notes</p>" and saved.read_bytes() == kept
+    # the record now lists this report's pages only: the next --force removes nothing more
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert "removed" not in r.stdout
+    assert _people(out) == ["ana-diaz-1on1-notes.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind-saved.html", "notes.html"]
+
+
+def test_force_keeps_a_page_of_the_earlier_report_changed_since(plain_db: Path,
+                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    _report(plain_db, out)
+    edited = out / "people" / "eva-lind.html"
+    edited.write_bytes(edited.read_bytes() + b"<!-- my notes -->")
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert edited.read_bytes().endswith(b"<!-- my notes -->")
+    assert not (out / "people" / "ana-diaz-2.html").exists()  # unchanged: removed
+    assert "changed since, so were left in place" in r.stderr
+
+
+def test_force_on_a_folder_of_a_report_without_a_record_removes_nothing_and_says_so(
+        plain_db: Path, tmp_path: Path) -> None:
+    """A report folder from before the record: whose pages are whose is not known, so only
+    the pages of this report are written (same names replaced) and nothing is removed."""
+    out = tmp_path / "site"
+    _report(plain_db, out)
+    (out / RECORD).unlink()
+    r = _report(plain_db, out, "--team", "North", "--force")
+    assert _people(out) == ["ana-diaz-2.html", "ana-diaz.html", "ben-ortiz.html",
+                            "eva-lind.html"]
+    assert r.stderr.count("none was removed") == 1 and "2 other page(s)" in r.stderr
+    assert "removed" not in r.stdout
+    assert (out / RECORD).is_file()  # the next --force knows this report's pages
+    r = _report(plain_db, out, "--force")
+    assert "removed" not in r.stdout and len(_people(out)) == 4
+
+
+def test_a_record_naming_files_outside_the_people_folder_removes_none_of_them(
+        plain_db: Path, tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    out = tmp_path / "site"
+    _report(plain_db, out, "--team", "North")
+    victim = tmp_path / "victim.html"
+    victim.write_text("keep me")
+    data = victim.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    (out / "other.html").write_bytes(data)
+    record = json.loads((out / RECORD).read_text())
+    record["files"].update({"../victim.html": digest, "other.html": digest,
+                            "people/../../victim.html": digest})
+    (out / RECORD).write_text(json.dumps(record))
+    _report(plain_db, out, "--team", "North", "--force")
+    assert victim.read_text() == "keep me" and (out / "other.html").read_bytes() == data
 
 
 def test_the_package_ships_every_template() -> None:
@@ -564,3 +670,64 @@ def test_who_is_missing_names_no_rater_of_a_pooled_person_but_self(tmp_path: Pat
     missing = text_of((out / "index.html").read_bytes()).split("Who is missing", 1)[1]
     assert person in missing and "1 of 4 Others tab(s) not collected" in missing
     assert "Peer C" not in missing
+
+
+def test_two_ladders_of_one_id_and_version_each_page_uses_its_own_by_hash(tmp_path: Path) -> None:
+    """A ladder edited in place (a weight and a descriptor changed, id and version kept) is a
+    second ladder held: each person's page takes thresholds, progress and the growth plan from
+    the ladder of their own assessment (its hash), whichever was stored last, and the team
+    page has a section per ladder holding only its own people."""
+    from sheetladder.definition import load_text
+
+    from .report_data import LADDER
+    from .test_history import make_report
+
+    text = LADDER.format(name="Report test ladder", l1="Starter", group="Craft",
+                         cat="Discovery", d="Does the work of this level")
+    first = load_text(text, "a.yaml")
+    edited = text.replace("name: Closing, weight: 2,", "name: Closing, weight: 5,") \
+        .replace("L3: Teaches discovery,", "L3: Teaches discovery to the team,")
+    second = load_text(edited, "b.yaml")
+    assert (first.id, first.version) == (second.id, second.version)
+    assert first.content_hash() != second.content_hash()
+    assert first.level_thresholds() != second.level_thresholds()
+    db = tmp_path / "history.sqlite"
+    with History(str(db)) as h:
+        for person, lad, period in (("Ana Diaz", first, "2026-Q3"), ("Ana Diaz", first, "2026-Q4"),
+                                    ("Ben Ortiz", second, "2026-Q4")):
+            ctx = make_context(lad, person, period, [("self", None, None),
+                                                     ("manager", "Bo Chen", None)])
+            ratings = {s.tab: {c.id: 2 for c in lad.categories} for s in ctx.raters}
+            h.ingest(make_report(lad, ctx, ratings, file=f"{person}-{period}.xlsx"), lad)
+    own = {"Ana Diaz": first, "Ben Ortiz": second}
+    for period in ("2026-Q3", "2026-Q4"):
+        with History(str(db), read_only=True) as h:
+            exp = build(h, period)
+            pages = render_site(exp, ladders_of(h, exp))
+        for row, name in zip(exp.rows, page_names(exp.rows), strict=True):
+            lad = own[row.person]
+            assert row.ladder_hash == lad.content_hash()
+            assert row.level_index == 2 and row.total_points is not None
+            to_go = lad.level_thresholds()[row.level_index] - row.total_points
+            page = text_of(pages[name])
+            assert f"{num(to_go)} points to go" in page, (period, row.person, page)
+            assert f"Progress to L3 {round((row.progress_to_next or 0) * 100)}%" in page
+            other = second if lad is first else first
+            other_to_go = other.level_thresholds()[row.level_index] - row.total_points
+            assert f"{num(other_to_go)} points to go" not in page
+            l3 = lad.categories[0].descriptor("L3")
+            assert l3 is not None and f"L3 Expert: {l3.text}" in page
+            if lad is first:
+                assert "to the team" not in page
+        views = {tv.ladder_hash: tv for tv in exp.team}
+        assert set(views) == {r.ladder_hash for r in exp.rows}
+        for tv in exp.team:
+            assert tv.people == sum(1 for r in exp.rows if r.ladder_hash == tv.ladder_hash)
+        if period == "2026-Q4":
+            assert len(exp.team) == 2 and len({tv.name for tv in exp.team}) == 2
+        # each section's heatmap holds only the people of its own ladder
+        tp = team_page(exp, page_names(exp.rows), None, None, None)
+        for sec in tp.sections:
+            people = {hr.person for b in sec.blocks for hr in b.rows}
+            assert people == {r.person for r in exp.rows
+                              if r.ladder_hash == sec.view.ladder_hash}

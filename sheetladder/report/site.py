@@ -9,8 +9,11 @@ host; Jinja2 escapes every value, so a name holding ``<script>`` shows as that t
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from ..errors import OutputExists, SheetladderError
 from ..files import write_new
 from ..results import anonymity
 from ..results.calibrate import Calibration, calibrate
-from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, team_key
+from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, in_view, team_key
 from ..results.status import CycleStatus, Totals
 from ..results.store import History
 from ..roster import slug
@@ -271,8 +274,7 @@ def person_page(exp: PeriodExport, row: PersonRow, ladder: Ladder, file: str) ->
 
 
 def _section(exp: PeriodExport, tv: TeamView, files: Mapping[int, str], k: int) -> LadderSection:
-    people = [(i, r) for i, r in enumerate(exp.rows)
-              if r.ladder == tv.ladder and r.ladder_version == tv.version]
+    people = [(i, r) for i, r in enumerate(exp.rows) if in_view(tv, r)]
     codes = tv.levels[1:]
     values = [r.consensus.get(c.category) for _, r in people for c in tv.categories]
     lo, hi = heat_span(values, len(codes))
@@ -367,11 +369,12 @@ def _check_folder(out_dir: Path, force: bool) -> None:
                            "report into it (its pages are replaced)")
 
 
-def render_site(exp: PeriodExport, ladders: Mapping[tuple[str, str], Ladder],
+def render_site(exp: PeriodExport, ladders: Mapping[str, Ladder],
                 team: str | None = None, status: CycleStatus | None = None,
                 calibration: Calibration | None = None) -> dict[str, bytes]:
     """Every page of the report, by its path in the site (``index.html``, ``people/...``).
-    ``ladders`` maps (ladder id, version) to the ladder each row was scored with."""
+    ``ladders`` maps a ladder's content hash to the ladder: each row's page uses the ladder of
+    its own ``ladder_hash`` (two ladders may share an id and a version, not a hash)."""
     env = _env()
     env.filters.update(num=num, signed=signed, pct=pct)
     files = page_names(exp.rows)
@@ -382,45 +385,121 @@ def render_site(exp: PeriodExport, ladders: Mapping[tuple[str, str], Ladder],
         page=tp, root="", **base).encode("utf-8")
     tmpl = env.get_template("person.html.j2")
     for row, file in zip(exp.rows, files, strict=True):
-        lad = ladders.get((row.ladder, row.ladder_version))
+        lad = ladders.get(row.ladder_hash)
         if lad is None:
-            raise ReportError(f"the ladder {row.ladder} {row.ladder_version} of {row.person} is "
-                              "not held")
+            raise ReportError(f"the ladder {row.ladder} {row.ladder_version} "
+                              f"({row.ladder_hash[:12] or 'no hash'}) of {row.person} is not held")
         pp = person_page(exp, row, lad, file)
         pages[file] = tmpl.render(page=pp, root="../", **base).encode("utf-8")
     return pages
 
 
-GENERATOR = b'<meta name="generator" content="sheetladder">'
+RECORD = ".sheetladder-report.json"  # in the report's folder: the files the report wrote
+_RECORD_KIND = "sheetladder report"
 
 
-def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = False) -> list[Path]:
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_record(out: Path) -> dict[str, str] | None:
+    """The files an earlier report wrote into ``out`` (site path -> sha256 of the bytes it
+    wrote), from its record; None when there is none or it cannot be read as one."""
+    try:
+        data = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("kind") != _RECORD_KIND or \
+            not isinstance(data.get("files"), dict):
+        return None
+    return {k: v for k, v in data["files"].items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _own_page(out: Path, name: str, digest: str) -> Path | None:
+    """The file at site path ``name`` if it is still, byte for byte, the person page an
+    earlier report wrote there (a regular file, not a link, of the digest it recorded)."""
+    parts = name.split("/")
+    if len(parts) != 2 or parts[0] != PEOPLE_DIR or not parts[1].endswith(".html") or \
+            parts[1] in ("", ".", "..") or "\\" in parts[1]:
+        return None
+    path = out / PEOPLE_DIR / parts[1]
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        if _digest(path.read_bytes()) != digest:
+            return None
+    except OSError:
+        return None
+    return path
+
+
+@dataclass
+class SiteWritten:
+    pages: list[Path]
+    removed: list[Path]
+    notes: list[str]
+
+
+def write_site(out_dir: str | Path, pages: Mapping[str, bytes], force: bool = False
+               ) -> SiteWritten:
     """Write the pages under ``out_dir``: a folder that exists must be empty unless ``force``.
-    With ``force``, pages of the same name are replaced, and person pages an earlier report
-    wrote there that this one has not (someone no longer in it) are removed, so that no page
-    of a past report stays reachable as if current; other files are left alone."""
+    With ``force``, pages of the same name are replaced, and the person pages an earlier report
+    wrote there that this one has not (someone no longer in it) are removed, so that no page of
+    a past report stays reachable as if current. Which pages those are comes only from the
+    record the earlier report left (``.sheetladder-report.json``: each file it wrote, with a
+    digest): a page not in it, or changed since (a copy someone saved, a page edited), is never
+    removed. A folder of a report older than the record: nothing is removed, and a note says
+    so."""
     out = Path(out_dir)
     _check_folder(out, force)
+    before = _read_record(out) if force else None
+    had_record = os.path.lexists(out / RECORD)
     written = []
     for name, data in pages.items():
-        target = out / name
-        written.append(write_new(target, data, force=force))
-    people = out / PEOPLE_DIR
-    if force and people.is_dir():
-        keep = {p.resolve() for p in written}
-        for old in people.glob("*.html"):
-            if old.resolve() in keep or not old.is_file() or old.is_symlink():
+        written.append(write_new(out / name, data, force=force))
+    removed: list[Path] = []
+    notes: list[str] = []
+    if before is not None:
+        kept = 0
+        for name, digest in sorted(before.items()):
+            if name in pages:
                 continue
-            with old.open("rb") as f:
-                head = f.read(2048)
-            if GENERATOR in head:
-                old.unlink()
-    return written
+            own = _own_page(out, name, digest)
+            if own is None:
+                kept += os.path.lexists(out / name)
+                continue
+            try:
+                own.unlink()
+            except OSError as e:
+                notes.append(f"{own}: could not remove this page of the earlier report "
+                             f"({e.strerror or e})")
+                continue
+            removed.append(own)
+        if kept:
+            notes.append(f"{kept} file(s) the earlier report wrote in {out / PEOPLE_DIR} were "
+                         "changed since, so were left in place")
+    elif force:
+        people = out / PEOPLE_DIR
+        here = {p.resolve() for p in written}
+        others = [p for p in people.glob("*.html") if p.resolve() not in here] \
+            if people.is_dir() else []
+        if others:
+            why = "cannot be read" if had_record else "is missing (a report older than it)"
+            notes.append(f"the record of the earlier report in {out} ({RECORD}) {why}: its "
+                         f"person pages are not known, so none was removed; {len(others)} other "
+                         f"page(s) in {people} were left as they are")
+    record = {"kind": _RECORD_KIND,
+              "note": "the files sheetladder report wrote here; report --force removes only "
+                      "these, and only while unchanged",
+              "files": {name: _digest(data) for name, data in sorted(pages.items())}}
+    write_new(out / RECORD, (json.dumps(record, indent=2) + "\n").encode("utf-8"), force=True)
+    return SiteWritten(pages=written, removed=removed, notes=notes)
 
 
-def ladders_of(history: History) -> dict[tuple[str, str], Ladder]:
-    """Every ladder the history holds, by (id, version)."""
-    return {(lad.id, lad.version): lad for lad, _ in history.known_ladders()}
+def ladders_of(history: History, exp: PeriodExport) -> dict[str, Ladder]:
+    """The ladders ``exp``'s rows were scored with, by content hash (not by id and version:
+    a ladder edited in place keeps both, and each assessment must use its own)."""
+    return {h: history.ladder(h) for h in dict.fromkeys(r.ladder_hash for r in exp.rows)}
 
 
 def calibration_of(history: History, period: str, team: str | None) -> Calibration:
@@ -434,6 +513,8 @@ class Written:
     pages: list[Path]
     people: int
     period: str
+    removed: list[Path] = field(default_factory=list)  # pages of an earlier report removed
+    notes: list[str] = field(default_factory=list)
 
 
 def make_report(history: History, period: str | None, out_dir: str | Path, *,
@@ -451,7 +532,8 @@ def make_report(history: History, period: str | None, out_dir: str | Path, *,
     if manifest is not None or roster is not None:
         status = status_of(history, exp.period, manifest=manifest, roster=roster,
                            definition=definition)
-    pages = render_site(exp, ladders_of(history), team=team, status=status,
+    pages = render_site(exp, ladders_of(history, exp), team=team, status=status,
                         calibration=calibration_of(history, exp.period, team))
-    written = write_site(out_dir, pages, force=force)
-    return Written(folder=Path(out_dir), pages=written, people=len(exp.rows), period=exp.period)
+    site = write_site(out_dir, pages, force=force)
+    return Written(folder=Path(out_dir), pages=site.pages, people=len(exp.rows),
+                   period=exp.period, removed=site.removed, notes=site.notes)

@@ -126,6 +126,9 @@ class PersonRow:
     # category id -> role id -> that role's mean level (the report's radar); pooled like
     # role_means (the roles the person's outputs may show, and "others" when pooled)
     category_roles: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    # the content hash of the ladder the row was scored with: two ladders may share an id and
+    # a version and differ in content (a weight edited in place), so only this names it
+    ladder_hash: str = ""
 
 
 @dataclass
@@ -150,6 +153,7 @@ class TeamView:
     categories: list[CategoryAverage]
     version: str = ""
     groups: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, category ids)
+    ladder_hash: str = ""  # the ladder's content hash: the rows of this view have the same
 
 
 @dataclass
@@ -412,6 +416,7 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
             warnings=anonymity.public_warnings(decision, a.warnings, inputs),
             rater_figures=figures, comments=comments, peers_pooled=decision.pooled,
             category_roles=_category_roles(a, lad, decision, pool),
+            ladder_hash=a.ladder_hash,
         ))
     # Any person's raters pooled: everyone gets the pool's mean (the "others" of the
     # self-vs-others gaps), so that the column compares across people.
@@ -427,8 +432,9 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
     for a in current:
         versions.setdefault(a.ladder_hash, []).append(a)
     ids = [ladders[h].id for h in versions]
+    id_versions = [(ladders[h].id, ladders[h].version) for h in versions]
     for h, mine in sorted(versions.items(), key=lambda kv: (kv[1][0].ladder_id,
-                                                            kv[1][0].ladder_version)):
+                                                            kv[1][0].ladder_version, kv[0])):
         lad = ladders[h]
         lid = lad.id
         labels = [f"below {lad.codes[0]}", *lad.codes]
@@ -457,9 +463,11 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                 role_means=means,
             ))
         name = f"{lad.name} (version {lad.version})" if ids.count(lid) > 1 else lad.name
+        if id_versions.count((lid, lad.version)) > 1:  # same id and version, other content
+            name = f"{lad.name} (version {lad.version}, ladder {h[:12]})"
         views.append(TeamView(ladder=lid, name=name, people=len(mine), levels=labels,
                               distribution=dist, incomplete=incomplete, categories=cats,
-                              version=lad.version,
+                              version=lad.version, ladder_hash=h,
                               groups=[(g.name, [c.id for c in g.categories])
                                       for g in lad.groups]))
 
@@ -962,6 +970,19 @@ def heat_colour(value: float, lo: float, hi: float) -> str:
     return "#" + "".join(f"{x:02X}" for x in rgb)
 
 
+def in_view(tv: TeamView, row: PersonRow) -> bool:
+    """``row`` is of the team view ``tv``: scored with its ladder, by content hash (two ladders
+    may share an id and a version); by id and version for a view or row made without one."""
+    if tv.ladder_hash and row.ladder_hash:
+        return row.ladder_hash == tv.ladder_hash
+    return row.ladder == tv.ladder and row.ladder_version == tv.version
+
+
+def rows_of_view(exp: PeriodExport, tv: TeamView) -> list[PersonRow]:
+    """The rows of the team view ``tv``, in the export's order."""
+    return [r for r in exp.rows if in_view(tv, r)]
+
+
 def heat_span(values: Sequence[float | None], n_levels: int) -> tuple[int, int]:
     """The levels the colour scale spans: from the lowest level held to the highest (at least
     two levels apart when the ladder has two), so that differences within a team show."""
@@ -995,8 +1016,7 @@ def _heatmap_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> No
     widths: dict[int, float] = {0: max(12.0, *(len(r.person) + 2.0 for r in exp.rows)), 1: 7.0}
     r = 2
     for tv in exp.team:
-        people = [row for row in exp.rows if row.ladder == tv.ladder
-                  and row.ladder_version == tv.version]
+        people = rows_of_view(exp, tv)
         codes = tv.levels[1:]
         values = [row.consensus.get(c.category) for row in people for c in tv.categories]
         lo, hi = heat_span(values, len(codes))
