@@ -591,6 +591,52 @@ def test_a_copy_of_a_tab_that_loses_nothing_is_a_warning(tmp_path, sales, ctx4, 
     assert_scores(report, rule(sales, ctx4, ratings))
 
 
+def test_a_copy_with_a_row_inserted_is_compared_row_by_row_with_its_tab(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """A row inserted near the top of a copy moves every cell below it: the copy is aligned
+    with the plan, as the tab read is, so an unchanged copy loses nothing and a changed rating
+    is named at the cell where it now is, not taken for a different one."""
+    src, ratings = filled
+
+    def same(wb: Any) -> None:
+        c = wb.copy_worksheet(wb["Self"])
+        c.title = "Self (2)"
+        c.insert_rows(R_FIRST + 1)  # above the first category
+    report = read_path(unchanged(edit(src, tmp_path / "same.xlsx", same)))
+    assert errors(report) == []
+    assert "unexpected tab 'Self (2)': a copy of 'Self' holding nothing it does not; ignored" in [
+        f.message for f in report.findings]
+
+    held = openpyxl.load_workbook(src)["Self"].cell(R_FIRST + 3, C_RATING + 1).value
+    other = "S1" if held != "S1" else "S2"
+
+    def changed(wb: Any) -> None:
+        same(wb)
+        wb["Self (2)"].cell(R_FIRST + 4, C_RATING + 1).value = other  # the third category
+    report = read_path(unchanged(edit(src, tmp_path / "changed.xlsx", changed)))
+    where, on_tab = a1(R_FIRST + 3, C_RATING), a1(R_FIRST + 2, C_RATING)
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Self (2)", where)]
+    assert report.errors[0].message.startswith(
+        f"tab 'Self (2)' is a copy of 'Self' that disagrees with it ({where}: {other!r} here, "
+        f"{held!r} on 'Self' ({on_tab}))")
+
+
+def test_a_copy_whose_comment_differs_in_case_disagrees_with_its_tab(
+        tmp_path, sales, ctx4, unchanged):
+    """A rating is read case aside (s3 is S3), a comment as typed: a copy whose comment was
+    retyped with other capitals holds text the tab read does not."""
+    src = render(tmp_path, "blank.xlsx", sales, ctx4, {})
+
+    def change(wb: Any) -> None:
+        wb["Self"].cell(R_FIRST + 1, C_COMMENT + 1).value = "met quota"
+        c = wb.copy_worksheet(wb["Self"])
+        c.title = "Self (2)"
+        c.cell(R_FIRST + 1, C_COMMENT + 1).value = "Met quota"
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Self (2)", a1(R_FIRST, C_COMMENT))]
+    assert "'Met quota' here, 'met quota' on 'Self'" in report.errors[0].message
+
+
 def test_without_its_hidden_sheet_a_workbook_is_unreadable(tmp_path, filled, unchanged):
     src, _ = filled
     path = unchanged(edit(src, tmp_path / "t.xlsx", lambda wb: wb.remove(wb[META_SHEET])))

@@ -141,8 +141,8 @@ def reader_processes(jobs: int = 0) -> int:
     """Reader processes for ``jobs`` processes at work (0: ``process.default_jobs``, one per
     core, at most :data:`MOST_JOBS`).
 
-    The collecting process is one of the ``jobs``: it stores every file read (about 1 ms each
-    since stores are batched, issue 17) and reads files itself whenever the oldest chunk it
+    The collecting process is one of the ``jobs``: it stores every file read (2–3 ms each
+    on a two-core machine, batched: issue 17) and reads files itself whenever the oldest chunk it
     waits for is still being read. On two cores, one reader process and this one both read,
     and a second reader process would only hold its own ~55 MiB. 0 reader processes: the
     collecting process reads everything."""

@@ -1,5 +1,6 @@
 """Pairing a workbook's sheets with the plan's, and aligning rows that were inserted or deleted."""
 
+from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from ..a1 import a1
 from ..context import GUIDE_SHEET
 from ..grid import CellValue, Grid, SheetGrid
-from ..plan import SheetPlan, WorkbookPlan
+from ..plan import C_RATING, SheetPlan, WorkbookPlan
 from ..results.report import Severity
 from .findings import _Findings, _short
 from .formulas import RowMap
@@ -92,18 +93,45 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
     return pairs
 
 
-def _typed(sp: SheetPlan, sg: SheetGrid) -> dict[tuple[int, int], object]:
-    """What ``sg`` holds in the cells people type in on ``sp`` (ratings, evidence, comments),
-    each as it is read: case and spacing aside (``s3`` is ``S3``), blank text as nothing."""
-    out: dict[tuple[int, int], object] = {}
+def _typed(sp: SheetPlan, sg: SheetGrid, al: _Alignment
+           ) -> dict[tuple[int, int], tuple[tuple[int, int], object]]:
+    """What ``sg`` holds in the cells people type in on ``sp`` (ratings, evidence, comments):
+    per planned cell, where it is on ``sg`` (rows as ``al`` aligns them) and its value as read,
+    case and spacing aside for a rating (``s3`` is ``S3``), text as typed; blank text as
+    nothing."""
+    out: dict[tuple[int, int], tuple[tuple[int, int], object]] = {}
     for c in sp.cells:
-        if c.kind == "input":
-            cell = sg.cells.get((c.row, c.col))
-            if cell is not None and not _empty(cell.value):
-                key = _key(cell.value)
-                if key != "":
-                    out[(c.row, c.col)] = key
+        if c.kind != "input":
+            continue
+        row = al.to_grid(c.row)
+        if row is None:
+            continue
+        cell = sg.cells.get((row, c.col))
+        if cell is None or _empty(cell.value):
+            continue
+        value = cell.value
+        if c.col == C_RATING:
+            key: object = _key(value)
+        else:
+            key = value.strip() if isinstance(value, str) else _key(value)
+        if key != "":
+            out[(c.row, c.col)] = ((row, c.col), key)
     return out
+
+
+def _aligned_similarity(sp: SheetPlan, sg: SheetGrid) -> tuple[float, _Alignment]:
+    """How much of ``sp``'s fixed text ``sg`` holds once its rows are aligned with the plan (a
+    copy of a tab with a row inserted is still a copy), and that alignment."""
+    al = _align(sp, sg)
+    texts = [c for c in sp.cells if c.kind == "text" and not _empty(c.value)][:60]
+    if not texts:
+        return 0.0, al
+    same = 0
+    for c in texts:
+        row = al.to_grid(c.row)
+        if row is not None and _key(sg.get(row, c.col).value) == _key(c.value):
+            same += 1
+    return same / len(texts), al
 
 
 def _cells(keys: Sequence[tuple[int, int]]) -> str:
@@ -119,41 +147,58 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
     naming the cells and what to do.
 
     The copy is compared with the tab it is most like, and only with it: every rater tab has
-    the same categories, so a copy of Self is also much like the manager's tab."""
+    the same categories, so a copy of Self is also much like the manager's tab. Both are read
+    with their rows aligned with the plan, as the tab read is: a row inserted in either moves
+    the cells compared with it."""
     sg = grid.sheets[name]
-    scored = [(_similarity(sp, sg), sp) for sp in expected
+    scored = [(*_aligned_similarity(sp, sg), sp) for sp in expected
               if sp.name in pairs and any(c.kind == "input" for c in sp.cells)]
-    best = max((score for score, _ in scored), default=0.0)
+    best = max((score for score, _, _ in scored), default=0.0)
     if best < 0.6:
         found.add("warning", name, None,
                   f"unexpected tab {name!r}: not part of the workbook as made; ignored")
         return
-    alike = [sp for score, sp in scored if score == best]
-    copy = _typed(alike[0], sg)
-    for sp in alike:  # tabs alike to the letter: a copy of any one of them loses nothing
-        held = _typed(sp, grid.sheets[pairs[sp.name]])
-        if all(held.get(k) == v for k, v in copy.items()):
+    alike = [(sp, al) for score, al, sp in scored if score == best]
+    copy = _typed(alike[0][0], sg, alike[0][1])
+
+    def held_of(sp: SheetPlan) -> dict[tuple[int, int], tuple[tuple[int, int], object]]:
+        tab = grid.sheets[pairs[sp.name]]
+        return _typed(sp, tab, _align(sp, tab))
+
+    for sp, _ in alike:  # tabs alike to the letter: a copy of any one of them loses nothing
+        held = held_of(sp)
+        if all(k in held and held[k][1] == v for k, (_, v) in copy.items()):
             found.add("warning", name, None, f"unexpected tab {name!r}: a copy of "
                       f"{pairs[sp.name]!r} holding nothing it does not; ignored")
             return
-    read_as = pairs[alike[0].name]
+    read_as = pairs[alike[0][0].name]
     tab = grid.sheets[read_as]
-    held = _typed(alike[0], tab)
+    held = held_of(alike[0][0])
     lacking = sorted(k for k in copy if k not in held)
-    clash = sorted(k for k in copy if k in held and held[k] != copy[k])
-    first = min(lacking + clash)
+    clash = sorted(k for k in copy if k in held and held[k][1] != copy[k][1])
+    first = copy[min(lacking + clash)][0]
+
+    def where(keys: list[tuple[int, int]]) -> str:
+        return _cells([copy[k][0] for k in keys])
+
     if not clash:
         found.add("error", name, a1(*first),
                   f"tab {name!r} is a copy of {read_as!r} holding what {read_as!r} does not "
-                  f"({_cells(lacking)}); only {read_as!r} is read, so this would be lost: copy "
+                  f"({where(lacking)}); only {read_as!r} is read, so this would be lost: copy "
                   f"it onto {read_as!r} and delete {name!r} (or delete {read_as!r} and rename "
                   f"{name!r} to {read_as!r}; or, if {read_as!r} is right without it, delete "
                   f"{name!r}), then read again")
         return
-    shown = "; ".join(f"{a1(r, c)}: {_short(str(sg.cells[(r, c)].value), 20)!r} here, "
-                      f"{_short(str(tab.cells[(r, c)].value), 20)!r} on {read_as!r}"
-                      for r, c in clash[:3]) + (f"; {len(clash) - 3} more" if len(clash) > 3 else "")
-    also = f"; it also holds what {read_as!r} does not ({_cells(lacking)})" if lacking else ""
+
+    def shown_one(k: tuple[int, int]) -> str:
+        (r, c), (tr, tc) = copy[k][0], held[k][0]
+        there = f" ({a1(tr, tc)})" if (tr, tc) != (r, c) else ""
+        return (f"{a1(r, c)}: {_short(str(sg.cells[(r, c)].value), 20)!r} here, "
+                f"{_short(str(tab.cells[(tr, tc)].value), 20)!r} on {read_as!r}{there}")
+
+    shown = "; ".join(shown_one(k) for k in clash[:3]) + (
+        f"; {len(clash) - 3} more" if len(clash) > 3 else "")
+    also = f"; it also holds what {read_as!r} does not ({where(lacking)})" if lacking else ""
     found.add("error", name, a1(*first),
               f"tab {name!r} is a copy of {read_as!r} that disagrees with it ({shown}){also}; "
               f"only {read_as!r} is read: keep the right one, then read again (delete {name!r} "
