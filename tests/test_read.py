@@ -644,6 +644,24 @@ def test_without_its_hidden_sheet_a_workbook_is_unreadable(tmp_path, filled, unc
         read_path(path)
 
 
+def test_a_renamed_tab_with_a_row_inserted_is_still_found_as_that_tab(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """Renamed and then edited: its rows are aligned before it is weighed against the plan, so
+    the report says which tab it is and where it changed, not that the tab is missing."""
+    src, _ = filled
+
+    def change(wb: Any) -> None:
+        _rename_like_excel(wb, "Peer 2", "Dana")
+        wb["Dana"].insert_rows(R_FIRST + 1)
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert not any("missing" in f.message or "unexpected tab" in f.message
+                   for f in report.findings)
+    assert ("Dana", "tab 'Peer 2' was renamed to 'Dana'; it is read as 'Peer 2'") in [
+        (f.sheet, f.message) for f in report.findings]
+    assert (("Dana", f"A{R_FIRST + 1}") in [(f.sheet, f.cell) for f in report.errors])
+    assert not report.ok
+
+
 def test_a_renamed_hidden_sheet_is_found_by_its_content(tmp_path, sales, ctx4, filled, unchanged):
     src, ratings = filled
 

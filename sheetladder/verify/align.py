@@ -41,14 +41,6 @@ def _labels(sp: SheetPlan) -> dict[int, list[tuple[int, object]]]:
     return rows
 
 
-def _similarity(sp: SheetPlan, sg: SheetGrid) -> float:
-    texts = [c for c in sp.cells if c.kind == "text" and not _empty(c.value)][:60]
-    if not texts:
-        return 0.0
-    same = sum(1 for c in texts if _key(sg.get(c.row, c.col).value) == _key(c.value))
-    return same / len(texts)
-
-
 def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
                  found: _Findings) -> dict[str, str]:
     """Planned sheet name -> the grid sheet holding it (renamed tabs found by their content)."""
@@ -72,7 +64,7 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
         if sp.name in pairs:
             continue
         for j, n in enumerate(free):
-            score = _similarity(sp, grid.sheets[n])
+            score = _aligned_similarity(sp, grid.sheets[n])[0]
             if score >= 0.6:
                 candidates.append((-score, i, j, sp.name, n))
     for _, _, _, ename, gname in sorted(candidates):
