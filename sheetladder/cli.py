@@ -719,13 +719,29 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
 @main.command()
 @click.argument("person")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
-def history(person: str, db: str | None) -> None:
-    """Show PERSON's (name or email) levels and totals over the periods held."""
+@click.option("--rename", "new_name", metavar="NAME",
+              help="Give PERSON this name in every period held (one person whose name is "
+                   "spelt another way in a later roster), then show them.")
+def history(person: str, db: str | None, new_name: str | None) -> None:
+    """Show PERSON's (name or email) levels and totals over the periods held.
+
+    \b
+      sheetladder history "Ana Diaz" --rename "Ana Díaz"
+
+    --rename is for one person whose name changed or is spelt another way: collect refuses a
+    workbook whose email the history holds for another name, and says so."""
     from rich.console import Console
 
     from .results.store import History
     from .results.text import history_table
 
+    if new_name is not None:
+        with History(db, read_only=True) as store:  # a missing or mistyped --db: made nothing
+            store.person(person)
+        with History(db) as store:
+            old, name, held = store.rename_person(person, new_name)
+        click.echo(f"renamed {old!r} to {name!r} in {store.name} ({held} assessment(s))")
+        person = name
     with History(db, read_only=True) as store:
         key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)

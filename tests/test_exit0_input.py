@@ -355,6 +355,39 @@ def test_read_only_commands_name_the_database_given(runner: CliRunner, tmp_path:
     assert not (tmp_path / "ops").exists()
 
 
+def test_a_later_roster_spelling_a_person_another_way_is_refused_then_renamed(
+        runner: CliRunner, tmp_path: Path):
+    """Ana's Q3 workbook says "Ana Diaz", Q4's roster "Ana Díaz", with one email: collected as
+    they were, she was two people, and her Q4 total had no Q3 to change from, with exit 0."""
+    sales = load(SALES)
+    for period, name, level in (("2026-Q3", "Ana Diaz", 2), ("2026-Q4", "Ana Díaz", 3)):
+        (tmp_path / f"{period}.csv").write_text(
+            f"person,email,period\n{name},ana@example.com,{period}\n", encoding="utf-8")
+        res = runner.invoke(main, ["render", str(SALES), "--roster", f"{period}.csv",
+                                   "-o", period])
+        assert res.exit_code == 0, res.output
+        [book] = (tmp_path / period).glob("*.xlsx")
+        wb = openpyxl.load_workbook(book)
+        for r in range(len(sales.categories)):
+            wb["Self"].cell(5 + r, 4).value = sales.codes[level - 1]
+        wb.save(book)
+    res = runner.invoke(main, ["collect", "2026-Q3", "2026-Q4", "--ladders", str(SALES)])
+    assert res.exit_code == 1, res.output
+    assert "1 added, 0 updated, 0 unchanged, 0 empty, 1 refused" in res.output
+    assert ("ana@example.com is held for 'Ana Diaz' (2026-Q3), but this workbook names "
+            "'Ana Díaz': one email is one person.") in res.output
+    res = runner.invoke(main, ["history", "Ana Diaz", "--rename", "Ana Díaz"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("renamed 'Ana Diaz' to 'Ana Díaz' in ")
+    res = runner.invoke(main, ["collect", "2026-Q4", "--ladders", str(SALES)])
+    assert res.exit_code == 0 and "1 added" in res.output, res.output
+    res = runner.invoke(main, ["history", "ana@example.com"])
+    assert res.exit_code == 0, res.output
+    assert "+18.00 (+1 level)" in res.output  # Q4 against Q3: one person
+    res = runner.invoke(main, ["history", "Nobody", "--rename", "X", "--db", "typo.sqlite"])
+    assert res.exit_code == 2 and not (tmp_path / "typo.sqlite").exists(), res.output
+
+
 def test_every_command_on_the_history_names_the_database(runner: CliRunner, tmp_path: Path):
     back = tmp_path / "back"
     back.mkdir()

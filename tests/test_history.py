@@ -285,6 +285,61 @@ def test_an_unfilled_workbook_stores_nothing(db_url: str, ladder: Ladder) -> Non
 # -- refusals ----------------------------------------------------------------------------------------
 
 
+def _email_ctx(ladder: Ladder, person: str, email: str | None, period: str) -> Context:
+    return make_context(ladder, person, period, [("self", None, None), ("manager", "Mia", None)],
+                        email=email)
+
+
+def test_an_email_held_for_another_name_is_refused_until_the_person_is_renamed(
+        db_url: str, ladder: Ladder) -> None:
+    """A later roster spells the person another way: stored as it is, they would be two
+    people whose periods never meet (no trend, no total change). Refused, saying both ways out;
+    after the rename the file goes in and both periods are one person's."""
+    rnd = random.Random(11)
+    q3 = _email_ctx(ladder, "Ana Diaz", "ana@example.com", "2026-Q3")
+    q4 = _email_ctx(ladder, "Ana Díaz", " ANA@example.com ", "2026-Q4")
+    with History(db_url) as h:
+        assert h.ingest(make_report(ladder, q3, random_ratings(ladder, q3, rnd), file="q3.xlsx"),
+                        ladder).status == "added"
+        report = make_report(ladder, q4, random_ratings(ladder, q4, rnd), file="q4.xlsx")
+        before = h.counts()
+        res = h.ingest(report, ladder)
+        assert res.status == "refused"
+        assert [f.message for f in res.findings] == [
+            "ANA@example.com is held for 'Ana Diaz' (2026-Q3), but this workbook names "
+            "'Ana Díaz': one email is one person. If they are the same person, rename them in "
+            "the history (sheetladder history 'Ana Diaz' --rename 'Ana Díaz', with this --db), "
+            "then collect again; if not, the email is wrong: correct it in the roster and "
+            "render this person's workbook again"]
+        assert h.counts() == before
+        assert h.rename_person("ana@example.com", "Ana  Díaz") == ("Ana Diaz", "Ana Díaz", 1)
+        assert h.ingest(report, ladder).status == "added"
+        assert [(r.person, r.period) for r in h.records()] == [
+            ("Ana Díaz", "2026-Q3"), ("Ana Díaz", "2026-Q4")]
+        # the same name, or no email, is no conflict
+        other = _email_ctx(ladder, "Bo", None, "2026-Q4")
+        assert h.ingest(make_report(ladder, other, random_ratings(ladder, other, rnd)),
+                        ladder).status == "added"
+
+
+def test_a_rename_to_another_persons_name_is_refused(db_url: str, ladder: Ladder) -> None:
+    rnd = random.Random(12)
+    with History(db_url) as h:
+        for name in ("Ana Diaz", "Bo Chen"):
+            ctx = _email_ctx(ladder, name, None, "2026-Q4")
+            h.ingest(make_report(ladder, ctx, random_ratings(ladder, ctx, rnd), file=name), ladder)
+        before = h.counts()
+        with pytest.raises(hist.HistoryLookupError,
+                           match="'Bo Chen' is already another person in the history .*; a rename "
+                                 "does not merge two people"):
+            h.rename_person("Ana Diaz", "bo  chen")
+        with pytest.raises(hist.HistoryLookupError, match="no one called 'Cy'"):
+            h.rename_person("Cy", "Cy Park")
+        assert h.counts() == before
+        assert sorted(r.person for r in h.records()) == ["Ana Diaz", "Bo Chen"]
+        assert h.rename_person("ana diaz", "Ana DIAZ")[1] == "Ana DIAZ"  # a respelling
+
+
 def test_a_report_with_errors_is_refused_with_its_findings(db_url: str, ladder: Ladder) -> None:
     ctx = team_ctx(ladder, "Ida")
     err = Finding(severity="error", sheet="Pat", cell="D5", message="formula was overwritten")

@@ -371,6 +371,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _shell(text: str) -> str:
+    """``text`` as one shell word, for a command a message suggests."""
+    import shlex
+
+    return shlex.quote(text)
+
+
 def _has_content(inp: RaterInput) -> bool:
     return any(v is not None for v in inp.levels.values()) or any(
         (c or "").strip() for c in inp.comments.values())
@@ -900,6 +907,7 @@ class History:
         except PeriodError as e:
             raise _Refused(f"the workbook's period: {e}") from None
         result.period = period
+        self._check_email(conn, person, report.email)
         person_id = conn.exec_driver_sql(
             sql["person"], (person_key(person), person, report.email, dt(now))).scalar_one()
         # who the person is with: as the latest copy says (an older file without them keeps
@@ -935,6 +943,54 @@ class History:
             conn.exec_driver_sql(sql["ratings"], rows)
         conn.exec_driver_sql(sql["scores"], _score_rows(ladder, aid, present, sc))
         result.status = "added"
+
+    def _check_email(self, conn: Connection, person: str, email: str | None) -> None:
+        """One email is one person: a workbook whose person's email the history holds for a
+        person of another name (``Ana Díaz`` where ``Ana Diaz`` is held) is refused, not stored
+        as a second person whose periods would never meet the first's."""
+        mail = (email or "").strip().lower()
+        if not mail:
+            return
+        others = conn.execute(
+            select(people.c.id, people.c.name)
+            .where(func.lower(func.trim(people.c.email)) == mail,
+                   people.c.key != person_key(person))
+            .order_by(people.c.id)).all()
+        if not others:
+            return
+        held = others[0]
+        periods = sorted(conn.execute(
+            select(assessments.c.period).where(assessments.c.person_id == held.id).distinct()
+        ).scalars().all())
+        where = f" ({', '.join(periods)})" if periods else ""
+        raise _Refused(
+            f"{email.strip() if email else ''} is held for {held.name!r}{where}, but this "
+            f"workbook names {person!r}: one email is one person. If they are the same "
+            f"person, rename them in the history (sheetladder history {_shell(held.name)} "
+            f"--rename {_shell(person)}, with this --db), then collect again; if not, the email is wrong: "
+            "correct it in the roster and render this person's workbook again")
+
+    def rename_person(self, query: str, new_name: str) -> tuple[str, str, int]:
+        """Give the person ``query`` (a name or an email) names the name ``new_name`` in every
+        period held: (old name, new name, assessments held). Refused (HistoryLookupError) when
+        the new name is another person's: merging two people is not something a rename does."""
+        name = " ".join(new_name.split())
+        if not name:
+            raise HistoryLookupError("--rename needs a name")
+        key, old, _ = self.person(query)
+        new_key = person_key(name)
+        with self._writer.begin() as conn:
+            taken = conn.execute(select(people.c.name).where(people.c.key == new_key)
+                                 ).scalar() if new_key != key else None
+            if taken is not None:
+                raise HistoryLookupError(
+                    f"{taken!r} is already another person in the history {self.name}; a "
+                    "rename does not merge two people")
+            pid = conn.execute(select(people.c.id).where(people.c.key == key)).scalar_one()
+            conn.execute(people.update().where(people.c.id == pid).values(key=new_key, name=name))
+            held = conn.execute(select(func.count()).select_from(assessments)
+                                .where(assessments.c.person_id == pid)).scalar_one()
+        return old, name, int(held)
 
     @functools.cached_property
     def _fast_sql(self) -> dict[str, str]:
