@@ -722,26 +722,40 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
 @click.option("--rename", "new_name", metavar="NAME",
               help="Give PERSON this name in every period held (one person whose name is "
                    "spelt another way in a later roster), then show them.")
-def history(person: str, db: str | None, new_name: str | None) -> None:
+@click.option("--email", "new_email", metavar="EMAIL",
+              help="Give PERSON this email from now on (one person whose email changed), then "
+                   "show them.")
+def history(person: str, db: str | None, new_name: str | None, new_email: str | None) -> None:
     """Show PERSON's (name or email) levels and totals over the periods held.
 
     \b
       sheetladder history "Ana Diaz" --rename "Ana Díaz"
+      sheetladder history "Ana Diaz" --email ana.diaz@example.com
 
-    --rename is for one person whose name changed or is spelt another way: collect refuses a
-    workbook whose email the history holds for another name, and says so."""
+    One person is one name and one email in the history: collect refuses a workbook whose email
+    is held for another name, or whose person is held with another email, and says which of
+    these makes it right."""
     from rich.console import Console
 
     from .results.store import History
     from .results.text import history_table
 
-    if new_name is not None:
+    if new_name is not None and new_email is not None:
+        raise click.UsageError("give --rename or --email, one at a time")
+    if new_name is not None or new_email is not None:
         with History(db, read_only=True) as store:  # a missing or mistyped --db: made nothing
             store.person(person)
         with History(db) as store:
-            old, name, held = store.rename_person(person, new_name)
-        click.echo(f"renamed {old!r} to {name!r} in {store.name} ({held} assessment(s))")
-        person = name
+            if new_email is not None:
+                name, was, mail = store.set_email(person, new_email)
+                click.echo(f"{name!r}: email {was or '(none)'} -> {mail} in {store.name}")
+                person = name
+            else:
+                assert new_name is not None
+                old, name, held = store.rename_person(person, new_name)
+                click.echo(f"renamed {old!r} to {name!r} in {store.name} ({held} "
+                           "assessment(s))")
+                person = name
     with History(db, read_only=True) as store:
         key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)

@@ -322,6 +322,38 @@ def test_an_email_held_for_another_name_is_refused_until_the_person_is_renamed(
                         ladder).status == "added"
 
 
+def test_a_held_person_with_another_email_is_refused_until_the_email_is_set(
+        db_url: str, ladder: Ladder) -> None:
+    """Q4 names "Ana Diaz" with another email: a namesake would be merged into the Ana held, so
+    it is refused until the history is told it is her new email."""
+    rnd = random.Random(13)
+    q3 = _email_ctx(ladder, "Ana Diaz", "ana@example.com", "2026-Q3")
+    q4 = _email_ctx(ladder, "ana  diaz", "ana.diaz@example.com", "2026-Q4")
+    with History(db_url) as h:
+        h.ingest(make_report(ladder, q3, random_ratings(ladder, q3, rnd), file="q3"), ladder)
+        report = make_report(ladder, q4, random_ratings(ladder, q4, rnd), file="q4")
+        res = h.ingest(report, ladder)
+        assert res.status == "refused"
+        assert [f.message for f in res.findings] == [
+            "'Ana Diaz' is held with the email ana@example.com, but this workbook gives "
+            "ana.diaz@example.com: one person is one email. If it is the same person with a new "
+            "email, set it in the history (sheetladder history 'Ana Diaz' --email "
+            "ana.diaz@example.com, with this --db), then collect again; if it is another "
+            "person of the same name, give them a name that tells the two apart in the roster "
+            "and render their workbook again"]
+        with pytest.raises(hist.HistoryLookupError, match="is not an email address"):
+            h.set_email("Ana Diaz", "ana diaz")
+        other = _email_ctx(ladder, "Bo", "bo@example.com", "2026-Q4")
+        h.ingest(make_report(ladder, other, random_ratings(ladder, other, rnd)), ladder)
+        with pytest.raises(hist.HistoryLookupError,
+                           match="BO@example.com is already 'Bo''s email in the history"):
+            h.set_email("Ana Diaz", " BO@example.com")
+        assert h.set_email("ana@example.com", "ana.diaz@example.com ") == (
+            "Ana Diaz", "ana@example.com", "ana.diaz@example.com")
+        assert h.ingest(report, ladder).status == "added"
+        assert h.person("ana.diaz@example.com")[1] == "ana  diaz"  # as the latest copy spells it
+
+
 def test_a_rename_to_another_persons_name_is_refused(db_url: str, ladder: Ladder) -> None:
     rnd = random.Random(12)
     with History(db_url) as h:

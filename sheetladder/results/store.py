@@ -945,9 +945,12 @@ class History:
         result.status = "added"
 
     def _check_email(self, conn: Connection, person: str, email: str | None) -> None:
-        """One email is one person: a workbook whose person's email the history holds for a
-        person of another name (``Ana Díaz`` where ``Ana Diaz`` is held) is refused, not stored
-        as a second person whose periods would never meet the first's."""
+        """One email is one person, and one person one email: a workbook whose person's email
+        the history holds for a person of another name (``Ana Díaz`` where ``Ana Diaz`` is
+        held) is refused, not stored as a second person whose periods would never meet the
+        first's; so is one naming a held person with another email (a namesake would be merged
+        into them). A workbook without an email, or a person held without one, is no
+        conflict."""
         mail = (email or "").strip().lower()
         if not mail:
             return
@@ -957,6 +960,18 @@ class History:
                    people.c.key != person_key(person))
             .order_by(people.c.id)).all()
         if not others:
+            mine = conn.execute(select(people.c.name, people.c.email)
+                                .where(people.c.key == person_key(person))).first()
+            if mine is not None and (mine.email or "").strip() and \
+                    mine.email.strip().lower() != mail:
+                raise _Refused(
+                    f"{mine.name!r} is held with the email {mine.email.strip()}, but this "
+                    f"workbook gives {email.strip() if email else ''}: one person is one "
+                    "email. If it is the same person with a new email, set it in the history "
+                    f"(sheetladder history {_shell(mine.name)} --email "
+                    f"{_shell(email.strip() if email else '')}, with this --db), then collect "
+                    "again; if it is another person of the same name, give them a name that "
+                    "tells the two apart in the roster and render their workbook again")
             return
         held = others[0]
         periods = sorted(conn.execute(
@@ -991,6 +1006,23 @@ class History:
             held = conn.execute(select(func.count()).select_from(assessments)
                                 .where(assessments.c.person_id == pid)).scalar_one()
         return old, name, int(held)
+
+    def set_email(self, query: str, email: str) -> tuple[str, str | None, str]:
+        """Give the person ``query`` names the email ``email``: (name, old email, new email).
+        Refused (HistoryLookupError) when another person is held with it."""
+        mail = email.strip()
+        if "@" not in mail or any(ch.isspace() for ch in mail):
+            raise HistoryLookupError(f"--email {email!r} is not an email address")
+        key, name, old = self.person(query)
+        with self._writer.begin() as conn:
+            taken = conn.execute(select(people.c.name).where(
+                func.lower(func.trim(people.c.email)) == mail.lower(),
+                people.c.key != key)).scalar()
+            if taken is not None:
+                raise HistoryLookupError(
+                    f"{mail} is already {taken!r}'s email in the history {self.name}")
+            conn.execute(people.update().where(people.c.key == key).values(email=mail))
+        return name, old, mail
 
     @functools.cached_property
     def _fast_sql(self) -> dict[str, str]:
