@@ -354,6 +354,22 @@ def test_a_held_person_with_another_email_is_refused_until_the_email_is_set(
         assert h.person("ana.diaz@example.com")[1] == "ana  diaz"  # as the latest copy spells it
 
 
+def test_the_email_lookup_has_an_index_even_in_a_history_made_before_it(tmp_path: Path) -> None:
+    """Each collected file looks its email up among the people held: without an index that is
+    a scan of every person per file."""
+    import sqlite3
+
+    db = tmp_path / "h.sqlite"
+    History(str(db)).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX ix_people_email")
+    History(str(db)).close()
+    with sqlite3.connect(db) as conn:
+        plan = conn.execute("EXPLAIN QUERY PLAN " + History(str(db))._fast_sql["email held"],
+                            ("a@example.com", "a")).fetchall()
+    assert any("USING INDEX ix_people_email" in row[-1] for row in plan), plan
+
+
 def test_a_rename_to_another_persons_name_is_refused(db_url: str, ladder: Ladder) -> None:
     rnd = random.Random(12)
     with History(db_url) as h:

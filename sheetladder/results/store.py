@@ -210,6 +210,10 @@ _current = ratings.c.superseded_by.is_(None)
 Index("uq_rating_current", ratings.c.assessment_id, ratings.c.rater_tab, ratings.c.category_id,
       unique=True, sqlite_where=_current, postgresql_where=_current)
 Index("ix_rating_assessment", ratings.c.assessment_id)
+# collect looks a workbook's email up among the people held (one email is one person). Not
+# part of the schema's version: made on every writable open where missing, as plain SQL both
+# databases run (SQLAlchemy cannot reflect an index on an expression)
+PEOPLE_EMAIL_INDEX = "CREATE INDEX IF NOT EXISTS ix_people_email ON people (lower(trim(email)))"
 
 scores = Table(
     "scores", metadata,
@@ -660,6 +664,7 @@ class History:
                 conn.execute(schema_version.insert().values(
                     version=version, applied_at=_now(), note=note))
             self._check_schema(conn, SCHEMA_VERSION, read_only=False)
+            conn.execute(text(PEOPLE_EMAIL_INDEX))
 
     def _enable_wal(self) -> None:
         """WAL mode (a property of the file, kept once set): readers never wait for a writer."""
@@ -954,14 +959,10 @@ class History:
         mail = (email or "").strip().lower()
         if not mail:
             return
-        others = conn.execute(
-            select(people.c.id, people.c.name)
-            .where(func.lower(func.trim(people.c.email)) == mail,
-                   people.c.key != person_key(person))
-            .order_by(people.c.id)).all()
+        sql = self._fast_sql
+        others = conn.exec_driver_sql(sql["email held"], (mail, person_key(person))).all()
         if not others:
-            mine = conn.execute(select(people.c.name, people.c.email)
-                                .where(people.c.key == person_key(person))).first()
+            mine = conn.exec_driver_sql(sql["person held"], (person_key(person),)).first()
             if mine is not None and (mine.email or "").strip() and \
                     mine.email.strip().lower() != mail:
                 raise _Refused(
@@ -1047,6 +1048,10 @@ class History:
             "source": insert(sources, ("assessment_id", "file", "content_hash", "modified",
                                        "collected_at", "tabs", "warnings"), " RETURNING id"),
             "ratings": insert(ratings, _RATING_COLUMNS),
+            # (the lookup ix_people_email serves: keep the expression as it is written there)
+            "email held": f"SELECT id, name FROM people WHERE lower(trim(email)) = {mark} "
+                          f"AND key <> {mark} ORDER BY id",
+            "person held": f"SELECT name, email FROM people WHERE key = {mark}",
             "scores": insert(scores, _SCORE_COLUMNS),
         }
 
