@@ -200,6 +200,28 @@ def test_the_same_file_twice_adds_nothing(db_url: str, ladder: Ladder) -> None:
         assert h.counts() == before
 
 
+def test_a_file_holding_what_is_held_is_unchanged_and_then_costs_nothing(
+        db_url: str, ladder: Ladder) -> None:
+    """The same workbook saved again (other bytes, the same ratings and comments): "1 updated"
+    said something changed when nothing had. Its hash is kept, so a third collect skips it;
+    a copy that moves the team is an update."""
+    ctx = team_ctx(ladder, "Cy")
+    ratings = random_ratings(ladder, ctx, random.Random(21))
+    with History(db_url) as h:
+        assert h.ingest(make_report(ladder, ctx, ratings, file="a.xlsx"), ladder).status == "added"
+        held = [(r.total_points, r.level, r.source_file) for r in h.records()]
+        resaved = make_report(ladder, ctx, ratings, file="a (resaved).xlsx")
+        res = h.ingest(resaved, ladder)
+        assert (res.status, res.replaced) == ("unchanged", [])
+        assert [(r.total_points, r.level, r.source_file) for r in h.records()] == held
+        assert h.counts()["sources"] == 2  # its hash is held
+        assert h.ingest(resaved, ladder).status == "unchanged"
+        moved = make_report(ladder, ctx.model_copy(update={"team": "South"}), ratings,
+                            file="a (moved).xlsx")
+        assert h.ingest(moved, ladder).status == "updated"
+        assert [r.team for r in h.records()] == ["South"]
+
+
 def test_a_newer_copy_replaces_a_raters_ratings_and_keeps_the_old_ones(
         db_url: str, ladder: Ladder) -> None:
     ctx = team_ctx(ladder, "Dee")
@@ -720,7 +742,7 @@ def test_collect_stores_the_same_with_or_without_reader_processes(tmp_path: Path
     assert got[2] == got[1] and got[3] == got[1]
     results, _ = got[1]
     assert {f: r[0] for f, r in results.items()} == {
-        **{f"p{i}.xlsx": "added" for i in range(6)}, "b-older.xlsx": "updated",
+        **{f"p{i}.xlsx": "added" for i in range(6)}, "b-older.xlsx": "unchanged",
         "a-newer.xlsx": "updated", "junk.xlsx": "refused", "huge.xlsx": "refused"}
     # the three copies of Mia's tab disagree: the one named with keep holds it, whatever the
     # file times, and the others' Mia tab was never stored, so nothing was replaced
@@ -796,7 +818,8 @@ def test_a_reader_process_that_dies_stops_the_collect_with_one_clear_error(
         assert h.counts()["sources"] == 0
         # collecting again adds everything
         again = coll.collect(h, [tmp_path / "in"], jobs=1, keep=KEEP(tmp_path))
-    assert again.count("added") + again.count("updated") == 8, _by_file(again)
+    assert again.count("added") + again.count("updated") == 7, _by_file(again)
+    assert again.count("unchanged") == 1  # b-older.xlsx: its one tab overruled by --keep
 
 
 def test_collect_reads_each_file_once_and_held_files_not_at_all(
@@ -813,7 +836,7 @@ def test_collect_reads_each_file_once_and_held_files_not_at_all(
     monkeypatch.setattr(sheetladder.results.read, "open_grid", no_opening)
     with History(url) as h:
         first = coll.collect(h, [tmp_path / "in"], jobs=1, keep=KEEP(tmp_path))
-    assert first.count("added") + first.count("updated") == 8, _by_file(first)
+    assert first.count("added") + first.count("updated") == 7, _by_file(first)
     monkeypatch.undo()
 
     read: list[str] = []

@@ -1070,7 +1070,8 @@ class History:
         assert report.ladder is not None
         # Lock the assessment: concurrent files of the same person and period queue here.
         arow = conn.execute(
-            select(assessments.c.id, assessments.c.ladder_hash, assessments.c.ladder_version)
+            select(assessments.c.id, assessments.c.ladder_hash, assessments.c.ladder_version,
+                   assessments.c.team, assessments.c.managers)
             .where(assessments.c.person_id == person_id, assessments.c.period == period)
             .with_for_update()
         ).one()
@@ -1085,8 +1086,13 @@ class History:
                 "cannot be combined")
         aid = arow.id
         source_id = self._insert_source(conn, aid, report, chash, modified, now, present)
-        for inp in present:
-            self._apply_tab(conn, ladder, aid, source_id, inp, now, result)
+        applied = [self._apply_tab(conn, ladder, aid, source_id, inp, now, result)
+                   for inp in present]
+        if not any(applied) and all(getattr(arow, k) == v for k, v in about.items()):
+            # another file holding what is held (saved again, copied): its hash is kept, so
+            # that collecting it again costs nothing, and nothing held changes
+            result.status = "unchanged"
+            return
         self._rescore(conn, ladder, aid, report.file, chash, now, about)
         result.status = "updated"
 
