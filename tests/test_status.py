@@ -510,3 +510,49 @@ def test_only_people_of_the_period_with_tabs_held_and_no_row_are_unlisted() -> N
     assert st.totals.not_in_manifest == 1 and st.totals.people == 1
     assert cycle_status(rows, PERIOD, {("ana diaz", PERIOD): {"self"}}, []).totals.line(
         PERIOD).endswith("0 refused")  # nothing apart: nothing said
+
+
+def test_a_refused_workbook_of_all_tabs_is_refused_on_the_tab_that_is_wrong(
+        tmp_path: Path) -> None:
+    """One workbook for every rater: Ana's Self tab holds numbers where levels go (all wrong,
+    so it holds no rating that counts) and her manager's tab is right; Ben's Self tab has one
+    rating typed as a number and nothing else is filled. The refusal is the Self tab's, with
+    its reasons; Ana's manager did their part (said so, not chased with Self's errors); tabs
+    nobody touched are missing."""
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,peers\nAna Diaz,ana@example.com,Bo Chen,Cy Park\n"
+                      "Ben Ortiz,ben@example.com,Bo Chen,Cy Park\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out)).exit_code == 0
+    ana, ben = (out / "ana-diaz-2026-q4.xlsx"), (out / "ben-ortiz-2026-q4.xlsx")
+    fill(ana, "Self", [3, 2])  # type: ignore[list-item]  # numbers, not levels
+    fill(ana, "Bo Chen", ["L2", "L3"])
+    fill(ben, "Self", [3])  # type: ignore[list-item]
+    db = tmp_path / "h.sqlite"
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 1
+    res = invoke("status", "--period", PERIOD, "--manifest", str(out / "manifest.csv"),
+                 "--db", str(db), "--format", "json")
+    assert res.exit_code == 0, res.output
+    tabs = {(p["person"], t["tab"]): (t["state"], t["reasons"])
+            for p in json.loads(res.stdout)["people"] for t in p["tabs"]}
+    assert {k: v[0] for k, v in tabs.items()} == {
+        ("Ana Diaz", "Self"): "refused", ("Ana Diaz", "Bo Chen"): "refused",
+        ("Ana Diaz", "Cy Park"): "missing",
+        ("Ben Ortiz", "Self"): "refused", ("Ben Ortiz", "Bo Chen"): "missing",
+        ("Ben Ortiz", "Cy Park"): "missing"}
+    for who in ("Ana Diaz", "Ben Ortiz"):
+        reasons = tabs[(who, "Self")][1]
+        assert reasons and all(r.startswith("Self!") for r in reasons), reasons
+    assert tabs[("Ana Diaz", "Bo Chen")][1] == [
+        "this tab's ratings are in order, but its file was refused for errors on 'Self': it is "
+        "collected with the file once that tab is mended"]
+    res = invoke("status", "--period", PERIOD, "--manifest", str(out / "manifest.csv"),
+                 "--db", str(db), "--format", "csv")
+    chase = {(r["person"], r["tab"]): r for r in csv.DictReader(io.StringIO(res.stdout))}
+    assert chase[("Ana Diaz", "Self")]["state"] == "refused"
+    assert chase[("Ana Diaz", "Self")]["reason"].startswith("Self!")
+    assert chase[("Ben Ortiz", "Cy Park")]["state"] == "missing"
+    assert chase[("Ben Ortiz", "Cy Park")]["reason"] == ""

@@ -42,7 +42,7 @@ from .read import (
     tab_differences,
 )
 from .read import reader_processes as reader_processes
-from .store import History, IngestItem, IngestResult, person_key
+from .store import History, IngestItem, IngestResult, person_key, refused_tabs
 from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------
@@ -283,6 +283,7 @@ class _Batch:
             if item.refused:
                 self.emit(IngestResult(
                     file=item.file, status="refused", person=report.person, period=report.period,
+                    tabs=refused_tabs(report),
                     findings=[Finding(severity="error", message=m) for m in item.refused]))
                 continue
             res = next(done)

@@ -149,6 +149,33 @@ def _base(name: str) -> str:
     return PurePath(name.replace("\\", "/")).name.casefold() if "://" not in name else name
 
 
+def _on_tab(reason: str, tab: str) -> bool:
+    """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``) is about
+    ``tab``."""
+    low, t = reason.casefold(), tab.casefold()
+    return low.startswith((t + "!", t + ": "))
+
+
+def tab_reasons(ref: Refusal, tab: str, rows: Sequence[ManifestRow]) -> list[str]:
+    """Why ``tab`` of a refused file is not collected: the reasons about that tab and those
+    about no rater tab (a formula, the hidden sheet, the file). A tab that is itself fine, in a
+    file refused for what is wrong on others, says so, so that a reminder goes to whoever must
+    mend it and not to a rater who has done their part."""
+    tabs = {r.tab.casefold() for r in rows} | {t.casefold() for t in ref.tabs}
+    own = [x for x in ref.reasons if _on_tab(x, tab)]
+    general = [x for x in ref.reasons if not any(_on_tab(x, t) for t in tabs)]
+    if own or general:
+        return own + general
+    others = sorted({r.tab for r in rows if any(_on_tab(x, r.tab) for x in ref.reasons)}
+                    | {t for t in ref.tabs if any(_on_tab(x, t) for x in ref.reasons)},
+                    key=str.casefold)
+    if not others:
+        return list(ref.reasons)
+    return [f"this tab's ratings are in order, but its file was refused for errors on "
+            f"{', '.join(map(repr, others))}: it is collected with the file once "
+            f"{'that tab is' if len(others) == 1 else 'those tabs are'} mended"]
+
+
 def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                  collected: Mapping[tuple[str, str], set[str]],
                  refusals: Sequence[Refusal],
@@ -199,7 +226,7 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
             tabs.append(TabStatus(tab=r.tab, role=r.role, rater=r.rater, email=r.email,
                                   target=r.target, state=state,
                                   file=why.file if why else None,
-                                  reasons=list(why.reasons) if why else []))
+                                  reasons=tab_reasons(why, r.tab, prow) if why else []))
         n = sum(1 for t in tabs if t.state == "collected")
         pstate: PersonState = ("complete" if n == len(tabs) else "partial" if n
                                else "not returned")

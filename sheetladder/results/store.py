@@ -382,6 +382,15 @@ def _shell(text: str) -> str:
     return shlex.quote(text)
 
 
+def refused_tabs(report: Report) -> list[str]:
+    """The rater tabs a refused file leaves uncollected, for ``status``: those it holds ratings
+    or comments on, and those its errors are on (a tab whose every rating is wrong holds none
+    that count, and is the very one to chase). A tab neither filled nor wrong is still just
+    missing."""
+    wrong = {f.sheet.casefold() for f in report.errors if f.sheet}
+    return [i.tab for i in report.inputs if _has_content(i) or i.tab.casefold() in wrong]
+
+
 def _has_content(inp: RaterInput) -> bool:
     return any(v is not None for v in inp.levels.values()) or any(
         (c or "").strip() for c in inp.comments.values())
@@ -786,6 +795,7 @@ class History:
             results.append(res)
             if report.errors:
                 res.findings = list(report.errors)
+                res.tabs = refused_tabs(report)
                 continue
             try:
                 self._check(report, ladder)
