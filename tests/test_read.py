@@ -53,7 +53,7 @@ from sheetladder.xlsx import parts as parts_mod
 from sheetladder.xlsx.read import grid_from_bytes, open_xlsx
 from sheetladder.xlsx.write import to_bytes
 
-from .conftest import SMALL
+from .conftest import DEFINITIONS, SMALL
 from .make_bad_files import make_corpus
 
 Ratings = dict[str, dict[str, int | None]]
@@ -306,6 +306,27 @@ def test_a_rating_that_is_not_a_level_is_an_error_naming_the_cell(tmp_path, sale
     report = read_path(path)
     assert errors(report) == ["error: Peer 2!D9: 'S9' is not a level of this ladder (S1–S7)"]
     assert report.inputs[3].levels[sales.categories[4].id] is None
+
+
+def test_no_figure_is_given_while_a_rating_is_no_level(tmp_path, sales, ctx4, unchanged):
+    """Scored without it, the category would count as unrated: a total and a level no rater
+    gave, printed under the errors. Not recomputed from the trusted ladder either."""
+    src = render(tmp_path, "blank.xlsx", sales, ctx4)
+    ratings: dict[str, dict[str, object]] = {
+        "Self": {c.id: 3 for c in sales.categories},  # numbers: none is a level
+        "Bo Chen": {c.id: "S3" for c in sales.categories}}
+    path = unchanged(fill_with_openpyxl(sales, ctx4, src, tmp_path / "bad.xlsx", ratings))
+    report = read_path(path)
+    assert len(report.unread_ratings) == len(sales.categories)
+    assert report.unread_ratings[0] == f"Self!{a1(R_FIRST, C_RATING)}"
+    assert report.total_points is None and report.level is None
+    assert report.figures_withheld == (
+        f"{len(sales.categories)} rating(s) are no level of the ladder (Self!D5, Self!D6, "
+        f"Self!D7 and {len(sales.categories) - 3} more): no figure is computed until they are "
+        "mended")
+    res = CliRunner().invoke(main, ["read", str(path), "--ladders", str(DEFINITIONS)])
+    assert res.exit_code == 1
+    assert "points, level" not in res.output and "no figures: 18 rating(s)" in res.output
 
 
 def test_a_level_name_is_not_read_as_a_level(sales):

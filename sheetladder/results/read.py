@@ -290,7 +290,7 @@ def judge_report(report: Report, ladder: Ladder, trusted: TrustedLadders | None)
     report.findings.append(Finding(severity="error", sheet=META_SHEET, message=j.message))
     if j.verdict == "differs":
         assert j.ladder is not None and j.origin is not None
-        if not recompute_figures(report, j.ladder, j.origin):
+        if not recompute_figures(report, j.ladder, j.origin) and not report.unread_ratings:
             withhold_figures(report, f"the workbook's ladder differs from {j.origin}, and its "
                                      "ratings do not fit that ladder: no figure is computed")
     return report
@@ -420,6 +420,7 @@ def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
                 severity="error", sheet=slot.tab, cell=diffs[0][0], file=other.report.file,
                 message=conflict_message(slot.tab, pick.report.file, other.report.file, diffs)))
     report = make_report(" + ".join(sources), ladder, ctx, chosen, findings, sources)
+    report.unread_ratings = [c for v in copies for c in v.report.unread_ratings]
     withheld = next((v.report.figures_withheld for v in copies if v.report.figures_withheld), None)
     if conflicts:
         withhold_figures(report, f"copies disagree on tab(s) {', '.join(map(repr, conflicts))}: "

@@ -65,6 +65,9 @@ class Report(BaseModel):
     figures_withheld: str | None = Field(
         default=None, description="Why no total, level or progress is given: they would come "
                                   "from a definition or ratings that cannot be trusted.")
+    unread_ratings: list[str] = Field(
+        default_factory=list, description="Cells (``Tab!D5``) whose rating is no level of the "
+                                          "ladder: no figure is computed while any is.")
     figures_from: str | None = Field(
         default=None, description="The trusted ladder the figures were recomputed from, when "
                                   "not from the workbook's own (which was found altered).")
@@ -97,7 +100,10 @@ def withhold_figures(report: Report, why: str) -> None:
 
 def recompute_figures(report: Report, ladder: Ladder, origin: str) -> bool:
     """The figures from a trusted ladder instead of the workbook's own, labelled with where it
-    came from; False (nothing changed) when the ratings do not fit that ladder."""
+    came from; False (nothing changed) when the ratings do not fit that ladder, or some could
+    not be read at all (a figure without them is not the raters')."""
+    if report.unread_ratings:
+        return False
     ids = {c.id for c in ladder.categories}
     roles = {r.id for r in ladder.raters}
     n = len(ladder.levels)

@@ -15,6 +15,7 @@ class _Findings:
         self.items: list[Finding] = []
         self._per_sheet: dict[str, int] = {}
         self.definition_doubt: str | None = None  # why the embedded definition is not trusted
+        self.unread_ratings: list[str] = []  # "Tab!D5": ratings typed that are no level
 
     def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str) -> None:
         self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message))

@@ -403,6 +403,7 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                           f"the rating cell is inside merged cells {merge}, which keep only "
                           "their top-left value; unmerge them and rate again")
                 levels[cid] = None
+                found.unread_ratings.append(f"{sg.name}!{where}")
                 continue
             if got.formula is not None:
                 # a rating is typed or picked, never computed: a formula's result can change
@@ -411,10 +412,12 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                           f"the rating cell holds a formula ={_short(got.formula, 40)}; type the "
                           "level or pick it from the dropdown instead")
                 levels[cid] = None
+                found.unread_ratings.append(f"{sg.name}!{where}")
                 continue
             parsed = parse_rating(got.value, ladder, got.error)
             if parsed.status == "invalid":
                 found.add("error", sg.name, where, parsed.message or "not a level")
+                found.unread_ratings.append(f"{sg.name}!{where}")
             elif parsed.status == "normalised":
                 found.add("warning", sg.name, where, parsed.message or "normalised")
             sheet_ok = sheet_ok and parsed.sheet_reads_it
@@ -630,6 +633,15 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     report.content_hash = grid.content_hash
     if found.definition_doubt:
         withhold_figures(report, found.definition_doubt + ": no figure is computed from it")
+    report.unread_ratings = list(found.unread_ratings)
+    if found.unread_ratings and not found.definition_doubt:
+        # a figure without them would score those categories as unrated: a total and level
+        # the raters never gave
+        cells = found.unread_ratings
+        withhold_figures(report, f"{len(cells)} rating(s) are no level of the ladder ("
+                         + ", ".join(cells[:3]) + (f" and {len(cells) - 3} more" if len(cells) > 3
+                                                   else "")
+                         + "): no figure is computed until they are mended")
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
 
