@@ -446,6 +446,26 @@ def test_a_copy_made_from_another_ladder_version_is_refused(db_url: str, ladder:
         assert h.counts()["sources"] == 1
 
 
+def test_a_copy_made_from_another_ladder_names_the_ladder_held_and_its_own(
+        db_url: str, ladder: Ladder) -> None:
+    other = load_text(SMALL.replace("id: small", "id: other-small"), "other.yaml")
+    assert other.id == "other-small"
+    ctx = team_ctx(ladder, "Kim")
+    rnd = random.Random(14)
+    with History(db_url) as h:
+        h.ingest(make_report(ladder, ctx, random_ratings(ladder, ctx, rnd), file="a.xlsx"), ladder)
+        res = h.ingest(make_report(other, ctx, random_ratings(other, ctx, rnd), file="b.xlsx"),
+                       other)
+        assert res.status == "refused"
+        assert res.findings[0].message == (
+            f"Kim, 2026-Q4 is already held on ladder {ladder.id} version {ladder.version} (hash "
+            f"{ladder.content_hash()[:12]}), but this workbook is ladder other-small version "
+            f"{other.version} (hash {other.content_hash()[:12]}); copies made from different "
+            "definitions cannot be combined into one assessment: render Kim's workbook for "
+            f"2026-Q4 from the ladder held ({ladder.id} {ladder.version}), or give the other "
+            "ladder's assessment a period of its own")
+
+
 def test_a_ladder_never_seen_cannot_be_collected_without_its_definition(
         db_url: str, ladder: Ladder) -> None:
     ctx = team_ctx(ladder, "Lou")

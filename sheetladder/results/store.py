@@ -1080,20 +1080,23 @@ class History:
         assert report.ladder is not None
         # Lock the assessment: concurrent files of the same person and period queue here.
         arow = conn.execute(
-            select(assessments.c.id, assessments.c.ladder_hash, assessments.c.ladder_version,
-                   assessments.c.team, assessments.c.managers)
+            select(assessments.c.id, assessments.c.ladder_hash, assessments.c.ladder_id,
+                   assessments.c.ladder_version, assessments.c.team, assessments.c.managers)
             .where(assessments.c.person_id == person_id, assessments.c.period == period)
             .with_for_update()
         ).one()
         if conn.execute(select(sources.c.id).where(sources.c.content_hash == chash)).first():
             raise _Unchanged()
         if arow.ladder_hash != report.ladder.hash:
+            who = report.person.strip() if report.person else ""
             raise _Refused(
-                f"{report.person.strip() if report.person else ''}, {period} is already held on "
-                f"ladder {report.ladder.id} version {arow.ladder_version} (hash "
-                f"{arow.ladder_hash[:12]}), but this workbook is version {report.ladder.version} "
-                f"(hash {report.ladder.hash[:12]}); copies made from different definitions "
-                "cannot be combined")
+                f"{who}, {period} is already held on ladder {arow.ladder_id} version "
+                f"{arow.ladder_version} (hash {arow.ladder_hash[:12]}), but this workbook is "
+                f"ladder {report.ladder.id} version {report.ladder.version} (hash "
+                f"{report.ladder.hash[:12]}); copies made from different definitions cannot be "
+                f"combined into one assessment: render {who}'s workbook for {period} from the "
+                f"ladder held ({arow.ladder_id} {arow.ladder_version}), or give the other "
+                "ladder's assessment a period of its own")
         aid = arow.id
         source_id = self._insert_source(conn, aid, report, chash, modified, now, present)
         applied = [self._apply_tab(conn, ladder, aid, source_id, inp, now, result)
