@@ -497,10 +497,26 @@ def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
     return outcome, totals
 
 
+def export_format(fmt: str | None, output: str | None) -> str:
+    """The export's format: as given, else from OUTPUT's extension, else csv. An OUTPUT whose
+    extension names another format is refused: a CSV written to results.xlsx is a file Excel
+    calls corrupt."""
+    from .results.export import ExportError
+
+    ext = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
+    named = ext if ext in ("csv", "xlsx", "json") else None
+    if fmt is None:
+        return named or "csv"
+    if named is not None and named != fmt:
+        raise ExportError(f"-o {output} is a .{named} file name but --format is {fmt}: name the "
+                          f"file .{fmt}, or give --format {named} (or leave --format out)")
+    return fmt
+
+
 @main.command()
 @click.option("--period", help="The period to export, e.g. 2026-Q4 (default: the latest held).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]),
+              help="csv, xlsx or json (default: from OUTPUT's extension, else csv).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="File to write (default output/results-PERIOD.FORMAT); '-' prints csv/json.")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
@@ -511,7 +527,7 @@ def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--team", help="Only the people of this team (case ignored); the default file "
                              "name then ends with the team.")
-def export(period: str | None, fmt: str, output: str | None, db: str | None, bom: bool,
+def export(period: str | None, fmt: str | None, output: str | None, db: str | None, bom: bool,
            comments: bool, force: bool, team: str | None) -> None:
     """Export one period: a row per person with team, managers, level, total, progress,
     category consensus, self/manager/peer means, the largest self-vs-others gaps, the change
@@ -530,6 +546,7 @@ def export(period: str | None, fmt: str, output: str | None, db: str | None, bom
     )
     from .results.store import History
 
+    fmt = export_format(fmt, output)
     if output == "-" and fmt == "xlsx":
         raise ExportError("an XLSX cannot be printed; give -o FILE.xlsx")
     if comments and fmt == "xlsx":

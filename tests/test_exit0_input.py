@@ -151,6 +151,26 @@ def test_export_latest_period_is_the_latest_in_time_not_in_text(runner: CliRunne
     assert row["previous_period"] == "2026-Q3" and row["level_change"] == 1
 
 
+def test_export_takes_its_format_from_the_file_name_and_refuses_a_clash(runner: CliRunner,
+                                                                       tmp_path: Path):
+    """-o results.xlsx without --format wrote CSV text into a file Excel calls corrupt."""
+    back = tmp_path / "back"
+    back.mkdir()
+    _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, back / "a.xlsx")
+    assert runner.invoke(main, ["collect", str(back), "--ladders", str(SALES)]).exit_code == 0
+    for name in ("r.xlsx", "r.JSON", "r.csv", "r.txt"):
+        res = runner.invoke(main, ["export", "-o", name])
+        assert res.exit_code == 0, res.output
+    assert zipfile.is_zipfile(tmp_path / "r.xlsx")
+    assert json.loads((tmp_path / "r.JSON").read_text())["period"] == "2026-Q4"
+    assert (tmp_path / "r.csv").read_text().startswith('"Person","Email"')
+    assert (tmp_path / "r.txt").read_text() == (tmp_path / "r.csv").read_text()  # csv
+    res = runner.invoke(main, ["export", "--format", "csv", "-o", "s.xlsx"])
+    assert res.exit_code == 1 and not (tmp_path / "s.xlsx").exists()
+    assert ("-o s.xlsx is a .xlsx file name but --format is csv: name the file .csv, or give "
+            "--format xlsx (or leave --format out)") in res.output
+
+
 def test_export_period_given_in_another_spelling_finds_the_period(runner: CliRunner,
                                                                   tmp_path: Path):
     back = tmp_path / "back"
