@@ -133,7 +133,8 @@ def test_collect_ends_with_the_cycles_totals(cycle: dict) -> None:
     assert res.exit_code == 1  # the refused tab and the stray file
     last = res.stdout.strip().splitlines()[-1]
     assert last == (f"status {PERIOD}: 8 people, 2 complete, 4 partial, 2 not returned; "
-                    "17 of 32 tabs collected, 14 missing, 1 refused")
+                    "17 of 32 tabs collected, 14 missing, 1 refused; 1 refused file(s) tied to "
+                    "no tab of the manifest")  # stray.xlsx
 
 
 def test_status_text_lists_exactly_the_missing_and_the_refused(cycle: dict) -> None:
@@ -163,7 +164,8 @@ def test_status_text_lists_exactly_the_missing_and_the_refused(cycle: dict) -> N
     totals = next(line for line in lines if line.startswith(f"{PERIOD}: "))
     assert lines[-1].startswith("from ")  # the database is named
     assert totals == (f"{PERIOD}: 8 people, 2 complete, 4 partial, 2 not returned; "
-                         "17 of 32 tabs collected, 14 missing, 1 refused")
+                      "17 of 32 tabs collected, 14 missing, 1 refused; 1 refused file(s) tied "
+                      "to no tab of the manifest")
 
 
 def test_status_csv_is_a_safe_reminder_list(cycle: dict) -> None:
@@ -192,7 +194,7 @@ def test_status_json_holds_every_tab_with_its_state(cycle: dict) -> None:
     data = json.loads(res.stdout)
     assert data["totals"] == {"people": 8, "complete": 2, "partial": 4, "not_returned": 2,
                               "tabs": 32, "tabs_collected": 17, "tabs_missing": 14,
-                              "tabs_refused": 1, "not_in_manifest": 0}
+                              "tabs_refused": 1, "not_in_manifest": 0, "refused_apart": 1}
     assert data["not_in_manifest"] == []  # everyone collected is on the manifest
     states = {(p["person"], t["tab"]): t["state"] for p in data["people"] for t in p["tabs"]}
     assert {k for k, s in states.items() if s == "missing"} == expected_missing()
@@ -229,8 +231,9 @@ def test_a_fixed_copy_turns_the_refused_tab_collected(cycle: dict, tmp_path: Pat
     fill(fixed, row.tab, ["L2", "L1"])
     res = invoke("collect", str(fixed), "--db", str(db), "--manifest", str(cycle["manifest"]))
     assert res.exit_code == 0, res.output
-    assert res.stdout.strip().splitlines()[-1].endswith("18 of 32 tabs collected, 14 missing, "
-                                                        "0 refused")
+    assert res.stdout.strip().splitlines()[-1].endswith(
+        "18 of 32 tabs collected, 14 missing, 0 refused; 1 refused file(s) tied to no tab of "
+        "the manifest")  # stray.xlsx, still there
 
 
 def test_exports_carry_team_and_manager_and_filter_by_team(cycle: dict) -> None:
@@ -321,6 +324,9 @@ def test_refusals_are_tied_by_tab_or_else_by_file_name() -> None:
                       ("Ben", "Cy"): ("collected", None)}
     assert [r.file for r in st.unmatched_refusals] == ["y.xlsx"]
     assert (st.totals.complete, st.totals.partial, st.totals.not_returned) == (1, 0, 1)
+    assert st.totals.refused_apart == 1  # listed on its own, and counted
+    assert st.totals.line(PERIOD).endswith("1 refused; 1 refused file(s) tied to no tab of the "
+                                           "manifest")
 
 
 def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> None:
@@ -556,3 +562,15 @@ def test_a_refused_workbook_of_all_tabs_is_refused_on_the_tab_that_is_wrong(
     assert chase[("Ana Diaz", "Self")]["reason"].startswith("Self!")
     assert chase[("Ben Ortiz", "Cy Park")]["state"] == "missing"
     assert chase[("Ben Ortiz", "Cy Park")]["reason"] == ""
+    # a roster without periods, given --period as render was: the same files, the same answer
+    # (its rows were tied to file names without the period, and the refusals left uncounted)
+    ben.write_bytes(ben.read_bytes()[:2000])  # damaged: unreadable, tied by its file name
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 1
+    lines = []
+    for given in (("--manifest", str(out / "manifest.csv")), ("--roster", str(roster))):
+        res = invoke("status", "--period", PERIOD, *given, "--db", str(db),
+                     "--definition", str(ladder))
+        assert res.exit_code == 0, res.output
+        lines.append(res.stdout.strip().splitlines()[-2])
+    assert lines[0] == lines[1] == (f"{PERIOD}: 2 people, 0 complete, 0 partial, 2 not "
+                                    "returned; 0 of 6 tabs collected, 1 missing, 5 refused")

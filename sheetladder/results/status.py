@@ -100,6 +100,9 @@ class Totals(BaseModel):
     tabs_refused: int = 0
     not_in_manifest: int = Field(default=0, description=(
         "People collected for the period whom the manifest does not list (not in ``people``)."))
+    refused_apart: int = Field(default=0, description=(
+        "Refused files tied to no tab of the manifest (listed on their own, not in "
+        "``tabs_refused``)."))
 
     @classmethod
     def of(cls, people: Sequence[PersonStatus],
@@ -126,6 +129,9 @@ class Totals(BaseModel):
         the people were listed in, the manifest or the roster)."""
         extra = (f"; {self.not_in_manifest} collected but not in the {listed_in}"
                  if self.not_in_manifest else "")
+        if self.refused_apart:
+            extra += (f"; {self.refused_apart} refused file(s) tied to no tab of the "
+                      f"{listed_in}")
         return (f"{period or 'no period'}: {self.people} people, {self.complete} complete, "
                 f"{self.partial} partial, {self.not_returned} not returned; "
                 f"{self.tabs_collected} of {self.tabs} tabs collected, {self.tabs_missing} "
@@ -248,7 +254,9 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                 team=found.team if found else None,
                 tabs=[t for t in found.tabs if t.casefold() in got] if found else sorted(got)))
         unlisted.sort(key=lambda u: ((u.team or "").casefold(), u.person.casefold()))
-    return CycleStatus(period=period, people=people, totals=Totals.of(people, unlisted),
+    totals = Totals.of(people, unlisted)
+    totals.refused_apart = len(unmatched)
+    return CycleStatus(period=period, people=people, totals=totals,
                        unmatched_refusals=unmatched, not_in_manifest=unlisted,
                        listed_in=listed_in)
 
@@ -280,7 +288,7 @@ def to_text(st: CycleStatus) -> str:
                 lines.append(f"    refused: {_who(t)}: {t.file}")
                 lines.extend(f"      {why}" for why in t.reasons)
     if st.unmatched_refusals:
-        lines.append("refused files not tied to a tab of the manifest:")
+        lines.append(f"refused files not tied to a tab of the {st.listed_in}:")
         for ref in st.unmatched_refusals:
             who = f" ({ref.person}, {ref.period or 'no period'})" if ref.person else ""
             lines.append(f"  {ref.file}{who}")
@@ -337,12 +345,14 @@ def render(st: CycleStatus, fmt: str) -> bytes:
 
 
 def expected_rows(manifest: str | Path | None = None, roster: str | Path | None = None,
-                  ladder: Ladder | None = None) -> list[ManifestRow]:
-    """What was handed out: the manifest's rows, or those a roster gives for ``ladder``."""
+                  ladder: Ladder | None = None, period: str | None = None) -> list[ManifestRow]:
+    """What was handed out: the manifest's rows, or those a roster gives for ``ladder`` (rows
+    without a period in ``period``, as ``render --roster --period`` gave them, file names
+    included)."""
     if manifest is not None:
         return read_manifest(manifest)
     assert roster is not None and ladder is not None
-    parsed = read_roster(ladder, roster)
+    parsed = read_roster(ladder, roster, default_period=period)
     if parsed.problems:
         raise StatusError(f"{parsed.problems[0]} (fix the roster, or use the manifest)")
     return [row for e in parsed.entries for row in manifest_rows(e.context, split=False)]
@@ -358,7 +368,7 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
     ladder = None
     if roster is not None:
         ladder = _ladder_for_roster(history, period, definition)
-    rows = expected_rows(manifest, roster, ladder)
+    rows = expected_rows(manifest, roster, ladder, period)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
     periods = sorted({r.period or "" for r in rows}, key=sort_key)
