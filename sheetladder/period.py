@@ -45,7 +45,8 @@ _FORMS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"{_YEAR}", re.I), "year"),
     (re.compile(rf"{_YEAR}{_SEP}(?P<k>[QH])(?P<n>[0-9])", re.I), "part"),
     (re.compile(rf"(?P<k>[QH])(?P<n>[0-9]){_SEP}{_YEAR}", re.I), "part"),
-    (re.compile(rf"{_YEAR}[ \t]*[-/][ \t]*(?P<m>[0-9]{{1,2}})", re.I), "month"),
+    # a month has two digits: 2026-3 could as well be the third quarter as March
+    (re.compile(rf"{_YEAR}[ \t]*[-/][ \t]*(?P<m>[0-9]{{2}})", re.I), "month"),
 ]
 
 
@@ -255,6 +256,14 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
     found = scheme.parse(text) if scheme is not None else _parse_calendar(str(text))
     if found is None:
         where = f"this ladder's periods ({scheme.name})" if scheme is not None else "a period"
+        one = re.fullmatch(r"\s*([0-9]{4})\s*[-/]\s*([1-9])\s*", str(text))
+        if one and scheme is None:
+            y, n = one.groups()
+            if int(n) <= 4:
+                raise PeriodError(f"{str(text).strip()!r} could be a month or a quarter: write "
+                                  f"{y}-0{n} for the month or {y}-Q{n} for the quarter")
+            raise PeriodError(f"{str(text).strip()!r} is not a period: write {y}-0{n} for the "
+                              "month (a month has two digits)")
         raise PeriodError(f"{str(text).strip()!r} is not {where}; accepted forms: "
                           f"{accepted_forms(scheme)}")
     return found

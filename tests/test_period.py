@@ -33,10 +33,23 @@ def test_the_spellings_of_a_quarter_in_the_issue_are_one_period(text: str):
 
 
 @pytest.mark.parametrize(("text", "label"), [("2026-H1", "2026-H1"), ("2026h2", "2026-H2"),
-                                             ("2026-03", "2026-03"), ("2026/3", "2026-03"),
+                                             ("2026-03", "2026-03"), ("2026/03", "2026-03"),
                                              ("2026", "2026"), ("H1 2026", "2026-H1")])
 def test_halves_months_and_years_are_periods(text: str, label: str):
     assert normalise(text) == label
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("2026-3", "'2026-3' could be a month or a quarter: write 2026-03 for the month or 2026-Q3 "
+               "for the quarter"),
+    (" 2026/1 ", "'2026/1' could be a month or a quarter: write 2026-01 for the month or "
+                 "2026-Q1 for the quarter"),
+    ("2026-7", "'2026-7' is not a period: write 2026-07 for the month (a month has two digits)")])
+def test_a_one_digit_month_is_refused_saying_what_it_could_mean(text: str, message: str):
+    """In a tool run by quarter, 2026-3 was taken for March without a word."""
+    with pytest.raises(PeriodError) as e:
+        parse_period(text)
+    assert str(e.value) == message
 
 
 @pytest.mark.parametrize("text", ["last quarter", "Q4", "2026-Q5", "2026-Q0", "2026-H3", "2026-13",
