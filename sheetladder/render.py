@@ -159,7 +159,7 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
     problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
     failed = {p.line for p in result.problems}
     done = [e for e in parsed.entries if e.line not in failed]
-    rows = {e.line: manifest_rows(e.context, split) for e in done}
+    rows = {e.line: manifest_rows(e.context, split, e.nth) for e in done}
     manifest, warnings = None, list(parsed.warnings)
     if done:
         path = Path(out_dir) / MANIFEST_NAME

@@ -120,6 +120,9 @@ class RosterEntry:
 
     line: int
     context: Context
+    # 2, 3 ... for a second, third person whose name gives the same file name as an earlier
+    # row's (José Núñez, Jose Nunez): their files end -2, -3
+    nth: int = 1
 
 
 @dataclass
@@ -163,13 +166,17 @@ def contexts_to_write(ctx: Context, split: bool) -> list[Context]:
     return split_contexts(ctx) if split else [ctx]
 
 
-def targets(ctx: Context, split: bool) -> list[tuple[Context, str]]:
+def targets(ctx: Context, split: bool, nth: int = 1) -> list[tuple[Context, str]]:
     """Each workbook to write with its file name. Split copies whose tabs slug alike (José and
-    Jose) get -2, -3 ... so one rater's copy never replaces another's."""
+    Jose) get -2, -3 ... so one rater's copy never replaces another's; so does the ``nth``
+    person of a roster whose name gives an earlier person's file name."""
     out: list[tuple[Context, str]] = []
     taken: set[str] = set()
     for c in contexts_to_write(ctx, split):
         name = workbook_name(c)
+        if nth > 1:
+            person = slug(ctx.person)
+            name = name.replace(person, f"{person}-{nth}", 1)
         stem, n = name[: -len(".xlsx")], 2
         while name in taken:
             name = f"{stem}-{n}.xlsx"
@@ -179,9 +186,9 @@ def targets(ctx: Context, split: bool) -> list[tuple[Context, str]]:
     return out
 
 
-def manifest_rows(ctx: Context, split: bool) -> list[ManifestRow]:
+def manifest_rows(ctx: Context, split: bool, nth: int = 1) -> list[ManifestRow]:
     """The manifest's rows for one assessment: each rater tab with the file that holds it."""
-    by_tab = {c.split_tab: name for c, name in targets(ctx, split)}
+    by_tab = {c.split_tab: name for c, name in targets(ctx, split, nth)}
     return [ManifestRow(person=ctx.person, period=ctx.period, tab=slot.tab, role=slot.role,
                         rater=slot.name or (ctx.person if slot.role == "self" else None),
                         email=slot.email,
@@ -439,15 +446,13 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                             "person"))
             continue
         people[who] = line
+        nth = 1
         files = [name for _, name in targets(ctx, split)]
-        clash = [n for n in files if n in names]
-        if clash:
-            out.problems.append(RosterProblem(
-                path, line, f"file name {clash[0]} is already used by line {names[clash[0]]}; "
-                            "give each row a distinct person or period"))
-            continue
+        while any(n in names for n in files):  # another person whose name slugs alike
+            nth += 1
+            files = [name for _, name in targets(ctx, split, nth)]
         names.update((n, line) for n in files)
-        out.entries.append(RosterEntry(line, ctx))
+        out.entries.append(RosterEntry(line, ctx, nth))
     if duplicated:
         out.entries = [e for e in out.entries if e.line not in duplicated]
     return out
@@ -471,8 +476,8 @@ def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = N
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def existing_targets(ctx: Context, out_dir: Path, split: bool) -> list[Path]:
-    return [out_dir / name for _, name in targets(ctx, split) if (out_dir / name).exists()]
+def existing_targets(ctx: Context, out_dir: Path, split: bool, nth: int = 1) -> list[Path]:
+    return [out_dir / name for _, name in targets(ctx, split, nth) if (out_dir / name).exists()]
 
 
 class NotTheirFile(OutputExists):
@@ -511,8 +516,9 @@ def check_owners(ctx: Context, paths: Sequence[Path]) -> None:
 
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,
                      force: bool = False, password: str | None = None,
-                     paper: Paper = "a4") -> list[Path]:
-    """Write the workbook (or the split copies) of one assessment.
+                     paper: Paper = "a4", nth: int = 1) -> list[Path]:
+    """Write the workbook (or the split copies) of one assessment (``nth``: see
+    :attr:`RosterEntry.nth`).
 
     Without ``force`` nothing is written when any target exists, so the copies of one
     assessment never come from two different runs. With ``force`` an existing target is
@@ -524,7 +530,7 @@ def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool
     canonical = normalise(ctx.period or "", ladder.periods)  # a PeriodError for a non-period
     if canonical != ctx.period:
         ctx = ctx.model_copy(update={"period": canonical})
-    existing = existing_targets(ctx, out_dir, split)
+    existing = existing_targets(ctx, out_dir, split, nth)
     if existing and not force:
         raise OutputExists(
             f"{existing[0]}: already exists (it may hold someone's ratings); "
@@ -532,7 +538,7 @@ def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool
     if existing:
         check_owners(ctx, existing)
     written = []
-    for c, name in targets(ctx, split):
+    for c, name in targets(ctx, split, nth):
         written.append(save(build_plan(ladder, c), out_dir / name, force=force,
                             password=password, paper=paper))
     return written
@@ -557,18 +563,19 @@ def _init_worker(ladder: Ladder, parent: int) -> None:
     _WORKER_LADDER = ladder
 
 
-def _work(args: tuple[int, Context, Path, bool, bool, str | None, Paper]
+def _work(args: tuple[int, Context, Path, bool, bool, str | None, Paper, int]
           ) -> tuple[int, list[Path], str | None]:
-    line, ctx, out_dir, split, force, password, paper = args
+    line, ctx, out_dir, split, force, password, paper, nth = args
     assert _WORKER_LADDER is not None
-    return _render_entry(_WORKER_LADDER, line, ctx, out_dir, split, force, password, paper)
+    return _render_entry(_WORKER_LADDER, line, ctx, out_dir, split, force, password, paper, nth)
 
 
 def _render_entry(ladder: Ladder, line: int, ctx: Context, out_dir: Path, split: bool, force: bool,
-                  password: str | None, paper: Paper = "a4") -> tuple[int, list[Path], str | None]:
+                  password: str | None, paper: Paper = "a4", nth: int = 1
+                  ) -> tuple[int, list[Path], str | None]:
     try:
         return line, write_assessment(ladder, ctx, out_dir, split=split, force=force,
-                                      password=password, paper=paper), None
+                                      password=password, paper=paper, nth=nth), None
     except (FileExistsError, OSError, ValueError) as e:
         return line, [], str(e)
 
@@ -590,7 +597,7 @@ def render_entries(ladder: Ladder, entries: Sequence[RosterEntry], out_dir: str 
     out = Path(out_dir)
     result = BatchResult(people=len(entries))
     n_jobs = jobs if jobs > 0 else default_jobs(len(entries), PER_WORKER)
-    tasks = [(e.line, e.context, out, split, force, password, paper) for e in entries]
+    tasks = [(e.line, e.context, out, split, force, password, paper, e.nth) for e in entries]
 
     def outcomes() -> Iterator[tuple[int, list[Path], str | None]]:
         if n_jobs <= 1 or len(tasks) <= 1:

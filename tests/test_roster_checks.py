@@ -88,6 +88,30 @@ def test_rerender_with_split_replaces_the_persons_files_and_names_a_left_over_co
         (2, True)]
 
 
+def test_two_people_whose_names_give_one_file_name_each_get_their_own_file(sales: Ladder,
+                                                                          tmp_path: Path):
+    """José Núñez and Jose Nunez are two people (as the history tells people apart) whose names
+    slug alike: the second was refused, with advice ("a distinct person") that could not be
+    followed. Now the second's files end -2, in the manifest too, and a re-render with --force
+    keeps each person to their own file."""
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email\nJosé Núñez,j1@example.com\nJose Nunez,j2@example.com\n"
+                      "Jose Nunez 2,j3@example.com\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for force in (False, True):
+        outcome = render_roster(sales, roster, out_dir=out, period="2026-Q4", force=force)
+        assert outcome.ok and outcome.problems == [], outcome.problems
+        rows = read_manifest(out / "manifest.csv")
+        assert {r.person: r.target for r in rows} == {
+            "José Núñez": "jose-nunez-2026-q4.xlsx", "Jose Nunez": "jose-nunez-2-2026-q4.xlsx",
+            "Jose Nunez 2": "jose-nunez-2-2-2026-q4.xlsx"}
+        assert sorted(p.name for p in out.glob("*.xlsx")) == [
+            "jose-nunez-2-2-2026-q4.xlsx", "jose-nunez-2-2026-q4.xlsx", "jose-nunez-2026-q4.xlsx"]
+    owner = openpyxl.load_workbook(out / "jose-nunez-2-2026-q4.xlsx")["Self"]
+    assert any("Jose Nunez" in str(c.value) and "José" not in str(c.value)
+               for row in owner.iter_rows() for c in row if c.value)
+
+
 def test_a_failed_rerender_keeps_the_persons_earlier_rows(sales: Ladder, tmp_path: Path):
     roster = tmp_path / "r.csv"
     roster.write_text("person,manager\nBen Ortiz,Bo Chen\n", encoding="utf-8")

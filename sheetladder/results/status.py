@@ -355,7 +355,7 @@ def expected_rows(manifest: str | Path | None = None, roster: str | Path | None 
     parsed = read_roster(ladder, roster, default_period=period)
     if parsed.problems:
         raise StatusError(f"{parsed.problems[0]} (fix the roster, or use the manifest)")
-    return [row for e in parsed.entries for row in manifest_rows(e.context, split=False)]
+    return [row for e in parsed.entries for row in manifest_rows(e.context, False, e.nth)]
 
 
 def status_of(history: History, period: str | None, *, manifest: str | Path | None = None,
