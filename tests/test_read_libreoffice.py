@@ -126,11 +126,25 @@ def test_typings_in_libreoffice_are_each_reported_once(tmp_path, sales, ctx4):
     assert found == {("warning", "Self", cell[0]), ("error", "Self", cell[1]),
                      ("error", "Peer 2", cell[2]), ("error", "Bo Chen", cell[3])}, \
         [str(f) for f in report.findings]
+    # the workbook's figures leave those three out, so none is given until they are mended
+    assert sorted(report.unread_ratings) == sorted(
+        [f"Self!{cell[1]}", f"Peer 2!{cell[2]}", f"Bo Chen!{cell[3]}"])
+    assert (report.total_points, report.level, report.progress_to_next) == (None, None, None)
+    assert report.figures_withheld and "no figure is computed until they are mended" in \
+        report.figures_withheld
+    # mended in LibreOffice, the rule's figures come back, the case-aside code read as its level
+    mended = tmp_path / "mended.xlsx"
+    edit_in_libreoffice([(out, mended, [["text", "Self", cell[1], sales.codes[1]],
+                                        ["text", "Peer 2", cell[2], sales.codes[0]],
+                                        ["text", "Bo Chen", cell[3], sales.codes[2]]])], tmp_path)
+    report = read_path(mended)
+    assert {(f.severity, f.sheet, f.cell) for f in report.findings} == {
+        ("warning", "Self", cell[0])}, [str(f) for f in report.findings]
     expected = {t: dict(v) for t, v in ratings.items()}
     expected["Self"][cats[0].id] = 4
-    expected["Self"][cats[1].id] = None
-    expected["Peer 2"][cats[2].id] = None
-    expected["Bo Chen"][cats[3].id] = None
+    expected["Self"][cats[1].id] = 2
+    expected["Peer 2"][cats[2].id] = 1
+    expected["Bo Chen"][cats[3].id] = 3
     assert_scores(report, rule(sales, ctx4, expected))
 
 
