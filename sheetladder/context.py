@@ -14,6 +14,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .definition import MAX_RATERS, Ladder, refuse_noncharacters
 from .errors import BadInput
 
+_EMAIL = re.compile(r"^[^@\s;,<>\"]+@[^@\s;,<>\".]+(?:\.[^@\s;,<>\".]+)+$")
+
+
+def is_email(value: str) -> bool:
+    """A plausible address: one ``@``, no spaces, no list separators, and a domain with a dot
+    (``zoe@example`` is a typo more often than a mailbox: mail merges would bounce)."""
+    return bool(_EMAIL.match(value))
+
+
+def checked_email(value: str | None, what: str) -> str | None:
+    """``value`` stripped, None when blank; BadInput naming ``what`` when it is no address."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not is_email(value):
+        hint = (" (its domain has no dot: write it in full, as in name@example.com)"
+                if value.count("@") == 1 and "." not in value.split("@")[1] else "")
+        raise BadInput(f"{what}: {value!r} is not an email address{hint}")
+    return value
+
 
 def person_key(name: str) -> str:
     """How one person is recognised everywhere (a roster's duplicates, ``--force``, the

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .context import Context, check_raters, make_context
+from .context import Context, check_raters, checked_email, make_context
 from .definition import Ladder
 from .errors import BadInput
 from .manifest import (
@@ -29,7 +29,6 @@ from .period import PeriodError, current_quarter, normalise
 from .roster import (
     BatchResult,
     RosterProblem,
-    is_email,
     manifest_rows,
     read_roster,
     render_entries,
@@ -76,9 +75,7 @@ def parse_rater(ladder: Ladder, spec: str) -> RaterSpec:
     name, email = rest.strip(), None
     head, sep, tail = rest.rpartition(":")
     if sep and "@" in tail:
-        name, email = head.strip(), tail.strip()
-        if not is_email(email):
-            raise BadInput(f"{spec!r}: {email!r} is not an email address")
+        name, email = head.strip(), checked_email(tail, repr(spec))
     return role.id, name or None, email
 
 
@@ -93,9 +90,12 @@ def person_context(ladder: Ladder, person: str, period: str | None = None,
         raise BadInput("the person's name is empty")
     if period is not None:
         period = normalise(period, ladder.periods)
+    email = checked_email(email, "the person's email")
     specs = None
     if raters:
-        specs = [parse_rater(ladder, r) if isinstance(r, str) else r for r in raters]
+        specs = [parse_rater(ladder, r) if isinstance(r, str) else
+                 (r[0], r[1], checked_email(r[2], f"{r[0]} {r[1] or ''}".strip() + "'s email"))
+                 for r in raters]
         check_raters(person, specs, email)
     return make_context(ladder, person.strip(), period or None, specs, email=email, team=team)
 

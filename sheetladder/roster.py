@@ -55,7 +55,14 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from .context import Context, check_raters, make_context, person_key, split_contexts
+from .context import (
+    Context,
+    check_raters,
+    checked_email,
+    make_context,
+    person_key,
+    split_contexts,
+)
 from .definition import Ladder
 from .errors import BadInput, OutputExists, SheetladderError
 from .manifest import ManifestRow, not_utf8
@@ -69,7 +76,6 @@ NONE_MARK = "-"
 _SLUG_MAX = 60
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                      *(f"lpt{i}" for i in range(10))}
-_EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+$")
 
 # The columns a roster may have, in one place: these, plus ROLE/ROLEs and ROLE_email/ROLE_emails
 # for each rater role of the ladder except self (see role_columns).
@@ -297,19 +303,6 @@ def _columns(ladder: Ladder, header: list[str], path: str, line: int,
     return base, roles, extra
 
 
-def is_email(value: str) -> bool:
-    """A plausible address: one ``@``, no spaces, no list separators."""
-    return bool(_EMAIL.match(value))
-
-
-def _email(value: str, what: str) -> str | None:
-    if not value:
-        return None
-    if not is_email(value):
-        raise BadInput(f"{what}: {value!r} is not an email address")
-    return value
-
-
 def _cell(record: list[str], i: int | None) -> str:
     return record[i].strip() if i is not None and i < len(record) else ""
 
@@ -322,7 +315,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
     person = get(base.get("person"))
     if not person:
         raise BadInput("the 'person' cell is empty")
-    email = _email(get(base.get("email")), "email")
+    email = checked_email(get(base.get("email")), "email")
     period = get(base.get("period")) or default_period
     if period is not None:
         try:
@@ -354,7 +347,7 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             if len(items) != len(names):
                 raise BadInput(f"{rc.role}: {len(names)} name(s) but {len(items)} email(s); "
                                  "give one email per name, in the same order")
-            mails = [_email(m, f"{rc.role} email") for m in items]
+            mails = [checked_email(m, f"{rc.role} email") for m in items]
         by_role[rc.role] = list(zip(names, mails, strict=True))
     raters: list[tuple[str, str | None, str | None]] = []
     for role in ladder.raters:

@@ -17,8 +17,10 @@ from click.testing import CliRunner
 
 from sheetladder.cli import main
 from sheetladder.definition import Ladder, load
+from sheetladder.errors import BadInput
 from sheetladder.google.client import ENV_ROOT
 from sheetladder.period import current_quarter
+from sheetladder.render import person_context
 
 from .conftest import DEFINITIONS
 from .fake_google import FakeGoogle
@@ -261,6 +263,29 @@ def test_an_email_that_is_not_one_names_the_line(runner: CliRunner, tmp_path: Pa
     res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
     assert res.exit_code == 1
     assert "team.csv:3: email: 'eva at example' is not an email address" in res.output
+
+
+def test_an_email_without_a_dotted_domain_is_refused_wherever_it_is_given(runner: CliRunner,
+                                                                          tmp_path: Path):
+    # zoe@example is a typo (the .com left out): reminders to it would bounce
+    (tmp_path / "team.csv").write_text(
+        "person,email,manager,manager_email\nBen Ortiz,ben@example.com,Bo Chen,bo@example\n",
+        encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
+    assert res.exit_code == 1
+    assert ("team.csv:2: manager email: 'bo@example' is not an email address (its domain has "
+            "no dot: write it in full, as in name@example.com)") in res.output, res.output
+    for args in (["--person", "Zoe", "--email", "zoe@example"],
+                 ["--person", "Zoe", "--rater", "manager:Bo:bo@example"]):
+        res = runner.invoke(main, ["render", str(SALES), "--period", "2026-Q4", *args])
+        assert res.exit_code == 1 and "is not an email address (its domain has no dot" in res.output
+    assert not (tmp_path / "output").exists() or not list((tmp_path / "output").iterdir())
+    ladder = load(SALES)
+    with pytest.raises(BadInput, match="'bo@example' is not an email address"):
+        person_context(ladder, "Zoe", "2026-Q4", [("manager", "Bo", "bo@example")])
+    ctx = person_context(ladder, "Zoe", "2026-Q4", [("manager", "Bo", " bo@example.com ")],
+                         email="zoe@example.co.uk")
+    assert (ctx.email, ctx.raters[0].email) == ("zoe@example.co.uk", "bo@example.com")
 
 
 def test_a_roster_period_is_checked_and_stored_canonical(runner: CliRunner, tmp_path: Path):

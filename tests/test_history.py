@@ -365,6 +365,8 @@ def test_a_held_person_with_another_email_is_refused_until_the_email_is_set(
             "and render their workbook again"]
         with pytest.raises(hist.HistoryLookupError, match="is not an email address"):
             h.set_email("Ana Diaz", "ana diaz")
+        with pytest.raises(hist.HistoryLookupError, match="is not an email address"):
+            h.set_email("Ana Diaz", "ana@diaz")
         other = _email_ctx(ladder, "Bo", "bo@example.com", "2026-Q4")
         h.ingest(make_report(ladder, other, random_ratings(ladder, other, rnd)), ladder)
         with pytest.raises(hist.HistoryLookupError,

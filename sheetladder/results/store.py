@@ -68,6 +68,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from .. import scoring
+from ..context import is_email
 from ..context import person_key as person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
@@ -1022,7 +1023,7 @@ class History:
         """Give the person ``query`` names the email ``email``: (name, old email, new email).
         Refused (HistoryLookupError) when another person is held with it."""
         mail = email.strip()
-        if "@" not in mail or any(ch.isspace() for ch in mail):
+        if not is_email(mail):
             raise HistoryLookupError(f"--email {email!r} is not an email address")
         key, name, old = self.person(query)
         with self._writer.begin() as conn:
