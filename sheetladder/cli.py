@@ -626,12 +626,15 @@ _STATUS_FORMATS = ["text", "csv", "json"]
 @click.option("--definition", type=click.Path(dir_okay=False),
               help="The ladder of --roster (default: the one ladder the history holds for the "
                    "period).")
+@click.option("--split", is_flag=True,
+              help="With --roster: the files were rendered with --split (one per rater), so a "
+                   "refused file is tied to its tab by that file's name.")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(_STATUS_FORMATS), default="text",
               show_default=True,
               help="csv: the reminder list (one row per tab to chase) for a mail merge.")
 def status(period: str | None, manifest: str | None, roster: str | None,
-           definition: str | None, db: str | None, fmt: str) -> None:
+           definition: str | None, split: bool, db: str | None, fmt: str) -> None:
     """Who has returned: per person, the rater tabs collected, missing (rater, role, email) and
     refused (and why), then the cycle's totals: people complete, partial, not returned."""
     from .results.status import render as render_status
@@ -639,7 +642,8 @@ def status(period: str | None, manifest: str | None, roster: str | None,
     from .results.store import History
 
     with History(db, read_only=True) as store:
-        st = status_of(store, period, manifest=manifest, roster=roster, definition=definition)
+        st = status_of(store, period, manifest=manifest, roster=roster, definition=definition,
+                       split=split)
     click.get_binary_stream("stdout").write(render_status(st, fmt))
     click.echo(f"from {store.name}", err=fmt != "text")
 

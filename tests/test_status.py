@@ -219,6 +219,38 @@ def test_status_from_the_roster_agrees_with_the_manifest(cycle: dict) -> None:
     assert [k for k, s in states.items() if s == "refused"] == [REFUSED]
 
 
+def test_status_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_name(
+        cycle: dict, tmp_path: Path) -> None:
+    import shutil
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(cycle["db"], db)
+    rows = read_manifest(cycle["manifest"])
+    row = next(r for r in rows if (r.person, r.tab) == ("Cy Park", "Self"))
+    broken = tmp_path / row.target  # Cy Park's own file comes back broken: nothing to read in it
+    broken.write_bytes(b"PK\x03\x04 not a zip any more")
+    assert invoke("collect", str(broken), "--db", str(db)).exit_code == 1
+
+    def states(*how: str) -> tuple[dict, dict]:
+        res = invoke("status", "--period", PERIOD, *how, "--db", str(db), "--format", "json")
+        assert res.exit_code == 0, res.output
+        data = json.loads(res.stdout)
+        return ({(p["person"], t["tab"]): t["state"] for p in data["people"] for t in p["tabs"]},
+                data["totals"])
+
+    roster = ("--roster", str(cycle["roster"]), "--definition", str(cycle["ladder"]))
+    by_manifest = states("--manifest", str(cycle["manifest"]))
+    assert by_manifest[0][("Cy Park", "Self")] == "refused"
+    # told the cycle was split, the roster names each tab's file as render wrote it
+    assert states(*roster, "--split") == by_manifest
+    # without --split it expects one file per person, and cannot tie this one to a tab
+    unsplit = states(*roster)
+    assert unsplit[0][("Cy Park", "Self")] == "missing"
+    assert unsplit[1]["refused_apart"] == by_manifest[1]["refused_apart"] + 1
+    res = invoke("status", "--manifest", str(cycle["manifest"]), "--split", "--db", str(db))
+    assert res.exit_code == 1 and "--split goes with --roster" in res.output
+
+
 def test_a_fixed_copy_turns_the_refused_tab_collected(cycle: dict, tmp_path: Path) -> None:
     import shutil
 

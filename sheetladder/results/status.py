@@ -345,30 +345,34 @@ def render(st: CycleStatus, fmt: str) -> bytes:
 
 
 def expected_rows(manifest: str | Path | None = None, roster: str | Path | None = None,
-                  ladder: Ladder | None = None, period: str | None = None) -> list[ManifestRow]:
+                  ladder: Ladder | None = None, period: str | None = None, split: bool = False
+                  ) -> list[ManifestRow]:
     """What was handed out: the manifest's rows, or those a roster gives for ``ladder`` (rows
-    without a period in ``period``, as ``render --roster --period`` gave them, file names
-    included)."""
+    without a period in ``period``, as ``render --roster --period [--split]`` gave them, file
+    names included: a refused file is tied to its tabs by them)."""
     if manifest is not None:
         return read_manifest(manifest)
     assert roster is not None and ladder is not None
     parsed = read_roster(ladder, roster, default_period=period)
     if parsed.problems:
         raise StatusError(f"{parsed.problems[0]} (fix the roster, or use the manifest)")
-    return [row for e in parsed.entries for row in manifest_rows(e.context, False, e.nth)]
+    return [row for e in parsed.entries for row in manifest_rows(e.context, split, e.nth)]
 
 
 def status_of(history: History, period: str | None, *, manifest: str | Path | None = None,
-              roster: str | Path | None = None, definition: str | Path | None = None) -> CycleStatus:
+              roster: str | Path | None = None, definition: str | Path | None = None,
+              split: bool = False) -> CycleStatus:
     """The cycle's status for ``period`` (default: the manifest's one period) from a manifest,
     or from a roster and its ladder (``definition``, else the one ladder the history holds for
-    the period)."""
+    the period), rendered one file per rater with ``split``."""
     if (manifest is None) == (roster is None):
         raise StatusError("give either --manifest FILE or --roster FILE.csv")
+    if split and manifest is not None:
+        raise StatusError("--split goes with --roster: the manifest names each tab's file")
     ladder = None
     if roster is not None:
         ladder = _ladder_for_roster(history, period, definition)
-    rows = expected_rows(manifest, roster, ladder, period)
+    rows = expected_rows(manifest, roster, ladder, period, split)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
     periods = sorted({r.period or "" for r in rows}, key=sort_key)
