@@ -78,7 +78,12 @@ def _make(args: tuple[str, str, int]) -> None:
         _LADDER = load(ladder_path)
     ladder = _LADDER
     rnd = random.Random(i)
-    ctx = make_context(ladder, f"Person {i:04d}", "2026-Q4")
+    # as a roster gives them: the person's email and team, their manager named (13 managers),
+    # so collect's checks of one email per person and of the team run as they do for ops
+    roles = [r.id for r in ladder.raters for _ in range(r.count)]
+    raters = [(role, f"Manager {i % 13}" if role == "manager" else None, None) for role in roles]
+    ctx = make_context(ladder, f"Person {i:04d}", "2026-Q4", raters,
+                       email=f"person.{i:04d}@example.com", team=f"Team {i % 8}")
     n = len(ladder.levels)
     ratings = {s.tab: {c.id: rnd.randint(1, n) for c in ladder.categories} for s in ctx.raters}
     save(build_plan(ladder, ctx, ratings=ratings), Path(out) / f"{i:04d}.xlsx")

@@ -183,7 +183,7 @@ class _Read:
     refused: list[str] = field(default_factory=list)
 
     @property
-    def tabs(self) -> dict[str, tuple[Any, ...]]:  # filled tab -> its content
+    def tabs(self) -> dict[str, bytes]:  # filled tab -> a digest of its content
         return self.packed.tabs
 
 

@@ -11,6 +11,7 @@ the database (SQLAlchemy alone is ~25 MiB per process).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zlib
@@ -444,17 +445,20 @@ class PackedReport:
     person: str | None
     period: str | None
     ok: bool
-    tabs: dict[str, tuple[Any, ...]]  # each filled rater tab -> its content (see tab_content)
+    tabs: dict[str, bytes]  # each filled rater tab -> a digest of its content (see tab_content)
 
     def report(self) -> Report:
         return Report.model_validate_json(zlib.decompress(self.data))
 
 
-def tab_content(inp: RaterInput) -> tuple[Any, ...]:
+def tab_content(inp: RaterInput) -> bytes:
     """What two copies of a rater tab must agree on: the ratings given and the comments
-    written (spaces around them aside)."""
-    return (tuple(sorted((k, v) for k, v in inp.levels.items() if v is not None)),
-            tuple(sorted((k, v.strip()) for k, v in inp.comments.items() if v.strip())))
+    written (spaces around them aside), as a 16-byte digest. A batch holds one per filled tab
+    until it is settled, and only their equality is asked; the contents themselves, ~7 KiB a
+    file, would add up over thousands of files (where they differ, the reports say how)."""
+    content = (sorted((k, v) for k, v in inp.levels.items() if v is not None),
+               sorted((k, v.strip()) for k, v in inp.comments.items() if v.strip()))
+    return hashlib.blake2b(json.dumps(content).encode(), digest_size=16).digest()
 
 
 def pack(report: Report) -> PackedReport:
