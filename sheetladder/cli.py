@@ -354,8 +354,12 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
         raise click.BadParameter(f"{ladder_id!r} is not a lowercase slug like 'sales-ladder'",
                                  param_hint="--id")
     to_stdout = output == "-"
-    if output and not to_stdout and Path(output).exists() and not force:
-        raise OutputError(f"{output}: already exists; use --force to replace it")
+    if output and not to_stdout and Path(output).exists():
+        if _same_path(output, matrix):  # --force would put the YAML in place of the source
+            raise OutputError(f"{output}: is the spreadsheet being imported; write the "
+                              "definition to another file (-o ladder.yaml)")
+        if not force:
+            raise OutputError(f"{output}: already exists; use --force to replace it")
     orientation: Literal["columns", "rows"] | None = (
         "rows" if levels_in == "rows" else "columns" if levels_in == "columns" else None)
     if list_tables:
@@ -381,6 +385,13 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
         return
     write_new(out, text.encode("utf-8"), force=force)
     click.echo(f"wrote {out} (id {ladder_id}, validates)")
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 # -- history: collect, export, history ---------------------------------------------------------

@@ -324,9 +324,12 @@ def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
     ]
     merges = [(4, 2, 4, 3)]  # the Prospecting text spans S1 and S2
     table = Table.from_rows("M", rows, merges)
-    # two categories named alike in one group make the layout doubtful: refused with the command
-    with pytest.raises(ImportDoubtful, match="import it explicitly with:\n  sheetladder import"):
+    # two categories named alike in one group make the layout doubtful, and a row of descriptors
+    # without a category name would be dropped: refused, naming the blank cell, with no command
+    # (importing the guess as it stands would drop the row)
+    with pytest.raises(ImportDoubtful, match="no category name \\(M!A6 blank\\)") as e:
         detect(table)
+    assert "'Closing'" in str(e.value) and "sheetladder import" not in str(e.value)
     det = detect(table, explicit=explicit_options("columns", header_row="1", levels="C:E",
                                                   category="A", weight="B"))
     by_ref = {n.ref: n for n in det.notes}

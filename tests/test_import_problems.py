@@ -321,3 +321,165 @@ def test_a_refusal_whose_doubt_points_at_another_header_offers_that_layout_never
     assert code == 0, output
     levels, texts = levels_and_texts(out)
     assert [c for c, _ in levels] == ["L1", "L2", "L4"] and texts == DESCRIPTORS
+
+
+# -- what the sheet holds, refused rather than written wrong ---------------------------------------
+
+LEVEL_HEADS = ["L1 - Starter", "L2 - Practitioner", "L3 - Expert"]
+
+
+def rows_with(header: list[str], cells: dict[str, list[str]] | None = None) -> list[list[str]]:
+    """A header and a row per category, each category's cells as ``cells`` gives them (by
+    default: a weight of 1 and its descriptors)."""
+    cells = cells or {n: ["1", *t] for n, t in DESCRIPTORS.items()}
+    return [header] + [[n, *cells[n]] for n in DESCRIPTORS]
+
+
+def test_a_level_column_split_from_the_others_is_refused_and_the_command_offered_takes_it(
+        tmp_path: Path) -> None:
+    rows = rows_with(["Category", "Weight", LEVEL_HEADS[0], "", *LEVEL_HEADS[1:]],
+                     {n: ["1", t[0], "", *t[1:]] for n, t in DESCRIPTORS.items()})
+    src = write_csv(tmp_path / "split.csv", rows)
+    out = tmp_path / "split.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "column C ('L1 - Starter', split!C1) is headed like a level but is not one of the " \
+           "levels found (split!E1:F1): column D between them holds no level" in output
+    command = "--levels-in columns --levels C:F --skip-col D"
+    assert command in output
+    code, output = import_cli(str(src), "-o", str(out), *command.split())
+    assert code == 0, output
+    levels, texts = levels_and_texts(out)
+    assert [c for c, _ in levels] == ["L1", "L2", "L3"] and texts == DESCRIPTORS
+
+
+def test_level_columns_out_of_order_are_refused_rather_than_one_dropped(tmp_path: Path) -> None:
+    heads = [LEVEL_HEADS[1], LEVEL_HEADS[0], LEVEL_HEADS[2]]
+    rows = rows_with(["Category", "Weight", *heads],
+                     {n: ["1", t[1], t[0], t[2]] for n, t in DESCRIPTORS.items()})
+    src = write_csv(tmp_path / "shuffled.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "the level codes are out of order" in output
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_row_of_descriptors_without_a_category_name_is_refused_naming_the_blank_cell(
+        tmp_path: Path) -> None:
+    rows = rows_with(["Category", "Weight", *LEVEL_HEADS])
+    rows[2][0] = ""  # Closing's name deleted: its row would vanish with its descriptors
+    src = write_csv(tmp_path / "noname.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "1 row(s) hold descriptors under the levels but no category name (noname!A3 blank)" \
+        in output
+    assert "sheetladder import" not in output  # the guess, written, would drop the row
+
+
+def test_a_descriptor_holding_an_error_or_an_unsaved_formula_is_refused_even_when_told_where(
+        tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Matrix"
+    for row in rows_with(["Category", "Weight", *LEVEL_HEADS]):
+        ws.append(row)
+    ws["D3"] = "#N/A"  # openpyxl stores an error value, as Excel does for a failed formula
+    ws["C4"] = '=CONCAT("Updates the CRM", " weekly")'  # a formula saved without its result
+    src = tmp_path / "errors.xlsx"
+    wb.save(src)
+    out = tmp_path / "x.yaml"
+    for extra in ([], ["--levels-in", "columns", "--levels", "C:E", "--category-col", "A"]):
+        code, output = import_cli(str(src), "-o", str(out), *extra)
+        assert code == 1 and not out.exists(), output
+        assert "2 cells of the matrix hold no text a person wrote" in output
+        assert "Matrix!C4: a formula saved without its result" in output
+        assert "Matrix!D3: the error '#N/A'" in output
+
+
+def test_a_csv_row_wider_than_its_header_is_refused_naming_the_line_it_begins_on(
+        tmp_path: Path) -> None:
+    path = tmp_path / "comma.csv"
+    # Discovery's first descriptor holds a line break (quoted), so the next row begins on
+    # line 4; Closing's second descriptor holds an unquoted comma that splits it
+    path.write_text("Category,Weight,L1 - Starter,L2 - Practitioner,L3 - Expert\n"
+                    'Discovery,1,"Asks the standard\nquestions",Adapts,Teaches\n'
+                    "Closing,1,Closes with help,Closes alone, mostly,Closes the hardest deals\n"
+                    "Forecasting,1,Updates the CRM,Calls the month,Calls the quarter\n",
+                    encoding="utf-8")
+    code, output = import_cli(str(path), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "comma!F3 (line 4 of the file): a row has more fields than the header: a comma typed" \
+        in output
+
+
+def test_more_levels_than_a_ladder_holds_are_refused_not_read_the_other_way(tmp_path: Path) -> None:
+    heads = [f"L{i} - Level name {i}" for i in range(1, 31)]
+    rows = [["Category", *heads]] + [
+        [f"Skill {k}", *[f"Skill {k} done at level {i} with care" for i in range(1, 31)]]
+        for k in range(3)]
+    src = write_csv(tmp_path / "many.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "the header has 30 columns headed like levels (many!B1:U1 and 10 more): a ladder " \
+           "has at most 20 levels" in output
+    # seen the other way, the 30 levels are categories whose names count up: refused too
+    from sheetladder.importer.detect import import_matrix
+    from sheetladder.importer.tables import ImportFailed
+
+    try:
+        import_matrix(str(src), levels_in="rows")
+    except ImportFailed as e:
+        assert "the category names are codes or numbers counting up" in str(e)
+    else:
+        raise AssertionError("30 levels read down the rows were taken")
+
+
+def test_a_number_column_under_another_name_is_a_doubt_offering_it_as_weights(
+        tmp_path: Path) -> None:
+    rows = rows_with(["Catégorie", "Poids", *LEVEL_HEADS],
+                     {n: ["2" if n == "Closing" else "1", *t] for n, t in DESCRIPTORS.items()})
+    src = write_csv(tmp_path / "poids.csv", rows)
+    out = tmp_path / "poids.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "column B ('Poids', poids!B1) holds a positive number on every category's row and " \
+           "is left out, so every weight is 1" in output
+    code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
+                              "--weight-col", "B")
+    assert code == 0, output
+    assert load(out).category("closing").weight == 2
+    out.unlink()
+    code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
+                              "--skip-col", "B")
+    assert code == 0, output
+    assert {c.weight for c in load(out).categories} == {1}
+
+
+def test_import_never_writes_over_the_spreadsheet_it_reads(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "m.csv", rows_with(["Category", "Weight", *LEVEL_HEADS]))
+    before = src.read_bytes()
+    code, output = import_cli(str(src), "-o", str(src), "--force")
+    assert code != 0 and "is the spreadsheet being imported" in output, output
+    assert src.read_bytes() == before
+
+
+def test_csv_in_utf16_with_a_delimiter_hint_or_not_in_utf8_is_read_as_saved(tmp_path: Path) -> None:
+    rows = rows_with(["Category", "Weight", *LEVEL_HEADS])
+    text = "\r\n".join("\t".join(r) for r in rows) + "\r\n"
+    (tmp_path / "u16.txt").write_bytes(text.encode("utf-16"))  # Excel's "Unicode text"
+    (tmp_path / "hint.csv").write_text("sep=;\n" + "\n".join(";".join(r) for r in rows) + "\n",
+                                       encoding="utf-8")
+    latin = [[c.replace("Closing", "Clôture") for c in r] for r in rows]
+    (tmp_path / "cp.csv").write_bytes(
+        ("\n".join(",".join(r) for r in latin) + "\n").encode("cp1252"))
+    for name, first_row in (("u16.txt", 1), ("hint.csv", 2), ("cp.csv", 1)):
+        out = tmp_path / (name.split(".")[0] + ".yaml")
+        code, output = import_cli(str(tmp_path / name), "-o", str(out))
+        assert code == 0, output
+        assert f"!C{first_row}:E{first_row}" in output  # the hint line keeps its line number
+        names = [c.name for c in load(out).categories]
+        assert len(names) == 4 and ("Clôture" in names) == (name == "cp.csv")
+        assert ("read as Windows-1252" in output) == (name == "cp.csv")

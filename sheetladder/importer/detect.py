@@ -96,6 +96,18 @@ class Detection:
     # rows whose category label reads as a total ('Total', 'Sum') and that hold descriptors: a
     # doubt (a total without descriptors is left out, with a note)
     totals: list[Note] = field(default_factory=list)
+    # the category cells, left blank, of rows that hold descriptors: a doubt (the row would be
+    # dropped, its descriptors with it)
+    unnamed: list[Note] = field(default_factory=list)
+    # category and descriptor cells holding a spreadsheet error or a formula saved without its
+    # result: refused, explicit options or not (no option makes them text a person wrote)
+    bad_cells: list[Note] = field(default_factory=list)
+    # a CSV's texts right of the header's last column, by cell, its message the file's line:
+    # a doubt (a delimiter typed in an unquoted text shifts the cells after it)
+    overflow: list[Note] = field(default_factory=list)
+    # with no weight column found: the view lines left out that hold a positive number on every
+    # category's row, under a header ('Poids', 'Waga'): weights under another name, maybe
+    numbers_left_out: list[int] = field(default_factory=list)
 
     @property
     def categories(self) -> list[DetectedCategory]:
@@ -415,6 +427,10 @@ class View:
     def get(self, r: int, c: int) -> str:
         return self.cells.get((r, c), "").strip()
 
+    def uncomputed(self, r: int, c: int) -> bool:
+        """Whether the cell holds a formula saved without its result."""
+        return ((c, r) if self.transposed else (r, c)) in self.table.uncomputed
+
     def italic(self, r: int, c: int) -> bool:
         """Whether the cell as typed (not a merge's copy) is set in italics."""
         return ((c, r) if self.transposed else (r, c)) in self.table.italic and (r, c) in self.raw
@@ -486,6 +502,7 @@ class Layout:
     # --level-order highest-first says so; ``order_told``: --level-order was given
     reverse: bool = False
     order_told: bool = False
+    told_skip: frozenset[int] = frozenset()  # the lines --skip-col names
 
     @property
     def order(self) -> list[int]:
@@ -735,7 +752,7 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
              and stats[c][3] < 0.5 and stats[c][1] <= MAX_GROUP_WIDTH
              and not (heads[c] and _side_column(heads[c]))]
     return Layout(view, table_no, top, bottom, h, levels, category, group, weight, purpose,
-                  sorted(set(skipped)), names_row, loose=loose)
+                  sorted(set(skipped)), names_row, loose=loose, told_skip=frozenset(skip))
 
 
 # -- the detection a layout gives ----------------------------------------------------------------
@@ -828,6 +845,10 @@ def build(lay: Layout, source: str) -> Detection:
     empty_groups = 0  # group titles with no category under them
     last_group_value: str | None = None
     totals: list[Note] = []  # rows labelled as a total that hold descriptors
+    unnamed: list[Note] = []  # rows holding descriptors with no category name
+    bad_cells: list[Note] = []  # errors and formulas without a result (see _not_text)
+    overflow: list[Note] = []  # a CSV's texts right of its header's last column
+    cat_rows: list[int] = []
     for r in rows:
         if r in repeats:
             continue
@@ -852,7 +873,11 @@ def build(lay: Layout, source: str) -> Detection:
                 continue
             totals.append(Note(view.ref(r, lay.category), _clip(label, 30), "stray"))
         if not label:
-            if any(texts.values()):
+            if view.uncomputed(r, lay.category) and (why := _not_text(view, r, lay.category)):
+                bad_cells.append(Note(view.ref(r, lay.category), why, "stray"))
+            elif any(texts.values()):
+                unnamed.append(Note(view.ref(r, lay.category), "descriptors, no category name",
+                                    "stray"))
                 notes.append(Note(view.ref(r, lay.levels[0]),
                                   "descriptors in a row without a category name; ignored", "stray"))
             continue
@@ -869,10 +894,16 @@ def build(lay: Layout, source: str) -> Detection:
             notes.append(Note(view.ref(r, lay.category), "no group header above the first "
                               "category; categories put in a group 'Categories'", "group"))
         ref = view.ref(r, lay.category)
+        for c in (lay.category, *order):
+            why = _not_text(view, r, c)
+            if why:
+                bad_cells.append(Note(view.ref(r, c), why, "stray"))
         cat = DetectedCategory(cids.make(label, ref, "category", notes), label, ref, {})
         for code, c in zip(codes, order, strict=True):
             text = texts[code]
-            if text:
+            if view.uncomputed(r, c):
+                cat.descriptors[code] = ""
+            elif text:
                 cat.descriptors[code] = _clean_text(view.cells.get((r, c), ""))
                 if view.italic(r, c):  # sheetladder's Matrix sets a drafted descriptor so
                     cat.drafted.add(code)
@@ -898,6 +929,7 @@ def build(lay: Layout, source: str) -> Detection:
         if lay.purpose is not None and view.get(r, lay.purpose):
             cat.purpose = _clean_text(view.get(r, lay.purpose))
         groups[-1].categories.append(cat)
+        cat_rows.append(r)
     if italic_refs:
         notes.append(Note(italic_refs[0] if len(italic_refs) == 1 else
                           f"{italic_refs[0]} and {len(italic_refs) - 1} more",
@@ -906,6 +938,10 @@ def build(lay: Layout, source: str) -> Detection:
     if pending:
         empty_groups += 1
         notes.append(Note(pending[1], f"{_clip(pending[0])!r} has no categories; ignored", "stray"))
+    numbers_left_out = [
+        c for c in lay.skipped if lay.weight is None and c not in lay.told_skip and cat_rows
+        and view.get(lay.header, c) and level_code(view.get(lay.header, c)) is None
+        and all(_parse_weight(view.get(r, c)) is not None for r in cat_rows)]
     for c in lay.skipped:
         h = view.get(lay.header, c)
         if h:
@@ -916,6 +952,9 @@ def build(lay: Layout, source: str) -> Detection:
             if view.raw.get((r, c), "").strip():
                 notes.append(Note(view.ref(r, c), "stray text outside the matrix ignored: "
                                   f"{_clip(view.raw[(r, c)])!r}", "stray"))
+                lines = view.table.csv_lines
+                if lines is not None and not view.transposed and c > max(view.by_row[lay.header]):
+                    overflow.append(Note(view.ref(r, c), f"line {lines.get(r, r + 1)}", "stray"))
     level_cols = set(lay.levels)
     for r1, c1, r2, c2 in view.merged:
         spanned = [lv.code for lv, c in zip(levels, order, strict=True) if c1 <= c <= c2]
@@ -933,8 +972,29 @@ def build(lay: Layout, source: str) -> Detection:
                                   lay.levels[-1]),
         title=title, levels=levels, groups=groups,
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
-        notes=notes, empty_groups=empty_groups, bad_weights=bad_weights, totals=totals)
+        notes=notes, empty_groups=empty_groups, bad_weights=bad_weights, totals=totals,
+        unnamed=unnamed, bad_cells=bad_cells, overflow=overflow,
+        numbers_left_out=numbers_left_out)
     return det
+
+
+# the error values Excel, LibreOffice and Google Sheets show in place of a formula's result
+_ERROR_VALUE = re.compile(r"#(?:N/A|VALUE!|REF!|NAME\?|DIV/0!|NUM!|NULL!|SPILL!|CALC!|ERROR!|"
+                          r"GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)|Err:\d{3}")
+
+
+def _not_text(view: View, r: int, c: int) -> str | None:
+    """Why a category or descriptor cell holds no text a person wrote (an error value, or a
+    formula saved without its result), with what to do; None when it does."""
+    if view.uncomputed(r, c):
+        return ("a formula saved without its result (the file was written by a program, not "
+                "saved by a spreadsheet): open and save it in Excel or LibreOffice, or type the "
+                "text in place of the formula")
+    text = view.get(r, c)
+    if text and _ERROR_VALUE.fullmatch(text):
+        return (f"the error {text!r} (a formula that failed, or text taken for one): type the "
+                "text in its place")
+    return None
 
 
 # a row summing the matrix's weights or scores, labelled as such, is no category
@@ -1021,6 +1081,11 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(Against("the category names are codes or numbers counting up ("
                            + ", ".join(c.name for c in cats[:4]) + "): the levels may run the "
                            "other way", other_way=True))
+    elif n_cat > MAX_LEVELS and pattern_score([c.name for c in cats]) >= 2.5:
+        out.append(Against(f"the {n_cat} category names are codes or numbers counting up ("
+                           + ", ".join(c.name for c in cats[:3]) + ", …): they may be the levels, "
+                           f"and a ladder has at most {MAX_LEVELS} levels (split it in two, or "
+                           "leave the extra levels out of the sheet)", other_way=True, free=True))
     if det.empty_groups and det.empty_groups * 2 >= n_cat:
         out.append(Against(f"{det.empty_groups} rows with no descriptors under the levels found "
                            f"were read as group titles without categories, against {n_cat} "
@@ -1029,10 +1094,44 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     if unused:
         out.append(unused)
     out.extend(_matrix_above(lay))
+    out.extend(_levels_left_out(lay))
+    got = [level_code(lay.view.get(lay.header, c)) for c in lay.levels]
+    if all(got) and len({g[0] for g in got if g}) == 1:
+        nums = [g[1] for g in got if g]
+        if len(set(nums)) == len(nums) and not _counting(nums) and not _counting(nums[::-1]):
+            out.append(Against(
+                "the level codes are out of order ("
+                + ", ".join(lay.view.get(lay.header, c) for c in lay.levels[:6])
+                + f", at {det.header_ref}): put the level {'rows' if lay.view.transposed else 'columns'}"
+                " in order, lowest or highest first", free=True))
     out.extend(_repeated_names(det))
     out.extend(_same_codes(lay))
     out.extend(_level_order(lay, det))
     out.extend(_hidden_taken(lay))
+    if det.unnamed:
+        blank = [n.ref for n in det.unnamed]
+        out.append(Against(
+            f"{len(blank)} row(s) hold descriptors under the levels but no category name ("
+            + ", ".join(blank[:3]) + (f" and {len(blank) - 3} more" if len(blank) > 3 else "")
+            + " blank): each would be left out with its descriptors; type the category's "
+            "name there, or delete the row if it belongs to no category", free=True))
+    for c in det.numbers_left_out:
+        v = lay.view
+        what = "row" if v.transposed else "column"
+        out.append(Free(f"{what} {v.line(c)} ({v.get(lay.header, c)!r}, {v.ref(lay.header, c)}) holds "
+                   "a positive number on every category's row and is left out, so every weight "
+                   f"is 1: if it holds the weights, import with --weight-col {v.line(c)}; if "
+                   f"not, with --skip-col {v.line(c)}"))
+    if det.overflow:
+        first = det.overflow[0]
+        d = lay.view.table.csv_delimiter
+        shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}.get(d, repr(d))
+        more = f" and {len(det.overflow) - 1} more" if len(det.overflow) > 1 else ""
+        out.append(Against(
+            f"{first.ref} ({first.message} of the file){more}: a row has more fields than the "
+            f"header: a {shown} typed in a text that is not in double quotes splits it, and "
+            "the cells after it shift to the right; put that text in double quotes, or remove "
+            f"the extra {shown}", free=True))
     for t in det.totals:
         out.append(f"{t.ref} {t.message!r} reads as a total, yet its row holds descriptors: "
                    "rename it if it is a category; a total row is no category (delete it)")
@@ -1050,12 +1149,23 @@ class Against(str):
     header: int | None
     reverse: bool | None
     other_way: bool  # the levels may run the other way (down the rows, not across)
+    free: bool  # costs the layout no score (see Free)
 
     def __new__(cls, text: str, header: int | None = None, reverse: bool | None = None,
-                other_way: bool = False) -> Against:
+                other_way: bool = False, free: bool = False) -> Against:
         self = super().__new__(cls, text)
         self.header, self.reverse, self.other_way = header, reverse, other_way
+        self.free = free
         return self
+
+
+class Free(str):
+    """A doubt about what the sheet holds rather than about where the matrix lies (a row with
+    no category name, a number column left out, a CSV row wider than its header): it refuses
+    the layout but costs it no score, so that a worse layout without it is not taken instead
+    (the weights read as level names, say)."""
+
+    free = True
 
 
 def _same_codes(lay: Layout) -> list[str]:
@@ -1153,6 +1263,50 @@ def _hidden_taken(lay: Layout) -> list[str]:
                     + (f" and {len(found) - 4} more" if len(found) > 4 else "")
                     + ", which no one who opens the sheet sees: --hidden skip leaves the hidden "
                     "rows and columns out, --hidden take imports them as if shown")]
+
+
+def _levels_left_out(lay: Layout) -> list[str]:
+    """A doubt for each line outside the matrix headed like one of its levels (a code of the same
+    kind: 'L1 - Starter' beside L2 and L3), unless --skip-col names it. A blank or other column
+    between level columns splits them, and the levels on one side would be dropped without a
+    word; so would a level written out of order, or levels beyond the most a ladder holds."""
+    v = lay.view
+    kinds = {got[0] for c in lay.levels if (got := level_code(v.get(lay.header, c)))}
+    what = "row" if v.transposed else "column"
+    left_out = [c for c in lay.skipped if c not in lay.told_skip
+                and (head := v.get(lay.header, c)) and not _NOTES.search(head)
+                and (got := level_code(head)) is not None and got[0] in kinds]
+    if not left_out:
+        return []
+    found = v.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
+    if len(lay.levels) + len(left_out) > MAX_LEVELS:
+        return [Against(f"the header has {len(lay.levels) + len(left_out)} {what}s headed like "
+                        f"levels ({found} and {len(left_out)} more): a ladder has at most "
+                        f"{MAX_LEVELS} levels (split it in two, or leave the extra levels out of "
+                        "the sheet)", free=True)]
+    out: list[str] = []
+    for c in left_out:
+        head = v.get(lay.header, c)
+        lo, hi = min(c, lay.levels[0]), max(c, lay.levels[-1])
+        between = [x for x in range(lo, hi + 1)
+                   if x != c and x not in lay.levels and x not in left_out]
+        text = (f"{what} {v.line(c)} ({head!r}, {v.ref(lay.header, c)}) is headed like a level "
+                f"but is not one of the levels found ({found})")
+        if between:
+            text += (f": {what}{'s' if len(between) > 1 else ''} "
+                     f"{', '.join(v.line(x) for x in between)} between them "
+                     f"{'hold' if len(between) > 1 else 'holds'} no level; put the level "
+                     f"{what}s side by side")
+            if not any(v.get(lay.header, x) for x in between):  # blank lines: skip them
+                text += (f", or import with --levels-in {'rows' if v.transposed else 'columns'} "
+                         f"--levels {v.line(lo)}:{v.line(hi)} "
+                         + " ".join(f"--skip-col {v.line(x)}" for x in between))
+        else:
+            text += (f": the level codes are out of order; put the level {what}s in order, "
+                     "lowest or highest first")
+        out.append(Against(text + f" (--skip-col {v.line(c)} if it is no level of this ladder)",
+                           free=True))
+    return out
 
 
 def _repeated_names(det: Detection) -> list[str]:
@@ -1267,7 +1421,7 @@ def score(lay: Layout, det: Detection, dbt: list[str]) -> float:
         s += 4  # 'Level' heads the column of levels: they run down the rows
     if corner and _LEVEL_CORNER.match(corner) and not lay.view.transposed and lay.pattern < 3:
         s -= 4
-    return s - 5 * len(dbt)
+    return s - 5 * sum(not getattr(d, "free", False) for d in dbt)
 
 
 # -- the whole search ----------------------------------------------------------------------------
@@ -1465,6 +1619,25 @@ def _weights_refused(best: Found, source: str, doubtful: bool) -> ImportDoubtful
     return ImportDoubtful("\n".join(lines), best)
 
 
+def _cells_refused(best: Found, source: str) -> ImportDoubtful:
+    """The refusal of a matrix with category or descriptor cells that hold an error or a formula
+    without its result, explicit options or not: an error's text or a placeholder in their place
+    would be a wrong ladder, and only the source can be mended."""
+    from .emit import summary_lines
+
+    bad = best.detection.bad_cells
+    lines = [f"{source}: " + ("a cell of the matrix holds" if len(bad) == 1
+                              else f"{len(bad)} cells of the matrix hold")
+             + " no text a person wrote:"]
+    lines += [f"  - {n}" for n in bad[:8]]
+    if len(bad) > 8:
+        lines.append(f"  … and {len(bad) - 8} more")
+    lines.append("The matrix found:")
+    lines += ["  " + x for x in summary_lines(best.detection)[:4]]
+    lines.append("Mend the cell(s) in the spreadsheet and import it again; nothing was written.")
+    return ImportDoubtful("\n".join(lines), best)
+
+
 def _pointed_at(best: Found, doubt: Against, source: str) -> Found | None:
     """The layout a doubt points at (its header row, the levels read right to left, or down the
     rows instead of across), when detection finds it there with no doubt at all; else None."""
@@ -1542,6 +1715,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         per_sheet.setdefault(id(f.layout.view.table), f)
     best = min(per_sheet.values(), key=lambda f: (bool(f.doubts), -f.score))
     explicit_given = ex.given or (levels_in is not None and sheet_given)
+    if best.detection.bad_cells:
+        raise _cells_refused(best, source)
     if best.detection.bad_weights:
         raise _weights_refused(best, source, doubtful=bool(best.doubts) and not explicit_given)
     if best.doubts and not explicit_given:

@@ -69,6 +69,14 @@ class Table:
     # hidden rows and columns emptied by --hidden skip: the lines either side count as adjacent
     bridged_rows: set[int] = field(default_factory=set)
     bridged_cols: set[int] = field(default_factory=set)
+    # formula cells saved without a result (openpyxl writes them so; Excel and LibreOffice
+    # save one): they read as empty, though the sheet shows a text once computed
+    uncomputed: set[tuple[int, int]] = field(default_factory=set)
+    # a CSV's rows -> the line each begins on (a quoted text may hold line breaks); None for
+    # a workbook's sheet. In a CSV a row wider than its header is a sign of a delimiter typed
+    # in an unquoted text, which shifts the cells after it
+    csv_lines: dict[int, int] | None = None
+    csv_delimiter: str = ","
 
     def skip_hidden(self) -> list[str]:
         """Empty the hidden rows and columns (--hidden skip); the refs of those that held text."""
@@ -397,6 +405,8 @@ def _read_row(row: Any, r: int, t: Table, room: int, path: Path) -> int:
             text = _odf_cell_text(cell)
             if text.strip():
                 values.append((c, min(col_repeat, _MAX_REPEAT), text))
+            elif cell.get(_q("table", "formula")):
+                t.uncomputed.add((r, c))
             cs = _count(cell, "number-columns-spanned")
             rs = _count(cell, "number-rows-spanned")
             if cs > 1 or rs > 1:
@@ -420,20 +430,50 @@ def read_csv(path: Path) -> list[Table]:
         data = read_file_bytes(path)  # the workbook size cap: a matrix is a few KB of text
     except UnreadableWorkbook as e:
         raise ImportFailed(str(e)) from None
+    notes: list[str] = []
     try:
-        text = data.decode("utf-8-sig")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text", UTF-16
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as e:
             raise ImportFailed(f"{path}: not UTF-8 text ({e.reason}); save it as 'CSV UTF-8'") from None
-    sample = text[:65536]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [[_text(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    return [Table.from_rows(path.stem, rows)]
+        notes.append("the file is not UTF-8 and was read as Windows-1252 (Western European); "
+                     "if its names show odd letters, it was saved in another encoding: save it "
+                     "as 'CSV UTF-8' and import it again")
+    # Excel's delimiter hint ("sep=;" on the first line): used, and its line read as blank so
+    # that rows keep their line numbers
+    hint = re.match(r"sep=(.)[ \t]*\r?\n", text)
+    dialect: Any
+    if hint:
+        delimiter = hint.group(1)
+        text = "\n" + text[hint.end():]
+
+        class _Hinted(csv.excel):
+            pass
+
+        _Hinted.delimiter = delimiter
+        dialect = _Hinted
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows: list[list[str]] = []
+    lines: dict[int, int] = {}
+    start = 1
+    for row in reader:
+        lines[len(rows)] = start
+        rows.append([_text(v) for v in row])
+        start = reader.line_num + 1
+    table = Table.from_rows(path.stem, rows)
+    table.notes = notes
+    table.csv_lines, table.csv_delimiter = lines, dialect.delimiter
+    return [table]
 
 
 def tables_from_grid(grid: Any) -> list[Table]:
@@ -445,6 +485,8 @@ def tables_from_grid(grid: Any) -> list[Table]:
             text = _text(cell.value) if cell.value is not None else (cell.error or "")
             if text.strip():
                 t.cells[(r, c)] = text
+            elif cell.formula and cell.error is None:
+                t.uncomputed.add((r, c))
         t.merges = list(sg.merges)
         t.notes = list(getattr(grid, "notes", []))
         tables.append(t)
