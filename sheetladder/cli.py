@@ -446,16 +446,17 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     # the reader processes start now, on the other cores, while this one does what follows
     readers = Readers(jobs, len(found))
     with readers:  # what follows imports the database layer (~0.4 s) and parses the ladders
-        from .results.status import manifest_period, manifests_near
+        from .results.status import manifest_period, manifest_periods, manifests_near
         from .results.store import History, display_url
         from .results.trust import TrustedLadders
 
         trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
         cycle = list(manifests) or manifests_near(workbooks)
         period = manifest_period(cycle)  # checks the manifests before anything is collected
+        periods = manifest_periods(cycle)
         history = History(db)
         outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle, period,
-                                        readers)
+                                        readers, periods)
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
@@ -470,7 +471,8 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
 
 def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
                   keep: tuple[str, ...], trusted: TrustedLadders, cycle: Sequence[str | Path],
-                  period: str | None, readers: Readers) -> tuple[CollectOutcome, list[str]]:
+                  period: str | None, readers: Readers, periods: Sequence[str] = ()
+                  ) -> tuple[CollectOutcome, list[str]]:
     """collect's work under its progress bar: the outcome and the cycle's totals."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -503,7 +505,8 @@ def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
 
         outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
                                 on_total=on_total, keep=keep, trusted=trusted,
-                                cycle_period=period, readers=readers)
+                                cycle_period=period, readers=readers, cycle_periods=periods,
+                                cycle_label=" and ".join(str(m) for m in cycle) or "the manifest")
         totals = totals_lines(history, cycle)
     return outcome, totals
 

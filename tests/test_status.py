@@ -219,6 +219,22 @@ def test_status_from_the_roster_agrees_with_the_manifest(cycle: dict) -> None:
     assert [k for k, s in states.items() if s == "refused"] == [REFUSED]
 
 
+def test_status_from_the_roster_takes_the_period_in_any_accepted_spelling(cycle: dict) -> None:
+    def status(*how: str) -> str:
+        res = invoke("status", "--roster", str(cycle["roster"]), "--db", str(cycle["db"]),
+                     "--format", "json", *how)
+        assert res.exit_code == 0, res.output
+        return res.stdout
+
+    want = status("--period", PERIOD)
+    assert '"collected"' in want
+    for typed in ("q4 2026", "2026q4"):  # PERIOD is 2026-Q4
+        assert status("--period", typed) == want
+        assert status("--period", typed, "--definition", str(cycle["ladder"])) == want
+    res = invoke("status", "--roster", str(cycle["roster"]), "--db", str(cycle["db"]))
+    assert res.exit_code != 0 and "--roster needs --period" in res.output
+
+
 def test_status_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_name(
         cycle: dict, tmp_path: Path) -> None:
     import shutil
@@ -412,6 +428,36 @@ def test_a_refused_file_belongs_to_the_cycle_and_a_good_file_in_its_place_clears
     with History(str(db)) as h:
         assert str(stray) not in [r.file for r in h.refusals(None)]
         assert len(h.refusals(PERIOD)) == 2  # the cycle's own refusals stand
+
+
+def test_a_workbook_of_another_period_in_the_cycles_folder_is_refused_naming_both(
+        cycle: dict, tmp_path: Path) -> None:
+    import shutil
+
+    other = tmp_path / "q1"
+    res = invoke("render", str(cycle["ladder"]), "--roster", str(cycle["roster"]), "--period",
+                 "2027-Q1", "-o", str(other), "--split")
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    shutil.copy(cycle["manifest"], folder / "manifest.csv")
+    last_quarter = folder / "ana-diaz-2026-q4-self-final.xlsx"  # named like this cycle's
+    shutil.copy(other / "ana-diaz-2027-q1-self.xlsx", last_quarter)
+    fill(last_quarter, "Self", ["L2", "L3"])
+    db = tmp_path / "h.sqlite"
+    res = invoke("collect", str(folder), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    assert (f"this workbook is for period 2027-Q1, but {folder / 'manifest.csv'} lists "
+            f"{PERIOD}") in res.output
+    from sheetladder.results.store import History
+
+    with History(str(db)) as h:
+        assert h.periods() == []  # nothing of 2027-Q1 (nor of any period) went in
+    # with its own cycle's manifest, it goes in
+    res = invoke("collect", str(last_quarter), "--db", str(db), "--manifest",
+                 str(other / "manifest.csv"))
+    assert res.exit_code == 0, res.output
+    assert "1 added" in res.output
 
 
 # -- people collected for the period whom the manifest does not list -----------------------------

@@ -94,7 +94,9 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             on_result: Callable[[IngestResult], Any] | None = None,
             on_total: Callable[[int], Any] | None = None,
             keep: Sequence[str] = (), trusted: TrustedLadders | None = None,
-            cycle_period: str | None = None, readers: Readers | None = None) -> CollectOutcome:
+            cycle_period: str | None = None, readers: Readers | None = None,
+            cycle_periods: Sequence[str] = (), cycle_label: str = "the cycle's manifest"
+            ) -> CollectOutcome:
     """Read workbooks (in reader processes, and in this one while they are busy), settle the
     copies, and store them in batches of :data:`BATCH_FILES`, in one transaction with a
     savepoint per file (:meth:`History.ingest_many`): a file refused or already held leaves
@@ -119,6 +121,10 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     Refused files are recorded for ``status`` (a file unreadable to the point that its period is
     unknown gets ``cycle_period``, the period of the cycle being collected, when given); a
     refusal is forgotten when a good file is later collected from the same path.
+
+    ``cycle_periods``: the periods the cycle's manifest (``cycle_label``) lists. A workbook of
+    another period is refused: left in the folder of a quarter, last quarter's file would go in
+    as a new assessment of its own period, and change what that period's export shows.
     """
     files, missing = expand_paths(paths)
     check_keep(keep, files)
@@ -148,7 +154,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
         if on_result:
             on_result(m)
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
-    batch = _Batch(trusted, emit)
+    batch = _Batch(trusted, emit, cycle_periods, cycle_label)
     memo = VerifyMemo()  # what this process's reads share, for this collect
     first = list(itertools.islice(tasks, 3))
     started = readers is not None and readers.pool is not None
@@ -190,9 +196,12 @@ class _Read:
 class _Batch:
     """The files of one collect between reading and ingesting."""
 
-    def __init__(self, trusted: TrustedLadders | None, emit: Callable[[IngestResult], Any]):
+    def __init__(self, trusted: TrustedLadders | None, emit: Callable[[IngestResult], Any],
+                 cycle_periods: Sequence[str] = (), cycle_label: str = ""):
         self.trusted = trusted
         self.emit = emit
+        self.cycle_periods = list(cycle_periods)
+        self.cycle_label = cycle_label
         self.items: list[_Read] = []
         self.ladders: dict[str, Ladder] = {}  # one ladder per batch, as a rule: parsed once
 
@@ -215,6 +224,18 @@ class _Batch:
                                        period=report.period, findings=[
                                            Finding(severity="error", message=j.message or "")]))
                 return
+        period = (report.period or "").strip()
+        if self.cycle_periods and period and period not in self.cycle_periods:
+            listed = ", ".join(self.cycle_periods)
+            self.emit(IngestResult(file=got.file, status="refused", person=report.person,
+                                   period=report.period, findings=[Finding(
+                                       severity="error", message=(
+                                           f"this workbook is for period {period}, but "
+                                           f"{self.cycle_label} lists {listed}: a workbook of "
+                                           "another cycle, left in this one's folder. Move it "
+                                           "out, or collect it with its own cycle's manifest "
+                                           "(--manifest FILE)"))]))
+            return
         key = None
         if report.ok and (report.person or "").strip() and (report.period or "").strip():
             key = (person_key(report.person or ""), (report.period or "").strip())

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from ..definition import Ladder, load
 from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
-from ..period import sort_key
+from ..period import normalise, sort_key
 from ..roster import manifest_rows, read_roster
 from .export import neutralise, team_key
 from .store import History, Refusal
@@ -371,7 +371,13 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
         raise StatusError("--split goes with --roster: the manifest names each tab's file")
     ladder = None
     if roster is not None:
+        # the period in its held spelling first: 'q4 2026' names 2026-Q4, whose rows the
+        # roster's are given (a row keeping the spelling typed would match nothing collected)
+        if period is not None and definition is None:
+            period = history.resolve_period(period)
         ladder = _ladder_for_roster(history, period, definition)
+        if period is not None and definition is not None:
+            period = normalise(period, ladder.periods)
     rows = expected_rows(manifest, roster, ladder, period, split)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
@@ -415,10 +421,13 @@ def _ladder_for_roster(history: History, period: str | None,
     if definition is not None:
         return load(definition)
     hashes = history.ladders_of_period(period) if period else []
+    if period is None:
+        raise StatusError("--roster needs --period (and --definition when the history holds no "
+                          "ladder for that period): a roster's rows may name no period")
     if len(hashes) != 1:
         raise StatusError("--roster needs --definition: the history holds "
                           + (f"{len(hashes)} ladders" if hashes else "no ladder")
-                          + f" for period {period or '(none given)'}")
+                          + f" for period {period}")
     return history.ladder(hashes[0])
 
 
@@ -437,6 +446,11 @@ def _rows_of(manifests: Sequence[str | Path]) -> list[ManifestRow]:
     for m in manifests:
         rows = merge_rows(rows, read_manifest(m))
     return rows
+
+
+def manifest_periods(manifests: Sequence[str | Path]) -> list[str]:
+    """The periods the manifests list, in order."""
+    return sorted({r.period for r in _rows_of(manifests) if r.period}, key=sort_key)
 
 
 def manifest_period(manifests: Sequence[str | Path]) -> str | None:
