@@ -647,8 +647,12 @@ _STATUS_FORMATS = ["text", "csv", "json"]
 @click.option("--format", "fmt", type=click.Choice(_STATUS_FORMATS), default="text",
               show_default=True,
               help="csv: the reminder list (one row per tab to chase) for a mail merge.")
+@click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
+              help="With --roster: a column of it that is no roster column, let through as "
+                   "render --allow-column let it (repeatable).")
 def status(period: str | None, manifest: str | None, roster: str | None,
-           definition: str | None, split: bool, db: str | None, fmt: str) -> None:
+           definition: str | None, split: bool, db: str | None, fmt: str,
+           allow_columns: tuple[str, ...]) -> None:
     """Who has returned: per person, the rater tabs collected, missing (rater, role, email) and
     refused (and why), then the cycle's totals: people complete, partial, not returned."""
     from .results.status import render as render_status
@@ -657,7 +661,7 @@ def status(period: str | None, manifest: str | None, roster: str | None,
 
     with History(db, read_only=True) as store:
         st = status_of(store, period, manifest=manifest, roster=roster, definition=definition,
-                       split=split)
+                       split=split, allow_columns=allow_columns)
     click.get_binary_stream("stdout").write(render_status(st, fmt))
     click.echo(f"from {store.name}", err=fmt != "text")
 
@@ -699,9 +703,13 @@ def migrate(db: str | None) -> None:
                                             "wrote (listed in its .sheetladder-report.json, "
                                             "unchanged since) that this one has not are removed; "
                                             "nothing else is.")
+@click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
+              help="With --roster: a column of it that is no roster column, let through as "
+                   "render --allow-column let it (repeatable).")
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
-           ladders: tuple[str, ...], trust_new: bool, force: bool) -> None:
+           ladders: tuple[str, ...], trust_new: bool, force: bool,
+           allow_columns: tuple[str, ...]) -> None:
     """Make a static HTML report of one period: a team page (index.html: level distribution,
     heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
     of self / manager / peers, growth plan, self-other gaps, comments, trend).
@@ -739,7 +747,8 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
         if workbooks else History(db, read_only=True))
     with source as store:
         done = make_report(store, period, out_dir, team=team, manifest=manifest,
-                           roster=roster, definition=definition, force=force)
+                           roster=roster, definition=definition, force=force,
+                           allow_columns=allow_columns)
     for note in done.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"wrote {done.folder / 'index.html'} and {done.people} person page(s) "

@@ -292,13 +292,24 @@ def _columns(ladder: Ladder, header: list[str], path: str, line: int,
     unknown = [header[i].strip() for h, i in seen.items() if h not in used and h not in allowed]
     if unknown:
         known = known_columns(ladder)
+        if {column_name(x) for x in header if x.strip()} >= {"tab", "role", "target"}:
+            raise RosterError(path, line, "this is a manifest (render --roster wrote it, with "
+                                       "its tab, role and target columns), not a roster: give "
+                                       "it with --manifest")
         hints = []
+        unlike = []  # unknown columns named like no known one: kept on purpose, maybe
         for u in unknown:
             close = difflib.get_close_matches(column_name(u), known, n=1, cutoff=0.6)
-            hints.append(f"{u!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            hints.append(f"{u!r}" + (f" (did you mean {close[0]!r}? rename it)" if close else ""))
+            if not close:
+                unlike.append(u)
+        # a column named like a known one is a misspelling: letting it through would drop what
+        # it holds (every email of an 'E-mail' column), so --allow-column is offered only for
+        # the others
+        advice = (f". A column kept on purpose goes through with --allow-column {unlike[0]}"
+                  if unlike else "")
         raise RosterError(path, line, f"unknown column(s) {', '.join(hints)}; known columns: "
-                          f"{', '.join(known)}. A column kept on purpose goes through with "
-                          f"--allow-column {unknown[0]}")
+                          f"{', '.join(known)}{advice}")
     extra = [header[i].strip() for h, i in seen.items() if h not in used]
     return base, roles, extra
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from sheetladder.cli import main
 from sheetladder.context import RESERVED_SHEETS
-from sheetladder.definition import Ladder
+from sheetladder.definition import Ladder, load
 from sheetladder.errors import BadInput
 from sheetladder.manifest import (
     ManifestError,
@@ -323,3 +323,27 @@ def test_a_manifest_saved_in_cp1252_names_its_line(tmp_path: Path):
     p.write_bytes(b"person,tab,role,target\r\nAna,Self,self,a.xlsx\r\nJos\xe9,Self,self,j.xlsx\r\n")
     with pytest.raises(ManifestError, match=rf"^{p}:3: not UTF-8 text: byte 0xE9 at column 4"):
         read_manifest(p)
+
+
+# -- advice a roster refusal gives must be safe to follow ----------------------------------------
+
+
+def test_a_misspelt_column_is_not_offered_allow_column_which_would_drop_what_it_holds() -> None:
+    sales = load(SALES)
+    text = "person,E-mail,team,manager\nBen Ortiz,ben@example.com,North,Bo Chen\n"
+    with pytest.raises(RosterError) as e:
+        parse_roster(sales, text, "people.csv")
+    assert "'E-mail' (did you mean 'email'? rename it)" in str(e.value)
+    assert "--allow-column" not in str(e.value)
+    with pytest.raises(RosterError) as e:
+        parse_roster(sales, text.replace("team,", "team,notes,").replace("North,", "North,vip,"),
+                     "people.csv")
+    assert str(e.value).endswith("goes through with --allow-column notes")
+
+
+def test_a_manifest_given_as_a_roster_is_named_as_one() -> None:
+    sales = load(SALES)
+    text = ('"person","period","tab","role","rater","email","target","team"\n'
+            '"Ben Ortiz","2026-Q4","Self","self","Ben Ortiz","ben@example.com","b.xlsx","North"\n')
+    with pytest.raises(RosterError, match="this is a manifest .* give it with --manifest"):
+        parse_roster(sales, text, "manifest.csv")

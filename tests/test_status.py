@@ -235,6 +235,27 @@ def test_status_from_the_roster_takes_the_period_in_any_accepted_spelling(cycle:
     assert res.exit_code != 0 and "--roster needs --period" in res.output
 
 
+def test_status_and_report_take_a_roster_with_the_columns_render_was_allowed(
+        cycle: dict, tmp_path: Path) -> None:
+    lines = cycle["roster"].read_text(encoding="utf-8").splitlines()
+    roster = tmp_path / "noted.csv"
+    roster.write_text("\n".join([lines[0] + ",notes"] + [x + ",vip" for x in lines[1:]]) + "\n",
+                      encoding="utf-8")
+    common = ("--roster", str(roster), "--db", str(cycle["db"]), "--period", PERIOD)
+    res = invoke("status", *common, "--split")
+    assert res.exit_code != 0 and "--allow-column notes" in res.output
+    res = invoke("status", *common, "--split", "--format", "json", "--allow-column", "notes")
+    assert res.exit_code == 0, res.output
+    plain = invoke("status", "--roster", str(cycle["roster"]), "--db", str(cycle["db"]),
+                   "--period", PERIOD, "--split", "--format", "json")
+    assert res.stdout == plain.stdout
+    res = invoke("report", "-o", str(tmp_path / "site"), *common, "--allow-column", "notes")
+    assert res.exit_code == 0, res.output
+    res = invoke("status", "--manifest", str(cycle["manifest"]), "--db", str(cycle["db"]),
+                 "--allow-column", "notes")
+    assert res.exit_code != 0 and "--allow-column goes with --roster" in res.output
+
+
 def test_status_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_name(
         cycle: dict, tmp_path: Path) -> None:
     import shutil

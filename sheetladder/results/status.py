@@ -345,15 +345,15 @@ def render(st: CycleStatus, fmt: str) -> bytes:
 
 
 def expected_rows(manifest: str | Path | None = None, roster: str | Path | None = None,
-                  ladder: Ladder | None = None, period: str | None = None, split: bool = False
-                  ) -> list[ManifestRow]:
+                  ladder: Ladder | None = None, period: str | None = None, split: bool = False,
+                  allow_columns: Sequence[str] = ()) -> list[ManifestRow]:
     """What was handed out: the manifest's rows, or those a roster gives for ``ladder`` (rows
-    without a period in ``period``, as ``render --roster --period [--split]`` gave them, file
-    names included: a refused file is tied to its tabs by them)."""
+    without a period in ``period``, as ``render --roster --period [--split] [--allow-column]``
+    gave them, file names included: a refused file is tied to its tabs by them)."""
     if manifest is not None:
         return read_manifest(manifest)
     assert roster is not None and ladder is not None
-    parsed = read_roster(ladder, roster, default_period=period)
+    parsed = read_roster(ladder, roster, default_period=period, allow_columns=allow_columns)
     if parsed.problems:
         raise StatusError(f"{parsed.problems[0]} (fix the roster, or use the manifest)")
     return [row for e in parsed.entries for row in manifest_rows(e.context, split, e.nth)]
@@ -361,10 +361,13 @@ def expected_rows(manifest: str | Path | None = None, roster: str | Path | None 
 
 def status_of(history: History, period: str | None, *, manifest: str | Path | None = None,
               roster: str | Path | None = None, definition: str | Path | None = None,
-              split: bool = False) -> CycleStatus:
+              split: bool = False, allow_columns: Sequence[str] = ()) -> CycleStatus:
     """The cycle's status for ``period`` (default: the manifest's one period) from a manifest,
     or from a roster and its ladder (``definition``, else the one ladder the history holds for
-    the period), rendered one file per rater with ``split``."""
+    the period), rendered one file per rater with ``split``, its extra columns let through
+    with ``allow_columns`` as render's were."""
+    if allow_columns and roster is None:
+        raise StatusError("--allow-column goes with --roster: a manifest has no columns to allow")
     if (manifest is None) == (roster is None):
         raise StatusError("give either --manifest FILE or --roster FILE.csv")
     if split and manifest is not None:
@@ -378,7 +381,7 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
         ladder = _ladder_for_roster(history, period, definition)
         if period is not None and definition is not None:
             period = normalise(period, ladder.periods)
-    rows = expected_rows(manifest, roster, ladder, period, split)
+    rows = expected_rows(manifest, roster, ladder, period, split, allow_columns)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
     periods = sorted({r.period or "" for r in rows}, key=sort_key)
