@@ -224,7 +224,8 @@ rendered again replaces its rows there.
 Periods: 2026-Q4 (also 2026q4, 2026 Q4, Q4 2026, 2026/Q4), 2026-H1, 2026-03, 2026; stored
 as written here. Without --period the current calendar quarter is used, and said so; a
 ladder declaring its own periods (periods: in the definition) takes only those.
---force replaces only a workbook of the same person (case and spacing ignored).
+--force replaces only a blank workbook of the same person (case and spacing ignored): one
+that holds ratings or comments is never replaced.
 """
 
 
@@ -241,7 +242,8 @@ ladder declaring its own periods (periods: in the definition) takes only those.
 @click.option("--split", is_flag=True, help="One file per rater holding only that rater's tab.")
 @click.option("-o", "--output-dir", default="output", show_default=True,
               type=click.Path(file_okay=False), help="Directory to write into.")
-@click.option("--force", is_flag=True, help="Replace existing files (they may hold ratings!).")
+@click.option("--force", is_flag=True, help="Replace existing blank workbooks of the same "
+              "person (one holding ratings or comments is never replaced).")
 @click.option("--password", envvar="SHEETLADDER_PASSWORD",
               help="Protect the sheets with this password (or set SHEETLADDER_PASSWORD).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
@@ -251,14 +253,19 @@ ladder declaring its own periods (periods: in the definition) takes only those.
 @click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
               help="A roster column kept on purpose (notes, ...): ignored instead of refused. "
                    "Repeatable.")
+@click.option("--keep-existing", is_flag=True,
+              help="With --roster: leave a person whose files are all there as they are (files "
+                   "and manifest rows), and render the others: people added to the roster since.")
 def render(definition: str, person: str | None, email: str | None, team: str | None,
            period: str | None, raters: tuple[str, ...], roster: str | None, split: bool,
            output_dir: str, force: bool, password: str | None, jobs: int, paper: str,
-           allow_columns: tuple[str, ...]) -> None:
+           allow_columns: tuple[str, ...], keep_existing: bool) -> None:
     from .render import choose_period, render_one, render_roster
 
     if bool(person) == bool(roster):
         raise click.UsageError("give either --person NAME or --roster FILE.csv")
+    if keep_existing and not roster:
+        raise click.UsageError("--keep-existing goes with --roster")
     if roster and (raters or email or team):
         raise click.UsageError("--rater, --email and --team go with --person; a roster names "
                                "its raters and teams")
@@ -277,7 +284,8 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
     assert roster is not None
     outcome = render_roster(ladder, roster, out_dir=output_dir, period=chosen, split=split,
                             force=force, password=password, jobs=jobs, progress=True,
-                            paper=paper, allow_columns=allow_columns)  # type: ignore[arg-type]
+                            paper=paper, allow_columns=allow_columns,  # type: ignore[arg-type]
+                            keep_existing=keep_existing)
     if note and outcome.defaulted:
         click.echo(f"{note}, for the {outcome.defaulted} row(s) without a period", err=True)
     for w in outcome.warnings:
@@ -286,7 +294,8 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
         click.echo(str(problem), err=True)
     done = outcome.result.people - len(outcome.result.problems)
     click.echo(f"wrote {len(outcome.written)} file(s) for {done} of {outcome.rows} people "
-               f"into {output_dir}")
+               f"into {output_dir}" + (f"; {outcome.kept} kept as they were (--keep-existing)"
+                                       if keep_existing else ""))
     if outcome.manifest is not None:
         click.echo(f"listed their tabs in {outcome.manifest}")
     if outcome.problems:

@@ -29,9 +29,11 @@ from .period import PeriodError, current_quarter, normalise
 from .roster import (
     BatchResult,
     RosterProblem,
+    existing_targets,
     manifest_rows,
     read_roster,
     render_entries,
+    targets,
     workbook_name,
     write_assessment,
 )
@@ -126,6 +128,7 @@ class RosterOutcome:
     warnings: list[RosterProblem] = field(default_factory=list)
     manifest: Path | None = None  # the manifest listing every tab written, next to the files
     defaulted: int = 0  # rows without a period of their own, given the default period
+    kept: int = 0  # people whose files all exist, left as they are (keep_existing)
 
     @property
     def written(self) -> list[Path]:
@@ -139,7 +142,8 @@ class RosterOutcome:
 def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = DEFAULT_OUTPUT,
                   period: str | None = None, split: bool = False, force: bool = False,
                   password: str | None = None, jobs: int = 0, progress: bool = False,
-                  paper: Paper = "a4", allow_columns: Sequence[str] = ()) -> RosterOutcome:
+                  paper: Paper = "a4", allow_columns: Sequence[str] = (),
+                  keep_existing: bool = False) -> RosterOutcome:
     """Render one workbook per roster row. Bad rows and existing files are reported with their
     line numbers and the other rows still render. Raises RosterError for an unusable file
     (one with an unknown column not in ``allow_columns``, say): then nothing is written.
@@ -149,16 +153,30 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
     the same folder are kept, so a late addition to the roster can be rendered on its own. A
     person rendered again (``force``, say, after their raters changed) has their rows for that
     period replaced by this run's (:func:`~sheetladder.manifest.replace_assessments`); a file of
-    theirs from the earlier run that this one did not write is named in a warning."""
+    theirs from the earlier run that this one did not write is named in a warning.
+
+    ``keep_existing``: a person whose files all exist is left as they are, files and manifest
+    rows alike (people added to a roster since, rendered into the folder of the first run);
+    one with only some of them is rendered as ever (refused without ``force``)."""
+    if keep_existing and force:
+        raise BadInput("--keep-existing and --force: give one (keep the files there, or "
+                       "replace the blank ones)")
     if period is not None:
         period = normalise(period, ladder.periods)
     parsed = read_roster(ladder, roster, period, split, allow_columns)
-    result = render_entries(ladder, parsed.entries, out_dir, path=str(roster), split=split,
+    entries, kept = list(parsed.entries), 0
+    if keep_existing:
+        out = Path(out_dir)
+        todo = [e for e in entries
+                if len(existing_targets(e.context, out, split, e.nth))
+                < len(targets(e.context, split, e.nth))]
+        kept, entries = len(entries) - len(todo), todo
+    result = render_entries(ladder, entries, out_dir, path=str(roster), split=split,
                             force=force, password=password, jobs=jobs, progress=progress,
                             paper=paper)
     problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
     failed = {p.line for p in result.problems}
-    done = [e for e in parsed.entries if e.line not in failed]
+    done = [e for e in entries if e.line not in failed]
     rows = {e.line: manifest_rows(e.context, split, e.nth) for e in done}
     manifest, warnings = None, list(parsed.warnings)
     if done:
@@ -169,7 +187,7 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
             old, [r for e in done for r in rows[e.line]]))
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
                          problems=problems, warnings=warnings, manifest=manifest,
-                         defaulted=parsed.defaulted)
+                         defaulted=parsed.defaulted, kept=kept)
 
 
 def _left_over(old: Sequence[ManifestRow], rows: dict[int, list[ManifestRow]], manifest: Path,

@@ -488,34 +488,57 @@ class NotTheirFile(OutputExists):
     """``--force`` met a file that belongs to someone else, or to no one it can tell."""
 
 
+class FilledFile(OutputExists):
+    """``--force`` met a workbook that holds ratings or comments: replacing it would lose them."""
+
+
 def owner_of(path: Path) -> str:
     """The person a workbook on disk assesses, from the context embedded in it. Raises
     NotTheirFile when it cannot be read: a file nobody can identify is never replaced."""
+    return _existing(path)[0]
+
+
+def _existing(path: Path) -> tuple[str, list[str]]:
+    """The person a workbook on disk assesses and its rater tabs that hold a rating or a
+    comment. Raises NotTheirFile when it cannot be read."""
     from .errors import UnreadableWorkbook
     from .results.read import verify_source
 
     try:
-        return verify_source(str(path)).context.person
+        v = verify_source(str(path))
     except UnreadableWorkbook as e:
         raise NotTheirFile(
             f"{path}: already exists and cannot be read as a sheetladder workbook ({e.reason}), "
             "so whose it is is unknown; --force replaces only a workbook of the same person: "
             "move or delete it yourself") from None
+    filled = [tab for tab, inp in v.inputs.items()
+              if any(x is not None for x in inp.levels.values())
+              or any(c.strip() for c in inp.comments.values())]
+    return v.context.person, filled
 
 
 def check_owners(ctx: Context, paths: Sequence[Path]) -> None:
-    """Refuse (NotTheirFile, naming both people) to replace a workbook of another person.
+    """Refuse (NotTheirFile, naming both people) to replace a workbook of another person, and
+    (FilledFile) one that holds ratings or comments: a returned workbook put back in the folder
+    it was rendered into would be blanked by a second render with ``--force``.
 
     People are told apart as the history tells them apart (:func:`person_key`: case and spacing
     ignored), so ``ANA DIAZ`` may replace ``Ana Diaz``'s file, while ``Jose Nunez`` may not
     replace ``José Núñez``'s even though both names give the same file name."""
     for p in paths:
-        owner = owner_of(p)
+        owner, filled = _existing(p)
         if person_key(owner) != person_key(ctx.person):
             raise NotTheirFile(
                 f"{p}: belongs to {owner!r}, not {ctx.person!r} (both names give this file "
                 "name); --force replaces only a workbook of the same person: move it away or "
                 "render into another --output-dir")
+        if filled:
+            raise FilledFile(
+                f"{p}: holds ratings or comments (on tab(s) "
+                + ", ".join(repr(t) for t in filled[:4]) + (" …" if len(filled) > 4 else "")
+                + "), which a new blank copy would lose; --force never replaces a filled "
+                "workbook: collect it, then move it out of the folder (or delete it) and render "
+                "again")
 
 
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,

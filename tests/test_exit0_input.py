@@ -232,7 +232,7 @@ def test_a_roster_typo_manger_is_an_error_with_did_you_mean(runner: CliRunner, t
         encoding="utf-8")
     res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
     assert res.exit_code == 1
-    assert "team.csv:1:" in res.output and "'manger' (did you mean 'manager'?)" in res.output
+    assert "team.csv:1:" in res.output and "'manger' (did you mean 'manager'? rename it)" in res.output
     assert not (tmp_path / "output").exists()
 
 

@@ -347,3 +347,55 @@ def test_a_manifest_given_as_a_roster_is_named_as_one() -> None:
             '"Ben Ortiz","2026-Q4","Self","self","Ben Ortiz","ben@example.com","b.xlsx","North"\n')
     with pytest.raises(RosterError, match="this is a manifest .* give it with --manifest"):
         parse_roster(sales, text, "manifest.csv")
+
+
+def test_force_never_blanks_a_returned_workbook_put_back_in_the_render_folder(
+        tmp_path: Path) -> None:
+    from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST
+
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,manager\nBen Ortiz,Bo Chen\nEva Lind,Bo Chen\nAna Diaz,Bo Chen\n",
+                      encoding="utf-8")
+    out = tmp_path / "team"
+    args = ["render", str(SALES), "--roster", str(roster), "--period", "2026-Q4", "-o", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    ben, eva, ana = (out / f"{n}-2026-q4.xlsx" for n in ("ben-ortiz", "eva-lind", "ana-diaz"))
+    for path, col, value in ((ben, C_RATING, "S3"), (eva, C_COMMENT, "Strong quarter")):
+        wb = openpyxl.load_workbook(path)  # the returned copy, saved over the blank one
+        wb["Self"].cell(R_FIRST + 1, col + 1).value = value
+        wb.save(path)
+    before = {p: p.read_bytes() for p in (ben, eva, ana)}
+    inode = ana.stat().st_ino
+    res = CliRunner().invoke(main, [*args, "--force"])
+    assert res.exit_code == 1, res.output
+    for p in (ben, eva):  # a rating, or only a comment: either is someone's work
+        assert f"{p}: holds ratings or comments (on tab(s) 'Self')" in res.output
+        assert "--force never replaces a filled workbook" in res.output
+        assert p.read_bytes() == before[p]
+    assert ana.stat().st_ino != inode and str(ana) not in res.output  # a blank one is replaced
+
+
+def test_keep_existing_renders_only_the_people_added_since_and_leaves_the_rest_alone(
+        tmp_path: Path) -> None:
+    from sheetladder.plan import C_RATING, R_FIRST
+
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,manager\nBen Ortiz,Bo Chen\nEva Lind,Bo Chen\n", encoding="utf-8")
+    out = tmp_path / "team"
+    args = ["render", str(SALES), "--roster", str(roster), "--period", "2026-Q4", "-o", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    ben = out / "ben-ortiz-2026-q4.xlsx"
+    wb = openpyxl.load_workbook(ben)
+    wb["Self"].cell(R_FIRST + 1, C_RATING + 1).value = "S2"
+    wb.save(ben)
+    before = ben.read_bytes()
+    with roster.open("a", encoding="utf-8") as f:
+        f.write("Ana Diaz,Bo Chen\n")
+    res = CliRunner().invoke(main, [*args, "--keep-existing"])
+    assert res.exit_code == 0, res.output
+    assert "wrote 1 file(s) for 1 of 3 people" in res.output and "2 kept as they were" in res.output
+    assert ben.read_bytes() == before and (out / "ana-diaz-2026-q4.xlsx").is_file()
+    assert sorted({r.person for r in read_manifest(out / "manifest.csv")}) == [
+        "Ana Diaz", "Ben Ortiz", "Eva Lind"]
+    res = CliRunner().invoke(main, [*args, "--keep-existing", "--force"])
+    assert res.exit_code != 0 and "--keep-existing and --force" in res.output
