@@ -463,6 +463,26 @@ def test_a_finding_on_the_summary_is_counted_not_listed_when_raters_are_pooled(
     assert "E4 stores" in read_text([shown], monkeypatch)
 
 
+def test_findings_that_name_no_pooled_rater_are_listed_when_raters_are_pooled(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what names a pooled rater or shows what they typed is withheld: the Summary as a
+    whole gone, or a copy of the self tab, are listed with their place, not counted as
+    findings 'on the tabs of raters shown as Others'."""
+    ladder = ladder_with(3)
+    report = report_of(ladder, 2, TWO)
+    peer_tab = next(i.tab for i in report.inputs if i.role == "peer")
+    report.findings += [
+        Finding(severity="error", sheet="Summary", cell=None, message="tab 'Summary' is missing"),
+        Finding(severity="error", sheet="Self (2)", cell="D5",
+                message="tab 'Self (2)' is a copy of 'Self' that disagrees with it"),
+        Finding(severity="error", sheet=f"{peer_tab} (2)", cell="D5",
+                message=f"tab '{peer_tab} (2)' is a copy of '{peer_tab}' that disagrees with it")]
+    text = read_text([report], monkeypatch)
+    assert "tab 'Summary' is missing" in text and "Self (2)!D5" in text
+    assert f"{peer_tab} (2)" not in text and peer_tab not in text
+    assert "1 finding(s) (1 error(s)) on the tabs of raters shown as Others" in text
+
+
 def _filled_workbook(tmp_path: Path, ladder: Ladder, peers: int, name: str) -> Path:
     ctx = context(ladder, peers)
     blank = tmp_path / f"{name}-blank.xlsx"

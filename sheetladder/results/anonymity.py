@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import scoring
-from ..context import GUIDE_SHEET, MATRIX_SHEET, META_SHEET
+from ..context import GUIDE_SHEET, MATRIX_SHEET, META_SHEET, SUMMARY_SHEET
 from ..definition import POOL_ROLE, Ladder
 from ..scoring import RaterInput
 
@@ -167,6 +167,25 @@ def open_sheet(where: str, inputs: Iterable[RaterInput]) -> bool:
     """Whether a finding located on sheet ``where`` concerns no pooled rater: the Guide,
     Matrix or hidden sheet, or a self tab (not the Summary: it has a column per rater)."""
     return where in _OPEN_SHEETS or any(i.tab == where for i in inputs if i.role == SELF)
+
+
+def listable(sheet: str | None, cell: str | None, text: str, inputs: Iterable[RaterInput]
+             ) -> bool:
+    """Whether a finding (on ``sheet`` at ``cell``, ``text`` its message and file) may be listed
+    for a person whose other raters are pooled: it names no pooled rater or their tab, and it
+    is on no sheet holding what they typed — their tabs, or a cell of the Summary (a column per
+    rater). A finding on the Summary as a whole (missing, renamed) or on a copy of the self tab
+    names nobody."""
+    inputs = list(inputs)
+    pooled_tabs = [i.tab for i in inputs if i.role != SELF]
+    if mentions(text, pooled_names(inputs)) or any(
+            t in text or (sheet is not None and t in sheet) for t in pooled_tabs):
+        return False
+    if sheet is None or open_sheet(sheet, inputs):
+        return True
+    if sheet == SUMMARY_SHEET:
+        return cell is None
+    return True  # a tab no rater has (a copy of the self tab, an unknown tab): nobody's
 
 
 def public_warnings(decision: Decision, warnings: Sequence[str],

@@ -78,9 +78,8 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
         console.print(status)
         # a finding about a pooled rater's tab would name them, or quote what they typed:
         # counted here, and listed in full by read --json
-        findings = [f for f in r.findings if not pooled or (
-            (f.sheet is None or anonymity.open_sheet(f.sheet, r.inputs))
-            and not anonymity.mentions(f"{f.message} {f.file or ''}", hidden))]
+        findings = [f for f in r.findings if not pooled or anonymity.listable(
+            f.sheet, f.cell, f"{f.message} {f.file or ''}", r.inputs)]
         if findings:
             ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
             ft.add_column("", no_wrap=True)
@@ -103,7 +102,8 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
             bad = sum(1 for f in left if f.severity == "error")
             console.print(Text(
                 f"{len(left)} finding(s) ({bad} error(s)) on the tabs of raters shown as "
-                f"{anonymity.POOL_NAME} are not listed here, as they would name them; "
+                f"{anonymity.POOL_NAME}, or on the Summary's cells (a column per rater), are "
+                "not listed here, as they would name them or show what they typed; "
                 "sheetladder read --json lists every finding", style="red" if bad else "yellow"))
         if decision is not None and decision.pooled:
             console.print(Text(f"Peers pooled: {decision.note()}.", style="dim"))
