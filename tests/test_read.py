@@ -591,6 +591,28 @@ def test_a_copy_is_weighed_against_its_own_tab_only_and_a_clash_shows_both_value
         "if 'Self' is right; else copy its cells onto 'Self' and delete it)")
 
 
+def test_a_copy_retitled_for_another_rater_is_an_error_that_blames_no_one_tab(
+        tmp_path, sales, ctx4, unchanged):
+    """A peer's tab copied, retitled and renamed for a rater the workbook does not have: it is
+    as like one rater tab as another, so advice to copy it onto one of them (the first, Self)
+    would put a peer's ratings on the person's own tab."""
+    src = render(tmp_path, "blank.xlsx", sales, ctx4, {})
+    peer = next(s.tab for s in ctx4.raters if s.role == "peer")
+
+    def change(wb: Any) -> None:
+        c = wb.copy_worksheet(wb[peer])
+        c.title = "Zed Park"
+        c.cell(1, 1).value = "Peer rating by Zed Park"
+        for r in range(R_FIRST, R_FIRST + len(sales.categories)):
+            c.cell(r + 1, C_RATING + 1).value = "S6"
+    report = read_path(unchanged(edit(src, tmp_path / "z.xlsx", change)))
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Zed Park", a1(R_FIRST, C_RATING))]
+    msg = report.errors[0].message
+    assert msg.startswith("tab 'Zed Park' is not part of the workbook as made: laid out like the "
+                          "rater tabs (")
+    assert "is a copy of '" not in msg and "they need a tab of their own" in msg
+
+
 def test_a_copy_of_a_tab_that_loses_nothing_is_a_warning(tmp_path, sales, ctx4, filled,
                                                          unchanged):
     src, ratings = filled

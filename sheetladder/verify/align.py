@@ -163,6 +163,18 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
             found.add("warning", name, None, f"unexpected tab {name!r}: a copy of "
                       f"{pairs[sp.name]!r} holding nothing it does not; ignored")
             return
+    if len(alike) > 1 and copy:
+        # as like one rater tab as another, and the same as none: a copy retitled (another
+        # rater's, maybe), which no advice to copy it onto one tab can be trusted for
+        tabs = ", ".join(repr(pairs[sp.name]) for sp, _ in alike)
+        found.add("error", name, a1(*copy[min(copy)][0]),
+                  f"tab {name!r} is not part of the workbook as made: laid out like the rater "
+                  f"tabs ({tabs}) but the same as none of them, it holds ratings or text that "
+                  "would be lost, as only those tabs are read. If it is another rater's, they "
+                  "need a tab of their own (render the workbook again with them among the "
+                  "raters); if it is a copy of one of those tabs, copy what it holds onto that "
+                  f"tab; then delete {name!r} and read again")
+        return
     read_as = pairs[alike[0][0].name]
     tab = grid.sheets[read_as]
     held = held_of(alike[0][0])
