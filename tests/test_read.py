@@ -613,6 +613,32 @@ def test_a_copy_retitled_for_another_rater_is_an_error_that_blames_no_one_tab(
     assert "is a copy of '" not in msg and "they need a tab of their own" in msg
 
 
+def test_a_split_copys_tab_renamed_to_another_raters_is_an_error(tmp_path, sales, ctx4,
+                                                                   unchanged):
+    """A --split file holds one rater's tab: renamed after another rater of the assessment and
+    filled, it was read as the first rater's with a warning. Whose ratings they are is unknown."""
+    from sheetladder.roster import contexts_to_write
+
+    bo = next(c for c in contexts_to_write(ctx4, True) if c.split_tab == "Bo Chen")
+    src = render(tmp_path, "bo.xlsx", sales, bo, {})
+
+    def change(wb: Any) -> None:
+        wb["Bo Chen"].title = "Peer 1"
+        for r in range(R_FIRST, R_FIRST + len(sales.categories)):
+            wb["Peer 1"].cell(r + 1, C_RATING + 1).value = "S2"
+    report = read_path(unchanged(edit(src, tmp_path / "renamed.xlsx", change)))
+    assert [(f.sheet, f.message.split(":")[0]) for f in report.errors] == [
+        ("Peer 1", "tab 'Bo Chen' was renamed to 'Peer 1', the tab of another rater of this "
+                   "assessment (peer)")]
+    # renamed to a name no rater has, it is still read as Bo Chen's, with a warning
+    def other(wb: Any) -> None:
+        wb["Bo Chen"].title = "Bo's ratings"
+    report = read_path(unchanged(edit(src, tmp_path / "other.xlsx", other)))
+    assert report.errors == []
+    assert any("was renamed to \"Bo's ratings\"; it is read as 'Bo Chen'" in f.message
+               for f in report.findings)
+
+
 def test_a_copy_of_a_tab_that_loses_nothing_is_a_warning(tmp_path, sales, ctx4, filled,
                                                          unchanged):
     src, ratings = filled

@@ -78,8 +78,22 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
             sev: Severity = "warning" if sp.name == GUIDE_SHEET else "error"
             found.add(sev, sp.name, None, f"tab {sp.name!r} is missing")
         elif got_name != sp.name:
-            found.add("warning", got_name, None,
-                      f"tab {sp.name!r} was renamed to {got_name!r}; it is read as {sp.name!r}")
+            other = next((r for r in plan.context.raters if r.tab != sp.name
+                          and r.tab.casefold() == got_name.casefold()), None)
+            if other is not None and sp.rater_tab is not None:
+                # a --split copy's tab given another rater's name: whose ratings they are is
+                # not for the reader to guess (in a whole workbook their text would differ)
+                found.add("error", got_name, None,
+                          f"tab {sp.name!r} was renamed to {got_name!r}, the tab of another "
+                          f"rater of this assessment ({other.role}"
+                          + (f" {other.name}" if other.name else "") + "): whose ratings it "
+                          f"holds is unknown. Name it {sp.name!r} again if they are "
+                          f"{sp.name!r}'s; if they are {got_name!r}'s, they belong on "
+                          f"{got_name!r}'s own tab (its file, with --split)")
+            else:
+                found.add("warning", got_name, None,
+                          f"tab {sp.name!r} was renamed to {got_name!r}; it is read as "
+                          f"{sp.name!r}")
     for n in free:
         _extra_tab(expected, pairs, grid, n, found)
     return pairs
