@@ -194,7 +194,8 @@ def test_status_json_holds_every_tab_with_its_state(cycle: dict) -> None:
     data = json.loads(res.stdout)
     assert data["totals"] == {"people": 8, "complete": 2, "partial": 4, "not_returned": 2,
                               "tabs": 32, "tabs_collected": 17, "tabs_missing": 14,
-                              "tabs_refused": 1, "not_in_manifest": 0, "refused_apart": 1}
+                              "tabs_refused": 1, "not_in_manifest": 0, "refused_apart": 1,
+                              "tabs_unlisted": 0}
     assert data["not_in_manifest"] == []  # everyone collected is on the manifest
     states = {(p["person"], t["tab"]): t["state"] for p in data["people"] for t in p["tabs"]}
     assert {k for k, s in states.items() if s == "missing"} == expected_missing()
@@ -396,6 +397,24 @@ def test_refusals_are_tied_by_tab_or_else_by_file_name() -> None:
     assert st.totals.refused_apart == 1  # listed on its own, and counted
     assert st.totals.line(PERIOD).endswith("1 refused; 1 refused file(s) tied to no tab of the "
                                            "manifest")
+
+
+def test_a_tab_collected_that_the_manifest_does_not_list_is_named_with_its_person() -> None:
+    """A workbook rendered before the roster changed (Ana's peer Cy replaced by Di) brings a
+    tab the manifest no longer lists: its ratings count in Ana's figures, so status says so."""
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status, to_json, to_text
+
+    rows = [ManifestRow(person="Ana", period=PERIOD, tab=t, role=role, rater=t, target="a.xlsx")
+            for t, role in (("Self", "self"), ("Di", "peer"))]
+    st = cycle_status(rows, PERIOD, {("ana", PERIOD): {"self", "di", "cy park"}}, [],
+                      tab_names={("ana", PERIOD): ["Self", "Cy Park", "Di"]})
+    (ana,) = st.people
+    assert (ana.state, ana.unlisted_tabs) == ("complete", ["Cy Park"])
+    assert st.totals.tabs_unlisted == 1 and st.totals.tabs == 2
+    assert st.totals.line(PERIOD).endswith("; 1 tab(s) collected that the manifest does not list")
+    assert "collected, not in the manifest: tab 'Cy Park'" in to_text(st)
+    assert json.loads(to_json(st))["people"][0]["unlisted_tabs"] == ["Cy Park"]
 
 
 def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> None:

@@ -66,6 +66,9 @@ class PersonStatus(BaseModel):
     team: str | None = None
     state: PersonState
     tabs: list[TabStatus]
+    unlisted_tabs: list[str] = Field(default_factory=list, description=(
+        "Rater tabs collected for them that the manifest does not list (a workbook rendered "
+        "before the roster changed, say): their ratings are in the person's figures."))
 
     def count(self, state: TabState) -> int:
         return sum(1 for t in self.tabs if t.state == state)
@@ -103,6 +106,8 @@ class Totals(BaseModel):
     refused_apart: int = Field(default=0, description=(
         "Refused files tied to no tab of the manifest (listed on their own, not in "
         "``tabs_refused``)."))
+    tabs_unlisted: int = Field(default=0, description=(
+        "Tabs collected for people of the manifest that it does not list (not in ``tabs``)."))
 
     @classmethod
     def of(cls, people: Sequence[PersonStatus],
@@ -122,6 +127,7 @@ class Totals(BaseModel):
             t.tabs_collected += p.count("collected")
             t.tabs_missing += p.count("missing")
             t.tabs_refused += p.count("refused")
+            t.tabs_unlisted += len(p.unlisted_tabs)
         return t
 
     def line(self, period: str | None, listed_in: str = "manifest") -> str:
@@ -132,6 +138,8 @@ class Totals(BaseModel):
         if self.refused_apart:
             extra += (f"; {self.refused_apart} refused file(s) tied to no tab of the "
                       f"{listed_in}")
+        if self.tabs_unlisted:
+            extra += f"; {self.tabs_unlisted} tab(s) collected that the {listed_in} does not list"
         return (f"{period or 'no period'}: {self.people} people, {self.complete} complete, "
                 f"{self.partial} partial, {self.not_returned} not returned; "
                 f"{self.tabs_collected} of {self.tabs} tabs collected, {self.tabs_missing} "
@@ -186,14 +194,18 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                  collected: Mapping[tuple[str, str], set[str]],
                  refusals: Sequence[Refusal],
                  names: Mapping[tuple[str, str], HeldPerson] | None = None,
-                 listed_in: Literal["manifest", "roster"] = "manifest") -> CycleStatus:
+                 listed_in: Literal["manifest", "roster"] = "manifest",
+                 tab_names: Mapping[tuple[str, str], Sequence[str]] | None = None
+                 ) -> CycleStatus:
     """The status of ``period``'s manifest rows. ``collected`` maps (person key, period) to the
     rater tabs (case-folded) whose ratings the history holds; ``refusals`` are the refused
     files of the period (and those whose period is unknown), oldest first; ``names`` maps
     (person key, period) to the person's name, team and rater tabs as the history spells
     them. Whoever ``collected`` holds for ``period`` and no row lists is in
     ``not_in_manifest`` (when ``names`` is given, only those it names: :func:`held_people`
-    leaves out the people of teams the rows do not list)."""
+    leaves out the people of teams the rows do not list). ``tab_names`` (person key, period)
+    -> the tabs held as they are spelt (:meth:`History.tab_names`), for the tabs collected for a
+    person that their rows do not list."""
     mine = [r for r in rows if period is None or r.period == period]
     by_person: dict[tuple[str, str | None], list[ManifestRow]] = {}
     for r in mine:
@@ -237,8 +249,10 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
         pstate: PersonState = ("complete" if n == len(tabs) else "partial" if n
                                else "not returned")
         team = next((r.team for r in prow if r.team), None)
+        spelt = {t.casefold(): t for t in (tab_names or {}).get((pk, per or ""), [])}
+        extra = sorted(spelt.get(t, t) for t in held - {r.tab.casefold() for r in prow})
         people.append(PersonStatus(person=prow[0].person, period=per, team=team, state=pstate,
-                                   tabs=tabs))
+                                   tabs=tabs, unlisted_tabs=extra))
     people.sort(key=lambda p: ((p.team or "").casefold(), p.person.casefold(), p.period or ""))
     unlisted: list[UnlistedPerson] = []
     if period is not None:
@@ -287,6 +301,9 @@ def to_text(st: CycleStatus) -> str:
             elif t.state == "refused":
                 lines.append(f"    refused: {_who(t)}: {t.file}")
                 lines.extend(f"      {why}" for why in t.reasons)
+        for tab in p.unlisted_tabs:
+            lines.append(f"    collected, not in the {st.listed_in}: tab {tab!r} (from a workbook "
+                         "rendered before the raters changed? its ratings count in the figures)")
     if st.unmatched_refusals:
         lines.append(f"refused files not tied to a tab of the {st.listed_in}:")
         for ref in st.unmatched_refusals:
@@ -396,7 +413,8 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
         raise StatusError(f"{manifest or roster} lists no tab of period {period!r}; it holds "
                           + ", ".join(p or "no period" for p in periods))
     return cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
-                        held_people(history, period, rows), "roster" if roster is not None else "manifest")
+                        held_people(history, period, rows), "roster" if roster is not None else "manifest",
+                        history.tab_names(period) if period else None)
 
 
 def held_people(history: History, period: str | None, rows: Sequence[ManifestRow]
@@ -468,6 +486,7 @@ def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]
     out = []
     for period in sorted({r.period for r in rows if r.period}, key=sort_key):
         st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
-                          held_people(history, period, rows))
+                          held_people(history, period, rows),
+                          tab_names=history.tab_names(period))
         out.append("status " + st.totals.line(period))
     return out
