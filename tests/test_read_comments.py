@@ -79,3 +79,23 @@ def test_read_shows_pooled_raters_comments_unattributed_without_their_rating(
     ]
     for name in ("Mia Manager", "Pat Peer", "Quinn Peer"):
         assert not any(name in line for line in lines)
+
+
+def test_a_comment_a_spreadsheet_took_for_a_formula_keeps_the_words_typed(tmp_path: Path) -> None:
+    """openpyxl (a script) saves '=-1 call a day' as a formula with no result, and LibreOffice
+    shows such a cell as an error: either way the words typed were lost, with exit 0."""
+    import openpyxl
+
+    from sheetladder.plan import C_COMMENT, R_FIRST
+    from sheetladder.results.read import read_path
+
+    ladder, _ = read_text(tmp_path, 2, "Mia Manager", {})
+    filled = tmp_path / "filled.xlsx"
+    wb = openpyxl.load_workbook(filled)
+    wb["Self"].cell(R_FIRST + 1, C_COMMENT + 1).value = "=-1 call a day, then more"
+    wb.save(filled)
+    report = read_path(filled)
+    (self_tab,) = [i for i in report.inputs if i.tab == "Self"]
+    assert self_tab.comments == {ladder.categories[0].id: "=-1 call a day, then more"}
+    assert any("holds a formula =-1 call a day" in f.message and "kept as the comment's text"
+               in f.message for f in report.findings)

@@ -424,10 +424,16 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
             levels[cid] = parsed.level
         else:
             if got.formula is not None:
+                # text a spreadsheet took for a formula ('-1 call a day', '=see notes'): its
+                # result is an error, or none at all when a script saved it, and the words
+                # typed would be lost; the formula is what was typed
+                text = "=" + got.formula
                 found.add("warning", sg.name, where,
-                          f"the comment cell holds a formula ={_short(got.formula, 40)}; its result "
-                          "is used")
-            text = got.error if got.error else _shown(got.value)
+                          f"the comment cell holds a formula {_short(text, 40)}, kept as the "
+                          "comment's text (its result is not used); to keep a comment as typed, "
+                          "start it with an apostrophe (')")
+            else:
+                text = got.error if got.error else _shown(got.value)
             if text.strip():
                 comments[cid] = text
     return RaterInput(role=slot_role, name=slot_name, tab=sp.rater_tab or sp.name, levels=levels,
