@@ -137,6 +137,21 @@ def test_read_refuses_what_the_workbook_cannot_compute(text: str) -> None:
     assert parse_rating(3.0, SALES).status == "invalid"
 
 
+@pytest.mark.parametrize("text,shown", [("S3\u00a0", "S3\\u00a0"), ("S\u200b3", "S\\u200b3"),
+                                        ("\tS3", "\\u0009S3")])
+def test_a_rating_refused_for_a_character_that_does_not_show_names_it(text: str,
+                                                                       shown: str) -> None:
+    """'S3' followed by a non-breaking space was reported as ''S3 ' is not a level', which looks
+    like S3 and a space, the very spacing said to be ignored."""
+    from sheetladder.verify.ratings import parse_rating
+
+    got = parse_rating(text, SALES)
+    assert got.status == "invalid" and got.message is not None
+    assert got.message.startswith(f"'{shown}' is not a level of this ladder (S1–S7): it holds a "
+                                  "character that does not show")
+    assert "does not show" not in (parse_rating("S9", SALES).message or "")
+
+
 @pytest.mark.parametrize("text,level", [("S3", 3), ("s3", 3), (" S3 ", 3), ("  s7", 7)])
 def test_read_takes_a_code_in_any_case_and_spacing(text: str, level: int) -> None:
     from sheetladder.verify.ratings import parse_rating

@@ -41,6 +41,25 @@ def _shown(value: CellValue) -> str:
     return "" if value is None else str(value)
 
 
+def _invisible(text: str) -> str | None:
+    """``text`` with each character that does not show or shows as a plain space (a
+    non-breaking or zero-width space, a control character) written as ``\\u00a0``; None
+    when it has none. ``'S3\\u00a0'`` tells what ``'S3 '`` hides: only ASCII spaces are
+    ignored around a level."""
+    out, found = [], False
+    for ch in text:
+        if ch in " " or ch.isprintable() and not ch.isspace() and ord(ch) not in _NO_SHOW:
+            out.append(ch)
+        else:
+            found = True
+            out.append(f"\\u{ord(ch):04x}")
+    return "".join(out) if found else None
+
+
+# zero-width and other characters Python calls printable that show nothing
+_NO_SHOW = frozenset([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E])
+
+
 @functools.lru_cache(maxsize=64)  # a batch embeds a few ladders
 def _exact_ratings(codes: tuple[str, ...]) -> Mapping[str, RatingParse]:
     """Level code -> its reading, per ladder's codes: most rating cells hold a code as picked."""
@@ -71,6 +90,10 @@ def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> 
         return RatingParse(None, "blank", True)
     if level is None:
         what = "a number, " if isinstance(value, float) else ""
+        hidden = _invisible(shown)
         return RatingParse(None, "invalid", False,
-                           f"'{shown}' is {what}not a level of this ladder ({span})")
+                           f"'{hidden or shown}' is {what}not a level of this ladder ({span})"
+                           + (": it holds a character that does not show (as written here), "
+                              "which the sheet does not ignore; type the level again"
+                              if hidden else ""))
     return RatingParse(level, "normalised", True, f"'{shown}' read as {codes[level - 1]}")
