@@ -174,7 +174,7 @@ def make_context(
         if managers is None:
             managers = [s.name for s in slots if s.role == "manager" and s.name]
         return Context(person=person, email=email, period=period, raters=slots,
-                       team=(team or "").strip() or None, managers=list(managers))
+                       team=" ".join((team or "").split()) or None, managers=list(managers))
     except ValidationError as e:
         raise BadInput(_one_problem(e)) from None
 

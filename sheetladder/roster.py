@@ -552,7 +552,8 @@ def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool
     replaced only when it is a workbook of the same person (:func:`check_owners`).
     """
     if not (ctx.period or "").strip():
-        raise PeriodError("a workbook needs a period (e.g. 2026-Q4): it could not be collected "
+        example = ladder.periods.example if ladder.periods is not None else "2026-Q4"
+        raise PeriodError(f"a workbook needs a period (e.g. {example}): it could not be collected "
                           "into a history of periods once filled")
     canonical = normalise(ctx.period or "", ladder.periods)  # a PeriodError for a non-period
     if canonical != ctx.period:

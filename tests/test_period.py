@@ -203,6 +203,17 @@ periods:
     assert isinstance(parse_period("FY27-H1", ladder.periods), Period)
     with pytest.raises(DefinitionError, match=r"fiscal\.yaml:\d+:\d+: .*order must list"):
         load_text(text.replace("order: [year, half]", "order: [year]"), "fiscal.yaml")
+    # a roster row without a period is told what this ladder's periods look like
+    from sheetladder.roster import parse_roster, render_entries
+
+    roster = parse_roster(ladder, "person,manager\nAnn,Bo\n", "team.csv")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        result = render_entries(ladder, roster.entries, out)
+    assert [p.message for p in result.problems] == [
+        "a workbook needs a period (e.g. FY27-H1): it could not be collected into a history of "
+        "periods once filled"]
 
 
 # -- the previous period: the latest held that ends before this one starts ----------------------

@@ -23,7 +23,7 @@ from sheetladder.cli import main
 from sheetladder.manifest import read_manifest
 from sheetladder.plan import C_RATING, R_FIRST
 
-from .conftest import SMALL
+from .conftest import DEFINITIONS, SMALL
 
 PERIOD = "2026-Q4"
 # person, team, manager, peers (two), emails of the peers
@@ -415,6 +415,28 @@ def test_a_tab_collected_that_the_manifest_does_not_list_is_named_with_its_perso
     assert st.totals.line(PERIOD).endswith("; 1 tab(s) collected that the manifest does not list")
     assert "collected, not in the manifest: tab 'Cy Park'" in to_text(st)
     assert json.loads(to_json(st))["people"][0]["unlisted_tabs"] == ["Cy Park"]
+
+
+def test_a_tab_to_chase_without_an_email_says_no_reminder_can_be_mailed() -> None:
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status, to_text
+
+    rows = [ManifestRow(person="José", period=PERIOD, tab="Self", role="self", rater="José",
+                        target="j.xlsx"),
+            ManifestRow(person="José", period=PERIOD, tab="Bo", role="manager", rater="Bo",
+                        email="bo@example.com", target="j.xlsx")]
+    text = to_text(cycle_status(rows, PERIOD, {}, []))
+    assert "missing: José (self, tab 'Self') (no email: a reminder cannot be mailed)" in text
+    assert "missing: Bo (manager, tab 'Bo') <bo@example.com>" in text
+
+
+def test_a_team_is_spelt_with_single_spaces_wherever_it_goes() -> None:
+    from sheetladder.context import make_context
+    from sheetladder.definition import load
+
+    ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
+    assert make_context(ladder, "Ann", PERIOD, team="  North   East ").team == "North East"
+    assert make_context(ladder, "Ann", PERIOD, team="   ").team is None
 
 
 def test_status_refuses_what_it_cannot_answer(cycle: dict, tmp_path: Path) -> None:

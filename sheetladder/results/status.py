@@ -280,7 +280,7 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
 
 def _who(t: TabStatus) -> str:
     name = t.rater or t.tab
-    mail = f" <{t.email}>" if t.email else ""
+    mail = f" <{t.email}>" if t.email else " (no email: a reminder cannot be mailed)"
     return f"{name} ({t.role}, tab {t.tab!r}){mail}"
 
 
