@@ -483,3 +483,19 @@ def test_csv_in_utf16_with_a_delimiter_hint_or_not_in_utf8_is_read_as_saved(tmp_
         names = [c.name for c in load(out).categories]
         assert len(names) == 4 and ("Clôture" in names) == (name == "cp.csv")
         assert ("read as Windows-1252" in output) == (name == "cp.csv")
+
+
+def test_options_giving_one_column_two_roles_are_refused(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "m.csv", rows_with(["Category", "Weight", *LEVEL_HEADS]))
+    out = tmp_path / "x.yaml"
+    for options, said in (
+            ("--levels C:E --category-col C", "--category-col C is inside --levels C:E"),
+            ("--weight-col B --group-col B", "--weight-col B is also given as --group-col"),
+            ("--category-col A --skip-col A", "--skip-col A is also given as --category-col")):
+        code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
+                                  *options.split())
+        assert code != 0 and said in output and not out.exists(), output
+    # a column given as the categories is not also taken for the weights by its header
+    code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
+                              "--category-col", "B")
+    assert "Weights: from m!B1" not in output and "Weights: no weight column" in output, output

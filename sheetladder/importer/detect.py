@@ -696,6 +696,7 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
     skipped: list[int] = sorted(skip)
     if weight is None:
         weight = next((c for c in range(view.ncols) if c not in level_cols and c not in skip
+                       and c not in (ex.category, ex.group)
                        and heads[c] and _WEIGHT.search(heads[c])), None)
     category = ex.category
     if category is None:
@@ -1784,7 +1785,7 @@ def explicit_options(levels_in: Orientation | None, header_row: str | None = Non
         if b <= a:
             raise BadInput(f"--levels {levels!r}: needs at least two levels, first to last")
         span = (a, b)
-    return Explicit(
+    ex = Explicit(
         header_row=_line(header_row, rows, "--header-row") if header_row else None,
         levels=span,
         category=_line(category, not rows, "--category-col") if category else None,
@@ -1792,6 +1793,32 @@ def explicit_options(levels_in: Orientation | None, header_row: str | None = Non
         weight=_line(weight, not rows, "--weight-col") if weight else None,
         skip=tuple(_line(x, not rows, "--skip-col") for x in skip), table=table,
         order=order)
+    _one_role_each(ex, rows)
+    return ex
+
+
+def _one_role_each(ex: Explicit, rows: bool) -> None:
+    """BadInput when the options give one line two roles (--category-col C inside --levels
+    C:E, the same column as --weight-col and --group-col, a --skip-col that is also given a
+    role): whichever won, the ladder written would not be the one asked for."""
+    def line(c: int) -> str:
+        return str(c + 1) if rows else col_letter(c)
+
+    roles: dict[int, str] = {}
+    given = [("--category-col", ex.category), ("--group-col", ex.group),
+             ("--weight-col", ex.weight)] + [("--skip-col", c) for c in ex.skip]
+    for option, c in given:
+        if c is None:
+            continue
+        if c in roles and not (option == roles[c] == "--skip-col"):
+            raise BadInput(f"{option} {line(c)} is also given as "
+                           f"{roles[c]}: give each {'row' if rows else 'column'} one role")
+        roles[c] = option
+        if ex.levels is not None and ex.levels[0] <= c <= ex.levels[1] and option != "--skip-col":
+            what = "row" if rows else "column"
+            raise BadInput(f"{option} {line(c)} is inside --levels {line(ex.levels[0])}:"
+                           f"{line(ex.levels[1])}: give each {what} one role (leave it out of "
+                           "--levels, or give it no other option)")
 
 
 def list_lines(source: str, sheet: str | None = None,
