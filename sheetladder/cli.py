@@ -333,7 +333,7 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
                    "on top with --levels-in rows) or highest-first (read the other way). "
                    "Default: from the header (codes counting down are read highest first).")
 @click.option("--hidden", type=click.Choice(["skip", "take"]),
-              help="Hidden rows and columns of an .xlsx: leave them out, or read them as if "
+              help="Hidden rows and columns of an .xlsx or .ods: leave them out, or read them as if "
                    "shown (default: a matrix taking one is refused, naming it).")
 @click.option("--list", "list_tables", is_flag=True,
               help="List every table found, with its bounds and best layout, and write nothing.")

@@ -499,3 +499,19 @@ def test_options_giving_one_column_two_roles_are_refused(tmp_path: Path) -> None
     code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
                               "--category-col", "B")
     assert "Weights: from m!B1" not in output and "Weights: no weight column" in output, output
+
+
+def test_a_hidden_level_column_of_an_ods_is_refused_as_in_an_xlsx(tmp_path: Path) -> None:
+    """LibreOffice saves a hidden column as table:visibility="collapse"; it was imported as if
+    shown, with exit 0, where the .xlsx it came from is refused."""
+    from .libreoffice import convert
+
+    ods = convert(matrix_xlsx(tmp_path / "hc.xlsx", hide_col="F", retired=True),
+                  tmp_path / "ods", "ods")
+    out = tmp_path / "hc.yaml"
+    code, output = import_cli(str(ods), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "the matrix takes hidden column F (Matrix!F1, level 'L4 - Retired')" in output
+    code, output = import_cli(str(ods), "-o", str(out), "--hidden", "skip")
+    assert code == 0, output
+    assert [lv.code for lv in load(out).levels] == ["L1", "L2", "L3"]

@@ -398,7 +398,7 @@ class View:
                   for r1, c1, r2, c2 in table.merges]
         self.raw = dict(cells)
         self.cells = dict(cells)
-        # hidden lines (.xlsx) still holding their cells, and hidden lines emptied by
+        # hidden lines (.xlsx, .ods) still holding their cells, and hidden lines emptied by
         # --hidden skip (their neighbours count as adjacent), in view coordinates
         rows_, cols_ = (table.hidden_cols, table.hidden_rows) if transposed else (
             table.hidden_rows, table.hidden_cols)
@@ -1547,7 +1547,7 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
     """Read ``source`` and find its matrix: on ``sheet`` if named, else on the visible sheet
     whose best layout scores highest. Explicit options (``explicit``, or ``sheet`` with
     ``levels_in``) are obeyed even when the result is doubtful; the doubts become notes.
-    ``hidden`` (--hidden): the hidden rows and columns of an .xlsx are left out ("skip") or read
+    ``hidden`` (--hidden): the hidden rows and columns of an .xlsx or .ods are left out ("skip") or read
     as if shown ("take"); by default a matrix that takes one is doubtful."""
     tables = read_tables(source)
     hidden_notes: dict[int, list[Note]] = {}

@@ -62,8 +62,8 @@ class Table:
     merges: list[Merge] = field(default_factory=list)
     visible: bool = True
     notes: list[str] = field(default_factory=list)  # what the reading library said of the file
-    italic: set[tuple[int, int]] = field(default_factory=set)  # cells set in italics (.xlsx)
-    # rows and columns hidden in the sheet (.xlsx), still holding their cells
+    italic: set[tuple[int, int]] = field(default_factory=set)  # cells set in italics (.xlsx, .ods)
+    # rows and columns hidden in the sheet (.xlsx, .ods), still holding their cells
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
     # hidden rows and columns emptied by --hidden skip: the lines either side count as adjacent
@@ -316,6 +316,10 @@ class _Bounds:
 
 _ROW = _q("table", "table-row")
 _ROW_WRAPPERS = (_q("table", "table-header-rows"), _q("table", "table-row-group"), _q("table", "table-rows"))
+_COLUMN = _q("table", "table-column")
+_COLUMN_WRAPPERS = (_q("table", "table-header-columns"), _q("table", "table-column-group"),
+                    _q("table", "table-columns"))
+_HIDDEN = ("collapse", "filter")  # ODF's hidden rows and columns (hidden, or filtered out)
 
 
 def _ods_stream(path: Path, events: Iterator[tuple[str, Any]]) -> list[Table]:
@@ -331,6 +335,7 @@ def _ods_stream(path: Path, events: Iterator[tuple[str, Any]]) -> list[Table]:
     stack: list[Any] = []
     tables: list[tuple[Table, str | None]] = []
     rows_at: dict[int, int] = {}  # id of an open table element -> its next row index
+    cols_at: dict[int, int] = {}  # ... -> its next column index (table:table-column elements)
     open_tables: list[tuple[Any, Table]] = []
     hidden_styles: set[str] = set()
     keep = 0  # open rows and styles: their elements are needed when they end
@@ -364,7 +369,19 @@ def _ods_stream(path: Path, events: Iterator[tuple[str, Any]]) -> list[Table]:
                 tbl_el, t = table
                 r = rows_at[id(tbl_el)]
                 stored += _read_row(el, r, t, MAX_CELL_SLOTS - stored, path)
-                rows_at[id(tbl_el)] = r + _count(el, "number-rows-repeated")
+                n = _count(el, "number-rows-repeated")
+                if el.get(_q("table", "visibility")) in _HIDDEN:
+                    t.hidden_rows.update(range(r, r + min(n, _MAX_REPEAT)))
+                rows_at[id(tbl_el)] = r + n
+        elif el.tag == _COLUMN:
+            table = _row_table(stack, open_tables, _COLUMN_WRAPPERS)
+            if table is not None:
+                tbl_el, t = table
+                c = cols_at.get(id(tbl_el), 0)
+                n = _count(el, "number-columns-repeated")
+                if el.get(_q("table", "visibility")) in _HIDDEN:
+                    t.hidden_cols.update(range(c, c + min(n, _MAX_REPEAT)))
+                cols_at[id(tbl_el)] = c + n
         elif el.tag == table_tag:
             open_tables.pop()
         if not keep:
@@ -378,16 +395,17 @@ def _ods_stream(path: Path, events: Iterator[tuple[str, Any]]) -> list[Table]:
     return [t for t, _ in tables]
 
 
-def _row_table(stack: list[Any], open_tables: list[tuple[Any, Table]]) -> tuple[Any, Table] | None:
-    """The table a row that just ended belongs to: the innermost open table, when only row
-    wrappers stand between them; else None (a row elsewhere is not read)."""
+def _row_table(stack: list[Any], open_tables: list[tuple[Any, Table]],
+               wrappers: tuple[str, ...] = _ROW_WRAPPERS) -> tuple[Any, Table] | None:
+    """The table a row (or column) that just ended belongs to: the innermost open table, when
+    only row (column) wrappers stand between them; else None (a row elsewhere is not read)."""
     if not open_tables:
         return None
     tbl_el = open_tables[-1][0]
     for el in reversed(stack):
         if el is tbl_el:
             return open_tables[-1]
-        if el.tag not in _ROW_WRAPPERS:
+        if el.tag not in wrappers:
             return None
     return None
 
