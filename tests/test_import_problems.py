@@ -515,3 +515,18 @@ def test_a_hidden_level_column_of_an_ods_is_refused_as_in_an_xlsx(tmp_path: Path
     code, output = import_cli(str(ods), "-o", str(out), "--hidden", "skip")
     assert code == 0, output
     assert [lv.code for lv in load(out).levels] == ["L1", "L2", "L3"]
+
+
+def test_a_group_title_with_a_weight_is_refused_not_made_a_category_of_placeholders(
+        tmp_path: Path) -> None:
+    rows = [["Category", "Weight", *LEVEL_HEADS], ["Hard skills", "5", "", "", ""]] + [
+        [n, "1", *t] for n, t in DESCRIPTORS.items()]
+    src = write_csv(tmp_path / "gw.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "1 category without a single descriptor (gw!A2 'Hard skills')" in output
+    rows[1][1] = ""  # the weight deleted: a group title
+    src = write_csv(tmp_path / "g.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "g.yaml"))
+    assert code == 0, output
+    assert [g.name for g in load(tmp_path / "g.yaml").groups] == ["Hard skills"]

@@ -1109,6 +1109,14 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     out.extend(_same_codes(lay))
     out.extend(_level_order(lay, det))
     out.extend(_hidden_taken(lay))
+    bare = [c for c in cats if det.levels and c.empty >= {lv.code for lv in det.levels}]
+    if bare and len(bare) < n_cat:
+        out.append(Free(
+            f"{len(bare)} categor{'y' if len(bare) == 1 else 'ies'} without a single descriptor ("
+            + ", ".join(f"{c.ref} {_clip(c.name, 30)!r}" for c in bare[:3])
+            + (f" and {len(bare) - 3} more" if len(bare) > 3 else "") + "): if it is a group "
+            "title, leave the row's other cells empty (a weight beside it makes it a category); "
+            "else write its descriptors"))
     if det.unnamed:
         blank = [n.ref for n in det.unnamed]
         out.append(Against(
