@@ -116,6 +116,18 @@ NONCHARACTERS = ("\ufffe", "\uffff")
 _UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
+def category_key(name: str) -> str:
+    """How two category names are told apart: Unicode-normalised, case, spacing and invisible characters
+    (a zero-width space, a soft hyphen) ignored, so that 'Clos\u200bing' is 'Closing'."""
+    import unicodedata
+
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", name))
+    return " ".join(text.split()).casefold()
+
+
 def unholdable(text: str) -> str | None:
     """A description of the first character of ``text`` no spreadsheet can hold, or None."""
     m = _UNHOLDABLE.search(text)
@@ -408,6 +420,7 @@ class Ladder(_Model):
                              "characters, too long for a spreadsheet dropdown; use shorter codes"))
         gids: set[str] = set()
         cids: set[str] = set()
+        names: dict[str, str] = {}  # a category name as compared -> the category id holding it
         for gi, g in enumerate(self.groups):
             if g.id in gids:
                 problems.append((("groups", gi, "id"), f"duplicate group id {g.id!r}"))
@@ -417,6 +430,13 @@ class Ladder(_Model):
                 if c.id in cids:
                     problems.append(((*where, "id"), f"duplicate category id {c.id!r}"))
                 cids.add(c.id)
+                key = category_key(c.name)
+                if key in names and names[key] != c.id:
+                    # the matrix, the rater tabs and every export show a category by its name
+                    problems.append(((*where, "name"), f"category name {c.name!r} is also the "
+                                     f"name of category {names[key]!r} (case, spacing and "
+                                     "invisible characters aside): give each its own"))
+                names.setdefault(key, c.id)
                 for code in c.descriptors:
                     if code not in codes:
                         problems.append(

@@ -122,6 +122,17 @@ def test_duplicate_category_id_names_the_second_one():
     assert "duplicate category id 'a'" in problems[0]
 
 
+@pytest.mark.parametrize("twin", ["Alpha", "ALPHA ", "Al\u200bpha", "Al\u00adpha"])
+def test_two_categories_of_one_name_are_refused_naming_the_second(twin: str):
+    """The matrix and every export show a category by its name; case, spacing and characters
+    that do not show make no second name. Levels may share a name (a title spanning two)."""
+    text = SMALL.replace("name: Beta", f"name: {twin}")
+    problems = _problems(text)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"bad.yaml:{_line_of(text, 'id: b, name:')}:")
+    assert "is also the name of category 'a'" in problems[0]
+
+
 def test_yaml_syntax_error_gives_line_and_column():
     text = SMALL.replace("name: Small ladder", "name: [Small ladder")
     problems = _problems(text)

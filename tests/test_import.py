@@ -333,9 +333,15 @@ def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
     det = detect(table, explicit=explicit_options("columns", header_row="1", levels="C:E",
                                                   category="A", weight="B"))
     by_ref = {n.ref: n for n in det.notes}
-    ladder = as_ladder(det)
-    assert [c.id for c in ladder.categories] == ["closing", "closing-2", "prospecting"]
+    assert [c.id for c in det.categories] == ["closing", "closing-2", "prospecting"]
     assert by_ref["M!A4"].kind == "duplicate"
+    # two categories of one name make no definition, told where they are (no export could tell
+    # their columns apart); read as two names, the rest of the sheet is what it says
+    with pytest.raises(ImportFailed, match="M!A4: category 'Closing': category name 'Closing' "
+                                           "is also the name of category 'closing'"):
+        as_ladder(det)
+    det.groups[0].categories[1].name = "Closing (2)"
+    ladder = as_ladder(det)
     # a blank weight cell is 1, with a note (a weight that is no number is refused: see below)
     assert by_ref["M!B4"].kind == "weight" and ladder.category("closing-2").weight == 1
     assert [n.ref for n in det.empty_cells] == ["M!D4"]

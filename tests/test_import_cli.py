@@ -388,29 +388,40 @@ def test_a_category_named_twice_in_a_group_keeps_the_header_and_is_refused_namin
     assert "Asks questions" not in output.split("Doubtful because:")[0]
     assert "appears twice in group" in output and f"(dup!{cells[0]} and dup!{cells[1]})" in output
     assert "rename one" in output
-    # the command line given imports it explicitly: the header's levels, every row, the weights
-    # read, distinct ids, the repeat noted
-    code, output = run("import", *_explicit(output), "-o", str(out))
+    # no command is offered: no option makes two categories of one name a definition
+    assert "sheetladder import" not in output
+    # renamed as told, it imports: the header's levels, every row, the weights read
+    col, row = ord(cells[1][0]) - ord("A"), int(cells[1][1:]) - 2
+    fixed = [list(r) for r in rows]
+    fixed[row][col] += " 2"
+    path = _csv(tmp_path / "fixed.csv", [header, *fixed])
+    code, output = run("import", str(path), "-o", str(out))
     assert code == 0, output
     ladder = load(out)
     assert [lv.name for lv in ladder.levels] == [h.split(" - ")[-1] for h in levels]
     assert [(c.id, c.weight) for c in ladder.categories] == want
-    assert f"dup!{cells[1]}: duplicate category name" in output
 
 
-def test_a_category_name_repeated_in_another_group_is_no_doubt(tmp_path: Path) -> None:
-    path = _csv(tmp_path / "two.csv", [
-        ["Area", "Category", *_STARTER],
-        ["Sales", "Discovery", "Asks questions", "Adapts questions"],
-        ["Sales", "Closing", "Closes with help", "Closes alone"],
-        ["Craft", "Discovery", "Finds the users", "Finds many users"],
-        ["Craft", "Tools", "Uses the tools", "Builds the tools"]])
+def test_a_category_name_repeated_in_another_group_is_refused_naming_both_cells(
+        tmp_path: Path) -> None:
+    """The matrix, the rater tabs and every export show a category by its name: two columns
+    'Discovery' in an export could not be told apart."""
+    rows = [["Area", "Category", *_STARTER],
+            ["Sales", "Discovery", "Asks questions", "Adapts questions"],
+            ["Sales", "Closing", "Closes with help", "Closes alone"],
+            ["Craft", "Discovery", "Finds the users", "Finds many users"],
+            ["Craft", "Tools", "Uses the tools", "Builds the tools"]]
     out = tmp_path / "two.yaml"
-    code, output = run("import", str(path), "-o", str(out))
+    code, output = run("import", str(_csv(tmp_path / "two.csv", rows)), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert ("category 'Discovery' is in group 'Sales' (two!B2) and in group 'Craft' (two!B4)"
+            in output)
+    rows[3][1] = "Discovery (Craft)"  # as the refusal suggests
+    code, output = run("import", str(_csv(tmp_path / "two.csv", rows)), "-o", str(out), "--force")
     assert code == 0, output
     ladder = load(out)
     assert [(g.name, [c.name for c in g.categories]) for g in ladder.groups] == [
-        ("Sales", ["Discovery", "Closing"]), ("Craft", ["Discovery", "Tools"])]
+        ("Sales", ["Discovery", "Closing"]), ("Craft", ["Discovery (Craft)", "Tools"])]
 
 
 _WEIGHTED = [["Category", "Weight", *_STARTER],

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..a1 import col_letter
-from ..definition import LEVEL_CODE, slugify
+from ..definition import LEVEL_CODE, category_key, slugify
 from ..errors import BadInput
 from .tables import (
     PLACEHOLDER,
@@ -1325,15 +1325,30 @@ def _repeated_names(det: Detection) -> list[str]:
     for g in det.groups:
         cells: dict[str, list[DetectedCategory]] = {}
         for c in g.categories:
-            cells.setdefault(c.name.lower(), []).append(c)
+            cells.setdefault(category_key(c.name), []).append(c)
         for same in cells.values():
             if len(same) > 1:
                 refs = [c.ref for c in same]
                 where = ", ".join(refs[:-1]) + " and " + refs[-1]
-                out.append(f"category {_clip(same[0].name, 40)!r} appears "
-                           f"{'twice' if len(same) == 2 else f'{len(same)} times'} in group "
-                           f"{_clip(g.name, 40)!r} ({where}): rename one, or merge the rows "
-                           "if they are one category")
+                # no option makes two categories of one name a definition: no command offered
+                out.append(Against(f"category {_clip(same[0].name, 40)!r} appears "
+                                   f"{'twice' if len(same) == 2 else f'{len(same)} times'} in "
+                                   f"group {_clip(g.name, 40)!r} ({where}): rename one, or "
+                                   "merge the rows if they are one category"))
+    first: dict[str, tuple[DetectedGroup, DetectedCategory]] = {}
+    for g in det.groups:  # one name in two groups: the exports show a category by its name
+        seen_here: set[str] = set()
+        for c in g.categories:
+            key = category_key(c.name)
+            if key in first and first[key][0] is not g and key not in seen_here:
+                og, oc = first[key]
+                out.append(Against(f"category {_clip(c.name, 40)!r} is in group "
+                                   f"{_clip(og.name, 40)!r} ({oc.ref}) and in group "
+                                   f"{_clip(g.name, 40)!r} ({c.ref}): the matrix and the exports "
+                                   "show a category by its name, so give each its own (say, "
+                                   f"'{_clip(c.name, 30)} ({_clip(g.name, 20)})')", free=True))
+            seen_here.add(key)
+            first.setdefault(key, (g, c))
     return out
 
 
