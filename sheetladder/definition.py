@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -116,6 +117,7 @@ NONCHARACTERS = ("\ufffe", "\uffff")
 _UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+AUTHORING = "authoring"  # the validation context of a definition file being loaded (load_text)
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
@@ -407,8 +409,12 @@ class Ladder(_Model):
 
     # -- cross-checks ----------------------------------------------------------------------------
     @model_validator(mode="after")
-    def _cross_check(self) -> Ladder:
+    def _cross_check(self, info: ValidationInfo) -> Ladder:
         problems: list[tuple[tuple[Any, ...], str]] = []
+        # checks only a definition being written is held to (load_text's context): a ladder
+        # already embedded in a workbook or a history must keep loading, so that what was
+        # filled in on it can still be read
+        authoring = bool(info.context and info.context.get(AUTHORING))
         codes = self.codes
         seen: dict[str, int] = {}
         for i, code in enumerate(codes):
@@ -431,7 +437,7 @@ class Ladder(_Model):
                     problems.append(((*where, "id"), f"duplicate category id {c.id!r}"))
                 cids.add(c.id)
                 key = category_key(c.name)
-                if key in names and names[key] != c.id:
+                if authoring and key in names and names[key] != c.id:
                     # the matrix, the rater tabs and every export show a category by its name
                     problems.append(((*where, "name"), f"category name {c.name!r} is also the "
                                      f"name of category {names[key]!r} (case, spacing and "
@@ -725,7 +731,7 @@ def load_text(text: str, path: str = "<string>") -> Ladder:
     if not isinstance(root, dict):
         raise DefinitionError([Problem(path, 1, 1, "a definition must be a YAML mapping (key: value)")])
     try:
-        return Ladder.model_validate(_plain(root))
+        return Ladder.model_validate(_plain(root), context={AUTHORING: True})
     except ValidationError as exc:
         raise DefinitionError(problems_from_validation(path, root, exc)) from None
 

@@ -133,6 +133,20 @@ def test_two_categories_of_one_name_are_refused_naming_the_second(twin: str):
     assert "is also the name of category 'a'" in problems[0]
 
 
+def test_a_ladder_embedded_before_names_had_to_differ_still_loads():
+    """A workbook filled on a ladder with two categories of one name (valid when it was
+    rendered) must stay readable: only a definition file is held to distinct names."""
+    from sheetladder.definition import Ladder, from_json, load_text
+
+    text = SMALL.replace("name: Beta", "name: Alpha")
+    data = json.loads(load_text(SMALL, "ok.yaml").model_dump_json())
+    data["groups"][0]["categories"][1]["name"] = "Alpha"
+    ladder = from_json(json.dumps(data))
+    assert [c.name for c in ladder.categories][:2] == ["Alpha", "Alpha"]
+    assert Ladder.model_validate(data).categories[1].name == "Alpha"
+    assert _problems(text)  # the same, as a definition file: refused
+
+
 def test_yaml_syntax_error_gives_line_and_column():
     text = SMALL.replace("name: Small ladder", "name: [Small ladder")
     problems = _problems(text)
