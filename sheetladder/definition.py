@@ -726,18 +726,22 @@ def parse_yaml(text: str, path: str) -> Any:
         raise DefinitionError([Problem(path, 1, 1, f"YAML error: {_one_line(str(e))}")]) from None
 
 
-def load_text(text: str, path: str = "<string>") -> Ladder:
+def load_text(text: str, path: str = "<string>", authoring: bool = True) -> Ladder:
+    """A definition from its YAML text. ``authoring`` holds it to the checks a definition
+    being written is held to (distinct category names); a ladder trusted for reading workbooks
+    already made on it is not (see ``Ladder._cross_check``)."""
     root = parse_yaml(text, path)
     if not isinstance(root, dict):
         raise DefinitionError([Problem(path, 1, 1, "a definition must be a YAML mapping (key: value)")])
     try:
-        return Ladder.model_validate(_plain(root), context={AUTHORING: True})
+        return Ladder.model_validate(_plain(root), context={AUTHORING: authoring})
     except ValidationError as exc:
         raise DefinitionError(problems_from_validation(path, root, exc)) from None
 
 
-def load(path: str | Path) -> Ladder:
-    """Load and validate one definition file (at most MAX_FILE_BYTES are ever read)."""
+def load(path: str | Path, authoring: bool = True) -> Ladder:
+    """Load and validate one definition file (at most MAX_FILE_BYTES are ever read);
+    ``authoring``: see :func:`load_text`."""
     p = Path(path)
     try:
         if p.is_dir():
@@ -756,7 +760,7 @@ def load(path: str | Path) -> Ladder:
     except UnicodeDecodeError as e:
         line, col = _position(raw.decode("utf-8", "replace"), len(raw[: e.start].decode("utf-8")))
         raise DefinitionError([Problem(str(path), line, col, f"not UTF-8 text ({e.reason})")]) from None
-    return load_text(text.removeprefix("\ufeff"), str(path))
+    return load_text(text.removeprefix("\ufeff"), str(path), authoring)
 
 
 def from_json(text: str) -> Ladder:

@@ -145,6 +145,15 @@ def test_a_ladder_embedded_before_names_had_to_differ_still_loads():
     assert [c.name for c in ladder.categories][:2] == ["Alpha", "Alpha"]
     assert Ladder.model_validate(data).categories[1].name == "Alpha"
     assert _problems(text)  # the same, as a definition file: refused
+    # ... but trusted, to read the workbooks made on it (collect --ladders)
+    import tempfile
+
+    from sheetladder.results.trust import TrustedLadders
+
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "old.yaml").write_text(text, encoding="utf-8")
+        trusted = TrustedLadders.from_paths([str(Path(d) / "old.yaml")])
+        assert trusted.judge(load(Path(d) / "old.yaml", authoring=False)).verdict == "trusted"
 
 
 def test_yaml_syntax_error_gives_line_and_column():

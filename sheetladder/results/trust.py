@@ -88,7 +88,9 @@ class TrustedLadders:
         trusted = cls(trust_new=trust_new, described=described)
         for path in chosen:
             try:
-                ladder = load(path)
+                # a ladder vouched for may predate a check new definitions are held to:
+                # the workbooks made on it must stay readable
+                ladder = load(path, authoring=False)
             except DefinitionError as e:
                 if paths is None:
                     # a draft in the folder vouches for nothing; a workbook on its ladder is
