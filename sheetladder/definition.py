@@ -707,6 +707,9 @@ def _syntax_error(e: Any, path: str) -> DefinitionError:
     line = mark.line + 1 if mark else 1
     col = mark.column + 1 if mark else 1
     what = _one_line(str(e.problem or e))
+    if "mapping values are not allowed" in what:  # 'L1: Does: things'
+        what += ("; a text holding ': ' (a colon and a space) must be in quotes, as in "
+                 "L1: \"Does: things\"")
     return DefinitionError([Problem(path, line, col, f"YAML syntax error: {what}")])
 
 
@@ -759,6 +762,10 @@ def load(path: str | Path, authoring: bool = True) -> Ladder:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line, col = _position(raw.decode("utf-8", "replace"), len(raw[: e.start].decode("utf-8")))
+        if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+            raise DefinitionError([Problem(str(path), 1, 1, "a spreadsheet, not a definition (a "
+                                           "YAML file): `sheetladder import` turns a "
+                                           "spreadsheet's matrix into one")]) from None
         raise DefinitionError([Problem(str(path), line, col, f"not UTF-8 text ({e.reason})")]) from None
     return load_text(text.removeprefix("\ufeff"), str(path), authoring)
 

@@ -156,6 +156,21 @@ def test_a_ladder_embedded_before_names_had_to_differ_still_loads():
         assert trusted.judge(load(Path(d) / "old.yaml", authoring=False)).verdict == "trusted"
 
 
+def test_a_text_with_a_colon_is_told_to_be_quoted_and_a_spreadsheet_to_be_imported(tmp_path):
+    bad = tmp_path / "colon.yaml"
+    bad.write_text("id: t\nname: T\nversion: '1'\nlevels:\n  - code: L1\n    name: Does: things\n",
+                   encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(bad)])
+    assert res.exit_code == 1
+    assert f"{bad}:6:15: YAML syntax error: mapping values are not allowed here; a text " \
+           "holding ': ' (a colon and a space) must be in quotes" in res.output
+    xlsx = tmp_path / "ladder.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04" + bytes(range(128, 256)))
+    res = CliRunner().invoke(main, ["validate", str(xlsx)])
+    assert res.exit_code == 1 and "a spreadsheet, not a definition" in res.output
+    assert "sheetladder import" in res.output
+
+
 def test_yaml_syntax_error_gives_line_and_column():
     text = SMALL.replace("name: Small ladder", "name: [Small ladder")
     problems = _problems(text)

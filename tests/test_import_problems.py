@@ -530,3 +530,14 @@ def test_a_group_title_with_a_weight_is_refused_not_made_a_category_of_placehold
     code, output = import_cli(str(src), "-o", str(tmp_path / "g.yaml"))
     assert code == 0, output
     assert [g.name for g in load(tmp_path / "g.yaml").groups] == ["Hard skills"]
+
+
+def test_a_gap_in_the_level_codes_is_said_and_a_table_beyond_the_sheets_is_named(
+        tmp_path: Path) -> None:
+    heads = ["L1 - Starter", "L2 - Practitioner", "L4 - Expert"]
+    src = write_csv(tmp_path / "gap.csv", rows_with(["Category", "Weight", *heads]))
+    code, output = import_cli(str(src), "-o", str(tmp_path / "gap.yaml"))
+    assert code == 0, output
+    assert "gap!C1:E1: the level codes skip L3 (L1, L2, L4)" in output
+    code, output = import_cli(str(src), "-o", str(tmp_path / "t.yaml"), "--table", "3")
+    assert code == 1 and "--table 3: sheet 'gap' holds 1 table(s)" in output, output

@@ -811,6 +811,16 @@ def build(lay: Layout, source: str) -> Detection:
                              " (--level-order lowest-first would keep them as they stand)"),
                           "level"))
     codes = [lv.code for lv in levels]
+    got = [level_code(lv.code) for lv in levels]
+    if all(got) and len({g[0] for g in got if g}) == 1:
+        nums = [g[1] for g in got if g]
+        gaps = [f"{got[0][0] if got[0] else ''}{n}" for n in range(min(nums), max(nums) + 1)
+                if n not in nums]
+        if gaps and _counting(nums):
+            notes.append(Note(view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1]),
+                              f"the level codes skip {', '.join(gaps[:4])} ({', '.join(codes)}): "
+                              "a level left out of the sheet? the codes are kept as they stand",
+                              "level"))
     label_area = [c for c in range(lay.levels[0]) if c not in lay.skipped]
     start = (lay.names_row if lay.names_row is not None else lay.header) + 1
     rows = [r for r in range(start, lay.bottom + 1) if view.by_row.get(r)]
@@ -947,7 +957,8 @@ def build(lay: Layout, source: str) -> Detection:
         h = view.get(lay.header, c)
         if h:
             notes.append(Note(view.ref(lay.header, c),
-                              f"column {_clip(h)!r} is not part of the matrix; ignored", "stray"))
+                              f"{'row' if view.transposed else 'column'} {_clip(h)!r} is not "
+                              "part of the matrix; ignored", "stray"))
             continue
         for r in rows:  # a column without a header: each text it holds
             if view.raw.get((r, c), "").strip():
@@ -1573,6 +1584,8 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
     ``hidden`` (--hidden): the hidden rows and columns of an .xlsx or .ods are left out ("skip") or read
     as if shown ("take"); by default a matrix that takes one is doubtful."""
     tables = read_tables(source)
+    if not tables:
+        raise ImportFailed(f"{source}: the workbook holds no sheets")
     hidden_notes: dict[int, list[Note]] = {}
     for t in tables:
         rows, cols = sorted(t.hidden_rows), sorted(t.hidden_cols)
@@ -1717,6 +1730,13 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
     for t in tables:
         found.extend(layouts(t, source, levels_in, ex))
     if not found:
+        if ex.table is not None:
+            few = [(t, n) for t in tables if (n := len(blocks(t))) < ex.table]
+            if len(few) == len(tables):
+                t, n = few[0]
+                raise ImportFailed(f"{source}: --table {ex.table}: sheet {t.name!r} holds {n} "
+                                   f"table(s) (blocks of rows with blank rows between); "
+                                   "`--list` shows them")
         beyond = [(t, why) for t in tables if levels_in is not None
                   and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
         if beyond:
