@@ -541,3 +541,22 @@ def test_a_gap_in_the_level_codes_is_said_and_a_table_beyond_the_sheets_is_named
     assert "gap!C1:E1: the level codes skip L3 (L1, L2, L4)" in output
     code, output = import_cli(str(src), "-o", str(tmp_path / "t.yaml"), "--table", "3")
     assert code == 1 and "--table 3: sheet 'gap' holds 1 table(s)" in output, output
+
+
+def test_a_second_table_stacked_with_no_blank_row_is_refused_not_merged(tmp_path: Path) -> None:
+    """The second table's header was read as a category 'Category' whose descriptors were the
+    manager levels' names, its categories merged into the first table's."""
+    rows = rows_with(["Category", "Weight", *LEVEL_HEADS]) + [
+        ["Category", "Weight", "M1 - Junior Manager", "M2 - Manager", "M3 - Senior Manager"],
+        ["People", "1", "Runs one-to-ones", "Grows the team", "Builds the org"]]
+    src = write_csv(tmp_path / "stack.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "x.yaml"))
+    assert code == 1, output
+    assert "row stack!A6 reads as another header of levels (M1 - Junior Manager | M2 - Manager" \
+        in output
+    assert "sheetladder import" not in output
+    rows.insert(5, [])  # a blank row between: two tables, the first imported by default
+    src = write_csv(tmp_path / "two.csv", rows)
+    code, output = import_cli(str(src), "-o", str(tmp_path / "two.yaml"))
+    assert code == 0, output
+    assert [c.name for c in load(tmp_path / "two.yaml").categories] == list(DESCRIPTORS)

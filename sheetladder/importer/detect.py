@@ -108,6 +108,9 @@ class Detection:
     # with no weight column found: the view lines left out that hold a positive number on every
     # category's row, under a header ('Poids', 'Waga'): weights under another name, maybe
     numbers_left_out: list[int] = field(default_factory=list)
+    # rows among the categories whose cells under the levels all name levels (another table's
+    # header, stacked with no blank row between): a doubt
+    inner_headers: list[Note] = field(default_factory=list)
 
     @property
     def categories(self) -> list[DetectedCategory]:
@@ -860,6 +863,7 @@ def build(lay: Layout, source: str) -> Detection:
     bad_cells: list[Note] = []  # errors and formulas without a result (see _not_text)
     overflow: list[Note] = []  # a CSV's texts right of its header's last column
     cat_rows: list[int] = []
+    inner_headers: list[Note] = []  # rows under the header that read as a header of levels
     for r in rows:
         if r in repeats:
             continue
@@ -877,6 +881,12 @@ def build(lay: Layout, source: str) -> Detection:
             continue
         label = _squash(view.get(r, lay.category))
         texts = {code: view.get(r, c) for code, c in zip(codes, order, strict=True)}
+        heads_here = list(texts.values())
+        if all(parse_level_header(t) for t in heads_here) and pattern_score(heads_here) >= 2.5:
+            # another header of levels: a table stacked on this one
+            inner_headers.append(Note(view.ref(r, lay.category), " | ".join(
+                _clip(t, 20) for t in texts.values()), "stray"))
+            continue
         if _TOTAL.match(label):
             if not any(texts.values()):  # a sum of the weights under the matrix: no category
                 notes.append(Note(view.ref(r, lay.category), f"{_clip(label, 30)!r} is a total, "
@@ -986,7 +996,7 @@ def build(lay: Layout, source: str) -> Detection:
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
         notes=notes, empty_groups=empty_groups, bad_weights=bad_weights, totals=totals,
         unnamed=unnamed, bad_cells=bad_cells, overflow=overflow,
-        numbers_left_out=numbers_left_out)
+        numbers_left_out=numbers_left_out, inner_headers=inner_headers)
     return det
 
 
@@ -1135,6 +1145,11 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
             + ", ".join(blank[:3]) + (f" and {len(blank) - 3} more" if len(blank) > 3 else "")
             + " blank): each would be left out with its descriptors; type the category's "
             "name there, or delete the row if it belongs to no category", free=True))
+    for n in det.inner_headers[:1]:
+        out.append(Against(
+            f"row {n.ref} reads as another header of levels ({n.message}): a second table "
+            "stacked under the first with no blank row between; put a blank row above it, then "
+            "import one table at a time with --table", free=True))
     for c in det.numbers_left_out:
         v = lay.view
         what = "row" if v.transposed else "column"
