@@ -362,8 +362,17 @@ def test_rating_typings(sales, small, data):
             and not any(stripped.startswith(c.casefold()) for c in ladder.codes):
         out = parse_rating(junk, ladder)
         assert out.status == "invalid" and out.level is None
-        assert out.message == (f"'{junk}' is not a level of this ladder "
-                               f"({ladder.codes[0]}–{ladder.codes[-1]})")
+        span = f"({ladder.codes[0]}–{ladder.codes[-1]})"
+        unseen = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+        odd = {ch for ch in junk if ch != " " and (not ch.isprintable() or ch.isspace()
+                                                    or ch in unseen)}
+        if not odd:
+            assert out.message == f"'{junk}' is not a level of this ladder {span}"
+        else:  # what does not show is written out, each such character as \\uXXXX
+            shown = "".join(f"\\u{ord(ch):04x}" if ch in odd else ch for ch in junk)
+            assert out.message == (f"'{shown}' is not a level of this ladder {span}: it holds a "
+                                   "character that does not show (as written here), which the "
+                                   "sheet does not ignore; type the level again")
 
 
 # -- formula normalisation ----------------------------------------------------------------------------
