@@ -514,6 +514,12 @@ def _existing(path: Path) -> tuple[str, list[str]]:
     filled = [tab for tab, inp in v.inputs.items()
               if any(x is not None for x in inp.levels.values())
               or any(c.strip() for c in inp.comments.values())]
+    # a rating typed that is no level ('S3\u00a0', 'Senior', a formula) reads as unrated, yet
+    # someone typed it: the tab is filled all the same
+    for where in v.report.unread_ratings:
+        tab = where.rsplit("!", 1)[0]
+        if tab not in filled:
+            filled.append(tab)
     return v.context.person, filled
 
 

@@ -481,6 +481,15 @@ def test_findings_that_name_no_pooled_rater_are_listed_when_raters_are_pooled(
     assert "tab 'Summary' is missing" in text and "Self (2)!D5" in text
     assert f"{peer_tab} (2)" not in text and peer_tab not in text
     assert "1 finding(s) (1 error(s)) on the tabs of raters shown as Others" in text
+    # a pooled rater's tab renamed (findings carry the name the tab has now): still withheld
+    renamed = report_of(ladder, 2, TWO)
+    renamed.findings += [
+        Finding(severity="warning", sheet="Their tab", cell=None,
+                message=f"tab '{peer_tab}' was renamed to 'Their tab'"),
+        Finding(severity="error", sheet="Their tab", cell="D5",
+                message="'S9' is not a level of this ladder (L1–L3)")]
+    text = read_text([renamed], monkeypatch)
+    assert "Their tab" not in text and "'S9'" not in text
 
 
 def _filled_workbook(tmp_path: Path, ladder: Ladder, peers: int, name: str) -> Path:

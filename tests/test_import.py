@@ -330,8 +330,14 @@ def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
     with pytest.raises(ImportDoubtful, match="no category name \\(M!A6 blank\\)") as e:
         detect(table)
     assert "'Closing'" in str(e.value) and "sheetladder import" not in str(e.value)
-    det = detect(table, explicit=explicit_options("columns", header_row="1", levels="C:E",
-                                                  category="A", weight="B"))
+    # nor do options settle the row with no category name: only the sheet can
+    told = explicit_options("columns", header_row="1", levels="C:E", category="A", weight="B")
+    with pytest.raises(ImportDoubtful, match="No option makes it right as it stands") as e:
+        detect(table, explicit=told)
+    assert "(M!A6 blank)" in str(e.value)
+    rows[5] = ["", "", "", "", "", "Orphan text", ""]  # moved out of the matrix: a stray note
+    table = Table.from_rows("M", rows, merges)
+    det = detect(table, explicit=told)
     by_ref = {n.ref: n for n in det.notes}
     assert [c.id for c in det.categories] == ["closing", "closing-2", "prospecting"]
     assert by_ref["M!A4"].kind == "duplicate"
@@ -349,7 +355,7 @@ def test_ambiguities_are_reported_by_cell(tmp_path: Path) -> None:
     assert ladder.category("prospecting").descriptor("S2").text == "Same at both junior levels"
     assert by_ref["M!F5"].kind == "stray"
     assert "M!G5" not in by_ref  # a column with a header is reported once, by its header
-    assert by_ref["M!C6"].kind == "stray"
+    assert by_ref["M!F6"].kind == "stray"
     assert by_ref["M!A7"].kind == "stray"
     assert any(n.ref == "M!G1" for n in det.notes)  # an unknown column is named once
     assert [g.name for g in ladder.groups] == ["Selling"]

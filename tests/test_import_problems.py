@@ -560,3 +560,66 @@ def test_a_second_table_stacked_with_no_blank_row_is_refused_not_merged(tmp_path
     code, output = import_cli(str(src), "-o", str(tmp_path / "two.yaml"))
     assert code == 0, output
     assert [c.name for c in load(tmp_path / "two.yaml").categories] == list(DESCRIPTORS)
+
+
+def test_what_no_option_can_mend_is_refused_even_when_the_layout_is_told(tmp_path: Path) -> None:
+    """Layout options turn the doubts about where the matrix lies into notes; a CSV row shifted
+    by a comma, a row with no category name or a stacked table would then be written wrong."""
+    told = ["--levels-in", "columns", "--header-row", "1", "--levels", "C:E"]
+    comma = rows_with(["Category", "Weight", *LEVEL_HEADS])
+    comma[1] = ["Discovery", "1", "Asks the standard questions", "Adapts", "questions", "Teaches"]
+    noname = rows_with(["Category", "Weight", *LEVEL_HEADS])
+    noname[2][0] = ""
+    stacked = rows_with(["Category", "Weight", *LEVEL_HEADS]) + [
+        ["Category", "Weight", "M1 - Junior Manager", "M2 - Manager", "M3 - Senior Manager"],
+        ["People", "1", "Runs one-to-ones", "Grows the team", "Builds the org"]]
+    for name, rows, said in (("comma", comma, "a row has more fields than the header"),
+                             ("noname", noname, "no category name (noname!A3 blank)"),
+                             ("stacked", stacked, "reads as another header of levels")):
+        src = write_csv(tmp_path / f"{name}.csv", rows)
+        code, output = import_cli(str(src), "-o", str(tmp_path / f"{name}.yaml"), *told)
+        assert code == 1 and said in output, output
+        assert "No option makes it right as it stands" in output
+        assert not (tmp_path / f"{name}.yaml").exists()
+
+
+def test_row_numbers_hours_and_a_category_named_like_levels_import_as_before(
+        tmp_path: Path) -> None:
+    """What the new refusals must not take for a problem: an ID column numbering the rows, a
+    column of 1s, and a category whose descriptors name levels ('Title: Engineer (E1)')."""
+    ids = rows_with(["ID", "Category", *LEVEL_HEADS],
+                    {n: [str(101 + i), *t] for i, (n, t) in enumerate(DESCRIPTORS.items())})
+    ids = [[r[1], r[0], *r[2:]] for r in ids]  # ID first, then the category
+    ones = rows_with(["Category", "Poids", *LEVEL_HEADS])
+    titles = rows_with(["Category", "Weight", *LEVEL_HEADS]) + [
+        ["Title", "1", "Engineer (E1)", "Senior Engineer (E2)", "Staff Engineer (E3)"]]
+    hashed = rows_with(["#", "Category", *LEVEL_HEADS],
+                       {n: [str(i + 1), *t] for i, (n, t) in enumerate(DESCRIPTORS.items())})
+    hashed = [[r[1], r[0], *r[2:]] for r in hashed]
+    for name, rows in (("ids", ids), ("ones", ones), ("titles", titles), ("hashed", hashed)):
+        out = tmp_path / f"{name}.yaml"
+        code, output = import_cli(str(write_csv(tmp_path / f"{name}.csv", rows)), "-o", str(out))
+        assert code == 0, (name, output)
+        ladder = load(out)
+        assert [lv.code for lv in ladder.levels] == ["L1", "L2", "L3"], name
+        assert [c.name for c in ladder.categories][:4] == list(DESCRIPTORS), name
+
+
+def test_a_formula_whose_result_is_empty_text_is_an_empty_cell_not_an_unsaved_one(
+        tmp_path: Path) -> None:
+    import openpyxl
+
+    from .libreoffice import convert
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Matrix"
+    for row in rows_with(["Category", "Weight", *LEVEL_HEADS]):
+        ws.append(row)
+    ws["D3"] = '=IF(1=1,"","x")'  # computes to an empty text once saved by a spreadsheet
+    wb.save(tmp_path / "e.xlsx")
+    saved = convert(tmp_path / "e.xlsx", tmp_path / "lo")
+    code, output = import_cli(str(saved), "-o", str(tmp_path / "e.yaml"))
+    assert code == 0, output
+    assert "Matrix!D3 (Closing at L2)" in output  # an empty cell, written as a placeholder

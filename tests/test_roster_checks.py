@@ -399,3 +399,21 @@ def test_keep_existing_renders_only_the_people_added_since_and_leaves_the_rest_a
         "Ana Diaz", "Ben Ortiz", "Eva Lind"]
     res = CliRunner().invoke(main, [*args, "--keep-existing", "--force"])
     assert res.exit_code != 0 and "--keep-existing and --force" in res.output
+
+
+def test_force_counts_a_rating_that_is_no_level_as_someones_work(tmp_path: Path) -> None:
+    from sheetladder.plan import C_RATING, R_FIRST
+
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,manager\nBen Ortiz,Bo Chen\n", encoding="utf-8")
+    out = tmp_path / "team"
+    args = ["render", str(SALES), "--roster", str(roster), "--period", "2026-Q4", "-o", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    ben = out / "ben-ortiz-2026-q4.xlsx"
+    wb = openpyxl.load_workbook(ben)
+    wb["Bo Chen"].cell(R_FIRST + 1, C_RATING + 1).value = "S3\u00a0"  # read as no level
+    wb.save(ben)
+    before = ben.read_bytes()
+    res = CliRunner().invoke(main, [*args, "--force"])
+    assert res.exit_code == 1 and "holds ratings or comments (on tab(s) 'Bo Chen')" in res.output
+    assert ben.read_bytes() == before

@@ -882,7 +882,10 @@ def build(lay: Layout, source: str) -> Detection:
         label = _squash(view.get(r, lay.category))
         texts = {code: view.get(r, c) for code, c in zip(codes, order, strict=True)}
         heads_here = list(texts.values())
-        if all(parse_level_header(t) for t in heads_here) and pattern_score(heads_here) >= 2.5:
+        corner = view.get(lay.header, lay.category)
+        if (label.casefold() == corner.casefold() or _LABEL.fullmatch(label)) \
+                and all(parse_level_header(t) for t in heads_here) \
+                and pattern_score(heads_here) >= 2.5:
             # another header of levels: a table stacked on this one
             inner_headers.append(Note(view.ref(r, lay.category), " | ".join(
                 _clip(t, 20) for t in texts.values()), "stray"))
@@ -962,7 +965,8 @@ def build(lay: Layout, source: str) -> Detection:
     numbers_left_out = [
         c for c in lay.skipped if lay.weight is None and c not in lay.told_skip and cat_rows
         and view.get(lay.header, c) and level_code(view.get(lay.header, c)) is None
-        and all(_parse_weight(view.get(r, c)) is not None for r in cat_rows)]
+        and not _INDEX_HEAD.fullmatch(view.get(lay.header, c))
+        and _weights_maybe([_parse_weight(view.get(r, c)) for r in cat_rows])]
     for c in lay.skipped:
         h = view.get(lay.header, c)
         if h:
@@ -998,6 +1002,24 @@ def build(lay: Layout, source: str) -> Detection:
         unnamed=unnamed, bad_cells=bad_cells, overflow=overflow,
         numbers_left_out=numbers_left_out, inner_headers=inner_headers)
     return det
+
+
+# a header over numbers that count rows, not weights
+_INDEX_HEAD = re.compile(r"\s*(#|id|no\.?|nr\.?|n°|num(ber)?|rank|index|order|row|item|s/?n)\s*",
+                         re.I)
+
+
+def _weights_maybe(values: list[float | None]) -> bool:
+    """Whether a column's numbers could be weights that leaving it out would lose: positive
+    numbers on every row, not all 1 (then they change nothing), and not a count 1, 2, 3 (or
+    101, 102, 103) numbering the rows."""
+    if not values or any(v is None for v in values):
+        return False
+    nums = [v for v in values if v is not None]
+    if all(v == 1 for v in nums):
+        return False
+    return not (len(nums) > 1 and all(float(v).is_integer() for v in nums)
+                and all(b - a == 1 for a, b in zip(nums, nums[1:], strict=False)))
 
 
 # the error values Excel, LibreOffice and Google Sheets show in place of a formula's result
@@ -1103,6 +1125,15 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(Against("the category names are codes or numbers counting up ("
                            + ", ".join(c.name for c in cats[:4]) + "): the levels may run the "
                            "other way", other_way=True))
+    elif (all(_NUMBER.match(lay.view.get(lay.header, c)) for c in lay.levels)
+          and sum(bool(level_code(c.name)) and not _NUMBER.match(c.name) for c in cats) >= 2):
+        # '#' over 1, 2, 3 numbering the rows, seen the other way: the row numbers become
+        # levels and the real level header a row of categories
+        shown = ", ".join(c.name for c in cats if level_code(c.name))
+        out.append(Against(f"the levels found are plain numbers ({det.header_ref}) while "
+                           f"categories are named like levels ({_clip(shown, 60)}): the numbers "
+                           "may count the rows, and the levels run the other way",
+                           other_way=True))
     elif n_cat > MAX_LEVELS and pattern_score([c.name for c in cats]) >= 2.5:
         out.append(Against(f"the {n_cat} category names are codes or numbers counting up ("
                            + ", ".join(c.name for c in cats[:3]) + ", …): they may be the levels, "
@@ -1144,12 +1175,13 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
             f"{len(blank)} row(s) hold descriptors under the levels but no category name ("
             + ", ".join(blank[:3]) + (f" and {len(blank) - 3} more" if len(blank) > 3 else "")
             + " blank): each would be left out with its descriptors; type the category's "
-            "name there, or delete the row if it belongs to no category", free=True))
+            "name there, or delete the row if it belongs to no category", free=True,
+            always=True))
     for n in det.inner_headers[:1]:
         out.append(Against(
             f"row {n.ref} reads as another header of levels ({n.message}): a second table "
             "stacked under the first with no blank row between; put a blank row above it, then "
-            "import one table at a time with --table", free=True))
+            "import one table at a time with --table", free=True, always=True))
     for c in det.numbers_left_out:
         v = lay.view
         what = "row" if v.transposed else "column"
@@ -1166,7 +1198,7 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
             f"{first.ref} ({first.message} of the file){more}: a row has more fields than the "
             f"header: a {shown} typed in a text that is not in double quotes splits it, and "
             "the cells after it shift to the right; put that text in double quotes, or remove "
-            f"the extra {shown}", free=True))
+            f"the extra {shown}", free=True, always=True))
     for t in det.totals:
         out.append(f"{t.ref} {t.message!r} reads as a total, yet its row holds descriptors: "
                    "rename it if it is a category; a total row is no category (delete it)")
@@ -1185,12 +1217,16 @@ class Against(str):
     reverse: bool | None
     other_way: bool  # the levels may run the other way (down the rows, not across)
     free: bool  # costs the layout no score (see Free)
+    # what the cells hold is wrong, whatever the layout (a row with no category name, a CSV row
+    # wider than its header, a table stacked on another): refused even with layout options,
+    # which cannot make it right
+    always: bool
 
     def __new__(cls, text: str, header: int | None = None, reverse: bool | None = None,
-                other_way: bool = False, free: bool = False) -> Against:
+                other_way: bool = False, free: bool = False, always: bool = False) -> Against:
         self = super().__new__(cls, text)
         self.header, self.reverse, self.other_way = header, reverse, other_way
-        self.free = free
+        self.free, self.always = free, always
         return self
 
 
@@ -1723,6 +1759,9 @@ def _advice(best: Found, source: str) -> list[str]:
     would write that wrong ladder with exit 0, so the layout the doubt points at is offered
     instead when it has no doubt, else no command at all."""
     against = [d for d in best.doubts if isinstance(d, Against)]
+    if any(d.always for d in against):
+        return ["No option makes it right as it stands: correct the cells named in the "
+                "spreadsheet, then import it again."]
     if not against:
         return ["If that guess is right, import it explicitly with:", "  " + command(best, source)]
     for d in against:
@@ -1748,10 +1787,9 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         if ex.table is not None:
             few = [(t, n) for t in tables if (n := len(blocks(t))) < ex.table]
             if len(few) == len(tables):
-                t, n = few[0]
-                raise ImportFailed(f"{source}: --table {ex.table}: sheet {t.name!r} holds {n} "
-                                   f"table(s) (blocks of rows with blank rows between); "
-                                   "`--list` shows them")
+                held = "; ".join(f"sheet {t.name!r} holds {n}" for t, n in few[:4])
+                raise ImportFailed(f"{source}: --table {ex.table}: {held} table(s) (blocks of "
+                                   "rows with blank rows between); `--list` shows them")
         beyond = [(t, why) for t in tables if levels_in is not None
                   and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
         if beyond:
@@ -1778,7 +1816,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         raise _cells_refused(best, source)
     if best.detection.bad_weights:
         raise _weights_refused(best, source, doubtful=bool(best.doubts) and not explicit_given)
-    if best.doubts and not explicit_given:
+    if best.doubts and (not explicit_given or any(getattr(d, "always", False)
+                                                  for d in best.doubts)):
         from .emit import summary_lines
 
         lines = [f"{source}: no matrix found that can be trusted. The best guess:"]

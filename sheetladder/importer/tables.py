@@ -423,8 +423,6 @@ def _read_row(row: Any, r: int, t: Table, room: int, path: Path) -> int:
             text = _odf_cell_text(cell)
             if text.strip():
                 values.append((c, min(col_repeat, _MAX_REPEAT), text))
-            elif cell.get(_q("table", "formula")):
-                t.uncomputed.add((r, c))
             cs = _count(cell, "number-columns-spanned")
             rs = _count(cell, "number-rows-spanned")
             if cs > 1 or rs > 1:
@@ -451,7 +449,11 @@ def read_csv(path: Path) -> list[Table]:
     notes: list[str] = []
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text", UTF-16
-            text = data.decode("utf-16")
+            try:
+                text = data.decode("utf-16")
+            except UnicodeDecodeError as e:
+                raise ImportFailed(f"{path}: begins as UTF-16 text but is not valid UTF-16 "
+                                   f"({e.reason}); save it as 'CSV UTF-8'") from None
         else:
             text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -503,7 +505,8 @@ def tables_from_grid(grid: Any) -> list[Table]:
             text = _text(cell.value) if cell.value is not None else (cell.error or "")
             if text.strip():
                 t.cells[(r, c)] = text
-            elif cell.formula and cell.error is None:
+            elif cell.formula and cell.error is None and cell.value is None:
+                # no result saved at all (a computed empty text is saved as one: "")
                 t.uncomputed.add((r, c))
         t.merges = list(sg.merges)
         t.notes = list(getattr(grid, "notes", []))

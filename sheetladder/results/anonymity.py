@@ -178,14 +178,17 @@ def listable(sheet: str | None, cell: str | None, text: str, inputs: Iterable[Ra
     names nobody."""
     inputs = list(inputs)
     pooled_tabs = [i.tab for i in inputs if i.role != SELF]
-    if mentions(text, pooled_names(inputs)) or any(
+    hidden = pooled_names(inputs)
+    if mentions(text, hidden) or (sheet is not None and mentions(sheet, hidden)) or any(
             t in text or (sheet is not None and t in sheet) for t in pooled_tabs):
         return False
     if sheet is None or open_sheet(sheet, inputs):
         return True
     if sheet == SUMMARY_SHEET:
         return cell is None
-    return True  # a tab no rater has (a copy of the self tab, an unknown tab): nobody's
+    # a tab the workbook was not made with: a copy of the self tab ('Self (2)') is the person's
+    # own; any other may be a pooled rater's tab renamed, whose findings quote what they typed
+    return any(sheet.startswith(i.tab) for i in inputs if i.role == SELF)
 
 
 def public_warnings(decision: Decision, warnings: Sequence[str],

@@ -440,7 +440,8 @@ def held_people(history: History, period: str | None, rows: Sequence[ManifestRow
 def _ladder_for_roster(history: History, period: str | None,
                        definition: str | Path | None) -> Ladder:
     if definition is not None:
-        return load(definition)
+        # the ladder of workbooks already handed out: held to what it was held to then
+        return load(definition, authoring=False)
     hashes = history.ladders_of_period(period) if period else []
     if period is None:
         raise StatusError("--roster needs --period (and --definition when the history holds no "
