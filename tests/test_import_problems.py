@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
@@ -248,9 +250,16 @@ def test_a_total_row_holding_descriptors_is_refused_naming_it(tmp_path: Path) ->
     assert "tot!A6 'Grand total' reads as a total, yet its row holds descriptors" in output
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
 def test_a_hidden_level_column_is_refused_naming_it_and_the_options_that_skip_or_take_it(
-        tmp_path: Path) -> None:
+        tmp_path: Path, fmt: str) -> None:
+    # LibreOffice saves a hidden column of an .ods as table:visibility="collapse" (it was once
+    # imported as if shown, with exit 0, where the .xlsx was refused)
     src = matrix_xlsx(tmp_path / "hc.xlsx", hide_col="F", retired=True)
+    if fmt == "ods":
+        from .libreoffice import convert
+
+        src = convert(src, tmp_path / "ods", "ods")
     out = tmp_path / "hc.yaml"
     code, output = import_cli(str(src), "-o", str(out))
     assert code == 1 and not out.exists(), output
@@ -335,14 +344,34 @@ def rows_with(header: list[str], cells: dict[str, list[str]] | None = None) -> l
     return [header] + [[n, *cells[n]] for n in DESCRIPTORS]
 
 
-def test_a_level_column_split_from_the_others_is_refused_and_the_command_offered_takes_it(
-        tmp_path: Path) -> None:
-    rows = rows_with(["Category", "Weight", LEVEL_HEADS[0], "", *LEVEL_HEADS[1:]],
-                     {n: ["1", t[0], "", *t[1:]] for n, t in DESCRIPTORS.items()})
-    src = write_csv(tmp_path / "split.csv", rows)
-    out = tmp_path / "split.yaml"
+def matrix_sheet() -> tuple[Any, Any]:
+    """An openpyxl workbook whose sheet 'Matrix' holds :func:`rows_with`'s matrix, to edit."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Matrix"
+    for row in rows_with(["Category", "Weight", *LEVEL_HEADS]):
+        ws.append(row)
+    return wb, ws
+
+
+def refused(tmp_path: Path, name: str, rows: list[list[str]]) -> tuple[Path, Path, str]:
+    """``rows`` written as NAME.csv and imported: refused, nothing written. The CSV, the
+    output it was refused for, and what the import said."""
+    src = write_csv(tmp_path / f"{name}.csv", rows)
+    out = tmp_path / f"{name}.yaml"
     code, output = import_cli(str(src), "-o", str(out))
     assert code == 1 and not out.exists(), output
+    return src, out, output
+
+
+def test_a_level_column_split_from_the_others_is_refused_and_the_command_offered_takes_it(
+        tmp_path: Path) -> None:
+    src, out, output = refused(tmp_path, "split", rows_with(
+        ["Category", "Weight", LEVEL_HEADS[0], "", *LEVEL_HEADS[1:]],
+        {n: ["1", t[0], "", *t[1:]] for n, t in DESCRIPTORS.items()}))
     assert "column C ('L1 - Starter', split!C1) is headed like a level but is not one of the " \
            "levels found (split!E1:F1): column D between them holds no level" in output
     command = "--levels-in columns --levels C:F --skip-col D"
@@ -378,14 +407,7 @@ def test_a_row_of_descriptors_without_a_category_name_is_refused_naming_the_blan
 
 def test_a_descriptor_holding_an_error_or_an_unsaved_formula_is_refused_even_when_told_where(
         tmp_path: Path) -> None:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Matrix"
-    for row in rows_with(["Category", "Weight", *LEVEL_HEADS]):
-        ws.append(row)
+    wb, ws = matrix_sheet()
     ws["D3"] = "#N/A"  # openpyxl stores an error value, as Excel does for a failed formula
     ws["C4"] = '=CONCAT("Updates the CRM", " weekly")'  # a formula saved without its result
     src = tmp_path / "errors.xlsx"
@@ -441,10 +463,7 @@ def test_a_number_column_under_another_name_is_a_doubt_offering_it_as_weights(
         tmp_path: Path) -> None:
     rows = rows_with(["Catégorie", "Poids", *LEVEL_HEADS],
                      {n: ["2" if n == "Closing" else "1", *t] for n, t in DESCRIPTORS.items()})
-    src = write_csv(tmp_path / "poids.csv", rows)
-    out = tmp_path / "poids.yaml"
-    code, output = import_cli(str(src), "-o", str(out))
-    assert code == 1 and not out.exists(), output
+    src, out, output = refused(tmp_path, "poids", rows)
     assert "column B ('Poids', poids!B1) holds a positive number on every category's row and " \
            "is left out, so every weight is 1" in output
     code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
@@ -499,22 +518,6 @@ def test_options_giving_one_column_two_roles_are_refused(tmp_path: Path) -> None
     code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
                               "--category-col", "B")
     assert "Weights: from m!B1" not in output and "Weights: no weight column" in output, output
-
-
-def test_a_hidden_level_column_of_an_ods_is_refused_as_in_an_xlsx(tmp_path: Path) -> None:
-    """LibreOffice saves a hidden column as table:visibility="collapse"; it was imported as if
-    shown, with exit 0, where the .xlsx it came from is refused."""
-    from .libreoffice import convert
-
-    ods = convert(matrix_xlsx(tmp_path / "hc.xlsx", hide_col="F", retired=True),
-                  tmp_path / "ods", "ods")
-    out = tmp_path / "hc.yaml"
-    code, output = import_cli(str(ods), "-o", str(out))
-    assert code == 1 and not out.exists(), output
-    assert "the matrix takes hidden column F (Matrix!F1, level 'L4 - Retired')" in output
-    code, output = import_cli(str(ods), "-o", str(out), "--hidden", "skip")
-    assert code == 0, output
-    assert [lv.code for lv in load(out).levels] == ["L1", "L2", "L3"]
 
 
 def test_a_group_title_with_a_weight_is_refused_not_made_a_category_of_placeholders(
@@ -607,16 +610,9 @@ def test_row_numbers_hours_and_a_category_named_like_levels_import_as_before(
 
 def test_a_formula_whose_result_is_empty_text_is_an_empty_cell_not_an_unsaved_one(
         tmp_path: Path) -> None:
-    import openpyxl
-
     from .libreoffice import convert
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Matrix"
-    for row in rows_with(["Category", "Weight", *LEVEL_HEADS]):
-        ws.append(row)
+    wb, ws = matrix_sheet()
     ws["D3"] = '=IF(1=1,"","x")'  # computes to an empty text once saved by a spreadsheet
     wb.save(tmp_path / "e.xlsx")
     saved = convert(tmp_path / "e.xlsx", tmp_path / "lo")

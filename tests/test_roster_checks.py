@@ -375,19 +375,29 @@ def test_force_never_blanks_a_returned_workbook_put_back_in_the_render_folder(
     assert ana.stat().st_ino != inode and str(ana) not in res.output  # a blank one is replaced
 
 
-def test_keep_existing_renders_only_the_people_added_since_and_leaves_the_rest_alone(
-        tmp_path: Path) -> None:
+def _rendered_and_rated(tmp_path: Path, people: str, tab: str, rating: str
+                        ) -> tuple[Path, list[str], Path, Path]:
+    """``people`` (roster lines, manager Bo Chen) rendered into team/, Ben Ortiz's ``tab``
+    given ``rating`` in its first category: the roster, the render command, the folder and
+    Ben's file."""
     from sheetladder.plan import C_RATING, R_FIRST
 
     roster = tmp_path / "team.csv"
-    roster.write_text("person,manager\nBen Ortiz,Bo Chen\nEva Lind,Bo Chen\n", encoding="utf-8")
+    roster.write_text("person,manager\n" + people, encoding="utf-8")
     out = tmp_path / "team"
     args = ["render", str(SALES), "--roster", str(roster), "--period", "2026-Q4", "-o", str(out)]
     assert CliRunner().invoke(main, args).exit_code == 0
     ben = out / "ben-ortiz-2026-q4.xlsx"
     wb = openpyxl.load_workbook(ben)
-    wb["Self"].cell(R_FIRST + 1, C_RATING + 1).value = "S2"
+    wb[tab].cell(R_FIRST + 1, C_RATING + 1).value = rating
     wb.save(ben)
+    return roster, args, out, ben
+
+
+def test_keep_existing_renders_only_the_people_added_since_and_leaves_the_rest_alone(
+        tmp_path: Path) -> None:
+    roster, args, out, ben = _rendered_and_rated(
+        tmp_path, "Ben Ortiz,Bo Chen\nEva Lind,Bo Chen\n", "Self", "S2")
     before = ben.read_bytes()
     with roster.open("a", encoding="utf-8") as f:
         f.write("Ana Diaz,Bo Chen\n")
@@ -402,17 +412,8 @@ def test_keep_existing_renders_only_the_people_added_since_and_leaves_the_rest_a
 
 
 def test_force_counts_a_rating_that_is_no_level_as_someones_work(tmp_path: Path) -> None:
-    from sheetladder.plan import C_RATING, R_FIRST
-
-    roster = tmp_path / "team.csv"
-    roster.write_text("person,manager\nBen Ortiz,Bo Chen\n", encoding="utf-8")
-    out = tmp_path / "team"
-    args = ["render", str(SALES), "--roster", str(roster), "--period", "2026-Q4", "-o", str(out)]
-    assert CliRunner().invoke(main, args).exit_code == 0
-    ben = out / "ben-ortiz-2026-q4.xlsx"
-    wb = openpyxl.load_workbook(ben)
-    wb["Bo Chen"].cell(R_FIRST + 1, C_RATING + 1).value = "S3\u00a0"  # read as no level
-    wb.save(ben)
+    # 'S3' and a non-breaking space reads as no level: the tab still holds someone's work
+    _, args, _, ben = _rendered_and_rated(tmp_path, "Ben Ortiz,Bo Chen\n", "Bo Chen", "S3\u00a0")
     before = ben.read_bytes()
     res = CliRunner().invoke(main, [*args, "--force"])
     assert res.exit_code == 1 and "holds ratings or comments (on tab(s) 'Bo Chen')" in res.output
