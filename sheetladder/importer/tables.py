@@ -62,7 +62,7 @@ class Table:
     merges: list[Merge] = field(default_factory=list)
     visible: bool = True
     notes: list[str] = field(default_factory=list)  # what the reading library said of the file
-    italic: set[tuple[int, int]] = field(default_factory=set)  # cells set in italics (.xlsx, .ods)
+    italic: set[tuple[int, int]] = field(default_factory=set)  # cells set in italics (.xlsx)
     # rows and columns hidden in the sheet (.xlsx, .ods), still holding their cells
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
