@@ -364,7 +364,9 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
                                  param_hint="--id")
     to_stdout = output == "-"
     if output and not to_stdout and Path(output).exists():
-        if _same_path(output, matrix):  # --force would put the YAML in place of the source
+        from .results.read import same_file
+
+        if same_file(output, matrix):  # --force would put the YAML in place of the source
             raise OutputError(f"{output}: is the spreadsheet being imported; write the "
                               "definition to another file (-o ladder.yaml)")
         if not force:
@@ -396,13 +398,6 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
     click.echo(f"wrote {out} (id {ladder_id}, validates)")
 
 
-def _same_path(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 # -- history: collect, export, history ---------------------------------------------------------
 
 _LADDERS_HELP = ("Trusted ladder definitions: files, or folders of *.yaml (repeatable; default "
@@ -411,6 +406,8 @@ _LADDERS_HELP = ("Trusted ladder definitions: files, or folders of *.yaml (repea
                  "ladder never seen needs its definition here, or --trust-new.")
 _TRUST_NEW_HELP = "Take a ladder never seen before (new id or version) as the workbook embeds it."
 
+_ROSTER_ALLOW_HELP = ("With --roster: a column of it that is no roster column, let through as "
+                      "render --allow-column let it (repeatable).")
 _DB_HELP = ("History database: a SQLite file path, sqlite:///FILE or postgresql://USER@HOST/DB "
             "(default output/history.sqlite; or set SHEETLADDER_DB).")
 
@@ -455,14 +452,14 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     # the reader processes start now, on the other cores, while this one does what follows
     readers = Readers(jobs, len(found))
     with readers:  # what follows imports the database layer (~0.4 s) and parses the ladders
-        from .results.status import manifest_period, manifest_periods, manifests_near
+        from .results.status import manifest_periods, manifests_near
         from .results.store import History, display_url
         from .results.trust import TrustedLadders
 
         trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
         cycle = list(manifests) or manifests_near(workbooks)
-        period = manifest_period(cycle)  # checks the manifests before anything is collected
-        periods = manifest_periods(cycle)
+        periods = manifest_periods(cycle)  # checks the manifests before anything is collected
+        period = periods[0] if len(periods) == 1 else None  # the cycle's, when it has one
         history = History(db)
         outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle, period,
                                         readers, periods)
@@ -657,8 +654,7 @@ _STATUS_FORMATS = ["text", "csv", "json"]
               show_default=True,
               help="csv: the reminder list (one row per tab to chase) for a mail merge.")
 @click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
-              help="With --roster: a column of it that is no roster column, let through as "
-                   "render --allow-column let it (repeatable).")
+              help=_ROSTER_ALLOW_HELP)
 def status(period: str | None, manifest: str | None, roster: str | None,
            definition: str | None, split: bool, db: str | None, fmt: str,
            allow_columns: tuple[str, ...]) -> None:
@@ -713,8 +709,7 @@ def migrate(db: str | None) -> None:
                                             "unchanged since) that this one has not are removed; "
                                             "nothing else is.")
 @click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
-              help="With --roster: a column of it that is no roster column, let through as "
-                   "render --allow-column let it (repeatable).")
+              help=_ROSTER_ALLOW_HELP)
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
            ladders: tuple[str, ...], trust_new: bool, force: bool,

@@ -304,13 +304,20 @@ def _counting(nums: list[int]) -> bool:
     return all(b > a for a, b in zip(nums, nums[1:], strict=False))
 
 
+def _code_numbers(heads: list[str]) -> tuple[str, list[int]] | None:
+    """The prefix and the numbers of level headers that all carry a code of one prefix
+    ('L3 - Principal', 'L2 - Senior' -> ('L', [3, 2])); None otherwise."""
+    codes = [level_code(h) for h in heads]
+    if not codes or not all(codes) or len({c[0] for c in codes if c}) != 1:
+        return None
+    return codes[0][0] if codes[0] else "", [c[1] for c in codes if c]
+
+
 def _descending_codes(heads: list[str]) -> bool:
     """Whether level headers carry codes of one prefix whose numbers strictly decrease left to
     right ('L3 - Principal', 'L2 - Senior', 'L1 - Junior'): the levels run highest first."""
-    codes = [level_code(h) for h in heads]
-    if len(heads) < 2 or not all(codes) or len({c[0] for c in codes if c}) != 1:
-        return False
-    return _counting([c[1] for c in codes if c][::-1])
+    got = _code_numbers(heads)
+    return len(heads) >= 2 and got is not None and _counting(got[1][::-1])
 
 
 # how senior a seniority word reads, for telling a header that runs from senior to junior; only
@@ -814,11 +821,10 @@ def build(lay: Layout, source: str) -> Detection:
                              " (--level-order lowest-first would keep them as they stand)"),
                           "level"))
     codes = [lv.code for lv in levels]
-    got = [level_code(lv.code) for lv in levels]
-    if all(got) and len({g[0] for g in got if g}) == 1:
-        nums = [g[1] for g in got if g]
-        gaps = [f"{got[0][0] if got[0] else ''}{n}" for n in range(min(nums), max(nums) + 1)
-                if n not in nums]
+    numbered = _code_numbers(codes)
+    if numbered is not None:
+        prefix, nums = numbered
+        gaps = [f"{prefix}{n}" for n in range(min(nums), max(nums) + 1) if n not in nums]
         if gaps and _counting(nums):
             notes.append(Note(view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1]),
                               f"the level codes skip {', '.join(gaps[:4])} ({', '.join(codes)}): "
@@ -1148,9 +1154,9 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(unused)
     out.extend(_matrix_above(lay))
     out.extend(_levels_left_out(lay))
-    got = [level_code(lay.view.get(lay.header, c)) for c in lay.levels]
-    if all(got) and len({g[0] for g in got if g}) == 1:
-        nums = [g[1] for g in got if g]
+    numbered = _code_numbers([lay.view.get(lay.header, c) for c in lay.levels])
+    if numbered is not None:
+        nums = numbered[1]
         if len(set(nums)) == len(nums) and not _counting(nums) and not _counting(nums[::-1]):
             out.append(Against(
                 "the level codes are out of order ("

@@ -475,12 +475,6 @@ def manifest_periods(manifests: Sequence[str | Path]) -> list[str]:
     return sorted({r.period for r in _rows_of(manifests) if r.period}, key=sort_key)
 
 
-def manifest_period(manifests: Sequence[str | Path]) -> str | None:
-    """The one period the manifests list (None when they list none or several)."""
-    periods = {r.period for r in _rows_of(manifests) if r.period}
-    return periods.pop() if len(periods) == 1 else None
-
-
 def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]:
     """``status PERIOD: ...`` for each period the manifests list, as collect ends with."""
     rows = _rows_of(manifests)
