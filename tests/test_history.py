@@ -617,6 +617,31 @@ def test_two_collects_at_once_store_every_file_once(db_url: str, ladder: Ladder)
             assert rec.raters == len(c.raters)
 
 
+def test_a_history_created_by_another_collect_during_the_first_open_is_taken_as_ours(
+        postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race of two collects opening an empty PostgreSQL database at once: the other one
+    creates and commits the history between this open's first read (no schema_version yet) and
+    its next. The open must see one state or the other, never tables without their
+    schema_version, which would be refused as a foreign database's. (On SQLite the reads share
+    one read transaction, which holds the other writer off: it cannot be staged in one thread.)"""
+    db_url = postgres_server.create_database()
+    real = History._held_version
+    done: list[bool] = []
+
+    def held_then_other_creates(self: History, conn: Any) -> int | None:
+        got = real(self, conn)
+        if got is None and not done:
+            done.append(True)
+            History(db_url).close()  # the other collect, on its own connection, commits
+        return got
+
+    monkeypatch.setattr(History, "_held_version", held_then_other_creates)
+    with History(db_url) as h:
+        assert h.schema_version() == hist.SCHEMA_VERSION
+    assert done, "the other collect never ran between the reads"
+    assert_consistent(db_url)
+
+
 def test_a_collect_killed_mid_batch_leaves_a_whole_database(tmp_path: Path, db_url: str,
                                                             ladder: Ladder) -> None:
     reports = _batch(ladder, 15, seed=13)

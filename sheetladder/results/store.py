@@ -633,6 +633,12 @@ class History:
         self._ladder_cache: dict[str, Ladder] = {}
         try:
             with self.engine.connect() as conn:  # reads only: a refused database is untouched
+                if self.dialect == "postgresql":
+                    # One snapshot for every read of the check: read committed, a collect
+                    # creating the history meanwhile would show its tables but not yet its
+                    # schema_version, and they would look like a foreign database's. (SQLite's
+                    # deferred BEGIN already reads one snapshot.)
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 self._check_schema(conn, self._held_version(conn), read_only=read_only)
             if not read_only:
                 if self.dialect == "sqlite":
