@@ -99,3 +99,35 @@ def test_a_comment_a_spreadsheet_took_for_a_formula_keeps_the_words_typed(tmp_pa
     assert self_tab.comments == {ladder.categories[0].id: "=-1 call a day, then more"}
     assert any("holds a formula =-1 call a day" in f.message and "kept as the comment's text"
                in f.message for f in report.findings)
+
+
+def test_a_rating_typed_in_the_comment_column_is_refused_naming_both_cells(
+        tmp_path: Path) -> None:
+    """A rater one column off types 'S4' in the comment cells and leaves the ratings blank:
+    read as it stands, the categories count as not rated and the answers vanish with exit 0."""
+    import openpyxl
+
+    from sheetladder.a1 import a1
+    from sheetladder.plan import C_COMMENT, C_RATING, R_FIRST
+    from sheetladder.results.read import read_path
+
+    ladder, _ = read_text(tmp_path, 2, "Mia Manager", {})
+    filled = tmp_path / "filled.xlsx"
+    wb = openpyxl.load_workbook(filled)
+    ws = wb["Self"]
+    for j in (0, 1):
+        ws.cell(R_FIRST + j + 1, C_RATING + 1).value = None
+        ws.cell(R_FIRST + j + 1, C_COMMENT + 1).value = " s4" if j else "S4"
+    # a comment that is a level beside a rating given is only a comment
+    ws.cell(R_FIRST + 3, C_COMMENT + 1).value = "S3"
+    # a comment that merely mentions a level is a comment too
+    ws.cell(R_FIRST + 4, C_RATING + 1).value = None
+    ws.cell(R_FIRST + 4, C_COMMENT + 1).value = "S3 next year"
+    wb.save(filled)
+    report = read_path(filled)
+    errors = sorted((f.cell, f.message) for f in report.errors)
+    assert [cell for cell, _ in errors] == [a1(R_FIRST, C_COMMENT), a1(R_FIRST + 1, C_COMMENT)]
+    first = errors[0][1]
+    assert "'S4', a level" in first and f"type it in {a1(R_FIRST, C_RATING)}" in first
+    res = CliRunner().invoke(main, ["read", str(filled)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1 and "a level, while the rating cell" in res.output

@@ -388,6 +388,8 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
     """A rater tab's ratings and comments; also whether the sheet's own formulas read them alike."""
     levels: dict[str, int | None] = {}
     comments: dict[str, str] = {}
+    blank: dict[str, str] = {}  # category -> its rating cell, left blank
+    comment_at: dict[str, str] = {}
     sheet_ok = True
     for c in sp.cells:
         if c.kind != "input" or c.input_of is None:
@@ -422,6 +424,8 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                 found.add("warning", sg.name, where, parsed.message or "normalised")
             sheet_ok = sheet_ok and parsed.sheet_reads_it
             levels[cid] = parsed.level
+            if parsed.status == "blank":
+                blank[cid] = where
         else:
             if got.formula is not None:
                 # text a spreadsheet took for a formula ('-1 call a day', '=see notes'): its
@@ -436,8 +440,27 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                 text = got.error if got.error else _shown(got.value)
             if text.strip():
                 comments[cid] = text
+                comment_at[cid] = where
+    _misplaced_ratings(sg.name, ladder, blank, comments, comment_at, found)
     return RaterInput(role=slot_role, name=slot_name, tab=sp.rater_tab or sp.name, levels=levels,
                       comments=comments), sheet_ok
+
+
+def _misplaced_ratings(sheet: str, ladder: Ladder, blank: Mapping[str, str],
+                       comments: Mapping[str, str], comment_at: Mapping[str, str],
+                       found: _Findings) -> None:
+    """A comment that is only a level code beside a blank rating: a rating typed one column
+    over. Read as it stands, the category would count as unrated and the rater's answer be
+    lost without a word, so it is an error naming both cells (move it, or rate the category)."""
+    for cid, rating_cell in blank.items():
+        text = comments.get(cid)
+        if text is None or parse_rating(text.strip(), ladder).level is None:
+            continue
+        found.add("error", sheet, comment_at[cid],
+                  f"the comment cell holds {text.strip()!r}, a level, while the rating cell "
+                  f"{rating_cell} beside it is blank: a rating typed in the wrong column would "
+                  f"count as not rated; type it in {rating_cell} (and write in the comment cell "
+                  "what shows it, or leave it empty)")
 
 
 def _compare_stored(plan: WorkbookPlan, results: Mapping[str, Mapping[tuple[int, int], CellValue]],
