@@ -125,6 +125,61 @@ def test_read_and_collect_agree_on_a_conflict_and_keep_settles_it_in_both(work: 
     assert rec.total_points == 3 * 17 + 4  # Bo Chen's kept copy: 17 x S3 + 1 x S4
 
 
+def _held_total() -> float | None:
+    from sheetladder.results.store import History
+
+    with History("output/history.sqlite") as h:
+        [rec] = h.records()
+    return rec.total_points
+
+
+def test_a_copy_differing_from_one_held_and_given_beside_it_is_a_conflict_in_every_run(
+        work: Path) -> None:
+    """Two copies of one tab in the folder collected: the one held from an earlier collect is
+    not read again, and the other used to replace it with exit 0; saving the first again then
+    put it back. Which copy won depended on the order of the runs. Both in one collect are a
+    conflict, whichever of them the history already holds, until --keep settles it."""
+    a, b = _two_copies(work)
+    folder = work / "returned"
+    folder.mkdir()
+    a, b = Path(shutil.copy(a, folder / a.name)), folder / b.name
+    code, text = run("collect", str(folder))
+    assert code == 0, text
+    assert _held_total() == 3 * 18
+    shutil.copy(work / b.name, b)  # another copy of Bo Chen's tab, differing, arrives
+    for _ in range(2):  # and stays refused run after run, whatever is saved again
+        code, text = run("collect", str(folder))
+        assert code == 1, text
+        assert "conflict" in text and a.name in text and b.name in text
+        assert "Bo Chen!D10" in text and "--keep" in text
+        assert _held_total() == 3 * 18
+        fill(a, "Bo Chen", ["S3"] * 18)  # saved again: other bytes, the same ratings
+    code, text = run("collect", str(folder), "--keep", str(a))
+    assert code == 0, text
+    assert _held_total() == 3 * 18
+    # both copies are held now (the one overruled for its hash: collecting it again adds
+    # nothing); keeping the other cannot put its ratings in unread, and says so rather than
+    # exit 0 with the first one's held
+    code, text = run("collect", str(folder), "--keep", str(b))
+    assert code == 1, text
+    assert f"--keep names {b}" in text and "save it again" in text
+    assert _held_total() == 3 * 18
+    fill(b, "Bo Chen", ["S3"] * 5 + ["S4"] + ["S3"] * 12)  # as told
+    code, text = run("collect", str(folder), "--keep", str(b))
+    assert code == 0, text
+    assert _held_total() == 3 * 17 + 4
+    code, text = run("collect", str(folder))  # the decision stands, run after run
+    assert code == 0, text
+    assert _held_total() == 3 * 17 + 4
+    # once the other copy is out of what is collected, a copy differing from the held one
+    # replaces it, as documented
+    b.unlink()
+    fill(a, "Bo Chen", ["S2"] * 18)
+    code, text = run("collect", str(folder))
+    assert code == 0, text
+    assert "replaces" in text and _held_total() == 2 * 18
+
+
 def test_a_keep_naming_none_of_the_workbooks_is_refused_before_anything_is_read(
         work: Path) -> None:
     a, b = _two_copies(work)

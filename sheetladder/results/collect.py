@@ -22,6 +22,7 @@ from ..google.read import is_google_source
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
+from ..scoring import RaterInput
 from ..verify.verify import VerifyMemo
 from ..xlsx.archive import read_file_bytes
 from .read import CHUNK_FILES as _CHUNK_FILES
@@ -39,6 +40,7 @@ from .read import (
     find_workbooks,
     read_chunk_for_collect,
     same_file,
+    tab_content,
     tab_differences,
 )
 from .read import reader_processes as reader_processes
@@ -153,7 +155,13 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
         outcome.results.append(m)
         if on_result:
             on_result(m)
-    tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None)
+    # (file, person) of each file given that is already held; those --keep names are reported
+    # once the batch is settled (--keep may fail to settle what it names)
+    held: list[tuple[str, str]] = []
+    deferred: dict[str, IngestResult] = {}
+    tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None, held=held,
+                     defer=lambda f, res: any(same_file(f, k) for k in keep)
+                     and deferred.setdefault(f, res) is res)
     batch = _Batch(trusted, emit, cycle_periods, cycle_label)
     memo = VerifyMemo()  # what this process's reads share, for this collect
     first = list(itertools.islice(tasks, 3))
@@ -171,7 +179,16 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                 _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen)
             except BrokenProcessPool:
                 raise ReaderLost() from None
-    batch.settle(keep)
+    batch.add_held(held, stamps, reader, memo, keep)
+    batch.settle(keep, history)
+    for item in batch.items:  # a held copy --keep names, which could not be kept
+        if item.held and item.refused and item.file in deferred:
+            res = deferred.pop(item.file)
+            res.status = "refused"
+            res.findings = [Finding(severity="error", message=m) for m in item.refused]
+            emit(res)
+    for res in deferred.values():
+        emit(res)
     batch.ingest(history)
     return outcome
 
@@ -187,6 +204,7 @@ class _Read:
     key: tuple[str, str] | None  # (person key, period), None when the report has errors
     drop: set[str] = field(default_factory=set)  # tabs another copy was kept for
     refused: list[str] = field(default_factory=list)
+    held: bool = False  # already held: read only to be set against the other copies
 
     @property
     def tabs(self) -> dict[str, bytes]:  # filled tab -> a digest of its content
@@ -211,12 +229,7 @@ class _Batch:
             self.emit(IngestResult(file=got.file, status="refused", findings=[
                 Finding(severity="error", message=got.error or "could not be read")]))
             return
-        ladder = self.ladders.get(got.ladder_json)
-        if ladder is None:
-            if len(self.ladders) >= 8:
-                self.ladders.clear()
-            ladder = self.ladders[got.ladder_json] = Ladder.model_validate(
-                json.loads(got.ladder_json))
+        ladder = self._ladder(got.ladder_json)
         if self.trusted is not None:
             j = self.trusted.judge(ladder)
             if j.verdict != "trusted":
@@ -236,14 +249,47 @@ class _Batch:
                                            "out, or collect it with its own cycle's manifest "
                                            "(--manifest FILE)"))]))
             return
-        key = None
-        if report.ok and (report.person or "").strip() and (report.period or "").strip():
-            key = (person_key(report.person or ""), (report.period or "").strip())
-        self.items.append(_Read(file=got.file, modified=got.modified, ladder=ladder, key=key,
-                                packed=report))
+        self.items.append(_Read(file=got.file, modified=got.modified, ladder=ladder,
+                                key=_key(report), packed=report))
 
-    def settle(self, keep: Sequence[str]) -> None:
-        """Find the copies that disagree; refuse their person, or drop what ``keep`` overrules."""
+    def add_held(self, held: Sequence[tuple[str, str]], stamps: Mapping[str, datetime | None],
+                 reader: Callable[[str], ReadOutcome] | None, memo: VerifyMemo,
+                 keep: Sequence[str] = ()) -> None:
+        """Read again the files given that the history holds (``held``: file, person) whose
+        person has another copy read in this collect, to set them against it. A held file is
+        not read (its bytes are known), so a differing copy given beside it would replace its
+        tab with exit 0, and saving the first again would put it back: which copy won depended
+        on the order of the runs. Two copies in one collect are a conflict whichever of them
+        is held. (Only these few files are read again; each is already stored, so it is never
+        stored or reported again.) A held file ``keep`` names is read with its person's other
+        held files: ``--keep`` must settle what it names, or say why it cannot."""
+        people = {item.key[0] for item in self.items if item.key is not None}
+        people.update(person_key(person) for f, person in held
+                      if any(same_file(f, k) for k in keep))
+        todo = [(f, None, stamps.get(f)) for f, person in held if person_key(person) in people]
+        for got in read_chunk_for_collect(todo, reader, memo) if todo else []:
+            report = got.packed_report()
+            if report is None or not got.ladder_json or not report.ok:
+                continue
+            key = _key(report)
+            if key is None:
+                continue
+            self.items.append(_Read(file=got.file, modified=got.modified, key=key,
+                                    packed=report, held=True,
+                                    ladder=self._ladder(got.ladder_json)))
+
+    def _ladder(self, ladder_json: str) -> Ladder:
+        ladder = self.ladders.get(ladder_json)
+        if ladder is None:
+            if len(self.ladders) >= 8:
+                self.ladders.clear()
+            ladder = self.ladders[ladder_json] = Ladder.model_validate(json.loads(ladder_json))
+        return ladder
+
+    def settle(self, keep: Sequence[str], history: History | None = None) -> None:
+        """Find the copies that disagree; refuse their person, or drop what ``keep`` overrules.
+        A copy already held that ``keep`` names wins only if the history still holds its
+        ratings on the tab (it is not stored again, so it cannot put them back)."""
         groups: dict[tuple[str, str], list[_Read]] = {}
         for item in self.items:
             if item.key is not None:
@@ -258,6 +304,14 @@ class _Batch:
                     continue
                 kept = [c for c in holders if any(same_file(c.file, k) for k in keep)]
                 if kept and len({c.tabs[tab] for c in kept}) == 1:
+                    if all(c.held for c in kept) and history is not None and \
+                            _current_tab(history, copies[0], tab) != kept[0].tabs[tab]:
+                        problems.append(
+                            f"--keep names {kept[0].file}, which an earlier collect took, but "
+                            f"the ratings held on tab {tab!r} are another copy's, collected "
+                            f"since: to make {kept[0].file}'s the ones held, open it and save "
+                            f"it again (it is then read anew), and collect it with --keep")
+                        continue
                     for c in holders:
                         if c.tabs[tab] != kept[0].tabs[tab]:
                             c.drop.add(tab)
@@ -281,6 +335,8 @@ class _Batch:
         group: list[tuple[_Read, Report]] = []
         stored = 0
         for item in self.items:
+            if item.held:
+                continue
             group.append((item, _unpack(item)))
             if not item.refused:
                 stored += 1
@@ -316,6 +372,31 @@ class _Batch:
             self.emit(res)
 
 
+def _current_tab(history: History, item: _Read, tab: str) -> bytes | None:
+    """The digest (:func:`tab_content`) of what the history holds now on ``tab`` for the
+    person and period of ``item``; None when it holds nothing there."""
+    assert item.key is not None
+    recs = [r for r in history.records(person_keys=[item.key[0]], with_categories=False)
+            if r.period == item.key[1]]
+    if not recs:
+        return None
+    rows = [r for r in history.current_ratings([recs[0].id]).get(recs[0].id, [])
+            if r.rater_tab == tab]
+    if not rows:
+        return None
+    return tab_content(RaterInput(
+        role=rows[0].rater_role, name=rows[0].rater_name, tab=tab,
+        levels={r.category_id: r.level_index for r in rows},
+        comments={r.category_id: r.comment for r in rows if r.comment}))
+
+
+def _key(report: PackedReport) -> tuple[str, str] | None:
+    """(person key, period) of a report without errors that names both; else None."""
+    if report.ok and (report.person or "").strip() and (report.period or "").strip():
+        return person_key(report.person or ""), (report.period or "").strip()
+    return None
+
+
 def _unpack(item: _Read) -> Report:
     return item.packed.report()
 
@@ -330,11 +411,16 @@ def path_key(source: str) -> str:
 
 
 def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],
-             emit: Callable[[IngestResult], Any], keep_bytes: bool) -> Iterator[CollectTask]:
+             emit: Callable[[IngestResult], Any], keep_bytes: bool,
+             held: list[tuple[str, str]] | None = None,
+             defer: Callable[[str, IngestResult], bool] | None = None
+             ) -> Iterator[CollectTask]:
     """The files to read, in order, each with its bytes (read here, once) and modification
     time. Files whose bytes are already held are emitted as unchanged and never read again;
     running collect again on a folder costs one hash per file. Files that cannot be opened are
-    emitted as refused; Google Sheets (no bytes to hash) are always read."""
+    emitted as refused; Google Sheets (no bytes to hash) are always read. ``held`` is given
+    the name and person of each file already held; ``defer(name, result)`` True keeps
+    that file's result to be emitted by the caller."""
     for block in _blocks(files):
         got: list[tuple[str, bytes | None, str | None]] = []
         for name, data in block:
@@ -343,11 +429,15 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
                     severity="error", message=f"not a readable workbook: {data.reason}")]))
                 continue
             got.append((name, data, None if data is None else hashlib.sha256(data).hexdigest()))
-        held = history.held_hashes(sorted({d for _, _, d in got if d is not None}))
+        known = history.held_hashes(sorted({d for _, _, d in got if d is not None}))
         for name, data, digest in got:
-            if digest is not None and digest in held:
-                person, period = held[digest]
-                emit(IngestResult(file=name, status="unchanged", person=person, period=period))
+            if digest is not None and digest in known:
+                person, period = known[digest]
+                if held is not None:
+                    held.append((name, person))
+                res = IngestResult(file=name, status="unchanged", person=person, period=period)
+                if defer is None or not defer(name, res):
+                    emit(res)
             else:
                 yield name, data if keep_bytes else None, stamps.get(name)
 
