@@ -515,11 +515,32 @@ def test_a_workbook_of_another_period_in_the_cycles_folder_is_refused_naming_bot
 
     with History(str(db)) as h:
         assert h.periods() == []  # nothing of 2027-Q1 (nor of any period) went in
-    # with its own cycle's manifest, it goes in
-    res = invoke("collect", str(last_quarter), "--db", str(db), "--manifest",
+    with History(str(db)) as h:  # it is this cycle's problem: shown in this cycle's status
+        assert [Path(r.file).name for r in h.refusals(PERIOD)] == [last_quarter.name]
+        assert h.refusals("2027-Q1") == []
+    # with its own cycle's manifest, it goes in, and the refusal no longer stands, although
+    # it was collected from elsewhere (moved there, as the refusal said)
+    moved = tmp_path / "q1-returns" / last_quarter.name
+    moved.parent.mkdir()
+    shutil.copy(last_quarter, moved)
+    res = invoke("collect", str(moved), "--db", str(db), "--manifest",
                  str(other / "manifest.csv"))
     assert res.exit_code == 0, res.output
     assert "1 added" in res.output
+    with History(str(db)) as h:
+        assert h.refusals(PERIOD) == []
+    # left in this cycle's folder, now that it is held, it is still refused, not "unchanged"
+    res = invoke("collect", str(folder), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    assert "this workbook is for period 2027-Q1" in res.output and "0 unchanged" in res.output
+    with History(str(db)) as h:
+        assert [Path(r.file).name for r in h.refusals(PERIOD)] == [last_quarter.name]
+    # moved out of the folder (deleted), collecting the folder again forgets its refusal
+    last_quarter.unlink()
+    res = invoke("collect", str(folder), "--db", str(db))
+    assert res.exit_code == 0, res.output
+    with History(str(db)) as h:
+        assert h.refusals(PERIOD) == []
 
 
 # -- people collected for the period whom the manifest does not list -----------------------------
@@ -558,8 +579,11 @@ def extra(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | Result]:
             "ladder": ladder, "collect": collected}
 
 
+# Ola Berg's 2026-Q3 workbook, rendered into the cycle's folder, is refused as another
+# cycle's, and counted with this cycle, whose folder it is in
 EXTRA_TOTALS = (f"{PERIOD}: 2 people, 1 complete, 0 partial, 1 not returned; 4 of 8 tabs "
-                "collected, 4 missing, 0 refused; 2 collected but not in the manifest")
+                "collected, 4 missing, 0 refused; 2 collected but not in the manifest; "
+                "1 refused file(s) tied to no tab of the manifest")
 
 
 def test_status_lists_people_collected_but_not_in_the_manifest_and_counts_them_apart(
@@ -572,7 +596,9 @@ def test_status_lists_people_collected_but_not_in_the_manifest_and_counts_them_a
     assert lines[at + 1:at + 3] == ["  Yan Yu (team North): 1 tab(s) collected: Self",
                                     "  Zed Zu (team South): 2 tab(s) collected: Self, Mo Ma"]
     assert lines[at + 3] == EXTRA_TOTALS
-    assert not any("Ola Berg" in line for line in lines)  # collected, but for another period
+    # Ola Berg is of another period: not listed as collected, but her file left in the folder
+    # is named as refused
+    assert any("ola-berg-2026-q3.xlsx" in line for line in lines[:at])
 
 
 def test_collect_ends_with_the_same_totals_counting_the_unlisted(extra: dict) -> None:
@@ -626,7 +652,7 @@ def test_status_of_one_teams_manifest_counts_no_other_teams_people(
     text = invoke(*args).stdout
     assert "Yan Yu (team North)" in text
     assert not any(name in text for name in ("Zed Zu", "zed zu", "Ben Ortiz", "ben ortiz"))
-    assert text.strip().splitlines()[-2].endswith("; 1 collected but not in the manifest")
+    assert "; 1 collected but not in the manifest" in text.strip().splitlines()[-2]
     data = json.loads(invoke(*args, "--format", "json").stdout)
     assert [u["person"] for u in data["not_in_manifest"]] == ["Yan Yu"]
 

@@ -136,15 +136,27 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     if trusted is not None:
         trusted.add_all(history.known_ladders())
 
-    refused_before = {_resolved(f): f for f in history.refused_files()}
+    held_refusals = history.refused_files()
+    _forget_gone(history, held_refusals, paths, files)
+    refused_before = {_resolved(f): f for f, _ in held_refusals}
+    refused_bytes = {d for _, d in held_refusals}
 
     def emit(res: IngestResult) -> None:
         if res.status == "refused":
             # kept for ``status``: which tab was refused, and why
             res.content_hash = res.content_hash or path_key(res.file)
             history.record_refusal(res, period=cycle_period)
-        elif refused_before and _resolved(res.file) in refused_before:
+            return finish(res)
+        if refused_before and _resolved(res.file) in refused_before:
             history.forget_refusals(refused_before.pop(_resolved(res.file)))
+        if res.content_hash in refused_bytes:
+            # the bytes refused elsewhere (a file moved to its own cycle's folder, as the
+            # refusal said) are taken: the refusal no longer stands
+            history.forget_refusals(content_hash=res.content_hash)
+            refused_bytes.discard(res.content_hash)
+        finish(res)
+
+    def finish(res: IngestResult) -> None:
         outcome.results.append(res)
         if on_result:
             on_result(res)
@@ -160,6 +172,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     held: list[tuple[str, str]] = []
     deferred: dict[str, IngestResult] = {}
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None, held=held,
+                     cycle=(cycle_periods, cycle_label),
                      defer=lambda f, res: any(same_file(f, k) for k in keep)
                      and deferred.setdefault(f, res) is res)
     batch = _Batch(trusted, emit, cycle_periods, cycle_label)
@@ -237,17 +250,11 @@ class _Batch:
                                        period=report.period, findings=[
                                            Finding(severity="error", message=j.message or "")]))
                 return
-        period = (report.period or "").strip()
-        if self.cycle_periods and period and period not in self.cycle_periods:
-            listed = ", ".join(self.cycle_periods)
-            self.emit(IngestResult(file=got.file, status="refused", person=report.person,
-                                   period=report.period, findings=[Finding(
-                                       severity="error", message=(
-                                           f"this workbook is for period {period}, but "
-                                           f"{self.cycle_label} lists {listed}: a workbook of "
-                                           "another cycle, left in this one's folder. Move it "
-                                           "out, or collect it with its own cycle's manifest "
-                                           "(--manifest FILE)"))]))
+        other = _other_cycle(report.period, self.cycle_periods, self.cycle_label)
+        if other is not None:
+            other.file, other.person, other.content_hash = (got.file, report.person,
+                                                             report.content_hash)
+            self.emit(other)
             return
         self.items.append(_Read(file=got.file, modified=got.modified, ladder=ladder,
                                 key=_key(report), packed=report))
@@ -372,6 +379,43 @@ class _Batch:
             self.emit(res)
 
 
+def _forget_gone(history: History, held: Sequence[tuple[str, str]],
+                 paths: Sequence[str | Path], files: Sequence[str]) -> None:
+    """Forget the refusals of files that were in a folder collected now and are gone from it
+    (moved out, as a refusal may say, or deleted): they no longer stand for anything, and
+    ``status`` would show them for good."""
+    folders = [Path(p).resolve() for p in paths
+               if not is_google_source(str(p)) and Path(p).is_dir()]
+    if not folders:
+        return
+    here = {_resolved(f) for f in files}
+    for file, _ in held:
+        if is_google_source(file):
+            continue
+        path = Path(_resolved(file))
+        if str(path) not in here and not path.exists() and \
+                any(path.is_relative_to(d) for d in folders):
+            history.forget_refusals(file)
+
+
+def _other_cycle(period: str | None, cycle_periods: Sequence[str], cycle_label: str
+                 ) -> IngestResult | None:
+    """The refusal of a workbook of a period the cycle's manifest does not list, else None.
+    Left in the folder of a quarter, last quarter's file would go in as a new assessment of
+    its own period (or, held already, pass as unchanged and leave nobody the wiser). It is
+    recorded under the cycle's period, whose folder it is in, not its own, which it does
+    not concern (its ``period`` is left empty for that)."""
+    period = (period or "").strip()
+    if not cycle_periods or not period or period in cycle_periods:
+        return None
+    return IngestResult(file="", status="refused", findings=[Finding(
+        severity="error", message=(
+            f"this workbook is for period {period}, but {cycle_label} lists "
+            f"{', '.join(cycle_periods)}: a workbook of another cycle, left in this one's "
+            "folder. Move it out, or collect it with its own cycle's manifest "
+            "(--manifest FILE)"))])
+
+
 def _current_tab(history: History, item: _Read, tab: str) -> bytes | None:
     """The digest (:func:`tab_content`) of what the history holds now on ``tab`` for the
     person and period of ``item``; None when it holds nothing there."""
@@ -413,14 +457,15 @@ def path_key(source: str) -> str:
 def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],
              emit: Callable[[IngestResult], Any], keep_bytes: bool,
              held: list[tuple[str, str]] | None = None,
-             defer: Callable[[str, IngestResult], bool] | None = None
-             ) -> Iterator[CollectTask]:
+             defer: Callable[[str, IngestResult], bool] | None = None,
+             cycle: tuple[Sequence[str], str] = ((), "")) -> Iterator[CollectTask]:
     """The files to read, in order, each with its bytes (read here, once) and modification
     time. Files whose bytes are already held are emitted as unchanged and never read again;
     running collect again on a folder costs one hash per file. Files that cannot be opened are
     emitted as refused; Google Sheets (no bytes to hash) are always read. ``held`` is given
     the name and person of each file already held; ``defer(name, result)`` True keeps
-    that file's result to be emitted by the caller."""
+    that file's result to be emitted by the caller. A held file of a period the cycle
+    (``cycle``: its periods and what lists them) does not list is refused, as if read."""
     for block in _blocks(files):
         got: list[tuple[str, bytes | None, str | None]] = []
         for name, data in block:
@@ -433,9 +478,15 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
         for name, data, digest in got:
             if digest is not None and digest in known:
                 person, period = known[digest]
+                other = _other_cycle(period, *cycle)
+                if other is not None:
+                    other.file, other.person, other.content_hash = name, person, digest
+                    emit(other)
+                    continue
                 if held is not None:
                     held.append((name, person))
-                res = IngestResult(file=name, status="unchanged", person=person, period=period)
+                res = IngestResult(file=name, status="unchanged", person=person, period=period,
+                                   content_hash=digest)
                 if defer is None or not defer(name, res):
                     emit(res)
             else:

@@ -446,6 +446,7 @@ class PackedReport:
     period: str | None
     ok: bool
     tabs: dict[str, bytes]  # each filled rater tab -> a digest of its content (see tab_content)
+    content_hash: str | None = None  # the file's sha256 (see Report.content_hash)
 
     def report(self) -> Report:
         return Report.model_validate_json(zlib.decompress(self.data))
@@ -465,7 +466,8 @@ def pack(report: Report) -> PackedReport:
     return PackedReport(
         data=zlib.compress(report.model_dump_json(exclude={"ladder_json"}).encode(), 1),
         person=report.person, period=report.period, ok=report.ok,
-        tabs={i.tab: tab_content(i) for i in report.inputs if _filled(i)})
+        tabs={i.tab: tab_content(i) for i in report.inputs if _filled(i)},
+        content_hash=report.content_hash)
 
 
 @dataclass

@@ -1479,15 +1479,21 @@ class History:
         with self._writer.begin() as conn:
             conn.execute(stmt.on_conflict_do_update(index_elements=["content_hash"], set_=values))
 
-    def refused_files(self) -> list[str]:
-        """The files of every refusal held (what a later good copy at the same path clears)."""
+    def refused_files(self) -> list[tuple[str, str]]:
+        """(file, content hash) of every refusal held: what a later good copy at the same path,
+        or the same bytes from anywhere, clears."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(refusals.c.file).distinct()).scalars())
+            return [(r.file, r.content_hash) for r in
+                    conn.execute(select(refusals.c.file, refusals.c.content_hash))]
 
-    def forget_refusals(self, file: str) -> None:
-        """A good file was collected from ``file``: its earlier refusals no longer stand."""
+    def forget_refusals(self, file: str | None = None, content_hash: str | None = None) -> None:
+        """A good file was collected from ``file``, or the bytes refused (``content_hash``) were
+        taken, or the file refused is gone: its earlier refusals no longer stand."""
         with self._writer.begin() as conn:
-            conn.execute(refusals.delete().where(refusals.c.file == file))
+            if file is not None:
+                conn.execute(refusals.delete().where(refusals.c.file == file))
+            if content_hash is not None:
+                conn.execute(refusals.delete().where(refusals.c.content_hash == content_hash))
 
     def refusals(self, period: str | None = None) -> list[Refusal]:
         """Refused files of ``period`` and those whose period is unknown, oldest first."""
