@@ -289,6 +289,32 @@ def test_status_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_
     assert res.exit_code == 1 and "--split goes with --roster" in res.output
 
 
+def test_a_person_renamed_in_the_history_mid_cycle_is_matched_by_their_email(
+        cycle: dict, tmp_path: Path) -> None:
+    """`history --rename` after the manifest was written: the person used to show as not
+    returned, with every tab on the reminder list, and again as collected but not listed."""
+    import shutil
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(cycle["db"], db)
+    before = invoke("status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
+                    "--db", str(db))
+    res = invoke("history", "Ana Diaz", "--rename", "Ana Díaz Ruiz", "--db", str(db))
+    assert res.exit_code == 0, res.output
+    args = ["status", "--period", PERIOD, "--manifest", str(cycle["manifest"]), "--db", str(db)]
+    text = invoke(*args).stdout
+    assert ("  Ana Díaz Ruiz (listed as 'Ana Diaz' in the manifest): complete (4 of 4 tabs "
+            "collected)") in text.splitlines()
+    assert text.strip().splitlines()[-1] == before.stdout.strip().splitlines()[-1]
+    assert "not in the manifest" not in text.replace("in the manifest)", "")
+    rows = list(csv.DictReader(io.StringIO(invoke(*args, "--format", "csv").stdout)))
+    assert not any("Ana D" in r["person"] for r in rows)
+    data = json.loads(invoke(*args, "--format", "json").stdout)
+    [ana] = [p for p in data["people"] if p["person"] == "Ana Díaz Ruiz"]
+    assert ana["listed_as"] == "Ana Diaz" and ana["state"] == "complete"
+    assert data["not_in_manifest"] == []
+
+
 def test_a_fixed_copy_turns_the_refused_tab_collected(cycle: dict, tmp_path: Path) -> None:
     import shutil
 

@@ -69,6 +69,9 @@ class PersonStatus(BaseModel):
     unlisted_tabs: list[str] = Field(default_factory=list, description=(
         "Rater tabs collected for them that the manifest does not list (a workbook rendered "
         "before the roster changed, say): their ratings are in the person's figures."))
+    listed_as: str | None = Field(default=None, description=(
+        "The name the manifest lists them by, when the history holds them by another "
+        "(renamed with `history --rename`) with the email the manifest gives them."))
 
     def count(self, state: TabState) -> int:
         return sum(1 for t in self.tabs if t.state == state)
@@ -294,7 +297,10 @@ def to_text(st: CycleStatus) -> str:
             team = key
             lines.append(f"team {p.team}" if p.team else "no team")
         done = p.count("collected")
-        lines.append(f"  {p.person}: {p.state} ({done} of {len(p.tabs)} tabs collected)")
+        listed = (f" (listed as {p.listed_as!r} in the {st.listed_in})" if p.listed_as
+                  else "")
+        lines.append(f"  {p.person}{listed}: {p.state} ({done} of {len(p.tabs)} tabs "
+                     "collected)")
         for t in p.tabs:
             if t.state == "missing":
                 lines.append(f"    missing: {_who(t)}")
@@ -412,9 +418,50 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
     elif period not in periods:
         raise StatusError(f"{manifest or roster} lists no tab of period {period!r}; it holds "
                           + ", ".join(p or "no period" for p in periods))
-    return cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
-                        held_people(history, period, rows), "roster" if roster is not None else "manifest",
-                        history.tab_names(period) if period else None)
+    rows, renamed = held_names(history, period, rows)
+    st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
+                      held_people(history, period, rows),
+                      "roster" if roster is not None else "manifest",
+                      history.tab_names(period) if period else None)
+    return _with_listed_names(st, renamed)
+
+
+def held_names(history: History, period: str | None, rows: Sequence[ManifestRow]
+               ) -> tuple[list[ManifestRow], dict[str, str]]:
+    """The rows with each person the history holds by another name (renamed since the
+    manifest was written, with ``history --rename``) given that name, and held name -> the
+    name listed. One person is one email: a person is matched by the email of their self tab
+    when no one of their name is held for the period, and the one holding it is listed under no
+    name of their own. Without this, a person renamed mid-cycle shows as not returned, every
+    tab of theirs is on the reminder list, and they are counted again as not in the manifest."""
+    if period is None:
+        return list(rows), {}
+    recs = history.records(period=period, with_categories=False)
+    held_keys = {a.person_key for a in recs}
+    listed_keys = {name_key(r.person) for r in rows if r.period == period}
+    by_email = {(a.email or "").strip().casefold(): a for a in recs if (a.email or "").strip()}
+    rename: dict[str, str] = {}
+    for r in rows:
+        mail = (r.email or "").strip().casefold()
+        if r.period != period or r.role != "self" or not mail or name_key(r.person) in held_keys:
+            continue
+        a = by_email.get(mail)
+        if a is not None and a.person_key not in listed_keys:
+            rename[name_key(r.person)] = a.person
+    if not rename:
+        return list(rows), {}
+    out = [r.model_copy(update={"person": rename[name_key(r.person)]})
+           if r.period == period and name_key(r.person) in rename else r for r in rows]
+    listed = {rename[name_key(r.person)]: r.person for r in rows
+              if r.period == period and name_key(r.person) in rename}
+    return out, listed
+
+
+def _with_listed_names(st: CycleStatus, renamed: Mapping[str, str]) -> CycleStatus:
+    for p in st.people:
+        if p.person in renamed:
+            p.listed_as = renamed[p.person]
+    return st
 
 
 def held_people(history: History, period: str | None, rows: Sequence[ManifestRow]
@@ -480,8 +527,9 @@ def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]
     rows = _rows_of(manifests)
     out = []
     for period in sorted({r.period for r in rows if r.period}, key=sort_key):
-        st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
-                          held_people(history, period, rows),
-                          tab_names=history.tab_names(period))
+        mine, renamed = held_names(history, period, rows)
+        st = _with_listed_names(cycle_status(
+            mine, period, history.collected_tabs(period), history.refusals(period),
+            held_people(history, period, mine), tab_names=history.tab_names(period)), renamed)
         out.append("status " + st.totals.line(period))
     return out
