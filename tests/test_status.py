@@ -641,8 +641,10 @@ def test_status_json_holds_the_people_not_in_the_manifest_and_the_csv_reminds_no
     assert {r["person"] for r in rows} == {"Ana Diaz"}
     data = json.loads(invoke(*args, "--format", "json").stdout)
     assert data["not_in_manifest"] == [
-        {"person": "Yan Yu", "period": PERIOD, "team": "North", "tabs": ["Self"]},
-        {"person": "Zed Zu", "period": PERIOD, "team": "South", "tabs": ["Self", "Mo Ma"]}]
+        {"person": "Yan Yu", "period": PERIOD, "team": "North", "tabs": ["Self"],
+         "team_unlisted": False},
+        {"person": "Zed Zu", "period": PERIOD, "team": "South", "tabs": ["Self", "Mo Ma"],
+         "team_unlisted": False}]
     assert data["totals"]["people"] == 2 and data["totals"]["not_in_manifest"] == 2
     exported = invoke("export", "--period", PERIOD, "--db", str(extra["db"]), "--format",
                       "json", "-o", "-")
@@ -681,6 +683,45 @@ def test_status_of_one_teams_manifest_counts_no_other_teams_people(
     assert "; 1 collected but not in the manifest" in text.strip().splitlines()[-2]
     data = json.loads(invoke(*args, "--format", "json").stdout)
     assert [u["person"] for u in data["not_in_manifest"]] == ["Yan Yu"]
+
+
+def test_people_of_a_misspelt_team_or_of_none_are_counted_and_said_so(
+        extra: dict, tmp_path: Path) -> None:
+    """A one-letter typo in --team (or no --team) at render hid the person from every status,
+    while the export held them."""
+    import shutil
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(extra["db"], db)
+    out = tmp_path / "more"
+    for person, team in (("Zoe Ray", ["--team", "Nort"]), ("Uma Ode", []),
+                         ("Vic Lo", ["--team", "North East"])):
+        res = invoke("render", str(extra["ladder"]), "--person", person, *team, "--period",
+                     PERIOD, "--rater", "self", "-o", str(out))
+        assert res.exit_code == 0, res.output
+        fill(out / f"{person.lower().replace(' ', '-')}-{PERIOD.lower()}.xlsx", "Self",
+             ["L2", "L3"])
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 0
+    text = invoke("status", "--period", PERIOD, "--manifest", str(extra["manifest"]),
+                  "--db", str(db)).stdout.splitlines()
+    at = text.index("collected, not in the manifest:")
+    assert "  Uma Ode (no team; the manifest's people have one): 1 tab(s) collected: Self" in text
+    assert ("  Zoe Ray (team 'Nort', not a team of the manifest: misspelt?): 1 tab(s) "
+            "collected: Self") in text[at:]
+    assert not any("Vic Lo" in line for line in text)  # another team, named apart
+    assert text[-2] == EXTRA_TOTALS.replace("2 collected but", "4 collected but")
+
+
+@pytest.mark.parametrize(("a", "b", "typo"), [
+    ("nort", "north", True), ("nroth", "north", True), ("northh", "north", True),
+    ("narth", "north", True), ("north", "south", False), ("north east", "north", False),
+    ("team a", "team b", False), ("pod 1", "pod 2", False), ("east", "west", False),
+    ("ab", "abc", False)])
+def test_a_team_spelt_like_another_is_told_from_teams_named_apart(
+        a: str, b: str, typo: bool) -> None:
+    from sheetladder.results.status import _spelt_like
+
+    assert _spelt_like(a, b) is typo and _spelt_like(b, a) is typo
 
 
 def test_status_from_a_roster_says_not_in_the_roster(extra: dict) -> None:

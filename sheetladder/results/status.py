@@ -84,15 +84,20 @@ class UnlistedPerson(BaseModel):
     period: str
     team: str | None = None
     tabs: list[str] = Field(description="The rater tabs whose ratings the history holds.")
+    team_unlisted: bool = Field(default=False, description=(
+        "Their team (or its absence) is none of the manifest's: no team, or a team spelt like "
+        "one of its teams (a typo at render)."))
 
 
 @dataclass(frozen=True)
 class HeldPerson:
-    """A person of a period as the history spells them: name, team, rater tabs collected."""
+    """A person of a period as the history spells them: name, team, rater tabs collected;
+    ``team_unlisted`` when that team is none of the manifest's (see :func:`held_people`)."""
 
     person: str
     team: str | None
     tabs: list[str]
+    team_unlisted: bool = False
 
 
 class Totals(BaseModel):
@@ -269,7 +274,8 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
             unlisted.append(UnlistedPerson(
                 person=found.person if found else pk, period=per,
                 team=found.team if found else None,
-                tabs=[t for t in found.tabs if t.casefold() in got] if found else sorted(got)))
+                tabs=[t for t in found.tabs if t.casefold() in got] if found else sorted(got),
+                team_unlisted=found.team_unlisted if found else False))
         unlisted.sort(key=lambda u: ((u.team or "").casefold(), u.person.casefold()))
     totals = Totals.of(people, unlisted)
     totals.refused_apart = len(unmatched)
@@ -320,6 +326,9 @@ def to_text(st: CycleStatus) -> str:
         lines.append(f"collected, not in the {st.listed_in}:")
         for u in st.not_in_manifest:
             team = f" (team {u.team})" if u.team else ""
+            if u.team_unlisted:
+                team = (f" (team {u.team!r}, not a team of the {st.listed_in}: misspelt?)"
+                        if u.team else f" (no team; the {st.listed_in}'s people have one)")
             lines.append(f"  {u.person}{team}: {len(u.tabs)} tab(s) collected: "
                          + ", ".join(u.tabs))
     lines.append(st.totals.line(st.period, st.listed_in))
@@ -469,7 +478,10 @@ def held_people(history: History, period: str | None, rows: Sequence[ManifestRow
     """(person key, period) -> the person as the history holds them, of the people collected
     for ``period`` whom ``rows`` do not list but who are of a team they list (a history that
     several teams collect into holds the other teams' people, who are no one's to chase here;
-    a manifest without teams counts the people without a team). Two queries in all."""
+    a manifest without teams counts the people without a team). Someone of no team, or of a
+    team spelt like one the rows list (``Nort`` for ``North``), is counted too, marked
+    ``team_unlisted``: a typo at render would otherwise hide them from every status while
+    the export holds them. Two queries in all."""
     if period is None:
         return {}
     listed = {name_key(r.person) for r in rows if r.period == period}
@@ -477,11 +489,38 @@ def held_people(history: History, period: str | None, rows: Sequence[ManifestRow
     tabs = history.tab_names(period)
     out: dict[tuple[str, str], HeldPerson] = {}
     for a in history.records(period=period, with_categories=False):
-        if a.person_key in listed or team_key(a.team) not in teams:
+        if a.person_key in listed:
+            continue
+        team = team_key(a.team)
+        stray = team not in teams and (not team or any(_spelt_like(team, t) for t in teams if t))
+        if team not in teams and not stray:
             continue
         out[(a.person_key, a.period)] = HeldPerson(
-            person=a.person, team=a.team, tabs=tabs.get((a.person_key, a.period), []))
+            person=a.person, team=a.team, tabs=tabs.get((a.person_key, a.period), []),
+            team_unlisted=stray)
     return out
+
+
+def _spelt_like(a: str, b: str) -> bool:
+    """Whether team ``a`` reads as a typo of team ``b``: one is the other cut short by a
+    letter or two (``Nort``), or one letter is added, dropped, changed or two swapped
+    (``Nroth``). Teams named apart (``North``, ``South``: two letters) are not."""
+    if min(len(a), len(b)) < 3:
+        return False
+    if (a.startswith(b) or b.startswith(a)) and abs(len(a) - len(b)) <= 2:
+        return True  # not 'North' for 'North East': another team
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:  # not 'Team A' for 'Team B', nor 'Pod 1' for 'Pod 2': other teams
+            i = diff[0]
+            word = a[:i].rsplit(" ", 1)[-1] + a[i:].split(" ", 1)[0]
+            return not (a[i].isdigit() or b[i].isdigit() or len(word) <= 2)
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _ladder_for_roster(history: History, period: str | None,
