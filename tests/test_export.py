@@ -672,3 +672,23 @@ def test_history_prints_names_and_periods_as_written(tmp_path: Path, small: Ladd
     res = CliRunner().invoke(main, ["history", "Ana [contractor]", "--db", db])
     assert res.exit_code == 0, res.output
     assert "Ana [contractor]" in res.output and "2026-Q4 [/draft]" in res.output
+
+
+def test_one_team_spelt_several_ways_reads_as_one_on_every_row(tmp_path: Path) -> None:
+    """The team summary grouped `North`, `north` and `NORTH` as one, but each person's row kept
+    its own spelling: a filter or pivot on the Results sheet's team column showed three."""
+    from sheetladder.results.export import build
+
+    ladder = load_text(SMALL, "small.yaml")
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    rnd = random.Random(5)
+    with History(db) as h:
+        for person, team in (("Ann", "North"), ("Bob", "north"), ("Cy", " NORTH "),
+                             ("Di", "North"), ("Ed", "South")):
+            ctx = make_context(ladder, person, "2026-Q4", [("self", None, None)], team=team)
+            h.ingest(make_report(ladder, ctx, random_ratings(ladder, ctx, rnd),
+                                 file=f"{person}.xlsx"), ladder)
+        exp = build(h, "2026-Q4")
+    assert {r.person: r.team for r in exp.rows} == {
+        "Ann": "North", "Bob": "North", "Cy": "North", "Di": "North", "Ed": "South"}
+    assert [(t.team, t.people) for t in exp.teams] == [("North", 4), ("South", 1)]

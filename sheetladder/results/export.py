@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -327,6 +327,18 @@ def team_key(team: str | None) -> str:
     return " ".join((team or "").split()).casefold()
 
 
+def team_spellings(teams: Iterable[str | None]) -> dict[str, str]:
+    """Team key -> the spelling most of its people have (the first, on a tie): one team
+    spelt ``North``, ``north `` and ``NORTH`` in a roster is grouped as one, and must read as
+    one on every person's row too, or a filter or pivot on the column shows three."""
+    counts: dict[str, dict[str, int]] = {}
+    for t in teams:
+        if t and t.strip():
+            mine = counts.setdefault(team_key(t), {})
+            mine[t.strip()] = mine.get(t.strip(), 0) + 1
+    return {k: max(v, key=lambda name: v[name]) for k, v in counts.items()}
+
+
 def build(history: History, period: str, team: str | None = None) -> PeriodExport:
     """Everything an export of ``period`` (any accepted spelling) shows, from the history; with
     ``team``, only the people of that team (case ignored) in the period."""
@@ -369,6 +381,7 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
                     roles.append((role.id, role.name))
 
     current_ratings = history.current_ratings([a.id for a in current])
+    spelt = team_spellings(a.team for a in current)
     here = current[0]
     orders = {a.period: a.period_order for a in allrecs if _up_to(a, here)}
     periods = sorted(orders, key=lambda p: orders[p])
@@ -393,7 +406,8 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
         decisions[a.id] = decision
         figures, comments = _raters_and_comments(lad, inputs, decision, pool)
         rows.append(PersonRow(
-            person=a.person, email=a.email, team=a.team, managers=list(a.managers),
+            person=a.person, email=a.email, team=spelt.get(team_key(a.team), a.team),
+            managers=list(a.managers),
             period=a.period, ladder=a.ladder_id,
             ladder_version=a.ladder_version, level=a.level, level_index=a.level_index,
             total_points=_r(a.total_points), progress_to_next=_r(a.progress_to_next),
