@@ -38,7 +38,9 @@ across the rows, whatever the columns, since the manifest's emails are where rem
 row giving a rater another email than the rater's own row (a person of the roster) or, for
 anyone else, than an earlier row gave them, or the email of another person or of an earlier
 row's other rater, is refused naming its column and the line it disagrees with. A rater
-without an email conflicts with nothing.
+without an email conflicts with nothing. Two people whose names differ only in accents
+(``Ana Diaz``, ``Ana Díaz``) are warned of, naming both lines: probably one person listed
+twice (with one email they are refused, as above).
 
 Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
 rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``). The person's managers are
@@ -417,6 +419,7 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
     emails: dict[str, tuple[str, str, int]] = {}  # an email -> its person's key, name, line
     duplicated: set[int] = set()
     own: dict[str, tuple[str, str, int]] = {}  # a person's key -> their name, own email, line
+    lookalikes: dict[str, tuple[str, str, str | None, int]] = {}  # folded name -> key, ...
     mentions: list[_Mention] = []
     email_columns = {rc.role: header[rc.emails].strip() for rc in roles if rc.emails is not None}
     for line, record in records:
@@ -447,6 +450,9 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
             own.setdefault(key, (ctx.person, ctx.email, line))
         mentions.extend(_Mention(line, s.role, email_columns[s.role], s.name, s.email)
                         for s in ctx.raters if s.role != "self" and s.name and s.email)
+        lookalike = _lookalike(ctx.person, ctx.email, line, lookalikes)
+        if lookalike is not None:
+            out.warnings.append(RosterProblem(path, line, lookalike))
         who = (key, ctx.period)
         if who in people:
             first = people[who]
@@ -541,6 +547,32 @@ def _rater_email_conflicts(mentions: Sequence[_Mention], own: dict[str, tuple[st
         else:
             refused.setdefault(m.line, []).append(why)
     return {line: ". Also: ".join(whys) for line, whys in refused.items()}
+
+
+def _fold(name: str) -> str:
+    """A name with its accents dropped, as :func:`person_key` compares it (``Ana Díaz`` is
+    ``ana diaz``)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return person_key("".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _lookalike(person: str, email: str | None, line: int,
+               seen: dict[str, tuple[str, str, str | None, int]]) -> str | None:
+    """A warning when ``person`` differs from an earlier row's person only in accents (``Ana
+    Díaz``, ``Ana Diaz``): two people to the roster and the history, probably one listed twice.
+    Rows sharing an email are refused already, so only other (or no) emails are warned of."""
+    key, folded = person_key(person), _fold(person)
+    earlier = seen.setdefault(folded, (key, person, email, line))
+    if earlier[0] == key:
+        return None
+    _, name, theirs, first = earlier
+    if email and theirs and email.casefold() == theirs.casefold():
+        return None
+    mails = (f" (emails {theirs or 'none'} and {email or 'none'})" if theirs or email
+             else " (neither has an email)")
+    return (f"{person!r} and {name!r} on line {first} differ only in accents (case and "
+            f"spacing aside){mails}, so they are two people here and in the history; if they "
+            "are one person, write the name one way and keep one row")
 
 
 def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = None,

@@ -371,6 +371,25 @@ def test_a_roster_whose_raters_keep_one_email_each_renders_every_row(sales: Ladd
     assert [e.line for e in roster.entries] == [2, 3, 4, 5]
 
 
+def test_two_people_whose_names_differ_only_in_accents_are_warned_of_naming_both_lines(
+        sales: Ladder):
+    text = ("person,email\n"
+            "Ana Diaz,ana@ex.com\n"
+            "Cy Park,cy@ex.com\n"
+            "ANA  DÍAZ,ana.diaz@ex.com\n"
+            "José Núñez,\n"
+            "Jose Nunez,\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert not roster.problems and len(roster.entries) == 5  # a warning, not a refusal
+    assert [(w.line, w.message) for w in roster.warnings] == [
+        (4, "'ANA  DÍAZ' and 'Ana Diaz' on line 2 differ only in accents (case and spacing "
+            "aside) (emails ana@ex.com and ana.diaz@ex.com), so they are two people here and in "
+            "the history; if they are one person, write the name one way and keep one row"),
+        (6, "'Jose Nunez' and 'José Núñez' on line 5 differ only in accents (case and spacing "
+            "aside) (neither has an email), so they are two people here and in the history; if "
+            "they are one person, write the name one way and keep one row")]
+
+
 # -- 4. a roster not in UTF-8 ------------------------------------------------------------------
 
 
