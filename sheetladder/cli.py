@@ -214,8 +214,10 @@ Any other column is an error naming the closest known one (nothing is written); 
 kept on purpose goes through with --allow-column NAME. A bad row (an email that is not one,
 a period that is not one, a person twice for one period, the person as one of their own
 raters, one rater named twice, a rater with the person's or another rater's email, an email
-another person has, a ',' in a list cell of a ';'-separated file) is reported as FILE:LINE
-and the other rows still render; the exit code is then 1. A roster run adds every tab it
+another person or rater of any row has, a rater given another email than their own row or an
+earlier row gives them, a ',' in a list cell of a ';'-separated file) is reported as FILE:LINE
+and the other rows still render; the exit code is then 1. People whose names differ only in
+accents (Ana Diaz, Ana Díaz) are warned of: probably one person listed twice. A roster run adds every tab it
 wrote to manifest.csv in the output folder (person, period, tab, role, rater, email, file),
 which `sheetladder status` and `collect` use to tell who has not returned; a workbook
 rendered again replaces its rows there.

@@ -33,7 +33,14 @@ not one, a period that is not one, a person listed twice for one period (both li
 person as one of their own raters other than Self (by name, or by the person's email), a
 rater listed twice (by name, case and spacing ignored, or by email, whatever the roles:
 :func:`sheetladder.context.check_raters`), or the email of an earlier row's different person
-(the later row, naming the earlier line).
+(the later row, naming the earlier line). One person has one email and one email one person
+across the rows, whatever the columns, since the manifest's emails are where reminders go: a
+row giving a rater another email than the rater's own row (a person of the roster) or, for
+anyone else, than an earlier row gave them, or the email of another person or of an earlier
+row's other rater, is refused naming its column and the line it disagrees with. A rater
+without an email conflicts with nothing. Two people whose names differ only in accents
+(``Ana Diaz``, ``Ana Díaz``) are warned of, naming both lines: probably one person listed
+twice (with one email they are refused, as above).
 
 Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
 rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``). The person's managers are
@@ -381,7 +388,9 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
 
     A person listed twice for one period (names compared as the history does, case and spacing
     ignored) is a problem of both rows: neither is rendered, since which one is right is the
-    user's to say. Two rows of different people that would write the same file (with
+    user's to say. A rater's email at odds with their own row, an earlier row, or another
+    person's (:func:`_rater_email_conflicts`) refuses the row that gives it. Two rows of
+    different people that would write the same file (with
     ``split``: the same copy) are a problem of the later row. Raises :class:`RosterError` only
     when the file as a whole is unusable (unreadable, or a problem in the header row, such as
     an unknown column not in ``allow_columns``).
@@ -409,6 +418,10 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
     people: dict[tuple[str, str | None], int] = {}
     emails: dict[str, tuple[str, str, int]] = {}  # an email -> its person's key, name, line
     duplicated: set[int] = set()
+    own: dict[str, tuple[str, str, int]] = {}  # a person's key -> their name, own email, line
+    lookalikes: dict[str, tuple[str, str, str | None, int]] = {}  # folded name -> key, ...
+    mentions: list[_Mention] = []
+    email_columns = {rc.role: header[rc.emails].strip() for rc in roles if rc.emails is not None}
     for line, record in records:
         if isinstance(record, str):
             out.problems.append(RosterProblem(path, line, record))
@@ -432,7 +445,15 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
             continue
         if not _cell(record, base.get("period")):
             out.defaulted += 1
-        who = (person_key(ctx.person), ctx.period)
+        key = person_key(ctx.person)
+        if ctx.email:
+            own.setdefault(key, (ctx.person, ctx.email, line))
+        mentions.extend(_Mention(line, s.role, email_columns[s.role], s.name, s.email)
+                        for s in ctx.raters if s.role != "self" and s.name and s.email)
+        lookalike = _lookalike(ctx.person, ctx.email, line, lookalikes)
+        if lookalike is not None:
+            out.warnings.append(RosterProblem(path, line, lookalike))
+        who = (key, ctx.period)
         if who in people:
             first = people[who]
             out.problems.append(RosterProblem(
@@ -457,9 +478,101 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
             files = [name for _, name in targets(ctx, split, nth)]
         names.update((n, line) for n in files)
         out.entries.append(RosterEntry(line, ctx, nth))
-    if duplicated:
-        out.entries = [e for e in out.entries if e.line not in duplicated]
+    refused = _rater_email_conflicts(mentions, own, emails, header[base["email"]].strip()
+                                     if "email" in base else "email")
+    out.problems.extend(RosterProblem(path, entry.line, refused[entry.line])
+                        for entry in out.entries
+                        if entry.line in refused and entry.line not in duplicated)
+    out.problems.sort(key=lambda p: p.line)
+    out.entries = [entry for entry in out.entries
+                   if entry.line not in duplicated and entry.line not in refused]
     return out
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """A rater of a roster row given with an email: the row's line, the role, the emails
+    column, the name and the email as written."""
+
+    line: int
+    role: str
+    column: str
+    name: str
+    email: str
+
+
+def _rater_email_conflicts(mentions: Sequence[_Mention], own: dict[str, tuple[str, str, int]],
+                           emails: dict[str, tuple[str, str, int]], email_column: str
+                           ) -> dict[int, str]:
+    """The rows to refuse, each with why: a rater given another email than their own row's
+    (``own``: people of the roster by :func:`person_key`), or than an earlier row gave them,
+    or given the email of another person (``emails``: every row's own email, case ignored) or
+    of an earlier row's other rater. The own row, and else the first row, is the one compared
+    with; a row's conflicts make one message. One person has one email, and one email one
+    person, whatever the columns: a reminder mailed from the manifest would reach someone else."""
+    refused: dict[int, list[str]] = {}
+    first: dict[str, _Mention] = {}  # a rater's key -> the first row giving them an email
+    given: dict[str, _Mention] = {}  # an email -> the first rater given it
+    for m in mentions:
+        key, mail = person_key(m.name), m.email.casefold()
+        said = f"column {m.column!r} gives {m.role} {m.name!r} the email {m.email!r}"
+        why = None
+        if key in own and own[key][1].casefold() != mail:
+            name, theirs, line = own[key]
+            other = emails.get(mail)
+            also = (f" (and {m.email!r} is the email of {other[1]!r} on line {other[2]})"
+                    if other is not None and other[0] != key else "")
+            why = (f"{said}, but the own row of {name!r}, line {line}, gives {theirs!r}{also}; one "
+                   f"person has one email (a reminder would reach someone else): give {theirs!r} "
+                   f"here too, case aside")
+        elif key not in own and key in first and first[key].email.casefold() != mail:
+            f = first[key]
+            why = (f"{said}, but line {f.line} (column {f.column!r}) gives {f.name!r} "
+                   f"{f.email!r}; one person has one email (a reminder would reach someone else): "
+                   "give the same on both lines, or, if they are two people, names that tell "
+                   "them apart")
+        elif mail in emails and emails[mail][0] != key:
+            _, name, line = emails[mail]
+            why = (f"{said}, which is that of {name!r} on line {line} (column {email_column!r}), "
+                   "case ignored; two people never share an email: give the rater their own, or "
+                   f"write the name as line {line} does if both are one person")
+        elif mail in given and person_key(given[mail].name) != key:
+            g = given[mail]
+            why = (f"{said}, which line {g.line} (column {g.column!r}) gives {g.role} "
+                   f"{g.name!r}, case ignored; two people never share an email: give each their "
+                   "own, or write the name one way if both are one person")
+        if why is None:
+            first.setdefault(key, m)
+            given.setdefault(mail, m)
+        else:
+            refused.setdefault(m.line, []).append(why)
+    return {line: ". Also: ".join(whys) for line, whys in refused.items()}
+
+
+def _fold(name: str) -> str:
+    """A name with its accents dropped, as :func:`person_key` compares it (``Ana Díaz`` is
+    ``ana diaz``)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return person_key("".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _lookalike(person: str, email: str | None, line: int,
+               seen: dict[str, tuple[str, str, str | None, int]]) -> str | None:
+    """A warning when ``person`` differs from an earlier row's person only in accents (``Ana
+    Díaz``, ``Ana Diaz``): two people to the roster and the history, probably one listed twice.
+    Rows sharing an email are refused already, so only other (or no) emails are warned of."""
+    key, folded = person_key(person), _fold(person)
+    earlier = seen.setdefault(folded, (key, person, email, line))
+    if earlier[0] == key:
+        return None
+    _, name, theirs, first = earlier
+    if email and theirs and email.casefold() == theirs.casefold():
+        return None
+    mails = (f" (emails {theirs or 'none'} and {email or 'none'})" if theirs or email
+             else " (neither has an email)")
+    return (f"{person!r} and {name!r} on line {first} differ only in accents (case and "
+            f"spacing aside){mails}, so they are two people here and in the history; if they "
+            "are one person, write the name one way and keep one row")
 
 
 def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = None,

@@ -288,6 +288,108 @@ def test_an_email_shared_with_a_row_refused_for_another_reason_is_still_refused(
     assert "on line 2" in roster.problems[1].message
 
 
+
+# -- 3b. one person, one email, across the rows and the rater columns ------------------------------
+
+
+def test_a_rater_of_the_roster_given_another_email_than_their_own_row_is_refused(
+        sales: Ladder, tmp_path: Path):
+    """The new-user trial: Cy's peer Ana Diaz was given Di Lee's email, so the manifest (and
+    the reminders of `status --format csv`) sent Ana's reminder to Di."""
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,manager_email,peers,peer_emails\n"
+                      "Ana Diaz,ana@ex.com,Bo Chen,bo@ex.com,Cy Park,cy@ex.com\n"
+                      "Cy Park,cy@ex.com,Bo Chen,bo@ex.com,Ana Diaz,di@ex.com\n"
+                      "Di Lee,di@ex.com,Bo Chen,bo@ex.com,Ana Diaz,ANA@ex.com\n", encoding="utf-8")
+    outcome = render_roster(sales, roster, out_dir=tmp_path / "out", period="2026-Q4")
+    [problem] = outcome.problems
+    assert str(problem).startswith(
+        f"{roster}:3: column 'peer_emails' gives peer 'Ana Diaz' the email 'di@ex.com', but the "
+        "own row of 'Ana Diaz', line 2, gives 'ana@ex.com' (and 'di@ex.com' is the email of "
+        "'Di Lee' on line 4)")
+    assert "give 'ana@ex.com' here too" in problem.message
+    emails = {(r.person, r.rater): r.email for r in read_manifest(tmp_path / "out" / "manifest.csv")}
+    assert ("Cy Park", "Ana Diaz") not in emails  # nothing of line 3 reached the manifest
+    assert emails[("Di Lee", "Ana Diaz")] == "ANA@ex.com"  # case aside, it is her own
+
+
+def test_a_rater_given_two_emails_on_two_rows_is_refused_naming_both_lines(sales: Ladder):
+    text = ("person,email,manager,manager_email,peers\n"
+            "Ana Diaz,ana@ex.com,Bo Chen,bo@ex.com,-\n"
+            "Cy Park,cy@ex.com,bo  chen,bob@other.com,-\n"
+            "Di Lee,di@ex.com,Bo Chen,,-\n"  # no email given: no conflict
+            "Eva Lind,eva@ex.com,Bo Chen,BO@ex.com,-\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert [e.line for e in roster.entries] == [2, 4, 5]
+    [problem] = roster.problems
+    assert problem.line == 3
+    assert problem.message.startswith(
+        "column 'manager_email' gives manager 'bo  chen' the email 'bob@other.com', but line 2 "
+        "(column 'manager_email') gives 'Bo Chen' 'bo@ex.com'")
+
+
+def test_an_email_given_to_two_names_is_refused_whichever_columns_hold_it(sales: Ladder):
+    text = ("person,email,manager,manager_email,peers,peer_emails\n"
+            "Ana Diaz,ana@ex.com,Bo Chen,bo@ex.com,Dee Lee,DI@ex.com\n"  # Di Lee's, line 5
+            "Cy Park,cy@ex.com,Fay Wu,,Bob Chen,bo@ex.com\n"  # line 2's manager's
+            "Eva Lind,eva@ex.com,Bo Chen,bo@ex.com,-,\n"
+            "Di Lee,di@ex.com,Bo Chen,bo@ex.com,-,\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert [e.line for e in roster.entries] == [4, 5]
+    problems = {p.line: p.message for p in roster.problems}
+    assert problems[2].startswith("column 'peer_emails' gives peer 'Dee Lee' the email "
+                                  "'DI@ex.com', which is that of 'Di Lee' on line 5 (column "
+                                  "'email'), case ignored; two people never share an email")
+    assert problems[3].startswith("column 'peer_emails' gives peer 'Bob Chen' the email "
+                                  "'bo@ex.com', which line 2 (column 'manager_email') gives "
+                                  "manager 'Bo Chen'")
+
+
+def test_status_from_a_roster_refuses_a_rater_email_conflict_as_render_does(
+        sales: Ladder, tmp_path: Path):
+    from sheetladder.results.status import StatusError, expected_rows
+
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,manager_email\n"
+                      "Ana Diaz,ana@ex.com,Bo Chen,bo@ex.com\n"
+                      "Cy Park,cy@ex.com,Bo Chen,bob@other.com\n", encoding="utf-8")
+    with pytest.raises(StatusError, match=f"^{roster}:3: column 'manager_email' gives manager "
+                                          "'Bo Chen' the email 'bob@other.com', but line 2"):
+        expected_rows(roster=roster, ladder=sales, period="2026-Q4")
+
+
+def test_a_roster_whose_raters_keep_one_email_each_renders_every_row(sales: Ladder):
+    """A manager of several people, a peer who is also a person of the roster, names written
+    in other case or spacing, emails in other case, and raters without an email all pass."""
+    text = ("person,email,manager,manager_email,peers,peer_emails\n"
+            "Ana Diaz,ana@ex.com,Bo Chen,bo@ex.com,Cy Park;Di Lee,cy@ex.com;\n"
+            "Cy Park,cy@ex.com,Bo Chen,BO@EX.COM,ana  diaz,Ana@Ex.com\n"
+            "Di Lee,di@ex.com,bo chen,bo@ex.com,Ana Diaz;Cy Park,;CY@ex.com\n"
+            "Bo Chen,bo@ex.com,Fay Wu,,Ana Diaz,ana@ex.com\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert not roster.problems and not roster.warnings
+    assert [e.line for e in roster.entries] == [2, 3, 4, 5]
+
+
+def test_two_people_whose_names_differ_only_in_accents_are_warned_of_naming_both_lines(
+        sales: Ladder):
+    text = ("person,email\n"
+            "Ana Diaz,ana@ex.com\n"
+            "Cy Park,cy@ex.com\n"
+            "ANA  DÍAZ,ana.diaz@ex.com\n"
+            "José Núñez,\n"
+            "Jose Nunez,\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert not roster.problems and len(roster.entries) == 5  # a warning, not a refusal
+    assert [(w.line, w.message) for w in roster.warnings] == [
+        (4, "'ANA  DÍAZ' and 'Ana Diaz' on line 2 differ only in accents (case and spacing "
+            "aside) (emails ana@ex.com and ana.diaz@ex.com), so they are two people here and in "
+            "the history; if they are one person, write the name one way and keep one row"),
+        (6, "'Jose Nunez' and 'José Núñez' on line 5 differ only in accents (case and spacing "
+            "aside) (neither has an email), so they are two people here and in the history; if "
+            "they are one person, write the name one way and keep one row")]
+
+
 # -- 4. a roster not in UTF-8 ------------------------------------------------------------------
 
 
