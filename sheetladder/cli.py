@@ -468,6 +468,11 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
+    updated = [r for r in outcome.results if r.status == "updated"]
+    if updated:  # "updated" alone reads as "overwrote": say which did
+        replacing = sum(1 for r in updated if r.replaced)
+        click.echo(f"{len(updated)} updated: {len(updated) - replacing} added tabs to an "
+                   f"assessment held, {replacing} replaced ratings held (named above)")
     warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
     if warned:
         click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
