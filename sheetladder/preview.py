@@ -95,7 +95,9 @@ def _one_page(pdf: Path, page: int, work: Path) -> Path:
         raise OfficeError(f"--page {page}: the workbook prints on {count} page"
                           + ("s" if count != 1 else ""))
     work.mkdir()
-    target = work / f"{pdf.stem}-{page}.pdf"
+    # numbered as pdftoppm numbers the pages of the whole preview (zero-padded to the width
+    # of the last page's number): page 1 of 12 is -01, and replaces (or clashes with) -01
+    target = work / f"{pdf.stem}-{page:0{len(str(count))}d}.pdf"
     subprocess.run([_poppler("pdfseparate"), "-f", str(page), "-l", str(page), str(pdf),
                     str(target)], check=True, capture_output=True, timeout=60)
     return target

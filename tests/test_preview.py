@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sheetladder import office
 from sheetladder.cli import main
 from sheetladder.context import make_context
+from sheetladder.definition import load
 from sheetladder.plan import build_plan
 from sheetladder.xlsx.write import save
 
@@ -70,6 +71,7 @@ def test_preview_pages_are_legible_by_default_and_dpi_and_page_choose_them(tmp_p
     assert one.exit_code == 0, one.output
     (only,) = sorted((tmp_path / "one").glob("*.png"))
     assert only.name == "kim-2.png" and _png_size(only)[0] >= 1750  # 11.69 in at 150 dpi
+    assert only.name == pages[1].name  # the name the whole preview gives that page
     assert one.output.strip() == str(only)
     beyond = CliRunner().invoke(main, ["preview", str(book), "-o", str(tmp_path / "x"),
                                        "--page", str(len(pages) + 1)])
@@ -87,3 +89,21 @@ def test_preview_of_one_page_as_pdf_is_that_page_alone(tmp_path: Path, small):
     assert result.exit_code == 0, result.output
     got = pdf_pages(tmp_path / "pdf" / "kim-2.pdf")
     assert len(got) == 1 and "Matrix" in got[0].text
+
+
+def test_one_page_of_ten_or_more_is_named_as_the_whole_preview_names_it(tmp_path: Path):
+    """pdftoppm pads page numbers to the width of the last one (-01 of 12): --page 1 wrote
+    -1, beside the whole preview's -01, instead of replacing it."""
+    soffice_or_skip()
+    sales = load(DEFINITIONS / "sales-s1-s7.yaml")
+    book = save(build_plan(sales, make_context(sales, "Kim")), tmp_path / "kim.xlsx")
+    whole = CliRunner().invoke(main, ["preview", str(book), "-o", str(tmp_path / "d"),
+                                      "--dpi", "30"])
+    assert whole.exit_code == 0, whole.output
+    pages = sorted((tmp_path / "d").glob("*.png"))
+    assert len(pages) >= 10, [p.name for p in pages]
+    one = CliRunner().invoke(main, ["preview", str(book), "-o", str(tmp_path / "d"),
+                                    "--page", "1", "--dpi", "30", "--force"])
+    assert one.exit_code == 0, one.output
+    assert one.output.strip() == str(pages[0])
+    assert sorted((tmp_path / "d").glob("*.png")) == pages  # replaced, none added
