@@ -473,3 +473,44 @@ def test_a_filled_workbook_whose_raters_only_share_an_email_is_read(work: Path) 
     code, rep = read_json(path)
     assert code == 0, rep
     assert isinstance(rep, dict) and rep["ok"] and rep["total_points"] == 54
+
+
+# -- a --split file read alone --------------------------------------------------------------------
+
+
+def _split_files(work: Path) -> dict[str, Path]:
+    (work / "team.csv").write_text("person,manager,peers\nAnn Example,Bo Chen,Cy Park;Di Lee\n")
+    code, text = run("render", "definitions/sales-s1-s7.yaml", "--roster", "team.csv",
+                     "--period", "2026-Q4", "--split", "-o", "output")
+    assert code == 0, text
+    tabs = {"self": "Self", "bo-chen": "Bo Chen", "cy-park": "Cy Park", "di-lee": "Di Lee"}
+    return {tab: Path(f"output/ann-example-2026-q4-{slug}.xlsx") for slug, tab in tabs.items()}
+
+
+def test_a_split_file_read_alone_warns_that_the_other_raters_tabs_are_in_their_files(
+        work: Path) -> None:
+    files = _split_files(work)
+    self_only = fill(files["Self"], "Self", ["S4"] * 18)
+    code, rep = read_json(self_only)
+    assert code == 0 and isinstance(rep, dict)
+    assert rep["tabs_missing"] == ["Bo Chen", "Cy Park", "Di Lee"]
+    missing = [f for f in rep["findings"] if "ratings are missing" in f["message"]]
+    assert [(f["severity"], f["sheet"]) for f in missing] == [
+        ("warning", "Bo Chen"), ("warning", "Cy Park"), ("warning", "Di Lee")]
+    assert "--split file holds only its rater's tab" in missing[0]["message"]
+    code, text = run("read", str(self_only))
+    flat = " ".join(text.split())
+    assert code == 0
+    assert "not in the files read: Bo Chen, Cy Park, Di Lee" in flat and "not started" not in flat
+    assert ("Overall of the tabs read only (3 of 4 rater tabs are in files not read): 72 points, "
+            "level S4") in flat
+    # the same warning, from the same place, when some of the files are given together
+    bo = fill(files["Bo Chen"], "Bo Chen", ["S4"] * 18)
+    code, rep = read_json(self_only, bo)
+    assert code == 0 and isinstance(rep, list)
+    assert rep[0]["tabs_missing"] == ["Cy Park", "Di Lee"]
+    # all of them: the person's result, with nothing missing
+    code, rep = read_json(*files.values())
+    assert code == 0 and isinstance(rep, list) and rep[0]["tabs_missing"] == []
+    assert not [f for f in rep[0]["findings"] if "ratings are missing" in f["message"]]
+
