@@ -16,6 +16,9 @@ class _Findings:
         self._per_sheet: dict[str, int] = {}
         self.definition_doubt: str | None = None  # why the embedded definition is not trusted
         self.unread_ratings: list[str] = []  # "Tab!D5": ratings typed that are no level
+        # a tab deleted (casefolded) -> the (sheet, cell) of each formula whose references to
+        # it are #REF! now: one finding for them all (see verify._tab_deleted)
+        self.tabs_lost: dict[str, list[tuple[str, str]]] = {}
 
     def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str) -> None:
         self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message))

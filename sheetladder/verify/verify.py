@@ -72,7 +72,7 @@ from ..results.report import Finding, LadderRef, Report, Severity, withhold_figu
 from ..scoring import RaterInput
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
 from .findings import _SHORT, _Findings, _short
-from .formulas import RowMap, _num_text, canonical_formula
+from .formulas import RowMap, _num_text, canonical_formula, refs_lost
 from .ratings import _shown, parse_rating
 
 MAX_CELL_TEXT = 32767  # what an .xlsx cell holds; longer text is cut when it is written
@@ -264,7 +264,11 @@ class _SheetCheck:
 
 
 def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mapping[str, str],
-                   row_maps: Mapping[str, RowMap] | None, found: _Findings) -> _SheetCheck:
+                   row_maps: Mapping[str, RowMap] | None, found: _Findings,
+                   cut: frozenset[str] = frozenset()) -> _SheetCheck:
+    """The cells of a sheet against the plan. ``cut``: sheets (casefolded) with rows deleted,
+    whose #REF!s are reported with the rows; any other tab the formulas read no more is
+    gathered in ``found.tabs_lost`` (the tab was deleted), for one finding per tab."""
     check = _SheetCheck(sg)
     sev: Severity = "warning" if sp.role == "guide" else "error"
     facts = _GUIDE_FACT_CELLS if sp.role == "guide" else None
@@ -300,6 +304,10 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                 continue
             exp_c = canonical_formula(want, sp.name, None, row_maps)
             got_c = canonical_formula(got.formula, sp.name, aliases)
+            if exp_c != got_c and (lost := refs_lost(want, got.formula, aliases) - cut):
+                for tab in lost:  # one finding per tab deleted, not one per formula
+                    found.tabs_lost.setdefault(tab, []).append((sg.name, a1(*pos)))
+                continue
             if exp_c != got_c:
                 found.cell("error", sg.name, a1(*pos),
                            changed("formula", "=" + want.lstrip("="), "=" + got.formula.lstrip("=")))
@@ -626,6 +634,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     if any(not al.identity for al in alignments.values()):
         row_maps = {name.casefold(): al.row_map() for name, al in alignments.items()}
     checks: dict[str, _SheetCheck] = {}
+    cut = frozenset(name.casefold() for name, al in alignments.items() if al.deleted)
     inputs: dict[str, RaterInput] = {}
     consistent: dict[str, bool] = {}
     slots = {s.tab: s for s in ctx.raters}
@@ -635,7 +644,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             continue
         sg = grid.sheets[gname]
         al = alignments[sp.name]
-        check = _compare_sheet(sp, sg, al, aliases, row_maps, found)
+        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut)
         checks[sp.name] = check
         if sp.role == "rater" and sp.rater_tab in slots:
             slot = slots[sp.rater_tab]
@@ -646,6 +655,9 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             consistent[sp.name] = True
         if al.deleted:  # its formulas show #REF! now: already reported with the deleted rows
             consistent[sp.name] = False
+    for key, where in found.tabs_lost.items():
+        _tab_deleted(next((sp.name for sp in plan.sheets if sp.name.casefold() == key), key),
+                     where, pairs, found)
     rater_names = [s.name for s in plan.rater_sheets()]
     all_raters_ok = all(consistent.get(n, False) for n in rater_names)
     for sp in plan.sheets:
@@ -673,6 +685,26 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
                          + "): no figure is computed until they are mended")
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
+
+
+def _tab_deleted(tab: str, where: Sequence[tuple[str, str]], pairs: Mapping[str, str],
+                 found: _Findings) -> None:
+    """One error for the formulas that read a tab and show #REF! instead now: the tab was
+    deleted (a tab renamed to its name since, such as a copy of it, is not what they read), and
+    no edit of the file brings them back. Listing them cell by cell would only say that
+    "Summary and 78 more cells differ"."""
+    sheets = list(dict.fromkeys(s for s, _ in where))
+    cells = ", ".join(f"{s}!{c}" for s, c in where[:3]) + (
+        f" and {len(where) - 3} more" if len(where) > 3 else "")
+    now = (f"; the tab named {pairs[tab]!r} now is another (a copy renamed?), which they do not "
+           "read" if tab in pairs else "")
+    found.add("error", sheets[0], where[0][1], (
+        f"the tab {tab!r} the {' and '.join(sheets)} read{'s' if len(sheets) == 1 else ''} was "
+        f"deleted: {len(where)} formula(s) reading it show #REF! now ({cells}) and are lost"
+        f"{now}. Render the workbook again and retype the ratings, or restore the tab (undo "
+        "the deletion, or go back to the file as saved before it). To keep what a copy of a "
+        "tab holds, paste its cells onto the tab (values only) and delete the copy, never the "
+        "tab"))
 
 
 def _one_person_once(ctx: Context, pairs: Mapping[str, str], found: _Findings) -> None:
