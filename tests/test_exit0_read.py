@@ -514,3 +514,35 @@ def test_a_split_file_read_alone_warns_that_the_other_raters_tabs_are_in_their_f
     assert code == 0 and isinstance(rep, list) and rep[0]["tabs_missing"] == []
     assert not [f for f in rep[0]["findings"] if "ratings are missing" in f["message"]]
 
+# -- the count of cells over the cap ---------------------------------------------------------------
+
+
+def test_the_count_of_cells_not_listed_reads_right_when_the_cells_before_it_are_withheld(
+        work: Path) -> None:
+    """Peers pooled, and the Summary retyped in many cells: the text report withholds the
+    Summary's cell findings (a column per rater), so the count finding is the only Summary row
+    printed, and must not read "and 96 more cell(s)" with nothing before it."""
+    path = render("definitions/sales-s1-s7.yaml", "Ann Example", "self", "manager:Bo Chen",
+                  "peer:Cy Park", "peer:Di Lee")
+    fill(path, "Self", ["S3"] * 18)
+    fill(path, "Cy Park", ["S4"] * 18)  # one peer rated: below min_peers, pooled
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Summary"]
+    retyped = [c for row in ws.iter_rows(min_row=4, max_row=21) for c in row
+               if isinstance(c.value, str) and c.value.startswith("=")][:30]
+    assert len(retyped) == 30
+    for c in retyped:
+        c.value = 0
+    wb.save(path)
+    code, rep = read_json(path)
+    assert code == 1 and isinstance(rep, dict)
+    counts = [f for f in rep["findings"] if "differ from the workbook as made" in f["message"]]
+    assert [(f["sheet"], f["cell"], f["message"]) for f in counts] == [
+        ("Summary", None, "30 cell(s) of this sheet differ from the workbook as made (12 with a "
+                          "finding of their own, 18 more counted here)")]
+    code, text = run("read", str(path))
+    flat = " ".join(text.split())
+    assert code == 1 and "Peers pooled" in flat
+    assert ("Summary 30 cell(s) of this sheet differ from the workbook as made (12 with a "
+            "finding of their own, 18 more counted here)") in flat
+    assert " and 18 more" not in flat and "formula replaced by a typed value" not in flat

@@ -30,10 +30,16 @@ class _Findings:
             self.add(severity, sheet, cell, message)
 
     def close(self) -> list[Finding]:
+        """The findings, with one for each sheet over the cap counting the cells not listed. It
+        must read right alone: a report may withhold the cell findings before it (those of a
+        pooled rater's tab, or of the Summary's column per rater); it names no cell, as a cell
+        of the Summary tells whose column it is."""
         for sheet, n in self._per_sheet.items():
             if n > MAX_CELL_FINDINGS:
                 self.add("error", sheet, None,
-                         f"and {n - MAX_CELL_FINDINGS} more cell(s) differ from the workbook as made")
+                         f"{n} cell(s) of this sheet differ from the workbook as made "
+                         f"({MAX_CELL_FINDINGS} with a finding of their own, "
+                         f"{n - MAX_CELL_FINDINGS} more counted here)")
         return self.items
 
 
