@@ -265,10 +265,11 @@ class _SheetCheck:
 
 def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mapping[str, str],
                    row_maps: Mapping[str, RowMap] | None, found: _Findings,
-                   cut: frozenset[str] = frozenset()) -> _SheetCheck:
+                   cut: frozenset[str] = frozenset(), moved: bool = False) -> _SheetCheck:
     """The cells of a sheet against the plan. ``cut``: sheets (casefolded) with rows deleted,
     whose #REF!s are reported with the rows; any other tab the formulas read no more is
-    gathered in ``found.tabs_lost`` (the tab was deleted), for one finding per tab."""
+    gathered in ``found.tabs_lost`` (the tab was deleted), for one finding per tab. ``moved``:
+    rows were found inserted or deleted (each an error already reported)."""
     check = _SheetCheck(sg)
     sev: Severity = "warning" if sp.role == "guide" else "error"
     facts = _GUIDE_FACT_CELLS if sp.role == "guide" else None
@@ -278,6 +279,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     # a formula spelled exactly as planned is intact whatever normalising would do, unless tabs
     # were renamed or rows moved (then references must be read through the aliases and moves)
     verbatim = not aliases and row_maps is None
+    made_at = {(c.row, c.col): c.formula for c in sp.cells if c.kind == "formula"} if moved else {}
     for c in sp.cells:
         grow = c.row if identity else al.to_grid(c.row)
         if grow is None:
@@ -308,9 +310,19 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                 for tab in lost:  # one finding per tab deleted, not one per formula
                     found.tabs_lost.setdefault(tab, []).append((sg.name, a1(*pos)))
                 continue
+            if exp_c != got_c and moved and got_c == canonical_formula(
+                    made_at.get(pos) or "", sp.name):
+                # the formula this cell was made with, while rows' contents moved around it
+                # (swapped or sorted, not inserted or deleted: the spreadsheet would have moved
+                # the references too). The moved rows are the error, reported with them; "the
+                # formula changed" would quote two identical formulas.
+                continue
             if exp_c != got_c:
-                found.cell("error", sg.name, a1(*pos),
-                           changed("formula", "=" + want.lstrip("="), "=" + got.formula.lstrip("=")))
+                was, now = "=" + want.lstrip("="), "=" + got.formula.lstrip("=")
+                found.cell("error", sg.name, a1(*pos), changed("formula", was, now) if was != now
+                           else f"formula {_short(now)} is as written when the workbook was "
+                                "made, but the rows or tabs it reads were moved or renamed, so "
+                                "it reads other cells now (see the findings on them)")
                 continue
             check.intact.append((c, pos))
             continue
@@ -635,6 +647,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         row_maps = {name.casefold(): al.row_map() for name, al in alignments.items()}
     checks: dict[str, _SheetCheck] = {}
     cut = frozenset(name.casefold() for name, al in alignments.items() if al.deleted)
+    moved = any(al.inserted or al.deleted for al in alignments.values())
     inputs: dict[str, RaterInput] = {}
     consistent: dict[str, bool] = {}
     slots = {s.tab: s for s in ctx.raters}
@@ -644,7 +657,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             continue
         sg = grid.sheets[gname]
         al = alignments[sp.name]
-        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut)
+        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut, moved)
         checks[sp.name] = check
         if sp.role == "rater" and sp.rater_tab in slots:
             slot = slots[sp.rater_tab]
