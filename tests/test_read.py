@@ -1191,5 +1191,26 @@ def test_a_google_sheets_url_is_read_through_gsheets_open_grid(tmp_path, sales, 
     assert calls == [url] and report.file == url and report.findings == []
     assert_scores(report, rule(sales, ctx4, ratings))
 
+# -- a copied template's name cell ------------------------------------------------------------------
 
 
+def test_a_formula_in_a_copied_templates_name_cell_is_refused_as_a_formula_not_a_missing_name(
+        tmp_path, sales, unchanged):
+    from sheetladder.google.publish import template_context
+
+    ctx = template_context(sales, "2026-Q4")
+    src = render(tmp_path, "template.xlsx", sales, ctx, {"Self": {sales.categories[0].id: 3}})
+
+    def name_by_formula(wb: Any) -> None:
+        wb["Guide"]["B4"] = '=HYPERLINK("https://example.com/ana","Ana Diaz")'
+    report = read_path(unchanged(edit(src, tmp_path / "formula.xlsx", name_by_formula)))
+    assert [str(f) for f in report.findings if f.sheet == "Guide"] == [
+        "error: Guide!B4: the person's name cell holds a formula =HYPERLINK(\"https://example.com"
+        "/ana\",\"An…; type the person's name in this yellow cell instead"]
+    assert report.person == ""  # the formula's text is never taken as the name
+
+    def typed(wb: Any) -> None:
+        wb["Guide"]["B4"] = "Ana Diaz"
+    report = read_path(unchanged(edit(src, tmp_path / "typed.xlsx", typed)))
+    assert not [f for f in report.findings if f.sheet == "Guide"]
+    assert report.person == "Ana Diaz"

@@ -745,6 +745,13 @@ def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
     cell = grid.sheets[gname].get(grow, col) if gname is not None and grow is not None else None
     name = " ".join(str(cell.value).split()) if cell is not None and cell.value is not None else ""
     where = a1(grow if grow is not None else row, col)
+    if cell is not None and cell.formula is not None:
+        # the name is typed, never computed (as ratings are): a formula's result is not what
+        # anyone typed, and may be another in another application
+        found.add("error", gname or GUIDE_SHEET, where,
+                  f"the person's name cell holds a formula ={_short(cell.formula, 40)}; type "
+                  "the person's name in this yellow cell instead")
+        return ctx
     if not name:
         found.add("error", gname or GUIDE_SHEET, where,
                   "the person's name is not filled in: a copy of the template names the person "
