@@ -546,3 +546,22 @@ def test_the_count_of_cells_not_listed_reads_right_when_the_cells_before_it_are_
     assert ("Summary 30 cell(s) of this sheet differ from the workbook as made (12 with a "
             "finding of their own, 18 more counted here)") in flat
     assert " and 18 more" not in flat and "formula replaced by a typed value" not in flat
+
+# -- a workbook saved as CSV --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "data", "kind"), [
+    ("ann.csv", b"Category,Rating,Comment\nProduct Knowledge,S3,\nClient Delivery,S4,ok\n",
+     "a CSV text file"),
+    ("ann.xlsx", "Kategorie;Bewertung\nProduktwissen;S3\n".encode("utf-8-sig"), "a CSV text file"),
+    ("ann.csv", b"\x01\x02 not text", "a file named .csv"),
+], ids=["csv", "semicolons-named-xlsx", "named-csv"])
+def test_a_workbook_saved_as_csv_is_refused_saying_what_it_is_and_what_to_send(
+        work: Path, name: str, data: bytes, kind: str) -> None:
+    Path(name).write_bytes(data)
+    res = CliRunner().invoke(main, ["read", name])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (
+        f"{name}: {kind}, not an .xlsx workbook: a .csv holds one sheet's values only (no rater "
+        "tabs, formulas or hidden sheet), so it cannot be verified; send the .xlsx workbook "
+        "itself (saving a copy as .csv leaves it as it was)")

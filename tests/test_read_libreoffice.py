@@ -227,3 +227,18 @@ def test_old_xls_and_ods_saved_by_libreoffice_are_refused_in_one_line(tmp_path, 
     with pytest.raises(UnreadableWorkbook, match="OpenDocument spreadsheet"):
         read_path(ods)
 
+def test_a_workbook_saved_as_csv_by_libreoffice_is_refused_saying_to_send_the_xlsx(tmp_path, small):
+    """Saved as .csv (one sheet's values), a workbook was refused as "not an .xlsx workbook
+    (not a zip archive)"; it gets what .ods and .xls get: what it is, and what to do."""
+    src = tmp_path / "w.xlsx"
+    src.write_bytes(to_bytes(build_plan(small, make_context(small, "Csv"))))
+    saved = convert(src, tmp_path / "csv", "csv:Text - txt - csv (StarCalc):44,34,76")
+    assert saved.suffix == ".csv"
+    renamed = tmp_path / "renamed.xlsx"
+    renamed.write_bytes(saved.read_bytes())
+    for path in (saved, renamed):
+        with pytest.raises(UnreadableWorkbook) as e:
+            read_path(path)
+        assert e.value.reason.startswith(
+            "a CSV text file, not an .xlsx workbook: a .csv holds one sheet's values only")
+        assert "send the .xlsx workbook itself" in e.value.reason
