@@ -55,8 +55,9 @@ def recalculate(src: Path, out_dir: Path) -> Path:
 
 Op = list[Any]
 """One edit: ["text", sheet, cell, text], ["number", sheet, cell, n], ["unprotect", sheet],
-["insert_rows", sheet, index, count], ["delete_rows", sheet, index, count] or
-["rename", sheet, new name]."""
+["insert_rows", sheet, index, count], ["delete_rows", sheet, index, count],
+["rename", sheet, new name], ["copy_sheet", sheet, name of the copy] (added last) or
+["remove_sheet", sheet]."""
 
 Save = tuple[Path, str, str | None]
 """Where a document is saved: (file, LibreOffice filter name, password or None)."""
@@ -86,6 +87,10 @@ def apply(sheets, op):
         sheets.getByName(op[1]).getRows().removeByIndex(op[2], op[3])
     elif kind == "rename":
         sheets.getByName(op[1]).setName(op[2])
+    elif kind == "copy_sheet":
+        sheets.copyByName(op[1], op[2], sheets.getCount())
+    elif kind == "remove_sheet":
+        sheets.removeByName(op[1])
     else:
         raise SystemExit("unknown edit %r" % (kind,))
 

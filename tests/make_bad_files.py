@@ -230,7 +230,8 @@ def make_corpus(out_dir: Path) -> dict[str, tuple[Path, str]]:
     cases: dict[str, tuple[bytes | None, str]] = {}
 
     cases["empty.xlsx"] = (b"", "empty file")
-    cases["csv-named-xlsx.xlsx"] = (b"name,level\nAnn,S3\n", "not a zip archive")
+    cases["csv-named-xlsx.xlsx"] = (b"name,level\nAnn,S3\n",
+                                    "a CSV text file, not an .xlsx workbook: a .csv holds one")
     cases["truncated.xlsx"] = (good[: len(good) // 2], "truncated or damaged")
     cases["encrypted.xlsx"] = (cfb({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00",
                                     "EncryptedPackage": b"\x00" * 64}),

@@ -529,3 +529,95 @@ def test_a_filled_workbook_whose_raters_only_share_an_email_is_read(work: Path) 
     code, rep = read_json(path)
     assert code == 0, rep
     assert isinstance(rep, dict) and rep["ok"] and rep["total_points"] == 54
+
+
+# -- a --split file read alone --------------------------------------------------------------------
+
+
+def _split_files(work: Path) -> dict[str, Path]:
+    (work / "team.csv").write_text("person,manager,peers\nAnn Example,Bo Chen,Cy Park;Di Lee\n")
+    code, text = run("render", "definitions/sales-s1-s7.yaml", "--roster", "team.csv",
+                     "--period", "2026-Q4", "--split", "-o", "output")
+    assert code == 0, text
+    tabs = {"self": "Self", "bo-chen": "Bo Chen", "cy-park": "Cy Park", "di-lee": "Di Lee"}
+    return {tab: Path(f"output/ann-example-2026-q4-{slug}.xlsx") for slug, tab in tabs.items()}
+
+
+def test_a_split_file_read_alone_warns_that_the_other_raters_tabs_are_in_their_files(
+        work: Path) -> None:
+    files = _split_files(work)
+    self_only = fill(files["Self"], "Self", ["S4"] * 18)
+    code, rep = read_json(self_only)
+    assert code == 0 and isinstance(rep, dict)
+    assert rep["tabs_missing"] == ["Bo Chen", "Cy Park", "Di Lee"]
+    missing = [f for f in rep["findings"] if "ratings are missing" in f["message"]]
+    assert [(f["severity"], f["sheet"]) for f in missing] == [
+        ("warning", "Bo Chen"), ("warning", "Cy Park"), ("warning", "Di Lee")]
+    assert "--split file holds only its rater's tab" in missing[0]["message"]
+    code, text = run("read", str(self_only))
+    flat = " ".join(text.split())
+    assert code == 0
+    assert "not in the files read: Bo Chen, Cy Park, Di Lee" in flat and "not started" not in flat
+    assert ("Overall of the tabs read only (3 of 4 rater tabs are in files not read): 72 points, "
+            "level S4") in flat
+    # the same warning, from the same place, when some of the files are given together
+    bo = fill(files["Bo Chen"], "Bo Chen", ["S4"] * 18)
+    code, rep = read_json(self_only, bo)
+    assert code == 0 and isinstance(rep, list)
+    assert rep[0]["tabs_missing"] == ["Cy Park", "Di Lee"]
+    # all of them: the person's result, with nothing missing
+    code, rep = read_json(*files.values())
+    assert code == 0 and isinstance(rep, list) and rep[0]["tabs_missing"] == []
+    assert not [f for f in rep[0]["findings"] if "ratings are missing" in f["message"]]
+
+# -- the count of cells over the cap ---------------------------------------------------------------
+
+
+def test_the_count_of_cells_not_listed_reads_right_when_the_cells_before_it_are_withheld(
+        work: Path) -> None:
+    """Peers pooled, and the Summary retyped in many cells: the text report withholds the
+    Summary's cell findings (a column per rater), so the count finding is the only Summary row
+    printed, and must not read "and 96 more cell(s)" with nothing before it."""
+    path = render("definitions/sales-s1-s7.yaml", "Ann Example", "self", "manager:Bo Chen",
+                  "peer:Cy Park", "peer:Di Lee")
+    fill(path, "Self", ["S3"] * 18)
+    fill(path, "Cy Park", ["S4"] * 18)  # one peer rated: below min_peers, pooled
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Summary"]
+    retyped = [c for row in ws.iter_rows(min_row=4, max_row=21) for c in row
+               if isinstance(c.value, str) and c.value.startswith("=")][:30]
+    assert len(retyped) == 30
+    for c in retyped:
+        c.value = 0
+    wb.save(path)
+    code, rep = read_json(path)
+    assert code == 1 and isinstance(rep, dict)
+    counts = [f for f in rep["findings"] if "differ from the workbook as made" in f["message"]]
+    assert [(f["sheet"], f["cell"], f["message"]) for f in counts] == [
+        ("Summary", None, "30 cell(s) of this sheet differ from the workbook as made (12 with a "
+                          "finding of their own, 18 more counted here)")]
+    code, text = run("read", str(path))
+    flat = " ".join(text.split())
+    assert code == 1 and "Peers pooled" in flat
+    assert ("Summary 30 cell(s) of this sheet differ from the workbook as made (12 with a "
+            "finding of their own, 18 more counted here)") in flat
+    assert " and 18 more" not in flat and "formula replaced by a typed value" not in flat
+
+# -- a workbook saved as CSV --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "data", "kind"), [
+    ("ann.csv", b"Category,Rating,Comment\nProduct Knowledge,S3,\nClient Delivery,S4,ok\n",
+     "a CSV text file"),
+    ("ann.xlsx", "Kategorie;Bewertung\nProduktwissen;S3\n".encode("utf-8-sig"), "a CSV text file"),
+    ("ann.csv", b"\x01\x02 not text", "a file named .csv"),
+], ids=["csv", "semicolons-named-xlsx", "named-csv"])
+def test_a_workbook_saved_as_csv_is_refused_saying_what_it_is_and_what_to_send(
+        work: Path, name: str, data: bytes, kind: str) -> None:
+    Path(name).write_bytes(data)
+    res = CliRunner().invoke(main, ["read", name])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (
+        f"{name}: {kind}, not an .xlsx workbook: a .csv holds one sheet's values only (no rater "
+        "tabs, formulas or hidden sheet), so it cannot be verified; send the .xlsx workbook "
+        "itself (saving a copy as .csv leaves it as it was)")

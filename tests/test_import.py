@@ -944,7 +944,8 @@ def test_encrypted_parts_and_other_compressions_are_refused(tmp_path: Path, kind
     ("xlsx", b"<!DOCTYPE html><html><body>Sign in to continue</body></html>", "an HTML page"),
     ("ods", b"\n<html><head><title>Sign in</title></head></html>", "an HTML page"),
     ("xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document"),
-    ("xlsx", b"Category,S1,S2\nCRM,a,b\n", "not an .xlsx workbook (not a zip archive)"),
+    ("xlsx", b"Category,S1,S2\nCRM,a,b\n", "a CSV text file, not an .xlsx workbook (a CSV is "
+                                            "imported from a file named .csv)"),
     ("ods", b"<?xml version='1.0'?><office:document/>", "an XML or text file, not an .ods spreadsheet"),
     ("xlsx", b"", "empty file"),
     ("xlsx", cfb({"Workbook": b"\x09\x08\x10\x00\x00\x06\x05\x00"}), "old Excel 97-2003 .xls"),

@@ -562,8 +562,44 @@ def test_a_copied_rater_tab_holding_other_ratings_is_an_error_naming_its_cells(
     assert msg.startswith(f"tab 'Self (2)' is a copy of 'Self' holding what 'Self' does not "
                           f"({first}, {a1(R_FIRST, C_COMMENT)}, {a1(R_FIRST + 1, C_RATING)} and "
                           f"{len(sales.categories) - 2} more)")
-    assert "rename 'Self (2)' to 'Self'" in msg
+    assert ("paste them onto the same cells of 'Self' as values only, then delete 'Self (2)'"
+            in msg)
+    assert "Do not delete 'Self' instead" in msg and "rename" not in msg
     assert not report.ok
+
+
+def test_a_copied_tab_whose_cells_are_pasted_onto_the_tab_as_values_and_deleted_reads_clean(
+        tmp_path, sales, ctx4, unchanged):
+    """The copy-tab error's advice, followed as a script does it: the copy's ratings and
+    comments pasted (values only) onto the same cells of the tab, then the copy deleted."""
+    ratings = random_ratings(sales, ctx4, seed=12)
+    src = render(tmp_path, "done.xlsx", sales, ctx4, {"Self": ratings["Self"]})
+    comment = "Closed the ACME deal alone"
+
+    def fill_copy(wb: Any) -> None:
+        c = wb.copy_worksheet(wb["Self"])
+        c.title = "Self (2)"
+        for i in range(3):
+            c.cell(R_FIRST + i + 1, C_RATING + 1).value = "S6"
+        c.cell(R_FIRST + 1, C_COMMENT + 1).value = comment
+    copied = edit(src, tmp_path / "copied.xlsx", fill_copy)
+    assert [f.sheet for f in read_path(copied).errors] == ["Self (2)"]
+
+    def paste_values_and_delete(wb: Any) -> None:
+        copy, tab = wb["Self (2)"], wb["Self"]
+        for i in range(len(sales.categories)):
+            for col in (C_RATING, C_COMMENT):
+                tab.cell(R_FIRST + i + 1, col + 1).value = copy.cell(R_FIRST + i + 1, col + 1).value
+        wb.remove(copy)
+    report = read_path(unchanged(edit(copied, tmp_path / "mended.xlsx", paste_values_and_delete)))
+    assert errors(report) == []
+    assert all("not stored" in f.message for f in report.findings)  # openpyxl does not recompute
+    want = dict(ratings["Self"]) | {c.id: 6 for c in sales.categories[:3]}
+    assert_scores(report, rule(sales, ctx4, {"Self": want}))
+    assert report.inputs[0].comments == {sales.categories[0].id: comment}
+    code = CliRunner().invoke(main, ["read", str(tmp_path / "mended.xlsx"), "--ladders",
+                                     str(DEFINITIONS)]).exit_code
+    assert code == 0
 
 
 def test_a_copy_is_weighed_against_its_own_tab_only_and_a_clash_shows_both_values(
@@ -597,7 +633,8 @@ def test_a_copy_is_weighed_against_its_own_tab_only_and_a_clash_shows_both_value
     assert report.errors[0].message == (
         f"tab 'Self (2)' is a copy of 'Self' that disagrees with it ({cell}: 'S3' here, 'S4' on "
         "'Self'); only 'Self' is read: keep the right one, then read again (delete 'Self (2)' "
-        "if 'Self' is right; else copy its cells onto 'Self' and delete it)")
+        "if 'Self' is right; else paste its cells onto 'Self' as values only and delete "
+        "'Self (2)', never 'Self': the Summary's formulas read it)")
 
 
 def test_a_copy_retitled_for_another_rater_is_an_error_that_blames_no_one_tab(
@@ -807,6 +844,46 @@ def test_an_inserted_row_is_reported_once_and_the_ratings_still_read(tmp_path, s
     report = read_path(path)
     assert errors(report) == ["error: Self!A8: row 8 was inserted (not part of the workbook as made)"]
     assert_scores(report, rule(sales, ctx4, ratings))
+
+
+def test_two_rows_swapped_are_refused_by_their_rows_not_by_formulas_quoted_twice_alike(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """Rows 5 and 6 of Self swapped, columns A–D only (a sort, or a cut and paste of the
+    values): the formulas stay as made, reading the rows as made. They were reported as
+    "formula changed to =COUNT(H5:H22) (the workbook as made has =COUNT(H5:H22))"; the rows
+    moved are the error, and a formula is reported only where it is not as made."""
+    src, _ = filled
+
+    def swap(wb: Any) -> None:
+        ws = wb["Self"]
+        for col in range(1, 5):
+            a, b = ws.cell(R_FIRST + 1, col), ws.cell(R_FIRST + 2, col)
+            a.value, b.value = b.value, a.value
+    report = read_path(unchanged(edit(src, tmp_path / "swapped.xlsx", swap)))
+    assert errors(report) == [
+        f"error: Self!A{R_FIRST + 1}: row {R_FIRST + 1} was inserted (not part of the workbook "
+        "as made)",
+        f"error: Self!A{R_FIRST + 2}: row {R_FIRST + 2} of the workbook as made "
+        f"('{sales.categories[1].name}') was deleted"]
+    assert not report.ok
+    for f in report.findings:  # no finding quotes one formula as two
+        quoted = re.findall(r"=[A-Z]+\([^ ]*\)", f.message)
+        assert len(quoted) < 2 or quoted[0] != quoted[1], str(f)
+
+
+def test_a_formula_changed_among_moved_rows_is_still_reported(tmp_path, sales, ctx4, filled,
+                                                              unchanged):
+    src, _ = filled
+
+    def swap_and_change(wb: Any) -> None:
+        ws = wb["Self"]
+        for col in range(1, 5):
+            a, b = ws.cell(R_FIRST + 1, col), ws.cell(R_FIRST + 2, col)
+            a.value, b.value = b.value, a.value
+        ws["D24"] = "=COUNT(H5:H21)"
+    report = read_path(unchanged(edit(src, tmp_path / "changed.xlsx", swap_and_change)))
+    assert "error: Self!D24: formula changed to =COUNT(H5:H21) (the workbook as made has " \
+           "=COUNT(H5:H22))" in errors(report)
 
 
 def test_a_deleted_row_is_reported_with_its_category(tmp_path, sales, filled, unchanged):
@@ -1114,4 +1191,26 @@ def test_a_google_sheets_url_is_read_through_gsheets_open_grid(tmp_path, sales, 
     assert calls == [url] and report.file == url and report.findings == []
     assert_scores(report, rule(sales, ctx4, ratings))
 
+# -- a copied template's name cell ------------------------------------------------------------------
 
+
+def test_a_formula_in_a_copied_templates_name_cell_is_refused_as_a_formula_not_a_missing_name(
+        tmp_path, sales, unchanged):
+    from sheetladder.google.publish import template_context
+
+    ctx = template_context(sales, "2026-Q4")
+    src = render(tmp_path, "template.xlsx", sales, ctx, {"Self": {sales.categories[0].id: 3}})
+
+    def name_by_formula(wb: Any) -> None:
+        wb["Guide"]["B4"] = '=HYPERLINK("https://example.com/ana","Ana Diaz")'
+    report = read_path(unchanged(edit(src, tmp_path / "formula.xlsx", name_by_formula)))
+    assert [str(f) for f in report.findings if f.sheet == "Guide"] == [
+        "error: Guide!B4: the person's name cell holds a formula =HYPERLINK(\"https://example.com"
+        "/ana\",\"An…; type the person's name in this yellow cell instead"]
+    assert report.person == ""  # the formula's text is never taken as the name
+
+    def typed(wb: Any) -> None:
+        wb["Guide"]["B4"] = "Ana Diaz"
+    report = read_path(unchanged(edit(src, tmp_path / "typed.xlsx", typed)))
+    assert not [f for f in report.findings if f.sheet == "Guide"]
+    assert report.person == "Ana Diaz"

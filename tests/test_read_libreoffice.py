@@ -188,6 +188,35 @@ def test_split_files_filled_in_libreoffice_merge_into_one_report(tmp_path, sales
     assert_scores(reports[0], rule(sales, ctx4, ratings))
 
 
+def test_a_copied_tab_mended_as_the_error_advises_reads_and_the_old_advice_is_named(
+        tmp_path, sales, ctx4):
+    """A rater filled a copy of their tab ("Self (2)"). Pasting its ratings onto the tab as
+    values and deleting the copy reads clean; deleting the tab and renaming the copy to its
+    name (the advice this replaced) turns every Summary formula reading it into #REF!, which
+    is one error saying so, not "Summary and 78 more cells differ"."""
+    ratings = seeded_ratings(sales, ctx4, 9)
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    filled_copy: list[Op] = [["copy_sheet", "Self", "Self (2)"],
+                             *typing_ops(sales, {"Self (2)": ratings["Self"]})]
+    pasted = [*filled_copy, *typing_ops(sales, {"Self": ratings["Self"]}),
+              ["remove_sheet", "Self (2)"]]
+    renamed = [*filled_copy, ["remove_sheet", "Self"], ["rename", "Self (2)", "Self"]]
+    good, bad = tmp_path / "pasted.xlsx", tmp_path / "renamed.xlsx"
+    edit_in_libreoffice([(blank, good, pasted), (blank, bad, renamed)], tmp_path)
+    report = read_path(good)
+    assert report.findings == [], [str(f) for f in report.findings]
+    assert_scores(report, rule(sales, ctx4, {"Self": ratings["Self"]}))
+    report = read_path(bad)
+    assert [(f.sheet, f.cell) for f in report.errors] == [("Summary", "C4")], [
+        str(f) for f in report.findings]
+    msg = report.errors[0].message
+    assert msg.startswith("the tab 'Self' the Summary reads was deleted: ")
+    assert "show #REF! now (Summary!C4, " in msg and "Render the workbook again" in msg
+    assert "restore the tab" in msg
+    assert not any("more cell(s) differ" in f.message for f in report.findings)
+
+
 def test_old_xls_and_ods_saved_by_libreoffice_are_refused_in_one_line(tmp_path, small):
     src = tmp_path / "w.xlsx"
     src.write_bytes(to_bytes(build_plan(small, make_context(small, "Old"))))
@@ -197,3 +226,19 @@ def test_old_xls_and_ods_saved_by_libreoffice_are_refused_in_one_line(tmp_path, 
         read_path(xls)
     with pytest.raises(UnreadableWorkbook, match="OpenDocument spreadsheet"):
         read_path(ods)
+
+def test_a_workbook_saved_as_csv_by_libreoffice_is_refused_saying_to_send_the_xlsx(tmp_path, small):
+    """Saved as .csv (one sheet's values), a workbook was refused as "not an .xlsx workbook
+    (not a zip archive)"; it gets what .ods and .xls get: what it is, and what to do."""
+    src = tmp_path / "w.xlsx"
+    src.write_bytes(to_bytes(build_plan(small, make_context(small, "Csv"))))
+    saved = convert(src, tmp_path / "csv", "csv:Text - txt - csv (StarCalc):44,34,76")
+    assert saved.suffix == ".csv"
+    renamed = tmp_path / "renamed.xlsx"
+    renamed.write_bytes(saved.read_bytes())
+    for path in (saved, renamed):
+        with pytest.raises(UnreadableWorkbook) as e:
+            read_path(path)
+        assert e.value.reason.startswith(
+            "a CSV text file, not an .xlsx workbook: a .csv holds one sheet's values only")
+        assert "send the .xlsx workbook itself" in e.value.reason

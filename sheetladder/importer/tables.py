@@ -146,6 +146,8 @@ def _file_bytes(path: Path, what: str) -> bytes:
     if reason:
         if encryption(data):
             raise _encrypted(path)
+        if reason.startswith("a CSV text file"):
+            reason += " (a CSV is imported from a file named .csv)"
         raise ImportFailed(f"{path}: {reason}")
     return data
 
@@ -201,6 +203,9 @@ def _xlsx_tables(path: Path, data: bytes) -> list[Table]:
     except EncryptedWorkbook:
         raise _encrypted(path) from None
     except UnreadableWorkbook as e:
+        if e.reason.startswith("a CSV text file"):  # the reader's advice is for filled workbooks
+            raise ImportFailed(f"{path}: a CSV text file, not an .xlsx workbook (a CSV is "
+                               "imported from a file named .csv)") from None
         raise ImportFailed(str(e)) from None
     from .styles import hidden_lines, italic_cells
 

@@ -372,6 +372,15 @@ def same_file(a: str, b: str) -> bool:
         return False
 
 
+def _missing_tab(tab: str, split: bool) -> Finding:
+    """The warning for a rater tab that no file read holds: the figures are the other tabs'."""
+    where = (" (a --split file holds only its rater's tab: give every rater's file to one "
+             "sheetladder read)" if split else "")
+    return Finding(severity="warning", sheet=tab, message=(
+        f"no file read holds the {tab!r} tab, so this rater's ratings are missing{where}; "
+        "the figures are those of the tabs read only"))
+
+
 def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
     """One report from copies of one assessment: each rater tab from the copy where it is filled.
 
@@ -379,8 +388,13 @@ def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
     files and the first cells that differ, and no figures, unless one of them is named in
     ``keep``, which then holds the tab. Nothing is settled silently, and never by file times.
     """
-    if len(copies) == 1:
+    if len(copies) == 1 and copies[0].context.split_tab is None:
         return copies[0]
+    if len(copies) == 1:  # a --split file read alone: the other raters' tabs are in their files
+        v = copies[0]
+        v.report.tabs_missing = [s.tab for s in v.context.raters if s.tab not in v.inputs]
+        v.report.findings += [_missing_tab(tab, split=True) for tab in v.report.tabs_missing]
+        return v
     first = copies[0]
     ladder = first.ladder
     ctx = first.context.model_copy(update={"split_tab": None})
@@ -391,11 +405,12 @@ def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
             findings.append(f.model_copy(update={"file": f.file or v.report.file}))
     chosen: dict[str, RaterInput] = {}
     conflicts: list[str] = []
+    missing: list[str] = []
     for slot in ctx.raters:
         holders = [v for v in copies if slot.tab in v.inputs]
         if not holders:
-            findings.append(Finding(severity="warning", sheet=slot.tab, message=(
-                f"no copy holds the {slot.tab!r} tab, so this rater's ratings are missing")))
+            missing.append(slot.tab)
+            findings.append(_missing_tab(slot.tab, split=any(v.context.split_tab for v in copies)))
             continue
         filled = [v for v in holders if _filled(v.inputs[slot.tab])]
         if not filled:
@@ -422,6 +437,7 @@ def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
                 message=conflict_message(slot.tab, pick.report.file, other.report.file, diffs)))
     report = make_report(" + ".join(sources), ladder, ctx, chosen, findings, sources)
     report.unread_ratings = [c for v in copies for c in v.report.unread_ratings]
+    report.tabs_missing = missing
     withheld = next((v.report.figures_withheld for v in copies if v.report.figures_withheld), None)
     if conflicts:
         withhold_figures(report, f"copies disagree on tab(s) {', '.join(map(repr, conflicts))}: "
@@ -585,6 +601,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "progress_to_next": report.progress_to_next,
         "figures_withheld": report.figures_withheld,
         "figures_from": report.figures_from,
+        "tabs_missing": report.tabs_missing,
         "comments": {i.tab: i.comments for i in report.inputs if i.comments},
     }
 

@@ -71,6 +71,10 @@ class Report(BaseModel):
     figures_from: str | None = Field(
         default=None, description="The trusted ladder the figures were recomputed from, when "
                                   "not from the workbook's own (which was found altered).")
+    tabs_missing: list[str] = Field(
+        default_factory=list, description="Rater tabs none of the files read holds (a --split "
+                                          "file read without the other raters' files): the "
+                                          "figures are those of the tabs read only.")
     unreadable: str | None = Field(
         default=None, description="Why the file could not be read at all (then nothing else is set)."
     )

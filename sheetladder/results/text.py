@@ -144,6 +144,10 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
         for line in comment_lines(r, ladder if pooled else None, pooled=pooled):
             console.print(line)
         overall = Text("Overall: ", style="bold")
+        if r.tabs_missing:  # not the person's result: raters' tabs are in files not read
+            overall = Text("Overall of the tabs read only ", style="bold")
+            overall.append(f"({len(r.tabs_missing)} of {len(r.raters)} rater tabs are in files "
+                           "not read): ", style="yellow")
         if r.figures_withheld:
             overall.append(f"no figures: {r.figures_withheld}")
             console.print(overall)
@@ -176,7 +180,11 @@ def tab_status(r: Report, pooled: bool = False) -> str:
     """Which rater tabs are filled, partly filled or not started: what a manager checks on a
     shared Google Sheet before chasing anyone. With ``pooled``, tabs other than self's are
     only counted, never named."""
+    missing = set(r.tabs_missing)
+
     def state(rs: RaterScore) -> str:
+        if rs.tab in missing:
+            return "not in the files read"
         return "filled" if rs.of and rs.rated == rs.of else (
             "partly filled" if rs.rated else "not started")
 
@@ -184,11 +192,13 @@ def tab_status(r: Report, pooled: bool = False) -> str:
     full = [rs.tab for rs in own if state(rs) == "filled"]
     part = [f"{rs.tab} ({rs.rated}/{rs.of})" for rs in own if state(rs) == "partly filled"]
     none = [rs.tab for rs in own if state(rs) == "not started"]
+    away = [rs.tab for rs in own if state(rs) == "not in the files read"]
     parts = [f"{label}: {', '.join(tabs)}" for label, tabs in
-             (("filled", full), ("partly filled", part), ("not started", none)) if tabs]
+             (("filled", full), ("partly filled", part), ("not started", none),
+              ("not in the files read", away)) if tabs]
     if pooled:
         counts = {k: sum(1 for rs in r.raters if rs.role != anonymity.SELF and state(rs) == k)
-                  for k in ("filled", "partly filled", "not started")}
+                  for k in ("filled", "partly filled", "not started", "not in the files read")}
         if any(counts.values()):
             parts.append(f"{anonymity.POOL_NAME}: " + ", ".join(
                 f"{n} {k}" for k, n in counts.items() if n))

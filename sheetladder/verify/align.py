@@ -203,9 +203,10 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
         found.add("error", name, a1(*first),
                   f"tab {name!r} is a copy of {read_as!r} holding what {read_as!r} does not "
                   f"({where(lacking)}); only {read_as!r} is read, so this would be lost: copy "
-                  f"it onto {read_as!r} and delete {name!r} (or delete {read_as!r} and rename "
-                  f"{name!r} to {read_as!r}; or, if {read_as!r} is right without it, delete "
-                  f"{name!r}), then read again")
+                  f"those cells and paste them onto the same cells of {read_as!r} as values "
+                  f"only, then delete {name!r} (or, if {read_as!r} is right without it, just "
+                  f"delete {name!r}), and read again. Do not delete {read_as!r} instead: the "
+                  "Summary's formulas read it and would be lost")
         return
 
     def shown_one(k: tuple[int, int]) -> str:
@@ -220,7 +221,8 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
     found.add("error", name, a1(*first),
               f"tab {name!r} is a copy of {read_as!r} that disagrees with it ({shown}){also}; "
               f"only {read_as!r} is read: keep the right one, then read again (delete {name!r} "
-              f"if {read_as!r} is right; else copy its cells onto {read_as!r} and delete it)")
+              f"if {read_as!r} is right; else paste its cells onto {read_as!r} as values only "
+              f"and delete {name!r}, never {read_as!r}: the Summary's formulas read it)")
 
 
 @dataclass

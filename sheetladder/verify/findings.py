@@ -16,6 +16,9 @@ class _Findings:
         self._per_sheet: dict[str, int] = {}
         self.definition_doubt: str | None = None  # why the embedded definition is not trusted
         self.unread_ratings: list[str] = []  # "Tab!D5": ratings typed that are no level
+        # a tab deleted (casefolded) -> the (sheet, cell) of each formula whose references to
+        # it are #REF! now: one finding for them all (see verify._tab_deleted)
+        self.tabs_lost: dict[str, list[tuple[str, str]]] = {}
 
     def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str) -> None:
         self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message))
@@ -27,10 +30,16 @@ class _Findings:
             self.add(severity, sheet, cell, message)
 
     def close(self) -> list[Finding]:
+        """The findings, with one for each sheet over the cap counting the cells not listed. It
+        must read right alone: a report may withhold the cell findings before it (those of a
+        pooled rater's tab, or of the Summary's column per rater); it names no cell, as a cell
+        of the Summary tells whose column it is."""
         for sheet, n in self._per_sheet.items():
             if n > MAX_CELL_FINDINGS:
                 self.add("error", sheet, None,
-                         f"and {n - MAX_CELL_FINDINGS} more cell(s) differ from the workbook as made")
+                         f"{n} cell(s) of this sheet differ from the workbook as made "
+                         f"({MAX_CELL_FINDINGS} with a finding of their own, "
+                         f"{n - MAX_CELL_FINDINGS} more counted here)")
         return self.items
 
 

@@ -129,3 +129,25 @@ def _canonical(formula: str, here: str, aliases: Mapping[str, str],
         pending, prev_ref = None, False
         out.append(piece)
     return "".join(out)
+
+
+def sheets_referenced(formula: str) -> set[str]:
+    """The sheets a formula's references name (casefolded), quoted or not."""
+    toks = _tokens(formula.strip().lstrip("="))
+    out: set[str] = set()
+    for idx, (kind, tok) in enumerate(toks):
+        if kind == "qsheet":
+            out.add(tok[1:-2].replace("''", "'").casefold())
+        elif kind == "word" and idx + 1 < len(toks) and toks[idx + 1][1] == "!":
+            out.add(tok.casefold())
+    return out
+
+
+def refs_lost(want: str, got: str, aliases: Mapping[str, str] | None = None) -> set[str]:
+    """The sheets ``want`` reads that ``got`` reads no more, its references to them turned
+    into #REF!: what deleting a tab does to the formulas reading it (casefolded names;
+    ``aliases`` as for :func:`canonical_formula`, for the names ``got`` reads)."""
+    if "#REF!" not in got.upper() or "#REF!" in want.upper():
+        return set()
+    names = {(aliases or {}).get(n, n) for n in sheets_referenced(got)}
+    return sheets_referenced(want) - names

@@ -72,7 +72,7 @@ from ..results.report import Finding, LadderRef, Report, Severity, withhold_figu
 from ..scoring import RaterInput
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
 from .findings import _SHORT, _Findings, _short
-from .formulas import RowMap, _num_text, canonical_formula
+from .formulas import RowMap, _num_text, canonical_formula, refs_lost
 from .ratings import _shown, parse_rating
 
 MAX_CELL_TEXT = 32767  # what an .xlsx cell holds; longer text is cut when it is written
@@ -264,7 +264,12 @@ class _SheetCheck:
 
 
 def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mapping[str, str],
-                   row_maps: Mapping[str, RowMap] | None, found: _Findings) -> _SheetCheck:
+                   row_maps: Mapping[str, RowMap] | None, found: _Findings,
+                   cut: frozenset[str] = frozenset(), moved: bool = False) -> _SheetCheck:
+    """The cells of a sheet against the plan. ``cut``: sheets (casefolded) with rows deleted,
+    whose #REF!s are reported with the rows; any other tab the formulas read no more is
+    gathered in ``found.tabs_lost`` (the tab was deleted), for one finding per tab. ``moved``:
+    rows were found inserted or deleted (each an error already reported)."""
     check = _SheetCheck(sg)
     sev: Severity = "warning" if sp.role == "guide" else "error"
     facts = _GUIDE_FACT_CELLS if sp.role == "guide" else None
@@ -274,6 +279,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     # a formula spelled exactly as planned is intact whatever normalising would do, unless tabs
     # were renamed or rows moved (then references must be read through the aliases and moves)
     verbatim = not aliases and row_maps is None
+    made_at = {(c.row, c.col): c.formula for c in sp.cells if c.kind == "formula"} if moved else {}
     for c in sp.cells:
         grow = c.row if identity else al.to_grid(c.row)
         if grow is None:
@@ -300,9 +306,23 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                 continue
             exp_c = canonical_formula(want, sp.name, None, row_maps)
             got_c = canonical_formula(got.formula, sp.name, aliases)
+            if exp_c != got_c and (lost := refs_lost(want, got.formula, aliases) - cut):
+                for tab in lost:  # one finding per tab deleted, not one per formula
+                    found.tabs_lost.setdefault(tab, []).append((sg.name, a1(*pos)))
+                continue
+            if exp_c != got_c and moved and got_c == canonical_formula(
+                    made_at.get(pos) or "", sp.name):
+                # the formula this cell was made with, while rows' contents moved around it
+                # (swapped or sorted, not inserted or deleted: the spreadsheet would have moved
+                # the references too). The moved rows are the error, reported with them; "the
+                # formula changed" would quote two identical formulas.
+                continue
             if exp_c != got_c:
-                found.cell("error", sg.name, a1(*pos),
-                           changed("formula", "=" + want.lstrip("="), "=" + got.formula.lstrip("=")))
+                was, now = "=" + want.lstrip("="), "=" + got.formula.lstrip("=")
+                found.cell("error", sg.name, a1(*pos), changed("formula", was, now) if was != now
+                           else f"formula {_short(now)} is as written when the workbook was "
+                                "made, but the rows or tabs it reads were moved or renamed, so "
+                                "it reads other cells now (see the findings on them)")
                 continue
             check.intact.append((c, pos))
             continue
@@ -626,6 +646,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     if any(not al.identity for al in alignments.values()):
         row_maps = {name.casefold(): al.row_map() for name, al in alignments.items()}
     checks: dict[str, _SheetCheck] = {}
+    cut = frozenset(name.casefold() for name, al in alignments.items() if al.deleted)
+    moved = any(al.inserted or al.deleted for al in alignments.values())
     inputs: dict[str, RaterInput] = {}
     consistent: dict[str, bool] = {}
     slots = {s.tab: s for s in ctx.raters}
@@ -635,7 +657,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             continue
         sg = grid.sheets[gname]
         al = alignments[sp.name]
-        check = _compare_sheet(sp, sg, al, aliases, row_maps, found)
+        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut, moved)
         checks[sp.name] = check
         if sp.role == "rater" and sp.rater_tab in slots:
             slot = slots[sp.rater_tab]
@@ -646,6 +668,9 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             consistent[sp.name] = True
         if al.deleted:  # its formulas show #REF! now: already reported with the deleted rows
             consistent[sp.name] = False
+    for key, where in found.tabs_lost.items():
+        _tab_deleted(next((sp.name for sp in plan.sheets if sp.name.casefold() == key), key),
+                     where, pairs, found)
     rater_names = [s.name for s in plan.rater_sheets()]
     all_raters_ok = all(consistent.get(n, False) for n in rater_names)
     for sp in plan.sheets:
@@ -675,6 +700,26 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
                     inputs=inputs)
 
 
+def _tab_deleted(tab: str, where: Sequence[tuple[str, str]], pairs: Mapping[str, str],
+                 found: _Findings) -> None:
+    """One error for the formulas that read a tab and show #REF! instead now: the tab was
+    deleted (a tab renamed to its name since, such as a copy of it, is not what they read), and
+    no edit of the file brings them back. Listing them cell by cell would only say that
+    "Summary and 78 more cells differ"."""
+    sheets = list(dict.fromkeys(s for s, _ in where))
+    cells = ", ".join(f"{s}!{c}" for s, c in where[:3]) + (
+        f" and {len(where) - 3} more" if len(where) > 3 else "")
+    now = (f"; the tab named {pairs[tab]!r} now is another (a copy renamed?), which they do not "
+           "read" if tab in pairs else "")
+    found.add("error", sheets[0], where[0][1], (
+        f"the tab {tab!r} the {' and '.join(sheets)} read{'s' if len(sheets) == 1 else ''} was "
+        f"deleted: {len(where)} formula(s) reading it show #REF! now ({cells}) and are lost"
+        f"{now}. Render the workbook again and retype the ratings, or restore the tab (undo "
+        "the deletion, or go back to the file as saved before it). To keep what a copy of a "
+        "tab holds, paste its cells onto the tab (values only) and delete the copy, never the "
+        "tab"))
+
+
 def _one_person_once(ctx: Context, pairs: Mapping[str, str], found: _Findings) -> None:
     """A workbook whose raters count one person twice (the person as their own peer, one rater
     on two tabs: renders refuse that now, earlier ones did not) would score that person's view
@@ -700,6 +745,13 @@ def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
     cell = grid.sheets[gname].get(grow, col) if gname is not None and grow is not None else None
     name = " ".join(str(cell.value).split()) if cell is not None and cell.value is not None else ""
     where = a1(grow if grow is not None else row, col)
+    if cell is not None and cell.formula is not None:
+        # the name is typed, never computed (as ratings are): a formula's result is not what
+        # anyone typed, and may be another in another application
+        found.add("error", gname or GUIDE_SHEET, where,
+                  f"the person's name cell holds a formula ={_short(cell.formula, 40)}; type "
+                  "the person's name in this yellow cell instead")
+        return ctx
     if not name:
         found.add("error", gname or GUIDE_SHEET, where,
                   "the person's name is not filled in: a copy of the template names the person "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -97,7 +98,45 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
         return f"an XML or text file, not {what}"
     if head.startswith(b"%pdf"):
         return "a PDF document, not a workbook"
+    if looks_like_csv(data):
+        return f"a CSV text file, not {what}"
     return f"not {what} (not a zip archive)"
+
+
+def looks_like_csv(data: bytes) -> bool:
+    """Whether ``data`` is text whose first lines parse as CSV rows of one width (2 or more)
+    on one of , ; or tab: what a spreadsheet saved "as CSV" (or "as Unicode text") gives."""
+    sample = data[:8192]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = sample.decode("utf-16")
+        except UnicodeDecodeError:
+            return False
+    elif b"\x00" in sample:
+        return False
+    else:
+        text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
+        if text.count("\ufffd") > len(text) // 100:  # a legacy code page is text too, but
+            text = sample.decode("cp1252", errors="replace")  # few binaries get this far
+    lines = [ln for ln in text.splitlines() if ln.strip()][:10]
+    if len(data) > len(sample) and len(lines) > 1:
+        lines = lines[:-1]  # the last line of the sample may be cut short
+    if not lines or any(ord(ch) < 32 and ch not in "\t" for ln in lines for ch in ln):
+        return False
+    for sep in (",", ";", "\t"):
+        try:
+            widths = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        except csv.Error:
+            continue
+        if min(widths) >= 2 and len(widths) == 1:
+            return True
+    return False
+
+
+CSV_WORKBOOK_ADVICE = (
+    ": a .csv holds one sheet's values only (no rater tabs, formulas or hidden sheet), so it "
+    "cannot be verified; send the .xlsx workbook itself (saving a copy as .csv leaves it as "
+    "it was)")
 
 
 # -- encrypted files -------------------------------------------------------------------------
@@ -472,6 +511,10 @@ def _require_defusedxml() -> None:
 def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
     reason = sniff(data)
+    if reason and (reason.startswith("a CSV text file") or (
+            source.lower().endswith(".csv") and reason.endswith("(not a zip archive)"))):
+        kind = "a CSV text file" if reason.startswith("a CSV") else "a file named .csv"
+        reason = f"{kind}, not an .xlsx workbook" + CSV_WORKBOOK_ADVICE
     if reason:
         if encryption(data):
             raise EncryptedWorkbook(source, reason)
