@@ -846,6 +846,15 @@ def test_an_inserted_row_is_reported_once_and_the_ratings_still_read(tmp_path, s
     assert_scores(report, rule(sales, ctx4, ratings))
 
 
+def _swap_rows_5_and_6(wb: Any) -> None:
+    """Swap the contents of Self's first two category rows, columns A–D only (a sort, or a
+    cut and paste of the values)."""
+    ws = wb["Self"]
+    for col in range(1, 5):
+        a, b = ws.cell(R_FIRST + 1, col), ws.cell(R_FIRST + 2, col)
+        a.value, b.value = b.value, a.value
+
+
 def test_two_rows_swapped_are_refused_by_their_rows_not_by_formulas_quoted_twice_alike(
         tmp_path, sales, ctx4, filled, unchanged):
     """Rows 5 and 6 of Self swapped, columns A–D only (a sort, or a cut and paste of the
@@ -853,13 +862,7 @@ def test_two_rows_swapped_are_refused_by_their_rows_not_by_formulas_quoted_twice
     "formula changed to =COUNT(H5:H22) (the workbook as made has =COUNT(H5:H22))"; the rows
     moved are the error, and a formula is reported only where it is not as made."""
     src, _ = filled
-
-    def swap(wb: Any) -> None:
-        ws = wb["Self"]
-        for col in range(1, 5):
-            a, b = ws.cell(R_FIRST + 1, col), ws.cell(R_FIRST + 2, col)
-            a.value, b.value = b.value, a.value
-    report = read_path(unchanged(edit(src, tmp_path / "swapped.xlsx", swap)))
+    report = read_path(unchanged(edit(src, tmp_path / "swapped.xlsx", _swap_rows_5_and_6)))
     assert errors(report) == [
         f"error: Self!A{R_FIRST + 1}: row {R_FIRST + 1} was inserted (not part of the workbook "
         "as made)",
@@ -876,11 +879,8 @@ def test_a_formula_changed_among_moved_rows_is_still_reported(tmp_path, sales, c
     src, _ = filled
 
     def swap_and_change(wb: Any) -> None:
-        ws = wb["Self"]
-        for col in range(1, 5):
-            a, b = ws.cell(R_FIRST + 1, col), ws.cell(R_FIRST + 2, col)
-            a.value, b.value = b.value, a.value
-        ws["D24"] = "=COUNT(H5:H21)"
+        _swap_rows_5_and_6(wb)
+        wb["Self"]["D24"] = "=COUNT(H5:H21)"
     report = read_path(unchanged(edit(src, tmp_path / "changed.xlsx", swap_and_change)))
     assert "error: Self!D24: formula changed to =COUNT(H5:H21) (the workbook as made has " \
            "=COUNT(H5:H22))" in errors(report)
