@@ -5,8 +5,9 @@ Library calls never change process-wide state. A process that runs sheetladder a
 
 A worker must never outlive the command that started it: a ProcessPoolExecutor's workers wait
 on a queue whose pipe they hold open themselves, so when the parent is killed (``kill -9``, an
-OOM kill) they never see it close and wait forever, and so does multiprocessing's resource
-tracker, which waits for them. Every pool's initializer calls :func:`exit_with_parent`.
+OOM kill) they never see it close and wait forever. A :mod:`sheetladder.workers` worker sees its
+task pipe close when idle, but not while it reads a long chunk. Every pool's initializer calls
+:func:`exit_with_parent`.
 """
 
 from __future__ import annotations

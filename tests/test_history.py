@@ -34,6 +34,7 @@ from sheetladder.results.read import ReadOutcome, read_for_collect
 from sheetladder.results.report import Finding, LadderRef, Report
 from sheetladder.results.store import History, HistoryError
 from sheetladder.scoring import RaterInput, score, xround
+from sheetladder.workers import in_worker
 from sheetladder.xlsx.archive import MAX_FILE_BYTES
 
 from .conftest import SMALL
@@ -808,8 +809,7 @@ def test_readers_started_early_are_the_ones_collect_reads_with(
         tmp_path: Path, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI starts the reader processes before it parses the ladders and opens the history;
     collect must read with those, start none of its own, and store what it stores without."""
-    import concurrent.futures
-
+    import sheetladder.workers
     from sheetladder.results.read import Readers
 
     _returned_folder(tmp_path / "in", ladder)
@@ -824,7 +824,7 @@ def test_readers_started_early_are_the_ones_collect_reads_with(
         def no_second_pool(*a: object, **k: object) -> None:
             raise AssertionError("collect started reader processes of its own")
 
-        monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_second_pool)
+        monkeypatch.setattr(sheetladder.workers, "WorkerPool", no_second_pool)
         sent: list[object] = []
         submit = pool.submit
 
@@ -850,7 +850,7 @@ def test_readers_started_early_are_the_ones_collect_reads_with(
 
 def _dying_reader(path: str) -> ReadOutcome:
     """Reads here; in a reader process, ends it at once, as a kill or the OOM killer would."""
-    if multiprocessing.parent_process() is not None:
+    if in_worker():
         os._exit(9)
     return read_for_collect(path)
 

@@ -186,11 +186,11 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                 for got in read_chunk_for_collect([task], reader, memo):
                     batch.add(got)
         else:
-            from concurrent.futures.process import BrokenProcessPool
+            from ..workers import WorkerLost
 
             try:
                 _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen)
-            except BrokenProcessPool:
+            except WorkerLost:
                 raise ReaderLost() from None
     batch.add_held(held, stamps, reader, memo, keep)
     batch.settle(keep, history)
@@ -546,6 +546,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
     chunks = _chunked(tasks)
     more = True
     pool = readers.pool
+    assert pool is not None  # the caller reads here when no reader was started
     n_readers = readers.n
     while more or ahead:
         while more and sent < n_readers * _CHUNKS_PER_READER:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..a1 import a1
 from ..context import META_SHEET
@@ -42,6 +42,9 @@ from ..verify.verify import (
 from ..xlsx.read import grid_from_bytes, open_xlsx
 from .report import Finding, Report, recompute_figures, withhold_figures
 from .trust import TrustedLadders
+
+if TYPE_CHECKING:
+    from ..workers import WorkerPool
 
 
 def open_grid(source: str) -> Grid:
@@ -162,23 +165,18 @@ class Readers:
 
     def __init__(self, jobs: int = 0, files: int = 0):
         self.n = min(reader_processes(jobs), max(1, files // CHUNK_FILES)) if files >= 3 else 0
-        self.pool: Any = None
+        self.pool: WorkerPool | None = None
 
     def __enter__(self) -> Readers:
         if self.n:
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
+            from ..workers import WorkerPool
 
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.n, mp_context=get_context("spawn"),
-                initializer=start_reader, initargs=(os.getpid(),))
-            for _ in range(self.n):  # a process starts with the first task it is given
-                self.pool.submit(os.getpid)
+            self.pool = WorkerPool(self.n, initializer=start_reader, initargs=(os.getpid(),))
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *rest: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.__exit__(exc_type, *rest)
             self.pool = None
 
 
@@ -219,13 +217,11 @@ def _outcomes(sources: list[str], jobs: int) -> Iterator[_Outcome]:
         for source in sources:
             yield _verify_one(source, memo)
         return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
+    from ..workers import WorkerPool
 
     workers = min(jobs, len(sources))
     chunk = max(1, min(16, len(sources) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=start_reader, initargs=(os.getpid(),)) as pool:
+    with WorkerPool(workers, initializer=start_reader, initargs=(os.getpid(),)) as pool:
         for got in pool.map(_verify_in_worker, sources, chunksize=chunk):
             yield _from_worker(got)
 
