@@ -20,7 +20,8 @@ same into a PostgreSQL server started for the run (``tests/postgres.py``, fsync 
 * the CPU time of the first run summed over every process (``RUSAGE_CHILDREN``), per file:
   unlike wall time, it hardly moves when other work shares the machine;
 * peak memory, from one more run into a new file, watched: summed over the collecting
-  process and every process it starts (its reader processes): a thread here reads ``VmRSS`` from ``/proc/PID/status`` of the command and of all its descendants every 20 ms and
+  process and every process it starts (its reader processes): a thread here reads
+  ``VmRSS`` from ``/proc/PID/status`` of the command and of all its descendants every 20 ms and
   keeps the largest sum seen (issue 8: <= 150 MB). Resident sizes count the pages processes
   share (the Python binary, shared libraries) once per process, so the sum overstates what the
   machine spends; the proportional set size (``Pss`` in ``/proc/PID/smaps_rollup``, shared pages
