@@ -985,11 +985,33 @@ def test_split_files_merge_like_copies(tmp_path, sales, ctx4, unchanged):
         assert c.split_tab is not None
         paths.append(unchanged(render(tmp_path, f"split-{c.split_tab}.xlsx", sales, c,
                                       {c.split_tab: ratings[c.split_tab]})))
-    single = read_path(paths[0])
-    assert single.findings == []
     reports = read_many(paths)
-    assert len(reports) == 1 and reports[0].findings == []
+    assert len(reports) == 1 and reports[0].findings == [] and reports[0].tabs_missing == []
     assert_scores(reports[0], rule(sales, ctx4, ratings))
+
+
+def test_a_split_file_read_alone_by_the_library_warns_of_the_tabs_in_other_files_as_read_does(
+        tmp_path, sales, ctx4, unchanged):
+    """read_path (the library's one-file read) and read_many without merging said nothing of
+    the raters' tabs a lone --split file leaves out, while ``sheetladder read`` of the same file
+    warned and labelled its figures those of the tabs read only: one place decides it now."""
+    ratings = random_ratings(sales, ctx4, seed=23)
+    c = split_contexts(ctx4)[0]
+    assert c.split_tab == "Self"
+    path = unchanged(render(tmp_path, "split-self.xlsx", sales, c, {"Self": ratings["Self"]}))
+    others = [s.tab for s in ctx4.raters if s.tab != "Self"]
+    res = CliRunner().invoke(main, ["read", str(path), "--json"], catch_exceptions=False)
+    cli = json.loads(res.output)
+    assert res.exit_code == 0 and cli["tabs_missing"] == others
+    for report in (read_path(path), read_many([path])[0],
+                   read_many([path], merge_copies=False)[0]):
+        assert report.ok and report.tabs_missing == others
+        assert [(f.severity, f.sheet) for f in report.findings] == [
+            ("warning", tab) for tab in others]
+        assert "--split file holds only its rater's tab" in report.findings[0].message
+        assert report_json(report)["findings"] == cli["findings"]
+    again = read_path(path)  # read twice, warned once each time
+    assert len(again.findings) == len(others)
 
 
 def test_two_copies_with_different_ratings_on_one_tab_are_a_conflict(tmp_path, sales, ctx4, unchanged):
