@@ -1155,6 +1155,41 @@ def test_read_command_prints_a_readable_report(filled):
         assert tab not in res.stdout
 
 
+GATED = SMALL.replace("levels:", (
+    "scoring:\n  thresholds: [3, 6, 8]\n  gates: [{level: L3, category: a, min_level: L3}]\n"
+    "levels:"), 1)
+
+
+def test_read_names_the_gate_that_holds_a_level_back(tmp_path, unchanged):
+    """The total reaches L3's threshold, but Alpha's consensus is below the L3 its gate needs:
+    the text report said only "level L2, 100% of the way to the next level"."""
+    ladder = load_text(GATED, "gated.yaml")
+    (tmp_path / "gated.yaml").write_text(GATED, encoding="utf-8")
+    ctx = make_context(ladder, "Gia Tan", "2026-Q4", [("self", None, None),
+                                                      ("manager", "Bo Chen", None)])
+    ratings = {"Self": {"a": 2, "b": 3}, "Bo Chen": {"a": 3, "b": 3}}
+    path = unchanged(render(tmp_path, "gated.xlsx", ladder, ctx, ratings))
+    expected = rule(ladder, ctx, ratings)
+    assert expected.level == "L2" and expected.total_points == 8.5  # L3's threshold is 8
+    res = CliRunner().invoke(main, ["read", str(path), "--ladders", str(tmp_path / "gated.yaml")],
+                             catch_exceptions=False)
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert ("Overall: 8.5 points, level L2, 100% of the way to the next level; L3 held back by "
+            "its gate on Alpha: it needs Alpha at L3 or above, the consensus is 2.5") in flat
+    assert ("Self: level L2; L3 held back by its gate on Alpha: it needs Alpha at L3 or above, "
+            "rated L2") in flat
+    assert "Bo Chen: level" not in flat  # Bo Chen reached L3: nothing holds them back
+    res = CliRunner().invoke(main, ["read", str(path), "--json", "--ladders",
+                                    str(tmp_path / "gated.yaml")], catch_exceptions=False)
+    data = json.loads(res.output)
+    assert data["held_back"] == [{"level": "L3", "category": "a", "category_name": "Alpha",
+                                  "min_level": "L3", "got": 2.5}]
+    assert [r["held_back"] for r in data["raters"]] == [
+        [{"level": "L3", "category": "a", "category_name": "Alpha", "min_level": "L3",
+          "got": 2.0}], []]
+
+
 def test_read_command_with_worker_processes_prints_what_one_process_prints(tmp_path, sales, ctx4):
     ratings = random_ratings(sales, ctx4, seed=21)
     copies = [render(tmp_path, f"{c.split_tab}.xlsx", sales, c, {c.split_tab: ratings[c.split_tab]})

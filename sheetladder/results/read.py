@@ -597,7 +597,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "raters": [
             {"role": r.role, "name": r.name, "tab": r.tab, "rated": r.rated, "of": r.of,
              "total_points": r.total_points, "level": r.level,
-             "progress_to_next": r.progress_to_next}
+             "progress_to_next": r.progress_to_next,
+             "held_back": [g.model_dump() for g in r.held_back]}
             for r in report.raters
         ],
         "categories": [
@@ -611,6 +612,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "level": report.level,
         "level_index": report.level_index,
         "progress_to_next": report.progress_to_next,
+        "held_back": [g.model_dump() for g in report.held_back],
         "figures_withheld": report.figures_withheld,
         "figures_from": report.figures_from,
         "tabs_missing": report.tabs_missing,

@@ -808,6 +808,7 @@ def make_report(source: str, ladder: Ladder, ctx: Context,
         level_index=sc.level_index,
         level=sc.level,
         progress_to_next=sc.progress_to_next,
+        held_back=sc.held_back,
         inputs=full,
         ladder_json=ladder_json,
     )
