@@ -950,6 +950,27 @@ def test_shared_formulas_as_excel_writes_them_read_clean(tmp_path, sales, ctx4, 
     assert g.sheets["Self"].get(R_FIRST + 5, 7).formula is not None
 
 
+def test_a_formula_in_a_rating_cell_is_one_error_not_also_results_not_recalculated(
+        tmp_path, sales, ctx4, unchanged):
+    """A rating typed as =UPPER("s3") and saved by a spreadsheet (its result S3 stored, the
+    sheet's formulas computed from it): it is refused as a formula; the results the sheet
+    computed from it are not also reported as stored without recalculating, which it was not."""
+    ratings = {"Self": {c.id: 3 for c in sales.categories}}
+    data = to_bytes(build_plan(sales, ctx4, ratings))
+    cell = f"D{R_FIRST + 1}"
+    typed = _rewrite_part(data, _sheet_part(data, "Self"), lambda x: re.sub(
+        rf'<c r="{cell}"( s="\d+")? t="s"><v>\d+</v></c>',
+        rf'<c r="{cell}"\1 t="str"><f>UPPER("s3")</f><v>S3</v></c>', x))
+    assert typed != data
+    path = tmp_path / "formula-rating.xlsx"
+    path.write_bytes(typed)
+    report = read_path(unchanged(path))
+    assert errors(report) == [f'error: Self!{cell}: the rating cell holds a formula =UPPER("s3"); '
+                              "type the level or pick it from the dropdown instead"]
+    assert warnings_of(report) == []
+    assert report.figures_withheld is not None and report.total_points is None
+
+
 def test_a_sheet_whose_dimension_lies_is_read_in_full(tmp_path, sales, ctx4, unchanged):
     ratings = random_ratings(sales, ctx4, seed=4)
     data = to_bytes(build_plan(sales, ctx4, ratings))

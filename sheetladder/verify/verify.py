@@ -426,6 +426,7 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                           "their top-left value; unmerge them and rate again")
                 levels[cid] = None
                 found.unread_ratings.append(f"{sg.name}!{where}")
+                sheet_ok = False  # what the sheet computed from it is not compared either
                 continue
             if got.formula is not None:
                 # a rating is typed or picked, never computed: a formula's result can change
@@ -435,6 +436,9 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                           "level or pick it from the dropdown instead")
                 levels[cid] = None
                 found.unread_ratings.append(f"{sg.name}!{where}")
+                # the sheet computed from the formula's result, which is not read: its stored
+                # results are not compared (they would be reported as "not recalculated")
+                sheet_ok = False
                 continue
             parsed = parse_rating(got.value, ladder, got.error)
             if parsed.status == "invalid":
