@@ -855,20 +855,26 @@ def _swap_rows_5_and_6(wb: Any) -> None:
         a.value, b.value = b.value, a.value
 
 
-def test_two_rows_swapped_are_refused_by_their_rows_not_by_formulas_quoted_twice_alike(
+def test_two_rows_swapped_are_refused_as_rows_moved_not_by_formulas_quoted_twice_alike(
         tmp_path, sales, ctx4, filled, unchanged):
     """Rows 5 and 6 of Self swapped, columns A–D only (a sort, or a cut and paste of the
     values): the formulas stay as made, reading the rows as made. They were reported as
-    "formula changed to =COUNT(H5:H22) (the workbook as made has =COUNT(H5:H22))"; the rows
-    moved are the error, and a formula is reported only where it is not as made."""
-    src, _ = filled
+    "formula changed to =COUNT(H5:H22) (the workbook as made has =COUNT(H5:H22))", then as a
+    row inserted and a row deleted, neither of which happened; the rows moved are the error,
+    named as moved, and a formula is reported only where it is not as made."""
+    src, ratings = filled
     report = read_path(unchanged(edit(src, tmp_path / "swapped.xlsx", _swap_rows_5_and_6)))
     assert errors(report) == [
-        f"error: Self!A{R_FIRST + 1}: row {R_FIRST + 1} was inserted (not part of the workbook "
-        "as made)",
-        f"error: Self!A{R_FIRST + 2}: row {R_FIRST + 2} of the workbook as made "
-        f"('{sales.categories[1].name}') was deleted"]
+        f"error: Self!A{R_FIRST + 1}: rows were moved (sorted, or cut and pasted elsewhere): "
+        f"'{sales.categories[1].name}' (row {R_FIRST + 2} as made) is in row {R_FIRST + 1}. The "
+        "workbook's formulas read each row where it was made, so what it shows is no longer "
+        "right: put the rows back in their order as made (undo the sort, or go back to the file "
+        "as saved before it) and read again"]
     assert not report.ok
+    # each rating is read in the row of its category's name, and no figure comes of them
+    assert report.inputs[0].levels == ratings["Self"]
+    assert report.figures_withheld is not None and "'Self' were moved" in report.figures_withheld
+    assert report.total_points is None and report.level is None
     for f in report.findings:  # no finding quotes one formula as two
         quoted = re.findall(r"=[A-Z]+\([^ ]*\)", f.message)
         assert len(quoted) < 2 or quoted[0] != quoted[1], str(f)

@@ -70,7 +70,9 @@ class Report(BaseModel):
                                   "from a definition or ratings that cannot be trusted.")
     unread_ratings: list[str] = Field(
         default_factory=list, description="Cells (``Tab!D5``) whose rating is no level of the "
-                                          "ladder: no figure is computed while any is.")
+                                          "ladder, or on a tab whose rows were moved (which "
+                                          "category it rates is not certain): no figure is "
+                                          "computed while any is.")
     figures_from: str | None = Field(
         default=None, description="The trusted ladder the figures were recomputed from, when "
                                   "not from the workbook's own (which was found altered).")
