@@ -340,31 +340,35 @@ def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
                 deleted.append(i)
         elif tag == "insert" and i1 < len(exp):
             inserted.extend(range(j1, j2))
-    moved = _moves(exp, got, rows, sm)
+    opcodes = sm.get_opcodes()
+    moved = _moves(exp, got, rows, opcodes)
     if moved:
         taken = set(moved.values())
         for i, j in moved.items():
             rows[i] = j
-        for i, j in list(rows.items()):
-            if i not in moved and j in taken:  # paired by place with a row moved here
+        for i, at in list(rows.items()):
+            if i not in moved and at in taken:  # paired by place with a row moved here
                 rows[i] = None
         deleted = [i for i in range(len(exp)) if rows.get(i, i) is None]
         held = {j for j in rows.values() if j is not None}
         # a row left where a moved row was is inserted only if it holds labels (a cut row
         # leaves a blank one)
         inserted = sorted({j for j in inserted if j not in held}
-                          | {j for j in _paired_away(rows, moved, sm)
+                          | {j for j in _paired_away(moved, opcodes)
                              if j not in held and got[j]})
     return _Alignment(rows, inserted, deleted, False, moved)
 
 
+_Opcodes = Sequence[tuple[str, int, int, int, int]]
+
+
 def _moves(exp: Sequence[object], got: Sequence[object], rows: dict[int, int | None],
-           sm: difflib.SequenceMatcher[object]) -> dict[int, int]:
+           opcodes: _Opcodes) -> dict[int, int]:
     """Planned rows whose labels are not where the rows around them put them, but in exactly
     one row that no planned row holds in order (the rows were sorted, or one was cut and
     pasted elsewhere): planned row -> that row. A row whose labels the plan holds more than
     once, or a blank one, cannot be told from another and is never taken as moved."""
-    in_order = {j1 + k for tag, _, _, j1, j2 in sm.get_opcodes() if tag == "equal"
+    in_order = {j1 + k for tag, _, _, j1, j2 in opcodes if tag == "equal"
                 for k in range(j2 - j1)}
     counts: dict[object, int] = {}
     for key in exp:
@@ -384,12 +388,11 @@ def _moves(exp: Sequence[object], got: Sequence[object], rows: dict[int, int | N
     return out
 
 
-def _paired_away(rows: dict[int, int | None], moved: dict[int, int],
-                 sm: difflib.SequenceMatcher[object]) -> list[int]:
+def _paired_away(moved: dict[int, int], opcodes: _Opcodes) -> list[int]:
     """Rows of the grid that a planned row was paired with by place (in a block that differs)
     and is no longer: that planned row was found moved elsewhere."""
     out: list[int] = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "replace":
             for d in range(min(i2 - i1, j2 - j1)):
                 if i1 + d in moved and moved[i1 + d] != j1 + d:
