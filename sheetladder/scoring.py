@@ -63,25 +63,67 @@ def weighted_mean(groups: Sequence[tuple[Sequence[float], float]]) -> float | No
     return num / den
 
 
-def level_index(
+class GateHold(BaseModel):
+    """A gate that holds a level back: the total reaches the level's threshold, but the
+    category's level is below the gate's minimum."""
+
+    level: str = Field(description="The level code held back (the one above the level reached).")
+    category: str = Field(description="Category id of the gate.")
+    category_name: str
+    min_level: str = Field(description="The level code the category must reach.")
+    got: float = Field(description="The category's level: the rater's rating, or the consensus.")
+
+    def text(self, codes: Sequence[str], consensus: bool = True) -> str:
+        """``L3 held back by its gate on Alpha: it needs Alpha at L3 or above, the consensus is
+        2.5`` (``consensus`` false: a rater's own level, ``..., rated L2``)."""
+        if consensus:
+            got = "the consensus is " + f"{self.got:.2f}".rstrip("0").rstrip(".")
+        else:
+            k = int(self.got)
+            got = "rated " + (codes[k - 1] if float(self.got).is_integer()
+                              and 1 <= k <= len(codes) else f"{self.got:g}")
+        return (f"{self.level} held back by its gate on {self.category_name}: it needs "
+                f"{self.category_name} at {self.min_level} or above, {got}")
+
+
+def _climb(
     ladder: Ladder, total: float, category_levels: Mapping[str, float]
-) -> int:
-    """Highest level reached (1-based; 0 = below the first) for a complete set of ratings."""
+) -> tuple[int, list[GateHold]]:
+    """The level reached (as :func:`level_index`) and, when a gate stopped the climb (the
+    total reaches the next level's threshold), every gate on that level that is not met."""
     thresholds = ladder.level_thresholds()
     gates = ladder.scoring.gates
     reached = 0
     for k, code in enumerate(ladder.codes, start=1):
         if xround(total) < thresholds[k - 1]:
             break
-        ok = all(
-            xround(category_levels[g.category]) >= ladder.level_index(g.min_level)
+        failed = [
+            GateHold(level=code, category=g.category,
+                     category_name=ladder.category(g.category).name, min_level=g.min_level,
+                     got=category_levels[g.category])
             for g in gates
             if g.level == code
-        )
-        if not ok:
-            break
+            and xround(category_levels[g.category]) < ladder.level_index(g.min_level)
+        ]
+        if failed:
+            return reached, failed
         reached = k
-    return reached
+    return reached, []
+
+
+def level_index(
+    ladder: Ladder, total: float, category_levels: Mapping[str, float]
+) -> int:
+    """Highest level reached (1-based; 0 = below the first) for a complete set of ratings."""
+    return _climb(ladder, total, category_levels)[0]
+
+
+def gates_holding(
+    ladder: Ladder, total: float, category_levels: Mapping[str, float]
+) -> list[GateHold]:
+    """The gates that hold back the level above the one reached (none when the total does
+    not reach that level's threshold, or the top is reached), for a complete set of ratings."""
+    return _climb(ladder, total, category_levels)[1]
 
 
 def progress_to_next(ladder: Ladder, total: float, index: int) -> float:
@@ -128,6 +170,8 @@ class RaterScore(BaseModel):
     level_index: int | None
     level: str | None
     progress_to_next: float | None
+    held_back: list[GateHold] = Field(
+        default_factory=list, description="The gates holding back the rater's next level.")
 
 
 class CategoryScore(BaseModel):
@@ -149,6 +193,8 @@ class Score(BaseModel):
     level_index: int | None
     level: str | None
     progress_to_next: float | None
+    held_back: list[GateHold] = Field(
+        default_factory=list, description="The gates holding back the next level.")
 
 
 def score_rater(ladder: Ladder, rater: RaterInput) -> RaterScore:
@@ -158,8 +204,9 @@ def score_rater(ladder: Ladder, rater: RaterInput) -> RaterScore:
     total = xround(sum(points_for(ladder, cid, lv) for cid, lv in done.items())) if done else None
     idx: int | None = None
     progress: float | None = None
+    held: list[GateHold] = []
     if total is not None and len(done) == len(cats):
-        idx = level_index(ladder, total, {k: float(v) for k, v in done.items()})
+        idx, held = _climb(ladder, total, {k: float(v) for k, v in done.items()})
         progress = progress_to_next(ladder, total, idx)
     return RaterScore(
         role=rater.role,
@@ -171,6 +218,7 @@ def score_rater(ladder: Ladder, rater: RaterInput) -> RaterScore:
         level_index=idx,
         level=level_label(ladder, idx),
         progress_to_next=progress,
+        held_back=held,
     )
 
 
@@ -224,8 +272,9 @@ def score(ladder: Ladder, raters: Sequence[RaterInput]) -> Score:
     total = xround(sum(consensus_points)) if consensus_points else None
     idx: int | None = None
     progress: float | None = None
+    held: list[GateHold] = []
     if total is not None and len(consensus_levels) == len(ladder.categories):
-        idx = level_index(ladder, total, consensus_levels)
+        idx, held = _climb(ladder, total, consensus_levels)
         progress = progress_to_next(ladder, total, idx)
     return Score(
         raters=[score_rater(ladder, r) for r in raters],
@@ -234,6 +283,7 @@ def score(ladder: Ladder, raters: Sequence[RaterInput]) -> Score:
         level_index=idx,
         level=level_label(ladder, idx),
         progress_to_next=progress,
+        held_back=held,
     )
 
 

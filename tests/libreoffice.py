@@ -56,8 +56,9 @@ def recalculate(src: Path, out_dir: Path) -> Path:
 Op = list[Any]
 """One edit: ["text", sheet, cell, text], ["number", sheet, cell, n], ["unprotect", sheet],
 ["insert_rows", sheet, index, count], ["delete_rows", sheet, index, count],
-["rename", sheet, new name], ["copy_sheet", sheet, name of the copy] (added last) or
-["remove_sheet", sheet]."""
+["rename", sheet, new name], ["copy_sheet", sheet, name of the copy] (added last),
+["remove_sheet", sheet] or ["sort", sheet, range, column (0-based, within the range),
+ascending] (Data > Sort, no header row)."""
 
 Save = tuple[Path, str, str | None]
 """Where a document is saved: (file, LibreOffice filter name, password or None)."""
@@ -91,6 +92,14 @@ def apply(sheets, op):
         sheets.copyByName(op[1], op[2], sheets.getCount())
     elif kind == "remove_sheet":
         sheets.removeByName(op[1])
+    elif kind == "sort":
+        from com.sun.star.table import TableSortField
+        field = TableSortField()
+        field.Field = op[3]
+        field.IsAscending = op[4]
+        sheets.getByName(op[1]).getCellRangeByName(op[2]).sort((
+            pv("SortFields", uno.Any("[]com.sun.star.table.TableSortField", (field,))),
+            pv("ContainsHeader", False)))
     else:
         raise SystemExit("unknown edit %r" % (kind,))
 

@@ -855,20 +855,26 @@ def _swap_rows_5_and_6(wb: Any) -> None:
         a.value, b.value = b.value, a.value
 
 
-def test_two_rows_swapped_are_refused_by_their_rows_not_by_formulas_quoted_twice_alike(
+def test_two_rows_swapped_are_refused_as_rows_moved_not_by_formulas_quoted_twice_alike(
         tmp_path, sales, ctx4, filled, unchanged):
     """Rows 5 and 6 of Self swapped, columns A–D only (a sort, or a cut and paste of the
     values): the formulas stay as made, reading the rows as made. They were reported as
-    "formula changed to =COUNT(H5:H22) (the workbook as made has =COUNT(H5:H22))"; the rows
-    moved are the error, and a formula is reported only where it is not as made."""
-    src, _ = filled
+    "formula changed to =COUNT(H5:H22) (the workbook as made has =COUNT(H5:H22))", then as a
+    row inserted and a row deleted, neither of which happened; the rows moved are the error,
+    named as moved, and a formula is reported only where it is not as made."""
+    src, ratings = filled
     report = read_path(unchanged(edit(src, tmp_path / "swapped.xlsx", _swap_rows_5_and_6)))
     assert errors(report) == [
-        f"error: Self!A{R_FIRST + 1}: row {R_FIRST + 1} was inserted (not part of the workbook "
-        "as made)",
-        f"error: Self!A{R_FIRST + 2}: row {R_FIRST + 2} of the workbook as made "
-        f"('{sales.categories[1].name}') was deleted"]
+        f"error: Self!A{R_FIRST + 1}: rows were moved (sorted, or cut and pasted elsewhere): "
+        f"'{sales.categories[1].name}' (row {R_FIRST + 2} as made) is in row {R_FIRST + 1}. The "
+        "workbook's formulas read each row where it was made, so what it shows is no longer "
+        "right: put the rows back in their order as made (undo the sort, or go back to the file "
+        "as saved before it) and read again"]
     assert not report.ok
+    # each rating is read in the row of its category's name, and no figure comes of them
+    assert report.inputs[0].levels == ratings["Self"]
+    assert report.figures_withheld is not None and "'Self' were moved" in report.figures_withheld
+    assert report.total_points is None and report.level is None
     for f in report.findings:  # no finding quotes one formula as two
         quoted = re.findall(r"=[A-Z]+\([^ ]*\)", f.message)
         assert len(quoted) < 2 or quoted[0] != quoted[1], str(f)
@@ -950,6 +956,27 @@ def test_shared_formulas_as_excel_writes_them_read_clean(tmp_path, sales, ctx4, 
     assert g.sheets["Self"].get(R_FIRST + 5, 7).formula is not None
 
 
+def test_a_formula_in_a_rating_cell_is_one_error_not_also_results_not_recalculated(
+        tmp_path, sales, ctx4, unchanged):
+    """A rating typed as =UPPER("s3") and saved by a spreadsheet (its result S3 stored, the
+    sheet's formulas computed from it): it is refused as a formula; the results the sheet
+    computed from it are not also reported as stored without recalculating, which it was not."""
+    ratings = {"Self": {c.id: 3 for c in sales.categories}}
+    data = to_bytes(build_plan(sales, ctx4, ratings))
+    cell = f"D{R_FIRST + 1}"
+    typed = _rewrite_part(data, _sheet_part(data, "Self"), lambda x: re.sub(
+        rf'<c r="{cell}"( s="\d+")? t="s"><v>\d+</v></c>',
+        rf'<c r="{cell}"\1 t="str"><f>UPPER("s3")</f><v>S3</v></c>', x))
+    assert typed != data
+    path = tmp_path / "formula-rating.xlsx"
+    path.write_bytes(typed)
+    report = read_path(unchanged(path))
+    assert errors(report) == [f'error: Self!{cell}: the rating cell holds a formula =UPPER("s3"); '
+                              "type the level or pick it from the dropdown instead"]
+    assert warnings_of(report) == []
+    assert report.figures_withheld is not None and report.total_points is None
+
+
 def test_a_sheet_whose_dimension_lies_is_read_in_full(tmp_path, sales, ctx4, unchanged):
     ratings = random_ratings(sales, ctx4, seed=4)
     data = to_bytes(build_plan(sales, ctx4, ratings))
@@ -985,11 +1012,33 @@ def test_split_files_merge_like_copies(tmp_path, sales, ctx4, unchanged):
         assert c.split_tab is not None
         paths.append(unchanged(render(tmp_path, f"split-{c.split_tab}.xlsx", sales, c,
                                       {c.split_tab: ratings[c.split_tab]})))
-    single = read_path(paths[0])
-    assert single.findings == []
     reports = read_many(paths)
-    assert len(reports) == 1 and reports[0].findings == []
+    assert len(reports) == 1 and reports[0].findings == [] and reports[0].tabs_missing == []
     assert_scores(reports[0], rule(sales, ctx4, ratings))
+
+
+def test_a_split_file_read_alone_by_the_library_warns_of_the_tabs_in_other_files_as_read_does(
+        tmp_path, sales, ctx4, unchanged):
+    """read_path (the library's one-file read) and read_many without merging said nothing of
+    the raters' tabs a lone --split file leaves out, while ``sheetladder read`` of the same file
+    warned and labelled its figures those of the tabs read only: one place decides it now."""
+    ratings = random_ratings(sales, ctx4, seed=23)
+    c = split_contexts(ctx4)[0]
+    assert c.split_tab == "Self"
+    path = unchanged(render(tmp_path, "split-self.xlsx", sales, c, {"Self": ratings["Self"]}))
+    others = [s.tab for s in ctx4.raters if s.tab != "Self"]
+    res = CliRunner().invoke(main, ["read", str(path), "--json"], catch_exceptions=False)
+    cli = json.loads(res.output)
+    assert res.exit_code == 0 and cli["tabs_missing"] == others
+    for report in (read_path(path), read_many([path])[0],
+                   read_many([path], merge_copies=False)[0]):
+        assert report.ok and report.tabs_missing == others
+        assert [(f.severity, f.sheet) for f in report.findings] == [
+            ("warning", tab) for tab in others]
+        assert "--split file holds only its rater's tab" in report.findings[0].message
+        assert report_json(report)["findings"] == cli["findings"]
+    again = read_path(path)  # read twice, warned once each time
+    assert len(again.findings) == len(others)
 
 
 def test_two_copies_with_different_ratings_on_one_tab_are_a_conflict(tmp_path, sales, ctx4, unchanged):
@@ -1131,6 +1180,41 @@ def test_read_command_prints_a_readable_report(filled):
     assert "Self" in res.stdout and "Others" in res.stdout and "Peers pooled" in res.stdout
     for tab in ("Bo Chen", "Peer 1", "Peer 2"):
         assert tab not in res.stdout
+
+
+GATED = SMALL.replace("levels:", (
+    "scoring:\n  thresholds: [3, 6, 8]\n  gates: [{level: L3, category: a, min_level: L3}]\n"
+    "levels:"), 1)
+
+
+def test_read_names_the_gate_that_holds_a_level_back(tmp_path, unchanged):
+    """The total reaches L3's threshold, but Alpha's consensus is below the L3 its gate needs:
+    the text report said only "level L2, 100% of the way to the next level"."""
+    ladder = load_text(GATED, "gated.yaml")
+    (tmp_path / "gated.yaml").write_text(GATED, encoding="utf-8")
+    ctx = make_context(ladder, "Gia Tan", "2026-Q4", [("self", None, None),
+                                                      ("manager", "Bo Chen", None)])
+    ratings = {"Self": {"a": 2, "b": 3}, "Bo Chen": {"a": 3, "b": 3}}
+    path = unchanged(render(tmp_path, "gated.xlsx", ladder, ctx, ratings))
+    expected = rule(ladder, ctx, ratings)
+    assert expected.level == "L2" and expected.total_points == 8.5  # L3's threshold is 8
+    res = CliRunner().invoke(main, ["read", str(path), "--ladders", str(tmp_path / "gated.yaml")],
+                             catch_exceptions=False)
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert ("Overall: 8.5 points, level L2, 100% of the way to the next level; L3 held back by "
+            "its gate on Alpha: it needs Alpha at L3 or above, the consensus is 2.5") in flat
+    assert ("Self: level L2; L3 held back by its gate on Alpha: it needs Alpha at L3 or above, "
+            "rated L2") in flat
+    assert "Bo Chen: level" not in flat  # Bo Chen reached L3: nothing holds them back
+    res = CliRunner().invoke(main, ["read", str(path), "--json", "--ladders",
+                                    str(tmp_path / "gated.yaml")], catch_exceptions=False)
+    data = json.loads(res.output)
+    assert data["held_back"] == [{"level": "L3", "category": "a", "category_name": "Alpha",
+                                  "min_level": "L3", "got": 2.5}]
+    assert [r["held_back"] for r in data["raters"]] == [
+        [{"level": "L3", "category": "a", "category_name": "Alpha", "min_level": "L3",
+          "got": 2.0}], []]
 
 
 def test_read_command_with_worker_processes_prints_what_one_process_prints(tmp_path, sales, ctx4):

@@ -172,6 +172,34 @@ def test_rows_and_tabs_changed_in_libreoffice_are_reported_and_allowed_for(tmp_p
     assert_scores(report, rule(sales, ctx4, expected))
 
 
+def test_rows_sorted_in_libreoffice_are_one_error_naming_them_moved_and_give_no_figure(
+        tmp_path, sales, ctx4):
+    """Self's category rows sorted by their comments in LibreOffice (Data > Sort, after
+    unprotecting): reported as rows 5–9 inserted, rows 13–14 deleted and a dozen labels and
+    formulas changed, with ratings read against the wrong categories and a level given. It is
+    one error naming rows moved, and no figure, as which category a rating is for depends on
+    which columns were sorted."""
+    ratings = seeded_ratings(sales, ctx4, 6)
+    ops = typing_ops(sales, ratings)
+    n = len(sales.categories)
+    for i in range(n):  # comments that sort the rows into another order
+        ops.append(["text", "Self", a1(R_FIRST + i, C_RATING + 3), f"note {(i * 7 + 5) % n:02d}"])
+    ops += [["unprotect", "Self"], ["sort", "Self", f"A{R_FIRST + 1}:H{R_FIRST + n}", 6, True]]
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    out = tmp_path / "sorted.xlsx"
+    edit_in_libreoffice([(blank, out, ops)], tmp_path)
+    assert open_xlsx(out).sheets["Self"].get(R_FIRST, 1).value != sales.categories[0].name
+    report = read_path(out)
+    assert [(f.severity, f.sheet, f.cell) for f in report.findings] == [
+        ("error", "Self", f"A{R_FIRST + 1}")], [str(f) for f in report.findings]
+    assert report.findings[0].message.startswith("rows were moved (sorted, or cut and pasted ")
+    assert "undo the sort" in report.findings[0].message
+    assert report.inputs[0].levels == ratings["Self"]  # whole rows sorted: each under its name
+    assert report.total_points is None and report.level is None
+    assert report.figures_withheld is not None and "'Self' were moved" in report.figures_withheld
+
+
 def test_split_files_filled_in_libreoffice_merge_into_one_report(tmp_path, sales, ctx4):
     ratings = seeded_ratings(sales, ctx4, 6, blank_every=6)
     files = []

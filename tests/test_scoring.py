@@ -12,6 +12,7 @@ from sheetladder.definition import load_text
 from sheetladder.plan import build_plan, summary_columns, summary_footer
 from sheetladder.scoring import (
     RaterInput,
+    gates_holding,
     level_index,
     next_level,
     points_for,
@@ -219,3 +220,36 @@ def test_gate_blocks_a_level_the_total_would_reach():
     assert total >= 16  # the L3 threshold
     assert cells[(foot["total"], cols["consensus_points"])] == total
     assert cells[(foot["level"], cols["consensus_points"])] == "L2"
+
+
+def test_the_gate_that_holds_a_level_back_is_named_and_none_is_when_the_total_falls_short():
+    ladder = load_text(GATED, "gated.yaml")
+    held = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": 2, "b": 3, "c": 3})])
+    assert held.level == "L2" and held.total_points >= 16  # L3's threshold
+    assert [(g.level, g.category, g.min_level, g.got) for g in held.held_back] == [
+        ("L3", "a", "L3", 2.0)]
+    assert held.raters[0].held_back == held.held_back
+    assert held.held_back[0].text(ladder.codes) == (
+        "L3 held back by its gate on Alpha: it needs Alpha at L3 or above, the consensus is 2")
+    assert held.held_back[0].text(ladder.codes, consensus=False).endswith(", rated L2")
+    short = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": 2, "b": 2, "c": 2})])
+    assert short.level == "L2" and short.total_points < 16 and short.held_back == []
+    top = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": 3, "b": 3, "c": 3})])
+    assert top.level == "L3" and top.held_back == []
+    partial = score(ladder, [RaterInput(role="self", tab="Self", levels={"a": 2, "b": 3})])
+    assert partial.level is None and partial.held_back == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=3, max_size=3), st.floats(0, 40))
+def test_a_gate_is_named_exactly_when_it_is_what_stops_the_level(levels, total):
+    ladder = load_text(GATED, "gated.yaml")
+    cats = dict(zip(["a", "c", "b"], map(float, levels), strict=True))
+    idx = level_index(ladder, total, cats)
+    held = gates_holding(ladder, total, cats)
+    thresholds = ladder.level_thresholds()
+    if held:
+        assert idx < len(thresholds) and xround(total) >= thresholds[idx]
+        assert ladder.codes[idx] == "L3" and cats["a"] < 3
+    elif idx < len(thresholds):
+        assert xround(total) < thresholds[idx]

@@ -73,8 +73,12 @@ def verify_source(source: str, memo: VerifyMemo | None = None) -> Verified:
 
 
 def read_path(path: str | os.PathLike[str]) -> Report:
-    """Read and verify one workbook. Raises UnreadableWorkbook when it cannot be read at all."""
-    return verify_source(os.fspath(path)).report
+    """Read and verify one workbook. Raises UnreadableWorkbook when it cannot be read at all.
+
+    A ``--split`` file read so, alone, warns that the other raters' tabs are in files not read
+    and lists them in ``tabs_missing``, as ``sheetladder read`` of that file does
+    (:func:`read_alone`)."""
+    return read_alone(verify_source(os.fspath(path))).report
 
 
 def unreadable_report(e: UnreadableWorkbook) -> Report:
@@ -251,7 +255,7 @@ def read_many(sources: Iterable[str | os.PathLike[str]], merge_copies: bool = Tr
             slots.append(unreadable_report(e))
             continue
         if not merge_copies:
-            slots.append(judge_report(v.report, v.ladder, trusted))
+            slots.append(judge_report(read_alone(v).report, v.ladder, trusted))
             continue
         key = assessment_key(v)
         if key not in groups:
@@ -377,6 +381,19 @@ def _missing_tab(tab: str, split: bool) -> Finding:
         "the figures are those of the tabs read only"))
 
 
+def read_alone(v: Verified) -> Verified:
+    """A file read with no other copy of its assessment, as every reading of one file goes
+    (:func:`read_path`, ``read_many`` and ``sheetladder read``, :func:`merge` of one copy): a
+    ``--split`` file holds only its rater's tab, so each other rater's tab is named in
+    ``tabs_missing`` with a warning, and its figures are labelled those of the tabs read only.
+    Any other file is returned as it is. Done once per file (``tabs_missing`` set says so)."""
+    if v.context.split_tab is None or v.report.tabs_missing:
+        return v
+    v.report.tabs_missing = [s.tab for s in v.context.raters if s.tab not in v.inputs]
+    v.report.findings += [_missing_tab(tab, split=True) for tab in v.report.tabs_missing]
+    return v
+
+
 def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
     """One report from copies of one assessment: each rater tab from the copy where it is filled.
 
@@ -384,13 +401,8 @@ def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
     files and the first cells that differ, and no figures, unless one of them is named in
     ``keep``, which then holds the tab. Nothing is settled silently, and never by file times.
     """
-    if len(copies) == 1 and copies[0].context.split_tab is None:
-        return copies[0]
-    if len(copies) == 1:  # a --split file read alone: the other raters' tabs are in their files
-        v = copies[0]
-        v.report.tabs_missing = [s.tab for s in v.context.raters if s.tab not in v.inputs]
-        v.report.findings += [_missing_tab(tab, split=True) for tab in v.report.tabs_missing]
-        return v
+    if len(copies) == 1:
+        return read_alone(copies[0])
     first = copies[0]
     ladder = first.ladder
     ctx = first.context.model_copy(update={"split_tab": None})
@@ -581,7 +593,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "raters": [
             {"role": r.role, "name": r.name, "tab": r.tab, "rated": r.rated, "of": r.of,
              "total_points": r.total_points, "level": r.level,
-             "progress_to_next": r.progress_to_next}
+             "progress_to_next": r.progress_to_next,
+             "held_back": [g.model_dump() for g in r.held_back]}
             for r in report.raters
         ],
         "categories": [
@@ -595,6 +608,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "level": report.level,
         "level_index": report.level_index,
         "progress_to_next": report.progress_to_next,
+        "held_back": [g.model_dump() for g in report.held_back],
         "figures_withheld": report.figures_withheld,
         "figures_from": report.figures_from,
         "tabs_missing": report.tabs_missing,

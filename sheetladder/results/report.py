@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..definition import Ladder
-from ..scoring import CategoryScore, RaterInput, RaterScore, score
+from ..scoring import CategoryScore, GateHold, RaterInput, RaterScore, score
 
 Severity = Literal["error", "warning"]
 
@@ -57,6 +57,9 @@ class Report(BaseModel):
     level_index: int | None = None
     level: str | None = None
     progress_to_next: float | None = None
+    held_back: list[GateHold] = Field(
+        default_factory=list, description="The gates holding back the level above the one "
+                                          "reached (the total reaches its threshold).")
     inputs: list[RaterInput] = Field(default_factory=list, description="Ratings and comments.")
     ladder_json: str | None = Field(
         default=None, repr=False,
@@ -67,7 +70,9 @@ class Report(BaseModel):
                                   "from a definition or ratings that cannot be trusted.")
     unread_ratings: list[str] = Field(
         default_factory=list, description="Cells (``Tab!D5``) whose rating is no level of the "
-                                          "ladder: no figure is computed while any is.")
+                                          "ladder, or on a tab whose rows were moved (which "
+                                          "category it rates is not certain): no figure is "
+                                          "computed while any is.")
     figures_from: str | None = Field(
         default=None, description="The trusted ladder the figures were recomputed from, when "
                                   "not from the workbook's own (which was found altered).")
@@ -94,8 +99,10 @@ def withhold_figures(report: Report, why: str) -> None:
     report.figures_withheld = why
     report.figures_from = None
     report.total_points = report.level_index = report.level = report.progress_to_next = None
+    report.held_back = []
     report.raters = [r.model_copy(update={"total_points": None, "level_index": None,
-                                          "level": None, "progress_to_next": None})
+                                          "level": None, "progress_to_next": None,
+                                          "held_back": []})
                      for r in report.raters]
     report.categories = [c.model_copy(update={"consensus_level": None, "consensus_points": None,
                                               "self_gap": None, "next_level": None})
@@ -119,6 +126,7 @@ def recompute_figures(report: Report, ladder: Ladder, origin: str) -> bool:
     report.raters, report.categories = sc.raters, sc.categories
     report.total_points, report.level_index = sc.total_points, sc.level_index
     report.level, report.progress_to_next = sc.level, sc.progress_to_next
+    report.held_back = sc.held_back
     report.figures_withheld = None
     report.figures_from = origin
     return True

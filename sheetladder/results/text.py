@@ -28,13 +28,10 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
     person-facing: raters the ladder's peer anonymity pools are shown only as one pool
     (:mod:`.anonymity`), decided by the trusted ladder of the workbook's id and version when
     ``trusted`` holds one, else by the ladder the workbook embeds. Findings about pooled
-    raters' tabs are counted, not listed (``read --json`` lists them)."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-
-    console = Console(highlight=False, soft_wrap=False)
+    raters' tabs are counted, not listed (``read --json`` lists them). A level held back by a
+    gate (the total reaches the next level, a category does not) names the gate, on the
+    Overall line and under the Raters table for each rater shown."""
+    console = console or Console(highlight=False, soft_wrap=False)
 
     def num(x: float | None, pct: bool = False) -> str:
         if x is None:
@@ -124,6 +121,11 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
                        Text((None if withheld else pool.level) or "–"),
                        num(None if withheld else pool.progress_to_next, pct=True))
         console.print(rt)
+        codes = ladder.codes if ladder is not None else []
+        for rs in shown:
+            if rs.held_back:
+                console.print(Text(f"{rs.tab}: level {rs.level}; " + "; ".join(
+                    g.text(codes, consensus=False) for g in rs.held_back)))
         console.print(Text(tab_status(r, pooled=pooled)))
         ct = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         ct.add_column("Category")
@@ -157,6 +159,8 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
         overall.append(f"{num(r.total_points)} points, level {r.level or '– (not every category rated)'}")
         if r.progress_to_next is not None:
             overall.append(f", {num(r.progress_to_next, pct=True)} of the way to the next level")
+        if r.held_back:
+            overall.append("; " + "; ".join(g.text(codes) for g in r.held_back))
         console.print(overall)
 
 

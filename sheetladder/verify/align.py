@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..a1 import a1
 from ..context import GUIDE_SHEET
@@ -233,6 +233,9 @@ class _Alignment:
     inserted: list[int]
     deleted: list[int]
     identity: bool
+    # planned row -> the grid row it was moved to (sorted, or cut and pasted elsewhere): found
+    # by its labels out of the order of the rows around it; ``rows`` maps it there too
+    moved: dict[int, int] = field(default_factory=dict)
 
     def to_grid(self, row: int) -> int | None:
         if row in self.rows or self.identity:
@@ -337,8 +340,64 @@ def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
                 deleted.append(i)
         elif tag == "insert" and i1 < len(exp):
             inserted.extend(range(j1, j2))
-    # a planned blank row "deleted" next to an inserted blank row is just the same row moved
-    return _Alignment(rows, inserted, deleted, False)
+    opcodes = sm.get_opcodes()
+    moved = _moves(exp, got, rows, opcodes)
+    if moved:
+        taken = set(moved.values())
+        for i, j in moved.items():
+            rows[i] = j
+        for i, at in list(rows.items()):
+            if i not in moved and at in taken:  # paired by place with a row moved here
+                rows[i] = None
+        deleted = [i for i in range(len(exp)) if rows.get(i, i) is None]
+        held = {j for j in rows.values() if j is not None}
+        # a row left where a moved row was is inserted only if it holds labels (a cut row
+        # leaves a blank one)
+        inserted = sorted({j for j in inserted if j not in held}
+                          | {j for j in _paired_away(moved, opcodes)
+                             if j not in held and got[j]})
+    return _Alignment(rows, inserted, deleted, False, moved)
+
+
+_Opcodes = Sequence[tuple[str, int, int, int, int]]
+
+
+def _moves(exp: Sequence[object], got: Sequence[object], rows: dict[int, int | None],
+           opcodes: _Opcodes) -> dict[int, int]:
+    """Planned rows whose labels are not where the rows around them put them, but in exactly
+    one row that no planned row holds in order (the rows were sorted, or one was cut and
+    pasted elsewhere): planned row -> that row. A row whose labels the plan holds more than
+    once, or a blank one, cannot be told from another and is never taken as moved."""
+    in_order = {j1 + k for tag, _, _, j1, j2 in opcodes if tag == "equal"
+                for k in range(j2 - j1)}
+    counts: dict[object, int] = {}
+    for key in exp:
+        counts[key] = counts.get(key, 0) + 1
+    free: dict[object, list[int]] = {}
+    for j, key in enumerate(got):
+        if j not in in_order and key:
+            free.setdefault(key, []).append(j)
+    out: dict[int, int] = {}
+    for i, key in enumerate(exp):
+        at = rows.get(i)
+        if not key or counts[key] > 1 or (at is not None and got[at] == key):
+            continue
+        there = free.get(key, [])
+        if len(there) == 1:
+            out[i] = there[0]
+    return out
+
+
+def _paired_away(moved: dict[int, int], opcodes: _Opcodes) -> list[int]:
+    """Rows of the grid that a planned row was paired with by place (in a block that differs)
+    and is no longer: that planned row was found moved elsewhere."""
+    out: list[int] = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "replace":
+            for d in range(min(i2 - i1, j2 - j1)):
+                if i1 + d in moved and moved[i1 + d] != j1 + d:
+                    out.append(j1 + d)
+    return out
 
 
 def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
@@ -360,6 +419,17 @@ def _row_label(sp: SheetPlan, row: int) -> str:
 
 
 def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) -> None:
+    if al.moved:
+        order = sorted(al.moved.items(), key=lambda m: m[1])
+        shown = "; ".join(f"{_row_label(sp, i)} (row {i + 1} as made) is in row {j + 1}"
+                          if i != j else f"{_row_label(sp, i)} is in row {j + 1}, out of order"
+                          for i, j in order[:3]) + (
+            f"; and {len(order) - 3} more row(s)" if len(order) > 3 else "")
+        found.add("error", gname, f"A{order[0][1] + 1}",
+                  f"rows were moved (sorted, or cut and pasted elsewhere): {shown}. The "
+                  "workbook's formulas read each row where it was made, so what it shows is "
+                  "no longer right: put the rows back in their order as made (undo the sort, "
+                  "or go back to the file as saved before it) and read again")
     for a, b in _runs(al.inserted):
         what = f"row {a + 1} was inserted" if a == b else f"rows {a + 1}–{b + 1} were inserted"
         found.add("error", gname, f"A{a + 1}", what + " (not part of the workbook as made)")

@@ -26,6 +26,10 @@ Decisions worth knowing:
 * Rows inserted or deleted are found by aligning the rows' labels with the plan, reported once,
   and then allowed for: cells are compared at their new place and formula references are shifted
   the way a spreadsheet shifts them, so one inserted row does not turn into a hundred findings.
+  Rows moved (sorted, or cut and pasted elsewhere) are found by their labels out of order and
+  reported once as moved, not as rows inserted and deleted; a rater tab's ratings are then
+  read under their categories' names, but no figure is computed from them (whether a rating
+  moved with its name depends on which columns were sorted).
 * Copies of one assessment are merged tab by tab (``results.read.merge``); two copies holding
   different ratings on one tab are an error finding naming both files and the cells, and the
   report gives no figures until one copy is removed or named with ``keep``.
@@ -426,6 +430,7 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                           "their top-left value; unmerge them and rate again")
                 levels[cid] = None
                 found.unread_ratings.append(f"{sg.name}!{where}")
+                sheet_ok = False  # what the sheet computed from it is not compared either
                 continue
             if got.formula is not None:
                 # a rating is typed or picked, never computed: a formula's result can change
@@ -435,6 +440,9 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
                           "level or pick it from the dropdown instead")
                 levels[cid] = None
                 found.unread_ratings.append(f"{sg.name}!{where}")
+                # the sheet computed from the formula's result, which is not read: its stored
+                # results are not compared (they would be reported as "not recalculated")
+                sheet_ok = False
                 continue
             parsed = parse_rating(got.value, ladder, got.error)
             if parsed.status == "invalid":
@@ -647,7 +655,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         row_maps = {name.casefold(): al.row_map() for name, al in alignments.items()}
     checks: dict[str, _SheetCheck] = {}
     cut = frozenset(name.casefold() for name, al in alignments.items() if al.deleted)
-    moved = any(al.inserted or al.deleted for al in alignments.values())
+    moved = any(al.inserted or al.deleted or al.moved for al in alignments.values())
     inputs: dict[str, RaterInput] = {}
     consistent: dict[str, bool] = {}
     slots = {s.tab: s for s in ctx.raters}
@@ -666,8 +674,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             consistent[sp.name] = ok
         else:
             consistent[sp.name] = True
-        if al.deleted:  # its formulas show #REF! now: already reported with the deleted rows
-            consistent[sp.name] = False
+        if al.deleted or al.moved:  # its formulas show #REF! now, or read other rows:
+            consistent[sp.name] = False  # already reported with the rows
     for key, where in found.tabs_lost.items():
         _tab_deleted(next((sp.name for sp in plan.sheets if sp.name.casefold() == key), key),
                      where, pairs, found)
@@ -688,6 +696,11 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     if found.definition_doubt:
         withhold_figures(report, found.definition_doubt + ": no figure is computed from it")
     report.unread_ratings = list(found.unread_ratings)
+    # ratings on a tab whose rows were moved: each is read in the row of its category's name,
+    # but whether it moved with the name (whole rows sorted) or stayed (some columns sorted)
+    # cannot be told, so no figure is computed from them, here or from a trusted ladder
+    unplaced = _ratings_on_moved_rows(plan, pairs, alignments)
+    report.unread_ratings += [c for c in unplaced if c not in report.unread_ratings]
     if found.unread_ratings and not found.definition_doubt:
         # a figure without them would score those categories as unrated: a total and level
         # the raters never gave
@@ -696,8 +709,29 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
                          + ", ".join(cells[:3]) + (f" and {len(cells) - 3} more" if len(cells) > 3
                                                    else "")
                          + "): no figure is computed until they are mended")
+    elif unplaced and not found.definition_doubt:
+        tabs = list(dict.fromkeys(c.rsplit("!", 1)[0] for c in unplaced))
+        withhold_figures(report, f"rows of tab(s) {', '.join(map(repr, tabs))} were moved, so "
+                                 "which category each of their ratings is for is not certain: "
+                                 "no figure is computed until the rows are back in place")
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
+
+
+def _ratings_on_moved_rows(plan: WorkbookPlan, pairs: Mapping[str, str],
+                           alignments: Mapping[str, _Alignment]) -> list[str]:
+    """``Tab!D5`` of every rating cell on a rater tab some of whose rows were moved."""
+    out: list[str] = []
+    for sp in plan.sheets:
+        al = alignments.get(sp.name)
+        if sp.role != "rater" or al is None or not al.moved:
+            continue
+        for c in sp.cells:
+            if c.kind == "input" and c.input_of is not None and c.input_of[1] == "rating":
+                row = al.to_grid(c.row)
+                if row is not None:
+                    out.append(f"{pairs[sp.name]}!{a1(row, c.col)}")
+    return out
 
 
 def _tab_deleted(tab: str, where: Sequence[tuple[str, str]], pairs: Mapping[str, str],
@@ -808,6 +842,7 @@ def make_report(source: str, ladder: Ladder, ctx: Context,
         level_index=sc.level_index,
         level=sc.level,
         progress_to_next=sc.progress_to_next,
+        held_back=sc.held_back,
         inputs=full,
         ladder_json=ladder_json,
     )
