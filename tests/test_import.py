@@ -692,6 +692,85 @@ def test_a_category_row_below_a_header_of_codes_is_never_taken_for_the_header(
     assert [lv.code for lv in e.value.found.detection.levels] == ["M1", "M2"]
 
 
+# a team's sheet with its levels named by seniority (one with a code, as a header gets edited)
+# and placeholder category names numbered from 0, as a template leaves them
+_MIXED_HEADER = ["L1 - Junior", "Senior", "Staff"]
+_GENERIC_NAMES = ["Cat 0", "Cat 1", "Cat 2", "Cat 3"]
+_MIXED_TEXTS = [
+    ["Writes small, well-scoped changes with guidance", "Owns features end to end",
+     "Sets the technical direction of several teams"],
+    ["Asks for help early when blocked", "Unblocks others and explains trade-offs",
+     "Mentors senior engineers and grows leads"],
+    ["Follows the team's testing practices", "Improves the suite where it is slow or flaky",
+     "Defines quality standards across the organisation"],
+    ["Shares progress in stand-ups clearly", "Writes design documents others act on",
+     "Communicates strategy to the whole company"]]
+
+
+def _mixed_sheet(tmp_path: Path, corner: str | None, down: bool = False,
+                 heads: list[str] = _MIXED_HEADER, names: list[str] = _GENERIC_NAMES) -> Path:
+    rows: dict[tuple[int, int], str | float] = {}
+    if corner:
+        rows[(0, 0)] = corner
+    for j, head in enumerate(heads):
+        rows[(0, j + 1)] = head
+    for i, name in enumerate(names):
+        rows[(i + 1, 0)] = name
+        for j, text in enumerate(_MIXED_TEXTS[i][:len(heads)]):
+            rows[(i + 1, j + 1)] = text
+    if down:
+        rows = {(c, r): v for (r, c), v in rows.items()}
+    return write_xlsx(tmp_path / "ladder.xlsx", {"Ladder": Layout(rows=rows)})
+
+
+def test_a_mixed_level_header_over_generic_category_names_is_not_read_the_other_way(
+        tmp_path: Path) -> None:
+    """'Cat 0'..'Cat 3' read as level codes counting up, stronger than the header's seniority
+    words, so the sheet was read with its levels down the rows: levels Cat0..Cat3, categories
+    'L1 - Junior', 'Senior', 'Staff', exit 0. Category names that read as level names are a
+    doubt now, and a 'Category' header over the names says which line holds them."""
+    ladder = as_ladder(import_matrix(str(_mixed_sheet(tmp_path, "Category"))))
+    assert [lv.name for lv in ladder.levels] == _MIXED_HEADER
+    assert [c.name for c in ladder.categories] == _GENERIC_NAMES
+    assert [c.descriptor(k).text for k in ladder.codes for c in ladder.categories[:1]] == \
+        _MIXED_TEXTS[0]
+
+
+def test_without_a_header_word_the_mixed_header_is_refused_saying_how_to_import_it(
+        tmp_path: Path) -> None:
+    path = _mixed_sheet(tmp_path, None)
+    res = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "x.yaml")])
+    assert res.exit_code == 1, res.output
+    assert not (tmp_path / "x.yaml").exists()
+    assert "the category names read as level names (L1 - Junior, Senior, Staff): the levels " \
+           "may run the other way; if they do, import with --sheet Ladder --levels-in columns, " \
+           "or type 'Category' in Ladder!A1" in res.output
+    res = CliRunner().invoke(main, ["import", str(path), "--sheet", "Ladder", "--levels-in",
+                                    "columns", "-o", str(tmp_path / "x.yaml")])
+    assert res.exit_code == 0, res.output
+    assert [c.name for c in load(tmp_path / "x.yaml").categories] == _GENERIC_NAMES
+
+
+def test_levels_down_the_rows_under_a_level_header_word_import_over_generic_names(
+        tmp_path: Path) -> None:
+    ladder = as_ladder(import_matrix(str(_mixed_sheet(tmp_path, "Level", down=True))))
+    assert [lv.name for lv in ladder.levels] == _MIXED_HEADER
+    assert [c.name for c in ladder.categories] == _GENERIC_NAMES
+
+
+@pytest.mark.parametrize("down", [False, True], ids=["levels-across", "levels-down"])
+@pytest.mark.parametrize("corner", [None, "Category"])
+def test_codes_across_and_codes_down_are_refused_either_way(
+        tmp_path: Path, down: bool, corner: str | None) -> None:
+    """L1..L3 across and C1..C4 down: either line may hold the levels (a corner word heads
+    either line, see the Salesish sheet down the rows), so the import is refused, never a coin
+    toss that read one of the two layouts the other way round with exit 0."""
+    path = _mixed_sheet(tmp_path, corner, down=down, heads=["L1", "L2", "L3"],
+                        names=["C1", "C2", "C3", "C4"])
+    with pytest.raises(ImportDoubtful, match="which holds the levels cannot be told"):
+        import_matrix(str(path))
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 
