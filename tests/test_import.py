@@ -1034,6 +1034,35 @@ def test_foreign_files_are_named_by_their_first_bytes(tmp_path: Path, kind: str,
     refused(tmp_path, f"download.{kind}", blob, fragment)
 
 
+@pytest.mark.parametrize(("name", "what"), [
+    ("ladder.xlsx", "an .xlsx workbook"), ("ladder.ods", "an .ods spreadsheet"),
+    ("ladder.dat", "a spreadsheet")])
+def test_a_csv_saved_under_another_name_is_refused_as_a_csv_by_its_class(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, what: str) -> None:
+    """The importer told the reader's CSV refusal by the start of its text ('a CSV text file'):
+    reworded, it became 'a CSV text file, not an .xlsx workbook: a .csv holds one sheet's values
+    only ... send the .xlsx workbook itself', advice for filled workbooks. It is told by its
+    class now (errors.CsvNotWorkbook), and an .ods or a file of another name is named a CSV too
+    (it was 'not a spreadsheet sheetladder reads')."""
+    blob = "Kategorie;S1;S2\nProduktwissen;Kennt die Grundlagen;Kennt jedes Produkt\n".encode(
+        "utf-8-sig")
+    message = refused(tmp_path, name, blob)
+    assert message == f"error: {tmp_path / name}: a CSV text file, not {what} (a CSV is " \
+                      "imported from a file named .csv)"
+    from sheetladder.errors import CsvNotWorkbook
+    from sheetladder.xlsx import read as xlsx_read
+
+    with pytest.raises(CsvNotWorkbook):
+        grid_mod.open_zip("ladder.xlsx", blob)
+    if name.endswith(".xlsx"):  # the reader's words may change; its class says what it found
+
+        def reworded(source: str, data: bytes) -> Grid:
+            raise CsvNotWorkbook(source, "comma-separated values; send the workbook itself")
+
+        monkeypatch.setattr(xlsx_read, "grid_from_bytes", reworded)
+        assert refused(tmp_path, name, blob) == message
+
+
 def test_a_sheet_walking_millions_of_blank_cells_is_refused(tmp_path: Path) -> None:
     # one cell in column XFD per row: openpyxl yields 16,384 cells a row, gaps filled
     path = tmp_path / "wide.xlsx"
