@@ -771,6 +771,95 @@ def test_codes_across_and_codes_down_are_refused_either_way(
         import_matrix(str(path))
 
 
+# Gravitational's SRE levels (github.com/gravitational/careers, levels/sre.md at 1b7ab3c1425b,
+# levels 1-5 of four of its skills), laid out with the levels across as a team keeps them
+_SRE_LEVELS = ["1", "2", "3", "4", "5"]
+_SRE = {
+    "Scope": [
+        "Takes direction from the team to configure, automate, and troubleshoot internal or "
+        "production systems",
+        "Delivers solutions to achieve team-level goals",
+        "Independently identifies and delivers solutions across a product area or technical systems",
+        "Delivers business impact by leading multi-phase or cross-team efforts",
+        "Contributes to the multi-year and multi-team technical strategy and deliver it through "
+        "direct implementation or broad technical leadership"],
+    "Collaboration": [
+        "Works closely with a tech lead, team lead, or manager to execute on defined tasks",
+        "Works with high level guidance from a tech lead, team lead, or manager on initiatives "
+        "within a team",
+        "Works primarily with a team and contributes to cross team initiatives",
+        "Leads efforts within a team or portions of cross team efforts as applicable to a team",
+        "Leads multi-team efforts and influences roadmaps"],
+    "Skills Development": [
+        "Primarily focus on improving and gaining exposure as an engineer",
+        "Increasingly developing in some areas and leveraging expertise for higher impact (e.g. "
+        "Kubernetes Administration)",
+        "Begins to focus on developing a combination of skills for broader exposure to the "
+        "technical landscape",
+        "Is a domain expert in a particular technology or product area, drawing on the broader "
+        "skills exposure",
+        "Begins to balance a focus on tactical vs strategic skillsets"],
+    "Development and Automation": [
+        "- Writes clean and maintainable automation code in at least one language\n- Working "
+        "towards learning and cleanly using the automation languages used by the team",
+        "- Able to write and contribute to more sophisticated control logic such as internal "
+        "controllers\n- Designs, write, and test support automation such as chat bots, upgrade "
+        "scripts, ticket routing, etc",
+        "Engineers a key area of the cloud platform, such as design and deployment of "
+        "autoscaling logic, patch automation, backup & restore, etc",
+        "Applies software and systems engineering techniques to solve problems with production, "
+        "not duct tape them over",
+        "Applies sophisticated design techniques to improving our product capabilities in novel "
+        "ways"],
+}
+
+
+def _sre_sheet(tmp_path: Path, lines: list[list[str]]) -> Path:
+    rows = {(r, c): v for r, line in enumerate(lines) for c, v in enumerate(line) if v}
+    return write_xlsx(tmp_path / "sre.xlsx", {"SRE": Layout(rows=rows)})
+
+
+_SRE_HEADER = ["Skill", *_SRE_LEVELS]
+
+
+@pytest.mark.parametrize("spacing", ["blank-row-after-each", "one-blank-row",
+                                     "blank-row-then-header-again", "groups-after-a-blank-row"])
+def test_category_rows_after_a_blank_row_are_part_of_the_matrix(
+        tmp_path: Path, spacing: str) -> None:
+    """A blank row ended the matrix: the categories under it were a 'table' without a header
+    and dropped without a word (or, under a repeat of the header, a second table left out with
+    a note), exit 0 with a ladder of one category out of four. Rows that go on with the matrix
+    after a blank row (a name, and text under most levels) are part of it."""
+    cats = [[name, *texts] for name, texts in _SRE.items()]
+    lines: list[list[str]] = [_SRE_HEADER]
+    groups = ["Categories"]
+    if spacing == "blank-row-after-each":
+        for cat in cats:
+            lines += [cat, []]
+    elif spacing == "one-blank-row":
+        lines += [*cats[:2], [], *cats[2:]]
+    elif spacing == "blank-row-then-header-again":
+        lines += [*cats[:2], [], _SRE_HEADER, *cats[2:]]
+    else:
+        groups = ["Delivery", "Growth"]
+        lines += [["Delivery"], *cats[:2], [], ["Growth"], *cats[2:]]
+    det = import_matrix(str(_sre_sheet(tmp_path, lines)))
+    ladder = as_ladder(det)
+    assert [g.name for g in ladder.groups] == groups
+    assert {c.name: [c.descriptor(k).text for k in ladder.codes] for c in ladder.categories} == _SRE
+    assert not [n for n in det.notes if "another matrix" in n.message]
+
+
+def test_a_table_with_a_header_of_its_own_after_a_blank_row_is_still_another_table(
+        tmp_path: Path) -> None:
+    cats = [[name, *texts[:3]] for name, texts in _SRE.items()]
+    other = ["Role", "Engineer (E1)", "Senior Engineer (E2)", "Staff Engineer (E3)"]
+    lines = [_SRE_HEADER[:4], *cats[:2], [], other, *cats[2:]]
+    det = import_matrix(str(_sre_sheet(tmp_path, lines)))
+    assert [c.name for c in det.categories] in (list(_SRE)[:2], list(_SRE)[2:])
+    assert [n for n in det.notes if "another matrix" in n.message]
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 

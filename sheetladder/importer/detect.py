@@ -1626,6 +1626,12 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 lay = candidate(view, i, vb[0], vb[1], h, ex)
                 if lay is None:
                     continue
+                if not view.transposed:
+                    # category rows after a blank row (or a header repeated after one) go on
+                    # the matrix: a blank row is spacing, not the end of the ladder
+                    more = _continued(view, lay, bl[i:])
+                    if more > lay.bottom:
+                        lay = candidate(view, i, vb[0], more, h, ex) or lay
                 if view.transposed:
                     # the block's columns are the sheet's rows: keep only what lies in the block
                     pass
@@ -1644,6 +1650,34 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 break  # a transposed view sees every block at once
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
+    """The last row of the matrix of ``lay`` once the blocks after it (``later``, blocks of rows
+    between blank rows) that go on with it are taken: blocks whose rows each hold a category
+    name and text under the levels (most of the level cells filled), after group titles and
+    after a repeat of the header if it has one. A block with a header of its own (level codes,
+    a header word such as 'Category' over its names, or no name) is another table: it ends
+    the matrix."""
+    bottom = lay.bottom
+    for top, end in later:
+        multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
+        if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
+            multi = multi[1:]
+        if not multi:
+            break
+        first = [view.get(multi[0], c) for c in lay.levels]
+        if pattern_score([x for x in first if x]) >= 2.5 or _header_word(view.get(multi[0],
+                                                                                 lay.category)):
+            break  # a table of its own under a header
+        if any(not view.get(r, lay.category) or not any(view.get(r, c) for c in lay.levels)
+               for r in multi):
+            break
+        filled = sum(bool(view.get(r, c)) for r in multi for c in lay.levels)
+        if filled * 2 < len(multi) * len(lay.levels):
+            break
+        bottom = end
+    return bottom
 
 
 def _out_of_range(view: View, ex: Explicit) -> str | None:
@@ -1910,7 +1944,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         lines += _advice(best, source)
         raise ImportDoubtful("\n".join(lines), best)
     others = [f for f in found[1:] if not f.doubts and f.layout.table_no != best.layout.table_no
-              and f.layout.view.table is best.layout.view.table]
+              and f.layout.view.table is best.layout.view.table
+              and not best.layout.top <= f.layout.header <= best.layout.bottom]
     det = best.detection
     seen = set()
     for f in others:
