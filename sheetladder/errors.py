@@ -55,6 +55,12 @@ class UnreadableWorkbook(SheetladderError):
         return (type(self), (self.source, self.reason))
 
 
+class CsvNotWorkbook(UnreadableWorkbook):
+    """A text file saved as CSV (or a file named .csv) given where an .xlsx workbook is
+    expected: a CSV holds one sheet's values, so it is named as such with what to do. Callers
+    that take CSV files another way (the importer) tell it by this class, never by its text."""
+
+
 class EncryptedWorkbook(UnreadableWorkbook):
     """A password-encrypted file (.xlsx/.xlsm, .xls or .ods): nothing in it can be read without
     the password, so it is named as such instead of as a damaged or foreign file."""

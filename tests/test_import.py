@@ -692,6 +692,174 @@ def test_a_category_row_below_a_header_of_codes_is_never_taken_for_the_header(
     assert [lv.code for lv in e.value.found.detection.levels] == ["M1", "M2"]
 
 
+# a team's sheet with its levels named by seniority (one with a code, as a header gets edited)
+# and placeholder category names numbered from 0, as a template leaves them
+_MIXED_HEADER = ["L1 - Junior", "Senior", "Staff"]
+_GENERIC_NAMES = ["Cat 0", "Cat 1", "Cat 2", "Cat 3"]
+_MIXED_TEXTS = [
+    ["Writes small, well-scoped changes with guidance", "Owns features end to end",
+     "Sets the technical direction of several teams"],
+    ["Asks for help early when blocked", "Unblocks others and explains trade-offs",
+     "Mentors senior engineers and grows leads"],
+    ["Follows the team's testing practices", "Improves the suite where it is slow or flaky",
+     "Defines quality standards across the organisation"],
+    ["Shares progress in stand-ups clearly", "Writes design documents others act on",
+     "Communicates strategy to the whole company"]]
+
+
+def _mixed_sheet(tmp_path: Path, corner: str | None, down: bool = False,
+                 heads: list[str] = _MIXED_HEADER, names: list[str] = _GENERIC_NAMES) -> Path:
+    rows: dict[tuple[int, int], str | float] = {}
+    if corner:
+        rows[(0, 0)] = corner
+    for j, head in enumerate(heads):
+        rows[(0, j + 1)] = head
+    for i, name in enumerate(names):
+        rows[(i + 1, 0)] = name
+        for j, text in enumerate(_MIXED_TEXTS[i][:len(heads)]):
+            rows[(i + 1, j + 1)] = text
+    if down:
+        rows = {(c, r): v for (r, c), v in rows.items()}
+    return write_xlsx(tmp_path / "ladder.xlsx", {"Ladder": Layout(rows=rows)})
+
+
+def test_a_mixed_level_header_over_generic_category_names_is_not_read_the_other_way(
+        tmp_path: Path) -> None:
+    """'Cat 0'..'Cat 3' read as level codes counting up, stronger than the header's seniority
+    words, so the sheet was read with its levels down the rows: levels Cat0..Cat3, categories
+    'L1 - Junior', 'Senior', 'Staff', exit 0. Category names that read as level names are a
+    doubt now, and a 'Category' header over the names says which line holds them."""
+    ladder = as_ladder(import_matrix(str(_mixed_sheet(tmp_path, "Category"))))
+    assert [lv.name for lv in ladder.levels] == _MIXED_HEADER
+    assert [c.name for c in ladder.categories] == _GENERIC_NAMES
+    assert [c.descriptor(k).text for k in ladder.codes for c in ladder.categories[:1]] == \
+        _MIXED_TEXTS[0]
+
+
+def test_without_a_header_word_the_mixed_header_is_refused_saying_how_to_import_it(
+        tmp_path: Path) -> None:
+    path = _mixed_sheet(tmp_path, None)
+    res = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "x.yaml")])
+    assert res.exit_code == 1, res.output
+    assert not (tmp_path / "x.yaml").exists()
+    assert "the category names read as level names (L1 - Junior, Senior, Staff): the levels " \
+           "may run the other way; if they do, import with --sheet Ladder --levels-in columns, " \
+           "or type 'Category' in Ladder!A1" in res.output
+    res = CliRunner().invoke(main, ["import", str(path), "--sheet", "Ladder", "--levels-in",
+                                    "columns", "-o", str(tmp_path / "x.yaml")])
+    assert res.exit_code == 0, res.output
+    assert [c.name for c in load(tmp_path / "x.yaml").categories] == _GENERIC_NAMES
+
+
+def test_levels_down_the_rows_under_a_level_header_word_import_over_generic_names(
+        tmp_path: Path) -> None:
+    ladder = as_ladder(import_matrix(str(_mixed_sheet(tmp_path, "Level", down=True))))
+    assert [lv.name for lv in ladder.levels] == _MIXED_HEADER
+    assert [c.name for c in ladder.categories] == _GENERIC_NAMES
+
+
+@pytest.mark.parametrize("down", [False, True], ids=["levels-across", "levels-down"])
+@pytest.mark.parametrize("corner", [None, "Category"])
+def test_codes_across_and_codes_down_are_refused_either_way(
+        tmp_path: Path, down: bool, corner: str | None) -> None:
+    """L1..L3 across and C1..C4 down: either line may hold the levels (a corner word heads
+    either line, see the Salesish sheet down the rows), so the import is refused, never a coin
+    toss that read one of the two layouts the other way round with exit 0."""
+    path = _mixed_sheet(tmp_path, corner, down=down, heads=["L1", "L2", "L3"],
+                        names=["C1", "C2", "C3", "C4"])
+    with pytest.raises(ImportDoubtful, match="which holds the levels cannot be told"):
+        import_matrix(str(path))
+
+
+# Gravitational's SRE levels (github.com/gravitational/careers, levels/sre.md at 1b7ab3c1425b,
+# levels 1-5 of four of its skills), laid out with the levels across as a team keeps them
+_SRE_LEVELS = ["1", "2", "3", "4", "5"]
+_SRE = {
+    "Scope": [
+        "Takes direction from the team to configure, automate, and troubleshoot internal or "
+        "production systems",
+        "Delivers solutions to achieve team-level goals",
+        "Independently identifies and delivers solutions across a product area or technical systems",
+        "Delivers business impact by leading multi-phase or cross-team efforts",
+        "Contributes to the multi-year and multi-team technical strategy and deliver it through "
+        "direct implementation or broad technical leadership"],
+    "Collaboration": [
+        "Works closely with a tech lead, team lead, or manager to execute on defined tasks",
+        "Works with high level guidance from a tech lead, team lead, or manager on initiatives "
+        "within a team",
+        "Works primarily with a team and contributes to cross team initiatives",
+        "Leads efforts within a team or portions of cross team efforts as applicable to a team",
+        "Leads multi-team efforts and influences roadmaps"],
+    "Skills Development": [
+        "Primarily focus on improving and gaining exposure as an engineer",
+        "Increasingly developing in some areas and leveraging expertise for higher impact (e.g. "
+        "Kubernetes Administration)",
+        "Begins to focus on developing a combination of skills for broader exposure to the "
+        "technical landscape",
+        "Is a domain expert in a particular technology or product area, drawing on the broader "
+        "skills exposure",
+        "Begins to balance a focus on tactical vs strategic skillsets"],
+    "Development and Automation": [
+        "- Writes clean and maintainable automation code in at least one language\n- Working "
+        "towards learning and cleanly using the automation languages used by the team",
+        "- Able to write and contribute to more sophisticated control logic such as internal "
+        "controllers\n- Designs, write, and test support automation such as chat bots, upgrade "
+        "scripts, ticket routing, etc",
+        "Engineers a key area of the cloud platform, such as design and deployment of "
+        "autoscaling logic, patch automation, backup & restore, etc",
+        "Applies software and systems engineering techniques to solve problems with production, "
+        "not duct tape them over",
+        "Applies sophisticated design techniques to improving our product capabilities in novel "
+        "ways"],
+}
+
+
+def _sre_sheet(tmp_path: Path, lines: list[list[str]]) -> Path:
+    rows = {(r, c): v for r, line in enumerate(lines) for c, v in enumerate(line) if v}
+    return write_xlsx(tmp_path / "sre.xlsx", {"SRE": Layout(rows=rows)})
+
+
+_SRE_HEADER = ["Skill", *_SRE_LEVELS]
+
+
+@pytest.mark.parametrize("spacing", ["blank-row-after-each", "one-blank-row",
+                                     "blank-row-then-header-again", "groups-after-a-blank-row"])
+def test_category_rows_after_a_blank_row_are_part_of_the_matrix(
+        tmp_path: Path, spacing: str) -> None:
+    """A blank row ended the matrix: the categories under it were a 'table' without a header
+    and dropped without a word (or, under a repeat of the header, a second table left out with
+    a note), exit 0 with a ladder of one category out of four. Rows that go on with the matrix
+    after a blank row (a name, and text under most levels) are part of it."""
+    cats = [[name, *texts] for name, texts in _SRE.items()]
+    lines: list[list[str]] = [_SRE_HEADER]
+    groups = ["Categories"]
+    if spacing == "blank-row-after-each":
+        for cat in cats:
+            lines += [cat, []]
+    elif spacing == "one-blank-row":
+        lines += [*cats[:2], [], *cats[2:]]
+    elif spacing == "blank-row-then-header-again":
+        lines += [*cats[:2], [], _SRE_HEADER, *cats[2:]]
+    else:
+        groups = ["Delivery", "Growth"]
+        lines += [["Delivery"], *cats[:2], [], ["Growth"], *cats[2:]]
+    det = import_matrix(str(_sre_sheet(tmp_path, lines)))
+    ladder = as_ladder(det)
+    assert [g.name for g in ladder.groups] == groups
+    assert {c.name: [c.descriptor(k).text for k in ladder.codes] for c in ladder.categories} == _SRE
+    assert not [n for n in det.notes if "another matrix" in n.message]
+
+
+def test_a_table_with_a_header_of_its_own_after_a_blank_row_is_still_another_table(
+        tmp_path: Path) -> None:
+    cats = [[name, *texts[:3]] for name, texts in _SRE.items()]
+    other = ["Role", "Engineer (E1)", "Senior Engineer (E2)", "Staff Engineer (E3)"]
+    lines = [_SRE_HEADER[:4], *cats[:2], [], other, *cats[2:]]
+    det = import_matrix(str(_sre_sheet(tmp_path, lines)))
+    assert [c.name for c in det.categories] in (list(_SRE)[:2], list(_SRE)[2:])
+    assert [n for n in det.notes if "another matrix" in n.message]
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 
@@ -953,6 +1121,35 @@ def test_encrypted_parts_and_other_compressions_are_refused(tmp_path: Path, kind
 def test_foreign_files_are_named_by_their_first_bytes(tmp_path: Path, kind: str, blob: bytes,
                                                       fragment: str) -> None:
     refused(tmp_path, f"download.{kind}", blob, fragment)
+
+
+@pytest.mark.parametrize(("name", "what"), [
+    ("ladder.xlsx", "an .xlsx workbook"), ("ladder.ods", "an .ods spreadsheet"),
+    ("ladder.dat", "a spreadsheet")])
+def test_a_csv_saved_under_another_name_is_refused_as_a_csv_by_its_class(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, what: str) -> None:
+    """The importer told the reader's CSV refusal by the start of its text ('a CSV text file'):
+    reworded, it became 'a CSV text file, not an .xlsx workbook: a .csv holds one sheet's values
+    only ... send the .xlsx workbook itself', advice for filled workbooks. It is told by its
+    class now (errors.CsvNotWorkbook), and an .ods or a file of another name is named a CSV too
+    (it was 'not a spreadsheet sheetladder reads')."""
+    blob = "Kategorie;S1;S2\nProduktwissen;Kennt die Grundlagen;Kennt jedes Produkt\n".encode(
+        "utf-8-sig")
+    message = refused(tmp_path, name, blob)
+    assert message == f"error: {tmp_path / name}: a CSV text file, not {what} (a CSV is " \
+                      "imported from a file named .csv)"
+    from sheetladder.errors import CsvNotWorkbook
+    from sheetladder.xlsx import read as xlsx_read
+
+    with pytest.raises(CsvNotWorkbook):
+        grid_mod.open_zip("ladder.xlsx", blob)
+    if name.endswith(".xlsx"):  # the reader's words may change; its class says what it found
+
+        def reworded(source: str, data: bytes) -> Grid:
+            raise CsvNotWorkbook(source, "comma-separated values; send the workbook itself")
+
+        monkeypatch.setattr(xlsx_read, "grid_from_bytes", reworded)
+        assert refused(tmp_path, name, blob) == message
 
 
 def test_a_sheet_walking_millions_of_blank_cells_is_refused(tmp_path: Path) -> None:

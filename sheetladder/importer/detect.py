@@ -1127,7 +1127,18 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
             if using > 0.5:
                 out.append(f"the level names share only the word(s) {', '.join(sorted(shared))}, "
                            f"which {using:.0%} of the descriptors use too")
-    if n_cat >= 2 and lay.pattern < 2.5 and pattern_score([c.name for c in cats]) >= 2.5:
+    cats_coded = n_cat >= 2 and pattern_score([c.name for c in cats]) >= 2.5
+    if cats_coded and lay.pattern >= 2.5 and n_cat <= MAX_LEVELS:
+        # codes across and codes down ('L1', 'L2' over 'C1', 'C2'): nothing tells the levels,
+        # not even the corner (over the codes down, it may name the row beside it)
+        out.append(Against(
+            f"the category names are codes counting up ({', '.join(c.name for c in cats[:4])}) "
+            f"as the level names are ({', '.join(lv.name for lv in det.levels[:4])}): which "
+            "holds the levels cannot be told" + _other_way_advice(lay, corner=False),
+            other_way=True))
+    elif _corner_settles(lay):
+        pass  # the corner names the line it heads: category names counting up are still names
+    elif cats_coded and lay.pattern < 2.5:
         out.append(Against("the category names are codes or numbers counting up ("
                            + ", ".join(c.name for c in cats[:4]) + "): the levels may run the "
                            "other way", other_way=True))
@@ -1145,6 +1156,14 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                            + ", ".join(c.name for c in cats[:3]) + ", …): they may be the levels, "
                            f"and a ladder has at most {MAX_LEVELS} levels (split it in two, or "
                            "leave the extra levels out of the sheet)", other_way=True, free=True))
+    like_levels = [c.name for c in cats if _named_like_a_level(c.name)]
+    if n_cat >= 2 and len(like_levels) >= max(2, 0.75 * n_cat):
+        # 'L1 - Junior', 'Senior', 'Staff' down the rows: a header of levels seen the other way
+        # (its codes, or generic category names such as 'Cat 0', 'Area 1', taken for the levels)
+        out.append(Against("the category names read as level names ("
+                           + ", ".join(_clip(x, 20) for x in like_levels[:4])
+                           + "): the levels may run the other way" + _other_way_advice(lay),
+                           other_way=True))
     if det.empty_groups and det.empty_groups * 2 >= n_cat:
         out.append(Against(f"{det.empty_groups} rows with no descriptors under the levels found "
                            f"were read as group titles without categories, against {n_cat} "
@@ -1209,6 +1228,62 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(f"{t.ref} {t.message!r} reads as a total, yet its row holds descriptors: "
                    "rename it if it is a category; a total row is no category (delete it)")
     return out
+
+
+def _named_like_a_level(name: str) -> bool:
+    """Whether a name reads as a level's: seniority words alone ('Senior', 'Staff Engineer' is
+    not), after a level code if it has one ('L1 - Junior', 'Junior (E1)')."""
+    parsed = parse_level_header(name)
+    rest = parsed[1] if parsed is not None and parsed[1] is not None else name
+    if parsed is not None and re.fullmatch(r"Level \d+", rest):
+        return False  # a bare number: the line of plain numbers is judged elsewhere
+    words = set(_words(rest)) - _FUNCTION_WORDS
+    return bool(words) and words <= _SENIORITY
+
+
+def _other_way_advice(lay: Layout, corner: bool = True) -> str:
+    """What settles which line holds the levels: the option, or the corner cell's header word
+    when it would (``corner``; see _corner_settles)."""
+    v = lay.view
+    other = "columns" if v.transposed else "rows"
+    option = f"import with --sheet {_shq(v.table.name)} --levels-in {other}"
+    word, names = ("Category", "category names") if v.transposed else ("Level", "levels")
+    cell = v.ref(lay.header, lay.category)
+    if not corner or v.get(lay.header, lay.category):
+        return f"; if they do, {option}"
+    return f"; if they do, {option}, or type {word!r} in {cell} (the header of the {names})"
+
+
+def _header_word(text: str) -> bool:
+    """Whether a cell reads as a header's word ('Weight', 'Category', 'Level', 'Notes')."""
+    t = _squash(text)
+    return bool(_WEIGHT.search(t) or _LABEL.fullmatch(t) or _LEVEL_CORNER.match(t)
+                or _NOTES.fullmatch(t))
+
+
+# a header over the category names that says they are ('Category', 'Skills', 'Competency'),
+# naming no level
+_CATEGORY_CORNER = re.compile(r"^\s*(" + _GROUPING + r")(\s+(name|names))?\s*$", re.I)
+
+
+def _corner_settles(lay: Layout) -> bool:
+    """Whether the corner cell (left of the level header, atop the category names) says which
+    line is which. It heads the sheet's first column, as a header row's cells head theirs: with
+    the levels across the columns, the column of category names ('Category', 'Skill'); with the
+    levels down the rows, the column of levels ('Level'). Either way, names that count up on the
+    other line (C1, C2 or Cat 0, Cat 1) are then no sign that the levels run the other way."""
+    v = lay.view
+    corner = v.get(lay.header, lay.category)
+    if not corner:
+        return False
+    names = [v.get(r, lay.category) for r in range(lay.header + 1, lay.bottom + 1)]
+    if any(_header_word(x) for x in names if x):
+        # 'Category' over 'Weight', 'S1', 'S2': a column naming the rows beside it (levels down
+        # the rows under a row of categories and one of weights), not a column of names
+        return False
+    if v.transposed:
+        return bool(_LEVEL_CORNER.match(corner))
+    return bool(_CATEGORY_CORNER.match(corner))
 
 
 class Against(str):
@@ -1450,6 +1525,8 @@ def _unused_code_line(lay: Layout) -> str | None:
             return Against(f"{where} holds level codes ({', '.join(vals[:4])}) but the levels "
                            "found are another line: the levels may be there", header=r)
     for c in range(v.ncols):
+        if c == lay.category and _corner_settles(lay):
+            continue  # the corner says what the category line holds: codes there are names
         vals = [v.raw[(r, c)].strip() for r in rows if (r, c) in v.raw and v.raw[(r, c)].strip()]
         if _code_line(vals):
             return Against(f"{'row' if v.transposed else 'column'} {v.line(c)} holds level "
@@ -1549,6 +1626,12 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 lay = candidate(view, i, vb[0], vb[1], h, ex)
                 if lay is None:
                     continue
+                if not view.transposed:
+                    # category rows after a blank row (or a header repeated after one) go on
+                    # the matrix: a blank row is spacing, not the end of the ladder
+                    more = _continued(view, lay, bl[i:])
+                    if more > lay.bottom:
+                        lay = candidate(view, i, vb[0], more, h, ex) or lay
                 if view.transposed:
                     # the block's columns are the sheet's rows: keep only what lies in the block
                     pass
@@ -1567,6 +1650,34 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 break  # a transposed view sees every block at once
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
+    """The last row of the matrix of ``lay`` once the blocks after it (``later``, blocks of rows
+    between blank rows) that go on with it are taken: blocks whose rows each hold a category
+    name and text under the levels (most of the level cells filled), after group titles and
+    after a repeat of the header if it has one. A block with a header of its own (level codes,
+    a header word such as 'Category' over its names, or no name) is another table: it ends
+    the matrix."""
+    bottom = lay.bottom
+    for top, end in later:
+        multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
+        if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
+            multi = multi[1:]
+        if not multi:
+            break
+        first = [view.get(multi[0], c) for c in lay.levels]
+        if pattern_score([x for x in first if x]) >= 2.5 or _header_word(view.get(multi[0],
+                                                                                 lay.category)):
+            break  # a table of its own under a header
+        if any(not view.get(r, lay.category) or not any(view.get(r, c) for c in lay.levels)
+               for r in multi):
+            break
+        filled = sum(bool(view.get(r, c)) for r in multi for c in lay.levels)
+        if filled * 2 < len(multi) * len(lay.levels):
+            break
+        bottom = end
+    return bottom
 
 
 def _out_of_range(view: View, ex: Explicit) -> str | None:
@@ -1833,7 +1944,8 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         lines += _advice(best, source)
         raise ImportDoubtful("\n".join(lines), best)
     others = [f for f in found[1:] if not f.doubts and f.layout.table_no != best.layout.table_no
-              and f.layout.view.table is best.layout.view.table]
+              and f.layout.view.table is best.layout.view.table
+              and not best.layout.top <= f.layout.header <= best.layout.bottom]
     det = best.detection
     seen = set()
     for f in others:

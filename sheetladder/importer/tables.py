@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..a1 import col_letter
-from ..errors import EncryptedWorkbook, SheetladderError, UnreadableWorkbook, encrypted_reason
+from ..errors import (
+    CsvNotWorkbook,
+    EncryptedWorkbook,
+    SheetladderError,
+    UnreadableWorkbook,
+    encrypted_reason,
+)
 from ..xlsx.archive import (
     MAX_CELL_SLOTS,
     check_xml_prologs,
@@ -22,6 +28,7 @@ from ..xlsx.archive import (
     ods_encrypted,
     one_line,
     read_file_bytes,
+    saved_as_csv,
     sniff,
 )
 
@@ -37,6 +44,16 @@ _MAX_DEPTH = 256  # XML nesting; spreadsheets nest a few dozen deep at most
 
 class ImportFailed(SheetladderError):
     """The source could not be read or holds no recognisable matrix; the message says why."""
+
+
+class ImportCsvNamedOtherwise(ImportFailed):
+    """A text file saved as CSV under a workbook's name (.xlsx, .ods): the importer reads a CSV
+    from a file named .csv only."""
+
+
+def _csv_named_otherwise(path: Path, what: str) -> ImportCsvNamedOtherwise:
+    return ImportCsvNamedOtherwise(f"{path}: a CSV text file, not {what} (a CSV is imported "
+                                   "from a file named .csv)")
 
 
 class ImportEncrypted(ImportFailed):
@@ -146,8 +163,8 @@ def _file_bytes(path: Path, what: str) -> bytes:
     if reason:
         if encryption(data):
             raise _encrypted(path)
-        if reason.startswith("a CSV text file"):
-            reason += " (a CSV is imported from a file named .csv)"
+        if saved_as_csv(data):
+            raise _csv_named_otherwise(path, what)
         raise ImportFailed(f"{path}: {reason}")
     return data
 
@@ -202,10 +219,9 @@ def _xlsx_tables(path: Path, data: bytes) -> list[Table]:
         grid = grid_from_bytes(str(path), data)
     except EncryptedWorkbook:
         raise _encrypted(path) from None
+    except CsvNotWorkbook:  # the reader's advice is for filled workbooks
+        raise _csv_named_otherwise(path, "an .xlsx workbook") from None
     except UnreadableWorkbook as e:
-        if e.reason.startswith("a CSV text file"):  # the reader's advice is for filled workbooks
-            raise ImportFailed(f"{path}: a CSV text file, not an .xlsx workbook (a CSV is "
-                               "imported from a file named .csv)") from None
         raise ImportFailed(str(e)) from None
     from .styles import hidden_lines, italic_cells
 
@@ -545,6 +561,8 @@ def read_tables(source: str) -> list[Table]:
         raise _encrypted(source)
     if ext == ".xls":
         raise ImportFailed(f"{source}: the old .xls format is not read; save it as .xlsx first")
+    if saved_as_csv(data):
+        raise _csv_named_otherwise(path, "a spreadsheet")
     if zipfile.is_zipfile(io.BytesIO(data)):
         with _checked_zip(path, data, "spreadsheet") as zf:
             names = set(zf.namelist())

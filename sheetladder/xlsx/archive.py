@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Collection
 from pathlib import Path
 
-from ..errors import EncryptedWorkbook, UnreadableWorkbook, encrypted_reason
+from ..errors import CsvNotWorkbook, EncryptedWorkbook, UnreadableWorkbook, encrypted_reason
 from ..grid import Visibility
 
 # -- opening an .xlsx ------------------------------------------------------------------------
@@ -83,6 +83,17 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
         return "empty file (0 bytes)"
     if data.startswith(_ZIP_MAGICS):
         return None
+    reason = _foreign(data, what)
+    if reason:
+        return reason
+    if looks_like_csv(data):
+        return f"a CSV text file, not {what}"
+    return f"not {what} (not a zip archive)"
+
+
+def _foreign(data: bytes, what: str) -> str | None:
+    """What sniff names a file that is no zip by its first bytes (an old Office file, HTML,
+    XML, PDF); None for any other file (text, maybe CSV, or unknown bytes)."""
     if data.startswith(_OLE_MAGIC):
         if encryption(data):
             return encrypted_reason("workbook")
@@ -98,9 +109,18 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
         return f"an XML or text file, not {what}"
     if head.startswith(b"%pdf"):
         return "a PDF document, not a workbook"
-    if looks_like_csv(data):
-        return f"a CSV text file, not {what}"
-    return f"not {what} (not a zip archive)"
+    return None
+
+
+def unknown_bytes(data: bytes) -> bool:
+    """Whether ``data`` is no zip and none of the files sniff names by their first bytes: text
+    (a CSV, say) or bytes of no known kind."""
+    return bool(data) and not data.startswith(_ZIP_MAGICS) and _foreign(data, "") is None
+
+
+def saved_as_csv(data: bytes) -> bool:
+    """Whether sniff takes ``data`` for a text file saved as CSV ('a CSV text file')."""
+    return unknown_bytes(data) and looks_like_csv(data)
 
 
 def looks_like_csv(data: bytes) -> bool:
@@ -510,11 +530,10 @@ def _require_defusedxml() -> None:
 
 def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
+    if unknown_bytes(data) and (looks_like_csv(data) or source.lower().endswith(".csv")):
+        kind = "a CSV text file" if looks_like_csv(data) else "a file named .csv"
+        raise CsvNotWorkbook(source, f"{kind}, not an .xlsx workbook" + CSV_WORKBOOK_ADVICE)
     reason = sniff(data)
-    if reason and (reason.startswith("a CSV text file") or (
-            source.lower().endswith(".csv") and reason.endswith("(not a zip archive)"))):
-        kind = "a CSV text file" if reason.startswith("a CSV") else "a file named .csv"
-        reason = f"{kind}, not an .xlsx workbook" + CSV_WORKBOOK_ADVICE
     if reason:
         if encryption(data):
             raise EncryptedWorkbook(source, reason)
