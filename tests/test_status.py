@@ -807,3 +807,46 @@ def test_a_refused_workbook_of_all_tabs_is_refused_on_the_tab_that_is_wrong(
         lines.append(res.stdout.strip().splitlines()[-2])
     assert lines[0] == lines[1] == (f"{PERIOD}: 2 people, 0 complete, 0 partial, 2 not "
                                     "returned; 0 of 6 tabs collected, 1 missing, 5 refused")
+
+
+def test_each_tab_of_copies_that_disagree_shows_only_its_own_conflict(tmp_path: Path) -> None:
+    """Two copies of Ana's workbook differ on Self and on Bo Chen's tab and agree on Cy
+    Park's: each tab to chase names its own conflict, and Cy Park (who did their part) is told
+    the file waits on the others, not handed both conflicts to settle."""
+    import shutil
+
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,peers\nAna Diaz,ana@example.com,Bo Chen,Cy Park\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out)).exit_code == 0
+    ana = out / "ana-diaz-2026-q4.xlsx"
+    fill(ana, "Cy Park", ["L2", "L2"])
+    copy = out / "ana-diaz-2026-q4 (2).xlsx"
+    shutil.copy(ana, copy)
+    fill(ana, "Self", ["L1", "L2"])
+    fill(ana, "Bo Chen", ["L1", "L2"])
+    fill(copy, "Self", ["L3", "L2"])
+    fill(copy, "Bo Chen", ["L1", "L3"])
+    db = tmp_path / "h.sqlite"
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 1
+    res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                 "--format", "json")
+    assert res.exit_code == 0, res.output
+    reasons = {t["tab"]: (t["state"], t["reasons"]) for t in json.loads(res.stdout)["people"][0]["tabs"]}
+    assert {tab: state for tab, (state, _) in reasons.items()} == {
+        "Self": "refused", "Bo Chen": "refused", "Cy Park": "refused"}
+    for tab in ("Self", "Bo Chen"):
+        why = reasons[tab][1]
+        assert len(why) == 1 and why[0].startswith("conflict: "), why
+        assert f"hold different ratings on tab {tab!r}" in why[0] and f"{tab}!" in why[0]
+    assert reasons["Cy Park"][1] == [
+        "this tab's ratings are in order, but its file was refused for errors on 'Bo Chen', "
+        "'Self': it is collected with the file once those tabs are mended"]
+    chase = {r["tab"]: r["reason"] for r in csv.DictReader(io.StringIO(invoke(
+        "status", "--manifest", str(out / "manifest.csv"), "--db", str(db), "--format",
+        "csv").stdout))}
+    assert "on tab 'Self'" in chase["Self"] and "on tab 'Bo Chen'" not in chase["Self"]

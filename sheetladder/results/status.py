@@ -172,9 +172,11 @@ def _base(name: str) -> str:
 
 
 def _on_tab(reason: str, tab: str) -> bool:
-    """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``) is about
-    ``tab``."""
+    """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``, or a conflict
+    between two copies ``... hold different ratings on tab 'TAB' ...``) is about ``tab``."""
     low, t = reason.casefold(), tab.casefold()
+    if low.startswith("conflict: "):
+        return f" hold different ratings on tab {t!r} " in low
     return low.startswith((t + "!", t + ": "))
 
 
