@@ -850,3 +850,29 @@ def test_each_tab_of_copies_that_disagree_shows_only_its_own_conflict(tmp_path: 
         "status", "--manifest", str(out / "manifest.csv"), "--db", str(db), "--format",
         "csv").stdout))}
     assert "on tab 'Self'" in chase["Self"] and "on tab 'Bo Chen'" not in chase["Self"]
+
+
+def test_a_file_handed_out_saved_in_another_format_is_tied_to_its_tabs_by_its_name() -> None:
+    """A rater saved ``ana-di.xlsx`` as .ods (or .csv): nothing in it can be read, so its
+    name is all that ties it, and the tabs handed out in it are refused, not missing (their
+    reminder says to save it as .xlsx). Another name of the same stem, a file of another
+    person: as before."""
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status
+    from sheetladder.results.store import Refusal
+
+    def row(person: str, tab: str, target: str) -> ManifestRow:
+        return ManifestRow(person=person, period=PERIOD, tab=tab, role="peer", rater=tab,
+                           target=target)
+
+    rows = [row("Ana", "Cy", "ana-cy.xlsx"), row("Ana", "Di", "ana-di.xlsx"),
+            row("Ben", "Cy", "ben-cy.xlsx")]
+    refusals = [Refusal(file="/returns/Ana-Di.ods", content_hash="1", reasons=[
+                    "not a readable workbook: an OpenDocument spreadsheet (.ods): save it as .xlsx"]),
+                Refusal(file="ben-cy (1).csv", content_hash="2")]
+    st = cycle_status(rows, PERIOD, {}, refusals)
+    states = {(p.person, t.tab): (t.state, t.file) for p in st.people for t in p.tabs}
+    assert states == {("Ana", "Cy"): ("missing", None),
+                      ("Ana", "Di"): ("refused", "/returns/Ana-Di.ods"),
+                      ("Ben", "Cy"): ("missing", None)}
+    assert [r.file for r in st.unmatched_refusals] == ["ben-cy (1).csv"]

@@ -171,6 +171,13 @@ def _base(name: str) -> str:
     return PurePath(name.replace("\\", "/")).name.casefold() if "://" not in name else name
 
 
+def _stem(name: str) -> str:
+    """A file's name without its extension, case ignored: a workbook handed out as
+    ``ana-diaz-2026-q4.xlsx`` and saved by its rater as ``ana-diaz-2026-q4.ods`` (or .csv, .xls)
+    keeps it. Empty for a Google Sheet's link."""
+    return "" if "://" in name else PurePath(_base(name)).stem
+
+
 def _on_tab(reason: str, tab: str) -> bool:
     """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``, or a conflict
     between two copies ``... hold different ratings on tab 'TAB' ...``) is about ``tab``."""
@@ -223,8 +230,11 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
     # where each refusal belongs: (person key, period, tab) -> the latest refusal naming it
     refused_tab: dict[tuple[str, str | None, str], Refusal] = {}
     by_target: dict[str, list[ManifestRow]] = {}
+    by_stem: dict[str, list[ManifestRow]] = {}  # a file handed out, saved in another format
     for r in mine:
         by_target.setdefault(_base(r.target), []).append(r)
+        if _stem(r.target):
+            by_stem.setdefault(_stem(r.target), []).append(r)
     unmatched: list[Refusal] = []
     for ref in refusals:
         keys: list[tuple[str, str | None, str]] = []
@@ -234,7 +244,7 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                     if any(row.tab.casefold() == t.casefold()
                            for row in by_person.get((pk, ref.period), []))]
         if not keys:  # tie it by its file name to the tabs that file was handed out with
-            for row in by_target.get(_base(ref.file), []):
+            for row in by_target.get(_base(ref.file), []) or by_stem.get(_stem(ref.file), []):
                 if ref.person is None or name_key(ref.person) == name_key(row.person):
                     keys.append((name_key(row.person), row.period, row.tab.casefold()))
         if not keys:
