@@ -809,6 +809,100 @@ def test_a_refused_workbook_of_all_tabs_is_refused_on_the_tab_that_is_wrong(
                                     "returned; 0 of 6 tabs collected, 1 missing, 5 refused")
 
 
+def _saved_as_csv(workbook: Path, sheet: str, dest: Path, delimiter: str = ",") -> Path:
+    """What "Save as CSV" on ``sheet`` of ``workbook`` writes: that sheet's values, every row
+    as wide as the sheet's used range."""
+    ws = openpyxl.load_workbook(workbook)[sheet]
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    for row in ws.iter_rows(values_only=True):
+        w.writerow(["" if v is None else v for v in row])
+    dest.write_text(buf.getvalue(), encoding="utf-8")
+    return dest
+
+
+@pytest.fixture()
+def csv_cycle(tmp_path: Path) -> dict[str, Path]:
+    """A cycle of two whose folder holds, beside the manifest: Ana's workbook returned filled,
+    Ben's saved by his rater as CSV (the blank .xlsx handed out is still there), a copy of
+    the roster, the reminder list, an export and a one-column notes file."""
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,team,manager,peers\nAna Diaz,ana@example.com,North,Bo Chen,"
+                      "Cy Park\nBen Ortiz,ben@example.com,North,Bo Chen,Cy Park\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out)).exit_code == 0
+    ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
+    for tab in ("Self", "Bo Chen", "Cy Park"):
+        fill(ana, tab, ["L2", "L3"])
+        fill(ben, tab, ["L1", "L2"])
+    _saved_as_csv(ben, "Self", out / "ben-ortiz-2026-q4.csv", delimiter=";")
+    ben.unlink()  # the blank .xlsx handed out stays in the folder: render it again there
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out), "--keep-existing").exit_code == 0
+    (out / "team-copy.csv").write_bytes("\ufeff".encode() + roster.read_bytes())
+    (out / "results.csv").write_text('"Person","Team","Level"\r\n"Ana Diaz","North","L2"\r\n',
+                                     encoding="utf-8")
+    (out / "reminders.csv").write_text(
+        '"email","rater","role","person"\r\n"ben@example.com","Ben Ortiz","self","Ben Ortiz"\r\n',
+        encoding="utf-8")
+    (out / "notes.csv").write_text("chase Ben on Monday\n", encoding="utf-8")
+    return {"out": out, "db": tmp_path / "h.sqlite", "roster": roster}
+
+
+def test_a_workbook_returned_as_csv_in_a_folder_is_refused_saying_to_send_the_xlsx(
+        csv_cycle: dict[str, Path]) -> None:
+    out, db = csv_cycle["out"], csv_cycle["db"]
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    refused = [line.split(": refused")[0] for line in res.output.splitlines()
+               if line.endswith(": refused")]
+    assert [Path(r).name for r in refused] == ["ben-ortiz-2026-q4.csv"], res.output
+    assert "a CSV text file, not an .xlsx workbook" in res.output
+    assert "send the .xlsx workbook itself" in res.output
+    for name in ("manifest.csv", "team-copy.csv", "results.csv", "reminders.csv", "notes.csv"):
+        assert name not in res.output
+    # Ben's raters did return their tabs, in a file that cannot be read: refused, not missing
+    # (tied to them by its name, the .xlsx handed out saved as .csv)
+    st = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                "--format", "json")
+    assert st.exit_code == 0, st.output
+    data = json.loads(st.stdout)
+    tabs = {(p["person"], t["tab"]): (t["state"], t["file"]) for p in data["people"]
+            for t in p["tabs"]}
+    ben_csv = str(out / "ben-ortiz-2026-q4.csv")
+    assert tabs == {("Ana Diaz", "Self"): ("collected", None),
+                    ("Ana Diaz", "Bo Chen"): ("collected", None),
+                    ("Ana Diaz", "Cy Park"): ("collected", None),
+                    ("Ben Ortiz", "Self"): ("refused", ben_csv),
+                    ("Ben Ortiz", "Bo Chen"): ("refused", ben_csv),
+                    ("Ben Ortiz", "Cy Park"): ("refused", ben_csv)}
+    assert data["totals"]["refused_apart"] == 0
+    assert res.stdout.strip().splitlines()[-1] == (
+        f"status {PERIOD}: 2 people, 1 complete, 0 partial, 1 not returned; 3 of 6 tabs "
+        "collected, 0 missing, 3 refused")
+
+
+def test_a_manifest_given_among_the_files_is_the_cycles_manifest_and_a_roster_is_named(
+        csv_cycle: dict[str, Path]) -> None:
+    """``collect out/*``: the shell hands collect the manifest and every CSV as files. The
+    manifest is the cycle's (its totals end the run), not a workbook saved as CSV to send
+    again; a table of people given is refused as what it is."""
+    out, db = csv_cycle["out"], csv_cycle["db"]
+    res = invoke("collect", *sorted(str(p) for p in out.iterdir()), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    refused = {Path(line.split(": refused")[0]).name for line in res.output.splitlines()
+               if line.endswith(": refused")}
+    assert refused == {"ben-ortiz-2026-q4.csv", "team-copy.csv", "results.csv",
+                       "reminders.csv", "notes.csv"}, res.output
+    assert res.output.count("a CSV table of people") == 3
+    assert "manifest.csv" not in res.output
+    assert res.stdout.strip().splitlines()[-1].startswith(f"status {PERIOD}: 2 people, 1 complete")
+
+
 def test_each_tab_of_copies_that_disagree_shows_only_its_own_conflict(tmp_path: Path) -> None:
     """Two copies of Ana's workbook differ on Self and on Bo Chen's tab and agree on Cy
     Park's: each tab to chase names its own conflict, and Cy Park (who did their part) is told

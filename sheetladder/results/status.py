@@ -552,11 +552,21 @@ def _ladder_for_roster(history: History, period: str | None,
 
 
 def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
-    """The manifests of the folders given to collect: ``manifest.csv`` at each folder's top."""
-    found = []
+    """The manifests of the folders given to collect: ``manifest.csv`` at each folder's top,
+    and a ``manifest.csv`` given itself among the files (``collect q4/*``), which is the
+    cycle's manifest, not a returned workbook."""
+    found: list[Path] = []
+    seen: set[Path] = set()
     for p in paths:
         candidate = Path(p) / MANIFEST_NAME
         if Path(p).is_dir() and candidate.is_file():
+            pass
+        elif Path(p).is_file() and Path(p).name.casefold() == MANIFEST_NAME:
+            candidate = Path(p)
+        else:
+            continue
+        if candidate.resolve() not in seen:
+            seen.add(candidate.resolve())
             found.append(candidate)
     return found
 
