@@ -710,6 +710,9 @@ def migrate(db: str | None) -> None:
               help="Or the roster CSV the workbooks were rendered from.")
 @click.option("--definition", type=click.Path(dir_okay=False),
               help="The ladder of --roster (default: the one ladder held for the period).")
+@click.option("--split", is_flag=True,
+              help="With --roster: the files were rendered with --split (one per rater), so a "
+                   "refused file is tied to its tab by that file's name.")
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
@@ -721,7 +724,7 @@ def migrate(db: str | None) -> None:
               help=_ROSTER_ALLOW_HELP)
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
-           ladders: tuple[str, ...], trust_new: bool, force: bool,
+           split: bool, ladders: tuple[str, ...], trust_new: bool, force: bool,
            allow_columns: tuple[str, ...]) -> None:
     """Make a static HTML report of one period: a team page (index.html: level distribution,
     heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
@@ -743,6 +746,9 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
 
     if manifest and roster:
         raise BadInput("give --manifest or --roster, not both")
+    if split and not roster:
+        raise BadInput("--split goes with --roster: it says the roster's files were rendered one "
+                       "per rater (a manifest names each tab's file itself)")
     if workbooks and db:
         # only a --db given on the command line conflicts: SHEETLADDER_DB set in the
         # environment (as for every other command) is simply not used
@@ -760,7 +766,7 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
         if workbooks else History(db, read_only=True))
     with source as store:
         done = make_report(store, period, out_dir, team=team, manifest=manifest,
-                           roster=roster, definition=definition, force=force,
+                           roster=roster, definition=definition, split=split, force=force,
                            allow_columns=allow_columns)
     for note in done.notes:
         click.echo(f"note: {note}", err=True)

@@ -970,3 +970,37 @@ def test_a_file_handed_out_saved_in_another_format_is_tied_to_its_tabs_by_its_na
                       ("Ana", "Di"): ("refused", "/returns/Ana-Di.ods"),
                       ("Ben", "Cy"): ("missing", None)}
     assert [r.file for r in st.unmatched_refusals] == ["ben-cy (1).csv"]
+
+
+def test_report_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_name(
+        cycle: dict, tmp_path: Path) -> None:
+    """As ``status --roster --split``: told the cycle was split, the report's team page shows
+    Cy Park's own broken file as refused (to be sent again), not his tab as missing."""
+    import shutil
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(cycle["db"], db)
+    row = next(r for r in read_manifest(cycle["manifest"]) if (r.person, r.tab) == ("Cy Park", "Self"))
+    broken = tmp_path / row.target
+    broken.write_bytes(b"PK\x03\x04 not a zip any more")
+    assert invoke("collect", str(broken), "--db", str(db)).exit_code == 1
+    roster = ("--roster", str(cycle["roster"]), "--definition", str(cycle["ladder"]),
+              "--period", PERIOD, "--db", str(db))
+
+    def cy_park_row(*how: str) -> str:
+        site = tmp_path / ("site" + "".join(how).replace("-", ""))
+        res = invoke("report", "-o", str(site), *roster, *how)
+        assert res.exit_code == 0, res.output
+        page = (site / "index.html").read_text(encoding="utf-8")
+        start = page.index('<th scope="row">Cy Park</th>')
+        return page[start:page.index("</tr>", start)]
+
+    split = cy_park_row("--split")
+    assert f"Cy Park (self): {broken}" in split
+    assert "Cy Park (self)" not in split.split("</td>")[1]  # not in the missing column
+    unsplit = cy_park_row()  # one file per person expected: the file is tied to no tab
+    assert f"Cy Park (self): {broken}" not in unsplit and "Cy Park (self)" in unsplit
+    res = invoke("report", "-o", str(tmp_path / "s2"), "--period", PERIOD, "--db", str(db),
+                 "--manifest", str(cycle["manifest"]), "--split")
+    assert res.exit_code != 0 and "--split goes with --roster" in res.output
+    assert not (tmp_path / "s2").exists()
