@@ -298,3 +298,19 @@ def test_a_period_of_another_scheme_is_never_previous():
     assert previous(fiscal, [parse_period("2020-Q1")]) is None
     assert previous(parse_period("2030"), [fiscal]) is None
     assert not fiscal.overlaps(parse_period("2027-H1"))
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("2026-Q5", "a year has quarters Q1 to Q4 (2026-Q1 to 2026-Q4)"),
+    ("q0 2027", "a year has quarters Q1 to Q4 (2027-Q1 to 2027-Q4)"),
+    ("2026-H3", "a year has halves H1 and H2 (2026-H1, 2026-H2)"),
+    ("2026-13", "a year has months 2026-01 to 2026-12"),
+    ("2027-Q01", "write 2027-Q1 (one digit after Q)"),
+    ("2027 q01", "write 2027-Q1 (one digit after Q)"),
+    ("2026-Q05", "a year has quarters Q1 to Q4"),
+])
+def test_a_quarter_half_or_month_out_of_range_says_what_it_could_be(text: str, says: str):
+    with pytest.raises(PeriodError) as e:
+        parse_period(text)
+    assert str(e.value).startswith(f"{text!r} is not a period: {says}"), str(e.value)
+    assert "accepted forms: 2026-Q4" in str(e.value)
