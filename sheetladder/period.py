@@ -264,7 +264,7 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
                                   f"{y}-0{n} for the month or {y}-Q{n} for the quarter")
             raise PeriodError(f"{str(text).strip()!r} is not a period: write {y}-0{n} for the "
                               "month (a month has two digits)")
-        wrong = _out_of_range(str(text)) if scheme is None else None
+        wrong = calendar_hint(str(text)) if scheme is None else None
         if wrong is not None:
             raise PeriodError(f"{str(text).strip()!r} is not a period: {wrong}; accepted "
                               f"forms: {accepted_forms(scheme)}")
@@ -273,7 +273,7 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
     return found
 
 
-def _out_of_range(text: str) -> str | None:
+def calendar_hint(text: str) -> str | None:
     """What is wrong with a label of a calendar period's form whose number is none of its kind
     (``2026-Q5``, ``2026-H3``, ``2026-13``, ``2026-Q01``), saying what to write; else None."""
     s = text.strip()
