@@ -217,7 +217,8 @@ raters, one rater named twice, a rater with the person's or another rater's emai
 another person or rater of any row has, a rater given another email than their own row or an
 earlier row gives them, a ',' in a list cell of a ';'-separated file) is reported as FILE:LINE
 and the other rows still render; the exit code is then 1. People whose names differ only in
-accents (Ana Diaz, Ana Díaz) are warned of: probably one person listed twice. A roster run adds every tab it
+accents (Ana Diaz, Ana Díaz) are warned of: probably one person listed twice; so is a person
+without a team when others have one (export --team would leave them out). A roster run adds every tab it
 wrote to manifest.csv in the output folder (person, period, tab, role, rater, email, file),
 which `sheetladder status` and `collect` use to tell who has not returned; a workbook
 rendered again replaces its rows there.
