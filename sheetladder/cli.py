@@ -570,6 +570,7 @@ def export(period: str | None, fmt: str | None, output: str | None, db: str | No
         COMMENTS_IN_XLSX,
         ExportError,
         build,
+        check_output_name,
         default_path,
         latest_period,
         render,
@@ -583,6 +584,7 @@ def export(period: str | None, fmt: str | None, output: str | None, db: str | No
         raise ExportError(COMMENTS_IN_XLSX)
     from .results.calibrate import calibrate as calibrate_period
 
+    check_output_name(output, default_path(period or "PERIOD", fmt, team, comments).name)
     with History(db, read_only=True) as history:
         data = build(history, period or latest_period(history), team=team)
         period = data.period
@@ -621,11 +623,14 @@ def calibrate(period: str | None, team: str | None, db: str | None, as_json: boo
     history is changed. Methods and references: README, Calibration."""
     from .results.calibrate import calibrate as calibrate_period
     from .results.calibrate_view import to_json, to_text
-    from .results.export import calibration_xlsx, default_path, latest_period
+    from .results.export import calibration_xlsx, check_output_name, default_path, latest_period
     from .results.store import History
 
     if as_json and fmt == "xlsx":
         raise BadInput("--json and --format xlsx are two outputs; give one")
+    check_output_name(output, default_path(period or "PERIOD", "json" if as_json else
+                                           "xlsx" if fmt == "xlsx" else "txt", team,
+                                           kind="calibration").name)
     with History(db, read_only=True) as history:
         cal = calibrate_period(history, period or latest_period(history), team,
                                min_ratees=min_ratees, z_threshold=z_threshold)
