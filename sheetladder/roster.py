@@ -744,6 +744,12 @@ def _render_entry(ladder: Ladder, line: int, ctx: Context, out_dir: Path, split:
     try:
         return line, write_assessment(ladder, ctx, out_dir, split=split, force=force,
                                       password=password, paper=paper, nth=nth), None
+    except OutputExists as e:
+        if force or isinstance(e, (NotTheirFile, FilledFile)):
+            return line, [], str(e)
+        # a roster rendered again into its folder (people added since): the other way out
+        return line, [], (f"{e}, or --keep-existing to render only the people whose files are "
+                          "not there yet")
     except (FileExistsError, OSError, ValueError) as e:
         return line, [], str(e)
 

@@ -503,6 +503,14 @@ def test_keep_existing_renders_only_the_people_added_since_and_leaves_the_rest_a
     before = ben.read_bytes()
     with roster.open("a", encoding="utf-8") as f:
         f.write("Ana Diaz,Bo Chen\n")
+    # run again as before, the roster's folder is full: each line says the way out
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1 and ben.read_bytes() == before
+    assert res.output.count("already exists (it may hold someone's ratings); use --force to "
+                            "replace it, or --keep-existing to render only the people whose "
+                            "files are not there yet") == 2, res.output
+    assert (out / "ana-diaz-2026-q4.xlsx").is_file()  # the one added was rendered
+    (out / "ana-diaz-2026-q4.xlsx").unlink()
     res = CliRunner().invoke(main, [*args, "--keep-existing"])
     assert res.exit_code == 0, res.output
     assert "wrote 1 file(s) for 1 of 3 people" in res.output and "2 kept as they were" in res.output
