@@ -1004,3 +1004,49 @@ def test_report_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_
                  "--manifest", str(cycle["manifest"]), "--split")
     assert res.exit_code != 0 and "--split goes with --roster" in res.output
     assert not (tmp_path / "s2").exists()
+
+
+def test_a_tab_held_while_a_copy_beside_it_disagrees_is_refused_until_settled(
+        tmp_path: Path) -> None:
+    """Ana's workbook was collected; then a copy with other ratings on Bo Chen's tab is dropped
+    in the folder beside it. collect refuses the copy (a conflict), and status used to show Bo
+    Chen's tab collected and say nothing of it: which ratings are right is not settled, so
+    the tab is refused with the conflict (Self, the same in both, stays collected), until the
+    copy is removed (or one is named with --keep)."""
+    import shutil
+
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,peers\nAna Diaz,ana@example.com,Bo Chen,-\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out)).exit_code == 0
+    ana = out / "ana-diaz-2026-q4.xlsx"
+    fill(ana, "Self", ["L2", "L2"])
+    fill(ana, "Bo Chen", ["L2", "L3"])
+    db = tmp_path / "h.sqlite"
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 0
+
+    def tabs() -> dict[str, tuple[str, str | None, list[str]]]:
+        res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                     "--format", "json")
+        assert res.exit_code == 0, res.output
+        return {t["tab"]: (t["state"], t["file"] and Path(t["file"]).name, t["reasons"])
+                for t in json.loads(res.stdout)["people"][0]["tabs"]}
+
+    assert {k: v[0] for k, v in tabs().items()} == {"Self": "collected", "Bo Chen": "collected"}
+    copy = out / "ana-diaz-2026-q4 fixed.xlsx"
+    shutil.copy(ana, copy)
+    fill(copy, "Bo Chen", ["L1", "L3"])
+    res = invoke("collect", str(out), "--db", str(db))
+    assert res.exit_code == 1 and "conflict:" in res.output
+    got = tabs()
+    assert got["Self"] == ("collected", None, [])
+    state, file, reasons = got["Bo Chen"]
+    assert (state, file) == ("refused", copy.name)
+    assert len(reasons) == 1 and "hold different ratings on tab 'Bo Chen'" in reasons[0]
+    copy.unlink()  # the copy was the wrong one: removed, and the folder collected again
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 0
+    assert {k: v[0] for k, v in tabs().items()} == {"Self": "collected", "Bo Chen": "collected"}

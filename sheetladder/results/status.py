@@ -187,6 +187,13 @@ def _on_tab(reason: str, tab: str) -> bool:
     return low.startswith((t + "!", t + ": "))
 
 
+def _conflict_on(ref: Refusal, tab: str) -> bool:
+    """Whether ``ref`` was refused for copies that disagree on ``tab``: until one is removed
+    or named with ``--keep``, which ratings are right on it is unsettled, even when the
+    history holds one copy's."""
+    return any(x.casefold().startswith("conflict: ") and _on_tab(x, tab) for x in ref.reasons)
+
+
 def tab_reasons(ref: Refusal, tab: str, rows: Sequence[ManifestRow]) -> list[str]:
     """Why ``tab`` of a refused file is not collected: the reasons about that tab and those
     about no rater tab (a formula, the hidden sheet, the file). A tab that is itself fine, in a
@@ -258,8 +265,12 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
         tabs: list[TabStatus] = []
         for r in prow:
             state: TabState = "collected" if r.tab.casefold() in held else "missing"
-            why = refused_tab.get((pk, per, r.tab.casefold())) if state == "missing" else None
+            why = refused_tab.get((pk, per, r.tab.casefold()))
+            if why is not None and state == "collected" and not _conflict_on(why, r.tab):
+                why = None  # a good copy of the tab is held: that is what counts
             if why is not None:
+                # not collected, or held while a copy given beside it disagrees (the copy held
+                # may be the wrong one: the conflict is for ops to settle)
                 state = "refused"
             tabs.append(TabStatus(tab=r.tab, role=r.role, rater=r.rater, email=r.email,
                                   target=r.target, state=state,
