@@ -217,7 +217,8 @@ raters, one rater named twice, a rater with the person's or another rater's emai
 another person or rater of any row has, a rater given another email than their own row or an
 earlier row gives them, a ',' in a list cell of a ';'-separated file) is reported as FILE:LINE
 and the other rows still render; the exit code is then 1. People whose names differ only in
-accents (Ana Diaz, Ana Díaz) are warned of: probably one person listed twice. A roster run adds every tab it
+accents (Ana Diaz, Ana Díaz) are warned of: probably one person listed twice; so is a person
+without a team when others have one (export --team would leave them out). A roster run adds every tab it
 wrote to manifest.csv in the output folder (person, period, tab, role, rater, email, file),
 which `sheetladder status` and `collect` use to tell who has not returned; a workbook
 rendered again replaces its rows there.
@@ -434,7 +435,9 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
     A folder gives its .xlsx and .xlsm files; spreadsheets saved in another format there (.ods,
-    .xls, .xlsb, .numbers) are named and refused with what to do, never silently left out.
+    .xls, .xlsb, .numbers, or a sheet saved as .csv) are named and refused with what to do,
+    never silently left out. Its manifest.csv, and any CSV with a 'person' column (a roster,
+    an export, the reminder list), are no returned workbook and are left out.
 
     Every file is read first; then the files are stored in batches (one transaction each, a
     savepoint per file); a file already collected adds nothing. Two copies in one collect that
@@ -567,6 +570,7 @@ def export(period: str | None, fmt: str | None, output: str | None, db: str | No
         COMMENTS_IN_XLSX,
         ExportError,
         build,
+        check_output_name,
         default_path,
         latest_period,
         render,
@@ -580,6 +584,7 @@ def export(period: str | None, fmt: str | None, output: str | None, db: str | No
         raise ExportError(COMMENTS_IN_XLSX)
     from .results.calibrate import calibrate as calibrate_period
 
+    check_output_name(output, default_path(period or "PERIOD", fmt, team, comments).name)
     with History(db, read_only=True) as history:
         data = build(history, period or latest_period(history), team=team)
         period = data.period
@@ -618,11 +623,14 @@ def calibrate(period: str | None, team: str | None, db: str | None, as_json: boo
     history is changed. Methods and references: README, Calibration."""
     from .results.calibrate import calibrate as calibrate_period
     from .results.calibrate_view import to_json, to_text
-    from .results.export import calibration_xlsx, default_path, latest_period
+    from .results.export import calibration_xlsx, check_output_name, default_path, latest_period
     from .results.store import History
 
     if as_json and fmt == "xlsx":
         raise BadInput("--json and --format xlsx are two outputs; give one")
+    check_output_name(output, default_path(period or "PERIOD", "json" if as_json else
+                                           "xlsx" if fmt == "xlsx" else "txt", team,
+                                           kind="calibration").name)
     with History(db, read_only=True) as history:
         cal = calibrate_period(history, period or latest_period(history), team,
                                min_ratees=min_ratees, z_threshold=z_threshold)
@@ -708,6 +716,9 @@ def migrate(db: str | None) -> None:
               help="Or the roster CSV the workbooks were rendered from.")
 @click.option("--definition", type=click.Path(dir_okay=False),
               help="The ladder of --roster (default: the one ladder held for the period).")
+@click.option("--split", is_flag=True,
+              help="With --roster: the files were rendered with --split (one per rater), so a "
+                   "refused file is tied to its tab by that file's name.")
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
@@ -719,7 +730,7 @@ def migrate(db: str | None) -> None:
               help=_ROSTER_ALLOW_HELP)
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
-           ladders: tuple[str, ...], trust_new: bool, force: bool,
+           split: bool, ladders: tuple[str, ...], trust_new: bool, force: bool,
            allow_columns: tuple[str, ...]) -> None:
     """Make a static HTML report of one period: a team page (index.html: level distribution,
     heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
@@ -741,6 +752,9 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
 
     if manifest and roster:
         raise BadInput("give --manifest or --roster, not both")
+    if split and not roster:
+        raise BadInput("--split goes with --roster: it says the roster's files were rendered one "
+                       "per rater (a manifest names each tab's file itself)")
     if workbooks and db:
         # only a --db given on the command line conflicts: SHEETLADDER_DB set in the
         # environment (as for every other command) is simply not used
@@ -758,7 +772,7 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
         if workbooks else History(db, read_only=True))
     with source as store:
         done = make_report(store, period, out_dir, team=team, manifest=manifest,
-                           roster=roster, definition=definition, force=force,
+                           roster=roster, definition=definition, split=split, force=force,
                            allow_columns=allow_columns)
     for note in done.notes:
         click.echo(f"note: {note}", err=True)

@@ -5,10 +5,11 @@ and ``collect`` know what is expected back: one row per rater tab of each person
 with the rater's role, name and email, and the target holding the tab — a file name relative to
 the manifest's folder, or a Google Sheet's link.
 
-It is a CSV (UTF-8, a header row, columns in any order) so that ops can read and edit it in a
-spreadsheet. Text is written so that a spreadsheet never runs it as a formula: a value beginning
-with ``=``, ``+``, ``-``, ``@``, tab, carriage return or ``'`` gets one leading ``'``, which
-:func:`read_manifest` takes off again (so every value reads back exactly as written).
+It is a CSV (UTF-8, a header row, columns in any order; read on ``,``, or on ``;`` or tab when
+its header uses that) so that ops can read and edit it in a spreadsheet. Text is written so
+that a spreadsheet never runs it as a formula: a value beginning with ``=``, ``+``, ``-``,
+``@``, tab, carriage return or ``'`` gets one leading ``'``, which :func:`read_manifest` takes
+off again (so every value reads back exactly as written).
 """
 
 from __future__ import annotations
@@ -101,8 +102,14 @@ def write_manifest(path: str | Path, rows: Sequence[ManifestRow]) -> Path:
 
 
 def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
-    """Rows of manifest CSV text; any bad row is an error naming its line."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    """Rows of manifest CSV text; any bad row is an error naming its line. The delimiter is
+    ``,`` as written, or ``;`` or a tab when the header row uses that instead (the manifest
+    opened in a spreadsheet and saved again where ``;`` is the list separator)."""
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as e:

@@ -264,9 +264,35 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
                                   f"{y}-0{n} for the month or {y}-Q{n} for the quarter")
             raise PeriodError(f"{str(text).strip()!r} is not a period: write {y}-0{n} for the "
                               "month (a month has two digits)")
+        wrong = calendar_hint(str(text)) if scheme is None else None
+        if wrong is not None:
+            raise PeriodError(f"{str(text).strip()!r} is not a period: {wrong}; accepted "
+                              f"forms: {accepted_forms(scheme)}")
         raise PeriodError(f"{str(text).strip()!r} is not {where}; accepted forms: "
                           f"{accepted_forms(scheme)}")
     return found
+
+
+def calendar_hint(text: str) -> str | None:
+    """What is wrong with a label of a calendar period's form whose number is none of its kind
+    (``2026-Q5``, ``2026-H3``, ``2026-13``, ``2026-Q01``), saying what to write; else None."""
+    s = text.strip()
+    padded = re.fullmatch(rf"{_YEAR}{_SEP}(?P<k>[QH])0+(?P<n>[0-9])", s, re.I)
+    if padded is not None:
+        s = f"{padded['y']}-{padded['k']}{padded['n']}"
+        if _parse_calendar(s) is not None:
+            return f"write {s.upper()} (one digit after {padded['k'].upper()})"
+    for pattern, kind in _FORMS[1:]:
+        m = pattern.fullmatch(s)
+        if m is None:
+            continue
+        y = m["y"]
+        if kind == "month":
+            return f"a year has months {y}-01 to {y}-12 (and quarters {y}-Q1 to {y}-Q4)"
+        if m["k"].upper() == "Q":
+            return f"a year has quarters Q1 to Q4 ({y}-Q1 to {y}-Q4)"
+        return f"a year has halves H1 and H2 ({y}-H1, {y}-H2)"
+    return None
 
 
 def normalise(text: str, scheme: PeriodScheme | None = None) -> str:

@@ -40,7 +40,8 @@ anyone else, than an earlier row gave them, or the email of another person or of
 row's other rater, is refused naming its column and the line it disagrees with. A rater
 without an email conflicts with nothing. Two people whose names differ only in accents
 (``Ana Diaz``, ``Ana Díaz``) are warned of, naming both lines: probably one person listed
-twice (with one email they are refused, as above).
+twice (with one email they are refused, as above). So is a person without a team in a roster
+whose other people have one: ``export --team`` would leave them out.
 
 Files are named from safe slugs of person and period (``ana-diaz-2026-q4.xlsx``), plus the
 rater's tab in a ``--split`` copy (``ana-diaz-2026-q4-bo-chen.xlsx``). The person's managers are
@@ -486,7 +487,27 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
     out.problems.sort(key=lambda p: p.line)
     out.entries = [entry for entry in out.entries
                    if entry.line not in duplicated and entry.line not in refused]
+    out.warnings.extend(_teamless(out.entries, path, header[base["team"]].strip()
+                                  if "team" in base else None))
+    out.warnings.sort(key=lambda w: w.line)
     return out
+
+
+def _teamless(entries: Sequence[RosterEntry], path: str, column: str | None
+              ) -> list[RosterProblem]:
+    """A warning for each person of no team in a roster whose other people have one: an empty
+    cell left by mistake (an Excel export of a filtered sheet, a team not yet known) keeps them
+    out of ``export --team``, the team's report and its status, with nothing said there."""
+    if column is None:
+        return []
+    teamed = sum(1 for e in entries if e.context.team)
+    if not teamed or teamed == len(entries):
+        return []
+    return [RosterProblem(path, e.line, (
+        f"{e.context.person!r} has no team (column {column!r} is empty) while {teamed} of the "
+        f"roster's {len(entries)} people have one: `export --team` and each team's report "
+        "leave them out; give their team"))
+        for e in entries if not e.context.team]
 
 
 @dataclass(frozen=True)
@@ -723,6 +744,12 @@ def _render_entry(ladder: Ladder, line: int, ctx: Context, out_dir: Path, split:
     try:
         return line, write_assessment(ladder, ctx, out_dir, split=split, force=force,
                                       password=password, paper=paper, nth=nth), None
+    except OutputExists as e:
+        if force or isinstance(e, (NotTheirFile, FilledFile)):
+            return line, [], str(e)
+        # a roster rendered again into its folder (people added since): the other way out
+        return line, [], (f"{e}, or --keep-existing to render only the people whose files are "
+                          "not there yet")
     except (FileExistsError, OSError, ValueError) as e:
         return line, [], str(e)
 

@@ -695,3 +695,31 @@ def test_one_team_spelt_several_ways_reads_as_one_on_every_row(tmp_path: Path) -
     assert {r.person: r.team for r in exp.rows} == {
         "Ann": "North", "Bob": "North", "Cy": "North", "Di": "North", "Ed": "South"}
     assert [(t.team, t.people) for t in exp.teams] == [("North", 4), ("South", 1)]
+
+
+def test_an_output_ending_with_a_slash_is_a_folder_and_is_refused_naming_a_file_in_it(
+        tmp_path: Path, small: Ladder) -> None:
+    """``export -o reports/`` used to write the export as a file named ``reports`` (exit 0),
+    where a folder was meant; calibrate's -o likewise. Nothing is written, and the message
+    gives a file name to use in it."""
+    db = tmp_path / "h.sqlite"
+    with History(str(db)) as h:
+        ctx = ctx_of(small, "Ana Diaz", "2026-Q4")
+        h.ingest(make_report(small, ctx, random_ratings(small, ctx, random.Random(5)),
+                             file="a.xlsx"), small)
+    cases = [(["export", "--period", "2026-Q4"], "results-2026-Q4.csv"),
+             (["export", "--period", "2026-Q4", "--format", "xlsx", "--team", "North"],
+              "results-2026-Q4-north.xlsx"),
+             (["export", "--period", "2026-Q4", "--comments"], "comments-2026-Q4.csv"),
+             (["calibrate", "--period", "2026-Q4", "--format", "xlsx"],
+              "calibration-2026-Q4.xlsx")]
+    for args, name in cases:
+        folder = tmp_path / "reports"
+        res = CliRunner().invoke(main, [*args, "-o", f"{folder}/", "--db", str(db)])
+        assert res.exit_code == 1, res.output
+        assert f"names a folder (it ends with '/'); give the file to write in it, e.g. -o " \
+               f"{folder}/{name}" in res.output
+        assert not folder.exists()
+    res = CliRunner().invoke(main, ["export", "--period", "2026-Q4", "-o",
+                                    str(tmp_path / "reports" / "q4.csv"), "--db", str(db)])
+    assert res.exit_code == 0 and (tmp_path / "reports" / "q4.csv").is_file(), res.output

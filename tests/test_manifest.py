@@ -98,3 +98,20 @@ def test_targets_resolve_against_the_manifest_folder(tmp_path: Path) -> None:
     m = tmp_path / "team" / "manifest.csv"
     assert target_path(m, _row()) == tmp_path / "team" / "ana-diaz-2026-q4.xlsx"
     assert target_path(m, _row(target="https://docs.google.com/spreadsheets/d/abc/edit")) is None
+
+
+def test_a_manifest_saved_again_by_a_spreadsheet_on_semicolons_reads_the_same(
+        tmp_path: Path) -> None:
+    """Ops opened the manifest in Excel where ';' is the list separator and saved it: a BOM,
+    ';' between cells, quotes only where needed. It used to be "the header lacks column(s)
+    person, tab, role, target" (the whole header read as one column)."""
+    rows = [_row(), _row(tab="Bo Chen", role="manager", rater="Chen, Bo", email="bo@example.com"),
+            _row(person="Ben Ortiz", tab="=Zed", role="peer", rater="=Zed", team=None)]
+    p = write_manifest(tmp_path / "manifest.csv", rows)
+    table = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8"), newline="")))
+    for sep in (";", "\t"):
+        buf = io.StringIO(newline="")
+        csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerows(table)
+        saved = tmp_path / f"saved-{ord(sep)}.csv"
+        saved.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+        assert read_manifest(saved) == rows

@@ -298,3 +298,37 @@ def test_a_period_of_another_scheme_is_never_previous():
     assert previous(fiscal, [parse_period("2020-Q1")]) is None
     assert previous(parse_period("2030"), [fiscal]) is None
     assert not fiscal.overlaps(parse_period("2027-H1"))
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("2026-Q5", "a year has quarters Q1 to Q4 (2026-Q1 to 2026-Q4)"),
+    ("q0 2027", "a year has quarters Q1 to Q4 (2027-Q1 to 2027-Q4)"),
+    ("2026-H3", "a year has halves H1 and H2 (2026-H1, 2026-H2)"),
+    ("2026-13", "a year has months 2026-01 to 2026-12"),
+    ("2027-Q01", "write 2027-Q1 (one digit after Q)"),
+    ("2027 q01", "write 2027-Q1 (one digit after Q)"),
+    ("2026-Q05", "a year has quarters Q1 to Q4"),
+])
+def test_a_quarter_half_or_month_out_of_range_says_what_it_could_be(text: str, says: str):
+    with pytest.raises(PeriodError) as e:
+        parse_period(text)
+    assert str(e.value).startswith(f"{text!r} is not a period: {says}"), str(e.value)
+    assert "accepted forms: 2026-Q4" in str(e.value)
+
+
+def test_a_period_out_of_range_asked_of_the_history_says_what_it_could_be(tmp_path):
+    """``export --period 2026-Q5``, ``status --period "Q5 2026"``: the history resolves the
+    period, and says what a year has as parse_period does."""
+    from click.testing import CliRunner
+
+    from sheetladder.cli import main
+    from sheetladder.results.store import History
+
+    db = tmp_path / "h.sqlite"
+    with History(str(db)) as h:
+        with pytest.raises(PeriodError) as e:
+            h.resolve_period("Q5 2026")
+    assert str(e.value).startswith("'Q5 2026' is not a period: a year has quarters Q1 to Q4 "
+                                   "(2026-Q1 to 2026-Q4); accepted forms: 2026-Q4")
+    res = CliRunner().invoke(main, ["export", "--period", "2027-Q01", "--db", str(db), "-o", "-"])
+    assert res.exit_code != 0 and "write 2027-Q1 (one digit after Q)" in res.output, res.output

@@ -708,7 +708,10 @@ def test_roster_rows_become_contexts_with_defaults_and_emails(sales: Ladder):
     assert by_person["Gil"].line == 9  # lines counted across the quoted line break
     assert (ana.team, ana.managers, jose.team, multi.team) == ("A", ["Bo Chen"], "A", None)
     assert gil.managers == []  # an unnamed manager tab names nobody
-    assert roster.warnings == []  # team is a roster column
+    # team is a roster column (never "ignoring column(s)"); the two people rendered without a
+    # team, beside two with one, are warned of
+    assert [(w.line, w.message.split(" (column")[0]) for w in roster.warnings] == [
+        (6, "'Multi\\nLine' has no team"), (9, "'Gil' has no team")]
 
 
 def test_bad_roster_rows_are_reported_with_their_line_numbers(sales: Ladder):

@@ -503,6 +503,14 @@ def test_keep_existing_renders_only_the_people_added_since_and_leaves_the_rest_a
     before = ben.read_bytes()
     with roster.open("a", encoding="utf-8") as f:
         f.write("Ana Diaz,Bo Chen\n")
+    # run again as before, the roster's folder is full: each line says the way out
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1 and ben.read_bytes() == before
+    assert res.output.count("already exists (it may hold someone's ratings); use --force to "
+                            "replace it, or --keep-existing to render only the people whose "
+                            "files are not there yet") == 2, res.output
+    assert (out / "ana-diaz-2026-q4.xlsx").is_file()  # the one added was rendered
+    (out / "ana-diaz-2026-q4.xlsx").unlink()
     res = CliRunner().invoke(main, [*args, "--keep-existing"])
     assert res.exit_code == 0, res.output
     assert "wrote 1 file(s) for 1 of 3 people" in res.output and "2 kept as they were" in res.output
@@ -520,3 +528,26 @@ def test_force_counts_a_rating_that_is_no_level_as_someones_work(tmp_path: Path)
     res = CliRunner().invoke(main, [*args, "--force"])
     assert res.exit_code == 1 and "holds ratings or comments (on tab(s) 'Bo Chen')" in res.output
     assert ben.read_bytes() == before
+
+
+def test_a_person_without_a_team_in_a_roster_of_teams_is_warned_of_with_their_line(
+        sales: Ladder):
+    """An Excel export that left one team cell empty: that person renders (a warning, not a
+    refusal), but `export --team` would leave them out with nothing said, so the line is named.
+    A roster of no teams at all, or of teams throughout, says nothing."""
+    text = ("\ufeffPerson;Email;Team\r\n"
+            "Ana Diaz;ana@ex.com;North\r\n"
+            "Ben Ortiz;ben@ex.com;\r\n"
+            "\r\n"
+            "Cy Park;cy@ex.com;  \r\n"
+            "Di Lee;di@ex.com;South\r\n")
+    roster = parse_roster(sales, text, "team.csv", default_period="2026-Q4")
+    assert not roster.problems and len(roster.entries) == 4
+    assert [(w.line, w.message) for w in roster.warnings] == [
+        (line, f"{who!r} has no team (column 'Team' is empty) while 2 of the roster's 4 people "
+               "have one: `export --team` and each team's report leave them out; give their team")
+        for line, who in ((3, "Ben Ortiz"), (5, "Cy Park"))]
+    for quiet in ("person,email\nAna Diaz,ana@ex.com\nBen Ortiz,ben@ex.com\n",
+                  "person,team\nAna Diaz,North\nBen Ortiz,South\n",
+                  "person,team\nAna Diaz,\nBen Ortiz,\n"):
+        assert parse_roster(sales, quiet, "team.csv", default_period="2026-Q4").warnings == []

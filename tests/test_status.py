@@ -807,3 +807,246 @@ def test_a_refused_workbook_of_all_tabs_is_refused_on_the_tab_that_is_wrong(
         lines.append(res.stdout.strip().splitlines()[-2])
     assert lines[0] == lines[1] == (f"{PERIOD}: 2 people, 0 complete, 0 partial, 2 not "
                                     "returned; 0 of 6 tabs collected, 1 missing, 5 refused")
+
+
+def _saved_as_csv(workbook: Path, sheet: str, dest: Path, delimiter: str = ",") -> Path:
+    """What "Save as CSV" on ``sheet`` of ``workbook`` writes: that sheet's values, every row
+    as wide as the sheet's used range."""
+    ws = openpyxl.load_workbook(workbook)[sheet]
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    for row in ws.iter_rows(values_only=True):
+        w.writerow(["" if v is None else v for v in row])
+    dest.write_text(buf.getvalue(), encoding="utf-8")
+    return dest
+
+
+@pytest.fixture()
+def csv_cycle(tmp_path: Path) -> dict[str, Path]:
+    """A cycle of two whose folder holds, beside the manifest: Ana's workbook returned filled,
+    Ben's saved by his rater as CSV (the blank .xlsx handed out is still there), a copy of
+    the roster, the reminder list, an export and a one-column notes file."""
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,team,manager,peers\nAna Diaz,ana@example.com,North,Bo Chen,"
+                      "Cy Park\nBen Ortiz,ben@example.com,North,Bo Chen,Cy Park\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out)).exit_code == 0
+    ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
+    for tab in ("Self", "Bo Chen", "Cy Park"):
+        fill(ana, tab, ["L2", "L3"])
+        fill(ben, tab, ["L1", "L2"])
+    _saved_as_csv(ben, "Self", out / "ben-ortiz-2026-q4.csv", delimiter=";")
+    ben.unlink()  # the blank .xlsx handed out stays in the folder: render it again there
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out), "--keep-existing").exit_code == 0
+    (out / "team-copy.csv").write_bytes("\ufeff".encode() + roster.read_bytes())
+    (out / "results.csv").write_text('"Person","Team","Level"\r\n"Ana Diaz","North","L2"\r\n',
+                                     encoding="utf-8")
+    (out / "reminders.csv").write_text(
+        '"email","rater","role","person"\r\n"ben@example.com","Ben Ortiz","self","Ben Ortiz"\r\n',
+        encoding="utf-8")
+    (out / "notes.csv").write_text("chase Ben on Monday\n", encoding="utf-8")
+    return {"out": out, "db": tmp_path / "h.sqlite", "roster": roster}
+
+
+def test_a_workbook_returned_as_csv_in_a_folder_is_refused_saying_to_send_the_xlsx(
+        csv_cycle: dict[str, Path]) -> None:
+    out, db = csv_cycle["out"], csv_cycle["db"]
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    refused = [line.split(": refused")[0] for line in res.output.splitlines()
+               if line.endswith(": refused")]
+    assert [Path(r).name for r in refused] == ["ben-ortiz-2026-q4.csv"], res.output
+    assert "a CSV text file, not an .xlsx workbook" in res.output
+    assert "send the .xlsx workbook itself" in res.output
+    for name in ("manifest.csv", "team-copy.csv", "results.csv", "reminders.csv", "notes.csv"):
+        assert name not in res.output
+    # Ben's raters did return their tabs, in a file that cannot be read: refused, not missing
+    # (tied to them by its name, the .xlsx handed out saved as .csv)
+    st = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                "--format", "json")
+    assert st.exit_code == 0, st.output
+    data = json.loads(st.stdout)
+    tabs = {(p["person"], t["tab"]): (t["state"], t["file"]) for p in data["people"]
+            for t in p["tabs"]}
+    ben_csv = str(out / "ben-ortiz-2026-q4.csv")
+    assert tabs == {("Ana Diaz", "Self"): ("collected", None),
+                    ("Ana Diaz", "Bo Chen"): ("collected", None),
+                    ("Ana Diaz", "Cy Park"): ("collected", None),
+                    ("Ben Ortiz", "Self"): ("refused", ben_csv),
+                    ("Ben Ortiz", "Bo Chen"): ("refused", ben_csv),
+                    ("Ben Ortiz", "Cy Park"): ("refused", ben_csv)}
+    assert data["totals"]["refused_apart"] == 0
+    assert res.stdout.strip().splitlines()[-1] == (
+        f"status {PERIOD}: 2 people, 1 complete, 0 partial, 1 not returned; 3 of 6 tabs "
+        "collected, 0 missing, 3 refused")
+
+
+def test_a_manifest_given_among_the_files_is_the_cycles_manifest_and_a_roster_is_named(
+        csv_cycle: dict[str, Path]) -> None:
+    """``collect out/*``: the shell hands collect the manifest and every CSV as files. The
+    manifest is the cycle's (its totals end the run), not a workbook saved as CSV to send
+    again; a table of people given is refused as what it is."""
+    out, db = csv_cycle["out"], csv_cycle["db"]
+    res = invoke("collect", *sorted(str(p) for p in out.iterdir()), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    refused = {Path(line.split(": refused")[0]).name for line in res.output.splitlines()
+               if line.endswith(": refused")}
+    assert refused == {"ben-ortiz-2026-q4.csv", "team-copy.csv", "results.csv",
+                       "reminders.csv", "notes.csv"}, res.output
+    assert res.output.count("a CSV table of people") == 3
+    assert "manifest.csv" not in res.output
+    assert res.stdout.strip().splitlines()[-1].startswith(f"status {PERIOD}: 2 people, 1 complete")
+
+
+def test_each_tab_of_copies_that_disagree_shows_only_its_own_conflict(tmp_path: Path) -> None:
+    """Two copies of Ana's workbook differ on Self and on Bo Chen's tab and agree on Cy
+    Park's: each tab to chase names its own conflict, and Cy Park (who did their part) is told
+    the file waits on the others, not handed both conflicts to settle."""
+    import shutil
+
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,peers\nAna Diaz,ana@example.com,Bo Chen,Cy Park\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out)).exit_code == 0
+    ana = out / "ana-diaz-2026-q4.xlsx"
+    fill(ana, "Cy Park", ["L2", "L2"])
+    copy = out / "ana-diaz-2026-q4 (2).xlsx"
+    shutil.copy(ana, copy)
+    fill(ana, "Self", ["L1", "L2"])
+    fill(ana, "Bo Chen", ["L1", "L2"])
+    fill(copy, "Self", ["L3", "L2"])
+    fill(copy, "Bo Chen", ["L1", "L3"])
+    db = tmp_path / "h.sqlite"
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 1
+    res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                 "--format", "json")
+    assert res.exit_code == 0, res.output
+    reasons = {t["tab"]: (t["state"], t["reasons"]) for t in json.loads(res.stdout)["people"][0]["tabs"]}
+    assert {tab: state for tab, (state, _) in reasons.items()} == {
+        "Self": "refused", "Bo Chen": "refused", "Cy Park": "refused"}
+    for tab in ("Self", "Bo Chen"):
+        why = reasons[tab][1]
+        assert len(why) == 1 and why[0].startswith("conflict: "), why
+        assert f"hold different ratings on tab {tab!r}" in why[0] and f"{tab}!" in why[0]
+    assert reasons["Cy Park"][1] == [
+        "this tab's ratings are in order, but its file was refused for errors on 'Bo Chen', "
+        "'Self': it is collected with the file once those tabs are mended"]
+    chase = {r["tab"]: r["reason"] for r in csv.DictReader(io.StringIO(invoke(
+        "status", "--manifest", str(out / "manifest.csv"), "--db", str(db), "--format",
+        "csv").stdout))}
+    assert "on tab 'Self'" in chase["Self"] and "on tab 'Bo Chen'" not in chase["Self"]
+
+
+def test_a_file_handed_out_saved_in_another_format_is_tied_to_its_tabs_by_its_name() -> None:
+    """A rater saved ``ana-di.xlsx`` as .ods (or .csv): nothing in it can be read, so its
+    name is all that ties it, and the tabs handed out in it are refused, not missing (their
+    reminder says to save it as .xlsx). Another name of the same stem, a file of another
+    person: as before."""
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status
+    from sheetladder.results.store import Refusal
+
+    def row(person: str, tab: str, target: str) -> ManifestRow:
+        return ManifestRow(person=person, period=PERIOD, tab=tab, role="peer", rater=tab,
+                           target=target)
+
+    rows = [row("Ana", "Cy", "ana-cy.xlsx"), row("Ana", "Di", "ana-di.xlsx"),
+            row("Ben", "Cy", "ben-cy.xlsx")]
+    refusals = [Refusal(file="/returns/Ana-Di.ods", content_hash="1", reasons=[
+                    "not a readable workbook: an OpenDocument spreadsheet (.ods): save it as .xlsx"]),
+                Refusal(file="ben-cy (1).csv", content_hash="2")]
+    st = cycle_status(rows, PERIOD, {}, refusals)
+    states = {(p.person, t.tab): (t.state, t.file) for p in st.people for t in p.tabs}
+    assert states == {("Ana", "Cy"): ("missing", None),
+                      ("Ana", "Di"): ("refused", "/returns/Ana-Di.ods"),
+                      ("Ben", "Cy"): ("missing", None)}
+    assert [r.file for r in st.unmatched_refusals] == ["ben-cy (1).csv"]
+
+
+def test_report_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_name(
+        cycle: dict, tmp_path: Path) -> None:
+    """As ``status --roster --split``: told the cycle was split, the report's team page shows
+    Cy Park's own broken file as refused (to be sent again), not his tab as missing."""
+    import shutil
+
+    db = tmp_path / "h.sqlite"
+    shutil.copy(cycle["db"], db)
+    row = next(r for r in read_manifest(cycle["manifest"]) if (r.person, r.tab) == ("Cy Park", "Self"))
+    broken = tmp_path / row.target
+    broken.write_bytes(b"PK\x03\x04 not a zip any more")
+    assert invoke("collect", str(broken), "--db", str(db)).exit_code == 1
+    roster = ("--roster", str(cycle["roster"]), "--definition", str(cycle["ladder"]),
+              "--period", PERIOD, "--db", str(db))
+
+    def cy_park_row(*how: str) -> str:
+        site = tmp_path / ("site" + "".join(how).replace("-", ""))
+        res = invoke("report", "-o", str(site), *roster, *how)
+        assert res.exit_code == 0, res.output
+        page = (site / "index.html").read_text(encoding="utf-8")
+        start = page.index('<th scope="row">Cy Park</th>')
+        return page[start:page.index("</tr>", start)]
+
+    split = cy_park_row("--split")
+    assert f"Cy Park (self): {broken}" in split
+    assert "Cy Park (self)" not in split.split("</td>")[1]  # not in the missing column
+    unsplit = cy_park_row()  # one file per person expected: the file is tied to no tab
+    assert f"Cy Park (self): {broken}" not in unsplit and "Cy Park (self)" in unsplit
+    res = invoke("report", "-o", str(tmp_path / "s2"), "--period", PERIOD, "--db", str(db),
+                 "--manifest", str(cycle["manifest"]), "--split")
+    assert res.exit_code != 0 and "--split goes with --roster" in res.output
+    assert not (tmp_path / "s2").exists()
+
+
+def test_a_tab_held_while_a_copy_beside_it_disagrees_is_refused_until_settled(
+        tmp_path: Path) -> None:
+    """Ana's workbook was collected; then a copy with other ratings on Bo Chen's tab is dropped
+    in the folder beside it. collect refuses the copy (a conflict), and status used to show Bo
+    Chen's tab collected and say nothing of it: which ratings are right is not settled, so
+    the tab is refused with the conflict (Self, the same in both, stays collected), until the
+    copy is removed (or one is named with --keep)."""
+    import shutil
+
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,peers\nAna Diaz,ana@example.com,Bo Chen,-\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                  "-o", str(out)).exit_code == 0
+    ana = out / "ana-diaz-2026-q4.xlsx"
+    fill(ana, "Self", ["L2", "L2"])
+    fill(ana, "Bo Chen", ["L2", "L3"])
+    db = tmp_path / "h.sqlite"
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 0
+
+    def tabs() -> dict[str, tuple[str, str | None, list[str]]]:
+        res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                     "--format", "json")
+        assert res.exit_code == 0, res.output
+        return {t["tab"]: (t["state"], t["file"] and Path(t["file"]).name, t["reasons"])
+                for t in json.loads(res.stdout)["people"][0]["tabs"]}
+
+    assert {k: v[0] for k, v in tabs().items()} == {"Self": "collected", "Bo Chen": "collected"}
+    copy = out / "ana-diaz-2026-q4 fixed.xlsx"
+    shutil.copy(ana, copy)
+    fill(copy, "Bo Chen", ["L1", "L3"])
+    res = invoke("collect", str(out), "--db", str(db))
+    assert res.exit_code == 1 and "conflict:" in res.output
+    got = tabs()
+    assert got["Self"] == ("collected", None, [])
+    state, file, reasons = got["Bo Chen"]
+    assert (state, file) == ("refused", copy.name)
+    assert len(reasons) == 1 and "hold different ratings on tab 'Bo Chen'" in reasons[0]
+    copy.unlink()  # the copy was the wrong one: removed, and the folder collected again
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 0
+    assert {k: v[0] for k, v in tabs().items()} == {"Self": "collected", "Bo Chen": "collected"}

@@ -520,9 +520,11 @@ class Written:
 def make_report(history: History, period: str | None, out_dir: str | Path, *,
                 team: str | None = None, manifest: str | Path | None = None,
                 roster: str | Path | None = None, definition: str | Path | None = None,
-                force: bool = False, allow_columns: Sequence[str] = ()) -> Written:
+                split: bool = False, force: bool = False,
+                allow_columns: Sequence[str] = ()) -> Written:
     """Build the report of ``period`` (default: the latest held) from ``history`` and write it
-    into ``out_dir``; with ``manifest`` or ``roster`` the team page lists who is missing."""
+    into ``out_dir``; with ``manifest`` or ``roster`` the team page lists who is missing
+    (``split``: the roster's files were rendered one per rater, as ``status --split``)."""
     from ..results.export import build, latest_period
     from ..results.status import status_of
 
@@ -531,7 +533,7 @@ def make_report(history: History, period: str | None, out_dir: str | Path, *,
     status = None
     if manifest is not None or roster is not None:
         status = status_of(history, exp.period, manifest=manifest, roster=roster,
-                           definition=definition, allow_columns=allow_columns)
+                           definition=definition, split=split, allow_columns=allow_columns)
     pages = render_site(exp, ladders_of(history, exp), team=team, status=status,
                         calibration=calibration_of(history, exp.period, team))
     site = write_site(out_dir, pages, force=force)

@@ -3,6 +3,7 @@ batches: one transaction per batch of files, a savepoint per file."""
 
 
 import contextlib
+import csv
 import functools
 import hashlib
 import itertools
@@ -19,12 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 from ..definition import Ladder
 from ..errors import SheetladderError, UnreadableWorkbook
 from ..google.read import is_google_source
+from ..manifest import MANIFEST_NAME
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..scoring import RaterInput
 from ..verify.verify import VerifyMemo
-from ..xlsx.archive import read_file_bytes
+from ..xlsx.archive import looks_like_csv, read_file_bytes
 from .read import CHUNK_FILES as _CHUNK_FILES
 from .read import FOLDER_SUFFIXES as FOLDER_SUFFIXES
 from .read import MOST_JOBS as MOST_JOBS
@@ -50,11 +52,87 @@ from .trust import TrustedLadders
 # -- collecting files ------------------------------------------------------------------------------
 
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
-    """Sources to collect (:func:`find_workbooks`); paths that do not exist come back as
-    refused."""
-    files, missing = find_workbooks(paths)
-    return files, [IngestResult(file=m, status="refused", findings=[
+    """Sources to collect (:func:`find_workbooks`), with each folder's returned workbooks saved
+    as CSV (:func:`csv_returns`); paths that do not exist, and CSV tables of people given as
+    files (:func:`people_table`: a roster, an export), come back as refused, and are no
+    refusal to keep (nothing was returned there). A ``manifest.csv`` given among the files
+    (``collect q4/*``) is left out: it is the cycle's manifest (the CLI reads it as such)."""
+    found, missing = find_workbooks(paths)
+    files: list[str] = []
+    refused = [IngestResult(file=m, status="refused", findings=[
         Finding(severity="error", message="no such file or folder")]) for m in missing]
+    for f in found:
+        p = Path(f)
+        if is_google_source(f) or p.suffix.lower() != ".csv":
+            files.append(f)
+        elif p.name.casefold() == MANIFEST_NAME:
+            continue
+        elif people_table(_head(p) or b""):
+            refused.append(IngestResult(file=f, status="refused", findings=[Finding(
+                severity="error", message=(
+                    "a CSV table of people (a roster, a manifest or an export: its first row "
+                    "has a 'person' column), not a returned workbook: leave it out of the files "
+                    "to collect (a manifest is given with --manifest)"))]))
+        else:
+            files.append(f)
+    seen = {_resolved(f) for f in files}
+    for f in csv_returns(paths):
+        if _resolved(f) not in seen:
+            seen.add(_resolved(f))
+            files.append(f)
+    return files, refused
+
+
+def _head(path: Path) -> bytes | None:
+    """The first 64 KiB of ``path``; None when it cannot be read (collecting it says why)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(65536)
+    except OSError:
+        return None
+
+
+def csv_returns(paths: Sequence[str | Path]) -> list[str]:
+    """The .csv files under the folders given that are a sheet saved as CSV (a rater used
+    "Save as CSV" on the returned workbook, which keeps one sheet's values only): taken like a
+    workbook, so that each is refused by name, saying to send the .xlsx, and ``status`` shows
+    its tabs refused rather than not returned. Left out: the folder's ``manifest.csv``, a
+    table of people (:func:`people_table`: the manifest under another name, a roster, the
+    reminder list, an export), and a .csv that is no table of a sheet's width (notes)."""
+    found: list[str] = []
+    for raw in paths:
+        if isinstance(raw, str) and is_google_source(raw):
+            continue
+        p = Path(raw)
+        if not p.is_dir():
+            continue
+        for f in sorted(p.rglob("*")):
+            if not f.is_file() or f.suffix.lower() != ".csv" or \
+                    f.name.startswith(("~$", ".")) or f.name.casefold() == MANIFEST_NAME:
+                continue
+            head = _head(f)
+            if head is None or (looks_like_csv(head) and not people_table(head)):
+                found.append(str(f))
+    return found
+
+
+def people_table(data: bytes) -> bool:
+    """Whether CSV ``data`` has a ``person`` column in its first row (any case, quoted or not,
+    on ``,``, ``;`` or tab): a manifest, a roster, the reminder list or an export, which all
+    have one, and no sheet of a workbook starts with."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = data.decode("utf-8", errors="replace")
+    first = next((ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip()), "")
+    for sep in (",", ";", "\t"):
+        try:
+            cells = next(csv.reader([first], delimiter=sep), [])
+        except csv.Error:
+            continue
+        if any(" ".join(c.split()).casefold() == "person" for c in cells):
+            return True
+    return False
 
 
 class ReaderLost(SheetladderError):

@@ -1222,6 +1222,15 @@ def render(exp: PeriodExport, fmt: str, bom: bool = False, comments: bool = Fals
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+def check_output_name(output: str | None, example: str) -> None:
+    """Refuse an ``-o`` that names a folder by its ending ``/`` (``-o reports/``): the file
+    would be written under the folder's name (a file ``reports``), where a folder was meant.
+    ``example`` is the file name to suggest in it."""
+    if output and output != "-" and output.endswith(("/", "\\")):
+        raise ExportError(f"-o {output} names a folder (it ends with {output[-1]!r}); give the "
+                          f"file to write in it, e.g. -o {output}{example}")
+
+
 def default_path(period: str, fmt: str, team: str | None = None,
                  comments: bool = False, kind: str = "results") -> Path:
     """``output/results-PERIOD[-TEAM].FORMAT`` (``comments-...`` for the comments alone,

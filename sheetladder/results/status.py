@@ -171,11 +171,27 @@ def _base(name: str) -> str:
     return PurePath(name.replace("\\", "/")).name.casefold() if "://" not in name else name
 
 
+def _stem(name: str) -> str:
+    """A file's name without its extension, case ignored: a workbook handed out as
+    ``ana-diaz-2026-q4.xlsx`` and saved by its rater as ``ana-diaz-2026-q4.ods`` (or .csv, .xls)
+    keeps it. Empty for a Google Sheet's link."""
+    return "" if "://" in name else PurePath(_base(name)).stem
+
+
 def _on_tab(reason: str, tab: str) -> bool:
-    """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``) is about
-    ``tab``."""
+    """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``, or a conflict
+    between two copies ``... hold different ratings on tab 'TAB' ...``) is about ``tab``."""
     low, t = reason.casefold(), tab.casefold()
+    if low.startswith("conflict: "):
+        return f" hold different ratings on tab {t!r} " in low
     return low.startswith((t + "!", t + ": "))
+
+
+def _conflict_on(ref: Refusal, tab: str) -> bool:
+    """Whether ``ref`` was refused for copies that disagree on ``tab``: until one is removed
+    or named with ``--keep``, which ratings are right on it is unsettled, even when the
+    history holds one copy's."""
+    return any(x.casefold().startswith("conflict: ") and _on_tab(x, tab) for x in ref.reasons)
 
 
 def tab_reasons(ref: Refusal, tab: str, rows: Sequence[ManifestRow]) -> list[str]:
@@ -221,8 +237,11 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
     # where each refusal belongs: (person key, period, tab) -> the latest refusal naming it
     refused_tab: dict[tuple[str, str | None, str], Refusal] = {}
     by_target: dict[str, list[ManifestRow]] = {}
+    by_stem: dict[str, list[ManifestRow]] = {}  # a file handed out, saved in another format
     for r in mine:
         by_target.setdefault(_base(r.target), []).append(r)
+        if _stem(r.target):
+            by_stem.setdefault(_stem(r.target), []).append(r)
     unmatched: list[Refusal] = []
     for ref in refusals:
         keys: list[tuple[str, str | None, str]] = []
@@ -232,7 +251,7 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                     if any(row.tab.casefold() == t.casefold()
                            for row in by_person.get((pk, ref.period), []))]
         if not keys:  # tie it by its file name to the tabs that file was handed out with
-            for row in by_target.get(_base(ref.file), []):
+            for row in by_target.get(_base(ref.file), []) or by_stem.get(_stem(ref.file), []):
                 if ref.person is None or name_key(ref.person) == name_key(row.person):
                     keys.append((name_key(row.person), row.period, row.tab.casefold()))
         if not keys:
@@ -246,8 +265,12 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
         tabs: list[TabStatus] = []
         for r in prow:
             state: TabState = "collected" if r.tab.casefold() in held else "missing"
-            why = refused_tab.get((pk, per, r.tab.casefold())) if state == "missing" else None
+            why = refused_tab.get((pk, per, r.tab.casefold()))
+            if why is not None and state == "collected" and not _conflict_on(why, r.tab):
+                why = None  # a good copy of the tab is held: that is what counts
             if why is not None:
+                # not collected, or held while a copy given beside it disagrees (the copy held
+                # may be the wrong one: the conflict is for ops to settle)
                 state = "refused"
             tabs.append(TabStatus(tab=r.tab, role=r.role, rater=r.rater, email=r.email,
                                   target=r.target, state=state,
@@ -540,11 +563,21 @@ def _ladder_for_roster(history: History, period: str | None,
 
 
 def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
-    """The manifests of the folders given to collect: ``manifest.csv`` at each folder's top."""
-    found = []
+    """The manifests of the folders given to collect: ``manifest.csv`` at each folder's top,
+    and a ``manifest.csv`` given itself among the files (``collect q4/*``), which is the
+    cycle's manifest, not a returned workbook."""
+    found: list[Path] = []
+    seen: set[Path] = set()
     for p in paths:
         candidate = Path(p) / MANIFEST_NAME
         if Path(p).is_dir() and candidate.is_file():
+            pass
+        elif Path(p).is_file() and Path(p).name.casefold() == MANIFEST_NAME:
+            candidate = Path(p)
+        else:
+            continue
+        if candidate.resolve() not in seen:
+            seen.add(candidate.resolve())
             found.append(candidate)
     return found
 

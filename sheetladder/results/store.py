@@ -77,6 +77,7 @@ from ..period import (
     PeriodError,
     PeriodScheme,
     accepted_forms,
+    calendar_hint,
     normalise,
     order_of,
     period_or_none,
@@ -1329,8 +1330,9 @@ class History:
             canonical = _canonical(wanted, scheme)
             if canonical is not None:
                 return canonical
-        raise PeriodError(f"{wanted!r} is not a period; accepted forms: "
-                          + "; ".join(accepted_forms(s) for s in schemes))
+        hint = calendar_hint(wanted)
+        raise PeriodError(f"{wanted!r} is not a period" + (f": {hint}" if hint else "")
+                          + "; accepted forms: " + "; ".join(accepted_forms(s) for s in schemes))
 
     def find_people(self, query: str) -> list[tuple[str, str, str | None]]:
         """People whose name or email matches ``query`` exactly (case-insensitive):
