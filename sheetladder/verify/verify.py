@@ -77,7 +77,7 @@ from ..scoring import RaterInput
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
 from .findings import _SHORT, _Findings, _short
 from .formulas import RowMap, _num_text, canonical_formula, refs_lost
-from .ratings import _shown, parse_rating
+from .ratings import _shown, parse_rating, true_false_formula, true_false_message
 
 MAX_CELL_TEXT = 32767  # what an .xlsx cell holds; longer text is cut when it is written
 
@@ -435,7 +435,9 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
             if got.formula is not None:
                 # a rating is typed or picked, never computed: a formula's result can change
                 # without anyone rating anything (and differ between applications)
-                found.add("error", sg.name, where,
+                truth = true_false_formula(got.formula)
+                found.add("error", sg.name, where, true_false_message(truth, ladder)
+                          if truth is not None else
                           f"the rating cell holds a formula ={_short(got.formula, 40)}; type the "
                           "level or pick it from the dropdown instead")
                 levels[cid] = None
