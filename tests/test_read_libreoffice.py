@@ -200,6 +200,29 @@ def test_rows_sorted_in_libreoffice_are_one_error_naming_them_moved_and_give_no_
     assert report.figures_withheld is not None and "'Self' were moved" in report.figures_withheld
 
 
+def test_two_rows_swapped_in_libreoffice_are_both_named(tmp_path, sales, ctx4):
+    """Two category rows of Self swapped (Data > Sort of the two, descending): the error named
+    one of them ("'Client Delivery' (row 6 as made) is in row 7"), as the alignment finds the
+    other in order. Both are out of place, and both are named."""
+    ratings = seeded_ratings(sales, ctx4, 7)
+    ops = typing_ops(sales, ratings)
+    ops += [["unprotect", "Self"],
+            ["sort", "Self", f"A{R_FIRST + 2}:H{R_FIRST + 3}", 1, False]]
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    out = tmp_path / "swapped.xlsx"
+    edit_in_libreoffice([(blank, out, ops)], tmp_path)
+    cats = sales.categories
+    assert open_xlsx(out).sheets["Self"].get(R_FIRST + 1, 1).value == cats[2].name
+    report = read_path(out)
+    assert [(f.severity, f.sheet) for f in report.findings] == [("error", "Self")], \
+        [str(f) for f in report.findings]
+    msg = report.findings[0].message
+    assert (f"'{cats[2].name}' (row {R_FIRST + 3} as made) is in row {R_FIRST + 2}; "
+            f"'{cats[1].name}' (row {R_FIRST + 2} as made) is in row {R_FIRST + 3}. ") in msg, msg
+    assert report.total_points is None and report.figures_withheld
+
+
 def test_split_files_filled_in_libreoffice_merge_into_one_report(tmp_path, sales, ctx4):
     ratings = seeded_ratings(sales, ctx4, 6, blank_every=6)
     files = []

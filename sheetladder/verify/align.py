@@ -418,9 +418,27 @@ def _row_label(sp: SheetPlan, row: int) -> str:
     return repr(_short(str(best.value), 40))
 
 
+def _displaced(al: _Alignment) -> dict[int, int]:
+    """The rows moved (:attr:`_Alignment.moved`) and each row now in the place one of them
+    was made in: of two rows swapped, the alignment finds one moved and the other in order,
+    yet both are out of place. A row's place is its row as made shifted by the rows inserted
+    and deleted before it."""
+    out = dict(al.moved)
+    at = {j: i for i, j in al.rows.items() if j is not None}
+    for i in al.moved:
+        place = i - sum(1 for d in al.deleted if d < i)
+        for g in sorted(al.inserted):
+            if g <= place:
+                place += 1
+        k = at.get(place)
+        if k is not None and k != i and k not in out:
+            out[k] = place
+    return out
+
+
 def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) -> None:
     if al.moved:
-        order = sorted(al.moved.items(), key=lambda m: m[1])
+        order = sorted(_displaced(al).items(), key=lambda m: m[1])
         shown = "; ".join(f"{_row_label(sp, i)} (row {i + 1} as made) is in row {j + 1}"
                           if i != j else f"{_row_label(sp, i)} is in row {j + 1}, out of order"
                           for i, j in order[:3]) + (
