@@ -56,6 +56,8 @@ def recalculate(src: Path, out_dir: Path) -> Path:
 Op = list[Any]
 """One edit: ["text", sheet, cell, text], ["number", sheet, cell, n], ["unprotect", sheet],
 ["insert_rows", sheet, index, count], ["delete_rows", sheet, index, count],
+["insert_cols", sheet, index, count], ["delete_cols", sheet, index, count], ["formula", sheet,
+cell, formula] (as typed, e.g. "=TRUE()"), ["date", sheet, cell, "2026-03-03"] (a date typed),
 ["rename", sheet, new name], ["copy_sheet", sheet, name of the copy] (added last),
 ["remove_sheet", sheet] or ["sort", sheet, range, column (0-based, within the range),
 ascending] (Data > Sort, no header row)."""
@@ -74,7 +76,7 @@ def pv(name, value):
     p = PropertyValue(); p.Name = name; p.Value = value
     return p
 
-def apply(sheets, op):
+def apply(sheets, op, doc=None):
     kind = op[0]
     if kind == "text":
         sheets.getByName(op[1]).getCellRangeByName(op[2]).setString(op[3])
@@ -86,6 +88,18 @@ def apply(sheets, op):
         sheets.getByName(op[1]).getRows().insertByIndex(op[2], op[3])
     elif kind == "delete_rows":
         sheets.getByName(op[1]).getRows().removeByIndex(op[2], op[3])
+    elif kind == "insert_cols":
+        sheets.getByName(op[1]).getColumns().insertByIndex(op[2], op[3])
+    elif kind == "delete_cols":
+        sheets.getByName(op[1]).getColumns().removeByIndex(op[2], op[3])
+    elif kind == "formula":
+        sheets.getByName(op[1]).getCellRangeByName(op[2]).setFormula(op[3])
+    elif kind == "date":  # as typing a date does: the value, shown in the locale's date format
+        from com.sun.star.lang import Locale
+        from com.sun.star.util.NumberFormat import DATE
+        cell = sheets.getByName(op[1]).getCellRangeByName(op[2])
+        cell.setFormula(op[3])
+        cell.NumberFormat = doc.NumberFormats.getStandardFormat(DATE, Locale())
     elif kind == "rename":
         sheets.getByName(op[1]).setName(op[2])
     elif kind == "copy_sheet":
@@ -130,7 +144,7 @@ def main():
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(item["src"]), "_blank", 0,
                                                (pv("Hidden", True),))
             for op in item["ops"]:
-                apply(doc.Sheets, op)
+                apply(doc.Sheets, op, doc)
             doc.calculateAll()
             for dest, flt, password in item["saves"]:
                 args = [pv("FilterName", flt), pv("Overwrite", True)]

@@ -158,3 +158,49 @@ def test_read_takes_a_code_in_any_case_and_spacing(text: str, level: int) -> Non
 
     got = parse_rating(text, SALES)
     assert got.level == level and got.sheet_reads_it
+
+
+def test_a_date_or_true_typed_in_libreoffice_as_a_rating_is_called_so(tmp_path) -> None:
+    """A rating typed as ``3/3`` becomes a date in LibreOffice, and a typed TRUE is saved as
+    the formula ``=TRUE()``: they were refused as ``'2026-03-03T00:00:00' is not a level`` and
+    as "holds a formula =TRUE()", neither of which says what is in the cell. Each says what it
+    is (which level a date stood for cannot be told: pick it from the dropdown), still refused,
+    and no figure is given."""
+    ctx = make_context(SALES, "Ann Example", None, RATERS)
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(SALES, ctx)))
+    out = tmp_path / "typed.xlsx"
+    date_cell, true_cell, false_cell = (a1(R_FIRST + i, C_RATING) for i in range(3))
+    edit_in_libreoffice([(blank, out, [["date", "Self", date_cell, "2026-03-03"],
+                                       ["formula", "Self", true_cell, "=TRUE()"],
+                                       ["formula", "Bo Chen", false_cell, "=FALSE()"]])],
+                        tmp_path)
+    assert open_xlsx(out).sheets["Self"].get(R_FIRST + 1, C_RATING).formula is not None
+    report = read_path(out)
+    got = {(f.sheet, f.cell): f.message for f in report.findings}
+    assert set(got) == {("Self", date_cell), ("Self", true_cell), ("Bo Chen", false_cell)}, got
+    assert got["Self", date_cell] == (
+        "the rating cell holds a date (2026-03-03), not a level of this ladder (S1–S7): the "
+        "spreadsheet took what was typed for a date or time, so which level was meant cannot be "
+        "told; pick the level from the dropdown")
+    assert got["Self", true_cell] == ("the rating cell holds TRUE, a TRUE/FALSE value, not a "
+                                      "level of this ladder (S1–S7); pick the level from the "
+                                      "dropdown")
+    assert got["Bo Chen", false_cell].startswith("the rating cell holds FALSE, a TRUE/FALSE")
+    assert sorted(report.unread_ratings) == sorted(
+        [f"Self!{date_cell}", f"Self!{true_cell}", f"Bo Chen!{false_cell}"])
+    assert report.total_points is None and report.figures_withheld
+
+
+@pytest.mark.parametrize("value,said", [
+    (True, "holds TRUE, a TRUE/FALSE value"), (False, "holds FALSE, a TRUE/FALSE value"),
+    ("2026-03-03T00:00:00", "holds a date (2026-03-03)"),
+    ("2026-03-03T14:30:00", "holds a date (2026-03-03 14:30:00)"),
+    ("12:30:00", "holds a time (12:30:00)")])
+def test_a_rating_that_is_a_date_or_true_false_value_is_called_so(value: object,
+                                                                   said: str) -> None:
+    from sheetladder.verify.ratings import parse_rating
+
+    got = parse_rating(value, SALES)  # type: ignore[arg-type]
+    assert got.status == "invalid" and got.message is not None and said in got.message
+    assert parse_rating("S3", SALES).level == 3

@@ -866,7 +866,8 @@ def test_two_rows_swapped_are_refused_as_rows_moved_not_by_formulas_quoted_twice
     report = read_path(unchanged(edit(src, tmp_path / "swapped.xlsx", _swap_rows_5_and_6)))
     assert errors(report) == [
         f"error: Self!A{R_FIRST + 1}: rows were moved (sorted, or cut and pasted elsewhere): "
-        f"'{sales.categories[1].name}' (row {R_FIRST + 2} as made) is in row {R_FIRST + 1}. The "
+        f"'{sales.categories[1].name}' (row {R_FIRST + 2} as made) is in row {R_FIRST + 1}; "
+        f"'{sales.categories[0].name}' (row {R_FIRST + 1} as made) is in row {R_FIRST + 2}. The "
         "workbook's formulas read each row where it was made, so what it shows is no longer "
         "right: put the rows back in their order as made (undo the sort, or go back to the file "
         "as saved before it) and read again"]

@@ -200,6 +200,113 @@ def test_rows_sorted_in_libreoffice_are_one_error_naming_them_moved_and_give_no_
     assert report.figures_withheld is not None and "'Self' were moved" in report.figures_withheld
 
 
+def test_two_rows_swapped_in_libreoffice_are_both_named(tmp_path, sales, ctx4):
+    """Two category rows of Self swapped (Data > Sort of the two, descending): the error named
+    one of them ("'Client Delivery' (row 6 as made) is in row 7"), as the alignment finds the
+    other in order. Both are out of place, and both are named."""
+    ratings = seeded_ratings(sales, ctx4, 7)
+    ops = typing_ops(sales, ratings)
+    ops += [["unprotect", "Self"],
+            ["sort", "Self", f"A{R_FIRST + 2}:H{R_FIRST + 3}", 1, False]]
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    out = tmp_path / "swapped.xlsx"
+    edit_in_libreoffice([(blank, out, ops)], tmp_path)
+    cats = sales.categories
+    assert open_xlsx(out).sheets["Self"].get(R_FIRST + 1, 1).value == cats[2].name
+    report = read_path(out)
+    assert [(f.severity, f.sheet) for f in report.findings] == [("error", "Self")], \
+        [str(f) for f in report.findings]
+    msg = report.findings[0].message
+    assert (f"'{cats[2].name}' (row {R_FIRST + 3} as made) is in row {R_FIRST + 2}; "
+            f"'{cats[1].name}' (row {R_FIRST + 2} as made) is in row {R_FIRST + 3}. ") in msg, msg
+    assert report.total_points is None and report.figures_withheld
+
+
+def test_two_peers_tabs_swapped_in_libreoffice_are_one_error_read_by_title_and_no_figure(
+        tmp_path, sales):
+    """Cy Park's and Di Lee's tabs renamed each to the other's name: the ratings followed the
+    tab names, not the tabs' own titles ("Peer rating by Di Lee"), and the Summary, whose
+    formulas LibreOffice renamed with the tabs, gave 108 findings. It is one error naming both
+    tabs and how to mend them, each tab's ratings read as its title says, and no figure, as a
+    rater may have filled in the tab bearing their name. One title retyped is no swap."""
+    ctx = make_context(sales, "Ann Example", "2025-Q1",
+                       [("self", None, None), ("manager", "Bo Chen", None),
+                        ("peer", "Cy Park", None), ("peer", "Di Lee", None)])
+    ratings = seeded_ratings(sales, ctx, 8)
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx)))
+    out, retitled = tmp_path / "swapped.xlsx", tmp_path / "retitled.xlsx"
+    ops = typing_ops(sales, ratings)
+    edit_in_libreoffice([
+        (blank, out, ops + [["rename", "Cy Park", "x"], ["rename", "Di Lee", "Cy Park"],
+                            ["rename", "x", "Di Lee"]]),
+        (blank, retitled, ops + [["unprotect", "Cy Park"],
+                                 ["text", "Cy Park", "A1", "Peer rating by Di Lee"]])], tmp_path)
+    report = read_path(out)
+    assert [(f.severity, f.sheet, f.cell) for f in report.findings] == [
+        ("error", "Di Lee", "A1")], [str(f) for f in report.findings]
+    msg = report.findings[0].message
+    assert msg.startswith("tabs 'Cy Park' and 'Di Lee' were swapped: the tab named 'Di Lee' is "
+                          "titled 'Peer rating by Cy Park' (A1), and the tab named 'Cy Park' is "
+                          "titled 'Peer rating by Di Lee' (A1).")
+    assert "rename the tab 'Di Lee' to 'Cy Park' and 'Cy Park' to 'Di Lee'" in msg
+    by_tab = {i.tab: i.levels for i in report.inputs}
+    assert by_tab["Cy Park"] == ratings["Cy Park"] and by_tab["Di Lee"] == ratings["Di Lee"]
+    assert report.total_points is None and report.level is None
+    assert all(c.consensus_level is None for c in report.categories)
+    assert report.figures_withheld and "were swapped" in report.figures_withheld
+    assert {c.rsplit("!", 1)[0] for c in report.unread_ratings} == {"Cy Park", "Di Lee"}
+    # one title retyped: the text changed, as before; the tabs are read by name
+    report = read_path(retitled)
+    assert [(f.severity, f.sheet, f.cell) for f in report.findings] == [
+        ("error", "Cy Park", "A1")], [str(f) for f in report.findings]
+    assert "text changed" in report.findings[0].message
+
+
+@pytest.mark.parametrize("op,cell,start", [
+    (["insert_cols", "Self", C_RATING, 1], "D1", "column D was inserted (not part of the "
+                                                 "workbook as made)"),
+    (["delete_cols", "Self", C_RATING + 3, 1], "G1", "column G of the workbook as made "
+                                                     "('Evidence / comments') was deleted"),
+    (["delete_cols", "Self", C_RATING + 4, 1], "H1", "column H of the workbook as made "
+                                                     "('Level #') was deleted"),
+    (["delete_cols", "Self", C_RATING, 1], "D1", "column D of the workbook as made ('Rating') "
+                                                 "was deleted: the columns after it moved to "
+                                                 "the left, and its ratings are lost")])
+def test_a_column_inserted_or_deleted_in_libreoffice_is_one_error_and_gives_no_figure(
+        tmp_path, sales, ctx4, op, cell, start):
+    """A column inserted before D of Self (or G deleted) in LibreOffice: a dozen "text
+    changed" and "formula replaced by a typed value" findings on Self and the Summary, Self's
+    ratings lost, and a consensus given from the other tabs. It is one error naming the column
+    and what to do; Self's ratings are read where they are now (one column over), when its
+    rating column is still there; and no figure is given until the column is mended."""
+    ratings = seeded_ratings(sales, ctx4, 9)
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx4)))
+    out = tmp_path / "columns.xlsx"
+    edit_in_libreoffice([(blank, out, typing_ops(sales, ratings) + [["unprotect", "Self"], op])],
+                        tmp_path)
+    report = read_path(out)
+    assert [(f.severity, f.sheet, f.cell) for f in report.findings] == [
+        ("error", "Self", cell)], [str(f) for f in report.findings]
+    assert report.findings[0].message.startswith(start), report.findings[0].message
+    assert ("read again" in report.findings[0].message
+            and ("Delete it" in report.findings[0].message
+                 or "Undo the deletion" in report.findings[0].message))
+    self_read = report.inputs[0].levels
+    if op[0] == "delete_cols" and op[2] == C_RATING:
+        assert all(v is None for v in self_read.values())
+    else:
+        assert self_read == ratings["Self"]
+    assert report.total_points is None and report.level is None
+    assert all(c.consensus_level is None for c in report.categories)
+    assert report.figures_withheld and "'Self' were inserted or deleted" in \
+        report.figures_withheld
+    assert len(report.unread_ratings) == len(sales.categories)
+    assert {r.tab: r.levels for r in report.inputs}["Bo Chen"] == ratings["Bo Chen"]
+
+
 def test_split_files_filled_in_libreoffice_merge_into_one_report(tmp_path, sales, ctx4):
     ratings = seeded_ratings(sales, ctx4, 6, blank_every=6)
     files = []

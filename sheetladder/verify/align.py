@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..a1 import a1
+from ..a1 import a1, col_letter
 from ..context import GUIDE_SHEET
 from ..grid import CellValue, Grid, SheetGrid
 from ..plan import C_RATING, SheetPlan, WorkbookPlan
@@ -72,7 +72,12 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
             continue
         pairs[ename] = gname
         free.remove(gname)
+    swapped = _titles_swapped(expected, grid, pairs)
+    if swapped:
+        _report_swapped(expected, grid, pairs, swapped, found)
     for sp in expected:
+        if sp.name in swapped:
+            continue
         got_name = pairs.get(sp.name)
         if got_name is None:
             sev: Severity = "warning" if sp.name == GUIDE_SHEET else "error"
@@ -99,6 +104,74 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
     return pairs
 
 
+def _title(sp: SheetPlan) -> object:
+    """A rater tab's title (A1: "Peer rating by Cy Park") as :func:`_key` reads it."""
+    cell = next((c for c in sp.cells if c.row == 0 and c.col == 0 and c.kind == "text"), None)
+    return None if cell is None or _empty(cell.value) else _key(cell.value)
+
+
+def _titles_swapped(expected: Sequence[SheetPlan], grid: Grid, pairs: dict[str, str]
+                    ) -> dict[str, str]:
+    """Rater tabs whose names were swapped (or passed round among them): planned name -> the
+    tab whose title (A1) names that rater, for each tab of such a round. Only titles that name
+    one rater alone count (two unnamed peers' tabs are both "Peer rating"), and only a round
+    in which every tab's title names another rater of it: one title retyped is no swap."""
+    raters = [sp for sp in expected if sp.role == "rater" and sp.name in pairs]
+    titles = {sp.name: _title(sp) for sp in raters}
+    count: dict[object, int] = {}
+    for t in titles.values():
+        count[t] = count.get(t, 0) + 1
+    owner = {t: name for name, t in titles.items() if t is not None and count[t] == 1}
+    claims: dict[str, str] = {}  # planned name -> the tab titled for it
+    holder: dict[str, str] = {}  # that tab -> the planned name it was paired with
+    for sp in raters:
+        gname = pairs[sp.name]
+        got = grid.sheets[gname].get(0, 0)
+        if got.formula is not None or _empty(got.value):
+            continue
+        other = owner.get(_key(got.value))
+        if other is not None and other != sp.name and titles[sp.name] in owner:
+            if other in claims:  # two tabs titled for one rater: whose is whose is unknown
+                return {}
+            claims[other] = gname
+            holder[gname] = sp.name
+    # a round: every planned name whose tab was claimed by another claims one itself
+    while True:
+        drop = [name for name, gname in claims.items() if holder[gname] not in claims]
+        if not drop:
+            break
+        for name in drop:
+            del claims[name]
+    for name, gname in claims.items():
+        pairs[name] = gname
+    return claims
+
+
+def _report_swapped(expected: Sequence[SheetPlan], grid: Grid, pairs: dict[str, str],
+                    swapped: dict[str, str], found: _Findings) -> None:
+    """One error for the rater tabs whose names were swapped: each is read as its title says,
+    but which rater filled it in is not certain (one may have taken the tab bearing their name
+    for their own), so no figure is computed from them (``found.unsure_tabs``)."""
+    names = sorted(swapped, key=lambda n: [sp.name for sp in expected].index(n))
+    each = ", and ".join(f"the tab named {swapped[n]!r} is titled "
+                         f"{_short(str(grid.sheets[swapped[n]].get(0, 0).value), 40)!r} (A1)"
+                         for n in names)
+    tabs = " and ".join(repr(n) for n in names) if len(names) == 2 else \
+        ", ".join(repr(n) for n in names)
+    how = (f"rename the tab {swapped[names[0]]!r} to {names[0]!r} and {swapped[names[1]]!r} to "
+           f"{names[1]!r} (through a third name)" if len(names) == 2 else
+           "rename each tab to the rater its title names ("
+           + ", ".join(f"{swapped[n]!r} to {n!r}" for n in names) + ")")
+    found.add("error", swapped[names[0]], "A1",
+              f"tabs {tabs} were {'swapped' if len(names) == 2 else 'renamed among themselves'}: "
+              f"{each}. Their ratings are read as the titles say, but a rater may have filled in "
+              "the tab bearing their name instead, so whose ratings each tab holds is not "
+              f"certain and no figure is computed: {how}, and read again (if a rater did fill "
+              "in the tab bearing their name, copy their ratings onto their own tab as values "
+              "only first)")
+    found.unsure_tabs += [swapped[n] for n in names]
+
+
 def _typed(sp: SheetPlan, sg: SheetGrid, al: _Alignment
            ) -> dict[tuple[int, int], tuple[tuple[int, int], object]]:
     """What ``sg`` holds in the cells people type in on ``sp`` (ratings, evidence, comments):
@@ -112,8 +185,9 @@ def _typed(sp: SheetPlan, sg: SheetGrid, al: _Alignment
         row = al.to_grid(c.row)
         if row is None:
             continue
-        cell = sg.cells.get((row, c.col))
-        if cell is None or _empty(cell.value):
+        col = al.col(c.col)
+        cell = sg.cells.get((row, col)) if col is not None else None
+        if col is None or cell is None or _empty(cell.value):
             continue
         value = cell.value
         if c.col == C_RATING:
@@ -121,7 +195,7 @@ def _typed(sp: SheetPlan, sg: SheetGrid, al: _Alignment
         else:
             key = value.strip() if isinstance(value, str) else _key(value)
         if key != "":
-            out[(c.row, c.col)] = ((row, c.col), key)
+            out[(c.row, c.col)] = ((row, col), key)
     return out
 
 
@@ -236,6 +310,42 @@ class _Alignment:
     # planned row -> the grid row it was moved to (sorted, or cut and pasted elsewhere): found
     # by its labels out of the order of the rows around it; ``rows`` maps it there too
     moved: dict[int, int] = field(default_factory=dict)
+    # planned column -> where it is now (None: deleted), when columns were inserted or deleted
+    # (see :func:`_columns`); the grid's columns inserted and the planned ones deleted
+    cols: dict[int, int | None] | None = None
+    cols_inserted: list[int] = field(default_factory=list)
+    cols_deleted: list[int] = field(default_factory=list)
+
+    def col(self, col: int) -> int | None:
+        """Where planned column ``col`` is now (None: deleted); beyond the planned columns,
+        shifted like the last planned one."""
+        cols = self.cols
+        if cols is None:
+            return col
+        if col in cols:
+            return cols[col]
+        last = max(cols)
+        got = cols[last]
+        return col + ((got if got is not None else last) - last)
+
+    def col_map(self) -> RowMap:
+        """:meth:`row_map`'s like for columns: a range's ends move inwards past a column
+        deleted, as a spreadsheet moves them."""
+        planned = sorted(self.cols or {})
+
+        def move(col: int, side: str) -> int | None:
+            g = self.col(col)
+            if g is not None or side == "one":
+                return g
+            seq = [c for c in planned if c > col] if side == "start" else \
+                [c for c in reversed(planned) if c < col]
+            for c in seq:
+                got = self.col(c)
+                if got is not None:
+                    return got
+            return None
+
+        return move
 
     def to_grid(self, row: int) -> int | None:
         if row in self.rows or self.identity:
@@ -303,15 +413,96 @@ def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
     same, last = _in_place(sp, sg)
     if same:
         return _Alignment({r: r for r in range(last + 1)}, [], [], True)
+    columns = _columns(sp, sg)
+    if columns is None:
+        return _align_rows(sp, sg, None)
+    cols, inserted, deleted = columns
+    al = _align_rows(sp, sg, cols)
+    al.identity = False
+    al.cols, al.cols_inserted, al.cols_deleted = cols, inserted, deleted
+    return al
+
+
+def _columns(sp: SheetPlan, sg: SheetGrid
+             ) -> tuple[dict[int, int | None], list[int], list[int]] | None:
+    """Columns inserted or deleted: planned column -> where it is now (None: deleted), the
+    grid's columns inserted and the planned columns deleted; None when the columns are as
+    made, or how they changed is not certain.
+
+    Each column is known by its fixed text in the rows that hold nothing typed (a rater tab's
+    title, headings and totals), rows in place: the columns are as made, or some were inserted
+    or deleted, only when every column's text is found whole, in its order, in one column. A
+    column whose text changed, or rows moved too, is no such certainty: the findings are then
+    those of the cells."""
+    typed_rows = {c.row for c in sp.cells if c.kind == "input"}
+    fixed = [c for c in sp.cells if c.kind in ("text", "number") and not _empty(c.value)
+             and c.row not in typed_rows]
+    if not fixed:
+        return None
+    rows = {c.row for c in fixed}
+    ncol = max(c.col for c in sp.cells) + 1
+    exp_d: dict[int, list[tuple[int, object]]] = {}
+    for c in fixed:
+        exp_d.setdefault(c.col, []).append((c.row, _key(c.value)))
+    got_d: dict[int, list[tuple[int, object]]] = {}
+    for (r, col), cell in sg.cells.items():
+        if r in rows and cell.formula is None and not _empty(cell.value):
+            got_d.setdefault(col, []).append((r, _key(cell.value)))
+    exp = [tuple(sorted(exp_d.get(col, []))) for col in range(ncol)]
+    got = [tuple(sorted(got_d.get(col, []))) for col in range(max(got_d, default=-1) + 1)]
+    while exp and not exp[-1]:
+        exp.pop()
+    while got and not got[-1]:
+        got.pop()
+    ops = difflib.SequenceMatcher(None, exp, got, autojunk=False).get_opcodes()
+    if any(tag == "replace" for tag, *_ in ops) or all(tag == "equal" for tag, *_ in ops):
+        return None
+    if any(tag == "delete" and not all(exp[i] for i in range(i1, i2))
+           for tag, i1, i2, _, _ in ops):
+        return None  # a column deleted that has no text to know it by: not certain
+    cols: dict[int, int | None] = {}
+    inserted: list[int] = []
+    deleted: list[int] = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            for k in range(i2 - i1):
+                cols[i1 + k] = j1 + k
+        elif tag == "delete":
+            for i in range(i1, i2):
+                cols[i] = None
+                deleted.append(i)
+        elif tag == "insert" and i1 < len(exp):
+            inserted.extend(range(j1, j2))
+    if not inserted and not deleted:
+        return None
+    last = max(cols)
+    for col in range(last + 1, ncol):  # planned columns without text, after the last: shifted
+        got_last = cols[last]
+        cols[col] = None if got_last is None else col + got_last - last
+    return cols, inserted, deleted
+
+
+def _align_rows(sp: SheetPlan, sg: SheetGrid, cols: dict[int, int | None] | None
+                ) -> _Alignment:
+    """The rows of ``sg`` aligned with the plan's by their labels, read in the columns
+    ``cols`` puts them (planned column -> grid column, None: deleted; None: as made)."""
     labels = _labels(sp)
+    if cols is not None:
+        labels = {r: [(col, k) for col, k in cells if cols.get(col, col) is not None]
+                  for r, cells in labels.items()}
     last = max((c.row for c in sp.cells), default=-1)
     label_cols = {col for cells in labels.values() for col, _ in cells}
     exp = [tuple(sorted(labels.get(r, []))) for r in range(last + 1)]
     got: list[tuple[tuple[int, object], ...]] = []
+    place: dict[int, int] = {}
+    for col in label_cols:
+        now = col if cols is None else cols.get(col, col)
+        if now is not None:
+            place[col] = now
     for r in range(max(sg.max_row, last) + 1):
         row: list[tuple[int, object]] = []
         for col in sorted(label_cols):
-            cell = sg.cells.get((r, col))
+            cell = sg.cells.get((r, place[col]))
             if cell is not None and cell.formula is None and not _empty(cell.value):
                 row.append((col, _key(cell.value)))
         got.append(tuple(row))
@@ -418,9 +609,73 @@ def _row_label(sp: SheetPlan, row: int) -> str:
     return repr(_short(str(best.value), 40))
 
 
+def _displaced(al: _Alignment) -> dict[int, int]:
+    """The rows moved (:attr:`_Alignment.moved`) and each row now in the place one of them
+    was made in: of two rows swapped, the alignment finds one moved and the other in order,
+    yet both are out of place. A row's place is its row as made shifted by the rows inserted
+    and deleted before it."""
+    out = dict(al.moved)
+    at = {j: i for i, j in al.rows.items() if j is not None}
+    for i in al.moved:
+        place = i - sum(1 for d in al.deleted if d < i)
+        for g in sorted(al.inserted):
+            if g <= place:
+                place += 1
+        k = at.get(place)
+        if k is not None and k != i and k not in out:
+            out[k] = place
+    return out
+
+
+def _column_heading(sp: SheetPlan, col: int) -> str:
+    """A planned column's heading: its text in the row of most headings (of the rows holding
+    nothing typed)."""
+    typed_rows = {c.row for c in sp.cells if c.kind == "input"}
+    texts = [c for c in sp.cells if c.kind == "text" and not _empty(c.value)
+             and c.row not in typed_rows]
+    per_row: dict[int, int] = {}
+    for c in texts:
+        per_row[c.row] = per_row.get(c.row, 0) + 1
+    for row in sorted(per_row, key=lambda r: (-per_row[r], r)):
+        got = next((c for c in texts if c.row == row and c.col == col), None)
+        if got is not None:
+            return repr(_short(str(got.value), 40))
+    return "a blank column"
+
+
+def _report_columns(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) -> None:
+    """One error per run of columns inserted or deleted, saying what to do."""
+    rater = sp.role == "rater"
+    for a, b in _runs(al.cols_inserted):
+        what = (f"column {col_letter(a)} was inserted" if a == b else
+                f"columns {col_letter(a)}–{col_letter(b)} were inserted")
+        n = b - a + 1
+        read = (" Its ratings are read where they are now, but no figure is computed until "
+                "then." if rater and al.col(C_RATING) is not None else "")
+        found.add("error", gname, f"{col_letter(a)}1",
+                  f"{what} (not part of the workbook as made): the columns after it are "
+                  f"{'one column' if n == 1 else f'{n} columns'} to the right of where the "
+                  f"workbook was made with them. Delete {'it' if n == 1 else 'them'} (or undo "
+                  f"the insertion) and read again.{read}")
+    for a, b in _runs(al.cols_deleted):
+        what = (f"column {col_letter(a)} of the workbook as made ({_column_heading(sp, a)}) "
+                "was deleted" if a == b else
+                f"columns {col_letter(a)}–{col_letter(b)} of the workbook as made were deleted")
+        lost = ("its ratings are lost, so no figure is computed" if rater and a <= C_RATING <= b
+                else "what it held is lost (a formula that read it shows #REF!)")
+        read = (" The ratings are read where they are now, but no figure is computed until "
+                "then." if rater and not a <= C_RATING <= b else "")
+        found.add("error", gname, f"{col_letter(a)}1",
+                  f"{what}: the columns after it moved to the left, and {lost}. Undo the "
+                  "deletion (or go back to the file as saved before it) and read again."
+                  + read)
+
+
 def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) -> None:
+    if al.cols is not None:
+        _report_columns(sp, gname, al, found)
     if al.moved:
-        order = sorted(al.moved.items(), key=lambda m: m[1])
+        order = sorted(_displaced(al).items(), key=lambda m: m[1])
         shown = "; ".join(f"{_row_label(sp, i)} (row {i + 1} as made) is in row {j + 1}"
                           if i != j else f"{_row_label(sp, i)} is in row {j + 1}, out of order"
                           for i, j in order[:3]) + (

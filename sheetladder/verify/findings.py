@@ -16,6 +16,9 @@ class _Findings:
         self._per_sheet: dict[str, int] = {}
         self.definition_doubt: str | None = None  # why the embedded definition is not trusted
         self.unread_ratings: list[str] = []  # "Tab!D5": ratings typed that are no level
+        # rater tabs (as named in the file) whose rater is not certain: their names were
+        # swapped (see align._titles_swapped); no figure is computed from their ratings
+        self.unsure_tabs: list[str] = []
         # a tab deleted (casefolded) -> the (sheet, cell) of each formula whose references to
         # it are #REF! now: one finding for them all (see verify._tab_deleted)
         self.tabs_lost: dict[str, list[tuple[str, str]]] = {}

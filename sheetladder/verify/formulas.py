@@ -5,6 +5,8 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 
+from ..a1 import col_letter
+
 # -- formula normalisation -------------------------------------------------------------------
 
 _TOKEN = re.compile(
@@ -35,16 +37,18 @@ def canonical_formula(
     here: str,
     aliases: Mapping[str, str] | None = None,
     row_maps: Mapping[str, RowMap] | None = None,
+    col_maps: Mapping[str, RowMap] | None = None,
 ) -> str:
     """A spelling of ``formula`` (on sheet ``here``) that ignores what applications change.
 
     ``aliases`` maps sheet names (casefolded) to the names to compare under, e.g. a renamed tab
     to its planned name. ``row_maps`` maps a sheet (casefolded) to a function moving a planned
-    row to where it is now, so references follow inserted or deleted rows.
+    row to where it is now, so references follow inserted or deleted rows; ``col_maps`` the
+    same for columns.
     """
-    if not aliases and not row_maps:
+    if not aliases and not row_maps and not col_maps:
         return _canonical_cached(formula, here)
-    return _canonical(formula, here, aliases or {}, row_maps)
+    return _canonical(formula, here, aliases or {}, row_maps, col_maps)
 
 
 @functools.lru_cache(maxsize=20000)
@@ -58,8 +62,16 @@ def _tokens(text: str) -> tuple[tuple[str, str], ...]:
                  if m.lastgroup != "ws")
 
 
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def _canonical(formula: str, here: str, aliases: Mapping[str, str],
-               row_maps: Mapping[str, RowMap] | None) -> str:
+               row_maps: Mapping[str, RowMap] | None,
+               col_maps: Mapping[str, RowMap] | None = None) -> str:
     text = formula.strip()
     if text.startswith("="):
         text = text[1:]
@@ -72,6 +84,8 @@ def _canonical(formula: str, here: str, aliases: Mapping[str, str],
     toks = _tokens(text)
     n = len(toks)
     skip_bang = False
+    start_at: int | None = None  # where in ``out`` the reference just before is
+    start_cell: tuple[int, int] | None = None  # and its (row, column), when it is one
     for idx, (kind, tok) in enumerate(toks):
         if skip_bang and tok == "!":
             skip_bang = False
@@ -95,15 +109,31 @@ def _canonical(formula: str, here: str, aliases: Mapping[str, str],
                 sheet = here_k
             row = int(rm.group(2)) - 1
             mapped: int | None = row
+            letters = rm.group(1).upper()
+            side = "end" if range_end else ("start" if nxt == ":" else "one")
             if row_maps and sheet in row_maps:
-                side = "end" if range_end else ("start" if nxt == ":" else "one")
                 mapped = row_maps[sheet](row, side)
-            if mapped is None:
+            if col_maps and sheet in col_maps and mapped is not None:
+                col = col_maps[sheet](_col_index(letters), side)
+                letters = "" if col is None else col_letter(col)
+            moves = bool(row_maps and sheet in row_maps or col_maps and sheet in col_maps)
+            if moves and range_end and start_at is not None and (
+                    mapped is None or not letters or out[start_at] == "#REF!"
+                    or (start_cell is not None and (mapped < start_cell[0]
+                                                    or _col_index(letters) < start_cell[1]))):
+                # a range whose rows or columns were all deleted is gone, as a spreadsheet
+                # makes it: one #REF!, not an end of it
+                del out[start_at:]
                 out.append("#REF!")
+                start_at = start_cell = None
+            elif mapped is None or not letters:
+                out.append("#REF!")
+                start_at, start_cell = len(out) - 1, None
             else:
+                start_at, start_cell = len(out), (mapped, _col_index(letters))
                 same = sheet == here_k or (range_end and sheet == last_sheet)
                 prefix = "" if same else f"'{sheet}'!"
-                out.append(f"{prefix}{rm.group(1).upper()}{mapped + 1}")
+                out.append(f"{prefix}{letters}{mapped + 1}")
             last_sheet = sheet
             pending, prev_ref, range_end = None, True, False
             continue

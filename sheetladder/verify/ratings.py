@@ -3,6 +3,7 @@
 
 import functools
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -89,6 +90,15 @@ def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> 
     if level == 0:
         return RatingParse(None, "blank", True)
     if level is None:
+        if isinstance(value, bool):
+            return RatingParse(None, "invalid", False, _true_false(shown, span))
+        date = _date_shown(value) if isinstance(value, str) else None
+        if date is not None:
+            return RatingParse(None, "invalid", False,
+                               f"the rating cell holds {date}, not a level of this ladder "
+                               f"({span}): the spreadsheet took what was typed for a date or "
+                               "time, so which level was meant cannot be told; pick the level "
+                               "from the dropdown")
         what = "a number, " if isinstance(value, float) else ""
         hidden = _invisible(shown)
         return RatingParse(None, "invalid", False,
@@ -97,3 +107,41 @@ def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> 
                               "which the sheet does not ignore; type the level again"
                               if hidden else ""))
     return RatingParse(level, "normalised", True, f"'{shown}' read as {codes[level - 1]}")
+
+
+def _true_false(shown: str, span: str) -> str:
+    return (f"the rating cell holds {shown}, a TRUE/FALSE value, not a level of this ladder "
+            f"({span}); pick the level from the dropdown")
+
+
+def true_false_formula(formula: str) -> str | None:
+    """``TRUE`` or ``FALSE`` when a formula is only that value (LibreOffice saves a TRUE or
+    FALSE typed in a cell as the formula ``=TRUE()``); else None."""
+    text = "".join(formula.split()).lstrip("=").upper()
+    return text.removesuffix("()") if text in ("TRUE()", "FALSE()", "TRUE", "FALSE") else None
+
+
+def true_false_message(value: str, ladder: Ladder) -> str:
+    codes = ladder.codes
+    span = f"{codes[0]}–{codes[-1]}" if len(codes) > 1 else codes[0]
+    return _true_false(value, span)
+
+
+# what the readers make of a number shown as a date or a time (``datetime.isoformat``, a
+# ``timedelta``'s ``str``)
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?")
+_TIME = re.compile(r"(?:\d+ days?, )?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?")
+
+
+def _date_shown(text: str) -> str | None:
+    """``a date (2026-03-03)`` or ``a time (12:30:00)`` when ``text`` is a date or time as the
+    workbook readers give one; else None."""
+    m = _DATE.fullmatch(text)
+    if m is not None:
+        day, time = m.group(1), m.group(2)
+        if time and time.strip("0:."):
+            return f"a date ({day} {time})"
+        return f"a date ({day})"
+    if _TIME.fullmatch(text):
+        return f"a time ({text})"
+    return None

@@ -30,6 +30,13 @@ Decisions worth knowing:
   reported once as moved, not as rows inserted and deleted; a rater tab's ratings are then
   read under their categories' names, but no figure is computed from them (whether a rating
   moved with its name depends on which columns were sorted).
+* Columns inserted or deleted on a sheet are found by the fixed text of the rows that hold
+  nothing typed (a rater tab's headings and totals), reported once per run of columns, and
+  allowed for as rows are: cells compared and ratings read where they are now, references
+  shifted. No figure is computed from a rater tab so changed until it is mended.
+* Two rater tabs given each other's names (each tab's title in A1 names the other's rater) are
+  one error: each is read as its title says, and no figure is computed, as a rater may have
+  filled in the tab bearing their name.
 * Copies of one assessment are merged tab by tab (``results.read.merge``); two copies holding
   different ratings on one tab are an error finding naming both files and the cells, and the
   report gives no figures until one copy is removed or named with ``keep``.
@@ -77,7 +84,7 @@ from ..scoring import RaterInput
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
 from .findings import _SHORT, _Findings, _short
 from .formulas import RowMap, _num_text, canonical_formula, refs_lost
-from .ratings import _shown, parse_rating
+from .ratings import _shown, parse_rating, true_false_formula, true_false_message
 
 MAX_CELL_TEXT = 32767  # what an .xlsx cell holds; longer text is cut when it is written
 
@@ -269,7 +276,8 @@ class _SheetCheck:
 
 def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mapping[str, str],
                    row_maps: Mapping[str, RowMap] | None, found: _Findings,
-                   cut: frozenset[str] = frozenset(), moved: bool = False) -> _SheetCheck:
+                   cut: frozenset[str] = frozenset(), moved: bool = False,
+                   col_maps: Mapping[str, RowMap] | None = None) -> _SheetCheck:
     """The cells of a sheet against the plan. ``cut``: sheets (casefolded) with rows deleted,
     whose #REF!s are reported with the rows; any other tab the formulas read no more is
     gathered in ``found.tabs_lost`` (the tab was deleted), for one finding per tab. ``moved``:
@@ -282,13 +290,17 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     identity = al.identity
     # a formula spelled exactly as planned is intact whatever normalising would do, unless tabs
     # were renamed or rows moved (then references must be read through the aliases and moves)
-    verbatim = not aliases and row_maps is None
+    verbatim = not aliases and row_maps is None and col_maps is None
+    cols = al.cols
     made_at = {(c.row, c.col): c.formula for c in sp.cells if c.kind == "formula"} if moved else {}
     for c in sp.cells:
         grow = c.row if identity else al.to_grid(c.row)
         if grow is None:
             continue
-        pos = (grow, c.col)
+        gcol = c.col if cols is None else al.col(c.col)
+        if gcol is None:  # its column was deleted: reported with the columns
+            continue
+        pos = (grow, gcol)
         seen.add(pos)
         kind = c.kind
         if kind == "input":
@@ -308,7 +320,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                                f"formula replaced by a typed value {_fmt(got.value, got.error)} "
                                f"(the workbook as made has ={_short(want)})")
                 continue
-            exp_c = canonical_formula(want, sp.name, None, row_maps)
+            exp_c = canonical_formula(want, sp.name, None, row_maps, col_maps)
             got_c = canonical_formula(got.formula, sp.name, aliases)
             if exp_c != got_c and (lost := refs_lost(want, got.formula, aliases) - cut):
                 for tab in lost:  # one finding per tab deleted, not one per formula
@@ -354,8 +366,9 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
             found.cell(sev, sg.name, a1(*pos),
                        changed("text", exp_text, got_text))
     inserted = set(al.inserted)
+    cols_inserted = set(al.cols_inserted)
     extra = sorted((r, col) for (r, col), cell in sg.cells.items()
-                   if (r, col) not in seen and r not in inserted
+                   if (r, col) not in seen and r not in inserted and col not in cols_inserted
                    and (cell.formula is not None or not _empty(cell.value) or cell.error))
     if extra:
         listed = ", ".join(a1(r, col) for r, col in extra[:5]) + (", …" if len(extra) > 5 else "")
@@ -420,10 +433,16 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
             continue
         cid, what = c.input_of
         grow = al.to_grid(c.row)
-        got = sg.get(grow, c.col) if grow is not None else GridCell()
-        where = a1(grow if grow is not None else c.row, c.col)
+        gcol = al.col(c.col)
+        if gcol is None:  # its column was deleted (one error already says so)
+            if what == "rating":
+                levels[cid] = None
+                sheet_ok = False
+            continue
+        got = sg.get(grow, gcol) if grow is not None else GridCell()
+        where = a1(grow if grow is not None else c.row, gcol)
         if what == "rating":
-            merge = _merge_over(sg, grow, c.col)
+            merge = _merge_over(sg, grow, gcol)
             if merge is not None:
                 found.add("error", sg.name, where,
                           f"the rating cell is inside merged cells {merge}, which keep only "
@@ -435,7 +454,9 @@ def _read_inputs(sp: SheetPlan, sg: SheetGrid, al: _Alignment, ladder: Ladder, s
             if got.formula is not None:
                 # a rating is typed or picked, never computed: a formula's result can change
                 # without anyone rating anything (and differ between applications)
-                found.add("error", sg.name, where,
+                truth = true_false_formula(got.formula)
+                found.add("error", sg.name, where, true_false_message(truth, ladder)
+                          if truth is not None else
                           f"the rating cell holds a formula ={_short(got.formula, 40)}; type the "
                           "level or pick it from the dropdown instead")
                 levels[cid] = None
@@ -653,6 +674,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     row_maps = None
     if any(not al.identity for al in alignments.values()):
         row_maps = {name.casefold(): al.row_map() for name, al in alignments.items()}
+    col_maps = {name.casefold(): al.col_map() for name, al in alignments.items()
+                if al.cols is not None} or None
     checks: dict[str, _SheetCheck] = {}
     cut = frozenset(name.casefold() for name, al in alignments.items() if al.deleted)
     moved = any(al.inserted or al.deleted or al.moved for al in alignments.values())
@@ -665,7 +688,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             continue
         sg = grid.sheets[gname]
         al = alignments[sp.name]
-        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut, moved)
+        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut, moved, col_maps)
         checks[sp.name] = check
         if sp.role == "rater" and sp.rater_tab in slots:
             slot = slots[sp.rater_tab]
@@ -674,8 +697,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             consistent[sp.name] = ok
         else:
             consistent[sp.name] = True
-        if al.deleted or al.moved:  # its formulas show #REF! now, or read other rows:
-            consistent[sp.name] = False  # already reported with the rows
+        if al.deleted or al.moved or al.cols is not None:  # its formulas show #REF! now, or
+            consistent[sp.name] = False  # read other rows: already reported with the rows
     for key, where in found.tabs_lost.items():
         _tab_deleted(next((sp.name for sp in plan.sheets if sp.name.casefold() == key), key),
                      where, pairs, found)
@@ -698,9 +721,13 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     report.unread_ratings = list(found.unread_ratings)
     # ratings on a tab whose rows were moved: each is read in the row of its category's name,
     # but whether it moved with the name (whole rows sorted) or stayed (some columns sorted)
-    # cannot be told, so no figure is computed from them, here or from a trusted ladder
+    # cannot be told, so no figure is computed from them, here or from a trusted ladder; nor
+    # from a tab whose columns were inserted or deleted, until it is mended
     unplaced = _ratings_on_moved_rows(plan, pairs, alignments)
-    report.unread_ratings += [c for c in unplaced if c not in report.unread_ratings]
+    # ratings on tabs whose names were swapped: read as their titles say, but which rater
+    # filled each in is not certain either
+    unsure = _ratings_on_moved_rows(plan, pairs, alignments, found.unsure_tabs)
+    report.unread_ratings += [c for c in unplaced + unsure if c not in report.unread_ratings]
     if found.unread_ratings and not found.definition_doubt:
         # a figure without them would score those categories as unrated: a total and level
         # the raters never gave
@@ -709,6 +736,18 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
                          + ", ".join(cells[:3]) + (f" and {len(cells) - 3} more" if len(cells) > 3
                                                    else "")
                          + "): no figure is computed until they are mended")
+    elif unsure and not found.definition_doubt:
+        tabs = list(dict.fromkeys(c.rsplit("!", 1)[0] for c in unsure))
+        withhold_figures(report, f"the names of tabs {', '.join(map(repr, tabs))} were swapped, "
+                                 "so whose ratings each holds is not certain: no figure is "
+                                 "computed until they are named as made")
+    elif unplaced and not found.definition_doubt and (shifted := [
+            pairs[sp.name] for sp in plan.sheets if sp.role == "rater"
+            and sp.name in alignments and alignments[sp.name].cols is not None]):
+        withhold_figures(report, f"columns of tab(s) {', '.join(map(repr, shifted))} were "
+                                 "inserted or deleted, so their ratings are not where the "
+                                 "workbook's formulas read them: no figure is computed until "
+                                 "the columns are as made")
     elif unplaced and not found.definition_doubt:
         tabs = list(dict.fromkeys(c.rsplit("!", 1)[0] for c in unplaced))
         withhold_figures(report, f"rows of tab(s) {', '.join(map(repr, tabs))} were moved, so "
@@ -719,18 +758,24 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
 
 
 def _ratings_on_moved_rows(plan: WorkbookPlan, pairs: Mapping[str, str],
-                           alignments: Mapping[str, _Alignment]) -> list[str]:
-    """``Tab!D5`` of every rating cell on a rater tab some of whose rows were moved."""
+                           alignments: Mapping[str, _Alignment],
+                           tabs: Sequence[str] | None = None) -> list[str]:
+    """``Tab!D5`` of every rating cell on a rater tab some of whose rows were moved or columns
+    inserted or deleted (or, with ``tabs``, on each of those tabs, as named in the file)."""
     out: list[str] = []
     for sp in plan.sheets:
         al = alignments.get(sp.name)
-        if sp.role != "rater" or al is None or not al.moved:
+        if sp.role != "rater" or al is None:
+            continue
+        if not (al.moved or al.cols is not None) if tabs is None else \
+                pairs.get(sp.name) not in tabs:
             continue
         for c in sp.cells:
             if c.kind == "input" and c.input_of is not None and c.input_of[1] == "rating":
                 row = al.to_grid(c.row)
+                col = al.col(c.col)
                 if row is not None:
-                    out.append(f"{pairs[sp.name]}!{a1(row, c.col)}")
+                    out.append(f"{pairs[sp.name]}!{a1(row, c.col if col is None else col)}")
     return out
 
 
