@@ -3,6 +3,7 @@ left behind, and no process but the workers started."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -117,11 +118,26 @@ def test_a_worker_that_dies_breaks_the_pool_and_every_task_it_held_fails() -> No
             pool.submit(_square, 2)
 
 
-def test_the_pool_starts_its_workers_and_no_other_process_and_ends_them() -> None:
-    with WorkerPool(2) as pool:
-        pool.submit(_square, 1).result(timeout=60)
-        pids = pool.pids
-        assert sorted(_children(os.getpid())) == sorted(pids)  # no resource tracker
+def test_the_pool_starts_its_workers_and_no_other_process_and_ends_them(tmp_path: Path) -> None:
+    """In a fresh process (this one may hold others' children, such as a test server, or a
+    resource tracker an earlier test started): the pool's workers are all it starts."""
+    script = tmp_path / "alone.py"
+    script.write_text(textwrap.dedent(f"""
+        import json, os, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+        from sheetladder.workers import WorkerPool
+        from tests.test_workers import _children, _square
+        with WorkerPool(2) as pool:
+            pool.submit(_square, 1).result(timeout=60)
+            during = sorted(_children(os.getpid()))
+            pids = sorted(pool.pids)
+        print(json.dumps([during, pids, sorted(_children(os.getpid()))]))
+    """))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    during, pids, after = json.loads(out.strip().splitlines()[-1])
+    assert len(pids) == 2 and during == pids  # no resource tracker, nothing else
+    assert after == []
     assert not any(_alive(p) for p in pids)
 
 
