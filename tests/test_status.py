@@ -18,6 +18,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given as hyp_given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from sheetladder.cli import main
 from sheetladder.manifest import read_manifest
@@ -1050,3 +1053,33 @@ def test_a_tab_held_while_a_copy_beside_it_disagrees_is_refused_until_settled(
     copy.unlink()  # the copy was the wrong one: removed, and the folder collected again
     assert invoke("collect", str(out), "--db", str(db)).exit_code == 0
     assert {k: v[0] for k, v in tabs().items()} == {"Self": "collected", "Bo Chen": "collected"}
+
+
+@settings(max_examples=200, deadline=None)
+@hyp_given(tab=st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=31),
+       other=st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=31),
+       file_a=st.text(min_size=1, max_size=40), file_b=st.text(min_size=1, max_size=40))
+def test_the_tab_of_a_stored_conflict_is_read_back_whatever_the_names(
+        tab: str, other: str, file_a: str, file_b: str) -> None:
+    """A refusal is stored as its text, and status reads from it which tab two copies
+    disagree on: for any tab and file names (quotes, the words of the message itself), the
+    tab read back is the one written, and the conflict is on that tab only."""
+    from sheetladder.results.report import conflict_message, conflict_tab
+    from sheetladder.results.status import _on_tab
+
+    diffs = [("D5", f"{other} hold different ratings on tab 'x' (", "L1", "L2")]
+    line = conflict_message(tab, file_a, file_b, diffs)
+    assert conflict_tab(line) == tab
+    assert _on_tab(line, tab)
+    if other.casefold() != tab.casefold():
+        assert not _on_tab(line, other)
+    assert conflict_tab(f"{tab}!D5: a rating is no level") is None
+
+
+def test_file_and_tab_names_with_quotes_and_the_messages_words_give_back_the_tab() -> None:
+    from sheetladder.results.report import conflict_message, conflict_tab
+
+    line = conflict_message("Bo's \"tab\"", "q4/copy that 'Bo' holds and Cy's (2).xlsx",
+                            "q4/what we hold different ratings on tab 'Self' for.xlsx",
+                            [("D5", "Alpha", "L1", "L2")])
+    assert conflict_tab(line) == "Bo's \"tab\""

@@ -40,7 +40,7 @@ from ..verify.verify import (
     verify_grid,
 )
 from ..xlsx.read import grid_from_bytes, open_xlsx
-from .report import Finding, Report, recompute_figures, withhold_figures
+from .report import Finding, Report, conflict_message, recompute_figures, withhold_figures
 from .trust import TrustedLadders
 
 if TYPE_CHECKING:
@@ -336,17 +336,6 @@ def tab_differences(ladder: Ladder, a: RaterInput, b: RaterInput
 
 def _quote(text: str) -> str:
     return repr(_short(text, 40)) if text else "nothing"
-
-
-def conflict_message(tab: str, file_a: str, file_b: str,
-                     diffs: Sequence[tuple[str, str, str, str]], most: int = 3) -> str:
-    """One line naming both copies and the first cells where they differ, and what to do."""
-    shown = "; ".join(f"{tab}!{cell} ({name}): {va} in {file_a}, {vb} in {file_b}"
-                      for cell, name, va, vb in diffs[:most])
-    more = f" and {len(diffs) - most} more cell(s)" if len(diffs) > most else ""
-    return (f"conflict: {file_a} and {file_b} hold different ratings on tab {tab!r} "
-            f"({shown}{more}); remove the copy that is wrong, or name the one to keep with "
-            "--keep FILE")
 
 
 class KeepError(BadInput):

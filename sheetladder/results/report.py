@@ -6,6 +6,9 @@ so it is a pydantic model.
 
 from __future__ import annotations
 
+import ast
+import re
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -130,3 +133,45 @@ def recompute_figures(report: Report, ladder: Ladder, origin: str) -> bool:
     report.figures_withheld = None
     report.figures_from = origin
     return True
+
+
+# -- copies that disagree ---------------------------------------------------------------------
+# A refusal is stored as its text (older histories hold nothing else), and ``status`` must tell
+# which tab a conflict is about: the one function that writes the line and the one that reads
+# it back live here, side by side, and a test holds them to each other.
+
+CONFLICT = "conflict: "
+_ON_TAB = " hold different ratings on tab "
+_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.S)
+
+
+def conflict_message(tab: str, file_a: str, file_b: str,
+                     diffs: Sequence[tuple[str, str, str, str]], most: int = 3) -> str:
+    """One line naming both copies and the first cells where they differ, and what to do."""
+    shown = "; ".join(f"{tab}!{cell} ({name}): {va} in {file_a}, {vb} in {file_b}"
+                      for cell, name, va, vb in diffs[:most])
+    more = f" and {len(diffs) - most} more cell(s)" if len(diffs) > most else ""
+    return (f"{CONFLICT}{file_a} and {file_b}{_ON_TAB}{tab!r} "
+            f"({shown}{more}); remove the copy that is wrong, or name the one to keep with "
+            "--keep FILE")
+
+
+def conflict_tab(reason: str) -> str | None:
+    """The tab a :func:`conflict_message` line is about; None for any other reason. A file
+    name may hold the message's own words: the tab is the first quoted name that the first
+    cell shown then repeats (``... on tab 'Self' (Self!D5 ...``)."""
+    if not reason.startswith(CONFLICT):
+        return None
+    at = reason.find(_ON_TAB)
+    while at >= 0:
+        m = _LITERAL.match(reason, at + len(_ON_TAB))
+        if m is not None:
+            try:
+                tab = ast.literal_eval(m.group())
+            except (ValueError, SyntaxError):
+                tab = None
+            rest = reason[m.end():]
+            if isinstance(tab, str) and (rest.startswith(f" ({tab}!") or rest.startswith(" ()")):
+                return tab
+        at = reason.find(_ON_TAB, at + 1)
+    return None

@@ -33,6 +33,7 @@ from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
 from ..period import normalise, sort_key
 from ..roster import manifest_rows, read_roster
 from .export import neutralise, team_key
+from .report import conflict_tab
 from .store import History, Refusal
 
 TabState = Literal["collected", "missing", "refused"]
@@ -181,9 +182,10 @@ def _stem(name: str) -> str:
 def _on_tab(reason: str, tab: str) -> bool:
     """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``, or a conflict
     between two copies ``... hold different ratings on tab 'TAB' ...``) is about ``tab``."""
+    about = conflict_tab(reason)
+    if about is not None:
+        return about.casefold() == tab.casefold()
     low, t = reason.casefold(), tab.casefold()
-    if low.startswith("conflict: "):
-        return f" hold different ratings on tab {t!r} " in low
     return low.startswith((t + "!", t + ": "))
 
 
@@ -191,7 +193,8 @@ def _conflict_on(ref: Refusal, tab: str) -> bool:
     """Whether ``ref`` was refused for copies that disagree on ``tab``: until one is removed
     or named with ``--keep``, which ratings are right on it is unsettled, even when the
     history holds one copy's."""
-    return any(x.casefold().startswith("conflict: ") and _on_tab(x, tab) for x in ref.reasons)
+    return any((about := conflict_tab(x)) is not None and about.casefold() == tab.casefold()
+               for x in ref.reasons)
 
 
 def tab_reasons(ref: Refusal, tab: str, rows: Sequence[ManifestRow]) -> list[str]:
