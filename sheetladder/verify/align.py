@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..a1 import a1, col_letter
@@ -331,21 +331,7 @@ class _Alignment:
     def col_map(self) -> RowMap:
         """:meth:`row_map`'s like for columns: a range's ends move inwards past a column
         deleted, as a spreadsheet moves them."""
-        planned = sorted(self.cols or {})
-
-        def move(col: int, side: str) -> int | None:
-            g = self.col(col)
-            if g is not None or side == "one":
-                return g
-            seq = [c for c in planned if c > col] if side == "start" else \
-                [c for c in reversed(planned) if c < col]
-            for c in seq:
-                got = self.col(c)
-                if got is not None:
-                    return got
-            return None
-
-        return move
+        return _edge_map(self.col, sorted(self.cols or {}))
 
     def to_grid(self, row: int) -> int | None:
         if row in self.rows or self.identity:
@@ -358,21 +344,7 @@ class _Alignment:
         return row
 
     def row_map(self) -> RowMap:
-        planned = sorted(self.rows)
-
-        def move(row: int, side: str) -> int | None:
-            g = self.to_grid(row)
-            if g is not None or side == "one":
-                return g
-            seq = [r for r in planned if r > row] if side == "start" else \
-                [r for r in reversed(planned) if r < row]
-            for r in seq:
-                got = self.rows[r]
-                if got is not None:
-                    return got
-            return None
-
-        return move
+        return _edge_map(self.to_grid, sorted(self.rows))
 
 
 def _in_place(sp: SheetPlan, sg: SheetGrid) -> tuple[bool, int]:
@@ -548,6 +520,26 @@ def _align_rows(sp: SheetPlan, sg: SheetGrid, cols: dict[int, int | None] | None
                           | {j for j in _paired_away(moved, opcodes)
                              if j not in held and got[j]})
     return _Alignment(rows, inserted, deleted, False, moved)
+
+
+def _edge_map(where: Callable[[int], int | None], planned: Sequence[int]) -> RowMap:
+    """A reference's place now, given ``where`` a planned row (or column) is: a range's
+    ``start`` (``end``) past a deleted one moves to the next (previous) one still there, as a
+    spreadsheet moves it; a single reference (``one``) to a deleted one is lost."""
+
+    def move(i: int, side: str) -> int | None:
+        got = where(i)
+        if got is not None or side == "one":
+            return got
+        seq = [p for p in planned if p > i] if side == "start" else \
+            [p for p in reversed(planned) if p < i]
+        for p in seq:
+            got = where(p)
+            if got is not None:
+                return got
+        return None
+
+    return move
 
 
 _Opcodes = Sequence[tuple[str, int, int, int, int]]
