@@ -475,7 +475,8 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     if updated:  # "updated" alone reads as "overwrote": say which did
         replacing = sum(1 for r in updated if r.replaced)
         click.echo(f"{len(updated)} updated: {len(updated) - replacing} added tabs to an "
-                   f"assessment held, {replacing} replaced ratings held (named above)")
+                   f"assessment held, {replacing} replaced ratings held"
+                   + (" (named above)" if replacing else ""))
     warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
     if warned:
         click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")

@@ -178,7 +178,8 @@ def test_a_copy_differing_from_one_held_and_given_beside_it_is_a_conflict_in_eve
     code, text = run("collect", str(folder))
     assert code == 0, text
     assert "replaces" in text and _held_total() == 2 * 18
-    assert "1 updated: 0 added tabs to an assessment held, 1 replaced ratings held" in text
+    assert ("1 updated: 0 added tabs to an assessment held, 1 replaced ratings held (named "
+            "above)") in text
 
 
 def test_a_keep_naming_none_of_the_workbooks_is_refused_before_anything_is_read(

@@ -331,8 +331,8 @@ def test_an_email_held_for_another_name_is_refused_until_the_person_is_renamed(
         assert [f.message for f in res.findings] == [
             "ANA@example.com is held for 'Ana Diaz' (2026-Q3), but this workbook names "
             "'Ana Díaz': one email is one person. If they are the same person, rename them in "
-            "the history (sheetladder history 'Ana Diaz' --rename 'Ana Díaz', with this --db), "
-            "then collect again; if not, the email is wrong: correct it in the roster and "
+            "the history (sheetladder history 'Ana Diaz' --rename 'Ana Díaz', with the same --db "
+            "as this command), then collect again; if not, the email is wrong: correct it in the roster and "
             "render this person's workbook again"]
         assert h.counts() == before
         assert h.rename_person("ana@example.com", "Ana  Díaz") == ("Ana Diaz", "Ana Díaz", 1)
@@ -361,8 +361,8 @@ def test_a_held_person_with_another_email_is_refused_until_the_email_is_set(
             "'Ana Diaz' is held with the email ana@example.com, but this workbook gives "
             "ana.diaz@example.com: one person is one email. If it is the same person with a new "
             "email, set it in the history (sheetladder history 'Ana Diaz' --email "
-            "ana.diaz@example.com, with this --db), then collect again; if it is another "
-            "person of the same name, give them a name that tells the two apart in the roster "
+            "ana.diaz@example.com, with the same --db as this command), then collect again; if "
+            "it is another person of the same name, give them a name that tells the two apart in the roster "
             "and render their workbook again"]
         with pytest.raises(hist.HistoryLookupError, match="is not an email address"):
             h.set_email("Ana Diaz", "ana diaz")
@@ -924,3 +924,14 @@ def test_the_reader_processes_import_nothing_of_the_database() -> None:
     assert "sheetladder.grid" in mods and "sheetladder.verify.verify" in mods
     assert not [m for m in mods if m.startswith(("sqlalchemy", "psycopg", "sheetladder.results.store"))]
     assert coll.read_chunk_for_collect.__module__ == "sheetladder.results.read"
+
+
+def test_a_command_suggested_for_the_default_history_asks_for_no_db(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history's commands a refusal suggests reach the default history without --db; for
+    another they say to give the same --db (a URL may hold a password: never written out)."""
+    monkeypatch.chdir(tmp_path)
+    with History() as h:
+        assert h._db_hint() == ""
+    with History(f"sqlite:///{tmp_path}/other.sqlite") as h:
+        assert h._db_hint() == ", with the same --db as this command"

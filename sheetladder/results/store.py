@@ -988,7 +988,7 @@ class History:
                     f"workbook gives {email.strip() if email else ''}: one person is one "
                     "email. If it is the same person with a new email, set it in the history "
                     f"(sheetladder history {_shell(mine.name)} --email "
-                    f"{_shell(email.strip() if email else '')}, with this --db), then collect "
+                    f"{_shell(email.strip() if email else '')}{self._db_hint()}), then collect "
                     "again; if it is another person of the same name, give them a name that "
                     "tells the two apart in the roster and render their workbook again")
             return
@@ -1001,8 +1001,15 @@ class History:
             f"{email.strip() if email else ''} is held for {held.name!r}{where}, but this "
             f"workbook names {person!r}: one email is one person. If they are the same "
             f"person, rename them in the history (sheetladder history {_shell(held.name)} "
-            f"--rename {_shell(person)}, with this --db), then collect again; if not, the email is wrong: "
+            f"--rename {_shell(person)}{self._db_hint()}), then collect again; if not, the "
+            "email is wrong: "
             "correct it in the roster and render this person's workbook again")
+
+    def _db_hint(self) -> str:
+        """What a suggested ``sheetladder history`` command needs to reach this history: nothing
+        for the default one; for another, a reminder to give the same ``--db`` (a database URL
+        may hold a password, so it is never written out here)."""
+        return "" if self.url == resolve_url(None) else ", with the same --db as this command"
 
     def rename_person(self, query: str, new_name: str) -> tuple[str, str, int]:
         """Give the person ``query`` (a name or an email) names the name ``new_name`` in every
