@@ -16,6 +16,7 @@ every one still queued fail with :class:`WorkerLost`, and no new task is taken.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import queue
@@ -35,10 +36,11 @@ R = TypeVar("R")
 
 IN_FLIGHT = 2  # tasks sent to a worker ahead of its results: one runs, the next waits in the pipe
 _HEADER = struct.Struct("!Q")
-# The package's parent folder goes first on the worker's path, so that the worker imports the
-# sheetladder its parent runs, wherever that came from (an install, a checkout, PYTHONPATH).
-_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from sheetladder.workers import serve; "
-         "serve()")
+# The worker's path is its parent's (as multiprocessing's spawn gives it), so that a task's
+# function on a folder the parent added imports there too, with the package's parent folder
+# after it: the worker imports the sheetladder its parent runs, wherever that came from.
+_BOOT = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+         "from sheetladder.workers import serve; serve(sys.argv[2])")
 _in_worker = False
 
 
@@ -66,8 +68,48 @@ def _receive(inp: IO[bytes]) -> bytes | None:
     return data if len(data) == size else None
 
 
-def serve() -> None:
+def _boot_path() -> str:
+    path = list(sys.path)
+    root = _package_root()
+    if root not in path:
+        path.append(root)
+    return json.dumps(path)
+
+
+def _main_spec() -> str:
+    """How a worker gets the parent's ``__main__`` (a script's path, or a ``-m`` module's name),
+    or "" when it has none to get (``-c``, an interactive session, a frozen program)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and getattr(spec, "name", None):
+        if spec.name == "__main__" or spec.name.endswith(".__main__"):
+            return ""  # a package's __main__: its whole program (spawn skips it too)
+        return json.dumps({"name": spec.name})
+    file = getattr(main, "__file__", None)
+    if file and not file.startswith("<") and os.path.exists(file):
+        return json.dumps({"path": os.path.abspath(file)})
+    return ""
+
+
+def _load_main(spec: str) -> None:
+    """The parent's ``__main__`` as ``__mp_main__`` (its ``if __name__ == "__main__"`` part
+    does not run), so that a function defined there unpickles here, as under spawn."""
+    import runpy
+    import types
+
+    where = json.loads(spec)
+    if "name" in where:
+        found = runpy.run_module(where["name"], run_name="__mp_main__", alter_sys=False)
+    else:
+        found = runpy.run_path(where["path"], run_name="__mp_main__")
+    module = types.ModuleType("__mp_main__")
+    module.__dict__.update(found)
+    sys.modules["__main__"] = sys.modules["__mp_main__"] = module
+
+
+def serve(main: str = "") -> None:
     """A worker's life: run the initializer, then each task received, until the pipe closes.
+    ``main``, when given, says where the parent's ``__main__`` is (:func:`_load_main`).
 
     Tasks come on stdin, results go on stdout; both are moved to other descriptors first, with
     stdin then reading nothing and stdout writing to stderr, so that a print (a library's
@@ -82,6 +124,8 @@ def serve() -> None:
     os.close(null)
     os.dup2(2, 1)
     with os.fdopen(task_fd, "rb") as tasks, os.fdopen(result_fd, "wb") as results:
+        if main:
+            _load_main(main)
         first = _receive(tasks)
         if first is None:
             return
@@ -113,12 +157,12 @@ class _Worker:
     """One worker process, its two pipes, and the two threads that feed and drain them."""
 
     def __init__(self, pool: WorkerPool, initializer: Callable[..., Any] | None,
-                 initargs: tuple[Any, ...]):
+                 initargs: tuple[Any, ...], main: str):
         self.pool = pool
         # the worker's stdin and stdout are the pipes (portable, unlike passing other fds);
         # it moves them aside at once, so that nothing it prints can break the stream
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, _package_root()],
+            [sys.executable, "-c", _BOOT, _boot_path(), main],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.tasks: IO[bytes] = self.process.stdin
@@ -200,18 +244,22 @@ class _Worker:
 
 class WorkerPool:
     """``n`` worker processes; ``submit`` and ``map`` as a ProcessPoolExecutor's. Functions
-    and arguments travel by pickle, so they must be importable (module-level)."""
+    and arguments travel by pickle, so they must be importable (module-level). With
+    ``main``, each worker first loads the parent's main script or module (as spawn does, under
+    the name ``__mp_main__``), for tasks that use a function defined there; without it, a
+    worker imports only what its tasks need."""
 
     def __init__(self, n: int, initializer: Callable[..., Any] | None = None,
-                 initargs: tuple[Any, ...] = ()):
+                 initargs: tuple[Any, ...] = (), main: bool = False):
         self.queue: queue.SimpleQueue[tuple[Future[Any], bytes] | None] = queue.SimpleQueue()
         self.broken = False
         self.closing = False
         self._lock = threading.Lock()
         self.workers: list[_Worker] = []
+        where = _main_spec() if main else ""
         try:
             for _ in range(max(1, n)):
-                self.workers.append(_Worker(self, initializer, initargs))
+                self.workers.append(_Worker(self, initializer, initargs, where))
         except BaseException:
             self.shutdown(wait=True, kill=True)
             raise

@@ -869,6 +869,58 @@ def test_a_reader_process_that_dies_stops_the_collect_with_one_clear_error(
     assert again.count("unchanged") == 1  # b-older.xlsx: its one tab overruled by --keep
 
 
+def test_a_reader_that_cannot_go_to_reader_processes_reads_every_file_here(
+        tmp_path: Path, ladder: Ladder) -> None:
+    """A lambda or a closure does not pickle: with two jobs asked for, collect reads with it in
+    this process rather than fail (or lose the batch) in a reader process."""
+    _returned_folder(tmp_path / "in", ladder)
+    seen: list[tuple[str, bool]] = []
+
+    def reader(path: str) -> ReadOutcome:  # a closure: it does not pickle
+        seen.append((Path(path).name, in_worker()))
+        return read_for_collect(path)
+
+    with History(f"sqlite:///{tmp_path}/h.sqlite") as h:
+        got = coll.collect(h, [tmp_path / "in"], jobs=2, reader=reader, keep=KEEP(tmp_path))
+    assert got.count("added") + got.count("updated") == 7, _by_file(got)
+    assert len(seen) >= 8 and not any(w for _, w in seen)
+
+
+def test_a_reader_defined_in_the_callers_script_works_in_the_reader_processes(
+        tmp_path: Path, ladder: Ladder) -> None:
+    """A user's script defines its reader and collects with two jobs: the reader processes load
+    the script to find it (its __main__ part does not run there), and every file is stored."""
+    _returned_folder(tmp_path / "in", ladder)
+    script = tmp_path / "collect_mine.py"
+    script.write_text(f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+from sheetladder.results import collect as coll
+from sheetladder.results.read import read_for_collect
+from sheetladder.results.store import History
+from sheetladder.workers import in_worker
+
+
+def my_reader(path):
+    got = read_for_collect(path)
+    if in_worker():
+        print("read in a reader process:", path, file=sys.stderr)
+    return got
+
+
+if __name__ == "__main__":
+    with History("sqlite:///{tmp_path}/h.sqlite") as h:
+        out = coll.collect(h, [{str(tmp_path / "in")!r}], jobs=2, reader=my_reader,
+                           keep=[{str(KEEP(tmp_path)[0])!r}])
+    print(out.count("added") + out.count("updated"), out.count("refused"))
+""")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.split() == ["7", "2"], done.stdout + done.stderr
+    assert "read in a reader process:" in done.stderr, done.stderr
+
+
 def test_collect_reads_each_file_once_and_held_files_not_at_all(
         tmp_path: Path, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
     import sheetladder.results.read

@@ -179,3 +179,66 @@ def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_a_task_from_a_folder_the_parent_added_to_its_path_runs_in_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers' path is the parent's: a reader kept in a user's own folder imports there."""
+    (tmp_path / "my_readers.py").write_text("def shout(x):\n    return str(x).upper()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_readers  # type: ignore[import-not-found]
+
+    with WorkerPool(1) as pool:
+        assert list(pool.map(my_readers.shout, ["a", "b"])) == ["A", "B"]
+
+
+_SCRIPT = """
+    import os, sys
+    sys.path.insert(0, {root!r})
+    from sheetladder.workers import WorkerPool, in_worker
+
+    print("loaded", os.getpid(), flush=True)
+
+    def tagged(x):
+        return f"{{x}} in {{os.getpid()}} worker={{in_worker()}}"
+
+    if __name__ == "__main__":
+        with WorkerPool(2, main={main}) as pool:
+            try:
+                print("\\n".join(pool.map(tagged, range(4))), flush=True)
+            except Exception as e:
+                print("failed:", type(e).__name__, e, flush=True)
+"""
+
+
+def _run_script(tmp_path: Path, main: bool) -> tuple[str, str, int]:
+    script = tmp_path / "user_script.py"
+    script.write_text(textwrap.dedent(_SCRIPT.format(
+        root=str(Path(__file__).resolve().parent.parent), main=main)))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    return done.stdout, done.stderr, done.returncode
+
+
+def test_a_function_defined_in_the_parents_main_script_runs_in_workers_that_load_it(
+        tmp_path: Path) -> None:
+    out, err, code = _run_script(tmp_path, main=True)
+    assert code == 0, out + err
+    lines = out.splitlines()
+    parent = int(lines[0].split()[1])
+    results = [line for line in lines if " in " in line]
+    assert [r.split()[0] for r in results] == ["0", "1", "2", "3"], out
+    assert all(r.endswith("worker=True") and f" in {parent} " not in r for r in results), out
+    # each worker loaded the script (its module-level code ran; a worker's prints go to
+    # stderr), its __main__ block did not: no worker started a pool of its own
+    loaded = {int(line.split()[1]) for line in err.splitlines() if line.startswith("loaded")}
+    assert loaded == {int(r.split()[2]) for r in results}, out + err
+    assert not any(line.startswith("failed") for line in lines), out
+
+
+def test_without_main_a_worker_never_runs_the_parents_script(tmp_path: Path) -> None:
+    out, err, code = _run_script(tmp_path, main=False)
+    assert code == 0, out + err
+    assert not any(line.startswith("loaded") for line in err.splitlines()), err
+    # so the function defined there cannot be found in a worker
+    assert "failed: AttributeError" in out, out + err

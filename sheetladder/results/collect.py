@@ -8,6 +8,7 @@ import functools
 import hashlib
 import itertools
 import json
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -256,8 +257,10 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     batch = _Batch(trusted, emit, cycle_periods, cycle_label)
     memo = VerifyMemo()  # what this process's reads share, for this collect
     first = list(itertools.islice(tasks, 3))
-    started = readers is not None and readers.pool is not None
-    with contextlib.nullcontext(readers) if started else Readers(jobs, len(first)) as chosen:
+    travels, needs_main = _how_reader_travels(reader)
+    started = readers is not None and readers.pool is not None and not needs_main
+    with (contextlib.nullcontext(readers) if started
+          else Readers(jobs if travels else 1, len(first), main=needs_main)) as chosen:
         assert chosen is not None
         if chosen.pool is None or len(first) < 3:  # readers would cost more than they save
             for task in itertools.chain(first, tasks):
@@ -590,6 +593,19 @@ def _blocks(files: Sequence[str]) -> Iterator[list[tuple[str, bytes | Unreadable
             block, size = [], 0
     if block:
         yield block
+
+
+def _how_reader_travels(reader: Callable[[str], ReadOutcome] | None) -> tuple[bool, bool]:
+    """Whether a caller's ``reader`` can go to reader processes at all (a lambda or a closure
+    cannot: it is then run here, for every file), and whether they need the main script for it
+    (a function defined there, or anything that refers to it)."""
+    if reader is None:
+        return True, False
+    try:
+        data = pickle.dumps(reader, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - pickle raises PicklingError, AttributeError, TypeError
+        return False, False
+    return True, b"__main__" in data
 
 
 def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:

@@ -165,17 +165,20 @@ class Readers:
     starts while this process does that work, on the other core, instead of after it. Use as
     a context manager around the collect it serves: the processes end with it. With fewer
     than two processes at work, or too few files to share, none is started; and no more than
-    there are chunks of :data:`CHUNK_FILES` files to give them (each holds ~55 MiB)."""
+    there are chunks of :data:`CHUNK_FILES` files to give them (each holds ~55 MiB). ``main``:
+    the readers load the parent's main script first, for a ``reader`` defined there."""
 
-    def __init__(self, jobs: int = 0, files: int = 0):
+    def __init__(self, jobs: int = 0, files: int = 0, main: bool = False):
         self.n = min(reader_processes(jobs), max(1, files // CHUNK_FILES)) if files >= 3 else 0
+        self.main = main
         self.pool: WorkerPool | None = None
 
     def __enter__(self) -> Readers:
         if self.n:
             from ..workers import WorkerPool
 
-            self.pool = WorkerPool(self.n, initializer=start_reader, initargs=(os.getpid(),))
+            self.pool = WorkerPool(self.n, initializer=start_reader, initargs=(os.getpid(),),
+                                   main=self.main)
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
