@@ -295,6 +295,26 @@ def calendar_hint(text: str) -> str | None:
     return None
 
 
+# A quarter or a half written into a file name: 2026-q4, 2026_Q4, 2026q4, q4-2026, 2026-h1. A
+# month or a year alone is not taken: a date (2026-12-01) or a number in a name says nothing.
+_IN_NAME = re.compile(
+    r"(?<![0-9a-z])(?:(?P<y>[1-9][0-9]{3})[-_ .]?(?P<k>[qh])(?P<n>[1-4])"
+    r"|(?P<k2>[qh])(?P<n2>[1-4])[-_ .]?(?P<y2>[1-9][0-9]{3}))(?![0-9a-z])", re.I)
+
+
+def periods_in_name(name: str) -> list[Period]:
+    """The calendar quarters and halves a file name writes (``ana-diaz-2026-q4``: 2026-Q4), as
+    :func:`roster.workbook_name` and people write them."""
+    out: list[Period] = []
+    for m in _IN_NAME.finditer(name):
+        year = m["y"] or m["y2"]
+        kind, n = (m["k"] or m["k2"]).upper(), m["n"] or m["n2"]
+        found = _parse_calendar(f"{year}-{kind}{n}")
+        if found is not None and found not in out:
+            out.append(found)
+    return out
+
+
 def normalise(text: str, scheme: PeriodScheme | None = None) -> str:
     """The canonical label of ``text``; raises :class:`PeriodError`."""
     return parse_period(text, scheme).label

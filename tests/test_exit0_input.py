@@ -625,3 +625,52 @@ def test_status_creates_no_database_and_names_it(runner: CliRunner, tmp_path: Pa
     res = runner.invoke(main, ["status", "--manifest", "manifest.csv"])
     assert res.exit_code == 2 and "output/history.sqlite: no history database" in res.output
     assert not (tmp_path / "output").exists()
+
+
+def _refilled(src: Path, dest: Path, level: str) -> Path:
+    """``src`` filled again at ``level`` on every rater tab and saved as ``dest``."""
+    wb = openpyxl.load_workbook(src)
+    for tab in ("Self", "Manager", "Peer 1", "Peer 2"):
+        for row in range(5, 23):
+            wb[tab].cell(row, 4).value = level
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dest)
+    return dest
+
+
+def test_last_quarters_workbook_filled_again_under_this_quarters_name_is_refused(
+        runner: CliRunner, tmp_path: Path):
+    """A rep keeps Q3's file, fills it again for Q4 and names it for Q4: it still says Q3, so
+    collected it would replace Q3's ratings and leave Q4 missing. Refused, Q3 left alone."""
+    (tmp_path / "q3").mkdir()
+    q3 = _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q3", 2,
+                              tmp_path / "q3" / "ana-diaz-2026-q3.xlsx")
+    res = runner.invoke(main, ["collect", "q3", "--ladders", str(SALES)])
+    assert res.exit_code == 0, res.output
+    again = _refilled(q3, tmp_path / "q4" / "ana-diaz-2026-q4.xlsx", "S4")
+    before = again.read_bytes()
+    res = runner.invoke(main, ["collect", "q4", "--ladders", str(SALES)])
+    assert res.exit_code == 1, res.output
+    assert "refused" in res.output and "Guide!B5" in res.output
+    assert "the file's name says 2026-Q4 but the workbook is for 2026-Q3" in res.output
+    assert "--period 2026-Q4" in res.output  # what would make it right
+    assert again.read_bytes() == before
+    res = runner.invoke(main, ["history", "Ana Diaz"])
+    assert res.exit_code == 0, res.output
+    assert "2026-Q3" in res.output and "36" in res.output  # Q3 still holds its S2 ratings
+    res = runner.invoke(main, ["read", str(again), "--ladders", str(SALES)])
+    assert res.exit_code == 1 and "the file's name says 2026-Q4" in res.output
+    # renamed as the message says (the ratings are Q3's after all), it goes in as Q3's
+    again.rename(tmp_path / "q4" / "ana-diaz-corrected.xlsx")
+    res = runner.invoke(main, ["collect", "q4", "--ladders", str(SALES)])
+    assert res.exit_code == 0 and "1 updated" in res.output, res.output
+
+
+@pytest.mark.parametrize("name", ["ana-diaz-2026-h2.xlsx", "ana-2026-12-01.xlsx",
+                                  "ana-diaz-2026-q4-bo-chen.xlsx", "q4 2026 ana.xlsx"])
+def test_a_file_name_that_agrees_with_the_workbooks_quarter_or_says_none_is_read(
+        runner: CliRunner, tmp_path: Path, name: str):
+    path = _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, tmp_path / name)
+    res = runner.invoke(main, ["read", str(path), "--ladders", str(SALES)])
+    assert res.exit_code == 0, res.output
+    assert "file's name says" not in res.output

@@ -332,3 +332,26 @@ def test_a_period_out_of_range_asked_of_the_history_says_what_it_could_be(tmp_pa
                                    "(2026-Q1 to 2026-Q4); accepted forms: 2026-Q4")
     res = CliRunner().invoke(main, ["export", "--period", "2027-Q01", "--db", str(db), "-o", "-"])
     assert res.exit_code != 0 and "write 2027-Q1 (one digit after Q)" in res.output, res.output
+
+
+@given(st.integers(min_value=1000, max_value=9999), st.sampled_from("QH"),
+       st.integers(min_value=1, max_value=4), st.sampled_from(["-", "_", ".", " ", ""]),
+       st.booleans(), st.sampled_from(["ana-diaz-", "Team North ", "", "x_"]),
+       st.sampled_from(["", "-bo-chen", " (1)", "_final"]))
+def test_a_quarter_or_half_written_into_a_file_name_is_found(
+        year: int, kind: str, n: int, sep: str, year_first: bool, before: str, after: str):
+    from sheetladder.period import periods_in_name
+
+    if kind == "H":
+        n = 1 + n % 2
+    part = f"{kind.lower() if n % 2 else kind}{n}"
+    written = f"{year}{sep}{part}" if year_first else f"{part}{sep}{year}"
+    assert periods_in_name(before + written + after) == [parse_period(f"{year}-{kind}{n}")]
+
+
+@pytest.mark.parametrize("name", ["ana-diaz-2026-12-01", "report-q4", "ana-2026", "v2026q45",
+                                  "q5-2026", "a2026-q4", "2026-q4b", "ana-diaz-2026-03"])
+def test_a_date_a_year_or_a_part_of_a_word_in_a_file_name_is_no_period(name: str):
+    from sheetladder.period import periods_in_name
+
+    assert periods_in_name(name) == []

@@ -69,7 +69,7 @@ from ..context import (
 from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import BadInput, UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
-from ..period import PeriodError, normalise
+from ..period import CALENDAR, PeriodError, normalise, parse_period, periods_in_name
 from ..plan import (
     PLAN_VERSION,
     Cell,
@@ -714,6 +714,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     if ctx.template:
         ctx = _named_copy(ctx, grid, pairs, alignments, found)
     _one_person_once(ctx, pairs, found)
+    _name_says_other_period(grid.source, ctx, ladder, pairs, found)
     report = make_report(grid.source, ladder, ctx, inputs, found.close(), score=sc)
     report.content_hash = grid.content_hash
     if found.definition_doubt:
@@ -811,6 +812,43 @@ def _one_person_once(ctx: Context, pairs: Mapping[str, str], found: _Findings) -
         found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(row, col),
                   f"the workbook's raters count one person twice ({e}); its figures would "
                   "count them twice: render the workbook again with each rater once")
+
+
+def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
+                            pairs: Mapping[str, str], found: _Findings) -> None:
+    """A file whose name writes another period than the workbook holds (``…-2026-q4.xlsx``
+    holding 2026-Q3) is last period's workbook filled again: collected, it would replace that
+    period's ratings and leave this one's missing. An error at the Guide's period cell."""
+    from pathlib import PurePath
+
+    from ..google.read import is_google_source
+
+    if not ctx.period or is_google_source(source):
+        return
+    try:
+        held = parse_period(ctx.period, ladder.periods)
+    except PeriodError:
+        return
+    if held.scheme != CALENDAR:
+        return
+    named = [p for p in periods_in_name(PurePath(source).stem) if not p.overlaps(held)]
+    if not named:
+        return
+    said = named[0].label
+    row, col = GUIDE_PERSON_CELL[0] + GUIDE_FACTS.index("Period"), GUIDE_PERSON_CELL[1]
+    found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(row, col),
+              f"the file's name says {said} but the workbook is for {held.label}: a workbook "
+              f"kept from {held.label} and filled again still says {held.label}, and its ratings "
+              f"would be taken as {held.label}'s. For {said}, fill the workbook rendered for "
+              f"{said} (sheetladder render DEFINITION --person {_quoted(ctx.person)} --period "
+              f"{said}); if these are {held.label}'s ratings, rename the file so that its name "
+              f"does not say {said}")
+
+
+def _quoted(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
