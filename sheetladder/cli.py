@@ -494,6 +494,7 @@ def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from .manifest import handed_out
     from .results.collect import collect as collect_files
     from .results.status import totals_lines
     from .results.store import IngestResult
@@ -523,7 +524,8 @@ def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
         outcome = collect_files(history, list(workbooks), jobs=jobs, on_result=on_result,
                                 on_total=on_total, keep=keep, trusted=trusted,
                                 cycle_period=period, readers=readers, cycle_periods=periods,
-                                cycle_label=" and ".join(str(m) for m in cycle) or "the manifest")
+                                cycle_label=" and ".join(str(m) for m in cycle) or "the manifest",
+                                handed_out=handed_out(cycle))
         totals = totals_lines(history, cycle)
     return outcome, totals
 

@@ -236,3 +236,21 @@ def target_path(manifest: str | Path, row: ManifestRow) -> Path | None:
         return None
     t = Path(row.target)
     return t if t.is_absolute() else Path(manifest).parent / t
+
+
+def handed_out(manifests: Sequence[str | Path]) -> dict[str, tuple[str, str]]:
+    """Each file the manifests list (resolved, as :func:`file_key` gives it) with the person
+    it was handed out for and the manifest that says so: a copy of another person's workbook
+    saved over it is refused by collect, where it would be taken as that other person's."""
+    out: dict[str, tuple[str, str]] = {}
+    for m in manifests:
+        for row in read_manifest(m):
+            target = target_path(m, row)
+            if target is not None:
+                out.setdefault(file_key(target), (row.person, str(m)))
+    return out
+
+
+def file_key(path: str | Path) -> str:
+    """One file however it is named (relative, absolute, through a link)."""
+    return os.path.normcase(os.path.realpath(path))

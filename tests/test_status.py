@@ -548,8 +548,8 @@ def test_a_workbook_of_another_period_in_the_cycles_folder_is_refused_naming_bot
         assert [Path(r.file).name for r in h.refusals(PERIOD)] == [last_quarter.name]
         assert h.refusals("2027-Q1") == []
     # with its own cycle's manifest, it goes in, and the refusal no longer stands, although
-    # it was collected from elsewhere (moved there, as the refusal said)
-    moved = tmp_path / "q1-returns" / last_quarter.name
+    # it was collected from elsewhere (moved there, as the refusal said, and named for 2027-Q1)
+    moved = tmp_path / "q1-returns" / "ana-diaz-2027-q1-self-final.xlsx"
     moved.parent.mkdir()
     shutil.copy(last_quarter, moved)
     res = invoke("collect", str(moved), "--db", str(db), "--manifest",
@@ -1083,3 +1083,46 @@ def test_file_and_tab_names_with_quotes_and_the_messages_words_give_back_the_tab
                             "q4/what we hold different ratings on tab 'Self' for.xlsx",
                             [("D5", "Alpha", "L1", "L2")])
     assert conflict_tab(line) == "Bo's \"tab\""
+
+
+def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_theirs(
+        tmp_path: Path) -> None:
+    """Ben fills a copy of Ana's workbook and saves it as the file handed out to him: it says
+    Ana Diaz inside, so collected it would be taken as Ana's self-rating, exit 0, with Ben
+    shown as not returned. Refused; status shows Ben's tabs refused with the reason."""
+    import shutil
+
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,team,manager,manager_email,peers\n"
+                      "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com,-\n"
+                      "Ben Ortiz,ben@example.com,North,Bo Chen,bo@example.com,-\n")
+    out = tmp_path / "out"
+    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD, "-o",
+                 str(out))
+    assert res.exit_code == 0, res.output
+    ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
+    blank_ana = ana.read_bytes()
+    shutil.copy(ana, ben)
+    fill(ben, "Self", ["L3", "L3"])
+    db = tmp_path / "h.sqlite"
+    res = invoke("collect", str(out), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    assert f"{ben}: refused" in res.output
+    assert "lists this file as Ben Ortiz's, but the workbook in it is Ana Diaz's" in res.output
+    assert "--person 'Ben Ortiz' --period 2026-Q4" in res.output
+    assert ana.read_bytes() == blank_ana
+    from sheetladder.results.store import History
+
+    with History(str(db)) as h:
+        assert h.records() == []
+    res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                 "--format", "json")
+    people = {p["person"]: p for p in json.loads(res.stdout)["people"]}
+    assert {t["state"] for t in people["Ben Ortiz"]["tabs"]} == {"refused"}
+    assert {t["state"] for t in people["Ana Diaz"]["tabs"]} == {"missing"}
+    # under a name the manifest does not list, it is Ana's own copy, and goes in as hers
+    ben.rename(out / "ana-diaz-final.xlsx")
+    res = invoke("collect", str(out), "--db", str(db))
+    assert res.exit_code == 0 and "1 added" in res.output, res.output

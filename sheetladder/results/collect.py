@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import json
 import pickle
+import shlex
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +19,12 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
+from ..a1 import a1
+from ..context import GUIDE_PERSON_CELL, GUIDE_SHEET
 from ..definition import Ladder
 from ..errors import SheetladderError, UnreadableWorkbook
 from ..google.read import is_google_source
-from ..manifest import MANIFEST_NAME
+from ..manifest import MANIFEST_NAME, file_key
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
@@ -176,8 +179,8 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             on_total: Callable[[int], Any] | None = None,
             keep: Sequence[str] = (), trusted: TrustedLadders | None = None,
             cycle_period: str | None = None, readers: Readers | None = None,
-            cycle_periods: Sequence[str] = (), cycle_label: str = "the cycle's manifest"
-            ) -> CollectOutcome:
+            cycle_periods: Sequence[str] = (), cycle_label: str = "the cycle's manifest",
+            handed_out: Mapping[str, tuple[str, str]] | None = None) -> CollectOutcome:
     """Read workbooks (in reader processes, and in this one while they are busy), settle the
     copies, and store them in batches of :data:`BATCH_FILES`, in one transaction with a
     savepoint per file (:meth:`History.ingest_many`): a file refused or already held leaves
@@ -206,6 +209,11 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     ``cycle_periods``: the periods the cycle's manifest (``cycle_label``) lists. A workbook of
     another period is refused: left in the folder of a quarter, last quarter's file would go in
     as a new assessment of its own period, and change what that period's export shows.
+
+    ``handed_out`` (:func:`status.handed_out`): the files the manifest lists, each with the
+    person it was handed out for. Such a file holding another person's workbook (a copy of a
+    colleague's, filled in and saved under this one's name) is refused: its ratings would be
+    taken as the colleague's, and the person it was for would stay missing.
     """
     files, missing = expand_paths(paths)
     check_keep(keep, files)
@@ -254,7 +262,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                      cycle=(cycle_periods, cycle_label),
                      defer=lambda f, res: any(same_file(f, k) for k in keep)
                      and deferred.setdefault(f, res) is res)
-    batch = _Batch(trusted, emit, cycle_periods, cycle_label)
+    batch = _Batch(trusted, emit, cycle_periods, cycle_label, handed_out or {})
     memo = VerifyMemo()  # what this process's reads share, for this collect
     first = list(itertools.islice(tasks, 3))
     travels, needs_main = _how_reader_travels(reader)
@@ -309,8 +317,10 @@ class _Batch:
     """The files of one collect between reading and ingesting."""
 
     def __init__(self, trusted: TrustedLadders | None, emit: Callable[[IngestResult], Any],
-                 cycle_periods: Sequence[str] = (), cycle_label: str = ""):
+                 cycle_periods: Sequence[str] = (), cycle_label: str = "",
+                 handed_out: Mapping[str, tuple[str, str]] | None = None):
         self.trusted = trusted
+        self.handed_out = handed_out or {}
         self.emit = emit
         self.cycle_periods = list(cycle_periods)
         self.cycle_label = cycle_label
@@ -332,9 +342,15 @@ class _Batch:
                                            Finding(severity="error", message=j.message or "")]))
                 return
         other = _other_cycle(report.period, self.cycle_periods, self.cycle_label)
-        if other is not None:
-            other.file, other.person, other.content_hash = (got.file, report.person,
-                                                             report.content_hash)
+        whose = _not_whose(got.file, report, self.handed_out) if other is None else None
+        if other is not None or whose is not None:
+            # a copy saved over another person's file is that person's refusal: status shows
+            # their tabs as refused, with the reason, not as missing
+            other = other or whose
+            assert other is not None
+            other.file, other.person, other.content_hash = (
+                got.file, self.handed_out[file_key(got.file)][0] if whose else report.person,
+                report.content_hash)
             self.emit(other)
             return
         self.items.append(_Read(file=got.file, modified=got.modified, ladder=ladder,
@@ -495,6 +511,27 @@ def _other_cycle(period: str | None, cycle_periods: Sequence[str], cycle_label: 
             f"{', '.join(cycle_periods)}: a workbook of another cycle, left in this one's "
             "folder. Move it out, or collect it with its own cycle's manifest "
             "(--manifest FILE)"))])
+
+
+def _not_whose(file: str, report: PackedReport, handed_out: Mapping[str, tuple[str, str]]
+               ) -> IngestResult | None:
+    """The refusal of a file the manifest handed out for one person holding another person's
+    workbook, else None (a file the manifest does not list, a Google Sheet, a match)."""
+    if not handed_out or not report.person or is_google_source(file):
+        return None
+    whose = handed_out.get(file_key(file))
+    if whose is None or person_key(whose[0]) == person_key(report.person):
+        return None
+    them, manifest = whose
+    return IngestResult(file="", status="refused", findings=[Finding(
+        severity="error", sheet=GUIDE_SHEET, cell=a1(*GUIDE_PERSON_CELL), message=(
+            f"{manifest} lists this file as {them}'s, but the workbook in it is "
+            f"{report.person}'s: a copy of {report.person}'s workbook filled in and saved under "
+            f"{them}'s name. Stored, its ratings would be taken as {report.person}'s, and "
+            f"{them} would stay missing. Move it out of the folder; if the ratings are "
+            f"{them}'s, enter them in the workbook rendered for {them} (sheetladder render "
+            f"DEFINITION --person {shlex.quote(them)} --period {report.period or 'PERIOD'}); if "
+            f"they are {report.person}'s, save them under {report.person}'s file name"))])
 
 
 def _current_tab(history: History, item: _Read, tab: str) -> bytes | None:
