@@ -200,7 +200,8 @@ Files are named from the person and period (ana-diaz-2026-q4.xlsx; with --split 
 rater's tab is appended) and an existing file is never replaced without --force.
 
 \b
-Roster CSV: a header row, then one row per person. Columns (any order, any case):
+Roster (a CSV in UTF-8 or UTF-16, or the .xlsx or .ods itself): a header row, then one
+row per person. Columns (any order, any case):
   person            required; also the Self rater
   email             the person's email (and the Self rater's)
   period            empty -> --period
@@ -241,7 +242,7 @@ that holds ratings or comments is never replaced.
 @click.option("--rater", "raters", multiple=True, metavar="ROLE[:NAME[:EMAIL]]",
               help="A rater of --person; repeat for each. ROLE: self, manager, peer, ...")
 @click.option("--roster", type=click.Path(dir_okay=False),
-              help="CSV of people, one workbook each (columns above).")
+              help="CSV, .xlsx or .ods of people, one workbook each (columns above).")
 @click.option("--split", is_flag=True, help="One file per rater holding only that rater's tab.")
 @click.option("-o", "--output-dir", default="output", show_default=True,
               type=click.Path(file_okay=False), help="Directory to write into.")

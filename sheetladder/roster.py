@@ -598,16 +598,11 @@ def _lookalike(person: str, email: str | None, line: int,
 
 def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = None,
                 split: bool = False, allow_columns: Sequence[str] = ()) -> Roster:
-    """Read and parse a roster file (UTF-8, with or without a byte-order mark)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RosterError(str(path), 1, "no such file") from None
-    except UnicodeDecodeError:
-        raise RosterError(str(path), *not_utf8(p)) from None
-    except OSError as e:
-        raise RosterError(str(path), 1, e.strerror or str(e)) from None
+    """Read and parse a roster file: CSV (UTF-8 with or without a byte-order mark, or UTF-16
+    as Excel's "Unicode Text"), or an .xlsx or .ods (:func:`people_file.people_text`)."""
+    from .people_file import people_text
+
+    text = people_text(path, RosterError, not_utf8)
     return parse_roster(ladder, text, str(path), default_period, split, allow_columns)
 
 

@@ -121,10 +121,27 @@ def _find_meta(grid: Grid, found: _Findings) -> SheetGrid:
                       f"the hidden {META_SHEET} sheet was renamed to {name!r}")
             return candidate
     tabs = ", ".join(repr(n) for n in grid.names[:8]) + (", …" if len(grid.names) > 8 else "")
+    people = next((name for name, sg in grid.sheets.items() if _names_a_person_column(sg)), None)
+    if people is not None:  # a roster kept as .xlsx, or an export: no one's returned workbook
+        raise UnreadableWorkbook(
+            grid.source, f"a table of people (a roster or an export: sheet {people!r} has a "
+                         f"'person' column), not a returned workbook: keep it out of the files "
+                         "and folders to collect")
     raise UnreadableWorkbook(
         grid.source,
         f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs or 'none'})",
     )
+
+
+def _names_a_person_column(sg: SheetGrid) -> bool:
+    """Whether the first row of ``sg`` holding anything has a ``person`` header."""
+    rows = [r for (r, _), c in sg.cells.items() if c.value not in (None, "")]
+    if not rows:
+        return False
+    first = min(rows)
+    return any(r == first and isinstance(c.value, str) and
+               " ".join(c.value.split()).casefold() == "person"
+               for (r, _), c in sg.cells.items())
 
 
 def _meta_text(cell: GridCell) -> str:
