@@ -24,8 +24,8 @@ _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # .xls, and an encrypted .xlsx
 
 
-def people_text(path: str | Path, refuse: Refuse, not_utf8: Callable[[Path], tuple[int, str]]
-                ) -> str:
+def people_text(path: str | Path, refuse: Refuse, not_utf8: Callable[[Path], tuple[int, str]],
+                notes: list[tuple[int, str]] | None = None) -> str:
     """The CSV text of the table at ``path``: a CSV or tab-separated text file (UTF-8 with or
     without a byte-order mark, or UTF-16 with one), or the sheet of an .xlsx or .ods that
     has a ``person`` column. ``refuse(path, line, message)`` makes the error raised."""
@@ -38,7 +38,7 @@ def people_text(path: str | Path, refuse: Refuse, not_utf8: Callable[[Path], tup
         raise refuse(str(path), 1, e.strerror or str(e)) from None
     if raw.startswith(_ZIP):
         if p.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
-            return _sheet_text(p, refuse)
+            return _sheet_text(p, refuse, notes if notes is not None else [])
         raise refuse(str(path), 1, f"a spreadsheet file (zipped), not {p.suffix or 'CSV'} "
                                    "text: give it under its own name (.xlsx or .ods), or save "
                                    "the roster as \"CSV UTF-8 (Comma delimited)\"")
@@ -66,7 +66,7 @@ def _has_person_column(cells: dict[tuple[int, int], str]) -> bool:
     return any(r == first and v.strip().casefold() == "person" for (r, _), v in cells.items())
 
 
-def _sheet_text(path: Path, refuse: Refuse) -> str:
+def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]]) -> str:
     """The CSV text of the sheet of an .xlsx or .ods whose first row has a ``person`` column,
     read by the importer's reader (the defences against hostile files included)."""
     from .importer.tables import ImportFailed, read_tables
@@ -92,6 +92,12 @@ def _sheet_text(path: Path, refuse: Refuse) -> str:
                                        "LibreOffice and save it, so that its values are "
                                        "stored, or save it as \"CSV UTF-8 (Comma delimited)\"")
     last_row = max((r for r, _ in table.cells), default=-1)
+    hidden = sorted(r for r in table.hidden_rows if any(rr == r for rr, _ in table.cells))
+    if hidden:
+        rows = ", ".join(str(r + 1) for r in hidden[:10]) + (", …" if len(hidden) > 10 else "")
+        notes.append((hidden[0] + 1, f"row(s) {rows} of sheet {table.name!r} are hidden (a "
+                                     "filter?) and are read like the others: delete the rows "
+                                     "of anyone not to render"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for r in range(last_row + 1):

@@ -602,8 +602,13 @@ def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = N
     as Excel's "Unicode Text"), or an .xlsx or .ods (:func:`people_file.people_text`)."""
     from .people_file import people_text
 
-    text = people_text(path, RosterError, not_utf8)
-    return parse_roster(ladder, text, str(path), default_period, split, allow_columns)
+    notes: list[tuple[int, str]] = []
+    text = people_text(path, RosterError, not_utf8, notes)
+    parsed = parse_roster(ladder, text, str(path), default_period, split, allow_columns)
+    if notes:
+        parsed.warnings.extend(RosterProblem(str(path), line, m) for line, m in notes)
+        parsed.warnings.sort(key=lambda w: w.line)
+    return parsed
 
 
 # -- rendering ----------------------------------------------------------------------------------

@@ -160,3 +160,14 @@ def test_a_file_of_another_kind_is_named_with_what_to_save_instead(
     with pytest.raises(RosterError) as e:
         read_roster(sales, path)
     assert says in str(e.value) and "CSV UTF-8" in str(e.value)
+
+
+def test_rows_hidden_by_a_filter_are_read_and_warned_of(sales: Ladder, tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "team.xlsx", [HEADER, *[list(r) for r in ROWS[:2]]])
+    wb = openpyxl.load_workbook(path)
+    wb["People"].row_dimensions[3].hidden = True
+    wb.save(path)
+    got = read_roster(sales, path, default_period="2026-Q4")
+    assert [e.context.person for e in got.entries] == ["Ana Diaz", "Ben Ortiz"]
+    assert [(w.line, "row(s) 3 of sheet 'People' are hidden" in w.message)
+            for w in got.warnings] == [(3, True)]
