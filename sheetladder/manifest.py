@@ -179,16 +179,11 @@ def not_utf8(path: str | Path) -> tuple[int, str]:
 
 
 def read_manifest(path: str | Path) -> list[ManifestRow]:
-    """The rows of the manifest at ``path`` (UTF-8, with or without a byte-order mark)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ManifestError(str(path), 1, "no such file") from None
-    except UnicodeDecodeError:
-        raise ManifestError(str(path), *not_utf8(path)) from None
-    except OSError as e:
-        raise ManifestError(str(path), 1, e.strerror or str(e)) from None
-    return parse_manifest(text, str(path))
+    """The rows of the manifest at ``path``: as written (UTF-8), or as a spreadsheet saved it
+    after someone opened it there (UTF-16 text, an .xlsx or .ods: :func:`people_file.people_text`)."""
+    from .people_file import people_text
+
+    return parse_manifest(people_text(path, ManifestError, not_utf8, what="manifest"), str(path))
 
 
 def merge_rows(old: Iterable[ManifestRow], new: Iterable[ManifestRow]) -> list[ManifestRow]:

@@ -25,7 +25,7 @@ _OLE = b"\xd0\xcf\x11\xe0"  # .xls, and an encrypted .xlsx
 
 
 def people_text(path: str | Path, refuse: Refuse, not_utf8: Callable[[Path], tuple[int, str]],
-                notes: list[tuple[int, str]] | None = None) -> str:
+                notes: list[tuple[int, str]] | None = None, what: str = "roster") -> str:
     """The CSV text of the table at ``path``: a CSV or tab-separated text file (UTF-8 with or
     without a byte-order mark, or UTF-16 with one), or the sheet of an .xlsx or .ods that
     has a ``person`` column. ``refuse(path, line, message)`` makes the error raised."""
@@ -38,20 +38,20 @@ def people_text(path: str | Path, refuse: Refuse, not_utf8: Callable[[Path], tup
         raise refuse(str(path), 1, e.strerror or str(e)) from None
     if raw.startswith(_ZIP):
         if p.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
-            return _sheet_text(p, refuse, notes if notes is not None else [])
+            return _sheet_text(p, refuse, notes if notes is not None else [], what)
         raise refuse(str(path), 1, f"a spreadsheet file (zipped), not {p.suffix or 'CSV'} "
                                    "text: give it under its own name (.xlsx or .ods), or save "
-                                   "the roster as \"CSV UTF-8 (Comma delimited)\"")
+                                   f"the {what} as \"CSV UTF-8 (Comma delimited)\"")
     if raw.startswith(_OLE):
         raise refuse(str(path), 1, "an .xls workbook (or a password-protected one): save the "
-                                   "roster as .xlsx (without a password) or as \"CSV UTF-8 "
+                                   f"{what} as .xlsx (without a password) or as \"CSV UTF-8 "
                                    "(Comma delimited)\"")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text": UTF-16, tabs
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             raise refuse(str(path), 1, "not UTF-16 text, although it starts as such: save the "
-                                       "roster as \"CSV UTF-8 (Comma delimited)\"") from None
+                                       f"{what} as \"CSV UTF-8 (Comma delimited)\"") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -66,7 +66,7 @@ def _has_person_column(cells: dict[tuple[int, int], str]) -> bool:
     return any(r == first and v.strip().casefold() == "person" for (r, _), v in cells.items())
 
 
-def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]]) -> str:
+def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]], what: str) -> str:
     """The CSV text of the sheet of an .xlsx or .ods whose first row has a ``person`` column,
     read by the importer's reader (the defences against hostile files included)."""
     from .importer.tables import ImportFailed, read_tables
@@ -75,7 +75,7 @@ def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]]) -> str
         tables = read_tables(str(path))
     except ImportFailed as e:
         reason = str(e).removeprefix(f"{path}: ")
-        raise refuse(str(path), 1, f"{reason}; or save the roster as \"CSV UTF-8 (Comma "
+        raise refuse(str(path), 1, f"{reason}; or save the {what} as \"CSV UTF-8 (Comma "
                                    "delimited)\"") from None
     with_people = [t for t in tables if _has_person_column(t.cells)]
     if len(with_people) != 1:
@@ -83,12 +83,12 @@ def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]]) -> str
         why = ("no sheet has" if not with_people else
                f"{len(with_people)} sheets ({', '.join(repr(t.name) for t in with_people)}) have")
         raise refuse(str(path), 1, f"{why} a 'person' column in its first row (sheets: "
-                                   f"{sheets}); the roster is the one sheet whose first row "
-                                   "names its columns: person, email, team, manager, peers")
+                                   f"{sheets}); the {what} is the one sheet whose first row "
+                                   "names its columns, one of them 'person'")
     table = with_people[0]
     for r, c in sorted(table.uncomputed):
         raise refuse(str(path), r + 1, f"sheet {table.name!r} cell {a1(r, c)} holds a formula "
-                                       "with no value stored: open the roster in Excel or "
+                                       f"with no value stored: open the {what} in Excel or "
                                        "LibreOffice and save it, so that its values are "
                                        "stored, or save it as \"CSV UTF-8 (Comma delimited)\"")
     last_row = max((r for r, _ in table.cells), default=-1)

@@ -171,3 +171,26 @@ def test_rows_hidden_by_a_filter_are_read_and_warned_of(sales: Ladder, tmp_path:
     assert [e.context.person for e in got.entries] == ["Ana Diaz", "Ben Ortiz"]
     assert [(w.line, "row(s) 3 of sheet 'People' are hidden" in w.message)
             for w in got.warnings] == [(3, True)]
+
+
+def test_a_manifest_saved_as_xlsx_after_opening_it_in_excel_is_the_same_manifest(
+        tmp_path: Path) -> None:
+    import csv
+
+    from sheetladder.manifest import read_manifest
+
+    roster = _csv(tmp_path / "team.csv", [HEADER, *ROWS[:2]])
+    res = CliRunner().invoke(main, ["render", str(SALES), "--roster", str(roster), "--period",
+                                    "2026-Q4", "-o", str(tmp_path / "q4")])
+    assert res.exit_code == 0, res.output
+    manifest = tmp_path / "q4" / "manifest.csv"
+    with manifest.open(encoding="utf-8-sig", newline="") as f:
+        rows: list[list[object]] = [list(r) for r in csv.reader(f)]
+    as_xlsx = _xlsx(tmp_path / "q4" / "manifest.xlsx", rows)
+    assert read_manifest(as_xlsx) == read_manifest(manifest)
+    db = str(tmp_path / "h.sqlite")
+    res = CliRunner().invoke(main, ["collect", str(tmp_path / "q4"), "--db", db, "--ladders",
+                                    str(SALES)])
+    res = CliRunner().invoke(main, ["status", "--manifest", str(as_xlsx), "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "2 people, 0 complete, 0 partial, 2 not returned" in res.output
