@@ -293,7 +293,7 @@ class _Read:
     packed: PackedReport
     ladder: Ladder
     key: tuple[str, str] | None  # (person key, period), None when the report has errors
-    drop: set[str] = field(default_factory=set)  # tabs another copy was kept for
+    drop: dict[str, str] = field(default_factory=dict)  # tab -> the copy kept for it instead
     refused: list[Finding] = field(default_factory=list)  # why its person is refused
     held: bool = False  # already held: read only to be set against the other copies
 
@@ -399,7 +399,7 @@ class _Batch:
                         continue
                     for c in holders:
                         if c.tabs[tab] != kept[0].tabs[tab]:
-                            c.drop.add(tab)
+                            c.drop[tab] = kept[0].file
                     continue
                 pick = kept[0] if kept else holders[0]
                 for other in holders:
@@ -440,6 +440,8 @@ class _Batch:
             if item.drop:
                 report.inputs = [i.model_copy(update={"levels": {}, "comments": {}})
                                  if i.tab in item.drop else i for i in report.inputs]
+                # a finding of the copy: stored with it, as its other warnings are
+                report.findings = [*report.findings, *_overruled(item.drop)]
             todo.append((report, item.ladder, item.modified, bool(item.drop)))
         done = iter(history.ingest_many(todo) if todo else [])
         for item, report in group:
@@ -451,11 +453,16 @@ class _Batch:
                 continue
             res = next(done)
             res.file = item.file
-            if item.drop:
-                res.warnings.append(Finding(severity="warning", message=(
-                    f"tab(s) {', '.join(map(repr, sorted(item.drop)))} left out: --keep names "
-                    "another copy")))
+            res.left_out = sorted(item.drop)
             self.emit(res)
+
+
+def _overruled(drop: Mapping[str, str]) -> list[Finding]:
+    """The warnings of a copy whose tabs ``drop`` (tab -> the copy kept instead) were left
+    out, as ``--keep`` said: one per tab, on that tab."""
+    return [Finding(severity="warning", sheet=tab, message=(
+        f"left out: it differs from {kept}, which --keep names")) for tab, kept in
+        sorted(drop.items())]
 
 
 def _forget_gone(history: History, held: Sequence[tuple[str, str]],

@@ -447,6 +447,8 @@ class IngestResult:
     findings: list[Finding] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # rater tabs whose held ratings it replaced
     replaced_from: dict[str, str] = field(default_factory=dict)  # tab -> the file it replaced
+    added_tabs: list[str] = field(default_factory=list)  # tabs it gave an assessment held first
+    left_out: list[str] = field(default_factory=list)  # its tabs --keep overruled (not stored)
     warnings: list[Finding] = field(default_factory=list)
     tabs: list[str] = field(default_factory=list)  # the rater tabs it holds, filled in
     content_hash: str | None = None  # what a refusal is recorded under
@@ -889,7 +891,7 @@ class History:
         """One report under its own savepoint, retried when a concurrent collect stored the
         same file or person first."""
         for attempt in range(3):
-            result.replaced, result.replaced_from = [], {}
+            result.replaced, result.replaced_from, result.added_tabs = [], {}, []
             pending = set(self._pending_ladders)
             sp = conn.begin_nested()
             try:
@@ -900,7 +902,7 @@ class History:
                 sp.rollback()
                 self._pending_ladders.intersection_update(pending)
                 result.status = "unchanged"
-                result.replaced, result.replaced_from = [], {}
+                result.replaced, result.replaced_from, result.added_tabs = [], {}, []
                 return
             except _Refused as e:
                 sp.rollback()
@@ -912,7 +914,7 @@ class History:
                 # A concurrent collect stored the same file or person first: look again.
                 sp.rollback()
                 self._pending_ladders.intersection_update(pending)
-                result.replaced, result.replaced_from = [], {}
+                result.replaced, result.replaced_from, result.added_tabs = [], {}, []
                 if attempt == 2:
                     raise
 
@@ -1207,6 +1209,8 @@ class History:
                          .values(superseded_by=source_id, superseded_at=now))
             result.replaced.append(inp.tab)
             result.replaced_from[inp.tab] = cur[0].file
+        else:
+            result.added_tabs.append(inp.tab)
         conn.execute(ratings.insert(), rows)
         return True
 
