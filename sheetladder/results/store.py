@@ -382,6 +382,17 @@ def resolve_url(db: str | None) -> str:
 _PASSWORD = re.compile(r"^([A-Za-z0-9+.-]+://[^/@:]*:)[^/@]*@")
 
 
+# user[:password]@ as SQLAlchemy's URL parser reads them: the user ends at ":" or "/", the
+# password at the first "@" (it may hold ":" and "/")
+_URL_PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@")
+
+
+def mask_password(db: str) -> str:
+    """``db`` as given, with the password of a URL replaced by ``***``
+    (``postgresql://ana:***@db.example.com/hr``); a path or a URL without one, unchanged."""
+    return _URL_PASSWORD.sub(r"\1***@", db) if "://" in db else db
+
+
 def display_url(url: str) -> str:
     """How messages name the database: a SQLite file by its path, any other by its URL without
     the password (also when the URL does not parse)."""
@@ -645,6 +656,7 @@ class History:
         transaction leaves nothing behind. ``older`` lets a read-only open take an older schema
         as it is (only :meth:`schema_version` is then of use: ``sheetladder migrate``'s probe)."""
         self.url = resolve_url(db)
+        self.given = db  # as the user gave it (--db or SHEETLADDER_DB), for the hints
         self.name = display_url(self.url)
         self.read_only = read_only
         self._older = older
@@ -1045,9 +1057,14 @@ class History:
 
     def _db_hint(self) -> str:
         """What a suggested ``sheetladder history`` command needs to reach this history: nothing
-        for the default one; for another, a reminder to give the same ``--db`` (a database URL
-        may hold a password, so it is never written out here)."""
-        return "" if self.url == resolve_url(None) else ", with the same --db as this command"
+        for the default one; for another, ``--db`` as it was given (a path as typed, relative
+        or not), with a URL's password masked: it is never written out (a refusal's message
+        is stored, and printed)."""
+        if self.url == resolve_url(None) or not self.given:
+            return ""
+        shown = mask_password(self.given)
+        hint = f" --db {_shell(shown)}"
+        return hint if shown == self.given else hint + ", with the password in place of ***"
 
     def rename_person(self, query: str, new_name: str) -> tuple[str, str, int]:
         """Give the person ``query`` (a name or an email) names the name ``new_name`` in every
