@@ -443,9 +443,11 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     savepoint per file); a file already collected adds nothing. Two copies in one collect that
     disagree on a rater's tab refuse that person until one is removed or named with --keep; a
     copy that differs from what an earlier collect stored replaces it (the replaced ratings are
-    kept as history, and the summary names them). The ladder each workbook embeds must be a
-    trusted one (--ladders, or one the history holds). Workbooks with errors are named with
-    their findings and refused (and kept as refused for `status`); the others still go in.
+    kept as history, and the summary names them); the summary ends naming each workbook stored
+    with warnings (a copy whose tab --keep overruled among them), with its warnings. The
+    ladder each workbook embeds must be a trusted one (--ladders, or one the history holds).
+    Workbooks with errors are named with their findings and refused (and kept as refused for
+    `status`); the others still go in.
     Exits 1 if any was refused. With a manifest (--manifest, or a manifest.csv in a folder
     given), the last line is the cycle's totals: people complete, partial, not returned.
     """
