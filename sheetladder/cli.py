@@ -32,7 +32,7 @@ from .process import tune
 if TYPE_CHECKING:  # imported where used: a command imports only what it needs
     from .results.collect import CollectOutcome
     from .results.read import Readers
-    from .results.store import History
+    from .results.store import History, IngestResult
     from .results.trust import TrustedLadders
 
 HELP_WIDTH = 100  # the width --help is printed at; docs/cli.md is made at the same width
@@ -444,9 +444,11 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     savepoint per file); a file already collected adds nothing. Two copies in one collect that
     disagree on a rater's tab refuse that person until one is removed or named with --keep; a
     copy that differs from what an earlier collect stored replaces it (the replaced ratings are
-    kept as history, and the summary names them). The ladder each workbook embeds must be a
-    trusted one (--ladders, or one the history holds). Workbooks with errors are named with
-    their findings and refused (and kept as refused for `status`); the others still go in.
+    kept as history, and the summary names them); the summary ends naming each workbook stored
+    with warnings (a copy whose tab --keep overruled among them), with its warnings. The
+    ladder each workbook embeds must be a trusted one (--ladders, or one the history holds).
+    Workbooks with errors are named with their findings and refused (and kept as refused for
+    `status`); the others still go in.
     Exits 1 if any was refused. With a manifest (--manifest, or a manifest.csv in a folder
     given), the last line is the cycle's totals: people complete, partial, not returned.
     """
@@ -472,19 +474,46 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
-    updated = [r for r in outcome.results if r.status == "updated"]
-    if updated:  # "updated" alone reads as "overwrote": say which did
-        replacing = sum(1 for r in updated if r.replaced)
-        click.echo(f"{len(updated)} updated: {len(updated) - replacing} added tabs to an "
-                   f"assessment held, {replacing} replaced ratings held"
-                   + (" (named above)" if replacing else ""))
-    warned = sum(1 for r in outcome.results if r.warnings and r.status in ("added", "updated"))
-    if warned:
-        click.echo(f"{warned} workbook(s) went in with warnings (kept with the assessment)")
+    for line in _updated_lines(outcome.results) + _warned_lines(outcome.results):
+        click.echo(line)
     for line in totals:
         click.echo(line)
     if outcome.refused:
         _exit(1)
+
+
+def _updated_lines(results: Sequence[IngestResult]) -> list[str]:
+    """What the updated copies did, each counted by what it did ("updated" alone reads as
+    "overwrote"): gave tabs the assessment held lacked, replaced ratings held (named above),
+    or only changed the team or managers held. A copy may both add and replace."""
+    updated = [r for r in results if r.status == "updated"]
+    if not updated:
+        return []
+    adding = sum(1 for r in updated if r.added_tabs)
+    replacing = sum(1 for r in updated if r.replaced)
+    both = sum(1 for r in updated if r.added_tabs and r.replaced)
+    about = sum(1 for r in updated if not r.added_tabs and not r.replaced)
+    line = (f"{len(updated)} updated: {adding} added tabs to an assessment held, {replacing} "
+            "replaced ratings held" + (" (named above)" if replacing else ""))
+    if both:
+        line += f" ({both} did both)"
+    if about:
+        line += f", {about} changed only the team or managers held"
+    return [line]
+
+
+def _warned_lines(results: Sequence[IngestResult]) -> list[str]:
+    """The workbooks stored with warnings, each named with them: those added or updated, and
+    a copy whose tabs --keep left out (stored for its hash, and maybe nothing else)."""
+    warned = [r for r in results if r.warnings and (
+        r.status in ("added", "updated") or (r.left_out and r.status != "refused"))]
+    if not warned:
+        return []
+    lines = [f"{len(warned)} workbook(s) went in with warnings (kept in the history):"]
+    for r in warned:
+        lines.append(f"  {r.file}")
+        lines += [f"    {w}" for w in r.warnings]
+    return lines
 
 
 def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
@@ -498,7 +527,6 @@ def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
     from .manifest import handed_out
     from .results.collect import collect as collect_files
     from .results.status import totals_lines
-    from .results.store import IngestResult
 
     console = Console(stderr=True)
     with history, Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),

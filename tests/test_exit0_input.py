@@ -206,12 +206,12 @@ def test_a_history_holding_two_spellings_of_a_quarter_is_folded_by_migrate(runne
     res = runner.invoke(main, ["history", "Ana Diaz"])  # read-only: it changes nothing
     assert res.exit_code == 2 and "run `sheetladder migrate`" in res.output, res.output
     res = runner.invoke(main, ["migrate"])
-    assert res.exit_code == 0 and "schema version 2 -> 3" in res.output, res.output
+    assert res.exit_code == 0 and "schema version 2 -> 4" in res.output, res.output
     res = runner.invoke(main, ["history", "Ana Diaz"])
     assert res.exit_code == 0, res.output
     with sqlite3.connect(db) as conn:
         assert [r[0] for r in conn.execute("SELECT period FROM assessments")] == ["2026-Q4"]
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 3
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 4
         # both copies are kept; the one saved last (b, every category at S2) is current
         assert conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2
         current = conn.execute("SELECT DISTINCT level_index FROM ratings "
@@ -523,9 +523,9 @@ def test_migration_3_folds_spellings_on_sqlite_and_postgresql(db_url: str) -> No
             conn.execute(update(a).where(a.c.period == "2026-Q4").values(period="2026q4"))
             conn.execute(update(a).where(a.c.period == "2026-Q3").values(period="Q4 2026"))
             conn.execute(update(a).where(a.c.period == "2026-Q2").values(period="last quarter"))
-            conn.execute(delete(store.schema_version).where(store.schema_version.c.version == 3))
+            conn.execute(delete(store.schema_version).where(store.schema_version.c.version >= 3))
     with store.History(db_url) as h:
-        assert h.schema_version() == 3
+        assert h.schema_version() == store.SCHEMA_VERSION
         assert h.periods() == ["2026-Q4", "last quarter"]  # not a period: left as written
         (rec,) = h.records(person_keys=["ana diaz"])
         assert rec.period == "2026-Q4" and rec.source_file == "b.xlsx"

@@ -622,3 +622,82 @@ def test_a_workbook_saved_as_csv_is_refused_saying_what_it_is_and_what_to_send(
         f"{name}: {kind}, not an .xlsx workbook: a .csv holds one sheet's values only (no rater "
         "tabs, formulas or hidden sheet), so it cannot be verified; send the .xlsx workbook "
         "itself (saving a copy as .csv leaves it as it was)")
+
+
+# -- what collect says at the end ------------------------------------------------------------
+
+
+def _sources_warnings(file: Path) -> list[str]:
+    from sqlalchemy import select
+
+    from sheetladder.results.store import History, sources
+
+    with History("output/history.sqlite") as h, h.engine.connect() as conn:
+        return json.loads(conn.execute(select(sources.c.warnings)
+                                       .where(sources.c.file == str(file))).scalar_one())
+
+
+def _warned(text: str, n: int) -> dict[str, list[str]]:
+    """collect's closing list of the workbooks stored with warnings: file -> its warnings."""
+    lines = text.splitlines()
+    at = lines.index(f"{n} workbook(s) went in with warnings (kept in the history):")
+    per_file: dict[str, list[str]] = {}
+    last = ""
+    for line in lines[at + 1:]:
+        if line.startswith("    warning: "):
+            per_file[last].append(line.strip())
+        elif line.startswith("  "):
+            last = line.strip()
+            per_file[last] = []
+        else:
+            break
+    return per_file
+
+
+def test_collect_ends_naming_each_workbook_that_went_in_with_warnings_and_its_warnings(
+        work: Path) -> None:
+    """Not just "2 workbook(s) went in with warnings": each file, and what each warns of."""
+    ana = fill(render("definitions/sales-s1-s7.yaml", "Ana Diaz", "self"), "Self",
+               ["s3"] + ["S3"] * 17, work / "ana.xlsx")
+    eva = fill(render("definitions/sales-s1-s7.yaml", "Eva Lind", "self"), "Self",
+               ["S2"] * 17 + ["s2"], work / "eva.xlsx")
+    code, text = run("collect", str(ana), str(eva))
+    assert code == 0, text
+    per_file = _warned(text, 2)
+    assert list(per_file) == [str(ana), str(eva)], text
+    assert "warning: Self!D5: 's3' read as S3" in per_file[str(ana)]
+    assert "warning: Self!D22: 's2' read as S2" in per_file[str(eva)]
+    assert not any("D22" in w for w in per_file[str(ana)])
+
+
+def test_the_copy_keep_overrules_has_its_warning_stored_and_printed_and_its_tabs_counted(
+        work: Path) -> None:
+    """Of two copies that disagree on Bo Chen's tab, --keep names the later download; the
+    other also holds Ana's Self tab, which goes in. That copy's warning (its Bo Chen tab was
+    left out, for which copy) is stored with it and printed, and the "updated" line counts
+    what it did: it added a tab."""
+    a, b = _two_copies(work)  # b (the one kept) is the older edit: it is stored first
+    fill(a, "Self", ["S2"] * 18)
+    os.utime(a, (2_000_000_000, 2_000_000_000))
+    code, text = run("collect", str(a), str(b), "--keep", str(b))
+    assert code == 0, text
+    assert "1 added, 1 updated" in text
+    assert "1 updated: 1 added tabs to an assessment held, 0 replaced ratings held\n" in text
+    warning = f"warning: Bo Chen: left out: it differs from {b}, which --keep names"
+    per_file = _warned(text, 2)
+    assert warning in per_file[str(a)] and not any("left out" in w for w in per_file[str(b)])
+    assert warning in _sources_warnings(a)
+    assert not any("left out" in w for w in _sources_warnings(b))
+    assert _held_total() == (3 * 17 + 4 + 2 * 18) / 2  # Bo Chen kept from b, Self from a
+
+
+def test_the_updated_line_counts_a_copy_that_both_adds_a_tab_and_replaces_one(
+        work: Path) -> None:
+    a, b = _two_copies(work)
+    code, text = run("collect", str(b))
+    assert code == 0, text
+    fill(a, "Self", ["S2"] * 18)  # a gives Self, and other ratings on Bo Chen's tab
+    code, text = run("collect", str(a))
+    assert code == 0, text
+    assert ("1 updated: 1 added tabs to an assessment held, 1 replaced ratings held (named "
+            "above) (1 did both)") in text, text

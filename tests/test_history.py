@@ -331,8 +331,8 @@ def test_an_email_held_for_another_name_is_refused_until_the_person_is_renamed(
         assert [f.message for f in res.findings] == [
             "ANA@example.com is held for 'Ana Diaz' (2026-Q3), but this workbook names "
             "'Ana Díaz': one email is one person. If they are the same person, rename them in "
-            "the history (sheetladder history 'Ana Diaz' --rename 'Ana Díaz', with the same --db "
-            "as this command), then collect again; if not, the email is wrong: correct it in the roster and "
+            "the history (sheetladder history 'Ana Diaz' --rename 'Ana Díaz' --db "
+            f"{db_url}), then collect again; if not, the email is wrong: correct it in the roster and "
             "render this person's workbook again"]
         assert h.counts() == before
         assert h.rename_person("ana@example.com", "Ana  Díaz") == ("Ana Diaz", "Ana Díaz", 1)
@@ -361,7 +361,7 @@ def test_a_held_person_with_another_email_is_refused_until_the_email_is_set(
             "'Ana Diaz' is held with the email ana@example.com, but this workbook gives "
             "ana.diaz@example.com: one person is one email. If it is the same person with a new "
             "email, set it in the history (sheetladder history 'Ana Diaz' --email "
-            "ana.diaz@example.com, with the same --db as this command), then collect again; if "
+            f"ana.diaz@example.com --db {db_url}), then collect again; if "
             "it is another person of the same name, give them a name that tells the two apart in the roster "
             "and render their workbook again"]
         with pytest.raises(hist.HistoryLookupError, match="is not an email address"):
@@ -980,10 +980,56 @@ def test_the_reader_processes_import_nothing_of_the_database() -> None:
 
 def test_a_command_suggested_for_the_default_history_asks_for_no_db(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The history's commands a refusal suggests reach the default history without --db; for
-    another they say to give the same --db (a URL may hold a password: never written out)."""
+    """The history's commands a refusal suggests reach the default history without --db."""
     monkeypatch.chdir(tmp_path)
     with History() as h:
         assert h._db_hint() == ""
+    with History("output/history.sqlite") as h:  # the default, named
+        assert h._db_hint() == ""
+
+
+def test_a_command_suggested_for_another_history_gives_its_db_as_given_with_the_password_masked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For another history, the suggested command carries ``--db`` exactly as it was given (a
+    relative path stays relative, a URL keeps its spelling), shell-quoted; a URL's password
+    is masked, never written out (the message is printed, and stored with a refusal)."""
+    monkeypatch.chdir(tmp_path)
+    with History("q4 books/h.sqlite") as h:
+        assert h._db_hint() == " --db 'q4 books/h.sqlite'"
     with History(f"sqlite:///{tmp_path}/other.sqlite") as h:
-        assert h._db_hint() == ", with the same --db as this command"
+        assert h._db_hint() == f" --db sqlite:///{tmp_path}/other.sqlite"
+    assert hist.mask_password("postgresql://ana:s3:cr/et@db.example.com:5432/hr") == \
+        "postgresql://ana:***@db.example.com:5432/hr"
+    assert hist.mask_password("postgresql://ana@db.example.com/hr") == \
+        "postgresql://ana@db.example.com/hr"
+    # the hint is made without connecting: a History is not needed to check the URL's
+    probe = History.__new__(History)
+    probe.url, probe.given = hist.resolve_url("postgres://ana:pw@db/hr"), "postgres://ana:pw@db/hr"
+    assert probe._db_hint() == (" --db 'postgres://ana:***@db/hr', with the password in place "
+                                "of ***")
+    assert "pw" not in probe._db_hint()
+
+
+
+
+def test_a_refusal_through_a_url_with_a_password_suggests_the_url_with_it_masked(
+        postgres_server: Any, ladder: Ladder) -> None:
+    """On a PostgreSQL URL holding a password (the test server trusts loopback, so any will
+    do), the suggested command gives that URL with ``***`` for the password, and neither the
+    message printed nor the refusal stored holds the password."""
+    plain = postgres_server.create_database()
+    given = plain.replace("postgresql://postgres@", "postgresql://postgres:Pa55:w/rd@")
+    rnd = random.Random(5)
+    q3 = _email_ctx(ladder, "Ana Diaz", "ana@example.com", "2026-Q3")
+    q4 = _email_ctx(ladder, "Ana Díaz", "ana@example.com", "2026-Q4")
+    with History(given) as h:
+        h.ingest(make_report(ladder, q3, random_ratings(ladder, q3, rnd), file="q3"), ladder)
+        res = h.ingest(make_report(ladder, q4, random_ratings(ladder, q4, rnd), file="q4"), ladder)
+        assert res.status == "refused"
+        (why,) = [f.message for f in res.findings]
+        masked = plain.replace("postgresql://postgres@", "postgresql://postgres:***@")
+        assert f"--db '{masked}', with the password in place of ***)" in why, why
+        res.content_hash = "ab" * 32
+        h.record_refusal(res)
+        assert not any("Pa55" in r for ref in h.refusals() for r in ref.reasons)
+    assert "Pa55" not in why

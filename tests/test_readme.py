@@ -129,3 +129,27 @@ def test_readme_walkthrough_runs_end_to_end(tmp_path: Path, monkeypatch):
     assert (work / "output" / "results-2026-Q4.xlsx").exists()
     assert (work / "definitions" / "my-ladder.yaml").exists()
     assert list((work / "output" / "preview").glob("*.png"))
+
+
+def test_the_readme_names_the_reminder_list_columns_the_csv_has_in_their_order() -> None:
+    """The README's list of the columns of ``status --format csv`` (the reminder list a mail
+    merge reads) is the header the command writes, name for name and in order."""
+    import csv
+    import io
+
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status
+    from sheetladder.results.status import render as render_status
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    m = re.search(r"`--format csv` is the reminder list for a mail merge \(one row per tab to "
+                  r"chase, in the columns (.*?), the file or link handed out;", text)
+    assert m, "the README no longer describes the reminder list's columns where it did"
+    described = re.findall(r"`([^`]+)`", m.group(1))
+    row = ManifestRow(person="Ana Diaz", period="2026-Q4", tab="Bo Chen", role="manager",
+                      rater="Bo Chen", email="bo@example.com", target="ana-diaz-2026-q4.xlsx")
+    st = cycle_status([row], "2026-Q4", {}, [])
+    out = render_status(st, "csv").decode("utf-8-sig")
+    header, first = list(csv.reader(io.StringIO(out)))[:2]
+    assert described == header
+    assert dict(zip(header, first, strict=True))["target"] == "ana-diaz-2026-q4.xlsx"

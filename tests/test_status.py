@@ -930,6 +930,11 @@ def test_each_tab_of_copies_that_disagree_shows_only_its_own_conflict(tmp_path: 
     fill(copy, "Bo Chen", ["L1", "L3"])
     db = tmp_path / "h.sqlite"
     assert invoke("collect", str(out), "--db", str(db)).exit_code == 1
+    from sheetladder.results.store import History
+
+    with History(str(db), read_only=True) as h:  # each conflict is stored with its tab
+        assert {tuple(r.conflict_tabs or ()) for r in h.refusals(PERIOD)} == {("Bo Chen", "Self")}
+        assert {r.workbook_period for r in h.refusals(PERIOD)} == {PERIOD}
     res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
                  "--format", "json")
     assert res.exit_code == 0, res.output
@@ -1061,18 +1066,21 @@ def test_a_tab_held_while_a_copy_beside_it_disagrees_is_refused_until_settled(
        file_a=st.text(min_size=1, max_size=40), file_b=st.text(min_size=1, max_size=40))
 def test_the_tab_of_a_stored_conflict_is_read_back_whatever_the_names(
         tab: str, other: str, file_a: str, file_b: str) -> None:
-    """A refusal is stored as its text, and status reads from it which tab two copies
-    disagree on: for any tab and file names (quotes, the words of the message itself), the
-    tab read back is the one written, and the conflict is on that tab only."""
+    """A refusal stored before schema version 4 is its text alone, and status reads from it
+    which tab two copies disagree on: for any tab and file names (quotes, the words of the
+    message itself), the tab read back is the one written, and the conflict is on that tab
+    only."""
     from sheetladder.results.report import conflict_message, conflict_tab
     from sheetladder.results.status import _on_tab
+    from sheetladder.results.store import Refusal
 
     diffs = [("D5", f"{other} hold different ratings on tab 'x' (", "L1", "L2")]
     line = conflict_message(tab, file_a, file_b, diffs)
     assert conflict_tab(line) == tab
-    assert _on_tab(line, tab)
+    v3 = Refusal(file="f", content_hash="1", reasons=[line])  # conflict_tabs: not stored
+    assert _on_tab(v3, 0, tab)
     if other.casefold() != tab.casefold():
-        assert not _on_tab(line, other)
+        assert not _on_tab(v3, 0, other)
     assert conflict_tab(f"{tab}!D5: a rating is no level") is None
 
 

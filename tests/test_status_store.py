@@ -51,7 +51,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(db_url: str) -> Non
         assert h.ingest(make_report(ladder, old, {"Self": {"a": 2}}), ladder=ladder).status == "added"
     _downgrade_to_version_1(db_url)
     with History(db_url) as h:
-        assert h.schema_version() == SCHEMA_VERSION == 3
+        assert h.schema_version() == SCHEMA_VERSION == 4
         (rec,) = h.records("2026-Q3")
         assert (rec.person, rec.team, rec.managers, rec.total_points) == ("Ben Ortiz", None, [], 2)
         new = make_context(ladder, "Ben Ortiz", "2026-Q4", [("self", None, None)], team="South")
@@ -118,3 +118,151 @@ def test_collected_tabs_are_the_tabs_with_current_ratings(db_url: str) -> None:
                                       ("ben ortiz", "2026-Q3"): {"self"}}
         assert h.ladders_of_period("2026-Q4") == [ladder.content_hash()]
         assert h.ladders_of_period("2025-Q1") == []
+
+
+# -- schema version 4: a conflict's tab and a refused workbook's own period, stored -------------
+
+
+def _v3_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
+    from .v3_schema import dump
+
+    return dump(url)
+
+
+def _kept(before: dict[str, list[tuple[object, ...]]], url: str) -> bool:
+    """Whether every row ``before`` held is still in the database at ``url``, as it was (in
+    the version-3 columns), and no other row but the migrations recorded since."""
+    after = _v3_rows(url)
+    return all(after[t] == rows if t != "schema_version" else after[t][:len(rows)] == rows
+               for t, rows in before.items())
+
+
+def _status_of_ana(h: History) -> dict[str, tuple[str, list[str]]]:
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status
+
+    from .v3_schema import PERIOD
+
+    rows = [ManifestRow(person="Ana Diaz", period=PERIOD, tab=tab, role=role, rater=tab,
+                        target="q4/ana.xlsx")
+            for tab, role in (("Self", "self"), ("Bo Chen", "manager"))]
+    st = cycle_status(rows, PERIOD, h.collected_tabs(PERIOD), h.refusals(PERIOD))
+    return {t.tab: (t.state, t.reasons) for t in st.people[0].tabs}
+
+
+def test_a_version_3_database_is_migrated_to_version_4_and_keeps_every_row(db_url: str) -> None:
+    """A history made by version 3 (its own tables, its rows) opens at version 4: every row
+    of every table is still there as it was, the refusals it held read back with no stored
+    conflict tab (None: not known, rather than "no conflict"), and new ones store theirs."""
+    from .v3_schema import PERIOD, make_v3_database
+
+    ladder = _ladder()
+    make_v3_database(db_url, ladder)
+    before = _v3_rows(db_url)
+    with History(db_url) as h:
+        assert h.schema_version() == SCHEMA_VERSION == 4
+        old = {r.file: r for r in h.refusals(PERIOD)}
+        assert [(r.conflict_tabs, r.workbook_period) for r in old.values()] == [(None, None)] * 2
+        (rec,) = h.records(PERIOD)
+        assert (rec.person, rec.team, rec.raters) == ("Ana Diaz", "North", 2)
+    assert _kept(before, db_url)
+    with History(db_url) as h:  # opened again: nothing more to do, nothing changes
+        assert h.schema_version() == 4
+        h.record_refusal(IngestResult(
+            file="q4/cy.xlsx", status="refused", person="Cy Park", period=PERIOD,
+            content_hash="dd" * 32, findings=[Finding(severity="error", message="c",
+                                                      conflict_tab="Self")]))
+        new = next(r for r in h.refusals(PERIOD) if r.file == "q4/cy.xlsx")
+        assert (new.conflict_tabs, new.workbook_period) == (["Self"], PERIOD)
+    after = _v3_rows(db_url)
+    assert after["refusals"][:2] == before["refusals"] and len(after["refusals"]) == 3
+    assert _kept({k: v for k, v in before.items() if k != "refusals"}, db_url)
+
+
+def test_a_conflict_stored_by_version_3_is_still_shown_on_its_own_tab(db_url: str) -> None:
+    """Version 3 kept a conflict's tab in its message only: after the migration, status reads
+    it from there, so Bo Chen's tab (held, but disputed by the copy beside it) is still
+    refused with the conflict and Self, which the copies agree on, stays collected."""
+    from .v3_schema import conflict_reason, make_v3_database
+
+    make_v3_database(db_url, _ladder())
+    with History(db_url) as h:
+        got = _status_of_ana(h)
+    assert got == {"Self": ("collected", []), "Bo Chen": ("refused", [conflict_reason("Bo Chen")])}
+
+
+def test_a_stored_conflict_tab_is_used_rather_than_the_message(db_url: str) -> None:
+    """From version 4 the tab is what the finding said, stored: a reason whose words look like
+    another tab's conflict (a file named so) does not move it, and a reason that is no
+    conflict is never read as one."""
+    from .v3_schema import PERIOD, conflict_reason
+
+    with History(db_url) as h:
+        h.record_refusal(IngestResult(
+            file="q4/ana (2).xlsx", status="refused", person="Ana Diaz", period=PERIOD,
+            tabs=["Self", "Bo Chen"], content_hash="ee" * 32,
+            findings=[Finding(severity="error", message=conflict_reason("Self"),
+                              conflict_tab="Bo Chen")]))
+        (ref,) = h.refusals(PERIOD)
+        assert ref.conflict_tabs == ["Bo Chen"]
+        assert (ref.conflict_tab_of(0), _status_of_ana(h)["Bo Chen"][0]) == ("Bo Chen", "refused")
+        h.record_refusal(IngestResult(
+            file="q4/ana (2).xlsx", status="refused", person="Ana Diaz", period=PERIOD,
+            tabs=["Self"], content_hash="ee" * 32,
+            findings=[Finding(severity="error", message=conflict_reason("Self"))]))
+        (ref,) = h.refusals(PERIOD)
+        assert (ref.conflict_tabs, ref.conflict_tab_of(0)) == ([None], None)
+
+
+def test_a_refusal_keeps_the_period_its_workbook_is_for(db_url: str) -> None:
+    """A workbook of another cycle is recorded under the cycle it was found in (``period``),
+    and the period it says it is for is kept beside it (``workbook_period``)."""
+    with History(db_url) as h:
+        h.record_refusal(IngestResult(file="q4/old.xlsx", status="refused", person="Ana Diaz",
+                                      workbook_period="2026-Q3", content_hash="ff" * 32,
+                                      findings=[Finding(severity="error", message="other")]),
+                         period="2026-Q4")
+        h.record_refusal(IngestResult(file="q4/x.xlsx", status="refused",
+                                      content_hash="fe" * 32,
+                                      findings=[Finding(severity="error", message="unread")]),
+                         period="2026-Q4")
+        got = {r.file: (r.period, r.workbook_period) for r in h.refusals("2026-Q4")}
+    assert got == {"q4/old.xlsx": ("2026-Q4", "2026-Q3"), "q4/x.xlsx": ("2026-Q4", None)}
+
+
+def test_a_migration_to_version_4_that_fails_midway_leaves_the_version_3_database_as_it_was(
+        db_url: str, monkeypatch) -> None:
+    """The migration runs in the one transaction that records its version: when it breaks off
+    after altering the table (a crash, a full disk), the database is still version 3 with
+    every row and no new column, and the next open migrates it."""
+    from sqlalchemy import inspect
+
+    import sheetladder.results.store as store
+
+    from .v3_schema import PERIOD, make_v3_database
+
+    make_v3_database(db_url, _ladder())
+    before = _v3_rows(db_url)
+    note, step = store.MIGRATIONS[4]
+
+    def crash(history: History, conn) -> None:
+        step(history, conn)
+        raise RuntimeError("crash after the ALTERs")
+
+    monkeypatch.setitem(store.MIGRATIONS, 4, (note, crash))
+    import pytest
+
+    with pytest.raises(RuntimeError, match="crash after the ALTERs"):
+        History(db_url)
+    engine = create_engine(resolve_url(db_url))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == 3
+        cols = {c["name"] for c in inspect(conn).get_columns("refusals")}
+    engine.dispose()
+    assert not cols & {"conflict_tabs", "workbook_period"}
+    assert _v3_rows(db_url) == before
+    monkeypatch.setitem(store.MIGRATIONS, 4, (note, step))
+    with History(db_url) as h:
+        assert h.schema_version() == 4
+        assert len(h.refusals(PERIOD)) == 2
+    assert _kept(before, db_url)

@@ -287,7 +287,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
         if item.held and item.refused and item.file in deferred:
             res = deferred.pop(item.file)
             res.status = "refused"
-            res.findings = [Finding(severity="error", message=m) for m in item.refused]
+            res.findings = list(item.refused)
             emit(res)
     for res in deferred.values():
         emit(res)
@@ -304,8 +304,8 @@ class _Read:
     packed: PackedReport
     ladder: Ladder
     key: tuple[str, str] | None  # (person key, period), None when the report has errors
-    drop: set[str] = field(default_factory=set)  # tabs another copy was kept for
-    refused: list[str] = field(default_factory=list)
+    drop: dict[str, str] = field(default_factory=dict)  # tab -> the copy kept for it instead
+    refused: list[Finding] = field(default_factory=list)  # why its person is refused
     held: bool = False  # already held: read only to be set against the other copies
 
     @property
@@ -401,7 +401,7 @@ class _Batch:
         for copies in groups.values():
             if len(copies) < 2:
                 continue
-            problems: list[str] = []
+            problems: list[Finding] = []
             for tab in sorted({t for c in copies for t in c.tabs}):
                 holders = [c for c in copies if tab in c.tabs]
                 if len({c.tabs[tab] for c in holders}) < 2:
@@ -410,15 +410,15 @@ class _Batch:
                 if kept and len({c.tabs[tab] for c in kept}) == 1:
                     if all(c.held for c in kept) and history is not None and \
                             _current_tab(history, copies[0], tab) != kept[0].tabs[tab]:
-                        problems.append(
+                        problems.append(Finding(severity="error", message=(
                             f"--keep names {kept[0].file}, which an earlier collect took, but "
                             f"the ratings held on tab {tab!r} are another copy's, collected "
                             f"since: to make {kept[0].file}'s the ones held, open it and save "
-                            f"it again (it is then read anew), and collect it with --keep")
+                            f"it again (it is then read anew), and collect it with --keep")))
                         continue
                     for c in holders:
                         if c.tabs[tab] != kept[0].tabs[tab]:
-                            c.drop.add(tab)
+                            c.drop[tab] = kept[0].file
                     continue
                 pick = kept[0] if kept else holders[0]
                 for other in holders:
@@ -427,8 +427,9 @@ class _Batch:
                     a, b = (_unpack(pick).inputs, _unpack(other).inputs)
                     ia = next(i for i in a if i.tab == tab)
                     ib = next(i for i in b if i.tab == tab)
-                    problems.append(conflict_message(
-                        tab, pick.file, other.file, tab_differences(pick.ladder, ia, ib)))
+                    problems.append(Finding(
+                        severity="error", conflict_tab=tab, message=conflict_message(
+                            tab, pick.file, other.file, tab_differences(pick.ladder, ia, ib))))
             for c in copies:
                 c.refused = problems
 
@@ -458,6 +459,8 @@ class _Batch:
             if item.drop:
                 report.inputs = [i.model_copy(update={"levels": {}, "comments": {}})
                                  if i.tab in item.drop else i for i in report.inputs]
+                # a finding of the copy: stored with it, as its other warnings are
+                report.findings = [*report.findings, *_overruled(item.drop)]
             todo.append((report, item.ladder, item.modified, bool(item.drop)))
         done = iter(history.ingest_many(todo) if todo else [])
         for item, report in group:
@@ -465,15 +468,20 @@ class _Batch:
                 self.emit(IngestResult(
                     file=item.file, status="refused", person=report.person, period=report.period,
                     tabs=refused_tabs(report),
-                    findings=[Finding(severity="error", message=m) for m in item.refused]))
+                    findings=list(item.refused)))
                 continue
             res = next(done)
             res.file = item.file
-            if item.drop:
-                res.warnings.append(Finding(severity="warning", message=(
-                    f"tab(s) {', '.join(map(repr, sorted(item.drop)))} left out: --keep names "
-                    "another copy")))
+            res.left_out = sorted(item.drop)
             self.emit(res)
+
+
+def _overruled(drop: Mapping[str, str]) -> list[Finding]:
+    """The warnings of a copy whose tabs ``drop`` (tab -> the copy kept instead) were left
+    out, as ``--keep`` said: one per tab, on that tab."""
+    return [Finding(severity="warning", sheet=tab, message=(
+        f"left out: it differs from {kept}, which --keep names")) for tab, kept in
+        sorted(drop.items())]
 
 
 def _forget_gone(history: History, held: Sequence[tuple[str, str]],
@@ -501,11 +509,11 @@ def _other_cycle(period: str | None, cycle_periods: Sequence[str], cycle_label: 
     Left in the folder of a quarter, last quarter's file would go in as a new assessment of
     its own period (or, held already, pass as unchanged and leave nobody the wiser). It is
     recorded under the cycle's period, whose folder it is in, not its own, which it does
-    not concern (its ``period`` is left empty for that)."""
+    not concern (its ``period`` is left empty for that; ``workbook_period`` keeps it)."""
     period = (period or "").strip()
     if not cycle_periods or not period or period in cycle_periods:
         return None
-    return IngestResult(file="", status="refused", findings=[Finding(
+    return IngestResult(file="", status="refused", workbook_period=period, findings=[Finding(
         severity="error", message=(
             f"this workbook is for period {period}, but {cycle_label} lists "
             f"{', '.join(cycle_periods)}: a workbook of another cycle, left in this one's "

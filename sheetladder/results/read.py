@@ -434,6 +434,7 @@ def merge(copies: Sequence[Verified], keep: Sequence[str] = ()) -> Verified:
             conflicts.append(slot.tab)
             findings.append(Finding(
                 severity="error", sheet=slot.tab, cell=diffs[0][0], file=other.report.file,
+                conflict_tab=slot.tab,
                 message=conflict_message(slot.tab, pick.report.file, other.report.file, diffs)))
     report = make_report(" + ".join(sources), ladder, ctx, chosen, findings, sources)
     report.unread_ratings = [c for v in copies for c in v.report.unread_ratings]

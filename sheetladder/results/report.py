@@ -25,6 +25,9 @@ class Finding(BaseModel):
     cell: str | None = None
     message: str
     file: str | None = Field(default=None, description="The copy it was found in, in merged reports.")
+    conflict_tab: str | None = Field(
+        default=None, description="For copies that disagree (a conflict_message): the rater "
+                                  "tab they disagree on.")
 
     def __str__(self) -> str:
         where = ""
@@ -136,9 +139,11 @@ def recompute_figures(report: Report, ladder: Ladder, origin: str) -> bool:
 
 
 # -- copies that disagree ---------------------------------------------------------------------
-# A refusal is stored as its text (older histories hold nothing else), and ``status`` must tell
-# which tab a conflict is about: the one function that writes the line and the one that reads
-# it back live here, side by side, and a test holds them to each other.
+# A conflict's finding carries its tab (Finding.conflict_tab), and the history stores it beside
+# the refusal's text (refusals.conflict_tabs, schema version 4). A refusal stored before holds
+# the text alone, and ``status`` must still tell which tab it is about: the one function that
+# writes the line and the one that reads it back live here, side by side, and a test holds them
+# to each other.
 
 CONFLICT = "conflict: "
 _ON_TAB = " hold different ratings on tab "

@@ -33,7 +33,6 @@ from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
 from ..period import normalise, sort_key
 from ..roster import manifest_rows, read_roster
 from .export import neutralise, team_key
-from .report import conflict_tab
 from .store import History, Refusal
 
 TabState = Literal["collected", "missing", "refused"]
@@ -179,13 +178,13 @@ def _stem(name: str) -> str:
     return "" if "://" in name else PurePath(_base(name)).stem
 
 
-def _on_tab(reason: str, tab: str) -> bool:
-    """Whether a refusal's reason (``sheet!cell: message`` or ``sheet: message``, or a conflict
-    between two copies ``... hold different ratings on tab 'TAB' ...``) is about ``tab``."""
-    about = conflict_tab(reason)
+def _on_tab(ref: Refusal, i: int, tab: str) -> bool:
+    """Whether reason ``i`` of a refusal (``sheet!cell: message`` or ``sheet: message``, or a
+    conflict between two copies on a tab, :meth:`Refusal.conflict_tab_of`) is about ``tab``."""
+    about = ref.conflict_tab_of(i)
     if about is not None:
         return about.casefold() == tab.casefold()
-    low, t = reason.casefold(), tab.casefold()
+    low, t = ref.reasons[i].casefold(), tab.casefold()
     return low.startswith((t + "!", t + ": "))
 
 
@@ -193,8 +192,8 @@ def _conflict_on(ref: Refusal, tab: str) -> bool:
     """Whether ``ref`` was refused for copies that disagree on ``tab``: until one is removed
     or named with ``--keep``, which ratings are right on it is unsettled, even when the
     history holds one copy's."""
-    return any((about := conflict_tab(x)) is not None and about.casefold() == tab.casefold()
-               for x in ref.reasons)
+    return any((about := ref.conflict_tab_of(i)) is not None
+               and about.casefold() == tab.casefold() for i in range(len(ref.reasons)))
 
 
 def tab_reasons(ref: Refusal, tab: str, rows: Sequence[ManifestRow]) -> list[str]:
@@ -203,12 +202,13 @@ def tab_reasons(ref: Refusal, tab: str, rows: Sequence[ManifestRow]) -> list[str
     file refused for what is wrong on others, says so, so that a reminder goes to whoever must
     mend it and not to a rater who has done their part."""
     tabs = {r.tab.casefold() for r in rows} | {t.casefold() for t in ref.tabs}
-    own = [x for x in ref.reasons if _on_tab(x, tab)]
-    general = [x for x in ref.reasons if not any(_on_tab(x, t) for t in tabs)]
+    every = range(len(ref.reasons))
+    own = [ref.reasons[i] for i in every if _on_tab(ref, i, tab)]
+    general = [ref.reasons[i] for i in every if not any(_on_tab(ref, i, t) for t in tabs)]
     if own or general:
         return own + general
-    others = sorted({r.tab for r in rows if any(_on_tab(x, r.tab) for x in ref.reasons)}
-                    | {t for t in ref.tabs if any(_on_tab(x, t) for x in ref.reasons)},
+    others = sorted({r.tab for r in rows if any(_on_tab(ref, i, r.tab) for i in every)}
+                    | {t for t in ref.tabs if any(_on_tab(ref, i, t) for i in every)},
                     key=str.casefold)
     if not others:
         return list(ref.reasons)

@@ -85,10 +85,10 @@ from ..period import (
 )
 from ..results.read import file_modified as file_modified
 from ..results.read import read_for_collect as read_for_collect
-from ..results.report import Finding, Report
+from ..results.report import Finding, Report, conflict_tab
 from ..scoring import RaterInput
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_DB = Path("output") / "history.sqlite"
 CONSENSUS = "consensus"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -103,7 +103,21 @@ class Refusal(BaseModel):
     period: str | None = None
     tabs: list[str] = Field(default_factory=list, description="Rater tabs it held (if known).")
     reasons: list[str] = Field(default_factory=list)
+    conflict_tabs: list[str | None] | None = Field(
+        default=None, description="Per reason, the rater tab two copies disagree on (None: not "
+                                  "a conflict); None as a whole for a refusal stored before "
+                                  "schema version 4, whose reasons are their text alone.")
+    workbook_period: str | None = Field(
+        default=None, description="The period the refused workbook itself is for, when it "
+                                  "could be read (``period`` may be the cycle's it was found in).")
     refused_at: str | None = None
+
+    def conflict_tab_of(self, i: int) -> str | None:
+        """The tab reason ``i`` is a conflict about, else None: as stored, or for a refusal
+        stored before schema version 4, read back from the message (report.conflict_tab)."""
+        if self.conflict_tabs is not None and len(self.conflict_tabs) == len(self.reasons):
+            return self.conflict_tabs[i]
+        return conflict_tab(self.reasons[i])
 
 
 def finding_text(f: Finding) -> str:
@@ -246,6 +260,11 @@ refusals = Table(
     Column("tabs", Text, nullable=False, default="[]", comment="JSON list of rater tabs it held"),
     Column("reasons", Text, nullable=False, default="[]", comment="JSON list of its findings"),
     Column("refused_at", DateTime, nullable=False),
+    Column("conflict_tabs", Text,
+           comment="JSON list, one per reason: the tab two copies disagree on, or null; NULL "
+                   "for a row stored before version 4 (its conflicts are read from the text)"),
+    Column("workbook_period", String(100),
+           comment="The period the workbook itself is for, when it could be read"),
 )
 
 
@@ -308,12 +327,26 @@ def _migrate_3(history: History, conn: Connection) -> None:
             history._fold(conn, ladder, r.id, into.id)
 
 
+def _migrate_4(history: History, conn: Connection) -> None:
+    """The tab of a stored conflict, and the period a refused workbook is for, as columns of
+    their own (schema version 3 kept a conflict's tab in its message only). Rows stored before
+    keep NULL there: ``status`` reads their conflicts from the message, as it did. Like every
+    migration, this runs in the one transaction that records its version: a crash leaves the
+    database at version 3, untouched."""
+    have = {c["name"] for c in inspect(conn).get_columns("refusals")}
+    if "conflict_tabs" not in have:
+        conn.execute(text("ALTER TABLE refusals ADD COLUMN conflict_tabs TEXT"))
+    if "workbook_period" not in have:
+        conn.execute(text("ALTER TABLE refusals ADD COLUMN workbook_period VARCHAR(100)"))
+
+
 _FIRST_TABLES = ("people", "assessments", "sources", "ratings", "scores", "ladders")  # migration 1
 
 MIGRATIONS: dict[int, tuple[str, Any]] = {
     1: ("people, assessments, sources, ratings, scores, ladders", _migrate_1),
     2: ("assessments.team, assessments.managers, refusals", _migrate_2),
     3: ("period labels folded into their canonical spelling (2026q4 -> 2026-Q4)", _migrate_3),
+    4: ("refusals.conflict_tabs, refusals.workbook_period", _migrate_4),
 }
 
 
@@ -347,6 +380,17 @@ def resolve_url(db: str | None) -> str:
 
 
 _PASSWORD = re.compile(r"^([A-Za-z0-9+.-]+://[^/@:]*:)[^/@]*@")
+
+
+# user[:password]@ as SQLAlchemy's URL parser reads them: the user ends at ":" or "/", the
+# password at the first "@" (it may hold ":" and "/")
+_URL_PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@")
+
+
+def mask_password(db: str) -> str:
+    """``db`` as given, with the password of a URL replaced by ``***``
+    (``postgresql://ana:***@db.example.com/hr``); a path or a URL without one, unchanged."""
+    return _URL_PASSWORD.sub(r"\1***@", db) if "://" in db else db
 
 
 def display_url(url: str) -> str:
@@ -414,9 +458,14 @@ class IngestResult:
     findings: list[Finding] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # rater tabs whose held ratings it replaced
     replaced_from: dict[str, str] = field(default_factory=dict)  # tab -> the file it replaced
+    added_tabs: list[str] = field(default_factory=list)  # tabs it gave an assessment held first
+    left_out: list[str] = field(default_factory=list)  # its tabs --keep overruled (not stored)
     warnings: list[Finding] = field(default_factory=list)
     tabs: list[str] = field(default_factory=list)  # the rater tabs it holds, filled in
     content_hash: str | None = None  # what a refusal is recorded under
+    # the period the workbook says it is for, when ``period`` is left empty for a refusal
+    # recorded under the cycle's period (a workbook of another cycle)
+    workbook_period: str | None = None
 
 
 IngestItem = (tuple[Report, Ladder | None, datetime | None]
@@ -607,6 +656,7 @@ class History:
         transaction leaves nothing behind. ``older`` lets a read-only open take an older schema
         as it is (only :meth:`schema_version` is then of use: ``sheetladder migrate``'s probe)."""
         self.url = resolve_url(db)
+        self.given = db  # as the user gave it (--db or SHEETLADDER_DB), for the hints
         self.name = display_url(self.url)
         self.read_only = read_only
         self._older = older
@@ -853,7 +903,7 @@ class History:
         """One report under its own savepoint, retried when a concurrent collect stored the
         same file or person first."""
         for attempt in range(3):
-            result.replaced, result.replaced_from = [], {}
+            result.replaced, result.replaced_from, result.added_tabs = [], {}, []
             pending = set(self._pending_ladders)
             sp = conn.begin_nested()
             try:
@@ -864,7 +914,7 @@ class History:
                 sp.rollback()
                 self._pending_ladders.intersection_update(pending)
                 result.status = "unchanged"
-                result.replaced, result.replaced_from = [], {}
+                result.replaced, result.replaced_from, result.added_tabs = [], {}, []
                 return
             except _Refused as e:
                 sp.rollback()
@@ -876,7 +926,7 @@ class History:
                 # A concurrent collect stored the same file or person first: look again.
                 sp.rollback()
                 self._pending_ladders.intersection_update(pending)
-                result.replaced, result.replaced_from = [], {}
+                result.replaced, result.replaced_from, result.added_tabs = [], {}, []
                 if attempt == 2:
                     raise
 
@@ -1007,9 +1057,14 @@ class History:
 
     def _db_hint(self) -> str:
         """What a suggested ``sheetladder history`` command needs to reach this history: nothing
-        for the default one; for another, a reminder to give the same ``--db`` (a database URL
-        may hold a password, so it is never written out here)."""
-        return "" if self.url == resolve_url(None) else ", with the same --db as this command"
+        for the default one; for another, ``--db`` as it was given (a path as typed, relative
+        or not), with a URL's password masked: it is never written out (a refusal's message
+        is stored, and printed)."""
+        if self.url == resolve_url(None) or not self.given:
+            return ""
+        shown = mask_password(self.given)
+        hint = f" --db {_shell(shown)}"
+        return hint if shown == self.given else hint + ", with the password in place of ***"
 
     def rename_person(self, query: str, new_name: str) -> tuple[str, str, int]:
         """Give the person ``query`` (a name or an email) names the name ``new_name`` in every
@@ -1171,6 +1226,8 @@ class History:
                          .values(superseded_by=source_id, superseded_at=now))
             result.replaced.append(inp.tab)
             result.replaced_from[inp.tab] = cur[0].file
+        else:
+            result.added_tabs.append(inp.tab)
         conn.execute(ratings.insert(), rows)
         return True
 
@@ -1483,6 +1540,8 @@ class History:
             "person_key": person_key(res.person) if res.person else None,
             "period": (res.period or period or "").strip() or None, "tabs": _dumps(res.tabs),
             "reasons": _dumps([finding_text(f) for f in res.findings]), "refused_at": _now(),
+            "conflict_tabs": _dumps([f.conflict_tab for f in res.findings]),
+            "workbook_period": (res.workbook_period or res.period or "").strip() or None,
         }
         stmt = self._insert(refusals).values(content_hash=res.content_hash, **values)
         with self._writer.begin() as conn:
@@ -1513,6 +1572,9 @@ class History:
             rows = conn.execute(q).all()
         return [Refusal(file=r.file, content_hash=r.content_hash, person=r.person,
                         period=r.period, tabs=json.loads(r.tabs), reasons=json.loads(r.reasons),
+                        conflict_tabs=(None if r.conflict_tabs is None
+                                       else json.loads(r.conflict_tabs)),
+                        workbook_period=r.workbook_period,
                         refused_at=r.refused_at.isoformat(timespec="seconds"))
                 for r in rows]
 
