@@ -510,9 +510,16 @@ def _warned_lines(results: Sequence[IngestResult]) -> list[str]:
     if not warned:
         return []
     lines = [f"{len(warned)} workbook(s) went in with warnings (kept in the history):"]
+    # workbooks with the very same warnings (a batch saved by one script: the same results not
+    # stored on every one) are listed together, their warnings once
+    groups: dict[tuple[str, ...], list[str]] = {}
     for r in warned:
-        lines.append(f"  {r.file}")
-        lines += [f"    {w}" for w in r.warnings]
+        groups.setdefault(tuple(str(w) for w in r.warnings), []).append(r.file)
+    for said, files in groups.items():
+        if len(files) > 1:
+            lines.append(f"  these {len(files)} with the same warnings:")
+        lines += [f"  {f}" for f in files]
+        lines += [f"    {w}" for w in said]
     return lines
 
 

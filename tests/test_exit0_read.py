@@ -642,13 +642,20 @@ def _warned(text: str, n: int) -> dict[str, list[str]]:
     lines = text.splitlines()
     at = lines.index(f"{n} workbook(s) went in with warnings (kept in the history):")
     per_file: dict[str, list[str]] = {}
-    last = ""
+    group: list[str] = []  # the files the warnings below are of
+    warned = False
     for line in lines[at + 1:]:
         if line.startswith("    warning: "):
-            per_file[last].append(line.strip())
+            for f in group:
+                per_file[f].append(line.strip())
+            warned = True
+        elif line.startswith("  these ") and line.endswith(" with the same warnings:"):
+            group, warned = [], False
         elif line.startswith("  "):
-            last = line.strip()
-            per_file[last] = []
+            if warned:
+                group, warned = [], False
+            group.append(line.strip())
+            per_file[line.strip()] = []
         else:
             break
     return per_file
@@ -668,6 +675,24 @@ def test_collect_ends_naming_each_workbook_that_went_in_with_warnings_and_its_wa
     assert "warning: Self!D5: 's3' read as S3" in per_file[str(ana)]
     assert "warning: Self!D22: 's2' read as S2" in per_file[str(eva)]
     assert not any("D22" in w for w in per_file[str(ana)])
+
+
+def test_workbooks_with_the_same_warnings_are_listed_together_with_their_warnings_once(
+        work: Path) -> None:
+    """Saved by one script, a batch warns alike on every workbook: named each, warned once."""
+    files = [fill(render("definitions/sales-s1-s7.yaml", name, "self"), "Self", ["s3"] * 18,
+                  work / f"{name.split()[0].lower()}.xlsx")
+             for name in ("Ana Diaz", "Ben Ortiz", "Cy Park")]
+    odd = fill(render("definitions/sales-s1-s7.yaml", "Eva Lind", "self"), "Self",
+               ["S2"] * 18, work / "eva.xlsx")
+    code, text = run("collect", *map(str, files), str(odd))
+    assert code == 0, text
+    assert "  these 3 with the same warnings:" in text
+    assert text.count("Self!D5: 's3' read as S3") == 1, text
+    per_file = _warned(text, 4)
+    assert set(per_file) == {*map(str, files), str(odd)}, text
+    assert all("warning: Self!D5: 's3' read as S3" in per_file[str(f)] for f in files)
+    assert not any("'s3'" in w for w in per_file[str(odd)]) and per_file[str(odd)]
 
 
 def test_the_copy_keep_overrules_has_its_warning_stored_and_printed_and_its_tabs_counted(
