@@ -402,6 +402,28 @@ def test_cli_a_refused_workbook_is_an_error_and_no_report_is_written(tmp_path: P
     assert not out.exists()
 
 
+def test_cli_two_workbooks_giving_one_email_to_two_names_suggest_no_command_on_a_scratch_history(
+        tmp_path: Path) -> None:
+    """The report's history is deleted with the command: its refusal cannot say to rename
+    someone in it (with a --db naming a folder that is gone); it says what to do instead."""
+    from sheetladder.context import make_context
+
+    ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
+    files = []
+    for i, person in enumerate(("Ana Diaz", "Ana Díaz")):
+        ctx = make_context(ladder, person, "2026-Q4", email="ana@example.com")
+        files.append(tmp_path / f"{i}.xlsx")
+        ratings = {s.tab: {c.id: 2 for c in ladder.categories} for s in ctx.raters}
+        save(build_plan(ladder, ctx, ratings=ratings), files[-1])
+    r = CliRunner().invoke(main, ["report", *map(str, files), "-o", str(tmp_path / "site"),
+                                  "--ladders", str(DEFINITIONS / "sales-s1-s7.yaml")])
+    assert r.exit_code != 0, r.output
+    assert "ana@example.com is 'Ana Diaz''s in another workbook given" in r.output, r.output
+    assert "render the workbooks again under one name" in r.output
+    assert "--db" not in r.output and "sheetladder history" not in r.output
+    assert not (tmp_path / "site").exists()
+
+
 def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["report", "x.xlsx", "--db", "h.sqlite", "-o", str(tmp_path)])
     assert r.exit_code == 1 and "--db" in r.output

@@ -30,7 +30,7 @@ def workbook_history(workbooks: Sequence[str], *, ladders: Sequence[str] | None 
     error naming it with its findings: a report that silently left a person out is wrong."""
     trusted = TrustedLadders.from_paths(list(ladders) if ladders else None, trust_new=trust_new)
     with tempfile.TemporaryDirectory(prefix="sheetladder-report-") as tmp:
-        history = History(str(Path(tmp) / "history.sqlite"))
+        history = History(str(Path(tmp) / "history.sqlite"), scratch=True)
         try:
             outcome = collect(history, list(workbooks), jobs=1, trusted=trusted, keep=keep)
             bad = outcome.refused

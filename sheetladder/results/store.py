@@ -646,7 +646,8 @@ def _set_wal(cur: Any) -> None:
 class History:
     """An open history database. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, db: str | None = None, *, read_only: bool = False, older: bool = False):
+    def __init__(self, db: str | None = None, *, read_only: bool = False, older: bool = False,
+                 scratch: bool = False):
         """Open (creating or migrating it unless ``read_only``) the database ``db``.
 
         ``read_only`` is for commands that only read it: they never create, migrate or change
@@ -654,7 +655,10 @@ class History:
         empty one made where the command happened to run. Every database error, here and in
         later calls, becomes one HistoryError naming the database (password hidden); a failed
         transaction leaves nothing behind. ``older`` lets a read-only open take an older schema
-        as it is (only :meth:`schema_version` is then of use: ``sheetladder migrate``'s probe)."""
+        as it is (only :meth:`schema_version` is then of use: ``sheetladder migrate``'s probe).
+        ``scratch``: a history made for one command and deleted after it (``report
+        WORKBOOKS``), whose refusals never suggest a command on it."""
+        self.scratch = scratch
         self.url = resolve_url(db)
         self.given = db  # as the user gave it (--db or SHEETLADDER_DB), for the hints
         self.name = display_url(self.url)
@@ -1033,6 +1037,12 @@ class History:
             mine = conn.exec_driver_sql(sql["person held"], (person_key(person),)).first()
             if mine is not None and (mine.email or "").strip() and \
                     mine.email.strip().lower() != mail:
+                if self.scratch:
+                    raise _Refused(
+                        f"{mine.name!r} has the email {mine.email.strip()} in another "
+                        f"workbook given, but this one gives {email.strip() if email else ''}: "
+                        "one person is one email. Leave out the workbook of the wrong email, "
+                        "or correct it in the roster and render that workbook again")
                 raise _Refused(
                     f"{mine.name!r} is held with the email {mine.email.strip()}, but this "
                     f"workbook gives {email.strip() if email else ''}: one person is one "
@@ -1047,6 +1057,13 @@ class History:
             select(assessments.c.period).where(assessments.c.person_id == held.id).distinct()
         ).scalars().all())
         where = f" ({', '.join(periods)})" if periods else ""
+        if self.scratch:
+            raise _Refused(
+                f"{email.strip() if email else ''} is {held.name!r}'s in another workbook "
+                f"given{where}, but this one names {person!r}: one email is one person. If "
+                "they are one person spelt two ways, render the workbooks again under one "
+                "name; if not, the email is wrong: correct it in the roster and render this "
+                "person's workbook again")
         raise _Refused(
             f"{email.strip() if email else ''} is held for {held.name!r}{where}, but this "
             f"workbook names {person!r}: one email is one person. If they are the same "
