@@ -668,6 +668,10 @@ def _numbered_header(hs: list[str], left: list[str], beside: list[str]) -> bool:
                for x in left)
 
 
+# the label of a row of level names under a header of bare codes ('Name', 'Title', 'Job title')
+_NAMES_LABEL = re.compile(r"^\s*((level|job|role)\s+)?(names?|titles?)\s*:?\s*$", re.I)
+
+
 def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads: dict[int, str],
                  below: list[int], levels: list[int], ex: Explicit) -> Layout | None:
     """The layout once the level columns are chosen: labels, group, weight, notes."""
@@ -677,7 +681,8 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
     names_row = None
     if all(re.fullmatch(r"[A-Za-z]{0,4}\d{1,3}", heads[c] or "") for c in levels) and below:
         r = below[0]
-        if all(view.get(r, c) for c in levels) and not any(view.get(r, c) for c in range(first)):
+        if all(view.get(r, c) for c in levels) and all(
+                not view.get(r, c) or _NAMES_LABEL.match(view.get(r, c)) for c in range(first)):
             names_row = r
             below = below[1:]
     level_cols = set(levels)
@@ -1115,6 +1120,7 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(f"{what} {v.line(c)} ({f'{head!r}' if head else 'no header'}) holds a short "
                    f"text for every category, {'above' if v.transposed else 'left of'} the category "
                    f"names, and is left out: it may be a group {what} (--group-col {v.line(c)})")
+    out.extend(_descriptors_left_out(lay, det))
     if len(lay.skipped) > max(3, len(det.levels) // 2):
         out.append(f"{len(lay.skipped)} other {'rows' if lay.view.transposed else 'columns'} beside "
                    "the levels hold text: the levels found may be a slice of a larger table")
@@ -1227,6 +1233,45 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     for t in det.totals:
         out.append(f"{t.ref} {t.message!r} reads as a total, yet its row holds descriptors: "
                    "rename it if it is a category; a total row is no category (delete it)")
+    return out
+
+
+def _descriptors_left_out(lay: Layout, det: Detection) -> list[str]:
+    """A doubt for each line left out of the matrix (not told by --skip-col) that has a header
+    and holds texts shaped like the descriptors on most category rows: as long, distinct, no
+    numbers. It is a level (or a category, the matrix read the wrong way round) that the
+    layout would drop with its descriptors; a notes or weight header ('Description',
+    'Examples') is no such line."""
+    v = lay.view
+    rows = [r for r in range(lay.header + 1, lay.bottom + 1) if v.get(r, lay.category)
+            and r != lay.names_row]
+    texts = [c.descriptors[lv.code] for c in det.categories for lv in det.levels
+             if lv.code not in c.empty]
+    if len(rows) < 2 or not texts:
+        return []
+    desc_len = statistics.fmean(width(t) for t in texts)
+    what = "row" if v.transposed else "column"
+    out: list[str] = []
+    for c in lay.skipped:
+        head = v.get(lay.header, c)
+        if c in lay.told_skip or c < lay.category or not head or _side_column(head) \
+                or _header_word(head) or level_code(head) is not None:
+            # left of the names: a label (see Layout.loose); headed like a level: see
+            # _levels_left_out
+            continue
+        n, mean, distinct, numeric = _col_stats(v, rows, c)
+        if n < 0.75 * len(rows) or distinct < 0.8 or numeric > 0 or mean < 0.6 * desc_len:
+            continue
+        lo, hi = min(c, lay.levels[0]), max(c, lay.levels[-1])
+        other = "columns" if v.transposed else "rows"
+        out.append(Against(
+            f"{what} {v.line(c)} ({_clip(head, 30)!r}, {v.ref(lay.header, c)}) holds texts like "
+            f"the descriptors on {n} of {len(rows)} category {'columns' if v.transposed else 'rows'}"
+            f" and is left out of the levels found ({det.header_ref}): it may be a level (import "
+            f"with --levels-in {'rows' if v.transposed else 'columns'} --levels "
+            f"{v.line(lo)}:{v.line(hi)}), or the levels may run the other way (--levels-in "
+            f"{other}); if it is neither, --skip-col {v.line(c)} leaves it out",
+            other_way=True))
     return out
 
 
@@ -1525,14 +1570,28 @@ def _unused_code_line(lay: Layout) -> str | None:
             return Against(f"{where} holds level codes ({', '.join(vals[:4])}) but the levels "
                            "found are another line: the levels may be there", header=r)
     for c in range(v.ncols):
-        if c == lay.category and _corner_settles(lay):
-            continue  # the corner says what the category line holds: codes there are names
+        if c == lay.category and _corner_settles(lay) and _level_like(
+                [v.get(lay.header, x) for x in lay.levels]):
+            # the corner says what the category line holds: codes there are names, beside
+            # levels named as levels are (codes, numbers, seniority words); headers that only
+            # share a word ('Product Impact', 'Org Impact') are no match for a line of codes,
+            # whatever the corner says
+            continue
         vals = [v.raw[(r, c)].strip() for r in rows if (r, c) in v.raw and v.raw[(r, c)].strip()]
         if _code_line(vals):
             return Against(f"{'row' if v.transposed else 'column'} {v.line(c)} holds level "
                            f"codes ({', '.join(vals[:4])}): the levels may run the other way",
                            other_way=True)
     return None
+
+
+def _level_like(heads: list[str]) -> bool:
+    """Whether level headers read as levels by more than a shared word: codes or numbers, or
+    seniority words or a code on three in four of them."""
+    if pattern_score(heads) >= 2.5:
+        return True
+    return sum(bool(level_code(h)) or bool(set(_words(h)) & _SENIORITY)
+               for h in heads) >= 0.75 * len(heads)
 
 
 def _matrix_above(lay: Layout) -> list[str]:

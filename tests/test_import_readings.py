@@ -1,0 +1,69 @@
+"""Which way a sheet is read: a reading that leaves out lines holding descriptors, or that
+takes levels from headers sharing a word beside a line of level codes, gives way to the other
+reading or is refused with advice; never an exit-0 wrong ladder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetladder.importer.detect import ImportDoubtful, import_matrix
+
+CATEGORIES = ["Craft", "Scope", "Product Impact", "People Impact", "Org Impact", "Business Impact"]
+LEVELS = [("S1", "Junior Engineer"), ("S2", "Senior Engineer")]
+
+
+def descriptor(code: str, category: str) -> str:
+    return f"At {code}, {category.lower()} means work of a wider scope, done well with less help"
+
+
+def levels_down_column_a(path: Path, name_label: str | None) -> Path:
+    """Levels S1, S2 down column A with their names in column B, 'Category' in A1 over six
+    categories across row 1 (four of them sharing the word 'Impact')."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ladder"
+    ws["A1"] = "Category"
+    if name_label:
+        ws["B1"] = name_label
+    for i, cat in enumerate(CATEGORIES):
+        ws.cell(1, 3 + i, cat)
+    for r, (code, name) in enumerate(LEVELS, 2):
+        ws.cell(r, 1, code)
+        ws.cell(r, 2, name)
+        for i, cat in enumerate(CATEGORIES):
+            ws.cell(r, 3 + i, descriptor(code, cat))
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("name_label", [None, "Name", "Title"])
+def test_levels_down_a_column_of_codes_with_their_names_beside_import_as_laid_out(
+        tmp_path: Path, name_label: str | None) -> None:
+    """A 'Name' (or 'Title') header over the column of level names made that column a
+    category 'Name' whose descriptors were the level names, and the levels were named by their
+    bare codes: exit 0, a wrong ladder."""
+    det = import_matrix(str(levels_down_column_a(tmp_path / "l.xlsx", name_label)))
+    assert det.orientation == "rows"
+    assert [(lv.code, lv.name) for lv in det.levels] == LEVELS
+    assert [c.name for c in det.categories] == CATEGORIES
+    for c in det.categories:
+        assert c.descriptors == {code: descriptor(code, c.name) for code, _ in LEVELS}
+
+
+def test_headers_sharing_a_word_beside_a_column_of_level_codes_are_not_taken_for_levels(
+        tmp_path: Path) -> None:
+    """Read with the levels across the columns, the four headers sharing 'Impact' were taken
+    for the levels and the codes S1, S2 in column A for category names (the 'Category' corner
+    over them was taken to settle it), columns C and D (descriptors) silently dropped: exit 0.
+    The reading is doubtful now, names the dropped column, and points at the other reading."""
+    path = levels_down_column_a(tmp_path / "l.xlsx", "Name")
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path), levels_in="columns")
+    text = str(e.value)
+    assert "column C ('Craft', Ladder!C1) holds texts like the descriptors" in text
+    assert "--levels-in rows" in text
+    assert "column A holds level codes" in text
