@@ -67,3 +67,75 @@ def test_headers_sharing_a_word_beside_a_column_of_level_codes_are_not_taken_for
     assert "column C ('Craft', Ladder!C1) holds texts like the descriptors" in text
     assert "--levels-in rows" in text
     assert "column A holds level codes" in text
+
+
+def save(rows: list[list[str]], path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ladder"
+    for r, line in enumerate(rows, 1):
+        for c, text in enumerate(line, 1):
+            if text:
+                ws.cell(r, c, text)
+    wb.save(path)
+    return path
+
+
+SPACED_CATEGORIES = ["Craft", "Delivery", "Scope", "Mentoring"]
+SPACED_LEVELS = ["S1", "S2", "S3"]
+
+
+def text(category: str, code: str) -> str:
+    return f"Works on {category.lower()} at {code} with growing independence and reach"
+
+
+def across(cat: str) -> list[str]:
+    return [cat, *[text(cat, code) for code in SPACED_LEVELS]]
+
+
+def down(code: str) -> list[str]:
+    return [code, *[text(cat, code) for cat in SPACED_CATEGORIES]]
+
+
+LEVELS_ACROSS = ["Category", *SPACED_LEVELS]
+LEVELS_DOWN = ["Level", *SPACED_CATEGORIES]
+SPACED = {
+    # a blank row, and the category after it named by a notes word ('Scope'), which ended
+    # the matrix there: two categories dropped, exit 0
+    "category-rows-blank-row": [LEVELS_ACROSS, across("Craft"), across("Delivery"), [],
+                                across("Scope"), across("Mentoring")],
+    "category-rows-repeated-header": [LEVELS_ACROSS, across("Craft"), across("Delivery"),
+                                      LEVELS_ACROSS, across("Scope"), across("Mentoring")],
+    "category-rows-blank-then-header": [LEVELS_ACROSS, across("Craft"), across("Delivery"), [],
+                                        LEVELS_ACROSS, across("Scope"), across("Mentoring")],
+    # level rows split by blank rows, or by the row of category names typed again: refused,
+    # the levels after it 'not one of the levels found'
+    "level-rows-blank-rows": [LEVELS_DOWN, down("S1"), [], down("S2"), [], down("S3")],
+    "level-rows-repeated-header": [LEVELS_DOWN, down("S1"), down("S2"), LEVELS_DOWN, down("S3")],
+    "level-rows-blank-then-header": [LEVELS_DOWN, down("S1"), down("S2"), [], LEVELS_DOWN,
+                                     down("S3")],
+}
+
+
+@pytest.mark.parametrize("layout", sorted(SPACED))
+def test_rows_spaced_by_blank_rows_or_a_repeated_header_import_every_row(
+        tmp_path: Path, layout: str) -> None:
+    det = import_matrix(str(save(SPACED[layout], tmp_path / "s.xlsx")))
+    assert [lv.code for lv in det.levels] == SPACED_LEVELS
+    assert [c.name for c in det.categories] == SPACED_CATEGORIES
+    for c in det.categories:
+        assert c.descriptors == {code: text(c.name, code) for code in SPACED_LEVELS}
+
+
+def test_category_rows_after_a_blank_row_that_cannot_be_read_are_a_doubt_saying_what_to_edit(
+        tmp_path: Path) -> None:
+    """A block under a blank row that does not go on with the matrix (a row of descriptors with
+    no name) and is no table of its own: its named rows were dropped with exit 0."""
+    rows = [LEVELS_ACROSS, across("Craft"), across("Delivery"), [],
+            ["", *across("Scope")[1:]], across("Mentoring")]
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(save(rows, tmp_path / "s.xlsx")))
+    assert "row 6 below a blank row under the matrix (from Ladder!A6, 'Mentoring') holds a " \
+           "name and text under the levels but is" in str(e.value)
+    assert "delete the blank row above them" in str(e.value)

@@ -433,6 +433,25 @@ class View:
         self.by_row: dict[int, list[int]] = {}
         for r, c in sorted(self.cells):
             self.by_row.setdefault(r, []).append(c)
+        # seen with the levels down the rows, the blank rows of the sheet (no cell at all) are
+        # spacing between level rows: a run of level lines goes on across them
+        # and a sheet row repeating an earlier one whole (the row of category names typed again
+        # between level rows) is a header repeated: left out, the run goes on across it
+        self.repeats: set[int] = set()
+        if transposed:
+            used = {c for _, c in self.cells}
+            self.bridged_cols |= {c for c in range(self.ncols) if c not in used}
+            lines: dict[int, dict[int, str]] = {}
+            for (r, c), v in self.raw.items():
+                if v.strip():
+                    lines.setdefault(c, {})[r] = v.strip()
+            seen: set[tuple[tuple[int, str], ...]] = set()
+            for c in sorted(lines):
+                key = tuple(sorted(lines[c].items()))
+                if key in seen and len(key) >= 2:
+                    self.repeats.add(c)
+                seen.add(key)
+            self.bridged_cols |= self.repeats
 
     def get(self, r: int, c: int) -> str:
         return self.cells.get((r, c), "").strip()
@@ -608,7 +627,8 @@ def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
             return None
     else:
         cand = [c for c in range(view.ncols) if heads[c] and c not in skip and c not in (
-            ex.category, ex.group, ex.weight) and not _WEIGHT.search(heads[c])]
+            ex.category, ex.group, ex.weight) and not _WEIGHT.search(heads[c])
+            and c not in view.repeats]
         runs: list[list[int]] = []
         for c in cand:
             if runs and all(x in view.bridged_cols for x in range(runs[-1][-1] + 1, c)):
@@ -755,7 +775,7 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                 group = c
                 break
     for c in range(view.ncols):
-        if c in level_cols or c in (category, group, weight) or c in skip:
+        if c in level_cols or c in (category, group, weight) or c in skip or c in view.repeats:
             continue
         if stats[c][0] or heads[c]:
             if purpose is None and heads[c] and _PURPOSE.search(heads[c]):
@@ -865,6 +885,10 @@ def build(lay: Layout, source: str) -> Detection:
                               f"text above the matrix ignored: {_clip(text)!r}", "stray"))
     for r in repeats:
         notes.append(Note(view.ref(r, lay.levels[0]), "the level header repeated; skipped", "stray"))
+    for c in sorted(view.repeats):
+        if lay.levels[0] < c < lay.levels[-1]:
+            notes.append(Note(view.ref(lay.header, c), "the header of the categories repeated; "
+                              "skipped", "stray"))
     pending: tuple[str, str] | None = None
     italic_refs: list[str] = []  # descriptors in italics: marked drafted
     empty_groups = 0  # group titles with no category under them
@@ -1704,11 +1728,55 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 except ImportFailed:
                     continue
                 dbt = doubts(lay, det)
+                if not view.transposed and (dropped := _dropped_below(view, lay, bl[i:])):
+                    dbt.append(dropped)
                 out.append(Found(lay, det, dbt, score(lay, det, dbt)))
             if view.transposed:
                 break  # a transposed view sees every block at once
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _own_header(view: View, lay: Layout, r: int) -> bool:
+    """Whether row ``r``, first of a block under the matrix of ``lay``, heads a table of its
+    own: level codes under the levels, or a header word over its names ('Category', 'Skill')
+    beside cells that read as level names (a shared pattern, or short labels), not beside
+    descriptors (a category named 'Scope' is no header)."""
+    first = [x for c in lay.levels if (x := view.get(r, c))]
+    if pattern_score(first) >= 2.5:
+        return True
+    if not _header_word(view.get(r, lay.category)):
+        return False
+    return pattern_score(first) > 0 or bool(first) and all(
+        width(x) <= 25 and len(x.split()) <= 3 for x in first)
+
+
+def _dropped_below(view: View, lay: Layout, later: list[tuple[int, int]]) -> str | None:
+    """A doubt when the block right under the matrix (after blank rows) is no table of its own
+    yet holds rows with a category name and text under the levels, which the matrix did not
+    take (they are not shaped like its category rows all through): each would be dropped with
+    its descriptors."""
+    for top, end in later:
+        if end <= lay.bottom:
+            continue
+        multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
+        if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
+            multi = multi[1:]
+        if not multi or _own_header(view, lay, multi[0]):
+            return None
+        rows = [r for r in multi if view.get(r, lay.category)
+                and any(view.get(r, c) for c in lay.levels)]
+        if not rows:
+            return None
+        where = (f"row {rows[0] + 1}" if len(rows) == 1 else f"rows {rows[0] + 1}–{rows[-1] + 1}")
+        return Against(
+            f"{where} below a blank row under the matrix (from {view.ref(rows[0], lay.category)}"
+            f", {_clip(view.get(rows[0], lay.category), 30)!r}) "
+            f"{'holds' if len(rows) == 1 else 'hold'} a name and text under the levels but "
+            f"{'is' if len(rows) == 1 else 'are'} not read as categories: if they belong to "
+            "the matrix, delete the blank row above them (and fill their name and level "
+            "cells); if they are another table, put a header row of levels over them")
+    return None
 
 
 def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
@@ -1725,9 +1793,7 @@ def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
             multi = multi[1:]
         if not multi:
             break
-        first = [view.get(multi[0], c) for c in lay.levels]
-        if pattern_score([x for x in first if x]) >= 2.5 or _header_word(view.get(multi[0],
-                                                                                 lay.category)):
+        if _own_header(view, lay, multi[0]):
             break  # a table of its own under a header
         if any(not view.get(r, lay.category) or not any(view.get(r, c) for c in lay.levels)
                for r in multi):
@@ -2108,8 +2174,12 @@ def list_lines(source: str, sheet: str | None = None,
         for i, (top, bottom) in enumerate(bl, 1):
             cols = [c for (r, c) in t.cells if top <= r <= bottom]
             bounds = range_ref(t.name, top, min(cols), bottom, max(cols))
-            best = next((f for f in found if f.layout.table_no == i and not f.layout.view.transposed),
-                        None) or next((f for f in found if f.layout.table_no == i), None)
+            # the reading import would take: one without doubt (best first), else the best
+            # reading across the columns, else any
+            best = next((f for f in found if f.layout.table_no == i and not f.doubts), None) \
+                or next((f for f in found if f.layout.table_no == i
+                         and not f.layout.view.transposed), None) \
+                or next((f for f in found if f.layout.table_no == i), None)
             if best is None:
                 lines.append(f"  table {i}: {bounds}: no matrix")
                 continue
