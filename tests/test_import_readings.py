@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetladder.importer.detect import ImportDoubtful, import_matrix
+from sheetladder.importer.detect import ImportDoubtful, explicit_options, import_matrix
 
 CATEGORIES = ["Craft", "Scope", "Product Impact", "People Impact", "Org Impact", "Business Impact"]
 LEVELS = [("S1", "Junior Engineer"), ("S2", "Senior Engineer")]
@@ -139,3 +139,32 @@ def test_category_rows_after_a_blank_row_that_cannot_be_read_are_a_doubt_saying_
     assert "row 6 below a blank row under the matrix (from Ladder!A6, 'Mentoring') holds a " \
            "name and text under the levels but is" in str(e.value)
     assert "delete the blank row above them" in str(e.value)
+
+
+def test_a_category_row_whose_texts_share_its_name_is_not_taken_for_the_header(
+        tmp_path: Path) -> None:
+    """Found by the property test (tests/test_import_layouts.py): the header 'Level 0'..'Level 4'
+    over a group column, blank rows between the categories; the row 'Craft | Owns craft | Leads
+    craft more' under a blank row was taken for a header of levels sharing the word 'craft',
+    the categories above it dropped, exit 0."""
+    def row(group: str, cat: str, verbs: str) -> list[str]:
+        return [group, cat, *[f"{v} {cat.lower()}" + " more" * i
+                              for i, v in enumerate(verbs.split())]]
+
+    rows = [["Level", "", *[f"Level {i}" for i in range(5)]],
+            row("Culture", "Business Impact", "Learns Owns Leads Shapes Guides"), [],
+            row("Execution", "Craft", "Owns Leads Shapes Guides Drives"),
+            row("Execution", "Collaboration", "Leads Shapes Guides Drives Sets"), [],
+            row("Impact", "Product Impact", "Shapes Guides Drives Sets Defines"),
+            row("People", "People Impact", "Guides Drives Sets Defines Builds")]
+    path = save(rows, tmp_path / "g.xlsx")
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path))
+    # refused for the group column under 'Level' (no word says it groups), offering it
+    assert "Levels (5): L0 Level 0, L1 Level 1" in str(e.value)
+    assert "--group-col A" in str(e.value)
+    det = import_matrix(str(path), sheet="Ladder", levels_in="columns", explicit=explicit_options(
+        "columns", header_row="1", levels="C:G", category="B", group="A"))
+    assert [c.name for c in det.categories] == ["Business Impact", "Craft", "Collaboration",
+                                                "Product Impact", "People Impact"]
+    assert [g.name for g in det.groups] == ["Culture", "Execution", "Impact", "People"]

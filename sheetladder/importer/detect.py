@@ -1631,6 +1631,11 @@ def _matrix_above(lay: Layout) -> list[str]:
     for r in above:
         heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
         p = pattern_score(heads) if all(heads) else 0.0
+        named = [x for x in heads if x]
+        if not p and len(named) >= max(2, 0.5 * len(heads)):
+            # a header over most of the level columns: the header found may take the category
+            # column as a level (a category row whose texts share its name's words)
+            p = pattern_score(named)
         if p > lay.pattern:
             out.append(Against(f"{what} {v.row_name(r)} {where} the header names the same "
                                "levels by a stronger pattern (" + ", ".join(_clip(x, 20) for x
@@ -1733,8 +1738,31 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 out.append(Found(lay, det, dbt, score(lay, det, dbt)))
             if view.transposed:
                 break  # a transposed view sees every block at once
+    _inside_another(out)
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _inside_another(found: list[Found]) -> None:
+    """A doubt for a layout whose header row lies among the category rows of another layout of
+    the same view (spaced from it by blank rows) whose header above names the levels by a
+    stronger pattern: the header found is likely a category row whose texts share a word."""
+    for f in found:
+        lay = f.layout
+        over = next((g for g in found if g is not f and g.layout.view is lay.view
+                     and g.layout.header < lay.header <= g.layout.bottom
+                     and g.layout.pattern > lay.pattern), None)
+        if over is None:
+            continue
+        v, o = lay.view, over.layout
+        what = "column" if v.transposed else "row"
+        heads = [v.get(o.header, c) for c in o.levels]
+        d = Against(f"{what} {v.row_name(lay.header)} taken for the header lies under {what} "
+                    f"{v.row_name(o.header)}, which names levels by a stronger pattern ("
+                    + ", ".join(_clip(x, 20) for x in heads[:4]) + "): the header may be "
+                    "there", header=o.header)
+        f.doubts.append(d)
+        f.score -= 5
 
 
 def _own_header(view: View, lay: Layout, r: int) -> bool:
@@ -1762,8 +1790,14 @@ def _dropped_below(view: View, lay: Layout, later: list[tuple[int, int]]) -> str
         multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
         if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
             multi = multi[1:]
-        if not multi or _own_header(view, lay, multi[0]):
+        if not multi:
             return None
+        if _own_header(view, lay, multi[0]):
+            # another table, when a layout is found under its header; else rows dropped
+            if candidate(view, lay.table_no, top, end, multi[0]) is not None:
+                return None
+            multi = multi[1:] if pattern_score([x for c in lay.levels
+                                                if (x := view.get(multi[0], c))]) >= 2.5 else multi
         rows = [r for r in multi if view.get(r, lay.category)
                 and any(view.get(r, c) for c in lay.levels)]
         if not rows:
