@@ -168,3 +168,49 @@ def test_a_category_row_whose_texts_share_its_name_is_not_taken_for_the_header(
     assert [c.name for c in det.categories] == ["Business Impact", "Craft", "Collaboration",
                                                 "Product Impact", "People Impact"]
     assert [g.name for g in det.groups] == ["Culture", "Execution", "Impact", "People"]
+
+
+def group_over_categories(path: Path, categories: list[str], levels: list[str],
+                          groups: list[str], brief: bool) -> Path:
+    """Levels down column A under two label rows: 'Group' in A1 over the group names, and
+    'Category' in A2 over the category names."""
+    rows = [["Group", *groups], ["Category", *categories]] + [
+        [code, *[f"{cat} {code}" if brief else text(cat, code) for cat in categories]]
+        for code in levels]
+    return save(rows, path)
+
+
+@pytest.mark.parametrize("levels", [["L1", "L2"], ["S1", "S2", "S3"]])
+def test_a_category_label_under_a_group_label_does_not_settle_the_orientation(
+        tmp_path: Path, levels: list[str]) -> None:
+    """Read with the levels across the columns, 'Category' in A2 was taken for the header of a
+    column of category names, so the codes under it were names, not a sign of levels down
+    the rows: the categories 'Junior skills', 'Senior skills', 'Staff skills' became the
+    levels, exit 0. Under 'Group' it is a label of the row beside it, and settles nothing."""
+    cats = ["Junior skills", "Senior skills", "Staff skills"]
+    path = group_over_categories(tmp_path / "g.xlsx", cats, levels, ["Tech", "People", "Org"],
+                                 brief=False)
+    with pytest.raises(ImportDoubtful):
+        import_matrix(str(path), levels_in="columns")
+    det = import_matrix(str(path))
+    assert [lv.code for lv in det.levels] == levels
+    assert [c.name for c in det.categories] == cats
+    assert [g.name for g in det.groups] == ["Tech", "People", "Org"]
+
+
+def test_a_line_headed_category_left_out_for_names_taken_from_the_group_line_is_a_doubt(
+        tmp_path: Path) -> None:
+    """Short descriptors, a different group over each category: the 'Group' row was read as
+    the category names and the 'Category' row left out, exit 0."""
+    cats = ["Senior Craft", "Senior Delivery", "Senior Scope", "Senior Mentoring"]
+    path = group_over_categories(tmp_path / "g.xlsx", cats, ["L1", "L2"],
+                                 ["Tech", "People", "Org", "Biz"], brief=True)
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path))
+    assert "row 2 ('Category', Ladder!A2) is left out while the category names are taken from " \
+           "row 1 ('Group'): if row 2 holds the categories, import with --levels-in rows " \
+           "--category-col 2 --group-col 1" in str(e.value)
+    det = import_matrix(str(path), levels_in="rows", explicit=explicit_options(
+        "rows", category="2", group="1"))
+    assert [c.name for c in det.categories] == cats
+    assert [g.name for g in det.groups] == ["Tech", "People", "Org", "Biz"]

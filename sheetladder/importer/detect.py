@@ -1145,6 +1145,7 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                    f"text for every category, {'above' if v.transposed else 'left of'} the category "
                    f"names, and is left out: it may be a group {what} (--group-col {v.line(c)})")
     out.extend(_descriptors_left_out(lay, det))
+    out.extend(_category_line_left_out(lay))
     if len(lay.skipped) > max(3, len(det.levels) // 2):
         out.append(f"{len(lay.skipped)} other {'rows' if lay.view.transposed else 'columns'} beside "
                    "the levels hold text: the levels found may be a slice of a larger table")
@@ -1260,6 +1261,40 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     return out
 
 
+# a header naming the line of category names itself, not a grouping of them
+_CATEGORY_WORD = re.compile(r"^\s*(categor(y|ies)|skills?|competenc(y|ies)|criteri(a|on)|"
+                            r"dimensions?|attributes?|behaviou?rs?|capabilit(y|ies)|"
+                            r"parameters?)(\s+names?)?\s*:?\s*$", re.I)
+
+
+def _category_line_left_out(lay: Layout) -> list[str]:
+    """A doubt when a line headed 'Category' (or 'Skill', 'Competency') is left out while the
+    category names are taken from a line headed otherwise ('Group' over it, say): the names
+    found are likely the groups, and the categories dropped."""
+    v = lay.view
+    if _CATEGORY_WORD.match(v.get(lay.header, lay.category)):
+        return []
+    what = "row" if v.transposed else "column"
+    out: list[str] = []
+    for c in lay.skipped:
+        head = v.get(lay.header, c)
+        if c in lay.told_skip or not _CATEGORY_WORD.match(head) or c > lay.levels[0]:
+            continue
+        rows = [r for r in range(lay.header + 1, lay.bottom + 1) if v.get(r, lay.category)]
+        n, _, distinct, numeric = _col_stats(v, rows, c)
+        if n < 0.75 * len(rows) or numeric > 0.5 or distinct < 0.5:
+            continue  # no names there (numbers under a swapped header, say)
+        found = v.get(lay.header, lay.category)
+        out.append(Against(
+            f"{what} {v.line(c)} ({head!r}, {v.ref(lay.header, c)}) is left out while the "
+            f"category names are taken from {what} {v.line(lay.category)}"
+            + (f" ({found!r})" if found else " (no header)") + ": if "
+            f"{what} {v.line(c)} holds the categories, import with --levels-in "
+            f"{'rows' if v.transposed else 'columns'} --category-col {v.line(c)}"
+            + (f" --group-col {v.line(lay.category)}" if lay.category < c else "")))
+    return out
+
+
 def _descriptors_left_out(lay: Layout, det: Detection) -> list[str]:
     """A doubt for each line left out of the matrix (not told by --skip-col) that has a header
     and holds texts shaped like the descriptors on most category rows: as long, distinct, no
@@ -1344,6 +1379,11 @@ def _corner_settles(lay: Layout) -> bool:
     v = lay.view
     corner = v.get(lay.header, lay.category)
     if not corner:
+        return False
+    if any(_header_word(x) for r in range(lay.top, lay.header) if (x := v.get(r, lay.category))):
+        # 'Category' under 'Group': a column of labels naming the rows beside it (a group row
+        # over a row of categories, the levels down the rows), not the header of a column of
+        # names; it settles nothing
         return False
     names = [v.get(r, lay.category) for r in range(lay.header + 1, lay.bottom + 1)]
     if any(_header_word(x) for x in names if x):
