@@ -192,7 +192,12 @@ def test_a_category_label_under_a_group_label_does_not_settle_the_orientation(
                                  brief=False)
     with pytest.raises(ImportDoubtful):
         import_matrix(str(path), levels_in="columns")
-    det = import_matrix(str(path))
+    # category names with seniority words beside codes: which holds the levels is a doubt
+    # either way round, so the default import refuses, offering --levels-in
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path))
+    assert "--levels-in" in str(e.value)
+    det = import_matrix(str(path), sheet="Ladder", levels_in="rows")
     assert [lv.code for lv in det.levels] == levels
     assert [c.name for c in det.categories] == cats
     assert [g.name for g in det.groups] == ["Tech", "People", "Org"]
@@ -214,3 +219,47 @@ def test_a_line_headed_category_left_out_for_names_taken_from_the_group_line_is_
         "rows", category="2", group="1"))
     assert [c.name for c in det.categories] == cats
     assert [g.name for g in det.groups] == ["Tech", "People", "Org", "Biz"]
+
+
+ENGINEERS = ["Junior Engineer", "Senior Engineer", "Staff Engineer"]
+
+
+def engineers_down(path: Path, corner: str) -> Path:
+    """Levels named by seniority ('Junior Engineer', ...) down column A, categories named by
+    codes ('C1', 'C2', 'C3') across row 1."""
+    cats = ["C1", "C2", "C3"]
+    return save([[corner, *cats]] + [[lv, *[text(c, lv) for c in cats]] for lv in ENGINEERS],
+                path)
+
+
+@pytest.mark.parametrize("corner", ["", "Category", "Skill"])
+def test_codes_across_over_seniority_names_down_are_refused_as_either_reading(
+        tmp_path: Path, corner: str) -> None:
+    """Codes across ('C1'..'C3') were taken for the levels and 'Junior Engineer', 'Senior
+    Engineer', 'Staff Engineer' down the rows for categories, exit 0: names of levels by
+    their seniority words and shared word are a sign as strong as codes. Nothing says which
+    line holds the levels, so both readings are doubtful and the import refuses, offering
+    --levels-in."""
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(engineers_down(tmp_path / "e.xlsx", corner)))
+    assert "the category names read as level names (Junior Engineer, Senior Engineer, Staff " \
+           "Engineer)" in str(e.value)
+    assert "--levels-in" in str(e.value)
+
+
+def test_a_reading_doubting_its_orientation_gives_way_to_a_clean_other_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Level' in A1 heads the column of levels: read down the rows the sheet has no doubt,
+    read across it doubts its orientation. Even when the doubtful reading ranks first, the
+    clean one is taken (with a note saying why)."""
+    from sheetladder.importer import detect
+
+    path = engineers_down(tmp_path / "e.xlsx", "Level")
+    real = detect.score
+    monkeypatch.setattr(detect, "score", lambda lay, det, dbt: real(lay, det, dbt)
+                        + (0 if lay.view.transposed else 100))
+    det = import_matrix(str(path))
+    assert det.orientation == "rows"
+    assert [lv.name for lv in det.levels] == ENGINEERS
+    assert [c.name for c in det.categories] == ["C1", "C2", "C3"]
+    assert any("the other reading doubted its orientation" in n.message for n in det.notes)

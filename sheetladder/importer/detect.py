@@ -1188,6 +1188,14 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                            f"and a ladder has at most {MAX_LEVELS} levels (split it in two, or "
                            "leave the extra levels out of the sheet)", other_way=True, free=True))
     like_levels = [c.name for c in cats if _named_like_a_level(c.name)]
+    if len(like_levels) < max(2, 0.75 * n_cat) and lay.pattern >= 2.5 \
+            and pattern_score([c.name for c in cats]) > 0:
+        # 'Junior Engineer', 'Senior Engineer', 'Staff Engineer' down the rows under codes
+        # across ('C1', 'Area 1'): names of levels by their seniority words and shared word,
+        # as strong a sign as the codes
+        ranked = [c.name for c in cats if seniority_rank(c.name) is not None]
+        if len(ranked) >= max(2, 0.75 * n_cat):
+            like_levels = ranked
     if n_cat >= 2 and len(like_levels) >= max(2, 0.75 * n_cat):
         # 'L1 - Junior', 'Senior', 'Staff' down the rows: a header of levels seen the other way
         # (its codes, or generic category names such as 'Cat 0', 'Area 1', taken for the levels)
@@ -2128,6 +2136,23 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         per_sheet.setdefault(id(f.layout.view.table), f)
     best = min(per_sheet.values(), key=lambda f: (bool(f.doubts), -f.score))
     explicit_given = ex.given or (levels_in is not None and sheet_given)
+    if levels_in is None and not ex.given and any(getattr(d, "other_way", False)
+                                                 for d in best.doubts) \
+            and not any(getattr(d, "always", False) for d in best.doubts):
+        # a guess doubting its orientation gives way to the other reading of the same table
+        # when that one has no doubt (when it has, both are doubtful: refused below)
+        flipped = next((f for f in found if f.layout.view.table is best.layout.view.table
+                        and f.layout.view.transposed != best.layout.view.transposed
+                        and not f.doubts and not f.detection.bad_weights
+                        and not f.detection.bad_cells), None)
+        if flipped is not None:
+            others_way = "; ".join(str(d) for d in best.doubts if getattr(d, "other_way", False))
+            flipped.detection.notes.append(Note(
+                flipped.detection.header_ref, "read with the levels "
+                + ("down the rows" if flipped.layout.view.transposed else "across the columns")
+                + f": the other reading doubted its orientation ({_clip(others_way, 160)})",
+                "level"))
+            best = flipped
     if best.detection.bad_cells:
         raise _cells_refused(best, source)
     if best.detection.bad_weights:
