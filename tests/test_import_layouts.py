@@ -8,6 +8,7 @@ the function ``sheetladder import`` calls."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,11 @@ VERBS = ["Learns", "Owns", "Leads", "Shapes", "Guides", "Drives", "Sets", "Defin
 OBJECTS = ["small tasks with help", "features end to end", "projects across a team",
            "the direction of several teams", "practice for the whole company",
            "standards others follow", "plans for a quarter", "long-term technical bets"]
+
+
+# what a refusal's advice says: an option to give, or an edit to make
+ADVICE = re.compile(r"--[a-z]|\b(type|put|delete|rename|correct|fix|mend|save|copy|give|"
+                    r"leave|fill|merge|split|remove)\b", re.I)
 
 
 @dataclass
@@ -165,8 +171,10 @@ def check(spec: Spec, path: Path) -> None:
     write(spec, path)
     try:
         det = import_matrix(str(path))
-    except SheetladderError:
-        return  # refused: allowed (the refusal's advice is checked elsewhere)
+    except SheetladderError as e:
+        # refused: allowed, with advice (what to give or to edit)
+        assert ADVICE.search(str(e)), f"a refusal without advice:\n{e}"
+        return
     why = matches(spec, det)
     assert why is None, f"an exit-0 wrong ladder: {why}\n{spec}\n{grid(spec)}"
 

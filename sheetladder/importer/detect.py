@@ -1026,7 +1026,7 @@ def build(lay: Layout, source: str) -> Detection:
     if not groups:
         raise ImportFailed(f"{source or sheet}: levels found at "
                            f"{view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])}"
-                           " but no category rows with descriptors below them")
+                           " but no category rows with descriptors below them: " + _NO_ROWS)
     det = Detection(
         source=source, sheet=sheet, orientation="rows" if view.transposed else "columns",
         header_ref=view.range_ref(lay.header, lay.levels[0], lay.names_row or lay.header,
@@ -1932,6 +1932,17 @@ def _shq(text: str) -> str:
     return text if re.fullmatch(r"[A-Za-z0-9_./:=@%+-]+", text) else "'" + text.replace("'", "'\\''") + "'"
 
 
+# what to do when no matrix is found, or a header of levels has nothing under it
+_NO_MATRIX = ("A matrix is a header row naming two or more levels ('L1', 'Level 2', 'Junior') "
+              "over rows that each hold a category name and a descriptor under each level, or "
+              "the same turned on its side. `sheetladder import {source} --list` shows every "
+              "table found; to point at the matrix, give --sheet, --levels-in columns|rows, "
+              "--header-row, --levels and --category-col.")
+_NO_ROWS = ("put the category rows right under that header (a name, then a descriptor under "
+            "each level), or point at the matrix with --sheet, --levels-in columns|rows, "
+            "--header-row and --levels (`--list` shows every table found)")
+
+
 class ImportDoubtful(ImportFailed):
     """The best layout found did not pass the plausibility checks."""
 
@@ -1944,7 +1955,9 @@ def detect(table: Table, levels_in: Orientation | None = None, source: str = "",
            explicit: Explicit | None = None) -> Detection:
     """The matrix on one sheet; ImportDoubtful (an ImportFailed) when it cannot be trusted."""
     if not table.cells:
-        raise ImportFailed(f"{source or table.name}: sheet {table.name!r} is empty")
+        raise ImportFailed(f"{source or table.name}: sheet {table.name!r} is empty: give the "
+                           "sheet holding the matrix with --sheet (`--list` shows every sheet "
+                           "and its tables)")
     return _choose([table], source or table.name, levels_in, explicit, sheet_given=True)
 
 
@@ -1960,7 +1973,8 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
     as if shown ("take"); by default a matrix that takes one is doubtful."""
     tables = read_tables(source)
     if not tables:
-        raise ImportFailed(f"{source}: the workbook holds no sheets")
+        raise ImportFailed(f"{source}: the workbook holds no sheets: open it in Excel or "
+                           "LibreOffice, put the matrix on a sheet and save it again")
     hidden_notes: dict[int, list[Note]] = {}
     for t in tables:
         rows, cols = sorted(t.hidden_rows), sorted(t.hidden_cols)
@@ -1983,12 +1997,19 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
             t for t in tables if t.name.lower() == sheet.lower()]
         if not chosen:
             raise ImportFailed(f"{source}: no sheet named {sheet!r}; sheets: "
-                               + ", ".join(repr(t.name) for t in tables))
+                               + ", ".join(repr(t.name) for t in tables)
+                               + ": give one of them with --sheet")
         tables = chosen
+        if not any(t.cells for t in tables):
+            raise ImportFailed(f"{source}: sheet {tables[0].name!r} is empty: give the sheet "
+                               "holding the matrix with --sheet (`--list` shows every sheet and "
+                               "its tables)")
     else:
         tables = [t for t in tables if t.visible and t.cells] or [t for t in tables if t.cells]
     if not tables:
-        raise ImportFailed(f"{source}: every sheet is empty")
+        raise ImportFailed(f"{source}: every sheet is empty: type the matrix in the cells of a "
+                           "sheet (a picture or a chart of it cannot be read), or import the "
+                           "file that holds it")
     det = _choose(tables, source, levels_in, explicit, sheet_given=sheet is not None)
     chosen_table = next((t for t in tables if t.name == det.sheet), None)
     if chosen_table is not None:
@@ -2118,17 +2139,20 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
                   and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
         if beyond:
             t, why = beyond[0]
-            raise ImportFailed(f"{source}: sheet {t.name!r}: {why}")
+            raise ImportFailed(f"{source}: sheet {t.name!r}: {why}: give lines within the "
+                               "sheet (`--list` shows each table's bounds)")
         for t in tables:  # a header of levels with nothing under it says more than 'none found'
             v = View(t, False)
             for r, cols in v.by_row.items():
                 heads = [v.get(r, c) for c in cols[1:]]
                 if pattern_score(heads) >= 2.5 and not any(rr > r for rr in v.by_row):
                     raise ImportFailed(f"{source}: levels found at {v.range_ref(r, cols[1], r, cols[-1])}"
-                                       " but no category rows with descriptors below them")
+                                       " but no category rows with descriptors below them: "
+                                       + _NO_ROWS)
         raise ImportFailed(f"{source}: no descriptor matrix found: no sheet has a header row of at "
                            "least two levels over rows of categories ("
-                           + ", ".join(repr(t.name) for t in tables) + ")")
+                           + ", ".join(repr(t.name) for t in tables) + "). "
+                           + _NO_MATRIX.format(source=_shq(source)))
     # the best layout of each sheet by score; among sheets, a plausible one before a doubtful one
     found.sort(key=lambda f: -f.score)
     per_sheet: dict[int, Found] = {}
@@ -2294,5 +2318,9 @@ def list_lines(source: str, sheet: str | None = None,
             alt = next((a for x in best.doubts if isinstance(x, Against)
                         and (a := _pointed_at(best, x, source)) is not None), None)
             lines.append(f"    {command(alt, source)}" if alt is not None else
-                         "    (no command: a doubt says this layout is wrong)")
+                         "    (no command: a doubt says this layout is wrong; `sheetladder "
+                         f"import {_shq(source)}` without --list names the cells to mend and "
+                         "the options that settle it)")
+    if not any(x.startswith("    ") for x in lines):
+        lines.append("No matrix found. " + _NO_MATRIX.format(source=_shq(source)))
     return lines
