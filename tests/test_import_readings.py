@@ -9,7 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sheetladder.definition import load_text
 from sheetladder.importer.detect import ImportDoubtful, explicit_options, import_matrix
+from sheetladder.importer.emit import default_name, definition_yaml
 
 CATEGORIES = ["Craft", "Scope", "Product Impact", "People Impact", "Org Impact", "Business Impact"]
 LEVELS = [("S1", "Junior Engineer"), ("S2", "Senior Engineer")]
@@ -263,3 +265,24 @@ def test_a_reading_doubting_its_orientation_gives_way_to_a_clean_other_reading(
     assert [lv.name for lv in det.levels] == ENGINEERS
     assert [c.name for c in det.categories] == ["C1", "C2", "C3"]
     assert any("the other reading doubted its orientation" in n.message for n in det.notes)
+
+
+@pytest.mark.parametrize("mark", ["N/A", "n/a", "-", "—"])
+def test_a_placeholder_mark_in_a_descriptor_cell_is_kept_as_typed(tmp_path: Path,
+                                                                  mark: str) -> None:
+    """As the shared corpus's ground truth has it (sourcegraph_ae_levels.xlsx: 'N/A' is the
+    descriptor of a level that has none, as published): a mark typed in a cell is the
+    source's text, kept verbatim and not marked drafted; only a blank cell becomes a
+    placeholder marked drafted."""
+    rows = [LEVELS_ACROSS, across("Craft"), across("Delivery"), across("Scope"),
+            across("Mentoring")]
+    rows[1][1] = mark
+    rows[2][3] = ""
+    det = import_matrix(str(save(rows, tmp_path / "p.xlsx")))
+    craft, delivery = det.categories[0], det.categories[1]
+    assert craft.descriptors["S1"] == mark
+    assert "S1" not in craft.drafted and "S1" not in craft.empty
+    assert "S3" in delivery.empty and "S3" in delivery.drafted
+    assert [n.ref for n in det.empty_cells] == ["Ladder!D3"]
+    ladder = load_text(definition_yaml(det, "p", default_name(det)), "<import>")
+    assert ladder.categories[0].descriptor("S1").text == mark
