@@ -68,7 +68,8 @@ def test_headers_sharing_a_word_beside_a_column_of_level_codes_are_not_taken_for
     text = str(e.value)
     assert "column C ('Craft', Ladder!C1) holds texts like the descriptors" in text
     assert "--levels-in rows" in text
-    assert "column A holds level codes" in text
+    assert "Read as that doubt says, the matrix has no doubt" in text
+    assert "--levels-in rows --header-row A --levels 2:3 --category-col 1" in text
 
 
 def save(rows: list[list[str]], path: Path) -> Path:
@@ -286,3 +287,33 @@ def test_a_placeholder_mark_in_a_descriptor_cell_is_kept_as_typed(tmp_path: Path
     assert [n.ref for n in det.empty_cells] == ["Ladder!D3"]
     ladder = load_text(definition_yaml(det, "p", default_name(det)), "<import>")
     assert ladder.categories[0].descriptor("S1").text == mark
+
+
+def test_a_header_row_repeating_the_codes_above_it_is_a_category_row(tmp_path: Path) -> None:
+    """Descriptors that carry a category code and a level name ('C1 Level 2') under a header
+    'C1 | C2 | C3': the row 'Level 2 | C1 Level 2 | ...' read as a header of codes C1..C3 with
+    one category 'Level 3', exit 0. The same codes on a row above make it doubtful."""
+    cats, levels = ["C1", "C2", "C3"], ["Level 1", "Level 2", "Level 3"]
+    rows = [["", *cats]] + [[lv, *[f"{c} {lv}" for c in cats]] for lv in levels]
+    try:
+        det = import_matrix(str(save(rows, tmp_path / "c.xlsx")))
+    except ImportDoubtful:
+        return
+    assert [c.name for c in det.categories] in (cats, levels)
+    assert len(det.categories) * len(det.levels) == 9
+
+
+def test_ranked_seniority_names_down_beside_headers_sharing_lead_read_down_the_rows(
+        tmp_path: Path) -> None:
+    """Found by the property test: 'Category' in A1 over 'Lead Design', 'Lead Delivery'
+    across, 'Intern', 'Junior Engineer' down. It was read with the levels across (the corner
+    taken to head the column of categories), 'Intern' and 'Junior Engineer' made categories,
+    exit 0. Names ranked by seniority ('Intern', 'Junior') read as levels where 'Lead', which
+    may sit anywhere in a ladder, ranks nothing: the levels run down the rows."""
+    cats = ["Lead Design", "Lead Delivery"]
+    rows = [["Category", *cats]] + [[lv, *[text(c, lv) for c in cats]]
+                                   for lv in ["Intern", "Junior Engineer"]]
+    det = import_matrix(str(save(rows, tmp_path / "s.xlsx")))
+    assert det.orientation == "rows"
+    assert [lv.name for lv in det.levels] == ["Intern", "Junior Engineer"]
+    assert [c.name for c in det.categories] == cats

@@ -1188,11 +1188,10 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                            f"and a ladder has at most {MAX_LEVELS} levels (split it in two, or "
                            "leave the extra levels out of the sheet)", other_way=True, free=True))
     like_levels = [c.name for c in cats if _named_like_a_level(c.name)]
-    if len(like_levels) < max(2, 0.75 * n_cat) and lay.pattern >= 2.5 \
-            and pattern_score([c.name for c in cats]) > 0:
+    if len(like_levels) < max(2, 0.75 * n_cat) and pattern_score([c.name for c in cats]) > 0:
         # 'Junior Engineer', 'Senior Engineer', 'Staff Engineer' down the rows under codes
-        # across ('C1', 'Area 1'): names of levels by their seniority words and shared word,
-        # as strong a sign as the codes
+        # across ('C1', 'Area 1') or other headers: names of levels by their seniority words
+        # and shared word, a sign as strong as what the header found shares
         ranked = [c.name for c in cats if seniority_rank(c.name) is not None]
         if len(ranked) >= max(2, 0.75 * n_cat):
             like_levels = ranked
@@ -1684,6 +1683,15 @@ def _matrix_above(lay: Layout) -> list[str]:
             # a header over most of the level columns: the header found may take the category
             # column as a level (a category row whose texts share its name's words)
             p = pattern_score(named)
+        found_codes = [level_code(v.get(lay.header, c)) for c in lay.levels]
+        if p >= 3 and p == lay.pattern and all(heads) and all(found_codes) \
+                and [level_code(x) for x in heads] == found_codes:
+            # the same codes above: the header found is a row whose texts carry them ('C1
+            # Level 2' under 'C1'), a category row, and the header is above
+            out.append(Against(f"{what} {v.row_name(r)} {where} the header names the same "
+                               "level codes (" + ", ".join(_clip(x, 20) for x in heads[:4])
+                               + "): the header may be there", header=r))
+            break
         if p > lay.pattern:
             out.append(Against(f"{what} {v.row_name(r)} {where} the header names the same "
                                "levels by a stronger pattern (" + ", ".join(_clip(x, 20) for x
