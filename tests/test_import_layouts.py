@@ -27,6 +27,7 @@ CATEGORY_POOL = [
     "Soft Skills", "Leadership Skills", "Domain Skills", "System Design", "Code Review",
     "Hiring", "Strategy", "Collaboration", "Lead Design", "Lead Delivery", "Lead Hiring",
 ]
+SHORT_NAMES = ["Trainee", "Junior", "Mid", "Senior", "Staff", "Principal", "Distinguished"]
 LEVEL_NAMES = ["Intern", "Junior Engineer", "Engineer", "Senior Engineer", "Staff Engineer",
                "Principal Engineer", "Distinguished Engineer"]
 GROUP_POOL = ["Technical", "Impact", "People", "Execution", "Culture"]
@@ -56,6 +57,7 @@ class Spec:
     groups: list[str] | None  # the group of each category, or None: no group line
     descriptors: list[list[str]]  # [category][level]
     spacers: list[int]  # the body lines (0-based) followed by a blank sheet row
+    title: str = ""  # a title row above the matrix, and a blank row under it
 
 
 @st.composite
@@ -65,10 +67,14 @@ def specs(draw: st.DrawFn) -> Spec:
     prefix = draw(st.sampled_from(["S", "L", "P", "E", "IC"]))
     start = draw(st.integers(0, 2))
     codes = [f"{prefix}{start + i}" for i in range(n_lv)]
-    names = LEVEL_NAMES[:n_lv]
+    names = draw(st.sampled_from([LEVEL_NAMES, SHORT_NAMES]))[:n_lv]
     name_line = draw(st.booleans())
-    cats = draw(st.lists(st.sampled_from(CATEGORY_POOL), min_size=n_cat, max_size=n_cat,
-                         unique=True))
+    if draw(st.integers(0, 5)) == 0:  # categories named by codes or numbered areas
+        form = draw(st.sampled_from(["C{}", "Area {}"]))
+        cats = [form.format(i + 1) for i in range(n_cat)]
+    else:
+        cats = draw(st.lists(st.sampled_from(CATEGORY_POOL), min_size=n_cat, max_size=n_cat,
+                             unique=True))
     groups = None
     if draw(st.booleans()) and n_cat >= 2:
         # runs of categories in each group, at least two groups
@@ -97,7 +103,9 @@ def specs(draw: st.DrawFn) -> Spec:
     return Spec(rows=rows, codes=codes, names=names, name_line=name_line,
                 name_label=draw(st.sampled_from(["", "Name", "Title"])) if name_line else "",
                 style=style,
-                corner=draw(st.sampled_from(["Category", "Level", "Group", "Skill", ""])),
+                corner=draw(st.sampled_from(["Category", "Level", "Group", "Skill", "Competency",
+                                             "Role", ""])),
+                title=draw(st.sampled_from(["", "", "Engineering career ladder"])),
                 categories=cats, groups=groups, descriptors=descriptors, spacers=spacers)
 
 
@@ -132,6 +140,9 @@ def write(spec: Spec, path: Path) -> None:
     # after a body line
     head_lines = (2 if spec.groups else 1) if spec.rows else 1 + spec.name_line
     r_out = 1
+    if spec.title:
+        ws.cell(1, 1, spec.title)
+        r_out = 3
     for r, line in enumerate(cells):
         for c, text in enumerate(line):
             if text:

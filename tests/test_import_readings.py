@@ -317,3 +317,36 @@ def test_ranked_seniority_names_down_beside_headers_sharing_lead_read_down_the_r
     assert det.orientation == "rows"
     assert [lv.name for lv in det.levels] == ["Intern", "Junior Engineer"]
     assert [c.name for c in det.categories] == cats
+
+
+def test_a_category_read_with_its_own_descriptors_as_a_header_of_levels_is_no_pattern(
+        tmp_path: Path) -> None:
+    """Found by the property test: levels down the rows with blank rows between, a group row
+    over the categories. Seen the other way, the column 'Lead Delivery', 'Learns lead
+    delivery', 'Owns lead delivery more' shares the category's words (and 'lead', a seniority
+    word) and was taken for the levels, exit 0. A name with texts about it is no level
+    header: refused, or read as laid out."""
+    rows = [["Category", "Technical", "Impact", "People"],
+            ["", "Lead Delivery", "Mentoring", "Lead Design"],
+            ["Intern", "Learns lead delivery", "Owns mentoring", "Leads lead design"], [],
+            ["Junior Engineer", "Owns lead delivery more", "Leads mentoring more",
+             "Shapes lead design more"], [],
+            ["Engineer", "Leads lead delivery more more", "Shapes mentoring more more",
+             "Guides lead design more more"]]
+    try:
+        det = import_matrix(str(save(rows, tmp_path / "n.xlsx")))
+    except ImportDoubtful:
+        return
+    assert [lv.name for lv in det.levels] == ["Intern", "Junior Engineer", "Engineer"]
+
+
+def test_category_codes_across_over_level_names_ranked_down_are_refused(tmp_path: Path) -> None:
+    """Found by the property test: 'C1'..'C4' across were taken for the levels and 'Intern',
+    'Junior Engineer', 'Engineer' (ranked by seniority, in order) down for categories, exit 0."""
+    cats = ["C1", "C2", "C3", "C4"]
+    rows = [["Group", "Execution", "Execution", "Culture", "People"], ["Category", *cats]] + [
+        [lv, *[text(c, lv) for c in cats]] for lv in ["Intern", "Junior Engineer", "Engineer"]]
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(save(rows, tmp_path / "c.xlsx")))
+    assert "the category names read as level names (Intern, Junior Engineer, Engineer)" \
+        in str(e.value)

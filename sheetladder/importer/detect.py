@@ -367,8 +367,24 @@ def pattern_score(heads: list[str]) -> float:
     shared = common[0][1] if common else 0
     best = max(senior, shared)
     if best >= 0.75 * len(heads) and best >= 2:
+        if _name_and_its_texts(heads, words):
+            return 0.0
         return 1.5
     return 0.0
+
+
+def _name_and_its_texts(heads: list[str], words: list[set[str]]) -> bool:
+    """Whether headers sharing a word are one name and texts about it ('Craft', 'Owns craft',
+    'Leads craft more': a category row read as a header): one header is the shared words
+    alone, and what the others add is no seniority word ('Engineer', 'Senior Engineer',
+    'Staff Engineer' are levels)."""
+    common = Counter(x for w in words for x in w - _FUNCTION_WORDS)
+    shared = {x for x, k in common.items() if k >= 0.75 * len(heads)}
+    bare = [i for i, w in enumerate(words) if w - _FUNCTION_WORDS and w - _FUNCTION_WORDS <= shared]
+    if len(bare) != 1:
+        return False
+    extras = [w - shared - _FUNCTION_WORDS for i, w in enumerate(words) if i != bare[0]]
+    return sum(bool(e & _SENIORITY) for e in extras) < 0.5 * len(extras)
 
 
 def _shared_words(heads: list[str]) -> set[str]:
@@ -1195,6 +1211,13 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         ranked = [c.name for c in cats if seniority_rank(c.name) is not None]
         if len(ranked) >= max(2, 0.75 * n_cat):
             like_levels = ranked
+    if len(like_levels) < max(2, 0.75 * n_cat) and lay.pattern >= 2.5:
+        # codes across may name categories ('C1', 'C2') when the names down rank by seniority
+        # in order ('Intern', 'Junior Engineer', 'Engineer'): half of them is enough
+        ranked = [c.name for c in cats if seniority_rank(c.name) is not None]
+        ranks = [r for c in cats if (r := seniority_rank(c.name)) is not None]
+        if len(ranked) >= max(2, 0.5 * n_cat) and (_counting(ranks) or _counting(ranks[::-1])):
+            like_levels = [c.name for c in cats]
     if n_cat >= 2 and len(like_levels) >= max(2, 0.75 * n_cat):
         # 'L1 - Junior', 'Senior', 'Staff' down the rows: a header of levels seen the other way
         # (its codes, or generic category names such as 'Cat 0', 'Area 1', taken for the levels)
