@@ -367,8 +367,24 @@ def pattern_score(heads: list[str]) -> float:
     shared = common[0][1] if common else 0
     best = max(senior, shared)
     if best >= 0.75 * len(heads) and best >= 2:
+        if _name_and_its_texts(heads, words):
+            return 0.0
         return 1.5
     return 0.0
+
+
+def _name_and_its_texts(heads: list[str], words: list[set[str]]) -> bool:
+    """Whether headers sharing a word are one name and texts about it ('Craft', 'Owns craft',
+    'Leads craft more': a category row read as a header): one header is the shared words
+    alone, and what the others add is no seniority word ('Engineer', 'Senior Engineer',
+    'Staff Engineer' are levels)."""
+    common = Counter(x for w in words for x in w - _FUNCTION_WORDS)
+    shared = {x for x, k in common.items() if k >= 0.75 * len(heads)}
+    bare = [i for i, w in enumerate(words) if w - _FUNCTION_WORDS and w - _FUNCTION_WORDS <= shared]
+    if len(bare) != 1:
+        return False
+    extras = [w - shared - _FUNCTION_WORDS for i, w in enumerate(words) if i != bare[0]]
+    return sum(bool(e & _SENIORITY) for e in extras) < 0.5 * len(extras)
 
 
 def _shared_words(heads: list[str]) -> set[str]:
@@ -433,6 +449,25 @@ class View:
         self.by_row: dict[int, list[int]] = {}
         for r, c in sorted(self.cells):
             self.by_row.setdefault(r, []).append(c)
+        # seen with the levels down the rows, the blank rows of the sheet (no cell at all) are
+        # spacing between level rows: a run of level lines goes on across them
+        # and a sheet row repeating an earlier one whole (the row of category names typed again
+        # between level rows) is a header repeated: left out, the run goes on across it
+        self.repeats: set[int] = set()
+        if transposed:
+            used = {c for _, c in self.cells}
+            self.bridged_cols |= {c for c in range(self.ncols) if c not in used}
+            lines: dict[int, dict[int, str]] = {}
+            for (r, c), v in self.raw.items():
+                if v.strip():
+                    lines.setdefault(c, {})[r] = v.strip()
+            seen: set[tuple[tuple[int, str], ...]] = set()
+            for c in sorted(lines):
+                key = tuple(sorted(lines[c].items()))
+                if key in seen and len(key) >= 2:
+                    self.repeats.add(c)
+                seen.add(key)
+            self.bridged_cols |= self.repeats
 
     def get(self, r: int, c: int) -> str:
         return self.cells.get((r, c), "").strip()
@@ -608,7 +643,8 @@ def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
             return None
     else:
         cand = [c for c in range(view.ncols) if heads[c] and c not in skip and c not in (
-            ex.category, ex.group, ex.weight) and not _WEIGHT.search(heads[c])]
+            ex.category, ex.group, ex.weight) and not _WEIGHT.search(heads[c])
+            and c not in view.repeats]
         runs: list[list[int]] = []
         for c in cand:
             if runs and all(x in view.bridged_cols for x in range(runs[-1][-1] + 1, c)):
@@ -668,6 +704,10 @@ def _numbered_header(hs: list[str], left: list[str], beside: list[str]) -> bool:
                for x in left)
 
 
+# the label of a row of level names under a header of bare codes ('Name', 'Title', 'Job title')
+_NAMES_LABEL = re.compile(r"^\s*((level|job|role)\s+)?(names?|titles?)\s*:?\s*$", re.I)
+
+
 def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads: dict[int, str],
                  below: list[int], levels: list[int], ex: Explicit) -> Layout | None:
     """The layout once the level columns are chosen: labels, group, weight, notes."""
@@ -677,7 +717,8 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
     names_row = None
     if all(re.fullmatch(r"[A-Za-z]{0,4}\d{1,3}", heads[c] or "") for c in levels) and below:
         r = below[0]
-        if all(view.get(r, c) for c in levels) and not any(view.get(r, c) for c in range(first)):
+        if all(view.get(r, c) for c in levels) and all(
+                not view.get(r, c) or _NAMES_LABEL.match(view.get(r, c)) for c in range(first)):
             names_row = r
             below = below[1:]
     level_cols = set(levels)
@@ -750,7 +791,7 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                 group = c
                 break
     for c in range(view.ncols):
-        if c in level_cols or c in (category, group, weight) or c in skip:
+        if c in level_cols or c in (category, group, weight) or c in skip or c in view.repeats:
             continue
         if stats[c][0] or heads[c]:
             if purpose is None and heads[c] and _PURPOSE.search(heads[c]):
@@ -860,6 +901,10 @@ def build(lay: Layout, source: str) -> Detection:
                               f"text above the matrix ignored: {_clip(text)!r}", "stray"))
     for r in repeats:
         notes.append(Note(view.ref(r, lay.levels[0]), "the level header repeated; skipped", "stray"))
+    for c in sorted(view.repeats):
+        if lay.levels[0] < c < lay.levels[-1]:
+            notes.append(Note(view.ref(lay.header, c), "the header of the categories repeated; "
+                              "skipped", "stray"))
     pending: tuple[str, str] | None = None
     italic_refs: list[str] = []  # descriptors in italics: marked drafted
     empty_groups = 0  # group titles with no category under them
@@ -997,7 +1042,7 @@ def build(lay: Layout, source: str) -> Detection:
     if not groups:
         raise ImportFailed(f"{source or sheet}: levels found at "
                            f"{view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])}"
-                           " but no category rows with descriptors below them")
+                           " but no category rows with descriptors below them: " + _NO_ROWS)
     det = Detection(
         source=source, sheet=sheet, orientation="rows" if view.transposed else "columns",
         header_ref=view.range_ref(lay.header, lay.levels[0], lay.names_row or lay.header,
@@ -1115,6 +1160,8 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(f"{what} {v.line(c)} ({f'{head!r}' if head else 'no header'}) holds a short "
                    f"text for every category, {'above' if v.transposed else 'left of'} the category "
                    f"names, and is left out: it may be a group {what} (--group-col {v.line(c)})")
+    out.extend(_descriptors_left_out(lay, det))
+    out.extend(_category_line_left_out(lay))
     if len(lay.skipped) > max(3, len(det.levels) // 2):
         out.append(f"{len(lay.skipped)} other {'rows' if lay.view.transposed else 'columns'} beside "
                    "the levels hold text: the levels found may be a slice of a larger table")
@@ -1157,6 +1204,20 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                            f"and a ladder has at most {MAX_LEVELS} levels (split it in two, or "
                            "leave the extra levels out of the sheet)", other_way=True, free=True))
     like_levels = [c.name for c in cats if _named_like_a_level(c.name)]
+    if len(like_levels) < max(2, 0.75 * n_cat) and pattern_score([c.name for c in cats]) > 0:
+        # 'Junior Engineer', 'Senior Engineer', 'Staff Engineer' down the rows under codes
+        # across ('C1', 'Area 1') or other headers: names of levels by their seniority words
+        # and shared word, a sign as strong as what the header found shares
+        ranked = [c.name for c in cats if seniority_rank(c.name) is not None]
+        if len(ranked) >= max(2, 0.75 * n_cat):
+            like_levels = ranked
+    if len(like_levels) < max(2, 0.75 * n_cat) and lay.pattern >= 2.5:
+        # codes across may name categories ('C1', 'C2') when the names down rank by seniority
+        # in order ('Intern', 'Junior Engineer', 'Engineer'): half of them is enough
+        ranked = [c.name for c in cats if seniority_rank(c.name) is not None]
+        ranks = [r for c in cats if (r := seniority_rank(c.name)) is not None]
+        if len(ranked) >= max(2, 0.5 * n_cat) and (_counting(ranks) or _counting(ranks[::-1])):
+            like_levels = [c.name for c in cats]
     if n_cat >= 2 and len(like_levels) >= max(2, 0.75 * n_cat):
         # 'L1 - Junior', 'Senior', 'Staff' down the rows: a header of levels seen the other way
         # (its codes, or generic category names such as 'Cat 0', 'Area 1', taken for the levels)
@@ -1230,6 +1291,79 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     return out
 
 
+# a header naming the line of category names itself, not a grouping of them
+_CATEGORY_WORD = re.compile(r"^\s*(categor(y|ies)|skills?|competenc(y|ies)|criteri(a|on)|"
+                            r"dimensions?|attributes?|behaviou?rs?|capabilit(y|ies)|"
+                            r"parameters?)(\s+names?)?\s*:?\s*$", re.I)
+
+
+def _category_line_left_out(lay: Layout) -> list[str]:
+    """A doubt when a line headed 'Category' (or 'Skill', 'Competency') is left out while the
+    category names are taken from a line headed otherwise ('Group' over it, say): the names
+    found are likely the groups, and the categories dropped."""
+    v = lay.view
+    if _CATEGORY_WORD.match(v.get(lay.header, lay.category)):
+        return []
+    what = "row" if v.transposed else "column"
+    out: list[str] = []
+    for c in lay.skipped:
+        head = v.get(lay.header, c)
+        if c in lay.told_skip or not _CATEGORY_WORD.match(head) or c > lay.levels[0]:
+            continue
+        rows = [r for r in range(lay.header + 1, lay.bottom + 1) if v.get(r, lay.category)]
+        n, _, distinct, numeric = _col_stats(v, rows, c)
+        if n < 0.75 * len(rows) or numeric > 0.5 or distinct < 0.5:
+            continue  # no names there (numbers under a swapped header, say)
+        found = v.get(lay.header, lay.category)
+        out.append(Against(
+            f"{what} {v.line(c)} ({head!r}, {v.ref(lay.header, c)}) is left out while the "
+            f"category names are taken from {what} {v.line(lay.category)}"
+            + (f" ({found!r})" if found else " (no header)") + ": if "
+            f"{what} {v.line(c)} holds the categories, import with --levels-in "
+            f"{'rows' if v.transposed else 'columns'} --category-col {v.line(c)}"
+            + (f" --group-col {v.line(lay.category)}" if lay.category < c else "")))
+    return out
+
+
+def _descriptors_left_out(lay: Layout, det: Detection) -> list[str]:
+    """A doubt for each line left out of the matrix (not told by --skip-col) that has a header
+    and holds texts shaped like the descriptors on most category rows: as long, distinct, no
+    numbers. It is a level (or a category, the matrix read the wrong way round) that the
+    layout would drop with its descriptors; a notes or weight header ('Description',
+    'Examples') is no such line."""
+    v = lay.view
+    rows = [r for r in range(lay.header + 1, lay.bottom + 1) if v.get(r, lay.category)
+            and r != lay.names_row]
+    texts = [c.descriptors[lv.code] for c in det.categories for lv in det.levels
+             if lv.code not in c.empty]
+    if len(rows) < 2 or not texts:
+        return []
+    desc_len = statistics.fmean(width(t) for t in texts)
+    what = "row" if v.transposed else "column"
+    out: list[str] = []
+    for c in lay.skipped:
+        head = v.get(lay.header, c)
+        if c in lay.told_skip or c < lay.category or not head or _side_column(head) \
+                or _header_word(head) or level_code(head) is not None:
+            # left of the names: a label (see Layout.loose); headed like a level: see
+            # _levels_left_out
+            continue
+        n, mean, distinct, numeric = _col_stats(v, rows, c)
+        if n < 0.75 * len(rows) or distinct < 0.8 or numeric > 0 or mean < 0.6 * desc_len:
+            continue
+        lo, hi = min(c, lay.levels[0]), max(c, lay.levels[-1])
+        other = "columns" if v.transposed else "rows"
+        out.append(Against(
+            f"{what} {v.line(c)} ({_clip(head, 30)!r}, {v.ref(lay.header, c)}) holds texts like "
+            f"the descriptors on {n} of {len(rows)} category {'columns' if v.transposed else 'rows'}"
+            f" and is left out of the levels found ({det.header_ref}): it may be a level (import "
+            f"with --levels-in {'rows' if v.transposed else 'columns'} --levels "
+            f"{v.line(lo)}:{v.line(hi)}), or the levels may run the other way (--levels-in "
+            f"{other}); if it is neither, --skip-col {v.line(c)} leaves it out",
+            other_way=True))
+    return out
+
+
 def _named_like_a_level(name: str) -> bool:
     """Whether a name reads as a level's: seniority words alone ('Senior', 'Staff Engineer' is
     not), after a level code if it has one ('L1 - Junior', 'Junior (E1)')."""
@@ -1275,6 +1409,11 @@ def _corner_settles(lay: Layout) -> bool:
     v = lay.view
     corner = v.get(lay.header, lay.category)
     if not corner:
+        return False
+    if any(_header_word(x) for r in range(lay.top, lay.header) if (x := v.get(r, lay.category))):
+        # 'Category' under 'Group': a column of labels naming the rows beside it (a group row
+        # over a row of categories, the levels down the rows), not the header of a column of
+        # names; it settles nothing
         return False
     names = [v.get(r, lay.category) for r in range(lay.header + 1, lay.bottom + 1)]
     if any(_header_word(x) for x in names if x):
@@ -1525,14 +1664,28 @@ def _unused_code_line(lay: Layout) -> str | None:
             return Against(f"{where} holds level codes ({', '.join(vals[:4])}) but the levels "
                            "found are another line: the levels may be there", header=r)
     for c in range(v.ncols):
-        if c == lay.category and _corner_settles(lay):
-            continue  # the corner says what the category line holds: codes there are names
+        if c == lay.category and _corner_settles(lay) and _level_like(
+                [v.get(lay.header, x) for x in lay.levels]):
+            # the corner says what the category line holds: codes there are names, beside
+            # levels named as levels are (codes, numbers, seniority words); headers that only
+            # share a word ('Product Impact', 'Org Impact') are no match for a line of codes,
+            # whatever the corner says
+            continue
         vals = [v.raw[(r, c)].strip() for r in rows if (r, c) in v.raw and v.raw[(r, c)].strip()]
         if _code_line(vals):
             return Against(f"{'row' if v.transposed else 'column'} {v.line(c)} holds level "
                            f"codes ({', '.join(vals[:4])}): the levels may run the other way",
                            other_way=True)
     return None
+
+
+def _level_like(heads: list[str]) -> bool:
+    """Whether level headers read as levels by more than a shared word: codes or numbers, or
+    seniority words or a code on three in four of them."""
+    if pattern_score(heads) >= 2.5:
+        return True
+    return sum(bool(level_code(h)) or bool(set(_words(h)) & _SENIORITY)
+               for h in heads) >= 0.75 * len(heads)
 
 
 def _matrix_above(lay: Layout) -> list[str]:
@@ -1548,6 +1701,20 @@ def _matrix_above(lay: Layout) -> list[str]:
     for r in above:
         heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
         p = pattern_score(heads) if all(heads) else 0.0
+        named = [x for x in heads if x]
+        if not p and len(named) >= max(2, 0.5 * len(heads)):
+            # a header over most of the level columns: the header found may take the category
+            # column as a level (a category row whose texts share its name's words)
+            p = pattern_score(named)
+        found_codes = [level_code(v.get(lay.header, c)) for c in lay.levels]
+        if p >= 3 and p == lay.pattern and all(heads) and all(found_codes) \
+                and [level_code(x) for x in heads] == found_codes:
+            # the same codes above: the header found is a row whose texts carry them ('C1
+            # Level 2' under 'C1'), a category row, and the header is above
+            out.append(Against(f"{what} {v.row_name(r)} {where} the header names the same "
+                               "level codes (" + ", ".join(_clip(x, 20) for x in heads[:4])
+                               + "): the header may be there", header=r))
+            break
         if p > lay.pattern:
             out.append(Against(f"{what} {v.row_name(r)} {where} the header names the same "
                                "levels by a stronger pattern (" + ", ".join(_clip(x, 20) for x
@@ -1645,11 +1812,84 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
                 except ImportFailed:
                     continue
                 dbt = doubts(lay, det)
+                if not view.transposed and (dropped := _dropped_below(view, lay, bl[i:])):
+                    dbt.append(dropped)
                 out.append(Found(lay, det, dbt, score(lay, det, dbt)))
             if view.transposed:
                 break  # a transposed view sees every block at once
+    _inside_another(out)
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _inside_another(found: list[Found]) -> None:
+    """A doubt for a layout whose header row lies among the category rows of another layout of
+    the same view (spaced from it by blank rows) whose header above names the levels by a
+    stronger pattern: the header found is likely a category row whose texts share a word."""
+    for f in found:
+        lay = f.layout
+        over = next((g for g in found if g is not f and g.layout.view is lay.view
+                     and g.layout.header < lay.header <= g.layout.bottom
+                     and g.layout.pattern > lay.pattern), None)
+        if over is None:
+            continue
+        v, o = lay.view, over.layout
+        what = "column" if v.transposed else "row"
+        heads = [v.get(o.header, c) for c in o.levels]
+        d = Against(f"{what} {v.row_name(lay.header)} taken for the header lies under {what} "
+                    f"{v.row_name(o.header)}, which names levels by a stronger pattern ("
+                    + ", ".join(_clip(x, 20) for x in heads[:4]) + "): the header may be "
+                    "there", header=o.header)
+        f.doubts.append(d)
+        f.score -= 5
+
+
+def _own_header(view: View, lay: Layout, r: int) -> bool:
+    """Whether row ``r``, first of a block under the matrix of ``lay``, heads a table of its
+    own: level codes under the levels, or a header word over its names ('Category', 'Skill')
+    beside cells that read as level names (a shared pattern, or short labels), not beside
+    descriptors (a category named 'Scope' is no header)."""
+    first = [x for c in lay.levels if (x := view.get(r, c))]
+    if pattern_score(first) >= 2.5:
+        return True
+    if not _header_word(view.get(r, lay.category)):
+        return False
+    return pattern_score(first) > 0 or bool(first) and all(
+        width(x) <= 25 and len(x.split()) <= 3 for x in first)
+
+
+def _dropped_below(view: View, lay: Layout, later: list[tuple[int, int]]) -> str | None:
+    """A doubt when the block right under the matrix (after blank rows) is no table of its own
+    yet holds rows with a category name and text under the levels, which the matrix did not
+    take (they are not shaped like its category rows all through): each would be dropped with
+    its descriptors."""
+    for top, end in later:
+        if end <= lay.bottom:
+            continue
+        multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
+        if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
+            multi = multi[1:]
+        if not multi:
+            return None
+        if _own_header(view, lay, multi[0]):
+            # another table, when a layout is found under its header; else rows dropped
+            if candidate(view, lay.table_no, top, end, multi[0]) is not None:
+                return None
+            multi = multi[1:] if pattern_score([x for c in lay.levels
+                                                if (x := view.get(multi[0], c))]) >= 2.5 else multi
+        rows = [r for r in multi if view.get(r, lay.category)
+                and any(view.get(r, c) for c in lay.levels)]
+        if not rows:
+            return None
+        where = (f"row {rows[0] + 1}" if len(rows) == 1 else f"rows {rows[0] + 1}–{rows[-1] + 1}")
+        return Against(
+            f"{where} below a blank row under the matrix (from {view.ref(rows[0], lay.category)}"
+            f", {_clip(view.get(rows[0], lay.category), 30)!r}) "
+            f"{'holds' if len(rows) == 1 else 'hold'} a name and text under the levels but "
+            f"{'is' if len(rows) == 1 else 'are'} not read as categories: if they belong to "
+            "the matrix, delete the blank row above them (and fill their name and level "
+            "cells); if they are another table, put a header row of levels over them")
+    return None
 
 
 def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
@@ -1666,9 +1906,7 @@ def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
             multi = multi[1:]
         if not multi:
             break
-        first = [view.get(multi[0], c) for c in lay.levels]
-        if pattern_score([x for x in first if x]) >= 2.5 or _header_word(view.get(multi[0],
-                                                                                 lay.category)):
+        if _own_header(view, lay, multi[0]):
             break  # a table of its own under a header
         if any(not view.get(r, lay.category) or not any(view.get(r, c) for c in lay.levels)
                for r in multi):
@@ -1725,6 +1963,17 @@ def _shq(text: str) -> str:
     return text if re.fullmatch(r"[A-Za-z0-9_./:=@%+-]+", text) else "'" + text.replace("'", "'\\''") + "'"
 
 
+# what to do when no matrix is found, or a header of levels has nothing under it
+_NO_MATRIX = ("A matrix is a header row naming two or more levels ('L1', 'Level 2', 'Junior') "
+              "over rows that each hold a category name and a descriptor under each level, or "
+              "the same turned on its side. `sheetladder import {source} --list` shows every "
+              "table found; to point at the matrix, give --sheet, --levels-in columns|rows, "
+              "--header-row, --levels and --category-col.")
+_NO_ROWS = ("put the category rows right under that header (a name, then a descriptor under "
+            "each level), or point at the matrix with --sheet, --levels-in columns|rows, "
+            "--header-row and --levels (`--list` shows every table found)")
+
+
 class ImportDoubtful(ImportFailed):
     """The best layout found did not pass the plausibility checks."""
 
@@ -1737,7 +1986,9 @@ def detect(table: Table, levels_in: Orientation | None = None, source: str = "",
            explicit: Explicit | None = None) -> Detection:
     """The matrix on one sheet; ImportDoubtful (an ImportFailed) when it cannot be trusted."""
     if not table.cells:
-        raise ImportFailed(f"{source or table.name}: sheet {table.name!r} is empty")
+        raise ImportFailed(f"{source or table.name}: sheet {table.name!r} is empty: give the "
+                           "sheet holding the matrix with --sheet (`--list` shows every sheet "
+                           "and its tables)")
     return _choose([table], source or table.name, levels_in, explicit, sheet_given=True)
 
 
@@ -1753,7 +2004,8 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
     as if shown ("take"); by default a matrix that takes one is doubtful."""
     tables = read_tables(source)
     if not tables:
-        raise ImportFailed(f"{source}: the workbook holds no sheets")
+        raise ImportFailed(f"{source}: the workbook holds no sheets: open it in Excel or "
+                           "LibreOffice, put the matrix on a sheet and save it again")
     hidden_notes: dict[int, list[Note]] = {}
     for t in tables:
         rows, cols = sorted(t.hidden_rows), sorted(t.hidden_cols)
@@ -1776,12 +2028,19 @@ def import_matrix(source: str, sheet: str | None = None, levels_in: Orientation 
             t for t in tables if t.name.lower() == sheet.lower()]
         if not chosen:
             raise ImportFailed(f"{source}: no sheet named {sheet!r}; sheets: "
-                               + ", ".join(repr(t.name) for t in tables))
+                               + ", ".join(repr(t.name) for t in tables)
+                               + ": give one of them with --sheet")
         tables = chosen
+        if not any(t.cells for t in tables):
+            raise ImportFailed(f"{source}: sheet {tables[0].name!r} is empty: give the sheet "
+                               "holding the matrix with --sheet (`--list` shows every sheet and "
+                               "its tables)")
     else:
         tables = [t for t in tables if t.visible and t.cells] or [t for t in tables if t.cells]
     if not tables:
-        raise ImportFailed(f"{source}: every sheet is empty")
+        raise ImportFailed(f"{source}: every sheet is empty: type the matrix in the cells of a "
+                           "sheet (a picture or a chart of it cannot be read), or import the "
+                           "file that holds it")
     det = _choose(tables, source, levels_in, explicit, sheet_given=sheet is not None)
     chosen_table = next((t for t in tables if t.name == det.sheet), None)
     if chosen_table is not None:
@@ -1911,17 +2170,20 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
                   and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
         if beyond:
             t, why = beyond[0]
-            raise ImportFailed(f"{source}: sheet {t.name!r}: {why}")
+            raise ImportFailed(f"{source}: sheet {t.name!r}: {why}: give lines within the "
+                               "sheet (`--list` shows each table's bounds)")
         for t in tables:  # a header of levels with nothing under it says more than 'none found'
             v = View(t, False)
             for r, cols in v.by_row.items():
                 heads = [v.get(r, c) for c in cols[1:]]
                 if pattern_score(heads) >= 2.5 and not any(rr > r for rr in v.by_row):
                     raise ImportFailed(f"{source}: levels found at {v.range_ref(r, cols[1], r, cols[-1])}"
-                                       " but no category rows with descriptors below them")
+                                       " but no category rows with descriptors below them: "
+                                       + _NO_ROWS)
         raise ImportFailed(f"{source}: no descriptor matrix found: no sheet has a header row of at "
                            "least two levels over rows of categories ("
-                           + ", ".join(repr(t.name) for t in tables) + ")")
+                           + ", ".join(repr(t.name) for t in tables) + "). "
+                           + _NO_MATRIX.format(source=_shq(source)))
     # the best layout of each sheet by score; among sheets, a plausible one before a doubtful one
     found.sort(key=lambda f: -f.score)
     per_sheet: dict[int, Found] = {}
@@ -1929,6 +2191,23 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         per_sheet.setdefault(id(f.layout.view.table), f)
     best = min(per_sheet.values(), key=lambda f: (bool(f.doubts), -f.score))
     explicit_given = ex.given or (levels_in is not None and sheet_given)
+    if levels_in is None and not ex.given and any(getattr(d, "other_way", False)
+                                                 for d in best.doubts) \
+            and not any(getattr(d, "always", False) for d in best.doubts):
+        # a guess doubting its orientation gives way to the other reading of the same table
+        # when that one has no doubt (when it has, both are doubtful: refused below)
+        flipped = next((f for f in found if f.layout.view.table is best.layout.view.table
+                        and f.layout.view.transposed != best.layout.view.transposed
+                        and not f.doubts and not f.detection.bad_weights
+                        and not f.detection.bad_cells), None)
+        if flipped is not None:
+            others_way = "; ".join(str(d) for d in best.doubts if getattr(d, "other_way", False))
+            flipped.detection.notes.append(Note(
+                flipped.detection.header_ref, "read with the levels "
+                + ("down the rows" if flipped.layout.view.transposed else "across the columns")
+                + f": the other reading doubted its orientation ({_clip(others_way, 160)})",
+                "level"))
+            best = flipped
     if best.detection.bad_cells:
         raise _cells_refused(best, source)
     if best.detection.bad_weights:
@@ -2049,8 +2328,12 @@ def list_lines(source: str, sheet: str | None = None,
         for i, (top, bottom) in enumerate(bl, 1):
             cols = [c for (r, c) in t.cells if top <= r <= bottom]
             bounds = range_ref(t.name, top, min(cols), bottom, max(cols))
-            best = next((f for f in found if f.layout.table_no == i and not f.layout.view.transposed),
-                        None) or next((f for f in found if f.layout.table_no == i), None)
+            # the reading import would take: one without doubt (best first), else the best
+            # reading across the columns, else any
+            best = next((f for f in found if f.layout.table_no == i and not f.doubts), None) \
+                or next((f for f in found if f.layout.table_no == i
+                         and not f.layout.view.transposed), None) \
+                or next((f for f in found if f.layout.table_no == i), None)
             if best is None:
                 lines.append(f"  table {i}: {bounds}: no matrix")
                 continue
@@ -2066,5 +2349,9 @@ def list_lines(source: str, sheet: str | None = None,
             alt = next((a for x in best.doubts if isinstance(x, Against)
                         and (a := _pointed_at(best, x, source)) is not None), None)
             lines.append(f"    {command(alt, source)}" if alt is not None else
-                         "    (no command: a doubt says this layout is wrong)")
+                         "    (no command: a doubt says this layout is wrong; `sheetladder "
+                         f"import {_shq(source)}` without --list names the cells to mend and "
+                         "the options that settle it)")
+    if not any(x.startswith("    ") for x in lines):
+        lines.append("No matrix found. " + _NO_MATRIX.format(source=_shq(source)))
     return lines

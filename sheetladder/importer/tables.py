@@ -42,6 +42,11 @@ _MAX_HELD = 100_000  # XML elements held at once; a row is at most 16,384 cells 
 _MAX_DEPTH = 256  # XML nesting; spreadsheets nest a few dozen deep at most
 
 
+# what to do with a file that cannot be read, or one too large to read
+_RESAVE = "open it in Excel or LibreOffice and save it again as .xlsx, then import that"
+_ALONE = "copy the matrix alone onto a sheet of a new workbook and import that"
+
+
 class ImportFailed(SheetladderError):
     """The source could not be read or holds no recognisable matrix; the message says why."""
 
@@ -174,7 +179,7 @@ def _checked_zip(path: Path, data: bytes, what: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
-        raise ImportFailed(f"{path}: not a readable {what} ({one_line(e)})") from None
+        raise ImportFailed(f"{path}: not a readable {what} ({one_line(e)}): {_RESAVE}") from None
     try:
         check_zip_limits(str(path), zf)
     except UnreadableWorkbook as e:
@@ -194,11 +199,12 @@ def _check_prologs(path: Path, zf: zipfile.ZipFile, what: str, parts: list[str] 
     except UnreadableWorkbook as e:
         raise ImportFailed(str(e)) from None
     except Exception as e:  # a damaged part: one line, never a traceback
-        raise ImportFailed(f"{path}: not a readable {what} ({one_line(e)})") from None
+        raise ImportFailed(f"{path}: not a readable {what} ({one_line(e)}): {_RESAVE}") from None
 
 
 def _too_large(path: Path, what: str) -> ImportFailed:
-    return ImportFailed(f"{path}: more than {MAX_CELL_SLOTS:,} {what}; too large to import")
+    return ImportFailed(f"{path}: more than {MAX_CELL_SLOTS:,} {what}; too large to import: "
+                        f"{_ALONE}")
 
 
 def read_xlsx(path: Path) -> list[Table]:
@@ -297,13 +303,14 @@ def _ods_tables(path: Path, zf: zipfile.ZipFile) -> list[Table]:
     try:
         content = zf.read("content.xml")
     except (zipfile.BadZipFile, KeyError, OSError) as e:
-        raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({e})") from None
+        raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({e}): {_RESAVE}") from None
     try:
         return _ods_stream(path, ElementTree.iterparse(io.BytesIO(content), events=("start", "end")))
     except (ElementTree.ParseError, DefusedXmlException) as e:
-        raise ImportFailed(f"{path}: content.xml is not valid XML ({e})") from None
+        raise ImportFailed(f"{path}: content.xml is not valid XML ({e}): {_RESAVE}") from None
     except (ValueError, RecursionError) as e:  # a bad count, or nesting beyond reason
-        raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({one_line(e)})") from None
+        raise ImportFailed(f"{path}: not a readable .ods spreadsheet ({one_line(e)}): "
+                           f"{_RESAVE}") from None
 
 
 def _count(el: Any, attr: str) -> int:
@@ -329,7 +336,7 @@ class _Bounds:
             raise _too_large(self.path, f"XML elements in {self.parts}")
         if held > _MAX_HELD:
             raise ImportFailed(f"{self.path}: {part} holds more than {_MAX_HELD:,} XML elements "
-                               f"{held_where}; too large to import")
+                               f"{held_where}; too large to import: {_ALONE}")
         if depth > _MAX_DEPTH:
             raise ImportFailed(f"{self.path}: {part} nests XML elements more than {_MAX_DEPTH} "
                                "deep; not a spreadsheet")
@@ -412,7 +419,8 @@ def _ods_stream(path: Path, events: Iterator[tuple[str, Any]]) -> list[Table]:
     for t, style in tables:
         t.visible = style not in hidden_styles
     if not tables:
-        raise ImportFailed(f"{path}: the .ods holds no sheets")
+        raise ImportFailed(f"{path}: the .ods holds no sheets: open it in LibreOffice, put the "
+                           "matrix on a sheet and save it again")
     return [t for t, _ in tables]
 
 

@@ -1,0 +1,352 @@
+"""Which way a sheet is read: a reading that leaves out lines holding descriptors, or that
+takes levels from headers sharing a word beside a line of level codes, gives way to the other
+reading or is refused with advice; never an exit-0 wrong ladder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetladder.definition import load_text
+from sheetladder.importer.detect import ImportDoubtful, explicit_options, import_matrix
+from sheetladder.importer.emit import default_name, definition_yaml
+
+CATEGORIES = ["Craft", "Scope", "Product Impact", "People Impact", "Org Impact", "Business Impact"]
+LEVELS = [("S1", "Junior Engineer"), ("S2", "Senior Engineer")]
+
+
+def descriptor(code: str, category: str) -> str:
+    return f"At {code}, {category.lower()} means work of a wider scope, done well with less help"
+
+
+def levels_down_column_a(path: Path, name_label: str | None) -> Path:
+    """Levels S1, S2 down column A with their names in column B, 'Category' in A1 over six
+    categories across row 1 (four of them sharing the word 'Impact')."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ladder"
+    ws["A1"] = "Category"
+    if name_label:
+        ws["B1"] = name_label
+    for i, cat in enumerate(CATEGORIES):
+        ws.cell(1, 3 + i, cat)
+    for r, (code, name) in enumerate(LEVELS, 2):
+        ws.cell(r, 1, code)
+        ws.cell(r, 2, name)
+        for i, cat in enumerate(CATEGORIES):
+            ws.cell(r, 3 + i, descriptor(code, cat))
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("name_label", [None, "Name", "Title"])
+def test_levels_down_a_column_of_codes_with_their_names_beside_import_as_laid_out(
+        tmp_path: Path, name_label: str | None) -> None:
+    """A 'Name' (or 'Title') header over the column of level names made that column a
+    category 'Name' whose descriptors were the level names, and the levels were named by their
+    bare codes: exit 0, a wrong ladder."""
+    det = import_matrix(str(levels_down_column_a(tmp_path / "l.xlsx", name_label)))
+    assert det.orientation == "rows"
+    assert [(lv.code, lv.name) for lv in det.levels] == LEVELS
+    assert [c.name for c in det.categories] == CATEGORIES
+    for c in det.categories:
+        assert c.descriptors == {code: descriptor(code, c.name) for code, _ in LEVELS}
+
+
+def test_headers_sharing_a_word_beside_a_column_of_level_codes_are_not_taken_for_levels(
+        tmp_path: Path) -> None:
+    """Read with the levels across the columns, the four headers sharing 'Impact' were taken
+    for the levels and the codes S1, S2 in column A for category names (the 'Category' corner
+    over them was taken to settle it), columns C and D (descriptors) silently dropped: exit 0.
+    The reading is doubtful now, names the dropped column, and points at the other reading."""
+    path = levels_down_column_a(tmp_path / "l.xlsx", "Name")
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path), levels_in="columns")
+    text = str(e.value)
+    assert "column C ('Craft', Ladder!C1) holds texts like the descriptors" in text
+    assert "--levels-in rows" in text
+    assert "Read as that doubt says, the matrix has no doubt" in text
+    assert "--levels-in rows --header-row A --levels 2:3 --category-col 1" in text
+
+
+def save(rows: list[list[str]], path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ladder"
+    for r, line in enumerate(rows, 1):
+        for c, text in enumerate(line, 1):
+            if text:
+                ws.cell(r, c, text)
+    wb.save(path)
+    return path
+
+
+SPACED_CATEGORIES = ["Craft", "Delivery", "Scope", "Mentoring"]
+SPACED_LEVELS = ["S1", "S2", "S3"]
+
+
+def text(category: str, code: str) -> str:
+    return f"Works on {category.lower()} at {code} with growing independence and reach"
+
+
+def across(cat: str) -> list[str]:
+    return [cat, *[text(cat, code) for code in SPACED_LEVELS]]
+
+
+def down(code: str) -> list[str]:
+    return [code, *[text(cat, code) for cat in SPACED_CATEGORIES]]
+
+
+LEVELS_ACROSS = ["Category", *SPACED_LEVELS]
+LEVELS_DOWN = ["Level", *SPACED_CATEGORIES]
+SPACED = {
+    # a blank row, and the category after it named by a notes word ('Scope'), which ended
+    # the matrix there: two categories dropped, exit 0
+    "category-rows-blank-row": [LEVELS_ACROSS, across("Craft"), across("Delivery"), [],
+                                across("Scope"), across("Mentoring")],
+    "category-rows-repeated-header": [LEVELS_ACROSS, across("Craft"), across("Delivery"),
+                                      LEVELS_ACROSS, across("Scope"), across("Mentoring")],
+    "category-rows-blank-then-header": [LEVELS_ACROSS, across("Craft"), across("Delivery"), [],
+                                        LEVELS_ACROSS, across("Scope"), across("Mentoring")],
+    # level rows split by blank rows, or by the row of category names typed again: refused,
+    # the levels after it 'not one of the levels found'
+    "level-rows-blank-rows": [LEVELS_DOWN, down("S1"), [], down("S2"), [], down("S3")],
+    "level-rows-repeated-header": [LEVELS_DOWN, down("S1"), down("S2"), LEVELS_DOWN, down("S3")],
+    "level-rows-blank-then-header": [LEVELS_DOWN, down("S1"), down("S2"), [], LEVELS_DOWN,
+                                     down("S3")],
+}
+
+
+@pytest.mark.parametrize("layout", sorted(SPACED))
+def test_rows_spaced_by_blank_rows_or_a_repeated_header_import_every_row(
+        tmp_path: Path, layout: str) -> None:
+    det = import_matrix(str(save(SPACED[layout], tmp_path / "s.xlsx")))
+    assert [lv.code for lv in det.levels] == SPACED_LEVELS
+    assert [c.name for c in det.categories] == SPACED_CATEGORIES
+    for c in det.categories:
+        assert c.descriptors == {code: text(c.name, code) for code in SPACED_LEVELS}
+
+
+def test_category_rows_after_a_blank_row_that_cannot_be_read_are_a_doubt_saying_what_to_edit(
+        tmp_path: Path) -> None:
+    """A block under a blank row that does not go on with the matrix (a row of descriptors with
+    no name) and is no table of its own: its named rows were dropped with exit 0."""
+    rows = [LEVELS_ACROSS, across("Craft"), across("Delivery"), [],
+            ["", *across("Scope")[1:]], across("Mentoring")]
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(save(rows, tmp_path / "s.xlsx")))
+    assert "row 6 below a blank row under the matrix (from Ladder!A6, 'Mentoring') holds a " \
+           "name and text under the levels but is" in str(e.value)
+    assert "delete the blank row above them" in str(e.value)
+
+
+def test_a_category_row_whose_texts_share_its_name_is_not_taken_for_the_header(
+        tmp_path: Path) -> None:
+    """Found by the property test (tests/test_import_layouts.py): the header 'Level 0'..'Level 4'
+    over a group column, blank rows between the categories; the row 'Craft | Owns craft | Leads
+    craft more' under a blank row was taken for a header of levels sharing the word 'craft',
+    the categories above it dropped, exit 0."""
+    def row(group: str, cat: str, verbs: str) -> list[str]:
+        return [group, cat, *[f"{v} {cat.lower()}" + " more" * i
+                              for i, v in enumerate(verbs.split())]]
+
+    rows = [["Level", "", *[f"Level {i}" for i in range(5)]],
+            row("Culture", "Business Impact", "Learns Owns Leads Shapes Guides"), [],
+            row("Execution", "Craft", "Owns Leads Shapes Guides Drives"),
+            row("Execution", "Collaboration", "Leads Shapes Guides Drives Sets"), [],
+            row("Impact", "Product Impact", "Shapes Guides Drives Sets Defines"),
+            row("People", "People Impact", "Guides Drives Sets Defines Builds")]
+    path = save(rows, tmp_path / "g.xlsx")
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path))
+    # refused for the group column under 'Level' (no word says it groups), offering it
+    assert "Levels (5): L0 Level 0, L1 Level 1" in str(e.value)
+    assert "--group-col A" in str(e.value)
+    det = import_matrix(str(path), sheet="Ladder", levels_in="columns", explicit=explicit_options(
+        "columns", header_row="1", levels="C:G", category="B", group="A"))
+    assert [c.name for c in det.categories] == ["Business Impact", "Craft", "Collaboration",
+                                                "Product Impact", "People Impact"]
+    assert [g.name for g in det.groups] == ["Culture", "Execution", "Impact", "People"]
+
+
+def group_over_categories(path: Path, categories: list[str], levels: list[str],
+                          groups: list[str], brief: bool) -> Path:
+    """Levels down column A under two label rows: 'Group' in A1 over the group names, and
+    'Category' in A2 over the category names."""
+    rows = [["Group", *groups], ["Category", *categories]] + [
+        [code, *[f"{cat} {code}" if brief else text(cat, code) for cat in categories]]
+        for code in levels]
+    return save(rows, path)
+
+
+@pytest.mark.parametrize("levels", [["L1", "L2"], ["S1", "S2", "S3"]])
+def test_a_category_label_under_a_group_label_does_not_settle_the_orientation(
+        tmp_path: Path, levels: list[str]) -> None:
+    """Read with the levels across the columns, 'Category' in A2 was taken for the header of a
+    column of category names, so the codes under it were names, not a sign of levels down
+    the rows: the categories 'Junior skills', 'Senior skills', 'Staff skills' became the
+    levels, exit 0. Under 'Group' it is a label of the row beside it, and settles nothing."""
+    cats = ["Junior skills", "Senior skills", "Staff skills"]
+    path = group_over_categories(tmp_path / "g.xlsx", cats, levels, ["Tech", "People", "Org"],
+                                 brief=False)
+    with pytest.raises(ImportDoubtful):
+        import_matrix(str(path), levels_in="columns")
+    # category names with seniority words beside codes: which holds the levels is a doubt
+    # either way round, so the default import refuses, offering --levels-in
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path))
+    assert "--levels-in" in str(e.value)
+    det = import_matrix(str(path), sheet="Ladder", levels_in="rows")
+    assert [lv.code for lv in det.levels] == levels
+    assert [c.name for c in det.categories] == cats
+    assert [g.name for g in det.groups] == ["Tech", "People", "Org"]
+
+
+def test_a_line_headed_category_left_out_for_names_taken_from_the_group_line_is_a_doubt(
+        tmp_path: Path) -> None:
+    """Short descriptors, a different group over each category: the 'Group' row was read as
+    the category names and the 'Category' row left out, exit 0."""
+    cats = ["Senior Craft", "Senior Delivery", "Senior Scope", "Senior Mentoring"]
+    path = group_over_categories(tmp_path / "g.xlsx", cats, ["L1", "L2"],
+                                 ["Tech", "People", "Org", "Biz"], brief=True)
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path))
+    assert "row 2 ('Category', Ladder!A2) is left out while the category names are taken from " \
+           "row 1 ('Group'): if row 2 holds the categories, import with --levels-in rows " \
+           "--category-col 2 --group-col 1" in str(e.value)
+    det = import_matrix(str(path), levels_in="rows", explicit=explicit_options(
+        "rows", category="2", group="1"))
+    assert [c.name for c in det.categories] == cats
+    assert [g.name for g in det.groups] == ["Tech", "People", "Org", "Biz"]
+
+
+ENGINEERS = ["Junior Engineer", "Senior Engineer", "Staff Engineer"]
+
+
+def engineers_down(path: Path, corner: str) -> Path:
+    """Levels named by seniority ('Junior Engineer', ...) down column A, categories named by
+    codes ('C1', 'C2', 'C3') across row 1."""
+    cats = ["C1", "C2", "C3"]
+    return save([[corner, *cats]] + [[lv, *[text(c, lv) for c in cats]] for lv in ENGINEERS],
+                path)
+
+
+@pytest.mark.parametrize("corner", ["", "Category", "Skill"])
+def test_codes_across_over_seniority_names_down_are_refused_as_either_reading(
+        tmp_path: Path, corner: str) -> None:
+    """Codes across ('C1'..'C3') were taken for the levels and 'Junior Engineer', 'Senior
+    Engineer', 'Staff Engineer' down the rows for categories, exit 0: names of levels by
+    their seniority words and shared word are a sign as strong as codes. Nothing says which
+    line holds the levels, so both readings are doubtful and the import refuses, offering
+    --levels-in."""
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(engineers_down(tmp_path / "e.xlsx", corner)))
+    assert "the category names read as level names (Junior Engineer, Senior Engineer, Staff " \
+           "Engineer)" in str(e.value)
+    assert "--levels-in" in str(e.value)
+
+
+def test_a_reading_doubting_its_orientation_gives_way_to_a_clean_other_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Level' in A1 heads the column of levels: read down the rows the sheet has no doubt,
+    read across it doubts its orientation. Even when the doubtful reading ranks first, the
+    clean one is taken (with a note saying why)."""
+    from sheetladder.importer import detect
+
+    path = engineers_down(tmp_path / "e.xlsx", "Level")
+    real = detect.score
+    monkeypatch.setattr(detect, "score", lambda lay, det, dbt: real(lay, det, dbt)
+                        + (0 if lay.view.transposed else 100))
+    det = import_matrix(str(path))
+    assert det.orientation == "rows"
+    assert [lv.name for lv in det.levels] == ENGINEERS
+    assert [c.name for c in det.categories] == ["C1", "C2", "C3"]
+    assert any("the other reading doubted its orientation" in n.message for n in det.notes)
+
+
+@pytest.mark.parametrize("mark", ["N/A", "n/a", "-", "—"])
+def test_a_placeholder_mark_in_a_descriptor_cell_is_kept_as_typed(tmp_path: Path,
+                                                                  mark: str) -> None:
+    """As the shared corpus's ground truth has it (sourcegraph_ae_levels.xlsx: 'N/A' is the
+    descriptor of a level that has none, as published): a mark typed in a cell is the
+    source's text, kept verbatim and not marked drafted; only a blank cell becomes a
+    placeholder marked drafted."""
+    rows = [LEVELS_ACROSS, across("Craft"), across("Delivery"), across("Scope"),
+            across("Mentoring")]
+    rows[1][1] = mark
+    rows[2][3] = ""
+    det = import_matrix(str(save(rows, tmp_path / "p.xlsx")))
+    craft, delivery = det.categories[0], det.categories[1]
+    assert craft.descriptors["S1"] == mark
+    assert "S1" not in craft.drafted and "S1" not in craft.empty
+    assert "S3" in delivery.empty and "S3" in delivery.drafted
+    assert [n.ref for n in det.empty_cells] == ["Ladder!D3"]
+    ladder = load_text(definition_yaml(det, "p", default_name(det)), "<import>")
+    assert ladder.categories[0].descriptor("S1").text == mark
+
+
+def test_a_header_row_repeating_the_codes_above_it_is_a_category_row(tmp_path: Path) -> None:
+    """Descriptors that carry a category code and a level name ('C1 Level 2') under a header
+    'C1 | C2 | C3': the row 'Level 2 | C1 Level 2 | ...' read as a header of codes C1..C3 with
+    one category 'Level 3', exit 0. The same codes on a row above make it doubtful."""
+    cats, levels = ["C1", "C2", "C3"], ["Level 1", "Level 2", "Level 3"]
+    rows = [["", *cats]] + [[lv, *[f"{c} {lv}" for c in cats]] for lv in levels]
+    try:
+        det = import_matrix(str(save(rows, tmp_path / "c.xlsx")))
+    except ImportDoubtful:
+        return
+    assert [c.name for c in det.categories] in (cats, levels)
+    assert len(det.categories) * len(det.levels) == 9
+
+
+def test_ranked_seniority_names_down_beside_headers_sharing_lead_read_down_the_rows(
+        tmp_path: Path) -> None:
+    """Found by the property test: 'Category' in A1 over 'Lead Design', 'Lead Delivery'
+    across, 'Intern', 'Junior Engineer' down. It was read with the levels across (the corner
+    taken to head the column of categories), 'Intern' and 'Junior Engineer' made categories,
+    exit 0. Names ranked by seniority ('Intern', 'Junior') read as levels where 'Lead', which
+    may sit anywhere in a ladder, ranks nothing: the levels run down the rows."""
+    cats = ["Lead Design", "Lead Delivery"]
+    rows = [["Category", *cats]] + [[lv, *[text(c, lv) for c in cats]]
+                                   for lv in ["Intern", "Junior Engineer"]]
+    det = import_matrix(str(save(rows, tmp_path / "s.xlsx")))
+    assert det.orientation == "rows"
+    assert [lv.name for lv in det.levels] == ["Intern", "Junior Engineer"]
+    assert [c.name for c in det.categories] == cats
+
+
+def test_a_category_read_with_its_own_descriptors_as_a_header_of_levels_is_no_pattern(
+        tmp_path: Path) -> None:
+    """Found by the property test: levels down the rows with blank rows between, a group row
+    over the categories. Seen the other way, the column 'Lead Delivery', 'Learns lead
+    delivery', 'Owns lead delivery more' shares the category's words (and 'lead', a seniority
+    word) and was taken for the levels, exit 0. A name with texts about it is no level
+    header: refused, or read as laid out."""
+    rows = [["Category", "Technical", "Impact", "People"],
+            ["", "Lead Delivery", "Mentoring", "Lead Design"],
+            ["Intern", "Learns lead delivery", "Owns mentoring", "Leads lead design"], [],
+            ["Junior Engineer", "Owns lead delivery more", "Leads mentoring more",
+             "Shapes lead design more"], [],
+            ["Engineer", "Leads lead delivery more more", "Shapes mentoring more more",
+             "Guides lead design more more"]]
+    try:
+        det = import_matrix(str(save(rows, tmp_path / "n.xlsx")))
+    except ImportDoubtful:
+        return
+    assert [lv.name for lv in det.levels] == ["Intern", "Junior Engineer", "Engineer"]
+
+
+def test_category_codes_across_over_level_names_ranked_down_are_refused(tmp_path: Path) -> None:
+    """Found by the property test: 'C1'..'C4' across were taken for the levels and 'Intern',
+    'Junior Engineer', 'Engineer' (ranked by seniority, in order) down for categories, exit 0."""
+    cats = ["C1", "C2", "C3", "C4"]
+    rows = [["Group", "Execution", "Execution", "Culture", "People"], ["Category", *cats]] + [
+        [lv, *[text(c, lv) for c in cats]] for lv in ["Intern", "Junior Engineer", "Engineer"]]
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(save(rows, tmp_path / "c.xlsx")))
+    assert "the category names read as level names (Intern, Junior Engineer, Engineer)" \
+        in str(e.value)
