@@ -758,6 +758,9 @@ def migrate(db: str | None) -> None:
 @click.option("--split", is_flag=True,
               help="With --roster: the files were rendered with --split (one per rater), so a "
                    "refused file is tied to its tab by that file's name.")
+@click.option("--keep", multiple=True, metavar="FILE",
+              help="With WORKBOOKS: of copies that disagree on a rater's tab, the one to use "
+                   "(repeatable).")
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
@@ -769,8 +772,8 @@ def migrate(db: str | None) -> None:
               help=_ROSTER_ALLOW_HELP)
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
-           split: bool, ladders: tuple[str, ...], trust_new: bool, force: bool,
-           allow_columns: tuple[str, ...]) -> None:
+           split: bool, keep: tuple[str, ...], ladders: tuple[str, ...], trust_new: bool,
+           force: bool, allow_columns: tuple[str, ...]) -> None:
     """Make a static HTML report of one period: a team page (index.html: level distribution,
     heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
     of self / manager / peers, growth plan, self-other gaps, comments, trend).
@@ -806,8 +809,12 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     if not workbooks and (ladders or trust_new):
         raise BadInput("--ladders and --trust-new judge WORKBOOKS; the history's ladders were "
                        "judged when they were collected")
+    if not workbooks and keep:
+        raise BadInput("--keep picks one of the WORKBOOKS given; a history holds one copy of "
+                       "each tab already (collect --keep chose it)")
     source: AbstractContextManager[History] = (
-        workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new)
+        workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new,
+                         keep=list(keep))
         if workbooks else History(db, read_only=True))
     with source as store:
         done = make_report(store, period, out_dir, team=team, manifest=manifest,
