@@ -364,3 +364,22 @@ def test_the_printed_results_leave_out_team_and_managers_only_when_no_one_has_an
     assert "Managers" not in printed_table(bare)[0]
     first = to_csv(bare).decode().split("\r\n", 1)[0]
     assert '"Team"' in first and '"Managers"' in first  # the CSV keeps every column
+
+
+def test_the_teams_sheet_gives_its_levels_lowest_first_whichever_team_comes_first(
+        tmp_path: Path, sales: Ladder) -> None:
+    # North (first) holds only S3, South S2 and S3: the columns were S3, S2 (first seen)
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    cats = [c.id for c in sales.categories]
+    with History(url) as h:
+        for i, (team, level) in enumerate((("North", 3), ("South", 2), ("South", 3))):
+            ctx = team_ctx(sales, f"Person {i}").model_copy(update={"team": team})
+            ratings = {s.tab: {c: level for c in cats} for s in ctx.raters}
+            h.ingest(make_report(sales, ctx, ratings, file=f"{i}.xlsx"), sales)
+        exp = build(h, "2026-Q4")
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(to_xlsx(exp))
+    ws = openpyxl.load_workbook(path)["Teams"]
+    assert [c.value for c in ws[3]] == ["Team", "People", "Complete", "Mean total", "S2", "S3"]
+    assert [[c.value for c in r] for r in ws.iter_rows(min_row=4)] == [
+        ["North", 1, 1, 54, 0, 1], ["South", 2, 2, 45, 1, 1]]
