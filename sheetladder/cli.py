@@ -634,7 +634,9 @@ def export(period: str | None, fmt: str | None, output: str | None, db: str | No
         return
     target = Path(output) if output else default_path(period, fmt, team, comments)
     write_new(target, payload, force=force)
-    click.echo(f"wrote {target} ({len(data.rows)} people, period {period}, from {history.name})")
+    n = len(data.rows)
+    click.echo(f"wrote {target} ({n} {'person' if n == 1 else 'people'}, period {period}, "
+               f"from {history.name})")
 
 
 @main.command()

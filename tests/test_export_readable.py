@@ -383,3 +383,15 @@ def test_the_teams_sheet_gives_its_levels_lowest_first_whichever_team_comes_firs
     assert [c.value for c in ws[3]] == ["Team", "People", "Complete", "Mean total", "S2", "S3"]
     assert [[c.value for c in r] for r in ws.iter_rows(min_row=4)] == [
         ["North", 1, 1, 54, 0, 1], ["South", 2, 2, 45, 1, 1]]
+
+
+def test_export_of_one_person_says_1_person_not_1_people(tmp_path: Path, sales: Ladder) -> None:
+    db = tmp_path / "h.sqlite"
+    with History(f"sqlite:///{db}") as h:
+        ctx = team_ctx(sales, "Person 0")
+        h.ingest(make_report(sales, ctx, {s.tab: {c.id: 2 for c in sales.categories}
+                                          for s in ctx.raters}, file="0.xlsx"), sales)
+    out = tmp_path / "r.csv"
+    res = CliRunner().invoke(main, ["export", "--db", str(db), "--format", "csv", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"wrote {out} (1 person, period 2026-Q4, from " in res.output, res.output
