@@ -120,3 +120,13 @@ def test_preview_of_an_empty_file_is_refused_not_drawn_as_a_blank_page(tmp_path:
     assert not out.exists()
     res = CliRunner().invoke(main, ["preview", str(tmp_path), "-o", str(out)])
     assert res.exit_code != 0 and "is a directory" in res.output, res.output
+
+
+def test_preview_of_a_file_libreoffice_cannot_load_names_that_file(tmp_path: Path):
+    soffice_or_skip()
+    bad = tmp_path / "notwb.xlsx"
+    bad.write_text("hello\n")
+    res = CliRunner().invoke(main, ["preview", str(bad), "-o", str(tmp_path / "pv")])
+    assert res.exit_code != 0
+    assert "could not convert notwb.xlsx" in res.output, res.output
+    assert "notwb.pdf" not in res.output
