@@ -92,7 +92,8 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
         click.echo(f"{w}" + (" (error: --strict)" if strict else " (warning)"))
     summary = placeholder_summary(warnings)
     if summary:
-        click.echo(summary, err=True)
+        # with --strict they are errors, as each line above says
+        click.echo(summary.replace("warning: ", "error: ", 1) if strict else summary, err=True)
     bad = len(errors) + (len(warnings) if strict else 0)
     if bad:
         click.echo(f"{bad} problem(s) found", err=True)
