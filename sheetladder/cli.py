@@ -710,10 +710,13 @@ _STATUS_FORMATS = ["text", "csv", "json"]
 @click.option("--format", "fmt", type=click.Choice(_STATUS_FORMATS), default="text",
               show_default=True,
               help="csv: the reminder list (one row per tab to chase) for a mail merge.")
+@click.option("--bom", is_flag=True,
+              help="With --format csv: start it with a UTF-8 BOM, so that Excel (and a Word "
+                   "mail merge) reads names such as José Núñez right.")
 @click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
               help=_ROSTER_ALLOW_HELP)
 def status(period: str | None, manifest: str | None, roster: str | None,
-           definition: str | None, split: bool, db: str | None, fmt: str,
+           definition: str | None, split: bool, db: str | None, fmt: str, bom: bool,
            allow_columns: tuple[str, ...]) -> None:
     """Who has returned: per person, the rater tabs collected, missing (rater, role, email) and
     refused (and why), then the cycle's totals: people complete, partial, not returned."""
@@ -721,10 +724,12 @@ def status(period: str | None, manifest: str | None, roster: str | None,
     from .results.status import status_of
     from .results.store import History
 
+    if bom and fmt != "csv":
+        raise BadInput("--bom goes with --format csv (the reminder list)")
     with History(db, read_only=True) as store:
         st = status_of(store, period, manifest=manifest, roster=roster, definition=definition,
                        split=split, allow_columns=allow_columns)
-    click.get_binary_stream("stdout").write(render_status(st, fmt))
+    click.get_binary_stream("stdout").write(render_status(st, fmt, bom=bom))
     click.echo(f"from {store.name}", err=fmt != "text")
 
 

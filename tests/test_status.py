@@ -190,6 +190,18 @@ def test_status_csv_is_a_safe_reminder_list(cycle: dict) -> None:
     assert {r["team"] for r in rows} == {"North", "South"}
 
 
+def test_status_csv_with_bom_starts_with_one_for_excel_and_bom_needs_csv(cycle: dict) -> None:
+    args = ["status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
+            "--db", str(cycle["db"])]
+    res = CliRunner().invoke(main, [*args, "--format", "csv", "--bom"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout_bytes.startswith(b"\xef\xbb\xbf\"email\",")
+    plain = CliRunner().invoke(main, [*args, "--format", "csv"])
+    assert res.stdout_bytes[3:] == plain.stdout_bytes
+    res = CliRunner().invoke(main, [*args, "--bom"])
+    assert res.exit_code == 1 and "--bom goes with --format csv" in res.output
+
+
 def test_status_json_holds_every_tab_with_its_state(cycle: dict) -> None:
     res = invoke("status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
                  "--db", str(cycle["db"]), "--format", "json")

@@ -392,9 +392,9 @@ def to_json(st: CycleStatus) -> bytes:
             + "\n").encode("utf-8")
 
 
-def render(st: CycleStatus, fmt: str) -> bytes:
+def render(st: CycleStatus, fmt: str, bom: bool = False) -> bytes:
     if fmt == "csv":
-        return to_csv(st)
+        return to_csv(st, bom=bom)
     if fmt == "json":
         return to_json(st)
     return to_text(st).encode("utf-8")
