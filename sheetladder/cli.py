@@ -92,7 +92,8 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
         click.echo(f"{w}" + (" (error: --strict)" if strict else " (warning)"))
     summary = placeholder_summary(warnings)
     if summary:
-        click.echo(summary, err=True)
+        # with --strict they are errors, as each line above says
+        click.echo(summary.replace("warning: ", "error: ", 1) if strict else summary, err=True)
     bad = len(errors) + (len(warnings) if strict else 0)
     if bad:
         click.echo(f"{bad} problem(s) found", err=True)
@@ -634,7 +635,9 @@ def export(period: str | None, fmt: str | None, output: str | None, db: str | No
         return
     target = Path(output) if output else default_path(period, fmt, team, comments)
     write_new(target, payload, force=force)
-    click.echo(f"wrote {target} ({len(data.rows)} people, period {period}, from {history.name})")
+    n = len(data.rows)
+    click.echo(f"wrote {target} ({n} {'person' if n == 1 else 'people'}, period {period}, "
+               f"from {history.name})")
 
 
 @main.command()
@@ -707,10 +710,13 @@ _STATUS_FORMATS = ["text", "csv", "json"]
 @click.option("--format", "fmt", type=click.Choice(_STATUS_FORMATS), default="text",
               show_default=True,
               help="csv: the reminder list (one row per tab to chase) for a mail merge.")
+@click.option("--bom", is_flag=True,
+              help="With --format csv: start it with a UTF-8 BOM, so that Excel (and a Word "
+                   "mail merge) reads names such as José Núñez right.")
 @click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
               help=_ROSTER_ALLOW_HELP)
 def status(period: str | None, manifest: str | None, roster: str | None,
-           definition: str | None, split: bool, db: str | None, fmt: str,
+           definition: str | None, split: bool, db: str | None, fmt: str, bom: bool,
            allow_columns: tuple[str, ...]) -> None:
     """Who has returned: per person, the rater tabs collected, missing (rater, role, email) and
     refused (and why), then the cycle's totals: people complete, partial, not returned."""
@@ -718,10 +724,12 @@ def status(period: str | None, manifest: str | None, roster: str | None,
     from .results.status import status_of
     from .results.store import History
 
+    if bom and fmt != "csv":
+        raise BadInput("--bom goes with --format csv (the reminder list)")
     with History(db, read_only=True) as store:
         st = status_of(store, period, manifest=manifest, roster=roster, definition=definition,
                        split=split, allow_columns=allow_columns)
-    click.get_binary_stream("stdout").write(render_status(st, fmt))
+    click.get_binary_stream("stdout").write(render_status(st, fmt, bom=bom))
     click.echo(f"from {store.name}", err=fmt != "text")
 
 
@@ -758,6 +766,9 @@ def migrate(db: str | None) -> None:
 @click.option("--split", is_flag=True,
               help="With --roster: the files were rendered with --split (one per rater), so a "
                    "refused file is tied to its tab by that file's name.")
+@click.option("--keep", multiple=True, metavar="FILE",
+              help="With WORKBOOKS: of copies that disagree on a rater's tab, the one to use "
+                   "(repeatable).")
 @click.option("--ladders", multiple=True, metavar="PATH", help=_LADDERS_HELP)
 @click.option("--trust-new", is_flag=True, help=_TRUST_NEW_HELP)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty: its pages "
@@ -769,8 +780,8 @@ def migrate(db: str | None) -> None:
               help=_ROSTER_ALLOW_HELP)
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifest: str | None, roster: str | None, definition: str | None,
-           split: bool, ladders: tuple[str, ...], trust_new: bool, force: bool,
-           allow_columns: tuple[str, ...]) -> None:
+           split: bool, keep: tuple[str, ...], ladders: tuple[str, ...], trust_new: bool,
+           force: bool, allow_columns: tuple[str, ...]) -> None:
     """Make a static HTML report of one period: a team page (index.html: level distribution,
     heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
     of self / manager / peers, growth plan, self-other gaps, comments, trend).
@@ -806,8 +817,12 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     if not workbooks and (ladders or trust_new):
         raise BadInput("--ladders and --trust-new judge WORKBOOKS; the history's ladders were "
                        "judged when they were collected")
+    if not workbooks and keep:
+        raise BadInput("--keep picks one of the WORKBOOKS given; a history holds one copy of "
+                       "each tab already (collect --keep chose it)")
     source: AbstractContextManager[History] = (
-        workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new)
+        workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new,
+                         keep=list(keep))
         if workbooks else History(db, read_only=True))
     with source as store:
         done = make_report(store, period, out_dir, team=team, manifest=manifest,

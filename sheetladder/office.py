@@ -60,7 +60,8 @@ def convert_many(sources: Sequence[Path], out_dir: Path, target: str, recalc: bo
         shutil.rmtree(profile, ignore_errors=True)
     ext = target.split(":")[0]
     outs = [out_dir / (Path(s).stem + "." + ext) for s in sources]
-    missing = [o for o in outs if not o.exists()]
+    # named by the file given, not by the output that was not made (notwb.xlsx, not notwb.pdf)
+    missing = [Path(s) for s, o in zip(sources, outs, strict=True) if not o.exists()]
     if proc.returncode != 0 or missing:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise OfficeError(

@@ -32,6 +32,11 @@ def preview(source: Path, out_dir: Path, fmt: Format = "png", force: bool = Fals
     prints on ``paper``."""
     if not source.exists():
         raise OfficeError(f"{source}: no such file")
+    if source.is_dir():
+        raise OfficeError(f"{source}: is a directory, not a workbook")
+    if source.stat().st_size == 0:
+        # LibreOffice opens an empty file as a new blank sheet: a picture of nothing
+        raise OfficeError(f"{source}: empty file (0 bytes), not a workbook")
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise OfficeError(f"--dpi {dpi}: give a resolution from {MIN_DPI} to {MAX_DPI}")
     if page is not None and page < 1:

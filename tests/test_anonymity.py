@@ -492,6 +492,27 @@ def test_findings_that_name_no_pooled_rater_are_listed_when_raters_are_pooled(
     assert "Their tab" not in text and "'S9'" not in text
 
 
+def test_the_overall_line_of_figures_withheld_names_no_pooled_raters_cell(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rating that is no level on a pooled peer's tab withholds every figure; the Overall
+    line said why with the cell ('Zed Quill!D9'), naming the rater the findings leave out."""
+    from sheetladder.results.report import withhold_figures
+
+    ladder = ladder_with(3)
+    report = report_of(ladder, 2, TWO)
+    peer_tab = next(i.tab for i in report.inputs if i.role == "peer")
+    withhold_figures(report, f"1 rating(s) are no level of the ladder ({peer_tab}!D9): no "
+                             "figure is computed until they are mended")
+    text = read_text([report], monkeypatch)
+    assert peer_tab not in text, text
+    assert "no figures: an error on the tabs of raters shown as Others" in text
+    # with every rater shown, the cell is given
+    shown = report_of(ladder_with(0), 2, TWO)
+    withhold_figures(shown, f"1 rating(s) are no level of the ladder ({peer_tab}!D9): no "
+                            "figure is computed until they are mended")
+    assert f"({peer_tab}!D9)" in read_text([shown], monkeypatch)
+
+
 def _filled_workbook(tmp_path: Path, ladder: Ladder, peers: int, name: str) -> Path:
     ctx = context(ladder, peers)
     blank = tmp_path / f"{name}-blank.xlsx"

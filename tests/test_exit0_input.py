@@ -300,6 +300,19 @@ def test_a_roster_period_is_checked_and_stored_canonical(runner: CliRunner, tmp_
 # -- placeholders ------------------------------------------------------------------------------
 
 
+def test_validate_strict_calls_its_placeholder_summary_an_error_not_a_warning(
+        runner: CliRunner, tmp_path: Path):
+    res = runner.invoke(main, ["new", "x.yaml", "--id", "x", "--name", "X", "--levels", "A=a,B=b",
+                               "--group", "G: C1"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["validate", "--strict", "x.yaml"])
+    assert res.exit_code == 1
+    assert "error: 2 placeholder descriptor(s)" in res.output, res.output
+    assert "warning: 2 placeholder" not in res.output
+    res = runner.invoke(main, ["validate", "x.yaml"])
+    assert res.exit_code == 0 and "warning: 2 placeholder descriptor(s)" in res.output
+
+
 def test_a_scaffolded_definition_warns_of_its_placeholders_and_fails_strict(runner: CliRunner,
                                                                             tmp_path: Path):
     res = runner.invoke(main, ["new", "x.yaml", "--id", "x", "--name", "X", "--levels", "A=a,B=b",

@@ -364,3 +364,34 @@ def test_the_printed_results_leave_out_team_and_managers_only_when_no_one_has_an
     assert "Managers" not in printed_table(bare)[0]
     first = to_csv(bare).decode().split("\r\n", 1)[0]
     assert '"Team"' in first and '"Managers"' in first  # the CSV keeps every column
+
+
+def test_the_teams_sheet_gives_its_levels_lowest_first_whichever_team_comes_first(
+        tmp_path: Path, sales: Ladder) -> None:
+    # North (first) holds only S3, South S2 and S3: the columns were S3, S2 (first seen)
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    cats = [c.id for c in sales.categories]
+    with History(url) as h:
+        for i, (team, level) in enumerate((("North", 3), ("South", 2), ("South", 3))):
+            ctx = team_ctx(sales, f"Person {i}").model_copy(update={"team": team})
+            ratings = {s.tab: {c: level for c in cats} for s in ctx.raters}
+            h.ingest(make_report(sales, ctx, ratings, file=f"{i}.xlsx"), sales)
+        exp = build(h, "2026-Q4")
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(to_xlsx(exp))
+    ws = openpyxl.load_workbook(path)["Teams"]
+    assert [c.value for c in ws[3]] == ["Team", "People", "Complete", "Mean total", "S2", "S3"]
+    assert [[c.value for c in r] for r in ws.iter_rows(min_row=4)] == [
+        ["North", 1, 1, 54, 0, 1], ["South", 2, 2, 45, 1, 1]]
+
+
+def test_export_of_one_person_says_1_person_not_1_people(tmp_path: Path, sales: Ladder) -> None:
+    db = tmp_path / "h.sqlite"
+    with History(f"sqlite:///{db}") as h:
+        ctx = team_ctx(sales, "Person 0")
+        h.ingest(make_report(sales, ctx, {s.tab: {c.id: 2 for c in sales.categories}
+                                          for s in ctx.raters}, file="0.xlsx"), sales)
+    out = tmp_path / "r.csv"
+    res = CliRunner().invoke(main, ["export", "--db", str(db), "--format", "csv", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"wrote {out} (1 person, period 2026-Q4, from " in res.output, res.output

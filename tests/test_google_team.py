@@ -177,6 +177,28 @@ def test_a_roster_publish_is_paced_under_the_write_quota(fake: FakeGoogle, sales
     assert clock.now < 60 * (len(times) // 55 + 1)  # and it waited no longer than needed
 
 
+@pytest.mark.parametrize("split", [False, True], ids=["per-person", "per-rater"])
+def test_the_links_of_a_roster_publish_carry_each_persons_team_and_self_rater_as_render_does(
+        fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, split: bool) -> None:
+    # the links file is the cycle's manifest for status and report: without the team, every
+    # person was listed under "No team", and a self tab's rater was blank in the reminders
+    monkeypatch.setenv(ENV_ROOT, fake.root)
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,team,manager,peers\n"
+                      "Ben Ortiz,ben@example.com,North,Bo Chen,Cy Park;Di Lee\n"
+                      "Eva Lind,eva@example.com,South,Bo Chen,Ana Diaz\n")
+    links = tmp_path / "links.csv"
+    res = CliRunner().invoke(main, ["publish", str(DEFINITIONS / "sales-s1-s7.yaml"), "--roster",
+                                    str(roster), "--period", "2026-Q4", "-o", str(links)]
+                             + (["--split"] if split else []))
+    assert res.exit_code == 0, res.output
+    rows = read_manifest(links)
+    assert len(rows) == 7
+    assert {(r.person, r.team) for r in rows} == {("Ben Ortiz", "North"), ("Eva Lind", "South")}
+    assert {r.person: r.rater for r in rows if r.role == "self"} == {
+        "Ben Ortiz": "Ben Ortiz", "Eva Lind": "Eva Lind"}
+
+
 def test_cli_publish_roster_writes_the_links_for_a_mail_merge(
         fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(ENV_ROOT, fake.root)

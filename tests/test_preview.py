@@ -107,3 +107,26 @@ def test_one_page_of_ten_or_more_is_named_as_the_whole_preview_names_it(tmp_path
     assert one.exit_code == 0, one.output
     assert one.output.strip() == str(pages[0])
     assert sorted((tmp_path / "d").glob("*.png")) == pages  # replaced, none added
+
+
+def test_preview_of_an_empty_file_is_refused_not_drawn_as_a_blank_page(tmp_path: Path):
+    # LibreOffice opens a 0-byte .xlsx as a new sheet: the preview was one blank page, exit 0
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    out = tmp_path / "pv"
+    res = CliRunner().invoke(main, ["preview", str(empty), "-o", str(out)])
+    assert res.exit_code != 0
+    assert "empty.xlsx: empty file (0 bytes)" in res.output, res.output
+    assert not out.exists()
+    res = CliRunner().invoke(main, ["preview", str(tmp_path), "-o", str(out)])
+    assert res.exit_code != 0 and "is a directory" in res.output, res.output
+
+
+def test_preview_of_a_file_libreoffice_cannot_load_names_that_file(tmp_path: Path):
+    soffice_or_skip()
+    bad = tmp_path / "notwb.xlsx"
+    bad.write_text("hello\n")
+    res = CliRunner().invoke(main, ["preview", str(bad), "-o", str(tmp_path / "pv")])
+    assert res.exit_code != 0
+    assert "could not convert notwb.xlsx" in res.output, res.output
+    assert "notwb.pdf" not in res.output

@@ -1299,3 +1299,16 @@ def test_a_formula_in_a_copied_templates_name_cell_is_refused_as_a_formula_not_a
     report = read_path(unchanged(edit(src, tmp_path / "typed.xlsx", typed)))
     assert not [f for f in report.findings if f.sheet == "Guide"]
     assert report.person == "Ana Diaz"
+
+
+def test_a_web_address_that_is_no_google_sheets_link_is_told_as_such_not_as_no_such_file(
+        tmp_path: Path) -> None:
+    link = "https://docs.google.com/document/d/abc/edit"
+    res = CliRunner().invoke(main, ["read", link])
+    assert res.exit_code == 2
+    assert "not a Google Sheets link" in res.output and "no such file" not in res.output
+    res = CliRunner().invoke(main, ["collect", link, "--db", str(tmp_path / "h.sqlite")])
+    assert res.exit_code == 1
+    assert "not a Google Sheets link" in res.output and "no such file" not in res.output
+    res = CliRunner().invoke(main, ["read", str(tmp_path / "nosuch.xlsx")])
+    assert res.exit_code == 2 and "no such file" in res.output

@@ -424,6 +424,29 @@ def test_cli_two_workbooks_giving_one_email_to_two_names_suggest_no_command_on_a
     assert not (tmp_path / "site").exists()
 
 
+def test_cli_copies_that_disagree_are_refused_naming_keep_and_keep_settles_them(
+        tmp_path: Path) -> None:
+    """The refusal of two copies that disagree says to name one with --keep FILE: report takes
+    that option too, as read and collect do."""
+    ladder = load(DEFINITIONS / "sales-s1-s7.yaml")
+    ctx = make_context(ladder, "Ana Diaz", "2026-Q4")
+    files = []
+    for level in (2, 3):
+        ratings = {s.tab: {c.id: level if s.role == "self" else 2 for c in ladder.categories}
+                   for s in ctx.raters}
+        files.append(tmp_path / f"copy-{level}.xlsx")
+        save(build_plan(ladder, ctx, ratings=ratings), files[-1])
+    args = ["report", *map(str, files), "--ladders", str(DEFINITIONS / "sales-s1-s7.yaml")]
+    r = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "site")])
+    assert r.exit_code == 1 and "--keep FILE" in r.output, r.output
+    assert not (tmp_path / "site").exists()
+    r = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "site"), "--keep", str(files[1])])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "site" / "people" / "ana-diaz.html").exists()
+    r = CliRunner().invoke(main, ["report", "-o", str(tmp_path / "other"), "--keep", "x.xlsx"])
+    assert r.exit_code == 1 and "--keep" in r.output
+
+
 def test_cli_db_does_not_go_with_workbooks(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["report", "x.xlsx", "--db", "h.sqlite", "-o", str(tmp_path)])
     assert r.exit_code == 1 and "--db" in r.output

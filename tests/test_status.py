@@ -190,6 +190,18 @@ def test_status_csv_is_a_safe_reminder_list(cycle: dict) -> None:
     assert {r["team"] for r in rows} == {"North", "South"}
 
 
+def test_status_csv_with_bom_starts_with_one_for_excel_and_bom_needs_csv(cycle: dict) -> None:
+    args = ["status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
+            "--db", str(cycle["db"])]
+    res = CliRunner().invoke(main, [*args, "--format", "csv", "--bom"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout_bytes.startswith(b"\xef\xbb\xbf\"email\",")
+    plain = CliRunner().invoke(main, [*args, "--format", "csv"])
+    assert res.stdout_bytes[3:] == plain.stdout_bytes
+    res = CliRunner().invoke(main, [*args, "--bom"])
+    assert res.exit_code == 1 and "--bom goes with --format csv" in res.output
+
+
 def test_status_json_holds_every_tab_with_its_state(cycle: dict) -> None:
     res = invoke("status", "--period", PERIOD, "--manifest", str(cycle["manifest"]),
                  "--db", str(cycle["db"]), "--format", "json")
@@ -1134,3 +1146,13 @@ def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_t
     ben.rename(out / "ana-diaz-final.xlsx")
     res = invoke("collect", str(out), "--db", str(db))
     assert res.exit_code == 0 and "1 added" in res.output, res.output
+
+
+def test_the_totals_line_says_1_person_not_1_people() -> None:
+    from sheetladder.results.status import Totals
+
+    one = Totals(people=1, complete=0, partial=1, not_returned=0, tabs=4, tabs_collected=2,
+                 tabs_missing=2, tabs_refused=0)
+    assert one.line("2026-Q4").startswith("2026-Q4: 1 person, 0 complete, 1 partial")
+    two = one.model_copy(update={"people": 2})
+    assert two.line("2026-Q4").startswith("2026-Q4: 2 people, ")

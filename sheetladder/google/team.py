@@ -57,9 +57,12 @@ def _key(person: str, period: str | None, tab: str) -> tuple[str, str, str]:
 
 
 def _rows(ctx: Context, target: str = "") -> list[ManifestRow]:
-    """The manifest rows of one sheet: one per rater slot it holds."""
-    return [ManifestRow(person=ctx.person, period=ctx.period, tab=s.tab, role=s.role, rater=s.name,
-                        email=s.email, target=target)
+    """The manifest rows of one sheet: one per rater slot it holds, as ``render --roster``
+    writes them (the self tab's rater is the person; the person's team), so that ``status`` and
+    ``report`` group and name them alike from the links."""
+    return [ManifestRow(person=ctx.person, period=ctx.period, tab=s.tab, role=s.role,
+                        rater=s.name or (ctx.person if s.role == "self" else None),
+                        email=s.email, target=target, team=ctx.team)
             for s in ctx.raters if ctx.split_tab is None or s.tab == ctx.split_tab]
 
 

@@ -30,7 +30,7 @@ from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..scoring import RaterInput
 from ..verify.verify import VerifyMemo
-from ..xlsx.archive import looks_like_csv, read_file_bytes
+from ..xlsx.archive import looks_like_csv, missing_reason, read_file_bytes
 from .read import CHUNK_FILES as _CHUNK_FILES
 from .read import FOLDER_SUFFIXES as FOLDER_SUFFIXES
 from .read import MOST_JOBS as MOST_JOBS
@@ -64,7 +64,8 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
     found, missing = find_workbooks(paths)
     files: list[str] = []
     refused = [IngestResult(file=m, status="refused", findings=[
-        Finding(severity="error", message="no such file or folder")]) for m in missing]
+        Finding(severity="error", message=missing_reason(m, "file or folder"))])
+        for m in missing]
     for f in found:
         p = Path(f)
         if is_google_source(f) or p.suffix.lower() != ".csv":

@@ -937,6 +937,10 @@ def _teams_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None
     labels: list[str] = []
     for t in exp.teams:
         labels += [lv for lv in t.levels if lv not in labels]
+    # the ladder's order, lowest first, whichever team holds a level first (a stable sort
+    # keeps first appearance among levels of one index on two ladders)
+    index = {(r.level or "below the first level"): r.level_index or 0 for r in exp.rows}
+    labels.sort(key=lambda lv: index.get(lv, 0))
     headers = ["Team", "People", "Complete", "Mean total", *labels]
     rows: list[list[Value]] = [[t.team or "(no team)", t.people, t.complete, t.mean_total,
                                 *(t.levels.get(lv, 0) for lv in labels)] for t in exp.teams]

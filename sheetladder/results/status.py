@@ -148,7 +148,8 @@ class Totals(BaseModel):
                       f"{listed_in}")
         if self.tabs_unlisted:
             extra += f"; {self.tabs_unlisted} tab(s) collected that the {listed_in} does not list"
-        return (f"{period or 'no period'}: {self.people} people, {self.complete} complete, "
+        people = "1 person" if self.people == 1 else f"{self.people} people"
+        return (f"{period or 'no period'}: {people}, {self.complete} complete, "
                 f"{self.partial} partial, {self.not_returned} not returned; "
                 f"{self.tabs_collected} of {self.tabs} tabs collected, {self.tabs_missing} "
                 f"missing, {self.tabs_refused} refused{extra}")
@@ -391,9 +392,9 @@ def to_json(st: CycleStatus) -> bytes:
             + "\n").encode("utf-8")
 
 
-def render(st: CycleStatus, fmt: str) -> bytes:
+def render(st: CycleStatus, fmt: str, bom: bool = False) -> bytes:
     if fmt == "csv":
-        return to_csv(st)
+        return to_csv(st, bom=bom)
     if fmt == "json":
         return to_json(st)
     return to_text(st).encode("utf-8")

@@ -151,7 +151,12 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
             overall.append(f"({len(r.tabs_missing)} of {len(r.raters)} rater tabs are in files "
                            "not read): ", style="yellow")
         if r.figures_withheld:
-            overall.append(f"no figures: {r.figures_withheld}")
+            why = r.figures_withheld
+            if pooled and not anonymity.listable(None, None, why, r.inputs):
+                # it names a pooled rater's cells ('Di Lee!D9'), as the findings left out would
+                why = (f"an error on the tabs of raters shown as {anonymity.POOL_NAME} stops "
+                       "every figure until it is mended (sheetladder read --json names it)")
+            overall.append(f"no figures: {why}")
             console.print(overall)
             continue
         if r.figures_from:

@@ -53,6 +53,16 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
 
 
+def missing_reason(source: str, what: str = "file") -> str:
+    """Why ``source`` cannot be opened when there is no such file: a web address that is no
+    Google Sheets link (a Docs or Drive link, say) is told as such, not as a missing file."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source.strip()):
+        return ("a web address, but not a Google Sheets link (https://docs.google.com/"
+                "spreadsheets/d/ID/edit): give the sheet's own link, or download the workbook "
+                "as .xlsx and give the file")
+    return f"no such {what}"
+
+
 def read_file_bytes(path: str | Path) -> bytes:
     """The bytes of ``path``, opened read-only, refused above :data:`MAX_FILE_BYTES`."""
     source = str(path)
@@ -64,7 +74,7 @@ def read_file_bytes(path: str | Path) -> bytes:
                                                  "limit for a workbook")
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise UnreadableWorkbook(source, "no such file") from None
+        raise UnreadableWorkbook(source, missing_reason(source)) from None
     except IsADirectoryError:
         raise UnreadableWorkbook(source, "is a directory, not a workbook") from None
     except PermissionError:
