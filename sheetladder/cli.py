@@ -562,7 +562,7 @@ def _collect_into(history: History, workbooks: tuple[str, ...], jobs: int,
                                 on_total=on_total, keep=keep, trusted=trusted,
                                 cycle_period=period, readers=readers, cycle_periods=periods,
                                 cycle_label=" and ".join(str(m) for m in cycle) or "the manifest",
-                                handed_out=handed_out(cycle))
+                                handed_out=handed_out(cycle, beside=workbooks))
         totals = totals_lines(history, cycle)
     return outcome, totals
 

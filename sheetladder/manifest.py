@@ -233,12 +233,25 @@ def target_path(manifest: str | Path, row: ManifestRow) -> Path | None:
     return t if t.is_absolute() else Path(manifest).parent / t
 
 
-def handed_out(manifests: Sequence[str | Path]) -> dict[str, tuple[str, str]]:
+def handed_out(manifests: Sequence[str | Path], beside: Sequence[str | Path] = ()
+               ) -> dict[str, tuple[str, str]]:
     """Each file the manifests list (resolved, as :func:`file_key` gives it) with the person
     it was handed out for and the manifest that says so: a copy of another person's workbook
-    saved over it is refused by collect, where it would be taken as that other person's."""
+    saved over it is refused by collect, where it would be taken as that other person's.
+    ``beside``: files given one by one, whose folder's manifest (when it has a readable one)
+    says whose they are too: collected alone, Ben's file holding Ana's workbook would replace
+    Ana's ratings."""
+    found = [Path(m) for m in manifests]
+    for f in beside:
+        near = Path(f).parent / MANIFEST_NAME
+        if Path(f).is_file() and near.is_file() and near not in found:
+            try:
+                read_manifest(near)
+            except ManifestError:
+                continue  # not the cycle's manifest given: only ever a further check
+            found.append(near)
     out: dict[str, tuple[str, str]] = {}
-    for m in manifests:
+    for m in found:
         for row in read_manifest(m):
             target = target_path(m, row)
             if target is not None:

@@ -1142,6 +1142,12 @@ def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_t
     people = {p["person"]: p for p in json.loads(res.stdout)["people"]}
     assert {t["state"] for t in people["Ben Ortiz"]["tabs"]} == {"refused"}
     assert {t["state"] for t in people["Ana Diaz"]["tabs"]} == {"missing"}
+    # given alone, the file is judged by the manifest beside it all the same
+    res = invoke("collect", str(ben), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    assert "lists this file as Ben Ortiz's, but the workbook in it is Ana Diaz's" in res.output
+    with History(str(db)) as h:
+        assert h.records() == []
     # under a name the manifest does not list, it is Ana's own copy, and goes in as hers
     ben.rename(out / "ana-diaz-final.xlsx")
     res = invoke("collect", str(out), "--db", str(db))
