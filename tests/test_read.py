@@ -755,8 +755,24 @@ def test_a_copy_whose_comment_differs_in_case_disagrees_with_its_tab(
 def test_without_its_hidden_sheet_a_workbook_is_unreadable(tmp_path, filled, unchanged):
     src, _ = filled
     path = unchanged(edit(src, tmp_path / "t.xlsx", lambda wb: wb.remove(wb[META_SHEET])))
-    with pytest.raises(UnreadableWorkbook, match="not a sheetladder workbook"):
+    with pytest.raises(UnreadableWorkbook, match="not a sheetladder workbook") as e:
         read_path(path)
+    # and what to do about it: leave out a file that is none, ask for the one sent
+    assert "keep it out of the files and folders to read" in e.value.reason
+    assert "ask for the file as it was sent" in e.value.reason
+
+
+def test_a_table_of_people_saved_as_xlsx_is_named_for_what_it_is(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Team"
+    wb.active.append(["Person", "email", "team"])
+    wb.active.append(["Ana Diaz", "ana@example.com", "North"])
+    wb.save(tmp_path / "roster.xlsx")
+    with pytest.raises(UnreadableWorkbook, match=r"a table of people \(a roster or an export: "
+                                                 r"sheet 'Team' has a 'person' column\)"):
+        read_path(tmp_path / "roster.xlsx")
 
 
 def test_a_renamed_tab_with_a_row_inserted_is_still_found_as_that_tab(

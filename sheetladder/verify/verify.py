@@ -129,7 +129,10 @@ def _find_meta(grid: Grid, found: _Findings) -> SheetGrid:
                          "and folders to collect")
     raise UnreadableWorkbook(
         grid.source,
-        f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs or 'none'})",
+        f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs or 'none'}). "
+        "If it is no returned workbook (an export, a calibration, notes), keep it out of the "
+        "files and folders to read; if it is one, its tabs were copied into another workbook, "
+        "which loses what the ratings are checked against: ask for the file as it was sent",
     )
 
 
