@@ -423,6 +423,7 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
     lookalikes: dict[str, tuple[str, str, str | None, int]] = {}  # folded name -> key, ...
     mentions: list[_Mention] = []
     email_columns = {rc.role: header[rc.emails].strip() for rc in roles if rc.emails is not None}
+    refused_rows: dict[tuple[str, str | None], int] = {}  # a refused row's person -> its line
     for line, record in records:
         if isinstance(record, str):
             out.problems.append(RosterProblem(path, line, record))
@@ -443,6 +444,10 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
             ctx = _row_context(ladder, base, roles, record, default_period, delimiter)
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
+            if person.strip():  # still a row of that person: a second row of them is no fix
+                refused_rows.setdefault(
+                    (person_key(person), _row_period(ladder, record, base, default_period)),
+                    line)
             continue
         if not _cell(record, base.get("period")):
             out.defaulted += 1
@@ -455,6 +460,13 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
         if lookalike is not None:
             out.warnings.append(RosterProblem(path, line, lookalike))
         who = (key, ctx.period)
+        if who in refused_rows:
+            first = refused_rows[who]
+            out.problems.append(RosterProblem(
+                path, line, f"{ctx.person!r} is listed twice for period {ctx.period or '(none)'}: "
+                            f"lines {first} (refused above) and {line}; keep one row (neither "
+                            "was rendered)"))
+            continue
         if who in people:
             first = people[who]
             out.problems.append(RosterProblem(
@@ -491,6 +503,18 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                                   if "team" in base else None))
     out.warnings.sort(key=lambda w: w.line)
     return out
+
+
+def _row_period(ladder: Ladder, record: list[str], base: dict[str, int],
+                default: str | None) -> str | None:
+    """The period of a row refused for another reason, canonical when it is one."""
+    text = _cell(record, base.get("period")) or default
+    if not text:
+        return None
+    try:
+        return normalise(text, ladder.periods)
+    except PeriodError:
+        return text
 
 
 def _teamless(entries: Sequence[RosterEntry], path: str, column: str | None

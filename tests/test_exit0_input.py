@@ -257,6 +257,21 @@ def test_a_person_twice_in_a_roster_names_both_lines_and_renders_neither(runner:
     assert sorted(p.name for p in (tmp_path / "output").glob("*.xlsx")) == ["eva-lind-2026-q4.xlsx"]
 
 
+def test_a_person_twice_whose_first_row_is_refused_renders_neither_row(runner: CliRunner,
+                                                                        tmp_path: Path):
+    """Line 2 is refused for its email; line 4 is the same person again: which row is right is
+    the user's to say, so line 4 is not rendered as if it were the only one."""
+    (tmp_path / "team.csv").write_text(
+        "person,email,period\nA B,not-an-email,2026-Q4\nEva Lind,eva@example.com,\n"
+        "a  b,ab@example.com,2026q4\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period",
+                               "2026-Q4"])
+    assert res.exit_code == 1
+    assert "team.csv:2:" in res.output
+    assert "lines 2 (refused above) and 4" in " ".join(res.output.split()), res.output
+    assert sorted(p.name for p in (tmp_path / "output").glob("*.xlsx")) == ["eva-lind-2026-q4.xlsx"]
+
+
 def test_an_email_that_is_not_one_names_the_line(runner: CliRunner, tmp_path: Path):
     (tmp_path / "team.csv").write_text(
         "person,email\nBen Ortiz,ben@example.com\nEva Lind,eva at example\n", encoding="utf-8")
