@@ -54,6 +54,7 @@ from sheetladder.xlsx.read import grid_from_bytes, open_xlsx
 from sheetladder.xlsx.write import to_bytes
 
 from .conftest import DEFINITIONS, SMALL
+from .excel_edits import structural_edit
 from .make_bad_files import make_corpus
 
 Ratings = dict[str, dict[str, int | None]]
@@ -844,6 +845,47 @@ def test_an_inserted_row_is_reported_once_and_the_ratings_still_read(tmp_path, s
     report = read_path(path)
     assert errors(report) == ["error: Self!A8: row 8 was inserted (not part of the workbook as made)"]
     assert_scores(report, rule(sales, ctx4, ratings))
+
+
+def _structure_refused(report: Report, edits: list[tuple[str, str]]) -> None:
+    """One error per edit, each on its sheet and cell as ``edits`` gives them, nothing else
+    an error, and no figure."""
+    assert [(f.sheet, f.cell) for f in report.errors] == edits, errors(report)
+    assert not report.ok
+    assert report.figures_withheld is not None
+    assert report.total_points is None and report.level is None
+    assert all(r.total_points is None and r.level is None for r in report.raters)
+    assert all(c.consensus_level is None for c in report.categories)
+
+
+def test_a_column_and_a_row_inserted_on_one_tab_are_one_error_each_and_give_no_figure(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """A column inserted before Self's ratings and a row inserted among its categories, as
+    Excel does them (every formula's references shifted): the columns were found only on a
+    tab whose rows were as made, so this was 28 errors (rows 8–22 deleted, rows 10–25
+    inserted, headings and formulas changed) and a total from Self's ratings read in the
+    wrong column. It is one error for the column and one for the row, Self's ratings read
+    where they are now, and no figure."""
+    src, ratings = filled
+
+    def change(wb: Any) -> None:
+        structural_edit(wb, "Self", "insert", "col", C_RATING + 1)
+        structural_edit(wb, "Self", "insert", "row", R_FIRST + 4)
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    _structure_refused(report, [("Self", "D1"), ("Self", f"A{R_FIRST + 4}")])
+    assert report.errors[0].message.startswith("column D was inserted")
+    assert report.errors[1].message == f"row {R_FIRST + 4} was inserted (not part of the " \
+                                       "workbook as made)"
+    assert "'Self' were inserted or deleted" in (report.figures_withheld or "")
+    assert report.inputs[0].levels == ratings["Self"]
+    # the other way round, and deleting: the same
+    def change2(wb: Any) -> None:
+        structural_edit(wb, "Self", "delete", "row", R_FIRST + 3)
+        structural_edit(wb, "Self", "delete", "col", C_COMMENT + 1)
+    report = read_path(unchanged(edit(src, tmp_path / "t2.xlsx", change2)))
+    _structure_refused(report, [("Self", a1(0, C_COMMENT)), ("Self", f"A{R_FIRST + 3}")])
+    assert "'Evidence / comments'" in report.errors[0].message
+    assert f"({sales.categories[2].name!r}) was deleted" in report.errors[1].message
 
 
 def _swap_rows_5_and_6(wb: Any) -> None:

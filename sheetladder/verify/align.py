@@ -387,7 +387,14 @@ def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
         return _Alignment({r: r for r in range(last + 1)}, [], [], True)
     columns = _columns(sp, sg)
     if columns is None:
-        return _align_rows(sp, sg, None)
+        al = _align_rows(sp, sg, None)
+        if al.identity:
+            return al
+        # rows inserted or deleted too: the rows holding nothing typed are found by their text
+        # in any column, and the columns known by what those rows hold where they are now
+        columns = _columns(sp, sg, _rows_any_column(sp, sg))
+        if columns is None:
+            return al
     cols, inserted, deleted = columns
     al = _align_rows(sp, sg, cols)
     al.identity = False
@@ -395,7 +402,34 @@ def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
     return al
 
 
-def _columns(sp: SheetPlan, sg: SheetGrid
+def _rows_any_column(sp: SheetPlan, sg: SheetGrid) -> dict[int, int]:
+    """Planned row -> the grid row holding its labels (as :func:`_labels` reads them) in any
+    columns: rows aligned before the columns are known, for :func:`_columns` to read the rows
+    holding nothing typed where they are now when rows were inserted or deleted too. A grid
+    row's labels are its fixed values that the plan has as a label somewhere; only rows whose
+    labels are found, in order, are mapped."""
+    labels = _labels(sp)
+    vocab = {k for cells in labels.values() for _, k in cells}
+    last = max((c.row for c in sp.cells), default=-1)
+    exp = [tuple(sorted((k for _, k in labels.get(r, [])), key=repr)) for r in range(last + 1)]
+    per_row: dict[int, list[object]] = {}
+    for (r, _), cell in sg.cells.items():
+        if cell.formula is None and not _empty(cell.value):
+            k = _key(cell.value)
+            if k in vocab:
+                per_row.setdefault(r, []).append(k)
+    got = [tuple(sorted(per_row.get(r, []), key=repr)) for r in range(max(sg.max_row, last) + 1)]
+    out: dict[int, int] = {}
+    sm = difflib.SequenceMatcher(None, exp, got, autojunk=False)
+    for tag, i1, i2, j1, _ in sm.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                if exp[i1 + k]:
+                    out[i1 + k] = j1 + k
+    return out
+
+
+def _columns(sp: SheetPlan, sg: SheetGrid, at: dict[int, int] | None = None
              ) -> tuple[dict[int, int | None], list[int], list[int]] | None:
     """Columns inserted or deleted: planned column -> where it is now (None: deleted), the
     grid's columns inserted and the planned columns deleted; None when the columns are as
@@ -405,21 +439,25 @@ def _columns(sp: SheetPlan, sg: SheetGrid
     title, headings and totals), rows in place: the columns are as made, or some were inserted
     or deleted, only when every column's text is found whole, in its order, in one column. A
     column whose text changed, or rows moved too, is no such certainty: the findings are then
-    those of the cells."""
+    those of the cells, unless ``at`` (planned row -> grid row) says where the rows are now:
+    then each of those rows is read where ``at`` puts it (rows inserted or deleted too), and
+    those it does not place are left out."""
     typed_rows = {c.row for c in sp.cells if c.kind == "input"}
     fixed = [c for c in sp.cells if c.kind in ("text", "number") and not _empty(c.value)
-             and c.row not in typed_rows]
+             and c.row not in typed_rows and (at is None or c.row in at)]
     if not fixed:
         return None
     rows = {c.row for c in fixed}
+    # grid row -> the planned row read there
+    back = {r: r for r in rows} if at is None else {at[r]: r for r in rows}
     ncol = max(c.col for c in sp.cells) + 1
     exp_d: dict[int, list[tuple[int, object]]] = {}
     for c in fixed:
         exp_d.setdefault(c.col, []).append((c.row, _key(c.value)))
     got_d: dict[int, list[tuple[int, object]]] = {}
     for (r, col), cell in sg.cells.items():
-        if r in rows and cell.formula is None and not _empty(cell.value):
-            got_d.setdefault(col, []).append((r, _key(cell.value)))
+        if r in back and cell.formula is None and not _empty(cell.value):
+            got_d.setdefault(col, []).append((back[r], _key(cell.value)))
     exp = [tuple(sorted(exp_d.get(col, []))) for col in range(ncol)]
     got = [tuple(sorted(got_d.get(col, []))) for col in range(max(got_d, default=-1) + 1)]
     while exp and not exp[-1]:
