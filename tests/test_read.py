@@ -888,6 +888,22 @@ def test_a_column_and_a_row_inserted_on_one_tab_are_one_error_each_and_give_no_f
     assert f"({sales.categories[2].name!r}) was deleted" in report.errors[1].message
 
 
+@pytest.mark.parametrize("kind,col,cell", [("insert", 3, "C1"), ("delete", 12, "L1")])
+def test_a_column_inserted_or_deleted_on_the_summary_is_one_error_and_gives_no_figure(
+        tmp_path, sales, ctx4, filled, unchanged, kind, col, cell):
+    """A column inserted before the Summary's first rater column (or its 'Self vs others'
+    deleted): found as a column, one error, but the figures were given as if nothing had
+    happened, from a workbook whose formulas are not where it was made with them."""
+    src, ratings = filled
+    report = read_path(unchanged(edit(
+        src, tmp_path / "t.xlsx", lambda wb: structural_edit(wb, SUMMARY_SHEET, kind, "col",
+                                                             col))))
+    _structure_refused(report, [(SUMMARY_SHEET, cell)])
+    assert report.errors[0].message.startswith(f"column {cell[0]}")
+    assert f"{SUMMARY_SHEET!r} were inserted or deleted" in (report.figures_withheld or "")
+    assert {i.tab: i.levels for i in report.inputs} == ratings
+
+
 def _swap_rows_5_and_6(wb: Any) -> None:
     """Swap the contents of Self's first two category rows, columns A–D only (a sort, or a
     cut and paste of the values)."""

@@ -753,6 +753,15 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         withhold_figures(report, f"rows of tab(s) {', '.join(map(repr, tabs))} were moved, so "
                                  "which category each of their ratings is for is not certain: "
                                  "no figure is computed until the rows are back in place")
+    elif not found.definition_doubt and (shifted := [
+            pairs[sp.name] for sp in plan.sheets
+            if sp.name in alignments and alignments[sp.name].cols is not None]):
+        # the Summary's (or the Matrix's) columns: the ratings are read, but the workbook
+        # shows its figures, and its formulas read the ladder, elsewhere than made
+        withhold_figures(report, f"columns of tab(s) {', '.join(map(repr, shifted))} were "
+                                 "inserted or deleted, so the workbook's formulas and what it "
+                                 "shows are not where it was made with them: no figure is "
+                                 "computed until the columns are as made")
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
 
