@@ -191,6 +191,36 @@ def listable(sheet: str | None, cell: str | None, text: str, inputs: Iterable[Ra
     return any(sheet.startswith(i.tab) for i in inputs if i.role == SELF)
 
 
+def layout_where(sheet: str | None, cell: str | None, text: str, inputs: Iterable[RaterInput]
+                 ) -> str | None:
+    """Where a finding about a sheet's layout (rows or columns inserted, deleted or moved:
+    ``Finding.layout``) that :func:`listable` withholds may still be shown, or None: such a
+    finding quotes only what the workbook was made with, never what a rater typed, and
+    without it a person-facing report would only count an error that explains why no figure
+    is given. The Summary is named with its cell; a pooled rater's tab is not named (its name
+    is theirs): "a tab of Others, A5". None when the finding names a pooled rater anyway."""
+    inputs = list(inputs)
+    hidden = pooled_names(inputs)
+    if mentions(text, hidden) or any(i.tab in text for i in inputs if i.role != SELF):
+        return None
+    if sheet == SUMMARY_SHEET or sheet is None:
+        return f"{sheet}!{cell}" if sheet and cell else (sheet or "")
+    return f"a tab of {POOL_NAME}" + (f", {cell}" if cell else "")
+
+
+def public_reason(text: str, inputs: Iterable[RaterInput]) -> str:
+    """Why figures were withheld, as a pooled person's outputs may say it: a pooled rater's
+    tab, quoted, is "(a tab of Others)"; a reason naming them otherwise is not quoted."""
+    inputs = list(inputs)
+    for i in inputs:
+        if i.role != SELF and i.tab:
+            text = text.replace(repr(i.tab), f"(a tab of {POOL_NAME})")
+    if mentions(text, pooled_names(inputs)):
+        return ("what the errors above (or read --json) name was changed, on a tab of "
+                f"{POOL_NAME}: no figure is computed until it is mended")
+    return text
+
+
 def public_warnings(decision: Decision, warnings: Sequence[str],
                     inputs: Iterable[RaterInput]) -> list[str]:
     """The warnings a pooled person's outputs may show: those located on a sheet that is no

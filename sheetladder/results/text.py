@@ -17,7 +17,7 @@ from ..definition import Ladder, from_json
 from ..period import previous_of
 from ..scoring import RaterScore
 from . import anonymity
-from .report import Report
+from .report import Finding, Report
 from .store import AssessmentRecord
 from .trust import TrustedLadders
 
@@ -75,8 +75,18 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
         console.print(status)
         # a finding about a pooled rater's tab would name them, or quote what they typed:
         # counted here, and listed in full by read --json
-        findings = [f for f in r.findings if not pooled or anonymity.listable(
-            f.sheet, f.cell, f"{f.message} {f.file or ''}", r.inputs)]
+        # but one about rows or columns inserted, deleted or moved quotes nothing typed: it is
+        # listed without the tab's name, as it says why no figure is given
+        listed: list[tuple[Finding, str]] = []
+        for f in r.findings:
+            text = f"{f.message} {f.file or ''}"
+            at: str | None = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
+            if pooled and not anonymity.listable(f.sheet, f.cell, text, r.inputs):
+                at = anonymity.layout_where(f.sheet, f.cell, text, r.inputs) if f.layout \
+                    else None
+            if at is not None:
+                listed.append((f, at))
+        findings = [f for f, _ in listed]
         if findings:
             ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
             ft.add_column("", no_wrap=True)
@@ -84,10 +94,10 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
                 ft.add_column("File", overflow="fold")
             ft.add_column("Where", no_wrap=True)
             ft.add_column("Finding", overflow="fold")
-            for f in findings:
+            for f, at in listed:
                 sev = Text("error", style="red") if f.severity == "error" else \
                     Text("warning", style="yellow")
-                where = Text(f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
+                where = Text(at)
                 row = [sev]
                 if any(x.file for x in findings):
                     row.append(Text(f.file or ""))
@@ -151,7 +161,9 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
             overall.append(f"({len(r.tabs_missing)} of {len(r.raters)} rater tabs are in files "
                            "not read): ", style="yellow")
         if r.figures_withheld:
-            overall.append(f"no figures: {r.figures_withheld}")
+            why = anonymity.public_reason(r.figures_withheld, r.inputs) if pooled else \
+                r.figures_withheld
+            overall.append(f"no figures: {why}")
             console.print(overall)
             continue
         if r.figures_from:

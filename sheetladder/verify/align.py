@@ -682,11 +682,11 @@ def _report_columns(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings)
         n = b - a + 1
         read = (" Its ratings are read where they are now, but no figure is computed until "
                 "then." if rater and al.col(C_RATING) is not None else "")
-        found.add("error", gname, f"{col_letter(a)}1",
-                  f"{what} (not part of the workbook as made): the columns after it are "
-                  f"{'one column' if n == 1 else f'{n} columns'} to the right of where the "
-                  f"workbook was made with them. Delete {'it' if n == 1 else 'them'} (or undo "
-                  f"the insertion) and read again.{read}")
+        found.layout(gname, f"{col_letter(a)}1",
+                     f"{what} (not part of the workbook as made): the columns after it are "
+                     f"{'one column' if n == 1 else f'{n} columns'} to the right of where the "
+                     f"workbook was made with them. Delete {'it' if n == 1 else 'them'} (or undo "
+                     f"the insertion) and read again.{read}")
     for a, b in _runs(al.cols_deleted):
         what = (f"column {col_letter(a)} of the workbook as made ({_column_heading(sp, a)}) "
                 "was deleted" if a == b else
@@ -695,10 +695,10 @@ def _report_columns(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings)
                 else "what it held is lost (a formula that read it shows #REF!)")
         read = (" The ratings are read where they are now, but no figure is computed until "
                 "then." if rater and not a <= C_RATING <= b else "")
-        found.add("error", gname, f"{col_letter(a)}1",
-                  f"{what}: the columns after it moved to the left, and {lost}. Undo the "
-                  "deletion (or go back to the file as saved before it) and read again."
-                  + read)
+        found.layout(gname, f"{col_letter(a)}1",
+                     f"{what}: the columns after it moved to the left, and {lost}. Undo the "
+                     "deletion (or go back to the file as saved before it) and read again."
+                     + read)
 
 
 def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) -> None:
@@ -710,18 +710,18 @@ def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) ->
                           if i != j else f"{_row_label(sp, i)} is in row {j + 1}, out of order"
                           for i, j in order[:3]) + (
             f"; and {len(order) - 3} more row(s)" if len(order) > 3 else "")
-        found.add("error", gname, f"A{order[0][1] + 1}",
-                  f"rows were moved (sorted, or cut and pasted elsewhere): {shown}. The "
-                  "workbook's formulas read each row where it was made, so what it shows is "
-                  "no longer right: put the rows back in their order as made (undo the sort, "
-                  "or go back to the file as saved before it) and read again")
+        found.layout(gname, f"A{order[0][1] + 1}",
+                     f"rows were moved (sorted, or cut and pasted elsewhere): {shown}. The "
+                     "workbook's formulas read each row where it was made, so what it shows is "
+                     "no longer right: put the rows back in their order as made (undo the sort, "
+                     "or go back to the file as saved before it) and read again")
     for a, b in _runs(al.inserted):
         what = f"row {a + 1} was inserted" if a == b else f"rows {a + 1}–{b + 1} were inserted"
-        found.add("error", gname, f"A{a + 1}", what + " (not part of the workbook as made)")
+        found.layout(gname, f"A{a + 1}", what + " (not part of the workbook as made)")
     for a, b in _runs(al.deleted):
         if a == b:
-            found.add("error", gname, f"A{a + 1}",
-                      f"row {a + 1} of the workbook as made ({_row_label(sp, a)}) was deleted")
+            found.layout(gname, f"A{a + 1}",
+                         f"row {a + 1} of the workbook as made ({_row_label(sp, a)}) was deleted")
         else:
-            found.add("error", gname, f"A{a + 1}",
-                      f"rows {a + 1}–{b + 1} of the workbook as made were deleted")
+            found.layout(gname, f"A{a + 1}",
+                         f"rows {a + 1}–{b + 1} of the workbook as made were deleted")
