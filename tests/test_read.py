@@ -838,13 +838,20 @@ def _insert_row_like_excel(wb: Any, sheet: str, row1: int) -> None:
                     c.value = shift(c.value, ws.title)
 
 
-def test_an_inserted_row_is_reported_once_and_the_ratings_still_read(tmp_path, sales, ctx4, filled,
-                                                                      unchanged):
+def test_an_inserted_row_is_reported_once_the_ratings_still_read_and_no_figure_given(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """One error, not a finding per cell moved; the ratings are read where the row moved
+    them, but a workbook whose rows are not as made gives no figure (it gave the total as if
+    nothing had happened), as one whose columns changed does not."""
     src, ratings = filled
     path = unchanged(edit(src, tmp_path / "t.xlsx", lambda wb: _insert_row_like_excel(wb, "Self", 8)))
     report = read_path(path)
     assert errors(report) == ["error: Self!A8: row 8 was inserted (not part of the workbook as made)"]
-    assert_scores(report, rule(sales, ctx4, ratings))
+    assert {i.tab: i.levels for i in report.inputs} == ratings
+    assert report.figures_withheld == ("rows of tab(s) 'Self' were inserted, so the workbook is "
+                                       "not as made: no figure is computed until the rows are "
+                                       "as made")
+    assert report.total_points is None and report.level is None
 
 
 def _structure_refused(report: Report, edits: list[tuple[str, str]]) -> None:
@@ -961,6 +968,10 @@ def test_a_deleted_row_is_reported_with_its_category(tmp_path, sales, filled, un
     assert [(f.sheet, f.cell) for f in deleted] == [("Bo Chen", f"A{R_FIRST + 3}")]
     assert cat.name in deleted[0].message
     assert report.inputs[1].levels[cat.id] is None
+    # the total without that rating would be one its rater never gave
+    assert report.figures_withheld is not None and "'Bo Chen' were deleted" in \
+        report.figures_withheld
+    assert report.total_points is None
 
 
 # -- shared formulas, lying dimensions --------------------------------------------------------------
