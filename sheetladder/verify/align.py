@@ -518,6 +518,12 @@ def _align_rows(sp: SheetPlan, sg: SheetGrid, cols: dict[int, int | None] | None
         got.append(tuple(row))
     if got[: last + 1] == exp:
         return _Alignment({r: r for r in range(last + 1)}, [], [], True)
+    labelled = max((r for r, cells in labels.items() if cells), default=-1)
+    if sg.max_row < labelled:
+        # the sheet ends before its last row of labels: rows at its end were deleted (or
+        # cleared, which leaves the file the same); aligned so, they are found deleted, not
+        # as labels and formulas deleted one by one. Rows after the last labelled one follow it
+        exp, got = exp[: labelled + 1], got[: sg.max_row + 1]
     rows: dict[int, int | None] = {}
     inserted: list[int] = []
     deleted: list[int] = []
