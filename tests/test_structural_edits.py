@@ -36,14 +36,23 @@ from .test_read import random_ratings
 MAX_ERRORS = 3
 
 
-@functools.lru_cache(maxsize=1)
-def _filled() -> tuple[bytes, dict[str, tuple[int, int]]]:
-    """A filled workbook of the sales ladder (self, a manager, two peers) and each visible
-    sheet's used size (rows, columns)."""
+# three unnamed peers: every rater shown; two named ones: fewer than min_peers, so the text
+# report pools the manager and peers as Others and must name none of them, yet list the error
+RATERS = {
+    "shown": [("self", None, None), ("manager", "Bo Chen", None), ("peer", None, None),
+              ("peer", None, None), ("peer", None, None)],
+    "pooled": [("self", None, None), ("manager", "Bo Chen", None), ("peer", "Cy Park", None),
+               ("peer", "Di Lee", None)],
+}
+HIDDEN = ("Bo Chen", "Cy Park", "Di Lee")
+
+
+@functools.lru_cache(maxsize=2)
+def _filled(raters: str) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """A filled workbook of the sales ladder and each visible sheet's used size (rows,
+    columns)."""
     sales = load(DEFINITIONS / "sales-s1-s7.yaml")
-    ctx = make_context(sales, "Ann Example", "2026-Q4",
-                       [("self", None, None), ("manager", "Bo Chen", None),
-                        ("peer", None, None), ("peer", None, None), ("peer", None, None)])
+    ctx = make_context(sales, "Ann Example", "2026-Q4", RATERS[raters])
     data = to_bytes(build_plan(sales, ctx, ratings=random_ratings(sales, ctx, seed=4)))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     dims = {ws.title: (ws.max_row, ws.max_column) for ws in wb.worksheets
@@ -52,14 +61,15 @@ def _filled() -> tuple[bytes, dict[str, tuple[int, int]]]:
 
 
 @st.composite
-def _edits(draw: st.DrawFn) -> tuple[str, str, str, int]:
-    _, dims = _filled()
+def _edits(draw: st.DrawFn) -> tuple[str, str, str, str, int]:
+    raters = draw(st.sampled_from(sorted(RATERS)))
+    _, dims = _filled(raters)
     sheet = draw(st.sampled_from(sorted(dims)))
     kind = draw(st.sampled_from(["insert", "delete"]))
     axis = draw(st.sampled_from(["row", "col"]))
     rows, cols = dims[sheet]
     index = draw(st.integers(1, rows if axis == "row" else cols))
-    return sheet, kind, axis, index
+    return raters, sheet, kind, axis, index
 
 
 @pytest.fixture
@@ -72,13 +82,13 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edit=_edits())
 def test_a_row_or_column_inserted_or_deleted_anywhere_is_refused_once_and_gives_no_figure(
-        work: Path, edit: tuple[str, str, str, int]) -> None:
-    sheet, kind, axis, index = edit
-    data, _ = _filled()
+        work: Path, edit: tuple[str, str, str, str, int]) -> None:
+    raters, sheet, kind, axis, index = edit
+    data, _ = _filled(raters)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     structural_edit(wb, sheet, kind, axis, index)
     path = work / "edited.xlsx"
@@ -104,3 +114,8 @@ def test_a_row_or_column_inserted_or_deleted_anywhere_is_refused_once_and_gives_
     flat = " ".join(res.output.split())
     assert res.exit_code == 1, flat
     assert "Overall: no figures:" in flat and " points, level " not in flat, flat
+    # the error naming the edit is listed, when pooled too (without naming anyone pooled)
+    assert any(" ".join(f.message.split())[:30] in flat
+               or (raters == "pooled" and "(one of Others)" in flat) for f in naming), flat
+    if raters == "pooled":
+        assert "Peers pooled" in flat and not any(n in res.output for n in HIDDEN), flat

@@ -74,19 +74,19 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
             status = Text("✔ verified: no findings", style="green")
         console.print(status)
         # a finding about a pooled rater's tab would name them, or quote what they typed:
-        # counted here, and listed in full by read --json
-        # but one about rows or columns inserted, deleted or moved quotes nothing typed: it is
-        # listed without the tab's name, as it says why no figure is given
-        listed: list[tuple[Finding, str]] = []
+        # counted here, and listed in full by read --json; but one about rows or columns
+        # inserted, deleted or moved quotes nothing typed, and says why no figure is given: it
+        # is listed without naming them (anonymity.layout_shown)
+        listed: list[tuple[Finding, str, str]] = []  # each with where and what it shows
         for f in r.findings:
-            text = f"{f.message} {f.file or ''}"
-            at: str | None = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
-            if pooled and not anonymity.listable(f.sheet, f.cell, text, r.inputs):
-                at = anonymity.layout_where(f.sheet, f.cell, text, r.inputs) if f.layout \
-                    else None
-            if at is not None:
-                listed.append((f, at))
-        findings = [f for f, _ in listed]
+            at = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
+            if not pooled or anonymity.listable(f.sheet, f.cell, f"{f.message} {f.file or ''}",
+                                                r.inputs):
+                listed.append((f, at, f.message))
+            elif f.layout and (shown_as := anonymity.layout_shown(
+                    f.sheet, f.cell, f.message, f.file, r.inputs)) is not None:
+                listed.append((f, *shown_as))
+        findings = [f for f, _, _ in listed]
         if findings:
             ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
             ft.add_column("", no_wrap=True)
@@ -94,14 +94,14 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
                 ft.add_column("File", overflow="fold")
             ft.add_column("Where", no_wrap=True)
             ft.add_column("Finding", overflow="fold")
-            for f, at in listed:
+            for f, at, message in listed:
                 sev = Text("error", style="red") if f.severity == "error" else \
                     Text("warning", style="yellow")
                 where = Text(at)
                 row = [sev]
                 if any(x.file for x in findings):
                     row.append(Text(f.file or ""))
-                row += [where, Text(f.message)]
+                row += [where, Text(message)]
                 ft.add_row(*row)
             console.print(ft)
         if len(findings) < len(r.findings):
