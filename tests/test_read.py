@@ -895,12 +895,61 @@ def test_a_column_and_a_row_inserted_on_one_tab_are_one_error_each_and_give_no_f
     assert f"({sales.categories[2].name!r}) was deleted" in report.errors[1].message
 
 
-@pytest.mark.parametrize("kind,col,cell", [("insert", 3, "C1"), ("delete", 12, "L1")])
+@pytest.mark.parametrize("edits,found", [
+    # column E ('What the chosen level looks like') took its text out of the heading row and
+    # the 'of 18 categories' row: those rows were no longer found by their text, nor column E
+    ([("delete", "col", 5), ("insert", "row", R_FIRST + 4)],
+     [("E1", "column E of the workbook as made ('What the chosen level looks like') was "
+             "deleted"), (f"A{R_FIRST + 4}", f"row {R_FIRST + 4} was inserted")]),
+    ([("insert", "row", R_FIRST + 10), ("delete", "col", 5)],
+     [("E1", "column E of the workbook as made ('What the chosen level looks like') was "
+             "deleted"), (f"A{R_FIRST + 10}", f"row {R_FIRST + 10} was inserted")]),
+], ids=["column-deleted-then-row-inserted", "row-inserted-then-column-deleted"])
+def test_two_edits_of_a_tab_s_rows_and_columns_are_one_error_each_and_give_no_figure(
+        tmp_path, sales, ctx4, filled, unchanged, edits, found):
+    """A column deleted and a row inserted on Self, as Excel does them: 27 errors (headings
+    changed, formulas changed or as made but reading other cells), no longer one per edit."""
+    src, _ = filled
+
+    def change(wb: Any) -> None:
+        for kind, axis, index in edits:
+            structural_edit(wb, "Self", kind, axis, index)
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    _structure_refused(report, [("Self", cell) for cell, _ in found])
+    for f, (_, start) in zip(report.errors, found, strict=True):
+        assert f.message.startswith(start), f.message
+
+
+def test_the_last_column_s_heading_cleared_is_a_text_changed_not_the_column_deleted(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """Self's 'Level #' (H4) and the Summary's 'Self vs others' (L3) cleared: the last
+    columns' text was gone, so they were taken for deleted columns, and every formula reading
+    column H was "as written, but reads other cells now" (27 errors, no figure). Their
+    formulas are still there: each is a text changed, and the figures are given."""
+    src, ratings = filled
+
+    def change(wb: Any) -> None:
+        wb["Self"].cell(R_FIRST, 8).value = None
+        wb[SUMMARY_SHEET].cell(3, 12).value = None
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert errors(report) == [
+        f"error: Self!H{R_FIRST}: text changed from 'Level #' to nothing",
+        f"error: {SUMMARY_SHEET}!L3: text changed from 'Self vs others' to nothing"]
+    assert_scores(report, rule(sales, ctx4, ratings))
+
+
+@pytest.mark.parametrize("kind,col,cell", [("insert", 3, "C1"), ("delete", 12, "L1"),
+                                           ("insert", 14, "N1"), ("delete", 14, "N1")],
+                         ids=["before-self", "self-vs-others", "before-the-last",
+                              "the-last"])
 def test_a_column_inserted_or_deleted_on_the_summary_is_one_error_and_gives_no_figure(
         tmp_path, sales, ctx4, filled, unchanged, kind, col, cell):
     """A column inserted before the Summary's first rater column (or its 'Self vs others'
     deleted): found as a column, one error, but the figures were given as if nothing had
-    happened, from a workbook whose formulas are not where it was made with them."""
+    happened, from a workbook whose formulas are not where it was made with them. Its last
+    column, of formulas only (no heading), inserted before or deleted, was not found at all:
+    the labels were in place, so the sheet was taken as made, and its formulas were
+    "changed"."""
     src, ratings = filled
     report = read_path(unchanged(edit(
         src, tmp_path / "t.xlsx", lambda wb: structural_edit(wb, SUMMARY_SHEET, kind, "col",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -383,9 +384,14 @@ def _in_place(sp: SheetPlan, sg: SheetGrid) -> tuple[bool, int]:
 
 def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
     same, last = _in_place(sp, sg)
-    if same:
+    # every label in place, yet the sheet ends in another column: a column of formulas only
+    # (the Summary's last) inserted before or deleted?
+    columns = _columns(sp, sg) if same and sg.max_col != max(
+        (c.col for c in sp.cells), default=-1) else None
+    if same and columns is None:
         return _Alignment({r: r for r in range(last + 1)}, [], [], True)
-    columns = _columns(sp, sg)
+    if columns is None:
+        columns = _columns(sp, sg)
     if columns is None:
         al = _align_rows(sp, sg, None)
         if al.identity:
@@ -421,11 +427,22 @@ def _rows_any_column(sp: SheetPlan, sg: SheetGrid) -> dict[int, int]:
     got = [tuple(sorted(per_row.get(r, []), key=repr)) for r in range(max(sg.max_row, last) + 1)]
     out: dict[int, int] = {}
     sm = difflib.SequenceMatcher(None, exp, got, autojunk=False)
-    for tag, i1, i2, j1, _ in sm.get_opcodes():
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             for k in range(i2 - i1):
                 if exp[i1 + k]:
                     out[i1 + k] = j1 + k
+        elif tag == "replace":
+            # a column deleted took some of a row's labels with it: a row holding some of a
+            # planned row's labels and nothing else is that row, in order
+            j = j1
+            for i in range(i1, i2):
+                want = Counter(exp[i])
+                for jj in range(j, j2):
+                    if got[jj] and Counter(got[jj]) <= want:
+                        out[i] = jj
+                        j = jj + 1
+                        break
     return out
 
 
@@ -458,8 +475,17 @@ def _columns(sp: SheetPlan, sg: SheetGrid, at: dict[int, int] | None = None
     for (r, col), cell in sg.cells.items():
         if r in back and cell.formula is None and not _empty(cell.value):
             got_d.setdefault(col, []).append((back[r], _key(cell.value)))
-    exp = [tuple(sorted(exp_d.get(col, []))) for col in range(ncol)]
-    got = [tuple(sorted(got_d.get(col, []))) for col in range(max(got_d, default=-1) + 1)]
+    # a column without text in those rows (the Summary's last, of formulas only) is known by
+    # the rows holding its formulas
+    for c in sp.cells:
+        if c.kind == "formula" and c.row in rows and c.col not in exp_d:
+            exp_d.setdefault(-1 - c.col, []).append((c.row, "="))
+    for (r, col), cell in sg.cells.items():
+        if r in back and cell.formula is not None and col not in got_d:
+            got_d.setdefault(-1 - col, []).append((back[r], "="))
+    exp = [tuple(sorted(exp_d.get(col) or exp_d.get(-1 - col, []))) for col in range(ncol)]
+    got = [tuple(sorted(got_d.get(col) or got_d.get(-1 - col, [])))
+           for col in range(max((abs(k) - (k < 0) for k in got_d), default=-1) + 1)]
     while exp and not exp[-1]:
         exp.pop()
     while got and not got[-1]:
@@ -467,6 +493,10 @@ def _columns(sp: SheetPlan, sg: SheetGrid, at: dict[int, int] | None = None
     ops = difflib.SequenceMatcher(None, exp, got, autojunk=False).get_opcodes()
     if any(tag == "replace" for tag, *_ in ops) or all(tag == "equal" for tag, *_ in ops):
         return None
+    used = {col for (_, col), cell in sg.cells.items()
+            if cell.formula is not None or not _empty(cell.value)}
+    if any(tag == "delete" and j1 >= len(got) and j1 in used for tag, _, _, j1, _ in ops):
+        return None  # the last columns' text cleared, their formulas still there: not deleted
     if any(tag == "delete" and not all(exp[i] for i in range(i1, i2))
            for tag, i1, i2, _, _ in ops):
         return None  # a column deleted that has no text to know it by: not certain
