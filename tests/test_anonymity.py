@@ -505,7 +505,8 @@ def test_the_overall_line_of_figures_withheld_names_no_pooled_raters_cell(
                              "figure is computed until they are mended")
     text = read_text([report], monkeypatch)
     assert peer_tab not in text, text
-    assert "no figures: an error on the tabs of raters shown as Others" in text
+    assert ("no figures: what the errors above (or read --json) name was changed, on a tab "
+            "of Others") in text
     # with every rater shown, the cell is given
     shown = report_of(ladder_with(0), 2, TWO)
     withhold_figures(shown, f"1 rating(s) are no level of the ladder ({peer_tab}!D9): no "

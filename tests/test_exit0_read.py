@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from sheetladder.cli import main
 
 from .conftest import DEFINITIONS
+from .excel_edits import structural_edit
 
 R_FIRST, C_RATING, C_COMMENT = 4, 3, 6  # the rater tabs' layout (sheetladder.plan)
 META = "_sheetladder"
@@ -603,6 +604,49 @@ def test_the_count_of_cells_not_listed_reads_right_when_the_cells_before_it_are_
     assert ("Summary 30 cell(s) of this sheet differ from the workbook as made (12 with a "
             "finding of their own, 18 more counted here)") in flat
     assert " and 18 more" not in flat and "formula replaced by a typed value" not in flat
+
+def test_rows_swapped_on_a_pooled_peer_s_tab_are_listed_in_the_text_report_without_the_tab(
+        work: Path) -> None:
+    """Peers pooled (two peers, min_peers 3) and two rows swapped on Cy Park's tab: the text
+    report listed no error, only "3 finding(s) (1 error(s)) on the tabs of raters shown as
+    Others ... are not listed", so it said neither why the file was refused nor why it gave
+    no figure, and its last line named the tab ("rows of tab(s) 'Cy Park' were moved"). The
+    error is listed, the tab not named ("a tab of Others"), and --json names it."""
+    path = render("definitions/sales-s1-s7.yaml", "Ann Example", "self", "manager:Bo Chen",
+                  "peer:Cy Park", "peer:Di Lee")
+    for tab, code in (("Self", "S3"), ("Bo Chen", "S4"), ("Cy Park", "S5"), ("Di Lee", "S4")):
+        fill(path, tab, [code] * 17 + ["S2"])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Cy Park"]
+    for col in range(1, C_RATING + 2):  # its first two categories' rows, columns A-D
+        a, b = ws.cell(R_FIRST + 1, col), ws.cell(R_FIRST + 2, col)
+        a.value, b.value = b.value, a.value
+    wb.save(path)
+    code, text = run("read", str(path))
+    flat = " ".join(text.split())
+    assert code == 1 and "Peers pooled" in flat
+    assert "error a tab of Others, A5 rows were moved (sorted, or cut and pasted elsewhere): " \
+           "'Client Delivery' (row 6 as made) is in row 5" in flat, text
+    assert "Cy Park" not in text and "Di Lee" not in text and "Bo Chen" not in text
+    assert "Overall: no figures: rows of tab(s) (a tab of Others) were moved" in flat
+    assert " points, level" not in flat
+    code, rep = read_json(path)
+    assert code == 1 and isinstance(rep, dict)
+    assert [(f["sheet"], f["cell"]) for f in rep["findings"] if f["severity"] == "error"] == [
+        ("Cy Park", "A5")]
+    assert rep["total_points"] is None and rep["level"] is None
+    # a column inserted on the Summary, whose cell findings a pooled report withholds: listed
+    path2 = work / "summary-column.xlsx"
+    wb = openpyxl.load_workbook(path)
+    for col in range(1, C_RATING + 2):  # rows as made again
+        a, b = wb["Cy Park"].cell(R_FIRST + 1, col), wb["Cy Park"].cell(R_FIRST + 2, col)
+        a.value, b.value = b.value, a.value
+    structural_edit(wb, "Summary", "insert", "col", 3)
+    wb.save(path2)
+    code, text = run("read", str(path2))
+    flat = " ".join(text.split())
+    assert code == 1 and "error Summary!C1 column C was inserted" in flat, text
+    assert " points, level" not in flat and "Cy Park" not in text
 
 # -- a workbook saved as CSV --------------------------------------------------------------------
 

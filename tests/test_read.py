@@ -54,6 +54,7 @@ from sheetladder.xlsx.read import grid_from_bytes, open_xlsx
 from sheetladder.xlsx.write import to_bytes
 
 from .conftest import DEFINITIONS, SMALL
+from .excel_edits import structural_edit
 from .make_bad_files import make_corpus
 
 Ratings = dict[str, dict[str, int | None]]
@@ -758,7 +759,7 @@ def test_without_its_hidden_sheet_a_workbook_is_unreadable(tmp_path, filled, unc
     with pytest.raises(UnreadableWorkbook, match="not a sheetladder workbook") as e:
         read_path(path)
     # and what to do about it: leave out a file that is none, ask for the one sent
-    assert "keep it out of the files and folders to read" in e.value.reason
+    assert "leave it out of the files to read" in e.value.reason
     assert "ask for the file as it was sent" in e.value.reason
 
 
@@ -853,13 +854,126 @@ def _insert_row_like_excel(wb: Any, sheet: str, row1: int) -> None:
                     c.value = shift(c.value, ws.title)
 
 
-def test_an_inserted_row_is_reported_once_and_the_ratings_still_read(tmp_path, sales, ctx4, filled,
-                                                                      unchanged):
+def test_an_inserted_row_is_reported_once_the_ratings_still_read_and_no_figure_given(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """One error, not a finding per cell moved; the ratings are read where the row moved
+    them, but a workbook whose rows are not as made gives no figure (it gave the total as if
+    nothing had happened), as one whose columns changed does not."""
     src, ratings = filled
     path = unchanged(edit(src, tmp_path / "t.xlsx", lambda wb: _insert_row_like_excel(wb, "Self", 8)))
     report = read_path(path)
     assert errors(report) == ["error: Self!A8: row 8 was inserted (not part of the workbook as made)"]
+    assert {i.tab: i.levels for i in report.inputs} == ratings
+    assert report.figures_withheld == ("rows of tab(s) 'Self' were inserted, so the workbook is "
+                                       "not as made: no figure is computed until the rows are "
+                                       "as made")
+    assert report.total_points is None and report.level is None
+
+
+def _structure_refused(report: Report, edits: list[tuple[str, str]]) -> None:
+    """One error per edit, each on its sheet and cell as ``edits`` gives them, nothing else
+    an error, and no figure."""
+    assert [(f.sheet, f.cell) for f in report.errors] == edits, errors(report)
+    assert not report.ok
+    assert report.figures_withheld is not None
+    assert report.total_points is None and report.level is None
+    assert all(r.total_points is None and r.level is None for r in report.raters)
+    assert all(c.consensus_level is None for c in report.categories)
+
+
+def test_a_column_and_a_row_inserted_on_one_tab_are_one_error_each_and_give_no_figure(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """A column inserted before Self's ratings and a row inserted among its categories, as
+    Excel does them (every formula's references shifted): the columns were found only on a
+    tab whose rows were as made, so this was 28 errors (rows 8–22 deleted, rows 10–25
+    inserted, headings and formulas changed) and a total from Self's ratings read in the
+    wrong column. It is one error for the column and one for the row, Self's ratings read
+    where they are now, and no figure."""
+    src, ratings = filled
+
+    def change(wb: Any) -> None:
+        structural_edit(wb, "Self", "insert", "col", C_RATING + 1)
+        structural_edit(wb, "Self", "insert", "row", R_FIRST + 4)
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    _structure_refused(report, [("Self", "D1"), ("Self", f"A{R_FIRST + 4}")])
+    assert report.errors[0].message.startswith("column D was inserted")
+    assert report.errors[1].message == f"row {R_FIRST + 4} was inserted (not part of the " \
+                                       "workbook as made)"
+    assert "'Self' were inserted or deleted" in (report.figures_withheld or "")
+    assert report.inputs[0].levels == ratings["Self"]
+    # the other way round, and deleting: the same
+    def change2(wb: Any) -> None:
+        structural_edit(wb, "Self", "delete", "row", R_FIRST + 3)
+        structural_edit(wb, "Self", "delete", "col", C_COMMENT + 1)
+    report = read_path(unchanged(edit(src, tmp_path / "t2.xlsx", change2)))
+    _structure_refused(report, [("Self", a1(0, C_COMMENT)), ("Self", f"A{R_FIRST + 3}")])
+    assert "'Evidence / comments'" in report.errors[0].message
+    assert f"({sales.categories[2].name!r}) was deleted" in report.errors[1].message
+
+
+@pytest.mark.parametrize("edits,found", [
+    # column E ('What the chosen level looks like') took its text out of the heading row and
+    # the 'of 18 categories' row: those rows were no longer found by their text, nor column E
+    ([("delete", "col", 5), ("insert", "row", R_FIRST + 4)],
+     [("E1", "column E of the workbook as made ('What the chosen level looks like') was "
+             "deleted"), (f"A{R_FIRST + 4}", f"row {R_FIRST + 4} was inserted")]),
+    ([("insert", "row", R_FIRST + 10), ("delete", "col", 5)],
+     [("E1", "column E of the workbook as made ('What the chosen level looks like') was "
+             "deleted"), (f"A{R_FIRST + 10}", f"row {R_FIRST + 10} was inserted")]),
+], ids=["column-deleted-then-row-inserted", "row-inserted-then-column-deleted"])
+def test_two_edits_of_a_tab_s_rows_and_columns_are_one_error_each_and_give_no_figure(
+        tmp_path, sales, ctx4, filled, unchanged, edits, found):
+    """A column deleted and a row inserted on Self, as Excel does them: 27 errors (headings
+    changed, formulas changed or as made but reading other cells), no longer one per edit."""
+    src, _ = filled
+
+    def change(wb: Any) -> None:
+        for kind, axis, index in edits:
+            structural_edit(wb, "Self", kind, axis, index)
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    _structure_refused(report, [("Self", cell) for cell, _ in found])
+    for f, (_, start) in zip(report.errors, found, strict=True):
+        assert f.message.startswith(start), f.message
+
+
+def test_the_last_column_s_heading_cleared_is_a_text_changed_not_the_column_deleted(
+        tmp_path, sales, ctx4, filled, unchanged):
+    """Self's 'Level #' (H4) and the Summary's 'Self vs others' (L3) cleared: the last
+    columns' text was gone, so they were taken for deleted columns, and every formula reading
+    column H was "as written, but reads other cells now" (27 errors, no figure). Their
+    formulas are still there: each is a text changed, and the figures are given."""
+    src, ratings = filled
+
+    def change(wb: Any) -> None:
+        wb["Self"].cell(R_FIRST, 8).value = None
+        wb[SUMMARY_SHEET].cell(3, 12).value = None
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert errors(report) == [
+        f"error: Self!H{R_FIRST}: text changed from 'Level #' to nothing",
+        f"error: {SUMMARY_SHEET}!L3: text changed from 'Self vs others' to nothing"]
     assert_scores(report, rule(sales, ctx4, ratings))
+
+
+@pytest.mark.parametrize("kind,col,cell", [("insert", 3, "C1"), ("delete", 12, "L1"),
+                                           ("insert", 14, "N1"), ("delete", 14, "N1")],
+                         ids=["before-self", "self-vs-others", "before-the-last",
+                              "the-last"])
+def test_a_column_inserted_or_deleted_on_the_summary_is_one_error_and_gives_no_figure(
+        tmp_path, sales, ctx4, filled, unchanged, kind, col, cell):
+    """A column inserted before the Summary's first rater column (or its 'Self vs others'
+    deleted): found as a column, one error, but the figures were given as if nothing had
+    happened, from a workbook whose formulas are not where it was made with them. Its last
+    column, of formulas only (no heading), inserted before or deleted, was not found at all:
+    the labels were in place, so the sheet was taken as made, and its formulas were
+    "changed"."""
+    src, ratings = filled
+    report = read_path(unchanged(edit(
+        src, tmp_path / "t.xlsx", lambda wb: structural_edit(wb, SUMMARY_SHEET, kind, "col",
+                                                             col))))
+    _structure_refused(report, [(SUMMARY_SHEET, cell)])
+    assert report.errors[0].message.startswith(f"column {cell[0]}")
+    assert f"{SUMMARY_SHEET!r} were inserted or deleted" in (report.figures_withheld or "")
+    assert {i.tab: i.levels for i in report.inputs} == ratings
 
 
 def _swap_rows_5_and_6(wb: Any) -> None:
@@ -919,6 +1033,10 @@ def test_a_deleted_row_is_reported_with_its_category(tmp_path, sales, filled, un
     assert [(f.sheet, f.cell) for f in deleted] == [("Bo Chen", f"A{R_FIRST + 3}")]
     assert cat.name in deleted[0].message
     assert report.inputs[1].levels[cat.id] is None
+    # the total without that rating would be one its rater never gave
+    assert report.figures_withheld is not None and "'Bo Chen' were deleted" in \
+        report.figures_withheld
+    assert report.total_points is None
 
 
 # -- shared formulas, lying dimensions --------------------------------------------------------------

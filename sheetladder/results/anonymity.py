@@ -191,6 +191,43 @@ def listable(sheet: str | None, cell: str | None, text: str, inputs: Iterable[Ra
     return any(sheet.startswith(i.tab) for i in inputs if i.role == SELF)
 
 
+def layout_shown(sheet: str | None, cell: str | None, message: str, file: str | None,
+                 inputs: Iterable[RaterInput]) -> tuple[str, str] | None:
+    """Where and how a finding about a sheet's layout (rows or columns inserted, deleted or
+    moved: ``Finding.layout``) that :func:`listable` withholds may still be shown, or None:
+    such a finding quotes only what the workbook was made with, never what a rater typed, and
+    without it a person-facing report would only count the error that explains why no figure
+    is given. The Summary is named with its cell; a pooled rater's tab is not named (its name
+    is theirs): "a tab of Others, A5"; nor is a pooled rater in the message (a tab's title,
+    "Peer rating by Cy Park", is "Peer rating by (one of Others)"). None for a finding in a
+    file named after a pooled rater (a --split copy)."""
+    inputs = list(inputs)
+    hidden = pooled_names(inputs)
+    if file and mentions(file, hidden):
+        return None
+    for name in sorted(hidden, key=len, reverse=True):
+        message = re.sub(rf"(?<!\w){re.escape(name.strip())}(?!\w)", f"(one of {POOL_NAME})",
+                         message, flags=re.IGNORECASE)
+    if mentions(message, hidden):
+        return None
+    if sheet == SUMMARY_SHEET or sheet is None:
+        return (f"{sheet}!{cell}" if sheet and cell else (sheet or "")), message
+    return f"a tab of {POOL_NAME}" + (f", {cell}" if cell else ""), message
+
+
+def public_reason(text: str, inputs: Iterable[RaterInput]) -> str:
+    """Why figures were withheld, as a pooled person's outputs may say it: a pooled rater's
+    tab, quoted, is "(a tab of Others)"; a reason naming them otherwise is not quoted."""
+    inputs = list(inputs)
+    for i in inputs:
+        if i.role != SELF and i.tab:
+            text = text.replace(repr(i.tab), f"(a tab of {POOL_NAME})")
+    if mentions(text, pooled_names(inputs)):
+        return ("what the errors above (or read --json) name was changed, on a tab of "
+                f"{POOL_NAME}: no figure is computed until it is mended")
+    return text
+
+
 def public_warnings(decision: Decision, warnings: Sequence[str],
                     inputs: Iterable[RaterInput]) -> list[str]:
     """The warnings a pooled person's outputs may show: those located on a sheet that is no

@@ -40,7 +40,14 @@ from ..verify.verify import (
     verify_grid,
 )
 from ..xlsx.read import grid_from_bytes, open_xlsx
-from .report import Finding, Report, conflict_message, recompute_figures, withhold_figures
+from .report import (
+    Finding,
+    Report,
+    conflict_message,
+    layout_changed,
+    recompute_figures,
+    withhold_figures,
+)
 from .trust import TrustedLadders
 
 if TYPE_CHECKING:
@@ -294,7 +301,8 @@ def judge_report(report: Report, ladder: Ladder, trusted: TrustedLadders | None)
     report.findings.append(Finding(severity="error", sheet=META_SHEET, message=j.message))
     if j.verdict == "differs":
         assert j.ladder is not None and j.origin is not None
-        if not recompute_figures(report, j.ladder, j.origin) and not report.unread_ratings:
+        if not recompute_figures(report, j.ladder, j.origin) and not report.unread_ratings \
+                and not layout_changed(report):
             withhold_figures(report, f"the workbook's ladder differs from {j.origin}, and its "
                                      "ratings do not fit that ladder: no figure is computed")
     return report

@@ -28,6 +28,10 @@ class Finding(BaseModel):
     conflict_tab: str | None = Field(
         default=None, description="For copies that disagree (a conflict_message): the rater "
                                   "tab they disagree on.")
+    # rows or columns of the sheet were inserted, deleted or moved: a finding about the
+    # workbook's layout, quoting only what it was made with (never what a rater typed), so a
+    # person-facing report lists it even for a pooled rater's tab (results/anonymity.py)
+    layout: bool = False
 
     def __str__(self) -> str:
         where = ""
@@ -115,11 +119,18 @@ def withhold_figures(report: Report, why: str) -> None:
                          for c in report.categories]
 
 
+def layout_changed(report: Report) -> bool:
+    """Whether an error says rows or columns of the workbook were inserted, deleted or
+    moved."""
+    return any(f.layout and f.severity == "error" for f in report.findings)
+
+
 def recompute_figures(report: Report, ladder: Ladder, origin: str) -> bool:
     """The figures from a trusted ladder instead of the workbook's own, labelled with where it
     came from; False (nothing changed) when the ratings do not fit that ladder, or some could
-    not be read at all (a figure without them is not the raters')."""
-    if report.unread_ratings:
+    not be read at all (a figure without them is not the raters'), or rows or columns of the
+    workbook were inserted, deleted or moved (:attr:`Finding.layout`): no ladder mends that."""
+    if report.unread_ratings or layout_changed(report):
         return False
     ids = {c.id for c in ladder.categories}
     roles = {r.id for r in ladder.raters}

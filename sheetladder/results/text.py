@@ -17,7 +17,7 @@ from ..definition import Ladder, from_json
 from ..period import previous_of
 from ..scoring import RaterScore
 from . import anonymity
-from .report import Report
+from .report import Finding, Report
 from .store import AssessmentRecord
 from .trust import TrustedLadders
 
@@ -74,9 +74,19 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
             status = Text("✔ verified: no findings", style="green")
         console.print(status)
         # a finding about a pooled rater's tab would name them, or quote what they typed:
-        # counted here, and listed in full by read --json
-        findings = [f for f in r.findings if not pooled or anonymity.listable(
-            f.sheet, f.cell, f"{f.message} {f.file or ''}", r.inputs)]
+        # counted here, and listed in full by read --json; but one about rows or columns
+        # inserted, deleted or moved quotes nothing typed, and says why no figure is given: it
+        # is listed without naming them (anonymity.layout_shown)
+        listed: list[tuple[Finding, str, str]] = []  # each with where and what it shows
+        for f in r.findings:
+            at = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
+            if not pooled or anonymity.listable(f.sheet, f.cell, f"{f.message} {f.file or ''}",
+                                                r.inputs):
+                listed.append((f, at, f.message))
+            elif f.layout and (shown_as := anonymity.layout_shown(
+                    f.sheet, f.cell, f.message, f.file, r.inputs)) is not None:
+                listed.append((f, *shown_as))
+        findings = [f for f, _, _ in listed]
         if findings:
             ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
             ft.add_column("", no_wrap=True)
@@ -84,14 +94,14 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
                 ft.add_column("File", overflow="fold")
             ft.add_column("Where", no_wrap=True)
             ft.add_column("Finding", overflow="fold")
-            for f in findings:
+            for f, at, message in listed:
                 sev = Text("error", style="red") if f.severity == "error" else \
                     Text("warning", style="yellow")
-                where = Text(f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
+                where = Text(at)
                 row = [sev]
                 if any(x.file for x in findings):
                     row.append(Text(f.file or ""))
-                row += [where, Text(f.message)]
+                row += [where, Text(message)]
                 ft.add_row(*row)
             console.print(ft)
         if len(findings) < len(r.findings):
@@ -151,11 +161,8 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
             overall.append(f"({len(r.tabs_missing)} of {len(r.raters)} rater tabs are in files "
                            "not read): ", style="yellow")
         if r.figures_withheld:
-            why = r.figures_withheld
-            if pooled and not anonymity.listable(None, None, why, r.inputs):
-                # it names a pooled rater's cells ('Di Lee!D9'), as the findings left out would
-                why = (f"an error on the tabs of raters shown as {anonymity.POOL_NAME} stops "
-                       "every figure until it is mended (sheetladder read --json names it)")
+            why = anonymity.public_reason(r.figures_withheld, r.inputs) if pooled else \
+                r.figures_withheld
             overall.append(f"no figures: {why}")
             console.print(overall)
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -383,11 +384,23 @@ def _in_place(sp: SheetPlan, sg: SheetGrid) -> tuple[bool, int]:
 
 def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
     same, last = _in_place(sp, sg)
-    if same:
+    # every label in place, yet the sheet ends in another column: a column of formulas only
+    # (the Summary's last) inserted before or deleted?
+    columns = _columns(sp, sg) if same and sg.max_col != max(
+        (c.col for c in sp.cells), default=-1) else None
+    if same and columns is None:
         return _Alignment({r: r for r in range(last + 1)}, [], [], True)
-    columns = _columns(sp, sg)
     if columns is None:
-        return _align_rows(sp, sg, None)
+        columns = _columns(sp, sg)
+    if columns is None:
+        al = _align_rows(sp, sg, None)
+        if al.identity:
+            return al
+        # rows inserted or deleted too: the rows holding nothing typed are found by their text
+        # in any column, and the columns known by what those rows hold where they are now
+        columns = _columns(sp, sg, _rows_any_column(sp, sg))
+        if columns is None:
+            return al
     cols, inserted, deleted = columns
     al = _align_rows(sp, sg, cols)
     al.identity = False
@@ -395,7 +408,45 @@ def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
     return al
 
 
-def _columns(sp: SheetPlan, sg: SheetGrid
+def _rows_any_column(sp: SheetPlan, sg: SheetGrid) -> dict[int, int]:
+    """Planned row -> the grid row holding its labels (as :func:`_labels` reads them) in any
+    columns: rows aligned before the columns are known, for :func:`_columns` to read the rows
+    holding nothing typed where they are now when rows were inserted or deleted too. A grid
+    row's labels are its fixed values that the plan has as a label somewhere; only rows whose
+    labels are found, in order, are mapped."""
+    labels = _labels(sp)
+    vocab = {k for cells in labels.values() for _, k in cells}
+    last = max((c.row for c in sp.cells), default=-1)
+    exp = [tuple(sorted((k for _, k in labels.get(r, [])), key=repr)) for r in range(last + 1)]
+    per_row: dict[int, list[object]] = {}
+    for (r, _), cell in sg.cells.items():
+        if cell.formula is None and not _empty(cell.value):
+            k = _key(cell.value)
+            if k in vocab:
+                per_row.setdefault(r, []).append(k)
+    got = [tuple(sorted(per_row.get(r, []), key=repr)) for r in range(max(sg.max_row, last) + 1)]
+    out: dict[int, int] = {}
+    sm = difflib.SequenceMatcher(None, exp, got, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                if exp[i1 + k]:
+                    out[i1 + k] = j1 + k
+        elif tag == "replace":
+            # a column deleted took some of a row's labels with it: a row holding some of a
+            # planned row's labels and nothing else is that row, in order
+            j = j1
+            for i in range(i1, i2):
+                want = Counter(exp[i])
+                for jj in range(j, j2):
+                    if got[jj] and Counter(got[jj]) <= want:
+                        out[i] = jj
+                        j = jj + 1
+                        break
+    return out
+
+
+def _columns(sp: SheetPlan, sg: SheetGrid, at: dict[int, int] | None = None
              ) -> tuple[dict[int, int | None], list[int], list[int]] | None:
     """Columns inserted or deleted: planned column -> where it is now (None: deleted), the
     grid's columns inserted and the planned columns deleted; None when the columns are as
@@ -405,23 +456,36 @@ def _columns(sp: SheetPlan, sg: SheetGrid
     title, headings and totals), rows in place: the columns are as made, or some were inserted
     or deleted, only when every column's text is found whole, in its order, in one column. A
     column whose text changed, or rows moved too, is no such certainty: the findings are then
-    those of the cells."""
+    those of the cells, unless ``at`` (planned row -> grid row) says where the rows are now:
+    then each of those rows is read where ``at`` puts it (rows inserted or deleted too), and
+    those it does not place are left out."""
     typed_rows = {c.row for c in sp.cells if c.kind == "input"}
     fixed = [c for c in sp.cells if c.kind in ("text", "number") and not _empty(c.value)
-             and c.row not in typed_rows]
+             and c.row not in typed_rows and (at is None or c.row in at)]
     if not fixed:
         return None
     rows = {c.row for c in fixed}
+    # grid row -> the planned row read there
+    back = {r: r for r in rows} if at is None else {at[r]: r for r in rows}
     ncol = max(c.col for c in sp.cells) + 1
     exp_d: dict[int, list[tuple[int, object]]] = {}
     for c in fixed:
         exp_d.setdefault(c.col, []).append((c.row, _key(c.value)))
     got_d: dict[int, list[tuple[int, object]]] = {}
     for (r, col), cell in sg.cells.items():
-        if r in rows and cell.formula is None and not _empty(cell.value):
-            got_d.setdefault(col, []).append((r, _key(cell.value)))
-    exp = [tuple(sorted(exp_d.get(col, []))) for col in range(ncol)]
-    got = [tuple(sorted(got_d.get(col, []))) for col in range(max(got_d, default=-1) + 1)]
+        if r in back and cell.formula is None and not _empty(cell.value):
+            got_d.setdefault(col, []).append((back[r], _key(cell.value)))
+    # a column without text in those rows (the Summary's last, of formulas only) is known by
+    # the rows holding its formulas
+    for c in sp.cells:
+        if c.kind == "formula" and c.row in rows and c.col not in exp_d:
+            exp_d.setdefault(-1 - c.col, []).append((c.row, "="))
+    for (r, col), cell in sg.cells.items():
+        if r in back and cell.formula is not None and col not in got_d:
+            got_d.setdefault(-1 - col, []).append((back[r], "="))
+    exp = [tuple(sorted(exp_d.get(col) or exp_d.get(-1 - col, []))) for col in range(ncol)]
+    got = [tuple(sorted(got_d.get(col) or got_d.get(-1 - col, [])))
+           for col in range(max((abs(k) - (k < 0) for k in got_d), default=-1) + 1)]
     while exp and not exp[-1]:
         exp.pop()
     while got and not got[-1]:
@@ -429,6 +493,10 @@ def _columns(sp: SheetPlan, sg: SheetGrid
     ops = difflib.SequenceMatcher(None, exp, got, autojunk=False).get_opcodes()
     if any(tag == "replace" for tag, *_ in ops) or all(tag == "equal" for tag, *_ in ops):
         return None
+    used = {col for (_, col), cell in sg.cells.items()
+            if cell.formula is not None or not _empty(cell.value)}
+    if any(tag == "delete" and j1 >= len(got) and j1 in used for tag, _, _, j1, _ in ops):
+        return None  # the last columns' text cleared, their formulas still there: not deleted
     if any(tag == "delete" and not all(exp[i] for i in range(i1, i2))
            for tag, i1, i2, _, _ in ops):
         return None  # a column deleted that has no text to know it by: not certain
@@ -480,6 +548,12 @@ def _align_rows(sp: SheetPlan, sg: SheetGrid, cols: dict[int, int | None] | None
         got.append(tuple(row))
     if got[: last + 1] == exp:
         return _Alignment({r: r for r in range(last + 1)}, [], [], True)
+    labelled = max((r for r, cells in labels.items() if cells), default=-1)
+    if sg.max_row < labelled:
+        # the sheet ends before its last row of labels: rows at its end were deleted (or
+        # cleared, which leaves the file the same); aligned so, they are found deleted, not
+        # as labels and formulas deleted one by one. Rows after the last labelled one follow it
+        exp, got = exp[: labelled + 1], got[: sg.max_row + 1]
     rows: dict[int, int | None] = {}
     inserted: list[int] = []
     deleted: list[int] = []
@@ -644,11 +718,11 @@ def _report_columns(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings)
         n = b - a + 1
         read = (" Its ratings are read where they are now, but no figure is computed until "
                 "then." if rater and al.col(C_RATING) is not None else "")
-        found.add("error", gname, f"{col_letter(a)}1",
-                  f"{what} (not part of the workbook as made): the columns after it are "
-                  f"{'one column' if n == 1 else f'{n} columns'} to the right of where the "
-                  f"workbook was made with them. Delete {'it' if n == 1 else 'them'} (or undo "
-                  f"the insertion) and read again.{read}")
+        found.layout(gname, f"{col_letter(a)}1",
+                     f"{what} (not part of the workbook as made): the columns after it are "
+                     f"{'one column' if n == 1 else f'{n} columns'} to the right of where the "
+                     f"workbook was made with them. Delete {'it' if n == 1 else 'them'} (or undo "
+                     f"the insertion) and read again.{read}")
     for a, b in _runs(al.cols_deleted):
         what = (f"column {col_letter(a)} of the workbook as made ({_column_heading(sp, a)}) "
                 "was deleted" if a == b else
@@ -657,10 +731,10 @@ def _report_columns(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings)
                 else "what it held is lost (a formula that read it shows #REF!)")
         read = (" The ratings are read where they are now, but no figure is computed until "
                 "then." if rater and not a <= C_RATING <= b else "")
-        found.add("error", gname, f"{col_letter(a)}1",
-                  f"{what}: the columns after it moved to the left, and {lost}. Undo the "
-                  "deletion (or go back to the file as saved before it) and read again."
-                  + read)
+        found.layout(gname, f"{col_letter(a)}1",
+                     f"{what}: the columns after it moved to the left, and {lost}. Undo the "
+                     "deletion (or go back to the file as saved before it) and read again."
+                     + read)
 
 
 def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) -> None:
@@ -672,18 +746,18 @@ def _report_rows(sp: SheetPlan, gname: str, al: _Alignment, found: _Findings) ->
                           if i != j else f"{_row_label(sp, i)} is in row {j + 1}, out of order"
                           for i, j in order[:3]) + (
             f"; and {len(order) - 3} more row(s)" if len(order) > 3 else "")
-        found.add("error", gname, f"A{order[0][1] + 1}",
-                  f"rows were moved (sorted, or cut and pasted elsewhere): {shown}. The "
-                  "workbook's formulas read each row where it was made, so what it shows is "
-                  "no longer right: put the rows back in their order as made (undo the sort, "
-                  "or go back to the file as saved before it) and read again")
+        found.layout(gname, f"A{order[0][1] + 1}",
+                     f"rows were moved (sorted, or cut and pasted elsewhere): {shown}. The "
+                     "workbook's formulas read each row where it was made, so what it shows is "
+                     "no longer right: put the rows back in their order as made (undo the sort, "
+                     "or go back to the file as saved before it) and read again")
     for a, b in _runs(al.inserted):
         what = f"row {a + 1} was inserted" if a == b else f"rows {a + 1}–{b + 1} were inserted"
-        found.add("error", gname, f"A{a + 1}", what + " (not part of the workbook as made)")
+        found.layout(gname, f"A{a + 1}", what + " (not part of the workbook as made)")
     for a, b in _runs(al.deleted):
         if a == b:
-            found.add("error", gname, f"A{a + 1}",
-                      f"row {a + 1} of the workbook as made ({_row_label(sp, a)}) was deleted")
+            found.layout(gname, f"A{a + 1}",
+                         f"row {a + 1} of the workbook as made ({_row_label(sp, a)}) was deleted")
         else:
-            found.add("error", gname, f"A{a + 1}",
-                      f"rows {a + 1}–{b + 1} of the workbook as made were deleted")
+            found.layout(gname, f"A{a + 1}",
+                         f"rows {a + 1}–{b + 1} of the workbook as made were deleted")

@@ -23,8 +23,15 @@ class _Findings:
         # it are #REF! now: one finding for them all (see verify._tab_deleted)
         self.tabs_lost: dict[str, list[tuple[str, str]]] = {}
 
-    def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str) -> None:
-        self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message))
+    def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str,
+            layout: bool = False) -> None:
+        self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message,
+                                  layout=layout))
+
+    def layout(self, sheet: str, cell: str, message: str) -> None:
+        """An error about rows or columns inserted, deleted or moved on ``sheet``
+        (:attr:`Finding.layout`): its message quotes only what the workbook was made with."""
+        self.add("error", sheet, cell, message, layout=True)
 
     def cell(self, severity: Severity, sheet: str, cell: str, message: str) -> None:
         n = self._per_sheet.get(sheet, 0) + 1

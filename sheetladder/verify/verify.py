@@ -25,7 +25,9 @@ Decisions worth knowing:
   totals, levels and progress are withheld (``Report.figures_withheld``).
 * Rows inserted or deleted are found by aligning the rows' labels with the plan, reported once,
   and then allowed for: cells are compared at their new place and formula references are shifted
-  the way a spreadsheet shifts them, so one inserted row does not turn into a hundred findings.
+  the way a spreadsheet shifts them, so one inserted row does not turn into a hundred findings;
+  the ratings are read where the rows put them, but no figure is computed from a workbook so
+  changed (a row deleted took its rating with it: a total its rater never gave).
   Rows moved (sorted, or cut and pasted elsewhere) are found by their labels out of order and
   reported once as moved, not as rows inserted and deleted; a rater tab's ratings are then
   read under their categories' names, but no figure is computed from them (whether a rating
@@ -33,7 +35,9 @@ Decisions worth knowing:
 * Columns inserted or deleted on a sheet are found by the fixed text of the rows that hold
   nothing typed (a rater tab's headings and totals), reported once per run of columns, and
   allowed for as rows are: cells compared and ratings read where they are now, references
-  shifted. No figure is computed from a rater tab so changed until it is mended.
+  shifted, on a tab whose rows were inserted or deleted too (the rows holding nothing typed
+  are first found by their text in any column). No figure is computed from a workbook so
+  changed, on any tab, until it is mended.
 * Two rater tabs given each other's names (each tab's title in A1 names the other's rater) are
   one error: each is read as its title says, and no figure is computed, as a rater may have
   filled in the tab bearing their name.
@@ -129,10 +133,9 @@ def _find_meta(grid: Grid, found: _Findings) -> SheetGrid:
                          "and folders to collect")
     raise UnreadableWorkbook(
         grid.source,
-        f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs or 'none'}). "
-        "If it is no returned workbook (an export, a calibration, notes), keep it out of the "
-        "files and folders to read; if it is one, its tabs were copied into another workbook, "
-        "which loses what the ratings are checked against: ask for the file as it was sent",
+        f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs or 'none'}); "
+        "leave it out of the files to read, or, if it is a return whose tabs were copied "
+        "into another workbook, ask for the file as it was sent",
     )
 
 
@@ -774,6 +777,29 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         withhold_figures(report, f"rows of tab(s) {', '.join(map(repr, tabs))} were moved, so "
                                  "which category each of their ratings is for is not certain: "
                                  "no figure is computed until the rows are back in place")
+    elif not found.definition_doubt and (shifted := [
+            pairs[sp.name] for sp in plan.sheets
+            if sp.name in alignments and alignments[sp.name].cols is not None]):
+        # the Summary's (or the Matrix's) columns: the ratings are read, but the workbook
+        # shows its figures, and its formulas read the ladder, elsewhere than made
+        withhold_figures(report, f"columns of tab(s) {', '.join(map(repr, shifted))} were "
+                                 "inserted or deleted, so the workbook's formulas and what it "
+                                 "shows are not where it was made with them: no figure is "
+                                 "computed until the columns are as made")
+    elif not found.definition_doubt and (edited := [
+            (pairs[sp.name], alignments[sp.name]) for sp in plan.sheets
+            if sp.name in alignments and (alignments[sp.name].inserted
+                                          or alignments[sp.name].deleted
+                                          or alignments[sp.name].moved)]):
+        # rows inserted or deleted (or moved, on a tab holding no ratings): each is allowed for
+        # as the rows' labels place it, but a workbook edited so is not as made, and a row
+        # deleted took what it held with it (a rater's rating: a total they never gave)
+        done = [w for w, happened in (("inserted", any(a.inserted for _, a in edited)),
+                                      ("deleted", any(a.deleted for _, a in edited)),
+                                      ("moved", any(a.moved for _, a in edited))) if happened]
+        withhold_figures(report, f"rows of tab(s) {', '.join(repr(n) for n, _ in edited)} were "
+                                 f"{' or '.join(done)}, so the workbook is not as made: no "
+                                 "figure is computed until the rows are as made")
     return Verified(report=report, ladder=ladder, context=ctx, tabs_present=set(inputs),
                     inputs=inputs)
 
