@@ -1162,3 +1162,42 @@ def test_the_totals_line_says_1_person_not_1_people() -> None:
     assert one.line("2026-Q4").startswith("2026-Q4: 1 person, 0 complete, 1 partial")
     two = one.model_copy(update={"people": 2})
     assert two.line("2026-Q4").startswith("2026-Q4: 2 people, ")
+
+
+def test_a_refused_copy_of_a_tab_already_collected_is_named_beside_it(tmp_path: Path) -> None:
+    """Ben's tab is collected; then a copy put in its file's place is refused. The held ratings
+    still count (the tab is collected), and status names the refused copy and why, where it
+    said nothing of it and collect had exited 1."""
+    import shutil
+
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,team,manager,manager_email,peers\n"
+                      "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com,-\n"
+                      "Ben Ortiz,ben@example.com,North,Bo Chen,bo@example.com,-\n")
+    out = tmp_path / "out"
+    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD, "-o",
+                 str(out))
+    assert res.exit_code == 0, res.output
+    ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
+    blank_ana = tmp_path / "blank-ana.xlsx"
+    shutil.copy(ana, blank_ana)
+    fill(ben, "Self", ["L2", "L2"])
+    db = tmp_path / "h.sqlite"
+    assert invoke("collect", str(out), "--db", str(db)).exit_code == 0
+    shutil.copy(blank_ana, ben)  # Ana's workbook, filled in and saved as Ben's file
+    fill(ben, "Self", ["L3", "L3"])
+    res = invoke("collect", str(out), "--db", str(db))
+    assert res.exit_code == 1 and f"{ben}: refused" in res.output, res.output
+    res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db))
+    assert res.exit_code == 0, res.output
+    assert ("    collected, with a refused copy beside it: Ben Ortiz (self, tab 'Self') "
+            f"<ben@example.com>: {ben}") in res.stdout, res.stdout
+    assert "lists this file as Ben Ortiz's, but the workbook in it is Ana Diaz's" in res.stdout
+    res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                 "--format", "json")
+    tab = next(t for p in json.loads(res.stdout)["people"] if p["person"] == "Ben Ortiz"
+               for t in p["tabs"] if t["tab"] == "Self")
+    assert (tab["state"], tab["refused_copy"]) == ("collected", str(ben))
+    assert tab["refused_reasons"] and tab["reasons"] == []

@@ -58,6 +58,13 @@ class TabStatus(BaseModel):
     state: TabState
     file: str | None = Field(default=None, description="The refused file, for a refused tab.")
     reasons: list[str] = Field(default_factory=list, description="Why it was refused.")
+    refused_copy: str | None = Field(
+        default=None, description="For a collected tab: a file holding it that was refused "
+                                  "and is still where it was collected from (a copy put in the "
+                                  "place of the one held, or sent beside it); the ratings held "
+                                  "count, and ``refused_reasons`` say why the copy was not "
+                                  "taken.")
+    refused_reasons: list[str] = Field(default_factory=list)
 
 
 class PersonStatus(BaseModel):
@@ -270,8 +277,11 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
         for r in prow:
             state: TabState = "collected" if r.tab.casefold() in held else "missing"
             why = refused_tab.get((pk, per, r.tab.casefold()))
+            copy: Refusal | None = None
             if why is not None and state == "collected" and not _conflict_on(why, r.tab):
-                why = None  # a good copy of the tab is held: that is what counts
+                # a good copy of the tab is held: that is what counts, and the refused copy
+                # still there is named beside it (the rater may have sent it to correct one)
+                copy, why = why, None
             if why is not None:
                 # not collected, or held while a copy given beside it disagrees (the copy held
                 # may be the wrong one: the conflict is for ops to settle)
@@ -279,7 +289,10 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
             tabs.append(TabStatus(tab=r.tab, role=r.role, rater=r.rater, email=r.email,
                                   target=r.target, state=state,
                                   file=why.file if why else None,
-                                  reasons=tab_reasons(why, r.tab, prow) if why else []))
+                                  reasons=tab_reasons(why, r.tab, prow) if why else [],
+                                  refused_copy=copy.file if copy else None,
+                                  refused_reasons=tab_reasons(copy, r.tab, prow) if copy
+                                  else []))
         n = sum(1 for t in tabs if t.state == "collected")
         pstate: PersonState = ("complete" if n == len(tabs) else "partial" if n
                                else "not returned")
@@ -340,6 +353,11 @@ def to_text(st: CycleStatus) -> str:
             elif t.state == "refused":
                 lines.append(f"    refused: {_who(t)}: {t.file}")
                 lines.extend(f"      {why}" for why in t.reasons)
+            elif t.refused_copy:
+                lines.append(f"    collected, with a refused copy beside it: {_who(t)}: "
+                             f"{t.refused_copy} (the ratings held count; remove the copy, or "
+                             "mend it and collect again to take it)")
+                lines.extend(f"      {why}" for why in t.refused_reasons)
         for tab in p.unlisted_tabs:
             lines.append(f"    collected, not in the {st.listed_in}: tab {tab!r} (from a workbook "
                          "rendered before the raters changed? its ratings count in the figures)")
