@@ -96,6 +96,7 @@ def test_the_site_has_a_team_page_and_a_page_per_person_linked_from_it(plain_db:
     for heading in ("Level distribution", "Heatmap", "Legend", "Calibration", "Who is missing",
                     "No manifest given"):
         assert heading in index
+    assert "Made by sheetladder from the history" in index
 
 
 def test_a_person_page_shows_the_exports_figures_and_the_next_levels_descriptors(
@@ -391,6 +392,9 @@ def test_cli_reports_workbooks_through_a_temporary_history(tmp_path: Path) -> No
                                                                   "ben-ortiz.html"]
     assert "<b>led</b> the renewal" in text_of((out / "people" / "ana-diaz.html").read_bytes())
     assert "Sales" in text_of((out / "index.html").read_bytes())
+    # its footer says what it was made from: no history holds these figures
+    assert "Made by sheetladder from the workbooks given" in text_of(
+        (out / "index.html").read_bytes())
 
 
 def test_cli_a_refused_workbook_is_an_error_and_no_report_is_written(tmp_path: Path) -> None:

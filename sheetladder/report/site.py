@@ -371,15 +371,17 @@ def _check_folder(out_dir: Path, force: bool) -> None:
 
 def render_site(exp: PeriodExport, ladders: Mapping[str, Ladder],
                 team: str | None = None, status: CycleStatus | None = None,
-                calibration: Calibration | None = None) -> dict[str, bytes]:
+                calibration: Calibration | None = None, made_from: str = "the history"
+                ) -> dict[str, bytes]:
     """Every page of the report, by its path in the site (``index.html``, ``people/...``).
     ``ladders`` maps a ladder's content hash to the ladder: each row's page uses the ladder of
-    its own ``ladder_hash`` (two ladders may share an id and a version, not a hash)."""
+    its own ``ladder_hash`` (two ladders may share an id and a version, not a hash).
+    ``made_from`` is what the footer says the report was made from."""
     env = _env()
     env.filters.update(num=num, signed=signed, pct=pct)
     files = page_names(exp.rows)
     pages: dict[str, bytes] = {}
-    base = {"exp": exp, "generated": exp.generated_at}
+    base = {"exp": exp, "generated": exp.generated_at, "made_from": made_from}
     tp = team_page(exp, files, team, status, calibration)
     pages["index.html"] = env.get_template("index.html.j2").render(
         page=tp, root="", **base).encode("utf-8")
@@ -535,7 +537,8 @@ def make_report(history: History, period: str | None, out_dir: str | Path, *,
         status = status_of(history, exp.period, manifest=manifest, roster=roster,
                            definition=definition, split=split, allow_columns=allow_columns)
     pages = render_site(exp, ladders_of(history, exp), team=team, status=status,
-                        calibration=calibration_of(history, exp.period, team))
+                        calibration=calibration_of(history, exp.period, team),
+                        made_from="the workbooks given" if history.scratch else "the history")
     site = write_site(out_dir, pages, force=force)
     return Written(folder=Path(out_dir), pages=site.pages, people=len(exp.rows),
                    period=exp.period, removed=site.removed, notes=site.notes)
