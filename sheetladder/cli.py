@@ -791,7 +791,8 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
       sheetladder report output/team/*.xlsx -o output/report
 
     From the history by default; from WORKBOOKS, they are read into a temporary history first
-    (a refused workbook is an error: nothing is written). The pages need nothing but a browser
+    (a refused workbook is an error: nothing is written), and a folder given with its
+    manifest.csv gives who is missing, as --manifest would. The pages need nothing but a browser
     (no network), print on A4 or Letter, and honour peer anonymity as the export does.
     """
     from contextlib import AbstractContextManager
@@ -820,6 +821,13 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     if not workbooks and keep:
         raise BadInput("--keep picks one of the WORKBOOKS given; a history holds one copy of "
                        "each tab already (collect --keep chose it)")
+    if workbooks and not manifest and not roster:
+        from .results.status import manifests_near
+
+        near = manifests_near(workbooks)  # a folder's manifest.csv, as collect takes it
+        if len(near) == 1:
+            manifest = str(near[0])
+            click.echo(f"note: who is missing is from {manifest}", err=True)
     source: AbstractContextManager[History] = (
         workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new,
                          keep=list(keep))

@@ -397,6 +397,31 @@ def test_cli_reports_workbooks_through_a_temporary_history(tmp_path: Path) -> No
         (out / "index.html").read_bytes())
 
 
+def test_cli_a_folder_given_with_its_manifest_lists_who_is_missing(tmp_path: Path) -> None:
+    """collect takes a folder's manifest.csv as the cycle's: so does report of that folder."""
+    import openpyxl
+
+    sales = DEFINITIONS / "sales-s1-s7.yaml"
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,team\nAna Diaz,ana@example.com,North\n"
+                      "Ben Ortiz,ben@example.com,North\n")
+    folder = tmp_path / "q4"
+    r = CliRunner().invoke(main, ["render", str(sales), "--roster", str(roster), "--period",
+                                  "2026-Q4", "-o", str(folder)])
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(folder / "ana-diaz-2026-q4.xlsx")
+    for row in range(5, 23):
+        wb["Self"].cell(row, 4).value = "S2"
+    wb.save(folder / "ana-diaz-2026-q4.xlsx")
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", str(folder), "-o", str(out), "--ladders", str(sales)])
+    assert r.exit_code == 0, r.output
+    assert f"who is missing is from {folder / 'manifest.csv'}" in r.output
+    text = text_of((out / "index.html").read_bytes())
+    missing = text[text.index("Who is missing"):]
+    assert "Ben Ortiz" in missing and "No manifest given" not in text
+
+
 def test_cli_a_refused_workbook_is_an_error_and_no_report_is_written(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a workbook")
