@@ -593,3 +593,22 @@ def test_live_publish_read_and_delete(small: Ladder, monkeypatch: pytest.MonkeyP
         assert assert_grids_agree(grid, xlsx, plan) > 0
     finally:
         api.delete_file(out.spreadsheet_id)
+
+
+def test_a_sheet_whose_locale_was_changed_says_so_and_how_to_set_it_back(
+        fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    """Made en_US; a manager who switches the sheet to de_DE may see formulas read with ';'
+    separators reported as changed: the read notes the locale and what to do."""
+    from sheetladder.verify.verify import verify_grid
+
+    out = gsheets.publish(build_plan(small, context(small)), api)
+    assert gread.open_grid(out.spreadsheet_id, api).notes == []
+    fake.spreadsheets[out.spreadsheet_id].props["locale"] = "de_DE"
+    grid = gread.open_grid(out.spreadsheet_id, api)
+    assert grid.notes == [
+        "the spreadsheet's locale was changed to de_DE (File > Settings); it was made in "
+        "English (United States): if its formulas are reported as changed, set the locale back "
+        "to English (United States) and read it again"]
+    report = verify_grid(grid).report
+    assert any("locale was changed to de_DE" in f.message and f.severity == "warning"
+               for f in report.findings)

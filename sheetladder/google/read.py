@@ -108,6 +108,14 @@ def grid_from_response(data: dict[str, Any], source: str) -> Grid:
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue  # not a merge the importer could use
         grid.sheets[name] = sg
+    locale = str((data.get("properties") or {}).get("locale") or "")
+    if locale and not locale.startswith("en"):
+        # the sheet was made en_US (publish.LOCALE); another locale may give its formulas
+        # other separators (';') and decimal commas, which would read as formulas changed
+        grid.notes.append(
+            f"the spreadsheet's locale was changed to {locale} (File > Settings); it was made "
+            "in English (United States): if its formulas are reported as changed, set the "
+            "locale back to English (United States) and read it again")
     return grid
 
 
