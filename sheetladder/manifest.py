@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -235,7 +236,7 @@ def target_path(manifest: str | Path, row: ManifestRow) -> Path | None:
 
 def handed_out(manifests: Sequence[str | Path], beside: Sequence[str | Path] = ()
                ) -> dict[str, tuple[str, str]]:
-    """Each file the manifests list (resolved, as :func:`file_key` gives it) with the person
+    """Each file the manifests list (by the name it keeps, :func:`file_key`) with the person
     it was handed out for and the manifest that says so: a copy of another person's workbook
     saved over it is refused by collect, where it would be taken as that other person's.
     ``beside``: files given one by one, whose folder's manifest (when it has a readable one)
@@ -260,5 +261,8 @@ def handed_out(manifests: Sequence[str | Path], beside: Sequence[str | Path] = (
 
 
 def file_key(path: str | Path) -> str:
-    """One file however it is named (relative, absolute, through a link)."""
-    return os.path.normcase(os.path.realpath(path))
+    """The name a file handed out keeps wherever its rater saves it: its name without the
+    folder, the extension (``.xlsx`` saved as ``.ods``), case, or a browser's `` (1)`` for a
+    second download. Returns come back by mail into another folder than the one rendered."""
+    stem = PurePath(str(path).replace("\\", "/")).stem.casefold()
+    return re.sub(r"\s*\(\d+\)$", "", stem).strip()

@@ -1148,6 +1148,17 @@ def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_t
     assert "lists this file as Ben Ortiz's, but the workbook in it is Ana Diaz's" in res.output
     with History(str(db)) as h:
         assert h.records() == []
+    # mailed back and saved in another folder (a second download: ' (1)'), it is still the
+    # file handed out to Ben
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    shutil.copy(ben, returns / "Ben-Ortiz-2026-Q4 (1).xlsx")
+    res = invoke("collect", str(returns), "--manifest", str(out / "manifest.csv"), "--db",
+                 str(db))
+    assert res.exit_code == 1, res.output
+    assert "lists this file as Ben Ortiz's, but the workbook in it is Ana Diaz's" in res.output
+    with History(str(db)) as h:
+        assert h.records() == []
     # under a name the manifest does not list, it is Ana's own copy, and goes in as hers
     ben.rename(out / "ana-diaz-final.xlsx")
     res = invoke("collect", str(out), "--db", str(db))
