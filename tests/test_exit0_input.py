@@ -695,7 +695,9 @@ def test_last_quarters_workbook_filled_again_under_this_quarters_name_is_refused
 
 
 @pytest.mark.parametrize("name", ["ana-diaz-2026-h2.xlsx", "ana-2026-12-01.xlsx",
-                                  "ana-diaz-2026-q4-bo-chen.xlsx", "q4 2026 ana.xlsx"])
+                                  "ana-diaz-2026-q4-bo-chen.xlsx", "q4 2026 ana.xlsx",
+                                  "sales-1100-q4-ana-diaz.xlsx", "emp 4711 q3 ana.xlsx",
+                                  "ana-diaz-2026-q4 returned Q1 2027.xlsx"])
 def test_a_file_name_that_agrees_with_the_workbooks_quarter_or_says_none_is_read(
         runner: CliRunner, tmp_path: Path, name: str):
     path = _old_filled_workbook(load(SALES), "Ana Diaz", "2026-Q4", 3, tmp_path / name)

@@ -877,8 +877,13 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
         return
     if held.scheme != CALENDAR:
         return
-    named = [p for p in periods_in_name(PurePath(source).stem) if not p.overlaps(held)]
-    if not named:
+    # years near the one held only: a number in a name (a cost centre '1100-q4', an id) is
+    # no year; and a name that also says the period held ('…-2026-q4 returned Q1 2027') is
+    # the rater's own note, not another period's workbook
+    year = held.start[0] // 12 if held.start else None
+    named = [p for p in periods_in_name(PurePath(source).stem)
+             if year is None or abs(p.start[0] // 12 - year) <= 5]
+    if not named or any(p.overlaps(held) for p in named):
         return
     said = named[0].label
     row, col = GUIDE_PERSON_CELL[0] + GUIDE_FACTS.index("Period"), GUIDE_PERSON_CELL[1]
