@@ -42,6 +42,7 @@ _HEADER = struct.Struct("!Q")
 _BOOT = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
          "from sheetladder.workers import serve; serve(sys.argv[2])")
 _in_worker = False
+_loading_main = False  # a worker is running its parent's main script (:func:`_load_main`)
 
 
 class WorkerLost(BrokenExecutor):
@@ -94,10 +95,19 @@ def _main_spec() -> str:
 def _load_main(spec: str) -> None:
     """The parent's ``__main__`` as ``__mp_main__`` (its ``if __name__ == "__main__"`` part
     does not run), so that a function defined there unpickles here, as under spawn."""
+    global _loading_main
+    where = json.loads(spec)
+    _loading_main = True
+    try:
+        _run_main(where)
+    finally:
+        _loading_main = False
+
+
+def _run_main(where: dict[str, str]) -> None:
     import runpy
     import types
 
-    where = json.loads(spec)
     if "name" in where:
         found = runpy.run_module(where["name"], run_name="__mp_main__", alter_sys=False)
     else:
@@ -124,16 +134,25 @@ def serve(main: str = "") -> None:
     os.close(null)
     os.dup2(2, 1)
     with os.fdopen(task_fd, "rb") as tasks, os.fdopen(result_fd, "wb") as results:
+        unloaded: Exception | None = None
         if main:
-            _load_main(main)
+            try:
+                _load_main(main)
+            except Exception as e:  # noqa: BLE001 - said as every task's failure, below
+                unloaded = RuntimeError(
+                    f"a reader process could not load the main script ({type(e).__name__}: "
+                    f"{e}); a script whose functions run in reader processes must start its "
+                    "work under `if __name__ == \"__main__\":`, as with multiprocessing")
         first = _receive(tasks)
         if first is None:
             return
         initializer, initargs = pickle.loads(first)
-        if initializer is not None:
+        if initializer is not None and unloaded is None:
             initializer(*initargs)
         while (data := _receive(tasks)) is not None:
             try:
+                if unloaded is not None:
+                    raise unloaded
                 fn, args, kwargs = pickle.loads(data)
                 out: tuple[bool, Any] = (True, fn(*args, **kwargs))
             except Exception as e:  # noqa: BLE001 - a task's failure is its future's
@@ -256,6 +275,10 @@ class WorkerPool:
         self.closing = False
         self._lock = threading.Lock()
         self.workers: list[_Worker] = []
+        if _loading_main:
+            raise RuntimeError("a worker pool started while a reader process loaded the main "
+                               "script: the script's work is not under `if __name__ == "
+                               "\"__main__\":`")
         where = _main_spec() if main else ""
         try:
             for _ in range(max(1, n)):

@@ -242,3 +242,28 @@ def test_without_main_a_worker_never_runs_the_parents_script(tmp_path: Path) -> 
     assert not any(line.startswith("loaded") for line in err.splitlines()), err
     # so the function defined there cannot be found in a worker
     assert "failed: AttributeError" in out, out + err
+
+
+def test_a_script_without_a_main_guard_fails_with_what_to_write(tmp_path: Path) -> None:
+    """Its pool starts again when a worker loads it: spawn's rule, said as spawn says it,
+    rather than a worker lost 'killed, or out of memory'."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+        from sheetladder.workers import WorkerPool
+
+        def tagged(x):
+            return x
+
+        with WorkerPool(1, main=True) as pool:
+            try:
+                print(list(pool.map(tagged, range(3))), flush=True)
+            except Exception as e:
+                print("failed:", type(e).__name__, e, flush=True)
+    """))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "failed: RuntimeError a reader process could not load the main script" in done.stdout
+    assert 'if __name__ == "__main__":' in done.stdout
