@@ -91,8 +91,12 @@ def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]], what: 
                                        f"with no value stored: open the {what} in Excel or "
                                        "LibreOffice and save it, so that its values are "
                                        "stored, or save it as \"CSV UTF-8 (Comma delimited)\"")
-    last_row = max((r for r, _ in table.cells), default=-1)
-    hidden = sorted(r for r in table.hidden_rows if any(rr == r for rr, _ in table.cells))
+    by_row: dict[int, dict[int, str]] = {}
+    for (r, c), v in table.cells.items():
+        by_row.setdefault(r, {})[c] = v
+    last_row = max(by_row, default=-1)
+    header = min(by_row, default=-1)
+    hidden = sorted(r for r in table.hidden_rows if r in by_row and r != header)
     if hidden:
         rows = ", ".join(str(r + 1) for r in hidden[:10]) + (", …" if len(hidden) > 10 else "")
         notes.append((hidden[0] + 1, f"row(s) {rows} of sheet {table.name!r} are hidden (a "
@@ -101,7 +105,7 @@ def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]], what: 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for r in range(last_row + 1):
-        row = {c: v for (rr, c), v in table.cells.items() if rr == r}
+        row = by_row.get(r, {})
         for c, v in sorted(row.items()):
             if "\n" in v or "\r" in v:
                 raise refuse(str(path), r + 1, f"sheet {table.name!r} cell {a1(r, c)} holds a "

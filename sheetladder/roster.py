@@ -445,9 +445,16 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
             if person.strip():  # still a row of that person: a second row of them is no fix
-                refused_rows.setdefault(
-                    (person_key(person), _row_period(ladder, record, base, default_period)),
-                    line)
+                who_refused = (person_key(person),
+                               _row_period(ladder, record, base, default_period))
+                refused_rows.setdefault(who_refused, line)
+                if who_refused in people:  # rendered from an earlier row: not any more
+                    first = people[who_refused]
+                    out.problems.append(RosterProblem(
+                        path, first, f"{person!r} is listed twice for period "
+                                     f"{who_refused[1] or '(none)'}: lines {first} and {line} "
+                                     "(refused below); keep one row (neither was rendered)"))
+                    duplicated.add(first)
             continue
         if not _cell(record, base.get("period")):
             out.defaulted += 1

@@ -272,6 +272,21 @@ def test_a_person_twice_whose_first_row_is_refused_renders_neither_row(runner: C
     assert sorted(p.name for p in (tmp_path / "output").glob("*.xlsx")) == ["eva-lind-2026-q4.xlsx"]
 
 
+def test_a_person_twice_whose_second_row_is_refused_renders_neither_row(runner: CliRunner,
+                                                                         tmp_path: Path):
+    """The same rule in the other order: line 2 is valid, line 4 is the same person refused
+    for its email; line 2 is not rendered as if line 4 were not there."""
+    (tmp_path / "team.csv").write_text(
+        "person,email,period\nA B,ab@example.com,2026-Q4\nEva Lind,eva@example.com,\n"
+        "a  b,not-an-email,2026q4\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period",
+                               "2026-Q4"])
+    assert res.exit_code == 1
+    assert "lines 2 and 4 (refused below)" in " ".join(res.output.split()), res.output
+    assert "team.csv:4:" in res.output
+    assert sorted(p.name for p in (tmp_path / "output").glob("*.xlsx")) == ["eva-lind-2026-q4.xlsx"]
+
+
 def test_an_email_that_is_not_one_names_the_line(runner: CliRunner, tmp_path: Path):
     (tmp_path / "team.csv").write_text(
         "person,email\nBen Ortiz,ben@example.com\nEva Lind,eva at example\n", encoding="utf-8")

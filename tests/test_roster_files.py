@@ -194,3 +194,13 @@ def test_a_manifest_saved_as_xlsx_after_opening_it_in_excel_is_the_same_manifest
     res = CliRunner().invoke(main, ["status", "--manifest", str(as_xlsx), "--db", db])
     assert res.exit_code == 0, res.output
     assert "2 people, 0 complete, 0 partial, 2 not returned" in res.output
+
+
+def test_a_hidden_header_row_is_not_warned_of_as_a_person(sales: Ladder, tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "team.xlsx", [HEADER, *[list(r) for r in ROWS[:2]]])
+    wb = openpyxl.load_workbook(path)
+    wb["People"].row_dimensions[1].hidden = True
+    wb.save(path)
+    got = read_roster(sales, path, default_period="2026-Q4")
+    assert [e.context.person for e in got.entries] == ["Ana Diaz", "Ben Ortiz"]
+    assert got.warnings == []
