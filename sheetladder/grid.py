@@ -50,6 +50,8 @@ class Grid:
     source: str
     sheets: dict[str, SheetGrid] = field(default_factory=dict)
     content_hash: str | None = None  # sha256 of the file's bytes, when read from a file
+    # a Google Sheet's title (what its file name is to a file); not what the grid holds
+    title: str | None = field(default=None, compare=False)
     # what the reading library said about the file (openpyxl's warnings: parts it dropped), one
     # line each, for a caller to show as notes; never printed by the reader itself
     notes: list[str] = field(default_factory=list, compare=False)

@@ -612,3 +612,20 @@ def test_a_sheet_whose_locale_was_changed_says_so_and_how_to_set_it_back(
     report = verify_grid(grid).report
     assert any("locale was changed to de_DE" in f.message and f.severity == "warning"
                for f in report.findings)
+
+
+def test_a_sheet_retitled_for_another_quarter_is_refused_as_a_file_renamed_is(
+        fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    """Last quarter's sheet copied and retitled for this one still holds last quarter: its
+    title is a Google Sheet's file name."""
+    from sheetladder.verify.verify import verify_grid
+
+    plan = build_plan(small, make_context(small, "Ana Diaz", "2026-Q3"))
+    out = gsheets.publish(plan, api)
+    grid = gread.open_grid(out.spreadsheet_id, api)
+    assert grid.title == gsheets.title_of(plan) and "2026-Q3" in (grid.title or "")
+    assert not any("name says" in f.message for f in verify_grid(grid).report.findings)
+    fake.spreadsheets[out.spreadsheet_id].props["title"] = "Copy of Small: Ana Diaz, 2026-Q4"
+    report = verify_grid(gread.open_grid(out.spreadsheet_id, api)).report
+    assert [f.message.split(":")[0] for f in report.errors] == [
+        "the sheet's name says 2026-Q4 but the workbook is for 2026-Q3"]

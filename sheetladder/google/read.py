@@ -108,6 +108,8 @@ def grid_from_response(data: dict[str, Any], source: str) -> Grid:
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue  # not a merge the importer could use
         grid.sheets[name] = sg
+    title = (data.get("properties") or {}).get("title")
+    grid.title = str(title) if title else None
     locale = str((data.get("properties") or {}).get("locale") or "")
     if locale and not locale.startswith("en"):
         # the sheet was made en_US (publish.LOCALE); another locale may give its formulas

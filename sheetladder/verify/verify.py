@@ -737,7 +737,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     if ctx.template:
         ctx = _named_copy(ctx, grid, pairs, alignments, found)
     _one_person_once(ctx, pairs, found)
-    _name_says_other_period(grid.source, ctx, ladder, pairs, found)
+    _name_says_other_period(grid.source, ctx, ladder, pairs, found, grid.title)
     report = make_report(grid.source, ladder, ctx, inputs, found.close(), score=sc)
     report.content_hash = grid.content_hash
     if found.definition_doubt:
@@ -861,15 +861,18 @@ def _one_person_once(ctx: Context, pairs: Mapping[str, str], found: _Findings) -
 
 
 def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
-                            pairs: Mapping[str, str], found: _Findings) -> None:
+                            pairs: Mapping[str, str], found: _Findings,
+                            title: str | None = None) -> None:
     """A file whose name writes another period than the workbook holds (``…-2026-q4.xlsx``
     holding 2026-Q3) is last period's workbook filled again: collected, it would replace that
-    period's ratings and leave this one's missing. An error at the Guide's period cell."""
+    period's ratings and leave this one's missing. An error at the Guide's period cell. A
+    Google Sheet is judged by its ``title`` (a copy of last quarter's, retitled)."""
     from pathlib import PurePath
 
     from ..google.read import is_google_source
 
-    if not ctx.period or is_google_source(source):
+    google = is_google_source(source)
+    if not ctx.period or (google and not title):
         return
     try:
         held = parse_period(ctx.period, ladder.periods)
@@ -881,19 +884,20 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
     # no year; and a name that also says the period held ('…-2026-q4 returned Q1 2027') is
     # the rater's own note, not another period's workbook
     year = held.start[0] // 12 if held.start else None
-    named = [p for p in periods_in_name(PurePath(source).stem)
+    named = [p for p in periods_in_name(title if google and title else PurePath(source).stem)
              if year is None or abs(p.start[0] // 12 - year) <= 5]
     if not named or any(p.overlaps(held) for p in named):
         return
     said = named[0].label
     row, col = GUIDE_PERSON_CELL[0] + GUIDE_FACTS.index("Period"), GUIDE_PERSON_CELL[1]
     found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(row, col),
-              f"the file's name says {said} but the workbook is for {held.label}: a workbook "
+              f"the {'sheet' if google else 'file'}'s name says {said} but the workbook is "
+              f"for {held.label}: a workbook "
               f"kept from {held.label} and filled again still says {held.label}, and its ratings "
               f"would be taken as {held.label}'s. For {said}, fill the workbook rendered for "
               f"{said} (sheetladder render DEFINITION --person {_quoted(ctx.person)} --period "
-              f"{said}); if these are {held.label}'s ratings, rename the file so that its name "
-              f"does not say {said}")
+              f"{said}); if these are {held.label}'s ratings, rename the "
+              f"{'sheet' if google else 'file'} so that its name does not say {said}")
 
 
 def _quoted(text: str) -> str:
