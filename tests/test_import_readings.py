@@ -13,6 +13,8 @@ from sheetladder.definition import load_text
 from sheetladder.importer.detect import ImportDoubtful, explicit_options, import_matrix
 from sheetladder.importer.emit import default_name, definition_yaml
 
+from .test_import_advice import workbook
+
 CATEGORIES = ["Craft", "Scope", "Product Impact", "People Impact", "Org Impact", "Business Impact"]
 LEVELS = [("S1", "Junior Engineer"), ("S2", "Senior Engineer")]
 
@@ -73,16 +75,7 @@ def test_headers_sharing_a_word_beside_a_column_of_level_codes_are_not_taken_for
 
 
 def save(rows: list[list[str]], path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Ladder"
-    for r, line in enumerate(rows, 1):
-        for c, text in enumerate(line, 1):
-            if text:
-                ws.cell(r, c, text)
-    wb.save(path)
-    return path
+    return workbook(path, {"Ladder": rows})
 
 
 SPACED_CATEGORIES = ["Craft", "Delivery", "Scope", "Mentoring"]

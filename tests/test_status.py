@@ -1105,13 +1105,8 @@ def test_file_and_tab_names_with_quotes_and_the_messages_words_give_back_the_tab
     assert conflict_tab(line) == "Bo's \"tab\""
 
 
-def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_theirs(
-        tmp_path: Path) -> None:
-    """Ben fills a copy of Ana's workbook and saves it as the file handed out to him: it says
-    Ana Diaz inside, so collected it would be taken as Ana's self-rating, exit 0, with Ben
-    shown as not returned. Refused; status shows Ben's tabs refused with the reason."""
-    import shutil
-
+def _ana_and_ben(tmp_path: Path) -> Path:
+    """Two people of team North rendered for the cycle into ``out``, with its manifest."""
     ladder = tmp_path / "small.yaml"
     ladder.write_text(SMALL, encoding="utf-8")
     roster = tmp_path / "team.csv"
@@ -1122,6 +1117,17 @@ def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_t
     res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD, "-o",
                  str(out))
     assert res.exit_code == 0, res.output
+    return out
+
+
+def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_theirs(
+        tmp_path: Path) -> None:
+    """Ben fills a copy of Ana's workbook and saves it as the file handed out to him: it says
+    Ana Diaz inside, so collected it would be taken as Ana's self-rating, exit 0, with Ben
+    shown as not returned. Refused; status shows Ben's tabs refused with the reason."""
+    import shutil
+
+    out = _ana_and_ben(tmp_path)
     ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
     blank_ana = ana.read_bytes()
     shutil.copy(ana, ben)
@@ -1181,16 +1187,7 @@ def test_a_refused_copy_of_a_tab_already_collected_is_named_beside_it(tmp_path: 
     said nothing of it and collect had exited 1."""
     import shutil
 
-    ladder = tmp_path / "small.yaml"
-    ladder.write_text(SMALL, encoding="utf-8")
-    roster = tmp_path / "team.csv"
-    roster.write_text("person,email,team,manager,manager_email,peers\n"
-                      "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com,-\n"
-                      "Ben Ortiz,ben@example.com,North,Bo Chen,bo@example.com,-\n")
-    out = tmp_path / "out"
-    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD, "-o",
-                 str(out))
-    assert res.exit_code == 0, res.output
+    out = _ana_and_ben(tmp_path)
     ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
     blank_ana = tmp_path / "blank-ana.xlsx"
     shutil.copy(ana, blank_ana)
