@@ -242,18 +242,17 @@ def handed_out(manifests: Sequence[str | Path], beside: Sequence[str | Path] = (
     ``beside``: files given one by one, whose folder's manifest (when it has a readable one)
     says whose they are too: collected alone, Ben's file holding Ana's workbook would replace
     Ana's ratings."""
-    found = [Path(m) for m in manifests]
+    found: dict[Path, list[ManifestRow]] = {Path(m): read_manifest(m) for m in manifests}
     for f in beside:
         near = Path(f).parent / MANIFEST_NAME
         if Path(f).is_file() and near.is_file() and near not in found:
             try:
-                read_manifest(near)
+                found[near] = read_manifest(near)
             except ManifestError:
                 continue  # not the cycle's manifest given: only ever a further check
-            found.append(near)
     out: dict[str, tuple[str, str]] = {}
-    for m in found:
-        for row in read_manifest(m):
+    for m, rows in found.items():
+        for row in rows:
             target = target_path(m, row)
             if target is not None:
                 out.setdefault(file_key(target), (row.person, str(m)))

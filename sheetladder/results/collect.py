@@ -211,7 +211,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     another period is refused: left in the folder of a quarter, last quarter's file would go in
     as a new assessment of its own period, and change what that period's export shows.
 
-    ``handed_out`` (:func:`status.handed_out`): the files the manifest lists, each with the
+    ``handed_out`` (:func:`manifest.handed_out`): the files the manifest lists, each with the
     person it was handed out for. Such a file holding another person's workbook (a copy of a
     colleague's, filled in and saved under this one's name) is refused: its ratings would be
     taken as the colleague's, and the person it was for would stay missing.
@@ -342,17 +342,14 @@ class _Batch:
                                        period=report.period, findings=[
                                            Finding(severity="error", message=j.message or "")]))
                 return
-        other = _other_cycle(report.period, self.cycle_periods, self.cycle_label)
-        whose = _not_whose(got.file, report, self.handed_out) if other is None else None
-        if other is not None or whose is not None:
-            # a copy saved over another person's file is that person's refusal: status shows
-            # their tabs as refused, with the reason, not as missing
-            other = other or whose
-            assert other is not None
-            other.file, other.person, other.content_hash = (
-                got.file, self.handed_out[file_key(got.file)][0] if whose else report.person,
-                report.content_hash)
-            self.emit(other)
+        refusal = (_other_cycle(report.period, self.cycle_periods, self.cycle_label)
+                   or _not_whose(got.file, report, self.handed_out))
+        if refusal is not None:
+            # a copy saved over another person's file is that person's refusal (_not_whose
+            # names them): status shows their tabs as refused, with the reason, not as missing
+            refusal.file, refusal.content_hash = got.file, report.content_hash
+            refusal.person = refusal.person or report.person
+            self.emit(refusal)
             return
         self.items.append(_Read(file=got.file, modified=got.modified, ladder=ladder,
                                 key=_key(report), packed=report))
@@ -532,7 +529,7 @@ def _not_whose(file: str, report: PackedReport, handed_out: Mapping[str, tuple[s
     if whose is None or person_key(whose[0]) == person_key(report.person):
         return None
     them, manifest = whose
-    return IngestResult(file="", status="refused", findings=[Finding(
+    return IngestResult(file="", status="refused", person=them, findings=[Finding(
         severity="error", sheet=GUIDE_SHEET, cell=a1(*GUIDE_PERSON_CELL), message=(
             f"{manifest} lists this file as {them}'s, but the workbook in it is "
             f"{report.person}'s: a copy of {report.person}'s workbook filled in and saved under "

@@ -54,6 +54,7 @@ import dataclasses
 import functools
 import hashlib
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -895,15 +896,9 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
               f"for {held.label}: a workbook "
               f"kept from {held.label} and filled again still says {held.label}, and its ratings "
               f"would be taken as {held.label}'s. For {said}, fill the workbook rendered for "
-              f"{said} (sheetladder render DEFINITION --person {_quoted(ctx.person)} --period "
+              f"{said} (sheetladder render DEFINITION --person {shlex.quote(ctx.person)} --period "
               f"{said}); if these are {held.label}'s ratings, rename the "
               f"{'sheet' if google else 'file'} so that its name does not say {said}")
-
-
-def _quoted(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
