@@ -1218,7 +1218,7 @@ class History:
             return scoring.Score.model_construct(
                 raters=[], categories=report.categories, total_points=report.total_points,
                 level_index=report.level_index, level=report.level,
-                progress_to_next=report.progress_to_next)
+                progress_to_next=report.progress_to_next, held_back=report.held_back)
         return scoring.score(ladder, [i for i in present if i.role in roles])
 
     def _apply_tab(self, conn: Connection, ladder: Ladder, aid: int, source_id: int,
