@@ -379,12 +379,10 @@ def resolve_url(db: str | None) -> str:
     return db
 
 
-_PASSWORD = re.compile(r"^([A-Za-z0-9+.-]+://[^/@:]*:)[^/@]*@")
-
-
-# user[:password]@ as SQLAlchemy's URL parser reads them: the user ends at ":" or "/", the
-# password at the first "@" (it may hold ":" and "/")
-_URL_PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@")
+# user[:password]@: the user ends at ":" or "/", the password at the last "@" before the
+# database's "?" (it may hold ":", "/" and "@": SQLAlchemy would end it at the first "@" and
+# take the rest for the host, which a message would then print)
+_URL_PASSWORD = re.compile(r"^([\w+]+://[^:/@]*:)[^?#]*@")
 
 
 def mask_password(db: str) -> str:
@@ -394,15 +392,16 @@ def mask_password(db: str) -> str:
 
 
 def display_url(url: str) -> str:
-    """How messages name the database: a SQLite file by its path, any other by its URL without
-    the password (also when the URL does not parse)."""
+    """How messages name the database: a SQLite file by its path, any other by its URL as
+    given, without the password (:func:`mask_password`, which also hides a password holding an
+    unencoded "@" that SQLAlchemy's own masking would print in part as the host)."""
     try:
         u = make_url(url)
     except (ArgumentError, ValueError):
-        return _PASSWORD.sub(r"\1***@", url)
+        return mask_password(url)
     if u.get_backend_name() == "sqlite" and u.database:
         return u.database
-    return u.render_as_string(hide_password=True)
+    return mask_password(url)
 
 
 def report_content_hash(report: Report) -> str:
