@@ -696,8 +696,10 @@ _STATUS_FORMATS = ["text", "csv", "json"]
 
 @main.command()
 @click.option("--period", help="The period (default: the manifest's one period).")
-@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
-              help="The manifest.csv render --roster wrote beside the files.")
+@click.option("--manifest", "manifests", multiple=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="The manifest.csv render --roster wrote beside the files (repeatable: a "
+                   "cycle rendered into one folder per team).")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True),
               help="Or the roster CSV the files were rendered from.")
 @click.option("--definition", type=click.Path(dir_okay=False),
@@ -715,7 +717,7 @@ _STATUS_FORMATS = ["text", "csv", "json"]
                    "mail merge) reads names such as José Núñez right.")
 @click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
               help=_ROSTER_ALLOW_HELP)
-def status(period: str | None, manifest: str | None, roster: str | None,
+def status(period: str | None, manifests: tuple[str, ...], roster: str | None,
            definition: str | None, split: bool, db: str | None, fmt: str, bom: bool,
            allow_columns: tuple[str, ...]) -> None:
     """Who has returned: per person, the rater tabs collected, missing (rater, role, email) and
@@ -727,8 +729,8 @@ def status(period: str | None, manifest: str | None, roster: str | None,
     if bom and fmt != "csv":
         raise BadInput("--bom goes with --format csv (the reminder list)")
     with History(db, read_only=True) as store:
-        st = status_of(store, period, manifest=manifest, roster=roster, definition=definition,
-                       split=split, allow_columns=allow_columns)
+        st = status_of(store, period, manifest=list(manifests) or None, roster=roster,
+                       definition=definition, split=split, allow_columns=allow_columns)
     click.get_binary_stream("stdout").write(render_status(st, fmt, bom=bom))
     click.echo(f"from {store.name}", err=fmt != "text")
 
@@ -757,8 +759,10 @@ def migrate(db: str | None) -> None:
 @click.option("--team", help="Only the people of this team (case ignored).")
 @click.option("--db", envvar="SHEETLADDER_DB", help=_DB_HELP + " Not with WORKBOOKS "
               "(SHEETLADDER_DB is then not used).")
-@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
-              help="The cycle's manifest.csv: the team page lists who is missing.")
+@click.option("--manifest", "manifests", multiple=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="The cycle's manifest.csv (repeatable): the team page lists who is "
+                   "missing.")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True),
               help="Or the roster CSV the workbooks were rendered from.")
 @click.option("--definition", type=click.Path(dir_okay=False),
@@ -779,8 +783,9 @@ def migrate(db: str | None) -> None:
 @click.option("--allow-column", "allow_columns", multiple=True, metavar="NAME",
               help=_ROSTER_ALLOW_HELP)
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
-           db: str | None, manifest: str | None, roster: str | None, definition: str | None,
-           split: bool, keep: tuple[str, ...], ladders: tuple[str, ...], trust_new: bool,
+           db: str | None, manifests: tuple[str, ...], roster: str | None,
+           definition: str | None, split: bool, keep: tuple[str, ...], ladders: tuple[str, ...],
+           trust_new: bool,
            force: bool, allow_columns: tuple[str, ...]) -> None:
     """Make a static HTML report of one period: a team page (index.html: level distribution,
     heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
@@ -791,7 +796,7 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
       sheetladder report output/team/*.xlsx -o output/report
 
     From the history by default; from WORKBOOKS, they are read into a temporary history first
-    (a refused workbook is an error: nothing is written), and a folder given with its
+    (a refused workbook is an error: nothing is written), and each folder given with its
     manifest.csv gives who is missing, as --manifest would. The pages need nothing but a browser
     (no network), print on A4 or Letter, and honour peer anonymity as the export does.
     """
@@ -801,6 +806,7 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     from .report.source import workbook_history
     from .results.store import History
 
+    manifest: list[str] = list(manifests)
     if manifest and roster:
         raise BadInput("give --manifest or --roster, not both")
     if split and not roster:
@@ -824,16 +830,16 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
     if workbooks and not manifest and not roster:
         from .results.status import manifests_near
 
-        near = manifests_near(workbooks)  # a folder's manifest.csv, as collect takes it
-        if len(near) == 1:
-            manifest = str(near[0])
-            click.echo(f"note: who is missing is from {manifest}", err=True)
+        # each folder's manifest.csv, merged as collect merges them
+        manifest = [str(m) for m in manifests_near(workbooks)]
+        if manifest:
+            click.echo(f"note: who is missing is from {', '.join(manifest)}", err=True)
     source: AbstractContextManager[History] = (
         workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new,
                          keep=list(keep))
         if workbooks else History(db, read_only=True))
     with source as store:
-        done = make_report(store, period, out_dir, team=team, manifest=manifest,
+        done = make_report(store, period, out_dir, team=team, manifest=manifest or None,
                            roster=roster, definition=definition, split=split, force=force,
                            allow_columns=allow_columns)
     for note in done.notes:

@@ -4,6 +4,8 @@ pages in Chromium."""
 
 from __future__ import annotations
 
+import json
+
 import re
 from datetime import datetime
 from html.parser import HTMLParser
@@ -420,6 +422,51 @@ def test_cli_a_folder_given_with_its_manifest_lists_who_is_missing(tmp_path: Pat
     text = text_of((out / "index.html").read_bytes())
     missing = text[text.index("Who is missing"):]
     assert "Ben Ortiz" in missing and "No manifest given" not in text
+
+
+def test_cli_folders_given_with_a_manifest_each_list_who_is_missing_from_all_of_them(
+        tmp_path: Path) -> None:
+    """A cycle rendered into one folder per team has a manifest in each: report of the folders
+    merges them as collect does (it used none when it found more than one), and status takes
+    them as --manifest given twice."""
+    import openpyxl
+
+    sales = DEFINITIONS / "sales-s1-s7.yaml"
+    folders = {}
+    for team, people in (("North", ("Ana Diaz", "Ben Ortiz")), ("South", ("Cleo Park",))):
+        roster = tmp_path / f"{team}.csv"
+        roster.write_text("person,email,team\n" + "".join(
+            f"{p},{p.split()[0].lower()}@example.com,{team}\n" for p in people))
+        folders[team] = tmp_path / "q4" / team.lower()
+        r = CliRunner().invoke(main, ["render", str(sales), "--roster", str(roster), "--period",
+                                      "2026-Q4", "-o", str(folders[team])])
+        assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(folders["North"] / "ana-diaz-2026-q4.xlsx")
+    for row in range(5, 23):
+        wb["Self"].cell(row, 4).value = "S2"
+    wb.save(folders["North"] / "ana-diaz-2026-q4.xlsx")
+    out = tmp_path / "site"
+    r = CliRunner().invoke(main, ["report", *map(str, folders.values()), "-o", str(out),
+                                  "--ladders", str(sales)])
+    assert r.exit_code == 0, r.output
+    assert (f"who is missing is from {folders['North'] / 'manifest.csv'}, "
+            f"{folders['South'] / 'manifest.csv'}") in r.output
+    text = text_of((out / "index.html").read_bytes())
+    missing = text[text.index("Who is missing"):]
+    assert "3 people, 0 complete, 1 partial, 2 not returned" in missing
+    assert "Ana Diaz partial" in missing and "Ben Ortiz not returned" in missing
+    assert "Cleo Park not returned" in missing
+    db = tmp_path / "h.sqlite"
+    r = CliRunner().invoke(main, ["collect", *map(str, folders.values()), "--db", str(db),
+                                  "--ladders", str(sales)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["status", "--db", str(db), "--format", "json",
+                                  *[a for f in folders.values()
+                                    for a in ("--manifest", str(f / "manifest.csv"))]])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert sorted(p["person"] for p in got["people"]) == ["Ana Diaz", "Ben Ortiz", "Cleo Park"]
+    assert got["totals"]["not_returned"] == 2
 
 
 def test_cli_a_refused_workbook_is_an_error_and_no_report_is_written(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from ..files import write_new
 from ..results import anonymity
 from ..results.calibrate import Calibration, calibrate
 from ..results.export import PeriodExport, PersonRow, TeamView, heat_span, in_view, team_key
-from ..results.status import CycleStatus, Totals
+from ..results.status import CycleStatus, Manifests, Totals
 from ..results.store import History
 from ..roster import slug
 from ..scoring import next_level
@@ -520,7 +520,7 @@ class Written:
 
 
 def make_report(history: History, period: str | None, out_dir: str | Path, *,
-                team: str | None = None, manifest: str | Path | None = None,
+                team: str | None = None, manifest: Manifests | None = None,
                 roster: str | Path | None = None, definition: str | Path | None = None,
                 split: bool = False, force: bool = False,
                 allow_columns: Sequence[str] = ()) -> Written:

@@ -421,14 +421,25 @@ def render(st: CycleStatus, fmt: str, bom: bool = False) -> bytes:
 # -- from the history --------------------------------------------------------------------------
 
 
-def expected_rows(manifest: str | Path | None = None, roster: str | Path | None = None,
+Manifests = str | Path | Sequence[str | Path]
+"""One manifest, or several (a cycle rendered into one folder per team), read as one."""
+
+
+def _manifest_list(manifest: Manifests | None) -> list[str | Path]:
+    if manifest is None:
+        return []
+    return [manifest] if isinstance(manifest, (str, Path)) else list(manifest)
+
+
+def expected_rows(manifest: Manifests | None = None, roster: str | Path | None = None,
                   ladder: Ladder | None = None, period: str | None = None, split: bool = False,
                   allow_columns: Sequence[str] = ()) -> list[ManifestRow]:
-    """What was handed out: the manifest's rows, or those a roster gives for ``ladder`` (rows
-    without a period in ``period``, as ``render --roster --period [--split] [--allow-column]``
-    gave them, file names included: a refused file is tied to its tabs by them)."""
+    """What was handed out: the manifests' rows (merged as collect merges them), or those a
+    roster gives for ``ladder`` (rows without a period in ``period``, as ``render --roster
+    --period [--split] [--allow-column]`` gave them, file names included: a refused file is
+    tied to its tabs by them)."""
     if manifest is not None:
-        return read_manifest(manifest)
+        return _rows_of(_manifest_list(manifest))
     assert roster is not None and ladder is not None
     parsed = read_roster(ladder, roster, default_period=period, allow_columns=allow_columns)
     if parsed.problems:
@@ -436,7 +447,7 @@ def expected_rows(manifest: str | Path | None = None, roster: str | Path | None 
     return [row for e in parsed.entries for row in manifest_rows(e.context, split, e.nth)]
 
 
-def status_of(history: History, period: str | None, *, manifest: str | Path | None = None,
+def status_of(history: History, period: str | None, *, manifest: Manifests | None = None,
               roster: str | Path | None = None, definition: str | Path | None = None,
               split: bool = False, allow_columns: Sequence[str] = ()) -> CycleStatus:
     """The cycle's status for ``period`` (default: the manifest's one period) from a manifest,
@@ -445,9 +456,10 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
     with ``allow_columns`` as render's were."""
     if allow_columns and roster is None:
         raise StatusError("--allow-column goes with --roster: a manifest has no columns to allow")
-    if (manifest is None) == (roster is None):
+    listed = _manifest_list(manifest)
+    if bool(listed) == (roster is not None):
         raise StatusError("give either --manifest FILE or --roster FILE.csv")
-    if split and manifest is not None:
+    if split and listed:
         raise StatusError("--split goes with --roster: the manifest names each tab's file")
     ladder = None
     if roster is not None:
@@ -458,7 +470,8 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
         ladder = _ladder_for_roster(history, period, definition)
         if period is not None and definition is not None:
             period = normalise(period, ladder.periods)
-    rows = expected_rows(manifest, roster, ladder, period, split, allow_columns)
+    rows = expected_rows(listed or None, roster, ladder, period, split, allow_columns)
+    given = ", ".join(str(m) for m in listed) if listed else str(roster)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
     periods = sorted({r.period or "" for r in rows}, key=sort_key)
@@ -466,11 +479,11 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
         period = history.resolve_period(period)
     if period is None:
         if len(periods) != 1:
-            raise StatusError(f"{manifest or roster} holds several periods ("
+            raise StatusError(f"{given} holds several periods ("
                               + ", ".join(p or "no period" for p in periods) + "); give --period")
         period = periods[0] or None
     elif period not in periods:
-        raise StatusError(f"{manifest or roster} lists no tab of period {period!r}; it holds "
+        raise StatusError(f"{given} lists no tab of period {period!r}; it holds "
                           + ", ".join(p or "no period" for p in periods))
     rows, renamed = held_names(history, period, rows)
     st = cycle_status(rows, period, history.collected_tabs(period), history.refusals(period),
