@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -48,6 +49,18 @@ _FORMS: list[tuple[re.Pattern[str], str]] = [
     # a month has two digits: 2026-3 could as well be the third quarter as March
     (re.compile(rf"{_YEAR}[ \t]*[-/][ \t]*(?P<m>[0-9]{{2}})", re.I), "month"),
 ]
+
+
+# Dashes a label gets from a word processor's or a spreadsheet's autocorrect, a copy from a web
+# page or a mail: each is the '-' typed (en and em dash, minus sign, Unicode hyphens)
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
+
+
+def typed(text: str) -> str:
+    """``text`` as the ASCII a person meant: compatibility forms folded (a no-break or narrow
+    space is a space, full-width digits and letters are digits and letters) and every dash a
+    '-', so that ``2026–Q4`` pasted from a document is ``2026-Q4``, not a period refused."""
+    return unicodedata.normalize("NFKC", str(text)).translate(_DASHES)
 
 
 class PeriodError(BadInput):
@@ -116,7 +129,7 @@ def _calendar(year: int, first_month: int, months: int, label: str) -> Period:
 
 
 def _parse_calendar(text: str) -> Period | None:
-    s = text.strip()
+    s = typed(text).strip()
     for pattern, kind in _FORMS:
         m = pattern.fullmatch(s)
         if not m:
@@ -223,7 +236,7 @@ class PeriodScheme(BaseModel):
     def parse(self, text: str) -> Period | None:
         """The period ``text`` names in this scheme, or None."""
         rx, parts = _compile_template(self.pattern)
-        m = rx.fullmatch(str(text).strip())
+        m = rx.fullmatch(typed(text).strip())
         if not m:
             return None
         numbers: dict[str, int] = {}
@@ -256,7 +269,7 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
     found = scheme.parse(text) if scheme is not None else _parse_calendar(str(text))
     if found is None:
         where = f"this ladder's periods ({scheme.name})" if scheme is not None else "a period"
-        one = re.fullmatch(r"\s*([0-9]{4})\s*[-/]\s*([1-9])\s*", str(text))
+        one = re.fullmatch(r"\s*([0-9]{4})\s*[-/]\s*([1-9])\s*", typed(text))
         if one and scheme is None:
             y, n = one.groups()
             if int(n) <= 4:
@@ -264,7 +277,7 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
                                   f"{y}-0{n} for the month or {y}-Q{n} for the quarter")
             raise PeriodError(f"{str(text).strip()!r} is not a period: write {y}-0{n} for the "
                               "month (a month has two digits)")
-        wrong = calendar_hint(str(text)) if scheme is None else None
+        wrong = calendar_hint(typed(text)) if scheme is None else None
         if wrong is not None:
             raise PeriodError(f"{str(text).strip()!r} is not a period: {wrong}; accepted "
                               f"forms: {accepted_forms(scheme)}")

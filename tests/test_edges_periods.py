@@ -1,0 +1,84 @@
+"""Periods as people type them, through every command that takes --period: one spelling of
+the period a user means, the same for render, status and export, or a refusal saying what to
+write."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.period import PeriodError, parse_period
+from sheetladder.plan import C_RATING, R_FIRST
+
+from .conftest import SMALL
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+@pytest.mark.parametrize("typed", [
+    "2026\u2013Q4",  # an en dash, as Word and Excel's autocorrect turn '-' into
+    "2026\u2014Q4",  # an em dash
+    "2026\u2212Q4",  # a minus sign
+    "2026\u2010q4",  # a Unicode hyphen
+    "2026\u00a0Q4",  # a no-break space, as a copy from a web page or a mail gives
+    "Q4\u202f2026",  # a narrow no-break space
+    "\uff12\uff10\uff12\uff16-Q4",  # full-width digits, as an IME types them
+])
+def test_a_quarter_typed_with_a_unicode_dash_or_space_is_that_quarter(typed: str) -> None:
+    assert parse_period(typed).label == "2026-Q4"
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("FY26-Q4", "FY26-Q4"), ("FY2026 Q4", "FY2026 Q4"), ("q4-26", "q4-26"),
+    ("4Q2026", "4Q2026"), ("Oct 2026", "Oct 2026"), ("2026\u2013Q5", "quarters Q1 to Q4"),
+    ("2026-Q0", "quarters Q1 to Q4"), ("2026\u20133", "2026-03 for the month or 2026-Q3"),
+])
+def test_a_period_that_is_none_or_could_be_two_is_refused_saying_what_to_write(
+        typed: str, words: str) -> None:
+    with pytest.raises(PeriodError) as e:
+        parse_period(typed)
+    assert words in str(e.value)
+
+
+def _fill(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    for tab in wb.sheetnames[2:-2]:  # every rater tab, between the Matrix and the Summary
+        for i in range(2):
+            wb[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
+    wb.save(path)
+
+
+def test_render_status_and_export_take_one_quarter_typed_with_an_en_dash(
+        tmp_path: Path) -> None:
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,team,manager,manager_email\n"
+                      "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    out, db = tmp_path / "out", tmp_path / "h.sqlite"
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026\u2013Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    (book,) = out.glob("*.xlsx")
+    assert book.name == "ana-diaz-2026-q4.xlsx"
+    _fill(book)
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new", "-j", "1")
+    assert code == 0, text
+    code, text = run("status", "--period", "Q4\u00a02026", "--manifest", str(out / "manifest.csv"),
+                     "--db", str(db), "--format", "json")
+    assert code == 0, text
+    st = json.loads(text[:text.rindex("}") + 1])
+    assert st["period"] == "2026-Q4" and st["totals"]["complete"] == 1
+    code, text = run("export", "--period", "2026\u2014q4", "--db", str(db), "--format", "json",
+                     "-o", "-")
+    assert code == 0, text
+    data = json.loads(text[text.index("{"):text.rindex("}") + 1])
+    assert data["period"] == "2026-Q4" and [p["person"] for p in data["people"]] == ["Ana Diaz"]
