@@ -31,6 +31,7 @@ from .roster import (
     RosterProblem,
     existing_targets,
     manifest_rows,
+    not_own_file,
     read_roster,
     render_entries,
     targets,
@@ -165,16 +166,26 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
         period = normalise(period, ladder.periods)
     parsed = read_roster(ladder, roster, period, split, allow_columns)
     entries, kept = list(parsed.entries), 0
+    not_own: list[RosterProblem] = []
     if keep_existing:
         out = Path(out_dir)
-        todo = [e for e in entries
-                if len(existing_targets(e.context, out, split, e.nth))
-                < len(targets(e.context, split, e.nth))]
-        kept, entries = len(entries) - len(todo), todo
+        listed = _listed_files(out / MANIFEST_NAME)
+        todo = []
+        for e in entries:
+            there = existing_targets(e.context, out, split, e.nth)
+            if len(there) < len(targets(e.context, split, e.nth)):
+                todo.append(e)
+                continue
+            why = not_own_file(e.context, there, listed.get(e.context.period or "", {}))
+            if why is not None:  # someone else's files: neither kept nor replaced
+                not_own.append(RosterProblem(str(roster), e.line, why))
+            else:
+                kept += 1
+        entries = todo
     result = render_entries(ladder, entries, out_dir, path=str(roster), split=split,
                             force=force, password=password, jobs=jobs, progress=progress,
                             paper=paper)
-    problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
+    problems = sorted(parsed.problems + not_own + result.problems, key=lambda p: p.line)
     failed = {p.line for p in result.problems}
     done = [e for e in entries if e.line not in failed]
     rows = {e.line: manifest_rows(e.context, split, e.nth) for e in done}
@@ -188,6 +199,22 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
                          problems=problems, warnings=warnings, manifest=manifest,
                          defaulted=parsed.defaulted, kept=kept)
+
+
+def _listed_files(manifest: Path) -> dict[str, dict[str, str]]:
+    """period -> file name -> the person the folder's manifest lists that file for (none when
+    it has no manifest, or one that cannot be read: each file then says whose it is)."""
+    from .manifest import ManifestError
+
+    try:
+        rows = read_manifest(manifest) if manifest.is_file() else []
+    except ManifestError:
+        rows = []
+    out: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r.target and "://" not in r.target:
+            out.setdefault(r.period or "", {}).setdefault(Path(r.target).name, r.person)
+    return out
 
 
 def _left_over(old: Sequence[ManifestRow], rows: dict[int, list[ManifestRow]], manifest: Path,

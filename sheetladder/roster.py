@@ -57,7 +57,7 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -710,6 +710,26 @@ def check_owners(ctx: Context, paths: Sequence[Path]) -> None:
                 + "), which a new blank copy would lose; --force never replaces a filled "
                 "workbook: collect it, then move it out of the folder (or delete it) and render "
                 "again")
+
+
+def not_own_file(ctx: Context, paths: Sequence[Path], listed: Mapping[str, str]) -> str | None:
+    """Why the files ``paths`` of ``ctx``'s person are not theirs to keep (``--keep-existing``),
+    or None when every one is theirs. ``listed``: file name -> the person the folder's manifest
+    lists it for (read first, without opening the file); a file it does not list is opened and
+    its own person taken (:func:`owner_of`). Told apart as :func:`check_owners` tells them, so a
+    file of ``Jose Nunez`` is not kept as ``José Núñez``'s although both give its name."""
+    for p in paths:
+        try:
+            owner = listed.get(p.name) or owner_of(p)
+        except NotTheirFile as e:
+            return f"{e}; --keep-existing keeps only a person's own files"
+        if person_key(owner) != person_key(ctx.person):
+            return (f"{p}: belongs to {owner!r}, not {ctx.person!r} (both names give this file "
+                    "name), so it is not theirs to keep; --keep-existing keeps only a person's "
+                    f"own files: if they are one person, write the name as {owner!r} (and "
+                    "rename them with `history --rename` once collected); if not, move the file "
+                    "out of the folder or render into another --output-dir")
+    return None
 
 
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,
