@@ -57,6 +57,10 @@ class TabStatus(BaseModel):
     target: str
     state: TabState
     file: str | None = Field(default=None, description="The refused file, for a refused tab.")
+    workbook_period: str | None = Field(
+        default=None, description="The period the refused file (or the refused copy) is itself "
+                                  "for, when it is another than the status' (a workbook of "
+                                  "another cycle, left in this one's folder).")
     reasons: list[str] = Field(default_factory=list, description="Why it was refused.")
     refused_copy: str | None = Field(
         default=None, description="For a collected tab: a file holding it that was refused "
@@ -289,6 +293,7 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
             tabs.append(TabStatus(tab=r.tab, role=r.role, rater=r.rater, email=r.email,
                                   target=r.target, state=state,
                                   file=why.file if why else None,
+                                  workbook_period=other_period(why or copy, per),
                                   reasons=tab_reasons(why, r.tab, prow) if why else [],
                                   refused_copy=copy.file if copy else None,
                                   refused_reasons=tab_reasons(copy, r.tab, prow) if copy
@@ -324,7 +329,18 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                        listed_in=listed_in)
 
 
+def other_period(ref: Refusal | None, period: str | None) -> str | None:
+    """The period refused file ``ref`` is itself for, when it is known and not ``period`` (the
+    one its refusal is listed under: the cycle whose folder it was found in); else None."""
+    own = ref.workbook_period if ref is not None else None
+    return own if own and own != period else None
+
+
 # -- output ----------------------------------------------------------------------------------------
+
+
+def _of_period(t: TabStatus) -> str:
+    return f" (workbook of {t.workbook_period})" if t.workbook_period else ""
 
 
 def _who(t: TabStatus) -> str:
@@ -351,12 +367,12 @@ def to_text(st: CycleStatus) -> str:
             if t.state == "missing":
                 lines.append(f"    missing: {_who(t)}")
             elif t.state == "refused":
-                lines.append(f"    refused: {_who(t)}: {t.file}")
+                lines.append(f"    refused: {_who(t)}: {t.file}{_of_period(t)}")
                 lines.extend(f"      {why}" for why in t.reasons)
             elif t.refused_copy:
                 lines.append(f"    collected, with a refused copy beside it: {_who(t)}: "
-                             f"{t.refused_copy} (the ratings held count; remove the copy, or "
-                             "mend it and collect again to take it)")
+                             f"{t.refused_copy}{_of_period(t)} (the ratings held count; remove "
+                             "the copy, or mend it and collect again to take it)")
                 lines.extend(f"      {why}" for why in t.refused_reasons)
         for tab in p.unlisted_tabs:
             lines.append(f"    collected, not in the {st.listed_in}: tab {tab!r} (from a workbook "
@@ -364,7 +380,10 @@ def to_text(st: CycleStatus) -> str:
     if st.unmatched_refusals:
         lines.append(f"refused files not tied to a tab of the {st.listed_in}:")
         for ref in st.unmatched_refusals:
-            who = f" ({ref.person}, {ref.period or 'no period'})" if ref.person else ""
+            own = other_period(ref, st.period)
+            when = f"workbook of {own}" if own else ref.period or "no period"
+            who = (f" ({ref.person}, {when})" if ref.person
+                   else f" (workbook of {own})" if own else "")
             lines.append(f"  {ref.file}{who}")
             lines.extend(f"    {why}" for why in ref.reasons)
     if st.not_in_manifest:
@@ -396,6 +415,8 @@ def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
             if t.state == "collected":
                 continue
             reason = "; ".join(t.reasons)
+            if t.state == "refused" and t.workbook_period:
+                reason = f"workbook of {t.workbook_period}: {reason}"
             values = [t.email, t.rater or t.tab, t.role, p.person, p.period, p.team, t.tab,
                       t.state, reason, t.target]
             w.writerow([neutralise(v or "") for v in values])
