@@ -467,7 +467,10 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
 
         trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
         cycle = list(manifests) or manifests_near(workbooks)
-        periods = manifest_periods(cycle)  # checks the manifests before anything is collected
+        said: list[str] = []
+        periods = manifest_periods(cycle, said)  # checks the manifests before anything is collected
+        for w in said:
+            click.echo(f"{w} (warning)", err=True)
         period = periods[0] if len(periods) == 1 else None  # the cycle's, when it has one
         history = History(db)
         outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle, period,
@@ -729,6 +732,8 @@ def status(period: str | None, manifest: str | None, roster: str | None,
     with History(db, read_only=True) as store:
         st = status_of(store, period, manifest=manifest, roster=roster, definition=definition,
                        split=split, allow_columns=allow_columns)
+    for w in st.warnings:
+        click.echo(f"{w} (warning)", err=True)
     click.get_binary_stream("stdout").write(render_status(st, fmt, bom=bom))
     click.echo(f"from {store.name}", err=fmt != "text")
 

@@ -179,12 +179,16 @@ def not_utf8(path: str | Path) -> tuple[int, str]:
     return 1, "not UTF-8 text"  # read_text failed but the bytes decode: changed while read
 
 
-def read_manifest(path: str | Path) -> list[ManifestRow]:
+def read_manifest(path: str | Path, notes: list[tuple[int, str]] | None = None
+                  ) -> list[ManifestRow]:
     """The rows of the manifest at ``path``: as written (UTF-8), or as a spreadsheet saved it
-    after someone opened it there (UTF-16 text, an .xlsx or .ods: :func:`people_file.people_text`)."""
+    after someone opened it there (UTF-16 text, an .xlsx or .ods: :func:`people_file.people_text`).
+    ``notes`` gets ``(line, message)`` for what is read but warned of, as a roster's is: rows of
+    an .xlsx or .ods hidden by a filter, which are read like the others."""
     from .people_file import people_text
 
-    return parse_manifest(people_text(path, ManifestError, not_utf8, what="manifest"), str(path))
+    return parse_manifest(people_text(path, ManifestError, not_utf8, notes, what="manifest"),
+                          str(path))
 
 
 def merge_rows(old: Iterable[ManifestRow], new: Iterable[ManifestRow]) -> list[ManifestRow]:

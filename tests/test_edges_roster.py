@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from sheetladder.cli import main
 from sheetladder.manifest import read_manifest
+from sheetladder.plan import C_RATING, R_FIRST
 
 from .conftest import SMALL
 
@@ -73,3 +74,79 @@ def test_keep_existing_keeps_a_persons_own_files_spelt_in_another_case(tmp_path:
     assert code == 0, text
     assert "1 kept as they were" in text
     assert _snapshot(out) == before
+
+
+# -- a manifest kept in a spreadsheet ---------------------------------------------------------
+
+
+def _manifest_as_xlsx(tmp_path: Path) -> tuple[Path, Path]:
+    """A two-person cycle rendered, its manifest saved as .xlsx with Eva's rows hidden by a
+    filter (as ops filter a sheet to look at one person), and the history it collects into."""
+    import csv
+
+    import openpyxl
+
+    ladder, out = _ladder(tmp_path), tmp_path / "q4"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    hidden = [i + 1 for i, r in enumerate(rows) if r[0] == "Eva Lind"]
+    for i in hidden:
+        ws.row_dimensions[i].hidden = True
+    xlsx = out / "manifest.xlsx"
+    wb.save(xlsx)
+    book = openpyxl.load_workbook(out / "ana-diaz-2026-q4.xlsx")
+    for tab in book.sheetnames[2:-2]:  # Ana's every rater tab, between Matrix and Summary
+        for i in range(2):
+            book[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
+    book.save(out / "ana-diaz-2026-q4.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(out / "ana-diaz-2026-q4.xlsx"), "--db", str(db),
+                     "--trust-new")
+    assert code == 0, text
+    return xlsx, db
+
+
+def test_a_manifest_xlsx_with_hidden_rows_is_read_whole_and_warned_of_like_a_roster(
+        tmp_path: Path) -> None:
+    from sheetladder.manifest import read_manifest
+
+    xlsx, _ = _manifest_as_xlsx(tmp_path)
+    notes: list[tuple[int, str]] = []
+    rows = read_manifest(xlsx, notes)
+    assert {r.person for r in rows} == {"Ana Diaz", "Eva Lind"}  # hidden rows are read
+    ((line, message),) = notes
+    assert line == 6 and message.startswith("row(s) 6, 7, 8, 9 of sheet ")
+    assert "are hidden (a filter?) and are read like the others" in message
+    assert read_manifest(xlsx) == rows  # the same rows whether or not warnings are asked for
+
+
+def test_status_and_collect_warn_of_a_manifests_hidden_rows_naming_file_and_line(
+        tmp_path: Path) -> None:
+    import json
+
+    xlsx, db = _manifest_as_xlsx(tmp_path)
+    res = CliRunner().invoke(main, ["status", "--manifest", str(xlsx), "--db", str(db),
+                                    "--format", "json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    warning = f"{xlsx}:6: row(s) 6, 7, 8, 9 of sheet "
+    assert warning in res.stderr and "(warning)" in res.stderr
+    st = json.loads(res.stdout)
+    assert [w.startswith(warning) for w in st["warnings"]] == [True]
+    # Eva's hidden rows still count: she is listed, not returned
+    assert {p["person"]: p["state"] for p in st["people"]} == {"Ana Diaz": "complete",
+                                                              "Eva Lind": "not returned"}
+    res = CliRunner().invoke(main, ["collect", str(xlsx.parent / "ana-diaz-2026-q4.xlsx"),
+                                    "--manifest", str(xlsx), "--db", str(db), "--trust-new"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert warning in res.stderr

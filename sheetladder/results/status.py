@@ -177,6 +177,9 @@ class CycleStatus(BaseModel):
             "People the history holds for the period whom the manifest (or roster) does not "
             "list: collected, but counted apart from ``people``."))
     listed_in: Literal["manifest", "roster"] = "manifest"
+    warnings: list[str] = Field(default_factory=list, description=(
+        "``FILE:LINE: message`` for what the manifest was read with but is warned of (rows "
+        "hidden by a filter in an .xlsx, which are read like the others)."))
 
 
 def _base(name: str) -> str:
@@ -444,12 +447,15 @@ def render(st: CycleStatus, fmt: str, bom: bool = False) -> bytes:
 
 def expected_rows(manifest: str | Path | None = None, roster: str | Path | None = None,
                   ladder: Ladder | None = None, period: str | None = None, split: bool = False,
-                  allow_columns: Sequence[str] = ()) -> list[ManifestRow]:
+                  allow_columns: Sequence[str] = (), warnings: list[str] | None = None
+                  ) -> list[ManifestRow]:
     """What was handed out: the manifest's rows, or those a roster gives for ``ladder`` (rows
     without a period in ``period``, as ``render --roster --period [--split] [--allow-column]``
-    gave them, file names included: a refused file is tied to its tabs by them)."""
+    gave them, file names included: a refused file is tied to its tabs by them). ``warnings``
+    gets ``FILE:LINE: message`` for what the manifest is read with but warned of (a roster's
+    warnings were given by the render that read it)."""
     if manifest is not None:
-        return read_manifest(manifest)
+        return _rows_of([manifest], warnings)
     assert roster is not None and ladder is not None
     parsed = read_roster(ladder, roster, default_period=period, allow_columns=allow_columns)
     if parsed.problems:
@@ -479,7 +485,8 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
         ladder = _ladder_for_roster(history, period, definition)
         if period is not None and definition is not None:
             period = normalise(period, ladder.periods)
-    rows = expected_rows(manifest, roster, ladder, period, split, allow_columns)
+    warnings: list[str] = []
+    rows = expected_rows(manifest, roster, ladder, period, split, allow_columns, warnings)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
     periods = sorted({r.period or "" for r in rows}, key=sort_key)
@@ -498,6 +505,7 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
                       held_people(history, period, rows),
                       "roster" if roster is not None else "manifest",
                       history.tab_names(period) if period else None)
+    st.warnings = warnings
     return _with_listed_names(st, renamed)
 
 
@@ -625,16 +633,23 @@ def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def _rows_of(manifests: Sequence[str | Path]) -> list[ManifestRow]:
+def _rows_of(manifests: Sequence[str | Path], warnings: list[str] | None = None
+             ) -> list[ManifestRow]:
+    """The rows of the manifests, merged; ``warnings`` gets ``FILE:LINE: message`` for each
+    thing a manifest is read with but warned of (:func:`manifest.read_manifest`'s notes)."""
     rows: list[ManifestRow] = []
     for m in manifests:
-        rows = merge_rows(rows, read_manifest(m))
+        notes: list[tuple[int, str]] = []
+        rows = merge_rows(rows, read_manifest(m, notes))
+        if warnings is not None:
+            warnings.extend(f"{m}:{line}: {message}" for line, message in notes)
     return rows
 
 
-def manifest_periods(manifests: Sequence[str | Path]) -> list[str]:
-    """The periods the manifests list, in order."""
-    return sorted({r.period for r in _rows_of(manifests) if r.period}, key=sort_key)
+def manifest_periods(manifests: Sequence[str | Path], warnings: list[str] | None = None
+                     ) -> list[str]:
+    """The periods the manifests list, in order (``warnings``: see :func:`_rows_of`)."""
+    return sorted({r.period for r in _rows_of(manifests, warnings) if r.period}, key=sort_key)
 
 
 def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]:
