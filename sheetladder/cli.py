@@ -290,7 +290,7 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
     outcome = render_roster(ladder, roster, out_dir=output_dir, period=chosen, split=split,
                             force=force, password=password, jobs=jobs, progress=True,
                             paper=paper, allow_columns=allow_columns,  # type: ignore[arg-type]
-                            keep_existing=keep_existing)
+                            keep_existing=keep_existing, period_given=note is None)
     if note and outcome.defaulted:
         click.echo(f"{note}, for the {outcome.defaulted} row(s) without a period", err=True)
     for w in outcome.warnings:
@@ -996,7 +996,8 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
         click.echo(f"(anyone with the link can view; the sheet itself: {tpl.url})")
         return
     if roster:
-        team = read_roster(ladder, roster, chosen, split, allow_columns)
+        team = read_roster(ladder, roster, chosen, split, allow_columns,
+                           period_given=note is None and chosen is not None)
         if note and team.defaulted:
             click.echo(f"{note}, for the {team.defaulted} row(s) without a period", err=True)
         for w in team.warnings:

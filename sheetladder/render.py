@@ -144,7 +144,7 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                   period: str | None = None, split: bool = False, force: bool = False,
                   password: str | None = None, jobs: int = 0, progress: bool = False,
                   paper: Paper = "a4", allow_columns: Sequence[str] = (),
-                  keep_existing: bool = False) -> RosterOutcome:
+                  keep_existing: bool = False, period_given: bool = True) -> RosterOutcome:
     """Render one workbook per roster row. Bad rows and existing files are reported with their
     line numbers and the other rows still render. Raises RosterError for an unusable file
     (one with an unknown column not in ``allow_columns``, say): then nothing is written.
@@ -156,6 +156,11 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
     period replaced by this run's (:func:`~sheetladder.manifest.replace_assessments`); a file of
     theirs from the earlier run that this one did not write is named in a warning.
 
+    ``period``: the period of the run, typed (``period_given``, the default: a row whose
+    period cell names another is refused, so a period column left from last quarter's roster
+    never renders this quarter's workbooks for it), or the period of the rows without one of
+    their own (not ``period_given``: the current quarter when none was typed).
+
     ``keep_existing``: a person whose files all exist is left as they are, files and manifest
     rows alike (people added to a roster since, rendered into the folder of the first run);
     one with only some of them is rendered as ever (refused without ``force``)."""
@@ -164,7 +169,8 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                        "replace the blank ones)")
     if period is not None:
         period = normalise(period, ladder.periods)
-    parsed = read_roster(ladder, roster, period, split, allow_columns)
+    parsed = read_roster(ladder, roster, period, split, allow_columns,
+                         period_given=period_given and period is not None)
     entries, kept = list(parsed.entries), 0
     not_own: list[RosterProblem] = []
     if keep_existing:

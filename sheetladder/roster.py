@@ -327,7 +327,8 @@ def _cell(record: list[str], i: int | None) -> str:
 
 
 def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColumns],
-                 record: list[str], default_period: str | None, delimiter: str = ",") -> Context:
+                 record: list[str], default_period: str | None, delimiter: str = ",",
+                 period_given: bool = False) -> Context:
     def get(i: int | None) -> str:
         return _cell(record, i)
 
@@ -341,6 +342,12 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             period = normalise(period, ladder.periods)
         except PeriodError as e:
             raise BadInput(f"period: {e}") from None
+    if period_given and default_period is not None and period != default_period:
+        # a period column left from last quarter's roster would render the row for that
+        # quarter while the run was asked for this one: which is meant is the user's to say
+        raise BadInput(f"period: the row says {period} but --period says {default_period}: "
+                       f"clear the row's period cell to render it for {default_period}, or "
+                       "render without --period so that each row takes its own")
     team = get(base.get("team")) or None
     by_role: dict[str, list[tuple[str | None, str | None]]] = {}
     for rc in roles:
@@ -384,8 +391,12 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
 
 def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                  default_period: str | None = None, split: bool = False,
-                 allow_columns: Sequence[str] = ()) -> Roster:
+                 allow_columns: Sequence[str] = (), period_given: bool = False) -> Roster:
     """Parse roster CSV text into per-person contexts; bad rows become problems, not errors.
+
+    ``default_period`` is the period of rows whose period cell is empty; with
+    ``period_given`` (it was typed, ``--period``: the run is for that period) a row whose cell
+    names another period is a problem of that row, not rendered for the period it names.
 
     A person listed twice for one period (names compared as the history does, case and spacing
     ignored) is a problem of both rows: neither is rendered, since which one is right is the
@@ -441,7 +452,8 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
         if mail:
             emails.setdefault(mail, (person_key(person), person, line))
         try:
-            ctx = _row_context(ladder, base, roles, record, default_period, delimiter)
+            ctx = _row_context(ladder, base, roles, record, default_period, delimiter,
+                               period_given)
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
             if person.strip():  # still a row of that person: a second row of them is no fix
@@ -628,14 +640,17 @@ def _lookalike(person: str, email: str | None, line: int,
 
 
 def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = None,
-                split: bool = False, allow_columns: Sequence[str] = ()) -> Roster:
+                split: bool = False, allow_columns: Sequence[str] = (),
+                period_given: bool = False) -> Roster:
     """Read and parse a roster file: CSV (UTF-8 with or without a byte-order mark, or UTF-16
-    as Excel's "Unicode Text"), or an .xlsx or .ods (:func:`people_file.people_text`)."""
+    as Excel's "Unicode Text"), or an .xlsx or .ods (:func:`people_file.people_text`);
+    ``period_given``: see :func:`parse_roster`."""
     from .people_file import people_text
 
     notes: list[tuple[int, str]] = []
     text = people_text(path, RosterError, not_utf8, notes)
-    parsed = parse_roster(ladder, text, str(path), default_period, split, allow_columns)
+    parsed = parse_roster(ladder, text, str(path), default_period, split, allow_columns,
+                          period_given)
     if notes:
         parsed.warnings.extend(RosterProblem(str(path), line, m) for line, m in notes)
         parsed.warnings.sort(key=lambda w: w.line)

@@ -82,3 +82,41 @@ def test_render_status_and_export_take_one_quarter_typed_with_an_en_dash(
     assert code == 0, text
     data = json.loads(text[text.index("{"):text.rindex("}") + 1])
     assert data["period"] == "2026-Q4" and [p["person"] for p in data["people"]] == ["Ana Diaz"]
+
+
+def test_render_period_given_refuses_rows_whose_period_cell_names_another(tmp_path: Path) -> None:
+    """Last quarter's roster reused, its period column still saying 2026-Q3, with --period
+    2026-Q4 typed: every workbook was rendered for 2026-Q3 (the cell won), exit 0."""
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,period\n"
+                      "Ana Diaz,ana@example.com,2026-Q3\n"
+                      "Ben Ortiz,ben@example.com,Q4 2026\n"  # the same period, spelt otherwise
+                      "Eva Lind,eva@example.com,\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 1, text
+    assert f"{roster}:2: period: the row says 2026-Q3 but --period says 2026-Q4" in text
+    assert "clear the row's period cell" in text
+    assert sorted(p.name for p in out.glob("*.xlsx")) == ["ben-ortiz-2026-q4.xlsx",
+                                                          "eva-lind-2026-q4.xlsx"]
+    from sheetladder.manifest import read_manifest
+
+    rows = read_manifest(out / "manifest.csv")
+    assert {r.person for r in rows} == {"Ben Ortiz", "Eva Lind"}
+    assert {r.period for r in rows} == {"2026-Q4"}
+
+
+def test_render_without_period_takes_each_rows_own_period(tmp_path: Path) -> None:
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,period\nAna Diaz,ana@example.com,2026-Q3\n"
+                      "Ben Ortiz,ben@example.com,q4 2026\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, text = run("render", str(ladder), "--roster", str(roster), "-o", str(out))
+    assert code == 0, text
+    assert sorted(p.name for p in out.glob("*.xlsx")) == ["ana-diaz-2026-q3.xlsx",
+                                                          "ben-ortiz-2026-q4.xlsx"]
