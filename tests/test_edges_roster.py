@@ -150,3 +150,46 @@ def test_status_and_collect_warn_of_a_manifests_hidden_rows_naming_file_and_line
                              catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert warning in res.stderr
+
+
+def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_their_figures_are(
+        tmp_path: Path) -> None:
+    """Ana moved from North to South in the roster after her workbook (team North) came back:
+    status --roster listed her as complete under South, exit 0, while export --team South (what
+    South's manager gets) leaves her out: her figures are North's, as her workbook says."""
+    import json
+
+    import openpyxl
+
+    ladder, out = _ladder(tmp_path), tmp_path / "q4"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,South,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    book = openpyxl.load_workbook(out / "ana-diaz-2026-q4.xlsx")
+    for tab in book.sheetnames[2:-2]:
+        for i in range(2):
+            book[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
+    book.save(out / "ana-diaz-2026-q4.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
+    assert code == 0, text
+    moved = tmp_path / "moved.csv"
+    moved.write_text(roster.read_text(encoding="utf-8").replace(",North,", ",South,"),
+                     encoding="utf-8")
+    common = ("status", "--period", "2026-Q4", "--roster", str(moved), "--definition",
+              str(ladder), "--db", str(db))
+    code, text = run(*common)
+    assert code == 0, text
+    assert ("Ana Diaz: complete (4 of 4 tabs collected); the workbook collected says team "
+            "North, not South: export --team counts the figures there") in text
+    res = CliRunner().invoke(main, [*common, "--format", "json"], catch_exceptions=False)
+    st = json.loads(res.stdout)
+    assert {p["person"]: p["held_team"] for p in st["people"]} == {"Ana Diaz": "North",
+                                                                  "Eva Lind": None}
+    # what the note is about: South's export does not hold her
+    code, text = run("export", "--period", "2026-Q4", "--team", "North", "--db", str(db),
+                     "--format", "json", "-o", "-")
+    assert code == 0 and '"Ana Diaz"' in text

@@ -80,6 +80,10 @@ class PersonStatus(BaseModel):
     unlisted_tabs: list[str] = Field(default_factory=list, description=(
         "Rater tabs collected for them that the manifest does not list (a workbook rendered "
         "before the roster changed, say): their ratings are in the person's figures."))
+    held_team: str | None = Field(default=None, description=(
+        "The team the history holds them in for the period (the workbook collected says it), "
+        "when it is not ``team``, the one they are listed in (a roster edited since render): "
+        "the export, and export --team, count their figures in this one."))
     listed_as: str | None = Field(default=None, description=(
         "The name the manifest lists them by, when the history holds them by another "
         "(renamed with `history --rename`) with the email the manifest gives them."))
@@ -364,8 +368,10 @@ def to_text(st: CycleStatus) -> str:
         done = p.count("collected")
         listed = (f" (listed as {p.listed_as!r} in the {st.listed_in})" if p.listed_as
                   else "")
+        moved = (f"; the workbook collected says team {p.held_team}, not {p.team or 'none'}: "
+                 "export --team counts the figures there" if p.held_team else "")
         lines.append(f"  {p.person}{listed}: {p.state} ({done} of {len(p.tabs)} tabs "
-                     "collected)")
+                     f"collected){moved}")
         for t in p.tabs:
             if t.state == "missing":
                 lines.append(f"    missing: {_who(t)}")
@@ -506,7 +512,21 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
                       "roster" if roster is not None else "manifest",
                       history.tab_names(period) if period else None)
     st.warnings = warnings
+    _with_held_teams(history, st)
     return _with_listed_names(st, renamed)
+
+
+def _with_held_teams(history: History, st: CycleStatus) -> None:
+    """Give each person listed whose team the history holds otherwise for the period their
+    ``held_team``: listed under one team, their figures are exported under the other."""
+    if st.period is None:
+        return
+    held = {a.person_key: a.team for a in history.records(period=st.period,
+                                                           with_categories=False)}
+    for p in st.people:
+        key = name_key(p.person)
+        if key in held and held[key] and team_key(held[key]) != team_key(p.team):
+            p.held_team = held[key]
 
 
 def held_names(history: History, period: str | None, rows: Sequence[ManifestRow]
