@@ -288,8 +288,15 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
 
 def calendar_hint(text: str) -> str | None:
     """What is wrong with a label of a calendar period's form whose number is none of its kind
-    (``2026-Q5``, ``2026-H3``, ``2026-13``, ``2026-Q01``), saying what to write; else None."""
+    (``2026-Q5``, ``2026-H3``, ``2026-13``, ``2026-Q01``), or of a date (what a spreadsheet
+    makes of ``2026-10`` or ``Oct 2026`` typed in a cell), saying what to write; else None."""
     s = text.strip()
+    date = re.fullmatch(rf"{_YEAR}-(?P<m>[0-9]{{2}})-[0-9]{{2}}(?:[T ]00:00(?::00)?)?", s)
+    if date is not None and 1 <= int(date["m"]) <= 12:
+        y, month = date["y"], int(date["m"])
+        return (f"a date, not a period (a spreadsheet turns {y}-{month:02d} typed in a cell into "
+                f"one): write the period as text, {y}-{month:02d} for the month or "
+                f"{y}-Q{(month - 1) // 3 + 1} for its quarter")
     padded = re.fullmatch(rf"{_YEAR}{_SEP}(?P<k>[QH])0+(?P<n>[0-9])", s, re.I)
     if padded is not None:
         s = f"{padded['y']}-{padded['k']}{padded['n']}"

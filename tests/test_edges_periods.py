@@ -40,6 +40,9 @@ def test_a_quarter_typed_with_a_unicode_dash_or_space_is_that_quarter(typed: str
     ("FY26-Q4", "FY26-Q4"), ("FY2026 Q4", "FY2026 Q4"), ("q4-26", "q4-26"),
     ("4Q2026", "4Q2026"), ("Oct 2026", "Oct 2026"), ("2026\u2013Q5", "quarters Q1 to Q4"),
     ("2026-Q0", "quarters Q1 to Q4"), ("2026\u20133", "2026-03 for the month or 2026-Q3"),
+    # a roster .xlsx whose period cell the spreadsheet turned into a date
+    ("2026-10-01T00:00:00", "a date, not a period"), ("2026-10-01", "2026-10 for the month or "
+                                                                    "2026-Q4 for its quarter"),
 ])
 def test_a_period_that_is_none_or_could_be_two_is_refused_saying_what_to_write(
         typed: str, words: str) -> None:
