@@ -335,6 +335,12 @@ def periods_in_name(name: str) -> list[Period]:
     return out
 
 
+def folded(text: str) -> str:
+    """A label as a scheme's pattern matches it: case, and '-', '/' and spaces, aside (and
+    typed as :func:`typed` reads it), so ``fy27 h1`` and ``FY27-H1`` fold alike."""
+    return re.sub(r"[\s\-/]+", "", typed(text)).casefold()
+
+
 def normalise(text: str, scheme: PeriodScheme | None = None) -> str:
     """The canonical label of ``text``; raises :class:`PeriodError`."""
     return parse_period(text, scheme).label

@@ -123,3 +123,40 @@ def test_render_without_period_takes_each_rows_own_period(tmp_path: Path) -> Non
     assert code == 0, text
     assert sorted(p.name for p in out.glob("*.xlsx")) == ["ana-diaz-2026-q3.xlsx",
                                                           "ben-ortiz-2026-q4.xlsx"]
+
+
+FISCAL = SMALL + """\
+periods:
+  name: fiscal halves
+  pattern: "FY{year:2}-H{half:1:1-2}"
+  order: [year, half]
+  example: FY27-H1
+"""
+
+
+def test_status_finds_a_fiscal_cycles_period_typed_otherwise_before_anything_is_collected(
+        tmp_path: Path) -> None:
+    """Nothing of the cycle returned yet, so the history holds no ladder declaring fiscal
+    halves: 'fy27 h1' was refused as 'not a period' listing calendar forms, although the
+    manifest lists FY27-H1 (and once one workbook was in, the same command worked)."""
+    ladder = tmp_path / "fiscal.yaml"
+    ladder.write_text(FISCAL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email\nAna Diaz,ana@example.com\n", encoding="utf-8")
+    out, db = tmp_path / "out", tmp_path / "h.sqlite"
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "fy27 h1",
+                     "-o", str(out))
+    assert code == 0, text
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new")  # all blank yet
+    assert code == 0 and "1 empty" in text, text
+    for typed in ("fy27 h1", "FY27H1", "FY27\u2013H1"):
+        res = CliRunner().invoke(main, ["status", "--period", typed, "--manifest",
+                                        str(out / "manifest.csv"), "--db", str(db),
+                                        "--format", "json"], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        st = json.loads(res.stdout)
+        assert st["period"] == "FY27-H1" and st["totals"]["not_returned"] == 1
+    # a period the manifest does not list is still refused, naming what it lists
+    code, text = run("status", "--period", "FY27-H2", "--manifest", str(out / "manifest.csv"),
+                     "--db", str(db))
+    assert code == 1 and "FY27-H1" in text

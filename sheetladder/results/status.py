@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from ..definition import Ladder, load
 from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
-from ..period import normalise, sort_key
+from ..period import PeriodError, folded, normalise, sort_key
 from ..roster import manifest_rows, read_roster
 from .export import neutralise, team_key
 from .store import History, Refusal
@@ -496,8 +496,8 @@ def status_of(history: History, period: str | None, *, manifest: str | Path | No
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
     periods = sorted({r.period or "" for r in rows}, key=sort_key)
-    if period is not None and period not in periods:  # another spelling of a period held
-        period = history.resolve_period(period)
+    if period is not None and period not in periods:  # another spelling of a period listed
+        period = _listed_period(history, period, periods, manifest or roster)
     if period is None:
         if len(periods) != 1:
             raise StatusError(f"{manifest or roster} holds several periods ("
@@ -527,6 +527,22 @@ def _with_held_teams(history: History, st: CycleStatus) -> None:
         key = name_key(p.person)
         if key in held and held[key] and team_key(held[key]) != team_key(p.team):
             p.held_team = held[key]
+
+
+def _listed_period(history: History, typed: str, periods: Sequence[str],
+                   listed_in: str | Path | None) -> str:
+    """The period ``typed`` names: one the rows list, spelt otherwise as its scheme allows
+    (``fy27 h1`` for ``FY27-H1``: the manifest does not say which scheme its labels are of,
+    and before anything is collected the history holds no ladder that would), else the one
+    the history resolves it to. A label that is no period is refused naming what is listed."""
+    same = [p for p in periods if p and folded(p) == folded(typed)]
+    if len(same) == 1:
+        return same[0]
+    try:
+        return history.resolve_period(typed)
+    except PeriodError as e:
+        raise PeriodError(f"{e}; {listed_in} lists "
+                          + ", ".join(p or "no period" for p in periods)) from None
 
 
 def held_names(history: History, period: str | None, rows: Sequence[ManifestRow]
