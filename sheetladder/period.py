@@ -256,6 +256,31 @@ class PeriodScheme(BaseModel):
     def forms(self) -> tuple[str, ...]:
         return (f"{self.example} ({self.name})",)
 
+    def calendar_lookalike(self) -> tuple[str, Period] | None:
+        """A label of this scheme that reads as a calendar period too, with that period, or
+        None. Tried: the example, and each field at the example's number and at its bounds (or
+        1 and its largest number) in every combination: a label spelt like the calendar's
+        (``{year:4}-Q{quarter:1}``) gives one at once."""
+        import itertools
+
+        rx, parts = _compile_template(self.pattern)
+        fields = [p for p in parts if isinstance(p, _Field)]
+        given = rx.fullmatch(self.example)
+        choices = [list(dict.fromkeys(
+            ([int(given[f.name])] if given else [])
+            + [f.low if f.low is not None else 1,
+               f.high if f.high is not None else 10 ** f.width - 1])) for f in fields]
+        labels = [self.example]
+        for values in itertools.product(*choices):
+            numbers = dict(zip((f.name for f in fields), values, strict=True))
+            labels.append("".join(f"{numbers[p.name]:0{p.width}d}" if isinstance(p, _Field)
+                                  else p for p in parts))
+        for label in labels:
+            calendar = _parse_calendar(label)
+            if calendar is not None:
+                return label, calendar
+        return None
+
 
 def accepted_forms(scheme: PeriodScheme | None = None) -> str:
     forms = scheme.forms() if scheme is not None else CALENDAR_FORMS

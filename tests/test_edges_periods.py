@@ -160,3 +160,38 @@ def test_status_finds_a_fiscal_cycles_period_typed_otherwise_before_anything_is_
     code, text = run("status", "--period", "FY27-H2", "--manifest", str(out / "manifest.csv"),
                      "--db", str(db))
     assert code == 1 and "FY27-H1" in text
+
+
+@pytest.mark.parametrize("pattern, example, calendar", [
+    ("{year:4}-Q{quarter:1:1-4}", "2027-Q1", "2027-Q1"),  # fiscal quarters spelt as calendar's
+    ("{year:4}-{month:2:1-13}", "2027-13", "2027-01"),  # 13 fiscal periods: 2027-01 is January
+    ("H{half:1:1-2} {year:4}", "H1 2027", "2027-H1"),
+])
+def test_a_scheme_whose_labels_read_as_calendar_periods_is_refused_at_its_line(
+        tmp_path: Path, pattern: str, example: str, calendar: str) -> None:
+    """A fiscal 2027-Q1 (July to September 2026) was stored as '2027-Q1', the label of the
+    calendar quarter: an export of 2027-Q1 would put both together, exit 0."""
+    order = [f for f in ("year", "quarter", "month", "half") if "{" + f in pattern]
+    path = tmp_path / "fiscal.yaml"
+    path.write_text(SMALL + f"""\
+periods:
+  name: fiscal
+  pattern: "{pattern}"
+  order: [{", ".join(order)}]
+  example: "{example}"
+""", encoding="utf-8")
+    code, text = run("validate", str(path))
+    assert code == 1, text
+    assert f"{path}:{SMALL.count(chr(10)) + 3}:" in text  # the pattern's line
+    assert f"reads as the calendar period {calendar}" in text and "a mark of its own" in text
+    # a ladder already embedded in workbooks keeps loading, so that they can still be read
+    from sheetladder.definition import load
+
+    assert load(path, authoring=False).periods is not None
+
+
+def test_a_fiscal_scheme_with_a_mark_of_its_own_validates(tmp_path: Path) -> None:
+    path = tmp_path / "fiscal.yaml"
+    path.write_text(FISCAL, encoding="utf-8")
+    code, text = run("validate", str(path))
+    assert code == 0, text
