@@ -24,6 +24,7 @@ from pathlib import Path, PurePath
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import BadInput
+from .period import period_or_none
 
 MANIFEST_NAME = "manifest.csv"
 COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target", "team")
@@ -144,6 +145,11 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
         empty = [c for c in FILLED if not values.get(c)]
         if empty:
             raise ManifestError(path, line, f"empty {', '.join(empty)}")
+        if values.get("period"):
+            # a period typed by hand in another spelling ('Q4 2026'), canonical as render
+            # writes it: else it is a period of its own that the history holds nothing of. A
+            # label of an organisation's scheme (FY27-H1) is no calendar period and is kept.
+            values["period"] = _calendar_label(values["period"])
         try:
             row = ManifestRow.model_validate(
                 {k: (v if k == "target" else v or None) for k, v in values.items()})
@@ -156,6 +162,12 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
         seen[row.key()] = line
         rows.append(row)
     return rows
+
+
+def _calendar_label(text: str) -> str:
+    """``text``'s canonical label when it is a calendar period, else ``text`` as it is."""
+    found = period_or_none(text)
+    return found.label if found is not None else text
 
 
 def not_utf8(path: str | Path) -> tuple[int, str]:

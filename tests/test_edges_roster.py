@@ -193,3 +193,30 @@ def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_thei
     code, text = run("export", "--period", "2026-Q4", "--team", "North", "--db", str(db),
                      "--format", "json", "-o", "-")
     assert code == 0 and '"Ana Diaz"' in text
+
+
+def test_a_manifest_whose_period_was_typed_by_hand_in_another_spelling_is_that_period(
+        tmp_path: Path) -> None:
+    """A manifest edited by hand ('Q4 2026' typed in its period column, or a late person's row
+    added with 'q4 2026'): status counted everyone as not returned under a period 'Q4 2026'
+    the history has nothing of, or left the late person out of 2026-Q4, exit 0."""
+    import json
+
+    xlsx, db = _manifest_as_xlsx(tmp_path)
+    manifest = xlsx.parent / "manifest.csv"
+    text = manifest.read_text(encoding="utf-8")
+    retyped = tmp_path / "retyped.csv"
+    retyped.write_text(text.replace('"2026-Q4"', '"Q4 2026"'), encoding="utf-8")
+    late = tmp_path / "late.csv"
+    late.write_text(text + '"Zoe Kim","q4 2026","Self","self","Zoe Kim","zoe@example.com",'
+                    '"zoe-kim-2026-q4.xlsx","North"\r\n', encoding="utf-8")
+    assert {r.period for r in read_manifest(retyped)} == {"2026-Q4"}
+    for edited in (retyped, late):
+        res = CliRunner().invoke(main, ["status", "--manifest", str(edited), "--db", str(db),
+                                        "--format", "json"], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        st = json.loads(res.stdout)
+        assert st["period"] == "2026-Q4"
+        states = {p["person"]: p["state"] for p in st["people"]}
+        assert states["Ana Diaz"] == "complete" and states["Eva Lind"] == "not returned"
+        assert ("Zoe Kim" in states) == (edited == late)
