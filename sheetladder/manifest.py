@@ -24,7 +24,7 @@ from pathlib import Path, PurePath
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import BadInput
-from .period import period_or_none
+from .period import calendar_hint, period_or_none
 
 MANIFEST_NAME = "manifest.csv"
 COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target", "team")
@@ -149,7 +149,12 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
             # a period typed by hand in another spelling ('Q4 2026'), canonical as render
             # writes it: else it is a period of its own that the history holds nothing of. A
             # label of an organisation's scheme (FY27-H1) is no calendar period and is kept.
-            values["period"] = _calendar_label(values["period"])
+            found = period_or_none(values["period"])
+            wrong = calendar_hint(values["period"]) if found is None else None
+            if wrong is not None:  # 2026-Q5, 2026-13: a typo, no organisation's label
+                raise ManifestError(path, line, f"period {values['period']!r}: {wrong}")
+            if found is not None:
+                values["period"] = found.label
         try:
             row = ManifestRow.model_validate(
                 {k: (v if k == "target" else v or None) for k, v in values.items()})
@@ -162,12 +167,6 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
         seen[row.key()] = line
         rows.append(row)
     return rows
-
-
-def _calendar_label(text: str) -> str:
-    """``text``'s canonical label when it is a calendar period, else ``text`` as it is."""
-    found = period_or_none(text)
-    return found.label if found is not None else text
 
 
 def not_utf8(path: str | Path) -> tuple[int, str]:

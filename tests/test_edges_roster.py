@@ -220,3 +220,16 @@ def test_a_manifest_whose_period_was_typed_by_hand_in_another_spelling_is_that_p
         states = {p["person"]: p["state"] for p in st["people"]}
         assert states["Ana Diaz"] == "complete" and states["Eva Lind"] == "not returned"
         assert ("Zoe Kim" in states) == (edited == late)
+
+
+def test_a_manifest_period_cell_of_a_calendar_form_that_is_no_period_is_refused_at_its_line(
+        tmp_path: Path) -> None:
+    """A late row typed '2026-Q5': status --period 2026-Q4 left that person out, exit 0."""
+    xlsx, db = _manifest_as_xlsx(tmp_path)
+    text = (xlsx.parent / "manifest.csv").read_text(encoding="utf-8")
+    late = tmp_path / "late.csv"
+    late.write_text(text + '"Zoe Kim","2026-Q5","Self","self","Zoe Kim","zoe@example.com",'
+                    '"zoe-kim-2026-q4.xlsx","North"\r\n', encoding="utf-8")
+    code, out = run("status", "--period", "2026-Q4", "--manifest", str(late), "--db", str(db))
+    assert code == 1, out
+    assert f"{late}:10: period '2026-Q5': a year has quarters Q1 to Q4" in out
