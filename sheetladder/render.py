@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .context import Context, check_raters, checked_email, make_context
+from .context import Context, check_raters, checked_email, make_context, person_key
 from .definition import Ladder
 from .errors import BadInput
 from .manifest import (
@@ -173,9 +173,12 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                          period_given=period_given and period is not None)
     entries, kept = list(parsed.entries), 0
     not_own: list[RosterProblem] = []
+    gone: list[RosterProblem] = []
     if keep_existing:
         out = Path(out_dir)
-        listed = _listed_files(out / MANIFEST_NAME)
+        old_rows = _old_manifest(out / MANIFEST_NAME)
+        listed = _listed_files(old_rows)
+        gone = _gone(old_rows, parsed.listed, out / MANIFEST_NAME, str(roster))
         todo = []
         for e in entries:
             there = existing_targets(e.context, out, split, e.nth)
@@ -195,7 +198,7 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
     failed = {p.line for p in result.problems}
     done = [e for e in entries if e.line not in failed]
     rows = {e.line: manifest_rows(e.context, split, e.nth) for e in done}
-    manifest, warnings = None, list(parsed.warnings)
+    manifest, warnings = None, list(parsed.warnings) + gone
     if done:
         path = Path(out_dir) / MANIFEST_NAME
         old = read_manifest(path) if path.exists() else []
@@ -207,15 +210,39 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                          defaulted=parsed.defaulted, kept=kept)
 
 
-def _listed_files(manifest: Path) -> dict[str, dict[str, str]]:
-    """period -> file name -> the person the folder's manifest lists that file for (none when
-    it has no manifest, or one that cannot be read: each file then says whose it is)."""
+def _old_manifest(manifest: Path) -> list[ManifestRow]:
+    """The rows of the folder's manifest; none when it has none, or one that cannot be read
+    (each file then says whose it is)."""
     from .manifest import ManifestError
 
     try:
-        rows = read_manifest(manifest) if manifest.is_file() else []
+        return read_manifest(manifest) if manifest.is_file() else []
     except ManifestError:
-        rows = []
+        return []
+
+
+def _gone(rows: Sequence[ManifestRow], listed: set[tuple[str, str | None]], manifest: Path,
+          roster: str) -> list[RosterProblem]:
+    """A warning for each person the manifest lists, for a period the roster has rows of,
+    whom the roster no longer lists (``listed``: its rows' person keys and periods): status and
+    collect go on counting them until their rows are deleted from the manifest."""
+    periods = {period for _, period in listed}
+    out: list[RosterProblem] = []
+    seen: set[tuple[str, str | None]] = set()
+    for r in rows:
+        who = (person_key(r.person), r.period)
+        if r.period in periods and who not in listed and who not in seen:
+            seen.add(who)
+            out.append(RosterProblem(roster, 1, (
+                f"{manifest} lists {r.person!r} for {r.period}, whom {roster} no longer has: "
+                "status and collect go on counting them (not returned, with reminders); if "
+                f"they are not to be assessed, delete their rows from {manifest.name} and "
+                "their file from the folder")))
+    return out
+
+
+def _listed_files(rows: Sequence[ManifestRow]) -> dict[str, dict[str, str]]:
+    """period -> file name -> the person the manifest's ``rows`` list that file for."""
     out: dict[str, dict[str, str]] = {}
     for r in rows:
         if r.target and "://" not in r.target:

@@ -145,6 +145,8 @@ class Roster:
     problems: list[RosterProblem] = field(default_factory=list)
     warnings: list[RosterProblem] = field(default_factory=list)
     defaulted: int = 0  # rows read whose period cell is empty: they take the default period
+    # (person key, period) of every row naming a person, rendered or refused
+    listed: set[tuple[str, str | None]] = field(default_factory=set)
 
 
 # -- file names ---------------------------------------------------------------------------------
@@ -448,6 +450,8 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
             continue
         # every row's email counts, even a row refused for another reason: the file has it
         mail, person = _cell(record, base.get("email")).casefold(), _cell(record, base["person"])
+        if person:
+            out.listed.add((person_key(person), _row_period(ladder, record, base, default_period)))
         sharing = emails.get(mail) if mail else None
         if mail:
             emails.setdefault(mail, (person_key(person), person, line))

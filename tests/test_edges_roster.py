@@ -233,3 +233,27 @@ def test_a_manifest_period_cell_of_a_calendar_form_that_is_no_period_is_refused_
     code, out = run("status", "--period", "2026-Q4", "--manifest", str(late), "--db", str(db))
     assert code == 1, out
     assert f"{late}:10: period '2026-Q5': a year has quarters Q1 to Q4" in out
+
+
+def test_keep_existing_warns_of_people_the_manifest_lists_whom_the_roster_no_longer_has(
+        tmp_path: Path) -> None:
+    """Eva left the team and her row was deleted from the roster; the quarter's run again with
+    --keep-existing said '1 kept as they were', exit 0, and the manifest still listed her, so
+    status went on counting her as not returned and reminding her."""
+    ladder, out = _ladder(tmp_path), tmp_path / "out"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    before = _snapshot(out)
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n",
+                      encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out), "--keep-existing")
+    assert code == 0, text
+    assert (f"{out / 'manifest.csv'} lists 'Eva Lind' for 2026-Q4, whom {roster} no longer "
+            "has") in text
+    assert "(warning)" in text
+    assert _snapshot(out) == before  # nothing written or dropped: whether she left is ops' say
