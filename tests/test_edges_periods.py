@@ -16,6 +16,7 @@ from sheetladder.period import PeriodError, parse_period
 from sheetladder.plan import C_RATING, R_FIRST
 
 from .conftest import SMALL
+from .fake_google import FakeGoogle
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -195,3 +196,24 @@ def test_a_fiscal_scheme_with_a_mark_of_its_own_validates(tmp_path: Path) -> Non
     path.write_text(FISCAL, encoding="utf-8")
     code, text = run("validate", str(path))
     assert code == 0, text
+
+
+def test_publish_period_given_refuses_rows_whose_period_cell_names_another(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheetladder.google.client import ENV_ROOT
+
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,period\nAna Diaz,ana@example.com,2026-Q3\n"
+                      "Ben Ortiz,ben@example.com,\n", encoding="utf-8")
+    with FakeGoogle() as fake:
+        monkeypatch.setenv(ENV_ROOT, fake.root)
+        code, text = run("publish", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                         "-o", str(tmp_path / "links.csv"))
+    assert code == 1, text
+    assert f"{roster}:2: period: the row says 2026-Q3 but --period says 2026-Q4" in text
+    from sheetladder.manifest import read_manifest
+
+    rows = read_manifest(tmp_path / "links.csv")
+    assert {(r.person, r.period) for r in rows} == {("Ben Ortiz", "2026-Q4")}
