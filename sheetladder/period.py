@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -261,8 +262,6 @@ class PeriodScheme(BaseModel):
         None. Tried: the example, and each field at the example's number and at its bounds (or
         1 and its largest number) in every combination: a label spelt like the calendar's
         (``{year:4}-Q{quarter:1}``) gives one at once."""
-        import itertools
-
         rx, parts = _compile_template(self.pattern)
         fields = [p for p in parts if isinstance(p, _Field)]
         given = rx.fullmatch(self.example)

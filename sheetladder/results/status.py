@@ -368,8 +368,9 @@ def to_text(st: CycleStatus) -> str:
         done = p.count("collected")
         listed = (f" (listed as {p.listed_as!r} in the {st.listed_in})" if p.listed_as
                   else "")
-        moved = (f"; the workbook collected says team {p.held_team}, not {p.team or 'none'}: "
-                 "export --team counts the figures there" if p.held_team else "")
+        listed_team = f"not {p.team}" if p.team else "while listed with none"
+        moved = (f"; the workbook collected says team {p.held_team}, {listed_team}: export "
+                 "--team counts the figures there" if p.held_team else "")
         lines.append(f"  {p.person}{listed}: {p.state} ({done} of {len(p.tabs)} tabs "
                      f"collected){moved}")
         for t in p.tabs:
