@@ -52,6 +52,9 @@ _FORMS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                        "sep", "oct", "nov", "dec"), start=1)}
+
 # Dashes a label gets from a word processor's or a spreadsheet's autocorrect, a copy from a web
 # page or a mail: each is the '-' typed (en and em dash, minus sign, Unicode hyphens)
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
@@ -301,13 +304,45 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
                                   f"{y}-0{n} for the month or {y}-Q{n} for the quarter")
             raise PeriodError(f"{str(text).strip()!r} is not a period: write {y}-0{n} for the "
                               "month (a month has two digits)")
-        wrong = calendar_hint(typed(text)) if scheme is None else None
+        wrong = period_hint(text) if scheme is None else None
         if wrong is not None:
             raise PeriodError(f"{str(text).strip()!r} is not a period: {wrong}; accepted "
                               f"forms: {accepted_forms(scheme)}")
         raise PeriodError(f"{str(text).strip()!r} is not {where}; accepted forms: "
                           f"{accepted_forms(scheme)}")
     return found
+
+
+def period_hint(text: str) -> str | None:
+    """What to write instead of ``text``, a label that is no calendar period, when it can be
+    told (:func:`calendar_hint`, then a period put in words: a month's name, a quarter without
+    its year, a fiscal label); else None."""
+    return calendar_hint(typed(text)) or _wording_hint(typed(text))
+
+
+def _wording_hint(text: str) -> str | None:
+    """What to write instead of a calendar period put in words a period is not written in:
+    a month's name (``Oct 2026``), a quarter or half without its year (``Q4``), a fiscal
+    label on a ladder of calendar periods (``FY26-Q4``, which is never taken for a calendar
+    quarter: which one it is depends on the organisation's fiscal year); else None."""
+    s = text.strip()
+    named = (re.fullmatch(rf"(?P<w>[a-z]{{3,}})\.?{_SEP}{_YEAR}", s, re.I)
+             or re.fullmatch(rf"{_YEAR}{_SEP}(?P<w>[a-z]{{3,}})\.?", s, re.I))
+    month = _MONTHS.get(named["w"][:3].casefold()) if named else None
+    if named is not None and month is not None:  # a month's name: 'Oct 2026', '2026 October'
+        y = named["y"]
+        return (f"write {y}-{month:02d} for the month or {y}-Q{(month - 1) // 3 + 1} for its "
+                "quarter")
+    bare = re.fullmatch(r"(?P<k>[QH])(?P<n>[1-4])", s, re.I)
+    if bare is not None and (bare["k"].upper() == "Q" or int(bare["n"]) <= 2):
+        kind = "quarter" if bare["k"].upper() == "Q" else "half"
+        year = _dt.date.today().year
+        return f"a {kind} needs its year: write {year}-{bare['k'].upper()}{bare['n']}, say"
+    if re.match(r"FY", s, re.I):
+        return ("a fiscal label: this ladder counts calendar periods; write the calendar "
+                "period meant, or declare the organisation's periods in the definition "
+                "(periods:, see docs/definition-format.md)")
+    return None
 
 
 def calendar_hint(text: str) -> str | None:

@@ -217,3 +217,33 @@ def test_publish_period_given_refuses_rows_whose_period_cell_names_another(
 
     rows = read_manifest(tmp_path / "links.csv")
     assert {(r.person, r.period) for r in rows} == {("Ben Ortiz", "2026-Q4")}
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("Oct 2026", "write 2026-10 for the month or 2026-Q4 for its quarter"),
+    ("october 2026", "write 2026-10 for the month or 2026-Q4 for its quarter"),
+    ("2026 Sept", "write 2026-09 for the month or 2026-Q3 for its quarter"),
+    ("Q4", "needs its year"),
+    ("h2", "needs its year"),
+    ("FY26-Q4", "a fiscal label"),
+    ("FY2026 Q4", "a fiscal label"),
+])
+def test_a_period_in_words_without_a_year_or_fiscal_is_refused_saying_what_to_write(
+        typed: str, words: str) -> None:
+    with pytest.raises(PeriodError) as e:
+        parse_period(typed)
+    assert words in str(e.value)
+
+
+def test_export_of_a_period_in_words_says_what_to_write(tmp_path: Path) -> None:
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    out, db = tmp_path / "out", tmp_path / "h.sqlite"
+    code, text = run("render", str(ladder), "--person", "Ana Diaz", "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    _fill(out / "ana-diaz-2026-q4.xlsx")
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
+    assert code == 0, text
+    code, text = run("export", "--period", "Oct 2026", "--db", str(db), "-o", "-")
+    assert code == 1 and "write 2026-10 for the month or 2026-Q4 for its quarter" in text
