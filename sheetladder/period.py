@@ -191,7 +191,7 @@ def _compile_template(template: str) -> tuple[re.Pattern[str], tuple[str | _Fiel
         elif part in _SEPARATORS:
             rx.append("[ \t]*[-/]?[ \t]*")
         else:
-            rx.append(re.escape(part))
+            rx.append(re.escape(typed(part)))  # matched as typed text is
     try:
         return re.compile("".join(rx), re.I | re.A), tuple(parts)
     except re.error as e:  # a field name used twice

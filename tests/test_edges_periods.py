@@ -247,3 +247,14 @@ def test_export_of_a_period_in_words_says_what_to_write(tmp_path: Path) -> None:
     assert code == 0, text
     code, text = run("export", "--period", "Oct 2026", "--db", str(db), "-o", "-")
     assert code == 1 and "write 2026-10 for the month or 2026-Q4 for its quarter" in text
+
+
+def test_a_scheme_whose_literal_text_folds_under_nfkc_still_reads_its_own_labels() -> None:
+    """Labels are read as typed() folds them ('２０２６–Q4' is 2026-Q4); a scheme's own literal
+    text is matched folded the same way, so a label written as its example still reads."""
+    from sheetladder.period import PeriodScheme
+
+    scheme = PeriodScheme(name="periods", pattern="\uff30{n:1:1-9}", order=["n"],
+                          example="\uff301")
+    assert parse_period("\uff303", scheme).label == "\uff303"
+    assert parse_period("p3", scheme).label == "\uff303"
