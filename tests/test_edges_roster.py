@@ -130,7 +130,7 @@ def test_a_manifest_xlsx_with_hidden_rows_is_read_whole_and_warned_of_like_a_ros
     assert read_manifest(xlsx) == rows  # the same rows whether or not warnings are asked for
 
 
-def test_status_and_collect_warn_of_a_manifests_hidden_rows_naming_file_and_line(
+def test_status_report_and_collect_warn_of_a_manifests_hidden_rows_naming_its_line(
         tmp_path: Path) -> None:
     import json
 
@@ -145,6 +145,10 @@ def test_status_and_collect_warn_of_a_manifests_hidden_rows_naming_file_and_line
     # Eva's hidden rows still count: she is listed, not returned
     assert {p["person"]: p["state"] for p in st["people"]} == {"Ana Diaz": "complete",
                                                               "Eva Lind": "not returned"}
+    res = CliRunner().invoke(main, ["report", "--manifest", str(xlsx), "--db", str(db), "-o",
+                                    str(tmp_path / "site")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert warning in res.stderr
     res = CliRunner().invoke(main, ["collect", str(xlsx.parent / "ana-diaz-2026-q4.xlsx"),
                                     "--manifest", str(xlsx), "--db", str(db), "--trust-new"],
                              catch_exceptions=False)
