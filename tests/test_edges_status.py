@@ -102,3 +102,12 @@ def test_status_csv_and_json_give_the_period_of_a_refused_workbook_of_another_cy
     (zoe,) = st["unmatched_refusals"]
     assert (zoe["person"], zoe["period"], zoe["workbook_period"]) == ("Zoe Kim", "2026-Q4",
                                                                        "2026-Q3")
+
+
+def test_the_reports_team_page_names_the_period_of_a_refused_workbook_of_another_cycle(
+        cycle, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    stdout("report", "--manifest", str(cycle["manifest"]), "--db", str(cycle["db"]),
+           "--period", "2026-Q4", "-o", str(site))
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert page.count("ana-diaz-2026-q4.xlsx (workbook of 2026-Q3)") >= 1

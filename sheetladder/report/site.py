@@ -321,6 +321,7 @@ def _missing(st: CycleStatus, keep: set[str] | None, exp: PeriodExport
             named, hidden = list(p.tabs), []
         missing = [f"{t.rater or t.tab} ({t.role})" for t in named if t.state == "missing"]
         refused = [f"{t.rater or t.tab} ({t.role}): {t.file or 'file'}"
+                   + (f" (workbook of {t.workbook_period})" if t.workbook_period else "")
                    for t in named if t.state == "refused"]
         gone = sum(1 for t in hidden if t.state != "collected")
         if gone:
