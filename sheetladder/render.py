@@ -188,8 +188,11 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
             why = not_own_file(e.context, there, listed.get(e.context.period or "", {}))
             if why is not None:  # someone else's files: neither kept nor replaced
                 not_own.append(RosterProblem(str(roster), e.line, why))
-            else:
-                kept += 1
+                continue
+            kept += 1
+            changed = _changed(old_rows, manifest_rows(e.context, split, e.nth))
+            if changed is not None:
+                gone.append(RosterProblem(str(roster), e.line, changed))
         entries = todo
     result = render_entries(ladder, entries, out_dir, path=str(roster), split=split,
                             force=force, password=password, jobs=jobs, progress=progress,
@@ -239,6 +242,43 @@ def _gone(rows: Sequence[ManifestRow], listed: set[tuple[str, str | None]], mani
                 f"they are not to be assessed, delete their rows from {manifest.name} and "
                 "their file from the folder")))
     return out
+
+
+def _changed(old: Sequence[ManifestRow], new: Sequence[ManifestRow]) -> str | None:
+    """What the roster now gives a person kept as they were that the manifest's rows of them
+    (what their files hold) do not: other rater tabs, raters' emails, another team; None when
+    the manifest lists them as the roster gives them, or does not list them (nothing to go
+    by)."""
+    if not new:
+        return None
+    key = new[0].assessment()
+    held = [r for r in old if r.assessment() == key]
+    if not held:
+        return None
+
+    def tabs(rows: Sequence[ManifestRow]) -> set[tuple[str, str, str]]:
+        return {(r.tab, r.role, (r.email or "").casefold()) for r in rows}
+
+    def text(found: set[tuple[str, str, str]]) -> str:
+        return ", ".join(f"tab {t!r} ({role}{', ' + mail if mail else ''})"
+                         for t, role, mail in sorted(found))
+
+    said: list[str] = []
+    gained, lost = tabs(new) - tabs(held), tabs(held) - tabs(new)
+    if gained:
+        said.append(text(gained))
+    if lost:
+        said.append(f"where the files have {text(lost)}")
+    team_new, team_held = new[0].team or "", held[0].team or ""
+    if " ".join(team_new.split()).casefold() != " ".join(team_held.split()).casefold():
+        said.append(f"team {team_new or '(none)'} where the files say {team_held or '(none)'}")
+    if not said:
+        return None
+    return (f"{new[0].person!r} is kept as their files were made, but this roster gives them "
+            + "; ".join(said) + ": the files still hold what they were made with, which "
+            "collect and the export go by (and status --roster would chase what no file "
+            "holds). To hand out the new, move their files out of the folder (collect them "
+            "first if filled) and render them again")
 
 
 def _listed_files(rows: Sequence[ManifestRow]) -> dict[str, dict[str, str]]:

@@ -261,3 +261,30 @@ def test_keep_existing_warns_of_people_the_manifest_lists_whom_the_roster_no_lon
             "has") in text
     assert "(warning)" in text
     assert _snapshot(out) == before  # nothing written or dropped: whether she left is ops' say
+
+
+def test_keep_existing_warns_of_a_kept_person_whose_raters_or_team_the_roster_changed(
+        tmp_path: Path) -> None:
+    """Eva's manager changed in the roster after render: --keep-existing kept her workbook (with
+    Bo Chen's tab) and said only 'kept as they were', exit 0; status --roster then chased a tab
+    'Di Lee' that no file holds."""
+    ladder, out = _ladder(tmp_path), tmp_path / "out"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    before = _snapshot(out)
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,South,Di Lee,di@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out), "--keep-existing")
+    assert code == 0, text
+    assert "2 kept as they were" in text
+    warned = [line for line in text.splitlines() if line.startswith(f"{roster}:3: ")]
+    assert len(warned) == 1 and warned[0].endswith("(warning)")
+    assert "'Eva Lind'" in warned[0] and "tab 'Di Lee'" in warned[0]
+    assert "tab 'Bo Chen'" in warned[0] and "team South" in warned[0]
+    assert not any(line.startswith(f"{roster}:2: ") for line in text.splitlines())
+    assert _snapshot(out) == before
