@@ -290,7 +290,7 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
     outcome = render_roster(ladder, roster, out_dir=output_dir, period=chosen, split=split,
                             force=force, password=password, jobs=jobs, progress=True,
                             paper=paper, allow_columns=allow_columns,  # type: ignore[arg-type]
-                            keep_existing=keep_existing)
+                            keep_existing=keep_existing, period_given=note is None)
     if note and outcome.defaulted:
         click.echo(f"{note}, for the {outcome.defaulted} row(s) without a period", err=True)
     for w in outcome.warnings:
@@ -467,7 +467,10 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
 
         trusted = TrustedLadders.from_paths(list(ladders) or None, trust_new=trust_new)
         cycle = list(manifests) or manifests_near(workbooks)
-        periods = manifest_periods(cycle)  # checks the manifests before anything is collected
+        said: list[str] = []
+        periods = manifest_periods(cycle, said)  # checks the manifests before anything is collected
+        for w in said:
+            click.echo(f"{w} (warning)", err=True)
         period = periods[0] if len(periods) == 1 else None  # the cycle's, when it has one
         history = History(db)
         outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle, period,
@@ -731,6 +734,8 @@ def status(period: str | None, manifests: tuple[str, ...], roster: str | None,
     with History(db, read_only=True) as store:
         st = status_of(store, period, manifest=list(manifests) or None, roster=roster,
                        definition=definition, split=split, allow_columns=allow_columns)
+    for w in st.warnings:
+        click.echo(f"{w} (warning)", err=True)
     click.get_binary_stream("stdout").write(render_status(st, fmt, bom=bom))
     click.echo(f"from {store.name}", err=fmt != "text")
 
@@ -997,7 +1002,8 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
         click.echo(f"(anyone with the link can view; the sheet itself: {tpl.url})")
         return
     if roster:
-        team = read_roster(ladder, roster, chosen, split, allow_columns)
+        team = read_roster(ladder, roster, chosen, split, allow_columns,
+                           period_given=note is None and chosen is not None)
         if note and team.defaulted:
             click.echo(f"{note}, for the {team.defaulted} row(s) without a period", err=True)
         for w in team.warnings:

@@ -456,6 +456,15 @@ class Ladder(_Model):
                     problems.append(
                         ((*where, "descriptors"), f"no descriptor for level(s) {', '.join(missing)}")
                     )
+        lookalike = self.periods.calendar_lookalike() if authoring and self.periods else None
+        if lookalike is not None:
+            # the history, status, export and file names read such a label as the calendar's
+            label, calendar = lookalike
+            problems.append((("periods", "pattern"), (
+                f"the label {label!r} of this scheme reads as the calendar period "
+                f"{calendar.label}: status, export and the history could not tell the two "
+                "apart (an export of it would hold both); give the labels a mark of its own, "
+                "e.g. FY{year:4}-Q{quarter:1:1-4}")))
         n = len(codes)
         for key, values in (("points", self.scoring.points), ("thresholds", self.scoring.thresholds)):
             if values is None:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePath
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import BadInput
+from .period import calendar_hint, period_or_none
 
 MANIFEST_NAME = "manifest.csv"
 COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target", "team")
@@ -144,6 +145,16 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
         empty = [c for c in FILLED if not values.get(c)]
         if empty:
             raise ManifestError(path, line, f"empty {', '.join(empty)}")
+        if values.get("period"):
+            # a period typed by hand in another spelling ('Q4 2026'), canonical as render
+            # writes it: else it is a period of its own that the history holds nothing of. A
+            # label of an organisation's scheme (FY27-H1) is no calendar period and is kept.
+            found = period_or_none(values["period"])
+            wrong = calendar_hint(values["period"]) if found is None else None
+            if wrong is not None:  # 2026-Q5, 2026-13: a typo, no organisation's label
+                raise ManifestError(path, line, f"period {values['period']!r}: {wrong}")
+            if found is not None:
+                values["period"] = found.label
         try:
             row = ManifestRow.model_validate(
                 {k: (v if k == "target" else v or None) for k, v in values.items()})
@@ -179,12 +190,16 @@ def not_utf8(path: str | Path) -> tuple[int, str]:
     return 1, "not UTF-8 text"  # read_text failed but the bytes decode: changed while read
 
 
-def read_manifest(path: str | Path) -> list[ManifestRow]:
+def read_manifest(path: str | Path, notes: list[tuple[int, str]] | None = None
+                  ) -> list[ManifestRow]:
     """The rows of the manifest at ``path``: as written (UTF-8), or as a spreadsheet saved it
-    after someone opened it there (UTF-16 text, an .xlsx or .ods: :func:`people_file.people_text`)."""
+    after someone opened it there (UTF-16 text, an .xlsx or .ods: :func:`people_file.people_text`).
+    ``notes`` gets ``(line, message)`` for what is read but warned of, as a roster's is: rows of
+    an .xlsx or .ods hidden by a filter, which are read like the others."""
     from .people_file import people_text
 
-    return parse_manifest(people_text(path, ManifestError, not_utf8, what="manifest"), str(path))
+    return parse_manifest(people_text(path, ManifestError, not_utf8, notes, what="manifest"),
+                          str(path))
 
 
 def merge_rows(old: Iterable[ManifestRow], new: Iterable[ManifestRow]) -> list[ManifestRow]:

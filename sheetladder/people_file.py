@@ -20,6 +20,10 @@ from .a1 import a1
 # errors both name file and line.
 Refuse = Callable[[str, int, str], Exception]
 
+# whose rows to delete when hidden rows were not meant to be read, per kind of table
+_NOT_MEANT = {"roster": "of anyone not to render",
+              "manifest": "of tabs not handed out (status would count them missing)"}
+
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # .xls, and an encrypted .xlsx
 
@@ -101,7 +105,7 @@ def _sheet_text(path: Path, refuse: Refuse, notes: list[tuple[int, str]], what: 
         rows = ", ".join(str(r + 1) for r in hidden[:10]) + (", …" if len(hidden) > 10 else "")
         notes.append((hidden[0] + 1, f"row(s) {rows} of sheet {table.name!r} are hidden (a "
                                      "filter?) and are read like the others: delete the rows "
-                                     "of anyone not to render"))
+                                     f"{_NOT_MEANT.get(what, 'not meant')}"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for r in range(last_row + 1):

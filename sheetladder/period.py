@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -48,6 +50,21 @@ _FORMS: list[tuple[re.Pattern[str], str]] = [
     # a month has two digits: 2026-3 could as well be the third quarter as March
     (re.compile(rf"{_YEAR}[ \t]*[-/][ \t]*(?P<m>[0-9]{{2}})", re.I), "month"),
 ]
+
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                        "sep", "oct", "nov", "dec"), start=1)}
+
+# Dashes a label gets from a word processor's or a spreadsheet's autocorrect, a copy from a web
+# page or a mail: each is the '-' typed (en and em dash, minus sign, Unicode hyphens)
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
+
+
+def typed(text: str) -> str:
+    """``text`` as the ASCII a person meant: compatibility forms folded (a no-break or narrow
+    space is a space, full-width digits and letters are digits and letters) and every dash a
+    '-', so that ``2026–Q4`` pasted from a document is ``2026-Q4``, not a period refused."""
+    return unicodedata.normalize("NFKC", str(text)).translate(_DASHES)
 
 
 class PeriodError(BadInput):
@@ -116,7 +133,7 @@ def _calendar(year: int, first_month: int, months: int, label: str) -> Period:
 
 
 def _parse_calendar(text: str) -> Period | None:
-    s = text.strip()
+    s = typed(text).strip()
     for pattern, kind in _FORMS:
         m = pattern.fullmatch(s)
         if not m:
@@ -174,7 +191,7 @@ def _compile_template(template: str) -> tuple[re.Pattern[str], tuple[str | _Fiel
         elif part in _SEPARATORS:
             rx.append("[ \t]*[-/]?[ \t]*")
         else:
-            rx.append(re.escape(part))
+            rx.append(re.escape(typed(part)))  # matched as typed text is
     try:
         return re.compile("".join(rx), re.I | re.A), tuple(parts)
     except re.error as e:  # a field name used twice
@@ -223,7 +240,7 @@ class PeriodScheme(BaseModel):
     def parse(self, text: str) -> Period | None:
         """The period ``text`` names in this scheme, or None."""
         rx, parts = _compile_template(self.pattern)
-        m = rx.fullmatch(str(text).strip())
+        m = rx.fullmatch(typed(text).strip())
         if not m:
             return None
         numbers: dict[str, int] = {}
@@ -243,6 +260,29 @@ class PeriodScheme(BaseModel):
     def forms(self) -> tuple[str, ...]:
         return (f"{self.example} ({self.name})",)
 
+    def calendar_lookalike(self) -> tuple[str, Period] | None:
+        """A label of this scheme that reads as a calendar period too, with that period, or
+        None. Tried: the example, and each field at the example's number and at its bounds (or
+        1 and its largest number) in every combination: a label spelt like the calendar's
+        (``{year:4}-Q{quarter:1}``) gives one at once."""
+        rx, parts = _compile_template(self.pattern)
+        fields = [p for p in parts if isinstance(p, _Field)]
+        given = rx.fullmatch(self.example)
+        choices = [list(dict.fromkeys(
+            ([int(given[f.name])] if given else [])
+            + [f.low if f.low is not None else 1,
+               f.high if f.high is not None else 10 ** f.width - 1])) for f in fields]
+        labels = [self.example]
+        for values in itertools.product(*choices):
+            numbers = dict(zip((f.name for f in fields), values, strict=True))
+            labels.append("".join(f"{numbers[p.name]:0{p.width}d}" if isinstance(p, _Field)
+                                  else p for p in parts))
+        for label in labels:
+            calendar = _parse_calendar(label)
+            if calendar is not None:
+                return label, calendar
+        return None
+
 
 def accepted_forms(scheme: PeriodScheme | None = None) -> str:
     forms = scheme.forms() if scheme is not None else CALENDAR_FORMS
@@ -256,7 +296,7 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
     found = scheme.parse(text) if scheme is not None else _parse_calendar(str(text))
     if found is None:
         where = f"this ladder's periods ({scheme.name})" if scheme is not None else "a period"
-        one = re.fullmatch(r"\s*([0-9]{4})\s*[-/]\s*([1-9])\s*", str(text))
+        one = re.fullmatch(r"\s*([0-9]{4})\s*[-/]\s*([1-9])\s*", typed(text))
         if one and scheme is None:
             y, n = one.groups()
             if int(n) <= 4:
@@ -264,7 +304,7 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
                                   f"{y}-0{n} for the month or {y}-Q{n} for the quarter")
             raise PeriodError(f"{str(text).strip()!r} is not a period: write {y}-0{n} for the "
                               "month (a month has two digits)")
-        wrong = calendar_hint(str(text)) if scheme is None else None
+        wrong = period_hint(text) if scheme is None else None
         if wrong is not None:
             raise PeriodError(f"{str(text).strip()!r} is not a period: {wrong}; accepted "
                               f"forms: {accepted_forms(scheme)}")
@@ -273,10 +313,49 @@ def parse_period(text: str, scheme: PeriodScheme | None = None) -> Period:
     return found
 
 
+def period_hint(text: str) -> str | None:
+    """What to write instead of ``text``, a label that is no calendar period, when it can be
+    told (:func:`calendar_hint`, then a period put in words: a month's name, a quarter without
+    its year, a fiscal label); else None."""
+    return calendar_hint(typed(text)) or _wording_hint(typed(text))
+
+
+def _wording_hint(text: str) -> str | None:
+    """What to write instead of a calendar period put in words a period is not written in:
+    a month's name (``Oct 2026``), a quarter or half without its year (``Q4``), a fiscal
+    label on a ladder of calendar periods (``FY26-Q4``, which is never taken for a calendar
+    quarter: which one it is depends on the organisation's fiscal year); else None."""
+    s = text.strip()
+    named = (re.fullmatch(rf"(?P<w>[a-z]{{3,}})\.?{_SEP}{_YEAR}", s, re.I)
+             or re.fullmatch(rf"{_YEAR}{_SEP}(?P<w>[a-z]{{3,}})\.?", s, re.I))
+    month = _MONTHS.get(named["w"][:3].casefold()) if named else None
+    if named is not None and month is not None:  # a month's name: 'Oct 2026', '2026 October'
+        y = named["y"]
+        return (f"write {y}-{month:02d} for the month or {y}-Q{(month - 1) // 3 + 1} for its "
+                "quarter")
+    bare = re.fullmatch(r"(?P<k>[QH])(?P<n>[1-4])", s, re.I)
+    if bare is not None and (bare["k"].upper() == "Q" or int(bare["n"]) <= 2):
+        kind = "quarter" if bare["k"].upper() == "Q" else "half"
+        year = _dt.date.today().year
+        return f"a {kind} needs its year: write {year}-{bare['k'].upper()}{bare['n']}, say"
+    if re.match(r"FY", s, re.I):
+        return ("a fiscal label: this ladder counts calendar periods; write the calendar "
+                "period meant, or declare the organisation's periods in the definition "
+                "(periods:, see docs/definition-format.md)")
+    return None
+
+
 def calendar_hint(text: str) -> str | None:
     """What is wrong with a label of a calendar period's form whose number is none of its kind
-    (``2026-Q5``, ``2026-H3``, ``2026-13``, ``2026-Q01``), saying what to write; else None."""
+    (``2026-Q5``, ``2026-H3``, ``2026-13``, ``2026-Q01``), or of a date (what a spreadsheet
+    makes of ``2026-10`` or ``Oct 2026`` typed in a cell), saying what to write; else None."""
     s = text.strip()
+    date = re.fullmatch(rf"{_YEAR}-(?P<m>[0-9]{{2}})-[0-9]{{2}}(?:[T ]00:00(?::00)?)?", s)
+    if date is not None and 1 <= int(date["m"]) <= 12:
+        y, month = date["y"], int(date["m"])
+        return (f"a date, not a period (a spreadsheet turns {y}-{month:02d} typed in a cell into "
+                f"one): write the period as text, {y}-{month:02d} for the month or "
+                f"{y}-Q{(month - 1) // 3 + 1} for its quarter")
     padded = re.fullmatch(rf"{_YEAR}{_SEP}(?P<k>[QH])0+(?P<n>[0-9])", s, re.I)
     if padded is not None:
         s = f"{padded['y']}-{padded['k']}{padded['n']}"
@@ -313,6 +392,12 @@ def periods_in_name(name: str) -> list[Period]:
         if found is not None and found not in out:
             out.append(found)
     return out
+
+
+def folded(text: str) -> str:
+    """A label as a scheme's pattern matches it: case, and '-', '/' and spaces, aside (and
+    typed as :func:`typed` reads it), so ``fy27 h1`` and ``FY27-H1`` fold alike."""
+    return re.sub(r"[\s\-/]+", "", typed(text)).casefold()
 
 
 def normalise(text: str, scheme: PeriodScheme | None = None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .context import Context, check_raters, checked_email, make_context
+from .context import Context, check_raters, checked_email, make_context, person_key
 from .definition import Ladder
 from .errors import BadInput
 from .manifest import (
@@ -31,6 +31,7 @@ from .roster import (
     RosterProblem,
     existing_targets,
     manifest_rows,
+    not_own_file,
     read_roster,
     render_entries,
     targets,
@@ -143,7 +144,7 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                   period: str | None = None, split: bool = False, force: bool = False,
                   password: str | None = None, jobs: int = 0, progress: bool = False,
                   paper: Paper = "a4", allow_columns: Sequence[str] = (),
-                  keep_existing: bool = False) -> RosterOutcome:
+                  keep_existing: bool = False, period_given: bool = True) -> RosterOutcome:
     """Render one workbook per roster row. Bad rows and existing files are reported with their
     line numbers and the other rows still render. Raises RosterError for an unusable file
     (one with an unknown column not in ``allow_columns``, say): then nothing is written.
@@ -155,6 +156,11 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
     period replaced by this run's (:func:`~sheetladder.manifest.replace_assessments`); a file of
     theirs from the earlier run that this one did not write is named in a warning.
 
+    ``period``: the period of the run, typed (``period_given``, the default: a row whose
+    period cell names another is refused, so a period column left from last quarter's roster
+    never renders this quarter's workbooks for it), or the period of the rows without one of
+    their own (not ``period_given``: the current quarter when none was typed).
+
     ``keep_existing``: a person whose files all exist is left as they are, files and manifest
     rows alike (people added to a roster since, rendered into the folder of the first run);
     one with only some of them is rendered as ever (refused without ``force``)."""
@@ -163,22 +169,39 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
                        "replace the blank ones)")
     if period is not None:
         period = normalise(period, ladder.periods)
-    parsed = read_roster(ladder, roster, period, split, allow_columns)
+    parsed = read_roster(ladder, roster, period, split, allow_columns,
+                         period_given=period_given and period is not None)
     entries, kept = list(parsed.entries), 0
+    not_own: list[RosterProblem] = []
+    gone: list[RosterProblem] = []
     if keep_existing:
         out = Path(out_dir)
-        todo = [e for e in entries
-                if len(existing_targets(e.context, out, split, e.nth))
-                < len(targets(e.context, split, e.nth))]
-        kept, entries = len(entries) - len(todo), todo
+        old_rows = _old_manifest(out / MANIFEST_NAME)
+        listed = _listed_files(old_rows)
+        gone = _gone(old_rows, parsed.listed, out / MANIFEST_NAME, str(roster))
+        todo = []
+        for e in entries:
+            there = existing_targets(e.context, out, split, e.nth)
+            if len(there) < len(targets(e.context, split, e.nth)):
+                todo.append(e)
+                continue
+            why = not_own_file(e.context, there, listed.get(e.context.period or "", {}))
+            if why is not None:  # someone else's files: neither kept nor replaced
+                not_own.append(RosterProblem(str(roster), e.line, why))
+                continue
+            kept += 1
+            changed = _changed(old_rows, manifest_rows(e.context, split, e.nth))
+            if changed is not None:
+                gone.append(RosterProblem(str(roster), e.line, changed))
+        entries = todo
     result = render_entries(ladder, entries, out_dir, path=str(roster), split=split,
                             force=force, password=password, jobs=jobs, progress=progress,
                             paper=paper)
-    problems = sorted(parsed.problems + result.problems, key=lambda p: p.line)
+    problems = sorted(parsed.problems + not_own + result.problems, key=lambda p: p.line)
     failed = {p.line for p in result.problems}
     done = [e for e in entries if e.line not in failed]
     rows = {e.line: manifest_rows(e.context, split, e.nth) for e in done}
-    manifest, warnings = None, list(parsed.warnings)
+    manifest, warnings = None, list(parsed.warnings) + gone
     if done:
         path = Path(out_dir) / MANIFEST_NAME
         old = read_manifest(path) if path.exists() else []
@@ -188,6 +211,83 @@ def render_roster(ladder: Ladder, roster: str | Path, *, out_dir: str | Path = D
     return RosterOutcome(result=result, rows=len(parsed.entries) + len(parsed.problems),
                          problems=problems, warnings=warnings, manifest=manifest,
                          defaulted=parsed.defaulted, kept=kept)
+
+
+def _old_manifest(manifest: Path) -> list[ManifestRow]:
+    """The rows of the folder's manifest; none when it has none, or one that cannot be read
+    (each file then says whose it is)."""
+    from .manifest import ManifestError
+
+    try:
+        return read_manifest(manifest) if manifest.is_file() else []
+    except ManifestError:
+        return []
+
+
+def _gone(rows: Sequence[ManifestRow], listed: set[tuple[str, str | None]], manifest: Path,
+          roster: str) -> list[RosterProblem]:
+    """A warning for each person the manifest lists, for a period the roster has rows of,
+    whom the roster no longer lists (``listed``: its rows' person keys and periods): status and
+    collect go on counting them until their rows are deleted from the manifest."""
+    periods = {period for _, period in listed}
+    out: list[RosterProblem] = []
+    seen: set[tuple[str, str | None]] = set()
+    for r in rows:
+        who = (person_key(r.person), r.period)
+        if r.period in periods and who not in listed and who not in seen:
+            seen.add(who)
+            out.append(RosterProblem(roster, 1, (
+                f"{manifest} lists {r.person!r} for {r.period}, whom {roster} no longer has: "
+                "status and collect go on counting them (not returned, with reminders); if "
+                f"they are not to be assessed, delete their rows from {manifest.name} and "
+                "their file from the folder")))
+    return out
+
+
+def _changed(old: Sequence[ManifestRow], new: Sequence[ManifestRow]) -> str | None:
+    """What the roster now gives a person kept as they were that the manifest's rows of them
+    (what their files hold) do not: other rater tabs, raters' emails, another team; None when
+    the manifest lists them as the roster gives them, or does not list them (nothing to go
+    by)."""
+    if not new:
+        return None
+    key = new[0].assessment()
+    held = [r for r in old if r.assessment() == key]
+    if not held:
+        return None
+
+    def tabs(rows: Sequence[ManifestRow]) -> set[tuple[str, str, str]]:
+        return {(r.tab, r.role, (r.email or "").casefold()) for r in rows}
+
+    def text(found: set[tuple[str, str, str]]) -> str:
+        return ", ".join(f"tab {t!r} ({role}{', ' + mail if mail else ''})"
+                         for t, role, mail in sorted(found))
+
+    said: list[str] = []
+    gained, lost = tabs(new) - tabs(held), tabs(held) - tabs(new)
+    if gained:
+        said.append(text(gained))
+    if lost:
+        said.append(f"where the files have {text(lost)}")
+    team_new, team_held = new[0].team or "", held[0].team or ""
+    if " ".join(team_new.split()).casefold() != " ".join(team_held.split()).casefold():
+        said.append(f"team {team_new or '(none)'} where the files say {team_held or '(none)'}")
+    if not said:
+        return None
+    return (f"{new[0].person!r} is kept as their files were made, but this roster gives them "
+            + "; ".join(said) + ": the files still hold what they were made with, which "
+            "collect and the export go by (and status --roster would chase what no file "
+            "holds). To hand out the new, move their files out of the folder (collect them "
+            "first if filled) and render them again")
+
+
+def _listed_files(rows: Sequence[ManifestRow]) -> dict[str, dict[str, str]]:
+    """period -> file name -> the person the manifest's ``rows`` list that file for."""
+    out: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r.target and "://" not in r.target:
+            out.setdefault(r.period or "", {}).setdefault(Path(r.target).name, r.person)
+    return out
 
 
 def _left_over(old: Sequence[ManifestRow], rows: dict[int, list[ManifestRow]], manifest: Path,

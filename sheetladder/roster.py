@@ -57,7 +57,7 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -145,6 +145,8 @@ class Roster:
     problems: list[RosterProblem] = field(default_factory=list)
     warnings: list[RosterProblem] = field(default_factory=list)
     defaulted: int = 0  # rows read whose period cell is empty: they take the default period
+    # (person key, period) of every row naming a person, rendered or refused
+    listed: set[tuple[str, str | None]] = field(default_factory=set)
 
 
 # -- file names ---------------------------------------------------------------------------------
@@ -327,7 +329,8 @@ def _cell(record: list[str], i: int | None) -> str:
 
 
 def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColumns],
-                 record: list[str], default_period: str | None, delimiter: str = ",") -> Context:
+                 record: list[str], default_period: str | None, delimiter: str = ",",
+                 period_given: bool = False) -> Context:
     def get(i: int | None) -> str:
         return _cell(record, i)
 
@@ -341,6 +344,12 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
             period = normalise(period, ladder.periods)
         except PeriodError as e:
             raise BadInput(f"period: {e}") from None
+    if period_given and default_period is not None and period != default_period:
+        # a period column left from last quarter's roster would render the row for that
+        # quarter while the run was asked for this one: which is meant is the user's to say
+        raise BadInput(f"period: the row says {period} but --period says {default_period}: "
+                       f"clear the row's period cell to render it for {default_period}, or "
+                       "render without --period so that each row takes its own")
     team = get(base.get("team")) or None
     by_role: dict[str, list[tuple[str | None, str | None]]] = {}
     for rc in roles:
@@ -384,8 +393,12 @@ def _row_context(ladder: Ladder, base: dict[str, int], roles: Sequence[_RoleColu
 
 def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                  default_period: str | None = None, split: bool = False,
-                 allow_columns: Sequence[str] = ()) -> Roster:
+                 allow_columns: Sequence[str] = (), period_given: bool = False) -> Roster:
     """Parse roster CSV text into per-person contexts; bad rows become problems, not errors.
+
+    ``default_period`` is the period of rows whose period cell is empty; with
+    ``period_given`` (it was typed, ``--period``: the run is for that period) a row whose cell
+    names another period is a problem of that row, not rendered for the period it names.
 
     A person listed twice for one period (names compared as the history does, case and spacing
     ignored) is a problem of both rows: neither is rendered, since which one is right is the
@@ -437,11 +450,14 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
             continue
         # every row's email counts, even a row refused for another reason: the file has it
         mail, person = _cell(record, base.get("email")).casefold(), _cell(record, base["person"])
+        if person:
+            out.listed.add((person_key(person), _row_period(ladder, record, base, default_period)))
         sharing = emails.get(mail) if mail else None
         if mail:
             emails.setdefault(mail, (person_key(person), person, line))
         try:
-            ctx = _row_context(ladder, base, roles, record, default_period, delimiter)
+            ctx = _row_context(ladder, base, roles, record, default_period, delimiter,
+                               period_given)
         except ValueError as e:
             out.problems.append(RosterProblem(path, line, str(e)))
             if person.strip():  # still a row of that person: a second row of them is no fix
@@ -628,14 +644,17 @@ def _lookalike(person: str, email: str | None, line: int,
 
 
 def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = None,
-                split: bool = False, allow_columns: Sequence[str] = ()) -> Roster:
+                split: bool = False, allow_columns: Sequence[str] = (),
+                period_given: bool = False) -> Roster:
     """Read and parse a roster file: CSV (UTF-8 with or without a byte-order mark, or UTF-16
-    as Excel's "Unicode Text"), or an .xlsx or .ods (:func:`people_file.people_text`)."""
+    as Excel's "Unicode Text"), or an .xlsx or .ods (:func:`people_file.people_text`);
+    ``period_given``: see :func:`parse_roster`."""
     from .people_file import people_text
 
     notes: list[tuple[int, str]] = []
     text = people_text(path, RosterError, not_utf8, notes)
-    parsed = parse_roster(ladder, text, str(path), default_period, split, allow_columns)
+    parsed = parse_roster(ladder, text, str(path), default_period, split, allow_columns,
+                          period_given)
     if notes:
         parsed.warnings.extend(RosterProblem(str(path), line, m) for line, m in notes)
         parsed.warnings.sort(key=lambda w: w.line)
@@ -710,6 +729,26 @@ def check_owners(ctx: Context, paths: Sequence[Path]) -> None:
                 + "), which a new blank copy would lose; --force never replaces a filled "
                 "workbook: collect it, then move it out of the folder (or delete it) and render "
                 "again")
+
+
+def not_own_file(ctx: Context, paths: Sequence[Path], listed: Mapping[str, str]) -> str | None:
+    """Why the files ``paths`` of ``ctx``'s person are not theirs to keep (``--keep-existing``),
+    or None when every one is theirs. ``listed``: file name -> the person the folder's manifest
+    lists it for (read first, without opening the file); a file it does not list is opened and
+    its own person taken (:func:`owner_of`). Told apart as :func:`check_owners` tells them, so a
+    file of ``Jose Nunez`` is not kept as ``José Núñez``'s although both give its name."""
+    for p in paths:
+        try:
+            owner = listed.get(p.name) or owner_of(p)
+        except NotTheirFile as e:
+            return f"{e}; --keep-existing keeps only a person's own files"
+        if person_key(owner) != person_key(ctx.person):
+            return (f"{p}: belongs to {owner!r}, not {ctx.person!r} (both names give this file "
+                    "name), so it is not theirs to keep; --keep-existing keeps only a person's "
+                    f"own files: if they are one person, write the name as {owner!r} (and "
+                    "rename them with `history --rename` once collected); if not, move the file "
+                    "out of the folder or render into another --output-dir")
+    return None
 
 
 def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool = False,

@@ -751,7 +751,7 @@ def test_a_bad_row_does_not_stop_the_others_rendering(sales: Ladder, tmp_path: P
     p = tmp_path / "people.csv"
     p.write_text(ROSTER, encoding="utf-8")
     outcome = render_roster(sales, p, out_dir=tmp_path / "out", period="2026-Q4",
-                            allow_columns=["team"])
+                            allow_columns=["team"], period_given=False)  # the rows' default
     assert sorted(w.name for w in outcome.written) == sorted([
         "ana-diaz-2026-q4.xlsx", "jose-nunez-2027-q1.xlsx", "multi-line-2026-q4.xlsx",
         "gil-2026-q4.xlsx"])
@@ -903,10 +903,11 @@ def test_render_roster_reports_bad_rows_and_renders_the_rest(runner: CliRunner, 
     res = runner.invoke(main, ["render", str(SALES), "--roster", "people.csv", "--period", "2026-Q4",
                                "--allow-column", "team"])
     assert res.exit_code == 1
-    for line in (3, 5, 8):
+    for line in (3, 4, 5, 8):  # 4: José's row names 2027-Q1, not the --period typed
         assert f"people.csv:{line}: " in res.output
-    assert "wrote 4 file(s) for 4 of 7 people" in res.output
-    assert len(list((tmp_path / "output").glob("*.xlsx"))) == 4
+    assert "people.csv:4: period: the row says 2027-Q1 but --period says 2026-Q4" in res.output
+    assert "wrote 3 file(s) for 3 of 7 people" in res.output
+    assert len(list((tmp_path / "output").glob("*.xlsx"))) == 3
 
 
 def test_render_roster_says_the_default_period_only_for_rows_without_one(

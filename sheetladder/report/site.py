@@ -321,6 +321,7 @@ def _missing(st: CycleStatus, keep: set[str] | None, exp: PeriodExport
             named, hidden = list(p.tabs), []
         missing = [f"{t.rater or t.tab} ({t.role})" for t in named if t.state == "missing"]
         refused = [f"{t.rater or t.tab} ({t.role}): {t.file or 'file'}"
+                   + (f" (workbook of {t.workbook_period})" if t.workbook_period else "")
                    for t in named if t.state == "refused"]
         gone = sum(1 for t in hidden if t.state != "collected")
         if gone:
@@ -540,5 +541,7 @@ def make_report(history: History, period: str | None, out_dir: str | Path, *,
                         calibration=calibration_of(history, exp.period, team),
                         made_from="the workbooks given" if history.scratch else "the history")
     site = write_site(out_dir, pages, force=force)
+    # what the manifest was read with but warned of (rows a filter hid), as status says it
+    warned = [f"{w} (warning)" for w in status.warnings] if status is not None else []
     return Written(folder=Path(out_dir), pages=site.pages, people=len(exp.rows),
-                   period=exp.period, removed=site.removed, notes=site.notes)
+                   period=exp.period, removed=site.removed, notes=warned + site.notes)

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from ..definition import Ladder, load
 from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
-from ..period import normalise, sort_key
+from ..period import PeriodError, folded, normalise, sort_key
 from ..roster import manifest_rows, read_roster
 from .export import neutralise, team_key
 from .store import History, Refusal
@@ -57,6 +57,10 @@ class TabStatus(BaseModel):
     target: str
     state: TabState
     file: str | None = Field(default=None, description="The refused file, for a refused tab.")
+    workbook_period: str | None = Field(
+        default=None, description="The period the refused file (or the refused copy) is itself "
+                                  "for, when it is another than the status' (a workbook of "
+                                  "another cycle, left in this one's folder).")
     reasons: list[str] = Field(default_factory=list, description="Why it was refused.")
     refused_copy: str | None = Field(
         default=None, description="For a collected tab: a file holding it that was refused "
@@ -76,6 +80,10 @@ class PersonStatus(BaseModel):
     unlisted_tabs: list[str] = Field(default_factory=list, description=(
         "Rater tabs collected for them that the manifest does not list (a workbook rendered "
         "before the roster changed, say): their ratings are in the person's figures."))
+    held_team: str | None = Field(default=None, description=(
+        "The team the history holds them in for the period (the workbook collected says it), "
+        "when it is not ``team``, the one they are listed in (a roster edited since render): "
+        "the export, and export --team, count their figures in this one."))
     listed_as: str | None = Field(default=None, description=(
         "The name the manifest lists them by, when the history holds them by another "
         "(renamed with `history --rename`) with the email the manifest gives them."))
@@ -173,6 +181,9 @@ class CycleStatus(BaseModel):
             "People the history holds for the period whom the manifest (or roster) does not "
             "list: collected, but counted apart from ``people``."))
     listed_in: Literal["manifest", "roster"] = "manifest"
+    warnings: list[str] = Field(default_factory=list, description=(
+        "``FILE:LINE: message`` for what the manifest was read with but is warned of (rows "
+        "hidden by a filter in an .xlsx, which are read like the others)."))
 
 
 def _base(name: str) -> str:
@@ -289,6 +300,7 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
             tabs.append(TabStatus(tab=r.tab, role=r.role, rater=r.rater, email=r.email,
                                   target=r.target, state=state,
                                   file=why.file if why else None,
+                                  workbook_period=other_period(why or copy, per),
                                   reasons=tab_reasons(why, r.tab, prow) if why else [],
                                   refused_copy=copy.file if copy else None,
                                   refused_reasons=tab_reasons(copy, r.tab, prow) if copy
@@ -324,7 +336,18 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                        listed_in=listed_in)
 
 
+def other_period(ref: Refusal | None, period: str | None) -> str | None:
+    """The period refused file ``ref`` is itself for, when it is known and not ``period`` (the
+    one its refusal is listed under: the cycle whose folder it was found in); else None."""
+    own = ref.workbook_period if ref is not None else None
+    return own if own and own != period else None
+
+
 # -- output ----------------------------------------------------------------------------------------
+
+
+def _of_period(t: TabStatus) -> str:
+    return f" (workbook of {t.workbook_period})" if t.workbook_period else ""
 
 
 def _who(t: TabStatus) -> str:
@@ -345,18 +368,21 @@ def to_text(st: CycleStatus) -> str:
         done = p.count("collected")
         listed = (f" (listed as {p.listed_as!r} in the {st.listed_in})" if p.listed_as
                   else "")
+        listed_team = f"not {p.team}" if p.team else "while listed with none"
+        moved = (f"; the workbook collected says team {p.held_team}, {listed_team}: export "
+                 "--team counts the figures there" if p.held_team else "")
         lines.append(f"  {p.person}{listed}: {p.state} ({done} of {len(p.tabs)} tabs "
-                     "collected)")
+                     f"collected){moved}")
         for t in p.tabs:
             if t.state == "missing":
                 lines.append(f"    missing: {_who(t)}")
             elif t.state == "refused":
-                lines.append(f"    refused: {_who(t)}: {t.file}")
+                lines.append(f"    refused: {_who(t)}: {t.file}{_of_period(t)}")
                 lines.extend(f"      {why}" for why in t.reasons)
             elif t.refused_copy:
                 lines.append(f"    collected, with a refused copy beside it: {_who(t)}: "
-                             f"{t.refused_copy} (the ratings held count; remove the copy, or "
-                             "mend it and collect again to take it)")
+                             f"{t.refused_copy}{_of_period(t)} (the ratings held count; remove "
+                             "the copy, or mend it and collect again to take it)")
                 lines.extend(f"      {why}" for why in t.refused_reasons)
         for tab in p.unlisted_tabs:
             lines.append(f"    collected, not in the {st.listed_in}: tab {tab!r} (from a workbook "
@@ -364,7 +390,10 @@ def to_text(st: CycleStatus) -> str:
     if st.unmatched_refusals:
         lines.append(f"refused files not tied to a tab of the {st.listed_in}:")
         for ref in st.unmatched_refusals:
-            who = f" ({ref.person}, {ref.period or 'no period'})" if ref.person else ""
+            own = other_period(ref, st.period)
+            when = f"workbook of {own}" if own else ref.period or "no period"
+            who = (f" ({ref.person}, {when})" if ref.person
+                   else f" (workbook of {own})" if own else "")
             lines.append(f"  {ref.file}{who}")
             lines.extend(f"    {why}" for why in ref.reasons)
     if st.not_in_manifest:
@@ -396,6 +425,8 @@ def to_csv(st: CycleStatus, bom: bool = False) -> bytes:
             if t.state == "collected":
                 continue
             reason = "; ".join(t.reasons)
+            if t.state == "refused" and t.workbook_period:
+                reason = f"workbook of {t.workbook_period}: {reason}"
             values = [t.email, t.rater or t.tab, t.role, p.person, p.period, p.team, t.tab,
                       t.state, reason, t.target]
             w.writerow([neutralise(v or "") for v in values])
@@ -433,13 +464,15 @@ def _manifest_list(manifest: Manifests | None) -> list[str | Path]:
 
 def expected_rows(manifest: Manifests | None = None, roster: str | Path | None = None,
                   ladder: Ladder | None = None, period: str | None = None, split: bool = False,
-                  allow_columns: Sequence[str] = ()) -> list[ManifestRow]:
+                  allow_columns: Sequence[str] = (), warnings: list[str] | None = None
+                  ) -> list[ManifestRow]:
     """What was handed out: the manifests' rows (merged as collect merges them), or those a
     roster gives for ``ladder`` (rows without a period in ``period``, as ``render --roster
     --period [--split] [--allow-column]`` gave them, file names included: a refused file is
-    tied to its tabs by them)."""
+    tied to its tabs by them). ``warnings`` gets ``FILE:LINE: message`` for what a manifest is
+    read with but warned of (a roster's warnings were given by the render that read it)."""
     if manifest is not None:
-        return _rows_of(_manifest_list(manifest))
+        return _rows_of(_manifest_list(manifest), warnings)
     assert roster is not None and ladder is not None
     parsed = read_roster(ladder, roster, default_period=period, allow_columns=allow_columns)
     if parsed.problems:
@@ -470,13 +503,14 @@ def status_of(history: History, period: str | None, *, manifest: Manifests | Non
         ladder = _ladder_for_roster(history, period, definition)
         if period is not None and definition is not None:
             period = normalise(period, ladder.periods)
-    rows = expected_rows(listed or None, roster, ladder, period, split, allow_columns)
+    warnings: list[str] = []
+    rows = expected_rows(listed or None, roster, ladder, period, split, allow_columns, warnings)
     given = ", ".join(str(m) for m in listed) if listed else str(roster)
     if roster is not None and period is not None:
         rows = [r if r.period else r.model_copy(update={"period": period}) for r in rows]
     periods = sorted({r.period or "" for r in rows}, key=sort_key)
-    if period is not None and period not in periods:  # another spelling of a period held
-        period = history.resolve_period(period)
+    if period is not None and period not in periods:  # another spelling of a period listed
+        period = _listed_period(history, period, periods, given)
     if period is None:
         if len(periods) != 1:
             raise StatusError(f"{given} holds several periods ("
@@ -490,7 +524,38 @@ def status_of(history: History, period: str | None, *, manifest: Manifests | Non
                       held_people(history, period, rows),
                       "roster" if roster is not None else "manifest",
                       history.tab_names(period) if period else None)
+    st.warnings = warnings
+    _with_held_teams(history, st)
     return _with_listed_names(st, renamed)
+
+
+def _with_held_teams(history: History, st: CycleStatus) -> None:
+    """Give each person listed whose team the history holds otherwise for the period their
+    ``held_team``: listed under one team, their figures are exported under the other."""
+    if st.period is None:
+        return
+    held = {a.person_key: a.team for a in history.records(period=st.period,
+                                                           with_categories=False)}
+    for p in st.people:
+        key = name_key(p.person)
+        if key in held and held[key] and team_key(held[key]) != team_key(p.team):
+            p.held_team = held[key]
+
+
+def _listed_period(history: History, typed: str, periods: Sequence[str],
+                   listed_in: str) -> str:
+    """The period ``typed`` names: one the rows list, spelt otherwise as its scheme allows
+    (``fy27 h1`` for ``FY27-H1``: the manifest does not say which scheme its labels are of,
+    and before anything is collected the history holds no ladder that would), else the one
+    the history resolves it to. A label that is no period is refused naming what is listed."""
+    same = [p for p in periods if p and folded(p) == folded(typed)]
+    if len(same) == 1:
+        return same[0]
+    try:
+        return history.resolve_period(typed)
+    except PeriodError as e:
+        raise PeriodError(f"{e}; {listed_in} lists "
+                          + ", ".join(p or "no period" for p in periods)) from None
 
 
 def held_names(history: History, period: str | None, rows: Sequence[ManifestRow]
@@ -617,16 +682,23 @@ def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def _rows_of(manifests: Sequence[str | Path]) -> list[ManifestRow]:
+def _rows_of(manifests: Sequence[str | Path], warnings: list[str] | None = None
+             ) -> list[ManifestRow]:
+    """The rows of the manifests, merged; ``warnings`` gets ``FILE:LINE: message`` for each
+    thing a manifest is read with but warned of (:func:`manifest.read_manifest`'s notes)."""
     rows: list[ManifestRow] = []
     for m in manifests:
-        rows = merge_rows(rows, read_manifest(m))
+        notes: list[tuple[int, str]] = []
+        rows = merge_rows(rows, read_manifest(m, notes))
+        if warnings is not None:
+            warnings.extend(f"{m}:{line}: {message}" for line, message in notes)
     return rows
 
 
-def manifest_periods(manifests: Sequence[str | Path]) -> list[str]:
-    """The periods the manifests list, in order."""
-    return sorted({r.period for r in _rows_of(manifests) if r.period}, key=sort_key)
+def manifest_periods(manifests: Sequence[str | Path], warnings: list[str] | None = None
+                     ) -> list[str]:
+    """The periods the manifests list, in order (``warnings``: see :func:`_rows_of`)."""
+    return sorted({r.period for r in _rows_of(manifests, warnings) if r.period}, key=sort_key)
 
 
 def totals_lines(history: History, manifests: Sequence[str | Path]) -> list[str]:

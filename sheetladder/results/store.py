@@ -77,9 +77,9 @@ from ..period import (
     PeriodError,
     PeriodScheme,
     accepted_forms,
-    calendar_hint,
     normalise,
     order_of,
+    period_hint,
     period_or_none,
     sort_key,
 )
@@ -1410,7 +1410,7 @@ class History:
             canonical = _canonical(wanted, scheme)
             if canonical is not None:
                 return canonical
-        hint = calendar_hint(wanted)
+        hint = period_hint(wanted)
         raise PeriodError(f"{wanted!r} is not a period" + (f": {hint}" if hint else "")
                           + "; accepted forms: " + "; ".join(accepted_forms(s) for s in schemes))
 

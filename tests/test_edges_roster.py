@@ -1,0 +1,290 @@
+"""Rosters and manifests edited between render and collect, as ops edit them during a quarter:
+a person renamed, replaced, added or removed, a manifest kept in a spreadsheet. Every outcome is
+either right or refused naming the file, line and what to do; no file is replaced or lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.manifest import read_manifest
+from sheetladder.plan import C_RATING, R_FIRST
+
+from .conftest import SMALL
+
+HEADER = "person,email,team,manager,manager_email\n"
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def _ladder(tmp_path: Path) -> Path:
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    return ladder
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_keep_existing_refuses_a_new_person_whose_file_name_is_another_persons_file(
+        tmp_path: Path) -> None:
+    """Jose Nunez left after render and José Núñez (another person, another email) joined: his
+    file name is Jose's. --keep-existing used to count that file as his, 'kept as they were',
+    exit 0: José got no workbook and no manifest row, and nobody was told."""
+    ladder, out = _ladder(tmp_path), tmp_path / "out"
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + "Jose Nunez,jose@example.com,North,Bo Chen,bo@example.com\n"
+                     "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(first), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    before = _snapshot(out)
+    later = tmp_path / "later.csv"
+    later.write_text(HEADER + "José Núñez,jose.nunez@example.com,North,Bo Chen,bo@example.com\n"
+                     "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(later), "--period", "2026-Q4",
+                     "-o", str(out), "--keep-existing")
+    assert code == 1, text
+    assert f"{later}:2:" in text
+    assert "jose-nunez-2026-q4.xlsx" in text and "'Jose Nunez'" in text and "'José Núñez'" in text
+    assert "kept" not in text.split("\n")[0]
+    assert _snapshot(out) == before  # no file written or replaced, the manifest as it was
+    assert {r.person for r in read_manifest(out / "manifest.csv")} == {"Jose Nunez", "Eva Lind"}
+
+
+def test_keep_existing_keeps_a_persons_own_files_spelt_in_another_case(tmp_path: Path) -> None:
+    ladder, out = _ladder(tmp_path), tmp_path / "out"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n",
+                      encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    before = _snapshot(out)
+    roster.write_text(HEADER + "EVA  LIND,eva@example.com,North,Bo Chen,bo@example.com\n",
+                      encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out), "--keep-existing")
+    assert code == 0, text
+    assert "1 kept as they were" in text
+    assert _snapshot(out) == before
+
+
+# -- a manifest kept in a spreadsheet ---------------------------------------------------------
+
+
+def _manifest_as_xlsx(tmp_path: Path) -> tuple[Path, Path]:
+    """A two-person cycle rendered, its manifest saved as .xlsx with Eva's rows hidden by a
+    filter (as ops filter a sheet to look at one person), and the history it collects into."""
+    import csv
+
+    import openpyxl
+
+    ladder, out = _ladder(tmp_path), tmp_path / "q4"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    hidden = [i + 1 for i, r in enumerate(rows) if r[0] == "Eva Lind"]
+    for i in hidden:
+        ws.row_dimensions[i].hidden = True
+    xlsx = out / "manifest.xlsx"
+    wb.save(xlsx)
+    book = openpyxl.load_workbook(out / "ana-diaz-2026-q4.xlsx")
+    for tab in book.sheetnames[2:-2]:  # Ana's every rater tab, between Matrix and Summary
+        for i in range(2):
+            book[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
+    book.save(out / "ana-diaz-2026-q4.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(out / "ana-diaz-2026-q4.xlsx"), "--db", str(db),
+                     "--trust-new")
+    assert code == 0, text
+    return xlsx, db
+
+
+def test_a_manifest_xlsx_with_hidden_rows_is_read_whole_and_warned_of_like_a_roster(
+        tmp_path: Path) -> None:
+    from sheetladder.manifest import read_manifest
+
+    xlsx, _ = _manifest_as_xlsx(tmp_path)
+    notes: list[tuple[int, str]] = []
+    rows = read_manifest(xlsx, notes)
+    assert {r.person for r in rows} == {"Ana Diaz", "Eva Lind"}  # hidden rows are read
+    ((line, message),) = notes
+    assert line == 6 and message.startswith("row(s) 6, 7, 8, 9 of sheet ")
+    assert "are hidden (a filter?) and are read like the others" in message
+    assert read_manifest(xlsx) == rows  # the same rows whether or not warnings are asked for
+
+
+def test_status_report_and_collect_warn_of_a_manifests_hidden_rows_naming_its_line(
+        tmp_path: Path) -> None:
+    import json
+
+    xlsx, db = _manifest_as_xlsx(tmp_path)
+    res = CliRunner().invoke(main, ["status", "--manifest", str(xlsx), "--db", str(db),
+                                    "--format", "json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    warning = f"{xlsx}:6: row(s) 6, 7, 8, 9 of sheet "
+    assert warning in res.stderr and "(warning)" in res.stderr
+    st = json.loads(res.stdout)
+    assert [w.startswith(warning) for w in st["warnings"]] == [True]
+    # Eva's hidden rows still count: she is listed, not returned
+    assert {p["person"]: p["state"] for p in st["people"]} == {"Ana Diaz": "complete",
+                                                              "Eva Lind": "not returned"}
+    res = CliRunner().invoke(main, ["report", "--manifest", str(xlsx), "--db", str(db), "-o",
+                                    str(tmp_path / "site")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert warning in res.stderr
+    res = CliRunner().invoke(main, ["collect", str(xlsx.parent / "ana-diaz-2026-q4.xlsx"),
+                                    "--manifest", str(xlsx), "--db", str(db), "--trust-new"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert warning in res.stderr
+
+
+def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_their_figures_are(
+        tmp_path: Path) -> None:
+    """Ana moved from North to South in the roster after her workbook (team North) came back:
+    status --roster listed her as complete under South, exit 0, while export --team South (what
+    South's manager gets) leaves her out: her figures are North's, as her workbook says."""
+    import json
+
+    import openpyxl
+
+    ladder, out = _ladder(tmp_path), tmp_path / "q4"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,South,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    book = openpyxl.load_workbook(out / "ana-diaz-2026-q4.xlsx")
+    for tab in book.sheetnames[2:-2]:
+        for i in range(2):
+            book[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
+    book.save(out / "ana-diaz-2026-q4.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
+    assert code == 0, text
+    moved = tmp_path / "moved.csv"
+    moved.write_text(roster.read_text(encoding="utf-8").replace(",North,", ",South,"),
+                     encoding="utf-8")
+    common = ("status", "--period", "2026-Q4", "--roster", str(moved), "--definition",
+              str(ladder), "--db", str(db))
+    code, text = run(*common)
+    assert code == 0, text
+    assert ("Ana Diaz: complete (4 of 4 tabs collected); the workbook collected says team "
+            "North, not South: export --team counts the figures there") in text
+    res = CliRunner().invoke(main, [*common, "--format", "json"], catch_exceptions=False)
+    st = json.loads(res.stdout)
+    assert {p["person"]: p["held_team"] for p in st["people"]} == {"Ana Diaz": "North",
+                                                                  "Eva Lind": None}
+    # what the note is about: South's export does not hold her
+    code, text = run("export", "--period", "2026-Q4", "--team", "North", "--db", str(db),
+                     "--format", "json", "-o", "-")
+    assert code == 0 and '"Ana Diaz"' in text
+
+
+def test_a_manifest_whose_period_was_typed_by_hand_in_another_spelling_is_that_period(
+        tmp_path: Path) -> None:
+    """A manifest edited by hand ('Q4 2026' typed in its period column, or a late person's row
+    added with 'q4 2026'): status counted everyone as not returned under a period 'Q4 2026'
+    the history has nothing of, or left the late person out of 2026-Q4, exit 0."""
+    import json
+
+    xlsx, db = _manifest_as_xlsx(tmp_path)
+    manifest = xlsx.parent / "manifest.csv"
+    text = manifest.read_text(encoding="utf-8")
+    retyped = tmp_path / "retyped.csv"
+    retyped.write_text(text.replace('"2026-Q4"', '"Q4 2026"'), encoding="utf-8")
+    late = tmp_path / "late.csv"
+    late.write_text(text + '"Zoe Kim","q4 2026","Self","self","Zoe Kim","zoe@example.com",'
+                    '"zoe-kim-2026-q4.xlsx","North"\r\n', encoding="utf-8")
+    assert {r.period for r in read_manifest(retyped)} == {"2026-Q4"}
+    for edited in (retyped, late):
+        res = CliRunner().invoke(main, ["status", "--manifest", str(edited), "--db", str(db),
+                                        "--format", "json"], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        st = json.loads(res.stdout)
+        assert st["period"] == "2026-Q4"
+        states = {p["person"]: p["state"] for p in st["people"]}
+        assert states["Ana Diaz"] == "complete" and states["Eva Lind"] == "not returned"
+        assert ("Zoe Kim" in states) == (edited == late)
+
+
+def test_a_manifest_period_cell_of_a_calendar_form_that_is_no_period_is_refused_at_its_line(
+        tmp_path: Path) -> None:
+    """A late row typed '2026-Q5': status --period 2026-Q4 left that person out, exit 0."""
+    xlsx, db = _manifest_as_xlsx(tmp_path)
+    text = (xlsx.parent / "manifest.csv").read_text(encoding="utf-8")
+    late = tmp_path / "late.csv"
+    late.write_text(text + '"Zoe Kim","2026-Q5","Self","self","Zoe Kim","zoe@example.com",'
+                    '"zoe-kim-2026-q4.xlsx","North"\r\n', encoding="utf-8")
+    code, out = run("status", "--period", "2026-Q4", "--manifest", str(late), "--db", str(db))
+    assert code == 1, out
+    assert f"{late}:10: period '2026-Q5': a year has quarters Q1 to Q4" in out
+
+
+def test_keep_existing_warns_of_people_the_manifest_lists_whom_the_roster_no_longer_has(
+        tmp_path: Path) -> None:
+    """Eva left the team and her row was deleted from the roster; the quarter's run again with
+    --keep-existing said '1 kept as they were', exit 0, and the manifest still listed her, so
+    status went on counting her as not returned and reminding her."""
+    ladder, out = _ladder(tmp_path), tmp_path / "out"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    before = _snapshot(out)
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n",
+                      encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out), "--keep-existing")
+    assert code == 0, text
+    assert (f"{out / 'manifest.csv'} lists 'Eva Lind' for 2026-Q4, whom {roster} no longer "
+            "has") in text
+    assert "(warning)" in text
+    assert _snapshot(out) == before  # nothing written or dropped: whether she left is ops' say
+
+
+def test_keep_existing_warns_of_a_kept_person_whose_raters_or_team_the_roster_changed(
+        tmp_path: Path) -> None:
+    """Eva's manager changed in the roster after render: --keep-existing kept her workbook (with
+    Bo Chen's tab) and said only 'kept as they were', exit 0; status --roster then chased a tab
+    'Di Lee' that no file holds."""
+    ladder, out = _ladder(tmp_path), tmp_path / "out"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    before = _snapshot(out)
+    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                      "Eva Lind,eva@example.com,South,Di Lee,di@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out), "--keep-existing")
+    assert code == 0, text
+    assert "2 kept as they were" in text
+    warned = [line for line in text.splitlines() if line.startswith(f"{roster}:3: ")]
+    assert len(warned) == 1 and warned[0].endswith("(warning)")
+    assert "'Eva Lind'" in warned[0] and "tab 'Di Lee'" in warned[0]
+    assert "tab 'Bo Chen'" in warned[0] and "team South" in warned[0]
+    assert not any(line.startswith(f"{roster}:2: ") for line in text.splitlines())
+    assert _snapshot(out) == before

@@ -1,0 +1,113 @@
+"""What ``status`` shows of a refused file: each refusal with the period of the workbook itself
+when that is not the cycle's (a workbook of another quarter left in this one's folder), in text,
+CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.plan import C_RATING, R_FIRST
+
+from .conftest import SMALL
+
+ROSTER = ("person,email,team,manager,manager_email\n"
+          "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+          "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n")
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def stdout(*args: str) -> str:
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def fill(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    for tab in wb.sheetnames[2:-2]:  # every rater tab, between the Matrix and the Summary
+        for i in range(2):
+            wb[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
+    wb.save(path)
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("cycle")
+    ladder = tmp / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp / "team.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    q4, q3 = tmp / "q4", tmp / "q3"
+    for period, out in (("2026-Q4", q4), ("2026-Q3", q3)):
+        code, text = run("render", str(ladder), "--roster", str(roster), "--period", period,
+                         "-o", str(out))
+        assert code == 0, text
+    # last quarter's workbook of Ana, filled again and saved under this quarter's file name;
+    # and one of someone this cycle does not list
+    fill(q4 / "eva-lind-2026-q4.xlsx")
+    shutil.copy(q3 / "ana-diaz-2026-q3.xlsx", q4 / "ana-diaz-2026-q4.xlsx")
+    fill(q4 / "ana-diaz-2026-q4.xlsx")
+    code, text = run("render", str(ladder), "--person", "Zoe Kim", "--period", "2026-Q3",
+                     "-o", str(q3))
+    assert code == 0, text
+    shutil.copy(q3 / "zoe-kim-2026-q3.xlsx", q4 / "zoe.xlsx")
+    fill(q4 / "zoe.xlsx")
+    db = tmp / "h.sqlite"
+    code, text = run("collect", str(q4), "--db", str(db), "--trust-new", "-j", "1")
+    assert code == 1, text
+    assert text.count("this workbook is for period 2026-Q3") == 2
+    return {"manifest": q4 / "manifest.csv", "db": db}
+
+
+def status(cycle: dict[str, Path], fmt: str) -> str:
+    return stdout("status", "--period", "2026-Q4", "--manifest", str(cycle["manifest"]),
+                  "--db", str(cycle["db"]), "--format", fmt)
+
+
+def test_status_text_names_the_period_of_a_refused_workbook_of_another_cycle(cycle) -> None:
+    text = status(cycle, "text")
+    refused = [line for line in text.splitlines() if line.lstrip().startswith("refused:")]
+    assert len(refused) == 4  # Ana's tabs, tied to her by the file name handed out
+    assert all(line.endswith("ana-diaz-2026-q4.xlsx (workbook of 2026-Q3)") for line in refused)
+    # the one whom this cycle does not list: the file's own period, not the cycle's
+    zoe = next(line for line in text.splitlines() if "zoe.xlsx" in line)
+    assert zoe.strip().endswith("zoe.xlsx (Zoe Kim, workbook of 2026-Q3)")
+    assert "Eva Lind: complete" in text
+
+
+def test_status_csv_and_json_give_the_period_of_a_refused_workbook_of_another_cycle(
+        cycle) -> None:
+    rows = [r for r in csv.DictReader(io.StringIO(status(cycle, "csv"))) if r["state"] == "refused"]
+    assert {r["person"] for r in rows} == {"Ana Diaz"} and len(rows) == 4
+    assert all(r["period"] == "2026-Q4" and r["reason"].startswith("workbook of 2026-Q3: ")
+               for r in rows)
+    st = json.loads(status(cycle, "json"))
+    ana = next(p for p in st["people"] if p["person"] == "Ana Diaz")
+    assert [t["workbook_period"] for t in ana["tabs"]] == ["2026-Q3"] * 4
+    eva = next(p for p in st["people"] if p["person"] == "Eva Lind")
+    assert [t["workbook_period"] for t in eva["tabs"]] == [None] * 4
+    (zoe,) = st["unmatched_refusals"]
+    assert (zoe["person"], zoe["period"], zoe["workbook_period"]) == ("Zoe Kim", "2026-Q4",
+                                                                       "2026-Q3")
+
+
+def test_the_reports_team_page_names_the_period_of_a_refused_workbook_of_another_cycle(
+        cycle, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    stdout("report", "--manifest", str(cycle["manifest"]), "--db", str(cycle["db"]),
+           "--period", "2026-Q4", "-o", str(site))
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert page.count("ana-diaz-2026-q4.xlsx (workbook of 2026-Q3)") >= 1
