@@ -255,6 +255,7 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
     if len(alike) > 1 and copy:
         # as like one rater tab as another, and the same as none: a copy retitled (another
         # rater's, maybe), which no advice to copy it onto one tab can be trusted for
+        _copied_ratings(name, copy, sorted(copy), found)
         tabs = ", ".join(repr(pairs[sp.name]) for sp, _ in alike)
         found.add("error", name, a1(*copy[min(copy)][0]),
                   f"tab {name!r} is not part of the workbook as made: laid out like the rater "
@@ -270,6 +271,7 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
     lacking = sorted(k for k in copy if k not in held)
     clash = sorted(k for k in copy if k in held and held[k][1] != copy[k][1])
     first = copy[min(lacking + clash)][0]
+    _copied_ratings(name, copy, sorted(lacking + clash), found)
 
     def where(keys: list[tuple[int, int]]) -> str:
         return _cells([copy[k][0] for k in keys])
@@ -298,6 +300,15 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
               f"only {read_as!r} is read: keep the right one, then read again (delete {name!r} "
               f"if {read_as!r} is right; else paste its cells onto {read_as!r} as values only "
               f"and delete {name!r}, never {read_as!r}: the Summary's formulas read it)")
+
+
+def _copied_ratings(name: str, copy: dict[tuple[int, int], tuple[tuple[int, int], object]],
+                    keys: Sequence[tuple[int, int]], found: _Findings) -> None:
+    """The ratings among ``keys`` (planned cells of copy ``name``, lacking on the tab read or
+    held otherwise there) noted in ``found.copied_ratings``: the figures from the tab read would
+    score those categories as the tab has them, while the copy says otherwise, and which of
+    the two is the rater's cannot be told. Comments alone move no figure."""
+    found.copied_ratings += [f"{name}!{a1(*copy[k][0])}" for k in keys if k[1] == C_RATING]
 
 
 @dataclass

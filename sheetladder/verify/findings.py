@@ -22,6 +22,10 @@ class _Findings:
         # a tab deleted (casefolded) -> the (sheet, cell) of each formula whose references to
         # it are #REF! now: one finding for them all (see verify._tab_deleted)
         self.tabs_lost: dict[str, list[tuple[str, str]]] = {}
+        # "Copy!D6" of each rating on a copy of a rater tab ('Self (2)') that the tab read
+        # lacks or holds otherwise: which of the two is the rater's is not certain, so no
+        # figure is computed (see align._extra_tab)
+        self.copied_ratings: list[str] = []
 
     def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str,
             layout: bool = False) -> None:

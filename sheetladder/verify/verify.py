@@ -38,6 +38,10 @@ Decisions worth knowing:
   shifted, on a tab whose rows were inserted or deleted too (the rows holding nothing typed
   are first found by their text in any column). No figure is computed from a workbook so
   changed, on any tab, until it is mended.
+* A copy of a rater tab (``Self (2)``) holding what the tab lacks is an error naming its cells,
+  as only the tab is read; when it holds ratings the tab lacks or holds otherwise, which of the
+  two is the rater's is not certain, so no figure is computed (as with two files disagreeing
+  on a tab).
 * Two rater tabs given each other's names (each tab's title in A1 names the other's rater) are
   one error: each is read as its title says, and no figure is computed, as a rater may have
   filled in the tab bearing their name.
@@ -752,7 +756,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     # ratings on tabs whose names were swapped: read as their titles say, but which rater
     # filled each in is not certain either
     unsure = _ratings_on_moved_rows(plan, pairs, alignments, found.unsure_tabs)
-    report.unread_ratings += [c for c in unplaced + unsure if c not in report.unread_ratings]
+    report.unread_ratings += [c for c in unplaced + unsure + found.copied_ratings
+                              if c not in report.unread_ratings]
     if found.unread_ratings and not found.definition_doubt:
         # a figure without them would score those categories as unrated: a total and level
         # the raters never gave
@@ -766,6 +771,16 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         withhold_figures(report, f"the names of tabs {', '.join(map(repr, tabs))} were swapped, "
                                  "so whose ratings each holds is not certain: no figure is "
                                  "computed until they are named as made")
+    elif found.copied_ratings and not found.definition_doubt:
+        cells = found.copied_ratings
+        copies = list(dict.fromkeys(c.rsplit("!", 1)[0] for c in cells))
+        withhold_figures(report, f"tab(s) {', '.join(map(repr, copies))}, a copy of a rater's "
+                                 f"tab, hold {len(cells)} rating(s) the tab read lacks or holds "
+                                 "otherwise (" + ", ".join(cells[:3])
+                         + (f" and {len(cells) - 3} more" if len(cells) > 3 else "")
+                         + "), so which ratings are the rater's is not certain: no figure is "
+                           "computed until the copy is deleted (its cells pasted onto the tab "
+                           "as values first, if they are the right ones)")
     elif unplaced and not found.definition_doubt and (shifted := [
             pairs[sp.name] for sp in plan.sheets if sp.role == "rater"
             and sp.name in alignments and alignments[sp.name].cols is not None]):

@@ -1,0 +1,126 @@
+"""Copies and edits of a filled workbook, made the way a rep makes them: exit 0 only with the
+right result, and a refusal that names its sheet and cell gives no figure it doubts.
+
+Workbooks are rendered with the library, then filled and edited in real LibreOffice (through
+its UNO API, :mod:`tests.libreoffice`) and read through the CLI in a folder holding a copy of
+``definitions/``, as a new user has it (so a trusted ladder is at hand, and must bring back no
+figure the workbook withholds).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.a1 import a1
+from sheetladder.cli import main
+from sheetladder.context import Context, make_context
+from sheetladder.definition import Ladder
+from sheetladder.plan import C_RATING, R_FIRST, build_plan
+from sheetladder.xlsx.write import to_bytes
+
+from .conftest import DEFINITIONS
+from .libreoffice import Op, edit_in_libreoffice
+from .test_read_libreoffice import assert_scores, rule, seeded_ratings, typing_ops
+
+C_COMMENT = C_RATING + 3
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(DEFINITIONS, tmp_path / "definitions")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def ctx2(sales: Ladder) -> Context:
+    return make_context(sales, "Ana Diaz", "2026-Q4", [("self", None, None),
+                                                       ("manager", "Bo Chen", None)])
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def read_json(path: Path) -> tuple[int, dict]:
+    code, out = run("read", str(path), "--json")
+    rep = json.loads(out)
+    assert isinstance(rep, dict)
+    return code, rep
+
+
+def assert_no_figure(path: Path, rep: dict) -> None:
+    assert rep["total_points"] is None and rep["level"] is None, rep["total_points"]
+    assert rep["progress_to_next"] is None and rep["figures_withheld"]
+    assert all(r["total_points"] is None and r["level"] is None for r in rep["raters"])
+    assert all(c["consensus"] is None for c in rep["categories"])
+    code, text = run("read", str(path))
+    flat = " ".join(text.split())
+    assert code == 1 and "Overall: no figures:" in flat and " points, level " not in flat, flat
+    db = path.with_suffix(".sqlite")
+    code, text = run("collect", str(path), "--db", str(db))
+    assert code == 1 and "1 refused" in text, text
+    from sheetladder.results.store import History
+
+    with History(str(db)) as h:
+        assert h.records() == []
+
+
+def test_a_copy_of_a_rater_tab_holding_other_ratings_than_the_tab_gives_no_figure(
+        work: Path, sales: Ladder, ctx2: Context) -> None:
+    """"Move or Copy… > Create a copy" of Self, then the copy filled (the tab left blank) or
+    one rating revised on the copy only: the read was refused (exit 1) but printed the
+    figures of the tab as made, a total and level from ratings the copy contradicts. Which
+    tab holds the rater's ratings is not certain, as with two files disagreeing on a tab: no
+    figure, here or from the trusted ladder. A copy differing only in a comment moves no
+    figure: still refused (the comment would be lost), with the figures of the ratings."""
+    ratings = seeded_ratings(sales, ctx2, 21)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx2)))
+    revised = 3 if ratings["Self"][sales.categories[2].id] != 3 else 4
+    both: list[Op] = typing_ops(sales, ratings)
+    cases: dict[str, list[Op]] = {
+        "copy-filled": [*typing_ops(sales, {"Bo Chen": ratings["Bo Chen"]}),
+                        ["copy_sheet", "Self", "Self (2)"],
+                        *typing_ops(sales, {"Self (2)": ratings["Self"]})],
+        "copy-revised": [*both, ["copy_sheet", "Self", "Self (2)"],
+                         ["text", "Self (2)", a1(R_FIRST + 2, C_RATING), f"S{revised}"]],
+        "copy-commented": [*both, ["copy_sheet", "Self", "Self (2)"],
+                           ["text", "Self (2)", a1(R_FIRST, C_COMMENT), "Closed ACME alone"]],
+    }
+    files = {name: work / f"{name}.xlsx" for name in cases}
+    edit_in_libreoffice([(blank, files[n], ops) for n, ops in cases.items()], work)
+
+    code, rep = read_json(files["copy-filled"])
+    assert code == 1
+    assert [(f["sheet"], f["cell"]) for f in rep["findings"] if f["severity"] == "error"] == [
+        ("Self (2)", a1(R_FIRST, C_RATING))]
+    assert "is a copy of 'Self' holding what 'Self' does not" in rep["findings"][0]["message"]
+    assert "'Self (2)'" in rep["figures_withheld"]
+    assert_no_figure(files["copy-filled"], rep)
+
+    code, rep = read_json(files["copy-revised"])
+    assert code == 1
+    cell = a1(R_FIRST + 2, C_RATING)
+    assert [(f["sheet"], f["cell"]) for f in rep["findings"] if f["severity"] == "error"] == [
+        ("Self (2)", cell)]
+    assert f"disagrees with it ({cell}: 'S{revised}' here" in rep["findings"][0]["message"]
+    assert f"Self (2)!{cell}" in rep["figures_withheld"]
+    assert_no_figure(files["copy-revised"], rep)
+
+    code, rep = read_json(files["copy-commented"])
+    assert code == 1
+    assert [(f["sheet"], f["cell"]) for f in rep["findings"] if f["severity"] == "error"] == [
+        ("Self (2)", a1(R_FIRST, C_COMMENT))]
+    assert rep["figures_withheld"] is None
+    from sheetladder.results.read import read_path
+
+    assert_scores(read_path(files["copy-commented"]), rule(sales, ctx2, ratings))
+
