@@ -124,3 +124,34 @@ def test_a_copy_of_a_rater_tab_holding_other_ratings_than_the_tab_gives_no_figur
 
     assert_scores(read_path(files["copy-commented"]), rule(sales, ctx2, ratings))
 
+
+def test_two_pooled_raters_tabs_swapped_are_listed_in_the_text_report_naming_neither(
+        work: Path, sales: Ladder) -> None:
+    """Peers pooled (two peers, fewer than min_peers) and the two peers' tabs given each
+    other's names in LibreOffice: the read was refused with no figure, but the text report
+    only counted the error ("1 finding(s) (1 error(s)) on the tabs of raters shown as Others
+    … are not listed"), so it said nowhere what was wrong or how to mend it. It is listed, as
+    a row or column moved on a pooled tab is, with no pooled rater named; --json names them."""
+    ctx = make_context(sales, "Ana Diaz", "2026-Q4",
+                       [("self", None, None), ("manager", "Bo Chen", None),
+                        ("peer", "Cy Park", None), ("peer", "Di Lee", None)])
+    ratings = seeded_ratings(sales, ctx, 22)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx)))
+    out = work / "swapped.xlsx"
+    edit_in_libreoffice([(blank, out, [*typing_ops(sales, ratings),
+                                       ["rename", "Cy Park", "x"], ["rename", "Di Lee", "Cy Park"],
+                                       ["rename", "x", "Di Lee"]])], work)
+    code, rep = read_json(out)
+    assert code == 1
+    errors = [f for f in rep["findings"] if f["severity"] == "error"]
+    assert [(f["sheet"], f["cell"]) for f in errors] == [("Di Lee", "A1")]
+    assert errors[0]["message"].startswith("tabs 'Cy Park' and 'Di Lee' were swapped")
+    assert_no_figure(out, rep)
+    code, text = run("read", str(out))
+    flat = " ".join(text.split())
+    assert code == 1 and "Peers pooled" in flat, flat
+    assert "error a tab of Others, A1 tabs '(one of Others)' and '(one of Others)' were " \
+           "swapped" in flat, flat
+    assert "not listed here" not in flat, flat
+    assert not any(n in text for n in ("Bo Chen", "Cy Park", "Di Lee")), text

@@ -163,13 +163,16 @@ def _report_swapped(expected: Sequence[SheetPlan], grid: Grid, pairs: dict[str, 
            f"{names[1]!r} (through a third name)" if len(names) == 2 else
            "rename each tab to the rater its title names ("
            + ", ".join(f"{swapped[n]!r} to {n!r}" for n in names) + ")")
-    found.add("error", swapped[names[0]], "A1",
-              f"tabs {tabs} were {'swapped' if len(names) == 2 else 'renamed among themselves'}: "
-              f"{each}. Their ratings are read as the titles say, but a rater may have filled in "
-              "the tab bearing their name instead, so whose ratings each tab holds is not "
-              f"certain and no figure is computed: {how}, and read again (if a rater did fill "
-              "in the tab bearing their name, copy their ratings onto their own tab as values "
-              "only first)")
+    # a finding on the layout (the tabs' names), quoting only the names and titles the
+    # workbook was made with: listed, its raters unnamed, where raters are pooled
+    found.layout(swapped[names[0]], "A1",
+                 f"tabs {tabs} were "
+                 f"{'swapped' if len(names) == 2 else 'renamed among themselves'}: {each}. Their "
+                 "ratings are read as the titles say, but a rater may have filled in the tab "
+                 "bearing their name instead, so whose ratings each tab holds is not certain "
+                 f"and no figure is computed: {how}, and read again (if a rater did fill in "
+                 "the tab bearing their name, copy their ratings onto their own tab as values "
+                 "only first)")
     found.unsure_tabs += [swapped[n] for n in names]
 
 
