@@ -155,3 +155,72 @@ def test_two_pooled_raters_tabs_swapped_are_listed_in_the_text_report_naming_nei
            "swapped" in flat, flat
     assert "not listed here" not in flat, flat
     assert not any(n in text for n in ("Bo Chen", "Cy Park", "Di Lee")), text
+
+
+# -- ratings typed in other spellings -------------------------------------------------------------
+
+
+def test_a_rating_typed_otherwise_than_its_code_is_refused_saying_what_to_type(
+        work: Path, sales: Ladder, ctx2: Context) -> None:
+    """Typed in LibreOffice: a bare 3, S3 with a full stop, in full-width letters, or followed
+    by its level's name, a level's name, and "-" or "n/a" for "not rated". Each was refused
+    with only "'S3.' is not a level of this ladder (S1–S7)", which says neither what was
+    wrong nor what to type; each now says what makes it right (S3, S7, or clearing the
+    cell), at its cell, with no figure. A code of another ladder (E3) gets no guess. What
+    the workbook reads too (s3, ' S3 ', a space, a cleared cell) is read, with exit 0."""
+    ratings = seeded_ratings(sales, ctx2, 23)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx2)))
+    typed: list[tuple[str | float, str]] = [
+        (3.0, "'3' is a number, not a level of this ladder (S1–S7): to rate it S3, type S3 or "
+              "pick it from the dropdown"),
+        ("S3.", "'S3.' is not a level of this ladder (S1–S7): to rate it S3, type S3 alone or "
+                "pick it from the dropdown"),
+        ("Ｓ３", "'Ｓ３' is not a level of this ladder (S1–S7): to rate it S3, type S3 alone or "
+                "pick it from the dropdown"),
+        ("S4 - Mid Sales Executive", "'S4 - Mid Sales Executive' is not a level of this ladder "
+                                     "(S1–S7): to rate it S4, type S4 alone or pick it from the "
+                                     "dropdown"),
+        ("Head of Sales", "'Head of Sales' is not a level of this ladder (S1–S7): it is the name "
+                          "of level S7; type its code, S7, or pick it from the dropdown"),
+        ("Junior Sales Executive", "'Junior Sales Executive' is not a level of this ladder "
+                                   "(S1–S7): it is the name of levels S1 and S2; type the code "
+                                   "of the one meant, or pick it from the dropdown"),
+        ("-", "'-' is not a level of this ladder (S1–S7): to leave the category unrated, clear "
+              "the cell (press Delete), as a blank rating is left out of the totals and "
+              "averages"),
+        ("n/a", "'n/a' is not a level of this ladder (S1–S7): to leave the category unrated, "
+                "clear the cell (press Delete), as a blank rating is left out of the totals and "
+                "averages"),
+        ("E3", "'E3' is not a level of this ladder (S1–S7)"),
+        ("S3 or S4", "'S3 or S4' is not a level of this ladder (S1–S7)"),
+    ]
+    ops: list[Op] = typing_ops(sales, ratings)
+    for i, (value, _) in enumerate(typed):
+        cell = a1(R_FIRST + i, C_RATING)
+        ops.append(["number", "Self", cell, value] if isinstance(value, float)
+                   else ["text", "Self", cell, value])
+    read_too: list[Op] = [*typing_ops(sales, ratings), ["text", "Self", a1(R_FIRST, C_RATING), "s3"],
+                          ["text", "Self", a1(R_FIRST + 1, C_RATING), " S3 "],
+                          ["text", "Self", a1(R_FIRST + 2, C_RATING), " "],
+                          ["text", "Self", a1(R_FIRST + 3, C_RATING), ""]]
+    bad, good = work / "typed.xlsx", work / "read-too.xlsx"
+    edit_in_libreoffice([(blank, bad, ops), (blank, good, read_too)], work)
+
+    code, rep = read_json(bad)
+    assert code == 1
+    errors = [(f["sheet"], f["cell"], f["message"]) for f in rep["findings"]
+              if f["severity"] == "error"]
+    assert errors == [("Self", a1(R_FIRST + i, C_RATING), message)
+                      for i, (_, message) in enumerate(typed)], errors
+    assert_no_figure(bad, rep)
+
+    code, rep = read_json(good)
+    assert code == 0, rep["findings"]
+    want = dict(ratings["Self"])
+    cats = sales.categories
+    want.update({cats[0].id: 3, cats[1].id: 3, cats[2].id: None, cats[3].id: None})
+    from sheetladder.results.read import read_path
+
+    assert_scores(read_path(good), rule(sales, ctx2, {"Self": want,
+                                                      "Bo Chen": ratings["Bo Chen"]}))
