@@ -224,3 +224,35 @@ def test_a_rating_typed_otherwise_than_its_code_is_refused_saying_what_to_type(
 
     assert_scores(read_path(good), rule(sales, ctx2, {"Self": want,
                                                       "Bo Chen": ratings["Bo Chen"]}))
+
+
+# -- a rating cut and pasted ---------------------------------------------------------------------
+
+
+def test_a_rating_cut_and_pasted_to_another_rating_cell_gives_no_figure_and_says_to_undo(
+        work: Path, sales: Ladder, ctx2: Context) -> None:
+    """A rater cuts the rating of one category and pastes it on the next (or drags it there):
+    the spreadsheet moves every reference to the cell with it, so Self!H5 reads D6 now. The
+    read was refused with "formula changed at character 11 of 493" and printed a total
+    scoring the first category unrated and the second as moved, while the workbook itself
+    shows the moved rating for both. It is one error per formula that follows a moved
+    rating, saying what happened and how to undo it, and no figure."""
+    ratings = seeded_ratings(sales, ctx2, 24)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx2)))
+    out = work / "moved.xlsx"
+    d5, d6 = a1(R_FIRST, C_RATING), a1(R_FIRST + 1, C_RATING)
+    h5 = a1(R_FIRST, C_RATING + 4)
+    edit_in_libreoffice([(blank, out, [*typing_ops(sales, ratings),
+                                       ["move", "Self", d5, "Self", d6]])], work)
+    code, rep = read_json(out)
+    assert code == 1
+    errors = [f for f in rep["findings"] if f["severity"] == "error"]
+    assert [(f["sheet"], f["cell"]) for f in errors] == [("Self", h5)], errors
+    assert errors[0]["message"].startswith(
+        f"this formula reads {d6} now, not {d5}: the rating in {d5} was moved to {d6} (cut and "
+        "pasted, or dragged)")
+    assert "Undo the move" in errors[0]["message"]
+    assert not [f for f in rep["findings"] if "not recalculated" in f["message"]]
+    assert f"Self!{d5}" in rep["figures_withheld"]
+    assert_no_figure(out, rep)

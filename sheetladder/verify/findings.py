@@ -26,6 +26,9 @@ class _Findings:
         # lacks or holds otherwise: which of the two is the rater's is not certain, so no
         # figure is computed (see align._extra_tab)
         self.copied_ratings: list[str] = []
+        # "Tab!D5" of each rating cell whose rating was cut and pasted (or dragged) elsewhere,
+        # the workbook's formulas following it (see verify._rating_moved): no figure
+        self.moved_ratings: list[str] = []
 
     def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str,
             layout: bool = False) -> None:

@@ -42,6 +42,9 @@ Decisions worth knowing:
   as only the tab is read; when it holds ratings the tab lacks or holds otherwise, which of the
   two is the rater's is not certain, so no figure is computed (as with two files disagreeing
   on a tab).
+* A rating cut and pasted (or dragged) to another cell takes the formulas reading it along
+  (``H5`` reads ``D6``): an error at each such formula saying so, and no figure, as which
+  category the rating is for is not certain.
 * Two rater tabs given each other's names (each tab's title in A1 names the other's rater) are
   one error: each is read as its title says, and no figure is computed, as a rater may have
   filled in the tab bearing their name.
@@ -58,6 +61,7 @@ import dataclasses
 import functools
 import hashlib
 import math
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -321,6 +325,8 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     verbatim = not aliases and row_maps is None and col_maps is None
     cols = al.cols
     made_at = {(c.row, c.col): c.formula for c in sp.cells if c.kind == "formula"} if moved else {}
+    rating_cells = frozenset(a1(c.row, c.col) for c in sp.cells if c.kind == "input"
+                             and c.input_of is not None and c.input_of[1] == "rating")
     for c in sp.cells:
         grow = c.row if identity else al.to_grid(c.row)
         if grow is None:
@@ -360,6 +366,18 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                 # (swapped or sorted, not inserted or deleted: the spreadsheet would have moved
                 # the references too). The moved rows are the error, reported with them; "the
                 # formula changed" would quote two identical formulas.
+                continue
+            if exp_c != got_c and identity and cols is None and rating_cells and (
+                    moved_to := _rating_moved(want, got.formula, rating_cells)) is not None:
+                src, dst = moved_to
+                found.cell("error", sg.name, a1(*pos),
+                           f"this formula reads {dst} now, not {src}: the rating in {src} was "
+                           f"moved to {dst} (cut and pasted, or dragged), and the workbook's "
+                           f"formulas followed it, so they no longer read the rating cell of "
+                           f"its category. Undo the move, or go back to the file saved before "
+                           f"it; to move a rating, copy it, paste it as values only (Paste "
+                           f"Special > Values) and clear the cell it came from")
+                found.moved_ratings.append(f"{sg.name}!{src}")
                 continue
             if exp_c != got_c:
                 was, now = "=" + want.lstrip("="), "=" + got.formula.lstrip("=")
@@ -406,6 +424,45 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
 
 
 _NOTHING = GridCell()
+
+# a cell reference in a formula's text outside its string literals, with its sheet if named
+_REF = re.compile(r"((?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?\$?([A-Z]{1,3})\$?(\d+)(?![\w(])")
+
+
+def _refs(formula: str) -> tuple[list[str], list[str]]:
+    """A formula's text split into what is not a cell reference and the references (sheet
+    prefix as written, then the cell without ``$``), string literals left whole."""
+    rest: list[str] = []
+    refs: list[str] = []
+    for i, part in enumerate(formula.lstrip("=").split('"')):
+        if i % 2:
+            rest.append(f'"{part}"')
+            continue
+        at = 0
+        for m in _REF.finditer(part):
+            if m.start() and (part[m.start() - 1].isalnum() or part[m.start() - 1] in "_$"):
+                continue  # inside a name
+            rest.append(part[at:m.start()])
+            refs.append((m.group(1) or "") + m.group(2) + m.group(3))
+            at = m.end()
+        rest.append(part[at:])
+    return rest, refs
+
+
+def _rating_moved(want: str, got: str, rating_cells: frozenset[str]) -> tuple[str, str] | None:
+    """(rating cell, where it is read now) when ``got`` is ``want`` with every reference to one
+    rating cell of its sheet turned into a reference to another cell: the rating was cut and
+    pasted (or dragged) there, and the spreadsheet moved the references with it."""
+    w_rest, w_refs = _refs(want)
+    g_rest, g_refs = _refs(got)
+    if len(w_refs) != len(g_refs) or [x.replace(" ", "").upper() for x in w_rest] != \
+            [x.replace(" ", "").upper() for x in g_rest]:
+        return None
+    pairs = {(w, g) for w, g in zip(w_refs, g_refs, strict=True) if w.upper() != g.upper()}
+    if len(pairs) != 1:
+        return None
+    ((src, dst),) = pairs
+    return (src, dst) if src in rating_cells else None
 
 # The Guide's facts (person, period, ladder, raters), each in column B from the person's row
 _GUIDE_FACT_CELLS = {(GUIDE_PERSON_CELL[0] + i, GUIDE_PERSON_CELL[1]): fact.lower()
@@ -727,6 +784,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             consistent[sp.name] = True
         if al.deleted or al.moved or al.cols is not None:  # its formulas show #REF! now, or
             consistent[sp.name] = False  # read other rows: already reported with the rows
+        if any(c.rsplit("!", 1)[0] == sg.name for c in found.moved_ratings):
+            consistent[sp.name] = False  # its formulas read a rating moved: reported with it
     for key, where in found.tabs_lost.items():
         _tab_deleted(next((sp.name for sp in plan.sheets if sp.name.casefold() == key), key),
                      where, pairs, found)
@@ -757,7 +816,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     # filled each in is not certain either
     unsure = _ratings_on_moved_rows(plan, pairs, alignments, found.unsure_tabs)
     report.unread_ratings += [c for c in unplaced + unsure + found.copied_ratings
-                              if c not in report.unread_ratings]
+                              + found.moved_ratings if c not in report.unread_ratings]
     if found.unread_ratings and not found.definition_doubt:
         # a figure without them would score those categories as unrated: a total and level
         # the raters never gave
@@ -771,6 +830,13 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         withhold_figures(report, f"the names of tabs {', '.join(map(repr, tabs))} were swapped, "
                                  "so whose ratings each holds is not certain: no figure is "
                                  "computed until they are named as made")
+    elif found.moved_ratings and not found.definition_doubt:
+        cells = list(dict.fromkeys(found.moved_ratings))
+        withhold_figures(report, f"rating(s) {', '.join(cells[:3])}"
+                         + (f" and {len(cells) - 3} more" if len(cells) > 3 else "")
+                         + " were moved to other cells, and the workbook's formulas with them, "
+                           "so which category each is for is not certain: no figure is "
+                           "computed until the move is undone")
     elif found.copied_ratings and not found.definition_doubt:
         cells = found.copied_ratings
         copies = list(dict.fromkeys(c.rsplit("!", 1)[0] for c in cells))
