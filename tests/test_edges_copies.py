@@ -256,3 +256,27 @@ def test_a_rating_cut_and_pasted_to_another_rating_cell_gives_no_figure_and_says
     assert not [f for f in rep["findings"] if "not recalculated" in f["message"]]
     assert f"Self!{d5}" in rep["figures_withheld"]
     assert_no_figure(out, rep)
+
+
+# -- a rater's tab deleted --------------------------------------------------------------------------
+
+
+def test_a_rater_tab_deleted_gives_no_figure_from_the_other_raters_alone(
+        work: Path, sales: Ladder, ctx2: Context) -> None:
+    """The manager's tab deleted in LibreOffice (right-click > Delete Sheet) after both raters
+    filled theirs: refused, but "Overall: … points, level …" was printed from the self
+    ratings alone, a result no one gave (as a row deleted takes its rating with it, which
+    gives no figure), and a trusted ladder printed it too. No figure now."""
+    ratings = seeded_ratings(sales, ctx2, 25)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx2)))
+    out = work / "deleted.xlsx"
+    edit_in_libreoffice([(blank, out, [*typing_ops(sales, ratings),
+                                       ["remove_sheet", "Bo Chen"]])], work)
+    code, rep = read_json(out)
+    assert code == 1
+    errors = [(f["sheet"], f["cell"], f["message"]) for f in rep["findings"]
+              if f["severity"] == "error"]
+    assert errors[0] == ("Bo Chen", None, "tab 'Bo Chen' is missing"), errors
+    assert "'Bo Chen' are missing" in rep["figures_withheld"]
+    assert_no_figure(out, rep)

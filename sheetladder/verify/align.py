@@ -80,7 +80,11 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
         if sp.name in swapped:
             continue
         got_name = pairs.get(sp.name)
-        if got_name is None:
+        if got_name is None and sp.role == "rater":
+            # a rater's tab deleted took their ratings with it: a finding on the layout (it
+            # quotes only the tab's name as made), and no figure (verify_grid)
+            found.layout(sp.name, None, f"tab {sp.name!r} is missing")
+        elif got_name is None:
             sev: Severity = "warning" if sp.name == GUIDE_SHEET else "error"
             found.add(sev, sp.name, None, f"tab {sp.name!r} is missing")
         elif got_name != sp.name:

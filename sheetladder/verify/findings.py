@@ -35,7 +35,7 @@ class _Findings:
         self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message,
                                   layout=layout))
 
-    def layout(self, sheet: str, cell: str, message: str) -> None:
+    def layout(self, sheet: str, cell: str | None, message: str) -> None:
         """An error about rows or columns inserted, deleted or moved on ``sheet``
         (:attr:`Finding.layout`): its message quotes only what the workbook was made with."""
         self.add("error", sheet, cell, message, layout=True)

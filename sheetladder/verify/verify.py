@@ -830,6 +830,13 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         withhold_figures(report, f"the names of tabs {', '.join(map(repr, tabs))} were swapped, "
                                  "so whose ratings each holds is not certain: no figure is "
                                  "computed until they are named as made")
+    elif not found.definition_doubt and (lost := [sp.name for sp in plan.rater_sheets()
+                                                  if sp.name not in pairs]):
+        # a rater's tab deleted: a figure of the others' ratings alone is no one's result
+        withhold_figures(report, f"rater tab(s) {', '.join(map(repr, lost))} are missing, "
+                                 "and their ratings with them: no figure is computed from the "
+                                 "other raters' alone until the tab is restored (undo the "
+                                 "deletion, or go back to the file saved before it)")
     elif found.moved_ratings and not found.definition_doubt:
         cells = list(dict.fromkeys(found.moved_ratings))
         withhold_figures(report, f"rating(s) {', '.join(cells[:3])}"
