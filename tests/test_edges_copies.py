@@ -280,3 +280,37 @@ def test_a_rater_tab_deleted_gives_no_figure_from_the_other_raters_alone(
     assert errors[0] == ("Bo Chen", None, "tab 'Bo Chen' is missing"), errors
     assert "'Bo Chen' are missing" in rep["figures_withheld"]
     assert_no_figure(out, rep)
+
+
+# -- a copy saved for another person --------------------------------------------------------------
+
+
+def test_a_copy_whose_hidden_sheet_was_retyped_for_another_person_gives_no_figure_for_them(
+        work: Path, sales: Ladder, ctx2: Context) -> None:
+    """Ana's filled workbook saved as a copy for Ben, his name typed into the Guide and into
+    the hidden sheet's assessment (made visible in LibreOffice). The hash says the hidden sheet
+    was edited, so its figures are withheld, but a trusted ladder at hand (definitions/)
+    brought them back, printed as Ben Ortiz's: the ladder is as made, and what was edited is
+    who the workbook is for, for which a trusted ladder vouches nothing. No figure now."""
+    import openpyxl
+
+    ratings = seeded_ratings(sales, ctx2, 26)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx2)))
+    meta = openpyxl.load_workbook(blank)["_sheetladder"]
+    row = next(r for r in meta.iter_rows() if r[0].value == "context")
+    ctx = json.loads(row[1].value)
+    ctx["person"] = "Ben Ortiz"
+    out = work / "ben-ortiz-2026-q4.xlsx"
+    edit_in_libreoffice([(blank, out, [
+        *typing_ops(sales, ratings),
+        ["text", "_sheetladder", row[1].coordinate, json.dumps(ctx, separators=(",", ":"))],
+        ["text", "Guide", "B4", "Ben Ortiz"]])], work)
+    code, rep = read_json(out)
+    assert code == 1
+    assert rep["person"] == "Ben Ortiz"
+    errors = [(f["sheet"], f["message"]) for f in rep["findings"] if f["severity"] == "error"]
+    assert errors[0][0] == "_sheetladder" and "does not match its hash" in errors[0][1], errors
+    assert "what was edited is the assessment" in errors[0][1]
+    assert rep["figures_from"] is None
+    assert_no_figure(out, rep)

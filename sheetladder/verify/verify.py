@@ -211,12 +211,23 @@ def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladde
     ladder_json = meta.get("ladder", "")
     ctx_json = meta.get("context", "")
     digest = hashlib.sha256(f"{fv}\n{pv}\n{ladder_json}\n{ctx_json}".encode()).hexdigest()
-    if meta.get("hash") != digest:
+    ladder_digest = hashlib.sha256(ladder_json.encode("utf-8")).hexdigest()
+    ladder_ok = meta.get("ladder_hash") == ladder_digest
+    if meta.get("hash") != digest and ladder_ok:
+        # the ladder is as made, so the assessment was edited (who is assessed, for which
+        # period, by whom): a trusted ladder vouches for no context, so this is a finding no
+        # ladder mends (Finding.layout), and the figures stay withheld
+        found.layout(name, cells.get("hash"),
+                     "the hidden sheet was edited: its content does not match its hash (its "
+                     "ladder is as made, so what was edited is the assessment: who is assessed, "
+                     "for which period, by whom); render the workbook again, or go back to the "
+                     "file as sent")
+        found.definition_doubt = "the workbook's hidden definition was edited"
+    elif meta.get("hash") != digest:
         found.add("error", name, cells.get("hash"),
                   "the hidden sheet was edited: its content does not match its hash")
         found.definition_doubt = "the workbook's hidden definition was edited"
-    ladder_digest = hashlib.sha256(ladder_json.encode("utf-8")).hexdigest()
-    if meta.get("ladder_hash") != ladder_digest:
+    if not ladder_ok:
         found.add("error", name, cells.get("ladder_hash"),
                   "the hidden sheet was edited: the ladder does not match its hash")
         found.definition_doubt = "the workbook's hidden definition was edited"
