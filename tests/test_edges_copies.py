@@ -314,3 +314,33 @@ def test_a_copy_whose_hidden_sheet_was_retyped_for_another_person_gives_no_figur
     assert "what was edited is the assessment" in errors[0][1]
     assert rep["figures_from"] is None
     assert_no_figure(out, rep)
+
+
+# -- a total typed over -----------------------------------------------------------------------------
+
+
+def test_a_number_typed_over_a_total_is_refused_at_its_cell_saying_how_to_mend_it(
+        work: Path, sales: Ladder, ctx2: Context) -> None:
+    """The self tab unprotected in LibreOffice and a total typed over its formula: refused at
+    the cell, which said only what the formula was ("formula replaced by a typed value 99
+    (the workbook as made has =IF(COUNT(F5:F22)=0,…))"), not what to do. It says how to mend
+    it now. The figures are the ratings' (recomputed, never the 99 typed)."""
+    ratings = seeded_ratings(sales, ctx2, 27)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx2)))
+    out = work / "typed-total.xlsx"
+    total = a1(R_FIRST + len(sales.categories) + 2, C_RATING)
+    edit_in_libreoffice([(blank, out, [*typing_ops(sales, ratings), ["unprotect", "Self"],
+                                       ["number", "Self", total, 99]])], work)
+    code, rep = read_json(out)
+    assert code == 1
+    errors = [(f["sheet"], f["cell"], f["message"]) for f in rep["findings"]
+              if f["severity"] == "error"]
+    assert [(s, c) for s, c, _ in errors] == [("Self", total)], errors
+    assert errors[0][2].startswith("formula replaced by a typed value 99 (the workbook as made "
+                                   "has =IF(COUNT(")
+    assert errors[0][2].endswith("which no longer follows the ratings: undo the typing or "
+                                 "paste, or go back to the file as sent")
+    from sheetladder.results.read import read_path
+
+    assert_scores(read_path(out), rule(sales, ctx2, ratings))

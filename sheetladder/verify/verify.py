@@ -359,11 +359,14 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
             if got.formula is None:
                 if _empty(got.value) and got.error is None:
                     found.cell("error", sg.name, a1(*pos),
-                               f"formula deleted (the workbook as made has ={_short(want)})")
+                               f"formula deleted (the workbook as made has ={_short(want)}): "
+                               "undo the deletion, or go back to the file as sent")
                 else:
                     found.cell("error", sg.name, a1(*pos),
                                f"formula replaced by a typed value {_fmt(got.value, got.error)} "
-                               f"(the workbook as made has ={_short(want)})")
+                               f"(the workbook as made has ={_short(want)}), which no longer "
+                               "follows the ratings: undo the typing or paste, or go back to "
+                               "the file as sent")
                 continue
             exp_c = canonical_formula(want, sp.name, None, row_maps, col_maps)
             got_c = canonical_formula(got.formula, sp.name, aliases)
