@@ -344,3 +344,27 @@ def test_a_number_typed_over_a_total_is_refused_at_its_cell_saying_how_to_mend_i
     from sheetladder.results.read import read_path
 
     assert_scores(read_path(out), rule(sales, ctx2, ratings))
+
+
+def test_a_tab_deleted_and_its_copy_renamed_to_its_name_gives_no_figure(
+        work: Path, sales: Ladder, ctx2: Context) -> None:
+    """"Move or Copy… > Create a copy" of Self, the copy filled, Self deleted and the copy
+    renamed "Self": every Summary formula that read the tab is #REF! for good. The read was
+    refused with "render it again, or go back to the file saved before the deletion", yet
+    printed a total and level; what the deleted tab held is not known. No figure now."""
+    ratings = seeded_ratings(sales, ctx2, 28)
+    blank = work / "blank.xlsx"
+    blank.write_bytes(to_bytes(build_plan(sales, ctx2)))
+    out = work / "renamed-copy.xlsx"
+    edit_in_libreoffice([(blank, out, [
+        *typing_ops(sales, {"Bo Chen": ratings["Bo Chen"]}), ["copy_sheet", "Self", "Self (2)"],
+        *typing_ops(sales, {"Self (2)": ratings["Self"]}), ["remove_sheet", "Self"],
+        ["rename", "Self (2)", "Self"]])], work)
+    code, rep = read_json(out)
+    assert code == 1
+    errors = [(f["sheet"], f["cell"], f["message"]) for f in rep["findings"]
+              if f["severity"] == "error"]
+    assert [(s, c) for s, c, _ in errors] == [("Summary", "C4")], errors
+    assert errors[0][2].startswith("the tab 'Self' the Summary reads was deleted: ")
+    assert "'Self' the workbook's formulas read were deleted" in rep["figures_withheld"]
+    assert_no_figure(out, rep)

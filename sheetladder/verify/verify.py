@@ -851,6 +851,16 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
                                  "and their ratings with them: no figure is computed from the "
                                  "other raters' alone until the tab is restored (undo the "
                                  "deletion, or go back to the file saved before it)")
+    elif found.tabs_lost and not found.definition_doubt:
+        # a tab deleted (a copy renamed to its name since, maybe): the formulas that read it
+        # are #REF! for good, and what the tab held when it was deleted is not known
+        tabs = list(dict.fromkeys(next((sp.name for sp in plan.sheets
+                                        if sp.name.casefold() == key), key)
+                                  for key in found.tabs_lost))
+        withhold_figures(report, f"the tab(s) {', '.join(map(repr, tabs))} the workbook's "
+                                 "formulas read were deleted, and those formulas are lost for "
+                                 "good: no figure is computed from a workbook so changed (render "
+                                 "it again, or go back to the file saved before the deletion)")
     elif found.moved_ratings and not found.definition_doubt:
         cells = list(dict.fromkeys(found.moved_ratings))
         withhold_figures(report, f"rating(s) {', '.join(cells[:3])}"
@@ -940,7 +950,7 @@ def _tab_deleted(tab: str, where: Sequence[tuple[str, str]], pairs: Mapping[str,
         f" and {len(where) - 3} more" if len(where) > 3 else "")
     now = (f"; the tab named {pairs[tab]!r} now is another (a copy renamed?), which they do not "
            "read" if tab in pairs else "")
-    found.add("error", sheets[0], where[0][1], (
+    found.layout(sheets[0], where[0][1], (
         f"the tab {tab!r} the {' and '.join(sheets)} read{'s' if len(sheets) == 1 else ''} was "
         f"deleted: {len(where)} formula(s) reading it show #REF! now ({cells}) and are lost"
         f"{now}. Render the workbook again and retype the ratings, or restore the tab (undo "
