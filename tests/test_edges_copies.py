@@ -368,3 +368,47 @@ def test_a_tab_deleted_and_its_copy_renamed_to_its_name_gives_no_figure(
     assert errors[0][2].startswith("the tab 'Self' the Summary reads was deleted: ")
     assert "'Self' the workbook's formulas read were deleted" in rep["figures_withheld"]
     assert_no_figure(out, rep)
+
+
+# -- a line deleted and another inserted in its place ---------------------------------------------
+
+
+@pytest.mark.parametrize(("sheet", "axis", "index"), [("Summary", "row", 6), ("Matrix", "col", 6),
+                                                      ("Self", "col", 7)])
+def test_a_line_deleted_and_a_blank_one_inserted_in_its_place_is_refused_as_the_line_cleared(
+        work: Path, sales: Ladder, ctx2: Context, sheet: str, axis: str, index: int) -> None:
+    """A row or column deleted and a blank one inserted at its place (Excel shifting every
+    reference both times) leaves the file's cells as that line cleared would: no reference
+    to it is left to turn #REF! (those that read it are ranges that shrink and grow back),
+    and the sheet has no data validation there to tell them apart. Nothing cheaper than the
+    full check is needed: what is left is refused as the cleared line is, with the same
+    findings at the same cells, each saying what the line held."""
+    import openpyxl
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.utils import get_column_letter
+
+    from .excel_edits import structural_edit
+
+    ratings = seeded_ratings(sales, ctx2, 29)
+    src = work / "filled.xlsx"
+    src.write_bytes(to_bytes(build_plan(sales, ctx2, ratings=ratings)))
+    wb = openpyxl.load_workbook(src)
+    structural_edit(wb, sheet, "delete", axis, index)  # type: ignore[arg-type]
+    structural_edit(wb, sheet, "insert", axis, index)  # type: ignore[arg-type]
+    replaced = work / "replaced.xlsx"
+    wb.save(replaced)
+    wb = openpyxl.load_workbook(src)
+    ws = wb[sheet]
+    for c in (ws[index] if axis == "row" else ws[get_column_letter(index)]):
+        if not isinstance(c, MergedCell):  # the rest of a merged range holds nothing
+            c.value = None
+    cleared = work / "cleared.xlsx"
+    wb.save(cleared)
+    got = {}
+    for name, path in (("replaced", replaced), ("cleared", cleared)):
+        code, rep = read_json(path)
+        assert code == 1, rep["findings"]
+        got[name] = [(f["severity"], f["sheet"], f["cell"], f["message"])
+                     for f in rep["findings"] if f["severity"] == "error"]
+    assert got["replaced"] == got["cleared"]
+    assert got["replaced"] and all(s == sheet for _, s, _, _ in got["replaced"])
