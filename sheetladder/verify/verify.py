@@ -45,6 +45,10 @@ Decisions worth knowing:
 * A rating cut and pasted (or dragged) to another cell takes the formulas reading it along
   (``H5`` reads ``D6``): an error at each such formula saying so, and no figure, as which
   category the rating is for is not certain.
+* A rater tab deleted (its ratings with it), or any tab the formulas read deleted (a copy
+  renamed to its name since, maybe: its formulas are #REF! for good), gives no figure, as a
+  row deleted does; so does a hidden sheet whose assessment (person, period, raters) was
+  edited, even with a trusted ladder, which vouches for a ladder, never for a context.
 * Two rater tabs given each other's names (each tab's title in A1 names the other's rater) are
   one error: each is read as its title says, and no figure is computed, as a rater may have
   filled in the tab bearing their name.
