@@ -59,8 +59,9 @@ Op = list[Any]
 ["insert_cols", sheet, index, count], ["delete_cols", sheet, index, count], ["formula", sheet,
 cell, formula] (as typed, e.g. "=TRUE()"), ["date", sheet, cell, "2026-03-03"] (a date typed),
 ["rename", sheet, new name], ["copy_sheet", sheet, name of the copy] (added last),
-["remove_sheet", sheet] or ["sort", sheet, range, column (0-based, within the range),
-ascending] (Data > Sort, no header row)."""
+["remove_sheet", sheet], ["sort", sheet, range, column (0-based, within the range),
+ascending] (Data > Sort, no header row) or ["move", sheet, range, sheet, cell] (cut and paste,
+or drag, a range to a cell: the formulas reading it follow it)."""
 
 Save = tuple[Path, str, str | None]
 """Where a document is saved: (file, LibreOffice filter name, password or None)."""
@@ -102,6 +103,10 @@ def apply(sheets, op, doc=None):
         cell.NumberFormat = doc.NumberFormats.getStandardFormat(DATE, Locale())
     elif kind == "rename":
         sheets.getByName(op[1]).setName(op[2])
+    elif kind == "move":  # cut and paste (or drag): the formulas reading it follow it
+        src = sheets.getByName(op[1]).getCellRangeByName(op[2]).getRangeAddress()
+        dst = sheets.getByName(op[3]).getCellRangeByName(op[4]).getCellAddress()
+        sheets.getByName(op[3]).moveRange(dst, src)
     elif kind == "copy_sheet":
         sheets.copyByName(op[1], op[2], sheets.getCount())
     elif kind == "remove_sheet":

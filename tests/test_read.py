@@ -290,10 +290,12 @@ def test_a_code_typed_in_any_case_is_read_with_a_warning_and_what_the_workbook_s
     path = unchanged(fill_with_openpyxl(sales, ctx4, src, tmp_path / "typed.xlsx", typed))
     report = read_path(path)
     assert errors(report) == [
-        f"error: Self!{a1(R_FIRST + 2, C_RATING)}: '3' is a number, not a level of this ladder (S1–S7)",
-        f"error: Self!{a1(R_FIRST + 3, C_RATING)}: '3' is not a level of this ladder (S1–S7)",
+        f"error: Self!{a1(R_FIRST + 2, C_RATING)}: '3' is a number, not a level of this ladder "
+        "(S1–S7): to rate it S3, type S3 or pick it from the dropdown",
+        f"error: Self!{a1(R_FIRST + 3, C_RATING)}: '3' is not a level of this ladder (S1–S7): "
+        "to rate it S3, type S3 or pick it from the dropdown",
         f"error: Self!{a1(R_FIRST + 4, C_RATING)}: 'Head of Sales' is not a level of this ladder "
-        "(S1–S7)"]
+        "(S1–S7): it is the name of level S7; type its code, S7, or pick it from the dropdown"]
     levels = report.inputs[0].levels
     assert [levels[c.id] for c in cats[:6]] == [3, 3, None, None, None, 5]
     normalised = {f.cell for f in report.findings if "read as" in f.message}
@@ -367,8 +369,9 @@ def test_rating_typings(sales, small, data):
         unseen = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
         odd = {ch for ch in junk if ch != " " and (not ch.isprintable() or ch.isspace()
                                                     or ch in unseen)}
-        if not odd:
-            assert out.message == f"'{junk}' is not a level of this ladder {span}"
+        if not odd:  # with what to type instead, when what was meant can be told
+            base = f"'{junk}' is not a level of this ladder {span}"
+            assert out.message == base or (out.message or "").startswith(base + ": "), out
         else:  # what does not show is written out, each such character as \\uXXXX
             shown = "".join(f"\\u{ord(ch):04x}" if ch in odd else ch for ch in junk)
             assert out.message == (f"'{shown}' is not a level of this ladder {span}: it holds a "

@@ -28,9 +28,11 @@ class Finding(BaseModel):
     conflict_tab: str | None = Field(
         default=None, description="For copies that disagree (a conflict_message): the rater "
                                   "tab they disagree on.")
-    # rows or columns of the sheet were inserted, deleted or moved: a finding about the
-    # workbook's layout, quoting only what it was made with (never what a rater typed), so a
-    # person-facing report lists it even for a pooled rater's tab (results/anonymity.py)
+    # rows or columns of the sheet were inserted, deleted or moved (or its tabs deleted or
+    # swapped, or the assessment on its hidden sheet edited): a finding about what the workbook
+    # is, quoting only what it was made with (never what a rater typed), so a person-facing
+    # report lists it even for a pooled rater's tab (results/anonymity.py), and no trusted
+    # ladder brings back the figures it withholds
     layout: bool = False
 
     def __str__(self) -> str:

@@ -80,7 +80,11 @@ def _pair_sheets(plan: WorkbookPlan, grid: Grid, meta_name: str,
         if sp.name in swapped:
             continue
         got_name = pairs.get(sp.name)
-        if got_name is None:
+        if got_name is None and sp.role == "rater":
+            # a rater's tab deleted took their ratings with it: a finding on the layout (it
+            # quotes only the tab's name as made), and no figure (verify_grid)
+            found.layout(sp.name, None, f"tab {sp.name!r} is missing")
+        elif got_name is None:
             sev: Severity = "warning" if sp.name == GUIDE_SHEET else "error"
             found.add(sev, sp.name, None, f"tab {sp.name!r} is missing")
         elif got_name != sp.name:
@@ -163,13 +167,16 @@ def _report_swapped(expected: Sequence[SheetPlan], grid: Grid, pairs: dict[str, 
            f"{names[1]!r} (through a third name)" if len(names) == 2 else
            "rename each tab to the rater its title names ("
            + ", ".join(f"{swapped[n]!r} to {n!r}" for n in names) + ")")
-    found.add("error", swapped[names[0]], "A1",
-              f"tabs {tabs} were {'swapped' if len(names) == 2 else 'renamed among themselves'}: "
-              f"{each}. Their ratings are read as the titles say, but a rater may have filled in "
-              "the tab bearing their name instead, so whose ratings each tab holds is not "
-              f"certain and no figure is computed: {how}, and read again (if a rater did fill "
-              "in the tab bearing their name, copy their ratings onto their own tab as values "
-              "only first)")
+    # a finding on the layout (the tabs' names), quoting only the names and titles the
+    # workbook was made with: listed, its raters unnamed, where raters are pooled
+    found.layout(swapped[names[0]], "A1",
+                 f"tabs {tabs} were "
+                 f"{'swapped' if len(names) == 2 else 'renamed among themselves'}: {each}. Their "
+                 "ratings are read as the titles say, but a rater may have filled in the tab "
+                 "bearing their name instead, so whose ratings each tab holds is not certain "
+                 f"and no figure is computed: {how}, and read again (if a rater did fill in "
+                 "the tab bearing their name, copy their ratings onto their own tab as values "
+                 "only first)")
     found.unsure_tabs += [swapped[n] for n in names]
 
 
@@ -255,6 +262,7 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
     if len(alike) > 1 and copy:
         # as like one rater tab as another, and the same as none: a copy retitled (another
         # rater's, maybe), which no advice to copy it onto one tab can be trusted for
+        _copied_ratings(name, copy, sorted(copy), found)
         tabs = ", ".join(repr(pairs[sp.name]) for sp, _ in alike)
         found.add("error", name, a1(*copy[min(copy)][0]),
                   f"tab {name!r} is not part of the workbook as made: laid out like the rater "
@@ -270,6 +278,7 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
     lacking = sorted(k for k in copy if k not in held)
     clash = sorted(k for k in copy if k in held and held[k][1] != copy[k][1])
     first = copy[min(lacking + clash)][0]
+    _copied_ratings(name, copy, sorted(lacking + clash), found)
 
     def where(keys: list[tuple[int, int]]) -> str:
         return _cells([copy[k][0] for k in keys])
@@ -298,6 +307,15 @@ def _extra_tab(expected: Sequence[SheetPlan], pairs: dict[str, str], grid: Grid,
               f"only {read_as!r} is read: keep the right one, then read again (delete {name!r} "
               f"if {read_as!r} is right; else paste its cells onto {read_as!r} as values only "
               f"and delete {name!r}, never {read_as!r}: the Summary's formulas read it)")
+
+
+def _copied_ratings(name: str, copy: dict[tuple[int, int], tuple[tuple[int, int], object]],
+                    keys: Sequence[tuple[int, int]], found: _Findings) -> None:
+    """The ratings among ``keys`` (planned cells of copy ``name``, lacking on the tab read or
+    held otherwise there) noted in ``found.copied_ratings``: the figures from the tab read would
+    score those categories as the tab has them, while the copy says otherwise, and which of
+    the two is the rater's cannot be told. Comments alone move no figure."""
+    found.copied_ratings += [f"{name}!{a1(*copy[k][0])}" for k in keys if k[1] == C_RATING]
 
 
 @dataclass

@@ -22,13 +22,20 @@ class _Findings:
         # a tab deleted (casefolded) -> the (sheet, cell) of each formula whose references to
         # it are #REF! now: one finding for them all (see verify._tab_deleted)
         self.tabs_lost: dict[str, list[tuple[str, str]]] = {}
+        # "Copy!D6" of each rating on a copy of a rater tab ('Self (2)') that the tab read
+        # lacks or holds otherwise: which of the two is the rater's is not certain, so no
+        # figure is computed (see align._extra_tab)
+        self.copied_ratings: list[str] = []
+        # "Tab!D5" of each rating cell whose rating was cut and pasted (or dragged) elsewhere,
+        # the workbook's formulas following it (see verify._rating_moved): no figure
+        self.moved_ratings: list[str] = []
 
     def add(self, severity: Severity, sheet: str | None, cell: str | None, message: str,
             layout: bool = False) -> None:
         self.items.append(Finding(severity=severity, sheet=sheet, cell=cell, message=message,
                                   layout=layout))
 
-    def layout(self, sheet: str, cell: str, message: str) -> None:
+    def layout(self, sheet: str, cell: str | None, message: str) -> None:
         """An error about rows or columns inserted, deleted or moved on ``sheet``
         (:attr:`Finding.layout`): its message quotes only what the workbook was made with."""
         self.add("error", sheet, cell, message, layout=True)

@@ -101,12 +101,60 @@ def parse_rating(value: CellValue, ladder: Ladder, error: str | None = None) -> 
                                "from the dropdown")
         what = "a number, " if isinstance(value, float) else ""
         hidden = _invisible(shown)
+        hint = None if hidden else _hint(value, shown, ladder)
         return RatingParse(None, "invalid", False,
                            f"'{hidden or shown}' is {what}not a level of this ladder ({span})"
                            + (": it holds a character that does not show (as written here), "
                               "which the sheet does not ignore; type the level again"
-                              if hidden else ""))
+                              if hidden else f": {hint}" if hint else ""))
     return RatingParse(level, "normalised", True, f"'{shown}' read as {codes[level - 1]}")
+
+
+# what raters type to say "not rated": the workbook shows #N/A for each, a blank cell is unrated
+_NOT_RATED = frozenset(["-", "--", "–", "—", "/", "?", "x", "n/a", "na", "n.a.", "none",
+                        "nil", "tbd", "skip", "not rated", "unrated", "not applicable"])
+_AROUND = ".,;:!?'\"`()[]{}<>*#_-–—/\\|~"
+
+
+def _hint(value: CellValue, shown: str, ladder: Ladder) -> str | None:
+    """What would make a refused rating right, when what was meant can be told: a bare number
+    whose level code ends in it (``3``: S3), a code in full-width letters, with punctuation or
+    spaces inside or around it, or followed by more (``S3.``, ``Ｓ３``, ``S 3``, ``S3 - Mid``),
+    a level's name (``Head of Sales``: S7), or a way of saying "not rated" (``-``, ``n/a``)."""
+    import unicodedata
+
+    codes = ladder.codes
+    folded = " ".join(unicodedata.normalize("NFKC", shown).split()).casefold()
+    if folded in _NOT_RATED:
+        return ("to leave the category unrated, clear the cell (press Delete), as a blank "
+                "rating is left out of the totals and averages")
+    if isinstance(value, float) or re.fullmatch(r"\d+", folded):
+        if isinstance(value, float) and not value.is_integer():
+            return None
+        k = str(int(float(folded))) if folded else ""
+        ends = [c for c in codes if re.fullmatch(rf"[A-Za-z]+0*{k}", c)]
+        return (f"to rate it {ends[0]}, type {ends[0]} or pick it from the dropdown"
+                if len(ends) == 1 else None)
+    names = {lv.code: " ".join(lv.name.split()).casefold() for lv in ladder.levels}
+    bare = "".join(folded.split()).strip(_AROUND)
+    level = scoring.sheet_level(bare, codes) if bare else None
+    if not level:  # a code followed by its own level's name ('S3 - Mid Sales Executive')
+        first = re.match(r"([a-z][a-z0-9]*)[\s.,;:()\[\]/|–—-]*(.*)", folded.strip(_AROUND))
+        level = scoring.sheet_level(first.group(1), codes) if first else None
+        if level and (first is None or first.group(2).strip(_AROUND + " ")
+                      != names[codes[level - 1]]):
+            level = None
+    if level:
+        code = codes[level - 1]
+        return f"to rate it {code}, type {code} alone or pick it from the dropdown"
+    named = [code for code, name in names.items() if name == folded]
+    if len(named) == 1:
+        return (f"it is the name of level {named[0]}; type its code, {named[0]}, or pick it "
+                "from the dropdown")
+    if named:
+        return (f"it is the name of levels {', '.join(named[:-1])} and {named[-1]}; type the "
+                "code of the one meant, or pick it from the dropdown")
+    return None
 
 
 def _true_false(shown: str, span: str) -> str:

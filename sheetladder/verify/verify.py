@@ -38,6 +38,17 @@ Decisions worth knowing:
   shifted, on a tab whose rows were inserted or deleted too (the rows holding nothing typed
   are first found by their text in any column). No figure is computed from a workbook so
   changed, on any tab, until it is mended.
+* A copy of a rater tab (``Self (2)``) holding what the tab lacks is an error naming its cells,
+  as only the tab is read; when it holds ratings the tab lacks or holds otherwise, which of the
+  two is the rater's is not certain, so no figure is computed (as with two files disagreeing
+  on a tab).
+* A rating cut and pasted (or dragged) to another cell takes the formulas reading it along
+  (``H5`` reads ``D6``): an error at each such formula saying so, and no figure, as which
+  category the rating is for is not certain.
+* A rater tab deleted (its ratings with it), or any tab the formulas read deleted (a copy
+  renamed to its name since, maybe: its formulas are #REF! for good), gives no figure, as a
+  row deleted does; so does a hidden sheet whose assessment (person, period, raters) was
+  edited, even with a trusted ladder, which vouches for a ladder, never for a context.
 * Two rater tabs given each other's names (each tab's title in A1 names the other's rater) are
   one error: each is read as its title says, and no figure is computed, as a rater may have
   filled in the tab bearing their name.
@@ -54,6 +65,7 @@ import dataclasses
 import functools
 import hashlib
 import math
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -203,12 +215,23 @@ def _rebuild(grid: Grid, meta_sheet: SheetGrid, found: _Findings) -> tuple[Ladde
     ladder_json = meta.get("ladder", "")
     ctx_json = meta.get("context", "")
     digest = hashlib.sha256(f"{fv}\n{pv}\n{ladder_json}\n{ctx_json}".encode()).hexdigest()
-    if meta.get("hash") != digest:
+    ladder_digest = hashlib.sha256(ladder_json.encode("utf-8")).hexdigest()
+    ladder_ok = meta.get("ladder_hash") == ladder_digest
+    if meta.get("hash") != digest and ladder_ok:
+        # the ladder is as made, so the assessment was edited (who is assessed, for which
+        # period, by whom): a trusted ladder vouches for no context, so this is a finding no
+        # ladder mends (Finding.layout), and the figures stay withheld
+        found.layout(name, cells.get("hash"),
+                     "the hidden sheet was edited: its content does not match its hash (its "
+                     "ladder is as made, so what was edited is the assessment: who is assessed, "
+                     "for which period, by whom); render the workbook again, or go back to the "
+                     "file as sent")
+        found.definition_doubt = "the workbook's hidden definition was edited"
+    elif meta.get("hash") != digest:
         found.add("error", name, cells.get("hash"),
                   "the hidden sheet was edited: its content does not match its hash")
         found.definition_doubt = "the workbook's hidden definition was edited"
-    ladder_digest = hashlib.sha256(ladder_json.encode("utf-8")).hexdigest()
-    if meta.get("ladder_hash") != ladder_digest:
+    if not ladder_ok:
         found.add("error", name, cells.get("ladder_hash"),
                   "the hidden sheet was edited: the ladder does not match its hash")
         found.definition_doubt = "the workbook's hidden definition was edited"
@@ -317,6 +340,8 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     verbatim = not aliases and row_maps is None and col_maps is None
     cols = al.cols
     made_at = {(c.row, c.col): c.formula for c in sp.cells if c.kind == "formula"} if moved else {}
+    rating_cells = frozenset(a1(c.row, c.col) for c in sp.cells if c.kind == "input"
+                             and c.input_of is not None and c.input_of[1] == "rating")
     for c in sp.cells:
         grow = c.row if identity else al.to_grid(c.row)
         if grow is None:
@@ -338,11 +363,14 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
             if got.formula is None:
                 if _empty(got.value) and got.error is None:
                     found.cell("error", sg.name, a1(*pos),
-                               f"formula deleted (the workbook as made has ={_short(want)})")
+                               f"formula deleted (the workbook as made has ={_short(want)}): "
+                               "undo the deletion, or go back to the file as sent")
                 else:
                     found.cell("error", sg.name, a1(*pos),
                                f"formula replaced by a typed value {_fmt(got.value, got.error)} "
-                               f"(the workbook as made has ={_short(want)})")
+                               f"(the workbook as made has ={_short(want)}), which no longer "
+                               "follows the ratings: undo the typing or paste, or go back to "
+                               "the file as sent")
                 continue
             exp_c = canonical_formula(want, sp.name, None, row_maps, col_maps)
             got_c = canonical_formula(got.formula, sp.name, aliases)
@@ -356,6 +384,18 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                 # (swapped or sorted, not inserted or deleted: the spreadsheet would have moved
                 # the references too). The moved rows are the error, reported with them; "the
                 # formula changed" would quote two identical formulas.
+                continue
+            if exp_c != got_c and identity and cols is None and rating_cells and (
+                    moved_to := _rating_moved(want, got.formula, rating_cells)) is not None:
+                src, dst = moved_to
+                found.cell("error", sg.name, a1(*pos),
+                           f"this formula reads {dst} now, not {src}: the rating in {src} was "
+                           f"moved to {dst} (cut and pasted, or dragged), and the workbook's "
+                           f"formulas followed it, so they no longer read the rating cell of "
+                           f"its category. Undo the move, or go back to the file saved before "
+                           f"it; to move a rating, copy it, paste it as values only (Paste "
+                           f"Special > Values) and clear the cell it came from")
+                found.moved_ratings.append(f"{sg.name}!{src}")
                 continue
             if exp_c != got_c:
                 was, now = "=" + want.lstrip("="), "=" + got.formula.lstrip("=")
@@ -402,6 +442,45 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
 
 
 _NOTHING = GridCell()
+
+# a cell reference in a formula's text outside its string literals, with its sheet if named
+_REF = re.compile(r"((?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?\$?([A-Z]{1,3})\$?(\d+)(?![\w(])")
+
+
+def _refs(formula: str) -> tuple[list[str], list[str]]:
+    """A formula's text split into what is not a cell reference and the references (sheet
+    prefix as written, then the cell without ``$``), string literals left whole."""
+    rest: list[str] = []
+    refs: list[str] = []
+    for i, part in enumerate(formula.lstrip("=").split('"')):
+        if i % 2:
+            rest.append(f'"{part}"')
+            continue
+        at = 0
+        for m in _REF.finditer(part):
+            if m.start() and (part[m.start() - 1].isalnum() or part[m.start() - 1] in "_$"):
+                continue  # inside a name
+            rest.append(part[at:m.start()])
+            refs.append((m.group(1) or "") + m.group(2) + m.group(3))
+            at = m.end()
+        rest.append(part[at:])
+    return rest, refs
+
+
+def _rating_moved(want: str, got: str, rating_cells: frozenset[str]) -> tuple[str, str] | None:
+    """(rating cell, where it is read now) when ``got`` is ``want`` with every reference to one
+    rating cell of its sheet turned into a reference to another cell: the rating was cut and
+    pasted (or dragged) there, and the spreadsheet moved the references with it."""
+    w_rest, w_refs = _refs(want)
+    g_rest, g_refs = _refs(got)
+    if len(w_refs) != len(g_refs) or [x.replace(" ", "").upper() for x in w_rest] != \
+            [x.replace(" ", "").upper() for x in g_rest]:
+        return None
+    pairs = {(w, g) for w, g in zip(w_refs, g_refs, strict=True) if w.upper() != g.upper()}
+    if len(pairs) != 1:
+        return None
+    ((src, dst),) = pairs
+    return (src, dst) if src in rating_cells else None
 
 # The Guide's facts (person, period, ladder, raters), each in column B from the person's row
 _GUIDE_FACT_CELLS = {(GUIDE_PERSON_CELL[0] + i, GUIDE_PERSON_CELL[1]): fact.lower()
@@ -723,6 +802,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             consistent[sp.name] = True
         if al.deleted or al.moved or al.cols is not None:  # its formulas show #REF! now, or
             consistent[sp.name] = False  # read other rows: already reported with the rows
+        if any(c.rsplit("!", 1)[0] == sg.name for c in found.moved_ratings):
+            consistent[sp.name] = False  # its formulas read a rating moved: reported with it
     for key, where in found.tabs_lost.items():
         _tab_deleted(next((sp.name for sp in plan.sheets if sp.name.casefold() == key), key),
                      where, pairs, found)
@@ -752,7 +833,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     # ratings on tabs whose names were swapped: read as their titles say, but which rater
     # filled each in is not certain either
     unsure = _ratings_on_moved_rows(plan, pairs, alignments, found.unsure_tabs)
-    report.unread_ratings += [c for c in unplaced + unsure if c not in report.unread_ratings]
+    report.unread_ratings += [c for c in unplaced + unsure + found.copied_ratings
+                              + found.moved_ratings if c not in report.unread_ratings]
     if found.unread_ratings and not found.definition_doubt:
         # a figure without them would score those categories as unrated: a total and level
         # the raters never gave
@@ -766,6 +848,40 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         withhold_figures(report, f"the names of tabs {', '.join(map(repr, tabs))} were swapped, "
                                  "so whose ratings each holds is not certain: no figure is "
                                  "computed until they are named as made")
+    elif not found.definition_doubt and (lost := [sp.name for sp in plan.rater_sheets()
+                                                  if sp.name not in pairs]):
+        # a rater's tab deleted: a figure of the others' ratings alone is no one's result
+        withhold_figures(report, f"rater tab(s) {', '.join(map(repr, lost))} are missing, "
+                                 "and their ratings with them: no figure is computed from the "
+                                 "other raters' alone until the tab is restored (undo the "
+                                 "deletion, or go back to the file saved before it)")
+    elif found.tabs_lost and not found.definition_doubt:
+        # a tab deleted (a copy renamed to its name since, maybe): the formulas that read it
+        # are #REF! for good, and what the tab held when it was deleted is not known
+        tabs = list(dict.fromkeys(next((sp.name for sp in plan.sheets
+                                        if sp.name.casefold() == key), key)
+                                  for key in found.tabs_lost))
+        withhold_figures(report, f"the tab(s) {', '.join(map(repr, tabs))} the workbook's "
+                                 "formulas read were deleted, and those formulas are lost for "
+                                 "good: no figure is computed from a workbook so changed (render "
+                                 "it again, or go back to the file saved before the deletion)")
+    elif found.moved_ratings and not found.definition_doubt:
+        cells = list(dict.fromkeys(found.moved_ratings))
+        withhold_figures(report, f"rating(s) {', '.join(cells[:3])}"
+                         + (f" and {len(cells) - 3} more" if len(cells) > 3 else "")
+                         + " were moved to other cells, and the workbook's formulas with them, "
+                           "so which category each is for is not certain: no figure is "
+                           "computed until the move is undone")
+    elif found.copied_ratings and not found.definition_doubt:
+        cells = found.copied_ratings
+        copies = list(dict.fromkeys(c.rsplit("!", 1)[0] for c in cells))
+        withhold_figures(report, f"tab(s) {', '.join(map(repr, copies))}, a copy of a rater's "
+                                 f"tab, hold {len(cells)} rating(s) the tab read lacks or holds "
+                                 "otherwise (" + ", ".join(cells[:3])
+                         + (f" and {len(cells) - 3} more" if len(cells) > 3 else "")
+                         + "), so which ratings are the rater's is not certain: no figure is "
+                           "computed until the copy is deleted (its cells pasted onto the tab "
+                           "as values first, if they are the right ones)")
     elif unplaced and not found.definition_doubt and (shifted := [
             pairs[sp.name] for sp in plan.sheets if sp.role == "rater"
             and sp.name in alignments and alignments[sp.name].cols is not None]):
@@ -838,7 +954,7 @@ def _tab_deleted(tab: str, where: Sequence[tuple[str, str]], pairs: Mapping[str,
         f" and {len(where) - 3} more" if len(where) > 3 else "")
     now = (f"; the tab named {pairs[tab]!r} now is another (a copy renamed?), which they do not "
            "read" if tab in pairs else "")
-    found.add("error", sheets[0], where[0][1], (
+    found.layout(sheets[0], where[0][1], (
         f"the tab {tab!r} the {' and '.join(sheets)} read{'s' if len(sheets) == 1 else ''} was "
         f"deleted: {len(where)} formula(s) reading it show #REF! now ({cells}) and are lost"
         f"{now}. Render the workbook again and retype the ratings, or restore the tab (undo "
