@@ -340,8 +340,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     verbatim = not aliases and row_maps is None and col_maps is None
     cols = al.cols
     made_at = {(c.row, c.col): c.formula for c in sp.cells if c.kind == "formula"} if moved else {}
-    rating_cells = frozenset(a1(c.row, c.col) for c in sp.cells if c.kind == "input"
-                             and c.input_of is not None and c.input_of[1] == "rating")
+    rating_cells: frozenset[str] | None = None  # the sheet's rating cells, once a formula differs
     for c in sp.cells:
         grow = c.row if identity else al.to_grid(c.row)
         if grow is None:
@@ -385,6 +384,10 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                 # the references too). The moved rows are the error, reported with them; "the
                 # formula changed" would quote two identical formulas.
                 continue
+            if exp_c != got_c and identity and cols is None and rating_cells is None:
+                rating_cells = frozenset(
+                    a1(c.row, c.col) for c in sp.cells if c.kind == "input"
+                    and c.input_of is not None and c.input_of[1] == "rating")
             if exp_c != got_c and identity and cols is None and rating_cells and (
                     moved_to := _rating_moved(want, got.formula, rating_cells)) is not None:
                 src, dst = moved_to
