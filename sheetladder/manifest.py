@@ -24,6 +24,7 @@ from pathlib import Path, PurePath
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import BadInput
+from .people_file import csv_delimiter
 from .period import calendar_hint, period_or_none
 
 MANIFEST_NAME = "manifest.csv"
@@ -107,13 +108,12 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
     """Rows of manifest CSV text; any bad row is an error naming its line. The delimiter is
     ``,`` as written, or ``;`` or a tab when the header row uses that instead (the manifest
     opened in a spreadsheet and saved again where ``;`` is the list separator)."""
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    delimiter, text = csv_delimiter(text.lstrip("\ufeff"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
+        if header == [] and delimiter != ",":  # the blank left of a 'sep=;' line
+            header = next(reader, None)
     except csv.Error as e:
         raise ManifestError(path, 1, f"not readable as CSV: {e}") from None
     if header is None:

@@ -28,6 +28,23 @@ _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # .xls, and an encrypted .xlsx
 
 
+_SEP_LINE = ("sep=,", "sep=;", "sep=\t", "sep=|")
+
+
+def csv_delimiter(text: str) -> tuple[str, str]:
+    """The delimiter of a table of people's CSV text and the text to parse: ``,`` as written,
+    or ``;`` or a tab when the first line uses more of those (saved by a spreadsheet where
+    ``;`` is the list separator, or as tab-separated text), or what a ``sep=;`` first line
+    says (written by tools whose CSV is meant for Excel, which reads that line and hides it).
+    That line is left blank, not dropped, so that every line keeps its number."""
+    first, nl, rest = text.partition("\n")
+    if first.rstrip("\r").strip('"').casefold() in _SEP_LINE:
+        return first.rstrip("\r").strip('"')[4], nl + rest
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return (best if counts[best] else ","), text
+
+
 def people_text(path: str | Path, refuse: Refuse, not_utf8: Callable[[Path], tuple[int, str]],
                 notes: list[tuple[int, str]] | None = None, what: str = "roster") -> str:
     """The CSV text of the table at ``path``: a CSV or tab-separated text file (UTF-8 with or

@@ -74,6 +74,7 @@ from .context import (
 from .definition import Ladder
 from .errors import BadInput, OutputExists, SheetladderError
 from .manifest import ManifestRow, not_utf8
+from .people_file import csv_delimiter
 from .period import PeriodError, normalise
 from .plan import build_plan
 from .process import default_jobs, exit_with_parent, tune
@@ -213,12 +214,6 @@ def manifest_rows(ctx: Context, split: bool, nth: int = 1) -> list[ManifestRow]:
 
 
 # -- parsing ------------------------------------------------------------------------------------
-
-
-def _delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
@@ -411,7 +406,7 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
     """
     text = text.lstrip("\ufeff")
     out = Roster()
-    delimiter = _delimiter(text.split("\n", 1)[0])
+    delimiter, text = csv_delimiter(text)
     records = _records(text, delimiter)
     header: list[str] | None = None
     for line, record in records:

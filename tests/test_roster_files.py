@@ -87,6 +87,44 @@ def test_a_roster_saved_as_xlsx_utf16_text_or_csv_reads_alike(
     assert _people(sales, _xlsx(tmp_path / "t.xlsx", [list(r) for r in rows])) == want
 
 
+@pytest.mark.parametrize("sep", [";", ",", "\t"])
+def test_a_sep_line_first_as_tools_write_for_excel_says_the_delimiter_and_keeps_line_numbers(
+        sales: Ladder, tmp_path: Path, sep: str) -> None:
+    """A CSV meant for Excel may start with 'sep=;' (Excel reads it and hides it): it says the
+    delimiter, whatever the header holds, and is no row: the header and people come after it,
+    on their own line numbers. It was read as the header and refused as having no person
+    column."""
+    want = _people(sales, _csv(tmp_path / "plain.csv", [HEADER, *ROWS], sep))
+    path = tmp_path / "sep.csv"
+    path.write_bytes(f"sep={sep}\r\n".encode() + (tmp_path / "plain.csv").read_bytes())
+    assert _people(sales, path) == want
+    # a problem is still named at the line the file has it on: the sep line counts
+    bad = [HEADER, *ROWS, ["Zoe Ng", "not-an-email", "", "", "", "", ""]]
+    _csv(tmp_path / "bad.csv", bad, sep)
+    path.write_bytes(f"sep={sep}\n".encode() + (tmp_path / "bad.csv").read_bytes())
+    got = read_roster(sales, path, default_period="2026-Q4")
+    assert [p.line for p in got.problems] == [len(bad) + 1]
+
+
+def test_a_manifest_starting_with_a_sep_line_is_the_same_manifest(tmp_path: Path) -> None:
+    from sheetladder.manifest import read_manifest
+
+    roster = _csv(tmp_path / "team.csv", [HEADER, *ROWS[:2]])
+    res = CliRunner().invoke(main, ["render", str(SALES), "--roster", str(roster), "--period",
+                                    "2026-Q4", "-o", str(tmp_path / "q4")])
+    assert res.exit_code == 0, res.output
+    manifest = tmp_path / "q4" / "manifest.csv"
+    text = manifest.read_text(encoding="utf-8-sig")
+    semi = tmp_path / "semi.csv"
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(csv.reader(io.StringIO(text)))
+    semi.write_text("sep=;\n" + out.getvalue(), encoding="utf-8")
+    assert read_manifest(semi) == read_manifest(manifest) != []
+
+
 def test_an_ods_roster_saved_by_libreoffice_is_read(sales: Ladder, tmp_path: Path) -> None:
     src = _xlsx(tmp_path / "team.xlsx", [HEADER, *[list(r) for r in ROWS[:2]]])
     ods = convert(src, tmp_path / "lo", "ods")
