@@ -273,7 +273,11 @@ def _columns(ladder: Ladder, header: list[str], path: str, line: int,
         seen[h] = i
     if "person" not in seen:
         found = ", ".join(h.strip() for h in header if h.strip()) or "nothing"
-        raise RosterError(path, line, f"the header has no 'person' column (found: {found})")
+        named = [h.strip() for h in header if _names_people(h)]
+        hint = (f"; if {named[0]!r} holds the names of the people to assess, rename it "
+                "'person'" if len(named) == 1 else "")
+        raise RosterError(path, line, f"the header has no 'person' column (found: {found})"
+                          + hint)
     used = set(BASE_COLUMNS)
     base: dict[str, int] = {k: seen[k] for k in BASE_COLUMNS if k in seen}
     roles: list[_RoleColumns] = []
@@ -317,6 +321,19 @@ def _columns(ladder: Ladder, header: list[str], path: str, line: int,
                           f"{', '.join(known)}{advice}")
     extra = [header[i].strip() for h, i in seen.items() if h not in used]
     return base, roles, extra
+
+
+# what a column of the people's names is headed elsewhere (an HR export, a team's own sheet)
+_NAME_HEADERS = frozenset(["name", "names", "full_name", "fullname", "person_name", "employee",
+                           "employee_name", "staff", "staff_name", "member", "team_member",
+                           "rep", "rep_name", "assessee", "ratee", "people", "persons"])
+
+
+def _names_people(header_cell: str) -> bool:
+    """Whether a header cell reads as the column of the people's names under another heading
+    ('Full name', 'Employee', 'Persons')."""
+    h = re.sub(r"[^a-z_]+", "", column_name(header_cell).replace("-", "_"))
+    return h in _NAME_HEADERS or bool(difflib.get_close_matches(h, ["person"], cutoff=0.8))
 
 
 def _cell(record: list[str], i: int | None) -> str:

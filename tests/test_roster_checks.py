@@ -551,3 +551,19 @@ def test_a_person_without_a_team_in_a_roster_of_teams_is_warned_of_with_their_li
                   "person,team\nAna Diaz,North\nBen Ortiz,South\n",
                   "person,team\nAna Diaz,\nBen Ortiz,\n"):
         assert parse_roster(sales, quiet, "team.csv", default_period="2026-Q4").warnings == []
+
+
+@pytest.mark.parametrize(("heading", "hinted"), [
+    ("Full name", True), ("Employee", True), ("E-mail name", False), ("Persno", True),
+    ("Mitarbeiter", False)])
+def test_a_roster_without_a_person_column_names_the_column_that_holds_the_names(
+        heading: str, hinted: bool) -> None:
+    """An HR export heads the names otherwise ('Full name', 'Employee'): the refusal says
+    which column to rename 'person', and guesses none where no heading reads as names."""
+    ladder = load(SALES)
+    with pytest.raises(RosterError) as e:
+        parse_roster(ladder, f"{heading},email\nAna Diaz,ana@example.com\n", "team.csv")
+    msg = str(e.value)
+    assert msg.startswith("team.csv:1: the header has no 'person' column")
+    assert (f"if {heading!r} holds the names of the people to assess, rename it 'person'"
+            in msg) is hinted
