@@ -32,24 +32,36 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def _keep_existing_after(tmp_path: Path, first: str, later: str, later_name: str | None = None
+                         ) -> tuple[Path, Path, dict[str, bytes], int, str]:
+    """Render the roster rows ``first`` for 2026-Q4, then the rows ``later`` (the roster as
+    edited since, saved over it, or as ``later_name``) into the same folder with
+    --keep-existing: the folder, the later roster, the folder's files after the first run, and
+    the second run's exit code and output."""
+    ladder, out = _ladder(tmp_path), tmp_path / "out"
+    roster = tmp_path / "team.csv"
+    roster.write_text(HEADER + first, encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    before = _snapshot(out)
+    edited = tmp_path / later_name if later_name else roster
+    edited.write_text(HEADER + later, encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(edited), "--period", "2026-Q4",
+                     "-o", str(out), "--keep-existing")
+    return out, edited, before, code, text
+
+
 def test_keep_existing_refuses_a_new_person_whose_file_name_is_another_persons_file(
         tmp_path: Path) -> None:
     """Jose Nunez left after render and José Núñez (another person, another email) joined: his
     file name is Jose's. --keep-existing used to count that file as his, 'kept as they were',
     exit 0: José got no workbook and no manifest row, and nobody was told."""
-    ladder, out = _ladder(tmp_path), tmp_path / "out"
-    first = tmp_path / "first.csv"
-    first.write_text(HEADER + "Jose Nunez,jose@example.com,North,Bo Chen,bo@example.com\n"
-                     "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(first), "--period", "2026-Q4",
-                     "-o", str(out))
-    assert code == 0, text
-    before = _snapshot(out)
-    later = tmp_path / "later.csv"
-    later.write_text(HEADER + "José Núñez,jose.nunez@example.com,North,Bo Chen,bo@example.com\n"
-                     "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(later), "--period", "2026-Q4",
-                     "-o", str(out), "--keep-existing")
+    out, later, before, code, text = _keep_existing_after(
+        tmp_path, "Jose Nunez,jose@example.com,North,Bo Chen,bo@example.com\n"
+                  "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n",
+        "José Núñez,jose.nunez@example.com,North,Bo Chen,bo@example.com\n"
+        "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", "later.csv")
     assert code == 1, text
     assert f"{later}:2:" in text
     assert "jose-nunez-2026-q4.xlsx" in text and "'Jose Nunez'" in text and "'José Núñez'" in text
@@ -59,18 +71,9 @@ def test_keep_existing_refuses_a_new_person_whose_file_name_is_another_persons_f
 
 
 def test_keep_existing_keeps_a_persons_own_files_spelt_in_another_case(tmp_path: Path) -> None:
-    ladder, out = _ladder(tmp_path), tmp_path / "out"
-    roster = tmp_path / "team.csv"
-    roster.write_text(HEADER + "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n",
-                      encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out))
-    assert code == 0, text
-    before = _snapshot(out)
-    roster.write_text(HEADER + "EVA  LIND,eva@example.com,North,Bo Chen,bo@example.com\n",
-                      encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out), "--keep-existing")
+    out, _, before, code, text = _keep_existing_after(
+        tmp_path, "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n",
+        "EVA  LIND,eva@example.com,North,Bo Chen,bo@example.com\n")
     assert code == 0, text
     assert "1 kept as they were" in text
     assert _snapshot(out) == before
@@ -244,18 +247,10 @@ def test_keep_existing_warns_of_people_the_manifest_lists_whom_the_roster_no_lon
     """Eva left the team and her row was deleted from the roster; the quarter's run again with
     --keep-existing said '1 kept as they were', exit 0, and the manifest still listed her, so
     status went on counting her as not returned and reminding her."""
-    ladder, out = _ladder(tmp_path), tmp_path / "out"
-    roster = tmp_path / "team.csv"
-    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
-                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out))
-    assert code == 0, text
-    before = _snapshot(out)
-    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n",
-                      encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out), "--keep-existing")
+    out, roster, before, code, text = _keep_existing_after(
+        tmp_path, "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                  "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n",
+        "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n")
     assert code == 0, text
     assert (f"{out / 'manifest.csv'} lists 'Eva Lind' for 2026-Q4, whom {roster} no longer "
             "has") in text
@@ -268,18 +263,11 @@ def test_keep_existing_warns_of_a_kept_person_whose_raters_or_team_the_roster_ch
     """Eva's manager changed in the roster after render: --keep-existing kept her workbook (with
     Bo Chen's tab) and said only 'kept as they were', exit 0; status --roster then chased a tab
     'Di Lee' that no file holds."""
-    ladder, out = _ladder(tmp_path), tmp_path / "out"
-    roster = tmp_path / "team.csv"
-    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
-                      "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n", encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out))
-    assert code == 0, text
-    before = _snapshot(out)
-    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
-                      "Eva Lind,eva@example.com,South,Di Lee,di@example.com\n", encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out), "--keep-existing")
+    out, roster, before, code, text = _keep_existing_after(
+        tmp_path, "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                  "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n",
+        "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+        "Eva Lind,eva@example.com,South,Di Lee,di@example.com\n")
     assert code == 0, text
     assert "2 kept as they were" in text
     warned = [line for line in text.splitlines() if line.startswith(f"{roster}:3: ")]
