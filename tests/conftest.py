@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sheetladder.cli import main
 from sheetladder.definition import Ladder, load, load_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +44,21 @@ def small() -> Ladder:
 @pytest.fixture(scope="session")
 def bundled() -> list[Ladder]:
     return [load(p) for p in sorted(DEFINITIONS.glob("*.yaml"))]
+
+
+def run(*args: str) -> tuple[int, str]:
+    """``sheetladder ARGS`` as a user runs it: its exit code and output (an exception not
+    turned into a message fails the test)."""
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder with a copy of the bundled definitions, as the README's user has: the
+    CLI reads there with trusted ladders (which must not bring back a figure a workbook
+    withholds), and no SHEETLADDER_DB from the environment."""
+    shutil.copytree(DEFINITIONS, tmp_path / "definitions")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
+    return tmp_path

@@ -27,6 +27,7 @@ from sheetladder.context import make_context
 from sheetladder.definition import DefinitionError, Ladder, from_json, load, load_text
 from sheetladder.plan import build_plan
 from sheetladder.results import anonymity
+from sheetladder.results.calibrate import calibrate
 from sheetladder.results.export import (
     PeriodExport,
     build,
@@ -37,7 +38,6 @@ from sheetladder.results.export import (
     to_json,
     to_xlsx,
 )
-from sheetladder.results.calibrate import calibrate
 from sheetladder.results.report import Finding, Report
 from sheetladder.results.store import History
 from sheetladder.results.text import print_reports

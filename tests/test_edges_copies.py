@@ -10,32 +10,22 @@ figure the workbook withholds).
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from sheetladder.a1 import a1
-from sheetladder.cli import main
 from sheetladder.context import Context, make_context
 from sheetladder.definition import Ladder
 from sheetladder.plan import C_RATING, R_FIRST, build_plan
 from sheetladder.xlsx.write import to_bytes
 
-from .conftest import DEFINITIONS
+from .conftest import run
 from .libreoffice import Op, edit_in_libreoffice
 from .test_read_libreoffice import assert_scores, rule, seeded_ratings, typing_ops
 
 C_COMMENT = C_RATING + 3
 
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(DEFINITIONS, tmp_path / "definitions")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
-    return tmp_path
 
 
 @pytest.fixture
@@ -43,10 +33,6 @@ def ctx2(sales: Ladder) -> Context:
     return make_context(sales, "Ana Diaz", "2026-Q4", [("self", None, None),
                                                        ("manager", "Bo Chen", None)])
 
-
-def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
 
 
 def read_json(path: Path) -> tuple[int, dict]:

@@ -15,13 +15,8 @@ from sheetladder.cli import main
 from sheetladder.period import PeriodError, parse_period
 from sheetladder.plan import C_RATING, R_FIRST
 
-from .conftest import SMALL
+from .conftest import SMALL, run
 from .fake_google import FakeGoogle
-
-
-def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
 
 
 @pytest.mark.parametrize("typed", [

@@ -12,14 +12,10 @@ from sheetladder.cli import main
 from sheetladder.manifest import read_manifest
 from sheetladder.plan import C_RATING, R_FIRST
 
-from .conftest import SMALL
+from .conftest import SMALL, run
 
 HEADER = "person,email,team,manager,manager_email\n"
 
-
-def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
 
 
 def _ladder(tmp_path: Path) -> Path:

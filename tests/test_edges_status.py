@@ -17,16 +17,12 @@ from click.testing import CliRunner
 from sheetladder.cli import main
 from sheetladder.plan import C_RATING, R_FIRST
 
-from .conftest import SMALL
+from .conftest import SMALL, run
 
 ROSTER = ("person,email,team,manager,manager_email\n"
           "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
           "Eva Lind,eva@example.com,North,Bo Chen,bo@example.com\n")
 
-
-def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
 
 
 def stdout(*args: str) -> str:

@@ -21,25 +21,13 @@ from click.testing import CliRunner
 
 from sheetladder.cli import main
 
-from .conftest import DEFINITIONS
+from .conftest import run
 from .excel_edits import structural_edit
 
 R_FIRST, C_RATING, C_COMMENT = 4, 3, 6  # the rater tabs' layout (sheetladder.plan)
 META = "_sheetladder"
 
 
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty folder with a copy of the bundled definitions, as the README's user has."""
-    shutil.copytree(DEFINITIONS, tmp_path / "definitions")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
 
 
 def render(definition: str, person: str, *raters: str, out: str = "output") -> Path:

@@ -5,7 +5,6 @@ pages in Chromium."""
 from __future__ import annotations
 
 import json
-
 import re
 from datetime import datetime
 from html.parser import HTMLParser

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import functools
 import io
-import shutil
 from pathlib import Path
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,15 +69,6 @@ def _edits(draw: st.DrawFn) -> tuple[str, str, str, str, int]:
     index = draw(st.integers(1, rows if axis == "row" else cols))
     return raters, sheet, kind, axis, index
 
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder with the bundled definitions, so the CLI reads with trusted ladders (which
-    must not bring back a figure the workbook withholds)."""
-    shutil.copytree(DEFINITIONS, tmp_path / "definitions")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETLADDER_DB", raising=False)
-    return tmp_path
 
 
 @settings(max_examples=50, deadline=None,
