@@ -21,6 +21,12 @@ unrated workbook once and computes every fill of that ladder from it, given the 
 of the fill's workbook as inputs (the only cells in which the fills' workbooks differ, which
 is checked); one filled workbook per ladder is also compiled whole, and must agree.
 
+Ratings typed in rather than picked (codes in any case and spacing, near misses, a number) must
+give each rating cell's level number as ``scoring.sheet_level`` does, which ``read`` follows.
+
+Where an engine differs from Excel and LibreOffice (it cannot read a reference to a tab named
+with an apostrophe; its TRIM removes tabs and no-break spaces), a strict xfail says so.
+
 A missing engine skips these tests, with the reason, outside CI; on CI (``CI=true``) it fails.
 """
 
@@ -44,7 +50,8 @@ import pytest
 from sheetladder.a1 import a1
 from sheetladder.context import Context, make_context
 from sheetladder.definition import Ladder, load
-from sheetladder.plan import WorkbookPlan, build_plan
+from sheetladder.plan import C_LEVELNO, C_RATING, R_FIRST, WorkbookPlan, build_plan
+from sheetladder.scoring import sheet_level
 from sheetladder.xlsx.write import to_bytes
 
 from .conftest import DEFINITIONS
@@ -380,6 +387,122 @@ def test_the_formulas_package_reads_references_to_a_tab_named_with_an_apostrophe
     bad = _mismatches(case, solution, "formulas")
     assert not bad, _report(bad, 1)
 
+
+
+# -- ratings typed in -----------------------------------------------------------------------------
+
+# What a person may type into a rating cell instead of picking from the dropdown, written into a
+# rendered sales workbook with openpyxl. The level number each cell's formula computes must be
+# sheet_level's (the formula's Python twin, which read follows): the level, blank, or an error
+# where read refuses the text.
+SALES = DEFINITIONS / "sales-s1-s7.yaml"
+ACCEPTED = ["S1", "s2", " S3 ", "  s7", "S4  ", "s5", "S6", " s1", "S2   ", "   ", "", "s7", "S3",
+            "s4 ", " S5", "s6", "S7", "S1"]  # a level code in any case and spacing, or blank
+REFUSED = ["S 3", "\u017f3", "\uff333", "S?", "S*", "*", "3", "S3 S3", "sS3", "S0", "S8", "S10", "S3.",
+           "~S3", "Mid Sales Executive", "S\u200b3", "S3\ufeff", 3.0]  # 3.0: a number typed
+# a code with whitespace other than spaces around it: Excel's and LibreOffice's TRIM remove
+# spaces only (test_ratings_libreoffice.py types these), so the formula shows #N/A, as read refuses
+OTHER_WHITESPACE = ["S3\u00a0", "\u00a0S3", "\tS2", "S3\t", "S3\n", "\nS3", "S3\r", "\u2003S3",
+                    "\u3000S3"]
+TYPED_TABS = {"Self": ACCEPTED, "Bo Chen": REFUSED, "Peer 1": OTHER_WHITESPACE}
+
+
+@dataclasses.dataclass
+class Typed:
+    ladder: Ladder
+    path: Path  # the rendered workbook with the texts typed in, nothing recomputed
+    accepted: Case  # the rule's figures of the tab of accepted texts, the others left unrated
+
+
+def _typed(tmp: Path) -> Typed:
+    ladder = load(SALES)
+    ctx = make_context(ladder, "Ana Diaz", "2026-Q4", [
+        ("self", None, None), ("manager", "Bo Chen", None), ("peer", None, None),
+        ("peer", "Cy", None)])
+    blank = _write_for_engine(build_plan(ladder, ctx), tmp / "blank.xlsx")
+    wb = openpyxl.load_workbook(blank)
+    for tab, texts in TYPED_TABS.items():
+        assert len(texts) <= len(ladder.categories)
+        for i, text in enumerate(texts):
+            cell = wb[tab].cell(R_FIRST + i + 1, C_RATING + 1)
+            assert not cell.protection.locked
+            cell.value = text
+    path = tmp / "typed.xlsx"
+    wb.save(path)
+    levels = {c.id: sheet_level(text, ladder.codes) or None
+              for c, text in zip(ladder.categories, ACCEPTED, strict=True)}
+    fill = {"Self": levels}
+    return Typed(ladder, path, Case(ladder, ctx, "ratings typed in", fill,
+                                    build_plan(ladder, ctx, ratings=fill)))
+
+
+def _typed_mismatches(typed: Typed, got_at: Any, engine: str, tabs: list[str]) -> list[str]:
+    bad = []
+    for tab in tabs:
+        for i, text in enumerate(TYPED_TABS[tab]):
+            k = None if not isinstance(text, str) else sheet_level(text, typed.ladder.codes)
+            want: Any = Err("#N/A") if k is None else (k or "")
+            got = got_at(tab, R_FIRST + i, C_LEVELNO)
+            ok = isinstance(got, Err) and got == want if isinstance(want, Err) else _same(want, got)
+            if not ok:
+                bad.append(f"{engine}: {tab}!{a1(R_FIRST + i, C_LEVELNO)}, the level number of "
+                           f"{text!r} typed in {a1(R_FIRST + i, C_RATING)}: expected {want!r}, "
+                           f"got {got!r}")
+    if "Self" in tabs:  # every figure of the tab of accepted texts
+        case = typed.accepted
+        sheet = case.plan.sheet("Self")
+        only_self = dataclasses.replace(case, plan=dataclasses.replace(case.plan, sheets=[sheet]))
+        bad += _mismatches(only_self, got_at, engine)
+    return bad
+
+
+@pytest.fixture(scope="module")
+def typed_in_gnumeric(tmp_path_factory) -> tuple[Typed, Any]:
+    ssconvert = ssconvert_or_skip()
+    tmp = tmp_path_factory.mktemp("typed_gnumeric")
+    typed = _typed(tmp)
+    wb = openpyxl.load_workbook(_gnumeric(ssconvert, typed.path, tmp / "g.xlsx"), data_only=True)
+    return typed, lambda s, r, c: _openpyxl_value(wb[s].cell(r + 1, c + 1))
+
+
+@pytest.fixture(scope="module")
+def typed_in_formulas(tmp_path_factory) -> tuple[Typed, Any]:
+    formulas = formulas_or_skip()
+    typed = _typed(tmp_path_factory.mktemp("typed_formulas"))
+    return typed, _Solution(formulas.ExcelModel().loads(str(typed.path)).finish().calculate())
+
+
+def test_gnumeric_reads_typed_ratings_as_the_rule(typed_in_gnumeric):
+    typed, got_at = typed_in_gnumeric
+    bad = _typed_mismatches(typed, got_at, "Gnumeric", ["Self", "Bo Chen"])
+    assert not bad, "\n".join(bad)
+
+
+def test_the_formulas_package_reads_typed_ratings_as_the_rule(typed_in_formulas):
+    typed, got_at = typed_in_formulas
+    bad = _typed_mismatches(typed, got_at, "formulas", ["Self", "Bo Chen"])
+    assert not bad, "\n".join(bad)
+
+
+# Gnumeric's TRIM and the formulas package's (Python's str.strip) remove tabs, line breaks,
+# no-break and other Unicode spaces too: there "S3\u00a0" is S3, and the tab shows figures that
+# read refuses to give ("holds a character that does not show"). Engine differences from Excel
+# and LibreOffice, kept as strict xfails: an engine that comes to agree makes them pass.
+_TRIM_DIFFERS = "the engine's TRIM removes whitespace other than spaces, Excel's and LibreOffice's do not"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_TRIM_DIFFERS)
+def test_gnumeric_refuses_a_code_with_other_whitespace_around_it(typed_in_gnumeric):
+    typed, got_at = typed_in_gnumeric
+    bad = _typed_mismatches(typed, got_at, "Gnumeric", ["Peer 1"])
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_TRIM_DIFFERS)
+def test_the_formulas_package_refuses_a_code_with_other_whitespace_around_it(typed_in_formulas):
+    typed, got_at = typed_in_formulas
+    bad = _typed_mismatches(typed, got_at, "formulas", ["Peer 1"])
+    assert not bad, "\n".join(bad)
 
 # -- a missing engine ---------------------------------------------------------------------------
 
