@@ -290,7 +290,7 @@ def score(ladder: Ladder, raters: Sequence[RaterInput]) -> Score:
 # ---------------------------------------------------------------------------------------------
 # Formula side. Every function takes cell references (already quoted, e.g. "'Peer 1'!F9") and
 # returns formula text without the leading "=". Only functions that Excel 2010+, LibreOffice
-# and Google Sheets compute the same way are used: IF, AND, OR, COUNT, SUM, AVERAGE, MATCH,
+# and Google Sheets compute the same way are used: IF, AND, OR, COUNT, SUM, AVERAGE,
 # INDEX, CHOOSE, ROUND, INT, MIN, MAX, ISNUMBER, TRIM, UPPER, LOWER, EXACT, NA.
 
 
