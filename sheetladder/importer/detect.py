@@ -1175,7 +1175,9 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                 out.append(f"the level names share only the word(s) {', '.join(sorted(shared))}, "
                            f"which {using:.0%} of the descriptors use too")
     cats_coded = n_cat >= 2 and pattern_score([c.name for c in cats]) >= 2.5
-    if cats_coded and lay.pattern >= 2.5 and n_cat <= MAX_LEVELS:
+    if cats_coded and _coded_lines_told_apart(lay, det):
+        pass  # the level names say more than codes do, or the category names name areas
+    elif cats_coded and lay.pattern >= 2.5 and n_cat <= MAX_LEVELS:
         # codes across and codes down ('L1', 'L2' over 'C1', 'C2'): nothing tells the levels,
         # not even the corner (over the codes down, it may name the row beside it)
         out.append(Against(
@@ -1229,7 +1231,7 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
         out.append(Against(f"{det.empty_groups} rows with no descriptors under the levels found "
                            f"were read as group titles without categories, against {n_cat} "
                            "categories: the levels found may be the wrong ones"))
-    unused = _unused_code_line(lay)
+    unused = _unused_code_line(lay, det)
     if unused:
         out.append(unused)
     out.extend(_matrix_above(lay))
@@ -1290,6 +1292,40 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                    "rename it if it is a category; a total row is no category (delete it)")
     return out
 
+
+
+# a name that is a grouping word and a number ('Area 1', 'Skill 2', 'Pillar 3'): a category's
+_GROUPING_NUMBERED = re.compile(r"^\s*(" + _GROUPING + r")\s*#?\s*\d{1,3}\s*$", re.I)
+
+
+def _said_to_be_levels(heads: list[str], names: list[str], coded: bool) -> bool:
+    """Whether a line's headers say they are levels by more than a code counting up: a level
+    word with each number ('Level 1', 'Grade 2'), or (beside codes) names ranked by seniority
+    in order ('S0 - Intern', 'S1 - Junior Engineer', or a line of names under the codes)."""
+    if heads and all(_WORD_LEVEL.match(h) for h in heads):
+        return True
+    ranks = [r for n in names if (r := seniority_rank(n)) is not None]
+    return coded and len(ranks) >= max(2, 0.5 * len(names)) and _counting(ranks)
+
+
+def _coded_lines_told_apart(lay: Layout, det: Detection) -> bool:
+    """Whether, with the category names counting up as codes do ('C1', 'C2' or 'Area 1',
+    'Area 2'), the two lines still say which one holds the levels: the level headers say so
+    by more than a code (see _said_to_be_levels) where the category names do not, or the
+    category names are a grouping word and a number ('Area 1') and no level header holds
+    such a word. Codes alone across and down ('S1' over 'C1') tell nothing: still a doubt."""
+    v = lay.view
+    heads = [v.get(lay.header, c) for c in lay.levels]
+    names = [c.name for c in det.categories]
+    if _said_to_be_levels(names, names, coded=True):
+        return False
+    kinds = {got[0] for h in heads if (got := level_code(h))}
+    if any((got := level_code(n)) and got[0] in kinds for n in names):
+        return False  # codes of one kind on both lines ('Level 1' across, 'L2' down)
+    if _said_to_be_levels(heads, [lv.name for lv in det.levels], coded=lay.pattern >= 2.5):
+        return True
+    return all(_GROUPING_NUMBERED.match(n) for n in names) and not any(
+        re.search(r"\b(" + _GROUPING + r")\b", h, re.I) for h in heads)
 
 # a header naming the line of category names itself, not a grouping of them
 _CATEGORY_WORD = re.compile(r"^\s*(categor(y|ies)|skills?|competenc(y|ies)|criteri(a|on)|"
@@ -1646,7 +1682,7 @@ def _code_line(values: list[str]) -> bool:
     return all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False))
 
 
-def _unused_code_line(lay: Layout) -> str | None:
+def _unused_code_line(lay: Layout, det: Detection) -> str | None:
     """A row or column of level codes in the table that is not the levels found: the levels
     found by a weaker pattern (a shared word, seniority words) are then likely the wrong line."""
     if lay.pattern >= 3:
@@ -1664,6 +1700,8 @@ def _unused_code_line(lay: Layout) -> str | None:
             return Against(f"{where} holds level codes ({', '.join(vals[:4])}) but the levels "
                            "found are another line: the levels may be there", header=r)
     for c in range(v.ncols):
+        if c == lay.category and _coded_lines_told_apart(lay, det):
+            continue  # the levels say more than codes do, or the category names name areas
         if c == lay.category and _corner_settles(lay) and _level_like(
                 [v.get(lay.header, x) for x in lay.levels]):
             # the corner says what the category line holds: codes there are names, beside
