@@ -74,6 +74,24 @@ def test_headers_sharing_a_word_beside_a_column_of_level_codes_are_not_taken_for
     assert "--levels-in rows --header-row A --levels 2:3 --category-col 1" in text
 
 
+@pytest.mark.parametrize("name_label", [None, "Name"])
+def test_levels_in_columns_over_a_column_of_codes_names_no_category_or_group_line_left_out(
+        tmp_path: Path, name_label: str | None) -> None:
+    """With --levels-in columns given, the refusal's doubts pointed the other way and its
+    advice was right (--levels-in rows), but two doubts beside them took column A, the level
+    codes S1, S2 under 'Category', for a line of category names left out (advising
+    --category-col A) and for a group column (--group-col A): clutter whose commands write a
+    wrong ladder. The codes are named once, as the levels the other way."""
+    path = levels_down_column_a(tmp_path / "l.xlsx", name_label)
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path), levels_in="columns")
+    text = str(e.value)
+    assert "is left out while the category names are taken from" not in text
+    assert "--category-col A" not in text and "--group-col A" not in text
+    assert "column A holds level codes (S1, S2): the levels may run the other way" in text
+    assert "--levels-in rows --header-row A --levels 2:3 --category-col 1" in text
+
+
 def save(rows: list[list[str]], path: Path) -> Path:
     return workbook(path, {"Ladder": rows})
 

@@ -1155,6 +1155,8 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                        f"category names ({mean_label:.0f})")
     for c in lay.loose:
         v = lay.view
+        if _codes_down(lay, c):
+            continue  # level codes: the levels the other way (see _unused_code_line), no group
         head = v.get(lay.header, c)
         what = "row" if v.transposed else "column"
         out.append(f"{what} {v.line(c)} ({f'{head!r}' if head else 'no header'}) holds a short "
@@ -1344,8 +1346,9 @@ def _category_line_left_out(lay: Layout) -> list[str]:
     out: list[str] = []
     for c in lay.skipped:
         head = v.get(lay.header, c)
-        if c in lay.told_skip or not _CATEGORY_WORD.match(head) or c > lay.levels[0]:
-            continue
+        if c in lay.told_skip or not _CATEGORY_WORD.match(head) or c > lay.levels[0] \
+                or _codes_down(lay, c):
+            continue  # level codes under 'Category': the levels the other way, not the names
         rows = [r for r in range(lay.header + 1, lay.bottom + 1) if v.get(r, lay.category)]
         n, _, distinct, numeric = _col_stats(v, rows, c)
         if n < 0.75 * len(rows) or numeric > 0.5 or distinct < 0.5:
@@ -1682,6 +1685,17 @@ def _code_line(values: list[str]) -> bool:
     return all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False))
 
 
+def _codes_down(lay: Layout, c: int) -> bool:
+    """Whether view column ``c`` holds level codes counting up ('S1', 'S2') while the levels
+    found are named by a weaker pattern than codes: the line of levels seen the other way
+    (see _unused_code_line), not a line of names or groups left out."""
+    if lay.pattern >= 3:
+        return False
+    v = lay.view
+    return _code_line([v.raw[(r, c)].strip() for r in range(lay.top, lay.bottom + 1)
+                       if (r, c) in v.raw and v.raw[(r, c)].strip()])
+
+
 def _unused_code_line(lay: Layout, det: Detection) -> str | None:
     """A row or column of level codes in the table that is not the levels found: the levels
     found by a weaker pattern (a shared word, seniority words) are then likely the wrong line."""
@@ -1709,8 +1723,9 @@ def _unused_code_line(lay: Layout, det: Detection) -> str | None:
             # share a word ('Product Impact', 'Org Impact') are no match for a line of codes,
             # whatever the corner says
             continue
-        vals = [v.raw[(r, c)].strip() for r in rows if (r, c) in v.raw and v.raw[(r, c)].strip()]
-        if _code_line(vals):
+        if _codes_down(lay, c):
+            vals = [x for r in rows if (x := v.raw.get((r, c), "").strip())
+                    and not _header_word(x)]
             return Against(f"{'row' if v.transposed else 'column'} {v.line(c)} holds level "
                            f"codes ({', '.join(vals[:4])}): the levels may run the other way",
                            other_way=True)
