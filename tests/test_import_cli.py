@@ -87,6 +87,76 @@ def test_list_names_hidden_sheets_and_sheets_without_a_matrix(tmp_path: Path) ->
     assert code == 0 and "Notes" not in only and "sheet 'Matrix'" in only
 
 
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+SALES_DOWN = [["Level", "Discovery", "Closing"],
+              ["S1", "Asks the standard questions", "Closes with help"],
+              ["S2", "Adapts questions to the buyer", "Closes alone"],
+              ["S3", "Teaches others to run discovery", "Closes the hardest deals"]]
+MANAGERS_DOWN = [["Level", "Hiring", "Coaching"],
+                 ["M1", "Hires with the recruiter", "Coaches one report at a time"],
+                 ["M2", "Builds the hiring plan", "Coaches through the team leads"],
+                 ["M3", "Shapes the hiring strategy", "Grows the next managers"]]
+
+
+def test_list_numbers_tables_read_down_the_rows_as_table_selects_them(tmp_path: Path) -> None:
+    """Two tables stacked, each with its levels down the rows: the reading down the rows saw
+    the whole sheet at once, so --list showed it as table 1 only and `--table 2` wrote table
+    1's ladder (S1..S3) with exit 0. Each table is read on its own rows now, listed with the
+    command (with --table) that imports it, and `--table 2` imports the second."""
+    path = _csv(tmp_path / "two-down.csv", SALES_DOWN + [[]] + MANAGERS_DOWN)
+    code, out = run("import", str(path), "--list")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "sheet 'two-down': 2 table(s)"
+    assert lines[1] == "  table 1: 'two-down'!A1:C4: 3 levels x 2 categories (plausible)"
+    assert lines[3] == "  table 2: 'two-down'!A6:C9: 3 levels x 2 categories (plausible)"
+    for line, codes, cats in ((lines[2], ["S1", "S2", "S3"], ["Discovery", "Closing"]),
+                              (lines[4], ["M1", "M2", "M3"], ["Hiring", "Coaching"])):
+        argv = shlex.split(line.strip())
+        assert "--levels-in" in argv and argv[argv.index("--levels-in") + 1] == "rows"
+        n = argv[argv.index("--table") + 1]
+        for args in (argv[1:], ["import", str(path), "--table", n]):
+            out_file = tmp_path / f"t{n}-{len(args)}.yaml"
+            code, text = run(*args, "-o", str(out_file))
+            assert code == 0, text
+            ladder = load(out_file)
+            assert [lv.code for lv in ladder.levels] == codes
+            assert [c.name for c in ladder.categories] == cats
+    code, text = run("import", str(path), "-o", str(tmp_path / "first.yaml"))
+    assert code == 0, text
+    assert "another matrix (table 2, 3 levels x 2 categories) was left out; import it with " \
+           "--table 2" in text
+
+
+def test_list_shows_blocks_a_table_read_down_the_rows_goes_on_across_as_part_of_it(
+        tmp_path: Path) -> None:
+    """Level rows a blank row apart are one table read down the rows: --list shows it as table
+    1 over all its rows and the blocks after the first as part of it; --table 2 says so."""
+    rows = SALES_DOWN[:2] + [[]] + SALES_DOWN[2:3] + [[]] + SALES_DOWN[3:]
+    path = _csv(tmp_path / "spaced.csv", rows)
+    code, out = run("import", str(path), "--list")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "sheet 'spaced': 3 table(s)"
+    assert lines[1] == "  table 1: spaced!A1:C6: 3 levels x 2 categories (plausible)"
+    assert "--levels-in rows" in lines[2] and "--table 1" in lines[2]
+    assert lines[3] == ("  table 2: spaced!A4:C4: part of table 1 (its levels down the rows, "
+                        "a blank row between them; --table 1)")
+    assert lines[4].startswith("  table 3: spaced!A6:C6: part of table 1")
+    code, out = run("import", str(path), "--table", "2", "-o", str(tmp_path / "x.yaml"))
+    assert code == 1
+    assert "--table 2: on sheet 'spaced', row 4 goes on with table 1 read with the levels " \
+           "down the rows" in out and "import it with --table 1" in out
+    assert not (tmp_path / "x.yaml").exists()
+    code, out = run(*shlex.split(lines[2].strip())[1:], "-o", str(tmp_path / "y.yaml"))
+    assert code == 0, out
+    assert [lv.code for lv in load(tmp_path / "y.yaml").levels] == ["S1", "S2", "S3"]
+
 # -- the explicit options ----------------------------------------------------------------------------
 
 

@@ -417,11 +417,17 @@ class View:
     """A table seen with levels across the columns (transposed when they run down the rows),
     vertical merges filled down, horizontal merges kept at their first cell and remembered."""
 
-    def __init__(self, table: Table, transposed: bool):
+    def __init__(self, table: Table, transposed: bool, rows: tuple[int, int] | None = None):
         self.table, self.transposed = table, transposed
-        cells = {((c, r) if transposed else (r, c)): v for (r, c), v in table.cells.items()}
-        merges = [((c1, r1, c2, r2) if transposed else (r1, c1, r2, c2))
-                  for r1, c1, r2, c2 in table.merges]
+        # the sheet rows seen (inclusive): one table of several stacked (see _row_tables)
+        last = max((r for r, _ in table.cells), default=0)
+        self.rows = rows or (0, last)
+        lo, hi = self.rows
+        inside = table.cells.items() if rows is None else (
+            ((r, c), v) for (r, c), v in table.cells.items() if lo <= r <= hi)
+        cells = {((c, r) if transposed else (r, c)): v for (r, c), v in inside}
+        merges = [((c1, r1, min(c2, hi), r2) if transposed else (r1, c1, min(r2, hi), c2))
+                  for r1, c1, r2, c2 in table.merges if lo <= r1 <= hi]
         self.raw = dict(cells)
         self.cells = dict(cells)
         # hidden lines (.xlsx, .ods) still holding their cells, and hidden lines emptied by
@@ -1829,50 +1835,98 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
     """Every candidate layout on one sheet, best first."""
     ex = ex or Explicit()
     out: list[Found] = []
-    views = [View(table, t) for t in ((False, True) if levels_in is None else (levels_in == "rows",))]
     bl = blocks(table)
-    for view in views:
+    spans: list[tuple[View, int, int, int]] = []  # a view, its table's number and sheet rows
+    for transposed in ((False, True) if levels_in is None else (levels_in == "rows",)):
+        if not transposed:
+            across = View(table, False)
+            spans += [(across, i, top, bottom) for i, (top, bottom) in enumerate(bl, 1)]
+        elif len(bl) == 1:
+            spans.append((View(table, True), 1, *bl[0]))
+        else:
+            # with the levels down the rows a blank row is spacing between level rows: a
+            # table is a block with the blocks after it that go on with it, each seen alone
+            spans += [(View(table, True, (top, bottom)), i, top, bottom)
+                      for i, top, bottom in _row_tables(table, bl)]
+    for view, i, top, bottom in spans:
+        if ex.table is not None and i != ex.table:
+            continue
         if view.ncols > MAX_LINES or _out_of_range(view, ex):
             continue
-        for i, (top, bottom) in enumerate(bl, 1):
-            if ex.table is not None and i != ex.table:
+        if bottom - top > MAX_ROWS and not view.transposed:
+            continue
+        vb = (top, bottom) if not view.transposed else (0, view.nrows - 1)
+        heads = [ex.header_row] if ex.header_row is not None else [
+            r for r in range(vb[0], vb[1] + 1) if len(view.by_row.get(r, [])) >= 2][:6]
+        for h in heads:
+            lay = candidate(view, i, vb[0], vb[1], h, ex)
+            if lay is None:
                 continue
-            if bottom - top > MAX_ROWS and not view.transposed:
+            if not view.transposed:
+                # category rows after a blank row (or a header repeated after one) go on
+                # the matrix: a blank row is spacing, not the end of the ladder
+                more = _continued(view, lay, bl[i:])
+                if more > lay.bottom:
+                    lay = candidate(view, i, vb[0], more, h, ex) or lay
+            heads_found = [view.get(h, c) for c in lay.levels]
+            lay.pattern = pattern_score(heads_found)
+            lay.order_told = ex.order is not None
+            lay.reverse = (ex.order == "highest-first" if ex.order is not None
+                           else _descending_codes(heads_found))
+            try:
+                det = build(lay, source)
+            except ImportFailed:
                 continue
-            vb = (top, bottom) if not view.transposed else (0, view.nrows - 1)
-            heads = [ex.header_row] if ex.header_row is not None else [
-                r for r in range(vb[0], vb[1] + 1) if len(view.by_row.get(r, [])) >= 2][:6]
-            for h in heads:
-                lay = candidate(view, i, vb[0], vb[1], h, ex)
-                if lay is None:
-                    continue
-                if not view.transposed:
-                    # category rows after a blank row (or a header repeated after one) go on
-                    # the matrix: a blank row is spacing, not the end of the ladder
-                    more = _continued(view, lay, bl[i:])
-                    if more > lay.bottom:
-                        lay = candidate(view, i, vb[0], more, h, ex) or lay
-                if view.transposed:
-                    # the block's columns are the sheet's rows: keep only what lies in the block
-                    pass
-                heads_found = [view.get(h, c) for c in lay.levels]
-                lay.pattern = pattern_score(heads_found)
-                lay.order_told = ex.order is not None
-                lay.reverse = (ex.order == "highest-first" if ex.order is not None
-                               else _descending_codes(heads_found))
-                try:
-                    det = build(lay, source)
-                except ImportFailed:
-                    continue
-                dbt = doubts(lay, det)
-                if not view.transposed and (dropped := _dropped_below(view, lay, bl[i:])):
-                    dbt.append(dropped)
-                out.append(Found(lay, det, dbt, score(lay, det, dbt)))
-            if view.transposed:
-                break  # a transposed view sees every block at once
+            dbt = doubts(lay, det)
+            if not view.transposed and (dropped := _dropped_below(view, lay, bl[i:])):
+                dbt.append(dropped)
+            out.append(Found(lay, det, dbt, score(lay, det, dbt)))
     _inside_another(out)
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _row_tables(table: Table, bl: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """The tables of a sheet read with the levels down the rows, as (number, first sheet row,
+    last): each block of rows (``bl``, numbered as --table counts them) starts one, unless it
+    goes on with the table above it (see _goes_on), level rows spaced by blank rows."""
+    by_row: dict[int, dict[int, str]] = {}
+    for (r, c), v in table.cells.items():
+        if v.strip():
+            by_row.setdefault(r, {})[c] = v.strip()
+    out: list[tuple[int, int, int]] = []
+    for i, (top, bottom) in enumerate(bl, 1):
+        if out and _goes_on(by_row, out[-1][1], out[-1][2], top):
+            out[-1] = (out[-1][0], out[-1][1], bottom)
+        else:
+            out.append((i, top, bottom))
+    return out
+
+
+def _goes_on(by_row: dict[int, dict[int, str]], first: int, last: int, top: int) -> bool:
+    """Whether the block starting on sheet row ``top`` goes on with the table on rows
+    first..last, the levels down the rows: its first row repeats a row of that table (its
+    header typed again), or holds a name in the table's first column and text beside it, as a
+    level row does. A title, a blank first cell or a header word there ('Level', 'Category')
+    starts a table of its own."""
+    row = by_row.get(top, {})
+    if len(row) < 2:
+        return False
+    above = [by_row[x] for x in range(first, last + 1) if x in by_row]
+    if row in above:
+        return True
+    left = min((c for cells in above for c in cells), default=0)
+    name = row.get(left, "")
+    return bool(name) and not _header_word(name)
+
+def sheet_rows(lay: Layout) -> tuple[int, int]:
+    """The first and last sheet rows a layout reads: its block (and the blocks it goes on
+    across) with the levels across the columns; the rows of its view with them down the rows."""
+    return lay.view.rows if lay.view.transposed else (lay.top, lay.bottom)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def _inside_another(found: list[Found]) -> None:
@@ -2003,7 +2057,7 @@ def command(found: Found, source: str) -> str:
         parts += ["--weight-col", v.line(lay.weight)]
     for c in lay.skipped:
         parts += ["--skip-col", v.line(c)]
-    if len(blocks(v.table)) > 1 and not v.transposed:
+    if len(blocks(v.table)) > 1:
         parts += ["--table", str(lay.table_no)]
     if lay.reverse or lay.order_told:
         parts += ["--level-order", "highest-first" if lay.reverse else "lowest-first"]
@@ -2161,7 +2215,8 @@ def _pointed_at(best: Found, doubt: Against, source: str) -> Found | None:
     lay = best.layout
     v = lay.view
     if doubt.other_way:
-        flipped = layouts(v.table, source, "columns" if v.transposed else "rows")
+        flipped = [f for f in layouts(v.table, source, "columns" if v.transposed else "rows")
+                   if f.layout.table_no == lay.table_no]
         return flipped[0] if flipped and not flipped[0].doubts \
             and not flipped[0].detection.bad_weights else None
     tries: list[Explicit] = []
@@ -2219,6 +2274,21 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
                 held = "; ".join(f"sheet {t.name!r} holds {n}" for t, n in few[:4])
                 raise ImportFailed(f"{source}: --table {ex.table}: {held} table(s) (blocks of "
                                    "rows with blank rows between); `--list` shows them")
+            for t in tables if levels_in != "columns" else []:
+                bl = blocks(t)
+                if len(bl) < ex.table:
+                    continue
+                top, bottom = bl[ex.table - 1]
+                goes_on = next((k for k, a, b in _row_tables(t, bl) if k < ex.table
+                                and a <= top <= b), None)
+                if goes_on is not None:
+                    raise ImportFailed(
+                        f"{source}: --table {ex.table}: on sheet {t.name!r}, "
+                        + (f"row {top + 1} goes" if top == bottom else
+                           f"rows {top + 1}–{bottom + 1} go")
+                        + f" on with table {goes_on} read with the levels down the "
+                        f"rows (level rows a blank row apart); import it with --table {goes_on} "
+                        "(`--list` shows the tables)")
         beyond = [(t, why) for t in tables if levels_in is not None
                   and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
         if beyond:
@@ -2251,6 +2321,7 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         # when that one has no doubt (when it has, both are doubtful: refused below)
         flipped = next((f for f in found if f.layout.view.table is best.layout.view.table
                         and f.layout.view.transposed != best.layout.view.transposed
+                        and f.layout.table_no == best.layout.table_no
                         and not f.doubts and not f.detection.bad_weights
                         and not f.detection.bad_cells), None)
         if flipped is not None:
@@ -2277,7 +2348,7 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         raise ImportDoubtful("\n".join(lines), best)
     others = [f for f in found[1:] if not f.doubts and f.layout.table_no != best.layout.table_no
               and f.layout.view.table is best.layout.view.table
-              and not best.layout.top <= f.layout.header <= best.layout.bottom]
+              and not _overlap(sheet_rows(best.layout), sheet_rows(f.layout))]
     det = best.detection
     seen = set()
     for f in others:
@@ -2378,15 +2449,27 @@ def list_lines(source: str, sheet: str | None = None,
         bl = blocks(t)
         lines.append(f"sheet {t.name!r}{'' if t.visible else ' (hidden)'}: {len(bl)} table(s)")
         found = layouts(t, source, levels_in)
+        part_of: dict[int, int] = {}  # block -> the table read down the rows it goes on with
         for i, (top, bottom) in enumerate(bl, 1):
-            cols = [c for (r, c) in t.cells if top <= r <= bottom]
-            bounds = range_ref(t.name, top, min(cols), bottom, max(cols))
+            if i in part_of:
+                n = part_of[i]
+                cols = [c for (r, c) in t.cells if top <= r <= bottom]
+                lines.append(f"  table {i}: {range_ref(t.name, top, min(cols), bottom, max(cols))}"
+                             f": part of table {n} (its levels down the rows, a blank row "
+                             f"between them; --table {n})")
+                continue
             # the reading import would take: one without doubt (best first), else the best
             # reading across the columns, else any
             best = next((f for f in found if f.layout.table_no == i and not f.doubts), None) \
                 or next((f for f in found if f.layout.table_no == i
                          and not f.layout.view.transposed), None) \
                 or next((f for f in found if f.layout.table_no == i), None)
+            if best is not None and best.layout.view.transposed:
+                # read down the rows, a table goes on across blank rows: the blocks it takes
+                bottom = max(bottom, best.layout.view.rows[1])
+                part_of.update({k: i for k, (a, _) in enumerate(bl, 1) if k > i and a <= bottom})
+            cols = [c for (r, c) in t.cells if top <= r <= bottom]
+            bounds = range_ref(t.name, top, min(cols), bottom, max(cols))
             if best is None:
                 lines.append(f"  table {i}: {bounds}: no matrix")
                 continue
