@@ -157,6 +157,36 @@ def test_list_shows_blocks_a_table_read_down_the_rows_goes_on_across_as_part_of_
     assert code == 0, out
     assert [lv.code for lv in load(tmp_path / "y.yaml").levels] == ["S1", "S2", "S3"]
 
+
+CRAFT = [["Skill", "What it covers", "Apprentice", "Journeyman", "Master"],
+         ["Discovery", "Finding what the buyer needs", "Asks the standard questions",
+          "Adapts questions to the buyer", "Teaches others to run discovery"],
+         ["Negotiation", "Agreeing terms", "Follows the price list",
+          "Trades concessions for commitments", "Shapes deals the team copies"],
+         ["Forecasting", "Calling the quarter", "Updates the CRM weekly",
+          "Calls the month within 10%", "Calls the quarter for the region"]]
+
+
+def test_table_alone_picks_a_table_and_refuses_it_when_doubtful(tmp_path: Path) -> None:
+    """README's craft matrix (a notes column beside level names without codes) stacked under a
+    plausible table: alone it is refused, but `--table 2` counted as a layout given, so the
+    doubtful guess (the notes column 'What it covers' a level) was written with exit 0. The
+    table is picked, and refused with the command that imports the guess explicitly."""
+    sales = [["Category", "S1 - Junior", "S2 - Mid"],
+             ["Discovery", "Asks the standard questions", "Teaches others to run discovery"],
+             ["Closing", "Closes with help", "Closes the hardest deals"]]
+    path = _csv(tmp_path / "two.csv", sales + [[]] + CRAFT)
+    out_file = tmp_path / "x.yaml"
+    code, out = run("import", str(path), "--table", "2", "-o", str(out_file))
+    assert code == 1 and not out_file.exists()
+    assert "the level names share no pattern" in out
+    assert "--levels B:E --category-col A --table 2" in out
+    code, out = run("import", str(path), "--table", "2", "--levels-in", "columns",
+                    "--header-row", "5", "--levels", "C:E", "--category-col", "A",
+                    "--skip-col", "B", "-o", str(out_file))
+    assert code == 0, out
+    assert [lv.name for lv in load(out_file).levels] == ["Apprentice", "Journeyman", "Master"]
+
 # -- the explicit options ----------------------------------------------------------------------------
 
 

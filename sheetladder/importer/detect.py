@@ -571,6 +571,8 @@ class Explicit:
     group: int | None = None
     weight: int | None = None
     skip: tuple[int, ...] = ()
+    # --table: which of the tables stacked on the sheet; it says where, not how the table is
+    # laid out, so it does not count as a layout given either (a doubtful table is refused)
     table: int | None = None
     # --level-order: how the level columns run, told (None: read from the header). It settles
     # the order only; the other doubts stand, so it does not count as a layout given
@@ -578,7 +580,8 @@ class Explicit:
 
     @property
     def given(self) -> bool:
-        return any(v not in (None, ()) for k, v in vars(self).items() if k != "order")
+        return any(v not in (None, ()) for k, v in vars(self).items()
+                   if k not in ("order", "table"))
 
 
 def _col_stats(view: View, rows: list[int], c: int) -> tuple[int, float, float, float]:
