@@ -129,6 +129,7 @@ def test_list_numbers_tables_read_down_the_rows_as_table_selects_them(tmp_path: 
             assert [c.name for c in ladder.categories] == cats
     code, text = run("import", str(path), "-o", str(tmp_path / "first.yaml"))
     assert code == 0, text
+    assert "levels down the rows, header 'two-down'!A2:A4" in text
     assert "another matrix (table 2, 3 levels x 2 categories) was left out; import it with " \
            "--table 2" in text
 
