@@ -88,11 +88,6 @@ def test_list_names_hidden_sheets_and_sheets_without_a_matrix(tmp_path: Path) ->
 
 
 
-def _csv(path: Path, rows: list[list[str]]) -> Path:
-    path.write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
 SALES_DOWN = [["Level", "Discovery", "Closing"],
               ["S1", "Asks the standard questions", "Closes with help"],
               ["S2", "Adapts questions to the buyer", "Closes alone"],
@@ -147,7 +142,7 @@ def test_list_shows_blocks_a_table_read_down_the_rows_goes_on_across_as_part_of_
     assert lines[1] == "  table 1: spaced!A1:C6: 3 levels x 2 categories (plausible)"
     assert "--levels-in rows" in lines[2] and "--table 1" in lines[2]
     assert lines[3] == ("  table 2: spaced!A4:C4: part of table 1 (its levels down the rows, "
-                        "a blank row between them; --table 1)")
+                        "level rows a blank row apart; --table 1)")
     assert lines[4].startswith("  table 3: spaced!A6:C6: part of table 1")
     code, out = run("import", str(path), "--table", "2", "-o", str(tmp_path / "x.yaml"))
     assert code == 1
@@ -158,6 +153,68 @@ def test_list_shows_blocks_a_table_read_down_the_rows_goes_on_across_as_part_of_
     assert code == 0, out
     assert [lv.code for lv in load(tmp_path / "y.yaml").levels] == ["S1", "S2", "S3"]
 
+
+
+# A published competency matrix kept as Markdown tables, one per heading, the level header
+# typed again under each (mcauduro0/Macro_Trading, .claude/skills/alireza-interview-system-
+# designer/references/competency_matrix_templates.md at 7075805e18d8, its 'Software
+# Engineering Competency Matrix': two categories of each of its two tables)
+SE_LEVELS = ["Junior (L1-L2)", "Mid (L3-L4)", "Senior (L5-L6)", "Staff+ (L7+)"]
+SE_TABLES = {
+    "Technical Competencies": {
+        "Coding & Algorithms": [
+            "Basic data structures, simple algorithms, language syntax",
+            "Advanced algorithms, complexity analysis, optimization",
+            "Complex problem solving, algorithm design, performance tuning",
+            "Architecture-level algorithmic decisions, novel approach design"],
+        "System Design": [
+            "Component interactions, basic scalability concepts",
+            "Service design, database modeling, API design",
+            "Distributed systems, scalability patterns, trade-off analysis",
+            "Large-scale architecture, cross-system design, technology strategy"]},
+    "Behavioral Competencies": {
+        "Communication": [
+            "Clear status updates, asks good questions",
+            "Technical explanations, stakeholder updates",
+            "Cross-functional communication, technical writing",
+            "Executive communication, external representation, thought leadership"],
+        "Collaboration": [
+            "Team participation, code reviews", "Cross-team projects, knowledge sharing",
+            "Team leadership, conflict resolution",
+            "Cross-org collaboration, culture building, strategic partnerships"]}}
+
+
+def test_list_shows_a_table_that_goes_on_under_its_header_repeated_as_part_of_the_first(
+        tmp_path: Path) -> None:
+    """A heading and a table, a blank row, another heading and table under the same level
+    header: the import reads one matrix of two groups, but --list gave table 1 the bounds of
+    its first block with the categories of both, and listed table 2 as a table of its own, so
+    its rows were in two tables. Table 1 spans both now, table 2 is listed as part of it (and
+    what it reads as alone, with the command for that)."""
+    rows: list[list[str]] = []
+    for heading, cats in SE_TABLES.items():
+        rows += ([[]] if rows else []) + [[heading], ["Competency", *SE_LEVELS]]
+        rows += [[name, *descs] for name, descs in cats.items()]
+    path = _csv(tmp_path / "se.csv", rows)
+    code, out = run("import", str(path), "--list")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[1] == "  table 1: se!A1:E9: 4 levels x 4 categories (plausible)"
+    assert lines[3] == ("  table 2: se!A6:E9: part of table 1 (the matrix goes on after a blank "
+                        "row; --table 1); alone, 4 levels x 2 categories (plausible)")
+    argv = shlex.split(lines[2].strip())
+    code, text = run(*argv[1:], "-o", str(tmp_path / "se.yaml"))
+    assert code == 0, text
+    ladder = load(tmp_path / "se.yaml")
+    assert [lv.name for lv in ladder.levels] == SE_LEVELS
+    assert [(g.name, [c.name for c in g.categories]) for g in ladder.groups] == [
+        (heading, list(cats)) for heading, cats in SE_TABLES.items()]
+    for cats in SE_TABLES.values():
+        for name, descs in cats.items():
+            cat = next(c for c in ladder.categories if c.name == name)
+            assert [cat.descriptor(lv.code).text for lv in ladder.levels] == descs
+    code, text = run("import", str(path), "-o", str(tmp_path / "default.yaml"))
+    assert code == 0 and "another matrix" not in text
 
 CRAFT = [["Skill", "What it covers", "Apprentice", "Journeyman", "Master"],
          ["Discovery", "Finding what the buyer needs", "Asks the standard questions",

@@ -2452,34 +2452,39 @@ def list_lines(source: str, sheet: str | None = None,
         bl = blocks(t)
         lines.append(f"sheet {t.name!r}{'' if t.visible else ' (hidden)'}: {len(bl)} table(s)")
         found = layouts(t, source, levels_in)
-        part_of: dict[int, int] = {}  # block -> the table read down the rows it goes on with
+        part_of: dict[int, Found] = {}  # block -> the reading of a table above that takes it
         for i, (top, bottom) in enumerate(bl, 1):
-            if i in part_of:
-                n = part_of[i]
-                cols = [c for (r, c) in t.cells if top <= r <= bottom]
-                lines.append(f"  table {i}: {range_ref(t.name, top, min(cols), bottom, max(cols))}"
-                             f": part of table {n} (its levels down the rows, a blank row "
-                             f"between them; --table {n})")
-                continue
             # the reading import would take: one without doubt (best first), else the best
             # reading across the columns, else any
             best = next((f for f in found if f.layout.table_no == i and not f.doubts), None) \
                 or next((f for f in found if f.layout.table_no == i
                          and not f.layout.view.transposed), None) \
                 or next((f for f in found if f.layout.table_no == i), None)
-            if best is not None and best.layout.view.transposed:
-                # read down the rows, a table goes on across blank rows: the blocks it takes
-                bottom = max(bottom, best.layout.view.rows[1])
-                part_of.update({k: i for k, (a, _) in enumerate(bl, 1) if k > i and a <= bottom})
+            above = part_of.get(i)
+            if best is not None and above is None:
+                # a matrix goes on across blank rows (category rows after one, the header
+                # repeated, level rows a blank row apart): the blocks it takes are its own
+                bottom = max(bottom, sheet_rows(best.layout)[1])
+                part_of.update({k: best for k, (a, _) in enumerate(bl, 1) if k > i and a <= bottom})
             cols = [c for (r, c) in t.cells if top <= r <= bottom]
-            bounds = range_ref(t.name, top, min(cols), bottom, max(cols))
-            if best is None:
-                lines.append(f"  table {i}: {bounds}: no matrix")
+            head = f"  table {i}: {range_ref(t.name, top, min(cols), bottom, max(cols))}: "
+            if above is not None:
+                n = above.layout.table_no
+                head += (f"part of table {n} ("
+                         + ("its levels down the rows, level rows a blank row apart"
+                            if above.layout.view.transposed else "the matrix goes on after a "
+                            "blank row") + f"; --table {n})")
+                if best is None:
+                    lines.append(head)
+                    continue
+                head += "; alone, "
+            elif best is None:
+                lines.append(head + "no matrix")
                 continue
             d = best.detection
             verdict = "doubtful: " + best.doubts[0] if best.doubts else "plausible"
-            lines.append(f"  table {i}: {bounds}: {len(d.levels)} levels x {len(d.categories)} "
-                         f"categories ({verdict})")
+            lines.append(f"{head}{len(d.levels)} levels x {len(d.categories)} categories "
+                         f"({verdict})")
             if not any(isinstance(x, Against) for x in best.doubts):
                 lines.append(f"    {command(best, source)}")
                 continue
