@@ -420,3 +420,41 @@ def test_category_codes_beside_levels_that_say_no_more_are_still_refused(
     with pytest.raises(ImportDoubtful):
         import_matrix(str(save(_coded_categories(heads, cats, None, "Category", down),
                                tmp_path / "c.xlsx")))
+
+
+
+# Code.org's concept-difficulty matrix as its page shows an excerpt of it (code-dot-org/code-
+# dot-org, pegasus/sites.v3/code.org/public/about/evaluation/proficiency.md at 5a9b0173c372):
+# difficulty levels D1..D5 down the rows, concepts across, a '...' column for the concepts
+# left out and '...' for the levels elided; each cell a lead line and lettered items
+CODEORG_D1 = ["Students will be able to...\n\na) Add a single instruction at the end of a "
+              "program\nb) Remove a block from existing instructions",
+              "Students will be able to...\n\na) Move existing code into a loop with "
+              "prompting\nb) Construct a simple (1-instruction) loop with prompting"]
+CODEORG_D5 = ["Students will be able to...\n\na) Move or rearrange branching elements, or code "
+              "within branching elements",
+              "Students will be able to...\n\na) Use a single nested loop layer without "
+              "prompting"]
+
+
+def test_a_column_of_no_descriptors_read_as_a_group_title_is_named_in_the_refusal(
+        tmp_path: Path) -> None:
+    """The '...' column (a header, no descriptors) read down the rows as a group title with no
+    categories refused the import with 'the levels found may be the wrong ones', naming no
+    cell, while the advice said to correct the cells named. It names the cell now, and what
+    to do with it."""
+    rows = [["Difficulty Level", "Sequencing", "Repeat Loops", "..."],
+            ["D1", *CODEORG_D1, ""], ["D3", "...", "...", ""], ["D5", *CODEORG_D5, ""]]
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(save(rows, tmp_path / "c.xlsx")))
+    assert "1 column with no descriptors under the levels found (Ladder!D1 '...') was read " \
+           "as a group title without categories" in str(e.value)
+    assert "write its descriptors, and if it is no part of the ladder, delete it" in str(e.value)
+    # with the '...' column deleted, the excerpt is read as laid out, '...' kept as typed
+    det = import_matrix(str(save([r[:3] for r in rows], tmp_path / "d.xlsx")))
+    assert det.orientation == "rows"
+    assert [lv.code for lv in det.levels] == ["D1", "D3", "D5"]
+    assert [c.name for c in det.categories] == ["Sequencing", "Repeat Loops"]
+    for i, c in enumerate(det.categories):
+        assert [c.descriptors[x] for x in ("D1", "D3", "D5")] == [
+            CODEORG_D1[i], "...", CODEORG_D5[i]]

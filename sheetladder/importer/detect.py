@@ -1239,9 +1239,17 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                            + "): the levels may run the other way" + _other_way_advice(lay),
                            other_way=True))
     if det.empty_groups and det.empty_groups * 2 >= n_cat:
-        out.append(Against(f"{det.empty_groups} rows with no descriptors under the levels found "
-                           f"were read as group titles without categories, against {n_cat} "
-                           "categories: the levels found may be the wrong ones"))
+        titles = [f"{n.ref} {n.message.removesuffix(' has no categories; ignored')}"
+                  for n in det.notes if n.message.endswith(" has no categories; ignored")]
+        lines = ("column" if lay.view.transposed else "row") + ("s" if det.empty_groups > 1 else "")
+        out.append(Against(f"{det.empty_groups} {lines} with no descriptors under the levels found "
+                           f"({', '.join(titles[:3])}{' and more' if len(titles) > 3 else ''}) "
+                           + ("was read as a group title" if det.empty_groups == 1 else
+                              "were read as group titles")
+                           + f" without categories, against {n_cat} "
+                           "categories: the levels found may be the wrong ones; if one is a "
+                           "category, write its descriptors, and if it is no part of the "
+                           "ladder, delete it"))
     unused = _unused_code_line(lay, det)
     if unused:
         out.append(unused)
