@@ -458,3 +458,61 @@ def test_a_column_of_no_descriptors_read_as_a_group_title_is_named_in_the_refusa
     for i, c in enumerate(det.categories):
         assert [c.descriptors[x] for x in ("D1", "D3", "D5")] == [
             CODEORG_D1[i], "...", CODEORG_D5[i]]
+
+
+# A core engineering progression kept as a sheet per skill (hanfak/topics-to-learn, career/
+# learning/company1/core-eng-progression.md at c8a2542689ec): levels '0 - None' to
+# '5 - Evangelise', a description of each skill, the criteria of a level one a line
+PROGRESSION_LEVELS = ["1 - Understand", "2 - Follow", "3 - Practice", "4 - Drive/Lead",
+                      "5 - Evangelise"]
+PROGRESSION = {
+    "Testing": ("Testing the right things in the right way using the relevant tools.", [
+        "I know the basics of what this is and why it's important but have not had much "
+        "practical experience.",
+        "Ability to work on test automation following the conventions in place\nAble to write "
+        "tests first and understand the value it gives",
+        "Understand the test pyramid, and which testing frameworks to use for each level of "
+        "testing\nKeep test run fast to provide quick feedback",
+        "Know what to test, and the value of not testing.\nMentor teams and individuals",
+        "I Influence and evangelise both within the company and publicly."]),
+    "Security": ("The build and maintenance of systems supporting our security requirements.", [
+        "I know the basics of what this is and why it's important but have not had much "
+        "practical experience.",
+        "Develop systems that follow current security practices.\nAwareness of OWASP and how "
+        "it aids development",
+        "Engage with external teams & fix any issues (i.e. pen-testing).\nFix security issues.",
+        "Define & deliver architectures that address security.\nDecide overall security "
+        "strategy.",
+        "I Influence and evangelise both within the company and publicly."]),
+}
+
+
+def test_levels_named_by_a_number_and_a_name_are_read_as_numbered_levels(
+        tmp_path: Path) -> None:
+    """'1 - Understand', '2 - Follow' … '5 - Evangelise' read as names sharing no pattern, so
+    the sheet was refused with its best guess read the other way round (the skills as levels)
+    and that guess's command offered. A number and a name count up as codes do: L1..L5, each
+    named as typed after its number."""
+    rows = [["Skill", "Description", *PROGRESSION_LEVELS]] + [
+        [name, purpose, *descs] for name, (purpose, descs) in PROGRESSION.items()]
+    det = import_matrix(str(save(rows, tmp_path / "p.xlsx")))
+    assert det.orientation == "columns"
+    assert [(lv.code, lv.name) for lv in det.levels] == [
+        ("L1", "Understand"), ("L2", "Follow"), ("L3", "Practice"), ("L4", "Drive/Lead"),
+        ("L5", "Evangelise")]
+    for c in det.categories:
+        purpose, descs = PROGRESSION[c.name]
+        assert c.purpose == purpose
+        assert [c.descriptors[f"L{i}"] for i in range(1, 6)] == descs
+    # the source's level '0 - None' holds no criteria: a level without descriptors, refused
+    with pytest.raises(ImportDoubtful, match="level 'None' has descriptors for only 0 of 2"):
+        import_matrix(str(save([r[:2] + ["0 - None" if i == 0 else ""] + r[2:]
+                                for i, r in enumerate(rows)], tmp_path / "q.xlsx")))
+
+
+@pytest.mark.parametrize("text", ["0-2 years", "1 - 2 years", "12", "1.5"])
+def test_a_range_or_a_number_alone_is_no_number_and_name(text: str) -> None:
+    from sheetladder.importer.detect import parse_level_header
+
+    got = parse_level_header(text)
+    assert got is None or got == (f"L{int(text)}", f"Level {int(text)}")

@@ -135,6 +135,9 @@ _SPACED_CODE = re.compile(r"^([A-Za-z]{1,4})[\s._-](\d{1,3})$")
 _CODE_NAME = re.compile(r"^(" + _TOKEN + r")" + _SEP + r"(.+)$", re.S)
 _NAME_CODE = re.compile(r"^(.+?)\s*[(\[](" + _TOKEN + r")[)\]]$", re.S)
 _NUMBER = re.compile(r"^\d{1,2}$")
+# a number and a name: '0 - None', '1 - Understand', '2: Follow', '3) Practice' (the name starts
+# with a letter: '0-2 years' is a range, no level)
+_NUMBER_NAME = re.compile(r"^(\d{1,2})\s*[-–—:.)]\s*([^\W\d_].*)$", re.S)
 
 
 def _is_code(token: str) -> bool:
@@ -168,6 +171,9 @@ def parse_level_header(text: str) -> tuple[str, str | None] | None:
         return m.group(2), _squash(m.group(1))
     if _NUMBER.match(t):
         return f"L{int(t)}", f"Level {int(t)}"
+    m = _NUMBER_NAME.match(t)
+    if m and _squash(m.group(2)):
+        return f"L{int(m.group(1))}", _squash(m.group(2))
     return None
 
 
