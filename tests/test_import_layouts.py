@@ -51,7 +51,8 @@ class Spec:
     name_line: bool  # the level names on a line of their own beside the codes
     name_label: str  # the corner of that line ('' or 'Name')
     style: str  # the level headers: 'code' (S1), 'combined' (S1 - Junior Engineer), 'word'
-    # (Level 1), 'names' (Junior Engineer: no code, made up as L1, L2)
+    # (Level 1), 'numbered' (1 - Junior Engineer), 'names' (Junior Engineer: no code, made up
+    # as L1, L2)
     corner: str
     categories: list[str]
     groups: list[str] | None  # the group of each category, or None: no group line
@@ -86,8 +87,9 @@ def specs(draw: st.DrawFn) -> Spec:
         bounds = [0, *cuts, n_cat]
         for g, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
             groups += [gnames[g]] * (b - a)
-    style = "code" if name_line else draw(st.sampled_from(["code", "combined", "word", "names"]))
-    if style == "word":
+    style = "code" if name_line else draw(st.sampled_from(["code", "combined", "word", "numbered",
+                                                           "names"]))
+    if style in ("word", "numbered"):
         codes = [f"L{start + i}" for i in range(n_lv)]
     elif style == "names":
         codes = [f"L{i + 1}" for i in range(n_lv)]
@@ -112,7 +114,7 @@ def specs(draw: st.DrawFn) -> Spec:
 def grid(spec: Spec) -> list[list[str]]:
     """The sheet as rows of texts, levels across (transposed when ``spec.rows``)."""
     heads = [{"code": c, "combined": f"{c} - {n}", "names": n,
-              "word": f"Level {c[1:]}"}[spec.style]
+              "word": f"Level {c[1:]}", "numbered": f"{c[1:]} - {n}"}[spec.style]
              for c, n in zip(spec.codes, spec.names, strict=True)]
     lead = 2 if spec.groups else 1
     out: list[list[str]] = []
@@ -158,7 +160,7 @@ def matches(spec: Spec, det: Detection) -> str | None:
     codes = [lv.code for lv in det.levels]
     if codes != spec.codes:
         return f"levels {codes} != {spec.codes}"
-    want_names = (spec.names if spec.name_line or spec.style in ("combined", "names")
+    want_names = (spec.names if spec.name_line or spec.style in ("combined", "numbered", "names")
                   else [f"Level {c[1:]}" for c in spec.codes] if spec.style == "word"
                   else spec.codes)
     names = [lv.name for lv in det.levels]
