@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from sheetladder.definition import load_text
-from sheetladder.importer.detect import ImportDoubtful, explicit_options, import_matrix
+from sheetladder.importer.detect import Explicit, ImportDoubtful, explicit_options, import_matrix
 from sheetladder.importer.emit import default_name, definition_yaml
 
 from .test_import_advice import workbook
@@ -516,3 +516,60 @@ def test_a_range_or_a_number_alone_is_no_number_and_name(text: str) -> None:
 
     got = parse_level_header(text)
     assert got is None or got == (f"L{int(text)}", f"Level {int(text)}")
+
+
+def _desc(cat: str, code: str) -> str:
+    return f"At {code}, works on {cat.lower()} with a wider scope and less help than before"
+
+
+STACKED = {
+    # a table read down the rows over one read across: the first was read across (its
+    # category codes C1, C2 taken for levels) and took the second's rows as categories
+    "down-over-across": (
+        [["Category", "", "C1", "C2"]]
+        + [[code, name, _desc("C1", code), _desc("C2", code)]
+           for code, name in [("S0", "Intern"), ("S1", "Junior Engineer"), ("S2", "Engineer")]]
+        + [[], ["Category", "S0", "S1"], ["C1", "Learns c1: x one", "Owns c1 more"],
+           ["C2", "Owns c2: y", "Leads c2 more"]],
+        ["C1", "C2"]),
+    # a second header naming one more level ('S0 | S1 | S2' under 'S0 | S1') was read as the
+    # first header repeated, its rows taken into the first table, their S2 dropped
+    "one-more-level": (
+        [["Category", "S0", "S1"], ["C1", _desc("C1", "S0"), _desc("C1", "S1")],
+         ["C2", _desc("C2", "S0"), _desc("C2", "S1")], [],
+         ["Category", "S0", "S1", "S2"],
+         ["Area 1", *[_desc("Area 1", c) for c in ("S0", "S1", "S2")]],
+         ["Area 2", *[_desc("Area 2", c) for c in ("S0", "S1", "S2")]]],
+        ["C1", "C2"]),
+    # another word over the names ('Category' under 'Level'): a header of its own
+    "another-corner": (
+        [["Level", "L0", "L1"], ["C1", _desc("C1", "L0"), _desc("C1", "L1")],
+         ["C2", _desc("C2", "L0"), _desc("C2", "L1")], [],
+         ["Category", "L0", "L1"], ["Area 1", _desc("Area 1", "L0"), _desc("Area 1", "L1")],
+         ["Area 2", _desc("Area 2", "L0"), _desc("Area 2", "L1")]],
+        ["C1", "C2"]),
+    # labels where the first table has descriptors: another table (levels down the rows)
+    "labels-below": (
+        [["Category", "", "S0", "S1", "S2"]]
+        + [[g, c, *[_desc(c, x) for x in ("S0", "S1", "S2")]]
+           for g, c in [("Technical", "C1"), ("Impact", "C2")]]
+        + [[], ["", "Craft", "Scope", "Delivery", "Mentoring"],
+           ["S0", "Learns craft", "Owns scope", "Leads delivery", "Shapes mentoring"],
+           ["S1", "Owns craft more", "Leads scope more", "Shapes delivery", "Guides mentoring"]],
+        ["C1", "C2"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STACKED))
+def test_a_table_stacked_under_another_is_not_read_as_its_rows(tmp_path: Path,
+                                                                  case: str) -> None:
+    """Found by the stacked-layouts property: the first table's reading went on across the
+    blank row into the second table, whose header and rows became its categories, exit 0.
+    The first table is read alone (or refused); never with the second's rows."""
+    rows, cats = STACKED[case]
+    path = save(rows, tmp_path / "s.xlsx")
+    try:
+        det = import_matrix(str(path), explicit=Explicit(table=1))
+    except ImportDoubtful:
+        return
+    assert [c.name for c in det.categories] == cats

@@ -601,8 +601,13 @@ def _col_stats(view: View, rows: list[int], c: int) -> tuple[int, float, float, 
 
 
 def _is_header_repeat(view: View, r: int, h: int, cols: list[int]) -> bool:
+    """Whether row ``r`` repeats the header on row ``h`` over the level columns ``cols``,
+    holding nothing the header does not (a header naming one more level, 'S0 | S1 | S2' under
+    'S0 | S1', or another word over its names, 'Category' under 'Level', heads a table of its
+    own)."""
     return r != h and all(view.get(r, c) == view.get(h, c) for c in cols) and any(
-        view.get(h, c) for c in cols)
+        view.get(h, c) for c in cols) and all(view.get(h, c) == x for c in view.by_row.get(r, [])
+                                              if (x := view.get(r, c)))
 
 
 def _group_row(view: View, r: int, lay_cols: list[int], label_cols: list[int]) -> str | None:
@@ -1976,7 +1981,9 @@ def _own_header(view: View, lay: Layout, r: int) -> bool:
     first = [x for c in lay.levels if (x := view.get(r, c))]
     if pattern_score(first) >= 2.5:
         return True
-    if not _header_word(view.get(r, lay.category)):
+    if not any(_header_word(view.get(r, c)) for c in range(lay.levels[0])):
+        # a header word over the names, or over the column left of them ('Category' over a
+        # table whose levels run down the rows, stacked under one read across)
         return False
     return pattern_score(first) > 0 or bool(first) and all(
         width(x) <= 25 and len(x.split()) <= 3 for x in first)
@@ -2024,6 +2031,12 @@ def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
     a header word such as 'Category' over its names, or no name) is another table: it ends
     the matrix."""
     bottom = lay.bottom
+    longest = max((width(view.get(r, lay.category)) for r in range(lay.header + 1, lay.bottom + 1)),
+                  default=0)
+    extent = max(view.by_row.get(lay.header, [0]))
+    own = [width(x) for r in range(lay.header + 1, lay.bottom + 1) for c in lay.levels
+           if (x := view.get(r, c))]
+    mean_desc = statistics.fmean(own) if own else 0.0
     for top, end in later:
         multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
         if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
@@ -2035,6 +2048,13 @@ def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
         if any(not view.get(r, lay.category) or not any(view.get(r, c) for c in lay.levels)
                for r in multi):
             break
+        if any(width(view.get(r, lay.category)) > max(30, 2 * longest) for r in multi):
+            break  # a text in the names' column far longer than a name: another table's
+        if any(c > extent for r in multi for c in view.by_row.get(r, [])):
+            break  # text right of the header's last column: a wider table of its own
+        here = [width(x) for r in multi for c in lay.levels if (x := view.get(r, c))]
+        if mean_desc > 25 and here and statistics.fmean(here) < 0.5 * mean_desc:
+            break  # labels where the matrix has descriptors: another table's header and rows
         filled = sum(bool(view.get(r, c)) for r in multi for c in lay.levels)
         if filled * 2 < len(multi) * len(lay.levels):
             break
