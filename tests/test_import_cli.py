@@ -87,6 +87,164 @@ def test_list_names_hidden_sheets_and_sheets_without_a_matrix(tmp_path: Path) ->
     assert code == 0 and "Notes" not in only and "sheet 'Matrix'" in only
 
 
+
+SALES_DOWN = [["Level", "Discovery", "Closing"],
+              ["S1", "Asks the standard questions", "Closes with help"],
+              ["S2", "Adapts questions to the buyer", "Closes alone"],
+              ["S3", "Teaches others to run discovery", "Closes the hardest deals"]]
+MANAGERS_DOWN = [["Level", "Hiring", "Coaching"],
+                 ["M1", "Hires with the recruiter", "Coaches one report at a time"],
+                 ["M2", "Builds the hiring plan", "Coaches through the team leads"],
+                 ["M3", "Shapes the hiring strategy", "Grows the next managers"]]
+
+
+def test_list_numbers_tables_read_down_the_rows_as_table_selects_them(tmp_path: Path) -> None:
+    """Two tables stacked, each with its levels down the rows: the reading down the rows saw
+    the whole sheet at once, so --list showed it as table 1 only and `--table 2` wrote table
+    1's ladder (S1..S3) with exit 0. Each table is read on its own rows now, listed with the
+    command (with --table) that imports it, and `--table 2` imports the second."""
+    path = _csv(tmp_path / "two-down.csv", SALES_DOWN + [[]] + MANAGERS_DOWN)
+    code, out = run("import", str(path), "--list")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "sheet 'two-down': 2 table(s)"
+    assert lines[1] == "  table 1: 'two-down'!A1:C4: 3 levels x 2 categories (plausible)"
+    assert lines[3] == "  table 2: 'two-down'!A6:C9: 3 levels x 2 categories (plausible)"
+    for line, codes, cats in ((lines[2], ["S1", "S2", "S3"], ["Discovery", "Closing"]),
+                              (lines[4], ["M1", "M2", "M3"], ["Hiring", "Coaching"])):
+        argv = shlex.split(line.strip())
+        assert "--levels-in" in argv and argv[argv.index("--levels-in") + 1] == "rows"
+        n = argv[argv.index("--table") + 1]
+        for args in (argv[1:], ["import", str(path), "--table", n]):
+            out_file = tmp_path / f"t{n}-{len(args)}.yaml"
+            code, text = run(*args, "-o", str(out_file))
+            assert code == 0, text
+            ladder = load(out_file)
+            assert [lv.code for lv in ladder.levels] == codes
+            assert [c.name for c in ladder.categories] == cats
+    code, text = run("import", str(path), "-o", str(tmp_path / "first.yaml"))
+    assert code == 0, text
+    assert "levels down the rows, header 'two-down'!A2:A4" in text
+    assert "another matrix (table 2, 3 levels x 2 categories) was left out; import it with " \
+           "--table 2" in text
+
+
+def test_list_shows_blocks_a_table_read_down_the_rows_goes_on_across_as_part_of_it(
+        tmp_path: Path) -> None:
+    """Level rows a blank row apart are one table read down the rows: --list shows it as table
+    1 over all its rows and the blocks after the first as part of it; --table 2 says so."""
+    rows = SALES_DOWN[:2] + [[]] + SALES_DOWN[2:3] + [[]] + SALES_DOWN[3:]
+    path = _csv(tmp_path / "spaced.csv", rows)
+    code, out = run("import", str(path), "--list")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "sheet 'spaced': 3 table(s)"
+    assert lines[1] == "  table 1: spaced!A1:C6: 3 levels x 2 categories (plausible)"
+    assert "--levels-in rows" in lines[2] and "--table 1" in lines[2]
+    assert lines[3] == ("  table 2: spaced!A4:C4: part of table 1 (its levels down the rows, "
+                        "level rows a blank row apart; --table 1)")
+    assert lines[4].startswith("  table 3: spaced!A6:C6: part of table 1")
+    code, out = run("import", str(path), "--table", "2", "-o", str(tmp_path / "x.yaml"))
+    assert code == 1
+    assert "--table 2: on sheet 'spaced', row 4 goes on with table 1 read with the levels " \
+           "down the rows" in out and "import it with --table 1" in out
+    assert not (tmp_path / "x.yaml").exists()
+    code, out = run(*shlex.split(lines[2].strip())[1:], "-o", str(tmp_path / "y.yaml"))
+    assert code == 0, out
+    assert [lv.code for lv in load(tmp_path / "y.yaml").levels] == ["S1", "S2", "S3"]
+
+
+
+# A published competency matrix kept as Markdown tables, one per heading, the level header
+# typed again under each (mcauduro0/Macro_Trading, .claude/skills/alireza-interview-system-
+# designer/references/competency_matrix_templates.md at 7075805e18d8, its 'Software
+# Engineering Competency Matrix': two categories of each of its two tables)
+SE_LEVELS = ["Junior (L1-L2)", "Mid (L3-L4)", "Senior (L5-L6)", "Staff+ (L7+)"]
+SE_TABLES = {
+    "Technical Competencies": {
+        "Coding & Algorithms": [
+            "Basic data structures, simple algorithms, language syntax",
+            "Advanced algorithms, complexity analysis, optimization",
+            "Complex problem solving, algorithm design, performance tuning",
+            "Architecture-level algorithmic decisions, novel approach design"],
+        "System Design": [
+            "Component interactions, basic scalability concepts",
+            "Service design, database modeling, API design",
+            "Distributed systems, scalability patterns, trade-off analysis",
+            "Large-scale architecture, cross-system design, technology strategy"]},
+    "Behavioral Competencies": {
+        "Communication": [
+            "Clear status updates, asks good questions",
+            "Technical explanations, stakeholder updates",
+            "Cross-functional communication, technical writing",
+            "Executive communication, external representation, thought leadership"],
+        "Collaboration": [
+            "Team participation, code reviews", "Cross-team projects, knowledge sharing",
+            "Team leadership, conflict resolution",
+            "Cross-org collaboration, culture building, strategic partnerships"]}}
+
+
+def test_list_shows_a_table_that_goes_on_under_its_header_repeated_as_part_of_the_first(
+        tmp_path: Path) -> None:
+    """A heading and a table, a blank row, another heading and table under the same level
+    header: the import reads one matrix of two groups, but --list gave table 1 the bounds of
+    its first block with the categories of both, and listed table 2 as a table of its own, so
+    its rows were in two tables. Table 1 spans both now, table 2 is listed as part of it (and
+    what it reads as alone, with the command for that)."""
+    rows: list[list[str]] = []
+    for heading, cats in SE_TABLES.items():
+        rows += ([[]] if rows else []) + [[heading], ["Competency", *SE_LEVELS]]
+        rows += [[name, *descs] for name, descs in cats.items()]
+    path = _csv(tmp_path / "se.csv", rows)
+    code, out = run("import", str(path), "--list")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[1] == "  table 1: se!A1:E9: 4 levels x 4 categories (plausible)"
+    assert lines[3] == ("  table 2: se!A6:E9: part of table 1 (the matrix goes on after a blank "
+                        "row; --table 1); alone, 4 levels x 2 categories (plausible)")
+    argv = shlex.split(lines[2].strip())
+    code, text = run(*argv[1:], "-o", str(tmp_path / "se.yaml"))
+    assert code == 0, text
+    ladder = load(tmp_path / "se.yaml")
+    assert [lv.name for lv in ladder.levels] == SE_LEVELS
+    assert [(g.name, [c.name for c in g.categories]) for g in ladder.groups] == [
+        (heading, list(cats)) for heading, cats in SE_TABLES.items()]
+    for cats in SE_TABLES.values():
+        for name, descs in cats.items():
+            cat = next(c for c in ladder.categories if c.name == name)
+            assert [cat.descriptor(lv.code).text for lv in ladder.levels] == descs
+    code, text = run("import", str(path), "-o", str(tmp_path / "default.yaml"))
+    assert code == 0 and "another matrix" not in text
+
+CRAFT = [["Skill", "What it covers", "Apprentice", "Journeyman", "Master"],
+         ["Discovery", "Finding what the buyer needs", "Asks the standard questions",
+          "Adapts questions to the buyer", "Teaches others to run discovery"],
+         ["Negotiation", "Agreeing terms", "Follows the price list",
+          "Trades concessions for commitments", "Shapes deals the team copies"],
+         ["Forecasting", "Calling the quarter", "Updates the CRM weekly",
+          "Calls the month within 10%", "Calls the quarter for the region"]]
+
+
+def test_table_alone_picks_a_table_and_refuses_it_when_doubtful(tmp_path: Path) -> None:
+    """README's craft matrix (a notes column beside level names without codes) stacked under a
+    plausible table: alone it is refused, but `--table 2` counted as a layout given, so the
+    doubtful guess (the notes column 'What it covers' a level) was written with exit 0. The
+    table is picked, and refused with the command that imports the guess explicitly."""
+    sales = [["Category", "S1 - Junior", "S2 - Mid"],
+             ["Discovery", "Asks the standard questions", "Teaches others to run discovery"],
+             ["Closing", "Closes with help", "Closes the hardest deals"]]
+    path = _csv(tmp_path / "two.csv", sales + [[]] + CRAFT)
+    out_file = tmp_path / "x.yaml"
+    code, out = run("import", str(path), "--table", "2", "-o", str(out_file))
+    assert code == 1 and not out_file.exists()
+    assert "the level names share no pattern" in out
+    assert "--levels B:E --category-col A --table 2" in out
+    code, out = run("import", str(path), "--table", "2", "--levels-in", "columns",
+                    "--header-row", "5", "--levels", "C:E", "--category-col", "A",
+                    "--skip-col", "B", "-o", str(out_file))
+    assert code == 0, out
+    assert [lv.name for lv in load(out_file).levels] == ["Apprentice", "Journeyman", "Master"]
+
 # -- the explicit options ----------------------------------------------------------------------------
 
 

@@ -9,11 +9,13 @@ the function ``sheetladder import`` calls."""
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sheetladder.errors import SheetladderError
@@ -51,7 +53,8 @@ class Spec:
     name_line: bool  # the level names on a line of their own beside the codes
     name_label: str  # the corner of that line ('' or 'Name')
     style: str  # the level headers: 'code' (S1), 'combined' (S1 - Junior Engineer), 'word'
-    # (Level 1), 'names' (Junior Engineer: no code, made up as L1, L2)
+    # (Level 1), 'numbered' (1 - Junior Engineer), 'names' (Junior Engineer: no code, made up
+    # as L1, L2)
     corner: str
     categories: list[str]
     groups: list[str] | None  # the group of each category, or None: no group line
@@ -86,8 +89,9 @@ def specs(draw: st.DrawFn) -> Spec:
         bounds = [0, *cuts, n_cat]
         for g, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
             groups += [gnames[g]] * (b - a)
-    style = "code" if name_line else draw(st.sampled_from(["code", "combined", "word", "names"]))
-    if style == "word":
+    style = "code" if name_line else draw(st.sampled_from(["code", "combined", "word", "numbered",
+                                                           "names"]))
+    if style in ("word", "numbered"):
         codes = [f"L{start + i}" for i in range(n_lv)]
     elif style == "names":
         codes = [f"L{i + 1}" for i in range(n_lv)]
@@ -112,7 +116,7 @@ def specs(draw: st.DrawFn) -> Spec:
 def grid(spec: Spec) -> list[list[str]]:
     """The sheet as rows of texts, levels across (transposed when ``spec.rows``)."""
     heads = [{"code": c, "combined": f"{c} - {n}", "names": n,
-              "word": f"Level {c[1:]}"}[spec.style]
+              "word": f"Level {c[1:]}", "numbered": f"{c[1:]} - {n}"}[spec.style]
              for c, n in zip(spec.codes, spec.names, strict=True)]
     lead = 2 if spec.groups else 1
     out: list[list[str]] = []
@@ -158,7 +162,7 @@ def matches(spec: Spec, det: Detection) -> str | None:
     codes = [lv.code for lv in det.levels]
     if codes != spec.codes:
         return f"levels {codes} != {spec.codes}"
-    want_names = (spec.names if spec.name_line or spec.style in ("combined", "names")
+    want_names = (spec.names if spec.name_line or spec.style in ("combined", "numbered", "names")
                   else [f"Level {c[1:]}" for c in spec.codes] if spec.style == "word"
                   else spec.codes)
     names = [lv.name for lv in det.levels]
@@ -194,3 +198,76 @@ def check(spec: Spec, path: Path) -> None:
 @given(spec=specs())
 def test_a_random_layout_is_imported_as_laid_out_or_refused(spec: Spec, tmp_path: Path) -> None:
     check(spec, tmp_path / "ladder.xlsx")
+
+
+def _options(argv: list[str]) -> dict[str, Any]:
+    """import_matrix's arguments for a listed command line."""
+    from sheetladder.importer.detect import explicit_options
+
+    opts: dict[str, Any] = {"skip": ()}
+    for k, v in zip(argv, argv[1:], strict=False):
+        if k == "--skip-col":
+            opts["skip"] += (v,)
+        elif k.startswith("--") and k != "--sheet":
+            opts[k[2:].replace("-", "_")] = v
+    levels_in = opts.pop("levels_in")
+    names = {"header_row": "header_row", "levels": "levels", "category_col": "category",
+             "group_col": "group", "weight_col": "weight", "table": "table",
+             "level_order": "order"}
+    kw = {names[k]: (int(v) if k == "table" else v) for k, v in opts.items() if k in names}
+    return {"levels_in": levels_in, "explicit": explicit_options(levels_in, skip=opts["skip"], **kw)}
+
+
+def write_stacked(specs_: list[Spec], path: Path) -> None:
+    """Two ladders on one sheet, one under the other with a blank row between (each laid out
+    as ``write`` lays one out, without blank rows inside it)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ladder"
+    r_out = 1
+    for spec in specs_:
+        if spec.title:
+            ws.cell(r_out, 1, spec.title)
+            r_out += 2
+        for line in grid(spec):
+            for c, text in enumerate(line):
+                if text:
+                    ws.cell(r_out, c + 1, text)
+            r_out += 1
+        r_out += 1
+    wb.save(path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=specs(), second=specs())
+def test_stacked_layouts_are_each_imported_as_laid_out_by_table_or_refused(
+        first: Spec, second: Spec, tmp_path: Path) -> None:
+    """Two random layouts stacked (each either way round): --table 1 and --table 2 each import
+    their own ladder as laid out, or refuse with advice; and the command --list gives for a
+    table imports the same ladder as --table alone does, never another table's."""
+    from sheetladder.importer.detect import Explicit, list_lines
+
+    first.spacers, second.spacers = [], []
+    # a second header naming the same levels as the first (whatever its corner) is the header
+    # repeated: one matrix (as a published matrix repeats its header under each group)
+    assume([x for x in grid(first)[0][1:] if x] != [x for x in grid(second)[0][1:] if x])
+    path = tmp_path / "two.xlsx"
+    write_stacked([first, second], path)
+    lines = list_lines(str(path))
+    for i, line in enumerate(lines[:-1]):
+        m = re.match(r"  table (\d): .*\(plausible\)$", line)
+        if m and int(m.group(1)) <= 2 and lines[i + 1].startswith("    sheetladder import"):
+            n = int(m.group(1))
+            assert f"--table {n}" in lines[i + 1], lines
+            det = import_matrix(str(path), **_options(shlex.split(lines[i + 1])))
+            why = matches((first, second)[n - 1], det)
+            assert why is None, f"--list's command for table {n}: {why}\n{lines}"
+    for n, spec in ((1, first), (2, second)):
+        try:
+            det = import_matrix(str(path), explicit=Explicit(table=n))
+        except SheetladderError as e:
+            assert ADVICE.search(str(e)), f"a refusal without advice:\n{e}"
+            continue
+        why = matches(spec, det)
+        assert why is None, f"--table {n}: an exit-0 wrong ladder: {why}\n{first}\n{second}"

@@ -619,3 +619,42 @@ def test_a_formula_whose_result_is_empty_text_is_an_empty_cell_not_an_unsaved_on
     code, output = import_cli(str(saved), "-o", str(tmp_path / "e.yaml"))
     assert code == 0, output
     assert "Matrix!D3 (Closing at L2)" in output  # an empty cell, written as a placeholder
+
+
+# Invitation Homes' key competencies (invitation-homes/career-progression-framework,
+# key-competencies.md at 418b8cc345e0): two of its competencies at its two levels, kept as a
+# CSV with two empty columns after them; a behaviour quotes a word ("why") and holds commas
+IH = [["Connect the Dots", "Business Acumen — Know the business, know your customer",
+       "Understands how their work connects to team goals, KPIs, and resident experience; uses "
+       "data in day-to-day decisions; asks questions to understand the \"why\" behind "
+       "priorities; flags cost, quality, or risk impacts early",
+       "Connects team responsibilities to KPIs; uses data dashboards and metrics to guide "
+       "decisions and prioritize work; identifies cost, risk, and resident/associate "
+       "implications when allocating resources or structuring workloads"],
+      ["Connect the Dots", "Contextual Communication — Communicate with context and clarity",
+       "Shares clear, timely updates with appropriate detail; confirms understanding and closes "
+       "the loop; uses the right channel and tone for the audience; escalates time-sensitive "
+       "issues early",
+       "Tailors communication for diverse audiences; translates technical, financial, or "
+       "policy information into clear actions; clearly articulates what is being delegated, "
+       "why, and to whom; states the why, the impact, and one clear next step, then confirms "
+       "understanding"]]
+
+
+def test_a_quote_doubled_inside_a_quoted_csv_text_is_one_quote_whatever_the_sniffer_guesses(
+        tmp_path: Path) -> None:
+    """The CSV dialect was sniffed whole, and for these rows Python's sniffer guessed that
+    quotes are not doubled: the text holding '""why""' was split at its commas and the import
+    refused it as a row wider than its header, advising to put in double quotes a text that
+    was. Only the delimiter is sniffed now; quotes are read as every spreadsheet writes them."""
+    path = write_csv(tmp_path / "ih.csv", [["Value", "Competency", "L1 - Associate",
+                                           "L2 - People Leader", "", ""]]
+                     + [[*r, "", ""] for r in IH])
+    from sheetladder.importer.detect import import_matrix
+
+    assert csv.Sniffer().sniff(path.read_text(encoding="utf-8")).doublequote is False
+    det = import_matrix(str(path))
+    assert [(g.name, [c.name for c in g.categories]) for g in det.groups] == [
+        ("Connect the Dots", [r[1] for r in IH])]
+    for c, r in zip(det.categories, IH, strict=True):
+        assert [c.descriptors["L1"], c.descriptors["L2"]] == r[2:]

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from sheetladder.definition import load_text
-from sheetladder.importer.detect import ImportDoubtful, explicit_options, import_matrix
+from sheetladder.importer.detect import Explicit, ImportDoubtful, explicit_options, import_matrix
 from sheetladder.importer.emit import default_name, definition_yaml
 
 from .test_import_advice import workbook
@@ -71,6 +71,24 @@ def test_headers_sharing_a_word_beside_a_column_of_level_codes_are_not_taken_for
     assert "column C ('Craft', Ladder!C1) holds texts like the descriptors" in text
     assert "--levels-in rows" in text
     assert "Read as that doubt says, the matrix has no doubt" in text
+    assert "--levels-in rows --header-row A --levels 2:3 --category-col 1" in text
+
+
+@pytest.mark.parametrize("name_label", [None, "Name"])
+def test_levels_in_columns_over_a_column_of_codes_names_no_category_or_group_line_left_out(
+        tmp_path: Path, name_label: str | None) -> None:
+    """With --levels-in columns given, the refusal's doubts pointed the other way and its
+    advice was right (--levels-in rows), but two doubts beside them took column A, the level
+    codes S1, S2 under 'Category', for a line of category names left out (advising
+    --category-col A) and for a group column (--group-col A): clutter whose commands write a
+    wrong ladder. The codes are named once, as the levels the other way."""
+    path = levels_down_column_a(tmp_path / "l.xlsx", name_label)
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(path), levels_in="columns")
+    text = str(e.value)
+    assert "is left out while the category names are taken from" not in text
+    assert "--category-col A" not in text and "--group-col A" not in text
+    assert "column A holds level codes (S1, S2): the levels may run the other way" in text
     assert "--levels-in rows --header-row A --levels 2:3 --category-col 1" in text
 
 
@@ -343,3 +361,215 @@ def test_category_codes_across_over_level_names_ranked_down_are_refused(tmp_path
         import_matrix(str(save(rows, tmp_path / "c.xlsx")))
     assert "the category names read as level names (Intern, Junior Engineer, Engineer)" \
         in str(e.value)
+
+
+def _coded_categories(heads: list[str], cats: list[str], names: list[str] | None,
+                      corner: str, down: bool) -> list[list[str]]:
+    """Level headers across (a line of level names under them when ``names``), categories
+    named by codes down column A; turned on its side when ``down``."""
+    rows = [[corner, *heads]] + ([["Name", *names]] if names else []) + [
+        [c, *[text(c, h) for h in heads]] for c in cats]
+    return [list(x) for x in zip(*rows, strict=True)] if down else rows
+
+
+TOLD_APART = {
+    # codes with names ranked by seniority (a line of names under the codes, or in one cell)
+    "names-line": (["S0", "S1", "S2"], ["C1", "C2", "C3", "C4"], ["Intern", "Junior", "Senior"]),
+    "code-and-name": (["S0 - Intern", "S1 - Junior Engineer", "S2 - Senior Engineer"],
+                      ["C1", "C2", "C3"], None),
+    # the word 'Level' with each number
+    "level-word": (["Level 1", "Level 2", "Level 3"], ["C1", "C2", "C3"], None),
+    # the categories named by a grouping word and a number
+    "area-word": (["P1", "P2", "P3"], ["Area 1", "Area 2", "Area 3", "Area 4"], None),
+    "area-word-names": (["Trainee", "Junior", "Senior"], ["Area 1", "Area 2"], None),
+}
+
+
+@pytest.mark.parametrize("down", [False, True], ids=["levels-across", "levels-down"])
+@pytest.mark.parametrize("corner", ["", "Category", "Level"])
+@pytest.mark.parametrize("case", sorted(TOLD_APART))
+def test_category_codes_beside_levels_that_say_more_than_codes_import_as_laid_out(
+        tmp_path: Path, case: str, corner: str, down: bool) -> None:
+    """Found by the property test (a quarter of its layouts were refused, most of them
+    these): category names counting up as codes do ('C1', 'Area 1') beside level headers were
+    refused as 'which holds the levels cannot be told'. Level headers that say more than a
+    code (names ranked by seniority beside the codes, the word 'Level'), or category names
+    that are a grouping word and a number, tell the two lines apart: imported as laid out,
+    either way round."""
+    heads, cats, names = TOLD_APART[case]
+    det = import_matrix(str(save(_coded_categories(heads, cats, names, corner, down),
+                                 tmp_path / "c.xlsx")))
+    assert det.orientation == ("rows" if down else "columns")
+    assert [c.name for c in det.categories] == cats
+    assert len(det.levels) == len(heads)
+    if names:
+        assert [lv.name for lv in det.levels] == names
+    for c in det.categories:
+        assert list(c.descriptors.values()) == [text(c.name, h) for h in heads]
+
+
+@pytest.mark.parametrize("down", [False, True], ids=["levels-across", "levels-down"])
+@pytest.mark.parametrize(("heads", "cats"), [
+    (["S0", "S1", "S2"], ["C1", "C2", "C3"]),  # codes and codes: nothing tells them apart
+    (["Level 1", "Level 2"], ["Level 3", "Level 4", "Level 5"]),  # level words on both lines
+    (["Area 1", "Area 2", "Area 3"], ["Area 4", "Area 5"]),  # grouping words on both lines
+    (["Level 1", "Level 2", "Level 3"], ["L1", "L2", "L3"]),  # codes of one kind on both
+])
+def test_category_codes_beside_levels_that_say_no_more_are_still_refused(
+        tmp_path: Path, heads: list[str], cats: list[str], down: bool) -> None:
+    with pytest.raises(ImportDoubtful):
+        import_matrix(str(save(_coded_categories(heads, cats, None, "Category", down),
+                               tmp_path / "c.xlsx")))
+
+
+
+# Code.org's concept-difficulty matrix as its page shows an excerpt of it (code-dot-org/code-
+# dot-org, pegasus/sites.v3/code.org/public/about/evaluation/proficiency.md at 5a9b0173c372):
+# difficulty levels D1..D5 down the rows, concepts across, a '...' column for the concepts
+# left out and '...' for the levels elided; each cell a lead line and lettered items
+CODEORG_D1 = ["Students will be able to...\n\na) Add a single instruction at the end of a "
+              "program\nb) Remove a block from existing instructions",
+              "Students will be able to...\n\na) Move existing code into a loop with "
+              "prompting\nb) Construct a simple (1-instruction) loop with prompting"]
+CODEORG_D5 = ["Students will be able to...\n\na) Move or rearrange branching elements, or code "
+              "within branching elements",
+              "Students will be able to...\n\na) Use a single nested loop layer without "
+              "prompting"]
+
+
+def test_a_column_of_no_descriptors_read_as_a_group_title_is_named_in_the_refusal(
+        tmp_path: Path) -> None:
+    """The '...' column (a header, no descriptors) read down the rows as a group title with no
+    categories refused the import with 'the levels found may be the wrong ones', naming no
+    cell, while the advice said to correct the cells named. It names the cell now, and what
+    to do with it."""
+    rows = [["Difficulty Level", "Sequencing", "Repeat Loops", "..."],
+            ["D1", *CODEORG_D1, ""], ["D3", "...", "...", ""], ["D5", *CODEORG_D5, ""]]
+    with pytest.raises(ImportDoubtful) as e:
+        import_matrix(str(save(rows, tmp_path / "c.xlsx")))
+    assert "1 column with no descriptors under the levels found (Ladder!D1 '...') was read " \
+           "as a group title without categories" in str(e.value)
+    assert "write its descriptors, and if it is no part of the ladder, delete it" in str(e.value)
+    # with the '...' column deleted, the excerpt is read as laid out, '...' kept as typed
+    det = import_matrix(str(save([r[:3] for r in rows], tmp_path / "d.xlsx")))
+    assert det.orientation == "rows"
+    assert [lv.code for lv in det.levels] == ["D1", "D3", "D5"]
+    assert [c.name for c in det.categories] == ["Sequencing", "Repeat Loops"]
+    for i, c in enumerate(det.categories):
+        assert [c.descriptors[x] for x in ("D1", "D3", "D5")] == [
+            CODEORG_D1[i], "...", CODEORG_D5[i]]
+
+
+# A core engineering progression kept as a sheet per skill (hanfak/topics-to-learn, career/
+# learning/company1/core-eng-progression.md at c8a2542689ec): levels '0 - None' to
+# '5 - Evangelise', a description of each skill, the criteria of a level one a line
+PROGRESSION_LEVELS = ["1 - Understand", "2 - Follow", "3 - Practice", "4 - Drive/Lead",
+                      "5 - Evangelise"]
+PROGRESSION = {
+    "Testing": ("Testing the right things in the right way using the relevant tools.", [
+        "I know the basics of what this is and why it's important but have not had much "
+        "practical experience.",
+        "Ability to work on test automation following the conventions in place\nAble to write "
+        "tests first and understand the value it gives",
+        "Understand the test pyramid, and which testing frameworks to use for each level of "
+        "testing\nKeep test run fast to provide quick feedback",
+        "Know what to test, and the value of not testing.\nMentor teams and individuals",
+        "I Influence and evangelise both within the company and publicly."]),
+    "Security": ("The build and maintenance of systems supporting our security requirements.", [
+        "I know the basics of what this is and why it's important but have not had much "
+        "practical experience.",
+        "Develop systems that follow current security practices.\nAwareness of OWASP and how "
+        "it aids development",
+        "Engage with external teams & fix any issues (i.e. pen-testing).\nFix security issues.",
+        "Define & deliver architectures that address security.\nDecide overall security "
+        "strategy.",
+        "I Influence and evangelise both within the company and publicly."]),
+}
+
+
+def test_levels_named_by_a_number_and_a_name_are_read_as_numbered_levels(
+        tmp_path: Path) -> None:
+    """'1 - Understand', '2 - Follow' … '5 - Evangelise' read as names sharing no pattern, so
+    the sheet was refused with its best guess read the other way round (the skills as levels)
+    and that guess's command offered. A number and a name count up as codes do: L1..L5, each
+    named as typed after its number."""
+    rows = [["Skill", "Description", *PROGRESSION_LEVELS]] + [
+        [name, purpose, *descs] for name, (purpose, descs) in PROGRESSION.items()]
+    det = import_matrix(str(save(rows, tmp_path / "p.xlsx")))
+    assert det.orientation == "columns"
+    assert [(lv.code, lv.name) for lv in det.levels] == [
+        ("L1", "Understand"), ("L2", "Follow"), ("L3", "Practice"), ("L4", "Drive/Lead"),
+        ("L5", "Evangelise")]
+    for c in det.categories:
+        purpose, descs = PROGRESSION[c.name]
+        assert c.purpose == purpose
+        assert [c.descriptors[f"L{i}"] for i in range(1, 6)] == descs
+    # the source's level '0 - None' holds no criteria: a level without descriptors, refused
+    with pytest.raises(ImportDoubtful, match="level 'None' has descriptors for only 0 of 2"):
+        import_matrix(str(save([r[:2] + ["0 - None" if i == 0 else ""] + r[2:]
+                                for i, r in enumerate(rows)], tmp_path / "q.xlsx")))
+
+
+@pytest.mark.parametrize("text", ["0-2 years", "1 - 2 years", "12", "1.5"])
+def test_a_range_or_a_number_alone_is_no_number_and_name(text: str) -> None:
+    from sheetladder.importer.detect import parse_level_header
+
+    got = parse_level_header(text)
+    assert got is None or got == (f"L{int(text)}", f"Level {int(text)}")
+
+
+def _desc(cat: str, code: str) -> str:
+    return f"At {code}, works on {cat.lower()} with a wider scope and less help than before"
+
+
+STACKED = {
+    # a table read down the rows over one read across: the first was read across (its
+    # category codes C1, C2 taken for levels) and took the second's rows as categories
+    "down-over-across": (
+        [["Category", "", "C1", "C2"]]
+        + [[code, name, _desc("C1", code), _desc("C2", code)]
+           for code, name in [("S0", "Intern"), ("S1", "Junior Engineer"), ("S2", "Engineer")]]
+        + [[], ["Category", "S0", "S1"], ["C1", "Learns c1: x one", "Owns c1 more"],
+           ["C2", "Owns c2: y", "Leads c2 more"]],
+        ["C1", "C2"]),
+    # a second header naming one more level ('S0 | S1 | S2' under 'S0 | S1') was read as the
+    # first header repeated, its rows taken into the first table, their S2 dropped
+    "one-more-level": (
+        [["Category", "S0", "S1"], ["C1", _desc("C1", "S0"), _desc("C1", "S1")],
+         ["C2", _desc("C2", "S0"), _desc("C2", "S1")], [],
+         ["Category", "S0", "S1", "S2"],
+         ["Area 1", *[_desc("Area 1", c) for c in ("S0", "S1", "S2")]],
+         ["Area 2", *[_desc("Area 2", c) for c in ("S0", "S1", "S2")]]],
+        ["C1", "C2"]),
+    # another word over the names ('Category' under 'Level'): a header of its own
+    "another-corner": (
+        [["Level", "L0", "L1"], ["C1", _desc("C1", "L0"), _desc("C1", "L1")],
+         ["C2", _desc("C2", "L0"), _desc("C2", "L1")], [],
+         ["Category", "L0", "L1"], ["Area 1", _desc("Area 1", "L0"), _desc("Area 1", "L1")],
+         ["Area 2", _desc("Area 2", "L0"), _desc("Area 2", "L1")]],
+        ["C1", "C2"]),
+    # labels where the first table has descriptors: another table (levels down the rows)
+    "labels-below": (
+        [["Category", "", "S0", "S1", "S2"]]
+        + [[g, c, *[_desc(c, x) for x in ("S0", "S1", "S2")]]
+           for g, c in [("Technical", "C1"), ("Impact", "C2")]]
+        + [[], ["", "Craft", "Scope", "Delivery", "Mentoring"],
+           ["S0", "Learns craft", "Owns scope", "Leads delivery", "Shapes mentoring"],
+           ["S1", "Owns craft more", "Leads scope more", "Shapes delivery", "Guides mentoring"]],
+        ["C1", "C2"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STACKED))
+def test_a_table_stacked_under_another_is_not_read_as_its_rows(tmp_path: Path,
+                                                                  case: str) -> None:
+    """Found by the stacked-layouts property: the first table's reading went on across the
+    blank row into the second table, whose header and rows became its categories, exit 0.
+    The first table is read alone (or refused); never with the second's rows."""
+    rows, cats = STACKED[case]
+    path = save(rows, tmp_path / "s.xlsx")
+    try:
+        det = import_matrix(str(path), explicit=Explicit(table=1))
+    except ImportDoubtful:
+        return
+    assert [c.name for c in det.categories] == cats

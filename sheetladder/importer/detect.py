@@ -135,6 +135,9 @@ _SPACED_CODE = re.compile(r"^([A-Za-z]{1,4})[\s._-](\d{1,3})$")
 _CODE_NAME = re.compile(r"^(" + _TOKEN + r")" + _SEP + r"(.+)$", re.S)
 _NAME_CODE = re.compile(r"^(.+?)\s*[(\[](" + _TOKEN + r")[)\]]$", re.S)
 _NUMBER = re.compile(r"^\d{1,2}$")
+# a number and a name: '0 - None', '1 - Understand', '2: Follow', '3) Practice' (the name starts
+# with a letter: '0-2 years' is a range, no level)
+_NUMBER_NAME = re.compile(r"^(\d{1,2})\s*[-–—:.)]\s*([^\W\d_].*)$", re.S)
 
 
 def _is_code(token: str) -> bool:
@@ -168,6 +171,9 @@ def parse_level_header(text: str) -> tuple[str, str | None] | None:
         return m.group(2), _squash(m.group(1))
     if _NUMBER.match(t):
         return f"L{int(t)}", f"Level {int(t)}"
+    m = _NUMBER_NAME.match(t)
+    if m and _squash(m.group(2)):
+        return f"L{int(m.group(1))}", _squash(m.group(2))
     return None
 
 
@@ -417,11 +423,17 @@ class View:
     """A table seen with levels across the columns (transposed when they run down the rows),
     vertical merges filled down, horizontal merges kept at their first cell and remembered."""
 
-    def __init__(self, table: Table, transposed: bool):
+    def __init__(self, table: Table, transposed: bool, rows: tuple[int, int] | None = None):
         self.table, self.transposed = table, transposed
-        cells = {((c, r) if transposed else (r, c)): v for (r, c), v in table.cells.items()}
-        merges = [((c1, r1, c2, r2) if transposed else (r1, c1, r2, c2))
-                  for r1, c1, r2, c2 in table.merges]
+        # the sheet rows seen (inclusive): one table of several stacked (see _row_tables)
+        last = max((r for r, _ in table.cells), default=0)
+        self.rows = rows or (0, last)
+        lo, hi = self.rows
+        inside = table.cells.items() if rows is None else (
+            ((r, c), v) for (r, c), v in table.cells.items() if lo <= r <= hi)
+        cells = {((c, r) if transposed else (r, c)): v for (r, c), v in inside}
+        merges = [((c1, r1, min(c2, hi), r2) if transposed else (r1, c1, min(r2, hi), c2))
+                  for r1, c1, r2, c2 in table.merges if lo <= r1 <= hi]
         self.raw = dict(cells)
         self.cells = dict(cells)
         # hidden lines (.xlsx, .ods) still holding their cells, and hidden lines emptied by
@@ -565,6 +577,8 @@ class Explicit:
     group: int | None = None
     weight: int | None = None
     skip: tuple[int, ...] = ()
+    # --table: which of the tables stacked on the sheet; it says where, not how the table is
+    # laid out, so it does not count as a layout given either (a doubtful table is refused)
     table: int | None = None
     # --level-order: how the level columns run, told (None: read from the header). It settles
     # the order only; the other doubts stand, so it does not count as a layout given
@@ -572,7 +586,8 @@ class Explicit:
 
     @property
     def given(self) -> bool:
-        return any(v not in (None, ()) for k, v in vars(self).items() if k != "order")
+        return any(v not in (None, ()) for k, v in vars(self).items()
+                   if k not in ("order", "table"))
 
 
 def _col_stats(view: View, rows: list[int], c: int) -> tuple[int, float, float, float]:
@@ -586,8 +601,13 @@ def _col_stats(view: View, rows: list[int], c: int) -> tuple[int, float, float, 
 
 
 def _is_header_repeat(view: View, r: int, h: int, cols: list[int]) -> bool:
+    """Whether row ``r`` repeats the header on row ``h`` over the level columns ``cols``,
+    holding nothing the header does not (a header naming one more level, 'S0 | S1 | S2' under
+    'S0 | S1', or another word over its names, 'Category' under 'Level', heads a table of its
+    own)."""
     return r != h and all(view.get(r, c) == view.get(h, c) for c in cols) and any(
-        view.get(h, c) for c in cols)
+        view.get(h, c) for c in cols) and all(view.get(h, c) == x for c in view.by_row.get(r, [])
+                                              if (x := view.get(r, c)))
 
 
 def _group_row(view: View, r: int, lay_cols: list[int], label_cols: list[int]) -> str | None:
@@ -1155,6 +1175,8 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                        f"category names ({mean_label:.0f})")
     for c in lay.loose:
         v = lay.view
+        if _codes_down(lay, c):
+            continue  # level codes: the levels the other way (see _unused_code_line), no group
         head = v.get(lay.header, c)
         what = "row" if v.transposed else "column"
         out.append(f"{what} {v.line(c)} ({f'{head!r}' if head else 'no header'}) holds a short "
@@ -1175,7 +1197,9 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                 out.append(f"the level names share only the word(s) {', '.join(sorted(shared))}, "
                            f"which {using:.0%} of the descriptors use too")
     cats_coded = n_cat >= 2 and pattern_score([c.name for c in cats]) >= 2.5
-    if cats_coded and lay.pattern >= 2.5 and n_cat <= MAX_LEVELS:
+    if cats_coded and _coded_lines_told_apart(lay, det):
+        pass  # the level names say more than codes do, or the category names name areas
+    elif cats_coded and lay.pattern >= 2.5 and n_cat <= MAX_LEVELS:
         # codes across and codes down ('L1', 'L2' over 'C1', 'C2'): nothing tells the levels,
         # not even the corner (over the codes down, it may name the row beside it)
         out.append(Against(
@@ -1226,10 +1250,18 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                            + "): the levels may run the other way" + _other_way_advice(lay),
                            other_way=True))
     if det.empty_groups and det.empty_groups * 2 >= n_cat:
-        out.append(Against(f"{det.empty_groups} rows with no descriptors under the levels found "
-                           f"were read as group titles without categories, against {n_cat} "
-                           "categories: the levels found may be the wrong ones"))
-    unused = _unused_code_line(lay)
+        titles = [f"{n.ref} {n.message.removesuffix(' has no categories; ignored')}"
+                  for n in det.notes if n.message.endswith(" has no categories; ignored")]
+        lines = ("column" if lay.view.transposed else "row") + ("s" if det.empty_groups > 1 else "")
+        out.append(Against(f"{det.empty_groups} {lines} with no descriptors under the levels found "
+                           f"({', '.join(titles[:3])}{' and more' if len(titles) > 3 else ''}) "
+                           + ("was read as a group title" if det.empty_groups == 1 else
+                              "were read as group titles")
+                           + f" without categories, against {n_cat} "
+                           "categories: the levels found may be the wrong ones; if one is a "
+                           "category, write its descriptors, and if it is no part of the "
+                           "ladder, delete it"))
+    unused = _unused_code_line(lay, det)
     if unused:
         out.append(unused)
     out.extend(_matrix_above(lay))
@@ -1291,6 +1323,40 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     return out
 
 
+
+# a name that is a grouping word and a number ('Area 1', 'Skill 2', 'Pillar 3'): a category's
+_GROUPING_NUMBERED = re.compile(r"^\s*(" + _GROUPING + r")\s*#?\s*\d{1,3}\s*$", re.I)
+
+
+def _said_to_be_levels(heads: list[str], names: list[str], coded: bool) -> bool:
+    """Whether a line's headers say they are levels by more than a code counting up: a level
+    word with each number ('Level 1', 'Grade 2'), or (beside codes) names ranked by seniority
+    in order ('S0 - Intern', 'S1 - Junior Engineer', or a line of names under the codes)."""
+    if heads and all(_WORD_LEVEL.match(h) for h in heads):
+        return True
+    ranks = [r for n in names if (r := seniority_rank(n)) is not None]
+    return coded and len(ranks) >= max(2, 0.5 * len(names)) and _counting(ranks)
+
+
+def _coded_lines_told_apart(lay: Layout, det: Detection) -> bool:
+    """Whether, with the category names counting up as codes do ('C1', 'C2' or 'Area 1',
+    'Area 2'), the two lines still say which one holds the levels: the level headers say so
+    by more than a code (see _said_to_be_levels) where the category names do not, or the
+    category names are a grouping word and a number ('Area 1') and no level header holds
+    such a word. Codes alone across and down ('S1' over 'C1') tell nothing: still a doubt."""
+    v = lay.view
+    heads = [v.get(lay.header, c) for c in lay.levels]
+    names = [c.name for c in det.categories]
+    if _said_to_be_levels(names, names, coded=True):
+        return False
+    kinds = {got[0] for h in heads if (got := level_code(h))}
+    if any((got := level_code(n)) and got[0] in kinds for n in names):
+        return False  # codes of one kind on both lines ('Level 1' across, 'L2' down)
+    if _said_to_be_levels(heads, [lv.name for lv in det.levels], coded=lay.pattern >= 2.5):
+        return True
+    return all(_GROUPING_NUMBERED.match(n) for n in names) and not any(
+        re.search(r"\b(" + _GROUPING + r")\b", h, re.I) for h in heads)
+
 # a header naming the line of category names itself, not a grouping of them
 _CATEGORY_WORD = re.compile(r"^\s*(categor(y|ies)|skills?|competenc(y|ies)|criteri(a|on)|"
                             r"dimensions?|attributes?|behaviou?rs?|capabilit(y|ies)|"
@@ -1308,8 +1374,9 @@ def _category_line_left_out(lay: Layout) -> list[str]:
     out: list[str] = []
     for c in lay.skipped:
         head = v.get(lay.header, c)
-        if c in lay.told_skip or not _CATEGORY_WORD.match(head) or c > lay.levels[0]:
-            continue
+        if c in lay.told_skip or not _CATEGORY_WORD.match(head) or c > lay.levels[0] \
+                or _codes_down(lay, c):
+            continue  # level codes under 'Category': the levels the other way, not the names
         rows = [r for r in range(lay.header + 1, lay.bottom + 1) if v.get(r, lay.category)]
         n, _, distinct, numeric = _col_stats(v, rows, c)
         if n < 0.75 * len(rows) or numeric > 0.5 or distinct < 0.5:
@@ -1646,7 +1713,18 @@ def _code_line(values: list[str]) -> bool:
     return all(b[1] > a[1] for a, b in zip(got, got[1:], strict=False))
 
 
-def _unused_code_line(lay: Layout) -> str | None:
+def _codes_down(lay: Layout, c: int) -> bool:
+    """Whether view column ``c`` holds level codes counting up ('S1', 'S2') while the levels
+    found are named by a weaker pattern than codes: the line of levels seen the other way
+    (see _unused_code_line), not a line of names or groups left out."""
+    if lay.pattern >= 3:
+        return False
+    v = lay.view
+    return _code_line([v.raw[(r, c)].strip() for r in range(lay.top, lay.bottom + 1)
+                       if (r, c) in v.raw and v.raw[(r, c)].strip()])
+
+
+def _unused_code_line(lay: Layout, det: Detection) -> str | None:
     """A row or column of level codes in the table that is not the levels found: the levels
     found by a weaker pattern (a shared word, seniority words) are then likely the wrong line."""
     if lay.pattern >= 3:
@@ -1664,6 +1742,8 @@ def _unused_code_line(lay: Layout) -> str | None:
             return Against(f"{where} holds level codes ({', '.join(vals[:4])}) but the levels "
                            "found are another line: the levels may be there", header=r)
     for c in range(v.ncols):
+        if c == lay.category and _coded_lines_told_apart(lay, det):
+            continue  # the levels say more than codes do, or the category names name areas
         if c == lay.category and _corner_settles(lay) and _level_like(
                 [v.get(lay.header, x) for x in lay.levels]):
             # the corner says what the category line holds: codes there are names, beside
@@ -1671,8 +1751,9 @@ def _unused_code_line(lay: Layout) -> str | None:
             # share a word ('Product Impact', 'Org Impact') are no match for a line of codes,
             # whatever the corner says
             continue
-        vals = [v.raw[(r, c)].strip() for r in rows if (r, c) in v.raw and v.raw[(r, c)].strip()]
-        if _code_line(vals):
+        if _codes_down(lay, c):
+            vals = [x for r in rows if (x := v.raw.get((r, c), "").strip())
+                    and not _header_word(x)]
             return Against(f"{'row' if v.transposed else 'column'} {v.line(c)} holds level "
                            f"codes ({', '.join(vals[:4])}): the levels may run the other way",
                            other_way=True)
@@ -1776,50 +1857,98 @@ def layouts(table: Table, source: str, levels_in: Orientation | None = None,
     """Every candidate layout on one sheet, best first."""
     ex = ex or Explicit()
     out: list[Found] = []
-    views = [View(table, t) for t in ((False, True) if levels_in is None else (levels_in == "rows",))]
     bl = blocks(table)
-    for view in views:
+    spans: list[tuple[View, int, int, int]] = []  # a view, its table's number and sheet rows
+    for transposed in ((False, True) if levels_in is None else (levels_in == "rows",)):
+        if not transposed:
+            across = View(table, False)
+            spans += [(across, i, top, bottom) for i, (top, bottom) in enumerate(bl, 1)]
+        elif len(bl) == 1:
+            spans.append((View(table, True), 1, *bl[0]))
+        else:
+            # with the levels down the rows a blank row is spacing between level rows: a
+            # table is a block with the blocks after it that go on with it, each seen alone
+            spans += [(View(table, True, (top, bottom)), i, top, bottom)
+                      for i, top, bottom in _row_tables(table, bl)]
+    for view, i, top, bottom in spans:
+        if ex.table is not None and i != ex.table:
+            continue
         if view.ncols > MAX_LINES or _out_of_range(view, ex):
             continue
-        for i, (top, bottom) in enumerate(bl, 1):
-            if ex.table is not None and i != ex.table:
+        if bottom - top > MAX_ROWS and not view.transposed:
+            continue
+        vb = (top, bottom) if not view.transposed else (0, view.nrows - 1)
+        heads = [ex.header_row] if ex.header_row is not None else [
+            r for r in range(vb[0], vb[1] + 1) if len(view.by_row.get(r, [])) >= 2][:6]
+        for h in heads:
+            lay = candidate(view, i, vb[0], vb[1], h, ex)
+            if lay is None:
                 continue
-            if bottom - top > MAX_ROWS and not view.transposed:
+            if not view.transposed:
+                # category rows after a blank row (or a header repeated after one) go on
+                # the matrix: a blank row is spacing, not the end of the ladder
+                more = _continued(view, lay, bl[i:])
+                if more > lay.bottom:
+                    lay = candidate(view, i, vb[0], more, h, ex) or lay
+            heads_found = [view.get(h, c) for c in lay.levels]
+            lay.pattern = pattern_score(heads_found)
+            lay.order_told = ex.order is not None
+            lay.reverse = (ex.order == "highest-first" if ex.order is not None
+                           else _descending_codes(heads_found))
+            try:
+                det = build(lay, source)
+            except ImportFailed:
                 continue
-            vb = (top, bottom) if not view.transposed else (0, view.nrows - 1)
-            heads = [ex.header_row] if ex.header_row is not None else [
-                r for r in range(vb[0], vb[1] + 1) if len(view.by_row.get(r, [])) >= 2][:6]
-            for h in heads:
-                lay = candidate(view, i, vb[0], vb[1], h, ex)
-                if lay is None:
-                    continue
-                if not view.transposed:
-                    # category rows after a blank row (or a header repeated after one) go on
-                    # the matrix: a blank row is spacing, not the end of the ladder
-                    more = _continued(view, lay, bl[i:])
-                    if more > lay.bottom:
-                        lay = candidate(view, i, vb[0], more, h, ex) or lay
-                if view.transposed:
-                    # the block's columns are the sheet's rows: keep only what lies in the block
-                    pass
-                heads_found = [view.get(h, c) for c in lay.levels]
-                lay.pattern = pattern_score(heads_found)
-                lay.order_told = ex.order is not None
-                lay.reverse = (ex.order == "highest-first" if ex.order is not None
-                               else _descending_codes(heads_found))
-                try:
-                    det = build(lay, source)
-                except ImportFailed:
-                    continue
-                dbt = doubts(lay, det)
-                if not view.transposed and (dropped := _dropped_below(view, lay, bl[i:])):
-                    dbt.append(dropped)
-                out.append(Found(lay, det, dbt, score(lay, det, dbt)))
-            if view.transposed:
-                break  # a transposed view sees every block at once
+            dbt = doubts(lay, det)
+            if not view.transposed and (dropped := _dropped_below(view, lay, bl[i:])):
+                dbt.append(dropped)
+            out.append(Found(lay, det, dbt, score(lay, det, dbt)))
     _inside_another(out)
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def _row_tables(table: Table, bl: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """The tables of a sheet read with the levels down the rows, as (number, first sheet row,
+    last): each block of rows (``bl``, numbered as --table counts them) starts one, unless it
+    goes on with the table above it (see _goes_on), level rows spaced by blank rows."""
+    by_row: dict[int, dict[int, str]] = {}
+    for (r, c), v in table.cells.items():
+        if v.strip():
+            by_row.setdefault(r, {})[c] = v.strip()
+    out: list[tuple[int, int, int]] = []
+    for i, (top, bottom) in enumerate(bl, 1):
+        if out and _goes_on(by_row, out[-1][1], out[-1][2], top):
+            out[-1] = (out[-1][0], out[-1][1], bottom)
+        else:
+            out.append((i, top, bottom))
+    return out
+
+
+def _goes_on(by_row: dict[int, dict[int, str]], first: int, last: int, top: int) -> bool:
+    """Whether the block starting on sheet row ``top`` goes on with the table on rows
+    first..last, the levels down the rows: its first row repeats a row of that table (its
+    header typed again), or holds a name in the table's first column and text beside it, as a
+    level row does. A title, a blank first cell or a header word there ('Level', 'Category')
+    starts a table of its own."""
+    row = by_row.get(top, {})
+    if len(row) < 2:
+        return False
+    above = [by_row[x] for x in range(first, last + 1) if x in by_row]
+    if row in above:
+        return True
+    left = min((c for cells in above for c in cells), default=0)
+    name = row.get(left, "")
+    return bool(name) and not _header_word(name)
+
+def sheet_rows(lay: Layout) -> tuple[int, int]:
+    """The first and last sheet rows a layout reads: its block (and the blocks it goes on
+    across) with the levels across the columns; the rows of its view with them down the rows."""
+    return lay.view.rows if lay.view.transposed else (lay.top, lay.bottom)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def _inside_another(found: list[Found]) -> None:
@@ -1852,7 +1981,9 @@ def _own_header(view: View, lay: Layout, r: int) -> bool:
     first = [x for c in lay.levels if (x := view.get(r, c))]
     if pattern_score(first) >= 2.5:
         return True
-    if not _header_word(view.get(r, lay.category)):
+    if not any(_header_word(view.get(r, c)) for c in range(lay.levels[0])):
+        # a header word over the names, or over the column left of them ('Category' over a
+        # table whose levels run down the rows, stacked under one read across)
         return False
     return pattern_score(first) > 0 or bool(first) and all(
         width(x) <= 25 and len(x.split()) <= 3 for x in first)
@@ -1900,6 +2031,12 @@ def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
     a header word such as 'Category' over its names, or no name) is another table: it ends
     the matrix."""
     bottom = lay.bottom
+    longest = max((width(view.get(r, lay.category)) for r in range(lay.header + 1, lay.bottom + 1)),
+                  default=0)
+    extent = max(view.by_row.get(lay.header, [0]))
+    own = [width(x) for r in range(lay.header + 1, lay.bottom + 1) for c in lay.levels
+           if (x := view.get(r, c))]
+    mean_desc = statistics.fmean(own) if own else 0.0
     for top, end in later:
         multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
         if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
@@ -1911,6 +2048,13 @@ def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
         if any(not view.get(r, lay.category) or not any(view.get(r, c) for c in lay.levels)
                for r in multi):
             break
+        if any(width(view.get(r, lay.category)) > max(30, 2 * longest) for r in multi):
+            break  # a text in the names' column far longer than a name: another table's
+        if any(c > extent for r in multi for c in view.by_row.get(r, [])):
+            break  # text right of the header's last column: a wider table of its own
+        here = [width(x) for r in multi for c in lay.levels if (x := view.get(r, c))]
+        if mean_desc > 25 and here and statistics.fmean(here) < 0.5 * mean_desc:
+            break  # labels where the matrix has descriptors: another table's header and rows
         filled = sum(bool(view.get(r, c)) for r in multi for c in lay.levels)
         if filled * 2 < len(multi) * len(lay.levels):
             break
@@ -1950,7 +2094,7 @@ def command(found: Found, source: str) -> str:
         parts += ["--weight-col", v.line(lay.weight)]
     for c in lay.skipped:
         parts += ["--skip-col", v.line(c)]
-    if len(blocks(v.table)) > 1 and not v.transposed:
+    if len(blocks(v.table)) > 1:
         parts += ["--table", str(lay.table_no)]
     if lay.reverse or lay.order_told:
         parts += ["--level-order", "highest-first" if lay.reverse else "lowest-first"]
@@ -2108,7 +2252,8 @@ def _pointed_at(best: Found, doubt: Against, source: str) -> Found | None:
     lay = best.layout
     v = lay.view
     if doubt.other_way:
-        flipped = layouts(v.table, source, "columns" if v.transposed else "rows")
+        flipped = [f for f in layouts(v.table, source, "columns" if v.transposed else "rows")
+                   if f.layout.table_no == lay.table_no]
         return flipped[0] if flipped and not flipped[0].doubts \
             and not flipped[0].detection.bad_weights else None
     tries: list[Explicit] = []
@@ -2166,6 +2311,21 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
                 held = "; ".join(f"sheet {t.name!r} holds {n}" for t, n in few[:4])
                 raise ImportFailed(f"{source}: --table {ex.table}: {held} table(s) (blocks of "
                                    "rows with blank rows between); `--list` shows them")
+            for t in tables if levels_in != "columns" else []:
+                bl = blocks(t)
+                if len(bl) < ex.table:
+                    continue
+                top, bottom = bl[ex.table - 1]
+                goes_on = next((k for k, a, b in _row_tables(t, bl) if k < ex.table
+                                and a <= top <= b), None)
+                if goes_on is not None:
+                    raise ImportFailed(
+                        f"{source}: --table {ex.table}: on sheet {t.name!r}, "
+                        + (f"row {top + 1} goes" if top == bottom else
+                           f"rows {top + 1}–{bottom + 1} go")
+                        + f" on with table {goes_on} read with the levels down the "
+                        f"rows (level rows a blank row apart); import it with --table {goes_on} "
+                        "(`--list` shows the tables)")
         beyond = [(t, why) for t in tables if levels_in is not None
                   and (why := _out_of_range(View(t, levels_in == "rows"), ex))]
         if beyond:
@@ -2198,6 +2358,7 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         # when that one has no doubt (when it has, both are doubtful: refused below)
         flipped = next((f for f in found if f.layout.view.table is best.layout.view.table
                         and f.layout.view.transposed != best.layout.view.transposed
+                        and f.layout.table_no == best.layout.table_no
                         and not f.doubts and not f.detection.bad_weights
                         and not f.detection.bad_cells), None)
         if flipped is not None:
@@ -2224,7 +2385,7 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         raise ImportDoubtful("\n".join(lines), best)
     others = [f for f in found[1:] if not f.doubts and f.layout.table_no != best.layout.table_no
               and f.layout.view.table is best.layout.view.table
-              and not best.layout.top <= f.layout.header <= best.layout.bottom]
+              and not _overlap(sheet_rows(best.layout), sheet_rows(f.layout))]
     det = best.detection
     seen = set()
     for f in others:
@@ -2325,22 +2486,39 @@ def list_lines(source: str, sheet: str | None = None,
         bl = blocks(t)
         lines.append(f"sheet {t.name!r}{'' if t.visible else ' (hidden)'}: {len(bl)} table(s)")
         found = layouts(t, source, levels_in)
+        part_of: dict[int, Found] = {}  # block -> the reading of a table above that takes it
         for i, (top, bottom) in enumerate(bl, 1):
-            cols = [c for (r, c) in t.cells if top <= r <= bottom]
-            bounds = range_ref(t.name, top, min(cols), bottom, max(cols))
             # the reading import would take: one without doubt (best first), else the best
             # reading across the columns, else any
             best = next((f for f in found if f.layout.table_no == i and not f.doubts), None) \
                 or next((f for f in found if f.layout.table_no == i
                          and not f.layout.view.transposed), None) \
                 or next((f for f in found if f.layout.table_no == i), None)
-            if best is None:
-                lines.append(f"  table {i}: {bounds}: no matrix")
+            above = part_of.get(i)
+            if best is not None and above is None:
+                # a matrix goes on across blank rows (category rows after one, the header
+                # repeated, level rows a blank row apart): the blocks it takes are its own
+                bottom = max(bottom, sheet_rows(best.layout)[1])
+                part_of.update({k: best for k, (a, _) in enumerate(bl, 1) if k > i and a <= bottom})
+            cols = [c for (r, c) in t.cells if top <= r <= bottom]
+            head = f"  table {i}: {range_ref(t.name, top, min(cols), bottom, max(cols))}: "
+            if above is not None:
+                n = above.layout.table_no
+                head += (f"part of table {n} ("
+                         + ("its levels down the rows, level rows a blank row apart"
+                            if above.layout.view.transposed else "the matrix goes on after a "
+                            "blank row") + f"; --table {n})")
+                if best is None:
+                    lines.append(head)
+                    continue
+                head += "; alone, "
+            elif best is None:
+                lines.append(head + "no matrix")
                 continue
             d = best.detection
             verdict = "doubtful: " + best.doubts[0] if best.doubts else "plausible"
-            lines.append(f"  table {i}: {bounds}: {len(d.levels)} levels x {len(d.categories)} "
-                         f"categories ({verdict})")
+            lines.append(f"{head}{len(d.levels)} levels x {len(d.categories)} categories "
+                         f"({verdict})")
             if not any(isinstance(x, Against) for x in best.doubts):
                 lines.append(f"    {command(best, source)}")
                 continue

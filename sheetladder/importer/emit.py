@@ -168,8 +168,9 @@ def source_problem(det: Detection, problem: Problem) -> str:
 def summary_lines(det: Detection, limit: int | None = SHOWN) -> list[str]:
     """What was detected, for people: levels, groups, categories, empty cells, other notes.
     The empty cells and the other notes show ``limit`` lines each (None: all of them)."""
-    lines = [f"Matrix on sheet {det.sheet!r} of {det.source}: levels across the "
-             f"{'rows' if det.orientation == 'rows' else 'columns'}, header {det.header_ref}"]
+    lines = [f"Matrix on sheet {det.sheet!r} of {det.source}: levels "
+             f"{'down the rows' if det.orientation == 'rows' else 'across the columns'}, "
+             f"header {det.header_ref}"]
     lines.append(f"Levels ({len(det.levels)}): "
                  + ", ".join(lv.code if lv.name == lv.code else f"{lv.code} {lv.name}" for lv in det.levels))
     lines.append(f"Groups ({len(det.groups)}), categories ({len(det.categories)}):")

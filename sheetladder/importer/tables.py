@@ -508,9 +508,20 @@ def read_csv(path: Path) -> list[Table]:
         dialect = _Hinted
     else:
         try:
-            dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+            sniffed = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
         except csv.Error:
             dialect = csv.excel
+        else:
+            # only the delimiter (and spaces after it) is taken from the sniffer: its guess of
+            # the quoting is a guess (a text holding '""why""' and commas made it guess no
+            # doubled quotes, and the text was split at its commas), while every spreadsheet
+            # writes a quote inside a quoted text doubled, as Excel does
+            class _Sniffed(csv.excel):
+                pass
+
+            _Sniffed.delimiter = sniffed.delimiter
+            _Sniffed.skipinitialspace = sniffed.skipinitialspace
+            dialect = _Sniffed
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[list[str]] = []
     lines: dict[int, int] = {}
