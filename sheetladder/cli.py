@@ -790,8 +790,7 @@ def migrate(db: str | None) -> None:
 def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: str | None,
            db: str | None, manifests: tuple[str, ...], roster: str | None,
            definition: str | None, split: bool, keep: tuple[str, ...], ladders: tuple[str, ...],
-           trust_new: bool,
-           force: bool, allow_columns: tuple[str, ...]) -> None:
+           trust_new: bool, force: bool, allow_columns: tuple[str, ...]) -> None:
     """Make a static HTML report of one period: a team page (index.html: level distribution,
     heatmap, calibration flags, who is missing) and a page per person (level, progress, radar
     of self / manager / peers, growth plan, self-other gaps, comments, trend).

@@ -1323,7 +1323,6 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     return out
 
 
-
 # a name that is a grouping word and a number ('Area 1', 'Skill 2', 'Pillar 3'): a category's
 _GROUPING_NUMBERED = re.compile(r"^\s*(" + _GROUPING + r")\s*#?\s*\d{1,3}\s*$", re.I)
 
@@ -1356,6 +1355,7 @@ def _coded_lines_told_apart(lay: Layout, det: Detection) -> bool:
         return True
     return all(_GROUPING_NUMBERED.match(n) for n in names) and not any(
         re.search(r"\b(" + _GROUPING + r")\b", h, re.I) for h in heads)
+
 
 # a header naming the line of category names itself, not a grouping of them
 _CATEGORY_WORD = re.compile(r"^\s*(categor(y|ies)|skills?|competenc(y|ies)|criteri(a|on)|"
@@ -1940,6 +1940,7 @@ def _goes_on(by_row: dict[int, dict[int, str]], first: int, last: int, top: int)
     left = min((c for cells in above for c in cells), default=0)
     name = row.get(left, "")
     return bool(name) and not _header_word(name)
+
 
 def sheet_rows(lay: Layout) -> tuple[int, int]:
     """The first and last sheet rows a layout reads: its block (and the blocks it goes on
