@@ -62,3 +62,17 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SHEETLADDER_DB", raising=False)
     return tmp_path
+
+
+def fill_small(path: Path, code: str = "L2") -> None:
+    """Rate both categories of every rater tab of a workbook of the SMALL ladder ``code``, as
+    its raters would in Excel (the tabs between the Matrix and the Summary), saved in place."""
+    import openpyxl
+
+    from sheetladder.plan import C_RATING, R_FIRST
+
+    wb = openpyxl.load_workbook(path)
+    for tab in wb.sheetnames[2:-2]:
+        for i in range(2):
+            wb[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = code
+    wb.save(path)

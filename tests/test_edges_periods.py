@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from sheetladder.cli import main
 from sheetladder.period import PeriodError, parse_period
-from sheetladder.plan import C_RATING, R_FIRST
 
-from .conftest import SMALL, run
+from .conftest import SMALL, fill_small, run
 from .fake_google import FakeGoogle
 
 
@@ -47,14 +45,6 @@ def test_a_period_that_is_none_or_could_be_two_is_refused_saying_what_to_write(
     assert words in str(e.value)
 
 
-def _fill(path: Path) -> None:
-    wb = openpyxl.load_workbook(path)
-    for tab in wb.sheetnames[2:-2]:  # every rater tab, between the Matrix and the Summary
-        for i in range(2):
-            wb[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
-    wb.save(path)
-
-
 def test_render_status_and_export_take_one_quarter_typed_with_an_en_dash(
         tmp_path: Path) -> None:
     ladder = tmp_path / "small.yaml"
@@ -68,7 +58,7 @@ def test_render_status_and_export_take_one_quarter_typed_with_an_en_dash(
     assert code == 0, text
     (book,) = out.glob("*.xlsx")
     assert book.name == "ana-diaz-2026-q4.xlsx"
-    _fill(book)
+    fill_small(book)
     code, text = run("collect", str(out), "--db", str(db), "--trust-new", "-j", "1")
     assert code == 0, text
     code, text = run("status", "--period", "Q4\u00a02026", "--manifest", str(out / "manifest.csv"),
@@ -237,7 +227,7 @@ def test_export_of_a_period_in_words_says_what_to_write(tmp_path: Path) -> None:
     code, text = run("render", str(ladder), "--person", "Ana Diaz", "--period", "2026-Q4",
                      "-o", str(out))
     assert code == 0, text
-    _fill(out / "ana-diaz-2026-q4.xlsx")
+    fill_small(out / "ana-diaz-2026-q4.xlsx")
     code, text = run("collect", str(out), "--db", str(db), "--trust-new")
     assert code == 0, text
     code, text = run("export", "--period", "Oct 2026", "--db", str(db), "-o", "-")

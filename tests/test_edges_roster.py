@@ -10,9 +10,8 @@ from click.testing import CliRunner
 
 from sheetladder.cli import main
 from sheetladder.manifest import read_manifest
-from sheetladder.plan import C_RATING, R_FIRST
 
-from .conftest import SMALL, run
+from .conftest import SMALL, fill_small, run
 
 HEADER = "person,email,team,manager,manager_email\n"
 
@@ -103,11 +102,7 @@ def _manifest_as_xlsx(tmp_path: Path) -> tuple[Path, Path]:
         ws.row_dimensions[i].hidden = True
     xlsx = out / "manifest.xlsx"
     wb.save(xlsx)
-    book = openpyxl.load_workbook(out / "ana-diaz-2026-q4.xlsx")
-    for tab in book.sheetnames[2:-2]:  # Ana's every rater tab, between Matrix and Summary
-        for i in range(2):
-            book[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
-    book.save(out / "ana-diaz-2026-q4.xlsx")
+    fill_small(out / "ana-diaz-2026-q4.xlsx")
     db = tmp_path / "h.sqlite"
     code, text = run("collect", str(out / "ana-diaz-2026-q4.xlsx"), "--db", str(db),
                      "--trust-new")
@@ -162,7 +157,6 @@ def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_thei
     South's manager gets) leaves her out: her figures are North's, as her workbook says."""
     import json
 
-    import openpyxl
 
     ladder, out = _ladder(tmp_path), tmp_path / "q4"
     roster = tmp_path / "team.csv"
@@ -171,11 +165,7 @@ def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_thei
     code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
                      "-o", str(out))
     assert code == 0, text
-    book = openpyxl.load_workbook(out / "ana-diaz-2026-q4.xlsx")
-    for tab in book.sheetnames[2:-2]:
-        for i in range(2):
-            book[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
-    book.save(out / "ana-diaz-2026-q4.xlsx")
+    fill_small(out / "ana-diaz-2026-q4.xlsx")
     db = tmp_path / "h.sqlite"
     code, text = run("collect", str(out), "--db", str(db), "--trust-new")
     assert code == 0, text

@@ -10,14 +10,12 @@ import json
 import shutil
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from sheetladder.cli import main
-from sheetladder.plan import C_RATING, R_FIRST
 
-from .conftest import SMALL, run
+from .conftest import SMALL, fill_small, run
 
 ROSTER = ("person,email,team,manager,manager_email\n"
           "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
@@ -29,14 +27,6 @@ def stdout(*args: str) -> str:
     res = CliRunner().invoke(main, list(args), catch_exceptions=False)
     assert res.exit_code == 0, res.output
     return res.stdout
-
-
-def fill(path: Path) -> None:
-    wb = openpyxl.load_workbook(path)
-    for tab in wb.sheetnames[2:-2]:  # every rater tab, between the Matrix and the Summary
-        for i in range(2):
-            wb[tab].cell(R_FIRST + i + 1, C_RATING + 1).value = "L2"
-    wb.save(path)
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +43,14 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert code == 0, text
     # last quarter's workbook of Ana, filled again and saved under this quarter's file name;
     # and one of someone this cycle does not list
-    fill(q4 / "eva-lind-2026-q4.xlsx")
+    fill_small(q4 / "eva-lind-2026-q4.xlsx")
     shutil.copy(q3 / "ana-diaz-2026-q3.xlsx", q4 / "ana-diaz-2026-q4.xlsx")
-    fill(q4 / "ana-diaz-2026-q4.xlsx")
+    fill_small(q4 / "ana-diaz-2026-q4.xlsx")
     code, text = run("render", str(ladder), "--person", "Zoe Kim", "--period", "2026-Q3",
                      "-o", str(q3))
     assert code == 0, text
     shutil.copy(q3 / "zoe-kim-2026-q3.xlsx", q4 / "zoe.xlsx")
-    fill(q4 / "zoe.xlsx")
+    fill_small(q4 / "zoe.xlsx")
     db = tmp / "h.sqlite"
     code, text = run("collect", str(q4), "--db", str(db), "--trust-new", "-j", "1")
     assert code == 1, text
