@@ -148,6 +148,9 @@ class Roster:
     defaulted: int = 0  # rows read whose period cell is empty: they take the default period
     # (person key, period) of every row naming a person, rendered or refused
     listed: set[tuple[str, str | None]] = field(default_factory=set)
+    # what the file is read with but warned of, whatever is done with it (rows of an .xlsx a
+    # filter hid): also among ``warnings``
+    read_with: list[RosterProblem] = field(default_factory=list)
 
 
 # -- file names ---------------------------------------------------------------------------------
@@ -668,7 +671,8 @@ def read_roster(ladder: Ladder, path: str | Path, default_period: str | None = N
     parsed = parse_roster(ladder, text, str(path), default_period, split, allow_columns,
                           period_given)
     if notes:
-        parsed.warnings.extend(RosterProblem(str(path), line, m) for line, m in notes)
+        parsed.read_with = [RosterProblem(str(path), line, m) for line, m in notes]
+        parsed.warnings.extend(parsed.read_with)
         parsed.warnings.sort(key=lambda w: w.line)
     return parsed
 

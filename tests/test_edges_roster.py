@@ -262,3 +262,43 @@ def test_keep_existing_warns_of_a_kept_person_whose_raters_or_team_the_roster_ch
     assert "tab 'Bo Chen'" in warned[0] and "team South" in warned[0]
     assert not any(line.startswith(f"{roster}:2: ") for line in text.splitlines())
     assert _snapshot(out) == before
+
+
+def test_status_from_an_xlsx_roster_warns_of_rows_a_filter_hid_as_from_a_manifest(
+        tmp_path: Path) -> None:
+    """Eva left after render and ops hid her row with a filter in the roster they keep in
+    Excel: status --roster read her row like the others (as it must: hidden is not deleted) and
+    reminded her, with no word of the hidden row, which the same file as a manifest gets."""
+    import json
+
+    import openpyxl
+
+    ladder, out = _ladder(tmp_path), tmp_path / "q4"
+    rows = [["person", "email", "team", "manager", "manager_email"],
+            ["Ana Diaz", "ana@example.com", "North", "Bo Chen", "bo@example.com"],
+            ["Eva Lind", "eva@example.com", "North", "Bo Chen", "bo@example.com"]]
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    roster = tmp_path / "team.xlsx"
+    wb.save(roster)
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    fill_small(out / "ana-diaz-2026-q4.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
+    assert code == 0, text
+    wb = openpyxl.load_workbook(roster)
+    wb.active.row_dimensions[3].hidden = True
+    wb.save(roster)
+    res = CliRunner().invoke(main, ["status", "--roster", str(roster), "--period", "2026-Q4",
+                                    "--definition", str(ladder), "--db", str(db), "--format",
+                                    "json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    warning = f"{roster}:3: row(s) 3 of sheet "
+    assert warning in res.stderr and "(warning)" in res.stderr
+    st = json.loads(res.stdout)
+    assert [w.startswith(warning) for w in st["warnings"]] == [True]
+    assert {p["person"]: p["state"] for p in st["people"]} == {"Ana Diaz": "complete",
+                                                              "Eva Lind": "not returned"}

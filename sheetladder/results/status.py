@@ -469,14 +469,18 @@ def expected_rows(manifest: Manifests | None = None, roster: str | Path | None =
     """What was handed out: the manifests' rows (merged as collect merges them), or those a
     roster gives for ``ladder`` (rows without a period in ``period``, as ``render --roster
     --period [--split] [--allow-column]`` gave them, file names included: a refused file is
-    tied to its tabs by them). ``warnings`` gets ``FILE:LINE: message`` for what a manifest is
-    read with but warned of (a roster's warnings were given by the render that read it)."""
+    tied to its tabs by them). ``warnings`` gets ``FILE:LINE: message`` for what a manifest or
+    roster is read with but warned of: rows a filter hid, which are read like the others (a
+    filter set since render, to hide who left, would have them reminded). A roster's other
+    warnings were given by the render that read it."""
     if manifest is not None:
         return _rows_of(_manifest_list(manifest), warnings)
     assert roster is not None and ladder is not None
     parsed = read_roster(ladder, roster, default_period=period, allow_columns=allow_columns)
     if parsed.problems:
         raise StatusError(f"{parsed.problems[0]} (fix the roster, or use the manifest)")
+    if warnings is not None:
+        warnings.extend(str(w) for w in parsed.read_with)
     return [row for e in parsed.entries for row in manifest_rows(e.context, split, e.nth)]
 
 
