@@ -188,6 +188,40 @@ def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_thei
     assert code == 0 and '"Ana Diaz"' in text
 
 
+def test_status_from_a_roster_that_gave_a_team_since_render_says_the_workbook_has_none(
+        tmp_path: Path) -> None:
+    """The roster gained a team column after render: Ana's workbook holds no team, so export
+    --team South leaves her out, while status --roster listed her complete under South."""
+    import json
+
+    ladder, out = _ladder(tmp_path), tmp_path / "q4"
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager,manager_email\n"
+                      "Ana Diaz,ana@example.com,Bo Chen,bo@example.com\n", encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    fill_small(out / "ana-diaz-2026-q4.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
+    assert code == 0, text
+    teamed = tmp_path / "teamed.csv"
+    teamed.write_text(HEADER + "Ana Diaz,ana@example.com,South,Bo Chen,bo@example.com\n",
+                      encoding="utf-8")
+    common = ("status", "--period", "2026-Q4", "--roster", str(teamed), "--definition",
+              str(ladder), "--db", str(db))
+    code, text = run(*common)
+    assert code == 0, text
+    assert ("Ana Diaz: complete (4 of 4 tabs collected); the workbook collected says no team, "
+            "not South: export --team South leaves the figures out") in text
+    st = json.loads(CliRunner().invoke(main, [*common, "--format", "json"]).stdout)
+    assert [p["held_team"] for p in st["people"]] == [""]
+    code, text = run("export", "--period", "2026-Q4", "--team", "South", "--db", str(db),
+                     "--format", "json", "-o", "-")
+    # what the note is about: South's export does not hold her
+    assert code == 1 and "no assessments of team 'South' in period '2026-Q4'" in text
+
+
 def test_a_manifest_whose_period_was_typed_by_hand_in_another_spelling_is_that_period(
         tmp_path: Path) -> None:
     """A manifest edited by hand ('Q4 2026' typed in its period column, or a late person's row

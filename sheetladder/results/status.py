@@ -83,7 +83,8 @@ class PersonStatus(BaseModel):
     held_team: str | None = Field(default=None, description=(
         "The team the history holds them in for the period (the workbook collected says it), "
         "when it is not ``team``, the one they are listed in (a roster edited since render): "
-        "the export, and export --team, count their figures in this one."))
+        "the export, and export --team, count their figures in this one; \"\" when the "
+        "workbook gives them no team (export --team then leaves them out)."))
     listed_as: str | None = Field(default=None, description=(
         "The name the manifest lists them by, when the history holds them by another "
         "(renamed with `history --rename`) with the email the manifest gives them."))
@@ -370,7 +371,9 @@ def to_text(st: CycleStatus) -> str:
                   else "")
         listed_team = f"not {p.team}" if p.team else "while listed with none"
         moved = (f"; the workbook collected says team {p.held_team}, {listed_team}: export "
-                 "--team counts the figures there" if p.held_team else "")
+                 "--team counts the figures there" if p.held_team else
+                 f"; the workbook collected says no team, {listed_team}: export --team "
+                 f"{p.team} leaves the figures out" if p.held_team == "" else "")
         lines.append(f"  {p.person}{listed}: {p.state} ({done} of {len(p.tabs)} tabs "
                      f"collected){moved}")
         for t in p.tabs:
@@ -542,8 +545,9 @@ def _with_held_teams(history: History, st: CycleStatus) -> None:
                                                            with_categories=False)}
     for p in st.people:
         key = name_key(p.person)
-        if key in held and held[key] and team_key(held[key]) != team_key(p.team):
-            p.held_team = held[key]
+        if key in held and team_key(held[key]) != team_key(p.team):
+            # "" for no team: a workbook rendered before the roster gave them one
+            p.held_team = held[key] or ""
 
 
 def _listed_period(history: History, typed: str, periods: Sequence[str],
