@@ -283,6 +283,35 @@ def test_each_shape_imports_to_the_matrix_it_was_made_from(tmp_path: Path, shape
         assert any("no group header" in n.message for n in det.notes)
 
 
+def test_a_descriptor_merged_across_the_categories_is_each_ones_with_the_levels_down_the_rows(
+        tmp_path: Path) -> None:
+    """One text for a level, merged over every category's cell (B3:G3, wider than the sheet
+    has rows): each category gets it, as read across the columns. The merge was cut at the
+    sheet's last row number taken for a column, so E3:G3 came out empty placeholders, exit 0."""
+    import openpyxl
+
+    cats = ["Prospecting", "Negotiation", "Forecasting", "Product knowledge", "Account planning",
+            "Coaching"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    ws.append(["Level", *cats])
+    for lv in ("L1", "L2", "L3"):
+        ws.append([lv, *[f"{lv} does {c.lower()} with growing independence and care"
+                         for c in cats]])
+    shared = "Works on their own across every area of the role, asking for help on rare cases"
+    ws["B3"] = shared
+    ws.merge_cells("B3:G3")
+    path = tmp_path / "m.xlsx"
+    wb.save(path)
+    det = import_matrix(str(path), levels_in="rows")
+    ladder = as_ladder(det)
+    assert [c.name for c in ladder.categories] == cats
+    assert [ladder.category(c.id).descriptor("L2").text for c in ladder.categories] == \
+        [shared] * len(cats)
+    assert not any(ladder.category(c.id).descriptor("L2").drafted for c in ladder.categories)
+
+
 def test_forcing_the_orientation_overrides_detection(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "m.xlsx", {"Ladder": lay_out(SALESISH, Shape(transposed=True))})
     det = import_matrix(str(path), levels_in="rows")

@@ -432,7 +432,9 @@ class View:
         inside = table.cells.items() if rows is None else (
             ((r, c), v) for (r, c), v in table.cells.items() if lo <= r <= hi)
         cells = {((c, r) if transposed else (r, c)): v for (r, c), v in inside}
-        merges = [((c1, r1, min(c2, hi), r2) if transposed else (r1, c1, min(r2, hi), c2))
+        # a merge is cut at the last sheet row seen: its r2, which is the view's last column
+        # when the view is transposed
+        merges = [((c1, r1, c2, min(r2, hi)) if transposed else (r1, c1, min(r2, hi), c2))
                   for r1, c1, r2, c2 in table.merges if lo <= r1 <= hi]
         self.raw = dict(cells)
         self.cells = dict(cells)
