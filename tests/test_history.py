@@ -1005,7 +1005,8 @@ def test_a_command_suggested_for_another_history_gives_its_db_as_given_with_the_
     # a password holding "@" or "/", written out unencoded: no part of it is shown, whether the
     # URL parses (SQLAlchemy would take what follows its first "@" for the host) or not
     for url in ("postgresql://ana:p@ss/w0rd@db.example.com/hr",
-                "no+such+driver://ana:p@ss/w0rd@db.example.com:x/hr"):
+                "no+such+driver://ana:p@ss/w0rd@db.example.com:x/hr",
+                "postgresql://ana:p?ss#w0rd@db.example.com/hr"):
         for shown in (hist.mask_password(url), hist.display_url(url)):
             assert "ss" not in shown and "w0rd" not in shown and "db.example.com" in shown
     # the hint is made without connecting: a History is not needed to check the URL's

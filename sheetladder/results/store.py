@@ -379,10 +379,11 @@ def resolve_url(db: str | None) -> str:
     return db
 
 
-# user[:password]@: the user ends at ":" or "/", the password at the last "@" before the
-# database's "?" (it may hold ":", "/" and "@": SQLAlchemy would end it at the first "@" and
-# take the rest for the host, which a message would then print)
-_URL_PASSWORD = re.compile(r"^([\w+]+://[^:/@]*:)[^?#]*@")
+# user[:password]@: the user ends at ":" or "/", the password at the last "@" (it may hold
+# ":", "/", "?", "#" and "@": SQLAlchemy would end it at the first "@" and take the rest for
+# the host, which a message would then print). A query holding an "@" is masked too: a
+# message saying too little is no leak
+_URL_PASSWORD = re.compile(r"^([\w+]+://[^:/@]*:).*@", re.S)
 
 
 def mask_password(db: str) -> str:
