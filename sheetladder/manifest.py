@@ -28,6 +28,7 @@ from .people_file import csv_delimiter
 from .period import calendar_hint, period_or_none
 
 MANIFEST_NAME = "manifest.csv"
+_MONTH_FORM = re.compile(r"[0-9]{4}[-/ ]?[0-9]{1,2}")
 COLUMNS = ("person", "period", "tab", "role", "rater", "email", "target", "team")
 REQUIRED = ("person", "tab", "role", "target")  # columns every manifest has
 FILLED = ("person", "tab", "role")  # values every row has (an empty target: not made yet)
@@ -110,23 +111,25 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
     opened in a spreadsheet and saved again where ``;`` is the list separator)."""
     delimiter, text = csv_delimiter(text.lstrip("\ufeff"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    head = 1  # the header's line: after blank lines (the one a 'sep=;' line leaves)
     try:
         header = next(reader, None)
-        if header == [] and delimiter != ",":  # the blank left of a 'sep=;' line
+        while header == []:
+            head = reader.line_num + 1
             header = next(reader, None)
     except csv.Error as e:
-        raise ManifestError(path, 1, f"not readable as CSV: {e}") from None
+        raise ManifestError(path, head, f"not readable as CSV: {e}") from None
     if header is None:
         raise ManifestError(path, 1, "the manifest is empty")
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        raise ManifestError(path, 1, f"the header lacks column(s) {', '.join(missing)} "
-                                     f"(a manifest has {', '.join(COLUMNS)})")
+        raise ManifestError(path, head, f"the header lacks column(s) {', '.join(missing)} "
+                                        f"(a manifest has {', '.join(COLUMNS)})")
     unknown = [h for h in names if h and h not in COLUMNS]
     if unknown:
-        raise ManifestError(path, 1, f"unknown column(s) {', '.join(unknown)} "
-                                     f"(a manifest has {', '.join(COLUMNS)})")
+        raise ManifestError(path, head, f"unknown column(s) {', '.join(unknown)} "
+                                        f"(a manifest has {', '.join(COLUMNS)})")
     rows: list[ManifestRow] = []
     seen: dict[tuple[str, str | None, str], int] = {}
     while True:
@@ -151,7 +154,10 @@ def parse_manifest(text: str, path: str = "<manifest>") -> list[ManifestRow]:
             # label of an organisation's scheme (FY27-H1) is no calendar period and is kept.
             found = period_or_none(values["period"])
             wrong = calendar_hint(values["period"]) if found is None else None
-            if wrong is not None:  # 2026-Q5, 2026-13: a typo, no organisation's label
+            if wrong is not None and not _MONTH_FORM.fullmatch(values["period"].strip()):
+                # 2026-Q5, 2026-H3, a date: a typo, no organisation's label. A month's form
+                # past 12 (2026-13) is kept: a 13-period fiscal scheme's label, of a ladder
+                # that predates the refusal of such schemes (status then says what is held)
                 raise ManifestError(path, line, f"period {values['period']!r}: {wrong}")
             if found is not None:
                 values["period"] = found.label

@@ -260,6 +260,13 @@ def test_a_manifest_period_cell_of_a_calendar_form_that_is_no_period_is_refused_
     code, out = run("status", "--period", "2026-Q4", "--manifest", str(late), "--db", str(db))
     assert code == 1, out
     assert f"{late}:10: period '2026-Q5': a year has quarters Q1 to Q4" in out
+    # a month's form past 12 is kept as written: the label of a 13-period fiscal scheme, of a
+    # ladder made before such schemes were refused, whose cycle's manifest must still read
+    from sheetladder.manifest import read_manifest
+
+    late.write_text(text + '"Zoe Kim","2026-13","Self","self","Zoe Kim","zoe@example.com",'
+                    '"zoe-kim-2026-13.xlsx","North"\r\n', encoding="utf-8")
+    assert [r.period for r in read_manifest(late) if r.person == "Zoe Kim"] == ["2026-13"]
 
 
 def test_keep_existing_warns_of_people_the_manifest_lists_whom_the_roster_no_longer_has(

@@ -107,7 +107,7 @@ def test_a_sep_line_first_as_tools_write_for_excel_says_the_delimiter_and_keeps_
 
 
 def test_a_manifest_starting_with_a_sep_line_is_the_same_manifest(tmp_path: Path) -> None:
-    from sheetladder.manifest import read_manifest
+    from sheetladder.manifest import ManifestError, read_manifest
 
     roster = _csv(tmp_path / "team.csv", [HEADER, *ROWS[:2]])
     res = CliRunner().invoke(main, ["render", str(SALES), "--roster", str(roster), "--period",
@@ -123,6 +123,13 @@ def test_a_manifest_starting_with_a_sep_line_is_the_same_manifest(tmp_path: Path
     csv.writer(out, delimiter=";", lineterminator="\n").writerows(csv.reader(io.StringIO(text)))
     semi.write_text("sep=;\n" + out.getvalue(), encoding="utf-8")
     assert read_manifest(semi) == read_manifest(manifest) != []
+    comma = tmp_path / "comma.csv"
+    comma.write_text("sep=,\n" + text, encoding="utf-8")
+    assert read_manifest(comma) == read_manifest(manifest)
+    # a header error after the sep line names the header's own line
+    comma.write_text("sep=,\n" + text.replace('"person",', '"who",', 1), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"comma\.csv:2: the header lacks column\(s\) person"):
+        read_manifest(comma)
 
 
 def test_an_ods_roster_saved_by_libreoffice_is_read(sales: Ladder, tmp_path: Path) -> None:
