@@ -52,8 +52,8 @@ _FORMS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                        "sep", "oct", "nov", "dec"), start=1)}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
 
 # Dashes a label gets from a word processor's or a spreadsheet's autocorrect, a copy from a web
 # page or a mail: each is the '-' typed (en and em dash, minus sign, Unicode hyphens)
@@ -328,7 +328,11 @@ def _wording_hint(text: str) -> str | None:
     s = text.strip()
     named = (re.fullmatch(rf"(?P<w>[a-z]{{3,}})\.?{_SEP}{_YEAR}", s, re.I)
              or re.fullmatch(rf"{_YEAR}{_SEP}(?P<w>[a-z]{{3,}})\.?", s, re.I))
-    month = _MONTHS.get(named["w"][:3].casefold()) if named else None
+    word = named["w"].casefold() if named else ""
+    # a month's name or its start ('Oct', 'Sept', 'October'), not any word beginning as one
+    # does ('Marketing', 'Junior')
+    month = next((i for i, m in enumerate(_MONTH_NAMES, start=1) if m.startswith(word)), None) \
+        if len(word) >= 3 else None
     if named is not None and month is not None:  # a month's name: 'Oct 2026', '2026 October'
         y = named["y"]
         return (f"write {y}-{month:02d} for the month or {y}-Q{(month - 1) // 3 + 1} for its "

@@ -220,6 +220,14 @@ def test_a_period_in_words_without_a_year_or_fiscal_is_refused_saying_what_to_wr
     assert words in str(e.value)
 
 
+@pytest.mark.parametrize("typed", ["Marketing 2026", "Junior 2026", "Decade 2026", "2026 Mayor"])
+def test_a_word_that_only_begins_as_a_month_does_is_no_month_in_the_refusal(typed: str) -> None:
+    """'Marketing 2026' was refused with 'write 2026-03 for the month', which it never meant."""
+    with pytest.raises(PeriodError) as e:
+        parse_period(typed)
+    assert "for the month" not in str(e.value)
+
+
 def test_export_of_a_period_in_words_says_what_to_write(tmp_path: Path) -> None:
     ladder = tmp_path / "small.yaml"
     ladder.write_text(SMALL, encoding="utf-8")
