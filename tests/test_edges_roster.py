@@ -77,6 +77,22 @@ def test_keep_existing_keeps_a_persons_own_files_spelt_in_another_case(tmp_path:
 # -- a manifest kept in a spreadsheet ---------------------------------------------------------
 
 
+def _collected(tmp_path: Path, roster_text: str) -> tuple[Path, Path, Path]:
+    """Render the roster ``roster_text`` for 2026-Q4 into q4/, fill Ana Diaz's workbook and
+    collect the folder: the ladder, the roster and the history."""
+    ladder, out = _ladder(tmp_path), tmp_path / "q4"
+    roster = tmp_path / "team.csv"
+    roster.write_text(roster_text, encoding="utf-8")
+    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
+                     "-o", str(out))
+    assert code == 0, text
+    fill_small(out / "ana-diaz-2026-q4.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
+    assert code == 0, text
+    return ladder, roster, db
+
+
 def _manifest_as_xlsx(tmp_path: Path) -> tuple[Path, Path]:
     """A two-person cycle rendered, its manifest saved as .xlsx with Eva's rows hidden by a
     filter (as ops filter a sheet to look at one person), and the history it collects into."""
@@ -157,18 +173,9 @@ def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_thei
     South's manager gets) leaves her out: her figures are North's, as her workbook says."""
     import json
 
-
-    ladder, out = _ladder(tmp_path), tmp_path / "q4"
-    roster = tmp_path / "team.csv"
-    roster.write_text(HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
-                      "Eva Lind,eva@example.com,South,Bo Chen,bo@example.com\n", encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out))
-    assert code == 0, text
-    fill_small(out / "ana-diaz-2026-q4.xlsx")
-    db = tmp_path / "h.sqlite"
-    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
-    assert code == 0, text
+    ladder, roster, db = _collected(
+        tmp_path, HEADER + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com\n"
+                           "Eva Lind,eva@example.com,South,Bo Chen,bo@example.com\n")
     moved = tmp_path / "moved.csv"
     moved.write_text(roster.read_text(encoding="utf-8").replace(",North,", ",South,"),
                      encoding="utf-8")
@@ -194,17 +201,8 @@ def test_status_from_a_roster_that_gave_a_team_since_render_says_the_workbook_ha
     --team South leaves her out, while status --roster listed her complete under South."""
     import json
 
-    ladder, out = _ladder(tmp_path), tmp_path / "q4"
-    roster = tmp_path / "team.csv"
-    roster.write_text("person,email,manager,manager_email\n"
-                      "Ana Diaz,ana@example.com,Bo Chen,bo@example.com\n", encoding="utf-8")
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out))
-    assert code == 0, text
-    fill_small(out / "ana-diaz-2026-q4.xlsx")
-    db = tmp_path / "h.sqlite"
-    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
-    assert code == 0, text
+    ladder, _, db = _collected(tmp_path, "person,email,manager,manager_email\n"
+                                         "Ana Diaz,ana@example.com,Bo Chen,bo@example.com\n")
     teamed = tmp_path / "teamed.csv"
     teamed.write_text(HEADER + "Ana Diaz,ana@example.com,South,Bo Chen,bo@example.com\n",
                       encoding="utf-8")
