@@ -77,12 +77,15 @@ def test_keep_existing_keeps_a_persons_own_files_spelt_in_another_case(tmp_path:
 # -- a manifest kept in a spreadsheet ---------------------------------------------------------
 
 
-def _collected(tmp_path: Path, roster_text: str) -> tuple[Path, Path, Path]:
-    """Render the roster ``roster_text`` for 2026-Q4 into q4/, fill Ana Diaz's workbook and
-    collect the folder: the ladder, the roster and the history."""
+def _collected(tmp_path: Path, roster_text: str | None = None, roster: Path | None = None
+               ) -> tuple[Path, Path, Path]:
+    """Render the roster (``roster_text`` written as team.csv, or the file ``roster``) for
+    2026-Q4 into q4/, fill Ana Diaz's workbook and collect the folder: the ladder, the roster
+    and the history."""
     ladder, out = _ladder(tmp_path), tmp_path / "q4"
-    roster = tmp_path / "team.csv"
-    roster.write_text(roster_text, encoding="utf-8")
+    if roster is None:
+        roster = tmp_path / "team.csv"
+        roster.write_text(roster_text or "", encoding="utf-8")
     code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
                      "-o", str(out))
     assert code == 0, text
@@ -91,6 +94,23 @@ def _collected(tmp_path: Path, roster_text: str) -> tuple[Path, Path, Path]:
     code, text = run("collect", str(out), "--db", str(db), "--trust-new")
     assert code == 0, text
     return ladder, roster, db
+
+
+def _status_warned(args: list[str], warning: str) -> dict:
+    """``status ARGS --format json`` exits 0, warns on stderr of what starts ``warning`` and
+    lists that one warning in its JSON, which it returns; Eva's hidden rows still count (she
+    is listed, not returned)."""
+    import json
+
+    res = CliRunner().invoke(main, ["status", *args, "--format", "json"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert warning in res.stderr and "(warning)" in res.stderr
+    st: dict = json.loads(res.stdout)
+    assert [w.startswith(warning) for w in st["warnings"]] == [True]
+    assert {p["person"]: p["state"] for p in st["people"]} == {"Ana Diaz": "complete",
+                                                              "Eva Lind": "not returned"}
+    return st
 
 
 def _manifest_as_xlsx(tmp_path: Path) -> tuple[Path, Path]:
@@ -142,19 +162,10 @@ def test_a_manifest_xlsx_with_hidden_rows_is_read_whole_and_warned_of_like_a_ros
 
 def test_status_report_and_collect_warn_of_a_manifests_hidden_rows_naming_its_line(
         tmp_path: Path) -> None:
-    import json
 
     xlsx, db = _manifest_as_xlsx(tmp_path)
-    res = CliRunner().invoke(main, ["status", "--manifest", str(xlsx), "--db", str(db),
-                                    "--format", "json"], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
     warning = f"{xlsx}:6: row(s) 6, 7, 8, 9 of sheet "
-    assert warning in res.stderr and "(warning)" in res.stderr
-    st = json.loads(res.stdout)
-    assert [w.startswith(warning) for w in st["warnings"]] == [True]
-    # Eva's hidden rows still count: she is listed, not returned
-    assert {p["person"]: p["state"] for p in st["people"]} == {"Ana Diaz": "complete",
-                                                              "Eva Lind": "not returned"}
+    _status_warned(["--manifest", str(xlsx), "--db", str(db)], warning)
     res = CliRunner().invoke(main, ["report", "--manifest", str(xlsx), "--db", str(db), "-o",
                                     str(tmp_path / "site")], catch_exceptions=False)
     assert res.exit_code == 0, res.output
@@ -308,36 +319,19 @@ def test_status_from_an_xlsx_roster_warns_of_rows_a_filter_hid_as_from_a_manifes
     """Eva left after render and ops hid her row with a filter in the roster they keep in
     Excel: status --roster read her row like the others (as it must: hidden is not deleted) and
     reminded her, with no word of the hidden row, which the same file as a manifest gets."""
-    import json
 
     import openpyxl
 
-    ladder, out = _ladder(tmp_path), tmp_path / "q4"
     rows = [["person", "email", "team", "manager", "manager_email"],
             ["Ana Diaz", "ana@example.com", "North", "Bo Chen", "bo@example.com"],
             ["Eva Lind", "eva@example.com", "North", "Bo Chen", "bo@example.com"]]
     wb = openpyxl.Workbook()
     for row in rows:
         wb.active.append(row)
-    roster = tmp_path / "team.xlsx"
-    wb.save(roster)
-    code, text = run("render", str(ladder), "--roster", str(roster), "--period", "2026-Q4",
-                     "-o", str(out))
-    assert code == 0, text
-    fill_small(out / "ana-diaz-2026-q4.xlsx")
-    db = tmp_path / "h.sqlite"
-    code, text = run("collect", str(out), "--db", str(db), "--trust-new")
-    assert code == 0, text
+    wb.save(tmp_path / "team.xlsx")
+    ladder, roster, db = _collected(tmp_path, roster=tmp_path / "team.xlsx")
     wb = openpyxl.load_workbook(roster)
     wb.active.row_dimensions[3].hidden = True
     wb.save(roster)
-    res = CliRunner().invoke(main, ["status", "--roster", str(roster), "--period", "2026-Q4",
-                                    "--definition", str(ladder), "--db", str(db), "--format",
-                                    "json"], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    warning = f"{roster}:3: row(s) 3 of sheet "
-    assert warning in res.stderr and "(warning)" in res.stderr
-    st = json.loads(res.stdout)
-    assert [w.startswith(warning) for w in st["warnings"]] == [True]
-    assert {p["person"]: p["state"] for p in st["people"]} == {"Ana Diaz": "complete",
-                                                              "Eva Lind": "not returned"}
+    _status_warned(["--roster", str(roster), "--period", "2026-Q4", "--definition",
+                    str(ladder), "--db", str(db)], f"{roster}:3: row(s) 3 of sheet ")
