@@ -173,11 +173,16 @@ def slug(text: str, max_len: int = _SLUG_MAX) -> str:
 
 def workbook_name(ctx: Context) -> str:
     """File name of the workbook for ``ctx``: person, period, and the tab of a split copy."""
-    parts = [slug(ctx.person)]
-    if ctx.period:
-        parts.append(slug(ctx.period, 24))
-    if ctx.split_tab is not None:
-        parts.append(slug(ctx.split_tab, 32))
+    return file_name(ctx.person, ctx.period, ctx.split_tab)
+
+
+def file_name(person: str, period: str | None, split_tab: str | None = None) -> str:
+    """File name render gives the workbook of ``person`` for ``period`` (of one rater's tab)."""
+    parts = [slug(person)]
+    if period:
+        parts.append(slug(period, 24))
+    if split_tab is not None:
+        parts.append(slug(split_tab, 32))
     return "-".join(parts) + ".xlsx"
 
 

@@ -1171,6 +1171,52 @@ def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_t
     assert res.exit_code == 0 and "1 added" in res.output, res.output
 
 
+def test_a_copy_saved_under_another_persons_file_name_is_refused_without_a_manifest(
+        tmp_path: Path) -> None:
+    """The same copy (Ben fills Ana's workbook and saves it under his own file name) with no
+    manifest beside it: the file name, as render gives it, still says whose it should be.
+    Before, it went in as Ana's self-rating with exit 0. Names render never gives (one chosen
+    by someone, a namesake's -2, a rater's tab after the period) are not judged by it."""
+    import shutil
+
+    out = _ana_and_ben(tmp_path)
+    (out / "manifest.csv").unlink()
+    ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
+    shutil.copy(ana, ben)
+    fill(ben, "Self", ["L3", "L3"])
+    ana.unlink()  # Ana has not returned hers
+    db = tmp_path / "h.sqlite"
+    res = invoke("collect", str(out), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    assert f"{ben}: refused" in res.output
+    assert ("this file's name is the one render gives the 2026-Q4 workbook of another person "
+            "(ben-ortiz), but the workbook in it is Ana Diaz's") in res.output
+    assert "name the file as render names it (ana-diaz-2026-q4.xlsx)" in res.output
+    from sheetladder.results.store import History
+
+    with History(str(db)) as h:
+        assert h.records() == []
+    # a second download, mailed back into another folder: the same name, the same refusal
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    shutil.copy(ben, returns / "Ben-Ortiz-2026-Q4 (1).xlsx")
+    res = invoke("collect", str(returns), "--db", str(db))
+    assert res.exit_code == 1 and "(ben-ortiz), but the workbook in it is Ana Diaz's" in \
+        res.output, res.output
+    # names that say nothing against it: each goes in as Ana's
+    for i, name in enumerate(["ana-diaz-2026-q4-self.xlsx", "ana-diaz-2-2026-q4.xlsx",
+                              "Q4 review of Ana.xlsx", "north-2026-Q4 final.xlsx",
+                              "north-2026-q4.xlsx"]):
+        folder = tmp_path / f"ok{i}"
+        folder.mkdir()
+        shutil.copy(ben, folder / name)
+        res = invoke("collect", str(folder), "--db", str(tmp_path / f"ok{i}.sqlite"))
+        if name == "north-2026-q4.xlsx":  # render's name for a person named North: judged
+            assert res.exit_code == 1 and "another person (north)" in res.output, res.output
+            continue
+        assert res.exit_code == 0 and "1 added" in res.output, (name, res.output)
+
+
 def test_the_totals_line_says_1_person_not_1_people() -> None:
     from sheetladder.results.status import Totals
 

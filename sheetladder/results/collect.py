@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import json
 import pickle
+import re
 import shlex
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -343,7 +344,9 @@ class _Batch:
                                            Finding(severity="error", message=j.message or "")]))
                 return
         refusal = (_other_cycle(report.period, self.cycle_periods, self.cycle_label)
-                   or _not_whose(got.file, report, self.handed_out))
+                   or _not_whose(got.file, report, self.handed_out)
+                   or (None if file_key(got.file) in self.handed_out
+                       else _named_for_another(got.file, report)))
         if refusal is not None:
             # a copy saved over another person's file is that person's refusal (_not_whose
             # names them): status shows their tabs as refused, with the reason, not as missing
@@ -538,6 +541,43 @@ def _not_whose(file: str, report: PackedReport, handed_out: Mapping[str, tuple[s
             f"{them}'s, enter them in the workbook rendered for {them} (sheetladder render "
             f"DEFINITION --person {shlex.quote(them)} --period {report.period or 'PERIOD'}); if "
             f"they are {report.person}'s, save them under {report.person}'s file name"))])
+
+
+_SLUG_SHAPED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _named_for_another(file: str, report: PackedReport) -> IngestResult | None:
+    """The refusal of a file no manifest lists whose name is the one render gives another
+    person's workbook of the period (``ben-ortiz-2026-q4.xlsx`` holding Ana Diaz's), else None.
+    Ben filling a copy of Ana's workbook and saving it under his own file name would otherwise
+    go in as Ana's ratings, exit 0, wherever no manifest is beside the files to say whose the
+    file is (:func:`_not_whose`). Only a name render could have written is judged (its
+    person's part as render spells names, then the period's, then anything: a rater's tab, a
+    second download's `` (1)``): a name someone chose says nothing of whose workbook it is."""
+    if is_google_source(file) or not report.person or not report.period:
+        return None
+    from ..roster import file_name, slug
+
+    stem = file_key(file)
+    mark = "-" + slug(report.period, 24)
+    at = stem.find(mark)
+    while at > 0 and stem[at + len(mark):at + len(mark) + 1] not in ("", "-"):
+        at = stem.find(mark, at + 1)
+    if at <= 0:
+        return None
+    named, own = stem[:at], slug(report.person)
+    if not _SLUG_SHAPED.fullmatch(named) or re.fullmatch(re.escape(own) + r"(?:-\d+)?", named):
+        return None  # the person's own file name (or a namesake's -2), or a name chosen
+    person, period = report.person, report.period
+    own_name = file_name(person, period)
+    return IngestResult(file="", status="refused", findings=[Finding(
+        severity="error", sheet=GUIDE_SHEET, cell=a1(*GUIDE_PERSON_CELL), message=(
+            f"this file's name is the one render gives the {period} workbook of another "
+            f"person ({named}), but the workbook in it is {person}'s: a copy of {person}'s "
+            f"workbook filled in and saved under another person's file name? Stored, its "
+            f"ratings would be taken as {person}'s. If the ratings are {person}'s, name the "
+            f"file as render names it ({own_name}) and collect it again; if they are "
+            f"{named}'s, enter them in the workbook rendered for them"))])
 
 
 def _current_tab(history: History, item: _Read, tab: str) -> bytes | None:
