@@ -335,3 +335,44 @@ def test_status_from_an_xlsx_roster_warns_of_rows_a_filter_hid_as_from_a_manifes
     wb.save(roster)
     _status_warned(["--roster", str(roster), "--period", "2026-Q4", "--definition",
                     str(ladder), "--db", str(db)], f"{roster}:3: row(s) 3 of sheet ")
+
+
+def test_status_from_a_roster_that_corrected_a_peers_accents_counts_her_tab_as_collected(
+        tmp_path: Path) -> None:
+    """The roster spelt a peer Jose Nunez at render and José Núñez since: his tab, filled and
+    collected as 'Jose Nunez', was listed missing (he was on the reminder list for it) and as a
+    tab not in the roster, exit 0. It is his tab, spelt as it was sent: collected, saying so.
+    A name that is not the same name but for accents, case and spacing stays missing."""
+    import csv
+    import io
+    import json
+
+    head = "person,email,team,manager,manager_email,peers\n"
+    ladder, roster, db = _collected(
+        tmp_path, head + "Ana Diaz,ana@example.com,North,Bo Chen,bo@example.com,"
+                         "Eva Lind;Jose Nunez\n")
+    edited = tmp_path / "edited.csv"
+    edited.write_text(roster.read_text(encoding="utf-8").replace("Jose Nunez", "José Núñez"),
+                      encoding="utf-8")
+    common = ("status", "--period", "2026-Q4", "--roster", str(edited), "--definition",
+              str(ladder), "--db", str(db))
+    code, text = run(*common)
+    assert code == 0, text
+    assert "Ana Diaz: complete (4 of 4 tabs collected)" in text, text
+    assert ("    collected: José Núñez (peer), as tab 'Jose Nunez', the name as the workbook was "
+            "rendered with") in text, text
+    assert "not in the roster" not in text and "missing" not in text.split("2026-Q4:")[0]
+    st = json.loads(CliRunner().invoke(main, [*common, "--format", "json"]).stdout)
+    (ana,) = st["people"]
+    assert ana["unlisted_tabs"] == []
+    assert {t["tab"]: (t["state"], t["collected_as"]) for t in ana["tabs"]}[
+        "José Núñez"] == ("collected", "Jose Nunez")
+    reminders = CliRunner().invoke(main, [*common, "--format", "csv"]).stdout
+    assert list(csv.reader(io.StringIO(reminders)))[1:] == []
+    # a tab that is no respelling of a tab held stays missing
+    other = tmp_path / "other.csv"
+    other.write_text(roster.read_text(encoding="utf-8").replace("Jose Nunez", "Josefa Nunez"),
+                     encoding="utf-8")
+    code, text = run("status", "--period", "2026-Q4", "--roster", str(other), "--definition",
+                     str(ladder), "--db", str(db))
+    assert code == 0 and "missing: Josefa Nunez" in text and "tab 'Jose Nunez'" in text, text

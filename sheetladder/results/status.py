@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -69,6 +70,11 @@ class TabStatus(BaseModel):
                                   "count, and ``refused_reasons`` say why the copy was not "
                                   "taken.")
     refused_reasons: list[str] = Field(default_factory=list)
+    collected_as: str | None = Field(
+        default=None, description="For a collected tab: the tab as the workbook collected "
+                                  "spells it, when the manifest spells it otherwise only in "
+                                  "accents, case or spacing (a rater's name corrected in the "
+                                  "roster since render, ``Ana Díaz`` for ``Ana Diaz``).")
 
 
 class PersonStatus(BaseModel):
@@ -285,9 +291,11 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
     people: list[PersonStatus] = []
     for (pk, per), prow in by_person.items():
         held = collected.get((pk, per or ""), set())
+        respelt = _respelt_tabs(held, [r.tab for r in prow])
         tabs: list[TabStatus] = []
         for r in prow:
-            state: TabState = "collected" if r.tab.casefold() in held else "missing"
+            state: TabState = ("collected" if r.tab.casefold() in held
+                               or r.tab.casefold() in respelt else "missing")
             why = refused_tab.get((pk, per, r.tab.casefold()))
             copy: Refusal | None = None
             if why is not None and state == "collected" and not _conflict_on(why, r.tab):
@@ -311,7 +319,11 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
                                else "not returned")
         team = next((r.team for r in prow if r.team), None)
         spelt = {t.casefold(): t for t in (tab_names or {}).get((pk, per or ""), [])}
-        extra = sorted(spelt.get(t, t) for t in held - {r.tab.casefold() for r in prow})
+        for t in tabs:
+            if t.state != "missing" and t.tab.casefold() in respelt:
+                t.collected_as = spelt.get(respelt[t.tab.casefold()], respelt[t.tab.casefold()])
+        extra = sorted(spelt.get(t, t) for t in held - {r.tab.casefold() for r in prow}
+                       - set(respelt.values()))
         people.append(PersonStatus(person=prow[0].person, period=per, team=team, state=pstate,
                                    tabs=tabs, unlisted_tabs=extra))
     people.sort(key=lambda p: ((p.team or "").casefold(), p.person.casefold(), p.period or ""))
@@ -357,6 +369,34 @@ def _who(t: TabStatus) -> str:
     return f"{name} ({t.role}, tab {t.tab!r}){mail}"
 
 
+def _spelling(tab: str) -> str:
+    """A tab's name with accents, case and spacing aside."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", tab)
+                   if not unicodedata.combining(ch))
+    return " ".join(bare.split()).casefold()
+
+
+def _respelt_tabs(held: set[str], listed: Sequence[str]) -> dict[str, str]:
+    """Listed tab (case-folded) -> the one tab held (case-folded) that no row lists and that is
+    spelt as it is but for accents, case or spacing: the tab of a rater whose name the roster
+    corrected after render (``Ana Díaz`` for ``Ana Diaz``). She filled the tab she was sent;
+    without this she would be on the reminder list for it, and her tab counted as not listed.
+    Where two tabs could be hers, neither is taken for it."""
+    listed_keys = {t.casefold() for t in listed}
+    spare: dict[str, list[str]] = {}
+    for t in held - listed_keys:
+        spare.setdefault(_spelling(t), []).append(t)
+    out: dict[str, str] = {}
+    wanted: dict[str, list[str]] = {}
+    for t in listed_keys - held:
+        wanted.setdefault(_spelling(t), []).append(t)
+    for key, tabs in wanted.items():
+        got = spare.get(key, [])
+        if len(tabs) == 1 and len(got) == 1:
+            out[tabs[0]] = got[0]
+    return out
+
+
 def to_text(st: CycleStatus) -> str:
     """Per team and person: what is missing and what was refused, then the totals."""
     lines: list[str] = []
@@ -382,6 +422,9 @@ def to_text(st: CycleStatus) -> str:
             elif t.state == "refused":
                 lines.append(f"    refused: {_who(t)}: {t.file}{_of_period(t)}")
                 lines.extend(f"      {why}" for why in t.reasons)
+            elif t.collected_as:
+                lines.append(f"    collected: {t.rater or t.tab} ({t.role}), as tab "
+                             f"{t.collected_as!r}, the name as the workbook was rendered with")
             elif t.refused_copy:
                 lines.append(f"    collected, with a refused copy beside it: {_who(t)}: "
                              f"{t.refused_copy}{_of_period(t)} (the ratings held count; remove "
