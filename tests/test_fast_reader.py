@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 import re
 import zipfile
@@ -621,6 +622,93 @@ def test_the_scanner_reads_what_writers_write():
         assert not any(t[-1] for t in toks), cells
         sst = f'<sst xmlns="{_MAIN}"><si><t>a</t></si><si><t xml:space="preserve"> b </t></si></sst>'
         same_grid(minimal_xlsx(sheet, sst))
+
+
+# -- the batch's memo of sheets read ---------------------------------------------------------------
+
+
+def read_with_memo(items: list[tuple[str, bytes]], memo: fast_mod.SheetMemo) -> list[Outcome]:
+    out: list[Outcome] = []
+    for name, data in items:
+        try:
+            out.append(grid_from_bytes(name, data, sheets=memo))
+        except UnreadableWorkbook as e:
+            out.append(("unreadable", e.reason))
+    return out
+
+
+def assert_memo_reads_alike(items: list[tuple[str, bytes]], size: int = 8) -> fast_mod.SheetMemo:
+    """Reading ``items`` in turn with one memo gives, for each, what reading it alone gives."""
+    memo = fast_mod.SheetMemo(size)
+    for (name, data), got in zip(items, read_with_memo(items, memo), strict=True):
+        alone = outcome(data, "fast", name)
+        if isinstance(alone, Grid):
+            assert isinstance(got, Grid), (name, got)
+            assert_grids_equal(alone, got)
+        else:
+            assert got == alone, name
+    return memo
+
+
+def test_a_batch_reads_each_workbook_as_it_reads_alone_though_they_share_sheets(bundled, sales):
+    items: list[tuple[str, bytes]] = []
+    for i in range(9):
+        ladder = bundled[i % len(bundled)] if i % 3 == 2 else sales
+        raters = [("self", None, None), ("manager", f"Boss {i % 2}", None), ("peer", None, None)]
+        # names and comments that are the same shared strings at the same places on the guide
+        # and on the rater tabs, with other texts, from file to file
+        ctx = make_context(ladder, TRICKY[i % len(TRICKY)] + f" {i}", "2026-Q1",
+                           raters if ladder is sales else None)
+        comments = {t: {c.id: TRICKY[(i + j) % len(TRICKY)] for j, c in enumerate(ladder.categories)}
+                    for t in ctx.tabs()[:1]}
+        data = to_bytes(build_plan(ladder, ctx, random_ratings(ladder, ctx, seed=i), comments))
+        items.append((f"{i}.xlsx", data))
+    memo = assert_memo_reads_alike(items + items[:3])
+    assert memo.hits >= 10  # the guide and the matrix of the sales files after the second
+
+
+def test_a_batch_of_real_workbooks_reads_each_as_it_reads_alone():
+    from .test_import_corpus import SHARED
+
+    corpus = sorted((SHARED / "foreign").glob("*.xlsx"))
+    if not corpus:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared corpus is missing at {SHARED}")
+        pytest.skip(f"the shared corpus is missing at {SHARED}")
+    items = [(f.name, f.read_bytes()) for f in corpus]
+    memo = assert_memo_reads_alike(items * 3, size=10_000)  # the third time, sheets are given back
+    assert memo.hits >= len(items)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=hand_written(), data=st.data())
+def test_the_same_sheet_with_other_shared_strings_reads_as_it_reads_alone(parts, data):
+    sheet, sst = parts
+    n = int(re.search(r'count="(\d+)"', sst).group(1))  # type: ignore[union-attr]
+    others = []
+    for _ in range(2):
+        m = data.draw(st.sampled_from([n, n, max(0, n - 1)]))
+        others.append(f'<sst xmlns="{_MAIN}" count="{m}" uniqueCount="{m}">'
+                      + "".join(string_item(data.draw) for _ in range(m)) + "</sst>")
+    date1904 = data.draw(st.booleans())
+    first = minimal_xlsx(sheet, sst, date1904)
+    assert_memo_reads_alike([("a.xlsx", first), ("b.xlsx", first)] +
+                            [(f"{i}.xlsx", minimal_xlsx(sheet, o, date1904))
+                             for i, o in enumerate(others)])
+
+
+def test_a_sheet_given_back_by_the_memo_still_counts_towards_the_cell_limit(sales, monkeypatch):
+    ctx = make_context(sales, "Ann Example", "2026-Q1")
+    data = to_bytes(build_plan(sales, ctx))
+    memo = fast_mod.SheetMemo()
+    read_with_memo([("a.xlsx", data), ("b.xlsx", data)], memo)
+    limit = sum(len(s.cells) for s in grid_from_bytes("c.xlsx", data).sheets.values()) // 2
+    monkeypatch.setattr(fast_mod, "MAX_CELL_SLOTS", limit)
+    alone = outcome(data, "fast", "c.xlsx")
+    assert isinstance(alone, tuple) and "too large to read" in alone[1]
+    hits = memo.hits
+    assert read_with_memo([("c.xlsx", data)], memo) == [alone]
+    assert memo.hits > hits
 
 
 # -- the verifier's single plan per file -------------------------------------------------------------------

@@ -54,10 +54,11 @@ if TYPE_CHECKING:
     from ..workers import WorkerPool
 
 
-def open_grid(source: str) -> Grid:
-    """The Grid of a file path or a Google Sheets URL/id; UnreadableWorkbook when impossible."""
+def open_grid(source: str, memo: VerifyMemo | None = None) -> Grid:
+    """The Grid of a file path or a Google Sheets URL/id; UnreadableWorkbook when impossible.
+    ``memo`` is the batch's."""
     if not is_google_source(source):
-        return open_xlsx(source)
+        return open_xlsx(source, sheets=memo.sheets if memo is not None else None)
     from ..google.read import open_grid as open_google
 
     try:
@@ -76,7 +77,7 @@ def open_grid(source: str) -> Grid:
 
 def verify_source(source: str, memo: VerifyMemo | None = None) -> Verified:
     """Open and verify one source (raises UnreadableWorkbook); ``memo`` is the batch's."""
-    return verify_grid(open_grid(source), memo)
+    return verify_grid(open_grid(source, memo), memo)
 
 
 def read_path(path: str | os.PathLike[str]) -> Report:
@@ -534,7 +535,8 @@ def read_for_collect(path: str, data: bytes | None = None,
     if modified is None:
         modified = file_modified(path)
     try:
-        grid = open_grid(path) if data is None else grid_from_bytes(path, data)
+        grid = open_grid(path, memo) if data is None else \
+            grid_from_bytes(path, data, sheets=memo.sheets if memo is not None else None)
         report = verify_grid(grid, memo).report
     except UnreadableWorkbook as e:
         return ReadOutcome(file=path, report=None, ladder_json=None, modified=modified,

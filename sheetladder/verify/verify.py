@@ -98,6 +98,7 @@ from ..plan import (
 )
 from ..results.report import Finding, LadderRef, Report, Severity, withhold_figures
 from ..scoring import RaterInput
+from ..xlsx.fast_read import SheetMemo
 from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
 from .findings import _SHORT, _Findings, _short
 from .formulas import RowMap, _num_text, canonical_formula, refs_lost
@@ -684,6 +685,7 @@ class VerifyMemo:
         self._layouts: dict[tuple[str, str], _Layout] = {}
         self.rater_tabs = RaterTabs()  # rater tabs shared by contexts met once
         self._seen: set[tuple[str, str]] = set()  # keys met once, not yet worth a layout
+        self.sheets = SheetMemo()  # sheets the batch's files share (the guide, the matrix)
 
     def layout(self, ladder: Ladder, ctx: Context) -> WorkbookPlan:
         """``build_plan(ladder, ctx, sizes=False)`` without its hidden sheet: what a file's

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
+from dataclasses import dataclass
 from posixpath import dirname, normpath
 from posixpath import join as pjoin
-from typing import Any
+from typing import Any, Protocol
 
 from ..grid import Grid, GridCell, SheetGrid
 from .archive import _REL_NS, _VISIBILITY, MAX_CELL_SLOTS, MAX_ROWS, _fail, member_bytes, too_many_cells
@@ -521,20 +522,114 @@ def _date_styles(raw: bytes) -> tuple[frozenset[int], frozenset[int]]:
     return frozenset(dates), frozenset(durations)
 
 
+def _text_cell(text: str) -> GridCell:
+    """The cell of a shared string (as openpyxl reads it: ``_x000D_`` and the like unescaped)."""
+    return GridCell(value=unescape_controls(text) if "_x00" in text else text)
+
+
+class _Strings(Protocol):
+    """What a sheet's cells take their text from: the file's shared strings."""
+
+    def __getitem__(self, index: int, /) -> str: ...
+
+
+class _UsedStrings:
+    """The shared strings, noting each one a sheet takes (the memo's check of a later file)."""
+
+    def __init__(self, strings: list[str]):
+        self.strings = strings
+        self.used: dict[int, str] = {}
+
+    def __getitem__(self, index: int, /) -> str:
+        text = self.strings[index]
+        self.used[index] = text
+        return text
+
+
+_SheetKey = tuple[str, frozenset[str], tuple[frozenset[int], frozenset[int]], Any]
+
+
+@dataclass(frozen=True)
+class _KnownSheet:
+    # the shared strings the cells took: index, text, the cells holding it
+    used: tuple[tuple[int, str, tuple[tuple[int, int], ...]], ...]
+    cells: dict[tuple[int, int], GridCell]
+    max_row: int
+    max_col: int
+    slots: int
+
+
+class SheetMemo:
+    """The cells of sheets already read in a batch, by the XML of their cells.
+
+    Every workbook rendered from one ladder has the same guide and descriptor matrix, byte for
+    byte inside ``<sheetData>``, and reading those two is about a tenth of reading a file. A
+    sheet is kept when its cells' XML is met a second time (rater tabs differ in every file and
+    are never kept), with the cells that hold each shared string it took, and is given back only
+    for the same XML, prefixes, date styles and epoch: its cells are then those reading the
+    sheet gives, the cells of a shared string whose text differs in the new file (the person's
+    name on the guide) made again from it. At most ``size`` sheets are kept, the oldest going
+    first."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._seen: set[int] = set()
+        self._known: dict[_SheetKey, _KnownSheet] = {}
+        self.hits = 0  # sheets given back
+
+    def get(self, key: _SheetKey, strings: list[str]
+            ) -> tuple[_KnownSheet, dict[tuple[int, int], GridCell]] | None:
+        """The sheet known by ``key`` and its cells with this file's shared strings, or None."""
+        known = self._known.get(key)
+        if known is None:
+            return None
+        cells = dict(known.cells)
+        try:
+            for index, text, places in known.used:
+                new = strings[index]
+                if new != text:  # the person's name on the guide, say
+                    cell = _text_cell(new)
+                    for place in places:
+                        cells[place] = cell
+        except IndexError:
+            return None  # reading the sheet says what is wrong
+        self.hits += 1
+        return known, cells
+
+    def worth_keeping(self, key: _SheetKey) -> bool:
+        """Whether these cells' XML was met before (the first time, it is noted)."""
+        h = hash(key[0])
+        if h in self._seen:
+            return True
+        if len(self._seen) >= 64 * self.size:
+            self._seen.clear()
+        self._seen.add(h)
+        return False
+
+    def keep(self, key: _SheetKey, known: _KnownSheet) -> None:
+        if len(self._known) >= self.size:
+            del self._known[next(iter(self._known))]
+        self._known[key] = known
+
+
 class _FastReader:
     """One workbook read by the fast path (see the comment above)."""
 
-    def __init__(self, source: str, data: bytes, zf: zipfile.ZipFile):
+    def __init__(self, source: str, data: bytes, zf: zipfile.ZipFile,
+                 memo: SheetMemo | None = None):
         self.source = source
         self.data = data
         self.zf = zf
+        self.memo = memo
         self.infos = {i.filename: i for i in zf.infolist()}
         self.slots = 0
+        self.stored_uses = 0  # calls of stored_strings(): a sheet that made one is not kept
         self._stored_strings: list[str] | None = None
         self._dates: tuple[frozenset[int], frozenset[int]] | None = None
         self.epoch: Any = None
         # cells of this file met before: the same shared string, number or style
         self.text_cells: dict[str, GridCell] = {}
+        self.text_cells_noted: dict[str, GridCell] = {}  # those of the sheet fill_noted read
         self.number_cells: dict[tuple[str, str], GridCell | None] = {}
 
     # -- parts --
@@ -663,6 +758,7 @@ class _FastReader:
 
     def stored_strings(self) -> list[str]:
         """The table the reference's stored results use (found and read its own way)."""
+        self.stored_uses += 1
         if self._stored_strings is None:
             self._stored_strings = shared_strings(self.zf)
         return self._stored_strings
@@ -683,10 +779,27 @@ class _FastReader:
         raw = self.raw(part)
         scanned = self.scanned(raw, "worksheet", "sheetData")
         if scanned is not None:
-            toks: list[_Token] = _SHEET_TOKEN.findall(scanned[0])
             sg.merges = merges_in_checked(raw)
+            key: _SheetKey | None = None
+            if self.memo is not None:
+                key = (scanned[0], scanned[1], self.dates(), self.epoch)
+                got = self.memo.get(key, strings)
+                if got is not None:
+                    known, sg.cells = got
+                    self.slots += known.slots
+                    if self.slots > MAX_CELL_SLOTS:
+                        too_many_cells(self.source, sg.name)
+                    sg.max_row = known.max_row
+                    sg.max_col = known.max_col
+                    return
+            toks: list[_Token] = _SHEET_TOKEN.findall(scanned[0])
             try:
-                self.fill_regular(sg, toks, strings, scanned[1])
+                if key is not None and self.memo is not None and self.memo.worth_keeping(key):
+                    noted = self.fill_noted(sg, toks, strings, scanned[1])
+                    if noted is not None:
+                        self.memo.keep(key, noted)
+                else:
+                    self.fill_regular(sg, toks, strings, scanned[1])
                 return
             except _Irregular:
                 pass
@@ -698,7 +811,7 @@ class _FastReader:
         sg.merges = merges_in_tree(root)
         self.fill(sg, _tree_rows(root), strings, _tree_stored(root))
 
-    def value_cell(self, t: str, s: str, v: str | None, inline: str | None, strings: list[str]
+    def value_cell(self, t: str, s: str, v: str | None, inline: str | None, strings: _Strings
                    ) -> GridCell | None:
         """The GridCell of a cell without a formula (openpyxl's ``parse_cell`` and the
         reference's conversion of its value), or None when it holds nothing."""
@@ -734,7 +847,32 @@ class _FastReader:
             return None
         return GridCell(value=_plain(value))
 
-    def fill_regular(self, sg: SheetGrid, toks: list[_Token], strings: list[str],
+    def fill_noted(self, sg: SheetGrid, toks: list[_Token], strings: list[str],
+                   prefixes: frozenset[str]) -> _KnownSheet | None:
+        """:meth:`fill_regular`, noting what a later file must share for the same cells: the
+        shared strings taken (each one taken, so with this file's cache of text cells set
+        aside) and that the other table of strings was not used."""
+        noted = _UsedStrings(strings)
+        own_cells, self.text_cells = self.text_cells, {}
+        slots, uses = self.slots, self.stored_uses
+        try:
+            self.fill_regular(sg, toks, noted, prefixes)
+        finally:
+            self.text_cells_noted, self.text_cells = self.text_cells, own_cells
+        if self.stored_uses != uses:
+            return None  # formulas whose text results are in the other table: never kept
+        index_of = {id(cell): int(v) for v, cell in self.text_cells_noted.items()}
+        places: dict[int, list[tuple[int, int]]] = {}
+        for place, cell in sg.cells.items():
+            index = index_of.get(id(cell))
+            if index is not None:
+                places.setdefault(index, []).append(place)
+        used = tuple((index, text, tuple(places.get(index, ()))) for index, text
+                     in noted.used.items())
+        return _KnownSheet(used=used, cells=dict(sg.cells),
+                           max_row=sg.max_row, max_col=sg.max_col, slots=self.slots - slots)
+
+    def fill_regular(self, sg: SheetGrid, toks: list[_Token], strings: _Strings,
                      prefixes: frozenset[str]) -> None:
         """:meth:`fill` in one pass over the scanner's tokens for the usual sheet: rows in
         order and each cell in its row with columns increasing. Raises :class:`_Irregular`,
@@ -794,9 +932,7 @@ class _FastReader:
                         continue
                     cell = text_cells.get(v)
                     if cell is None:
-                        text = strings[int(v)]
-                        cell = GridCell(value=unescape_controls(text) if "_x00" in text else text)
-                        text_cells[v] = cell
+                        cell = text_cells[v] = _text_cell(strings[int(v)])
                 elif not t or t == "n":
                     if not v:
                         continue
@@ -965,5 +1101,6 @@ class _FastReader:
             return "#VALUE!", "e"
 
 
-def _read_fast(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
-    return _FastReader(source, data, zf).read()
+def _read_fast(source: str, data: bytes, zf: zipfile.ZipFile, memo: SheetMemo | None = None
+               ) -> Grid:
+    return _FastReader(source, data, zf, memo).read()

@@ -22,7 +22,7 @@ from .archive import (
     read_file_bytes,
     too_many_cells,
 )
-from .fast_read import _read_fast
+from .fast_read import SheetMemo, _read_fast
 from .parts import _plain, _stored_results, merges_of, shared_strings, sheet_parts
 from .strict import as_transitional
 
@@ -31,7 +31,8 @@ ENGINES: tuple[Engine, ...] = ("fast", "openpyxl")
 DEFAULT_ENGINE: Engine = "fast"
 
 
-def open_xlsx(path: str | Path, engine: Engine = DEFAULT_ENGINE) -> Grid:
+def open_xlsx(path: str | Path, engine: Engine = DEFAULT_ENGINE, sheets: SheetMemo | None = None
+              ) -> Grid:
     """Read an .xlsx into a Grid, refusing hostile or foreign files.
 
     ``engine="fast"`` (the default) reads only the parts a Grid holds with a streaming reader of
@@ -40,14 +41,16 @@ def open_xlsx(path: str | Path, engine: Engine = DEFAULT_ENGINE) -> Grid:
     results of formula cells, which that load discards, come from one light pass over the same
     sheet parts (:func:`_stored_results`). Both give equal Grids and run the same checks first.
     Raises :class:`UnreadableWorkbook` with a one-line reason for anything that is not a readable
-    workbook. The file is only ever opened for reading.
+    workbook. The file is only ever opened for reading. ``sheets`` is the batch's memo of
+    sheets read (the fast engine's; it changes nothing the Grid holds).
     """
     source = str(path)
     data = read_file_bytes(path)
-    return grid_from_bytes(source, data, engine)
+    return grid_from_bytes(source, data, engine, sheets)
 
 
-def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -> Grid:
+def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE,
+                    sheets: SheetMemo | None = None) -> Grid:
     """The Grid of an .xlsx held in memory (see :func:`open_xlsx`)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -61,7 +64,7 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE) -
             zf.close()
             data, zf = twin
         if engine == "fast":
-            grid = _read_fast(source, data, zf)
+            grid = _read_fast(source, data, zf, sheets)
         else:
             grid = _read_with_openpyxl(source, data, zf)
     except UnreadableWorkbook:
