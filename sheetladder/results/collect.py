@@ -161,7 +161,7 @@ def saved_as_return(f: Path) -> bool:
       other XML (notes, an export, Excel's ``filelist.xml``) is left alone.
     """
     suffix = f.suffix.lower()
-    if suffix in WEB_PAGE_SUFFIXES and (f.parent / "filelist.xml").is_file():
+    if suffix in WEB_PAGE_SUFFIXES and _page_of_a_web_page(f):
         return False
     head = _head(f, 2**20 if suffix in WEB_PAGE_SUFFIXES else 65536)
     if head is None:
@@ -171,6 +171,21 @@ def saved_as_return(f: Path) -> bool:
     if suffix in TEXT_SUFFIXES:
         return looks_like_tab_text(head) and not people_table(head)
     return saved_spreadsheet(head)
+
+
+def _page_of_a_web_page(f: Path) -> bool:
+    """Whether ``f`` is in the folder Excel saves beside a web page of many sheets: one that
+    holds ``filelist.xml``, named after a web page beside it (``ana_files`` or, in another
+    language, ``ana-Dateien``, beside ``ana.htm``)."""
+    folder = f.parent
+    if not (folder / "filelist.xml").is_file():
+        return False
+    try:
+        beside = list(folder.parent.iterdir())
+    except OSError:
+        return False
+    return any(p.suffix.lower() in WEB_PAGE_SUFFIXES and p.stem and folder.name.startswith(p.stem)
+               and p.is_file() for p in beside)
 
 
 def people_table(data: bytes) -> bool:
