@@ -376,3 +376,18 @@ def test_an_empty_or_truncated_workbook_says_the_save_may_not_have_finished(
     res = CliRunner().invoke(main, ["read", str(path)])
     assert res.exit_code == 2 and res.stderr.strip() == f"{path}: {why}"
     assert os.path.getsize(path) == (0 if cut == "empty" else len(data) // 2)
+
+
+def test_a_workbook_saved_as_excel_2003_xml_over_the_size_limit_is_still_named_for_what_it_is(
+        tmp_path: Path) -> None:
+    """LibreOffice writes every row and column of a sheet into Excel 2003 XML (130 MB for a
+    workbook of six tabs): over the reader's 20 MB limit, it is named, not just "too large"."""
+    path = tmp_path / "ana.xml"
+    with open(path, "wb") as f:
+        f.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"'
+                b'?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet>')
+        f.write(b"<Row><Cell><Data/></Cell></Row>" * (21 * 2**20 // 32))
+        f.write(b"</Worksheet></Workbook>\n")
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert res.exit_code == 2 and res.stderr.strip() == f"{path}: " + XML_2003.replace(
+        "not an .xlsx workbook", "not a workbook")

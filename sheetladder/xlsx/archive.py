@@ -70,8 +70,12 @@ def read_file_bytes(path: str | Path) -> bytes:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > MAX_FILE_BYTES:
-                raise UnreadableWorkbook(source, f"file is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} "
-                                                 "limit for a workbook")
+                # a spreadsheet saved in another format (a web page, Excel 2003 XML) may be
+                # large: named for what it is, as it would be at any size
+                head = f.read(2**20)
+                kind = None if head.startswith(_ZIP_MAGICS) else _foreign(head, "a workbook")
+                raise UnreadableWorkbook(source, kind or (
+                    f"file is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} limit for a workbook"))
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise UnreadableWorkbook(source, missing_reason(source)) from None
