@@ -133,7 +133,7 @@ def _web_page(data: bytes) -> str | None:
     if not (mime or html):
         return None
     sheet = any(m in body for m in _EXCEL_PAGE_MARKS) or b"<table" in body or \
-        b"<frameset" in body or (mime and b"3d\"urn:schemas-microsoft-com:office:excel" in body)
+        b"<frameset" in body
     if not sheet:
         return None
     if mime:
