@@ -437,9 +437,11 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
     A folder gives its .xlsx and .xlsm files; spreadsheets saved in another format there (.ods,
-    .xls, .xlsb, .numbers, or a sheet saved as .csv) are named and refused with what to do,
-    never silently left out. Its manifest.csv, and any CSV with a 'person' column (a roster,
-    an export, the reminder list), are no returned workbook and are left out.
+    .xls, .xlsb, .numbers, Excel 2003 XML, a web page .htm or .mht, or a sheet saved as .csv or
+    as tab-separated .txt) are named and refused with what to do, never silently left out.
+    Its manifest.csv, any CSV or text with a 'person' column (a roster, an export, the
+    reminder list), notes, other XML, and the lock files of a workbook open in Excel or
+    LibreOffice (also when given among the files with the workbook) are left out.
 
     Every file is read first; then the files are stored in batches (one transaction each, a
     savepoint per file); a file already collected adds nothing. Two copies in one collect that

@@ -31,7 +31,15 @@ from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..scoring import RaterInput
 from ..verify.verify import VerifyMemo
-from ..xlsx.archive import looks_like_csv, missing_reason, read_file_bytes
+from ..xlsx.archive import (
+    TEXT_SUFFIXES,
+    lock_file_of,
+    looks_like_csv,
+    looks_like_tab_text,
+    missing_reason,
+    read_file_bytes,
+    saved_spreadsheet,
+)
 from .read import CHUNK_FILES as _CHUNK_FILES
 from .read import FOLDER_SUFFIXES as FOLDER_SUFFIXES
 from .read import MOST_JOBS as MOST_JOBS
@@ -58,17 +66,25 @@ from .trust import TrustedLadders
 
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
     """Sources to collect (:func:`find_workbooks`), with each folder's returned workbooks saved
-    as CSV (:func:`csv_returns`); paths that do not exist, and CSV tables of people given as
+    in another type (:func:`saved_as_returns`: as CSV, tab-separated text, a web page, Excel
+    2003 XML); paths that do not exist, and CSV tables of people given as
     files (:func:`people_table`: a roster, an export), come back as refused, and are no
     refusal to keep (nothing was returned there). A ``manifest.csv`` given among the files
-    (``collect q4/*``) is left out: it is the cycle's manifest (the CLI reads it as such)."""
+    (``collect q4/*``) is left out: it is the cycle's manifest (the CLI reads it as such); so
+    is the lock file Excel or LibreOffice holds while a workbook is open (``~$ana.xlsx``,
+    ``.~lock.ana.xlsx#``) when that workbook is given too, as a shell's ``q4/*`` gives it (a
+    lock file given without its workbook is read, and refused naming what it is)."""
     found, missing = find_workbooks(paths)
+    given = {_resolved(f) for f in found if not is_google_source(f)}
     files: list[str] = []
     refused = [IngestResult(file=m, status="refused", findings=[
         Finding(severity="error", message=missing_reason(m, "file or folder"))])
         for m in missing]
     for f in found:
         p = Path(f)
+        lock = None if is_google_source(f) else lock_file_of(p.name)
+        if lock and _resolved(str(p.with_name(lock[1]))) in given:
+            continue
         if is_google_source(f) or p.suffix.lower() != ".csv":
             files.append(f)
         elif p.name.casefold() == MANIFEST_NAME:
@@ -82,29 +98,37 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
         else:
             files.append(f)
     seen = {_resolved(f) for f in files}
-    for f in csv_returns(paths):
+    for f in saved_as_returns(paths):
         if _resolved(f) not in seen:
             seen.add(_resolved(f))
             files.append(f)
     return files, refused
 
 
-def _head(path: Path) -> bytes | None:
-    """The first 64 KiB of ``path``; None when it cannot be read (collecting it says why)."""
+def _head(path: Path, size: int = 65536) -> bytes | None:
+    """The first ``size`` bytes of ``path``; None when it cannot be read (collecting it says
+    why)."""
     try:
         with open(path, "rb") as f:
-            return f.read(65536)
+            return f.read(size)
     except OSError:
         return None
 
 
-def csv_returns(paths: Sequence[str | Path]) -> list[str]:
-    """The .csv files under the folders given that are a sheet saved as CSV (a rater used
-    "Save as CSV" on the returned workbook, which keeps one sheet's values only): taken like a
-    workbook, so that each is refused by name, saying to send the .xlsx, and ``status`` shows
-    its tabs refused rather than not returned. Left out: the folder's ``manifest.csv``, a
-    table of people (:func:`people_table`: the manifest under another name, a roster, the
-    reminder list, an export), and a .csv that is no table of a sheet's width (notes)."""
+WEB_PAGE_SUFFIXES = (".htm", ".html", ".mht", ".mhtml")
+# Files a folder may hold that a returned workbook becomes when its rater uses "Save As" with
+# another type, judged by what they hold (each suffix is also a file of notes or of another
+# program's): taken when they hold a sheet, so that each is refused by name, saying to send
+# the .xlsx, and the rest are left alone.
+SAVED_AS_SUFFIXES = (".csv", *TEXT_SUFFIXES, *WEB_PAGE_SUFFIXES, ".xml")
+
+
+def saved_as_returns(paths: Sequence[str | Path]) -> list[str]:
+    """The files under the folders given that are a returned workbook saved with "Save As" in
+    another type (:func:`saved_as_return`): taken like a workbook, so that each is refused by
+    name, saying to send the .xlsx, and ``status`` shows its tabs refused rather than not
+    returned. Left out: the folder's ``manifest.csv``, the lock files Excel and LibreOffice
+    hold while a workbook is open, and every file :func:`saved_as_return` does not take."""
     found: list[str] = []
     for raw in paths:
         if isinstance(raw, str) and is_google_source(raw):
@@ -113,13 +137,55 @@ def csv_returns(paths: Sequence[str | Path]) -> list[str]:
         if not p.is_dir():
             continue
         for f in sorted(p.rglob("*")):
-            if not f.is_file() or f.suffix.lower() != ".csv" or \
+            if not f.is_file() or f.suffix.lower() not in SAVED_AS_SUFFIXES or \
                     f.name.startswith(("~$", ".")) or f.name.casefold() == MANIFEST_NAME:
                 continue
-            head = _head(f)
-            if head is None or (looks_like_csv(head) and not people_table(head)):
+            if saved_as_return(f):
                 found.append(str(f))
     return found
+
+
+def saved_as_return(f: Path) -> bool:
+    """Whether ``f`` (in a folder given) is a returned workbook saved in another type, or
+    cannot be read (collecting it says why):
+
+    - a .csv that is a table of a sheet's width, not a table of people (:func:`people_table`:
+      the manifest under another name, a roster, the reminder list, an export) nor notes;
+    - a .txt, .tsv or .tab of tab-separated rows of one width ("Text (Tab delimited)",
+      "Unicode Text"), not a table of people; notes (lines of no tabs, or of as many as it
+      happens) are left alone;
+    - an .htm, .html, .mht or .mhtml saved from a spreadsheet (it holds a table, a frameset or
+      Excel's marks), but not a page of the folder Excel saves beside a web page of many
+      sheets (``ana_files/``, which holds ``filelist.xml``): that page is the one refused;
+    - an .xml that is an Excel 2003 XML Spreadsheet, or a flat OpenDocument spreadsheet; any
+      other XML (notes, an export, Excel's ``filelist.xml``) is left alone.
+    """
+    suffix = f.suffix.lower()
+    if suffix in WEB_PAGE_SUFFIXES and _page_of_a_web_page(f):
+        return False
+    head = _head(f, 2**20 if suffix in WEB_PAGE_SUFFIXES else 65536)
+    if head is None:
+        return True
+    if suffix == ".csv":
+        return looks_like_csv(head) and not people_table(head)
+    if suffix in TEXT_SUFFIXES:
+        return looks_like_tab_text(head) and not people_table(head)
+    return saved_spreadsheet(head)
+
+
+def _page_of_a_web_page(f: Path) -> bool:
+    """Whether ``f`` is in the folder Excel saves beside a web page of many sheets: one that
+    holds ``filelist.xml``, named after a web page beside it (``ana_files`` or, in another
+    language, ``ana-Dateien``, beside ``ana.htm``)."""
+    folder = f.parent
+    if not (folder / "filelist.xml").is_file():
+        return False
+    try:
+        beside = list(folder.parent.iterdir())
+    except OSError:
+        return False
+    return any(p.suffix.lower() in WEB_PAGE_SUFFIXES and p.stem and folder.name.startswith(p.stem)
+               and p.is_file() for p in beside)
 
 
 def people_table(data: bytes) -> bool:

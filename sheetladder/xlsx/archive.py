@@ -70,8 +70,12 @@ def read_file_bytes(path: str | Path) -> bytes:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > MAX_FILE_BYTES:
-                raise UnreadableWorkbook(source, f"file is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} "
-                                                 "limit for a workbook")
+                # a spreadsheet saved in another format (a web page, Excel 2003 XML) may be
+                # large: named for what it is, as it would be at any size
+                head = f.read(2**20)
+                kind = None if head.startswith(_ZIP_MAGICS) else _foreign(head, "a workbook")
+                raise UnreadableWorkbook(source, kind or (
+                    f"file is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} limit for a workbook"))
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise UnreadableWorkbook(source, missing_reason(source)) from None
@@ -90,7 +94,7 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
     """Why ``data`` is not ``what`` (a zip-based spreadsheet), judged by its first bytes; None
     when it starts like a zip. The importer names what it expected (an .ods spreadsheet)."""
     if not data:
-        return "empty file (0 bytes)"
+        return "empty file (0 bytes)" + UNFINISHED_SAVE
     if data.startswith(_ZIP_MAGICS):
         return None
     reason = _foreign(data, what)
@@ -99,6 +103,74 @@ def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
     if looks_like_csv(data):
         return f"a CSV text file, not {what}"
     return f"not {what} (not a zip archive)"
+
+
+UNFINISHED_SAVE = (
+    ": the save may not have finished (copied while it was still being written, or synced "
+    "only in part?): save it again, wait until the save is done, and copy or send it again")
+
+WEB_PAGE_ADVICE = (
+    ": a web page holds the sheets' values only (no formulas or hidden sheet), so it cannot be "
+    "verified; send the .xlsx workbook itself (saving a copy as a web page leaves it as it "
+    "was)")
+
+_EXCEL_PAGE_MARKS = (b"urn:schemas-microsoft-com:office:excel", b"excel.sheet",
+                     b"x-document-type: workbook")
+
+
+def _web_page(data: bytes) -> str | None:
+    """What a spreadsheet saved as a web page is named: 'Save as Web Page' (.htm/.html) or
+    'Single File Web Page' (.mht/.mhtml, a MIME message); None for anything else. A page is
+    one saved from a spreadsheet when it holds a table or a frameset (a page of many sheets
+    links them from one), or Excel's marks (its namespace, ``ProgId Excel.Sheet``); another
+    HTML page (a sign-in page, a failed download) is not."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    body = data[:2**20].lower()
+    mime = b"content-type: multipart/related" in head and (
+        head.startswith(b"mime-version:") or b"\nmime-version:" in head)
+    html = head.startswith((b"<!doctype html", b"<html")) or (
+        head.startswith(b"<?xml") and b"<html" in head)
+    if not (mime or html):
+        return None
+    sheet = any(m in body for m in _EXCEL_PAGE_MARKS) or b"<table" in body or \
+        b"<frameset" in body
+    if not sheet:
+        return None
+    if mime:
+        return ("a single-file web page (.mht, a spreadsheet's 'Save as Single File Web "
+                "Page'), not a workbook" + WEB_PAGE_ADVICE)
+    return "a web page (a spreadsheet's 'Save as Web Page'), not a workbook" + WEB_PAGE_ADVICE
+
+
+_SPREADSHEET_2003 = re.compile(
+    r"<\?mso-application\s+progid\s*=\s*[\"']Excel\.Sheet[\"']|"
+    r"<(?:[A-Za-z_][\w.-]*:)?Workbook\b[^>]*[\"']urn:schemas-microsoft-com:office:spreadsheet[\"']",
+    re.IGNORECASE)
+
+
+def spreadsheet_2003_xml(data: bytes) -> bool:
+    """Whether ``data`` is an Excel 2003 XML Spreadsheet ('XML Spreadsheet 2003'): the
+    processing instruction Excel writes for it (``<?mso-application progid="Excel.Sheet"?>``)
+    or a root ``Workbook`` in its namespace, within the first 8 KB. Other XML (notes, an
+    export, Excel's filelist.xml of a web page) has neither."""
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head[: len(head) // 2 * 2].decode("utf-16", errors="ignore")
+    else:
+        text = head.decode("utf-8", errors="replace")
+    return _SPREADSHEET_2003.search(text) is not None
+
+
+def flat_ods(data: bytes) -> bool:
+    """Whether ``data`` is a flat OpenDocument spreadsheet (.fods, or one saved as .xml)."""
+    return b"<office:document" in data[:8192] and b"opendocument.spreadsheet" in data[:8192]
+
+
+def saved_spreadsheet(data: bytes) -> bool:
+    """Whether ``data`` is a spreadsheet saved as a web page, as Excel 2003 XML or as flat
+    OpenDocument: what a folder's .htm, .html, .mht, .mhtml or .xml files are taken for (each
+    is then refused by name, with what to send), where other such files are left alone."""
+    return _web_page(data) is not None or spreadsheet_2003_xml(data) or flat_ods(data)
 
 
 def _foreign(data: bytes, what: str) -> str | None:
@@ -110,11 +182,17 @@ def _foreign(data: bytes, what: str) -> str | None:
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
             return "old Excel 97-2003 .xls workbook: open it and save it as .xlsx"
         return f"an OLE compound document (old Office format), not {what}"
+    page = _web_page(data)
+    if page:
+        return page
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "an HTML page, not a workbook (a failed download or a sign-in page?)"
+    if spreadsheet_2003_xml(data):
+        return (f"an Excel 2003 XML Spreadsheet (.xml), not {what}: send the .xlsx workbook "
+                "itself, or open this file in Excel and save it as .xlsx (Excel Workbook)")
     if head.startswith(b"<?xml") or head.startswith(b"<"):
-        if b"<office:document" in data[:8192] and b"opendocument.spreadsheet" in data[:8192]:
+        if flat_ods(data):
             return "a flat OpenDocument spreadsheet (.fods): save it as .xlsx"
         return f"an XML or text file, not {what}"
     if head.startswith(b"%pdf"):
@@ -136,14 +214,27 @@ def saved_as_csv(data: bytes) -> bool:
 def looks_like_csv(data: bytes) -> bool:
     """Whether ``data`` is text whose first lines parse as CSV rows of one width (2 or more)
     on one of , ; or tab: what a spreadsheet saved "as CSV" (or "as Unicode text") gives."""
+    return _table_separator(data, (",", ";", "\t")) is not None
+
+
+def looks_like_tab_text(data: bytes) -> bool:
+    """Whether ``data`` is text whose first lines are rows of one width (2 or more) split by
+    tabs: what a sheet saved as "Text (Tab delimited)" or "Unicode Text" gives (a .txt or .tsv).
+    Notes (lines without tabs, or of as many tabs as it happens) are not."""
+    return _table_separator(data, ("\t",)) is not None
+
+
+def _table_separator(data: bytes, separators: tuple[str, ...]) -> str | None:
+    """The first of ``separators`` on which the first lines of text ``data`` parse as CSV rows
+    of one width (2 or more); None when there is none (or ``data`` is no text)."""
     sample = data[:8192]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = sample.decode("utf-16")
         except UnicodeDecodeError:
-            return False
+            return None
     elif b"\x00" in sample:
-        return False
+        return None
     else:
         text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
         if text.count("\ufffd") > len(text) // 100:  # a legacy code page is text too, but
@@ -152,21 +243,37 @@ def looks_like_csv(data: bytes) -> bool:
     if len(data) > len(sample) and len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut short
     if not lines or any(ord(ch) < 32 and ch not in "\t" for ln in lines for ch in ln):
-        return False
-    for sep in (",", ";", "\t"):
+        return None
+    for sep in separators:
         try:
             widths = {len(row) for row in csv.reader(lines, delimiter=sep)}
         except csv.Error:
             continue
         if min(widths) >= 2 and len(widths) == 1:
-            return True
-    return False
+            return sep
+    return None
 
 
 CSV_WORKBOOK_ADVICE = (
     ": a .csv holds one sheet's values only (no rater tabs, formulas or hidden sheet), so it "
     "cannot be verified; send the .xlsx workbook itself (saving a copy as .csv leaves it as "
     "it was)")
+TAB_TEXT_WORKBOOK_ADVICE = (
+    ": a text file holds one sheet's values only (no rater tabs, formulas or hidden sheet), so "
+    "it cannot be verified; send the .xlsx workbook itself (saving a copy as text leaves it as "
+    "it was)")
+TEXT_SUFFIXES = (".txt", ".tsv", ".tab")
+
+
+def lock_file_of(name: str) -> tuple[str, str] | None:
+    """(the program, the workbook's name) when ``name`` is the lock file another program holds
+    while that workbook is open: Excel's owner file ``~$ana.xlsx``, LibreOffice's
+    ``.~lock.ana.xlsx#``; None for any other name."""
+    if name.startswith(".~lock.") and name.endswith("#") and len(name) > len(".~lock.#"):
+        return "LibreOffice", name[len(".~lock."):-1]
+    if name.startswith("~$") and len(name) > 2:
+        return "Excel", name[2:]
+    return None
 
 
 # -- encrypted files -------------------------------------------------------------------------
@@ -540,7 +647,19 @@ def _require_defusedxml() -> None:
 
 def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
-    if unknown_bytes(data) and (looks_like_csv(data) or source.lower().endswith(".csv")):
+    lock = lock_file_of(Path(source).name)
+    if lock and not data.startswith(_ZIP_MAGICS):
+        program, workbook = lock
+        raise UnreadableWorkbook(source, (
+            f"the lock file {program} holds while {workbook} is open, not a workbook: close the "
+            f"workbook in {program}, then collect {workbook}"))
+    low = source.lower()
+    if unknown_bytes(data) and not low.endswith(".csv") and (
+            _table_separator(data, (",", ";", "\t")) == "\t"
+            or (low.endswith(TEXT_SUFFIXES) and looks_like_tab_text(data))):
+        raise CsvNotWorkbook(source, "a tab-separated text file (a sheet saved as text), not an "
+                                     ".xlsx workbook" + TAB_TEXT_WORKBOOK_ADVICE)
+    if unknown_bytes(data) and (looks_like_csv(data) or low.endswith(".csv")):
         kind = "a CSV text file" if looks_like_csv(data) else "a file named .csv"
         raise CsvNotWorkbook(source, f"{kind}, not an .xlsx workbook" + CSV_WORKBOOK_ADVICE)
     reason = sniff(data)
@@ -551,7 +670,8 @@ def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
-        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({one_line(e)})") from None
+        raise UnreadableWorkbook(source, f"truncated or damaged .xlsx file ({one_line(e)})"
+                                 + UNFINISHED_SAVE) from None
     try:
         _check_members(source, zf)
         _check_xml_parts(source, zf)
