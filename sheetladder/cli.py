@@ -30,7 +30,7 @@ from .files import write_new
 from .process import tune
 
 if TYPE_CHECKING:  # imported where used: a command imports only what it needs
-    from .results.collect import CollectOutcome
+    from .results.collect import CollectOutcome, OpenElsewhere
     from .results.read import Readers
     from .results.store import History, IngestResult
     from .results.trust import TrustedLadders
@@ -480,7 +480,8 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
-    for line in _updated_lines(outcome.results) + _warned_lines(outcome.results):
+    for line in (_updated_lines(outcome.results) + _warned_lines(outcome.results)
+                 + _open_lines(outcome.open_elsewhere)):
         click.echo(line)
     for line in totals:
         click.echo(line)
@@ -506,6 +507,18 @@ def _updated_lines(results: Sequence[IngestResult]) -> list[str]:
     if about:
         line += f", {about} changed only the team or managers held"
     return [line]
+
+
+def _open_lines(open_files: Sequence[OpenElsewhere]) -> list[str]:
+    """The workbooks collected while a lock file said they were open: their last save went in,
+    and edits not saved yet did not."""
+    if not open_files:
+        return []
+    return [f"{len(open_files)} workbook(s) were open in another program as they were "
+            "collected (a lock file beside them): what went in is their last save, without "
+            "edits not saved yet; collect again once they are saved and closed (a lock file "
+            "left by a program that crashed can be deleted):",
+            *(f"  {o.file}: {o}" for o in open_files)]
 
 
 def _warned_lines(results: Sequence[IngestResult]) -> list[str]:

@@ -310,6 +310,17 @@ def _excel_owner_file(user: str) -> bytes:
     return data.ljust(165, b" ")[:165]
 
 
+def refusal_lines(output: str) -> list[str]:
+    """The lines of collect's output that name a file refused, and the reasons under them."""
+    lines = output.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.endswith(": refused"):
+            out.append(line)
+            out += [x for x in lines[i + 1:i + 4] if x.startswith("  ")]
+    return out
+
+
 @pytest.fixture()
 def locked(returns: dict[str, Path], tmp_path: Path) -> Path:
     """Ana's returned workbook, open in Excel and in LibreOffice: both lock files beside it."""
@@ -335,8 +346,25 @@ def test_lock_files_are_left_out_of_a_folder_and_of_its_files_given_with_their_w
         res = invoke("collect", *args, "--db", str(db))
         assert res.exit_code == 0, res.output
         assert "1 added, 0 updated, 0 unchanged, 0 empty, 0 refused" in res.output
-        assert ".~lock." not in res.output and "~$" not in res.output, res.output
+        assert not [line for line in refusal_lines(res.output) if "~" in line], res.output
         assert held_people(db) == ["Ana Diaz"]
+
+
+def test_a_workbook_collected_while_a_lock_file_says_it_is_open_is_named_with_who_holds_it(
+        locked: Path, tmp_path: Path) -> None:
+    """Its last save goes in (exit 0: what was saved is read right), and collect says that
+    edits not saved yet are not in, naming the programs and the user the lock files name."""
+    name = f"{key('Ana Diaz')}.xlsx"
+    res = invoke("collect", str(locked), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 0, res.output
+    assert "1 workbook(s) were open in another program as they were collected" in res.output
+    assert "collect again once they are saved and closed" in res.output
+    assert (f"  {locked / name}: open in Excel by Bo Chen (~${name}), and open in LibreOffice "
+            f"by Bo Chen (.~lock.{name}#)") in res.output.splitlines()
+    (locked / f"~${name}").unlink()
+    (locked / f".~lock.{name}#").unlink()
+    res = invoke("collect", str(locked), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 0 and "open in another program" not in res.output, res.output
 
 
 @pytest.mark.parametrize(("lock", "program"), [("~$", "Excel"), (".~lock.", "LibreOffice")],

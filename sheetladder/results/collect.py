@@ -8,6 +8,7 @@ import functools
 import hashlib
 import itertools
 import json
+import os
 import pickle
 import re
 import shlex
@@ -34,6 +35,8 @@ from ..verify.verify import VerifyMemo
 from ..xlsx.archive import (
     TEXT_SUFFIXES,
     lock_file_of,
+    lock_files_of,
+    lock_owner,
     looks_like_csv,
     looks_like_tab_text,
     missing_reason,
@@ -220,8 +223,48 @@ class ReaderLost(SheetladderError):
 
 
 @dataclass
+class OpenElsewhere:
+    """A workbook collected while a lock file beside it said it was open (in Excel or
+    LibreOffice): what was collected is its last save; edits not saved yet are not in it."""
+
+    file: str
+    locks: list[tuple[str, str, str | None]]  # program, the lock file's name, who (as it says)
+
+    def __str__(self) -> str:
+        return ", and ".join(f"open in {program}" + (f" by {who}" if who else "") + f" ({lock})"
+                             for program, lock, who in self.locks)
+
+
+def open_elsewhere(files: Sequence[str]) -> list[OpenElsewhere]:
+    """The files given that have a lock file beside them (``~$ana.xlsx``,
+    ``.~lock.ana.xlsx#``): open in Excel or LibreOffice, or left so by one that crashed. Each
+    folder is listed once."""
+    listed: dict[Path, set[str]] = {}
+    out: list[OpenElsewhere] = []
+    for f in files:
+        if is_google_source(f):
+            continue
+        p = Path(f)
+        if p.parent not in listed:
+            try:
+                listed[p.parent] = set(os.listdir(p.parent))
+            except OSError:
+                listed[p.parent] = set()
+        locks = []
+        for program, lock in lock_files_of(p.name):
+            if lock in listed[p.parent]:
+                head = _head(p.parent / lock, 4096)
+                locks.append((program, lock, lock_owner(program, head) if head else None))
+        if locks:
+            out.append(OpenElsewhere(file=f, locks=locks))
+    return out
+
+
+@dataclass
 class CollectOutcome:
     results: list[IngestResult] = field(default_factory=list)
+    # the files open in another program as they were collected (see open_elsewhere)
+    open_elsewhere: list[OpenElsewhere] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -287,7 +330,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     check_keep(keep, files)
     stamps = {f: file_modified(f) for f in files}
     files.sort(key=lambda f: (stamps[f] or datetime.min, f))
-    outcome = CollectOutcome()
+    outcome = CollectOutcome(open_elsewhere=open_elsewhere(files))
     if trusted is not None:
         trusted.add_all(history.known_ladders())
 

@@ -276,6 +276,25 @@ def lock_file_of(name: str) -> tuple[str, str] | None:
     return None
 
 
+def lock_files_of(name: str) -> list[tuple[str, str]]:
+    """(program, lock file's name) of each lock file a program makes beside workbook ``name``
+    while it is open (the names :func:`lock_file_of` reads)."""
+    return [("Excel", f"~${name}"), ("LibreOffice", f".~lock.{name}#")]
+
+
+def lock_owner(program: str, data: bytes) -> str | None:
+    """Who holds a lock file, as it says: Excel's owner file starts with the length of the
+    user's name and the name; LibreOffice's is a line ``name,host,user,date,profile;``."""
+    if program == "Excel":
+        n = data[0] if data else 0
+        who = data[1:1 + n].decode("cp1252", errors="replace").strip()
+    else:
+        fields = data.decode("utf-8", errors="replace").split(";", 1)[0].split(",")
+        who = (fields[0].strip() or (fields[2].strip() if len(fields) > 2 else "")) \
+            if fields else ""
+    return who if who and who.isprintable() else None
+
+
 # -- encrypted files -------------------------------------------------------------------------
 #
 # Office encrypts a whole .xlsx/.xlsm into an OLE compound file holding an "EncryptedPackage"
