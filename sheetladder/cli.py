@@ -915,8 +915,14 @@ def history(person: str, db: str | None, new_name: str | None, new_email: str | 
     with History(db, read_only=True) as store:
         key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)
+        others = store.lookalikes(key)
     Console(width=120).print(history_table(name, email, recs))
     click.echo(f"from {store.name}")
+    for other, theirs in others:
+        click.echo(f"note: {other!r}{f' <{theirs}>' if theirs else ''} is another person in "
+                   f"the history whose name differs from {name!r} only in accents; give their "
+                   f"name as written{' or their email' if theirs else ''} to see theirs",
+                   err=True)
 
 
 # -- publish: a Google Sheet from the same plan as the .xlsx ------------------------------------

@@ -6,6 +6,7 @@ out and back), so it is a pydantic model, validated wherever it is made or read.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,13 @@ def person_key(name: str) -> str:
     """How one person is recognised everywhere (a roster's duplicates, ``--force``, the
     history's people): the name, case and spacing ignored, so ``ANA  DIAZ`` is ``Ana Diaz``."""
     return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def folded_key(name: str) -> str:
+    """:func:`person_key` with accents dropped too (``Ana Díaz`` is ``ana diaz``): what two
+    names that may be one person respelt share (they are still two people)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return person_key("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 META_SHEET = "_sheetladder"

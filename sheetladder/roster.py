@@ -67,6 +67,7 @@ from .context import (
     Context,
     check_raters,
     checked_email,
+    folded_key,
     make_context,
     person_key,
     split_contexts,
@@ -637,19 +638,12 @@ def _rater_email_conflicts(mentions: Sequence[_Mention], own: dict[str, tuple[st
     return {line: ". Also: ".join(whys) for line, whys in refused.items()}
 
 
-def _fold(name: str) -> str:
-    """A name with its accents dropped, as :func:`person_key` compares it (``Ana Díaz`` is
-    ``ana diaz``)."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return person_key("".join(c for c in decomposed if not unicodedata.combining(c)))
-
-
 def _lookalike(person: str, email: str | None, line: int,
                seen: dict[str, tuple[str, str, str | None, int]]) -> str | None:
     """A warning when ``person`` differs from an earlier row's person only in accents (``Ana
     Díaz``, ``Ana Diaz``): two people to the roster and the history, probably one listed twice.
     Rows sharing an email are refused already, so only other (or no) emails are warned of."""
-    key, folded = person_key(person), _fold(person)
+    key, folded = person_key(person), folded_key(person)
     earlier = seen.setdefault(folded, (key, person, email, line))
     if earlier[0] == key:
         return None

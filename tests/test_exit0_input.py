@@ -467,6 +467,40 @@ def test_a_later_roster_spelling_a_person_another_way_is_refused_then_renamed(
     assert res.exit_code == 2 and not (tmp_path / "typo.sqlite").exists(), res.output
 
 
+def test_history_of_a_name_typed_without_its_accents_names_the_person_whose_name_has_them(
+        runner: CliRunner, tmp_path: Path):
+    """Ana Diaz and Ana Díaz (other emails) are two people held: ``history "ana diaz"``
+    shows Ana Diaz's, and says that Ana Díaz is another person, and how to see hers."""
+    (tmp_path / "r.csv").write_text("person,email\nAna Diaz,ana.d@example.com\n"
+                                    "Ana Díaz,ana@example.com\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "r.csv", "--period", "2026-Q4",
+                               "-o", "out"])
+    assert res.exit_code == 0, res.output
+    # the first row's file is named for the name, the second's is numbered
+    for name, level in (("ana-diaz-2026-q4.xlsx", 2), ("ana-diaz-2-2026-q4.xlsx", 3)):
+        book = tmp_path / "out" / name
+        wb = openpyxl.load_workbook(book)
+        for r in range(18):
+            wb["Self"].cell(5 + r, 4).value = f"S{level}"
+        wb.save(book)
+    res = runner.invoke(main, ["collect", "out", "--ladders", str(SALES)])
+    assert res.exit_code == 0 and "2 added" in res.output, res.output
+    res = runner.invoke(main, ["history", "ana diaz"])
+    assert res.exit_code == 0, res.output
+    assert "Ana Diaz <ana.d@example.com>" in res.stdout and "36.00" in res.stdout
+    assert res.stderr.strip() == (
+        "note: 'Ana Díaz' <ana@example.com> is another person in the history whose name "
+        "differs from 'Ana Diaz' only in accents; give their name as written or their email "
+        "to see theirs")
+    res = runner.invoke(main, ["history", "Ana Díaz"])
+    assert res.exit_code == 0 and "54.00" in res.stdout
+    assert "'Ana Diaz' <ana.d@example.com> is another person" in res.stderr
+    res = runner.invoke(main, ["history", "ana.d@example.com", "--rename", "Anna Diaz"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["history", "Anna Diaz"])
+    assert res.exit_code == 0 and not res.stderr, res.output
+
+
 def test_every_command_on_the_history_names_the_database(runner: CliRunner, tmp_path: Path):
     back = tmp_path / "back"
     back.mkdir()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -28,6 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..context import folded_key, person_key
 from ..definition import Ladder, load
 from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
@@ -43,11 +43,6 @@ FORMATS = ("text", "csv", "json")
 
 class StatusError(SheetladderError):
     """No status can be given: no manifest or roster, a period it does not list, no ladder."""
-
-
-def name_key(name: str) -> str:
-    """A person as the history recognises them: case and spacing ignored."""
-    return " ".join(name.split()).casefold()
 
 
 class TabStatus(BaseModel):
@@ -262,7 +257,7 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
     mine = [r for r in rows if period is None or r.period == period]
     by_person: dict[tuple[str, str | None], list[ManifestRow]] = {}
     for r in mine:
-        by_person.setdefault((name_key(r.person), r.period), []).append(r)
+        by_person.setdefault((person_key(r.person), r.period), []).append(r)
     # where each refusal belongs: (person key, period, tab) -> the latest refusal naming it
     refused_tab: dict[tuple[str, str | None, str], Refusal] = {}
     by_target: dict[str, list[ManifestRow]] = {}
@@ -275,14 +270,14 @@ def cycle_status(rows: Sequence[ManifestRow], period: str | None,
     for ref in refusals:
         keys: list[tuple[str, str | None, str]] = []
         if ref.person and ref.tabs:
-            pk = name_key(ref.person)
+            pk = person_key(ref.person)
             keys = [(pk, ref.period, t.casefold()) for t in ref.tabs
                     if any(row.tab.casefold() == t.casefold()
                            for row in by_person.get((pk, ref.period), []))]
         if not keys:  # tie it by its file name to the tabs that file was handed out with
             for row in by_target.get(_base(ref.file), []) or by_stem.get(_stem(ref.file), []):
-                if ref.person is None or name_key(ref.person) == name_key(row.person):
-                    keys.append((name_key(row.person), row.period, row.tab.casefold()))
+                if ref.person is None or person_key(ref.person) == person_key(row.person):
+                    keys.append((person_key(row.person), row.period, row.tab.casefold()))
         if not keys:
             unmatched.append(ref)
             continue
@@ -369,13 +364,6 @@ def _who(t: TabStatus) -> str:
     return f"{name} ({t.role}, tab {t.tab!r}){mail}"
 
 
-def _spelling(tab: str) -> str:
-    """A tab's name with accents, case and spacing aside."""
-    bare = "".join(ch for ch in unicodedata.normalize("NFKD", tab)
-                   if not unicodedata.combining(ch))
-    return " ".join(bare.split()).casefold()
-
-
 def _respelt_tabs(held: set[str], listed: Sequence[str]) -> dict[str, str]:
     """Listed tab (case-folded) -> the one tab held (case-folded) that no row lists and that is
     spelt as it is but for accents, case or spacing: the tab of a rater whose name the roster
@@ -385,11 +373,11 @@ def _respelt_tabs(held: set[str], listed: Sequence[str]) -> dict[str, str]:
     listed_keys = {t.casefold() for t in listed}
     spare: dict[str, list[str]] = {}
     for t in held - listed_keys:
-        spare.setdefault(_spelling(t), []).append(t)
+        spare.setdefault(folded_key(t), []).append(t)
     out: dict[str, str] = {}
     wanted: dict[str, list[str]] = {}
     for t in listed_keys - held:
-        wanted.setdefault(_spelling(t), []).append(t)
+        wanted.setdefault(folded_key(t), []).append(t)
     for key, tabs in wanted.items():
         got = spare.get(key, [])
         if len(tabs) == 1 and len(got) == 1:
@@ -587,7 +575,7 @@ def _with_held_teams(history: History, st: CycleStatus) -> None:
     held = {a.person_key: a.team for a in history.records(period=st.period,
                                                            with_categories=False)}
     for p in st.people:
-        key = name_key(p.person)
+        key = person_key(p.person)
         if key in held and team_key(held[key]) != team_key(p.team):
             # "" for no team: a workbook rendered before the roster gave them one
             p.held_team = held[key] or ""
@@ -621,22 +609,22 @@ def held_names(history: History, period: str | None, rows: Sequence[ManifestRow]
         return list(rows), {}
     recs = history.records(period=period, with_categories=False)
     held_keys = {a.person_key for a in recs}
-    listed_keys = {name_key(r.person) for r in rows if r.period == period}
+    listed_keys = {person_key(r.person) for r in rows if r.period == period}
     by_email = {(a.email or "").strip().casefold(): a for a in recs if (a.email or "").strip()}
     rename: dict[str, str] = {}
     for r in rows:
         mail = (r.email or "").strip().casefold()
-        if r.period != period or r.role != "self" or not mail or name_key(r.person) in held_keys:
+        if r.period != period or r.role != "self" or not mail or person_key(r.person) in held_keys:
             continue
         a = by_email.get(mail)
         if a is not None and a.person_key not in listed_keys:
-            rename[name_key(r.person)] = a.person
+            rename[person_key(r.person)] = a.person
     if not rename:
         return list(rows), {}
-    out = [r.model_copy(update={"person": rename[name_key(r.person)]})
-           if r.period == period and name_key(r.person) in rename else r for r in rows]
-    listed = {rename[name_key(r.person)]: r.person for r in rows
-              if r.period == period and name_key(r.person) in rename}
+    out = [r.model_copy(update={"person": rename[person_key(r.person)]})
+           if r.period == period and person_key(r.person) in rename else r for r in rows]
+    listed = {rename[person_key(r.person)]: r.person for r in rows
+              if r.period == period and person_key(r.person) in rename}
     return out, listed
 
 
@@ -658,7 +646,7 @@ def held_people(history: History, period: str | None, rows: Sequence[ManifestRow
     the export holds them. Two queries in all."""
     if period is None:
         return {}
-    listed = {name_key(r.person) for r in rows if r.period == period}
+    listed = {person_key(r.person) for r in rows if r.period == period}
     teams = {team_key(r.team) for r in rows if r.period == period}
     tabs = history.tab_names(period)
     out: dict[tuple[str, str], HeldPerson] = {}

@@ -68,7 +68,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from .. import scoring
-from ..context import is_email
+from ..context import folded_key, is_email
 from ..context import person_key as person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
@@ -1424,6 +1424,16 @@ class History:
         exact = [(r.key, r.name, r.email) for r in rows
                  if r.key == person_key(query) or (r.email or "").casefold() == q]
         return exact
+
+    def lookalikes(self, key: str) -> list[tuple[str, str | None]]:
+        """The other people held whose name differs from person ``key``'s only in accents
+        (:func:`folded_key`): (name, email). They are other people to the history; a user who
+        typed the name without its accents may have meant one of them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(people.c.key, people.c.name, people.c.email)).all()
+        mine = next((folded_key(r.name) for r in rows if r.key == key), None)
+        return [(r.name, r.email) for r in rows
+                if mine is not None and r.key != key and folded_key(r.name) == mine]
 
     def person(self, query: str) -> tuple[str, str, str | None]:
         """The one person ``query`` (a name or an email) names: (key, name, email). Raises
