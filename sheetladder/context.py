@@ -15,7 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .definition import MAX_RATERS, Ladder, refuse_noncharacters
 from .errors import BadInput
 
-_EMAIL = re.compile(r"^[^@\s;,<>\"]+@[^@\s;,<>\".]+(?:\.[^@\s;,<>\".]+)+$")
+# the local part: no spaces, list separators, brackets or quotes, nor ':' (``mailto:``); the
+# domain: labels of letters, digits and hyphens, two at least
+_EMAIL = re.compile(r"^[^@\s;,<>\"():\[\]\\]+@[\w-]+(?:\.[\w-]+)+$")
+_BRACKETED = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 
 
 def is_email(value: str) -> bool:
@@ -24,15 +27,28 @@ def is_email(value: str) -> bool:
     return bool(_EMAIL.match(value))
 
 
+def _email_hint(value: str) -> str:
+    """What to write instead of a value that is no address, when it holds one: Outlook's
+    ``Name <address>``, a ``mailto:`` link, two addresses, a domain with no dot."""
+    named = _BRACKETED.search(value)
+    if named and is_email(named.group(1)):
+        return f" (write the address alone: {named.group(1)})"
+    if value.lower().startswith("mailto:") and is_email(value[7:].split("?")[0].strip()):
+        return f" (write the address without 'mailto:': {value[7:].split('?')[0].strip()})"
+    if sum(1 for part in re.split(r"[;,\s]+", value) if is_email(part)) > 1:
+        return " (one address per person: write the one reminders go to)"
+    if value.count("@") == 1 and "." not in value.split("@")[1]:
+        return " (its domain has no dot: write it in full, as in name@example.com)"
+    return ""
+
+
 def checked_email(value: str | None, what: str) -> str | None:
     """``value`` stripped, None when blank; BadInput naming ``what`` when it is no address."""
     value = (value or "").strip()
     if not value:
         return None
     if not is_email(value):
-        hint = (" (its domain has no dot: write it in full, as in name@example.com)"
-                if value.count("@") == 1 and "." not in value.split("@")[1] else "")
-        raise BadInput(f"{what}: {value!r} is not an email address{hint}")
+        raise BadInput(f"{what}: {value!r} is not an email address{_email_hint(value)}")
     return value
 
 

@@ -286,6 +286,35 @@ def test_an_email_that_is_not_one_names_the_line(runner: CliRunner, tmp_path: Pa
     assert "team.csv:3: email: 'eva at example' is not an email address" in res.output
 
 
+def test_an_email_pasted_from_a_mail_program_is_refused_saying_which_address_to_write(
+        runner: CliRunner, tmp_path: Path):
+    """A cell pasted from Outlook ('Name <address>'), a mailto: link, or two addresses: each
+    was a mail merge's wrong To (mailto:eva@example.com was taken, and went into the
+    manifest and the history, with exit 0); each is refused, saying what to write."""
+    (tmp_path / "team.csv").write_text(
+        "person,email,manager,manager_email\n"
+        "Ben Ortiz,Ben Ortiz <ben@example.com>,Bo Chen,bo@example.com\n"
+        "Eva Lind,mailto:eva@example.com,Bo Chen,bo@example.com\n"
+        "Kim Ross,kim@example.com; k.ross@example.com,Bo Chen,bo@example.com\n"
+        "Lou Mae,lou@example.com,Bo Chen,bo@example.com\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "team.csv", "--period", "2026-Q4"])
+    assert res.exit_code == 1
+    said = " ".join(res.output.split())
+    for line in ("team.csv:2: email: 'Ben Ortiz <ben@example.com>' is not an email address "
+                 "(write the address alone: ben@example.com)",
+                 "team.csv:3: email: 'mailto:eva@example.com' is not an email address (write "
+                 "the address without 'mailto:': eva@example.com)",
+                 "team.csv:4: email: 'kim@example.com; k.ross@example.com' is not an email "
+                 "address (one address per person: write the one reminders go to)"):
+        assert line in said, res.output
+    assert sorted(p.name for p in (tmp_path / "output").glob("*.xlsx")) == ["lou-mae-2026-q4.xlsx"]
+    for bad in ("eva@example.com.", "eva@exa mple.com", "eva@[10.0.0.1]", "eva(x)@example.com"):
+        with pytest.raises(BadInput, match="is not an email address"):
+            person_context(load(SALES), "Eva", "2026-Q4", email=bad)
+    for good in ("o'neil+q4@mail.example.co.uk", "jürgen@müller.de", "A.B@X-Y.ORG"):
+        assert person_context(load(SALES), "Eva", "2026-Q4", email=good).email == good
+
+
 def test_an_email_without_a_dotted_domain_is_refused_wherever_it_is_given(runner: CliRunner,
                                                                           tmp_path: Path):
     # zoe@example is a typo (the .com left out): reminders to it would bounce
