@@ -9,6 +9,21 @@ formats, protected ranges, sheet properties incl. hidden, charts, column metadat
 are served from it; formula results (effectiveValue) are computed by the tests-only evaluator
 in fake_formula.py, never by sheetladder's Python scoring.
 
+Locales, as far as Google documents them. ValueInputOption USER_ENTERED: "The values will be
+parsed as if the user typed them into the UI" (reference/rest/v4/ValueInputOption), and in the
+UI a spreadsheet whose locale writes decimals with a comma (de_DE, fr_FR, pt_BR, ...) takes
+formulas with ';' between arguments and ',' as the decimal mark. So a formula entered into such
+a spreadsheet (USER_ENTERED, and ``userEnteredValue.formulaValue``, which users report behaving
+the same: googleapis/google-api-nodejs-client#1994) is read in that syntax: an en_US formula
+there is a parse error (#ERROR!) or another formula. A number typed as text under
+USER_ENTERED is read with the locale's decimal mark. FORMATTED_VALUE: "Formatting is based on
+the spreadsheet's locale, not the requesting user's locale" (reference/rest/v4/ValueRenderOption):
+decimals come back with a comma there. Not documented, so not modelled: a formula read back
+(FORMULA, ``formulaValue``) is given in the canonical en_US syntax it was stored in, whatever
+the locale; typed values (``effectiveValue``, UNFORMATTED_VALUE) are JSON numbers anyway. A
+file made without a locale gets ``default_locale`` (an account's; Google does not say which),
+and Drive's copy keeps the source's properties, its locale too.
+
 Identity: ``Authorization: Bearer <email>``; no header means the publisher ``OWNER``. Cell
 writes honour protected ranges and Drive permissions like Google does.
 
@@ -48,6 +63,12 @@ DOCS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 FOLDER_MIME = "application/vnd.google-apps.folder"
+# Sheets locales whose formulas separate arguments with ';' and write decimals with ','
+# (a subset; as listed in https://gist.github.com/rtwalz/99f962981e2bd42eacfe97af03a090af).
+COMMA_DECIMAL_LOCALES = frozenset({
+    "de_DE", "fr_FR", "fr_CA", "pt_BR", "es_AR", "es_CL", "es_CO", "it_IT", "fi_FI", "da_DK",
+    "cs_CZ", "hu_HU", "el_GR", "hr_HR", "bg_BG", "lt_LT", "lv_LV", "tr_TR",
+})
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 4, "owner": 5}
 
 # Schemas whose fields are a proto oneof: at most one may be set (Request: exactly one).
@@ -331,6 +352,7 @@ class Logged:
     method_id: str
     status: int
     user: str
+    query: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -366,6 +388,7 @@ class FakeGoogle:
         self.log: list[Logged] = []
         self.faults: list[Fault] = []
         self.quota_exceeded: set[str] = set()  # users without Drive storage (service accounts)
+        self.default_locale = "en_US"  # of a file made without one (a German account: "de_DE")
         self.timeouts: list[Any] = []  # the timeout of each request sent through session()
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -487,7 +510,7 @@ class FakeGoogle:
                 doc.check_body(method_id, body)
                 q = {k: v[-1] for k, v in query.items()}
                 result = getattr(self, "op_" + method_id.replace(".", "_"))(user, args, q, body or {})
-                self.log.append(Logged(method, path, method_id, 200, user))
+                self.log.append(Logged(method, path, method_id, 200, user, query))
                 if "fields" in q and method_id != "sheets.spreadsheets.get":
                     result = apply_mask(result, parse_mask(q["fields"]))
                 return 200, result, {}
@@ -509,7 +532,7 @@ class FakeGoogle:
     def _new_spreadsheet(self, user: str, props: dict[str, Any], parents: list[str]) -> FakeSpreadsheet:
         sid = self._new_id()
         title = props.get("title") or "Untitled spreadsheet"
-        ss = FakeSpreadsheet(sid, {"title": title, "locale": props.get("locale", "en_US"),
+        ss = FakeSpreadsheet(sid, {"title": title, "locale": props.get("locale", self.default_locale),
                                    "autoRecalc": "ON_CHANGE", "timeZone": "Etc/GMT",
                                    **{k: v for k, v in props.items() if k not in ("title",)}})
         self.files[sid] = FakeFile(sid, title, SPREADSHEET_MIME, user, parents=list(parents))
@@ -604,7 +627,7 @@ class FakeGoogle:
                 if not self.can_edit_cell(user, ss, sheet, r, c):
                     raise _protected()
                 cur = sheet.cells.setdefault((r, c), {})
-                merge_by_mask(cur, cd or {}, mask)
+                merge_by_mask(cur, _as_entered(cd or {}, ss), mask)
                 if not cur:
                     del sheet.cells[(r, c)]
 
@@ -771,6 +794,7 @@ class FakeGoogle:
                 raise bad("Invalid requests: At least one field must be updated.")
             cell = a.get("cell") or {}
             self._check_cell_data(cell)
+            cell = _as_entered(cell, ss)
             m = parse_mask(mask)
             for r in range(rng.get("startRowIndex", 0), rng.get("endRowIndex", nrows)):
                 for c in range(rng.get("startColumnIndex", 0), rng.get("endColumnIndex", ncols)):
@@ -937,7 +961,7 @@ class FakeGoogle:
                 if not self.can_edit_cell(user, ss, sheet, r, c):
                     raise _protected()
                 cur = sheet.cells.setdefault((r, c), {})
-                uv = _entered(v, option)
+                uv = _entered(v, option, str(ss.props.get("locale") or ""))
                 if uv is None:
                     cur.pop("userEnteredValue", None)
                 else:
@@ -980,6 +1004,7 @@ class FakeGoogle:
         sheet, r1, c1, r2, c2 = self._parse_a1(ss, args["range"])
         eff = self._effective(ss)
         option = q.get("valueRenderOption", "FORMATTED_VALUE")
+        locale = str(ss.props.get("locale") or "")
         rows: list[list[Any]] = []
         for r in range(r1, min(r2, max([r for r, _ in sheet.cells] + [-1])) + 1):
             row: list[Any] = []
@@ -994,7 +1019,7 @@ class FakeGoogle:
                     row.append(f"#{v.code}")
                 elif option == "FORMATTED_VALUE" or not isinstance(v, float):
                     row.append(v if isinstance(v, str) else (("TRUE" if v else "FALSE")
-                               if isinstance(v, bool) else f"{v:g}"))
+                               if isinstance(v, bool) else formatted_number(v, locale)))
                 else:
                     row.append(v)
             while row and row[-1] == "":
@@ -1178,8 +1203,64 @@ def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
             and b.get("startColumnIndex", 0) < a.get("endColumnIndex", 10**9))
 
 
-def _entered(v: Any, option: str) -> dict[str, Any] | None:
-    """A value as the Sheets UI/API would store it (USER_ENTERED parses like typing)."""
+def comma_decimal(locale: str) -> bool:
+    return locale in COMMA_DECIMAL_LOCALES
+
+
+def canonical_formula(text: str, locale: str) -> str:
+    """A formula as typed in a spreadsheet of ``locale``, in the en_US syntax it is kept in:
+    in a comma-decimal locale ';' separates arguments and ',' is the decimal mark (and '\\'
+    separates the columns of an array literal, ';' its rows). Text in "..." and sheet names in
+    '...' are left alone. An en_US formula typed there becomes another, usually unparsable."""
+    if not comma_decimal(locale):
+        return text
+    out: list[str] = []
+    i, depth = 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "\"'":
+            j = i + 1
+            while j < len(text):
+                if text[j] == ch:
+                    if j + 1 < len(text) and text[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(text[i:j + 1])
+            i = j + 1
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+        if ch == ";" and depth == 0:
+            out.append(",")
+        elif ch == "\\" and depth > 0:
+            out.append(",")
+        elif ch == ",":
+            out.append(".")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _as_entered(cd: dict[str, Any], ss: FakeSpreadsheet) -> dict[str, Any]:
+    """CellData as the spreadsheet keeps it: a formulaValue is read in the spreadsheet's
+    locale, as a user typing it would be."""
+    uv = cd.get("userEnteredValue")
+    if not isinstance(uv, dict) or "formulaValue" not in uv:
+        return cd
+    out = dict(cd)
+    out["userEnteredValue"] = {"formulaValue": canonical_formula(str(uv["formulaValue"]),
+                                                                 str(ss.props.get("locale") or ""))}
+    return out
+
+
+def _entered(v: Any, option: str, locale: str = "en_US") -> dict[str, Any] | None:
+    """A value as the Sheets UI/API would store it (USER_ENTERED parses like typing, in the
+    spreadsheet's locale: a formula in its syntax, a number with its decimal mark)."""
     if isinstance(v, bool):
         return {"boolValue": v}
     if isinstance(v, (int, float)):
@@ -1190,14 +1271,25 @@ def _entered(v: Any, option: str) -> dict[str, Any] | None:
     if option == "RAW":
         return {"stringValue": s}
     if s.startswith("="):
-        return {"formulaValue": s}
+        return {"formulaValue": canonical_formula(s, locale)}
     if s.startswith("'"):
         return {"stringValue": s[1:]}
     if s.upper() in ("TRUE", "FALSE"):
         return {"boolValue": s.upper() == "TRUE"}
+    if comma_decimal(locale):
+        if re.fullmatch(r"\s*[-+]?\d*,?\d+([eE][-+]?\d+)?\s*", s):
+            return {"numberValue": float(s.replace(",", "."))}
+        return {"stringValue": s}
     if re.fullmatch(r"\s*[-+]?[\d,]*\.?\d+([eE][-+]?\d+)?\s*", s):
         return {"numberValue": float(s.replace(",", ""))}
     return {"stringValue": s}
+
+
+def formatted_number(v: float, locale: str) -> str:
+    """A number as FORMATTED_VALUE gives it under the General format: in the spreadsheet's
+    locale, so with a decimal comma where the locale writes one."""
+    text = f"{v:g}"
+    return text.replace(".", ",") if comma_decimal(locale) else text
 
 
 def _effective_json(v: Scalar) -> dict[str, Any] | None:

@@ -614,6 +614,153 @@ def test_a_sheet_whose_locale_was_changed_says_so_and_how_to_set_it_back(
                for f in report.findings)
 
 
+# -- locales: a spreadsheet of a German, French or Brazilian account ---------------------------
+# What Google documents (see tests/fake_google.py): USER_ENTERED input is parsed as if typed in
+# the UI, in the spreadsheet's locale (';' between arguments, ',' for decimals in these);
+# FORMATTED_VALUE is formatted in the spreadsheet's locale. Publish writes typed values
+# (numberValue, stringValue) and formulas into a spreadsheet it makes en_US before any formula
+# is entered; read takes typed values (effectiveValue) and the formulas (userEnteredValue).
+
+COMMA_LOCALES = ["de_DE", "fr_FR", "pt_BR"]
+
+
+def _parse_errors(grid: Grid) -> list[tuple[str, int, int]]:
+    return [(name, r, c) for name, sg in grid.sheets.items() for (r, c), cell in sg.cells.items()
+            if cell.formula is not None and cell.error == "#ERROR!"]
+
+
+def _filled(fake: FakeGoogle, api: GoogleApi, ladder: Ladder, folder: str | None = None
+            ) -> tuple[str, WorkbookPlan]:
+    """Published (into ``folder`` with --folder) and filled by its raters; the plan filled."""
+    rng = random.Random(11)
+    ctx = context(ladder)
+    empty = build_plan(ladder, ctx)
+    ratings, comments = ratings_for(ladder, empty, rng, 0.0)
+    out = gsheets.publish(empty, api, folder=folder)
+    fill(fake, out.spreadsheet_id, empty, ratings, comments, rng)
+    kept = {t: {k: v for k, v in c.items() if v} for t, c in comments.items()}
+    return out.spreadsheet_id, build_plan(ladder, ctx, ratings, kept)
+
+
+@pytest.mark.parametrize("locale", COMMA_LOCALES)
+@pytest.mark.parametrize("folder", [None, "teamfolder"], ids=["create", "folder"])
+def test_an_account_in_a_comma_decimal_locale_gets_every_formula_as_planned(
+        fake: FakeGoogle, api: GoogleApi, sales: Ladder, locale: str, folder: str | None) -> None:
+    """A file made for such an account takes formulas in its locale's syntax, where the plan's
+    en_US formulas would not parse. Publish makes the file en_US first (create's properties;
+    the first request of the --folder batchUpdate), so the filled sheet reads like the .xlsx."""
+    from sheetladder.verify.verify import verify_grid
+
+    fake.default_locale = locale
+    fake.add_folder("teamfolder")
+    sid, filled = _filled(fake, api, sales, folder)
+    assert fake.spreadsheets[sid].props["locale"] == "en_US"
+    grid = gread.open_grid(sid, api)
+    assert _parse_errors(grid) == [] and grid.notes == []
+    xlsx = grid_from_bytes("same.xlsx", to_bytes(filled))
+    assert assert_grids_agree(grid, xlsx, filled) > 0
+    assert verify_grid(grid).report.errors == []
+
+
+def test_without_the_en_us_locale_first_a_german_account_gets_formulas_that_do_not_parse(
+        fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    """The control: the fake reads formulas in the file's locale, so the locale publish sets
+    (and where it sets it) is what makes the formulas the plan's. Without it, or after the
+    cells in the --folder batchUpdate, they are parse errors and the read is refused."""
+    from sheetladder.verify.verify import verify_grid
+
+    fake.default_locale = "de_DE"
+    plan = build_plan(small, context(small))
+    body = gsheets.create_body(plan)
+    del body["properties"]["locale"]
+    sid = str(api.create_spreadsheet(body)["spreadsheetId"])
+    late = str(api.create_file({"name": "late", "mimeType": gsheets.SPREADSHEET_MIME})["id"])
+    reqs = gsheets.fill_requests(plan, "late")
+    assert next(iter(reqs[0])) == "updateSpreadsheetProperties"
+    assert reqs[0]["updateSpreadsheetProperties"]["properties"]["locale"] == "en_US"
+    api.batch_update(late, reqs[1:] + reqs[:1])  # the locale last: the cells were read as German
+    for made in (sid, late):
+        grid = gread.open_grid(made, api)
+        assert _parse_errors(grid)
+        report = verify_grid(grid).report
+        assert report.errors
+    assert fake.spreadsheets[late].props["locale"] == "en_US"
+
+
+@pytest.mark.parametrize("locale", COMMA_LOCALES)
+def test_a_sheet_switched_to_a_comma_decimal_locale_still_reads_its_numbers_exactly(
+        fake: FakeGoogle, api: GoogleApi, sales: Ladder, locale: str) -> None:
+    """After File > Settings > Locale, FORMATTED_VALUE gives '1,5' for 1.5 (documented). The
+    read asks for no formatted value and no render option: typed values and the formulas, the
+    same as before the switch, and the sheet verifies (with a warning naming the locale)."""
+    from sheetladder.verify.verify import verify_grid
+
+    sid, _ = _filled(fake, api, sales)
+    before_switch = gread.open_grid(sid, api)
+    decimals = [(name, key) for name, sg in before_switch.sheets.items()
+                for key, cell in sg.cells.items()
+                if isinstance(cell.value, float) and not cell.value.is_integer()]
+    assert decimals
+    name, (r, c) = decimals[0]
+    fake.spreadsheets[sid].props["locale"] = locale
+    shown = api.call("GET", f"{fake.root}/v4/spreadsheets/{sid}/values/{quote_sheet(name)}!{a1(r, c)}")
+    assert "," in shown["values"][0][0] and "." not in shown["values"][0][0]
+    start = len(fake.log)
+    grid = gread.open_grid(sid, api)
+    (read,) = fake.log[start:]
+    fields = read.query["fields"][0]
+    assert "effectiveValue" in fields and "userEnteredValue" in fields
+    assert "formattedValue" not in fields and "valueRenderOption" not in read.query
+    for sheet_name, sg in before_switch.sheets.items():
+        assert grid.sheets[sheet_name].cells == sg.cells
+    report = verify_grid(grid).report
+    assert report.errors == []
+    assert any(f"locale was changed to {locale}" in f.message for f in report.findings)
+
+
+def _in_locale_syntax(formula: str) -> str:
+    """An en_US formula as a comma-decimal locale writes it: ';' between arguments, ',' for
+    decimals (text in quotes left alone)."""
+    out, quote = [], ""
+    for ch in formula:
+        if quote:
+            quote = "" if ch == quote else quote
+            out.append(ch)
+        elif ch in "\"'":
+            quote = ch
+            out.append(ch)
+        else:
+            out.append({",": ";", ".": ","}.get(ch, ch))
+    return "".join(out)
+
+
+def test_formulas_given_back_in_the_locales_syntax_are_refused_with_how_to_fix_it(
+        fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    """Google does not document whether a read's formulaValue follows the locale (the fake keeps
+    en_US). Were it given as de_DE writes it, every formula would differ from the plan's: the
+    read is refused, never passed, and says to set the locale back (File > Settings)."""
+    from sheetladder.verify.verify import verify_grid
+
+    sid, _ = _filled(fake, api, small)
+    fake.spreadsheets[sid].props["locale"] = "de_DE"
+    data = api.get_spreadsheet(sid, {"includeGridData": "true", "fields": gread.READ_FIELDS})
+    changed = 0
+    for sh in data["sheets"]:
+        for block in sh.get("data") or []:
+            for row in block.get("rowData") or []:
+                for cd in row.get("values") or []:
+                    uv = (cd or {}).get("userEnteredValue") or {}
+                    if "formulaValue" in uv and _in_locale_syntax(uv["formulaValue"]) != uv["formulaValue"]:
+                        uv["formulaValue"] = _in_locale_syntax(uv["formulaValue"])
+                        changed += 1
+    assert changed
+    grid = gread.grid_from_response(data, gread.spreadsheet_url(sid))
+    report = verify_grid(grid).report
+    assert report.errors
+    assert any("locale was changed to de_DE" in f.message and "set the locale back" in f.message
+               for f in report.findings)
+
+
 def test_a_sheet_retitled_for_another_quarter_is_refused_as_a_file_renamed_is(
         fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
     """Last quarter's sheet copied and retitled for this one still holds last quarter: its
