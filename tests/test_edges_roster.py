@@ -177,6 +177,15 @@ def test_status_report_and_collect_warn_of_a_manifests_hidden_rows_naming_its_li
     assert warning in res.stderr
 
 
+def _status_with(roster: Path, ladder: Path, db: Path) -> tuple[tuple[str, ...], str]:
+    """``status --roster`` of 2026-Q4 with ``roster``: its arguments and its text (exit 0)."""
+    common = ("status", "--period", "2026-Q4", "--roster", str(roster), "--definition",
+              str(ladder), "--db", str(db))
+    code, text = run(*common)
+    assert code == 0, text
+    return common, text
+
+
 def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_their_figures_are(
         tmp_path: Path) -> None:
     """Ana moved from North to South in the roster after her workbook (team North) came back:
@@ -190,10 +199,7 @@ def test_status_from_a_roster_that_moved_someone_to_another_team_says_where_thei
     moved = tmp_path / "moved.csv"
     moved.write_text(roster.read_text(encoding="utf-8").replace(",North,", ",South,"),
                      encoding="utf-8")
-    common = ("status", "--period", "2026-Q4", "--roster", str(moved), "--definition",
-              str(ladder), "--db", str(db))
-    code, text = run(*common)
-    assert code == 0, text
+    common, text = _status_with(moved, ladder, db)
     assert ("Ana Diaz: complete (4 of 4 tabs collected); the workbook collected says team "
             "North, not South: export --team counts the figures there") in text
     res = CliRunner().invoke(main, [*common, "--format", "json"], catch_exceptions=False)
@@ -217,10 +223,7 @@ def test_status_from_a_roster_that_gave_a_team_since_render_says_the_workbook_ha
     teamed = tmp_path / "teamed.csv"
     teamed.write_text(HEADER + "Ana Diaz,ana@example.com,South,Bo Chen,bo@example.com\n",
                       encoding="utf-8")
-    common = ("status", "--period", "2026-Q4", "--roster", str(teamed), "--definition",
-              str(ladder), "--db", str(db))
-    code, text = run(*common)
-    assert code == 0, text
+    common, text = _status_with(teamed, ladder, db)
     assert ("Ana Diaz: complete (4 of 4 tabs collected); the workbook collected says no team, "
             "not South: export --team South leaves the figures out") in text
     st = json.loads(CliRunner().invoke(main, [*common, "--format", "json"]).stdout)
@@ -354,10 +357,7 @@ def test_status_from_a_roster_that_corrected_a_peers_accents_counts_her_tab_as_c
     edited = tmp_path / "edited.csv"
     edited.write_text(roster.read_text(encoding="utf-8").replace("Jose Nunez", "José Núñez"),
                       encoding="utf-8")
-    common = ("status", "--period", "2026-Q4", "--roster", str(edited), "--definition",
-              str(ladder), "--db", str(db))
-    code, text = run(*common)
-    assert code == 0, text
+    common, text = _status_with(edited, ladder, db)
     assert "Ana Diaz: complete (4 of 4 tabs collected)" in text, text
     assert ("    collected: José Núñez (peer), as tab 'Jose Nunez', the name as the workbook was "
             "rendered with") in text, text

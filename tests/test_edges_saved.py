@@ -19,19 +19,18 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from sheetladder.cli import main
 from sheetladder.office import convert_many
-from sheetladder.plan import C_RATING, R_FIRST
 
 from .conftest import SMALL
 from .libreoffice import soffice_or_skip
+from .test_status import fill, invoke
 
 PERIOD = "2026-Q4"
 PEOPLE = ("Ana Diaz", "Ben Ortiz", "Eva Lind", "Fay Moss", "Gus Hale", "Ida Berg")
@@ -51,19 +50,6 @@ TAB_TEXT = ("a tab-separated text file (a sheet saved as text), not an .xlsx wor
 UNFINISHED = ("the save may not have finished (copied while it was still being written, or "
               "synced only in part?): save it again, wait until the save is done, and copy or "
               "send it again")
-
-
-def invoke(*args: str) -> Result:
-    if args and args[0] == "collect":  # the cycle's ladder is this test's own: trust it
-        args = (*args, "--trust-new")
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def fill(path: Path, tab: str, codes: Iterable[str]) -> None:
-    wb = openpyxl.load_workbook(path)
-    for j, code in enumerate(codes):
-        wb[tab].cell(R_FIRST + j + 1, C_RATING + 1).value = code
-    wb.save(path)
 
 
 def key(person: str) -> str:

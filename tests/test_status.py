@@ -1156,19 +1156,30 @@ def test_a_copy_of_one_persons_workbook_saved_over_anothers_file_is_refused_as_t
         assert h.records() == []
     # mailed back and saved in another folder (a second download: ' (1)'), it is still the
     # file handed out to Ben
-    returns = tmp_path / "returns"
-    returns.mkdir()
-    shutil.copy(ben, returns / "Ben-Ortiz-2026-Q4 (1).xlsx")
-    res = invoke("collect", str(returns), "--manifest", str(out / "manifest.csv"), "--db",
-                 str(db))
-    assert res.exit_code == 1, res.output
+    res = _second_download(ben, tmp_path, "--manifest", str(out / "manifest.csv"))
     assert "lists this file as Ben Ortiz's, but the workbook in it is Ana Diaz's" in res.output
-    with History(str(db)) as h:
-        assert h.records() == []
     # under a name the manifest does not list, it is Ana's own copy, and goes in as hers
     ben.rename(out / "ana-diaz-final.xlsx")
     res = invoke("collect", str(out), "--db", str(db))
     assert res.exit_code == 0 and "1 added" in res.output, res.output
+
+
+def _second_download(book: Path, tmp_path: Path, *args: str) -> Result:
+    """``book`` downloaded a second time (' (1)') into a folder of returns and collected from
+    there into tmp_path/h.sqlite: refused, and nothing is held."""
+    import shutil
+
+    from sheetladder.results.store import History
+
+    returns = tmp_path / "returns"
+    returns.mkdir(exist_ok=True)
+    shutil.copy(book, returns / "Ben-Ortiz-2026-Q4 (1).xlsx")
+    db = tmp_path / "h.sqlite"
+    res = invoke("collect", str(returns), *args, "--db", str(db))
+    assert res.exit_code == 1, res.output
+    with History(str(db)) as h:
+        assert h.records() == []
+    return res
 
 
 def test_a_copy_saved_under_another_persons_file_name_is_refused_without_a_manifest(
@@ -1197,12 +1208,8 @@ def test_a_copy_saved_under_another_persons_file_name_is_refused_without_a_manif
     with History(str(db)) as h:
         assert h.records() == []
     # a second download, mailed back into another folder: the same name, the same refusal
-    returns = tmp_path / "returns"
-    returns.mkdir()
-    shutil.copy(ben, returns / "Ben-Ortiz-2026-Q4 (1).xlsx")
-    res = invoke("collect", str(returns), "--db", str(db))
-    assert res.exit_code == 1 and "(ben-ortiz), but the workbook in it is Ana Diaz's" in \
-        res.output, res.output
+    res = _second_download(ben, tmp_path)
+    assert "(ben-ortiz), but the workbook in it is Ana Diaz's" in res.output, res.output
     # names that say nothing against it: each goes in as Ana's
     for i, name in enumerate(["ana-diaz-2026-q4-self.xlsx", "ana-diaz-2-2026-q4.xlsx",
                               "Q4 review of Ana.xlsx", "north-2026-Q4 final.xlsx",
