@@ -3,8 +3,9 @@ sections or periods ('Section 1', 'Week 2', 'Q3'), or of different roles ('Accou
 'Sales Engineer'), is a sequence or a list, not a progression of levels. The refusal names the
 doubt and gives the command line that imports the table anyway, and nothing is written.
 
-A level header with a made-up, repeated or out-of-order code, and a level column with no
-descriptors at all, were refused before these tests were written; the tests here pin that."""
+A level header with a made-up, repeated or out-of-order code was refused before these tests
+were written; the tests here pin that. A level column with no descriptor at all was refused too;
+the refusal now names the column and offers the --skip-col that leaves it out."""
 
 from __future__ import annotations
 
@@ -132,7 +133,7 @@ def test_a_progression_of_levels_still_imports(tmp_path: Path, heads: list[str],
     assert len(load(out).levels) == 4
 
 
-# -- refused before these tests: made-up, repeated or out-of-order codes; an empty level --------
+# -- refused before these tests: made-up, repeated or out-of-order codes; an empty level ----
 
 @pytest.mark.parametrize(("heads", "said"), [
     (["S1 Junior", "S2 Executive", "SX Senior", "S4"],
@@ -150,3 +151,31 @@ def test_a_level_header_with_a_made_up_repeated_or_out_of_order_code_is_refused_
     assert code == 1, output
     assert not out.exists()
     assert said in output
+
+
+@pytest.mark.parametrize(("empty", "letter"), [(2, "D"), (3, "E")], ids=["inside", "last"])
+def test_a_level_column_with_no_descriptor_is_refused_naming_it_and_the_skip_col_that_leaves_it_out(
+        tmp_path: Path, empty: int, letter: str) -> None:
+    """Refused before as 'descriptors for only 0 of 4 categories', with only the command that
+    writes a placeholder in each of its cells; now the column is named, and the command that
+    leaves it out (--skip-col) is offered beside the guess's."""
+    rows = table(["L1", "L2", "L3", "L4"])
+    for row in rows[1:]:
+        row[1 + empty] = ""
+    src = workbook(tmp_path / "e.xlsx", {"Ladder": rows})
+    out = tmp_path / "x.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1, output
+    assert not out.exists()
+    assert (f"level 'L{empty + 1}' has descriptors for only 0 of 4 categories: column {letter} "
+            f"(headed Ladder!{letter}1) holds none; write its descriptors, or leave the column "
+            f"out with --skip-col {letter}") in output
+    guess, skip = [line.strip() for line in output.splitlines()
+                   if line.strip().startswith("sheetladder import")]
+    assert skip == f"{guess} --skip-col {letter}"
+    code, output = import_cli(*skip.split()[2:], "-o", str(out))
+    assert code == 0, output
+    kept = [f"L{i}" for i in range(1, 5) if i != empty + 1]
+    assert [lv.code for lv in load(out).levels] == kept
+    assert [c.descriptor(kept[-1]).text for c in load(out).categories] == [
+        texts[3 if empty == 2 else 2] for texts in CATEGORIES.values()]

@@ -1151,9 +1151,16 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
             out.append(f"level {lv.name!r} ({lv.ref}) is named like a note or a count")
     texts = [c.descriptors[lv.code] for c in cats for lv in det.levels if lv.code not in c.empty]
     if n_cat:
-        for lv in det.levels:
+        for c_lv, lv in zip(lay.order, det.levels, strict=True):
             have = sum(lv.code not in c.empty for c in cats)
-            if have < 0.5 * n_cat:
+            if have == 0:
+                what = "row" if lay.view.transposed else "column"
+                out.append(EmptyLevel(
+                    f"level {lv.name!r} has descriptors for only 0 of {n_cat} categories: "
+                    f"{what} {lay.view.line(c_lv)} (headed {lv.ref}) holds none; write its "
+                    f"descriptors, or leave the {what} out with --skip-col "
+                    f"{lay.view.line(c_lv)}", c_lv))
+            elif have < 0.5 * n_cat:
                 out.append(f"level {lv.name!r} has descriptors for only {have} of {n_cat} categories")
     if texts:
         numeric = sum(bool(_NUMERIC.match(t.strip())) for t in texts) / len(texts)
@@ -1521,6 +1528,19 @@ class Against(str):
         self = super().__new__(cls, text)
         self.header, self.reverse, self.other_way = header, reverse, other_way
         self.free, self.always = free, always
+        return self
+
+
+class EmptyLevel(str):
+    """The doubt that a level line holds no descriptor at all: the import as found writes a
+    placeholder in each of its cells. ``line`` (the view's column): the refusal offers the
+    command that leaves it out with --skip-col as well as the guess's."""
+
+    line: int
+
+    def __new__(cls, text: str, line: int) -> EmptyLevel:
+        self = super().__new__(cls, text)
+        self.line = line
         return self
 
 
@@ -2365,7 +2385,18 @@ def _advice(best: Found, source: str) -> list[str]:
         return ["No option makes it right as it stands: correct the cells named in the "
                 "spreadsheet, then import it again."]
     if not against:
-        return ["If that guess is right, import it explicitly with:", "  " + command(best, source)]
+        lines = ["If that guess is right, import it explicitly with:", "  " + command(best, source)]
+        empty = [d.line for d in best.doubts if isinstance(d, EmptyLevel)]
+        lay = best.layout
+        if empty and len(lay.levels) - len(empty) >= 2:
+            what = "rows" if lay.view.transposed else "columns"
+            left = replace(lay, skipped=sorted({*lay.skipped, *empty}))
+            lines += [f"If the empty level {what} are no levels of this ladder, leave them out "
+                      "with:" if len(empty) > 1 else
+                      f"If the empty level {what[:-1]} is no level of this ladder, leave it out "
+                      "with:", "  " + command(Found(left, best.detection, best.doubts,
+                                                      best.score), source)]
+        return lines
     for d in against:
         alt = _pointed_at(best, d, source)
         if alt is not None:
