@@ -1151,9 +1151,16 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
             out.append(f"level {lv.name!r} ({lv.ref}) is named like a note or a count")
     texts = [c.descriptors[lv.code] for c in cats for lv in det.levels if lv.code not in c.empty]
     if n_cat:
-        for lv in det.levels:
+        for c_lv, lv in zip(lay.order, det.levels, strict=True):
             have = sum(lv.code not in c.empty for c in cats)
-            if have < 0.5 * n_cat:
+            if have == 0:
+                what = "row" if lay.view.transposed else "column"
+                out.append(EmptyLevel(
+                    f"level {lv.name!r} has descriptors for only 0 of {n_cat} categories: "
+                    f"{what} {lay.view.line(c_lv)} (headed {lv.ref}) holds none; write its "
+                    f"descriptors, or leave the {what} out with --skip-col "
+                    f"{lay.view.line(c_lv)}", c_lv))
+            elif have < 0.5 * n_cat:
                 out.append(f"level {lv.name!r} has descriptors for only {have} of {n_cat} categories")
     if texts:
         numeric = sum(bool(_NUMERIC.match(t.strip())) for t in texts) / len(texts)
@@ -1322,6 +1329,11 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
     for t in det.totals:
         out.append(f"{t.ref} {t.message!r} reads as a total, yet its row holds descriptors: "
                    "rename it if it is a category; a total row is no category (delete it)")
+    # level names that are no progression: a doubt about what the header holds, not where the
+    # matrix lies, so it costs the layout no score (another guess is not taken for it)
+    for said in (_numbered_sections(lay), _different_roles(lay)):
+        if said:
+            out.append(Free(said))
     return out
 
 
@@ -1516,6 +1528,19 @@ class Against(str):
         self = super().__new__(cls, text)
         self.header, self.reverse, self.other_way = header, reverse, other_way
         self.free, self.always = free, always
+        return self
+
+
+class EmptyLevel(str):
+    """The doubt that a level line holds no descriptor at all: the import as found writes a
+    placeholder in each of its cells. ``line`` (the view's column): the refusal offers the
+    command that leaves it out with --skip-col as well as the guess's."""
+
+    line: int
+
+    def __new__(cls, text: str, line: int) -> EmptyLevel:
+        self = super().__new__(cls, text)
+        self.line = line
         return self
 
 
@@ -1760,6 +1785,79 @@ def _unused_code_line(lay: Layout, det: Detection) -> str | None:
                            f"codes ({', '.join(vals[:4])}): the levels may run the other way",
                            other_way=True)
     return None
+
+
+# a heading word and a number that count sections, lessons or periods, not career levels:
+# 'Section 2', 'Part 1', 'Module 3', 'Step 4', 'Week 1', 'Q3', 'H1', 'FY2024', 'Year 2'
+_SEQUENCE_HEAD = re.compile(
+    r"^\s*(part|section|sec|chapter|module|unit|lesson|step|phase|week|wk|day|month|quarter|qtr|"
+    r"q|half|h|year|yr|fy|term|semester|sprint|round|session|wave|iteration|page|item|question|"
+    r"task|exercise|slide|period|cycle|block|topic|appendix)\.?\s*[-_#.:]?\s*(\d{1,4})(?!\d)",
+    re.I)
+
+
+def _numbered_sections(lay: Layout) -> str | None:
+    """A doubt when every level header is a heading word and a number that counts sections or
+    periods ('Section 1'..'Section 4', 'Week 1', 'Q1'..'Q4', 'FY2023'): a sequence, but no career
+    progression. Stronger signs of a ladder lift it: a corner naming the line of levels
+    ('Level', 'Grade', 'Stage'), or seniority words in three in four of the headers ('Step 1 -
+    Junior')."""
+    v = lay.view
+    heads = [v.get(lay.header, c) for c in lay.levels]
+    found = [_SEQUENCE_HEAD.match(h) for h in heads]
+    if len(heads) < 2 or not all(found):
+        return None
+    words = {m.group(1).lower() for m in found if m}
+    nums = [int(m.group(2)) for m in found if m]
+    if len(words) != 1:
+        return None
+    word = next(iter(words))
+    if (word == "q" and max(nums) > 4) or (word == "h" and max(nums) > 2):
+        return None  # not quarters or halves: codes of a ladder ('Q7', 'H4')
+    corner = v.get(lay.header, lay.category)
+    if corner and _LEVEL_CORNER.match(corner):
+        return None
+    rest = [set(_words(h[m.end():])) for h, m in zip(heads, found, strict=True) if m]
+    if sum(bool(r & _SENIORITY) for r in rest) >= 0.75 * len(heads):
+        return None
+    cells = v.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
+    return (f"the level headers in {cells} ({', '.join(repr(_clip(h, 20)) for h in heads[:4])}"
+            f"{', …' if len(heads) > 4 else ''}) number sections or periods, not the levels of a "
+            "career ladder (codes such as L1 or IC2, 'Level 1', or titles such as Junior and "
+            "Senior)")
+
+
+def _roman(word: str) -> bool:
+    return bool(re.fullmatch(r"[ivxlc]+", word))
+
+
+def _different_roles(lay: Layout) -> str | None:
+    """A doubt when level names found by seniority words or a shared word name different roles
+    or functions rather than steps of one progression ('Account Executive', 'Sales Engineer',
+    'Customer Success Manager', 'Solutions Architect'; or 'Sales Engineer', 'Data Engineer',
+    'Platform Engineer'): three in four of them carry words of their own, beside the words they
+    share and the seniority words, no two share such a word, and their seniority words do not
+    rank them in order. A real ladder's names differ by seniority ('Junior Engineer', 'Senior
+    Engineer'), or keep one role across levels ('Consultant', 'Senior Consultant')."""
+    if not 0 < lay.pattern < 2.5:
+        return None  # codes or numbers: the levels are numbered, whatever their names
+    v = lay.view
+    heads = [v.get(lay.header, c) for c in lay.levels]
+    shared = _shared_words(heads)
+    rest = [{w for w in _words(h) if len(w) > 2 and not _roman(w)} - _SENIORITY - _FUNCTION_WORDS
+            - shared for h in heads]
+    if sum(bool(r) for r in rest) < max(2, 0.75 * len(heads)):
+        return None
+    if any(k > 1 for k in Counter(w for r in rest for w in r).values()):
+        return None
+    ranks = [r for h in heads if (r := seniority_rank(h)) is not None]
+    if len(ranks) >= 2 and _counting(ranks):
+        return None
+    cells = v.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
+    return (f"the level names in {cells} ({', '.join(repr(_clip(h, 24)) for h in heads[:4])}"
+            f"{', …' if len(heads) > 4 else ''}) name different things (roles, functions, "
+            "topics), not steps of one progression: each has words of its own that no other "
+            "shares, and no seniority words (Junior, Senior, Staff) rank them in order")
 
 
 def _level_like(heads: list[str]) -> bool:
@@ -2287,7 +2385,18 @@ def _advice(best: Found, source: str) -> list[str]:
         return ["No option makes it right as it stands: correct the cells named in the "
                 "spreadsheet, then import it again."]
     if not against:
-        return ["If that guess is right, import it explicitly with:", "  " + command(best, source)]
+        lines = ["If that guess is right, import it explicitly with:", "  " + command(best, source)]
+        empty = [d.line for d in best.doubts if isinstance(d, EmptyLevel)]
+        lay = best.layout
+        if empty and len(lay.levels) - len(empty) >= 2:
+            what = "rows" if lay.view.transposed else "columns"
+            left = replace(lay, skipped=sorted({*lay.skipped, *empty}))
+            lines += [f"If the empty level {what} are no levels of this ladder, leave them out "
+                      "with:" if len(empty) > 1 else
+                      f"If the empty level {what[:-1]} is no level of this ladder, leave it out "
+                      "with:", "  " + command(Found(left, best.detection, best.doubts,
+                                                      best.score), source)]
+        return lines
     for d in against:
         alt = _pointed_at(best, d, source)
         if alt is not None:
