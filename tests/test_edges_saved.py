@@ -370,6 +370,23 @@ def test_a_lock_file_given_alone_is_refused_naming_what_it_is_and_what_to_do(
     assert res.exit_code == 2 and res.stderr.strip() == f"{path}: {why}"
 
 
+def test_an_owner_file_over_the_first_two_characters_of_a_long_name_is_a_lock_file_too(
+        locked: Path, tmp_path: Path) -> None:
+    """Office names the owner file of a long file name ``~$`` over its first two characters
+    (``~$a-diaz.xlsx`` for ``ana-diaz.xlsx``): left out of ``collect back/*`` as the other
+    spelling is, and named as a lock file beside its workbook."""
+    name = f"{key('Ana Diaz')}.xlsx"
+    (locked / f".~lock.{name}#").unlink()
+    (locked / f"~${name}").rename(locked / f"~${name[2:]}")
+    for args in ([str(locked)], sorted(str(p) for p in locked.iterdir())):
+        db = tmp_path / f"h{len(args)}.sqlite"
+        res = invoke("collect", *args, "--db", str(db))
+        assert res.exit_code == 0, res.output
+        assert "1 added, 0 updated, 0 unchanged, 0 empty, 0 refused" in res.output
+        assert f"  {locked / name}: open in Excel by Bo Chen (~${name[2:]})" in \
+            res.output.splitlines(), res.output
+
+
 # -- a save that did not finish ------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from ..scoring import RaterInput
 from ..verify.verify import VerifyMemo
 from ..xlsx.archive import (
     TEXT_SUFFIXES,
+    is_lock_of,
     lock_file_of,
     lock_files_of,
     lock_owner,
@@ -78,7 +79,10 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
     ``.~lock.ana.xlsx#``) when that workbook is given too, as a shell's ``q4/*`` gives it (a
     lock file given without its workbook is read, and refused naming what it is)."""
     found, missing = find_workbooks(paths)
-    given = {_resolved(f) for f in found if not is_google_source(f)}
+    given: dict[Path, list[str]] = {}  # folder -> the names of the files given there
+    for f in found:
+        if not is_google_source(f):
+            given.setdefault(Path(_resolved(f)).parent, []).append(Path(f).name)
     files: list[str] = []
     refused = [IngestResult(file=m, status="refused", findings=[
         Finding(severity="error", message=missing_reason(m, "file or folder"))])
@@ -86,7 +90,8 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
     for f in found:
         p = Path(f)
         lock = None if is_google_source(f) else lock_file_of(p.name)
-        if lock and _resolved(str(p.with_name(lock[1]))) in given:
+        if lock and any(is_lock_of(p.name, other) for other in
+                        given.get(Path(_resolved(f)).parent, []) if other != p.name):
             continue
         if is_google_source(f) or p.suffix.lower() != ".csv":
             files.append(f)

@@ -277,9 +277,18 @@ def lock_file_of(name: str) -> tuple[str, str] | None:
 
 
 def lock_files_of(name: str) -> list[tuple[str, str]]:
-    """(program, lock file's name) of each lock file a program makes beside workbook ``name``
-    while it is open (the names :func:`lock_file_of` reads)."""
-    return [("Excel", f"~${name}"), ("LibreOffice", f".~lock.{name}#")]
+    """(program, lock file's name) of each lock file a program may make beside workbook
+    ``name`` while it is open (the names :func:`lock_file_of` reads). Office's owner file is
+    ``~$`` and the name, or, for a long name, ``~$`` over its first two characters: both are
+    looked for."""
+    excel = [f"~${name}"] + ([f"~${name[2:]}"] if len(name) > 2 and name[2:] != name else [])
+    return [("Excel", lock) for lock in dict.fromkeys(excel)] + \
+        [("LibreOffice", f".~lock.{name}#")]
+
+
+def is_lock_of(lock: str, name: str) -> bool:
+    """Whether ``lock`` is a lock file workbook ``name`` may have beside it."""
+    return any(lock == theirs for _, theirs in lock_files_of(name))
 
 
 def lock_owner(program: str, data: bytes) -> str | None:
