@@ -697,6 +697,27 @@ def test_the_same_sheet_with_other_shared_strings_reads_as_it_reads_alone(parts,
                              for i, o in enumerate(others)])
 
 
+def test_a_stylesheet_that_reading_alone_never_needs_does_not_refuse_a_file_read_with_the_memo(
+        ) -> None:
+    """The memo's key names the date styles; a file whose stylesheet cannot be read, and whose
+    sheets hold no number that needs it, reads alone, and so reads with the memo (found in
+    review: it was refused with the memo)."""
+    sheet = (f'<worksheet xmlns="{_MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+             '<c r="B1" t="str"><f>A1</f><v>a</v></c></row></sheetData></worksheet>')
+    sst = f'<sst xmlns="{_MAIN}" count="1" uniqueCount="1"><si><t>a</t></si></sst>'
+    other = (f'<worksheet xmlns="{_MAIN}"><sheetData><row r="2"><c r="B2" t="s"><v>0</v></c>'
+             "</row></sheetData></worksheet>")  # the second sheet's number made text too
+    good = rezip(minimal_xlsx(sheet, sst), {"xl/worksheets/sheet2.xml": other.encode()})
+    for styles in (f'<styleSheet xmlns="{_MAIN}"><cellXfs><xf numFmtId="x"/></cellXfs>'
+                   "</styleSheet>", "<styleSheet"):
+        bad = rezip(good, {"xl/styles.xml": styles.encode()})
+        alone = outcome(bad, "fast", "bad.xlsx")
+        memo = assert_memo_reads_alike([("a.xlsx", good), ("b.xlsx", good), ("c.xlsx", good),
+                                        ("bad.xlsx", bad), ("bad2.xlsx", bad)])
+        assert memo.hits >= 1
+        assert isinstance(alone, Grid), alone
+
+
 def test_a_sheet_given_back_by_the_memo_still_counts_towards_the_cell_limit(sales, monkeypatch):
     ctx = make_context(sales, "Ann Example", "2026-Q1")
     data = to_bytes(build_plan(sales, ctx))

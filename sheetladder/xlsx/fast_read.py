@@ -782,7 +782,13 @@ class _FastReader:
             sg.merges = merges_in_checked(raw)
             key: _SheetKey | None = None
             if self.memo is not None:
-                key = (scanned[0], scanned[1], self.dates(), self.epoch)
+                # a stylesheet that cannot be read (which reading alone may never need, if no
+                # cell is a number): the sheet is read as if there were no memo
+                try:
+                    key = (scanned[0], scanned[1], self.dates(), self.epoch)
+                except Exception:  # noqa: BLE001 - reading it alone raises what it must
+                    key = None
+            if key is not None and self.memo is not None:
                 got = self.memo.get(key, strings)
                 if got is not None:
                     known, sg.cells = got
