@@ -16,18 +16,18 @@ from .definition import MAX_RATERS, Ladder, refuse_noncharacters
 from .errors import BadInput
 
 # the local part: no spaces, list separators, brackets or quotes, nor ':' (``mailto:``); the
-# domain: labels of letters, digits and hyphens, two at least
-_EMAIL = re.compile(r"^[^@\s;,<>\"():\[\]\\]+@[\w-]+(?:\.[\w-]+)+$")
+# domain: two labels at least, of no such character nor '/' (any script, combining marks too)
+_EMAIL = re.compile(r"[^@\s;,<>\"():\[\]\\]+@[^@\s;,<>\"():\[\]\\/.]+(?:\.[^@\s;,<>\"():\[\]\\/.]+)+")
 _BRACKETED = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 
 
 def is_email(value: str) -> bool:
     """A plausible address: one ``@``, no spaces, no list separators, and a domain with a dot
     (``zoe@example`` is a typo more often than a mailbox: mail merges would bounce)."""
-    return bool(_EMAIL.match(value))
+    return _EMAIL.fullmatch(value) is not None
 
 
-def _email_hint(value: str) -> str:
+def email_hint(value: str) -> str:
     """What to write instead of a value that is no address, when it holds one: Outlook's
     ``Name <address>``, a ``mailto:`` link, two addresses, a domain with no dot."""
     named = _BRACKETED.search(value)
@@ -48,7 +48,7 @@ def checked_email(value: str | None, what: str) -> str | None:
     if not value:
         return None
     if not is_email(value):
-        raise BadInput(f"{what}: {value!r} is not an email address{_email_hint(value)}")
+        raise BadInput(f"{what}: {value!r} is not an email address{email_hint(value)}")
     return value
 
 

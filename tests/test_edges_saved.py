@@ -143,6 +143,11 @@ def returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         books[p].unlink()  # each rater sent back the file saved in the other type only
     (out / "notes.txt").write_text("chase Ben on Monday, then Eva\nEva: phone\tthen mail\n"
                                    "Ida\tsent\tthe .mht\n", encoding="utf-8")
+    (out / "todo.txt").write_text("TODO:\tchase Ana\n", encoding="utf-8")  # one tabbed line
+    (out / "minutes.html").write_text(  # a page with a table, from no spreadsheet
+        "<!DOCTYPE html><html><head><title>Q4 calibration</title></head><body><table><tr><th>"
+        "Who</th><th>What</th></tr><tr><td>Ana</td><td>chase Ben</td></tr></table></body>"
+        "</html>\n", encoding="utf-8")
     (out / "notes.xml").write_text('<?xml version="1.0" encoding="UTF-8"?>\n<notes><note '
                                    'person="Ben Ortiz">chase on Monday</note></notes>\n',
                                    encoding="utf-8")
@@ -194,7 +199,8 @@ def test_a_folder_s_workbooks_saved_as_web_pages_xml_or_tab_text_are_refused_by_
 def test_notes_other_xml_and_a_roster_as_text_beside_the_returns_are_left_alone(
         returns: dict[str, Path], tmp_path: Path) -> None:
     res = invoke("collect", str(returns["out"]), "--db", str(tmp_path / "h.sqlite"), "-j", "1")
-    for name in ("notes.txt", "notes.xml", "filelist.xml", "team.txt", "manifest.csv", ".png"):
+    for name in ("notes.txt", "todo.txt", "minutes.html", "notes.xml", "filelist.xml",
+                 "team.txt", "manifest.csv", ".png"):
         assert name not in res.output, res.output
 
 
@@ -365,6 +371,7 @@ def test_a_lock_file_given_alone_is_refused_naming_what_it_is_and_what_to_do(
     res = invoke("collect", str(path), "--db", str(db))
     assert res.exit_code == 1, res.output
     assert refusals(res.output) == {path.name: [f"not a readable workbook: {why}"]}
+    assert "open in another program" not in res.output, res.output
     assert held_people(db) == []
     res = CliRunner().invoke(main, ["read", str(path)])
     assert res.exit_code == 2 and res.stderr.strip() == f"{path}: {why}"
@@ -385,6 +392,42 @@ def test_an_owner_file_over_the_first_two_characters_of_a_long_name_is_a_lock_fi
         assert "1 added, 0 updated, 0 unchanged, 0 empty, 0 refused" in res.output
         assert f"  {locked / name}: open in Excel by Bo Chen (~${name[2:]})" in \
             res.output.splitlines(), res.output
+
+
+def test_an_owner_file_cut_short_given_alone_names_the_workbook_beside_it(
+        locked: Path, tmp_path: Path) -> None:
+    name = f"{key('Ana Diaz')}.xlsx"
+    lock = locked / f"~${name[2:]}"
+    (locked / f"~${name}").rename(lock)
+    res = invoke("collect", str(lock), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {lock.name: [
+        f"not a readable workbook: the lock file Excel holds while {name} is open, not a "
+        f"workbook: close the workbook in Excel, then collect {name}"]}
+
+
+def test_a_short_name_s_owner_file_is_no_lock_of_a_longer_name_ending_the_same(
+        locked: Path, tmp_path: Path) -> None:
+    """Office cuts only names of more than six characters: ~$ana.xlsx is the lock of ana.xlsx,
+    not of joana.xlsx beside it, which is not open."""
+    for f in list(locked.iterdir()):
+        if f.name.startswith(("~$", ".~lock.")):
+            f.unlink()
+    (locked / f"{key('Ana Diaz')}.xlsx").rename(locked / "joana.xlsx")
+    (locked / "~$ana.xlsx").write_bytes(_excel_owner_file("Bo Chen"))
+    res = invoke("collect", str(locked), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 0 and "1 added" in res.output, res.output
+    assert "open in another program" not in res.output, res.output
+
+
+def test_a_workbook_refused_with_a_lock_file_beside_it_is_not_said_to_have_gone_in(
+        locked: Path, tmp_path: Path) -> None:
+    """Copied while Excel still held it, cut short: refused, and only refused."""
+    book = locked / f"{key('Ana Diaz')}.xlsx"
+    book.write_bytes(book.read_bytes()[:2000])
+    res = invoke("collect", str(locked), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 1 and list(refusals(res.output)) == [book.name], res.output
+    assert "open in another program" not in res.output, res.output
 
 
 # -- a save that did not finish ------------------------------------------------------------------

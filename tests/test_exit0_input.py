@@ -311,7 +311,9 @@ def test_an_email_pasted_from_a_mail_program_is_refused_saying_which_address_to_
     for bad in ("eva@example.com.", "eva@exa mple.com", "eva@[10.0.0.1]", "eva(x)@example.com"):
         with pytest.raises(BadInput, match="is not an email address"):
             person_context(load(SALES), "Eva", "2026-Q4", email=bad)
-    for good in ("o'neil+q4@mail.example.co.uk", "jürgen@müller.de", "A.B@X-Y.ORG"):
+    for good in ("o'neil+q4@mail.example.co.uk", "jürgen@müller.de", "A.B@X-Y.ORG",
+                 "ana@उदाहरण.भारत", "ana@ตัวอย่าง.ไทย",  # scripts with combining marks
+                 "ana@mu\u0308nchen.de"):  # typed decomposed
         assert person_context(load(SALES), "Eva", "2026-Q4", email=good).email == good
 
 

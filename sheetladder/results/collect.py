@@ -257,7 +257,7 @@ def open_elsewhere(files: Sequence[str]) -> list[OpenElsewhere]:
                 listed[p.parent] = set()
         locks = []
         for program, lock in lock_files_of(p.name):
-            if lock in listed[p.parent]:
+            if lock in listed[p.parent] and (p.parent / lock).is_file():
                 head = _head(p.parent / lock, 4096)
                 locks.append((program, lock, lock_owner(program, head) if head else None))
         if locks:
@@ -268,7 +268,8 @@ def open_elsewhere(files: Sequence[str]) -> list[OpenElsewhere]:
 @dataclass
 class CollectOutcome:
     results: list[IngestResult] = field(default_factory=list)
-    # the files open in another program as they were collected (see open_elsewhere)
+    # the files taken (not refused) that were open in another program as they were collected
+    # (see open_elsewhere)
     open_elsewhere: list[OpenElsewhere] = field(default_factory=list)
 
     def count(self, status: str) -> int:
@@ -408,6 +409,8 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     for res in deferred.values():
         emit(res)
     batch.ingest(history)
+    taken = {r.file for r in outcome.results if r.status != "refused"}
+    outcome.open_elsewhere = [o for o in outcome.open_elsewhere if o.file in taken]
     return outcome
 
 

@@ -68,7 +68,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from .. import scoring
-from ..context import folded_key, is_email
+from ..context import email_hint, folded_key, is_email
 from ..context import person_key as person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
@@ -1110,7 +1110,8 @@ class History:
         Refused (HistoryLookupError) when another person is held with it."""
         mail = email.strip()
         if not is_email(mail):
-            raise HistoryLookupError(f"--email {email!r} is not an email address")
+            raise HistoryLookupError(f"--email {email!r} is not an email address"
+                                     f"{email_hint(mail)}")
         key, name, old = self.person(query)
         with self._writer.begin() as conn:
             taken = conn.execute(select(people.c.name).where(

@@ -115,15 +115,21 @@ WEB_PAGE_ADVICE = (
     "was)")
 
 _EXCEL_PAGE_MARKS = (b"urn:schemas-microsoft-com:office:excel", b"excel.sheet",
-                     b"x-document-type: workbook")
+                     b"x-document-type: workbook", b"made by sheetladder")
+# the generator a spreadsheet program names in the page it saves (quoted-printable in an .mht:
+# '=3d' for '='), lower-cased
+_SPREADSHEET_GENERATOR = re.compile(
+    rb"<meta\s[^>]*name\s*=\s*(?:3d)?[\"']?generator[\"']?[^>]*content\s*=\s*(?:3d)?[\"']?"
+    rb"(?:libreoffice|openoffice|microsoft excel|gnumeric|numbers)")
 
 
 def _web_page(data: bytes) -> str | None:
     """What a spreadsheet saved as a web page is named: 'Save as Web Page' (.htm/.html) or
     'Single File Web Page' (.mht/.mhtml, a MIME message); None for anything else. A page is
-    one saved from a spreadsheet when it holds a table or a frameset (a page of many sheets
-    links them from one), or Excel's marks (its namespace, ``ProgId Excel.Sheet``); another
-    HTML page (a sign-in page, a failed download) is not."""
+    one saved from a spreadsheet when it holds Excel's marks (its namespace, ``ProgId
+    Excel.Sheet``), a spreadsheet program's name as its generator (LibreOffice's), or the
+    description a sheetladder workbook carries; another HTML page (a sign-in page, a failed
+    download, notes with a table) is not."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     body = data[:2**20].lower()
     mime = b"content-type: multipart/related" in head and (
@@ -132,8 +138,8 @@ def _web_page(data: bytes) -> str | None:
         head.startswith(b"<?xml") and b"<html" in head)
     if not (mime or html):
         return None
-    sheet = any(m in body for m in _EXCEL_PAGE_MARKS) or b"<table" in body or \
-        b"<frameset" in body
+    sheet = any(m in body for m in _EXCEL_PAGE_MARKS) or \
+        _SPREADSHEET_GENERATOR.search(body) is not None
     if not sheet:
         return None
     if mime:
@@ -218,15 +224,17 @@ def looks_like_csv(data: bytes) -> bool:
 
 
 def looks_like_tab_text(data: bytes) -> bool:
-    """Whether ``data`` is text whose first lines are rows of one width (2 or more) split by
-    tabs: what a sheet saved as "Text (Tab delimited)" or "Unicode Text" gives (a .txt or .tsv).
-    Notes (lines without tabs, or of as many tabs as it happens) are not."""
-    return _table_separator(data, ("\t",)) is not None
+    """Whether ``data`` is text whose first lines are three rows or more of one width (2 or
+    more) split by tabs: what a sheet saved as "Text (Tab delimited)" or "Unicode Text" gives
+    (a .txt or .tsv; a rater's tab is some thirty rows). Notes (lines without tabs, or of as
+    many tabs as it happens, or a line or two with a tab) are not."""
+    return _table_separator(data, ("\t",), rows=3) is not None
 
 
-def _table_separator(data: bytes, separators: tuple[str, ...]) -> str | None:
+def _table_separator(data: bytes, separators: tuple[str, ...], rows: int = 1) -> str | None:
     """The first of ``separators`` on which the first lines of text ``data`` parse as CSV rows
-    of one width (2 or more); None when there is none (or ``data`` is no text)."""
+    (``rows`` at least) of one width (2 or more); None when there is none (or ``data`` is no
+    text)."""
     sample = data[:8192]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -242,7 +250,8 @@ def _table_separator(data: bytes, separators: tuple[str, ...]) -> str | None:
     lines = [ln for ln in text.splitlines() if ln.strip()][:10]
     if len(data) > len(sample) and len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut short
-    if not lines or any(ord(ch) < 32 and ch not in "\t" for ln in lines for ch in ln):
+    if len(lines) < max(rows, 1) or any(ord(ch) < 32 and ch not in "\t"
+                                         for ln in lines for ch in ln):
         return None
     for sep in separators:
         try:
@@ -279,16 +288,32 @@ def lock_file_of(name: str) -> tuple[str, str] | None:
 def lock_files_of(name: str) -> list[tuple[str, str]]:
     """(program, lock file's name) of each lock file a program may make beside workbook
     ``name`` while it is open (the names :func:`lock_file_of` reads). Office's owner file is
-    ``~$`` and the name, or, for a long name, ``~$`` over its first two characters: both are
-    looked for."""
-    excel = [f"~${name}"] + ([f"~${name[2:]}"] if len(name) > 2 and name[2:] != name else [])
-    return [("Excel", lock) for lock in dict.fromkeys(excel)] + \
-        [("LibreOffice", f".~lock.{name}#")]
+    ``~$`` and the name, or, for a name of more than six characters before its extension,
+    ``~$`` over its first two characters: both are looked for."""
+    excel = [f"~${name}"]
+    if len(Path(name).stem) > 6 and not name.startswith("~$"):
+        excel.append(f"~${name[2:]}")
+    return [("Excel", lock) for lock in excel] + [("LibreOffice", f".~lock.{name}#")]
 
 
 def is_lock_of(lock: str, name: str) -> bool:
     """Whether ``lock`` is a lock file workbook ``name`` may have beside it."""
-    return any(lock == theirs for _, theirs in lock_files_of(name))
+    return lock != name and any(lock == theirs for _, theirs in lock_files_of(name))
+
+
+def lock_target(path: Path) -> tuple[str, str] | None:
+    """(the program, the workbook's name) when ``path`` is a lock file (:func:`lock_file_of`),
+    the workbook as found beside it when its name is cut short (``~$a-diaz.xlsx`` beside
+    ``ana-diaz.xlsx``)."""
+    lock = lock_file_of(path.name)
+    if lock is None or lock[0] != "Excel" or (path.parent / lock[1]).exists():
+        return lock
+    try:
+        beside = [p.name for p in path.parent.iterdir() if p.name != path.name]
+    except OSError:
+        return lock
+    whole = [n for n in beside if is_lock_of(path.name, n) and n != lock[1]]
+    return (lock[0], whole[0]) if len(whole) == 1 else lock
 
 
 def lock_owner(program: str, data: bytes) -> str | None:
@@ -296,12 +321,14 @@ def lock_owner(program: str, data: bytes) -> str | None:
     user's name and the name; LibreOffice's is a line ``name,host,user,date,profile;``."""
     if program == "Excel":
         n = data[0] if data else 0
+        if n > 54:  # the name's field is 54 bytes
+            return None
         who = data[1:1 + n].decode("cp1252", errors="replace").strip()
     else:
         fields = data.decode("utf-8", errors="replace").split(";", 1)[0].split(",")
         who = (fields[0].strip() or (fields[2].strip() if len(fields) > 2 else "")) \
             if fields else ""
-    return who if who and who.isprintable() else None
+    return who if who and who.isprintable() and "\ufffd" not in who else None
 
 
 # -- encrypted files -------------------------------------------------------------------------
@@ -675,7 +702,7 @@ def _require_defusedxml() -> None:
 
 def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
-    lock = lock_file_of(Path(source).name)
+    lock = lock_target(Path(source)) if lock_file_of(Path(source).name) else None
     if lock and not data.startswith(_ZIP_MAGICS):
         program, workbook = lock
         raise UnreadableWorkbook(source, (
