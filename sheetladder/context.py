@@ -54,8 +54,10 @@ def checked_email(value: str | None, what: str) -> str | None:
 
 def person_key(name: str) -> str:
     """How one person is recognised everywhere (a roster's duplicates, ``--force``, the
-    history's people): the name, case and spacing ignored, so ``ANA  DIAZ`` is ``Ana Diaz``."""
-    return re.sub(r"\s+", " ", name).strip().casefold()
+    history's people): the name, case and spacing ignored, so ``ANA  DIAZ`` is ``Ana Diaz``,
+    and in Unicode's composed form (NFC), so that ``Díaz`` typed with a combining accent (as
+    some programs paste it) is the ``Díaz`` typed with one letter."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", name)).strip().casefold()
 
 
 def folded_key(name: str) -> str:
@@ -161,6 +163,15 @@ def make_context(
     roles = {r.id: r for r in ladder.raters}
     if raters is None:
         raters = [(r.id, None, None) for r in ladder.raters for _ in range(r.count)]
+    # names in composed form (NFC), as Excel and Google Sheets type them, whatever they were
+    # pasted from: a name that looks the same is then the same text in every workbook
+    person = unicodedata.normalize("NFC", person)
+    raters = [(role, unicodedata.normalize("NFC", name) if name else name, mail)
+              for role, name, mail in raters]
+    if team:
+        team = unicodedata.normalize("NFC", team)
+    if managers is not None:
+        managers = [unicodedata.normalize("NFC", m) for m in managers]
     if len(raters) > MAX_RATERS:
         raise BadInput(f"{len(raters)} raters; a workbook holds at most {MAX_RATERS} "
                        "(one tab each)")

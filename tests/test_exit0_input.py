@@ -206,12 +206,12 @@ def test_a_history_holding_two_spellings_of_a_quarter_is_folded_by_migrate(runne
     res = runner.invoke(main, ["history", "Ana Diaz"])  # read-only: it changes nothing
     assert res.exit_code == 2 and "run `sheetladder migrate`" in res.output, res.output
     res = runner.invoke(main, ["migrate"])
-    assert res.exit_code == 0 and "schema version 2 -> 4" in res.output, res.output
+    assert res.exit_code == 0 and "schema version 2 -> 5" in res.output, res.output
     res = runner.invoke(main, ["history", "Ana Diaz"])
     assert res.exit_code == 0, res.output
     with sqlite3.connect(db) as conn:
         assert [r[0] for r in conn.execute("SELECT period FROM assessments")] == ["2026-Q4"]
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 4
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 5
         # both copies are kept; the one saved last (b, every category at S2) is current
         assert conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2
         current = conn.execute("SELECT DISTINCT level_index FROM ratings "
@@ -530,6 +530,38 @@ def test_history_of_a_name_typed_without_its_accents_names_the_person_whose_name
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["history", "Anna Diaz"])
     assert res.exit_code == 0 and not res.stderr, res.output
+
+
+def test_a_name_pasted_with_a_combining_accent_is_the_person_typed_with_one_letter(
+        runner: CliRunner, tmp_path: Path):
+    """Q3's roster was pasted from a program that writes 'í' as 'i' and a combining accent;
+    Q4's was typed. They look alike, and were two people with exit 0 (or, with one email,
+    Q4 refused with a message naming 'Ana Díaz' twice): the workbook now holds the name
+    composed, and the two quarters are one person's."""
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "Ana Díaz")
+    for period, name in (("2026-Q3", nfd), ("2026-Q4", "Ana Díaz")):
+        (tmp_path / f"{period}.csv").write_text(f"person,email\n{name},ana@example.com\n",
+                                                encoding="utf-8")
+        res = runner.invoke(main, ["render", str(SALES), "--roster", f"{period}.csv",
+                                   "--period", period, "-o", period])
+        assert res.exit_code == 0, res.output
+        [book] = (tmp_path / period).glob("*.xlsx")
+        wb = openpyxl.load_workbook(book)
+        assert wb["Guide"]["B4"].value == "Ana Díaz"  # composed, whatever the roster held
+        for r in range(18):
+            wb["Self"].cell(5 + r, 4).value = "S2" if period == "2026-Q3" else "S3"
+        wb.save(book)
+    res = runner.invoke(main, ["collect", "2026-Q3", "2026-Q4", "--ladders", str(SALES)])
+    assert res.exit_code == 0 and "2 added" in res.output, res.output
+    res = runner.invoke(main, ["history", nfd])
+    assert res.exit_code == 0 and "+18.00 (+1 level)" in res.stdout, res.output
+    (tmp_path / "twice.csv").write_text(f"person,email\n{nfd},ana@example.com\n"
+                                        "Ana Díaz,ana@example.com\n", encoding="utf-8")
+    res = runner.invoke(main, ["render", str(SALES), "--roster", "twice.csv", "--period",
+                               "2026-Q4", "-o", "twice"])
+    assert res.exit_code == 1 and "twice.csv:3:" in res.output, res.output
 
 
 def test_every_command_on_the_history_names_the_database(runner: CliRunner, tmp_path: Path):

@@ -51,7 +51,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(db_url: str) -> Non
         assert h.ingest(make_report(ladder, old, {"Self": {"a": 2}}), ladder=ladder).status == "added"
     _downgrade_to_version_1(db_url)
     with History(db_url) as h:
-        assert h.schema_version() == SCHEMA_VERSION == 4
+        assert h.schema_version() == SCHEMA_VERSION == 5
         (rec,) = h.records("2026-Q3")
         assert (rec.person, rec.team, rec.managers, rec.total_points) == ("Ben Ortiz", None, [], 2)
         new = make_context(ladder, "Ben Ortiz", "2026-Q4", [("self", None, None)], team="South")
@@ -160,14 +160,14 @@ def test_a_version_3_database_is_migrated_to_version_4_and_keeps_every_row(db_ur
     make_v3_database(db_url, ladder)
     before = _v3_rows(db_url)
     with History(db_url) as h:
-        assert h.schema_version() == SCHEMA_VERSION == 4
+        assert h.schema_version() == SCHEMA_VERSION == 5
         old = {r.file: r for r in h.refusals(PERIOD)}
         assert [(r.conflict_tabs, r.workbook_period) for r in old.values()] == [(None, None)] * 2
         (rec,) = h.records(PERIOD)
         assert (rec.person, rec.team, rec.raters) == ("Ana Diaz", "North", 2)
     assert _kept(before, db_url)
     with History(db_url) as h:  # opened again: nothing more to do, nothing changes
-        assert h.schema_version() == 4
+        assert h.schema_version() == SCHEMA_VERSION
         h.record_refusal(IngestResult(
             file="q4/cy.xlsx", status="refused", person="Cy Park", period=PERIOD,
             content_hash="dd" * 32, findings=[Finding(severity="error", message="c",
@@ -263,6 +263,51 @@ def test_a_migration_to_version_4_that_fails_midway_leaves_the_version_3_databas
     assert _v3_rows(db_url) == before
     monkeypatch.setitem(store.MIGRATIONS, 4, (note, step))
     with History(db_url) as h:
-        assert h.schema_version() == 4
+        assert h.schema_version() == SCHEMA_VERSION
         assert len(h.refusals(PERIOD)) == 2
     assert _kept(before, db_url)
+
+
+def test_a_name_stored_with_a_combining_accent_is_found_by_the_name_typed_with_one_letter(
+        db_url: str) -> None:
+    """Schema version 5: people's keys are composed (NFC). A history that held 'Ana Díaz' as
+    typed with a combining accent (as some programs paste it) could not find her by the name
+    typed with 'í', and a new workbook of that name went in as a second person; migrated, she
+    is one person. One held twice already, apart (Zoë both ways), is left as two."""
+    import unicodedata
+
+    from sheetladder.context import person_key
+
+    ladder = _ladder()
+    nfd = unicodedata.normalize("NFD", "Ana Díaz")
+    with History(db_url) as h:
+        for name, period in (("Ana Díaz", "2026-Q3"), ("Zoë Holt", "2026-Q3"),
+                             ("Zoë Holt", "2026-Q4")):
+            ctx = make_context(ladder, name, period, [("self", None, None)])
+            h.ingest(make_report(ladder, ctx, {"Self": {"a": 2}}), ladder=ladder)
+    engine = create_engine(resolve_url(db_url))
+    with engine.begin() as conn:  # what schema version 4 held for names pasted decomposed
+        conn.execute(text("UPDATE people SET name = :n, key = :k WHERE key = :old"),
+                     {"n": nfd, "k": nfd.casefold(), "old": "ana díaz"})
+        zoe = unicodedata.normalize("NFD", "Zoë Holt")
+        conn.execute(text("INSERT INTO people (key, name, created_at) VALUES (:k, :n, "
+                          "CURRENT_TIMESTAMP)"), {"k": zoe.casefold(), "n": zoe})
+        conn.execute(text("UPDATE assessments SET person_id = (SELECT id FROM people WHERE "
+                          "key = :k) WHERE period = '2026-Q4' AND person_id = (SELECT id FROM "
+                          "people WHERE key = 'zoë holt')"), {"k": zoe.casefold()})
+        conn.execute(text("DELETE FROM schema_version WHERE version > 4"))
+    engine.dispose()
+    assert person_key(nfd) == person_key("Ana Díaz") == "ana díaz"
+    with History(db_url) as h:
+        assert h.schema_version() == SCHEMA_VERSION == 5
+        for typed in ("Ana Díaz", nfd):
+            key, name, _ = h.person(typed)
+            assert (key, name) == ("ana díaz", nfd)
+        ctx = make_context(ladder, "Ana Díaz", "2026-Q4", [("self", None, None)])
+        assert ctx.person == "Ana Díaz" and ctx.person != nfd
+        assert h.ingest(make_report(ladder, ctx, {"Self": {"a": 3}}), ladder=ladder).status == \
+            "added"
+        assert [r.period for r in h.records(person_keys=["ana díaz"])] == ["2026-Q3", "2026-Q4"]
+        # Zoë, held twice apart: the composed key stays hers, the other keeps its key
+        assert [r.period for r in h.records(person_keys=["zoë holt"])] == ["2026-Q3"]
+        assert [r.period for r in h.records(person_keys=[zoe.casefold()])] == ["2026-Q4"]

@@ -88,7 +88,7 @@ from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report, conflict_tab
 from ..scoring import RaterInput
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_DB = Path("output") / "history.sqlite"
 CONSENSUS = "consensus"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -340,6 +340,28 @@ def _migrate_4(history: History, conn: Connection) -> None:
         conn.execute(text("ALTER TABLE refusals ADD COLUMN workbook_period VARCHAR(100)"))
 
 
+def _migrate_5(history: History, conn: Connection) -> None:
+    """People's keys in Unicode's composed form (:func:`person_key` now composes a name first):
+    a name stored with a combining accent (``Di\u0301az``) is found again by the name typed
+    with one letter, and is the person a new workbook of that name is stored as. A key that
+    another person already holds in composed form (the one person held twice, apart) is left as
+    it was: the two are not merged here, and ``history`` names them as two. The keys of stored
+    refusals are composed the same way."""
+    rows = conn.execute(select(people.c.id, people.c.key, people.c.name)).all()
+    held = {r.key for r in rows}
+    for r in rows:
+        new = person_key(r.name)
+        if new != r.key and new not in held:
+            conn.execute(people.update().where(people.c.id == r.id).values(key=new))
+            held.discard(r.key)
+            held.add(new)
+    for r in conn.execute(select(refusals.c.id, refusals.c.person, refusals.c.person_key)
+                          .where(refusals.c.person_key.is_not(None))).all():
+        new = person_key(r.person or "")
+        if r.person and new != r.person_key:
+            conn.execute(refusals.update().where(refusals.c.id == r.id).values(person_key=new))
+
+
 _FIRST_TABLES = ("people", "assessments", "sources", "ratings", "scores", "ladders")  # migration 1
 
 MIGRATIONS: dict[int, tuple[str, Any]] = {
@@ -347,6 +369,7 @@ MIGRATIONS: dict[int, tuple[str, Any]] = {
     2: ("assessments.team, assessments.managers, refusals", _migrate_2),
     3: ("period labels folded into their canonical spelling (2026q4 -> 2026-Q4)", _migrate_3),
     4: ("refusals.conflict_tabs, refusals.workbook_period", _migrate_4),
+    5: ("people's keys in Unicode's composed form (NFC)", _migrate_5),
 }
 
 
