@@ -1820,11 +1820,9 @@ def _numbered_sections(lay: Layout) -> str | None:
     rest = [set(_words(h[m.end():])) for h, m in zip(heads, found, strict=True) if m]
     if sum(bool(r & _SENIORITY) for r in rest) >= 0.75 * len(heads):
         return None
-    cells = v.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
-    return (f"the level headers in {cells} ({', '.join(repr(_clip(h, 20)) for h in heads[:4])}"
-            f"{', …' if len(heads) > 4 else ''}) number sections or periods, not the levels of a "
-            "career ladder (codes such as L1 or IC2, 'Level 1', or titles such as Junior and "
-            "Senior)")
+    return _headers_doubt(lay, heads, "level headers", 20, (
+        "number sections or periods, not the levels of a career ladder (codes such as L1 or "
+        "IC2, 'Level 1', or titles such as Junior and Senior)"))
 
 
 def _roman(word: str) -> bool:
@@ -1853,11 +1851,17 @@ def _different_roles(lay: Layout) -> str | None:
     ranks = [r for h in heads if (r := seniority_rank(h)) is not None]
     if len(ranks) >= 2 and _counting(ranks):
         return None
-    cells = v.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
-    return (f"the level names in {cells} ({', '.join(repr(_clip(h, 24)) for h in heads[:4])}"
-            f"{', …' if len(heads) > 4 else ''}) name different things (roles, functions, "
-            "topics), not steps of one progression: each has words of its own that no other "
-            "shares, and no seniority words (Junior, Senior, Staff) rank them in order")
+    return _headers_doubt(lay, heads, "level names", 24, (
+        "name different things (roles, functions, topics), not steps of one progression: each "
+        "has words of its own that no other shares, and no seniority words (Junior, Senior, "
+        "Staff) rank them in order"))
+
+
+def _headers_doubt(lay: Layout, heads: list[str], what: str, clip: int, why: str) -> str:
+    """A doubt naming the level headers' cells and the first four of them, then ``why``."""
+    cells = lay.view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
+    return (f"the {what} in {cells} ({', '.join(repr(_clip(h, clip)) for h in heads[:4])}"
+            f"{', …' if len(heads) > 4 else ''}) {why}")
 
 
 def _level_like(heads: list[str]) -> bool:
