@@ -159,12 +159,13 @@ def saved_as_return(f: Path) -> bool:
 
     - a .csv that is a table of a sheet's width, not a table of people (:func:`people_table`:
       the manifest under another name, a roster, the reminder list, an export) nor notes;
-    - a .txt, .tsv or .tab of tab-separated rows of one width ("Text (Tab delimited)",
-      "Unicode Text"), not a table of people; notes (lines of no tabs, or of as many as it
-      happens) are left alone;
-    - an .htm, .html, .mht or .mhtml saved from a spreadsheet (it holds a table, a frameset or
-      Excel's marks), but not a page of the folder Excel saves beside a web page of many
-      sheets (``ana_files/``, which holds ``filelist.xml``): that page is the one refused;
+    - a .txt, .tsv or .tab of three or more tab-separated rows of one width ("Text (Tab
+      delimited)", "Unicode Text"), not a table of people; notes (lines of no tabs, of as many
+      as it happens, or a line or two) are left alone;
+    - an .htm, .html, .mht or .mhtml saved from a spreadsheet (it holds Excel's marks, a
+      spreadsheet program's name as its generator, or a sheetladder workbook's description),
+      but not a page of the folder Excel saves beside a web page of many sheets
+      (``ana_files/``, which holds ``filelist.xml``): that page is the one refused;
     - an .xml that is an Excel 2003 XML Spreadsheet, or a flat OpenDocument spreadsheet; any
       other XML (notes, an export, Excel's ``filelist.xml``) is left alone.
     """
