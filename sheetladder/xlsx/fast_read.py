@@ -17,6 +17,7 @@ from .parts import (
     _local,
     _plain,
     _stored_value,
+    decode_xstring,
     merges_in_checked,
     merges_in_tree,
     shared_strings,
@@ -280,9 +281,10 @@ def _scan_part(text: str, root: str, inner: str | None = None
     return body, text[:start] + text[end:], prefixes
 
 
-def _text_content(el: Any) -> str:
+def _text_content(el: Any, shared: bool = False) -> str:
     """openpyxl's ``Text.content`` of an <si> or <is>: the last plain <t>, then each run's
-    last <t>; phonetic runs left out."""
+    last <t>; phonetic runs left out. For a shared string (``shared``), each <t> decoded
+    (:func:`decode_xstring`), as the reference reads its table."""
     plain: str | None = None
     runs: list[str] = []
     for child in el:
@@ -295,7 +297,9 @@ def _text_content(el: Any) -> str:
                 if _local(t.tag) == "t":
                     rt = t.text
             if rt is not None:
-                runs.append(rt)
+                runs.append(decode_xstring(rt) if shared else rt)
+    if shared and plain is not None:
+        plain = decode_xstring(plain)
     return "".join(runs) if plain is None else plain + "".join(runs)
 
 
@@ -303,10 +307,12 @@ _SI_TOKEN = re.compile(r'<si>(?:<t(?: xml:space="preserve")?>([^<]*)</t>|<t\s*/>
 
 
 def _scan_shared_strings(body: str) -> list[str] | None:
-    """openpyxl's shared string table from the content of <sst>, or None (the element tree)."""
+    """The reference's shared string table from the content of <sst>, or None (the element
+    tree): openpyxl's reading of each <si>, its escapes decoded (:func:`decode_xstring`)."""
     toks = _SI_TOKEN.findall(body)
     if not any(other for _, other in toks):
         out = [xml_text(s) if ("&" in s or "\r" in s) else s for s, _ in toks]
+        return [decode_xstring(s) if "_x" in s else s for s in out]
     else:
         from xml.etree.ElementTree import fromstring
 
@@ -318,7 +324,7 @@ def _scan_shared_strings(body: str) -> list[str] | None:
                 break
             if not m.group(2):
                 s = m.group(1) or ""
-                out.append(xml_text(s) if ("&" in s or "\r" in s) else s)
+                out.append(decode_xstring(xml_text(s) if ("&" in s or "\r" in s) else s))
                 pos = m.end()
                 continue
             # not a plain <si><t>…</t></si>: rich runs, phonetic runs
@@ -330,9 +336,9 @@ def _scan_shared_strings(body: str) -> list[str] | None:
                 el = fromstring(body[i:j + 5])
             except Exception:  # noqa: BLE001 - an unbound prefix, a nested <si>: the element tree
                 return None
-            out.append(_text_content(el))
+            out.append(_text_content(el, shared=True))
             pos = j + 5
-    return [s.replace("x005F_", "") if "x005F_" in s else s for s in out]
+    return out
 
 
 _SHEET_TOKEN = re.compile(
@@ -523,8 +529,8 @@ def _date_styles(raw: bytes) -> tuple[frozenset[int], frozenset[int]]:
 
 
 def _text_cell(text: str) -> GridCell:
-    """The cell of a shared string (as openpyxl reads it: ``_x000D_`` and the like unescaped)."""
-    return GridCell(value=unescape_controls(text) if "_x00" in text else text)
+    """The cell of a shared string (its text decoded as the table was read)."""
+    return GridCell(value=text)
 
 
 class _Strings(Protocol):
@@ -753,8 +759,7 @@ class _FastReader:
             got = _scan_shared_strings(scanned[0])
             if got is not None:
                 return got
-        return [_text_content(el).replace("x005F_", "")
-                for el in self.tree(part, raw).iter(_M + "si")]
+        return [_text_content(el, shared=True) for el in self.tree(part, raw).iter(_M + "si")]
 
     def stored_strings(self) -> list[str]:
         """The table the reference's stored results use (found and read its own way)."""
@@ -838,7 +843,7 @@ class _FastReader:
                     if kind == "e":
                         return GridCell(error=value)
         elif t == "s":
-            value = strings[int(v)]
+            return GridCell(value=strings[int(v)])  # decoded as the table was read
         elif t == "b":
             value = bool(int(v))
         elif t == "d":

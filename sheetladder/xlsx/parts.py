@@ -19,7 +19,9 @@ _CONTROL_ESCAPE = re.compile(r"_x00([01][0-9A-Fa-f])_")
 
 
 def unescape_controls(text: str) -> str:
-    """Decode the ``_x000B_`` escapes writers use for control characters in cell text.
+    """Decode the ``_x000B_`` escapes writers use for control characters in the text of an
+    inline string or of a ``t="str"`` value (shared strings are decoded whole, as the table
+    is read: :func:`decode_xstring`).
 
     openpyxl returns them undecoded. Only control characters are decoded: they are all that
     xlsxwriter and Excel escape, and a literal ``_x0041_`` typed by someone stays as it is.
@@ -29,6 +31,47 @@ def unescape_controls(text: str) -> str:
     if "_x00" not in text:
         return text
     return _CONTROL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def decode_xstring(text: str) -> str:
+    """The text of a shared string as ECMA-376 means it (Part 1, 22.9.2.19 ST_Xstring).
+
+    ``_xHHHH_`` (four hex digits, either case) is the character U+HHHH, and ``_x005F_`` the
+    escape of ``_`` itself: Excel and xlsxwriter write a control character as ``_x000D_`` and a
+    typed ``_x000D_`` as ``_x005F_x000D_``. Escapes are taken left to right, never overlapping,
+    so ``_x005F_x000D_`` is ``_x000D_``. A high and a low surrogate written as two adjacent
+    escapes are the one character they encode; a lone surrogate, ``_xFFFE_`` and ``_xFFFF_``
+    are left as the text written (no str may hold a lone surrogate, and no XML text those two).
+    """
+    if "_x" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    pending: re.Match[str] | None = None  # a high surrogate's escape, waiting for its low one
+    for m in _XSTRING_ESCAPE.finditer(text):
+        code = int(m.group(1), 16)
+        if pending is not None:
+            if m.start() == pending.end() and 0xDC00 <= code <= 0xDFFF:
+                high = int(pending.group(1), 16)
+                out.append(text[pos:pending.start()])
+                out.append(chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)))
+                pos = m.end()
+                pending = None
+                continue
+            pending = None  # a lone high surrogate: left as written
+        if 0xD800 <= code <= 0xDBFF:
+            pending = m
+        elif 0xDC00 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            continue  # left as written
+        else:
+            out.append(text[pos:m.start()])
+            out.append(chr(code))
+            pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _plain(value: Any) -> CellValue:
@@ -99,7 +142,7 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def shared_strings(zf: zipfile.ZipFile) -> list[str]:
-    """The shared string table (rich runs joined, phonetic runs left out)."""
+    """The shared string table (rich runs joined, phonetic runs left out, escapes decoded)."""
     wb_part = workbook_part(zf)
     part = next((t for rtype, t in _rels(zf, wb_part).values() if rtype.endswith("/sharedStrings")),
                 None)
@@ -115,16 +158,17 @@ def shared_strings(zf: zipfile.ZipFile) -> list[str]:
 
 
 def _text_of(el: Any) -> str:
-    """Text of an <si> or <is> element: its <t> children and rich-run <t>s, not phonetic ones."""
+    """Text of an <si> element: its <t> children and rich-run <t>s, not phonetic ones, each
+    decoded (:func:`decode_xstring`)."""
     parts: list[str] = []
     for child in el:
         name = _local(child.tag)
         if name == "t":
-            parts.append(child.text or "")
+            parts.append(decode_xstring(child.text or ""))
         elif name == "r":
             for t in child:
                 if _local(t.tag) == "t":
-                    parts.append(t.text or "")
+                    parts.append(decode_xstring(t.text or ""))
     return "".join(parts)
 
 
@@ -252,7 +296,7 @@ def _stored_value(t: str, text: str | None, inline: str | None, strings: list[st
             needs[0] = True
             return None, None
         if text is not None and text.strip().isdigit() and int(text) < len(strings):
-            return unescape_controls(strings[int(text)]), None
+            return strings[int(text)], None  # decoded as the table was read
         return None, None
     if t == "d":
         return text, None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from ..errors import UnreadableWorkbook
 from ..grid import Grid, GridCell, SheetGrid
@@ -23,7 +24,7 @@ from .archive import (
     too_many_cells,
 )
 from .fast_read import SheetMemo, _read_fast
-from .parts import _plain, _stored_results, merges_of, shared_strings, sheet_parts
+from .parts import _plain, _stored_results, decode_xstring, merges_of, shared_strings, sheet_parts
 from .strict import as_transitional
 
 Engine = Literal["fast", "openpyxl"]
@@ -78,7 +79,6 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE,
 
 
 def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
-    import openpyxl
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     grid = Grid(source=source)
@@ -86,8 +86,7 @@ def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
     # caught here, for this call only, and kept as the Grid's notes instead of reaching stderr
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                                    keep_links=False, keep_vba=False, rich_text=False)
+        wb = _load_workbook(data)
         try:
             slots = 0
             with_formulas: list[str] = []
@@ -128,6 +127,58 @@ def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
     return grid
 
 
+class _SharedText(str):
+    """The text of a shared string, decoded as the table was read (and so not again)."""
+
+    __slots__ = ()
+
+
+def _shared_string_table(src: IO[bytes]) -> list[str]:
+    """openpyxl's ``read_string_table`` (its parser, its ``Text`` of each <si>) with the
+    escapes of each <t> decoded as ECMA-376 says (:func:`decode_xstring`), where openpyxl
+    only removes every ``x005F_``."""
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    tag = "{" + SHEET_MAIN_NS + "}si"
+    out: list[str] = []
+    for _, node in iterparse(src):
+        if node.tag == tag:
+            text = Text.from_tree(node)
+            pieces = [] if text.plain is None else [text.plain]
+            pieces += [block.t for block in text.formatted if block.t is not None]
+            node.clear()
+            out.append(_SharedText("".join(decode_xstring(p) for p in pieces)))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _reader_class() -> type:
+    """openpyxl's ExcelReader, reading the shared string table with
+    :func:`_shared_string_table` (a subclass: nothing of openpyxl's own is changed)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class _Reader(ExcelReader):
+        def read_strings(self) -> None:
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                with self.archive.open(ct.PartName[1:]) as src:
+                    self.shared_strings = _shared_string_table(src)
+
+    return _Reader
+
+
+def _load_workbook(data: bytes) -> Any:
+    """``openpyxl.load_workbook`` (read-only, formulas kept, no links, no VBA, no rich text),
+    its shared strings decoded by :func:`_shared_string_table`."""
+    reader = _reader_class()(io.BytesIO(data), read_only=True, keep_vba=False, data_only=False,
+                             keep_links=False, rich_text=False)
+    reader.read()
+    return reader.wb
+
+
 def library_notes(caught: list[warnings.WarningMessage]) -> list[str]:
     """Warnings a library raised while reading, as notes: once each, in order, one line, with
     no file paths (only warnings about the workbook: not resource or deprecation ones)."""
@@ -165,6 +216,8 @@ def _read_sheet(source: str, ws: Any, sg: SheetGrid, slots: int) -> tuple[int, b
                 has_formula = True
             elif dtype == "e":
                 sg.cells[(r, c)] = GridCell(error=str(value))
+            elif type(value) is _SharedText:
+                sg.cells[(r, c)] = GridCell(value=str(value))  # decoded already
             else:
                 sg.cells[(r, c)] = GridCell(value=_plain(value))
             max_row = max(max_row, r)
