@@ -793,10 +793,12 @@ def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
     lock = lock_target(Path(source)) if lock_file_of(Path(source).name) else None
     if lock and not data.startswith(_ZIP_MAGICS):
+        # says no command: read, collect (from its reader processes), report's WORKBOOKS and
+        # import all come here, and none says which it is
         program, workbook = lock
         raise UnreadableWorkbook(source, (
             f"the lock file {program} holds while {workbook} is open, not a workbook: close the "
-            f"workbook in {program}, then collect {workbook}"))
+            f"workbook in {program}, then give {workbook} itself"))
     low = source.lower()
     if unknown_bytes(data) and not low.endswith(".csv") and (
             _table_separator(data, (",", ";", "\t")) == "\t"
