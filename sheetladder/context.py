@@ -18,18 +18,40 @@ from .errors import BadInput
 # the local part: no spaces, list separators, brackets or quotes, nor ':' (``mailto:``); the
 # domain: two labels at least, of no such character nor '/' (any script, combining marks too)
 _EMAIL = re.compile(r"[^@\s;,<>\"():\[\]\\]+@[^@\s;,<>\"():\[\]\\/.]+(?:\.[^@\s;,<>\"():\[\]\\/.]+)+")
+# the same shape with the domain's dots anywhere: an address whose only fault is where its dots
+# (or a label's '-') are, which mail servers refuse (RFC 5321's dot-atom, RFC 1035's labels)
+_EMAIL_SHAPE = re.compile(r"[^@\s;,<>\"():\[\]\\]+@[^@\s;,<>\"():\[\]\\/]*\.[^@\s;,<>\"():\[\]\\/]*")
 _BRACKETED = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+
+
+def _dots_doubt(value: str) -> str:
+    """Why ``value``, shaped as an address, is none, for its dots or hyphens; "" when it is
+    none of that: a dot starting or ending the local part or twice in a row (``.ana@x.com``,
+    ``ana..b@x.com``), an empty domain label (``ana@x..com``), a label starting or ending with
+    '-' (``ana@-x.com``). Mail servers refuse each, so a mail merge's reminder would bounce."""
+    local, _, domain = value.rpartition("@")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return " (a dot cannot start or end the part before '@', nor come twice in a row)"
+    labels = domain.split(".")
+    if "" in labels:
+        return " (a dot cannot start or end the part after '@', nor come twice in a row)"
+    if any(label.startswith("-") or label.endswith("-") for label in labels):
+        return " (a part of the domain between dots cannot start or end with '-')"
+    return ""
 
 
 def is_email(value: str) -> bool:
     """A plausible address: one ``@``, no spaces, no list separators, and a domain with a dot
-    (``zoe@example`` is a typo more often than a mailbox: mail merges would bounce)."""
-    return _EMAIL.fullmatch(value) is not None
+    (``zoe@example`` is a typo more often than a mailbox: mail merges would bounce), and dots
+    and hyphens where mail servers take them (not ``.ana@x.com``, ``ana..b@x.com`` nor
+    ``ana@-x.com``)."""
+    return _EMAIL.fullmatch(value) is not None and not _dots_doubt(value)
 
 
 def email_hint(value: str) -> str:
     """What to write instead of a value that is no address, when it holds one: Outlook's
-    ``Name <address>``, a ``mailto:`` link, two addresses, a domain with no dot."""
+    ``Name <address>``, a ``mailto:`` link, two addresses, a domain with no dot, a dot or '-'
+    where mail servers refuse one."""
     named = _BRACKETED.search(value)
     if named and is_email(named.group(1)):
         return f" (write the address alone: {named.group(1)})"
@@ -39,6 +61,8 @@ def email_hint(value: str) -> str:
         return " (one address per person: write the one reminders go to)"
     if value.count("@") == 1 and "." not in value.split("@")[1]:
         return " (its domain has no dot: write it in full, as in name@example.com)"
+    if _EMAIL_SHAPE.fullmatch(value):
+        return _dots_doubt(value)
     return ""
 
 

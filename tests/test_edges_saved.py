@@ -366,7 +366,7 @@ def test_a_lock_file_given_alone_is_refused_naming_what_it_is_and_what_to_do(
     name = f"{key('Ana Diaz')}.xlsx"
     path = locked / (f"{lock}{name}" + ("#" if program == "LibreOffice" else ""))
     why = (f"the lock file {program} holds while {name} is open, not a workbook: close the "
-           f"workbook in {program}, then collect {name}")
+           f"workbook in {program}, then give {name} itself")
     db = tmp_path / "h.sqlite"
     res = invoke("collect", str(path), "--db", str(db))
     assert res.exit_code == 1, res.output
@@ -403,7 +403,7 @@ def test_an_owner_file_cut_short_given_alone_names_the_workbook_beside_it(
     assert res.exit_code == 1, res.output
     assert refusals(res.output) == {lock.name: [
         f"not a readable workbook: the lock file Excel holds while {name} is open, not a "
-        f"workbook: close the workbook in Excel, then collect {name}"]}
+        f"workbook: close the workbook in Excel, then give {name} itself"]}
 
 
 def test_a_short_name_s_owner_file_is_no_lock_of_a_longer_name_ending_the_same(

@@ -145,7 +145,7 @@ def saved_as_returns(paths: Sequence[str | Path]) -> list[str]:
         if not p.is_dir():
             continue
         for f in sorted(p.rglob("*")):
-            if not f.is_file() or f.suffix.lower() not in SAVED_AS_SUFFIXES or \
+            if not f.is_file() or f.suffix.lower() not in (*SAVED_AS_SUFFIXES, ".zip") or \
                     f.name.startswith(("~$", ".")) or f.name.casefold() == MANIFEST_NAME:
                 continue
             if saved_as_return(f):
@@ -167,9 +167,13 @@ def saved_as_return(f: Path) -> bool:
       but not a page of the folder Excel saves beside a web page of many sheets
       (``ana_files/``, which holds ``filelist.xml``): that page is the one refused;
     - an .xml that is an Excel 2003 XML Spreadsheet, or a flat OpenDocument spreadsheet; any
-      other XML (notes, an export, Excel's ``filelist.xml``) is left alone.
+      other XML (notes, an export, Excel's ``filelist.xml``) is left alone;
+    - a .zip of web pages saved from a spreadsheet (:func:`_zipped_web_pages`: Google Sheets'
+      "Web page (.html, zipped)"); any other zip (photos, an .xlsx renamed) is left alone.
     """
     suffix = f.suffix.lower()
+    if suffix == ".zip":
+        return _zipped_web_pages(f)
     if suffix in WEB_PAGE_SUFFIXES and _page_of_a_web_page(f):
         return False
     head = _head(f, 2**20 if suffix in WEB_PAGE_SUFFIXES else 65536)
@@ -180,6 +184,25 @@ def saved_as_return(f: Path) -> bool:
     if suffix in TEXT_SUFFIXES:
         return looks_like_tab_text(head) and not people_table(head)
     return saved_spreadsheet(head)
+
+
+def _zipped_web_pages(f: Path) -> bool:
+    """Whether .zip ``f`` holds web pages saved from a spreadsheet (:func:`zipped_pages`:
+    Google Sheets' "Web page (.html, zipped)", one ``<tab>.html`` per tab and ``resources/``),
+    or cannot be judged (no zip, damaged, a page that cannot be read: reading it says why).
+    Read in place with bounded reads (a few pages' first MB), nothing extracted; an Office
+    package (``[Content_Types].xml``) and a zip of anything else are left alone."""
+    import zipfile  # imported here, beside the one function that needs them
+
+    from ..xlsx.archive import zipped_pages
+
+    try:
+        with zipfile.ZipFile(f) as zf:
+            if "[Content_Types].xml" in zf.namelist():
+                return False
+            return zipped_pages(zf) is not None
+    except Exception:  # noqa: BLE001 - no zip, or a damaged one: the reader refuses it
+        return True
 
 
 def _page_of_a_web_page(f: Path) -> bool:

@@ -73,7 +73,8 @@ def read_file_bytes(path: str | Path) -> bytes:
                 # a spreadsheet saved in another format (a web page, Excel 2003 XML) may be
                 # large: named for what it is, as it would be at any size
                 head = f.read(2**20)
-                kind = None if head.startswith(_ZIP_MAGICS) else _foreign(head, "a workbook")
+                kind = _large_zip(f) if head.startswith(_ZIP_MAGICS) else \
+                    _foreign(head, "a workbook")
                 raise UnreadableWorkbook(source, kind or (
                     f"file is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} limit for a workbook"))
             data = f.read(MAX_FILE_BYTES + 1)
@@ -88,6 +89,18 @@ def read_file_bytes(path: str | Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableWorkbook(source, f"file is over the {_mb(MAX_FILE_BYTES)} limit for a workbook")
     return data
+
+
+def _large_zip(f: io.BufferedReader) -> str | None:
+    """What read_file_bytes names a zip over the size limit: a spreadsheet's web pages zipped
+    (:func:`zipped_web_page`), as they would be at any size; None for any other zip."""
+    try:
+        with zipfile.ZipFile(f) as zf:
+            if len(zf.infolist()) > MAX_MEMBERS or "[Content_Types].xml" in zf.namelist():
+                return None
+            return zipped_web_page(zf)
+    except Exception:  # noqa: BLE001 - a damaged zip: refused for its size all the same
+        return None
 
 
 def sniff(data: bytes, what: str = "an .xlsx workbook") -> str | None:
@@ -146,6 +159,79 @@ def _web_page(data: bytes) -> str | None:
         return ("a single-file web page (.mht, a spreadsheet's 'Save as Single File Web "
                 "Page'), not a workbook" + WEB_PAGE_ADVICE)
     return "a web page (a spreadsheet's 'Save as Web Page'), not a workbook" + WEB_PAGE_ADVICE
+
+
+# Google Sheets' "File > Download > Web page (.html, zipped)" gives a .zip (Drive's export
+# format "zip") of one page per tab, ``<tab name>.html``, and a ``resources/`` folder
+# (``sheet.css``). Each page is a fragment, no <html> nor <!DOCTYPE>: it starts with
+# ``<meta http-equiv="Content-Type" ...><link ... href="resources/sheet.css">``, then a style
+# of ``.ritz .waffle`` rules and ``<div class="ritz grid-container"><table class="waffle">``
+# ('ritz' and 'waffle' are Google Sheets' own names for its app and grid), as copies of such
+# pages in public repositories show (e.g. jspaniac/BackreadingBot, src/html_constants.py).
+# saved_spreadsheet takes no such page (it has no <html>, no generator, no Excel mark), so
+# Google's markup is looked for too.
+_GOOGLE_GRID = re.compile(rb"<table\b[^>]*\bclass\s*=\s*[\"']?waffle\b")
+_GOOGLE_APP = re.compile(rb"\bclass\s*=\s*[\"']?ritz\b|\.ritz\s+\.waffle\b")
+ZIP_PAGE_HEAD = 2**20  # bytes of a zipped page looked at (what a folder's page gets)
+ZIP_PAGES = 8  # zipped pages looked at, at most (a spreadsheet's are all alike)
+GOOGLE_WEB_PAGE_ZIP = (
+    "a Google Sheets web page download (.zip of .html pages), not an .xlsx workbook: in Google "
+    "Sheets use File > Download > Microsoft Excel (.xlsx) and send that")
+ZIPPED_WEB_PAGE = ("a .zip of a web page saved from a spreadsheet, not an .xlsx workbook"
+                   + WEB_PAGE_ADVICE)
+
+
+def google_sheets_page(data: bytes) -> bool:
+    """Whether ``data`` is a page of Google Sheets' web page download: Google's grid table
+    (``<table class="waffle">``) and its app's class (``ritz``) in the first MB."""
+    body = data[:2**20].lower()
+    return _GOOGLE_GRID.search(body) is not None and _GOOGLE_APP.search(body) is not None
+
+
+def zipped_pages(zf: zipfile.ZipFile) -> str | None:
+    """What the .html/.htm pages of a zip that is no Office package are: 'google' (a page of
+    Google Sheets' web page download, :func:`google_sheets_page`), 'sheet' (a page saved from
+    a spreadsheet otherwise, :func:`saved_spreadsheet`), 'unread' (a page that cannot be read:
+    encrypted, an unknown compression, damaged), None (no page, or none from a spreadsheet).
+
+    Bounded: at most :data:`ZIP_PAGES` pages, the first :data:`ZIP_PAGE_HEAD` bytes of each,
+    inflated in memory (zipfile inflates no further than is read); nothing is extracted."""
+    pages = [i for i in zf.infolist() if not i.is_dir()
+             and i.filename.lower().endswith((".html", ".htm"))
+             and not i.filename.startswith("__MACOSX/")  # macOS's resource forks, no pages
+             and not i.filename.rsplit("/", 1)[-1].startswith("._")][:ZIP_PAGES]
+    found = None
+    for info in pages:
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
+                                                              zipfile.ZIP_DEFLATED):
+            found = found or "unread"
+            continue
+        try:
+            with zf.open(info) as f:
+                head = f.read(ZIP_PAGE_HEAD)
+        except Exception:  # noqa: BLE001 - a damaged page: judged unread, never raised here
+            found = found or "unread"
+            continue
+        if google_sheets_page(head):
+            return "google"
+        if saved_spreadsheet(head):
+            found = "sheet"
+    return found
+
+
+def zipped_web_page(zf: zipfile.ZipFile) -> str | None:
+    """Why a zip that is no Office package (no ``[Content_Types].xml``) is no workbook when it
+    is a spreadsheet's web pages, zipped, or holds a page that cannot be read
+    (:func:`zipped_pages`); None otherwise."""
+    kind = zipped_pages(zf)
+    if kind == "google":
+        return GOOGLE_WEB_PAGE_ZIP
+    if kind == "sheet":
+        return ZIPPED_WEB_PAGE
+    if kind == "unread":
+        return ("a zip archive holding a web page (.html) that cannot be read (encrypted, or "
+                "damaged), not an .xlsx workbook: send the .xlsx workbook itself")
+    return None
 
 
 _SPREADSHEET_2003 = re.compile(
@@ -507,6 +593,9 @@ def _check_kind(source: str, zf: zipfile.ZipFile) -> None:
                 or "Index.zip" in names:
             return _fail(source, "an Apple Numbers document: export it as .xlsx "
                                  "(File > Export To > Excel)")
+        pages = zipped_web_page(zf)
+        if pages:
+            return _fail(source, pages)
         return _fail(source, "a zip archive but not an .xlsx workbook (no [Content_Types].xml)")
     if "xl/workbook.bin" in names:
         return _fail(source, "a binary .xlsb workbook: save it as .xlsx")
@@ -704,10 +793,12 @@ def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
     """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
     lock = lock_target(Path(source)) if lock_file_of(Path(source).name) else None
     if lock and not data.startswith(_ZIP_MAGICS):
+        # says no command: read, collect (from its reader processes), report's WORKBOOKS and
+        # import all come here, and none says which it is
         program, workbook = lock
         raise UnreadableWorkbook(source, (
             f"the lock file {program} holds while {workbook} is open, not a workbook: close the "
-            f"workbook in {program}, then collect {workbook}"))
+            f"workbook in {program}, then give {workbook} itself"))
     low = source.lower()
     if unknown_bytes(data) and not low.endswith(".csv") and (
             _table_separator(data, (",", ";", "\t")) == "\t"
