@@ -368,6 +368,16 @@ class Ladder(_Model):
     def _by_id(self) -> dict[str, Category]:
         return {c.id: c for c in self.categories}
 
+    @functools.cached_property
+    def _points_by_category(self) -> dict[str, tuple[float, ...]]:
+        return {c.id: tuple(p * c.weight for p in self._points) for c in self.categories}
+
+    def category_points(self, cid: str) -> tuple[float, ...]:
+        """The points of a rating of category ``cid`` at each level, in level order: the
+        level's points times the category's weight (the scoring rule's one product, computed
+        once per ladder: scoring and storing ask for it for every rating)."""
+        return self._points_by_category[cid]
+
     def level_points(self) -> tuple[float, ...]:
         """Points per unit of weight for each level, in level order."""
         return self._points

@@ -47,7 +47,7 @@ def xround(x: float, digits: int = ROUND_DIGITS) -> float:
 
 def points_for(ladder: Ladder, category_id: str, level: int) -> float:
     """Points for a rating at 1-based ``level`` of a category."""
-    return ladder.level_points()[level - 1] * ladder.category(category_id).weight
+    return ladder.category_points(category_id)[level - 1]
 
 
 def weighted_mean(groups: Sequence[tuple[Sequence[float], float]]) -> float | None:
