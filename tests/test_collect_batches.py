@@ -146,6 +146,34 @@ def test_a_refused_or_held_file_in_a_batch_leaves_the_others_stored(db_url: str,
     assert_consistent(db_url)
 
 
+def test_a_clean_batch_goes_in_without_savepoints_and_one_with_a_held_file_with_them(
+        db_url: str, ladder: Ladder) -> None:
+    # a savepoint per file costs two statements a file: a batch with nothing to roll back is
+    # stored without them; one that meets a file already held is rolled back whole and stored
+    # again with them, and both give what storing the files one by one gives
+    from sqlalchemy import event
+
+    rnd = random.Random(34)
+    ctxs = [team_ctx(ladder, f"P{i}") for i in range(5)]
+    reports = [make_report(ladder, c, random_ratings(ladder, c, rnd), file=f"{c.person}.xlsx")
+               for c in ctxs]
+    with History(db_url) as h:
+        said: list[str] = []
+        event.listen(h.engine, "before_cursor_execute",
+                     lambda conn, cur, statement, *rest: said.append(statement))
+        got = h.ingest_many([(r, ladder, None) for r in reports[:3]])
+        assert [r.status for r in got] == ["added"] * 3
+        assert not [s for s in said if "SAVEPOINT" in s.upper()]
+        said.clear()
+        got = h.ingest_many([(r, ladder, None) for r in reports[1:]])
+        assert [r.status for r in got] == ["unchanged", "unchanged", "added", "added"]
+        assert [s for s in said if s.upper().startswith("SAVEPOINT")]
+        assert h.counts()["sources"] == 5
+        for rec in h.records():
+            assert_record_matches(rec, ladder, reports[int(rec.person[1:])].inputs)
+    assert_consistent(db_url)
+
+
 def test_a_first_copy_whose_tabs_keep_overruled_is_scored_from_what_it_still_holds(
         db_url: str, ladder: Ladder) -> None:
     # collect empties the tabs --keep overruled and stores the copy with held_even_if_empty;

@@ -507,6 +507,12 @@ class _Unchanged(Exception):
     pass
 
 
+class _NeedsSavepoints(Exception):
+    """A batch stored without savepoints met a file that must leave nothing behind (refused,
+    already held, or stored first by a concurrent collect): the batch is rolled back and
+    stored again with a savepoint per file."""
+
+
 # -- records read back, for exports and the history command ---------------------------------------
 
 
@@ -898,20 +904,32 @@ class History:
         # in every batch keeps two concurrent collects from deadlocking. Files of one person and
         # period keep their order (the copy given later is applied later).
         todo.sort(key=lambda t: (person_key(t[1].person or ""), _period_of(t[1], t[2])))
-        for attempt in range(3):
+        # A savepoint per file costs two statements a file. Most batches have no file to roll
+        # back, so a batch of several goes in without them first; one that meets such a file
+        # is rolled back whole (nothing of it was committed, nobody saw it) and stored again
+        # with them, so each file is applied exactly as it would be alone either way.
+        savepoints = len(todo) == 1
+        for attempt in range(4):
             fresh = {t[0]: self._fresh_result(results[t[0]]) for t in todo}
             try:
                 with self._writer.begin() as conn:
                     for i, report, ladder, modified, as_held in todo:
-                        self._ingest_saved(conn, report, ladder, modified, fresh[i], as_held)
+                        if savepoints:
+                            self._ingest_saved(conn, report, ladder, modified, fresh[i],
+                                               as_held)
+                        else:
+                            self._ingest_unsaved(conn, report, ladder, modified, fresh[i],
+                                                 as_held)
                 for i, res in fresh.items():
                     results[i] = res
                 self._stored_ladders.update(self._pending_ladders)
                 return results
+            except _NeedsSavepoints:
+                savepoints = True
             except OperationalError as e:
                 # PostgreSQL broke a deadlock with another collect by aborting this batch
                 # (_handle_error lets only that through): store the batch again.
-                if attempt == 2:
+                if attempt == 3:
                     raise HistoryError(f"{display_url(self.url)}: database error: "
                                        f"{_db_reason(e)}") from None
             finally:
@@ -923,6 +941,17 @@ class History:
         return IngestResult(file=res.file, status="refused", person=res.person,
                             period=res.period, warnings=list(res.warnings), tabs=list(res.tabs),
                             content_hash=res.content_hash)
+
+    def _ingest_unsaved(self, conn: Connection, report: Report, ladder: Ladder | None,
+                        modified: datetime, result: IngestResult,
+                        held_even_if_empty: bool = False) -> None:
+        """One report of a batch stored without savepoints; :class:`_NeedsSavepoints` when it
+        must leave nothing behind, which only a savepoint can undo alone."""
+        result.replaced, result.replaced_from, result.added_tabs = [], {}, []
+        try:
+            self._ingest(conn, report, ladder, modified, result, held_even_if_empty)
+        except (_Unchanged, _Refused, IntegrityError):
+            raise _NeedsSavepoints() from None
 
     def _ingest_saved(self, conn: Connection, report: Report, ladder: Ladder | None,
                       modified: datetime, result: IngestResult,
@@ -1722,14 +1751,16 @@ def _rating_rows(ladder: Ladder, aid: int, source_id: int, inp: RaterInput) -> l
     """The ``ratings`` rows of one rater's tab (columns :data:`_RATING_COLUMNS`)."""
     rows = []
     codes = ladder.codes
+    levels, comments = inp.levels, inp.comments
+    tab, role, name = inp.tab, inp.role, inp.name
     for c in ladder.categories:
-        lv = inp.levels.get(c.id)
-        comment = (inp.comments.get(c.id) or "").strip() or None
+        cid = c.id
+        lv = levels.get(cid)
+        comment = (comments.get(cid) or "").strip() or None
         if lv is None and comment is None:
             continue
-        rows.append((aid, source_id, inp.tab, inp.role, inp.name, c.id, lv,
-                     codes[lv - 1] if lv else None,
-                     scoring.points_for(ladder, c.id, lv) if lv else None, comment))
+        rows.append((aid, source_id, tab, role, name, cid, lv, codes[lv - 1] if lv else None,
+                     scoring.points_for(ladder, cid, lv) if lv else None, comment))
     return rows
 
 
@@ -1737,15 +1768,17 @@ def _score_rows(ladder: Ladder, aid: int, inputs: Iterable[RaterInput],
                 sc: scoring.Score) -> list[tuple[Any, ...]]:
     """The ``scores`` rows of an assessment (columns :data:`_SCORE_COLUMNS`): the consensus
     and each role's mean."""
-    inputs = list(inputs)
+    by_role = [(role.id, f"role:{role.id}", [i.levels for i in inputs if i.role == role.id])
+               for role in ladder.raters]
     rows = []
     for cs in sc.categories:
-        rows.append((aid, cs.id, cs.name, cs.weight, CONSENSUS, cs.consensus_level,
+        cid = cs.id
+        rows.append((aid, cid, cs.name, cs.weight, CONSENSUS, cs.consensus_level,
                      cs.consensus_points, cs.self_gap, cs.next_level))
-        for role in ladder.raters:
-            pts = [scoring.points_for(ladder, cs.id, lv) for i in inputs
-                   if i.role == role.id and (lv := i.levels.get(cs.id)) is not None]
-            rows.append((aid, cs.id, cs.name, cs.weight, f"role:{role.id}",
-                         cs.role_means.get(role.id), sum(pts) / len(pts) if pts else None,
-                         None, None))
+        points = ladder.category_points(cid)
+        for rid, basis, role_levels in by_role:
+            pts = [points[lv - 1] for levels in role_levels
+                   if (lv := levels.get(cid)) is not None]
+            rows.append((aid, cid, cs.name, cs.weight, basis, cs.role_means.get(rid),
+                         sum(pts) / len(pts) if pts else None, None, None))
     return rows
