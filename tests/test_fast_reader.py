@@ -624,6 +624,41 @@ def test_the_scanner_reads_what_writers_write():
         same_grid(minimal_xlsx(sheet, sst))
 
 
+_CLEAN_ROW = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><f>A1&amp;"x"</f><v>1</v></c></row>'
+
+
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("where,markup", [
+    ("none", ""),
+    ("after the declaration", "<?pi data?>"),
+    ("after the declaration", "<!-- a note -->"),
+    ("in the sheet data", "<?pi data?>"),
+    ("in the sheet data", "<!-- a note -->"),
+    ("in a cell", "<![CDATA[2]]>"),
+    ("after the sheet data", "<?pi data?>"),
+])
+def test_a_comment_cdata_or_processing_instruction_anywhere_leaves_the_scanner(
+        bom: bool, where: str, markup: str) -> None:
+    # one search finds '<!' anywhere and '<?' anywhere but the XML declaration: the part is
+    # then read by the element tree, and reads as the reference reads it
+    row = _CLEAN_ROW
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    tail = ""
+    if where == "after the declaration":
+        head += markup
+    elif where == "in the sheet data":
+        row = markup + row
+    elif where == "in a cell":
+        row = row.replace("<v>1</v>", f"<v>{markup}</v>")
+    elif where == "after the sheet data":
+        tail = markup
+    sheet = (("\ufeff" if bom else "") + f'{head}<worksheet xmlns="{_MAIN}"><sheetData>{row}'
+             f"</sheetData>{tail}</worksheet>")
+    reader = fast_mod._FastReader.__new__(fast_mod._FastReader)
+    assert (reader.scanned(sheet.encode(), "worksheet", "sheetData") is None) == bool(markup)
+    same_grid(minimal_xlsx(sheet, f'<sst xmlns="{_MAIN}"><si><t>a</t></si></sst>'))
+
+
 # -- the batch's memo of sheets read ---------------------------------------------------------------
 
 

@@ -238,11 +238,14 @@ _DEFAULT_NS = f'xmlns="{_MAIN_URI}"'
 _OTHER_C_OR_ROW = re.compile(r"<(?:c|row)[\s/>]")
 
 
+_MARKUP_DECL = re.compile(rb"<[!?]")  # a comment, CDATA, declaration or processing instruction
+
+
 def _scan_part(text: str, root: str, inner: str | None = None
                ) -> tuple[str, str, frozenset[str]] | None:
     """(content for the scanner, the rest of the part for expat, the prefixes the root declares)
     when a part is in the scanner's subset, else None. The content is the root's, or that of
-    its ``inner`` child."""
+    its ``inner`` child. ``text`` holds no ``<!`` and no ``<?`` but its XML declaration."""
     m = _PROLOG.match(text)
     if m is None or m.group(2) != root or _DEFAULT_NS not in m.group(3):
         return None
@@ -251,8 +254,8 @@ def _scan_part(text: str, root: str, inner: str | None = None
         if enc and enc.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
             return None
     start = m.end()
-    if text.find("<?", start) >= 0:
-        return None
+    # (a processing instruction after the XML declaration sends the part to the element tree
+    # too: :meth:`_FastReader.scanned` has found none before calling this)
     end = text.rfind(f"</{root}")
     if end < start:
         return None
@@ -652,8 +655,17 @@ class _FastReader:
                 ) -> tuple[str, frozenset[str]] | None:
         """The content the scanner reads and the prefixes declared for it (the rest of the
         part checked by expat), or None."""
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.find(b"<!") >= 0:
-            return None  # UTF-16, or a comment, CDATA section or declaration somewhere
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return None  # UTF-16
+        # a comment, CDATA section or declaration anywhere, or a processing instruction but
+        # the XML declaration: one search for both ('<' is everywhere in XML, which makes
+        # bytes.find of "<!" then of "<?" slower than the regular expression's one pass)
+        decl_at = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        m = _MARKUP_DECL.search(raw)
+        if m is not None and m.start() == decl_at and raw.startswith(b"<?xml", decl_at):
+            m = _MARKUP_DECL.search(raw, m.end())
+        if m is not None:
+            return None
         if raw.translate(None, _NOT_CONTROL):
             return None  # control characters XML does not allow: expat reports them
         try:
