@@ -390,9 +390,11 @@ def test_the_email_lookup_has_an_index_even_in_a_history_made_before_it(tmp_path
         conn.execute("DROP INDEX ix_people_email")
     History(str(db)).close()
     with sqlite3.connect(db) as conn:
-        plan = conn.execute("EXPLAIN QUERY PLAN " + History(str(db))._fast_sql["email held"],
+        plan = conn.execute("EXPLAIN QUERY PLAN "
+                            + History(str(db))._fast_sql["email or person held"],
                             ("a@example.com", "a")).fetchall()
     assert any("USING INDEX ix_people_email" in row[-1] for row in plan), plan
+    assert not any(row[-1].startswith("SCAN people") for row in plan), plan
 
 
 def test_a_rename_to_another_persons_name_is_refused(db_url: str, ladder: Ladder) -> None:

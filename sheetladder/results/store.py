@@ -1083,10 +1083,13 @@ class History:
         mail = (email or "").strip().lower()
         if not mail:
             return
-        sql = self._fast_sql
-        others = conn.exec_driver_sql(sql["email held"], (mail, person_key(person))).all()
+        key = person_key(person)
+        # the people holding this email, and this person: one statement (two indexes)
+        held_rows = conn.exec_driver_sql(self._fast_sql["email or person held"],
+                                         (mail, key)).all()
+        others = [r for r in held_rows if r.key != key]
         if not others:
-            mine = conn.exec_driver_sql(sql["person held"], (person_key(person),)).first()
+            mine = next((r for r in held_rows if r.key == key), None)
             if mine is not None and (mine.email or "").strip() and \
                     mine.email.strip().lower() != mail:
                 if self.scratch:
@@ -1199,9 +1202,8 @@ class History:
                                        "collected_at", "tabs", "warnings"), " RETURNING id"),
             "ratings": insert(ratings, _RATING_COLUMNS),
             # (the lookup ix_people_email serves: keep the expression as it is written there)
-            "email held": f"SELECT id, name FROM people WHERE lower(trim(email)) = {mark} "
-                          f"AND key <> {mark} ORDER BY id",
-            "person held": f"SELECT name, email FROM people WHERE key = {mark}",
+            "email or person held": f"SELECT id, name, email, key FROM people WHERE "
+                                    f"lower(trim(email)) = {mark} OR key = {mark} ORDER BY id",
             "scores": insert(scores, _SCORE_COLUMNS),
         }
 
