@@ -151,6 +151,28 @@ def team_ctx(ladder: Ladder, person: str, period: str = "2026-Q4") -> Context:
 # -- what is stored --------------------------------------------------------------------------------
 
 
+def test_ratings_and_scores_too_many_for_one_insert_are_all_stored(db_url: str,
+                                                                  sales: Ladder) -> None:
+    # rows go in a few hundred parameters per INSERT: the ratings of 18 categories by 8 tabs
+    # (144 rows of 10 columns) take two statements
+    raters = [("self", None, None), ("manager", "Mia", None),
+              *[("peer", f"Peer {i}", None) for i in range(6)]]
+    ctx = make_context(sales, "Ann Lee", "2026-Q4", raters)
+    ratings = random_ratings(sales, ctx, random.Random(8))
+    comments = {"Peer 5": {c.id: f"-note {c.id}" for c in sales.categories}}
+    report = make_report(sales, ctx, ratings, comments)
+    with History(db_url) as h:
+        assert h.ingest(report, sales, modified=T0).status == "added"
+        [rec] = h.records()
+        assert_record_matches(rec, sales, report.inputs)
+        held = {(r.rater_tab, r.category_id): (r.level_index, r.comment)
+                for r in h.ratings_of(rec.id)}
+        assert held == {(i.tab, c.id): (i.levels[c.id], i.comments.get(c.id))
+                        for i in report.inputs for c in sales.categories}
+        assert h.counts()["scores"] == len(sales.categories) * (1 + len(sales.raters))
+    assert_consistent(db_url)
+
+
 def test_a_collected_report_holds_the_scores_the_rule_gives(db_url: str, sales: Ladder) -> None:
     ctx = team_ctx(sales, "Ann Lee")
     ratings = random_ratings(sales, ctx, random.Random(7))

@@ -1069,8 +1069,8 @@ class History:
             _dumps([i.tab for i in present]), _dumps(warnings))).scalar_one()
         rows = [row for inp in present for row in _rating_rows(ladder, aid, source_id, inp)]
         if rows:  # none for a copy held only for its hash (held_even_if_empty)
-            conn.exec_driver_sql(sql["ratings"], rows)
-        conn.exec_driver_sql(sql["scores"], _score_rows(ladder, aid, present, sc))
+            self._insert_rows(conn, ratings, _RATING_COLUMNS, rows)
+        self._insert_rows(conn, scores, _SCORE_COLUMNS, _score_rows(ladder, aid, present, sc))
         result.status = "added"
 
     def _check_email(self, conn: Connection, person: str, email: str | None) -> None:
@@ -1200,12 +1200,22 @@ class History:
                 " ON CONFLICT (person_id, period) DO NOTHING RETURNING id"),
             "source": insert(sources, ("assessment_id", "file", "content_hash", "modified",
                                        "collected_at", "tabs", "warnings"), " RETURNING id"),
-            "ratings": insert(ratings, _RATING_COLUMNS),
             # (the lookup ix_people_email serves: keep the expression as it is written there)
             "email or person held": f"SELECT id, name, email, key FROM people WHERE "
                                     f"lower(trim(email)) = {mark} OR key = {mark} ORDER BY id",
-            "scores": insert(scores, _SCORE_COLUMNS),
         }
+
+    def _insert_rows(self, conn: Connection, table: Table, names: Sequence[str],
+                     rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` (columns ``names``) a few hundred parameters per statement: one
+        INSERT of many rows costs SQLite and PostgreSQL much less than as many one-row
+        statements (a file's ratings are a statement, not 72)."""
+        per = max(1, _PARAMS_PER_INSERT // len(names))
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            conn.exec_driver_sql(_multi_insert(table.name, tuple(names), len(chunk), mark),
+                                 tuple(v for row in chunk for v in row))
 
     @functools.cached_property
     def _bind_dt(self) -> Callable[[datetime], Any]:
@@ -1743,6 +1753,13 @@ def _unique(items: Iterable[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=64)  # a few (table, row count) pairs per batch
+def _multi_insert(table: str, names: tuple[str, ...], n: int, mark: str) -> str:
+    one = "(" + ", ".join([mark] * len(names)) + ")"
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES " + ", ".join([one] * n)
+
+
+_PARAMS_PER_INSERT = 900  # parameters of one multi-row INSERT (below SQLite's oldest limit, 999)
 _RATING_COLUMNS = ("assessment_id", "source_id", "rater_tab", "rater_role", "rater_name",
                    "category_id", "level_index", "level", "points", "comment")
 _SCORE_COLUMNS = ("assessment_id", "category_id", "category_name", "weight", "basis", "level",
