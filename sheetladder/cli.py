@@ -443,8 +443,8 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     reminder list), notes, other XML, and the lock files of a workbook open in Excel or
     LibreOffice (also when given among the files with the workbook) are left out.
 
-    Every file is read first; then the files are stored in batches (one transaction each, a
-    savepoint per file); a file already collected adds nothing. Two copies in one collect that
+    Every file is read first; then the files are stored in batches (one transaction each; a
+    file refused leaves the others stored); a file already collected adds nothing. Two copies in one collect that
     disagree on a rater's tab refuse that person until one is removed or named with --keep; a
     copy that differs from what an earlier collect stored replaces it (the replaced ratings are
     kept as history, and the summary names them); the summary ends naming each workbook stored

@@ -1,5 +1,5 @@
 """collect: many workbooks, read in reader processes (and here, while they are busy), stored in
-batches: one transaction per batch of files, a savepoint per file."""
+batches: one transaction per batch of files, each file applied as it would be alone."""
 
 
 import contextlib
@@ -311,7 +311,7 @@ _BLOCK_FILES = 16  # files hashed, then looked up in the history, at a time
 _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
 _CHUNK_BYTES = 4 * 2**20
 _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
-BATCH_FILES = 32  # files stored in one transaction (a savepoint each)
+BATCH_FILES = 32  # files stored in one transaction (see History.ingest_many)
 
 
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
@@ -324,9 +324,9 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             handed_out: Mapping[str, tuple[str, str]] | None = None) -> CollectOutcome:
     """Read workbooks (in reader processes, and in this one while they are busy), settle the
     copies, and store them in batches of :data:`BATCH_FILES`, in one transaction with a
-    savepoint per file (:meth:`History.ingest_many`): a file refused or already held leaves
-    the rest of its batch alone, and a crash keeps the batches committed before it and never
-    part of a file (collecting again adds the rest).
+    savepoint per file where one is needed (:meth:`History.ingest_many`): a file refused or
+    already held leaves the rest of its batch alone, and a crash keeps the batches committed
+    before it and never part of a file (collecting again adds the rest).
 
     Every file is read first: two copies in the batch holding different ratings on one rater's
     tab of one person and period refuse that person in this collect (each copy is named, with
@@ -577,7 +577,7 @@ class _Batch:
 
     def ingest(self, history: History) -> None:
         """Store the settled files in batches of :data:`BATCH_FILES` stored files, each in one
-        transaction with a savepoint per file; results are emitted in the files' order, each
+        transaction (:meth:`History.ingest_many`); results are emitted in the files' order, each
         batch's once it is committed."""
         group: list[tuple[_Read, Report]] = []
         stored = 0
