@@ -444,11 +444,12 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     LibreOffice (also when given among the files with the workbook) are left out.
 
     Every file is read first; then the files are stored in batches (one transaction each; a
-    file refused leaves the others stored); a file already collected adds nothing. Two copies in one collect that
-    disagree on a rater's tab refuse that person until one is removed or named with --keep; a
-    copy that differs from what an earlier collect stored replaces it (the replaced ratings are
-    kept as history, and the summary names them); the summary ends naming each workbook stored
-    with warnings (a copy whose tab --keep overruled among them), with its warnings. The
+    file refused leaves the others stored); a file already collected adds nothing. Two copies
+    in one collect that disagree on a rater's tab refuse that person until one is removed or
+    named with --keep; a copy that differs from what an earlier collect stored replaces it (the
+    replaced ratings are kept as history, and the summary names them); the summary ends naming
+    each workbook stored with warnings (a copy whose tab --keep overruled among them), with its
+    warnings. The
     ladder each workbook embeds must be a trusted one (--ladders, or one the history holds).
     Workbooks with errors are named with their findings and refused (and kept as refused for
     `status`); the others still go in.

@@ -174,6 +174,43 @@ def test_a_clean_batch_goes_in_without_savepoints_and_one_with_a_held_file_with_
     assert_consistent(db_url)
 
 
+def test_a_batch_aborted_by_deadlocks_still_falls_back_to_savepoints_or_says_why(
+        tmp_path: Path, ladder: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PostgreSQL aborting a batch (a deadlock) and a file needing a savepoint are retried
+    # apart: two deadlocks, then a file already held, still store the rest; a third deadlock
+    # is an error, never a batch of files "refused" for no reason
+    from sqlalchemy.exc import OperationalError
+
+    from sheetladder.results.store import HistoryError
+
+    rnd = random.Random(35)
+    reports = [make_report(ladder, c, random_ratings(ladder, c, rnd), file=f"{c.person}.xlsx")
+               for c in (team_ctx(ladder, f"P{i}") for i in range(3))]
+    real = History._ingest_unsaved
+    for deadlocks, fails in ((2, False), (3, True)):
+        url = f"sqlite:///{tmp_path}/h{deadlocks}.sqlite"
+        left = {"n": deadlocks}
+
+        def flaky(self: History, conn: Any, report: Report, *a: Any, **k: Any) -> None:
+            if left["n"]:
+                left["n"] -= 1
+                raise OperationalError("INSERT", None, Exception("deadlock detected"))
+            real(self, conn, report, *a, **k)
+
+        monkeypatch.setattr(History, "_ingest_unsaved", flaky)
+        with History(url) as h:
+            h.ingest(reports[0], ladder)
+            if fails:
+                with pytest.raises(HistoryError):
+                    h.ingest_many([(r, ladder, None) for r in reports])
+                assert h.counts()["sources"] == 1
+                continue
+            got = h.ingest_many([(r, ladder, None) for r in reports])
+            assert [r.status for r in got] == ["unchanged", "added", "added"]
+            assert h.counts()["sources"] == 3
+        assert_consistent(url)
+
+
 def test_a_first_copy_whose_tabs_keep_overruled_is_scored_from_what_it_still_holds(
         db_url: str, ladder: Ladder) -> None:
     # collect empties the tabs --keep overruled and stores the copy with held_even_if_empty;

@@ -909,7 +909,8 @@ class History:
         # is rolled back whole (nothing of it was committed, nobody saw it) and stored again
         # with them, so each file is applied exactly as it would be alone either way.
         savepoints = len(todo) == 1
-        for attempt in range(4):
+        deadlocks = 0
+        while True:
             fresh = {t[0]: self._fresh_result(results[t[0]]) for t in todo}
             try:
                 with self._writer.begin() as conn:
@@ -925,16 +926,17 @@ class History:
                 self._stored_ladders.update(self._pending_ladders)
                 return results
             except _NeedsSavepoints:
-                savepoints = True
+                savepoints = True  # (once: with savepoints, no file raises it)
             except OperationalError as e:
                 # PostgreSQL broke a deadlock with another collect by aborting this batch
-                # (_handle_error lets only that through): store the batch again.
-                if attempt == 3:
+                # (_handle_error lets only that through): store the batch again, at most
+                # three times in all, whichever way it is stored
+                deadlocks += 1
+                if deadlocks == 3:
                     raise HistoryError(f"{display_url(self.url)}: database error: "
                                        f"{_db_reason(e)}") from None
             finally:
                 self._pending_ladders.clear()
-        return results  # pragma: no cover
 
     @staticmethod
     def _fresh_result(res: IngestResult) -> IngestResult:
