@@ -5,9 +5,9 @@ any SQLite tool, and a PostgreSQL URL for a shared ops database. The schema is c
 migrated when the database is opened, under a lock, and its version is kept in
 ``schema_version``.
 
-Ingesting is idempotent; files are stored in batches, one transaction per batch with a
-savepoint per file (a file refused or already held rolls back to its savepoint alone; a crash
-rolls back the batch, never part of a file):
+Ingesting is idempotent; files are stored in batches, one transaction per batch (a file
+refused or already held leaves nothing behind and the others go in: a batch that meets one is
+stored again with a savepoint per file; a crash rolls back the batch, never part of a file):
 
 * a file whose bytes were collected before adds nothing;
 * the ratings of one rater (one tab) come from exactly one copy: a copy ingested later that
@@ -863,12 +863,13 @@ class History:
         return self.ingest_many([(report, ladder, modified, held_even_if_empty)])[0]
 
     def ingest_many(self, items: Sequence[IngestItem]) -> list[IngestResult]:
-        """Store verified reports, in order, in one transaction with a savepoint per report.
+        """Store verified reports, in order, in one transaction.
 
         Each item is ``(report, ladder, modified)`` or ``(report, ladder, modified,
         held_even_if_empty)``, the arguments of :meth:`ingest`, and is applied exactly as
-        :meth:`ingest` would apply it alone: one that is refused or already held rolls back to
-        its savepoint and leaves nothing behind, and the others still go in. The batch commits
+        :meth:`ingest` would apply it alone: one that is refused or already held leaves nothing
+        behind (the batch is then stored again with a savepoint per report, which it rolls back
+        to), and the others still go in. The batch commits
         as a whole, so a crash leaves either every report of the batch or none, never part of
         one; collecting the batch again adds what is missing. Batching saves the commit and the
         lock per file (issue 17)."""
