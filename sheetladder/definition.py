@@ -115,6 +115,10 @@ NONCHARACTERS = ("\ufffe", "\uffff")
 # and the two noncharacters. Writers would put them in raw (a corrupt file) or escaped as
 # _x0007_, which a reader cannot tell from the same characters typed.
 _UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Two spellings of .xlsx's escape of a character (_x0041_ for 'A') that share an underscore:
+# xlsxwriter escapes only the first of the two, so '_x0041_x0042_' written reads back as
+# '_x0041B' in Excel and here (ECMA-376's ST_Xstring, decoded left to right).
+_OVERLAPPING_ESCAPES = re.compile("_x[0-9A-Fa-f]{4}_x[0-9A-Fa-f]{4}_")
 
 
 AUTHORING = "authoring"  # the validation context of a definition file being loaded (load_text)
@@ -131,9 +135,14 @@ def category_key(name: str) -> str:
 
 
 def unholdable(text: str) -> str | None:
-    """A description of the first character of ``text`` no spreadsheet can hold, or None."""
+    """What in ``text`` a workbook cannot hold as written (the first character no spreadsheet
+    can hold, or text the .xlsx writer would change), or None."""
     m = _UNHOLDABLE.search(text)
     if m is None:
+        if "_x" in text and (m := _OVERLAPPING_ESCAPES.search(text)) is not None:
+            return (f"contains {m.group()!r}: two of the codes an .xlsx file spells characters "
+                    "with, sharing an underscore, which the .xlsx writer cannot write so that "
+                    "they read back as typed: put a space between them")
         return None
     ch = m.group()
     if ch in NONCHARACTERS:

@@ -177,6 +177,37 @@ def test_any_shared_string_written_as_the_standard_says_reads_back_exactly(items
 _XLSXWRITER_MISWRITES = re.compile("_x[0-9A-Fa-f]{4}(?:_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b-\x1f])")
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TEXT)
+def test_text_sheetladder_accepts_is_written_by_xlsxwriter_so_that_it_reads_back(text):
+    # what definitions, names and rosters may hold (definition.unholdable: no control
+    # character, no two escape-like codes sharing an underscore) xlsxwriter writes faithfully
+    from sheetladder.definition import unholdable
+
+    if not text or unholdable(text) is not None:
+        return
+    cells = grid_from_bytes("w.xlsx", _written_by_xlsxwriter([text]), "fast").sheets["S"].cells
+    assert cells[(0, 0)].value == text
+
+
+def test_two_escape_like_codes_sharing_an_underscore_are_refused_in_names_and_ladders(small):
+    import pytest
+
+    from sheetladder.context import make_context
+    from sheetladder.definition import unholdable
+    from sheetladder.errors import BadInput
+
+    why = unholdable("Ann _x0041_x0042_")
+    assert why is not None and "'_x0041_x0042_'" in why and "put a space" in why
+    assert unholdable("Ann _x0041_ _x0042_") is None  # apart, each is written escaped
+    assert unholdable("_x0041__x0042_") is None
+    with pytest.raises(BadInput, match="_x0041_x0042_"):
+        make_context(small, "Ann _x0041_x0042_", "P1")
+    with pytest.raises(ValueError, match="_x0041_x0042_"):
+        small.model_copy(update={"name": "x"}).model_validate(
+            {**small.model_dump(), "name": "Ladder _x0041_x0042_"})
+
+
 def _written_by_xlsxwriter(texts: list[str]) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
