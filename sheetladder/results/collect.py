@@ -168,8 +168,9 @@ def saved_as_return(f: Path) -> bool:
       (``ana_files/``, which holds ``filelist.xml``): that page is the one refused;
     - an .xml that is an Excel 2003 XML Spreadsheet, or a flat OpenDocument spreadsheet; any
       other XML (notes, an export, Excel's ``filelist.xml``) is left alone;
-    - a .zip of web pages saved from a spreadsheet (:func:`_zipped_web_pages`: Google Sheets'
-      "Web page (.html, zipped)"); any other zip (photos, an .xlsx renamed) is left alone.
+    - a .zip of returned workbooks (.xlsx/.xlsm, zipped for mailing), or of web pages saved
+      from a spreadsheet (:func:`_zipped_web_pages`: Google Sheets' "Web page (.html,
+      zipped)"); any other zip (photos, an .xlsx renamed) is left alone.
     """
     suffix = f.suffix.lower()
     if suffix == ".zip":
@@ -187,20 +188,23 @@ def saved_as_return(f: Path) -> bool:
 
 
 def _zipped_web_pages(f: Path) -> bool:
-    """Whether .zip ``f`` holds web pages saved from a spreadsheet (:func:`zipped_pages`:
-    Google Sheets' "Web page (.html, zipped)", one ``<tab>.html`` per tab and ``resources/``),
-    or cannot be judged (no zip, damaged, a page that cannot be read: reading it says why).
-    Read in place with bounded reads (a few pages' first MB), nothing extracted; an Office
-    package (``[Content_Types].xml``) and a zip of anything else are left alone."""
+    """Whether .zip ``f`` holds returned workbooks (:func:`zipped_workbooks`: .xlsx/.xlsm
+    files, judged by their names alone), or web pages saved from a spreadsheet
+    (:func:`zipped_pages`: Google Sheets' "Web page (.html, zipped)", one ``<tab>.html`` per
+    tab and ``resources/``), or cannot be judged (no zip, damaged, a page that cannot be read:
+    reading it says why). Read in place with bounded reads (the zip's directory, a few pages'
+    first MB), nothing extracted; an Office package (``[Content_Types].xml``) and a zip of
+    anything else are left alone."""
     import zipfile  # imported here, beside the one function that needs them
 
-    from ..xlsx.archive import zipped_pages
+    from ..xlsx.archive import zipped_pages, zipped_workbooks
 
     try:
         with zipfile.ZipFile(f) as zf:
-            if "[Content_Types].xml" in zf.namelist():
+            names = zf.namelist()
+            if "[Content_Types].xml" in names:
                 return False
-            return zipped_pages(zf) is not None
+            return bool(zipped_workbooks(names)) or zipped_pages(zf) is not None
     except Exception:  # noqa: BLE001 - no zip, or a damaged one: the reader refuses it
         return True
 
