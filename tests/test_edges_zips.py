@@ -218,3 +218,63 @@ def test_zips_of_no_workbook_and_an_xlsx_embedding_one_are_left_as_they_were(
     assert res.exit_code == 0, res.output
     assert "4 added, 0 updated, 0 unchanged, 0 empty, 0 refused" in res.output, res.output
     assert "junk.zip" not in res.output
+
+
+# -- 2. an .xlsx renamed .zip -------------------------------------------------------------------
+
+def renamed_reason(name: str, suffix: str = ".xlsx", there: bool = False) -> str:
+    also = f" ({name} is in that folder already: keep the one that is the return)" if there \
+        else ""
+    return (f"an {suffix} workbook named .zip: rename it to {suffix} ({name}) and collect "
+            f"again{also}")
+
+
+def test_an_xlsx_renamed_zip_in_a_folder_is_refused_saying_what_to_name_it(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    ben = out / f"{key('Ben Ortiz')}.xlsx"
+    ben.rename(out / f"{key('Ben Ortiz')}.zip")
+    eva = out / f"{key('Eva Lind')}.xlsx"
+    eva.rename(out / f"{key('Eva Lind')}.xlsx.zip")  # a mail program's double suffix
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert "2 added, 0 updated, 0 unchanged, 0 empty, 2 refused" in res.output, res.output
+    assert refusals(res.output) == {
+        f"{key('Ben Ortiz')}.zip": [renamed_reason(ben.name)],
+        f"{key('Eva Lind')}.xlsx.zip": [renamed_reason(eva.name)]}, res.output
+    assert held_people(db) == ["Ana Diaz", "Fay Moss"]  # not read: a renamed file is a doubt
+    (out / f"{key('Ben Ortiz')}.zip").rename(ben)  # renamed as the message says, it goes in
+    (out / f"{key('Eva Lind')}.xlsx.zip").rename(eva)
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+def test_a_renamed_xlsm_and_a_renamed_copy_beside_its_workbook_are_told_apart(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    ana = out / f"{key('Ana Diaz')}.xlsx"
+    (out / "ana-copy.zip").write_bytes(ana.read_bytes())
+    with zipfile.ZipFile(out / "bo.zip", "w") as z:  # names alone say .xlsm: no part is read
+        for name in ("[Content_Types].xml", "xl/workbook.xml", "xl/vbaProject.bin"):
+            z.writestr(name, b"")
+    (out / f"{key('Ana Diaz')}.zip").write_bytes(ana.read_bytes())
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {
+        "ana-copy.zip": [renamed_reason("ana-copy.xlsx")],
+        "bo.zip": [renamed_reason("bo.xlsm", ".xlsm")],
+        f"{key('Ana Diaz')}.zip": [renamed_reason(ana.name, there=True)]}, res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+def test_an_xlsx_renamed_zip_given_by_name_is_read_as_any_workbook_given_is(
+        cycle: dict[str, Path]) -> None:
+    """The suffix of a file given by name never decided how it is read (``read ana.dat`` reads
+    a workbook): that stays; only the folder's .zip files are judged by what they are."""
+    out, db = cycle["out"], cycle["db"]
+    ben = out / f"{key('Ben Ortiz')}.xlsx"
+    given = ben.rename(out / f"{key('Ben Ortiz')}.zip")
+    res = invoke("collect", str(out), str(given), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert held_people(db) == sorted(PEOPLE)
