@@ -39,6 +39,7 @@ from sheetladder.xlsx.archive import MAX_FILE_BYTES, MAX_MEMBERS, open_zip
 
 from .conftest import SMALL
 from .make_bad_files import zip_with_zeros
+from .test_edges_google_zip import google_page
 from .test_edges_saved import held_people, refusals
 from .test_status import fill, invoke
 
@@ -278,3 +279,83 @@ def test_an_xlsx_renamed_zip_given_by_name_is_read_as_any_workbook_given_is(
     res = invoke("collect", str(out), str(given), "--db", str(db), "-j", "1")
     assert res.exit_code == 0, res.output
     assert held_people(db) == sorted(PEOPLE)
+
+
+# -- 3. a Google Sheets web page download, unzipped ---------------------------------------------
+
+GOOGLE_PAGE = ("a page of a Google Sheets web page download (.html, one page per tab), not an "
+               ".xlsx workbook: in Google Sheets use File > Download > Microsoft Excel (.xlsx) "
+               "and send that")
+TABS = ("Guide", "Matrix", "Self", "Bo Chen", "Summary")
+
+
+def unzipped_download(folder: Path, tabs: tuple[str, ...] = TABS, resources: bool = True
+                      ) -> None:
+    """What unzipping Google's "Web page (.html, zipped)" gives (modelled, as the zip is in
+    tests/test_edges_google_zip.py): ``<tab name>.html`` per tab beside ``resources/``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for tab in tabs:
+        (folder / f"{tab}.html").write_text(
+            google_page([["Category", "Rating"], ["Craft", "L2"]]), encoding="utf-8")
+    if resources:
+        (folder / "resources").mkdir()
+        (folder / "resources" / "sheet.css").write_text(".grid-container{}\n", encoding="utf-8")
+
+
+def test_an_unzipped_google_download_in_a_folder_is_refused_once_not_skipped(
+        cycle: dict[str, Path]) -> None:
+    """Unzipped into a folder of its own (as unzipping ben-ortiz-2026-q4.zip gives): its first
+    page stands for the download, refused with Google's advice; the other pages are its."""
+    out, db = cycle["out"], cycle["db"]
+    (out / f"{key('Ben Ortiz')}.xlsx").unlink()
+    unzipped_download(out / key("Ben Ortiz"))
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert "3 added, 0 updated, 0 unchanged, 0 empty, 1 refused" in res.output, res.output
+    assert refusals(res.output) == {"Bo Chen.html": [f"not a readable workbook: {GOOGLE_PAGE}"]}
+    assert str(out / key("Ben Ortiz") / "Bo Chen.html") in res.output
+    assert held_people(db) == ["Ana Diaz", "Eva Lind", "Fay Moss"]
+
+
+def test_pages_with_no_resources_folder_beside_them_are_refused_each(tmp_path: Path) -> None:
+    """Pages of Google's markup kept without the download's resources/ (copied out one by
+    one): nothing says they are one download, so each is refused. A note beside them, and a
+    page whose Google marks are past the first MB looked at, are left alone as before."""
+    folder = tmp_path / "back"
+    unzipped_download(folder, ("Self", "Peer"), resources=False)
+    (folder / "notes.html").write_text("<!DOCTYPE html><html><body><p>chase Ben</p></body>"
+                                       "</html>", encoding="utf-8")
+    (folder / "far.html").write_text(google_page([["a"]], pad=2**20), encoding="utf-8")
+    res = invoke("collect", str(folder), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {name: [f"not a readable workbook: {GOOGLE_PAGE}"]
+                                    for name in ("Peer.html", "Self.html")}, res.output
+
+
+def test_a_spreadsheet_s_own_web_page_beside_a_download_is_still_refused_for_itself(
+        tmp_path: Path) -> None:
+    """One refusal per download stands only for Google's pages: another return saved as a web
+    page in that folder (LibreOffice's, by its generator) is refused as well, as before."""
+    folder = tmp_path / "back"
+    unzipped_download(folder)
+    (folder / "eva.html").write_text(
+        '<!DOCTYPE html><html><head><meta name="generator" content="LibreOffice 24.2"/></head>'
+        "<body><table><tr><td>L2</td></tr></table></body></html>", encoding="utf-8")
+    res = invoke("collect", str(folder), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 1, res.output
+    got = refusals(res.output)
+    assert sorted(got) == ["Bo Chen.html", "eva.html"], res.output
+    assert got["Bo Chen.html"] == [f"not a readable workbook: {GOOGLE_PAGE}"]
+    assert got["eva.html"][0].startswith("not a readable workbook: a web page (a spreadsheet's")
+
+
+def test_a_page_of_a_google_download_given_is_named_for_what_it_is(tmp_path: Path) -> None:
+    unzipped_download(tmp_path / "ben")
+    page = tmp_path / "ben" / "Self.html"
+    res = CliRunner().invoke(main, ["read", str(page)])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == f"{page}: {GOOGLE_PAGE}"
+    big = tmp_path / "big.html"  # over the size limit: named for what it is all the same
+    big.write_text(google_page([["L2"]]) + " " * (MAX_FILE_BYTES + 1024), encoding="utf-8")
+    res = CliRunner().invoke(main, ["read", str(big)])
+    assert res.exit_code == 2 and res.stderr.strip() == f"{big}: {GOOGLE_PAGE}", res.output

@@ -155,6 +155,7 @@ def _folder_returns(paths: Sequence[str | Path]) -> tuple[list[str], list[tuple[
     under a name no one handed out."""
     found: list[str] = []
     renamed: list[tuple[str, str]] = []
+    downloads: set[Path] = set()  # folders of an unzipped Google download already taken
     for raw in paths:
         if isinstance(raw, str) and is_google_source(raw):
             continue
@@ -171,9 +172,30 @@ def _folder_returns(paths: Sequence[str | Path]) -> tuple[list[str], list[tuple[
                     renamed.append((str(f), why))
                 if take:
                     found.append(str(f))
+            elif f.suffix.lower() in GOOGLE_PAGE_SUFFIXES and _google_download_page(f):
+                if f.parent not in downloads:  # its first page stands for the download
+                    downloads.add(f.parent)
+                    found.append(str(f))
             elif saved_as_return(f):
                 found.append(str(f))
     return found, renamed
+
+
+GOOGLE_PAGE_SUFFIXES = (".html", ".htm")
+
+
+def _google_download_page(f: Path) -> bool:
+    """Whether ``f`` is a page of Google Sheets' web page download unzipped, beside the
+    download's ``resources/`` folder: one page per tab (:func:`google_sheets_page`), all one
+    download, refused once, by the first (the reader names it, and says to download the
+    .xlsx). A Google page with no ``resources/`` beside it is one :func:`saved_as_return`
+    takes on its own. Its first MB is read, as any page's is."""
+    from ..xlsx.archive import google_sheets_page  # beside the functions that need it
+
+    if not (f.parent / "resources").is_dir():
+        return False
+    head = _head(f, 2**20)
+    return head is not None and google_sheets_page(head)
 
 
 def saved_as_return(f: Path) -> bool:
@@ -189,12 +211,16 @@ def saved_as_return(f: Path) -> bool:
       spreadsheet program's name as its generator, or a sheetladder workbook's description),
       but not a page of the folder Excel saves beside a web page of many sheets
       (``ana_files/``, which holds ``filelist.xml``): that page is the one refused;
+    - an .htm or .html that is a page of Google Sheets' web page download unzipped
+      (:func:`google_sheets_page`: a tab's page, Google's fragment of no ``<html>``);
     - an .xml that is an Excel 2003 XML Spreadsheet, or a flat OpenDocument spreadsheet; any
       other XML (notes, an export, Excel's ``filelist.xml``) is left alone;
     - a .zip of returned workbooks (.xlsx/.xlsm, zipped for mailing), or of web pages saved
       from a spreadsheet (:func:`_zipped_web_pages`: Google Sheets' "Web page (.html,
       zipped)"); any other zip (photos, an .xlsx renamed) is left alone.
     """
+    from ..xlsx.archive import google_sheets_page  # beside the functions that need it
+
     suffix = f.suffix.lower()
     if suffix == ".zip":
         return _zipped_web_pages(f)
@@ -207,7 +233,8 @@ def saved_as_return(f: Path) -> bool:
         return looks_like_csv(head) and not people_table(head)
     if suffix in TEXT_SUFFIXES:
         return looks_like_tab_text(head) and not people_table(head)
-    return saved_spreadsheet(head)
+    return saved_spreadsheet(head) or (suffix in GOOGLE_PAGE_SUFFIXES
+                                       and google_sheets_page(head))
 
 
 def _zipped_web_pages(f: Path) -> bool:

@@ -182,6 +182,9 @@ ZIP_PAGES = 8  # zipped pages looked at, at most (a spreadsheet's are all alike)
 GOOGLE_WEB_PAGE_ZIP = (
     "a Google Sheets web page download (.zip of .html pages), not an .xlsx workbook: in Google "
     "Sheets use File > Download > Microsoft Excel (.xlsx) and send that")
+GOOGLE_WEB_PAGE = (
+    "a page of a Google Sheets web page download (.html, one page per tab), not an .xlsx "
+    "workbook: in Google Sheets use File > Download > Microsoft Excel (.xlsx) and send that")
 ZIPPED_WEB_PAGE = ("a .zip of a web page saved from a spreadsheet, not an .xlsx workbook"
                    + WEB_PAGE_ADVICE)
 
@@ -318,6 +321,8 @@ def _foreign(data: bytes, what: str) -> str | None:
     page = _web_page(data)
     if page:
         return page
+    if google_sheets_page(data):  # a page of the download unzipped: a fragment, no <html>
+        return GOOGLE_WEB_PAGE
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "an HTML page, not a workbook (a failed download or a sign-in page?)"
