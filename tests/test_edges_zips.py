@@ -119,16 +119,49 @@ def test_a_zip_of_returned_workbooks_in_a_folder_is_refused_by_name_not_skipped(
     assert held_people(db) == ["Ana Diaz"]
 
 
-def test_unzipped_as_the_message_says_the_returns_go_in(cycle: dict[str, Path]) -> None:
+def test_unzipped_as_the_message_says_the_returns_go_in_and_the_zip_is_left_alone(
+        cycle: dict[str, Path]) -> None:
+    """Unzipped into its folder, the zip stays beside its workbooks: each is there as the zip
+    holds it (its size and CRC-32), so the zip is no return of its own any more. One of them
+    edited since, or gone, and the zip is refused again: it may hold the only copy."""
     out, db = cycle["out"], cycle["db"]
     path = zip_up(out, ("Ben Ortiz", "Eva Lind"), "returns.zip")
     assert invoke("collect", str(out), "--db", str(db), "-j", "1").exit_code == 1
     with zipfile.ZipFile(path) as z:
         z.extractall(out)
-    path.unlink()
     res = invoke("collect", str(out), "--db", str(db), "-j", "1")
     assert res.exit_code == 0, res.output
+    assert "returns.zip" not in res.output
     assert held_people(db) == sorted(PEOPLE)
+    eva = out / f"{key('Eva Lind')}.xlsx"
+    fill(eva, "Self", ["L3", "L3"])
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert list(refusals(res.output)) == ["returns.zip"], res.output
+    eva.unlink()
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert list(refusals(res.output)) == ["returns.zip"], res.output
+
+
+def test_a_zip_unzipped_into_a_folder_of_its_name_is_left_alone(cycle: dict[str, Path]) -> None:
+    """As macOS's Archive Utility and Windows' "Extract All" unzip: into ``returns/``."""
+    out, db = cycle["out"], cycle["db"]
+    path = zip_up(out, ("Ben Ortiz", "Eva Lind"), "returns.zip")
+    with zipfile.ZipFile(path) as z:
+        z.extractall(out / "returns")
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert "returns.zip" not in res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+def test_a_zip_naming_a_workbook_out_of_its_folder_is_never_taken_as_unzipped(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "back"
+    folder.mkdir()
+    (tmp_path / "ana.xlsx").write_bytes(b"PK")
+    (folder / "up.zip").write_bytes(zipped({"../ana.xlsx": b"PK"}))
+    assert saved_as_returns([folder]) == [str(folder / "up.zip")]
 
 
 def test_one_person_s_return_zipped_under_its_own_name_shows_refused_in_status(

@@ -251,7 +251,9 @@ def _zipped_web_pages(f: Path) -> bool:
 def _folder_zip(f: Path) -> tuple[bool, str | None]:
     """What collect makes of .zip ``f`` in a folder given: whether it is taken (to be refused
     by the reader, :func:`_zipped_web_pages`), and why it is refused here, if it is: an .xlsx
-    (or .xlsm) workbook renamed .zip (:func:`_renamed_workbook`)."""
+    (or .xlsm) workbook renamed .zip (:func:`_renamed_workbook`). A zip of workbooks already
+    unzipped beside itself (:func:`_unzipped_beside`) is left alone: its workbooks are the
+    ones collected, as its refusal said."""
     import zipfile  # imported here, beside the one function that needs them
 
     from ..xlsx.archive import zipped_pages, zipped_workbooks
@@ -261,9 +263,50 @@ def _folder_zip(f: Path) -> tuple[bool, str | None]:
             names = zf.namelist()
             if "[Content_Types].xml" in names:
                 return False, _renamed_workbook(f, names)
-            return bool(zipped_workbooks(names)) or zipped_pages(zf) is not None, None
+            books = zipped_workbooks(names)
+            if books:
+                return not _unzipped_beside(f, zf, books), None
+            return zipped_pages(zf) is not None, None
     except Exception:  # noqa: BLE001 - no zip, or a damaged one: the reader refuses it
         return True, None
+
+
+def _unzipped_beside(f: Path, zf: Any, books: Sequence[str]) -> bool:
+    """Whether every workbook in zip ``f`` (``zf``, opened; ``books``, its workbooks' names)
+    is beside it already, as unzipping it puts it: into its folder, or into a folder named
+    after it there (``returns/`` for ``returns.zip``: what macOS's Archive Utility and
+    Windows' "Extract All" make), a file of that name with the size and CRC-32 the zip's
+    directory declares (the files on disk are read, no part of the zip). A workbook missing,
+    differing (edited since, another version), over the size limit, or named out of the
+    folder (``..``, an absolute name) leaves the zip refused."""
+    from pathlib import PurePosixPath
+
+    from ..xlsx.archive import MAX_FILE_BYTES
+
+    infos = [zf.getinfo(name) for name in books]
+    for info in infos:
+        parts = PurePosixPath(info.filename).parts
+        if info.filename.startswith("/") or "\\" in info.filename or ".." in parts or \
+                info.file_size > MAX_FILE_BYTES:
+            return False
+    return any(all(_same_file_as(into.joinpath(*PurePosixPath(i.filename).parts), i)
+                   for i in infos) for into in (f.parent, f.parent / f.stem))
+
+
+def _same_file_as(there: Path, info: Any) -> bool:
+    """Whether file ``there`` holds what zip part ``info`` declares: its size and CRC-32."""
+    import zlib
+
+    crc = 0
+    try:
+        if not there.is_file() or there.stat().st_size != info.file_size:
+            return False
+        with open(there, "rb") as g:
+            while chunk := g.read(2**20):
+                crc = zlib.crc32(chunk, crc)
+    except OSError:
+        return False
+    return bool(crc == info.CRC)
 
 
 def _renamed_workbook(f: Path, names: Sequence[str]) -> str | None:
