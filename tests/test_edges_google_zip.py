@@ -2,7 +2,7 @@
 a .zip of one ``<tab name>.html`` page per tab and a ``resources/`` folder. collect FOLDER
 left it out without a word (exit 0, the person shown as not returned); it is taken from the
 folder, refused by name saying how to download the .xlsx, and status shows its tabs refused.
-Any other .zip beside the returns (photos, notes, an .xlsx renamed) is left alone.
+Any other .zip beside the returns (photos, notes, a Word document renamed) is left alone.
 
 The zips are modelled here, not real downloads (none can be made offline). Where the
 structure comes from: Google Sheets' menu item File > Download > Web page (.html, zipped);
@@ -167,8 +167,9 @@ def test_a_zip_of_another_spreadsheet_s_web_page_is_refused_as_a_web_page(tmp_pa
 def test_other_zips_and_an_xlsx_beside_the_returns_are_left_alone(cycle: dict[str, Path],
                                                                   tmp_path: Path) -> None:
     """Photos, notes, a page of no spreadsheet, a page whose Google marks are past the part
-    looked at, a zip holding only an .xlsx, an .xlsx renamed .zip (an Office package: it holds
-    [Content_Types].xml), and the returned .xlsx itself even with a Google page inside it."""
+    looked at, a Word document renamed .zip (an Office package: it holds
+    [Content_Types].xml), and the returned .xlsx itself even with a Google page inside it. (A
+    zip holding an .xlsx, and an .xlsx renamed .zip, are refused: tests/test_edges_zips.py.)"""
     out, db = cycle["out"], cycle["db"]
     (out / f"{key('Ben Ortiz')}.zip").unlink()
     (out / "photos.zip").write_bytes(zipped({"team.jpg": os.urandom(2048)}))
@@ -176,8 +177,8 @@ def test_other_zips_and_an_xlsx_beside_the_returns_are_left_alone(cycle: dict[st
         "<!DOCTYPE html><html><body><table><tr><td>Rate each category.</td></tr></table>"
         "</body></html>")}))
     (out / "far.zip").write_bytes(zipped({"far.html": google_page([["a"]], pad=ZIP_PAGE_HEAD)}))
-    (out / "books.zip").write_bytes(zipped({"ana.xlsx": cycle["ana"].read_bytes()}))
-    shutil.copy(cycle["ana"], out / "copy-of-ana.zip")
+    (out / "letter.zip").write_bytes(zipped({"[Content_Types].xml": "<Types/>",
+                                             "word/document.xml": "<w:document/>"}))
     with zipfile.ZipFile(cycle["ana"], "a") as z:  # a real .xlsx is never taken for pages
         z.writestr("Self.html", google_page([["L2"]]))
     with zipfile.ZipFile(cycle["ana"]) as z:
@@ -185,7 +186,7 @@ def test_other_zips_and_an_xlsx_beside_the_returns_are_left_alone(cycle: dict[st
     res = invoke("collect", str(out), "--db", str(db), "-j", "1")
     assert res.exit_code == 0, res.output
     assert "1 added, 0 updated, 0 unchanged, 0 empty, 0 refused" in res.output, res.output
-    for name in ("photos.zip", "notes.zip", "far.zip", "books.zip", "copy-of-ana.zip"):
+    for name in ("photos.zip", "notes.zip", "far.zip", "letter.zip"):
         assert name not in res.output
     assert held_people(db) == ["Ana Diaz"]
 

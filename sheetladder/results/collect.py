@@ -71,9 +71,11 @@ from .trust import TrustedLadders
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
     """Sources to collect (:func:`find_workbooks`), with each folder's returned workbooks saved
     in another type (:func:`saved_as_returns`: as CSV, tab-separated text, a web page, Excel
-    2003 XML); paths that do not exist, and CSV tables of people given as
-    files (:func:`people_table`: a roster, an export), come back as refused, and are no
-    refusal to keep (nothing was returned there). A ``manifest.csv`` given among the files
+    2003 XML) or zipped (:func:`_zipped_web_pages`); paths that do not exist, CSV tables of
+    people given as files (:func:`people_table`: a roster, an export), and each folder's
+    workbooks renamed .zip (:func:`_renamed_workbook`: refused unread, where one given by name
+    is read), come back as refused, and are no refusal to keep (nothing was returned there,
+    or nothing read). A ``manifest.csv`` given among the files
     (``collect q4/*``) is left out: it is the cycle's manifest (the CLI reads it as such); so
     is the lock file Excel or LibreOffice holds while a workbook is open (``~$ana.xlsx``,
     ``.~lock.ana.xlsx#``) when that workbook is given too, as a shell's ``q4/*`` gives it (a
@@ -106,10 +108,16 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
         else:
             files.append(f)
     seen = {_resolved(f) for f in files}
-    for f in saved_as_returns(paths):
+    taken, renamed = _folder_returns(paths)
+    for f in taken:
         if _resolved(f) not in seen:
             seen.add(_resolved(f))
             files.append(f)
+    for f, why in renamed:  # a workbook renamed .zip given by name is read, as it was
+        if _resolved(f) not in seen:
+            seen.add(_resolved(f))
+            refused.append(IngestResult(file=f, status="refused", findings=[
+                Finding(severity="error", message=why)]))
     return files, refused
 
 
@@ -137,7 +145,17 @@ def saved_as_returns(paths: Sequence[str | Path]) -> list[str]:
     name, saying to send the .xlsx, and ``status`` shows its tabs refused rather than not
     returned. Left out: the folder's ``manifest.csv``, the lock files Excel and LibreOffice
     hold while a workbook is open, and every file :func:`saved_as_return` does not take."""
+    return _folder_returns(paths)[0]
+
+
+def _folder_returns(paths: Sequence[str | Path]) -> tuple[list[str], list[tuple[str, str]]]:
+    """:func:`saved_as_returns`' files; and the workbooks under the folders given that were
+    renamed .zip (:func:`_renamed_workbook`), each with why it is refused. Those are refused
+    by :func:`expand_paths`, not taken: read, they would go in as the workbooks they are,
+    under a name no one handed out."""
     found: list[str] = []
+    renamed: list[tuple[str, str]] = []
+    downloads: set[Path] = set()  # folders of an unzipped Google download already taken
     for raw in paths:
         if isinstance(raw, str) and is_google_source(raw):
             continue
@@ -148,9 +166,36 @@ def saved_as_returns(paths: Sequence[str | Path]) -> list[str]:
             if not f.is_file() or f.suffix.lower() not in (*SAVED_AS_SUFFIXES, ".zip") or \
                     f.name.startswith(("~$", ".")) or f.name.casefold() == MANIFEST_NAME:
                 continue
-            if saved_as_return(f):
+            if f.suffix.lower() == ".zip":
+                take, why = _folder_zip(f)
+                if why:
+                    renamed.append((str(f), why))
+                if take:
+                    found.append(str(f))
+            elif f.suffix.lower() in GOOGLE_PAGE_SUFFIXES and _google_download_page(f):
+                if f.parent not in downloads:  # its first page stands for the download
+                    downloads.add(f.parent)
+                    found.append(str(f))
+            elif saved_as_return(f):
                 found.append(str(f))
-    return found
+    return found, renamed
+
+
+GOOGLE_PAGE_SUFFIXES = (".html", ".htm")
+
+
+def _google_download_page(f: Path) -> bool:
+    """Whether ``f`` is a page of Google Sheets' web page download unzipped, beside the
+    download's ``resources/`` folder: one page per tab (:func:`google_sheets_page`), all one
+    download, refused once, by the first (the reader names it, and says to download the
+    .xlsx). A Google page with no ``resources/`` beside it is one :func:`saved_as_return`
+    takes on its own. Its first MB is read, as any page's is."""
+    from ..xlsx.archive import google_sheets_page  # beside the functions that need it
+
+    if not (f.parent / "resources").is_dir():
+        return False
+    head = _head(f, 2**20)
+    return head is not None and google_sheets_page(head)
 
 
 def saved_as_return(f: Path) -> bool:
@@ -166,11 +211,16 @@ def saved_as_return(f: Path) -> bool:
       spreadsheet program's name as its generator, or a sheetladder workbook's description),
       but not a page of the folder Excel saves beside a web page of many sheets
       (``ana_files/``, which holds ``filelist.xml``): that page is the one refused;
+    - an .htm or .html that is a page of Google Sheets' web page download unzipped
+      (:func:`google_sheets_page`: a tab's page, Google's fragment of no ``<html>``);
     - an .xml that is an Excel 2003 XML Spreadsheet, or a flat OpenDocument spreadsheet; any
       other XML (notes, an export, Excel's ``filelist.xml``) is left alone;
-    - a .zip of web pages saved from a spreadsheet (:func:`_zipped_web_pages`: Google Sheets'
-      "Web page (.html, zipped)"); any other zip (photos, an .xlsx renamed) is left alone.
+    - a .zip of returned workbooks (.xlsx/.xlsm, zipped for mailing), or of web pages saved
+      from a spreadsheet (:func:`_zipped_web_pages`: Google Sheets' "Web page (.html,
+      zipped)"); any other zip (photos, an .xlsx renamed) is left alone.
     """
+    from ..xlsx.archive import google_sheets_page  # beside the functions that need it
+
     suffix = f.suffix.lower()
     if suffix == ".zip":
         return _zipped_web_pages(f)
@@ -183,26 +233,99 @@ def saved_as_return(f: Path) -> bool:
         return looks_like_csv(head) and not people_table(head)
     if suffix in TEXT_SUFFIXES:
         return looks_like_tab_text(head) and not people_table(head)
-    return saved_spreadsheet(head)
+    return saved_spreadsheet(head) or (suffix in GOOGLE_PAGE_SUFFIXES
+                                       and google_sheets_page(head))
 
 
 def _zipped_web_pages(f: Path) -> bool:
-    """Whether .zip ``f`` holds web pages saved from a spreadsheet (:func:`zipped_pages`:
-    Google Sheets' "Web page (.html, zipped)", one ``<tab>.html`` per tab and ``resources/``),
-    or cannot be judged (no zip, damaged, a page that cannot be read: reading it says why).
-    Read in place with bounded reads (a few pages' first MB), nothing extracted; an Office
-    package (``[Content_Types].xml``) and a zip of anything else are left alone."""
+    """Whether .zip ``f`` holds returned workbooks (:func:`zipped_workbooks`: .xlsx/.xlsm
+    files, judged by their names alone), or web pages saved from a spreadsheet
+    (:func:`zipped_pages`: Google Sheets' "Web page (.html, zipped)", one ``<tab>.html`` per
+    tab and ``resources/``), or cannot be judged (no zip, damaged, a page that cannot be read:
+    reading it says why). Read in place with bounded reads (the zip's directory, a few pages'
+    first MB), nothing extracted; an Office package (``[Content_Types].xml``: an .xlsx
+    renamed, :func:`_folder_zip` refuses it) and a zip of anything else are left alone."""
+    return _folder_zip(f)[0]
+
+
+def _folder_zip(f: Path) -> tuple[bool, str | None]:
+    """What collect makes of .zip ``f`` in a folder given: whether it is taken (to be refused
+    by the reader, :func:`_zipped_web_pages`), and why it is refused here, if it is: an .xlsx
+    (or .xlsm) workbook renamed .zip (:func:`_renamed_workbook`). A zip of workbooks already
+    unzipped beside itself (:func:`_unzipped_beside`) is left alone: its workbooks are the
+    ones collected, as its refusal said."""
     import zipfile  # imported here, beside the one function that needs them
 
-    from ..xlsx.archive import zipped_pages
+    from ..xlsx.archive import zipped_pages, zipped_workbooks
 
     try:
         with zipfile.ZipFile(f) as zf:
-            if "[Content_Types].xml" in zf.namelist():
-                return False
-            return zipped_pages(zf) is not None
+            names = zf.namelist()
+            if "[Content_Types].xml" in names:
+                return False, _renamed_workbook(f, names)
+            books = zipped_workbooks(names)
+            if books:
+                return not _unzipped_beside(f, zf, books), None
+            return zipped_pages(zf) is not None, None
     except Exception:  # noqa: BLE001 - no zip, or a damaged one: the reader refuses it
-        return True
+        return True, None
+
+
+def _unzipped_beside(f: Path, zf: Any, books: Sequence[str]) -> bool:
+    """Whether every workbook in zip ``f`` (``zf``, opened; ``books``, its workbooks' names)
+    is beside it already, as unzipping it puts it: into its folder, or into a folder named
+    after it there (``returns/`` for ``returns.zip``: what macOS's Archive Utility and
+    Windows' "Extract All" make), a file of that name with the size and CRC-32 the zip's
+    directory declares (the files on disk are read, no part of the zip). A workbook missing,
+    differing (edited since, another version), over the size limit, or named out of the
+    folder (``..``, an absolute name) leaves the zip refused."""
+    from pathlib import PurePosixPath
+
+    from ..xlsx.archive import MAX_FILE_BYTES
+
+    infos = [zf.getinfo(name) for name in books]
+    for info in infos:
+        parts = PurePosixPath(info.filename).parts
+        if info.filename.startswith("/") or "\\" in info.filename or ".." in parts or \
+                info.file_size > MAX_FILE_BYTES:
+            return False
+    return any(all(_same_file_as(into.joinpath(*PurePosixPath(i.filename).parts), i)
+                   for i in infos) for into in (f.parent, f.parent / f.stem))
+
+
+def _same_file_as(there: Path, info: Any) -> bool:
+    """Whether file ``there`` holds what zip part ``info`` declares: its size and CRC-32."""
+    import zlib
+
+    crc = 0
+    try:
+        if not there.is_file() or there.stat().st_size != info.file_size:
+            return False
+        with open(there, "rb") as g:
+            while chunk := g.read(2**20):
+                crc = zlib.crc32(chunk, crc)
+    except OSError:
+        return False
+    return bool(crc == info.CRC)
+
+
+def _renamed_workbook(f: Path, names: Sequence[str]) -> str | None:
+    """Why .zip ``f`` (an Office package, whose part ``names`` are given) found in a folder is
+    refused when it is an Excel workbook renamed (``xl/workbook.xml``: .xlsm when it holds
+    macros, ``xl/vbaProject.bin``), saying what to name it; None for any other package (a
+    Word document, an .xlsb: left alone, as before). Judged by names alone. Not read: a name
+    changed by hand is a doubt, and the file's name is what ties it to its person."""
+    if "xl/workbook.xml" not in names:
+        return None
+    suffix = ".xlsm" if "xl/vbaProject.bin" in names else ".xlsx"
+    stem = f.stem
+    if stem.lower().endswith(WORKBOOK_SUFFIXES):  # ana.xlsx.zip: the name it had
+        stem = stem[:-5]
+    target = f.with_name(stem + suffix)
+    there = (f" ({target.name} is in that folder already: keep the one that is the return)"
+             if target.exists() else "")
+    return (f"an {suffix} workbook named .zip: rename it to {suffix} ({target.name}) and "
+            f"collect again{there}")
 
 
 def _page_of_a_web_page(f: Path) -> bool:

@@ -92,12 +92,17 @@ def read_file_bytes(path: str | Path) -> bytes:
 
 
 def _large_zip(f: io.BufferedReader) -> str | None:
-    """What read_file_bytes names a zip over the size limit: a spreadsheet's web pages zipped
-    (:func:`zipped_web_page`), as they would be at any size; None for any other zip."""
+    """What read_file_bytes names a zip over the size limit: workbooks zipped
+    (:func:`zip_of_workbooks`) or a spreadsheet's web pages zipped (:func:`zipped_web_page`),
+    as they would be at any size; None for any other zip."""
     try:
         with zipfile.ZipFile(f) as zf:
-            if len(zf.infolist()) > MAX_MEMBERS or "[Content_Types].xml" in zf.namelist():
+            names = zf.namelist()
+            if "[Content_Types].xml" in names:
                 return None
+            books = zip_of_workbooks(names)  # names only: at any part count
+            if books or len(names) > MAX_MEMBERS:
+                return books
             return zipped_web_page(zf)
     except Exception:  # noqa: BLE001 - a damaged zip: refused for its size all the same
         return None
@@ -177,6 +182,9 @@ ZIP_PAGES = 8  # zipped pages looked at, at most (a spreadsheet's are all alike)
 GOOGLE_WEB_PAGE_ZIP = (
     "a Google Sheets web page download (.zip of .html pages), not an .xlsx workbook: in Google "
     "Sheets use File > Download > Microsoft Excel (.xlsx) and send that")
+GOOGLE_WEB_PAGE = (
+    "a page of a Google Sheets web page download (.html, one page per tab), not an .xlsx "
+    "workbook: in Google Sheets use File > Download > Microsoft Excel (.xlsx) and send that")
 ZIPPED_WEB_PAGE = ("a .zip of a web page saved from a spreadsheet, not an .xlsx workbook"
                    + WEB_PAGE_ADVICE)
 
@@ -217,6 +225,42 @@ def zipped_pages(zf: zipfile.ZipFile) -> str | None:
         if saved_spreadsheet(head):
             found = "sheet"
     return found
+
+
+# Returns zipped for mailing (a rater's several tabs' workbooks, or ops forwarding a team's):
+# a zip that is no Office package holding .xlsx/.xlsm files. Judged by the zip's directory
+# alone (names, no part read); macOS's resource forks (``__MACOSX/``, ``._ana.xlsx``) and the
+# lock files Excel leaves (``~$ana.xlsx``) are no workbooks.
+ZIPPED_BOOK_SUFFIXES = (".xlsx", ".xlsm")
+_SHOWN_BOOKS = 3  # workbooks a message names, at most
+_SHOWN_NAME = 60  # characters of a name a message shows, at most
+
+
+def zipped_workbooks(names: Collection[str]) -> list[str]:
+    """The .xlsx/.xlsm workbooks among the part names of a zip that is no Office package (no
+    ``[Content_Types].xml``: an .xlsx's own embedded workbooks are never asked for)."""
+    return [n for n in names if n.lower().endswith(ZIPPED_BOOK_SUFFIXES)
+            and not n.startswith("__MACOSX/")
+            and not n.rsplit("/", 1)[-1].startswith(("~$", "."))]
+
+
+def _shown_name(name: str) -> str:
+    """A zip part's name as a one-line message shows it: control characters replaced, cut."""
+    text = "".join(c if c.isprintable() else "?" for c in name)
+    return text if len(text) <= _SHOWN_NAME else text[:_SHOWN_NAME - 1] + "…"
+
+
+def zip_of_workbooks(names: Collection[str]) -> str | None:
+    """Why a zip that is no Office package is no workbook when it holds workbooks
+    (:func:`zipped_workbooks`), naming a few of them; None when it holds none."""
+    books = zipped_workbooks(names)
+    if not books:
+        return None
+    shown = ", ".join(_shown_name(b) for b in books[:_SHOWN_BOOKS]) + (
+        ", …" if len(books) > _SHOWN_BOOKS else "")
+    what = "a workbook" if len(books) == 1 else f"{len(books)} workbooks"
+    return (f"a zip archive holding {what} ({shown}), not a workbook itself: unzip it into the "
+            "folder it is in and collect again (or give the workbooks themselves)")
 
 
 def zipped_web_page(zf: zipfile.ZipFile) -> str | None:
@@ -277,6 +321,8 @@ def _foreign(data: bytes, what: str) -> str | None:
     page = _web_page(data)
     if page:
         return page
+    if google_sheets_page(data):  # a page of the download unzipped: a fragment, no <html>
+        return GOOGLE_WEB_PAGE
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "an HTML page, not a workbook (a failed download or a sign-in page?)"
@@ -563,7 +609,13 @@ def ods_encrypted(zf: zipfile.ZipFile) -> bool:
 
 def _check_members(source: str, zf: zipfile.ZipFile) -> None:
     """The reader's zip checks: the part count first, then what kind of file this is (so an
-    .ods or a Word document is named as such), then the size limits every spreadsheet gets."""
+    .ods or a Word document is named as such), then the size limits every spreadsheet gets.
+    Workbooks zipped are named at any part count (from the names alone)."""
+    names = zf.namelist()
+    if len(names) > MAX_MEMBERS and "[Content_Types].xml" not in names:
+        books = zip_of_workbooks(names)
+        if books:
+            _fail(source, books)
     _check_count(source, zf)
     _check_kind(source, zf)
     check_zip_limits(source, zf)
@@ -593,6 +645,9 @@ def _check_kind(source: str, zf: zipfile.ZipFile) -> None:
                 or "Index.zip" in names:
             return _fail(source, "an Apple Numbers document: export it as .xlsx "
                                  "(File > Export To > Excel)")
+        books = zip_of_workbooks(zf.namelist())  # in the zip's order, as unzip lists them
+        if books:
+            return _fail(source, books)
         pages = zipped_web_page(zf)
         if pages:
             return _fail(source, pages)

@@ -1,0 +1,394 @@
+"""Returns that reach a folder zipped, or unzipped, instead of as the .xlsx itself.
+
+- A .zip holding returned workbooks (a rater zipped their returns for mailing, or ops
+  forwarded a team's): collect FOLDER left it out without a word (exit 0, the people shown as
+  not returned). It is taken and refused by name, naming a few workbooks it holds and saying
+  to unzip it; judged from the zip's directory alone (names: no part is read).
+- An .xlsx renamed .zip (an Office package: ``[Content_Types].xml`` and ``xl/workbook.xml``):
+  left out as well; refused from a folder saying which name to give it back. Given by name
+  (``read ana.zip``) it is read as a workbook, as a workbook under any other suffix is.
+- A Google Sheets "Web page (.html, zipped)" download that was unzipped into the folder: one
+  ``<tab name>.html`` page per tab beside a ``resources/`` folder. The pages were left out
+  (Google's fragments are no page ``saved_spreadsheet`` knows); a download is now refused once,
+  by its first page, with the Google advice.
+
+The zips and pages are modelled here, not real downloads (none can be made offline); the
+workbooks are rendered and filled as the other tests make them. Google's page markup and the
+download's layout are modelled as in tests/test_edges_google_zip.py, whose docstring cites
+where they come from (Google Sheets' File > Download > Web page (.html, zipped); Drive's
+``exportFormat=zip``; copies of such pages in public repositories, e.g.
+jspaniac/BackreadingBot, src/html_constants.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sheetladder.cli import main
+from sheetladder.errors import UnreadableWorkbook
+from sheetladder.results.collect import saved_as_returns
+from sheetladder.xlsx.archive import MAX_FILE_BYTES, MAX_MEMBERS, open_zip
+
+from .conftest import SMALL
+from .make_bad_files import zip_with_zeros
+from .test_edges_google_zip import google_page
+from .test_edges_saved import held_people, refusals
+from .test_status import fill, invoke
+
+PERIOD = "2026-Q4"
+PEOPLE = ("Ana Diaz", "Ben Ortiz", "Eva Lind", "Fay Moss")
+UNZIP = "not a workbook itself: unzip it into the folder it is in and collect again (or give " \
+        "the workbooks themselves)"
+
+
+def key(person: str) -> str:
+    return f"{person.lower().replace(' ', '-')}-{PERIOD.lower()}"
+
+
+def zipped(members: dict[str, bytes | str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def books_reason(names: list[str], count: int | None = None) -> str:
+    n = len(names) if count is None else count
+    what = "a workbook" if n == 1 else f"{n} workbooks"
+    shown = ", ".join(names) + (", …" if n > len(names) else "")
+    return f"a zip archive holding {what} ({shown}), {UNZIP}"
+
+
+@pytest.fixture()
+def cycle(tmp_path: Path) -> dict[str, Path]:
+    """Four people, each with a Self tab and Bo Chen's, filled: their workbooks as handed out,
+    in ``out`` beside its manifest."""
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text("person,email,manager\n" + "".join(
+        f"{p},{p.split()[0].lower()}@example.com,Bo Chen\n" for p in PEOPLE), encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                 "-o", str(out))
+    assert res.exit_code == 0, res.output
+    for p in PEOPLE:
+        fill(out / f"{key(p)}.xlsx", "Self", ["L2", "L3"])
+        fill(out / f"{key(p)}.xlsx", "Bo Chen", ["L2", "L2"])
+    return {"out": out, "db": tmp_path / "h.sqlite"}
+
+
+def zip_up(out: Path, people: tuple[str, ...], name: str) -> Path:
+    """``people``'s workbooks moved into ``out/name``, a zip, as a mail program zips them."""
+    path = out / name
+    path.write_bytes(zipped({f"{key(p)}.xlsx": (out / f"{key(p)}.xlsx").read_bytes()
+                             for p in people}))
+    for p in people:
+        (out / f"{key(p)}.xlsx").unlink()
+    return path
+
+
+def status_tabs(out: Path, db: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
+    st = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                "--format", "json")
+    assert st.exit_code == 0, st.output
+    return {(p["person"], t["tab"]): (t["state"], t["file"] and Path(t["file"]).name)
+            for p in json.loads(st.stdout)["people"] for t in p["tabs"]}
+
+
+# -- 1. a zip of workbooks ----------------------------------------------------------------------
+
+def test_a_zip_of_returned_workbooks_in_a_folder_is_refused_by_name_not_skipped(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    zip_up(out, ("Ben Ortiz", "Eva Lind", "Fay Moss"), "returns.zip")
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert "1 added, 0 updated, 0 unchanged, 0 empty, 1 refused" in res.output, res.output
+    assert refusals(res.output) == {"returns.zip": ["not a readable workbook: " + books_reason(
+        [f"{key(p)}.xlsx" for p in ("Ben Ortiz", "Eva Lind", "Fay Moss")])]}, res.output
+    assert held_people(db) == ["Ana Diaz"]
+
+
+def test_unzipped_as_the_message_says_the_returns_go_in_and_the_zip_is_left_alone(
+        cycle: dict[str, Path]) -> None:
+    """Unzipped into its folder, the zip stays beside its workbooks: each is there as the zip
+    holds it (its size and CRC-32), so the zip is no return of its own any more. One of them
+    edited since, or gone, and the zip is refused again: it may hold the only copy."""
+    out, db = cycle["out"], cycle["db"]
+    path = zip_up(out, ("Ben Ortiz", "Eva Lind"), "returns.zip")
+    assert invoke("collect", str(out), "--db", str(db), "-j", "1").exit_code == 1
+    with zipfile.ZipFile(path) as z:
+        z.extractall(out)
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert "returns.zip" not in res.output
+    assert held_people(db) == sorted(PEOPLE)
+    eva = out / f"{key('Eva Lind')}.xlsx"
+    fill(eva, "Self", ["L3", "L3"])
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert list(refusals(res.output)) == ["returns.zip"], res.output
+    eva.unlink()
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert list(refusals(res.output)) == ["returns.zip"], res.output
+
+
+def test_a_zip_unzipped_into_a_folder_of_its_name_is_left_alone(cycle: dict[str, Path]) -> None:
+    """As macOS's Archive Utility and Windows' "Extract All" unzip: into ``returns/``."""
+    out, db = cycle["out"], cycle["db"]
+    path = zip_up(out, ("Ben Ortiz", "Eva Lind"), "returns.zip")
+    with zipfile.ZipFile(path) as z:
+        z.extractall(out / "returns")
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert "returns.zip" not in res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+def test_a_zip_naming_a_workbook_out_of_its_folder_is_never_taken_as_unzipped(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "back"
+    folder.mkdir()
+    (tmp_path / "ana.xlsx").write_bytes(b"PK")
+    (folder / "up.zip").write_bytes(zipped({"../ana.xlsx": b"PK"}))
+    assert saved_as_returns([folder]) == [str(folder / "up.zip")]
+
+
+def test_one_person_s_return_zipped_under_its_own_name_shows_refused_in_status(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    zip_up(out, ("Ben Ortiz",), f"{key('Ben Ortiz')}.zip")
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {f"{key('Ben Ortiz')}.zip": [
+        "not a readable workbook: " + books_reason([f"{key('Ben Ortiz')}.xlsx"])]}, res.output
+    bens = {t: got for t, got in status_tabs(out, db).items() if t[0] == "Ben Ortiz"}
+    assert set(bens.values()) == {("refused", f"{key('Ben Ortiz')}.zip")}  # not "missing"
+
+
+def test_a_zip_of_many_workbooks_names_three_and_its_count(tmp_path: Path) -> None:
+    """In folders too (as zipping a folder of returns gives them), .xlsm too; macOS's resource
+    forks and Excel's lock files inside are no workbooks, and other files are not named."""
+    path = tmp_path / "team.zip"
+    path.write_bytes(zipped({
+        "q4/": b"", "q4/ana.xlsx": b"PK", "q4/bo.xlsm": b"PK", "q4/notes.txt": "x",
+        "q4/~$ana.xlsx": b"x", "__MACOSX/q4/._ana.xlsx": b"x", "q4/._bo.xlsm": b"x",
+        "q4/cy.XLSX": b"PK", "q4/di.xlsx": b"PK"}))
+    want = books_reason(["q4/ana.xlsx", "q4/bo.xlsm", "q4/cy.XLSX"], count=4)
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == f"{path}: {want}"
+
+
+def test_a_zip_of_workbooks_given_by_name_is_refused_saying_what_it_holds(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    path = zip_up(out, ("Ben Ortiz",), "ben.zip")
+    want = books_reason([f"{key('Ben Ortiz')}.xlsx"])
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert res.exit_code == 2 and res.stderr.strip() == f"{path}: {want}", res.output
+    res = invoke("collect", str(path), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {"ben.zip": [f"not a readable workbook: {want}"]}
+
+
+def test_a_zip_of_workbooks_is_judged_by_names_alone(tmp_path: Path) -> None:
+    """No part is read: a workbook in it that would inflate to 64 MB, or whose bytes are
+    damaged, costs nothing; the zip is named at any part count and at any size."""
+    folder = tmp_path / "back"
+    folder.mkdir()
+    bomb = zip_with_zeros(zipped({"notes.txt": "x"}), "ana.xlsx", 64 * 2**20)
+    assert len(bomb) < 200_000
+    (folder / "bomb.zip").write_bytes(bomb)
+    damaged = bytearray(zipped({"bo.xlsx": os.urandom(64)}))
+    at = damaged.find(b"PK\x01\x02")  # the part's CRC-32 in the zip's directory, made wrong
+    damaged[at + 16:at + 20] = bytes(4)
+    (folder / "damaged.zip").write_bytes(bytes(damaged))
+    tracemalloc.start()
+    try:
+        assert saved_as_returns([folder]) == [str(folder / "bomb.zip"),
+                                              str(folder / "damaged.zip")]
+        with pytest.raises(UnreadableWorkbook) as e:
+            open_zip("bomb.zip", bomb)
+        assert e.value.reason == books_reason(["ana.xlsx"])
+        with pytest.raises(UnreadableWorkbook) as e:
+            open_zip("damaged.zip", bytes(damaged))
+        assert e.value.reason == books_reason(["bo.xlsx"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MB allocated to judge the zip"
+    many = zipped({**{f"p/{i}.txt": "x" for i in range(MAX_MEMBERS)}, "ana.xlsx": b"PK"})
+    with pytest.raises(UnreadableWorkbook) as e:
+        open_zip("many.zip", many)
+    assert e.value.reason == books_reason(["ana.xlsx"])
+    big = folder / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("ana.xlsx", b"PK")
+        z.writestr("photo.jpg", os.urandom(MAX_FILE_BYTES + 1024))
+    res = CliRunner().invoke(main, ["read", str(big)])
+    assert res.exit_code == 2 and res.stderr.strip() == f"{big}: {books_reason(['ana.xlsx'])}"
+
+
+def test_zips_of_no_workbook_and_an_xlsx_embedding_one_are_left_as_they_were(
+        cycle: dict[str, Path]) -> None:
+    """A zip of only a lock file and macOS's forks is left alone; an .xlsx holding an embedded
+    workbook (``xl/embeddings/…xlsx``) is an Office package, read as the return it is."""
+    out, db = cycle["out"], cycle["db"]
+    (out / "junk.zip").write_bytes(zipped({"~$ana.xlsx": b"x", "__MACOSX/._ana.xlsx": b"x"}))
+    with zipfile.ZipFile(out / f"{key('Ana Diaz')}.xlsx", "a") as z:
+        z.writestr("xl/embeddings/Microsoft_Excel_Worksheet.xlsx", b"PK")
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert "4 added, 0 updated, 0 unchanged, 0 empty, 0 refused" in res.output, res.output
+    assert "junk.zip" not in res.output
+
+
+# -- 2. an .xlsx renamed .zip -------------------------------------------------------------------
+
+def renamed_reason(name: str, suffix: str = ".xlsx", there: bool = False) -> str:
+    also = f" ({name} is in that folder already: keep the one that is the return)" if there \
+        else ""
+    return (f"an {suffix} workbook named .zip: rename it to {suffix} ({name}) and collect "
+            f"again{also}")
+
+
+def test_an_xlsx_renamed_zip_in_a_folder_is_refused_saying_what_to_name_it(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    ben = out / f"{key('Ben Ortiz')}.xlsx"
+    ben.rename(out / f"{key('Ben Ortiz')}.zip")
+    eva = out / f"{key('Eva Lind')}.xlsx"
+    eva.rename(out / f"{key('Eva Lind')}.xlsx.zip")  # a mail program's double suffix
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert "2 added, 0 updated, 0 unchanged, 0 empty, 2 refused" in res.output, res.output
+    assert refusals(res.output) == {
+        f"{key('Ben Ortiz')}.zip": [renamed_reason(ben.name)],
+        f"{key('Eva Lind')}.xlsx.zip": [renamed_reason(eva.name)]}, res.output
+    assert held_people(db) == ["Ana Diaz", "Fay Moss"]  # not read: a renamed file is a doubt
+    (out / f"{key('Ben Ortiz')}.zip").rename(ben)  # renamed as the message says, it goes in
+    (out / f"{key('Eva Lind')}.xlsx.zip").rename(eva)
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+def test_a_renamed_xlsm_and_a_renamed_copy_beside_its_workbook_are_told_apart(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    ana = out / f"{key('Ana Diaz')}.xlsx"
+    (out / "ana-copy.zip").write_bytes(ana.read_bytes())
+    with zipfile.ZipFile(out / "bo.zip", "w") as z:  # names alone say .xlsm: no part is read
+        for name in ("[Content_Types].xml", "xl/workbook.xml", "xl/vbaProject.bin"):
+            z.writestr(name, b"")
+    (out / f"{key('Ana Diaz')}.zip").write_bytes(ana.read_bytes())
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {
+        "ana-copy.zip": [renamed_reason("ana-copy.xlsx")],
+        "bo.zip": [renamed_reason("bo.xlsm", ".xlsm")],
+        f"{key('Ana Diaz')}.zip": [renamed_reason(ana.name, there=True)]}, res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+def test_an_xlsx_renamed_zip_given_by_name_is_read_as_any_workbook_given_is(
+        cycle: dict[str, Path]) -> None:
+    """The suffix of a file given by name never decided how it is read (``read ana.dat`` reads
+    a workbook): that stays; only the folder's .zip files are judged by what they are."""
+    out, db = cycle["out"], cycle["db"]
+    ben = out / f"{key('Ben Ortiz')}.xlsx"
+    given = ben.rename(out / f"{key('Ben Ortiz')}.zip")
+    res = invoke("collect", str(out), str(given), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+# -- 3. a Google Sheets web page download, unzipped ---------------------------------------------
+
+GOOGLE_PAGE = ("a page of a Google Sheets web page download (.html, one page per tab), not an "
+               ".xlsx workbook: in Google Sheets use File > Download > Microsoft Excel (.xlsx) "
+               "and send that")
+TABS = ("Guide", "Matrix", "Self", "Bo Chen", "Summary")
+
+
+def unzipped_download(folder: Path, tabs: tuple[str, ...] = TABS, resources: bool = True
+                      ) -> None:
+    """What unzipping Google's "Web page (.html, zipped)" gives (modelled, as the zip is in
+    tests/test_edges_google_zip.py): ``<tab name>.html`` per tab beside ``resources/``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for tab in tabs:
+        (folder / f"{tab}.html").write_text(
+            google_page([["Category", "Rating"], ["Craft", "L2"]]), encoding="utf-8")
+    if resources:
+        (folder / "resources").mkdir()
+        (folder / "resources" / "sheet.css").write_text(".grid-container{}\n", encoding="utf-8")
+
+
+def test_an_unzipped_google_download_in_a_folder_is_refused_once_not_skipped(
+        cycle: dict[str, Path]) -> None:
+    """Unzipped into a folder of its own (as unzipping ben-ortiz-2026-q4.zip gives): its first
+    page stands for the download, refused with Google's advice; the other pages are its."""
+    out, db = cycle["out"], cycle["db"]
+    (out / f"{key('Ben Ortiz')}.xlsx").unlink()
+    unzipped_download(out / key("Ben Ortiz"))
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert "3 added, 0 updated, 0 unchanged, 0 empty, 1 refused" in res.output, res.output
+    assert refusals(res.output) == {"Bo Chen.html": [f"not a readable workbook: {GOOGLE_PAGE}"]}
+    assert str(out / key("Ben Ortiz") / "Bo Chen.html") in res.output
+    assert held_people(db) == ["Ana Diaz", "Eva Lind", "Fay Moss"]
+
+
+def test_pages_with_no_resources_folder_beside_them_are_refused_each(tmp_path: Path) -> None:
+    """Pages of Google's markup kept without the download's resources/ (copied out one by
+    one): nothing says they are one download, so each is refused. A note beside them, and a
+    page whose Google marks are past the first MB looked at, are left alone as before."""
+    folder = tmp_path / "back"
+    unzipped_download(folder, ("Self", "Peer"), resources=False)
+    (folder / "notes.html").write_text("<!DOCTYPE html><html><body><p>chase Ben</p></body>"
+                                       "</html>", encoding="utf-8")
+    (folder / "far.html").write_text(google_page([["a"]], pad=2**20), encoding="utf-8")
+    res = invoke("collect", str(folder), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {name: [f"not a readable workbook: {GOOGLE_PAGE}"]
+                                    for name in ("Peer.html", "Self.html")}, res.output
+
+
+def test_a_spreadsheet_s_own_web_page_beside_a_download_is_still_refused_for_itself(
+        tmp_path: Path) -> None:
+    """One refusal per download stands only for Google's pages: another return saved as a web
+    page in that folder (LibreOffice's, by its generator) is refused as well, as before."""
+    folder = tmp_path / "back"
+    unzipped_download(folder)
+    (folder / "eva.html").write_text(
+        '<!DOCTYPE html><html><head><meta name="generator" content="LibreOffice 24.2"/></head>'
+        "<body><table><tr><td>L2</td></tr></table></body></html>", encoding="utf-8")
+    res = invoke("collect", str(folder), "--db", str(tmp_path / "h.sqlite"))
+    assert res.exit_code == 1, res.output
+    got = refusals(res.output)
+    assert sorted(got) == ["Bo Chen.html", "eva.html"], res.output
+    assert got["Bo Chen.html"] == [f"not a readable workbook: {GOOGLE_PAGE}"]
+    assert got["eva.html"][0].startswith("not a readable workbook: a web page (a spreadsheet's")
+
+
+def test_a_page_of_a_google_download_given_is_named_for_what_it_is(tmp_path: Path) -> None:
+    unzipped_download(tmp_path / "ben")
+    page = tmp_path / "ben" / "Self.html"
+    res = CliRunner().invoke(main, ["read", str(page)])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == f"{page}: {GOOGLE_PAGE}"
+    big = tmp_path / "big.html"  # over the size limit: named for what it is all the same
+    big.write_text(google_page([["L2"]]) + " " * (MAX_FILE_BYTES + 1024), encoding="utf-8")
+    res = CliRunner().invoke(main, ["read", str(big)])
+    assert res.exit_code == 2 and res.stderr.strip() == f"{big}: {GOOGLE_PAGE}", res.output
