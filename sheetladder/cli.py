@@ -437,11 +437,13 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     """Read filled WORKBOOKS (files or folders of .xlsx) into the history database.
 
     A folder gives its .xlsx and .xlsm files; spreadsheets saved in another format there (.ods,
-    .xls, .xlsb, .numbers, Excel 2003 XML, a web page .htm or .mht, or a sheet saved as .csv or
-    as tab-separated .txt) are named and refused with what to do, never silently left out.
-    Its manifest.csv, any CSV or text with a 'person' column (a roster, an export, the
-    reminder list), notes, other XML, and the lock files of a workbook open in Excel or
-    LibreOffice (also when given among the files with the workbook) are left out.
+    .xls, .xlsb, .numbers, Excel 2003 XML, a web page .htm or .mht, Google Sheets' web page
+    download, zipped or not, or a sheet saved as .csv or as tab-separated .txt), a .zip of
+    workbooks not unzipped beside it, and a workbook renamed .zip are named and refused with
+    what to do, never silently left out. Its manifest.csv, any CSV or text with a 'person'
+    column (a roster, an export, the reminder list), notes, other XML, other zips, and the lock
+    files of a workbook open in Excel or LibreOffice (also when given among the files with the
+    workbook) are left out.
 
     Every file is read first; then the files are stored in batches (one transaction each; a
     file refused leaves the others stored); a file already collected adds nothing. Two copies
