@@ -342,20 +342,22 @@ class WorkerPool:
     def shutdown(self, wait: bool = True, cancel_futures: bool = False,
                  kill: bool = False) -> None:
         """Stop the workers once the tasks sent are done (``cancel_futures``: the queued ones
-        are cancelled; ``kill``: the workers are killed at once, their tasks lost)."""
+        are cancelled; ``kill``: the workers are killed at once, their tasks lost). Called
+        again after one that did not ``wait``, it waits (and kills, with ``kill``)."""
         with self._lock:
-            if self.closing:
-                return
+            first = not self.closing
             self.closing = True
-        if cancel_futures or kill:
-            self._drop_queued(None)
-        for _ in self.workers:
-            self.queue.put(None)
+        if first:
+            if cancel_futures or kill:
+                self._drop_queued(None)
+            for _ in self.workers:
+                self.queue.put(None)
         for w in self.workers:
             if kill and w.process.poll() is None:
                 w.process.kill()
-            w.slots.release()  # a sender waiting for a slot takes its stop
-        if wait:
+            if first:
+                w.slots.release()  # a sender waiting for a slot takes its stop
+        if wait:  # (also after a shutdown that did not wait: the workers are waited for now)
             for w in self.workers:
                 w.sender.join()
                 w.receiver.join()

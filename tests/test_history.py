@@ -15,6 +15,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -861,9 +862,23 @@ def test_readers_started_early_are_the_ones_collect_reads_with(
         with History(url) as h:
             early = _by_file(coll.collect(h, [tmp_path / "in"], jobs=2, keep=KEEP(tmp_path),
                                           readers=readers))
-        assert readers.pool is pool  # still open: the caller's to end
+        assert readers.pool is pool  # the caller's to leave
         assert coll.read_chunk_for_collect in sent  # the early readers did read
+        # every file read, the processes were told to end: they exit while the files are
+        # stored (and the caller's context then waits for nothing)
+        assert pool.closing
+        deadline = time.monotonic() + 30
+        while any(w.process.poll() is None for w in pool.workers) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(w.process.poll() == 0 for w in pool.workers)
         monkeypatch.undo()
+        # a second collect given the ended readers reads with processes of its own
+        url2 = f"sqlite:///{tmp_path}/again.sqlite"
+        with History(url2) as h:
+            again = _by_file(coll.collect(h, [tmp_path / "in"], jobs=2, keep=KEEP(tmp_path),
+                                          readers=readers))
+        assert again == early and _stored(url2) == _stored(url)
     assert readers.pool is None
     url1 = f"sqlite:///{tmp_path}/here.sqlite"
     with History(url1) as h:
@@ -918,6 +933,7 @@ def test_a_reader_defined_in_the_callers_script_works_in_the_reader_processes(
     script = tmp_path / "collect_mine.py"
     script.write_text(f"""
 import sys
+import time
 sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
 from sheetladder.results import collect as coll
 from sheetladder.results.read import read_for_collect

@@ -530,7 +530,8 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     memo = VerifyMemo()  # what this process's reads share, for this collect
     first = list(itertools.islice(tasks, 3))
     travels, needs_main = _how_reader_travels(reader)
-    started = readers is not None and readers.pool is not None and not needs_main
+    started = readers is not None and readers.pool is not None and not readers.pool.closing \
+        and not needs_main  # (a collect before this one may have ended them)
     with (contextlib.nullcontext(readers) if started
           else Readers(jobs if travels else 1, len(first), main=needs_main)) as chosen:
         assert chosen is not None
@@ -545,6 +546,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                 _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen)
             except WorkerLost:
                 raise ReaderLost() from None
+            chosen.done()  # readers started by the caller exit while this process stores
     batch.add_held(held, stamps, reader, memo, keep)
     batch.settle(keep, history)
     for item in batch.items:  # a held copy --keep names, which could not be kept

@@ -189,6 +189,12 @@ class Readers:
                                    main=self.main)
         return self
 
+    def done(self) -> None:
+        """Every file is read: the processes are told to end now, without waiting for them, so
+        that they exit while this one stores what they read (leaving the context waits)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)
+
     def __exit__(self, exc_type: object, *rest: object) -> None:
         if self.pool is not None:
             self.pool.__exit__(exc_type, *rest)
