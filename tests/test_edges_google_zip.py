@@ -35,10 +35,9 @@ from sheetladder.errors import UnreadableWorkbook
 from sheetladder.results.collect import saved_as_returns
 from sheetladder.xlsx.archive import MAX_FILE_BYTES, ZIP_PAGE_HEAD, open_zip, zipped_pages
 
-from .conftest import SMALL
 from .make_bad_files import patch_member, zip_with_zeros
-from .test_edges_saved import held_people, refusals
-from .test_status import fill, invoke
+from .test_edges_saved import filled_cycle, held_people, refusals
+from .test_status import invoke
 
 PERIOD = "2026-Q4"
 PEOPLE = ("Ana Diaz", "Ben Ortiz")
@@ -101,19 +100,8 @@ def zipped(members: dict[str, bytes | str]) -> bytes:
 def cycle(tmp_path: Path) -> dict[str, Path]:
     """Ana and Ben, each with a Self tab and Bo Chen's, filled; Ana's returned as .xlsx, Ben's
     as Google's web page download, named as handed out."""
-    ladder = tmp_path / "small.yaml"
-    ladder.write_text(SMALL, encoding="utf-8")
-    roster = tmp_path / "team.csv"
-    roster.write_text("person,email,manager\n" + "".join(
-        f"{p},{p.split()[0].lower()}@example.com,Bo Chen\n" for p in PEOPLE), encoding="utf-8")
+    books = filled_cycle(tmp_path, PEOPLE)
     out = tmp_path / "out"
-    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
-                 "-o", str(out))
-    assert res.exit_code == 0, res.output
-    books = {p: out / f"{key(p)}.xlsx" for p in PEOPLE}
-    for book in books.values():
-        fill(book, "Self", ["L2", "L3"])
-        fill(book, "Bo Chen", ["L2", "L2"])
     (out / f"{key('Ben Ortiz')}.zip").write_bytes(
         google_download(["Guide", "Matrix", "Self", "Bo Chen", "Summary"]))
     books["Ben Ortiz"].unlink()

@@ -56,6 +56,25 @@ def key(person: str) -> str:
     return f"{person.lower().replace(' ', '-')}-{PERIOD.lower()}"
 
 
+def filled_cycle(tmp: Path, people: tuple[str, ...]) -> dict[str, Path]:
+    """``people``'s workbooks of the small ladder rendered from a roster into ``tmp/out``
+    (beside its manifest), each with its Self tab and Bo Chen's filled: person -> workbook."""
+    ladder = tmp / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp / "team.csv"
+    roster.write_text("person,email,manager\n" + "".join(
+        f"{p},{p.split()[0].lower()}@example.com,Bo Chen\n" for p in people), encoding="utf-8")
+    out = tmp / "out"
+    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
+                 "-o", str(out))
+    assert res.exit_code == 0, res.output
+    books = {p: out / f"{key(p)}.xlsx" for p in people}
+    for book in books.values():
+        fill(book, "Self", ["L2", "L3"])
+        fill(book, "Bo Chen", ["L2", "L2"])
+    return books
+
+
 def _soffice_text(src: Path, out_dir: Path, sheet: int) -> Path:
     """``src``'s sheet number ``sheet`` (1-based) saved by LibreOffice as "Text (Tab
     delimited)", UTF-8, as a rater saves the tab they filled; LibreOffice names it
@@ -115,19 +134,8 @@ def returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     of a web page (no spreadsheet) and the roster as tab-separated text."""
     soffice_or_skip()
     tmp = tmp_path_factory.mktemp("saved")
-    ladder = tmp / "small.yaml"
-    ladder.write_text(SMALL, encoding="utf-8")
-    roster = tmp / "team.csv"
-    roster.write_text("person,email,manager\n" + "".join(
-        f"{p},{p.split()[0].lower()}@example.com,Bo Chen\n" for p in PEOPLE), encoding="utf-8")
+    books = filled_cycle(tmp, PEOPLE)
     out = tmp / "out"
-    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
-                 "-o", str(out))
-    assert res.exit_code == 0, res.output
-    books = {p: out / f"{key(p)}.xlsx" for p in PEOPLE}
-    for book in books.values():
-        fill(book, "Self", ["L2", "L3"])
-        fill(book, "Bo Chen", ["L2", "L2"])
     work = tmp / "lo"
     html = convert_many([books["Ben Ortiz"], books["Ida Berg"]], work / "html", "html")
     shutil.move(html[0], out / f"{key('Ben Ortiz')}.html")

@@ -22,7 +22,6 @@ jspaniac/BackreadingBot, src/html_constants.py).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import tracemalloc
@@ -37,10 +36,9 @@ from sheetladder.errors import UnreadableWorkbook
 from sheetladder.results.collect import saved_as_returns
 from sheetladder.xlsx.archive import MAX_FILE_BYTES, MAX_MEMBERS, open_zip
 
-from .conftest import SMALL
 from .make_bad_files import zip_with_zeros
-from .test_edges_google_zip import google_page
-from .test_edges_saved import held_people, refusals
+from .test_edges_google_zip import google_page, zipped
+from .test_edges_saved import filled_cycle, held_people, refusals
 from .test_status import fill, invoke
 
 PERIOD = "2026-Q4"
@@ -51,14 +49,6 @@ UNZIP = "not a workbook itself: unzip it into the folder it is in and collect ag
 
 def key(person: str) -> str:
     return f"{person.lower().replace(' ', '-')}-{PERIOD.lower()}"
-
-
-def zipped(members: dict[str, bytes | str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return out.getvalue()
 
 
 def books_reason(names: list[str], count: int | None = None) -> str:
@@ -72,19 +62,8 @@ def books_reason(names: list[str], count: int | None = None) -> str:
 def cycle(tmp_path: Path) -> dict[str, Path]:
     """Four people, each with a Self tab and Bo Chen's, filled: their workbooks as handed out,
     in ``out`` beside its manifest."""
-    ladder = tmp_path / "small.yaml"
-    ladder.write_text(SMALL, encoding="utf-8")
-    roster = tmp_path / "team.csv"
-    roster.write_text("person,email,manager\n" + "".join(
-        f"{p},{p.split()[0].lower()}@example.com,Bo Chen\n" for p in PEOPLE), encoding="utf-8")
-    out = tmp_path / "out"
-    res = invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD,
-                 "-o", str(out))
-    assert res.exit_code == 0, res.output
-    for p in PEOPLE:
-        fill(out / f"{key(p)}.xlsx", "Self", ["L2", "L3"])
-        fill(out / f"{key(p)}.xlsx", "Bo Chen", ["L2", "L2"])
-    return {"out": out, "db": tmp_path / "h.sqlite"}
+    filled_cycle(tmp_path, PEOPLE)
+    return {"out": tmp_path / "out", "db": tmp_path / "h.sqlite"}
 
 
 def zip_up(out: Path, people: tuple[str, ...], name: str) -> Path:
