@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .definition import MAX_RATERS, Ladder, refuse_noncharacters
+from .definition import MAX_RATERS, Ladder, refuse_noncharacters, xlsx_unwritable
 from .errors import BadInput
 
 # the local part: no spaces, list separators, brackets or quotes, nor ':' (``mailto:``); the
@@ -164,10 +164,15 @@ def cut_utf16(text: str, units: int) -> str:
     return text
 
 
+_ESCAPE_START = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+
+
 def safe_tab(name: str) -> str:
     """A name Excel and Google accept as a tab: no []:*?/\\, no edge quotes, at most 31 chars
     (UTF-16 code units, as Excel counts)."""
-    s = re.sub(r"\s+", " ", _BAD_TAB.sub(" ", name))
+    # (and no '_' starting an escape-like code, '_x0042_': spreadsheets read a tab name's
+    # escapes as the characters they code, so the tab would come back as 'BoB')
+    s = re.sub(r"\s+", " ", _ESCAPE_START.sub(" ", _BAD_TAB.sub(" ", name)))
     s = cut_utf16(s.strip().strip("'").strip(), MAX_TAB)
     s = s.strip().strip("'").strip()  # cutting may have left a quote at the edge
     return s or "Rater"
@@ -199,6 +204,14 @@ def make_context(
     if len(raters) > MAX_RATERS:
         raise BadInput(f"{len(raters)} raters; a workbook holds at most {MAX_RATERS} "
                        "(one tab each)")
+    given = [("person", person), ("email", email), ("team", team),
+             *[("manager", m) for m in managers or ()],
+             *[(f"rater {name!r}", text) for role, name, mail in raters
+               for text in (name, mail) if text]]
+    for what, text in given:
+        why = xlsx_unwritable(text) if text else None
+        if why:
+            raise BadInput(f"{what}: {why}")
     for role, _, _ in raters:
         if role not in roles:
             raise BadInput(

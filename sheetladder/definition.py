@@ -121,6 +121,23 @@ _UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _OVERLAPPING_ESCAPES = re.compile("_x[0-9A-Fa-f]{4}_x[0-9A-Fa-f]{4}_")
 
 
+def xlsx_unwritable(text: str) -> str | None:
+    """What in ``text`` the .xlsx writer (xlsxwriter) would not write as it is, though a
+    spreadsheet can hold it, or None: two escape-like codes sharing an underscore (see
+    :data:`_OVERLAPPING_ESCAPES`), or a text that starts with ``<r>`` and ends with ``</r>``,
+    which xlsxwriter takes for its own rich-text markup and writes raw (an empty cell, or a
+    file no program opens). Asked of what a definition or a person being rendered gives (a
+    text already held, in a history or a Google Sheet, is never refused for it)."""
+    if "_x" in text and (m := _OVERLAPPING_ESCAPES.search(text)) is not None:
+        return (f"contains {m.group()!r}: two of the codes an .xlsx file spells characters "
+                "with, sharing an underscore, which the .xlsx writer cannot write so that they "
+                "read back as typed: put a space between them")
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return ("starts with '<r>' and ends with '</r>', which the .xlsx writer takes for its "
+                "own markup and would not write as text: leave out the '<r>' or the '</r>'")
+    return None
+
+
 AUTHORING = "authoring"  # the validation context of a definition file being loaded (load_text)
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
@@ -135,19 +152,26 @@ def category_key(name: str) -> str:
 
 
 def unholdable(text: str) -> str | None:
-    """What in ``text`` a workbook cannot hold as written (the first character no spreadsheet
-    can hold, or text the .xlsx writer would change), or None."""
+    """A description of the first character of ``text`` no spreadsheet can hold, or None."""
     m = _UNHOLDABLE.search(text)
     if m is None:
-        if "_x" in text and (m := _OVERLAPPING_ESCAPES.search(text)) is not None:
-            return (f"contains {m.group()!r}: two of the codes an .xlsx file spells characters "
-                    "with, sharing an underscore, which the .xlsx writer cannot write so that "
-                    "they read back as typed: put a space between them")
         return None
     ch = m.group()
     if ch in NONCHARACTERS:
         return "contains U+FFFE or U+FFFF, characters no spreadsheet can hold"
     return f"contains control character U+{ord(ch):04X}, which no spreadsheet can hold"
+
+
+def _strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string in ``value`` (a model's dump: dicts, lists), with the path to it."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, (*path, k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*path, i))
 
 
 def refuse_noncharacters(value: Any) -> Any:
@@ -475,6 +499,11 @@ class Ladder(_Model):
                     problems.append(
                         ((*where, "descriptors"), f"no descriptor for level(s) {', '.join(missing)}")
                     )
+        if authoring:  # (a ladder embedded in a workbook or held keeps loading)
+            for path, text in _strings(self.model_dump(), ()):
+                why = xlsx_unwritable(text)
+                if why:
+                    problems.append((path, f"{'.'.join(map(str, path))}: {why}"))
         lookalike = self.periods.calendar_lookalike() if authoring and self.periods else None
         if lookalike is not None:
             # the history, status, export and file names read such a label as the calendar's

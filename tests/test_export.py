@@ -268,6 +268,28 @@ def hostile_export(tmp_path: Path) -> object:
         return build(h, "2026-Q4")
 
 
+def test_a_comment_xlsxwriter_would_take_for_its_markup_is_exported_as_text(
+        tmp_path: Path) -> None:
+    # a text that starts with <r> and ends with </r> is, to xlsxwriter, rich-text XML of its
+    # own, written raw: the cell came out empty, or (with an '&') the file could not be opened
+    from sheetladder.xlsx.read import grid_from_bytes
+
+    ladder = load_text(SMALL, "small.yaml")
+    odd = ["<r>a & b</r>", "<r>Ann</r>"]
+    with History(f"sqlite:///{tmp_path / 'h.sqlite'}") as h:
+        for i, person in enumerate(("Ann Lee", "Bo Chen")):
+            ctx = ctx_of(ladder, person, "2026-Q4", n_raters=3)
+            comments = {s.tab: {ladder.categories[0].id: odd[i]} for s in ctx.raters}
+            h.ingest(make_report(ladder, ctx, random_ratings(ladder, ctx, random.Random(i)),
+                                 comments=comments, file=f"{i}.xlsx"), ladder)
+        exp = build(h, "2026-Q4")
+    data = to_xlsx(exp)
+    for engine in ("fast", "openpyxl"):
+        cells = grid_from_bytes("x.xlsx", data, engine).sheets["Comments"].cells
+        found = {c.value for c in cells.values() if isinstance(c.value, str)}
+        assert set(odd) <= found, engine
+
+
 def test_csv_neutralises_formula_injection_as_owasp_recommends(hostile_export: object) -> None:
     data = to_csv(hostile_export)  # type: ignore[arg-type]
     assert not data.startswith(b"\xef\xbb\xbf")

@@ -30,6 +30,7 @@ from ..errors import SheetladderError
 from ..period import previous_of
 from ..results.store import AssessmentRecord, History, RatingRecord
 from ..scoring import ROUND_DIGITS, RaterInput, xround
+from ..xlsx.write import write_text
 from . import anonymity
 
 if TYPE_CHECKING:
@@ -787,6 +788,7 @@ class _Writer:
         self.bold = wb.add_format({"bold": True})
         self.text = wb.add_format({"valign": "top"})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.run = wb.add_format()  # a run of rich text (write_text)
 
     def put(self, ws: Worksheet, r: int, c: int, v: Value, fmt: Any = None) -> None:
         if fmt is None:
@@ -798,7 +800,7 @@ class _Writer:
         elif isinstance(v, (int, float)):
             ws.write_number(r, c, v, fmt)
         else:
-            ws.write_string(r, c, str(v), fmt)
+            write_text(ws, r, c, str(v), fmt, self.run)
 
     def table(self, ws: Worksheet, top: int, headers: Sequence[str],
               rows: Sequence[Sequence[Value]], formats: dict[str, Any] | None = None,
@@ -915,7 +917,7 @@ def _calibration_sheet(wb: xlsxwriter.Workbook, w: _Writer, cal: Calibration) ->
     widths: dict[int, float] = {}
     r = 3
     for name, headers, rows, fmts in blocks:
-        ws.write_string(r, 0, name, w.bold)
+        write_text(ws, r, 0, name, w.bold, w.run)
         got = w.table(ws, r + 1, headers, rows, fmts)
         for c, x in enumerate(got):
             widths[c] = max(widths.get(c, 0.0), x)
@@ -1052,7 +1054,7 @@ def _heatmap_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> No
                               "(green), the levels held in this period.", w.note)
         r += 2
         for name, cats in _blocks(tv):
-            ws.write_string(r, 0, name, w.bold)
+            write_text(ws, r, 0, name, w.bold, w.run)
             r += 1
             headers = ["Person", "Level", *(c.name for c in cats)]
             for j, h in enumerate(headers):
@@ -1063,7 +1065,7 @@ def _heatmap_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> No
             top = r + 1
             for row in people:
                 r += 1
-                ws.write_string(r, 0, row.person)
+                write_text(ws, r, 0, row.person, None, w.run)
                 w.put(ws, r, 1, row.level)
                 for j, c in enumerate(cats):
                     w.put(ws, r, 2 + j, row.consensus.get(c.category), w.dec)
@@ -1134,7 +1136,7 @@ def _team_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
         ws.set_row(r, header_height(headers, widths[:len(headers)]))
         for c in tv.categories:
             r += 1
-            ws.write_string(r, 0, c.name, wrap_name)
+            write_text(ws, r, 0, c.name, wrap_name, w.run)
             w.put(ws, r, 1, c.consensus, w.dec)
             for j, (rid, _) in enumerate(roles):
                 w.put(ws, r, 2 + j, c.role_means.get(rid), w.dec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 from typing import IO, Any
@@ -84,6 +85,25 @@ class _Formats:
         """A new Format per conditional format, as ``add_format`` gave one each."""
         return self._new(self._wb, "highlight", name, HIGHLIGHTS[name])
 
+    @functools.cached_property
+    def run(self) -> Format:
+        """A format of no properties, for a run of rich text (:func:`write_text`)."""
+        fmt: Format = self._wb.add_format()
+        return fmt
+
+
+def write_text(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None,
+               run: Format) -> None:
+    """``text`` into a cell as text (``write_string``: never a formula). A text that starts with
+    ``<r>`` and ends with ``</r>`` is written as two runs of rich text instead (``run``, a
+    format of no properties, for the second): xlsxwriter takes such a string for rich-text
+    markup of its own and writes it raw, which leaves the cell empty or the file unreadable
+    (a rater's comment can be anything)."""
+    if text.startswith("<r>") and text.endswith("</r>"):
+        ws.write_rich_string(row, col, text[:1], run, text[1:], fmt)
+    else:
+        ws.write_string(row, col, text, fmt)
+
 
 def _write_cells(ws: Worksheet, sheet: Any, fmts: _Formats) -> None:
     made = fmts.made
@@ -105,6 +125,8 @@ def _write_cells(ws: Worksheet, sheet: Any, fmts: _Formats) -> None:
             write_blank(row, col, None, fmt)
         elif isinstance(value, (int, float)):
             write_number(row, col, float(value), fmt)
+        elif str(value).startswith("<r>") and str(value).endswith("</r>"):
+            write_text(ws, row, col, str(value), fmt, fmts.run)  # (as text, not as markup)
         else:
             # write_string, never write(): text from users must never turn into a formula
             write_string(row, col, str(value), fmt)
