@@ -251,9 +251,10 @@ def _zipped_web_pages(f: Path) -> bool:
 def _folder_zip(f: Path) -> tuple[bool, str | None]:
     """What collect makes of .zip ``f`` in a folder given: whether it is taken (to be refused
     by the reader, :func:`_zipped_web_pages`), and why it is refused here, if it is: an .xlsx
-    (or .xlsm) workbook renamed .zip (:func:`_renamed_workbook`). A zip of workbooks already
-    unzipped beside itself (:func:`_unzipped_beside`) is left alone: its workbooks are the
-    ones collected, as its refusal said."""
+    (or .xlsm) workbook renamed .zip (:func:`_renamed_workbook`). A zip of possible returns
+    (:func:`zipped_workbooks`: workbooks, spreadsheets of another format, zips) already
+    unzipped beside itself (:func:`_unzipped_beside`) is left alone: the files it held are the
+    ones collected (or refused by name), as its refusal said."""
     import zipfile  # imported here, beside the one function that needs them
 
     from ..xlsx.archive import zipped_pages, zipped_workbooks
@@ -272,13 +273,14 @@ def _folder_zip(f: Path) -> tuple[bool, str | None]:
 
 
 def _unzipped_beside(f: Path, zf: Any, books: Sequence[str]) -> bool:
-    """Whether every workbook in zip ``f`` (``zf``, opened; ``books``, its workbooks' names)
-    is beside it already, as unzipping it puts it: into its folder, or into a folder named
-    after it there (``returns/`` for ``returns.zip``: what macOS's Archive Utility and
-    Windows' "Extract All" make), a file of that name with the size and CRC-32 the zip's
-    directory declares (the files on disk are read, no part of the zip). A workbook missing,
-    differing (edited since, another version), over the size limit, or named out of the
-    folder (``..``, an absolute name) leaves the zip refused."""
+    """Whether every possible return in zip ``f`` (``zf``, opened; ``books``, the names of its
+    workbooks, spreadsheets of another format and zips, :func:`zipped_workbooks`) is beside it
+    already, as unzipping it puts it: into its folder, or into a folder named after it there
+    (``returns/`` for ``returns.zip``: what macOS's Archive Utility and Windows' "Extract All"
+    make), a file of that name with the size and CRC-32 the zip's directory declares (the
+    files on disk are read, no part of the zip). A file missing, differing (edited since,
+    another version), over the size limit, or named out of the folder (``..``, an absolute
+    name) leaves the zip refused."""
     from pathlib import PurePosixPath
 
     from ..xlsx.archive import MAX_FILE_BYTES
