@@ -22,9 +22,11 @@ jspaniac/BackreadingBot, src/html_constants.py).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tracemalloc
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -332,6 +334,73 @@ def test_zips_of_photos_and_pdfs_and_office_packages_holding_spreadsheets_stay_l
                                               "word/embeddings/pack.zip": b"PK"}))
     (folder / "numbers.zip").write_bytes(zipped({"Index.zip": b"PK", "Metadata/x.plist": "x"}))
     assert saved_as_returns([folder]) == []
+
+
+# UTF-8 names without the zip's UTF-8 flag (bit 0x800), as macOS's Finder and old Windows tools
+# write them. zipfile sets the flag for every non-ASCII name it writes, so the zip is written
+# under an ASCII name of the same byte length and that name's bytes are then replaced, in the
+# local header and the central directory, by the UTF-8 bytes: the flag stays unset, and
+# zipfile reads the name back as cp437 ("Ana D├¡az.xlsx"), as it reads a Finder zip.
+
+def unflagged_utf8(members: dict[str, bytes]) -> bytes:
+    stand_ins = {name: "".join(c if c.isascii() else "#" * len(c.encode()) for c in name)
+                 for name in members}
+    data = zipped({stand_ins[name]: body for name, body in members.items()})
+    for name, stand_in in stand_ins.items():
+        assert data.count(stand_in.encode()) == 2
+        data = data.replace(stand_in.encode(), name.encode())
+    return data
+
+
+def test_a_zip_of_unflagged_utf8_names_is_named_as_written_and_found_unzipped(
+        tmp_path: Path) -> None:
+    """Before, the beside-check compared ``Ana D├¡az.xlsx`` with the ``Ana Díaz.xlsx``
+    unzipped, so the zip stayed refused at every collect; the message showed the garbled
+    name. Found as unzipped into its folder, or into a folder of its name, composed or not
+    (Finder writes ``í`` decomposed); a name that is no UTF-8 (a DOS tool's cp437) is as
+    zipfile reads it."""
+    folder = tmp_path / "back"
+    folder.mkdir()
+    body = os.urandom(200)
+    ana, eva = "Ana Díaz.xlsx", unicodedata.normalize("NFD", "Éva Lind.ods")
+    data = unflagged_utf8({ana: body, eva: body})
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert [(i.filename, i.flag_bits & 0x800) for i in z.infolist()] == [
+            (ana.encode().decode("cp437"), 0), (eva.encode().decode("cp437"), 0)]
+    path = folder / "returns.zip"
+    path.write_bytes(data)
+    assert saved_as_returns([folder]) == [str(path)]
+    want = spreadsheets_reason([ana, eva], "2 spreadsheets")
+    with pytest.raises(UnreadableWorkbook) as e:
+        open_zip("returns.zip", data)
+    assert e.value.reason == want
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert res.exit_code == 2 and res.stderr.strip() == f"{path}: {want}", res.output
+    (folder / ana).write_bytes(body)
+    assert saved_as_returns([folder]) == [str(path)]  # Éva's is not there yet
+    (folder / unicodedata.normalize("NFC", eva)).write_bytes(body)  # composed by the unzipper
+    assert saved_as_returns([folder]) == []
+    (folder / ana).write_bytes(os.urandom(200))
+    assert saved_as_returns([folder]) == [str(path)]
+    into = tmp_path / "mac"
+    into.mkdir()
+    (into / "returns.zip").write_bytes(data)
+    (into / "returns").mkdir()
+    for name in (ana, eva):
+        (into / "returns" / name).write_bytes(body)
+    assert saved_as_returns([into]) == []
+    dos = tmp_path / "dos"
+    dos.mkdir()
+    data = zipped({"caf_.xlsx": body}).replace(b"caf_.xlsx", b"caf\x82.xlsx")  # cp437 é
+    (dos / "old.zip").write_bytes(data)
+    with pytest.raises(UnreadableWorkbook) as e:
+        open_zip("old.zip", data)
+    assert e.value.reason == books_reason(["café.xlsx"])
+    (dos / "café.xlsx").write_bytes(body)
+    assert saved_as_returns([dos]) == []
+    with pytest.raises(UnreadableWorkbook) as e:  # flagged as zipfile writes it: as it is
+        open_zip("new.zip", zipped({"Łukasz Díaz.xlsx": body}))
+    assert e.value.reason == books_reason(["Łukasz Díaz.xlsx"])
 
 
 # -- 2. an .xlsx renamed .zip -------------------------------------------------------------------

@@ -240,6 +240,7 @@ ZIPPED_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods
 ZIPPED_RETURN_SUFFIXES = (*ZIPPED_BOOK_SUFFIXES, *ZIPPED_SPREADSHEET_SUFFIXES, ".zip")
 _SHOWN_BOOKS = 3  # workbooks a message names, at most
 _SHOWN_NAME = 60  # characters of a name a message shows, at most
+_UTF8_NAME = 0x800  # flag_bits: the part's name is UTF-8 (else cp437, as zipfile decodes it)
 
 
 def zipped_workbooks(names: Collection[str]) -> list[str]:
@@ -256,9 +257,25 @@ def zipped_workbooks(names: Collection[str]) -> list[str]:
             and not n.rsplit("/", 1)[-1].startswith(("~$", "."))]
 
 
+def zip_part_name(name: str, flag_bits: int | None = None) -> str:
+    """A zip part's name as its maker wrote it. A name without the UTF-8 flag (bit 0x800 of
+    ``flag_bits``) is one zipfile decoded as cp437; macOS's Finder and old Windows tools write
+    UTF-8 names without the flag, so ``Ana Díaz.xlsx`` reads as ``Ana D├¡az.xlsx``: such a
+    name is re-decoded as UTF-8 when its cp437 bytes are UTF-8. ``flag_bits`` None (the name
+    alone known): re-decoded when that succeeds, as a flagged name of no such bytes never
+    does (its accented letters encode to cp437 bytes that are no UTF-8, or not at all)."""
+    if flag_bits is not None and flag_bits & _UTF8_NAME:
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return name
+
+
 def _shown_name(name: str) -> str:
-    """A zip part's name as a one-line message shows it: control characters replaced, cut."""
-    text = "".join(c if c.isprintable() else "?" for c in name)
+    """A zip part's name as a one-line message shows it: re-decoded (:func:`zip_part_name`),
+    control characters replaced, cut."""
+    text = "".join(c if c.isprintable() else "?" for c in zip_part_name(name))
     return text if len(text) <= _SHOWN_NAME else text[:_SHOWN_NAME - 1] + "…"
 
 
