@@ -22,9 +22,11 @@ jspaniac/BackreadingBot, src/html_constants.py).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tracemalloc
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -34,7 +36,13 @@ from click.testing import CliRunner
 from sheetladder.cli import main
 from sheetladder.errors import UnreadableWorkbook
 from sheetladder.results.collect import saved_as_returns
-from sheetladder.xlsx.archive import MAX_FILE_BYTES, MAX_MEMBERS, open_zip
+from sheetladder.results.read import FOLDER_SUFFIXES
+from sheetladder.xlsx.archive import (
+    MAX_FILE_BYTES,
+    MAX_MEMBERS,
+    ZIPPED_RETURN_SUFFIXES,
+    open_zip,
+)
 
 from .make_bad_files import zip_with_zeros
 from .test_edges_google_zip import google_page, zipped
@@ -231,6 +239,168 @@ def test_zips_of_no_workbook_and_an_xlsx_embedding_one_are_left_as_they_were(
     assert res.exit_code == 0, res.output
     assert "4 added, 0 updated, 0 unchanged, 0 empty, 0 refused" in res.output, res.output
     assert "junk.zip" not in res.output
+
+
+def spreadsheets_reason(names: list[str], what: str) -> str:
+    return f"a zip archive holding {what} ({', '.join(names)}), {UNZIP}"
+
+
+def test_the_suffixes_counted_in_a_zip_are_those_collect_takes_from_a_folder() -> None:
+    """A zip can hold any return a folder can (and a zip, which may hold returns in turn)."""
+    assert sorted(ZIPPED_RETURN_SUFFIXES) == sorted((*FOLDER_SUFFIXES, ".zip"))
+
+
+def test_a_zip_of_spreadsheets_of_another_format_is_refused_and_left_alone_once_unzipped(
+        cycle: dict[str, Path]) -> None:
+    """Before, a zip of returns saved as .ods or .xls was left out with exit 0, while the same
+    files loose in the folder were refused by name. Unzipped as told, the zip is left alone
+    and each file it held is refused for itself (saying to save it as .xlsx)."""
+    out, db = cycle["out"], cycle["db"]
+    held = {"x.ods": os.urandom(300), "ana.xls": os.urandom(300)}
+    path = out / "saved.zip"
+    path.write_bytes(zipped(held))
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {"saved.zip": ["not a readable workbook: " + spreadsheets_reason(
+        ["x.ods", "ana.xls"], "2 spreadsheets")]}, res.output
+    with zipfile.ZipFile(path) as z:
+        z.extractall(out)
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert sorted(refusals(res.output)) == ["ana.xls", "x.ods"], res.output
+    (out / "x.ods").write_bytes(os.urandom(300))  # another file than the zip holds
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert sorted(refusals(res.output)) == ["ana.xls", "saved.zip", "x.ods"], res.output
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xls", ".xlsb", ".numbers", ".fods", ".XLS"])
+def test_one_spreadsheet_of_any_folder_format_zipped_is_named(tmp_path: Path,
+                                                              suffix: str) -> None:
+    path = tmp_path / "one.zip"
+    path.write_bytes(zipped({f"q4/ana{suffix}": b"x", "q4/notes.txt": "x"}))
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == f"{path}: " + spreadsheets_reason([f"q4/ana{suffix}"],
+                                                                   "a spreadsheet")
+
+
+def test_a_zip_in_a_zip_is_refused_with_the_same_advice_until_both_are_unzipped(
+        cycle: dict[str, Path]) -> None:
+    out, db = cycle["out"], cycle["db"]
+    inner = zip_up(out, ("Ben Ortiz",), "inner.zip")
+    outer = out / "outer.zip"
+    outer.write_bytes(zipped({"inner.zip": inner.read_bytes()}))
+    inner.unlink()
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {"outer.zip": ["not a readable workbook: " + spreadsheets_reason(
+        ["inner.zip"], "a zip archive")]}, res.output
+    with zipfile.ZipFile(outer) as z:
+        z.extractall(out)
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 1, res.output
+    assert refusals(res.output) == {"inner.zip": ["not a readable workbook: " + books_reason(
+        [f"{key('Ben Ortiz')}.xlsx"])]}, res.output
+    with zipfile.ZipFile(inner) as z:
+        z.extractall(out)
+    res = invoke("collect", str(out), "--db", str(db), "-j", "1")
+    assert res.exit_code == 0, res.output
+    assert "outer.zip" not in res.output and "inner.zip" not in res.output
+    assert held_people(db) == sorted(PEOPLE)
+
+
+def test_a_mixed_zip_is_named_for_all_it_holds() -> None:
+    mixed = zipped({"ana.xlsx": b"PK", "bo.ods": b"x", "more.zip": b"PK", "cy.xlsm": b"PK"})
+    with pytest.raises(UnreadableWorkbook) as e:
+        open_zip("mixed.zip", mixed)
+    assert e.value.reason == spreadsheets_reason(
+        ["ana.xlsx", "bo.ods", "more.zip", "…"], "4 spreadsheets or zip archives")
+    with pytest.raises(UnreadableWorkbook) as e:
+        open_zip("zips.zip", zipped({"a.zip": b"PK", "b.ZIP": b"PK"}))
+    assert e.value.reason == spreadsheets_reason(["a.zip", "b.ZIP"], "2 zip archives")
+
+
+def test_zips_of_photos_and_pdfs_and_office_packages_holding_spreadsheets_stay_left_alone(
+        tmp_path: Path) -> None:
+    """Nor is an Apple Numbers document renamed .zip (it holds Index.zip) taken for a zip."""
+    folder = tmp_path / "back"
+    folder.mkdir()
+    (folder / "photos.zip").write_bytes(zipped({"team.jpg": os.urandom(256),
+                                                "agenda.pdf": b"%PDF-1.7\n"}))
+    (folder / "word.zip").write_bytes(zipped({"[Content_Types].xml": "<Types/>",
+                                              "word/document.xml": "<w/>",
+                                              "word/embeddings/sheet.ods": b"x",
+                                              "word/embeddings/old.xls": b"x",
+                                              "word/embeddings/pack.zip": b"PK"}))
+    (folder / "numbers.zip").write_bytes(zipped({"Index.zip": b"PK", "Metadata/x.plist": "x"}))
+    assert saved_as_returns([folder]) == []
+
+
+# UTF-8 names without the zip's UTF-8 flag (bit 0x800), as macOS's Finder and old Windows tools
+# write them. zipfile sets the flag for every non-ASCII name it writes, so the zip is written
+# under an ASCII name of the same byte length and that name's bytes are then replaced, in the
+# local header and the central directory, by the UTF-8 bytes: the flag stays unset, and
+# zipfile reads the name back as cp437 ("Ana D├¡az.xlsx"), as it reads a Finder zip.
+
+def unflagged_utf8(members: dict[str, bytes]) -> bytes:
+    stand_ins = {name: "".join(c if c.isascii() else "#" * len(c.encode()) for c in name)
+                 for name in members}
+    data = zipped({stand_ins[name]: body for name, body in members.items()})
+    for name, stand_in in stand_ins.items():
+        assert data.count(stand_in.encode()) == 2
+        data = data.replace(stand_in.encode(), name.encode())
+    return data
+
+
+def test_a_zip_of_unflagged_utf8_names_is_named_as_written_and_found_unzipped(
+        tmp_path: Path) -> None:
+    """Before, the beside-check compared ``Ana D├¡az.xlsx`` with the ``Ana Díaz.xlsx``
+    unzipped, so the zip stayed refused at every collect; the message showed the garbled
+    name. Found as unzipped into its folder, or into a folder of its name, composed or not
+    (Finder writes ``í`` decomposed); a name that is no UTF-8 (a DOS tool's cp437) is as
+    zipfile reads it."""
+    folder = tmp_path / "back"
+    folder.mkdir()
+    body = os.urandom(200)
+    ana, eva = "Ana Díaz.xlsx", unicodedata.normalize("NFD", "Éva Lind.ods")
+    data = unflagged_utf8({ana: body, eva: body})
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert [(i.filename, i.flag_bits & 0x800) for i in z.infolist()] == [
+            (ana.encode().decode("cp437"), 0), (eva.encode().decode("cp437"), 0)]
+    path = folder / "returns.zip"
+    path.write_bytes(data)
+    assert saved_as_returns([folder]) == [str(path)]
+    want = spreadsheets_reason([ana, eva], "2 spreadsheets")
+    with pytest.raises(UnreadableWorkbook) as e:
+        open_zip("returns.zip", data)
+    assert e.value.reason == want
+    res = CliRunner().invoke(main, ["read", str(path)])
+    assert res.exit_code == 2 and res.stderr.strip() == f"{path}: {want}", res.output
+    (folder / ana).write_bytes(body)
+    assert saved_as_returns([folder]) == [str(path)]  # Éva's is not there yet
+    (folder / unicodedata.normalize("NFC", eva)).write_bytes(body)  # composed by the unzipper
+    assert saved_as_returns([folder]) == []
+    (folder / ana).write_bytes(os.urandom(200))
+    assert saved_as_returns([folder]) == [str(path)]
+    into = tmp_path / "mac"
+    into.mkdir()
+    (into / "returns.zip").write_bytes(data)
+    (into / "returns").mkdir()
+    for name in (ana, eva):
+        (into / "returns" / name).write_bytes(body)
+    assert saved_as_returns([into]) == []
+    dos = tmp_path / "dos"
+    dos.mkdir()
+    data = zipped({"caf_.xlsx": body}).replace(b"caf_.xlsx", b"caf\x82.xlsx")  # cp437 é
+    (dos / "old.zip").write_bytes(data)
+    with pytest.raises(UnreadableWorkbook) as e:
+        open_zip("old.zip", data)
+    assert e.value.reason == books_reason(["café.xlsx"])
+    (dos / "café.xlsx").write_bytes(body)
+    assert saved_as_returns([dos]) == []
+    with pytest.raises(UnreadableWorkbook) as e:  # flagged as zipfile writes it: as it is
+        open_zip("new.zip", zipped({"Łukasz Díaz.xlsx": body}))
+    assert e.value.reason == books_reason(["Łukasz Díaz.xlsx"])
 
 
 # -- 2. an .xlsx renamed .zip -------------------------------------------------------------------

@@ -251,9 +251,10 @@ def _zipped_web_pages(f: Path) -> bool:
 def _folder_zip(f: Path) -> tuple[bool, str | None]:
     """What collect makes of .zip ``f`` in a folder given: whether it is taken (to be refused
     by the reader, :func:`_zipped_web_pages`), and why it is refused here, if it is: an .xlsx
-    (or .xlsm) workbook renamed .zip (:func:`_renamed_workbook`). A zip of workbooks already
-    unzipped beside itself (:func:`_unzipped_beside`) is left alone: its workbooks are the
-    ones collected, as its refusal said."""
+    (or .xlsm) workbook renamed .zip (:func:`_renamed_workbook`). A zip of possible returns
+    (:func:`zipped_workbooks`: workbooks, spreadsheets of another format, zips) already
+    unzipped beside itself (:func:`_unzipped_beside`) is left alone: the files it held are the
+    ones collected (or refused by name), as its refusal said."""
     import zipfile  # imported here, beside the one function that needs them
 
     from ..xlsx.archive import zipped_pages, zipped_workbooks
@@ -272,25 +273,45 @@ def _folder_zip(f: Path) -> tuple[bool, str | None]:
 
 
 def _unzipped_beside(f: Path, zf: Any, books: Sequence[str]) -> bool:
-    """Whether every workbook in zip ``f`` (``zf``, opened; ``books``, its workbooks' names)
-    is beside it already, as unzipping it puts it: into its folder, or into a folder named
-    after it there (``returns/`` for ``returns.zip``: what macOS's Archive Utility and
-    Windows' "Extract All" make), a file of that name with the size and CRC-32 the zip's
-    directory declares (the files on disk are read, no part of the zip). A workbook missing,
-    differing (edited since, another version), over the size limit, or named out of the
-    folder (``..``, an absolute name) leaves the zip refused."""
+    """Whether every possible return in zip ``f`` (``zf``, opened; ``books``, the names of its
+    workbooks, spreadsheets of another format and zips, :func:`zipped_workbooks`) is beside it
+    already, as unzipping it puts it: into its folder, or into a folder named after it there
+    (``returns/`` for ``returns.zip``: what macOS's Archive Utility and Windows' "Extract All"
+    make), a file of that name with the size and CRC-32 the zip's directory declares (the
+    files on disk are read, no part of the zip). A name written as UTF-8 without the zip's
+    UTF-8 flag is looked for as its maker wrote it too (:func:`_unzipped_names`). A file
+    missing, differing (edited since, another version), over the size limit, or named out of
+    the folder (``..``, an absolute name) leaves the zip refused."""
     from pathlib import PurePosixPath
 
     from ..xlsx.archive import MAX_FILE_BYTES
 
     infos = [zf.getinfo(name) for name in books]
-    for info in infos:
-        parts = PurePosixPath(info.filename).parts
-        if info.filename.startswith("/") or "\\" in info.filename or ".." in parts or \
-                info.file_size > MAX_FILE_BYTES:
+    named = [(info, _unzipped_names(info)) for info in infos]
+    for info, names in named:
+        if info.file_size > MAX_FILE_BYTES:
             return False
-    return any(all(_same_file_as(into.joinpath(*PurePosixPath(i.filename).parts), i)
-                   for i in infos) for into in (f.parent, f.parent / f.stem))
+        for name in names:
+            if name.startswith("/") or "\\" in name or ".." in PurePosixPath(name).parts:
+                return False
+    return any(all(any(_same_file_as(into.joinpath(*PurePosixPath(name).parts), info)
+                       for name in names) for info, names in named)
+               for into in (f.parent, f.parent / f.stem))
+
+
+def _unzipped_names(info: Any) -> list[str]:
+    """The names zip part ``info`` may have once unzipped: the name zipfile gives it, and,
+    when its maker wrote UTF-8 without the zip's UTF-8 flag (macOS's Finder, old Windows
+    tools: zipfile reads ``Ana Díaz.xlsx`` as ``Ana D├¡az.xlsx``), that name re-decoded
+    (:func:`zip_part_name`, what ``unzip`` and Archive Utility write), composed and decomposed
+    as well (Finder writes ``í`` decomposed; a tool that unzips may compose it)."""
+    import unicodedata
+
+    from ..xlsx.archive import zip_part_name
+
+    fixed = zip_part_name(info.filename, info.flag_bits)
+    return list(dict.fromkeys([fixed, unicodedata.normalize("NFC", fixed),
+                               unicodedata.normalize("NFD", fixed), info.filename]))
 
 
 def _same_file_as(there: Path, info: Any) -> bool:

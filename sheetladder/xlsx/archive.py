@@ -228,37 +228,77 @@ def zipped_pages(zf: zipfile.ZipFile) -> str | None:
 
 
 # Returns zipped for mailing (a rater's several tabs' workbooks, or ops forwarding a team's):
-# a zip that is no Office package holding .xlsx/.xlsm files. Judged by the zip's directory
-# alone (names, no part read); macOS's resource forks (``__MACOSX/``, ``._ana.xlsx``) and the
-# lock files Excel leaves (``~$ana.xlsx``) are no workbooks.
+# a zip that is no Office package holding .xlsx/.xlsm files, or a return saved in another
+# spreadsheet format (the suffixes collect takes from a folder to refuse by name, as
+# sheetladder.results.read.OTHER_SPREADSHEET_SUFFIXES lists them), or a zip inside the zip (it
+# may hold returns in turn). Judged by the zip's directory alone (names, no part read);
+# macOS's resource forks (``__MACOSX/``, ``._ana.xlsx``) and the lock files Excel leaves
+# (``~$ana.xlsx``) are no returns.
 ZIPPED_BOOK_SUFFIXES = (".xlsx", ".xlsm")
+ZIPPED_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".ots",
+                               ".numbers")
+ZIPPED_RETURN_SUFFIXES = (*ZIPPED_BOOK_SUFFIXES, *ZIPPED_SPREADSHEET_SUFFIXES, ".zip")
 _SHOWN_BOOKS = 3  # workbooks a message names, at most
 _SHOWN_NAME = 60  # characters of a name a message shows, at most
+_UTF8_NAME = 0x800  # flag_bits: the part's name is UTF-8 (else cp437, as zipfile decodes it)
 
 
 def zipped_workbooks(names: Collection[str]) -> list[str]:
-    """The .xlsx/.xlsm workbooks among the part names of a zip that is no Office package (no
-    ``[Content_Types].xml``: an .xlsx's own embedded workbooks are never asked for)."""
-    return [n for n in names if n.lower().endswith(ZIPPED_BOOK_SUFFIXES)
+    """The possible returns among the part names of a zip that is no Office package (no
+    ``[Content_Types].xml``: an .xlsx's own embedded workbooks are never asked for) nor an
+    Apple Numbers document (``Index.zip``, ``Index/*.iwa``): .xlsx/.xlsm workbooks,
+    spreadsheets of another format (.ods, .xls, …: :data:`ZIPPED_SPREADSHEET_SUFFIXES`) and
+    zips inside it, by their names as given."""
+    if "[Content_Types].xml" in names or "Index.zip" in names or any(
+            n.startswith("Index/") and n.endswith(".iwa") for n in names):
+        return []
+    return [n for n in names if n.lower().endswith(ZIPPED_RETURN_SUFFIXES)
             and not n.startswith("__MACOSX/")
             and not n.rsplit("/", 1)[-1].startswith(("~$", "."))]
 
 
+def zip_part_name(name: str, flag_bits: int | None = None) -> str:
+    """A zip part's name as its maker wrote it. A name without the UTF-8 flag (bit 0x800 of
+    ``flag_bits``) is one zipfile decoded as cp437; macOS's Finder and old Windows tools write
+    UTF-8 names without the flag, so ``Ana Díaz.xlsx`` reads as ``Ana D├¡az.xlsx``: such a
+    name is re-decoded as UTF-8 when its cp437 bytes are UTF-8. ``flag_bits`` None (the name
+    alone known): re-decoded when that succeeds, as a flagged name of no such bytes never
+    does (its accented letters encode to cp437 bytes that are no UTF-8, or not at all)."""
+    if flag_bits is not None and flag_bits & _UTF8_NAME:
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return name
+
+
 def _shown_name(name: str) -> str:
-    """A zip part's name as a one-line message shows it: control characters replaced, cut."""
-    text = "".join(c if c.isprintable() else "?" for c in name)
+    """A zip part's name as a one-line message shows it: re-decoded (:func:`zip_part_name`),
+    control characters replaced, cut."""
+    text = "".join(c if c.isprintable() else "?" for c in zip_part_name(name))
     return text if len(text) <= _SHOWN_NAME else text[:_SHOWN_NAME - 1] + "…"
 
 
 def zip_of_workbooks(names: Collection[str]) -> str | None:
-    """Why a zip that is no Office package is no workbook when it holds workbooks
-    (:func:`zipped_workbooks`), naming a few of them; None when it holds none."""
+    """Why a zip that is no Office package is no workbook when it holds possible returns
+    (:func:`zipped_workbooks`), naming a few of them ("workbooks" when all are .xlsx/.xlsm,
+    "spreadsheets" when some are of another format, "zip archives" when all are zips); None
+    when it holds none."""
     books = zipped_workbooks(names)
     if not books:
         return None
     shown = ", ".join(_shown_name(b) for b in books[:_SHOWN_BOOKS]) + (
         ", …" if len(books) > _SHOWN_BOOKS else "")
-    what = "a workbook" if len(books) == 1 else f"{len(books)} workbooks"
+    zips = sum(b.lower().endswith(".zip") for b in books)
+    if all(b.lower().endswith(ZIPPED_BOOK_SUFFIXES) for b in books):
+        one, many = "workbook", "workbooks"
+    elif zips == len(books):
+        one, many = "zip archive", "zip archives"
+    elif zips:
+        one, many = "", "spreadsheets or zip archives"
+    else:
+        one, many = "spreadsheet", "spreadsheets"
+    what = f"a {one}" if len(books) == 1 else f"{len(books)} {many}"
     return (f"a zip archive holding {what} ({shown}), not a workbook itself: unzip it into the "
             "folder it is in and collect again (or give the workbooks themselves)")
 
