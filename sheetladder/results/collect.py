@@ -215,7 +215,8 @@ def saved_as_return(f: Path) -> bool:
       (:func:`google_sheets_page`: a tab's page, Google's fragment of no ``<html>``);
     - an .xml that is an Excel 2003 XML Spreadsheet, or a flat OpenDocument spreadsheet; any
       other XML (notes, an export, Excel's ``filelist.xml``) is left alone;
-    - a .zip of returned workbooks (.xlsx/.xlsm, zipped for mailing), or of web pages saved
+    - a .zip of returned workbooks (.xlsx/.xlsm, another spreadsheet format, a zip: zipped
+      for mailing) not unzipped beside it, or of web pages saved
       from a spreadsheet (:func:`_zipped_web_pages`: Google Sheets' "Web page (.html,
       zipped)"); any other zip (photos, an .xlsx renamed) is left alone.
     """
@@ -239,7 +240,7 @@ def saved_as_return(f: Path) -> bool:
 
 def _zipped_web_pages(f: Path) -> bool:
     """Whether .zip ``f`` holds returned workbooks (:func:`zipped_workbooks`: .xlsx/.xlsm
-    files, judged by their names alone), or web pages saved from a spreadsheet
+    files, other spreadsheets and zips, judged by their names alone), or web pages saved from a spreadsheet
     (:func:`zipped_pages`: Google Sheets' "Web page (.html, zipped)", one ``<tab>.html`` per
     tab and ``resources/``), or cannot be judged (no zip, damaged, a page that cannot be read:
     reading it says why). Read in place with bounded reads (the zip's directory, a few pages'
