@@ -1790,6 +1790,7 @@ def _score_rows(ladder: Ladder, aid: int, inputs: Iterable[RaterInput],
                 sc: scoring.Score) -> list[tuple[Any, ...]]:
     """The ``scores`` rows of an assessment (columns :data:`_SCORE_COLUMNS`): the consensus
     and each role's mean."""
+    inputs = list(inputs)  # (walked once per role)
     by_role = [(role.id, f"role:{role.id}", [i.levels for i in inputs if i.role == role.id])
                for role in ladder.raters]
     rows = []
