@@ -32,6 +32,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -1218,7 +1219,7 @@ class History:
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
             conn.exec_driver_sql(_multi_insert(table.name, tuple(names), len(chunk), mark),
-                                 tuple(v for row in chunk for v in row))
+                                 tuple(itertools.chain.from_iterable(chunk)))
 
     @functools.cached_property
     def _bind_dt(self) -> Callable[[datetime], Any]:
