@@ -426,11 +426,17 @@ def test_an_xlsx_renamed_zip_in_a_folder_is_refused_saying_what_to_name_it(
         f"{key('Ben Ortiz')}.zip": [renamed_reason(ben.name)],
         f"{key('Eva Lind')}.xlsx.zip": [renamed_reason(eva.name)]}, res.output
     assert held_people(db) == ["Ana Diaz", "Fay Moss"]  # not read: a renamed file is a doubt
+    # status shows Ben's tabs refused, with the file, not "not returned"
+    bens = {t: got for t, got in status_tabs(out, db).items() if t[0] == "Ben Ortiz"}
+    assert set(bens.values()) == {("refused", f"{key('Ben Ortiz')}.zip")}
     (out / f"{key('Ben Ortiz')}.zip").rename(ben)  # renamed as the message says, it goes in
     (out / f"{key('Eva Lind')}.xlsx.zip").rename(eva)
     res = invoke("collect", str(out), "--db", str(db), "-j", "1")
     assert res.exit_code == 0, res.output
     assert held_people(db) == sorted(PEOPLE)
+    bens = {t: got for t, got in status_tabs(out, db).items() if t[0] == "Ben Ortiz"}
+    assert {t[1]: got[0] for t, got in bens.items()} == {
+        "Self": "collected", "Bo Chen": "collected", "Peer 1": "missing", "Peer 2": "missing"}
 
 
 def test_a_renamed_xlsm_and_a_renamed_copy_beside_its_workbook_are_told_apart(

@@ -68,14 +68,16 @@ from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------
 
-def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestResult]]:
+def expand_paths(paths: Sequence[str | Path]
+                 ) -> tuple[list[str], list[IngestResult], list[IngestResult]]:
     """Sources to collect (:func:`find_workbooks`), with each folder's returned workbooks saved
     in another type (:func:`saved_as_returns`: as CSV, tab-separated text, a web page, Excel
-    2003 XML) or zipped (:func:`_zipped_web_pages`); paths that do not exist, CSV tables of
-    people given as files (:func:`people_table`: a roster, an export), and each folder's
-    workbooks renamed .zip (:func:`_renamed_workbook`: refused unread, where one given by name
-    is read), come back as refused, and are no refusal to keep (nothing was returned there,
-    or nothing read). A ``manifest.csv`` given among the files
+    2003 XML) or zipped (:func:`_zipped_web_pages`); paths that do not exist and CSV tables of
+    people given as files (:func:`people_table`: a roster, an export) come back as refused, and
+    are no refusal to keep (nothing was returned there); each folder's workbooks renamed .zip
+    (:func:`_renamed_workbook`: refused unread, where one given by name is read) come back
+    last, refusals to keep (a return, which ``status`` shows as refused, not missing). A
+    ``manifest.csv`` given among the files
     (``collect q4/*``) is left out: it is the cycle's manifest (the CLI reads it as such); so
     is the lock file Excel or LibreOffice holds while a workbook is open (``~$ana.xlsx``,
     ``.~lock.ana.xlsx#``) when that workbook is given too, as a shell's ``q4/*`` gives it (a
@@ -113,12 +115,13 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[str], list[IngestRes
         if _resolved(f) not in seen:
             seen.add(_resolved(f))
             files.append(f)
+    returned: list[IngestResult] = []
     for f, why in renamed:  # a workbook renamed .zip given by name is read, as it was
         if _resolved(f) not in seen:
             seen.add(_resolved(f))
-            refused.append(IngestResult(file=f, status="refused", findings=[
+            returned.append(IngestResult(file=f, status="refused", findings=[
                 Finding(severity="error", message=why)]))
-    return files, refused
+    return files, refused, returned
 
 
 def _head(path: Path, size: int = 65536) -> bytes | None:
@@ -501,7 +504,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     colleague's, filled in and saved under this one's name) is refused: its ratings would be
     taken as the colleague's, and the person it was for would stay missing.
     """
-    files, missing = expand_paths(paths)
+    files, missing, renamed = expand_paths(paths)
     check_keep(keep, files)
     stamps = {f: file_modified(f) for f in files}
     files.sort(key=lambda f: (stamps[f] or datetime.min, f))
@@ -535,11 +538,13 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             on_result(res)
 
     if on_total:
-        on_total(len(files) + len(missing))
+        on_total(len(files) + len(missing) + len(renamed))
     for m in missing:  # nothing was returned there: not a refusal to keep
         outcome.results.append(m)
         if on_result:
             on_result(m)
+    for r in renamed:  # a return, refused unread: kept for ``status``
+        emit(r)
     # (file, person) of each file given that is already held; those --keep names are reported
     # once the batch is settled (--keep may fail to settle what it names)
     held: list[tuple[str, str]] = []
