@@ -83,10 +83,18 @@ def expand_paths(paths: Sequence[str | Path]
     ``.~lock.ana.xlsx#``) when that workbook is given too, as a shell's ``q4/*`` gives it (a
     lock file given without its workbook is read, and refused naming what it is)."""
     found, missing = find_workbooks(paths)
+    resolved: dict[str, str] = {}  # each path resolved once (a system call per part of it)
+
+    def real(f: str) -> str:
+        got = resolved.get(f)
+        if got is None:
+            got = resolved[f] = _resolved(f)
+        return got
+
     given: dict[Path, list[str]] = {}  # folder -> the names of the files given there
     for f in found:
         if not is_google_source(f):
-            given.setdefault(Path(_resolved(f)).parent, []).append(Path(f).name)
+            given.setdefault(Path(real(f)).parent, []).append(Path(f).name)
     files: list[str] = []
     refused = [IngestResult(file=m, status="refused", findings=[
         Finding(severity="error", message=missing_reason(m, "file or folder"))])
@@ -95,7 +103,7 @@ def expand_paths(paths: Sequence[str | Path]
         p = Path(f)
         lock = None if is_google_source(f) else lock_file_of(p.name)
         if lock and any(is_lock_of(p.name, other) for other in
-                        given.get(Path(_resolved(f)).parent, []) if other != p.name):
+                        given.get(Path(real(f)).parent, []) if other != p.name):
             continue
         if is_google_source(f) or p.suffix.lower() != ".csv":
             files.append(f)
@@ -109,16 +117,16 @@ def expand_paths(paths: Sequence[str | Path]
                     "to collect (a manifest is given with --manifest)"))]))
         else:
             files.append(f)
-    seen = {_resolved(f) for f in files}
+    seen = {real(f) for f in files}
     taken, renamed = _folder_returns(paths)
     for f in taken:
-        if _resolved(f) not in seen:
-            seen.add(_resolved(f))
+        if real(f) not in seen:
+            seen.add(real(f))
             files.append(f)
     returned: list[IngestResult] = []
     for f, why in renamed:  # a workbook renamed .zip given by name is read, as it was
-        if _resolved(f) not in seen:
-            seen.add(_resolved(f))
+        if real(f) not in seen:
+            seen.add(real(f))
             returned.append(IngestResult(file=f, status="refused", findings=[
                 Finding(severity="error", message=why)]))
     return files, refused, returned
@@ -166,7 +174,7 @@ def _folder_returns(paths: Sequence[str | Path]) -> tuple[list[str], list[tuple[
         if not p.is_dir():
             continue
         for f in sorted(p.rglob("*")):
-            if not f.is_file() or f.suffix.lower() not in (*SAVED_AS_SUFFIXES, ".zip") or \
+            if f.suffix.lower() not in (*SAVED_AS_SUFFIXES, ".zip") or not f.is_file() or \
                     f.name.startswith(("~$", ".")) or f.name.casefold() == MANIFEST_NAME:
                 continue
             if f.suffix.lower() == ".zip":
