@@ -83,14 +83,7 @@ def expand_paths(paths: Sequence[str | Path]
     ``.~lock.ana.xlsx#``) when that workbook is given too, as a shell's ``q4/*`` gives it (a
     lock file given without its workbook is read, and refused naming what it is)."""
     found, missing = find_workbooks(paths)
-    resolved: dict[str, str] = {}  # each path resolved once (a system call per part of it)
-
-    def real(f: str) -> str:
-        got = resolved.get(f)
-        if got is None:
-            got = resolved[f] = _resolved(f)
-        return got
-
+    real = functools.cache(_resolved)  # each path resolved once (a system call per part)
     given: dict[Path, list[str]] = {}  # folder -> the names of the files given there
     for f in found:
         if not is_google_source(f):
