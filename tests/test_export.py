@@ -588,22 +588,24 @@ def _collect_then_hang(db_url: str, folder: str, after: int, flag: str) -> None:
     transaction: by then the batches before it are committed (collect reads every file, settles
     the copies, then stores them in batches of BATCH_FILES), the files of its batch before it
     are written but not committed, and the parent kills this process mid-batch."""
-    from sqlalchemy import event
-
     from sheetladder.results.collect import collect
     from sheetladder.results.store import History as H
 
     with H(db_url) as h:
         seen = 0
+        real = h._run  # (every insert of a file stored goes through it)
 
-        @event.listens_for(h.engine, "after_cursor_execute")
-        def _after(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        def run(conn, sql, params):  # type: ignore[no-untyped-def]
             nonlocal seen
-            if statement.lstrip().upper().startswith("INSERT INTO SOURCES"):
+            got = real(conn, sql, params)
+            if sql.lstrip().upper().startswith("INSERT INTO SOURCES"):
                 seen += 1  # one source row per file stored
                 if seen > after:
                     Path(flag).write_text("ready")
                     time.sleep(3600)
+            return got
+
+        h._run = run  # type: ignore[method-assign]
 
         collect(h, [folder], jobs=1, trusted=None)
 

@@ -555,17 +555,21 @@ class _Boom(Exception):
 
 def _fail_after_scores_of(h: History, nth: int) -> None:
     """Make the ``nth`` statement writing scores fail once it has run: the file's ratings and
-    scores are written when the failure comes, whichever way the store wrote them."""
-    from sqlalchemy import event
-
+    scores are written when the failure comes, whichever way the store wrote them. (The store
+    sends its inserts on the driver's cursor, past SQLAlchemy's execution events: the failure
+    comes from the one place every one of them goes through.)"""
     seen = {"n": 0}
+    real = h._run
 
-    @event.listens_for(h.engine, "after_cursor_execute")
-    def _after(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO SCORES"):
+    def run(conn: Any, sql: str, params: Any) -> Any:
+        got = real(conn, sql, params)
+        if sql.lstrip().upper().startswith("INSERT INTO SCORES"):
             seen["n"] += 1
             if seen["n"] == nth:
                 raise _Boom()
+        return got
+
+    h._run = run  # type: ignore[method-assign]
 
 
 def test_a_failure_mid_file_rolls_that_file_back_and_keeps_the_others(
@@ -1080,3 +1084,26 @@ def test_a_refusal_through_a_url_with_a_password_suggests_the_url_with_it_masked
         h.record_refusal(res)
         assert not any("Pa55" in r for ref in h.refusals() for r in ref.reasons)
     assert "Pa55" not in why
+
+
+def test_a_statement_sent_past_sqlalchemy_fails_as_sqlalchemy_would_fail_it(db_url: str) -> None:
+    # the store sends a file's inserts on the driver's cursor (History._run): a constraint
+    # still raises SQLAlchemy's IntegrityError (which ingest retries or undoes with a
+    # savepoint), and any other database error is one HistoryError naming the database
+    from sqlalchemy.exc import IntegrityError
+
+    from sheetladder.results.store import HistoryError
+
+    with History(db_url) as h:
+        mark = "?" if h.dialect == "sqlite" else "%s"
+        with h._writer.begin() as conn:
+            assert h._run(conn, f"SELECT {mark} + 1", (41,)) == [(42,)]
+            assert h._run(conn, "CREATE TEMPORARY TABLE t_run (x INTEGER)", ()) == []
+        with pytest.raises(IntegrityError), h._writer.begin() as conn:
+            h._run(conn, f"INSERT INTO people (key, name, created_at) VALUES ({mark}, {mark}, "
+                         f"{mark})", (None, "Ann", "2026-01-01 00:00:00"))
+        with pytest.raises(HistoryError, match="database error") as e, \
+                h._writer.begin() as conn:
+            h._run(conn, "SELECT x FROM no_such_table", ())
+        assert "no_such_table" in str(e.value)
+        assert h.counts()["people"] == 0  # nothing of the failed statements was kept

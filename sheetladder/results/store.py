@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
@@ -65,7 +65,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from .. import scoring
@@ -841,11 +841,15 @@ class History:
         exc = ctx.sqlalchemy_exception
         if exc is None:  # SQLAlchemy wraps every error of the driver: this one is not
             return
+        self._database_error(exc)
+
+    def _database_error(self, exc: BaseException) -> None:
+        """:meth:`_handle_error`'s rule for one error SQLAlchemy raised (or :meth:`_run`
+        made as it would): raises the HistoryError, or returns for what ingest retries."""
         if isinstance(exc, IntegrityError) or _retryable(exc):
             return
         raise HistoryError(f"{display_url(self.url)}: database error: "
-                           f"{_db_reason(ctx.sqlalchemy_exception or ctx.original_exception)}") \
-            from None
+                           f"{_db_reason(exc)}") from None
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
@@ -1041,8 +1045,8 @@ class History:
             raise _Refused(f"the workbook's period: {e}") from None
         result.period = period
         self._check_email(conn, person, report.email)
-        person_id = conn.exec_driver_sql(
-            sql["person"], (person_key(person), person, report.email, dt(now))).scalar_one()
+        person_id = self._run(conn, sql["person"],
+                              (person_key(person), person, report.email, dt(now)))[0][0]
         # who the person is with: as the latest copy says (an older file without them keeps
         # what is held); written with the assessment, or with the rescore's update
         about: dict[str, Any] = {}
@@ -1057,20 +1061,21 @@ class History:
         # A copy some of whose tabs --keep overruled was scored by the reader with them: its
         # figures are computed again from what it holds now.
         sc = self._score_of(report, ladder, present, trust_report=not held_even_if_empty)
-        aid = conn.exec_driver_sql(sql["assessment"], (
+        got = self._run(conn, sql["assessment"], (
             person_id, period, report.ladder.id, report.ladder.version, report.ladder.hash,
             report.file, chash, _dumps(_unique(warnings)), sc.total_points, sc.level_index,
             sc.level, sc.progress_to_next,
             sum(1 for c in sc.categories if c.consensus_level is not None),
             len(ladder.categories), len(present), dt(now), dt(now),
-            about.get("team"), about.get("managers"))).scalar()
+            about.get("team"), about.get("managers")))
+        aid = got[0][0] if got else None
         if aid is None:
             self._ingest_into(conn, report, ladder, chash, person_id, period, modified, now,
                               present, result, about)
             return
-        source_id = conn.exec_driver_sql(sql["source"], (
+        source_id = self._run(conn, sql["source"], (
             aid, report.file, chash, dt(_utc(modified)), dt(now),
-            _dumps([i.tab for i in present]), _dumps(warnings))).scalar_one()
+            _dumps([i.tab for i in present]), _dumps(warnings)))[0][0]
         rows = [row for inp in present for row in _rating_rows(ladder, aid, source_id, inp)]
         if rows:  # none for a copy held only for its hash (held_even_if_empty)
             self._insert_rows(conn, ratings, _RATING_COLUMNS, rows)
@@ -1089,21 +1094,21 @@ class History:
             return
         key = person_key(person)
         # the people holding this email, and this person: one statement (two indexes)
-        held_rows = conn.exec_driver_sql(self._fast_sql["email or person held"],
-                                         (mail, key)).all()
+        held_rows = [_PersonHeld(*r) for r in
+                     self._run(conn, self._fast_sql["email or person held"], (mail, key))]
         others = [r for r in held_rows if r.key != key]
         if not others:
             mine = next((r for r in held_rows if r.key == key), None)
-            if mine is not None and (mine.email or "").strip() and \
-                    mine.email.strip().lower() != mail:
+            held_mail = (mine.email or "").strip() if mine is not None else ""
+            if mine is not None and held_mail and held_mail.lower() != mail:
                 if self.scratch:
                     raise _Refused(
-                        f"{mine.name!r} has the email {mine.email.strip()} in another "
+                        f"{mine.name!r} has the email {held_mail} in another "
                         f"workbook given, but this one gives {email.strip() if email else ''}: "
                         "one person is one email. Leave out the workbook of the wrong email, "
                         "or correct it in the roster and render that workbook again")
                 raise _Refused(
-                    f"{mine.name!r} is held with the email {mine.email.strip()}, but this "
+                    f"{mine.name!r} is held with the email {held_mail}, but this "
                     f"workbook gives {email.strip() if email else ''}: one person is one "
                     "email. If it is the same person with a new email, set it in the history "
                     f"(sheetladder history {_shell(mine.name)} --email "
@@ -1218,8 +1223,34 @@ class History:
         mark = "?" if self.dialect == "sqlite" else "%s"
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
-            conn.exec_driver_sql(_multi_insert(table.name, tuple(names), len(chunk), mark),
-                                 tuple(itertools.chain.from_iterable(chunk)))
+            self._run(conn, _multi_insert(table.name, tuple(names), len(chunk), mark),
+                      tuple(itertools.chain.from_iterable(chunk)))
+
+    def _run(self, conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """Run one of :attr:`_fast_sql`'s statements (or a multi-row INSERT) on the driver's
+        own cursor, in ``conn``'s transaction, and return the rows it gives back (RETURNING).
+        SQLAlchemy's work around each statement cost as much as SQLite's running it, six
+        statements a file (issue 17). A driver error becomes the exception SQLAlchemy would
+        raise, and goes through :meth:`_database_error` as any other does."""
+        dbapi_conn = conn.connection.dbapi_connection
+        assert dbapi_conn is not None
+        dialect = self.engine.dialect
+        error = dialect.loaded_dbapi.Error
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(sql, params)
+            return list(cur.fetchall()) if cur.description is not None else []
+        except error as e:
+            exc = DBAPIError.instance(sql, params, e, error, dialect=dialect)
+            if dialect.is_disconnect(e, dbapi_conn, cur):
+                conn.invalidate(e)  # as SQLAlchemy does: the connection is not used again
+            self._database_error(exc)
+            raise exc from e
+        finally:
+            try:
+                cur.close()
+            except error:  # a cursor of a lost connection: its error is the one above
+                pass
 
     @functools.cached_property
     def _bind_dt(self) -> Callable[[datetime], Any]:
@@ -1761,6 +1792,15 @@ def _unique(items: Iterable[str]) -> list[str]:
 def _multi_insert(table: str, names: tuple[str, ...], n: int, mark: str) -> str:
     one = "(" + ", ".join([mark] * len(names)) + ")"
     return f"INSERT INTO {table} ({', '.join(names)}) VALUES " + ", ".join([one] * n)
+
+
+class _PersonHeld(NamedTuple):
+    """A row of ``_fast_sql["email or person held"]``."""
+
+    id: int
+    name: str
+    email: str | None
+    key: str
 
 
 _PARAMS_PER_INSERT = 900  # parameters of one multi-row INSERT (below SQLite's oldest limit, 999)
