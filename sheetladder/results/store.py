@@ -1231,7 +1231,9 @@ class History:
         own cursor, in ``conn``'s transaction, and return the rows it gives back (RETURNING).
         SQLAlchemy's work around each statement cost as much as SQLite's running it, six
         statements a file (issue 17). A driver error becomes the exception SQLAlchemy would
-        raise, and goes through :meth:`_database_error` as any other does."""
+        raise, and goes through :meth:`_database_error` as any other does. These statements do
+        not reach SQLAlchemy's ``before_cursor_execute`` and ``after_cursor_execute`` events:
+        to watch or fail them (tests, benchmarks), wrap this method."""
         dbapi_conn = conn.connection.dbapi_connection
         assert dbapi_conn is not None
         dialect = self.engine.dialect
