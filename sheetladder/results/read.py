@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..a1 import a1
-from ..context import META_SHEET
+from ..context import META_SHEET, person_key
 from ..definition import Ladder
 from ..errors import BadInput, UnreadableWorkbook
 from ..google.read import is_google_source
@@ -34,6 +34,7 @@ from ..verify.findings import _short
 from ..verify.verify import (
     Verified,
     VerifyMemo,
+    assessed_person,
     ladder_facts,
     ladder_from_json,
     make_report,
@@ -552,6 +553,20 @@ def read_for_collect(path: str, data: bytes | None = None,
                            error=f"could not be read: {type(e).__name__}: {e}")
     return ReadOutcome(file=path, report=report, ladder_json=report.ladder_json,
                        modified=modified)
+
+
+def assessed_person_of(path: str, data: bytes | None) -> str | None:
+    """The person (:func:`person_key`) a workbook's read report names, if it names one, told
+    from its hidden sheet alone (about a tenth of reading the file); None when that cannot be
+    told (a Google Sheet, a template whose person is typed on its guide, a hidden sheet that
+    cannot be read): the report may then name anyone."""
+    if data is None:  # a Google Sheet
+        return None
+    try:
+        person = assessed_person(grid_from_bytes(path, data, "fast", only=META_SHEET))
+    except Exception:  # noqa: BLE001 - whatever stops it, reading the file says what is wrong
+        return None
+    return None if person is None else person_key(person)
 
 
 CollectTask = tuple[str, bytes | None, datetime | None]

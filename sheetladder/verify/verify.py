@@ -749,6 +749,22 @@ def _personalised(layout: _Layout, ctx: Context) -> WorkbookPlan:
     return WorkbookPlan(ladder=base.ladder, context=ctx, sheets=sheets)
 
 
+def assessed_person(grid: Grid) -> str | None:
+    """The person the hidden sheet of ``grid`` names (the grid may hold that sheet alone), as
+    :func:`verify_grid`'s report names them, or None when that report could name another: a
+    template (whose person is typed on its guide), a hidden sheet renamed or that cannot be
+    read. Whatever else the workbook holds, its report either names this person or has
+    errors (and is then nobody's to store)."""
+    meta_sheet = grid.sheets.get(META_SHEET)
+    if meta_sheet is None:
+        return None
+    try:
+        _, ctx = _rebuild(grid, meta_sheet, _Findings())
+    except (UnreadableWorkbook, BadInput, ValueError):
+        return None
+    return None if ctx.template else ctx.person
+
+
 def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
     """Check one workbook's Grid against the plan in its hidden sheet; recompute its scores.
 

@@ -884,8 +884,10 @@ def _require_defusedxml() -> None:
             "True?); refusing to parse untrusted workbooks without it")
 
 
-def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
-    """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs."""
+def open_zip(source: str, data: bytes, prologs: bool = True) -> zipfile.ZipFile:
+    """``data`` as a checked zip: magic bytes, zip directory, part sizes, XML prologs.
+    ``prologs=False`` leaves the prologs to the caller's parser, which refuses a DTD itself
+    (the fast reader's does), for a caller that parses a few parts of many."""
     lock = lock_target(Path(source)) if lock_file_of(Path(source).name) else None
     if lock and not data.startswith(_ZIP_MAGICS):
         # says no command: read, collect (from its reader processes), report's WORKBOOKS and
@@ -915,7 +917,8 @@ def open_zip(source: str, data: bytes) -> zipfile.ZipFile:
                                  + UNFINISHED_SAVE) from None
     try:
         _check_members(source, zf)
-        _check_xml_parts(source, zf)
+        if prologs:
+            _check_xml_parts(source, zf)
     except UnreadableWorkbook:
         zf.close()
         raise

@@ -625,8 +625,9 @@ class _FastReader:
     """One workbook read by the fast path (see the comment above)."""
 
     def __init__(self, source: str, data: bytes, zf: zipfile.ZipFile,
-                 memo: SheetMemo | None = None):
+                 memo: SheetMemo | None = None, only: str | None = None):
         self.source = source
+        self.only = only  # the one sheet to read, by name (the others are left out)
         self.data = data
         self.zf = zf
         self.memo = memo
@@ -739,6 +740,8 @@ class _FastReader:
                 first[entry[0]] = entry
         grid = Grid(source=self.source)
         for title, _, _, _ in entries:
+            if self.only is not None and title != self.only:
+                continue
             _, state, part, chart = first[title]
             if chart:
                 self.tree(part)
@@ -1124,6 +1127,6 @@ class _FastReader:
             return "#VALUE!", "e"
 
 
-def _read_fast(source: str, data: bytes, zf: zipfile.ZipFile, memo: SheetMemo | None = None
-               ) -> Grid:
-    return _FastReader(source, data, zf, memo).read()
+def _read_fast(source: str, data: bytes, zf: zipfile.ZipFile, memo: SheetMemo | None = None,
+               only: str | None = None) -> Grid:
+    return _FastReader(source, data, zf, memo, only).read()

@@ -51,13 +51,18 @@ def open_xlsx(path: str | Path, engine: Engine = DEFAULT_ENGINE, sheets: SheetMe
 
 
 def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE,
-                    sheets: SheetMemo | None = None) -> Grid:
-    """The Grid of an .xlsx held in memory (see :func:`open_xlsx`)."""
+                    sheets: SheetMemo | None = None, only: str | None = None) -> Grid:
+    """The Grid of an .xlsx held in memory (see :func:`open_xlsx`). ``only``: read that sheet
+    alone (by name; the fast engine only), read as it is read with the others."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if engine == "openpyxl":
+        if only is not None:
+            raise ValueError("only the fast engine reads one sheet alone")
         _require_defusedxml()
-    zf = open_zip(source, data)
+    # one sheet alone: the parts not read are not looked into (the fast reader refuses a DTD
+    # in those it parses)
+    zf = open_zip(source, data, prologs=only is None)
     original = data
     try:
         twin = as_transitional(data, zf)  # a Strict package: both readers read its twin
@@ -65,7 +70,7 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE,
             zf.close()
             data, zf = twin
         if engine == "fast":
-            grid = _read_fast(source, data, zf, sheets)
+            grid = _read_fast(source, data, zf, sheets, only)
         else:
             grid = _read_with_openpyxl(source, data, zf)
     except UnreadableWorkbook:
