@@ -445,8 +445,10 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     files of a workbook open in Excel or LibreOffice (also when given among the files with the
     workbook) are left out.
 
-    Every file is read first; then the files are stored in batches (one transaction each; a
-    file refused leaves the others stored); a file already collected adds nothing. Two copies
+    Every file is read before the copies are settled, and the files are stored in batches
+    (one transaction each; a file refused leaves the others stored; those no file left to
+    read can change are stored while the last are read); a file already collected adds
+    nothing. Two copies
     in one collect that disagree on a rater's tab refuse that person until one is removed or
     named with --keep; a copy that differs from what an earlier collect stored replaces it (the
     replaced ratings are kept as history, and the summary names them); the summary ends naming

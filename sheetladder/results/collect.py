@@ -12,7 +12,7 @@ import os
 import pickle
 import re
 import shlex
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +54,7 @@ from .read import (
     PackedReport,
     Readers,
     ReadOutcome,
+    assessed_person_of,
     check_keep,
     conflict_message,
     find_workbooks,
@@ -461,6 +462,13 @@ _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
 _CHUNK_BYTES = 4 * 2**20
 _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
 BATCH_FILES = 32  # files stored in one transaction (see History.ingest_many)
+# Storing a file costs the collecting process about an eighth of what reading it costs a core
+# (SQLite; benchmarks/store.py and collect.py): when the files left to read would take the
+# readers no longer than storing everything would take this process, it stops reading and
+# stores (see _Early).
+_STORE_TO_READ = 0.12
+_EARLY_MOST_FILES = 1024  # ... unless more files are left (their bytes would all be held)
+_EARLY_MOST_BYTES = 64 * 2**20
 
 
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
@@ -477,11 +485,14 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     already held leaves the rest of its batch alone, and a crash keeps the batches committed
     before it and never part of a file (collecting again adds the rest).
 
-    Every file is read first: two copies in the batch holding different ratings on one rater's
-    tab of one person and period refuse that person in this collect (each copy is named, with
-    the first cells that differ), unless one of them is named in ``keep``; file times decide
-    nothing. A copy that differs from what an earlier collect stored replaces it, and its
-    result says which tab and which earlier file (:attr:`IngestResult.replaced_from`).
+    Every file is read before the copies are settled: two copies in the batch holding
+    different ratings on one rater's tab of one person and period refuse that person in this
+    collect (each copy is named, with the first cells that differ), unless one of them is
+    named in ``keep``; file times decide nothing. While the last files are read, this process
+    stores the batches that settling cannot change (:class:`_Early`: no other copy of their
+    people read, held, or among the files left), as they would be stored after it. A copy
+    that differs from what an earlier collect stored replaces it, and its result says which
+    tab and which earlier file (:attr:`IngestResult.replaced_from`).
     ``trusted`` (with the history's own ladders added) judges each embedded ladder; None
     trusts every ladder. Each file is read once, by this process: its hash decides whether it
     is already held (then it costs nothing more), else its bytes go to a reader process (or
@@ -570,13 +581,18 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
         else:
             from ..workers import WorkerLost
 
+            early = None if keep or reader is not None else \
+                _Early(history, batch, len(files), held, chosen.n)
             try:
-                _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen)
+                _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen,
+                                  early)
             except WorkerLost:
                 raise ReaderLost() from None
             chosen.done()  # readers started by the caller exit while this process stores
     batch.add_held(held, stamps, reader, memo, keep)
     batch.settle(keep, history)
+    # what was stored while the last files were read was stored as settling it now would
+    assert not any(item.refused or item.drop for item in batch.items[:batch.done])
     for item in batch.items:  # a held copy --keep names, which could not be kept
         if item.held and item.refused and item.file in deferred:
             res = deferred.pop(item.file)
@@ -621,6 +637,8 @@ class _Batch:
         self.cycle_periods = list(cycle_periods)
         self.cycle_label = cycle_label
         self.items: list[_Read] = []
+        self.done = 0  # items[:done] are stored (while the last files were read: _Early)
+        self.keys: Counter[tuple[str, str]] = Counter()  # copies read of each (person, period)
         self.ladders: dict[str, Ladder] = {}  # one ladder per batch, as a rule: parsed once
 
     def add(self, got: ReadOutcome) -> None:
@@ -648,8 +666,11 @@ class _Batch:
             refusal.person = refusal.person or report.person
             self.emit(refusal)
             return
-        self.items.append(_Read(file=got.file, modified=got.modified, ladder=ladder,
-                                key=_key(report), packed=report))
+        item = _Read(file=got.file, modified=got.modified, ladder=ladder, key=_key(report),
+                     packed=report)
+        self.items.append(item)
+        if item.key is not None:
+            self.keys[item.key] += 1
 
     def add_held(self, held: Sequence[tuple[str, str]], stamps: Mapping[str, datetime | None],
                  reader: Callable[[str], ReadOutcome] | None, memo: VerifyMemo,
@@ -728,13 +749,21 @@ class _Batch:
             for c in copies:
                 c.refused = problems
 
+    def store_next(self, history: History) -> None:
+        """Store the next :data:`BATCH_FILES` files, before the batch is settled: the caller
+        knows that settling would leave them as they are (:class:`_Early`)."""
+        group = self.items[self.done:self.done + BATCH_FILES]
+        assert len(group) == BATCH_FILES and not any(i.held or i.refused for i in group)
+        self.done += BATCH_FILES
+        self._store(history, [(item, _unpack(item)) for item in group])
+
     def ingest(self, history: History) -> None:
-        """Store the settled files in batches of :data:`BATCH_FILES` stored files, each in one
-        transaction (:meth:`History.ingest_many`); results are emitted in the files' order, each
-        batch's once it is committed."""
+        """Store the settled files (those not stored yet) in batches of :data:`BATCH_FILES`
+        stored files, each in one transaction (:meth:`History.ingest_many`); results are
+        emitted in the files' order, each batch's once it is committed."""
         group: list[tuple[_Read, Report]] = []
         stored = 0
-        for item in self.items:
+        for item in self.items[self.done:]:
             if item.held:
                 continue
             group.append((item, _unpack(item)))
@@ -999,20 +1028,114 @@ def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
         yield chunk
 
 
+class _Early:
+    """Storing while the last files are read (issue 17).
+
+    Once every file is read, this process would store alone while the readers sit idle. So,
+    when what is left to read would take the readers no longer than storing would take it
+    (:data:`_STORE_TO_READ`), it stops reading and stores the files read so far, in the
+    batches :meth:`_Batch.ingest` would make, each committed as it would commit it: only
+    the settling of the batch is not waited for. That is safe for a file only when settling
+    it cannot change it: no other copy of its person and period was read, none is among the
+    files already held (:meth:`_Batch.add_held`), and none can be among the files still to
+    read. For that last point, the files left are looked at once, when this starts: each
+    one's person is read from its hidden sheet (:func:`assessed_person_of`, a tenth of
+    reading it); a file whose person is among them waits for them to be read, and one whose
+    person cannot be told stops all storing until the batch is settled, as before."""
+
+    def __init__(self, history: History, batch: _Batch, total: int,
+                 held: Sequence[tuple[str, str]], n_readers: int):
+        self.history = history
+        self.batch = batch
+        self.total = total  # files given (the held ones among them are never read)
+        self.held = held  # (file, person) of the files held: complete once all are hashed
+        self.n_readers = n_readers
+        self.added = 0  # files read and added to the batch
+        self.started = False
+        self.stopped = False  # the files left cannot be told apart: store after settling
+        self.unread: dict[str, str] = {}  # file left to read -> its person
+        self.people: Counter[str] = Counter()  # the persons of the files left to read
+        self.held_people: set[str] = set()
+
+    def due(self) -> bool:
+        """Whether to stop reading here and store: the readers' work left (files left to read
+        between them) is no more than this process's (storing those and the files read)."""
+        if self.started:
+            return False
+        left = self.total - self.added
+        unstored = len(self.batch.items) - self.batch.done
+        return left <= _EARLY_MOST_FILES and \
+            left <= (left + unstored) * self.n_readers * _STORE_TO_READ
+
+    def start(self, waiting: Sequence[Sequence[CollectTask]],
+              chunks: Iterator[list[CollectTask]]) -> Iterator[list[CollectTask]]:
+        """Take every chunk left (the files are hashed; those held are known) and tell the
+        person of each file left to read: ``waiting``, the chunks sent or read and not yet
+        added, and those left. Returns the chunks left, to be read as before."""
+        self.started = True
+        rest: list[list[CollectTask]] = []
+        size = 0
+        for chunk in chunks:
+            rest.append(chunk)
+            size += sum(len(task[1] or b"") for task in chunk)
+            if size > _EARLY_MOST_BYTES:  # too many bytes to hold at once: as before
+                self.stopped = True
+                return itertools.chain(rest, chunks)
+        for path, data, _ in itertools.chain(*waiting, *rest):
+            person = assessed_person_of(path, data)
+            if person is None:
+                self.stopped = True
+                break
+            self.unread[path] = person
+            self.people[person] += 1
+        self.held_people = {person_key(person) for _, person in self.held}
+        return iter(rest)
+
+    def read(self, outcomes: Sequence[ReadOutcome]) -> None:
+        """These files are read and added to the batch."""
+        self.added += len(outcomes)
+        for got in outcomes:
+            person = self.unread.pop(got.file, None)
+            if person is not None:
+                self.people[person] -= 1
+                if not self.people[person]:
+                    del self.people[person]
+
+    def store(self) -> bool:
+        """Store the next batch of files if settling cannot change them; whether it did."""
+        if not self.started or self.stopped:
+            return False
+        batch = self.batch
+        group = batch.items[batch.done:batch.done + BATCH_FILES]
+        if len(group) < BATCH_FILES or not all(map(self._settled, group)):
+            return False
+        batch.store_next(self.history)
+        return True
+
+    def _settled(self, item: _Read) -> bool:
+        if item.key is None:  # a report with errors: refused, whatever the other copies hold
+            return True
+        person = item.key[0]
+        return self.batch.keys[item.key] == 1 and person not in self.people \
+            and person not in self.held_people
+
+
 def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
                       reader: Callable[[str], ReadOutcome] | None, memo: VerifyMemo,
-                      readers: Readers) -> None:
+                      readers: Readers, early: _Early | None = None) -> None:
     """Read every task into ``batch``, in order: in the reader processes of ``readers``, and
-    in this one whenever the oldest chunk it waits for is still being read (it has nothing to
-    store until the batch is settled, so it reads too)."""
+    in this one whenever the oldest chunk it waits for is still being read, until storing
+    here is the better use of it (``early``: storing before the batch is settled, what
+    settling cannot change)."""
     from concurrent.futures import FIRST_COMPLETED, Future, wait
 
     work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
         functools.partial(read_chunk_for_collect, reader=reader) if reader
         else read_chunk_for_collect)
-    # Chunks in the order their files are applied: sent to a reader (a Future), or read here
-    # while the readers were busy (the outcomes).
-    ahead: deque[Future[list[ReadOutcome]] | list[ReadOutcome]] = deque()
+    # Chunks in the order their files are applied, each with its tasks: sent to a reader (a
+    # Future), or read here while the readers were busy (the outcomes).
+    ahead: deque[tuple[list[CollectTask], Future[list[ReadOutcome]] | list[ReadOutcome]]] = \
+        deque()
     sent = 0  # Futures in ``ahead``
     chunks = _chunked(tasks)
     more = True
@@ -1025,25 +1148,32 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
             if chunk is None:
                 more = False
                 break
-            ahead.append(pool.submit(work, chunk))
+            ahead.append((chunk, pool.submit(work, chunk)))
             sent += 1
-        while ahead and (isinstance(ahead[0], list) or ahead[0].done()):
-            head = ahead.popleft()
+        while ahead and (isinstance(ahead[0][1], list) or ahead[0][1].done()):
+            _, head = ahead.popleft()
             if not isinstance(head, list):
                 sent -= 1
                 head = head.result()
             for got in head:
                 batch.add(got)
+            if early is not None:
+                early.read(head)
         if not ahead:
             continue
+        if early is not None:
+            if early.due():
+                chunks = early.start([c for c, _ in ahead], chunks)
+            if early.store():
+                continue
         # The oldest chunk is still being read: read the next one here meanwhile.
         if more and len(ahead) < 2 * n_readers * _CHUNKS_PER_READER:
             chunk = next(chunks, None)
             if chunk is None:
                 more = False
             else:
-                ahead.append(read_chunk_for_collect(chunk, reader, memo))
+                ahead.append((chunk, read_chunk_for_collect(chunk, reader, memo)))
         else:
-            oldest = ahead[0]
+            oldest = ahead[0][1]
             assert not isinstance(oldest, list)
             wait([oldest], return_when=FIRST_COMPLETED)
