@@ -77,17 +77,20 @@ def eager(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield stored
 
 
-def _outcome(db_url: str, folder: Path) -> tuple[list[tuple[str, str, list[str]]], Any]:
+def _outcome(db_url: str, folder: Path) -> tuple[Any, ...]:
+    """Each file's result, what the history holds, and the refusals it keeps for status."""
     with History(db_url) as h:
         out = collect(h, [folder], jobs=2, trusted=None)
+        refusals = sorted((Path(r.file).name, r.period, r.tabs, r.reasons)
+                          for r in h.refusals())
     results = sorted((Path(r.file).name, r.status, [f.message for f in r.findings])
                      for r in out.results)
     assert_consistent(db_url)
-    return results, _content(db_url)
+    return results, _content(db_url), refusals
 
 
 def _as_if_settled_first(monkeypatch: pytest.MonkeyPatch, folder: Path, fresh: str
-                         ) -> tuple[list[tuple[str, str, list[str]]], Any]:
+                         ) -> tuple[Any, ...]:
     """The same collect into another history, storing nothing before settling."""
     with monkeypatch.context() as m:
         m.setattr(collect_mod._Early, "due", lambda self: False)
@@ -129,8 +132,10 @@ def test_a_held_copy_given_again_keeps_a_disagreeing_copy_from_being_stored_earl
     for url in (db_url, other_db):  # Person 03's copy is held before the collect
         with History(url) as h:
             collect(h, [first], jobs=1, trusted=None)
-    # ... and given again, beside another copy of Person 03 that disagrees with it, read
-    # among the first (the held copy is not read until every other file is)
+    # ... and given again, the newest of the files (so it is looked at last, and known to be
+    # held only then), beside another copy of Person 03 that disagrees with it, read among
+    # the first (the held copy is read only once every other file is)
+    os.utime(folder / "03.xlsx", (1_800_000_000, 1_800_000_000))
     _workbook(folder, "03-again.xlsx", small, "Person 03", seed=77, age=N - 4 + 9.5)
     got = _outcome(db_url, folder)
     assert eager and str(folder / "03-again.xlsx") not in eager
@@ -176,7 +181,8 @@ def test_the_person_told_from_the_hidden_sheet_alone_is_the_one_the_read_report_
     assert assessed_person_of("https://docs.google.com/spreadsheets/d/x", None) is None
 
 
-@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/workbook.xml", "every sheet"])
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/workbook.xml", "every sheet",
+                                  "[Content_Types].xml", "xl/_rels/workbook.xml.rels"])
 def test_telling_the_person_parses_no_dtd(tmp_path: Path, small: Ladder, part: str) -> None:
     """Told from the hidden sheet alone, the parts not read are not looked into: the parser
     of those read refuses a DTD itself, and the person is then unknown."""
@@ -203,3 +209,55 @@ def test_telling_the_person_parses_no_dtd(tmp_path: Path, small: Ladder, part: s
         grid_from_bytes("bad.xlsx", bad, "fast", only=META_SHEET)
     assert assessed_person_of("bad.xlsx", bad) is None
     assert assessed_person_of("ana.xlsx", good) == "ana"
+
+
+def test_a_reader_lost_after_files_were_stored_early_says_which_are_held(
+        tmp_path: Path, small: Ladder, eager: list[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    from sheetladder.workers import WorkerLost
+
+    folder = _folder(tmp_path / "in", small, N)
+    real = collect_mod._Early.store
+
+    def store_then_lose(self: Any) -> bool:
+        if eager:  # a batch is stored: the reader process is lost now
+            raise WorkerLost()
+        return real(self)
+
+    monkeypatch.setattr(collect_mod._Early, "store", store_then_lose)
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    with History(url) as h:
+        with pytest.raises(collect_mod.ReaderLost,
+                           match=r"the first 2 workbook\(s\) read were stored, each whole"):
+            collect(h, [folder], jobs=2, trusted=None)
+        assert h.counts()["sources"] == 2
+        monkeypatch.undo()
+        again = collect(h, [folder], jobs=2, trusted=None)
+    assert again.count("added") == N - 2 and again.count("unchanged") == 2
+    assert_consistent(url)
+
+
+def test_a_refused_copy_waits_for_the_same_bytes_left_to_read(
+        tmp_path: Path, db_url: str, other_db: str, small: Ladder, eager: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Person 03's workbook with an error (refused when stored), and the same bytes saved under
+    the name render gives another person's workbook, taken last (refused as it is read): the
+    history keeps one refusal for those bytes, the one made last, as if nothing were stored
+    before settling."""
+    import openpyxl
+
+    folder = _folder(tmp_path / "in", small, N)
+    wb = openpyxl.load_workbook(folder / "03.xlsx")
+    wb[wb.sheetnames[2]]["A1"] = "edited"  # a rater tab's title: an error
+    wb.save(folder / "03.xlsx")
+    t = 1_800_000_000 - 60 * (N - 3 + 10)
+    os.utime(folder / "03.xlsx", (t, t))
+    other = folder / "person-07-2026-q4.xlsx"
+    shutil.copy(folder / "03.xlsx", other)
+    os.utime(other, (1_800_000_000, 1_800_000_000))
+    got = _outcome(db_url, folder)
+    assert eager and str(folder / "03.xlsx") not in eager
+    statuses = {name: status for name, status, _ in got[0]}
+    assert statuses["03.xlsx"] == statuses[other.name] == "refused"
+    assert [r[0] for r in got[2]] == ["03.xlsx"]  # refused last, when the batch was stored
+    assert got == _as_if_settled_first(monkeypatch, folder, other_db)

@@ -390,15 +390,18 @@ def people_table(data: bytes) -> bool:
 
 
 class ReaderLost(SheetladderError):
-    """A reader process ended before it had read its files (killed, or out of memory). Files
-    are stored only once every one is read, so none of this collect's workbooks was stored."""
+    """A reader process ended before it had read its files (killed, or out of memory). Only
+    the batches stored while the last files were read (``stored`` files, each whole) are in
+    the history; collecting again adds the rest."""
 
     exit_code = 2
 
-    def __init__(self) -> None:
+    def __init__(self, stored: int = 0) -> None:
+        done = (f"the first {stored} workbook(s) read were stored, each whole, and no other"
+                if stored else "no workbook of this collect was stored")
         super().__init__("a reader process ended before it had read its files (killed, or out "
-                         "of memory?); no workbook of this collect was stored: collect again "
-                         "(--jobs 1 reads in this one process)")
+                         f"of memory?); {done}: collect again (--jobs 1 reads in this one "
+                         "process)")
 
 
 @dataclass
@@ -467,8 +470,8 @@ BATCH_FILES = 32  # files stored in one transaction (see History.ingest_many)
 # readers no longer than storing everything would take this process, it stops reading and
 # stores (see _Early).
 _STORE_TO_READ = 0.12
-_EARLY_MOST_FILES = 1024  # ... unless more files are left (their bytes would all be held)
-_EARLY_MOST_BYTES = 64 * 2**20
+_EARLY_MOST_FILES = 512  # ... unless more files are left (their bytes would all be held)
+_EARLY_MOST_BYTES = 16 * 2**20
 
 
 def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
@@ -561,8 +564,9 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     # once the batch is settled (--keep may fail to settle what it names)
     held: list[tuple[str, str]] = []
     deferred: dict[str, IngestResult] = {}
+    progress = _Progress()
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None, held=held,
-                     cycle=(cycle_periods, cycle_label),
+                     cycle=(cycle_periods, cycle_label), progress=progress,
                      defer=lambda f, res: any(same_file(f, k) for k in keep)
                      and deferred.setdefault(f, res) is res)
     batch = _Batch(trusted, emit, cycle_periods, cycle_label, handed_out or {})
@@ -582,17 +586,18 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
             from ..workers import WorkerLost
 
             early = None if keep or reader is not None else \
-                _Early(history, batch, len(files), held, chosen.n)
+                _Early(history, batch, len(files), progress, held, chosen.n)
             try:
                 _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen,
                                   early)
             except WorkerLost:
-                raise ReaderLost() from None
+                raise ReaderLost(batch.done) from None
             chosen.done()  # readers started by the caller exit while this process stores
     batch.add_held(held, stamps, reader, memo, keep)
     batch.settle(keep, history)
-    # what was stored while the last files were read was stored as settling it now would
-    assert not any(item.refused or item.drop for item in batch.items[:batch.done])
+    if any(item.refused or item.drop for item in batch.items[:batch.done]):
+        # (cannot happen: _Early stores only what settling leaves as it is)
+        raise AssertionError("a file stored before settling was changed by settling")
     for item in batch.items:  # a held copy --keep names, which could not be kept
         if item.held and item.refused and item.file in deferred:
             res = deferred.pop(item.file)
@@ -941,19 +946,33 @@ def path_key(source: str) -> str:
     return hashlib.sha256(f"path:{_resolved(source)}".encode()).hexdigest()
 
 
+@dataclass
+class _Progress:
+    """How far :func:`_to_read` is: files looked at (hashed, or found unreadable), and those
+    given to read (with their bytes)."""
+
+    looked: int = 0
+    given: int = 0
+    given_bytes: int = 0
+
+
 def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, datetime | None],
              emit: Callable[[IngestResult], Any], keep_bytes: bool,
              held: list[tuple[str, str]] | None = None,
              defer: Callable[[str, IngestResult], bool] | None = None,
-             cycle: tuple[Sequence[str], str] = ((), "")) -> Iterator[CollectTask]:
+             cycle: tuple[Sequence[str], str] = ((), ""),
+             progress: _Progress | None = None) -> Iterator[CollectTask]:
     """The files to read, in order, each with its bytes (read here, once) and modification
     time. Files whose bytes are already held are emitted as unchanged and never read again;
     running collect again on a folder costs one hash per file. Files that cannot be opened are
     emitted as refused; Google Sheets (no bytes to hash) are always read. ``held`` is given
     the name and person of each file already held; ``defer(name, result)`` True keeps
     that file's result to be emitted by the caller. A held file of a period the cycle
-    (``cycle``: its periods and what lists them) does not list is refused, as if read."""
+    (``cycle``: its periods and what lists them) does not list is refused, as if read.
+    ``progress`` counts the files looked at and those given to read."""
     for block in _blocks(files):
+        if progress is not None:
+            progress.looked += len(block)
         got: list[tuple[str, bytes | None, str | None]] = []
         for name, data in block:
             if isinstance(data, UnreadableWorkbook):
@@ -977,6 +996,9 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
                 if defer is None or not defer(name, res):
                     emit(res)
             else:
+                if progress is not None:
+                    progress.given += 1
+                    progress.given_bytes += len(data or b"")
                 yield name, data if keep_bytes else None, stamps.get(name)
 
 
@@ -1034,76 +1056,110 @@ class _Early:
     Once every file is read, this process would store alone while the readers sit idle. So,
     when what is left to read would take the readers no longer than storing would take it
     (:data:`_STORE_TO_READ`), it stops reading and stores the files read so far, in the
-    batches :meth:`_Batch.ingest` would make, each committed as it would commit it: only
-    the settling of the batch is not waited for. That is safe for a file only when settling
-    it cannot change it: no other copy of its person and period was read, none is among the
-    files already held (:meth:`_Batch.add_held`), and none can be among the files still to
-    read. For that last point, the files left are looked at once, when this starts: each
-    one's person is read from its hidden sheet (:func:`assessed_person_of`, a tenth of
-    reading it); a file whose person is among them waits for them to be read, and one whose
-    person cannot be told stops all storing until the batch is settled, as before."""
+    batches :meth:`_Batch.ingest` would make, each committed as it would commit it: only the
+    settling of the batch is not waited for. That is safe for a file only when settling it
+    cannot change it: no other copy of its person and period was read, none of its person is
+    among the files already held (:meth:`_Batch.add_held`), and none of its person or bytes
+    can be among the files still to read. For that last point, every file left is taken
+    (hashed, so the held ones are known) when this starts, and each one's person is read from
+    its hidden sheet (:func:`assessed_person_of`, a fraction of reading it), a few at a time
+    between keeping the readers busy; a file whose person or bytes are among those left waits
+    for them to be read, and a file left whose person cannot be told stops all storing until
+    the batch is settled, as before."""
 
-    def __init__(self, history: History, batch: _Batch, total: int,
+    def __init__(self, history: History, batch: _Batch, total: int, progress: _Progress,
                  held: Sequence[tuple[str, str]], n_readers: int):
         self.history = history
         self.batch = batch
-        self.total = total  # files given (the held ones among them are never read)
-        self.held = held  # (file, person) of the files held: complete once all are hashed
+        self.total = total  # files given
+        self.progress = progress
+        self.held = held  # (file, person) of the files held: all of them once all are looked at
         self.n_readers = n_readers
         self.added = 0  # files read and added to the batch
         self.started = False
-        self.stopped = False  # the files left cannot be told apart: store after settling
-        self.unread: dict[str, str] = {}  # file left to read -> its person
-        self.people: Counter[str] = Counter()  # the persons of the files left to read
+        self.stopped = False  # a file left cannot be told apart from others: store after settling
+        self.todo: deque[CollectTask] = deque()  # files left whose person is still to be told
+        self.read_since: set[str] = set()  # files added since this started
+        self.unread: dict[str, tuple[str, str]] = {}  # file left -> its person, its bytes' hash
+        self.people: Counter[str] = Counter()  # the persons of the files left
+        self.hashes: Counter[str] = Counter()  # the bytes' hashes of the files left
         self.held_people: set[str] = set()
+
+    def left(self) -> int:
+        """Files still to be read: those not looked at yet (some may turn out held), and those
+        given to read and not yet added."""
+        p = self.progress
+        return self.total - p.looked + p.given - self.added
 
     def due(self) -> bool:
         """Whether to stop reading here and store: the readers' work left (files left to read
-        between them) is no more than this process's (storing those and the files read)."""
+        between them) is no more than this process's (storing those and the files read), and
+        the files left are few enough to hold all at once."""
         if self.started:
             return False
-        left = self.total - self.added
+        left = self.left()
         unstored = len(self.batch.items) - self.batch.done
-        return left <= _EARLY_MOST_FILES and \
+        p = self.progress
+        size = left * p.given_bytes / p.given if p.given else 0
+        return left <= _EARLY_MOST_FILES and size <= _EARLY_MOST_BYTES and \
             left <= (left + unstored) * self.n_readers * _STORE_TO_READ
 
     def start(self, waiting: Sequence[Sequence[CollectTask]],
               chunks: Iterator[list[CollectTask]]) -> Iterator[list[CollectTask]]:
-        """Take every chunk left (the files are hashed; those held are known) and tell the
-        person of each file left to read: ``waiting``, the chunks sent or read and not yet
-        added, and those left. Returns the chunks left, to be read as before."""
+        """Take every chunk left (the files are hashed; those held are known) and note the
+        files left to read: ``waiting``, the chunks sent or read and not yet added, and those
+        left. Returns the chunks left, to be read as before."""
         self.started = True
         rest: list[list[CollectTask]] = []
         size = 0
         for chunk in chunks:
             rest.append(chunk)
             size += sum(len(task[1] or b"") for task in chunk)
-            if size > _EARLY_MOST_BYTES:  # too many bytes to hold at once: as before
+            if size > _EARLY_MOST_BYTES:  # bigger than they looked: read them as before
                 self.stopped = True
                 return itertools.chain(rest, chunks)
-        for path, data, _ in itertools.chain(*waiting, *rest):
-            person = assessed_person_of(path, data)
-            if person is None:
-                self.stopped = True
-                break
-            self.unread[path] = person
-            self.people[person] += 1
+        self.todo.extend(itertools.chain(*waiting, *rest))
         self.held_people = {person_key(person) for _, person in self.held}
         return iter(rest)
+
+    def tell(self) -> bool:
+        """Tell the person of a few more files left (a chunk's worth); whether there were any."""
+        if self.stopped or not self.todo:
+            return False
+        for _ in range(_CHUNK_FILES):
+            if not self.todo:
+                break
+            path, data, _ = self.todo.popleft()
+            if path in self.read_since:
+                continue
+            person = assessed_person_of(path, data)
+            if person is None or data is None or path in self.unread:
+                self.stopped = True
+                self.todo.clear()
+                break
+            digest = hashlib.sha256(data).hexdigest()
+            self.unread[path] = (person, digest)
+            self.people[person] += 1
+            self.hashes[digest] += 1
+        return True
 
     def read(self, outcomes: Sequence[ReadOutcome]) -> None:
         """These files are read and added to the batch."""
         self.added += len(outcomes)
+        if not self.started:
+            return
         for got in outcomes:
-            person = self.unread.pop(got.file, None)
-            if person is not None:
-                self.people[person] -= 1
-                if not self.people[person]:
-                    del self.people[person]
+            self.read_since.add(got.file)
+            person, digest = self.unread.pop(got.file, ("", ""))
+            if person:
+                for counts, key in ((self.people, person), (self.hashes, digest)):
+                    counts[key] -= 1
+                    if not counts[key]:
+                        del counts[key]
 
     def store(self) -> bool:
         """Store the next batch of files if settling cannot change them; whether it did."""
-        if not self.started or self.stopped:
+        if not self.started or self.stopped or self.todo:
             return False
         batch = self.batch
         group = batch.items[batch.done:batch.done + BATCH_FILES]
@@ -1113,6 +1169,8 @@ class _Early:
         return True
 
     def _settled(self, item: _Read) -> bool:
+        if item.packed.content_hash in self.hashes:
+            return False  # the same bytes left to read (under another name)
         if item.key is None:  # a report with errors: refused, whatever the other copies hold
             return True
         person = item.key[0]
@@ -1164,7 +1222,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
         if early is not None:
             if early.due():
                 chunks = early.start([c for c, _ in ahead], chunks)
-            if early.store():
+            if early.tell() or early.store():
                 continue
         # The oldest chunk is still being read: read the next one here meanwhile.
         if more and len(ahead) < 2 * n_readers * _CHUNKS_PER_READER:

@@ -557,7 +557,7 @@ def read_for_collect(path: str, data: bytes | None = None,
 
 def assessed_person_of(path: str, data: bytes | None) -> str | None:
     """The person (:func:`person_key`) a workbook's read report names, if it names one, told
-    from its hidden sheet alone (about a tenth of reading the file); None when that cannot be
+    from its hidden sheet alone (a sixth to a third of reading the file); None when that cannot be
     told (a Google Sheet, a template whose person is typed on its guide, a hidden sheet that
     cannot be read): the report may then name anyone."""
     if data is None:  # a Google Sheet
