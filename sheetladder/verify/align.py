@@ -366,24 +366,48 @@ class _Alignment:
         return _edge_map(self.to_grid, sorted(self.rows))
 
 
-def _in_place(sp: SheetPlan, sg: SheetGrid) -> tuple[bool, int]:
+@dataclass(frozen=True)
+class SheetFacts:
+    """What checking a sheet against its plan asks of the plan alone, worked out once per
+    layout (:class:`VerifyMemo`) rather than once per file. A copy of the layout naming
+    another person (``_personalised``) has the same cells at the same places, only some texts
+    differ: the facts hold indexes and places, never values, so they serve every copy."""
+
+    labels: tuple[int, ...]  # the text and number cells outside the columns people type in
+    fixed: tuple[int, ...]  # every cell but the inputs: what ``_compare_sheet`` compares
+    places: frozenset[tuple[int, int]]  # every planned cell's place
+    last: int  # the last planned row (-1 for no cells)
+    max_col: int  # the last planned column (-1 for no cells)
+
+    @classmethod
+    def of(cls, sp: SheetPlan) -> SheetFacts:
+        cells = sp.cells
+        typed_cols = {c.col for c in cells if c.kind == "input"}
+        return cls(
+            labels=tuple(j for j, c in enumerate(cells) if c.kind in ("text", "number")
+                         and not _empty(c.value) and c.col not in typed_cols),
+            fixed=tuple(j for j, c in enumerate(cells) if c.kind != "input"),
+            places=frozenset((c.row, c.col) for c in cells),
+            last=max((c.row for c in cells), default=-1),
+            max_col=max((c.col for c in cells), default=-1))
+
+
+def _in_place(sp: SheetPlan, sg: SheetGrid, facts: SheetFacts | None = None) -> tuple[bool, int]:
     """Whether every row is where the plan has it: each label (as :func:`_labels` reads them)
     at its planned cell, and no other label-column content in the planned rows. The same answer
     as comparing :func:`_align`'s row keys, without computing a key per cell. Also the last
     planned row."""
+    facts = facts or SheetFacts.of(sp)
     cells = sp.cells
-    typed_cols = {c.col for c in cells if c.kind == "input"}
-    last = max((c.row for c in cells), default=-1)
+    last = facts.last
     get = sg.cells.get
     label_cols: set[int] = set()
     count = 0
-    for c in cells:
-        kind = c.kind
-        if kind != "text" and kind != "number":
-            continue
+    for j in facts.labels:
+        c = cells[j]
         value = c.value
         col = c.col
-        if value is None or value == "" or col in typed_cols:
+        if value is None or value == "":  # (a copy's own text, as :func:`_labels` skips it)
             continue
         cell = get((c.row, col))
         if cell is None or cell.formula is not None:
@@ -400,12 +424,12 @@ def _in_place(sp: SheetPlan, sg: SheetGrid) -> tuple[bool, int]:
                         and not _empty(cell.value)), last
 
 
-def _align(sp: SheetPlan, sg: SheetGrid) -> _Alignment:
-    same, last = _in_place(sp, sg)
+def _align(sp: SheetPlan, sg: SheetGrid, facts: SheetFacts | None = None) -> _Alignment:
+    facts = facts or SheetFacts.of(sp)
+    same, last = _in_place(sp, sg, facts)
     # every label in place, yet the sheet ends in another column: a column of formulas only
     # (the Summary's last) inserted before or deleted?
-    columns = _columns(sp, sg) if same and sg.max_col != max(
-        (c.col for c in sp.cells), default=-1) else None
+    columns = _columns(sp, sg) if same and sg.max_col != facts.max_col else None
     if same and columns is None:
         return _Alignment({r: r for r in range(last + 1)}, [], [], True)
     if columns is None:

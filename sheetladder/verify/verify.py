@@ -68,6 +68,7 @@ import math
 import re
 import shlex
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -99,7 +100,7 @@ from ..plan import (
 from ..results.report import Finding, LadderRef, Report, Severity, withhold_figures
 from ..scoring import RaterInput
 from ..xlsx.fast_read import SheetMemo
-from .align import _align, _Alignment, _empty, _pair_sheets, _report_rows
+from .align import SheetFacts, _align, _Alignment, _empty, _pair_sheets, _report_rows
 from .findings import _SHORT, _Findings, _short
 from .formulas import RowMap, _num_text, canonical_formula, refs_lost
 from .ratings import _shown, parse_rating, true_false_formula, true_false_message
@@ -325,15 +326,15 @@ class _SheetCheck:
 def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mapping[str, str],
                    row_maps: Mapping[str, RowMap] | None, found: _Findings,
                    cut: frozenset[str] = frozenset(), moved: bool = False,
-                   col_maps: Mapping[str, RowMap] | None = None) -> _SheetCheck:
+                   col_maps: Mapping[str, RowMap] | None = None,
+                   facts: SheetFacts | None = None) -> _SheetCheck:
     """The cells of a sheet against the plan. ``cut``: sheets (casefolded) with rows deleted,
     whose #REF!s are reported with the rows; any other tab the formulas read no more is
     gathered in ``found.tabs_lost`` (the tab was deleted), for one finding per tab. ``moved``:
     rows were found inserted or deleted (each an error already reported)."""
     check = _SheetCheck(sg)
     sev: Severity = "warning" if sp.role == "guide" else "error"
-    facts = _GUIDE_FACT_CELLS if sp.role == "guide" else None
-    seen: set[tuple[int, int]] = set()
+    guide_facts = _GUIDE_FACT_CELLS if sp.role == "guide" else None
     get = sg.cells.get
     identity = al.identity
     # a formula spelled exactly as planned is intact whatever normalising would do, unless tabs
@@ -342,15 +343,28 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     cols = al.cols
     made_at = {(c.row, c.col): c.formula for c in sp.cells if c.kind == "formula"} if moved else {}
     rating_cells: frozenset[str] | None = None  # the sheet's rating cells, once a formula differs
-    for c in sp.cells:
-        grow = c.row if identity else al.to_grid(c.row)
-        if grow is None:
-            continue
-        gcol = c.col if cols is None else al.col(c.col)
-        if gcol is None:  # its column was deleted: reported with the columns
-            continue
-        pos = (grow, gcol)
-        seen.add(pos)
+    # every cell where the plan has it (the usual case): only the cells compared are walked,
+    # and the places seen are the plan's
+    facts = (facts or SheetFacts.of(sp)) if identity and cols is None else None
+    cells = sp.cells
+    seen: AbstractSet[tuple[int, int]]
+    if facts is not None:
+        seen, walked = facts.places, [cells[j] for j in facts.fixed]
+    else:
+        seen = placed = set()
+        walked = cells
+    for c in walked:
+        if facts is not None:
+            pos = (c.row, c.col)
+        else:
+            grow = al.to_grid(c.row)
+            if grow is None:
+                continue
+            gcol = c.col if cols is None else al.col(c.col)
+            if gcol is None:  # its column was deleted: reported with the columns
+                continue
+            pos = (grow, gcol)
+            placed.add(pos)
         kind = c.kind
         if kind == "input":
             continue
@@ -412,7 +426,8 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
             continue
         # text and numbers
         if got.formula is not None:
-            found.cell("error" if facts and (c.row, c.col) in facts else sev, sg.name, a1(*pos),
+            found.cell("error" if guide_facts and (c.row, c.col) in guide_facts else sev,
+                       sg.name, a1(*pos),
                        f"{_fmt(c.value)} replaced by a formula ={_short(got.formula)}")
             continue
         if kind == "number":
@@ -427,7 +442,7 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
         exp_text = ("" if value is None else str(value))[:MAX_CELL_TEXT]
         got_text = _shown(got.value) if got.error is None else got.error
         if exp_text.replace("\r\n", "\n") != got_text.replace("\r\n", "\n"):
-            fact = facts.get((c.row, c.col)) if facts else None
+            fact = guide_facts.get((c.row, c.col)) if guide_facts else None
             if fact is not None and not _same_fact(fact, exp_text, got_text):
                 found.cell("error", sg.name, a1(*pos), _retyped(fact, exp_text, got_text))
                 continue
@@ -672,6 +687,7 @@ _PERSONAL = {"person", "email", "team", "managers"}  # context fields only the h
 class _Layout:
     plan: WorkbookPlan
     personal: dict[int, list[int]]  # sheet index -> indexes of the cells naming the person
+    facts: list[SheetFacts]  # of each sheet, as the plan's sheets are ordered
 
 
 class VerifyMemo:
@@ -690,6 +706,13 @@ class VerifyMemo:
     def layout(self, ladder: Ladder, ctx: Context) -> WorkbookPlan:
         """``build_plan(ladder, ctx, sizes=False)`` without its hidden sheet: what a file's
         cells are compared with (formula results are those of no ratings)."""
+        return self.layout_and_facts(ladder, ctx)[0]
+
+    def layout_and_facts(self, ladder: Ladder, ctx: Context
+                         ) -> tuple[WorkbookPlan, list[SheetFacts] | None]:
+        """:meth:`layout`, with the facts of its sheets when the batch keeps the layout
+        (None for a layout planned for this file alone: each sheet's are then worked out as
+        it is checked)."""
         key = (ladder_facts(ladder)[1], ctx.model_dump_json(exclude=_PERSONAL))
         got = self._layouts.pop(key, None)
         if got is None:
@@ -697,7 +720,7 @@ class VerifyMemo:
                 # cannot happen (ladders and contexts refuse U+FFFE): plan this file alone
                 plan = build_plan(ladder, ctx, sizes=False)
                 plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
-                return plan
+                return plan, None
             if key not in self._seen:
                 # met once so far (rater names often differ from person to person): this
                 # file's own plan, its rater tabs from the batch
@@ -706,12 +729,12 @@ class VerifyMemo:
                 self._seen.add(key)
                 plan = build_plan(ladder, ctx, sizes=False, rater_tabs=self.rater_tabs)
                 plan.sheets = [sp for sp in plan.sheets if sp.role != "meta"]
-                return plan
+                return plan, None
             if len(self._layouts) >= self.size:
                 del self._layouts[next(iter(self._layouts))]
             got = _plan_layout(ladder, ctx, self.rater_tabs)
         self._layouts[key] = got  # the most recently used is last
-        return _personalised(got, ctx)
+        return _personalised(got, ctx), got.facts
 
 
 def _holds_placeholder(text: str) -> bool:
@@ -728,7 +751,7 @@ def _plan_layout(ladder: Ladder, ctx: Context, rater_tabs: RaterTabs) -> _Layout
         idx = [j for j, c in enumerate(sp.cells) if isinstance(c.value, str) and _PERSON in c.value]
         if idx or any(_PERSON in ch.title for ch in sp.charts):
             personal[i] = idx
-    return _Layout(plan, personal)
+    return _Layout(plan, personal, [SheetFacts.of(sp) for sp in plan.sheets])
 
 
 def _personalised(layout: _Layout, ctx: Context) -> WorkbookPlan:
@@ -781,10 +804,12 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         found.add("warning", None, None, f"the reader noted: {note}")
     meta_sheet = _find_meta(grid, found)
     ladder, ctx = _rebuild(grid, meta_sheet, found)
+    facts: list[SheetFacts] | None = None
     if memo is not None:
-        plan = memo.layout(ladder, ctx)
+        plan, facts = memo.layout_and_facts(ladder, ctx)
     else:
         plan = build_plan(ladder, ctx, sizes=False)
+    facts_of = {sp.name: f for sp, f in zip(plan.sheets, facts, strict=True)} if facts else {}
     pairs = _pair_sheets(plan, grid, meta_sheet.name, found)
     aliases = {g.casefold(): e.casefold() for e, g in pairs.items() if g != e}
     alignments: dict[str, _Alignment] = {}
@@ -792,7 +817,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         gname = pairs.get(sp.name)
         if gname is None or sp.role == "meta":
             continue
-        al = _align(sp, grid.sheets[gname])
+        al = _align(sp, grid.sheets[gname], facts_of.get(sp.name))
         alignments[sp.name] = al
         _report_rows(sp, gname, al, found)
     row_maps = None
@@ -812,7 +837,8 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
             continue
         sg = grid.sheets[gname]
         al = alignments[sp.name]
-        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut, moved, col_maps)
+        check = _compare_sheet(sp, sg, al, aliases, row_maps, found, cut, moved, col_maps,
+                               facts_of.get(sp.name))
         checks[sp.name] = check
         if sp.role == "rater" and sp.rater_tab in slots:
             slot = slots[sp.rater_tab]
