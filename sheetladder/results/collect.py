@@ -1110,17 +1110,17 @@ class _Early:
         files left to read: ``waiting``, the chunks sent or read and not yet added, and those
         left. Returns the chunks left, to be read as before."""
         self.started = True
-        rest: list[list[CollectTask]] = []
+        rest: deque[list[CollectTask]] = deque()
         size = 0
         for chunk in chunks:
             rest.append(chunk)
             size += sum(len(task[1] or b"") for task in chunk)
             if size > _EARLY_MOST_BYTES:  # bigger than they looked: read them as before
                 self.stopped = True
-                return itertools.chain(rest, chunks)
+                return itertools.chain(_taken(rest), chunks)
         self.todo.extend(itertools.chain(*waiting, *rest))
         self.held_people = {person_key(person) for _, person in self.held}
-        return iter(rest)
+        return _taken(rest)
 
     def tell(self) -> bool:
         """Tell the person of a few more files left (a chunk's worth); whether there were any."""
@@ -1178,6 +1178,17 @@ class _Early:
             and person not in self.held_people
 
 
+def _kept(chunk: list[CollectTask], early: _Early | None) -> list[CollectTask] | None:
+    """What ``ahead`` keeps of a chunk: its tasks while ``early`` may still be told them."""
+    return chunk if early is not None and not early.started else None
+
+
+def _taken(chunks: deque[list[CollectTask]]) -> Iterator[list[CollectTask]]:
+    """The chunks, each let go of as it is taken (their bytes are freed once read)."""
+    while chunks:
+        yield chunks.popleft()
+
+
 def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
                       reader: Callable[[str], ReadOutcome] | None, memo: VerifyMemo,
                       readers: Readers, early: _Early | None = None) -> None:
@@ -1190,10 +1201,11 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
     work: Callable[[list[CollectTask]], list[ReadOutcome]] = (
         functools.partial(read_chunk_for_collect, reader=reader) if reader
         else read_chunk_for_collect)
-    # Chunks in the order their files are applied, each with its tasks: sent to a reader (a
-    # Future), or read here while the readers were busy (the outcomes).
-    ahead: deque[tuple[list[CollectTask], Future[list[ReadOutcome]] | list[ReadOutcome]]] = \
-        deque()
+    # Chunks in the order their files are applied: sent to a reader (a Future), or read here
+    # while the readers were busy (the outcomes); each with its tasks until ``early`` started
+    # (it is told the files left then), None after.
+    ahead: deque[tuple[list[CollectTask] | None,
+                       Future[list[ReadOutcome]] | list[ReadOutcome]]] = deque()
     sent = 0  # Futures in ``ahead``
     chunks = _chunked(tasks)
     more = True
@@ -1206,7 +1218,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
             if chunk is None:
                 more = False
                 break
-            ahead.append((chunk, pool.submit(work, chunk)))
+            ahead.append((_kept(chunk, early), pool.submit(work, chunk)))
             sent += 1
         while ahead and (isinstance(ahead[0][1], list) or ahead[0][1].done()):
             _, head = ahead.popleft()
@@ -1221,7 +1233,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
             continue
         if early is not None:
             if early.due():
-                chunks = early.start([c for c, _ in ahead], chunks)
+                chunks = early.start([c for c, _ in ahead if c is not None], chunks)
             if early.tell() or early.store():
                 continue
         # The oldest chunk is still being read: read the next one here meanwhile.
@@ -1230,7 +1242,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
             if chunk is None:
                 more = False
             else:
-                ahead.append((chunk, read_chunk_for_collect(chunk, reader, memo)))
+                ahead.append((_kept(chunk, early), read_chunk_for_collect(chunk, reader, memo)))
         else:
             oldest = ahead[0][1]
             assert not isinstance(oldest, list)
