@@ -948,10 +948,10 @@ def path_key(source: str) -> str:
 
 @dataclass
 class _Progress:
-    """How far :func:`_to_read` is: files looked at (hashed, or found unreadable), and those
-    given to read (with their bytes)."""
+    """How far :func:`_to_read` is: files it will not give to read (held, unreadable, of
+    another cycle), and those it gave (with their bytes)."""
 
-    looked: int = 0
+    skipped: int = 0
     given: int = 0
     given_bytes: int = 0
 
@@ -969,20 +969,22 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
     the name and person of each file already held; ``defer(name, result)`` True keeps
     that file's result to be emitted by the caller. A held file of a period the cycle
     (``cycle``: its periods and what lists them) does not list is refused, as if read.
-    ``progress`` counts the files looked at and those given to read."""
+    ``progress`` counts the files given to read and the others."""
     for block in _blocks(files):
-        if progress is not None:
-            progress.looked += len(block)
         got: list[tuple[str, bytes | None, str | None]] = []
         for name, data in block:
             if isinstance(data, UnreadableWorkbook):
                 emit(IngestResult(file=name, status="refused", findings=[Finding(
                     severity="error", message=f"not a readable workbook: {data.reason}")]))
+                if progress is not None:
+                    progress.skipped += 1
                 continue
             got.append((name, data, None if data is None else hashlib.sha256(data).hexdigest()))
         known = history.held_hashes(sorted({d for _, _, d in got if d is not None}))
         for name, data, digest in got:
             if digest is not None and digest in known:
+                if progress is not None:
+                    progress.skipped += 1
                 person, period = known[digest]
                 other = _other_cycle(period, *cycle)
                 if other is not None:
@@ -1086,10 +1088,9 @@ class _Early:
         self.held_people: set[str] = set()
 
     def left(self) -> int:
-        """Files still to be read: those not looked at yet (some may turn out held), and those
-        given to read and not yet added."""
-        p = self.progress
-        return self.total - p.looked + p.given - self.added
+        """Files still to be read: those given to read and not yet added, and those not looked
+        at yet (some may turn out held)."""
+        return self.total - self.progress.skipped - self.added
 
     def due(self) -> bool:
         """Whether to stop reading here and store: the readers' work left (files left to read

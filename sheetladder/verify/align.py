@@ -373,7 +373,8 @@ class SheetFacts:
     another person (``_personalised``) has the same cells at the same places, only some texts
     differ: the facts hold indexes and places, never values, so they serve every copy."""
 
-    labels: tuple[int, ...]  # the text and number cells outside the columns people type in
+    labels: tuple[int, ...]  # text and number cells, not empty in the layout, outside the
+    # columns people type in
     fixed: tuple[int, ...]  # every cell but the inputs: what ``_compare_sheet`` compares
     places: frozenset[tuple[int, int]]  # every planned cell's place
     last: int  # the last planned row (-1 for no cells)
@@ -397,7 +398,7 @@ def _in_place(sp: SheetPlan, sg: SheetGrid, facts: SheetFacts | None = None) -> 
     at its planned cell, and no other label-column content in the planned rows. The same answer
     as comparing :func:`_align`'s row keys, without computing a key per cell. Also the last
     planned row."""
-    facts = facts or SheetFacts.of(sp)
+    facts = facts if facts is not None else SheetFacts.of(sp)
     cells = sp.cells
     last = facts.last
     get = sg.cells.get
@@ -425,7 +426,7 @@ def _in_place(sp: SheetPlan, sg: SheetGrid, facts: SheetFacts | None = None) -> 
 
 
 def _align(sp: SheetPlan, sg: SheetGrid, facts: SheetFacts | None = None) -> _Alignment:
-    facts = facts or SheetFacts.of(sp)
+    facts = facts if facts is not None else SheetFacts.of(sp)
     same, last = _in_place(sp, sg, facts)
     # every label in place, yet the sheet ends in another column: a column of formulas only
     # (the Summary's last) inserted before or deleted?

@@ -345,7 +345,10 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
     rating_cells: frozenset[str] | None = None  # the sheet's rating cells, once a formula differs
     # every cell where the plan has it (the usual case): only the cells compared are walked,
     # and the places seen are the plan's
-    facts = (facts or SheetFacts.of(sp)) if identity and cols is None else None
+    if identity and cols is None:
+        facts = facts if facts is not None else SheetFacts.of(sp)
+    else:
+        facts = None
     cells = sp.cells
     seen: AbstractSet[tuple[int, int]]
     if facts is not None:
