@@ -261,3 +261,33 @@ def test_a_refused_copy_waits_for_the_same_bytes_left_to_read(
     assert statuses["03.xlsx"] == statuses[other.name] == "refused"
     assert [r[0] for r in got[2]] == ["03.xlsx"]  # refused last, when the batch was stored
     assert got == _as_if_settled_first(monkeypatch, folder, other_db)
+
+
+def test_a_reader_lost_after_a_refusal_stored_early_counts_it_apart(
+        tmp_path: Path, small: Ladder, eager: list[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    import openpyxl
+
+    from sheetladder.workers import WorkerLost
+
+    folder = _folder(tmp_path / "in", small, N)
+    wb = openpyxl.load_workbook(folder / "00.xlsx")
+    wb[wb.sheetnames[2]]["A1"] = "edited"  # a rater tab's title: refused when stored
+    wb.save(folder / "00.xlsx")
+    t = 1_800_000_000 - 60 * (N + 10)
+    os.utime(folder / "00.xlsx", (t, t))
+    real = collect_mod._Early.store
+
+    def store_then_lose(self: Any) -> bool:
+        if eager:
+            raise WorkerLost()
+        return real(self)
+
+    monkeypatch.setattr(collect_mod._Early, "store", store_then_lose)
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    with History(url) as h:
+        with pytest.raises(collect_mod.ReaderLost, match=(
+                r"the first 2 workbook\(s\) read were taken in \(1 stored, each whole, "
+                r"1 refused")):
+            collect(h, [folder], jobs=2, trusted=None)
+        assert h.counts()["sources"] == 1

@@ -396,9 +396,13 @@ class ReaderLost(SheetladderError):
 
     exit_code = 2
 
-    def __init__(self, stored: int = 0) -> None:
-        done = (f"the first {stored} workbook(s) read were stored, each whole, and no other"
-                if stored else "no workbook of this collect was stored")
+    def __init__(self, stored: int = 0, refused: int = 0) -> None:
+        taken = stored + refused
+        done = ("no workbook of this collect was stored" if not taken else
+                f"the first {taken} workbook(s) read were stored, each whole, and no other"
+                if not refused else
+                f"the first {taken} workbook(s) read were taken in ({stored} stored, each "
+                f"whole, {refused} refused, as said above), and no other")
         super().__init__("a reader process ended before it had read its files (killed, or out "
                          f"of memory?); {done}: collect again (--jobs 1 reads in this one "
                          "process)")
@@ -591,7 +595,8 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                 _read_in_parallel(itertools.chain(first, tasks), batch, reader, memo, chosen,
                                   early)
             except WorkerLost:
-                raise ReaderLost(batch.done) from None
+                raise ReaderLost(batch.done - batch.refused_early, batch.refused_early) \
+                    from None
             chosen.done()  # readers started by the caller exit while this process stores
     batch.add_held(held, stamps, reader, memo, keep)
     batch.settle(keep, history)
@@ -643,6 +648,7 @@ class _Batch:
         self.cycle_label = cycle_label
         self.items: list[_Read] = []
         self.done = 0  # items[:done] are stored (while the last files were read: _Early)
+        self.refused_early = 0  # ... of which refused (a report with errors)
         self.keys: Counter[tuple[str, str]] = Counter()  # copies read of each (person, period)
         self.ladders: dict[str, Ladder] = {}  # one ladder per batch, as a rule: parsed once
 
@@ -760,7 +766,8 @@ class _Batch:
         group = self.items[self.done:self.done + BATCH_FILES]
         assert len(group) == BATCH_FILES and not any(i.held or i.refused for i in group)
         self.done += BATCH_FILES
-        self._store(history, [(item, _unpack(item)) for item in group])
+        results = self._store(history, [(item, _unpack(item)) for item in group])
+        self.refused_early += sum(1 for res in results if res.status == "refused")
 
     def ingest(self, history: History) -> None:
         """Store the settled files (those not stored yet) in batches of :data:`BATCH_FILES`
@@ -780,7 +787,9 @@ class _Batch:
         if group:
             self._store(history, group)
 
-    def _store(self, history: History, group: Sequence[tuple[_Read, Report]]) -> None:
+    def _store(self, history: History, group: Sequence[tuple[_Read, Report]]
+               ) -> list[IngestResult]:
+        """Store ``group`` in one transaction and emit each file's result; returns them."""
         todo: list[IngestItem] = []
         for item, report in group:
             if item.refused:
@@ -792,17 +801,20 @@ class _Batch:
                 report.findings = [*report.findings, *_overruled(item.drop)]
             todo.append((report, item.ladder, item.modified, bool(item.drop)))
         done = iter(history.ingest_many(todo) if todo else [])
+        results: list[IngestResult] = []
         for item, report in group:
             if item.refused:
-                self.emit(IngestResult(
+                res = IngestResult(
                     file=item.file, status="refused", person=report.person, period=report.period,
                     tabs=refused_tabs(report),
-                    findings=list(item.refused)))
-                continue
-            res = next(done)
-            res.file = item.file
-            res.left_out = sorted(item.drop)
+                    findings=list(item.refused))
+            else:
+                res = next(done)
+                res.file = item.file
+                res.left_out = sorted(item.drop)
             self.emit(res)
+            results.append(res)
+        return results
 
 
 def _overruled(drop: Mapping[str, str]) -> list[Finding]:
