@@ -12,6 +12,7 @@ task pipe close when idle, but not while it reads a long chunk. Every pool's ini
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import threading
@@ -24,10 +25,25 @@ import threading
 GEN0_THRESHOLD = 100_000
 
 
+_ends_without_collecting = False
+
+
 def tune() -> None:
-    """Tune the garbage collector for batches of workbooks. For a process's owner only."""
+    """Tune the garbage collector for batches of workbooks. For a process's owner only.
+
+    Also makes the process end without the cyclic collector's walks of everything it still
+    holds: while an interpreter finalises it collects several times, each time walking every
+    object left (the modules imported, a batch's caches), about 0.15 s at the end of a
+    ``collect`` of 1,000 files, for memory the system takes back anyway. Those objects are
+    frozen at exit instead (:func:`gc.freeze`, an exit handler); what must be released at the
+    end (a database connection, a file) is closed by the code that opened it, never left to
+    the collector."""
+    global _ends_without_collecting
     _, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
+    if not _ends_without_collecting:
+        _ends_without_collecting = True
+        atexit.register(gc.freeze)
 
 
 def cores() -> int:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
+import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 from hypothesis import given
@@ -72,3 +76,54 @@ def test_the_cores_counted_are_those_this_process_may_run_on():
     assert n >= 1
     if hasattr(os, "sched_getaffinity"):
         assert n == len(os.sched_getaffinity(0))
+
+
+def _python(code: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=120)
+
+
+def test_a_tuned_process_ends_without_collecting_what_it_still_holds():
+    # a cycle left at exit: finalising would collect it (and run its __del__); a tuned process
+    # freezes it instead, after the exit handlers registered since have run
+    code = ("import atexit, sys\n"
+            "from sheetladder import process\n"
+            "class Cycle:\n"
+            "    def __del__(self): sys.stdout.write('collected\\n'); sys.stdout.flush()\n"
+            "c = Cycle(); c.me = c; del c\n"
+            "if sys.argv[-1] == 'tuned': process.tune()\n"
+            "atexit.register(lambda: sys.stdout.write('exit handler ran\\n'))\n")
+    plain = _python(code.replace("sys.argv[-1] == 'tuned'", "False"))
+    tuned = _python(code.replace("sys.argv[-1] == 'tuned'", "True"))
+    assert plain.returncode == tuned.returncode == 0, plain.stderr + tuned.stderr
+    assert plain.stdout.splitlines() == ["exit handler ran", "collected"]
+    assert tuned.stdout.splitlines() == ["exit handler ran"]
+    # tuned again (each command tunes, and a test's CliRunner runs many): one exit handler
+    again = _python("import atexit\nfrom sheetladder import process\n"
+                    "n = atexit._ncallbacks()\nprocess.tune(); process.tune()\n"
+                    "print(atexit._ncallbacks() - n)")
+    assert again.returncode == 0 and again.stdout.strip() == "1", again.stderr
+
+
+def test_collect_closes_its_history_itself_leaving_no_write_ahead_log(tmp_path, sales):
+    # the history's connections are closed before the process ends, not left to the collector
+    # at exit (which a tuned process skips): a -wal file left beside the history would hold
+    # its last batches, lost to whoever copies the history file alone
+    from sheetladder.plan import build_plan
+    from sheetladder.xlsx.write import save
+
+    from .conftest import DEFINITIONS
+    from .test_export import ctx_of
+    from .test_history import random_ratings
+
+    ctx = ctx_of(sales, "Ana Diaz", "2026-Q4", n_raters=3)
+    save(build_plan(sales, ctx, ratings=random_ratings(sales, ctx, random.Random(1))),
+         tmp_path / "book.xlsx")
+    got = _python("import sys\nfrom sheetladder.cli import main\n"
+                  f"sys.argv = ['sheetladder', 'collect', 'book.xlsx', '--db', 'h.db', "
+                  f"'--ladders', {str(DEFINITIONS)!r}]\nmain(prog_name='sheetladder')",
+                  cwd=str(tmp_path))
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert "1 added" in got.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "h.db"]
