@@ -465,9 +465,12 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     found = find_workbooks(list(workbooks))[0]
     if keep:  # before the history is opened (or made): a typo must change nothing
         check_keep(keep, found)
-    # the reader processes start now, on the other cores, while this one does what follows
+    # the reader processes start now, on the other cores, while this one does what follows,
+    # and are sent the first files at once: they are ready to read before this one has opened
+    # the history (held files are known only then; a file read ahead that is held is not used)
     readers = Readers(jobs, len(found))
     with readers:  # what follows imports the database layer (~0.4 s) and parses the ladders
+        readers.read_ahead(found)
         from .results.status import manifest_periods, manifests_near
         from .results.store import History, display_url
         from .results.trust import TrustedLadders

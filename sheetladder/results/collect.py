@@ -56,8 +56,10 @@ from .read import (
     ReadOutcome,
     assessed_person_of,
     check_keep,
+    chunked,
     conflict_message,
     find_workbooks,
+    oldest_first,
     read_chunk_for_collect,
     same_file,
     tab_content,
@@ -466,7 +468,6 @@ class CollectOutcome:
 # than these at once, so memory does not grow with the batch.
 _BLOCK_FILES = 16  # files hashed, then looked up in the history, at a time
 _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
-_CHUNK_BYTES = 4 * 2**20
 _CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
 BATCH_FILES = 32  # files stored in one transaction (see History.ingest_many)
 # Storing a file costs the collecting process about an eighth of what reading it costs a core
@@ -503,7 +504,9 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     ``trusted`` (with the history's own ladders added) judges each embedded ladder; None
     trusts every ladder. Each file is read once, by this process: its hash decides whether it
     is already held (then it costs nothing more), else its bytes go to a reader process (or
-    are read here while the readers are busy). Read
+    are read here while the readers are busy); the first few may have been sent to the
+    ``readers`` already (:meth:`Readers.read_ahead`), and the chunks sent so that are the very
+    chunks this would send are taken as they are. Read
     reports are held compressed until the batch is settled (a few KiB each). ``jobs`` is the
     processes at work (:func:`reader_processes`); ``reader(path)`` replaces the reading of one
     file. ``on_total(n)`` is told how many files there are, ``on_result(IngestResult)`` is
@@ -526,7 +529,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     files, missing, renamed = expand_paths(paths)
     check_keep(keep, files)
     stamps = {f: file_modified(f) for f in files}
-    files.sort(key=lambda f: (stamps[f] or datetime.min, f))
+    files = oldest_first(files, stamps)
     outcome = CollectOutcome(open_elsewhere=open_elsewhere(files))
     if trusted is not None:
         trusted.add_all(history.known_ladders())
@@ -1050,20 +1053,6 @@ def _how_reader_travels(reader: Callable[[str], ReadOutcome] | None) -> tuple[bo
     return True, b"__main__" in data
 
 
-def _chunked(tasks: Iterable[CollectTask]) -> Iterator[list[CollectTask]]:
-    """Tasks in chunks of at most :data:`_CHUNK_FILES` files and about :data:`_CHUNK_BYTES`."""
-    chunk: list[CollectTask] = []
-    size = 0
-    for task in tasks:
-        chunk.append(task)
-        size += len(task[1] or b"")
-        if len(chunk) >= _CHUNK_FILES or size >= _CHUNK_BYTES:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
 class _Early:
     """Storing while the last files are read (issue 17).
 
@@ -1220,7 +1209,7 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
     ahead: deque[tuple[list[CollectTask] | None,
                        Future[list[ReadOutcome]] | list[ReadOutcome]]] = deque()
     sent = 0  # Futures in ``ahead``
-    chunks = _chunked(tasks)
+    chunks = chunked(tasks)
     more = True
     pool = readers.pool
     assert pool is not None  # the caller reads here when no reader was started
@@ -1231,7 +1220,8 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
             if chunk is None:
                 more = False
                 break
-            ahead.append((_kept(chunk, early), pool.submit(work, chunk)))
+            future = readers.taken_ahead(chunk) if reader is None else None
+            ahead.append((_kept(chunk, early), future or pool.submit(work, chunk)))
             sent += 1
         while ahead and (isinstance(ahead[0][1], list) or ahead[0][1].done()):
             _, head = ahead.popleft()
@@ -1254,9 +1244,13 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
             chunk = next(chunks, None)
             if chunk is None:
                 more = False
+            elif reader is None and (future := readers.taken_ahead(chunk, queued=False)):
+                ahead.append((_kept(chunk, early), future))  # a reader is at it already
+                sent += 1
             else:
                 ahead.append((_kept(chunk, early), read_chunk_for_collect(chunk, reader, memo)))
         else:
             oldest = ahead[0][1]
             assert not isinstance(oldest, list)
             wait([oldest], return_when=FIRST_COMPLETED)
+    readers.drop_ahead()
