@@ -17,19 +17,12 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
-from .definition import (
-    check_files,
-    load_checked,
-    load_text,
-    placeholder_summary,
-    scaffold,
-    schema_text,
-)
 from .errors import BadInput, OutputError, SheetladderError
 from .files import write_new
 from .process import tune
 
-if TYPE_CHECKING:  # imported where used: a command imports only what it needs
+if TYPE_CHECKING:  # imported where used: a command imports only what it needs (collect starts
+    # its reader processes before it imports the reader: they import it meanwhile)
     from .results.collect import CollectOutcome, OpenElsewhere
     from .results.read import Readers
     from .results.store import History, IngestResult
@@ -85,6 +78,8 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
     Placeholder descriptors (empty, or starting with TODO) are warnings, with their lines.
     Exits 1 when any file has a problem (or, with --strict, a placeholder), 0 otherwise.
     """
+    from .definition import check_files, placeholder_summary
+
     errors, warnings = check_files(list(files))
     for problem in errors:
         click.echo(str(problem))
@@ -103,6 +98,8 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
 
 def _load_warning(definition: str) -> Any:
     """Load a definition for render or publish, warning (stderr) of its placeholders."""
+    from .definition import load_checked
+
     checked = load_checked(definition)
     summary = checked.summary()
     if summary:
@@ -126,6 +123,8 @@ def _split_list(text: str) -> list[str]:
 def new(output: str, ladder_id: str, name: str, levels: str, groups: tuple[str, ...],
         force: bool) -> None:
     """Scaffold a new definition with every descriptor left to fill (marked TODO)."""
+    from .definition import load_text, scaffold
+
     parsed_levels: list[tuple[str, str]] = []
     for item in _split_list(levels):
         code, _, lname = item.partition("=")
@@ -149,6 +148,8 @@ def new(output: str, ladder_id: str, name: str, levels: str, groups: tuple[str, 
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def schema(output: str | None, force: bool) -> None:
     """Print the JSON Schema of the definition format (definitions/schema.json)."""
+    from .definition import schema_text
+
     text = schema_text()
     if output:
         write_new(output, text.encode("utf-8"), force)
@@ -460,7 +461,7 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
     Exits 1 if any was refused. With a manifest (--manifest, or a manifest.csv in a folder
     given), the last line is the cycle's totals: people complete, partial, not returned.
     """
-    from .results.read import Readers, check_keep, find_workbooks
+    from .results.readers import Readers, check_keep, find_workbooks
 
     found = find_workbooks(list(workbooks))[0]
     if keep:  # before the history is opened (or made): a typo must change nothing

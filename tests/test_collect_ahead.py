@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from sheetladder.results.collect import collect
 from sheetladder.results.read import Readers
 from sheetladder.results.store import History
 
-from .conftest import SMALL
+from .conftest import ROOT, SMALL
 from .test_collect_batches import _content
 from .test_collect_early import _folder, _workbook
 from .test_history import assert_consistent
@@ -159,3 +161,17 @@ def test_nothing_is_read_ahead_without_reader_processes_or_twice(tmp_path: Path,
         assert [len(chunk) for chunk, _ in first] == [read_mod.CHUNK_FILES, 2]
         readers.drop_ahead()
         assert not readers._ahead
+
+
+def test_the_command_line_starts_the_readers_before_it_imports_the_reader() -> None:
+    # importing the command line, and what collect needs before its reader processes start
+    # (finding the files, starting the processes), imports neither the ladder models nor the
+    # reader: those take ~0.2 s, which the reader processes spend importing them meanwhile
+    code = ("import sys\n"
+            "import sheetladder.cli, sheetladder.results.readers, sheetladder.workers\n"
+            "print(sorted(m for m in ('pydantic', 'sheetladder.definition', "
+            "'sheetladder.results.read', 'sqlalchemy') if m in sys.modules))")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.strip() == "[]"
