@@ -175,3 +175,18 @@ def test_the_command_line_starts_the_readers_before_it_imports_the_reader() -> N
                          timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert got.returncode == 0, got.stderr
     assert got.stdout.strip() == "[]"
+
+
+def test_what_is_read_ahead_stays_within_its_bytes(tmp_path: Path, small: Ladder,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheetladder.results import readers as readers_mod
+
+    folder = _folder(tmp_path / "in", small, 6)
+    files = readers_mod.oldest_first(_files(folder),
+                                     {f: readers_mod.file_modified(f) for f in _files(folder)})
+    one = os.path.getsize(files[0])
+    for limit, want in ((one - 1, []), (one + os.path.getsize(files[1]) - 1, files[:1])):
+        monkeypatch.setattr(readers_mod, "AHEAD_BYTES", limit)
+        with Readers(2, 6) as readers:
+            readers.read_ahead(_files(folder))
+            assert [name for chunk, _ in readers._ahead for name, _, _ in chunk] == want

@@ -139,7 +139,8 @@ class Readers:
         chunk read ahead that is the very chunk it would send (the same files, bytes and
         times), in order, and drops the rest at the first that differs (a file already held,
         say, is left out of its chunks): a chunk read ahead and not taken only cost a reader
-        its time. Google Sheets and files that cannot be read end what is read ahead."""
+        its time. Google Sheets, files that cannot be read and a file that would take what is
+        read ahead past :data:`AHEAD_BYTES` end it."""
         if self.pool is None or self._ahead:
             return
         stamps = {f: file_modified(f) for f in files}
@@ -149,12 +150,12 @@ class Readers:
             if is_google_source(f):
                 break
             try:
+                if size + os.path.getsize(f) > AHEAD_BYTES:
+                    break  # (a big file is read once, when collect reads it)
                 data = read_file_bytes(f)
-            except UnreadableWorkbook:
+            except (OSError, UnreadableWorkbook):
                 break
             size += len(data)
-            if size > AHEAD_BYTES and tasks:
-                break
             tasks.append((f, data, stamps[f]))
         from .read import read_chunk_for_collect
 
