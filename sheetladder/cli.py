@@ -483,9 +483,9 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
         for w in said:
             click.echo(f"{w} (warning)", err=True)
         period = periods[0] if len(periods) == 1 else None  # the cycle's, when it has one
-        with History(db) as history:
-            outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle,
-                                            period, readers, periods)
+        history = History(db)  # (closed by _collect_into)
+        outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle, period,
+                                        readers, periods)
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
     click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")

@@ -18,13 +18,15 @@ from typing import Any
 
 import pytest
 
+from sheetladder import workers
 from sheetladder.definition import Ladder, load_text
+from sheetladder.results import collect as collect_mod
 from sheetladder.results import read as read_mod
-from sheetladder.results.collect import collect
+from sheetladder.results.collect import ReaderLost, collect
 from sheetladder.results.read import Readers
 from sheetladder.results.store import History
 
-from .conftest import ROOT, SMALL
+from .conftest import ROOT, SMALL, run
 from .test_collect_batches import _content
 from .test_collect_early import _folder, _workbook
 from .test_history import assert_consistent
@@ -82,10 +84,11 @@ def test_the_chunks_read_ahead_are_taken_and_give_what_reading_them_later_gives(
     got = _collect(f"sqlite:///{tmp_path / 'a.sqlite'}", folder, _files(folder))
     sent = read_mod.AHEAD_CHUNKS
     assert len(taken) == sent  # every chunk read ahead was looked for, once
-    # each was taken, but those still waiting for the reader when this process would read
-    # them itself (it then reads them, and the reader never does)
+    # the first sent to the reader are taken; then each is, but those still waiting for the
+    # reader when this process would read them itself (it then reads them, the reader never)
+    first = collect_mod._CHUNKS_PER_READER
+    assert taken[:first] == [(True, True)] * first
     assert all(ok for queued, ok in taken if queued)
-    assert sum(1 for queued, ok in taken if queued and ok) >= 1
     assert got == _collect(f"sqlite:///{tmp_path / 'b.sqlite'}", folder, None)
     assert sum(1 for _, status, _, _ in got[0] if status == "added") == N
 
@@ -190,3 +193,57 @@ def test_what_is_read_ahead_stays_within_its_bytes(tmp_path: Path, small: Ladder
         with Readers(2, 6) as readers:
             readers.read_ahead(_files(folder))
             assert [name for chunk, _ in readers._ahead for name, _, _ in chunk] == want
+
+
+def test_a_file_whose_time_alone_changed_after_it_was_read_ahead_is_taken_with_its_time_now(
+        tmp_path: Path, small: Ladder, taken: list[tuple[bool, bool]]) -> None:
+    folder = _folder(tmp_path / "in", small, N)
+    stamp = os.stat(folder / "00.xlsx").st_mtime
+    got = _collect(f"sqlite:///{tmp_path / 'a.sqlite'}", folder, _files(folder),
+                   lambda: os.utime(folder / "00.xlsx", (stamp + 1, stamp + 1)))  # still oldest
+    assert taken[0] == (True, False)
+    assert got == _collect(f"sqlite:///{tmp_path / 'b.sqlite'}", folder, None)
+
+
+def test_the_collect_command_reads_ahead(tmp_path: Path, small: Ladder,
+                                         taken: list[tuple[bool, bool]]) -> None:
+    folder = _folder(tmp_path / "in", small, N)
+    code, out = run("collect", str(folder), "--db", str(tmp_path / "h.sqlite"), "--jobs", "2",
+                    "--trust-new")
+    assert code == 0, out
+    assert f"{N} added" in out
+    assert taken[0] == (True, True)
+
+
+def test_a_reader_lost_before_it_read_ahead_is_said_by_collect(
+        tmp_path: Path, small: Ladder, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _folder(tmp_path / "in", small, N)
+    monkeypatch.setattr(workers, "_BOOT", "import sys; sys.exit(3)")
+    with Readers(2, N) as readers:
+        assert readers.pool is not None
+        for w in readers.pool.workers:
+            w.process.wait()
+            w.receiver.join()
+        readers.read_ahead(_files(folder))  # says nothing: collect does
+        assert not readers._ahead
+        with History(f"sqlite:///{tmp_path / 'a.sqlite'}") as h, pytest.raises(ReaderLost):
+            collect(h, [folder], jobs=2, trusted=None, readers=readers)
+
+
+def test_what_was_read_ahead_is_dropped_when_collect_reads_otherwise_or_nothing(
+        tmp_path: Path, small: Ladder, taken: list[tuple[bool, bool]]) -> None:
+    folder = _folder(tmp_path / "in", small, N)
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    # a reader of the caller's: the chunks read ahead were read the usual way, and are dropped
+    with Readers(2, N) as readers:
+        readers.read_ahead(_files(folder))
+        with History(db) as h:
+            out = collect(h, [folder], jobs=2, trusted=None, readers=readers,
+                          reader=read_mod.read_for_collect)
+        assert not readers._ahead
+    assert sorted(r.status for r in out.results) == ["added"] * N
+    assert not taken
+    # everything held already: nothing read, and leaving does not wait for the readers
+    got = _collect(db, folder, _files(folder))
+    assert sorted(status for _, status, _, _ in got[0]) == ["unchanged"] * N
+    assert not any(ok for _, ok in taken)

@@ -117,13 +117,16 @@ def test_collect_closes_its_history_itself_leaving_no_write_ahead_log(tmp_path, 
     from .test_export import ctx_of
     from .test_history import random_ratings
 
-    ctx = ctx_of(sales, "Ana Diaz", "2026-Q4", n_raters=3)
-    save(build_plan(sales, ctx, ratings=random_ratings(sales, ctx, random.Random(1))),
-         tmp_path / "book.xlsx")
+    books = tmp_path / "in"
+    books.mkdir()
+    for i in range(4):  # enough for a reader process (--jobs 2)
+        ctx = ctx_of(sales, f"Person {i}", "2026-Q4", n_raters=3)
+        save(build_plan(sales, ctx, ratings=random_ratings(sales, ctx, random.Random(i))),
+             books / f"{i}.xlsx")
     got = _python("import sys\nfrom sheetladder.cli import main\n"
-                  f"sys.argv = ['sheetladder', 'collect', 'book.xlsx', '--db', 'h.db', "
+                  f"sys.argv = ['sheetladder', 'collect', 'in', '--db', 'h.db', '--jobs', '2', "
                   f"'--ladders', {str(DEFINITIONS)!r}]\nmain(prog_name='sheetladder')",
                   cwd=str(tmp_path))
     assert got.returncode == 0, got.stdout + got.stderr
-    assert "1 added" in got.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "h.db"]
+    assert "4 added" in got.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.db", "in"]

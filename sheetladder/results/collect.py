@@ -585,7 +585,10 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     with (contextlib.nullcontext(readers) if started
           else Readers(jobs if travels else 1, len(first), main=needs_main)) as chosen:
         assert chosen is not None
+        if chosen is not readers and readers is not None:
+            readers.drop_ahead()  # (this collect does not use them)
         if chosen.pool is None or len(first) < 3:  # readers would cost more than they save
+            chosen.drop_ahead()
             for task in itertools.chain(first, tasks):
                 for got in read_chunk_for_collect([task], reader, memo):
                     batch.add(got)
@@ -1210,6 +1213,8 @@ def _read_in_parallel(tasks: Iterable[CollectTask], batch: "_Batch",
                        Future[list[ReadOutcome]] | list[ReadOutcome]]] = deque()
     sent = 0  # Futures in ``ahead``
     chunks = chunked(tasks)
+    if reader is not None:
+        readers.drop_ahead()  # (read ahead with the reader's own reading)
     more = True
     pool = readers.pool
     assert pool is not None  # the caller reads here when no reader was started

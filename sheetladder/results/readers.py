@@ -130,6 +130,7 @@ class Readers:
         self.pool: WorkerPool | None = None
         # chunks sent by read_ahead, in order, each with its Future, until collect takes them
         self._ahead: deque[tuple[list[CollectTask], Future[list[ReadOutcome]]]] = deque()
+        self._dropped: list[Future[list[ReadOutcome]]] = []  # dropped while with a reader
 
     def read_ahead(self, files: Sequence[str]) -> None:
         """Send the readers the first chunks of ``files`` as ``collect`` would take them
@@ -157,10 +158,14 @@ class Readers:
                 break
             size += len(data)
             tasks.append((f, data, stamps[f]))
+        from ..workers import WorkerLost
         from .read import read_chunk_for_collect
 
-        for chunk in chunked(tasks):
-            self._ahead.append((chunk, self.pool.submit(read_chunk_for_collect, chunk)))
+        try:
+            for chunk in chunked(tasks):
+                self._ahead.append((chunk, self.pool.submit(read_chunk_for_collect, chunk)))
+        except WorkerLost:  # a reader died already: collect says so when it sends its own
+            self.drop_ahead()
 
     def taken_ahead(self, chunk: list[CollectTask], queued: bool = True
                     ) -> Future[list[ReadOutcome]] | None:
@@ -181,9 +186,11 @@ class Readers:
 
     def drop_ahead(self) -> None:
         """Forget the chunks read ahead that no collect took (those not yet with a reader are
-        not read at all)."""
+        not read at all; leaving the context does not wait for the others)."""
         while self._ahead:
-            self._ahead.popleft()[1].cancel()
+            future = self._ahead.popleft()[1]
+            if not future.cancel():
+                self._dropped.append(future)
 
     def __enter__(self) -> Readers:
         if self.n:
@@ -202,7 +209,12 @@ class Readers:
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.drop_ahead()
         if self.pool is not None:
-            self.pool.__exit__(exc_type, *rest)
+            if exc_type is None and any(not f.done() for f in self._dropped):
+                # a reader is still reading a chunk no collect took, and nothing else: the
+                # pool's own exit would wait for it
+                self.pool.shutdown(wait=True, cancel_futures=True, kill=True)
+            else:
+                self.pool.__exit__(exc_type, *rest)
             self.pool = None
 
 
