@@ -468,7 +468,10 @@ class CollectOutcome:
 # than these at once, so memory does not grow with the batch.
 _BLOCK_FILES = 16  # files hashed, then looked up in the history, at a time
 _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
-_CHUNKS_PER_READER = 3  # chunks sent ahead to each reader process, read or waiting
+# chunks sent ahead to each reader process, read or waiting: with 3, a reader ran out of work
+# a few times a second while this process read a chunk itself (~50 ms, as long as one of the
+# reader's); with 5 it never did (issue 17)
+_CHUNKS_PER_READER = 5
 BATCH_FILES = 32  # files stored in one transaction (see History.ingest_many)
 # Storing a file costs the collecting process about an eighth of what reading it costs a core
 # (SQLite; benchmarks/store.py and collect.py): when the files left to read would take the
