@@ -485,6 +485,31 @@ def test_a_changed_formula_is_an_error_at_its_cell(tmp_path, filled, unchanged):
     assert report.errors[0].message.startswith("formula changed to =IF(H7")
 
 
+def test_content_outside_the_layout_is_named_in_one_warning_and_ignored(tmp_path, sales, ctx4,
+                                                                      filled, unchanged):
+    src, ratings = filled
+    clean = read_path(src)
+    assert not [w for w in warnings_of(clean) if "outside the workbook's layout" in w]
+
+    def change(wb: Any) -> None:  # a note and a sum typed beside the rater's table, and a
+        ws = wb["Bo Chen"]  # number on the Summary below its footer
+        ws.cell(row=3, column=C_COMMENT + 4).value = "ask Bo about Q2"
+        ws.cell(row=R_FIRST + 1, column=C_COMMENT + 5).value = "=SUM(F7:F9)"
+        wb[SUMMARY_SHEET].cell(row=summary_footer(sales)["progress"] + 6, column=2).value = 42
+    report = read_path(unchanged(edit(src, tmp_path / "t.xlsx", change)))
+    assert not report.errors
+    outside = {(f.sheet, f.cell): f.message for f in report.findings
+               if f.severity == "warning" and "outside the workbook's layout" in f.message}
+    assert outside == {
+        ("Bo Chen", a1(2, C_COMMENT + 3)):
+            f"content outside the workbook's layout in {a1(2, C_COMMENT + 3)}, "
+            f"{a1(R_FIRST, C_COMMENT + 4)} (ignored)",
+        (SUMMARY_SHEET, a1(summary_footer(sales)["progress"] + 5, 1)):
+            f"content outside the workbook's layout in "
+            f"{a1(summary_footer(sales)['progress'] + 5, 1)} (ignored)"}
+    assert report.total_points == clean.total_points  # ignored: the figures are the same
+
+
 def test_a_formula_replaced_by_a_typed_value_is_found_by_cell_type(tmp_path, sales, ctx4, filled,
                                                                    unchanged):
     src, _ = filled

@@ -451,11 +451,13 @@ def _compare_sheet(sp: SheetPlan, sg: SheetGrid, al: _Alignment, aliases: Mappin
                 continue
             found.cell(sev, sg.name, a1(*pos),
                        changed("text", exp_text, got_text))
-    inserted = set(al.inserted)
-    cols_inserted = set(al.cols_inserted)
-    extra = sorted((r, col) for (r, col), cell in sg.cells.items()
-                   if (r, col) not in seen and r not in inserted and col not in cols_inserted
-                   and (cell.formula is not None or not _empty(cell.value) or cell.error))
+    extra: list[tuple[int, int]] = []
+    if not sg.cells.keys() <= seen:  # (the usual sheet holds cells at planned places only)
+        inserted = set(al.inserted)
+        cols_inserted = set(al.cols_inserted)
+        extra = sorted((r, col) for (r, col), cell in sg.cells.items()
+                       if (r, col) not in seen and r not in inserted and col not in cols_inserted
+                       and (cell.formula is not None or not _empty(cell.value) or cell.error))
     if extra:
         listed = ", ".join(a1(r, col) for r, col in extra[:5]) + (", …" if len(extra) > 5 else "")
         found.add("warning", sg.name, a1(*extra[0]),
