@@ -105,7 +105,6 @@ def reader_processes(jobs: int = 0) -> int:
     return max(1, jobs or default_jobs(most=MOST_JOBS)) - 1
 
 
-
 def _start_reader(parent: int) -> None:
     """A reader pool's initializer, in the reader process: :func:`.read.start_reader`."""
     from .read import start_reader
