@@ -197,7 +197,10 @@ _SCRIPT = """
     sys.path.insert(0, {root!r})
     from sheetladder.workers import WorkerPool, in_worker
 
-    print("loaded", os.getpid(), flush=True)
+    # one write, so that the two workers' lines cannot interleave (with PYTHONUNBUFFERED set,
+    # print writes each of its pieces on its own)
+    sys.stdout.write(f"loaded {{os.getpid()}}\\n")
+    sys.stdout.flush()
 
     def tagged(x):
         return f"{{x}} in {{os.getpid()}} worker={{in_worker()}}"
