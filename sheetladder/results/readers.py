@@ -65,7 +65,9 @@ def find_workbooks(paths: Sequence[str | Path]) -> tuple[list[str], list[str]]:
 MOST_JOBS = 8  # processes at work in a collect by default at most: one process stores them all
 CHUNK_FILES = 4  # files per task sent to a reader process
 CHUNK_BYTES = 4 * 2**20  # ... or fewer, when they are big
-AHEAD_CHUNKS = 8  # chunks sent to the readers before the history is opened (Readers.read_ahead)
+# chunks sent to the readers before the history is opened (Readers.read_ahead): with 8, the
+# reader read them by ~0.75 s and waited 0.04-0.15 s for collect's next chunk; with 16, never
+AHEAD_CHUNKS = 16
 AHEAD_BYTES = 4 * 2**20  # ... or fewer, when the files are big
 
 CollectTask = tuple[str, bytes | None, datetime | None]
