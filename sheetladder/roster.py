@@ -80,7 +80,6 @@ from .period import PeriodError, normalise
 from .plan import build_plan
 from .process import default_jobs, exit_with_parent, tune
 from .xlsx.printing import Paper
-from .xlsx.write import save
 
 NONE_MARK = "-"
 _SLUG_MAX = 60
@@ -790,6 +789,8 @@ def write_assessment(ladder: Ladder, ctx: Context, out_dir: Path, *, split: bool
             "use --force to replace it")
     if existing:
         check_owners(ctx, existing)
+    from .xlsx.write import save  # (the writer is imported by what renders: collect needs none)
+
     written = []
     for c, name in targets(ctx, split, nth):
         written.append(save(build_plan(ladder, c), out_dir / name, force=force,

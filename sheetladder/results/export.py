@@ -21,19 +21,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
-
 from .. import scoring
 from ..definition import Ladder
 from ..errors import SheetladderError
 from ..period import previous_of
 from ..results.store import AssessmentRecord, History, RatingRecord
 from ..scoring import ROUND_DIGITS, RaterInput, xround
-from ..xlsx.write import write_text
 from . import anonymity
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (xlsxwriter is imported by the XLSX export alone: collect needs none of it)
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
     from .calibrate import Calibration
 
 FORMATS = ("csv", "xlsx", "json")
@@ -774,7 +773,10 @@ class _Writer:
     """Writes values by type: text always with write_string, numbers as numbers."""
 
     def __init__(self, wb: xlsxwriter.Workbook):
+        from ..xlsx.write import write_text  # (imported when an XLSX is made: collect needs none)
+
         self.wb = wb
+        self.write_text = write_text
         self.header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864",
                                      "text_wrap": True, "valign": "top", "border": 1})
         self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F3864"})
@@ -800,7 +802,7 @@ class _Writer:
         elif isinstance(v, (int, float)):
             ws.write_number(r, c, v, fmt)
         else:
-            write_text(ws, r, c, str(v), fmt, self.run)
+            self.write_text(ws, r, c, str(v), fmt, self.run)
 
     def table(self, ws: Worksheet, top: int, headers: Sequence[str],
               rows: Sequence[Sequence[Value]], formats: dict[str, Any] | None = None,
@@ -838,6 +840,8 @@ def _chart_fonts(chart: Any) -> None:
 
 
 def _workbook(buf: io.BytesIO) -> xlsxwriter.Workbook:
+    import xlsxwriter
+
     return xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_numbers": False, "strings_to_urls": False,
                                      "nan_inf_to_errors": True})
@@ -917,7 +921,7 @@ def _calibration_sheet(wb: xlsxwriter.Workbook, w: _Writer, cal: Calibration) ->
     widths: dict[int, float] = {}
     r = 3
     for name, headers, rows, fmts in blocks:
-        write_text(ws, r, 0, name, w.bold, w.run)
+        w.write_text(ws, r, 0, name, w.bold, w.run)
         got = w.table(ws, r + 1, headers, rows, fmts)
         for c, x in enumerate(got):
             widths[c] = max(widths.get(c, 0.0), x)
@@ -1054,7 +1058,7 @@ def _heatmap_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> No
                               "(green), the levels held in this period.", w.note)
         r += 2
         for name, cats in _blocks(tv):
-            write_text(ws, r, 0, name, w.bold, w.run)
+            w.write_text(ws, r, 0, name, w.bold, w.run)
             r += 1
             headers = ["Person", "Level", *(c.name for c in cats)]
             for j, h in enumerate(headers):
@@ -1065,7 +1069,7 @@ def _heatmap_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> No
             top = r + 1
             for row in people:
                 r += 1
-                write_text(ws, r, 0, row.person, None, w.run)
+                w.write_text(ws, r, 0, row.person, None, w.run)
                 w.put(ws, r, 1, row.level)
                 for j, c in enumerate(cats):
                     w.put(ws, r, 2 + j, row.consensus.get(c.category), w.dec)
@@ -1136,7 +1140,7 @@ def _team_sheet(wb: xlsxwriter.Workbook, w: _Writer, exp: PeriodExport) -> None:
         ws.set_row(r, header_height(headers, widths[:len(headers)]))
         for c in tv.categories:
             r += 1
-            write_text(ws, r, 0, c.name, wrap_name, w.run)
+            w.write_text(ws, r, 0, c.name, wrap_name, w.run)
             w.put(ws, r, 1, c.consensus, w.dec)
             for j, (rid, _) in enumerate(roles):
                 w.put(ws, r, 2 + j, c.role_means.get(rid), w.dec)

@@ -9,11 +9,12 @@ because only the .xlsx prints (a Google Sheet is printed by Google's own dialog)
 from __future__ import annotations
 
 import math
-from typing import Literal
-
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING, Literal
 
 from ..plan import DEFAULT_WIDTH, MIN_PRINT_SCALE, SheetPlan, WorkbookPlan
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
 
 Paper = Literal["a4", "letter"]
 PAPER_NAMES: tuple[Paper, ...] = ("a4", "letter")
