@@ -474,10 +474,13 @@ _BLOCK_BYTES = 8 * 2**20  # ... or fewer, when they are big
 _CHUNKS_PER_READER = 5
 BATCH_FILES = 32  # files stored in one transaction (see History.ingest_many)
 # Storing a file costs the collecting process about an eighth of what reading it costs a core
-# (SQLite; benchmarks/store.py and collect.py): when the files left to read would take the
-# readers no longer than storing everything would take this process, it stops reading and
-# stores (see _Early).
-_STORE_TO_READ = 0.12
+# (SQLite; benchmarks/store.py and collect.py), and telling the person of a file left to read
+# (assessed_person_of) about as much: when the files left to read would take the readers no
+# longer than telling them and storing everything would take this process, it stops reading
+# and stores (see _Early). (Without the telling, it started too late: this process stored
+# alone for the last 0.2-0.3 s, against 0.05-0.08 s now.)
+_STORE_TO_READ = 0.13
+_TELL_TO_READ = 0.12
 _EARLY_MOST_FILES = 512  # ... unless more files are left (their bytes would all be held)
 _EARLY_MOST_BYTES = 16 * 2**20
 
@@ -1063,10 +1066,11 @@ class _Early:
     """Storing while the last files are read (issue 17).
 
     Once every file is read, this process would store alone while the readers sit idle. So,
-    when what is left to read would take the readers no longer than storing would take it
-    (:data:`_STORE_TO_READ`), it stops reading and stores the files read so far, in the
-    batches :meth:`_Batch.ingest` would make, each committed as it would commit it: only the
-    settling of the batch is not waited for. That is safe for a file only when settling it
+    when what is left to read would take the readers no longer than telling those files'
+    persons and storing would take it (:data:`_STORE_TO_READ`, :data:`_TELL_TO_READ`), it
+    stops reading and stores the files read so far, in the batches :meth:`_Batch.ingest` would
+    make, each committed as it would commit it: only the settling of the batch is not waited
+    for. That is safe for a file only when settling it
     cannot change it: no other copy of its person and period was read, none of its person is
     among the files already held (:meth:`_Batch.add_held`), and none of its person or bytes
     can be among the files still to read. For that last point, every file left is taken
@@ -1101,16 +1105,17 @@ class _Early:
 
     def due(self) -> bool:
         """Whether to stop reading here and store: the readers' work left (files left to read
-        between them) is no more than this process's (storing those and the files read), and
-        the files left are few enough to hold all at once."""
+        between them) is no more than this process's (telling those, storing them and the files
+        read), and the files left are few enough to hold all at once."""
         if self.started:
             return False
         left = self.left()
         unstored = len(self.batch.items) - self.batch.done
         p = self.progress
         size = left * p.given_bytes / p.given if p.given else 0
+        n = self.n_readers
         return left <= _EARLY_MOST_FILES and size <= _EARLY_MOST_BYTES and \
-            left <= (left + unstored) * self.n_readers * _STORE_TO_READ
+            left * (1 - n * _TELL_TO_READ) <= (left + unstored) * n * _STORE_TO_READ
 
     def start(self, waiting: Sequence[Sequence[CollectTask]],
               chunks: Iterator[list[CollectTask]]) -> Iterator[list[CollectTask]]:
