@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -688,20 +688,8 @@ def _position(text: str, pos: int) -> tuple[int, int]:
     return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
 
 
-def _prescan(text: str, path: str) -> None:
-    """Refuse what would exhaust the loader before building anything: oversized text, characters
-    YAML cannot hold, nesting deeper than MAX_DEPTH (the composer recurses) and aliases that
-    expand past MAX_NODES values (an alias bomb). Walks the parser's events, which needs no
-    recursion and no memory beyond the anchors' sizes."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.events import (
-        AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
-        NodeEvent,
-    )
-
+def _check_text(text: str, path: str) -> None:
+    """Refuse oversized text and characters YAML cannot hold, before parsing anything."""
     if len(text) > MAX_FILE_BYTES:
         raise DefinitionError([Problem(path, 1, 1, f"larger than a definition may be "
                                                    f"({MAX_FILE_BYTES // 2**20} MiB)")])
@@ -713,6 +701,20 @@ def _prescan(text: str, path: str) -> None:
         raise DefinitionError([Problem(path, line, col,
                                        f"{kind} U+{ch:04X} is not allowed in a definition")])
 
+
+def _budget(path: str) -> Callable[[Any], None]:
+    """What watches the parser's events as the composer takes them, one by one: it refuses
+    nesting deeper than MAX_DEPTH (the composer recurses, one level at a time, so it is stopped
+    at the level too deep) and aliases that expand past MAX_NODES values (an alias bomb; the
+    composer shares an alias's node, nothing is expanded before the document is whole). It
+    needs no recursion and no memory beyond the anchors' sizes, and the text is parsed once."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        NodeEvent,
+    )
+
     def fail(event: Any, message: str) -> DefinitionError:
         mark = event.start_mark
         return DefinitionError([Problem(path, mark.line + 1, mark.column + 1, message)])
@@ -720,39 +722,38 @@ def _prescan(text: str, path: str) -> None:
     sizes: dict[str, int] = {}  # anchor -> values it expands to
     stack: list[tuple[str | None, int]] = []  # open collections: (anchor, values so far)
     total = 0
-    try:
-        for event in YAML(typ="rt").parse(text):
-            if not isinstance(event, (NodeEvent, CollectionEndEvent)):
-                continue
-            if isinstance(event, CollectionEndEvent):
-                anchor, size = stack.pop()
-                if anchor is not None:
-                    sizes[anchor] = size
-                if stack:
-                    stack[-1] = (stack[-1][0], stack[-1][1] + size)
-                continue
-            if isinstance(event, AliasEvent):
-                size = sizes.get(event.anchor, 1)
-            elif isinstance(event, CollectionStartEvent):
-                if len(stack) >= MAX_DEPTH:
-                    raise fail(event, f"nested more than {MAX_DEPTH} levels deep")
-                stack.append((event.anchor, 1))
-                total += 1
-                continue
-            else:
-                size = 1
-                if event.anchor is not None:
-                    sizes[event.anchor] = 1
-            total += size
-            if total > MAX_NODES:
-                raise fail(event, f"more than {MAX_NODES:,} values once aliases are expanded"
-                                  + (" (an alias bomb?)" if isinstance(event, AliasEvent) else ""))
+
+    def see(event: Any) -> None:
+        nonlocal total
+        if not isinstance(event, (NodeEvent, CollectionEndEvent)):
+            return
+        if isinstance(event, CollectionEndEvent):
+            anchor, size = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = size
             if stack:
                 stack[-1] = (stack[-1][0], stack[-1][1] + size)
-    except MarkedYAMLError as e:
-        raise _syntax_error(e, path) from None
-    except YAMLError as e:
-        raise DefinitionError([Problem(path, 1, 1, f"YAML error: {_one_line(str(e))}")]) from None
+            return
+        if isinstance(event, AliasEvent):
+            size = sizes.get(event.anchor, 1)
+        elif isinstance(event, CollectionStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise fail(event, f"nested more than {MAX_DEPTH} levels deep")
+            stack.append((event.anchor, 1))
+            total += 1
+            return
+        else:
+            size = 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        total += size
+        if total > MAX_NODES:
+            raise fail(event, f"more than {MAX_NODES:,} values once aliases are expanded"
+                              + (" (an alias bomb?)" if isinstance(event, AliasEvent) else ""))
+        if stack:
+            stack[-1] = (stack[-1][0], stack[-1][1] + size)
+
+    return see
 
 
 def _one_line(text: str) -> str:
@@ -771,13 +772,24 @@ def _syntax_error(e: Any, path: str) -> DefinitionError:
 
 
 def parse_yaml(text: str, path: str) -> Any:
-    """Parse YAML keeping line numbers; syntax errors become a located DefinitionError."""
+    """Parse YAML keeping line numbers; syntax errors become a located DefinitionError, and
+    what would exhaust the loader (:func:`_check_text`, :func:`_budget`) is refused before
+    anything is built from it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    _prescan(text, path)
+    _check_text(text, path)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    see = _budget(path)
+
+    class Parser(yaml.Parser):  # type: ignore[name-defined]
+        def get_event(self) -> Any:  # each event, as the composer takes it
+            event = super().get_event()
+            see(event)
+            return event
+
+    yaml.Parser = Parser
     try:
         return yaml.load(text)
     except MarkedYAMLError as e:
