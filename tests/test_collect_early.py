@@ -7,11 +7,13 @@ before the batch is settled, and that files were indeed stored early."""
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -291,3 +293,36 @@ def test_a_reader_lost_after_a_refusal_stored_early_counts_it_apart(
                 r"1 refused")):
             collect(h, [folder], jobs=2, trusted=None)
         assert h.counts()["sources"] == 1
+
+
+@pytest.mark.parametrize("n_readers", [1, 2, 3, 7])
+def test_storing_early_starts_once_the_readers_work_left_is_no_more_than_this_processes(
+        n_readers: int) -> None:
+    # (the readers' time left: the files left between them; this process's: telling those and
+    # storing them and the files read; in reads of a file, see _STORE_TO_READ, _TELL_TO_READ)
+    def due(left: int, read: int) -> bool:
+        progress = collect_mod._Progress(given=left + read, given_bytes=(left + read) * 1000)
+        batch = SimpleNamespace(items=[None] * read, done=0)
+        early = collect_mod._Early(None, batch, left + read, progress, [],  # type: ignore[arg-type]
+                                   n_readers)
+        early.added = read
+        return early.due()
+
+    def readers_done_first(left: int, read: int) -> bool:
+        readers = left / n_readers
+        this = left * collect_mod._TELL_TO_READ + (left + read) * collect_mod._STORE_TO_READ
+        return readers <= this
+
+    for left in (0, 10, 50, 100, 150, 200, 300, 500):
+        assert due(left, 1000 - left) == readers_done_first(left, 1000 - left), left
+    assert not due(600, 400)  # (more files left than are held at once)
+
+
+def test_with_readers_enough_that_telling_costs_more_than_reading_nothing_is_stored_early(
+        ) -> None:
+    n = math.ceil(1 / collect_mod._TELL_TO_READ)
+    progress = collect_mod._Progress(given=1000, given_bytes=10**6)
+    early = collect_mod._Early(None, SimpleNamespace(items=[None] * 999, done=0),  # type: ignore[arg-type]
+                               1000, progress, [], n)
+    early.added = 999
+    assert not early.due()

@@ -1114,6 +1114,10 @@ class _Early:
         p = self.progress
         size = left * p.given_bytes / p.given if p.given else 0
         n = self.n_readers
+        if n * _TELL_TO_READ >= 1:
+            # telling a file costs this process more than reading it costs the readers between
+            # them: storing early would only add the telling to what this process does alone
+            return False
         return left <= _EARLY_MOST_FILES and size <= _EARLY_MOST_BYTES and \
             left * (1 - n * _TELL_TO_READ) <= (left + unstored) * n * _STORE_TO_READ
 
