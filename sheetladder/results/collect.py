@@ -478,7 +478,7 @@ BATCH_FILES = 32  # files stored in one transaction (see History.ingest_many)
 # (assessed_person_of) about as much: when the files left to read would take the readers no
 # longer than telling them and storing everything would take this process, it stops reading
 # and stores (see _Early). (Without the telling, it started too late: this process stored
-# alone for the last 0.2-0.3 s, against 0.05-0.08 s now.)
+# alone for the last 0.2-0.3 s, against 0.05-0.12 s now.)
 _STORE_TO_READ = 0.13
 _TELL_TO_READ = 0.12
 _EARLY_MOST_FILES = 512  # ... unless more files are left (their bytes would all be held)
@@ -1070,15 +1070,15 @@ class _Early:
     persons and storing would take it (:data:`_STORE_TO_READ`, :data:`_TELL_TO_READ`), it
     stops reading and stores the files read so far, in the batches :meth:`_Batch.ingest` would
     make, each committed as it would commit it: only the settling of the batch is not waited
-    for. That is safe for a file only when settling it
-    cannot change it: no other copy of its person and period was read, none of its person is
-    among the files already held (:meth:`_Batch.add_held`), and none of its person or bytes
-    can be among the files still to read. For that last point, every file left is taken
-    (hashed, so the held ones are known) when this starts, and each one's person is read from
-    its hidden sheet (:func:`assessed_person_of`, a fraction of reading it), a few at a time
-    between keeping the readers busy; a file whose person or bytes are among those left waits
-    for them to be read, and a file left whose person cannot be told stops all storing until
-    the batch is settled, as before."""
+    for. That is safe for a file only when settling it cannot change it: no other copy of its
+    person and period was read, none of its person is among the files already held
+    (:meth:`_Batch.add_held`), and none of its person or bytes can be among the files still to
+    read. For that last point, every file left is taken (hashed, so the held ones are known)
+    when this starts, and each one's person is read from its hidden sheet
+    (:func:`assessed_person_of`, a fraction of reading it), a few at a time between keeping
+    the readers busy; a file whose person or bytes are among those left waits for them to be
+    read, and a file left whose person cannot be told stops all storing until the batch is
+    settled, as before."""
 
     def __init__(self, history: History, batch: _Batch, total: int, progress: _Progress,
                  held: Sequence[tuple[str, str]], n_readers: int):
@@ -1107,17 +1107,16 @@ class _Early:
         """Whether to stop reading here and store: the readers' work left (files left to read
         between them) is no more than this process's (telling those, storing them and the files
         read), and the files left are few enough to hold all at once."""
-        if self.started:
+        n = self.n_readers
+        if self.started or n * _TELL_TO_READ >= 1:
+            # (the second: telling a file costs this process more than reading it costs the
+            # readers between them, and storing early would only add the telling to what this
+            # process does alone)
             return False
         left = self.left()
         unstored = len(self.batch.items) - self.batch.done
         p = self.progress
         size = left * p.given_bytes / p.given if p.given else 0
-        n = self.n_readers
-        if n * _TELL_TO_READ >= 1:
-            # telling a file costs this process more than reading it costs the readers between
-            # them: storing early would only add the telling to what this process does alone
-            return False
         return left <= _EARLY_MOST_FILES and size <= _EARLY_MOST_BYTES and \
             left * (1 - n * _TELL_TO_READ) <= (left + unstored) * n * _STORE_TO_READ
 
