@@ -24,7 +24,7 @@ from .process import tune
 if TYPE_CHECKING:  # imported where used: a command imports only what it needs (collect starts
     # its reader processes before it imports the reader: they import it meanwhile)
     from .results.collect import CollectOutcome, OpenElsewhere
-    from .results.read import Readers
+    from .results.readers import Readers
     from .results.store import History, IngestResult
     from .results.trust import TrustedLadders
 
@@ -370,7 +370,7 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
                                  param_hint="--id")
     to_stdout = output == "-"
     if output and not to_stdout and Path(output).exists():
-        from .results.read import same_file
+        from .results.readers import same_file
 
         if same_file(output, matrix):  # --force would put the YAML in place of the source
             raise OutputError(f"{output}: is the spreadsheet being imported; write the "

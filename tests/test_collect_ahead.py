@@ -22,8 +22,9 @@ from sheetladder import workers
 from sheetladder.definition import Ladder, load_text
 from sheetladder.results import collect as collect_mod
 from sheetladder.results import read as read_mod
+from sheetladder.results import readers as readers_mod
 from sheetladder.results.collect import ReaderLost, collect
-from sheetladder.results.read import Readers
+from sheetladder.results.readers import Readers
 from sheetladder.results.store import History
 
 from .conftest import ROOT, SMALL, run
@@ -31,7 +32,7 @@ from .test_collect_batches import _content
 from .test_collect_early import _folder, _workbook
 from .test_history import assert_consistent
 
-N = read_mod.AHEAD_CHUNKS * read_mod.CHUNK_FILES + 8  # files: more than are read ahead
+N = readers_mod.AHEAD_CHUNKS * readers_mod.CHUNK_FILES + 8  # files: more than are read ahead
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_the_chunks_read_ahead_are_taken_and_give_what_reading_them_later_gives(
         tmp_path: Path, small: Ladder, taken: list[tuple[bool, bool]]) -> None:
     folder = _folder(tmp_path / "in", small, N)
     got = _collect(f"sqlite:///{tmp_path / 'a.sqlite'}", folder, _files(folder))
-    sent = read_mod.AHEAD_CHUNKS
+    sent = readers_mod.AHEAD_CHUNKS
     assert len(taken) == sent  # every chunk read ahead was looked for, once
     # the first sent to the reader are taken; then each is, but those still waiting for the
     # reader when this process would read them itself (it then reads them, the reader never)
@@ -161,7 +162,7 @@ def test_nothing_is_read_ahead_without_reader_processes_or_twice(tmp_path: Path,
         first = list(readers._ahead)
         readers.read_ahead(_files(folder))
         assert list(readers._ahead) == first
-        assert [len(chunk) for chunk, _ in first] == [read_mod.CHUNK_FILES, 2]
+        assert [len(chunk) for chunk, _ in first] == [readers_mod.CHUNK_FILES, 2]
         readers.drop_ahead()
         assert not readers._ahead
 
@@ -182,7 +183,6 @@ def test_the_command_line_starts_the_readers_before_it_imports_the_reader() -> N
 
 def test_what_is_read_ahead_stays_within_its_bytes(tmp_path: Path, small: Ladder,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from sheetladder.results import readers as readers_mod
 
     folder = _folder(tmp_path / "in", small, 6)
     files = readers_mod.oldest_first(_files(folder),

@@ -36,7 +36,7 @@ from click.testing import CliRunner
 from sheetladder.cli import main
 from sheetladder.errors import UnreadableWorkbook
 from sheetladder.results.collect import saved_as_returns
-from sheetladder.results.read import FOLDER_SUFFIXES
+from sheetladder.results.readers import FOLDER_SUFFIXES
 from sheetladder.xlsx.archive import (
     MAX_FILE_BYTES,
     MAX_MEMBERS,

@@ -839,7 +839,7 @@ def test_readers_started_early_are_the_ones_collect_reads_with(
     """The CLI starts the reader processes before it parses the ladders and opens the history;
     collect must read with those, start none of its own, and store what it stores without."""
     import sheetladder.workers
-    from sheetladder.results.read import Readers
+    from sheetladder.results.readers import Readers
 
     _returned_folder(tmp_path / "in", ladder)
     assert Readers(jobs=1, files=100).n == 0  # --jobs 1 reads in this process

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sheetladder import process, roster
 from sheetladder.results import collect as collect_mod
 from sheetladder.results import read as read_mod
+from sheetladder.results import readers as readers_mod
 
 
 def _on(cores: int) -> mock._patch[mock.MagicMock]:
@@ -59,10 +60,10 @@ def test_render_read_and_collect_each_apply_the_one_rule_with_their_own_share():
         assert read_mod.PER_WORKER == 100
         assert process.default_jobs(150, read_mod.PER_WORKER) == 1
         # collect: every core at work (at most 8), the collecting process one of them
-        assert collect_mod.reader_processes(0) == 3
-        assert collect_mod.reader_processes(1) == 0
+        assert readers_mod.reader_processes(0) == 3
+        assert readers_mod.reader_processes(1) == 0
     with _on(16):
-        assert collect_mod.reader_processes(0) == collect_mod.MOST_JOBS - 1 == 7
+        assert readers_mod.reader_processes(0) == readers_mod.MOST_JOBS - 1 == 7
 
 
 def test_there_is_one_default_jobs_and_one_cores():

@@ -19,16 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
-
 from ..a1 import a1
-from ..context import GUIDE_PERSON_CELL, GUIDE_SHEET
+from ..context import GUIDE_PERSON_CELL, GUIDE_SHEET, person_key
 from ..definition import Ladder
 from ..errors import SheetladderError, UnreadableWorkbook
 from ..google.read import is_google_source
 from ..manifest import MANIFEST_NAME, file_key
-from ..results.read import file_modified as file_modified
-from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report
 from ..scoring import RaterInput
 from ..verify.verify import VerifyMemo
@@ -44,29 +40,28 @@ from ..xlsx.archive import (
     read_file_bytes,
     saved_spreadsheet,
 )
-from .read import CHUNK_FILES as _CHUNK_FILES
-from .read import FOLDER_SUFFIXES as FOLDER_SUFFIXES
-from .read import MOST_JOBS as MOST_JOBS
-from .read import OTHER_SPREADSHEET_SUFFIXES as OTHER_SPREADSHEET_SUFFIXES
-from .read import WORKBOOK_SUFFIXES as WORKBOOK_SUFFIXES
 from .read import (
-    CollectTask,
     PackedReport,
-    Readers,
     ReadOutcome,
     assessed_person_of,
-    check_keep,
-    chunked,
     conflict_message,
-    find_workbooks,
-    oldest_first,
     read_chunk_for_collect,
-    same_file,
     tab_content,
     tab_differences,
 )
-from .read import reader_processes as reader_processes
-from .store import History, IngestItem, IngestResult, person_key, refused_tabs
+from .readers import CHUNK_FILES as _CHUNK_FILES
+from .readers import (
+    WORKBOOK_SUFFIXES,
+    CollectTask,
+    Readers,
+    check_keep,
+    chunked,
+    file_modified,
+    find_workbooks,
+    oldest_first,
+    same_file,
+)
+from .store import History, IngestItem, IngestResult, refused_tabs
 from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------

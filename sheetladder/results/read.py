@@ -40,24 +40,7 @@ from ..verify.verify import (
     verify_grid,
 )
 from ..xlsx.read import grid_from_bytes, open_xlsx
-from .readers import AHEAD_BYTES as AHEAD_BYTES
-from .readers import AHEAD_CHUNKS as AHEAD_CHUNKS
-from .readers import CHUNK_BYTES as CHUNK_BYTES
-from .readers import CHUNK_FILES as CHUNK_FILES
-from .readers import FOLDER_SUFFIXES as FOLDER_SUFFIXES
-from .readers import MOST_JOBS as MOST_JOBS
-from .readers import OTHER_SPREADSHEET_SUFFIXES as OTHER_SPREADSHEET_SUFFIXES
-from .readers import WORKBOOK_SUFFIXES as WORKBOOK_SUFFIXES
-from .readers import CollectTask as CollectTask
-from .readers import KeepError as KeepError
-from .readers import Readers as Readers
-from .readers import check_keep as check_keep
-from .readers import chunked as chunked
-from .readers import file_modified as file_modified
-from .readers import find_workbooks as find_workbooks
-from .readers import oldest_first as oldest_first
-from .readers import reader_processes as reader_processes
-from .readers import same_file as same_file
+from .readers import CollectTask, check_keep, file_modified, same_file
 from .report import (
     Finding,
     Report,

@@ -65,12 +65,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from .. import scoring
-from ..context import email_hint, folded_key, is_email
-from ..context import person_key as person_key
+from ..context import email_hint, folded_key, is_email, person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
 from ..period import (
@@ -84,8 +82,6 @@ from ..period import (
     period_or_none,
     sort_key,
 )
-from ..results.read import file_modified as file_modified
-from ..results.read import read_for_collect as read_for_collect
 from ..results.report import Finding, Report, conflict_tab
 from ..scoring import RaterInput
 

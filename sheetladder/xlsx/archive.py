@@ -235,7 +235,7 @@ def zipped_pages(zf: zipfile.ZipFile) -> str | None:
 # Returns zipped for mailing (a rater's several tabs' workbooks, or ops forwarding a team's):
 # a zip that is no Office package holding .xlsx/.xlsm files, or a return saved in another
 # spreadsheet format (the suffixes collect takes from a folder to refuse by name, as
-# sheetladder.results.read.OTHER_SPREADSHEET_SUFFIXES lists them), or a zip inside the zip (it
+# sheetladder.results.readers.OTHER_SPREADSHEET_SUFFIXES lists them), or a zip inside the zip (it
 # may hold returns in turn). Judged by the zip's directory alone (names, no part read);
 # macOS's resource forks (``__MACOSX/``, ``._ana.xlsx``) and the lock files Excel leaves
 # (``~$ana.xlsx``) are no returns.
