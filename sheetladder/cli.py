@@ -20,6 +20,8 @@ from . import __version__
 from .errors import BadInput, OutputError, SheetladderError
 from .files import write_new
 from .process import tune
+from .terminal import console as terminal_console
+from .terminal import shown
 
 if TYPE_CHECKING:  # imported where used: a command imports only what it needs (collect starts
     # its reader processes before it imports the reader: they import it meanwhile)
@@ -27,6 +29,12 @@ if TYPE_CHECKING:  # imported where used: a command imports only what it needs (
     from .results.readers import Readers
     from .results.store import History, IngestResult
     from .results.trust import TrustedLadders
+
+def _echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """A line for people (on stdout, or stderr with ``err``): what it quotes of people's text
+    shows its control characters rather than sending them to the terminal (:func:`shown`)."""
+    click.echo(shown(message), err=err, nl=nl)
+
 
 HELP_WIDTH = 100  # the width --help is printed at; docs/cli.md is made at the same width
 
@@ -39,7 +47,7 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except SheetladderError as e:
             for line in e.lines():
-                click.echo(line, err=True)
+                _echo(line, err=True)
             ctx.exit(e.exit_code)
         except BrokenPipeError:
             # the reader of our output stopped early (``| head``): the output is incomplete, so
@@ -49,7 +57,7 @@ class _Main(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
         except OSError as e:  # a file the library did not expect to fail: one line, not a trace
-            click.echo(f"error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}",
+            _echo(f"error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}",
                        err=True)
             ctx.exit(1)
 
@@ -82,18 +90,18 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
 
     errors, warnings = check_files(list(files))
     for problem in errors:
-        click.echo(str(problem))
+        _echo(str(problem))
     for w in warnings:
-        click.echo(f"{w}" + (" (error: --strict)" if strict else " (warning)"))
+        _echo(f"{w}" + (" (error: --strict)" if strict else " (warning)"))
     summary = placeholder_summary(warnings)
     if summary:
         # with --strict they are errors, as each line above says
-        click.echo(summary.replace("warning: ", "error: ", 1) if strict else summary, err=True)
+        _echo(summary.replace("warning: ", "error: ", 1) if strict else summary, err=True)
     bad = len(errors) + (len(warnings) if strict else 0)
     if bad:
-        click.echo(f"{bad} problem(s) found", err=True)
+        _echo(f"{bad} problem(s) found", err=True)
         _exit(1)
-    click.echo(f"{len(files)} definition(s) valid")
+    _echo(f"{len(files)} definition(s) valid")
 
 
 def _load_warning(definition: str) -> Any:
@@ -103,7 +111,7 @@ def _load_warning(definition: str) -> Any:
     checked = load_checked(definition)
     summary = checked.summary()
     if summary:
-        click.echo(summary, err=True)
+        _echo(summary, err=True)
     return checked.ladder
 
 
@@ -139,7 +147,7 @@ def new(output: str, ladder_id: str, name: str, levels: str, groups: tuple[str, 
     text = scaffold(ladder_id, name, parsed_levels, parsed_groups)
     load_text(text, output)  # check before writing, so a bad --id leaves no file behind
     out = write_new(output, text.encode("utf-8"), force)
-    click.echo(f"wrote {out}")
+    _echo(f"wrote {out}")
 
 
 @main.command()
@@ -182,7 +190,7 @@ def preview(source: str, out_dir: str, fmt: str, force: bool, dpi: int, page: in
     pages = run_preview(Path(source), Path(out_dir), fmt, force=force,  # type: ignore[arg-type]
                         dpi=dpi, page=page, paper=paper)  # type: ignore[arg-type]
     for written in pages:
-        click.echo(str(written))
+        _echo(str(written))
 
 
 # -- render -------------------------------------------------------------------------------------
@@ -278,14 +286,14 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
     ladder = _load_warning(definition)
     chosen, note = choose_period(ladder, period, required=person is not None)
     if note and person is not None:
-        click.echo(note, err=True)
+        _echo(note, err=True)
     if person is not None:
         period = chosen
         paths = render_one(ladder, person, period=period, raters=list(raters), email=email,
                            out_dir=output_dir, split=split, force=force, password=password,
                            paper=paper, team=team)  # type: ignore[arg-type]
         for p in paths:
-            click.echo(f"wrote {p}")
+            _echo(f"wrote {p}")
         return
     assert roster is not None
     outcome = render_roster(ladder, roster, out_dir=output_dir, period=chosen, split=split,
@@ -293,19 +301,19 @@ def render(definition: str, person: str | None, email: str | None, team: str | N
                             paper=paper, allow_columns=allow_columns,  # type: ignore[arg-type]
                             keep_existing=keep_existing, period_given=note is None)
     if note and outcome.defaulted:
-        click.echo(f"{note}, for the {outcome.defaulted} row(s) without a period", err=True)
+        _echo(f"{note}, for the {outcome.defaulted} row(s) without a period", err=True)
     for w in outcome.warnings:
-        click.echo(f"{w} (warning)", err=True)
+        _echo(f"{w} (warning)", err=True)
     for problem in outcome.problems:
-        click.echo(str(problem), err=True)
+        _echo(str(problem), err=True)
     done = outcome.result.people - len(outcome.result.problems)
-    click.echo(f"wrote {len(outcome.written)} file(s) for {done} of {outcome.rows} people "
+    _echo(f"wrote {len(outcome.written)} file(s) for {done} of {outcome.rows} people "
                f"into {output_dir}" + (f"; {outcome.kept} kept as they were (--keep-existing)"
                                        if keep_existing else ""))
     if outcome.manifest is not None:
-        click.echo(f"listed their tabs in {outcome.manifest}")
+        _echo(f"listed their tabs in {outcome.manifest}")
     if outcome.problems:
-        click.echo(f"{len(outcome.problems)} row(s) not rendered", err=True)
+        _echo(f"{len(outcome.problems)} row(s) not rendered", err=True)
         _exit(1)
 
 
@@ -381,7 +389,7 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
         "rows" if levels_in == "rows" else "columns" if levels_in == "columns" else None)
     if list_tables:
         for line in list_lines(matrix, sheet=sheet, levels_in=orientation):
-            click.echo(line)
+            _echo(line)
         return
     explicit = explicit_options(orientation, header_row=header_row, levels=level_span,
                                 category=category_col, group=group_col, weight=weight_col,
@@ -395,13 +403,13 @@ def import_cmd(matrix: str, output: str | None, sheet: str | None, levels_in: st
         ladder_id = slugify(Path(output).stem if output and not to_stdout else lname)
     out = Path(output) if output and not to_stdout else Path("definitions") / f"{ladder_id}.yaml"
     for line in summary_lines(det, limit=None if verbose else SHOWN):
-        click.echo(line, err=to_stdout)
+        _echo(line, err=to_stdout)
     text = definition_yaml(det, ladder_id, lname, path=str(out), limit=None if verbose else SHOWN)
     if to_stdout:
         click.echo(text, nl=False)
         return
     write_new(out, text.encode("utf-8"), force=force)
-    click.echo(f"wrote {out} (id {ladder_id}, validates)")
+    _echo(f"wrote {out} (id {ladder_id}, validates)")
 
 
 # -- history: collect, export, history ---------------------------------------------------------
@@ -481,19 +489,19 @@ def collect(workbooks: tuple[str, ...], db: str | None, jobs: int, keep: tuple[s
         said: list[str] = []
         periods = manifest_periods(cycle, said)  # checks the manifests before anything is collected
         for w in said:
-            click.echo(f"{w} (warning)", err=True)
+            _echo(f"{w} (warning)", err=True)
         period = periods[0] if len(periods) == 1 else None  # the cycle's, when it has one
         history = History(db)  # (closed by _collect_into)
         outcome, totals = _collect_into(history, workbooks, jobs, keep, trusted, cycle, period,
                                         readers, periods)
     parts = [f"{outcome.count(s)} {s}" for s in ("added", "updated", "unchanged", "empty")]
-    click.echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
+    _echo(f"collected into {display_url(history.url)}: {', '.join(parts)}, "
                f"{len(outcome.refused)} refused")
     for line in (_updated_lines(outcome.results) + _warned_lines(outcome.results)
                  + _open_lines(outcome.open_elsewhere)):
-        click.echo(line)
+        _echo(line)
     for line in totals:
-        click.echo(line)
+        _echo(line)
     if outcome.refused:
         _exit(1)
 
@@ -564,7 +572,6 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if sys.stderr.isatty():
-            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -574,7 +581,7 @@ class _Progress:
             )
 
             self.bar = Progress(TextColumn(self.what), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=Console(stderr=True),
+                                TimeElapsedColumn(), console=terminal_console(stderr=True),
                                 transient=True)
             self.bar.__enter__()
             self.task = self.bar.add_task(self.what, total=None)
@@ -594,7 +601,7 @@ class _Progress:
 
     def say(self, line: str) -> None:
         if self.bar is None:
-            click.echo(line, err=True)
+            _echo(line, err=True)
         else:
             self.bar.console.print(line, markup=False, highlight=False, emoji=False,
                                    soft_wrap=True)
@@ -704,7 +711,7 @@ def export(period: str | None, fmt: str | None, output: str | None, db: str | No
     target = Path(output) if output else default_path(period, fmt, team, comments)
     write_new(target, payload, force=force)
     n = len(data.rows)
-    click.echo(f"wrote {target} ({n} {'person' if n == 1 else 'people'}, period {period}, "
+    _echo(f"wrote {target} ({n} {'person' if n == 1 else 'people'}, period {period}, "
                f"from {history.name})")
 
 
@@ -748,15 +755,15 @@ def calibrate(period: str | None, team: str | None, db: str | None, as_json: boo
         target = Path(output) if output else default_path(cal.period, "xlsx", team,
                                                           kind="calibration")
         write_new(target, calibration_xlsx(cal), force=force)
-        click.echo(f"wrote {target} (period {cal.period}, from {history.name})")
+        _echo(f"wrote {target} (period {cal.period}, from {history.name})")
         return
-    payload = to_json(cal) if as_json else to_text(cal).encode("utf-8")
+    payload = to_json(cal) if as_json else shown(to_text(cal)).encode("utf-8")
     if output:
         write_new(output, payload, force=force)
-        click.echo(f"wrote {output} (period {cal.period}, from {history.name})")
+        _echo(f"wrote {output} (period {cal.period}, from {history.name})")
         return
     click.get_binary_stream("stdout").write(payload)
-    click.echo(f"from {history.name}", err=as_json)
+    _echo(f"from {history.name}", err=as_json)
 
 
 _STATUS_FORMATS = ["text", "csv", "json"]
@@ -800,9 +807,12 @@ def status(period: str | None, manifests: tuple[str, ...], roster: str | None,
         st = status_of(store, period, manifest=list(manifests) or None, roster=roster,
                        definition=definition, split=split, allow_columns=allow_columns)
     for w in st.warnings:
-        click.echo(f"{w} (warning)", err=True)
-    click.get_binary_stream("stdout").write(render_status(st, fmt, bom=bom))
-    click.echo(f"from {store.name}", err=fmt != "text")
+        _echo(f"{w} (warning)", err=True)
+    report = render_status(st, fmt, bom=bom)
+    if fmt == "text":  # for people: a name's control characters shown, not sent
+        report = shown(report.decode("utf-8")).encode("utf-8")
+    click.get_binary_stream("stdout").write(report)
+    _echo(f"from {store.name}", err=fmt != "text")
 
 
 @main.command()
@@ -816,7 +826,7 @@ def migrate(db: str | None) -> None:
         before = probe.schema_version()
     with History(db) as store:
         after = store.schema_version()
-    click.echo(f"{store.name}: schema version {before}" + (
+    _echo(f"{store.name}: schema version {before}" + (
         f" -> {after}" if after != before else " (up to date)"))
 
 
@@ -887,7 +897,7 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
         if click.get_current_context().get_parameter_source("db") is ParameterSource.COMMANDLINE:
             raise BadInput("WORKBOOKS are read into a temporary history: --db does not go with "
                            "them")
-        click.echo("note: WORKBOOKS are read into a temporary history; the SHEETLADDER_DB "
+        _echo("note: WORKBOOKS are read into a temporary history; the SHEETLADDER_DB "
                    "database is not used", err=True)
         db = None
     if not workbooks and (ladders or trust_new):
@@ -902,7 +912,7 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
         # each folder's manifest.csv, merged as collect merges them
         manifest = [str(m) for m in manifests_near(workbooks)]
         if manifest:
-            click.echo(f"note: who is missing is from {', '.join(manifest)}", err=True)
+            _echo(f"note: who is missing is from {', '.join(manifest)}", err=True)
     source: AbstractContextManager[History] = (
         workbook_history(list(workbooks), ladders=list(ladders) or None, trust_new=trust_new,
                          keep=list(keep))
@@ -912,13 +922,13 @@ def report(workbooks: tuple[str, ...], out_dir: str, period: str | None, team: s
                            roster=roster, definition=definition, split=split, force=force,
                            allow_columns=allow_columns)
     for note in done.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"wrote {done.folder / 'index.html'} and {done.people} person page(s) "
+        _echo(f"note: {note}", err=True)
+    _echo(f"wrote {done.folder / 'index.html'} and {done.people} person page(s) "
                f"({len(done.pages)} files, period {done.period}"
                + (f", from {store.name})" if not workbooks else f", from {len(workbooks)} "
                   "workbook path(s))"))
     if done.removed:
-        click.echo(f"removed {len(done.removed)} person page(s) of the earlier report that this "
+        _echo(f"removed {len(done.removed)} person page(s) of the earlier report that this "
                    "one has not: " + ", ".join(p.name for p in done.removed))
 
 
@@ -941,7 +951,6 @@ def history(person: str, db: str | None, new_name: str | None, new_email: str | 
     One person is one name and one email in the history: collect refuses a workbook whose email
     is held for another name, or whose person is held with another email, and says which of
     these makes it right."""
-    from rich.console import Console
 
     from .results.store import History
     from .results.text import history_table
@@ -954,22 +963,22 @@ def history(person: str, db: str | None, new_name: str | None, new_email: str | 
         with History(db) as store:
             if new_email is not None:
                 name, was, mail = store.set_email(person, new_email)
-                click.echo(f"{name!r}: email {was or '(none)'} -> {mail} in {store.name}")
+                _echo(f"{name!r}: email {was or '(none)'} -> {mail} in {store.name}")
                 person = name
             else:
                 assert new_name is not None
                 old, name, held = store.rename_person(person, new_name)
-                click.echo(f"renamed {old!r} to {name!r} in {store.name} ({held} "
+                _echo(f"renamed {old!r} to {name!r} in {store.name} ({held} "
                            "assessment(s))")
                 person = name
     with History(db, read_only=True) as store:
         key, name, email = store.person(person)
         recs = store.records(person_keys=[key], with_categories=False)
         others = store.lookalikes(key)
-    Console(width=120).print(history_table(name, email, recs))
-    click.echo(f"from {store.name}")
+    terminal_console(width=120).print(history_table(name, email, recs))
+    _echo(f"from {store.name}")
     for other, theirs in others:
-        click.echo(f"note: {other!r}{f' <{theirs}>' if theirs else ''} is another person in "
+        _echo(f"note: {other!r}{f' <{theirs}>' if theirs else ''} is another person in "
                    f"the history whose name differs from {name!r} only in accents; give their "
                    f"name as written{' or their email' if theirs else ''} to see theirs",
                    err=True)
@@ -1062,41 +1071,41 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
     ladder = _load_warning(definition)
     chosen, note = choose_period(ladder, period, required=roster is None)
     if note and not roster:
-        click.echo(note, err=True)
+        _echo(note, err=True)
     share_list = [parse_share(s) for s in shares]
     link_role = None if link == "off" else link
     if template:
         tpl = publish_template(ladder, default_api(credentials, oauth), period=chosen,
                                folder=folder, shares=share_list)
-        click.echo(f"{tpl.copy_url}  {tpl.title}")
-        click.echo(f"(anyone with the link can view; the sheet itself: {tpl.url})")
+        _echo(f"{tpl.copy_url}  {tpl.title}")
+        _echo(f"(anyone with the link can view; the sheet itself: {tpl.url})")
         return
     if roster:
         team = read_roster(ladder, roster, chosen, split, allow_columns,
                            period_given=note is None and chosen is not None)
         if note and team.defaulted:
-            click.echo(f"{note}, for the {team.defaulted} row(s) without a period", err=True)
+            _echo(f"{note}, for the {team.defaulted} row(s) without a period", err=True)
         for w in team.warnings:
-            click.echo(f"{w.path}:{w.line}: warning: {w.message}", err=True)
+            _echo(f"{w.path}:{w.line}: warning: {w.message}", err=True)
         manifest = Path(output) if output else default_manifest(Path(roster))
         api = default_api(credentials, oauth)
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         with Progress(TextColumn("publishing"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.description}"), console=Console(stderr=True),
+                      TextColumn("{task.description}", markup=False),
+                      console=terminal_console(stderr=True),
                       transient=True) as bar:
             task = bar.add_task("", total=None)
 
             def advance(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=label)
+                bar.update(task, completed=done, total=total, description=shown(label))
 
             result = publish_roster(ladder, team, manifest, api, split=split, shares=share_list,
                                     link=link_role, folder=folder, notify=not no_notify,
                                     on_progress=advance)
         for problem in team.problems:
-            click.echo(f"{problem.path}:{problem.line}: {problem.message}", err=True)
-        click.echo(f"{len(result.created)} sheets published, {result.kept} already in {manifest}; "
+            _echo(f"{problem.path}:{problem.line}: {problem.message}", err=True)
+        _echo(f"{len(result.created)} sheets published, {result.kept} already in {manifest}; "
                    f"links: {manifest}")
         if team.problems:
             _exit(1)
@@ -1107,7 +1116,7 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
     published = publish_assessment(ladder, ctx, api, split=split, shares=share_list,
                                    link=link_role, folder=folder, notify=not no_notify)
     for p in published:
-        click.echo(f"{p.url}  {p.title}")
+        _echo(f"{p.url}  {p.title}")
 
 
 # -- read ---------------------------------------------------------------------------------------
@@ -1154,7 +1163,7 @@ def read_cmd(workbooks: tuple[str, ...], as_json: bool, jobs: int, keep: tuple[s
                         keep=keep, trusted=trusted)
     for r in reports:
         if r.unreadable:
-            click.echo(f"{r.file}: {r.unreadable}", err=True)
+            _echo(f"{r.file}: {r.unreadable}", err=True)
     if as_json:
         items = [report_json(r) for r in reports]
         payload: object = items[0] if len(workbooks) == 1 and len(items) == 1 else items

@@ -1,25 +1,42 @@
 """Results as text for a terminal: the read report and a person's history.
 
 Names, periods and descriptors are people's text: they go into rich ``Text`` objects, never
-into markup, so a name holding ``[bold]`` prints as typed.
+into markup, so a name holding ``[bold]`` prints as typed, and this module's :class:`Text` shows
+the control characters they hold rather than sending them (:func:`..terminal.shown`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.style import Style
 from rich.table import Table
-from rich.text import Text
+from rich.text import Text as RichText
 
 from ..definition import Ladder, from_json
 from ..period import previous_of
 from ..scoring import RaterScore
+from ..terminal import console as terminal_console
+from ..terminal import shown
 from . import anonymity
 from .report import Finding, Report
 from .store import AssessmentRecord
 from .trust import TrustedLadders
+
+
+class Text(RichText):
+    """rich's ``Text``, its strings (as made and as appended) passed through :func:`shown`:
+    a comment, name or file name holding ESC prints it as ``\\x1b``."""
+
+    def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(shown(text), *args, **kwargs)
+
+    def append(self, text: str | RichText, style: str | Style | None = None) -> Text:
+        super().append(shown(text) if isinstance(text, str) else text, style)
+        return self
 
 
 def print_reports(reports: Sequence[Report], console: Console | None = None,
@@ -31,7 +48,7 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
     raters' tabs are counted, not listed (``read --json`` lists them). A level held back by a
     gate (the total reaches the next level, a category does not) names the gate, on the
     Overall line and under the Raters table for each rater shown."""
-    console = console or Console(highlight=False, soft_wrap=False)
+    console = console or terminal_console(highlight=False, soft_wrap=False)
 
     def num(x: float | None, pct: bool = False) -> str:
         if x is None:
@@ -52,7 +69,7 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
         ladder = policy_ladder(r, trusted)
         decision = anonymity.decide(ladder, r.inputs) if ladder is not None else None
         pooled = decision is None or decision.pooled
-        shown = [rs for rs in r.raters if not pooled or rs.role == anonymity.SELF]
+        raters_shown = [rs for rs in r.raters if not pooled or rs.role == anonymity.SELF]
         pool = anonymity.pool(ladder, r.inputs) if ladder is not None and pooled else None
         hidden = anonymity.pooled_names(r.inputs) if pooled else set()
         files = r.sources or [r.file]
@@ -120,7 +137,7 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
         rt = Table(title="Raters", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         for col in ("Tab", "Role", "Rated", "Points", "Level", "Progress"):
             rt.add_column(col, justify="left" if col in ("Tab", "Role") else "right")
-        for rs in shown:
+        for rs in raters_shown:
             rt.add_row(Text(rs.tab), Text(rs.role), f"{rs.rated}/{rs.of}", num(rs.total_points),
                        Text(rs.level or "–"), num(rs.progress_to_next, pct=True))
         if pool is not None and ladder is not None:
@@ -132,14 +149,14 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
                        num(None if withheld else pool.progress_to_next, pct=True))
         console.print(rt)
         codes = ladder.codes if ladder is not None else []
-        for rs in shown:
+        for rs in raters_shown:
             if rs.held_back:
                 console.print(Text(f"{rs.tab}: level {rs.level}; " + "; ".join(
                     g.text(codes, consensus=False) for g in rs.held_back)))
         console.print(Text(tab_status(r, pooled=pooled)))
         ct = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         ct.add_column("Category")
-        tabs = [rs.tab for rs in shown]
+        tabs = [rs.tab for rs in raters_shown]
         for t in tabs:
             ct.add_column(Text(t), justify="center")
         if pool is not None:
