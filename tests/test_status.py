@@ -1224,6 +1224,53 @@ def test_a_copy_saved_under_another_persons_file_name_is_refused_without_a_manif
         assert res.exit_code == 0 and "1 added" in res.output, (name, res.output)
 
 
+@pytest.mark.parametrize("manifest", [True, False], ids=["manifest", "no-manifest"])
+@pytest.mark.parametrize("copy_first", [True, False], ids=["copy-older", "copy-newer"])
+def test_a_copy_of_a_held_workbook_under_anothers_name_is_refused_on_every_collect(
+        tmp_path: Path, manifest: bool, copy_first: bool) -> None:
+    """Ana's filled workbook, and a copy of it saved as Ben's file: the first collect takes
+    Ana's and refuses the copy. The copy's bytes are then held (as Ana's file), so the next
+    collect of the folder took it as unchanged, exit 0, and forgot the refusal: status showed
+    Ben as not returned, with no reason. It is refused on every collect, whichever file is
+    older, and status keeps Ben's tabs refused."""
+    import os
+    import shutil
+
+    out = _ana_and_ben(tmp_path)
+    if not manifest:
+        (out / "manifest.csv").unlink()
+    ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
+    fill(ana, "Self", ["L3", "L3"])
+    shutil.copy(ana, ben)
+    old, new = (ben, ana) if copy_first else (ana, ben)
+    os.utime(old, (1_790_000_000, 1_790_000_000))
+    os.utime(new, (1_790_000_100, 1_790_000_100))
+    db = tmp_path / "h.sqlite"
+    why = ("lists this file as Ben Ortiz's, but the workbook in it is Ana Diaz's" if manifest
+           else "(ben-ortiz), but the workbook in it is Ana Diaz's")
+    from sheetladder.results.store import History
+
+    for run in range(3):
+        res = invoke("collect", str(out), "--db", str(db))
+        assert res.exit_code == 1, (run, res.output)
+        assert f"{ben}: refused" in res.output and why in res.output, (run, res.output)
+        assert ("1 added" if run == 0 else "1 unchanged") in res.output, (run, res.output)
+        if manifest:  # the cycle's totals: Ben's two tabs refused, after every run
+            assert "1 of 4 tabs collected, 1 missing, 2 refused" in res.output, (run, res.output)
+        with History(str(db)) as h:  # the refusal is kept for status, after every run
+            assert [Path(f).name for f, _ in h.refused_files()] == [ben.name], run
+    if manifest:
+        res = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db),
+                     "--format", "json")
+        people = {p["person"]: p for p in json.loads(res.stdout)["people"]}
+        assert {t["state"] for t in people["Ben Ortiz"]["tabs"]} == {"refused"}
+        assert [t["state"] for t in people["Ana Diaz"]["tabs"]].count("collected") == 1
+    # moved out of the folder, the copy's refusal goes with it, and Ana's file stays held
+    ben.unlink()
+    res = invoke("collect", str(out), "--db", str(db))
+    assert res.exit_code == 0 and "1 unchanged" in res.output, res.output
+
+
 def test_the_totals_line_says_1_person_not_1_people() -> None:
     from sheetladder.results.status import Totals
 

@@ -539,18 +539,22 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     _forget_gone(history, held_refusals, paths, files)
     refused_before = {_resolved(f): f for f, _ in held_refusals}
     refused_bytes = {d for _, d in held_refusals}
+    refused_now: set[str] = set()  # the bytes of the files this collect refused
 
     def emit(res: IngestResult) -> None:
         if res.status == "refused":
             # kept for ``status``: which tab was refused, and why
             res.content_hash = res.content_hash or path_key(res.file)
             history.record_refusal(res, period=cycle_period)
+            refused_now.add(res.content_hash)
             return finish(res)
         if refused_before and _resolved(res.file) in refused_before:
             history.forget_refusals(refused_before.pop(_resolved(res.file)))
-        if res.content_hash in refused_bytes:
+        if res.content_hash in refused_bytes and res.content_hash not in refused_now:
             # the bytes refused elsewhere (a file moved to its own cycle's folder, as the
-            # refusal said) are taken: the refusal no longer stands
+            # refusal said) are taken: the refusal no longer stands. Not when this collect
+            # refused them too: the same bytes under another person's file name beside them
+            # (Ana's workbook saved as Ben's) are refused again, and status keeps saying so
             history.forget_refusals(content_hash=res.content_hash)
             refused_bytes.discard(res.content_hash)
         finish(res)
@@ -575,6 +579,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
     progress = _Progress()
     tasks = _to_read(history, files, stamps, emit, keep_bytes=reader is None, held=held,
                      cycle=(cycle_periods, cycle_label), progress=progress,
+                     handed_out=handed_out,
                      defer=lambda f, res: any(same_file(f, k) for k in keep)
                      and deferred.setdefault(f, res) is res)
     batch = _Batch(trusted, emit, cycle_periods, cycle_label, handed_out or {})
@@ -673,10 +678,8 @@ class _Batch:
                                        period=report.period, findings=[
                                            Finding(severity="error", message=j.message or "")]))
                 return
-        refusal = (_other_cycle(report.period, self.cycle_periods, self.cycle_label)
-                   or _not_whose(got.file, report, self.handed_out)
-                   or (None if file_key(got.file) in self.handed_out
-                       else _named_for_another(got.file, report)))
+        refusal = _refusal(got.file, report.person, report.period, self.cycle_periods,
+                           self.cycle_label, self.handed_out)
         if refusal is not None:
             # a copy saved over another person's file is that person's refusal (_not_whose
             # names them): status shows their tabs as refused, with the reason, not as missing
@@ -869,31 +872,47 @@ def _other_cycle(period: str | None, cycle_periods: Sequence[str], cycle_label: 
             "(--manifest FILE)"))])
 
 
-def _not_whose(file: str, report: PackedReport, handed_out: Mapping[str, tuple[str, str]]
-               ) -> IngestResult | None:
+def _refusal(file: str, person: str | None, period: str | None, cycle_periods: Sequence[str],
+             cycle_label: str, handed_out: Mapping[str, tuple[str, str]]
+             ) -> IngestResult | None:
+    """Why a workbook of ``person`` and ``period`` is refused as ``file`` in this cycle,
+    whatever it holds (:func:`_other_cycle`, :func:`_not_whose`, :func:`_named_for_another`);
+    None when nothing says so. Asked of each file read, and of each file already held: held,
+    a copy of Ana's workbook under Ben's file name would otherwise pass the next collect as
+    unchanged, exit 0, and its refusal would be forgotten."""
+    return (_other_cycle(period, cycle_periods, cycle_label)
+            or _not_whose(file, person, period, handed_out)
+            or (None if file_key(file) in handed_out
+                else _named_for_another(file, person, period)))
+
+
+def _not_whose(file: str, person: str | None, period: str | None,
+               handed_out: Mapping[str, tuple[str, str]]) -> IngestResult | None:
     """The refusal of a file the manifest handed out for one person holding another person's
-    workbook, else None (a file the manifest does not list, a Google Sheet, a match)."""
-    if not handed_out or not report.person or is_google_source(file):
+    (``person``'s) workbook, else None (a file the manifest does not list, a Google Sheet, a
+    match)."""
+    if not handed_out or not person or is_google_source(file):
         return None
     whose = handed_out.get(file_key(file))
-    if whose is None or person_key(whose[0]) == person_key(report.person):
+    if whose is None or person_key(whose[0]) == person_key(person):
         return None
     them, manifest = whose
     return IngestResult(file="", status="refused", person=them, findings=[Finding(
         severity="error", sheet=GUIDE_SHEET, cell=a1(*GUIDE_PERSON_CELL), message=(
             f"{manifest} lists this file as {them}'s, but the workbook in it is "
-            f"{report.person}'s: a copy of {report.person}'s workbook filled in and saved under "
-            f"{them}'s name. Stored, its ratings would be taken as {report.person}'s, and "
+            f"{person}'s: a copy of {person}'s workbook filled in and saved under "
+            f"{them}'s name. Stored, its ratings would be taken as {person}'s, and "
             f"{them} would stay missing. Move it out of the folder; if the ratings are "
             f"{them}'s, enter them in the workbook rendered for {them} (sheetladder render "
-            f"DEFINITION --person {shlex.quote(them)} --period {report.period or 'PERIOD'}); if "
-            f"they are {report.person}'s, save them under {report.person}'s file name"))])
+            f"DEFINITION --person {shlex.quote(them)} --period {period or 'PERIOD'}); if "
+            f"they are {person}'s, save them under {person}'s file name"))])
 
 
 _SLUG_SHAPED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def _named_for_another(file: str, report: PackedReport) -> IngestResult | None:
+def _named_for_another(file: str, person: str | None, period: str | None
+                       ) -> IngestResult | None:
     """The refusal of a file no manifest lists whose name is the one render gives another
     person's workbook of the period (``ben-ortiz-2026-q4.xlsx`` holding Ana Diaz's), else None.
     Ben filling a copy of Ana's workbook and saving it under his own file name would otherwise
@@ -901,21 +920,20 @@ def _named_for_another(file: str, report: PackedReport) -> IngestResult | None:
     file is (:func:`_not_whose`). Only a name render could have written is judged (its
     person's part as render spells names, then the period's, then anything: a rater's tab, a
     second download's `` (1)``): a name someone chose says nothing of whose workbook it is."""
-    if is_google_source(file) or not report.person or not report.period:
+    if is_google_source(file) or not person or not period:
         return None
     from ..roster import file_name, slug
 
     stem = file_key(file)
-    mark = "-" + slug(report.period, 24)
+    mark = "-" + slug(period, 24)
     at = stem.find(mark)
     while at > 0 and stem[at + len(mark):at + len(mark) + 1] not in ("", "-"):
         at = stem.find(mark, at + 1)
     if at <= 0:
         return None
-    named, own = stem[:at], slug(report.person)
+    named, own = stem[:at], slug(person)
     if not _SLUG_SHAPED.fullmatch(named) or re.fullmatch(re.escape(own) + r"(?:-\d+)?", named):
         return None  # the person's own file name (or a namesake's -2), or a name chosen
-    person, period = report.person, report.period
     own_name = file_name(person, period)
     return IngestResult(file="", status="refused", findings=[Finding(
         severity="error", sheet=GUIDE_SHEET, cell=a1(*GUIDE_PERSON_CELL), message=(
@@ -980,14 +998,17 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
              held: list[tuple[str, str]] | None = None,
              defer: Callable[[str, IngestResult], bool] | None = None,
              cycle: tuple[Sequence[str], str] = ((), ""),
-             progress: _Progress | None = None) -> Iterator[CollectTask]:
+             progress: _Progress | None = None,
+             handed_out: Mapping[str, tuple[str, str]] | None = None) -> Iterator[CollectTask]:
     """The files to read, in order, each with its bytes (read here, once) and modification
     time. Files whose bytes are already held are emitted as unchanged and never read again;
     running collect again on a folder costs one hash per file. Files that cannot be opened are
     emitted as refused; Google Sheets (no bytes to hash) are always read. ``held`` is given
     the name and person of each file already held; ``defer(name, result)`` True keeps
-    that file's result to be emitted by the caller. A held file of a period the cycle
-    (``cycle``: its periods and what lists them) does not list is refused, as if read.
+    that file's result to be emitted by the caller. A held file is refused as if read when
+    :func:`_refusal` says so: of a period the cycle (``cycle``: its periods and what lists
+    them) does not list, or held as one person's under another's file name (``handed_out``:
+    the manifest's files, or the name render gives).
     ``progress`` counts the files given to read and the others."""
     for block in _blocks(files):
         got: list[tuple[str, bytes | None, str | None]] = []
@@ -1005,9 +1026,10 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
                 if progress is not None:
                     progress.skipped += 1
                 person, period = known[digest]
-                other = _other_cycle(period, *cycle)
+                other = _refusal(name, person, period, *cycle, handed_out or {})
                 if other is not None:
-                    other.file, other.person, other.content_hash = name, person, digest
+                    other.file, other.content_hash = name, digest
+                    other.person = other.person or person
                     emit(other)
                     continue
                 if held is not None:
