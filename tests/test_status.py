@@ -1265,6 +1265,10 @@ def test_a_copy_of_a_held_workbook_under_anothers_name_is_refused_on_every_colle
         people = {p["person"]: p for p in json.loads(res.stdout)["people"]}
         assert {t["state"] for t in people["Ben Ortiz"]["tabs"]} == {"refused"}
         assert [t["state"] for t in people["Ana Diaz"]["tabs"]].count("collected") == 1
+    # Ana renamed in the history: her own file, taken as itself, is not judged again by its
+    # name (it would now be "another person's" file name)
+    assert invoke("history", "Ana Diaz", "--rename", "Ana Diaz-Lopez", "--db",
+                  str(db)).exit_code == 0
     # moved out of the folder, the copy's refusal goes with it, and Ana's file stays held
     ben.unlink()
     res = invoke("collect", str(out), "--db", str(db))

@@ -1025,8 +1025,13 @@ def _to_read(history: History, files: Sequence[str], stamps: Mapping[str, dateti
             if digest is not None and digest in known:
                 if progress is not None:
                     progress.skipped += 1
-                person, period = known[digest]
-                other = _refusal(name, person, period, *cycle, handed_out or {})
+                person, period, taken_as = known[digest]
+                # judged by its name only when its bytes were taken as another file (Ben's
+                # copy of Ana's workbook, Ana's held): a file taken as itself was judged so
+                # then, and the history's name of its person may have changed since (--rename)
+                other = (_refusal(name, person, period, *cycle, handed_out or {})
+                         if file_key(taken_as) != file_key(name) else
+                         _other_cycle(period, *cycle))
                 if other is not None:
                     other.file, other.content_hash = name, digest
                     other.person = other.person or person

@@ -1636,21 +1636,22 @@ class History:
                         superseded_by_file=None))
         return out
 
-    def held_hashes(self, hashes: Sequence[str]) -> dict[str, tuple[str, str]]:
+    def held_hashes(self, hashes: Sequence[str]) -> dict[str, tuple[str, str, str]]:
         """The content hashes among ``hashes`` whose files are already collected, each with the
-        person and period of the assessment it belongs to."""
-        found: dict[str, tuple[str, str]] = {}
+        person and period of the assessment it belongs to, and the file it was collected as."""
+        found: dict[str, tuple[str, str, str]] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(hashes), 500):
                 chunk = list(hashes[i:i + 500])
                 rows = conn.execute(
-                    select(sources.c.content_hash, people.c.name, assessments.c.period)
+                    select(sources.c.content_hash, people.c.name, assessments.c.period,
+                           sources.c.file)
                     .select_from(sources.join(assessments,
                                               sources.c.assessment_id == assessments.c.id)
                                  .join(people, assessments.c.person_id == people.c.id))
                     .where(sources.c.content_hash.in_(chunk)))
-                for digest, name, period in rows:
-                    found[digest] = (name, period)
+                for digest, name, period, file in rows:
+                    found[digest] = (name, period, file)
         return found
 
     # -- the cycle's status
