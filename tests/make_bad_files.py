@@ -275,6 +275,21 @@ def make_corpus(out_dir: Path) -> dict[str, tuple[Path, str]]:
     cases["newer-format.xlsx"] = (_edit_meta(good, "format_version", "99"),
                                   "another sheetladder version")
     cases["a-folder.xlsx"] = (None, "directory")
+    # damage as real files have it (the shared corpus's invalid_xml_mac_excel16.xlsx and
+    # no_workbook_rels.xlsx): the reason names the part, not the parser's exception
+    sheet = "xl/worksheets/sheet3.xml"  # the first rater's tab
+    assert sheet in zipfile.ZipFile(io.BytesIO(good)).namelist()
+    cases["malformed-sheet.xlsx"] = (
+        rezip(good, replace={sheet: b'<?xml version="1.0"?>\n<worksheet><sheetData></worksheet>'}),
+        f"damaged: its part {sheet} is not well-formed XML (mismatched tag: line 2")
+    cases["no-workbook-rels.xlsx"] = (rezip(good, drop={"xl/_rels/workbook.xml.rels"}),
+                                      "damaged: its part xl/_rels/workbook.xml.rels is missing")
+    with zipfile.ZipFile(io.BytesIO(good)) as z:
+        book = z.read("xl/workbook.xml")
+    start, end = book.index(b"<sheets>"), book.index(b"</sheets>")
+    cases["no-sheets.xlsx"] = (rezip(good, replace={"xl/workbook.xml": book[:start] + b"<sheets/>"
+                                                     + book[end + len(b"</sheets>"):]}),
+                               "damaged: the workbook holds no sheets at all")
 
     written: dict[str, tuple[Path, str]] = {}
     for name, (blob, reason) in cases.items():

@@ -139,6 +139,10 @@ def _find_meta(grid: Grid, found: _Findings) -> SheetGrid:
             found.add("error", name, None,
                       f"the hidden {META_SHEET} sheet was renamed to {name!r}")
             return candidate
+    if not grid.names:  # Excel, LibreOffice and Google never save a workbook without a sheet
+        raise UnreadableWorkbook(
+            grid.source, "damaged: the workbook holds no sheets at all; ask whoever sent it "
+                         "for the file as it was sent")
     tabs = ", ".join(repr(n) for n in grid.names[:8]) + (", …" if len(grid.names) > 8 else "")
     people = next((name for name, sg in grid.sheets.items() if _names_a_person_column(sg)), None)
     if people is not None:  # a roster kept as .xlsx, or an export: no one's returned workbook
@@ -148,7 +152,7 @@ def _find_meta(grid: Grid, found: _Findings) -> SheetGrid:
                          "and folders to collect")
     raise UnreadableWorkbook(
         grid.source,
-        f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs or 'none'}); "
+        f"not a sheetladder workbook: it has no hidden {META_SHEET} sheet (tabs: {tabs}); "
         "leave it out of the files to read, or, if it is a return whose tabs were copied "
         "into another workbook, ask for the file as it was sent",
     )

@@ -933,10 +933,16 @@ def open_zip(source: str, data: bytes, prologs: bool = True) -> zipfile.ZipFile:
     return zf
 
 
+def root_cause(e: BaseException) -> BaseException:
+    """The exception at the start of ``e``'s chain: it says most about what was wrong."""
+    while e.__cause__ is not None or (e.__context__ is not None and not e.__suppress_context__):
+        e = e.__cause__ or e.__context__  # type: ignore[assignment]
+    return e
+
+
 def one_line(e: BaseException) -> str:
     """An exception as one line for a user: its root cause's type and first line, cut short."""
-    while e.__cause__ is not None or (e.__context__ is not None and not e.__suppress_context__):
-        e = e.__cause__ or e.__context__  # type: ignore[assignment]  # the root cause says most
+    e = root_cause(e)
     text = str(e).strip().splitlines()
     msg = text[0] if text else ""
     if len(msg) > 160:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -21,6 +22,7 @@ from .archive import (
     one_line,
     open_zip,
     read_file_bytes,
+    root_cause,
     too_many_cells,
 )
 from .fast_read import SheetMemo, _read_fast
@@ -76,11 +78,51 @@ def grid_from_bytes(source: str, data: bytes, engine: Engine = DEFAULT_ENGINE,
     except UnreadableWorkbook:
         raise
     except Exception as e:  # noqa: BLE001 - a library failing on bad input must not crash a batch
-        raise UnreadableWorkbook(source, f"not a readable .xlsx workbook ({one_line(e)})") from None
+        raise UnreadableWorkbook(source, _damage(e, zf)) from None
     finally:
         zf.close()
     grid.content_hash = hashlib.sha256(original).hexdigest()
     return grid
+
+
+_MISSING_PART = re.compile(r"There is no item named '([^']+)' in the archive")
+_REPAIR = ("; ask whoever sent it for the file again, or open it in Excel or LibreOffice (which "
+           "may repair it) and save it again")
+
+
+def _damage(e: BaseException, zf: zipfile.ZipFile) -> str:
+    """What a reader failing on a workbook's parts means to the person who holds the file, in
+    one line: the part that is missing or is not XML, by name, rather than the parser's
+    exception (``ExpatError: syntax error``). Runs only on a refusal, so it may parse again."""
+    from xml.etree.ElementTree import ParseError
+
+    from .fast_read import check_xml, expat_error
+
+    root = root_cause(e)
+    missing = _MISSING_PART.search(str(root)) if isinstance(root, KeyError) else None
+    if missing:
+        return f"damaged: its part {missing.group(1)} is missing" + _REPAIR
+    xml_errors = (expat_error(), ParseError)
+    if isinstance(root, xml_errors):
+        for info in zf.infolist():
+            low = info.filename.lower()
+            if info.is_dir() or not low.endswith((".xml", ".rels")):
+                continue
+            try:
+                check_xml(zf.read(info))
+            except xml_errors as bad:
+                return (f"damaged: its part {info.filename} is not well-formed XML "
+                        f"({_xml_error(bad)})" + _REPAIR)
+            except Exception:  # noqa: BLE001 - another fault in another part: look on
+                continue
+        return f"damaged: a part is not well-formed XML ({_xml_error(root)})" + _REPAIR
+    return f"not a readable .xlsx workbook ({one_line(e)})"
+
+
+def _xml_error(e: BaseException) -> str:
+    """expat's words for where a text stops being XML ("mismatched tag: line 3, column 40")."""
+    text = str(e).strip().splitlines()
+    return text[0][:160] if text else type(e).__name__
 
 
 def _read_with_openpyxl(source: str, data: bytes, zf: zipfile.ZipFile) -> Grid:
