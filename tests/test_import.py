@@ -1339,3 +1339,26 @@ def test_a_google_sheet_with_merged_group_cells_imports_its_groups(
     ladder = as_ladder(det)
     assert got_groups(ladder) == expected_groups(SALESISH, shape)
     assert [(lv.code, lv.name) for lv in ladder.levels] == expected_levels(SALESISH, shape)
+
+
+def test_a_refused_guess_lists_every_group_it_counts() -> None:
+    """The best guess of a refusal said "Groups (3), categories (5)" and showed the first
+    group's line alone (the summary was cut at four lines)."""
+    rows = [
+        ["Category", "S1 - Junior", "S2 - Mid", "S3 - Senior"],
+        ["Selling", "", "", ""],
+        ["Closing", "Closes small deals.", "Closes most deals.", "Closes every deal."],
+        ["Closing", "Asks for the order.", "Asks early.", "Coaches closing."],
+        ["Planning", "", "", ""],
+        ["Forecasting", "Gives a number.", "Gives a range.", "Gives the team's."],
+        ["Territory", "Knows the map.", "Shapes the map.", "Draws the map."],
+        ["Leading", "", "", ""],
+        ["Coaching", "Asks for help.", "Helps a peer.", "Runs the coaching."],
+    ]
+    with pytest.raises(ImportDoubtful) as e:
+        detect(Table.from_rows("M", rows))
+    text = str(e.value)
+    assert "Groups (3), categories (5):" in text, text
+    for line in ("Selling: Closing, Closing", "Planning: Forecasting, Territory",
+                 "Leading: Coaching"):
+        assert f"\n    {line}\n" in text, text

@@ -2301,7 +2301,7 @@ def _weights_refused(best: Found, source: str, doubtful: bool) -> ImportDoubtful
     """The refusal of a matrix whose weight column holds cells that are no positive number,
     explicit options or not: a weight of 1 put in their place would be a wrong ladder. It names
     the cells, and gives the command line that leaves the weight column out."""
-    from .emit import summary_lines
+    from .emit import found_lines
 
     lay, det = best.layout, best.detection
     v = lay.view
@@ -2316,7 +2316,7 @@ def _weights_refused(best: Found, source: str, doubtful: bool) -> ImportDoubtful
     if len(bad) > 5:
         lines.append(f"  … and {len(bad) - 5} more")
     lines.append("The matrix found:")
-    lines += ["  " + x for x in summary_lines(det)[:4]]
+    lines += ["  " + x for x in found_lines(det, None)]
     if doubtful:
         lines.append("Doubtful because:")
         lines += [f"  - {d}" for d in best.doubts[:5]]
@@ -2336,7 +2336,7 @@ def _cells_refused(best: Found, source: str) -> ImportDoubtful:
     """The refusal of a matrix with category or descriptor cells that hold an error or a formula
     without its result, explicit options or not: an error's text or a placeholder in their place
     would be a wrong ladder, and only the source can be mended."""
-    from .emit import summary_lines
+    from .emit import found_lines
 
     bad = best.detection.bad_cells
     lines = [f"{source}: " + ("a cell of the matrix holds" if len(bad) == 1
@@ -2346,7 +2346,7 @@ def _cells_refused(best: Found, source: str) -> ImportDoubtful:
     if len(bad) > 8:
         lines.append(f"  … and {len(bad) - 8} more")
     lines.append("The matrix found:")
-    lines += ["  " + x for x in summary_lines(best.detection)[:4]]
+    lines += ["  " + x for x in found_lines(best.detection, None)]
     lines.append("Mend the cell(s) in the spreadsheet and import it again; nothing was written.")
     return ImportDoubtful("\n".join(lines), best)
 
@@ -2404,10 +2404,10 @@ def _advice(best: Found, source: str) -> list[str]:
     for d in against:
         alt = _pointed_at(best, d, source)
         if alt is not None:
-            from .emit import summary_lines
+            from .emit import found_lines
 
             return (["Read as that doubt says, the matrix has no doubt:"]
-                    + ["  " + x for x in summary_lines(alt.detection)[:2]]
+                    + ["  " + x for x in found_lines(alt.detection)[:2]]
                     + ["If it is the matrix, import it with:", "  " + command(alt, source)])
     return ["No command is offered for that guess: a doubt says its layout is wrong, and "
             "importing it as found would write that. Correct the cells named, or give the "
@@ -2491,10 +2491,10 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         raise _weights_refused(best, source, doubtful=bool(best.doubts) and not explicit_given)
     if best.doubts and (not explicit_given or any(getattr(d, "always", False)
                                                   for d in best.doubts)):
-        from .emit import summary_lines
+        from .emit import found_lines
 
         lines = [f"{source}: no matrix found that can be trusted. The best guess:"]
-        lines += ["  " + x for x in summary_lines(best.detection)[:4]]
+        lines += ["  " + x for x in found_lines(best.detection, None)]
         lines.append("Doubtful because:")
         lines += [f"  - {d}" for d in best.doubts[:5]]
         lines += _advice(best, source)

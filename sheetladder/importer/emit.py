@@ -165,18 +165,26 @@ def source_problem(det: Detection, problem: Problem) -> str:
     return f"{where}: {message}"
 
 
-def summary_lines(det: Detection, limit: int | None = SHOWN) -> list[str]:
-    """What was detected, for people: levels, groups, categories, empty cells, other notes.
-    The empty cells and the other notes show ``limit`` lines each (None: all of them)."""
+def found_lines(det: Detection, limit: int | None = SHOWN) -> list[str]:
+    """Where the matrix is and what it holds: its levels, then each group with its categories
+    (``limit`` groups shown; None: all). The head of :func:`summary_lines`, and what a
+    refusal shows of its best guess."""
     lines = [f"Matrix on sheet {det.sheet!r} of {det.source}: levels "
              f"{'down the rows' if det.orientation == 'rows' else 'across the columns'}, "
              f"header {det.header_ref}"]
     lines.append(f"Levels ({len(det.levels)}): "
                  + ", ".join(lv.code if lv.name == lv.code else f"{lv.code} {lv.name}" for lv in det.levels))
     lines.append(f"Groups ({len(det.groups)}), categories ({len(det.categories)}):")
-    for g in det.groups:
-        lines.append(f"  {g.name}: " + ", ".join(
-            c.name + (f" (weight {c.weight:g})" if c.weight != 1 else "") for c in g.categories))
+    lines.extend(_bounded([f"  {g.name}: " + ", ".join(
+        c.name + (f" (weight {c.weight:g})" if c.weight != 1 else "") for c in g.categories)
+        for g in det.groups], limit))
+    return lines
+
+
+def summary_lines(det: Detection, limit: int | None = SHOWN) -> list[str]:
+    """What was detected, for people: levels, groups, categories, empty cells, other notes.
+    The groups, the empty cells and the other notes show ``limit`` lines each (None: all)."""
+    lines = found_lines(det, limit)
     blank = [n for n in det.notes if n.kind == "weight"]
     if not det.weight_ref:
         lines.append("Weights: no weight column; all 1")
