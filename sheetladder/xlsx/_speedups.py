@@ -26,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..plan import Style
 
-TESTED_VERSIONS = frozenset({"3.3.1"})
+TESTED_VERSIONS = frozenset({"3.3.1", "3.3.4"})
 ENABLED = xlsxwriter.__version__ in TESTED_VERSIONS
 
 # the tuple a formula cell is stored as in a worksheet's table (renamed in xlsxwriter 3.2)
