@@ -186,6 +186,43 @@ def file_name(person: str, period: str | None, split_tab: str | None = None) -> 
     return "-".join(parts) + ".xlsx"
 
 
+_SLUG_SHAPED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def named_for_another(file: str, person: str, period: str) -> str | None:
+    """The person's part of ``file``'s name (``ben-ortiz``) when that name is the one render
+    gives another person's workbook of ``period`` than ``person``'s (``ben-ortiz-2026-q4.xlsx``
+    holding Ana Diaz's), else None. Only a name render could have written is judged (its
+    person's part as render spells names, then the period's, then anything: a rater's tab, a
+    second download's `` (1)``): a name someone chose says nothing of whose workbook it is.
+    The person's own name, or a namesake's (``ana-diaz-2``), is no other person's."""
+    from .manifest import file_key
+
+    stem = file_key(file)
+    mark = "-" + slug(period, 24)
+    at = stem.find(mark)
+    while at > 0 and stem[at + len(mark):at + len(mark) + 1] not in ("", "-"):
+        at = stem.find(mark, at + 1)
+    if at <= 0:
+        return None
+    named = stem[:at]
+    if not _SLUG_SHAPED.fullmatch(named) or re.fullmatch(re.escape(slug(person)) + r"(?:-\d+)?",
+                                                          named):
+        return None
+    return named
+
+
+def named_for_another_reason(named: str, person: str, period: str, then: str = "") -> str:
+    """What to say of a file :func:`named_for_another` finds (``then``: what to do once it is
+    renamed, as " and collect it again")."""
+    return (f"this file's name is the one render gives the {period} workbook of another "
+            f"person ({named}), but the workbook in it is {person}'s: a copy of {person}'s "
+            f"workbook filled in and saved under another person's file name? Its ratings "
+            f"would be taken as {person}'s. If they are {person}'s, name the file as render "
+            f"names it ({file_name(person, period)}){then}; if they are {named}'s, enter them "
+            "in the workbook rendered for them")
+
+
 def contexts_to_write(ctx: Context, split: bool) -> list[Context]:
     """The whole workbook, or one copy per rater with ``split``."""
     return split_contexts(ctx) if split else [ctx]

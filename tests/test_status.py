@@ -1224,6 +1224,42 @@ def test_a_copy_saved_under_another_persons_file_name_is_refused_without_a_manif
         assert res.exit_code == 0 and "1 added" in res.output, (name, res.output)
 
 
+def test_read_of_a_copy_saved_under_another_persons_file_name_is_an_error(tmp_path: Path) -> None:
+    """``read ben-ortiz-2026-q4.xlsx`` holding Ana's workbook said "verified", exit 0, while
+    collect refused the same file: its ratings may be Ben's, typed into a copy of Ana's. An
+    error at the Guide's person cell now, in read as in collect; the names collect lets pass
+    pass read too."""
+    import shutil
+
+    out = _ana_and_ben(tmp_path)
+    ana, ben = out / "ana-diaz-2026-q4.xlsx", out / "ben-ortiz-2026-q4.xlsx"
+    shutil.copy(ana, ben)
+    fill(ben, "Self", ["L3", "L3"])
+    import json
+
+    def errors(path: Path) -> tuple[int, list[tuple[str, str, str]]]:
+        res = invoke("read", "--json", "--trust-new", str(path))
+        got = json.loads(res.stdout)
+        return res.exit_code, [(f["sheet"], f["cell"], f["message"]) for f in got["findings"]
+                               if f["severity"] == "error"]
+
+    code, found = errors(ben)
+    assert code == 1 and len(found) == 1, found
+    sheet, cell, message = found[0]
+    assert (sheet, cell) == ("Guide", "B4")
+    assert message.startswith(
+        "this file's name is the one render gives the 2026-Q4 workbook of another person "
+        "(ben-ortiz), but the workbook in it is Ana Diaz's"), message
+    assert "name the file as render names it (ana-diaz-2026-q4.xlsx);" in message
+    for i, name in enumerate(["ana-diaz-2026-q4.xlsx", "Ana-Diaz-2026-Q4 (1).xlsx",
+                              "ana-diaz-2-2026-q4.xlsx", "ana-diaz-2026-q4-self.xlsx",
+                              "Q4 review of Ana.xlsx"]):
+        folder = tmp_path / "as" / str(i)
+        folder.mkdir(parents=True)
+        shutil.copy(ben, folder / name)
+        assert errors(folder / name) == (0, []), name
+
+
 @pytest.mark.parametrize("manifest", [True, False], ids=["manifest", "no-manifest"])
 @pytest.mark.parametrize("copy_first", [True, False], ids=["copy-older", "copy-newer"])
 def test_a_copy_of_a_held_workbook_under_anothers_name_is_refused_on_every_collect(

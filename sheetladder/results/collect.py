@@ -10,7 +10,6 @@ import itertools
 import json
 import os
 import pickle
-import re
 import shlex
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -908,41 +907,23 @@ def _not_whose(file: str, person: str | None, period: str | None,
             f"they are {person}'s, save them under {person}'s file name"))])
 
 
-_SLUG_SHAPED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
 def _named_for_another(file: str, person: str | None, period: str | None
                        ) -> IngestResult | None:
     """The refusal of a file no manifest lists whose name is the one render gives another
-    person's workbook of the period (``ben-ortiz-2026-q4.xlsx`` holding Ana Diaz's), else None.
-    Ben filling a copy of Ana's workbook and saving it under his own file name would otherwise
-    go in as Ana's ratings, exit 0, wherever no manifest is beside the files to say whose the
-    file is (:func:`_not_whose`). Only a name render could have written is judged (its
-    person's part as render spells names, then the period's, then anything: a rater's tab, a
-    second download's `` (1)``): a name someone chose says nothing of whose workbook it is."""
+    person's workbook of the period (:func:`roster.named_for_another`), else None. Ben filling
+    a copy of Ana's workbook and saving it under his own file name would otherwise go in as
+    Ana's ratings, exit 0, wherever no manifest is beside the files to say whose the file is
+    (:func:`_not_whose`). (Verifying flags it too; this refusal is also asked of held files.)"""
     if is_google_source(file) or not person or not period:
         return None
-    from ..roster import file_name, slug
+    from ..roster import named_for_another, named_for_another_reason
 
-    stem = file_key(file)
-    mark = "-" + slug(period, 24)
-    at = stem.find(mark)
-    while at > 0 and stem[at + len(mark):at + len(mark) + 1] not in ("", "-"):
-        at = stem.find(mark, at + 1)
-    if at <= 0:
+    named = named_for_another(file, person, period)
+    if named is None:
         return None
-    named, own = stem[:at], slug(person)
-    if not _SLUG_SHAPED.fullmatch(named) or re.fullmatch(re.escape(own) + r"(?:-\d+)?", named):
-        return None  # the person's own file name (or a namesake's -2), or a name chosen
-    own_name = file_name(person, period)
     return IngestResult(file="", status="refused", findings=[Finding(
-        severity="error", sheet=GUIDE_SHEET, cell=a1(*GUIDE_PERSON_CELL), message=(
-            f"this file's name is the one render gives the {period} workbook of another "
-            f"person ({named}), but the workbook in it is {person}'s: a copy of {person}'s "
-            f"workbook filled in and saved under another person's file name? Stored, its "
-            f"ratings would be taken as {person}'s. If the ratings are {person}'s, name the "
-            f"file as render names it ({own_name}) and collect it again; if they are "
-            f"{named}'s, enter them in the workbook rendered for them"))])
+        severity="error", sheet=GUIDE_SHEET, cell=a1(*GUIDE_PERSON_CELL),
+        message=named_for_another_reason(named, person, period, " and collect it again"))])
 
 
 def _current_tab(history: History, item: _Read, tab: str) -> bytes | None:

@@ -876,6 +876,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         ctx = _named_copy(ctx, grid, pairs, alignments, found)
     _one_person_once(ctx, pairs, found)
     _name_says_other_period(grid.source, ctx, ladder, pairs, found, grid.title)
+    _name_is_anothers(grid.source, ctx, pairs, found)
     report = make_report(grid.source, ladder, ctx, inputs, found.close(), score=sc)
     report.content_hash = grid.content_hash
     if found.definition_doubt:
@@ -1071,6 +1072,24 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
               f"{said} (sheetladder render DEFINITION --person {shlex.quote(ctx.person)} --period "
               f"{said}); if these are {held.label}'s ratings, rename the "
               f"{'sheet' if google else 'file'} so that its name does not say {said}")
+
+
+def _name_is_anothers(source: str, ctx: Context, pairs: Mapping[str, str],
+                      found: _Findings) -> None:
+    """A file named as render names another person's workbook of the period
+    (``ben-ortiz-2026-q4.xlsx`` holding Ana Diaz's) is a copy of Ana's filled in and saved
+    under Ben's name, as likely as Ana's own: its ratings would be taken as hers. An error at
+    the Guide's person cell (collect refuses it with its own words, and so even unread)."""
+    from ..google.read import is_google_source
+    from ..roster import named_for_another, named_for_another_reason
+
+    if is_google_source(source) or not ctx.person or not ctx.period:
+        return
+    named = named_for_another(source, ctx.person, ctx.period)
+    if named is None:
+        return
+    found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(*GUIDE_PERSON_CELL),
+              named_for_another_reason(named, ctx.person, ctx.period))
 
 
 def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
