@@ -290,6 +290,28 @@ def test_a_comment_xlsxwriter_would_take_for_its_markup_is_exported_as_text(
         assert set(odd) <= found, engine
 
 
+def test_a_comment_is_kept_as_written_less_the_space_around_it(tmp_path: Path) -> None:
+    """What the README says: ``read`` gives the cell as it is; the history and the export keep
+    the comment less the spaces, tabs and line breaks around it (those inside stay)."""
+    from sheetladder.results.export import comment_table
+
+    ladder = load_text(SMALL, "small.yaml")
+    ctx = ctx_of(ladder, "Ann Lee", "2026-Q4", n_raters=2)
+    tab, cat = ctx.tabs()[0], ladder.categories[0].id
+    written = "\t  spaced  out\n second line \n"
+    path = tmp_path / "ann.xlsx"
+    save(build_plan(ladder, ctx, ratings={tab: {c.id: 2 for c in ladder.categories}},
+                    comments={tab: {cat: written}}), path)
+    report = read_path(path)
+    assert next(i for i in report.inputs if i.tab == tab).comments[cat] == written
+    with History(f"sqlite:///{tmp_path / 'h.sqlite'}") as h:
+        h.ingest(report, ladder)
+        held = [r.comment for a in h.records() for r in h.ratings_of(a.id) if r.comment]
+        exp = build(h, "2026-Q4")
+    assert held == ["spaced  out\n second line"]
+    assert [row[-1] for row in comment_table(exp)[1]] == ["spaced  out\n second line"]
+
+
 def test_csv_neutralises_formula_injection_as_owasp_recommends(hostile_export: object) -> None:
     data = to_csv(hostile_export)  # type: ignore[arg-type]
     assert not data.startswith(b"\xef\xbb\xbf")
