@@ -958,8 +958,9 @@ def test_each_tab_of_copies_that_disagree_shows_only_its_own_conflict(tmp_path: 
         assert len(why) == 1 and why[0].startswith("conflict: "), why
         assert f"hold different ratings on tab {tab!r}" in why[0] and f"{tab}!" in why[0]
     assert reasons["Cy Park"][1] == [
-        "this tab's ratings are in order, but its file was refused for errors on 'Bo Chen', "
-        "'Self': it is collected with the file once those tabs are mended"]
+        "this tab's ratings are in order, but its file was refused because copies of it "
+        "disagree on 'Bo Chen', 'Self': it is collected with the file once one copy is kept "
+        "(the others moved out of the folder, or the one to keep named with --keep)"]
     chase = {r["tab"]: r["reason"] for r in csv.DictReader(io.StringIO(invoke(
         "status", "--manifest", str(out / "manifest.csv"), "--db", str(db), "--format",
         "csv").stdout))}
@@ -1024,6 +1025,32 @@ def test_report_from_the_roster_of_a_split_cycle_ties_an_unreadable_file_by_its_
                  "--manifest", str(cycle["manifest"]), "--split")
     assert res.exit_code != 0 and "--split goes with --roster" in res.output
     assert not (tmp_path / "s2").exists()
+
+
+def test_a_tab_in_order_is_told_what_its_file_waits_for_errors_or_copies() -> None:
+    """A tab in order in a refused file: told that its file waits for the errors on one tab to
+    be mended and for one copy of another to be kept, not that a conflict is "mended"."""
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.report import conflict_message
+    from sheetladder.results.status import tab_reasons
+    from sheetladder.results.store import Refusal
+
+    rows = [ManifestRow(person="Ana", period=PERIOD, tab=t, role="peer", rater=t, target="a.xlsx")
+            for t in ("Self", "Bo", "Cy")]
+    error = "Self!D5: 'S9' is not a level of this ladder"
+    conflict = conflict_message("Bo", "a.xlsx", "a (2).xlsx", [("D5", "Alpha", "L1", "L2")])
+    both = Refusal(file="a.xlsx", content_hash="1", reasons=[error, conflict],
+                   conflict_tabs=[None, "Bo"])
+    assert tab_reasons(both, "Cy", rows) == [
+        "this tab's ratings are in order, but its file was refused for errors on 'Self' and "
+        "because copies of it disagree on 'Bo': it is collected with the file once that tab is "
+        "mended and one copy is kept (the others moved out of the folder, or the one to keep "
+        "named with --keep)"]
+    assert tab_reasons(both, "Bo", rows) == [conflict]
+    only = Refusal(file="a.xlsx", content_hash="1", reasons=[error])
+    assert tab_reasons(only, "Cy", rows) == [
+        "this tab's ratings are in order, but its file was refused for errors on 'Self': it is "
+        "collected with the file once that tab is mended"]
 
 
 def test_a_tab_held_while_a_copy_beside_it_disagrees_is_refused_until_settled(

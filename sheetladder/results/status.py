@@ -233,9 +233,21 @@ def tab_reasons(ref: Refusal, tab: str, rows: Sequence[ManifestRow]) -> list[str
                     key=str.casefold)
     if not others:
         return list(ref.reasons)
-    return [f"this tab's ratings are in order, but its file was refused for errors on "
-            f"{', '.join(map(repr, others))}: it is collected with the file once "
-            f"{'that tab is' if len(others) == 1 else 'those tabs are'} mended"]
+    split = [t for t in others if _conflict_on(ref, t)]
+    wrong = [t for t in others if t not in split]
+    said = []
+    if wrong:
+        said.append(f"for errors on {', '.join(map(repr, wrong))}")
+    if split:
+        said.append(f"because copies of it disagree on {', '.join(map(repr, split))}")
+    then = []
+    if wrong:
+        then.append(f"{'that tab is' if len(wrong) == 1 else 'those tabs are'} mended")
+    if split:
+        then.append("one copy is kept (the others moved out of the folder, or the one to keep "
+                    "named with --keep)")
+    return [f"this tab's ratings are in order, but its file was refused {' and '.join(said)}: "
+            f"it is collected with the file once {' and '.join(then)}"]
 
 
 def cycle_status(rows: Sequence[ManifestRow], period: str | None,
