@@ -757,7 +757,7 @@ def calibrate(period: str | None, team: str | None, db: str | None, as_json: boo
         write_new(target, calibration_xlsx(cal), force=force)
         _echo(f"wrote {target} (period {cal.period}, from {history.name})")
         return
-    payload = to_json(cal) if as_json else shown(to_text(cal)).encode("utf-8")
+    payload = to_json(cal) if as_json else to_text(cal).encode("utf-8")
     if output:
         write_new(output, payload, force=force)
         _echo(f"wrote {output} (period {cal.period}, from {history.name})")
@@ -808,9 +808,7 @@ def status(period: str | None, manifests: tuple[str, ...], roster: str | None,
                        definition=definition, split=split, allow_columns=allow_columns)
     for w in st.warnings:
         _echo(f"{w} (warning)", err=True)
-    report = render_status(st, fmt, bom=bom)
-    if fmt == "text":  # for people: a name's control characters shown, not sent
-        report = shown(report.decode("utf-8")).encode("utf-8")
+    report = render_status(st, fmt, bom=bom)  # its text shows control characters, never sends
     click.get_binary_stream("stdout").write(report)
     _echo(f"from {store.name}", err=fmt != "text")
 

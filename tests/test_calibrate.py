@@ -456,3 +456,22 @@ def test_text_shows_raw_beside_adjusted_and_every_note(planted_db: Path) -> None
     sc = score(load_text(LADDER, "cal.yaml"), list(inputs.values()))
     k = next(k for k in cal.consensus if k.name == "East Rep 0")
     assert k.raw_total == pytest.approx(sc.total_points)
+
+
+def test_the_text_of_a_calibration_shows_a_raters_escape_sequence_and_never_sends_it(
+        tmp_path: Path, ladder: Ladder) -> None:
+    """``to_text`` is for a terminal: a rater's name holding ESC or a C1 control (a history
+    holds what workbooks said) comes out written as ``\x1b``, for a library caller as for the
+    CLI. (Names given to render refuse controls, so the names are set on the figures.)"""
+    with History(f"sqlite:///{tmp_path / 'h.sqlite'}") as h:
+        for i in range(3):
+            ingest(h, ladder, f"Rep {i}", [("self", None), ("manager", "Mia"), ("peer", "Ned")],
+                   lambda ctx, i=i: by_tab(ctx, lambda r, n, c: 2 + (i + len(r)) % 3))
+        cal = calibrate(h, PERIOD, min_ratees=1)
+    odd = {"Mia": "Mia\x1b]0;pwned\x07", "Ned": "Ned\x9b2J"}
+    assert {r.name for r in cal.raters} == set(odd)
+    cal = cal.model_copy(update={"raters": [r.model_copy(update={"name": odd[r.name]})
+                                            for r in cal.raters]})
+    text = to_text(cal)
+    assert "Mia\\x1b]0;pwned\\x07" in text and "Ned\\x9b2J" in text, text
+    assert not any(ch in text for ch in "\x1b\x07\x9b"), repr(text)

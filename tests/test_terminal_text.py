@@ -94,3 +94,19 @@ def test_read_shows_a_files_name_holding_escapes_as_text(tmp_path: Path) -> None
     assert "ana\\x1b[31m.xlsx" in res.output
     assert "junk\\x1b]0;T\\x07.xlsx: not an .xlsx workbook" in res.output
     assert not ACTED_ON.search(res.output.replace("\n", ""))
+
+
+def test_the_text_of_a_status_shows_escapes_in_names_and_files_for_a_library_caller() -> None:
+    """``status.to_text`` is for a terminal: its names and file names are shown, not sent,
+    whoever prints it (the CLI prints it as it is)."""
+    from sheetladder.manifest import ManifestRow
+    from sheetladder.results.status import cycle_status, to_text
+    from sheetladder.results.store import Refusal
+
+    rows = [ManifestRow(person="Ana\x1b[2J", period="2026-Q4", tab=t, role="peer",
+                        rater=f"{t}\x9b", target="ana.xlsx") for t in ("Cy", "Di")]
+    refused = Refusal(file="/returns/ana\x1b]0;x\x07.xlsx", content_hash="1",
+                      reasons=["Cy!D5: 'S9' is not a level"], tabs=["Cy"])
+    text = to_text(cycle_status(rows, "2026-Q4", {}, [refused]))
+    assert "Ana\\x1b[2J" in text and "Di\\x9b" in text and "ana\\x1b]0;x\\x07.xlsx" in text, text
+    assert not any(ch in text for ch in "\x1b\x07\x9b"), repr(text)

@@ -9,11 +9,11 @@ import io
 import json
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
+from ..terminal import console
 from .calibrate import Calibration
+from .text import Text  # shows a name's control characters before the table is laid out
 
 
 def _num(x: float | None, signed: bool = False) -> str:
@@ -39,7 +39,8 @@ def to_text(cal: Calibration, width: int = 120) -> str:
     """Leniency per rater, alpha per category, self–other per person, raw beside adjusted
     consensus, then the notes; plain text (no colour), for a terminal or a file."""
     buf = io.StringIO()
-    con = Console(file=buf, width=width, color_system=None, highlight=False, soft_wrap=False)
+    # names shown, never sent: a control character in one is written out (terminal.shown)
+    con = console(file=buf, width=width, color_system=None, highlight=False, soft_wrap=False)
     head = Text(f"Calibration · {cal.period}", style="bold")
     if cal.team:
         head.append(f" · team {cal.team}")

@@ -33,6 +33,7 @@ from ..errors import SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
 from ..period import PeriodError, folded, normalise, sort_key
 from ..roster import manifest_rows, read_roster
+from ..terminal import shown
 from .export import neutralise, team_key
 from .store import History, Refusal
 
@@ -398,7 +399,9 @@ def _respelt_tabs(held: set[str], listed: Sequence[str]) -> dict[str, str]:
 
 
 def to_text(st: CycleStatus) -> str:
-    """Per team and person: what is missing and what was refused, then the totals."""
+    """Per team and person: what is missing and what was refused, then the totals; for a
+    terminal, so a control character in a name or a file's name is written out
+    (:func:`terminal.shown`)."""
     lines: list[str] = []
     team: str | None = None
     for p in st.people:
@@ -452,7 +455,7 @@ def to_text(st: CycleStatus) -> str:
             lines.append(f"  {u.person}{team}: {len(u.tabs)} tab(s) collected: "
                          + ", ".join(u.tabs))
     lines.append(st.totals.line(st.period, st.listed_in))
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines) + "\n")  # names and files: shown, never sent
 
 
 REMINDER_COLUMNS = ("email", "rater", "role", "person", "period", "team", "tab", "state",
