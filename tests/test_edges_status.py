@@ -97,3 +97,36 @@ def test_the_reports_team_page_names_the_period_of_a_refused_workbook_of_another
            "--period", "2026-Q4", "-o", str(site))
     page = (site / "index.html").read_text(encoding="utf-8")
     assert page.count("ana-diaz-2026-q4.xlsx (workbook of 2026-Q3)") >= 1
+
+
+def test_a_workbook_of_another_cycle_given_alone_is_refused_by_the_manifest_beside_it(
+        tmp_path: Path) -> None:
+    """``collect q4`` refused last quarter's workbook left in q4; ``collect
+    q4/ana-diaz-2026-q3.xlsx``, the same file given by name, went in with exit 0 and replaced
+    last quarter's ratings: the manifest beside it was not looked at. It is now, as the
+    folder's; an unreadable one beside a file is left out, as before."""
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    roster = tmp_path / "team.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    q4, q3 = tmp_path / "q4", tmp_path / "q3"
+    for period, out in (("2026-Q4", q4), ("2026-Q3", q3)):
+        code, text = run("render", str(ladder), "--roster", str(roster), "--period", period,
+                         "-o", str(out))
+        assert code == 0, text
+    fill_small(q3 / "ana-diaz-2026-q3.xlsx")
+    db = tmp_path / "h.sqlite"
+    code, text = run("collect", str(q3), "--db", str(db), "--trust-new", "-j", "1")
+    assert code == 0, text
+    late = q4 / "ana-diaz-2026-q3.xlsx"
+    shutil.copy(q3 / "ana-diaz-2026-q3.xlsx", late)
+    fill_small(late, "L3")
+    code, text = run("collect", str(late), "--db", str(db), "--trust-new", "-j", "1")
+    assert code == 1, text
+    assert "this workbook is for period 2026-Q3" in text and "replaces" not in text, text
+    assert "Ana Diaz: not returned" in stdout("status", "--period", "2026-Q4", "--manifest",
+                                              str(q4 / "manifest.csv"), "--db", str(db))
+    # with the manifest beside it unreadable, the file is collected as it was before
+    (q4 / "manifest.csv").write_text("not,a\nmanifest\n", encoding="utf-8")
+    code, text = run("collect", str(late), "--db", str(db), "--trust-new", "-j", "1")
+    assert code == 0 and "replaces the ratings held" in text, text

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from ..context import folded_key, person_key
 from ..definition import Ladder, load
 from ..errors import SheetladderError
-from ..manifest import MANIFEST_NAME, ManifestRow, merge_rows, read_manifest
+from ..manifest import MANIFEST_NAME, ManifestError, ManifestRow, merge_rows, read_manifest
 from ..period import PeriodError, folded, normalise, sort_key
 from ..roster import manifest_rows, read_roster
 from ..terminal import shown
@@ -717,9 +717,13 @@ def _ladder_for_roster(history: History, period: str | None,
 
 
 def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
-    """The manifests of the folders given to collect: ``manifest.csv`` at each folder's top,
-    and a ``manifest.csv`` given itself among the files (``collect q4/*``), which is the
-    cycle's manifest, not a returned workbook."""
+    """The manifests of the folders and files given to collect: ``manifest.csv`` at each
+    folder's top, a ``manifest.csv`` given itself among the files (``collect q4/*``), which is
+    the cycle's manifest, not a returned workbook, and the readable ``manifest.csv`` beside a
+    workbook given by name. Given alone, last quarter's file left in this quarter's folder
+    (``collect q4/ben-ortiz-2026-q3.xlsx``) went in with exit 0 where collecting the folder
+    refused it as a workbook of another cycle. (A manifest beside a file that cannot be read
+    is left out: it was not given, and the file is still collected as before.)"""
     found: list[Path] = []
     seen: set[Path] = set()
     for p in paths:
@@ -728,6 +732,14 @@ def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
             pass
         elif Path(p).is_file() and Path(p).name.casefold() == MANIFEST_NAME:
             candidate = Path(p)
+        elif Path(p).is_file() and (Path(p).parent / MANIFEST_NAME).is_file():
+            candidate = Path(p).parent / MANIFEST_NAME
+            if candidate.resolve() in seen:
+                continue
+            try:
+                read_manifest(candidate)
+            except ManifestError:
+                continue
         else:
             continue
         if candidate.resolve() not in seen:
