@@ -280,9 +280,32 @@ def handed_out(manifests: Sequence[str | Path], beside: Sequence[str | Path] = (
     return out
 
 
+# what is added to the name of a copy: a browser's or a mail program's second download
+# (`` (1)``, ``[1]``), Windows Explorer's `` - Copy`` (`` - Copy (2)``, and as Windows says it
+# in German, French, Spanish, Portuguese, Italian, Polish and Dutch), macOS Finder's `` copy``
+# (`` copy 2``), and Google Drive's ``Copy of `` in front
+_COPY_WORD = r"(?:copy|kopie|copie|copia|cópia|kopia)"
+_COPY_SUFFIX = re.compile(
+    rf"(?:\s*\(\d+\)|\s*\[\d+\]|\s+-\s+{_COPY_WORD}(?:\s*\(\d+\))?|\s+{_COPY_WORD}(?:\s+\d+)?)$")
+_COPY_PREFIX = re.compile(r"^(?:copy(?:\s+\(\d+\))?\s+of|kopie von|copie de|copia de|copia di)\s+")
+
+
+def file_stem(path: str | Path) -> str:
+    """A file's name without the folder, the extension, case, and what is added to a copy's
+    name (a browser's `` (1)`` for a second download, `` - Copy``, `` copy 2``, ``Copy of``):
+    what a rater keeps of the name of a file handed out, as they typed it otherwise."""
+    stem = PurePath(str(path).replace("\\", "/")).stem.casefold().strip()
+    while True:
+        cut = _COPY_PREFIX.sub("", _COPY_SUFFIX.sub("", stem)).strip()
+        if cut == stem or not cut:
+            return stem
+        stem = cut
+
+
 def file_key(path: str | Path) -> str:
-    """The name a file handed out keeps wherever its rater saves it: its name without the
-    folder, the extension (``.xlsx`` saved as ``.ods``), case, or a browser's `` (1)`` for a
-    second download. Returns come back by mail into another folder than the one rendered."""
-    stem = PurePath(str(path).replace("\\", "/")).stem.casefold()
-    return re.sub(r"\s*\(\d+\)$", "", stem).strip()
+    """The name a file handed out keeps wherever its rater saves it (:func:`file_stem`), its
+    spaces and underscores taken as the hyphens render writes (``Ben Ortiz 2026-Q4``,
+    ``ben_ortiz_2026_q4``). Returns come back by mail into another folder than the one
+    rendered, and a copy of Ana's workbook saved as ``ben-ortiz-2026-q4 - Copy.xlsx`` is Ben's
+    file as much as ``ben-ortiz-2026-q4 (1).xlsx`` is."""
+    return re.sub(r"[\s_]+", "-", file_stem(path))

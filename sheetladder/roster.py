@@ -194,11 +194,14 @@ def named_for_another(file: str, person: str, period: str) -> str | None:
     gives another person's workbook of ``period`` than ``person``'s (``ben-ortiz-2026-q4.xlsx``
     holding Ana Diaz's), else None. Only a name render could have written is judged (its
     person's part as render spells names, then the period's, then anything: a rater's tab, a
-    second download's `` (1)``): a name someone chose says nothing of whose workbook it is.
+    second download's `` (1)``, a copy's `` - Copy``, ``-`` written ``_``): a name someone chose
+    says nothing of whose workbook it is.
     The person's own name, or a namesake's (``ana-diaz-2``), is no other person's."""
-    from .manifest import file_key
+    from .manifest import file_stem
 
-    stem = file_key(file)
+    # render's names hold no space: a name with one was typed ("Q4 review of Ana 2026-Q4"),
+    # and says nothing of whose workbook it is; an underscore for each hyphen is still render's
+    stem = file_stem(file).replace("_", "-")
     mark = "-" + slug(period, 24)
     at = stem.find(mark)
     while at > 0 and stem[at + len(mark):at + len(mark) + 1] not in ("", "-"):

@@ -1251,6 +1251,64 @@ def test_a_copy_saved_under_another_persons_file_name_is_refused_without_a_manif
         assert res.exit_code == 0 and "1 added" in res.output, (name, res.output)
 
 
+@pytest.mark.parametrize("manifest", [True, False], ids=["manifest", "no-manifest"])
+def test_a_copy_under_anothers_name_as_file_managers_and_drives_name_copies_is_refused(
+        tmp_path: Path, manifest: bool) -> None:
+    """Ben's copy of Ana's workbook saved as Windows, macOS or Google Drive names a copy
+    (`` - Copy``, `` copy 2``, ``Copy of``), or with ``_`` for ``-``: only render's exact
+    name and a `` (1)`` were caught, and the others went in as Ana's ratings, exit 0. A name
+    typed with spaces (``Ben Ortiz 2026-Q4``) is Ben's by the manifest; with no manifest, a
+    typed name says nothing, and it goes in as Ana's, as before."""
+    import shutil
+
+    from sheetladder.results.store import History
+
+    out = _ana_and_ben(tmp_path)
+    if not manifest:
+        (out / "manifest.csv").unlink()
+    ana = out / "ana-diaz-2026-q4.xlsx"
+    fill(ana, "Self", ["L3", "L3"])
+    names = ["ben-ortiz-2026-q4 - Copy.xlsx", "ben-ortiz-2026-q4 - Copy (2).xlsx",
+             "Copy of ben-ortiz-2026-q4.xlsx", "ben-ortiz-2026-q4 copy 2.xlsx",
+             "ben_ortiz_2026_q4.xlsx", "Ben Ortiz 2026-Q4.xlsx"]
+    for i, name in enumerate(names):
+        folder = out / f"back{i}"
+        folder.mkdir()
+        shutil.copy(ana, folder / name)
+        if manifest:
+            shutil.copy(out / "manifest.csv", folder / "manifest.csv")
+        db = tmp_path / f"h{i}.sqlite"
+        res = invoke("collect", str(folder / name), "--db", str(db))
+        typed = name == "Ben Ortiz 2026-Q4.xlsx"
+        if typed and not manifest:
+            assert res.exit_code == 0 and "1 added" in res.output, (name, res.output)
+            continue
+        assert res.exit_code == 1 and "refused" in res.output, (name, res.output)
+        assert "the workbook in it is Ana Diaz's" in res.output, (name, res.output)
+        with History(str(db)) as h:
+            assert h.records() == [], name
+
+
+@settings(max_examples=200, deadline=None)
+@hyp_given(person=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
+                      max_size=30),
+       copy=st.sampled_from(["", " (1)", " (12)", "[1]", " - Copy", " - Copy (2)", " copy",
+                             " copy 3", " - Kopie", " - Copy (2) (1)"]),
+       prefix=st.sampled_from(["", "Copy of ", "Copy (2) of ", "Copy of Copy of "]))
+def test_the_key_of_a_copy_of_a_file_render_names_is_that_files(person: str, copy: str,
+                                                                  prefix: str) -> None:
+    """What file managers, browsers and drives add to a copy's name never changes whose file
+    it is, and render's own names are their own key."""
+    from sheetladder.manifest import file_key
+    from sheetladder.roster import file_name
+
+    name = file_name(person, PERIOD)
+    stem = name.removesuffix(".xlsx")
+    assert file_key(name) == stem
+    assert file_key(f"{prefix}{stem}{copy}.xlsx") == stem
+    assert file_key(f"/returns/{prefix}{stem.upper()}{copy}.ods") == stem
+
+
 def test_read_of_a_copy_saved_under_another_persons_file_name_is_an_error(tmp_path: Path) -> None:
     """``read ben-ortiz-2026-q4.xlsx`` holding Ana's workbook said "verified", exit 0, while
     collect refused the same file: its ratings may be Ben's, typed into a copy of Ana's. An
