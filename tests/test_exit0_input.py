@@ -797,6 +797,50 @@ def test_last_quarters_workbook_filled_again_under_this_quarters_name_is_refused
     assert res.exit_code == 0 and "1 updated" in res.output, res.output
 
 
+FISCAL_HALVES = """
+periods:
+  name: fiscal halves
+  pattern: "FY{year:2}-H{half:1:1-2}"
+  order: [year, half]
+  example: FY27-H1
+"""
+
+
+@pytest.mark.parametrize("periods,held,name,said", [
+    ("", "2026-09", "eva-lind-2026-10.xlsx", "2026-10"),  # a month: the name render gives it
+    ("", "2026-09", "eva-lind-2-2026-10 - Copy.xlsx", "2026-10"),
+    ("", "2026-Q3", "eva_lind_2026_10.xlsx", "2026-10"),
+    (FISCAL_HALVES, "FY26-H2", "eva-lind-fy27-h1.xlsx", "FY27-H1"),
+    (FISCAL_HALVES, "FY26-H2", "eva-lind-fy27-h1-bo-chen.xlsx", "FY27-H1"),
+], ids=["month", "month-namesake-copy", "underscores", "fiscal", "fiscal-split-tab"])
+def test_a_workbook_under_the_name_render_gives_another_period_is_refused_in_any_scheme(
+        runner: CliRunner, tmp_path: Path, periods: str, held: str, name: str, said: str):
+    """Last month's (or last fiscal half's) workbook filled again under the name render gives
+    this one's went in with exit 0 and replaced that period's ratings: only calendar quarters
+    and halves were read from names. The name render writes is read in the ladder's own
+    scheme now; the workbook's own period under it, or no period, is read as before."""
+    ladder_file = tmp_path / "ladder.yaml"
+    ladder_file.write_text(SALES.read_text(encoding="utf-8") + periods, encoding="utf-8")
+    ladder = load(ladder_file)
+    path = _old_filled_workbook(ladder, "Eva Lind", held, 3, tmp_path / name)
+
+    def errors(p: Path) -> tuple[int, list[str]]:
+        res = runner.invoke(main, ["read", "--json", str(p), "--ladders", str(ladder_file)])
+        found = json.loads(res.stdout)["findings"]
+        return res.exit_code, [f"{f['sheet']}!{f['cell']}: {f['message']}" for f in found
+                               if f["severity"] == "error"]
+
+    code, found = errors(path)
+    assert code == 1 and len(found) == 1, found
+    assert found[0].startswith(f"Guide!B5: the file's name says {said} but the workbook is for "
+                               f"{held}"), found
+    for fine in (f"eva-lind-{held.lower()}.xlsx", f"eva-lind-{held.lower()}-bo-chen (1).xlsx",
+                 "eva-lind-2026-01-15.xlsx", "eva-lind.xlsx", "Eva's return.xlsx"):
+        ok = path.rename(tmp_path / fine)
+        assert errors(ok) == (0, []), fine
+        path = ok
+
+
 @pytest.mark.parametrize("name", ["ana-diaz-2026-h2.xlsx", "ana-2026-12-01.xlsx",
                                   "ana-diaz-2026-q4-bo-chen.xlsx", "q4 2026 ana.xlsx",
                                   "sales-1100-q4-ana-diaz.xlsx", "emp 4711 q3 ana.xlsx",

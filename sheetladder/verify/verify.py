@@ -87,7 +87,15 @@ from ..context import (
 from ..definition import FORMAT_VERSION, Ladder, from_json
 from ..errors import BadInput, UnreadableWorkbook
 from ..grid import CellValue, Grid, GridCell, SheetGrid
-from ..period import CALENDAR, PeriodError, normalise, parse_period, periods_in_name
+from ..period import (
+    CALENDAR,
+    Period,
+    PeriodError,
+    normalise,
+    parse_period,
+    period_or_none,
+    periods_in_name,
+)
 from ..plan import (
     PLAN_VERSION,
     Cell,
@@ -1052,17 +1060,23 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
         held = parse_period(ctx.period, ladder.periods)
     except PeriodError:
         return
-    if held.scheme != CALENDAR:
+    rendered = None if google else _period_render_names(source, ctx.person, ladder)
+    if rendered is not None:
+        if rendered.overlaps(held):
+            return
+        said = rendered.label
+    elif held.scheme != CALENDAR:
         return
-    # years near the one held only: a number in a name (a cost centre '1100-q4', an id) is
-    # no year; and a name that also says the period held ('…-2026-q4 returned Q1 2027') is
-    # the rater's own note, not another period's workbook
-    year = held.start[0] // 12 if held.start else None
-    named = [p for p in periods_in_name(title if google and title else PurePath(source).stem)
-             if year is None or abs(p.start[0] // 12 - year) <= 5]
-    if not named or any(p.overlaps(held) for p in named):
-        return
-    said = named[0].label
+    else:
+        # years near the one held only: a number in a name (a cost centre '1100-q4', an id) is
+        # no year; and a name that also says the period held ('…-2026-q4 returned Q1 2027')
+        # is the rater's own note, not another period's workbook
+        year = held.start[0] // 12 if held.start else None
+        named = [p for p in periods_in_name(title if google and title else PurePath(source).stem)
+                 if year is None or abs(p.start[0] // 12 - year) <= 5]
+        if not named or any(p.overlaps(held) for p in named):
+            return
+        said = named[0].label
     row, col = GUIDE_PERSON_CELL[0] + GUIDE_FACTS.index("Period"), GUIDE_PERSON_CELL[1]
     found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(row, col),
               f"the {'sheet' if google else 'file'}'s name says {said} but the workbook is "
@@ -1072,6 +1086,33 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
               f"{said} (sheetladder render DEFINITION --person {shlex.quote(ctx.person)} --period "
               f"{said}); if these are {held.label}'s ratings, rename the "
               f"{'sheet' if google else 'file'} so that its name does not say {said}")
+
+
+def _period_render_names(source: str, person: str, ladder: Ladder) -> Period | None:
+    """The period of the ladder's scheme that ``source``'s name writes where render writes it
+    (``eva-lind-2026-10.xlsx``: the person's name, a namesake's ``-2``, then the period, then
+    anything: a rater's tab, a copy's `` - Copy``), else None. Any scheme: a month, a fiscal
+    ``fy27-q1``, which the calendar quarters people write in names
+    (:func:`period.periods_in_name`) do not cover. Only the person's own name is judged here;
+    a name render gives someone else is :func:`roster.named_for_another`'s."""
+    from ..manifest import file_stem
+    from ..roster import slug
+
+    stem = file_stem(source).replace("_", "-")
+    own = slug(person) + "-"
+    if not stem.startswith(own):
+        return None
+    rest = stem[len(own):]
+    after_namesake = re.sub(r"^\d+-", "", rest)
+    for text in (rest, after_namesake) if after_namesake != rest else (rest,):
+        tokens = text.split("-")
+        for n in range(min(len(tokens), 4), 0, -1):  # the longest first: 2026-10, not 2026
+            if tokens[n:] and tokens[n].isdigit():
+                continue  # more digits follow: a date (2026-01-15) or a number, no period
+            found = period_or_none("-".join(tokens[:n]), ladder.periods)
+            if found is not None:
+                return found
+    return None
 
 
 def _name_is_anothers(source: str, ctx: Context, pairs: Mapping[str, str],
