@@ -1434,3 +1434,56 @@ def test_a_refused_copy_of_a_tab_already_collected_is_named_beside_it(tmp_path: 
                for t in p["tabs"] if t["tab"] == "Self")
     assert (tab["state"], tab["refused_copy"]) == ("collected", str(ben))
     assert tab["refused_reasons"] and tab["reasons"] == []
+
+
+def test_a_later_copy_that_leaves_held_ratings_blank_is_refused_until_kept(
+        tmp_path: Path) -> None:
+    """Ana rates one category, sends the file to Bo, then finishes her self-rating and returns
+    her own copy; Bo returns his later, his tab filled and her half-done one in it. Collected
+    in that order, Bo's copy replaced her finished tab with the half-done one, exit 0 (given
+    together, the two copies were refused as a conflict). It is refused now, saying both ways
+    out: --keep the copy held (with both given), or --keep this one to clear them on purpose."""
+    import shutil
+
+    from sheetladder.results.store import History
+
+    out = _ana_and_ben(tmp_path)
+    blank = out / "ana-diaz-2026-q4.xlsx"
+    mine, bos = tmp_path / "r1" / blank.name, tmp_path / "r2" / "ana-from-bo.xlsx"
+    mine.parent.mkdir()
+    bos.parent.mkdir()
+    shutil.copy(blank, bos)
+    fill(bos, "Self", ["L1"])  # half done when she sent it to Bo
+    fill(bos, "Bo Chen", ["L3", "L3"])
+    shutil.copy(blank, mine)
+    fill(mine, "Self", ["L2", "L2"])  # finished since
+    db = tmp_path / "h.sqlite"
+
+    def held() -> dict[str, dict[str, int | None]]:
+        with History(str(db)) as h:
+            [rec] = h.records()
+            out: dict[str, dict[str, int | None]] = {}
+            for r in h.current_ratings([rec.id])[rec.id]:
+                out.setdefault(r.rater_tab, {})[r.category_id] = r.level_index
+            return out
+
+    assert invoke("collect", str(mine.parent), "--db", str(db)).exit_code == 0
+    res = invoke("collect", str(bos.parent), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    assert (f"{bos}: refused" in res.output and "this copy leaves 1 rating(s) blank on tab "
+            f"'Self' that the history holds from {mine}") in " ".join(res.output.split()), res.output
+    assert held() == {"Self": {"a": 2, "b": 2}}
+    # Bo's tab taken, Ana's finished one kept: both given, the held copy named
+    res = invoke("collect", str(bos), str(mine), "--db", str(db), "--keep", str(mine))
+    assert res.exit_code == 0, res.output
+    assert held() == {"Self": {"a": 2, "b": 2}, "Bo Chen": {"a": 3, "b": 3}}
+    # cleared on purpose: this copy named
+    again = tmp_path / "r3" / blank.name
+    again.parent.mkdir()
+    shutil.copy(mine, again)
+    fill(again, "Self", ["L3", None])  # type: ignore[list-item]
+    res = invoke("collect", str(again), "--db", str(db))
+    assert res.exit_code == 1 and "--keep" in res.output, res.output
+    res = invoke("collect", str(again), "--db", str(db), "--keep", str(again))
+    assert res.exit_code == 0 and "replaces the ratings held" in res.output, res.output
+    assert held()["Self"] == {"a": 3}

@@ -60,7 +60,7 @@ from .readers import (
     oldest_first,
     same_file,
 )
-from .store import History, IngestItem, IngestResult, refused_tabs
+from .store import History, IngestItem, IngestResult, has_content, refused_tabs
 from .trust import TrustedLadders
 
 # -- collecting files ------------------------------------------------------------------------------
@@ -581,7 +581,7 @@ def collect(history: History, paths: Sequence[str | Path], *, jobs: int = 0,
                      handed_out=handed_out,
                      defer=lambda f, res: any(same_file(f, k) for k in keep)
                      and deferred.setdefault(f, res) is res)
-    batch = _Batch(trusted, emit, cycle_periods, cycle_label, handed_out or {})
+    batch = _Batch(trusted, emit, cycle_periods, cycle_label, handed_out or {}, keep)
     memo = VerifyMemo()  # what this process's reads share, for this collect
     first = list(itertools.islice(tasks, 3))
     travels, needs_main = _how_reader_travels(reader)
@@ -651,9 +651,11 @@ class _Batch:
 
     def __init__(self, trusted: TrustedLadders | None, emit: Callable[[IngestResult], Any],
                  cycle_periods: Sequence[str] = (), cycle_label: str = "",
-                 handed_out: Mapping[str, tuple[str, str]] | None = None):
+                 handed_out: Mapping[str, tuple[str, str]] | None = None,
+                 keep: Sequence[str] = ()):
         self.trusted = trusted
         self.handed_out = handed_out or {}
+        self.keep = list(keep)
         self.emit = emit
         self.cycle_periods = list(cycle_periods)
         self.cycle_label = cycle_label
@@ -808,6 +810,10 @@ class _Batch:
                                  if i.tab in item.drop else i for i in report.inputs]
                 # a finding of the copy: stored with it, as its other warnings are
                 report.findings = [*report.findings, *_overruled(item.drop)]
+        self._refuse_clearing(history, group)
+        for item, report in group:
+            if item.refused:
+                continue
             todo.append((report, item.ladder, item.modified, bool(item.drop)))
         done = iter(history.ingest_many(todo) if todo else [])
         results: list[IngestResult] = []
@@ -824,6 +830,50 @@ class _Batch:
             self.emit(res)
             results.append(res)
         return results
+
+
+    def _refuse_clearing(self, history: History,
+                         group: Sequence[tuple[_Read, Report]]) -> None:
+        """Refuse each copy of ``group`` that would leave blank a rating the history holds on a
+        tab it replaces, unless ``--keep`` names it. The copy stored later replaces a tab
+        held, and one made before the rater finished (Ana's half-filled self-rating, in the
+        copy her manager returns later) would blank what she rated since, exit 0: only the
+        order of two collects decided, where giving both to one collect refuses them as
+        copies that disagree. One query for the group, of the people it holds only."""
+        keys = {item.key for item, _ in group if item.key is not None and not item.refused
+                and not any(same_file(item.file, k) for k in self.keep)}
+        if not keys:
+            return
+        held = history.rated_tabs(keys)
+        if not held:
+            return
+        for item, report in group:
+            if item.key not in keys:
+                continue
+            problems = []
+            for inp in report.inputs:
+                got = held.get((*item.key, inp.tab.casefold()))
+                if got is None or not has_content(inp):
+                    continue  # a tab not held, or left blank in this copy: nothing replaced
+                cats, file = got
+                if same_file(file, item.file):
+                    continue
+                cleared = [c for c in item.ladder.categories
+                           if c.id in cats and inp.levels.get(c.id) is None]
+                if cleared:
+                    problems.append(_clears_held(item.file, inp.tab, file, cleared))
+            if problems:
+                item.refused = problems
+
+
+def _clears_held(file: str, tab: str, held_from: str, cleared: Sequence[Any]) -> Finding:
+    names = ", ".join(repr(c.name) for c in cleared[:3]) + (
+        f" and {len(cleared) - 3} more" if len(cleared) > 3 else "")
+    return Finding(severity="error", sheet=tab, message=(
+        f"this copy leaves {len(cleared)} rating(s) blank on tab {tab!r} that the history "
+        f"holds from {held_from} ({names}): a copy saved before they were given? Stored, it "
+        f"would blank them. If {held_from} holds the ratings that count, collect both with "
+        f"--keep {held_from}; to clear them on purpose, collect this copy with --keep {file}"))
 
 
 def _overruled(drop: Mapping[str, str]) -> list[Finding]:

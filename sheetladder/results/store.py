@@ -36,11 +36,11 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
@@ -454,10 +454,11 @@ def refused_tabs(report: Report) -> list[str]:
     that count, and is the very one to chase). A tab neither filled nor wrong is still just
     missing."""
     wrong = {f.sheet.casefold() for f in report.errors if f.sheet}
-    return [i.tab for i in report.inputs if _has_content(i) or i.tab.casefold() in wrong]
+    return [i.tab for i in report.inputs if has_content(i) or i.tab.casefold() in wrong]
 
 
-def _has_content(inp: RaterInput) -> bool:
+def has_content(inp: RaterInput) -> bool:
+    """Whether a rater's tab holds anything to store: a rating, or a comment."""
     return any(v is not None for v in inp.levels.values()) or any(
         (c or "").strip() for c in inp.comments.values())
 
@@ -882,7 +883,7 @@ class History:
             res = IngestResult(file=report.file, status="refused", person=report.person,
                                period=report.period,
                                warnings=[f for f in report.findings if f.severity == "warning"],
-                               tabs=[i.tab for i in report.inputs if _has_content(i)],
+                               tabs=[i.tab for i in report.inputs if has_content(i)],
                                content_hash=report.content_hash or (
                                    report_content_hash(report) if report.person else None))
             results.append(res)
@@ -895,7 +896,7 @@ class History:
             except _Refused as e:
                 res.findings = [Finding(severity="error", message=m) for m in e.messages]
                 continue
-            if not held_even_if_empty and not any(_has_content(i) for i in report.inputs):
+            if not held_even_if_empty and not any(has_content(i) for i in report.inputs):
                 res.status = "empty"  # not filled in yet: nothing to store, nothing wrong
                 continue
             todo.append((len(results) - 1, report, ladder, modified or _now(),
@@ -1050,7 +1051,7 @@ class History:
             about["team"] = report.team
         if report.managers:
             about["managers"] = _dumps(report.managers)
-        present = [i for i in report.inputs if _has_content(i)]
+        present = [i for i in report.inputs if has_content(i)]
         warnings = [str(f) for f in report.findings if f.severity == "warning"]
         # A person's first copy in a period: its ratings are all the assessment holds, so the
         # assessment is written once, with its scores, and nothing is read back.
@@ -1636,6 +1637,29 @@ class History:
                         superseded_by_file=None))
         return out
 
+    def rated_tabs(self, keys: Collection[tuple[str, str]]
+                   ) -> dict[tuple[str, str, str], tuple[set[str], str]]:
+        """For the (person key, period) pairs in ``keys`` that are held: per rater tab (key
+        ``(person key, period, tab case-folded)``), the categories its current ratings rate
+        and the file they were collected from."""
+        out: dict[tuple[str, str, str], tuple[set[str], str]] = {}
+        persons = sorted({k for k, _ in keys})
+        with self.engine.connect() as conn:
+            for chunk in _chunks(persons, 500):
+                rows = conn.execute(
+                    select(people.c.key, assessments.c.period, ratings.c.rater_tab,
+                           ratings.c.category_id, sources.c.file)
+                    .select_from(ratings.join(assessments,
+                                              ratings.c.assessment_id == assessments.c.id)
+                                 .join(people, assessments.c.person_id == people.c.id)
+                                 .join(sources, ratings.c.source_id == sources.c.id))
+                    .where(people.c.key.in_(chunk), _current,
+                           ratings.c.level_index.is_not(None)))
+                for pkey, period, tab, cat, file in rows:
+                    if (pkey, period) in keys:
+                        out.setdefault((pkey, period, tab.casefold()), (set(), file))[0].add(cat)
+        return out
+
     def held_hashes(self, hashes: Sequence[str]) -> dict[str, tuple[str, str, str]]:
         """The content hashes among ``hashes`` whose files are already collected, each with the
         person and period of the assessment it belongs to, and the file it was collected as."""
@@ -1774,7 +1798,10 @@ def _db_reason(e: BaseException) -> str:
     return _one_line(orig if orig is not None else e)
 
 
-def _chunks(items: Sequence[int], n: int) -> Iterator[list[int]]:
+_T = TypeVar("_T")
+
+
+def _chunks(items: Sequence[_T], n: int) -> Iterator[list[_T]]:
     for i in range(0, len(items), n):
         yield list(items[i:i + n])
 
