@@ -193,6 +193,70 @@ def test_levels_in_increasing_order_are_read_as_they_stand(tmp_path: Path) -> No
         assert texts == {n: DESCRIPTORS[n] for n in ("Discovery", "Closing", "Forecasting")}
 
 
+@pytest.mark.parametrize("names", [
+    ["Senior Designer", "Designer", "Junior Designer"],
+    ["Director", "Senior Manager", "Manager"],
+    ["Senior Engineer", "Engineer II", "Engineer I"],
+    ["Principal Engineer", "Lead Engineer", "Senior Engineer"],
+])
+def test_role_names_running_senior_to_junior_are_refused_as_the_bare_words_are(
+        tmp_path: Path, names: list[str]) -> None:
+    # the seniority words order them (a bare 'Designer' between Junior and Senior, 'Manager'
+    # under 'Director', 'II' over 'I'); the role noun they share does not
+    src = write_csv(tmp_path / "roles.csv", highest_first(["Competency", *names]))
+    out = tmp_path / "roles.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert (f"the level names in roles!B1:D1 run from senior to junior ({names[0]} roles!B1, "
+            f"{names[1]} roles!C1, {names[2]} roles!D1)") in output
+    assert "If that guess is right" not in output
+    assert "--category-col A --level-order highest-first" in output
+    code, output = import_cli(str(src), "-o", str(out), "--level-order", "highest-first")
+    assert code == 0, output
+    levels, texts = levels_and_texts(out)
+    assert levels == [("L1", names[2]), ("L2", names[1]), ("L3", names[0])]
+    assert texts == {n: DESCRIPTORS[n] for n in ("Discovery", "Closing", "Forecasting")}
+
+
+def test_role_names_down_the_rows_with_the_highest_on_top_are_refused(tmp_path: Path) -> None:
+    names = ["Principal Engineer", "Staff Engineer", "Senior Engineer", "Engineer II",
+             "Engineer I"]
+    descriptors = {n: [f"{n} at step {5 - i}, with a wider scope each time" for i in range(5)]
+                   for n in ("Discovery", "Closing", "Forecasting")}
+    rows = [["Level", *descriptors]] + [
+        [name, *(descriptors[n][i] for n in descriptors)] for i, name in enumerate(names)]
+    src = write_csv(tmp_path / "down.csv", rows)
+    out = tmp_path / "down.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "the level names in down!A2:A6 run from senior to junior (Principal Engineer " \
+           "down!A2, Staff Engineer down!A3" in output
+    code, output = import_cli(str(src), "-o", str(out), "--level-order", "highest-first")
+    assert code == 0, output
+    levels, _ = levels_and_texts(out)
+    assert [name for _, name in levels] == names[::-1]
+
+
+@pytest.mark.parametrize("names", [
+    ["Junior Engineer", "Engineer", "Senior Engineer", "Staff Engineer"],
+    ["Engineer I", "Engineer II", "Senior Engineer"],
+    ["Engineering Manager", "Senior Engineering Manager", "Director"],
+])
+def test_role_names_running_junior_to_senior_are_read_as_they_stand(
+        tmp_path: Path, names: list[str]) -> None:
+    rows = [["Competency", *names]] + [
+        [n, *(f"{n} done {how}" for how in ("with help", "alone", "for the team",
+                                              "for the company")[:len(names)])]
+        for n in ("Discovery", "Closing", "Forecasting")]
+    src = write_csv(tmp_path / "up.csv", rows)
+    out = tmp_path / "up.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 0, output
+    assert "highest" not in output
+    levels, _ = levels_and_texts(out)
+    assert [name for _, name in levels] == names
+
+
 def test_two_header_cells_naming_one_level_code_are_refused_naming_both(tmp_path: Path) -> None:
     rows = [["Category", "L1 - Starter", "L1 - Practitioner", "L3 - Expert"]] + [
         [n, *DESCRIPTORS[n]] for n in ("Discovery", "Closing", "Forecasting")]

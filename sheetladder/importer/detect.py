@@ -342,6 +342,44 @@ def seniority_rank(name: str) -> int | None:
     return max(ranks) if ranks else None
 
 
+# the role nouns of a management track, lowest first ('Manager', 'Director', 'VP', 'Chief'):
+# they rank names only when every name of the line carries one
+_TIER = {"manager": 1, "director": 2, "vp": 3, "chief": 4}
+# a roman numeral or a number ending a role's name: 'Engineer II' above 'Engineer I'
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
+_BARE = 2  # a role noun without a seniority word ('Engineer') sits between Junior and Senior
+
+
+def ladder_ranks(names: list[str]) -> list[tuple[int, int, int] | None]:
+    """How senior each of a line's level names reads beside the others, as (management tier,
+    seniority word, numeral): 'Principal Engineer' > 'Senior Engineer' > 'Engineer' > 'Junior
+    Engineer', 'Engineer II' > 'Engineer I', 'Director' > 'Senior Manager' > 'Manager'. The
+    role noun the names share ('Engineer') orders nothing; a name with words of its own
+    ('Lead Engineer', 'Engineering Manager' among engineers) cannot be ranked: None for it."""
+    if len(names) < 2:
+        return [None] * len(names)
+    tokens = [re.findall(r"[^\W_]+", n.lower()) for n in names]
+    track = all(set(t) & _TIER.keys() for t in tokens)
+    numerals: list[int] = []
+    roles: list[set[str]] = []
+    for t in tokens:
+        last = t[-1] if len(t) > 1 else ""
+        num = _ROMAN.get(last) or (int(last) if re.fullmatch(r"\d{1,2}", last) else 0)
+        numerals.append(num)
+        words = set(t[:-1] if num else t) - _RANK.keys() - _FUNCTION_WORDS - {"level"}
+        roles.append(words - _TIER.keys() if track else words)
+    shared = {w for w, k in Counter(w for r in roles for w in r).items() if k >= 0.5 * len(names)}
+    out: list[tuple[int, int, int] | None] = []
+    for n, t, role, num in zip(names, tokens, roles, numerals, strict=True):
+        tier = max((_TIER[w] for w in t if w in _TIER), default=0) if track else 0
+        senior = seniority_rank(n)
+        if role - shared or (senior is None and not role and not tier):
+            out.append(None)
+        else:
+            out.append((tier, _BARE if senior is None else senior, num))
+    return out
+
+
 def pattern_score(heads: list[str]) -> float:
     """How much a run of headers looks like the names of levels, 0 (not at all) to 3."""
     if len(heads) < 2 or len(set(h.lower() for h in heads)) < len(heads):
@@ -1593,8 +1631,9 @@ def _same_codes(lay: Layout) -> list[str]:
 def _level_order(lay: Layout, det: Detection) -> list[str]:
     """Levels that may be written highest first (unless --level-order told the order): level
     names without codes whose seniority words run from senior to junior ('Senior', 'Mid',
-    'Junior'), or names running junior to senior left to right over codes counting down (codes
-    and names disagree). Codes counting up are taken as they stand, whatever the names say."""
+    'Junior'; 'Senior Engineer', 'Engineer', 'Junior Engineer': see ladder_ranks), or names
+    running junior to senior left to right over codes counting down (codes and names
+    disagree). Codes counting up are taken as they stand, whatever the names say."""
     if lay.order_told or len(det.levels) < 2:
         return []
     v = lay.view
@@ -1602,8 +1641,12 @@ def _level_order(lay: Layout, det: Detection) -> list[str]:
     coded = all(codes) and len({c[0] for c in codes if c}) == 1
     if coded and not lay.reverse:
         return []
-    ranks = [seniority_rank(lv.name) for lv in det.levels]
-    if not all(r is not None for r in ranks) or not _counting([r for r in ranks if r is not None][::-1]):
+    ranks = ladder_ranks([lv.name for lv in det.levels])
+    known = [r for r in ranks if r is not None]
+    # the first and the last name ranked at least: names with words of their own between them
+    # ('Lead Engineer') leave the order the others show
+    if ranks[0] is None or ranks[-1] is None \
+            or not all(a > b for a, b in zip(known, known[1:], strict=False)):
         return []
     cells = v.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])
     if coded:
