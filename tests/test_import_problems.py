@@ -314,6 +314,59 @@ def test_a_total_row_holding_descriptors_is_refused_naming_it(tmp_path: Path) ->
     assert "tot!A6 'Grand total' reads as a total, yet its row holds descriptors" in output
 
 
+LEGEND_HEADER = ["Competency", "Junior", "Intermediate", "Senior", "Staff"]
+LEGEND_MATRIX = [["Code", "Writes simple code", "Writes clean code", "Writes exemplary code",
+                  "Defines code standards"],
+                 ["Testing", "Writes unit tests", "Writes integration tests",
+                  "Designs test strategy", "Sets testing culture"]]
+
+
+@pytest.mark.parametrize("below", [
+    # after a blank row: a legend of the levels, then the sheet's review date and owner
+    [[], ["Legend", "Learning", "Doing", "Leading", "Teaching"],
+     ["Last reviewed", "2024-01-15", "Owner", "Eng Leadership"]],
+    # right under the last category: a key of marks
+    [["Key:", "L = learning", "D = doing", "Le = leading", "T = teaching"]],
+])
+def test_a_legend_or_notes_about_the_sheet_under_the_matrix_are_left_out_and_named(
+        tmp_path: Path, below: list[list[str]]) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ladder"
+    for row in [LEGEND_HEADER, *LEGEND_MATRIX, *below]:
+        ws.append(row)
+    src = tmp_path / "legend.xlsx"
+    wb.save(src)
+    out = tmp_path / "legend.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 0, output
+    labels = [(i, row[0]) for i, row in enumerate([LEGEND_HEADER, *LEGEND_MATRIX, *below], 1)
+              if i > 3 and row]
+    for i, label in labels:
+        assert (f"Ladder!A{i}: {label!r} under the categories reads as a legend or a note about "
+                "the sheet, not a category: left out") in output
+    ladder = load(out)
+    assert [c.name for c in ladder.categories] == ["Code", "Testing"]
+    assert {c.name: [c.descriptor(code).text for code in ladder.codes]
+            for c in ladder.categories} == {row[0]: row[1:] for row in LEGEND_MATRIX}
+
+
+def test_a_row_labelled_as_a_legend_with_categories_after_it_is_refused_naming_it(
+        tmp_path: Path) -> None:
+    rows = [LEGEND_HEADER, LEGEND_MATRIX[0],
+            ["Key:", "L = learning", "D = doing", "Le = leading", "T = teaching"],
+            LEGEND_MATRIX[1]]
+    src = write_csv(tmp_path / "mid.csv", rows)
+    out = tmp_path / "mid.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 1 and not out.exists(), output
+    assert "category 'Key:' (mid!A3) reads as a legend or a note about the sheet, not a " \
+           "category, yet category rows follow it" in output
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "ods"])
 def test_a_hidden_level_column_is_refused_naming_it_and_the_options_that_skip_or_take_it(
         tmp_path: Path, fmt: str) -> None:

@@ -111,6 +111,10 @@ class Detection:
     # rows among the categories whose cells under the levels all name levels (another table's
     # header, stacked with no blank row between): a doubt
     inner_headers: list[Note] = field(default_factory=list)
+    # category rows labelled as a legend or a note about the sheet ('Legend', 'Key:', 'Last
+    # reviewed', 'Owner') with category rows after them: a doubt (under the last category they
+    # are left out, with a note)
+    legends: list[Note] = field(default_factory=list)
 
     @property
     def categories(self) -> list[DetectedCategory]:
@@ -975,8 +979,22 @@ def build(lay: Layout, source: str) -> Detection:
     overflow: list[Note] = []  # a CSV's texts right of its header's last column
     cat_rows: list[int] = []
     inner_headers: list[Note] = []  # rows under the header that read as a header of levels
+    legends: list[Note] = []  # rows read as a legend with categories after them
+    trailing: set[int] = set()  # legend rows under the last category: left out
+    for r in reversed(rows):
+        if r in repeats or _group_row(view, r, lay.levels, label_area) is not None:
+            continue
+        if _legend_row(view, r, lay) is None:
+            break
+        trailing.add(r)
     for r in rows:
         if r in repeats:
+            continue
+        if r in trailing:
+            label = _legend_row(view, r, lay) or ""
+            notes.append(Note(view.ref(r, lay.category), f"{_clip(label, 30)!r} under the "
+                              "categories reads as a legend or a note about the sheet, not a "
+                              "category: left out", "stray"))
             continue
         if (t := _total_row(view, r, lay, label_area)) is not None:
             notes.append(Note(view.ref(r, min(view.by_row[r])), f"{_clip(t, 30)!r} is a total, "
@@ -1016,6 +1034,8 @@ def build(lay: Layout, source: str) -> Detection:
                 notes.append(Note(view.ref(r, lay.levels[0]),
                                   "descriptors in a row without a category name; ignored", "stray"))
             continue
+        if _legend_row(view, r, lay) is not None:
+            legends.append(Note(view.ref(r, lay.category), _clip(label, 30), "stray"))
         if lay.group is not None:
             gv = _squash(view.get(r, lay.group))
             if gv and gv != last_group_value:
@@ -1111,7 +1131,7 @@ def build(lay: Layout, source: str) -> Detection:
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
         notes=notes, empty_groups=empty_groups, bad_weights=bad_weights, totals=totals,
         unnamed=unnamed, bad_cells=bad_cells, overflow=overflow,
-        numbers_left_out=numbers_left_out, inner_headers=inner_headers)
+        numbers_left_out=numbers_left_out, inner_headers=inner_headers, legends=legends)
     return det
 
 
@@ -1166,6 +1186,33 @@ def _total_row(view: View, r: int, lay: Layout, label_area: list[int]) -> str | 
     words = [t for t in texts if not _NUMERIC.match(t)]
     if len(words) == 1 and _TOTAL.match(_squash(words[0])):
         return _squash(words[0])
+    return None
+
+
+# the label of a row that explains the matrix or says who keeps the sheet, no category: a
+# legend or key, a scale, a review date, an owner, a version
+_LEGEND = re.compile(
+    r"^(legend|key|keys|colou?r key|rating scale|how to (read|use)( this)?|"
+    r"(last |next )(reviewed|updated|modified|revised|review|update)( on| by| date)?|"
+    r"(reviewed|updated|modified|revised)( on| by)?|"
+    r"(review|update|effective|revision|creation|publication) date|date|dated|created( on| by)?|"
+    r"owners?|owned by|authors?|written by|maintainers?|maintained by|approved( by)?|"
+    r"approvers?|contacts?|version|revision|status|source|document (owner|version|status))"
+    r"\s*[:.]?$", re.I)
+# a legend's entry: a mark and what it stands for ('L = learning', '* = optional')
+_LEGEND_ENTRY = re.compile(r"^\S{1,4}\s*=\s*\S")
+
+
+def _legend_row(view: View, r: int, lay: Layout) -> str | None:
+    """The label of a row that reads as a legend or a note about the sheet rather than a
+    category: its label ('Legend', 'Key:', 'Last reviewed', 'Owner'), or cells under the levels
+    that are mostly entries of a key ('L = learning'); else None."""
+    label = _squash(view.get(r, lay.category))
+    if label and _LEGEND.match(label):
+        return label
+    texts = [x for c in lay.levels if (x := view.get(r, c))]
+    if len(texts) >= 2 and sum(bool(_LEGEND_ENTRY.match(x)) for x in texts) * 2 > len(texts):
+        return label or texts[0]
     return None
 
 
@@ -1364,6 +1411,11 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
             f"header: a {shown} typed in a text that is not in double quotes splits it, and "
             "the cells after it shift to the right; put that text in double quotes, or remove "
             f"the extra {shown}", free=True, always=True))
+    for n in det.legends[:1]:
+        out.append(Free(f"category {n.message!r} ({n.ref}) reads as a legend or a note about "
+                        "the sheet, not a category, yet category rows follow it: if it is no "
+                        "category, delete the row or move it under the matrix; if it is one, "
+                        "rename it"))
     for t in det.totals:
         out.append(f"{t.ref} {t.message!r} reads as a total, yet its row holds descriptors: "
                    "rename it if it is a category; a total row is no category (delete it)")
@@ -2189,6 +2241,11 @@ def _continued(view: View, lay: Layout, later: list[tuple[int, int]]) -> int:
         multi = [r for r in range(top, end + 1) if len(view.by_row.get(r, [])) >= 2]
         if multi and _is_header_repeat(view, multi[0], lay.header, lay.levels):
             multi = multi[1:]
+        if multi and all(_legend_row(view, r, lay) is not None for r in multi):
+            # a legend or the sheet's review date and owner: taken, to be left out with a note
+            # (see build), never dropped unsaid or read as categories
+            bottom = end
+            continue
         if not multi:
             break
         if _own_header(view, lay, multi[0]):
