@@ -129,6 +129,72 @@ def test_list_numbers_tables_read_down_the_rows_as_table_selects_them(tmp_path: 
            "--table 2" in text
 
 
+IC_TRACK = [["Competency", "Engineer I", "Engineer II", "Senior Engineer", "Staff Engineer"],
+            ["Technical", "Learns the codebase", "Works alone on features", "Go-to for a system",
+             "Sets direction for teams"],
+            ["Delivery", "Ships small tasks", "Ships features", "Leads projects",
+             "Leads multi-team projects"],
+            ["Mentorship", "Is mentored", "Onboards new hires", "Mentors the team",
+             "Mentors seniors"]]
+MANAGER_TRACK = [["Competency", "Engineering Manager", "Senior Engineering Manager", "Director"],
+                 ["People", "Manages a team", "Manages managers", "Manages an org"],
+                 ["Strategy", "Team roadmap", "Group roadmap", "Org strategy"]]
+
+
+def _tracks(path: Path, sheets: dict[str, list[list[str]]], hide: tuple[str, str] | None) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    if hide is not None:
+        wb[hide[0]].column_dimensions[hide[1]].hidden = True
+    wb.save(path)
+    return path
+
+
+def test_a_matrix_left_out_for_a_hidden_column_is_named_when_another_table_is_imported(
+        tmp_path: Path) -> None:
+    """Two tracks stacked on one sheet, a level column of the first hidden: the second was
+    written with exit 0 and no word of the first, which holds a matrix too."""
+    path = _tracks(tmp_path / "tracks.xlsx", {"Ladders": [
+        ["Individual Contributor track"], *IC_TRACK, [], [], ["Management track"],
+        *MANAGER_TRACK]}, hide=("Ladders", "E"))
+    out = tmp_path / "tracks.yaml"
+    code, text = run("import", str(path), "-o", str(out))
+    assert code == 0, text
+    assert [lv.name for lv in load(out).levels] == MANAGER_TRACK[0][1:]
+    assert "Ladders!B2:E2: another matrix (table 1, 4 levels x 3 categories) was left out " \
+           "because it takes hidden column E (Ladders!E2, level 'Staff Engineer'), which no one " \
+           "who opens the sheet sees: --hidden skip leaves the hidden rows and columns out, " \
+           "--hidden take imports them as if shown; import it with --table 1 and one of " \
+           "those" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("hide", [None, ("IC", "D")])
+def test_a_matrix_on_another_sheet_left_out_is_named(
+        tmp_path: Path, hide: tuple[str, str] | None) -> None:
+    """One track a sheet: the import takes one and named no other, fine or with a hidden
+    column (the other sheet's was then written as if the workbook held no more)."""
+    path = _tracks(tmp_path / "sheets.xlsx", {"IC": IC_TRACK, "Mgmt": MANAGER_TRACK}, hide)
+    out = tmp_path / "sheets.yaml"
+    code, text = run("import", str(path), "-o", str(out))
+    assert code == 0, text
+    text = " ".join(text.split())
+    if hide is None:
+        assert [lv.name for lv in load(out).levels] == IC_TRACK[0][1:]
+        assert "Mgmt!B1:D1: another matrix (sheet 'Mgmt', 3 levels x 2 categories) was left " \
+               "out; import it with --sheet Mgmt" in text
+    else:
+        assert [lv.name for lv in load(out).levels] == MANAGER_TRACK[0][1:]
+        assert "IC!B1:E1: another matrix (sheet 'IC', 4 levels x 3 categories) was left out " \
+               "because it takes hidden column D (IC!D1, level 'Senior Engineer')" in text
+        assert "import it with --sheet IC and one of those" in text
+
+
 def test_list_shows_blocks_a_table_read_down_the_rows_goes_on_across_as_part_of_it(
         tmp_path: Path) -> None:
     """Level rows a blank row apart are one table read down the rows: --list shows it as table

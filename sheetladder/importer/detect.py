@@ -1739,10 +1739,16 @@ def _hidden_taken(lay: Layout) -> list[str]:
                             if label else "") + ")")
     if not found:
         return []
-    return [Against("the matrix takes hidden " + "; ".join(found[:4])
+    return [HiddenTaken("the matrix takes hidden " + "; ".join(found[:4])
                     + (f" and {len(found) - 4} more" if len(found) > 4 else "")
                     + ", which no one who opens the sheet sees: --hidden skip leaves the hidden "
                     "rows and columns out, --hidden take imports them as if shown")]
+
+
+class HiddenTaken(Against):
+    """The doubt that a layout takes hidden lines (see _hidden_taken): the matrix may be right,
+    but whether the hidden lines belong to it is for --hidden to say. Another table left out
+    for it alone is named when one is imported instead (see _left_out)."""
 
 
 def _levels_left_out(lay: Layout) -> list[str]:
@@ -2599,24 +2605,45 @@ def _choose(tables: list[Table], source: str, levels_in: Orientation | None,
         lines += [f"  - {d}" for d in best.doubts[:5]]
         lines += _advice(best, source)
         raise ImportDoubtful("\n".join(lines), best)
-    others = [f for f in found[1:] if not f.doubts and f.layout.table_no != best.layout.table_no
-              and f.layout.view.table is best.layout.view.table
-              and not _overlap(sheet_rows(best.layout), sheet_rows(f.layout))]
     det = best.detection
-    seen = set()
-    for f in others:
-        if f.layout.table_no in seen:
-            continue
-        seen.add(f.layout.table_no)
-        det.notes.append(Note(f.detection.header_ref, f"another matrix (table {f.layout.table_no}, "
-                              f"{len(f.detection.levels)} levels x {len(f.detection.categories)} "
-                              f"categories) was left out; import it with --table "
-                              f"{f.layout.table_no}", "stray"))
+    det.notes.extend(_left_out(best, found))
     for d in best.doubts:
         det.notes.append(Note(det.header_ref, f"doubtful: {d}", "level"))
     for text in best.layout.view.table.notes:  # a library's warnings: shown, never printed raw
         det.notes.append(Note(_quote_sheet(det.sheet), f"the reader noted: {text}", "stray"))
     return det
+
+
+def _left_out(best: Found, found: list[Found]) -> list[Note]:
+    """A note for each other matrix found (another table of the sheet, another sheet) that the
+    import leaves out: one with no doubt, or one doubted only for taking hidden lines (which
+    would otherwise switch the import to another matrix without a word)."""
+    out: list[Note] = []
+    seen: set[tuple[int, int]] = set()
+    here = best.layout.view.table
+    for f in found:
+        lay, det = f.layout, f.detection
+        same = lay.view.table is here
+        if f is best or same and (lay.table_no == best.layout.table_no
+                                  or _overlap(sheet_rows(best.layout), sheet_rows(lay))):
+            continue
+        key = (id(lay.view.table), lay.table_no if same else 0)
+        hidden = [d for d in f.doubts if isinstance(d, HiddenTaken)]
+        if key in seen or len(hidden) != len(f.doubts) or det.bad_weights or det.bad_cells:
+            continue
+        seen.add(key)
+        where = f"table {lay.table_no}" if same else f"sheet {lay.view.table.name!r}"
+        option = (f"--table {lay.table_no}" if same else f"--sheet {_shq(lay.view.table.name)}"
+                  + (f" --table {lay.table_no}" if len(blocks(lay.view.table)) > 1 else ""))
+        size = f"{len(det.levels)} levels x {len(det.categories)} categories"
+        if hidden:
+            out.append(Note(det.header_ref, f"another matrix ({where}, {size}) was left out "
+                            f"because it {hidden[0].removeprefix('the matrix ')}; import it "
+                            f"with {option} and one of those", "stray"))
+        else:
+            out.append(Note(det.header_ref, f"another matrix ({where}, {size}) was left out; "
+                            f"import it with {option}", "stray"))
+    return out
 
 
 # -- explicit options and the table list -----------------------------------------------------------
