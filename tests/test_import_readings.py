@@ -10,8 +10,15 @@ import openpyxl
 import pytest
 
 from sheetladder.definition import load_text
-from sheetladder.importer.detect import Explicit, ImportDoubtful, explicit_options, import_matrix
+from sheetladder.importer.detect import (
+    Explicit,
+    ImportDoubtful,
+    detect,
+    explicit_options,
+    import_matrix,
+)
 from sheetladder.importer.emit import default_name, definition_yaml
+from sheetladder.importer.tables import Table
 
 from .test_import_advice import workbook
 
@@ -573,3 +580,34 @@ def test_a_table_stacked_under_another_is_not_read_as_its_rows(tmp_path: Path,
     except ImportDoubtful:
         return
     assert [c.name for c in det.categories] == cats
+
+
+CODED_SUPPORT = [
+    ["Competency", "Junior Engineer", "Mid-level Engineer", "Senior Engineer", "Lead Engineer"],
+    ["Support", "Tier 1 support", "Tier 2 support", "Tier 3 support", "Tier 4 support"],
+    ["Technical skill", "Writes code with guidance", "Writes clean code alone", "Designs systems",
+     "Sets technical direction"],
+    ["Delivery", "Ships small tasks", "Ships features", "Ships projects", "Ships programmes"]]
+
+
+def test_a_category_whose_descriptors_count_up_as_codes_stays_under_the_header_above_it() -> None:
+    """'Support | Tier 1 support | Tier 2 support …' under 'Competency | Junior Engineer …' was
+    read as the header (levels T1..T4 named 'support'), the real header and the category Support
+    lost, with exit 0."""
+    det = detect(Table.from_rows("Ladder", CODED_SUPPORT))
+    assert det.header_ref == "Ladder!B1:E1"
+    assert [lv.name for lv in det.levels] == CODED_SUPPORT[0][1:]
+    assert {c.name: list(c.descriptors.values()) for c in det.categories} == {
+        row[0]: row[1:] for row in CODED_SUPPORT[1:]}
+
+
+def test_a_coded_row_under_a_header_of_level_names_that_does_not_name_itself_is_refused() -> None:
+    # 'On-call' over 'Tier 1 support': a category or the header, the cells cannot tell; the
+    # header above, 'Competency' over level names, is named
+    rows = [list(r) for r in CODED_SUPPORT]
+    rows[1][0] = "On-call"
+    with pytest.raises(ImportDoubtful) as e:
+        detect(Table.from_rows("Ladder", rows))
+    assert "row 1 above the header reads as a header ('Competency' over levels named Junior " \
+           "Engineer, Mid-level Engineer, Senior Engineer, Lead Engineer), where the header " \
+           "found has 'On-call', a category's name: the header may be there" in str(e.value)

@@ -1865,7 +1865,7 @@ def _unused_code_line(lay: Layout, det: Detection) -> str | None:
             continue
         vals = [v.raw[(r, c)].strip() for c in range(v.ncols)
                 if (r, c) in v.raw and v.raw[(r, c)].strip()]
-        if _code_line(vals):
+        if _code_line(vals) and not _coded_category(lay, r):
             where = f"{'column' if v.transposed else 'row'} {v.row_name(r)}"
             return Against(f"{where} holds level codes ({', '.join(vals[:4])}) but the levels "
                            "found are another line: the levels may be there", header=r)
@@ -1886,6 +1886,20 @@ def _unused_code_line(lay: Layout, det: Detection) -> str | None:
                            f"codes ({', '.join(vals[:4])}): the levels may run the other way",
                            other_way=True)
     return None
+
+
+def _coded_category(lay: Layout, r: int) -> bool:
+    """Whether row ``r`` under the header, its codes counting up ('Tier 1 support', 'Tier 2
+    support'), is a category whose descriptors are coded, not the header of levels: the corner
+    names the category column ('Competency') over level names (seniority words, codes), and
+    the row's name is no header word ('Support') and every text under the levels carries it."""
+    v = lay.view
+    corner, label = v.get(lay.header, lay.category), v.get(r, lay.category)
+    if r <= lay.header or not _CATEGORY_CORNER.match(corner) or not label or _header_word(label) \
+            or not _level_like([v.get(lay.header, c) for c in lay.levels]):
+        return False
+    name = set(_words(label)) - _FUNCTION_WORDS
+    return bool(name) and all(name & set(_words(v.get(r, c))) for c in lay.levels)
 
 
 # a heading word and a number that count sections, lessons or periods, not career levels:
@@ -2015,6 +2029,18 @@ def _matrix_above(lay: Layout) -> list[str]:
             out.append(Against(f"{what} {v.row_name(r)} {where} the header reads as a header "
                                f"({_clip(label, 20)!r} over levels named "
                                + ", ".join(heads[:4]) + "): the header may be there", header=r))
+            break
+        if p > 0 and label and (_header_word(label) or _CATEGORY_CORNER.match(label)) \
+                and all(heads) and corner and not _header_word(corner) \
+                and not _CATEGORY_CORNER.match(corner):
+            # a header over the category names ('Competency') beside level names, above a row
+            # named like a category ('Support') whose texts count up as codes do ('Tier 1
+            # support', 'Tier 2 support'): that row is a category, the header is above
+            out.append(Against(f"{what} {v.row_name(r)} {where} the header reads as a header "
+                               f"({_clip(label, 20)!r} over levels named "
+                               + ", ".join(_clip(x, 20) for x in heads[:4])
+                               + f"), where the header found has {_clip(corner, 30)!r}, a "
+                               "category's name: the header may be there", header=r))
             break
         if p > 0 and p == lay.pattern and corner and not _LABEL.search(corner):
             # as good a pattern, where the header found has a name, not a header word ('Skill',
