@@ -1487,3 +1487,42 @@ def test_a_later_copy_that_leaves_held_ratings_blank_is_refused_until_kept(
     res = invoke("collect", str(again), "--db", str(db), "--keep", str(again))
     assert res.exit_code == 0 and "replaces the ratings held" in res.output, res.output
     assert held()["Self"] == {"a": 3}
+
+
+def test_one_person_listed_by_two_manifests_with_other_raters_stops_collect_and_status(
+        tmp_path: Path) -> None:
+    """Ben in North's roster (Bo Chen, Cy Park) and in South's (Fay Wu, Gil Moss), rendered into
+    one folder per team: ``collect tn ts`` took both workbooks as one assessment (five raters,
+    the managers of one), exit 0, and status counted 11 of the 12 tabs listed. Both stop now,
+    naming the two manifests; the same workbook listed twice with the same tabs (rendered
+    again into a second folder) is still fine."""
+    ladder = tmp_path / "small.yaml"
+    ladder.write_text(SMALL, encoding="utf-8")
+    folders = []
+    for team, manager, peer in (("North", "Bo Chen", "Cy Park"), ("South", "Fay Wu", "Gil Moss")):
+        roster = tmp_path / f"{team}.csv"
+        roster.write_text(f"person,email,team,manager,peers\nBen Ortiz,ben@example.com,{team},"
+                          f"{manager},{peer}\n", encoding="utf-8")
+        out = tmp_path / team
+        assert invoke("render", str(ladder), "--roster", str(roster), "--period", PERIOD, "-o",
+                      str(out)).exit_code == 0
+        fill(out / "ben-ortiz-2026-q4.xlsx", manager, ["L3", "L3"])
+        folders.append(out)
+    db = tmp_path / "h.sqlite"
+    res = invoke("collect", *map(str, folders), "--db", str(db))
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert (f"Ben Ortiz (2026-Q4) is listed in {folders[0] / 'manifest.csv'} with tabs 'Self', "
+            f"'Bo Chen', 'Cy Park' and in {folders[1] / 'manifest.csv'} with tabs 'Self', "
+            "'Fay Wu', 'Gil Moss'") in text, text
+    assert not db.exists()  # refused before the history is opened
+    assert invoke("collect", str(folders[0]), "--db", str(db)).exit_code == 0
+    res = invoke("status", "--period", PERIOD, "--db", str(db), "--manifest",
+                 str(folders[0] / "manifest.csv"), "--manifest", str(folders[1] / "manifest.csv"))
+    assert res.exit_code == 1 and "is listed in" in res.output, res.output
+    # one roster rendered into two folders: the same tabs, no error
+    again = tmp_path / "again"
+    assert invoke("render", str(ladder), "--roster", str(tmp_path / "North.csv"), "--period",
+                  PERIOD, "-o", str(again)).exit_code == 0
+    res = invoke("collect", str(folders[0]), str(again), "--db", str(tmp_path / "h2.sqlite"))
+    assert res.exit_code == 0, res.output

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from ..context import folded_key, person_key
 from ..definition import Ladder, load
-from ..errors import SheetladderError
+from ..errors import BadInput, SheetladderError
 from ..manifest import MANIFEST_NAME, ManifestError, ManifestRow, merge_rows, read_manifest
 from ..period import PeriodError, folded, normalise, sort_key
 from ..roster import manifest_rows, read_roster
@@ -753,12 +753,40 @@ def _rows_of(manifests: Sequence[str | Path], warnings: list[str] | None = None
     """The rows of the manifests, merged; ``warnings`` gets ``FILE:LINE: message`` for each
     thing a manifest is read with but warned of (:func:`manifest.read_manifest`'s notes)."""
     rows: list[ManifestRow] = []
+    listed: dict[tuple[str, str | None], tuple[str, list[ManifestRow]]] = {}
     for m in manifests:
         notes: list[tuple[int, str]] = []
-        rows = merge_rows(rows, read_manifest(m, notes))
+        got = read_manifest(m, notes)
+        mine: dict[tuple[str, str | None], list[ManifestRow]] = {}
+        for r in got:
+            mine.setdefault(r.assessment(), []).append(r)
+        for key, own in mine.items():
+            earlier = listed.setdefault(key, (str(m), own))
+            if earlier[1] is not own and _tabs(earlier[1]) != _tabs(own):
+                raise BadInput(_listed_twice(own[0], earlier, (str(m), own)))
+        rows = merge_rows(rows, got)
         if warnings is not None:
             warnings.extend(f"{m}:{line}: {message}" for line, message in notes)
     return rows
+
+
+def _tabs(rows: Sequence[ManifestRow]) -> set[str]:
+    return {r.tab.casefold() for r in rows}
+
+
+def _listed_twice(row: ManifestRow, a: tuple[str, Sequence[ManifestRow]],
+                  b: tuple[str, Sequence[ManifestRow]]) -> str:
+    """One person and period that two manifests list with other rater tabs (rendered into
+    two team folders from two rosters): collected, both workbooks' tabs would be one
+    assessment, its raters the two rosters' together, and status would show one of them."""
+    def said(rows: Sequence[ManifestRow]) -> str:
+        return ", ".join(repr(r.tab) for r in rows)
+
+    return (f"{row.person} ({row.period or 'no period'}) is listed in {a[0]} with tabs "
+            f"{said(a[1])} and in {b[0]} with tabs {said(b[1])}: one person's workbooks "
+            "rendered from two rosters would be collected as one assessment, the raters of "
+            "both together. Keep them in the roster of one team, render them again from it, "
+            "and remove their rows (and workbook) from the other folder's manifest")
 
 
 def manifest_periods(manifests: Sequence[str | Path], warnings: list[str] | None = None
