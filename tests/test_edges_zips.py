@@ -120,6 +120,10 @@ def test_unzipped_as_the_message_says_the_returns_go_in_and_the_zip_is_left_alon
     assert res.exit_code == 0, res.output
     assert "returns.zip" not in res.output
     assert held_people(db) == sorted(PEOPLE)
+    # and its refusal is forgotten: status named it as refused, tied to no tab, for good
+    st = invoke("status", "--manifest", str(out / "manifest.csv"), "--db", str(db))
+    assert st.exit_code == 0 and "returns.zip" not in st.output, st.output
+    assert "tied to no tab" not in st.output, st.output
     eva = out / f"{key('Eva Lind')}.xlsx"
     fill(eva, "Self", ["L3", "L3"])
     res = invoke("collect", str(out), "--db", str(db), "-j", "1")

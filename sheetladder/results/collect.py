@@ -887,8 +887,9 @@ def _overruled(drop: Mapping[str, str]) -> list[Finding]:
 def _forget_gone(history: History, held: Sequence[tuple[str, str]],
                  paths: Sequence[str | Path], files: Sequence[str]) -> None:
     """Forget the refusals of files that were in a folder collected now and are gone from it
-    (moved out, as a refusal may say, or deleted): they no longer stand for anything, and
-    ``status`` would show them for good."""
+    (moved out, as a refusal may say, or deleted), and of a zip there that is left alone now
+    (unzipped beside itself, as its refusal said, :func:`_folder_zip`): they no longer stand
+    for anything, and ``status`` would show them for good."""
     folders = [Path(p).resolve() for p in paths
                if not is_google_source(str(p)) and Path(p).is_dir()]
     if not folders:
@@ -898,7 +899,7 @@ def _forget_gone(history: History, held: Sequence[tuple[str, str]],
         if is_google_source(file):
             continue
         path = Path(_resolved(file))
-        if str(path) not in here and not path.exists() and \
+        if str(path) not in here and (not path.exists() or path.suffix.lower() == ".zip") and \
                 any(path.is_relative_to(d) for d in folders):
             history.forget_refusals(file)
 
