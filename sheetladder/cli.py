@@ -221,6 +221,7 @@ row per person. Columns (any order, any case):
   peers             peer names separated by ';'   (any role id of the ladder works: ROLE or ROLEs)
   peer_emails       their emails separated by ';', same order
 An empty role cell gives the ladder's default raters of that role, unnamed; '-' gives none.
+A rater given no email who has a row of their own (a peer in the roster) gets that email.
 Any other column is an error naming the closest known one (nothing is written); a column
 kept on purpose goes through with --allow-column NAME. A bad row (an email that is not one,
 a period that is not one, a person twice for one period, the person as one of their own

@@ -17,7 +17,8 @@ The CSV has a header row; column names are case-insensitive and may be in any or
     that role, unnamed (``Peer 1``, ``Peer 2``); a single ``-`` gives none.
 ``<role>_email`` or ``<role>_emails``
     Their emails, separated by ``;`` in the same order as the names (leave an item empty for a
-    rater without one), e.g. ``manager_email``, ``peer_emails``.
+    rater without one), e.g. ``manager_email``, ``peer_emails``. A rater given none who has a
+    row of their own (a peer in the same roster) gets that row's email.
 
 Any other column is an error naming the closest known column (``manger``: did you mean
 ``manager``?), since a typo would silently drop raters; a column kept in the file on purpose
@@ -580,12 +581,25 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                         for entry in out.entries
                         if entry.line in refused and entry.line not in duplicated)
     out.problems.sort(key=lambda p: p.line)
-    out.entries = [entry for entry in out.entries
+    out.entries = [_with_own_emails(entry, own) for entry in out.entries
                    if entry.line not in duplicated and entry.line not in refused]
     out.warnings.extend(_teamless(out.entries, path, header[base["team"]].strip()
                                   if "team" in base else None))
     out.warnings.sort(key=lambda w: w.line)
     return out
+
+
+def _with_own_emails(entry: RosterEntry, own: Mapping[str, tuple[str, str, int]]
+                     ) -> RosterEntry:
+    """``entry`` with each rater given no email on its row given the one of their own row
+    (a peer who is a person of the roster): the manifest's emails are where reminders go, and
+    the roster has it. (A row giving another email is refused already.)"""
+    slots = [s.model_copy(update={"email": own[person_key(s.name)][1]})
+             if s.role != "self" and s.name and not s.email and person_key(s.name) in own
+             else s for s in entry.context.raters]
+    if all(a is b for a, b in zip(slots, entry.context.raters, strict=True)):
+        return entry
+    return RosterEntry(entry.line, entry.context.model_copy(update={"raters": slots}), entry.nth)
 
 
 def _row_period(ladder: Ladder, record: list[str], base: dict[str, int],

@@ -199,6 +199,24 @@ def test_a_rater_with_the_persons_email_or_two_raters_sharing_one_are_refused(sa
                        email="Ana@X.com")
 
 
+def test_a_rater_given_no_email_who_is_a_person_of_the_roster_gets_their_own(sales: Ladder):
+    """Eva's peers Ana and Ben have rows of their own with emails; her row names them
+    without. Their tabs in the manifest had no email, and status said no reminder could be
+    mailed to them. They get their own rows' emails now (an unknown rater stays without)."""
+    from sheetladder.roster import manifest_rows
+
+    text = ("person,email,manager,manager_email,peers\n"
+            "Eva Lind,eva@example.com,Bo Chen,bo@example.com,ana diaz;Ben Ortiz;Cy Park\n"
+            "Ana Diaz,ana@example.com,Bo Chen,bo@example.com,-\n"
+            "Ben Ortiz,,Bo Chen,bo@example.com,-\n")
+    roster = parse_roster(sales, text, default_period="2026-Q4")
+    assert not roster.problems
+    eva = next(e for e in roster.entries if e.context.person == "Eva Lind")
+    emails = {r.tab: r.email for r in manifest_rows(eva.context, split=False)}
+    assert emails == {"Self": "eva@example.com", "Bo Chen": "bo@example.com",
+                      "ana diaz": "ana@example.com", "Ben Ortiz": None, "Cy Park": None}
+
+
 def test_a_self_rater_named_as_the_person_and_unnamed_tabs_are_fine(sales: Ladder):
     ctx = person_context(sales, "Ana Diaz", "2026-Q4", ["self:ana diaz", "manager", "peer", "peer"])
     assert ctx.tabs() == ["ana diaz", "Manager", "Peer 1", "Peer 2"]
