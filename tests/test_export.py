@@ -246,6 +246,21 @@ def test_an_unknown_period_is_a_clear_error(db_url: str, small: Ladder) -> None:
             build(h, "2031-Q1")
 
 
+def test_an_unknown_team_lists_each_team_held_once_whatever_its_spellings(
+        tmp_path: Path, small: Ladder) -> None:
+    """``export --team nort`` listed "teams held: north, North, South": one team spelt two ways
+    by the roster is one team everywhere else, so it is named once, as the export spells it."""
+    with History(f"sqlite:///{tmp_path / 'h.sqlite'}") as h:
+        for i, (person, team) in enumerate((("Ann", "North"), ("Bo", "north "), ("Cy", "North"),
+                                            ("Di", "South"))):
+            ctx = make_context(small, person, "2026-Q4", team=team)
+            h.ingest(make_report(small, ctx, random_ratings(small, ctx, random.Random(i)),
+                                 file=f"{i}.xlsx"), small)
+        with pytest.raises(ExportError, match=r"teams held: North, South$"):
+            build(h, "2026-Q4", team="nort")
+        assert {r.team for r in build(h, "2026-Q4", team="NORTH ").rows} == {"North"}
+
+
 # -- CSV, JSON, XLSX ---------------------------------------------------------------------------------
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+41 22", "-1+1", "@SUM(A1)", "=cmd|' /C calc'!A0"]

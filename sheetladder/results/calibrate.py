@@ -37,7 +37,7 @@ from ..context import person_key
 from ..definition import Ladder
 from ..errors import SheetladderError
 from ..scoring import xround
-from .export import team_key
+from .export import team_key, team_spellings
 from .store import AssessmentRecord, History, RatingRecord
 
 SELF_ROLE = "self"
@@ -381,7 +381,7 @@ def calibrate(history: History, period: str, team: str | None = None, *,
                                f"{history.name}; periods held: "
                                + (", ".join(held) if held else "none"))
     if team is not None:
-        teams = sorted({a.team for a in current if a.team}, key=str.casefold)
+        teams = sorted(team_spellings(a.team for a in current).values(), key=str.casefold)
         current = [a for a in current if team_key(a.team) == team_key(team)]
         if not current:
             raise CalibrationError(f"no assessments of team {team!r} in period {period!r}; "

@@ -349,7 +349,7 @@ def build(history: History, period: str, team: str | None = None) -> PeriodExpor
         raise ExportError(f"no assessments for period {period!r} in the history {history.name}; "
                           "periods held: " + (", ".join(held) if held else "none"))
     if team is not None:
-        teams = sorted({a.team for a in current if a.team}, key=str.casefold)
+        teams = sorted(team_spellings(a.team for a in current).values(), key=str.casefold)
         current = [a for a in current if team_key(a.team) == team_key(team)]
         if not current:
             raise ExportError(f"no assessments of team {team!r} in period {period!r}; teams "
