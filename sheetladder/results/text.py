@@ -102,7 +102,11 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
                 listed.append((f, at, f.message))
             elif f.layout and (shown_as := anonymity.layout_shown(
                     f.sheet, f.cell, f.message, f.file, r.inputs)) is not None:
-                listed.append((f, *shown_as))
+                where, message = shown_as
+                if f"(one of {anonymity.POOL_NAME})" in message:
+                    # "rename the tab '(one of Others)' to ...": only the names make it doable
+                    message += " (sheetladder read --json names the tabs)"
+                listed.append((f, where, message))
         findings = [f for f, _, _ in listed]
         if findings:
             ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)
@@ -126,8 +130,9 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
             bad = sum(1 for f in left if f.severity == "error")
             console.print(Text(
                 f"{len(left)} finding(s) ({bad} error(s)) on the tabs of raters shown as "
-                f"{anonymity.POOL_NAME}, or on the Summary's cells (a column per rater), are "
-                "not listed here, as they would name them or show what they typed; "
+                f"{anonymity.POOL_NAME}, on the Summary's cells (a column per rater), or "
+                "quoting those raters' names or tabs (a formula reading their tab), are not "
+                "listed here, as they would name them or show what they typed; "
                 "sheetladder read --json lists every finding", style="red" if bad else "yellow"))
         if decision is not None and decision.pooled:
             console.print(Text(f"Peers pooled: {decision.note()}.", style="dim"))
