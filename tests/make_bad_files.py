@@ -244,6 +244,8 @@ def make_corpus(out_dir: Path) -> dict[str, tuple[Path, str]]:
                               "encrypted: the spreadsheet needs a password")
     cases["login-page.xlsx"] = (b"<!DOCTYPE html><html><body>Sign in</body></html>", "HTML page")
     cases["sheet.ods"] = (_ods(), "OpenDocument")
+    cases["ods-renamed.xlsx"] = (_ods(), "an OpenDocument spreadsheet (.ods) named .xlsx: "
+                                         "renaming does not change what it is")
     cases["letter.xlsx"] = (rezip(good, drop={n for n in zipfile.ZipFile(io.BytesIO(good)).namelist()
                                               if n.startswith("xl/")},
                                   add={"word/document.xml": b"<w:document/>"}), "Word document")

@@ -685,6 +685,11 @@ def _check_kind(source: str, zf: zipfile.ZipFile) -> None:
             if b"opendocument.spreadsheet" in mime:
                 if ods_encrypted(zf):
                     raise EncryptedWorkbook(source, encrypted_reason("spreadsheet"))
+                if source.lower().endswith((".xlsx", ".xlsm")):  # renamed, not saved as one
+                    return _fail(source, "an OpenDocument spreadsheet (.ods) named .xlsx: "
+                                         "renaming does not change what it is; save it as .xlsx "
+                                         "(in LibreOffice: File > Save As, file type 'Excel "
+                                         "2007-365')")
                 return _fail(source, "an OpenDocument spreadsheet (.ods): save it as .xlsx")
         if any(n.startswith("Index/") and n.endswith(".iwa") for n in names) \
                 or "Index.zip" in names:
