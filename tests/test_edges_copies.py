@@ -150,7 +150,8 @@ def test_two_pooled_raters_tabs_swapped_are_listed_in_the_text_report_naming_nei
 def test_a_rating_typed_otherwise_than_its_code_is_refused_saying_what_to_type(
         work: Path, sales: Ladder, ctx2: Context) -> None:
     """Typed in LibreOffice: a bare 3, S3 with a full stop, in full-width letters, or followed
-    by its level's name, a level's name, and "-" or "n/a" for "not rated". Each was refused
+    by its level's name, a level's name, "-" or "n/a" for "not rated", S03, and S3 with a
+    Cyrillic letter drawn as S. Each was refused
     with only "'S3.' is not a level of this ladder (S1–S7)", which says neither what was
     wrong nor what to type; each now says what makes it right (S3, S7, or clearing the
     cell), at its cell, with no figure. A code of another ladder (E3) gets no guess. What
@@ -181,6 +182,11 @@ def test_a_rating_typed_otherwise_than_its_code_is_refused_saying_what_to_type(
                 "averages"),
         ("E3", "'E3' is not a level of this ladder (S1–S7)"),
         ("S3 or S4", "'S3 or S4' is not a level of this ladder (S1–S7)"),
+        ("S03", "'S03' is not a level of this ladder (S1–S7): it has zeros before its number; "
+                "to rate it S3, type S3 or pick it from the dropdown"),
+        ("\u04053", "'\u04053' is not a level of this ladder (S1–S7): it has a letter of another "
+                    "alphabet that looks like a Latin one; to rate it S3, type S3 or pick it "
+                    "from the dropdown"),  # a Cyrillic DZE, drawn as S
     ]
     ops: list[Op] = typing_ops(sales, ratings)
     for i, (value, _) in enumerate(typed):

@@ -102,11 +102,11 @@ def print_reports(reports: Sequence[Report], console: Console | None = None,
                 listed.append((f, at, f.message))
             elif f.layout and (shown_as := anonymity.layout_shown(
                     f.sheet, f.cell, f.message, f.file, r.inputs)) is not None:
-                where, message = shown_as
-                if f"(one of {anonymity.POOL_NAME})" in message:
+                place, masked = shown_as
+                if f"(one of {anonymity.POOL_NAME})" in masked:
                     # "rename the tab '(one of Others)' to ...": only the names make it doable
-                    message += " (sheetladder read --json names the tabs)"
-                listed.append((f, where, message))
+                    masked += " (sheetladder read --json names the tabs)"
+                listed.append((f, place, masked))
         findings = [f for f, _, _ in listed]
         if findings:
             ft = Table(box=box.SIMPLE, show_header=True, header_style="bold", pad_edge=False)

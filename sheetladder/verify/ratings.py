@@ -116,6 +116,14 @@ _NOT_RATED = frozenset(["-", "--", "–", "—", "/", "?", "x", "n/a", "na", "n.
 _AROUND = ".,;:!?'\"`()[]{}<>*#_-–—/\\|~"
 
 
+# Cyrillic and Greek letters drawn like Latin ones (lower case: the hint compares folded text)
+_LATIN_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ӏ": "l", "α": "a", "β": "b",
+    "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "n", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "y", "χ": "x"})
+
+
 def _hint(value: CellValue, shown: str, ladder: Ladder) -> str | None:
     """What would make a refused rating right, when what was meant can be told: a bare number
     whose level code ends in it (``3``: S3), a code in full-width letters, with punctuation or
@@ -147,6 +155,16 @@ def _hint(value: CellValue, shown: str, ladder: Ladder) -> str | None:
     if level:
         code = codes[level - 1]
         return f"to rate it {code}, type {code} alone or pick it from the dropdown"
+    # a letter of another alphabet that looks like a Latin one (Cyrillic 'Ѕ3'), or a number
+    # written with leading zeros ('S03'): the sheet takes neither for the code
+    latin = bare.translate(_LATIN_LOOKALIKES)
+    unpadded = re.sub(r"^([a-z]+)0+(?=\d)", r"\1", latin)
+    level = scoring.sheet_level(unpadded, codes) if unpadded else None
+    if level and unpadded != bare:
+        code = codes[level - 1]
+        why = ("a letter of another alphabet that looks like a Latin one" if latin != bare
+               else "zeros before its number")
+        return f"it has {why}; to rate it {code}, type {code} or pick it from the dropdown"
     named = [code for code, name in names.items() if name == folded]
     if len(named) == 1:
         return (f"it is the name of level {named[0]}; type its code, {named[0]}, or pick it "
