@@ -812,7 +812,10 @@ periods:
     ("", "2026-Q3", "eva_lind_2026_10.xlsx", "2026-10"),
     (FISCAL_HALVES, "FY26-H2", "eva-lind-fy27-h1.xlsx", "FY27-H1"),
     (FISCAL_HALVES, "FY26-H2", "eva-lind-fy27-h1-bo-chen.xlsx", "FY27-H1"),
-], ids=["month", "month-namesake-copy", "underscores", "fiscal", "fiscal-split-tab"])
+    ("", "2026-Q3", "eva-lind-q4.xlsx", "Q4"),  # a quarter without its year
+    ("", "2026-Q3", "Eva_Lind_Q4 (1).xlsx", "Q4"),
+], ids=["month", "month-namesake-copy", "underscores", "fiscal", "fiscal-split-tab",
+        "quarter-alone", "quarter-alone-typed"])
 def test_a_workbook_under_the_name_render_gives_another_period_is_refused_in_any_scheme(
         runner: CliRunner, tmp_path: Path, periods: str, held: str, name: str, said: str):
     """Last month's (or last fiscal half's) workbook filled again under the name render gives
@@ -835,7 +838,8 @@ def test_a_workbook_under_the_name_render_gives_another_period_is_refused_in_any
     assert found[0].startswith(f"Guide!B5: the file's name says {said} but the workbook is for "
                                f"{held}"), found
     for fine in (f"eva-lind-{held.lower()}.xlsx", f"eva-lind-{held.lower()}-bo-chen (1).xlsx",
-                 "eva-lind-2026-01-15.xlsx", "eva-lind.xlsx", "Eva's return.xlsx"):
+                 "eva-lind-2026-01-15.xlsx", "eva-lind.xlsx", "Eva's return.xlsx",
+                 f"eva-lind-{held.lower()[-2:]}.xlsx", "eva-lind-h2.xlsx"):
         ok = path.rename(tmp_path / fine)
         assert errors(ok) == (0, []), fine
         path = ok

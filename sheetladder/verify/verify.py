@@ -1060,11 +1060,11 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
         held = parse_period(ctx.period, ladder.periods)
     except PeriodError:
         return
-    rendered = None if google else _period_render_names(source, ctx.person, ladder)
+    rendered = None if google else _period_render_names(source, ctx.person, ladder, held)
     if rendered is not None:
-        if rendered.overlaps(held):
+        if rendered[0].overlaps(held):
             return
-        said = rendered.label
+        said = rendered[1]
     elif held.scheme != CALENDAR:
         return
     else:
@@ -1088,13 +1088,16 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
               f"{'sheet' if google else 'file'} so that its name does not say {said}")
 
 
-def _period_render_names(source: str, person: str, ladder: Ladder) -> Period | None:
+def _period_render_names(source: str, person: str, ladder: Ladder, held: Period
+                         ) -> tuple[Period, str] | None:
     """The period of the ladder's scheme that ``source``'s name writes where render writes it
     (``eva-lind-2026-10.xlsx``: the person's name, a namesake's ``-2``, then the period, then
-    anything: a rater's tab, a copy's `` - Copy``), else None. Any scheme: a month, a fiscal
-    ``fy27-q1``, which the calendar quarters people write in names
-    (:func:`period.periods_in_name`) do not cover. Only the person's own name is judged here;
-    a name render gives someone else is :func:`roster.named_for_another`'s."""
+    anything: a rater's tab, a copy's `` - Copy``), and how the name says it; else None. Any
+    scheme: a month, a fiscal ``fy27-q1``, which the calendar quarters people write in names
+    (:func:`period.periods_in_name`) do not cover; and a calendar quarter or half written
+    without its year (``ben-ortiz-q4.xlsx``), taken in the year of the period ``held``. Only
+    the person's own name is judged here; a name render gives someone else is
+    :func:`roster.named_for_another`'s."""
     from ..manifest import file_stem
     from ..roster import slug
 
@@ -1111,7 +1114,12 @@ def _period_render_names(source: str, person: str, ladder: Ladder) -> Period | N
                 continue  # more digits follow: a date (2026-01-15) or a number, no period
             found = period_or_none("-".join(tokens[:n]), ladder.periods)
             if found is not None:
-                return found
+                return found, found.label
+    if held.scheme == CALENDAR and held.start and re.fullmatch(r"[qh][1-4]", tokens[0]) and \
+            not (tokens[1:] and tokens[1].isdigit()):
+        found = period_or_none(f"{held.start[0] // 12}-{tokens[0]}", ladder.periods)
+        if found is not None:
+            return found, tokens[0].upper()
     return None
 
 
