@@ -29,9 +29,9 @@ def stdout(*args: str) -> str:
     return res.stdout
 
 
-@pytest.fixture(scope="module")
-def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    tmp = tmp_path_factory.mktemp("cycle")
+def two_quarters(tmp: Path) -> tuple[Path, Path, Path]:
+    """The SMALL ladder in ``tmp``, and the roster rendered for 2026-Q4 and 2026-Q3 into q4/
+    and q3/ (each with its manifest): (ladder, q4, q3)."""
     ladder = tmp / "small.yaml"
     ladder.write_text(SMALL, encoding="utf-8")
     roster = tmp / "team.csv"
@@ -41,6 +41,13 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         code, text = run("render", str(ladder), "--roster", str(roster), "--period", period,
                          "-o", str(out))
         assert code == 0, text
+    return ladder, q4, q3
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("cycle")
+    ladder, q4, q3 = two_quarters(tmp)
     # last quarter's workbook of Ana, filled again and saved under this quarter's file name;
     # and one of someone this cycle does not list
     fill_small(q4 / "eva-lind-2026-q4.xlsx")
@@ -105,15 +112,7 @@ def test_a_workbook_of_another_cycle_given_alone_is_refused_by_the_manifest_besi
     q4/ana-diaz-2026-q3.xlsx``, the same file given by name, went in with exit 0 and replaced
     last quarter's ratings: the manifest beside it was not looked at. It is now, as the
     folder's; an unreadable one beside a file is left out, as before."""
-    ladder = tmp_path / "small.yaml"
-    ladder.write_text(SMALL, encoding="utf-8")
-    roster = tmp_path / "team.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    q4, q3 = tmp_path / "q4", tmp_path / "q3"
-    for period, out in (("2026-Q4", q4), ("2026-Q3", q3)):
-        code, text = run("render", str(ladder), "--roster", str(roster), "--period", period,
-                         "-o", str(out))
-        assert code == 0, text
+    _, q4, q3 = two_quarters(tmp_path)
     fill_small(q3 / "ana-diaz-2026-q3.xlsx")
     db = tmp_path / "h.sqlite"
     code, text = run("collect", str(q3), "--db", str(db), "--trust-new", "-j", "1")
