@@ -776,3 +776,21 @@ def test_a_sheet_retitled_for_another_quarter_is_refused_as_a_file_renamed_is(
     report = verify_grid(gread.open_grid(out.spreadsheet_id, api)).report
     assert [f.message.split(":")[0] for f in report.errors] == [
         "the sheet's name says 2026-Q4 but the workbook is for 2026-Q3"]
+
+
+def test_one_spreadsheet_named_by_any_link_or_its_id_is_the_same_file(tmp_path: Path) -> None:
+    """A Google Sheet collected by its link and again by its bare id was two files to collect:
+    clearing one rating in it was refused as "a copy saved before they were given", held
+    from the same sheet. Every form of its name is one spreadsheet; another id is another."""
+    from sheetladder.results.readers import same_file
+
+    sid = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd"
+    forms = [f"https://docs.google.com/spreadsheets/d/{sid}/edit",
+             f"https://docs.google.com/spreadsheets/d/{sid}/edit#gid=0",
+             f"https://docs.google.com/spreadsheets/u/1/d/{sid}/edit?usp=sharing", sid]
+    assert all(same_file(a, b) for a in forms for b in forms)
+    other = sid[:-1] + "e"
+    assert not same_file(forms[0], other) and not same_file(other, forms[3])
+    local = tmp_path / "ana.xlsx"
+    local.write_bytes(b"x")
+    assert not same_file(str(local), forms[0]) and same_file(str(local), str(local))

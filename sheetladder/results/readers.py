@@ -241,9 +241,18 @@ def check_keep(keep: Sequence[str], sources: Sequence[str]) -> None:
 
 
 def same_file(a: str, b: str) -> bool:
-    """Whether two names given for files name the same one (a path as given, or resolved)."""
+    """Whether two names given for files name the same one (a path as given, or resolved; a
+    Google Sheet by its id, whatever link or bare id names it)."""
     if a == b:
         return True
+    if is_google_source(a) or is_google_source(b):
+        from ..google.read import spreadsheet_id
+
+        try:
+            return is_google_source(a) and is_google_source(b) and \
+                spreadsheet_id(a) == spreadsheet_id(b)
+        except BadInput:
+            return False
     try:
         return os.path.samefile(a, b)
     except OSError:
