@@ -778,6 +778,33 @@ def test_a_sheet_retitled_for_another_quarter_is_refused_as_a_file_renamed_is(
         "the sheet's name says 2026-Q4 but the workbook is for 2026-Q3"]
 
 
+def test_a_sheet_retitled_for_another_person_is_refused_as_a_file_renamed_is(
+        fake: FakeGoogle, api: GoogleApi, small: Ladder) -> None:
+    """Gus's sheet retitled as publish titles Ben's (a copy of it, "Copy of ..." or not) read
+    as Gus's, exit 0, where the same .xlsx renamed ben-ortiz-2026-q4.xlsx is an error at the
+    Guide's person cell. A title publish never gives, or Gus's own, says nothing."""
+    from sheetladder.verify.verify import verify_grid
+
+    plan = build_plan(small, make_context(small, "Gus Moreau", "2026-Q4"))
+    out = gsheets.publish(plan, api)
+
+    def errors(title: str) -> list[str]:
+        fake.spreadsheets[out.spreadsheet_id].props["title"] = title
+        report = verify_grid(gread.open_grid(out.spreadsheet_id, api)).report
+        return [f"{f.sheet}!{f.cell}: {f.message}" for f in report.errors]
+
+    for title in ("Small ladder: Ben Ortiz, 2026-Q4", "Copy of Small ladder: Ben Ortiz, 2026-Q4",
+                  "Small ladder: Ben Ortiz"):
+        got = errors(title)
+        assert len(got) == 1 and got[0].startswith(
+            f"Guide!B4: this sheet's title ({title!r}) is the one publish gives Ben Ortiz's "
+            "sheet, but the workbook in it is Gus Moreau's"), got
+    for title in ("Small ladder: Gus Moreau, 2026-Q4", "Copy of Small ladder: gus  moreau, 2026-Q4",
+                  "Q4 review of Gus", "Small ladder: Gus Moreau, 2026-Q4 (Self)",
+                  "Small: Ben Ortiz, 2026-Q4"):
+        assert errors(title) == [], title
+
+
 def test_one_spreadsheet_named_by_any_link_or_its_id_is_the_same_file(tmp_path: Path) -> None:
     """A Google Sheet collected by its link and again by its bare id was two files to collect:
     clearing one rating in it was refused as "a copy saved before they were given", held

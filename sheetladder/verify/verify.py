@@ -884,7 +884,7 @@ def verify_grid(grid: Grid, memo: VerifyMemo | None = None) -> Verified:
         ctx = _named_copy(ctx, grid, pairs, alignments, found)
     _one_person_once(ctx, pairs, found)
     _name_says_other_period(grid.source, ctx, ladder, pairs, found, grid.title)
-    _name_is_anothers(grid.source, ctx, pairs, found)
+    _name_is_anothers(grid.source, ctx, pairs, found, ladder, grid.title)
     report = make_report(grid.source, ladder, ctx, inputs, found.close(), score=sc)
     report.content_hash = grid.content_hash
     if found.definition_doubt:
@@ -1124,21 +1124,48 @@ def _period_render_names(source: str, person: str, ladder: Ladder, held: Period
 
 
 def _name_is_anothers(source: str, ctx: Context, pairs: Mapping[str, str],
-                      found: _Findings) -> None:
+                      found: _Findings, ladder: Ladder, title: str | None = None) -> None:
     """A file named as render names another person's workbook of the period
-    (``ben-ortiz-2026-q4.xlsx`` holding Ana Diaz's) is a copy of Ana's filled in and saved
-    under Ben's name, as likely as Ana's own: its ratings would be taken as hers. An error at
-    the Guide's person cell (collect refuses it with its own words, and so even unread)."""
+    (``ben-ortiz-2026-q4.xlsx`` holding Ana Diaz's), or a Google Sheet titled as publish titles
+    it (``Sales ladder: Ben Ortiz, 2026-Q4``), is a copy of Ana's filled in and saved under
+    Ben's name, as likely as Ana's own: its ratings would be taken as hers. An error at the
+    Guide's person cell (collect refuses such a file with its own words, and so even unread)."""
     from ..google.read import is_google_source
     from ..roster import named_for_another, named_for_another_reason
 
-    if is_google_source(source) or not ctx.person or not ctx.period:
+    if not ctx.person or not ctx.period:
+        return
+    where = pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(*GUIDE_PERSON_CELL)
+    if is_google_source(source):
+        named = _titled_for(title or "", ladder)
+        if named is not None and not ctx.template and person_key(named) != person_key(ctx.person):
+            found.add("error", *where, (
+                f"this sheet's title ({title!r}) is the one publish gives {named}'s sheet, but "
+                f"the workbook in it is {ctx.person}'s: a copy of {ctx.person}'s sheet, "
+                f"retitled? Its ratings would be taken as {ctx.person}'s. If they are "
+                f"{ctx.person}'s, title it {ladder.name}: {ctx.person}, {ctx.period}; if they "
+                f"are {named}'s, enter them in the sheet published for them"))
         return
     named = named_for_another(source, ctx.person, ctx.period)
     if named is None:
         return
-    found.add("error", pairs.get(GUIDE_SHEET) or GUIDE_SHEET, a1(*GUIDE_PERSON_CELL),
-              named_for_another_reason(named, ctx.person, ctx.period))
+    found.add("error", *where, named_for_another_reason(named, ctx.person, ctx.period))
+
+
+def _titled_for(title: str, ladder: Ladder) -> str | None:
+    """The person a Google Sheet's title names where publish writes them (``LADDER: PERSON,
+    PERIOD (TAB)``, a Drive copy's ``Copy of `` aside), else None."""
+    text = " ".join(title.split())
+    while text.casefold().startswith("copy of "):
+        text = text[len("copy of "):]
+    head = f"{' '.join(ladder.name.split())}: "
+    if not text.casefold().startswith(head.casefold()):
+        return None
+    rest = re.sub(r"\s*\([^()]*\)$", "", text[len(head):])  # a --split sheet's tab
+    name, _, tail = rest.rpartition(",")
+    if name and period_or_none(tail.strip(), ladder.periods) is not None:
+        rest = name  # the period after the last comma ('Chen, Bo, 2026-Q4': Chen, Bo)
+    return rest.strip() or None
 
 
 def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
