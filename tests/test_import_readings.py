@@ -611,3 +611,42 @@ def test_a_coded_row_under_a_header_of_level_names_that_does_not_name_itself_is_
     assert "row 1 above the header reads as a header ('Competency' over levels named Junior " \
            "Engineer, Mid-level Engineer, Senior Engineer, Lead Engineer), where the header " \
            "found has 'On-call', a category's name: the header may be there" in str(e.value)
+
+
+TITLED_ROWS = [
+    ["Level", "Title", "Technical Skill", "Get Stuff Done", "Impact", "Communication"],
+    ["1", "Engineer 1", "Writes tested code", "Productive in one area", "Own tasks",
+     "Reports status"],
+    ["2", "Engineer 2", "Writes clean code", "Commits to estimates", "Project team",
+     "Clear in the team"],
+    ["3", "Senior Engineer", "Designs small systems", "Leads small projects", "Across teams",
+     "Mentors"]]
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_a_banner_above_a_level_and_title_column_is_the_ladders_name_not_a_group(
+        merged: bool) -> None:
+    """'Rent the Runway Engineering Ladder' merged across A1:F1 over 'Level | Title | Technical
+    Skill …', levels down the rows: it was written as a group holding a category 'Title' (the
+    titles its descriptors) and levels 'Level 1..3', with exit 0. The banner names the ladder;
+    the Title column names the levels, their codes from the Level column."""
+    rows = [["Rent the Runway Engineering Ladder", "", "", "", "", ""], *TITLED_ROWS]
+    det = detect(Table.from_rows("Sheet", rows, [(0, 0, 0, 5)] if merged else []))
+    assert det.orientation == "rows"
+    assert det.title == "Rent the Runway Engineering Ladder"
+    assert [(lv.code, lv.name) for lv in det.levels] == [
+        ("L1", "Engineer 1"), ("L2", "Engineer 2"), ("L3", "Senior Engineer")]
+    assert [g.name for g in det.groups] == ["Categories"]
+    assert {c.name: list(c.descriptors.values()) for c in det.categories} == {
+        TITLED_ROWS[0][i]: [r[i] for r in TITLED_ROWS[1:]] for i in range(2, 6)}
+
+
+def test_a_second_banner_above_a_level_column_is_a_note_not_a_group() -> None:
+    rows = [["Engineering Ladder", "", "", "", "", ""],
+            ["Last updated 2019. Levels are cumulative.", "", "", "", "", ""], *TITLED_ROWS]
+    det = detect(Table.from_rows("Sheet", rows, [(0, 0, 0, 5), (1, 0, 1, 5)]))
+    assert det.title == "Engineering Ladder"
+    assert [g.name for g in det.groups] == ["Categories"]
+    assert [lv.name for lv in det.levels] == ["Engineer 1", "Engineer 2", "Senior Engineer"]
+    assert "Sheet!A2: text above the matrix ignored: 'Last updated 2019. Levels are " \
+           "cumulative.'" in [str(n) for n in det.notes]

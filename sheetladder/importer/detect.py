@@ -604,6 +604,7 @@ class Layout:
     reverse: bool = False
     order_told: bool = False
     told_skip: frozenset[int] = frozenset()  # the lines --skip-col names
+    banners: list[int] = field(default_factory=list)  # title lines above the header (_banners)
 
     @property
     def order(self) -> list[int]:
@@ -777,17 +778,20 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
     """The layout once the level columns are chosen: labels, group, weight, notes."""
     skip = set(ex.skip)
     first = levels[0]
+    banners = [c for c in _banners(view, top, bottom, h, levels) if c not in (
+        ex.category, ex.group, ex.weight)]
     # names row: bare codes above a row of level names (sheetladder's own Matrix tab)
     names_row = None
     if all(re.fullmatch(r"[A-Za-z]{0,4}\d{1,3}", heads[c] or "") for c in levels) and below:
         r = below[0]
         if all(view.get(r, c) for c in levels) and all(
-                not view.get(r, c) or _NAMES_LABEL.match(view.get(r, c)) for c in range(first)):
+                not view.get(r, c) or _NAMES_LABEL.match(view.get(r, c))
+                for c in range(first) if c not in banners):
             names_row = r
             below = below[1:]
     level_cols = set(levels)
     body = [r for r in below if not _is_header_repeat(view, r, h, levels)]
-    label_area = [c for c in range(first) if c not in skip]
+    label_area = [c for c in range(first) if c not in skip and c not in banners]
     data_rows = [r for r in body if _group_row(view, r, levels, label_area) is None]
     if not data_rows:
         return None
@@ -818,7 +822,7 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
         # the text columns left of the levels, nearest first, that may hold the category names
         # (not skipped, not the weights, mostly not numbers, not headed like notes)
         texts = [c for c in range(first - 1, -1, -1)
-                 if c not in skip and c != weight and stats[c][0] and stats[c][3] < 0.5
+                 if c not in skip and c not in banners and c != weight and stats[c][0] and stats[c][3] < 0.5
                  and not (heads[c] and _NOTES.search(heads[c]) and not _LABEL.search(heads[c]))]
         short = max(desc_len * 0.8, 12)  # names are no longer than most descriptors
         category = next((c for c in texts if max(stats[c][2], distinct_in_groups(c)) >= 0.8
@@ -845,7 +849,7 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
     if group is None:
         for c in range(category - 1, -1, -1):
             n, mean, distinct, numeric = stats[c]
-            if c in skip or c == weight or n == 0 or numeric > 0.5:
+            if c in skip or c in banners or c == weight or n == 0 or numeric > 0.5:
                 continue
             if n < len(data_rows) * 0.9 or distinct < 0.8:
                 group = c
@@ -855,7 +859,8 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                 group = c
                 break
     for c in range(view.ncols):
-        if c in level_cols or c in (category, group, weight) or c in skip or c in view.repeats:
+        if c in level_cols or c in (category, group, weight) or c in skip or c in view.repeats \
+                or c in banners:
             continue
         if stats[c][0] or heads[c]:
             if purpose is None and heads[c] and _PURPOSE.search(heads[c]):
@@ -868,7 +873,29 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
              and stats[c][3] < 0.5 and stats[c][1] <= MAX_GROUP_WIDTH
              and not (heads[c] and _side_column(heads[c]))]
     return Layout(view, table_no, top, bottom, h, levels, category, group, weight, purpose,
-                  sorted(set(skipped)), names_row, loose=loose, told_skip=frozenset(skip))
+                  sorted(set(skipped)), names_row, loose=loose, told_skip=frozenset(skip),
+                  banners=banners)
+
+
+def _banners(view: View, top: int, bottom: int, h: int, levels: list[int]) -> list[int]:
+    """The lines of a sheet, its levels down the rows, that each hold a single text typed at or
+    left of the level column, alone or merged across the whole header (a title above it,
+    'Rent the Runway Engineering Ladder' over 'Level | Title | Technical Skill …'): the
+    ladder's name and notes about it, no group of its categories (a merge over some of the
+    categories only may be a group). Seen the other way, such texts are rows above the
+    header, already read as the title."""
+    if not view.transposed:
+        return []
+    lines = [r for r in range(h + 1, bottom + 1) if any(view.get(r, c) for c in levels)]
+    out: list[int] = []
+    for c in range(levels[0]):
+        typed = [r for (r, cc), v in view.raw.items() if cc == c and top <= r <= bottom and v.strip()]
+        if len(typed) != 1 or typed[0] > h:
+            continue
+        filled = sum(bool(view.get(r, c)) for r in lines)
+        if filled in (0, len(lines)):
+            out.append(c)
+    return out
 
 
 # -- the detection a layout gives ----------------------------------------------------------------
@@ -935,7 +962,7 @@ def build(lay: Layout, source: str) -> Detection:
                               f"the level codes skip {', '.join(gaps[:4])} ({', '.join(codes)}): "
                               "a level left out of the sheet? the codes are kept as they stand",
                               "level"))
-    label_area = [c for c in range(lay.levels[0]) if c not in lay.skipped]
+    label_area = [c for c in range(lay.levels[0]) if c not in lay.skipped and c not in lay.banners]
     start = (lay.names_row if lay.names_row is not None else lay.header) + 1
     rows = [r for r in range(start, lay.bottom + 1) if view.by_row.get(r)]
     title: str | None = None
@@ -955,9 +982,18 @@ def build(lay: Layout, source: str) -> Detection:
             _group_row(view, r - 1, lay.levels, label_area) for r in repeats):
         r = above.pop()
         open_group(_squash(view.get(r, min(view.by_row[r]))), view.ref(r, min(view.by_row[r])))
+    for c in lay.banners:  # a title above the header of a sheet with levels down the rows
+        r = next(r for (r, cc), v in view.raw.items() if cc == c and v.strip())
+        if title is None:
+            title = _squash(view.raw[(r, c)])
+        else:
+            notes.append(Note(view.ref(r, c), "text above the matrix ignored: "
+                              f"{_clip(view.raw[(r, c)])!r}", "stray"))
     for r in above:  # the cells as typed: a title merged across columns counts once
-        typed = [view.raw.get((r, c), "").strip() for c in view.by_row[r]]
+        typed = [view.raw.get((r, c), "").strip() for c in view.by_row[r] if c not in lay.banners]
         text = " ".join(t for t in typed if t)
+        if not text:
+            continue
         if title is None:
             title = _squash(text)
         else:
