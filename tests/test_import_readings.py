@@ -650,3 +650,27 @@ def test_a_second_banner_above_a_level_column_is_a_note_not_a_group() -> None:
     assert [lv.name for lv in det.levels] == ["Engineer 1", "Engineer 2", "Senior Engineer"]
     assert "Sheet!A2: text above the matrix ignored: 'Last updated 2019. Levels are " \
            "cumulative.'" in [str(n) for n in det.notes]
+
+
+NAMES_OVER_CODES = [
+    ["Title", "Software Engineer I", "Software Engineer II", "Senior Engineer", "Staff Engineer"],
+    ["Level", "IC1", "IC2", "IC3", "IC4"],
+    *[[c, f"{c}: own tasks", f"{c}: features", f"{c}: projects", f"{c}: several teams"]
+      for c in ["Results", "Direction", "Craft"]]]
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_title_row_above_a_row_of_codes_names_the_levels(transposed: bool) -> None:
+    """'Title | Software Engineer I …' over 'Level | IC1 …': the levels were written named by
+    their codes and the names row became the ladder's name, with exit 0. The names row above
+    the codes names the levels, as one under them does."""
+    rows = [list(r) for r in zip(*NAMES_OVER_CODES, strict=True)] if transposed \
+        else NAMES_OVER_CODES
+    det = detect(Table.from_rows("Sheet", rows))
+    assert det.orientation == ("rows" if transposed else "columns")
+    assert det.header_ref == ("Sheet!A2:B5" if transposed else "Sheet!B1:E2")
+    assert det.title is None
+    assert [(lv.code, lv.name) for lv in det.levels] == list(zip(
+        NAMES_OVER_CODES[1][1:], NAMES_OVER_CODES[0][1:], strict=True))
+    assert {c.name: list(c.descriptors.values()) for c in det.categories} == {
+        r[0]: r[1:] for r in NAMES_OVER_CODES[2:]}

@@ -789,6 +789,16 @@ def _with_levels(view: View, table_no: int, top: int, bottom: int, h: int, heads
                 for c in range(first) if c not in banners):
             names_row = r
             below = below[1:]
+    if names_row is None and h - 1 >= top and all(
+            re.fullmatch(r"[A-Za-z]{0,4}\d{1,3}", heads[c] or "") for c in levels):
+        # a row of level names right above the codes, labelled so ('Title' over 'Level')
+        r = h - 1
+        names = [view.get(r, c) for c in levels]
+        labels = [x for c in range(first) if c not in banners and (x := view.get(r, c))]
+        if all(names) and len(set(names)) == len(names) and labels \
+                and all(_NAMES_LABEL.match(x) for x in labels) \
+                and not any(parse_level_header(x) == (x, None) for x in names):
+            names_row = r
     level_cols = set(levels)
     body = [r for r in below if not _is_header_repeat(view, r, h, levels)]
     label_area = [c for c in range(first) if c not in skip and c not in banners]
@@ -963,10 +973,10 @@ def build(lay: Layout, source: str) -> Detection:
                               "a level left out of the sheet? the codes are kept as they stand",
                               "level"))
     label_area = [c for c in range(lay.levels[0]) if c not in lay.skipped and c not in lay.banners]
-    start = (lay.names_row if lay.names_row is not None else lay.header) + 1
+    start = max(lay.header, lay.names_row if lay.names_row is not None else -1) + 1
     rows = [r for r in range(start, lay.bottom + 1) if view.by_row.get(r)]
     title: str | None = None
-    above = [r for r in range(lay.top, lay.header) if view.by_row.get(r)]
+    above = [r for r in range(lay.top, lay.header) if view.by_row.get(r) and r != lay.names_row]
     repeats = [r for r in rows if _is_header_repeat(view, r, lay.header, lay.levels)]
     groups: list[DetectedGroup] = []
     gids, cids = _Ids(), _Ids()
@@ -1155,14 +1165,14 @@ def build(lay: Layout, source: str) -> Detection:
             notes.append(Note(view.range_ref(r1, c1, r2, c2), f"merged region spans levels "
                               f"{', '.join(spanned)}; its text is used for each", "merge"))
     groups = [g for g in groups if g.categories]
+    head_rows = [lay.header, *([lay.names_row] if lay.names_row is not None else [])]
     if not groups:
         raise ImportFailed(f"{source or sheet}: levels found at "
                            f"{view.range_ref(lay.header, lay.levels[0], lay.header, lay.levels[-1])}"
                            " but no category rows with descriptors below them: " + _NO_ROWS)
     det = Detection(
         source=source, sheet=sheet, orientation="rows" if view.transposed else "columns",
-        header_ref=view.range_ref(lay.header, lay.levels[0], lay.names_row or lay.header,
-                                  lay.levels[-1]),
+        header_ref=view.range_ref(min(head_rows), lay.levels[0], max(head_rows), lay.levels[-1]),
         title=title, levels=levels, groups=groups,
         weight_ref=view.ref(lay.header, lay.weight) if lay.weight is not None else None,
         notes=notes, empty_groups=empty_groups, bad_weights=bad_weights, totals=totals,
@@ -1617,7 +1627,8 @@ def _corner_settles(lay: Layout) -> bool:
     corner = v.get(lay.header, lay.category)
     if not corner:
         return False
-    if any(_header_word(x) for r in range(lay.top, lay.header) if (x := v.get(r, lay.category))):
+    if any(_header_word(x) for r in range(lay.top, lay.header)
+           if r != lay.names_row and (x := v.get(r, lay.category))):
         # 'Category' under 'Group': a column of labels naming the rows beside it (a group row
         # over a row of categories, the levels down the rows), not the header of a column of
         # names; it settles nothing
@@ -2032,7 +2043,7 @@ def _matrix_above(lay: Layout) -> list[str]:
     v = lay.view
     out: list[str] = []
     what, where = ("column", "left of") if v.transposed else ("row", "above")
-    above = [r for r in range(lay.top, lay.header) if v.by_row.get(r)]
+    above = [r for r in range(lay.top, lay.header) if v.by_row.get(r) and r != lay.names_row]
     corner = v.get(lay.header, lay.category)
     for r in above:
         heads = [v.raw.get((r, c), "").strip() for c in lay.levels]
