@@ -578,10 +578,12 @@ def test_more_levels_than_a_ladder_holds_are_refused_not_read_the_other_way(tmp_
 
 def test_a_number_column_under_another_name_is_a_doubt_offering_it_as_weights(
         tmp_path: Path) -> None:
-    rows = rows_with(["Catégorie", "Poids", *LEVEL_HEADS],
+    # 'Faktor' is no word for weight ('Poids', 'Gewichtung' are: see
+    # test_a_weight_column_headed_in_another_language_holds_the_weights)
+    rows = rows_with(["Catégorie", "Faktor", *LEVEL_HEADS],
                      {n: ["2" if n == "Closing" else "1", *t] for n, t in DESCRIPTORS.items()})
-    src, out, output = refused(tmp_path, "poids", rows)
-    assert "column B ('Poids', poids!B1) holds a positive number on every category's row and " \
+    src, out, output = refused(tmp_path, "faktor", rows)
+    assert "column B ('Faktor', faktor!B1) holds a positive number on every category's row and " \
            "is left out, so every weight is 1" in output
     code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
                               "--weight-col", "B")
@@ -592,6 +594,46 @@ def test_a_number_column_under_another_name_is_a_doubt_offering_it_as_weights(
                               "--skip-col", "B")
     assert code == 0, output
     assert {c.weight for c in load(out).categories} == {1}
+
+
+@pytest.mark.parametrize("head", ["Gewichtung", "Gewicht", "Poids", "Pondération", "Peso",
+                                  "Ponderación", "Gewicht (%)", "Waga", "Vikt", "Vekt",
+                                  "Painoarvo", "Weights"])
+def test_a_weight_column_headed_in_another_language_holds_the_weights(
+        tmp_path: Path, head: str) -> None:
+    """A ';' CSV headed 'Kompetenz | Gewichtung | L1 - Starter …', weights '1,5': the weight
+    column was taken as a level named 'Gewichtung'. Its header says weight, as 'Weight' does."""
+    rows = rows_with(["Kompetenz", head, *LEVEL_HEADS],
+                     {n: ["1,5" if n == "Closing" else "2", *t] for n, t in DESCRIPTORS.items()})
+    src = tmp_path / "de.csv"
+    with src.open("w", newline="", encoding="utf-8-sig") as f:
+        csv.writer(f, delimiter=";").writerows(rows)
+    out = tmp_path / "de.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 0, output
+    assert levels_and_texts(out) == ([("L1", "Starter"), ("L2", "Practitioner"), ("L3", "Expert")],
+                                     DESCRIPTORS)
+    assert {c.name: c.weight for c in load(out).categories} == {
+        n: 1.5 if n == "Closing" else 2 for n in DESCRIPTORS}
+
+
+def test_a_level_of_numbers_only_is_refused_with_no_command_writing_it_as_a_level(
+        tmp_path: Path) -> None:
+    # under a header that names no weight ('Faktor'), beside levels that doubt their names,
+    # the numbers were a level in the command the refusal offered
+    heads = ["Stufe A Einsteiger", "Stufe B Fortgeschritten", "Stufe C Experte"]
+    rows = rows_with(["Kompetenz", "Faktor", *heads],
+                     {n: ["1,5" if n == "Closing" else "2", *t] for n, t in DESCRIPTORS.items()})
+    src, out, output = refused(tmp_path, "faktor", rows)
+    assert "level 'Faktor' (faktor!B1) holds only numbers (2, 1,5, 2, 2), no descriptors: if " \
+           "column B holds the weights, import with --weight-col B; if it is no part of the " \
+           "ladder, with --skip-col B" in output
+    assert "--levels B:" not in output
+    code, output = import_cli(str(src), "-o", str(out), "--levels-in", "columns",
+                              "--weight-col", "B", "--levels", "C:E", "--category-col", "A",
+                              "--header-row", "1")
+    assert code == 0, output
+    assert load(out).category("closing").weight == 1.5
 
 
 def test_import_never_writes_over_the_spreadsheet_it_reads(tmp_path: Path) -> None:

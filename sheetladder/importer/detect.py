@@ -242,7 +242,14 @@ _NOTES = re.compile(r"\b(description|desc|summary|definition|defined|comments?|n
                     r"remarks?|purpose|rationale|why|explanation|overview|details?|context|"
                     r"guidance|scope)\b", re.I)
 _PURPOSE = re.compile(r"\b(description|summary|definition|purpose|rationale|why|overview)\b", re.I)
-_WEIGHT = re.compile(r"\b(weight|weighting|multiplier)\b", re.I)
+# 'weight' in the languages ladders are written in, as a column's header: Gewicht(ung), poids,
+# pondération, peso, ponderación, ponderação, ponderazione, gewicht, weging, waga, vikt, vekt,
+# vægt, painoarvo, váha, ağırlık, вес, 权重, 重み, 가중치
+_WEIGHT = re.compile(r"\b(weights?|weighting|multiplier|gewicht|gewichtung|gewichtungsfaktor|"
+                     r"poids|pond[ée]ration|pesos?|ponderaci[óo]n|pondera[çc][ãa]o|ponderazione|"
+                     r"weging|wag[ai]|vikt|viktning|vekt|vekting|v[æa]gt|v[æa]gtning|painoarvo|"
+                     r"painotus|v[áa]ha|a[ğg][ıi]rl[ıi]k|вес|веса|вага)\b|权重|重み|ウェイト|가중치",
+                     re.I)
 # words a header gives a column of categories, or of groups of them
 _GROUPING = (r"categor(y|ies)|skills?|competenc(y|ies)|dimensions?|attributes?|criteria|"
              r"behaviou?rs?|themes?|axis|axes|areas?|pillars?|groups?|sections?|domains?|"
@@ -1293,6 +1300,17 @@ def doubts(lay: Layout, det: Detection) -> list[str]:
                     f"{lay.view.line(c_lv)}", c_lv))
             elif have < 0.5 * n_cat:
                 out.append(f"level {lv.name!r} has descriptors for only {have} of {n_cat} categories")
+    for c_lv, lv in zip(lay.order, det.levels, strict=True):
+        held = [x for c in cats if lv.code not in c.empty and (x := c.descriptors[lv.code].strip())]
+        if len(held) >= 2 and all(_NUMERIC.match(x) for x in held):
+            # weights (or scores) under a header not read as one ('Gewichtung', 'Faktor'): the
+            # guess's command would write them as a level's descriptors
+            v, what = lay.view, "row" if lay.view.transposed else "column"
+            out.append(Against(
+                f"level {lv.name!r} ({lv.ref}) holds only numbers ("
+                + ", ".join(_clip(x, 10) for x in held[:4]) + f"), no descriptors: if {what} "
+                f"{v.line(c_lv)} holds the weights, import with --weight-col {v.line(c_lv)}; if "
+                f"it is no part of the ladder, with --skip-col {v.line(c_lv)}", free=True))
     if texts:
         numeric = sum(bool(_NUMERIC.match(t.strip())) for t in texts) / len(texts)
         refs = sum(bool(_CELLREF.match(t.strip())) for t in texts) / len(texts)
