@@ -674,3 +674,60 @@ def test_a_title_row_above_a_row_of_codes_names_the_levels(transposed: bool) -> 
         NAMES_OVER_CODES[1][1:], NAMES_OVER_CODES[0][1:], strict=True))
     assert {c.name: list(c.descriptors.values()) for c in det.categories} == {
         r[0]: r[1:] for r in NAMES_OVER_CODES[2:]}
+
+
+GERMAN_ROWS = [
+    ["Akquise", "Führt Kaltakquise nach Leitfaden", "Qualifiziert Leads selbstständig",
+     "Baut eigene Pipeline auf"],
+    ["Verhandlung", "Verhandelt mit Unterstützung", "Verhandelt allein",
+     "Verhandelt komplexe Deals"],
+    ["Abschluss", "Schließt mit Hilfe ab", "Schließt allein ab", "Schließt die schwersten Deals"]]
+
+
+@pytest.mark.parametrize(("heads", "names"), [
+    (["Level 1 – Beginner", "Level 2 – Advanced", "Level 3 – Expert"],
+     ["Beginner", "Advanced", "Expert"]),
+    (["Stufe 1 – Einsteiger", "Stufe 2 – Fortgeschritten", "Stufe 3 – Experte"],
+     ["Einsteiger", "Fortgeschritten", "Experte"]),
+    (["Niveau 1 – Débutant", "Niveau 2 – Intermédiaire", "Niveau 3 – Expert"],
+     ["Débutant", "Intermédiaire", "Expert"]),
+    (["Nivel 1 - Principiante", "Nivel 2 - Intermedio", "Nivel 3 - Experto"],
+     ["Principiante", "Intermedio", "Experto"]),
+    (["Stufe 1", "Stufe 2", "Stufe 3"], ["Stufe 1", "Stufe 2", "Stufe 3"])])
+def test_a_level_word_in_another_language_before_a_counting_number_names_levels(
+        heads: list[str], names: list[str]) -> None:
+    """'Stufe 1 – Einsteiger', 'Niveau 1 – Débutant' were refused as names of 'different things
+    … each has words of its own' while 'Level 1 – Beginner' imported: a word every header shares
+    before a number counting up is the level word, whatever the language."""
+    det = detect(Table.from_rows("S", [["Kompetenz", *heads], *GERMAN_ROWS]))
+    assert [(lv.code, lv.name) for lv in det.levels] == list(zip(
+        ["L1", "L2", "L3"], names, strict=True))
+    assert {c.name: list(c.descriptors.values()) for c in det.categories} == {
+        r[0]: r[1:] for r in GERMAN_ROWS}
+
+
+def test_a_translated_level_word_counting_down_is_read_lowest_first() -> None:
+    heads = ["Stufe 3 – Experte", "Stufe 2 – Fortgeschritten", "Stufe 1 – Einsteiger"]
+    det = detect(Table.from_rows("S", [["Kompetenz", *heads], *GERMAN_ROWS]))
+    assert [(lv.code, lv.name) for lv in det.levels] == [
+        ("L1", "Einsteiger"), ("L2", "Fortgeschritten"), ("L3", "Experte")]
+    assert {c.name: list(c.descriptors.values()) for c in det.categories} == {
+        r[0]: r[1:][::-1] for r in GERMAN_ROWS}
+
+
+def test_a_translated_level_word_out_of_order_is_still_refused() -> None:
+    heads = ["Stufe 1 – Einsteiger", "Stufe 3 – Experte", "Stufe 2 – Fortgeschritten"]
+    with pytest.raises(ImportDoubtful):
+        detect(Table.from_rows("S", [["Kompetenz", *heads], *GERMAN_ROWS]))
+
+
+def test_names_of_which_two_are_a_word_and_a_number_are_not_cut_to_those_two() -> None:
+    # 'Engineer 1', 'Engineer 2' over 'Senior Engineer 1' …: no level word, a slice of the names
+    names = ["Engineer 1", "Engineer 2", "Senior Engineer 1", "Senior Engineer 2",
+             "Staff Engineer 1", "Principal Engineer"]
+    rows = [["Title", "Technical Skill", "Impact"],
+            *[[n, f"Designs systems for {k} teams", f"Moves results of {k} quarters"]
+              for k, n in enumerate(names, start=1)]]
+    det = detect(Table.from_rows("S", rows))
+    assert [lv.name for lv in det.levels] == names
+    assert [c.name for c in det.categories] == ["Technical Skill", "Impact"]

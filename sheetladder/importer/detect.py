@@ -330,9 +330,36 @@ def _code_numbers(heads: list[str]) -> tuple[str, list[int]] | None:
     return codes[0][0] if codes[0] else "", [c[1] for c in codes if c]
 
 
+# a header of a word and a number, a name after it or not ('Stufe 1 – Einsteiger', 'Niveau 2')
+_ANY_WORD_N = re.compile(r"^([^\W\d_]{2,20})\s*#?\s*(\d{1,3})(?:" + _SEP + r"([^\W\d_].*))?$",
+                         re.S)
+
+
+def as_level_words(heads: list[str]) -> list[str]:
+    """Level headers of one word and a number counting up or down, the word in another language
+    ('Stufe 1 – Einsteiger', 'Niveau 2 – Intermédiaire', 'Nivel 3'), as the English level word
+    says them ('Level 1 – Einsteiger'): a word all of them share before a counting number is
+    the level word, whatever the language. Other headers, and headers that already read as
+    levels, are returned as they are."""
+    found = [_ANY_WORD_N.match(h.strip()) for h in heads]
+    if len(heads) < 2 or not all(found) or all(parse_level_header(h) for h in heads):
+        return heads
+    words = {m.group(1).casefold() for m in found if m}
+    nums = [int(m.group(2)) for m in found if m]
+    if len(words) != 1 or not (_counting(nums) or _counting(nums[::-1])):
+        return heads
+    word = next(iter(words))
+    if word in _FUNCTION_WORDS or _NOTES.search(word) or _WEIGHT.search(word) \
+            or _WORD_LEVEL.match(f"{word} 1"):
+        return heads
+    return [f"Level {m.group(2)}" + (f" – {_squash(m.group(3))}" if m.group(3) else "")
+            for m in found if m]
+
+
 def _descending_codes(heads: list[str]) -> bool:
     """Whether level headers carry codes of one prefix whose numbers strictly decrease left to
     right ('L3 - Principal', 'L2 - Senior', 'L1 - Junior'): the levels run highest first."""
+    heads = as_level_words(heads)
     got = _code_numbers(heads)
     return len(heads) >= 2 and got is not None and _counting(got[1][::-1])
 
@@ -401,6 +428,7 @@ def pattern_score(heads: list[str]) -> float:
         return 0.0  # read like sentences: descriptors, not level names
     if any(_NOTES.search(h) or _WEIGHT.search(h) for h in heads):
         return 0.0
+    heads = as_level_words(heads)
     codes = [level_code(h) for h in heads]
     if all(codes) and len({c[0] for c in codes if c}) == 1 and (
             _counting([c[1] for c in codes if c]) or _descending_codes(heads)):
@@ -740,8 +768,11 @@ def candidate(view: View, table_no: int, top: int, bottom: int, h: int,
                             and not _numbered_header(hs, [heads[c] for c in range(sub[0])], [
                                 heads[run[k]] for k in (i - 1, j) if 0 <= k < len(run)]):
                         p = -1.0  # a row of weights (0.5, 1, 2), not levels 1, 2
-                    if 0 < p < 2.5 and _sliced(hs, heads[run[i - 1]] if i > 0 else None,
-                                               heads[run[j]] if j < len(run) else None):
+                    if (0 < p < 2.5 or p > 0 and as_level_words(hs) != hs) and _sliced(
+                            hs, heads[run[i - 1]] if i > 0 else None,
+                            heads[run[j]] if j < len(run) else None):
+                        # a word before a number ('Engineer 1', 'Engineer 2' beside 'Senior
+                        # Engineer 1') is a level word only over the whole run of headers
                         p = -1.0
                     if p >= 0:
                         options.append((p, len(sub), sub))
@@ -926,7 +957,8 @@ def build(lay: Layout, source: str) -> Detection:
     levels: list[DetectedLevel] = []
     codes_seen: dict[str, str] = {}
     order = lay.order  # lowest level first
-    heads = [view.get(lay.header, c) for c in order]
+    typed = [view.get(lay.header, c) for c in order]
+    heads = as_level_words(typed)
     parsed = [level_code(x) for x in heads]
     use_codes = lay.pattern >= 3 or all(parsed) and len({p for p in parsed}) == len(parsed)
     for i, c in enumerate(order):
@@ -948,6 +980,8 @@ def build(lay: Layout, source: str) -> Detection:
             code, name = f"L{i + 1}", text
         if re.fullmatch(r"\d+", text):
             code, name = f"L{int(text)}", f"Level {int(text)}"
+        if heads[i] != typed[i] and name == text:
+            name = _squash(typed[i])  # 'Stufe 2' alone: its name as typed
         if lay.names_row is not None:
             name = _squash(view.get(lay.names_row, c)) or name
         if code.upper() in codes_seen:
