@@ -1053,7 +1053,7 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
             split: bool, no_notify: bool, credentials: str | None, oauth: bool,
             allow_columns: tuple[str, ...]) -> None:
     from .google.client import default_api
-    from .google.publish import parse_share, publish_assessment, publish_template
+    from .google.publish import open_tabs, parse_share, publish_assessment, publish_template
     from .google.team import default_manifest, publish_roster
     from .render import choose_period, person_context
     from .roster import read_roster
@@ -1104,6 +1104,8 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
                                     on_progress=advance)
         for problem in team.problems:
             _echo(f"{problem.path}:{problem.line}: {problem.message}", err=True)
+        _warn_open_tabs([(e.context.person, t) for e in team.entries
+                         for t in open_tabs(e.context)])
         _echo(f"{len(result.created)} sheets published, {result.kept} already in {manifest}; "
                    f"links: {manifest}")
         if team.problems:
@@ -1116,6 +1118,19 @@ def publish(definition: str, person: str | None, roster: str | None, template: b
                                    link=link_role, folder=folder, notify=not no_notify)
     for p in published:
         _echo(f"{p.url}  {p.title}")
+    _warn_open_tabs([(ctx.person, t) for t in open_tabs(ctx)])
+
+
+def _warn_open_tabs(tabs: Sequence[tuple[str, str]]) -> None:
+    """Say which rater tabs (person, tab) any editor of their sheet can fill."""
+    if not tabs:
+        return
+    shown_tabs = ", ".join(f"{person}: {tab!r}" for person, tab in tabs[:5]) + (
+        f" and {len(tabs) - 5} more" if len(tabs) > 5 else "")
+    _echo(f"warning: {len(tabs)} rater tab(s) have no email ({shown_tabs}): any editor of the "
+          "sheet, the person rated included, can fill them; give each rater's email "
+          "(--rater ROLE:NAME:EMAIL, or a roster's email columns, e.g. manager_email and "
+          "peer_emails) so that only they can", err=True)
 
 
 # -- read ---------------------------------------------------------------------------------------

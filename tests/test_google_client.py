@@ -467,3 +467,30 @@ def test_every_call_ends_within_its_tries_and_deadline_and_a_post_is_never_resen
     assert len(clock.sleeps) == sent - 1
     for (_, after), slept in zip(script, clock.sleeps, strict=False):  # Retry-After honoured
         assert after is None or slept >= float(after)
+
+
+def test_publish_warns_of_the_rater_tabs_any_editor_can_fill(
+        home: Path, fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rater given no email has a tab no protection keeps to them: any editor of the sheet,
+    the person rated too, could fill the manager's tab, and read said verified. publish says
+    which tabs, and how to keep them to their raters; with every email given it says nothing."""
+    from click.testing import CliRunner
+
+    from sheetladder.cli import main
+
+    key = _service_account_key(home / "key.json")
+    monkeypatch.setenv(gclient.ENV_ROOT, fake.root)
+    sales = str(ROOT / "definitions" / "sales-s1-s7.yaml")
+    base = ["publish", sales, "--person", "Ana Diaz", "--period", "2026-Q4", "--credentials",
+            str(key), "--rater", "self::ana@example.com"]
+    res = CliRunner().invoke(main, [*base, "--rater", "manager:Bo Chen",
+                                    "--rater", "peer:Cy Park:cy@example.com"])
+    assert res.exit_code == 0, res.output
+    warned = [x for x in res.stderr.splitlines() if x.startswith("warning:")]
+    assert warned == [
+        "warning: 1 rater tab(s) have no email (Ana Diaz: 'Bo Chen'): any editor of the sheet, "
+        "the person rated included, can fill them; give each rater's email (--rater "
+        "ROLE:NAME:EMAIL, or a roster's email columns, e.g. manager_email and peer_emails) so "
+        "that only they can"], res.stderr
+    res = CliRunner().invoke(main, [*base, "--rater", "manager:Bo Chen:bo@example.com"])
+    assert res.exit_code == 0 and "warning" not in res.stderr, res.output

@@ -229,6 +229,13 @@ def _runs(cells: Iterable[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def open_tabs(ctx: Context) -> list[str]:
+    """The rater tabs of ``ctx`` no email keeps to their rater: on the sheet published, any
+    of its editors can fill them (the person rated included), since only a rater's email makes
+    a tab theirs alone (:func:`protection_requests`)."""
+    return [slot.tab for slot in ctx.raters if not slot.email]
+
+
 def protection_requests(plan: WorkbookPlan) -> list[dict[str, Any]]:
     """Each protected sheet locked for everyone but the owner, its input cells excepted; where
     a rater's email is known, those input cells are editable by that rater only."""
