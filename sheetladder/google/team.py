@@ -139,8 +139,9 @@ def _refuse_unrecorded(api: GoogleApi, title: str, manifest: Path) -> None:
         links = ", ".join(spreadsheet_url(sid) for sid in found)
         raise UnrecordedSheet(
             f"{manifest}: a sheet titled {title!r} already exists ({links}) but the manifest does "
-            "not link it (an earlier run stopped between making it and recording it); delete it, "
-            "or put its link in the manifest's target column, then run again")
+            "not link it (an earlier run stopped between making it and recording it, and may "
+            "have stopped before its tabs were protected and shared): delete it, then run "
+            "again, which publishes it whole")
 
 
 def default_manifest(roster: Path) -> Path:
