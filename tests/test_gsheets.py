@@ -821,3 +821,23 @@ def test_one_spreadsheet_named_by_any_link_or_its_id_is_the_same_file(tmp_path: 
     local = tmp_path / "ana.xlsx"
     local.write_bytes(b"x")
     assert not same_file(str(local), forms[0]) and same_file(str(local), str(local))
+
+
+def test_a_link_to_no_sheet_the_account_may_read_says_so(fake: FakeGoogle, api: GoogleApi,
+                                                        small: Ladder) -> None:
+    """A deleted sheet, or one not shared with the account, gave only the API's words
+    ("spreadsheets.get failed with HTTP 404 (notFound)"); it now says what it may mean and
+    what to do, the API's words kept in brackets."""
+    from sheetladder.errors import UnreadableWorkbook
+
+    plan = build_plan(small, make_context(small, "Ana Diaz", "2026-Q4"))
+    sid = gsheets.publish(plan, api).spreadsheet_id
+    del fake.files[sid]  # deleted in Drive (or never shared: Google says the same)
+    with pytest.raises(UnreadableWorkbook) as info:
+        gread.open_grid(sid, api)
+    assert info.value.reason.startswith(
+        "Google has no sheet of this link that the account signed in may read (it may have been "
+        "deleted, or not be shared with that account; spreadsheets.get failed with HTTP 404"), \
+        info.value.reason
+    assert info.value.reason.endswith("ask its owner to share it with the account, or check "
+                                      "the link")

@@ -128,10 +128,18 @@ def open_grid(source: str, api: GoogleApi | gspread.Client | None = None) -> Gri
         sid = spreadsheet_id(source)
     except ValueError as e:
         raise UnreadableWorkbook(source, str(e)) from None
-    from .client import GoogleApiError, GoogleAuthError, as_api
+    from .client import RATE_LIMIT_REASONS, GoogleApiError, GoogleAuthError, as_api
 
     try:
         data = as_api(api).get_spreadsheet(sid, {"includeGridData": "true", "fields": READ_FIELDS})
-    except (GoogleApiError, GoogleAuthError) as e:
+    except GoogleApiError as e:
+        if e.status == 404 or (e.status == 403 and e.reason not in RATE_LIMIT_REASONS):
+            # Google says the same of a sheet deleted and of one not shared with the account
+            raise UnreadableWorkbook(source, (
+                f"Google has no sheet of this link that the account signed in may read (it "
+                f"may have been deleted, or not be shared with that account; {e}): ask its "
+                "owner to share it with the account, or check the link")) from None
+        raise UnreadableWorkbook(source, str(e)) from None
+    except GoogleAuthError as e:
         raise UnreadableWorkbook(source, str(e)) from None
     return grid_from_response(data, source)
