@@ -776,6 +776,11 @@ def test_a_sheet_retitled_for_another_quarter_is_refused_as_a_file_renamed_is(
     report = verify_grid(gread.open_grid(out.spreadsheet_id, api)).report
     assert [f.message.split(":")[0] for f in report.errors] == [
         "the sheet's name says 2026-Q4 but the workbook is for 2026-Q3"]
+    # what to do, said of a sheet: the one published, its title (not a file rendered, renamed)
+    assert report.errors[0].message.endswith(
+        "For 2026-Q4, fill the sheet published for 2026-Q4 (sheetladder publish DEFINITION "
+        "--person 'Ana Diaz' --period 2026-Q4); if these are 2026-Q3's ratings, retitle the "
+        "sheet so that its title does not say 2026-Q4"), report.errors[0].message
 
 
 def test_a_sheet_retitled_for_another_person_is_refused_as_a_file_renamed_is(

@@ -1082,10 +1082,12 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
               f"the {'sheet' if google else 'file'}'s name says {said} but the workbook is "
               f"for {held.label}: a workbook "
               f"kept from {held.label} and filled again still says {held.label}, and its ratings "
-              f"would be taken as {held.label}'s. For {said}, fill the workbook rendered for "
-              f"{said} (sheetladder render DEFINITION --person {shlex.quote(ctx.person)} --period "
-              f"{said}); if these are {held.label}'s ratings, rename the "
-              f"{'sheet' if google else 'file'} so that its name does not say {said}")
+              f"would be taken as {held.label}'s. For {said}, fill the "
+              f"{'sheet published' if google else 'workbook rendered'} for {said} (sheetladder "
+              f"{'publish' if google else 'render'} DEFINITION --person "
+              f"{shlex.quote(ctx.person)} --period {said}); if these are {held.label}'s "
+              f"ratings, {'retitle the sheet' if google else 'rename the file'} so that its "
+              f"{'title' if google else 'name'} does not say {said}")
 
 
 def _period_render_names(source: str, person: str, ladder: Ladder, held: Period
