@@ -354,6 +354,22 @@ def test_a_legend_or_notes_about_the_sheet_under_the_matrix_are_left_out_and_nam
             for c in ladder.categories} == {row[0]: row[1:] for row in LEGEND_MATRIX}
 
 
+@pytest.mark.parametrize("label", ["Source", "Status", "Version", "Owner"])
+def test_a_last_category_named_like_a_note_but_holding_descriptors_is_kept(
+        tmp_path: Path, label: str) -> None:
+    """A recruiter's 'Source' or a support 'Status' category, last in the matrix, was taken for
+    a note about the sheet and left out, exit 0: a descriptor of three words or more under
+    every level is a category's, whatever its name."""
+    row = [label, f"{label} work done with help", f"{label} work done alone",
+           f"{label} work led for the team", f"{label} work set for the company"]
+    src = write_csv(tmp_path / "last.csv", [LEGEND_HEADER, *LEGEND_MATRIX, row])
+    out = tmp_path / "last.yaml"
+    code, output = import_cli(str(src), "-o", str(out))
+    assert code == 0, output
+    assert "reads as a legend" not in output
+    assert [c.name for c in load(out).categories] == ["Code", "Testing", label]
+
+
 def test_a_row_labelled_as_a_legend_with_categories_after_it_is_refused_naming_it(
         tmp_path: Path) -> None:
     rows = [LEGEND_HEADER, LEGEND_MATRIX[0],

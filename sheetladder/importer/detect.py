@@ -1295,9 +1295,14 @@ def _legend_row(view: View, r: int, lay: Layout) -> str | None:
     category: its label ('Legend', 'Key:', 'Last reviewed', 'Owner'), or cells under the levels
     that are mostly entries of a key ('L = learning'); else None."""
     label = _squash(view.get(r, lay.category))
-    if label and _LEGEND.match(label):
-        return label
     texts = [x for c in lay.levels if (x := view.get(r, c))]
+    if label and _LEGEND.match(label):
+        # a descriptor of three words or more under every level is a category's, whatever its
+        # name ('Source | Finds candidates on LinkedIn | …', 'Status | Keeps …')
+        if len(texts) == len(lay.levels) and all(
+                len(x.split()) >= 3 and not _LEGEND_ENTRY.match(x) for x in texts):
+            return None
+        return label
     if len(texts) >= 2 and sum(bool(_LEGEND_ENTRY.match(x)) for x in texts) * 2 > len(texts):
         return label or texts[0]
     return None
