@@ -209,9 +209,15 @@ def named_for_another(file: str, person: str, period: str) -> str | None:
         at = stem.find(mark, at + 1)
     if at <= 0:
         return None
-    named = stem[:at]
-    if not _SLUG_SHAPED.fullmatch(named) or re.fullmatch(re.escape(slug(person)) + r"(?:-\d+)?",
-                                                          named):
+    named, own = stem[:at], slug(person)
+    if not _SLUG_SHAPED.fullmatch(named) or re.fullmatch(re.escape(own) + r"(?:-\d+)?", named):
+        return None
+    # a name of one word ('final-2026-q4', 'ana-2026-q4' for Ana Diaz), one that starts with
+    # the person's own ('ana-diaz-self-2026-q4') or is the start of it, or one that writes a
+    # year ('ana-diaz-2026-q3-redo-2026-q4') was typed by someone: it says nothing of whose
+    # workbook it is (render writes a person's names, then the period)
+    if "-" not in named or named.startswith(own + "-") or own.startswith(named + "-") or \
+            re.search(r"(?:^|-)(?:19|20)\d\d(?:-|$)", named):
         return None
     return named
 
@@ -581,22 +587,31 @@ def parse_roster(ladder: Ladder, text: str, path: str = "<roster>",
                         for entry in out.entries
                         if entry.line in refused and entry.line not in duplicated)
     out.problems.sort(key=lambda p: p.line)
-    out.entries = [_with_own_emails(entry, own) for entry in out.entries
+    out.entries = [entry for entry in out.entries
                    if entry.line not in duplicated and entry.line not in refused]
+    emails_of = {(person_key(e.context.person), e.context.period): e.context.email
+                 for e in out.entries if e.context.email}
+    out.entries = [_with_own_emails(entry, emails_of) for entry in out.entries]
     out.warnings.extend(_teamless(out.entries, path, header[base["team"]].strip()
                                   if "team" in base else None))
     out.warnings.sort(key=lambda w: w.line)
     return out
 
 
-def _with_own_emails(entry: RosterEntry, own: Mapping[str, tuple[str, str, int]]
-                     ) -> RosterEntry:
-    """``entry`` with each rater given no email on its row given the one of their own row
-    (a peer who is a person of the roster): the manifest's emails are where reminders go, and
-    the roster has it. (A row giving another email is refused already.)"""
-    slots = [s.model_copy(update={"email": own[person_key(s.name)][1]})
-             if s.role != "self" and s.name and not s.email and person_key(s.name) in own
-             else s for s in entry.context.raters]
+def _with_own_emails(entry: RosterEntry,
+                     emails_of: Mapping[tuple[str, str | None], str]) -> RosterEntry:
+    """``entry`` with each rater given no email on its row given the one of their own row for
+    the same period (a peer who is a person of the roster; ``emails_of``: (person key, period)
+    -> email, of the rows rendered): the manifest's emails are where reminders go, and the
+    roster has it. (A row giving another email is refused already.)"""
+    period = entry.context.period
+
+    def own(name: str | None) -> str | None:
+        return emails_of.get((person_key(name), period)) if name else None
+
+    slots = [s.model_copy(update={"email": own(s.name)})
+             if s.role != "self" and not s.email and own(s.name) else s
+             for s in entry.context.raters]
     if all(a is b for a, b in zip(slots, entry.context.raters, strict=True)):
         return entry
     return RosterEntry(entry.line, entry.context.model_copy(update={"raters": slots}), entry.nth)

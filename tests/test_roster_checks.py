@@ -215,6 +215,18 @@ def test_a_rater_given_no_email_who_is_a_person_of_the_roster_gets_their_own(sal
     emails = {r.tab: r.email for r in manifest_rows(eva.context, split=False)}
     assert emails == {"Self": "eva@example.com", "Bo Chen": "bo@example.com",
                       "ana diaz": "ana@example.com", "Ben Ortiz": None, "Cy Park": None}
+    # a row refused (its email is another person's) gives its email to no tab, nor does
+    # another period's row
+    text = ("person,email,period,manager,manager_email,peers\n"
+            "Ana Diaz,ana@example.com,,Bo Chen,bo@example.com,-\n"
+            "Cy Park,ana@example.com,,Bo Chen,bo@example.com,-\n"
+            "Di Lee,di.old@example.com,2026-Q3,Bo Chen,bo@example.com,-\n"
+            "Ben Ortiz,ben@example.com,,Bo Chen,bo@example.com,Cy Park;Di Lee\n")
+    roster = parse_roster(sales, text, default_period="2026-Q4")
+    assert [p.line for p in roster.problems] == [3]
+    ben = next(e for e in roster.entries if e.context.person == "Ben Ortiz")
+    assert {r.tab: r.email for r in manifest_rows(ben.context, split=False)} == {
+        "Self": "ben@example.com", "Bo Chen": "bo@example.com", "Cy Park": None, "Di Lee": None}
 
 
 def test_a_self_rater_named_as_the_person_and_unnamed_tabs_are_fine(sales: Ladder):
