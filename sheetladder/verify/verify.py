@@ -1062,8 +1062,9 @@ def _name_says_other_period(source: str, ctx: Context, ladder: Ladder,
         return
     rendered = None if google else _period_render_names(source, ctx.person, ladder, held)
     if rendered is not None:
-        if rendered[0].overlaps(held):
-            return
+        if rendered[0].overlaps(held) or any(
+                p.overlaps(held) for p in periods_in_name(PurePath(source).stem)):
+            return  # a name that also says the period held: the rater's own note
         said = rendered[1]
     elif held.scheme != CALENDAR:
         return
@@ -1156,7 +1157,7 @@ def _name_is_anothers(source: str, ctx: Context, pairs: Mapping[str, str],
 
 def _titled_for(title: str, ladder: Ladder) -> str | None:
     """The person a Google Sheet's title names where publish writes them (``LADDER: PERSON,
-    PERIOD (TAB)``, a Drive copy's ``Copy of `` aside), else None."""
+    PERIOD (TAB)``, a Drive copy's ``Copy of `` aside), else None (a title of another shape)."""
     text = " ".join(title.split())
     while text.casefold().startswith("copy of "):
         text = text[len("copy of "):]
@@ -1165,9 +1166,11 @@ def _titled_for(title: str, ladder: Ladder) -> str | None:
         return None
     rest = re.sub(r"\s*\([^()]*\)$", "", text[len(head):])  # a --split sheet's tab
     name, _, tail = rest.rpartition(",")
-    if name and period_or_none(tail.strip(), ladder.periods) is not None:
-        rest = name  # the period after the last comma ('Chen, Bo, 2026-Q4': Chen, Bo)
-    return rest.strip() or None
+    # publish's shape only: the period after the last comma ('Chen, Bo, 2026-Q4': Chen, Bo);
+    # a title retitled otherwise ('…: Gus Moreau, final', '…: Gus') was typed, and judges nothing
+    if not name.strip() or period_or_none(tail.strip(), ladder.periods) is None:
+        return None
+    return name.strip()
 
 
 def _named_copy(ctx: Context, grid: Grid, pairs: Mapping[str, str],
