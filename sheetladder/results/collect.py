@@ -872,8 +872,10 @@ def _clears_held(file: str, tab: str, held_from: str, cleared: Sequence[Any]) ->
     return Finding(severity="error", sheet=tab, message=(
         f"this copy leaves {len(cleared)} rating(s) blank on tab {tab!r} that the history "
         f"holds from {held_from} ({names}): a copy saved before they were given? Stored, it "
-        f"would blank them. If {held_from} holds the ratings that count, collect both with "
-        f"--keep {held_from}; to clear them on purpose, collect this copy with --keep {file}"))
+        f"would blank them. If the ratings held count, collect this copy and {held_from} "
+        f"together with --keep {shlex.quote(held_from)}, or clear tab {tab!r} in this copy "
+        f"(its other tabs are then taken); to clear them on purpose, collect it with --keep "
+        f"{shlex.quote(file)}"))
 
 
 def _overruled(drop: Mapping[str, str]) -> list[Finding]:

@@ -725,7 +725,7 @@ def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
     refused it as a workbook of another cycle. (A manifest beside a file that cannot be read
     is left out: it was not given, and the file is still collected as before.)"""
     found: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[Path] = set()  # the manifests taken, and those beside a file found unreadable
     for p in paths:
         candidate = Path(p) / MANIFEST_NAME
         if Path(p).is_dir() and candidate.is_file():
@@ -735,11 +735,14 @@ def manifests_near(paths: Sequence[str | Path]) -> list[Path]:
         elif Path(p).is_file() and (Path(p).parent / MANIFEST_NAME).is_file():
             candidate = Path(p).parent / MANIFEST_NAME
             if candidate.resolve() in seen:
-                continue
+                continue  # (read once for all the files of its folder)
+            seen.add(candidate.resolve())
             try:
                 read_manifest(candidate)
             except ManifestError:
                 continue
+            found.append(candidate)
+            continue
         else:
             continue
         if candidate.resolve() not in seen:

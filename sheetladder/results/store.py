@@ -1644,6 +1644,7 @@ class History:
         and the file they were collected from."""
         out: dict[tuple[str, str, str], tuple[set[str], str]] = {}
         persons = sorted({k for k, _ in keys})
+        periods = sorted({p for _, p in keys})
         with self.engine.connect() as conn:
             for chunk in _chunks(persons, 500):
                 rows = conn.execute(
@@ -1653,8 +1654,8 @@ class History:
                                               ratings.c.assessment_id == assessments.c.id)
                                  .join(people, assessments.c.person_id == people.c.id)
                                  .join(sources, ratings.c.source_id == sources.c.id))
-                    .where(people.c.key.in_(chunk), _current,
-                           ratings.c.level_index.is_not(None)))
+                    .where(people.c.key.in_(chunk), assessments.c.period.in_(periods),
+                           _current, ratings.c.level_index.is_not(None)))
                 for pkey, period, tab, cat, file in rows:
                     if (pkey, period) in keys:
                         out.setdefault((pkey, period, tab.casefold()), (set(), file))[0].add(cat)
