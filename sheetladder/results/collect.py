@@ -831,7 +831,6 @@ class _Batch:
             results.append(res)
         return results
 
-
     def _refuse_clearing(self, history: History,
                          group: Sequence[tuple[_Read, Report]]) -> None:
         """Refuse each copy of ``group`` that would leave blank a rating the history holds on a
@@ -867,6 +866,8 @@ class _Batch:
 
 
 def _clears_held(file: str, tab: str, held_from: str, cleared: Sequence[Any]) -> Finding:
+    """The refusal of ``file``, whose ``tab`` leaves ``cleared`` categories blank that the
+    history holds from ``held_from``, with the three ways out."""
     names = ", ".join(repr(c.name) for c in cleared[:3]) + (
         f" and {len(cleared) - 3} more" if len(cleared) > 3 else "")
     return Finding(severity="error", sheet=tab, message=(
