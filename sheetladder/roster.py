@@ -193,10 +193,10 @@ _SLUG_SHAPED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 def named_for_another(file: str, person: str, period: str) -> str | None:
     """The person's part of ``file``'s name (``ben-ortiz``) when that name is the one render
     gives another person's workbook of ``period`` than ``person``'s (``ben-ortiz-2026-q4.xlsx``
-    holding Ana Diaz's), else None. Only a name render could have written is judged (its
-    person's part as render spells names, then the period's, then anything: a rater's tab, a
-    second download's `` (1)``, a copy's `` - Copy``, ``-`` written ``_``): a name someone chose
-    says nothing of whose workbook it is.
+    holding Ana Diaz's), else None. Only a name render could have written for a person of
+    two names or more is judged (its person's part as render spells names, then the period's,
+    then anything: a rater's tab, a second download's `` (1)``, a copy's `` - Copy``, ``-``
+    written ``_``): a name someone chose says nothing of whose workbook it is.
     The person's own name, or a namesake's (``ana-diaz-2``), is no other person's."""
     from .manifest import file_stem
 
